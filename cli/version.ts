@@ -1,4 +1,1 @@
-import { createRequire } from 'node:module';
-
-/** The m4 version, from package.json (one source of truth). */
-export const M4_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export { M4_VERSION } from '../compiler/version.ts';

@@ -1,0 +1,150 @@
+/**
+ * Every diagnostic m4 can report, with its stable code. Codes never change meaning once released; a
+ * retired code is left in place, marked retired, never reused.
+ *
+ * Ranges by pass: M0xxx syntax · M1xxx names (resolve) · M2xxx models (ONNX) · M3xxx types and shapes ·
+ * M4xxx op parameters · M5xxx graph · M6xxx comparisons · M7xxx plan.
+ */
+
+type Sev = 'error' | 'warning' | 'info';
+
+interface Entry<A> {
+  severity: Sev;
+  /** A short title, used in docs/diagnostics.md and the language server. */
+  title: string;
+  message: (args: A) => string;
+  /** The default help line, when the fix is the same every time. */
+  help?: string;
+}
+
+function entry<A = Record<string, never>>(severity: Sev, title: string, message: (args: A) => string, help?: string): Entry<A> {
+  return { severity, title, message, help };
+}
+
+const q = (s: string) => `\`${s}\``;
+
+export const CATALOGUE = {
+  // ── M0xxx: syntax ────────────────────────────────────────────────────────────────────────────
+  M0001: entry<{ text: string }>('error', 'unexpected character', (a) => `unexpected character ${JSON.stringify(a.text)}`,
+    'remove it; names are letters, digits and `_`, and other names are written in backticks'),
+  M0002: entry('error', 'unterminated string', () => 'this string is never closed', 'close it with `"` on the same line'),
+  M0003: entry('error', 'unterminated comment', () => 'this comment is never closed', 'close it with `*/`'),
+  M0004: entry<{ found: string; expected: string }>('error', 'unexpected token',
+    (a) => `unexpected ${a.found}: expected ${a.expected}`),
+  M0005: entry<{ expected: string; what: string }>('error', 'incomplete declaration',
+    (a) => `${a.what} ends too early: expected ${a.expected}`),
+  M0006: entry<{ found: string }>('error', 'expected a declaration',
+    (a) => `expected a declaration, found ${a.found}`,
+    'a file is a list of declarations: `input`, `model`, `node`, `compare`, `output`'),
+  M0007: entry<{ limit: number }>('error', 'nesting too deep', (a) => `brackets nested more than ${a.limit} deep`,
+    'split the expression into several `node` declarations'),
+
+  // ── M1xxx: names ─────────────────────────────────────────────────────────────────────────────
+  M1001: entry<{ name: string }>('error', 'unknown name', (a) => `unknown name ${q(a.name)}`),
+  M1002: entry<{ name: string; kind: string }>('error', 'duplicate declaration',
+    (a) => `${q(a.name)} is already declared (as ${a.kind})`, 'rename one of the two declarations'),
+  M1003: entry<{ name: string; kind: string }>('warning', 'unused declaration',
+    (a) => `${a.kind} ${q(a.name)} is never used`, 'use it, or remove the declaration'),
+  M1004: entry<{ name: string }>('error', 'unknown op or model', (a) => `${q(a.name)} is neither a stdlib op nor a declared model`),
+  M1005: entry<{ name: string; kind: string }>('error', 'not callable',
+    (a) => `${q(a.name)} is ${a.kind}, not an op or a model: it cannot be called`),
+  M1006: entry<{ name: string }>('error', 'model used as a value',
+    (a) => `model ${q(a.name)} is used as a value`, 'call it with its inputs, e.g. `model(x: ...)`, and select an output'),
+  M1007: entry<{ name: string }>('error', 'comparison used as a value',
+    (a) => `comparison ${q(a.name)} produces no value that can be read`),
+  M1008: entry<{ loader: string }>('error', 'unknown model loader',
+    (a) => `unknown model loader ${q(a.loader)}`, 'models are declared as `model NAME = onnx("path/to/model.onnx")`'),
+  M1009: entry<{ name: string }>('error', 'reserved name', (a) => `${q(a.name)} is reserved`, 'choose another name'),
+  M1010: entry<{ name: string }>('error', 'node refers to itself', (a) => `${q(a.name)} refers to itself`),
+
+  // ── M2xxx: models ────────────────────────────────────────────────────────────────────────────
+  M2001: entry<{ path: string }>('error', 'model file not found', (a) => `model file not found: ${a.path}`,
+    'the path is relative to the .m4 file'),
+  M2002: entry<{ path: string; reason: string }>('error', 'not an ONNX model', (a) => `${a.path} is not a readable ONNX model: ${a.reason}`),
+  M2003: entry<{ model: string; name: string }>('error', 'unknown model input',
+    (a) => `model ${q(a.model)} has no input ${q(a.name)}`),
+  M2004: entry<{ model: string; names: string }>('error', 'missing model input',
+    (a) => `call of ${q(a.model)} does not bind the input${a.names.includes(',') ? 's' : ''} ${a.names}`),
+  M2005: entry<{ model: string; name: string }>('error', 'unknown model output',
+    (a) => `model ${q(a.model)} has no output ${q(a.name)}`),
+  M2006: entry<{ model: string; outputs: string }>('error', 'model output not selected',
+    (a) => `model ${q(a.model)} has several outputs (${a.outputs}): select one`, 'append `.NAME` to the call, e.g. `.probabilities`'),
+  M2007: entry<{ model: string }>('error', 'positional model argument',
+    (a) => `arguments of model ${q(a.model)} must be named after its ONNX inputs`, 'write `NAME: value` for each input'),
+  M2008: entry<{ model: string; name: string; reason: string }>('error', 'unsupported model output',
+    (a) => `output ${q(a.name)} of model ${q(a.model)} cannot be used: ${a.reason}`),
+  M2009: entry<{ model: string; name: string }>('error', 'model input bound twice', (a) => `input ${q(a.name)} of ${q(a.model)} is bound twice`),
+  M2011: entry<{ name: string }>('error', 'not a model output', (a) => `${q(a.name)} is not a model call: only model calls have outputs to select`,
+    'select outputs on a model call, e.g. `v1(x: scaled).probabilities`'),
+  M2010: entry<{ model: string; reason: string }>('error', 'unsupported model', (a) => `model ${q(a.model)} cannot be used: ${a.reason}`),
+
+  // ── M3xxx: types and shapes ──────────────────────────────────────────────────────────────────
+  M3001: entry<{ name: string }>('error', 'unknown dtype', (a) => `unknown dtype ${q(a.name)}`, 'dtypes are f32, f64, i32, i64, bool and str'),
+  M3002: entry<{ what: string; expected: string; found: string }>('error', 'dtype mismatch',
+    (a) => `${a.what}: expected ${a.expected}, found ${a.found}`),
+  M3003: entry<{ what: string; expected: string; found: string }>('error', 'shape mismatch',
+    (a) => `${a.what}: shapes differ: expected ${a.expected}, found ${a.found}`),
+  M3004: entry<{ what: string; expected: number; found: number }>('error', 'rank mismatch',
+    (a) => `${a.what}: expected rank ${a.expected}, found rank ${a.found}`),
+  M3005: entry<{ op: string; message: string }>('error', 'op type error', (a) => `${q(a.op)}: ${a.message}`),
+  M3006: entry<{ text: string }>('error', 'invalid dimension', (a) => `invalid dimension ${a.text}: dimensions are positive integers, names or \`?\``),
+  M3007: entry<{ symbol: string; first: string; second: string }>('error', 'dimension conflict',
+    (a) => `dimension ${q(a.symbol)} cannot be both ${a.first} and ${a.second}`),
+  M3008: entry<{ name: string }>('error', 'input needs a row dimension', (a) => `input ${q(a.name)} needs at least one dimension (the rows)`,
+    'write e.g. `f32[batch]` for one value per row'),
+  M3009: entry<{ what: string }>('error', 'literal where a tensor is expected', (a) => `${a.what} must be a tensor (an input, a node or a model output), not a literal`),
+  M3010: entry<{ path: string }>('error', 'empty field path', (a) => `invalid field path ${JSON.stringify(a.path)}`, 'write a field name, or nested fields separated by `.`'),
+  M3011: entry<{ name: string; dims: number; columns: number }>('error', 'columns do not match the shape',
+    (a) => `input ${q(a.name)} gathers ${a.columns} columns but its last dimension is ${a.dims}`),
+
+  // ── M4xxx: op parameters ─────────────────────────────────────────────────────────────────────
+  M4001: entry<{ op: string; param: string; reason: string }>('error', 'invalid op parameter',
+    (a) => `${q(a.op)} parameter ${q(a.param)} ${a.reason}`),
+  M4002: entry<{ op: string; param: string }>('error', 'unknown op parameter', (a) => `${q(a.op)} has no parameter ${q(a.param)}`),
+  M4003: entry<{ op: string; param: string }>('error', 'missing op parameter', (a) => `${q(a.op)} needs the parameter ${q(a.param)}`),
+  M4004: entry<{ op: string; expected: string; found: number }>('error', 'wrong number of arguments',
+    (a) => `${q(a.op)} takes ${a.expected} tensor argument${a.expected === '1' ? '' : 's'}, found ${a.found}`),
+  M4005: entry<{ op: string; param: string }>('error', 'parameter must be a literal',
+    (a) => `${q(a.op)} parameter ${q(a.param)} must be a literal value (number, string, boolean or list)`),
+  M4006: entry<{ op: string; param: string }>('error', 'duplicate parameter', (a) => `${q(a.op)} parameter ${q(a.param)} is given twice`),
+
+  // ── M5xxx: graph ─────────────────────────────────────────────────────────────────────────────
+  M5001: entry<{ cycle: string }>('error', 'cycle', (a) => `these declarations form a cycle: ${a.cycle}`, 'a graph must be acyclic: break the cycle'),
+  M5002: entry<{ name: string }>('warning', 'node reaches nothing',
+    (a) => `node ${q(a.name)} reaches no output and no comparison: it will never run`, 'use it in an `output` or a `compare` block, or remove it'),
+  M5003: entry('warning', 'empty graph', () => 'this file declares no output and no comparison: running it does nothing'),
+
+  // ── M6xxx: comparisons ───────────────────────────────────────────────────────────────────────
+  M6001: entry<{ field: string; name: string }>('error', 'missing comparison field', (a) => `comparison ${q(a.name)} needs \`${a.field}:\``),
+  M6002: entry<{ control: string; treatment: string }>('error', 'control and treatment differ',
+    (a) => `control and treatment must have the same type: ${a.control} vs ${a.treatment}`),
+  M6003: entry<{ task: string; found: string; expected: string }>('error', 'signal does not fit the task',
+    (a) => `a ${a.task} comparison needs ${a.expected}, found ${a.found}`),
+  M6004: entry<{ metric: string; task: string }>('error', 'metric not valid for the task',
+    (a) => `metric ${q(a.metric)} does not apply to a ${a.task} comparison`),
+  M6005: entry<{ metric: string }>('error', 'metric needs labels', (a) => `metric ${q(a.metric)} needs labels, and this comparison has no \`label:\``,
+    'add `label: NAME` with an input holding the true labels, or remove the metric'),
+  M6006: entry<{ metric: string }>('error', 'unknown metric', (a) => `unknown metric ${q(a.metric)}`),
+  M6007: entry<{ field: string; metric: string; allowed: string }>('error', 'unknown gate field',
+    (a) => `${q(a.metric)} has no field ${q(a.field)}: use ${a.allowed}`),
+  M6008: entry<{ field: string }>('error', 'unknown comparison field', (a) => `unknown comparison field ${q(a.field)}`),
+  M6009: entry<{ task: string }>('error', 'unknown task', (a) => `unknown task ${q(a.task)}`, 'tasks are binary(threshold: 0.5), multiclass(top_k: 2) and regression'),
+  M6010: entry<{ sink: string }>('error', 'unknown sink', (a) => `unknown sink ${q(a.sink)}`, 'sinks are sqlite("path.db") and jsonl("path.jsonl")'),
+  M6011: entry<{ reason: string }>('error', 'invalid gate', (a) => `invalid gate: ${a.reason}`),
+  M6012: entry<{ found: string; expected: string }>('error', 'label does not fit', (a) => `labels must be ${a.expected}, found ${a.found}`),
+  M6013: entry<{ found: string }>('error', 'invalid slice', (a) => `\`slice_by\` must be one value per row, found ${a.found}`),
+  M6014: entry<{ field: string }>('error', 'duplicate comparison field', (a) => `\`${a.field}:\` is given twice`),
+  M6015: entry<{ field: string; reason: string }>('error', 'invalid comparison option', (a) => `\`${a.field}:\` ${a.reason}`),
+  M6016: entry<{ metric: string }>('warning', 'gate on an unrequested metric',
+    (a) => `gate uses ${q(a.metric)}, which is not in \`metrics:\`; it is computed for the gate`),
+  M6017: entry<{ field: string; what: string }>('error', 'comparison field must be a value',
+    (a) => `\`${a.field}:\` must name ${a.what}`),
+
+  // ── M7xxx: plan ──────────────────────────────────────────────────────────────────────────────
+  M7001: entry<{ detail: string }>('error', 'internal error', (a) => `internal compiler error: ${a.detail}`,
+    'this is a bug in m4; please report it with the .m4 file'),
+} as const;
+
+export type DiagnosticCode = keyof typeof CATALOGUE;
+
+export const ALL_CODES = Object.keys(CATALOGUE) as DiagnosticCode[];

@@ -1,0 +1,133 @@
+/**
+ * The resolve pass: declarations become symbols, every name in an expression is bound to a symbol or a
+ * stdlib op, duplicates and unknown names are reported with "did you mean", unused inputs and models warned.
+ */
+import type { CompareDecl, Decl, Expr, Name, Program, Span } from '../grammar/ast.ts';
+import { getOp, opNames } from '../stdlib/ops/index.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
+
+export type SymbolKind = 'input' | 'model' | 'node' | 'output' | 'compare';
+
+export interface M4Symbol {
+  name: string;
+  kind: SymbolKind;
+  decl: Decl;
+  nameSpan: Span;
+}
+
+export type Target = { kind: 'symbol'; symbol: M4Symbol } | { kind: 'op'; op: string };
+
+/** Compare-block fields whose values are graph values (edges into the comparison). */
+export const COMPARE_VALUE_FIELDS = ['control', 'treatment', 'label', 'slice_by'] as const;
+
+export interface Resolution {
+  /** Every declared name; the first declaration of a name wins. */
+  symbols: Map<string, M4Symbol>;
+  /** Declarations in file order with their symbol (a duplicate's second declaration maps to its own symbol). */
+  declSymbols: Map<Decl, M4Symbol>;
+  /** What each name in an expression (a reference or a callee) was bound to. */
+  targets: Map<Name, Target>;
+  /** Every place a symbol is named, declaration excluded: for find-references and rename. */
+  references: Map<M4Symbol, Span[]>;
+  /** The symbols each declaration reads directly (values and models). */
+  deps: Map<M4Symbol, M4Symbol[]>;
+}
+
+const KIND_WORDS: Record<SymbolKind, string> = { input: 'an input', model: 'a model', node: 'a node', output: 'an output', compare: 'a comparison' };
+
+export function resolve(program: Program): PassResult<Resolution> {
+  const diagnostics: Diagnostic[] = [];
+  const r: Resolution = { symbols: new Map(), declSymbols: new Map(), targets: new Map(), references: new Map(), deps: new Map() };
+
+  for (const decl of program.decls) {
+    if (!decl.name) continue;
+    const sym: M4Symbol = { name: decl.name.text, kind: decl.kind, decl, nameSpan: decl.name.span };
+    r.declSymbols.set(decl, sym);
+    const prev = r.symbols.get(sym.name);
+    if (prev) {
+      diagnostics.push(diag('M1002', decl.name.span, { name: sym.name, kind: KIND_WORDS[prev.kind] }, {
+        related: [{ span: prev.nameSpan, message: 'first declared here' }],
+      }));
+      continue;
+    }
+    r.symbols.set(sym.name, sym);
+    r.references.set(sym, []);
+  }
+
+  const valueNames = () => [...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name);
+  const calleeNames = () => [...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)];
+
+  for (const decl of program.decls) {
+    const owner = r.declSymbols.get(decl);
+    const deps: M4Symbol[] = [];
+    const use = (sym: M4Symbol, span: Span) => {
+      r.references.get(sym)?.push(span);
+      if (!deps.includes(sym)) deps.push(sym);
+    };
+    const visit = (e: Expr | undefined): void => {
+      if (!e) return;
+      switch (e.kind) {
+        case 'ref': {
+          const sym = r.symbols.get(e.name.text);
+          if (!sym) {
+            const guess = didYouMean(e.name.text, valueNames());
+            diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess
+              ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.name.span, replacement: guess, title: `replace with \`${guess}\`` } }
+              : { help: 'declare it with `input`, or as a `node`' }));
+            return;
+          }
+          if (sym === owner) {
+            diagnostics.push(diag('M1010', e.name.span, { name: sym.name }));
+            return;
+          }
+          r.targets.set(e.name, { kind: 'symbol', symbol: sym });
+          use(sym, e.name.span);
+          if (sym.kind === 'model') diagnostics.push(diag('M1006', e.name.span, { name: sym.name }));
+          else if (sym.kind === 'compare') diagnostics.push(diag('M1007', e.name.span, { name: sym.name }));
+          return;
+        }
+        case 'call': {
+          const sym = r.symbols.get(e.callee.text);
+          if (sym) {
+            r.targets.set(e.callee, { kind: 'symbol', symbol: sym });
+            use(sym, e.callee.span);
+            if (sym.kind !== 'model') diagnostics.push(diag('M1005', e.callee.span, { name: sym.name, kind: KIND_WORDS[sym.kind] }));
+          } else if (getOp(e.callee.text)) {
+            r.targets.set(e.callee, { kind: 'op', op: e.callee.text });
+          } else {
+            const guess = didYouMean(e.callee.text, calleeNames());
+            diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess
+              ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.callee.span, replacement: guess, title: `replace with \`${guess}\`` } }
+              : { help: 'see docs/ops.md for the stdlib ops, or declare a model with `model NAME = onnx("...")`' }));
+          }
+          for (const a of e.args) visit(a.value);
+          return;
+        }
+        case 'member':
+          visit(e.object);
+          return;
+        case 'list':
+          for (const it of e.items) visit(it);
+          return;
+        default:
+          return;
+      }
+    };
+    if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
+    else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
+    if (owner) r.deps.set(owner, deps);
+  }
+
+  for (const sym of r.symbols.values()) {
+    if ((sym.kind === 'input' || sym.kind === 'model') && (r.references.get(sym)?.length ?? 0) === 0) {
+      diagnostics.push(diag('M1003', sym.nameSpan, { name: sym.name, kind: sym.kind }, { unnecessary: true }));
+    }
+  }
+  return { result: r, diagnostics };
+}
+
+/** The fields of a compare block that reference graph values. */
+export function compareValueFields(decl: CompareDecl): CompareDecl['fields'] {
+  return decl.fields.filter((f) => (COMPARE_VALUE_FIELDS as readonly string[]).includes(f.key.text));
+}

@@ -1,0 +1,404 @@
+/**
+ * The typecheck pass: dtype and shape inference through inputs, stdlib ops and model calls, with
+ * symbolic dims unified across the graph (dims.ts). Model calls are checked against the models' ONNX
+ * signatures; op calls against their parameter schemas (params.ts) and type rules. A mismatch names both
+ * types and where each came from. An expression whose type cannot be known (an earlier error) is `unknown`
+ * and never produces a second, cascading error.
+ */
+import type { CallExpr, Decl, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
+import type { OpSpec } from '../stdlib/ops/op-spec.ts';
+import { isInferError } from '../stdlib/ops/op-spec.ts';
+import { getOp } from '../stdlib/ops/index.ts';
+import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../stdlib/types.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { DimUnifier, type DimConflict, type Origin } from './dims.ts';
+import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
+import type { ModelInfo, ModelTable } from './models.ts';
+import { checkParams } from './params.ts';
+import { compareValueFields, type M4Symbol, type Resolution } from './resolve.ts';
+
+/** A tensor's static type plus where it came from, for messages. */
+export interface ValueType {
+  dtype: DType;
+  dims: Dim[];
+  origin: Origin;
+}
+
+export type ExprValue =
+  | { kind: 'tensor'; type: ValueType }
+  | { kind: 'model-call'; call: CallExpr; model: ModelInfo; outputs: Map<string, ValueType> }
+  | { kind: 'unknown' };
+
+/** What the checker learned about each call, for lowering. */
+export type CallInfo =
+  | { kind: 'op'; op: OpSpec; params: Record<string, unknown>; args: Expr[] }
+  | { kind: 'model'; model: ModelInfo; feeds: Map<string, Expr> };
+
+export interface Typing {
+  unifier: DimUnifier;
+  /** The value of every expression that was checked. */
+  values: Map<Expr, ExprValue>;
+  /** Inputs, nodes and outputs that have a known tensor type. */
+  declTypes: Map<M4Symbol, ValueType>;
+  calls: Map<CallExpr, CallInfo>;
+  /** A type as it is known after the whole graph was unified, for plans, hover and messages. */
+  resolved(t: { dtype: DType; dims: Dim[] }): TensorType;
+}
+
+const UNKNOWN: ExprValue = { kind: 'unknown' };
+
+export function typecheck(res: Resolution, models: ModelTable): PassResult<Typing> {
+  const diagnostics: Diagnostic[] = [];
+  const unifier = new DimUnifier();
+  const values = new Map<Expr, ExprValue>();
+  const declTypes = new Map<M4Symbol, ValueType>();
+  const calls = new Map<CallExpr, CallInfo>();
+  const state = new Map<M4Symbol, 'visiting' | 'done'>();
+  const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
+  const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
+  const where = (o: Origin) => (o.span ? `${o.what} (${o.span.file}:${o.span.line}:${o.span.column})` : o.what);
+
+  const conflictDiag = (c: DimConflict, span: Span, what: string): Diagnostic => {
+    if (c.symbol) {
+      return diag('M3007', span, { symbol: c.symbol, first: String(c.first), second: String(c.second) }, {
+        notes: [`${c.first}: ${where(c.firstOrigin)}`, `${c.second}: ${where(c.secondOrigin)}`, `while checking ${what}`],
+        related: relatedOf([c.firstOrigin, c.secondOrigin]),
+      });
+    }
+    return diag('M3003', span, { what, expected: String(c.first), found: String(c.second) }, { related: relatedOf([c.firstOrigin, c.secondOrigin]) });
+  };
+
+  // ── declarations ──────────────────────────────────────────────────────────────────────────────
+  function typeOfSymbol(sym: M4Symbol): ValueType | undefined {
+    const st = state.get(sym);
+    if (st === 'done') return declTypes.get(sym);
+    if (st === 'visiting') return undefined; // a cycle: the graph pass reports it
+    state.set(sym, 'visiting');
+    let t: ValueType | undefined;
+    const decl = sym.decl;
+    if (decl.kind === 'input') t = inputType(decl, sym);
+    else if (decl.kind === 'node' || decl.kind === 'output') {
+      const v = exprValue(decl.expr, `${decl.kind} \`${sym.name}\``);
+      const tv = asTensor(v, decl.expr);
+      if (tv) t = { ...tv, origin: { what: `${decl.kind} \`${sym.name}\``, span: sym.nameSpan } };
+    }
+    if (t) declTypes.set(sym, t);
+    state.set(sym, 'done');
+    return t;
+  }
+
+  function inputType(decl: InputDecl, sym: M4Symbol): ValueType | undefined {
+    const te = decl.type;
+    if (!te?.dtype) return undefined;
+    let ok = true;
+    if (!(DTYPES as readonly string[]).includes(te.dtype.text)) {
+      const guess = didYouMean(te.dtype.text, DTYPES);
+      diagnostics.push(diag('M3001', te.dtype.span, { name: te.dtype.text }, guess
+        ? { help: `did you mean \`${guess}\`?`, suggestion: { span: te.dtype.span, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+      ok = false;
+    }
+    if (te.dims.length === 0) {
+      diagnostics.push(diag('M3008', te.span, { name: sym.name }));
+      ok = false;
+    }
+    const dims: Dim[] = [];
+    for (const d of te.dims) {
+      if (d.kind === 'fixed') {
+        if (!Number.isInteger(d.value) || d.value < 1) {
+          diagnostics.push(diag('M3006', d.span, { text: d.text }));
+          ok = false;
+        }
+        dims.push(d.value);
+      } else dims.push(d.kind === 'symbol' ? d.name : null);
+    }
+    if (decl.from?.kind === 'columns') {
+      const last = dims[dims.length - 1];
+      if (typeof last === 'number' && last !== decl.from.items.length) {
+        diagnostics.push(diag('M3011', decl.from.span, { name: sym.name, dims: last, columns: decl.from.items.length }));
+      }
+    }
+    if (decl.from) {
+      const paths = decl.from.kind === 'field' ? [decl.from.path] : decl.from.items;
+      for (const p of paths) {
+        if (p.value.split('.').some((s) => s.length === 0)) diagnostics.push(diag('M3010', p.span, { path: p.value }));
+      }
+    }
+    if (!ok) return undefined;
+    return { dtype: te.dtype.text as DType, dims, origin: { what: `input \`${sym.name}\``, span: te.span } };
+  }
+
+  // ── expressions ───────────────────────────────────────────────────────────────────────────────
+  function exprValue(e: Expr | undefined, context: string): ExprValue {
+    if (!e) return UNKNOWN;
+    const cached = values.get(e);
+    if (cached) return cached;
+    let v: ExprValue = UNKNOWN;
+    try {
+      v = computeValue(e, context);
+    } catch (err) {
+      // A bug in a check must not take the whole compilation down (STYLE: Langium).
+      diagnostics.push(diag('M7001', e.span, { detail: err instanceof Error ? err.message : String(err) }));
+    }
+    values.set(e, v);
+    return v;
+  }
+
+  function computeValue(e: Expr, context: string): ExprValue {
+    switch (e.kind) {
+      case 'ref': {
+        const target = res.targets.get(e.name);
+        if (!target || target.kind !== 'symbol') return UNKNOWN;
+        const sym = target.symbol;
+        if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') {
+          const t = typeOfSymbol(sym);
+          return t ? { kind: 'tensor', type: t } : UNKNOWN;
+        }
+        return UNKNOWN;
+      }
+      case 'call': {
+        const target = res.targets.get(e.callee);
+        if (!target) {
+          for (const a of e.args) exprValue(a.value, context);
+          return UNKNOWN;
+        }
+        if (target.kind === 'op') return opCall(e, getOp(target.op)!, context);
+        if (target.symbol.kind === 'model') return modelCall(e, target.symbol, context);
+        for (const a of e.args) exprValue(a.value, context);
+        return UNKNOWN;
+      }
+      case 'member':
+        return member(e, context);
+      case 'number':
+      case 'string':
+      case 'bool':
+      case 'list':
+        diagnostics.push(diag('M3009', e.span, { what: context }));
+        return UNKNOWN;
+    }
+  }
+
+  /** The tensor of a value; a multi-output model call without a selected output is an error here. */
+  function asTensor(v: ExprValue, e: Expr | undefined): ValueType | undefined {
+    if (v.kind === 'tensor') return v.type;
+    if (v.kind === 'model-call') {
+      if (v.outputs.size === 1) return [...v.outputs.values()][0];
+      if (e) {
+        const names = [...v.outputs.keys()];
+        diagnostics.push(diag('M2006', e.span, { model: v.model.name, outputs: names.map((n) => `\`${n}\``).join(', ') }, {
+          suggestion: names[0] ? { span: { ...e.span, start: e.span.end, column: e.span.endColumn, line: e.span.endLine }, replacement: `.${quoteName(names[0])}`, title: `select \`${names[0]}\`` } : undefined,
+        }));
+      }
+    }
+    return undefined;
+  }
+
+  function opCall(call: CallExpr, op: OpSpec, context: string): ExprValue {
+    const positional = call.args.filter((a) => !a.name);
+    const named = call.args.filter((a) => a.name);
+    const argTypes: (ValueType | undefined)[] = [];
+    positional.forEach((a, i) => {
+      if (a.value && isLiteral(a.value)) {
+        diagnostics.push(diag('M3009', a.value.span, { what: `argument ${i + 1} of \`${op.name}\`` }, {
+          help: Object.keys(op.params.properties).length > 0 ? `literal values are named parameters: ${Object.keys(op.params.properties).map((p) => `${p}: ...`).join(', ')}` : undefined,
+        }));
+        argTypes.push(undefined);
+        return;
+      }
+      argTypes.push(asTensor(exprValue(a.value, `argument ${i + 1} of \`${op.name}\``), a.value));
+    });
+    const { params, diagnostics: pd } = checkParams(op, call, named);
+    diagnostics.push(...pd);
+    const { min, max } = op.arity;
+    if (positional.length < min || positional.length > max) {
+      const expected = min === max ? String(min) : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+      diagnostics.push(diag('M4004', call.callee.span, { op: op.name, expected, found: positional.length }, { notes: [`usage: ${op.example}`] }));
+      return UNKNOWN;
+    }
+    if (!params || argTypes.some((t) => !t)) return UNKNOWN;
+    const types = argTypes as ValueType[];
+    let conflicted = false;
+    const ctx = {
+      sameDim: (a: Dim, b: Dim, argA: number, argB: number): Dim => {
+        const r = unifier.unify(a, b, types[argA]?.origin ?? { what: 'argument' }, types[argB]?.origin ?? { what: 'argument' });
+        if ('conflict' in r) {
+          if (!conflicted) {
+            conflicted = true;
+            const ta = types[argA];
+            const tb = types[argB];
+            diagnostics.push(diag('M3003', call.span, { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' }, {
+              notes: [ta ? `argument ${argA + 1}: ${show(ta)}, ${where(ta.origin)}` : '', tb ? `argument ${argB + 1}: ${show(tb)}, ${where(tb.origin)}` : ''].filter(Boolean),
+              related: relatedOf([ta?.origin, tb?.origin]),
+            }));
+          }
+          return a;
+        }
+        return r.dim;
+      },
+    };
+    // Type rules see dims as currently known, so fixed sizes bound through unification count.
+    const shown = types.map((t) => ({ dtype: t.dtype, dims: t.dims.map((d) => (typeof unifier.resolve(d) === 'number' ? unifier.resolve(d) : d)) }));
+    const r = op.infer(shown, params, ctx);
+    if (conflicted) return UNKNOWN;
+    if (isInferError(r)) {
+      const argSpan = r.arg !== undefined ? positional[r.arg]?.span : undefined;
+      const paramSpan = r.param !== undefined ? named.find((a) => a.name?.text === r.param)?.span : undefined;
+      diagnostics.push(diag('M3005', argSpan ?? paramSpan ?? call.span, { op: op.name, message: r.error }, { notes: [`usage: ${op.example}`] }));
+      return UNKNOWN;
+    }
+    calls.set(call, { kind: 'op', op, params, args: positional.map((a) => a.value!) });
+    return { kind: 'tensor', type: { dtype: r.dtype, dims: r.dims, origin: { what: `\`${op.name}(...)\` in ${context}`, span: call.span } } };
+  }
+
+  function modelCall(call: CallExpr, sym: M4Symbol, context: string): ExprValue {
+    const model = models.get(sym.name);
+    const feeds = new Map<string, Expr>();
+    const argValues = new Map<string, { type: ValueType | undefined; span: Span; nameSpan: Span }>();
+    for (const a of call.args) {
+      const v = a.value ? exprValue(a.value, a.name ? `input \`${a.name.text}\` of \`${sym.name}\`` : context) : UNKNOWN;
+      if (!a.name) {
+        diagnostics.push(diag('M2007', a.span, { model: sym.name }, model ? { notes: [`inputs of \`${sym.name}\`: ${model.signature.inputs.map((i) => `\`${i.name}\``).join(', ')}`] } : {}));
+        continue;
+      }
+      if (argValues.has(a.name.text)) {
+        diagnostics.push(diag('M2009', a.name.span, { model: sym.name, name: a.name.text }));
+        continue;
+      }
+      argValues.set(a.name.text, { type: asTensor(v, a.value), span: a.value?.span ?? a.span, nameSpan: a.name.span });
+      if (a.value) feeds.set(a.name.text, a.value);
+    }
+    if (!model) return UNKNOWN; // the model file could not be read: reported by the models pass
+    const sig = model.signature;
+    const scope = unifier.callScope(sym.name);
+    const local = (d: Dim): Dim => (typeof d === 'string' ? scope(d) : d);
+    const sigOrigin = (what: string): Origin => ({ what: `${what} of model \`${sym.name}\` (its ONNX signature)`, span: model.decl.path?.span });
+    let ok = true;
+    for (const [name, arg] of argValues) {
+      const input = sig.inputs.find((i) => i.name === name);
+      if (!input) {
+        const guess = didYouMean(name, sig.inputs.map((i) => i.name).filter((n) => !argValues.has(n)));
+        diagnostics.push(diag('M2003', arg.nameSpan, { model: sym.name, name }, {
+          notes: [`inputs of \`${sym.name}\`: ${sig.inputs.map((i) => `\`${i.name}\`: ${show(i.type)}`).join(', ')}`],
+          ...(guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: arg.nameSpan, replacement: quoteName(guess), title: `replace with \`${guess}\`` } } : {}),
+        }));
+        ok = false;
+        continue;
+      }
+      if (!arg.type) { ok = false; continue; }
+      const expectedDims = input.type.dims.map(local);
+      const what = `input \`${name}\` of \`${sym.name}\``;
+      const expectedOrigin = sigOrigin(`input \`${name}\``);
+      if (arg.type.dtype !== input.type.dtype) {
+        diagnostics.push(diag('M3002', arg.span, { what, expected: input.type.dtype, found: arg.type.dtype }, {
+          notes: [`expected ${show({ dtype: input.type.dtype, dims: expectedDims })}: ${where(expectedOrigin)}`, `found ${show(arg.type)}: ${where(arg.type.origin)}`],
+          help: `convert it with \`cast(..., to: "${input.type.dtype}")\``,
+          related: relatedOf([arg.type.origin]),
+        }));
+        ok = false;
+        continue;
+      }
+      if (arg.type.dims.length !== expectedDims.length) {
+        diagnostics.push(diag('M3004', arg.span, { what, expected: expectedDims.length, found: arg.type.dims.length }, {
+          notes: [`expected ${show({ dtype: input.type.dtype, dims: expectedDims })}: ${where(expectedOrigin)}`, `found ${show(arg.type)}: ${where(arg.type.origin)}`],
+          related: relatedOf([arg.type.origin]),
+        }));
+        ok = false;
+        continue;
+      }
+      for (let i = 0; i < expectedDims.length; i++) {
+        const before = show({ dtype: arg.type.dtype, dims: arg.type.dims });
+        const expectedShown = show({ dtype: input.type.dtype, dims: expectedDims });
+        const r = unifier.unify(expectedDims[i]!, arg.type.dims[i]!, expectedOrigin, arg.type.origin);
+        if ('conflict' in r) {
+          const c = r.conflict;
+          diagnostics.push(c.symbol
+            ? conflictDiag(c, arg.span, what)
+            : diag('M3003', arg.span, { what, expected: expectedShown, found: before }, {
+              notes: [`expected ${expectedShown}: ${where(expectedOrigin)}`, `found ${before}: ${where(arg.type.origin)}`, `dimension ${i + 1} differs: ${c.first} vs ${c.second}`],
+              related: relatedOf([arg.type.origin]),
+            }));
+          ok = false;
+          break;
+        }
+      }
+    }
+    const missing = sig.inputs.filter((i) => !argValues.has(i.name));
+    if (missing.length > 0) {
+      diagnostics.push(diag('M2004', call.callee.span, { model: sym.name, names: missing.map((m) => `\`${m.name}\``).join(', ') }, {
+        notes: missing.map((m) => `\`${m.name}\`: ${show(m.type)}`),
+        help: `add ${missing.map((m) => `\`${quoteName(m.name)}: ...\``).join(', ')} to the call`,
+      }));
+      ok = false;
+    }
+    if (!ok) return UNKNOWN;
+    const outputs = new Map<string, ValueType>();
+    for (const o of sig.outputs) {
+      outputs.set(o.name, { dtype: o.type.dtype, dims: o.type.dims.map(local), origin: { what: `output \`${o.name}\` of \`${sym.name}(...)\` in ${context}`, span: call.span } });
+    }
+    calls.set(call, { kind: 'model', model, feeds });
+    return { kind: 'model-call', call, model, outputs };
+  }
+
+  function member(e: MemberExpr, context: string): ExprValue {
+    const obj = exprValue(e.object, context);
+    if (obj.kind === 'unknown') return UNKNOWN;
+    if (obj.kind === 'tensor') {
+      diagnostics.push(diag('M2011', e.member.span, { name: exprText(e.object) }));
+      return UNKNOWN;
+    }
+    const out = obj.outputs.get(e.member.text);
+    if (!out) {
+      const unsupported = obj.model.signature.unsupportedOutputs.find((u) => u.name === e.member.text);
+      if (unsupported) {
+        diagnostics.push(diag('M2008', e.member.span, { model: obj.model.name, name: e.member.text, reason: unsupported.reason }));
+        return UNKNOWN;
+      }
+      const names = [...obj.outputs.keys()];
+      const guess = didYouMean(e.member.text, names);
+      diagnostics.push(diag('M2005', e.member.span, { model: obj.model.name, name: e.member.text }, {
+        notes: [`outputs of \`${obj.model.name}\`: ${names.map((n) => `\`${n}\``).join(', ')}`],
+        ...(guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.member.span, replacement: quoteName(guess), title: `replace with \`${guess}\`` } } : {}),
+      }));
+      return UNKNOWN;
+    }
+    return { kind: 'tensor', type: out };
+  }
+
+  // ── drive ─────────────────────────────────────────────────────────────────────────────────────
+  for (const sym of res.declSymbols.values()) {
+    if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
+  }
+  for (const decl of res.declSymbols.keys()) {
+    if (decl.kind === 'compare') for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
+  }
+
+  return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };
+}
+
+function isLiteral(e: Expr): boolean {
+  return e.kind === 'number' || e.kind === 'string' || e.kind === 'bool' || e.kind === 'list';
+}
+
+function relatedOf(origins: (Origin | undefined)[]): { span: Span; message: string }[] {
+  const out: { span: Span; message: string }[] = [];
+  for (const o of origins) if (o?.span) out.push({ span: o.span, message: o.what });
+  return out;
+}
+
+/** Names that are not identifiers are written in backticks. */
+export function quoteName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name}\``;
+}
+
+function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'ref': return e.name.text;
+    case 'call': return `${e.callee.text}(...)`;
+    case 'member': return `${exprText(e.object)}.${e.member.text}`;
+    default: return 'this value';
+  }
+}
+
+/** The symbol a declaration introduced, when it has one (helper for passes that walk decls). */
+export function declName(d: Decl): string | undefined {
+  return d.name?.text;
+}

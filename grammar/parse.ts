@@ -1,0 +1,165 @@
+/**
+ * Text → AST, with every lexing and parsing problem collected as data.
+ *
+ * The token stream is cut at the declaration keywords (`input`, `model`, `node`, `compare`, `output`),
+ * which can appear nowhere else, and each declaration is parsed on its own. So an error in one declaration
+ * never hides another, and the checker sees every declaration that parsed.
+ */
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
+import type { Comment, Decl, Program, Span } from './ast.ts';
+import { AstBuilder } from './cst-to-ast.ts';
+import { m4Parser } from './parser.ts';
+import * as T from './tokens.ts';
+
+export type SyntaxProblem =
+  | { kind: 'unexpected-character'; text: string; span: Span }
+  | { kind: 'unterminated-string'; span: Span }
+  | { kind: 'unterminated-comment'; span: Span }
+  | { kind: 'unexpected-token'; found: string; expected: string[]; rule: string; span: Span }
+  | { kind: 'missing-token'; expected: string[]; rule: string; span: Span }
+  | { kind: 'stray-tokens'; found: string; span: Span }
+  | { kind: 'too-deep'; limit: number; span: Span };
+
+export interface ParseResult {
+  program: Program;
+  problems: SyntaxProblem[];
+}
+
+const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output]);
+/** Brackets nested deeper than this are refused before parsing: recursive descent would exhaust the stack. */
+export const MAX_NESTING = 200;
+
+const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace]);
+const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
+
+/** Human names of tokens for messages: `'='` rather than `Equals`. */
+const TOKEN_LABELS: Record<string, string> = {
+  Identifier: 'a name', QuotedName: 'a quoted name', StringLiteral: 'a string', NumberLiteral: 'a number',
+  GreaterEq: "'>='", LessEq: "'<='", Greater: "'>'", Less: "'<'", Equals: "'='", Colon: "':'", Comma: "','",
+  Dot: "'.'", LParen: "'('", RParen: "')'", LBracket: "'['", RBracket: "']'", LBrace: "'{'", RBrace: "'}'",
+  Question: "'?'", Percent: "'%'", Semicolon: "';'", EOF: 'the end of the file',
+};
+
+export function tokenLabel(t: TokenType | string): string {
+  const name = typeof t === 'string' ? t : t.name;
+  return TOKEN_LABELS[name] ?? `'${name.toLowerCase()}'`;
+}
+
+export function parse(text: string, file: string): ParseResult {
+  const builder = new AstBuilder(file);
+  const problems: SyntaxProblem[] = [];
+  const lexed = T.m4Lexer.tokenize(text);
+  for (const e of lexed.errors) problems.push(lexProblem(text, file, e.offset, e.length, e.line ?? 1, e.column ?? 1));
+
+  const comments: Comment[] = (lexed.groups.comments ?? []).map((t: IToken) => ({
+    text: t.image,
+    block: t.tokenType === T.BlockComment,
+    span: builder.tokenSpan(t),
+  }));
+
+  const decls: Decl[] = [];
+  const toks = lexed.tokens;
+  let i = 0;
+  // Leading tokens that start no declaration: one problem for the whole run of them.
+  while (i < toks.length) {
+    let j = i;
+    if (!DECL_STARTS.has(toks[i]!.tokenType)) {
+      while (j < toks.length && !DECL_STARTS.has(toks[j]!.tokenType)) j++;
+      const first = builder.tokenSpan(toks[i]!);
+      problems.push({ kind: 'stray-tokens', found: toks[i]!.image, span: builder.join(first, builder.tokenSpan(toks[j - 1]!)) });
+      i = j;
+      continue;
+    }
+    j = i + 1;
+    while (j < toks.length && !DECL_STARTS.has(toks[j]!.tokenType)) j++;
+    const chunk = toks.slice(i, j);
+    const chunkSpan = builder.join(builder.tokenSpan(chunk[0]!), builder.tokenSpan(chunk[chunk.length - 1]!));
+    const deep = firstTooDeep(chunk);
+    if (deep) {
+      problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
+    } else {
+      m4Parser.input = chunk;
+      const cst = m4Parser.declaration();
+      for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
+      if (cst) {
+        const decl = builder.declaration(cst, chunkSpan);
+        if (decl) decls.push(decl);
+      }
+    }
+    i = j;
+  }
+
+  const end = text.length;
+  const lines = countLines(text);
+  return {
+    program: {
+      file,
+      decls,
+      comments,
+      span: { file, start: 0, end, line: 1, column: 1, endLine: lines.line, endColumn: lines.column },
+    },
+    problems,
+  };
+}
+
+function firstTooDeep(chunk: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of chunk) {
+    if (OPENERS.has(t.tokenType)) {
+      depth++;
+      if (depth > MAX_NESTING) return t;
+    } else if (CLOSERS.has(t.tokenType)) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+function lexProblem(text: string, file: string, offset: number, length: number, line: number, column: number): SyntaxProblem {
+  const ch = text[offset] ?? '';
+  const span: Span = { file, start: offset, end: offset + Math.max(1, length), line, column, endLine: line, endColumn: column + Math.max(1, Math.min(length, 80)) };
+  if (ch === '"') return { kind: 'unterminated-string', span: { ...span, end: offset + 1, endColumn: column + 1 } };
+  if (text.startsWith('/*', offset)) return { kind: 'unterminated-comment', span: { ...span, end: offset + 2, endColumn: column + 2 } };
+  const shown = text.slice(offset, offset + Math.min(length, 20));
+  return { kind: 'unexpected-character', text: shown, span };
+}
+
+function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan: Span): SyntaxProblem {
+  const t = err.token;
+  const rule = err.context?.ruleStack?.[err.context.ruleStack.length - 1] ?? 'declaration';
+  const expected = expectedFrom(err);
+  const atEnd = t.tokenType?.name === 'EOF' || !Number.isFinite(t.startOffset);
+  // At the end of a declaration, point just after its last token rather than at the next declaration.
+  const span: Span = atEnd
+    ? { ...chunkSpan, start: chunkSpan.end, end: chunkSpan.end + 1, line: chunkSpan.endLine, column: chunkSpan.endColumn, endColumn: chunkSpan.endColumn + 1 }
+    : builder.tokenSpan(t);
+  if (atEnd) return { kind: 'missing-token', expected, rule, span };
+  return { kind: 'unexpected-token', found: t.image, expected, rule, span };
+}
+
+/** Chevrotain puts the expectation in its message; recover the token names from it in a stable form. */
+function expectedFrom(err: IRecognitionException): string[] {
+  const m = err.message;
+  const found = new Set<string>();
+  for (const match of m.matchAll(/-->\s*([^<]+?)\s*<--/g)) found.add(match[1]!.trim());
+  for (const match of m.matchAll(/\[([A-Za-z]+)\]/g)) found.add(match[1]!);
+  return [...found].map((n) => labelFromName(n)).filter((x, i, a) => a.indexOf(x) === i);
+}
+
+function labelFromName(n: string): string {
+  if (TOKEN_LABELS[n]) return TOKEN_LABELS[n]!;
+  const tokenType = T.ALL_TOKENS.find((t) => t.name === n);
+  if (tokenType) return tokenLabel(tokenType);
+  // chevrotain prints token patterns for some messages: show them quoted.
+  return `'${n}'`;
+}
+
+function countLines(text: string): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: text.length - last };
+}

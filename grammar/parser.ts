@@ -1,0 +1,197 @@
+/**
+ * The chevrotain grammar of one `.m4` declaration.
+ *
+ * The file-level loop lives in `parse.ts`: it cuts the token stream at declaration keywords and parses
+ * each declaration on its own, so a syntax error in one declaration never hides the rest of the file.
+ * Inside a declaration chevrotain's own recovery (token insertion/deletion, re-sync) keeps partial trees.
+ * The parser is built once and reused (`parser.input = tokens`).
+ */
+import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import * as T from './tokens.ts';
+
+export class M4Parser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  declaration = this.RULE('declaration', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.inputDecl) },
+      { ALT: () => this.SUBRULE(this.modelDecl) },
+      { ALT: () => this.SUBRULE(this.nodeDecl) },
+      { ALT: () => this.SUBRULE(this.compareDecl) },
+      { ALT: () => this.SUBRULE(this.outputDecl) },
+    ]);
+  });
+
+  name = this.RULE('name', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.QuotedName) }]);
+  });
+
+  inputDecl = this.RULE('inputDecl', () => {
+    this.CONSUME(T.Input);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+    this.OPTION(() => this.CONSUME(T.Optional));
+    this.OPTION2(() => this.SUBRULE(this.fromSpec));
+  });
+
+  typeExpr = this.RULE('typeExpr', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.dim) });
+    this.CONSUME(T.RBracket);
+  });
+
+  dim = this.RULE('dim', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.Question) },
+    ]);
+  });
+
+  fromSpec = this.RULE('fromSpec', () => {
+    this.CONSUME(T.From);
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.StringLiteral) });
+          this.CONSUME(T.RBracket);
+        },
+      },
+    ]);
+  });
+
+  modelDecl = this.RULE('modelDecl', () => {
+    this.CONSUME(T.Model);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Equals);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.CONSUME(T.StringLiteral);
+    this.CONSUME(T.RParen);
+  });
+
+  nodeDecl = this.RULE('nodeDecl', () => {
+    this.CONSUME(T.Node);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  outputDecl = this.RULE('outputDecl', () => {
+    this.CONSUME(T.Output);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+  });
+
+  expr = this.RULE('expr', () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.SUBRULE(this.name);
+    });
+  });
+
+  primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.callOrRef) },
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.list) },
+    ]);
+  });
+
+  callOrRef = this.RULE('callOrRef', () => {
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  arg = this.RULE('arg', () => {
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === T.Colon,
+      DEF: () => {
+        this.SUBRULE(this.name);
+        this.CONSUME(T.Colon);
+      },
+    });
+    this.SUBRULE(this.expr);
+  });
+
+  list = this.RULE('list', () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+    this.CONSUME(T.RBracket);
+  });
+
+  compareDecl = this.RULE('compareDecl', () => {
+    this.CONSUME(T.Compare);
+    this.SUBRULE(this.name);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.compareItem);
+      this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  compareItem = this.RULE('compareItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.gateItem) },
+      { ALT: () => this.SUBRULE(this.sinkItem) },
+      { ALT: () => this.SUBRULE(this.fieldItem) },
+    ]);
+  });
+
+  fieldItem = this.RULE('fieldItem', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expr);
+  });
+
+  gateItem = this.RULE('gateItem', () => {
+    this.CONSUME(T.Gate);
+    this.CONSUME(T.Identifier);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Identifier);
+    });
+    this.OR([
+      { ALT: () => this.CONSUME(T.GreaterEq) },
+      { ALT: () => this.CONSUME(T.LessEq) },
+      { ALT: () => this.CONSUME(T.Greater) },
+      { ALT: () => this.CONSUME(T.Less) },
+    ]);
+    this.CONSUME(T.NumberLiteral);
+    this.OPTION(() => {
+      this.CONSUME(T.At);
+      this.CONSUME2(T.NumberLiteral);
+      this.CONSUME(T.Percent);
+    });
+  });
+
+  sinkItem = this.RULE('sinkItem', () => {
+    this.CONSUME(T.Sink);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+    this.CONSUME(T.RParen);
+  });
+}
+
+/** The one parser instance of the process. */
+export const m4Parser = new M4Parser();
+
+export type { CstNode, IToken };

@@ -1,0 +1,81 @@
+/**
+ * The tokens of the `.m4` language.
+ *
+ * Keywords are few on purpose: field names inside a compare block (`control`, `task`, `metrics`, ...)
+ * and dtype names (`f32`) are plain identifiers, checked by the compiler, so users may also use them as
+ * names. Comments are kept in their own group (not skipped) so the formatter can put them back.
+ */
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//,
+  group: 'comments',
+  line_breaks: true,
+});
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+
+function keyword(word: string): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier });
+}
+
+export const Input = keyword('input');
+export const Model = keyword('model');
+export const Node = keyword('node');
+export const Compare = keyword('compare');
+export const Output = keyword('output');
+export const Optional = keyword('optional');
+export const From = keyword('from');
+export const Gate = keyword('gate');
+export const At = keyword('at');
+export const Sink = keyword('sink');
+export const True = keyword('true');
+export const False = keyword('false');
+
+/** `` `onnx::Flatten_0` ``: a name that is not an identifier, as ONNX models often have. */
+export const QuotedName = createToken({ name: 'QuotedName', pattern: /`[^`\n\r]*`/ });
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n\r]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/ });
+/** Numbers carry their sign: the language has no arithmetic, so `-0.005` is always one literal. */
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/ });
+
+export const GreaterEq = createToken({ name: 'GreaterEq', pattern: />=/ });
+export const LessEq = createToken({ name: 'LessEq', pattern: /<=/ });
+export const Greater = createToken({ name: 'Greater', pattern: />/ });
+export const Less = createToken({ name: 'Less', pattern: /</ });
+export const Equals = createToken({ name: 'Equals', pattern: /=/ });
+export const Colon = createToken({ name: 'Colon', pattern: /:/ });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ });
+export const Dot = createToken({ name: 'Dot', pattern: /\./ });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/ });
+export const LBrace = createToken({ name: 'LBrace', pattern: /{/ });
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/ });
+export const Question = createToken({ name: 'Question', pattern: /\?/ });
+export const Percent = createToken({ name: 'Percent', pattern: /%/ });
+export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/ });
+
+/** Order matters: comments before anything starting with `/`, keywords before Identifier, `>=` before `>`. */
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  Input, Model, Node, Compare, Output, Optional, From, Gate, At, Sink, True, False,
+  Identifier,
+  QuotedName,
+  StringLiteral,
+  NumberLiteral,
+  GreaterEq, LessEq, Greater, Less,
+  Equals, Colon, Comma, Dot, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Question, Percent, Semicolon,
+];
+
+export const KEYWORDS: readonly string[] = [
+  'input', 'model', 'node', 'compare', 'output', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
+];
+
+/** Built once per process and reused: building a lexer validates every pattern, which is not free. */
+export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });

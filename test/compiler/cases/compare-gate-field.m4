@@ -1,0 +1,14 @@
+// expect: M6007
+input x: f32[batch, 4]
+input label: i64[batch]
+model v1 = onnx("models/score.onnx")
+model v2 = onnx("models/score.onnx")
+compare ab {
+  control:   v1(x: x)
+  treatment: v2(x: x)
+  label:     label
+  task:      binary(threshold: 0.5)
+  gate recall.delat >= -0.01
+  gate agreement.delta >= 0.0
+  gate auroc >= 0.9
+}

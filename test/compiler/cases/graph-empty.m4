@@ -1,0 +1,3 @@
+// expect: M5003
+input x: f32[batch, 4]
+node s = sigmoid(x)

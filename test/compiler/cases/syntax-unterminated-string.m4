@@ -1,0 +1,4 @@
+// expect: M0002
+input x: f32[batch, 4]
+model m = onnx("models/score.onnx)
+output s = m(x: x)

@@ -1,0 +1,3 @@
+// expect: M3008
+input x: f32[]
+output o = x
