@@ -350,7 +350,8 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
     return undefined;
   }
   if (info.kind === 'model' && field === 'value') {
-    diagnostics.push(diag('M6007', metricSpan, { field: '(none)', metric, allowed: MODEL_FIELDS.map((f) => `\`${metric}.${f}\``).join(', ').replace(`\`${metric}.control\``, `\`control.${metric}\``).replace(`\`${metric}.treatment\``, `\`treatment.${metric}\``) }));
+    const allowed = `\`${metric}.delta\`, \`${metric}.ratio\`, \`control.${metric}\` or \`treatment.${metric}\``;
+    diagnostics.push(diag('M6018', metricSpan, { metric, allowed }, { help: `write ${allowed}` }));
     return undefined;
   }
   if (info.kind === 'model' && !(MODEL_FIELDS as readonly string[]).includes(field)) {

@@ -225,7 +225,9 @@ export function typecheck(res: Resolution, models: ModelTable): PassResult<Typin
             conflicted = true;
             const ta = types[argA];
             const tb = types[argB];
-            diagnostics.push(diag('M3003', call.span, { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' }, {
+            const symbolic = 'conflict' in r && r.conflict.symbol;
+            if (symbolic) diagnostics.push(conflictDiag(r.conflict, call.span, `arguments of \`${op.name}\``));
+            else diagnostics.push(diag('M3003', call.span, { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' }, {
               notes: [ta ? `argument ${argA + 1}: ${show(ta)}, ${where(ta.origin)}` : '', tb ? `argument ${argB + 1}: ${show(tb)}, ${where(tb.origin)}` : ''].filter(Boolean),
               related: relatedOf([ta?.origin, tb?.origin]),
             }));
@@ -235,9 +237,9 @@ export function typecheck(res: Resolution, models: ModelTable): PassResult<Typin
         return r.dim;
       },
     };
-    // Type rules see dims as currently known, so fixed sizes bound through unification count.
-    const shown = types.map((t) => ({ dtype: t.dtype, dims: t.dims.map((d) => (typeof unifier.resolve(d) === 'number' ? unifier.resolve(d) : d)) }));
-    const r = op.infer(shown, params, ctx);
+    // Type rules see the dims as variables, so a conflict found through them names the symbol and both
+    // places that fixed its size.
+    const r = op.infer(types.map((t) => ({ dtype: t.dtype, dims: t.dims })), params, ctx);
     if (conflicted) return UNKNOWN;
     if (isInferError(r)) {
       const argSpan = r.arg !== undefined ? positional[r.arg]?.span : undefined;

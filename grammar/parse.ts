@@ -139,7 +139,8 @@ function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan
 
 /** Chevrotain puts the expectation in its message; recover the token names from it in a stable form. */
 function expectedFrom(err: IRecognitionException): string[] {
-  const m = err.message;
+  // Only the part before "but found" says what was expected.
+  const m = err.message.split('but found')[0] ?? '';
   const found = new Set<string>();
   for (const match of m.matchAll(/-->\s*([^<]+?)\s*<--/g)) found.add(match[1]!.trim());
   for (const match of m.matchAll(/\[([A-Za-z]+)\]/g)) found.add(match[1]!);

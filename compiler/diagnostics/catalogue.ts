@@ -137,6 +137,8 @@ export const CATALOGUE = {
   M6015: entry<{ field: string; reason: string }>('error', 'invalid comparison option', (a) => `\`${a.field}:\` ${a.reason}`),
   M6016: entry<{ metric: string }>('warning', 'gate on an unrequested metric',
     (a) => `gate uses ${q(a.metric)}, which is not in \`metrics:\`; it is computed for the gate`),
+  M6018: entry<{ metric: string; allowed: string }>('error', 'gate needs a field',
+    (a) => `\`${a.metric}\` is measured on each model: say which value the gate bounds`, undefined),
   M6017: entry<{ field: string; what: string }>('error', 'comparison field must be a value',
     (a) => `\`${a.field}:\` must name ${a.what}`),
 

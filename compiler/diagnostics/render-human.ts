@@ -49,14 +49,25 @@ function snippet(
   if (text === undefined) return label ? [`${pad} ${blue('=')} ${label}`] : [];
   const line = lineAt(text, span.line);
   if (line === undefined) return label ? [`${pad} ${blue('=')} ${label}`] : [];
-  const shown = line.replace(/\t/g, '    ');
-  const col = visualColumn(line, span.column);
-  const endCol = span.endLine === span.line ? visualColumn(line, span.endColumn) : shown.length + 1;
+  let shown = line.replace(/\t/g, '    ');
+  let col = visualColumn(line, span.column);
+  let endCol = span.endLine === span.line ? visualColumn(line, span.endColumn) : shown.length + 1;
+  // A very long line (minified, generated) is shown as a window around the span.
+  if (shown.length > WINDOW && col > WINDOW / 2) {
+    const from = col - WINDOW / 2;
+    shown = `...${shown.slice(from, from + WINDOW)}`;
+    col = col - from + 3;
+    endCol = Math.min(endCol - from + 3, shown.length + 1);
+  } else if (shown.length > WINDOW) {
+    shown = `${shown.slice(0, WINDOW)}...`;
+  }
   const width = Math.max(1, Math.min(endCol - col, Math.max(1, shown.length + 1 - col)));
   const num = String(span.line).padStart(gutter);
   const markers = `${' '.repeat(Math.max(0, col - 1))}${paint(mark.repeat(width))}${label ? ` ${paint(label)}` : ''}`;
   return [`${pad} ${blue('|')}`, `${blue(num)} ${blue('|')} ${shown}`, `${pad} ${blue('|')} ${markers}`];
 }
+
+const WINDOW = 100;
 
 function lineAt(text: string, line: number): string | undefined {
   let start = 0;
@@ -68,8 +79,7 @@ function lineAt(text: string, line: number): string | undefined {
   let end = text.indexOf('\n', start);
   if (end === -1) end = text.length;
   const s = text.slice(start, end);
-  // A binary or minified file can have enormous lines; show the start only.
-  return (s.endsWith('\r') ? s.slice(0, -1) : s).slice(0, 400);
+  return s.endsWith('\r') ? s.slice(0, -1) : s;
 }
 
 /** Tabs are shown as four spaces, so the carets must move with them. */

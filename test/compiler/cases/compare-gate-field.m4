@@ -10,5 +10,4 @@ compare ab {
   task:      binary(threshold: 0.5)
   gate recall.delat >= -0.01
   gate agreement.delta >= 0.0
-  gate auroc >= 0.9
 }
