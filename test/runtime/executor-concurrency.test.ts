@@ -26,7 +26,7 @@ async function collect(engine: 'main' | 'workers', trace?: (e: TraceEvent) => vo
   try {
     await ex.run(batchSource(6, 2048), {
       onOutputs: (b: OutputsBatch) => {
-        for (const [name, t] of Object.entries(b.values)) (values[name] ??= []).push(...(t.data as ArrayLike<unknown>));
+        for (const [name, t] of Object.entries(b.values)) (values[name] ??= []).push(...(t.data as Iterable<unknown>));
       },
     });
   } finally {
