@@ -1,8 +1,29 @@
 #!/usr/bin/env node
-// The `m4c` entry point. The sources are TypeScript run through tsx's loader, so a fresh clone works right
-// after `npm ci` with no build step; tsx caches its transforms, so later starts are fast.
-import { register } from 'tsx/esm/api';
+// The `m4c` entry point. Sources are TypeScript: commands that must start fast (check, compile, graph, fmt,
+// lsp, init, --help) run from an esbuild bundle made by `npm ci` (scripts/build-cli.mjs) while it is newer
+// than every source; everything else, and a stale or missing bundle, runs the sources through tsx.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init']);
+
+async function fastMain() {
+  if (process.env.M4_NO_BUNDLE || !FAST.has(process.argv[2])) return undefined;
+  const bundle = join(root, 'dist/m4c-fast.mjs');
+  const stamp = join(root, 'dist/stamp.json');
+  if (!existsSync(bundle) || !existsSync(stamp)) return undefined;
+  const { newestSourceMtime } = await import('../scripts/source-mtime.mjs');
+  const built = JSON.parse(readFileSync(stamp, 'utf8')).newestSource;
+  if (newestSourceMtime(root) > built) return undefined;
+  return (await import(bundle)).main;
+}
+
+let main = await fastMain();
+if (!main) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { renderJson, printDiagnostics, summaryLine } from '../diagnostics-output.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
-import { setCommandExit } from '../main.ts';
+import { setCommandExit } from '../program.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 
 export function register(program: Command): void {

@@ -7,7 +7,7 @@ import { planSchemaErrors } from '../../compiler/plan-validate.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
-import { setCommandExit } from '../main.ts';
+import { setCommandExit } from '../program.ts';
 
 export function register(program: Command): void {
   program

@@ -6,7 +6,7 @@ import { planToDot, planToMermaid } from '../../compiler/plan-graph.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
-import { setCommandExit } from '../main.ts';
+import { setCommandExit } from '../program.ts';
 
 export function register(program: Command): void {
   program
