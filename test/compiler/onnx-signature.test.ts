@@ -244,9 +244,12 @@ describe('cache', () => {
 });
 
 describe('start-up cost', () => {
-  it('imports nothing but node built-ins and type-only stdlib (no onnxruntime, no protobuf runtime)', () => {
-    const src = readFileSync(new URL('../../compiler/onnx-signature.ts', import.meta.url), 'utf8');
-    const imports = [...src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)].map((m) => `${m[1] ? 'type ' : ''}${m[2]}`);
-    expect(imports.every((i) => i.startsWith('node:') || i.startsWith('type '))).toBe(true);
+  it('imports nothing but node built-ins, type-only stdlib and its own skim (no onnxruntime, no protobuf runtime)', () => {
+    for (const file of ['onnx-signature.ts', 'onnx-model-skim.ts']) {
+      const src = readFileSync(new URL(`../../compiler/${file}`, import.meta.url), 'utf8');
+      const imports = [...src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)].map((m) => `${m[1] ? 'type ' : ''}${m[2]}`);
+      expect(imports.length, file).toBeGreaterThan(0);
+      for (const i of imports) expect(i.startsWith('node:') || i.startsWith('type ') || i === './onnx-model-skim.ts', `${file}: ${i}`).toBe(true);
+    }
   });
 });
