@@ -43,7 +43,7 @@ export function broadcastIndex(inDims: readonly number[], outDims: readonly numb
   const rank = outDims.length;
   const n = sizeOf(outDims);
   const index = new Int32Array(n);
-  if (n === 0) return index;
+  if (n === 0 || rank === 0) return index; // rank 0: the single element reads position 0
   // Strides of the argument, 0 along broadcast axes, so moving along such an axis reads in place.
   const strides = new Int32Array(rank);
   let s = 1;
@@ -51,16 +51,20 @@ export function broadcastIndex(inDims: readonly number[], outDims: readonly numb
     strides[a] = inDims[a] === 1 && outDims[a] !== 1 ? 0 : s;
     s *= inDims[a];
   }
+  // Walk the output row by row (all axes but the last): an odometer step per row, then a run of
+  // the last axis, which reads the argument in place (stride 0) or contiguously (stride 1).
+  const inner = outDims[rank - 1];
+  const step = strides[rank - 1];
+  const rows = n / inner;
   const coord = new Int32Array(rank);
-  let offset = 0;
-  for (let o = 0; o < n; o++) {
-    index[o] = offset;
-    // Odometer: bump the last axis, carry into earlier ones.
-    for (let a = rank - 1; a >= 0; a--) {
+  let base = 0;
+  for (let r = 0, o = 0; r < rows; r++) {
+    for (let j = 0, at = base; j < inner; j++, at += step) index[o++] = at;
+    for (let a = rank - 2; a >= 0; a--) {
       coord[a]++;
-      offset += strides[a];
+      base += strides[a];
       if (coord[a] < outDims[a]) break;
-      offset -= strides[a] * coord[a];
+      base -= strides[a] * coord[a];
       coord[a] = 0;
     }
   }

@@ -47,3 +47,9 @@ describe('broadcastIndex', () => {
     expect(sameShape([6], [2, 3])).toBe(false);
   });
 });
+
+describe('broadcastIndex on scalars', () => {
+  it('reads position 0 for a rank-0 output', () => {
+    expect(Array.from(broadcastIndex([], []))).toEqual([0]);
+  });
+});
