@@ -11,6 +11,7 @@ import { diag, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics
 import { graphPass, type DeclGraph } from './graph.ts';
 import { lower } from './lower.ts';
 import { baseDirOf, modelsPass, type ModelTable } from './models.ts';
+import { replayPass } from './replay.ts';
 import { resolve, type Resolution } from './resolve.ts';
 import { syntaxPass } from './syntax.ts';
 import { typecheck, type Typing } from './typecheck.ts';
@@ -53,11 +54,13 @@ export function compileSource(text: string, file: string, opts: CompileOptions =
   diagnostics.push(...compares.diagnostics);
   const graph = graphPass(res.result);
   diagnostics.push(...graph.diagnostics);
+  const replay = replayPass(program, baseDir);
+  diagnostics.push(...replay.diagnostics);
 
   let plan: Plan | undefined;
   if (!opts.noPlan && !hasErrors(diagnostics)) {
     try {
-      plan = lower({ file, text, baseDir, res: res.result, models: models.result, typing: typing.result, graph: graph.result, compares: compares.result });
+      plan = lower({ file, text, baseDir, res: res.result, models: models.result, typing: typing.result, graph: graph.result, compares: compares.result, defaultData: replay.result });
     } catch (err) {
       diagnostics.push(diag('M7001', program.span, { detail: err instanceof Error ? err.message : String(err) }));
     }

@@ -26,6 +26,8 @@ export interface LowerInput {
   typing: Typing;
   graph: DeclGraph;
   compares: CompareInfo[];
+  /** Absolute path of the file's `replay` declaration. */
+  defaultData: string | undefined;
 }
 
 export function toPlanSpan(s: Span): PlanSpan {
@@ -180,6 +182,7 @@ export function lower(li: LowerInput): Plan {
     m4_version: M4_VERSION,
     source: { file: li.file, sha256: sha256(li.text) },
     plan_hash: planHash(body),
+    ...(li.defaultData ? { default_data: li.defaultData } : {}),
     ...body,
   };
 }

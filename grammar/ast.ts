@@ -36,7 +36,15 @@ export interface Comment {
   span: Span;
 }
 
-export type Decl = InputDecl | ModelDecl | NodeDecl | OutputDecl | CompareDecl;
+export type Decl = InputDecl | ModelDecl | NodeDecl | OutputDecl | CompareDecl | ReplayDecl;
+
+/** `replay "data/replay.jsonl"`: the recorded traffic `m4c run` reads when no `--data` is given. */
+export interface ReplayDecl {
+  kind: 'replay';
+  name?: undefined;
+  path: StringLit | undefined;
+  span: Span;
+}
 
 export type DimExpr =
   | { kind: 'fixed'; value: number; text: string; span: Span }

@@ -44,6 +44,10 @@ export class AstBuilder {
     if ((n = inner('nodeDecl'))) return this.nodeOrOutput(n, 'node', span);
     if ((n = inner('outputDecl'))) return this.nodeOrOutput(n, 'output', span);
     if ((n = inner('compareDecl'))) return this.compareDecl(n, span);
+    if ((n = inner('replayDecl'))) {
+      const path = tok(n.children as Children, 'StringLiteral');
+      return { kind: 'replay', path: path ? this.stringLit(path) : undefined, span };
+    }
     return undefined;
   }
 

@@ -25,7 +25,7 @@ export interface ParseResult {
   problems: SyntaxProblem[];
 }
 
-const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output]);
+const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
 /** Brackets nested deeper than this are refused before parsing: recursive descent would exhaust the stack. */
 export const MAX_NESTING = 200;
 

@@ -22,6 +22,7 @@ export class M4Parser extends CstParser {
       { ALT: () => this.SUBRULE(this.nodeDecl) },
       { ALT: () => this.SUBRULE(this.compareDecl) },
       { ALT: () => this.SUBRULE(this.outputDecl) },
+      { ALT: () => this.SUBRULE(this.replayDecl) },
     ]);
   });
 
@@ -82,6 +83,11 @@ export class M4Parser extends CstParser {
     this.SUBRULE(this.name);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expr);
+  });
+
+  replayDecl = this.RULE('replayDecl', () => {
+    this.CONSUME(T.Replay);
+    this.CONSUME(T.StringLiteral);
   });
 
   outputDecl = this.RULE('outputDecl', () => {

@@ -32,6 +32,7 @@ export const From = keyword('from');
 export const Gate = keyword('gate');
 export const At = keyword('at');
 export const Sink = keyword('sink');
+export const Replay = keyword('replay');
 export const True = keyword('true');
 export const False = keyword('false');
 
@@ -64,7 +65,7 @@ export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
-  Input, Model, Node, Compare, Output, Optional, From, Gate, At, Sink, True, False,
+  Input, Model, Node, Compare, Output, Replay, Optional, From, Gate, At, Sink, True, False,
   Identifier,
   QuotedName,
   StringLiteral,
@@ -74,7 +75,7 @@ export const ALL_TOKENS: TokenType[] = [
 ];
 
 export const KEYWORDS: readonly string[] = [
-  'input', 'model', 'node', 'compare', 'output', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
+  'input', 'model', 'node', 'compare', 'output', 'replay', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
 ];
 
 /** Built once per process and reused: building a lexer validates every pattern, which is not free. */

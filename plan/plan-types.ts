@@ -141,6 +141,8 @@ export interface Plan {
   source: { file: string; sha256: string };
   /** sha256 of the canonical JSON of everything below (inputs..outputs): identifies the graph. */
   plan_hash: string;
+  /** Absolute path of the recorded traffic to replay when `m4c run` gets no `--data` (`replay "..."`). */
+  default_data?: string;
   inputs: PlanInput[];
   models: PlanModel[];
   /** Topological order: every node appears after the nodes it reads. */

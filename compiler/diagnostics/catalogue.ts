@@ -56,6 +56,9 @@ export const CATALOGUE = {
     (a) => `unknown model loader ${q(a.loader)}`, 'models are declared as `model NAME = onnx("path/to/model.onnx")`'),
   M1009: entry<{ name: string }>('error', 'reserved name', (a) => `${q(a.name)} is reserved`, 'choose another name'),
   M1010: entry<{ name: string }>('error', 'node refers to itself', (a) => `${q(a.name)} refers to itself`),
+  M1011: entry('error', 'several replay declarations', () => 'a file declares at most one `replay`', 'keep one; pass other data with `m4c run --data PATH`'),
+  M1012: entry<{ path: string }>('warning', 'replay file not found', (a) => `replay file not found: ${a.path}`,
+    '`m4c run` without `--data` will fail until it exists; the path is relative to the .m4 file'),
 
   // ── M2xxx: models ────────────────────────────────────────────────────────────────────────────
   M2001: entry<{ path: string }>('error', 'model file not found', (a) => `model file not found: ${a.path}`,
