@@ -3,6 +3,7 @@ import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 
 export type CastTarget = 'f32' | 'f64' | 'i32' | 'i64' | 'bool';
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type CastParams = { to: CastTarget };
 
 const NAME = 'cast';

@@ -4,6 +4,7 @@ import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import type { ElementArray } from './tensor-copy.ts';
 import { requireRowsAndAxis } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type ColumnParams = { index: number };
 
 const NAME = 'column';

@@ -4,6 +4,7 @@ import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { copyRange } from './tensor-copy.ts';
 import { unifyDTypes } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type ConcatParams = Record<string, never>;
 
 const NAME = 'concat';

@@ -2,6 +2,7 @@ import { type Tensor, type TensorType } from '../types.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { cloneData } from './tensor-copy.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type ExpandDimsParams = Record<string, never>;
 
 /**

@@ -2,6 +2,7 @@ import { allocData, formatType, type Tensor, type TensorType } from '../types.ts
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type FillNanParams = { value: number };
 
 const NAME = 'fill_nan';

@@ -4,6 +4,7 @@ import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { broadcastDims, requireFloat, unifyDTypes } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type MeanParams = Record<string, never>;
 
 const NAME = 'mean';

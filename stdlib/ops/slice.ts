@@ -4,6 +4,7 @@ import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { copyRange, type ElementArray } from './tensor-copy.ts';
 import { requireRowsAndAxis } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type SliceParams = { start?: number; end?: number; step: number };
 
 const NAME = 'slice';

@@ -3,6 +3,7 @@ import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { requireFloat, requireRowsAndAxis } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type SoftmaxParams = Record<string, never>;
 
 const NAME = 'softmax';

@@ -3,6 +3,7 @@ import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { cloneData } from './tensor-copy.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type SqueezeParams = Record<string, never>;
 
 const NAME = 'squeeze';

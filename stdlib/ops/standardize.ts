@@ -3,6 +3,7 @@ import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { requireFloat, requireRowsAndAxis } from './type-rules.ts';
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type StandardizeParams = { mean: number | number[]; std: number | number[] };
 
 const NAME = 'standardize';
@@ -37,7 +38,7 @@ export const standardize: OpSpec<StandardizeParams> = {
     '',
     '**NaN.** NaN in `x` stays NaN; ±inf follows IEEE arithmetic.',
   ].join('\n'),
-  example: 'node scaled = standardize(tx, mean: [0.5, 10.0], std: [0.25, 3.0])',
+  example: 'node scaled = standardize(tx, mean: 0.0, std: 1.0)',
   arity: { min: 1, max: 1 },
   params: {
     type: 'object',

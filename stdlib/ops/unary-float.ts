@@ -13,6 +13,7 @@ export interface UnaryFloatDef {
   fn: (x: number) => number;
 }
 
+/** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
 export type UnaryFloatParams = Record<string, never>;
 
 /**
