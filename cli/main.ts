@@ -12,6 +12,13 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   compile: () => import('./commands/compile.ts'),
   graph: () => import('./commands/graph.ts'),
   run: () => import('./commands/run.ts'),
+  compare: () => import('./commands/compare.ts'),
+  merge: () => import('./commands/merge.ts'),
+  fmt: () => import('./commands/fmt.ts'),
+  lsp: () => import('./commands/lsp.ts'),
+  init: () => import('./commands/init.ts'),
+  report: () => import('./commands/report.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
 };
 
 /** Run `m4c` with every command (each module loaded on demand). */
@@ -21,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
       registrars.push(await load());
     } catch (err) {
+      // TEMPORARY while the commands are being written in parallel: a command whose module does not exist
+      // yet is left out of the program. Remove once every command above exists.
       if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`commands/${name}.ts`)) continue;
       throw err;
     }
