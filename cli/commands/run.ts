@@ -1,0 +1,213 @@
+/**
+ * `m4c run FILE --data PATH`: replay recorded rows through the graph.
+ *
+ * FILE is a `.m4` file (compiled first) or a plan `.json`. Rows stream from the data file in batches
+ * through the executor; `--out` writes the graph's outputs as JSONL. A progress bar on a terminal,
+ * a summary on stderr at the end, Ctrl-C stops between batches (exit 130).
+ */
+import { extname } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { Plan } from '../../plan/plan-types.ts';
+import type { Batch } from '../../runtime/batch.ts';
+import { createExecutor, type Executor, type RunResult } from '../../runtime/executor.ts';
+import { OutputsWriter } from '../../runtime/outputs-writer.ts';
+import { loadPlan, PlanError, type LoadedPlan } from '../../runtime/plan-load.ts';
+import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
+import { openSource, SourceError, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
+import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { compileForCli } from '../load-source.ts';
+import { setCommandExit } from '../main.ts';
+
+interface RunOptions {
+  data: string;
+  batchSize: number;
+  out?: string;
+  limit?: number;
+  onBadRow: 'skip' | 'fail';
+  engine: EngineChoice;
+  intraOpThreads: number;
+  verifyModels: boolean;
+  quiet?: boolean;
+}
+
+const DEFAULT_BATCH_SIZE = 1024;
+
+function intAtLeast(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a graph over recorded rows (a .m4 file or a compiled plan .json)')
+    .argument('<file>', 'the .m4 file or plan .json')
+    .requiredOption('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz)')
+    .option('--batch-size <n>', 'rows per batch', intAtLeast(1), DEFAULT_BATCH_SIZE)
+    .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
+    .option('--limit <n>', 'stop after this many good rows', intAtLeast(0))
+    .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
+    .addOption(new Option('--engine <engine>', 'where models run: worker threads, the main thread, or chosen per graph and batch size').choices([...ENGINE_CHOICES]).default('auto'))
+    .option('--intra-op-threads <n>', 'onnxruntime threads per model session', intAtLeast(1), 1)
+    .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
+    .option('-q, --quiet', 'no progress bar and no summary')
+    .addHelpText('after', `
+Examples:
+  $ m4c run examples/fraud/ab.m4 --data replay.jsonl
+  $ m4c run fraud.plan.json --data replay.jsonl.gz --out preds.jsonl --batch-size 4096
+
+Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 130 interrupted.`)
+    .action(async (file: string, opts: RunOptions, cmd: Command) => {
+      setCommandExit(cmd, await runCommand(file, opts));
+    });
+}
+
+async function runCommand(file: string, opts: RunOptions): Promise<number> {
+  const loaded = loadForRun(file, opts.verifyModels);
+  const { plan } = loaded;
+  const abort = new AbortController();
+  let source: DataSource;
+  try {
+    source = openSource(opts.data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, signal: abort.signal });
+  } catch (err) {
+    if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  if (plan.comparisons.length > 0 && !opts.quiet) {
+    // Comparison accumulators are not wired into `run` yet: say so instead of silently ignoring them.
+    process.stderr.write(`m4c: note: comparison blocks are not evaluated by this version of \`m4c run\`: ${plan.comparisons.map((c) => c.name).join(', ')}\n`);
+  }
+  let writer: OutputsWriter | undefined;
+  let executor: Executor | undefined;
+  const progress = new Progress(!opts.quiet && process.stderr.isTTY === true, source.stats);
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    // A second Ctrl-C means "now": skip the clean stop.
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const t0 = performance.now();
+  try {
+    if (opts.out !== undefined) writer = openWriter(opts.out, plan);
+    executor = await createExecutor(loaded, {
+      engine: opts.engine, batchSize: Math.min(opts.batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
+      outputs: true, comparisons: false,
+    });
+    const t1 = performance.now();
+    const w = writer;
+    const result = await executor.run(source, {
+      signal: abort.signal,
+      onOutputs: w ? (b) => w.write(b) : undefined,
+      onBatch: (b: Batch) => progress.update(b.rows),
+    });
+    await writer?.close();
+    writer = undefined;
+    progress.stop();
+    if (!opts.quiet) process.stderr.write(summary(result, source.stats, { startup: t1 - t0, run: performance.now() - t1 }, executor, opts.out));
+    return result.interrupted ? EXIT.interrupted : EXIT.ok;
+  } catch (err) {
+    progress.stop();
+    if (err instanceof CliError) throw err;
+    if (err instanceof RuntimeError || err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
+    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof Error && err.message.startsWith('cannot write ')) throw new CliError(err.message, EXIT.runtime);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await writer?.close().catch(() => {});
+    await executor?.close();
+    await source.close();
+  }
+}
+
+/** A plan from a `.m4` (compiled now, diagnostics shown) or a plan `.json`; every failure is exit 2. */
+function loadForRun(file: string, verifyModels: boolean): LoadedPlan {
+  if (extname(file) === '.m4') {
+    const c = compileForCli(file);
+    printDiagnostics(c.diagnostics, new Map([[file, c.text]]));
+    if (!c.plan) throw new CliError(`${file}: ${summaryLine(c.diagnostics)}; nothing was run`, EXIT.usage);
+    // Just compiled: the compiler hashed the models a moment ago.
+    return loadOrExit(c.plan, file, false);
+  }
+  return loadOrExit(file, file, verifyModels);
+}
+
+function loadOrExit(source: string | Plan, label: string, verifyModels: boolean): LoadedPlan {
+  try {
+    return loadPlan(source, { label, verifyModels });
+  } catch (err) {
+    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+function openWriter(path: string, plan: Plan): OutputsWriter {
+  try {
+    return OutputsWriter.open(path, plan.outputs);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
+/** Progress by bytes read, with rows/s and ETA; only on a terminal. */
+class Progress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private rows = 0;
+  private readonly started = performance.now();
+
+  constructor(enabled: boolean, private readonly stats: SourceStats) {
+    if (!enabled) {
+      this.bar = null;
+      return;
+    }
+    this.bar = new cliProgress.SingleBar({
+      format: 'm4c run |{bar}| {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    }, cliProgress.Presets.shades_classic);
+    this.bar.start(Math.max(1, stats.totalBytes ?? 1), 0, { rows: 0, speed: 0 });
+  }
+
+  update(rows: number): void {
+    if (!this.bar) return;
+    this.rows += rows;
+    const seconds = (performance.now() - this.started) / 1000;
+    this.bar.update(this.stats.bytesRead, { rows: this.rows.toLocaleString('en-US'), speed: Math.round(this.rows / Math.max(seconds, 1e-3)).toLocaleString('en-US') });
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** The end-of-run report: counts, skipped rows by reason with examples, time and rate. */
+function summary(r: RunResult, stats: SourceStats, ms: { startup: number; run: number }, ex: Executor, out: string | undefined): string {
+  const seconds = ms.run / 1000;
+  const lines: string[] = [];
+  const head = r.interrupted ? 'interrupted (Ctrl-C): ' : '';
+  lines.push(`${head}${plural(r.rows, 'row')} processed in ${plural(r.batches, 'batch')}, ${seconds.toFixed(2)} s (${fmt(Math.round(r.rows / Math.max(seconds, 1e-6)))} rows/s) after ${(ms.startup / 1000).toFixed(2)} s start-up`);
+  const skipped = Object.entries(stats.skipped) as [string, number][];
+  const skippedTotal = skipped.reduce((s, [, n]) => s + n, 0);
+  lines.push(`rows read: ${fmt(stats.rowsRead)}, skipped: ${fmt(skippedTotal)}${skippedTotal > 0 ? ` (${skipped.map(([k, n]) => `${k}: ${fmt(n)}`).join(', ')})` : ''}`);
+  for (const e of stats.examples) lines.push(`  line ${e.line}: ${e.reason}: ${e.detail}`);
+  if (stats.absentOptional.length > 0) lines.push(`optional inputs absent from the data: ${stats.absentOptional.join(', ')}`);
+  lines.push(`engine: ${ex.engine}${ex.workerCount > 0 ? ` (${plural(ex.workerCount, 'worker thread')})` : ''}: ${ex.engineReason}`);
+  if (out !== undefined) lines.push(`outputs written to ${out}`);
+  return `${lines.map((l) => `m4c run: ${l}`).join('\n')}\n`;
+}
+
+function plural(n: number, word: string): string {
+  return `${fmt(n)} ${word}${n === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
+}
