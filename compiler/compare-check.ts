@@ -7,6 +7,7 @@ import type { CompareDecl, Expr, GateDecl, Span } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 import { formatDim, isFloatDType, type Dim } from '../stdlib/types.ts';
 import type { GateComparator, PlanTask } from '../plan/plan-types.ts';
+import { parse } from '../grammar/parse.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import { literalValue } from './params.ts';
@@ -373,4 +374,21 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
     confidence = pct / 100;
   }
   return { text: g.text, metric, field, op: g.op, bound: g.bound.value, confidence, span: g.span };
+}
+
+/**
+ * Check one gate written as text (`auroc.delta >= -0.01 at 95%`), as `m4c compare --gate` takes it: the same
+ * parser and the same rules as a gate inside a compare block. Returns the gate or the diagnostics (spans
+ * relative to the text).
+ */
+export function checkGateText(text: string, task: PlanTask, hasLabel: boolean, bootstrap: number): { gate?: GateInfo; diagnostics: Diagnostic[] } {
+  const prefix = 'compare _ { gate ';
+  const { program, problems } = parse(`${prefix}${text} }`, '--gate');
+  const diagnostics: Diagnostic[] = problems.map((p) => diag('M6011', p.span, { reason: `cannot parse \`${text}\`: write METRIC.FIELD OP NUMBER [at N%]` }));
+  const decl = program.decls[0];
+  if (diagnostics.length > 0 || decl?.kind !== 'compare' || decl.gates.length !== 1 || decl.fields.length > 0) {
+    return { diagnostics: diagnostics.length > 0 ? diagnostics.slice(0, 1) : [diag('M6011', program.span, { reason: `cannot parse \`${text}\`` })] };
+  }
+  const gate = checkGate(decl.gates[0]!, task, hasLabel, bootstrap, diagnostics);
+  return { gate, diagnostics };
 }

@@ -61,6 +61,17 @@ export class AstBuilder {
     return undefined;
   }
 
+  paramName(node: CstNode | undefined): A.Name | undefined {
+    if (!node) return undefined;
+    const c = node.children as Children;
+    const q = tok(c, 'QuotedName');
+    if (q) return { text: q.image.slice(1, -1), quoted: true, span: this.tokenSpan(q) };
+    for (const list of Object.values(c)) {
+      for (const e of list ?? []) if (isToken(e) && realToken(e)) return { text: e.image, quoted: false, span: this.tokenSpan(e) };
+    }
+    return undefined;
+  }
+
   inputDecl(node: CstNode, span: A.Span): A.InputDecl {
     const c = node.children as Children;
     const typeNode = child(c, 'typeExpr');
@@ -174,7 +185,7 @@ export class AstBuilder {
       const ac = a.children as Children;
       const span = this.nodeSpan(a, parent);
       const e = child(ac, 'expr');
-      return { name: this.name(child(ac, 'name')), value: e ? this.expr(e, span) : undefined, span };
+      return { name: this.paramName(child(ac, 'paramName')), value: e ? this.expr(e, span) : undefined, span };
     });
   }
 

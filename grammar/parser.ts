@@ -125,11 +125,24 @@ export class M4Parser extends CstParser {
     });
   });
 
+  /** A parameter name may be a keyword that cannot start a declaration: `threshold(p, at: 0.7)`. */
+  paramName = this.RULE('paramName', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.QuotedName) },
+      { ALT: () => this.CONSUME(T.At) },
+      { ALT: () => this.CONSUME(T.From) },
+      { ALT: () => this.CONSUME(T.Optional) },
+      { ALT: () => this.CONSUME(T.Gate) },
+      { ALT: () => this.CONSUME(T.Sink) },
+    ]);
+  });
+
   arg = this.RULE('arg', () => {
     this.OPTION({
       GATE: () => this.LA(2).tokenType === T.Colon,
       DEF: () => {
-        this.SUBRULE(this.name);
+        this.SUBRULE(this.paramName);
         this.CONSUME(T.Colon);
       },
     });
