@@ -48,12 +48,12 @@ export function compileSource(text: string, file: string, opts: CompileOptions =
   diagnostics.push(...res.diagnostics);
   const models = modelsPass(program, { baseDir });
   diagnostics.push(...models.diagnostics);
-  const typing = typecheck(res.result, models.result);
+  const graph = graphPass(res.result);
+  diagnostics.push(...graph.diagnostics);
+  const typing = typecheck(res.result, models.result, graph.result.order ?? graph.result.bestEffortOrder);
   diagnostics.push(...typing.diagnostics);
   const compares = compareCheck(res.result, typing.result);
   diagnostics.push(...compares.diagnostics);
-  const graph = graphPass(res.result);
-  diagnostics.push(...graph.diagnostics);
   const replay = replayPass(program, baseDir);
   diagnostics.push(...replay.diagnostics);
 

@@ -196,7 +196,6 @@ function sha256(s: string): string {
  * out, so reformatting a file or moving it keeps the hash; changing a model's bytes changes it.
  */
 export function planHash(body: Pick<Plan, 'inputs' | 'models' | 'nodes' | 'edges' | 'comparisons' | 'outputs'>): string {
-  const strip = (_k: string, v: unknown) => v;
   const canonical = {
     inputs: body.inputs.map(({ span: _s, ...rest }) => rest),
     models: body.models.map((m) => ({ name: m.name, sha256: m.sha256, signature: m.signature })),
@@ -205,16 +204,14 @@ export function planHash(body: Pick<Plan, 'inputs' | 'models' | 'nodes' | 'edges
     comparisons: body.comparisons.map(({ span: _s, sinks: _k, gates, ...rest }) => ({ ...rest, gates: gates.map(({ span: _g, ...g }) => g) })),
     outputs: body.outputs.map(({ span: _s, ...rest }) => rest),
   };
-  return sha256(canonicalJson(canonical, strip));
+  return sha256(canonicalJson(canonical));
 }
 
 /** JSON with object keys sorted, so equal values hash equally whatever their construction order. */
-export function canonicalJson(v: unknown, replacer: (k: string, v: unknown) => unknown = (_k, x) => x): string {
-  return JSON.stringify(v, (k, x) => {
-    const y = replacer(k, x);
-    if (y && typeof y === 'object' && !Array.isArray(y)) {
-      return Object.fromEntries(Object.keys(y as object).sort().map((key) => [key, (y as Record<string, unknown>)[key]]));
-    }
-    return y;
-  });
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }

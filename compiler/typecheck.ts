@@ -47,7 +47,11 @@ export interface Typing {
 
 const UNKNOWN: ExprValue = { kind: 'unknown' };
 
-export function typecheck(res: Resolution, models: ModelTable): PassResult<Typing> {
+/**
+ * `order`: declaration names with each after what it reads (the graph pass's order, or a best effort when
+ * there is a cycle). Checking in that order keeps recursion as deep as one expression, not one chain.
+ */
+export function typecheck(res: Resolution, models: ModelTable, order: readonly string[] = []): PassResult<Typing> {
   const diagnostics: Diagnostic[] = [];
   const unifier = new DimUnifier();
   const values = new Map<Expr, ExprValue>();
@@ -366,6 +370,10 @@ export function typecheck(res: Resolution, models: ModelTable): PassResult<Typin
   }
 
   // ── drive ─────────────────────────────────────────────────────────────────────────────────────
+  for (const name of order) {
+    const sym = res.symbols.get(name);
+    if (sym && (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output')) typeOfSymbol(sym);
+  }
   for (const sym of res.declSymbols.values()) {
     if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
   }

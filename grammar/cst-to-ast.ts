@@ -24,6 +24,14 @@ export class AstBuilder {
 
   /** The span from the first to the last real token of a node; `fallback` for an empty recovered node. */
   nodeSpan(node: CstNode, fallback: A.Span): A.Span {
+    // The parser tracks every node's location; only nodes touched by recovery need the token walk.
+    const loc = node.location;
+    if (loc && !node.recoveredNode && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.startLine !== undefined && loc.endColumn !== undefined) {
+      return {
+        file: this.file, start: loc.startOffset, end: loc.endOffset! + 1,
+        line: loc.startLine, column: loc.startColumn!, endLine: loc.endLine!, endColumn: loc.endColumn + 1,
+      };
+    }
     const first = firstToken(node);
     const last = lastToken(node);
     if (!first || !last) return fallback;
