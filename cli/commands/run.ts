@@ -85,7 +85,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   }
   let writer: OutputsWriter | undefined;
   let executor: Executor | undefined;
-  const progress = new Progress(!opts.quiet && process.stderr.isTTY === true, source.stats);
+  let progress: Progress | undefined;
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
@@ -102,19 +102,22 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
       outputs: true, comparisons: false,
     });
     const t1 = performance.now();
+    // Started once the models are loaded, so rows/s and the ETA reflect the replay itself.
+    const bar = new Progress(!opts.quiet && process.stderr.isTTY === true, source.stats);
+    progress = bar;
     const w = writer;
     const result = await executor.run(source, {
       signal: abort.signal,
       onOutputs: w ? (b) => w.write(b) : undefined,
-      onBatch: (b: Batch) => progress.update(b.rows),
+      onBatch: (b: Batch) => bar.update(b.rows),
     });
     await writer?.close();
     writer = undefined;
-    progress.stop();
+    bar.stop();
     if (!opts.quiet) process.stderr.write(summary(result, source.stats, { startup: t1 - t0, run: performance.now() - t1 }, executor, opts.out));
     return result.interrupted ? EXIT.interrupted : EXIT.ok;
   } catch (err) {
-    progress.stop();
+    progress?.stop();
     if (err instanceof CliError) throw err;
     if (err instanceof RuntimeError || err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
     if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);

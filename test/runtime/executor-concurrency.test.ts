@@ -9,12 +9,13 @@ import { loadPlan } from '../../runtime/plan-load.ts';
 import { batchSource } from './support/batches.ts';
 import { abPlan } from './support/plans.ts';
 
+const BATCHES = 8;
 let dir: string;
 let plan: Plan;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'm4-concurrency-'));
-  // Models big enough that one call on 2048 rows takes about a millisecond.
+  // Models big enough that one call on 8192 rows takes several milliseconds.
   plan = abPlan(dir, { hidden: [256, 256] }).plan;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ async function collect(engine: 'main' | 'workers', trace?: (e: TraceEvent) => vo
   const ex = await createExecutor(loadPlan(plan), { engine, trace });
   const values: Record<string, unknown[]> = {};
   try {
-    await ex.run(batchSource(6, 2048), {
+    await ex.run(batchSource(BATCHES, 8192), {
       onOutputs: (b: OutputsBatch) => {
         for (const [name, t] of Object.entries(b.values)) (values[name] ??= []).push(...(t.data as Iterable<unknown>));
       },
@@ -41,7 +42,7 @@ describe('executor concurrency', () => {
     const parallel = await collect('workers', (e) => events.push(e));
     const sequential = await collect('main');
     expect(parallel).toEqual(sequential);
-    expect(parallel.p1).toHaveLength(6 * 2048 * 2);
+    expect(parallel.p1).toHaveLength(BATCHES * 8192 * 2);
 
     const byBatch = new Map<number, Record<string, TraceEvent>>();
     for (const e of events) byBatch.set(e.batch, { ...byBatch.get(e.batch), [e.node]: e });
@@ -50,8 +51,9 @@ describe('executor concurrency', () => {
       expect(ctl.thread).not.toBe(treat.thread);
       if (ctl.start < treat.end && treat.start < ctl.end) overlapping++;
     }
-    // Both calls are dispatched within microseconds of each other and each runs ~1 ms: on a loaded
-    // machine a batch may still serialise, but not most of them.
-    expect(overlapping).toBeGreaterThanOrEqual(4);
+    // Both calls are dispatched microseconds apart and each runs for milliseconds, so their intervals
+    // overlap unless the OS keeps the second thread off the CPU for the whole first call (a heavily
+    // loaded machine may do that for some batches, not for most). On the main thread they never do.
+    expect(overlapping).toBeGreaterThan(BATCHES / 2);
   });
 });

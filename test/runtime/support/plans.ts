@@ -3,7 +3,7 @@
  * tested without the compiler: an A/B graph of two classifiers on the same 30-feature input.
  */
 import { join } from 'node:path';
-import type { Plan, PlanModel, PlanNode, PlanSpan } from '../../../plan/plan-types.ts';
+import type { Plan, PlanModel, PlanNode, PlanSpan, PlanValueInfo } from '../../../plan/plan-types.ts';
 import { writeMlp } from './onnx-models.ts';
 
 export const FEATURES = 30;
@@ -32,13 +32,14 @@ export function abPlan(dir: string, opts: { hidden?: number[]; withOps?: boolean
   const treatment = join(dir, 'v2.onnx');
   const m1 = model('v1', control, writeMlp(control, { inputs: FEATURES, hidden, seed: 1 }), 5);
   const m2 = model('v2', treatment, writeMlp(treatment, { inputs: FEATURES, hidden, seed: 2 }), 6);
-  const probs = { name: 'probabilities', type: { dtype: 'f32' as const, dims: ['batch', 2] } };
-  const label = { name: 'label', type: { dtype: 'i64' as const, dims: ['batch'] } };
+  // Functions, not shared objects: a test that edits one node's types must not edit the other's.
+  const probs = (): PlanValueInfo => ({ name: 'probabilities', type: { dtype: 'f32', dims: ['batch', 2] } });
+  const label = (): PlanValueInfo => ({ name: 'label', type: { dtype: 'i64', dims: ['batch'] } });
   const nodes: PlanNode[] = [
     { id: 'x', kind: 'input', input: 'x', outputs: [{ name: 'out', type: { dtype: 'f32', dims: ['batch', FEATURES] } }], span: span(1) },
     { id: 'label', kind: 'input', input: 'label', outputs: [{ name: 'out', type: { dtype: 'i64', dims: ['batch'] } }], span: span(2) },
-    { id: 'ctl', kind: 'model', model: 'v1', feeds: { x: { node: 'x', output: 'out' } }, outputs: [probs], span: span(8, 3) },
-    { id: 'treat', kind: 'model', model: 'v2', feeds: { x: { node: 'x', output: 'out' } }, outputs: [label, probs], span: span(9, 3) },
+    { id: 'ctl', kind: 'model', model: 'v1', feeds: { x: { node: 'x', output: 'out' } }, outputs: [probs()], span: span(8, 3) },
+    { id: 'treat', kind: 'model', model: 'v2', feeds: { x: { node: 'x', output: 'out' } }, outputs: [label(), probs()], span: span(9, 3) },
   ];
   const withOps = opts.withOps ?? false;
   if (withOps) {
@@ -73,9 +74,9 @@ export function abPlan(dir: string, opts: { hidden?: number[]; withOps?: boolean
       span: span(12),
     }],
     outputs: [
-      { name: 'p1', ref: { node: 'ctl', output: 'probabilities' }, type: probs.type, span: span(20) },
-      { name: 'p2', ref: { node: 'treat', output: 'probabilities' }, type: probs.type, span: span(21) },
-      { name: 'cls2', ref: { node: 'treat', output: 'label' }, type: label.type, span: span(22) },
+      { name: 'p1', ref: { node: 'ctl', output: 'probabilities' }, type: probs().type, span: span(20) },
+      { name: 'p2', ref: { node: 'treat', output: 'probabilities' }, type: probs().type, span: span(21) },
+      { name: 'cls2', ref: { node: 'treat', output: 'label' }, type: label().type, span: span(22) },
     ],
   };
   for (const n of plan.nodes) {
