@@ -75,12 +75,11 @@ type Ort = Awaited<ReturnType<typeof loadOrt>>;
 /**
  * Prepare a plan for execution: build the program, open one ORT session per model file (on the main
  * thread or in workers), check that the models have the ONNX inputs and outputs the plan names.
+ * Takes the result of `loadPlan`, so nothing runs from a plan that was not validated.
  * Throws {@link PlanError} for plan/model mismatches and {@link RuntimeError} when a model cannot load.
  */
-export async function createExecutor(loaded: LoadedPlan | Plan, opts: ExecutorOptions = {}): Promise<Executor> {
-  const { plan, modelPaths } = 'plan' in loaded
-    ? loaded
-    : { plan: loaded, modelPaths: new Map(loaded.models.map((m) => [m.name, m.path])) };
+export async function createExecutor(loaded: LoadedPlan, opts: ExecutorOptions = {}): Promise<Executor> {
+  const { plan, modelPaths } = loaded;
   const program = buildProgram(plan, { outputs: opts.outputs, comparisons: opts.comparisons });
   const ops = await resolveOps(program, opts.ops);
   const decision = chooseEngine(opts.engine ?? 'auto', program, opts.batchSize);
