@@ -1,7 +1,8 @@
 /**
- * `m4c run FILE --data PATH`: replay recorded rows through the graph.
+ * `m4c run FILE [--data PATH]`: replay recorded rows through the graph.
  *
- * FILE is a `.m4` file (compiled first) or a plan `.json`. Rows stream from the data file in batches
+ * FILE is a `.m4` file (compiled first) or a plan `.json`; the data defaults to the file's
+ * `replay "..."` declaration (`default_data` in the plan). Rows stream from the data file in batches
  * through the executor; `--out` writes the graph's outputs as JSONL. A progress bar on a terminal,
  * a summary on stderr at the end, Ctrl-C stops between batches (exit 130).
  */
@@ -22,7 +23,7 @@ import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../main.ts';
 
 interface RunOptions {
-  data: string;
+  data?: string;
   batchSize: number;
   out?: string;
   limit?: number;
@@ -48,7 +49,7 @@ export function register(program: Command): void {
     .command('run')
     .description('run a graph over recorded rows (a .m4 file or a compiled plan .json)')
     .argument('<file>', 'the .m4 file or plan .json')
-    .requiredOption('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz)')
+    .option('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz); default: the file\'s `replay "..."`')
     .option('--batch-size <n>', 'rows per batch', intAtLeast(1), DEFAULT_BATCH_SIZE)
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
     .option('--limit <n>', 'stop after this many good rows', intAtLeast(0))
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress bar and no summary')
     .addHelpText('after', `
 Examples:
+  $ m4c run examples/fraud/ab.m4                       (its replay "data/replay.jsonl")
   $ m4c run examples/fraud/ab.m4 --data replay.jsonl
   $ m4c run fraud.plan.json --data replay.jsonl.gz --out preds.jsonl --batch-size 4096
 
@@ -71,10 +73,12 @@ Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 13
 async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const loaded = loadForRun(file, opts.verifyModels);
   const { plan } = loaded;
+  const data = opts.data ?? plan.default_data;
+  if (data === undefined) throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH`, EXIT.usage);
   const abort = new AbortController();
   let source: DataSource;
   try {
-    source = openSource(opts.data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, signal: abort.signal });
+    source = openSource(data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, signal: abort.signal });
   } catch (err) {
     if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
     throw err;

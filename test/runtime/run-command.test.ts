@@ -109,6 +109,16 @@ describe('m4c run', () => {
     expect(d.stderr).toBe('m4c: nope.jsonl: no such file\n');
   });
 
+  it('reads the plan\'s default data (`replay "..."`) when --data is not given', () => {
+    writeFileSync(join(dir, 'with-replay.json'), JSON.stringify({ ...plan, default_data: join(dir, 'data.jsonl') }));
+    const r = m4c('with-replay.json', '--out', 'default.jsonl', '--limit', '10');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'default.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
+    const none = m4c('plan.json');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('m4c: plan.json declares no `replay "..."`: pass the rows to replay with --data PATH\n');
+  });
+
   it('rejects bad flags with a usage error', () => {
     const r = m4c('plan.json', '--data', 'data.jsonl', '--batch-size', 'many');
     expect(r.code).toBe(2);
