@@ -1,0 +1,221 @@
+/**
+ * What a dashboard draws: score histograms, calibration bins and confusion matrices (streamed, point
+ * estimate only), and ROC / PR curves (from the stored rows' rankings), downsampled to at most
+ * {@link MAX_CURVE_POINTS} points evenly spaced along the curve.
+ */
+import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from './comparison-types.ts';
+import type { ValidRows } from './metric-family.ts';
+import type { Ranking } from './ranking.ts';
+import type { TaskKind } from './catalogue.ts';
+import { argmaxRow } from './multiclass-family.ts';
+import { decodeF64Length, encodeArray, type EncodedArray } from './state-codec.ts';
+
+export const HISTOGRAM_BINS = 20;
+export const CALIBRATION_BINS = 10;
+export const MAX_CURVE_POINTS = 200;
+
+/**
+ * Streaming chart state. Binary and multiclass probabilities use fixed [0, 1] bins, so states of any
+ * split of the rows add up exactly (counts) or within rounding (calibration sums).
+ */
+export class ChartAccumulator {
+  /** [model][bin] counts, then [model] outside [0, 1]. */
+  readonly hist: Float64Array;
+  /** [model][bin][count, Σ predicted, Σ observed]. */
+  readonly calib: Float64Array;
+  /** Multiclass only: [model][true][pred] counts. */
+  readonly confusion: Float64Array;
+  private readonly probabilities: boolean;
+
+  constructor(readonly task: TaskKind, readonly hasLabel: boolean, readonly k: number) {
+    this.probabilities = task !== 'regression';
+    this.hist = new Float64Array(this.probabilities ? 2 * HISTOGRAM_BINS + 2 : 0);
+    this.calib = new Float64Array(this.probabilities && hasLabel ? 2 * CALIBRATION_BINS * 3 : 0);
+    // Binary confusion matrices come from the comparison's exact threshold counts, not from here.
+    this.confusion = new Float64Array(hasLabel && task === 'multiclass' ? 2 * k * k : 0);
+  }
+
+  add(rows: ValidRows): void {
+    if (!this.probabilities) return;
+    const { n, width, control, treatment, label } = rows;
+    const multi = this.task === 'multiclass';
+    const hist = this.hist, calib = this.calib, conf = this.confusion;
+    const HB = HISTOGRAM_BINS, CB = CALIBRATION_BINS;
+    for (let m = 0; m < 2; m++) {
+      const s = m === 0 ? control : treatment;
+      const hBase = m * HB, cBase = m * CB;
+      let outside = 0;
+      for (let i = 0; i < n; i++) {
+        let p: number, pred = 0;
+        if (multi) { pred = argmaxRow(s, i, width); p = s[i * width + pred]!; } else p = s[i]!;
+        if (!(p >= 0 && p <= 1)) { outside++; continue; }
+        // p in [0, 1]: the truncation picks the bin; p = 1 belongs to the last one.
+        const hb = (p * HB) | 0;
+        hist[hBase + (hb === HB ? HB - 1 : hb)]!++;
+        if (label === null) continue;
+        const y = label[i]!;
+        const cb = (p * CB) | 0;
+        const at = (cBase + (cb === CB ? CB - 1 : cb)) * 3;
+        calib[at]!++;
+        calib[at + 1]! += p;
+        calib[at + 2]! += multi ? (pred === y ? 1 : 0) : y;
+        if (multi) conf[(m * width + y) * width + pred]!++;
+      }
+      hist[2 * HB + m]! += outside;
+    }
+  }
+
+  histogram(): Histogram | null {
+    if (!this.probabilities) return null;
+    const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => i / HISTOGRAM_BINS);
+    return {
+      quantity: this.task === 'multiclass' ? 'top_class_probability' : 'score',
+      edges,
+      control: Array.from(this.hist.subarray(0, HISTOGRAM_BINS)),
+      treatment: Array.from(this.hist.subarray(HISTOGRAM_BINS, 2 * HISTOGRAM_BINS)),
+      outside: { control: this.hist[2 * HISTOGRAM_BINS]!, treatment: this.hist[2 * HISTOGRAM_BINS + 1]! },
+    };
+  }
+
+  calibration(): Calibration | null {
+    if (this.calib.length === 0) return null;
+    const side = (m: number, b: number): { count: number; mean_predicted: number | null; observed: number | null } => {
+      const at = (m * CALIBRATION_BINS + b) * 3;
+      const c = this.calib[at]!;
+      return { count: c, mean_predicted: c === 0 ? null : this.calib[at + 1]! / c, observed: c === 0 ? null : this.calib[at + 2]! / c };
+    };
+    return {
+      quantity: this.task === 'multiclass' ? 'top_class_probability' : 'score',
+      bins: Array.from({ length: CALIBRATION_BINS }, (_, b) => ({
+        low: b / CALIBRATION_BINS, high: (b + 1) / CALIBRATION_BINS, control: side(0, b), treatment: side(1, b),
+      })),
+    };
+  }
+
+  /** Multiclass confusion matrices (rows = true class). */
+  multiclassConfusion(): ConfusionMatrices | null {
+    if (this.task !== 'multiclass' || this.confusion.length === 0) return null;
+    const k = this.k;
+    const mat = (m: number): number[][] =>
+      Array.from({ length: k }, (_, y) => Array.from(this.confusion.subarray((m * k + y) * k, (m * k + y + 1) * k)));
+    return { classes: Array.from({ length: k }, (_, i) => i), control: mat(0), treatment: mat(1) };
+  }
+
+  merge(o: ChartAccumulator): void {
+    for (let i = 0; i < this.hist.length; i++) this.hist[i]! += o.hist[i]!;
+    for (let i = 0; i < this.calib.length; i++) this.calib[i]! += o.calib[i]!;
+    for (let i = 0; i < this.confusion.length; i++) this.confusion[i]! += o.confusion[i]!;
+  }
+
+  toState(): Record<string, EncodedArray> {
+    return { hist: encodeArray(this.hist), calib: encodeArray(this.calib), confusion: encodeArray(this.confusion) };
+  }
+
+  static fromState(task: TaskKind, hasLabel: boolean, k: number, s: Record<string, EncodedArray>): ChartAccumulator {
+    const c = new ChartAccumulator(task, hasLabel, k);
+    c.hist.set(decodeF64Length(s.hist!, c.hist.length, 'chart histogram'));
+    c.calib.set(decodeF64Length(s.calib!, c.calib.length, 'chart calibration'));
+    c.confusion.set(decodeF64Length(s.confusion!, c.confusion.length, 'chart confusion'));
+    return c;
+  }
+}
+
+/**
+ * Picks at most `max` points of a polyline, evenly spaced along its L1 arc length (first and last
+ * always kept), as the points stream by — so dense regions (many thresholds close together) do not
+ * take the whole budget and no full-resolution curve is ever materialized.
+ */
+export class CurveSampler {
+  readonly points: CurvePoint[] = [];
+  private arc = 0;
+  private next = 1;
+  private lx = NaN;
+  private ly = NaN;
+  private lt: number | null = null;
+  private lastKept = false;
+
+  constructor(private readonly totalArc: number, private readonly max = MAX_CURVE_POINTS) {}
+
+  push(x: number, y: number, threshold: number | null): void {
+    if (this.points.length === 0) {
+      this.points.push({ x, y, threshold });
+    } else {
+      this.arc += Math.abs(x - this.lx) + Math.abs(y - this.ly);
+    }
+    this.lx = x; this.ly = y; this.lt = threshold;
+    this.lastKept = this.points.length === 1 && this.arc === 0;
+    const step = this.totalArc / (this.max - 1);
+    if (this.next < this.max - 1 && this.arc >= step * this.next) {
+      this.points.push({ x, y, threshold });
+      this.lastKept = true;
+      while (this.next < this.max - 1 && this.arc >= step * this.next) this.next++;
+    }
+  }
+
+  /** The kept points, ending with the last point pushed. */
+  finish(): CurvePoint[] {
+    if (!this.lastKept && this.points.length > 0) this.points.push({ x: this.lx, y: this.ly, threshold: this.lt });
+    return this.points;
+  }
+}
+
+/**
+ * ROC and PR curves of one model from its ranking, thresholds in decreasing order: ROC from (0, 0)
+ * to (1, 1); PR starting at (recall 0, precision 1), scikit-learn's convention. `positive` flags the
+ * positive rows in ranking order. At most {@link MAX_CURVE_POINTS} points each. Null when a class is
+ * missing.
+ */
+export function rocAndPr(r: Ranking, positive: Uint8Array): { roc: CurvePoint[]; pr: CurvePoint[] } | null {
+  let P = 0;
+  for (let j = 0; j < r.n; j++) P += positive[j]!;
+  const N = r.n - P;
+  if (P === 0 || N === 0) return null;
+  // The ROC's L1 length is exactly 2 (monotone from (0,0) to (1,1)); the PR curve's needs a pass.
+  let prArc = 0, tp = 0, fp = 0, lastPrec = 1;
+  for (let g = r.groups - 1; g >= 0; g--) {
+    const start = g === 0 ? 0 : r.groupEnd[g - 1]!, end = r.groupEnd[g]!;
+    let pos = 0;
+    for (let j = start; j < end; j++) pos += positive[j]!;
+    tp += pos; fp += end - start - pos;
+    const prec = tp / (tp + fp);
+    prArc += pos / P + Math.abs(prec - lastPrec);
+    lastPrec = prec;
+  }
+  const roc = new CurveSampler(2), pr = new CurveSampler(prArc);
+  roc.push(0, 0, null);
+  pr.push(0, 1, null);
+  tp = 0; fp = 0;
+  for (let g = r.groups - 1; g >= 0; g--) {
+    const start = g === 0 ? 0 : r.groupEnd[g - 1]!, end = r.groupEnd[g]!;
+    let pos = 0;
+    for (let j = start; j < end; j++) pos += positive[j]!;
+    tp += pos; fp += end - start - pos;
+    const t = r.groupValue[g]!;
+    roc.push(fp / N, tp / P, t);
+    pr.push(tp / P, tp / (tp + fp), t);
+  }
+  return { roc: roc.finish(), pr: pr.finish() };
+}
+
+/** Histogram of stored values (regression predictions) over the range of both models. */
+export function valueHistogram(control: ArrayLike<number>, treatment: ArrayLike<number>, n: number): Histogram | null {
+  if (n === 0) return null;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const a = control[i]!, b = treatment[i]!;
+    if (a < lo) lo = a; if (a > hi) hi = a;
+    if (b < lo) lo = b; if (b > hi) hi = b;
+  }
+  if (hi === lo) hi = lo + 1;
+  const width = (hi - lo) / HISTOGRAM_BINS;
+  const c = new Array<number>(HISTOGRAM_BINS).fill(0), t = new Array<number>(HISTOGRAM_BINS).fill(0);
+  for (let i = 0; i < n; i++) {
+    c[Math.min(HISTOGRAM_BINS - 1, Math.floor((control[i]! - lo) / width))]!++;
+    t[Math.min(HISTOGRAM_BINS - 1, Math.floor((treatment[i]! - lo) / width))]!++;
+  }
+  return {
+    quantity: 'prediction',
+    edges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? hi : lo + i * width)),
+    control: c, treatment: t, outside: { control: 0, treatment: 0 },
+  };
+}

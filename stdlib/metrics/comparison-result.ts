@@ -1,0 +1,447 @@
+/**
+ * Turning an accumulator into a {@link ComparisonResult}.
+ *
+ * Every replica (0 = point estimate, 1..B = bootstrap resamples) goes through the same derivation:
+ * counting metrics from the replica bank, ranking metrics from the stored rows under the replica's
+ * Poisson weights (recomputed from the row ids, so they are the very weights the streamed counts
+ * used). Each field's bootstrap distribution is the list of its values over replicas 1..B.
+ */
+import { METRIC_CATALOGUE } from './catalogue.ts';
+import {
+  COMPARISON_RESULT_VERSION,
+  type BootstrapDistribution, type ComparisonCharts, type ComparisonResult, type DeLongResult, type MatrixMetricResult,
+  type MetricField, type MetricInterval, type MetricResult, type ModelField, type ModelMetricResult, type PairMetricResult,
+  type PairedTests, type SliceMetric, type SliceResult, type SlicesResult, type WorseSlice,
+} from './comparison-types.ts';
+import type { Comparison } from './comparison.ts';
+import type { Derived, SideOutcomes } from './metric-family.ts';
+import { BinaryFamily } from './binary-family.ts';
+import { ReplicaBank, ReplicaView } from './replica-bank.ts';
+import { positivesInOrder, rankColumn, type Ranking } from './ranking.ts';
+import { aurocAuprc } from './ranking-metrics.ts';
+import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
+import { delongTest, normalInterval } from './delong.ts';
+import { mcnemar } from './mcnemar.ts';
+import { percentileInterval } from './bootstrap-interval.ts';
+import { rocAndPr, valueHistogram } from './charts.ts';
+import { fillRowKeys, fillWeights } from './poisson-weights.ts';
+import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
+import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
+
+const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
+
+/** Rankings of one set of stored rows (all rows, or one slice). */
+interface RankingContext {
+  kind: Comparison['kind'];
+  wanted: Set<string>;
+  hasLabel: boolean;
+  labels: ArrayLike<number> | null;
+  /** binary / regression: one ranking per model. */
+  rc: Ranking | null;
+  rt: Ranking | null;
+  /** binary with labels: positive flags in each ranking's order. */
+  posC: Uint8Array | null;
+  posT: Uint8Array | null;
+  /** multiclass AUROC: one ranking per class and model, with the class's flags in its order. */
+  classC: Ranking[];
+  classT: Ranking[];
+  classPosC: Uint8Array[];
+  classPosT: Uint8Array[];
+  scratchC: Float64Array;
+  scratchT: Float64Array;
+}
+
+function rankingContext(acc: Comparison, store: RowStore, rows: Uint32Array | null, n: number, scratch: [Float64Array, Float64Array]): RankingContext {
+  const wanted = new Set(acc.spec.metrics.filter((m) => METRIC_CATALOGUE[m]!.ranking));
+  const ctx: RankingContext = {
+    kind: acc.kind, wanted, hasLabel: acc.spec.hasLabel, labels: store.label,
+    rc: null, rt: null, posC: null, posT: null, classC: [], classT: [], classPosC: [], classPosT: [],
+    scratchC: scratch[0], scratchT: scratch[1],
+  };
+  const c = store.scores('control'), t = store.scores('treatment');
+  if (acc.kind === 'multiclass') {
+    if (wanted.has('auroc')) {
+      const k = store.width;
+      for (let j = 0; j < k; j++) {
+        const rc = rankColumn(c, k, j, rows, n), rt = rankColumn(t, k, j, rows, n);
+        ctx.classC.push(rc);
+        ctx.classT.push(rt);
+        ctx.classPosC.push(positivesInOrder(rc, store.label!, j));
+        ctx.classPosT.push(positivesInOrder(rt, store.label!, j));
+      }
+    }
+  } else if (wanted.size > 0) {
+    ctx.rc = rankColumn(c, 1, 0, rows, n);
+    ctx.rt = rankColumn(t, 1, 0, rows, n);
+    if (acc.kind === 'binary' && store.label !== null) {
+      ctx.posC = positivesInOrder(ctx.rc, store.label, 1);
+      ctx.posT = positivesInOrder(ctx.rt, store.label, 1);
+    }
+  }
+  return ctx;
+}
+
+/** Ranking metrics of one replica (`weights` null: the point estimate). */
+function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: Derived): void {
+  const w = ctx.wanted;
+  if (ctx.kind === 'multiclass') {
+    if (w.has('auroc') && ctx.labels !== null) {
+      const side = (rs: Ranking[], pos: Uint8Array[]): Outcome => {
+        let sum = 0;
+        for (let j = 0; j < rs.length; j++) {
+          const a = aurocAuprc(rs[j]!, pos[j]!, weights).auroc;
+          if (!isDefined(a)) return undef(`class ${j}: ${a.reason.replace('AUROC', 'one-vs-rest AUROC')}`);
+          sum += a;
+        }
+        return sum / rs.length;
+      };
+      out.set('auroc', { control: side(ctx.classC, ctx.classPosC), treatment: side(ctx.classT, ctx.classPosT) });
+    }
+    return;
+  }
+  if (ctx.rc === null || ctx.rt === null) return;
+  if (ctx.posC !== null && ctx.posT !== null && (w.has('auroc') || w.has('auprc'))) {
+    const c = aurocAuprc(ctx.rc, ctx.posC, weights), t = aurocAuprc(ctx.rt, ctx.posT, weights);
+    if (w.has('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
+    if (w.has('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
+  }
+  if (w.has('spearman')) out.set('spearman', spearman(ctx.rc, ctx.rt, weights, ctx.scratchC, ctx.scratchT));
+  if (w.has('ks')) out.set('ks', ksStatistic(ctx.rc, ctx.rt, weights));
+  if (w.has('psi')) out.set('psi', psi(ctx.rc, ctx.rt, weights));
+}
+
+function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField): Outcome {
+  if (v === undefined) return undef('not computed');
+  if (typeof v === 'number' || !('control' in v)) return field === 'value' ? v : undef('a pair metric has only a value');
+  switch (field) {
+    case 'control': return v.control;
+    case 'treatment': return v.treatment;
+    case 'delta': return deltaOf(v.control, v.treatment);
+    case 'ratio': return ratioOf(v.control, v.treatment);
+    default: return undef('a per-model metric has no single value');
+  }
+}
+
+function distribution(replicas: Derived[], name: string, field: MetricField): BootstrapDistribution {
+  const vals: number[] = [];
+  let undefinedCount = 0;
+  for (let r = 1; r < replicas.length; r++) {
+    const o = fieldOutcome(replicas[r]!.get(name), field);
+    if (isDefined(o)) vals.push(o); else undefinedCount++;
+  }
+  return { values: Array.from(Float64Array.from(vals).sort()), undefined: undefinedCount };
+}
+
+/** Derive every replica of the accumulator. */
+function deriveReplicas(acc: Comparison, ctx: RankingContext | null): Derived[] {
+  const bank = acc.bank!, family = acc.family!;
+  const B = acc.spec.bootstrap;
+  const out: Derived[] = [];
+  const store = acc.store;
+  let k0: Uint32Array | null = null, k1: Uint32Array | null = null, wbuf: Uint8Array | null = null;
+  if (B > 0 && ctx !== null && store !== null && store.n > 0) {
+    k0 = new Uint32Array(store.n); k1 = new Uint32Array(store.n); wbuf = new Uint8Array(store.n);
+    fillRowKeys(acc.spec.seed, store.rowIds, store.n, k0, k1);
+  }
+  for (let r = 0; r <= B; r++) {
+    const d: Derived = new Map();
+    family.derive(new ReplicaView(bank, r), d);
+    if (ctx !== null) {
+      let w: Uint8Array | null = null;
+      if (r > 0 && wbuf !== null) { fillWeights(k0!, k1!, store!.n, acc.resampleKeys[r - 1]!, wbuf); w = wbuf; }
+      if (r === 0 || w !== null) rankingOutcomes(ctx, w, d);
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+function emptyMetric(name: string, reason: string): MetricResult {
+  const info = METRIC_CATALOGUE[name]!;
+  if (info.value === 'matrix') {
+    return { name, kind: 'model', shape: 'matrix', classes: [], control: null, treatment: null, reasons: { control: reason, treatment: reason } };
+  }
+  if (info.kind === 'pair') {
+    return { name, kind: 'pair', shape: 'scalar', higher_is_better: info.higherIsBetter, value: null, reasons: { value: reason }, intervals: {}, bootstrap: {}, test: null };
+  }
+  return {
+    name, kind: 'model', shape: 'scalar', higher_is_better: info.higherIsBetter,
+    control: null, treatment: null, delta: null, ratio: null,
+    reasons: { control: reason, treatment: reason, delta: reason, ratio: reason }, intervals: {}, bootstrap: {}, test: null,
+  };
+}
+
+export function buildResult(acc: Comparison): ComparisonResult {
+  const spec = acc.spec;
+  const level = spec.confidence;
+  const base = {
+    result_version: COMPARISON_RESULT_VERSION as typeof COMPARISON_RESULT_VERSION,
+    task: structuredClone(spec.task),
+    classes: acc.kind === 'multiclass' ? acc.width : null,
+    rows_seen: acc.rowsSeen,
+    skipped: { ...acc.skipped },
+    bootstrap: { resamples: spec.bootstrap, seed: spec.seed, level },
+  };
+  if (acc.family === null) {
+    const reason = 'no rows';
+    return {
+      ...base, rows: 0,
+      metrics: spec.metrics.map((m) => emptyMetric(m, reason)),
+      tests: { mcnemar: null, delong: null, reasons: {} },
+      slices: spec.hasSlices ? { distinct: 0, folded: 0, overflowed: false, main_metric: mainMetric(acc), items: [], worse: [] } : null,
+      charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
+    };
+  }
+  const store = acc.store;
+  store?.canonicalize();
+  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
+  const ctx = store !== null ? rankingContext(acc, store, null, store.n, scratch) : null;
+  const replicas = deriveReplicas(acc, ctx);
+  const point = replicas[0]!;
+  const tests = pairedTests(acc, ctx, level);
+
+  const metrics: MetricResult[] = spec.metrics.map((name) => {
+    const info = METRIC_CATALOGUE[name]!;
+    if (info.value === 'matrix') return matrixMetric(acc, name);
+    if (info.kind === 'pair') {
+      const v = fieldOutcome(point.get(name), 'value');
+      const r: PairMetricResult = {
+        name, kind: 'pair', shape: 'scalar', higher_is_better: info.higherIsBetter,
+        value: isDefined(v) ? v : null, reasons: {}, intervals: {}, bootstrap: {}, test: null,
+      };
+      if (!isDefined(v)) r.reasons.value = v.reason;
+      if (spec.bootstrap > 0) {
+        r.bootstrap.value = distribution(replicas, name, 'value');
+        r.intervals.value = percentileInterval(r.bootstrap.value, level);
+      }
+      return r;
+    }
+    const r: ModelMetricResult = {
+      name, kind: 'model', shape: 'scalar', higher_is_better: info.higherIsBetter,
+      control: null, treatment: null, delta: null, ratio: null, reasons: {}, intervals: {}, bootstrap: {}, test: null,
+    };
+    for (const f of MODEL_FIELDS) {
+      const v = fieldOutcome(point.get(name), f);
+      if (isDefined(v)) r[f] = v; else r.reasons[f] = v.reason;
+      if (spec.bootstrap > 0) {
+        const d = distribution(replicas, name, f);
+        r.bootstrap[f] = d;
+        r.intervals[f] = percentileInterval(d, level);
+      }
+    }
+    if (name === 'accuracy' && spec.hasLabel) {
+      r.test = tests.mcnemar !== null
+        ? { test: 'mcnemar', pvalue: tests.mcnemar.pvalue, reason: null }
+        : { test: 'mcnemar', pvalue: null, reason: tests.reasons.mcnemar ?? 'not computed' };
+    }
+    if (name === 'auroc' && acc.kind === 'binary') {
+      const d = tests.delong;
+      r.test = d !== null ? { test: 'delong', pvalue: d.pvalue, reason: null } : { test: 'delong', pvalue: null, reason: tests.reasons.delong ?? 'not computed' };
+      if (spec.bootstrap === 0 && d !== null) delongIntervals(r, d, level);
+    }
+    return r;
+  });
+
+  return {
+    ...base,
+    rows: acc.bank!.W[0]!,
+    metrics,
+    tests,
+    slices: acc.slices !== null ? buildSlices(acc, point) : null,
+    charts: buildCharts(acc, ctx),
+  };
+}
+
+/** Without a bootstrap, binary AUROC still gets normal-theory DeLong intervals. */
+function delongIntervals(r: ModelMetricResult, d: DeLongResult, level: number): void {
+  const mk = (center: number | null, se: number): MetricInterval => {
+    if (center === null) return { low: null, high: null, level, method: 'delong', reason: 'the AUROC is undefined' };
+    const { low, high } = normalInterval(center, se, level);
+    return { low, high, level, method: 'delong', reason: null };
+  };
+  r.intervals.control = mk(r.control, d.se_control);
+  r.intervals.treatment = mk(r.treatment, d.se_treatment);
+  r.intervals.delta = mk(r.delta, d.se);
+}
+
+function pairedTests(acc: Comparison, ctx: RankingContext | null, level: number): PairedTests {
+  const spec = acc.spec;
+  const tests: PairedTests = { mcnemar: null, delong: null, reasons: {} };
+  if (spec.hasLabel && spec.metrics.includes('accuracy')) {
+    const view = new ReplicaView(acc.bank!, 0);
+    const d = acc.family!.discordant(view);
+    if (view.W === 0) tests.reasons.mcnemar = 'no rows';
+    else if (d !== null) tests.mcnemar = mcnemar(d.controlOnly, d.treatmentOnly);
+  }
+  if (acc.kind === 'binary' && spec.hasLabel && spec.metrics.includes('auroc')) {
+    if (ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null || acc.store === null) {
+      tests.reasons.delong = 'no rows';
+    } else {
+      const d = delongTest(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store.label!, acc.store.n, level);
+      if ('reason' in d) tests.reasons.delong = d.reason; else tests.delong = d;
+    }
+  }
+  return tests;
+}
+
+function matrixMetric(acc: Comparison, name: string): MatrixMetricResult {
+  const m = acc.charts!.multiclassConfusion();
+  if (m === null || acc.bank!.W[0] === 0) {
+    return { name, kind: 'model', shape: 'matrix', classes: m?.classes ?? [], control: null, treatment: null, reasons: { control: 'no rows', treatment: 'no rows' } };
+  }
+  return { name, kind: 'model', shape: 'matrix', classes: m.classes, control: m.control, treatment: m.treatment, reasons: {} };
+}
+
+/** The metric that ranks slices: the task's main metric if requested, else the first scalar one of the right kind. */
+export function mainMetric(acc: Comparison): string | null {
+  const spec = acc.spec;
+  const preferred = spec.hasLabel
+    ? { binary: 'auroc', multiclass: 'accuracy', regression: 'mse' }[acc.kind]
+    : { binary: 'agreement', multiclass: 'agreement', regression: 'mean_abs_diff' }[acc.kind];
+  if (spec.metrics.includes(preferred)) return preferred;
+  const want = spec.hasLabel ? 'model' : 'pair';
+  return spec.metrics.find((m) => METRIC_CATALOGUE[m]!.kind === want && METRIC_CATALOGUE[m]!.value === 'scalar')
+    ?? spec.metrics.find((m) => METRIC_CATALOGUE[m]!.value === 'scalar') ?? null;
+}
+
+function sliceMetrics(acc: Comparison, d: Derived): SliceMetric[] {
+  const out: SliceMetric[] = [];
+  for (const name of acc.spec.metrics) {
+    const info = METRIC_CATALOGUE[name]!;
+    if (info.value === 'matrix') continue;
+    const m: SliceMetric = { name, kind: info.kind, control: null, treatment: null, delta: null, value: null, reasons: {} };
+    const fields: MetricField[] = info.kind === 'pair' ? ['value'] : ['control', 'treatment', 'delta'];
+    for (const f of fields) {
+      const v = fieldOutcome(d.get(name), f);
+      if (isDefined(v)) m[f as 'control'] = v; else m.reasons[f] = v.reason;
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+function buildSlices(acc: Comparison, overall: Derived): SlicesResult {
+  const table = acc.slices!;
+  const spec = acc.spec;
+  const S = table.names.length;
+  const order = Array.from({ length: S }, (_, i) => i).sort((a, b) => {
+    const d = table.banks[b]!.W[0]! - table.banks[a]!.W[0]!;
+    return d !== 0 ? d : table.names[a]! < table.names[b]! ? -1 : table.names[a]! > table.names[b]! ? 1 : 0;
+  });
+  const shown = order.slice(0, spec.maxSlices);
+  const folded = order.slice(spec.maxSlices);
+  const hasOther = folded.length > 0 || table.overflow !== null;
+  // Group id per slice index: shown slices 0..shown-1, everything else the `(other)` group.
+  const OTHER = shown.length;
+  const groupOf = new Uint32Array(S).fill(OTHER);
+  shown.forEach((s, g) => { groupOf[s] = g; });
+  const groups = shown.length + (hasOther ? 1 : 0);
+  // Stored rows per group (CSR), for ranking metrics.
+  const store = acc.store;
+  let starts: Uint32Array | null = null, rows: Uint32Array | null = null;
+  if (store !== null && store.slice !== null) {
+    const counts = new Uint32Array(groups + 1);
+    const g = (s: number): number => (s === OVERFLOW_SLICE ? OTHER : groupOf[s]!);
+    for (let i = 0; i < store.n; i++) counts[g(store.slice[i]!) + 1]!++;
+    for (let i = 1; i <= groups; i++) counts[i]! += counts[i - 1]!;
+    starts = counts.slice();
+    rows = new Uint32Array(store.n);
+    const fill = counts.slice();
+    for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
+  }
+  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
+  const derive = (bank: ReplicaBank, group: number): Derived => {
+    const d: Derived = new Map();
+    acc.family!.derive(new ReplicaView(bank, 0), d);
+    if (store !== null && starts !== null && rows !== null) {
+      const sub = rows.subarray(starts[group]!, starts[group + 1]!);
+      rankingOutcomes(rankingContext(acc, store, sub, sub.length, scratch), null, d);
+    }
+    return d;
+  };
+  const items: SliceResult[] = [];
+  const derivedOf: Derived[] = [];
+  shown.forEach((s, g) => {
+    const d = derive(table.banks[s]!, g);
+    derivedOf.push(d);
+    items.push({ slice: table.names[s]!, rows: table.banks[s]!.W[0]!, values: 1, metrics: sliceMetrics(acc, d) });
+  });
+  if (hasOther) {
+    const other = new ReplicaBank(table.layout, 1);
+    for (const s of folded) other.merge(table.banks[s]!);
+    if (table.overflow !== null) other.merge(table.overflow);
+    const d = derive(other, OTHER);
+    derivedOf.push(d);
+    items.push({ slice: '(other)', rows: other.W[0]!, values: folded.length, metrics: sliceMetrics(acc, d) });
+  }
+  const main = mainMetric(acc);
+  return { distinct: S, folded: folded.length, overflowed: table.overflowed, main_metric: main, items, worse: worseSlices(main, items, derivedOf, overall) };
+}
+
+function worseSlices(main: string | null, items: SliceResult[], derived: Derived[], overall: Derived): WorseSlice[] {
+  if (main === null) return [];
+  const info = METRIC_CATALOGUE[main]!;
+  const up = info.higherIsBetter !== false;
+  const out: (WorseSlice & { badness: number })[] = [];
+  const overallValue = fieldOutcome(overall.get(main), 'value');
+  items.forEach((it, i) => {
+    const d = derived[i]!.get(main);
+    if (info.kind === 'model') {
+      const delta = fieldOutcome(d, 'delta');
+      if (!isDefined(delta) || (up ? delta >= 0 : delta <= 0)) return;
+      const c = fieldOutcome(d, 'control'), t = fieldOutcome(d, 'treatment');
+      out.push({ slice: it.slice, rows: it.rows, metric: main, control: c as number, treatment: t as number, delta, value: null, badness: up ? -delta : delta });
+    } else {
+      const v = fieldOutcome(d, 'value');
+      if (!isDefined(v) || !isDefined(overallValue) || (up ? v >= overallValue : v <= overallValue)) return;
+      out.push({ slice: it.slice, rows: it.rows, metric: main, control: null, treatment: null, delta: null, value: v, badness: up ? overallValue - v : v - overallValue });
+    }
+  });
+  out.sort((a, b) => b.badness - a.badness || b.rows - a.rows || (a.slice < b.slice ? -1 : 1));
+  return out.map(({ badness: _b, ...w }) => w);
+}
+
+function buildCharts(acc: Comparison, ctx: RankingContext | null): ComparisonCharts {
+  const c: ComparisonCharts = { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} };
+  const spec = acc.spec;
+  const charts = acc.charts!;
+  if (acc.kind === 'binary' && spec.hasLabel) {
+    if (ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) {
+      const why = 'scores are kept only when a ranking metric (auroc, auprc, spearman, ks, psi) is requested';
+      c.reasons.roc = why; c.reasons.pr = why;
+    } else {
+      const a = rocAndPr(ctx.rc, ctx.posC), b = rocAndPr(ctx.rt, ctx.posT);
+      if (a === null || b === null) {
+        c.reasons.roc = c.reasons.pr = 'both classes must be present';
+      } else {
+        c.roc = { control: a.roc, treatment: b.roc };
+        c.pr = { control: a.pr, treatment: b.pr };
+      }
+    }
+  } else {
+    const why = acc.kind === 'binary' ? 'needs labels' : `not drawn for ${acc.kind} tasks`;
+    c.reasons.roc = why; c.reasons.pr = why;
+  }
+  if (acc.kind === 'regression') {
+    const s = acc.store;
+    if (s === null) c.reasons.histogram = 'predictions are kept only when a ranking metric (spearman, ks, psi) is requested';
+    else c.histogram = valueHistogram(s.control, s.treatment, s.n);
+  } else c.histogram = charts.histogram();
+  if (c.histogram === null) c.reasons.histogram ??= 'no rows';
+  c.calibration = charts.calibration();
+  if (c.calibration === null) c.reasons.calibration = acc.kind === 'regression' ? 'not drawn for regression tasks' : 'needs labels';
+  if (!spec.hasLabel || acc.kind === 'regression') {
+    c.reasons.confusion = acc.kind === 'regression' ? 'not drawn for regression tasks' : 'needs labels';
+  } else if (acc.kind === 'binary') {
+    const fam = acc.family as BinaryFamily;
+    const v = new ReplicaView(acc.bank!, 0);
+    const m = (side: 'control' | 'treatment'): number[][] => {
+      const k = fam.counts(v, side);
+      return [[k.tn, k.fp], [k.fn, k.tp]];
+    };
+    c.confusion = { classes: [0, 1], control: m('control'), treatment: m('treatment') };
+  } else {
+    c.confusion = charts.multiclassConfusion();
+  }
+  return c;
+}

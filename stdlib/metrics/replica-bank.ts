@@ -1,0 +1,409 @@
+/**
+ * The streaming accumulator behind every counting metric: one "replica" for the point estimate
+ * (every row weight 1) and one per bootstrap resample (Poisson(1) weights from the counter-based
+ * generator). Metrics are derived from a replica by the same code whether it is the point estimate or
+ * a resample, so a bootstrap interval always describes exactly the statistic that is reported.
+ *
+ * Per replica it keeps:
+ * - `W`: the total weight (row count for the point replica);
+ * - count cells: each row adds its weight to up to `slotsPerRow` cells (a confusion-matrix cell, a
+ *   class support, ...). Counts are integers: merging is exact, bit-for-bit;
+ * - sum channels: `Σ w·x`. The point replica uses Neumaier compensated summation (error independent
+ *   of the number of rows, so any split of the rows agrees to ~1e-16 relative);
+ * - max channels: the maximum over rows with non-zero weight (exact under merge);
+ * - moments: means and co-moments `Σ w (x_i − mean_i)(x_j − mean_j)` of a few variables, updated per
+ *   batch by centring on the batch mean and merged with Chan et al.'s pairwise formula — stable when
+ *   the mean is large against the spread, where raw power sums lose every digit. Minimum and maximum
+ *   of each variable are kept exactly, so "all values equal" (zero variance) is detected exactly,
+ *   not by a tolerance.
+ *
+ * Memory is O(replicas × layout), independent of the number of rows: no per-resample copy of data.
+ */
+import { encodeArray, decodeF64Length, MetricsStateError, type EncodedArray } from './state-codec.ts';
+import { fillWeights } from './poisson-weights.ts';
+
+/** Which channels a metric family needs. Fixed for the life of an accumulator. */
+export interface BankLayout {
+  counts: number;
+  slotsPerRow: number;
+  sums: number;
+  maxes: number;
+  vars: number;
+  /** Co-moments kept, as variable index pairs; `[i, i]` is the second central moment of i. */
+  pairs: readonly (readonly [number, number])[];
+}
+
+/**
+ * Per-row inputs of one batch, computed once per batch by a metric family. Channel-major: value of
+ * channel c for row i at `c * rows + i`, so every accumulation loop reads memory sequentially.
+ */
+export interface BatchFeatures {
+  rows: number;
+  /** slotsPerRow × rows count-cell indices; -1 means "no cell". */
+  slots: Int32Array;
+  /** sums × rows values. */
+  sums: Float64Array;
+  /** maxes × rows values. */
+  maxes: Float64Array;
+  /** vars × rows values. */
+  vars: Float64Array;
+}
+
+/** Row keys and resample keys that determine each row's weight in each bootstrap replica. */
+export interface WeightKeys {
+  k0: Uint32Array;
+  k1: Uint32Array;
+  /** Resample keys, one per bootstrap replica (replica r ≥ 1 uses `q[r - 1]`). */
+  q: Uint32Array;
+}
+
+export interface BankState {
+  replicas: number;
+  W: EncodedArray;
+  counts: EncodedArray;
+  sums: EncodedArray;
+  sumComp: EncodedArray;
+  maxes: EncodedArray;
+  mean: EncodedArray;
+  vmin: EncodedArray;
+  vmax: EncodedArray;
+  comoments: EncodedArray;
+}
+
+
+export class ReplicaBank {
+  readonly layout: BankLayout;
+  /** 1 + number of bootstrap resamples. Replica 0 is the point estimate. */
+  readonly replicas: number;
+  readonly W: Float64Array;
+  readonly counts: Float64Array;
+  readonly sums: Float64Array;
+  /** Neumaier compensation of replica 0's sums. */
+  readonly sumComp: Float64Array;
+  readonly maxes: Float64Array;
+  readonly mean: Float64Array;
+  readonly vmin: Float64Array;
+  readonly vmax: Float64Array;
+  readonly comoments: Float64Array;
+  // Batch scratch, reused.
+  private batchMean: Float64Array;
+  private s: Float64Array;
+  private q: Float64Array;
+  private bm: Float64Array;
+  private wbuf = new Uint8Array(0);
+
+  constructor(layout: BankLayout, replicas: number) {
+    this.layout = layout;
+    this.replicas = replicas;
+    const R = replicas, V = layout.vars, P = layout.pairs.length;
+    this.W = new Float64Array(R);
+    this.counts = new Float64Array(R * layout.counts);
+    this.sums = new Float64Array(R * layout.sums);
+    this.sumComp = new Float64Array(layout.sums);
+    this.maxes = new Float64Array(R * layout.maxes).fill(-Infinity);
+    this.mean = new Float64Array(R * V);
+    this.vmin = new Float64Array(R * V).fill(Infinity);
+    this.vmax = new Float64Array(R * V).fill(-Infinity);
+    this.comoments = new Float64Array(R * P);
+    this.batchMean = new Float64Array(V);
+    this.s = new Float64Array(V);
+    this.q = new Float64Array(P);
+    this.bm = new Float64Array(V);
+  }
+
+  /** Point-replica sum of channel k (compensated). */
+  pointSum(k: number): number {
+    return this.sums[k]! + this.sumComp[k]!;
+  }
+
+  /** Sum of channel k in replica r. */
+  sum(r: number, k: number): number {
+    return r === 0 ? this.sums[k]! + this.sumComp[k]! : this.sums[r * this.layout.sums + k]!;
+  }
+
+  count(r: number, c: number): number {
+    return this.counts[r * this.layout.counts + c]!;
+  }
+
+  max(r: number, m: number): number {
+    return this.maxes[r * this.layout.maxes + m]!;
+  }
+
+  /**
+   * Add feature rows 0..n-1. Bootstrap replicas need `keys` (row keys indexed like the features);
+   * `subset` (point replica only, used by slices) restricts the update to the listed rows.
+   */
+  add(f: BatchFeatures, subset: Uint32Array | null, n: number, keys: WeightKeys | null): void {
+    if (n === 0) return;
+    if (subset !== null && this.replicas > 1) throw new MetricsStateError('row subsets are only supported without bootstrap replicas');
+    const V = this.layout.vars, rows = f.rows;
+    // Centre moments on the unweighted batch mean: every replica's update is then well conditioned.
+    const m = this.batchMean;
+    for (let v = 0; v < V; v++) {
+      let s = 0;
+      const x = f.vars, o = v * rows;
+      if (subset === null) for (let i = 0; i < n; i++) s += x[o + i]!;
+      else for (let j = 0; j < n; j++) s += x[o + subset[j]!]!;
+      m[v] = s / n;
+    }
+    if (subset === null) this.addDense(0, f, n, null);
+    else this.addSubset(f, subset, n);
+    if (this.replicas > 1) {
+      if (keys === null) throw new MetricsStateError('bootstrap replicas need row keys');
+      if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, this.wbuf.length * 2));
+      for (let r = 1; r < this.replicas; r++) {
+        fillWeights(keys.k0, keys.k1, n, keys.q[r - 1]!, this.wbuf);
+        this.addDense(r, f, n, this.wbuf);
+      }
+    }
+  }
+
+  /** Rows 0..n-1 into replica r with weights `w` (null: all 1). */
+  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null): void {
+    const L = this.layout, rows = f.rows;
+    const C = L.counts, K = L.sums, M = L.maxes, V = L.vars, pairs = L.pairs, P = pairs.length;
+    const counts = this.counts, cBase = r * C;
+    let Wb = 0;
+    if (w === null) Wb = n;
+    else for (let i = 0; i < n; i++) Wb += w[i]!;
+    if (Wb === 0) return;
+    for (let t = 0; t < L.slotsPerRow; t++) {
+      const sl = f.slots, o = t * rows;
+      if (w === null) {
+        for (let i = 0; i < n; i++) { const c = sl[o + i]!; if (c >= 0) counts[cBase + c]!++; }
+      } else {
+        for (let i = 0; i < n; i++) { const c = sl[o + i]!; if (c >= 0) counts[cBase + c]! += w[i]!; }
+      }
+    }
+    const x = f.sums;
+    for (let k = 0; k < K; k++) {
+      const o = k * rows;
+      if (r === 0) {
+        // Neumaier: carry the low-order bits lost by each addition in `comp`.
+        let acc = this.sums[k]!, comp = this.sumComp[k]!;
+        for (let i = 0; i < n; i++) {
+          const v = x[o + i]!;
+          const tot = acc + v;
+          comp += Math.abs(acc) >= Math.abs(v) ? (acc - tot) + v : (v - tot) + acc;
+          acc = tot;
+        }
+        this.sums[k] = acc;
+        this.sumComp[k] = comp;
+      } else {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += w![i]! * x[o + i]!;
+        this.sums[r * K + k]! += acc;
+      }
+    }
+    const mx = f.maxes;
+    for (let k = 0; k < M; k++) {
+      const o = k * rows;
+      let best = this.maxes[r * M + k]!;
+      if (w === null) for (let i = 0; i < n; i++) { const v = mx[o + i]!; if (v > best) best = v; }
+      else for (let i = 0; i < n; i++) { const v = mx[o + i]!; if (v > best && w[i] !== 0) best = v; }
+      this.maxes[r * M + k] = best;
+    }
+    if (V === 0) { this.W[r]! += Wb; return; }
+    const fv = f.vars, bm = this.batchMean, s = this.s, q = this.q;
+    for (let v = 0; v < V; v++) {
+      const o = v * rows, mean = bm[v]!;
+      let lo = this.vmin[r * V + v]!, hi = this.vmax[r * V + v]!, acc = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w === null ? 1 : w[i]!;
+        if (wi === 0) continue;
+        const val = fv[o + i]!;
+        if (val < lo) lo = val;
+        if (val > hi) hi = val;
+        acc += wi * (val - mean);
+      }
+      this.vmin[r * V + v] = lo;
+      this.vmax[r * V + v] = hi;
+      s[v] = acc;
+    }
+    for (let p = 0; p < P; p++) {
+      const a = pairs[p]![0], b = pairs[p]![1];
+      const oa = a * rows, ob = b * rows, ma = bm[a]!, mb = bm[b]!;
+      let acc = 0;
+      if (w === null) for (let i = 0; i < n; i++) acc += (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
+      else for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
+      q[p] = acc;
+    }
+    this.foldMoments(r, Wb);
+  }
+
+  /** The listed rows into the point replica (weight 1). */
+  private addSubset(f: BatchFeatures, subset: Uint32Array, n: number): void {
+    const L = this.layout, rows = f.rows;
+    const K = L.sums, M = L.maxes, V = L.vars, pairs = L.pairs, P = pairs.length;
+    for (let t = 0; t < L.slotsPerRow; t++) {
+      const o = t * rows;
+      for (let j = 0; j < n; j++) { const c = f.slots[o + subset[j]!]!; if (c >= 0) this.counts[c]!++; }
+    }
+    for (let k = 0; k < K; k++) {
+      const o = k * rows;
+      let acc = this.sums[k]!, comp = this.sumComp[k]!;
+      for (let j = 0; j < n; j++) {
+        const v = f.sums[o + subset[j]!]!;
+        const tot = acc + v;
+        comp += Math.abs(acc) >= Math.abs(v) ? (acc - tot) + v : (v - tot) + acc;
+        acc = tot;
+      }
+      this.sums[k] = acc;
+      this.sumComp[k] = comp;
+    }
+    for (let k = 0; k < M; k++) {
+      const o = k * rows;
+      for (let j = 0; j < n; j++) { const v = f.maxes[o + subset[j]!]!; if (v > this.maxes[k]!) this.maxes[k] = v; }
+    }
+    if (V === 0) { this.W[0]! += n; return; }
+    const bm = this.batchMean;
+    for (let v = 0; v < V; v++) {
+      const o = v * rows, mean = bm[v]!;
+      let acc = 0;
+      for (let j = 0; j < n; j++) {
+        const val = f.vars[o + subset[j]!]!;
+        if (val < this.vmin[v]!) this.vmin[v] = val;
+        if (val > this.vmax[v]!) this.vmax[v] = val;
+        acc += val - mean;
+      }
+      this.s[v] = acc;
+    }
+    for (let p = 0; p < P; p++) {
+      const a = pairs[p]![0], b = pairs[p]![1];
+      let acc = 0;
+      for (let j = 0; j < n; j++) {
+        const i = subset[j]!;
+        acc += (f.vars[a * rows + i]! - bm[a]!) * (f.vars[b * rows + i]! - bm[b]!);
+      }
+      this.q[p] = acc;
+    }
+    this.foldMoments(0, n);
+  }
+
+  /**
+   * Turn the batch's centred sums (s, q) of weight Wb into a weighted mean and co-moments and merge
+   * them into replica r; then count the weight.
+   */
+  private foldMoments(r: number, Wb: number): void {
+    const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
+    const bm = this.batchMean, s = this.s, q = this.q, bmean = this.bm;
+    for (let v = 0; v < V; v++) bmean[v] = bm[v]! + s[v]! / Wb;
+    for (let p = 0; p < P; p++) {
+      const a = pairs[p]![0], b = pairs[p]![1];
+      q[p] = q[p]! - (s[a]! * s[b]!) / Wb;
+    }
+    this.mergeMoments(r, this.W[r]!, Wb, bmean, 0, q, 0);
+    this.W[r]! += Wb;
+  }
+
+  /**
+   * Chan et al.: merge moments (Wb, meanB, comB) into replica r, which holds weight Wa (W is
+   * updated by the caller).
+   */
+  private mergeMoments(r: number, Wa: number, Wb: number, meanB: Float64Array, mbOff: number, comB: Float64Array, cbOff: number): void {
+    const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
+    const mean = this.mean, com = this.comoments;
+    const vBase = r * V, pBase = r * P;
+    if (Wa === 0) {
+      for (let v = 0; v < V; v++) mean[vBase + v] = meanB[mbOff + v]!;
+      for (let p = 0; p < P; p++) com[pBase + p] = comB[cbOff + p]!;
+      return;
+    }
+    const Wt = Wa + Wb;
+    const f = (Wa * Wb) / Wt;
+    for (let p = 0; p < P; p++) {
+      const a = pairs[p]![0], b = pairs[p]![1];
+      const da = meanB[mbOff + a]! - mean[vBase + a]!;
+      const db = meanB[mbOff + b]! - mean[vBase + b]!;
+      com[pBase + p] = com[pBase + p]! + comB[cbOff + p]! + da * db * f;
+    }
+    for (let v = 0; v < V; v++) {
+      const d = meanB[mbOff + v]! - mean[vBase + v]!;
+      mean[vBase + v] = mean[vBase + v]! + (d * Wb) / Wt;
+    }
+  }
+
+  /** Merge another bank with the same layout and replica count into this one. */
+  merge(o: ReplicaBank): void {
+    if (o.replicas !== this.replicas || !sameLayout(o.layout, this.layout)) {
+      throw new MetricsStateError('cannot merge accumulators with different layouts or resample counts');
+    }
+    const L = this.layout;
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += o.counts[i]!;
+    for (let k = 0; k < L.sums; k++) {
+      // Compensated merge of the point replica: add the other's sum, then fold both compensations.
+      const acc = this.sums[k]!, x = o.sums[k]!;
+      const tot = acc + x;
+      this.sumComp[k]! += (Math.abs(acc) >= Math.abs(x) ? (acc - tot) + x : (x - tot) + acc) + o.sumComp[k]!;
+      this.sums[k] = tot;
+    }
+    for (let i = L.sums; i < this.sums.length; i++) this.sums[i]! += o.sums[i]!;
+    for (let i = 0; i < this.maxes.length; i++) if (o.maxes[i]! > this.maxes[i]!) this.maxes[i] = o.maxes[i]!;
+    for (let i = 0; i < this.vmin.length; i++) {
+      if (o.vmin[i]! < this.vmin[i]!) this.vmin[i] = o.vmin[i]!;
+      if (o.vmax[i]! > this.vmax[i]!) this.vmax[i] = o.vmax[i]!;
+    }
+    const V = L.vars, P = L.pairs.length;
+    for (let r = 0; r < this.replicas; r++) {
+      const Wb = o.W[r]!;
+      if (Wb === 0) continue;
+      if (V > 0) this.mergeMoments(r, this.W[r]!, Wb, o.mean, r * V, o.comoments, r * P);
+      this.W[r]! += Wb;
+    }
+  }
+
+  toState(): BankState {
+    return {
+      replicas: this.replicas,
+      W: encodeArray(this.W),
+      counts: encodeArray(this.counts),
+      sums: encodeArray(this.sums),
+      sumComp: encodeArray(this.sumComp),
+      maxes: encodeArray(this.maxes),
+      mean: encodeArray(this.mean),
+      vmin: encodeArray(this.vmin),
+      vmax: encodeArray(this.vmax),
+      comoments: encodeArray(this.comoments),
+    };
+  }
+
+  static fromState(layout: BankLayout, s: BankState): ReplicaBank {
+    if (s === null || typeof s !== 'object' || !Number.isInteger(s.replicas) || s.replicas < 1) {
+      throw new MetricsStateError('bank state: bad replica count');
+    }
+    const b = new ReplicaBank(layout, s.replicas);
+    const R = s.replicas, V = layout.vars, P = layout.pairs.length;
+    b.W.set(decodeF64Length(s.W, R, 'W'));
+    b.counts.set(decodeF64Length(s.counts, R * layout.counts, 'counts'));
+    b.sums.set(decodeF64Length(s.sums, R * layout.sums, 'sums'));
+    b.sumComp.set(decodeF64Length(s.sumComp, layout.sums, 'sumComp'));
+    b.maxes.set(decodeF64Length(s.maxes, R * layout.maxes, 'maxes'));
+    b.mean.set(decodeF64Length(s.mean, R * V, 'mean'));
+    b.vmin.set(decodeF64Length(s.vmin, R * V, 'vmin'));
+    b.vmax.set(decodeF64Length(s.vmax, R * V, 'vmax'));
+    b.comoments.set(decodeF64Length(s.comoments, R * P, 'comoments'));
+    return b;
+  }
+}
+
+function sameLayout(a: BankLayout, b: BankLayout): boolean {
+  return a.counts === b.counts && a.slotsPerRow === b.slotsPerRow && a.sums === b.sums && a.maxes === b.maxes
+    && a.vars === b.vars && a.pairs.length === b.pairs.length
+    && a.pairs.every((p, i) => p[0] === b.pairs[i]![0] && p[1] === b.pairs[i]![1]);
+}
+
+/** Read-only access to one replica, what metric derivations see. */
+export class ReplicaView {
+  constructor(readonly bank: ReplicaBank, readonly r: number) {}
+  get W(): number { return this.bank.W[this.r]!; }
+  count(c: number): number { return this.bank.count(this.r, c); }
+  sum(k: number): number { return this.bank.sum(this.r, k); }
+  max(m: number): number { return this.bank.max(this.r, m); }
+  mean(v: number): number { return this.bank.mean[this.r * this.bank.layout.vars + v]!; }
+  min(v: number): number { return this.bank.vmin[this.r * this.bank.layout.vars + v]!; }
+  maxOf(v: number): number { return this.bank.vmax[this.r * this.bank.layout.vars + v]!; }
+  /** Co-moment of pair index p (see the layout's `pairs`). */
+  comoment(p: number): number { return this.bank.comoments[this.r * this.bank.layout.pairs.length + p]!; }
+  /** True when every row (of non-zero weight) had the same value of variable v. */
+  constant(v: number): boolean { return this.min(v) === this.maxOf(v); }
+}

@@ -1,0 +1,204 @@
+/**
+ * The rows kept for ranking metrics (AUROC, AUPRC, Spearman, KS, PSI, DeLong, ROC/PR curves):
+ * row ids, both models' scores, labels and slice indices in growable typed arrays.
+ *
+ * Scores stay float32 while every value is exactly a float32 (what ONNX models emit) and switch to
+ * float64 on the first value that is not: exact either way, at half the memory in the common case.
+ * Rankings never depend on row order, so a merged store gives bit-for-bit the metrics of one pass.
+ */
+import type { ValidRows } from './metric-family.ts';
+import { argsortColumn } from './radix-sort.ts';
+import type { StoreState } from './comparison-types.ts';
+import { decodeF32, decodeF64, decodeU32, decodeU8, encodeArray, MetricsStateError } from './state-codec.ts';
+
+/** Slice index of rows whose slice value arrived after the slice table was full. */
+export const OVERFLOW_SLICE = 0xffffffff;
+
+export type StoredScores = Float32Array | Float64Array;
+
+/** How labels are stored: binary 0/1, a class index, a regression target, or no labels. */
+export type LabelKind = 'binary' | 'class' | 'value' | 'none';
+
+function newLabels(kind: LabelKind, n: number): Uint8Array | Uint32Array | Float64Array | null {
+  return kind === 'none' ? null : kind === 'binary' ? new Uint8Array(n) : kind === 'class' ? new Uint32Array(n) : new Float64Array(n);
+}
+
+export class RowStore {
+  n = 0;
+  scoreType: 'f32' | 'f64' = 'f32';
+  rowIds: Float64Array;
+  control: StoredScores;
+  treatment: StoredScores;
+  /** Binary: 0/1 (one byte each); multiclass: class index; regression: the target. */
+  label: Uint8Array | Uint32Array | Float64Array | null;
+  slice: Uint32Array | null;
+
+  constructor(readonly width: number, readonly labelKind: LabelKind, readonly hasSlices: boolean, capacity = 1024) {
+    this.rowIds = new Float64Array(capacity);
+    this.control = new Float32Array(capacity * width);
+    this.treatment = new Float32Array(capacity * width);
+    this.label = newLabels(labelKind, capacity);
+    this.slice = hasSlices ? new Uint32Array(capacity) : null;
+  }
+
+  get capacity(): number {
+    return this.rowIds.length;
+  }
+
+  private grow(min: number): void {
+    let cap = Math.max(1024, this.capacity);
+    while (cap < min) cap *= 2;
+    if (cap === this.capacity) return;
+    const w = this.width;
+    const ids = new Float64Array(cap); ids.set(this.rowIds.subarray(0, this.n)); this.rowIds = ids;
+    const mk = (a: StoredScores): StoredScores => {
+      const b = a instanceof Float32Array ? new Float32Array(cap * w) : new Float64Array(cap * w);
+      b.set(a.subarray(0, this.n * w));
+      return b;
+    };
+    this.control = mk(this.control);
+    this.treatment = mk(this.treatment);
+    if (this.label !== null) {
+      const l = newLabels(this.labelKind, cap)!;
+      l.set(this.label.subarray(0, this.n) as never);
+      this.label = l;
+    }
+    if (this.slice !== null) {
+      const s = new Uint32Array(cap); s.set(this.slice.subarray(0, this.n)); this.slice = s;
+    }
+  }
+
+  /** Switch scores to float64 (once, irreversible). */
+  private widen(): void {
+    if (this.scoreType === 'f64') return;
+    this.control = Float64Array.from(this.control);
+    this.treatment = Float64Array.from(this.treatment);
+    this.scoreType = 'f64';
+  }
+
+  /**
+   * Append valid rows. `allF32` promises every score is exactly a float32 (the batch arrived as
+   * Float32Array); otherwise it is checked.
+   */
+  append(rows: ValidRows, rowIds: Float64Array, slice: Uint32Array | null, allF32: boolean): void {
+    const n = rows.n, w = this.width;
+    if (n === 0) return;
+    if (this.n + n > this.capacity) this.grow(this.n + n);
+    if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.control, n * w) ) this.widen();
+    if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.treatment, n * w)) this.widen();
+    this.rowIds.set(rowIds.subarray(0, n), this.n);
+    this.control.set(rows.control.subarray(0, n * w), this.n * w);
+    this.treatment.set(rows.treatment.subarray(0, n * w), this.n * w);
+    if (this.label !== null) {
+      if (rows.label === null) throw new MetricsStateError('row store expects labels');
+      this.label.set(rows.label.subarray(0, n), this.n);
+    }
+    if (this.slice !== null) {
+      if (slice === null) throw new MetricsStateError('row store expects slice indices');
+      this.slice.set(slice.subarray(0, n), this.n);
+    }
+    this.n += n;
+  }
+
+  /** Append another store's rows; `sliceMap[i]` is this store's index of the other's slice i. */
+  merge(o: RowStore, sliceMap: Uint32Array | null): void {
+    if (o.width !== this.width || o.labelKind !== this.labelKind || o.hasSlices !== this.hasSlices) {
+      throw new MetricsStateError('cannot merge row stores of different shapes');
+    }
+    if (o.n === 0) return;
+    if (o.scoreType === 'f64') this.widen();
+    if (this.n + o.n > this.capacity) this.grow(this.n + o.n);
+    const w = this.width;
+    this.rowIds.set(o.rowIds.subarray(0, o.n), this.n);
+    this.control.set(o.control.subarray(0, o.n * w), this.n * w);
+    this.treatment.set(o.treatment.subarray(0, o.n * w), this.n * w);
+    if (this.label !== null) this.label.set(o.label!.subarray(0, o.n) as never, this.n);
+    if (this.slice !== null) {
+      for (let i = 0; i < o.n; i++) {
+        const s = o.slice![i]!;
+        this.slice[this.n + i] = s === OVERFLOW_SLICE || sliceMap === null ? s : sliceMap[s]!;
+      }
+    }
+    this.n += o.n;
+  }
+
+  /**
+   * Reorder the rows by row id (a no-op when they already are, as after one ordered pass). Every
+   * computation over stored rows then sums in the same order however the rows were sharded and
+   * merged, so merged results equal one pass bit-for-bit.
+   */
+  canonicalize(): void {
+    const n = this.n, ids = this.rowIds;
+    let sorted = true;
+    for (let i = 1; i < n; i++) if (ids[i]! < ids[i - 1]!) { sorted = false; break; }
+    if (sorted) return;
+    const { order } = argsortColumn(ids.subarray(0, n), 1, 0, null, n);
+    const w = this.width;
+    const gather = <T extends Float64Array | Float32Array | Uint32Array | Uint8Array>(a: T, width: number): T => {
+      const out = new (a.constructor as new (len: number) => T)(a.length);
+      for (let j = 0; j < n; j++) {
+        const src = order[j]! * width;
+        for (let c = 0; c < width; c++) out[j * width + c] = a[src + c]!;
+      }
+      return out;
+    };
+    this.rowIds = gather(this.rowIds, 1);
+    this.control = gather(this.control, w);
+    this.treatment = gather(this.treatment, w);
+    if (this.label !== null) this.label = gather(this.label, 1);
+    if (this.slice !== null) this.slice = gather(this.slice, 1);
+  }
+
+  /** Scores of one model, n × width row-major (a view, not a copy). */
+  scores(side: 'control' | 'treatment'): StoredScores {
+    const a = side === 'control' ? this.control : this.treatment;
+    return a.subarray(0, this.n * this.width);
+  }
+
+  toState(): StoreState {
+    const w = this.width;
+    return {
+      n: this.n,
+      scoreType: this.scoreType,
+      rowIds: encodeArray(this.rowIds.subarray(0, this.n)),
+      control: encodeArray(this.control.subarray(0, this.n * w)),
+      treatment: encodeArray(this.treatment.subarray(0, this.n * w)),
+      label: this.label === null ? null : encodeArray(this.label.subarray(0, this.n)),
+      slice: this.slice === null ? null : encodeArray(this.slice.subarray(0, this.n)),
+    };
+  }
+
+  static fromState(width: number, labelKind: LabelKind, hasSlices: boolean, s: StoreState): RowStore {
+    if (s === null || typeof s !== 'object' || !Number.isInteger(s.n) || s.n < 0) throw new MetricsStateError('store state: bad row count');
+    const st = new RowStore(width, labelKind, hasSlices, Math.max(1, s.n));
+    const check = (len: number, want: number, what: string): void => {
+      if (len !== want) throw new MetricsStateError(`store state: ${what} has ${len} values, expected ${want}`);
+    };
+    st.rowIds = decodeF64(s.rowIds); check(st.rowIds.length, s.n, 'rowIds');
+    if (s.scoreType === 'f64') {
+      st.control = decodeF64(s.control); st.treatment = decodeF64(s.treatment); st.scoreType = 'f64';
+    } else {
+      st.control = decodeF32(s.control); st.treatment = decodeF32(s.treatment);
+    }
+    check(st.control.length, s.n * width, 'control'); check(st.treatment.length, s.n * width, 'treatment');
+    if (labelKind !== 'none') {
+      if (s.label === null) throw new MetricsStateError('store state: labels missing');
+      st.label = labelKind === 'binary' ? decodeU8(s.label) : labelKind === 'class' ? decodeU32(s.label) : decodeF64(s.label);
+      check(st.label.length, s.n, 'label');
+    }
+    if (hasSlices) {
+      if (s.slice === null) throw new MetricsStateError('store state: slices missing');
+      st.slice = decodeU32(s.slice); check(st.slice.length, s.n, 'slice');
+    }
+    st.n = s.n;
+    return st;
+  }
+}
+
+function fitsF32(a: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!;
+    if (Math.fround(v) !== v) return false;
+  }
+  return true;
+}
