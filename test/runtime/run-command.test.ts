@@ -131,13 +131,14 @@ describe('m4c run', () => {
     const child = spawn(process.execPath, [BIN, 'run', 'plan.json', '--data', 'big.jsonl', '--batch-size', '1', '--engine', 'main', '--out', out], { cwd: dir });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let done = false;
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => { done = true; res(code); }));
     // The output file gets rows once the run is under way (the SIGINT handler is in place by then).
     const deadline = Date.now() + 30_000;
-    while (!(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!done && !(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     const code = await exited;
-    expect(code).toBe(130);
+    expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/m4c run: interrupted \(Ctrl-C\): [\d,]+ rows? processed/);
     expectNoStack(stderr);
     const written = readFileSync(out, 'utf8').split('\n').filter(Boolean);
