@@ -13,10 +13,11 @@ export type EngineChoice = Engine | 'auto';
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'workers', 'main'];
 
 /**
- * Smallest batch at which `auto` moves models to workers. Below it a worker round trip (~20–40 µs:
- * copy, postMessage, wake-up, reply) costs more than the model call it would parallelise.
+ * Smallest batch at which `auto` moves models to workers. Below it a worker round trip (~40–60 µs
+ * measured: copy, postMessage, wake-up, reply) costs more than running the second model after the
+ * first; and on a shared machine the second core is not always free (bench/executor-engines.ts).
  */
-export const AUTO_WORKERS_MIN_BATCH = 64;
+export const AUTO_WORKERS_MIN_BATCH = 256;
 
 export interface EngineDecision {
   engine: Engine;
