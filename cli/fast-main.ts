@@ -5,8 +5,9 @@
 import * as check from './commands/check.ts';
 import * as compile from './commands/compile.ts';
 import * as graph from './commands/graph.ts';
+import * as init from './commands/init.ts';
 import { runCli } from './program.ts';
 
 export function main(argv: string[]): Promise<number> {
-  return runCli(argv, [check, compile, graph]);
+  return runCli(argv, [check, compile, graph, init]);
 }
