@@ -1,0 +1,195 @@
+/**
+ * The comparisons of one run: what `m4c run` (and `m4c compare`, `m4c merge`) drive.
+ *
+ * Usage by a command:
+ *   const run = createComparisonRun(plan, { shard });
+ *   executor.run(source, { onComparisonBatch: (name, b) => run.onBatch(name, b) });
+ *   const outcome = run.finish(runMeta(run.subject, { dataPath, stats, startedAt, endedAt, interrupted }));
+ *   // then: render the report, write the sinks (comparison-publish.ts), or writeStateFile for a shard.
+ *
+ * Each plan comparison gets one accumulator, created at its first batch: only then is it known
+ * whether optional label / slice inputs are present in the data (see comparison-spec.ts). A
+ * comparison that saw no batch gets an empty accumulator with the plan's declared parents.
+ */
+import type { Plan } from '../plan/plan-types.ts';
+import { comparisonFromState, createComparison } from '../stdlib/metrics/comparison.ts';
+import type { ComparisonAccumulator, ComparisonResult, ComparisonSpec, ComparisonState } from '../stdlib/metrics/comparison-types.ts';
+import { allGatesPassed, evaluateGates, type GateVerdict } from '../stdlib/metrics/gates.ts';
+import { ComparisonInputError, toComparisonBatch, type ComparisonParents } from './comparison-batch.ts';
+import { declaredPresence, deriveSpec, type DerivedSpec, type ParentPresence } from './comparison-spec.ts';
+import { subjectOf, type RunMeta, type RunSubject, type SubjectComparison } from './run-meta.ts';
+
+export { ComparisonInputError, type ComparisonParents } from './comparison-batch.ts';
+
+/** Exit codes a run outcome maps to (the CLI's EXIT values; the runtime does not import the CLI). */
+export const OUTCOME_EXIT = { passed: 0, gateFailed: 1, interrupted: 130 } as const;
+
+export type RunStatus = 'complete' | 'interrupted';
+
+/** One comparison at the end of a run. */
+export interface ComparisonOutcome {
+  name: string;
+  comparison: SubjectComparison;
+  spec: ComparisonSpec;
+  result: ComparisonResult;
+  /** One per plan gate, in plan order. An interrupted run's verdicts all fail. */
+  verdicts: GateVerdict[];
+  /** Every gate passed and the run completed. */
+  passed: boolean;
+  /** Adjustments worth a line in the report (labels absent from the data, ...). */
+  notes: string[];
+}
+
+export interface RunOutcome {
+  meta: RunMeta;
+  status: RunStatus;
+  /** Every comparison passed and the run completed. A run without gates passes when complete. */
+  passed: boolean;
+  /** 0 passed, 1 a gate failed, 130 interrupted. */
+  exitCode: number;
+  comparisons: ComparisonOutcome[];
+}
+
+export interface ComparisonRunOptions {
+  /** 0-based index and count of this run's shard, when the data is split. */
+  shard?: { index: number; count: number };
+}
+
+/** The comparisons of one run. Not reusable: `finish` ends it. */
+export interface ComparisonRun {
+  readonly subject: RunSubject;
+  readonly shard: { index: number; count: number } | null;
+  /** Feed one batch of one comparison's parents, in batch order. Throws ComparisonInputError on a shape that does not fit. */
+  onBatch(name: string, b: ComparisonParents): void;
+  /** Each comparison's accumulator state, for a shard state file. */
+  states(): Record<string, ComparisonState>;
+  /** Results, gate verdicts and exit code. */
+  finish(meta: RunMeta): RunOutcome;
+}
+
+interface Slot {
+  comparison: SubjectComparison;
+  derived: DerivedSpec | null;
+  acc: ComparisonAccumulator | null;
+}
+
+class Run implements ComparisonRun {
+  private readonly slots = new Map<string, Slot>();
+  private finished = false;
+
+  constructor(readonly subject: RunSubject, readonly shard: { index: number; count: number } | null) {
+    for (const c of subject.comparisons) this.slots.set(c.name, { comparison: c, derived: null, acc: null });
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (s === undefined) throw new ComparisonInputError(name, 'no such comparison in the plan');
+    return s;
+  }
+
+  private open(s: Slot, presence: ParentPresence): ComparisonAccumulator {
+    s.derived = deriveSpec(s.comparison, presence);
+    s.acc = createComparison(s.derived.spec);
+    return s.acc;
+  }
+
+  onBatch(name: string, b: ComparisonParents): void {
+    if (this.finished) throw new Error('comparison run already finished');
+    const s = this.slot(name);
+    const acc = s.acc ?? this.open(s, { label: b.label !== undefined, slices: b.slice !== undefined });
+    acc.update(toComparisonBatch(s.comparison, b, { label: acc.spec.hasLabel, slices: acc.spec.hasSlices }));
+  }
+
+  /**
+   * Add a shard's state (merge). States with no rows carry no information and are skipped when their
+   * parents differ from the others' (a shard that saw no batch uses the plan's declared parents).
+   */
+  absorb(name: string, state: ComparisonState): void {
+    const s = this.slot(name);
+    const presence = { label: state.spec.hasLabel, slices: state.spec.hasSlices };
+    const derived = deriveSpec(s.comparison, presence);
+    if (JSON.stringify(derived.spec) !== JSON.stringify(state.spec)) {
+      throw new ComparisonInputError(name, 'the state was made for different comparison settings than the plan it names');
+    }
+    const incoming = comparisonFromState(derived.spec, state);
+    if (s.acc === null) {
+      s.derived = derived;
+      s.acc = incoming;
+      return;
+    }
+    const same = s.acc.spec.hasLabel === derived.spec.hasLabel && s.acc.spec.hasSlices === derived.spec.hasSlices;
+    if (same) {
+      s.acc.merge(incoming);
+      return;
+    }
+    if (state.rows_seen === 0) return;
+    if (s.acc.toState().rows_seen === 0) {
+      s.derived = derived;
+      s.acc = incoming;
+      return;
+    }
+    throw new ComparisonInputError(name, 'shards disagree on whether the data has labels or slices');
+  }
+
+  states(): Record<string, ComparisonState> {
+    const out: Record<string, ComparisonState> = {};
+    for (const [name, s] of this.slots) out[name] = (s.acc ?? this.open(s, declaredPresence(s.comparison))).toState();
+    return out;
+  }
+
+  finish(meta: RunMeta): RunOutcome {
+    this.finished = true;
+    const comparisons: ComparisonOutcome[] = [];
+    for (const [name, s] of this.slots) {
+      const acc = s.acc ?? this.open(s, declaredPresence(s.comparison));
+      const derived = s.derived!;
+      const result = acc.result();
+      let verdicts = evaluateGates(result, s.comparison.gates);
+      verdicts = verdicts.map((v) => derived.dropped.includes(v.metric)
+        ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and ${derived.notes[0] ?? 'the data has none'}` }
+        : v);
+      if (meta.interrupted) {
+        verdicts = verdicts.map((v) => ({ ...v, passed: false, reason: `the run was interrupted, so no gate passes (on the rows seen: ${v.reason})` }));
+      }
+      comparisons.push({
+        name,
+        comparison: s.comparison,
+        spec: acc.spec,
+        result,
+        verdicts,
+        passed: !meta.interrupted && allGatesPassed(verdicts),
+        notes: [...derived.notes],
+      });
+    }
+    const status: RunStatus = meta.interrupted ? 'interrupted' : 'complete';
+    const passed = status === 'complete' && comparisons.every((c) => c.passed);
+    const exitCode = status === 'interrupted' ? OUTCOME_EXIT.interrupted : passed ? OUTCOME_EXIT.passed : OUTCOME_EXIT.gateFailed;
+    return { meta, status, passed, exitCode, comparisons };
+  }
+}
+
+/** One accumulator per comparison of `plan`. */
+export function createComparisonRun(plan: Plan, opts: ComparisonRunOptions = {}): ComparisonRun {
+  return new Run(subjectOf(plan), opts.shard ?? null);
+}
+
+/** A run over an already-derived subject (a state file's, for `m4c merge`). */
+export function comparisonRunOf(subject: RunSubject, opts: ComparisonRunOptions = {}): ComparisonRun {
+  return new Run(subject, opts.shard ?? null);
+}
+
+/**
+ * Combine per-shard accumulator states into one run, as if one process had seen every shard's rows.
+ * Throws ComparisonInputError (or the metrics library's MetricsStateError) on states that do not fit.
+ */
+export function runFromStates(subject: RunSubject, shards: readonly Record<string, ComparisonState>[]): ComparisonRun {
+  const run = new Run(subject, null);
+  for (const states of shards) {
+    for (const c of subject.comparisons) {
+      const st = states[c.name];
+      if (st === undefined) throw new ComparisonInputError(c.name, 'missing from a state file');
+      run.absorb(c.name, st);
+    }
+  }
+  return run;
+}

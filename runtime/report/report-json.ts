@@ -1,0 +1,63 @@
+/**
+ * The machine-readable report (`--format json`): versioned by `report_version`; its shape is
+ * described by `report.schema.json` next to this file. Any incompatible change bumps the version.
+ * The full ComparisonResult is included (intervals, tests, slices, charts and bootstrap
+ * distributions), so nothing the terminal report summarises is lost.
+ */
+import type { ComparisonResult, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
+import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
+import type { RunOutcome, RunStatus } from '../comparison-run.ts';
+import type { RunMeta } from '../run-meta.ts';
+
+export const REPORT_VERSION = 1;
+
+export interface JsonReportComparison {
+  name: string;
+  passed: boolean;
+  task: ComparisonResult['task'];
+  /** The metrics computed, in report order. */
+  metrics: string[];
+  has_label: boolean;
+  has_slices: boolean;
+  notes: string[];
+  result: ComparisonResult;
+  verdicts: GateVerdict[];
+}
+
+export interface JsonReport {
+  report_version: typeof REPORT_VERSION;
+  status: RunStatus;
+  passed: boolean;
+  exit_code: number;
+  meta: RunMeta;
+  comparisons: JsonReportComparison[];
+}
+
+function specPart(spec: ComparisonSpec): Pick<JsonReportComparison, 'metrics' | 'has_label' | 'has_slices'> {
+  return { metrics: [...spec.metrics], has_label: spec.hasLabel, has_slices: spec.hasSlices };
+}
+
+/** The report as a plain object. */
+export function jsonReport(outcome: RunOutcome): JsonReport {
+  return {
+    report_version: REPORT_VERSION,
+    status: outcome.status,
+    passed: outcome.passed,
+    exit_code: outcome.exitCode,
+    meta: outcome.meta,
+    comparisons: outcome.comparisons.map((c) => ({
+      name: c.name,
+      passed: c.passed,
+      task: c.result.task,
+      ...specPart(c.spec),
+      notes: c.notes,
+      result: c.result,
+      verdicts: c.verdicts,
+    })),
+  };
+}
+
+/** The report as JSON text (indented, newline-terminated). */
+export function renderJson(outcome: RunOutcome): string {
+  return `${JSON.stringify(jsonReport(outcome), null, 2)}\n`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Where run records go. A sink receives one {@link RunRecord} per comparison at the end of a run and
+ * stores it whole or not at all.
+ */
+import type { RunRecord } from '../run-record.ts';
+
+export interface Sink {
+  /** `sqlite results/ab.db`: for messages. */
+  readonly description: string;
+  /** The file written. */
+  readonly path: string;
+  /** Store one record atomically: after a crash, either all of it is there or none. */
+  write(record: RunRecord): void | Promise<void>;
+  /** Release the file. Idempotent. */
+  close(): void;
+}
+
+/** A sink that cannot be opened or written: one line naming the path (the CLI exits 3). */
+export class SinkError extends Error {
+  constructor(readonly path: string, readonly detail: string) {
+    super(`cannot write results to ${path}: ${detail}`);
+    this.name = 'SinkError';
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Shard state files: what `m4c run ... --shard I/N --state FILE` leaves behind and `m4c merge` reads.
+ *
+ * A state file is versioned JSON holding the plan's identity and comparisons (so merge needs no
+ * `.m4` file), the shard, the data source's identity and statistics, the run's meta and every
+ * comparison's accumulator state. Accumulators merge exactly, so merging the N shard states gives
+ * the result one unsharded run would have given.
+ *
+ * Merging refuses, with one line each: files that are not state files or come from a newer m4,
+ * different plans (plan hash), different data (size and first 64 KiB), interrupted shards, and
+ * shard sets that are not exactly 1/N..N/N once each.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
+import { runFromStates, type ComparisonRun } from './comparison-run.ts';
+import { RUNTIME_M4_VERSION, shardText, type DataSourceInfo, type RunMeta, type RunSubject } from './run-meta.ts';
+
+export const STATE_FILE_FORMAT = 'm4-shard-state';
+export const STATE_FILE_VERSION = 1;
+
+export interface StateFile {
+  format: typeof STATE_FILE_FORMAT;
+  state_file_version: typeof STATE_FILE_VERSION;
+  plan_hash: string;
+  /** 0-based; null for an unsharded run (merged as shard 1/1). */
+  shard: { index: number; count: number } | null;
+  data_source: DataSourceInfo | null;
+  interrupted: boolean;
+  meta: RunMeta;
+  subject: RunSubject;
+  /** Comparison name → accumulator state. */
+  states: Record<string, ComparisonState>;
+}
+
+/** A state file that cannot be read or merged; one line, naming the file when there is one. */
+export class StateFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateFileError';
+  }
+}
+
+/** The state file content of a run (no I/O). */
+export function stateFileOf(run: ComparisonRun, meta: RunMeta): StateFile {
+  return {
+    format: STATE_FILE_FORMAT,
+    state_file_version: STATE_FILE_VERSION,
+    plan_hash: run.subject.plan_hash,
+    shard: meta.shard ?? run.shard,
+    data_source: meta.data_source,
+    interrupted: meta.interrupted,
+    meta,
+    subject: run.subject,
+    states: run.states(),
+  };
+}
+
+/**
+ * Write a run's state file atomically (a temporary file renamed into place), so a killed process
+ * leaves either the previous file or the complete new one. Throws StateFileError.
+ */
+export function writeStateFile(path: string, run: ComparisonRun, meta: RunMeta): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, JSON.stringify(stateFileOf(run, meta)));
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new StateFileError(`cannot write state file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Read and check one state file. Throws StateFileError. */
+export function readStateFile(path: string): StateFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StateFileError(`cannot read state file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new StateFileError(`${path} is not a state file: not JSON${text.length === 0 ? ' (empty)' : ''}`);
+  }
+  const o = v as Partial<StateFile> | null;
+  if (o === null || typeof o !== 'object' || o.format !== STATE_FILE_FORMAT) {
+    throw new StateFileError(`${path} is not an m4 state file (write one with \`m4c run ... --shard I/N --state FILE\`)`);
+  }
+  if (o.state_file_version !== STATE_FILE_VERSION) {
+    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${RUNTIME_M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
+  }
+  if (typeof o.plan_hash !== 'string' || o.subject === undefined || o.states === undefined || o.meta === undefined) {
+    throw new StateFileError(`${path} is an m4 state file with missing parts (plan_hash, subject, states, meta)`);
+  }
+  return o as StateFile;
+}
+
+const short = (h: string): string => h.slice(0, 12);
+
+/** Check that the files are the complete, disjoint shards of one run; returns them in shard order. */
+function checkShards(files: readonly { path: string; state: StateFile }[]): { path: string; state: StateFile }[] {
+  if (files.length === 0) throw new StateFileError('no state files to merge');
+  const first = files[0]!;
+  for (const f of files) {
+    if (f.state.plan_hash !== first.state.plan_hash) {
+      throw new StateFileError(`state files come from different plans: ${first.path} has plan ${short(first.state.plan_hash)}, ${f.path} has ${short(f.state.plan_hash)}`);
+    }
+    const a = first.state.data_source, b = f.state.data_source;
+    const same = a === null || b === null ? a === b : a.bytes === b.bytes && a.head_sha256 === b.head_sha256;
+    if (!same) {
+      const what = (d: DataSourceInfo | null) => (d === null ? 'no data file' : `${d.path} (${d.bytes} bytes)`);
+      throw new StateFileError(`state files come from different data: ${first.path} read ${what(a)}, ${f.path} read ${what(b)}`);
+    }
+    if (f.state.interrupted) {
+      const sh = f.state.shard === null ? 'the run' : `shard ${shardText(f.state.shard)}`;
+      throw new StateFileError(`${f.path}: ${sh} was interrupted before the end of its data; run it again`);
+    }
+  }
+  const count = (f: { state: StateFile }) => f.state.shard?.count ?? 1;
+  const n = count(first);
+  const at = new Map<number, string>();
+  for (const f of files) {
+    if (count(f) !== n) {
+      throw new StateFileError(`state files split the data differently: ${first.path} is one of ${n} shards, ${f.path} one of ${count(f)}`);
+    }
+    const i = f.state.shard?.index ?? 0;
+    const prev = at.get(i);
+    if (prev !== undefined) throw new StateFileError(`shard ${i + 1}/${n} is given twice: ${prev} and ${f.path}`);
+    at.set(i, f.path);
+  }
+  const missing: string[] = [];
+  for (let i = 0; i < n; i++) if (!at.has(i)) missing.push(`${i + 1}/${n}`);
+  if (missing.length > 0) {
+    throw new StateFileError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: merge needs all ${n} shards of the run (got ${files.map((f) => basename(f.path)).join(', ')})`);
+  }
+  return [...files].sort((x, y) => (x.state.shard?.index ?? 0) - (y.state.shard?.index ?? 0));
+}
+
+/** Meta of the merged run: counts summed, the earliest start, the latest end, a new run id. */
+function mergedMeta(files: readonly { state: StateFile }[], subject: RunSubject): RunMeta {
+  const metas = files.map((f) => f.state.meta);
+  const skipped: Record<string, number> = {};
+  for (const m of metas) for (const [k, v] of Object.entries(m.rows_skipped)) skipped[k] = (skipped[k] ?? 0) + v;
+  const starts = metas.map((m) => m.started_at).sort();
+  const ends = metas.map((m) => m.ended_at).sort();
+  return {
+    run_id: randomUUID(),
+    plan_hash: subject.plan_hash,
+    source_file: subject.source_file,
+    m4_version: RUNTIME_M4_VERSION,
+    plan_m4_version: subject.plan_m4_version,
+    models: subject.models.map((m) => ({ ...m })),
+    data_source: files[0]!.state.data_source,
+    rows_seen: metas.reduce((s, m) => s + m.rows_seen, 0),
+    rows_skipped: skipped,
+    started_at: starts[0]!,
+    ended_at: ends[ends.length - 1]!,
+    shard: null,
+    merged_shards: files.length,
+    interrupted: false,
+  };
+}
+
+/**
+ * Merge the shard state files of one run into a finished-able run and its meta. Throws
+ * StateFileError for files that do not belong together.
+ */
+export function mergeStateFiles(files: readonly { path: string; state: StateFile }[]): { run: ComparisonRun; meta: RunMeta } {
+  const ordered = checkShards(files);
+  const subject = ordered[0]!.state.subject;
+  let run: ComparisonRun;
+  try {
+    run = runFromStates(subject, ordered.map((f) => f.state.states));
+  } catch (err) {
+    throw new StateFileError(`cannot merge the states: ${(err as Error).message}`);
+  }
+  return { run, meta: mergedMeta(ordered, subject) };
+}
