@@ -147,7 +147,7 @@ function prepareInsert(db: Database.Database): Database.Transaction<(r: RunRecor
     for (const m of result.metrics) for (const row of metricRows(m)) metrics.run({ run_id: runId, ...row });
     r.verdicts.forEach((v, i) => gates.run({
       run_id: runId, position: i, text: v.gate, metric: v.metric, field: v.field, op: v.op, bound: v.bound,
-      confidence: v.confidence, passed: bit(v.passed && passed), value: v.value,
+      confidence: v.confidence, passed: bit(v.passed && r.status === 'complete'), value: v.value,
       ci_low: v.interval?.low ?? null, ci_high: v.interval?.high ?? null, reason: v.reason,
     }));
     for (const [reason, count] of Object.entries(meta.rows_skipped)) if (count > 0) skipped.run({ run_id: runId, stage: 'source', reason, count });
