@@ -1,55 +1,66 @@
 /**
- * Text emission for `m4c init`: lays a {@link Draft} out the way `examples/fraud/ab.m4` is laid out —
- * declarations of a group aligned on their `:` or `=`, trailing comments aligned two spaces after the
- * group's longest line, compare fields aligned after their keys, long comments wrapped at 110 columns.
- *
- * The result also says which lines each declaration occupies, so compiler diagnostics can be traced back
- * to the declaration they are about.
+ * Text emission for `m4c init`: lays a {@link Draft} out in the layout of `m4c fmt` (compiler/format.ts)
+ * — declarations of a group aligned on their `:` or `=`, trailing comments of consecutive lines aligned
+ * one space after the longest, compare fields aligned after their keys — plus long comments wrapped at
+ * 110 columns, which the formatter keeps as they are. The generator still runs the text through the
+ * formatter, which also breaks code lines past its width.
  */
-import type { Draft, DraftDecl, DraftGroup, DraftItem } from './graph-draft.ts';
+import type { Draft, DraftDecl, DraftGroup } from './graph-draft.ts';
 
 /** Comment lines are wrapped to this width (the code itself is never wrapped). */
 export const COMMENT_WIDTH = 110;
 
-export interface EmittedText {
-  text: string;
-  /** For each declaration, in draft order: its first and last line (1-based, inclusive), leading comments excluded. */
-  lines: Map<DraftItem, { first: number; last: number }>;
-}
-
-/** Lay out the draft. Deterministic; ends with exactly one newline. */
-export function emitDraft(draft: Draft): EmittedText {
+/** Lay out the draft. Deterministic; ends with exactly one newline; declarations in draft order. */
+export function emitDraft(draft: Draft): string {
   const out: string[] = [];
-  const lines = new Map<DraftItem, { first: number; last: number }>();
   for (const h of draft.header) out.push(...commentLines(h, ''));
   for (const g of draft.groups) {
     if (g.items.length === 0) continue;
     if (out.length > 0) out.push('');
     for (const c of g.leading) out.push(...commentLines(c, ''));
-    emitGroup(g, out, lines);
+    emitGroup(g, out);
   }
-  return { text: `${out.join('\n')}\n`, lines };
+  return `${out.join('\n')}\n`;
 }
 
-function emitGroup(g: DraftGroup, out: string[], lines: EmittedText['lines']): void {
+function emitGroup(g: DraftGroup, out: string[]): void {
   const heads = g.items.map((it) => headOf(it.decl));
   const pad = Math.max(...heads.map((h) => (h.align ? h.head.length : 0)));
   const firstLines = g.items.map((it, i) => {
     const h = heads[i]!;
     return h.align ? `${h.head.padEnd(pad)}${h.rest}` : `${h.head}${h.rest}`;
   });
-  const commentAt = Math.max(...firstLines.map((l, i) => (g.items[i]!.trailing !== null ? l.length : 0))) + 2;
+  const commentAt = trailingColumns(firstLines, g.items.map((it) => (it.decl.kind !== 'compare' ? it.trailing : null)), g.items.map((it) => it.leading.length > 0));
   g.items.forEach((it, i) => {
     for (const c of it.leading) out.push(...commentLines(c, ''));
-    const first = out.length + 1;
     if (it.decl.kind === 'compare') {
       out.push(...compareLines(it.decl, it.trailing));
     } else {
       const line = firstLines[i]!;
-      out.push(it.trailing !== null ? `${line.padEnd(commentAt)}// ${oneLine(it.trailing)}` : line);
+      out.push(it.trailing !== null ? `${line.padEnd(commentAt[i]!)} // ${oneLine(it.trailing)}` : line);
     }
-    lines.set(it, { first, last: out.length });
   });
+}
+
+/**
+ * Where each line's trailing comment starts (gofmt's rule, as `m4c fmt` applies it): consecutive lines
+ * that all have one, the later ones without comments above them, share the column after the longest.
+ */
+function trailingColumns(lines: string[], trailing: (string | null)[], commentedAbove: boolean[]): number[] {
+  const at = lines.map((l) => l.length);
+  let i = 0;
+  while (i < lines.length) {
+    if (trailing[i] === null) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < lines.length && trailing[j] !== null && !commentedAbove[j]) j++;
+    const width = Math.max(...at.slice(i, j));
+    for (let k = i; k < j; k++) at[k] = width;
+    i = j;
+  }
+  return at;
 }
 
 /** The part of a declaration's line that is padded (`input tx:`, `node control`) and the rest. */
@@ -68,12 +79,12 @@ function headOf(d: DraftDecl): { head: string; rest: string; align: boolean } {
 }
 
 function compareLines(d: Extract<DraftDecl, { kind: 'compare' }>, trailing: string | null): string[] {
-  const out = [trailing !== null ? `compare ${d.name} {  // ${oneLine(trailing)}` : `compare ${d.name} {`];
+  const out = [trailing !== null ? `compare ${d.name} { // ${oneLine(trailing)}` : `compare ${d.name} {`];
   const keyWidth = Math.max(...d.fields.map(([k]) => k.length + 1));
   for (const [k, v] of d.fields) out.push(`  ${`${k}:`.padEnd(keyWidth)} ${v}`);
   const gates = d.gates.map((g) => `  gate ${g.text}`);
-  const at = Math.max(0, ...gates.map((l, i) => (d.gates[i]!.comment !== null ? l.length : 0))) + 2;
-  d.gates.forEach((g, i) => out.push(g.comment !== null ? `${gates[i]!.padEnd(at)}// ${oneLine(g.comment)}` : gates[i]!));
+  const at = trailingColumns(gates, d.gates.map((g) => g.comment), d.gates.map(() => false));
+  d.gates.forEach((g, i) => out.push(g.comment !== null ? `${gates[i]!.padEnd(at[i]!)} // ${oneLine(g.comment)}` : gates[i]!));
   for (const s of d.sinks) out.push(`  sink ${s}`);
   out.push('}');
   return out;

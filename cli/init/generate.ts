@@ -10,6 +10,8 @@ import { basename, join, resolve } from 'node:path';
 import { compileSource } from '../../compiler/compile.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import { renderHuman } from '../../compiler/diagnostics/render-human.ts';
+import { formatSource } from '../../compiler/format.ts';
+import type { Decl } from '../../grammar/ast.ts';
 import { readDataSample, type DataSample } from './data-sample.ts';
 import { buildDraft } from './draft-builder.ts';
 import { emitDraft } from './emit-text.ts';
@@ -90,35 +92,46 @@ export async function generateInit(o: InitOptions): Promise<InitResult> {
 
 const line = (d: Diagnostic) => `${d.severity}[${d.code}]: ${d.message}${d.help ? ` (help: ${d.help})` : ''}`;
 
+/** The draft as text, in the formatter's layout (a formatter failure is a bug: nothing is written). */
+function render(draft: Draft, file: string): { text: string } | { failure: Diagnostic[]; text: string } {
+  const text = emitDraft(draft);
+  const f = formatSource(text, file);
+  return f.ok ? { text: f.text } : { failure: f.diagnostics, text };
+}
+
 /**
  * Compile the draft's text; attach a TODO to each flagged declaration the compiler rejects, then compile
- * again to be sure the TODOs changed nothing else.
+ * again to be sure the TODOs changed nothing else. Declarations are found through the compiled program:
+ * the k-th declaration of the text is the k-th item of the draft.
  */
 export function checkDraft(draft: Draft, compileAs: string, outFile: string | null): InitResult {
-  let emitted = emitDraft(draft);
-  let c = compileSource(emitted.text, compileAs);
-  const owner = (d: Diagnostic, lines: typeof emitted.lines): DraftItem | undefined => {
-    for (const [it, r] of lines) if (d.span.line >= r.first && d.span.line <= r.last) return it;
-    return undefined;
+  const items = draft.groups.flatMap((g) => g.items);
+  const owner = (d: Diagnostic, decls: readonly Decl[]): DraftItem | undefined => {
+    const k = decls.findIndex((x) => x.span.start <= d.span.start && d.span.start < Math.max(x.span.end, x.span.start + 1));
+    return k >= 0 && decls.length === items.length ? items[k] : undefined;
   };
+  let r = render(draft, compileAs);
+  if ('failure' in r) return bug(r.failure, r.text, compileAs);
+  let c = compileSource(r.text, compileAs);
   const errors = c.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
-    const stray = errors.filter((d) => !owner(d, emitted.lines)?.unbridged);
-    if (stray.length > 0) return bug(stray, emitted.text, compileAs);
+    const stray = errors.filter((d) => !owner(d, c.program.decls)?.unbridged);
+    if (stray.length > 0) return bug(stray, r.text, compileAs);
     for (const d of errors) {
-      const it = owner(d, emitted.lines)!;
+      const it = owner(d, c.program.decls)!;
       const marked = it.leading.some((l) => l.startsWith('TODO(m4 init)'));
       it.leading.push(`${marked ? 'The compiler says' : 'TODO(m4 init): the compiler says'} ${line(d)}`);
     }
-    emitted = emitDraft(draft);
-    c = compileSource(emitted.text, compileAs);
+    r = render(draft, compileAs);
+    if ('failure' in r) return bug(r.failure, r.text, compileAs);
+    c = compileSource(r.text, compileAs);
   }
   const finalErrors = c.diagnostics.filter((d) => d.severity === 'error');
-  const stray = finalErrors.filter((d) => !owner(d, emitted.lines)?.unbridged);
-  if (stray.length > 0) return bug(stray, emitted.text, compileAs);
+  const stray = finalErrors.filter((d) => !owner(d, c.program.decls)?.unbridged);
+  if (stray.length > 0) return bug(stray, r.text, compileAs);
   return {
     ok: true,
-    text: emitted.text,
+    text: r.text,
     outFile,
     todos: finalErrors.map((d) => ({ line: d.span.line, diagnostic: line(d) })),
     warnings: c.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${basename(compileAs)}:${d.span.line}: ${line(d)}`),

@@ -6,12 +6,12 @@
 // `run` replays data/multiclass.jsonl through both models and exits 1 when a gate fails.
 
 input x:     f32[batch, 4]
-input class: i64[batch] optional  // labels (found by name): present in replays, absent when serving
+input class: i64[batch] optional // labels (found by name): present in replays, absent when serving
 
-replay "data/multiclass.jsonl"  // the recorded traffic `m4c run` reads by default
+replay "data/multiclass.jsonl" // the recorded traffic `m4c run` reads by default
 
-model multiclass  = onnx("models/multiclass.onnx")   // control: the model in production
-model multiOutput = onnx("models/multiOutput.onnx")  // treatment: the candidate
+model multiclass  = onnx("models/multiclass.onnx")  // control: the model in production
+model multiOutput = onnx("models/multiOutput.onnx") // treatment: the candidate
 
 // Task: multiclass, from `probabilities` f32[N, 3]: 3 columns, a probability row per input (the `label`
 // i64[N] output is a predicted class, not a score).
@@ -24,10 +24,10 @@ compare multiOutput_vs_multiclass {
   label:     class
   task:      multiclass
   metrics:   [accuracy, f1_macro, log_loss, auroc, confusion_matrix, agreement]
-  gate accuracy.delta >= -0.01 at 95%  // non-inferiority: the whole 95% interval must hold
+  gate accuracy.delta >= -0.01 at 95% // non-inferiority: the whole 95% interval must hold
   gate f1_macro.delta >= -0.01 at 95%
-  gate agreement >= 0.9                // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-multiclass.db")
 }
 
-output probabilities = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output probabilities = control // served: the control's answer (run the candidate in shadow until the gates pass)

@@ -7,8 +7,8 @@
 
 input x: f32[batch, 4]
 
-model binary = onnx("models/binary.onnx")  // control: the model in production
-model mlp    = onnx("models/mlp.onnx")     // treatment: the candidate
+model binary = onnx("models/binary.onnx") // control: the model in production
+model mlp    = onnx("models/mlp.onnx")    // treatment: the candidate
 
 // Task: binary, from `probabilities` f32[N, 2]: two-column probabilities; column 1 is the positive class's
 // score (the `label` i64[N] output is a predicted class, not a score).
@@ -20,8 +20,8 @@ compare mlp_vs_binary {
   treatment: treatment
   task:      binary(threshold: 0.5)
   metrics:   [agreement, flips_to_positive, flips_to_negative, mean_abs_diff, pearson, psi]
-  gate agreement >= 0.9  // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-no-data.db")
 }
 
-output score = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output score = control // served: the control's answer (run the candidate in shadow until the gates pass)

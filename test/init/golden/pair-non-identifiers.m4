@@ -7,8 +7,8 @@
 
 input `onnx::Flatten_0`: f32[batch, 4]
 
-model nonIdentifier = onnx("models/nonIdentifier.onnx")  // control: the model in production
-model binary        = onnx("models/binary.onnx")         // treatment: the candidate
+model nonIdentifier = onnx("models/nonIdentifier.onnx") // control: the model in production
+model binary        = onnx("models/binary.onnx")        // treatment: the candidate
 
 // Task (nonIdentifier): binary, from `39` f32[N, 2]: two-column probabilities; column 1 is the positive
 // class's score.
@@ -23,8 +23,8 @@ compare binary_vs_nonIdentifier {
   treatment: treatment
   task:      binary(threshold: 0.5)
   metrics:   [agreement, flips_to_positive, flips_to_negative, mean_abs_diff, pearson, psi]
-  gate agreement >= 0.9  // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-non-identifiers.db")
 }
 
-output score = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output score = control // served: the control's answer (run the candidate in shadow until the gates pass)

@@ -5,13 +5,13 @@
 //
 // `run` replays data/features.jsonl through both models and exits 1 when a gate fails.
 
-input x:      f32[batch, 4] from "features"  // matched by length: the sample's list of 4 values
-input target: i64[batch] optional            // labels (found by name): present in replays, absent when serving
+input x:      f32[batch, 4] from "features" // matched by length: the sample's list of 4 values
+input target: i64[batch] optional           // labels (found by name): present in replays, absent when serving
 
-replay "data/features.jsonl"  // the recorded traffic `m4c run` reads by default
+replay "data/features.jsonl" // the recorded traffic `m4c run` reads by default
 
-model binary    = onnx("models/binary.onnx")     // control: the model in production
-model batchSize = onnx("models/batchSize.onnx")  // treatment: the candidate
+model binary    = onnx("models/binary.onnx")    // control: the model in production
+model batchSize = onnx("models/batchSize.onnx") // treatment: the candidate
 
 // Task: binary, from `probabilities` f32[N, 2]: two-column probabilities; column 1 is the positive class's
 // score (the `label` i64[N] output is a predicted class, not a score).
@@ -25,10 +25,10 @@ compare batchSize_vs_binary {
   label:     target
   task:      binary(threshold: 0.5)
   metrics:   [accuracy, precision, recall, f1, auroc, auprc, log_loss, brier, agreement]
-  gate auroc.delta >= -0.01 at 95%  // non-inferiority: the whole 95% interval must hold
+  gate auroc.delta >= -0.01 at 95% // non-inferiority: the whole 95% interval must hold
   gate auprc.delta >= -0.01 at 95%
-  gate agreement >= 0.9             // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-renamed-input.db")
 }
 
-output score = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output score = control // served: the control's answer (run the candidate in shadow until the gates pass)

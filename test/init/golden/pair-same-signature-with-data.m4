@@ -6,13 +6,13 @@
 // `run` replays data/x4.jsonl through both models and exits 1 when a gate fails.
 
 input x:       f32[batch, 4]
-input label:   i64[batch] optional  // labels (found by name): present in replays, absent when serving
-input segment: str[batch]           // 3 values in the sample: every metric is also computed per value
+input label:   i64[batch] optional // labels (found by name): present in replays, absent when serving
+input segment: str[batch]          // 3 values in the sample: every metric is also computed per value
 
-replay "data/x4.jsonl"  // the recorded traffic `m4c run` reads by default
+replay "data/x4.jsonl" // the recorded traffic `m4c run` reads by default
 
-model binary = onnx("models/binary.onnx")  // control: the model in production
-model mlp    = onnx("models/mlp.onnx")     // treatment: the candidate
+model binary = onnx("models/binary.onnx") // control: the model in production
+model mlp    = onnx("models/mlp.onnx")    // treatment: the candidate
 
 // Task: binary, from `probabilities` f32[N, 2]: two-column probabilities; column 1 is the positive class's
 // score (the `label` i64[N] output is a predicted class, not a score).
@@ -26,10 +26,10 @@ compare mlp_vs_binary {
   task:      binary(threshold: 0.5)
   metrics:   [accuracy, precision, recall, f1, auroc, auprc, log_loss, brier, agreement]
   slice_by:  segment
-  gate auroc.delta >= -0.01 at 95%  // non-inferiority: the whole 95% interval must hold
+  gate auroc.delta >= -0.01 at 95% // non-inferiority: the whole 95% interval must hold
   gate auprc.delta >= -0.01 at 95%
-  gate agreement >= 0.9             // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-same-signature-with-data.db")
 }
 
-output score = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output score = control // served: the control's answer (run the candidate in shadow until the gates pass)

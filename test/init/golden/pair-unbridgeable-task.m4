@@ -7,8 +7,8 @@
 
 input x: f32[batch, 4]
 
-model multiclass = onnx("models/multiclass.onnx")  // control: the model in production
-model binary     = onnx("models/binary.onnx")      // treatment: the candidate
+model multiclass = onnx("models/multiclass.onnx") // control: the model in production
+model binary     = onnx("models/binary.onnx")     // treatment: the candidate
 
 // Task (multiclass): multiclass, from `probabilities` f32[N, 3]: 3 columns, a probability row per input (the
 // `label` i64[N] output is a predicted class, not a score).
@@ -25,8 +25,8 @@ compare binary_vs_multiclass {
   treatment: treatment
   task:      multiclass
   metrics:   [agreement, flips, mean_abs_diff, max_abs_diff]
-  gate agreement >= 0.9  // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-unbridgeable-task.db")
 }
 
-output probabilities = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output probabilities = control // served: the control's answer (run the candidate in shadow until the gates pass)

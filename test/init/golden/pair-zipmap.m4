@@ -7,8 +7,8 @@
 
 input float_input: f32[batch, 4]
 
-model zipmap = onnx("models/zipmap.onnx")  // control: the model in production
-model binary = onnx("models/binary.onnx")  // treatment: the candidate
+model zipmap = onnx("models/zipmap.onnx") // control: the model in production
+model binary = onnx("models/binary.onnx") // treatment: the candidate
 
 // Task (zipmap): binary, from `output_label` i64[N], the only output m4 can read (`output_probability` is
 // seq(map(int64,tensor(float))), not a tensor): the compared score is the predicted class (0 or 1), so
@@ -25,8 +25,8 @@ compare binary_vs_zipmap {
   treatment: treatment
   task:      binary(threshold: 0.5)
   metrics:   [agreement, flips_to_positive, flips_to_negative, mean_abs_diff, pearson, psi]
-  gate agreement >= 0.9  // label-free: both models predict the same class on 90% of rows
+  gate agreement >= 0.9 // label-free: both models predict the same class on 90% of rows
   sink sqlite("results/pair-zipmap.db")
 }
 
-output score = control  // served: the control's answer (run the candidate in shadow until the gates pass)
+output score = control // served: the control's answer (run the candidate in shadow until the gates pass)

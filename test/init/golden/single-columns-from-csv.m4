@@ -7,9 +7,9 @@
 //
 //   m4c init models/binary.onnx --candidate NEW.onnx --data ROWS.jsonl
 
-input x: f32[batch, 4] from ["f0", "f1", "f2", "f3"]  // 4 numeric fields gathered in order
+input x: f32[batch, 4] from ["f0", "f1", "f2", "f3"] // 4 numeric fields gathered in order
 
-replay "data/columns.csv"  // the recorded traffic `m4c run` reads by default
+replay "data/columns.csv" // the recorded traffic `m4c run` reads by default
 
 model binary = onnx("models/binary.onnx")
 

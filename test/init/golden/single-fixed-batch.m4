@@ -7,7 +7,7 @@
 //
 //   m4c init models/fixedBatch.onnx --candidate NEW.onnx --data ROWS.jsonl
 
-input x: f32[1, 4]  // a fixed batch dim: the model takes exactly 1 row per call (run with --batch-size 1)
+input x: f32[1, 4] // a fixed batch dim: the model takes exactly 1 row per call (run with --batch-size 1)
 
 model fixedBatch = onnx("models/fixedBatch.onnx")
 

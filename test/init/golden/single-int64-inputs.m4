@@ -9,7 +9,7 @@
 
 input counts: i64[batch, 3]
 
-replay "data/counts.jsonl"  // the recorded traffic `m4c run` reads by default
+replay "data/counts.jsonl" // the recorded traffic `m4c run` reads by default
 
 model int64Input = onnx("models/int64Input.onnx")
 

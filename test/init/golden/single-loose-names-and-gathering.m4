@@ -7,10 +7,10 @@
 //
 //   m4c init models/multiInput.onnx --candidate NEW.onnx --data ROWS.jsonl
 
-input amount:   f32[batch, 1] from ["Amount"]          // the same name up to case and punctuation
-input features: f32[batch, 3] from ["f1", "f2", "f3"]  // 3 numeric fields gathered in order
+input amount:   f32[batch, 1] from ["Amount"]         // the same name up to case and punctuation
+input features: f32[batch, 3] from ["f1", "f2", "f3"] // 3 numeric fields gathered in order
 
-replay "data/multi.jsonl"  // the recorded traffic `m4c run` reads by default
+replay "data/multi.jsonl" // the recorded traffic `m4c run` reads by default
 
 model multiInput = onnx("models/multiInput.onnx")
 

@@ -28,16 +28,17 @@ export const DATA_FILES = {
 
 export interface InitWorkspace {
   dir: string;
+  /** Absolute path of a model by fixture name (`notOnnx` is `not-onnx.onnx`). */
   model(name: string): string;
 }
 
 /** Make the workspace (a few milliseconds). */
 export function makeInitWorkspace(prefix = 'm4-init-'): InitWorkspace {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  makeOnnxFixtures(join(dir, 'models'));
+  const fixtures: Record<string, string> = makeOnnxFixtures(join(dir, 'models'));
   writeExtraModels(join(dir, 'models'));
   writeData(join(dir, 'data'));
-  return { dir, model: (name) => join(dir, 'models', `${name}.onnx`) };
+  return { dir, model: (name) => fixtures[name] ?? join(dir, 'models', `${name}.onnx`) };
 }
 
 function writeExtraModels(dir: string): void {
