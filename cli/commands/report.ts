@@ -1,0 +1,80 @@
+/**
+ * `m4c report RUN_ID|latest [--db PATH] --html FILE [--md FILE]`: write one run of a results
+ * database as a self-contained HTML page (the dashboard's charts, no network needed) and/or a
+ * Markdown summary for a pull-request comment.
+ *
+ * Exit codes: 0 written, 2 missing or foreign database, unknown run, bad options, 3 a file cannot
+ * be written. The run's gate verdict does not change the exit code: `m4c run` already reported it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
+import { buildHtmlReport } from '../../dashboard/report-html.ts';
+import { renderMarkdownReport } from '../../dashboard/report-markdown.ts';
+import { ResultsDb, ResultsDbError } from '../../dashboard/results-db.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { setCommandExit } from '../program.ts';
+
+interface ReportOptions {
+  db?: string;
+  html?: string;
+  md?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write one run of a results database as a self-contained HTML report and/or a Markdown summary')
+    .argument('<run>', 'run id (as the dashboard shows it), or `latest`')
+    .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
+    .option('--html <file>', 'write the HTML report (charts included, opens without network)')
+    .option('--md <file>', 'write a Markdown summary (for a pull-request comment)')
+    .addHelpText('after', `
+Examples:
+  $ m4c report latest --db results/ab.db --html report.html
+  $ m4c report 42 --db results/ab.db --html report.html --md summary.md
+
+Exit codes: 0 written, 2 missing database or unknown run or bad options, 3 a file cannot be written.`)
+    .action(async (run: string, opts: ReportOptions, cmd: Command) => {
+      setCommandExit(cmd, await reportCommand(run, opts));
+    });
+}
+
+function write(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${path}: ${(err as Error).message}`, EXIT.runtime);
+  }
+}
+
+async function reportCommand(runArg: string, o: ReportOptions): Promise<number> {
+  if (o.html === undefined && o.md === undefined) throw new CliError('nothing to write: give --html FILE and/or --md FILE');
+  let db: ResultsDb;
+  let path: string;
+  try {
+    path = resolveResultsDb(o.db);
+    db = ResultsDb.open(path);
+  } catch (err) {
+    if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  try {
+    const id = runArg === 'latest' ? db.latestRunId() : runArg;
+    if (id === null) throw new CliError(`${path} has no runs yet`);
+    const detail = db.getRun(id);
+    if (detail === null) throw new CliError(`${path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
+    if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, path));
+    if (o.md !== undefined) write(o.md, renderMarkdownReport(detail));
+    const written = [o.html, o.md].filter((f) => f !== undefined).join(' and ');
+    process.stderr.write(`m4c: report of ${detail.run.comparison} run ${detail.run.id} written to ${written}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * How numbers, dates and deltas are shown. Pure functions shared by the dashboard, the HTML report
+ * and the tests' expectations.
+ */
+import type { MetricInterval, ModelMetricResult, PairMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+
+export const DASH = '—';
+
+/** A metric value with 4 significant digits (counts stay integers); `—` for null. */
+export function num(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined) return DASH;
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return x.toLocaleString('en-US');
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(digits - 1);
+  return Number(x.toPrecision(digits)).toString();
+}
+
+/** A delta with its sign. */
+export function signed(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined) return DASH;
+  const s = num(x, digits);
+  return x > 0 ? `+${s}` : s;
+}
+
+/** `[low, high]`, or `—` with no interval. */
+export function interval(iv: MetricInterval | undefined | null): string {
+  if (iv === undefined || iv === null || iv.low === null || iv.high === null) return DASH;
+  return `[${signed(iv.low)}, ${signed(iv.high)}]`;
+}
+
+/** `p = 0.0123` or `p < 0.0001`. */
+export function pEquals(p: number | null | undefined): string {
+  const s = pvalue(p);
+  return s.startsWith('<') ? `p ${s}` : `p = ${s}`;
+}
+
+export function pvalue(p: number | null | undefined): string {
+  if (p === null || p === undefined) return DASH;
+  if (p < 1e-4) return '< 0.0001';
+  return p.toFixed(4);
+}
+
+/** `95%` from 0.95. */
+export function level(l: number): string {
+  return `${Number((l * 100).toPrecision(4))}%`;
+}
+
+/** UTC, minute precision: the same text on every machine (the tests read it). */
+export function dateTime(iso: string | null): string {
+  if (iso === null) return DASH;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function shortHash(h: string | null): string {
+  return h === null ? DASH : h.slice(0, 12);
+}
+
+export type Direction = 'better' | 'worse' | 'same' | 'unknown';
+
+/** Whether the treatment moved the metric the good way, and whether the move is significant. */
+export interface DeltaTone {
+  direction: Direction;
+  significant: boolean;
+}
+
+/**
+ * The tone of a model metric's delta. Significant when its interval excludes 0, or (no interval)
+ * when its paired test's p-value is below 1 − the interval level.
+ */
+export function deltaTone(m: ModelMetricResult, reportLevel: number): DeltaTone {
+  const d = m.delta;
+  let direction: Direction = 'unknown';
+  if (d !== null && m.higher_is_better !== null) direction = d === 0 ? 'same' : (d > 0) === m.higher_is_better ? 'better' : 'worse';
+  const iv = m.intervals.delta;
+  let significant = false;
+  if (iv !== undefined && iv.low !== null && iv.high !== null) significant = iv.low > 0 || iv.high < 0;
+  else if (m.test !== null && m.test.pvalue !== null) significant = m.test.pvalue < 1 - reportLevel;
+  return { direction, significant: significant && direction !== 'same' };
+}
+
+/** Class names for a tone (see styles.css). */
+export function toneClass(t: DeltaTone): string {
+  return `delta ${t.direction}${t.significant ? ' significant' : ''}`;
+}
+
+/** Why a field of a metric is undefined, or undefined when it has a value. */
+export function reasonOf(m: ModelMetricResult | PairMetricResult, field: string): string | undefined {
+  return (m.reasons as Record<string, string | undefined>)[field];
+}
