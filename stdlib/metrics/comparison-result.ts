@@ -156,6 +156,19 @@ function deriveReplicas(acc: Comparison, ctx: RankingContext | null): Derived[] 
   return out;
 }
 
+/**
+ * Every replica's metric values — index 0 the point estimate, r ≥ 1 bootstrap resample r — as the
+ * result is built from them. For inspection and tests (a resample must equal the point estimate of
+ * its rows repeated by their weights). Empty before the first row.
+ */
+export function replicaValues(acc: Comparison): Derived[] {
+  if (acc.family === null) return [];
+  const store = acc.store;
+  store?.canonicalize();
+  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
+  return deriveReplicas(acc, store !== null ? rankingContext(acc, store, null, store.n, scratch) : null);
+}
+
 function emptyMetric(name: string, reason: string): MetricResult {
   const info = METRIC_CATALOGUE[name]!;
   if (info.value === 'matrix') {

@@ -12,7 +12,7 @@
  *   of the number of rows, so any split of the rows agrees to ~1e-16 relative);
  * - max channels: the maximum over rows with non-zero weight (exact under merge);
  * - moments: means and co-moments `Σ w (x_i − mean_i)(x_j − mean_j)` of a few variables, updated per
- *   batch by centring on the batch mean and merged with Chan et al.'s pairwise formula — stable when
+ *   batch (two passes: centred on the replica's weighted batch mean) and merged with Chan et al.'s pairwise formula — stable when
  *   the mean is large against the spread, where raw power sums lose every digit. Minimum and maximum
  *   of each variable are kept exactly, so "all values equal" (zero variance) is detected exactly,
  *   not by a tolerance.
@@ -64,6 +64,7 @@ export interface BankState {
   sums: EncodedArray;
   sumComp: EncodedArray;
   maxes: EncodedArray;
+  shift: EncodedArray;
   mean: EncodedArray;
   vmin: EncodedArray;
   vmax: EncodedArray;
@@ -81,6 +82,13 @@ export class ReplicaBank {
   /** Neumaier compensation of replica 0's sums. */
   readonly sumComp: Float64Array;
   readonly maxes: Float64Array;
+  /**
+   * Per replica and variable, a reference value (the first batch's mean) that `mean` is stored
+   * relative to: merging then subtracts two means to within the spread of the data, not to within
+   * the magnitude of the mean (a target around 1e6 with spread 1 keeps its digits).
+   */
+  readonly shift: Float64Array;
+  /** Mean − shift. */
   readonly mean: Float64Array;
   readonly vmin: Float64Array;
   readonly vmax: Float64Array;
@@ -90,6 +98,7 @@ export class ReplicaBank {
   private s: Float64Array;
   private q: Float64Array;
   private bm: Float64Array;
+  private delta: Float64Array;
   private wbuf = new Uint8Array(0);
 
   constructor(layout: BankLayout, replicas: number) {
@@ -101,6 +110,7 @@ export class ReplicaBank {
     this.sums = new Float64Array(R * layout.sums);
     this.sumComp = new Float64Array(layout.sums);
     this.maxes = new Float64Array(R * layout.maxes).fill(-Infinity);
+    this.shift = new Float64Array(R * V);
     this.mean = new Float64Array(R * V);
     this.vmin = new Float64Array(R * V).fill(Infinity);
     this.vmax = new Float64Array(R * V).fill(-Infinity);
@@ -109,6 +119,7 @@ export class ReplicaBank {
     this.s = new Float64Array(V);
     this.q = new Float64Array(P);
     this.bm = new Float64Array(V);
+    this.delta = new Float64Array(V);
   }
 
   /** Point-replica sum of channel k (compensated). */
@@ -136,16 +147,6 @@ export class ReplicaBank {
   add(f: BatchFeatures, subset: Uint32Array | null, n: number, keys: WeightKeys | null): void {
     if (n === 0) return;
     if (subset !== null && this.replicas > 1) throw new MetricsStateError('row subsets are only supported without bootstrap replicas');
-    const V = this.layout.vars, rows = f.rows;
-    // Centre moments on the unweighted batch mean: every replica's update is then well conditioned.
-    const m = this.batchMean;
-    for (let v = 0; v < V; v++) {
-      let s = 0;
-      const x = f.vars, o = v * rows;
-      if (subset === null) for (let i = 0; i < n; i++) s += x[o + i]!;
-      else for (let j = 0; j < n; j++) s += x[o + subset[j]!]!;
-      m[v] = s / n;
-    }
     if (subset === null) this.addDense(0, f, n, null);
     else this.addSubset(f, subset, n);
     if (this.replicas > 1) {
@@ -204,7 +205,17 @@ export class ReplicaBank {
       this.maxes[r * M + k] = best;
     }
     if (V === 0) { this.W[r]! += Wb; return; }
+    // Two passes per batch: centre on this replica's weighted batch mean first. Centring a resample
+    // on the unweighted mean instead would cancel catastrophically when the resample's weight sits
+    // on a few rows whose values are close together.
     const fv = f.vars, bm = this.batchMean, s = this.s, q = this.q;
+    for (let v = 0; v < V; v++) {
+      const o = v * rows;
+      let acc = 0;
+      if (w === null) for (let i = 0; i < n; i++) acc += fv[o + i]!;
+      else for (let i = 0; i < n; i++) acc += w[i]! * fv[o + i]!;
+      bm[v] = acc / Wb;
+    }
     for (let v = 0; v < V; v++) {
       const o = v * rows, mean = bm[v]!;
       let lo = this.vmin[r * V + v]!, hi = this.vmax[r * V + v]!, acc = 0;
@@ -258,6 +269,11 @@ export class ReplicaBank {
     if (V === 0) { this.W[0]! += n; return; }
     const bm = this.batchMean;
     for (let v = 0; v < V; v++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += f.vars[v * rows + subset[j]!]!;
+      bm[v] = acc / n;
+    }
+    for (let v = 0; v < V; v++) {
       const o = v * rows, mean = bm[v]!;
       let acc = 0;
       for (let j = 0; j < n; j++) {
@@ -281,46 +297,44 @@ export class ReplicaBank {
   }
 
   /**
-   * Turn the batch's centred sums (s, q) of weight Wb into a weighted mean and co-moments and merge
-   * them into replica r; then count the weight.
+   * Merge the batch — weight Wb, centred sums (s, q) around the batch centre `batchMean` — into
+   * replica r as a shifted mean and co-moments; then count the weight.
    */
   private foldMoments(r: number, Wb: number): void {
     const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
-    const bm = this.batchMean, s = this.s, q = this.q, bmean = this.bm;
-    for (let v = 0; v < V; v++) bmean[v] = bm[v]! + s[v]! / Wb;
+    const s = this.s, q = this.q, rel = this.bm;
+    for (let v = 0; v < V; v++) rel[v] = s[v]! / Wb;
     for (let p = 0; p < P; p++) {
       const a = pairs[p]![0], b = pairs[p]![1];
       q[p] = q[p]! - (s[a]! * s[b]!) / Wb;
     }
-    this.mergeMoments(r, this.W[r]!, Wb, bmean, 0, q, 0);
+    this.mergeMoments(r, this.W[r]!, Wb, this.batchMean, rel, 0, q, 0);
     this.W[r]! += Wb;
   }
 
   /**
-   * Chan et al.: merge moments (Wb, meanB, comB) into replica r, which holds weight Wa (W is
-   * updated by the caller).
+   * Chan et al.: merge moments (Wb; shift + mean per variable; co-moments) into replica r, which
+   * holds weight Wa (W is updated by the caller). The mean difference is taken as
+   * (shift_b − shift_a) + (mean_b − mean_a), each part exact or small.
    */
-  private mergeMoments(r: number, Wa: number, Wb: number, meanB: Float64Array, mbOff: number, comB: Float64Array, cbOff: number): void {
+  private mergeMoments(r: number, Wa: number, Wb: number, shiftB: Float64Array, meanB: Float64Array, mbOff: number, comB: Float64Array, cbOff: number): void {
     const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
-    const mean = this.mean, com = this.comoments;
+    const shift = this.shift, mean = this.mean, com = this.comoments;
     const vBase = r * V, pBase = r * P;
     if (Wa === 0) {
-      for (let v = 0; v < V; v++) mean[vBase + v] = meanB[mbOff + v]!;
+      for (let v = 0; v < V; v++) { shift[vBase + v] = shiftB[mbOff + v]!; mean[vBase + v] = meanB[mbOff + v]!; }
       for (let p = 0; p < P; p++) com[pBase + p] = comB[cbOff + p]!;
       return;
     }
     const Wt = Wa + Wb;
     const f = (Wa * Wb) / Wt;
+    const d = this.delta;
+    for (let v = 0; v < V; v++) d[v] = (shiftB[mbOff + v]! - shift[vBase + v]!) + (meanB[mbOff + v]! - mean[vBase + v]!);
     for (let p = 0; p < P; p++) {
       const a = pairs[p]![0], b = pairs[p]![1];
-      const da = meanB[mbOff + a]! - mean[vBase + a]!;
-      const db = meanB[mbOff + b]! - mean[vBase + b]!;
-      com[pBase + p] = com[pBase + p]! + comB[cbOff + p]! + da * db * f;
+      com[pBase + p] = com[pBase + p]! + comB[cbOff + p]! + d[a]! * d[b]! * f;
     }
-    for (let v = 0; v < V; v++) {
-      const d = meanB[mbOff + v]! - mean[vBase + v]!;
-      mean[vBase + v] = mean[vBase + v]! + (d * Wb) / Wt;
-    }
+    for (let v = 0; v < V; v++) mean[vBase + v] = mean[vBase + v]! + (d[v]! * Wb) / Wt;
   }
 
   /** Merge another bank with the same layout and replica count into this one. */
@@ -347,7 +361,10 @@ export class ReplicaBank {
     for (let r = 0; r < this.replicas; r++) {
       const Wb = o.W[r]!;
       if (Wb === 0) continue;
-      if (V > 0) this.mergeMoments(r, this.W[r]!, Wb, o.mean, r * V, o.comoments, r * P);
+      if (V > 0) {
+        // The other's shifts/means live at offset r·V; mergeMoments reads both at the same offset.
+        this.mergeMoments(r, this.W[r]!, Wb, o.shift.subarray(r * V), o.mean.subarray(r * V), 0, o.comoments, r * P);
+      }
       this.W[r]! += Wb;
     }
   }
@@ -360,6 +377,7 @@ export class ReplicaBank {
       sums: encodeArray(this.sums),
       sumComp: encodeArray(this.sumComp),
       maxes: encodeArray(this.maxes),
+      shift: encodeArray(this.shift),
       mean: encodeArray(this.mean),
       vmin: encodeArray(this.vmin),
       vmax: encodeArray(this.vmax),
@@ -378,6 +396,7 @@ export class ReplicaBank {
     b.sums.set(decodeF64Length(s.sums, R * layout.sums, 'sums'));
     b.sumComp.set(decodeF64Length(s.sumComp, layout.sums, 'sumComp'));
     b.maxes.set(decodeF64Length(s.maxes, R * layout.maxes, 'maxes'));
+    b.shift.set(decodeF64Length(s.shift, R * V, 'shift'));
     b.mean.set(decodeF64Length(s.mean, R * V, 'mean'));
     b.vmin.set(decodeF64Length(s.vmin, R * V, 'vmin'));
     b.vmax.set(decodeF64Length(s.vmax, R * V, 'vmax'));
@@ -399,7 +418,10 @@ export class ReplicaView {
   count(c: number): number { return this.bank.count(this.r, c); }
   sum(k: number): number { return this.bank.sum(this.r, k); }
   max(m: number): number { return this.bank.max(this.r, m); }
-  mean(v: number): number { return this.bank.mean[this.r * this.bank.layout.vars + v]!; }
+  mean(v: number): number {
+    const at = this.r * this.bank.layout.vars + v;
+    return this.bank.shift[at]! + this.bank.mean[at]!;
+  }
   min(v: number): number { return this.bank.vmin[this.r * this.bank.layout.vars + v]!; }
   maxOf(v: number): number { return this.bank.vmax[this.r * this.bank.layout.vars + v]!; }
   /** Co-moment of pair index p (see the layout's `pairs`). */

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { argsortColumn, f32FromKey, f64FromKey, float32Key, sortFloat32Keys } from '../../../stdlib/metrics/radix-sort.ts';
+import { positivesInOrder, rankColumn } from '../../../stdlib/metrics/ranking.ts';
+import { aurocAuprc } from '../../../stdlib/metrics/ranking-metrics.ts';
+
+const floats = fc.oneof(
+  fc.float({ noNaN: true, noDefaultInfinity: false }),
+  fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, 1e-45, -1e-45),
+);
+const doubles = fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(0, 0.1, 0.2, -0.3, 1e308, -1e-320));
+
+function reference(values: number[]): number[] {
+  return values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+describe('radix argsort', () => {
+  it('sorts float32 columns like a stable comparator sort (fast-check)', () => {
+    fc.assert(fc.property(fc.array(floats, { maxLength: 300 }), (xs) => {
+      const v = Float32Array.from(xs.map((x) => x + 0));
+      const { order } = argsortColumn(v, 1, 0, null, v.length);
+      expect(Array.from(order)).toEqual(reference(Array.from(v)));
+    }));
+  });
+
+  it('sorts float64 columns, strided, over a row subset (fast-check)', () => {
+    fc.assert(fc.property(fc.array(doubles, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 3 }), (xs, stride) => {
+      const v = new Float64Array(xs.length * stride).fill(7);
+      xs.forEach((x, i) => { v[i * stride + stride - 1] = x + 0; });
+      const rows = Uint32Array.from(xs.map((_, i) => i).filter((i) => i % 3 !== 1));
+      const { order } = argsortColumn(v, stride, stride - 1, rows, rows.length);
+      const want = reference(Array.from(rows, (r) => v[r * stride + stride - 1]!)).map((j) => rows[j]!);
+      expect(Array.from(order)).toEqual(want);
+    }));
+  });
+
+  it('inverts its key maps', () => {
+    for (const x of [0, 1, -1, 0.1, -2.5e-38, 3.4e38, Infinity, -Infinity]) expect(f32FromKey(float32Key(x))).toBe(Math.fround(x));
+    const { hi, lo } = argsortColumn(Float64Array.of(0.1, -7.25e300, 5e-324), 1, 0, null, 3);
+    expect([0, 1, 2].map((j) => f64FromKey(hi[j]!, lo![j]!))).toEqual([-7.25e300, 5e-324, 0.1]);
+    expect(Array.from(sortFloat32Keys(Uint32Array.of(5, 1, 4000000000, 3)))).toEqual([1, 3, 5, 4000000000]);
+  });
+});
+
+describe('rankings', () => {
+  it('group ties and expose their values', () => {
+    const r = rankColumn(Float64Array.of(0.5, 0.1, 0.5, 0.9, 0.1, 0.5), 1, 0, null, 6);
+    expect(r.groups).toBe(3);
+    expect(Array.from(r.groupEnd)).toEqual([2, 5, 6]);
+    expect(Array.from(r.groupValue)).toEqual([0.1, 0.5, 0.9]);
+    expect(Array.from(positivesInOrder(r, [1, 0, 0, 1, 1, 0], 1))).toEqual([0, 1, 1, 0, 0, 1]);
+  });
+
+  it('give Mann–Whitney AUROC with half-counted ties and step-wise average precision', () => {
+    // Scores/labels small enough to check by hand: pairs (pos, neg) with pos > neg count 1, ties 1/2.
+    const s = Float64Array.of(0.9, 0.8, 0.8, 0.4, 0.3, 0.3);
+    const y = [1, 0, 1, 1, 0, 0];
+    const r = rankColumn(s, 1, 0, null, 6);
+    const a = aurocAuprc(r, positivesInOrder(r, y, 1), null);
+    // Positives 0.9, 0.8, 0.4 vs negatives 0.8, 0.3, 0.3: 3 + (0.5 + 2) + 2 = 7.5 of 9.
+    expect(a.auroc).toBe(7.5 / 9);
+    // Thresholds 0.9 (P=1/1, R=1/3), 0.8 (P=2/3, R=2/3), 0.4 (P=3/4, R=1): AP = (1 + 2/3 + 3/4) / 3.
+    expect(a.auprc).toBeCloseTo((1 + 2 / 3 + 3 / 4) / 3, 15);
+    // Weight 0 removes a row; weight 2 doubles it.
+    const w = Uint8Array.of(1, 0, 1, 1, 2, 1);
+    const aw = aurocAuprc(r, positivesInOrder(r, y, 1), w);
+    // Positives 0.9, 0.8, 0.4 vs negatives 0.3 ×3: all win → 1.
+    expect(aw.auroc).toBe(1);
+    expect(aw.positives).toBe(3);
+    expect(aw.negatives).toBe(3);
+  });
+});
