@@ -1,0 +1,43 @@
+/**
+ * The verdict on one bad data row, and the wording helpers that keep details short and uniform.
+ */
+import type { BadRowReason } from './source-types.ts';
+
+/**
+ * A class, not a plain object, so `instanceof BadRow` tells a verdict apart from any parsed JSON
+ * value (JSON.parse only builds plain objects).
+ */
+export class BadRow {
+  constructor(
+    readonly reason: BadRowReason,
+    /** One short sentence naming the field: `field "tx": expected 30 numbers, got 29`. */
+    readonly detail: string,
+  ) {}
+}
+
+const MAX_DETAIL = 200;
+
+export function badRow(reason: BadRowReason, detail: string): BadRow {
+  return new BadRow(reason, detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL - 1)}…` : detail);
+}
+
+/** A value as a user would recognise it in a message, kept short. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  switch (typeof v) {
+    case 'number': return String(v);
+    case 'boolean': return String(v);
+    case 'string': return `a string (${JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)})`;
+    case 'object': return 'an object';
+    default: return typeof v;
+  }
+}
+
+/** `element 3` for a list, `element [1][2]` for nested lists, nothing for a scalar input. */
+export function elementLabel(index: readonly number[]): string {
+  if (index.length === 0) return '';
+  if (index.length === 1) return `element ${index[0]} `;
+  return `element ${index.map((i) => `[${i}]`).join('')} `;
+}

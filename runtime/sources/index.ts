@@ -1,0 +1,17 @@
+/**
+ * Data sources: recorded rows (JSONL or CSV, optionally gzip-compressed) → batches of tensors.
+ * See docs/data.md for the user-facing rules (field mapping, bad rows, shards).
+ */
+export { openSource, formatOf, type SourceTuning } from './open-source.ts';
+export { inspectSample, type SampleField, type SampleInfo, type SampleKind } from './inspect-sample.ts';
+export { SourceError, isSourceError, type SourceErrorReason } from './source-error.ts';
+export {
+  BAD_ROW_REASONS,
+  type BadRowReason,
+  type Batch,
+  type BadRowExample,
+  type DataSource,
+  type SourceFormat,
+  type SourceOptions,
+  type SourceStats,
+} from './source-types.ts';

@@ -1,0 +1,120 @@
+/**
+ * JSONL: one JSON object per line. Rows go through the fast scanner first; whatever it declines is
+ * re-read on the reference path (`JSON.parse` + the value writer), which alone decides verdicts.
+ */
+import type { TensorData } from '../../stdlib/types.ts';
+import { BadRow, badRow } from './bad-row.ts';
+import { allocSlotData } from './batch-builder.ts';
+import type { InputSlot, SourceLayout } from './input-layout.ts';
+import { lookupPath, MISSING, parseJsonRow, PathBlocked } from './json-row.ts';
+import { discoverFieldDims, explainProblem, prefixed, Problem, storeJsonScalar, writeFieldValue } from './json-value-writer.ts';
+import { JsonlFastScanner } from './jsonl-fast-scanner.ts';
+import { layoutFromObservation, type SlotObservation } from './layout-discovery.ts';
+import type { RowFormat } from './row-format.ts';
+import type { ByteStringCache } from './byte-string-cache.ts';
+
+export interface JsonlFormatOptions {
+  /** Use the fast scanner (default true). Off: every row takes the reference path (tests, baselines). */
+  fast?: boolean;
+}
+
+export class JsonlFormat implements RowFormat {
+  readonly innerLines = 0;
+  readonly wantsHeader = false;
+  private layout: SourceLayout | null = null;
+  private scanner: JsonlFastScanner | null = null;
+  private data: TensorData[] = [];
+  private readonly useFast: boolean;
+
+  constructor(private readonly slots: readonly InputSlot[], private readonly strings: ByteStringCache, opts: JsonlFormatOptions = {}) {
+    this.useFast = opts.fast ?? true;
+  }
+
+  beginBlock(): void {
+    // JSONL keeps no per-block state.
+  }
+
+  recordEnd(b: Buffer, pos: number, eof: boolean): number {
+    const nl = b.indexOf(10, pos);
+    if (nl >= 0) return nl;
+    return eof ? b.length : -1;
+  }
+
+  header(): void {
+    // JSONL has no header.
+  }
+
+  discover(b: Buffer, start: number, end: number): SourceLayout | BadRow {
+    const row = parseJsonRow(b.toString('utf8', start, end));
+    if (row instanceof BadRow) return row;
+    const seen: SlotObservation[] = [];
+    for (const slot of this.slots) {
+      const values = slot.paths.map((p) => lookupPath(row, p));
+      const blocked = values.find((v) => v instanceof PathBlocked);
+      if (blocked) return badRow('wrong-type', (blocked as PathBlocked).detail);
+      const missing = values.findIndex((v) => v === MISSING);
+      if (missing >= 0) {
+        if (slot.optional && values.every((v) => v === MISSING)) { seen.push({ present: false }); continue; }
+        return missingField(slot.paths[missing]);
+      }
+      if (slot.kind === 'columns') { seen.push({ present: true, dims: [slot.paths.length] }); continue; }
+      const dims = discoverFieldDims(slot, values[0]);
+      if (dims instanceof BadRow) return dims;
+      seen.push({ present: true, dims });
+    }
+    const layout = layoutFromObservation(this.slots, seen);
+    if (layout instanceof BadRow) return layout;
+    const bad = this.writeParsed(row, layout, allocSlotData(layout, 1), 0);
+    return bad ?? layout;
+  }
+
+  setLayout(layout: SourceLayout): void {
+    this.layout = layout;
+    this.scanner = this.useFast ? JsonlFastScanner.build(layout, this.strings) : null;
+  }
+
+  bind(data: TensorData[]): void {
+    this.data = data;
+    this.scanner?.bind(data);
+  }
+
+  readRow(b: Buffer, start: number, end: number, row: number): BadRow | null {
+    if (this.scanner !== null && this.scanner.scanRow(b, start, end, row)) return null;
+    const obj = parseJsonRow(b.toString('utf8', start, end));
+    if (obj instanceof BadRow) return obj;
+    return this.writeParsed(obj, this.layout!, this.data, row);
+  }
+
+  /** The reference path: every check in plan order, first failure wins. */
+  private writeParsed(obj: object, layout: SourceLayout, data: TensorData[], row: number): BadRow | null {
+    for (let i = 0; i < layout.slots.length; i++) {
+      const slot = layout.slots[i];
+      const off = row * slot.rowSize;
+      if (slot.kind === 'field') {
+        const v = lookupPath(obj, slot.paths[0]);
+        if (v === MISSING) return missingField(slot.paths[0]);
+        if (v instanceof PathBlocked) return badRow('wrong-type', v.detail);
+        const bad = writeFieldValue(slot, v, data[i], off);
+        if (bad) return bad;
+        continue;
+      }
+      for (let j = 0; j < slot.paths.length; j++) {
+        const path = slot.paths[j];
+        const v = lookupPath(obj, path);
+        if (v === MISSING) return missingField(path);
+        if (v instanceof PathBlocked) return badRow('wrong-type', v.detail);
+        const p = storeJsonScalar(slot.dtype, v, data[i], off + j);
+        if (p !== Problem.None) return explainColumn(path, p, v);
+      }
+    }
+    return null;
+  }
+}
+
+function explainColumn(path: readonly string[], p: Problem, v: unknown): BadRow {
+  return prefixed(`field "${path.join('.')}" `, explainProblem(p, v))!;
+}
+
+function missingField(path: readonly string[]): BadRow {
+  return badRow('missing-field', `field "${path.join('.')}" is missing`);
+}

@@ -1,0 +1,264 @@
+/**
+ * `openSource`: the streaming loop that turns a data file into batches.
+ *
+ * Each `next()` first parses, synchronously, every whole record already read, and only awaits the
+ * disk when it runs out of text (one block, ~1 MiB, at a time). So while the executor runs batch k
+ * in worker threads, its call for batch k+1 costs one synchronous parse of ~batchSize rows plus an
+ * occasional read — and nothing is parsed before it is asked for, which keeps memory flat.
+ *
+ * The first good row of the FILE (whatever the shard) fixes the layout: which optional inputs are
+ * present and the size of `?`/symbolic dims. Using the file's first good row, not the shard's, is
+ * what makes every shard of a run read the same inputs with the same shapes.
+ */
+import { statSync } from 'node:fs';
+import { BadRow } from './bad-row.ts';
+import { BatchBuilder } from './batch-builder.ts';
+import { ByteStringCache } from './byte-string-cache.ts';
+import { CsvFormat } from './csv-format.ts';
+import { planSlots, type InputSlot, type SourceLayout } from './input-layout.ts';
+import { JsonlFormat } from './jsonl-format.ts';
+import type { RowFormat } from './row-format.ts';
+import { SourceError } from './source-error.ts';
+import type { Batch, DataSource, SourceFormat, SourceOptions, SourceStats } from './source-types.ts';
+import { TextBlockReader } from './text-block-reader.ts';
+
+/** Knobs for tests and benchmarks; the defaults are what production uses. */
+export interface SourceTuning {
+  /** Use the fast JSONL scanner (default true). */
+  fastJsonl?: boolean;
+  /** Bytes per disk read (default 1 MiB); tiny values exercise block boundaries in tests. */
+  chunkBytes?: number;
+}
+
+const DEFAULT_MAX_EXAMPLES = 5;
+
+/**
+ * Open a data file for streaming. Checks the options, the inputs and that the file exists, and
+ * throws a `SourceError` (never anything else for a user mistake) when one is unusable; problems in
+ * the data surface from the iterator: bad rows, or a `SourceError` in `fail` mode.
+ */
+export function openSource(path: string, opts: SourceOptions, tuning: SourceTuning = {}): DataSource {
+  checkOptions(path, opts);
+  const slots = planSlots(opts.inputs);
+  if (!Array.isArray(slots)) throw new SourceError(path, null, 'unsupported', slots.problem);
+  const { format, gzip } = formatOf(path, opts.format);
+  let totalBytes: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new SourceError(path, null, 'unreadable', 'is a directory, not a data file');
+    totalBytes = st.size;
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SourceError(path, null, 'unreadable', code === 'ENOENT' ? 'no such file' : (err as Error).message);
+  }
+  return new StreamingSource(path, opts, slots, format, gzip, totalBytes, tuning);
+}
+
+/** The format and compression a path implies (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`). */
+export function formatOf(path: string, given?: SourceFormat): { format: SourceFormat; gzip: boolean } {
+  const lower = path.toLowerCase();
+  const gzip = lower.endsWith('.gz');
+  if (given !== undefined) {
+    if (given !== 'jsonl' && given !== 'csv') throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected jsonl or csv)`);
+    return { format: given, gzip };
+  }
+  const base = gzip ? lower.slice(0, -3) : lower;
+  if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return { format: 'jsonl', gzip };
+  if (base.endsWith('.csv')) return { format: 'csv', gzip };
+  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson or .csv (optionally .gz), or give the format explicitly');
+}
+
+function checkOptions(path: string, opts: SourceOptions): void {
+  const bad = (detail: string) => new SourceError(path, null, 'unsupported', detail);
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw bad(`batch size must be a positive integer, got ${opts.batchSize}`);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0)) throw bad(`limit must be a non-negative integer, got ${opts.limit}`);
+  if (opts.maxExamples !== undefined && !(Number.isInteger(opts.maxExamples) && opts.maxExamples >= 0)) throw bad(`maxExamples must be a non-negative integer, got ${opts.maxExamples}`);
+  if (opts.onBadRow !== 'skip' && opts.onBadRow !== 'fail') throw bad(`onBadRow must be "skip" or "fail", got ${String(opts.onBadRow)}`);
+  const sh = opts.shard;
+  if (sh !== undefined) {
+    if (!Number.isInteger(sh.count) || sh.count < 1 || !Number.isInteger(sh.index) || sh.index < 0 || sh.index >= sh.count) {
+      throw bad(`shard must be i/N with 0 <= i < N, got ${sh.index}/${sh.count}`);
+    }
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+class StreamingSource implements DataSource, AsyncIterator<Batch> {
+  readonly stats: SourceStats;
+  private readonly reader: TextBlockReader;
+  private readonly format: RowFormat;
+  private readonly batchSize: number;
+  private readonly limit: number;
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  private readonly maxExamples: number;
+  private layout: SourceLayout | null = null;
+  private batch: BatchBuilder | null = null;
+  private text: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private eof = false;
+  private line = 1;
+  private rowOrdinal = 0;
+  private headerDone = false;
+  private finished = false;
+  /** Serialises `next()` calls, so an impatient caller cannot interleave two parses. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly path: string,
+    private readonly opts: SourceOptions,
+    slots: InputSlot[],
+    formatName: SourceFormat,
+    gzip: boolean,
+    totalBytes: number,
+    tuning: SourceTuning,
+  ) {
+    const strings = new ByteStringCache();
+    this.format = formatName === 'csv'
+      ? new CsvFormat(path, slots, strings)
+      : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
+    this.reader = new TextBlockReader(path, path, { gzip, chunkBytes: tuning.chunkBytes });
+    this.batchSize = opts.batchSize;
+    this.limit = opts.limit ?? Infinity;
+    this.shardIndex = opts.shard?.index ?? 0;
+    this.shardCount = opts.shard?.count ?? 1;
+    this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
+    this.stats = { rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [] };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Batch>> {
+    const run = this.queue.then(() => this.step());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async return(): Promise<IteratorResult<Batch>> {
+    await this.close();
+    return DONE;
+  }
+
+  async close(): Promise<void> {
+    this.finished = true;
+    this.reader.close();
+  }
+
+  private async step(): Promise<IteratorResult<Batch>> {
+    if (this.finished) return DONE;
+    if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
+      await this.close();
+      return DONE;
+    }
+    try {
+      if (this.layout !== null) this.startBatch();
+      while (!this.fill()) {
+        if (this.eof) break;
+        const block = await this.reader.next();
+        this.stats.bytesRead = this.reader.bytesRead;
+        if (block === null) {
+          this.eof = true;
+        } else {
+          this.text = this.pos < this.text.length ? Buffer.concat([this.text.subarray(this.pos), block]) : block;
+          this.pos = 0;
+          this.format.beginBlock();
+        }
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    const batch = this.batch;
+    this.batch = null;
+    if (this.eof && this.pos >= this.text.length) await this.close();
+    if (batch !== null && batch.rows > 0) return { done: false, value: batch.finish() };
+    await this.close();
+    return DONE;
+  }
+
+  private startBatch(): void {
+    const room = this.limit - this.stats.rowsGood;
+    this.batch = new BatchBuilder(this.layout!, Math.min(this.batchSize, room));
+    this.format.bind(this.batch.data);
+  }
+
+  /**
+   * Parse whole records from the current text until the batch is full (true) or more text is
+   * needed (false). Synchronous: this is the hot loop.
+   */
+  private fill(): boolean {
+    const s = this.text;
+    const fmt = this.format;
+    const shardCount = this.shardCount;
+    const shardIndex = this.shardIndex;
+    const stats = this.stats;
+    let pos = this.pos;
+    try {
+      for (;;) {
+        const batch = this.batch;
+        if (batch !== null && batch.full) return true;
+        if (pos >= s.length) return false;
+        const nl = fmt.recordEnd(s, pos, this.eof);
+        if (nl < 0) return false;
+        let end = nl;
+        if (end > pos && s[end - 1] === 13) end--;
+        const line = this.line;
+        this.line += 1 + fmt.innerLines;
+        const start = pos;
+        pos = nl + 1;
+        if (isBlank(s, start, end)) continue;
+        if (!this.headerDone && fmt.wantsHeader) {
+          fmt.header(s, start, end, line);
+          this.headerDone = true;
+          continue;
+        }
+        const rowId = this.rowOrdinal++;
+        const mine = shardCount === 1 || rowId % shardCount === shardIndex;
+        if (this.layout === null) {
+          const found = fmt.discover(s, start, end);
+          if (found instanceof BadRow) {
+            if (mine) { stats.rowsRead++; this.badRow(found, line); }
+            continue;
+          }
+          this.adopt(found);
+        }
+        if (!mine) continue;
+        stats.rowsRead++;
+        const b = this.batch!;
+        const bad = fmt.readRow(s, start, end, b.rows);
+        if (bad !== null) { this.badRow(bad, line); continue; }
+        b.commit(rowId, line);
+        stats.rowsGood++;
+      }
+    } finally {
+      this.pos = pos;
+    }
+  }
+
+  private adopt(layout: SourceLayout): void {
+    this.layout = layout;
+    this.stats.absentOptional = [...layout.absentOptional];
+    this.format.setLayout(layout);
+    this.startBatch();
+  }
+
+  private badRow(bad: BadRow, line: number): void {
+    const stats = this.stats;
+    stats.skipped[bad.reason] = (stats.skipped[bad.reason] ?? 0) + 1;
+    if (this.opts.onBadRow === 'fail') throw new SourceError(this.path, line, bad.reason, bad.detail);
+    if (stats.examples.length < this.maxExamples) stats.examples.push({ line, reason: bad.reason, detail: bad.detail });
+  }
+}
+
+/** A record of spaces, tabs and carriage returns only: not a row. */
+function isBlank(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}

@@ -1,0 +1,40 @@
+/**
+ * The one error type sources throw. It is a user error, not a bug: the CLI prints `message` in one
+ * line without a stack trace.
+ */
+import type { BadRowReason } from './source-types.ts';
+
+/**
+ * Why a source stopped: a bad row in `fail` mode (a `BadRowReason`), a file that cannot be read
+ * (`unreadable`), or options/inputs the source cannot honour (`unsupported`).
+ */
+export type SourceErrorReason = BadRowReason | 'unreadable' | 'unsupported';
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  /** 1-based line of the offending row, or null when the error is not about one row. */
+  readonly line: number | null;
+  readonly reason: SourceErrorReason;
+  /** Short, specific description (`field "tx": expected 30 numbers, got 29`). */
+  readonly detail: string;
+  /** The data file, as given to `openSource`. */
+  readonly file: string;
+
+  constructor(file: string, line: number | null, reason: SourceErrorReason, detail: string) {
+    super(formatSourceMessage(file, line, reason, detail));
+    this.file = file;
+    this.line = line;
+    this.reason = reason;
+    this.detail = detail;
+  }
+}
+
+function formatSourceMessage(file: string, line: number | null, reason: SourceErrorReason, detail: string): string {
+  const where = line === null ? file : `${file}:${line}`;
+  if (reason === 'unreadable' || reason === 'unsupported') return `${where}: ${detail}`;
+  return `${where}: bad row (${reason}): ${detail}`;
+}
+
+export function isSourceError(err: unknown): err is SourceError {
+  return err instanceof SourceError;
+}

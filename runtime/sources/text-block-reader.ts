@@ -1,0 +1,141 @@
+/**
+ * Reads a file (optionally gzip-compressed) as a sequence of byte blocks made of whole lines.
+ *
+ * Why blocks of bytes: splitting lines on the bytes a megabyte at a time keeps per-line costs
+ * (readline's events and decodes) out of the hot path, parsing a block is a synchronous step, and
+ * the parsers read bytes directly. Memory stays flat: one block, one partial line and the stream's
+ * own buffers. A block always ends with `\n` except the last one, which holds a final line without
+ * newline. `\n` (0x0A) never occurs inside a multi-byte UTF-8 sequence, so cutting there is safe.
+ */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { SourceError } from './source-error.ts';
+
+/** Bytes per read from disk (and per gunzip output chunk). */
+export const CHUNK_BYTES = 1 << 20;
+/** A single line longer than this is not a data row; the file is probably not JSONL/CSV. */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+export interface TextBlockReaderOptions {
+  gzip: boolean;
+  chunkBytes?: number;
+}
+
+export class TextBlockReader {
+  private readonly fileStream: ReadStream;
+  private readonly stream: Readable;
+  private readonly it: AsyncIterator<Buffer>;
+  private pending: Buffer[] = [];
+  private ready: Buffer[] = [];
+  private pendingBytes = 0;
+  private first = true;
+  private closed = false;
+
+  /**
+   * @param path the file to read.
+   * @param display the name used in error messages (as the user wrote it).
+   */
+  constructor(path: string, private readonly display: string, private readonly opts: TextBlockReaderOptions) {
+    const chunk = opts.chunkBytes ?? CHUNK_BYTES;
+    this.fileStream = createReadStream(path, { highWaterMark: chunk });
+    if (opts.gzip) {
+      const gunzip = createGunzip({ chunkSize: chunk });
+      // pipeline forwards a read error of the file to the gunzip stream, whose iterator then throws.
+      this.stream = pipeline(this.fileStream, gunzip, () => {});
+    } else {
+      this.stream = this.fileStream;
+    }
+    this.it = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** Bytes read from disk so far (compressed bytes for gzip). */
+  get bytesRead(): number {
+    return this.fileStream.bytesRead;
+  }
+
+  /**
+   * The next block of whole lines, or null at the end of the file. A line that straddles two reads
+   * gets a small block of its own, so only that line is copied, not the whole read.
+   */
+  async next(): Promise<Buffer | null> {
+    for (;;) {
+      const ready = this.ready.shift();
+      if (ready !== undefined) return ready;
+      if (this.closed) return null;
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await this.it.next();
+      } catch (err) {
+        throw this.readError(err);
+      }
+      if (r.done) {
+        if (this.pendingBytes === 0) return null;
+        const rest = Buffer.concat(this.pending, this.pendingBytes);
+        this.pending = [];
+        this.pendingBytes = 0;
+        return rest;
+      }
+      let chunk = r.value;
+      if (this.first) {
+        this.first = false;
+        chunk = this.checkStart(chunk);
+      }
+      if (this.pendingBytes > 0) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) {
+          this.keep(chunk);
+          continue;
+        }
+        this.ready.push(Buffer.concat([...this.pending, chunk.subarray(0, nl + 1)], this.pendingBytes + nl + 1));
+        this.pending = [];
+        this.pendingBytes = 0;
+        chunk = chunk.subarray(nl + 1);
+      }
+      const last = chunk.lastIndexOf(10);
+      if (last >= 0) this.ready.push(chunk.subarray(0, last + 1));
+      if (last + 1 < chunk.length) this.keep(chunk.subarray(last + 1));
+    }
+  }
+
+  /** Hold the start of a line whose end has not been read yet. */
+  private keep(piece: Buffer): void {
+    this.pending.push(piece);
+    this.pendingBytes += piece.length;
+    if (this.pendingBytes > MAX_LINE_BYTES) {
+      throw new SourceError(this.display, null, 'unsupported', `a line is longer than ${MAX_LINE_BYTES >> 20} MiB: is this really a JSONL or CSV file?`);
+    }
+  }
+
+  /** Stop reading and release the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    this.ready = [];
+    this.stream.destroy();
+    this.fileStream.destroy();
+  }
+
+  /** Drop a UTF-8 byte order mark; refuse a gzip file that is not named as one. */
+  private checkStart(chunk: Buffer): Buffer {
+    if (!this.opts.gzip && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
+      throw new SourceError(this.display, null, 'unsupported', 'the file is gzip-compressed: give it a .gz suffix (e.g. data.jsonl.gz) so it is decompressed');
+    }
+    if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3);
+    return chunk;
+  }
+
+  private readError(err: unknown): SourceError {
+    if (err instanceof SourceError) return err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return new SourceError(this.display, null, 'unreadable', 'no such file');
+    if (e.code === 'EACCES') return new SourceError(this.display, null, 'unreadable', 'permission denied');
+    if (e.code === 'EISDIR') return new SourceError(this.display, null, 'unreadable', 'is a directory, not a data file');
+    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || e.code === 'ERR_PADDING_1' || this.opts.gzip) {
+      return new SourceError(this.display, null, 'unreadable', `not a valid gzip file (${e.message})`);
+    }
+    return new SourceError(this.display, null, 'unreadable', e.message ?? String(err));
+  }
+}
+
