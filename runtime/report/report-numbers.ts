@@ -7,9 +7,9 @@
 /** Metrics that count rows: printed as integers. */
 export const COUNT_METRICS: ReadonlySet<string> = new Set(['tp', 'fp', 'tn', 'fn', 'flips', 'flips_to_positive', 'flips_to_negative']);
 
-/** A metric value: `184` (a count), `0.7885`, `1.0000`, `1.234e-5`. */
+/** A metric value: `184` or `69.5` (a count, or an interval end of one), `0.7885`, `1.0000`, `1.234e-5`. */
 export function formatValue(x: number, count = false): string {
-  if (count && Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
+  if (count && Math.abs(x) < 1e15) return Number.isInteger(x) ? String(x) : x.toFixed(1); // interpolated interval ends
   if (x === 0) return '0';
   const a = Math.abs(x);
   if (a >= 1e-3 && a < 1e5) return x.toFixed(4);
