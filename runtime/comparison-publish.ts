@@ -12,6 +12,7 @@ import { renderReport, type ReportFormat } from './report/render-report.ts';
 import { runRecords, type RunRecord } from './run-record.ts';
 import type { RunSinks } from './sinks/run-sinks.ts';
 
+/** Where the report goes, in which format, and which sinks get the records. */
 export interface PublishOptions {
   format: ReportFormat;
   color: boolean;

@@ -24,6 +24,7 @@ export { ComparisonInputError, type ComparisonParents } from './comparison-batch
 /** Exit codes a run outcome maps to (the CLI's EXIT values; the runtime does not import the CLI). */
 export const OUTCOME_EXIT = { passed: 0, gateFailed: 1, interrupted: 130 } as const;
 
+/** `complete`: the source was read to its end. `interrupted`: stopped early (Ctrl-C); never passes. */
 export type RunStatus = 'complete' | 'interrupted';
 
 /** One comparison at the end of a run. */
@@ -40,6 +41,7 @@ export interface ComparisonOutcome {
   notes: string[];
 }
 
+/** A finished run: what the report renders and the sinks store. */
 export interface RunOutcome {
   meta: RunMeta;
   status: RunStatus;
@@ -50,6 +52,7 @@ export interface RunOutcome {
   comparisons: ComparisonOutcome[];
 }
 
+/** Options of {@link createComparisonRun}. */
 export interface ComparisonRunOptions {
   /** 0-based index and count of this run's shard, when the data is split. */
   shard?: { index: number; count: number };

@@ -15,6 +15,7 @@ export interface ParentPresence {
   slices: boolean;
 }
 
+/** The spec an accumulator is built with, and what was left out of the plan's request. */
 export interface DerivedSpec {
   spec: ComparisonSpec;
   /** Metrics of the plan left out because the data lacks their labels. */

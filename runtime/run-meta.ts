@@ -17,6 +17,7 @@ export const RUNTIME_M4_VERSION: string = pkg.version;
 /** Which side of a comparison a model feeds. `both`: a model upstream of control and treatment. */
 export type ModelRole = 'control' | 'treatment' | 'both' | 'label' | 'slice';
 
+/** A model of the plan, as a record names it. */
 export interface RunModel {
   name: string;
   /** Absolute path at compile time. */
@@ -52,6 +53,7 @@ export interface DataSourceInfo {
   head_sha256: string;
 }
 
+/** Everything a record says about its run besides the metrics. Plain JSON. */
 export interface RunMeta {
   /** UUID of this invocation; every record it writes carries it. */
   run_id: string;

@@ -11,8 +11,10 @@ import type { GateVerdict } from '../stdlib/metrics/gates.ts';
 import type { RunOutcome, RunStatus } from './comparison-run.ts';
 import type { ModelRole, RunMeta } from './run-meta.ts';
 
+/** Bumped on any incompatible change of {@link RunRecord} (JSONL readers check it). */
 export const RUN_RECORD_VERSION = 1;
 
+/** The comparison's settings as the run used them (after dropping metrics the data could not feed). */
 export interface RecordComparison {
   name: string;
   task: PlanTask;
@@ -26,6 +28,7 @@ export interface RecordComparison {
   notes: string[];
 }
 
+/** One comparison of one run, as a sink stores it. */
 export interface RunRecord {
   record_version: typeof RUN_RECORD_VERSION;
   status: RunStatus;

@@ -17,9 +17,12 @@ import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
 import { RUNTIME_M4_VERSION, shardText, type DataSourceInfo, type RunMeta, type RunSubject } from './run-meta.ts';
 
+/** Marks a JSON file as an m4 shard state file. */
 export const STATE_FILE_FORMAT = 'm4-shard-state';
+/** Bumped on any incompatible change of {@link StateFile}; merge refuses other versions. */
 export const STATE_FILE_VERSION = 1;
 
+/** The content of a state file. Plain JSON; accumulator arrays are base64. */
 export interface StateFile {
   format: typeof STATE_FILE_FORMAT;
   state_file_version: typeof STATE_FILE_VERSION;

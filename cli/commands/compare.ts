@@ -17,7 +17,7 @@ import { PLAN_FORMAT_VERSION, type Plan, type PlanComparison, type PlanGate, typ
 import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
 import type { DType, Dim } from '../../stdlib/types.ts';
 import { publishOutcome } from '../../runtime/comparison-publish.ts';
-import { createComparisonRun } from '../../runtime/comparison-run.ts';
+import { ComparisonInputError, createComparisonRun } from '../../runtime/comparison-run.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { runMeta } from '../../runtime/run-meta.ts';
 import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
@@ -142,7 +142,12 @@ function isNumericKind(f: SampleField): boolean {
 /** The input type of a prediction column for the task: a score, a probability row, or a value. */
 function predictionDims(f: SampleField, flag: string, col: string, task: PlanTask['kind']): Dim[] {
   if (!isNumericKind(f)) throw new CliError(`${flag} ${col} holds ${f.kind} values; predictions must be numbers or lists of numbers`);
-  if (f.shape === null) throw new CliError(`${flag} ${col} holds values of varying shape in the first rows; every row needs the same shape`);
+  // Lists of varying length (or some null rows) in the sample: read rows as lists; the source skips
+  // the rows whose length differs from the first good row's, and counts them.
+  if (f.shape === null) {
+    if (task === 'regression') throw new CliError(`${flag} ${col} holds lists or values of varying shape; a regression task needs one value per row`);
+    return ['batch', null];
+  }
   if (f.shape.length > 1) throw new CliError(`${flag} ${col} holds nested lists (shape [${f.shape.join(', ')}]); give a number or a flat list per row`);
   const width = f.shape.length === 0 ? 1 : f.shape[0]!;
   if (task === 'binary' && width > 2) throw new CliError(`${flag} ${col} holds lists of ${width} values; a binary task needs a score or a [p0, p1] row per input`);
@@ -276,7 +281,7 @@ async function compareCommand(o: CompareOptions): Promise<number> {
     await publishOutcome(outcome, { format, color: format === 'human' && colorFor(process.stdout), sinks });
     return outcome.exitCode;
   } catch (err) {
-    if (err instanceof SinkError || err instanceof StateFileError) throw new CliError(err.message, EXIT.runtime);
+    if (err instanceof SinkError || err instanceof StateFileError || err instanceof ComparisonInputError) throw new CliError(err.message, EXIT.runtime);
     if (err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
     throw err;
   } finally {

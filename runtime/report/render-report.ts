@@ -7,9 +7,11 @@ import { renderGithub } from './report-github.ts';
 import { renderHuman } from './report-human.ts';
 import { renderJson } from './report-json.ts';
 
+/** The `--format` values of `m4c run`, `compare` and `merge`. */
 export const REPORT_FORMATS = ['human', 'json', 'github'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+/** Narrow a `--format` string. */
 export function isReportFormat(s: string): s is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(s);
 }
@@ -24,6 +26,7 @@ export function colorFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
   return stream.isTTY === true;
 }
 
+/** The report of a finished run in one format, as text ending with a newline. */
 export function renderReport(outcome: RunOutcome, format: ReportFormat, opts: { color: boolean }): string {
   switch (format) {
     case 'human': return renderHuman(outcome, { color: opts.color });

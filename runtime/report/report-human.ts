@@ -21,6 +21,7 @@ import { renderTable, type Cell } from './text-table.ts';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
+/** `color`: ANSI colours (decided by the caller from the stream, see `colorFor`). */
 export interface HumanReportOptions {
   color: boolean;
 }

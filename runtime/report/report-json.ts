@@ -9,8 +9,11 @@ import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
 import type { RunOutcome, RunStatus } from '../comparison-run.ts';
 import type { RunMeta } from '../run-meta.ts';
 
+/** Bumped on any incompatible change of {@link JsonReport}; `report.schema.json` matches it. */
 export const REPORT_VERSION = 1;
 
+/** One comparison of the report: its settings, full result and gate verdicts. */
+/** The `--format json` document. Invariant: `passed` ⇔ status complete and every comparison passed. */
 export interface JsonReportComparison {
   name: string;
   passed: boolean;

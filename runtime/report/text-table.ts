@@ -3,12 +3,14 @@
  * optional styler applied after padding, so colour codes never disturb the alignment.
  */
 
+/** One table cell: the text that decides the width, and an optional styler. */
 export interface Cell {
   text: string;
   /** Applied to the padded text (e.g. a picocolors function). */
   style?: (s: string) => string;
 }
 
+/** A plain string is an unstyled cell. */
 export type CellInput = string | Cell;
 
 const cell = (c: CellInput): Cell => (typeof c === 'string' ? { text: c } : c);

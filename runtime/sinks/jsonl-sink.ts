@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { RunRecord } from '../run-record.ts';
 import { SinkError, type Sink } from './sink.ts';
 
+/** Appends each record as one JSON line; open with {@link JsonlSink.open}. */
 export class JsonlSink implements Sink {
   readonly description: string;
 

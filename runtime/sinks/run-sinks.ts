@@ -18,6 +18,7 @@ export { SinkError, type Sink } from './sink.ts';
 export { SqliteSink } from './sqlite-sink.ts';
 export { JsonlSink } from './jsonl-sink.ts';
 
+/** The opened sinks of a run, by comparison. */
 export interface RunSinks {
   /** Every distinct sink, in opening order. */
   readonly all: readonly Sink[];
@@ -31,6 +32,7 @@ export interface RunSinks {
   close(): void;
 }
 
+/** How to choose the sinks. */
 export interface OpenSinksOptions {
   /** Replace every declared sink with one SQLite database at this path. */
   db?: string;

@@ -4,6 +4,7 @@
  */
 import type { RunRecord } from '../run-record.ts';
 
+/** Stores run records. Implementations: SqliteSink, JsonlSink. */
 export interface Sink {
   /** `sqlite results/ab.db`: for messages. */
   readonly description: string;

@@ -22,6 +22,7 @@ type Db = Database.Database;
 /** `PRAGMA application_id` of m4 results databases: the ASCII bytes "m4R1". */
 export const M4_APPLICATION_ID = 0x6d345231;
 
+/** One schema step. Published migrations are never edited; a change appends one. */
 export interface Migration {
   version: number;
   description: string;
