@@ -30,7 +30,7 @@ export function declaredPresence(c: PlanComparison): ParentPresence {
 }
 
 /** Build the spec. Invariant: `spec.metrics` ⊆ `c.metrics`, in the plan's order. */
-export function deriveSpec(c: PlanComparison, presence: ParentPresence): DerivedSpec {
+export function deriveSpec(c: PlanComparison & { score_dtype?: string }, presence: ParentPresence): DerivedSpec {
   const hasLabel = presence.label && c.label !== null;
   const hasSlices = presence.slices && c.slice_by !== null;
   const dropped = hasLabel ? [] : c.metrics.filter((m) => METRIC_CATALOGUE[m]?.needsLabel === true);
@@ -41,7 +41,7 @@ export function deriveSpec(c: PlanComparison, presence: ParentPresence): Derived
   if (c.slice_by !== null && !hasSlices) notes.push(`slice_by (\`${c.slice_by.node}\`) is absent from the data: no slices`);
   return {
     spec: {
-      task: structuredClone(c.task),
+      task: thresholdAtScorePrecision(c),
       metrics: c.metrics.filter((m) => !dropped.includes(m)),
       hasLabel,
       hasSlices,
@@ -53,4 +53,15 @@ export function deriveSpec(c: PlanComparison, presence: ParentPresence): Derived
     dropped,
     notes,
   };
+}
+
+/**
+ * f32 scores are compared with the threshold rounded to f32, as numpy (and so scikit-learn) and the
+ * `threshold` op do: with `threshold: 0.7`, a score of exactly f32(0.7) = 0.699999988 is positive. The
+ * accumulators widen scores to f64, which is exact, so rounding the threshold once gives the f32 comparison.
+ */
+function thresholdAtScorePrecision(c: PlanComparison & { score_dtype?: string }): PlanComparison['task'] {
+  const task = structuredClone(c.task);
+  if (task.kind === 'binary' && c.score_dtype === 'f32') task.threshold = Math.fround(task.threshold);
+  return task;
 }

@@ -29,6 +29,8 @@ export interface RunModel {
 export interface SubjectComparison extends PlanComparison {
   /** Model name → role, for the models this comparison reads (directly or through nodes). */
   model_roles: Record<string, ModelRole>;
+  /** dtype of the control (= treatment) signal per the plan; decides the precision of the binary threshold. */
+  score_dtype?: string;
 }
 
 /** The plan-derived part of a run: enough to judge gates and write records without the plan. */
@@ -140,7 +142,7 @@ export function subjectOf(plan: Plan): RunSubject {
     source_file: plan.source.file,
     plan_m4_version: plan.m4_version,
     models: plan.models.map((m) => ({ name: m.name, path: m.path, sha256: m.sha256 })),
-    comparisons: plan.comparisons.map((c) => ({ ...structuredClone(c), model_roles: modelRoles(plan, c) })),
+    comparisons: plan.comparisons.map((c) => ({ ...structuredClone(c), model_roles: modelRoles(plan, c), score_dtype: scoreDtype(plan, c) })),
   };
 }
 
@@ -183,4 +185,10 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
 /** `2/3` for shard index 1 of 3 (users count shards from 1). */
 export function shardText(shard: { index: number; count: number }): string {
   return `${shard.index + 1}/${shard.count}`;
+}
+
+/** The dtype of a comparison's control signal, from the node that produces it. */
+function scoreDtype(plan: Plan, c: PlanComparison): string | undefined {
+  const node = plan.nodes.find((n) => n.id === c.control.node);
+  return node?.outputs.find((o) => o.name === c.control.output)?.type.dtype;
 }
