@@ -58,12 +58,20 @@ function checkSample(cwd: string, p: string): true | string {
   }
 }
 
+/** Streams to ask on instead of the process's terminal (tests drive the prompt through them). */
+export interface PromptIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
 /**
  * Ask the questions on the terminal. Ctrl-C ends init with exit 130 and writes nothing. `overwrite` is
  * true when the user confirmed replacing an existing output file.
  */
-export async function askInitOptions(cwd: string): Promise<{ options: InitOptions; overwrite: boolean }> {
-  const { input, confirm } = await import('@inquirer/prompts');
+export async function askInitOptions(cwd: string, io?: PromptIo): Promise<{ options: InitOptions; overwrite: boolean }> {
+  const prompts = await import('@inquirer/prompts');
+  const input = (config: Parameters<typeof prompts.input>[0]) => prompts.input(config, io);
+  const confirm = (config: Parameters<typeof prompts.confirm>[0]) => prompts.confirm(config, io);
   const found = findCandidates(cwd);
   try {
     const model = await input({ message: 'ONNX model in production (the control):', default: found.models[0], validate: (p) => checkModel(cwd, p, false) });
