@@ -78,7 +78,7 @@ export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number 
       mdText(m.name), value(m, 'control'), value(m, 'treatment'), deltaText(m, res.bootstrap.level),
       m.intervals.delta?.reason ? '—' : mdText(interval(m.intervals.delta)), m.test === null ? '—' : `${mdText(pvalue(m.test.pvalue))} (${m.test.test === 'mcnemar' ? 'McNemar' : 'DeLong'})`,
     ]);
-    for (const m of pair) rows.push([mdText(m.name), '', '', value(m, 'value'), mdText(interval(m.intervals.value)), '—']);
+    for (const m of pair) rows.push([mdText(m.name), '', '', value(m, 'value'), mdText(interval(m.intervals.value, 'value')), '—']);
     out.push(...table(['Metric', 'Control', 'Treatment', 'Δ (label-free: value)', `${lvl} interval`, 'p-value'], rows, ['l', 'r', 'r', 'r', 'r', 'r']), '');
     out.push(`▲ treatment better, ▼ worse, **bold**: significant at ${lvl}.${res.bootstrap.resamples > 0 ? ` Intervals: paired bootstrap, ${res.bootstrap.resamples} resamples.` : ' Bootstrap off: no intervals.'}`, '');
   }

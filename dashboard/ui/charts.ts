@@ -13,6 +13,7 @@ import {
 } from 'chart.js';
 import type { Calibration, CurvePair, Histogram } from '../../stdlib/metrics/comparison-types.ts';
 import { el, type Child } from './dom.ts';
+import { num } from './format.ts';
 
 Chart.register(ScatterController, BarController, LinearScale, CategoryScale, PointElement, LineElement, BarElement, Filler, Tooltip);
 Chart.defaults.animation = false;
@@ -138,7 +139,7 @@ export function curveFigure(kind: 'roc' | 'pr', pair: CurvePair | null, reason: 
 export function histogramFigure(h: Histogram | null, reason: string | undefined): HTMLElement {
   const title = h === null ? 'Score distribution' : `Distribution of ${h.quantity.replace(/_/g, ' ')}`;
   if (h === null) return chartFigure('histogram', title, null, { reason });
-  const labels = h.control.map((_, i) => `${h.edges[i]!.toFixed(2)}–${h.edges[i + 1]!.toFixed(2)}`);
+  const labels = h.control.map((_, i) => `${num(h.edges[i]!, 3)}–${num(h.edges[i + 1]!, 3)}`);
   const config: ChartConfiguration = {
     type: 'bar',
     data: {

@@ -21,10 +21,11 @@ export function signed(x: number | null | undefined, digits = 4): string {
   return x > 0 ? `+${s}` : s;
 }
 
-/** `[low, high]`, or `—` with no interval. */
-export function interval(iv: MetricInterval | undefined | null): string {
+/** `[low, high]` (signed for deltas), or `—` with no interval. */
+export function interval(iv: MetricInterval | undefined | null, kind: 'delta' | 'value' = 'delta'): string {
   if (iv === undefined || iv === null || iv.low === null || iv.high === null) return DASH;
-  return `[${signed(iv.low)}, ${signed(iv.high)}]`;
+  const f = kind === 'delta' ? signed : num;
+  return `[${f(iv.low)}, ${f(iv.high)}]`;
 }
 
 /** `p = 0.0123` or `p < 0.0001`. */

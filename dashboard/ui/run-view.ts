@@ -118,7 +118,7 @@ export function metricsSection(res: ComparisonResult): HTMLElement {
   const pairTable = pair.length === 0 ? null : el('table', { class: 'metrics pair' },
     el('thead', null, el('tr', null, ...['Between the models', 'Value', `${lvl} interval`].map((h) => el('th', null, h)))),
     el('tbody', null, ...pair.map((m) => el('tr', { data: { metric: m.name } },
-      el('th', { class: 'metric-name' }, m.name), valueCell(m, 'value', m.value, notes), el('td', { class: 'num interval' }, interval(m.intervals.value))))));
+      el('th', { class: 'metric-name' }, m.name), valueCell(m, 'value', m.value, notes), el('td', { class: 'num interval' }, interval(m.intervals.value, 'value'))))));
   const legendLine = el('p', { class: 'tone-legend' }, 'Δ: ', el('span', { class: 'delta better significant' }, 'better, significant'), ' · ',
     el('span', { class: 'delta better' }, 'better'), ' · ', el('span', { class: 'delta worse' }, 'worse'), ' · ',
     el('span', { class: 'delta worse significant' }, 'worse, significant'),
@@ -146,7 +146,7 @@ function confusionTable(title: string, classes: number[], m: number[][], color: 
   const max = Math.max(1, ...m.flat());
   return el('table', { class: 'confusion' },
     el('caption', null, title),
-    el('thead', null, el('tr', null, el('th', null, 'true ↓ / predicted →'), ...classes.map((c) => el('th', null, String(c))))),
+    el('thead', null, el('tr', null, el('th', { title: 'rows: true class; columns: predicted class' }, 'true \\ predicted'), ...classes.map((c) => el('th', null, String(c))))),
     el('tbody', null, ...m.map((row, i) => el('tr', null, el('th', null, String(classes[i])),
       ...row.map((v) => el('td', { class: 'num', style: { backgroundColor: `color-mix(in srgb, ${color} ${Math.round((v / max) * 70)}%, white)` } }, num(v)))))));
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type RunningDashboard } from '../../dashboard/server.ts';
 import { bandPixels, chartPixels, launchChromium, screenshot, waitReady } from './support/browser.ts';
 import { writeFixtureDb } from './support/fixture-db.ts';
-import { binaryResult, standardRuns, XSS_MODEL, XSS_SLICE, type FixtureRun } from './support/fixture-runs.ts';
+import { binaryResult, multiclassResult, regressionResult, standardRuns, XSS_MODEL, XSS_SLICE, type FixtureRun } from './support/fixture-runs.ts';
 
 let dir: string;
 let dbPath: string;
@@ -176,6 +176,29 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector(`tr[data-run-id="${newId}"]`, { timeout: 10_000 });
     expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
     expect(await page.locator('.new-runs-notice').textContent()).toBe('1 new run arrived');
+  });
+
+  it('shows a multiclass run\'s k×k confusion matrices, and says which charts a regression run has not', async () => {
+    const base = runs[0]!;
+    const [multi, reg] = writeFixtureDb(dbPath, [
+      { ...base, comparison: 'multi_ab', gates: [], verdicts: [], result: multiclassResult(3) },
+      { ...base, comparison: 'reg_ab', gates: [], verdicts: [], result: regressionResult(5) },
+    ]);
+    await page.goto(`${server.url}#/run/${multi}`);
+    await waitReady(page);
+    const matrix = page.locator('table.confusion').nth(1);
+    expect(await matrix.locator('tbody tr').count()).toBe(4);
+    expect(await matrix.locator('tbody td').count()).toBe(16);
+    expect(await page.locator('figure[data-chart="roc"] .unavailable-reason').textContent()).toMatch(/^Not available: /);
+    const px = await chartPixels(page);
+    expect(px.histogram!.control).toBeGreaterThan(40);
+    expect(px.histogram!.treatment).toBeGreaterThan(40);
+    await screenshot(page, 'dashboard-run-multiclass');
+    await page.goto(`${server.url}#/run/${reg}`);
+    await waitReady(page);
+    expect(await page.locator('table.metrics tr[data-metric="mae"] td').nth(2).getAttribute('class')).toMatch(/delta better significant/);
+    expect(await page.locator('figure.unavailable').count()).toBe(5);
+    expect((await chartPixels(page)).slices!.better).toBeGreaterThan(100);
   });
 
   it('raised no page errors', () => {

@@ -98,6 +98,49 @@ export function binaryResult(o: BinaryRunOptions): ComparisonResult {
   return acc.result();
 }
 
+/** A 4-class comparison: probability rows whose true class gets a bigger logit in the treatment. */
+export function multiclassResult(seed: number): ComparisonResult {
+  const k = 4, n = 1200;
+  const acc = createComparison({
+    task: { kind: 'multiclass', top_k: 2 }, metrics: ['accuracy', 'f1_macro', 'log_loss', 'auroc', 'confusion_matrix', 'agreement'],
+    hasLabel: true, hasSlices: false, bootstrap: 20, seed: 1, confidence: 0.95, maxSlices: 5,
+  });
+  const rnd = prng(seed);
+  const c = new Float64Array(n * k), t = new Float64Array(n * k), y = new Float64Array(n), ids = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = i;
+    y[i] = Math.floor(rnd() * k);
+    for (const [arr, sharp] of [[c, 0.6], [t, 1.2]] as const) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += arr[i * k + j] = Math.exp((j === y[i] ? sharp : 0) + rnd() * 1.5);
+      for (let j = 0; j < k; j++) arr[i * k + j]! /= sum;
+    }
+  }
+  acc.update({ rows: n, rowIds: ids, control: c, treatment: t, width: k, label: y });
+  return acc.result();
+}
+
+/** A regression comparison (values in [100, 1000]) with two slices; no chart applies to it. */
+export function regressionResult(seed: number): ComparisonResult {
+  const n = 1000;
+  const acc = createComparison({
+    task: { kind: 'regression' }, metrics: ['mae', 'rmse', 'r2', 'max_error', 'mean_abs_diff', 'pearson'],
+    hasLabel: true, hasSlices: true, bootstrap: 20, seed: 1, confidence: 0.95, maxSlices: 5,
+  });
+  const rnd = prng(seed);
+  const c = new Float64Array(n), t = new Float64Array(n), y = new Float64Array(n), ids = new Float64Array(n);
+  const slice: string[] = [];
+  for (let i = 0; i < n; i++) {
+    ids[i] = i;
+    y[i] = 100 + rnd() * 900;
+    c[i] = y[i]! + (rnd() - 0.5) * 120;
+    t[i] = y[i]! + (rnd() - 0.5) * 90;
+    slice.push(i % 2 === 0 ? 'web' : 'app');
+  }
+  acc.update({ rows: n, rowIds: ids, control: c, treatment: t, width: 1, label: y, slice });
+  return acc.result();
+}
+
 const HOUR = 3_600_000;
 
 /**
