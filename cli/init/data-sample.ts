@@ -51,7 +51,10 @@ export async function readDataSample(given: string, cwd: string, maxRows = SAMPL
   try {
     const info = await inspectSample(path, maxRows);
     if (info.rows === 0) {
-      const why = info.badRows > 0 ? `none of its first ${info.badRows} rows is a valid ${info.format === 'csv' ? 'CSV record' : 'JSON object'}` : 'it holds no data rows';
+      const what = info.format === 'csv' ? 'CSV record' : 'JSON object';
+      const why = info.badRows === 0 ? 'it holds no data rows'
+        : info.badRows === 1 ? `its one row is not a valid ${what}`
+        : `none of the ${info.badRows} rows read is a valid ${what}`;
       return { ok: false, message: `${given}: ${why}` };
     }
     const fields: DataField[] = info.fields.map((f) => ({ ...f, name: f.path.join('.'), distinct: null }));

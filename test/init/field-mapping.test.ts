@@ -140,7 +140,7 @@ describe('readDataSample', () => {
     writeFileSync(join(dir, 'empty.jsonl'), '\n\n');
     writeFileSync(join(dir, 'garbage.jsonl'), 'not json\nstill not\n');
     writeFileSync(join(dir, 'rows.txt'), '{}\n');
-    for (const [f, msg] of [['nope.jsonl', 'no such file'], ['empty.jsonl', 'holds no data rows'], ['garbage.jsonl', 'is a valid JSON object'], ['rows.txt', 'cannot tell the format']] as const) {
+    for (const [f, msg] of [['nope.jsonl', 'no such file'], ['empty.jsonl', 'holds no data rows'], ['garbage.jsonl', 'none of the 2 rows read is a valid JSON object'], ['rows.txt', 'cannot tell the format']] as const) {
       const r = await readDataSample(f, dir);
       expect(r.ok).toBe(false);
       if (!r.ok) {

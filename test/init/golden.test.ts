@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSource } from '../../compiler/compile.ts';
+import { formatSource } from '../../compiler/format.ts';
 import { generateInit, type InitOptions } from '../../cli/init/generate.ts';
 import { makeInitWorkspace, type InitWorkspace } from './support/init-workspace.ts';
 
@@ -84,6 +85,9 @@ describe('m4c init golden texts', () => {
     const golden = join(GOLDEN, `${c.name}.m4`);
     if (update || !existsSync(golden)) writeFileSync(golden, r.text);
     expect(r.text).toBe(readFileSync(golden, 'utf8'));
+    // What `m4c fmt` would write: init's output is a fixed point of the formatter.
+    const formatted = formatSource(r.text, `${c.name}.m4`);
+    expect(formatted.ok && formatted.text).toBe(r.text);
 
     const compiled = compileSource(r.text, join(ws.dir, `${c.name}.m4`));
     const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
