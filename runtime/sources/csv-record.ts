@@ -55,16 +55,27 @@ export class CsvRecordReader {
     const lineEnd = nl >= 0 ? nl : b.length;
     const q = this.quoteFrom(b, pos);
     if (q < 0 || q >= lineEnd) return nl >= 0 ? nl : eof ? b.length : -1;
+    // Only a quote that starts a field opens a quoted field (a stray quote inside an unquoted field
+    // is an error for `split`, not the start of a multi-line record).
     let inQuotes = false;
+    let fieldStart = true;
     let lines = 0;
     const limit = Math.min(b.length, pos + MAX_QUOTED_RECORD_BYTES);
     for (let i = pos; i < limit; i++) {
       const c = b[i];
-      if (c === QUOTE) inQuotes = !inQuotes;
-      else if (c === NEWLINE) {
-        if (!inQuotes) { this.innerLines = lines; return i; }
-        lines++;
+      if (inQuotes) {
+        if (c === QUOTE) {
+          if (i + 1 === b.length && !eof) return -1; // `"` or `""`: the next block decides
+          if (b[i + 1] === QUOTE) i++;
+          else inQuotes = false;
+        } else if (c === NEWLINE) {
+          lines++;
+        }
+        continue;
       }
+      if (c === NEWLINE) { this.innerLines = lines; return i; }
+      if (c === QUOTE && fieldStart) inQuotes = true;
+      fieldStart = c === COMMA;
     }
     if (limit < b.length) return lineEnd; // too long to be a real record
     if (!inQuotes) { this.innerLines = lines; return eof ? b.length : -1; }
