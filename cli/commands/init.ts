@@ -23,6 +23,7 @@ interface InitFlags {
   force?: boolean;
 }
 
+/** Add `init` to the program. */
 export function register(program: Command): void {
   program
     .command('init')
@@ -62,6 +63,9 @@ async function initCommand(model: string | undefined, flags: InitFlags, cmd: Com
     opts = { model, candidate: flags.candidate, data: flags.data, label: flags.label, output: flags.output, cwd: process.cwd() };
   }
 
+  if (opts.label !== undefined && opts.candidate === undefined) {
+    process.stderr.write('m4c init: --label is used by the comparison, and there is none without --candidate: ignored\n');
+  }
   const target = outputTarget(opts);
   if (target.outFile !== null && existsSync(target.outFile) && !force) {
     throw new CliError(`${opts.output ?? target.shownName} already exists: pass --force to overwrite it`, EXIT.usage);

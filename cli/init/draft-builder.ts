@@ -11,7 +11,7 @@ import type { DataSample } from './data-sample.ts';
 import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
-import type { AnalyzedModel } from './model-analysis.ts';
+import { graphInputType, type AnalyzedModel } from './model-analysis.ts';
 import { inferSignal, type LabelHint, type SignalChoice } from './task-inference.ts';
 
 export interface DraftRequest {
@@ -81,7 +81,13 @@ export function buildDraft(req: DraftRequest): DraftResult {
   names.reserve(ctrlName);
   if (candidate) names.reserve(candName);
 
-  const hasOwnField = (name: string, type: GraphInput['type']) => sample !== null && fieldNamed({ name, type }, sample) !== undefined;
+  // A candidate input has a field of its own when one fits it by name and is not the field a control
+  // input reads by name (`X` and `x` are then one field, shared).
+  const controlFields = new Set(sample ? control.signature.inputs.map((v) => fieldNamed({ name: v.name, type: graphInputType(v.type) }, sample)?.name) : []);
+  const hasOwnField = (name: string, type: GraphInput['type']) => {
+    const f = sample ? fieldNamed({ name, type }, sample) : undefined;
+    return f !== undefined && !controlFields.has(f.name);
+  };
   const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField);
 
   // ── data: label first (so it is never taken for a feature), then every input's field, then a slice

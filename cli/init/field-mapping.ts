@@ -208,12 +208,14 @@ function gather(n: InputNeed, free: DataField[]): string[] | null {
 }
 
 /**
- * A text field with few distinct values (2..20) present in every sampled row, not used otherwise:
- * the comparison's `slice_by`. The first such field in the sample's order.
+ * A text field with few distinct values (2..20) present in every sampled row, not used otherwise and
+ * not named like a label: the comparison's `slice_by`. The first such field in the sample's order.
  */
 export function findSlice(sample: DataSample, taken: ReadonlySet<string>): SliceField | null {
   for (const f of sample.fields) {
     if (taken.has(f.name) || f.kind !== 'string' || f.shape === null || f.shape.length !== 0 || f.optional || !addressable(f)) continue;
+    // Labels written as text (`fraud` / `ok`) are labels m4 cannot read, not a segment of the traffic.
+    if (LABEL_NAMES.includes(looseKey(lastPart(f)))) continue;
     if (!isCategorical(f)) continue;
     const count = f.distinct!.length;
     if (count >= 2 && count <= MAX_SLICE_VALUES && count <= sample.rows / 2) return { field: f, count };
