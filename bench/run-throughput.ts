@@ -5,7 +5,8 @@
  *    replay: m4 (data source + executor, engine auto) vs a hand-written onnxruntime-node script doing
  *    the same work as well as it can be done (streamed read, JSON.parse into a preallocated
  *    Float32Array, batch 1024, one worker per model with one intra-op thread, parsing of the next
- *    batch overlapped with inference). Target: m4 ≥ 0.9× the hand-written rate.
+ *    batch overlapped with inference). Target: m4 ≥ 0.9× the hand-written rate. m4 with
+ *    `--engine main` is printed too, for reference.
  * 2. per-node overhead of the executor over a raw `session.run` at batch 1 (µs).
  * 3. peak RSS of `m4c run` replays of 1M and 4M rows, each in a child process (flat memory: within 10%).
  *
@@ -40,9 +41,9 @@ const BIN = resolve(import.meta.dirname, '../bin/m4c.js');
 // ---------------------------------------------------------------------------------------------
 // 1. Throughput.
 
-async function m4Replay(planPath: string, data: string): Promise<{ rows: number; seconds: number; engine: string }> {
+async function m4Replay(planPath: string, data: string, engine: 'auto' | 'main' = 'auto'): Promise<{ rows: number; seconds: number; engine: string }> {
   const loaded = loadPlan(planPath);
-  const ex = await createExecutor(loaded, { batchSize: BATCH });
+  const ex = await createExecutor(loaded, { batchSize: BATCH, engine });
   try {
     const t0 = performance.now();
     const source = openSource(data, { inputs: loaded.plan.inputs, batchSize: BATCH, onBadRow: 'skip' });
@@ -163,12 +164,14 @@ console.log(`m4 run throughput — node ${process.version}, onnxruntime-node ${o
 const data = replayFile(ROWS);
 await warm(data);
 const m4Runs: { rows: number; seconds: number; engine: string }[] = [];
+const mainRuns: { rows: number; seconds: number; engine: string }[] = [];
 const handRuns: { rows: number; seconds: number }[] = [];
 for (let i = 0; i < REPEAT; i++) {
   m4Runs.push(await m4Replay(planPath, data));
   handRuns.push(await handWritten(control, treatment, data));
+  mainRuns.push(await m4Replay(planPath, data, 'main'));
 }
-if (m4Runs.some((r) => r.rows !== ROWS) || handRuns.some((r) => r.rows !== ROWS)) throw new Error('row counts differ');
+if ([...m4Runs, ...mainRuns, ...handRuns].some((r) => r.rows !== ROWS)) throw new Error('row counts differ');
 const best = (runs: { rows: number; seconds: number }[]): number => Math.max(...runs.map((r) => r.rows / r.seconds));
 const m4Rate = best(m4Runs);
 const handRate = best(handRuns);
@@ -176,6 +179,7 @@ console.log(`\n1. A/B replay of ${fmt(ROWS)} JSONL rows (two MLPs 30→256→256
 console.log(`   hand-written ORT script : ${fmt(handRate).padStart(9)} rows/s   (runs: ${handRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s)`);
 console.log(`   m4 executor             : ${fmt(m4Rate).padStart(9)} rows/s   (runs: ${m4Runs.map((r) => r.seconds.toFixed(2)).join(', ')} s; engine ${m4Runs[0].engine})`);
 console.log(`   ratio m4 / hand-written : ${(m4Rate / handRate).toFixed(2)}   (target >= 0.90)`);
+console.log(`   m4 --engine main        : ${fmt(best(mainRuns)).padStart(9)} rows/s   (runs: ${mainRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s; both models on the main thread, for reference)`);
 
 const o = await overheadAtBatch1(plan, control);
 console.log('\n2. Batch 1, one MLP node, main thread (median of 9 × 4000 calls):');
