@@ -9,7 +9,7 @@
  *   separately on their 32-bit keys (no payload to move), then merged from the top, tie group by
  *   tie group. Scores that are not all exactly float32 fall back to the 64-bit argsort ranking.
  */
-import { binaryRates, LOG_LOSS_EPS } from './binary-family.ts';
+import { binaryRates, LOG_LOSS_EPS, type BinaryCounts } from './binary-family.ts';
 import { finite, undef, type Outcome } from './metric-value.ts';
 import { sortFloat32Keys, float32Key } from './radix-sort.ts';
 import { positivesInOrder, rankColumn } from './ranking.ts';
@@ -63,9 +63,9 @@ export function binaryModelMetrics(scores: Float32Array | Float64Array, labels: 
     s = s2; y = y2;
   }
   const n = s.length;
-  // Counting pass: predicted positives, positives, true positives; compensated loss sums.
-  let pp = 0, pos = 0, tp = 0, oor = 0;
-  let ll = 0, llc = 0, br = 0, brc = 0;
+  // One fused pass (the loop is bound by Math.log; the counts ride along for free): predicted
+  // positives, positives, true positives, scores outside [0, 1], compensated loss sums.
+  let pp = 0, pos = 0, tp = 0, oor = 0, ll = 0, llc = 0, br = 0, brc = 0;
   const hi = 1 - LOG_LOSS_EPS;
   for (let i = 0; i < n; i++) {
     const v = s[i]!, l = y[i]!;
@@ -96,6 +96,22 @@ export function binaryModelMetrics(scores: Float32Array | Float64Array, labels: 
   };
 }
 
+/**
+ * Confusion counts at `threshold` in one branch-free pass. Preconditions: no NaN score, labels 0/1
+ * (binaryModelMetrics checks them).
+ */
+export function confusionCounts(scores: Float32Array | Float64Array, labels: ArrayLike<number>, threshold: number): BinaryCounts {
+  const n = scores.length;
+  let pp = 0, pos = 0, tp = 0;
+  for (let i = 0; i < n; i++) {
+    const p = +(scores[i]! >= threshold), l = labels[i]!;
+    pp += p;
+    pos += l;
+    tp += p & l;
+  }
+  return { tp, fp: pp - tp, fn: pos - tp, tn: n - pp - pos + tp };
+}
+
 function rankingMetrics(s: Float32Array | Float64Array, y: ArrayLike<number>, n: number, P: number): { auroc: Outcome; auprc: Outcome } {
   const N = n - P;
   if (P === 0) return { auroc: undef('no positive rows: AUROC is undefined'), auprc: undef('no positive rows: average precision is undefined') };
@@ -113,14 +129,29 @@ function rankingMetrics(s: Float32Array | Float64Array, y: ArrayLike<number>, n:
   // so the split has no data-dependent branch.
   const posKeys = new Uint32Array(P + 1), negKeys = new Uint32Array(N + 1);
   let ip = 0, ineg = 0;
-  for (let i = 0; i < n; i++) {
-    // -0 and +0 must share a key: adding +0 turns -0 into +0.
-    const k = float32Key(s[i]! + 0);
-    const l = y[i]!;
-    posKeys[ip] = k;
-    negKeys[ineg] = k;
-    ip += l;
-    ineg += 1 - l;
+  if (s instanceof Float32Array) {
+    // Keys straight from the float32 bits; -0 (bits 0x80000000) is read as +0 so that it ties with it.
+    const bits = new Int32Array(s.buffer, s.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      let b = bits[i]!;
+      b = b === -2147483648 ? 0 : b;
+      const k = (b ^ ((b >> 31) | 0x80000000)) >>> 0;
+      const l = y[i]!;
+      posKeys[ip] = k;
+      negKeys[ineg] = k;
+      ip += l;
+      ineg += 1 - l;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      // -0 and +0 must share a key: adding +0 turns -0 into +0.
+      const k = float32Key(s[i]! + 0);
+      const l = y[i]!;
+      posKeys[ip] = k;
+      negKeys[ineg] = k;
+      ip += l;
+      ineg += 1 - l;
+    }
   }
   const ps = sortFloat32Keys(posKeys.subarray(0, P)), ns = sortFloat32Keys(negKeys.subarray(0, N));
   // Merge from the top: each step takes one distinct key with its positives and negatives.

@@ -100,6 +100,8 @@ export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: numb
     x ^= k1[i]!;
     x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
     const u = x >>> 0;
-    out[i] = u < T0 ? 0 : u < T1 ? 1 : u < T2 ? 2 : u < T3 ? 3 : poisson1(u);
+    // Branch-free for weights 0..3 (u is random: a branch per threshold would mispredict); the
+    // tail (P = 1.9%) takes the loop.
+    out[i] = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
   }
 }

@@ -8,7 +8,7 @@
  * With integer weights every accumulated quantity is an integer, so the AUROC numerator is exact
  * (below 2^53, i.e. up to ~67M balanced rows) and the result does not depend on tie order.
  */
-import type { Ranking } from './ranking.ts';
+import { groupIndex, type Ranking } from './ranking.ts';
 import { undef, type Outcome } from './metric-value.ts';
 
 export interface AurocAuprc {
@@ -26,40 +26,46 @@ export interface AurocAuprc {
  */
 export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array | null): AurocAuprc {
   const { order, groupEnd, groups, n } = r;
-  let P = 0, N = 0;
+  // One pass over rows: weighted positives and rows per tie group.
+  const gPos = new Float64Array(groups), gAll = new Float64Array(groups);
+  let P = 0, total = 0;
   if (weights === null) {
-    for (let j = 0; j < n; j++) P += positive[j]!;
-    N = n - P;
+    let start = 0;
+    for (let g = 0; g < groups; g++) {
+      const end = groupEnd[g]!;
+      let pos = 0;
+      for (let j = start; j < end; j++) pos += positive[j]!;
+      gPos[g] = pos;
+      gAll[g] = end - start;
+      P += pos;
+      start = end;
+    }
+    total = n;
   } else {
+    // A flat loop through the group index: no per-group loop set-up, no branch.
+    const gi = groupIndex(r);
     for (let j = 0; j < n; j++) {
       const w = weights[order[j]!]!;
-      const p = positive[j]!;
-      P += w * p;
-      N += w * (1 - p);
+      const g = gi[j]!;
+      const pw = w * positive[j]!;
+      gPos[g]! += pw;
+      gAll[g]! += w;
+      P += pw;
+      total += w;
     }
   }
+  const N = total - P;
+  // One pass over groups, from the top. No data-dependent branch: an empty group (all weights 0)
+  // adds exactly 0 to both sums.
   let tp = 0, fp = 0, num = 0, ap = 0;
   for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!;
-    const end = groupEnd[g]!;
-    let pos = 0, all = 0;
-    if (weights === null) {
-      for (let j = start; j < end; j++) pos += positive[j]!;
-      all = end - start;
-    } else {
-      for (let j = start; j < end; j++) {
-        const w = weights[order[j]!]!;
-        pos += w * positive[j]!;
-        all += w;
-      }
-    }
-    if (all === 0) continue;
-    const neg = all - pos;
+    const pos = gPos[g]!, neg = gAll[g]! - pos;
     tp += pos;
     fp += neg;
     // Negatives strictly below this group: N − fp; ties count one half → numerator doubled.
     num += pos * (2 * (N - fp) + neg);
-    if (pos !== 0) ap += pos * (tp / (tp + fp));
+    const seen = tp + fp;
+    ap += (pos * tp) / (seen + +(seen === 0));
   }
   const auroc: Outcome = P === 0 ? undef('no positive rows: AUROC is undefined')
     : N === 0 ? undef('no negative rows: AUROC is undefined')

@@ -16,6 +16,22 @@ export interface Ranking {
   /** The score shared by each tie group. */
   groupValue: Float64Array;
   groups: number;
+  /** Lazily built by {@link groupIndex}: the tie group of each sorted position. */
+  groupOf?: Uint32Array;
+}
+
+/** The tie group of each sorted position (built once per ranking, then cached on it). */
+export function groupIndex(r: Ranking): Uint32Array {
+  if (r.groupOf !== undefined) return r.groupOf;
+  const out = new Uint32Array(r.n);
+  let start = 0;
+  for (let g = 0; g < r.groups; g++) {
+    const end = r.groupEnd[g]!;
+    out.fill(g, start, end);
+    start = end;
+  }
+  r.groupOf = out;
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultMetrics, METRIC_CATALOGUE, metricProblem, metricsForTask } from '../../../stdlib/metrics/catalogue.ts';
 
@@ -57,5 +58,12 @@ describe('the metric catalogue', () => {
     expect(metricProblem('auroc', 'regression', true)).toMatch(/does not apply to regression tasks/);
     expect(metricProblem('recall', 'binary', false)).toMatch(/needs labels/);
     expect(metricProblem('aucroc', 'binary', true)).toMatch(/unknown metric/);
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('defines every metric of the catalogue', () => {
+    const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(METRIC_CATALOGUE)) expect(doc, name).toContain(`\`${name}\``);
   });
 });

@@ -206,6 +206,22 @@ describe.each(goldenFiles())('golden %s', (file) => {
   }
 });
 
+describe('binaryModelMetrics', () => {
+  it('skips and counts rows with a NaN score or a label other than 0/1', () => {
+    const m = binaryModelMetrics(Float64Array.of(0.9, NaN, 0.2, 0.7, 0.4), Float64Array.of(1, 1, 0, 2, 0), 0.5);
+    expect(m.rows).toBe(3);
+    expect(m.skipped).toBe(2);
+    expect([m.tp, m.fp, m.tn, m.fn]).toEqual([1, 0, 2, 0]);
+    expect(m.auroc).toBe(1);
+  });
+
+  it('says why log loss is undefined for scores that are not probabilities', () => {
+    const m = binaryModelMetrics(Float32Array.of(2.5, -1, 0.3), Uint8Array.of(1, 0, 0), 0.5);
+    expect(m.log_loss).toEqual({ reason: '2 score(s) outside [0, 1]: log loss needs probabilities' });
+    expect(m.auroc).toBe(1);
+  });
+});
+
 describe('McNemar edge cases', () => {
   it('gives p = 1 and no statistic without discordant pairs', () => {
     expect(mcnemar(0, 0)).toMatchObject({ pvalue_exact: 1, pvalue_chi2_cc: 1, statistic_chi2_cc: null, pvalue: 1, discordant: 0 });
