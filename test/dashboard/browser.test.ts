@@ -60,16 +60,16 @@ describe('dashboard in Chromium', () => {
 
   it('filters and sorts in the server', async () => {
     await page.fill('input[type=search]', 'churn');
-    await expect.poll(() => page.locator('table.runs tbody tr').count(), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => page.locator('table.runs tbody tr').count(), { timeout: 10_000 }).toBe(2);
     expect(page.url()).toContain('q=churn');
     await page.fill('input[type=search]', '');
     await page.selectOption('select[aria-label="gate verdict"]', 'fail');
-    await expect.poll(() => page.locator('table.runs tbody tr').count(), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => page.locator('table.runs tbody tr').count(), { timeout: 10_000 }).toBe(2);
     await page.selectOption('select[aria-label="gate verdict"]', '');
     await page.click('button.sort[data-sort="rows"]');
-    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 5000 }).toBe('2,000');
+    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 10_000 }).toBe('2,000');
     await page.click('button.sort[data-sort="rows"]');
-    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 5000 }).toBe('800');
+    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 10_000 }).toBe('800');
   });
 
   it('opens a run page whose charts draw both models from the data', async () => {
@@ -130,7 +130,7 @@ describe('dashboard in Chromium', () => {
     await page.click('a:text("Trends of this comparison")');
     await waitReady(page);
     await page.selectOption('select.trend-metric', 'recall');
-    await expect.poll(() => page.url(), { timeout: 5000 }).toContain('metric=recall');
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toContain('metric=recall');
     await page.waitForSelector('figure[data-chart="trend-delta"] canvas');
     const fraudRuns = runs.filter((r) => r.comparison === 'fraud_ab').length;
     expect(await page.locator('table.trend-table tbody tr').count()).toBe(fraudRuns);
