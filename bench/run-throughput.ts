@@ -117,6 +117,55 @@ async function handWritten(control: string, treatment: string, data: string): Pr
   return { rows, seconds };
 }
 
+/** Reading alone, no models: the m4 source vs the hand-written JSON.parse loop (rows/s). */
+async function readingOnly(plan: Plan, data: string): Promise<{ source: number; jsonParse: number }> {
+  let t = performance.now();
+  let rows = 0;
+  for await (const b of openSource(data, { inputs: plan.inputs, batchSize: BATCH, onBadRow: 'skip' })) rows += b.rows;
+  const source = rows / ((performance.now() - t) / 1000);
+  t = performance.now();
+  const buf = new Float32Array(BATCH * FEATURES);
+  let n = 0;
+  let rest = '';
+  for await (const chunk of createReadStream(data, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      buf.set((JSON.parse(text.slice(start, nl)) as { x: number[] }).x, (n++ % BATCH) * FEATURES);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  return { source, jsonParse: n / ((performance.now() - t) / 1000) };
+}
+
+/**
+ * The hand-written dispatch loop fed by m4's data source instead of JSON.parse: isolates what the
+ * executor itself costs over the best direct use of the two workers.
+ */
+async function handWrittenOnSource(plan: Plan, control: string, treatment: string, data: string): Promise<{ rows: number; seconds: number }> {
+  const workers = await Promise.all([baselineWorker(control), baselineWorker(treatment)]);
+  const call = (w: Worker, x: Float32Array, n: number): Promise<Float32Array> =>
+    new Promise((res) => { w.once('message', res); w.postMessage({ x, n }, [x.buffer as ArrayBuffer]); });
+  let checksum = 0;
+  const t0 = performance.now();
+  let rows = 0;
+  let inflight: Promise<void> = Promise.resolve();
+  for await (const b of openSource(data, { inputs: plan.inputs, batchSize: BATCH, onBadRow: 'skip' })) {
+    const x = b.tensors.x.data as Float32Array;
+    await inflight;
+    inflight = Promise.all([call(workers[0], x.slice(), b.rows), call(workers[1], x, b.rows)]).then(([, p2]) => { checksum += p2[1]; });
+    rows += b.rows;
+  }
+  await inflight;
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(workers.map((w) => w.terminate()));
+  if (!Number.isFinite(checksum)) throw new Error('bad outputs');
+  return { rows, seconds };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Per-node overhead at batch 1.
 
@@ -166,12 +215,14 @@ await warm(data);
 const m4Runs: { rows: number; seconds: number; engine: string }[] = [];
 const mainRuns: { rows: number; seconds: number; engine: string }[] = [];
 const handRuns: { rows: number; seconds: number }[] = [];
+const handOnSourceRuns: { rows: number; seconds: number }[] = [];
 for (let i = 0; i < REPEAT; i++) {
   m4Runs.push(await m4Replay(planPath, data));
   handRuns.push(await handWritten(control, treatment, data));
   mainRuns.push(await m4Replay(planPath, data, 'main'));
+  handOnSourceRuns.push(await handWrittenOnSource(plan, control, treatment, data));
 }
-if ([...m4Runs, ...mainRuns, ...handRuns].some((r) => r.rows !== ROWS)) throw new Error('row counts differ');
+if ([...m4Runs, ...mainRuns, ...handRuns, ...handOnSourceRuns].some((r) => r.rows !== ROWS)) throw new Error('row counts differ');
 const best = (runs: { rows: number; seconds: number }[]): number => Math.max(...runs.map((r) => r.rows / r.seconds));
 const m4Rate = best(m4Runs);
 const handRate = best(handRuns);
@@ -180,6 +231,11 @@ console.log(`   hand-written ORT script : ${fmt(handRate).padStart(9)} rows/s   
 console.log(`   m4 executor             : ${fmt(m4Rate).padStart(9)} rows/s   (runs: ${m4Runs.map((r) => r.seconds.toFixed(2)).join(', ')} s; engine ${m4Runs[0].engine})`);
 console.log(`   ratio m4 / hand-written : ${(m4Rate / handRate).toFixed(2)}   (target >= 0.90)`);
 console.log(`   m4 --engine main        : ${fmt(best(mainRuns)).padStart(9)} rows/s   (runs: ${mainRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s; both models on the main thread, for reference)`);
+
+const onSource = best(handOnSourceRuns);
+console.log(`   hand-written dispatch over m4's source : ${fmt(onSource)} rows/s; m4 / that = ${(m4Rate / onSource).toFixed(2)} (the executor's own cost)`);
+const reading = await readingOnly(plan, data);
+console.log(`   reading alone (no models): m4 source ${fmt(reading.source)} rows/s, JSON.parse loop ${fmt(reading.jsonParse)} rows/s`);
 
 const o = await overheadAtBatch1(plan, control);
 console.log('\n2. Batch 1, one MLP node, main thread (median of 9 × 4000 calls):');
