@@ -56,8 +56,8 @@ function addMissingArguments(a: Analysis, d: Diagnostic): CodeAction | undefined
 }
 
 /**
- * The value to bind an ONNX input to: a value of the same name, else the first value whose dtype and rank
- * match the input, else the input's own name (an unknown name the checker will then point at).
+ * The value to bind an ONNX input to: a value of the same name, else the first value whose dtype, rank and
+ * fixed dims fit the input, else the input's own name (an unknown name the checker will then point at).
  */
 function bestValueFor(a: Analysis, input: OnnxValueInfo, owner: Decl | undefined): string {
   const values = [...a.comp.resolution.symbols.values()].filter((s) => (s.kind === 'input' || s.kind === 'node' || s.kind === 'output') && s.decl !== owner);
@@ -65,7 +65,9 @@ function bestValueFor(a: Analysis, input: OnnxValueInfo, owner: Decl | undefined
   if (same) return quoteName(same.name);
   const fits = values.find((s) => {
     const t = a.comp.typing.declTypes.get(s);
-    return t !== undefined && t.dtype === input.type.dtype && t.dims.length === input.type.dims.length;
+    if (t === undefined || t.dtype !== input.type.dtype || t.dims.length !== input.type.dims.length) return false;
+    const dims = a.comp.typing.resolved(t).dims;
+    return dims.every((d, i) => { const want = input.type.dims[i]; return typeof d !== 'number' || typeof want !== 'number' || d === want; });
   });
   return quoteName(fits?.name ?? input.name);
 }

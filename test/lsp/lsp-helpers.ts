@@ -87,3 +87,31 @@ export async function inProcessServer(options: ServerOptions = {}): Promise<InPr
     },
   };
 }
+
+/** A complete, error-free graph over the ONNX fixtures; tests put a cursor marker into it. */
+export const BASE = `input x: f32[batch, 4]
+input label: i64[batch]
+input region: str[batch]
+model v1 = onnx("models/binary.onnx")
+model v2 = onnx("models/mlp.onnx")
+node s = standardize(x, mean: 0.0, std: 1.0)
+node c = column(v1(x: s).probabilities, index: 1)
+node t = column(v2(x: s).probabilities, index: 1)
+compare ab {
+  control: c
+  treatment: t
+  label: label
+  task: binary(threshold: 0.5)
+  metrics: [accuracy, auroc]
+  slice_by: region
+  gate auroc.delta >= -0.01
+  sink sqlite("results/ab.db")
+}
+output o = t
+`;
+
+/** BASE with `find` replaced by `replace` (which holds the cursor marker); fails loudly if `find` is absent. */
+export function edit(find: string, replace: string, base = BASE): string {
+  if (!base.includes(find)) throw new Error(`${JSON.stringify(find)} is not in the source`);
+  return base.replace(find, replace);
+}
