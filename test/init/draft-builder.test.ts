@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateInit, type InitOptions } from '../../cli/init/generate.ts';
+import { checkDraft, generateInit, type InitOptions } from '../../cli/init/generate.ts';
+import { item, type Draft } from '../../cli/init/graph-draft.ts';
 import { OnnxModelBuilder, logisticRegressionModel } from '../../tools/onnx-build.ts';
 import { onnxFixtureParams } from '../support/onnx-fixtures.ts';
 import { makeInitWorkspace, type InitWorkspace } from './support/init-workspace.ts';
@@ -55,5 +56,34 @@ describe('generateInit', () => {
     const textLabel = await text({ model: 'models/binary.onnx', candidate: 'models/mlp.onnx', data: 'data/text-label.jsonl' });
     expect(textLabel).not.toMatch(/^input label/m);
     expect(textLabel).toContain('metrics:   [agreement, flips_to_positive, flips_to_negative, mean_abs_diff, pearson, psi]');
+  });
+});
+
+describe('checkDraft', () => {
+  const draft = (unbridged: boolean): Draft => ({
+    header: [],
+    groups: [
+      { leading: [], items: [item({ kind: 'input', name: 'x', type: 'f32[batch, 4]', optional: false, from: null })] },
+      { leading: [], items: [item({ kind: 'output', name: 'y', expr: 'sigmoid(column(x, index: 9))' }, null, unbridged)] },
+    ],
+  });
+
+  it('an error where none was expected is a bug: exit 3 with the diagnostics and the text, nothing to write', () => {
+    const r = checkDraft(draft(false), join(ws.dir, 'bug.m4'), join(ws.dir, 'bug.m4'));
+    expect(r).toMatchObject({ ok: false, exit: 3, message: expect.stringContaining('internal error: the generated file does not compile') });
+    if (!r.ok) expect(r.details).toContain('output y = sigmoid(column(x, index: 9))');
+  });
+
+  it('an error in a flagged declaration becomes a TODO quoting the compiler, just above it', () => {
+    const r = checkDraft(draft(true), join(ws.dir, 'todo.m4'), null);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.todos).toHaveLength(1);
+    const lines = r.text.split('\n');
+    const at = r.todos[0]!.line - 1;
+    expect(lines[at]).toBe('output y = sigmoid(column(x, index: 9))');
+    const todo = lines.findIndex((l) => l.startsWith('// TODO(m4 init): the compiler says error['));
+    expect(todo).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(todo, at).every((l) => l.startsWith('//'))).toBe(true);
+    expect(lines.slice(todo, at).join(' ')).toContain(r.todos[0]!.diagnostic.slice(0, 40));
   });
 });
