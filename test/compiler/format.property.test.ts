@@ -22,7 +22,7 @@ const expr: fc.Arbitrary<Tokens> = fc.letrec<{ expr: Tokens; arg: Tokens }>((tie
     name.map((n) => [n]),
     number.map((n) => [n]),
     string.map((s) => [s]),
-    fc.constantFrom(['true'], ['false']),
+    fc.constantFrom('true', 'false').map((b): Tokens => [b]),
     fc.array(tie('expr'), { maxLength: 4 }).map((items) => ['[', ...items.flatMap((it, i) => (i > 0 ? [',', ...it] : it)), ']']),
     fc.tuple(name, fc.array(tie('arg'), { maxLength: 4 })).map(([callee, args]) => [callee, '(', ...args.flatMap((a, i) => (i > 0 ? [',', ...a] : a)), ')']),
     fc.tuple(name, fc.array(tie('arg'), { maxLength: 2 }), name).map(([callee, args, member]) => [callee, '(', ...args.flatMap((a, i) => (i > 0 ? [',', ...a] : a)), ')', '.', member]),
@@ -41,7 +41,7 @@ const node: fc.Arbitrary<Tokens> = fc.tuple(fc.constantFrom('node', 'output'), n
 const replay: fc.Arbitrary<Tokens> = string.map((s) => ['replay', s]);
 const item: fc.Arbitrary<Tokens> = fc.oneof(
   fc.tuple(fc.constantFrom('control', 'treatment', 'task', 'metrics', 'seed'), expr).map(([k, v]) => [k, ':', ...v]),
-  fc.tuple(fc.constantFrom(['auroc'], ['auroc', '.', 'delta'], ['treatment', '.', 'recall']), fc.constantFrom('>=', '<', '<=', '>'), number, fc.boolean())
+  fc.tuple(fc.constantFrom('auroc', 'auroc . delta', 'treatment . recall').map((p): Tokens => p.split(' ')), fc.constantFrom('>=', '<', '<=', '>'), number, fc.boolean())
     .map(([path, op, bound, at]) => ['gate', ...path, op, bound, ...(at ? ['at', '95', '%'] : [])]),
   fc.tuple(fc.constantFrom('sqlite', 'jsonl'), string).map(([k, p]) => ['sink', k, '(', p, ')']),
 );
