@@ -85,8 +85,9 @@ export async function createExecutor(loaded: LoadedPlan, opts: ExecutorOptions =
   const decision = chooseEngine(opts.engine ?? 'auto', program, opts.batchSize);
   const settings: SessionSettings = { intraOpThreads: opts.intraOpThreads ?? 1, allowSpinning: true };
   const { sessions, keyOfModel } = planSessions(program, modelPaths);
-  // Two spinning pools on one thread slow each other down (PERFORMANCE.md fact 2).
-  if (decision.engine === 'main' && sessions.length > 1 && settings.intraOpThreads > 1) settings.allowSpinning = false;
+  // Several multi-threaded pools spinning between kernels slow each other down, back to back on one
+  // thread (PERFORMANCE.md fact 2) or side by side in workers (more spinning threads than cores).
+  if (sessions.length > 1 && settings.intraOpThreads > 1) settings.allowSpinning = false;
   const ex = new Executor(plan, program, decision.engine, decision.reason, ops, keyOfModel, opts.trace);
   try {
     await ex.open(sessions, settings, opts.maxWorkers);

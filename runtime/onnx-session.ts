@@ -23,9 +23,9 @@ export interface SessionSettings {
   /** ORT intra-op threads (default 1: each session owns one core; concurrency comes from workers). */
   intraOpThreads: number;
   /**
-   * Let intra-op pool threads spin between kernels. Only meaningful with `intraOpThreads > 1`: two
-   * spinning pools on one thread fight each other (PERFORMANCE.md fact 2), so the executor turns it
-   * off when several sessions share the main thread.
+   * Let intra-op pool threads spin between kernels. Only meaningful with `intraOpThreads > 1`: several
+   * spinning pools fight each other (PERFORMANCE.md fact 2), so the executor turns it off when it
+   * opens more than one session with more than one thread.
    */
   allowSpinning: boolean;
 }
