@@ -13,6 +13,14 @@ import type { Tensor } from '../stdlib/types.ts';
 import type { OutputsBatch } from './batch.ts';
 import { RuntimeError } from './runtime-error.ts';
 
+/** The outputs file cannot be created or written (one line: path and system error code). */
+export class OutputsWriteError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`cannot write ${path}: ${reason}`);
+    this.name = 'OutputsWriteError';
+  }
+}
+
 /** The name of the line-number field of each record. */
 export const ROW_FIELD = 'row';
 
@@ -34,7 +42,7 @@ export class OutputsWriter {
     try {
       fd = openSync(path, 'w');
     } catch (err) {
-      throw new Error(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new OutputsWriteError(path, (err as NodeJS.ErrnoException).code ?? String(err));
     }
     const stream = createWriteStream(path, { fd, highWaterMark: 1 << 20 });
     return new OutputsWriter(stream, outputs.map((o) => ({ name: o.name, key: `,${JSON.stringify(o.name)}:` })), path);
@@ -66,8 +74,8 @@ export class OutputsWriter {
     if (this.failure) throw this.writeError(this.failure);
   }
 
-  private writeError(err: Error): Error {
-    return new Error(`cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+  private writeError(err: Error): OutputsWriteError {
+    return new OutputsWriteError(this.path, (err as NodeJS.ErrnoException).code ?? err.message);
   }
 }
 

@@ -12,7 +12,7 @@ import cliProgress from 'cli-progress';
 import type { Plan } from '../../plan/plan-types.ts';
 import type { Batch } from '../../runtime/batch.ts';
 import { createExecutor, type Executor, type RunResult } from '../../runtime/executor.ts';
-import { OutputsWriter } from '../../runtime/outputs-writer.ts';
+import { OutputsWriteError, OutputsWriter } from '../../runtime/outputs-writer.ts';
 import { loadPlan, PlanError, type LoadedPlan } from '../../runtime/plan-load.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
@@ -125,7 +125,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     if (err instanceof CliError) throw err;
     if (err instanceof RuntimeError || err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
     if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
-    if (err instanceof Error && err.message.startsWith('cannot write ')) throw new CliError(err.message, EXIT.runtime);
+    if (err instanceof OutputsWriteError) throw new CliError(err.message, EXIT.runtime);
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
@@ -156,11 +156,13 @@ function loadOrExit(source: string | Plan, label: string, verifyModels: boolean)
   }
 }
 
+/** An unwritable path or an output named like the `row` field is a usage error: nothing has run yet. */
 function openWriter(path: string, plan: Plan): OutputsWriter {
   try {
     return OutputsWriter.open(path, plan.outputs);
   } catch (err) {
-    throw new CliError((err as Error).message, EXIT.usage);
+    if (err instanceof OutputsWriteError || err instanceof RuntimeError) throw new CliError(err.message, EXIT.usage);
+    throw err;
   }
 }
 
