@@ -17,6 +17,7 @@ export class BadRow {
 
 const MAX_DETAIL = 200;
 
+/** A verdict; details longer than 200 characters are cut (they end up in one-line reports). */
 export function badRow(reason: BadRowReason, detail: string): BadRow {
   return new BadRow(reason, detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL - 1)}…` : detail);
 }

@@ -8,6 +8,7 @@
 const SLOTS = 1024; // power of two
 const MAX_CACHED_BYTES = 64;
 
+/** One per source: a 1024-slot direct-mapped cache of values up to 64 bytes (longer ones are decoded each time). */
 export class ByteStringCache {
   private readonly keys: (Uint8Array | null)[] = new Array<Uint8Array | null>(SLOTS).fill(null);
   private readonly values: string[] = new Array<string>(SLOTS).fill('');

@@ -17,6 +17,7 @@ import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
 import type { ByteStringCache } from './byte-string-cache.ts';
 
+/** The CSV `RowFormat`: the header maps paths to columns, then each record fills one batch row. */
 export class CsvFormat implements RowFormat {
   readonly wantsHeader = true;
   private readonly rec = new CsvRecordReader();

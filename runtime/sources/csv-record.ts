@@ -14,6 +14,7 @@ const QUOTE = 34;
 const COMMA = 44;
 const NEWLINE = 10;
 
+/** Finds record ends and splits records into cell ranges; reused for every record of a source. */
 export class CsvRecordReader {
   /** Cells of the last record split: content ranges (inside the quotes for quoted cells). */
   count = 0;

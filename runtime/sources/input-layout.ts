@@ -25,6 +25,7 @@ export interface FixedSlot extends InputSlot {
   rowSize: number;
 }
 
+/** The layout every batch of a source shares, fixed by the file's first good row. */
 export interface SourceLayout {
   /** Present inputs, in plan order. */
   slots: FixedSlot[];
@@ -36,6 +37,7 @@ export interface SlotProblem {
   problem: string;
 }
 
+/** A field path as users write it: `payload.tx`. */
 export function pathLabel(path: readonly string[]): string {
   return path.join('.');
 }

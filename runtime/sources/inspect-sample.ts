@@ -15,6 +15,7 @@ import { TextBlockReader } from './text-block-reader.ts';
 /** Kind of a field's values (of its elements, for lists) over the sampled rows. */
 export type SampleKind = 'float' | 'integer' | 'bool' | 'string' | 'null' | 'object' | 'mixed';
 
+/** One field seen in the sample (a JSON leaf — nested objects are walked — or a CSV column). */
 export interface SampleField {
   /** Path of the field: `['payload', 'tx']` for a nested JSON field, `['f3']` for a CSV column. */
   path: string[];
@@ -29,6 +30,7 @@ export interface SampleField {
   optional: boolean;
 }
 
+/** What `inspectSample` found in the first rows of a file. */
 export interface SampleInfo {
   format: SourceFormat;
   /** Rows sampled (blank lines and the CSV header excluded; rows that are not valid JSON/CSV excluded). */

@@ -46,6 +46,7 @@ function hashBytes(key: Uint8Array): number {
   return h;
 }
 
+/** One per source and layout; `bind` it to each batch's arrays, then `scanRow` each line. */
 export class JsonlFastScanner {
   private readonly root: KeyNode[];
   private readonly leafCount: number;

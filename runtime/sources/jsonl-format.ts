@@ -13,11 +13,13 @@ import { layoutFromObservation, type SlotObservation } from './layout-discovery.
 import type { RowFormat } from './row-format.ts';
 import type { ByteStringCache } from './byte-string-cache.ts';
 
+/** Options of the JSONL format (tests and benchmarks switch the fast scanner off). */
 export interface JsonlFormatOptions {
   /** Use the fast scanner (default true). Off: every row takes the reference path (tests, baselines). */
   fast?: boolean;
 }
 
+/** The JSONL `RowFormat`: a record is a line holding one JSON object. */
 export class JsonlFormat implements RowFormat {
   readonly innerLines = 0;
   readonly wantsHeader = false;

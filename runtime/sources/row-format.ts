@@ -10,6 +10,7 @@ import type { TensorData } from '../../stdlib/types.ts';
 import type { BadRow } from './bad-row.ts';
 import type { SourceLayout } from './input-layout.ts';
 
+/** One file format, as the streaming loop drives it (discover once, then `readRow` per record). */
 export interface RowFormat {
   /** The loop moved to a new block: positions from now on index into a different buffer. */
   beginBlock(): void;

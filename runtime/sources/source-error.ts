@@ -10,6 +10,7 @@ import type { BadRowReason } from './source-types.ts';
  */
 export type SourceErrorReason = BadRowReason | 'unreadable' | 'unsupported';
 
+/** A user-facing error of a source; `message` is one line: `file:line: bad row (reason): detail`. */
 export class SourceError extends Error {
   override readonly name = 'SourceError';
   /** 1-based line of the offending row, or null when the error is not about one row. */
@@ -35,6 +36,7 @@ function formatSourceMessage(file: string, line: number | null, reason: SourceEr
   return `${where}: bad row (${reason}): ${detail}`;
 }
 
+/** Type guard for callers that receive unknown errors (the CLI). */
 export function isSourceError(err: unknown): err is SourceError {
   return err instanceof SourceError;
 }

@@ -19,11 +19,13 @@ export const BAD_ROW_REASONS = [
   'bad-csv',
 ] as const;
 
+/** One of `BAD_ROW_REASONS`. */
 export type BadRowReason = (typeof BAD_ROW_REASONS)[number];
 
 /** File formats a source reads. The `.gz` suffix (or `gzip: true`) adds decompression to either. */
 export type SourceFormat = 'jsonl' | 'csv';
 
+/** How `openSource` reads a file. Invariant: `batchSize` >= 1; `0 <= shard.index < shard.count`. */
 export interface SourceOptions {
   /** Which fields to read and how; the first dim of every input type is the row dimension. */
   inputs: PlanInput[];
@@ -62,6 +64,7 @@ export interface Batch {
   tensors: Record<string, Tensor>;
 }
 
+/** One kept bad row: where it is, why, and the detail shown to the user. */
 export interface BadRowExample {
   line: number;
   reason: BadRowReason;

@@ -17,11 +17,13 @@ export const CHUNK_BYTES = 1 << 20;
 /** A single line longer than this is not a data row; the file is probably not JSONL/CSV. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
+/** `gzip`: decompress while reading; `chunkBytes`: read size (tests use tiny ones). */
 export interface TextBlockReaderOptions {
   gzip: boolean;
   chunkBytes?: number;
 }
 
+/** One per source; `next()` is awaited only when the parser has used up the previous block. */
 export class TextBlockReader {
   private readonly fileStream: ReadStream;
   private readonly stream: Readable;
@@ -61,7 +63,7 @@ export class TextBlockReader {
   async next(): Promise<Buffer | null> {
     for (;;) {
       const ready = this.ready.shift();
-      if (ready !== undefined) return ready;
+      if (ready !== undefined) return this.first ? this.checkStart(ready) : ready;
       if (this.closed) return null;
       let r: IteratorResult<Buffer>;
       try {
@@ -74,13 +76,9 @@ export class TextBlockReader {
         const rest = Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];
         this.pendingBytes = 0;
-        return rest;
+        return this.first ? this.checkStart(rest) : rest;
       }
       let chunk = r.value;
-      if (this.first) {
-        this.first = false;
-        chunk = this.checkStart(chunk);
-      }
       if (this.pendingBytes > 0) {
         const nl = chunk.indexOf(10);
         if (nl < 0) {
@@ -117,8 +115,12 @@ export class TextBlockReader {
     this.fileStream.destroy();
   }
 
-  /** Drop a UTF-8 byte order mark; refuse a gzip file that is not named as one. */
+  /**
+   * On the first block (a whole line, so its first bytes are the file's): drop a UTF-8 byte order
+   * mark; refuse a gzip file that is not named as one.
+   */
   private checkStart(chunk: Buffer): Buffer {
+    this.first = false;
     if (!this.opts.gzip && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
       throw new SourceError(this.display, null, 'unsupported', 'the file is gzip-compressed: give it a .gz suffix (e.g. data.jsonl.gz) so it is decompressed');
     }

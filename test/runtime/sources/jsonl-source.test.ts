@@ -95,11 +95,13 @@ describe('JSONL source', () => {
   it('reads a last line without newline, CRLF endings, blank lines and a BOM', async () => {
     const text = '\uFEFF{"x":1}\r\n\r\n   \r\n{"x":2}\r\n{"x":3}';
     const p = writeData(dir, 'crlf.jsonl', text);
-    const r = await readAll(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 2 });
-    expect(r.values.x).toEqual([1, 2, 3]);
-    expect(r.lines).toEqual([1, 4, 5]);
-    expect(r.rowIds).toEqual([0, 1, 2]); // blank lines are not rows
-    expect(r.stats.skipped).toEqual({});
+    for (const chunkBytes of [undefined, 1, 2]) {
+      const r = await readAll(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 2 }, { chunkBytes });
+      expect(r.values.x).toEqual([1, 2, 3]);
+      expect(r.lines).toEqual([1, 4, 5]);
+      expect(r.rowIds).toEqual([0, 1, 2]); // blank lines are not rows
+      expect(r.stats.skipped).toEqual({});
+    }
   });
 
   it('accepts whitespace anywhere JSON allows it', async () => {
