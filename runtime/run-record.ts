@@ -57,7 +57,16 @@ export function runRecords(outcome: RunOutcome): RunRecord[] {
       model_roles: c.comparison.model_roles,
       notes: c.notes,
     },
-    result: c.result,
+    result: withoutResamples(c.result),
     verdicts: c.verdicts,
   }));
+}
+
+/**
+ * The result as stored: without the bootstrap resample values. Those (1,000 numbers per metric field) only
+ * serve to judge gates at their own confidence level, which the verdicts already record; keeping them made
+ * a record ~0.7 MB. Intervals at the report's level stay.
+ */
+export function withoutResamples(result: ComparisonResult): ComparisonResult {
+  return { ...result, metrics: result.metrics.map((m) => ('bootstrap' in m ? { ...m, bootstrap: {} } : m)) };
 }

@@ -5,6 +5,12 @@
  * `replay "..."` declaration (`default_data` in the plan). Rows stream from the data file in batches
  * through the executor; `--out` writes the graph's outputs as JSONL. A progress bar on a terminal,
  * a summary on stderr at the end, Ctrl-C stops between batches (exit 130).
+ *
+ * Comparison blocks: every batch's control/treatment/label/slice values feed the comparison accumulators;
+ * at the end the report (stdout) shows metrics, intervals, p-values, gate verdicts and the worst slices, and
+ * one record per comparison goes to its sinks (or `--db`). Exit 1 when a gate fails. With `--shard I/N
+ * --state FILE` only the I-th interleaved part of the rows is read and the accumulator states are written
+ * for `m4c merge`, which judges the gates and writes the record.
  */
 import { extname } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -20,7 +26,14 @@ import { openSource, SourceError, type DataSource, type SourceStats } from '../.
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
-import { setCommandExit } from '../main.ts';
+import { setCommandExit } from '../program.ts';
+import { publishOutcome } from '../../runtime/comparison-publish.ts';
+import { ComparisonInputError, createComparisonRun } from '../../runtime/comparison-run.ts';
+import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
+import { runMeta } from '../../runtime/run-meta.ts';
+import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
+import { StateFileError, writeStateFile } from '../../runtime/state-file.ts';
+import { parseShard } from './compare.ts';
 
 interface RunOptions {
   data?: string;
@@ -32,6 +45,10 @@ interface RunOptions {
   intraOpThreads: number;
   verifyModels: boolean;
   quiet?: boolean;
+  format: string;
+  db?: string;
+  shard?: { index: number; count: number };
+  state?: string;
 }
 
 const DEFAULT_BATCH_SIZE = 1024;
@@ -58,11 +75,17 @@ export function register(program: Command): void {
     .option('--intra-op-threads <n>', 'onnxruntime threads per model session', intAtLeast(1), 1)
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no progress bar and no summary')
+    .option('--format <format>', `comparison report format: ${REPORT_FORMATS.join(', ')}`, 'human')
+    .option('--db <path>', 'write every comparison\'s record to this SQLite database instead of the sinks the file declares')
+    .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
+    .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
     .addHelpText('after', `
 Examples:
   $ m4c run examples/fraud/ab.m4                       (its replay "data/replay.jsonl")
   $ m4c run examples/fraud/ab.m4 --data replay.jsonl
   $ m4c run fraud.plan.json --data replay.jsonl.gz --out preds.jsonl --batch-size 4096
+  $ m4c run examples/fraud/ab.m4 --format github --db results/ci.db   (annotations for a CI job)
+  $ m4c run examples/fraud/ab.m4 --shard 2/4 --state shard-2.json     (then: m4c merge shard-*.json)
 
 Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 130 interrupted.`)
     .action(async (file: string, opts: RunOptions, cmd: Command) => {
@@ -70,7 +93,15 @@ Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 13
     });
 }
 
+function checkFlags(opts: RunOptions): ReportFormat {
+  if (!isReportFormat(opts.format)) throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use ${REPORT_FORMATS.join(', ')}`);
+  if (opts.shard !== undefined && opts.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
+  if (opts.shard !== undefined && opts.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
+  return opts.format;
+}
+
 async function runCommand(file: string, opts: RunOptions): Promise<number> {
+  const format = checkFlags(opts);
   const loaded = loadForRun(file, opts.verifyModels);
   const { plan } = loaded;
   const data = opts.data ?? plan.default_data;
@@ -78,15 +109,13 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const abort = new AbortController();
   let source: DataSource;
   try {
-    source = openSource(data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, signal: abort.signal });
+    source = openSource(data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard, signal: abort.signal });
   } catch (err) {
     if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
-  if (plan.comparisons.length > 0 && !opts.quiet) {
-    // Comparison accumulators are not wired into `run` yet: say so instead of silently ignoring them.
-    process.stderr.write(`m4c: note: comparison blocks are not evaluated by this version of \`m4c run\`: ${plan.comparisons.map((c) => c.name).join(', ')}\n`);
-  }
+  const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: opts.shard }) : undefined;
+  let sinks: RunSinks | null = null;
   let writer: OutputsWriter | undefined;
   let executor: Executor | undefined;
   let progress: Progress | undefined;
@@ -99,11 +128,14 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const t0 = performance.now();
+  const startedAt = new Date();
   try {
+    // Sinks are opened before any row is read: an unwritable database fails now, not after the replay.
+    if (comparisons && opts.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: opts.db });
     if (opts.out !== undefined) writer = openWriter(opts.out, plan);
     executor = await createExecutor(loaded, {
       engine: opts.engine, batchSize: Math.min(opts.batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
-      outputs: true, comparisons: false,
+      outputs: true, comparisons: comparisons !== undefined,
     });
     const t1 = performance.now();
     // Started once the models are loaded, so rows/s and the ETA reflect the replay itself.
@@ -114,21 +146,36 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
       signal: abort.signal,
       onOutputs: w ? (b) => w.write(b) : undefined,
       onBatch: (b: Batch) => bar.update(b.rows),
+      onComparisonBatch: comparisons ? (name, b) => comparisons.onBatch(name, b) : undefined,
     });
     await writer?.close();
     writer = undefined;
     bar.stop();
     if (!opts.quiet) process.stderr.write(summary(result, source.stats, { startup: t1 - t0, run: performance.now() - t1 }, executor, opts.out));
-    return result.interrupted ? EXIT.interrupted : EXIT.ok;
+    if (!comparisons) return result.interrupted ? EXIT.interrupted : EXIT.ok;
+    const meta = runMeta(comparisons.subject, {
+      dataPath: data, stats: source.stats, startedAt, endedAt: new Date(), shard: opts.shard ?? null, interrupted: result.interrupted,
+    });
+    if (opts.state !== undefined) writeStateFile(opts.state, comparisons, meta);
+    if (opts.shard !== undefined) {
+      // A shard's gates would be judged on part of the data: only the merge reports and records them.
+      process.stderr.write(`m4c run: shard ${opts.shard.index + 1}/${opts.shard.count}: state written to ${opts.state}${meta.interrupted ? ' (INTERRUPTED: merge will refuse it)' : ''}; combine all shards with \`m4c merge\`\n`);
+      return meta.interrupted ? EXIT.interrupted : EXIT.ok;
+    }
+    const outcome = comparisons.finish(meta);
+    await publishOutcome(outcome, { format, color: format === 'human' && colorFor(process.stdout), sinks });
+    return outcome.exitCode;
   } catch (err) {
     progress?.stop();
     if (err instanceof CliError) throw err;
+    if (err instanceof SinkError || err instanceof StateFileError || err instanceof ComparisonInputError) throw new CliError(err.message, EXIT.runtime);
     if (err instanceof RuntimeError || err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
     if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
     if (err instanceof OutputsWriteError) throw new CliError(err.message, EXIT.runtime);
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+    sinks?.close();
     await writer?.close().catch(() => {});
     await executor?.close();
     await source.close();
