@@ -145,6 +145,15 @@ describe('JSONL source', () => {
     expect(r.values.s).toEqual(['12', '1.5', 'a"b\\c\u00e9\n', '€uro']);
   });
 
+  it('writes i64 values exactly (small ones, negatives, up to 2^53 and beyond as JSON rounded them)', async () => {
+    const values = [0, -1, 1, -5, 2 ** 31, -(2 ** 31) - 5, 2 ** 40 + 3, -(2 ** 52) - 1, 2 ** 53, -(2 ** 53), 2 ** 60, -(2 ** 62)];
+    const p = writeData(dir, 'i64.jsonl', jsonl(values.map((n) => ({ n }))));
+    for (const fastJsonl of [true, false]) {
+      const r = await readAll(p, { inputs: [field('n', 'i64', ['batch'])] }, { fastJsonl });
+      expect(r.values.n).toEqual(values.map((v) => BigInt(v)));
+    }
+  });
+
   it('reads bools written as true/false or 0/1', async () => {
     const p = writeData(dir, 'bool.jsonl', '{"b":true}\n{"b":false}\n{"b":1}\n{"b":0}\n{"b":2}\n{"b":"true"}\n');
     const r = await readAll(p, { inputs: [field('b', 'bool', ['batch'])] });
