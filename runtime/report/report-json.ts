@@ -8,11 +8,12 @@ import type { ComparisonResult, ComparisonSpec } from '../../stdlib/metrics/comp
 import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
 import type { RunOutcome, RunStatus } from '../comparison-run.ts';
 import type { RunMeta } from '../run-meta.ts';
+import { withoutResamples } from '../run-record.ts';
 
 /** Bumped on any incompatible change of {@link JsonReport}; `report.schema.json` matches it. */
 export const REPORT_VERSION = 1;
 
-/** One comparison of the report: its settings, full result and gate verdicts. */
+/** One comparison of the report: its settings, full result (without the bootstrap resample values) and gate verdicts. */
 /** The `--format json` document. Invariant: `passed` ⇔ status complete and every comparison passed. */
 export interface JsonReportComparison {
   name: string;
@@ -54,7 +55,7 @@ export function jsonReport(outcome: RunOutcome): JsonReport {
       task: c.result.task,
       ...specPart(c.spec),
       notes: c.notes,
-      result: c.result,
+      result: withoutResamples(c.result),
       verdicts: c.verdicts,
     })),
   };
