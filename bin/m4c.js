@@ -20,6 +20,14 @@ async function fastMain() {
   return (await import(bundle)).main;
 }
 
+// `m4c ... | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 let main = await fastMain();
 if (!main) {
   const { register } = await import('tsx/esm/api');

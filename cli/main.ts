@@ -21,19 +21,15 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   dashboard: () => import('./commands/dashboard.ts'),
 };
 
-/** Run `m4c` with every command (each module loaded on demand). */
+/**
+ * Run `m4c`. Only the named command's module is loaded (its imports — onnxruntime, the dashboard, the
+ * language server — cost start-up time); `--help`, an unknown command or none at all load them all.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const named = COMMANDS[argv[2] ?? ''];
+  const loads = named && !argv.slice(3).some((a) => a === '--help' || a === '-h') ? [named] : Object.values(COMMANDS);
   const registrars: Registrar[] = [];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    try {
-      registrars.push(await load());
-    } catch (err) {
-      // TEMPORARY while the commands are being written in parallel: a command whose module does not exist
-      // yet is left out of the program. Remove once every command above exists.
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`commands/${name}.ts`)) continue;
-      throw err;
-    }
-  }
+  for (const load of loads) registrars.push(await load());
   return runCli(argv, registrars);
 }
 

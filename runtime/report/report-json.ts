@@ -1,8 +1,8 @@
 /**
  * The machine-readable report (`--format json`): versioned by `report_version`; its shape is
  * described by `report.schema.json` next to this file. Any incompatible change bumps the version.
- * The full ComparisonResult is included (intervals, tests, slices, charts and bootstrap
- * distributions), so nothing the terminal report summarises is lost.
+ * The ComparisonResult is included (intervals, tests, slices, charts), so nothing the terminal report
+ * summarises is lost; only the bootstrap resample values are left out (gate verdicts already used them).
  */
 import type { ComparisonResult, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
 import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
