@@ -26,7 +26,8 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
  * language server — cost start-up time); `--help`, an unknown command or none at all load them all.
  */
 export async function main(argv: string[]): Promise<number> {
-  const named: (() => Promise<Registrar>) | undefined = COMMANDS[argv[2] ?? ''];
+  const name = argv[2] ?? '';
+  const named = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   const loads = named && !argv.slice(3).some((a) => a === '--help' || a === '-h') ? [named] : Object.values(COMMANDS);
   const registrars: Registrar[] = [];
   for (const load of loads) registrars.push(await load());
