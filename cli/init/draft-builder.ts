@@ -81,29 +81,31 @@ export function buildDraft(req: DraftRequest): DraftResult {
   names.reserve(ctrlName);
   if (candidate) names.reserve(candName);
 
-  // A candidate input has a field of its own when one fits it by name and is not the field a control
-  // input reads by name (`X` and `x` are then one field, shared).
-  const controlFields = new Set(sample ? control.signature.inputs.map((v) => fieldNamed({ name: v.name, type: graphInputType(v.type) }, sample)?.name) : []);
+  // ── data: the label first (so it is never taken for a feature), then the control's inputs, which the
+  // candidate's are paired with; a candidate input gets a graph input of its own only when a field fits
+  // it by name that no control input reads (`X` and `x` read one field, shared).
+  let label: LabelField | null = null;
+  let controlFields = new Set<string>();
+  if (sample) {
+    const needs = control.signature.inputs.map((v) => ({ name: v.name, type: graphInputType(v.type) }));
+    const byName = new Set(needs.map((n) => fieldNamed(n, sample)?.name).filter((f): f is string => f !== undefined));
+    const found = findLabel(sample, req.labelFlag, byName);
+    if (found !== null && 'problem' in found) return { ok: false, message: found.problem };
+    label = found;
+    const mapped = mapInputs(needs, sample, new Set(label ? [label.field.name] : []));
+    if ('problem' in mapped) return { ok: false, message: mapped.problem };
+    controlFields = new Set([...mapped.values()].flatMap((m) => (m.source.kind === 'field' ? [m.source.field] : m.source.fields)));
+    if (label) controlFields.add(label.field.name);
+  }
   const hasOwnField = (name: string, type: GraphInput['type']) => {
     const f = sample ? fieldNamed({ name, type }, sample) : undefined;
     return f !== undefined && !controlFields.has(f.name);
   };
   const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField);
 
-  // ── data: label first (so it is never taken for a feature), then every input's field, then a slice
-  let label: LabelField | null = null;
   let mapping = new Map<string, InputMapping>();
   if (sample) {
-    const needs = pairing.inputs.map((g) => ({ name: g.name, type: g.type }));
-    const byName = new Set<string>();
-    for (const n of needs) {
-      const f = fieldNamed(n, sample);
-      if (f && f.name === n.name) byName.add(f.name);
-    }
-    const found = findLabel(sample, req.labelFlag, byName);
-    if (found !== null && 'problem' in found) return { ok: false, message: found.problem };
-    label = found;
-    const mapped = mapInputs(needs, sample, new Set(label ? [label.field.name] : []));
+    const mapped = mapInputs(pairing.inputs.map((g) => ({ name: g.name, type: g.type })), sample, new Set(label ? [label.field.name] : []));
     if ('problem' in mapped) return { ok: false, message: mapped.problem };
     mapping = mapped;
   }

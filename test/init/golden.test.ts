@@ -51,6 +51,8 @@ const CASES: Case[] = [
   { name: 'pair-f64-vs-f32', model: 'binary', candidate: 'binary64', data: 'x4.jsonl' },
   { name: 'pair-column-vs-scalar-input', model: 'multiInput', candidate: 'scalarAmount', data: 'multi.jsonl' },
   { name: 'pair-non-identifiers', model: 'nonIdentifier', candidate: 'binary' },
+  // The candidate's input `x` has a field of that name, which the control's input needs (by length): shared.
+  { name: 'pair-control-field-by-length', model: 'nonIdentifier', candidate: 'binary', data: 'x4.jsonl' },
   { name: 'pair-zipmap', model: 'zipmap', candidate: 'binary' },
   { name: 'pair-regression', model: 'regression', candidate: 'regression', data: 'regression.jsonl' },
   { name: 'pair-multiclass', model: 'multiclass', candidate: 'multiOutput', data: 'multiclass.jsonl' },
