@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Program } from '../grammar/ast.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { compareCheck, type CompareInfo } from './compare-check.ts';
-import { diag, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
+import { diag, hasErrors, sortDiagnostics, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import { graphPass, type DeclGraph } from './graph.ts';
 import { lower } from './lower.ts';
 import { baseDirOf, modelsPass, type ModelTable } from './models.ts';
@@ -39,9 +39,16 @@ export interface CompileOptions {
 
 /** Compile source text. Never throws on user errors; an internal failure becomes an M7001 diagnostic. */
 export function compileSource(text: string, file: string, opts: CompileOptions = {}): Compilation {
+  return compileParsed(text, file, syntaxPass(text, file), opts);
+}
+
+/**
+ * The passes after parsing, for a caller that parsed `text` itself: the language server re-parses only the
+ * declarations an edit touched. `syntax` must be what `syntaxPass(text, file)` returns for the same text.
+ */
+export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
   const diagnostics: Diagnostic[] = [];
-  const syntax = syntaxPass(text, file);
   diagnostics.push(...syntax.diagnostics);
   const program = syntax.result;
   const res = resolve(program);

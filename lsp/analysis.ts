@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Position, Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Span } from '../grammar/ast.ts';
-import { compileSource, type Compilation } from '../compiler/compile.ts';
+import { compileParsed, compileSource, type Compilation } from '../compiler/compile.ts';
+import type { IncrementalParser } from './incremental-parse.ts';
 
 export interface Analysis {
   uri: string;
@@ -30,10 +31,15 @@ export function fileOfUri(uri: string, fallbackDir: string): { file: string; bas
   return { file: uri, baseDir: fallbackDir };
 }
 
-/** Compile a document. `compileSource` reports user errors as diagnostics and never throws on them. */
-export function analyze(uri: string, doc: TextDocument, fallbackDir: string): Analysis {
+/**
+ * Compile a document. The compiler reports user errors as diagnostics and never throws on them. With a
+ * `parser` (one per open document), only the declarations that changed since its last call are parsed.
+ */
+export function analyze(uri: string, doc: TextDocument, fallbackDir: string, parser?: IncrementalParser): Analysis {
   const { file, baseDir } = fileOfUri(uri, fallbackDir);
-  const comp = compileSource(doc.getText(), file, { noPlan: true, ...(baseDir ? { baseDir } : {}) });
+  const opts = { noPlan: true, ...(baseDir ? { baseDir } : {}) };
+  const text = doc.getText();
+  const comp = parser && parser.file === file ? compileParsed(text, file, parser.parse(text), opts) : compileSource(text, file, opts);
   return { uri, doc, file, comp };
 }
 

@@ -9,11 +9,14 @@
  * per pause, not one per keystroke).
  */
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { analyze, type Analysis } from './analysis.ts';
+import { analyze, fileOfUri, type Analysis } from './analysis.ts';
+import { IncrementalParser } from './incremental-parse.ts';
 
 export interface DocState {
   uri: string;
   doc: TextDocument;
+  /** Keeps the syntax of unchanged declarations between compilations. */
+  parser: IncrementalParser;
   /** Bumped on every change: the analysis is current when it was made from this revision. */
   revision: number;
   analysis: Analysis | undefined;
@@ -50,7 +53,8 @@ export class Documents {
   open(uri: string, version: number, text: string): void {
     const prev = this.docs.get(uri);
     if (prev?.timer) clearTimeout(prev.timer);
-    const state: DocState = { uri, doc: TextDocument.create(uri, 'm4', version, text), revision: 0, analysis: undefined, analysisRevision: -1, publishedRevision: undefined, lastEditAt: 0, timer: undefined };
+    const { file } = fileOfUri(uri, this.opts.fallbackDir());
+    const state: DocState = { uri, doc: TextDocument.create(uri, 'm4', version, text), parser: new IncrementalParser(file), revision: 0, analysis: undefined, analysisRevision: -1, publishedRevision: undefined, lastEditAt: 0, timer: undefined };
     this.docs.set(uri, state);
     this.schedule(state, 0);
   }
@@ -102,7 +106,7 @@ export class Documents {
     if (a && state.analysisRevision === state.revision) return a;
     // The analysis keeps its own copy of the text: the live document is updated in place by later edits.
     const snapshot = TextDocument.create(state.uri, 'm4', state.doc.version, state.doc.getText());
-    state.analysis = analyze(state.uri, snapshot, this.opts.fallbackDir());
+    state.analysis = analyze(state.uri, snapshot, this.opts.fallbackDir(), state.parser);
     state.analysisRevision = state.revision;
     return state.analysis;
   }

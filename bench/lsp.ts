@@ -1,0 +1,173 @@
+/**
+ * The language server under edits (issue 5), as editors run it: `node --expose-gc bin/m4c.js lsp` in its own
+ * process, JSON-RPC over stdio.
+ *
+ *     npx tsx bench/lsp.ts [--edits 50] [--memory-edits 1000] [--lines 2000]
+ *
+ * 1. Latency: on a generated 2,000-line file (inputs, two ONNX models, a chain of ops, compare blocks),
+ *    one didChange at a time after a quiet spell (what a user's single edit is), timed from sending the
+ *    change to receiving its publishDiagnostics: median and p95 over 50 edits (target < 100 ms). Baseline in
+ *    the same run: compiling the same text in this process (the part no server can skip).
+ * 2. Memory: the server's heapUsed after a full GC (`m4/memoryUsage` with --expose-gc), and its RSS, after
+ *    10 edits and after 1,000 (in bursts of 10, as typing sends them); target: ratio < 1.5.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { compileSource } from '../compiler/compile.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const EDITS = arg('--edits', 50);
+const MEMORY_EDITS = arg('--memory-edits', 1000);
+const LINES = arg('--lines', 2000);
+const DEBOUNCE_MS = 150;
+
+/** A graph of about `lines` lines that compiles without errors. */
+function generate(lines: number): string {
+  const out = [
+    '// generated for bench/lsp.ts',
+    'input tx: f32[batch, 30]',
+    'input label: i64[batch] optional',
+    'input region: str[batch]',
+    'model v1 = onnx("models/fraud-v1.onnx")',
+    'model v2 = onnx("models/fraud-v2.onnx")',
+    'node n0 = clip(tx, min: -6.0, max: 6.0)',
+  ];
+  const compares = Math.max(1, Math.floor(lines / 200));
+  const body = lines - out.length - compares * 10 - 2;
+  const ops = ['standardize(n{p}, mean: 0.0, std: 1.0)', 'clip(n{p}, min: -5.0, max: 5.0)', 'mul(n{p}, by: 0.5)', 'mean(n{p}, n{q})', 'add(n{p}, tx)'];
+  for (let i = 1; i < body; i++) {
+    out.push(`node n${i} = ${ops[i % ops.length]!.replace('{p}', String(i - 1)).replace('{q}', String(Math.max(0, i - 5)))}`);
+  }
+  const last = body - 1;
+  for (let c = 0; c < compares; c++) {
+    const src = Math.floor(((c + 1) * last) / compares);
+    out.push(
+      `compare ab${c} {`,
+      `  control:   column(v1(x: n${src}).probabilities, index: 1)`,
+      `  treatment: column(v2(x: n${src}).probabilities, index: 1)`,
+      '  label:     label',
+      '  task:      binary(threshold: 0.5)',
+      '  metrics:   [accuracy, auroc, agreement]',
+      '  slice_by:  region',
+      '  gate auroc.delta >= -0.005',
+      `  sink jsonl("results/ab${c}.jsonl")`,
+      '}',
+    );
+  }
+  out.push(`output score = n${last}`);
+  return `${out.join('\n')}\n`;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const dir = mkdtempSync(join(tmpdir(), 'm4-bench-lsp-'));
+mkdirSync(join(dir, 'models'));
+for (const m of ['fraud-v1.onnx', 'fraud-v2.onnx']) copyFileSync(join(ROOT, 'examples/fraud/models', m), join(dir, 'models', m));
+const file = join(dir, 'big.m4');
+const uri = pathToFileURL(file).href;
+const text = generate(LINES);
+const lineCount = text.split('\n').length - 1;
+
+// Baseline: the compiler alone, in this process, on the same text.
+const baseline: number[] = [];
+for (let i = 0; i < 15; i++) {
+  const t0 = performance.now();
+  const c = compileSource(text, file, { noPlan: true });
+  baseline.push(performance.now() - t0);
+  if (i === 0 && c.diagnostics.some((d) => d.severity === 'error')) throw new Error(`the generated file has errors: ${c.diagnostics[0]!.message}`);
+}
+
+const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bin/m4c.js'), 'lsp'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+const waiting = new Map<number, (errors: number) => void>();
+rpc.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: { severity?: number }[] }) => {
+  if (p.uri !== uri || p.version === undefined) return;
+  waiting.get(p.version)?.(p.diagnostics.filter((d) => d.severity === 1).length);
+  waiting.delete(p.version);
+});
+rpc.listen();
+const diagnosticsOf = (version: number) => new Promise<number>((resolve) => waiting.set(version, resolve));
+
+await rpc.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
+await rpc.sendNotification('initialized', {});
+let version = 1;
+const opened = diagnosticsOf(version);
+await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'm4', version, text } });
+await opened;
+
+// An edit on line 500: alternately a typo (an unknown name) and its fix.
+const target = 500;
+const lineText = text.split('\n')[target]!;
+const nameAt = lineText.indexOf('(') + 1;
+function change(broken: boolean) {
+  const start = { line: target, character: nameAt };
+  return { range: { start, end: { line: target, character: nameAt + (broken ? 1 : 2) } }, text: broken ? 'nx' : 'n' };
+}
+let broken = false;
+const send = (v: number) => {
+  broken = !broken;
+  return rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [change(broken)] });
+};
+
+const latencies: number[] = [];
+let errorsSeen = 0;
+for (let i = 0; i < EDITS; i++) {
+  await sleep(DEBOUNCE_MS + 30); // a quiet spell: the edit is checked at once
+  const v = ++version;
+  const published = diagnosticsOf(v);
+  const t0 = performance.now();
+  await send(v);
+  const errors = await published;
+  latencies.push(performance.now() - t0);
+  if (errors > 0) errorsSeen++;
+}
+if (errorsSeen !== Math.ceil(EDITS / 2)) throw new Error(`expected every other edit to have an error, got ${errorsSeen} of ${EDITS}`);
+
+type Memory = { heapUsed: number; rss: number; afterGc: boolean };
+const memory = () => rpc.sendRequest('m4/memoryUsage') as Promise<Memory>;
+async function burst(n: number): Promise<void> {
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    last = ++version;
+    void send(last);
+  }
+  // An even number of edits leaves the text as it was; wait until the last version is published.
+  await diagnosticsOf(last);
+}
+// 10 edits (the 50 above were the warm-up), then 990 more in bursts of 10.
+await burst(10);
+const after10 = await memory();
+let done = 10;
+while (done < MEMORY_EDITS) {
+  await burst(10);
+  done += 10;
+}
+const after1000 = await memory();
+
+await rpc.sendRequest('shutdown');
+await rpc.sendNotification('exit');
+const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const med = quantile(latencies, 0.5);
+const p95 = quantile(latencies, 0.95);
+console.log('npx tsx bench/lsp.ts');
+console.log(`file: ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KB; server: node --expose-gc bin/m4c.js lsp (exit code ${code})`);
+console.log(`didChange → publishDiagnostics over ${EDITS} edits: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (target < 100 ms)`);
+console.log(`  baseline, compileSource of the same text in this process: median ${quantile(baseline, 0.5).toFixed(1)} ms, p95 ${quantile(baseline, 0.95).toFixed(1)} ms`);
+console.log(`memory, heapUsed after GC${after10.afterGc ? '' : ' (no --expose-gc: not collected)'}: after 10 edits ${mb(after10.heapUsed)}, after ${done} edits ${mb(after1000.heapUsed)}, ratio ${(after1000.heapUsed / after10.heapUsed).toFixed(2)} (target < 1.5)`);
+console.log(`  RSS: after 10 edits ${mb(after10.rss)}, after ${done} edits ${mb(after1000.rss)}, ratio ${(after1000.rss / after10.rss).toFixed(2)}`);

@@ -1,0 +1,52 @@
+/**
+ * The language server's incremental parse gives exactly what parsing the whole text gives (program,
+ * spans, comments, syntax diagnostics), after any sequence of edits, while re-parsing only changed chunks.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { syntaxPass } from '../../compiler/syntax.ts';
+import { IncrementalParser } from '../../lsp/incremental-parse.ts';
+import { BASE } from './lsp-helpers.ts';
+
+const PIECES = [
+  'input ', 'model ', 'node ', 'output ', 'compare ', 'replay ', 'gate ', 'sink ', 'x', 'abc', ' = ', ': ', 'f32', '[', ']', '(', ')', '{', '}',
+  ', ', '.', '1.5', '-2', '"s"', '"unterminated', '`q n`', '// c\n', '/* b */', '/* open', '\n', '\n\n', '  ', 'sigmoid(x)', '>= 0.1', 'at 95%', '@', '\r\n', 'é',
+];
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => p.join(''));
+const editOp = fc.record({ at: fc.nat(), del: fc.nat({ max: 8 }), insert: fc.constantFrom(...PIECES, '') });
+
+describe('IncrementalParser', () => {
+  it('equals syntaxPass on the whole text after every edit (property)', () => {
+    fc.assert(fc.property(text, fc.array(editOp, { maxLength: 12 }), (start, edits) => {
+      const parser = new IncrementalParser('gen.m4');
+      let t = start;
+      expect(parser.parse(t)).toEqual(syntaxPass(t, 'gen.m4'));
+      for (const e of edits) {
+        const at = t.length === 0 ? 0 : e.at % (t.length + 1);
+        t = t.slice(0, at) + e.insert + t.slice(at + e.del);
+        expect(parser.parse(t)).toEqual(syntaxPass(t, 'gen.m4'));
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('re-parses only the declaration an edit touched, moving the ones after it', () => {
+    const big = Array.from({ length: 300 }, (_, i) => `node n${i + 1} = sigmoid(n${i})`).join('\n');
+    const parser = new IncrementalParser('big.m4');
+    parser.parse(big);
+    expect(parser.reparsed).toBe(300);
+    const edited = big.replace('node n10 = sigmoid(n9)', 'node n10 = sigmoid(n9x)');
+    const r = parser.parse(edited);
+    expect(parser.reparsed).toBe(1);
+    expect(r).toEqual(syntaxPass(edited, 'big.m4'));
+    parser.parse(edited);
+    expect(parser.reparsed).toBe(0);
+  });
+
+  it('keeps unchanged declarations that did not move as the same objects', () => {
+    const parser = new IncrementalParser('t.m4');
+    const a = parser.parse(BASE);
+    const b = parser.parse(BASE.replace('output o = t', 'output o = c'));
+    expect(b.result.decls[0]).toBe(a.result.decls[0]);
+    expect(b.result.decls.at(-1)).not.toBe(a.result.decls.at(-1));
+  });
+});
