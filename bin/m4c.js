@@ -15,8 +15,8 @@ async function fastMain() {
   const stamp = join(root, 'dist/stamp.json');
   if (!existsSync(bundle) || !existsSync(stamp)) return undefined;
   const { newestSourceMtime } = await import('../scripts/source-mtime.mjs');
-  const built = JSON.parse(readFileSync(stamp, 'utf8')).newestSource;
-  if (newestSourceMtime(root) > built) return undefined;
+  const { newestSource, inputs } = JSON.parse(readFileSync(stamp, 'utf8'));
+  if (!Array.isArray(inputs) || newestSourceMtime(root, inputs) > newestSource) return undefined;
   return (await import(bundle)).main;
 }
 

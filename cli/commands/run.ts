@@ -37,7 +37,7 @@ import { parseShard } from './compare.ts';
 
 interface RunOptions {
   data?: string;
-  batchSize: number;
+  batchSize?: number;
   out?: string;
   limit?: number;
   onBadRow: 'skip' | 'fail';
@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .description('run a graph over recorded rows (a .m4 file or a compiled plan .json)')
     .argument('<file>', 'the .m4 file or plan .json')
     .option('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz); default: the file\'s `replay "..."`')
-    .option('--batch-size <n>', 'rows per batch', intAtLeast(1), DEFAULT_BATCH_SIZE)
+    .option('--batch-size <n>', `rows per batch (default ${DEFAULT_BATCH_SIZE}, or the fixed row dimension of the graph's inputs, e.g. 1)`, intAtLeast(1))
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
     .option('--limit <n>', 'stop after this many good rows', intAtLeast(0))
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
@@ -105,11 +105,12 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const loaded = loadForRun(file, opts.verifyModels);
   const { plan } = loaded;
   const data = opts.data ?? plan.default_data;
+  const batchSize = opts.batchSize ?? defaultBatchSize(plan);
   if (data === undefined) throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH`, EXIT.usage);
   const abort = new AbortController();
   let source: DataSource;
   try {
-    source = openSource(data, { inputs: plan.inputs, batchSize: opts.batchSize, limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard, signal: abort.signal });
+    source = openSource(data, { inputs: plan.inputs, batchSize, limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard, signal: abort.signal });
   } catch (err) {
     if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
     throw err;
@@ -134,7 +135,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     if (comparisons && opts.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: opts.db });
     if (opts.out !== undefined) writer = openWriter(opts.out, plan);
     executor = await createExecutor(loaded, {
-      engine: opts.engine, batchSize: Math.min(opts.batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
+      engine: opts.engine, batchSize: Math.min(batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
       outputs: true, comparisons: comparisons !== undefined,
     });
     const t1 = performance.now();
@@ -180,6 +181,15 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     await executor?.close();
     await source.close();
   }
+}
+
+/**
+ * A graph whose inputs have a fixed row dimension (a model exported with batch 1 makes `batch` = 1) can only
+ * take batches of that size; otherwise the default.
+ */
+function defaultBatchSize(plan: Plan): number {
+  const fixed = plan.inputs.map((i) => i.type.dims[0]).filter((d): d is number => typeof d === 'number');
+  return fixed.length > 0 ? Math.min(...fixed) : DEFAULT_BATCH_SIZE;
 }
 
 /** A plan from a `.m4` (compiled now, diagnostics shown) or a plan `.json`; every failure is exit 2. */
