@@ -6,7 +6,7 @@
 import type { CompareDecl, Expr, GateDecl, Span } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 import { formatDim, isFloatDType, type Dim } from '../stdlib/types.ts';
-import type { GateComparator, PlanTask } from '../plan/plan-types.ts';
+import type { PlanGate, PlanTask } from '../plan/plan-types.ts';
 import { parse } from '../grammar/parse.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
@@ -16,15 +16,8 @@ import type { Typing, ValueType } from './typecheck.ts';
 
 export type TaskKind = PlanTask['kind'];
 
-export interface GateInfo {
-  text: string;
-  metric: string;
-  field: 'value' | 'control' | 'treatment' | 'delta' | 'ratio';
-  op: GateComparator;
-  bound: number;
-  confidence: number | null;
-  span: Span;
-}
+/** A checked gate: the plan's gate, with its AST span (lowering turns it into a plan span). */
+export type GateInfo = Omit<PlanGate, 'span'> & { span: Span };
 
 export interface CompareInfo {
   decl: CompareDecl;

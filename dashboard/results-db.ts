@@ -8,9 +8,9 @@
  * whitelisted SQL, never request text; a database that is missing, not SQLite, not an m4 results
  * database, or of a schema this code does not read is refused with a one-line {@link ResultsDbError}.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { M4_APPLICATION_ID, SCHEMA_VERSION } from '../runtime/sinks/sqlite-schema.ts';
+import { fileHeader, M4_APPLICATION_ID, SCHEMA_VERSION, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
 import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
 import type {
@@ -29,7 +29,6 @@ export const DEFAULT_RUNS_LIMIT = 50;
 export const MAX_RUNS_LIMIT = 500;
 export const DEFAULT_TREND_LIMIT = 500;
 
-const SQLITE_MAGIC = 'SQLite format 3\0';
 
 interface RunRow {
   id: number;
@@ -84,17 +83,6 @@ const RUN_COLUMNS = `r.id, r.run_key, r.status, r.passed, r.started_at, r.ended_
   r.data_source, r.shard, r.merged_shards, r.rows_counted, r.rows_seen, r.rows_skipped, r.m4_version,
   (SELECT COUNT(*) FROM gates g WHERE g.run_id = r.id) AS gates_total,
   (SELECT COUNT(*) FROM gates g WHERE g.run_id = r.id AND g.passed = 0) AS gates_failed`;
-
-function fileHeader(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(16);
-    const n = readSync(fd, buf, 0, 16, 0);
-    return buf.subarray(0, n).toString('latin1');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A results database opened read-only. One instance serves every request of a process. */
 export class ResultsDb {

@@ -158,9 +158,11 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-const SQLITE_MAGIC = 'SQLite format 3\0';
+/** The first 16 bytes of every SQLite 3 database file. */
+export const SQLITE_MAGIC = 'SQLite format 3\0';
 
-function fileHeader(path: string): string | null {
+/** The first 16 bytes of a file as latin1 text, or null when it cannot be read. */
+export function fileHeader(path: string): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
