@@ -16,9 +16,9 @@ model head     = onnx("models/head.onnx")
 
 node p_a      = member_a(x: features).probabilities
 node p_b      = member_b(x: features).probabilities
-node ensemble = mean(p_a, p_b)                                   // average of the two members
+node ensemble = mean(p_a, p_b) // average of the two members
 
-node chained  = head(embedding: embed(x: features)).probabilities // model output feeds a model
+node chained = head(embedding: embed(x: features)).probabilities // model output feeds a model
 
 compare ensemble_vs_chained {
   control:   column(chained, index: 1)

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFile } from '../../compiler/compile.ts';
+import { formatSource } from '../../compiler/format.ts';
 import { planSchemaErrors } from '../../compiler/plan-validate.ts';
 import { ROOT } from '../support/run-cli.ts';
 
@@ -25,6 +26,8 @@ describe('golden plans of the examples', () => {
       if (update || !existsSync(golden)) writeFileSync(golden, text);
       expect(text).toBe(readFileSync(golden, 'utf8'));
       expect(relative(ROOT, plan.default_data!)).toMatch(/^examples\/.+\/data\/replay\.jsonl$/);
+      // The examples are what users copy: they are in the canonical layout of `m4c fmt`.
+      expect(formatSource(c.text, ex)).toMatchObject({ ok: true, changed: false });
     });
   }
 });
