@@ -37,7 +37,7 @@ export interface CompareInfo {
 export const COMPARE_FIELDS = ['control', 'treatment', 'label', 'slice_by', 'task', 'metrics', 'bootstrap', 'seed', 'confidence', 'max_slices'] as const;
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
 const MODEL_FIELDS = ['control', 'treatment', 'delta', 'ratio'] as const;
-export const DEFAULT_OPTIONS = { bootstrap: 1000, seed: 0, confidence: 0.95, max_slices: 50 };
+const DEFAULT_OPTIONS = { bootstrap: 1000, seed: 0, confidence: 0.95, max_slices: 50 };
 
 export function compareCheck(res: Resolution, typing: Typing): PassResult<CompareInfo[]> {
   const diagnostics: Diagnostic[] = [];

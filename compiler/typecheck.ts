@@ -5,7 +5,7 @@
  * types and where each came from. An expression whose type cannot be known (an earlier error) is `unknown`
  * and never produces a second, cascading error.
  */
-import type { CallExpr, Decl, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
+import type { CallExpr, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
 import { getOp } from '../stdlib/ops/index.ts';
@@ -406,9 +406,4 @@ function exprText(e: Expr): string {
     case 'member': return `${exprText(e.object)}.${e.member.text}`;
     default: return 'this value';
   }
-}
-
-/** The symbol a declaration introduced, when it has one (helper for passes that walk decls). */
-export function declName(d: Decl): string | undefined {
-  return d.name?.text;
 }

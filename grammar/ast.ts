@@ -142,8 +142,3 @@ export interface Arg {
   value: Expr | undefined;
   span: Span;
 }
-
-/** A name's text if the parser produced one. */
-export function nameText(n: Name | undefined): string | undefined {
-  return n?.text;
-}

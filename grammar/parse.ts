@@ -40,7 +40,7 @@ const TOKEN_LABELS: Record<string, string> = {
   Question: "'?'", Percent: "'%'", Semicolon: "';'", EOF: 'the end of the file',
 };
 
-export function tokenLabel(t: TokenType | string): string {
+function tokenLabel(t: TokenType | string): string {
   const name = typeof t === 'string' ? t : t.name;
   return TOKEN_LABELS[name] ?? `'${name.toLowerCase()}'`;
 }
