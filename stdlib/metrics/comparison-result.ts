@@ -101,13 +101,28 @@ function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: D
   }
   if (ctx.rc === null || ctx.rt === null) return;
   if (ctx.posC !== null && ctx.posT !== null && (w.has('auroc') || w.has('auprc'))) {
-    const c = aurocAuprc(ctx.rc, ctx.posC, weights), t = aurocAuprc(ctx.rt, ctx.posT, weights);
+    // Both rankings hold the same rows: count the resample's positives and rows once, in row order
+    // (sequential reads, where each walk would gather them through its own ranking order). Binary
+    // stores keep their labels as a Uint8Array of 0/1 (label kind 'binary').
+    const totals = weights !== null && ctx.labels !== null ? weightedTotals(weights, ctx.labels as Uint8Array, ctx.rc.n) : undefined;
+    const c = aurocAuprc(ctx.rc, ctx.posC, weights, totals), t = aurocAuprc(ctx.rt, ctx.posT, weights, totals);
     if (w.has('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
     if (w.has('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
   }
   if (w.has('spearman')) out.set('spearman', spearman(ctx.rc, ctx.rt, weights, ctx.scratchC, ctx.scratchT));
   if (w.has('ks')) out.set('ks', ksStatistic(ctx.rc, ctx.rt, weights));
   if (w.has('psi')) out.set('psi', psi(ctx.rc, ctx.rt, weights));
+}
+
+/** Weighted number of positive rows (binary labels, 0/1) and of all rows 0..n-1. */
+function weightedTotals(weights: Uint8Array, labels: Uint8Array, n: number): { positives: number; total: number } {
+  let positives = 0, total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    positives += w * labels[i]!;
+    total += w;
+  }
+  return { positives, total };
 }
 
 function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField): Outcome {

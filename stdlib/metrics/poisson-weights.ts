@@ -92,8 +92,12 @@ export function poissonWeight(k0: number, k1: number, q: number): number {
   return poisson1(lowbias32(lowbias32(k0 ^ q) ^ k1));
 }
 
-/** Fill `out[i]` with the weight of row i (keys k0/k1) in the resample with key `q`. */
-export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: number, out: Uint8Array): void {
+/**
+ * Fill `out[i]` with the weight of row i (keys k0/k1) in the resample with key `q`. Returns the
+ * total weight (callers need it, and summing here saves them a pass over `out`).
+ */
+export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: number, out: Uint8Array): number {
+  let total = 0;
   for (let i = 0; i < n; i++) {
     let x = k0[i]! ^ q;
     x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
@@ -102,6 +106,9 @@ export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: numb
     const u = x >>> 0;
     // Branch-free for weights 0..3 (u is random: a branch per threshold would mispredict); the
     // tail (P = 1.9%) takes the loop.
-    out[i] = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
+    const w = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
+    out[i] = w;
+    total += w;
   }
+  return total;
 }

@@ -16,21 +16,17 @@ export interface Ranking {
   /** The score shared by each tie group. */
   groupValue: Float64Array;
   groups: number;
-  /** Lazily built by {@link groupIndex}: the tie group of each sorted position. */
-  groupOf?: Uint32Array;
+  /** Lazily built by {@link groupOpens}: 1 at the first position of each tie group. */
+  opens?: Uint8Array;
 }
 
-/** The tie group of each sorted position (built once per ranking, then cached on it). */
-export function groupIndex(r: Ranking): Uint32Array {
-  if (r.groupOf !== undefined) return r.groupOf;
-  const out = new Uint32Array(r.n);
-  let start = 0;
-  for (let g = 0; g < r.groups; g++) {
-    const end = r.groupEnd[g]!;
-    out.fill(g, start, end);
-    start = end;
-  }
-  r.groupOf = out;
+/** 1 at the first sorted position of each tie group, else 0 (built once per ranking, then cached on it). */
+export function groupOpens(r: Ranking): Uint8Array {
+  if (r.opens !== undefined) return r.opens;
+  const out = new Uint8Array(r.n);
+  if (r.n > 0) out[0] = 1;
+  for (let g = 0; g + 1 < r.groups; g++) out[r.groupEnd[g]!] = 1;
+  r.opens = out;
   return out;
 }
 

@@ -100,6 +100,8 @@ export class ReplicaBank {
   private bm: Float64Array;
   private delta: Float64Array;
   private wbuf = new Uint8Array(0);
+  /** Slot columns of the current batch that hold at least one cell (see `add`). */
+  private liveSlots: number[] = [];
 
   constructor(layout: BankLayout, replicas: number) {
     this.layout = layout;
@@ -147,39 +149,45 @@ export class ReplicaBank {
   add(f: BatchFeatures, subset: Uint32Array | null, n: number, keys: WeightKeys | null): void {
     if (n === 0) return;
     if (subset !== null && this.replicas > 1) throw new MetricsStateError('row subsets are only supported without bootstrap replicas');
-    if (subset === null) this.addDense(0, f, n, null);
+    if (subset === null) this.addDense(0, f, n, null, n);
     else this.addSubset(f, subset, n);
     if (this.replicas > 1) {
       if (keys === null) throw new MetricsStateError('bootstrap replicas need row keys');
       if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, this.wbuf.length * 2));
+      // Slot columns with no cell in this batch (binary's out-of-range flags, almost always) are
+      // found once here rather than scanned again for every resample.
+      const live = this.liveSlots;
+      live.length = 0;
+      for (let t = 0; t < this.layout.slotsPerRow; t++) {
+        const o = t * f.rows;
+        for (let i = 0; i < n; i++) if (f.slots[o + i]! >= 0) { live.push(t); break; }
+      }
       for (let r = 1; r < this.replicas; r++) {
-        fillWeights(keys.k0, keys.k1, n, keys.q[r - 1]!, this.wbuf);
-        this.addDense(r, f, n, this.wbuf);
+        const Wb = fillWeights(keys.k0, keys.k1, n, keys.q[r - 1]!, this.wbuf);
+        this.addDense(r, f, n, this.wbuf, Wb);
       }
     }
   }
 
-  /** Rows 0..n-1 into replica r with weights `w` (null: all 1). */
-  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null): void {
+  /** Rows 0..n-1 into replica r with weights `w` (null: all 1) whose total is `Wb`. */
+  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null, Wb: number): void {
     const L = this.layout, rows = f.rows;
     const C = L.counts, K = L.sums, M = L.maxes, V = L.vars, pairs = L.pairs, P = pairs.length;
     const counts = this.counts, cBase = r * C;
-    let Wb = 0;
-    if (w === null) Wb = n;
-    else for (let i = 0; i < n; i++) Wb += w[i]!;
     if (Wb === 0) return;
-    for (let t = 0; t < L.slotsPerRow; t++) {
-      const sl = f.slots, o = t * rows;
-      if (w === null) {
+    if (w === null) {
+      for (let t = 0; t < L.slotsPerRow; t++) {
+        const sl = f.slots, o = t * rows;
         for (let i = 0; i < n; i++) { const c = sl[o + i]!; if (c >= 0) counts[cBase + c]!++; }
-      } else {
-        for (let i = 0; i < n; i++) { const c = sl[o + i]!; if (c >= 0) counts[cBase + c]! += w[i]!; }
       }
+    } else {
+      const live = this.liveSlots;
+      for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
     }
     const x = f.sums;
-    for (let k = 0; k < K; k++) {
-      const o = k * rows;
-      if (r === 0) {
+    if (r === 0) {
+      for (let k = 0; k < K; k++) {
+        const o = k * rows;
         // Neumaier: carry the low-order bits lost by each addition in `comp`.
         let acc = this.sums[k]!, comp = this.sumComp[k]!;
         for (let i = 0; i < n; i++) {
@@ -190,11 +198,12 @@ export class ReplicaBank {
         }
         this.sums[k] = acc;
         this.sumComp[k] = comp;
-      } else {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += w![i]! * x[o + i]!;
-        this.sums[r * K + k]! += acc;
       }
+    } else {
+      // Resamples: Σ w·x per channel, each channel summed from 0 in row order and then added to the
+      // replica (the order the result depends on). Up to four channels share one pass so their
+      // additions run in parallel instead of one dependent chain per channel.
+      for (let k = 0; k < K; k += 4) weightedSums(x, rows, k, Math.min(4, K - k), w!, n, this.sums, r * K);
     }
     const mx = f.maxes;
     for (let k = 0; k < M; k++) {
@@ -403,6 +412,54 @@ export class ReplicaBank {
     b.comoments.set(decodeF64Length(s.comoments, R * P, 'comoments'));
     return b;
   }
+}
+
+/**
+ * `counts[base + slot] += w` for each row's slot (−1: none). Rows go to four interleaved int32
+ * copies of the cells so that runs of rows hitting the same cell do not wait on each other's store,
+ * and integer adds skip float conversions; the copies are added at the end (integers, so the total
+ * is exact in any order). Chunks of 2^26 rows keep each int32 copy below 2^31 (weights are ≤ 13).
+ */
+function addWeightedCounts(counts: Float64Array, base: number, C: number, slots: Int32Array, o: number, w: Uint8Array, n: number): void {
+  if (countScratch.length < 4 * C) countScratch = new Int32Array(4 * C);
+  const k = countScratch, C2 = 2 * C, C3 = 3 * C;
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
+    k.fill(0, 0, 4 * C);
+    let i = from;
+    for (; i + 4 <= to; i += 4) {
+      const a = slots[o + i]!, b = slots[o + i + 1]!, c = slots[o + i + 2]!, d = slots[o + i + 3]!;
+      if (a >= 0) k[a] = k[a]! + w[i]!;
+      if (b >= 0) k[C + b] = k[C + b]! + w[i + 1]!;
+      if (c >= 0) k[C2 + c] = k[C2 + c]! + w[i + 2]!;
+      if (d >= 0) k[C3 + d] = k[C3 + d]! + w[i + 3]!;
+    }
+    for (; i < to; i++) { const a = slots[o + i]!; if (a >= 0) k[a] = k[a]! + w[i]!; }
+    for (let c = 0; c < C; c++) counts[base + c]! += k[c]! + k[C + c]! + k[C2 + c]! + k[C3 + c]!;
+  }
+}
+const CHUNK = 1 << 26;
+let countScratch = new Int32Array(64);
+
+/**
+ * `out[at + k + j] += Σ_i w[i]·x[(k + j)·rows + i]` for j < m ≤ 4, each sum accumulated from 0 in
+ * row order exactly as a one-channel loop would (bit-for-bit the same), four chains in one pass.
+ */
+function weightedSums(x: Float64Array, rows: number, k: number, m: number, w: Uint8Array, n: number, out: Float64Array, at: number): void {
+  // Channels beyond m read channel k again; their sums are discarded.
+  const o0 = k * rows, o1 = (m > 1 ? k + 1 : k) * rows, o2 = (m > 2 ? k + 2 : k) * rows, o3 = (m > 3 ? k + 3 : k) * rows;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i]!;
+    a0 += wi * x[o0 + i]!;
+    a1 += wi * x[o1 + i]!;
+    a2 += wi * x[o2 + i]!;
+    a3 += wi * x[o3 + i]!;
+  }
+  out[at + k]! += a0;
+  if (m > 1) out[at + k + 1]! += a1;
+  if (m > 2) out[at + k + 2]! += a2;
+  if (m > 3) out[at + k + 3]! += a3;
 }
 
 function sameLayout(a: BankLayout, b: BankLayout): boolean {
