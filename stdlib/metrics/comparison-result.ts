@@ -24,7 +24,7 @@ import { delongTest, normalInterval } from './delong.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
 import { rocAndPr, valueHistogram } from './charts.ts';
-import { fillRowKeys, fillWeights } from './poisson-weights.ts';
+import { fillRowKeys, fillWeights, fillWeightsCounting } from './poisson-weights.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
 
@@ -81,8 +81,11 @@ function rankingContext(acc: Comparison, store: RowStore, rows: Uint32Array | nu
   return ctx;
 }
 
-/** Ranking metrics of one replica (`weights` null: the point estimate). */
-function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: Derived): void {
+/**
+ * Ranking metrics of one replica (`weights` null: the point estimate). `totals`: the replica's
+ * weighted binary positives and rows, when the caller counted them while drawing the weights.
+ */
+function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: Derived, totals?: { positives: number; total: number }): void {
   const w = ctx.wanted;
   if (ctx.kind === 'multiclass') {
     if (w.has('auroc') && ctx.labels !== null) {
@@ -101,10 +104,8 @@ function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: D
   }
   if (ctx.rc === null || ctx.rt === null) return;
   if (ctx.posC !== null && ctx.posT !== null && (w.has('auroc') || w.has('auprc'))) {
-    // Both rankings hold the same rows: count the resample's positives and rows once, in row order
-    // (sequential reads, where each walk would gather them through its own ranking order). Binary
-    // stores keep their labels as a Uint8Array of 0/1 (label kind 'binary').
-    const totals = weights !== null && ctx.labels !== null ? weightedTotals(weights, ctx.labels as Uint8Array, ctx.rc.n) : undefined;
+    // Both rankings hold the same rows, so they share the resample's positives and rows, counted
+    // once in row order (see deriveReplicas) where each walk would gather them in its own order.
     const c = aurocAuprc(ctx.rc, ctx.posC, weights, totals), t = aurocAuprc(ctx.rt, ctx.posT, weights, totals);
     if (w.has('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
     if (w.has('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
@@ -112,17 +113,6 @@ function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: D
   if (w.has('spearman')) out.set('spearman', spearman(ctx.rc, ctx.rt, weights, ctx.scratchC, ctx.scratchT));
   if (w.has('ks')) out.set('ks', ksStatistic(ctx.rc, ctx.rt, weights));
   if (w.has('psi')) out.set('psi', psi(ctx.rc, ctx.rt, weights));
-}
-
-/** Weighted number of positive rows (binary labels, 0/1) and of all rows 0..n-1. */
-function weightedTotals(weights: Uint8Array, labels: Uint8Array, n: number): { positives: number; total: number } {
-  let positives = 0, total = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights[i]!;
-    positives += w * labels[i]!;
-    total += w;
-  }
-  return { positives, total };
 }
 
 function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField): Outcome {
@@ -158,13 +148,25 @@ function deriveReplicas(acc: Comparison, ctx: RankingContext | null): Derived[] 
     k0 = new Uint32Array(store.n); k1 = new Uint32Array(store.n); wbuf = new Uint8Array(store.n);
     fillRowKeys(acc.spec.seed, store.rowIds, store.n, k0, k1);
   }
+  // Binary AUROC/AUPRC need each resample's weighted positives and rows: counted while the weights
+  // are drawn (binary stores keep labels as a Uint8Array of 0/1, label kind 'binary').
+  const binaryLabels = ctx !== null && ctx.posC !== null && store !== null && store.labelKind === 'binary' ? store.label as Uint8Array : null;
+  const positives = new Float64Array(1);
   for (let r = 0; r <= B; r++) {
     const d: Derived = new Map();
     family.derive(new ReplicaView(bank, r), d);
     if (ctx !== null) {
       let w: Uint8Array | null = null;
-      if (r > 0 && wbuf !== null) { fillWeights(k0!, k1!, store!.n, acc.resampleKeys[r - 1]!, wbuf); w = wbuf; }
-      if (r === 0 || w !== null) rankingOutcomes(ctx, w, d);
+      let totals: { positives: number; total: number } | undefined;
+      if (r > 0 && wbuf !== null) {
+        const q = acc.resampleKeys[r - 1]!;
+        if (binaryLabels !== null) {
+          const total = fillWeightsCounting(k0!, k1!, store!.n, q, wbuf, binaryLabels, positives);
+          totals = { positives: positives[0]!, total };
+        } else fillWeights(k0!, k1!, store!.n, q, wbuf);
+        w = wbuf;
+      }
+      if (r === 0 || w !== null) rankingOutcomes(ctx, w, d, totals);
     }
     out.push(d);
   }

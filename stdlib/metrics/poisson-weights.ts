@@ -112,3 +112,26 @@ export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: numb
   }
   return total;
 }
+
+/**
+ * {@link fillWeights} that also counts: returns the total weight and writes to `flagged[0]` the
+ * weight of the rows with `flags[i] = 1` (flags are 0/1). Result time needs both for every resample
+ * (a binary resample's positives and rows); counting them here saves a pass over the weights.
+ * The weights are exactly those of `fillWeights` (same hash, same inverse CDF).
+ */
+export function fillWeightsCounting(k0: Uint32Array, k1: Uint32Array, n: number, q: number, out: Uint8Array, flags: Uint8Array, flagged: Float64Array): number {
+  let total = 0, marked = 0;
+  for (let i = 0; i < n; i++) {
+    let x = k0[i]! ^ q;
+    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
+    x ^= k1[i]!;
+    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
+    const u = x >>> 0;
+    const w = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
+    out[i] = w;
+    total += w;
+    marked += w * flags[i]!;
+  }
+  flagged[0] = marked;
+  return total;
+}
