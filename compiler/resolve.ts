@@ -58,62 +58,66 @@ export function resolve(program: Program): PassResult<Resolution> {
   const valueNames = () => [...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name);
   const calleeNames = () => [...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)];
 
-  for (const decl of program.decls) {
-    const owner = r.declSymbols.get(decl);
-    const deps: M4Symbol[] = [];
-    const use = (sym: M4Symbol, span: Span) => {
-      r.references.get(sym)?.push(span);
-      if (!deps.includes(sym)) deps.push(sym);
-    };
-    const visit = (e: Expr | undefined): void => {
-      if (!e) return;
-      switch (e.kind) {
-        case 'ref': {
-          const sym = r.symbols.get(e.name.text);
-          if (!sym) {
-            const guess = didYouMean(e.name.text, valueNames());
-            diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess
-              ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.name.span, replacement: guess, title: `replace with \`${guess}\`` } }
-              : { help: 'declare it with `input`, or as a `node`' }));
-            return;
-          }
-          if (sym === owner) {
-            diagnostics.push(diag('M1010', e.name.span, { name: sym.name }));
-            return;
-          }
-          r.targets.set(e.name, { kind: 'symbol', symbol: sym });
-          use(sym, e.name.span);
-          if (sym.kind === 'model') diagnostics.push(diag('M1006', e.name.span, { name: sym.name }));
-          else if (sym.kind === 'compare') diagnostics.push(diag('M1007', e.name.span, { name: sym.name }));
+  // One `use` and one `visit` for the whole pass (not two closures per declaration); they read the
+  // declaration being visited from `owner` and `deps`.
+  let owner: M4Symbol | undefined;
+  let deps: M4Symbol[] = [];
+  function use(sym: M4Symbol, span: Span): void {
+    r.references.get(sym)?.push(span);
+    if (!deps.includes(sym)) deps.push(sym);
+  }
+  function visit(e: Expr | undefined): void {
+    if (!e) return;
+    switch (e.kind) {
+      case 'ref': {
+        const sym = r.symbols.get(e.name.text);
+        if (!sym) {
+          const guess = didYouMean(e.name.text, valueNames());
+          diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess
+            ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.name.span, replacement: guess, title: `replace with \`${guess}\`` } }
+            : { help: 'declare it with `input`, or as a `node`' }));
           return;
         }
-        case 'call': {
-          const sym = r.symbols.get(e.callee.text);
-          if (sym) {
-            r.targets.set(e.callee, { kind: 'symbol', symbol: sym });
-            use(sym, e.callee.span);
-            if (sym.kind !== 'model') diagnostics.push(diag('M1005', e.callee.span, { name: sym.name, kind: KIND_WORDS[sym.kind] }));
-          } else if (getOp(e.callee.text)) {
-            r.targets.set(e.callee, { kind: 'op', op: e.callee.text });
-          } else {
-            const guess = didYouMean(e.callee.text, calleeNames());
-            diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess
-              ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.callee.span, replacement: guess, title: `replace with \`${guess}\`` } }
-              : { help: 'see docs/ops.md for the stdlib ops, or declare a model with `model NAME = onnx("...")`' }));
-          }
-          for (const a of e.args) visit(a.value);
+        if (sym === owner) {
+          diagnostics.push(diag('M1010', e.name.span, { name: sym.name }));
           return;
         }
-        case 'member':
-          visit(e.object);
-          return;
-        case 'list':
-          for (const it of e.items) visit(it);
-          return;
-        default:
-          return;
+        r.targets.set(e.name, { kind: 'symbol', symbol: sym });
+        use(sym, e.name.span);
+        if (sym.kind === 'model') diagnostics.push(diag('M1006', e.name.span, { name: sym.name }));
+        else if (sym.kind === 'compare') diagnostics.push(diag('M1007', e.name.span, { name: sym.name }));
+        return;
       }
-    };
+      case 'call': {
+        const sym = r.symbols.get(e.callee.text);
+        if (sym) {
+          r.targets.set(e.callee, { kind: 'symbol', symbol: sym });
+          use(sym, e.callee.span);
+          if (sym.kind !== 'model') diagnostics.push(diag('M1005', e.callee.span, { name: sym.name, kind: KIND_WORDS[sym.kind] }));
+        } else if (getOp(e.callee.text)) {
+          r.targets.set(e.callee, { kind: 'op', op: e.callee.text });
+        } else {
+          const guess = didYouMean(e.callee.text, calleeNames());
+          diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess
+            ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.callee.span, replacement: guess, title: `replace with \`${guess}\`` } }
+            : { help: 'see docs/ops.md for the stdlib ops, or declare a model with `model NAME = onnx("...")`' }));
+        }
+        for (const a of e.args) visit(a.value);
+        return;
+      }
+      case 'member':
+        visit(e.object);
+        return;
+      case 'list':
+        for (const it of e.items) visit(it);
+        return;
+      default:
+        return;
+    }
+  }
+  for (const decl of program.decls) {
+    owner = r.declSymbols.get(decl);
+    deps = [];
     if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
     else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
     if (owner) r.deps.set(owner, deps);

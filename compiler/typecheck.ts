@@ -221,8 +221,10 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     if (!params || argTypes.some((t) => !t)) return UNKNOWN;
     const types = argTypes as ValueType[];
     let conflicted = false;
+    // A method, not an arrow property: under tsx (esbuild keepNames) an arrow here would get a `name`
+    // defined on it for every call checked.
     const ctx = {
-      sameDim: (a: Dim, b: Dim, argA: number, argB: number): Dim => {
+      sameDim(a: Dim, b: Dim, argA: number, argB: number): Dim {
         const r = unifier.unify(a, b, types[argA]?.origin ?? { what: 'argument' }, types[argB]?.origin ?? { what: 'argument' });
         if ('conflict' in r) {
           if (!conflicted) {

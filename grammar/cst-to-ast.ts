@@ -13,12 +13,12 @@ export class AstBuilder {
   tokenSpan(t: IToken): A.Span {
     return {
       file: this.file,
-      start: t.startOffset,
-      end: (t.endOffset ?? t.startOffset) + 1,
-      line: t.startLine ?? 1,
-      column: t.startColumn ?? 1,
-      endLine: t.endLine ?? t.startLine ?? 1,
-      endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
+      start: small(t.startOffset),
+      end: small((t.endOffset ?? t.startOffset) + 1),
+      line: small(t.startLine ?? 1),
+      column: small(t.startColumn ?? 1),
+      endLine: small(t.endLine ?? t.startLine ?? 1),
+      endColumn: small((t.endColumn ?? t.startColumn ?? 0) + 1),
     };
   }
 
@@ -28,8 +28,8 @@ export class AstBuilder {
     const loc = node.location;
     if (loc && !node.recoveredNode && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.startLine !== undefined && loc.endColumn !== undefined) {
       return {
-        file: this.file, start: loc.startOffset, end: loc.endOffset! + 1,
-        line: loc.startLine, column: loc.startColumn!, endLine: loc.endLine!, endColumn: loc.endColumn + 1,
+        file: this.file, start: small(loc.startOffset), end: small(loc.endOffset! + 1),
+        line: small(loc.startLine), column: small(loc.startColumn!), endLine: small(loc.endLine!), endColumn: small(loc.endColumn + 1),
       };
     }
     const first = firstToken(node);
@@ -45,14 +45,13 @@ export class AstBuilder {
   declaration(node: CstNode, fallback: A.Span): A.Decl | undefined {
     const c = node.children as Children;
     const span = this.nodeSpan(node, fallback);
-    const inner = (key: string) => child(c, key);
     let n: CstNode | undefined;
-    if ((n = inner('inputDecl'))) return this.inputDecl(n, span);
-    if ((n = inner('modelDecl'))) return this.modelDecl(n, span);
-    if ((n = inner('nodeDecl'))) return this.nodeOrOutput(n, 'node', span);
-    if ((n = inner('outputDecl'))) return this.nodeOrOutput(n, 'output', span);
-    if ((n = inner('compareDecl'))) return this.compareDecl(n, span);
-    if ((n = inner('replayDecl'))) {
+    if ((n = child(c, 'inputDecl'))) return this.inputDecl(n, span);
+    if ((n = child(c, 'modelDecl'))) return this.modelDecl(n, span);
+    if ((n = child(c, 'nodeDecl'))) return this.nodeOrOutput(n, 'node', span);
+    if ((n = child(c, 'outputDecl'))) return this.nodeOrOutput(n, 'output', span);
+    if ((n = child(c, 'compareDecl'))) return this.compareDecl(n, span);
+    if ((n = child(c, 'replayDecl'))) {
       const path = tok(n.children as Children, 'StringLiteral');
       return { kind: 'replay', path: path ? this.stringLit(path) : undefined, span };
     }
@@ -252,6 +251,17 @@ export class AstBuilder {
     }
     return { kind: 'string', value, span: this.tokenSpan(t) };
   }
+}
+
+/**
+ * The same number, as a small integer when it is one. Chevrotain keeps token and node positions in
+ * floating-point fields, so the numbers read from them are boxed; stored as they are, they made V8 keep
+ * every span field as a boxed double too (six allocations per span). `| 0` unboxes an integer; anything else
+ * (NaN in a recovered token) is returned unchanged.
+ */
+function small(v: number): number {
+  const i = v | 0;
+  return i === v ? i : v;
 }
 
 function isToken(e: CstElement): e is IToken {

@@ -6,28 +6,47 @@
  * Inside a declaration chevrotain's own recovery (token insertion/deletion, re-sync) keeps partial trees.
  * The parser is built once and reused (`parser.input = tokens`).
  */
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IToken, type ManySepMethodOpts } from 'chevrotain';
 import * as T from './tokens.ts';
 
 export class M4Parser extends CstParser {
+  // Alternatives and option objects are built on a rule's first run and reused (chevrotain's "caching arrays
+  // of alternatives"): a fresh literal per call allocated several closures for every parsed rule, and under
+  // tsx (esbuild keepNames) each closure also got a `name` defined on it, which dominated parsing time.
+  private declarationAlts?: IOrAlt<unknown>[];
+  private nameAlts?: IOrAlt<unknown>[];
+  private dimAlts?: IOrAlt<unknown>[];
+  private fromSpecAlts?: IOrAlt<unknown>[];
+  private primaryAlts?: IOrAlt<unknown>[];
+  private paramNameAlts?: IOrAlt<unknown>[];
+  private separatorAlts?: IOrAlt<unknown>[];
+  private compareItemAlts?: IOrAlt<unknown>[];
+  private comparatorAlts?: IOrAlt<unknown>[];
+  private dimSep?: ManySepMethodOpts<unknown>;
+  private stringSep?: ManySepMethodOpts<unknown>;
+  private argSep?: ManySepMethodOpts<unknown>;
+  private exprSep?: ManySepMethodOpts<unknown>;
+  private sinkArgSep?: ManySepMethodOpts<unknown>;
+  private namedArgOption?: DSLMethodOpts<unknown>;
+
   constructor() {
     super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3 });
     this.performSelfAnalysis();
   }
 
   declaration = this.RULE('declaration', () => {
-    this.OR([
+    this.OR((this.declarationAlts ??= [
       { ALT: () => this.SUBRULE(this.inputDecl) },
       { ALT: () => this.SUBRULE(this.modelDecl) },
       { ALT: () => this.SUBRULE(this.nodeDecl) },
       { ALT: () => this.SUBRULE(this.compareDecl) },
       { ALT: () => this.SUBRULE(this.outputDecl) },
       { ALT: () => this.SUBRULE(this.replayDecl) },
-    ]);
+    ]));
   });
 
   name = this.RULE('name', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.QuotedName) }]);
+    this.OR((this.nameAlts ??= [{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.QuotedName) }]));
   });
 
   inputDecl = this.RULE('inputDecl', () => {
@@ -42,30 +61,30 @@ export class M4Parser extends CstParser {
   typeExpr = this.RULE('typeExpr', () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.dim) });
+    this.MANY_SEP((this.dimSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.dim) }));
     this.CONSUME(T.RBracket);
   });
 
   dim = this.RULE('dim', () => {
-    this.OR([
+    this.OR((this.dimAlts ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.Question) },
-    ]);
+    ]));
   });
 
   fromSpec = this.RULE('fromSpec', () => {
     this.CONSUME(T.From);
-    this.OR([
+    this.OR((this.fromSpecAlts ??= [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       {
         ALT: () => {
           this.CONSUME(T.LBracket);
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.StringLiteral) });
+          this.MANY_SEP((this.stringSep ??= { SEP: T.Comma, DEF: () => this.CONSUME2(T.StringLiteral) }));
           this.CONSUME(T.RBracket);
         },
       },
-    ]);
+    ]));
   });
 
   modelDecl = this.RULE('modelDecl', () => {
@@ -106,28 +125,28 @@ export class M4Parser extends CstParser {
   });
 
   primary = this.RULE('primary', () => {
-    this.OR([
+    this.OR((this.primaryAlts ??= [
       { ALT: () => this.SUBRULE(this.callOrRef) },
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.list) },
-    ]);
+    ]));
   });
 
   callOrRef = this.RULE('callOrRef', () => {
     this.SUBRULE(this.name);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+      this.MANY_SEP((this.argSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) }));
       this.CONSUME(T.RParen);
     });
   });
 
   /** A parameter name may be a keyword that cannot start a declaration: `threshold(p, at: 0.7)`. */
   paramName = this.RULE('paramName', () => {
-    this.OR([
+    this.OR((this.paramNameAlts ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.QuotedName) },
       { ALT: () => this.CONSUME(T.At) },
@@ -135,23 +154,23 @@ export class M4Parser extends CstParser {
       { ALT: () => this.CONSUME(T.Optional) },
       { ALT: () => this.CONSUME(T.Gate) },
       { ALT: () => this.CONSUME(T.Sink) },
-    ]);
+    ]));
   });
 
   arg = this.RULE('arg', () => {
-    this.OPTION({
+    this.OPTION((this.namedArgOption ??= {
       GATE: () => this.LA(2).tokenType === T.Colon,
       DEF: () => {
         this.SUBRULE(this.paramName);
         this.CONSUME(T.Colon);
       },
-    });
+    }));
     this.SUBRULE(this.expr);
   });
 
   list = this.RULE('list', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+    this.MANY_SEP((this.exprSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) }));
     this.CONSUME(T.RBracket);
   });
 
@@ -161,17 +180,17 @@ export class M4Parser extends CstParser {
     this.CONSUME(T.LBrace);
     this.MANY(() => {
       this.SUBRULE(this.compareItem);
-      this.OPTION(() => this.OR2([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+      this.OPTION(() => this.OR2((this.separatorAlts ??= [{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }])));
     });
     this.CONSUME(T.RBrace);
   });
 
   compareItem = this.RULE('compareItem', () => {
-    this.OR([
+    this.OR((this.compareItemAlts ??= [
       { ALT: () => this.SUBRULE(this.gateItem) },
       { ALT: () => this.SUBRULE(this.sinkItem) },
       { ALT: () => this.SUBRULE(this.fieldItem) },
-    ]);
+    ]));
   });
 
   fieldItem = this.RULE('fieldItem', () => {
@@ -187,12 +206,12 @@ export class M4Parser extends CstParser {
       this.CONSUME(T.Dot);
       this.CONSUME2(T.Identifier);
     });
-    this.OR([
+    this.OR((this.comparatorAlts ??= [
       { ALT: () => this.CONSUME(T.GreaterEq) },
       { ALT: () => this.CONSUME(T.LessEq) },
       { ALT: () => this.CONSUME(T.Greater) },
       { ALT: () => this.CONSUME(T.Less) },
-    ]);
+    ]));
     this.CONSUME(T.NumberLiteral);
     this.OPTION(() => {
       this.CONSUME(T.At);
@@ -205,7 +224,7 @@ export class M4Parser extends CstParser {
     this.CONSUME(T.Sink);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+    this.MANY_SEP((this.sinkArgSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) }));
     this.CONSUME(T.RParen);
   });
 }

@@ -5,7 +5,7 @@
  * and dtype names (`f32`) are plain identifiers, checked by the compiler, so users may also use them as
  * names. Comments are kept in their own group (not skipped) so the formatter can put them back.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, createTokenInstance, EOF, Lexer, type TokenType } from 'chevrotain';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
@@ -80,3 +80,12 @@ export const KEYWORDS: readonly string[] = [
 
 /** Built once per process and reused: building a lexer validates every pattern, which is not free. */
 export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+
+// Memory, not behaviour: chevrotain makes its end-of-file token with NaN positions, which leads V8 to keep the
+// position fields of every token (all tokens share one object shape) as boxed doubles: six extra heap objects
+// per token. One throwaway token with non-number positions turns those fields into ordinary tagged fields,
+// where integer positions are stored inline (measured: 213 → 117 bytes per token retained after lexing).
+{
+  const notANumber = undefined as unknown as number;
+  createTokenInstance(EOF, '', notANumber, notANumber, notANumber, notANumber, notANumber, notANumber);
+}
