@@ -98,3 +98,14 @@ export async function bandPixels(page: Page, chart: string): Promise<number> {
 export async function waitReady(page: Page): Promise<void> {
   await page.waitForSelector('main[data-state="ready"]', { timeout: 15_000 });
 }
+
+/**
+ * Click something that changes the route, then wait for the new page. The hashchange event comes a task
+ * after the click, so until then the old page still reads "ready": wait for the URL to change first.
+ */
+export async function clickToNavigate(page: Page, selector: string): Promise<void> {
+  const before = page.url();
+  await page.click(selector);
+  await page.waitForURL((url) => url.href !== before, { timeout: 15_000 });
+  await waitReady(page);
+}
