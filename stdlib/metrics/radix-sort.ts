@@ -113,32 +113,12 @@ function lsdSort(words: Uint32Array[], payload: Uint32Array, n: number): { words
   let payNxt: Uint32Array = new Uint32Array(n);
   const counts = new Uint32Array(3 * 2048);
   for (let w = 0; w < cur.length; w++) {
-    counts.fill(0);
-    const key = cur[w]!;
-    for (let i = 0; i < n; i++) {
-      const k = key[i]!;
-      counts[k & 2047]!++;
-      counts[2048 + ((k >>> 11) & 2047)]!++;
-      counts[4096 + (k >>> 22)]!++;
-    }
+    countDigits(cur[w]!, n, counts);
     for (let d = 0; d < 3; d++) {
       const [shift, bits] = DIGITS[d]!;
       const base = d * 2048;
       const size = 1 << bits;
-      // A pass where one bucket holds every key moves nothing: skip it.
-      let trivial = false;
-      for (let b = 0; b < size; b++) {
-        const c = counts[base + b]!;
-        if (c === n) { trivial = true; break; }
-        if (c !== 0) break;
-      }
-      if (trivial || n === 0) continue;
-      let sum = 0;
-      for (let b = 0; b < size; b++) {
-        const c = counts[base + b]!;
-        counts[base + b] = sum;
-        sum += c;
-      }
+      if (!bucketStarts(counts, base, size, n)) continue;
       const mask = size - 1;
       const src = cur[w]!;
       if (cur.length === 1) {
@@ -169,29 +149,12 @@ function lsdSortKeysOnly(keys: Uint32Array, n: number): Uint32Array {
   let cur: Uint32Array = keys;
   let nxt: Uint32Array = new Uint32Array(n);
   const counts = new Uint32Array(3 * 2048);
-  for (let i = 0; i < n; i++) {
-    const k = cur[i]!;
-    counts[k & 2047]!++;
-    counts[2048 + ((k >>> 11) & 2047)]!++;
-    counts[4096 + (k >>> 22)]!++;
-  }
+  countDigits(cur, n, counts);
   for (let d = 0; d < 3; d++) {
     const [shift, bits] = DIGITS[d]!;
     const base = d * 2048;
     const size = 1 << bits;
-    let trivial = false;
-    for (let b = 0; b < size; b++) {
-      const c = counts[base + b]!;
-      if (c === n) { trivial = true; break; }
-      if (c !== 0) break;
-    }
-    if (trivial || n === 0) continue;
-    let sum = 0;
-    for (let b = 0; b < size; b++) {
-      const c = counts[base + b]!;
-      counts[base + b] = sum;
-      sum += c;
-    }
+    if (!bucketStarts(counts, base, size, n)) continue;
     const mask = size - 1;
     for (let i = 0; i < n; i++) {
       const k = cur[i]!;
@@ -200,4 +163,35 @@ function lsdSortKeysOnly(keys: Uint32Array, n: number): Uint32Array {
     const t = cur; cur = nxt; nxt = t;
   }
   return cur;
+}
+
+/** One pass over the keys: the histograms of all three 11/11/10-bit digits into `counts` (zeroed here). */
+function countDigits(key: Uint32Array, n: number, counts: Uint32Array): void {
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = key[i]!;
+    counts[k & 2047]!++;
+    counts[2048 + ((k >>> 11) & 2047)]!++;
+    counts[4096 + (k >>> 22)]!++;
+  }
+}
+
+/**
+ * Turn one digit's histogram (`counts[base .. base + size)`) into bucket start offsets. Returns false, leaving
+ * the histogram as it is, when the pass would move nothing (every key in one bucket, or no keys): skip it.
+ */
+function bucketStarts(counts: Uint32Array, base: number, size: number, n: number): boolean {
+  if (n === 0) return false;
+  for (let b = 0; b < size; b++) {
+    const c = counts[base + b]!;
+    if (c === n) return false;
+    if (c !== 0) break;
+  }
+  let sum = 0;
+  for (let b = 0; b < size; b++) {
+    const c = counts[base + b]!;
+    counts[base + b] = sum;
+    sum += c;
+  }
+  return true;
 }
