@@ -1,5 +1,6 @@
 import { formatType, sizeOf, type Tensor, type TensorType } from '../types.ts';
 import { KernelError } from './kernel-error.ts';
+import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { requireNumeric, requireRowsAndAxis } from './type-rules.ts';
 
@@ -41,8 +42,7 @@ export const argmax: OpSpec<ArgmaxParams> = {
   kernel(args: Tensor[], _params: ArgmaxParams): Tensor {
     const x = args[0];
     if (x.dtype === 'str') throw new KernelError(NAME, 'needs a numeric tensor, got str');
-    if (x.dims.length < 2) throw new KernelError(NAME, `needs rank 2 or more, got shape [${x.dims.join(', ')}]`);
-    const k = x.dims[x.dims.length - 1];
+    const { k } = lastAxis(NAME, x.dims);
     const outDims = x.dims.slice(0, -1);
     const rows = sizeOf(outDims);
     const out = new BigInt64Array(rows);

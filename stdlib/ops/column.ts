@@ -1,5 +1,6 @@
 import { allocData, formatType, sizeOf, type Tensor, type TensorType } from '../types.ts';
 import { KernelError } from './kernel-error.ts';
+import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import type { ElementArray } from './tensor-copy.ts';
 import { requireRowsAndAxis } from './type-rules.ts';
@@ -51,8 +52,7 @@ export const column: OpSpec<ColumnParams> = {
 
   kernel(args: Tensor[], params: ColumnParams): Tensor {
     const x = args[0];
-    if (x.dims.length < 2) throw new KernelError(NAME, `needs rank 2 or more, got shape [${x.dims.join(', ')}]`);
-    const k = x.dims[x.dims.length - 1];
+    const { k } = lastAxis(NAME, x.dims);
     const j = params.index < 0 ? params.index + k : params.index;
     const outDims = x.dims.slice(0, -1);
     const rows = sizeOf(outDims);

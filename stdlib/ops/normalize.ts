@@ -1,5 +1,6 @@
-import { allocData, sizeOf, type Tensor, type TensorType } from '../types.ts';
+import { allocData, type Tensor, type TensorType } from '../types.ts';
 import { KernelError } from './kernel-error.ts';
+import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { requireFloat, requireRowsAndAxis } from './type-rules.ts';
 
@@ -46,11 +47,9 @@ export const normalize: OpSpec<NormalizeParams> = {
   kernel(args: Tensor[], params: NormalizeParams): Tensor {
     const x = args[0];
     if (x.dtype !== 'f32' && x.dtype !== 'f64') throw new KernelError(NAME, `needs f32 or f64, got ${x.dtype}`);
-    if (x.dims.length < 2) throw new KernelError(NAME, `needs rank 2 or more, got shape [${x.dims.join(', ')}]`);
     const src = x.data as Float32Array | Float64Array;
     const out = allocData(x.dtype, src.length) as Float32Array | Float64Array;
-    const k = x.dims[x.dims.length - 1];
-    const rows = sizeOf(x.dims.slice(0, -1));
+    const { rows, k } = lastAxis(NAME, x.dims);
     const kind = params.norm;
     for (let r = 0; r < rows; r++) {
       const base = r * k;

@@ -1,5 +1,5 @@
-import { allocData, sizeOf, type Dim, type Tensor, type TensorType } from '../types.ts';
-import { KernelError } from './kernel-error.ts';
+import { allocData, type Dim, type Tensor, type TensorType } from '../types.ts';
+import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { copyRange, type ElementArray } from './tensor-copy.ts';
 import { requireRowsAndAxis } from './type-rules.ts';
@@ -81,10 +81,8 @@ export const slice: OpSpec<SliceParams> = {
 
   kernel(args: Tensor[], params: SliceParams): Tensor {
     const x = args[0];
-    if (x.dims.length < 2) throw new KernelError(NAME, `needs rank 2 or more, got shape [${x.dims.join(', ')}]`);
-    const k = x.dims[x.dims.length - 1];
+    const { rows, k } = lastAxis(NAME, x.dims);
     const { start, step, count } = resolveSlice(k, params.start, params.end, params.step);
-    const rows = sizeOf(x.dims.slice(0, -1));
     const out = allocData(x.dtype, rows * count);
     if (step === 1) {
       for (let r = 0; r < rows; r++) copyRange(x.data, r * k + start, out, r * count, count);
