@@ -14,13 +14,6 @@ import { close, GOLDEN_NAME, goldenFiles, loadGolden, taskOf, widthOf, type Gold
 const COUNTS = new Set(['tp', 'fp', 'tn', 'fn']);
 const REL = 1e-9;
 
-/**
- * regression-1.json's labels are stored rounded to float32, but its expected values were computed
- * from the unrounded float64 labels (see the max_error test below, which proves it), so metrics
- * that read the label can only agree to float32 label precision. Label-free values keep 1e-9.
- */
-const REGRESSION_LABEL_REL = 1e-7;
-
 function run(g: GoldenCase, split: number[], f64: boolean): ComparisonResult {
   const acc = createComparison({
     task: taskOf(g), metrics: metricsForTask(g.task, true), hasLabel: true, hasSlices: false,
@@ -78,8 +71,7 @@ describe.each(goldenFiles())('golden %s', (file) => {
           expect(m[side], `${side}.${key}`).toBe(want);
           continue;
         }
-        const labelBound = g.task === 'regression';
-        expectValue(m[side], m.reasons[side], want as number | null, `${side}.${key}`, labelBound ? REGRESSION_LABEL_REL : REL);
+        expectValue(m[side], m.reasons[side], want as number | null, `${side}.${key}`, REL);
       }
     }
   });
@@ -165,19 +157,6 @@ describe.each(goldenFiles())('golden %s', (file) => {
   }
 
   if (g.task === 'regression') {
-    it('the file\'s labels are float32-rounded copies of the labels its expected values used', () => {
-      // max_error is |prediction − label| of one row, exactly. No row of the file reproduces the
-      // golden value, but rounding the implied label to float32 gives the file's label.
-      const want = g.expected.control.max_error as number;
-      const c = g.control as number[];
-      const errors = c.map((x, i) => Math.abs(x - g.label[i]!));
-      expect(errors.some((e) => e === want)).toBe(false);
-      const i = errors.indexOf(Math.max(...errors));
-      const implied = c[i]! > g.label[i]! ? c[i]! - want : c[i]! + want;
-      expect(implied).not.toBe(g.label[i]);
-      expect(Math.fround(implied)).toBe(g.label[i]);
-    });
-
     it('label-dependent metrics agree to 1e-12 with a float64 two-pass reference on the file\'s data', () => {
       const r = results[0]!;
       const y = g.label;
