@@ -16,10 +16,13 @@ import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
   ComparisonEntry, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendPoint, TrendValue, Verdict,
 } from './api-types.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** A database the dashboard cannot read; `message` is one line meant for the user. */
-export class ResultsDbError extends Error {
-  override readonly name = 'ResultsDbError';
+export class ResultsDbError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** The oldest schema with what the dashboard draws (`runs.result_json`, `charts`). */
