@@ -151,6 +151,9 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     const t2 = performance.now();
     const engine = { name: executor.engine, workers: executor.workerCount, reason: executor.engineReason };
     const base: ReplayRows = { result, stats: source.stats, engine, startupMs: t1 - t0, runMs: t2 - t1 };
+    // Interrupted: what is left (judging the rows read, writing the record) may keep the main thread busy,
+    // so from now on a second Ctrl-C is the operating system's to act on, at once.
+    if (result.interrupted) trap?.release();
     o.onRowsDone?.(base);
     if (!comparisons) return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
     const meta = runMeta(comparisons.subject, {

@@ -90,6 +90,8 @@ function checkOptions(path: string, opts: SourceOptions): void {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** What a read returns when the source's signal fired while it waited. */
+const ABORTED = Symbol('aborted');
 
 class StreamingSource implements DataSource, AsyncIterator<Batch> {
   readonly stats: SourceStats;
@@ -169,8 +171,9 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
       while (!this.fill()) {
         // Aborted mid-batch: deliver the rows already read rather than count rows nobody processes.
         if (this.eof || this.opts.signal?.aborted) break;
-        const block = await this.reader.next();
+        const block = await this.readBlock();
         this.stats.bytesRead = this.reader.bytesRead;
+        if (block === ABORTED) break;
         if (block === null) {
           this.eof = true;
         } else {
@@ -189,6 +192,26 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     if (batch !== null && batch.rows > 0) return { done: false, value: batch.finish() };
     await this.close();
     return DONE;
+  }
+
+  /**
+   * The next block, or ABORTED as soon as the signal fires: a pipe or standard input may not send
+   * anything for a long time, and Ctrl-C must not wait for it.
+   */
+  private readBlock(): Promise<Buffer | null | typeof ABORTED> {
+    const signal = this.opts.signal;
+    if (signal === undefined) return this.reader.next();
+    if (signal.aborted) return Promise.resolve(ABORTED);
+    const read = this.reader.next();
+    read.catch(() => {}); // if the abort wins, the read's own end (or failure) no longer matters
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => resolve(ABORTED);
+      signal.addEventListener('abort', onAbort, { once: true });
+      read.then(
+        (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+        (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      );
+    });
   }
 
   private startBatch(): void {
