@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { clearSignatureCache } from '../compiler/onnx-signature.ts';
-import { M4_VERSION } from '../compiler/version.ts';
+import { M4_VERSION } from '../plan/version.ts';
 import { offsetOf, type Analysis } from './analysis.ts';
 import { codeActions } from './code-actions.ts';
 import { complete } from './completion.ts';
