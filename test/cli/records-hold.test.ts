@@ -11,22 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteSink } from '../../runtime/sinks/sqlite-sink.ts';
+import { prng as rng } from '../stdlib/metrics/support/synthetic.ts';
 import { M4C, runM4c } from '../support/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-records-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A deterministic generator (mulberry32), so the kill points and inserted rows are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function goodRow(k: number): string {
   const a = ((k * 7919) % 1000) / 1000;
