@@ -3,6 +3,7 @@
  * errors naming every declaration on the cycle; nodes that reach no output or comparison are warnings.
  */
 import { Graph } from '@dagrejs/graphlib';
+import { HELP } from './diagnostics/catalogue.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import type { M4Symbol, Resolution } from './resolve.ts';
 
@@ -66,7 +67,7 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
   if (sinks.length === 0) {
     if (res.symbols.size > 0) {
       const first = [...res.symbols.values()][0]!;
-      diagnostics.push(diag('M5003', first.nameSpan, {}, { help: 'add an `output NAME = ...` or a `compare NAME { ... }` block' }));
+      diagnostics.push(diag('M5003', first.nameSpan, {}, { help: HELP.addSink }));
     }
   } else {
     for (const sym of res.symbols.values()) {

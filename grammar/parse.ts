@@ -8,7 +8,7 @@
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
-import { m4Parser } from './parser.ts';
+import { expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
 
 export type SyntaxProblem =
@@ -25,7 +25,7 @@ export interface ParseResult {
   problems: SyntaxProblem[];
 }
 
-const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
+const DECL_STARTS = T.DECLARATION_TOKENS;
 /** Brackets nested deeper than this are refused before parsing: recursive descent would exhaust the stack. */
 export const MAX_NESTING = 200;
 
@@ -39,11 +39,6 @@ const TOKEN_LABELS: Record<string, string> = {
   Dot: "'.'", LParen: "'('", RParen: "')'", LBracket: "'['", RBracket: "']'", LBrace: "'{'", RBrace: "'}'",
   Question: "'?'", Percent: "'%'", Semicolon: "';'", EOF: 'the end of the file',
 };
-
-function tokenLabel(t: TokenType | string): string {
-  const name = typeof t === 'string' ? t : t.name;
-  return TOKEN_LABELS[name] ?? `'${name.toLowerCase()}'`;
-}
 
 export function parse(text: string, file: string): ParseResult {
   const builder = new AstBuilder(file);
@@ -137,22 +132,13 @@ function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan
   return { kind: 'unexpected-token', found: t.image, expected, rule, span };
 }
 
-/** Chevrotain puts the expectation in its message; recover the token names from it in a stable form. */
+/** The expected tokens, as the parser's error message provider recorded them, in words. */
 function expectedFrom(err: IRecognitionException): string[] {
-  // Only the part before "but found" says what was expected.
-  const m = err.message.split('but found')[0] ?? '';
-  const found = new Set<string>();
-  for (const match of m.matchAll(/-->\s*([^<]+?)\s*<--/g)) found.add(match[1]!.trim());
-  for (const match of m.matchAll(/\[([A-Za-z]+)\]/g)) found.add(match[1]!);
-  return [...found].map((n) => labelFromName(n)).filter((x, i, a) => a.indexOf(x) === i);
+  return expectedTokenNames(err.message).map(labelFromName).filter((x, i, a) => a.indexOf(x) === i);
 }
 
 function labelFromName(n: string): string {
-  if (TOKEN_LABELS[n]) return TOKEN_LABELS[n]!;
-  const tokenType = T.ALL_TOKENS.find((t) => t.name === n);
-  if (tokenType) return tokenLabel(tokenType);
-  // chevrotain prints token patterns for some messages: show them quoted.
-  return `'${n}'`;
+  return TOKEN_LABELS[n] ?? `'${n.toLowerCase()}'`;
 }
 
 function countLines(text: string): { line: number; column: number } {

@@ -7,7 +7,7 @@
 import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-languageserver';
 import type { Compilation } from '../compiler/compile.ts';
 import { COMPARE_FIELDS, TASKS } from '../compiler/compare-check.ts';
-import { quoteName } from '../compiler/typecheck.ts';
+import { DECLARATION_KEYWORDS, writeName } from '../grammar/language.ts';
 import type { CompareDecl } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, type MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import { OPS, getOp } from '../stdlib/ops/index.ts';
@@ -17,7 +17,6 @@ import { completionContext, type CompletionContext } from './completion-context.
 import { describeMetric, describeModel, describeOp, describeParamType, describeSymbol, opSignature, symbolType } from './describe.ts';
 import { COMPARE_FIELD_DOCS, DTYPE_DOCS, GATE_FIELD_DOCS, KEYWORD_DOCS, SINK_DOCS, TASK_DOCS } from './language-docs.ts';
 
-const DECLARATION_KEYWORDS = ['input', 'model', 'node', 'output', 'compare', 'replay'];
 
 export function complete(a: Analysis, offset: number): CompletionItem[] {
   const text = a.doc.getText();
@@ -73,7 +72,7 @@ function itemsFor(comp: Compilation, ctx: CompletionContext): CompletionItem[] {
     case 'output': {
       const info = comp.resolution.symbols.get(ctx.callee)?.kind === 'model' ? comp.models.get(ctx.callee) : undefined;
       if (!info) return [];
-      return info.signature.outputs.map((o) => ({ label: quoteName(o.name), kind: CompletionItemKind.Field, detail: formatType(o.type), documentation: `ONNX output of model \`${info.name}\`` }));
+      return info.signature.outputs.map((o) => ({ label: writeName(o.name), kind: CompletionItemKind.Field, detail: formatType(o.type), documentation: `ONNX output of model \`${info.name}\`` }));
     }
     case 'compare-item': {
       const decl = compareAt(comp, ctx.compareStart);
@@ -108,7 +107,7 @@ function itemsFor(comp: Compilation, ctx: CompletionContext): CompletionItem[] {
   }
 }
 
-function keywords(words: string[]): CompletionItem[] {
+function keywords(words: readonly string[]): CompletionItem[] {
   return words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword, ...(KEYWORD_DOCS[w] ? { detail: KEYWORD_DOCS[w] } : {}) }));
 }
 
@@ -119,14 +118,14 @@ function values(comp: Compilation, owner: string | undefined): CompletionItem[] 
     if (sym.name === owner) continue;
     if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') {
       items.push({
-        label: quoteName(sym.name), kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value, sortText: `1${sym.name}`,
+        label: writeName(sym.name), kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value, sortText: `1${sym.name}`,
         detail: `${sym.kind} ${symbolType(comp, sym) ?? ''}`.trim(), documentation: { kind: MarkupKind.Markdown, value: describeSymbol(comp, sym) },
       });
     } else if (sym.kind === 'model') {
       const info = comp.models.get(sym.name);
       items.push({
-        label: quoteName(sym.name), kind: CompletionItemKind.Module, sortText: `3${sym.name}`,
-        detail: info ? `model (${info.signature.inputs.map((i) => `${quoteName(i.name)}: ${formatType(i.type)}`).join(', ')})` : 'model',
+        label: writeName(sym.name), kind: CompletionItemKind.Module, sortText: `3${sym.name}`,
+        detail: info ? `model (${info.signature.inputs.map((i) => `${writeName(i.name)}: ${formatType(i.type)}`).join(', ')})` : 'model',
         ...(info ? { documentation: { kind: MarkupKind.Markdown, value: describeModel(info) } } : {}),
       });
     }
@@ -145,7 +144,7 @@ function argumentItems(comp: Compilation, callee: string, given: string[], owner
     const info = comp.models.get(callee);
     if (!info) return [];
     return info.signature.inputs.filter((i) => !done.has(i.name)).map((i, k) => ({
-      label: quoteName(i.name), kind: CompletionItemKind.Field, insertText: `${quoteName(i.name)}: `, sortText: `0${k}`,
+      label: writeName(i.name), kind: CompletionItemKind.Field, insertText: `${writeName(i.name)}: `, sortText: `0${k}`,
       detail: formatType(i.type), documentation: `ONNX input of model \`${info.name}\``,
     }));
   }
