@@ -355,7 +355,9 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
   let confidence: number | null = null;
   if (g.at) {
     const pct = g.at.value;
-    if (!(pct > 0 && pct < 100)) {
+    // The level as the plan stores it must itself lie strictly between 0 and 1: `at 5e-324%` is > 0% but
+    // rounds to 0 once divided by 100, and `at 99.99999999999999999%` is 100% as a float.
+    if (!(pct > 0 && pct < 100 && pct / 100 > 0 && pct / 100 < 1)) {
       diagnostics.push(diag('M6011', g.at.span, { reason: `\`at ${g.at.text}%\`: the confidence level must be between 0% and 100%, e.g. 95%` }));
       return undefined;
     }

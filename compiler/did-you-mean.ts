@@ -63,6 +63,11 @@ export class Candidates {
     }
   }
 
+  /** The work done so far, in edit-distance cells (bounded by the budget). */
+  get work(): number {
+    return this.spent;
+  }
+
   /** The best candidate for `name`, or undefined when none is close enough. Ties go to the first candidate. */
   best(name: string): string | undefined {
     if (this.memo.has(name)) return this.memo.get(name);

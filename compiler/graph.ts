@@ -1,14 +1,12 @@
 /**
- * The graph pass: declarations and the references between them form a DAG (@dagrejs/graphlib). Cycles are
- * errors naming every declaration on the cycle; nodes that reach no output or comparison are warnings.
+ * The graph pass: declarations and the references between them form a DAG. Cycles are errors naming every
+ * declaration on the cycle; nodes that reach no output or comparison are warnings.
  */
-import { Graph } from '@dagrejs/graphlib';
 import { HELP } from './diagnostics/catalogue.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import type { M4Symbol, Resolution } from './resolve.ts';
 
 export interface DeclGraph {
-  graph: Graph;
   /** Declaration names in an order where each comes after what it reads; `undefined` if there is a cycle. */
   order: string[] | undefined;
   /** Kahn's order of the acyclic part (cycle members and what they feed are left out): for checking. */
@@ -19,13 +17,11 @@ export interface DeclGraph {
 
 export function graphPass(res: Resolution): PassResult<DeclGraph> {
   const diagnostics: Diagnostic[] = [];
-  const g = new Graph({ directed: true });
-  // The algorithms below run on plain adjacency lists: graphlib's own recurse once per node (and overflow
-  // the stack on a 20,000-node chain) and allocate a fresh array per successors() call.
+  // Plain adjacency lists: graphlib's algorithms recurse once per node (and overflow the stack on a
+  // 20,000-node chain), and building a graphlib Graph alone took seconds on a 4 MB file.
   const succ = new Map<string, string[]>();
   const pred = new Map<string, string[]>();
   for (const sym of res.symbols.values()) {
-    g.setNode(sym.name, sym);
     succ.set(sym.name, []);
     pred.set(sym.name, []);
   }
@@ -33,7 +29,6 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     if (res.symbols.get(sym.name) !== sym) continue; // a duplicate declaration
     for (const d of deps) {
       if (d === sym || res.symbols.get(d.name) !== d) continue;
-      g.setEdge(d.name, sym.name);
       succ.get(d.name)!.push(sym.name);
       pred.get(sym.name)!.push(d.name);
     }
@@ -49,8 +44,8 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       const syms = cycle.map((n) => res.symbols.get(n)!).sort((a, b) => a.nameSpan.start - b.nameSpan.start);
       const path = cyclePath(adj, syms.map((s) => s.name));
       const first = syms[0]!;
-      diagnostics.push(diag('M5001', first.nameSpan, { cycle: path.map((n) => `\`${n}\``).join(' → ') }, {
-        related: syms.slice(1).map((s: M4Symbol) => ({ span: s.nameSpan, message: `\`${s.name}\` is on the cycle` })),
+      diagnostics.push(diag('M5001', first.nameSpan, { cycle: showCycle(path) }, {
+        related: syms.slice(1, 1 + MAX_RELATED).map((s: M4Symbol) => ({ span: s.nameSpan, message: `\`${s.name}\` is on the cycle` })),
       }));
     }
   }
@@ -74,7 +69,21 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       if (sym.kind === 'node' && !live.has(sym.name)) diagnostics.push(diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
     }
   }
-  return { result: { graph: g, order, bestEffortOrder: order ?? topologicalOrder(adj), live }, diagnostics };
+  return { result: { order, bestEffortOrder: order ?? topologicalOrder(adj), live }, diagnostics };
+}
+
+/** A cycle's members shown as related locations, at most (the message names more). */
+const MAX_RELATED = 20;
+/** A cycle longer than this is shown with its middle elided. */
+const MAX_SHOWN = 12;
+
+/** `a` → `b` → `a`; a long cycle keeps its start and end and says how many it leaves out between. */
+function showCycle(path: string[]): string {
+  const q = (n: string) => `\`${n}\``;
+  if (path.length <= MAX_SHOWN) return path.map(q).join(' → ');
+  const head = path.slice(0, MAX_SHOWN / 2).map(q);
+  const tail = path.slice(path.length - MAX_SHOWN / 2).map(q);
+  return [...head, `… ${path.length - MAX_SHOWN} more …`, ...tail].join(' → ');
 }
 
 interface Adjacency {

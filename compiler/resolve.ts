@@ -119,8 +119,13 @@ export function resolve(program: Program): PassResult<Resolution> {
   for (const decl of program.decls) {
     owner = r.declSymbols.get(decl);
     deps = [];
-    if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
-    else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
+    try {
+      if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
+      else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
+    } catch (err) {
+      // A bug here must not blank the whole file: report it at the declaration and go on.
+      diagnostics.push(diag('M7001', decl.span, { detail: `resolve: ${err instanceof Error ? err.message : String(err)}` }));
+    }
     if (owner) r.deps.set(owner, deps);
   }
 

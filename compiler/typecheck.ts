@@ -60,6 +60,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
   const declTypes = new Map<M4Symbol, ValueType>();
   const calls = new Map<CallExpr, CallInfo>();
   const state = new Map<M4Symbol, 'visiting' | 'done'>();
+  const deferred = new Set<M4Symbol>();
   const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
   const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
   const where = (o: Origin) => (o.span ? `${o.what} (${o.span.file}:${o.span.line}:${o.span.column})` : o.what);
@@ -76,6 +77,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
 
   // ── declarations ──────────────────────────────────────────────────────────────────────────────
   function typeOfSymbol(sym: M4Symbol): ValueType | undefined {
+    if (deferred.has(sym)) return undefined; // on or after a cycle: typed on its own below, never through a chain
     const st = state.get(sym);
     if (st === 'done') return declTypes.get(sym);
     if (st === 'visiting') return undefined; // a cycle: the graph pass reports it
@@ -163,12 +165,14 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       case 'call': {
         const target = res.targets.get(e.callee);
         if (!target) {
-          for (const a of e.args) exprValue(a.value, context);
+          // An unknown callee (reported by resolve): its literal arguments may be parameters, so only the
+          // others are checked, as values.
+          for (const a of e.args) if (a.value && !isLiteral(a.value)) exprValue(a.value, context);
           return UNKNOWN;
         }
         if (target.kind === 'op') return opCall(e, getOp(target.op)!, context);
         if (target.symbol.kind === 'model') return modelCall(e, target.symbol, context);
-        for (const a of e.args) exprValue(a.value, context);
+        for (const a of e.args) if (a.value && !isLiteral(a.value)) exprValue(a.value, context);
         return UNKNOWN;
       }
       case 'member':
@@ -383,8 +387,14 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const sym = res.symbols.get(name);
     if (sym && (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output')) typeOfSymbol(sym);
   }
+  // What the order left out (cycle members and what they feed) is checked one declaration at a time, its
+  // references to the others unknown: following them would recurse once per link of a 100,000-node cycle.
   for (const sym of res.declSymbols.values()) {
-    if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
+    if ((sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') && !state.has(sym)) deferred.add(sym);
+  }
+  for (const sym of [...deferred]) {
+    deferred.delete(sym);
+    typeOfSymbol(sym);
   }
   for (const decl of res.declSymbols.keys()) {
     if (decl.kind === 'compare') for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);

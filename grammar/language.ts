@@ -50,3 +50,20 @@ export function isWritableName(name: string): boolean {
 export function writeName(name: string): string {
   return isPlainName(name) ? name : `\`${name}\``;
 }
+
+/**
+ * The offset where each line starts. Line breaks are `\n`, `\r\n` and a lone `\r` — as the lexer counts
+ * them (chevrotain's default) and as the LSP does — so a span's line number finds its line here.
+ */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}

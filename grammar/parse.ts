@@ -18,7 +18,8 @@ export type SyntaxProblem =
   | { kind: 'unexpected-token'; found: string; expected: string[]; rule: string; span: Span }
   | { kind: 'missing-token'; expected: string[]; rule: string; span: Span }
   | { kind: 'stray-tokens'; found: string; span: Span }
-  | { kind: 'too-deep'; limit: number; span: Span };
+  | { kind: 'too-deep'; limit: number; span: Span }
+  | { kind: 'number-out-of-range'; text: string; span: Span };
 
 export interface ParseResult {
   program: Program;
@@ -26,8 +27,12 @@ export interface ParseResult {
 }
 
 const DECL_STARTS = T.DECLARATION_TOKENS;
-/** Brackets nested deeper than this are refused before parsing: recursive descent would exhaust the stack. */
-export const MAX_NESTING = 200;
+/**
+ * Brackets (and `.member` chains) nested deeper than this are refused before parsing: recursive descent,
+ * and more so its error recovery inside unclosed brackets, would exhaust the stack (150 unclosed `[` did).
+ * Real graphs nest a handful deep.
+ */
+export const MAX_NESTING = 64;
 
 const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace]);
 const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
@@ -54,6 +59,10 @@ export function parse(text: string, file: string): ParseResult {
 
   const decls: Decl[] = [];
   const toks = lexed.tokens;
+  // Numbers are f64: a literal beyond its range (`1e400`) would silently become Infinity.
+  for (const t of toks) {
+    if (t.tokenType === T.NumberLiteral && !Number.isFinite(Number(t.image))) problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
+  }
   let i = 0;
   // Leading tokens that start no declaration: one problem for the whole run of them.
   while (i < toks.length) {
@@ -73,12 +82,19 @@ export function parse(text: string, file: string): ParseResult {
     if (deep) {
       problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
     } else {
-      m4Parser.input = chunk;
-      const cst = m4Parser.declaration();
-      for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
-      if (cst) {
-        const decl = builder.declaration(cst, chunkSpan);
-        if (decl) decls.push(decl);
+      try {
+        m4Parser.input = chunk;
+        const cst = m4Parser.declaration();
+        for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
+        if (cst) {
+          const decl = builder.declaration(cst, chunkSpan);
+          if (decl) decls.push(decl);
+        }
+      } catch (err) {
+        // The limit above keeps recursion shallow; a caller already deep in its own stack can still run
+        // out. That is this declaration's nesting, not a bug: say so and go on with the next one.
+        if (!(err instanceof RangeError)) throw err;
+        problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: chunkSpan });
       }
     }
     i = j;
@@ -97,15 +113,23 @@ export function parse(text: string, file: string): ParseResult {
   };
 }
 
+/** The first token past the nesting limit: brackets, plus `.member` chains (each `.` nests the AST once more). */
 function firstTooDeep(chunk: IToken[]): IToken | undefined {
   let depth = 0;
+  let chain = 0;
   for (const t of chunk) {
-    if (OPENERS.has(t.tokenType)) {
+    const type = t.tokenType;
+    if (OPENERS.has(type)) {
       depth++;
-      if (depth > MAX_NESTING) return t;
-    } else if (CLOSERS.has(t.tokenType)) {
+      chain = 0;
+    } else if (CLOSERS.has(type)) {
       depth = Math.max(0, depth - 1);
+    } else if (type === T.Dot) {
+      chain++;
+    } else if (type === T.Comma || type === T.Colon || type === T.Equals) {
+      chain = 0;
     }
+    if (depth + chain > MAX_NESTING) return t;
   }
   return undefined;
 }

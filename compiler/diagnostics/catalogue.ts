@@ -40,6 +40,8 @@ export const CATALOGUE = {
     'a file is a list of declarations: `input`, `model`, `node`, `compare`, `output`'),
   M0007: entry<{ limit: number }>('error', 'nesting too deep', (a) => `brackets nested more than ${a.limit} deep`,
     'split the expression into several `node` declarations'),
+  M0008: entry<{ text: string }>('error', 'number out of range', (a) => `the number ${a.text} is too large: numbers are 64-bit floats (at most about 1.8e308)`,
+    'write a smaller number'),
 
   // ── M1xxx: names ─────────────────────────────────────────────────────────────────────────────
   M1001: entry<{ name: string }>('error', 'unknown name', (a) => `unknown name ${q(a.name)}`),
@@ -150,6 +152,9 @@ export const CATALOGUE = {
   // ── M7xxx: plan ──────────────────────────────────────────────────────────────────────────────
   M7001: entry<{ detail: string }>('error', 'internal error', (a) => `internal compiler error: ${a.detail}`,
     'this is a bug in m4; please report it with the .m4 file'),
+  M7002: entry<{ hidden: number; shown: number }>('warning', 'more diagnostics not shown',
+    (a) => `and ${a.hidden} more diagnostic${a.hidden === 1 ? '' : 's'} in this file (the first ${a.shown} are shown)`,
+    'fix these and check again; this diagnostic has the severity of the worst one it hides'),
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;
@@ -183,7 +188,6 @@ export const HELP = {
   addArguments: (names: readonly string[]) => `add ${names.map((n) => code(`${n}: ...`)).join(', ')} to the call`,
   literalsAreParameters: (params: readonly string[]) => `literal values are named parameters: ${params.map((p) => `${p}: ...`).join(', ')}`,
   cast: (dtype: string) => `convert it with \`cast(..., to: "${dtype}")\``,
-  splitFile: 'split the file, or fix the first errors and check again',
 } as const;
 
 /** The note lines passes attach: extra facts, one line each. */
@@ -202,5 +206,4 @@ export const NOTE = {
   dimensionDiffers: (index: number, first: string, second: string) => `dimension ${index} differs: ${first} vs ${second}`,
   fixedBy: (size: string, where: string) => `${size}: ${where}`,
   whileChecking: (what: string) => `while checking ${what}`,
-  moreDiagnostics: (n: number) => `and ${n} more diagnostic${n === 1 ? '' : 's'} in this file, not shown`,
 } as const;
