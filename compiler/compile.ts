@@ -3,6 +3,7 @@
  * still run on what is known (a parse error near the top does not hide type errors further down); only
  * lowering needs an error-free program.
  */
+import { Graph } from '@dagrejs/graphlib';
 import type { Program, Span } from '../grammar/ast.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { compareCheck, type CompareInfo } from './compare-check.ts';
@@ -108,7 +109,7 @@ function emptyResolution(): Resolution {
 }
 
 function emptyGraph(): DeclGraph {
-  return { order: undefined, bestEffortOrder: [], live: new Set() };
+  return { graph: new Graph({ directed: true }), order: undefined, bestEffortOrder: [], live: new Set() };
 }
 
 /** At most this many diagnostics per file are reported (as tsc and rustc do); one more says how many were left out. */

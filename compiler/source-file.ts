@@ -4,17 +4,17 @@
  * refusal is a {@link SourceFileError} whose message is one line for the CLI.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** The largest `.m4` file read (a graph is a few kilobytes; generated ones stay far below this). */
 export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 
 export type SourceFileProblem = 'ENOENT' | 'EACCES' | 'EISDIR' | 'ENOTREG' | 'EFBIG' | 'ENOTTEXT' | 'EIO';
 
-/** Why a source file cannot be read, in one line. */
-export class SourceFileError extends Error {
+/** Why a source file cannot be read, in one line (a usage error: exit code 2). */
+export class SourceFileError extends M4Error {
   constructor(message: string, readonly code: SourceFileProblem) {
-    super(message);
-    this.name = 'SourceFileError';
+    super(message, EXIT.usage);
   }
 }
 

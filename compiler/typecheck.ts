@@ -10,7 +10,7 @@ import { writeName } from '../grammar/language.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
 import { getOp } from '../stdlib/ops/index.ts';
-import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../stdlib/types.ts';
+import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../plan/tensor-type.ts';
 import { HELP, NOTE } from './diagnostics/catalogue.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { DimUnifier, type DimConflict, type Origin } from './dims.ts';

@@ -67,3 +67,9 @@ export function lineStarts(text: string): number[] {
   }
   return starts;
 }
+
+/** The line and column just past the last character of `text` (1-based), with the line breaks of {@link lineStarts}. */
+export function endOf(text: string): { line: number; column: number } {
+  const starts = lineStarts(text);
+  return { line: starts.length, column: text.length - starts[starts.length - 1]! + 1 };
+}

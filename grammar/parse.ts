@@ -8,6 +8,7 @@
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
+import { endOf } from './language.ts';
 import { expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
 
@@ -101,7 +102,7 @@ export function parse(text: string, file: string): ParseResult {
   }
 
   const end = text.length;
-  const lines = countLines(text);
+  const lines = endOf(text);
   return {
     program: {
       file,
@@ -165,12 +166,4 @@ function labelFromName(n: string): string {
   return TOKEN_LABELS[n] ?? `'${n.toLowerCase()}'`;
 }
 
-function countLines(text: string): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: text.length - last };
-}
+

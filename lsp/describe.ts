@@ -10,7 +10,7 @@ import { writeName } from '../grammar/language.ts';
 import type { Expr } from '../grammar/ast.ts';
 import type { MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
-import { formatType, type TensorType } from '../stdlib/types.ts';
+import { formatType, type TensorType } from '../plan/tensor-type.ts';
 
 export function fence(code: string): string {
   return `\`\`\`m4\n${code}\n\`\`\``;

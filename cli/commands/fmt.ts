@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import { formatSource } from '../../compiler/format.ts';
 import { readSourceFile, SourceFileError } from '../../compiler/source-file.ts';
 import { printDiagnostics } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
 
 interface FmtOptions {

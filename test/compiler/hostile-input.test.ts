@@ -10,7 +10,7 @@ import { MAX_DIAGNOSTICS_PER_FILE } from '../../compiler/compile.ts';
 import { Candidates, SUGGESTION_BUDGET } from '../../compiler/did-you-mean.ts';
 import { renderHuman } from '../../compiler/diagnostics/render-human.ts';
 import { diag } from '../../compiler/diagnostics/diagnostic.ts';
-import { planSchemaErrors } from '../../compiler/plan-validate.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
 import { readSourceFile, SourceFileError } from '../../compiler/source-file.ts';
 import { compileInline } from '../support/compiler-harness.ts';
 
