@@ -18,6 +18,19 @@ export type Keyword = (typeof KEYWORDS)[number];
 
 /** An identifier (the lexer's pattern): letters, digits and `_`, not starting with a digit. */
 export const IDENTIFIER_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
+/** The characters an identifier is made of (anywhere but first, where digits are not allowed). */
+const IDENTIFIER_CHAR = /[A-Za-z0-9_]/;
+const NOT_IDENTIFIER_RUN = /[^A-Za-z0-9_]+/g;
+
+/** True when `ch` (one character) may appear in an identifier. */
+export function isIdentifierChar(ch: string): boolean {
+  return IDENTIFIER_CHAR.test(ch);
+}
+
+/** `text` with every run of characters an identifier cannot hold replaced by `by`. */
+export function replaceNonIdentifierRuns(text: string, by: string): string {
+  return text.replace(NOT_IDENTIFIER_RUN, by);
+}
 
 const WHOLE_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN.source}$`);
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);

@@ -11,7 +11,7 @@
 import { CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList } from 'vscode-languageserver';
 import type { Compilation } from '../compiler/compile.ts';
 import { COMPARE_FIELDS, TASKS } from '../compiler/compare-check.ts';
-import { DECLARATION_KEYWORDS, writeName } from '../grammar/language.ts';
+import { DECLARATION_KEYWORDS, isIdentifierChar, writeName } from '../grammar/language.ts';
 import type { CompareDecl } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, type MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import { OPS, getOp } from '../stdlib/ops/index.ts';
@@ -34,7 +34,7 @@ export function complete(a: Analysis, offset: number): CompletionItem[] {
 export function completionList(a: Analysis, offset: number): CompletionList {
   const text = a.doc.getText();
   let start = offset;
-  while (start > 0 && /[A-Za-z0-9_]/.test(text[start - 1]!)) start--;
+  while (start > 0 && isIdentifierChar(text[start - 1]!)) start--;
   const want: Want = { prefix: text.slice(start, offset), offset };
   const items = itemsFor(a.comp, completionContext(text, declStartBefore(a.comp, offset), offset), want);
   const isIncomplete = want.cut === true;

@@ -8,6 +8,7 @@
  * gate), 3 runtime error (unreadable data with --on-bad-row fail, a sink or state file that cannot
  * be written), 130 interrupted.
  */
+import { isPlainName } from '../../grammar/language.ts';
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkGateText } from '../../compiler/compare-check.ts';
@@ -122,7 +123,7 @@ function checkFlags(o: CompareOptions): ReportFormat {
   if (o.bootstrap === 1) throw new CliError('--bootstrap needs at least 2 resamples (or 0 to disable it)');
   if (o.shard !== undefined && o.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
   if (o.shard !== undefined && o.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.name)) throw new CliError(`--name ${JSON.stringify(o.name)} must be an identifier (letters, digits, _)`);
+  if (!isPlainName(o.name)) throw new CliError(`--name ${JSON.stringify(o.name)} must be an identifier (letters, digits, _) and not a keyword`);
   return o.format;
 }
 

@@ -3,7 +3,7 @@
  * string literals, and an allocator that keeps every generated declaration name unique.
  */
 
-import { isKeyword } from '../../grammar/language.ts';
+import { isKeyword, replaceNonIdentifierRuns } from '../../grammar/language.ts';
 
 // The language's own facts (keywords, identifiers, how a name is written) live in grammar/language.ts.
 export { isPlainName, isWritableName, writeName } from '../../grammar/language.ts';
@@ -18,7 +18,7 @@ export function writeString(text: string): string {
  * one `_`, a leading digit gets a `m_` prefix, and a keyword gets a `_` suffix. Never empty.
  */
 export function toIdentifier(text: string, fallback: string): string {
-  let id = text.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  let id = replaceNonIdentifierRuns(text, '_').replace(/^_+|_+$/g, '');
   if (id === '') return fallback;
   if (/^[0-9]/.test(id)) id = `m_${id}`;
   if (isKeyword(id)) id = `${id}_`;
