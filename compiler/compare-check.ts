@@ -8,7 +8,8 @@ import { METRIC_CATALOGUE, defaultMetrics } from '../stdlib/metrics/catalogue.ts
 import { formatDim, isFloatDType, type Dim } from '../plan/tensor-type.ts';
 import type { PlanGate, PlanTask } from '../plan/plan-types.ts';
 import { parse } from '../grammar/parse.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { HELP, NOTE } from './diagnostics/catalogue.ts';
+import { didYouMean, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import { literalValue } from './params.ts';
 import type { Resolution } from './resolve.ts';
@@ -61,9 +62,7 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
     const key = f.key.text;
     if (!(COMPARE_FIELDS as readonly string[]).includes(key)) {
       const guess = didYouMean(key, COMPARE_FIELDS);
-      diagnostics.push(diag('M6008', f.key.span, { field: key }, guess
-        ? { help: `did you mean \`${guess}\`?`, suggestion: { span: f.key.span, replacement: guess, title: `replace with \`${guess}\`` } }
-        : { help: `fields are ${COMPARE_FIELDS.join(', ')}; gates are written \`gate METRIC.FIELD >= BOUND\`` }));
+      diagnostics.push(diag('M6008', f.key.span, { field: key }, guess ? suggest(guess, f.key.span) : { help: HELP.compareFields(COMPARE_FIELDS) }));
       continue;
     }
     if (fields.has(key)) {
@@ -86,14 +85,14 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
   };
 
   for (const required of ['control', 'treatment'] as const) {
-    if (!fields.has(required)) diagnostics.push(diag('M6001', decl.name!.span, { field: required, name }, { help: `add \`${required}: NODE\` to the block` }));
+    if (!fields.has(required)) diagnostics.push(diag('M6001', decl.name!.span, { field: required, name }, { help: HELP.addCompareField(required) }));
   }
 
   // ── task ────────────────────────────────────────────────────────────────────────────────────
   let task: PlanTask | undefined;
   const taskField = fields.get('task');
   if (!taskField) {
-    diagnostics.push(diag('M6001', decl.name!.span, { field: 'task', name }, { help: 'add `task: binary(threshold: 0.5)`, `task: multiclass` or `task: regression`' }));
+    diagnostics.push(diag('M6001', decl.name!.span, { field: 'task', name }, { help: HELP.addTask }));
   } else {
     task = parseTask(taskField.value, diagnostics);
   }
@@ -111,7 +110,7 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
     const same = rc.dtype === rt.dtype && rc.dims.length === rt.dims.length && rc.dims.every((d, i) => dimsCompatible(d, rt.dims[i]!));
     if (!same) {
       diagnostics.push(diag('M6002', fields.get('treatment')!.value!.span, { control: fmt(control), treatment: fmt(treatment) }, {
-        notes: [`control ${fmt(control)}: ${control.origin.what}`, `treatment ${fmt(treatment)}: ${treatment.origin.what}`],
+        notes: [NOTE.side('control', fmt(control), control.origin.what), NOTE.side('treatment', fmt(treatment), treatment.origin.what)],
         related: [control.origin, treatment.origin].filter((o) => o.span).map((o) => ({ span: o.span!, message: o.what })),
       }));
     } else {
@@ -200,7 +199,7 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
     if (!s.kind) continue;
     if (s.kind.text !== 'sqlite' && s.kind.text !== 'jsonl') {
       const guess = didYouMean(s.kind.text, ['sqlite', 'jsonl']);
-      diagnostics.push(diag('M6010', s.kind.span, { sink: s.kind.text }, guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: s.kind.span, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+      diagnostics.push(diag('M6010', s.kind.span, { sink: s.kind.text }, suggest(guess, s.kind.span)));
       continue;
     }
     const path = s.args.length === 1 && !s.args[0]!.name ? literalValue(s.args[0]!.value) : undefined;
@@ -237,7 +236,7 @@ function parseTask(e: Expr | undefined, diagnostics: Diagnostic[]): PlanTask | u
   if (!name || !(TASKS as readonly string[]).includes(name.text)) {
     const text = name?.text ?? 'this value';
     const guess = name ? didYouMean(name.text, TASKS) : undefined;
-    diagnostics.push(diag('M6009', (name ?? e).span, { task: text }, guess && name ? { help: `did you mean \`${guess}\`?`, suggestion: { span: name.span, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+    diagnostics.push(diag('M6009', (name ?? e).span, { task: text }, name ? suggest(guess, name.span) : {}));
     return undefined;
   }
   const args = e.kind === 'call' ? e.args : [];
@@ -269,14 +268,14 @@ function checkSignalFitsTask(task: PlanTask, t: ValueType, span: Span, fmt: (t: 
   const rank = t.dims.length;
   const last = t.dims[rank - 1];
   if (!isFloatDType(t.dtype)) {
-    diagnostics.push(diag('M6003', span, { task: task.kind, found: fmt(t), expected: 'float scores (f32 or f64)' }, { help: 'compare scores or probabilities, not predicted labels; or `cast(..., to: "f32")`' }));
+    diagnostics.push(diag('M6003', span, { task: task.kind, found: fmt(t), expected: 'float scores (f32 or f64)' }, { help: HELP.scoresNotLabels }));
     return;
   }
   if (task.kind === 'binary' || task.kind === 'regression') {
     const ok = rank === 1 || (rank === 2 && (last === 1 || (task.kind === 'binary' && last === 2)));
     if (!ok) {
       diagnostics.push(diag('M6003', span, { task: task.kind, found: fmt(t), expected: task.kind === 'binary' ? 'one score per row ([rows], [rows, 1]) or two-column probabilities ([rows, 2])' : 'one value per row ([rows] or [rows, 1])' }, {
-        help: task.kind === 'binary' ? 'select the positive column with `column(..., index: 1)`' : undefined,
+        help: task.kind === 'binary' ? HELP.selectPositiveColumn : undefined,
       }));
     }
   } else if (!(rank === 2 && (last === null || typeof last === 'string' || (typeof last === 'number' && last >= 2)))) {
@@ -288,11 +287,11 @@ function checkMetric(m: string, span: Span, task: PlanTask, hasLabel: boolean, d
   const info = METRIC_CATALOGUE[m];
   if (!info) {
     const guess = didYouMean(m, Object.keys(METRIC_CATALOGUE).filter((k) => METRIC_CATALOGUE[k]!.tasks.includes(task.kind)));
-    diagnostics.push(diag('M6006', span, { metric: m }, guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span, replacement: guess, title: `replace with \`${guess}\`` } } : { help: 'see docs/metrics.md for the metrics of each task' }));
+    diagnostics.push(diag('M6006', span, { metric: m }, guess ? suggest(guess, span) : { help: HELP.seeMetrics }));
     return false;
   }
   if (!info.tasks.includes(task.kind)) {
-    diagnostics.push(diag('M6004', span, { metric: m, task: task.kind }, { notes: [`\`${m}\` applies to: ${info.tasks.join(', ')}`] }));
+    diagnostics.push(diag('M6004', span, { metric: m, task: task.kind }, { notes: [NOTE.appliesTo(m, info.tasks)] }));
     return false;
   }
   if (info.needsLabel && !hasLabel) {
@@ -324,7 +323,7 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
   const info = METRIC_CATALOGUE[metric];
   if (!info) {
     const guess = didYouMean(metric, Object.keys(METRIC_CATALOGUE));
-    diagnostics.push(diag('M6006', metricSpan, { metric }, guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: metricSpan, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+    diagnostics.push(diag('M6006', metricSpan, { metric }, suggest(guess, metricSpan)));
     return undefined;
   }
   if (task && !info.tasks.includes(task.kind)) {
@@ -345,23 +344,25 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
   }
   if (info.kind === 'model' && field === 'value') {
     const allowed = `\`${metric}.delta\`, \`${metric}.ratio\`, \`control.${metric}\` or \`treatment.${metric}\``;
-    diagnostics.push(diag('M6018', metricSpan, { metric, allowed }, { help: `write ${allowed}` }));
+    diagnostics.push(diag('M6018', metricSpan, { metric, allowed }, { help: HELP.write(allowed) }));
     return undefined;
   }
   if (info.kind === 'model' && !(MODEL_FIELDS as readonly string[]).includes(field)) {
     const guess = didYouMean(field, MODEL_FIELDS);
-    diagnostics.push(diag('M6007', b!.span, { field, metric, allowed: '`delta`, `ratio`, or `control.`/`treatment.` before the metric' }, guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: b!.span, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+    diagnostics.push(diag('M6007', b!.span, { field, metric, allowed: '`delta`, `ratio`, or `control.`/`treatment.` before the metric' }, suggest(guess, b!.span)));
     return undefined;
   }
   let confidence: number | null = null;
   if (g.at) {
     const pct = g.at.value;
-    if (!(pct > 0 && pct < 100)) {
+    // The level as the plan stores it must itself lie strictly between 0 and 1: `at 5e-324%` is > 0% but
+    // rounds to 0 once divided by 100, and `at 99.99999999999999999%` is 100% as a float.
+    if (!(pct > 0 && pct < 100 && pct / 100 > 0 && pct / 100 < 1)) {
       diagnostics.push(diag('M6011', g.at.span, { reason: `\`at ${g.at.text}%\`: the confidence level must be between 0% and 100%, e.g. 95%` }));
       return undefined;
     }
     if (bootstrap === 0) {
-      diagnostics.push(diag('M6011', g.at.span, { reason: '`at N%` needs a confidence interval, and this comparison sets `bootstrap: 0`' }, { help: 'remove `bootstrap: 0`, or gate on the point estimate (drop `at ...`)' }));
+      diagnostics.push(diag('M6011', g.at.span, { reason: '`at N%` needs a confidence interval, and this comparison sets `bootstrap: 0`' }, { help: HELP.noIntervalWithoutBootstrap }));
       return undefined;
     }
     confidence = pct / 100;

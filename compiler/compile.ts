@@ -3,8 +3,8 @@
  * still run on what is known (a parse error near the top does not hide type errors further down); only
  * lowering needs an error-free program.
  */
-import { readFileSync, statSync } from 'node:fs';
-import type { Program } from '../grammar/ast.ts';
+import { Graph } from '@dagrejs/graphlib';
+import type { Program, Span } from '../grammar/ast.ts';
 import type { Plan } from '../plan/plan-types.ts';
 import { compareCheck, type CompareInfo } from './compare-check.ts';
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
@@ -12,6 +12,7 @@ import { graphPass, type DeclGraph } from './graph.ts';
 import { lower } from './lower.ts';
 import { baseDirOf, modelsPass, type ModelTable } from './models.ts';
 import { replayPass } from './replay.ts';
+import { readSourceFile } from './source-file.ts';
 import { resolve, type Resolution } from './resolve.ts';
 import { syntaxPass } from './syntax.ts';
 import { typecheck, type Typing } from './typecheck.ts';
@@ -39,7 +40,17 @@ export interface CompileOptions {
 
 /** Compile source text. Never throws on user errors; an internal failure becomes an M7001 diagnostic. */
 export function compileSource(text: string, file: string, opts: CompileOptions = {}): Compilation {
-  return compileParsed(text, file, syntaxPass(text, file), opts);
+  return compileParsed(text, file, guardedSyntax(text, file), opts);
+}
+
+/** The syntax pass, guarded like the others: a throw leaves an empty program and an M7001. */
+function guardedSyntax(text: string, file: string): PassResult<Program> {
+  try {
+    return syntaxPass(text, file);
+  } catch (err) {
+    const span: Span = { file, start: 0, end: Math.min(1, text.length), line: 1, column: 1, endLine: 1, endColumn: 2 };
+    return { result: { file, decls: [], comments: [], span }, diagnostics: [internalError('syntax', err, span)] };
+  }
 }
 
 /**
@@ -48,42 +59,97 @@ export function compileSource(text: string, file: string, opts: CompileOptions =
  */
 export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
-  const diagnostics: Diagnostic[] = [];
-  diagnostics.push(...syntax.diagnostics);
   const program = syntax.result;
-  const res = resolve(program);
-  diagnostics.push(...res.diagnostics);
-  const models = modelsPass(program, { baseDir });
-  diagnostics.push(...models.diagnostics);
-  const graph = graphPass(res.result);
-  diagnostics.push(...graph.diagnostics);
-  const typing = typecheck(res.result, models.result, graph.result.order ?? graph.result.bestEffortOrder);
-  diagnostics.push(...typing.diagnostics);
-  const compares = compareCheck(res.result, typing.result);
-  diagnostics.push(...compares.diagnostics);
-  const replay = replayPass(program, baseDir);
-  diagnostics.push(...replay.diagnostics);
+  const diagnostics: Diagnostic[] = [];
+  // Appended one by one: `push(...xs)` passes every element as an argument and overflows the stack on a
+  // file with ~125,000 diagnostics.
+  const add = (ds: readonly Diagnostic[]) => { for (const d of ds) diagnostics.push(d); };
+  // Every pass is guarded: a bug in one becomes an internal-error diagnostic and the other passes still run
+  // (on an empty result), so an editor never goes blank.
+  const run = <R>(pass: string, fallback: () => R, f: () => PassResult<R>): R => {
+    try {
+      const r = f();
+      add(r.diagnostics);
+      return r.result;
+    } catch (err) {
+      diagnostics.push(internalError(pass, err, program.span));
+      return fallback();
+    }
+  };
+  add(syntax.diagnostics);
+  const res = run('resolve', emptyResolution, () => resolve(program));
+  const models = run('models', () => new Map() as ModelTable, () => modelsPass(program, { baseDir }));
+  const graph = run('graph', emptyGraph, () => graphPass(res));
+  const typing = run('typecheck', () => typecheck(emptyResolution(), new Map()).result, () => typecheck(res, models, graph.order ?? graph.bestEffortOrder));
+  const compares = run('compare', () => [] as CompareInfo[], () => compareCheck(res, typing));
+  const replay = run('replay', () => undefined as string | undefined, () => replayPass(program, baseDir));
 
   let plan: Plan | undefined;
   if (!opts.noPlan && !hasErrors(diagnostics)) {
     try {
-      plan = lower({ file, text, baseDir, res: res.result, models: models.result, typing: typing.result, graph: graph.result, compares: compares.result, defaultData: replay.result });
+      plan = lower({ file, text, baseDir, res, models, typing, graph, compares, defaultData: replay });
     } catch (err) {
-      diagnostics.push(diag('M7001', program.span, { detail: err instanceof Error ? err.message : String(err) }));
+      diagnostics.push(internalError('lower', err, program.span));
     }
   }
   return {
-    file, text, program, resolution: res.result, models: models.result, typing: typing.result, graph: graph.result,
-    compares: compares.result, plan, diagnostics: sortDiagnostics(dedupe(diagnostics)),
+    file, text, program, resolution: res, models, typing, graph, compares, plan, diagnostics: capPerFile(sortDiagnostics(dedupe(diagnostics))),
   };
 }
 
-/** Read and compile a file. A file that cannot be read is reported by the caller (CLI) in one line. */
+/** An exception inside a pass, as a diagnostic at the start of the file (a pass that knows better guards itself). */
+function internalError(pass: string, err: unknown, span: Span): Diagnostic {
+  const message = err instanceof Error ? err.message : String(err);
+  const at: Span = { ...span, end: Math.min(span.end, span.start + 1), endLine: span.line, endColumn: span.column + 1 };
+  return diag('M7001', at, { detail: `${pass}: ${message}` });
+}
+
+function emptyResolution(): Resolution {
+  return { symbols: new Map(), declSymbols: new Map(), targets: new Map(), references: new Map(), deps: new Map() };
+}
+
+function emptyGraph(): DeclGraph {
+  return { graph: new Graph({ directed: true }), order: undefined, bestEffortOrder: [], live: new Set() };
+}
+
+/** At most this many diagnostics per file are reported (as tsc and rustc do); one more says how many were left out. */
+export const MAX_DIAGNOSTICS_PER_FILE = 1000;
+
+/**
+ * Keep the first {@link MAX_DIAGNOSTICS_PER_FILE} of each file (`ds` is sorted by file) and add one M7002 at
+ * the first left-out position. Its severity is the worst it hides, so a hidden error still fails `check`.
+ */
+export function capPerFile(ds: Diagnostic[]): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS_PER_FILE) return ds;
+  const out: Diagnostic[] = [];
+  let i = 0;
+  while (i < ds.length) {
+    const file = ds[i]!.span.file;
+    let j = i;
+    while (j < ds.length && ds[j]!.span.file === file) j++;
+    for (let k = i; k < Math.min(j, i + MAX_DIAGNOSTICS_PER_FILE); k++) out.push(ds[k]!);
+    const hidden = j - i - MAX_DIAGNOSTICS_PER_FILE;
+    if (hidden > 0) {
+      let worst: Diagnostic['severity'] = 'info';
+      for (let k = i + MAX_DIAGNOSTICS_PER_FILE; k < j; k++) {
+        const sev = ds[k]!.severity;
+        if (sev === 'error') { worst = 'error'; break; }
+        if (sev === 'warning') worst = 'warning';
+      }
+      const first = ds[i + MAX_DIAGNOSTICS_PER_FILE]!;
+      out.push({ ...diag('M7002', first.span, { hidden, shown: MAX_DIAGNOSTICS_PER_FILE }), severity: worst });
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Read and compile a file. A file that cannot be read, or is not text, throws a {@link SourceFileError}
+ * (one line), which the caller (CLI) reports.
+ */
 export function compileFile(path: string, opts: CompileOptions = {}): Compilation {
-  const st = statSync(path);
-  if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
-  const text = readFileSync(path, 'utf8');
-  return compileSource(text, path, opts);
+  return compileSource(readSourceFile(path), path, opts);
 }
 
 /** The same check reached twice (e.g. through two paths) is reported once. */

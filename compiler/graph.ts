@@ -3,8 +3,9 @@
  * errors naming every declaration on the cycle; nodes that reach no output or comparison are warnings.
  */
 import { Graph } from '@dagrejs/graphlib';
+import { HELP } from './diagnostics/catalogue.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
-import type { M4Symbol, Resolution } from './resolve.ts';
+import type { Resolution } from './resolve.ts';
 
 export interface DeclGraph {
   /**
@@ -23,56 +24,58 @@ export interface DeclGraph {
 
 export function graphPass(res: Resolution): PassResult<DeclGraph> {
   const diagnostics: Diagnostic[] = [];
-  // The algorithms below run on plain adjacency lists: graphlib's own recurse once per node (and overflow
-  // the stack on a 20,000-node chain) and allocate a fresh array per successors() call.
-  const succ = new Map<string, string[]>();
-  const pred = new Map<string, string[]>();
-  for (const sym of res.symbols.values()) {
-    succ.set(sym.name, []);
-    pred.set(sym.name, []);
-  }
+  // The algorithms below run on adjacency lists of declaration indices: graphlib's own recurse once per node
+  // (and overflow the stack on a 20,000-node chain), and string-keyed maps cost seconds on a 4 MB file.
+  const syms = [...res.symbols.values()];
+  const names = syms.map((s) => s.name);
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) index.set(names[i]!, i);
+  const succ: number[][] = names.map(() => []);
+  const pred: number[][] = names.map(() => []);
   for (const [sym, deps] of res.deps) {
-    if (res.symbols.get(sym.name) !== sym) continue; // a duplicate declaration
+    const v = index.get(sym.name);
+    if (v === undefined || syms[v] !== sym) continue; // a duplicate declaration
     for (const d of deps) {
-      if (d === sym || res.symbols.get(d.name) !== d) continue;
-      succ.get(d.name)!.push(sym.name);
-      pred.get(sym.name)!.push(d.name);
+      const u = index.get(d.name);
+      if (u === undefined || u === v || syms[u] !== d) continue;
+      succ[u]!.push(v);
+      pred[v]!.push(u);
     }
   }
-  const adj: Adjacency = { nodes: [...succ.keys()], succ, pred };
+  const adj: Adjacency = { size: names.length, succ, pred };
 
   let order: string[] | undefined;
-  const cycles = stronglyConnected(adj).filter((scc) => scc.length > 1);
+  const cycles = stronglyConnected(adj);
   if (cycles.length === 0) {
-    order = topologicalOrder(adj);
+    order = topologicalOrder(adj).map((i) => names[i]!);
   } else {
     for (const cycle of cycles) {
-      const syms = cycle.map((n) => res.symbols.get(n)!).sort((a, b) => a.nameSpan.start - b.nameSpan.start);
-      const path = cyclePath(adj, syms.map((s) => s.name));
-      const first = syms[0]!;
-      diagnostics.push(diag('M5001', first.nameSpan, { cycle: path.map((n) => `\`${n}\``).join(' → ') }, {
-        related: syms.slice(1).map((s: M4Symbol) => ({ span: s.nameSpan, message: `\`${s.name}\` is on the cycle` })),
+      const members = cycle.sort((a, b) => syms[a]!.nameSpan.start - syms[b]!.nameSpan.start);
+      const path = cyclePath(adj, members).map((i) => names[i]!);
+      const first = syms[members[0]!]!;
+      diagnostics.push(diag('M5001', first.nameSpan, { cycle: showCycle(path) }, {
+        related: members.slice(1, 1 + MAX_RELATED).map((i) => ({ span: syms[i]!.nameSpan, message: `\`${names[i]}\` is on the cycle` })),
       }));
     }
   }
 
-  const sinks = [...res.symbols.values()].filter((s) => s.kind === 'output' || s.kind === 'compare');
-  const live = new Set<string>();
-  const stack = sinks.map((s) => s.name);
+  const isLive = new Uint8Array(names.length);
+  const stack: number[] = [];
+  for (let i = 0; i < syms.length; i++) if (syms[i]!.kind === 'output' || syms[i]!.kind === 'compare') stack.push(i);
+  const hasSinks = stack.length > 0;
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (live.has(n)) continue;
-    live.add(n);
-    for (const p of pred.get(n) ?? []) stack.push(p);
+    if (isLive[n]) continue;
+    isLive[n] = 1;
+    for (const p of pred[n]!) stack.push(p);
   }
-  if (sinks.length === 0) {
-    if (res.symbols.size > 0) {
-      const first = [...res.symbols.values()][0]!;
-      diagnostics.push(diag('M5003', first.nameSpan, {}, { help: 'add an `output NAME = ...` or a `compare NAME { ... }` block' }));
-    }
+  const live = new Set<string>();
+  for (let i = 0; i < names.length; i++) if (isLive[i]) live.add(names[i]!);
+  if (!hasSinks) {
+    if (syms.length > 0) diagnostics.push(diag('M5003', syms[0]!.nameSpan, {}, { help: HELP.addSink }));
   } else {
-    for (const sym of res.symbols.values()) {
-      if (sym.kind === 'node' && !live.has(sym.name)) diagnostics.push(diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
+    for (let i = 0; i < syms.length; i++) {
+      if (syms[i]!.kind === 'node' && !isLive[i]) diagnostics.push(diag('M5002', syms[i]!.nameSpan, { name: names[i]! }, { unnecessary: true }));
     }
   }
   let graph: Graph | undefined;
@@ -80,32 +83,47 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     get graph() {
       if (!graph) {
         graph = new Graph({ directed: true });
-        for (const sym of res.symbols.values()) graph.setNode(sym.name, sym);
-        for (const [v, ws] of succ) for (const w of ws) graph.setEdge(v, w);
+        for (const sym of syms) graph.setNode(sym.name, sym);
+        for (let v = 0; v < succ.length; v++) for (const w of succ[v]!) graph.setEdge(names[v]!, names[w]!);
       }
       return graph;
     },
-    order, bestEffortOrder: order ?? topologicalOrder(adj), live,
+    order, bestEffortOrder: order ?? topologicalOrder(adj).map((i) => names[i]!), live,
   };
   return { result, diagnostics };
 }
 
+/** A cycle's members shown as related locations, at most (the message names more). */
+const MAX_RELATED = 20;
+/** A cycle longer than this is shown with its middle elided. */
+const MAX_SHOWN = 12;
+
+/** `a` → `b` → `a`; a long cycle keeps its start and end and says how many it leaves out between. */
+function showCycle(path: string[]): string {
+  const q = (n: string) => `\`${n}\``;
+  if (path.length <= MAX_SHOWN) return path.map(q).join(' → ');
+  const head = path.slice(0, MAX_SHOWN / 2).map(q);
+  const tail = path.slice(path.length - MAX_SHOWN / 2).map(q);
+  return [...head, `… ${path.length - MAX_SHOWN} more …`, ...tail].join(' → ');
+}
+
 interface Adjacency {
-  nodes: string[];
-  succ: Map<string, string[]>;
-  pred: Map<string, string[]>;
+  /** Declarations are 0 .. size-1, in declaration order. */
+  size: number;
+  succ: number[][];
+  pred: number[][];
 }
 
 /** Walk the cycle from its first member so the message reads in the direction data flows: a → b → a. */
-function cyclePath(g: Adjacency, members: string[]): string[] {
-  const set = new Set(members);
+function cyclePath(g: Adjacency, members: number[]): number[] {
+  const inCycle = new Set(members);
   const start = members[0]!;
   const path = [start];
   const seen = new Set([start]);
   let cur = start;
   for (;;) {
-    const next = (g.succ.get(cur) ?? []).find((n) => set.has(n) && (!seen.has(n) || n === start));
-    if (!next) break;
+    const next = g.succ[cur]!.find((n) => inCycle.has(n) && (!seen.has(n) || n === start));
+    if (next === undefined) break;
     path.push(next);
     if (next === start) break;
     seen.add(next);
@@ -116,61 +134,70 @@ function cyclePath(g: Adjacency, members: string[]): string[] {
 }
 
 /** Kahn's algorithm: sources first; ties in declaration order, so plans are stable. */
-function topologicalOrder(g: Adjacency): string[] {
-  const indegree = new Map<string, number>();
-  for (const n of g.nodes) indegree.set(n, g.pred.get(n)!.length);
-  const ready = g.nodes.filter((n) => indegree.get(n) === 0);
-  const order: string[] = [];
-  for (let i = 0; i < ready.length; i++) {
-    const n = ready[i]!;
-    order.push(n);
-    for (const s of g.succ.get(n)!) {
-      const d = indegree.get(s)! - 1;
-      indegree.set(s, d);
-      if (d === 0) ready.push(s);
-    }
+function topologicalOrder(g: Adjacency): number[] {
+  const indegree = new Int32Array(g.size);
+  const ready: number[] = [];
+  for (let n = 0; n < g.size; n++) {
+    indegree[n] = g.pred[n]!.length;
+    if (indegree[n] === 0) ready.push(n);
   }
-  return order;
+  for (let i = 0; i < ready.length; i++) {
+    for (const s of g.succ[ready[i]!]!) if (--indegree[s]! === 0) ready.push(s);
+  }
+  return ready;
 }
 
-/** Tarjan's strongly connected components, iterative (an explicit stack instead of recursion). */
-function stronglyConnected(g: Adjacency): string[][] {
-  let index = 0;
-  const idx = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const out: string[][] = [];
-  for (const root of g.nodes) {
-    if (idx.has(root)) continue;
-    const work: { v: string; succ: string[]; i: number }[] = [];
-    const enter = (v: string) => {
-      idx.set(v, index);
-      low.set(v, index);
-      index++;
-      stack.push(v);
-      onStack.add(v);
-      work.push({ v, succ: g.succ.get(v)!, i: 0 });
-    };
+/**
+ * Tarjan's strongly connected components of more than one declaration (the cycles), iterative: an explicit
+ * stack of (node, next successor) frames instead of recursion.
+ */
+function stronglyConnected(g: Adjacency): number[][] {
+  const idx = new Int32Array(g.size).fill(-1);
+  const low = new Int32Array(g.size);
+  const onStack = new Uint8Array(g.size);
+  const stack: number[] = [];
+  const frames: number[] = []; // node
+  const nextChild: number[] = []; // position in its successor list
+  const out: number[][] = [];
+  let counter = 0;
+  const enter = (v: number) => {
+    idx[v] = low[v] = counter++;
+    stack.push(v);
+    onStack[v] = 1;
+    frames.push(v);
+    nextChild.push(0);
+  };
+  for (let root = 0; root < g.size; root++) {
+    if (idx[root] !== -1) continue;
     enter(root);
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      if (frame.i < frame.succ.length) {
-        const w = frame.succ[frame.i++]!;
-        if (!idx.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, idx.get(w)!));
+    while (frames.length > 0) {
+      const top = frames.length - 1;
+      const v = frames[top]!;
+      const succ = g.succ[v]!;
+      if (nextChild[top]! < succ.length) {
+        const w = succ[nextChild[top]!++]!;
+        if (idx[w] === -1) enter(w);
+        else if (onStack[w]) low[v] = Math.min(low[v]!, idx[w]!);
         continue;
       }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(frame.v)!));
-      if (low.get(frame.v) === idx.get(frame.v)) {
-        const scc: string[] = [];
+      frames.pop();
+      nextChild.pop();
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 1]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === idx[v]) {
+        if (stack[stack.length - 1] === v) {
+          stack.pop(); // a component of one declaration: not a cycle (a self-reference is M1010)
+          onStack[v] = 0;
+          continue;
+        }
+        const scc: number[] = [];
         for (;;) {
           const w = stack.pop()!;
-          onStack.delete(w);
+          onStack[w] = 0;
           scc.push(w);
-          if (w === frame.v) break;
+          if (w === v) break;
         }
         out.push(scc);
       }

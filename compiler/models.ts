@@ -5,6 +5,7 @@
  */
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import type { ModelDecl, Program } from '../grammar/ast.ts';
+import { NOTE } from './diagnostics/catalogue.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import { readOnnxSignature, type OnnxSignature } from './onnx-signature.ts';
 
@@ -40,7 +41,7 @@ export function modelsPass(program: Program, opts: ModelsOptions): PassResult<Mo
     const absPath = isAbsolute(sourcePath) ? sourcePath : resolvePath(opts.baseDir, sourcePath);
     const read = readOnnxSignature(absPath);
     if (!read.ok) {
-      if (read.kind === 'missing') diagnostics.push(diag('M2001', decl.path.span, { path: sourcePath }, { notes: [`looked for ${absPath}`] }));
+      if (read.kind === 'missing') diagnostics.push(diag('M2001', decl.path.span, { path: sourcePath }, { notes: [NOTE.lookedFor(absPath)] }));
       else diagnostics.push(diag('M2002', decl.path.span, { path: sourcePath, reason: read.message }));
       continue;
     }

@@ -5,7 +5,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Arg, CallExpr, Expr, Span } from '../grammar/ast.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { HELP, NOTE } from './diagnostics/catalogue.ts';
+import { didYouMean, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic } from './diagnostics/diagnostic.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -78,15 +79,13 @@ export function checkParams(op: OpSpec, call: CallExpr, named: Arg[]): ParamsChe
       const arg = argOf.get(name);
       const guess = didYouMean(name, Object.keys(op.params.properties));
       const span = arg?.name?.span ?? call.callee.span;
-      diagnostics.push(diag('M4002', span, { op: op.name, param: name }, guess
-        ? { help: `did you mean \`${guess}\`?`, suggestion: { span, replacement: guess, title: `replace with \`${guess}\`` } }
-        : { help: `parameters of \`${op.name}\`: ${Object.keys(op.params.properties).join(', ') || 'none'}` }));
+      diagnostics.push(diag('M4002', span, { op: op.name, param: name }, guess ? suggest(guess, span) : { help: HELP.opParameters(op.name, Object.keys(op.params.properties)) }));
       continue;
     }
     if (err.keyword === 'required') {
       const name = String((err.params as { missingProperty: string }).missingProperty);
       const desc = op.params.properties[name]?.description;
-      diagnostics.push(diag('M4003', call.callee.span, { op: op.name, param: name }, desc ? { notes: [`\`${name}\`: ${desc}`], help: `add \`${name}: ...\` to the call` } : {}));
+      diagnostics.push(diag('M4003', call.callee.span, { op: op.name, param: name }, desc ? { notes: [NOTE.parameter(name, desc)], help: HELP.addParameter(name) } : {}));
       continue;
     }
     const name = err.instancePath.split('/')[1] ?? '';

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { Program } from '../grammar/ast.ts';
+import { NOTE } from './diagnostics/catalogue.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 
 export function replayPass(program: Program, baseDir: string): PassResult<string | undefined> {
@@ -18,7 +19,7 @@ export function replayPass(program: Program, baseDir: string): PassResult<string
       continue;
     }
     path = isAbsolute(d.path.value) ? d.path.value : resolvePath(baseDir, d.path.value);
-    if (!existsSync(path)) diagnostics.push(diag('M1012', d.path.span, { path: d.path.value }, { notes: [`looked for ${path}`] }));
+    if (!existsSync(path)) diagnostics.push(diag('M1012', d.path.span, { path: d.path.value }, { notes: [NOTE.lookedFor(path)] }));
   }
   return { result: path, diagnostics };
 }

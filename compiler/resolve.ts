@@ -3,8 +3,10 @@
  * stdlib op, duplicates and unknown names are reported with "did you mean", unused inputs and models warned.
  */
 import type { CompareDecl, Decl, Expr, Name, Program, Span } from '../grammar/ast.ts';
+import { writeName } from '../grammar/language.ts';
 import { getOp, opNames } from '../stdlib/ops/index.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { HELP } from './diagnostics/catalogue.ts';
+import { Candidates, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 
 export type SymbolKind = 'input' | 'model' | 'node' | 'output' | 'compare';
@@ -55,8 +57,11 @@ export function resolve(program: Program): PassResult<Resolution> {
     r.references.set(sym, []);
   }
 
-  const valueNames = () => [...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name);
-  const calleeNames = () => [...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)];
+  // Built once per file, on first need: did-you-mean over every unknown name stays bounded (did-you-mean.ts).
+  let valueNames: Candidates | undefined;
+  let calleeNames: Candidates | undefined;
+  const values = () => (valueNames ??= new Candidates([...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name)));
+  const callees = () => (calleeNames ??= new Candidates([...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)]));
 
   // One `use` and one `visit` for the whole pass (not two closures per declaration); they read the
   // declaration being visited from `owner` and `deps`.
@@ -72,10 +77,8 @@ export function resolve(program: Program): PassResult<Resolution> {
       case 'ref': {
         const sym = r.symbols.get(e.name.text);
         if (!sym) {
-          const guess = didYouMean(e.name.text, valueNames());
-          diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess
-            ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.name.span, replacement: guess, title: `replace with \`${guess}\`` } }
-            : { help: 'declare it with `input`, or as a `node`' }));
+          const guess = values().best(e.name.text);
+          diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess ? suggest(guess, e.name.span, writeName(guess)) : { help: HELP.declareValue }));
           return;
         }
         if (sym === owner) {
@@ -97,10 +100,8 @@ export function resolve(program: Program): PassResult<Resolution> {
         } else if (getOp(e.callee.text)) {
           r.targets.set(e.callee, { kind: 'op', op: e.callee.text });
         } else {
-          const guess = didYouMean(e.callee.text, calleeNames());
-          diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess
-            ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.callee.span, replacement: guess, title: `replace with \`${guess}\`` } }
-            : { help: 'see docs/ops.md for the stdlib ops, or declare a model with `model NAME = onnx("...")`' }));
+          const guess = callees().best(e.callee.text);
+          diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess ? suggest(guess, e.callee.span, writeName(guess)) : { help: HELP.declareCallee }));
         }
         for (const a of e.args) visit(a.value);
         return;
@@ -118,8 +119,13 @@ export function resolve(program: Program): PassResult<Resolution> {
   for (const decl of program.decls) {
     owner = r.declSymbols.get(decl);
     deps = [];
-    if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
-    else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
+    try {
+      if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
+      else if (decl.kind === 'compare') for (const f of compareValueFields(decl)) visit(f.value);
+    } catch (err) {
+      // A bug here must not blank the whole file: report it at the declaration and go on.
+      diagnostics.push(diag('M7001', decl.span, { detail: `resolve: ${err instanceof Error ? err.message : String(err)}` }));
+    }
     if (owner) r.deps.set(owner, deps);
   }
 

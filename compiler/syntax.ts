@@ -45,6 +45,8 @@ function toDiagnostic(p: SyntaxProblem): Diagnostic {
       return diag('M0006', p.span, { found: describeFound(p.found) });
     case 'too-deep':
       return diag('M0007', p.span, { limit: p.limit });
+    case 'number-out-of-range':
+      return diag('M0008', p.span, { text: p.text.length > 30 ? `${p.text.slice(0, 30)}...` : p.text });
   }
 }
 

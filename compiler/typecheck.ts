@@ -6,11 +6,13 @@
  * and never produces a second, cascading error.
  */
 import type { CallExpr, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
+import { writeName } from '../grammar/language.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
 import { getOp } from '../stdlib/ops/index.ts';
 import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../plan/tensor-type.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { HELP, NOTE } from './diagnostics/catalogue.ts';
+import { didYouMean, suggest } from './did-you-mean.ts';
 import { DimUnifier, type DimConflict, type Origin } from './dims.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import type { ModelInfo, ModelTable } from './models.ts';
@@ -58,6 +60,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
   const declTypes = new Map<M4Symbol, ValueType>();
   const calls = new Map<CallExpr, CallInfo>();
   const state = new Map<M4Symbol, 'visiting' | 'done'>();
+  const deferred = new Set<M4Symbol>();
   const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
   const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
   const where = (o: Origin) => (o.span ? `${o.what} (${o.span.file}:${o.span.line}:${o.span.column})` : o.what);
@@ -65,7 +68,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
   const conflictDiag = (c: DimConflict, span: Span, what: string): Diagnostic => {
     if (c.symbol) {
       return diag('M3007', span, { symbol: c.symbol, first: String(c.first), second: String(c.second) }, {
-        notes: [`${c.first}: ${where(c.firstOrigin)}`, `${c.second}: ${where(c.secondOrigin)}`, `while checking ${what}`],
+        notes: [NOTE.fixedBy(String(c.first), where(c.firstOrigin)), NOTE.fixedBy(String(c.second), where(c.secondOrigin)), NOTE.whileChecking(what)],
         related: relatedOf([c.firstOrigin, c.secondOrigin]),
       });
     }
@@ -74,6 +77,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
 
   // ── declarations ──────────────────────────────────────────────────────────────────────────────
   function typeOfSymbol(sym: M4Symbol): ValueType | undefined {
+    if (deferred.has(sym)) return undefined; // on or after a cycle: typed on its own below, never through a chain
     const st = state.get(sym);
     if (st === 'done') return declTypes.get(sym);
     if (st === 'visiting') return undefined; // a cycle: the graph pass reports it
@@ -97,8 +101,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     let ok = true;
     if (!(DTYPES as readonly string[]).includes(te.dtype.text)) {
       const guess = didYouMean(te.dtype.text, DTYPES);
-      diagnostics.push(diag('M3001', te.dtype.span, { name: te.dtype.text }, guess
-        ? { help: `did you mean \`${guess}\`?`, suggestion: { span: te.dtype.span, replacement: guess, title: `replace with \`${guess}\`` } } : {}));
+      diagnostics.push(diag('M3001', te.dtype.span, { name: te.dtype.text }, suggest(guess, te.dtype.span)));
       ok = false;
     }
     if (te.dims.length === 0) {
@@ -162,12 +165,14 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       case 'call': {
         const target = res.targets.get(e.callee);
         if (!target) {
-          for (const a of e.args) exprValue(a.value, context);
+          // An unknown callee (reported by resolve): its literal arguments may be parameters, so only the
+          // others are checked, as values.
+          for (const a of e.args) if (a.value && !isLiteral(a.value)) exprValue(a.value, context);
           return UNKNOWN;
         }
         if (target.kind === 'op') return opCall(e, getOp(target.op)!, context);
         if (target.symbol.kind === 'model') return modelCall(e, target.symbol, context);
-        for (const a of e.args) exprValue(a.value, context);
+        for (const a of e.args) if (a.value && !isLiteral(a.value)) exprValue(a.value, context);
         return UNKNOWN;
       }
       case 'member':
@@ -189,7 +194,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       if (e) {
         const names = [...v.outputs.keys()];
         diagnostics.push(diag('M2006', e.span, { model: v.model.name, outputs: names.map((n) => `\`${n}\``).join(', ') }, {
-          suggestion: names[0] ? { span: { ...e.span, start: e.span.end, column: e.span.endColumn, line: e.span.endLine }, replacement: `.${quoteName(names[0])}`, title: `select \`${names[0]}\`` } : undefined,
+          suggestion: names[0] ? { span: { ...e.span, start: e.span.end, column: e.span.endColumn, line: e.span.endLine }, replacement: `.${writeName(names[0])}`, title: HELP.selectOutput(names[0]) } : undefined,
         }));
       }
     }
@@ -203,7 +208,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     positional.forEach((a, i) => {
       if (a.value && isLiteral(a.value)) {
         diagnostics.push(diag('M3009', a.value.span, { what: `argument ${i + 1} of \`${op.name}\`` }, {
-          help: Object.keys(op.params.properties).length > 0 ? `literal values are named parameters: ${Object.keys(op.params.properties).map((p) => `${p}: ...`).join(', ')}` : undefined,
+          help: Object.keys(op.params.properties).length > 0 ? HELP.literalsAreParameters(Object.keys(op.params.properties)) : undefined,
         }));
         argTypes.push(undefined);
         return;
@@ -215,7 +220,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const { min, max } = op.arity;
     if (positional.length < min || positional.length > max) {
       const expected = min === max ? String(min) : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      diagnostics.push(diag('M4004', call.callee.span, { op: op.name, expected, found: positional.length }, { notes: [`usage: ${op.example}`] }));
+      diagnostics.push(diag('M4004', call.callee.span, { op: op.name, expected, found: positional.length }, { notes: [NOTE.usage(op.example)] }));
       return UNKNOWN;
     }
     if (!params || argTypes.some((t) => !t)) return UNKNOWN;
@@ -234,7 +239,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
             const symbolic = 'conflict' in r && r.conflict.symbol;
             if (symbolic) diagnostics.push(conflictDiag(r.conflict, call.span, `arguments of \`${op.name}\``));
             else diagnostics.push(diag('M3003', call.span, { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' }, {
-              notes: [ta ? `argument ${argA + 1}: ${show(ta)}, ${where(ta.origin)}` : '', tb ? `argument ${argB + 1}: ${show(tb)}, ${where(tb.origin)}` : ''].filter(Boolean),
+              notes: [ta ? NOTE.argument(argA + 1, show(ta), where(ta.origin)) : '', tb ? NOTE.argument(argB + 1, show(tb), where(tb.origin)) : ''].filter(Boolean),
               related: relatedOf([ta?.origin, tb?.origin]),
             }));
           }
@@ -250,7 +255,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     if (isInferError(r)) {
       const argSpan = r.arg !== undefined ? positional[r.arg]?.span : undefined;
       const paramSpan = r.param !== undefined ? named.find((a) => a.name?.text === r.param)?.span : undefined;
-      diagnostics.push(diag('M3005', argSpan ?? paramSpan ?? call.span, { op: op.name, message: r.error }, { notes: [`usage: ${op.example}`] }));
+      diagnostics.push(diag('M3005', argSpan ?? paramSpan ?? call.span, { op: op.name, message: r.error }, { notes: [NOTE.usage(op.example)] }));
       return UNKNOWN;
     }
     calls.set(call, { kind: 'op', op, params, args: positional.map((a) => a.value!) });
@@ -264,7 +269,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     for (const a of call.args) {
       const v = a.value ? exprValue(a.value, a.name ? `input \`${a.name.text}\` of \`${sym.name}\`` : context) : UNKNOWN;
       if (!a.name) {
-        diagnostics.push(diag('M2007', a.span, { model: sym.name }, model ? { notes: [`inputs of \`${sym.name}\`: ${model.signature.inputs.map((i) => `\`${i.name}\``).join(', ')}`] } : {}));
+        diagnostics.push(diag('M2007', a.span, { model: sym.name }, model ? { notes: [NOTE.inputsOf(sym.name, model.signature.inputs.map((i) => `\`${i.name}\``))] } : {}));
         continue;
       }
       if (argValues.has(a.name.text)) {
@@ -280,13 +285,19 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const local = (d: Dim): Dim => (typeof d === 'string' ? scope(d) : d);
     const sigOrigin = (what: string): Origin => ({ what: `${what} of model \`${sym.name}\` (its ONNX signature)`, span: model.decl.path?.span });
     let ok = true;
+    let unknownArgs = 0;
+    for (const name of argValues.keys()) if (!sig.inputs.some((i) => i.name === name)) unknownArgs++;
     for (const [name, arg] of argValues) {
       const input = sig.inputs.find((i) => i.name === name);
       if (!input) {
-        const guess = didYouMean(name, sig.inputs.map((i) => i.name).filter((n) => !argValues.has(n)));
+        const unbound = sig.inputs.map((i) => i.name).filter((n) => !argValues.has(n));
+        const guess = didYouMean(name, unbound);
+        // One unknown name and one unbound input: that is the rename, however different the names are.
+        const only = !guess && unbound.length === 1 && unknownArgs === 1 ? unbound[0] : undefined;
         diagnostics.push(diag('M2003', arg.nameSpan, { model: sym.name, name }, {
-          notes: [`inputs of \`${sym.name}\`: ${sig.inputs.map((i) => `\`${i.name}\`: ${show(i.type)}`).join(', ')}`],
-          ...(guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: arg.nameSpan, replacement: quoteName(guess), title: `replace with \`${guess}\`` } } : {}),
+          notes: [NOTE.inputsOf(sym.name, sig.inputs.map((i) => NOTE.typed(i.name, show(i.type))))],
+          ...suggest(guess ?? only, arg.nameSpan, writeName(guess ?? only ?? '')),
+          ...(only ? { help: HELP.renameArgument(name, only) } : {}),
         }));
         ok = false;
         continue;
@@ -297,8 +308,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       const expectedOrigin = sigOrigin(`input \`${name}\``);
       if (arg.type.dtype !== input.type.dtype) {
         diagnostics.push(diag('M3002', arg.span, { what, expected: input.type.dtype, found: arg.type.dtype }, {
-          notes: [`expected ${show({ dtype: input.type.dtype, dims: expectedDims })}: ${where(expectedOrigin)}`, `found ${show(arg.type)}: ${where(arg.type.origin)}`],
-          help: `convert it with \`cast(..., to: "${input.type.dtype}")\``,
+          notes: [NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)), NOTE.found(show(arg.type), where(arg.type.origin))],
+          help: HELP.cast(input.type.dtype),
           related: relatedOf([arg.type.origin]),
         }));
         ok = false;
@@ -306,7 +317,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       }
       if (arg.type.dims.length !== expectedDims.length) {
         diagnostics.push(diag('M3004', arg.span, { what, expected: expectedDims.length, found: arg.type.dims.length }, {
-          notes: [`expected ${show({ dtype: input.type.dtype, dims: expectedDims })}: ${where(expectedOrigin)}`, `found ${show(arg.type)}: ${where(arg.type.origin)}`],
+          notes: [NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)), NOTE.found(show(arg.type), where(arg.type.origin))],
           related: relatedOf([arg.type.origin]),
         }));
         ok = false;
@@ -321,7 +332,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
           diagnostics.push(c.symbol
             ? conflictDiag(c, arg.span, what)
             : diag('M3003', arg.span, { what, expected: expectedShown, found: before }, {
-              notes: [`expected ${expectedShown}: ${where(expectedOrigin)}`, `found ${before}: ${where(arg.type.origin)}`, `dimension ${i + 1} differs: ${c.first} vs ${c.second}`],
+              notes: [NOTE.expected(expectedShown, where(expectedOrigin)), NOTE.found(before, where(arg.type.origin)), NOTE.dimensionDiffers(i + 1, String(c.first), String(c.second))],
               related: relatedOf([arg.type.origin]),
             }));
           ok = false;
@@ -332,8 +343,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const missing = sig.inputs.filter((i) => !argValues.has(i.name));
     if (missing.length > 0) {
       diagnostics.push(diag('M2004', call.callee.span, { model: sym.name, names: missing.map((m) => `\`${m.name}\``).join(', ') }, {
-        notes: missing.map((m) => `\`${m.name}\`: ${show(m.type)}`),
-        help: `add ${missing.map((m) => `\`${quoteName(m.name)}: ...\``).join(', ')} to the call`,
+        notes: missing.map((m) => NOTE.typed(m.name, show(m.type))),
+        help: HELP.addArguments(missing.map((m) => writeName(m.name))),
       }));
       ok = false;
     }
@@ -363,8 +374,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       const names = [...obj.outputs.keys()];
       const guess = didYouMean(e.member.text, names);
       diagnostics.push(diag('M2005', e.member.span, { model: obj.model.name, name: e.member.text }, {
-        notes: [`outputs of \`${obj.model.name}\`: ${names.map((n) => `\`${n}\``).join(', ')}`],
-        ...(guess ? { help: `did you mean \`${guess}\`?`, suggestion: { span: e.member.span, replacement: quoteName(guess), title: `replace with \`${guess}\`` } } : {}),
+        notes: [NOTE.outputsOf(obj.model.name, names.map((n) => `\`${n}\``))],
+        ...suggest(guess, e.member.span, writeName(guess ?? '')),
       }));
       return UNKNOWN;
     }
@@ -376,8 +387,14 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const sym = res.symbols.get(name);
     if (sym && (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output')) typeOfSymbol(sym);
   }
+  // What the order left out (cycle members and what they feed) is checked one declaration at a time, its
+  // references to the others unknown: following them would recurse once per link of a 100,000-node cycle.
   for (const sym of res.declSymbols.values()) {
-    if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
+    if ((sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') && !state.has(sym)) deferred.add(sym);
+  }
+  for (const sym of [...deferred]) {
+    deferred.delete(sym);
+    typeOfSymbol(sym);
   }
   for (const decl of res.declSymbols.keys()) {
     if (decl.kind === 'compare') for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
@@ -396,10 +413,6 @@ function relatedOf(origins: (Origin | undefined)[]): { span: Span; message: stri
   return out;
 }
 
-/** Names that are not identifiers are written in backticks. */
-export function quoteName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name}\``;
-}
 
 function exprText(e: Expr): string {
   switch (e.kind) {

@@ -9,12 +9,12 @@
  * same program and problems, spans included, as `parse(text, file)`. Trees are never mutated after they are
  * made, so one compilation may share unchanged declarations with the previous one.
  */
-import type { TokenType } from 'chevrotain';
 import type { Comment, Decl, Span } from './ast.ts';
 import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
+import { endOf } from './language.ts';
 import * as T from './tokens.ts';
 
-const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
+const DECL_STARTS = T.DECLARATION_TOKENS;
 /** The lexer's problems: `parse` reports those of the whole text before the parser's. */
 const LEXICAL = new Set<SyntaxProblem['kind']>(['unexpected-character', 'unterminated-string', 'unterminated-comment']);
 
@@ -118,11 +118,6 @@ function shiftClone<V>(v: V, place: Place): V {
 
 /** The span of a whole text, as grammar/parse.ts computes it. */
 function fileSpan(file: string, text: string): Span {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { file, start: 0, end: text.length, line: 1, column: 1, endLine: line, endColumn: text.length - last };
+  const end = endOf(text);
+  return { file, start: 0, end: text.length, line: 1, column: 1, endLine: end.line, endColumn: end.column };
 }

@@ -8,7 +8,8 @@
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
-import { m4Parser } from './parser.ts';
+import { endOf } from './language.ts';
+import { expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
 
 export type SyntaxProblem =
@@ -18,16 +19,21 @@ export type SyntaxProblem =
   | { kind: 'unexpected-token'; found: string; expected: string[]; rule: string; span: Span }
   | { kind: 'missing-token'; expected: string[]; rule: string; span: Span }
   | { kind: 'stray-tokens'; found: string; span: Span }
-  | { kind: 'too-deep'; limit: number; span: Span };
+  | { kind: 'too-deep'; limit: number; span: Span }
+  | { kind: 'number-out-of-range'; text: string; span: Span };
 
 export interface ParseResult {
   program: Program;
   problems: SyntaxProblem[];
 }
 
-const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
-/** Brackets nested deeper than this are refused before parsing: recursive descent would exhaust the stack. */
-export const MAX_NESTING = 200;
+const DECL_STARTS = T.DECLARATION_TOKENS;
+/**
+ * Brackets (and `.member` chains) nested deeper than this are refused before parsing: recursive descent,
+ * and more so its error recovery inside unclosed brackets, would exhaust the stack (150 unclosed `[` did).
+ * Real graphs nest a handful deep.
+ */
+export const MAX_NESTING = 64;
 
 const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace]);
 const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
@@ -39,11 +45,6 @@ const TOKEN_LABELS: Record<string, string> = {
   Dot: "'.'", LParen: "'('", RParen: "')'", LBracket: "'['", RBracket: "']'", LBrace: "'{'", RBrace: "'}'",
   Question: "'?'", Percent: "'%'", Semicolon: "';'", EOF: 'the end of the file',
 };
-
-function tokenLabel(t: TokenType | string): string {
-  const name = typeof t === 'string' ? t : t.name;
-  return TOKEN_LABELS[name] ?? `'${name.toLowerCase()}'`;
-}
 
 export function parse(text: string, file: string): ParseResult {
   const builder = new AstBuilder(file);
@@ -59,6 +60,10 @@ export function parse(text: string, file: string): ParseResult {
 
   const decls: Decl[] = [];
   const toks = lexed.tokens;
+  // Numbers are f64: a literal beyond its range (`1e400`) would silently become Infinity.
+  for (const t of toks) {
+    if (t.tokenType === T.NumberLiteral && !Number.isFinite(Number(t.image))) problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
+  }
   let i = 0;
   // Leading tokens that start no declaration: one problem for the whole run of them.
   while (i < toks.length) {
@@ -78,19 +83,26 @@ export function parse(text: string, file: string): ParseResult {
     if (deep) {
       problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
     } else {
-      m4Parser.input = chunk;
-      const cst = m4Parser.declaration();
-      for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
-      if (cst) {
-        const decl = builder.declaration(cst, chunkSpan);
-        if (decl) decls.push(decl);
+      try {
+        m4Parser.input = chunk;
+        const cst = m4Parser.declaration();
+        for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
+        if (cst) {
+          const decl = builder.declaration(cst, chunkSpan);
+          if (decl) decls.push(decl);
+        }
+      } catch (err) {
+        // The limit above keeps recursion shallow; a caller already deep in its own stack can still run
+        // out. That is this declaration's nesting, not a bug: say so and go on with the next one.
+        if (!(err instanceof RangeError)) throw err;
+        problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: chunkSpan });
       }
     }
     i = j;
   }
 
   const end = text.length;
-  const lines = countLines(text);
+  const lines = endOf(text);
   return {
     program: {
       file,
@@ -102,15 +114,23 @@ export function parse(text: string, file: string): ParseResult {
   };
 }
 
+/** The first token past the nesting limit: brackets, plus `.member` chains (each `.` nests the AST once more). */
 function firstTooDeep(chunk: IToken[]): IToken | undefined {
   let depth = 0;
+  let chain = 0;
   for (const t of chunk) {
-    if (OPENERS.has(t.tokenType)) {
+    const type = t.tokenType;
+    if (OPENERS.has(type)) {
       depth++;
-      if (depth > MAX_NESTING) return t;
-    } else if (CLOSERS.has(t.tokenType)) {
+      chain = 0;
+    } else if (CLOSERS.has(type)) {
       depth = Math.max(0, depth - 1);
+    } else if (type === T.Dot) {
+      chain++;
+    } else if (type === T.Comma || type === T.Colon || type === T.Equals) {
+      chain = 0;
     }
+    if (depth + chain > MAX_NESTING) return t;
   }
   return undefined;
 }
@@ -137,30 +157,13 @@ function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan
   return { kind: 'unexpected-token', found: t.image, expected, rule, span };
 }
 
-/** Chevrotain puts the expectation in its message; recover the token names from it in a stable form. */
+/** The expected tokens, as the parser's error message provider recorded them, in words. */
 function expectedFrom(err: IRecognitionException): string[] {
-  // Only the part before "but found" says what was expected.
-  const m = err.message.split('but found')[0] ?? '';
-  const found = new Set<string>();
-  for (const match of m.matchAll(/-->\s*([^<]+?)\s*<--/g)) found.add(match[1]!.trim());
-  for (const match of m.matchAll(/\[([A-Za-z]+)\]/g)) found.add(match[1]!);
-  return [...found].map((n) => labelFromName(n)).filter((x, i, a) => a.indexOf(x) === i);
+  return expectedTokenNames(err.message).map(labelFromName).filter((x, i, a) => a.indexOf(x) === i);
 }
 
 function labelFromName(n: string): string {
-  if (TOKEN_LABELS[n]) return TOKEN_LABELS[n]!;
-  const tokenType = T.ALL_TOKENS.find((t) => t.name === n);
-  if (tokenType) return tokenLabel(tokenType);
-  // chevrotain prints token patterns for some messages: show them quoted.
-  return `'${n}'`;
+  return TOKEN_LABELS[n] ?? `'${n.toLowerCase()}'`;
 }
 
-function countLines(text: string): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: text.length - last };
-}
+

@@ -6,8 +6,38 @@
  * Inside a declaration chevrotain's own recovery (token insertion/deletion, re-sync) keeps partial trees.
  * The parser is built once and reused (`parser.input = tokens`).
  */
-import { CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IToken, type ManySepMethodOpts } from 'chevrotain';
+import {
+  CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IParserErrorMessageProvider, type IToken, type ManySepMethodOpts, type TokenType,
+} from 'chevrotain';
 import * as T from './tokens.ts';
+
+/**
+ * Chevrotain's error messages, as data: each message is the JSON of the token names the parser expected
+ * (`{"expected":["Colon"]}`), which parse.ts reads back. Its English messages are for people and change
+ * between versions; what was expected is the parser's knowledge, so it is taken from the parser here.
+ */
+export const expectedTokensProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected }) => expectedMessage([expected]),
+  buildNotAllInputParsedMessage: () => expectedMessage([]),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt }) => expectedMessage(expectedPathsPerAlt.flatMap((paths) => paths.map((p) => p[0]))),
+  buildEarlyExitMessage: ({ expectedIterationPaths }) => expectedMessage(expectedIterationPaths.map((p) => p[0])),
+};
+
+function expectedMessage(tokens: (TokenType | undefined)[]): string {
+  const names: string[] = [];
+  for (const t of tokens) if (t && !names.includes(t.name)) names.push(t.name);
+  return JSON.stringify({ expected: names });
+}
+
+/** The token names a parse error of {@link m4Parser} expected (see {@link expectedTokensProvider}). */
+export function expectedTokenNames(message: string): string[] {
+  try {
+    const parsed = JSON.parse(message) as { expected?: unknown };
+    return Array.isArray(parsed.expected) ? parsed.expected.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 export class M4Parser extends CstParser {
   // Alternatives and option objects are built on a rule's first run and reused (chevrotain's "caching arrays
@@ -30,7 +60,7 @@ export class M4Parser extends CstParser {
   private namedArgOption?: DSLMethodOpts<unknown>;
 
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3 });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: expectedTokensProvider });
     this.performSelfAnalysis();
   }
 
@@ -149,11 +179,7 @@ export class M4Parser extends CstParser {
     this.OR((this.paramNameAlts ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.QuotedName) },
-      { ALT: () => this.CONSUME(T.At) },
-      { ALT: () => this.CONSUME(T.From) },
-      { ALT: () => this.CONSUME(T.Optional) },
-      { ALT: () => this.CONSUME(T.Gate) },
-      { ALT: () => this.CONSUME(T.Sink) },
+      ...T.PARAM_NAME_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })),
     ]));
   });
 

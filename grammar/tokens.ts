@@ -6,6 +6,7 @@
  * names. Comments are kept in their own group (not skipped) so the formatter can put them back.
  */
 import { createToken, createTokenInstance, EOF, Lexer, type TokenType } from 'chevrotain';
+import { DECLARATION_KEYWORDS, IDENTIFIER_PATTERN, KEYWORDS, PARAM_NAME_KEYWORDS, type Keyword } from './language.ts';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
@@ -16,25 +17,33 @@ export const BlockComment = createToken({
   line_breaks: true,
 });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+export const Identifier = createToken({ name: 'Identifier', pattern: IDENTIFIER_PATTERN });
 
 function keyword(word: string): TokenType {
   return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier });
 }
 
-export const Input = keyword('input');
-export const Model = keyword('model');
-export const Node = keyword('node');
-export const Compare = keyword('compare');
-export const Output = keyword('output');
-export const Optional = keyword('optional');
-export const From = keyword('from');
-export const Gate = keyword('gate');
-export const At = keyword('at');
-export const Sink = keyword('sink');
-export const Replay = keyword('replay');
-export const True = keyword('true');
-export const False = keyword('false');
+/** One token type per keyword of language.ts. */
+const KEYWORD_TOKENS = Object.fromEntries(KEYWORDS.map((w) => [w, keyword(w)])) as Record<Keyword, TokenType>;
+
+export const Input = KEYWORD_TOKENS.input;
+export const Model = KEYWORD_TOKENS.model;
+export const Node = KEYWORD_TOKENS.node;
+export const Compare = KEYWORD_TOKENS.compare;
+export const Output = KEYWORD_TOKENS.output;
+export const Optional = KEYWORD_TOKENS.optional;
+export const From = KEYWORD_TOKENS.from;
+export const Gate = KEYWORD_TOKENS.gate;
+export const At = KEYWORD_TOKENS.at;
+export const Sink = KEYWORD_TOKENS.sink;
+export const Replay = KEYWORD_TOKENS.replay;
+export const True = KEYWORD_TOKENS.true;
+export const False = KEYWORD_TOKENS.false;
+
+/** The tokens that start a declaration (and only ever do). */
+export const DECLARATION_TOKENS: ReadonlySet<TokenType> = new Set(DECLARATION_KEYWORDS.map((w) => KEYWORD_TOKENS[w]));
+/** Keyword tokens that may also be a parameter name. */
+export const PARAM_NAME_TOKENS: readonly TokenType[] = PARAM_NAME_KEYWORDS.map((w) => KEYWORD_TOKENS[w]);
 
 /** `` `onnx::Flatten_0` ``: a name that is not an identifier, as ONNX models often have. */
 export const QuotedName = createToken({ name: 'QuotedName', pattern: /`[^`\n\r]*`/ });
@@ -65,7 +74,7 @@ export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
-  Input, Model, Node, Compare, Output, Replay, Optional, From, Gate, At, Sink, True, False,
+  ...Object.values(KEYWORD_TOKENS),
   Identifier,
   QuotedName,
   StringLiteral,
@@ -74,9 +83,7 @@ export const ALL_TOKENS: TokenType[] = [
   Equals, Colon, Comma, Dot, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Question, Percent, Semicolon,
 ];
 
-export const KEYWORDS: readonly string[] = [
-  'input', 'model', 'node', 'compare', 'output', 'replay', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
-];
+export { KEYWORDS };
 
 /** Built once per process and reused: building a lexer validates every pattern, which is not free. */
 export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });

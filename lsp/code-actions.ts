@@ -4,7 +4,7 @@
  */
 import { CodeActionKind, type CodeAction, type TextEdit } from 'vscode-languageserver';
 import type { Diagnostic } from '../compiler/diagnostics/diagnostic.ts';
-import { quoteName } from '../compiler/typecheck.ts';
+import { writeName } from '../grammar/language.ts';
 import type { CallExpr, Decl } from '../grammar/ast.ts';
 import type { OnnxValueInfo } from '../compiler/onnx-signature.ts';
 import { spanRange, type Analysis } from './analysis.ts';
@@ -43,7 +43,7 @@ function addMissingArguments(a: Analysis, d: Diagnostic): CodeAction | undefined
   const missing = model.signature.inputs.filter((i) => !bound.has(i.name));
   if (missing.length === 0) return undefined;
   const owner = declAt(a.comp, call.span.start);
-  const bindings = missing.map((i) => `${quoteName(i.name)}: ${bestValueFor(a, i, owner)}`);
+  const bindings = missing.map((i) => `${writeName(i.name)}: ${bestValueFor(a, i, owner)}`);
   const edit = insertArguments(a, call, bindings);
   if (!edit) return undefined;
   return {
@@ -62,14 +62,14 @@ function addMissingArguments(a: Analysis, d: Diagnostic): CodeAction | undefined
 function bestValueFor(a: Analysis, input: OnnxValueInfo, owner: Decl | undefined): string {
   const values = [...a.comp.resolution.symbols.values()].filter((s) => (s.kind === 'input' || s.kind === 'node' || s.kind === 'output') && s.decl !== owner);
   const same = values.find((s) => s.name === input.name);
-  if (same) return quoteName(same.name);
+  if (same) return writeName(same.name);
   const fits = values.find((s) => {
     const t = a.comp.typing.declTypes.get(s);
     if (t === undefined || t.dtype !== input.type.dtype || t.dims.length !== input.type.dims.length) return false;
     const dims = a.comp.typing.resolved(t).dims;
     return dims.every((d, i) => { const want = input.type.dims[i]; return typeof d !== 'number' || typeof want !== 'number' || d === want; });
   });
-  return quoteName(fits?.name ?? input.name);
+  return writeName(fits?.name ?? input.name);
 }
 
 function insertArguments(a: Analysis, call: CallExpr, bindings: string[]): TextEdit | undefined {

@@ -45,8 +45,8 @@ interface Frame {
   callee?: string;
 }
 
-const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
-const NAMEISH = new Set<TokenType>([T.Identifier, T.QuotedName, T.At, T.From, T.Optional, T.Gate, T.Sink]);
+const DECL_STARTS = T.DECLARATION_TOKENS;
+const NAMEISH = new Set<TokenType>([T.Identifier, T.QuotedName, ...T.PARAM_NAME_TOKENS]);
 
 /**
  * `text` is the document, `declStart` the offset of the declaration the cursor is in (0 when unknown),

@@ -11,7 +11,7 @@
 import { CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList } from 'vscode-languageserver';
 import type { Compilation } from '../compiler/compile.ts';
 import { COMPARE_FIELDS, TASKS } from '../compiler/compare-check.ts';
-import { quoteName } from '../compiler/typecheck.ts';
+import { DECLARATION_KEYWORDS, isIdentifierChar, writeName } from '../grammar/language.ts';
 import type { CompareDecl } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, type MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import { OPS, getOp } from '../stdlib/ops/index.ts';
@@ -21,7 +21,6 @@ import { completionContext, type CompletionContext } from './completion-context.
 import { describeMetric, describeModel, describeOp, describeParamType, describeSymbol, opSignature, symbolType } from './describe.ts';
 import { COMPARE_FIELD_DOCS, DTYPE_DOCS, GATE_FIELD_DOCS, KEYWORD_DOCS, SINK_DOCS, TASK_DOCS } from './language-docs.ts';
 
-const DECLARATION_KEYWORDS = ['input', 'model', 'node', 'output', 'compare', 'replay'];
 
 /** At most this many items per answer (VS Code itself shows the first few dozen). */
 export const MAX_COMPLETION_ITEMS = 500;
@@ -35,7 +34,7 @@ export function complete(a: Analysis, offset: number): CompletionItem[] {
 export function completionList(a: Analysis, offset: number): CompletionList {
   const text = a.doc.getText();
   let start = offset;
-  while (start > 0 && /[A-Za-z0-9_]/.test(text[start - 1]!)) start--;
+  while (start > 0 && isIdentifierChar(text[start - 1]!)) start--;
   const want: Want = { prefix: text.slice(start, offset), offset };
   const items = itemsFor(a.comp, completionContext(text, declStartBefore(a.comp, offset), offset), want);
   const isIncomplete = want.cut === true;
@@ -98,7 +97,7 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
     case 'output': {
       const info = comp.resolution.symbols.get(ctx.callee)?.kind === 'model' ? comp.models.get(ctx.callee) : undefined;
       if (!info) return [];
-      return info.signature.outputs.map((o) => ({ label: quoteName(o.name), kind: CompletionItemKind.Field, detail: formatType(o.type), documentation: `ONNX output of model \`${info.name}\`` }));
+      return info.signature.outputs.map((o) => ({ label: writeName(o.name), kind: CompletionItemKind.Field, detail: formatType(o.type), documentation: `ONNX output of model \`${info.name}\`` }));
     }
     case 'compare-item': {
       const decl = compareAt(comp, ctx.compareStart);
@@ -133,7 +132,7 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
   }
 }
 
-function keywords(words: string[]): CompletionItem[] {
+function keywords(words: readonly string[]): CompletionItem[] {
   return words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword, ...(KEYWORD_DOCS[w] ? { detail: KEYWORD_DOCS[w] } : {}) }));
 }
 
@@ -156,7 +155,7 @@ function values(comp: Compilation, owner: string | undefined, want: Want, room =
       candidates.push({
         name: sym.name, group: 1, at: sym.nameSpan.start,
         item: () => ({
-          label: quoteName(sym.name), kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value, sortText: `1${sym.name}`,
+          label: writeName(sym.name), kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value, sortText: `1${sym.name}`,
           detail: `${sym.kind} ${symbolType(comp, sym) ?? ''}`.trim(), documentation: { kind: MarkupKind.Markdown, value: describeSymbol(comp, sym) },
         }),
       });
@@ -166,8 +165,8 @@ function values(comp: Compilation, owner: string | undefined, want: Want, room =
         item: () => {
           const info = comp.models.get(sym.name);
           return {
-            label: quoteName(sym.name), kind: CompletionItemKind.Module, sortText: `3${sym.name}`,
-            detail: info ? `model (${info.signature.inputs.map((i) => `${quoteName(i.name)}: ${formatType(i.type)}`).join(', ')})` : 'model',
+            label: writeName(sym.name), kind: CompletionItemKind.Module, sortText: `3${sym.name}`,
+            detail: info ? `model (${info.signature.inputs.map((i) => `${writeName(i.name)}: ${formatType(i.type)}`).join(', ')})` : 'model',
             ...(info ? { documentation: { kind: MarkupKind.Markdown, value: describeModel(info) } } : {}),
           };
         },
@@ -214,7 +213,7 @@ function argumentItems(comp: Compilation, callee: string, given: string[], owner
     const info = comp.models.get(callee);
     if (!info) return [];
     return info.signature.inputs.filter((i) => !done.has(i.name)).map((i, k) => ({
-      label: quoteName(i.name), kind: CompletionItemKind.Field, insertText: `${quoteName(i.name)}: `, sortText: `0${k}`,
+      label: writeName(i.name), kind: CompletionItemKind.Field, insertText: `${writeName(i.name)}: `, sortText: `0${k}`,
       detail: formatType(i.type), documentation: `ONNX input of model \`${info.name}\``,
     }));
   }

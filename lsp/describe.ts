@@ -5,7 +5,8 @@
 import type { Compilation } from '../compiler/compile.ts';
 import type { ModelInfo } from '../compiler/models.ts';
 import type { M4Symbol } from '../compiler/resolve.ts';
-import { quoteName, type ExprValue } from '../compiler/typecheck.ts';
+import type { ExprValue } from '../compiler/typecheck.ts';
+import { writeName } from '../grammar/language.ts';
 import type { Expr } from '../grammar/ast.ts';
 import type { MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
@@ -27,7 +28,7 @@ export function valueType(comp: Compilation, e: Expr | undefined): string | unde
   const v: ExprValue | undefined = comp.typing.values.get(e);
   if (!v || v.kind === 'unknown') return undefined;
   if (v.kind === 'tensor') return formatType(comp.typing.resolved(v.type));
-  return `{ ${[...v.outputs].map(([n, t]) => `${quoteName(n)}: ${formatType(comp.typing.resolved(t))}`).join(', ')} }`;
+  return `{ ${[...v.outputs].map(([n, t]) => `${writeName(n)}: ${formatType(comp.typing.resolved(t))}`).join(', ')} }`;
 }
 
 export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
@@ -35,7 +36,7 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
     case 'input': {
       const d = sym.decl.kind === 'input' ? sym.decl : undefined;
       const type = symbolType(comp, sym) ?? 'unknown type';
-      const parts = [fence(`input ${quoteName(sym.name)}: ${type}${d?.optional ? ' optional' : ''}`)];
+      const parts = [fence(`input ${writeName(sym.name)}: ${type}${d?.optional ? ' optional' : ''}`)];
       if (d?.from) parts.push(d.from.kind === 'field' ? `read from field \`${d.from.path.value}\`` : `gathered from ${d.from.items.map((i) => `\`${i.value}\``).join(', ')}`);
       else parts.push(`read from field \`${sym.name}\` of each row`);
       return parts.join('\n\n');
@@ -43,18 +44,18 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
     case 'node':
     case 'output': {
       const type = symbolType(comp, sym);
-      return fence(`${sym.kind} ${quoteName(sym.name)}: ${type ?? 'unknown type (see the errors)'}`) + (comp.graph.live.has(sym.name) || sym.kind === 'output' ? '' : '\n\nreaches no output and no comparison: it never runs');
+      return fence(`${sym.kind} ${writeName(sym.name)}: ${type ?? 'unknown type (see the errors)'}`) + (comp.graph.live.has(sym.name) || sym.kind === 'output' ? '' : '\n\nreaches no output and no comparison: it never runs');
     }
     case 'model': {
       const info = comp.models.get(sym.name);
-      return info ? describeModel(info) : fence(`model ${quoteName(sym.name)}`) + '\n\nthe model file could not be read (see the errors)';
+      return info ? describeModel(info) : fence(`model ${writeName(sym.name)}`) + '\n\nthe model file could not be read (see the errors)';
     }
     case 'compare': {
       const info = comp.compares.find((c) => c.decl === sym.decl);
-      if (!info) return fence(`compare ${quoteName(sym.name)}`);
+      if (!info) return fence(`compare ${writeName(sym.name)}`);
       const task = info.task.kind === 'binary' ? `binary(threshold: ${info.task.threshold})` : info.task.kind === 'multiclass' ? `multiclass(top_k: ${info.task.top_k})` : 'regression';
       return [
-        fence(`compare ${quoteName(sym.name)}: ${task}`),
+        fence(`compare ${writeName(sym.name)}: ${task}`),
         `metrics: ${info.metrics.map((m) => `\`${m}\``).join(', ') || 'none'}`,
         info.gates.length ? `gates: ${info.gates.map((g) => `\`${g.text}\``).join(', ')}` : 'no gates',
       ].join('\n\n');
@@ -64,10 +65,10 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
 
 /** A model's ONNX signature, as read from its file. */
 export function describeModel(m: ModelInfo): string {
-  const io = (xs: { name: string; type: TensorType }[]) => xs.map((x) => `  ${quoteName(x.name)}: ${formatType(x.type)}`).join('\n');
+  const io = (xs: { name: string; type: TensorType }[]) => xs.map((x) => `  ${writeName(x.name)}: ${formatType(x.type)}`).join('\n');
   const sig = m.signature;
   const lines = [
-    `model ${quoteName(m.name)} = onnx(${JSON.stringify(m.sourcePath)})`,
+    `model ${writeName(m.name)} = onnx(${JSON.stringify(m.sourcePath)})`,
     'inputs:', io(sig.inputs),
     'outputs:', io(sig.outputs),
   ];

@@ -4,7 +4,7 @@
  * only (no recompilation).
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver';
-import { quoteName } from '../compiler/typecheck.ts';
+import { writeName } from '../grammar/language.ts';
 import type { Name } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
 import { getOp } from '../stdlib/ops/index.ts';
@@ -48,7 +48,7 @@ export function hover(a: Analysis, offset: number): Hover | null {
         const info = comp.models.get(t.symbol.name);
         const input = info?.signature.inputs.find((i) => i.name === loc.name.text);
         if (!info || !input) return null;
-        return at(loc.name, `${fence(`${quoteName(input.name)}: ${formatType(input.type)}`)}\n\nONNX input of model \`${info.name}\``);
+        return at(loc.name, `${fence(`${writeName(input.name)}: ${formatType(input.type)}`)}\n\nONNX input of model \`${info.name}\``);
       }
       return null;
     }
@@ -57,7 +57,7 @@ export function hover(a: Analysis, offset: number): Hover | null {
       const obj = comp.typing.values.get(loc.expr.object);
       const model = obj?.kind === 'model-call' ? obj.model.name : undefined;
       if (!type) return null;
-      return at(loc.expr.member, `${fence(`${quoteName(loc.expr.member.text)}: ${type}`)}${model ? `\n\nONNX output of model \`${model}\`` : ''}`);
+      return at(loc.expr.member, `${fence(`${writeName(loc.expr.member.text)}: ${type}`)}${model ? `\n\nONNX output of model \`${model}\`` : ''}`);
     }
     case 'metric': {
       const m = METRIC_CATALOGUE[loc.name.text];

@@ -4,13 +4,11 @@
  * stdlib op (calls would then resolve to the declaration instead of the op), or is already declared.
  */
 import { ErrorCodes, ResponseError, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
-import { KEYWORDS } from '../grammar/tokens.ts';
+import { isIdentifier, isKeyword } from '../grammar/language.ts';
 import { getOp } from '../stdlib/ops/index.ts';
 import { spanRange, type Analysis } from './analysis.ts';
 import { locate, symbolOf } from './locate.ts';
 import { symbolSpans } from './navigation.ts';
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The range and current name of a renameable symbol at `offset`, or null when there is none there. */
 export function prepareRename(a: Analysis, offset: number): { range: Range; placeholder: string } | null {
@@ -24,11 +22,11 @@ export function prepareRename(a: Analysis, offset: number): { range: Range; plac
 
 /** Why `newName` cannot replace `oldName`, or undefined when it can. */
 export function renameProblem(a: Analysis, oldName: string, newName: string): string | undefined {
-  if (typeof newName !== 'string' || !IDENTIFIER.test(newName)) {
+  if (typeof newName !== 'string' || !isIdentifier(newName)) {
     return `\`${String(newName)}\` is not a valid name: use letters, digits and \`_\`, not starting with a digit`;
   }
   if (newName === oldName) return undefined;
-  if (KEYWORDS.includes(newName)) return `\`${newName}\` is a keyword`;
+  if (isKeyword(newName)) return `\`${newName}\` is a keyword`;
   if (getOp(newName)) return `\`${newName}\` is a stdlib op: calls of it would no longer reach the op`;
   const existing = a.comp.resolution.symbols.get(newName);
   if (existing) return `\`${newName}\` is already declared (as ${existing.kind === 'input' ? 'an input' : `a ${existing.kind === 'compare' ? 'comparison' : existing.kind}`}, line ${existing.nameSpan.line})`;

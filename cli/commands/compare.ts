@@ -9,6 +9,7 @@
  * be written), 130 interrupted.
  */
 import { statSync } from 'node:fs';
+import { isIdentifier } from '../../grammar/language.ts';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { compileSource } from '../../compiler/compile.ts';
 import { checkGateText } from '../../compiler/compare-check.ts';
@@ -121,7 +122,7 @@ function checkFlags(o: CompareOptions): ReportFormat {
   if (o.bootstrap === 1) throw new CliError('--bootstrap needs at least 2 resamples (or 0 to disable it)');
   if (o.shard !== undefined && o.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
   if (o.shard !== undefined && o.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.name)) throw new CliError(`--name ${JSON.stringify(o.name)} must be an identifier (letters, digits, _)`);
+  if (!isIdentifier(o.name)) throw new CliError(`--name ${JSON.stringify(o.name)} must be an identifier (letters, digits, _)`);
   return o.format;
 }
 

@@ -6,9 +6,10 @@
  * the files that change, listing them. A file with syntax errors is never touched: its diagnostics are
  * printed and the command exits 2 (after handling the other files).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatSource } from '../../compiler/format.ts';
+import { readSourceFile, SourceFileError } from '../../compiler/source-file.ts';
 import { printDiagnostics } from '../diagnostics-output.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
@@ -84,11 +85,10 @@ with syntax errors (left unchanged).`)
 /** The file's text, or undefined after printing one line about why it cannot be read. */
 function readSource(file: string): string | undefined {
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    return readSourceFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a .m4 file' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
-    process.stderr.write(`m4c: cannot read ${file}: ${why}\n`);
+    if (!(err instanceof SourceFileError)) throw err;
+    process.stderr.write(`m4c: ${err.message}\n`);
     return undefined;
   }
 }

@@ -11,6 +11,7 @@ import type { DataSample } from './data-sample.ts';
 import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
+import { IDENTIFIER_PATTERN } from '../../grammar/language.ts';
 import { graphInputType, type AnalyzedModel } from './model-analysis.ts';
 import { inferSignal, type LabelHint, type SignalChoice } from './task-inference.ts';
 
@@ -45,7 +46,7 @@ export function defaultGates(task: TaskKind, hasLabel: boolean): DraftGate[] {
 
 /** The metric a gate text names (`auroc.delta >= ...` → `auroc`). */
 function gateMetric(text: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)![0];
+  return new RegExp(`^${IDENTIFIER_PATTERN.source}`).exec(text)![0];
 }
 
 /** A path relative to the output file's directory, with `/` separators. */

@@ -3,30 +3,10 @@
  * string literals, and an allocator that keeps every generated declaration name unique.
  */
 
-/** The language's keywords (docs/language.md): they cannot name a declaration unquoted. */
-export const M4_KEYWORDS: ReadonlySet<string> = new Set([
-  'input', 'model', 'node', 'compare', 'output', 'replay', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
-]);
+import { isKeyword, replaceNonIdentifierRuns } from '../../grammar/language.ts';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** True when `name` can be written bare: an identifier that is not a keyword. */
-export function isPlainName(name: string): boolean {
-  return IDENTIFIER.test(name) && !M4_KEYWORDS.has(name);
-}
-
-/** True when `name` can be written at all: bare, or in backticks (no backtick or line break inside). */
-export function isWritableName(name: string): boolean {
-  return name.length > 0 && !/[`\n\r]/.test(name);
-}
-
-/**
- * A name as it appears in `.m4` text: bare when it is an identifier, else in backticks
- * (`` `onnx::Flatten_0` ``). The caller checks {@link isWritableName} first.
- */
-export function writeName(name: string): string {
-  return isPlainName(name) ? name : `\`${name}\``;
-}
+// The language's own facts (keywords, identifiers, how a name is written) live in grammar/language.ts.
+export { isPlainName, isWritableName, writeName } from '../../grammar/language.ts';
 
 /** A string literal (JSON escapes, which the grammar accepts). */
 export function writeString(text: string): string {
@@ -38,10 +18,10 @@ export function writeString(text: string): string {
  * one `_`, a leading digit gets a `m_` prefix, and a keyword gets a `_` suffix. Never empty.
  */
 export function toIdentifier(text: string, fallback: string): string {
-  let id = text.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  let id = replaceNonIdentifierRuns(text, '_').replace(/^_+|_+$/g, '');
   if (id === '') return fallback;
   if (/^[0-9]/.test(id)) id = `m_${id}`;
-  if (M4_KEYWORDS.has(id)) id = `${id}_`;
+  if (isKeyword(id)) id = `${id}_`;
   return id;
 }
 

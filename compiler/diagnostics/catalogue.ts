@@ -22,6 +22,8 @@ function entry<A = Record<string, never>>(severity: Sev, title: string, message:
 }
 
 const q = (s: string) => `\`${s}\``;
+/** Source text as inline code; text that holds a backtick (a quoted name) gets a double-backtick fence. */
+const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 export const CATALOGUE = {
   // ── M0xxx: syntax ────────────────────────────────────────────────────────────────────────────
@@ -38,6 +40,8 @@ export const CATALOGUE = {
     'a file is a list of declarations: `input`, `model`, `node`, `compare`, `output`'),
   M0007: entry<{ limit: number }>('error', 'nesting too deep', (a) => `brackets nested more than ${a.limit} deep`,
     'split the expression into several `node` declarations'),
+  M0008: entry<{ text: string }>('error', 'number out of range', (a) => `the number ${a.text} is too large: numbers are 64-bit floats (at most about 1.8e308)`,
+    'write a smaller number'),
 
   // ── M1xxx: names ─────────────────────────────────────────────────────────────────────────────
   M1001: entry<{ name: string }>('error', 'unknown name', (a) => `unknown name ${q(a.name)}`),
@@ -148,8 +152,58 @@ export const CATALOGUE = {
   // ── M7xxx: plan ──────────────────────────────────────────────────────────────────────────────
   M7001: entry<{ detail: string }>('error', 'internal error', (a) => `internal compiler error: ${a.detail}`,
     'this is a bug in m4; please report it with the .m4 file'),
+  M7002: entry<{ hidden: number; shown: number }>('warning', 'more diagnostics not shown',
+    (a) => `and ${a.hidden} more diagnostic${a.hidden === 1 ? '' : 's'} in this file (the first ${a.shown} are shown)`,
+    'fix these and check again; this diagnostic has the severity of the worst one it hides'),
 } as const;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;
 
 export const ALL_CODES = Object.keys(CATALOGUE) as DiagnosticCode[];
+
+/**
+ * The help lines passes attach when the fix depends on the case (the catalogue's `help` is the default
+ * when it does not). Passes take their words from here, so every user-facing sentence lives in this file.
+ */
+export const HELP = {
+  didYouMean: (name: string) => `did you mean ${q(name)}?`,
+  /** The title of the quick fix that applies a did-you-mean. */
+  replaceWith: (name: string) => `replace with ${q(name)}`,
+  /** The title of the quick fix that selects a model output. */
+  selectOutput: (name: string) => `select ${q(name)}`,
+  renameArgument: (from: string, to: string) => `the model's input is ${q(to)}: rename ${q(from)} to ${q(to)}`,
+  declareValue: 'declare it with `input`, or as a `node`',
+  declareCallee: 'see docs/ops.md for the stdlib ops, or declare a model with `model NAME = onnx("...")`',
+  compareFields: (fields: readonly string[]) => `fields are ${fields.join(', ')}; gates are written \`gate METRIC.FIELD >= BOUND\``,
+  addCompareField: (field: string) => `add \`${field}: NODE\` to the block`,
+  addTask: 'add `task: binary(threshold: 0.5)`, `task: multiclass` or `task: regression`',
+  scoresNotLabels: 'compare scores or probabilities, not predicted labels; or `cast(..., to: "f32")`',
+  selectPositiveColumn: 'select the positive column with `column(..., index: 1)`',
+  seeMetrics: 'see docs/metrics.md for the metrics of each task',
+  write: (what: string) => `write ${what}`,
+  noIntervalWithoutBootstrap: 'remove `bootstrap: 0`, or gate on the point estimate (drop `at ...`)',
+  addSink: 'add an `output NAME = ...` or a `compare NAME { ... }` block',
+  opParameters: (op: string, params: readonly string[]) => `parameters of ${q(op)}: ${params.join(', ') || 'none'}`,
+  addParameter: (name: string) => `add \`${name}: ...\` to the call`,
+  addArguments: (names: readonly string[]) => `add ${names.map((n) => code(`${n}: ...`)).join(', ')} to the call`,
+  literalsAreParameters: (params: readonly string[]) => `literal values are named parameters: ${params.map((p) => `${p}: ...`).join(', ')}`,
+  cast: (dtype: string) => `convert it with \`cast(..., to: "${dtype}")\``,
+} as const;
+
+/** The note lines passes attach: extra facts, one line each. */
+export const NOTE = {
+  lookedFor: (path: string) => `looked for ${path}`,
+  usage: (example: string) => `usage: ${example}`,
+  appliesTo: (metric: string, tasks: readonly string[]) => `${q(metric)} applies to: ${tasks.join(', ')}`,
+  parameter: (name: string, description: string) => `${q(name)}: ${description}`,
+  inputsOf: (model: string, inputs: readonly string[]) => `inputs of ${q(model)}: ${inputs.join(', ')}`,
+  outputsOf: (model: string, outputs: readonly string[]) => `outputs of ${q(model)}: ${outputs.join(', ')}`,
+  typed: (name: string, type: string) => `${q(name)}: ${type}`,
+  expected: (type: string, where: string) => `expected ${type}: ${where}`,
+  found: (type: string, where: string) => `found ${type}: ${where}`,
+  side: (side: string, type: string, where: string) => `${side} ${type}: ${where}`,
+  argument: (index: number, type: string, where: string) => `argument ${index}: ${type}, ${where}`,
+  dimensionDiffers: (index: number, first: string, second: string) => `dimension ${index} differs: ${first} vs ${second}`,
+  fixedBy: (size: string, where: string) => `${size}: ${where}`,
+  whileChecking: (what: string) => `while checking ${what}`,
+} as const;

@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import type { Span } from '../../grammar/ast.ts';
+import { lineStarts } from '../../grammar/language.ts';
 import type { Diagnostic } from './diagnostic.ts';
 
 export interface RenderOptions {
@@ -22,7 +23,9 @@ function renderOne(d: Diagnostic, opts: RenderOptions): string {
   const sevColor = d.severity === 'error' ? c.red : d.severity === 'warning' ? c.yellow : c.cyan;
   const out: string[] = [];
   out.push(`${c.bold(sevColor(`${d.severity}[${d.code}]`))}${c.bold(`: ${d.message}`)}`);
-  const gutter = String(Math.max(d.span.endLine, ...(d.related ?? []).map((r) => r.span.endLine))).length;
+  let maxLine = d.span.endLine;
+  for (const r of d.related ?? []) maxLine = Math.max(maxLine, r.span.endLine);
+  const gutter = String(maxLine).length;
   const pad = ' '.repeat(gutter);
   out.push(`${pad}${c.blue('-->')} ${d.span.file}:${d.span.line}:${d.span.column}`);
   out.push(...snippet(d.span, opts.sources.get(d.span.file), gutter, (s) => c.bold(sevColor(s)), '^', undefined, c.blue));
@@ -69,17 +72,23 @@ function snippet(
 
 const WINDOW = 100;
 
+/** Line starts of the last source rendered: one scan per file, not one per diagnostic. */
+let cachedText: string | undefined;
+let cachedStarts: number[] = [];
+
 function lineAt(text: string, line: number): string | undefined {
-  let start = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', start);
-    if (nl === -1) return undefined;
-    start = nl + 1;
+  if (text !== cachedText) {
+    cachedText = text;
+    cachedStarts = lineStarts(text);
   }
-  let end = text.indexOf('\n', start);
-  if (end === -1) end = text.length;
-  const s = text.slice(start, end);
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
+  const start = cachedStarts[line - 1];
+  if (start === undefined) return undefined;
+  const next = cachedStarts[line];
+  let s = text.slice(start, next ?? text.length);
+  // Drop the line break itself (`\n`, `\r\n` or a lone `\r`).
+  if (s.endsWith('\n')) s = s.slice(0, -1);
+  if (s.endsWith('\r')) s = s.slice(0, -1);
+  return s;
 }
 
 /** Tabs are shown as four spaces, so the carets must move with them. */

@@ -46,7 +46,8 @@ describe('m4c check', () => {
     const g = join(tmp, 'garbage.m4');
     writeFileSync(g, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
     const r = runM4c(['check', g]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`m4c: ${g} is not a text file (a .m4 file is UTF-8 text)`);
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(runM4c(['check', tmp]).code).toBe(2);
     const missing = runM4c(['check', join(tmp, 'nope.m4')]);

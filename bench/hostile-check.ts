@@ -1,0 +1,101 @@
+/**
+ * Hostile files through the real `m4c` process (issue 11), each next to the same-run baseline
+ * `m4c check examples/fraud/ab.m4` (start-up plus a small file):
+ *
+ * - a 4 MB document (90,000 declarations) — target: checks in < 2 s;
+ * - ~125,000 diagnostics (`@` lines) — capped at 1,000 per file;
+ * - 1k / 2k / 4k distinct unknown names next to as many declared ones (did-you-mean must not be quadratic);
+ * - cycles of 2,200 and 150,000 nodes;
+ * - `m4c fmt` of 200 KB and 400 KB files of long identifiers (must scale linearly).
+ *
+ *   npx tsx bench/hostile-check.ts
+ *
+ * Prints wall times (median of 3) and exit codes; asserts nothing about time.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRandom } from '../tools/seeded-random.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const M4C = join(ROOT, 'bin/m4c.js');
+const tmp = mkdtempSync(join(tmpdir(), 'm4-bench-hostile-'));
+
+function file(name: string, text: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+function wall(args: string[], runs = 3): { ms: number; code: number | null; last: string } {
+  const ts: number[] = [];
+  let code: number | null = null;
+  let last = '';
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [M4C, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+    ts.push(performance.now() - t);
+    code = r.status;
+    last = (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 100);
+  }
+  return { ms: median(ts), code, last };
+}
+
+const rng = new SeededRandom(11);
+const word = (n: number) => Array.from({ length: n }, () => 'abcdefghij'[rng.int(10)]).join('');
+
+function doc4mb(): string {
+  const lines = ['input tx: f32[batch, 30]'];
+  let size = 0;
+  for (let i = 0; size < 4 * 1024 * 1024; i++) {
+    const l = `node s${i} = clip(tx, min: -6.0, max: 6.0) // node ${i}\noutput o${i} = s${i}`;
+    lines.push(l);
+    size += l.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function unknownNames(n: number): string {
+  const names = Array.from({ length: n }, (_, i) => `value_${i.toString(36).padStart(4, '0')}`);
+  return `${names.map((x) => `input ${x}: f32[batch]`).join('\n')}\n${names.map((x, i) => `output o${i} = ${x.replace('value', 'valeu')}`).join('\n')}\n`;
+}
+
+function cycle(n: number): string {
+  return ['input x: f32[batch]', ...Array.from({ length: n }, (_, i) => `node n${i} = add(x, n${(i + 1) % n})`), 'output o = n0', ''].join('\n');
+}
+
+function longNames(bytes: number): string {
+  const lines = ['input x: f32[batch]'];
+  let size = 0;
+  while (size < bytes) {
+    const a = word(1000);
+    const l = `node a${a} = sigmoid(x)\noutput b${a} = f(a${a}, ${word(500)}: g(a${a}, a${a}))`;
+    lines.push(l);
+    size += l.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const cases: [string, string[]][] = [
+  ['baseline: check examples/fraud/ab.m4', ['check', 'examples/fraud/ab.m4']],
+  ['check a 4 MB document (target < 2 s)', ['check', file('doc4mb.m4', doc4mb())]],
+  ['check ~125,000 diagnostics', ['check', file('many.m4', '@\n'.repeat(125_000))]],
+  ['check 1,000 unknown names', ['check', file('unknown1k.m4', unknownNames(1000))]],
+  ['check 2,000 unknown names', ['check', file('unknown2k.m4', unknownNames(2000))]],
+  ['check 4,000 unknown names', ['check', file('unknown4k.m4', unknownNames(4000))]],
+  ['check a 2,200-node cycle', ['check', file('cycle2200.m4', cycle(2200))]],
+  ['check a 150,000-node cycle', ['check', file('cycle150k.m4', cycle(150_000))]],
+  ['fmt 200 KB of long identifiers', ['fmt', file('long200k.m4', longNames(200_000))]],
+  ['fmt 400 KB of long identifiers', ['fmt', file('long400k.m4', longNames(400_000))]],
+];
+
+console.log('wall time of the m4c process, median of 3 (the machine may be loaded: compare with the baseline line)');
+for (const [what, args] of cases) {
+  const r = wall(args);
+  console.log(`${what.padEnd(40)} ${r.ms.toFixed(0).padStart(7)} ms  exit ${r.code}  ${r.last}`);
+}
