@@ -53,7 +53,8 @@ export const CATALOGUE = {
   M1007: entry<{ name: string }>('error', 'comparison used as a value',
     (a) => `comparison ${q(a.name)} produces no value that can be read`),
   M1008: entry<{ loader: string }>('error', 'unknown model loader',
-    (a) => `unknown model loader ${q(a.loader)}`, 'models are declared as `model NAME = onnx("path/to/model.onnx")`'),
+    (a) => `unknown model loader ${q(a.loader)}`,
+    'models are declared as `model NAME = onnx("path/to/model.onnx")`, or by signature as `model NAME = external(inputs: {...}, outputs: {...})`'),
   M1009: entry<{ name: string }>('error', 'reserved name', (a) => `${q(a.name)} is reserved`, 'choose another name'),
   M1010: entry<{ name: string }>('error', 'node refers to itself', (a) => `${q(a.name)} refers to itself`),
   M1011: entry('error', 'several replay declarations', () => 'a file declares at most one `replay`', 'keep one; pass other data with `m4c run --data PATH`'),
@@ -80,6 +81,10 @@ export const CATALOGUE = {
   M2011: entry<{ name: string }>('error', 'not a model output', (a) => `${q(a.name)} is not a model call: only model calls have outputs to select`,
     'select outputs on a model call, e.g. `v1(x: scaled).probabilities`'),
   M2010: entry<{ model: string; reason: string }>('error', 'unsupported model', (a) => `model ${q(a.model)} cannot be used: ${a.reason}`),
+  M2012: entry<{ model: string; reason: string }>('error', 'invalid model arguments', (a) => `model ${q(a.model)}: ${a.reason}`),
+  M2013: entry<{ model: string; backend: string }>('info', 'external model',
+    (a) => `model ${q(a.model)} is external (${a.backend}): calls are checked against its declared signature, but \`m4c run\` cannot run it`,
+    'export it to ONNX and declare it with `onnx("path/to/model.onnx")`, or replace it with stdlib ops'),
 
   // ── M3xxx: types and shapes ──────────────────────────────────────────────────────────────────
   M3001: entry<{ name: string }>('error', 'unknown dtype', (a) => `unknown dtype ${q(a.name)}`, 'dtypes are f32, f64, i32, i64, bool and str'),
