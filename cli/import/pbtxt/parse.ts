@@ -258,8 +258,8 @@ function pointSpan(file: string, offset: number, line: number, column: number): 
 
 function numberValue(text: string): number {
   const neg = text.startsWith('-');
-  const body = (neg ? text.slice(1) : text).replace(/[fF]$/, '');
-  const v = /^0[xX]/.test(body) ? Number.parseInt(body.slice(2), 16) : Number(body);
+  const body = neg ? text.slice(1) : text;
+  const v = /^0[xX]/.test(body) ? Number.parseInt(body.slice(2), 16) : Number(body.replace(/[fF]$/, ''));
   return neg ? -v : v;
 }
 
