@@ -3,6 +3,8 @@
  * same tensors are shared (a candidate that changes one member re-runs only what depends on it), the rest
  * is added under `_candidate` names, and each output the two graphs both have becomes a comparison.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { topological, type ImportGraph, type ImportModel, type ImportStep } from './graph-ir.ts';
 
 export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: string, reason: string): ImportGraph {
@@ -16,7 +18,8 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
     tmap.set(i.name, i.name);
     if (!g.inputs.some((x) => x.name === i.name)) g.inputs.push(i);
   }
-  const identity = (m: ImportModel) => (m.kind === 'onnx' ? `onnx:${m.path}` : `external:${m.key}`);
+  // Two repositories holding the same bytes for a member share its calls.
+  const identity = (m: ImportModel) => (m.kind === 'onnx' ? `onnx:${fileDigest(m.path!)}` : `external:${m.key}`);
   const controlByIdentity = new Map(control.models.map((m) => [identity(m), m.key]));
   const candModelKey = new Map<string, string>();
   for (const m of cand.models) {
@@ -64,4 +67,8 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
   }
   for (const n of cand.notes) if (!g.notes.some((x) => x.construct === n.construct && x.span.file === n.span.file && x.span.start === n.span.start)) g.notes.push(n);
   return g;
+}
+
+function fileDigest(path: string): string {
+  return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : path;
 }

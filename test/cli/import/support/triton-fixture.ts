@@ -105,10 +105,10 @@ export function sumModel(o: { a: string; b: string; output: string; dims: (numbe
 }
 
 /** Two columns of scores from one: `[p, 1 - p]`-like, shape [N, 2] (a binary classifier's probabilities). */
-export function twoColumnModel(o: { input: string; output: string; width: number }): OnnxModelBuilder {
+export function twoColumnModel(o: { input: string; output: string; width: number; sign?: 1 | -1 }): OnnxModelBuilder {
   const b = new OnnxModelBuilder({ graphName: 'two_column' });
   const x = b.input(o.input, 'f32', ['N', o.width]);
-  const w = b.initializer('w', new Float32Array(Array.from({ length: o.width * 2 }, (_, i) => ((i % 3) - 1) * 0.25)), [o.width, 2]);
+  const w = b.initializer('w', new Float32Array(Array.from({ length: o.width * 2 }, (_, i) => ((i % 3) - 1) * 0.25 * (o.sign ?? 1))), [o.width, 2]);
   b.softmax(b.matMul(x, w), -1, o.output);
   b.output(o.output, 'f32', ['N', 2]);
   return b;
