@@ -57,14 +57,17 @@ export function nameGraph(g: ImportGraph): GraphNames {
   const model = new Map<string, string>();
   for (const i of g.inputs) tensor.set(i.name, alloc.allocate(toIdentifier(i.name, 'input')));
   for (const m of g.models) model.set(m.key, alloc.allocate(toIdentifier(m.name, 'model')));
-  const produced = [...g.steps.flatMap((s) => s.produces.map((p) => p.tensor)), ...g.ops.map((o) => o.result)];
-  for (const t of produced) if (!tensor.has(t)) tensor.set(t, alloc.allocate(toIdentifier(t, 'value')));
+  const produced = new Set([...g.steps.flatMap((s) => s.produces.map((p) => p.tensor)), ...g.ops.map((o) => o.result)]);
+  // A produced tensor the graph returns is declared as that output, under the output's name.
   const output = new Map<string, string>();
   for (const o of g.outputs) {
-    const t = tensor.get(o.tensor);
-    const merged = t !== undefined && t === toIdentifier(o.name, 'output') && produced.includes(o.tensor);
-    output.set(o.name, merged ? t : alloc.allocate(toIdentifier(o.name, 'output')));
+    if (!produced.has(o.tensor) || tensor.has(o.tensor)) continue;
+    const n = alloc.allocate(toIdentifier(o.name, 'output'));
+    tensor.set(o.tensor, n);
+    output.set(o.name, n);
   }
+  for (const t of produced) if (!tensor.has(t)) tensor.set(t, alloc.allocate(toIdentifier(t, 'value')));
+  for (const o of g.outputs) if (!output.has(o.name)) output.set(o.name, alloc.allocate(toIdentifier(o.name, 'output')));
   const comparison = new Map(g.comparisons.map((c) => [c.name, alloc.allocate(toIdentifier(c.name, 'comparison'))]));
   return { tensor, model, output, comparison };
 }

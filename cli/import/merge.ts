@@ -27,9 +27,11 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
     if (existing !== undefined) { candModelKey.set(m.key, existing); continue; }
     const key = `${m.key}#${suffix}`;
     candModelKey.set(m.key, key);
-    g.models.push({ ...m, key, name: `${m.name}_${suffix}` });
+    g.models.push({ ...m, key, name: control.models.some((c) => c.name === m.name) ? `${m.name}_${suffix}` : m.name });
   }
-  const rename = (t: string) => `${t}_${suffix}`;
+  // Candidate tensors keep their names unless the control uses the same name.
+  const controlTensors = new Set([...control.inputs.map((i) => i.name), ...control.steps.flatMap((s) => s.produces.map((p) => p.tensor)), ...control.ops.map((o) => o.result)]);
+  const rename = (t: string) => (controlTensors.has(t) ? `${t}_${suffix}` : t);
   const sameFeeds = (a: ImportStep['feeds'], b: ImportStep['feeds']) =>
     a.length === b.length && a.every((f) => b.some((x) => x.port === f.port && x.tensor === f.tensor));
   for (const item of topological(cand)) {
