@@ -219,7 +219,8 @@ function syntaxError(e: IRecognitionException, tokens: IToken[], text: string, f
   if (atEnd) {
     const last = tokens[tokens.length - 1];
     const span = last ? tokenSpan(last, file) : pointSpan(file, text.length, 1, 1);
-    return { message: `the file ends too early${expected ? `: expected ${expected}` : ''} (a message or list is not closed)`, span };
+    const unclosed = expected === "'}'" || expected === "']'" || expected === "'>'" ? ' (a message or list is not closed)' : '';
+    return { message: `the file ends too early${expected ? `: expected ${expected}` : ''}${unclosed}`, span };
   }
   return { message: `unexpected ${describe(tok)}${expected ? `: expected ${expected}` : ''}`, span: tokenSpan(tok, file) };
 }
