@@ -4,7 +4,7 @@
  * a diagnostic at the config's line. Versions follow Triton's rules: the step's `model_version` when it
  * pins one (≥ 0), else the version policy (latest by default: the highest numeric directory).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag, type Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Span } from '../../grammar/ast.ts';
@@ -76,8 +76,8 @@ export class TritonRepository {
     if (this.configs.has(name)) return this.configs.get(name)!;
     const file = join(this.dir, name, 'config.pbtxt');
     let result: { config: TritonConfig | null; diagnostics: Diagnostic[] } | null = null;
-    if (existsSync(file)) {
-      const text = readFileSync(file, 'utf8');
+    const text = readText(file);
+    if (text !== null) {
       this.sources.set(file, text);
       const span = fileSpan(file, text);
       const parsed = parsePbtxt(text, file);
@@ -91,13 +91,13 @@ export class TritonRepository {
 
   /** Numeric version directories of a member, ascending. */
   versions(name: string): number[] {
-    let entries: string[];
     try {
-      entries = readdirSync(join(this.dir, name));
+      // Dirents, not statSync: a repository of hundreds of members would pay a stat per entry.
+      return readdirSync(join(this.dir, name), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && /^\d+$/.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
     } catch {
       return [];
     }
-    return entries.filter((e) => /^\d+$/.test(e) && statSync(join(this.dir, name, e)).isDirectory()).map(Number).sort((a, b) => a - b);
   }
 
   /**
@@ -117,6 +117,14 @@ export class TritonRepository {
 
   modelFile(name: string, c: TritonConfig, version: number): string {
     return join(this.dir, name, String(version), c.defaultModelFilename ?? 'model.onnx');
+  }
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
   }
 }
 

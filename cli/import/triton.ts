@@ -6,7 +6,7 @@
  * step pins one); other members are declared external by their config's signature. A plain (non-ensemble)
  * model imports as a graph of one call. Problems are diagnostics at the config line that causes them.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { diag, type Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Span } from '../../grammar/ast.ts';
@@ -172,7 +172,7 @@ class GraphBuilder {
       path = this.r.modelFile(member, c, 1);
     } else {
       path = this.r.modelFile(member, c, version);
-      if (!existsSync(path) || !statSync(path).isFile()) {
+      if (!existsSync(path)) {
         this.diagnostics.push(diag('M8005', c.span, { model: member, reason: `${member}/${version}/${c.defaultModelFilename ?? 'model.onnx'} does not exist` }));
       }
     }
