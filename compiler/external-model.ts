@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ModelDecl, SignatureField } from '../grammar/ast.ts';
-import { DTYPES, type DType, type Dim } from '../stdlib/types.ts';
+import { DTYPES, type DType, type Dim } from '../plan/tensor-type.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { diag, type Diagnostic } from './diagnostics/diagnostic.ts';
 import { ONNX_ELEM_TYPE, type OnnxSignature, type OnnxValueInfo } from './onnx-signature.ts';

@@ -5,7 +5,7 @@
  */
 import { relative, sep } from 'node:path';
 import type { Span } from '../../grammar/ast.ts';
-import type { Dim } from '../../stdlib/types.ts';
+import type { Dim } from '../../plan/tensor-type.ts';
 import { NameAllocator, toIdentifier, writeName, writeString } from '../init/m4-names.ts';
 import { topological, type ImportGraph, type ImportStep, type ImportType } from './graph-ir.ts';
 

@@ -5,7 +5,7 @@
  * text it came from, so a compiler diagnostic on the generated file is reported at the source's line.
  */
 import type { Span } from '../../grammar/ast.ts';
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 
 export type Platform = 'triton' | 'seldon' | 'kserve';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag, type Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Span } from '../../grammar/ast.ts';
-import type { DType } from '../../stdlib/types.ts';
+import type { DType } from '../../plan/tensor-type.ts';
 import { decodeModelConfig, type TritonConfig } from './pbtxt/model-config.ts';
 import { parsePbtxt } from './pbtxt/parse.ts';
 

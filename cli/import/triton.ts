@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { diag, type Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
 import type { Span } from '../../grammar/ast.ts';
-import type { Dim } from '../../stdlib/types.ts';
+import type { Dim } from '../../plan/tensor-type.ts';
 import { emptyGraph, type ImportGraph, type ImportResult, type ImportStep, type ImportType } from './graph-ir.ts';
 import type { TensorConfig, TritonConfig } from './pbtxt/model-config.ts';
 import { adviceFor, mapDtype, memberBackend, TritonRepository } from './triton-repo.ts';

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSource } from '../../compiler/format.ts';
-import { loadPlan, PlanError } from '../../runtime/plan-load.ts';
+import { PlanError } from '../../plan/plan-schema.ts';
+import { loadPlan } from '../../runtime/plan-load.ts';
 import { compileInline } from '../support/compiler-harness.ts';
 
 const GRAPH = [
