@@ -54,12 +54,13 @@ class SeldonContext {
     const cached = this.served.get(name);
     if (cached) return cached;
     const cr = this.models.find((m) => m.name === name);
-    if (!cr) this.diagnostics.push(diag('M8004', origin, { what: 'model', name, where: 'the YAML (no `kind: Model` with this name)' }, { help: 'add its Model resource, or put its ONNX file at models/NAME/model.onnx next to the YAML' }));
     const formats = cr ? seqAt(cr.spec, 'requirements').flatMap((n) => (isScalar(n) ? [String(n.value)] : [])) : [];
     const served = resolveServedModel({
       name, storageUri: cr?.spec ? str(cr.spec, 'storageUri') : undefined, formats,
       yamlFile: cr?.file ?? file, origin: cr ? cr.span(cr.root) : origin,
     }, this.diagnostics, this.set.sources);
+    // Without its Model resource a step is fine if its ONNX file is next to the YAML; otherwise say what is missing.
+    if (!cr && !served.signature) this.diagnostics.push(diag('M8004', origin, { what: 'model', name, where: 'the YAML (no `kind: Model` with this name)' }, { help: 'add its Model resource, or put its ONNX file at models/NAME/model.onnx next to the YAML' }));
     this.served.set(name, served);
     return served;
   }
