@@ -49,6 +49,27 @@ export function adviceFor(backend: string): string {
   return 'Export it to ONNX and declare it with onnx("...").';
 }
 
+/**
+ * A stdlib replacement when a member's config shows a simple transform (one tensor in, one out): same shape
+ * and dtype (scaling, normalizing), a dtype change only, or a size-1 axis added or dropped. Null otherwise.
+ */
+export function transformHint(c: TritonConfig): string | null {
+  if (c.inputs.length !== 1 || c.outputs.length !== 1) return null;
+  const i = c.inputs[0]!;
+  const o = c.outputs[0]!;
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, k) => x === b[k]);
+  const di = mapDtype(i.dataType).dtype;
+  const dout = mapDtype(o.dataType).dtype;
+  const numeric = di !== 'str' && dout !== 'str';
+  if (same(i.dims, o.dims) && di === dout && (di === 'f32' || di === 'f64')) {
+    return `Its config shows one ${di} tensor in and one of the same shape out: if it scales or normalizes, \`standardize(x, mean: M, std: S)\`, \`mul(x, by: K)\` or \`clip(...)\` can replace it.`;
+  }
+  if (same(i.dims, o.dims) && di !== dout && numeric) return `Its config shows a dtype change only (${di} → ${dout}): \`cast(x, to: "${dout}")\` can replace it.`;
+  if (di === dout && same(o.dims, [...i.dims, 1])) return 'Its config shows a size-1 axis added: `expand_dims(x)` can replace it.';
+  if (di === dout && same(i.dims, [...o.dims, 1])) return 'Its config shows a size-1 axis dropped: `squeeze(x)` can replace it.';
+  return null;
+}
+
 export class TritonRepository {
   private readonly configs = new Map<string, { config: TritonConfig | null; diagnostics: Diagnostic[] } | null>();
   /** Every config file read, by path: for rendering diagnostics. */

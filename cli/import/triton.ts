@@ -13,7 +13,7 @@ import type { Span } from '../../grammar/ast.ts';
 import type { Dim } from '../../plan/tensor-type.ts';
 import { emptyGraph, type ImportGraph, type ImportResult, type ImportStep, type ImportType } from './graph-ir.ts';
 import type { TensorConfig, TritonConfig } from './pbtxt/model-config.ts';
-import { adviceFor, mapDtype, memberBackend, TritonRepository } from './triton-repo.ts';
+import { adviceFor, mapDtype, memberBackend, transformHint, TritonRepository } from './triton-repo.ts';
 
 export interface TritonImportOptions {
   /** A repository directory, or one model's directory inside it. */
@@ -156,7 +156,7 @@ class GraphBuilder {
         this.modelKeys.add(key);
         const batched = c.maxBatchSize > 0;
         const sig = (ts: TensorConfig[]) => ts.map((t) => ({ name: t.name, type: this.tensorType(t, batched, t.dims, '?') }));
-        this.g.models.push({ key, name: member, kind: 'external', backend, signature: { inputs: sig(c.inputs), outputs: sig(c.outputs) }, advice: adviceFor(backend), origin: c.backend?.span ?? c.platform?.span ?? c.span });
+        this.g.models.push({ key, name: member, kind: 'external', backend, signature: { inputs: sig(c.inputs), outputs: sig(c.outputs) }, advice: [adviceFor(backend), transformHint(c)].filter((x) => x !== null).join(' '), origin: c.backend?.span ?? c.platform?.span ?? c.span });
         this.diagnostics.push(diag('M8008', c.backend?.span ?? c.platform?.span ?? c.span, { model: member, backend }));
       }
       return key;

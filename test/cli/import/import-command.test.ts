@@ -92,6 +92,19 @@ describe('m4c import: exit codes and summary', () => {
   });
 });
 
+describe('m4c import: members m4 cannot run', () => {
+  it('a python member whose config shows a simple transform is listed with the stdlib op that can replace it', async () => {
+    const repo = goodRepo('pyscale');
+    writeMember(repo, { name: 'pre', backend: 'python', maxBatchSize: 8, inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'FEATS', type: 'TYPE_FP32', dims: [4] }] });
+    rmSync(join(repo, 'pre/1/model.onnx'), { force: true });
+    const r = await m4cImport(['pyscale', '-o', 'pyscale.m4']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('members m4 cannot run (declared external; `m4c run` refuses the graph until they are replaced):\n  pre (python backend, pyscale/pre/config.pbtxt:3): A python model:');
+    expect(r.stderr).toContain('Its config shows one f32 tensor in and one of the same shape out: if it scales or normalizes, `standardize(x, mean: M, std: S)`');
+    expect(readFileSync(join(dir, 'pyscale.m4'), 'utf8')).toContain('model pre = external(backend: "python", inputs: {RAW: f32[batch, 4]}, outputs: {FEATS: f32[batch, 4]})');
+  });
+});
+
 describe('m4c import: bad input is a diagnostic, never a stack trace', () => {
   const cases: [string, (repo: string) => void, RegExp][] = [
     ['truncated pbtxt', (repo) => writeFileSync(join(repo, 'ens/config.pbtxt'), readFileSync(join(repo, 'ens/config.pbtxt'), 'utf8').slice(0, 200)),
