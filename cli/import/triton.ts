@@ -161,7 +161,8 @@ class GraphBuilder {
       }
       return key;
     }
-    const hasCandidate = this.opts.useVersion !== undefined && pinned < 0 && this.r.versions(member).includes(this.opts.useVersion);
+    // The candidate version replaces a pinned one too: `--candidate 2` on a step pinned at 1 compares 2 with 1.
+    const hasCandidate = this.opts.useVersion !== undefined && this.r.versions(member).includes(this.opts.useVersion);
     const version = hasCandidate ? this.opts.useVersion! : this.r.pickVersion(member, c, pinned, this.opts.skipVersion);
     const key = `${member}@${version ?? 'none'}`;
     if (this.modelKeys.has(key)) return key;

@@ -213,7 +213,46 @@ spec:
   });
 });
 
+describe('m4c import: Seldon Core 2 mirror', () => {
+  it('an Experiment with one candidate and a mirror compares the mirror with the candidate', () => {
+    mkdirSync(join(dir, 'seldon-mirror'), { recursive: true });
+    writeFileSync(join(dir, 'seldon-mirror/exp.yaml'), readFileSync(join(dir, 'seldon-exp/exp.yaml'), 'utf8')
+      .replace(/ {2}candidates:\n {2}- name: clf\n {4}weight: 80\n {2}- name: clf2\n {4}weight: 20\n/, '  candidates:\n  - name: clf\n    weight: 100\n  mirror:\n    name: clf2\n    percent: 25\n'));
+    const r = imp('seldon-mirror');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.text).toContain('// Seldon Experiment `clf-ab`: `clf2` (mirror (25% of traffic)) against `clf` (the default).');
+    expect(r.text).toContain('compare clf2_vs_control {');
+    expect(errorsOf(r)).toEqual([]);
+  });
+});
+
 describe('m4c import: KServe', () => {
+  it('an Ensemble sends the request to every step and answers with each step\'s outputs', () => {
+    mkdirSync(join(dir, 'kserve-ens'), { recursive: true });
+    writeFileSync(join(dir, 'kserve-ens/graph.yaml'), `${readFileSync(join(dir, 'kserve-switch/graph.yaml'), 'utf8').split('---\napiVersion: serving.kserve.io/v1alpha1')[0]}---
+apiVersion: serving.kserve.io/v1alpha1
+kind: InferenceGraph
+metadata:
+  name: both
+spec:
+  nodes:
+    root:
+      routerType: Ensemble
+      steps:
+      - serviceName: clf
+        name: a
+      - serviceName: clf2
+        name: b
+`);
+    const r = imp('kserve-ens');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.exit).toBe(0);
+    expect(r.text).toContain('input x: f32[N, 4]');
+    expect(r.graph!.outputs.map((o) => o.name)).toEqual(['a_probabilities', 'b_probabilities']);
+    expect(r.text).toMatch(/output a_probabilities = clf\(x: x\)\.probabilities/);
+    expect(errorsOf(r)).toEqual([]);
+  });
+
   it('a Sequence passes $response on; a two-branch Splitter is a comparison (the heavier branch is the control)', () => {
     const r = imp('kserve');
     expect(r.diagnostics).toEqual([]);
