@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSource } from '../../compiler/format.ts';
+import { describeModel } from '../../lsp/describe.ts';
 import { PlanError } from '../../plan/plan-schema.ts';
 import { loadPlan } from '../../runtime/plan-load.ts';
 import { compileInline } from '../support/compiler-harness.ts';
@@ -23,6 +24,13 @@ describe('external models', () => {
     const info = c.diagnostics.find((d) => d.code === 'M2013');
     expect(info?.message).toContain('`pre` is external (python)');
     expect(c.models.get('pre')?.signature.outputs.map((o) => o.name)).toEqual(['FEATS', 'N']);
+  });
+
+  it('is described by its declared signature on hover', () => {
+    const text = describeModel(compileInline(GRAPH).models.get('pre')!);
+    expect(text).toContain('model pre = external(backend: "python")');
+    expect(text).toContain('FEATS: f32[batch, 4]');
+    expect(text).toContain('`m4c run` cannot run it');
   });
 
   it('reports a call that does not fit the declared signature', () => {
