@@ -60,7 +60,9 @@ const LABELS: Record<string, string> = {
   LAngle: "'<'", RAngle: "'>'", LBracket: "'['", RBracket: "']'", Comma: "','", Semicolon: "';'", EOF: 'the end of the file',
 };
 
-const lexer = new Lexer(TOKENS, { positionTracking: 'full', ensureOptimizations: true });
+// Built on first use: the CLI bundle loads this module for every command, and building a chevrotain lexer
+// and parser (grammar self-analysis) costs start-up time only `m4c import` should pay.
+let lexer: Lexer | undefined;
 
 /** Nesting deeper than this is refused before parsing: recursive descent would exhaust the stack. */
 const MAX_DEPTH = 100;
@@ -205,10 +207,12 @@ interface FieldValue {
   list: boolean;
 }
 
-const parser = new PbParser();
+let parser: PbParser | undefined;
 
 /** Parse protobuf text. Never throws: a syntax error is returned with its position. */
 export function parsePbtxt(text: string, file: string): PbParseResult {
+  lexer ??= new Lexer(TOKENS, { positionTracking: 'full', ensureOptimizations: true });
+  parser ??= new PbParser();
   const lexed = lexer.tokenize(text);
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0]!;
