@@ -92,6 +92,6 @@ function summary(r: ImportOutcome): string {
   }
   if (f.todos > 0) out.push(`${plural(f.todos, 'TODO')} in the file (search for TODO(m4 import))`);
   const shown = r.outFile === null ? 'FILE.m4' : r.shownName;
-  out.push(r.exit === 0 ? `next: m4c check ${shown} && m4c run ${shown} --data ROWS.jsonl` : `next: resolve the TODOs, then m4c check ${shown}`);
+  out.push(r.exit === 0 ? `next: m4c check ${shown} && m4c run ${shown} --data ROWS.jsonl` : `next: ${f.todos > 0 ? 'resolve the TODOs' : 'fix the errors above'}, then m4c check ${shown}`);
   return `${out.join('\n')}\n`;
 }

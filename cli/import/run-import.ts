@@ -138,7 +138,8 @@ export function runImport(o: ImportOptions): ImportOutcome {
     if (cycleReported && d.code === 'M5001') continue;
     if (!diagnostics.some((x) => sameDiag(x, d))) diagnostics.push(d);
   }
-  const problems = diagnostics.some((d) => d.severity !== 'info') || finished.todos > 0;
+  // Exit 1 means something to do: a TODO in the file or an error; warnings alone (an unused input) are printed.
+  const problems = finished.todos > 0 || diagnostics.some((d) => d.severity === 'error');
   graph.title = shorten(graph.title, o.cwd);
   return {
     exit: problems ? 1 : 0, text: finished.text, outFile, shownName: o.output === '-' ? 'standard output' : o.output ?? `${stem}.m4`,
