@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { diag, type Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
-import { toIdentifier } from '../init/m4-names.ts';
+import { isWritableName, toIdentifier } from '../init/m4-names.ts';
 import { finishImport, type Finished } from './finish.ts';
 import type { ImportGraph, ImportResult, Platform } from './graph-ir.ts';
 import { importKserve } from './kserve.ts';
@@ -121,6 +121,14 @@ export function runImport(o: ImportOptions): ImportOutcome {
     }
   }
   if (!graph) return none(diagnostics, sources);
+  // `.m4` writes any name in backticks except one holding a backtick or a line break.
+  const unwritable = [
+    ...graph.inputs.map((i) => ({ name: i.name, span: i.origin })),
+    ...graph.steps.flatMap((st) => [...st.feeds, ...st.produces].map((b) => ({ name: b.port, span: b.origin }))),
+    ...graph.models.flatMap((m) => [...(m.signature?.inputs ?? []), ...(m.signature?.outputs ?? [])].map((t) => ({ name: t.name, span: m.origin }))),
+  ].filter((n) => !isWritableName(n.name));
+  for (const n of unwritable) diagnostics.push(diag('M8003', n.span, { field: 'name', reason: `${JSON.stringify(n.name)} cannot be written in .m4 (it holds a backtick or a line break, or is empty): rename the tensor` }));
+  if (unwritable.length > 0) return none(diagnostics, sources);
 
   const stem = toIdentifier(o.model ?? graphStem(graph, absPath), 'graph');
   const outFile = o.output === '-' ? null : resolve(o.cwd, o.output ?? `${stem}.m4`);

@@ -119,8 +119,10 @@ describe('m4c import: bad input is a diagnostic, never a stack trace', () => {
       /error\[M8009\]: these steps form a cycle: pre → clf → pre/],
     ['an unknown field in a member', (repo) => edit(join(repo, 'clf/config.pbtxt'), 'max_batch_size: 8', 'max_batch: 8'),
       /error\[M8002\]: `ModelConfig` \(model_config\.proto\) has no field `max_batch`\n\s*--> unknown\/clf\/config\.pbtxt:4:1/],
+    ['a tensor name .m4 cannot write', (repo) => edit(join(repo, 'ens/config.pbtxt'), 'output_map { key: "probabilities"', 'output_map { key: "prob`s"'),
+      /error\[M8003\]: `name`: "prob`s" cannot be written in \.m4/],
   ];
-  const names = ['trunc', 'garbled', 'absent', 'noconfig', 'cycle', 'unknown'];
+  const names = ['trunc', 'garbled', 'absent', 'noconfig', 'cycle', 'unknown', 'backtick'];
   cases.forEach(([what, damage, expected], k) => {
     it(what, async () => {
       const repo = goodRepo(names[k]!);
