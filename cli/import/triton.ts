@@ -106,7 +106,7 @@ class GraphBuilder {
     const m = mapDtype(t.dataType);
     if (!m.exact) this.g.notes.push({ construct: `${t.dataType} (\`${t.name}\`)`, span: t.span, instead: `declared as ${m.dtype}; convert the tensor in the model if the values matter` });
     const out: Dim[] = batched ? ['batch'] : [];
-    dims.forEach((d, k) => out.push(d === -1 ? (unknown === 'symbol' ? `${t.name}_${out.length}` : null) : d));
+    dims.forEach((d) => out.push(d === -1 ? (unknown === 'symbol' ? `${t.name}_${out.length}` : null) : d));
     return { dtype: m.dtype, dims: out };
   }
 
