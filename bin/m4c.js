@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The `m4c` entry point. Sources are TypeScript: commands that must start fast (check, compile, graph, fmt,
-// lsp, init, --help) run from an esbuild bundle made by `npm ci` (scripts/build-cli.mjs) while it is newer
+// lsp, init, import, --help) run from an esbuild bundle made by `npm ci` (scripts/build-cli.mjs) while it is newer
 // than every source; everything else, and a stale or missing bundle, runs the sources through tsx.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init']);
+const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init', 'import']);
 
 async function fastMain() {
   if (process.env.M4_NO_BUNDLE || !FAST.has(process.argv[2])) return undefined;

@@ -8,8 +8,11 @@ import * as fmt from './commands/fmt.ts';
 import * as graph from './commands/graph.ts';
 import * as init from './commands/init.ts';
 import * as lsp from './commands/lsp.ts';
-import { runCli } from './program.ts';
+import { runCli, type Registrar } from './program.ts';
 
-export function main(argv: string[]): Promise<number> {
-  return runCli(argv, [check, compile, graph, fmt, lsp, init]);
+export async function main(argv: string[]): Promise<number> {
+  const commands: Registrar[] = [check, compile, graph, fmt, lsp, init];
+  // `import` brings the YAML reader and the protobuf-text grammar: loaded only when it is the command run.
+  if (argv[2] === 'import') commands.push(await import('./commands/import.ts'));
+  return runCli(argv, commands);
 }

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   fmt: () => import('./commands/fmt.ts'),
   lsp: () => import('./commands/lsp.ts'),
   init: () => import('./commands/init.ts'),
+  import: () => import('./commands/import.ts'),
   report: () => import('./commands/report.ts'),
   dashboard: () => import('./commands/dashboard.ts'),
 };

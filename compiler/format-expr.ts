@@ -4,7 +4,7 @@
  * formatted file always means the same thing. Bracketed lists print flat when they fit and one element
  * per line otherwise; comments inside them stay with the element they were written next to.
  */
-import type { Arg, Expr, InputDecl, Name, Span, StringLit, TypeExpr } from '../grammar/ast.ts';
+import type { Arg, Expr, InputDecl, ModelDecl, ModelOption, Name, Span, StringLit, TypeExpr } from '../grammar/ast.ts';
 import type { CommentPool, FmtComment } from './format-comments.ts';
 import { breakParent, group, hardline, indent, join, line, lineSuffix, softline, type Doc } from './format-doc.ts';
 
@@ -54,6 +54,26 @@ export class ExprPrinter {
   arg(a: Arg): Doc {
     const value = a.value ? this.expr(a.value) : '';
     return a.name ? [this.name(a.name), ': ', value] : value;
+  }
+
+  /** `onnx("path")` or `external(backend: "python", inputs: {a: str[batch]}, outputs: {...})`. */
+  modelLoader(d: ModelDecl): Doc {
+    const loader = d.loader ? this.name(d.loader) : 'onnx';
+    const items: SeqItem[] = [];
+    if (d.path) items.push({ span: d.path.span, print: () => this.string(d.path!) });
+    for (const o of d.options) items.push({ span: o.span, print: () => this.modelOption(o) });
+    items.sort((a, b) => a.span.start - b.span.start);
+    return [loader, this.bracketed('(', ')', this.indexOfCode('(', d.loader?.span.end ?? d.span.start, d.span.end) + 1, d.span.end - 1, items)];
+  }
+
+  private modelOption(o: ModelOption): Doc {
+    if (!o.fields) return [this.name(o.key), ': ', o.text ? this.string(o.text) : ''];
+    const open = this.indexOfCode('{', o.key.span.end, o.span.end);
+    const fields = o.fields.map((f) => ({
+      span: f.span,
+      print: (): Doc => [f.name ? this.name(f.name) : '', ': ', f.type ? this.type(f.type) : ''],
+    }));
+    return [this.name(o.key), ': ', this.bracketed('{', '}', open + 1, o.span.end - 1, fields)];
   }
 
   /** `f32[batch, 30]` */

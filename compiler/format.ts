@@ -204,7 +204,7 @@ class Layout {
       case 'model':
         return {
           span: d.span, alignClass: 'model', keyWidth: nameText.length,
-          render: (w, indent, col) => this.print([`model ${nameText.padEnd(w)} = ${d.loader ? ex.name(d.loader) : 'onnx'}(${d.path ? ex.string(d.path) : ''})`], indent, col),
+          render: (w, indent, col) => this.print([`model ${nameText.padEnd(w)} = `, ex.modelLoader(d)], indent, col),
         };
       case 'node':
       case 'output':

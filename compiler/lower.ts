@@ -172,6 +172,7 @@ export function lower(li: LowerInput): Plan {
       outputs: m.signature.outputs.map((o) => ({ name: o.name, type: { dtype: o.type.dtype, dims: [...o.type.dims] } })),
     },
     span: toPlanSpan(m.decl.span),
+    ...(m.external ? { external: { backend: m.external.backend } } : {}),
   }));
 
   const body = { inputs, models, nodes, edges, comparisons, outputs };

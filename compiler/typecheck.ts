@@ -283,7 +283,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const sig = model.signature;
     const scope = unifier.callScope(sym.name);
     const local = (d: Dim): Dim => (typeof d === 'string' ? scope(d) : d);
-    const sigOrigin = (what: string): Origin => ({ what: `${what} of model \`${sym.name}\` (its ONNX signature)`, span: model.decl.path?.span });
+    const sigOrigin = (what: string): Origin => ({ what: `${what} of model \`${sym.name}\` (its ${model.external ? 'declared' : 'ONNX'} signature)`, span: model.decl.path?.span ?? model.decl.span });
     let ok = true;
     let unknownArgs = 0;
     for (const name of argValues.keys()) if (!sig.inputs.some((i) => i.name === name)) unknownArgs++;

@@ -73,9 +73,29 @@ export interface InputDecl {
 export interface ModelDecl {
   kind: 'model';
   name: Name | undefined;
-  /** The loader, `onnx` today. */
+  /** The loader: `onnx`, or `external` for a model m4 checks by its declared signature but cannot run. */
   loader: Name | undefined;
+  /** The positional string argument: the ONNX file of `onnx("...")`. */
   path: StringLit | undefined;
+  /** Named arguments in source order: `backend: "python"`, `inputs: {...}`, `outputs: {...}`. */
+  options: ModelOption[];
+  span: Span;
+}
+
+/** `key: "text"` or `key: {name: TYPE, ...}` inside a model loader's parentheses. */
+export interface ModelOption {
+  key: Name;
+  /** Set for `key: "text"`. */
+  text: StringLit | undefined;
+  /** Set for `key: {...}`: one tensor per entry. */
+  fields: SignatureField[] | undefined;
+  span: Span;
+}
+
+/** `ids: i64[batch, 16]` in an external model's `inputs: {...}` or `outputs: {...}`. */
+export interface SignatureField {
+  name: Name | undefined;
+  type: TypeExpr | undefined;
   span: Span;
 }
 

@@ -125,12 +125,33 @@ export class AstBuilder {
   modelDecl(node: CstNode, span: A.Span): A.ModelDecl {
     const c = node.children as Children;
     const loader = tok(c, 'Identifier');
-    const path = tok(c, 'StringLiteral');
+    let path: A.StringLit | undefined;
+    const options: A.ModelOption[] = [];
+    for (const arg of nodes(c, 'modelArg')) {
+      const ac = arg.children as Children;
+      const key = tok(ac, 'Identifier');
+      const str = tok(ac, 'StringLiteral');
+      if (!key) {
+        if (str && !path) path = this.stringLit(str);
+        continue;
+      }
+      const argSpan = this.nodeSpan(arg, span);
+      const fields = tok(ac, 'LBrace')
+        ? nodes(ac, 'sigField').map((f) => {
+          const fc = f.children as Children;
+          const t = child(fc, 'typeExpr');
+          const fSpan = this.nodeSpan(f, argSpan);
+          return { name: this.name(child(fc, 'name')), type: t ? this.typeExpr(t, fSpan) : undefined, span: fSpan };
+        })
+        : undefined;
+      options.push({ key: { text: key.image, quoted: false, span: this.tokenSpan(key) }, text: str ? this.stringLit(str) : undefined, fields, span: argSpan });
+    }
     return {
       kind: 'model',
       name: this.name(child(c, 'name')),
       loader: loader ? { text: loader.image, quoted: false, span: this.tokenSpan(loader) } : undefined,
-      path: path ? this.stringLit(path) : undefined,
+      path,
+      options,
       span,
     };
   }

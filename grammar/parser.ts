@@ -58,6 +58,10 @@ export class M4Parser extends CstParser {
   private exprSep?: ManySepMethodOpts<unknown>;
   private sinkArgSep?: ManySepMethodOpts<unknown>;
   private namedArgOption?: DSLMethodOpts<unknown>;
+  private modelArgSep?: ManySepMethodOpts<unknown>;
+  private sigFieldSep?: ManySepMethodOpts<unknown>;
+  private modelArgAlts?: IOrAlt<unknown>[];
+  private modelArgValueAlts?: IOrAlt<unknown>[];
 
   constructor() {
     super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: expectedTokensProvider });
@@ -117,14 +121,50 @@ export class M4Parser extends CstParser {
     ]));
   });
 
+  /**
+   * `model m = onnx("path")`, or a model known only by its signature:
+   * `model m = external(backend: "python", inputs: {text: str[batch]}, outputs: {ids: i64[batch, 16]})`.
+   */
   modelDecl = this.RULE('modelDecl', () => {
     this.CONSUME(T.Model);
     this.SUBRULE(this.name);
     this.CONSUME(T.Equals);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
-    this.CONSUME(T.StringLiteral);
+    this.MANY_SEP((this.modelArgSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.modelArg) }));
     this.CONSUME(T.RParen);
+  });
+
+  /** A loader argument: the path string, `key: "text"` or `key: {name: TYPE, ...}` (a signature section). */
+  modelArg = this.RULE('modelArg', () => {
+    this.OR((this.modelArgAlts ??= [
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      {
+        // Only `name:` starts a keyed argument, so `onnx(models/a.onnx)` still reads "expected a string".
+        GATE: () => this.LA(2).tokenType === T.Colon,
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.CONSUME(T.Colon);
+          this.OR2((this.modelArgValueAlts ??= [
+            { ALT: () => this.CONSUME2(T.StringLiteral) },
+            {
+              ALT: () => {
+                this.CONSUME(T.LBrace);
+                this.MANY_SEP2((this.sigFieldSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.sigField) }));
+                this.CONSUME(T.RBrace);
+              },
+            },
+          ]));
+        },
+      },
+    ]));
+  });
+
+  /** One tensor of an external model's signature: `ids: i64[batch, 16]`. */
+  sigField = this.RULE('sigField', () => {
+    this.SUBRULE(this.name);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
   });
 
   nodeDecl = this.RULE('nodeDecl', () => {

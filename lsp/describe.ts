@@ -67,6 +67,11 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
 export function describeModel(m: ModelInfo): string {
   const io = (xs: { name: string; type: TensorType }[]) => xs.map((x) => `  ${writeName(x.name)}: ${formatType(x.type)}`).join('\n');
   const sig = m.signature;
+  if (m.external) {
+    // Known by its declared signature only: no file, opset or digest to show.
+    const head = `model ${quoteName(m.name)} = external(${m.external.backend !== null ? `backend: ${JSON.stringify(m.external.backend)}` : ''})`;
+    return `${fence([head, 'inputs:', io(sig.inputs), 'outputs:', io(sig.outputs)].join('\n'))}\n\nexternal: checked by its declared signature; \`m4c run\` cannot run it`;
+  }
   const lines = [
     `model ${writeName(m.name)} = onnx(${JSON.stringify(m.sourcePath)})`,
     'inputs:', io(sig.inputs),

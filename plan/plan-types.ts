@@ -54,6 +54,11 @@ export interface PlanModel {
   sha256: string;
   signature: { inputs: PlanValueInfo[]; outputs: PlanValueInfo[] };
   span: PlanSpan;
+  /**
+   * Present for `external(...)` models: known by their declared signature only (`path` and `source_path`
+   * are empty, `sha256` digests the signature). A runtime refuses a plan that calls one.
+   */
+  external?: { backend: string | null };
 }
 
 export type PlanNode =

@@ -65,6 +65,7 @@ function locateModels(plan: Plan, label: string, file: string | undefined, verif
   const found = new Map<string, string>();
   const digests = new Map<string, string>();
   for (const model of plan.models) {
+    if (model.external) throw new PlanError(externalRefusal(plan, model, label));
     const candidates = [model.path];
     if (!isAbsolute(model.source_path)) {
       candidates.push(resolve(dirname(plan.source.file), model.source_path));
@@ -91,6 +92,17 @@ function locateModels(plan: Plan, label: string, file: string | undefined, verif
     found.set(model.name, path);
   }
   return found;
+}
+
+/**
+ * Why a plan that calls an external model cannot run: the first node calling it (or the model when no node
+ * does), where it is declared, what serves it elsewhere and what to do.
+ */
+function externalRefusal(plan: Plan, model: PlanModel, label: string): string {
+  const node = plan.nodes.find((n) => n.kind === 'model' && n.model === model.name);
+  const backend = model.external?.backend ? ` (backend ${model.external.backend})` : '';
+  const where = node ? `node \`${node.id}\` (${node.span.file}:${node.span.line}:${node.span.column}) calls model \`${model.name}\`` : `model \`${model.name}\` (${spanText(model)})`;
+  return `${label}: ${where}, which is external${backend}: m4 checks it by its declared signature but cannot run it; export it to ONNX and declare it with onnx("path/to/model.onnx"), or replace it with stdlib ops`;
 }
 
 function spanText(m: PlanModel): string {

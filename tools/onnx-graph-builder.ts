@@ -31,7 +31,8 @@ export type AttributeValue =
   | { kind: 'float'; value: number }
   | { kind: 'ints'; value: readonly number[] }
   | { kind: 'floats'; value: readonly number[] }
-  | { kind: 'string'; value: string };
+  | { kind: 'string'; value: string }
+  | { kind: 'strings'; value: readonly string[] };
 
 /** Constructors for {@link AttributeValue}s: `{ axis: attr.int(1), alpha: attr.float(0.5) }`. */
 export const attr = {
@@ -40,6 +41,7 @@ export const attr = {
   ints: (value: readonly number[]): AttributeValue => ({ kind: 'ints', value }),
   floats: (value: readonly number[]): AttributeValue => ({ kind: 'floats', value }),
   string: (value: string): AttributeValue => ({ kind: 'string', value }),
+  strings: (value: readonly string[]): AttributeValue => ({ kind: 'strings', value }),
 };
 
 /** Data an initializer can hold. */
@@ -329,5 +331,6 @@ function attributeProto(name: string, v: AttributeValue): onnxProto.onnx.IAttrib
     case 'ints': return { name, type: T.INTS, ints: [...v.value] };
     case 'floats': return { name, type: T.FLOATS, floats: [...v.value] };
     case 'string': return { name, type: T.STRING, s: new TextEncoder().encode(v.value) };
+    case 'strings': return { name, type: T.STRINGS, strings: v.value.map((x) => new TextEncoder().encode(x)) };
   }
 }

@@ -57,7 +57,8 @@ export const CATALOGUE = {
   M1007: entry<{ name: string }>('error', 'comparison used as a value',
     (a) => `comparison ${q(a.name)} produces no value that can be read`),
   M1008: entry<{ loader: string }>('error', 'unknown model loader',
-    (a) => `unknown model loader ${q(a.loader)}`, 'models are declared as `model NAME = onnx("path/to/model.onnx")`'),
+    (a) => `unknown model loader ${q(a.loader)}`,
+    'models are declared as `model NAME = onnx("path/to/model.onnx")`, or by signature as `model NAME = external(inputs: {...}, outputs: {...})`'),
   M1009: entry<{ name: string }>('error', 'reserved name', (a) => `${q(a.name)} is reserved`, 'choose another name'),
   M1010: entry<{ name: string }>('error', 'node refers to itself', (a) => `${q(a.name)} refers to itself`),
   M1011: entry('error', 'several replay declarations', () => 'a file declares at most one `replay`', 'keep one; pass other data with `m4c run --data PATH`'),
@@ -84,6 +85,10 @@ export const CATALOGUE = {
   M2011: entry<{ name: string }>('error', 'not a model output', (a) => `${q(a.name)} is not a model call: only model calls have outputs to select`,
     'select outputs on a model call, e.g. `v1(x: scaled).probabilities`'),
   M2010: entry<{ model: string; reason: string }>('error', 'unsupported model', (a) => `model ${q(a.model)} cannot be used: ${a.reason}`),
+  M2012: entry<{ model: string; reason: string }>('error', 'invalid model arguments', (a) => `model ${q(a.model)}: ${a.reason}`),
+  M2013: entry<{ model: string; backend: string }>('info', 'external model',
+    (a) => `model ${q(a.model)} is external (${a.backend}): calls are checked against its declared signature, but \`m4c run\` cannot run it`,
+    'export it to ONNX and declare it with `onnx("path/to/model.onnx")`, or replace it with stdlib ops'),
 
   // ── M3xxx: types and shapes ──────────────────────────────────────────────────────────────────
   M3001: entry<{ name: string }>('error', 'unknown dtype', (a) => `unknown dtype ${q(a.name)}`, 'dtypes are f32, f64, i32, i64, bool and str'),
@@ -148,6 +153,27 @@ export const CATALOGUE = {
     (a) => `\`${a.metric}\` is measured on each model: say which value the gate bounds`, undefined),
   M6017: entry<{ field: string; what: string }>('error', 'comparison field must be a value',
     (a) => `\`${a.field}:\` must name ${a.what}`),
+
+  // ── M8xxx: m4c import (reported at the source platform's file and line) ────────────────────
+  M8001: entry<{ format: string; message: string }>('error', 'source syntax error', (a) => `${a.format}: ${a.message}`),
+  M8002: entry<{ message: string; field: string }>('error', 'unknown field',
+    (a) => `${a.message} has no field ${q(a.field)}`),
+  M8003: entry<{ field: string; reason: string }>('error', 'invalid field value', (a) => `${q(a.field)}: ${a.reason}`),
+  M8004: entry<{ what: string; name: string; where: string }>('error', 'member not found',
+    (a) => `${a.what} ${q(a.name)} is not in ${a.where}`),
+  M8005: entry<{ model: string; reason: string }>('error', 'member model file not found', (a) => `no model file for ${q(a.model)}: ${a.reason}`),
+  M8006: entry<{ tensor: string; reader: string }>('error', 'tensor never produced',
+    (a) => `tensor ${q(a.tensor)} is read by ${a.reader}, but no input or step produces it`),
+  M8007: entry<{ construct: string; instead: string }>('warning', 'unsupported construct',
+    (a) => `${a.construct} is not supported by m4: ${a.instead}`),
+  M8008: entry<{ model: string; backend: string }>('warning', 'member m4 cannot run',
+    (a) => `${q(a.model)} runs on the ${a.backend} backend, which m4 cannot run: declared \`external\` by its signature`,
+    'export it to ONNX (then `onnx("...")`), or replace it with stdlib ops; `m4c run` refuses the graph until then'),
+  M8009: entry<{ cycle: string }>('error', 'steps form a cycle', (a) => `these steps form a cycle: ${a.cycle}`, 'a serving graph must be acyclic'),
+  M8010: entry<{ reason: string }>('error', 'nothing to import', (a) => a.reason),
+  M8011: entry<{ tensor: string }>('error', 'tensor produced twice', (a) => `tensor ${q(a.tensor)} is produced by more than one step`),
+  M8012: entry<{ dtype: string }>('error', 'unsupported dtype', (a) => `${a.dtype} has no m4 dtype`,
+    'm4 dtypes are f32, f64, i32, i64, bool and str: convert the tensor in the model, or declare the member `external`'),
 
   // ── M7xxx: plan ──────────────────────────────────────────────────────────────────────────────
   M7001: entry<{ detail: string }>('error', 'internal error', (a) => `internal compiler error: ${a.detail}`,
