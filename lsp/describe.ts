@@ -69,7 +69,7 @@ export function describeModel(m: ModelInfo): string {
   const sig = m.signature;
   if (m.external) {
     // Known by its declared signature only: no file, opset or digest to show.
-    const head = `model ${quoteName(m.name)} = external(${m.external.backend !== null ? `backend: ${JSON.stringify(m.external.backend)}` : ''})`;
+    const head = `model ${writeName(m.name)} = external(${m.external.backend !== null ? `backend: ${JSON.stringify(m.external.backend)}` : ''})`;
     return `${fence([head, 'inputs:', io(sig.inputs), 'outputs:', io(sig.outputs)].join('\n'))}\n\nexternal: checked by its declared signature; \`m4c run\` cannot run it`;
   }
   const lines = [
