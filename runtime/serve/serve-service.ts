@@ -276,6 +276,7 @@ export class ServeService {
       }
       parsed.push({ id: items[i]!.id, label });
     }
+    this.store.sweep();
     const results: Record<string, number> = {};
     const joined: StoredPair[] = [];
     for (const { id, label } of parsed) {
@@ -398,6 +399,11 @@ export class ServeService {
     this.opts.log(`--stop-shadow-on-fail: the treatment gets no more traffic (failing: ${failing.join('; ')})`);
   }
 
+  /** Resolves when no row waits and no batch runs in either arm (shadow work included). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.whenIdle()));
+  }
+
   /**
    * After the HTTP server stopped taking requests: let both arms finish (shadow work included), close the
    * last window and write it, then write the cumulative record of the serving run.
@@ -405,7 +411,7 @@ export class ServeService {
   async drain(): Promise<void> {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    await Promise.all([...this.runners.values()].map((r) => r.whenIdle()));
+    await this.idle();
     await this.closeWindow();
     if (this.opts.sinks !== null && this.comparing) await this.opts.sinks.write(runRecords(this.cumulative()));
   }

@@ -84,7 +84,7 @@ describe('schema', () => {
     db.close();
     const before = sha(path);
     expect(() => SqliteSink.open(path)).toThrow(SinkError);
-    expect(() => SqliteSink.open(path)).toThrow(/^cannot write results to .*results\.db: its schema version is 99, newer than this m4 .* knows \(2\); upgrade m4/);
+    expect(() => SqliteSink.open(path)).toThrow(/^cannot write results to .*results\.db: its schema version is 99, newer than this m4 .* knows \(3\); upgrade m4/);
     expect(sha(path)).toBe(before);
   });
 
