@@ -8,7 +8,7 @@
  * window and the cumulative record, exit 0. A second signal exits at once (130) and writes nothing more.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { PlanError } from '../../runtime/plan-load.ts';
+import { PlanError } from '../../plan/plan-schema.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
 import { ArmPlanError } from '../../runtime/serve/arm-plans.ts';

@@ -11,12 +11,13 @@
  * they close, so each pair is accumulated once. Gates are judged on the cumulative state.
  */
 import { createComparison } from '../../stdlib/metrics/comparison.ts';
-import type { ComparisonAccumulator, ComparisonResult, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../../plan/result-types.ts';
+import type { RunMeta, RunSubject, SubjectComparison } from '../../plan/record-types.ts';
 import { allGatesPassed, evaluateGates } from '../../stdlib/metrics/gates.ts';
 import { toComparisonBatch, type ComparisonParents } from '../comparison-batch.ts';
 import { OUTCOME_EXIT, type ComparisonOutcome, type RunOutcome } from '../comparison-run.ts';
 import { deriveSpec, type DerivedSpec } from '../comparison-spec.ts';
-import type { RunMeta, RunSubject, SubjectComparison } from '../run-meta.ts';
 
 interface Scope {
   pairs: ComparisonAccumulator;

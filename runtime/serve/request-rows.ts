@@ -6,7 +6,8 @@
  * batcher later concatenates rows that share a layout (same optional inputs present, same dims).
  */
 import type { PlanInput } from '../../plan/plan-types.ts';
-import { allocData, formatType, type TensorData } from '../../stdlib/types.ts';
+import { formatType } from '../../plan/tensor-type.ts';
+import { allocData, type TensorData } from '../../stdlib/types.ts';
 import { BadRow } from '../sources/bad-row.ts';
 import { allocSlotData } from '../sources/batch-builder.ts';
 import { planSlots, type InputSlot, type SourceLayout } from '../sources/input-layout.ts';

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Plan, PlanInput } from '../../plan/plan-types.ts';
-import { allocData, formatType, type Tensor } from '../../stdlib/types.ts';
+import { formatType } from '../../plan/tensor-type.ts';
+import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
+import { allocData, type Tensor } from '../../stdlib/types.ts';
 import { BadRow } from '../sources/bad-row.ts';
 import { fixSlot, planSlots } from '../sources/input-layout.ts';
 import { discoverFieldDims, writeFieldValue } from '../sources/json-value-writer.ts';
@@ -14,7 +16,7 @@ import { createExecutor, type Executor } from '../executor.ts';
 import type { LoadedPlan } from '../plan-load.ts';
 import type { EngineChoice } from '../scheduler.ts';
 import { runRecords } from '../run-record.ts';
-import { runMeta, subjectOf, type RunMeta, type RunSubject } from '../run-meta.ts';
+import { runMeta, subjectOf } from '../run-meta.ts';
 import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
 import type { RunSinks } from '../sinks/run-sinks.ts';
 import { RuntimeError } from '../runtime-error.ts';

@@ -9,7 +9,7 @@ import { renderJson } from '../report/report-json.ts';
 import { startHttpServer, type HttpServer, type Route } from './http-server.ts';
 import { ServeMetrics } from './serve-metrics.ts';
 import { ServeService, type ServeOptions } from './serve-service.ts';
-import { formatType } from '../../stdlib/types.ts';
+import { formatType } from '../../plan/tensor-type.ts';
 
 export interface StartServeOptions extends ServeOptions {
   host: string;
