@@ -121,6 +121,8 @@ export class ServeService {
       const shadowing = arm === 'treatment' || this.opts.mode === 'canary';
       const executor = await createExecutor({ plan: ap.plan, modelPaths: this.loaded.modelPaths }, {
         engine: shadowing ? 'workers' : this.opts.engine, batchSize: this.opts.maxBatch, intraOpThreads: this.opts.intraOpThreads,
+        // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
+        workerNiceness: this.opts.mode === 'shadow' && arm === 'treatment' ? 19 : undefined,
         outputs: true, comparisons: false,
       });
       this.runners.set(arm, this.runner(arm, executor));

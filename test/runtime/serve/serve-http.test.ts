@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canaryArm } from '../../../runtime/serve/canary.ts';
-import { compiled, get, post, serve } from './serve-support.ts';
+import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
 import { row, writeServeGraph } from './serve-models.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-serve-http-'));
@@ -20,23 +20,6 @@ async function started(opts: Parameters<typeof serve>[1] = {}) {
   const s = await serve(plan, opts);
   running.push(s);
   return s;
-}
-
-/** Prometheus text → samples `name{labels}` → value. */
-export function parseMetrics(text: string): { samples: Map<string, number>; types: Map<string, string> } {
-  const samples = new Map<string, number>();
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const t = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (t) { types.set(t[1]!, t[2]!); continue; }
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const m = /^(\S+?)(\{.*\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus sample: ${line}`);
-    // Drop the constant graph label so keys stay short.
-    const labels = (m[2] ?? '').replace(/,?graph="ab\.m4"/, '').replace('{,', '{');
-    samples.set(`${m[1]}${labels === '{}' ? '' : labels}`, Number(m[3]));
-  }
-  return { samples, types };
 }
 
 describe('predict', () => {

@@ -46,3 +46,20 @@ export async function get(url: string): Promise<{ status: number; body: any }> {
   const text = await r.text();
   return { status: r.status, body: r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 }
+
+/** Prometheus text → samples `name{labels}` → value. */
+export function parseMetrics(text: string): { samples: Map<string, number>; types: Map<string, string> } {
+  const samples = new Map<string, number>();
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const t = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (t) { types.set(t[1]!, t[2]!); continue; }
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const m = /^(\S+?)(\{.*\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample: ${line}`);
+    // Drop the constant graph label so keys stay short.
+    const labels = (m[2] ?? '').replace(/,?graph="ab\.m4"/, '').replace('{,', '{');
+    samples.set(`${m[1]}${labels === '{}' ? '' : labels}`, Number(m[3]));
+  }
+  return { samples, types };
+}
