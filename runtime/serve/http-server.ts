@@ -59,12 +59,13 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
     if (value instanceof JsonSyntaxError) done(new BodySyntaxError(value.message), undefined);
     else done(null, value);
   });
-  const started = new WeakMap<object, number>();
-  app.addHook('onRequest', async (req) => { started.set(req.raw, performance.now()); });
-  app.addHook('onResponse', async (req, reply) => {
-    const t0 = started.get(req.raw);
-    opts.onResponse?.(req.routeOptions.url ?? 'unknown', reply.statusCode, t0 === undefined ? 0 : (performance.now() - t0) / 1000);
-  });
+  if (opts.onResponse !== undefined) {
+    const onResponse = opts.onResponse;
+    app.addHook('onResponse', (req, reply, done) => {
+      onResponse(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   for (const r of opts.routes) {
     app.route({
       method: r.method,

@@ -41,6 +41,8 @@ export interface BadInput {
 export class RequestRowReader {
   readonly slots: InputSlot[];
   private readonly types = new Map<string, string>();
+  /** Layouts seen so far by observation signature: most traffic has one layout, built once. */
+  private readonly layouts = new Map<string, { layout: SourceLayout; key: string }>();
 
   /** `inputs`: the graph inputs the arms need (the label inputs, fed by feedback, are left out). */
   constructor(inputs: readonly PlanInput[]) {
@@ -81,14 +83,28 @@ export class RequestRowReader {
       if (obs instanceof BadRow) return this.problem(slot, obs, index);
       seen.push(obs);
     }
-    const layout = layoutFromObservation(this.slots, seen);
-    if (layout instanceof BadRow) return new RowProblem({ error: 'bad-input', reason: layout.reason, row: index, input: null, field: null, expected: null, detail: layout.detail });
+    const found = this.layoutOf(seen);
+    if (found instanceof BadRow) return new RowProblem({ error: 'bad-input', reason: found.reason, row: index, input: null, field: null, expected: null, detail: found.detail });
+    const { layout, key } = found;
     const data = allocSlotData(layout, 1);
     for (let i = 0; i < layout.slots.length; i++) {
       const bad = writeObjectSlot(row, layout.slots[i], data[i], 0);
       if (bad) return this.problem(layout.slots[i], bad, index);
     }
-    return { layout, key: layoutKey(layout), data };
+    return { layout, key, data };
+  }
+
+  private layoutOf(seen: readonly SlotObservation[]): { layout: SourceLayout; key: string } | BadRow {
+    let sig = '';
+    for (const o of seen) sig += o.present ? `${o.dims.join(',')};` : '-;';
+    const cached = this.layouts.get(sig);
+    if (cached !== undefined) return cached;
+    const layout = layoutFromObservation(this.slots, seen);
+    if (layout instanceof BadRow) return layout;
+    const entry = { layout, key: layoutKey(layout) };
+    // Bounded: `?` dims could take many sizes; past 64 layouts, new ones are simply not cached.
+    if (this.layouts.size < 64) this.layouts.set(sig, entry);
+    return entry;
   }
 
   private problem(slot: InputSlot, bad: BadRow, row: number): RowProblem {
