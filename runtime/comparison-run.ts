@@ -20,11 +20,9 @@ import { ComparisonInputError, toComparisonBatch, type ComparisonParents } from 
 import { declaredPresence, deriveSpec, type DerivedSpec, type ParentPresence } from './comparison-spec.ts';
 import { subjectOf } from './run-meta.ts';
 import type { RunMeta, RunStatus, RunSubject, SubjectComparison } from '../plan/record-types.ts';
+import { EXIT } from '../plan/errors.ts';
 
 export { ComparisonInputError, type ComparisonParents } from './comparison-batch.ts';
-
-/** Exit codes a run outcome maps to (the CLI's EXIT values; the runtime does not import the CLI). */
-export const OUTCOME_EXIT = { passed: 0, gateFailed: 1, interrupted: 130 } as const;
 
 /** One comparison at the end of a run. */
 export interface ComparisonOutcome {
@@ -165,7 +163,7 @@ class Run implements ComparisonRun {
     }
     const status: RunStatus = meta.interrupted ? 'interrupted' : 'complete';
     const passed = status === 'complete' && comparisons.every((c) => c.passed);
-    const exitCode = status === 'interrupted' ? OUTCOME_EXIT.interrupted : passed ? OUTCOME_EXIT.passed : OUTCOME_EXIT.gateFailed;
+    const exitCode = status === 'interrupted' ? EXIT.interrupted : passed ? EXIT.ok : EXIT.failed;
     return { meta, status, passed, exitCode, comparisons };
   }
 }

@@ -18,6 +18,7 @@ import { runFromStates, type ComparisonRun } from './comparison-run.ts';
 import { shardText } from './run-meta.ts';
 import { M4_VERSION } from '../plan/version.ts';
 import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
+import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
 
 /** Marks a JSON file as an m4 shard state file. */
 export const STATE_FILE_FORMAT = 'm4-shard-state';
@@ -39,11 +40,13 @@ export interface StateFile {
   states: Record<string, ComparisonState>;
 }
 
-/** A state file that cannot be read or merged; one line, naming the file when there is one. */
-export class StateFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateFileError';
+/**
+ * A state file that cannot be read or merged (exit 2: the files given do not form one run) or written
+ * (exit 3); one line, naming the file when there is one.
+ */
+export class StateFileError extends M4Error {
+  constructor(message: string, exitCode: ExitCode = EXIT.usage) {
+    super(message, exitCode);
   }
 }
 
@@ -74,7 +77,7 @@ export function writeStateFile(path: string, run: ComparisonRun, meta: RunMeta):
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new StateFileError(`cannot write state file ${path}: ${(err as Error).message}`);
+    throw new StateFileError(`cannot write state file ${path}: ${(err as Error).message}`, EXIT.runtime);
   }
 }
 
