@@ -8,15 +8,13 @@
  * window and the cumulative record, exit 0. A second signal exits at once (130) and writes nothing more.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { PlanError } from '../../plan/plan-schema.ts';
-import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
-import { ArmPlanError } from '../../runtime/serve/arm-plans.ts';
 import { SERVE_MODES, type ServeMode } from '../../runtime/serve/canary.ts';
 import { startServe, type RunningServe } from '../../runtime/serve/server.ts';
-import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
+import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { subjectOf } from '../../runtime/run-meta.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
+import { CliError } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 import { loadForRun } from './run.ts';
 
@@ -159,7 +157,13 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       // A second signal means "now": no drain, no last window — nothing that looks like a complete record.
-      if (signals > 1) process.exit(EXIT.interrupted);
+      // No new model call starts and the calls in progress end first (a process exiting while a worker is
+      // inside onnxruntime aborts): that is one model call's wait, bounded by the timer.
+      if (signals > 1) {
+        setTimeout(() => process.exit(EXIT.interrupted), 5000).unref();
+        void running.halt().finally(() => process.exit(EXIT.interrupted));
+        return;
+      }
       log(`${sig}: draining (a second signal exits at once)`);
       resolve();
     };
@@ -189,9 +193,8 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
 }
 
 function cliErrorOf(err: unknown, o: ServeCliOptions): unknown {
-  if (err instanceof CliError) return err;
-  if (err instanceof PlanError || err instanceof ArmPlanError) return new CliError(err.message, EXIT.usage);
-  if (err instanceof SinkError || err instanceof RuntimeError) return new CliError(err.message, EXIT.runtime);
+  // Every user error (plan, sink, model, an output reading both arms) carries its own exit code.
+  if (err instanceof M4Error) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return new CliError(`port ${o.port} on ${o.host} is in use: choose another with --port`, EXIT.usage);
   if (code === 'EACCES') return new CliError(`not allowed to listen on ${o.host}:${o.port}: choose a port above 1023 with --port`, EXIT.usage);

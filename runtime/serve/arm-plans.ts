@@ -12,6 +12,7 @@
  *
  * Pure plan → plan; the executor's program then keeps only the nodes each arm needs.
  */
+import { EXIT, M4Error } from '../../plan/errors.ts';
 import type { Plan, PlanNode, PlanOutput, PlanRef } from '../../plan/plan-types.ts';
 
 /** Which side of the comparisons an arm computes. */
@@ -43,10 +44,9 @@ export interface ArmPlan {
 }
 
 /** A graph that cannot be served one arm at a time. */
-export class ArmPlanError extends Error {
+export class ArmPlanError extends M4Error {
   constructor(message: string) {
-    super(message);
-    this.name = 'ArmPlanError';
+    super(message, EXIT.usage);
   }
 }
 

@@ -64,6 +64,9 @@ export class ArmRunner {
   private idleWaiters: (() => void)[] = [];
   /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
   shadowStopped = false;
+  /** No more batches start (exit at once). */
+  private halted = false;
+  private quietWaiters: (() => void)[] = [];
 
   constructor(readonly arm: Arm, readonly executor: Executor, private readonly opts: ArmRunnerOptions) {}
 
@@ -93,7 +96,7 @@ export class ArmRunner {
   private flush(): void {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     const maxInFlight = this.opts.maxInFlight ?? 2;
-    while (this.waiting > 0 && this.inFlight < maxInFlight) {
+    while (!this.halted && this.waiting > 0 && this.inFlight < maxInFlight) {
       // The fullest layout first: most traffic shares one layout.
       let best: PendingRow[] | undefined;
       let key = '';
@@ -144,14 +147,19 @@ export class ArmRunner {
 
   private pumpShadow(): void {
     if (this.shadowRunning) return;
-    const job = this.shadowJobs.shift();
+    const job = this.halted ? undefined : this.shadowJobs.shift();
     if (job === undefined) { this.checkIdle(); return; }
     this.shadowRunning = true;
     let settled = false;
     const settle = (r: ShadowResult): void => {
       if (settled) return;
       settled = true;
-      job.done(r);
+      try {
+        job.done(r);
+      } catch (err) {
+        // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
+        this.opts.onError?.('shadow', err);
+      }
     };
     const t0 = performance.now();
     // The timeout answers the job; the batch keeps its place until the executor is done with it, so a stuck
@@ -186,11 +194,28 @@ export class ArmRunner {
     this.checkIdle();
   }
 
+  /**
+   * Start no more batches and drop the shadow queue; resolves when no model call runs. A process must not
+   * exit while a worker is inside onnxruntime (it aborts), and a running call cannot be interrupted: this
+   * waits for at most the calls in progress.
+   */
+  halt(): Promise<void> {
+    this.halted = true;
+    this.stopShadow();
+    if (this.quiet) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private get quiet(): boolean {
+    return this.inFlight === 0 && !this.shadowRunning;
+  }
+
   private get idle(): boolean {
     return this.waiting === 0 && this.inFlight === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
   }
 
   private checkIdle(): void {
+    if (this.quiet) for (const w of this.quietWaiters.splice(0)) w();
     if (!this.idle) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }

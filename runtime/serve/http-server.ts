@@ -89,7 +89,8 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
       : status >= 500 ? 'internal error (logged by the server)' : err.message;
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
   });
-  await app.listen({ host, port });
+  // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
+  await app.listen({ host, port, backlog: 4096 });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   return { port: bound, close: () => app.close() };

@@ -16,7 +16,8 @@ import type { ComparisonResult } from '../../plan/result-types.ts';
 import type { RunMeta, RunSubject, SubjectComparison } from '../../plan/record-types.ts';
 import { allGatesPassed, evaluateGates } from '../../stdlib/metrics/gates.ts';
 import { toComparisonBatch, type ComparisonParents } from '../comparison-batch.ts';
-import { OUTCOME_EXIT, type ComparisonOutcome, type RunOutcome } from '../comparison-run.ts';
+import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { deriveSpec, type DerivedSpec } from '../comparison-spec.ts';
 
 interface Scope {
@@ -103,7 +104,7 @@ export class OnlineComparisons {
     const comparisons: ComparisonOutcome[] = [];
     for (const e of this.entries.values()) comparisons.push(judge(e, e[scope]));
     const passed = comparisons.every((c) => c.passed);
-    return { meta, status: 'complete', passed, exitCode: passed ? OUTCOME_EXIT.passed : OUTCOME_EXIT.gateFailed, comparisons };
+    return { meta, status: 'complete', passed, exitCode: passed ? EXIT.ok : EXIT.failed, comparisons };
   }
 
   private entry(name: string): Entry {

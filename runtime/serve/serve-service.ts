@@ -85,6 +85,8 @@ export class ServeService {
   private treatmentOff = false;
   private lastCumulative: RunOutcome | null = null;
   private readonly gateStates = new Map<string, boolean>();
+  /** Set by {@link halt}: nothing more is written. */
+  private halted = false;
   ready = false;
 
   constructor(private readonly loaded: LoadedPlan, private readonly opts: ServeOptions, private readonly metrics: ServeMetrics) {
@@ -352,6 +354,7 @@ export class ServeService {
    * the treatment's traffic.
    */
   async closeWindow(): Promise<RunOutcome | null> {
+    if (this.halted) return null;
     const now = new Date();
     const meta = this.meta(this.windowCounts, this.windowIndex, now);
     const outcome = this.online.closeWindow(meta);
@@ -417,7 +420,15 @@ export class ServeService {
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.idle();
     await this.closeWindow();
-    if (this.opts.sinks !== null && this.comparing) await this.opts.sinks.write(runRecords(this.cumulative()));
+    if (this.opts.sinks !== null && this.comparing && !this.halted) await this.opts.sinks.write(runRecords(this.cumulative()));
+  }
+
+  /** Start no more model calls and drop queued work; resolves when none runs (a second signal: exit now). */
+  async halt(): Promise<void> {
+    this.halted = true;
+    if (this.windowTimer !== null) clearInterval(this.windowTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await Promise.all([...this.runners.values()].map((r) => r.halt()));
   }
 
   async close(): Promise<void> {

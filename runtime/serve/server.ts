@@ -27,6 +27,8 @@ export interface RunningServe {
   readonly ready: Promise<void>;
   /** Stop accepting, drain, write the last window and the cumulative record, release the models. Idempotent. */
   shutdown(): Promise<void>;
+  /** Start no more model calls, write nothing more; resolves when no call runs (then exit the process). */
+  halt(): Promise<void>;
 }
 
 function resultWord(status: number): string {
@@ -80,6 +82,7 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     service,
     metrics,
     ready,
+    halt: () => service.halt(),
     shutdown() {
       closing ??= (async () => {
         try {

@@ -29,7 +29,8 @@ async function startServe(args: string[]): Promise<Started> {
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+  child.on('exit', (_code, signal) => { if (signal !== null) err += `\n[killed by ${signal}]`; });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening on" line after 60 s; stderr: ${err}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -86,7 +87,7 @@ describe('m4c serve lifecycle', () => {
     s.child.kill('SIGTERM');
     await new Promise((res) => setTimeout(res, 100));
     s.child.kill('SIGTERM');
-    expect(await s.exit).toBe(130);
+    expect(await s.exit, s.stderr()).toBe(130);
     expect(records(db)).toEqual([]);
   }, 120_000);
 

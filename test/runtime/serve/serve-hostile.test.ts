@@ -83,10 +83,11 @@ describe('hostile requests', () => {
         headers: { 'content-type': 'application/json', connection: 'close' },
         body: i % 10 === 0 ? '{"inputs": {"x": [1]}}' : JSON.stringify({ inputs: row(i) }),
         signal: AbortSignal.timeout(60_000),
-      }).then(async (r) => ({ status: r.status, body: await r.json() as { arm?: string } }))));
+      }).then(async (r) => ({ status: r.status, body: await r.json() as { arm?: string } }), (err: Error) => ({ status: 0, body: { error: String(err.cause ?? err) } }))));
+    expect(results.filter((r) => r.status === 0).map((r) => r.body)).toEqual([]);
     expect(results.filter((r) => r.status === 200).length).toBe(900);
     expect(results.filter((r) => r.status === 400).length).toBe(100);
-    expect(results.every((r) => r.status !== 200 || r.body.arm === 'control')).toBe(true);
+    expect(results.every((r) => r.status !== 200 || (r.body as { arm?: string }).arm === 'control')).toBe(true);
     expect((await get(`${s.url}/healthz`)).status).toBe(200);
   }, 90_000);
 });
