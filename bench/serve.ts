@@ -1,7 +1,7 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32]
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--only 0,1]   (0 baseline, 1 control, 2 shadow)
  *
  * Three servers on loopback, each a process started the way users start it, driven in turn by autocannon with
  * single-row `/v1/predict` requests cycling over the fraud replay's first 100 rows:
@@ -85,7 +85,9 @@ const configs: { name: string; args: string[]; pattern: RegExp }[] = [
 
 console.log(`bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const results: string[] = [];
-for (const c of configs) {
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',').map(Number) : null;
+for (const [k, c] of configs.entries()) {
+  if (only !== null && !only.includes(k)) continue;
   const s = await start(c.args, c.pattern);
   await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
   const r = await load(s.port, SECONDS);
