@@ -15,6 +15,7 @@ import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { subjectOf } from '../../runtime/run-meta.ts';
 import { EXIT, M4Error } from '../../plan/errors.ts';
 import { CliError } from '../exit-codes.ts';
+import { intAtLeast, portNumber } from '../option-parsers.ts';
 import { setCommandExit } from '../program.ts';
 import { loadForRun } from './run.ts';
 
@@ -41,20 +42,6 @@ interface ServeCliOptions {
   intraOpThreads: number;
   verifyModels: boolean;
   quiet?: boolean;
-}
-
-function intAtLeast(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number in [0, 65535] (0: any free port)');
-  return n;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -96,7 +83,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the graph over HTTP: the control answers, the treatment runs in shadow (or canary), comparisons on live traffic')
     .argument('<file>', 'the .m4 file or plan .json')
-    .option('--port <n>', 'port to listen on (0: any free port)', port, DEFAULT_SERVE_PORT)
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, DEFAULT_SERVE_PORT)
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--mode <mode>', 'shadow: the control answers, the treatment runs off the response path; canary: --percent of rows answered by the treatment; control: no treatment').choices([...SERVE_MODES]).default('shadow'))
     .option('--percent <P>', 'canary: share of rows (0-100) the treatment answers', percent)
