@@ -146,5 +146,14 @@ describe('metrics and gates', () => {
     expect(g.mode).toBe('shadow');
     expect(g.inputs.map((i: { name: string }) => i.name)).toEqual(['x', 'label']);
     expect(g.comparisons[0]).toMatchObject({ name: 'b_vs_a', control: 'control', treatment: 'treat', gates: ['agreement >= 0.5'] });
+    // The cumulative comparison as m4c run's JSON report; the open window is not in it until it closes.
+    for (let i = 0; i < 5; i++) await post(`${s.url}/v1/predict`, { inputs: row(i) });
+    await s.service.idle();
+    await s.service.closeWindow();
+    const report = (await get(`${s.url}/v1/comparisons`)).body;
+    expect(report).toMatchObject({ report_version: 1, status: 'complete', comparisons: [{ name: 'b_vs_a', has_label: false }] });
+    expect(report.comparisons[0].result.rows).toBe(5);
+    expect(report.comparisons[0].notes).toContain('no feedback has labelled a pair yet');
+    expect((await get(`${(await started({ mode: 'control' })).url}/v1/comparisons`)).status).toBe(404);
   });
 });
