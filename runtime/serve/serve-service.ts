@@ -343,7 +343,12 @@ export class ServeService {
   private meta(counts: Counts, window: number | null, endedAt: Date): RunMeta {
     const suffix = window === null ? 'all' : `w${window}`;
     return {
-      ...runMeta(this.subject, { dataPath: null, stats: counts, startedAt: counts.startedAt, endedAt, interrupted: false, runId: `${this.runId}/${suffix}` }),
+      // No data file: rows came over HTTP, so there is no file identity to record (`read` is unused).
+      ...runMeta(this.subject, {
+        dataPath: null,
+        stats: { rowsRead: counts.rowsRead, rowsTotal: counts.rowsRead, skipped: counts.skipped, read: { bytes: 0, sha256: '', complete: true } },
+        startedAt: counts.startedAt, endedAt, interrupted: false, runId: `${this.runId}/${suffix}`,
+      }),
       serve: { run: this.runId, window },
     };
   }

@@ -9,34 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { publishOutcome } from '../../../runtime/comparison-publish.ts';
-import { createComparisonRun } from '../../../runtime/comparison-run.ts';
-import { createExecutor } from '../../../runtime/executor.ts';
 import { loadPlan } from '../../../runtime/plan-load.ts';
-import { runMeta, subjectOf } from '../../../runtime/run-meta.ts';
+import { replayComparisons } from '../../../runtime/replay.ts';
+import { subjectOf } from '../../../runtime/run-meta.ts';
 import { openRunSinks } from '../../../runtime/sinks/run-sinks.ts';
-import { openSource } from '../../../runtime/sources/index.ts';
 import { compiled, FRAUD, FRAUD_DATA, post, serve } from './serve-support.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-serve-online-'));
 const plan = compiled(FRAUD);
 
-/** `m4c run` on the replay, through the same library calls, recorded in `db`. */
+/** `m4c run` on the replay: its own entry point (runtime/replay.ts), recorded in `db`. */
 async function offline(db: string): Promise<void> {
-  const run = createComparisonRun(plan);
-  const source = openSource(FRAUD_DATA, { inputs: plan.inputs, batchSize: 1024, onBadRow: 'skip' });
-  const executor = await createExecutor(loadPlan(plan, { verifyModels: false }), { engine: 'main', batchSize: 1024, outputs: false });
-  const startedAt = new Date();
-  try {
-    const r = await executor.run(source, { onComparisonBatch: (name, b) => run.onBatch(name, b) });
-    const outcome = run.finish(runMeta(run.subject, { dataPath: FRAUD_DATA, stats: source.stats, startedAt, endedAt: new Date(), interrupted: r.interrupted }));
-    const sinks = openRunSinks(run.subject, { db });
-    await publishOutcome(outcome, { format: 'json', color: false, sinks, out: { write: () => true } });
-    sinks.close();
-  } finally {
-    await executor.close();
-    await source.close();
-  }
+  const end = await replayComparisons(loadPlan(plan, { verifyModels: false }), {
+    data: FRAUD_DATA, batchSize: 1024, onBadRow: 'skip', db, engine: 'main', format: 'json', color: false,
+    out: { write: () => true }, say: () => {}, signal: new AbortController().signal,
+  });
+  expect(end.outcome?.status).toBe('complete');
 }
 
 type Row = Record<string, unknown>;
