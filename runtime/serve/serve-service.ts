@@ -195,8 +195,11 @@ export class ServeService {
     } catch (err) {
       return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
     }
+    let byControl = 0;
+    for (const a of results) if (a.arm === 'control') byControl++;
+    if (byControl > 0) this.metrics.rows.inc({ arm: 'control' }, byControl);
+    if (byControl < results.length) this.metrics.rows.inc({ arm: 'treatment' }, results.length - byControl);
     const answered = results.map((a, i) => {
-      this.metrics.rows.inc({ arm: a.arm });
       return `{"request_id":${JSON.stringify(ids[i])},"arm":"${a.arm}","outputs":${this.outputsJson(a)}}`;
     });
     const text = single ? `${answered[0]!}` : `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`;

@@ -64,13 +64,21 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     { method: 'GET', path: '/healthz', handler: () => ({ status: 200, body: { status: 'ok' } }) },
     { method: 'GET', path: '/readyz', handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }) },
   ];
+  // prom-client children per label set, looked up once: the hot path then skips hashing the labels.
+  const counted = new Map<string, { inc(): void }>();
+  const timed = new Map<string, { observe(v: number): void }>();
   const http: HttpServer = await startHttpServer(opts.host, opts.port, {
     bodyLimit: opts.bodyLimit,
     routes,
     onResponse: (route, status, seconds) => {
       const r = KNOWN_ROUTES.has(route) ? route : 'unknown';
-      metrics.requests.inc({ route: r, result: resultWord(status) });
-      metrics.requestSeconds.observe({ route: r }, seconds);
+      const key = `${r} ${status}`;
+      let c = counted.get(key);
+      if (c === undefined) { c = metrics.requests.labels({ route: r, result: resultWord(status) }); counted.set(key, c); }
+      c.inc();
+      let t = timed.get(r);
+      if (t === undefined) { t = metrics.requestSeconds.labels({ route: r }); timed.set(r, t); }
+      t.observe(seconds);
     },
     onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });
