@@ -100,6 +100,8 @@ export class ServeService {
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
     this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
+    // Without a compare block there is no treatment: a canary sends everything to the control.
+    this.treatmentOff = !this.arms.has('treatment');
     this.store = new PairStore({
       ttlMs: opts.labelTtlMs,
       capacity: opts.labelCapacity,
