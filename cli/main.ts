@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   import: () => import('./commands/import.ts'),
   report: () => import('./commands/report.ts'),
   dashboard: () => import('./commands/dashboard.ts'),
+  serve: () => import('./commands/serve.ts'),
 };
 
 /**

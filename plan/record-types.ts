@@ -90,6 +90,17 @@ export interface RunMeta {
   merged_shards: number | null;
   /** True when the run stopped before the end of its data (Ctrl-C): its record never passes. */
   interrupted: boolean;
+  /**
+   * `m4c serve` records only: the serving process's run id (shared by all its records) and the 0-based
+   * window index, or null for the cumulative record written at shutdown. `run_id` is then unique per record.
+   */
+  serve?: ServeScope;
+}
+
+/** Which serving run and window a record covers (see {@link RunMeta.serve}). */
+export interface ServeScope {
+  run: string;
+  window: number | null;
 }
 
 /** The comparison's settings as the run used them (after dropping metrics the data could not feed). */

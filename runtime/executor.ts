@@ -42,6 +42,8 @@ export interface ExecutorOptions {
   batchSize?: number;
   /** ORT intra-op threads per session (default 1). */
   intraOpThreads?: number;
+  /** Nice value of the worker threads (Linux; see SessionSettings.niceness). */
+  workerNiceness?: number;
   /** Upper bound on worker threads (default: available cores). */
   maxWorkers?: number;
   /** Compute `plan.outputs` (default true). */
@@ -84,7 +86,7 @@ export async function createExecutor(loaded: LoadedPlan, opts: ExecutorOptions =
   const program = buildProgram(plan, { outputs: opts.outputs, comparisons: opts.comparisons });
   const ops = await resolveOps(program, opts.ops);
   const decision = chooseEngine(opts.engine ?? 'auto', program, opts.batchSize);
-  const settings: SessionSettings = { intraOpThreads: opts.intraOpThreads ?? 1, allowSpinning: true };
+  const settings: SessionSettings = { intraOpThreads: opts.intraOpThreads ?? 1, allowSpinning: true, niceness: opts.workerNiceness };
   const { sessions, keyOfModel } = planSessions(program, modelPaths);
   // Several multi-threaded pools spinning between kernels slow each other down, back to back on one
   // thread (PERFORMANCE.md fact 2) or side by side in workers (more spinning threads than cores).

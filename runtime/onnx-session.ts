@@ -29,6 +29,11 @@ export interface SessionSettings {
    * opens more than one session with more than one thread.
    */
   allowSpinning: boolean;
+  /**
+   * Worker threads only: lower the thread's scheduling priority to this nice value (Linux; best effort). `m4c
+   * serve` runs the shadow arm at 19 so that, when cores are scarce, it yields to the answering arm.
+   */
+  niceness?: number;
 }
 
 /** Session options for ORT. Sequential execution: `parallel` halves throughput on chain-shaped models. */

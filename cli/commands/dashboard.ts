@@ -5,11 +5,12 @@
  * The database is opened read-only; the server binds 127.0.0.1 unless `--host` says otherwise.
  * Exit codes: 0 stopped with Ctrl-C or SIGTERM, 2 missing or foreign database, bad flag, port in use.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { startDashboard } from '../../dashboard/server.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
+import { portNumber } from '../option-parsers.ts';
 import { setCommandExit } from '../program.ts';
 
 /** The port when `--port` is not given. */
@@ -21,18 +22,12 @@ interface DashboardOptions {
   host: string;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number in [0, 65535] (0: any free port)');
-  return n;
-}
-
 export function register(program: Command): void {
   program
     .command('dashboard')
     .description('browse a results database in a local web app: runs, metrics, charts, trends (read-only)')
     .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
-    .option('--port <n>', 'port to listen on (0: any free port)', port, DEFAULT_DASHBOARD_PORT)
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes the results to your network', '127.0.0.1')
     .addHelpText('after', `
 Examples:

@@ -128,7 +128,7 @@ function defaultBatchSize(plan: Plan): number {
 }
 
 /** A plan from a `.m4` (compiled now, diagnostics shown) or a plan `.json`; every failure is exit 2. */
-function loadForRun(file: string, verifyModels: boolean): LoadedPlan {
+export function loadForRun(file: string, verifyModels: boolean): LoadedPlan {
   if (extname(file) === '.m4') {
     const c = compileForCli(file);
     printDiagnostics(c.diagnostics, new Map([[file, c.text]]));

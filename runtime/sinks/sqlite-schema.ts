@@ -153,6 +153,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'm4c serve: the serving run a record belongs to and its window (NULL: the cumulative record)',
+    up(db) {
+      // `serve_window`, not `window`: WINDOW is a reserved word in PostgreSQL.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN serve_run TEXT;
+        ALTER TABLE runs ADD COLUMN serve_window INTEGER;
+        CREATE INDEX runs_by_serve_run ON runs (serve_run, serve_window);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

@@ -38,6 +38,6 @@ it('SIGKILL in the middle of the transaction leaves no row, and the database sta
   expect(sink.db.pragma('integrity_check', { simple: true })).toBe('ok');
   sink.close();
   const d = new Database(path, { readonly: true });
-  expect((d.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(2);
+  expect((d.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(3);
   d.close();
 }, 30_000);

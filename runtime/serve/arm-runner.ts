@@ -1,0 +1,228 @@
+/**
+ * One arm's executor, fed two ways:
+ * - **primary** rows (this arm answers them) through a dynamic batcher: rows that arrive while a batch
+ *   is running, or within `maxDelayMs` of the first waiting row, go out together, up to `maxBatch` rows
+ *   per batch; on an idle arm a row leaves at the next turn of the event loop, so it waits for no window;
+ * - **shadow** batches (the other arm answered; this one only feeds the comparison) through a bounded
+ *   FIFO, one batch at a time, each with its own timeout. A full queue drops the batch (counted); the
+ *   primary path never waits for the shadow queue.
+ */
+import type { Tensor } from '../../stdlib/types.ts';
+import type { Batch } from '../batch.ts';
+import type { Executor } from '../executor.ts';
+import type { Arm } from './arm-plans.ts';
+import { concatRows, type RequestRow } from './request-rows.ts';
+
+/** A row waiting for its answer. */
+export interface PendingRow {
+  row: RequestRow;
+  rowId: number;
+  id: string;
+  resolve(answer: RowAnswer): void;
+  reject(err: unknown): void;
+}
+
+/** The arm's output tensors for a batch, and this row's index in it. */
+export interface RowAnswer {
+  arm: Arm;
+  values: Record<string, Tensor>;
+  index: number;
+}
+
+/** How a shadow batch ended. `stopped`: the arm was told to take no more traffic. */
+export type ShadowResult = { ok: true; values: Record<string, Tensor> } | { ok: false; reason: 'dropped' | 'timeout' | 'error' | 'stopped'; error?: unknown };
+
+export interface ArmRunnerOptions {
+  maxBatch: number;
+  maxDelayMs: number;
+  /** Primary batches running at once (2: the next batch is assembled while one runs). */
+  maxInFlight?: number;
+  shadowQueueRows: number;
+  shadowTimeoutMs: number;
+  /** After each primary batch: the batch, its rows and the arm's outputs. */
+  onPrimary?(batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void;
+  /** Metrics hooks. */
+  onBatch?(role: 'primary' | 'shadow', rows: number, seconds: number): void;
+  onShadowQueue?(rows: number): void;
+  onError?(role: 'primary' | 'shadow', err: unknown): void;
+}
+
+interface ShadowJob {
+  batch: Batch;
+  done(result: ShadowResult): void;
+}
+
+export class ArmRunner {
+  private readonly queues = new Map<string, PendingRow[]>();
+  private waiting = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private inFlight = 0;
+  private readonly shadowJobs: ShadowJob[] = [];
+  private shadowRows = 0;
+  private shadowRunning = false;
+  private idleWaiters: (() => void)[] = [];
+  /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
+  shadowStopped = false;
+  /** No more batches start (exit at once). */
+  private halted = false;
+  private quietWaiters: (() => void)[] = [];
+
+  constructor(readonly arm: Arm, readonly executor: Executor, private readonly opts: ArmRunnerOptions) {}
+
+  /** Queue rows this arm answers. */
+  answer(rows: readonly PendingRow[]): void {
+    for (const p of rows) {
+      let q = this.queues.get(p.row.key);
+      if (q === undefined) { q = []; this.queues.set(p.row.key, q); }
+      q.push(p);
+      this.waiting++;
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const maxInFlight = this.opts.maxInFlight ?? 2;
+    if (this.waiting === 0 || this.inFlight >= maxInFlight) return;
+    const full = [...this.queues.values()].some((q) => q.length >= this.opts.maxBatch);
+    if (full || this.inFlight === 0) {
+      // Idle arm (or a full batch): go at the next turn, gathering the rows of this turn's requests.
+      this.immediate ??= setImmediate(() => { this.immediate = null; this.flush(); });
+      return;
+    }
+    this.timer ??= setTimeout(() => { this.timer = null; this.flush(); }, this.opts.maxDelayMs);
+  }
+
+  private flush(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    const maxInFlight = this.opts.maxInFlight ?? 2;
+    while (!this.halted && this.waiting > 0 && this.inFlight < maxInFlight) {
+      // The fullest layout first: most traffic shares one layout.
+      let best: PendingRow[] | undefined;
+      let key = '';
+      for (const [k, q] of this.queues) if (best === undefined || q.length > best.length) { best = q; key = k; }
+      if (best === undefined || best.length === 0) break;
+      const rows = best.splice(0, this.opts.maxBatch);
+      if (best.length === 0) this.queues.delete(key);
+      this.waiting -= rows.length;
+      void this.runPrimary(rows);
+    }
+    this.schedule();
+  }
+
+  private async runPrimary(rows: PendingRow[]): Promise<void> {
+    this.inFlight++;
+    const rowIds = Float64Array.from(rows, (p) => p.rowId);
+    const batch = concatRows(rows.map((p) => p.row), rowIds);
+    const t0 = performance.now();
+    try {
+      const result = await this.executor.runBatch(batch);
+      this.opts.onBatch?.('primary', rows.length, (performance.now() - t0) / 1000);
+      const values = result.outputs.values;
+      rows.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
+      try {
+        this.opts.onPrimary?.(batch, rows, values);
+      } catch (err) {
+        this.opts.onError?.('shadow', err);
+      }
+    } catch (err) {
+      this.opts.onError?.('primary', err);
+      for (const p of rows) p.reject(err);
+    } finally {
+      this.inFlight--;
+      this.flush();
+      this.checkIdle();
+    }
+  }
+
+  /** Run a batch another arm answered, for the comparison only. Never throws; `done` is called once. */
+  shadow(batch: Batch, done: (r: ShadowResult) => void): void {
+    if (this.shadowStopped) return done({ ok: false, reason: 'stopped' });
+    if (this.shadowRows + batch.rows > this.opts.shadowQueueRows) return done({ ok: false, reason: 'dropped' });
+    this.shadowRows += batch.rows;
+    this.opts.onShadowQueue?.(this.shadowRows);
+    this.shadowJobs.push({ batch, done });
+    this.pumpShadow();
+  }
+
+  private pumpShadow(): void {
+    if (this.shadowRunning) return;
+    const job = this.halted ? undefined : this.shadowJobs.shift();
+    if (job === undefined) { this.checkIdle(); return; }
+    this.shadowRunning = true;
+    let settled = false;
+    const settle = (r: ShadowResult): void => {
+      if (settled) return;
+      settled = true;
+      try {
+        job.done(r);
+      } catch (err) {
+        // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
+        this.opts.onError?.('shadow', err);
+      }
+    };
+    const t0 = performance.now();
+    // The timeout answers the job; the batch keeps its place until the executor is done with it, so a stuck
+    // arm fills the queue (and later work is dropped) instead of piling up.
+    const timer = setTimeout(() => settle({ ok: false, reason: 'timeout' }), this.opts.shadowTimeoutMs);
+    this.executor.runBatch(job.batch).then(
+      (result) => {
+        this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
+        settle({ ok: true, values: result.outputs.values });
+      },
+      (error: unknown) => {
+        this.opts.onError?.('shadow', error);
+        settle({ ok: false, reason: 'error', error });
+      },
+    ).finally(() => {
+      clearTimeout(timer);
+      this.shadowRunning = false;
+      this.shadowRows -= job.batch.rows;
+      this.opts.onShadowQueue?.(this.shadowRows);
+      this.pumpShadow();
+    });
+  }
+
+  /** Refuse further shadow work and drop what waits (each job answered `stopped`). */
+  stopShadow(): void {
+    this.shadowStopped = true;
+    for (const job of this.shadowJobs.splice(0)) {
+      this.shadowRows -= job.batch.rows;
+      job.done({ ok: false, reason: 'stopped' });
+    }
+    this.opts.onShadowQueue?.(this.shadowRows);
+    this.checkIdle();
+  }
+
+  /**
+   * Start no more batches and drop the shadow queue; resolves when no model call runs. A process must not
+   * exit while a worker is inside onnxruntime (it aborts), and a running call cannot be interrupted: this
+   * waits for at most the calls in progress.
+   */
+  halt(): Promise<void> {
+    this.halted = true;
+    this.stopShadow();
+    if (this.quiet) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private get quiet(): boolean {
+    return this.inFlight === 0 && !this.shadowRunning;
+  }
+
+  private get idle(): boolean {
+    return this.waiting === 0 && this.inFlight === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.quiet) for (const w of this.quietWaiters.splice(0)) w();
+    if (!this.idle) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when no row waits and no batch (primary or shadow) runs. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

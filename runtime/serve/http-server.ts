@@ -1,0 +1,101 @@
+/**
+ * The HTTP layer of `m4c serve`, and the only module that knows it is fastify: routes are plain
+ * functions from {@link HttpRequest} to {@link HttpReply}, so another server (bare `node:http`, uWS)
+ * can be swapped in here without touching the service.
+ *
+ * JSON bodies are parsed like replay rows (bare NaN/Infinity are read as the strings "NaN", ... so a
+ * numeric field holding one is refused with the precise `nan` reason). Malformed JSON is a 400, a body
+ * over the limit a 413, an unknown route a 404, an unsupported content type a 415 — each a JSON body,
+ * never a stack trace.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
+
+export interface HttpRequest {
+  body: unknown;
+  /** Lower-case header names. */
+  header(name: string): string | undefined;
+}
+
+export interface HttpReply {
+  status: number;
+  /** A string is sent as is (with `contentType`), anything else as JSON. */
+  body: unknown;
+  contentType?: string;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handler(req: HttpRequest): HttpReply | Promise<HttpReply>;
+}
+
+export interface HttpServerOptions {
+  bodyLimit: number;
+  routes: Route[];
+  /** Called for each finished request: the route path (or `unknown`), status and seconds. */
+  onResponse?(route: string, status: number, seconds: number): void;
+  /** Called with errors the routes did not handle (500s). */
+  onError?(err: unknown): void;
+}
+
+/** A listening server. */
+export interface HttpServer {
+  readonly port: number;
+  /** Stop accepting; resolves once in-flight requests are answered (idle keep-alive sockets are closed). */
+  close(): Promise<void>;
+}
+
+class BodySyntaxError extends Error {
+  readonly statusCode = 400;
+}
+
+/** Start listening on host:port (0: an ephemeral port). */
+export async function startHttpServer(host: string, port: number, opts: HttpServerOptions): Promise<HttpServer> {
+  const app: FastifyInstance = Fastify({ bodyLimit: opts.bodyLimit, logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, text, done) => {
+    const value = parseJsonLenient(text as string);
+    if (value instanceof JsonSyntaxError) done(new BodySyntaxError(value.message), undefined);
+    else done(null, value);
+  });
+  if (opts.onResponse !== undefined) {
+    const onResponse = opts.onResponse;
+    app.addHook('onResponse', (req, reply, done) => {
+      onResponse(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+  for (const r of opts.routes) {
+    app.route({
+      method: r.method,
+      url: r.path,
+      handler: async (req, reply) => {
+        const out = await r.handler({ body: req.body, header: (name) => headerValue(req.headers[name]) });
+        reply.code(out.status);
+        if (typeof out.body === 'string') return reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
+      },
+    });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) opts.onError?.(err);
+    const error = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : err instanceof BodySyntaxError ? 'bad-json' : status >= 500 ? 'internal' : 'bad-request';
+    const detail = status === 413 ? `the body is over the limit of ${opts.bodyLimit} bytes (--body-limit)`
+      : status >= 500 ? 'internal error (logged by the server)' : err.message;
+    reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
+  });
+  // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
+  await app.listen({ host, port, backlog: 4096 });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  return { port: bound, close: () => app.close() };
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

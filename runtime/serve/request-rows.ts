@@ -1,0 +1,154 @@
+/**
+ * Request bodies → rows of tensors, through the same data-source mapping as replay rows (`from` paths,
+ * nested fields, `?` dims, optional inputs, dtype checks): a `/v1/predict` row is a replay row.
+ *
+ * Each row is checked and written on its own (one row per array), so one bad row names itself; the
+ * batcher later concatenates rows that share a layout (same optional inputs present, same dims).
+ */
+import type { PlanInput } from '../../plan/plan-types.ts';
+import { formatType } from '../../plan/tensor-type.ts';
+import { allocData, type TensorData } from '../../stdlib/types.ts';
+import { BadRow } from '../sources/bad-row.ts';
+import { allocSlotData } from '../sources/batch-builder.ts';
+import { planSlots, type InputSlot, type SourceLayout } from '../sources/input-layout.ts';
+import { observeSlot, writeObjectSlot } from '../sources/jsonl-format.ts';
+import { layoutFromObservation, type SlotObservation } from '../sources/layout-discovery.ts';
+import type { Batch } from '../batch.ts';
+
+/** One request row, parsed: its layout and one array per present slot, each holding one row. */
+export interface RequestRow {
+  layout: SourceLayout;
+  /** Rows with equal keys can share a batch. */
+  key: string;
+  data: TensorData[];
+}
+
+/** Why a request is refused (HTTP 400), as its JSON body says it. */
+export interface BadInput {
+  error: 'bad-input';
+  /** A bad-row reason (`missing-field`, `wrong-length`, `nan`, ...) or `bad-body`. */
+  reason: string;
+  /** Index of the row in `rows` (0 for `inputs`). */
+  row: number;
+  /** The graph input, the data field(s) it reads, and the type the input declares. */
+  input: string | null;
+  field: string | null;
+  expected: string | null;
+  detail: string;
+}
+
+/** Builds request rows for the inputs the served arms read. */
+export class RequestRowReader {
+  readonly slots: InputSlot[];
+  private readonly types = new Map<string, string>();
+  /** Layouts seen so far by observation signature: most traffic has one layout, built once. */
+  private readonly layouts = new Map<string, { layout: SourceLayout; key: string }>();
+
+  /** `inputs`: the graph inputs the arms need (the label inputs, fed by feedback, are left out). */
+  constructor(inputs: readonly PlanInput[]) {
+    const slots = planSlots(inputs);
+    if (!Array.isArray(slots)) throw new Error(slots.problem);
+    this.slots = slots;
+    for (const i of inputs) this.types.set(i.name, formatType(i.type));
+  }
+
+  /** The rows of a parsed `/v1/predict` body, or why it is refused. */
+  readBody(body: unknown): RequestRow[] | BadInput {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return bodyError('the body must be a JSON object with `inputs` (one row) or `rows` (a list of rows)');
+    const b = body as Record<string, unknown>;
+    if (b.inputs !== undefined && b.rows !== undefined) return bodyError('give either `inputs` (one row) or `rows`, not both');
+    if (b.inputs !== undefined) {
+      const r = this.readRow(b.inputs, 0);
+      return r instanceof RowProblem ? r.input : [r];
+    }
+    if (!Array.isArray(b.rows)) return bodyError(b.rows === undefined ? 'the body has neither `inputs` (one row) nor `rows` (a list of rows)' : '`rows` must be a list of row objects');
+    if (b.rows.length === 0) return bodyError('`rows` is empty');
+    const out: RequestRow[] = [];
+    for (let i = 0; i < b.rows.length; i++) {
+      const r = this.readRow(b.rows[i], i);
+      if (r instanceof RowProblem) return r.input;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** One row object, in the replay row layout. */
+  readRow(row: unknown, index: number): RequestRow | RowProblem {
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      return new RowProblem({ error: 'bad-input', reason: 'wrong-type', row: index, input: null, field: null, expected: 'a JSON object', detail: 'a row must be a JSON object of fields' });
+    }
+    const seen: SlotObservation[] = [];
+    for (const slot of this.slots) {
+      const obs = observeSlot(slot, row);
+      if (obs instanceof BadRow) return this.problem(slot, obs, index);
+      seen.push(obs);
+    }
+    const found = this.layoutOf(seen);
+    if (found instanceof BadRow) return new RowProblem({ error: 'bad-input', reason: found.reason, row: index, input: null, field: null, expected: null, detail: found.detail });
+    const { layout, key } = found;
+    const data = allocSlotData(layout, 1);
+    for (let i = 0; i < layout.slots.length; i++) {
+      const bad = writeObjectSlot(row, layout.slots[i], data[i], 0);
+      if (bad) return this.problem(layout.slots[i], bad, index);
+    }
+    return { layout, key, data };
+  }
+
+  private layoutOf(seen: readonly SlotObservation[]): { layout: SourceLayout; key: string } | BadRow {
+    let sig = '';
+    for (const o of seen) sig += o.present ? `${o.dims.join(',')};` : '-;';
+    const cached = this.layouts.get(sig);
+    if (cached !== undefined) return cached;
+    const layout = layoutFromObservation(this.slots, seen);
+    if (layout instanceof BadRow) return layout;
+    const entry = { layout, key: layoutKey(layout) };
+    // Bounded: `?` dims could take many sizes; past 64 layouts, new ones are simply not cached.
+    if (this.layouts.size < 64) this.layouts.set(sig, entry);
+    return entry;
+  }
+
+  private problem(slot: InputSlot, bad: BadRow, row: number): RowProblem {
+    return new RowProblem({
+      error: 'bad-input', reason: bad.reason, row, input: slot.name, field: slot.label, expected: this.types.get(slot.name) ?? null, detail: bad.detail,
+    });
+  }
+}
+
+/** A refused row (a class, so it is told apart from a row with `instanceof`). */
+export class RowProblem {
+  constructor(readonly input: BadInput) {}
+}
+
+function bodyError(detail: string): BadInput {
+  return { error: 'bad-input', reason: 'bad-body', row: 0, input: null, field: null, expected: null, detail };
+}
+
+/** Present slots with their dims, and the absent optional inputs. */
+export function layoutKey(layout: SourceLayout): string {
+  return `${layout.slots.map((s) => `${s.name}[${s.dims.join(',')}]`).join(';')}|${layout.absentOptional.join(',')}`;
+}
+
+/**
+ * Concatenate rows of one layout into a batch. `rowIds` are the rows' ordinals in the serving run (they
+ * key the bootstrap, as file row ordinals do in a replay); `lines` repeat them 1-based for error messages.
+ */
+export function concatRows(rows: readonly RequestRow[], rowIds: Float64Array): Batch {
+  const n = rows.length;
+  const layout = rows[0]!.layout;
+  const tensors: Batch['tensors'] = {};
+  layout.slots.forEach((slot, i) => {
+    const data = allocData(slot.dtype, n * slot.rowSize);
+    if (Array.isArray(data)) {
+      for (let r = 0; r < n; r++) {
+        const src = rows[r]!.data[i] as string[];
+        for (let k = 0; k < slot.rowSize; k++) data[r * slot.rowSize + k] = src[k]!;
+      }
+    } else {
+      for (let r = 0; r < n; r++) (data as Float32Array).set(rows[r]!.data[i] as Float32Array, r * slot.rowSize);
+    }
+    tensors[slot.name] = { dtype: slot.dtype, data, dims: [n, ...slot.dims] } as Batch['tensors'][string];
+  });
+  const lines = new Float64Array(n);
+  for (let r = 0; r < n; r++) lines[r] = rowIds[r]! + 1;
+  return { rows: n, rowIds, lines, tensors };
+}

@@ -1,0 +1,479 @@
+/**
+ * The serving logic behind the routes: predict (answer from one arm, shadow the other), pair the arms'
+ * values into the online comparisons, join feedback labels, close windows into the sinks, and drain.
+ * Knows the plan and the runtime only; the HTTP layer is http-server.ts, the wiring server.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Plan, PlanInput } from '../../plan/plan-types.ts';
+import { formatType } from '../../plan/tensor-type.ts';
+import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
+import { allocData, type Tensor } from '../../stdlib/types.ts';
+import { BadRow } from '../sources/bad-row.ts';
+import { fixSlot, planSlots } from '../sources/input-layout.ts';
+import { discoverFieldDims, writeFieldValue } from '../sources/json-value-writer.ts';
+import type { Batch } from '../batch.ts';
+import { createExecutor, type Executor } from '../executor.ts';
+import type { LoadedPlan } from '../plan-load.ts';
+import type { EngineChoice } from '../scheduler.ts';
+import { runRecords } from '../run-record.ts';
+import { runMeta, subjectOf } from '../run-meta.ts';
+import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
+import type { RunSinks } from '../sinks/run-sinks.ts';
+import { RuntimeError } from '../runtime-error.ts';
+import { armPlan, otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
+import { ArmRunner, type PendingRow, type RowAnswer, type ShadowResult } from './arm-runner.ts';
+import { ArmChooser, type ServeMode } from './canary.ts';
+import type { HttpReply } from './http-server.ts';
+import { OnlineComparisons } from './online-comparisons.ts';
+import { PairStore, rowOf, stackRows, type SideRows, type StoredPair } from './pair-store.ts';
+import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
+import type { ServeMetrics } from './serve-metrics.ts';
+import { rowValue } from '../outputs-writer.ts';
+
+/** What `m4c serve` was asked for (see docs/serve.md). */
+export interface ServeOptions {
+  mode: ServeMode;
+  /** Canary: percent of rows the treatment answers. */
+  percent: number;
+  stickyBy?: string;
+  maxBatch: number;
+  maxDelayMs: number;
+  shadowQueueRows: number;
+  shadowTimeoutMs: number;
+  /** A window closes after this many ms, or after this many paired rows. */
+  window: { ms: number } | { rows: number };
+  labelTtlMs: number;
+  labelCapacity: number;
+  stopShadowOnFail: boolean;
+  engine: EngineChoice;
+  intraOpThreads: number;
+  /** Where window records go; null: nowhere. */
+  sinks: RunSinks | null;
+  log(line: string): void;
+}
+
+/** Rows and bad rows seen in a scope, for a record's meta. */
+interface Counts {
+  rowsRead: number;
+  skipped: Record<string, number>;
+  startedAt: Date;
+}
+
+/** A labelled comparison's label input, and how to read a feedback value as it. */
+interface LabelReader {
+  comparison: string;
+  input: PlanInput;
+}
+
+export class ServeService {
+  readonly runId = randomUUID();
+  readonly subject: RunSubject;
+  readonly online: OnlineComparisons;
+  private readonly arms = new Map<Arm, ArmPlan>();
+  private readonly runners = new Map<Arm, ArmRunner>();
+  private reader: RequestRowReader | null = null;
+  private readonly chooser: ArmChooser;
+  private readonly store: PairStore;
+  private readonly labels: LabelReader[] = [];
+  private nextRowId = 0;
+  private windowIndex = 0;
+  private windowPairs = 0;
+  private windowCounts: Counts = { rowsRead: 0, skipped: {}, startedAt: new Date() };
+  private readonly totalCounts: Counts = { rowsRead: 0, skipped: {}, startedAt: new Date() };
+  private windowTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private treatmentOff = false;
+  private lastCumulative: RunOutcome | null = null;
+  private readonly gateStates = new Map<string, boolean>();
+  /** Set by {@link halt}: nothing more is written. */
+  private halted = false;
+  ready = false;
+
+  constructor(private readonly loaded: LoadedPlan, private readonly opts: ServeOptions, private readonly metrics: ServeMetrics) {
+    const plan = loaded.plan;
+    this.subject = subjectOf(plan);
+    for (const c of plan.comparisons) {
+      const input = c.label === null ? undefined : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
+      if (input !== undefined) this.labels.push({ comparison: c.name, input });
+    }
+    this.online = new OnlineComparisons(this.subject, new Set(this.labels.map((l) => l.comparison)));
+    this.arms.set('control', armPlan(plan, 'control'));
+    if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
+    this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
+    // Without a compare block there is no treatment: a canary sends everything to the control.
+    this.treatmentOff = !this.arms.has('treatment');
+    this.store = new PairStore({
+      ttlMs: opts.labelTtlMs,
+      capacity: opts.labelCapacity,
+      onEvict: (reason) => this.metrics.labelStoreEvicted.inc({ reason }),
+    });
+  }
+
+  get plan(): Plan {
+    return this.loaded.plan;
+  }
+
+  get comparing(): boolean {
+    return this.arms.has('treatment');
+  }
+
+  /** Open every model session (both arms); the server is ready after this. */
+  async start(): Promise<void> {
+    for (const [arm, ap] of this.arms) {
+      // An arm that runs shadow work must keep its models off the main thread, or a slow model would stall
+      // every answer; the arm that only answers may use the main thread (no worker round trip).
+      const shadowing = arm === 'treatment' || this.opts.mode === 'canary';
+      const executor = await createExecutor({ plan: ap.plan, modelPaths: this.loaded.modelPaths }, {
+        engine: shadowing ? 'workers' : this.opts.engine, batchSize: this.opts.maxBatch, intraOpThreads: this.opts.intraOpThreads,
+        // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
+        workerNiceness: this.opts.mode === 'shadow' && arm === 'treatment' ? 19 : undefined,
+        outputs: true, comparisons: false,
+      });
+      this.runners.set(arm, this.runner(arm, executor));
+    }
+    const needed = new Set<string>();
+    for (const r of this.runners.values()) for (const s of r.executor.program.steps) if (s.kind === 'input') needed.add(s.input);
+    this.reader = new RequestRowReader(this.plan.inputs.filter((i) => needed.has(i.name)));
+    this.windowCounts.startedAt = new Date();
+    this.totalCounts.startedAt = this.windowCounts.startedAt;
+    if ('ms' in this.opts.window) this.windowTimer = setInterval(() => this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`)), this.opts.window.ms);
+    this.sweepTimer = setInterval(() => { this.store.sweep(); this.metrics.labelStoreEntries.set(this.store.size); }, 1000);
+    this.windowTimer?.unref();
+    this.sweepTimer.unref();
+    this.ready = true;
+    this.metrics.ready.set(1);
+  }
+
+  private runner(arm: Arm, executor: Executor): ArmRunner {
+    const m = this.metrics;
+    return new ArmRunner(arm, executor, {
+      maxBatch: this.opts.maxBatch,
+      maxDelayMs: this.opts.maxDelayMs,
+      shadowQueueRows: this.opts.shadowQueueRows,
+      shadowTimeoutMs: this.opts.shadowTimeoutMs,
+      onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
+      onBatch: (role, n, s) => { m.batchRows.observe({ arm, role }, n); m.armSeconds.observe({ arm, role }, s); },
+      onShadowQueue: (n) => m.shadowQueueRows.set({ arm }, n),
+      onError: (role, err) => {
+        const node = err instanceof RuntimeError && err.node !== null ? err.node : 'none';
+        m.nodeErrors.inc({ arm, node });
+        this.opts.log(`${arm} arm (${role}): ${(err as Error).message}`);
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- predict
+
+  /** `POST /v1/predict`. */
+  async predict(body: unknown, headerId: string | undefined): Promise<HttpReply> {
+    if (!this.ready || this.reader === null) return { status: 503, body: { error: 'not-ready', detail: 'the model sessions are still opening' } };
+    const rows = this.reader.readBody(body);
+    if (!Array.isArray(rows)) {
+      this.countBad(rows.reason);
+      return { status: 400, body: rows };
+    }
+    const requestId = headerId !== undefined && headerId.length > 0 && headerId.length <= 200 ? headerId : randomUUID();
+    const objects = (body as { inputs?: object; rows?: object[] }).rows ?? [(body as { inputs: object }).inputs];
+    const single = (body as { rows?: unknown }).rows === undefined;
+    const byArm = new Map<Arm, PendingRow[]>();
+    const answers: Promise<RowAnswer>[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const id = single ? requestId : `${requestId}:${i}`;
+      const arm = this.chooser.choose(objects[i]!, id, this.treatmentOff);
+      ids.push(id);
+      answers.push(new Promise<RowAnswer>((resolve, reject) => {
+        const list = byArm.get(arm) ?? [];
+        list.push({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject });
+        byArm.set(arm, list);
+      }));
+    }
+    this.windowCounts.rowsRead += rows.length;
+    this.totalCounts.rowsRead += rows.length;
+    for (const [arm, list] of byArm) this.runners.get(arm)!.answer(list);
+    let results: RowAnswer[];
+    try {
+      results = await Promise.all(answers);
+    } catch (err) {
+      return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
+    }
+    let byControl = 0;
+    for (const a of results) if (a.arm === 'control') byControl++;
+    if (byControl > 0) this.metrics.rows.inc({ arm: 'control' }, byControl);
+    if (byControl < results.length) this.metrics.rows.inc({ arm: 'treatment' }, results.length - byControl);
+    const answered = results.map((a, i) => {
+      return `{"request_id":${JSON.stringify(ids[i])},"arm":"${a.arm}","outputs":${this.outputsJson(a)}}`;
+    });
+    const text = single ? `${answered[0]!}` : `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`;
+    return { status: 200, body: text, contentType: 'application/json; charset=utf-8' };
+  }
+
+  private outputsJson(a: RowAnswer): string {
+    const names = this.arms.get(a.arm)!.answerOutputs;
+    return `{${names.map((n) => `${JSON.stringify(n)}:${rowValue(a.values[n]!, a.index)}`).join(',')}}`;
+  }
+
+  private countBad(reason: string): void {
+    // A refused request counts as one row read and skipped, as a bad replay row does.
+    this.windowCounts.rowsRead++;
+    this.totalCounts.rowsRead++;
+    this.windowCounts.skipped[reason] = (this.windowCounts.skipped[reason] ?? 0) + 1;
+    this.totalCounts.skipped[reason] = (this.totalCounts.skipped[reason] ?? 0) + 1;
+  }
+
+  /** A primary batch answered: remember its rows for feedback and send it to the other arm. */
+  private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
+    if (!this.comparing) return;
+    const now = Date.now();
+    const mine = this.arms.get(arm)!;
+    const stored: StoredPair[] = rows.map((p, r) => ({
+      id: p.id, rowId: p.rowId, at: now, control: null, treatment: null, unpaired: null, label: null,
+      [arm]: sideRows(mine, values, r),
+    }));
+    for (const s of stored) this.store.put(s);
+    this.metrics.labelStoreEntries.set(this.store.size);
+    const other = otherArm(arm);
+    const runner = this.runners.get(other)!;
+    runner.shadow(batch, (res) => this.afterShadow(arm, batch, values, stored, res));
+  }
+
+  private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredPair[], res: ShadowResult): void {
+    const shadowArm = otherArm(primary);
+    this.metrics.shadow.inc({ arm: shadowArm, result: res.ok ? 'ok' : res.reason }, batch.rows);
+    if (!res.ok) {
+      for (const s of stored) {
+        s.unpaired = res.reason;
+        if (s.label !== null) { this.metrics.feedback.inc({ result: 'unpaired' }); this.store.delete(s.id); }
+      }
+      return;
+    }
+    const values = { [primary]: primaryValues, [shadowArm]: res.values } as Record<Arm, Record<string, Tensor>>;
+    const control = this.arms.get('control')!;
+    const treatment = this.arms.get('treatment')!;
+    control.comparisons.forEach((c, k) => {
+      const slice = c.slice === null ? undefined : values.control[c.slice];
+      this.online.addPairs(c.comparison, { control: values.control[c.side]!, treatment: values.treatment[treatment.comparisons[k]!.side]!, slice, rowIds: batch.rowIds });
+      this.metrics.pairs.inc({ comparison: c.comparison, kind: 'paired' }, batch.rows);
+    });
+    const shadowPlan = this.arms.get(shadowArm)!;
+    const labelledNow: StoredPair[] = [];
+    stored.forEach((s, r) => {
+      s[shadowArm] = sideRows(shadowPlan, res.values, r);
+      if (s.label !== null) labelledNow.push(s);
+    });
+    if (labelledNow.length > 0) this.addLabelled(labelledNow);
+    this.windowPairs += batch.rows;
+    if ('rows' in this.opts.window && this.windowPairs >= this.opts.window.rows) {
+      this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`));
+    }
+  }
+
+  // ---------------------------------------------------------------- feedback
+
+  /** `POST /v1/feedback`: `{request_id, label}` or `{labels: [{request_id, label}, ...]}`. */
+  feedback(body: unknown): HttpReply {
+    if (!this.ready) return { status: 503, body: { error: 'not-ready', detail: 'the model sessions are still opening' } };
+    const items = feedbackItems(body);
+    if (!Array.isArray(items)) return { status: 400, body: items };
+    if (this.labels.length === 0) {
+      return { status: 409, body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' } };
+    }
+    const parsed: { id: string; label: Tensor }[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const label = this.readLabel(items[i]!.label, i);
+      if (label instanceof RowProblem) {
+        this.metrics.feedback.inc({ result: 'invalid' });
+        return { status: 400, body: label.input };
+      }
+      parsed.push({ id: items[i]!.id, label });
+    }
+    this.store.sweep();
+    const results: Record<string, number> = {};
+    const joined: StoredPair[] = [];
+    for (const { id, label } of parsed) {
+      const s = this.store.get(id);
+      let result: string;
+      if (s === undefined) result = this.store.missReason(id);
+      else if (s.label !== null) result = 'duplicate';
+      else if (s.unpaired !== null) { result = 'unpaired'; this.store.delete(id); }
+      else {
+        s.label = label;
+        if (s.control !== null && s.treatment !== null) { joined.push(s); result = 'joined'; }
+        else result = 'pending';
+      }
+      results[result] = (results[result] ?? 0) + 1;
+      if (result !== 'pending' && result !== 'joined') this.metrics.feedback.inc({ result });
+    }
+    if (joined.length > 0) this.addLabelled(joined);
+    this.metrics.labelStoreEntries.set(this.store.size);
+    return { status: 200, body: { results } };
+  }
+
+  private readLabel(v: unknown, index: number): Tensor | RowProblem {
+    // Every labelled comparison reads the value as its label input's dtype (usually one input).
+    const input = this.labels[0]!.input;
+    const slots = planSlots([input]);
+    const bad = (detail: string, reason = 'wrong-type'): RowProblem => new RowProblem({
+      error: 'bad-input', reason, row: index, input: input.name, field: 'label', expected: formatType(input.type), detail,
+    });
+    if (!Array.isArray(slots)) return bad(slots.problem);
+    const dims = discoverFieldDims(slots[0]!, v);
+    if (dims instanceof BadRow) return bad(dims.detail, dims.reason);
+    const slot = fixSlot(slots[0]!, dims);
+    const data = allocData(slot.dtype, slot.rowSize);
+    const problem = writeFieldValue(slot, v, data, 0);
+    if (problem !== null) return bad(problem.detail.replace(`field "${slot.label}"`, 'label'), problem.reason);
+    return { dtype: slot.dtype, data, dims: [1, ...dims] } as Tensor;
+  }
+
+  /** Complete pairs with labels → the labelled accumulators; their entries leave the store. */
+  private addLabelled(pairs: StoredPair[]): void {
+    const rowIds = Float64Array.from(pairs, (p) => p.rowId);
+    const label = stackRows(pairs.map((p) => p.label!));
+    for (const l of this.labels) {
+      const k = this.arms.get('control')!.comparisons.findIndex((c) => c.comparison === l.comparison);
+      const control = stackRows(pairs.map((p) => p.control!.sides[k]!));
+      const treatment = stackRows(pairs.map((p) => p.treatment!.sides[k]!));
+      const s0 = pairs[0]!.control!.slices[k];
+      const slice = s0 === null || s0 === undefined ? undefined : stackRows(pairs.map((p) => p.control!.slices[k]!));
+      this.online.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
+      this.metrics.pairs.inc({ comparison: l.comparison, kind: 'labelled' }, pairs.length);
+    }
+    this.metrics.feedback.inc({ result: 'joined' }, pairs.length);
+    for (const p of pairs) this.store.delete(p.id);
+  }
+
+  // ---------------------------------------------------------------- windows
+
+  private meta(counts: Counts, window: number | null, endedAt: Date): RunMeta {
+    const suffix = window === null ? 'all' : `w${window}`;
+    return {
+      // No data file: rows came over HTTP, so there is no file identity to record (`read` is unused).
+      ...runMeta(this.subject, {
+        dataPath: null,
+        stats: { rowsRead: counts.rowsRead, rowsTotal: counts.rowsRead, skipped: counts.skipped, read: { bytes: 0, sha256: '', complete: true } },
+        startedAt: counts.startedAt, endedAt, interrupted: false, runId: `${this.runId}/${suffix}`,
+      }),
+      serve: { run: this.runId, window },
+    };
+  }
+
+  /**
+   * Close the current window: write its record (when it saw rows), fold it into the cumulative state,
+   * judge the gates there and update the gate metrics; with --stop-shadow-on-fail, a failing gate stops
+   * the treatment's traffic.
+   */
+  async closeWindow(): Promise<RunOutcome | null> {
+    if (this.halted) return null;
+    const now = new Date();
+    const meta = this.meta(this.windowCounts, this.windowIndex, now);
+    const outcome = this.online.closeWindow(meta);
+    this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
+    this.windowPairs = 0;
+    if (outcome === null) return null;
+    this.windowIndex++;
+    for (const c of outcome.comparisons) this.metrics.windows.inc({ comparison: c.name });
+    const cumulative = this.cumulative(now);
+    if (this.opts.sinks !== null) await this.opts.sinks.write(runRecords(outcome));
+    const failing = cumulative.comparisons.some((c) => c.verdicts.some((v) => !v.passed && !isPending(c, v.metric)));
+    if (failing && this.opts.stopShadowOnFail && !this.treatmentOff) this.stopTreatment(cumulative);
+    return outcome;
+  }
+
+  /** The cumulative outcome (closed windows), with its gauges updated. */
+  cumulative(now = new Date()): RunOutcome {
+    const outcome = this.online.outcome('cumulative', this.meta(this.totalCounts, null, now));
+    for (const c of outcome.comparisons) {
+      // A gate on a metric no label has fed yet is undecided, not failing: no sample until it can be judged.
+      for (const v of c.verdicts) if (!isPending(c, v.metric)) this.metrics.gatePassing.set({ comparison: c.name, gate: v.gate }, v.passed ? 1 : 0);
+      for (const m of c.result.metrics) {
+        if (m.shape === 'matrix') continue;
+        if (m.kind === 'pair') { if (m.value !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: 'value' }, m.value); continue; }
+        for (const f of ['control', 'treatment', 'delta'] as const) if (m[f] !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: f }, m[f]!);
+      }
+      for (const v of c.verdicts) {
+        if (isPending(c, v.metric)) continue;
+        const key = `${c.name}\u0000${v.gate}`;
+        // Logged when a gate changes state, not at every window.
+        if (this.gateStates.get(key) !== v.passed) this.opts.log(`gate ${v.passed ? 'passing' : 'FAILING'}: ${c.name}: ${v.gate}: ${v.reason}`);
+        this.gateStates.set(key, v.passed);
+      }
+    }
+    this.lastCumulative = outcome;
+    return outcome;
+  }
+
+  /** The last cumulative outcome judged (at a window close), or a fresh one. */
+  latest(): RunOutcome {
+    return this.lastCumulative ?? this.cumulative();
+  }
+
+  private stopTreatment(outcome: RunOutcome): void {
+    this.treatmentOff = true;
+    this.metrics.treatmentStopped.set(1);
+    this.runners.get('treatment')?.stopShadow();
+    const failing = outcome.comparisons.flatMap((c) => c.verdicts.filter((v) => !v.passed && !isPending(c, v.metric)).map((v) => `${c.name}: ${v.gate}`));
+    this.opts.log(`--stop-shadow-on-fail: the treatment gets no more traffic (failing: ${failing.join('; ')})`);
+  }
+
+  /** Resolves when no row waits and no batch runs in either arm (shadow work included). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.whenIdle()));
+  }
+
+  /**
+   * After the HTTP server stopped taking requests: let both arms finish (shadow work included), close the
+   * last window and write it, then write the cumulative record of the serving run.
+   */
+  async drain(): Promise<void> {
+    if (this.windowTimer !== null) clearInterval(this.windowTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await this.idle();
+    await this.closeWindow();
+    if (this.opts.sinks !== null && this.comparing && !this.halted) await this.opts.sinks.write(runRecords(this.cumulative()));
+  }
+
+  /** Start no more model calls and drop queued work; resolves when none runs (a second signal: exit now). */
+  async halt(): Promise<void> {
+    this.halted = true;
+    if (this.windowTimer !== null) clearInterval(this.windowTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await Promise.all([...this.runners.values()].map((r) => r.halt()));
+  }
+
+  async close(): Promise<void> {
+    if (this.windowTimer !== null) clearInterval(this.windowTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await Promise.all([...this.runners.values()].map((r) => r.executor.close()));
+  }
+}
+
+/** A gate's metric is in the plan but not computed yet (it needs labels no feedback has given). */
+function isPending(c: ComparisonOutcome, metric: string): boolean {
+  return c.comparison.metrics.includes(metric) && !c.spec.metrics.includes(metric);
+}
+
+/** This arm's side and slice of each comparison, for row `r`. */
+function sideRows(ap: ArmPlan, values: Record<string, Tensor>, r: number): SideRows {
+  return {
+    sides: ap.comparisons.map((c) => rowOf(values[c.side]!, r)),
+    slices: ap.comparisons.map((c) => (c.slice === null ? null : rowOf(values[c.slice]!, r))),
+  };
+}
+
+/** The items of a feedback body, or why it is refused. */
+function feedbackItems(body: unknown): { id: string; label: unknown }[] | BadInput {
+  const bad = (detail: string, row = 0): BadInput => ({ error: 'bad-input', reason: 'bad-body', row, input: null, field: null, expected: null, detail });
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return bad('the body must be a JSON object: {"request_id": ..., "label": ...} or {"labels": [...]}');
+  const b = body as Record<string, unknown>;
+  const list = b.labels !== undefined ? b.labels : [b];
+  if (!Array.isArray(list) || list.length === 0) return bad('`labels` must be a non-empty list of {"request_id": ..., "label": ...}');
+  const out: { id: string; label: unknown }[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i] as Record<string, unknown> | null;
+    if (item === null || typeof item !== 'object' || typeof item.request_id !== 'string') return bad('each label needs a string `request_id`', i);
+    if (!Object.hasOwn(item, 'label')) return bad('each label needs a `label` value', i);
+    out.push({ id: item.request_id, label: item.label });
+  }
+  return out;
+}

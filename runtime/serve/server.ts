@@ -1,0 +1,130 @@
+/**
+ * `m4c serve` as a library: the service behind its routes on a listening HTTP server, and an orderly
+ * shutdown (stop accepting, answer in-flight requests, finish shadow work, write the last window and the
+ * cumulative record). Signals and exit codes belong to the CLI (cli/commands/serve.ts).
+ */
+import { basename } from 'node:path';
+import type { LoadedPlan } from '../plan-load.ts';
+import { renderJson } from '../report/report-json.ts';
+import { startHttpServer, type HttpServer, type Route } from './http-server.ts';
+import { ServeMetrics } from './serve-metrics.ts';
+import { ServeService, type ServeOptions } from './serve-service.ts';
+import { formatType } from '../../plan/tensor-type.ts';
+
+export interface StartServeOptions extends ServeOptions {
+  host: string;
+  /** 0: an ephemeral port (tests). */
+  port: number;
+  bodyLimit: number;
+}
+
+/** A running server. */
+export interface RunningServe {
+  readonly port: number;
+  readonly service: ServeService;
+  readonly metrics: ServeMetrics;
+  /** Resolves once every model session is open (the server listens before). Rejects if one cannot open. */
+  readonly ready: Promise<void>;
+  /** Stop accepting, drain, write the last window and the cumulative record, release the models. Idempotent. */
+  shutdown(): Promise<void>;
+  /** Start no more model calls, write nothing more; resolves when no call runs (then exit the process). */
+  halt(): Promise<void>;
+}
+
+function resultWord(status: number): string {
+  if (status < 300) return 'ok';
+  switch (status) {
+    case 400: return 'bad_input';
+    case 404: return 'not_found';
+    case 409: return 'conflict';
+    case 413: return 'too_large';
+    case 415: return 'unsupported';
+    case 503: return 'unavailable';
+    default: return status >= 500 ? 'error' : 'rejected';
+  }
+}
+
+const KNOWN_ROUTES = new Set(['/v1/predict', '/v1/feedback', '/v1/graph', '/v1/comparisons', '/metrics', '/healthz', '/readyz']);
+
+/** Listen first (so /healthz answers while models load), then open the sessions. */
+export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): Promise<RunningServe> {
+  const metrics = new ServeMetrics(basename(loaded.plan.source.file));
+  const service = new ServeService(loaded, opts, metrics);
+  const routes: Route[] = [
+    { method: 'POST', path: '/v1/predict', handler: (req) => service.predict(req.body, req.header('x-request-id')) },
+    { method: 'POST', path: '/v1/feedback', handler: (req) => service.feedback(req.body) },
+    { method: 'GET', path: '/v1/graph', handler: () => ({ status: 200, body: graphSummary(service, opts) }) },
+    {
+      method: 'GET', path: '/v1/comparisons',
+      handler: () => (service.comparing
+        ? { status: 200, body: renderJson(service.cumulative()), contentType: 'application/json; charset=utf-8' }
+        : { status: 404, body: { error: 'not-found', detail: 'no treatment runs (no compare block, or --mode control)' } }),
+    },
+    { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }) },
+    { method: 'GET', path: '/healthz', handler: () => ({ status: 200, body: { status: 'ok' } }) },
+    { method: 'GET', path: '/readyz', handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }) },
+  ];
+  // prom-client children per label set, looked up once: the hot path then skips hashing the labels.
+  const counted = new Map<string, { inc(): void }>();
+  const timed = new Map<string, { observe(v: number): void }>();
+  const http: HttpServer = await startHttpServer(opts.host, opts.port, {
+    bodyLimit: opts.bodyLimit,
+    routes,
+    onResponse: (route, status, seconds) => {
+      const r = KNOWN_ROUTES.has(route) ? route : 'unknown';
+      const key = `${r} ${status}`;
+      let c = counted.get(key);
+      if (c === undefined) { c = metrics.requests.labels({ route: r, result: resultWord(status) }); counted.set(key, c); }
+      c.inc();
+      let t = timed.get(r);
+      if (t === undefined) { t = metrics.requestSeconds.labels({ route: r }); timed.set(r, t); }
+      t.observe(seconds);
+    },
+    onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+  });
+  const ready = service.start();
+  ready.catch(() => {});
+  let closing: Promise<void> | null = null;
+  return {
+    port: http.port,
+    service,
+    metrics,
+    ready,
+    halt: () => service.halt(),
+    shutdown() {
+      closing ??= (async () => {
+        try {
+          await http.close();
+          await ready.catch(() => {});
+          if (service.ready) await service.drain();
+        } finally {
+          await service.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `GET /v1/graph`: what the server runs. */
+function graphSummary(service: ServeService, opts: StartServeOptions): object {
+  const plan = service.plan;
+  return {
+    source: plan.source.file,
+    plan_hash: plan.plan_hash,
+    serve_run: service.runId,
+    mode: opts.mode,
+    percent: opts.mode === 'canary' ? opts.percent : null,
+    sticky_by: opts.stickyBy ?? null,
+    inputs: plan.inputs.map((i) => ({
+      name: i.name, type: formatType(i.type), optional: i.optional,
+      fields: i.source.kind === 'field' ? [i.source.path.join('.')] : i.source.paths.map((p) => p.join('.')),
+    })),
+    outputs: plan.outputs.map((o) => ({ name: o.name, type: formatType(o.type) })),
+    models: plan.models.map((m) => ({ name: m.name, path: m.source_path, sha256: m.sha256 })),
+    comparisons: plan.comparisons.map((c) => ({
+      name: c.name, control: c.control.node, treatment: c.treatment.node, label: c.label?.node ?? null, task: c.task,
+      metrics: c.metrics, gates: c.gates.map((g) => g.text),
+    })),
+  };
+}

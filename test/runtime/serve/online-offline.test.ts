@@ -1,0 +1,110 @@
+/**
+ * Online equals offline: the fraud replay's rows sent through `/v1/predict` (in order, so each row gets the
+ * ordinal it has in the file and the bootstrap draws the same weights) and its labels through
+ * `/v1/feedback` give the cumulative record that `m4c run` writes for that file, metric for metric —
+ * values, intervals, p-values, gate verdicts, slices.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPlan } from '../../../runtime/plan-load.ts';
+import { replayComparisons } from '../../../runtime/replay.ts';
+import { subjectOf } from '../../../runtime/run-meta.ts';
+import { openRunSinks } from '../../../runtime/sinks/run-sinks.ts';
+import { compiled, FRAUD, FRAUD_DATA, post, serve } from './serve-support.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'm4-serve-online-'));
+const plan = compiled(FRAUD);
+
+/** `m4c run` on the replay: its own entry point (runtime/replay.ts), recorded in `db`. */
+async function offline(db: string): Promise<void> {
+  const end = await replayComparisons(loadPlan(plan, { verifyModels: false }), {
+    data: FRAUD_DATA, batchSize: 1024, onBadRow: 'skip', db, engine: 'main', format: 'json', color: false,
+    out: { write: () => true }, say: () => {}, signal: new AbortController().signal,
+  });
+  expect(end.outcome?.status).toBe('complete');
+}
+
+type Row = Record<string, unknown>;
+
+function recordRows(db: string, where: string): { run: Row; metrics: Row[]; gates: Row[]; slices: Row[] } {
+  const d = new Database(db, { readonly: true });
+  try {
+    const run = d.prepare(`SELECT id, rows_counted, passed, status FROM runs WHERE ${where}`).get() as Row;
+    const q = (sql: string) => d.prepare(sql).all(run.id) as Row[];
+    return {
+      run,
+      metrics: q('SELECT metric, kind, field, value, ci_low, ci_high, level, ci_method, pvalue, test, undefined_reason FROM metrics WHERE run_id = ? ORDER BY metric, field'),
+      gates: q('SELECT position, text, passed, value, ci_low, ci_high, reason FROM gates WHERE run_id = ? ORDER BY position'),
+      slices: q('SELECT slice, rows, metric, control, treatment, delta, value, worse FROM slices WHERE run_id = ? ORDER BY slice, metric'),
+    };
+  } finally {
+    d.close();
+  }
+}
+
+/** Equal, numbers to 1e-12 relative (accumulation order differs: windows merge, labels arrive later). */
+function expectSame(actual: Row[], expected: Row[]): void {
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((e, i) => {
+    const a = actual[i]!;
+    for (const k of Object.keys(e)) {
+      const x = a[k];
+      const y = e[k];
+      if (typeof y === 'number' && typeof x === 'number') expect(Math.abs(x - y), `${JSON.stringify(e)} .${k}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y)));
+      else expect(x, `${JSON.stringify(e)} .${k}`).toEqual(y);
+    }
+  });
+}
+
+describe('online equals offline', () => {
+  const servers: { shutdown(): Promise<void> }[] = [];
+  afterAll(async () => { for (const s of servers) await s.shutdown(); });
+
+  it('the replay through /v1/predict and /v1/feedback records what m4c run records', async () => {
+    const lines = readFileSync(FRAUD_DATA, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
+    const db = join(tmp, 'online.db');
+    const sinks = openRunSinks(subjectOf(plan), { db });
+    // Windows of 1,000 pairs: the cumulative state is the merge of five windows.
+    const s = await serve(plan, { sinks, window: { rows: 1000 }, maxBatch: 128 });
+    servers.push(s);
+    const ids: string[] = [];
+    for (let i = 0; i < lines.length; i += 250) {
+      const r = await post(`${s.url}/v1/predict`, { rows: lines.slice(i, i + 250) }, { 'x-request-id': `chunk-${i}` });
+      expect(r.status).toBe(200);
+      for (const row of r.body.rows) {
+        expect(row.arm).toBe('control');
+        ids.push(row.request_id);
+      }
+    }
+    expect(ids.length).toBe(5000);
+    let joined = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const labels = ids.slice(i, i + 500).map((id, k) => ({ request_id: id, label: lines[i + k]!.label }));
+      const r = await post(`${s.url}/v1/feedback`, { labels });
+      expect(r.status).toBe(200);
+      joined += (r.body.results.joined ?? 0) + (r.body.results.pending ?? 0);
+    }
+    expect(joined).toBe(5000);
+    await s.shutdown();
+    sinks.close();
+    const d = new Database(db, { readonly: true });
+    const windows = d.prepare('SELECT serve_window, rows_seen FROM runs WHERE serve_window IS NOT NULL ORDER BY serve_window').all();
+    d.close();
+    expect(windows.length).toBeGreaterThanOrEqual(5);
+
+    const offlineDb = join(tmp, 'offline.db');
+    await offline(offlineDb);
+    const want = recordRows(offlineDb, '1 = 1');
+    const got = recordRows(db, 'serve_run IS NOT NULL AND serve_window IS NULL');
+    expect(got.run.rows_counted).toBe(5000);
+    expect(got.run.rows_counted).toBe(want.run.rows_counted);
+    expect(got.metrics.length).toBeGreaterThan(20);
+    expectSame(got.metrics, want.metrics);
+    expectSame(got.gates, want.gates);
+    expectSame(got.slices, want.slices);
+    expect(got.run.passed).toBe(want.run.passed);
+  }, 120_000);
+});

@@ -1,0 +1,159 @@
+/**
+ * `m4c serve` over real HTTP on 127.0.0.1 (port 0): predict single and batched, shadow and canary arms,
+ * sticky canary split, feedback joins and misses by reason, /metrics parsed, gates and
+ * --stop-shadow-on-fail, the label store's TTL and capacity, and the bad-input answers.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canaryArm } from '../../../runtime/serve/canary.ts';
+import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
+import { row, writeServeGraph } from './serve-models.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'm4-serve-http-'));
+const plan = compiled(writeServeGraph(tmp));
+const running: { shutdown(): Promise<void> }[] = [];
+afterAll(async () => { for (const s of running) await s.shutdown(); });
+
+async function started(opts: Parameters<typeof serve>[1] = {}) {
+  const s = await serve(plan, opts);
+  running.push(s);
+  return s;
+}
+
+describe('predict', () => {
+  it('answers one row and many rows from the control in shadow mode, as --mode control would', async () => {
+    const shadow = await started();
+    const control = await started({ mode: 'control' });
+    const one = await post(`${shadow.url}/v1/predict`, { inputs: row(1) }, { 'x-request-id': 'req-1' });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ request_id: 'req-1', arm: 'control' });
+    expect(typeof one.body.outputs.score).toBe('number');
+    const ref = await post(`${control.url}/v1/predict`, { inputs: row(1) });
+    expect(one.body.outputs).toEqual(ref.body.outputs);
+
+    const many = await post(`${shadow.url}/v1/predict`, { rows: [row(1), row(2), row(3)] }, { 'x-request-id': 'b' });
+    expect(many.status).toBe(200);
+    expect(many.body.request_id).toBe('b');
+    expect(many.body.rows.map((r: { request_id: string }) => r.request_id)).toEqual(['b:0', 'b:1', 'b:2']);
+    expect(many.body.rows[0].outputs).toEqual(one.body.outputs);
+    expect(new Set(many.body.rows.map((r: { outputs: { score: number } }) => r.outputs.score)).size).toBe(3);
+  });
+
+  it('canary: --percent 100 answers from the treatment, whose score differs', async () => {
+    const canary = await started({ mode: 'canary', percent: 100 });
+    const shadow = await started();
+    const t = await post(`${canary.url}/v1/predict`, { inputs: row(5) });
+    const c = await post(`${shadow.url}/v1/predict`, { inputs: row(5) });
+    expect(t.body.arm).toBe('treatment');
+    expect(t.body.outputs.score).not.toBe(c.body.outputs.score);
+  });
+
+  it('canary split: within ±2 points of P over 10,000 keys, and sticky per user over HTTP', async () => {
+    for (const p of [5, 10, 50]) {
+      let n = 0;
+      for (let i = 0; i < 10_000; i++) if (canaryArm(`user-${i}`, p) === 'treatment') n++;
+      expect(Math.abs(n / 100 - p)).toBeLessThanOrEqual(2);
+    }
+    const s = await started({ mode: 'canary', percent: 30, stickyBy: 'user' });
+    const arms = new Map<string, string>();
+    for (let k = 0; k < 2; k++) {
+      for (let u = 0; u < 40; u++) {
+        const r = await post(`${s.url}/v1/predict`, { inputs: row(u + k * 100, `u${u}`) });
+        expect(r.status).toBe(200);
+        expect(r.body.arm).toBe(canaryArm(`u${u}`, 30));
+        if (k === 1) expect(r.body.arm).toBe(arms.get(`u${u}`));
+        arms.set(`u${u}`, r.body.arm);
+      }
+    }
+    expect(new Set(arms.values()).size).toBe(2);
+  });
+});
+
+describe('feedback', () => {
+  it('joins labels to stored pairs; unknown, duplicate and invalid labels are counted by reason', async () => {
+    const s = await started();
+    const r = await post(`${s.url}/v1/predict`, { rows: [row(1), row(2), row(3)] }, { 'x-request-id': 'f' });
+    expect(r.status).toBe(200);
+    // Pairs complete when the shadow arm answers, off the response path.
+    await s.service.idle();
+    const fb = await post(`${s.url}/v1/feedback`, { labels: [{ request_id: 'f:0', label: 1 }, { request_id: 'f:1', label: 0 }, { request_id: 'nope', label: 1 }] });
+    expect(fb.status).toBe(200);
+    expect(fb.body.results).toEqual({ joined: 2, unknown: 1 });
+    const again = await post(`${s.url}/v1/feedback`, { request_id: 'f:0', label: 1 });
+    // A joined pair leaves the store: a second label for it is no longer known.
+    expect(again.body.results).toEqual({ unknown: 1 });
+    const bad = await post(`${s.url}/v1/feedback`, { request_id: 'f:2', label: 0.5 });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'bad-input', input: 'label', expected: 'i64[batch]', reason: 'non-integer' });
+    const noId = await post(`${s.url}/v1/feedback`, { label: 1 });
+    expect(noId.status).toBe(400);
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    expect(samples.get('m4_feedback_labels_total{result="joined"}')).toBe(2);
+    expect(samples.get('m4_feedback_labels_total{result="unknown"}')).toBe(2);
+    expect(samples.get('m4_feedback_labels_total{result="invalid"}')).toBe(1);
+    expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="labelled"}')).toBe(2);
+  });
+
+  it('the label store is bounded: expired (TTL) and evicted (capacity) ids are told apart from unknown ones', async () => {
+    const ttl = await started({ labelTtlMs: 30 });
+    await post(`${ttl.url}/v1/predict`, { inputs: row(1) }, { 'x-request-id': 'old' });
+    await new Promise((res) => setTimeout(res, 80));
+    expect((await post(`${ttl.url}/v1/feedback`, { request_id: 'old', label: 1 })).body.results).toEqual({ expired: 1 });
+
+    const small = await started({ labelCapacity: 3 });
+    for (let i = 0; i < 6; i++) await post(`${small.url}/v1/predict`, { inputs: row(i) }, { 'x-request-id': `c${i}` });
+    await small.service.idle();
+    const fb = await post(`${small.url}/v1/feedback`, { labels: [0, 1, 2, 5].map((i) => ({ request_id: `c${i}`, label: 1 })) });
+    expect(fb.body.results).toEqual({ evicted: 3, joined: 1 });
+    const { samples } = parseMetrics((await get(`${small.url}/metrics`)).body);
+    expect(samples.get('m4_label_store_evicted_total{reason="evicted"}')).toBe(3);
+    expect(samples.get('m4_label_store_entries')).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('metrics and gates', () => {
+  it('/metrics: m4_ prefix, counters end in _total, bounded labels; a failing gate stops the treatment with --stop-shadow-on-fail', async () => {
+    const strict = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-gate-')), { gates: ['gate agreement >= 0.9999'] }));
+    const s = await serve(strict, { window: { rows: 20 }, stopShadowOnFail: true });
+    running.push(s);
+    for (let i = 0; i < 30; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+    await s.service.idle();
+    const text = (await get(`${s.url}/metrics`)).body;
+    const { samples, types } = parseMetrics(text);
+    for (const [name, type] of types) {
+      expect(name.startsWith('m4_')).toBe(true);
+      if (type === 'counter') expect(name.endsWith('_total')).toBe(true);
+    }
+    for (const key of samples.keys()) expect(key).not.toMatch(/request_id|u\d|Error/);
+    expect(samples.get('m4_gate_passing{comparison="b_vs_a",gate="agreement >= 0.9999"}')).toBe(0);
+    expect(samples.get('m4_treatment_stopped')).toBe(1);
+    expect(samples.get('m4_comparison_windows_total{comparison="b_vs_a"}')).toBeGreaterThanOrEqual(1);
+    expect(samples.get('m4_requests_total{route="/v1/predict",result="ok"}')).toBe(30);
+    const before = samples.get('m4_shadow_rows_total{arm="treatment",result="stopped"}') ?? 0;
+    expect((await post(`${s.url}/v1/predict`, { inputs: row(99) })).body.arm).toBe('control');
+    await s.service.idle();
+    const after = parseMetrics((await get(`${s.url}/metrics`)).body).samples.get('m4_shadow_rows_total{arm="treatment",result="stopped"}');
+    expect(after).toBe(before + 1);
+  });
+
+  it('/healthz, /readyz and /v1/graph', async () => {
+    const s = await started();
+    expect(await get(`${s.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await get(`${s.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const g = (await get(`${s.url}/v1/graph`)).body;
+    expect(g.mode).toBe('shadow');
+    expect(g.inputs.map((i: { name: string }) => i.name)).toEqual(['x', 'label']);
+    expect(g.comparisons[0]).toMatchObject({ name: 'b_vs_a', control: 'control', treatment: 'treat', gates: ['agreement >= 0.5'] });
+    // The cumulative comparison as m4c run's JSON report; the open window is not in it until it closes.
+    for (let i = 0; i < 5; i++) await post(`${s.url}/v1/predict`, { inputs: row(i) });
+    await s.service.idle();
+    await s.service.closeWindow();
+    const report = (await get(`${s.url}/v1/comparisons`)).body;
+    expect(report).toMatchObject({ status: 'complete', comparisons: [{ name: 'b_vs_a', has_label: false }] });
+    expect(report.comparisons[0].result.rows).toBe(5);
+    expect(report.comparisons[0].notes).toContain('no feedback has labelled a pair yet');
+    expect((await get(`${(await started({ mode: 'control' })).url}/v1/comparisons`)).status).toBe(404);
+  });
+});
