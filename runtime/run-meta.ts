@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import type { Plan, PlanComparison, PlanRef } from '../plan/plan-types.ts';
+import { graphIdentity } from './graph-identity.ts';
 
 /** The m4 that runs this code (the plan records the m4 that compiled it). */
 export const RUNTIME_M4_VERSION: string = pkg.version;
@@ -38,6 +39,8 @@ export interface RunSubject {
   plan_hash: string;
   /** The `.m4` file the plan was compiled from (or a description such as `m4c compare`). */
   source_file: string;
+  /** Stable identity of that file (graph-identity.ts); absent in state files written before it existed. */
+  graph_key?: string;
   /** The m4 version that compiled the plan. */
   plan_m4_version: string;
   models: RunModel[];
@@ -61,6 +64,11 @@ export interface RunMeta {
   run_id: string;
   plan_hash: string;
   source_file: string;
+  /**
+   * Stable identity of the graph file (graph-identity.ts): with the comparison name, the key of a
+   * comparison's series. Absent in records written before it existed (readers fall back to `source_file`).
+   */
+  graph_key?: string;
   /** The m4 version that ran (RUNTIME_M4_VERSION). */
   m4_version: string;
   plan_m4_version: string;
@@ -140,6 +148,7 @@ export function subjectOf(plan: Plan): RunSubject {
   return {
     plan_hash: plan.plan_hash,
     source_file: plan.source.file,
+    graph_key: graphIdentity(plan.source.file),
     plan_m4_version: plan.m4_version,
     models: plan.models.map((m) => ({ name: m.name, path: m.path, sha256: m.sha256 })),
     comparisons: plan.comparisons.map((c) => ({ ...structuredClone(c), model_roles: modelRoles(plan, c), score_dtype: scoreDtype(plan, c) })),
@@ -168,6 +177,7 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
     run_id: f.runId ?? randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
+    graph_key: subject.graph_key ?? graphIdentity(subject.source_file),
     m4_version: RUNTIME_M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
+import { graphIdentity } from './graph-identity.ts';
 import { RUNTIME_M4_VERSION, shardText, type DataSourceInfo, type RunMeta, type RunSubject } from './run-meta.ts';
 
 /** Marks a JSON file as an m4 shard state file. */
@@ -156,6 +157,7 @@ function mergedMeta(files: readonly { state: StateFile }[], subject: RunSubject)
     run_id: randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
+    graph_key: subject.graph_key ?? graphIdentity(subject.source_file),
     m4_version: RUNTIME_M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),

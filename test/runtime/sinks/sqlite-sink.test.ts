@@ -35,13 +35,13 @@ describe('schema', () => {
     const sink = SqliteSink.open(path);
     const tables = (sink.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual([...ALL_TABLES, 'schema_version'].sort());
-    expect((sink.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version)).toEqual([1, 2]);
+    expect((sink.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version)).toEqual([1, 2, 3]);
     expect(sink.db.pragma('application_id', { simple: true })).toBe(M4_APPLICATION_ID);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     sink.close();
     // Opening again migrates nothing.
     const again = SqliteSink.open(path);
-    expect((again.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(2);
+    expect((again.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(SCHEMA_VERSION);
     again.close();
   });
 
@@ -66,9 +66,10 @@ describe('schema', () => {
     v1.close();
 
     const sink = SqliteSink.open(path);
-    expect((sink.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(2);
-    const old = sink.db.prepare("SELECT run_key, passed, result_json FROM runs WHERE run_key = 'old-run'").get();
-    expect(old).toEqual({ run_key: 'old-run', passed: 1, result_json: null });
+    expect((sink.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(SCHEMA_VERSION);
+    const old = sink.db.prepare("SELECT run_key, passed, result_json, graph_key FROM runs WHERE run_key = 'old-run'").get();
+    // Migration 3: a run recorded before graph identities keeps its path as typed as its graph key.
+    expect(old).toEqual({ run_key: 'old-run', passed: 1, result_json: null, graph_key: 'ab.m4' });
     expect(sink.db.prepare('SELECT value FROM metrics WHERE run_id = 1').get()).toEqual({ value: 0.9 });
     sink.write(fixtureRecord());
     sink.close();
@@ -84,7 +85,7 @@ describe('schema', () => {
     db.close();
     const before = sha(path);
     expect(() => SqliteSink.open(path)).toThrow(SinkError);
-    expect(() => SqliteSink.open(path)).toThrow(/^cannot write results to .*results\.db: its schema version is 99, newer than this m4 .* knows \(2\); upgrade m4/);
+    expect(() => SqliteSink.open(path)).toThrow(new RegExp(`^cannot write results to .*results\\.db: its schema version is 99, newer than this m4 .* knows \\(${SCHEMA_VERSION}\\); upgrade m4`));
     expect(sha(path)).toBe(before);
   });
 
