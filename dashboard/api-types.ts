@@ -74,6 +74,8 @@ export interface MetricColumn {
   delta_low: number | null;
   delta_high: number | null;
   value: number | null;
+  /** From the metric catalogue: which way the Δ is good; null when neither. */
+  higher_is_better: boolean | null;
 }
 
 /** Sort keys of the runs list; besides these, `metric:NAME` sorts by a metric's Δ (or label-free value). */

@@ -230,7 +230,9 @@ export class ResultsDb {
     for (const r of runs) r.columns = {};
     for (const m of rows) {
       const cols = byRun.get(m.run_id)!.columns!;
-      const c: MetricColumn = cols[m.metric] ??= { control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null };
+      const c: MetricColumn = cols[m.metric] ??= {
+        control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null, higher_is_better: METRIC_CATALOGUE[m.metric]?.higherIsBetter ?? null,
+      };
       if (m.field === 'control' || m.field === 'treatment' || m.field === 'value') c[m.field] = m.value;
       else if (m.field === 'delta') {
         c.delta = m.value;
