@@ -109,7 +109,8 @@ export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number 
   const r = d.run, res = d.result;
   const lvl = level(res.bootstrap.level);
   const out: string[] = [];
-  out.push(`### m4 comparison ${mdText(r.comparison)} — run ${mdText(runLabel(r.id))}`, '');
+  // In a code span: a bare `#8` would link to issue 8 of the repository.
+  out.push(`### m4 comparison ${mdText(r.comparison)} — run \`${runLabel(r.id).replace(/[^#0-9]/g, '')}\``, '');
   out.push(verdictLine(d), '');
   const models = r.models.map((m) => `${mdText(m.role ?? 'model')} ${mdText(m.name)} (\`${shortHash(m.sha256).replace(/[^0-9a-f]/gi, '')}\`)`);
   const task = res.task;

@@ -96,6 +96,11 @@ export function bandFigure(name: string, title: string, series: BandSeries[], ga
             axis.ticks = ticks.map((value) => ({ value }));
           },
           ticks: { callback: (v) => timeLabel(Number(v), step), autoSkip: false, maxRotation: 0 },
+          // The labels as drawn, on the figure: what scripts (and the browser tests) can read of a canvas axis.
+          afterUpdate: (axis) => {
+            const fig = axis.chart.canvas.closest('figure');
+            if (fig !== null) fig.dataset.xTicks = JSON.stringify(axis.ticks.map((t) => String(t.label)));
+          },
           title: { display: true, text: 'run start (UTC)' },
         },
         y: { title: { display: true, text: yTitle } },
