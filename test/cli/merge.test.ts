@@ -5,7 +5,7 @@
  * looks complete or passed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -169,7 +169,8 @@ describe('a run stopped mid-way', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const opened = new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
-        if (existsSync(db) && !existsSync(`${db}-journal`)) {
+        // Size > 0: the file exists from the open, the schema only once its first transaction committed.
+        if (existsSync(db) && statSync(db).size > 0 && !existsSync(`${db}-journal`)) {
           clearInterval(poll);
           resolve();
         }
