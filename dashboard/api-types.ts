@@ -7,7 +7,7 @@
  * bundle (browser) alike.
  */
 import type { PlanTask } from '../plan/plan-types.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 
 /** Bumped on any incompatible change of the payloads below. */
 export const DASHBOARD_API_VERSION = 2;

@@ -4,7 +4,7 @@
  * from a CI artifact with no server and no network.
  */
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { RUNTIME_M4_VERSION as M4_VERSION } from '../runtime/run-meta.ts';
+import { M4_VERSION } from '../plan/version.ts';
 import type { ReportPayload, RunDetail } from './api-types.ts';
 import { reportPage } from './page-shell.ts';
 import { uiAssets } from './ui-bundle.ts';

@@ -7,7 +7,7 @@
  * value is cut at {@link MAX_VALUE_CHARS} and the whole body at {@link MAX_BODY_CHARS} (GitHub
  * refuses longer comments), each cut saying what it left out.
  */
-import type { ModelMetricResult, PairMetricResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult, PairMetricResult } from '../plan/result-types.ts';
 import type { RunDetail } from './api-types.ts';
 import { dateTime, delongZ, deltaTone, interval, level, num, pvalue, runLabel, shortHash, signed, thresholdText } from './ui/format.ts';
 

@@ -11,17 +11,19 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { fileHeader, M4_APPLICATION_ID, SCHEMA_VERSION, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
-import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
 import type { PlanTask } from '../plan/plan-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
   ComparisonEntry, MetricColumn, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendGate, TrendPoint,
   TrendValue, Verdict,
 } from './api-types.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** A database the dashboard cannot read; `message` is one line meant for the user. */
-export class ResultsDbError extends Error {
-  override readonly name = 'ResultsDbError';
+export class ResultsDbError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** The oldest schema with what the dashboard draws (`runs.result_json`, `charts`). */
@@ -227,11 +229,16 @@ export class ResultsDb {
       WHERE run_id IN ${inList(runs.length)} AND metric IN ${inList(metrics.length)}`)
       .all(...runs.map((r) => Number(r.id)), ...metrics) as { run_id: number; metric: string; field: string; value: number | null; ci_low: number | null; ci_high: number | null }[];
     const byRun = new Map(runs.map((r) => [Number(r.id), r]));
+    const directions = new Map<string, boolean | null>();
+    const direction = (metric: string, runId: number): boolean | null => {
+      if (!directions.has(metric)) directions.set(metric, this.directionOf(metric, runId));
+      return directions.get(metric)!;
+    };
     for (const r of runs) r.columns = {};
     for (const m of rows) {
       const cols = byRun.get(m.run_id)!.columns!;
       const c: MetricColumn = cols[m.metric] ??= {
-        control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null, higher_is_better: METRIC_CATALOGUE[m.metric]?.higherIsBetter ?? null,
+        control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null, higher_is_better: direction(m.metric, m.run_id),
       };
       if (m.field === 'control' || m.field === 'treatment' || m.field === 'value') c[m.field] = m.value;
       else if (m.field === 'delta') {
@@ -253,6 +260,17 @@ export class ResultsDb {
       list.push({ role: m.role, name: m.name, path: m.path, sha256: m.sha256 });
     }
     return rows.map((r) => summaryOf(r, byRun.get(r.id) ?? []));
+  }
+
+  /**
+   * Which way a metric is good, as run `runId`'s result states it (the dashboard reads records, not the
+   * metric catalogue): one result parsed in JavaScript, so the SQL stays portable.
+   */
+  private directionOf(metric: string, runId: number): boolean | null {
+    const row = this.stmt('SELECT result_json FROM runs WHERE id = ?').get(runId) as { result_json: string | null } | undefined;
+    if (row?.result_json === null || row?.result_json === undefined) return null;
+    const m = (JSON.parse(row.result_json) as ComparisonResult).metrics.find((x) => x.name === metric);
+    return m !== undefined && m.shape === 'scalar' ? m.higher_is_better : null;
   }
 
   /** Everything a run page shows, or null when no run has this id. */
@@ -334,7 +352,7 @@ export class ResultsDb {
     const gateKey = (p: TrendPoint): string => JSON.stringify(p.gates.map((x) => [x.field, x.op, x.bound]));
     const newestGated = [...list].reverse().find((p) => p.gates.length > 0);
     return {
-      graph, comparison, metric, kind, higher_is_better: METRIC_CATALOGUE[metric]?.higherIsBetter ?? null, level,
+      graph, comparison, metric, kind, higher_is_better: this.directionOf(metric, runs[runs.length - 1]!.id), level,
       points: list,
       gates: newestGated?.gates ?? [],
       gates_differ: new Set(list.map(gateKey)).size > 1,

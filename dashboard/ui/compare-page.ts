@@ -4,7 +4,7 @@
  * ROC and PR curves overlaid on one chart each, and their other charts in two columns.
  */
 import type { RunDetail } from '../api-types.ts';
-import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../plan/result-types.ts';
 import { getJson } from './api-client.ts';
 import { calibrationFigure, curveFigure, histogramFigure, oneVsRestFigures, overlaidCurveFigure } from './curve-charts.ts';
 import { el, replaceChildren, routeHref } from './dom.ts';

@@ -4,7 +4,7 @@
  * runs, score histograms (overall and split by label), and top-class or score calibration with bin counts.
  */
 import type { Chart, ChartConfiguration, ChartDataset } from 'chart.js';
-import type { Calibration, ConfusionMatrices, CurvePair, CurvePoint, Histogram, OneVsRestCurves } from '../../stdlib/metrics/comparison-types.ts';
+import type { Calibration, ConfusionMatrices, CurvePair, CurvePoint, Histogram, OneVsRestCurves } from '../../plan/result-types.ts';
 import { BASE_OPTIONS, chartFigure, COLORS, destroyChartsIn, line, MODEL_LEGEND, mountCharts, reference, unitAxis, type LegendItem } from './charts.ts';
 import { el } from './dom.ts';
 import { num } from './format.ts';

@@ -6,7 +6,7 @@
 import type { RunDetail, RunGate, RunSummary } from '../api-types.ts';
 import type {
   ComparisonResult, ConfusionMatrices, ModelMetricResult, PairMetricResult, SliceResult,
-} from '../../stdlib/metrics/comparison-types.ts';
+} from '../../plan/result-types.ts';
 import { chartFigure, COLORS, destroyChartsIn, mountCharts } from './charts.ts';
 import { calibrationFigure, curveFigure, histogramByLabelFigures, histogramFigure, oneVsRestFigures, sliceBarsFigure, type CurveExtras } from './curve-charts.ts';
 import { append, el, replaceChildren, routeHref, type Child } from './dom.ts';

@@ -8,7 +8,7 @@
  * whole (the same per-row variance, the same class balance for AUROC-like metrics), so it is labelled
  * "approximate" wherever it is shown, and a slice below {@link MIN_SLICE_ROWS} rows is marked small.
  */
-import type { ComparisonResult, MetricInterval } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, MetricInterval } from '../../plan/result-types.ts';
 
 /** Slices with fewer rows are marked "small": their deltas are too noisy to read much into. */
 export const MIN_SLICE_ROWS = 100;
