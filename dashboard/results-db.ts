@@ -85,13 +85,16 @@ const VERDICT_SQL: Record<Verdict, string> = {
 };
 
 /**
- * A metric's Δ (or a label-free metric's value) for sorting: `@sort_metric` names it; runs without it
- * sort last both ways (an explicit null flag, since databases disagree on where NULL sorts).
+ * Sorting by a metric: its Δ (or a label-free metric's value; a metric has one or the other) joined as
+ * `ms`, `@sort_metric` naming it. One indexed lookup per run (the metrics primary key).
  */
-const METRIC_SORT_VALUE = `(SELECT ms.value FROM metrics ms WHERE ms.run_id = r.id AND ms.metric = @sort_metric AND ms.field IN ('delta', 'value'))`;
+function sortJoin(sort: RunSortKey): string {
+  return sort.startsWith('metric:') ? "LEFT JOIN metrics ms ON ms.run_id = r.id AND ms.metric = @sort_metric AND ms.field IN ('delta', 'value')" : '';
+}
 
+/** Runs without the sorted metric come last both ways: an explicit null flag, since databases disagree on where NULL sorts. */
 function orderBy(sort: RunSortKey, order: 'ASC' | 'DESC'): string {
-  if (sort.startsWith('metric:')) return `CASE WHEN ${METRIC_SORT_VALUE} IS NULL THEN 1 ELSE 0 END, ${METRIC_SORT_VALUE} ${order}, r.id ${order}`;
+  if (sort.startsWith('metric:')) return `CASE WHEN ms.value IS NULL THEN 1 ELSE 0 END, ms.value ${order}, r.id ${order}`;
   return `${SORT_SQL[sort]} ${order}, r.id ${order}`;
 }
 
@@ -111,6 +114,7 @@ function runColumns(graphKey: string): string {
 /** A results database opened read-only. One instance serves every request of a process. */
 export class ResultsDb {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly directions = new Map<string, boolean | null>();
   /** SQL of a run's graph key: the `graph_key` column from schema 3, the path as typed before. */
   private readonly graphKey: string;
   private readonly runColumns: string;
@@ -213,8 +217,9 @@ export class ResultsDb {
     const sort = query.sort ?? 'started_at';
     const sortParams = sort.startsWith('metric:') ? { sort_metric: sort.slice('metric:'.length) } : {};
     // Page the ids first (sorting touches only the sort key), then fetch the page's columns.
-    const sql = `SELECT ${this.runColumns} FROM runs r WHERE r.id IN (
-        SELECT r.id FROM runs r ${whereSql} ORDER BY ${orderBy(sort, order)} LIMIT @limit OFFSET @offset)
+    const join = sortJoin(sort);
+    const sql = `SELECT ${this.runColumns} FROM runs r ${join} WHERE r.id IN (
+        SELECT r.id FROM runs r ${join} ${whereSql} ORDER BY ${orderBy(sort, order)} LIMIT @limit OFFSET @offset)
       ORDER BY ${orderBy(sort, order)}`;
     const rows = this.stmt(sql).all({ ...params, ...sortParams, limit, offset }) as RunRow[];
     const runs = this.withModels(rows);
@@ -267,10 +272,15 @@ export class ResultsDb {
    * metric catalogue): one result parsed in JavaScript, so the SQL stays portable.
    */
   private directionOf(metric: string, runId: number): boolean | null {
+    // A metric's direction is fixed by the catalogue that wrote the run: found once, kept.
+    const known = this.directions.get(metric);
+    if (known !== undefined) return known;
     const row = this.stmt('SELECT result_json FROM runs WHERE id = ?').get(runId) as { result_json: string | null } | undefined;
     if (row?.result_json === null || row?.result_json === undefined) return null;
     const m = (JSON.parse(row.result_json) as ComparisonResult).metrics.find((x) => x.name === metric);
-    return m !== undefined && m.shape === 'scalar' ? m.higher_is_better : null;
+    if (m === undefined || m.shape !== 'scalar') return null;
+    this.directions.set(metric, m.higher_is_better);
+    return m.higher_is_better;
   }
 
   /** Everything a run page shows, or null when no run has this id. */
