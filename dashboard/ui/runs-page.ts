@@ -155,6 +155,10 @@ export function runsPage(params: URLSearchParams): Page {
       box.addEventListener('change', () => {
         if (box.checked) selected.add(r.id); else selected.delete(r.id);
         compareButton.disabled = selected.size !== 2;
+        // The picker names the runs it will compare by their ids.
+        const [x, y] = [...selected];
+        compareButton.textContent = selected.size === 2 ? `Compare ${runLabel(x!)} and ${runLabel(y!)}`
+          : selected.size === 1 ? `Compare ${runLabel(x!)} with… (tick one more)` : selected.size > 2 ? 'Compare: tick exactly 2 runs' : 'Compare 2 selected runs';
       });
       return el('tr', { data: { runId: r.id } },
         el('td', null, box),

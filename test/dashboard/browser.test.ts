@@ -153,6 +153,7 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     const a = runIdOf((r) => r.comparison === 'fraud_ab' && r.startedAt.getUTCDate() === 5);
     await page.check(`tr[data-run-id="${a}"] input[type=checkbox]`);
     await page.check(`tr[data-run-id="${lastFraud()}"] input[type=checkbox]`);
+    expect(await page.locator('button.compare-button').textContent()).toBe(`Compare #${a} and #${lastFraud()}`);
     await clickToNavigate(page, 'button.compare-button');
     expect(await page.locator('.run-card').count()).toBe(2);
     expect(await page.locator('table.compare tr[data-metric="auroc"] td').count()).toBe(7);
