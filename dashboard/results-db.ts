@@ -234,16 +234,11 @@ export class ResultsDb {
       WHERE run_id IN ${inList(runs.length)} AND metric IN ${inList(metrics.length)}`)
       .all(...runs.map((r) => Number(r.id)), ...metrics) as { run_id: number; metric: string; field: string; value: number | null; ci_low: number | null; ci_high: number | null }[];
     const byRun = new Map(runs.map((r) => [Number(r.id), r]));
-    const directions = new Map<string, boolean | null>();
-    const direction = (metric: string, runId: number): boolean | null => {
-      if (!directions.has(metric)) directions.set(metric, this.directionOf(metric, runId));
-      return directions.get(metric)!;
-    };
     for (const r of runs) r.columns = {};
     for (const m of rows) {
       const cols = byRun.get(m.run_id)!.columns!;
       const c: MetricColumn = cols[m.metric] ??= {
-        control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null, higher_is_better: direction(m.metric, m.run_id),
+        control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null, higher_is_better: this.directionOf(m.metric, m.run_id),
       };
       if (m.field === 'control' || m.field === 'treatment' || m.field === 'value') c[m.field] = m.value;
       else if (m.field === 'delta') {
@@ -305,10 +300,10 @@ export class ResultsDb {
 
   /** Every series (graph key, comparison) with its run count and the scalar metrics of its latest run. */
   comparisons(): ComparisonEntry[] {
-    const g = this.graphKey;
-    const rows = this.stmt(`SELECT ${g} AS graph, r.comparison, COUNT(*) AS runs, MAX(r.started_at) AS latest_started_at
-      FROM runs r GROUP BY ${g}, r.comparison ORDER BY r.comparison, ${g}`).all() as Omit<ComparisonEntry, 'metrics' | 'graph_label'>[];
-    const latest = this.stmt(`SELECT r.id, r.source_file FROM runs r WHERE ${g} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`);
+    const key = this.graphKey;
+    const rows = this.stmt(`SELECT ${key} AS graph, r.comparison, COUNT(*) AS runs, MAX(r.started_at) AS latest_started_at
+      FROM runs r GROUP BY ${key}, r.comparison ORDER BY r.comparison, ${key}`).all() as Omit<ComparisonEntry, 'metrics' | 'graph_label'>[];
+    const latest = this.stmt(`SELECT r.id, r.source_file FROM runs r WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`);
     // Insertion order: the sink writes a result's metrics in report order (rowid in SQLite).
     const metricsOf = this.stmt("SELECT metric FROM metrics WHERE run_id = ? AND field IN ('control', 'value') ORDER BY rowid");
     return rows.map((c) => {
@@ -322,9 +317,9 @@ export class ResultsDb {
    * `limit` runs, each with its own gates on that metric. Null when no run of the series recorded it.
    */
   trend(graph: string, comparison: string, metric: string, limit = DEFAULT_TREND_LIMIT): Trend | null {
-    const g = this.graphKey;
+    const key = this.graphKey;
     const runs = this.stmt(`SELECT r.id, r.started_at, r.passed, ${HAS_GATES} AS has_gates
-      FROM runs r WHERE ${g} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`)
+      FROM runs r WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`)
       .all(graph, comparison, limit + 1) as { id: number; started_at: string; passed: number; has_gates: number }[];
     const truncated = runs.length > limit;
     if (truncated) runs.pop();
@@ -333,12 +328,12 @@ export class ResultsDb {
     // Every run of the series from the oldest shown on: a portable range instead of an id list.
     const since = runs[0]!.started_at;
     const values = this.stmt(`SELECT m.run_id, m.kind, m.field, m.value, m.ci_low, m.ci_high, m.level FROM metrics m JOIN runs r ON r.id = m.run_id
-      WHERE m.metric = ? AND ${g} = ? AND r.comparison = ? AND r.started_at >= ?`).all(metric, graph, comparison, since) as {
+      WHERE m.metric = ? AND ${key} = ? AND r.comparison = ? AND r.started_at >= ?`).all(metric, graph, comparison, since) as {
         run_id: number; kind: 'model' | 'pair'; field: string; value: number | null; ci_low: number | null; ci_high: number | null; level: number | null;
       }[];
     if (values.length === 0) return null;
     const gateRows = this.stmt(`SELECT g.run_id, g.text, g.field, g.op, g.bound, g.passed FROM gates g JOIN runs r ON r.id = g.run_id
-      WHERE g.metric = ? AND ${g} = ? AND r.comparison = ? AND r.started_at >= ? ORDER BY g.run_id, g.position`)
+      WHERE g.metric = ? AND ${key} = ? AND r.comparison = ? AND r.started_at >= ? ORDER BY g.run_id, g.position`)
       .all(metric, graph, comparison, since) as (Omit<TrendGate, 'passed'> & { run_id: number; passed: number })[];
     const empty = (): TrendValue => ({ value: null, low: null, high: null });
     const points = new Map<number, TrendPoint>();

@@ -3,7 +3,7 @@
  * with labels precise enough to be distinct.
  */
 import { describe, expect, it } from 'vitest';
-import { timeLabel, timeTicks } from '../../dashboard/ui/trend-chart.ts';
+import { timeLabel, timeTicks } from '../../dashboard/ui/time-ticks.ts';
 
 const T0 = Date.UTC(2026, 11, 4, 4, 27, 13);
 const SPANS: [string, number][] = [
