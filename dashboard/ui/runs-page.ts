@@ -69,12 +69,13 @@ const COLUMNS: { key: RunSortKey | null; title: string }[] = [
 ];
 
 /** A metric column's cell: `control → treatment` and the coloured Δ with its interval; a label-free metric's value. */
-function metricCell(c: MetricColumn | undefined): HTMLElement {
-  if (c === undefined) return el('td', { class: 'num metric-col', title: 'not computed in this run' }, '—');
-  if (c.delta === null && c.value !== null) return el('td', { class: 'num metric-col' }, num(c.value));
+function metricCell(name: string, c: MetricColumn | undefined): HTMLElement {
+  const data = { metric: name };
+  if (c === undefined) return el('td', { class: 'num metric-col', title: 'not computed in this run', data }, '—');
+  if (c.delta === null && c.value !== null) return el('td', { class: 'num metric-col', data }, num(c.value));
   const dir = c.delta === null || c.higher_is_better === null || c.delta === 0 ? '' : (c.delta > 0) === c.higher_is_better ? ' better' : ' worse';
   const sig = c.delta_low !== null && c.delta_high !== null && (c.delta_low > 0 || c.delta_high < 0) ? ' significant' : '';
-  return el('td', { class: 'num metric-col' },
+  return el('td', { class: 'num metric-col', data },
     el('div', { class: 'metric-values' }, `${num(c.control)} → ${num(c.treatment)}`),
     el('div', { class: `delta${dir}${sig}`, title: c.delta_low === null ? '' : `interval [${signed(c.delta_low)}, ${signed(c.delta_high)}]` },
       c.delta === null ? 'Δ undefined' : `Δ ${signed(c.delta)}`));
@@ -168,7 +169,7 @@ export function runsPage(params: URLSearchParams): Page {
         el('td', null, el('a', { href: `${routeHref('trends')}?graph=${encodeURIComponent(r.graph_key)}&comparison=${encodeURIComponent(r.comparison)}`, title: 'trends' }, r.comparison)),
         modelsCell(r),
         el('td', { class: 'num rows' }, num(r.rows)),
-        ...metrics.map((m) => metricCell(r.columns?.[m])),
+        ...metrics.map((m) => metricCell(m, r.columns?.[m])),
         el('td', null, verdictBadge(r.verdict, { failed: r.gates_failed, total: r.gates_total }),
           r.status === 'interrupted' ? el('span', { class: 'interrupted', title: 'stopped before the end of its data' }, ' interrupted') : null));
     });

@@ -137,6 +137,32 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     expect(gateCells.map((c) => c.replace(/^[✓✗] /, ''))).toEqual(['auroc.delta >= -0.01', 'auroc.delta >= -0.01', 'auroc.delta >= -0.05', 'auroc.delta >= -0.05', 'auroc.delta >= -0.05']);
   });
 
+  it('shows metric columns in the runs list, sorted by their delta, and filters by graph', async () => {
+    await page.goto(`${server.url}#/runs?comparison=minutes_ab&metrics=auroc,agreement`);
+    await waitReady(page);
+    expect(await page.locator('table.runs thead th').allTextContents()).toEqual(expect.arrayContaining(['auroc Δ', 'agreement Δ']));
+    await page.click('button.sort[data-sort="metric:auroc"]');
+    await expect.poll(() => page.url()).toContain('sort=metric%3Aauroc');
+    const deltas = async (): Promise<number[]> => (await page.locator('table.runs tbody td[data-metric="auroc"] .delta').allTextContents())
+      .map((t) => Number(t.replace('Δ ', '')));
+    await expect.poll(async () => { const d = await deltas(); return d.length === 5 && d.every((x, i) => i === 0 || x <= d[i - 1]!); }).toBe(true);
+    await page.click('button.sort[data-sort="metric:auroc"]');
+    await expect.poll(async () => { const d = await deltas(); return d.every((x, i) => i === 0 || x >= d[i - 1]!); }).toBe(true);
+    await page.goto(`${server.url}#/runs?graph=${encodeURIComponent(KEY)}`);
+    await waitReady(page);
+    expect(await page.locator('table.runs tbody tr').count()).toBe(5);
+  });
+
+  it('compares two runs of different row counts by rates, saying so', async () => {
+    await page.goto(`${server.url}#/compare/${minuteIds[0]}/${ids.threshold}`);
+    await waitReady(page);
+    expect(await page.locator('.rows-differ').textContent()).toContain('different numbers of rows (A 600, B 500)');
+    const rates = await page.locator('table.flips-table tbody td').allTextContents();
+    expect(rates).toHaveLength(6);
+    expect(rates.filter((_, i) => i % 3 !== 2).every((r) => /%$/.test(r))).toBe(true);
+    expect(await page.locator('table.compare thead').textContent()).toContain('ΔB − ΔA');
+  });
+
   it('shows the declared threshold, not its f32 value', async () => {
     await page.goto(`${server.url}#/run/${ids.threshold}`);
     await waitReady(page);
