@@ -5,7 +5,7 @@
  * looks complete or passed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -160,6 +160,21 @@ describe('a run stopped mid-way', () => {
   const args = (db: string) => [M4C, 'compare', '--data', big, '--control', 'm.a', '--treatment', 'm.b', '--label', 'y', '--task', 'binary',
     '--metrics', 'accuracy,brier', '--gate', 'accuracy.delta >= -1', '--bootstrap', '1000', '--db', db];
 
+  /** The database exists, is not being written, and has its tables (opening it creates them in one transaction). */
+  function schemaReady(db: string): boolean {
+    if (!existsSync(db) || existsSync(`${db}-journal`)) return false;
+    try {
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return (d.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() as { n: number }).n === 1;
+      } finally {
+        d.close();
+      }
+    } catch {
+      return false; // locked or half-created: not yet
+    }
+  }
+
   /** Start the real binary; resolve once it has opened its database (it does so before reading rows). */
   function startRun(db: string) {
     const child = spawn(process.execPath, args(db), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -169,8 +184,7 @@ describe('a run stopped mid-way', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const opened = new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
-        // Size > 0: the file exists from the open, the schema only once its first transaction committed.
-        if (existsSync(db) && statSync(db).size > 0 && !existsSync(`${db}-journal`)) {
+        if (schemaReady(db)) {
           clearInterval(poll);
           resolve();
         }
