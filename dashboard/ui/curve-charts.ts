@@ -8,6 +8,7 @@ import type { Calibration, ConfusionMatrices, CurvePair, CurvePoint, Histogram, 
 import { BASE_OPTIONS, chartFigure, COLORS, destroyChartsIn, line, MODEL_LEGEND, mountCharts, reference, unitAxis, type LegendItem } from './charts.ts';
 import { el } from './dom.ts';
 import { num } from './format.ts';
+import { macroAverage } from './macro-curves.ts';
 
 type Side = 'control' | 'treatment';
 const SIDES: Side[] = ['control', 'treatment'];
@@ -134,24 +135,30 @@ function curveChart(kind: 'roc' | 'pr', title: string, datasets: ChartDataset<'s
   return chartFigure(name, title, config, { legend: items, controls: [zoom.button], onChart: zoom.wire });
 }
 
-/** Multiclass: one-vs-rest ROC and PR curves of the class picked (both models), AUROC/AP per class in the legend. */
+/**
+ * Multiclass: one-vs-rest ROC and PR curves (both models) of the class picked, or their macro average
+ * (the default), AUROC/AP in the legend.
+ */
 export function oneVsRestFigures(ovr: OneVsRestCurves[] | undefined, reason: string | undefined, classes: number | null): HTMLElement[] {
   if (ovr === undefined || ovr.length === 0) {
     return [chartFigure('ovr-roc', 'One-vs-rest ROC curves', null, { reason: reason ?? 'not recorded for this run' })];
   }
   const picker = el('select', { class: 'ovr-class', 'aria-label': 'class' },
+    el('option', { value: 'macro' }, `macro average of ${ovr.length} classes`),
     ...ovr.map((o, i) => el('option', { value: String(i) }, `class ${o.class} (${num(o.positives)} rows)`)));
+  const macro = macroAverage(ovr);
   const box = el('div', { class: 'ovr-box' });
   const more = classes !== null && classes > ovr.length ? `Curves of the first ${ovr.length} of ${classes} classes are stored.` : undefined;
   const draw = (): void => {
-    const o = ovr[Number(picker.value)]!;
+    const o = picker.value === 'macro' ? null : ovr[Number(picker.value)]!;
+    const c = o ?? macro;
     box.replaceChildren(
-      curveFigure('roc', o.roc, undefined, { area: o.auroc }),
-      curveFigure('pr', o.pr, undefined, { area: o.auprc }));
+      curveFigure('roc', c.roc, undefined, { area: c.auroc }),
+      curveFigure('pr', c.pr, undefined, { area: c.auprc }));
     for (const f of box.querySelectorAll('figure.chart')) {
       const name = (f as HTMLElement).dataset.chart!;
       (f as HTMLElement).dataset.chart = `ovr-${name}`;
-      f.querySelector('figcaption')!.textContent = `${name === 'roc' ? 'ROC' : 'Precision–recall'}: class ${o.class} vs rest`;
+      f.querySelector('figcaption')!.textContent = `${name === 'roc' ? 'ROC' : 'Precision–recall'}: ${o === null ? `macro average of ${ovr.length} classes (interpolated; legend: mean of the classes' areas)` : `class ${o.class} vs rest`}`;
     }
   };
   draw();

@@ -185,7 +185,8 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
   it('draws one-vs-rest curves per class of a multiclass run, with a class picker', async () => {
     await page.goto(`${server.url}#/run/${ids.multi}`);
     await waitReady(page);
-    expect(await page.locator('select.ovr-class option').count()).toBe(4);
+    expect(await page.locator('select.ovr-class option').count()).toBe(5);
+    expect(await page.locator('figure[data-chart="ovr-roc"] figcaption').textContent()).toMatch(/^ROC: macro average of 4 classes/);
     let px = await chartPixels(page);
     expect(px['ovr-roc']!.control).toBeGreaterThan(40);
     expect(px['ovr-roc']!.treatment).toBeGreaterThan(40);
