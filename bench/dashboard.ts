@@ -139,6 +139,8 @@ const rows: [string, string, number, number][] = [
   ['runs list: text filter', '/api/runs?q=cand-3-1', 100, baseList],
   ['runs list: sorted by verdict', '/api/runs?sort=verdict&order=asc', 100, baseList],
   ['runs list: last page', `/api/runs?offset=${Math.max(0, N - 50)}`, 100, baseList],
+  ['runs list: 2 metric columns', '/api/runs?metrics=auroc,recall', 100, baseList],
+  ['runs list: sorted by auroc Δ', '/api/runs?metrics=auroc,recall&sort=metric:auroc', 100, baseList],
   ['run page data: typical run', `/api/runs/${typicalId}`, 200, baseTypical],
   ['run page data: 1000 resamples', `/api/runs/${heavyId}`, 200, baseHeavy],
   ['trend: newest 500 runs', '/api/trend?graph=graphs%2Fmodel-0%2Fab.m4&comparison=candidate_vs_prod&metric=auroc', 200, baseList],

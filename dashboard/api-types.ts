@@ -6,10 +6,11 @@
  * of them as text (never as HTML). Type-only module: imported by the server (Node) and by the UI
  * bundle (browser) alike.
  */
+import type { PlanTask } from '../plan/plan-types.ts';
 import type { ComparisonResult } from '../plan/result-types.ts';
 
 /** Bumped on any incompatible change of the payloads below. */
-export const DASHBOARD_API_VERSION = 1;
+export const DASHBOARD_API_VERSION = 2;
 
 /** A run's gate verdict: every gate passed, at least one failed, or the comparison had no gate. */
 export type Verdict = 'pass' | 'fail' | 'none';
@@ -33,8 +34,13 @@ export interface RunSummary {
   /** ISO 8601. */
   started_at: string;
   ended_at: string;
-  /** The graph's source file as recorded by the sink. */
+  /** The graph's source file as typed on the command line (what the user recognises). */
   graph: string;
+  /**
+   * The graph file's stable identity (runtime/graph-identity.ts; the path as typed for runs recorded
+   * before it existed): with `comparison`, the key of the run's series (trends).
+   */
+  graph_key: string;
   plan_hash: string;
   comparison: string;
   /** `binary`, `multiclass` or `regression`. */
@@ -56,18 +62,39 @@ export interface RunSummary {
   gates_failed: number;
   /** From the run's recorded `passed` and whether it has gates: never `pass` for an interrupted run. */
   verdict: Verdict;
+  /** The metrics the runs query asked for (`metrics=`), by name; absent when none was asked. */
+  columns?: Record<string, MetricColumn>;
 }
 
-/** Sort keys of the runs list. */
+/** One metric of a run as a runs-list column: per-model values and Δ, or a label-free metric's value. */
+export interface MetricColumn {
+  control: number | null;
+  treatment: number | null;
+  delta: number | null;
+  delta_low: number | null;
+  delta_high: number | null;
+  value: number | null;
+  /** From the metric catalogue: which way the Δ is good; null when neither. */
+  higher_is_better: boolean | null;
+}
+
+/** Sort keys of the runs list; besides these, `metric:NAME` sorts by a metric's Δ (or label-free value). */
 export const RUN_SORT_KEYS = ['started_at', 'graph', 'comparison', 'rows', 'verdict'] as const;
-export type RunSortKey = typeof RUN_SORT_KEYS[number];
+export type RunSortKey = typeof RUN_SORT_KEYS[number] | `metric:${string}`;
+
+/** At most this many metric columns in one runs query. */
+export const MAX_METRIC_COLUMNS = 4;
 
 /** A query of the runs list; the server validates every field. */
 export interface RunsQuery {
   /** Case-insensitive substring of the graph, the comparison or a model name. */
   q?: string;
+  /** A graph key (exact). */
+  graph?: string;
   comparison?: string;
   verdict?: Verdict;
+  /** Metric columns to add to each run (≤ MAX_METRIC_COLUMNS). */
+  metrics?: string[];
   sort?: RunSortKey;
   order?: 'asc' | 'desc';
   limit?: number;
@@ -106,11 +133,19 @@ export interface RunDetail {
   /** Remarks the run recorded about this comparison. */
   notes: string[];
   result: ComparisonResult;
+  /**
+   * The task as declared in the graph (its threshold as written: `0.3`), where `result.task` holds
+   * the threshold the scores were compared with (rounded to f32 for f32 scores: 0.30000001192…).
+   */
+  declared_task: PlanTask;
 }
 
-/** One comparison (graph + comparison name) with its runs, for the trends picker. */
+/** One comparison series (graph key + comparison name) with its runs, for the trends picker. */
 export interface ComparisonEntry {
+  /** The graph key (see RunSummary.graph_key). */
   graph: string;
+  /** The graph file as typed by its latest run. */
+  graph_label: string;
   comparison: string;
   runs: number;
   latest_started_at: string;
@@ -130,6 +165,8 @@ export interface TrendPoint {
   run_id: string;
   started_at: string;
   verdict: Verdict;
+  /** This run's own gates on the trend's metric, with their verdicts. */
+  gates: TrendGate[];
   control: TrendValue;
   treatment: TrendValue;
   delta: TrendValue;
@@ -142,6 +179,8 @@ export interface TrendGate {
   field: string;
   op: string;
   bound: number;
+  /** Whether the gate passed in its run. */
+  passed: boolean;
 }
 
 /** A metric across the runs of one comparison, oldest first. */
@@ -154,7 +193,10 @@ export interface Trend {
   /** The interval level of the most recent run, when any interval is present. */
   level: number | null;
   points: TrendPoint[];
+  /** The gates of the newest run that has any on this metric (each point carries its own). */
   gates: TrendGate[];
+  /** True when the runs shown do not all have the same gates on this metric (the chart then steps). */
+  gates_differ: boolean;
   /** True when older runs were left out (the newest `limit` are shown). */
   truncated: boolean;
 }

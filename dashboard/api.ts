@@ -5,13 +5,13 @@
  *
  * Routes (all GET):
  *   /api/status                          runs count and newest run (polled by the UI)
- *   /api/runs?q&comparison&verdict&sort&order&limit&offset   a page of runs
+ *   /api/runs?q&graph&comparison&verdict&metrics&sort&order&limit&offset   a page of runs
  *   /api/runs/latest, /api/runs/:id      a run's metrics, gates, charts and slices
  *   /api/comparisons                     (graph, comparison) pairs with their metrics
  *   /api/trend?graph&comparison&metric[&limit]                a metric across runs
  */
 import {
-  DASHBOARD_API_VERSION, RUN_SORT_KEYS, type ApiError, type DashboardStatus, type RunsQuery, type RunSortKey, type Verdict,
+  DASHBOARD_API_VERSION, MAX_METRIC_COLUMNS, RUN_SORT_KEYS, type ApiError, type DashboardStatus, type RunsQuery, type RunSortKey, type Verdict,
 } from './api-types.ts';
 import { DEFAULT_TREND_LIMIT, MAX_RUNS_LIMIT, ResultsDbError, type ResultsDb } from './results-db.ts';
 
@@ -53,13 +53,33 @@ function oneOf<T extends string>(params: URLSearchParams, name: string, allowed:
   return v as T;
 }
 
+/** `sort`: a fixed key, or `metric:NAME` (a metric's Δ or value). */
+function sortKey(params: URLSearchParams): RunSortKey | undefined {
+  const v = text(params, 'sort');
+  if (v === undefined) return undefined;
+  if (v.startsWith('metric:') && v.length > 'metric:'.length) return v as RunSortKey;
+  if (!(RUN_SORT_KEYS as readonly string[]).includes(v)) throw new BadRequest(`query parameter \`sort\` must be one of ${RUN_SORT_KEYS.join(', ')} or metric:NAME`);
+  return v as RunSortKey;
+}
+
+/** `metrics`: comma-separated metric names, at most MAX_METRIC_COLUMNS. */
+function metricList(params: URLSearchParams): string[] | undefined {
+  const v = text(params, 'metrics');
+  if (v === undefined) return undefined;
+  const names = [...new Set(v.split(',').map((x) => x.trim()).filter((x) => x !== ''))];
+  if (names.length > MAX_METRIC_COLUMNS) throw new BadRequest(`query parameter \`metrics\` names at most ${MAX_METRIC_COLUMNS} metrics`);
+  return names;
+}
+
 /** Parse and validate the runs-list query. Throws BadRequest. */
 export function parseRunsQuery(params: URLSearchParams): RunsQuery {
   return {
     q: text(params, 'q'),
+    graph: text(params, 'graph'),
     comparison: text(params, 'comparison'),
     verdict: oneOf(params, 'verdict', VERDICTS),
-    sort: oneOf<RunSortKey>(params, 'sort', RUN_SORT_KEYS),
+    metrics: metricList(params),
+    sort: sortKey(params),
     order: oneOf(params, 'order', ['asc', 'desc'] as const),
     limit: integer(params, 'limit', 1, MAX_RUNS_LIMIT),
     offset: integer(params, 'offset', 0, Number.MAX_SAFE_INTEGER),

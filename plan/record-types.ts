@@ -42,6 +42,8 @@ export interface RunSubject {
   plan_hash: string;
   /** The `.m4` file the plan was compiled from (or a description such as `m4c compare`). */
   source_file: string;
+  /** Stable identity of that file (runtime/graph-identity.ts); absent in state files written before it existed. */
+  graph_key?: string;
   /** The m4 version that compiled the plan. */
   plan_m4_version: string;
   models: RunModel[];
@@ -72,6 +74,12 @@ export interface RunMeta {
   run_id: string;
   plan_hash: string;
   source_file: string;
+  /**
+   * Stable identity of the graph file (runtime/graph-identity.ts): with the comparison name, the key
+   * of a comparison's series. Absent in records written before it existed (readers fall back to
+   * `source_file`).
+   */
+  graph_key?: string;
   /** The m4 version that ran (M4_VERSION). */
   m4_version: string;
   plan_m4_version: string;

@@ -203,6 +203,11 @@ export interface Histogram {
   treatment: number[];
   /** Rows whose value fell outside [edges[0], edges[last]]. */
   outside: { control: number; treatment: number };
+  /**
+   * Binary with labels: the same bins split by the true label (negatives, positives), per model.
+   * Absent for other tasks and in results written before it existed.
+   */
+  by_label?: { negative: { control: number[]; treatment: number[] }; positive: { control: number[]; treatment: number[] } };
 }
 
 export interface CalibrationSide {
@@ -233,6 +238,17 @@ export interface ConfusionMatrices {
   treatment: number[][];
 }
 
+/** Multiclass: one class against the rest, both models (≤ MAX_OVR_CURVE_POINTS of stdlib/metrics/charts.ts per curve). */
+export interface OneVsRestCurves {
+  class: number;
+  /** Rows of this class. */
+  positives: number;
+  roc: CurvePair;
+  pr: CurvePair;
+  auroc: { control: number | null; treatment: number | null };
+  auprc: { control: number | null; treatment: number | null };
+}
+
 export type ChartName = 'roc' | 'pr' | 'histogram' | 'calibration' | 'confusion';
 
 export interface ComparisonCharts {
@@ -241,8 +257,13 @@ export interface ComparisonCharts {
   histogram: Histogram | null;
   calibration: Calibration | null;
   confusion: ConfusionMatrices | null;
+  /**
+   * Multiclass with labels and `auroc` requested: one-vs-rest ROC/PR curves of the first
+   * MAX_OVR_CLASSES classes (stdlib/metrics/charts.ts). Absent otherwise and in older results.
+   */
+  ovr?: OneVsRestCurves[];
   /** Why a chart is null. */
-  reasons: Partial<Record<ChartName, string>>;
+  reasons: Partial<Record<ChartName | 'ovr', string>>;
 }
 
 export interface ComparisonResult {

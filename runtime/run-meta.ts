@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Plan, PlanComparison, PlanRef } from '../plan/plan-types.ts';
 import type { DataSourceInfo, ModelRole, RunMeta, RunSubject } from '../plan/record-types.ts';
 import { M4_VERSION } from '../plan/version.ts';
+import { graphIdentity } from './graph-identity.ts';
 
 /** The models upstream of each parent of a comparison, walking op arguments and model feeds. */
 export function modelRoles(plan: Pick<Plan, 'nodes'>, c: PlanComparison): Record<string, ModelRole> {
@@ -46,6 +47,7 @@ export function subjectOf(plan: Plan): RunSubject {
   return {
     plan_hash: plan.plan_hash,
     source_file: plan.source.file,
+    graph_key: graphIdentity(plan.source.file),
     plan_m4_version: plan.m4_version,
     models: plan.models.map((m) => ({ name: m.name, path: m.path, sha256: m.sha256 })),
     comparisons: plan.comparisons.map((c) => ({ ...structuredClone(c), model_roles: modelRoles(plan, c), score_dtype: scoreDtype(plan, c) })),
@@ -79,6 +81,7 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
     run_id: f.runId ?? randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
+    graph_key: subject.graph_key ?? graphIdentity(subject.source_file),
     m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),

@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
+import { graphIdentity } from './graph-identity.ts';
 import { shardText } from './run-meta.ts';
 import { M4_VERSION, STATE_FILE_FORMAT, STATE_FILE_VERSION } from '../plan/version.ts';
 import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
@@ -166,6 +167,7 @@ function mergedMeta(files: readonly { state: StateFile }[], subject: RunSubject)
     run_id: randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
+    graph_key: subject.graph_key ?? graphIdentity(subject.source_file),
     m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),

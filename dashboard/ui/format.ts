@@ -53,6 +53,43 @@ export function dateTime(iso: string | null): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** A run's short id as every page and report shows it: `#12` (the database's run number). */
+export function runLabel(id: string): string {
+  return `#${id}`;
+}
+
+/**
+ * The threshold as declared in the graph (`0.3`), not the f32 value the scores were compared with
+ * (`0.30000001192092896`): the declared one when known, else the stored one rounded to f32 precision.
+ */
+export function thresholdText(declared: number | undefined, used: number): string {
+  if (declared !== undefined) return String(declared);
+  return String(Number(used.toPrecision(7)));
+}
+
+/**
+ * DeLong's z in the direction of Δ (treatment − control), as every page and report shows it. The
+ * result stores pROC's orientation, (control − treatment) / s.e., so the stored value is negated.
+ */
+export function delongZ(storedZ: number): number {
+  return storedZ === 0 ? 0 : -storedZ;
+}
+
+/** The last component of a path (`/home/me/results/ab.db` → `ab.db`). */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== '');
+  return parts.at(-1) ?? path;
+}
+
+/**
+ * A graph key made short for a cell: the path inside its repository (after `//`), else the key.
+ * The full key goes in the title.
+ */
+export function graphKeyLabel(key: string): string {
+  const at = key.lastIndexOf('//');
+  return at > 0 && !key.endsWith('//') ? key.slice(at + 2) : key;
+}
+
 export function shortHash(h: string | null): string {
   return h === null ? DASH : h.slice(0, 12);
 }

@@ -42,9 +42,10 @@ class Footnotes {
 
 const TEST_NAMES = { mcnemar: 'McNemar', delong: 'DeLong' } as const;
 
-function taskText(r: ComparisonResult): string {
+/** The task; a binary threshold as the graph declared it (`0.3`), not the f32 value the scores were compared with. */
+function taskText(r: ComparisonResult, declared: ComparisonOutcome['comparison']['task']): string {
   const t = r.task;
-  if (t.kind === 'binary') return `binary, threshold ${t.threshold}`;
+  if (t.kind === 'binary') return `binary, threshold ${declared.kind === 'binary' ? declared.threshold : t.threshold}`;
   if (t.kind === 'multiclass') return `multiclass${r.classes !== null ? `, ${r.classes} classes` : ''}, top-${t.top_k}`;
   return 'regression';
 }
@@ -203,7 +204,7 @@ function comparisonLines(o: ComparisonOutcome, interrupted: boolean, c: Colors):
   const rows = r.rows === r.rows_seen
     ? plural(r.rows, 'row')
     : `${plural(r.rows, 'row')} counted of ${formatCount(r.rows_seen)} (${formatCount(skipped)} skipped: ${skippedText(r.skipped)})`;
-  const out: string[] = [`${c.bold(`comparison ${o.name}`)} · ${taskText(r)} · ${rows}${interrupted ? ' · INTERRUPTED (partial data)' : ''}`];
+  const out: string[] = [`${c.bold(`comparison ${o.name}`)} · ${taskText(r, o.comparison.task)} · ${rows}${interrupted ? ' · INTERRUPTED (partial data)' : ''}`];
   out.push(r.bootstrap.resamples > 0
     ? `  intervals: paired bootstrap, ${formatCount(r.bootstrap.resamples)} resamples, seed ${r.bootstrap.seed}`
     : '  intervals: none from the bootstrap (bootstrap: 0)');

@@ -165,6 +165,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'graph_key: the stable identity of a run\'s graph file, which keys a comparison\'s series',
+    up(db) {
+      // Runs recorded before have only the path as typed: it stays their identity.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN graph_key TEXT;
+        UPDATE runs SET graph_key = source_file;
+        CREATE INDEX runs_by_series ON runs (graph_key, comparison, started_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

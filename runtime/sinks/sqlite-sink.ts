@@ -105,7 +105,7 @@ function prepareInsert(db: Database.Database): Database.Transaction<(r: RunRecor
     'run_key', 'comparison', 'status', 'passed', 'started_at', 'ended_at', 'plan_hash', 'source_file', 'm4_version',
     'plan_m4_version', 'task', 'task_json', 'data_source', 'data_bytes', 'data_head_sha256', 'rows_seen', 'rows_counted',
     'rows_skipped', 'shard', 'merged_shards', 'bootstrap', 'seed', 'confidence', 'result_json', 'notes_json',
-    'serve_run', 'serve_window',
+    'serve_run', 'serve_window', 'graph_key',
   ]);
   const models = ins('run_models', ['run_id', 'name', 'role', 'path', 'sha256']);
   const metrics = ins('metrics', ['run_id', 'metric', 'kind', 'field', 'value', 'ci_low', 'ci_high', 'level', 'ci_method', 'ci_reason', 'pvalue', 'test', 'undefined_reason']);
@@ -145,6 +145,7 @@ function prepareInsert(db: Database.Database): Database.Transaction<(r: RunRecor
       notes_json: JSON.stringify(c.notes),
       serve_run: meta.serve?.run ?? null,
       serve_window: meta.serve?.window ?? null,
+      graph_key: meta.graph_key ?? meta.source_file,
     }).lastInsertRowid);
     for (const m of meta.models) models.run({ run_id: runId, name: m.name, role: c.model_roles[m.name] ?? null, path: m.path, sha256: m.sha256 });
     for (const m of result.metrics) for (const row of metricRows(m)) metrics.run({ run_id: runId, ...row });

@@ -13,6 +13,9 @@ import { decodeF64Length, encodeArray, type EncodedArray } from './state-codec.t
 export const HISTOGRAM_BINS = 20;
 export const CALIBRATION_BINS = 10;
 export const MAX_CURVE_POINTS = 200;
+/** One-vs-rest curves are drawn for at most this many classes, each with at most MAX_OVR_CURVE_POINTS points (a record stays small). */
+export const MAX_OVR_CLASSES = 12;
+export const MAX_OVR_CURVE_POINTS = 80;
 
 /**
  * Streaming chart state. Binary and multiclass probabilities use fixed [0, 1] bins, so states of any
@@ -25,6 +28,8 @@ export class ChartAccumulator {
   readonly calib: Float64Array;
   /** Multiclass only: [model][true][pred] counts. */
   readonly confusion: Float64Array;
+  /** Binary with labels: [model][label 0/1][bin] counts of the scores in [0, 1]. */
+  readonly histByLabel: Float64Array;
   private readonly probabilities: boolean;
 
   constructor(readonly task: TaskKind, readonly hasLabel: boolean, readonly k: number) {
@@ -33,13 +38,14 @@ export class ChartAccumulator {
     this.calib = new Float64Array(this.probabilities && hasLabel ? 2 * CALIBRATION_BINS * 3 : 0);
     // Binary confusion matrices come from the comparison's exact threshold counts, not from here.
     this.confusion = new Float64Array(hasLabel && task === 'multiclass' ? 2 * k * k : 0);
+    this.histByLabel = new Float64Array(hasLabel && task === 'binary' ? 4 * HISTOGRAM_BINS : 0);
   }
 
   add(rows: ValidRows): void {
     if (!this.probabilities) return;
     const { n, width, control, treatment, label } = rows;
     const multi = this.task === 'multiclass';
-    const hist = this.hist, calib = this.calib, conf = this.confusion;
+    const hist = this.hist, calib = this.calib, conf = this.confusion, byLabel = this.histByLabel;
     const HB = HISTOGRAM_BINS, CB = CALIBRATION_BINS;
     for (let m = 0; m < 2; m++) {
       const s = m === 0 ? control : treatment;
@@ -51,9 +57,11 @@ export class ChartAccumulator {
         if (!(p >= 0 && p <= 1)) { outside++; continue; }
         // p in [0, 1]: the truncation picks the bin; p = 1 belongs to the last one.
         const hb = (p * HB) | 0;
-        hist[hBase + (hb === HB ? HB - 1 : hb)]!++;
+        const bin = hb === HB ? HB - 1 : hb;
+        hist[hBase + bin]!++;
         if (label === null) continue;
         const y = label[i]!;
+        if (!multi) byLabel[(m * 2 + y) * HB + bin]!++;
         const cb = (p * CB) | 0;
         const at = (cBase + (cb === CB ? CB - 1 : cb)) * 3;
         calib[at]!++;
@@ -74,7 +82,15 @@ export class ChartAccumulator {
       control: Array.from(this.hist.subarray(0, HISTOGRAM_BINS)),
       treatment: Array.from(this.hist.subarray(HISTOGRAM_BINS, 2 * HISTOGRAM_BINS)),
       outside: { control: this.hist[2 * HISTOGRAM_BINS]!, treatment: this.hist[2 * HISTOGRAM_BINS + 1]! },
+      ...(this.histByLabel.length === 0 ? {} : { by_label: this.byLabel() }),
     };
+  }
+
+  /** Binary: the score histograms split by label (same bins as the histogram). */
+  private byLabel(): NonNullable<Histogram['by_label']> {
+    const HB = HISTOGRAM_BINS;
+    const part = (m: number, y: number): number[] => Array.from(this.histByLabel.subarray((m * 2 + y) * HB, (m * 2 + y + 1) * HB));
+    return { negative: { control: part(0, 0), treatment: part(1, 0) }, positive: { control: part(0, 1), treatment: part(1, 1) } };
   }
 
   calibration(): Calibration | null {
@@ -105,10 +121,11 @@ export class ChartAccumulator {
     for (let i = 0; i < this.hist.length; i++) this.hist[i]! += o.hist[i]!;
     for (let i = 0; i < this.calib.length; i++) this.calib[i]! += o.calib[i]!;
     for (let i = 0; i < this.confusion.length; i++) this.confusion[i]! += o.confusion[i]!;
+    for (let i = 0; i < this.histByLabel.length; i++) this.histByLabel[i]! += o.histByLabel[i]!;
   }
 
   toState(): Record<string, EncodedArray> {
-    return { hist: encodeArray(this.hist), calib: encodeArray(this.calib), confusion: encodeArray(this.confusion) };
+    return { hist: encodeArray(this.hist), calib: encodeArray(this.calib), confusion: encodeArray(this.confusion), hist_by_label: encodeArray(this.histByLabel) };
   }
 
   static fromState(task: TaskKind, hasLabel: boolean, k: number, s: Record<string, EncodedArray>): ChartAccumulator {
@@ -116,6 +133,8 @@ export class ChartAccumulator {
     c.hist.set(decodeF64Length(s.hist!, c.hist.length, 'chart histogram'));
     c.calib.set(decodeF64Length(s.calib!, c.calib.length, 'chart calibration'));
     c.confusion.set(decodeF64Length(s.confusion!, c.confusion.length, 'chart confusion'));
+    // States written before the split histograms have none: they stay zero (the chart then shows no split).
+    if (s.hist_by_label !== undefined) c.histByLabel.set(decodeF64Length(s.hist_by_label, c.histByLabel.length, 'chart histogram by label'));
     return c;
   }
 }
@@ -165,7 +184,7 @@ export class CurveSampler {
  * positive rows in ranking order. At most {@link MAX_CURVE_POINTS} points each. Null when a class is
  * missing.
  */
-export function rocAndPr(r: Ranking, positive: Uint8Array): { roc: CurvePoint[]; pr: CurvePoint[] } | null {
+export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE_POINTS): { roc: CurvePoint[]; pr: CurvePoint[] } | null {
   let P = 0;
   for (let j = 0; j < r.n; j++) P += positive[j]!;
   const N = r.n - P;
@@ -181,7 +200,7 @@ export function rocAndPr(r: Ranking, positive: Uint8Array): { roc: CurvePoint[];
     prArc += pos / P + Math.abs(prec - lastPrec);
     lastPrec = prec;
   }
-  const roc = new CurveSampler(2), pr = new CurveSampler(prArc);
+  const roc = new CurveSampler(2, maxPoints), pr = new CurveSampler(prArc, maxPoints);
   roc.push(0, 0, null);
   pr.push(0, 1, null);
   tp = 0; fp = 0;

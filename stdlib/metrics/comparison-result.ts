@@ -8,7 +8,7 @@
  */
 import { METRIC_CATALOGUE } from './catalogue.ts';
 import { COMPARISON_RESULT_VERSION } from '../../plan/version.ts';
-import type { BootstrapDistribution, ComparisonCharts, ComparisonResult, DeLongResult, MatrixMetricResult, MetricField, MetricInterval, MetricResult, ModelField, ModelMetricResult, PairMetricResult, PairedTests, SliceMetric, SliceResult, SlicesResult, WorseSlice } from '../../plan/result-types.ts';
+import type { BootstrapDistribution, ComparisonCharts, ComparisonResult, DeLongResult, MatrixMetricResult, MetricField, MetricInterval, MetricResult, ModelField, ModelMetricResult, OneVsRestCurves, PairMetricResult, PairedTests, SliceMetric, SliceResult, SlicesResult, WorseSlice } from '../../plan/result-types.ts';
 import type { Comparison } from './comparison.ts';
 import type { Derived, SideOutcomes } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';
@@ -19,7 +19,7 @@ import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
 import { delongTest, normalInterval } from './delong.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
-import { rocAndPr, valueHistogram } from './charts.ts';
+import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, rocAndPr, valueHistogram } from './charts.ts';
 import { fillRowKeys, fillWeights, fillWeightsCounting } from './poisson-weights.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
@@ -427,6 +427,26 @@ function worseSlices(main: string | null, items: SliceResult[], derived: Derived
   return out.map(({ badness: _b, ...w }) => w);
 }
 
+/** One-vs-rest curves of the first MAX_OVR_CLASSES classes, from the per-class rankings multiclass AUROC made; or why none. */
+function oneVsRest(ctx: RankingContext | null): OneVsRestCurves[] | string {
+  if (ctx === null || ctx.classC.length === 0) return 'scores are kept only when a ranking metric (auroc) is requested';
+  const out: OneVsRestCurves[] = [];
+  const value = (o: Outcome): number | null => (isDefined(o) ? o : null);
+  for (let j = 0; j < Math.min(ctx.classC.length, MAX_OVR_CLASSES); j++) {
+    const rc = ctx.classC[j]!, rt = ctx.classT[j]!, pc = ctx.classPosC[j]!, pt = ctx.classPosT[j]!;
+    const a = rocAndPr(rc, pc, MAX_OVR_CURVE_POINTS), b = rocAndPr(rt, pt, MAX_OVR_CURVE_POINTS);
+    if (a === null || b === null) continue;
+    let positives = 0;
+    for (let i = 0; i < rc.n; i++) positives += pc[i]!;
+    const ac = aurocAuprc(rc, pc, null), at = aurocAuprc(rt, pt, null);
+    out.push({
+      class: j, positives, roc: { control: a.roc, treatment: b.roc }, pr: { control: a.pr, treatment: b.pr },
+      auroc: { control: value(ac.auroc), treatment: value(at.auroc) }, auprc: { control: value(ac.auprc), treatment: value(at.auprc) },
+    });
+  }
+  return out.length === 0 ? 'every class must be present and absent in some rows' : out;
+}
+
 function buildCharts(acc: Comparison, ctx: RankingContext | null): ComparisonCharts {
   const c: ComparisonCharts = { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} };
   const spec = acc.spec;
@@ -444,6 +464,10 @@ function buildCharts(acc: Comparison, ctx: RankingContext | null): ComparisonCha
         c.pr = { control: a.pr, treatment: b.pr };
       }
     }
+  } else if (acc.kind === 'multiclass' && spec.hasLabel) {
+    c.reasons.roc = c.reasons.pr = 'multiclass: see the one-vs-rest curves per class';
+    const ovr = oneVsRest(ctx);
+    if (typeof ovr === 'string') c.reasons.ovr = ovr; else c.ovr = ovr;
   } else {
     const why = acc.kind === 'binary' ? 'needs labels' : `not drawn for ${acc.kind} tasks`;
     c.reasons.roc = why; c.reasons.pr = why;

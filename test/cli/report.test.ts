@@ -32,13 +32,13 @@ describe('m4c report', () => {
     expect(html).toContain('id="m4-report-data"');
     expect(html).toMatch(/Chart\.js v4/);
     const md = readFileSync(join(dir, 'out/summary.md'), 'utf8');
-    expect(md).toMatch(/^### m4 comparison fraud\\_ab — run \d+\n\n❌ \*\*Gates failed: 2 of 3\*\*/);
+    expect(md).toMatch(/^### m4 comparison fraud\\_ab — run `#\d+`\n\n❌ \*\*Gates failed: 2 of 3\*\*/);
   });
 
   it('writes a given run, Markdown only', () => {
     const r = runM4c(['report', ids[0]!, '--db', dbPath, '--md', join(dir, 'first.md')]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(dir, 'first.md'), 'utf8')).toContain(`run ${ids[0]}`);
+    expect(readFileSync(join(dir, 'first.md'), 'utf8')).toContain(`run \`#${ids[0]}\``);
   });
 
   it('exits 2 with one line for an unknown run, a missing database, or nothing to write', () => {

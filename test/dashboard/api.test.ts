@@ -150,7 +150,8 @@ describe('comparisons and trends', () => {
     const fraud = runs.filter((r) => r.comparison === 'fraud_ab');
     expect(body.points.map((p) => p.started_at)).toEqual(fraud.map((r) => r.startedAt.toISOString()));
     expect(body).toMatchObject({ kind: 'model', higher_is_better: true, level: 0.95, truncated: false });
-    expect(body.gates).toEqual([{ text: 'recall.delta >= -0.05 at 95%', field: 'delta', op: '>=', bound: -0.05 }]);
+    expect(body.gates).toEqual([{ text: 'recall.delta >= -0.05 at 95%', field: 'delta', op: '>=', bound: -0.05, passed: false }]);
+    expect(body.gates_differ).toBe(false);
     const last = body.points.at(-1)!;
     const m = fraud.at(-1)!.result.metrics.find((x) => x.name === 'recall') as { delta: number; intervals: { delta: { low: number; high: number } } };
     expect(last.delta).toEqual({ value: m.delta, low: m.intervals.delta.low, high: m.intervals.delta.high });
@@ -180,7 +181,7 @@ describe('status and methods', () => {
   it('reports the run count and newest run for polling', () => {
     const { body } = get<DashboardStatus>('/api/status');
     expect(body).toEqual({
-      api_version: 1, database: 'results.db', runs: runs.length, latest_run_id: idOf('fraud_ab', 6), latest_started_at: '2025-03-06T09:00:00.000Z',
+      api_version: 2, database: 'results.db', runs: runs.length, latest_run_id: idOf('fraud_ab', 6), latest_started_at: '2025-03-06T09:00:00.000Z',
     });
   });
 

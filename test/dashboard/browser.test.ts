@@ -54,7 +54,8 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     const first = rows.first();
     expect(await first.getAttribute('data-run-id')).toBe(lastFraud());
     expect(await first.locator('.verdict').textContent()).toBe('failed 2/3');
-    expect(await first.locator('td.num').textContent()).toBe('2,000');
+    expect(await first.locator('td.rows').textContent()).toBe('2,000');
+    expect(await first.locator('a.run-id-link').textContent()).toBe(`#${lastFraud()}`);
     expect(await first.locator('.model-name').allTextContents()).toEqual(['fraud-v1', XSS_MODEL]);
     expect(await page.locator('.verdict[data-verdict="none"]').count()).toBe(2);
     await screenshot(page, 'dashboard-runs');
@@ -69,9 +70,9 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     await expect.poll(() => page.locator('table.runs tbody tr').count(), { timeout: 10_000 }).toBe(2);
     await page.selectOption('select[aria-label="gate verdict"]', '');
     await page.click('button.sort[data-sort="rows"]');
-    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 10_000 }).toBe('2,000');
+    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.rows').textContent(), { timeout: 10_000 }).toBe('2,000');
     await page.click('button.sort[data-sort="rows"]');
-    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.num').textContent(), { timeout: 10_000 }).toBe('800');
+    await expect.poll(() => page.locator('table.runs tbody tr').first().locator('td.rows').textContent(), { timeout: 10_000 }).toBe('800');
   });
 
   it('opens a run page whose charts draw both models from the data', async () => {
@@ -152,13 +153,16 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     const a = runIdOf((r) => r.comparison === 'fraud_ab' && r.startedAt.getUTCDate() === 5);
     await page.check(`tr[data-run-id="${a}"] input[type=checkbox]`);
     await page.check(`tr[data-run-id="${lastFraud()}"] input[type=checkbox]`);
+    expect(await page.locator('button.compare-button').textContent()).toBe(`Compare #${a} and #${lastFraud()}`);
     await clickToNavigate(page, 'button.compare-button');
     expect(await page.locator('.run-card').count()).toBe(2);
     expect(await page.locator('table.compare tr[data-metric="auroc"] td').count()).toBe(7);
+    // Both runs' curves on one chart.
     const px = await chartPixels(page);
-    const rocs = Object.entries(px).filter(([k]) => k.startsWith('roc'));
-    expect(rocs).toHaveLength(2);
-    for (const [, counts] of rocs) expect(counts.treatment).toBeGreaterThan(40);
+    expect(Object.keys(px).filter((k) => k.startsWith('roc'))).toEqual(['roc-overlay']);
+    expect(px['roc-overlay']!.control).toBeGreaterThan(80);
+    expect(px['roc-overlay']!.treatment).toBeGreaterThan(80);
+    expect(await page.locator('figure[data-chart="roc-overlay"] .legend').textContent()).toMatch(/control A \(AUC 0\.\d+\).*treatment B \(AUC 0\.\d+\)/);
     await screenshot(page, 'dashboard-compare');
   });
 
@@ -188,8 +192,8 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     const matrix = page.locator('table.confusion').nth(1);
     expect(await matrix.locator('tbody tr').count()).toBe(4);
     expect(await matrix.locator('tbody td').count()).toBe(16);
-    expect(await page.locator('figure[data-chart="roc"] .unavailable-reason').textContent()).toMatch(/^Not available: /);
     const px = await chartPixels(page);
+    expect(px['ovr-roc']!.control).toBeGreaterThan(40);
     expect(px.histogram!.control).toBeGreaterThan(40);
     expect(px.histogram!.treatment).toBeGreaterThan(40);
     await screenshot(page, 'dashboard-run-multiclass');

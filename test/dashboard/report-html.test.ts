@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHtmlReport } from '../../dashboard/report-html.ts';
+import { buildHtmlReport, reportDatabaseLabel } from '../../dashboard/report-html.ts';
 import { ResultsDb } from '../../dashboard/results-db.ts';
 import { chartPixels, launchChromium, screenshot, waitReady } from './support/browser.ts';
 import { writeFixtureDb } from './support/fixture-db.ts';
@@ -78,5 +78,13 @@ describe('HTML report', () => {
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('names its database by a path under the working directory, or by file name: never an absolute path', () => {
+    expect(reportDatabaseLabel('/home/alice/proj/results/ab.db', '/home/alice/proj')).toBe('results/ab.db');
+    expect(reportDatabaseLabel('results/ab.db', '/ci/work')).toBe('results/ab.db');
+    expect(reportDatabaseLabel('/home/alice/elsewhere/ab.db', '/home/alice/proj')).toBe('ab.db');
+    expect(reportDatabaseLabel('../shared/ab.db', '/ci/work')).toBe('ab.db');
+    expect(html).toContain('"database":"results/ab.db"');
   });
 });

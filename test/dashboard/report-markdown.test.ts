@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../dashboard/api-types.ts';
-import { mdText, renderMarkdownReport } from '../../dashboard/report-markdown.ts';
+import { capValue, GITHUB_COMMENT_LIMIT, MAX_VALUE_CHARS, mdText, renderMarkdownReport } from '../../dashboard/report-markdown.ts';
 import { ResultsDb } from '../../dashboard/results-db.ts';
 import { writeFixtureDb } from './support/fixture-db.ts';
 import { standardRuns } from './support/fixture-runs.ts';
@@ -36,7 +36,7 @@ describe('markdown report', () => {
   it('leads with the verdict and lists every gate with its verdict', () => {
     const md = renderMarkdownReport(byDay('fraud_ab', 6));
     const lines = md.split('\n');
-    expect(lines[0]).toMatch(/^### m4 comparison fraud\\_ab — run \d+$/);
+    expect(lines[0]).toMatch(/^### m4 comparison fraud\\_ab — run `#\d+`$/);
     expect(md).toContain('❌ **Gates failed: 2 of 3**');
     const gateRows = lines.filter((l) => l.startsWith('| ') && /(✅ pass|❌ fail)/.test(l));
     expect(gateRows.map((l) => cells(l)[1])).toEqual(['❌ fail', '❌ fail', '✅ pass']);
@@ -76,10 +76,61 @@ describe('markdown report', () => {
   it('escapes everything that would turn database text into markup', () => {
     expect(mdText('a|b')).toBe('a\\|b');
     expect(mdText('[x](javascript:alert(1))')).toBe('\\[x\\]\\(javascript:alert\\(1\\)\\)');
-    expect(mdText('![i](http://x/y.png)')).toBe('\\!\\[i\\]\\(http://x/y.png\\)');
+    expect(mdText('![i](x/y.png)')).toBe('\\!\\[i\\]\\(x/y.png\\)');
     expect(mdText('@octocat')).toBe('&#64;octocat');
     expect(mdText('*bold* _it_ `code` ~s~')).toBe('\\*bold\\* \\_it\\_ \\`code\\` \\~s\\~');
     expect(mdText('<script>&')).toBe('&lt;script&gt;&amp;');
     expect(mdText('two\nlines')).toBe('two lines');
+  });
+
+  it('puts text GitHub would autolink in a code span, where nothing is linked', () => {
+    expect(mdText('https://evil.example/login?a=1')).toBe('`https://evil.example/login?a=1`');
+    expect(mdText('see www.example.com now')).toBe('`see www.example.com now`');
+    expect(mdText('mail bob@example.org')).toBe('`mail bob@example.org`');
+    expect(mdText('ftp://x|y')).toBe('`ftp://x\\|y`');
+    // Backticks inside get a longer fence; a leading backtick a space.
+    expect(mdText('`https://x` `` y')).toBe('``` `https://x` `` y ```');
+    expect(mdText('http://x\nhttp://y')).toBe('`http://x http://y`');
+    // Plain text and @mentions keep the ordinary escaping.
+    expect(mdText('@team see the docs')).toBe('&#64;team see the docs');
+  });
+
+  it('cuts long values and keeps the body under GitHub\'s comment limit, saying what was cut', () => {
+    const long = 'x'.repeat(5000);
+    expect(capValue(long)).toBe(`${'x'.repeat(MAX_VALUE_CHARS)}… (4,800 more characters)`);
+    const d = structuredClone(byDay('fraud_ab', 6));
+    // Thousands of worse slices with long names: far more than one comment holds.
+    const w = d.result.slices!.worse[0]!;
+    d.result.slices!.worse = Array.from({ length: 3000 }, (_, i) => ({ ...w, slice: `${String(i).padStart(4, '0')}${'segment-'.repeat(39)}${'s'.repeat(4)}` }));
+    const md = renderMarkdownReport(d, { worstSlices: 3000 });
+    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(md).toMatch(/\*\*Cut:\*\* [\d,]+ more lines \([\d,]+ table rows\) did not fit GitHub's 65,536-character comment limit/);
+    expect(md).toContain('… \\(120 more characters\\)');
+    // The verdict and the gates come first, so they are never what is cut.
+    expect(md).toContain('❌ **Gates failed: 2 of 3**');
+    expect(md).toContain('#### Metrics');
+  });
+
+  it('states the threshold as declared and ends the facts line without a dangling separator', () => {
+    const d = structuredClone(byDay('fraud_ab', 6));
+    d.result.task = { kind: 'binary', threshold: Math.fround(0.3) };
+    d.declared_task = { kind: 'binary', threshold: 0.3 };
+    const facts = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('Graph '))!;
+    expect(facts).toContain(' · binary, threshold 0.3 · ');
+    expect(facts).not.toContain('0.30000001');
+    // A run of `m4c compare` lists no models.
+    d.run.models = [];
+    d.run.graph = 'm4c compare';
+    const line = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('Graph '))!;
+    expect(line).toMatch(/rows counted of [\d,]+$/);
+    expect(line).not.toMatch(/·\s*$/);
+  });
+
+  it('gives DeLong\'s z in the direction of the delta', () => {
+    const d = byDay('fraud_ab', 6);
+    const dl = d.result.tests.delong!;
+    const line = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('DeLong'))!;
+    expect(Math.sign(dl.delta)).toBe(-Math.sign(dl.z));
+    expect(line).toContain(`z = Δ / s.e. = ${dl.delta > 0 ? '+' : '-'}`);
   });
 });

@@ -19,6 +19,7 @@ export function recordOf(r: FixtureRun, runKey: string = randomUUID()): RunRecor
       run_id: runKey,
       plan_hash: r.planHash,
       source_file: r.sourceFile,
+      graph_key: r.graphKey ?? r.sourceFile,
       m4_version: '0.1.0',
       plan_m4_version: '0.1.0',
       models: r.models.map((m) => ({ name: m.name, path: m.path, sha256: m.sha256 })),
@@ -33,7 +34,8 @@ export function recordOf(r: FixtureRun, runKey: string = randomUUID()): RunRecor
     },
     comparison: {
       name: r.comparison,
-      task: spec.task,
+      // The task as declared: a fixture may give its result an f32-rounded threshold, as runs on f32 scores do.
+      task: r.declaredTask ?? spec.task,
       metrics: spec.metrics.map((m) => m.name),
       gates: r.gates.map(({ span: _span, ...g }) => g),
       options: { bootstrap: spec.bootstrap.resamples, seed: spec.bootstrap.seed, confidence: spec.bootstrap.level, max_slices: 8 },

@@ -26,10 +26,14 @@ export interface FixtureRun {
   startedAt: Date;
   finishedAt: Date;
   sourceFile: string;
+  /** The graph's stable identity (`meta.graph_key`); defaults to `sourceFile`. */
+  graphKey?: string;
   planHash: string;
   comparison: string;
   dataSource: string;
   interrupted?: boolean;
+  /** The task as the graph declared it, when it differs from `result.task` (f32-rounded threshold). */
+  declaredTask?: PlanTask;
   models: FixtureModel[];
   gates: PlanGate[];
   verdicts: GateVerdict[];

@@ -32,6 +32,17 @@ const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ??
 const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(here, '../../../runtime/report/report.schema.json'), 'utf8')));
 
 describe('terminal report', () => {
+  it('states the binary threshold as declared, not the f32 value the scores were compared with', () => {
+    const o = load();
+    const c = o.comparisons[0]!;
+    if (c.comparison.task.kind !== 'binary') throw new Error('fixture is binary');
+    c.comparison.task = { kind: 'binary', threshold: 0.3 };
+    c.result.task = { kind: 'binary', threshold: Math.fround(0.3) };
+    const text = renderHuman(o, { color: false });
+    expect(text).toContain('binary, threshold 0.3 ·');
+    expect(text).not.toContain('0.30000001');
+  });
+
   it('matches the golden text: metrics, undefined values with footnotes, failed gate, worse slice', () => {
     const text = renderHuman(load(), { color: false });
     golden('outcome-binary.human.txt', text);

@@ -41,7 +41,7 @@ describe('schema', () => {
     sink.close();
     // Opening again migrates nothing.
     const again = SqliteSink.open(path);
-    expect((again.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(3);
+    expect((again.db.prepare('SELECT COUNT(*) AS n FROM schema_version').get() as { n: number }).n).toBe(SCHEMA_VERSION);
     again.close();
   });
 
@@ -66,9 +66,10 @@ describe('schema', () => {
     v1.close();
 
     const sink = SqliteSink.open(path);
-    expect((sink.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(3);
-    const old = sink.db.prepare("SELECT run_key, passed, result_json FROM runs WHERE run_key = 'old-run'").get();
-    expect(old).toEqual({ run_key: 'old-run', passed: 1, result_json: null });
+    expect((sink.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(SCHEMA_VERSION);
+    const old = sink.db.prepare("SELECT run_key, passed, result_json, graph_key FROM runs WHERE run_key = 'old-run'").get();
+    // Migration 4: a run recorded before graph identities keeps its path as typed as its graph key.
+    expect(old).toEqual({ run_key: 'old-run', passed: 1, result_json: null, graph_key: 'ab.m4' });
     expect(sink.db.prepare('SELECT value FROM metrics WHERE run_id = 1').get()).toEqual({ value: 0.9 });
     sink.write(fixtureRecord());
     sink.close();
@@ -84,7 +85,7 @@ describe('schema', () => {
     db.close();
     const before = sha(path);
     expect(() => SqliteSink.open(path)).toThrow(SinkError);
-    expect(() => SqliteSink.open(path)).toThrow(/^cannot write results to .*results\.db: its schema version is 99, newer than this m4 .* knows \(3\); upgrade m4/);
+    expect(() => SqliteSink.open(path)).toThrow(new RegExp(`^cannot write results to .*results\\.db: its schema version is 99, newer than this m4 .* knows \\(${SCHEMA_VERSION}\\); upgrade m4`));
     expect(sha(path)).toBe(before);
   });
 

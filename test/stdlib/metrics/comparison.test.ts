@@ -154,6 +154,11 @@ describe('results', () => {
     expect(tp).toBeDefined();
     const cm = c.confusion!.control;
     expect(cm[0]![0]! + cm[0]![1]! + cm[1]![0]! + cm[1]![1]!).toBe(r.rows);
+    // The histogram split by label adds up to the histogram, and the positives to the confusion matrix's.
+    const split = c.histogram!.by_label!;
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    expect(split.negative.control.map((v, i) => v + split.positive.control[i]!)).toEqual(c.histogram!.control);
+    expect(sum(split.positive.treatment)).toBe(c.confusion!.treatment[1]![0]! + c.confusion!.treatment[1]![1]!);
     expect(c.reasons).toEqual({});
   });
 
@@ -171,7 +176,20 @@ describe('results', () => {
     expect(r.charts.confusion!.treatment).toEqual(cm.treatment);
     expect(r.classes).toBe(4);
     expect(r.charts.roc).toBeNull();
-    expect(r.charts.reasons.roc).toMatch(/not drawn/);
+    expect(r.charts.reasons.roc).toMatch(/one-vs-rest/);
+    // One-vs-rest curves per class: from (0, 0) to (1, 1), and their AUROCs average to the macro AUROC.
+    const ovr = r.charts.ovr!;
+    expect(ovr.map((o) => o.class)).toEqual([0, 1, 2, 3]);
+    expect(ovr.reduce((a, o) => a + o.positives, 0)).toBe(400);
+    for (const o of ovr) {
+      expect(o.roc.control[0]).toMatchObject({ x: 0, y: 0 });
+      expect(o.roc.treatment.at(-1)).toMatchObject({ x: 1, y: 1 });
+      expect(o.roc.control.length).toBeLessThanOrEqual(80);
+    }
+    const auroc = r.metrics.find((m) => m.name === 'auroc')!;
+    if (auroc.shape !== 'scalar' || auroc.kind !== 'model') throw new Error('auroc');
+    expect(ovr.reduce((a, o) => a + o.auroc.control!, 0) / 4).toBeCloseTo(auroc.control!, 12);
+    expect(ovr.reduce((a, o) => a + o.auroc.treatment!, 0) / 4).toBeCloseTo(auroc.treatment!, 12);
   });
 });
 
