@@ -54,7 +54,8 @@ describe('extension manifest', () => {
     expect(lang.extensions).toEqual(['.m4']);
     const grammar = manifest.contributes.grammars.find((g: { language: string }) => g.language === 'm4');
     expect(grammar.scopeName).toBe('source.m4');
-    for (const p of [lang.configuration, grammar.path, manifest.main]) expect(existsSync(join(EXT, p)), p).toBe(true);
+    // manifest.main (dist/extension.js) is build output: the packaging test below builds and checks it.
+    for (const p of [lang.configuration, grammar.path, 'src/extension.js', 'build.mjs']) expect(existsSync(join(EXT, p)), p).toBe(true);
     const grammarJson = JSON.parse(readFileSync(join(EXT, grammar.path), 'utf8'));
     expect(grammarJson.scopeName).toBe('source.m4');
   });
