@@ -95,7 +95,7 @@ export function register(program: Command): void {
     .option('--max-slices <n>', 'slices shown individually; the rest fold into (other)', intAtLeast(1), 50)
     .option('--name <name>', 'the comparison\'s name in the report and the database', 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path>', 'also write the run to this SQLite database (created if missing)')
+    .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database')
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
     .option('--batch-size <n>', 'rows per batch', intAtLeast(1), 4096)
@@ -250,7 +250,7 @@ async function compareCommand(o: CompareOptions): Promise<number> {
   process.on('SIGINT', onSigint);
   const startedAt = new Date();
   try {
-    if (o.db !== undefined) sinks = openRunSinks(run.subject, { db: o.db });
+    if (o.db !== undefined) sinks = await openRunSinks(run.subject, { db: o.db });
     let source;
     try {
       source = openSource(o.data, { inputs: plan.inputs, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, signal: abort.signal });
@@ -286,6 +286,6 @@ async function compareCommand(o: CompareOptions): Promise<number> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
-    sinks?.close();
+    await sinks?.close();
   }
 }

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('merge')
     .description('combine the shard state files of one run into its report and record (exactly as one unsharded run)')
     .argument('<states...>', 'state files written by `m4c run|compare ... --shard I/N --state FILE`, one per shard')
-    .option('--db <path>', 'write the record to this SQLite database instead of the sinks the plan declares')
+    .option('--db <path|url>', 'write the record to this SQLite file or postgres:// database instead of the sinks the plan declares')
     .option('--no-sinks', 'print the report only; write no record')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .addHelpText('after', `
@@ -53,7 +53,7 @@ async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   }
   let sinks: RunSinks | null = null;
   try {
-    if (o.sinks) sinks = openRunSinks(merged.run.subject, { db: o.db });
+    if (o.sinks) sinks = await openRunSinks(merged.run.subject, { db: o.db });
     const outcome = merged.run.finish(merged.meta);
     await publishOutcome(outcome, { format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks });
     return outcome.exitCode;
@@ -61,6 +61,6 @@ async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
     if (err instanceof SinkError) throw new CliError(err.message, EXIT.runtime);
     throw err;
   } finally {
-    sinks?.close();
+    await sinks?.close();
   }
 }

@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no progress bar and no summary')
     .option('--format <format>', `comparison report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path>', 'write every comparison\'s record to this SQLite database instead of the sinks the file declares')
+    .option('--db <path|url>', 'write every comparison\'s record to this SQLite file or postgres:// database instead of the sinks the file declares')
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
     .addHelpText('after', `
@@ -132,7 +132,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const startedAt = new Date();
   try {
     // Sinks are opened before any row is read: an unwritable database fails now, not after the replay.
-    if (comparisons && opts.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: opts.db });
+    if (comparisons && opts.shard === undefined) sinks = await openRunSinks(comparisons.subject, { db: opts.db });
     if (opts.out !== undefined) writer = openWriter(opts.out, plan);
     executor = await createExecutor(loaded, {
       engine: opts.engine, batchSize: Math.min(batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
@@ -176,7 +176,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
-    sinks?.close();
+    await sinks?.close();
     await writer?.close().catch(() => {});
     await executor?.close();
     await source.close();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../../runtime/sinks/results-schema.ts';
 import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 
 it('SIGKILL in the middle of the transaction leaves no row, and the database stays usable', async () => {
@@ -38,6 +39,6 @@ it('SIGKILL in the middle of the transaction leaves no row, and the database sta
   expect(sink.db.pragma('integrity_check', { simple: true })).toBe('ok');
   sink.close();
   const d = new Database(path, { readonly: true });
-  expect((d.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(2);
+  expect((d.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(SCHEMA_VERSION);
   d.close();
 }, 30_000);
