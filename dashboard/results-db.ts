@@ -1,16 +1,25 @@
 /**
- * Read-only access to a results database written by the SQLite sink (runtime/sinks/sqlite-schema.ts
- * owns the schema and its migrations; this is the only dashboard file that knows its tables). The
- * server, the report command and the bench all read through it.
+ * Read-only access to a results database written by the SQLite or PostgreSQL sink
+ * (runtime/sinks/results-schema.ts owns the schema and its migrations; this is the only dashboard file
+ * that knows its tables). The server, the report command and the bench all read through it.
  *
- * Invariants: the connection is opened read-only (`readonly: true, fileMustExist: true`), so nothing
- * here can write or migrate; statements are prepared once and parameterised, and sorting uses
- * whitelisted SQL, never request text; a database that is missing, not SQLite, not an m4 results
- * database, or of a schema this code does not read is refused with a one-line {@link ResultsDbError}.
+ * Each query is written once, in SQLite's syntax, and runs on both stores through a
+ * {@link SqlReader}; the few spellings that differ are its `sql` fragments.
+ *
+ * Invariants: the connection is read-only — an SQLite file opened `readonly: true, fileMustExist: true`,
+ * a PostgreSQL session whose every transaction is READ ONLY — so nothing here can write or migrate;
+ * queries are parameterised and sorting uses whitelisted SQL, never request text; a database that is
+ * missing, not SQLite, not an m4 results database, or of a schema this code does not read is refused
+ * with a one-line {@link ResultsDbError}.
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { fileHeader, M4_APPLICATION_ID, SCHEMA_VERSION, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
+import { connectPostgres, postgresSchemaVersion } from '../runtime/sinks/postgres-schema.ts';
+import { SCHEMA_VERSION } from '../runtime/sinks/results-schema.ts';
+import { SinkError } from '../runtime/sinks/sink.ts';
+import { postgresReader, sqliteReader, type SqlReader } from '../runtime/sinks/sql-reader.ts';
+import { fileHeader, M4_APPLICATION_ID, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
+import { parseStoreLocation, redactUrl } from '../runtime/sinks/store-location.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
 import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
 import type {
@@ -63,6 +72,8 @@ function verdictOf(gatesTotal: number, passed: number): Verdict {
 }
 
 const HAS_GATES = 'EXISTS (SELECT 1 FROM gates gx WHERE gx.run_id = r.id)';
+/** {@link HAS_GATES} as 0/1 in both stores (PostgreSQL would answer a boolean). */
+const HAS_GATES_BIT = `CASE WHEN ${HAS_GATES} THEN 1 ELSE 0 END`;
 
 /** SQL of each sort key; the verdict sorts fail < no gates < pass. */
 const SORT_SQL: Record<RunSortKey, string> = {
@@ -86,85 +97,51 @@ const RUN_COLUMNS = `r.id, r.run_key, r.status, r.passed, r.started_at, r.ended_
 
 /** A results database opened read-only. One instance serves every request of a process. */
 export class ResultsDb {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  private constructor(private readonly db: Database.Database, readonly path: string, readonly schemaVersion: number) {}
+  /** Use {@link ResultsDb.open}: it checks the store first. `path` is the file, or the URL without its password. */
+  constructor(private readonly db: SqlReader, readonly path: string, readonly schemaVersion: number) {}
 
   /**
-   * Open `path` read-only and check that it is an m4 results database of a schema this code reads.
-   * Throws {@link ResultsDbError} (one line) otherwise; never creates, migrates or changes a file.
+   * Open a results database read-only — an SQLite file path or a postgres:// URL — and check that it is
+   * an m4 results database of a schema this code reads. Throws {@link ResultsDbError} (one line)
+   * otherwise; never creates, migrates or changes anything.
    */
-  static open(path: string): ResultsDb {
-    let size = -1;
+  static async open(location: string): Promise<ResultsDb> {
+    let where;
     try {
-      const st = statSync(path);
-      if (st.isFile()) size = st.size;
-    } catch { /* reported below */ }
-    if (size < 0) throw new ResultsDbError(`no results database at ${path}`);
-    if (size === 0 || fileHeader(path) !== SQLITE_MAGIC) throw new ResultsDbError(`${path} is not an SQLite database`);
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
+      where = parseStoreLocation(location);
     } catch (err) {
-      throw new ResultsDbError(`cannot open ${path}: ${(err as Error).message}`);
+      throw new ResultsDbError((err as Error).message);
     }
-    try {
-      // A run being written holds the write lock for a moment: wait for it rather than fail the request.
-      db.pragma('busy_timeout = 5000');
-      const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
-      const appId = db.pragma('application_id', { simple: true }) as number;
-      if (appId !== M4_APPLICATION_ID || !tables.has('schema_version') || !tables.has('runs')) {
-        throw new ResultsDbError(`${path} is an SQLite database but not an m4 results database`);
-      }
-      const version = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-      if (version > SCHEMA_VERSION) {
-        throw new ResultsDbError(`${path} has results schema version ${version}, newer than this m4c reads (${SCHEMA_VERSION}): upgrade m4c`);
-      }
-      if (version < MIN_SCHEMA_VERSION) {
-        throw new ResultsDbError(`${path} has results schema version ${version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`);
-      }
-      return new ResultsDb(db, path, version);
-    } catch (err) {
-      db.close();
-      if (err instanceof ResultsDbError) throw err;
-      throw new ResultsDbError(`cannot read ${path}: ${(err as Error).message}`);
-    }
+    if (where.kind === 'postgres') return openPostgres(where.url);
+    return openSqlite(where.path);
   }
 
-  close(): void {
-    this.db.close();
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+  close(): Promise<void> {
+    return this.db.close();
   }
 
   /** Number of runs and the newest one: what the UI polls to notice new runs. */
-  status(): { runs: number; latest_run_id: string | null; latest_started_at: string | null } {
-    const c = this.stmt('SELECT COUNT(*) AS n FROM runs').get() as { n: number };
-    const last = this.stmt('SELECT id, started_at FROM runs ORDER BY started_at DESC, id DESC LIMIT 1').get() as { id: number; started_at: string } | undefined;
+  async status(): Promise<{ runs: number; latest_run_id: string | null; latest_started_at: string | null }> {
+    const c = (await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM runs'))!;
+    const last = await this.db.get<{ id: number; started_at: string }>('SELECT id, started_at FROM runs ORDER BY started_at DESC, id DESC LIMIT 1');
     return { runs: c.n, latest_run_id: last === undefined ? null : String(last.id), latest_started_at: last?.started_at ?? null };
   }
 
   /** The id of the most recently started run, or null when the database has none. */
-  latestRunId(): string | null {
-    return this.status().latest_run_id;
+  async latestRunId(): Promise<string | null> {
+    return (await this.status()).latest_run_id;
   }
 
   /** One page of runs, filtered, sorted and paged in SQL. `query` must already be validated (see api.ts). */
-  listRuns(query: RunsQuery): RunsPage {
+  async listRuns(query: RunsQuery): Promise<RunsPage> {
     const where: string[] = [];
     const params: Record<string, string | number> = {};
     if (query.q !== undefined && query.q !== '') {
       // instr() on lower() is a plain substring test: no LIKE wildcards to escape in the user's text.
       params.q = query.q.toLowerCase();
-      where.push(`(instr(lower(r.source_file), @q) > 0 OR instr(lower(r.comparison), @q) > 0
-        OR EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id AND instr(lower(m.name), @q) > 0))`);
+      const has = this.db.sql.contains;
+      where.push(`(${has('lower(r.source_file)', '@q')} OR ${has('lower(r.comparison)', '@q')}
+        OR EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id AND ${has('lower(m.name)', '@q')}))`);
     }
     if (query.comparison !== undefined) {
       params.comparison = query.comparison;
@@ -172,7 +149,7 @@ export class ResultsDb {
     }
     if (query.verdict !== undefined) where.push(VERDICT_SQL[query.verdict]);
     const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.stmt(`SELECT COUNT(*) AS n FROM runs r ${whereSql}`).get(params) as { n: number }).n;
+    const total = (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM runs r ${whereSql}`, params))!.n;
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
     const limit = query.limit ?? DEFAULT_RUNS_LIMIT;
     const offset = query.offset ?? 0;
@@ -180,14 +157,14 @@ export class ResultsDb {
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id IN (
         SELECT r.id FROM runs r ${whereSql} ORDER BY ${SORT_SQL[query.sort ?? 'started_at']} ${order}, r.id ${order} LIMIT @limit OFFSET @offset)
       ORDER BY ${SORT_SQL[query.sort ?? 'started_at']} ${order}, r.id ${order}`;
-    const rows = this.stmt(sql).all({ ...params, limit, offset }) as RunRow[];
-    return { total, offset, limit, runs: this.withModels(rows) };
+    const rows = await this.db.all<RunRow>(sql, { ...params, limit, offset });
+    return { total, offset, limit, runs: await this.withModels(rows) };
   }
 
-  private withModels(rows: RunRow[]): RunSummary[] {
+  private async withModels(rows: RunRow[]): Promise<RunSummary[]> {
     if (rows.length === 0) return [];
-    const models = this.stmt('SELECT run_id, name, role, path, sha256 FROM run_models WHERE run_id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(rows.map((r) => r.id))) as ModelRow[];
+    const models = await this.db.all<ModelRow>(`SELECT run_id, name, role, path, sha256 FROM run_models WHERE run_id IN (${this.db.sql.ids('?')})`,
+      [JSON.stringify(rows.map((r) => r.id))]);
     const byRun = new Map<number, RunModel[]>();
     for (const m of models) {
       let list = byRun.get(m.run_id);
@@ -198,17 +175,16 @@ export class ResultsDb {
   }
 
   /** Everything a run page shows, or null when no run has this id. */
-  getRun(id: string): RunDetail | null {
+  async getRun(id: string): Promise<RunDetail | null> {
     if (!/^\d{1,15}$/.test(id)) return null;
-    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(Number(id)) as RunRow | undefined;
+    const row = await this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`, [Number(id)]);
     if (row === undefined) return null;
-    const [run] = this.withModels([row]);
-    const gates = (this.stmt(`SELECT text, metric, field, op, bound, confidence, passed, value, ci_low AS interval_low, ci_high AS interval_high, reason
-      FROM gates WHERE run_id = ? ORDER BY position`).all(row.id) as (Omit<RunGate, 'passed'> & { passed: number })[])
+    const [run] = await this.withModels([row]);
+    const gates = (await this.db.all<Omit<RunGate, 'passed'> & { passed: number }>(`SELECT text, metric, field, op, bound, confidence, passed, value, ci_low AS interval_low, ci_high AS interval_high, reason
+      FROM gates WHERE run_id = ? ORDER BY position`, [row.id]))
       .map((g) => ({ ...g, passed: g.passed === 1 }));
-    const skipped = this.stmt('SELECT stage, reason, count FROM skipped_rows WHERE run_id = ? ORDER BY stage DESC, count DESC, reason')
-      .all(row.id) as RunDetail['skipped'];
-    const extra = this.stmt('SELECT result_json, notes_json FROM runs WHERE id = ?').get(row.id) as { result_json: string | null; notes_json: string | null };
+    const skipped = await this.db.all<RunDetail['skipped'][number]>('SELECT stage, reason, count FROM skipped_rows WHERE run_id = ? ORDER BY stage DESC, count DESC, reason', [row.id]);
+    const extra = (await this.db.get<{ result_json: string | null; notes_json: string | null }>('SELECT result_json, notes_json FROM runs WHERE id = ?', [row.id]))!;
     if (extra.result_json === null) throw new ResultsDbError(`run ${id} was recorded without its result`);
     const result = JSON.parse(extra.result_json) as ComparisonResult;
     // The bootstrap resamples are the bulk of a result and no page draws them.
@@ -218,16 +194,17 @@ export class ResultsDb {
   }
 
   /** Every (graph, comparison) pair with its run count and the scalar metrics of its latest run. */
-  comparisons(): ComparisonEntry[] {
-    const rows = this.stmt(`SELECT source_file AS graph, comparison, COUNT(*) AS runs, MAX(started_at) AS latest_started_at
-      FROM runs GROUP BY source_file, comparison ORDER BY comparison, source_file`).all() as Omit<ComparisonEntry, 'metrics'>[];
-    const latest = this.stmt('SELECT id FROM runs WHERE source_file = ? AND comparison = ? ORDER BY started_at DESC, id DESC LIMIT 1');
-    // rowid order is insertion order: the sink writes a result's metrics in report order.
-    const metricsOf = this.stmt("SELECT metric FROM metrics WHERE run_id = ? AND field IN ('control', 'value') ORDER BY rowid");
-    return rows.map((c) => {
-      const { id } = latest.get(c.graph, c.comparison) as { id: number };
-      return { ...c, metrics: (metricsOf.all(id) as { metric: string }[]).map((m) => m.metric) };
-    });
+  async comparisons(): Promise<ComparisonEntry[]> {
+    const rows = await this.db.all<Omit<ComparisonEntry, 'metrics'>>(`SELECT source_file AS graph, comparison, COUNT(*) AS runs, MAX(started_at) AS latest_started_at
+      FROM runs GROUP BY source_file, comparison ORDER BY comparison, source_file`);
+    const out: ComparisonEntry[] = [];
+    for (const c of rows) {
+      const { id } = (await this.db.get<{ id: number }>('SELECT id FROM runs WHERE source_file = ? AND comparison = ? ORDER BY started_at DESC, id DESC LIMIT 1', [c.graph, c.comparison]))!;
+      // The sink writes a result's metrics in report order; metricOrder is that order in each store.
+      const metrics = await this.db.all<{ metric: string }>(`SELECT metric FROM metrics WHERE run_id = ? AND field IN ('control', 'value') ORDER BY ${this.db.sql.metricOrder}`, [id]);
+      out.push({ ...c, metrics: metrics.map((m) => m.metric) });
+    }
+    return out;
   }
 
   /**
@@ -235,19 +212,18 @@ export class ResultsDb {
    * the newest `limit` runs, with the thresholds of the gates on that metric in the newest run that
    * has any. Null when no run of the comparison recorded the metric.
    */
-  trend(graph: string, comparison: string, metric: string, limit = DEFAULT_TREND_LIMIT): Trend | null {
-    const runs = this.stmt(`SELECT r.id, r.started_at, r.passed, ${HAS_GATES} AS has_gates
-      FROM runs r WHERE r.source_file = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`)
-      .all(graph, comparison, limit + 1) as { id: number; started_at: string; passed: number; has_gates: number }[];
+  async trend(graph: string, comparison: string, metric: string, limit = DEFAULT_TREND_LIMIT): Promise<Trend | null> {
+    const runs = await this.db.all<{ id: number; started_at: string; passed: number; has_gates: number }>(`SELECT r.id, r.started_at, r.passed, ${HAS_GATES_BIT} AS has_gates
+      FROM runs r WHERE r.source_file = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`, [graph, comparison, limit + 1]);
     const truncated = runs.length > limit;
     if (truncated) runs.pop();
     runs.reverse();
     if (runs.length === 0) return null;
     const ids = JSON.stringify(runs.map((r) => r.id));
-    const values = this.stmt(`SELECT run_id, kind, field, value, ci_low, ci_high, level FROM metrics
-      WHERE metric = ? AND run_id IN (SELECT value FROM json_each(?))`).all(metric, ids) as {
+    const values = await this.db.all<{
         run_id: number; kind: 'model' | 'pair'; field: string; value: number | null; ci_low: number | null; ci_high: number | null; level: number | null;
-      }[];
+      }>(`SELECT run_id, kind, field, value, ci_low, ci_high, level FROM metrics
+      WHERE metric = ? AND run_id IN (${this.db.sql.ids('?')})`, [metric, ids]);
     if (values.length === 0) return null;
     const empty = (): TrendValue => ({ value: null, low: null, high: null });
     const points = new Map<number, TrendPoint>();
@@ -266,11 +242,10 @@ export class ResultsDb {
       kind = v.kind;
       if (v.level !== null) level = v.level;
     }
-    const gateRun = this.stmt(`SELECT g.run_id FROM gates g JOIN runs r ON r.id = g.run_id
-      WHERE g.metric = ? AND g.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.started_at DESC, r.id DESC LIMIT 1`)
-      .get(metric, ids) as { run_id: number } | undefined;
-    const gates = gateRun === undefined ? [] : this.stmt('SELECT text, field, op, bound FROM gates WHERE run_id = ? AND metric = ? ORDER BY position')
-      .all(gateRun.run_id, metric) as Trend['gates'];
+    const gateRun = await this.db.get<{ run_id: number }>(`SELECT g.run_id FROM gates g JOIN runs r ON r.id = g.run_id
+      WHERE g.metric = ? AND g.run_id IN (${this.db.sql.ids('?')}) ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, [metric, ids]);
+    const gates = gateRun === undefined ? [] : await this.db.all<Trend['gates'][number]>('SELECT text, field, op, bound FROM gates WHERE run_id = ? AND metric = ? ORDER BY position',
+      [gateRun.run_id, metric]);
     return {
       graph, comparison, metric, kind, higher_is_better: METRIC_CATALOGUE[metric]?.higherIsBetter ?? null, level,
       points: [...points.values()], gates, truncated,
@@ -286,4 +261,66 @@ function summaryOf(r: RunRow, models: RunModel[]): RunSummary {
     models, rows: r.rows_counted, rows_seen: r.rows_seen, rows_skipped: r.rows_skipped, m4_version: r.m4_version,
     gates_total: r.gates_total, gates_failed: r.gates_failed, verdict: verdictOf(r.gates_total, r.passed),
   };
+}
+
+/** Check the version a store reports against what this code reads. */
+function checkVersion(label: string, version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new ResultsDbError(`${label} has results schema version ${version}, newer than this m4c reads (${SCHEMA_VERSION}): upgrade m4c`);
+  }
+  if (version < MIN_SCHEMA_VERSION) {
+    throw new ResultsDbError(`${label} has results schema version ${version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`);
+  }
+}
+
+function openSqlite(path: string): ResultsDb {
+  let size = -1;
+  try {
+    const st = statSync(path);
+    if (st.isFile()) size = st.size;
+  } catch { /* reported below */ }
+  if (size < 0) throw new ResultsDbError(`no results database at ${path}`);
+  if (size === 0 || fileHeader(path) !== SQLITE_MAGIC) throw new ResultsDbError(`${path} is not an SQLite database`);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new ResultsDbError(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  try {
+    // A run being written holds the write lock for a moment: wait for it rather than fail the request.
+    db.pragma('busy_timeout = 5000');
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    if (appId !== M4_APPLICATION_ID || !tables.has('schema_version') || !tables.has('runs')) {
+      throw new ResultsDbError(`${path} is an SQLite database but not an m4 results database`);
+    }
+    const version = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+    checkVersion(path, version);
+    return new ResultsDb(sqliteReader(db), path, version);
+  } catch (err) {
+    db.close();
+    if (err instanceof ResultsDbError) throw err;
+    throw new ResultsDbError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function openPostgres(url: string): Promise<ResultsDb> {
+  const label = redactUrl(url);
+  let client;
+  try {
+    client = await connectPostgres(url, { readOnly: true, application: 'm4 dashboard' });
+  } catch (err) {
+    throw new ResultsDbError(err instanceof SinkError ? `${label}: ${err.detail}` : (err as Error).message);
+  }
+  try {
+    const version = await postgresSchemaVersion(client, label);
+    if (version === 0) throw new ResultsDbError(`${label} holds no m4 results: write a run to it first (m4c run ... --db URL, or m4c db migrate --db URL)`);
+    checkVersion(label, version);
+    return new ResultsDb(postgresReader(client), label, version);
+  } catch (err) {
+    await client.end().catch(() => {});
+    if (err instanceof ResultsDbError) throw err;
+    throw new ResultsDbError(err instanceof SinkError ? `${label}: ${err.detail}` : `cannot read ${label}: ${(err as Error).message}`);
+  }
 }

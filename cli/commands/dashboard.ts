@@ -31,13 +31,14 @@ export function register(program: Command): void {
   program
     .command('dashboard')
     .description('browse a results database in a local web app: runs, metrics, charts, trends (read-only)')
-    .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)')
     .option('--port <n>', 'port to listen on (0: any free port)', port, DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes the results to your network', '127.0.0.1')
     .addHelpText('after', `
 Examples:
   $ m4c dashboard --db results/ab.db
   $ m4c dashboard --db results/ab.db --port 9000
+  $ m4c dashboard --db postgres://m4_reader@db.internal/m4
 
 New runs written to the database appear without a restart.
 Exit codes: 0 stopped (Ctrl-C), 2 missing or foreign database, bad option, or port in use.`)
@@ -58,7 +59,7 @@ async function dashboardCommand(o: DashboardOptions): Promise<number> {
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind ${o.host}: not an address of this machine`, EXIT.usage);
     throw err;
   }
-  process.stdout.write(`m4 dashboard: ${running.url}  (results: ${resolveResultsDb(o.db)}, read-only; Ctrl-C to stop)\n`);
+  process.stdout.write(`m4 dashboard: ${running.url}  (results: ${running.database}, read-only; Ctrl-C to stop)\n`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
     process.stderr.write(`m4c: warning: listening on ${o.host}: anyone who can reach this machine can read these results\n`);
   }

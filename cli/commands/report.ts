@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command('report')
     .description('write one run of a results database as a self-contained HTML report and/or a Markdown summary')
     .argument('<run>', 'run id (as the dashboard shows it), or `latest`')
-    .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL')
     .option('--html <file>', 'write the HTML report (charts included, opens without network)')
     .option('--md <file>', 'write a Markdown summary (for a pull-request comment)')
     .addHelpText('after', `
@@ -56,17 +56,17 @@ async function reportCommand(runArg: string, o: ReportOptions): Promise<number> 
   let path: string;
   try {
     path = resolveResultsDb(o.db);
-    db = ResultsDb.open(path);
+    db = await ResultsDb.open(path);
   } catch (err) {
     if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
   try {
-    const id = runArg === 'latest' ? db.latestRunId() : runArg;
-    if (id === null) throw new CliError(`${path} has no runs yet`);
-    const detail = db.getRun(id);
-    if (detail === null) throw new CliError(`${path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
-    if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, path));
+    const id = runArg === 'latest' ? await db.latestRunId() : runArg;
+    if (id === null) throw new CliError(`${db.path} has no runs yet`);
+    const detail = await db.getRun(id);
+    if (detail === null) throw new CliError(`${db.path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
+    if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, db.path));
     if (o.md !== undefined) write(o.md, renderMarkdownReport(detail));
     const written = [o.html, o.md].filter((f) => f !== undefined).join(' and ');
     process.stderr.write(`m4c: report of ${detail.run.comparison} run ${detail.run.id} written to ${written}\n`);
@@ -75,6 +75,6 @@ async function reportCommand(runArg: string, o: ReportOptions): Promise<number> 
     if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
     throw err;
   } finally {
-    db.close();
+    await db.close();
   }
 }
