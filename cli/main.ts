@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   init: () => import('./commands/init.ts'),
   report: () => import('./commands/report.ts'),
   dashboard: () => import('./commands/dashboard.ts'),
+  db: () => import('./commands/db.ts'),
 };
 
 /**

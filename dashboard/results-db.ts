@@ -12,14 +12,8 @@
  * missing, not SQLite, not an m4 results database, or of a schema this code does not read is refused
  * with a one-line {@link ResultsDbError}.
  */
-import { statSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { connectPostgres, postgresSchemaVersion } from '../runtime/sinks/postgres-schema.ts';
-import { SCHEMA_VERSION } from '../runtime/sinks/results-schema.ts';
-import { SinkError } from '../runtime/sinks/sink.ts';
-import { postgresReader, sqliteReader, type SqlReader } from '../runtime/sinks/sql-reader.ts';
-import { fileHeader, M4_APPLICATION_ID, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
-import { parseStoreLocation, redactUrl } from '../runtime/sinks/store-location.ts';
+import type { SqlReader } from '../runtime/sinks/sql-reader.ts';
+import { openStoreReadOnly, StoreReadError } from '../runtime/sinks/store-reader.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
 import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
 import type {
@@ -106,14 +100,18 @@ export class ResultsDb {
    * otherwise; never creates, migrates or changes anything.
    */
   static async open(location: string): Promise<ResultsDb> {
-    let where;
+    let store;
     try {
-      where = parseStoreLocation(location);
+      store = await openStoreReadOnly(location);
     } catch (err) {
-      throw new ResultsDbError((err as Error).message);
+      if (err instanceof StoreReadError) throw new ResultsDbError(err.message);
+      throw err;
     }
-    if (where.kind === 'postgres') return openPostgres(where.url);
-    return openSqlite(where.path);
+    if (store.version < MIN_SCHEMA_VERSION) {
+      await store.reader.close();
+      throw new ResultsDbError(`${store.label} has results schema version ${store.version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`);
+    }
+    return new ResultsDb(store.reader, store.label, store.version);
   }
 
   close(): Promise<void> {
@@ -263,64 +261,3 @@ function summaryOf(r: RunRow, models: RunModel[]): RunSummary {
   };
 }
 
-/** Check the version a store reports against what this code reads. */
-function checkVersion(label: string, version: number): void {
-  if (version > SCHEMA_VERSION) {
-    throw new ResultsDbError(`${label} has results schema version ${version}, newer than this m4c reads (${SCHEMA_VERSION}): upgrade m4c`);
-  }
-  if (version < MIN_SCHEMA_VERSION) {
-    throw new ResultsDbError(`${label} has results schema version ${version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`);
-  }
-}
-
-function openSqlite(path: string): ResultsDb {
-  let size = -1;
-  try {
-    const st = statSync(path);
-    if (st.isFile()) size = st.size;
-  } catch { /* reported below */ }
-  if (size < 0) throw new ResultsDbError(`no results database at ${path}`);
-  if (size === 0 || fileHeader(path) !== SQLITE_MAGIC) throw new ResultsDbError(`${path} is not an SQLite database`);
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-  } catch (err) {
-    throw new ResultsDbError(`cannot open ${path}: ${(err as Error).message}`);
-  }
-  try {
-    // A run being written holds the write lock for a moment: wait for it rather than fail the request.
-    db.pragma('busy_timeout = 5000');
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    if (appId !== M4_APPLICATION_ID || !tables.has('schema_version') || !tables.has('runs')) {
-      throw new ResultsDbError(`${path} is an SQLite database but not an m4 results database`);
-    }
-    const version = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-    checkVersion(path, version);
-    return new ResultsDb(sqliteReader(db), path, version);
-  } catch (err) {
-    db.close();
-    if (err instanceof ResultsDbError) throw err;
-    throw new ResultsDbError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
-async function openPostgres(url: string): Promise<ResultsDb> {
-  const label = redactUrl(url);
-  let client;
-  try {
-    client = await connectPostgres(url, { readOnly: true, application: 'm4 dashboard' });
-  } catch (err) {
-    throw new ResultsDbError(err instanceof SinkError ? `${label}: ${err.detail}` : (err as Error).message);
-  }
-  try {
-    const version = await postgresSchemaVersion(client, label);
-    if (version === 0) throw new ResultsDbError(`${label} holds no m4 results: write a run to it first (m4c run ... --db URL, or m4c db migrate --db URL)`);
-    checkVersion(label, version);
-    return new ResultsDb(postgresReader(client), label, version);
-  } catch (err) {
-    await client.end().catch(() => {});
-    if (err instanceof ResultsDbError) throw err;
-    throw new ResultsDbError(err instanceof SinkError ? `${label}: ${err.detail}` : `cannot read ${label}: ${(err as Error).message}`);
-  }
-}

@@ -23,6 +23,7 @@ import { runMeta } from '../../runtime/run-meta.ts';
 import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { inspectSample, openSource, SourceError, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
 import { StateFileError, writeStateFile } from '../../runtime/state-file.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 import { M4_VERSION } from '../version.ts';
@@ -95,7 +96,7 @@ export function register(program: Command): void {
     .option('--max-slices <n>', 'slices shown individually; the rest fold into (other)', intAtLeast(1), 50)
     .option('--name <name>', 'the comparison\'s name in the report and the database', 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database')
+    .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
     .option('--batch-size <n>', 'rows per batch', intAtLeast(1), 4096)

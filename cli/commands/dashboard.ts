@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { ResultsDbError } from '../../dashboard/results-db.ts';
 import { startDashboard } from '../../dashboard/server.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 
@@ -31,7 +32,7 @@ export function register(program: Command): void {
   program
     .command('dashboard')
     .description('browse a results database in a local web app: runs, metrics, charts, trends (read-only)')
-    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)', storeOption)
     .option('--port <n>', 'port to listen on (0: any free port)', port, DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes the results to your network', '127.0.0.1')
     .addHelpText('after', `

@@ -12,6 +12,7 @@ import { publishOutcome } from '../../runtime/comparison-publish.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS } from '../../runtime/report/render-report.ts';
 import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { mergeStateFiles, readStateFile, StateFileError } from '../../runtime/state-file.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .command('merge')
     .description('combine the shard state files of one run into its report and record (exactly as one unsharded run)')
     .argument('<states...>', 'state files written by `m4c run|compare ... --shard I/N --state FILE`, one per shard')
-    .option('--db <path|url>', 'write the record to this SQLite file or postgres:// database instead of the sinks the plan declares')
+    .option('--db <path|url>', 'write the record to this SQLite file or postgres:// database instead of the sinks the plan declares', storeOption)
     .option('--no-sinks', 'print the report only; write no record')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .addHelpText('after', `

@@ -13,6 +13,7 @@ import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { buildHtmlReport } from '../../dashboard/report-html.ts';
 import { renderMarkdownReport } from '../../dashboard/report-markdown.ts';
 import { ResultsDb, ResultsDbError } from '../../dashboard/results-db.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .command('report')
     .description('write one run of a results database as a self-contained HTML report and/or a Markdown summary')
     .argument('<run>', 'run id (as the dashboard shows it), or `latest`')
-    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL', storeOption)
     .option('--html <file>', 'write the HTML report (charts included, opens without network)')
     .option('--md <file>', 'write a Markdown summary (for a pull-request comment)')
     .addHelpText('after', `

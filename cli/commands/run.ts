@@ -24,6 +24,7 @@ import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
 import { openSource, SourceError, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
@@ -76,7 +77,7 @@ export function register(program: Command): void {
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no progress bar and no summary')
     .option('--format <format>', `comparison report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path|url>', 'write every comparison\'s record to this SQLite file or postgres:// database instead of the sinks the file declares')
+    .option('--db <path|url>', 'write every comparison\'s record to this SQLite file or postgres:// database instead of the sinks the file declares', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
     .addHelpText('after', `

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import type { RunRecord } from '../run-record.ts';
 import { openPostgresResults } from './postgres-schema.ts';
-import { CHILD_TABLES, TABLE_COLUMNS, recordRows, type Row } from './record-rows.ts';
+import { CHILD_TABLES, TABLE_COLUMNS, recordRows, type RecordRows, type Row } from './record-rows.ts';
 import { SinkError, type Sink } from './sink.ts';
 import { redactUrl } from './store-location.ts';
 
@@ -38,8 +38,12 @@ export class PostgresSink implements Sink {
 
   /** {@link write}, returning the new `runs.id`. */
   async insertRecord(record: RunRecord): Promise<number> {
+    return this.insertRows(recordRows(record));
+  }
+
+  /** The rows of one record (as `m4c db copy` reads them from another store), in one transaction; the new `runs.id`. */
+  async insertRows(rows: RecordRows): Promise<number> {
     if (this.closed) throw new SinkError(this.path, 'the sink is closed');
-    const rows = recordRows(record);
     const c = this.client;
     try {
       await c.query('BEGIN');

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { RunRecord } from '../run-record.ts';
-import { CHILD_TABLES, recordRows, TABLE_COLUMNS } from './record-rows.ts';
+import { CHILD_TABLES, recordRows, TABLE_COLUMNS, type RecordRows } from './record-rows.ts';
 import { openResultsDatabase } from './sqlite-schema.ts';
 import { SinkError, type Sink } from './sink.ts';
 
@@ -18,7 +18,7 @@ import { SinkError, type Sink } from './sink.ts';
 export class SqliteSink implements Sink {
   readonly description: string;
   private closed = false;
-  private readonly insert: Database.Transaction<(r: RunRecord) => number>;
+  private readonly insert: Database.Transaction<(rows: RecordRows) => number>;
 
   private constructor(readonly path: string, readonly db: Database.Database) {
     this.description = `sqlite ${path}`;
@@ -42,9 +42,14 @@ export class SqliteSink implements Sink {
 
   /** {@link write}, returning the new `runs.id`. */
   insertRecord(record: RunRecord): number {
+    return this.insertRows(recordRows(record));
+  }
+
+  /** The rows of one record (as `m4c db copy` reads them from another store), in one transaction; the new `runs.id`. */
+  insertRows(rows: RecordRows): number {
     if (this.closed) throw new SinkError(this.path, 'the sink is closed');
     try {
-      return this.insert.immediate(record);
+      return this.insert.immediate(rows);
     } catch (err) {
       if (err instanceof SinkError) throw err;
       throw new SinkError(this.path, (err as Error).message);
@@ -59,15 +64,14 @@ export class SqliteSink implements Sink {
 }
 
 /** The statements of one record, prepared once per connection, wrapped in one transaction. */
-function prepareInsert(db: Database.Database): Database.Transaction<(r: RunRecord) => number> {
+function prepareInsert(db: Database.Database): Database.Transaction<(rows: RecordRows) => number> {
   const ins = (table: keyof typeof TABLE_COLUMNS) => {
     const cols = TABLE_COLUMNS[table];
     return db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
   };
   const runs = ins('runs');
   const children = CHILD_TABLES.map((t) => [t, ins(t)] as const);
-  return db.transaction((r: RunRecord): number => {
-    const rows = recordRows(r);
+  return db.transaction((rows: RecordRows): number => {
     const runId = Number(runs.run(rows.run).lastInsertRowid);
     for (const [table, stmt] of children) for (const row of rows.children[table]) stmt.run({ run_id: runId, ...row });
     return runId;
