@@ -14,15 +14,17 @@
  */
 import type { SqlReader } from '../runtime/sinks/sql-reader.ts';
 import { openStoreReadOnly, StoreReadError } from '../runtime/sinks/store-reader.ts';
-import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
   ComparisonEntry, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendPoint, TrendValue, Verdict,
 } from './api-types.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** A database the dashboard cannot read; `message` is one line meant for the user. */
-export class ResultsDbError extends Error {
-  override readonly name = 'ResultsDbError';
+export class ResultsDbError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** The oldest schema with what the dashboard draws (`runs.result_json`, `charts`). */
@@ -244,8 +246,14 @@ export class ResultsDb {
       WHERE g.metric = ? AND g.run_id IN (${this.db.sql.ids('?')}) ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, [metric, ids]);
     const gates = gateRun === undefined ? [] : await this.db.all<Trend['gates'][number]>('SELECT text, field, op, bound FROM gates WHERE run_id = ? AND metric = ? ORDER BY position',
       [gateRun.run_id, metric]);
+    // The direction as the newest run's result states it (the dashboard reads records, not the metric catalogue);
+    // read from its result JSON here, so both stores answer it the same way.
+    const newest = await this.db.get<{ result_json: string | null }>('SELECT result_json FROM runs WHERE id = ?', [runs[runs.length - 1]!.id]);
+    const stated = newest?.result_json == null ? undefined
+      : (JSON.parse(newest.result_json) as { metrics: { name: string; higher_is_better?: boolean | null }[] }).metrics.find((m) => m.name === metric)?.higher_is_better;
+    const higherIsBetter = stated === undefined || stated === null ? null : stated;
     return {
-      graph, comparison, metric, kind, higher_is_better: METRIC_CATALOGUE[metric]?.higherIsBetter ?? null, level,
+      graph, comparison, metric, kind, higher_is_better: higherIsBetter, level,
       points: [...points.values()], gates, truncated,
     };
   }

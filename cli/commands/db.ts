@@ -8,12 +8,10 @@
  * Exit codes: 0 done, 2 bad options or an unreadable source, 3 the target cannot be written.
  */
 import type { Command } from 'commander';
-import { SinkError } from '../../runtime/sinks/sink.ts';
 import { copyStore, migrateStore } from '../../runtime/sinks/store-admin.ts';
 import { redactUrl } from '../../runtime/sinks/store-location.ts';
-import { StoreReadError } from '../../runtime/sinks/store-reader.ts';
 import { storeOption } from '../db-option.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
 
 export function register(program: Command): void {
@@ -59,13 +57,8 @@ Exit codes: 0 done, 2 bad options or an unreadable source, 3 the target cannot b
     });
 }
 
+/** Run the action; its errors (SinkError: exit 3, StoreReadError: exit 2) carry their own exit codes. */
 async function run(body: () => Promise<void>): Promise<number> {
-  try {
-    await body();
-    return EXIT.ok;
-  } catch (err) {
-    if (err instanceof StoreReadError) throw new CliError(err.message, EXIT.usage);
-    if (err instanceof SinkError) throw new CliError(err.message, EXIT.runtime);
-    throw err;
-  }
+  await body();
+  return EXIT.ok;
 }

@@ -12,7 +12,7 @@
  *   is READ ONLY (`default_transaction_read_only`), so even a bug cannot write.
  */
 import pg from 'pg';
-import { RUNTIME_M4_VERSION } from '../run-meta.ts';
+import { M4_VERSION } from '../../plan/version.ts';
 import { ddlFor, MIGRATIONS, SCHEMA_VERSION } from './results-schema.ts';
 import { SinkError } from './sink.ts';
 import { redactUrl } from './store-location.ts';
@@ -75,7 +75,7 @@ export async function postgresSchemaVersion(client: pg.Client, label: string): P
 
 /** The refusal of a schema newer than this code. */
 export function newerSchemaError(label: string, version: number): SinkError {
-  return new SinkError(label, `its schema version is ${version}, newer than this m4 (${RUNTIME_M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
+  return new SinkError(label, `its schema version is ${version}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
 }
 
 /**
@@ -92,7 +92,7 @@ export async function migratePostgres(client: pg.Client, label: string, target: 
       if (m.version <= current || m.version > target) continue;
       for (const statement of ddlFor(m, 'postgres')) await client.query(statement);
       if (m.version === 1) await client.query(`COMMENT ON TABLE schema_version IS '${M4_SCHEMA_COMMENT}'`);
-      await client.query('INSERT INTO schema_version (version, applied_at, m4_version) VALUES ($1, $2, $3)', [m.version, new Date().toISOString(), RUNTIME_M4_VERSION]);
+      await client.query('INSERT INTO schema_version (version, applied_at, m4_version) VALUES ($1, $2, $3)', [m.version, new Date().toISOString(), M4_VERSION]);
     }
     await client.query('COMMIT');
     return Math.max(current, Math.min(target, SCHEMA_VERSION));

@@ -8,7 +8,7 @@
  * round trips whatever its size.
  */
 import type pg from 'pg';
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { openPostgresResults } from './postgres-schema.ts';
 import { CHILD_TABLES, TABLE_COLUMNS, recordRows, type RecordRows, type Row } from './record-rows.ts';
 import { SinkError, type Sink } from './sink.ts';

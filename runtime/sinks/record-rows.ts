@@ -3,8 +3,8 @@
  * PostgreSQL hold the same values for the same record. Child rows carry no `run_id`: the sink adds the
  * id the database gave the `runs` row.
  */
-import type { ChartName, MetricInterval, MetricResult } from '../../stdlib/metrics/comparison-types.ts';
-import type { RunRecord } from '../run-record.ts';
+import type { ChartName, MetricInterval, MetricResult } from '../../plan/result-types.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { shardText } from '../run-meta.ts';
 
 /** One row: column → value. */

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { CHILD_TABLES, recordRows, TABLE_COLUMNS, type RecordRows } from './record-rows.ts';
 import { openResultsDatabase } from './sqlite-schema.ts';
 import { SinkError, type Sink } from './sink.ts';

@@ -8,6 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { EXIT, M4Error } from '../../plan/errors.ts';
 import { connectPostgres, postgresSchemaVersion } from './postgres-schema.ts';
 import { SCHEMA_VERSION } from './results-schema.ts';
 import { SinkError } from './sink.ts';
@@ -15,9 +16,11 @@ import { postgresReader, sqliteReader, type SqlReader } from './sql-reader.ts';
 import { fileHeader, M4_APPLICATION_ID, SQLITE_MAGIC } from './sqlite-schema.ts';
 import { parseStoreLocation, redactUrl } from './store-location.ts';
 
-/** A store that cannot be read; `message` is one line meant for the user. */
-export class StoreReadError extends Error {
-  override readonly name = 'StoreReadError';
+/** A store that cannot be read; `message` is one line meant for the user (exit 2: nothing was run). */
+export class StoreReadError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** An open read-only store: its reader, its name for messages (no password), its schema version (>= 1). */

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../runtime/sinks/results-schema.ts';
-import type { ModelMetricResult, PairMetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult, PairMetricResult } from '../../../plan/result-types.ts';
 import { fixtureRecord } from './sink-records.ts';
 import { postgresStore, sqliteStore, type StoreUnderTest, type TestConnection } from './support/stores.ts';
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunRecord } from '../../../../runtime/run-record.ts';
+import type { RunRecord } from '../../../../plan/record-types.ts';
 import { connectPostgres, openPostgresResults } from '../../../../runtime/sinks/postgres-schema.ts';
 import { PostgresSink } from '../../../../runtime/sinks/postgres-sink.ts';
 import { postgresReader, sqliteReader, type SqlParams, type SqlReader } from '../../../../runtime/sinks/sql-reader.ts';
