@@ -67,5 +67,5 @@ export function shownQueueUrl(url: string): string {
 }
 
 /** Job ids are deterministic per replay: a resubmitted job id is refused by BullMQ, never run twice. */
-export const shardJobId = (replay: string, index: number): string => `${replay}:shard:${index}`;
-export const mergeJobId = (replay: string): string => `${replay}:merge`;
+export const shardJobId = (replay: string, index: number): string => `${replay}-shard-${index}`;
+export const mergeJobId = (replay: string): string => `${replay}-merge`;
