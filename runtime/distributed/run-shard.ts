@@ -1,16 +1,18 @@
 /**
- * One shard of a replay, run in a worker process: the plan (shipped in the job, so workers need no `.m4`
- * file), the I-th interleaved part of the rows, the executor and the comparison accumulators — the same
- * pieces `m4c run --shard I/N --state FILE` uses — ending in the shard's state, which merges exactly.
+ * One shard of a replay, run in a worker process through the one replay entry point (runtime/replay.ts)
+ * — exactly what `m4c run --shard I/N --state FILE` does — with the plan shipped in the job (workers need
+ * no `.m4` file), ending in the shard's state, which merges exactly.
  */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Plan } from '../../plan/plan-types.ts';
-import { createComparisonRun } from '../comparison-run.ts';
-import { createExecutor } from '../executor.ts';
 import { loadPlan } from '../plan-load.ts';
-import { runMeta } from '../run-meta.ts';
+import { replayComparisons } from '../replay.ts';
 import type { EngineChoice } from '../scheduler.ts';
-import { openSource } from '../sources/index.ts';
-import { stateFileOf, type StateFile } from '../state-file.ts';
+import type { SourceStats } from '../sources/index.ts';
+import { readStateFile, type StateFile } from '../state-file.ts';
 
 /** What a shard job carries. */
 export interface ShardTask {
@@ -31,33 +33,30 @@ export interface ShardProgress {
 
 /**
  * Run one shard to its end and return its state. Throws the runtime's errors (a model failure, bad data
- * with `onBadRow: 'fail'`) for the job to fail and be retried; an abort makes an interrupted state, which
- * merge refuses — the job then fails rather than count part of a shard.
+ * with `onBadRow: 'fail'`) for the job to fail and be retried. The state passes through a temporary file,
+ * as a shard's state always does, and the file is removed.
  */
 export async function runShard(task: ShardTask, opts: { signal?: AbortSignal; onProgress?: (p: ShardProgress) => void } = {}): Promise<StateFile> {
+  // Models are checked against the plan's sha256: the worker's mount must hold the very files compiled.
   const loaded = loadPlan(task.plan, { label: task.plan.source.file, verifyModels: true });
-  const plan = loaded.plan;
-  const source = openSource(task.data, { inputs: plan.inputs, batchSize: task.batchSize, onBadRow: task.onBadRow, shard: task.shard, signal: opts.signal });
-  const comparisons = createComparisonRun(plan, { shard: task.shard });
-  const startedAt = new Date();
-  const executor = await createExecutor(loaded, { engine: task.engine, batchSize: task.batchSize, outputs: false, comparisons: true });
+  const statePath = join(tmpdir(), `m4-shard-${randomUUID()}.json`);
+  let stats: SourceStats | undefined;
+  let rows = 0;
   try {
-    let rows = 0;
-    const result = await executor.run(source, {
-      signal: opts.signal,
+    await replayComparisons(loaded, {
+      data: task.data, batchSize: task.batchSize, onBadRow: task.onBadRow, shard: task.shard, statePath, engine: task.engine,
+      format: 'json', color: false, say: () => {},
+      // A worker has no terminal and is stopped by its own signal, never by the process-wide Ctrl-C trap.
+      signal: opts.signal ?? new AbortController().signal,
+      onStart: (s) => { stats = s; },
       onBatch: (b) => {
         rows += b.rows;
-        const total = source.stats.totalBytes;
-        opts.onProgress?.({ rows, fraction: total === null || total === 0 ? 0 : Math.min(1, source.stats.bytesRead / total) });
+        const total = stats?.totalBytes ?? null;
+        opts.onProgress?.({ rows, fraction: total === null || total === 0 ? 0 : Math.min(1, stats!.bytesRead / total) });
       },
-      onComparisonBatch: (name, b) => comparisons.onBatch(name, b),
     });
-    const meta = runMeta(comparisons.subject, {
-      dataPath: task.data, stats: source.stats, startedAt, endedAt: new Date(), shard: task.shard, interrupted: result.interrupted,
-    });
-    return stateFileOf(comparisons, meta);
+    return readStateFile(statePath);
   } finally {
-    await executor.close();
-    await source.close();
+    rmSync(statePath, { force: true });
   }
 }
