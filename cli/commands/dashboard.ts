@@ -12,6 +12,7 @@ import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
+import { untilStopped } from '../until-stopped.ts';
 
 /** The port when `--port` is not given. */
 export const DEFAULT_DASHBOARD_PORT = 8780;
@@ -63,15 +64,7 @@ async function dashboardCommand(o: DashboardOptions): Promise<number> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
     process.stderr.write(`m4c: warning: listening on ${o.host}: anyone who can reach this machine can read these results\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await running.close();
   return EXIT.ok;
 }

@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT } from '../../plan/errors.ts';
 import { checkQueueUrl, DEFAULT_QUEUE_PREFIX, shownQueueUrl } from '../../runtime/distributed/replay-queue.ts';
 import { setCommandExit } from '../program.ts';
+import { untilStopped } from '../until-stopped.ts';
 
 interface WorkerOptions {
   queue: string;
@@ -49,15 +50,7 @@ async function workerCommand(o: WorkerOptions): Promise<number> {
   const log = (line: string): void => { process.stderr.write(`m4c worker: ${line}\n`); };
   const worker = await startReplayWorker({ url: o.queue, prefix: o.queuePrefix, concurrency: o.concurrency, stallMs: o.stallSeconds * 1000, log });
   log(`waiting for jobs on ${shownQueueUrl(o.queue)} (prefix ${o.queuePrefix}); Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   log('stopping: finishing the job in hand');
   await worker.close();
   return EXIT.ok;

@@ -12,18 +12,13 @@ import { openResultsDatabase } from '../../runtime/sinks/sqlite-schema.ts';
 import { writeFixtureDb } from '../dashboard/support/fixture-db.ts';
 import { standardRuns } from '../dashboard/support/fixture-runs.ts';
 import { hasStackTrace, runM4c } from '../support/run-cli.ts';
-import { findPostgres, freshPostgresDatabase } from '../support/services.ts';
+import { findPostgres, postgresDatabases } from '../support/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4-cli-db-'));
 const admin = await findPostgres();
-const drops: (() => Promise<void>)[] = [];
-afterAll(async () => { for (const d of drops) await d().catch(() => {}); });
-
-async function fresh(tag: string): Promise<string> {
-  const db = await freshPostgresDatabase(admin!, tag);
-  drops.push(db.drop);
-  return db.url;
-}
+const databases = admin === null ? null : postgresDatabases(admin);
+afterAll(async () => { await databases?.dropAll(); });
+const fresh = (tag: string): Promise<string> => databases!.fresh(tag);
 
 it('refuses a --db URL scheme it does not know, in every command, creating nothing', () => {
   const cases = [

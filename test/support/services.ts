@@ -87,3 +87,18 @@ export async function freshPostgresDatabase(adminUrl: string, tag: string): Prom
 export function freshPrefix(tag: string): string {
   return `m4test-${tag}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Fresh databases for one test file, all dropped by `dropAll()` (call it in afterAll). */
+export function postgresDatabases(adminUrl: string): { fresh(tag: string): Promise<string>; dropAll(): Promise<void> } {
+  const drops: (() => Promise<void>)[] = [];
+  return {
+    async fresh(tag) {
+      const db = await freshPostgresDatabase(adminUrl, tag);
+      drops.push(db.drop);
+      return db.url;
+    },
+    async dropAll() {
+      for (const d of drops) await d().catch(() => {});
+    },
+  };
+}

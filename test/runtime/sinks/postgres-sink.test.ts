@@ -11,18 +11,13 @@ import { connectPostgres } from '../../../runtime/sinks/postgres-schema.ts';
 import { PostgresSink } from '../../../runtime/sinks/postgres-sink.ts';
 import { openRunSinks } from '../../../runtime/sinks/run-sinks.ts';
 import { postgresReader } from '../../../runtime/sinks/sql-reader.ts';
-import { findPostgres, freshPostgresDatabase } from '../../support/services.ts';
+import { findPostgres, postgresDatabases } from '../../support/services.ts';
 import { fixtureOutcome, fixtureRecord } from './sink-records.ts';
 
 const admin = await findPostgres();
-const drops: (() => Promise<void>)[] = [];
-afterAll(async () => { for (const d of drops) await d().catch(() => {}); });
-
-async function fresh(tag: string): Promise<string> {
-  const db = await freshPostgresDatabase(admin!, tag);
-  drops.push(db.drop);
-  return db.url;
-}
+const databases = admin === null ? null : postgresDatabases(admin);
+afterAll(async () => { await databases?.dropAll(); });
+const fresh = (tag: string): Promise<string> => databases!.fresh(tag);
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const r = postgresReader(await connectPostgres(url));
