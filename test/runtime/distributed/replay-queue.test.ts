@@ -112,4 +112,32 @@ describe('on a private Redis that is restarted mid-replay', () => {
       await r.kill();
     }
   }, 300_000);
+
+  it('with persistence (AOF), the replay resumes after the restart, or fails clearly — never a wrong record', async () => {
+    const aof = mkdtempSync(join(tmpdir(), 'm4-redis-aof-'));
+    const r = await privateRedis({ dir: aof });
+    const workers = await startWorkers(2, r.url, 'm4', 3);
+    running.push(...workers);
+    const db = join(dir, 'persisted.db');
+    const submit = m4cProcess(['run', graph, '--data', data, '--queue', r.url, '--shards', '24', '--db', db]);
+    running.push(submit);
+    try {
+      await Promise.race(workers.map((w) => w.waitFor(/shard \d+\/24: done/)));
+      await r.kill();
+      await r.start();
+      const exit = await submit.exited;
+      if (exit.code === 0) {
+        expectSameRecord(storedRecord(db), single, 24);
+      } else {
+        expect(exit.code, submit.stderr()).toBe(3);
+        expect(submit.stderr()).toMatch(/\nm4c: (the jobs of replay|replay r-[0-9a-f-]+ failed|lost Redis)/);
+        if (existsSync(db)) expectSameRecord(storedRecord(db), single, 24);
+      }
+      // Which of the two happened, for the report of this run.
+      process.stderr.write(`redis restart with AOF: the replay ${exit.code === 0 ? 'resumed and finished' : `failed clearly: ${submit.stderr().trim().split('\n').pop()}`}\n`);
+    } finally {
+      await stopAll(workers);
+      await r.kill();
+    }
+  }, 300_000);
 });

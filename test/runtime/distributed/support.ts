@@ -103,8 +103,8 @@ export async function stopAll(procs: readonly M4cProcess[]): Promise<void> {
   }));
 }
 
-/** A private redis-server on a free loopback port, without persistence. */
-export async function privateRedis(): Promise<{ url: string; port: number; start(): Promise<void>; kill(): Promise<void> }> {
+/** A private redis-server on a free loopback port; with `persist`, an append-only file fsynced on every write. */
+export async function privateRedis(persist: { dir: string } | null = null): Promise<{ url: string; port: number; start(): Promise<void>; kill(): Promise<void> }> {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -114,7 +114,8 @@ export async function privateRedis(): Promise<{ url: string; port: number; start
   });
   let proc: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+    const persistence = persist === null ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', persist.dir];
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while ((await redisPing('127.0.0.1', port, 500)) !== true) {
       if (Date.now() > deadline) throw new Error('private redis-server did not start');
