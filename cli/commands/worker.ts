@@ -39,7 +39,7 @@ Examples:
 
 Data, model and SQLite paths in the jobs are absolute and must be readable (the results store writable)
 from this machine: see docs/scale.md.
-Exit codes: 0 stopped (Ctrl-C or SIGTERM), 2 bad options.`)
+Exit codes: 0 stopped (Ctrl-C or SIGTERM), 2 bad options, 3 Redis unreachable at start.`)
     .action(async (opts: WorkerOptions, cmd: Command) => {
       setCommandExit(cmd, await workerCommand(opts));
     });

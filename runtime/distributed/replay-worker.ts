@@ -16,7 +16,7 @@ import { SinkError } from '../sinks/sink.ts';
 import { mergeStateFiles, type StateFile } from '../state-file.ts';
 import { runShard } from './run-shard.ts';
 import { redisConnection } from './redis-connection.ts';
-import { REPLAY_QUEUE, ReplayError, type MergeJobData, type MergeJobResult, type ShardJobData } from './replay-queue.ts';
+import { REPLAY_QUEUE, ReplayError, shownQueueUrl, type MergeJobData, type MergeJobResult, type ShardJobData } from './replay-queue.ts';
 
 export interface ReplayWorkerOptions {
   url: string;
@@ -37,6 +37,12 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
   const log = opts.log ?? (() => {});
   const stallMs = opts.stallMs ?? 30_000;
   const connection = redisConnection(opts.url);
+  // ioredis would retry forever: a worker pointed at the wrong address says so instead of waiting mutely.
+  const reachable = await Promise.race([connection.ping().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+  if (!reachable) {
+    connection.disconnect();
+    throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
+  }
   const worker = new Worker<ShardJobData | MergeJobData>(REPLAY_QUEUE, async (job) => {
     if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log);
     return mergeJob(job as Job<MergeJobData>, log);

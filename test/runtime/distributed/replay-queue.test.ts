@@ -37,7 +37,10 @@ it('refuses a relative data path, which a remote worker could not read', () => {
   expect(r.stderr).toMatch(/^m4c: --data replay\.jsonl is relative: workers on other machines would resolve it against their own directory\. Give an absolute path on storage every worker mounts/m);
   const noShards = runM4c(['run', graph, '--data', data, '--queue', 'redis://127.0.0.1:1']);
   expect(noShards.stderr).toContain('--queue needs --shards N');
-});
+  // Nothing listens on port 1: a worker and a submitter say so instead of waiting mutely.
+  const worker = runM4c(['worker', '--queue', 'redis://127.0.0.1:1']);
+  expect(worker).toMatchObject({ code: 3, stderr: 'm4c: cannot reach Redis at redis://127.0.0.1:1 (no answer in 10 s)\n' });
+}, 60_000);
 
 describe.runIf(redis !== null)('on the shared Redis (own key prefix)', () => {
   it('3 workers, 12 shards: the merged record equals the unsharded run, metric for metric', async () => {
