@@ -5,7 +5,6 @@
  * rows/s, ETA) on stderr, and prints the report of the merged run — equal to a single-process run's.
  */
 import { isAbsolute } from 'node:path';
-import { EXIT } from '../../plan/errors.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import type { ReplayProgress } from '../../runtime/distributed/submit-replay.ts';
 import { colorFor, renderReport, type ReportFormat } from '../../runtime/report/render-report.ts';
