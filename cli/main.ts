@@ -21,6 +21,9 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   report: () => import('./commands/report.ts'),
   dashboard: () => import('./commands/dashboard.ts'),
   serve: () => import('./commands/serve.ts'),
+  db: () => import('./commands/db.ts'),
+  worker: () => import('./commands/worker.ts'),
+  k8s: () => import('./commands/k8s.ts'),
 };
 
 /**

@@ -3,7 +3,7 @@
  * signals (same type, fitting the task), labels, slices, metrics valid for the task, gates naming known
  * metrics and fields, sinks and options — and summarised for lowering.
  */
-import type { CompareDecl, Expr, GateDecl, Span } from '../grammar/ast.ts';
+import type { Arg, CompareDecl, Expr, GateDecl, Span } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 import { formatDim, isFloatDType, type Dim } from '../plan/tensor-type.ts';
 import type { PlanGate, PlanTask } from '../plan/plan-types.ts';
@@ -31,7 +31,7 @@ export interface CompareInfo {
   /** Requested metrics plus the ones gates need, each once, in order. */
   metrics: string[];
   gates: GateInfo[];
-  sinks: { kind: 'sqlite' | 'jsonl'; path: string; span: Span }[];
+  sinks: ({ kind: 'sqlite' | 'jsonl'; path: string; span: Span } | { kind: 'postgres'; url: string | null; env: string | null; span: Span })[];
   options: { bootstrap: number; seed: number; confidence: number; max_slices: number };
 }
 
@@ -197,8 +197,14 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
   const sinks: CompareInfo['sinks'] = [];
   for (const s of decl.sinks) {
     if (!s.kind) continue;
+    if (s.kind.text === 'postgres') {
+      const sink = postgresSink(s.args);
+      if (typeof sink === 'string') diagnostics.push(diag('M6015', s.span, { field: 'sink postgres', reason: sink }));
+      else sinks.push({ kind: 'postgres', ...sink, span: s.span });
+      continue;
+    }
     if (s.kind.text !== 'sqlite' && s.kind.text !== 'jsonl') {
-      const guess = didYouMean(s.kind.text, ['sqlite', 'jsonl']);
+      const guess = didYouMean(s.kind.text, ['sqlite', 'jsonl', 'postgres']);
       diagnostics.push(diag('M6010', s.kind.span, { sink: s.kind.text }, suggest(guess, s.kind.span)));
       continue;
     }
@@ -385,4 +391,23 @@ export function checkGateText(text: string, task: PlanTask, hasLabel: boolean, b
   }
   const gate = checkGate(decl.gates[0]!, task, hasLabel, bootstrap, diagnostics);
   return { gate, diagnostics };
+}
+
+/**
+ * `postgres("postgres://…")` or `postgres(env: "NAME")` (the URL read from NAME when the sink opens, so a
+ * password stays out of the file); a message saying what is wrong otherwise.
+ */
+function postgresSink(args: readonly Arg[]): { url: string | null; env: string | null } | string {
+  const usage = 'takes one postgres:// URL string or env: "VARIABLE", e.g. postgres(env: "M4_DATABASE_URL")';
+  if (args.length !== 1) return usage;
+  const a = args[0]!;
+  const v = literalValue(a.value);
+  if (typeof v !== 'string' || v.length === 0) return usage;
+  if (a.name === undefined) {
+    if (!/^postgres(ql)?:\/\//i.test(v)) return `expects a postgres://USER@HOST:PORT/DATABASE URL, got ${JSON.stringify(v.slice(0, 40))}`;
+    return { url: v, env: null };
+  }
+  if (a.name.text !== 'env') return usage;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return `env: names an environment variable, got ${JSON.stringify(v)}`;
+  return { url: null, env: v };
 }

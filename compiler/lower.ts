@@ -156,7 +156,7 @@ export function lower(li: LowerInput): Plan {
       task: c.task,
       metrics: c.metrics,
       gates: c.gates.map((g) => ({ text: g.text, metric: g.metric, field: g.field, op: g.op, bound: g.bound, confidence: g.confidence, span: toPlanSpan(g.span) })),
-      sinks: c.sinks.map((s) => ({ kind: s.kind, path: isAbsolute(s.path) ? s.path : resolvePath(li.baseDir, s.path), span: toPlanSpan(s.span) })),
+      sinks: c.sinks.map((s) => (s.kind === 'postgres' ? { ...s, span: toPlanSpan(s.span) } : { kind: s.kind, path: isAbsolute(s.path) ? s.path : resolvePath(li.baseDir, s.path), span: toPlanSpan(s.span) })),
       options: c.options,
       span: toPlanSpan(c.decl.span),
     };

@@ -94,29 +94,29 @@ function error(status: number, message: string): ApiResponse {
  * Answer one API request. `method` other than GET/HEAD gets 405 (the dashboard never writes);
  * unknown paths 404; invalid parameters 400. Never throws on a bad request.
  */
-export function handleApi(db: ResultsDb, method: string, url: URL, databaseLabel: string): ApiResponse {
+export async function handleApi(db: ResultsDb, method: string, url: URL, databaseLabel: string): Promise<ApiResponse> {
   if (method !== 'GET' && method !== 'HEAD') return error(405, `method ${method} not allowed: the dashboard is read-only`);
   const path = url.pathname.replace(/\/+$/, '');
   const params = url.searchParams;
   try {
     if (path === '/api/status') {
-      return { status: 200, body: { api_version: DASHBOARD_API_VERSION, database: databaseLabel, ...db.status() } satisfies DashboardStatus };
+      return { status: 200, body: { api_version: DASHBOARD_API_VERSION, database: databaseLabel, ...await db.status() } satisfies DashboardStatus };
     }
-    if (path === '/api/runs') return { status: 200, body: db.listRuns(parseRunsQuery(params)) };
+    if (path === '/api/runs') return { status: 200, body: await db.listRuns(parseRunsQuery(params)) };
     if (path.startsWith('/api/runs/')) {
       let id = decodeURIComponent(path.slice('/api/runs/'.length));
       if (id === 'latest') {
-        const latest = db.latestRunId();
+        const latest = await db.latestRunId();
         if (latest === null) return error(404, 'the database has no runs yet');
         id = latest;
       }
       if (id === '' || id.includes('/') || id.length > MAX_TEXT) return error(404, 'no such run');
-      const run = db.getRun(id);
+      const run = await db.getRun(id);
       return run === null ? error(404, `no run with id ${id}`) : { status: 200, body: run };
     }
-    if (path === '/api/comparisons') return { status: 200, body: db.comparisons() };
+    if (path === '/api/comparisons') return { status: 200, body: await db.comparisons() };
     if (path === '/api/trend') {
-      const trend = db.trend(text(params, 'graph', true), text(params, 'comparison', true), text(params, 'metric', true),
+      const trend = await db.trend(text(params, 'graph', true), text(params, 'comparison', true), text(params, 'metric', true),
         integer(params, 'limit', 1, 100_000) ?? DEFAULT_TREND_LIMIT);
       return trend === null ? error(404, 'no runs of this comparison have this metric') : { status: 200, body: trend };
     }

@@ -15,7 +15,7 @@ import { ResultsDb } from './results-db.ts';
 import { uiAssets, type UiAssets } from './ui-bundle.ts';
 
 export interface DashboardOptions {
-  /** Path of the results database. */
+  /** Path of the results database, or a postgres:// URL. */
   db: string;
   /** Default 127.0.0.1. */
   host?: string;
@@ -28,6 +28,8 @@ export interface RunningDashboard {
   url: string;
   host: string;
   port: number;
+  /** The database shown: its path, or its URL without the password. */
+  database: string;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ function send(res: ServerResponse, status: number, type: string, body: string, e
 /** The request handler, separate from the socket so it can be reused (tests, other servers). */
 export function dashboardHandler(db: ResultsDb, assets: UiAssets, opts: { databaseLabel: string; checkHost: boolean }) {
   const page = dashboardPage();
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
     if (method !== 'GET' && !head) {
@@ -77,7 +79,7 @@ export function dashboardHandler(db: ResultsDb, assets: UiAssets, opts: { databa
       let status: number;
       let body: string;
       try {
-        const r = handleApi(db, method, url, opts.databaseLabel);
+        const r = await handleApi(db, method, url, opts.databaseLabel);
         status = r.status;
         body = JSON.stringify(r.body);
       } catch (err) {
@@ -112,11 +114,12 @@ export function dashboardHandler(db: ResultsDb, assets: UiAssets, opts: { databa
  */
 export async function startDashboard(opts: DashboardOptions): Promise<RunningDashboard> {
   const host = opts.host ?? '127.0.0.1';
-  const db = ResultsDb.open(opts.db);
+  const db = await ResultsDb.open(opts.db);
   let server: Server;
   try {
     const assets = await uiAssets();
-    server = createServer(dashboardHandler(db, assets, { databaseLabel: opts.db, checkHost: LOOPBACK.has(host) }));
+    const handler = dashboardHandler(db, assets, { databaseLabel: db.path, checkHost: LOOPBACK.has(host) });
+    server = createServer((req, res) => { void handler(req, res); });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, host, () => {
@@ -125,7 +128,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       });
     });
   } catch (err) {
-    db.close();
+    await db.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -134,11 +137,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     url: `http://${shownHost}:${port}/`,
     host,
     port,
+    database: db.path,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => {
-        db.close();
-        resolve();
+        void db.close().then(resolve);
       });
     }),
   };

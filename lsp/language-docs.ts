@@ -45,7 +45,7 @@ export const KEYWORD_DOCS: Record<string, string> = {
   optional: 'the input may be absent (labels are present in replays, absent in live traffic)',
   from: 'where a row holds the value: a field path, or a list of fields gathered into the last dimension',
   gate: 'gate METRIC.FIELD OP BOUND [at N%] — a release condition; `m4c run` exits 1 when one fails',
-  sink: 'sink sqlite("PATH") | jsonl("PATH") — where each run\'s record goes',
+  sink: 'sink sqlite("PATH") | jsonl("PATH") | postgres("URL") | postgres(env: "VAR") — where each run\'s record goes',
   at: 'at N% — the bound must hold for the whole N% confidence interval',
   true: 'boolean literal',
   false: 'boolean literal',
@@ -61,4 +61,5 @@ export const GATE_FIELD_DOCS: Record<string, string> = {
 export const SINK_DOCS: Record<string, { insert: string; doc: string }> = {
   sqlite: { insert: 'sqlite("results/ab.db")', doc: 'An SQLite database (the embedded default): one record per run, written in one transaction.' },
   jsonl: { insert: 'jsonl("results/ab.jsonl")', doc: 'A JSON Lines file: one JSON record per run.' },
+  postgres: { insert: 'postgres(env: "M4_DATABASE_URL")', doc: 'A shared PostgreSQL results database, its URL (password included) read from the environment variable when the sink opens; or postgres("postgres://USER@HOST/DB"). One transaction per record.' },
 };

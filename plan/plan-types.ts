@@ -111,7 +111,9 @@ export interface PlanGate {
 
 export type PlanSink =
   | { kind: 'sqlite'; path: string; span: PlanSpan }
-  | { kind: 'jsonl'; path: string; span: PlanSpan };
+  | { kind: 'jsonl'; path: string; span: PlanSpan }
+  /** `postgres("postgres://…")` (`url`) or `postgres(env: "NAME")` (`env`: the URL is read when the sink opens). */
+  | { kind: 'postgres'; url: string | null; env: string | null; span: PlanSpan };
 
 export interface PlanComparison {
   name: string;

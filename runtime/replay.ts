@@ -128,7 +128,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     source = openSource(o.data, {
       inputs: plan.inputs, batchSize: o.batchSize, format: o.dataFormat, limit: o.limit, onBadRow: o.onBadRow, shard: o.shard, signal,
     });
-    if (comparisons && o.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: o.db });
+    if (comparisons && o.shard === undefined) sinks = await openRunSinks(comparisons.subject, { db: o.db });
     if (o.outPath !== undefined) writer = OutputsWriter.open(o.outPath, plan.outputs);
     const t0 = performance.now();
     const startedAt = new Date();
@@ -163,7 +163,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     return { ...base, meta, ...end };
   } finally {
     trap?.release();
-    sinks?.close();
+    await sinks?.close();
     await writer?.close().catch(() => {});
     await executor?.close();
     await source?.close();

@@ -20,6 +20,7 @@ import { replayComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { inspectSample, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
 import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { Progress, replaySummary } from '../replay-output.ts';
 import { setCommandExit } from '../program.ts';
@@ -96,7 +97,7 @@ export function register(program: Command): void {
     .option('--max-slices <n>', 'slices shown individually; the rest fold into (other)', intAtLeast(1), 50)
     .option('--name <name>', 'the comparison\'s name in the report and the database', 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path>', 'also write the run to this SQLite database (created if missing)')
+    .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
     .option('--batch-size <n>', 'rows per batch', intAtLeast(1), 4096)

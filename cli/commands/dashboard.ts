@@ -8,10 +8,12 @@
 import type { Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { startDashboard } from '../../dashboard/server.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
 import { portNumber } from '../option-parsers.ts';
 import { setCommandExit } from '../program.ts';
+import { untilStopped } from '../until-stopped.ts';
 
 /** The port when `--port` is not given. */
 export const DEFAULT_DASHBOARD_PORT = 8780;
@@ -26,13 +28,14 @@ export function register(program: Command): void {
   program
     .command('dashboard')
     .description('browse a results database in a local web app: runs, metrics, charts, trends (read-only)')
-    .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)', storeOption)
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes the results to your network', '127.0.0.1')
     .addHelpText('after', `
 Examples:
   $ m4c dashboard --db results/ab.db
   $ m4c dashboard --db results/ab.db --port 9000
+  $ m4c dashboard --db postgres://m4_reader@db.internal/m4
 
 New runs written to the database appear without a restart.
 Exit codes: 0 stopped (Ctrl-C), 2 missing or foreign database, bad option, or port in use.`)
@@ -52,19 +55,11 @@ async function dashboardCommand(o: DashboardOptions): Promise<number> {
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind ${o.host}: not an address of this machine`, EXIT.usage);
     throw err;
   }
-  process.stdout.write(`m4 dashboard: ${running.url}  (results: ${resolveResultsDb(o.db)}, read-only; Ctrl-C to stop)\n`);
+  process.stdout.write(`m4 dashboard: ${running.url}  (results: ${running.database}, read-only; Ctrl-C to stop)\n`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
     process.stderr.write(`m4c: warning: listening on ${o.host}: anyone who can reach this machine can read these results\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await running.close();
   return EXIT.ok;
 }

@@ -13,6 +13,7 @@ import { concludeComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS } from '../../runtime/report/render-report.ts';
 import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { mergeStateFiles, readStateFile } from '../../runtime/state-file.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .command('merge')
     .description('combine the shard state files of one run into its report and record (exactly as one unsharded run)')
     .argument('<states...>', 'state files written by `m4c run|compare ... --shard I/N --state FILE`, one per shard')
-    .option('--db <path>', 'write the record to this SQLite database instead of the sinks the plan declares')
+    .option('--db <path|url>', 'write the record to this SQLite file or postgres:// database instead of the sinks the plan declares', storeOption)
     .option('--no-sinks', 'print the report only; write no record')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .addHelpText('after', `
@@ -48,13 +49,13 @@ async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   const merged = mergeStateFiles(files.map((path) => ({ path, state: readStateFile(path) })));
   let sinks: RunSinks | null = null;
   try {
-    if (o.sinks) sinks = openRunSinks(merged.run.subject, { db: o.db });
+    if (o.sinks) sinks = await openRunSinks(merged.run.subject, { db: o.db });
     const end = await concludeComparisons(merged.run, merged.meta, {
       format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks,
       say: (line) => process.stderr.write(`m4c merge: ${line}\n`),
     });
     return end.exitCode;
   } finally {
-    sinks?.close();
+    await sinks?.close();
   }
 }

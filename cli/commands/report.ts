@@ -13,6 +13,7 @@ import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { buildHtmlReport } from '../../dashboard/report-html.ts';
 import { renderMarkdownReport } from '../../dashboard/report-markdown.ts';
 import { ResultsDb } from '../../dashboard/results-db.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .command('report')
     .description('write one run of a results database as a self-contained HTML report and/or a Markdown summary')
     .argument('<run>', 'run id (as the dashboard shows it), or `latest`')
-    .option('--db <path>', 'the results database (default: the one .db file in ./results/)')
+    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL', storeOption)
     .option('--html <file>', 'write the HTML report (charts included, opens without network)')
     .option('--md <file>', 'write a Markdown summary (for a pull-request comment)')
     .addHelpText('after', `
@@ -54,18 +55,18 @@ function write(path: string, text: string): void {
 async function reportCommand(runArg: string, o: ReportOptions): Promise<number> {
   if (o.html === undefined && o.md === undefined) throw new CliError('nothing to write: give --html FILE and/or --md FILE');
   const path = resolveResultsDb(o.db);
-  const db = ResultsDb.open(path);
+  const db = await ResultsDb.open(path);
   try {
-    const id = runArg === 'latest' ? db.latestRunId() : runArg;
-    if (id === null) throw new CliError(`${path} has no runs yet`);
-    const detail = db.getRun(id);
-    if (detail === null) throw new CliError(`${path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
-    if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, path));
+    const id = runArg === 'latest' ? await db.latestRunId() : runArg;
+    if (id === null) throw new CliError(`${db.path} has no runs yet`);
+    const detail = await db.getRun(id);
+    if (detail === null) throw new CliError(`${db.path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
+    if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, db.path));
     if (o.md !== undefined) write(o.md, renderMarkdownReport(detail));
     const written = [o.html, o.md].filter((f) => f !== undefined).join(' and ');
     process.stderr.write(`m4c: report of ${detail.run.comparison} run ${detail.run.id} written to ${written}\n`);
     return EXIT.ok;
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -21,6 +21,9 @@ import { replayComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
+import { checkQueueUrl, DEFAULT_QUEUE_PREFIX } from '../../runtime/distributed/replay-queue.ts';
+import { storeOption } from '../db-option.ts';
+import { checkDistributedFlags, runDistributed } from './run-distributed.ts';
 import { CliError } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
@@ -41,6 +44,9 @@ interface RunOptions {
   db?: string;
   shard?: { index: number; count: number };
   state?: string;
+  queue?: string;
+  queuePrefix: string;
+  shards?: number;
 }
 
 const DEFAULT_BATCH_SIZE = 1024;
@@ -68,9 +74,12 @@ export function register(program: Command): void {
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no progress bar and no summary')
     .option('--format <format>', `comparison report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path>', 'write every comparison\'s record to this SQLite database instead of the sinks the file declares')
+    .option('--db <path|url>', 'write every comparison\'s record to this SQLite file or postgres:// database instead of the sinks the file declares', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
+    .option('--queue <url>', 'distribute: enqueue --shards N shard jobs on this Redis (redis://HOST:PORT) for `m4c worker`s, merged into one record', checkQueueUrl)
+    .option('--shards <n>', 'with --queue: how many shard jobs', intAtLeast(1))
+    .option('--queue-prefix <prefix>', 'with --queue: Redis key prefix (the workers\' --queue-prefix)', DEFAULT_QUEUE_PREFIX)
     .addHelpText('after', `
 Examples:
   $ m4c run examples/fraud/ab.m4                       (its replay "data/replay.jsonl")
@@ -78,6 +87,7 @@ Examples:
   $ m4c run fraud.plan.json --data replay.jsonl.gz --out preds.jsonl --batch-size 4096
   $ m4c run examples/fraud/ab.m4 --format github --db results/ci.db   (annotations for a CI job)
   $ m4c run examples/fraud/ab.m4 --shard 2/4 --state shard-2.json     (then: m4c merge shard-*.json)
+  $ m4c run ab.m4 --data /mnt/replays/day.jsonl --queue redis://queue:6379 --shards 32 --db postgres://m4@db/m4
 
 Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 130 interrupted.`)
     .action(async (file: string, opts: RunOptions, cmd: Command) => {
@@ -89,6 +99,8 @@ function checkFlags(opts: RunOptions): ReportFormat {
   if (!isReportFormat(opts.format)) throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use ${REPORT_FORMATS.join(', ')}`);
   if (opts.shard !== undefined && opts.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
   if (opts.shard !== undefined && opts.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
+  if (opts.queue !== undefined) checkDistributedFlags(opts);
+  else if (opts.shards !== undefined) throw new CliError('--shards goes with --queue redis://HOST:PORT (for one shard here, use --shard I/N --state FILE)');
   return opts.format;
 }
 
@@ -98,6 +110,12 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const { plan } = loaded;
   const data = opts.data ?? plan.default_data;
   if (data === undefined) throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH (or - for standard input)`, EXIT.usage);
+  if (opts.queue !== undefined) {
+    return runDistributed(plan, {
+      queue: opts.queue, queuePrefix: opts.queuePrefix, shards: opts.shards!, data, db: opts.db, format, quiet: opts.quiet,
+      batchSize: opts.batchSize ?? defaultBatchSize(plan), onBadRow: opts.onBadRow, engine: opts.engine,
+    });
+  }
   const progress = new Progress(!opts.quiet && process.stderr.isTTY === true, 'run');
   try {
     const end = await replayComparisons(loaded, {

@@ -1,20 +1,24 @@
 /**
- * The sinks of a run: those each comparison declares (`sink sqlite("...")`, `sink jsonl("...")`, paths
- * absolute in the plan), or, with `--db PATH`, one SQLite database at PATH for every comparison.
+ * The sinks of a run: those each comparison declares (`sink sqlite("...")`, `sink jsonl("...")`,
+ * `sink postgres("postgres://…")` or `postgres(env: "NAME")`, paths absolute in the plan), or, with
+ * `--db PATH|URL`, one results database for every comparison.
  *
- * Sinks are opened before the run starts, so a path that cannot be written fails in the first second
- * rather than after an hour of replay, and records are written only at the end (one per comparison,
- * each in one transaction).
+ * Sinks are opened before the run starts, so a path that cannot be written or a database that cannot be
+ * reached fails in the first second rather than after an hour of replay, and records are written only
+ * at the end (one per comparison, each in one transaction).
  */
 import { resolve } from 'node:path';
 import type { PlanSink } from '../../plan/plan-types.ts';
 import type { RunRecord, RunSubject } from '../../plan/record-types.ts';
 import { JsonlSink } from './jsonl-sink.ts';
+import { PostgresSink } from './postgres-sink.ts';
 import { SqliteSink } from './sqlite-sink.ts';
 import { SinkError, type Sink } from './sink.ts';
+import { parseStoreLocation, urlFromEnv, type StoreLocation } from './store-location.ts';
 
 export { SinkError, type Sink } from './sink.ts';
 export { SqliteSink } from './sqlite-sink.ts';
+export { PostgresSink } from './postgres-sink.ts';
 export { JsonlSink } from './jsonl-sink.ts';
 
 /** The opened sinks of a run, by comparison. */
@@ -28,34 +32,45 @@ export interface RunSinks {
    * thrown as a SinkError (the others are mentioned in its message).
    */
   write(records: readonly RunRecord[]): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How to choose the sinks. */
 export interface OpenSinksOptions {
-  /** Replace every declared sink with one SQLite database at this path. */
+  /** Replace every declared sink with one results database: an SQLite path or a postgres:// URL. */
   db?: string;
 }
 
-/** Open one sink; throws SinkError naming the path. */
-export function openSink(kind: PlanSink['kind'], path: string): Sink {
-  return kind === 'sqlite' ? SqliteSink.open(path) : JsonlSink.open(path);
+/** What to open: a file sink by path, or a PostgreSQL database by URL. */
+type SinkTarget = { kind: 'sqlite' | 'jsonl'; path: string } | { kind: 'postgres'; url: string };
+
+/** Open one results store (a `--db` value already parsed). Throws SinkError. */
+export async function openStore(where: StoreLocation): Promise<Sink> {
+  return where.kind === 'sqlite' ? SqliteSink.open(where.path) : PostgresSink.open(where.url);
 }
 
-/** Open the sinks of every comparison of a run (deduplicated by kind and path). */
-export function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opts: OpenSinksOptions = {}): RunSinks {
+function targetOf(s: PlanSink): SinkTarget {
+  if (s.kind !== 'postgres') return { kind: s.kind, path: resolve(s.path) };
+  return { kind: 'postgres', url: s.url ?? urlFromEnv(s.env ?? '') };
+}
+
+/** Open the sinks of every comparison of a run (deduplicated by kind and path or URL). Throws SinkError. */
+export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opts: OpenSinksOptions = {}): Promise<RunSinks> {
   const byKey = new Map<string, Sink>();
   const byComparison = new Map<string, Sink[]>();
+  const override: SinkTarget | undefined = opts.db === undefined ? undefined : (() => {
+    const where = parseStoreLocation(opts.db);
+    return where.kind === 'sqlite' ? { kind: 'sqlite' as const, path: where.path } : where;
+  })();
   try {
     for (const c of subject.comparisons) {
-      const wanted: { kind: PlanSink['kind']; path: string }[] = opts.db !== undefined ? [{ kind: 'sqlite', path: opts.db }] : c.sinks;
+      const wanted = override !== undefined ? [override] : c.sinks.map(targetOf);
       const list: Sink[] = [];
       for (const w of wanted) {
-        const path = resolve(w.path);
-        const key = `${w.kind}:${path}`;
+        const key = w.kind === 'postgres' ? `postgres:${w.url}` : `${w.kind}:${resolve(w.path)}`;
         let sink = byKey.get(key);
         if (sink === undefined) {
-          sink = openSink(w.kind, w.kind === 'sqlite' && opts.db !== undefined ? opts.db : path);
+          sink = w.kind === 'postgres' ? await PostgresSink.open(w.url) : w.kind === 'sqlite' ? SqliteSink.open(w.path) : JsonlSink.open(w.path);
           byKey.set(key, sink);
         }
         if (!list.includes(sink)) list.push(sink);
@@ -63,7 +78,7 @@ export function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opts: Ope
       byComparison.set(c.name, list);
     }
   } catch (err) {
-    for (const s of byKey.values()) s.close();
+    for (const s of byKey.values()) await s.close();
     throw err;
   }
   const all = [...byKey.values()];
@@ -84,8 +99,8 @@ export function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opts: Ope
       if (errors.length === 1) throw errors[0]!;
       if (errors.length > 1) throw new SinkError(errors[0]!.path, `${errors[0]!.detail} (and ${errors.length - 1} more sink failure${errors.length > 2 ? 's' : ''})`);
     },
-    close() {
-      for (const s of all) s.close();
+    async close() {
+      for (const s of all) await s.close();
     },
   };
 }

@@ -5,16 +5,16 @@
 import type { RunRecord } from '../../plan/record-types.ts';
 import { EXIT, M4Error } from '../../plan/errors.ts';
 
-/** Stores run records. Implementations: SqliteSink, JsonlSink. */
+/** Stores run records. Implementations: SqliteSink, PostgresSink, JsonlSink. */
 export interface Sink {
   /** `sqlite results/ab.db`: for messages. */
   readonly description: string;
-  /** The file written. */
+  /** The file written, or the database URL without its password. */
   readonly path: string;
   /** Store one record atomically: after a crash, either all of it is there or none. */
   write(record: RunRecord): void | Promise<void>;
-  /** Release the file. Idempotent. */
-  close(): void;
+  /** Release the file or connection. Idempotent. */
+  close(): void | Promise<void>;
 }
 
 /** A sink that cannot be opened or written: one line naming the path (the CLI exits 3). */

@@ -10,11 +10,12 @@
  * - Any other SQLite file, or a file that is not SQLite at all, is refused and left untouched —
  *   never silently recreated.
  *
- * Changing the schema means appending a migration, never editing a published one.
+ * The tables themselves are defined once for both stores, in results-schema.ts.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { M4_VERSION } from '../../plan/version.ts';
+import { ddlFor, MIGRATIONS, SCHEMA_VERSION } from './results-schema.ts';
 import { SinkError } from './sink.ts';
 
 type Db = Database.Database;
@@ -22,165 +23,7 @@ type Db = Database.Database;
 /** `PRAGMA application_id` of m4 results databases: the ASCII bytes "m4R1". */
 export const M4_APPLICATION_ID = 0x6d345231;
 
-/** One schema step. Published migrations are never edited; a change appends one. */
-export interface Migration {
-  version: number;
-  description: string;
-  up(db: Db): void;
-}
-
-/** Every migration, in order; `version` is its 1-based position. */
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'runs, models, metrics, gates, skipped rows and slices',
-    up(db) {
-      db.pragma(`application_id = ${M4_APPLICATION_ID}`);
-      db.exec(`
-        CREATE TABLE schema_version (
-          version INTEGER PRIMARY KEY,
-          applied_at TEXT NOT NULL,
-          m4_version TEXT NOT NULL
-        );
-        CREATE TABLE runs (
-          id INTEGER PRIMARY KEY,
-          run_key TEXT NOT NULL,
-          comparison TEXT NOT NULL,
-          status TEXT NOT NULL CHECK (status IN ('complete', 'interrupted')),
-          passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
-          started_at TEXT NOT NULL,
-          ended_at TEXT NOT NULL,
-          plan_hash TEXT NOT NULL,
-          source_file TEXT NOT NULL,
-          m4_version TEXT NOT NULL,
-          plan_m4_version TEXT NOT NULL,
-          task TEXT NOT NULL,
-          task_json TEXT NOT NULL,
-          data_source TEXT,
-          data_bytes INTEGER,
-          data_head_sha256 TEXT,
-          rows_seen INTEGER NOT NULL,
-          rows_counted INTEGER NOT NULL,
-          rows_skipped INTEGER NOT NULL,
-          shard TEXT,
-          merged_shards INTEGER,
-          bootstrap INTEGER NOT NULL,
-          seed INTEGER NOT NULL,
-          confidence REAL NOT NULL,
-          CHECK (passed = 0 OR status = 'complete'),
-          UNIQUE (run_key, comparison)
-        );
-        CREATE INDEX runs_by_comparison ON runs (comparison, started_at);
-        CREATE INDEX runs_by_plan ON runs (plan_hash);
-        CREATE TABLE run_models (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          name TEXT NOT NULL,
-          role TEXT,
-          path TEXT NOT NULL,
-          sha256 TEXT NOT NULL,
-          PRIMARY KEY (run_id, name)
-        );
-        CREATE TABLE metrics (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          metric TEXT NOT NULL,
-          kind TEXT NOT NULL CHECK (kind IN ('model', 'pair')),
-          field TEXT NOT NULL CHECK (field IN ('control', 'treatment', 'delta', 'ratio', 'value')),
-          value REAL,
-          ci_low REAL,
-          ci_high REAL,
-          level REAL,
-          ci_method TEXT,
-          ci_reason TEXT,
-          pvalue REAL,
-          test TEXT,
-          undefined_reason TEXT,
-          CHECK (value IS NOT NULL OR undefined_reason IS NOT NULL),
-          PRIMARY KEY (run_id, metric, field)
-        );
-        CREATE TABLE gates (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          position INTEGER NOT NULL,
-          text TEXT NOT NULL,
-          metric TEXT NOT NULL,
-          field TEXT NOT NULL,
-          op TEXT NOT NULL CHECK (op IN ('>=', '>', '<=', '<')),
-          bound REAL NOT NULL,
-          confidence REAL,
-          passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
-          value REAL,
-          ci_low REAL,
-          ci_high REAL,
-          reason TEXT NOT NULL,
-          PRIMARY KEY (run_id, position)
-        );
-        CREATE TABLE skipped_rows (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          stage TEXT NOT NULL CHECK (stage IN ('source', 'comparison')),
-          reason TEXT NOT NULL,
-          count INTEGER NOT NULL CHECK (count > 0),
-          PRIMARY KEY (run_id, stage, reason)
-        );
-        CREATE TABLE slices (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          slice TEXT NOT NULL,
-          rows INTEGER NOT NULL,
-          metric TEXT NOT NULL,
-          control REAL,
-          treatment REAL,
-          delta REAL,
-          value REAL,
-          worse INTEGER NOT NULL CHECK (worse IN (0, 1)),
-          undefined_reason TEXT,
-          PRIMARY KEY (run_id, slice, metric)
-        );
-      `);
-    },
-  },
-  {
-    version: 2,
-    description: 'dashboard charts and the full result JSON of each run',
-    up(db) {
-      db.exec(`
-        CREATE TABLE charts (
-          run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-          comparison TEXT NOT NULL,
-          kind TEXT NOT NULL CHECK (kind IN ('roc', 'pr', 'histogram', 'calibration', 'confusion')),
-          json TEXT NOT NULL,
-          PRIMARY KEY (run_id, kind)
-        );
-        ALTER TABLE runs ADD COLUMN result_json TEXT;
-        ALTER TABLE runs ADD COLUMN notes_json TEXT;
-      `);
-    },
-  },
-  {
-    version: 3,
-    description: 'm4c serve: the serving run a record belongs to and its window (NULL: the cumulative record)',
-    up(db) {
-      // `serve_window`, not `window`: WINDOW is a reserved word in PostgreSQL.
-      db.exec(`
-        ALTER TABLE runs ADD COLUMN serve_run TEXT;
-        ALTER TABLE runs ADD COLUMN serve_window INTEGER;
-        CREATE INDEX runs_by_serve_run ON runs (serve_run, serve_window);
-      `);
-    },
-  },
-  {
-    version: 4,
-    description: 'graph_key: the stable identity of a run\'s graph file, which keys a comparison\'s series',
-    up(db) {
-      // Runs recorded before have only the path as typed: it stays their identity.
-      db.exec(`
-        ALTER TABLE runs ADD COLUMN graph_key TEXT;
-        UPDATE runs SET graph_key = source_file;
-        CREATE INDEX runs_by_series ON runs (graph_key, comparison, started_at);
-      `);
-    },
-  },
-];
-
-/** The schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export { MIGRATIONS, SCHEMA_VERSION } from './results-schema.ts';
 
 /** The first 16 bytes of every SQLite 3 database file. */
 export const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -234,7 +77,9 @@ export function migrate(db: Db, path: string, target: number = SCHEMA_VERSION): 
       .run(v, new Date().toISOString(), M4_VERSION);
     for (const m of MIGRATIONS) {
       if (m.version <= current || m.version > target) continue;
-      m.up(db);
+      // The application id marks the file as ours from the first migration on.
+      if (m.version === 1) db.pragma(`application_id = ${M4_APPLICATION_ID}`);
+      for (const statement of ddlFor(m, 'sqlite')) db.exec(statement);
       insert(m.version);
     }
     return Math.max(current, Math.min(target, SCHEMA_VERSION));

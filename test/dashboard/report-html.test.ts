@@ -23,10 +23,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'm4-dash-report-'));
   const runs = standardRuns();
   const ids = writeFixtureDb(join(dir, 'r.db'), runs);
-  const db = ResultsDb.open(join(dir, 'r.db'));
+  const db = await ResultsDb.open(join(dir, 'r.db'));
   // The last fraud run: every chart kind, slices with markup, a failed gate.
-  const detail = db.getRun(ids[runs.findIndex((r) => r.comparison === 'fraud_ab' && r.startedAt.getUTCDate() === 6)]!)!;
-  db.close();
+  const detail = (await db.getRun(ids[runs.findIndex((r) => r.comparison === 'fraud_ab' && r.startedAt.getUTCDate() === 6)]!))!;
+  await db.close();
   html = await buildHtmlReport(detail, 'results/ab.db', new Date('2025-03-07T08:00:00Z'));
   htmlPath = join(dir, 'report.html');
   writeFileSync(htmlPath, html);

@@ -15,12 +15,13 @@ import { standardRuns } from './support/fixture-runs.ts';
 let dir: string;
 let details: RunDetail[];
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'm4-dash-md-'));
   const ids = writeFixtureDb(join(dir, 'r.db'), standardRuns());
-  const db = ResultsDb.open(join(dir, 'r.db'));
-  details = ids.map((id) => db.getRun(id)!);
-  db.close();
+  const db = await ResultsDb.open(join(dir, 'r.db'));
+  details = [];
+  for (const id of ids) details.push((await db.getRun(id))!);
+  await db.close();
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

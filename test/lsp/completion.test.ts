@@ -105,7 +105,7 @@ describe('completion', () => {
     expect(labels(edit('  task: binary(threshold: 0.5)', '  task: |'))).toEqual(['binary', 'multiclass', 'regression']);
     expect(items(edit('  task: binary(threshold: 0.5)', '  task: |'))[0]!.insertText).toBe('binary(threshold: 0.5)');
     expect(labels(edit('  control: c', '  control: |'))).toEqual(expect.arrayContaining(['c', 't', 'column']));
-    expect(labels(edit('  sink sqlite("results/ab.db")', '  sink |'))).toEqual(['sqlite', 'jsonl']);
+    expect(labels(edit('  sink sqlite("results/ab.db")', '  sink |'))).toEqual(['sqlite', 'jsonl', 'postgres']);
   });
 
   it('offers declaration keywords at the start of a line, and dtypes, dims and modifiers in inputs', () => {

@@ -62,10 +62,10 @@ describe('examples/fraud/ab.m4 through the executor', () => {
     expect(c.result.slices!.items.length).toBeGreaterThan(1);
 
     const db = join(tmp, 'ab.db');
-    const sinks = openRunSinks(run.subject, { db });
+    const sinks = await openRunSinks(run.subject, { db });
     let text = '';
     await publishOutcome(outcome, { format: 'human', color: false, sinks, out: { write: (s: string) => { text += s; } } });
-    sinks.close();
+    await sinks.close();
     expect(text).toContain('comparison v2_vs_v1 · binary, threshold 0.5');
     expect(text).toMatch(/auroc +0\.\d{4} +0\.\d{4} +[+-]0\.\d{4} +\[[^\]]+\] +\S+ DeLong/);
     const d = new Database(db, { readonly: true });

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunRecord } from '../../../plan/record-types.ts';
+import { PostgresSink } from '../../../runtime/sinks/postgres-sink.ts';
 import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 import type { FixtureRun } from './fixture-runs.ts';
 
@@ -56,5 +57,17 @@ export function writeFixtureDb(path: string, runs: readonly FixtureRun[]): strin
     return runs.map((r) => String(sink.insertRecord(recordOf(r))));
   } finally {
     sink.close();
+  }
+}
+
+/** {@link writeFixtureDb} for a PostgreSQL results database (the real PostgreSQL sink). */
+export async function writeFixturePostgres(url: string, runs: readonly FixtureRun[]): Promise<string[]> {
+  const sink = await PostgresSink.open(url);
+  try {
+    const ids: string[] = [];
+    for (const r of runs) ids.push(String(await sink.insertRecord(recordOf(r))));
+    return ids;
+  } finally {
+    await sink.close();
   }
 }

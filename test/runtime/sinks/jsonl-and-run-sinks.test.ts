@@ -2,7 +2,7 @@
  * The JSONL sink, and how a run's sinks are chosen: the plan's declared sinks per comparison, or one
  * SQLite database for all with `--db`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,7 +51,7 @@ describe('the sinks of a run', () => {
   it('opens each declared sink once, shared by the comparisons that name it, and writes each record to its own', async () => {
     const db = join(tmp, 'declared', 'ab.db');
     const jsonl = join(tmp, 'declared', 'runs.jsonl');
-    const sinks = openRunSinks({
+    const sinks = await openRunSinks({
       comparisons: [
         comparison('first', [{ kind: 'sqlite', path: db, span }, { kind: 'jsonl', path: jsonl, span }]),
         comparison('second', [{ kind: 'sqlite', path: db, span }]),
@@ -62,7 +62,7 @@ describe('the sinks of a run', () => {
     const first = fixtureRecord((o) => { o.comparisons[0]!.name = 'first'; });
     const second = fixtureRecord((o) => { o.comparisons[0]!.name = 'second'; });
     await sinks.write([first, second]);
-    sinks.close();
+    await sinks.close();
     const d = new Database(db, { readonly: true });
     expect(d.prepare('SELECT comparison FROM runs ORDER BY id').all()).toEqual([{ comparison: 'first' }, { comparison: 'second' }]);
     d.close();
@@ -72,25 +72,33 @@ describe('the sinks of a run', () => {
   it('--db replaces every declared sink with one SQLite database', async () => {
     const override = join(tmp, 'override', 'all.db');
     const declared = join(tmp, 'override', 'declared.jsonl');
-    const sinks = openRunSinks({ comparisons: [comparison('first', [{ kind: 'jsonl', path: declared, span }]), comparison('second', [])] }, { db: override });
+    const sinks = await openRunSinks({ comparisons: [comparison('first', [{ kind: 'jsonl', path: declared, span }]), comparison('second', [])] }, { db: override });
     expect(sinks.all.map((s) => s.description)).toEqual([`sqlite ${override}`]);
     await sinks.write([fixtureRecord((o) => { o.comparisons[0]!.name = 'first'; }), fixtureRecord((o) => { o.comparisons[0]!.name = 'second'; })]);
-    sinks.close();
+    await sinks.close();
     const d = new Database(override, { readonly: true });
     expect((d.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n).toBe(2);
     d.close();
     expect(() => readFileSync(declared)).toThrow(/ENOENT/);
   });
 
-  it('a sink that cannot be opened fails before the run, closing the ones already open', () => {
+  it('a sink that cannot be opened fails before the run, closing the ones already open', async () => {
     const text = join(tmp, 'not-a-db.db');
     writeFileSync(text, 'hello');
     const good = join(tmp, 'good.db');
-    expect(() => openRunSinks({ comparisons: [comparison('a', [{ kind: 'sqlite', path: good, span }, { kind: 'sqlite', path: text, span }])] }))
-      .toThrow(/^cannot write results to .*not-a-db\.db: it exists and is not an SQLite database/);
+    await expect(openRunSinks({ comparisons: [comparison('a', [{ kind: 'sqlite', path: good, span }, { kind: 'sqlite', path: text, span }])] }))
+      .rejects.toThrow(/^cannot write results to .*not-a-db\.db: it exists and is not an SQLite database/);
     // The good database was closed: another connection can take the write lock at once.
     const d = new Database(good);
     d.exec('BEGIN IMMEDIATE; ROLLBACK');
     d.close();
+  });
+
+  it('--db with a URL scheme m4 does not know is refused before anything is created', async () => {
+    for (const db of ['mysql://u@h/db', 'sqlite://results.db', 'redis://127.0.0.1:6379']) {
+      await expect(openRunSinks({ comparisons: [comparison('a', [])] }, { db })).rejects.toThrow(/unknown database URL scheme "\w+:\/\/": give an SQLite file path or a postgres:\/\//);
+      // Before, `--db mysql://u@h/db` created ./mysql:/u@h/db as an SQLite file.
+      expect(existsSync(db.slice(0, db.indexOf(':') + 1))).toBe(false);
+    }
   });
 });

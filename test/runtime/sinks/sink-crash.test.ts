@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../../../runtime/sinks/sqlite-schema.ts';
+import { SCHEMA_VERSION } from '../../../runtime/sinks/results-schema.ts';
 import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 
 it('SIGKILL in the middle of the transaction leaves no row, and the database stays usable', async () => {

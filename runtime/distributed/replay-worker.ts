@@ -1,0 +1,114 @@
+/**
+ * A replay worker (`m4c worker --queue redis://…`): takes shard jobs and merge jobs from the replay queue,
+ * any number of them on any number of machines.
+ *
+ * - A shard job runs its shard (run-shard.ts) and returns the state; BullMQ keeps it with the job. A
+ *   failure is retried (attempts with backoff); a worker killed mid-shard loses its lock and BullMQ's
+ *   stalled-job check hands the shard to another worker after `stallMs`.
+ * - A merge job reads its children's states — one per shard index, the last successful attempt of each —
+ *   merges them exactly and writes the one record. The record's run key is the replay id, so a merge
+ *   retried after it had written finds its record (a duplicate key) instead of writing a second one.
+ */
+import { Worker, type Job } from 'bullmq';
+import { runRecords, withoutResamples } from '../run-record.ts';
+import { openRunSinks } from '../sinks/run-sinks.ts';
+import { SinkError } from '../sinks/sink.ts';
+import { mergeStateFiles, type StateFile } from '../state-file.ts';
+import { runShard } from './run-shard.ts';
+import { redisConnection } from './redis-connection.ts';
+import { REPLAY_QUEUE, ReplayError, shownQueueUrl, type MergeJobData, type MergeJobResult, type ShardJobData } from './replay-queue.ts';
+
+export interface ReplayWorkerOptions {
+  url: string;
+  prefix: string;
+  /** Jobs at once in this process (default 1: a shard already uses the cores its executor is given). */
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal before the job counts as stalled (default 30 s). */
+  stallMs?: number;
+  /** One line per job event. */
+  log?: (line: string) => void;
+}
+
+/** A record the sink already holds: written by an earlier attempt of the same merge. */
+const DUPLICATE = /UNIQUE constraint failed: runs\.run_key|duplicate key value violates unique constraint "runs_run_key/;
+
+/** Start a worker; `close()` finishes the jobs in hand and disconnects. */
+export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ close(): Promise<void> }> {
+  const log = opts.log ?? (() => {});
+  const stallMs = opts.stallMs ?? 30_000;
+  const connection = redisConnection(opts.url);
+  // ioredis would retry forever: a worker pointed at the wrong address says so instead of waiting mutely.
+  const reachable = await Promise.race([connection.ping().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+  if (!reachable) {
+    connection.disconnect();
+    throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
+  }
+  const worker = new Worker<ShardJobData | MergeJobData>(REPLAY_QUEUE, async (job) => {
+    if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log);
+    return mergeJob(job as Job<MergeJobData>, log);
+  }, {
+    connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 1,
+    lockDuration: stallMs, stalledInterval: stallMs, maxStalledCount: 2,
+  });
+  worker.on('error', (err) => log(`queue error: ${err.message}`));
+  worker.on('failed', (job, err) => { if (job) log(`${describe(job.data)}: attempt ${job.attemptsMade} failed: ${err.message}`); });
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+function describe(d: ShardJobData | MergeJobData): string {
+  return d.kind === 'shard' ? `replay ${d.replay} shard ${d.shard.index + 1}/${d.shard.count}` : `replay ${d.replay} merge`;
+}
+
+async function shardJob(job: Job<ShardJobData>, log: (line: string) => void): Promise<StateFile> {
+  const t0 = performance.now();
+  log(`${describe(job.data)}: started (attempt ${job.attemptsMade + 1}, pid ${process.pid})`);
+  let last = 0;
+  const state = await runShard(job.data, {
+    onProgress: (p) => {
+      const now = performance.now();
+      if (now - last < 500) return;
+      last = now;
+      job.updateProgress(p).catch(() => {});
+    },
+  });
+  if (state.interrupted) throw new ReplayError(`${describe(job.data)} stopped before the end of its data`);
+  await job.updateProgress({ rows: state.meta.rows_seen, fraction: 1 });
+  log(`${describe(job.data)}: done, ${state.meta.rows_seen} rows in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  return state;
+}
+
+async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Promise<MergeJobResult> {
+  const values = await job.getChildrenValues<StateFile>();
+  const files = Object.entries(values).map(([key, state]) => ({ path: `job ${key.slice(key.indexOf(`:${REPLAY_QUEUE}:`) + REPLAY_QUEUE.length + 2)}`, state }));
+  if (files.length !== job.data.shards) throw new ReplayError(`${describe(job.data)}: ${files.length} of ${job.data.shards} shard states found`);
+  // Throws (StateFileError) when the states are not exactly shards 1..N of one plan and one data file.
+  const merged = mergeStateFiles(files);
+  merged.meta.run_id = job.data.replay;
+  const outcome = merged.run.finish(merged.meta);
+  const sinks = await openRunSinks(merged.run.subject, { db: job.data.db ?? undefined });
+  let alreadyRecorded = false;
+  try {
+    for (const record of runRecords(outcome)) {
+      for (const sink of sinks.of(record.comparison.name)) {
+        try {
+          await sink.write(record);
+        } catch (err) {
+          if (err instanceof SinkError && DUPLICATE.test(err.detail)) alreadyRecorded = true;
+          else throw err;
+        }
+      }
+    }
+  } finally {
+    await sinks.close();
+  }
+  log(`${describe(job.data)}: ${files.length} shards merged, ${alreadyRecorded ? 'record already written by an earlier attempt' : `record written to ${sinks.all.map((s) => s.description).join(', ')}`}`);
+  // The resamples only served the gates, already judged: the submitter renders the report without them.
+  const light = { ...outcome, comparisons: outcome.comparisons.map((c) => ({ ...c, result: withoutResamples(c.result) })) };
+  return { outcome: light, sinks: sinks.all.map((s) => s.description), alreadyRecorded };
+}
