@@ -14,6 +14,7 @@ import { startServe, type RunningServe } from '../../runtime/serve/server.ts';
 import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { subjectOf } from '../../runtime/run-meta.ts';
 import { EXIT, M4Error } from '../../plan/errors.ts';
+import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { intAtLeast, portNumber } from '../option-parsers.ts';
 import { setCommandExit } from '../program.ts';
@@ -96,7 +97,7 @@ export function register(program: Command): void {
     .option('--label-ttl <duration>', 'how long a prediction waits for its label', parseDuration, 3_600_000)
     .option('--label-capacity <n>', 'predictions awaiting labels at most (the oldest are evicted, counted)', intAtLeast(1), 100_000)
     .option('--stop-shadow-on-fail', 'when a gate fails on the cumulative state, send no more traffic to the treatment')
-    .option('--db <path>', 'write every comparison\'s window records to this SQLite database instead of the sinks the file declares')
+    .option('--db <path|url>', 'write every comparison\'s window records to this SQLite file or postgres:// database instead of the sinks the file declares', storeOption)
     .option('--body-limit <size>', 'largest request body (413 beyond)', bytes, 1024 * 1024)
     .addOption(new Option('--engine <engine>', 'where the control\'s models run when it only answers (an arm with shadow work always uses worker threads)').choices([...ENGINE_CHOICES]).default('auto'))
     .option('--intra-op-threads <n>', 'onnxruntime threads per model session', intAtLeast(1), 1)
@@ -128,7 +129,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
   let sinks: RunSinks | null = null;
   let running: RunningServe;
   try {
-    if (loaded.plan.comparisons.length > 0 && o.mode !== 'control') sinks = openRunSinks(subjectOf(loaded.plan), { db: o.db });
+    if (loaded.plan.comparisons.length > 0 && o.mode !== 'control') sinks = await openRunSinks(subjectOf(loaded.plan), { db: o.db });
     running = await startServe(loaded, {
       host: o.host, port: o.port, bodyLimit: o.bodyLimit, mode: o.mode, percent: o.percent ?? 0, stickyBy: o.stickyBy,
       maxBatch: o.maxBatch, maxDelayMs: o.maxDelayMs, shadowQueueRows: o.shadowQueue, shadowTimeoutMs: o.shadowTimeoutMs,
@@ -136,7 +137,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
       engine: o.engine, intraOpThreads: o.intraOpThreads, sinks, log,
     });
   } catch (err) {
-    sinks?.close();
+    await sinks?.close();
     throw cliErrorOf(err, o);
   }
   let signals = 0;
@@ -161,7 +162,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
     await running.ready;
   } catch (err) {
     await running.shutdown().catch(() => {});
-    sinks?.close();
+    await sinks?.close();
     throw cliErrorOf(err, o);
   }
   const where = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${running.port}`;
@@ -173,7 +174,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
   } catch (err) {
     throw cliErrorOf(err, o);
   } finally {
-    sinks?.close();
+    await sinks?.close();
   }
   log('stopped: last window written');
   return EXIT.ok;
