@@ -118,9 +118,8 @@ export function buildDraft(req: DraftRequest): DraftResult {
     if (candChoice && 'problem' in candChoice) return { ok: false, message: `${candidate.given}: ${candChoice.problem}` };
   }
 
-  const fixed = pairing.inputs.find((g) => g.rowDim.kind === 'fixed')?.rowDim;
-  const runFlags = fixed?.kind === 'fixed' ? ` --batch-size ${fixed.size}` : '';
-  const draft: Draft = { header: header(req, runFlags), groups: [] };
+  // No `--batch-size` in the suggested command: `m4c run` already batches by a fixed row dim.
+  const draft: Draft = { header: header(req), groups: [] };
   const inputsGroup: DraftGroup = { leading: [], items: pairing.inputs.map((g) => inputItem(g, mapping.get(g.name), candName)) };
   draft.groups.push(inputsGroup);
 
@@ -240,7 +239,7 @@ function inputItem(g: GraphInput, m: InputMapping | undefined, candName: string)
     if (m.how === 'length' && src.kind === 'field') notes.push(`matched by length: the sample's list of ${g.type.dims.slice(1).join('×')} values`);
     if (m.how === 'columns' && src.kind === 'columns') notes.push(src.fields.length === 1 ? 'one number per row, as a column' : `${src.fields.length} numeric fields gathered in order`);
   }
-  if (g.rowDim.kind === 'fixed') notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (run with --batch-size ${g.rowDim.size})`);
+  if (g.rowDim.kind === 'fixed') notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (m4c run batches by it)`);
   if (g.origin === 'candidate') notes.push(`only ${candName} reads this input`);
   return item(
     { kind: 'input', name: writeName(g.name), type: formatType(g.type), optional: false, from },
@@ -271,10 +270,10 @@ function singleOutput(req: DraftRequest, model: string, pairing: InputPairing, c
 }
 
 /** What the file is, and the commands that check and run it (from the file's directory). */
-function header(req: DraftRequest, runFlags: string): string[] {
+function header(req: DraftRequest): string[] {
   const file = req.shownName;
   const data = req.sample ? relativeTo(req.outFile, req.sample.path) : null;
-  const run = `m4c run ${file}${data ? '' : ' --data ROWS.jsonl'}${runFlags}`;
+  const run = `m4c run ${file}${data ? '' : ' --data ROWS.jsonl'}`;
   if (!req.candidate) {
     return [
       `${req.control.stem} as a serving graph, written by \`m4c init\`.`,

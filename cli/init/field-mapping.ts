@@ -176,7 +176,7 @@ export function mapInputs(needs: readonly InputNeed[], sample: DataSample, reser
   if (missing) {
     const t = `${missing.type.dtype}[${missing.type.dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
     return {
-      problem: `${sample.given}: no field matches model input \`${missing.name}\` ${t} by name, by length or as ${widthOf(missing) ?? 'a'} gathered numeric field${widthOf(missing) === 1 ? '' : 's'} (fields: ${sample.fields.map(describeField).join(', ')})`,
+      problem: `${sample.given}: no field matches model input \`${missing.name}\` ${t} by name, by length or as ${gatheredFields(widthOf(missing))} (fields: ${sample.fields.map(describeField).join(', ')})`,
     };
   }
   return out;
@@ -221,4 +221,10 @@ export function findSlice(sample: DataSample, taken: ReadonlySet<string>): Slice
     if (count >= 2 && count <= MAX_SLICE_VALUES && count <= sample.rows / 2) return { field: f, count };
   }
   return null;
+}
+
+/** "3 gathered numeric fields", "1 gathered numeric field", or "gathered numeric fields" when the width is unknown. */
+function gatheredFields(width: number | undefined): string {
+  if (width === undefined) return 'gathered numeric fields';
+  return `${width} gathered numeric field${width === 1 ? '' : 's'}`;
 }
