@@ -4,10 +4,47 @@
  * stdlib imports nothing of ours, so the vocabulary both sides speak lives here.
  */
 
-/** Element types of the language. `str` exists only for inputs that ops such as slicing keys read. */
-export type DType = 'f32' | 'f64' | 'i32' | 'i64' | 'bool' | 'str';
+/**
+ * Element types of the language. `str` exists for inputs that ops such as slicing keys or `tokenize`
+ * read; `bytes` holds one opaque byte string per element (an encoded image: base64 in JSONL and CSV);
+ * `image` holds one image per element, as `decode_image` and `resize` describe it (see {@link ImageValue}).
+ * Neither `bytes` nor `image` is numeric: only the image ops read them, and `to_tensor` turns an
+ * image into numbers.
+ */
+export type DType = 'f32' | 'f64' | 'i32' | 'i64' | 'bool' | 'str' | 'bytes' | 'image';
 
-export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str'];
+export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str', 'bytes', 'image'];
+
+/** The dtypes a `.m4` `input` may declare (`image` values only come from `decode_image`). */
+export const INPUT_DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str', 'bytes'];
+
+/**
+ * One image of an `image` tensor: the encoded bytes, their format (from the magic bytes), the channels
+ * asked for, and the resize `resize` asked for. Decoding the pixels is deferred to `to_tensor`, which
+ * runs decode and resize as one sharp pipeline off the main thread (libvips shrinks a JPEG while
+ * decoding it, so deferring is several times faster than materialising full-size pixels first).
+ *
+ * An `image` tensor holds ONE value per row whatever its static dims: `image[batch, 224, 224, 3]`
+ * describes the pixels `to_tensor` will produce (height, width, channels), so `data.length === dims[0]`
+ * (see {@link elementsPerRow}).
+ */
+export interface ImageValue {
+  bytes: Uint8Array;
+  /** `png`, `jpeg` or `webp`. */
+  format: string;
+  /** Channels the pixels are delivered with: 1 (grey), 3 (RGB) or 4 (RGBA). */
+  channels: number;
+  /** The size `resize` asked for, when it was called. */
+  resize?: { width: number; height: number; fit: string };
+}
+
+/** Elements of `data` per row (axis 0): the product of the other dims, or 1 for an `image` tensor. */
+export function elementsPerRow(t: { dtype: DType; dims: readonly number[] }): number {
+  if (t.dtype === 'image') return 1;
+  let n = 1;
+  for (let i = 1; i < t.dims.length; i++) n *= t.dims[i];
+  return n;
+}
 
 /**
  * One dimension of a static type: a fixed size, a symbolic name that unifies across the graph
@@ -29,6 +66,8 @@ export interface DataOf {
   i64: BigInt64Array;
   bool: Uint8Array;
   str: string[];
+  bytes: Uint8Array[];
+  image: ImageValue[];
 }
 
 export type TensorData = DataOf[DType];
@@ -50,6 +89,8 @@ export function sizeOf(dims: readonly number[]): number {
   return n;
 }
 
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** Allocate the typed array for `n` elements of `dtype`. */
 export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
   switch (dtype) {
@@ -59,6 +100,8 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
     case 'i64': return new BigInt64Array(n) as DataOf[D];
     case 'bool': return new Uint8Array(n) as DataOf[D];
     case 'str': return new Array<string>(n).fill('') as DataOf[D];
+    case 'bytes': return new Array<Uint8Array>(n).fill(EMPTY_BYTES) as DataOf[D];
+    case 'image': return new Array<ImageValue>(n) as DataOf[D];
   }
   throw new Error(`unknown dtype ${String(dtype)}`);
 }
@@ -73,7 +116,12 @@ export function formatDim(d: Dim): string {
 }
 
 export function isNumericDType(d: DType): boolean {
-  return d !== 'str';
+  return d !== 'str' && d !== 'bytes' && d !== 'image';
+}
+
+/** Dtypes whose elements are JS values in a plain array (`string[]`, `Uint8Array[]`, ...), not a typed array. */
+export function isObjectDType(d: DType): boolean {
+  return d === 'str' || d === 'bytes' || d === 'image';
 }
 
 export function isFloatDType(d: DType): boolean {

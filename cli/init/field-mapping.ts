@@ -224,7 +224,7 @@ export function findSlice(sample: DataSample, taken: ReadonlySet<string>): Slice
 }
 
 /** "3 gathered numeric fields", "1 gathered numeric field", or "gathered numeric fields" when the width is unknown. */
-function gatheredFields(width: number | undefined): string {
-  if (width === undefined) return 'gathered numeric fields';
+function gatheredFields(width: number | null | undefined): string {
+  if (width === undefined || width === null) return 'gathered numeric fields';
   return `${width} gathered numeric field${width === 1 ? '' : 's'}`;
 }

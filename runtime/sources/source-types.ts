@@ -5,6 +5,7 @@
  * batch-major tensors, one per graph input, as described by the plan's `PlanInput`s.
  */
 import type { Tensor } from '../../stdlib/types.ts';
+import { ROW_FAILURE_REASONS } from '../../stdlib/ops/op-spec.ts';
 import type { PlanInput } from '../../plan/plan-types.ts';
 
 /** The stable reasons a data row can be rejected. Reports and tests match on these strings. */
@@ -17,6 +18,8 @@ export const BAD_ROW_REASONS = [
   'non-integer',
   'wrong-type',
   'bad-csv',
+  'bad-base64',
+  ...ROW_FAILURE_REASONS,
 ] as const;
 
 /** One of `BAD_ROW_REASONS`. */
