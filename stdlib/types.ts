@@ -34,6 +34,8 @@ export interface ImageValue {
   format: string;
   /** Channels the pixels are delivered with: 1 (grey), 3 (RGB) or 4 (RGBA). */
   channels: number;
+  /** Images with more pixels than this are refused before decoding (`decode_image(max_pixels:)`). */
+  maxPixels: number;
   /** The size `resize` asked for, when it was called. */
   resize?: { width: number; height: number; fit: string };
 }
