@@ -57,7 +57,7 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   diagnostics.push(...models.diagnostics);
   const graph = graphPass(res.result);
   diagnostics.push(...graph.diagnostics);
-  const typing = typecheck(res.result, models.result, graph.result.order ?? graph.result.bestEffortOrder);
+  const typing = typecheck(res.result, models.result, graph.result.order ?? graph.result.bestEffortOrder, baseDir);
   diagnostics.push(...typing.diagnostics);
   const compares = compareCheck(res.result, typing.result);
   diagnostics.push(...compares.diagnostics);

@@ -37,7 +37,7 @@ function encodings(texts: string[], t: TokenizerFile, p: TokenizeParams): (Encod
 
 function tokenizerOrThrow(path: string): TokenizerFile {
   const t = loadTokenizerFile(path);
-  if ('error' in t) throw new KernelError(NAME, t.error);
+  if ('error' in t) throw new KernelError(NAME, `${path}: ${t.error}`);
   return t;
 }
 
@@ -96,10 +96,10 @@ export const tokenize: OpSpec<TokenizeParams> = {
     const t = loadTokenizerFile(params.tokenizer);
     if ('error' in t) return { error: t.error, param: 'tokenizer', file: true };
     if (params.output === 'token_type_ids' && !t.hasTypeIds) {
-      return { error: `${params.tokenizer} gives no token type ids (its post-processor is not BERT-style)`, param: 'output' };
+      return { error: 'this tokenizer gives no token type ids (its post-processor is not BERT-style)', param: 'output' };
     }
     if (params.pad_id === undefined && t.padId === null) {
-      return { error: `${params.tokenizer} names no pad token ([PAD], <pad> or padding.pad_id): give pad_id: N`, param: 'tokenizer' };
+      return { error: 'this tokenizer names no pad token ([PAD], <pad> or padding.pad_id): give pad_id: N', param: 'tokenizer' };
     }
     if (params.add_special_tokens && t.specialCount >= params.max_length) {
       return { error: `max_length ${params.max_length} leaves no room for text after the ${t.specialCount} special tokens`, param: 'max_length' };

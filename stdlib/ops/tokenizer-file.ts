@@ -36,10 +36,10 @@ export function loadTokenizerFile(path: string): TokenizerFile | { error: string
   let stamp: string;
   try {
     const st = statSync(path);
-    if (!st.isFile()) return { error: `${path} is not a file` };
+    if (!st.isFile()) return { error: 'it is not a file' };
     stamp = `${st.size}:${st.mtimeMs}`;
   } catch {
-    return { error: `no tokenizer file at ${path}` };
+    return { error: 'no such file' };
   }
   const hit = cache.get(path);
   if (hit?.stamp === stamp) return hit.value;
@@ -53,10 +53,10 @@ function readTokenizer(path: string): TokenizerFile | { error: string } {
   try {
     json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    return { error: `${path} is not a tokenizer.json: ${oneLine(err)}` };
+    return { error: `it is not a tokenizer.json: ${oneLine(err)}` };
   }
   if (json === null || typeof json !== 'object' || typeof json.model !== 'object' || json.model === null) {
-    return { error: `${path} is not a tokenizer.json: it has no "model" section` };
+    return { error: 'it is not a tokenizer.json: it has no "model" section' };
   }
   // transformers keeps a few encoding settings in tokenizer_config.json next to the tokenizer.
   let config: Record<string, unknown> = {};
@@ -70,7 +70,7 @@ function readTokenizer(path: string): TokenizerFile | { error: string } {
     tokenizer = new Tokenizer({ added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...json }, config);
     tokenizer.encode('a');
   } catch (err) {
-    return { error: `${path} cannot be used by @huggingface/tokenizers: ${oneLine(err)}` };
+    return { error: `@huggingface/tokenizers cannot load it: ${oneLine(err)}` };
   }
   const padding = json.padding as { pad_id?: unknown } | null | undefined;
   let padId: number | null = typeof padding?.pad_id === 'number' ? padding.pad_id : null;
