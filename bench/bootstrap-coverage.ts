@@ -13,7 +13,7 @@
  */
 import erfc from '@stdlib/math-base-special-erfc';
 import { createComparison } from '../stdlib/metrics/comparison.ts';
-import type { ModelMetricResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult } from '../plan/result-types.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

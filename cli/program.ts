@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './exit-codes.ts';
-import { M4_VERSION } from './version.ts';
+import { M4_VERSION } from '../plan/version.ts';
 
 export type Registrar = { register(program: Command): void };
 

@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { fileHeader, M4_APPLICATION_ID, SCHEMA_VERSION, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
   ComparisonEntry, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendPoint, TrendValue, Verdict,
 } from './api-types.ts';

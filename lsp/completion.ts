@@ -11,7 +11,7 @@ import { quoteName } from '../compiler/typecheck.ts';
 import type { CompareDecl } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, type MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import { OPS, getOp } from '../stdlib/ops/index.ts';
-import { DTYPES, formatType } from '../stdlib/types.ts';
+import { DTYPES, formatType } from '../plan/tensor-type.ts';
 import type { Analysis } from './analysis.ts';
 import { completionContext, type CompletionContext } from './completion-context.ts';
 import { describeMetric, describeModel, describeOp, describeParamType, describeSymbol, opSignature, symbolType } from './describe.ts';

@@ -15,7 +15,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
-import { RUNTIME_M4_VERSION, shardText, type DataSourceInfo, type RunMeta, type RunSubject } from './run-meta.ts';
+import { shardText } from './run-meta.ts';
+import { M4_VERSION } from '../plan/version.ts';
+import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
 
 /** Marks a JSON file as an m4 shard state file. */
 export const STATE_FILE_FORMAT = 'm4-shard-state';
@@ -96,7 +98,7 @@ export function readStateFile(path: string): StateFile {
     throw new StateFileError(`${path} is not an m4 state file (write one with \`m4c run ... --shard I/N --state FILE\`)`);
   }
   if (o.state_file_version !== STATE_FILE_VERSION) {
-    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${RUNTIME_M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
+    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
   }
   if (typeof o.plan_hash !== 'string' || o.subject === undefined || o.states === undefined || o.meta === undefined) {
     throw new StateFileError(`${path} is an m4 state file with missing parts (plan_hash, subject, states, meta)`);
@@ -156,7 +158,7 @@ function mergedMeta(files: readonly { state: StateFile }[], subject: RunSubject)
     run_id: randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
-    m4_version: RUNTIME_M4_VERSION,
+    m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),
     data_source: files[0]!.state.data_source,

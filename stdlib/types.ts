@@ -1,22 +1,8 @@
 /**
- * Tensor types and values shared by the compiler (type rules) and the runtime (kernels).
- *
- * stdlib imports nothing of ours, so the vocabulary both sides speak lives here.
+ * Run-time tensors: the typed arrays kernels and the executor pass around. The static vocabulary
+ * (`DType`, `Dim`, `TensorType`) is the plan's (plan/tensor-type.ts).
  */
-
-/**
- * Element types of the language. `str` exists for inputs that ops such as slicing keys or `tokenize`
- * read; `bytes` holds one opaque byte string per element (an encoded image: base64 in JSONL and CSV);
- * `image` holds one image per element, as `decode_image` and `resize` describe it (see {@link ImageValue}).
- * Neither `bytes` nor `image` is numeric: only the image ops read them, and `to_tensor` turns an
- * image into numbers.
- */
-export type DType = 'f32' | 'f64' | 'i32' | 'i64' | 'bool' | 'str' | 'bytes' | 'image';
-
-export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str', 'bytes', 'image'];
-
-/** The dtypes a `.m4` `input` may declare (`image` values only come from `decode_image`). */
-export const INPUT_DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str', 'bytes'];
+import type { DType } from '../plan/tensor-type.ts';
 
 /**
  * One image of an `image` tensor: the encoded bytes, their format (from the magic bytes), the channels
@@ -48,17 +34,6 @@ export function elementsPerRow(t: { dtype: DType; dims: readonly number[] }): nu
   return n;
 }
 
-/**
- * One dimension of a static type: a fixed size, a symbolic name that unifies across the graph
- * (`batch`), or `null` for a dimension nobody knows (`?`).
- */
-export type Dim = number | string | null;
-
-/** The static type of an edge: an element type and a shape. */
-export interface TensorType {
-  dtype: DType;
-  dims: Dim[];
-}
 
 /** The typed array that holds each dtype at run time (what onnxruntime-node expects too). */
 export interface DataOf {
@@ -106,26 +81,4 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
     case 'image': return new Array<ImageValue>(n) as DataOf[D];
   }
   throw new Error(`unknown dtype ${String(dtype)}`);
-}
-
-/** Render a type the way users write it: `f32[batch, 30]`. */
-export function formatType(t: TensorType): string {
-  return `${t.dtype}[${t.dims.map(formatDim).join(', ')}]`;
-}
-
-export function formatDim(d: Dim): string {
-  return d === null ? '?' : String(d);
-}
-
-export function isNumericDType(d: DType): boolean {
-  return d !== 'str' && d !== 'bytes' && d !== 'image';
-}
-
-/** Dtypes whose elements are JS values in a plain array (`string[]`, `Uint8Array[]`, ...), not a typed array. */
-export function isObjectDType(d: DType): boolean {
-  return d === 'str' || d === 'bytes' || d === 'image';
-}
-
-export function isFloatDType(d: DType): boolean {
-  return d === 'f32' || d === 'f64';
 }

@@ -12,10 +12,11 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkGateText } from '../../compiler/compare-check.ts';
 import { didYouMean } from '../../compiler/did-you-mean.ts';
-import { planHash } from '../../compiler/lower.ts';
-import { PLAN_FORMAT_VERSION, type Plan, type PlanComparison, type PlanGate, type PlanInput, type PlanNode, type PlanSpan, type PlanTask } from '../../plan/plan-types.ts';
+import { planHash } from '../../plan/plan-hash.ts';
+import type { Plan, PlanComparison, PlanGate, PlanInput, PlanNode, PlanSpan, PlanTask } from '../../plan/plan-types.ts';
+import { PLAN_FORMAT_VERSION, M4_VERSION } from '../../plan/version.ts';
 import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 import { publishOutcome } from '../../runtime/comparison-publish.ts';
 import { ComparisonInputError, createComparisonRun } from '../../runtime/comparison-run.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
@@ -25,7 +26,6 @@ import { inspectSample, openSource, SourceError, type SampleField, type SampleIn
 import { StateFileError, writeStateFile } from '../../runtime/state-file.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
-import { M4_VERSION } from '../version.ts';
 
 interface CompareOptions {
   data: string;

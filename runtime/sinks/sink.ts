@@ -2,7 +2,7 @@
  * Where run records go. A sink receives one {@link RunRecord} per comparison at the end of a run and
  * stores it whole or not at all.
  */
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 
 /** Stores run records. Implementations: SqliteSink, JsonlSink. */
 export interface Sink {

@@ -10,11 +10,9 @@
  * comparison-result.ts).
  */
 import { METRIC_CATALOGUE, metricProblem } from './catalogue.ts';
-import {
-  COMPARISON_STATE_VERSION,
-  type ComparisonAccumulator, type ComparisonBatch, type ComparisonResult, type ComparisonSpec,
-  type ComparisonState, type SkipReason,
-} from './comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonBatch, ComparisonSpec, ComparisonState } from './comparison-types.ts';
+import { COMPARISON_STATE_VERSION } from '../../plan/version.ts';
+import type { ComparisonResult, SkipReason } from '../../plan/result-types.ts';
 import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';
 import { MulticlassFamily } from './multiclass-family.ts';

@@ -1,4 +1,5 @@
-import { formatType, type ImageValue, type Tensor, type TensorType } from '../types.ts';
+import type { ImageValue, Tensor } from '../types.ts';
+import { formatType, type TensorType } from '../../plan/tensor-type.ts';
 import { describeBytes, DEFAULT_MAX_PIXELS, sniffImageFormat } from './image-format.ts';
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, KernelContext, OpSpec } from './op-spec.ts';

@@ -8,7 +8,7 @@ import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import { metricsForTask } from '../../../stdlib/metrics/catalogue.ts';
 import { binaryModelMetrics } from '../../../stdlib/metrics/binary-model-metrics.ts';
 import { mcnemar } from '../../../stdlib/metrics/mcnemar.ts';
-import type { ComparisonResult, MetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, MetricResult } from '../../../plan/result-types.ts';
 import { close, GOLDEN_NAME, goldenFiles, loadGolden, taskOf, widthOf, type GoldenCase } from './support/golden.ts';
 
 const COUNTS = new Set(['tp', 'fp', 'tn', 'fn']);
