@@ -23,7 +23,7 @@ import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
 import { PlanError } from '../../plan/plan-schema.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
-import { openSource, SourceError, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
+import { openSource, recordRejectedRows, SourceError, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { compileForCli } from '../load-source.ts';
@@ -137,7 +137,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     if (opts.out !== undefined) writer = openWriter(opts.out, plan);
     executor = await createExecutor(loaded, {
       engine: opts.engine, batchSize: Math.min(batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
-      outputs: true, comparisons: comparisons !== undefined,
+      outputs: true, comparisons: comparisons !== undefined, onBadRow: opts.onBadRow,
     });
     const t1 = performance.now();
     // Started once the models are loaded, so rows/s and the ETA reflect the replay itself.
@@ -148,6 +148,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
       signal: abort.signal,
       onOutputs: w ? (b) => w.write(b) : undefined,
       onBatch: (b: Batch) => bar.update(b.rows),
+      onRejectedRows: (rows) => recordRejectedRows(source.stats, rows),
       onComparisonBatch: comparisons ? (name, b) => comparisons.onBatch(name, b) : undefined,
     });
     await writer?.close();
