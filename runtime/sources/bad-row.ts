@@ -59,4 +59,5 @@ export function recordRejectedRows(
     stats.skipped[r.reason] = (stats.skipped[r.reason] ?? 0) + 1;
     if (stats.examples.length < MAX_EXAMPLES) stats.examples.push({ line: r.line, reason: r.reason, detail: `node \`${r.node}\`: ${r.detail}` });
   }
+  stats.examples.sort((a, b) => a.line - b.line);
 }

@@ -58,14 +58,35 @@ export async function decodePixels(v: ImageValue): Promise<Pixels | ImageFailure
     const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
-    return classify(err instanceof Error ? err.message : String(err));
+    return classify(err instanceof Error ? err.message : String(err), v);
   }
 }
 
-function classify(message: string): ImageFailure {
+/**
+ * Why sharp failed. libvips' wording is not stable (under load a truncated JPEG sometimes reports
+ * only "Warning treated as error"), so truncation is decided from the bytes: a file whose end marker
+ * is missing (JPEG EOI, PNG IEND, a RIFF size past the end) was cut off.
+ */
+function classify(message: string, v: ImageValue): ImageFailure {
   const m = message.replace(/\s+/g, ' ').trim();
   if (/pixel limit/i.test(m)) return { reason: 'image-too-large', detail: m };
-  if (/premature end|truncated|unexpected end|not enough data|read error|end of (file|stream)/i.test(m)) return { reason: 'image-truncated', detail: m };
+  if (endsEarly(v.format, v.bytes)) return { reason: 'image-truncated', detail: `the ${v.format.toUpperCase()} data ends early (${v.bytes.length} bytes): ${m}` };
   if (/unsupported image format/i.test(m)) return { reason: 'image-format', detail: m };
   return { reason: 'image-corrupt', detail: m };
+}
+
+/** Whether encoded bytes lack the end their format requires. */
+export function endsEarly(format: string, b: Uint8Array): boolean {
+  const n = b.length;
+  if (format === 'jpeg') {
+    // EOI (FF D9), possibly followed by padding some encoders append.
+    for (let i = n - 2; i >= Math.max(0, n - 64); i--) if (b[i] === 0xff && b[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (format === 'png') {
+    // The IEND chunk: its type then a 4-byte CRC are the file's last 8 bytes.
+    return !(n >= 12 && b[n - 8] === 0x49 && b[n - 7] === 0x45 && b[n - 6] === 0x4e && b[n - 5] === 0x44);
+  }
+  if (format === 'webp') return n < 12 || (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) + 8 > n;
+  return false;
 }

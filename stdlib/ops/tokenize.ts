@@ -11,7 +11,7 @@ export type TokenizeParams = {
   padding: 'max_length' | 'longest';
   truncation: boolean;
   add_special_tokens: boolean;
-  output: 'input_ids' | 'attention_mask' | 'token_type_ids';
+  result: 'input_ids' | 'attention_mask' | 'token_type_ids';
   pad_id?: number;
 };
 
@@ -70,7 +70,7 @@ export const tokenize: OpSpec<TokenizeParams> = {
     'the special tokens); control characters and emoji go through the tokenizer\'s normalizer as they do in',
     'the library.',
   ].join('\n'),
-  example: 'node ids = tokenize(review, tokenizer: "tokenizer.json", max_length: 64, output: "input_ids")',
+  example: 'node ids = tokenize(review, tokenizer: "tokenizer.json", max_length: 64, result: "input_ids")',
   arity: { min: 1, max: 1 },
   params: {
     type: 'object',
@@ -80,7 +80,7 @@ export const tokenize: OpSpec<TokenizeParams> = {
       padding: { description: 'Pad every row to max_length, or to the longest row of the batch.', enum: ['max_length', 'longest'], default: 'max_length' },
       truncation: { description: 'Cut longer texts to max_length (false: they are bad rows).', type: 'boolean', default: true },
       add_special_tokens: { description: 'Add the tokenizer\'s special tokens ([CLS], [SEP], <s>...).', type: 'boolean', default: true },
-      output: { description: 'Which encoding to return.', enum: ['input_ids', 'attention_mask', 'token_type_ids'], default: 'input_ids' },
+      result: { description: 'Which encoding to return.', enum: ['input_ids', 'attention_mask', 'token_type_ids'], default: 'input_ids' },
       pad_id: { description: 'The id padding uses; default: from the tokenizer file.', type: 'integer', minimum: 0 },
     },
     required: ['tokenizer'],
@@ -96,8 +96,8 @@ export const tokenize: OpSpec<TokenizeParams> = {
     }
     const t = loadTokenizerFile(params.tokenizer);
     if ('error' in t) return { error: t.error, param: 'tokenizer', file: true };
-    if (params.output === 'token_type_ids' && !t.hasTypeIds) {
-      return { error: 'this tokenizer gives no token type ids (its post-processor is not BERT-style)', param: 'output' };
+    if (params.result === 'token_type_ids' && !t.hasTypeIds) {
+      return { error: 'this tokenizer gives no token type ids (its post-processor is not BERT-style)', param: 'result' };
     }
     if (params.pad_id === undefined && t.padId === null) {
       return { error: 'this tokenizer names no pad token ([PAD], <pad> or padding.pad_id): give pad_id: N', param: 'tokenizer' };
@@ -122,7 +122,7 @@ export const tokenize: OpSpec<TokenizeParams> = {
     }
     const pad = BigInt(params.pad_id ?? t.padId ?? 0);
     const out = new BigInt64Array(rows * width);
-    if (params.output === 'input_ids' && pad !== 0n) out.fill(pad);
+    if (params.result === 'input_ids' && pad !== 0n) out.fill(pad);
     for (let r = 0; r < rows; r++) {
       const e = enc[r];
       if (e === null) {
@@ -132,8 +132,8 @@ export const tokenize: OpSpec<TokenizeParams> = {
       }
       const base = r * width;
       const n = e.ids.length;
-      if (params.output === 'input_ids') for (let i = 0; i < n; i++) out[base + i] = BigInt(e.ids[i]);
-      else if (params.output === 'attention_mask') for (let i = 0; i < n; i++) out[base + i] = 1n;
+      if (params.result === 'input_ids') for (let i = 0; i < n; i++) out[base + i] = BigInt(e.ids[i]);
+      else if (params.result === 'attention_mask') for (let i = 0; i < n; i++) out[base + i] = 1n;
       else if (e.typeIds) for (let i = 0; i < n; i++) out[base + i] = BigInt(e.typeIds[i]);
     }
     return { dtype: 'i64', data: out, dims: [rows, width] };

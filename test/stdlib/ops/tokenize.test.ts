@@ -63,8 +63,8 @@ describe('tokenize (WordPiece, BERT template)', () => {
 
   it('gives the library\'s ids, mask and type ids, padded to max_length with [PAD]', () => {
     const ids = run(CORPUS, params({ tokenizer: wpPath, max_length: L })).out;
-    const mask = run(CORPUS, params({ tokenizer: wpPath, max_length: L, output: 'attention_mask' })).out;
-    const types = run(CORPUS, params({ tokenizer: wpPath, max_length: L, output: 'token_type_ids' })).out;
+    const mask = run(CORPUS, params({ tokenizer: wpPath, max_length: L, result: 'attention_mask' })).out;
+    const types = run(CORPUS, params({ tokenizer: wpPath, max_length: L, result: 'token_type_ids' })).out;
     expect(ids.dims).toEqual([CORPUS.length, L]);
     CORPUS.forEach((text, r) => {
       const enc = lib.encode(text, { return_token_type_ids: true });
@@ -131,7 +131,7 @@ describe('tokenize (byte-level BPE, no template)', () => {
   });
 
   it('has no token type ids: asking for them is a type error', () => {
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: bpePath, output: 'token_type_ids' }), fakeCtx())).toMatchObject({ param: 'output' });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: bpePath, result: 'token_type_ids' }), fakeCtx())).toMatchObject({ param: 'result' });
   });
 });
 
