@@ -12,6 +12,7 @@ import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type La
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
 import { graphInputType, type AnalyzedModel } from './model-analysis.ts';
+import { draftModalities, modalityInputNames } from './modality.ts';
 import { inferSignal, type LabelHint, type SignalChoice } from './task-inference.ts';
 
 export interface DraftRequest {
@@ -87,7 +88,9 @@ export function buildDraft(req: DraftRequest): DraftResult {
   let label: LabelField | null = null;
   let controlFields = new Set<string>();
   if (sample) {
-    const needs = control.signature.inputs.map((v) => ({ name: v.name, type: graphInputType(v.type) }));
+    // Text and image inputs are fed from raw fields through drafted ops (modality.ts), not from the data.
+    const raw = modalityInputNames(control.signature);
+    const needs = control.signature.inputs.filter((v) => !raw.has(v.name)).map((v) => ({ name: v.name, type: graphInputType(v.type) }));
     const byName = new Set(needs.map((n) => fieldNamed(n, sample)?.name).filter((f): f is string => f !== undefined));
     const found = findLabel(sample, req.labelFlag, byName);
     if (found !== null && 'problem' in found) return { ok: false, message: found.problem };
@@ -102,6 +105,8 @@ export function buildDraft(req: DraftRequest): DraftResult {
     return f !== undefined && !controlFields.has(f.name);
   };
   const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField);
+  const modal = draftModalities(control.signature, pairing.inputs, names);
+  if (modal) pairing.inputs = pairing.inputs.filter((g) => !modal.replaced.has(g.name));
 
   let mapping = new Map<string, InputMapping>();
   if (sample) {
@@ -122,6 +127,21 @@ export function buildDraft(req: DraftRequest): DraftResult {
   const draft: Draft = { header: header(req), groups: [] };
   const inputsGroup: DraftGroup = { leading: [], items: pairing.inputs.map((g) => inputItem(g, mapping.get(g.name), candName)) };
   draft.groups.push(inputsGroup);
+  if (modal) {
+    for (const r of modal.raws) {
+      const f = sample?.fields.find((x) => x.name === r.name);
+      inputsGroup.items.push(item({ kind: 'input', name: r.name, type: `${r.dtype}[batch]`, optional: false, from: null },
+        f ? r.comment : `${r.comment}; TODO(m4 init): the data field that holds it (from "FIELD")`));
+    }
+    draft.groups.push({
+      leading: ['Preprocessing: the model takes tensors; the data holds text and images.'],
+      items: modal.nodes.map((n) => {
+        const it = item({ kind: 'node', name: n.name, expr: n.expr }, n.comment, n.unbridged);
+        if (n.todo) it.leading.push(n.todo);
+        return it;
+      }),
+    });
+  }
 
   if (!candidate || 'problem' in ctrlChoice) {
     // One model: a serving graph with its signal as the output.
