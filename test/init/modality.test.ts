@@ -47,3 +47,22 @@ describe('m4c init on text and image models', () => {
     expect(compileSource(readFileSync(join(dir, 'out.m4'), 'utf8'), join(dir, 'out.m4')).plan).toBeDefined();
   });
 });
+
+describe('m4c init bridges a model that takes fewer frames', () => {
+  it('feeds a 24-frame candidate the first 24 of the control\'s 25 frames with slice(axis: 1), and it compiles', async () => {
+    const { OnnxModelBuilder } = await import('../../tools/onnx-build.ts');
+    for (const frames of [25, 24]) {
+      const b = new OnnxModelBuilder({ graphName: `frames${frames}` });
+      const x = b.input('x', 'f32', ['N', frames, 96]);
+      const pooled = b.reduceMean(x, [1, 2], false);
+      b.sigmoid(b.unsqueeze(pooled, [1]), 'score');
+      b.output('score', 'f32', ['N', 1]);
+      b.writeModel(join(dir, `frames${frames}.onnx`));
+    }
+    const r = await generateInit({ model: 'frames25.onnx', candidate: 'frames24.onnx', output: 'out.m4', cwd: dir });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.todos).toEqual([]);
+    expect(r.text).toContain('slice(x, end: 24, axis: 1)');
+    expect(r.text).toContain('the first 24 of 25 along axis 1');
+  });
+});
