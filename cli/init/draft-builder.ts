@@ -8,7 +8,7 @@ import { defaultMetrics, type TaskKind } from '../../stdlib/metrics/catalogue.ts
 import { formatType, type DType } from '../../plan/tensor-type.ts';
 import { applySignalSteps, modelCall, pairInputs, pairSignals, type GraphInput, type InputPairing } from './bridging.ts';
 import type { DataSample } from './data-sample.ts';
-import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
+import { fieldNamed, findLabel, findLabelByClasses, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
 import { graphInputType, type AnalyzedModel } from './model-analysis.ts';
@@ -98,6 +98,12 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const mapped = mapInputs(needs, sample, new Set(label ? [label.field.name] : []));
     if ('problem' in mapped) return { ok: false, message: mapped.problem };
     controlFields = new Set([...mapped.values()].flatMap((m) => (m.source.kind === 'field' ? [m.source.field] : m.source.fields)));
+    if (!label) {
+      // Not named like a label: a field whose values are exactly the model's classes is one.
+      const signal = inferSignal(control.signature);
+      const classes = 'problem' in signal ? null : signal.task === 'binary' ? 2 : signal.task === 'multiclass' ? signal.classes : null;
+      if (classes !== null) label = findLabelByClasses(sample, classes, controlFields);
+    }
     if (label) controlFields.add(label.field.name);
   }
   const hasOwnField = (name: string, type: GraphInput['type']) => {
@@ -161,7 +167,8 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const field = label ? label.field.name : req.labelFlag!;
     labelName = names.allocate(isPlainName(field) ? field : 'label');
     const dtype: DType = task === 'regression' || label?.field.kind === 'float' ? 'f32' : label?.field.kind === 'bool' ? 'bool' : 'i64';
-    const why = label?.how === 'name' ? 'labels (found by name)' : 'labels (--label)';
+    const why = label?.how === 'name' ? 'labels (found by name)'
+      : label?.how === 'classes' ? `labels (found by their values: ${label.field.distinct?.length ?? 2} classes, as the model has; check it)` : 'labels (--label)';
     inputsGroup.items.push(item(
       { kind: 'input', name: writeName(labelName), type: `${dtype}[batch]`, optional: true, from: field === labelName ? null : writeString(field) },
       `${why}: present in replays, absent when serving`,
@@ -227,6 +234,12 @@ export function buildDraft(req: DraftRequest): DraftResult {
     null, inputsUnbridged || signals.unbridged !== null,
   );
   if (signals.unbridged) compareItem.leading.push(`TODO(m4 init): the two signals cannot be compared as they are: ${signals.unbridged}.`);
+  if (!hasLabel) {
+    // Never label-free without saying why.
+    compareItem.leading.push(sample
+      ? `No label: no field of ${sample.given} is named like one (label, target, y, ...) or holds exactly the model's class values; the gates are label-free. Name it with --label FIELD.`
+      : 'No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.');
+  }
   draft.groups.push({ leading: [], items: [compareItem] });
 
   const outName = names.allocate(task === 'binary' ? 'score' : task === 'multiclass' ? 'probabilities' : 'prediction');

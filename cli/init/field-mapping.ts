@@ -39,8 +39,8 @@ export interface LabelField {
   field: DataField;
   /** What the sample's values look like: only 0/1 (or booleans), other integers, other numbers. */
   values: 'binary' | 'classes' | 'values';
-  /** How it was found. */
-  how: 'flag' | 'name';
+  /** How it was found: `--label`, its name, or its values matching the model's classes. */
+  how: 'flag' | 'name' | 'classes';
 }
 
 export interface SliceField {
@@ -227,4 +227,22 @@ export function findSlice(sample: DataSample, taken: ReadonlySet<string>): Slice
 function gatheredFields(width: number | null | undefined): string {
   if (width === undefined || width === null) return 'gathered numeric fields';
   return `${width} gathered numeric field${width === 1 ? '' : 's'}`;
+}
+
+/**
+ * A label not named like one: an integer (or boolean) field, not read as a model input, whose distinct
+ * values are exactly the model's classes `0..classes-1` (a binary model: 0 and 1). Only when exactly
+ * one field fits: two candidates are a guess init leaves to `--label`.
+ */
+export function findLabelByClasses(sample: DataSample, classes: number, taken: ReadonlySet<string>): LabelField | null {
+  const want = Array.from({ length: classes }, (_, i) => String(i));
+  const fits = sample.fields.filter((f) => {
+    if (taken.has(f.name) || f.shape === null || f.shape.length !== 0 || !addressable(f)) return false;
+    if (f.kind === 'bool') return classes === 2;
+    if (f.kind !== 'integer' || f.distinct === null) return false;
+    const d = [...f.distinct].sort((a, b) => Number(a) - Number(b));
+    return d.length === classes && d.every((v, i) => v === want[i]);
+  });
+  if (fits.length !== 1) return null;
+  return { field: fits[0], values: labelValues(fits[0]), how: 'classes' };
 }
