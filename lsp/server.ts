@@ -17,7 +17,7 @@ import { clearSignatureCache } from '../compiler/onnx-signature.ts';
 import { M4_VERSION } from '../plan/version.ts';
 import { offsetOf, type Analysis } from './analysis.ts';
 import { codeActions } from './code-actions.ts';
-import { complete } from './completion.ts';
+import { completionList } from './completion.ts';
 import { lspDiagnostics } from './diagnostics.ts';
 import { Documents } from './documents.ts';
 import { formatDocument } from './formatting.ts';
@@ -168,7 +168,10 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   }));
   connection.onCompletion(request('completion', [], (p) => {
     const x = at(p);
-    return x ? complete(x.a, x.offset) : [];
+    if (!x) return [];
+    // A plain array while nothing was cut; a list marked incomplete (asked again as the word grows) when it was.
+    const list = completionList(x.a, x.offset);
+    return list.isIncomplete ? list : list.items;
   }));
   connection.onDefinition(request('definition', null, (p) => {
     const x = at(p);

@@ -7,12 +7,12 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './plan.schema.json' with { type: 'json' };
 import type { Plan, PlanRef } from './plan-types.ts';
 import { PLAN_FORMAT_VERSION } from './version.ts';
+import { EXIT, M4Error } from './errors.ts';
 
-/** A plan that cannot run: unreadable, foreign version, schema violations, broken references, models gone. */
-export class PlanError extends Error {
+/** A plan that cannot run: unreadable, foreign version, schema violations, broken references, models gone (exit 2). */
+export class PlanError extends M4Error {
   constructor(message: string) {
-    super(message);
-    this.name = 'PlanError';
+    super(message, EXIT.usage);
   }
 }
 

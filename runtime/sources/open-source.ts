@@ -20,7 +20,7 @@ import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
 import type { Batch, DataSource, SourceFormat, SourceOptions, SourceStats } from './source-types.ts';
-import { TextBlockReader } from './text-block-reader.ts';
+import { STDIN_PATH, TextBlockReader } from './text-block-reader.ts';
 
 /** Knobs for tests and benchmarks; the defaults are what production uses. */
 export interface SourceTuning {
@@ -42,11 +42,13 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
   const slots = planSlots(opts.inputs);
   if (!Array.isArray(slots)) throw new SourceError(path, null, 'unsupported', slots.problem);
   const { format, gzip } = formatOf(path, opts.format);
-  let totalBytes: number;
+  if (path === STDIN_PATH) return new StreamingSource(path, opts, slots, format, gzip, null, tuning);
+  let totalBytes: number | null;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new SourceError(path, null, 'unreadable', 'is a directory, not a data file');
-    totalBytes = st.size;
+    // A named pipe or a device has no size: progress is shown in rows only.
+    totalBytes = st.isFile() ? st.size : null;
   } catch (err) {
     if (err instanceof SourceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -55,8 +57,12 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
   return new StreamingSource(path, opts, slots, format, gzip, totalBytes, tuning);
 }
 
-/** The format and compression a path implies (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`). */
+/**
+ * The format and compression a path implies (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`);
+ * standard input (`-`) is JSONL unless a format is given.
+ */
 export function formatOf(path: string, given?: SourceFormat): { format: SourceFormat; gzip: boolean } {
+  if (path === STDIN_PATH && given === undefined) return { format: 'jsonl', gzip: false };
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   if (given !== undefined) {
@@ -112,20 +118,23 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     slots: InputSlot[],
     formatName: SourceFormat,
     gzip: boolean,
-    totalBytes: number,
+    totalBytes: number | null,
     tuning: SourceTuning,
   ) {
     const strings = new ByteStringCache();
     this.format = formatName === 'csv'
       ? new CsvFormat(path, slots, strings)
       : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
-    this.reader = new TextBlockReader(path, path, { gzip, chunkBytes: tuning.chunkBytes });
+    this.reader = new TextBlockReader(path, path === STDIN_PATH ? 'standard input' : path, { gzip, chunkBytes: tuning.chunkBytes });
     this.batchSize = opts.batchSize;
     this.limit = opts.limit ?? Infinity;
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
-    this.stats = { rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [] };
+    this.stats = {
+      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      read: this.reader.identity(),
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -144,6 +153,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
   }
 
   async close(): Promise<void> {
+    if (!this.finished) this.stats.read = this.reader.identity();
     this.finished = true;
     this.reader.close();
   }
@@ -157,7 +167,8 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     try {
       if (this.layout !== null) this.startBatch();
       while (!this.fill()) {
-        if (this.eof) break;
+        // Aborted mid-batch: deliver the rows already read rather than count rows nobody processes.
+        if (this.eof || this.opts.signal?.aborted) break;
         const block = await this.reader.next();
         this.stats.bytesRead = this.reader.bytesRead;
         if (block === null) {
@@ -217,6 +228,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
           continue;
         }
         const rowId = this.rowOrdinal++;
+        stats.rowsTotal = this.rowOrdinal;
         const mine = shardCount === 1 || rowId % shardCount === shardIndex;
         if (this.layout === null) {
           const found = fmt.discover(s, start, end);

@@ -24,15 +24,18 @@ import { SliceTable, sliceStateCap } from './slice-table.ts';
 import { fillRowKeys, resampleKeys } from './poisson-weights.ts';
 import { MetricsStateError } from './state-codec.ts';
 import { buildResult } from './comparison-result.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /** A batch that does not match the spec (a runtime bug, not a user error). */
 export class MetricsInputError extends Error {
   override readonly name = 'MetricsInputError';
 }
 
-/** A spec the compiler should have rejected. */
-export class MetricsSpecError extends Error {
-  override readonly name = 'MetricsSpecError';
+/** A spec the compiler would have rejected (a hand-written plan can still carry one): exit 2. */
+export class MetricsSpecError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** Problems that make a spec impossible to run; empty when it is valid. */
