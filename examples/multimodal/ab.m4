@@ -1,7 +1,7 @@
 // examples/multimodal/ab.m4 — a review's text and its poster, one model per modality and a fusion:
 // is fusion-v2 (text and image weighed equally) safe to roll out in place of fusion-v1?
 input review: str[batch]
-input poster: bytes[batch]          // base64 PNG or JPEG in the replay
+input poster: bytes[batch] // base64 PNG or JPEG in the replay
 input label:  i64[batch] optional
 
 model text      = onnx("models/text.onnx")
@@ -16,7 +16,12 @@ node ids  = tokenize(review, tokenizer: "tokenizer.json", max_length: 24)
 node mask = tokenize(review, tokenizer: "tokenizer.json", max_length: 24, result: "attention_mask")
 
 // Image: decoded and resized in sharp's thread pool, then normalized per channel.
-node pixels = standardize(to_tensor(resize(decode_image(poster), width: 32, height: 32, fit: "fill")), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], axis: 1)
+node pixels = standardize(
+  to_tensor(resize(decode_image(poster), width: 32, height: 32, fit: "fill")),
+  mean: [0.5, 0.5, 0.5],
+  std: [0.25, 0.25, 0.25],
+  axis: 1
+)
 
 node text_p  = text(input_ids: ids, attention_mask: mask).probabilities
 node image_p = vision(pixels: pixels).probabilities
