@@ -28,12 +28,7 @@ export function embeddingBagClassifier(o: ModelOptions & {
   const summed = b.node('ReduceSum', [b.mul(emb, b.unsqueeze(m, [2])), b.constI64([1])], 1, { keepdims: attr.int(0) })[0];
   const count = b.node('ReduceSum', [m, b.constI64([1])], 1, { keepdims: attr.int(1) })[0];
   const mean = b.div(summed, b.node('Max', [count, b.constF32([1], [1], 'one')])[0]); // [N, dim]
-  const logits = b.gemm(mean, b.constF32(o.dense.weights, [o.dim, classes], 'w'), b.constF32(o.dense.bias, [classes], 'b'));
-  b.softmax(logits, 1, 'probabilities');
-  b.argMax('probabilities', 1, false, 'label');
-  b.output('label', 'i64', ['N']);
-  b.output('probabilities', 'f32', ['N', classes]);
-  return b;
+  return classifierHead(b, mean, o.dim, o.dense);
 }
 
 /**
@@ -46,7 +41,6 @@ export function convImageClassifier(o: ModelOptions & {
   conv: { weights: ArrayLike<number>; bias: ArrayLike<number> };
   dense: { weights: ArrayLike<number>; bias: ArrayLike<number> };
 }): OnnxModelBuilder {
-  const classes = o.dense.bias.length;
   if (o.conv.weights.length !== o.filters * o.channels * 9) throw new Error(`conv weights: expected ${o.filters}×${o.channels}×3×3 values`);
   const b = new OnnxModelBuilder({ graphName: 'conv_classifier', ...o });
   const x = b.input(o.inputName ?? 'pixels', 'f32', ['N', o.channels, o.height, o.width]);
@@ -54,7 +48,13 @@ export function convImageClassifier(o: ModelOptions & {
     kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]),
   })[0];
   const pooled = b.flatten(b.node('GlobalAveragePool', [b.relu(conv)])[0], 1); // [N, filters]
-  const logits = b.gemm(pooled, b.constF32(o.dense.weights, [o.filters, classes], 'w'), b.constF32(o.dense.bias, [classes], 'b'));
+  return classifierHead(b, pooled, o.filters, o.dense);
+}
+
+/** `features` f32[N, width] → dense → softmax: sklearn-onnx's `label` and `probabilities` outputs. */
+function classifierHead(b: OnnxModelBuilder, features: string, width: number, dense: { weights: ArrayLike<number>; bias: ArrayLike<number> }): OnnxModelBuilder {
+  const classes = dense.bias.length;
+  const logits = b.gemm(features, b.constF32(dense.weights, [width, classes], 'w'), b.constF32(dense.bias, [classes], 'b'));
   b.softmax(logits, 1, 'probabilities');
   b.argMax('probabilities', 1, false, 'label');
   b.output('label', 'i64', ['N']);
