@@ -80,7 +80,7 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   const res = run('resolve', emptyResolution, () => resolve(program));
   const models = run('models', () => new Map() as ModelTable, () => modelsPass(program, { baseDir }));
   const graph = run('graph', emptyGraph, () => graphPass(res));
-  const typing = run('typecheck', () => typecheck(emptyResolution(), new Map()).result, () => typecheck(res, models, graph.order ?? graph.bestEffortOrder));
+  const typing = run('typecheck', () => typecheck(emptyResolution(), new Map()).result, () => typecheck(res, models, graph.order ?? graph.bestEffortOrder, baseDir));
   const compares = run('compare', () => [] as CompareInfo[], () => compareCheck(res, typing));
   const replay = run('replay', () => undefined as string | undefined, () => replayPass(program, baseDir));
 

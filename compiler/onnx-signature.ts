@@ -76,14 +76,17 @@ export const ONNX_ELEM_TYPE_NAMES: Readonly<Record<number, string>> = Object.fre
   20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1',
 });
 
-/** The ONNX element type of each m4 dtype (the inverse of the reader's mapping). */
-export const ONNX_ELEM_TYPE: Readonly<Record<DType, number>> = Object.freeze({
+/** The ONNX element type of each m4 dtype that ONNX has (the inverse of the reader's mapping). */
+export const ONNX_ELEM_TYPE: Readonly<Record<OnnxDType, number>> = Object.freeze({
   f32: 1, f64: 11, i32: 6, i64: 7, bool: 9, str: 8,
 });
 
 const DTYPE_OF_ELEM: Readonly<Record<number, DType>> = Object.freeze({
   1: 'f32', 11: 'f64', 6: 'i32', 7: 'i64', 9: 'bool', 8: 'str',
 });
+
+/** The dtypes a tensor of an ONNX model can have (`bytes` and `image` live only between stdlib ops). */
+export type OnnxDType = Exclude<DType, 'bytes' | 'image'>;
 
 /** The m4 dtype of an ONNX element type, or undefined when m4 has none. */
 export function dtypeOfOnnxElemType(elemType: number): DType | undefined {

@@ -5,12 +5,13 @@
  * types and where each came from. An expression whose type cannot be known (an earlier error) is `unknown`
  * and never produces a second, cascading error.
  */
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { CallExpr, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
 import { writeName } from '../grammar/language.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
 import { getOp } from '../stdlib/ops/index.ts';
-import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../plan/tensor-type.ts';
+import { DTYPES, INPUT_DTYPES, formatDim, type DType, type Dim, type TensorType } from '../plan/tensor-type.ts';
 import { HELP, NOTE } from './diagnostics/catalogue.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { DimUnifier, type DimConflict, type Origin } from './dims.ts';
@@ -53,7 +54,7 @@ const UNKNOWN: ExprValue = { kind: 'unknown' };
  * `order`: declaration names with each after what it reads (the graph pass's order, or a best effort when
  * there is a cycle). Checking in that order keeps recursion as deep as one expression, not one chain.
  */
-export function typecheck(res: Resolution, models: ModelTable, order: readonly string[] = []): PassResult<Typing> {
+export function typecheck(res: Resolution, models: ModelTable, order: readonly string[] = [], baseDir?: string): PassResult<Typing> {
   const diagnostics: Diagnostic[] = [];
   const unifier = new DimUnifier();
   const values = new Map<Expr, ExprValue>();
@@ -99,8 +100,11 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const te = decl.type;
     if (!te?.dtype) return undefined;
     let ok = true;
-    if (!(DTYPES as readonly string[]).includes(te.dtype.text)) {
-      const guess = didYouMean(te.dtype.text, DTYPES);
+    if (te.dtype.text === 'image') {
+      diagnostics.push(diag('M3013', te.dtype.span, { name: sym.name }));
+      ok = false;
+    } else if (!(DTYPES as readonly string[]).includes(te.dtype.text)) {
+      const guess = didYouMean(te.dtype.text, INPUT_DTYPES);
       diagnostics.push(diag('M3001', te.dtype.span, { name: te.dtype.text }, suggest(guess, te.dtype.span)));
       ok = false;
     }
@@ -225,6 +229,18 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     }
     if (!params || argTypes.some((t) => !t)) return UNKNOWN;
     const types = argTypes as ValueType[];
+    if (!op.readsImages) {
+      const img = types.findIndex((t) => t.dtype === 'image');
+      if (img >= 0) {
+        diagnostics.push(diag('M3012', positional[img].span, { op: op.name }));
+        return UNKNOWN;
+      }
+    }
+    // File paths are relative to the .m4 file; the type rule reads the file, the plan keeps the absolute path.
+    for (const p of op.fileParams ?? []) {
+      const v = params[p];
+      if (typeof v === 'string' && baseDir !== undefined && !isAbsolute(v)) params[p] = resolvePath(baseDir, v);
+    }
     let conflicted = false;
     // A method, not an arrow property: under tsx (esbuild keepNames) an arrow here would get a `name`
     // defined on it for every call checked.
@@ -255,6 +271,11 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     if (isInferError(r)) {
       const argSpan = r.arg !== undefined ? positional[r.arg]?.span : undefined;
       const paramSpan = r.param !== undefined ? named.find((a) => a.name?.text === r.param)?.span : undefined;
+      if (r.file && r.param !== undefined) {
+        const valueSpan = named.find((a) => a.name?.text === r.param)?.value?.span;
+        diagnostics.push(diag('M4007', valueSpan ?? paramSpan ?? call.span, { op: op.name, param: r.param, reason: r.error }));
+        return UNKNOWN;
+      }
       diagnostics.push(diag('M3005', argSpan ?? paramSpan ?? call.span, { op: op.name, message: r.error }, { notes: [NOTE.usage(op.example)] }));
       return UNKNOWN;
     }

@@ -15,7 +15,7 @@ import { DECLARATION_KEYWORDS, isIdentifierChar, writeName } from '../grammar/la
 import type { CompareDecl } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, type MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import { OPS, getOp } from '../stdlib/ops/index.ts';
-import { DTYPES, formatType } from '../plan/tensor-type.ts';
+import { INPUT_DTYPES, formatType } from '../plan/tensor-type.ts';
 import type { Analysis } from './analysis.ts';
 import { completionContext, type CompletionContext } from './completion-context.ts';
 import { describeMetric, describeModel, describeOp, describeParamType, describeSymbol, opSignature, symbolType } from './describe.ts';
@@ -71,7 +71,7 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
     case 'declaration':
       return keywords(DECLARATION_KEYWORDS);
     case 'dtype':
-      return DTYPES.map((d) => ({ label: d, kind: CompletionItemKind.TypeParameter, detail: DTYPE_DOCS[d] }));
+      return INPUT_DTYPES.map((d) => ({ label: d, kind: CompletionItemKind.TypeParameter, detail: DTYPE_DOCS[d] }));
     case 'dim': {
       const dims = new Set<string>(['batch']);
       for (const d of comp.program.decls) if (d.kind === 'input') for (const dim of d.type?.dims ?? []) if (dim.kind === 'symbol') dims.add(dim.name);

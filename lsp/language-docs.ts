@@ -32,7 +32,9 @@ export const DTYPE_DOCS: Record<DType, string> = {
   i32: '32-bit integer (ONNX INT32)',
   i64: '64-bit integer (ONNX INT64): class labels, counts',
   bool: 'boolean (ONNX BOOL)',
-  str: 'string (ONNX STRING): categories, e.g. for `slice_by`',
+  str: 'string (ONNX STRING): categories, e.g. for `slice_by`; text for `tokenize`',
+  bytes: 'a byte string per element: an encoded image (base64 in JSONL and CSV), read by `decode_image`',
+  image: 'an image per element, from `decode_image` and `resize`; `to_tensor` turns it into f32 pixels',
 };
 
 export const KEYWORD_DOCS: Record<string, string> = {

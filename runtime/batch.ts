@@ -4,6 +4,7 @@
  * to its callbacks. All columns are batch-major typed arrays: no per-row objects.
  */
 import type { Tensor } from '../stdlib/types.ts';
+import type { RejectedRow } from './row-filter.ts';
 
 /** One batch of parsed rows, as the executor needs it. */
 export interface Batch {
@@ -40,6 +41,9 @@ export interface ComparisonBatch {
 
 /** Everything a batch computed for the requested targets. */
 export interface BatchResult {
+  /** Over the rows that remain once ops rejected theirs (`outputs.rows` of them; may be 0). */
   outputs: OutputsBatch;
   comparisons: Map<string, ComparisonBatch>;
+  /** Rows ops rejected (bad images, texts too long), dropped before any model ran. */
+  rejected: RejectedRow[];
 }

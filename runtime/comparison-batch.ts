@@ -54,7 +54,10 @@ function scores(name: string, role: string, t: Tensor): ScoreArray {
       for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
       return out;
     }
-    case 'str': throw new ComparisonInputError(name, `${role} must be numeric, got ${shapeText(t)}`);
+    case 'str':
+    case 'bytes':
+    case 'image':
+      throw new ComparisonInputError(name, `${role} must be numeric, got ${shapeText(t)}`);
   }
 }
 

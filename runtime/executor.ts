@@ -10,7 +10,7 @@
  * k+1 is read and parsed on the main thread; memory stays flat whatever the replay's size.
  */
 import type { Plan } from '../plan/plan-types.ts';
-import type { OpSpec } from '../stdlib/ops/op-spec.ts';
+import type { KernelContext, OpSpec } from '../stdlib/ops/op-spec.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import { formatType } from '../plan/tensor-type.ts';
 import type { Batch, BatchResult, ComparisonBatch, OutputsBatch } from './batch.ts';
@@ -20,6 +20,7 @@ import { buildProgram, type ModelStep, type OpStep, type Program, type Step } fr
 import type { LoadedPlan } from './plan-load.ts';
 import { PlanError } from '../plan/plan-schema.ts';
 import { batchLines, formatRuntimeMessage, messageOf, RuntimeError } from './runtime-error.ts';
+import { keepBatchRows, keepTensorRows, keptRows, rejectingPrefix, type RejectedRow } from './row-filter.ts';
 import { chooseEngine, placeSessions, planSessions, type Engine, type EngineChoice, type SessionSpec } from './scheduler.ts';
 
 /** One node's work on one batch, for tests and profiling. Times are `performance.now()` of the main thread. */
@@ -52,6 +53,11 @@ export interface ExecutorOptions {
   comparisons?: boolean;
   /** Stdlib op registry (default: `stdlib/ops`, loaded only if the plan has op nodes). */
   ops?: OpLookup;
+  /**
+   * Rows an op rejects (an image that does not decode): `skip` drops them from the batch and reports
+   * them ({@link RunHandlers.onRejectedRows}); `fail` fails the batch at the first (default `skip`).
+   */
+  onBadRow?: 'skip' | 'fail';
   trace?: (event: TraceEvent) => void;
 }
 
@@ -62,6 +68,8 @@ export interface RunHandlers {
   onComparisonBatch?: (name: string, batch: ComparisonBatch) => void | Promise<void>;
   /** After each batch is fully handled. */
   onBatch?: (batch: Batch, index: number) => void;
+  /** The rows ops rejected in a batch (never called with none), before that batch's other callbacks. */
+  onRejectedRows?: (rows: RejectedRow[]) => void;
   /** Stop between batches once aborted; the run then reports `interrupted`. */
   signal?: AbortSignal;
 }
@@ -91,7 +99,9 @@ export async function createExecutor(loaded: LoadedPlan, opts: ExecutorOptions =
   // Several multi-threaded pools spinning between kernels slow each other down, back to back on one
   // thread (PERFORMANCE.md fact 2) or side by side in workers (more spinning threads than cores).
   if (sessions.length > 1 && settings.intraOpThreads > 1) settings.allowSpinning = false;
-  const ex = new Executor(plan, program, decision.engine, decision.reason, ops, keyOfModel, opts.trace);
+  const prefix = rejectingPrefix(program, ops);
+  if (prefix !== null && !Array.isArray(prefix)) throw new PlanError(prefix.problem);
+  const ex = new Executor(plan, program, decision.engine, decision.reason, ops, keyOfModel, opts.trace, prefix, opts.onBadRow ?? 'skip');
   try {
     await ex.open(sessions, settings, opts.maxWorkers);
   } catch (err) {
@@ -138,6 +148,9 @@ export class Executor {
     private readonly ops: (OpSpec | undefined)[],
     private readonly keyOfModel: Map<string, number>,
     private readonly trace?: (event: TraceEvent) => void,
+    /** Steps to run before the rest (ops that may reject rows, and what they read); null when none. */
+    private readonly prefix: boolean[] | null = null,
+    private readonly onBadRow: 'skip' | 'fail' = 'skip',
   ) {
     this.ownedFeeds = program.steps.map((s) => {
       const owned = new Set<string>();
@@ -212,12 +225,55 @@ export class Executor {
    */
   runBatch(batch: Batch, index: number = this.batchCounter++): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new RuntimeError(null, null, null, 'the executor is closed'));
-    const { steps } = this.program;
     const values = new Array<Tensor | undefined>(this.program.slotCount);
+    if (this.prefix !== null) return this.runWithRejections(batch, index, this.prefix, values);
+    return this.dispatch(batch, index, values, null, []);
+  }
+
+  /**
+   * Run the steps that may reject rows (and what they read) first, one after another; drop the
+   * rejected rows from the batch and from every value computed so far; then the rest of the graph.
+   */
+  private async runWithRejections(batch: Batch, index: number, prefix: boolean[], values: (Tensor | undefined)[]): Promise<BatchResult> {
+    const rejectedAt = new Map<number, RejectedRow>();
+    for (const step of this.program.steps) {
+      if (!prefix[step.index]) continue;
+      const ctx: KernelContext = {
+        rejectRow: (row, reason, detail) => {
+          if (rejectedAt.has(row) || row < 0 || row >= batch.rows) return;
+          rejectedAt.set(row, { line: batch.lines[row], rowId: batch.rowIds[row], reason, detail, node: step.node.id });
+        },
+      };
+      const p = this.exec(step, values, batch, index, ctx);
+      if (p !== undefined) await p;
+    }
+    if (rejectedAt.size === 0) return this.dispatch(batch, index, values, prefix, []);
+    const rejected = [...rejectedAt.values()].sort((a, b) => a.rowId - b.rowId);
+    if (this.onBadRow === 'fail') {
+      const r = rejected[0];
+      const step = this.program.steps.find((s) => s.node.id === r.node)!;
+      throw new RuntimeError(r.node, step.node.span, { first: r.line, last: r.line }, `${r.reason}: ${r.detail} (--on-bad-row fail)`);
+    }
+    const keep = keptRows(batch.rows, rejectedAt);
+    const kept = keepBatchRows(batch, keep);
+    for (let s = 0; s < values.length; s++) {
+      const t = values[s];
+      if (t !== undefined) values[s] = keepTensorRows(t, keep);
+    }
+    if (kept.rows === 0) {
+      return { outputs: { rows: 0, rowIds: kept.rowIds, lines: kept.lines, values: {} }, comparisons: new Map(), rejected };
+    }
+    return this.dispatch(kept, index, values, prefix, rejected);
+  }
+
+  /** The dataflow over the steps not in `skip` (whose values are already in `values`). */
+  private dispatch(batch: Batch, index: number, values: (Tensor | undefined)[], skip: boolean[] | null, rejected: RejectedRow[]): Promise<BatchResult> {
+    const { steps } = this.program;
     const done = new Array<Promise<void> | undefined>(steps.length);
     const inFlight: Promise<void>[] = [];
     try {
       for (let i = 0; i < steps.length; i++) {
+        if (skip !== null && skip[i]) continue;
         const step = steps[i];
         let wait: Promise<void> | Promise<void>[] | undefined;
         for (const d of step.deps) {
@@ -240,12 +296,12 @@ export class Executor {
       for (const p of inFlight) p.catch(() => {});
       return Promise.reject(err);
     }
-    if (inFlight.length === 0) return Promise.resolve(this.collect(values, batch));
-    return Promise.all(inFlight).then(() => this.collect(values, batch));
+    if (inFlight.length === 0) return Promise.resolve(this.collect(values, batch, rejected));
+    return Promise.all(inFlight).then(() => this.collect(values, batch, rejected));
   }
 
-  /** Run one step; returns a promise only for asynchronous work (model calls). */
-  private exec(step: Step, values: (Tensor | undefined)[], batch: Batch, index: number): Promise<void> | undefined {
+  /** Run one step; returns a promise only for asynchronous work (model calls, image decoding). */
+  private exec(step: Step, values: (Tensor | undefined)[], batch: Batch, index: number, ctx: KernelContext = NO_REJECTIONS): Promise<void> | undefined {
     switch (step.kind) {
       case 'input': {
         const t = batch.tensors[step.input];
@@ -254,19 +310,29 @@ export class Executor {
         return undefined;
       }
       case 'op':
-        return this.execOp(step, values, batch, index);
+        return this.execOp(step, values, batch, index, ctx);
       case 'model':
         return this.execModel(step, values, batch, index);
     }
   }
 
-  private execOp(step: OpStep, values: (Tensor | undefined)[], batch: Batch, index: number): undefined {
+  private execOp(step: OpStep, values: (Tensor | undefined)[], batch: Batch, index: number, ctx: KernelContext): Promise<void> | undefined {
     const args = new Array<Tensor>(step.args.length);
     for (let i = 0; i < args.length; i++) args[i] = this.need(values, step.args[i], step, batch);
     const start = this.trace ? performance.now() : 0;
+    const spec = this.ops[step.index]!;
+    if (spec.kernelAsync) {
+      return spec.kernelAsync(args, step.params, ctx).then(
+        (out) => {
+          values[step.out] = out;
+          if (this.trace) this.trace({ node: step.node.id, batch: index, start, end: performance.now(), thread: 'main' });
+        },
+        (err: unknown) => { throw this.error(step, batch, messageOf(err), err); },
+      );
+    }
     let out: Tensor;
     try {
-      out = this.ops[step.index]!.kernel(args, step.params);
+      out = spec.kernel(args, step.params, ctx);
     } catch (err) {
       throw this.error(step, batch, messageOf(err), err);
     }
@@ -338,7 +404,7 @@ export class Executor {
     return new RuntimeError(step.node.id, step.node.span, batchLines(batch.lines, batch.rows), detail, { cause });
   }
 
-  private collect(values: (Tensor | undefined)[], batch: Batch): BatchResult {
+  private collect(values: (Tensor | undefined)[], batch: Batch, rejected: RejectedRow[]): BatchResult {
     const outputs: Record<string, Tensor> = {};
     for (const o of this.program.outputs) {
       const t = values[o.slot];
@@ -363,7 +429,7 @@ export class Executor {
       if (slice !== undefined) cb.slice = slice;
       comparisons.set(c.name, cb);
     }
-    return { outputs: { rows: batch.rows, rowIds: batch.rowIds, lines: batch.lines, values: outputs }, comparisons };
+    return { outputs: { rows: batch.rows, rowIds: batch.rowIds, lines: batch.lines, values: outputs }, comparisons, rejected };
   }
 
   /**
@@ -391,10 +457,13 @@ export class Executor {
         // Read ahead only if the caller has not asked to stop.
         next = aborted() ? null : quiet(it.next());
         const out = await computing;
-        if (handlers.onOutputs && this.program.outputs.length > 0) await handlers.onOutputs(out.outputs);
-        if (handlers.onComparisonBatch) for (const [name, cb] of out.comparisons) await handlers.onComparisonBatch(name, cb);
+        if (out.rejected.length > 0) handlers.onRejectedRows?.(out.rejected);
+        if (out.outputs.rows > 0) {
+          if (handlers.onOutputs && this.program.outputs.length > 0) await handlers.onOutputs(out.outputs);
+          if (handlers.onComparisonBatch) for (const [name, cb] of out.comparisons) await handlers.onComparisonBatch(name, cb);
+        }
         result.batches++;
-        result.rows += batch.rows;
+        result.rows += out.outputs.rows;
         handlers.onBatch?.(batch, index);
       }
     } finally {
@@ -423,3 +492,10 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 }
 
 function noop(): void {}
+
+/** The context of ops outside the rejecting prefix: by construction none of them rejects rows. */
+const NO_REJECTIONS: KernelContext = {
+  rejectRow(): void {
+    throw new Error('this op may not reject rows here');
+  },
+};

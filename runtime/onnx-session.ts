@@ -59,7 +59,8 @@ export async function openSession(path: string, settings: SessionSettings): Prom
   return { session, inputNames: session.inputNames, outputNames: session.outputNames };
 }
 
-const ORT_TYPE: Record<DType, OrtTensor.Type> = {
+// `bytes` and `image` never reach a model: no ONNX input has those dtypes, so the compiler refuses them.
+const ORT_TYPE: Partial<Record<DType, OrtTensor.Type>> = {
   f32: 'float32', f64: 'float64', i32: 'int32', i64: 'int64', bool: 'bool', str: 'string',
 };
 
@@ -74,7 +75,9 @@ const M4_TYPE: Partial<Record<string, DType>> = {
 export function toOrt(ort: Ort, t: Tensor): OrtTensor {
   let data = t.data;
   if (!Array.isArray(data) && data.buffer instanceof SharedArrayBuffer) data = data.slice();
-  return new ort.Tensor(ORT_TYPE[t.dtype], data as never, t.dims);
+  const type = ORT_TYPE[t.dtype];
+  if (type === undefined) throw new Error(`a ${t.dtype} tensor cannot be fed to an ONNX model`);
+  return new ort.Tensor(type, data as never, t.dims);
 }
 
 /**

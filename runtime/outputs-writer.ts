@@ -9,7 +9,7 @@
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { PlanOutput } from '../plan/plan-types.ts';
-import type { Tensor } from '../stdlib/types.ts';
+import type { ImageValue, Tensor } from '../stdlib/types.ts';
 import type { OutputsBatch } from './batch.ts';
 import { RuntimeError } from './runtime-error.ts';
 import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
@@ -84,8 +84,10 @@ export class OutputsWriter {
 
 /** Row `r` of a batch-major tensor as JSON text. */
 export function rowValue(t: Tensor, r: number): string {
-  const inner = t.dims.length <= 1 ? 1 : t.data.length / t.dims[0];
-  return t.dims.length <= 1 ? scalar(t, r) : nested(t, r * inner, 1);
+  // An image tensor holds one value per row whatever its dims (they describe its future pixels).
+  if (t.dims.length <= 1 || t.dtype === 'image') return scalar(t, r);
+  const inner = t.data.length / t.dims[0];
+  return nested(t, r * inner, 1);
 }
 
 /** The sub-array of `t` at element offset `offset` spanning dims[axis..], as nested JSON arrays. */
@@ -121,5 +123,12 @@ function scalar(t: Tensor, i: number): string {
       return (t.data as Uint8Array)[i] ? 'true' : 'false';
     case 'str':
       return JSON.stringify((t.data as string[])[i]);
+    case 'bytes':
+      return JSON.stringify(Buffer.from((t.data as Uint8Array[])[i]).toString('base64'));
+    case 'image': {
+      // The image itself is not written (to_tensor gives its pixels): what it is, as JSON.
+      const v = (t.data as ImageValue[])[i];
+      return JSON.stringify({ format: v.format, channels: v.channels, ...(v.resize ? { width: v.resize.width, height: v.resize.height } : {}) });
+    }
   }
 }

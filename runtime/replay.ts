@@ -19,7 +19,7 @@ import type { ReportFormat } from './report/render-report.ts';
 import { runMeta, shardText } from './run-meta.ts';
 import type { EngineChoice } from './scheduler.ts';
 import { openRunSinks, type RunSinks } from './sinks/run-sinks.ts';
-import { openSource, type DataSource, type SourceFormat, type SourceStats } from './sources/index.ts';
+import { openSource, recordRejectedRows, type DataSource, type SourceFormat, type SourceStats } from './sources/index.ts';
 import { writeStateFile } from './state-file.ts';
 import { EXIT } from '../plan/errors.ts';
 import type { RunMeta } from '../plan/record-types.ts';
@@ -134,7 +134,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     const startedAt = new Date();
     executor = await createExecutor(loaded, {
       engine: o.engine ?? 'auto', batchSize: Math.min(o.batchSize, o.limit ?? Infinity), intraOpThreads: o.intraOpThreads ?? 1,
-      outputs: writer !== undefined, comparisons: comparisons !== undefined,
+      outputs: writer !== undefined, comparisons: comparisons !== undefined, onBadRow: o.onBadRow,
     });
     const t1 = performance.now();
     o.onStart?.(source.stats);
@@ -143,6 +143,8 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
       signal,
       onOutputs: w ? (b) => w.write(b) : undefined,
       onBatch: o.onBatch,
+      // Rows an op rejected (an image that does not decode) count as bad rows, like the source's own.
+      onRejectedRows: (rows) => recordRejectedRows(source!.stats, rows),
       onComparisonBatch: comparisons ? (name, b) => comparisons.onBatch(name, b) : undefined,
     });
     await source.close();

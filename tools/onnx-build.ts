@@ -30,3 +30,5 @@ export {
   type CommonModelOptions,
   type DenseLayer,
 } from './onnx-model-factories.ts';
+export { convImageClassifier, embeddingBagClassifier } from './onnx-multimodal-factories.ts';
+export { byteLevelBpeTokenizerJson, wordPieceTokenizerJson, writeTokenizerJson } from './tokenizer-build.ts';

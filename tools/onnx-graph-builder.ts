@@ -12,13 +12,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
-import type { Dim, DType } from '../plan/tensor-type.ts';
-import { ONNX_ELEM_TYPE } from '../compiler/onnx-signature.ts';
+import type { Dim } from '../plan/tensor-type.ts';
+import { ONNX_ELEM_TYPE, type OnnxDType } from '../compiler/onnx-signature.ts';
 
 const { onnx } = onnxProto;
 
 /** An element type: an m4 dtype, or a raw ONNX `TensorProto.DataType` number (e.g. 10 = FLOAT16) for fixtures. */
-export type ElemType = DType | number;
+export type ElemType = OnnxDType | number;
 
 /** Resolve an {@link ElemType} to the ONNX number. */
 export function elemTypeNumber(e: ElemType): number {

@@ -50,7 +50,7 @@ export interface InputPairing {
 }
 
 /** One op that adapts a value to a model input. */
-type InputStep = { op: 'cast'; to: DType } | { op: 'expand_dims' } | { op: 'squeeze' };
+type InputStep = { op: 'cast'; to: DType } | { op: 'expand_dims' } | { op: 'squeeze' } | { op: 'slice'; axis: number; end: number; of: number };
 
 function dimsFit(a: Dim, b: Dim): boolean {
   return typeof a !== 'number' || typeof b !== 'number' || a === b;
@@ -63,7 +63,12 @@ export function inputSteps(from: TensorType, to: TensorType): InputStep[] | null
   if (from.dims.length === 0 || to.dims.length === 0) return null;
   const steps: InputStep[] = [];
   if (a.length === b.length) {
-    if (!a.every((d, i) => dimsFit(d, b[i]!))) return null;
+    const differ = a.map((d, i) => (dimsFit(d, b[i]!) ? -1 : i)).filter((i) => i >= 0);
+    // One axis longer than the model takes (25 frames for a model of 24): keep the leading positions.
+    // Not the last axis: features are not ordered in time, and their first k are rarely the k a model wants.
+    if (differ.length === 1 && differ[0] < a.length - 1 && (a[differ[0]] as number) > (b[differ[0]] as number)) {
+      steps.push({ op: 'slice', axis: differ[0] + 1, end: b[differ[0]] as number, of: a[differ[0]] as number });
+    } else if (differ.length > 0) return null;
   } else if (a.length === 0 && b.length === 1 && b[0] === 1) {
     steps.push({ op: 'expand_dims' });
   } else if (a.length === 1 && a[0] === 1 && b.length === 0) {
@@ -78,10 +83,13 @@ export function inputSteps(from: TensorType, to: TensorType): InputStep[] | null
   return steps;
 }
 
-function applyInputSteps(expr: string, steps: InputStep[]): string {
+/** The steps applied to `expr`, a value of rank `rank` (a slice of its last axis needs no `axis:`). */
+function applyInputSteps(expr: string, steps: InputStep[], rank: number): string {
   let e = expr;
   for (const s of steps) {
-    e = s.op === 'cast' ? `cast(${e}, to: ${writeString(s.to)})` : `${s.op}(${e})`;
+    if (s.op === 'cast') e = `cast(${e}, to: ${writeString(s.to)})`;
+    else if (s.op === 'slice') e = s.axis === rank - 1 ? `slice(${e}, end: ${s.end})` : `slice(${e}, end: ${s.end}, axis: ${s.axis})`;
+    else e = `${s.op}(${e})`;
   }
   return e;
 }
@@ -116,12 +124,13 @@ export function pairInputs(
       pairing.candidateFeeds.push([d.name, writeName(g.name)]);
       return;
     }
-    const suffix = steps.map((s) => (s.op === 'cast' ? s.to : s.op === 'expand_dims' ? 'column' : 'values')).join('_');
+    const suffix = steps.map((s) => (s.op === 'cast' ? s.to : s.op === 'expand_dims' ? 'column' : s.op === 'slice' ? `first${s.end}` : 'values')).join('_');
     const name = names.allocate(`${toIdentifier(g.name, 'input')}_${suffix}`);
+    const cut = steps.find((s): s is Extract<InputStep, { op: 'slice' }> => s.op === 'slice');
     pairing.bridges.push({
       name,
-      expr: applyInputSteps(writeName(g.name), steps),
-      comment: `${candidateModel} takes \`${d.name}\` as ${formatType(d.type)}`,
+      expr: applyInputSteps(writeName(g.name), steps, g.type.dims.length),
+      comment: `${candidateModel} takes \`${d.name}\` as ${formatType(d.type)}${cut ? `: the first ${cut.end} of ${cut.of} along axis ${cut.axis} (check those are the ones it expects)` : ''}`,
     });
     pairing.candidateFeeds.push([d.name, name]);
   };

@@ -8,11 +8,12 @@ import { defaultMetrics, type TaskKind } from '../../stdlib/metrics/catalogue.ts
 import { formatType, type DType } from '../../plan/tensor-type.ts';
 import { applySignalSteps, modelCall, pairInputs, pairSignals, type GraphInput, type InputPairing } from './bridging.ts';
 import type { DataSample } from './data-sample.ts';
-import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
+import { fieldNamed, findLabel, findLabelByClasses, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
 import { IDENTIFIER_PATTERN } from '../../grammar/language.ts';
 import { graphInputType, type AnalyzedModel } from './model-analysis.ts';
+import { draftModalities, modalityInputNames } from './modality.ts';
 import { inferSignal, type LabelHint, type SignalChoice } from './task-inference.ts';
 
 export interface DraftRequest {
@@ -88,7 +89,9 @@ export function buildDraft(req: DraftRequest): DraftResult {
   let label: LabelField | null = null;
   let controlFields = new Set<string>();
   if (sample) {
-    const needs = control.signature.inputs.map((v) => ({ name: v.name, type: graphInputType(v.type) }));
+    // Text and image inputs are fed from raw fields through drafted ops (modality.ts), not from the data.
+    const raw = modalityInputNames(control.signature);
+    const needs = control.signature.inputs.filter((v) => !raw.has(v.name)).map((v) => ({ name: v.name, type: graphInputType(v.type) }));
     const byName = new Set(needs.map((n) => fieldNamed(n, sample)?.name).filter((f): f is string => f !== undefined));
     const found = findLabel(sample, req.labelFlag, byName);
     if (found !== null && 'problem' in found) return { ok: false, message: found.problem };
@@ -96,6 +99,12 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const mapped = mapInputs(needs, sample, new Set(label ? [label.field.name] : []));
     if ('problem' in mapped) return { ok: false, message: mapped.problem };
     controlFields = new Set([...mapped.values()].flatMap((m) => (m.source.kind === 'field' ? [m.source.field] : m.source.fields)));
+    if (!label) {
+      // Not named like a label: a field whose values are exactly the model's classes is one.
+      const signal = inferSignal(control.signature);
+      const classes = 'problem' in signal ? null : signal.task === 'binary' ? 2 : signal.task === 'multiclass' ? signal.classes : null;
+      if (classes !== null) label = findLabelByClasses(sample, classes, controlFields);
+    }
     if (label) controlFields.add(label.field.name);
   }
   const hasOwnField = (name: string, type: GraphInput['type']) => {
@@ -103,6 +112,8 @@ export function buildDraft(req: DraftRequest): DraftResult {
     return f !== undefined && !controlFields.has(f.name);
   };
   const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField);
+  const modal = draftModalities(control.signature, pairing.inputs, names);
+  if (modal) pairing.inputs = pairing.inputs.filter((g) => !modal.replaced.has(g.name));
 
   let mapping = new Map<string, InputMapping>();
   if (sample) {
@@ -119,11 +130,25 @@ export function buildDraft(req: DraftRequest): DraftResult {
     if (candChoice && 'problem' in candChoice) return { ok: false, message: `${candidate.given}: ${candChoice.problem}` };
   }
 
-  const fixed = pairing.inputs.find((g) => g.rowDim.kind === 'fixed')?.rowDim;
-  const runFlags = fixed?.kind === 'fixed' ? ` --batch-size ${fixed.size}` : '';
-  const draft: Draft = { header: header(req, runFlags), groups: [] };
+  // No `--batch-size` in the suggested command: `m4c run` already batches by a fixed row dim.
+  const draft: Draft = { header: header(req), groups: [] };
   const inputsGroup: DraftGroup = { leading: [], items: pairing.inputs.map((g) => inputItem(g, mapping.get(g.name), candName)) };
   draft.groups.push(inputsGroup);
+  if (modal) {
+    for (const r of modal.raws) {
+      const f = sample?.fields.find((x) => x.name === r.name);
+      inputsGroup.items.push(item({ kind: 'input', name: r.name, type: `${r.dtype}[batch]`, optional: false, from: null },
+        f ? r.comment : `${r.comment}; TODO(m4 init): the data field that holds it (from "FIELD")`));
+    }
+    draft.groups.push({
+      leading: ['Preprocessing: the model takes tensors; the data holds text and images.'],
+      items: modal.nodes.map((n) => {
+        const it = item({ kind: 'node', name: n.name, expr: n.expr }, n.comment, n.unbridged);
+        if (n.todo) it.leading.push(n.todo);
+        return it;
+      }),
+    });
+  }
 
   if (!candidate || 'problem' in ctrlChoice) {
     // One model: a serving graph with its signal as the output.
@@ -143,7 +168,8 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const field = label ? label.field.name : req.labelFlag!;
     labelName = names.allocate(isPlainName(field) ? field : 'label');
     const dtype: DType = task === 'regression' || label?.field.kind === 'float' ? 'f32' : label?.field.kind === 'bool' ? 'bool' : 'i64';
-    const why = label?.how === 'name' ? 'labels (found by name)' : 'labels (--label)';
+    const why = label?.how === 'name' ? 'labels (found by name)'
+      : label?.how === 'classes' ? `labels (found by their values: ${label.field.distinct?.length ?? 2} classes, as the model has; check it)` : 'labels (--label)';
     inputsGroup.items.push(item(
       { kind: 'input', name: writeName(labelName), type: `${dtype}[batch]`, optional: true, from: field === labelName ? null : writeString(field) },
       `${why}: present in replays, absent when serving`,
@@ -209,6 +235,12 @@ export function buildDraft(req: DraftRequest): DraftResult {
     null, inputsUnbridged || signals.unbridged !== null,
   );
   if (signals.unbridged) compareItem.leading.push(`TODO(m4 init): the two signals cannot be compared as they are: ${signals.unbridged}.`);
+  if (!hasLabel) {
+    // Never label-free without saying why.
+    compareItem.leading.push(sample
+      ? `No label: no field of ${sample.given} is named like one (label, target, y, ...) or holds exactly the model's class values; the gates are label-free. Name it with --label FIELD.`
+      : 'No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.');
+  }
   draft.groups.push({ leading: [], items: [compareItem] });
 
   const outName = names.allocate(task === 'binary' ? 'score' : task === 'multiclass' ? 'probabilities' : 'prediction');
@@ -241,7 +273,7 @@ function inputItem(g: GraphInput, m: InputMapping | undefined, candName: string)
     if (m.how === 'length' && src.kind === 'field') notes.push(`matched by length: the sample's list of ${g.type.dims.slice(1).join('×')} values`);
     if (m.how === 'columns' && src.kind === 'columns') notes.push(src.fields.length === 1 ? 'one number per row, as a column' : `${src.fields.length} numeric fields gathered in order`);
   }
-  if (g.rowDim.kind === 'fixed') notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (run with --batch-size ${g.rowDim.size})`);
+  if (g.rowDim.kind === 'fixed') notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (m4c run batches by it)`);
   if (g.origin === 'candidate') notes.push(`only ${candName} reads this input`);
   return item(
     { kind: 'input', name: writeName(g.name), type: formatType(g.type), optional: false, from },
@@ -272,10 +304,10 @@ function singleOutput(req: DraftRequest, model: string, pairing: InputPairing, c
 }
 
 /** What the file is, and the commands that check and run it (from the file's directory). */
-function header(req: DraftRequest, runFlags: string): string[] {
+function header(req: DraftRequest): string[] {
   const file = req.shownName;
   const data = req.sample ? relativeTo(req.outFile, req.sample.path) : null;
-  const run = `m4c run ${file}${data ? '' : ' --data ROWS.jsonl'}${runFlags}`;
+  const run = `m4c run ${file}${data ? '' : ' --data ROWS.jsonl'}`;
   if (!req.candidate) {
     return [
       `${req.control.stem} as a serving graph, written by \`m4c init\`.`,

@@ -39,8 +39,8 @@ export interface LabelField {
   field: DataField;
   /** What the sample's values look like: only 0/1 (or booleans), other integers, other numbers. */
   values: 'binary' | 'classes' | 'values';
-  /** How it was found. */
-  how: 'flag' | 'name';
+  /** How it was found: `--label`, its name, or its values matching the model's classes. */
+  how: 'flag' | 'name' | 'classes';
 }
 
 export interface SliceField {
@@ -176,7 +176,7 @@ export function mapInputs(needs: readonly InputNeed[], sample: DataSample, reser
   if (missing) {
     const t = `${missing.type.dtype}[${missing.type.dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
     return {
-      problem: `${sample.given}: no field matches model input \`${missing.name}\` ${t} by name, by length or as ${widthOf(missing) ?? 'a'} gathered numeric field${widthOf(missing) === 1 ? '' : 's'} (fields: ${sample.fields.map(describeField).join(', ')})`,
+      problem: `${sample.given}: no field matches model input \`${missing.name}\` ${t} by name, by length or as ${gatheredFields(widthOf(missing))} (fields: ${sample.fields.map(describeField).join(', ')})`,
     };
   }
   return out;
@@ -221,4 +221,28 @@ export function findSlice(sample: DataSample, taken: ReadonlySet<string>): Slice
     if (count >= 2 && count <= MAX_SLICE_VALUES && count <= sample.rows / 2) return { field: f, count };
   }
   return null;
+}
+
+/** "3 gathered numeric fields", "1 gathered numeric field", or "gathered numeric fields" when the width is unknown. */
+function gatheredFields(width: number | null | undefined): string {
+  if (width === undefined || width === null) return 'gathered numeric fields';
+  return `${width} gathered numeric field${width === 1 ? '' : 's'}`;
+}
+
+/**
+ * A label not named like one: an integer (or boolean) field, not read as a model input, whose distinct
+ * values are exactly the model's classes `0..classes-1` (a binary model: 0 and 1). Only when exactly
+ * one field fits: two candidates are a guess init leaves to `--label`.
+ */
+export function findLabelByClasses(sample: DataSample, classes: number, taken: ReadonlySet<string>): LabelField | null {
+  const want = Array.from({ length: classes }, (_, i) => String(i));
+  const fits = sample.fields.filter((f) => {
+    if (taken.has(f.name) || f.shape === null || f.shape.length !== 0 || !addressable(f)) return false;
+    if (f.kind === 'bool') return classes === 2;
+    if (f.kind !== 'integer' || f.distinct === null) return false;
+    const d = [...f.distinct].sort((a, b) => Number(a) - Number(b));
+    return d.length === classes && d.every((v, i) => v === want[i]);
+  });
+  if (fits.length !== 1) return null;
+  return { field: fits[0], values: labelValues(fits[0]), how: 'classes' };
 }

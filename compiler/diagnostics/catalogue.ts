@@ -91,7 +91,7 @@ export const CATALOGUE = {
     'export it to ONNX and declare it with `onnx("path/to/model.onnx")`, or replace it with stdlib ops'),
 
   // ── M3xxx: types and shapes ──────────────────────────────────────────────────────────────────
-  M3001: entry<{ name: string }>('error', 'unknown dtype', (a) => `unknown dtype ${q(a.name)}`, 'dtypes are f32, f64, i32, i64, bool and str'),
+  M3001: entry<{ name: string }>('error', 'unknown dtype', (a) => `unknown dtype ${q(a.name)}`, 'dtypes are f32, f64, i32, i64, bool, str and bytes'),
   M3002: entry<{ what: string; expected: string; found: string }>('error', 'dtype mismatch',
     (a) => `${a.what}: expected ${a.expected}, found ${a.found}`),
   M3003: entry<{ what: string; expected: string; found: string }>('error', 'shape mismatch',
@@ -108,6 +108,10 @@ export const CATALOGUE = {
   M3010: entry<{ path: string }>('error', 'empty field path', (a) => `invalid field path ${JSON.stringify(a.path)}`, 'write a field name, or nested fields separated by `.`'),
   M3011: entry<{ name: string; dims: number; columns: number }>('error', 'columns do not match the shape',
     (a) => `input ${q(a.name)} gathers ${a.columns} columns but its last dimension is ${a.dims}`),
+  M3012: entry<{ op: string }>('error', 'op does not read images',
+    (a) => `${q(a.op)} does not read images`, 'turn images into pixels first: `to_tensor(resize(img, width: W, height: H))`'),
+  M3013: entry<{ name: string }>('error', 'image input', (a) => `input ${q(a.name)} cannot be of dtype \`image\``,
+    'declare the encoded bytes, `bytes[batch]`, and decode them with `decode_image(...)`'),
 
   // ── M4xxx: op parameters ─────────────────────────────────────────────────────────────────────
   M4001: entry<{ op: string; param: string; reason: string }>('error', 'invalid op parameter',
@@ -119,6 +123,8 @@ export const CATALOGUE = {
   M4005: entry<{ op: string; param: string }>('error', 'parameter must be a literal',
     (a) => `${q(a.op)} parameter ${q(a.param)} must be a literal value (number, string, boolean or list)`),
   M4006: entry<{ op: string; param: string }>('error', 'duplicate parameter', (a) => `${q(a.op)} parameter ${q(a.param)} is given twice`),
+  M4007: entry<{ op: string; param: string; reason: string }>('error', 'file parameter unusable',
+    (a) => `${q(a.op)} cannot use the file of ${q(a.param)}: ${a.reason}`, 'the path is relative to this .m4 file'),
 
   // ── M5xxx: graph ─────────────────────────────────────────────────────────────────────────────
   M5001: entry<{ cycle: string }>('error', 'cycle', (a) => `these declarations form a cycle: ${a.cycle}`, 'a graph must be acyclic: break the cycle'),

@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { embeddingModel, logisticRegressionModel, mlpModel } from '../../tools/onnx-build.ts';
 import { accuracy, auroc } from './binary-metrics.ts';
 import { writeCsv, writeJsonl } from './replay-writers.ts';
+import { makeMultimodal } from './make-multimodal.ts';
 import { makeEnsembleData, makeFraudData, sliceRows, type Dataset } from './synthetic-data.ts';
 import { trainLogistic } from './train-logistic.ts';
 import { trainMlp } from './train-mlp.ts';
@@ -119,6 +120,9 @@ async function main(): Promise<void> {
     report.push(line('mean(member-a, member-b)', mean, replay));
     report.push(line('head(embed(x))', ph, replay, e.trainLoss));
   }
+
+  // ---- multimodal: text + image models and two fusions (examples/scripts/make-multimodal.ts) -------
+  written.push(...await makeMultimodal(join(root, 'multimodal')));
 
   console.log('held-out results (models run by onnxruntime-node from the written files):');
   for (const l of report) console.log(`  ${l}`);

@@ -1,7 +1,7 @@
 /**
  * The verdict on one bad data row, and the wording helpers that keep details short and uniform.
  */
-import type { BadRowReason } from './source-types.ts';
+import type { BadRowReason, SourceStats } from './source-types.ts';
 
 /**
  * A class, not a plain object, so `instanceof BadRow` tells a verdict apart from any parsed JSON
@@ -41,4 +41,23 @@ export function elementLabel(index: readonly number[]): string {
   if (index.length === 0) return '';
   if (index.length === 1) return `element ${index[0]} `;
   return `element ${index.map((i) => `[${i}]`).join('')} `;
+}
+
+/** How many bad-row examples a run keeps, as the sources' default `maxExamples`. */
+const MAX_EXAMPLES = 5;
+
+/**
+ * Count rows an op rejected after the source delivered them as good (an image that does not decode):
+ * they move from `rowsGood` to `skipped[reason]`, and the first few become examples, so
+ * `rowsRead === rowsGood + sum(skipped)` still holds and the summary shows them like any bad row.
+ */
+export function recordRejectedRows(
+  stats: SourceStats, rows: readonly { line: number; reason: BadRowReason; detail: string; node: string }[],
+): void {
+  for (const r of rows) {
+    stats.rowsGood--;
+    stats.skipped[r.reason] = (stats.skipped[r.reason] ?? 0) + 1;
+    if (stats.examples.length < MAX_EXAMPLES) stats.examples.push({ line: r.line, reason: r.reason, detail: `node \`${r.node}\`: ${r.detail}` });
+  }
+  stats.examples.sort((a, b) => a.line - b.line);
 }

@@ -12,6 +12,7 @@ import { pathLabel, type FixedSlot, type InputSlot, type SourceLayout } from './
 import { JsonSyntaxError, parseJsonLenient } from './json-row.ts';
 import { discoverFieldDims, explainProblem, prefixed, Problem, storeNumber, writeFieldValue } from './json-value-writer.ts';
 import { layoutFromObservation, type SlotObservation } from './layout-discovery.ts';
+import { decodeBase64Text } from './bytes-value.ts';
 import { isNanSpelling, parseDecimalCell } from './number-text.ts';
 import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
@@ -162,6 +163,13 @@ export class CsvFormat implements RowFormat {
     const dtype = slot.dtype;
     if (dtype === 'str') {
       (data as string[])[at] = rec.kinds[k] === 2 ? rec.cell(k) : this.strings.get(rec.block, rec.starts[k], rec.ends[k]);
+      return null;
+    }
+    if (dtype === 'bytes') {
+      const text = rec.cell(k);
+      const bytes = decodeBase64Text(text);
+      if (bytes === null) return badRow('bad-base64', `column "${columnName(path)}" is ${quoteCell(text)}, which is not base64`);
+      (data as Uint8Array[])[at] = bytes;
       return null;
     }
     if (dtype === 'bool') {

@@ -11,6 +11,7 @@ import type { TensorData } from '../../stdlib/types.ts';
 import type { DType } from '../../plan/tensor-type.ts';
 import { badRow, describeValue, elementLabel, type BadRow } from './bad-row.ts';
 import { elementNoun, type FixedSlot, type InputSlot } from './input-layout.ts';
+import { bytesOfValue } from './bytes-value.ts';
 import { isNanSpelling } from './number-text.ts';
 
 const I64_MIN = -9223372036854775808;
@@ -28,6 +29,7 @@ export const Problem = {
   NotNumber: 7,
   NotString: 8,
   IsList: 9,
+  BadBase64: 10,
 } as const;
 export type Problem = (typeof Problem)[keyof typeof Problem];
 
@@ -61,11 +63,24 @@ export function storeNumber(dtype: DType, v: number, data: TensorData, at: numbe
     case 'str':
       (data as string[])[at] = String(v);
       return Problem.None;
+    case 'bytes':
+    case 'image':
+      return Problem.NotString;
   }
+}
+
+/** Store a `bytes` value: base64 text or raw bytes (bytes-value.ts). */
+function storeBytes(v: unknown, data: TensorData, at: number): Problem {
+  const b = bytesOfValue(v);
+  if (b === 'not-text') return Array.isArray(v) ? Problem.IsList : Problem.NotString;
+  if (b === null) return Problem.BadBase64;
+  (data as Uint8Array[])[at] = b;
+  return Problem.None;
 }
 
 /** Store one JSON scalar (any parsed JSON value) as `dtype`. */
 export function storeJsonScalar(dtype: DType, v: unknown, data: TensorData, at: number): Problem {
+  if (dtype === 'bytes') return storeBytes(v, data, at);
   if (typeof v === 'number') return storeNumber(dtype, v, data, at);
   if (Array.isArray(v)) return Problem.IsList;
   if (dtype === 'bool') {
@@ -91,6 +106,7 @@ export function explainProblem(problem: Problem, v: unknown): BadRow {
     case Problem.NotBool: return badRow('wrong-type', `is ${describeValue(v)}, expected true/false or 0/1`);
     case Problem.NotString: return badRow('wrong-type', `is ${describeValue(v)}, expected a string`);
     case Problem.IsList: return badRow('wrong-type', 'is a list, expected a single value');
+    case Problem.BadBase64: return badRow('bad-base64', `is ${describeValue(v)}, which is not base64`);
     case Problem.NotNumber:
       if (v === null) return badRow('nan', 'is null');
       if (typeof v === 'string') {

@@ -288,6 +288,10 @@ export class JsonlFastScanner {
     const c = this.ws();
     const pos = this.pos;
     switch (dtype) {
+      // Base64 is validated and decoded on the reference path (bytes-value.ts).
+      case 'bytes':
+      case 'image':
+        return false;
       case 'f32': {
         if (!scanJsonNumber(b, pos, this.end, true)) return false;
         const f = Math.fround(NUM.value);

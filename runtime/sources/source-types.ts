@@ -5,6 +5,7 @@
  * batch-major tensors, one per graph input, as described by the plan's `PlanInput`s.
  */
 import type { Tensor } from '../../stdlib/types.ts';
+import { ROW_FAILURE_REASONS } from '../../stdlib/ops/op-spec.ts';
 import type { PlanInput } from '../../plan/plan-types.ts';
 import type { ReadIdentity } from './text-block-reader.ts';
 
@@ -18,6 +19,8 @@ export const BAD_ROW_REASONS = [
   'non-integer',
   'wrong-type',
   'bad-csv',
+  'bad-base64',
+  ...ROW_FAILURE_REASONS,
 ] as const;
 
 /** One of `BAD_ROW_REASONS`. */

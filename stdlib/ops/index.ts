@@ -2,6 +2,7 @@ import type { OpSpec } from './op-spec.ts';
 import { add } from './add.ts';
 import { argmax } from './argmax.ts';
 import { cast } from './cast.ts';
+import { decodeImage } from './decode-image.ts';
 import { clip } from './clip.ts';
 import { column } from './column.ts';
 import { concat } from './concat.ts';
@@ -13,6 +14,7 @@ import { log } from './log.ts';
 import { mean } from './mean.ts';
 import { mul } from './mul.ts';
 import { normalize } from './normalize.ts';
+import { resize } from './resize.ts';
 import { sigmoid } from './sigmoid.ts';
 import { slice } from './slice.ts';
 import { softmax } from './softmax.ts';
@@ -20,13 +22,15 @@ import { squeeze } from './squeeze.ts';
 import { standardize } from './standardize.ts';
 import { sub } from './sub.ts';
 import { threshold } from './threshold.ts';
+import { toTensor } from './to-tensor.ts';
+import { tokenize } from './tokenize.ts';
 
 export type { OpSpec } from './op-spec.ts';
 export { KernelError } from './kernel-error.ts';
 
 const ALL: OpSpec[] = [
-  add, argmax, cast, clip, column, concat, div, exp, expandDims, fillNan, log, mean, mul,
-  normalize, sigmoid, slice, softmax, squeeze, standardize, sub, threshold,
+  add, argmax, cast, clip, column, concat, decodeImage, div, exp, expandDims, fillNan, log, mean, mul,
+  normalize, resize, sigmoid, slice, softmax, squeeze, standardize, sub, threshold, toTensor, tokenize,
 ];
 
 /** Every stdlib op by the name it is called with in `.m4` files. Immutable. */

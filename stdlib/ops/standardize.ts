@@ -2,10 +2,10 @@ import { allocData, type Tensor } from '../types.ts';
 import { formatType, type TensorType } from '../../plan/tensor-type.ts';
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
-import { requireFloat, requireRowsAndAxis } from './type-rules.ts';
+import { featureAxis, requireFloat, requireRowsAndAxis } from './type-rules.ts';
 
 /** Named parameters, schema-validated with defaults applied before `infer` and `kernel` see them. */
-export type StandardizeParams = { mean: number | number[]; std: number | number[] };
+export type StandardizeParams = { mean: number | number[]; std: number | number[]; axis: number };
 
 const NAME = 'standardize';
 
@@ -28,12 +28,15 @@ export const standardize: OpSpec<StandardizeParams> = {
   summary: 'Subtract a mean and divide by a standard deviation, per feature or for all of them.',
   doc: [
     'Computes `(x - mean) / std` elementwise. `mean` and `std` are each either one number for every',
-    'element, or a list with one value per feature: its length must equal the last dim of `x`',
-    '(then `x` needs rank 2 or more, rows first). Paste `StandardScaler.mean_` and `.scale_` here.',
+    'element, or a list with one value per feature: its length must equal the dim of `x` at `axis`',
+    '(default -1, the last; then `x` needs rank 2 or more, rows first). Paste `StandardScaler.mean_`',
+    'and `.scale_` here. With `axis: 1` on `f32[rows, 3, h, w]` pixels from `to_tensor` it is',
+    'torchvision\'s `Normalize(mean, std)`: one mean and std per channel. (That transform is named',
+    '`standardize` here because `normalize` is scikit-learn\'s `Normalizer`, scaling rows to unit norm.)',
     '',
     '**Type rule.** `x` is f32 or f64; the result has the type of `x`. A list fixes a symbolic or',
-    'unknown last dim to its length; a list whose length differs from a known last dim is an error.',
-    '`std` must be > 0.',
+    'unknown dim at `axis` to its length; a list whose length differs from a known dim is an error.',
+    '`axis` counts from 0 (the rows, which it may not be) or from the end when negative. `std` must be > 0.',
     '',
     '**Precision.** For f32, `x - mean` and the division each round to f32 (numpy on float32 data).',
     '',
@@ -47,6 +50,7 @@ export const standardize: OpSpec<StandardizeParams> = {
       mean: scalarOrList('Value subtracted: one number, or one per feature (last axis).', { type: 'number' }, 0),
       std: scalarOrList('Divisor, > 0: one number, or one per feature (last axis).',
         { type: 'number', exclusiveMinimum: 0 }, 1),
+      axis: { description: 'The feature axis per-feature lists run along: -1 the last, 1 the channels of nchw pixels.', type: 'integer', default: -1 },
     },
     additionalProperties: false,
   },
@@ -66,15 +70,18 @@ export const standardize: OpSpec<StandardizeParams> = {
     }
     const rows = requireRowsAndAxis(NAME, args, 0);
     if (rows) return { error: `${rows.error}; a per-feature ${param} list needs a feature axis`, param };
-    const last = dims.length - 1;
-    if (typeof dims[last] === 'number' && dims[last] !== len) {
+    const axis = featureAxis(params.axis, dims.length);
+    if (axis === null) {
+      return { error: `axis ${params.axis} is not a feature axis of ${formatType(x)}: use 1..${dims.length - 1} or -1..-${dims.length - 1} (axis 0 is the rows)`, param: 'axis' };
+    }
+    if (typeof dims[axis] === 'number' && dims[axis] !== len) {
       return {
-        error: `standardize got ${len} values for ${param} but ${formatType(x)} has ${dims[last]} features ` +
-          '(its last dim); give one value per feature, or a single number',
+        error: `standardize got ${len} values for ${param} but ${formatType(x)} has ${dims[axis]} features ` +
+          `at axis ${params.axis}; give one value per feature, or a single number`,
         param,
       };
     }
-    dims[last] = ctx.sameDim(dims[last], len, 0, 0);
+    dims[axis] = ctx.sameDim(dims[axis], len, 0, 0);
     return { dtype: x.dtype, dims };
   },
 
@@ -93,9 +100,10 @@ export const standardize: OpSpec<StandardizeParams> = {
       else for (let i = 0; i < n; i++) out[i] = (src[i] - m) / s;
       return { dtype: x.dtype, data: out, dims: x.dims.slice() };
     }
-    const k = x.dims.length >= 2 ? x.dims[x.dims.length - 1] : -1;
+    const axis = featureAxis(params.axis ?? -1, x.dims.length);
+    const k = axis === null ? -1 : x.dims[axis];
     const len = Array.isArray(params.mean) ? params.mean.length : (params.std as number[]).length;
-    if (k !== len) {
+    if (axis === null || k !== len) {
       throw new KernelError(NAME, `got ${len} values per feature but the input has shape [${x.dims.join(', ')}]`);
     }
     // Expand scalars to per-feature vectors once; rounded to f32 up front like numpy's float32 params.
@@ -107,10 +115,17 @@ export const standardize: OpSpec<StandardizeParams> = {
       m[j] = isF32 ? Math.fround(mj) : mj;
       s[j] = isF32 ? Math.fround(sj) : sj;
     }
-    const rows = k === 0 ? 0 : n / k;
-    for (let r = 0, i = 0; r < rows; r++) {
-      if (isF32) for (let j = 0; j < k; j++, i++) out[i] = Math.fround(src[i] - m[j]) / s[j];
-      else for (let j = 0; j < k; j++, i++) out[i] = (src[i] - m[j]) / s[j];
+    // Elements are [outer][k][inner] around the axis; inner is 1 for the last axis.
+    let inner = 1;
+    for (let a = axis + 1; a < x.dims.length; a++) inner *= x.dims[a];
+    const outer = k * inner === 0 ? 0 : n / (k * inner);
+    for (let r = 0, i = 0; r < outer; r++) {
+      for (let j = 0; j < k; j++) {
+        const mj = m[j];
+        const sj = s[j];
+        if (isF32) for (let t = 0; t < inner; t++, i++) out[i] = Math.fround(src[i] - mj) / sj;
+        else for (let t = 0; t < inner; t++, i++) out[i] = (src[i] - mj) / sj;
+      }
     }
     return { dtype: x.dtype, data: out, dims: x.dims.slice() };
   },

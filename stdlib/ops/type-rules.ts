@@ -140,3 +140,9 @@ export function broadcastDims(op: string, args: readonly TensorType[], ctx: Infe
   }
   return dims;
 }
+
+/** `axis` as a 0-based index of a feature axis (1..rank-1), or null when it is the rows or out of range. */
+export function featureAxis(axis: number, rank: number): number | null {
+  const a = axis < 0 ? axis + rank : axis;
+  return a >= 1 && a < rank ? a : null;
+}

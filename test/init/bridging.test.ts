@@ -35,6 +35,12 @@ describe('inputSteps', () => {
     expect(inputSteps(t('f32', 4), t('f32', 2, 2))).toBeNull();
     expect(inputSteps(t('str'), t('f32'))).toBeNull();
   });
+  it('keeps the leading positions of a longer non-last axis (frames), never of the feature axis', () => {
+    const seq = (n: number) => ({ dtype: 'f32' as const, dims: ['batch', n, 96] });
+    expect(inputSteps(seq(25), seq(24))).toEqual([{ op: 'slice', axis: 1, end: 24, of: 25 }]);
+    expect(inputSteps(seq(24), seq(25))).toBeNull();
+    expect(inputSteps(t('f32', 30), t('f32', 4))).toBeNull();
+  });
 });
 
 describe('pairInputs', () => {

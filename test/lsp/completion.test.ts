@@ -31,7 +31,7 @@ describe('completion', () => {
     expect(got).toEqual(expect.arrayContaining(['mean', 'std', 's']));
     // `mean` is also an op (a value here); as a parameter it is no longer offered.
     const params = items(edit('output o = t', 'output o = standardize(t, mean: 0.0, |')).filter((i) => i.insertText?.endsWith(': ')).map((i) => i.label);
-    expect(params).toEqual(['std']);
+    expect(params).toEqual(['std', 'axis']);
     const index = items(edit('output o = t', 'output o = column(t, |')).find((i) => i.label === 'index')!;
     expect(index.insertText).toBe('index: ');
     expect(index.detail).toBe('integer (required)');
@@ -112,7 +112,7 @@ describe('completion', () => {
     expect(labels(`${BASE}|`)).toEqual(['input', 'model', 'node', 'output', 'compare', 'replay']);
     expect(labels(`${BASE}no|`)).toContain('node');
     expect(labels('|')).toContain('compare');
-    expect(labels(edit('input label: i64', 'input label: |'))).toEqual(['f32', 'f64', 'i32', 'i64', 'bool', 'str']);
+    expect(labels(edit('input label: i64', 'input label: |'))).toEqual(['f32', 'f64', 'i32', 'i64', 'bool', 'str', 'bytes']);
     expect(labels(`${BASE}input y: f32[|`)).toContain('batch');
     expect(labels(`${BASE}input y: f32[batch] |`)).toEqual(['optional', 'from']);
     expect(labels(`${BASE}model v3 = |`)).toEqual(['onnx']);

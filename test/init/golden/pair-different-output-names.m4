@@ -17,6 +17,7 @@ model renamedOutputs = onnx("models/renamedOutputs.onnx") // treatment: the cand
 node control   = column(binary(x: x).probabilities, index: 1)
 node treatment = column(renamedOutputs(x: x).output_probability, index: 1)
 
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 compare renamedOutputs_vs_binary {
   control:   control
   treatment: treatment

@@ -1,11 +1,11 @@
 // Is score safe to roll out in place of fixedBatch? Written by `m4c init`; review the gates.
 //
 //   m4c check pair-fixed-batch.m4
-//   m4c run pair-fixed-batch.m4 --batch-size 1
+//   m4c run pair-fixed-batch.m4
 //
 // `run` replays data/x4.jsonl through both models and exits 1 when a gate fails.
 
-input x:       f32[1, 4]           // a fixed batch dim: the model takes exactly 1 row per call (run with --batch-size 1)
+input x:       f32[1, 4]           // a fixed batch dim: the model takes exactly 1 row per call (m4c run batches by it)
 input label:   i64[batch] optional // labels (found by name): present in replays, absent when serving
 input segment: str[batch]          // 3 values in the sample: every metric is also computed per value
 

@@ -15,6 +15,7 @@ model mlp    = onnx("models/mlp.onnx")    // treatment: the candidate
 node control   = column(binary(x: x).probabilities, index: 1)
 node treatment = column(mlp(x: x).probabilities, index: 1)
 
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 compare mlp_vs_binary {
   control:   control
   treatment: treatment

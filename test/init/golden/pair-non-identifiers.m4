@@ -18,6 +18,7 @@ model binary        = onnx("models/binary.onnx")        // treatment: the candid
 node control   = column(nonIdentifier(`onnx::Flatten_0`: `onnx::Flatten_0`).`39`, index: 1)
 node treatment = column(binary(x: `onnx::Flatten_0`).probabilities, index: 1)
 
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 compare binary_vs_nonIdentifier {
   control:   control
   treatment: treatment

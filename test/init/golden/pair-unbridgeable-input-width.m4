@@ -18,6 +18,7 @@ node control   = column(binary(x: x).probabilities, index: 1)
 // f32[batch, 4]
 node treatment = column(wide5(x: x).probabilities, index: 1)
 
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 compare wide5_vs_binary {
   control:   control
   treatment: treatment

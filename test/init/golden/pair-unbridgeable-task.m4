@@ -19,6 +19,7 @@ node treatment = column(binary(x: x).probabilities, index: 1)
 
 // TODO(m4 init): the two signals cannot be compared as they are: the control's signal is multiclass, the
 // candidate's is binary.
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 // The compiler says error[M6002]: control and treatment must have the same type: f32[batch, 3] vs f32[batch]
 compare binary_vs_multiclass {
   control:   control

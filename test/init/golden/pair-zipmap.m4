@@ -20,6 +20,7 @@ model binary = onnx("models/binary.onnx") // treatment: the candidate
 node control   = cast(zipmap(float_input: float_input).output_label, to: "f32")
 node treatment = column(binary(x: float_input).probabilities, index: 1)
 
+// No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.
 compare binary_vs_zipmap {
   control:   control
   treatment: treatment

@@ -1,13 +1,13 @@
 // fixedBatch as a serving graph, written by `m4c init`.
 //
 //   m4c check single-fixed-batch.m4
-//   m4c run single-fixed-batch.m4 --data ROWS.jsonl --batch-size 1 --out predictions.jsonl
+//   m4c run single-fixed-batch.m4 --data ROWS.jsonl --out predictions.jsonl
 //
 // To compare a candidate model against it:
 //
 //   m4c init models/fixedBatch.onnx --candidate NEW.onnx --data ROWS.jsonl
 
-input x: f32[1, 4] // a fixed batch dim: the model takes exactly 1 row per call (run with --batch-size 1)
+input x: f32[1, 4] // a fixed batch dim: the model takes exactly 1 row per call (m4c run batches by it)
 
 model fixedBatch = onnx("models/fixedBatch.onnx")
 

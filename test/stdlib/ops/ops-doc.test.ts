@@ -9,7 +9,7 @@ describe('docs/ops.md', () => {
     expect(committed).toBe(renderOpsDoc(opNames().map((n) => OPS.get(n)!)));
   });
   it('renders signatures with param types and defaults', () => {
-    expect(signatureOf(OPS.get('standardize')!)).toBe('standardize(x, mean: number | number[] = 0, std: number | number[] = 1)');
+    expect(signatureOf(OPS.get('standardize')!)).toBe('standardize(x, mean: number | number[] = 0, std: number | number[] = 1, axis: integer = -1)');
     expect(signatureOf(OPS.get('clip')!)).toBe('clip(x, min?: number, max?: number)');
     expect(signatureOf(OPS.get('concat')!)).toBe('concat(a, b, ...)');
     expect(signatureOf(OPS.get('add')!)).toBe('add(a, b?, by?: number)');

@@ -60,7 +60,7 @@ describe('every op spec', () => {
         // Fill required params with a value the schema accepts so defaults can be checked alone.
         for (const r of required) {
           const p = op.params.properties[r];
-          params[r] = Array.isArray(p.enum) ? p.enum[0] : 0;
+          params[r] = Array.isArray(p.enum) ? p.enum[0] : p.type === 'string' ? 'x' : typeof p.minimum === 'number' ? p.minimum : 0;
         }
         if (Array.isArray(op.params.anyOf)) params[Object.keys(op.params.properties)[0]] = 0;
         expect(validate(params), JSON.stringify(validate.errors)).toBe(true);

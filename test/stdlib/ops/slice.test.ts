@@ -30,7 +30,7 @@ function params(start: number | undefined, end: number | undefined, step: number
 
 describe('slice params', () => {
   it('defaults step to 1; start and end are optional integers', () => {
-    expect(checkParams(slice, { start: 1 }).params).toEqual({ start: 1, step: 1 });
+    expect(checkParams(slice, { start: 1 }).params).toEqual({ start: 1, step: 1, axis: -1 });
     expect(checkParams(slice, {}).ok).toBe(true);
     expect(checkParams(slice, { start: -1, end: 3, step: -2 }).ok).toBe(true);
   });

@@ -5,7 +5,7 @@ import { checkParams, expectValues, f32, f64, fakeCtx, inferErr, inferOk, run, t
 
 describe('standardize params', () => {
   it('defaults to mean 0, std 1', () => {
-    expect(checkParams(standardize, {}).params).toEqual({ mean: 0, std: 1 });
+    expect(checkParams(standardize, {}).params).toEqual({ mean: 0, std: 1, axis: -1 });
   });
   it('accepts numbers and per-feature lists', () => {
     expect(checkParams(standardize, { mean: 0.5, std: 2 }).ok).toBe(true);
