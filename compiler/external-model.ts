@@ -6,10 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { ModelDecl, SignatureField } from '../grammar/ast.ts';
-import { DTYPES, type DType, type Dim } from '../plan/tensor-type.ts';
+import type { DType, Dim } from '../plan/tensor-type.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { diag, type Diagnostic } from './diagnostics/diagnostic.ts';
-import { ONNX_ELEM_TYPE, type OnnxSignature, type OnnxValueInfo } from './onnx-signature.ts';
+import { ONNX_ELEM_TYPE, type OnnxDType, type OnnxSignature, type OnnxValueInfo } from './onnx-signature.ts';
+
+const ONNX_DTYPES = Object.keys(ONNX_ELEM_TYPE) as OnnxDType[];
 
 /** The arguments `external(...)` takes. */
 const EXTERNAL_KEYS = ['backend', 'inputs', 'outputs'] as const;
@@ -81,8 +83,9 @@ function tensors(fields: SignatureField[], diagnostics: Diagnostic[], model: str
     }
     names.add(f.name.text);
     const dtype = f.type.dtype.text;
-    if (!(DTYPES as readonly string[]).includes(dtype)) {
-      const guess = didYouMean(dtype, DTYPES);
+    // An external model is a model server's member: its tensors have ONNX's element types (no bytes/image).
+    if (!(ONNX_DTYPES as readonly string[]).includes(dtype)) {
+      const guess = didYouMean(dtype, ONNX_DTYPES);
       diagnostics.push(diag('M3001', f.type.dtype.span, { name: dtype }, guess ? { help: `did you mean \`${guess}\`?` } : {}));
       ok = false;
       continue;
@@ -95,7 +98,7 @@ function tensors(fields: SignatureField[], diagnostics: Diagnostic[], model: str
       }
       dims.push(d.kind === 'fixed' ? d.value : d.kind === 'symbol' ? d.name : null);
     }
-    out.push({ name: f.name.text, type: { dtype: dtype as DType, dims }, onnxElemType: ONNX_ELEM_TYPE[dtype as DType] });
+    out.push({ name: f.name.text, type: { dtype: dtype as DType, dims }, onnxElemType: ONNX_ELEM_TYPE[dtype as OnnxDType] });
   }
   return ok ? out : undefined;
 }
