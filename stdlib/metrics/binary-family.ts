@@ -77,6 +77,7 @@ export class BinaryFamily implements MetricFamily {
     this.corrVars = w('pearson') ? 0 : -1;
     this.layout = {
       counts: cells + (probs ? 2 : 0),
+      jointCells: cells,
       slotsPerRow: probs ? 3 : 1,
       sums: sums.size,
       maxes: maxes.size,
@@ -200,7 +201,10 @@ export class BinaryFamily implements MetricFamily {
     }
     const pairs = this.predPairs(v);
     const noRows = undef('no rows');
-    if (w.has('agreement')) out.set('agreement', n === 0 ? noRows : (pairs[0] + pairs[3]) / n);
+    // Agreement is a ratio of cells: its denominator is the cells' total (in a resample the cells are
+    // drawn per cell, and W is the per-row weights' total).
+    const cellRows = pairs[0] + pairs[1] + pairs[2] + pairs[3];
+    if (w.has('agreement')) out.set('agreement', cellRows === 0 ? noRows : (pairs[0] + pairs[3]) / cellRows);
     if (w.has('flips_to_positive')) out.set('flips_to_positive', pairs[1]);
     if (w.has('flips_to_negative')) out.set('flips_to_negative', pairs[2]);
     if (w.has('flips')) out.set('flips', pairs[1] + pairs[2]);

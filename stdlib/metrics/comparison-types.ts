@@ -11,7 +11,7 @@ import type { EncodedArray } from './state-codec.ts';
 import type { BankState } from './replica-bank.ts';
 
 export const COMPARISON_RESULT_VERSION = 1;
-export const COMPARISON_STATE_VERSION = 1;
+export const COMPARISON_STATE_VERSION = 2;
 
 export type TaskKind = PlanTask['kind'];
 
