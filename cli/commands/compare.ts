@@ -80,7 +80,7 @@ export function register(program: Command): void {
   program
     .command('compare')
     .description('compare two columns of predictions you already have: the metrics, statistics, report, gates and sinks of a compare block, without a graph')
-    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz)')
+    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, or Arrow IPC (.arrow)')
     .requiredOption('--control <col>', 'the control predictions: a field holding a number or a list (a probability row); dots reach nested fields')
     .requiredOption('--treatment <col>', 'the treatment predictions, shaped like --control')
     .option('--label <col>', 'the true label (binary 0/1, class index, or regression target)')

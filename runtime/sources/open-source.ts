@@ -14,7 +14,10 @@ import { statSync } from 'node:fs';
 import { BadRow } from './bad-row.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { ByteStringCache } from './byte-string-cache.ts';
+import { openArrow } from './arrow-file.ts';
+import { ColumnarSource } from './columnar-source.ts';
 import { CsvFormat } from './csv-format.ts';
+import { openParquet } from './parquet-file.ts';
 import { planSlots, type InputSlot, type SourceLayout } from './input-layout.ts';
 import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
@@ -52,21 +55,32 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
     const code = (err as NodeJS.ErrnoException).code;
     throw new SourceError(path, null, 'unreadable', code === 'ENOENT' ? 'no such file' : (err as Error).message);
   }
+  if (format === 'parquet' || format === 'arrow') {
+    if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
+    return new ColumnarSource(path, opts, slots, format === 'parquet' ? openParquet : openArrow, totalBytes);
+  }
   return new StreamingSource(path, opts, slots, format, gzip, totalBytes, tuning);
 }
 
-/** The format and compression a path implies (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`). */
+const FORMATS: readonly SourceFormat[] = ['jsonl', 'csv', 'parquet', 'arrow'];
+
+/**
+ * The format and compression a path implies: `.jsonl`, `.ndjson`, `.csv` (each optionally `.gz`),
+ * `.parquet`, `.arrow` / `.arrows` / `.feather` / `.ipc` (Arrow IPC).
+ */
 export function formatOf(path: string, given?: SourceFormat): { format: SourceFormat; gzip: boolean } {
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   if (given !== undefined) {
-    if (given !== 'jsonl' && given !== 'csv') throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected jsonl or csv)`);
+    if (!FORMATS.includes(given)) throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected ${FORMATS.join(', ')})`);
     return { format: given, gzip };
   }
   const base = gzip ? lower.slice(0, -3) : lower;
   if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return { format: 'jsonl', gzip };
   if (base.endsWith('.csv')) return { format: 'csv', gzip };
-  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson or .csv (optionally .gz), or give the format explicitly');
+  if (base.endsWith('.parquet')) return { format: 'parquet', gzip };
+  if (['.arrow', '.arrows', '.feather', '.ipc'].some((e) => base.endsWith(e))) return { format: 'arrow', gzip };
+  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson, .csv (optionally .gz), .parquet or .arrow, or give the format explicitly');
 }
 
 function checkOptions(path: string, opts: SourceOptions): void {
@@ -110,7 +124,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     private readonly path: string,
     private readonly opts: SourceOptions,
     slots: InputSlot[],
-    formatName: SourceFormat,
+    formatName: 'jsonl' | 'csv',
     gzip: boolean,
     totalBytes: number,
     tuning: SourceTuning,
