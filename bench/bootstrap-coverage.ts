@@ -14,7 +14,8 @@
  */
 import erfc from '@stdlib/math-base-special-erfc';
 import { createComparison } from '../stdlib/metrics/comparison.ts';
-import type { ComparisonAccumulator, ComparisonSpec, ModelMetricResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult } from '../plan/result-types.ts';
 import { importAtRef } from './support/code-at-ref.ts';
 
 function arg(name: string, dflt: number): number {

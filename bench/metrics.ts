@@ -15,7 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { importAtRef } from './support/code-at-ref.ts';
-import type { ComparisonAccumulator, ComparisonSpec, ModelMetricResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult } from '../plan/result-types.ts';
 import { defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 import * as current from '../stdlib/metrics/comparison.ts';
 

@@ -2,7 +2,8 @@
  * Reading a `.m4` file for a command, with every way it can fail turned into a one-line CLI error.
  */
 import { compileFile, type Compilation, type CompileOptions } from '../compiler/compile.ts';
-import { CliError, EXIT } from './exit-codes.ts';
+import { CliError } from './exit-codes.ts';
+import { EXIT } from '../plan/errors.ts';
 
 export function compileForCli(path: string, opts: CompileOptions = {}): Compilation {
   try {

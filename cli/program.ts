@@ -3,8 +3,8 @@
  * exit code and at most one line on stderr (no stack trace unless M4_DEBUG is set).
  */
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './exit-codes.ts';
-import { M4_VERSION } from './version.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
+import { M4_VERSION } from '../plan/version.ts';
 
 export type Registrar = { register(program: Command): void };
 
@@ -32,9 +32,10 @@ export async function runCli(argv: string[], registrars: Registrar[]): Promise<n
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
-    if (err instanceof CliError) {
+    // The one place errors become exit codes: every user-facing error carries its own.
+    if (err instanceof M4Error) {
       process.stderr.write(`m4c: ${err.message}\n`);
-      return err.code;
+      return err.exitCode;
     }
     // A bug in m4, not a user error: one line plus where to look, stack only on request.
     const message = err instanceof Error ? err.message : String(err);

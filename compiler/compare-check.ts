@@ -5,7 +5,7 @@
  */
 import type { CompareDecl, Expr, GateDecl, Span } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE, defaultMetrics } from '../stdlib/metrics/catalogue.ts';
-import { formatDim, isFloatDType, type Dim } from '../stdlib/types.ts';
+import { formatDim, isFloatDType, type Dim } from '../plan/tensor-type.ts';
 import type { PlanGate, PlanTask } from '../plan/plan-types.ts';
 import { parse } from '../grammar/parse.ts';
 import { didYouMean } from './did-you-mean.ts';

@@ -7,7 +7,7 @@
  * remembers where it came from, so a conflict can say both.
  */
 import type { Span } from '../grammar/ast.ts';
-import type { Dim } from '../stdlib/types.ts';
+import type { Dim } from '../plan/tensor-type.ts';
 
 /** Where a fact about a dimension came from, for messages. */
 export interface Origin {

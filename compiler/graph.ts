@@ -7,7 +7,12 @@ import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic
 import type { M4Symbol, Resolution } from './resolve.ts';
 
 export interface DeclGraph {
-  graph: Graph;
+  /**
+   * The declarations as a graphlib DAG (node label: the symbol), built on first read: the checks below run
+   * on adjacency lists, and building graphlib's edge index costs more than the whole pass on every edit in
+   * the language server.
+   */
+  readonly graph: Graph;
   /** Declaration names in an order where each comes after what it reads; `undefined` if there is a cycle. */
   order: string[] | undefined;
   /** Kahn's order of the acyclic part (cycle members and what they feed are left out): for checking. */
@@ -18,13 +23,11 @@ export interface DeclGraph {
 
 export function graphPass(res: Resolution): PassResult<DeclGraph> {
   const diagnostics: Diagnostic[] = [];
-  const g = new Graph({ directed: true });
   // The algorithms below run on plain adjacency lists: graphlib's own recurse once per node (and overflow
   // the stack on a 20,000-node chain) and allocate a fresh array per successors() call.
   const succ = new Map<string, string[]>();
   const pred = new Map<string, string[]>();
   for (const sym of res.symbols.values()) {
-    g.setNode(sym.name, sym);
     succ.set(sym.name, []);
     pred.set(sym.name, []);
   }
@@ -32,7 +35,6 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     if (res.symbols.get(sym.name) !== sym) continue; // a duplicate declaration
     for (const d of deps) {
       if (d === sym || res.symbols.get(d.name) !== d) continue;
-      g.setEdge(d.name, sym.name);
       succ.get(d.name)!.push(sym.name);
       pred.get(sym.name)!.push(d.name);
     }
@@ -73,7 +75,19 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       if (sym.kind === 'node' && !live.has(sym.name)) diagnostics.push(diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
     }
   }
-  return { result: { graph: g, order, bestEffortOrder: order ?? topologicalOrder(adj), live }, diagnostics };
+  let graph: Graph | undefined;
+  const result: DeclGraph = {
+    get graph() {
+      if (!graph) {
+        graph = new Graph({ directed: true });
+        for (const sym of res.symbols.values()) graph.setNode(sym.name, sym);
+        for (const [v, ws] of succ) for (const w of ws) graph.setEdge(v, w);
+      }
+      return graph;
+    },
+    order, bestEffortOrder: order ?? topologicalOrder(adj), live,
+  };
+  return { result, diagnostics };
 }
 
 interface Adjacency {

@@ -6,16 +6,14 @@
 import { createHash } from 'node:crypto';
 import { resolve as resolvePath, isAbsolute } from 'node:path';
 import type { Expr, Span } from '../grammar/ast.ts';
-import {
-  PLAN_FORMAT_VERSION, type Plan, type PlanComparison, type PlanInput, type PlanModel, type PlanNode,
-  type PlanOutput, type PlanRef, type PlanSpan, type PlanType,
-} from '../plan/plan-types.ts';
+import type { Plan, PlanComparison, PlanInput, PlanModel, PlanNode, PlanOutput, PlanRef, PlanSpan, PlanType } from '../plan/plan-types.ts';
+import { PLAN_FORMAT_VERSION, M4_VERSION } from '../plan/version.ts';
+import { planHash } from '../plan/plan-hash.ts';
 import type { CompareInfo } from './compare-check.ts';
 import type { DeclGraph } from './graph.ts';
 import type { ModelTable } from './models.ts';
 import type { M4Symbol, Resolution } from './resolve.ts';
 import type { Typing, ValueType } from './typecheck.ts';
-import { M4_VERSION } from './version.ts';
 
 export interface LowerInput {
   file: string;
@@ -189,29 +187,4 @@ export function lower(li: LowerInput): Plan {
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
-}
-
-/**
- * The identity of a graph: what it computes, not where it was written. Spans, file paths and sinks are left
- * out, so reformatting a file or moving it keeps the hash; changing a model's bytes changes it.
- */
-export function planHash(body: Pick<Plan, 'inputs' | 'models' | 'nodes' | 'edges' | 'comparisons' | 'outputs'>): string {
-  const canonical = {
-    inputs: body.inputs.map(({ span: _s, ...rest }) => rest),
-    models: body.models.map((m) => ({ name: m.name, sha256: m.sha256, signature: m.signature })),
-    nodes: body.nodes.map(({ span: _s, ...rest }) => rest),
-    edges: body.edges,
-    comparisons: body.comparisons.map(({ span: _s, sinks: _k, gates, ...rest }) => ({ ...rest, gates: gates.map(({ span: _g, ...g }) => g) })),
-    outputs: body.outputs.map(({ span: _s, ...rest }) => rest),
-  };
-  return sha256(canonicalJson(canonical));
-}
-
-/** JSON with object keys sorted, so equal values hash equally whatever their construction order. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }

@@ -8,7 +8,7 @@
  * rarely do, which is how "not ONNX" is told apart from "an ONNX file from a newer exporter").
  * Failures throw {@link WireError}; `onnx-signature.ts` turns them into results.
  */
-import type { Dim } from '../stdlib/types.ts';
+import type { Dim } from '../plan/tensor-type.ts';
 
 /** A value's type, as much of it as messages need. */
 export type RawType =

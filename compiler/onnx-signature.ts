@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import type { DType, TensorType } from '../stdlib/types.ts';
+import type { DType, TensorType } from '../plan/tensor-type.ts';
 import { WireError, readModel, type RawModel, type RawType, type RawValueInfo } from './onnx-model-skim.ts';
 
 /** A tensor input or output of a model, as the type checker sees it. */

@@ -2,7 +2,7 @@
  * The syntax pass: text → AST, lexing and parsing problems turned into M0xxx diagnostics.
  */
 import type { Program } from '../grammar/ast.ts';
-import { parse, type SyntaxProblem } from '../grammar/parse.ts';
+import { parse, type ParseResult, type SyntaxProblem } from '../grammar/parse.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 
 const RULE_WORDS: Record<string, string> = {
@@ -14,7 +14,11 @@ const RULE_WORDS: Record<string, string> = {
 };
 
 export function syntaxPass(text: string, file: string): PassResult<Program> {
-  const { program, problems } = parse(text, file);
+  return syntaxOf(parse(text, file));
+}
+
+/** The pass's result for a text parsed elsewhere (the language server's grammar/incremental-parse.ts). */
+export function syntaxOf({ program, problems }: ParseResult): PassResult<Program> {
   return { result: program, diagnostics: problems.map(toDiagnostic) };
 }
 

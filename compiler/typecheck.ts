@@ -9,7 +9,7 @@ import type { CallExpr, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
 import { getOp } from '../stdlib/ops/index.ts';
-import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../stdlib/types.ts';
+import { DTYPES, formatDim, type DType, type Dim, type TensorType } from '../plan/tensor-type.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { DimUnifier, type DimConflict, type Origin } from './dims.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';

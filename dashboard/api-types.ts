@@ -6,7 +6,7 @@
  * of them as text (never as HTML). Type-only module: imported by the server (Node) and by the UI
  * bundle (browser) alike.
  */
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 
 /** Bumped on any incompatible change of the payloads below. */
 export const DASHBOARD_API_VERSION = 1;

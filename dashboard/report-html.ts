@@ -3,7 +3,7 @@
  * charts — the UI bundle (Chart.js included), the stylesheet and the run's data inlined, so it opens
  * from a CI artifact with no server and no network.
  */
-import { RUNTIME_M4_VERSION as M4_VERSION } from '../runtime/run-meta.ts';
+import { M4_VERSION } from '../plan/version.ts';
 import type { ReportPayload, RunDetail } from './api-types.ts';
 import { reportPage } from './page-shell.ts';
 import { uiAssets } from './ui-bundle.ts';

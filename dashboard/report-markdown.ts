@@ -5,7 +5,7 @@
  * Invariant: every value from the database goes through {@link mdText}, so a model name, slice
  * value or path cannot inject markup, links, images, mentions or table cells into the comment.
  */
-import type { ModelMetricResult, PairMetricResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult, PairMetricResult } from '../plan/result-types.ts';
 import type { RunDetail } from './api-types.ts';
 import { dateTime, deltaTone, interval, level, num, pvalue, shortHash, signed } from './ui/format.ts';
 

@@ -11,15 +11,17 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { fileHeader, M4_APPLICATION_ID, SCHEMA_VERSION, SQLITE_MAGIC } from '../runtime/sinks/sqlite-schema.ts';
-import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
   ComparisonEntry, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendPoint, TrendValue, Verdict,
 } from './api-types.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** A database the dashboard cannot read; `message` is one line meant for the user. */
-export class ResultsDbError extends Error {
-  override readonly name = 'ResultsDbError';
+export class ResultsDbError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** The oldest schema with what the dashboard draws (`runs.result_json`, `charts`). */
@@ -271,8 +273,12 @@ export class ResultsDb {
       .get(metric, ids) as { run_id: number } | undefined;
     const gates = gateRun === undefined ? [] : this.stmt('SELECT text, field, op, bound FROM gates WHERE run_id = ? AND metric = ? ORDER BY position')
       .all(gateRun.run_id, metric) as Trend['gates'];
+    // The direction as the newest run's result states it (the dashboard reads records, not the metric catalogue).
+    const direction = this.stmt(`SELECT json_extract(m.value, '$.higher_is_better') AS hib FROM runs r, json_each(r.result_json, '$.metrics') m
+      WHERE r.id = ? AND json_extract(m.value, '$.name') = ?`).get(runs[runs.length - 1]!.id, metric) as { hib: number | null } | undefined;
+    const higherIsBetter = direction?.hib === undefined || direction.hib === null ? null : direction.hib === 1;
     return {
-      graph, comparison, metric, kind, higher_is_better: METRIC_CATALOGUE[metric]?.higherIsBetter ?? null, level,
+      graph, comparison, metric, kind, higher_is_better: higherIsBetter, level,
       points: [...points.values()], gates, truncated,
     };
   }

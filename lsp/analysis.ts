@@ -8,7 +8,8 @@ import type { Position, Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Span } from '../grammar/ast.ts';
 import { compileParsed, compileSource, type Compilation } from '../compiler/compile.ts';
-import type { IncrementalParser } from './incremental-parse.ts';
+import type { IncrementalParser } from '../grammar/incremental-parse.ts';
+import { syntaxOf } from '../compiler/syntax.ts';
 
 export interface Analysis {
   uri: string;
@@ -39,7 +40,7 @@ export function analyze(uri: string, doc: TextDocument, fallbackDir: string, par
   const { file, baseDir } = fileOfUri(uri, fallbackDir);
   const opts = { noPlan: true, ...(baseDir ? { baseDir } : {}) };
   const text = doc.getText();
-  const comp = parser && parser.file === file ? compileParsed(text, file, parser.parse(text), opts) : compileSource(text, file, opts);
+  const comp = parser && parser.file === file ? compileParsed(text, file, syntaxOf(parser.parse(text)), opts) : compileSource(text, file, opts);
   return { uri, doc, file, comp };
 }
 

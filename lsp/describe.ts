@@ -9,7 +9,7 @@ import { quoteName, type ExprValue } from '../compiler/typecheck.ts';
 import type { Expr } from '../grammar/ast.ts';
 import type { MetricInfo } from '../stdlib/metrics/catalogue.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
-import { formatType, type TensorType } from '../stdlib/types.ts';
+import { formatType, type TensorType } from '../plan/tensor-type.ts';
 
 export function fence(code: string): string {
   return `\`\`\`m4\n${code}\n\`\`\``;

@@ -10,7 +10,7 @@
  */
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { analyze, fileOfUri, type Analysis } from './analysis.ts';
-import { IncrementalParser } from './incremental-parse.ts';
+import { IncrementalParser } from '../grammar/incremental-parse.ts';
 
 export interface DocState {
   uri: string;

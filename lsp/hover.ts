@@ -8,7 +8,7 @@ import { quoteName } from '../compiler/typecheck.ts';
 import type { Name } from '../grammar/ast.ts';
 import { METRIC_CATALOGUE } from '../stdlib/metrics/catalogue.ts';
 import { getOp } from '../stdlib/ops/index.ts';
-import { formatType, type DType } from '../stdlib/types.ts';
+import { formatType, type DType } from '../plan/tensor-type.ts';
 import { spanRange, type Analysis } from './analysis.ts';
 import { describeMetric, describeModel, describeOp, describeParam, describeSymbol, fence, valueType } from './describe.ts';
 import { COMPARE_FIELD_DOCS, DTYPE_DOCS, GATE_FIELD_DOCS, SINK_DOCS, TASK_DOCS } from './language-docs.ts';

@@ -5,7 +5,7 @@
  * docs/language.md, which this summarises.
  */
 import type { COMPARE_FIELDS, TASKS } from '../compiler/compare-check.ts';
-import type { DType } from '../stdlib/types.ts';
+import type { DType } from '../plan/tensor-type.ts';
 
 export const COMPARE_FIELD_DOCS: Record<(typeof COMPARE_FIELDS)[number], { snippet: string; doc: string }> = {
   control: { snippet: 'control: ', doc: 'Required. The production signal: a node, an input, or an expression (score or probabilities).' },

@@ -14,10 +14,10 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { clearSignatureCache } from '../compiler/onnx-signature.ts';
-import { M4_VERSION } from '../compiler/version.ts';
+import { M4_VERSION } from '../plan/version.ts';
 import { offsetOf, type Analysis } from './analysis.ts';
 import { codeActions } from './code-actions.ts';
-import { complete } from './completion.ts';
+import { completionList } from './completion.ts';
 import { lspDiagnostics } from './diagnostics.ts';
 import { Documents } from './documents.ts';
 import { formatDocument } from './formatting.ts';
@@ -139,14 +139,18 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   connection.onDidOpenTextDocument(notification('didOpen', (p) => {
     const td = p?.textDocument;
     if (typeof td?.uri !== 'string' || typeof td.text !== 'string') return;
-    documents.open(td.uri, Number.isInteger(td.version) ? td.version : 0, td.text);
+    if (!Number.isInteger(td.version)) return log('didOpen', `refused ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
+    documents.open(td.uri, td.version, td.text);
   }));
   connection.onDidChangeTextDocument(notification('didChange', (p) => {
     const td = p?.textDocument;
     if (typeof td?.uri !== 'string' || !Array.isArray(p.contentChanges)) return;
     const changes = p.contentChanges.filter(isChange);
     if (changes.length === 0) return;
-    documents.change(td.uri, Number.isInteger(td.version) ? td.version : 0, changes);
+    // A change without a usable version cannot be ordered against the others: applying it could make the
+    // server's text differ from the editor's for good.
+    if (!Number.isInteger(td.version)) return log('didChange', `refused an edit of ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
+    documents.change(td.uri, td.version, changes);
   }));
   connection.onDidCloseTextDocument(notification('didClose', (p) => {
     const uri = p?.textDocument?.uri;
@@ -164,7 +168,10 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   }));
   connection.onCompletion(request('completion', [], (p) => {
     const x = at(p);
-    return x ? complete(x.a, x.offset) : [];
+    if (!x) return [];
+    // A plain array while nothing was cut; a list marked incomplete (asked again as the word grows) when it was.
+    const list = completionList(x.a, x.offset);
+    return list.isIncomplete ? list : list.items;
   }));
   connection.onDefinition(request('definition', null, (p) => {
     const x = at(p);

@@ -2,11 +2,10 @@
  * The execution plan: the compiler's only product and the runtime's only input.
  *
  * The JSON Schema in `plan.schema.json` is the normative description; these types mirror it.
- * Any change to the shape bumps `PLAN_FORMAT_VERSION` and the schema's `format_version` const.
+ * Any change to the shape bumps `PLAN_FORMAT_VERSION` (version.ts) and the schema's `format_version` const.
  */
-import type { DType, Dim } from '../stdlib/types.ts';
-
-export const PLAN_FORMAT_VERSION = 1;
+import type { DType, Dim } from './tensor-type.ts';
+import type { PLAN_FORMAT_VERSION } from './version.ts';
 
 /** Where a plan element came from in the .m4 source; 1-based line and column. */
 export interface PlanSpan {

@@ -9,6 +9,7 @@
 import type { PlanComparison, PlanTask } from '../plan/plan-types.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import type { ComparisonBatch, LabelArray, ScoreArray } from '../stdlib/metrics/comparison-types.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** One comparison's parents for one batch, as the executor produces them. */
 export interface ComparisonParents {
@@ -24,10 +25,9 @@ export interface ComparisonParents {
  * Tensors that do not fit the comparison (wrong shape or dtype). The compiler rules these out for a
  * compiled plan, so this names the comparison and says what arrived, in one line.
  */
-export class ComparisonInputError extends Error {
+export class ComparisonInputError extends M4Error {
   constructor(readonly comparison: string, detail: string) {
-    super(`comparison \`${comparison}\`: ${detail}`);
-    this.name = 'ComparisonInputError';
+    super(`comparison \`${comparison}\`: ${detail}`, EXIT.runtime);
   }
 }
 

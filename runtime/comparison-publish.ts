@@ -9,7 +9,8 @@
  */
 import type { RunOutcome } from './comparison-run.ts';
 import { renderReport, type ReportFormat } from './report/render-report.ts';
-import { runRecords, type RunRecord } from './run-record.ts';
+import { runRecords } from './run-record.ts';
+import type { RunRecord } from '../plan/record-types.ts';
 import type { RunSinks } from './sinks/run-sinks.ts';
 
 /** Where the report goes, in which format, and which sinks get the records. */

@@ -13,19 +13,16 @@
  */
 import type { Plan } from '../plan/plan-types.ts';
 import { comparisonFromState, createComparison } from '../stdlib/metrics/comparison.ts';
-import type { ComparisonAccumulator, ComparisonResult, ComparisonSpec, ComparisonState } from '../stdlib/metrics/comparison-types.ts';
-import { allGatesPassed, evaluateGates, type GateVerdict } from '../stdlib/metrics/gates.ts';
+import type { ComparisonAccumulator, ComparisonSpec, ComparisonState } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, GateVerdict } from '../plan/result-types.ts';
+import { allGatesPassed, evaluateGates } from '../stdlib/metrics/gates.ts';
 import { ComparisonInputError, toComparisonBatch, type ComparisonParents } from './comparison-batch.ts';
 import { declaredPresence, deriveSpec, type DerivedSpec, type ParentPresence } from './comparison-spec.ts';
-import { subjectOf, type RunMeta, type RunSubject, type SubjectComparison } from './run-meta.ts';
+import { subjectOf } from './run-meta.ts';
+import type { RunMeta, RunStatus, RunSubject, SubjectComparison } from '../plan/record-types.ts';
+import { EXIT } from '../plan/errors.ts';
 
 export { ComparisonInputError, type ComparisonParents } from './comparison-batch.ts';
-
-/** Exit codes a run outcome maps to (the CLI's EXIT values; the runtime does not import the CLI). */
-export const OUTCOME_EXIT = { passed: 0, gateFailed: 1, interrupted: 130 } as const;
-
-/** `complete`: the source was read to its end. `interrupted`: stopped early (Ctrl-C); never passes. */
-export type RunStatus = 'complete' | 'interrupted';
 
 /** One comparison at the end of a run. */
 export interface ComparisonOutcome {
@@ -166,7 +163,7 @@ class Run implements ComparisonRun {
     }
     const status: RunStatus = meta.interrupted ? 'interrupted' : 'complete';
     const passed = status === 'complete' && comparisons.every((c) => c.passed);
-    const exitCode = status === 'interrupted' ? OUTCOME_EXIT.interrupted : passed ? OUTCOME_EXIT.passed : OUTCOME_EXIT.gateFailed;
+    const exitCode = status === 'interrupted' ? EXIT.interrupted : passed ? EXIT.ok : EXIT.failed;
     return { meta, status, passed, exitCode, comparisons };
   }
 }

@@ -12,12 +12,13 @@
 import type { Plan } from '../plan/plan-types.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import type { Tensor } from '../stdlib/types.ts';
-import { formatType } from '../stdlib/types.ts';
+import { formatType } from '../plan/tensor-type.ts';
 import type { Batch, BatchResult, ComparisonBatch, OutputsBatch } from './batch.ts';
 import { InitError, ModelHost, WorkerRunError } from './model-host.ts';
 import { feedsToOrt, fromOrt, loadOrt, openSession, type OpenSession, type SessionSettings } from './onnx-session.ts';
 import { buildProgram, type ModelStep, type OpStep, type Program, type Step } from './plan-graph.ts';
-import { PlanError, type LoadedPlan } from './plan-load.ts';
+import type { LoadedPlan } from './plan-load.ts';
+import { PlanError } from '../plan/plan-schema.ts';
 import { batchLines, formatRuntimeMessage, messageOf, RuntimeError } from './runtime-error.ts';
 import { chooseEngine, placeSessions, planSessions, type Engine, type EngineChoice, type SessionSpec } from './scheduler.ts';
 

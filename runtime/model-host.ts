@@ -7,6 +7,7 @@ import { tsWorkerCode } from '../stdlib/ts-worker.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import type { SessionSettings } from './onnx-session.ts';
 import { isWholeBuffer, transferables, type FromWorker, type RunRequest, type WorkerInit } from './worker-protocol.ts';
+import { EXIT, M4Error } from '../plan/errors.ts';
 
 /** A model call's outputs and when it ran (epoch ms, measured inside the worker). */
 export interface WorkerRunResult {
@@ -16,10 +17,9 @@ export interface WorkerRunResult {
 }
 
 /** A failure reported by the worker: ORT's message and when the call ran. */
-export class WorkerRunError extends Error {
+export class WorkerRunError extends M4Error {
   constructor(message: string, readonly start: number, readonly end: number) {
-    super(message);
-    this.name = 'WorkerRunError';
+    super(message, EXIT.runtime);
   }
 }
 
@@ -135,9 +135,8 @@ export class ModelHost {
 }
 
 /** A session that could not be opened inside a worker (bad ONNX file, unsupported operator). */
-export class InitError extends Error {
+export class InitError extends M4Error {
   constructor(readonly key: number, message: string) {
-    super(message);
-    this.name = 'InitError';
+    super(message, EXIT.runtime);
   }
 }

@@ -6,7 +6,8 @@
  * Used on the main thread (engine `main`) and inside each model worker (engine `workers`).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import type { DType, Tensor } from '../stdlib/types.ts';
+import type { Tensor } from '../stdlib/types.ts';
+import type { DType } from '../plan/tensor-type.ts';
 
 type Ort = typeof import('onnxruntime-node');
 

@@ -12,12 +12,15 @@ import type { PlanOutput } from '../plan/plan-types.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import type { OutputsBatch } from './batch.ts';
 import { RuntimeError } from './runtime-error.ts';
+import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
 
-/** The outputs file cannot be created or written (one line: path and system error code). */
-export class OutputsWriteError extends Error {
-  constructor(readonly path: string, reason: string) {
-    super(`cannot write ${path}: ${reason}`);
-    this.name = 'OutputsWriteError';
+/**
+ * The outputs file cannot be created (exit 2: nothing has run yet) or written (exit 3); one line: path and
+ * system error code.
+ */
+export class OutputsWriteError extends M4Error {
+  constructor(readonly path: string, reason: string, exitCode: ExitCode = EXIT.runtime) {
+    super(`cannot write ${path}: ${reason}`, exitCode);
   }
 }
 
@@ -37,12 +40,12 @@ export class OutputsWriter {
    */
   static open(path: string, outputs: readonly PlanOutput[]): OutputsWriter {
     const clash = outputs.find((o) => o.name === ROW_FIELD);
-    if (clash) throw new RuntimeError(clash.name, clash.span, null, `--out writes each row's line as \`${ROW_FIELD}\`, so an output cannot have that name`, { subject: 'output' });
+    if (clash) throw new RuntimeError(clash.name, clash.span, null, `--out writes each row's line as \`${ROW_FIELD}\`, so an output cannot have that name`, { subject: 'output', exitCode: EXIT.usage });
     let fd: number;
     try {
       fd = openSync(path, 'w');
     } catch (err) {
-      throw new OutputsWriteError(path, (err as NodeJS.ErrnoException).code ?? String(err));
+      throw new OutputsWriteError(path, (err as NodeJS.ErrnoException).code ?? String(err), EXIT.usage);
     }
     const stream = createWriteStream(path, { fd, highWaterMark: 1 << 20 });
     return new OutputsWriter(stream, outputs.map((o) => ({ name: o.name, key: `,${JSON.stringify(o.name)}:` })), path);

@@ -1,23 +1,15 @@
 /**
  * Loading a plan: the runtime's only input, checked before anything runs.
  *
- * Order of checks, each a one-line {@link PlanError}: readable JSON → supported `format_version` →
- * JSON Schema (ajv, `plan/plan.schema.json`) → references inside the plan (nodes, models, inputs, and
- * topological order) → model files present and (by default) unchanged since compile (sha256).
+ * Order of checks, each a one-line {@link PlanError}: readable JSON → the plan's own checks
+ * (plan/plan-schema.ts: version, JSON Schema, references) → model files present and (by default)
+ * unchanged since compile (sha256).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { PLAN_FORMAT_VERSION, type Plan, type PlanModel, type PlanRef } from '../plan/plan-types.ts';
-
-/** A plan that cannot run: unreadable, foreign version, schema violations, broken references, models gone. */
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PlanError';
-  }
-}
+import type { Plan, PlanModel } from '../plan/plan-types.ts';
+import { PlanError, validatePlan } from '../plan/plan-schema.ts';
 
 export interface LoadPlanOptions {
   /** Compare each model file's sha256 with the plan (default true): a model changed after compile is an error. */
@@ -35,21 +27,6 @@ export interface LoadedPlan {
   modelPaths: Map<string, string>;
   /** The plan file, when loaded from one. */
   file?: string;
-}
-
-/** Schema violations shown in a message; the rest are counted. */
-const MAX_SHOWN_VIOLATIONS = 3;
-
-let validator: ValidateFunction | undefined;
-
-function planValidator(): ValidateFunction {
-  if (validator) return validator;
-  const schema = JSON.parse(readFileSync(new URL('../plan/plan.schema.json', import.meta.url), 'utf8')) as object;
-  // ajv is CommonJS: under ESM its class is the default export's `default`.
-  const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as
-    new (opts: object) => { compile(s: object): ValidateFunction };
-  validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  return validator;
 }
 
 /**
@@ -78,108 +55,6 @@ export function loadPlan(source: string | unknown, opts: LoadPlanOptions = {}): 
   const plan = validatePlan(raw, label);
   const modelPaths = locateModels(plan, label, file, opts.verifyModels ?? true);
   return { plan, modelPaths, file };
-}
-
-/** Version, schema and reference checks of a parsed plan (no file system access). */
-export function validatePlan(raw: unknown, label = 'plan'): Plan {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PlanError(`${label}: not an m4 plan (expected a JSON object)`);
-  }
-  const version = (raw as { format_version?: unknown }).format_version;
-  if (version !== PLAN_FORMAT_VERSION) {
-    const found = version === undefined ? 'no format_version' : `format_version ${JSON.stringify(version)}`;
-    throw new PlanError(
-      `${label}: plan has ${found}, this m4 runs format_version ${PLAN_FORMAT_VERSION}; recompile it with \`m4c compile\``,
-    );
-  }
-  const validate = planValidator();
-  if (!validate(raw)) {
-    const shown = readableViolations(validate.errors ?? []);
-    const more = shown.length > MAX_SHOWN_VIOLATIONS ? ` (and ${shown.length - MAX_SHOWN_VIOLATIONS} more)` : '';
-    throw new PlanError(`${label}: invalid plan: ${shown.slice(0, MAX_SHOWN_VIOLATIONS).join('; ')}${more}`);
-  }
-  const plan = raw as Plan;
-  checkReferences(plan, label);
-  return plan;
-}
-
-/**
- * ajv reports every branch of a `oneOf` (node kinds, input sources, tasks). A branch whose `kind`
- * constant does not match the object is not the one the author meant, so its errors are noise: drop
- * them, and drop the "must match exactly one schema" summary when a more precise error remains.
- */
-function readableViolations(errors: ErrorObject[]): string[] {
-  // instance path → oneOf branches ruled out by their `kind` constant, and the kinds they wanted
-  const wrong = new Map<string, { branches: string[]; kinds: unknown[] }>();
-  for (const e of errors) {
-    const m = /^(.*\/oneOf\/\d+)\/properties\/kind\/const$/.exec(e.schemaPath);
-    if (!m || e.keyword !== 'const') continue;
-    const inst = e.instancePath.replace(/\/kind$/, '');
-    const entry = wrong.get(inst) ?? { branches: [], kinds: [] };
-    entry.branches.push(`${m[1]}/`);
-    entry.kinds.push((e.params as { allowedValue: unknown }).allowedValue);
-    wrong.set(inst, entry);
-  }
-  const inBranch = (e: ErrorObject): boolean => {
-    for (const [inst, { branches }] of wrong) {
-      if (e.instancePath !== inst && !e.instancePath.startsWith(`${inst}/`)) continue;
-      if (branches.some((b) => e.schemaPath.startsWith(b))) return true;
-    }
-    return false;
-  };
-  const lines: string[] = [];
-  for (const e of errors) {
-    if (inBranch(e)) continue;
-    if (e.keyword === 'oneOf') {
-      const preciseInside = errors.some((o) => o !== e && !inBranch(o) && o.schemaPath.startsWith(`${e.schemaPath}/`)
-        && (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)));
-      if (preciseInside) continue;
-      // Every branch ruled out by `kind`: the kind itself is what is wrong.
-      const w = wrong.get(e.instancePath);
-      lines.push(w
-        ? `${e.instancePath}/kind: must be one of ${w.kinds.map((k) => JSON.stringify(k)).join(', ')}`
-        : `${e.instancePath || '/'}: ${e.message ?? e.keyword}`);
-      continue;
-    }
-    const extra = e.keyword === 'additionalProperties'
-      ? ` \`${(e.params as { additionalProperty: string }).additionalProperty}\``
-      : e.keyword === 'enum'
-        ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`
-        : e.keyword === 'const'
-          ? ` ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`
-          : '';
-    lines.push(`${e.instancePath || '/'}: ${e.message ?? e.keyword}${extra}`);
-  }
-  return [...new Set(lines)];
-}
-
-/** What the schema cannot say: names resolve, and `nodes` is in topological order. */
-function checkReferences(plan: Plan, label: string): void {
-  const fail = (msg: string): never => { throw new PlanError(`${label}: invalid plan: ${msg}`); };
-  const inputs = new Set(plan.inputs.map((i) => i.name));
-  const models = new Set(plan.models.map((m) => m.name));
-  const outputsOf = new Map<string, Set<string>>();
-  const refOk = (ref: PlanRef, where: string): void => {
-    const outs = outputsOf.get(ref.node);
-    if (!outs) fail(`${where} reads node \`${ref.node}\`, which is not defined before it`);
-    else if (!outs.has(ref.output)) fail(`${where} reads \`${ref.node}.${ref.output}\`, but node \`${ref.node}\` has no output \`${ref.output}\``);
-  };
-  for (const [i, node] of plan.nodes.entries()) {
-    const where = `/nodes/${i} (\`${node.id}\`)`;
-    if (outputsOf.has(node.id)) fail(`${where}: duplicate node id`);
-    if (node.kind === 'input' && !inputs.has(node.input)) fail(`${where}: unknown input \`${node.input}\``);
-    if (node.kind === 'model' && !models.has(node.model)) fail(`${where}: unknown model \`${node.model}\``);
-    if (node.kind === 'op') node.args.forEach((a, j) => refOk(a, `${where} argument ${j}`));
-    if (node.kind === 'model') for (const [name, ref] of Object.entries(node.feeds)) refOk(ref, `${where} feed \`${name}\``);
-    outputsOf.set(node.id, new Set(node.outputs.map((o) => o.name)));
-  }
-  plan.outputs.forEach((o) => refOk(o.ref, `output \`${o.name}\``));
-  for (const c of plan.comparisons) {
-    refOk(c.control, `comparison \`${c.name}\` control`);
-    refOk(c.treatment, `comparison \`${c.name}\` treatment`);
-    if (c.label) refOk(c.label, `comparison \`${c.name}\` label`);
-    if (c.slice_by) refOk(c.slice_by, `comparison \`${c.name}\` slice_by`);
-  }
 }
 
 /**

@@ -1,85 +1,13 @@
 /**
- * Who, what, where and when of one run: the facts a run record carries besides its metrics.
- *
- * `RunSubject` is the part that comes from the plan (hash, models, comparison declarations). State
- * files carry it so `m4c merge` can judge gates and write sinks without the `.m4` file. `RunMeta`
- * adds what only the run knows: the data source, row counts, times, shard, interruption.
+ * Building the who, what, where and when of one run (the types are the contract's:
+ * plan/record-types.ts): the subject from the plan, the meta from what the run observed.
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import pkg from '../package.json' with { type: 'json' };
 import type { Plan, PlanComparison, PlanRef } from '../plan/plan-types.ts';
-
-/** The m4 that runs this code (the plan records the m4 that compiled it). */
-export const RUNTIME_M4_VERSION: string = pkg.version;
-
-/** Which side of a comparison a model feeds. `both`: a model upstream of control and treatment. */
-export type ModelRole = 'control' | 'treatment' | 'both' | 'label' | 'slice';
-
-/** A model of the plan, as a record names it. */
-export interface RunModel {
-  name: string;
-  /** Absolute path at compile time. */
-  path: string;
-  sha256: string;
-}
-
-/** A plan comparison plus the roles of the models upstream of it. */
-export interface SubjectComparison extends PlanComparison {
-  /** Model name → role, for the models this comparison reads (directly or through nodes). */
-  model_roles: Record<string, ModelRole>;
-  /** dtype of the control (= treatment) signal per the plan; decides the precision of the binary threshold. */
-  score_dtype?: string;
-}
-
-/** The plan-derived part of a run: enough to judge gates and write records without the plan. */
-export interface RunSubject {
-  plan_hash: string;
-  /** The `.m4` file the plan was compiled from (or a description such as `m4c compare`). */
-  source_file: string;
-  /** The m4 version that compiled the plan. */
-  plan_m4_version: string;
-  models: RunModel[];
-  comparisons: SubjectComparison[];
-}
-
-/**
- * Identity of a data file that does not need reading it all: absolute path, size, and the sha256 of
- * its first 64 KiB. Shards of one replay must agree on it; a different file of the same name and
- * size almost always differs in its first bytes.
- */
-export interface DataSourceInfo {
-  path: string;
-  bytes: number;
-  head_sha256: string;
-}
-
-/** Everything a record says about its run besides the metrics. Plain JSON. */
-export interface RunMeta {
-  /** UUID of this invocation; every record it writes carries it. */
-  run_id: string;
-  plan_hash: string;
-  source_file: string;
-  /** The m4 version that ran (RUNTIME_M4_VERSION). */
-  m4_version: string;
-  plan_m4_version: string;
-  models: RunModel[];
-  data_source: DataSourceInfo | null;
-  /** Data rows examined by the source (good and bad; this shard's only when sharded). */
-  rows_seen: number;
-  /** Rows the source rejected, by reason (`invalid-json`, `missing-field`, ...). */
-  rows_skipped: Record<string, number>;
-  /** ISO 8601, UTC. */
-  started_at: string;
-  ended_at: string;
-  /** 0-based shard index and shard count (`--shard 2/3` is index 1, count 3); null when unsharded. */
-  shard: { index: number; count: number } | null;
-  /** For `m4c merge`: how many shard states were combined; null otherwise. */
-  merged_shards: number | null;
-  /** True when the run stopped before the end of its data (Ctrl-C): its record never passes. */
-  interrupted: boolean;
-}
+import type { DataSourceInfo, ModelRole, RunMeta, RunSubject } from '../plan/record-types.ts';
+import { M4_VERSION } from '../plan/version.ts';
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -168,7 +96,7 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
     run_id: f.runId ?? randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
-    m4_version: RUNTIME_M4_VERSION,
+    m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),
     data_source: f.dataPath === null ? null : describeDataSource(f.dataPath),

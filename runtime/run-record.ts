@@ -1,43 +1,13 @@
 /**
- * The record a sink stores for one comparison of one run: everything the run knew about it, as plain
- * JSON. The SQLite sink spreads it over tables; the JSONL sink writes it as one line.
+ * Building the records a sink stores (the type is the contract's: plan/record-types.ts `RunRecord`).
  *
  * Invariant: `passed` is true only when `status` is `complete` and every gate verdict passed — a
  * record of an interrupted run never passes, whatever its partial metrics say.
  */
-import type { PlanGate, PlanTask } from '../plan/plan-types.ts';
-import type { ComparisonResult } from '../stdlib/metrics/comparison-types.ts';
-import type { GateVerdict } from '../stdlib/metrics/gates.ts';
-import type { RunOutcome, RunStatus } from './comparison-run.ts';
-import type { ModelRole, RunMeta } from './run-meta.ts';
-
-/** Bumped on any incompatible change of {@link RunRecord} (JSONL readers check it). */
-export const RUN_RECORD_VERSION = 1;
-
-/** The comparison's settings as the run used them (after dropping metrics the data could not feed). */
-export interface RecordComparison {
-  name: string;
-  task: PlanTask;
-  metrics: string[];
-  /** The plan's gates without their spans. */
-  gates: Omit<PlanGate, 'span'>[];
-  options: { bootstrap: number; seed: number; confidence: number; max_slices: number };
-  has_label: boolean;
-  has_slices: boolean;
-  model_roles: Record<string, ModelRole>;
-  notes: string[];
-}
-
-/** One comparison of one run, as a sink stores it. */
-export interface RunRecord {
-  record_version: typeof RUN_RECORD_VERSION;
-  status: RunStatus;
-  passed: boolean;
-  meta: RunMeta;
-  comparison: RecordComparison;
-  result: ComparisonResult;
-  verdicts: GateVerdict[];
-}
+import type { RunRecord } from '../plan/record-types.ts';
+import type { ComparisonResult } from '../plan/result-types.ts';
+import { RUN_RECORD_VERSION } from '../plan/version.ts';
+import type { RunOutcome } from './comparison-run.ts';
 
 /** One record per comparison of the outcome, in plan order. */
 export function runRecords(outcome: RunOutcome): RunRecord[] {

@@ -6,6 +6,7 @@
  *     node `treat` (ab.m4:14:3), rows at lines 1025–2048: <cause>
  */
 import type { PlanSpan } from '../plan/plan-types.ts';
+import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
 
 /** First and last input line (1-based, as the source reports them) of the batch that failed. */
 export interface LineRange {
@@ -16,7 +17,7 @@ export interface LineRange {
 /** What a runtime error is about: usually a graph node; a model declaration when its file cannot load. */
 export type ErrorSubject = 'node' | 'model' | 'output' | 'comparison';
 
-export class RuntimeError extends Error {
+export class RuntimeError extends M4Error {
   /** What `node` names (default `node`). */
   readonly subject: ErrorSubject;
 
@@ -26,16 +27,16 @@ export class RuntimeError extends Error {
    * @param span its source span, when the plan has one
    * @param lines the failing batch's input lines, when known
    * @param detail the underlying message (ORT's, a kernel's) without our prefix
+   * @param options.exitCode exit 3 by default; 2 for a problem found before anything ran
    */
   constructor(
     readonly node: string | null,
     readonly span: PlanSpan | null,
     readonly lines: LineRange | null,
     readonly detail: string,
-    options: { cause?: unknown; subject?: ErrorSubject } = {},
+    options: { cause?: unknown; subject?: ErrorSubject; exitCode?: ExitCode } = {},
   ) {
-    super(formatRuntimeMessage(node, span, lines, detail, options.subject), { cause: options.cause });
-    this.name = 'RuntimeError';
+    super(formatRuntimeMessage(node, span, lines, detail, options.subject), options.exitCode ?? EXIT.runtime, { cause: options.cause });
     this.subject = options.subject ?? 'node';
   }
 }

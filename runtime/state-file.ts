@@ -15,7 +15,10 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
-import { RUNTIME_M4_VERSION, shardText, type DataSourceInfo, type RunMeta, type RunSubject } from './run-meta.ts';
+import { shardText } from './run-meta.ts';
+import { M4_VERSION } from '../plan/version.ts';
+import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
+import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
 
 /** Marks a JSON file as an m4 shard state file. */
 export const STATE_FILE_FORMAT = 'm4-shard-state';
@@ -37,11 +40,13 @@ export interface StateFile {
   states: Record<string, ComparisonState>;
 }
 
-/** A state file that cannot be read or merged; one line, naming the file when there is one. */
-export class StateFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateFileError';
+/**
+ * A state file that cannot be read or merged (exit 2: the files given do not form one run) or written
+ * (exit 3); one line, naming the file when there is one.
+ */
+export class StateFileError extends M4Error {
+  constructor(message: string, exitCode: ExitCode = EXIT.usage) {
+    super(message, exitCode);
   }
 }
 
@@ -72,7 +77,7 @@ export function writeStateFile(path: string, run: ComparisonRun, meta: RunMeta):
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new StateFileError(`cannot write state file ${path}: ${(err as Error).message}`);
+    throw new StateFileError(`cannot write state file ${path}: ${(err as Error).message}`, EXIT.runtime);
   }
 }
 
@@ -96,7 +101,7 @@ export function readStateFile(path: string): StateFile {
     throw new StateFileError(`${path} is not an m4 state file (write one with \`m4c run ... --shard I/N --state FILE\`)`);
   }
   if (o.state_file_version !== STATE_FILE_VERSION) {
-    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${RUNTIME_M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
+    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
   }
   if (typeof o.plan_hash !== 'string' || o.subject === undefined || o.states === undefined || o.meta === undefined) {
     throw new StateFileError(`${path} is an m4 state file with missing parts (plan_hash, subject, states, meta)`);
@@ -156,7 +161,7 @@ function mergedMeta(files: readonly { state: StateFile }[], subject: RunSubject)
     run_id: randomUUID(),
     plan_hash: subject.plan_hash,
     source_file: subject.source_file,
-    m4_version: RUNTIME_M4_VERSION,
+    m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),
     data_source: files[0]!.state.data_source,

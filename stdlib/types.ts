@@ -1,25 +1,8 @@
 /**
- * Tensor types and values shared by the compiler (type rules) and the runtime (kernels).
- *
- * stdlib imports nothing of ours, so the vocabulary both sides speak lives here.
+ * Run-time tensors: the typed arrays kernels and the executor pass around. The static vocabulary
+ * (`DType`, `Dim`, `TensorType`) is the plan's (plan/tensor-type.ts).
  */
-
-/** Element types of the language. `str` exists only for inputs that ops such as slicing keys read. */
-export type DType = 'f32' | 'f64' | 'i32' | 'i64' | 'bool' | 'str';
-
-export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'i64', 'bool', 'str'];
-
-/**
- * One dimension of a static type: a fixed size, a symbolic name that unifies across the graph
- * (`batch`), or `null` for a dimension nobody knows (`?`).
- */
-export type Dim = number | string | null;
-
-/** The static type of an edge: an element type and a shape. */
-export interface TensorType {
-  dtype: DType;
-  dims: Dim[];
-}
+import type { DType } from '../plan/tensor-type.ts';
 
 /** The typed array that holds each dtype at run time (what onnxruntime-node expects too). */
 export interface DataOf {
@@ -61,21 +44,4 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
     case 'str': return new Array<string>(n).fill('') as DataOf[D];
   }
   throw new Error(`unknown dtype ${String(dtype)}`);
-}
-
-/** Render a type the way users write it: `f32[batch, 30]`. */
-export function formatType(t: TensorType): string {
-  return `${t.dtype}[${t.dims.map(formatDim).join(', ')}]`;
-}
-
-export function formatDim(d: Dim): string {
-  return d === null ? '?' : String(d);
-}
-
-export function isNumericDType(d: DType): boolean {
-  return d !== 'str';
-}
-
-export function isFloatDType(d: DType): boolean {
-  return d === 'f32' || d === 'f64';
 }

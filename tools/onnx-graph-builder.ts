@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
-import type { Dim, DType } from '../stdlib/types.ts';
+import type { Dim, DType } from '../plan/tensor-type.ts';
 import { ONNX_ELEM_TYPE } from '../compiler/onnx-signature.ts';
 
 const { onnx } = onnxProto;

@@ -6,7 +6,7 @@
  * Weights are row-major `[in, out]` (so a layer is `Gemm(x, W) + b` without transposition), and
  * every factory returns the builder so a caller can add to the graph before `build()`.
  */
-import type { Dim } from '../stdlib/types.ts';
+import type { Dim } from '../plan/tensor-type.ts';
 import { OnnxModelBuilder, type ModelOptions } from './onnx-graph-builder.ts';
 
 /** Options shared by every factory. */

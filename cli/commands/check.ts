@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { renderJson, printDiagnostics, summaryLine } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';

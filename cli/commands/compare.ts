@@ -12,20 +12,21 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkGateText } from '../../compiler/compare-check.ts';
 import { didYouMean } from '../../compiler/did-you-mean.ts';
-import { planHash } from '../../compiler/lower.ts';
-import { PLAN_FORMAT_VERSION, type Plan, type PlanComparison, type PlanGate, type PlanInput, type PlanNode, type PlanSpan, type PlanTask } from '../../plan/plan-types.ts';
+import { planHash } from '../../plan/plan-hash.ts';
+import type { Plan, PlanComparison, PlanGate, PlanInput, PlanNode, PlanSpan, PlanTask } from '../../plan/plan-types.ts';
+import { PLAN_FORMAT_VERSION, M4_VERSION } from '../../plan/version.ts';
 import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 import { publishOutcome } from '../../runtime/comparison-publish.ts';
-import { ComparisonInputError, createComparisonRun } from '../../runtime/comparison-run.ts';
+import { createComparisonRun } from '../../runtime/comparison-run.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { runMeta } from '../../runtime/run-meta.ts';
-import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
-import { inspectSample, openSource, SourceError, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
-import { StateFileError, writeStateFile } from '../../runtime/state-file.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
+import { inspectSample, openSource, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
+import { writeStateFile } from '../../runtime/state-file.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
-import { M4_VERSION } from '../version.ts';
 
 interface CompareOptions {
   data: string;
@@ -230,14 +231,9 @@ export function comparePlan(o: CompareOptions, info: SampleInfo): Plan {
 }
 
 async function sample(data: string): Promise<SampleInfo> {
-  try {
-    const info = await inspectSample(data, SAMPLE_ROWS);
-    if (info.rows === 0) throw new CliError(`${data}: no readable rows in the first ${SAMPLE_ROWS} lines`);
-    return info;
-  } catch (err) {
-    if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
+  const info = await inspectSample(data, SAMPLE_ROWS);
+  if (info.rows === 0) throw new CliError(`${data}: no readable rows in the first ${SAMPLE_ROWS} lines`);
+  return info;
 }
 
 async function compareCommand(o: CompareOptions): Promise<number> {
@@ -251,13 +247,7 @@ async function compareCommand(o: CompareOptions): Promise<number> {
   const startedAt = new Date();
   try {
     if (o.db !== undefined) sinks = openRunSinks(run.subject, { db: o.db });
-    let source;
-    try {
-      source = openSource(o.data, { inputs: plan.inputs, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, signal: abort.signal });
-    } catch (err) {
-      if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
-      throw err;
-    }
+    const source = openSource(o.data, { inputs: plan.inputs, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, signal: abort.signal });
     const name = plan.comparisons[0]!.name;
     try {
       for await (const b of source) {
@@ -280,10 +270,6 @@ async function compareCommand(o: CompareOptions): Promise<number> {
     const outcome = run.finish(meta);
     await publishOutcome(outcome, { format, color: format === 'human' && colorFor(process.stdout), sinks });
     return outcome.exitCode;
-  } catch (err) {
-    if (err instanceof SinkError || err instanceof StateFileError || err instanceof ComparisonInputError) throw new CliError(err.message, EXIT.runtime);
-    if (err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
-    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     sinks?.close();

@@ -3,9 +3,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { planSchemaErrors } from '../../compiler/plan-validate.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
 

@@ -7,9 +7,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
-import { ResultsDbError } from '../../dashboard/results-db.ts';
 import { startDashboard } from '../../dashboard/server.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
 
 /** The port when `--port` is not given. */
@@ -51,7 +51,6 @@ async function dashboardCommand(o: DashboardOptions): Promise<number> {
   try {
     running = await startDashboard({ db: resolveResultsDb(o.db), host: o.host, port: o.port });
   } catch (err) {
-    if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${o.port} on ${o.host} is in use: choose another with --port`, EXIT.usage);
     if (code === 'EACCES') throw new CliError(`not allowed to listen on ${o.host}:${o.port}: choose a port above 1023 with --port`, EXIT.usage);

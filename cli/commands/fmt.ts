@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatSource } from '../../compiler/format.ts';
 import { printDiagnostics } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
 
 interface FmtOptions {

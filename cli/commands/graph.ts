@@ -2,9 +2,10 @@
  * `m4c graph FILE [--format dot|mermaid]`: draw the compiled plan's nodes and edges, nothing else.
  */
 import type { Command } from 'commander';
-import { planToDot, planToMermaid } from '../../compiler/plan-graph.ts';
+import { planToDot, planToMermaid } from '../../plan/plan-drawing.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
 

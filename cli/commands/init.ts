@@ -11,7 +11,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { generateInit, outputTarget, type InitOptions } from '../init/generate.ts';
 import { setCommandExit } from '../program.ts';
 

@@ -4,8 +4,9 @@
  */
 import { format } from 'node:util';
 import type { Command } from 'commander';
-import { createConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import { createConnection, StreamMessageWriter, type Message } from 'vscode-languageserver/node';
 import { startLanguageServer } from '../../lsp/server.ts';
+import { FrameReader, LifecycleGate } from '../../lsp/transport.ts';
 
 export function register(program: Command): void {
   program
@@ -18,7 +19,17 @@ export function register(program: Command): void {
 Set-up for VS Code and Neovim: docs/editors.md.`)
     .action(async (opts: { debounce: string }) => {
       const debounceMs = Number(opts.debounce);
-      const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+      const writer = new StreamMessageWriter(process.stdout);
+      // Malformed frames are skipped with a line on stderr (the client's server log); bad bodies answered.
+      const frames = new FrameReader(process.stdin, {
+        badFrame: (reason, excerpt) => process.stderr.write(`m4 language server: skipped input that is not an LSP frame (${reason}): "${excerpt}"\n`),
+        badMessage: (code, message, id) => void writer.write({ jsonrpc: '2.0', id, error: { code, message } } as Message),
+        fatal: (reason) => {
+          process.stderr.write(`m4 language server: ${reason}; exiting\n`);
+          process.exit(1);
+        },
+      });
+      const connection = createConnection(new LifecycleGate(frames, writer), writer);
       // stdout carries the protocol: anything printed goes to the client's log instead.
       const toLog = (...args: unknown[]) => connection.console.log(format(...args));
       console.log = toLog;

@@ -10,9 +10,9 @@
 import type { Command } from 'commander';
 import { publishOutcome } from '../../runtime/comparison-publish.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS } from '../../runtime/report/render-report.ts';
-import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
-import { mergeStateFiles, readStateFile, StateFileError } from '../../runtime/state-file.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
+import { mergeStateFiles, readStateFile } from '../../runtime/state-file.ts';
+import { CliError } from '../exit-codes.ts';
 import { setCommandExit } from '../program.ts';
 
 interface MergeOptions {
@@ -44,22 +44,13 @@ Exit codes: 0 all gates pass, 1 a gate failed, 2 the files do not form one run, 
 async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   if (!isReportFormat(o.format)) throw new CliError(`unknown --format ${JSON.stringify(o.format)}: use ${REPORT_FORMATS.join(', ')}`);
   if (o.db !== undefined && !o.sinks) throw new CliError('--db and --no-sinks contradict each other');
-  let merged;
-  try {
-    merged = mergeStateFiles(files.map((path) => ({ path, state: readStateFile(path) })));
-  } catch (err) {
-    if (err instanceof StateFileError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
+  const merged = mergeStateFiles(files.map((path) => ({ path, state: readStateFile(path) })));
   let sinks: RunSinks | null = null;
   try {
     if (o.sinks) sinks = openRunSinks(merged.run.subject, { db: o.db });
     const outcome = merged.run.finish(merged.meta);
     await publishOutcome(outcome, { format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks });
     return outcome.exitCode;
-  } catch (err) {
-    if (err instanceof SinkError) throw new CliError(err.message, EXIT.runtime);
-    throw err;
   } finally {
     sinks?.close();
   }

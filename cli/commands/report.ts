@@ -12,8 +12,9 @@ import type { Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
 import { buildHtmlReport } from '../../dashboard/report-html.ts';
 import { renderMarkdownReport } from '../../dashboard/report-markdown.ts';
-import { ResultsDb, ResultsDbError } from '../../dashboard/results-db.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { ResultsDb } from '../../dashboard/results-db.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
 
 interface ReportOptions {
@@ -52,15 +53,8 @@ function write(path: string, text: string): void {
 
 async function reportCommand(runArg: string, o: ReportOptions): Promise<number> {
   if (o.html === undefined && o.md === undefined) throw new CliError('nothing to write: give --html FILE and/or --md FILE');
-  let db: ResultsDb;
-  let path: string;
-  try {
-    path = resolveResultsDb(o.db);
-    db = ResultsDb.open(path);
-  } catch (err) {
-    if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
+  const path = resolveResultsDb(o.db);
+  const db = ResultsDb.open(path);
   try {
     const id = runArg === 'latest' ? db.latestRunId() : runArg;
     if (id === null) throw new CliError(`${path} has no runs yet`);
@@ -71,9 +65,6 @@ async function reportCommand(runArg: string, o: ReportOptions): Promise<number> 
     const written = [o.html, o.md].filter((f) => f !== undefined).join(' and ');
     process.stderr.write(`m4c: report of ${detail.run.comparison} run ${detail.run.id} written to ${written}\n`);
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof ResultsDbError) throw new CliError(err.message, EXIT.usage);
-    throw err;
   } finally {
     db.close();
   }

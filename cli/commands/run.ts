@@ -18,21 +18,21 @@ import cliProgress from 'cli-progress';
 import type { Plan } from '../../plan/plan-types.ts';
 import type { Batch } from '../../runtime/batch.ts';
 import { createExecutor, type Executor, type RunResult } from '../../runtime/executor.ts';
-import { OutputsWriteError, OutputsWriter } from '../../runtime/outputs-writer.ts';
-import { loadPlan, PlanError, type LoadedPlan } from '../../runtime/plan-load.ts';
-import { RuntimeError } from '../../runtime/runtime-error.ts';
+import { OutputsWriter } from '../../runtime/outputs-writer.ts';
+import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
-import { openSource, SourceError, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
+import { openSource, type DataSource, type SourceStats } from '../../runtime/sources/index.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { compileForCli } from '../load-source.ts';
 import { setCommandExit } from '../program.ts';
 import { publishOutcome } from '../../runtime/comparison-publish.ts';
-import { ComparisonInputError, createComparisonRun } from '../../runtime/comparison-run.ts';
+import { createComparisonRun } from '../../runtime/comparison-run.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { runMeta } from '../../runtime/run-meta.ts';
-import { openRunSinks, SinkError, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
-import { StateFileError, writeStateFile } from '../../runtime/state-file.ts';
+import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
+import { writeStateFile } from '../../runtime/state-file.ts';
 import { parseShard } from './compare.ts';
 
 interface RunOptions {
@@ -108,13 +108,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const batchSize = opts.batchSize ?? defaultBatchSize(plan);
   if (data === undefined) throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH`, EXIT.usage);
   const abort = new AbortController();
-  let source: DataSource;
-  try {
-    source = openSource(data, { inputs: plan.inputs, batchSize, limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard, signal: abort.signal });
-  } catch (err) {
-    if (err instanceof SourceError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
+  const source: DataSource = openSource(data, { inputs: plan.inputs, batchSize, limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard, signal: abort.signal });
   const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: opts.shard }) : undefined;
   let sinks: RunSinks | null = null;
   let writer: OutputsWriter | undefined;
@@ -133,7 +127,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   try {
     // Sinks are opened before any row is read: an unwritable database fails now, not after the replay.
     if (comparisons && opts.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: opts.db });
-    if (opts.out !== undefined) writer = openWriter(opts.out, plan);
+    if (opts.out !== undefined) writer = OutputsWriter.open(opts.out, plan.outputs);
     executor = await createExecutor(loaded, {
       engine: opts.engine, batchSize: Math.min(batchSize, opts.limit ?? Infinity), intraOpThreads: opts.intraOpThreads,
       outputs: true, comparisons: comparisons !== undefined,
@@ -168,11 +162,6 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     return outcome.exitCode;
   } catch (err) {
     progress?.stop();
-    if (err instanceof CliError) throw err;
-    if (err instanceof SinkError || err instanceof StateFileError || err instanceof ComparisonInputError) throw new CliError(err.message, EXIT.runtime);
-    if (err instanceof RuntimeError || err instanceof SourceError) throw new CliError(err.message, EXIT.runtime);
-    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
-    if (err instanceof OutputsWriteError) throw new CliError(err.message, EXIT.runtime);
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
@@ -199,28 +188,9 @@ function loadForRun(file: string, verifyModels: boolean): LoadedPlan {
     printDiagnostics(c.diagnostics, new Map([[file, c.text]]));
     if (!c.plan) throw new CliError(`${file}: ${summaryLine(c.diagnostics)}; nothing was run`, EXIT.usage);
     // Just compiled: the compiler hashed the models a moment ago.
-    return loadOrExit(c.plan, file, false);
+    return loadPlan(c.plan, { label: file, verifyModels: false });
   }
-  return loadOrExit(file, file, verifyModels);
-}
-
-function loadOrExit(source: string | Plan, label: string, verifyModels: boolean): LoadedPlan {
-  try {
-    return loadPlan(source, { label, verifyModels });
-  } catch (err) {
-    if (err instanceof PlanError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
-}
-
-/** An unwritable path or an output named like the `row` field is a usage error: nothing has run yet. */
-function openWriter(path: string, plan: Plan): OutputsWriter {
-  try {
-    return OutputsWriter.open(path, plan.outputs);
-  } catch (err) {
-    if (err instanceof OutputsWriteError || err instanceof RuntimeError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
+  return loadPlan(file, { label: file, verifyModels });
 }
 
 /** Progress by bytes read, with rows/s and ETA; only on a terminal. */

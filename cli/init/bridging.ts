@@ -13,7 +13,7 @@
  * fed or compared as is and flagged, so the compiler's own diagnostic marks the spot for a human.
  */
 import type { OnnxSignature, OnnxValueInfo } from '../../compiler/onnx-signature.ts';
-import { formatType, type DType, type Dim, type TensorType } from '../../stdlib/types.ts';
+import { formatType, type DType, type Dim, type TensorType } from '../../plan/tensor-type.ts';
 import { graphInputType, rowDimOf, type RowDim } from './model-analysis.ts';
 import { NameAllocator, toIdentifier, writeName, writeString } from './m4-names.ts';
 import type { SignalChoice, SignalStep } from './task-inference.ts';

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { PlanInput } from '../../plan/plan-types.ts';
 import { inspectSample, openSource, SourceError, type SampleField, type SourceFormat } from '../../runtime/sources/index.ts';
-import type { DType } from '../../stdlib/types.ts';
+import type { DType } from '../../plan/tensor-type.ts';
 
 /** Rows looked at: enough to see every category of a slice field, few enough to stay instant. */
 export const SAMPLE_ROWS = 1000;

@@ -5,7 +5,7 @@
  */
 import { dirname, relative, sep } from 'node:path';
 import { defaultMetrics, type TaskKind } from '../../stdlib/metrics/catalogue.ts';
-import { formatType, type DType } from '../../stdlib/types.ts';
+import { formatType, type DType } from '../../plan/tensor-type.ts';
 import { applySignalSteps, modelCall, pairInputs, pairSignals, type GraphInput, type InputPairing } from './bridging.ts';
 import type { DataSample } from './data-sample.ts';
 import { fieldNamed, findLabel, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';

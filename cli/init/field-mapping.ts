@@ -12,7 +12,7 @@
  *    (`f0`..`f29`, `pixel_1`..`pixel_784`) of that size.
  * Fields named like identifiers (`id`, `user_id`, `timestamp`) and the label are never features.
  */
-import type { DType, Dim, TensorType } from '../../stdlib/types.ts';
+import type { DType, Dim, TensorType } from '../../plan/tensor-type.ts';
 import { describeField, isCategorical, type DataField, type DataSample } from './data-sample.ts';
 import { looseKey } from './m4-names.ts';
 

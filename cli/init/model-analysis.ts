@@ -4,7 +4,7 @@
  */
 import { basename, extname, resolve } from 'node:path';
 import { readOnnxSignature, type OnnxSignature, type OnnxValueInfo } from '../../compiler/onnx-signature.ts';
-import { formatType, type Dim, type TensorType } from '../../stdlib/types.ts';
+import { formatType, type Dim, type TensorType } from '../../plan/tensor-type.ts';
 
 /**
  * How a model input's first dimension reads as the row dimension: a symbol (`N`, `batch_size`) or an

@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { CliError } from '../exit-codes.ts';
+import { EXIT } from '../../plan/errors.ts';
 import { defaultOutputName, type InitOptions } from './generate.ts';
 import { analyzeModel } from './model-analysis.ts';
 

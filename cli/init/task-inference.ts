@@ -15,7 +15,7 @@
  */
 import type { OnnxSignature, OnnxValueInfo } from '../../compiler/onnx-signature.ts';
 import type { TaskKind } from '../../stdlib/metrics/catalogue.ts';
-import { formatType, isFloatDType, type DType } from '../../stdlib/types.ts';
+import { formatType, isFloatDType, type DType } from '../../plan/tensor-type.ts';
 
 /** One stdlib op applied to a model output, in order. */
 export type SignalStep =

@@ -11,7 +11,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Filler, LinearScale, LineElement, PointElement, ScatterController, Tooltip,
   type ChartConfiguration, type ChartDataset,
 } from 'chart.js';
-import type { Calibration, CurvePair, Histogram } from '../../stdlib/metrics/comparison-types.ts';
+import type { Calibration, CurvePair, Histogram } from '../../plan/result-types.ts';
 import { el, type Child } from './dom.ts';
 import { num } from './format.ts';
 

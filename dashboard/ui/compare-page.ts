@@ -3,7 +3,7 @@
  * the delta between them, their gates, and their charts in two columns.
  */
 import type { RunDetail } from '../api-types.ts';
-import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../plan/result-types.ts';
 import { getJson } from './api-client.ts';
 import { calibrationFigure, curveFigure, histogramFigure } from './charts.ts';
 import { el, replaceChildren, routeHref } from './dom.ts';

@@ -2,7 +2,7 @@
  * How numbers, dates and deltas are shown. Pure functions shared by the dashboard, the HTML report
  * and the tests' expectations.
  */
-import type { MetricInterval, ModelMetricResult, PairMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+import type { MetricInterval, ModelMetricResult, PairMetricResult } from '../../plan/result-types.ts';
 
 export const DASH = '—';
 

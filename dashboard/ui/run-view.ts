@@ -4,9 +4,7 @@
  * into text nodes (see dom.ts).
  */
 import type { RunDetail, RunGate, RunSummary } from '../api-types.ts';
-import type {
-  ComparisonResult, ConfusionMatrices, ModelMetricResult, PairMetricResult, SliceResult,
-} from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, ConfusionMatrices, ModelMetricResult, PairMetricResult, SliceResult } from '../../plan/result-types.ts';
 import { calibrationFigure, chartFigure, COLORS, curveFigure, destroyChartsIn, histogramFigure, mountCharts, sliceBarsFigure } from './charts.ts';
 import { append, el, replaceChildren, routeHref, type Child } from './dom.ts';
 import { dateTime, deltaTone, interval, level, num, pEquals, pvalue, reasonOf, shortHash, signed, toneClass, DASH } from './format.ts';

@@ -10,12 +10,10 @@
  * direction, yellow when worse but not significant, plain otherwise.
  */
 import pc from 'picocolors';
-import type {
-  ComparisonResult, MatrixMetricResult, MetricInterval, ModelMetricResult, PairMetricResult, SlicesResult,
-} from '../../stdlib/metrics/comparison-types.ts';
-import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
+import type { ComparisonResult, MatrixMetricResult, MetricInterval, ModelMetricResult, PairMetricResult, SlicesResult, GateVerdict } from '../../plan/result-types.ts';
 import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
-import { shardText, type RunMeta } from '../run-meta.ts';
+import { shardText } from '../run-meta.ts';
+import type { RunMeta } from '../../plan/record-types.ts';
 import { COUNT_METRICS, formatCount, formatLevel, formatPValue, formatSigned, formatValue, plural } from './report-numbers.ts';
 import { renderTable, type Cell } from './text-table.ts';
 

@@ -4,10 +4,10 @@
  * The ComparisonResult is included (intervals, tests, slices, charts), so nothing the terminal report
  * summarises is lost; only the bootstrap resample values are left out (gate verdicts already used them).
  */
-import type { ComparisonResult, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
-import type { GateVerdict } from '../../stdlib/metrics/gates.ts';
-import type { RunOutcome, RunStatus } from '../comparison-run.ts';
-import type { RunMeta } from '../run-meta.ts';
+import type { ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, GateVerdict } from '../../plan/result-types.ts';
+import type { RunOutcome } from '../comparison-run.ts';
+import type { RunStatus, RunMeta } from '../../plan/record-types.ts';
 import { withoutResamples } from '../run-record.ts';
 
 /** Bumped on any incompatible change of {@link JsonReport}; `report.schema.json` matches it. */

@@ -7,7 +7,7 @@
  */
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { SinkError, type Sink } from './sink.ts';
 
 /** Appends each record as one JSON line; open with {@link JsonlSink.open}. */

@@ -8,8 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { PlanSink } from '../../plan/plan-types.ts';
-import type { RunRecord } from '../run-record.ts';
-import type { RunSubject } from '../run-meta.ts';
+import type { RunRecord, RunSubject } from '../../plan/record-types.ts';
 import { JsonlSink } from './jsonl-sink.ts';
 import { SqliteSink } from './sqlite-sink.ts';
 import { SinkError, type Sink } from './sink.ts';

@@ -2,7 +2,8 @@
  * Where run records go. A sink receives one {@link RunRecord} per comparison at the end of a run and
  * stores it whole or not at all.
  */
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /** Stores run records. Implementations: SqliteSink, JsonlSink. */
 export interface Sink {
@@ -17,9 +18,8 @@ export interface Sink {
 }
 
 /** A sink that cannot be opened or written: one line naming the path (the CLI exits 3). */
-export class SinkError extends Error {
+export class SinkError extends M4Error {
   constructor(readonly path: string, readonly detail: string) {
-    super(`cannot write results to ${path}: ${detail}`);
-    this.name = 'SinkError';
+    super(`cannot write results to ${path}: ${detail}`, EXIT.runtime);
   }
 }

@@ -14,7 +14,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { RUNTIME_M4_VERSION } from '../run-meta.ts';
+import { M4_VERSION } from '../../plan/version.ts';
 import { SinkError } from './sink.ts';
 
 type Db = Database.Database;
@@ -204,10 +204,10 @@ export function migrate(db: Db, path: string, target: number = SCHEMA_VERSION): 
   const run = db.transaction(() => {
     const current = schemaVersionOf(db, path);
     if (current > SCHEMA_VERSION) {
-      throw new SinkError(path, `its schema version is ${current}, newer than this m4 (${RUNTIME_M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
+      throw new SinkError(path, `its schema version is ${current}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
     }
     const insert = (v: number) => db.prepare('INSERT INTO schema_version (version, applied_at, m4_version) VALUES (?, ?, ?)')
-      .run(v, new Date().toISOString(), RUNTIME_M4_VERSION);
+      .run(v, new Date().toISOString(), M4_VERSION);
     for (const m of MIGRATIONS) {
       if (m.version <= current || m.version > target) continue;
       m.up(db);

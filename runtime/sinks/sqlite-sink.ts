@@ -9,8 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { ChartName, MetricInterval, MetricResult } from '../../stdlib/metrics/comparison-types.ts';
-import type { RunRecord } from '../run-record.ts';
+import type { ChartName, MetricInterval, MetricResult } from '../../plan/result-types.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { shardText } from '../run-meta.ts';
 import { openResultsDatabase } from './sqlite-schema.ts';
 import { SinkError, type Sink } from './sink.ts';

@@ -4,7 +4,7 @@
  */
 export { openSource, formatOf, type SourceTuning } from './open-source.ts';
 export { inspectSample, type SampleField, type SampleInfo, type SampleKind } from './inspect-sample.ts';
-export { SourceError, isSourceError, type SourceErrorReason } from './source-error.ts';
+export { SourceError, type SourceErrorReason } from './source-error.ts';
 export {
   BAD_ROW_REASONS,
   type BadRowReason,

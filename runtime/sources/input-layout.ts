@@ -2,7 +2,7 @@
  * What a source reads for each graph input: the declared slot (from `PlanInput`) and, once the first
  * good row has been seen, the fixed layout (which optional inputs are present, concrete trailing dims).
  */
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 import type { PlanInput } from '../../plan/plan-types.ts';
 
 /** One graph input as the source sees it. `trailing` are the declared dims after the row dim. */

@@ -3,7 +3,7 @@
  * kinds, so `m4c init` can map fields to model inputs without the user describing the data.
  */
 import { statSync } from 'node:fs';
-import type { Dim, TensorType } from '../../stdlib/types.ts';
+import type { Dim, TensorType } from '../../plan/tensor-type.ts';
 import { BadRow } from './bad-row.ts';
 import { CsvRecordReader } from './csv-record.ts';
 import { JsonSyntaxError, parseJsonLenient, parseJsonRow } from './json-row.ts';

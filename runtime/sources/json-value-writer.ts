@@ -7,7 +7,8 @@
  * cold `explain*` functions. (Measured: merely containing a template literal over the value made
  * V8 run `storeNumber` ~50x slower, even when the template was never evaluated.)
  */
-import type { DType, TensorData } from '../../stdlib/types.ts';
+import type { TensorData } from '../../stdlib/types.ts';
+import type { DType } from '../../plan/tensor-type.ts';
 import { badRow, describeValue, elementLabel, type BadRow } from './bad-row.ts';
 import { elementNoun, type FixedSlot, type InputSlot } from './input-layout.ts';
 import { isNanSpelling } from './number-text.ts';

@@ -3,6 +3,7 @@
  * line without a stack trace.
  */
 import type { BadRowReason } from './source-types.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /**
  * Why a source stopped: a bad row in `fail` mode (a `BadRowReason`), a file that cannot be read
@@ -10,9 +11,12 @@ import type { BadRowReason } from './source-types.ts';
  */
 export type SourceErrorReason = BadRowReason | 'unreadable' | 'unsupported';
 
-/** A user-facing error of a source; `message` is one line: `file:line: bad row (reason): detail`. */
-export class SourceError extends Error {
-  override readonly name = 'SourceError';
+/**
+ * A user-facing error of a source; `message` is one line: `file:line: bad row (reason): detail`. A file
+ * that cannot be read or options the source cannot honour are usage errors (exit 2); a bad row in `fail`
+ * mode is a runtime error (exit 3).
+ */
+export class SourceError extends M4Error {
   /** 1-based line of the offending row, or null when the error is not about one row. */
   readonly line: number | null;
   readonly reason: SourceErrorReason;
@@ -22,7 +26,7 @@ export class SourceError extends Error {
   readonly file: string;
 
   constructor(file: string, line: number | null, reason: SourceErrorReason, detail: string) {
-    super(formatSourceMessage(file, line, reason, detail));
+    super(formatSourceMessage(file, line, reason, detail), reason === 'unreadable' || reason === 'unsupported' ? EXIT.usage : EXIT.runtime);
     this.file = file;
     this.line = line;
     this.reason = reason;
@@ -34,9 +38,4 @@ function formatSourceMessage(file: string, line: number | null, reason: SourceEr
   const where = line === null ? file : `${file}:${line}`;
   if (reason === 'unreadable' || reason === 'unsupported') return `${where}: ${detail}`;
   return `${where}: bad row (${reason}): ${detail}`;
-}
-
-/** Type guard for callers that receive unknown errors (the CLI). */
-export function isSourceError(err: unknown): err is SourceError {
-  return err instanceof SourceError;
 }

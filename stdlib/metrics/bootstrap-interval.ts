@@ -6,7 +6,7 @@
  * dropped silently: when more of them exist than one tail of the interval holds, (1 − level)/2 of
  * the resamples, they could decide either end, and the interval is reported as undefined.
  */
-import type { BootstrapDistribution, MetricInterval } from './comparison-types.ts';
+import type { BootstrapDistribution, MetricInterval } from '../../plan/result-types.ts';
 
 /** Type-7 quantile of ascending `sorted` at probability p ∈ [0, 1]. Precondition: non-empty. */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {

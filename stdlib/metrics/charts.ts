@@ -3,7 +3,7 @@
  * estimate only), and ROC / PR curves (from the stored rows' rankings), downsampled to at most
  * {@link MAX_CURVE_POINTS} points evenly spaced along the curve.
  */
-import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from './comparison-types.ts';
+import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from '../../plan/result-types.ts';
 import type { ValidRows } from './metric-family.ts';
 import type { Ranking } from './ranking.ts';
 import type { TaskKind } from './catalogue.ts';

@@ -3,7 +3,8 @@
  * into. An interface of its own, so that comparison-result.ts depends on the parts and not on the
  * accumulator class (which calls it: no import cycle).
  */
-import type { ComparisonSpec, SkipReason } from './comparison-types.ts';
+import type { ComparisonSpec } from './comparison-types.ts';
+import type { SkipReason } from '../../plan/result-types.ts';
 import type { TaskKind } from './catalogue.ts';
 import type { MetricFamily } from './metric-family.ts';
 import type { ReplicaBank } from './replica-bank.ts';

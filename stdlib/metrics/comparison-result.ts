@@ -7,12 +7,8 @@
  * the list of its values over replicas 1..B.
  */
 import { METRIC_CATALOGUE } from './catalogue.ts';
-import {
-  COMPARISON_RESULT_VERSION,
-  type BootstrapDistribution, type ComparisonCharts, type ComparisonResult, type DeLongResult, type MatrixMetricResult,
-  type MetricField, type MetricInterval, type MetricResult, type ModelField, type ModelMetricResult, type PairMetricResult,
-  type PairedTests, type SliceMetric, type SliceResult, type SlicesResult, type WorseSlice,
-} from './comparison-types.ts';
+import { COMPARISON_RESULT_VERSION } from '../../plan/version.ts';
+import type { BootstrapDistribution, ComparisonCharts, ComparisonResult, DeLongResult, MatrixMetricResult, MetricField, MetricInterval, MetricResult, ModelField, ModelMetricResult, PairMetricResult, PairedTests, SliceMetric, SliceResult, SlicesResult, WorseSlice } from '../../plan/result-types.ts';
 import type { ComparisonParts } from './comparison-parts.ts';
 import type { Derived, SideOutcomes } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';

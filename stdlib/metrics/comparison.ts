@@ -10,11 +10,9 @@
  * comparison-result.ts).
  */
 import { METRIC_CATALOGUE, metricProblem } from './catalogue.ts';
-import {
-  COMPARISON_STATE_VERSION,
-  type ComparisonAccumulator, type ComparisonBatch, type ComparisonResult, type ComparisonSpec,
-  type ComparisonState, type SkipReason,
-} from './comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonBatch, ComparisonSpec, ComparisonState } from './comparison-types.ts';
+import { COMPARISON_STATE_VERSION } from '../../plan/version.ts';
+import type { ComparisonResult, SkipReason } from '../../plan/result-types.ts';
 import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { familyFor } from './families.ts';
 import { hasRowChannels, ReplicaBank } from './replica-bank.ts';
@@ -24,15 +22,18 @@ import { SliceTable, sliceStateCap } from './slice-table.ts';
 import { MetricsStateError } from './state-codec.ts';
 import { buildResult } from './comparison-result.ts';
 import type { ComparisonParts } from './comparison-parts.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /** A batch that does not match the spec (a runtime bug, not a user error). */
 export class MetricsInputError extends Error {
   override readonly name = 'MetricsInputError';
 }
 
-/** A spec the compiler should have rejected. */
-export class MetricsSpecError extends Error {
-  override readonly name = 'MetricsSpecError';
+/** A spec the compiler would have rejected (a hand-written plan can still carry one): exit 2. */
+export class MetricsSpecError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 /** Problems that make a spec impossible to run; empty when it is valid. */

@@ -12,7 +12,7 @@
 import erfc from '@stdlib/math-base-special-erfc';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import type { Ranking } from './ranking.ts';
-import type { DeLongResult } from './comparison-types.ts';
+import type { DeLongResult } from '../../plan/result-types.ts';
 import type { Undefined } from './metric-value.ts';
 
 /** Structural components of one model, indexed by row (V10 for positives, V01 for negatives). */

@@ -11,26 +11,9 @@
  *   fails, and says why. A gate never passes by default.
  */
 import type { GateComparator, PlanGate } from '../../plan/plan-types.ts';
-import type { ComparisonResult, MetricField, MetricInterval, MetricResult } from './comparison-types.ts';
+import type { GateVerdict, ComparisonResult, MetricField, MetricInterval, MetricResult } from '../../plan/result-types.ts';
 import { formatLevel, percentileInterval } from './bootstrap-interval.ts';
 import { normalInterval } from './delong.ts';
-
-export interface GateVerdict {
-  /** The gate as written. */
-  gate: string;
-  metric: string;
-  field: MetricField;
-  op: GateComparator;
-  bound: number;
-  confidence: number | null;
-  passed: boolean;
-  /** The point estimate of the gated field, or null when undefined / unavailable. */
-  value: number | null;
-  /** The interval the gate was judged on (confidence gates), else null. */
-  interval: MetricInterval | null;
-  /** Why it passed or failed, in one sentence a release engineer can act on. */
-  reason: string;
-}
 
 function holds(x: number, op: GateComparator, bound: number): boolean {
   switch (op) {

@@ -12,7 +12,7 @@
  */
 import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
 import erfc from '@stdlib/math-base-special-erfc';
-import type { McNemarResult } from './comparison-types.ts';
+import type { McNemarResult } from '../../plan/result-types.ts';
 
 /** Below this many discordant rows the headline p-value is the exact one. */
 export const MCNEMAR_EXACT_BELOW = 25;

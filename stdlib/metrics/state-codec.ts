@@ -5,6 +5,7 @@
  * little-endian; the decoder checks the byte length). Encoding is lossless: a state restored from
  * JSON merges and reports bit-for-bit like the original.
  */
+import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /** A serialized typed array: element type and base64 of its bytes. */
 export interface EncodedArray {
@@ -13,9 +14,11 @@ export interface EncodedArray {
   base64: string;
 }
 
-/** A malformed or incompatible accumulator state (a programming or deployment error, not user input). */
-export class MetricsStateError extends Error {
-  override readonly name = 'MetricsStateError';
+/** A malformed or incompatible accumulator state (a state file from another m4 or edited by hand): exit 2. */
+export class MetricsStateError extends M4Error {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
 }
 
 type Encodable = Float64Array | Float32Array | Uint32Array | Uint8Array;

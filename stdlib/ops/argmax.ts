@@ -1,4 +1,5 @@
-import { formatType, sizeOf, type Tensor, type TensorType } from '../types.ts';
+import { sizeOf, type Tensor } from '../types.ts';
+import { formatType, type TensorType } from '../../plan/tensor-type.ts';
 import { KernelError } from './kernel-error.ts';
 import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';

@@ -1,4 +1,5 @@
-import { allocData, formatType, sizeOf, type Dim, type Tensor, type TensorType } from '../types.ts';
+import { allocData, sizeOf, type Tensor } from '../types.ts';
+import { formatType, type Dim, type TensorType } from '../../plan/tensor-type.ts';
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { copyRange } from './tensor-copy.ts';

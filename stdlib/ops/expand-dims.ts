@@ -1,4 +1,5 @@
-import { type Tensor, type TensorType } from '../types.ts';
+import type { Tensor } from '../types.ts';
+import type { TensorType } from '../../plan/tensor-type.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { cloneData } from './tensor-copy.ts';
 

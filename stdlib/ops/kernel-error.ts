@@ -7,13 +7,14 @@
  * node's name and source span, so the message says what went wrong in the user's terms and never
  * needs a stack trace.
  */
-export class KernelError extends Error {
+import { EXIT, M4Error } from '../../plan/errors.ts';
+
+export class KernelError extends M4Error {
   /** Name of the op whose kernel failed. */
   readonly op: string;
 
   constructor(op: string, message: string) {
-    super(`${op}: ${message}`);
-    this.name = 'KernelError';
+    super(`${op}: ${message}`, EXIT.runtime);
     this.op = op;
   }
 }

@@ -1,4 +1,5 @@
-import { allocData, sizeOf, type DType, type Tensor, type TensorType } from '../types.ts';
+import { allocData, sizeOf, type Tensor } from '../types.ts';
+import type { DType, TensorType } from '../../plan/tensor-type.ts';
 import { broadcastIndex, broadcastShape, sameShape } from './broadcast.ts';
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';

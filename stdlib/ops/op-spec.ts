@@ -1,4 +1,5 @@
-import type { Dim, Tensor, TensorType } from '../types.ts';
+import type { Tensor } from '../types.ts';
+import type { Dim, TensorType } from '../../plan/tensor-type.ts';
 
 /**
  * A JSON Schema (draft 2020-12 subset that ajv understands) for an op's named parameters.

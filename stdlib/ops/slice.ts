@@ -1,4 +1,5 @@
-import { allocData, type Dim, type Tensor, type TensorType } from '../types.ts';
+import { allocData, type Tensor } from '../types.ts';
+import type { Dim, TensorType } from '../../plan/tensor-type.ts';
 import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { copyRange, type ElementArray } from './tensor-copy.ts';

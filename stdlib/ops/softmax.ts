@@ -1,4 +1,5 @@
-import { allocData, type Tensor, type TensorType } from '../types.ts';
+import { allocData, type Tensor } from '../types.ts';
+import type { TensorType } from '../../plan/tensor-type.ts';
 import { KernelError } from './kernel-error.ts';
 import { lastAxis } from './last-axis.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';

@@ -1,4 +1,5 @@
-import type { DataOf, DType, TensorData } from '../types.ts';
+import type { DataOf, TensorData } from '../types.ts';
+import type { DType } from '../../plan/tensor-type.ts';
 
 /**
  * Element moves shared by the shape ops (column, slice, concat, expand_dims, squeeze), which work on

@@ -1,4 +1,5 @@
-import { type Tensor, type TensorType } from '../types.ts';
+import type { Tensor } from '../types.ts';
+import type { TensorType } from '../../plan/tensor-type.ts';
 import { KernelError } from './kernel-error.ts';
 import type { InferContext, InferResult, OpSpec } from './op-spec.ts';
 import { requireArithmetic } from './type-rules.ts';

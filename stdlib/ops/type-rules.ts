@@ -1,4 +1,4 @@
-import { formatType, isFloatDType, type Dim, type DType, type TensorType } from '../types.ts';
+import { formatType, isFloatDType, type Dim, type DType, type TensorType } from '../../plan/tensor-type.ts';
 import type { InferContext, InferError } from './op-spec.ts';
 
 /**

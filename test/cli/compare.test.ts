@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import * as compare from '../../cli/commands/compare.ts';
 import { runCli } from '../../cli/program.ts';
 import { metricProblem } from '../../stdlib/metrics/catalogue.ts';
-import type { MatrixMetricResult, MetricResult, ModelMetricResult, PairMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+import type { MatrixMetricResult, MetricResult, ModelMetricResult, PairMetricResult } from '../../plan/result-types.ts';
 import { hasStackTrace, runM4c } from '../support/run-cli.ts';
 import { withoutResamples } from '../../runtime/run-record.ts';
 

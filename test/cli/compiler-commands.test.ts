@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planSchemaErrors } from '../../compiler/plan-validate.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
 import { hasStackTrace, runM4c } from '../support/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-cli-'));

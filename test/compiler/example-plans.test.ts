@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFile } from '../../compiler/compile.ts';
 import { formatSource } from '../../compiler/format.ts';
-import { planSchemaErrors } from '../../compiler/plan-validate.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
 import { ROOT } from '../support/run-cli.ts';
 
 const EXAMPLES = ['examples/fraud/ab.m4', 'examples/ensemble/graph.m4'];

@@ -3,8 +3,8 @@
  * spans, select only the model outputs used, and hash the graph rather than its formatting.
  */
 import { describe, expect, it } from 'vitest';
-import { planSchemaErrors } from '../../compiler/plan-validate.ts';
-import { planToDot, planToMermaid } from '../../compiler/plan-graph.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
+import { planToDot, planToMermaid } from '../../plan/plan-drawing.ts';
 import { compileInline } from '../support/compiler-harness.ts';
 
 const AB = `input tx: f32[batch, 4]

@@ -6,7 +6,7 @@ import type { OnnxSignature } from '../../compiler/onnx-signature.ts';
 import { applySignalSteps, inputSteps, modelCall, pairInputs, pairSignals } from '../../cli/init/bridging.ts';
 import { NameAllocator } from '../../cli/init/m4-names.ts';
 import { inferSignal, type SignalChoice } from '../../cli/init/task-inference.ts';
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 
 function sig(inputs: [string, DType, Dim[]][], outputs: [string, DType, Dim[]][] = [['probabilities', 'f32', ['N', 2]]]): OnnxSignature {
   const vi = ([name, dtype, dims]: [string, DType, Dim[]]) => ({ name, type: { dtype, dims }, onnxElemType: 1 });

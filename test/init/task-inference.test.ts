@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OnnxSignature } from '../../compiler/onnx-signature.ts';
 import { inferSignal, type LabelHint, type SignalChoice } from '../../cli/init/task-inference.ts';
-import type { DType, Dim } from '../../stdlib/types.ts';
+import type { DType, Dim } from '../../plan/tensor-type.ts';
 
 function sig(outputs: [string, DType, Dim[]][], unsupported: [string, string][] = []): OnnxSignature {
   return {

@@ -3,7 +3,7 @@
  * stops parsing).
  */
 import { describe, expect, it } from 'vitest';
-import { complete } from '../../lsp/completion.ts';
+import { complete, completionList, MAX_COMPLETION_ITEMS } from '../../lsp/completion.ts';
 import { at, BASE, edit } from './lsp-helpers.ts';
 
 function labels(src: string): string[] {
@@ -123,5 +123,31 @@ describe('completion', () => {
     expect(labels(`${BASE}model m = onnx("mod|`)).toEqual([]);
     expect(labels(`${BASE}node |`)).toEqual([]);
     expect(labels(`${BASE}compare |`)).toEqual([]);
+  });
+});
+
+describe('completion in a very large document', () => {
+  // 3,000 nodes: more candidates than one answer holds.
+  const decls = ['input x: f32[batch, 4]'];
+  for (let i = 0; i < 3000; i++) decls.push(`node ${i % 2 ? 'alpha' : 'beta'}${i} = sigmoid(${i === 0 ? 'x' : `${(i - 1) % 2 ? 'alpha' : 'beta'}${i - 1}`})`);
+
+  it('answers at most 500 items, marked incomplete, ranked by the typed word and nearness', () => {
+    const src = `${decls.slice(0, 1501).join('\n')}\noutput o = alp|\n${decls.slice(1501).join('\n')}\n`;
+    const { a, offset } = at(src);
+    const list = completionList(a, offset);
+    expect(list.isIncomplete).toBe(true);
+    expect(list.items).toHaveLength(MAX_COMPLETION_ITEMS);
+    // Every kept name starts with the word, and the nearest declarations above the cursor come first.
+    expect(list.items.every((i) => i.label.startsWith('alp'))).toBe(true);
+    expect(list.items.slice(0, 3).map((i) => i.label)).toEqual(['alpha1499', 'alpha1497', 'alpha1495']);
+    // The editor keeps this order: sortText follows the ranking.
+    const sorted = [...list.items].sort((p, q) => (p.sortText! < q.sortText! ? -1 : 1));
+    expect(sorted.map((i) => i.label)).toEqual(list.items.map((i) => i.label));
+    expect(list.items[0]!.detail).toBe('node f32[batch, 4]');
+  });
+
+  it('keeps the full list, unranked, when it fits', () => {
+    const { a, offset } = at(edit('output o = t', 'output o = |'));
+    expect(completionList(a, offset).isIncomplete).toBe(false);
   });
 });

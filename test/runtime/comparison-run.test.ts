@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanComparison, PlanGate, PlanTask } from '../../plan/plan-types.ts';
 import { ComparisonInputError, createComparisonRun, type ComparisonParents, type ComparisonRun } from '../../runtime/comparison-run.ts';
-import { runMeta, type RunMeta } from '../../runtime/run-meta.ts';
+import { runMeta } from '../../runtime/run-meta.ts';
+import type { RunMeta } from '../../plan/record-types.ts';
 import { mergeStateFiles, readStateFile, stateFileOf, StateFileError, writeStateFile, type StateFile } from '../../runtime/state-file.ts';
-import type { ModelMetricResult } from '../../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult } from '../../plan/result-types.ts';
 import type { Tensor } from '../../stdlib/types.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-comparison-run-'));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../plan/plan-types.ts';
-import { loadPlan, PlanError, validatePlan } from '../../runtime/plan-load.ts';
+import { loadPlan } from '../../runtime/plan-load.ts';
+import { PlanError, validatePlan } from '../../plan/plan-schema.ts';
 import { abPlan } from './support/plans.ts';
 
 let dir: string;

@@ -3,7 +3,7 @@
  * dashboard is tested against the schema `m4c run` actually writes.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunRecord } from '../../../runtime/run-record.ts';
+import type { RunRecord } from '../../../plan/record-types.ts';
 import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 import type { FixtureRun } from './fixture-runs.ts';
 

@@ -5,8 +5,9 @@
  */
 import type { PlanGate, PlanTask } from '../../../plan/plan-types.ts';
 import { createComparison } from '../../../stdlib/metrics/comparison.ts';
-import type { ComparisonResult, ComparisonSpec } from '../../../stdlib/metrics/comparison-types.ts';
-import { evaluateGates, type GateVerdict } from '../../../stdlib/metrics/gates.ts';
+import type { ComparisonSpec } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, GateVerdict } from '../../../plan/result-types.ts';
+import { evaluateGates } from '../../../stdlib/metrics/gates.ts';
 
 /** The slice value that must show as text and run nothing. */
 export const XSS_SLICE = '<img src=x onerror=alert(1)>';

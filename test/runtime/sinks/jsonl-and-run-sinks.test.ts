@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanSink } from '../../../plan/plan-types.ts';
 import { JsonlSink } from '../../../runtime/sinks/jsonl-sink.ts';
 import { openRunSinks, SinkError } from '../../../runtime/sinks/run-sinks.ts';
-import type { SubjectComparison } from '../../../runtime/run-meta.ts';
+import type { SubjectComparison } from '../../../plan/record-types.ts';
 import { fixtureOutcome, fixtureRecord } from './sink-records.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-jsonl-sink-'));

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOutcome } from '../../../runtime/comparison-run.ts';
-import { runRecords, type RunRecord } from '../../../runtime/run-record.ts';
+import { runRecords } from '../../../runtime/run-record.ts';
+import type { RunRecord } from '../../../plan/record-types.ts';
 
 export function fixtureOutcome(): RunOutcome {
   return JSON.parse(readFileSync(join(import.meta.dirname, '../report/fixtures/outcome-binary.json'), 'utf8')) as RunOutcome;

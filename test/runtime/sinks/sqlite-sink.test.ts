@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { M4_APPLICATION_ID, MIGRATIONS, openResultsDatabase, SCHEMA_VERSION } from '../../../runtime/sinks/sqlite-schema.ts';
 import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 import { SinkError } from '../../../runtime/sinks/sink.ts';
-import type { ModelMetricResult, PairMetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult, PairMetricResult } from '../../../plan/result-types.ts';
 import { fixtureRecord } from './sink-records.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-sqlite-sink-'));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
-import type { Dim, DType } from '../../../stdlib/types.ts';
+import type { Dim, DType } from '../../../plan/tensor-type.ts';
 import type { PlanInput } from '../../../plan/plan-types.ts';
 import { openSource, type SourceTuning } from '../../../runtime/sources/open-source.ts';
 import type { Batch, SourceOptions, SourceStats } from '../../../runtime/sources/source-types.ts';

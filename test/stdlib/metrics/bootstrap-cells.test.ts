@@ -8,7 +8,7 @@ import { replicaValues } from '../../../stdlib/metrics/comparison-result.ts';
 import { drawCells, poissonDraw } from '../../../stdlib/metrics/poisson-cells.ts';
 import { fillRowKeys, poissonWeight, resampleKeys } from '../../../stdlib/metrics/poisson-weights.ts';
 import { binaryRates } from '../../../stdlib/metrics/binary-family.ts';
-import type { ModelMetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ModelMetricResult } from '../../../plan/result-types.ts';
 import { batchOf, prng, specFor, synthesize } from './support/synthetic.ts';
 
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createComparison, MetricsInputError, MetricsSpecError, validateComparisonSpec } from '../../../stdlib/metrics/comparison.ts';
-import { COMPARISON_RESULT_VERSION, type ComparisonResult } from '../../../stdlib/metrics/comparison-types.ts';
+import { COMPARISON_RESULT_VERSION } from '../../../plan/version.ts';
+import type { ComparisonResult } from '../../../plan/result-types.ts';
 import { MAX_CURVE_POINTS, HISTOGRAM_BINS } from '../../../stdlib/metrics/charts.ts';
 import { batchOf, specFor, synthesize } from './support/synthetic.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGates, allGatesPassed } from '../../../stdlib/metrics/gates.ts';
 import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import { percentileInterval } from '../../../stdlib/metrics/bootstrap-interval.ts';
-import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, ModelMetricResult, PairMetricResult } from '../../../plan/result-types.ts';
 import type { GateComparator, PlanGate } from '../../../plan/plan-types.ts';
 import { batchOf, specFor, synthesize } from './support/synthetic.ts';
 

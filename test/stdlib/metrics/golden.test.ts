@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import { metricsForTask } from '../../../stdlib/metrics/catalogue.ts';
 import { mcnemar } from '../../../stdlib/metrics/mcnemar.ts';
-import type { ComparisonResult, MetricResult } from '../../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonResult, MetricResult } from '../../../plan/result-types.ts';
 import { close, GOLDEN_NAME, goldenFiles, loadGolden, taskOf, widthOf, type GoldenCase } from './support/golden.ts';
 
 const COUNTS = new Set(['tp', 'fp', 'tn', 'fn']);

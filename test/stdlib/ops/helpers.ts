@@ -4,7 +4,8 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { expect } from 'vitest';
-import type { Dim, DType, Tensor, TensorType } from '../../../stdlib/types.ts';
+import type { Tensor } from '../../../stdlib/types.ts';
+import type { Dim, DType, TensorType } from '../../../plan/tensor-type.ts';
 import { isInferError, type InferContext, type InferResult, type OpSpec } from '../../../stdlib/ops/op-spec.ts';
 
 export interface Mismatch { a: Dim; b: Dim; argA: number; argB: number }

@@ -1,9 +1,9 @@
 /**
- * Drawing a plan: exactly its nodes and edges, as Graphviz dot or Mermaid. Each edge is labelled with the
+ * Drawing a plan (`m4c graph`): exactly its nodes and edges, as Graphviz dot or Mermaid. Each edge is labelled with the
  * tensor type it carries (and the model output it comes from, when a model has several).
  */
-import type { Plan, PlanNode, PlanRef } from '../plan/plan-types.ts';
-import { formatType } from '../stdlib/types.ts';
+import type { Plan, PlanNode, PlanRef } from './plan-types.ts';
+import { formatType } from './tensor-type.ts';
 
 interface Drawable {
   id: string;

@@ -1,12 +1,13 @@
 /**
- * The language server's incremental parse gives exactly what parsing the whole text gives (program,
- * spans, comments, syntax diagnostics), after any sequence of edits, while re-parsing only changed chunks.
+ * The incremental parse (the language server's) gives exactly what parsing the whole text gives (program,
+ * spans, comments, syntax problems), after any sequence of edits, while re-parsing only changed chunks.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { syntaxPass } from '../../compiler/syntax.ts';
-import { IncrementalParser } from '../../lsp/incremental-parse.ts';
-import { BASE } from './lsp-helpers.ts';
+import { IncrementalParser } from '../../grammar/incremental-parse.ts';
+import { parse } from '../../grammar/parse.ts';
+
+const BASE = 'input x: f32[batch, 4]\nnode c = sigmoid(x)\nnode t = clip(c, min: 0.0, max: 1.0)\noutput o = t\n';
 
 const PIECES = [
   'input ', 'model ', 'node ', 'output ', 'compare ', 'replay ', 'gate ', 'sink ', 'x', 'abc', ' = ', ': ', 'f32', '[', ']', '(', ')', '{', '}',
@@ -16,15 +17,15 @@ const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => 
 const editOp = fc.record({ at: fc.nat(), del: fc.nat({ max: 8 }), insert: fc.constantFrom(...PIECES, '') });
 
 describe('IncrementalParser', () => {
-  it('equals syntaxPass on the whole text after every edit (property)', () => {
+  it('equals parse on the whole text after every edit (property)', () => {
     fc.assert(fc.property(text, fc.array(editOp, { maxLength: 12 }), (start, edits) => {
       const parser = new IncrementalParser('gen.m4');
       let t = start;
-      expect(parser.parse(t)).toEqual(syntaxPass(t, 'gen.m4'));
+      expect(parser.parse(t)).toEqual(parse(t, 'gen.m4'));
       for (const e of edits) {
         const at = t.length === 0 ? 0 : e.at % (t.length + 1);
         t = t.slice(0, at) + e.insert + t.slice(at + e.del);
-        expect(parser.parse(t)).toEqual(syntaxPass(t, 'gen.m4'));
+        expect(parser.parse(t)).toEqual(parse(t, 'gen.m4'));
       }
     }), { numRuns: 200 });
   });
@@ -37,7 +38,7 @@ describe('IncrementalParser', () => {
     const edited = big.replace('node n10 = sigmoid(n9)', 'node n10 = sigmoid(n9x)');
     const r = parser.parse(edited);
     expect(parser.reparsed).toBe(1);
-    expect(r).toEqual(syntaxPass(edited, 'big.m4'));
+    expect(r).toEqual(parse(edited, 'big.m4'));
     parser.parse(edited);
     expect(parser.reparsed).toBe(0);
   });
@@ -46,7 +47,7 @@ describe('IncrementalParser', () => {
     const parser = new IncrementalParser('t.m4');
     const a = parser.parse(BASE);
     const b = parser.parse(BASE.replace('output o = t', 'output o = c'));
-    expect(b.result.decls[0]).toBe(a.result.decls[0]);
-    expect(b.result.decls.at(-1)).not.toBe(a.result.decls.at(-1));
+    expect(b.program.decls[0]).toBe(a.program.decls[0]);
+    expect(b.program.decls.at(-1)).not.toBe(a.program.decls.at(-1));
   });
 });

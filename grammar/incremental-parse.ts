@@ -1,29 +1,28 @@
 /**
- * Re-parse only what an edit touched. The grammar already parses a file one declaration at a time (the
+ * Re-parse only what an edit touched (the language server parses every open document this way). The grammar already parses a file one declaration at a time (the
  * token stream is cut at declaration keywords, grammar/parse.ts), so a declaration's syntax tree and syntax
  * diagnostics depend only on its own text. This keeps them per chunk of text: after an edit, the chunks
  * whose text is unchanged are reused (moved to their new offsets and lines when text before them grew or
  * shrank) and only the changed ones go through the lexer and parser again.
  *
- * Invariant (tested against `syntaxPass` on random texts and edits): `parse(text)` returns the same program
- * and diagnostics, spans included, as `syntaxPass(text, file)`. Trees are never mutated after they are
+ * Invariant (tested against `parse` on random texts and edits): `IncrementalParser.parse(text)` returns the
+ * same program and problems, spans included, as `parse(text, file)`. Trees are never mutated after they are
  * made, so one compilation may share unchanged declarations with the previous one.
  */
 import type { TokenType } from 'chevrotain';
-import type { Comment, Decl, Program, Span } from '../grammar/ast.ts';
-import * as T from '../grammar/tokens.ts';
-import type { Diagnostic, PassResult } from '../compiler/diagnostics/diagnostic.ts';
-import { syntaxPass } from '../compiler/syntax.ts';
+import type { Comment, Decl, Span } from './ast.ts';
+import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
+import * as T from './tokens.ts';
 
 const DECL_STARTS = new Set<TokenType>([T.Input, T.Model, T.Node, T.Compare, T.Output, T.Replay]);
-/** Codes of the lexer's problems (unexpected character, unterminated string, unterminated comment). */
-const LEXICAL = new Set<string>(['M0001', 'M0002', 'M0003']);
+/** The lexer's problems: `parse` reports those of the whole text before the parser's. */
+const LEXICAL = new Set<SyntaxProblem['kind']>(['unexpected-character', 'unterminated-string', 'unterminated-comment']);
 
 /** A chunk's syntax as parsed on its own (spans relative to the chunk's first character). */
 interface ChunkSyntax {
   decls: Decl[];
   comments: Comment[];
-  diagnostics: Diagnostic[];
+  problems: SyntaxProblem[];
 }
 
 /** Where a chunk starts in the file: its offset, and the 0-based line and column of its first character. */
@@ -43,7 +42,7 @@ export class IncrementalParser {
 
   constructor(readonly file: string) {}
 
-  parse(text: string): PassResult<Program> {
+  parse(text: string): ParseResult {
     const file = this.file;
     const starts: Place[] = [];
     // Lexing the whole text is cheap next to parsing; it finds where declarations start.
@@ -59,16 +58,16 @@ export class IncrementalParser {
     const decls: Decl[] = [];
     const comments: Comment[] = [];
     // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
-    const lexical: Diagnostic[] = [];
-    const grammatical: Diagnostic[] = [];
+    const lexical: SyntaxProblem[] = [];
+    const grammatical: SyntaxProblem[] = [];
     this.reparsed = 0;
     for (const { place, end } of chunks) {
       const chunkText = text.slice(place.offset, end);
       const key = `${place.offset}:${place.line}:${place.column}:${chunkText}`;
       let rel = this.relative.get(chunkText) ?? relative.get(chunkText);
       if (!rel) {
-        const r = syntaxPass(chunkText, file);
-        rel = { decls: r.result.decls, comments: r.result.comments, diagnostics: r.diagnostics };
+        const r = parse(chunkText, file);
+        rel = { decls: r.program.decls, comments: r.program.comments, problems: r.problems };
         this.reparsed++;
       }
       relative.set(chunkText, rel);
@@ -77,12 +76,12 @@ export class IncrementalParser {
       placed.set(key, syntax);
       decls.push(...syntax.decls);
       comments.push(...syntax.comments);
-      for (const d of syntax.diagnostics) (LEXICAL.has(d.code) ? lexical : grammatical).push(d);
+      for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
     }
     // Only the chunks of this text are kept: memory follows the document, not its history.
     this.relative = relative;
     this.placed = placed;
-    return { result: { file, decls, comments, span: fileSpan(file, text) }, diagnostics: [...lexical, ...grammatical] };
+    return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
   }
 }
 

@@ -1,1 +1,0 @@
-export { M4_VERSION } from '../compiler/version.ts';
