@@ -155,20 +155,27 @@ export class ReplicaBank {
   }
 
   /**
-   * Add feature rows 0..n-1 to replica r under integer bootstrap weights `w` (total `Wb`): what a
-   * resample's per-row channels need. The joint cells (slot column 0 when `layout.jointCells > 0`)
-   * are skipped: a resample draws them per cell (poisson-cells.ts).
+   * Find the slot columns of features `f` (rows 0..n-1) that hold at least one cell, for the
+   * {@link addWeighted} calls that follow on the same features: columns without a cell (binary's
+   * out-of-range flags, almost always) then cost no weighted pass, and the scan is done once for
+   * every resample. The joint cells (slot column 0 when `layout.jointCells > 0`) are left out: a
+   * resample draws them per cell (poisson-cells.ts).
    */
-  addWeighted(r: number, f: BatchFeatures, n: number, w: Uint8Array, Wb: number): void {
-    if (n === 0) return;
-    // Slot columns with no cell in this chunk (binary's out-of-range flags, almost always) are
-    // skipped without a weighted pass.
+  prepareWeighted(f: BatchFeatures, n: number): void {
     const live = this.liveSlots;
     live.length = 0;
     for (let t = this.layout.jointCells > 0 ? 1 : 0; t < this.layout.slotsPerRow; t++) {
       const o = t * f.rows;
       for (let i = 0; i < n; i++) if (f.slots[o + i]! >= 0) { live.push(t); break; }
     }
+  }
+
+  /**
+   * Add feature rows 0..n-1 to replica r under integer bootstrap weights `w` (total `Wb`): what a
+   * resample's per-row channels need. Call {@link prepareWeighted} on the same features first.
+   */
+  addWeighted(r: number, f: BatchFeatures, n: number, w: Uint8Array, Wb: number): void {
+    if (n === 0) return;
     this.addDense(r, f, n, w, Wb);
   }
 

@@ -126,6 +126,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
           if (valid.label !== null) valid.label[i] = store.label![row]!;
         }
         f = family.features(valid);
+        bank.prepareWeighted(f, len);
       }
       for (let r = r0; r < r1; r++) {
         const Wb = fillWeights(k0, k1, len, q[r - 1]!, wbuf);
