@@ -112,6 +112,9 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
         for (const p of slot.paths) { cols.push(this.paths.length); this.paths.push(p); }
         this.slotCols.push(cols);
       }
+    } else {
+      // No row fixes a layout: read every column there is, so each row gets its own verdict.
+      this.paths = this.slots.flatMap((s) => s.paths).filter((p) => have.has(columnKey(p)));
     }
   }
 
@@ -193,7 +196,7 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
   private countLayoutless(): void {
     const rows = this.file!.groupRows[this.curGroup]!;
     const start = this.groupStarts[this.curGroup]!;
-    const byKey = new Map<string, ColumnChunk>();
+    const byKey = new Map(this.paths.map((p, k) => [columnKey(p), this.cur![k]!]));
     for (let i = 0; i < rows; i++) {
       const id = start + i;
       if (!this.byGroup && id % this.shardCount !== this.shardIndex) continue;

@@ -151,6 +151,15 @@ describe('columnar files: errors and inspection', () => {
     await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/column "nope" is not in the file \(it has: x, tx, label, a, b\)/);
   });
 
+  it('count every row by its own reason when no row of the file is good', async () => {
+    const buf = parquetWriteBuffer({ columnData: [{ name: 'x', data: [null, Number.NaN, null], type: 'DOUBLE' }] });
+    const p = writeData(dir, 'none-good.parquet', Buffer.from(buf));
+    const r = await readAll(p, { inputs: [field('x', 'f32', ['batch'])] });
+    expect(r.rowIds).toEqual([]);
+    expect(r.stats.skipped).toEqual({ 'missing-field': 2, nan: 1 });
+    expect(r.stats.rowsRead).toBe(3);
+  });
+
   it('refuse a file that is not Parquet', async () => {
     const p = writeData(dir, 'fake.parquet', 'not parquet at all\n');
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
