@@ -121,7 +121,8 @@ function variants(): { a: string; b: string; c: string } {
   writeFileSync(a, src);
   // Without intervals a confidence gate is refused (M6011): the same gate on the point estimate.
   writeFileSync(b, src.replace('  task:      binary(threshold: 0.5)\n', '  task:      binary(threshold: 0.5)\n  bootstrap: 0\n').replace(/ at 95%/g, ''));
-  writeFileSync(c, src.replace(/\ncompare v2_vs_v1 \{[\s\S]*?\n\}\n/, '\n'));
+  // The graph alone: both models still run (their scores become outputs), nothing is compared.
+  writeFileSync(c, src.replace(/\ncompare v2_vs_v1 \{[\s\S]*?\n\}\n/, '\noutput control_score = control\n'));
   if (readFileSync(b, 'utf8') === src || readFileSync(c, 'utf8') === src) throw new Error('examples/fraud/ab.m4 changed shape: update bench/main-job.ts');
   return { a, b, c };
 }
