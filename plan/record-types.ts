@@ -49,14 +49,21 @@ export interface RunSubject {
 }
 
 /**
- * Identity of a data file that does not need reading it all: absolute path, size, and the sha256 of
- * its first 64 KiB. Shards of one replay must agree on it; a different file of the same name and
- * size almost always differs in its first bytes.
+ * Identity of the data a run read, hashed while reading (a pipe or standard input is read once).
+ * Shards of one replay each read the whole file (keeping their rows), so they must agree on all of it;
+ * `m4c merge` also checks that each shard read to the end and that the shards' rows add up.
  */
 export interface DataSourceInfo {
+  /** Absolute path, or `-` for standard input. */
   path: string;
+  /** Bytes read (decompressed for `.gz`). */
   bytes: number;
-  head_sha256: string;
+  /** sha256 of the bytes read: of the whole file when `complete`. */
+  sha256: string;
+  /** True when the data was read to its end (no `--limit`, no interrupt). */
+  complete: boolean;
+  /** Data rows in the part read, all shards together (this run's own are `rows_seen`). */
+  rows_total: number;
 }
 
 /** Everything a record says about its run besides the metrics. Plain JSON. */

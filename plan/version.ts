@@ -20,11 +20,17 @@ export const COMPARISON_RESULT_VERSION = 1;
  */
 export const COMPARISON_STATE_VERSION = 2;
 
-/** Version of the record a sink stores for one comparison of one run (record-types.ts `RunRecord`). */
-export const RUN_RECORD_VERSION = 1;
+/** Version of the `--format json` report (runtime/report/report.schema.json). 2: the data identity of `RUN_RECORD_VERSION` 2. */
+export const REPORT_VERSION = 2;
+
+/**
+ * Version of the record a sink stores for one comparison of one run (record-types.ts `RunRecord`).
+ * 2: `meta.data_source` identifies all the data read (`sha256`, `complete`, `rows_total`), not its first 64 KiB.
+ */
+export const RUN_RECORD_VERSION = 2;
 
 /** Marks a JSON file as an m4 shard state file (`m4c run --shard I/N --state FILE`). */
 export const STATE_FILE_FORMAT = 'm4-shard-state';
 
-/** Version of a shard state file; `m4c merge` refuses other versions. */
-export const STATE_FILE_VERSION = 1;
+/** Version of a shard state file; `m4c merge` refuses other versions. 2: the data identity of `RUN_RECORD_VERSION` 2. */
+export const STATE_FILE_VERSION = 2;

@@ -144,10 +144,17 @@ class Run implements ComparisonRun {
       const acc = s.acc ?? this.open(s, declaredPresence(s.comparison));
       const derived = s.derived!;
       const result = acc.result();
+      const notes = [...derived.notes];
       let verdicts = evaluateGates(result, s.comparison.gates);
       verdicts = verdicts.map((v) => derived.dropped.includes(v.metric)
         ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and ${derived.notes[0] ?? 'the data has none'}` }
         : v);
+      // Most rows unreadable or uncountable: whatever the metrics say, they describe a minority of the data.
+      if (meta.rows_seen > 0 && result.rows * 2 < meta.rows_seen) {
+        const why = `only ${result.rows} of the ${meta.rows_seen} rows read could be counted (see the skipped rows), so no gate is judged`;
+        verdicts = verdicts.map((v) => ({ ...v, passed: false, reason: `${why} (on the rows counted: ${v.reason})` }));
+        notes.push(why);
+      }
       if (meta.interrupted) {
         verdicts = verdicts.map((v) => ({ ...v, passed: false, reason: `the run was interrupted, so no gate passes (on the rows seen: ${v.reason})` }));
       }
@@ -158,7 +165,7 @@ class Run implements ComparisonRun {
         result,
         verdicts,
         passed: !meta.interrupted && allGatesPassed(verdicts),
-        notes: [...derived.notes],
+        notes,
       });
     }
     const status: RunStatus = meta.interrupted ? 'interrupted' : 'complete';

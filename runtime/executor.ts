@@ -367,24 +367,27 @@ export class Executor {
   /**
    * Stream a source through the graph. Batch k+1 is requested from the source right after batch k
    * is dispatched, so parsing overlaps model work; at most two batches are alive at once. Callbacks
-   * see batches in order. Stops cleanly between batches when `signal` aborts. The source's iterator
-   * is closed (`return()`) whenever the run ends early.
+   * see batches in order. Stops cleanly between batches when `signal` aborts: a batch already read
+   * (the read-ahead) is still processed, so every row the source counted was processed. The source's
+   * iterator is closed (`return()`) whenever the run ends early.
    */
   async run(source: AsyncIterable<Batch>, handlers: RunHandlers = {}): Promise<RunResult> {
     const it = source[Symbol.asyncIterator]();
     const result: RunResult = { batches: 0, rows: 0, interrupted: false };
+    const aborted = (): boolean => handlers.signal?.aborted === true;
     let exhausted = false;
-    let next = quiet(it.next());
+    let next: Promise<IteratorResult<Batch>> | null = aborted() ? null : quiet(it.next());
     try {
       for (;;) {
-        if (handlers.signal?.aborted) { result.interrupted = true; break; }
-        const r = await next;
-        if (r.done) { exhausted = true; break; }
+        if (next === null) { result.interrupted = true; break; }
+        const r: IteratorResult<Batch> = await next;
+        // A source that sees the abort ends early: the run was interrupted, not complete.
+        if (r.done) { exhausted = true; result.interrupted = aborted(); break; }
         const batch = r.value;
         const index = this.batchCounter++;
         const computing = quiet(this.runBatch(batch, index));
-        // Read ahead only if the caller has not asked to stop: the batch would be dropped anyway.
-        if (!handlers.signal?.aborted) next = quiet(it.next());
+        // Read ahead only if the caller has not asked to stop.
+        next = aborted() ? null : quiet(it.next());
         const out = await computing;
         if (handlers.onOutputs && this.program.outputs.length > 0) await handlers.onOutputs(out.outputs);
         if (handlers.onComparisonBatch) for (const [name, cb] of out.comparisons) await handlers.onComparisonBatch(name, cb);

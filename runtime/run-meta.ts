@@ -2,33 +2,11 @@
  * Building the who, what, where and when of one run (the types are the contract's:
  * plan/record-types.ts): the subject from the plan, the meta from what the run observed.
  */
-import { randomUUID, createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Plan, PlanComparison, PlanRef } from '../plan/plan-types.ts';
 import type { DataSourceInfo, ModelRole, RunMeta, RunSubject } from '../plan/record-types.ts';
 import { M4_VERSION } from '../plan/version.ts';
-
-const HEAD_BYTES = 64 * 1024;
-
-/** Describe a data file for a run record (see {@link DataSourceInfo}). Throws on an unreadable file. */
-export function describeDataSource(path: string): DataSourceInfo {
-  const abs = resolve(path);
-  const size = statSync(abs).size;
-  const fd = openSync(abs, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { path: abs, bytes: size, head_sha256: createHash('sha256').update(buf.subarray(0, got)).digest('hex') };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The models upstream of each parent of a comparison, walking op arguments and model feeds. */
 export function modelRoles(plan: Pick<Plan, 'nodes'>, c: PlanComparison): Record<string, ModelRole> {
@@ -76,10 +54,15 @@ export function subjectOf(plan: Plan): RunSubject {
 
 /** What the caller of a run knows at its end; {@link runMeta} adds the plan's facts. */
 export interface RunFacts {
-  /** The data file replayed, or null (rows from elsewhere). */
+  /** The data file replayed (`-`: standard input), or null (rows from elsewhere). */
   dataPath: string | null;
   /** The source's statistics at the end (`DataSource.stats`); null when there was no source. */
-  stats: { rowsRead: number; skipped: Partial<Record<string, number>> } | null;
+  stats: {
+    rowsRead: number;
+    rowsTotal: number;
+    skipped: Partial<Record<string, number>>;
+    read: { bytes: number; sha256: string; complete: boolean };
+  } | null;
   startedAt: Date;
   endedAt: Date;
   shard?: { index: number; count: number } | null;
@@ -99,7 +82,7 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
     m4_version: M4_VERSION,
     plan_m4_version: subject.plan_m4_version,
     models: subject.models.map((m) => ({ ...m })),
-    data_source: f.dataPath === null ? null : describeDataSource(f.dataPath),
+    data_source: f.dataPath === null || f.stats === null ? null : dataSourceInfo(f.dataPath, f.stats),
     rows_seen: f.stats?.rowsRead ?? 0,
     rows_skipped: skipped,
     started_at: f.startedAt.toISOString(),
@@ -107,6 +90,17 @@ export function runMeta(subject: RunSubject, f: RunFacts): RunMeta {
     shard: f.shard ?? null,
     merged_shards: null,
     interrupted: f.interrupted,
+  };
+}
+
+/** The identity of what a source read (see {@link DataSourceInfo}); no second read of the data. */
+export function dataSourceInfo(path: string, stats: NonNullable<RunFacts['stats']>): DataSourceInfo {
+  return {
+    path: path === '-' ? '-' : resolve(path),
+    bytes: stats.read.bytes,
+    sha256: stats.read.sha256,
+    complete: stats.read.complete,
+    rows_total: stats.rowsTotal,
   };
 }
 

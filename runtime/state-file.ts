@@ -6,9 +6,10 @@
  * comparison's accumulator state. Accumulators merge exactly, so merging the N shard states gives
  * the result one unsharded run would have given.
  *
- * Merging refuses, with one line each: files that are not state files or come from a newer m4,
- * different plans (plan hash), different data (size and first 64 KiB), interrupted shards, and
- * shard sets that are not exactly 1/N..N/N once each.
+ * Merging refuses, with one line each: files that are not state files or come from another m4
+ * version, different plans (plan hash), different data (size and sha256 of everything read),
+ * interrupted shards, shards that did not read their data to the end (`--limit`), shard sets that
+ * are not exactly 1/N..N/N once each, and shards whose row counts do not add up to the file's.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,14 +17,9 @@ import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
 import { shardText } from './run-meta.ts';
-import { M4_VERSION } from '../plan/version.ts';
+import { M4_VERSION, STATE_FILE_FORMAT, STATE_FILE_VERSION } from '../plan/version.ts';
 import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
 import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
-
-/** Marks a JSON file as an m4 shard state file. */
-export const STATE_FILE_FORMAT = 'm4-shard-state';
-/** Bumped on any incompatible change of {@link StateFile}; merge refuses other versions. */
-export const STATE_FILE_VERSION = 1;
 
 /** The content of a state file. Plain JSON; accumulator arrays are base64. */
 export interface StateFile {
@@ -119,15 +115,19 @@ function checkShards(files: readonly { path: string; state: StateFile }[]): { pa
     if (f.state.plan_hash !== first.state.plan_hash) {
       throw new StateFileError(`state files come from different plans: ${first.path} has plan ${short(first.state.plan_hash)}, ${f.path} has ${short(f.state.plan_hash)}`);
     }
-    const a = first.state.data_source, b = f.state.data_source;
-    const same = a === null || b === null ? a === b : a.bytes === b.bytes && a.head_sha256 === b.head_sha256;
-    if (!same) {
-      const what = (d: DataSourceInfo | null) => (d === null ? 'no data file' : `${d.path} (${d.bytes} bytes)`);
-      throw new StateFileError(`state files come from different data: ${first.path} read ${what(a)}, ${f.path} read ${what(b)}`);
-    }
+    const sh = f.state.shard === null ? 'the run' : `shard ${shardText(f.state.shard)}`;
     if (f.state.interrupted) {
-      const sh = f.state.shard === null ? 'the run' : `shard ${shardText(f.state.shard)}`;
       throw new StateFileError(`${f.path}: ${sh} was interrupted before the end of its data; run it again`);
+    }
+    const d = f.state.data_source;
+    if (d !== null && !d.complete) {
+      throw new StateFileError(`${f.path}: ${sh} stopped before the end of its data (made with --limit?): it does not cover its part; run it again without --limit`);
+    }
+    const a = first.state.data_source;
+    const same = a === null || d === null ? a === d : a.bytes === d.bytes && a.sha256 === d.sha256 && a.rows_total === d.rows_total;
+    if (!same) {
+      const what = (x: DataSourceInfo | null) => (x === null ? 'no data file' : `${x.path} (${x.bytes} bytes, sha256 ${short(x.sha256)})`);
+      throw new StateFileError(`state files come from different data: ${first.path} read ${what(a)}, ${f.path} read ${what(d)}`);
     }
   }
   const count = (f: { state: StateFile }) => f.state.shard?.count ?? 1;
@@ -146,6 +146,11 @@ function checkShards(files: readonly { path: string; state: StateFile }[]): { pa
   for (let i = 0; i < n; i++) if (!at.has(i)) missing.push(`${i + 1}/${n}`);
   if (missing.length > 0) {
     throw new StateFileError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: merge needs all ${n} shards of the run (got ${files.map((f) => basename(f.path)).join(', ')})`);
+  }
+  const total = first.state.data_source?.rows_total;
+  const seen = files.reduce((s, f) => s + f.state.meta.rows_seen, 0);
+  if (total !== undefined && seen !== total) {
+    throw new StateFileError(`the shards read ${seen} rows between them but the data has ${total}: they are not one complete replay of one file`);
   }
   return [...files].sort((x, y) => (x.state.shard?.index ?? 0) - (y.state.shard?.index ?? 0));
 }

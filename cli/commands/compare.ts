@@ -1,31 +1,26 @@
 /**
  * `m4c compare --data FILE --control COL --treatment COL ...`: the comparison block without a graph, for
- * predictions a team already has. The columns become the inputs of a one-comparison plan, so the
- * rows go through the same sources, accumulators, report, gates and sinks as `m4c run` — and
- * `--shard I/N --state FILE` plus `m4c merge` split it the same way.
+ * predictions a team already has. The columns become the inputs of a generated one-comparison graph,
+ * compiled like any `.m4` file and replayed by the same entry point as `m4c run` (sources, accumulators,
+ * report, gates, sinks, Ctrl-C) — and `--shard I/N --state FILE` plus `m4c merge` split it the same way.
  *
  * Exit codes: 0 every gate passed, 1 a gate failed, 2 usage error (bad flags, unknown column, bad
  * gate), 3 runtime error (unreadable data with --on-bad-row fail, a sink or state file that cannot
  * be written), 130 interrupted.
  */
-import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { compileSource } from '../../compiler/compile.ts';
 import { checkGateText } from '../../compiler/compare-check.ts';
 import { didYouMean } from '../../compiler/did-you-mean.ts';
-import { planHash } from '../../plan/plan-hash.ts';
-import type { Plan, PlanComparison, PlanGate, PlanInput, PlanNode, PlanSpan, PlanTask } from '../../plan/plan-types.ts';
-import { PLAN_FORMAT_VERSION, M4_VERSION } from '../../plan/version.ts';
-import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
-import type { DType, Dim } from '../../plan/tensor-type.ts';
-import { publishOutcome } from '../../runtime/comparison-publish.ts';
-import { createComparisonRun } from '../../runtime/comparison-run.ts';
+import type { PlanTask } from '../../plan/plan-types.ts';
+import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
+import { replayComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
-import { runMeta } from '../../runtime/run-meta.ts';
-import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
-import { inspectSample, openSource, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
-import { writeStateFile } from '../../runtime/state-file.ts';
+import { inspectSample, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
+import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
 import { CliError } from '../exit-codes.ts';
-import { EXIT } from '../../plan/errors.ts';
+import { Progress, replaySummary } from '../replay-output.ts';
 import { setCommandExit } from '../program.ts';
 
 interface CompareOptions {
@@ -51,7 +46,11 @@ interface CompareOptions {
   onBadRow: 'skip' | 'fail';
 }
 
+/** Rows sampled from a regular file to check column names (not types). */
 const SAMPLE_ROWS = 200;
+
+/** The name the generated graph's spans carry. */
+const COMPARE_FILE = 'm4c compare';
 
 function intAtLeast(min: number) {
   return (value: string): number => {
@@ -81,7 +80,7 @@ export function register(program: Command): void {
   program
     .command('compare')
     .description('compare two columns of predictions you already have: the metrics, statistics, report, gates and sinks of a compare block, without a graph')
-    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, or Arrow IPC (.arrow)')
+    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow), a named pipe, or - for standard input (JSONL)')
     .requiredOption('--control <col>', 'the control predictions: a field holding a number or a list (a probability row); dots reach nested fields')
     .requiredOption('--treatment <col>', 'the treatment predictions, shaped like --control')
     .option('--label <col>', 'the true label (binary 0/1, class index, or regression target)')
@@ -126,6 +125,23 @@ function checkFlags(o: CompareOptions): ReportFormat {
   return o.format;
 }
 
+/**
+ * The columns a regular file's first rows hold (the CSV header, the first JSONL records): used only to
+ * catch a misspelt column before reading the file and to tell a binary score from a `[p0, p1]` row,
+ * never for element types (the task declares those). A pipe or standard input is not sampled: it can be
+ * read only once.
+ */
+async function columnsOf(data: string): Promise<SampleInfo | null> {
+  if (data === '-') return null;
+  try {
+    if (!statSync(data).isFile()) return null;
+  } catch {
+    return null; // the source reports a missing file in its own words
+  }
+  const info = await inspectSample(data, SAMPLE_ROWS);
+  return info.rows === 0 ? null : info;
+}
+
 /** The sampled field a column names (`a.b` reaches nested JSON; a CSV header may itself contain dots). */
 function findField(info: SampleInfo, col: string, flag: string, data: string): SampleField {
   const f = info.fields.find((x) => x.path.join('.') === col);
@@ -136,66 +152,62 @@ function findField(info: SampleInfo, col: string, flag: string, data: string): S
   throw new CliError(`${flag} ${col}: no such field in the first ${info.rows} rows of ${data}${guess ? ` (did you mean ${guess}?)` : ''}; fields: ${list || 'none'}`);
 }
 
-function isNumericKind(f: SampleField): boolean {
-  return f.kind === 'float' || f.kind === 'integer' || f.kind === 'bool';
-}
-
-/** The input type of a prediction column for the task: a score, a probability row, or a value. */
-function predictionDims(f: SampleField, flag: string, col: string, task: PlanTask['kind']): Dim[] {
-  if (!isNumericKind(f)) throw new CliError(`${flag} ${col} holds ${f.kind} values; predictions must be numbers or lists of numbers`);
-  // Lists of varying length (or some null rows) in the sample: read rows as lists; the source skips
-  // the rows whose length differs from the first good row's, and counts them.
-  if (f.shape === null) {
-    if (task === 'regression') throw new CliError(`${flag} ${col} holds lists or values of varying shape; a regression task needs one value per row`);
-    return ['batch', null];
-  }
+/**
+ * The input type of a prediction column, from the task: a score or value per row, or a probability row
+ * whose width the first good row fixes. The sample (a regular file's first rows) only refuses a column
+ * whose every sampled value contradicts the task, and tells a binary score from a `[p0, p1]` row; values
+ * that vary are left to the source, which counts the rows that do not fit by reason.
+ */
+function predictionType(task: PlanTask['kind'], f: SampleField | null, flag: string, col: string): string {
+  const scalar = 'f64[batch]';
+  if (f === null || f.kind === 'mixed' || f.kind === 'null' || f.shape === null) return task === 'multiclass' ? 'f64[batch, ?]' : scalar;
+  if (!(f.kind === 'float' || f.kind === 'integer' || f.kind === 'bool')) throw new CliError(`${flag} ${col} holds ${f.kind} values; predictions must be numbers or lists of numbers`);
   if (f.shape.length > 1) throw new CliError(`${flag} ${col} holds nested lists (shape [${f.shape.join(', ')}]); give a number or a flat list per row`);
   const width = f.shape.length === 0 ? 1 : f.shape[0]!;
   if (task === 'binary' && width > 2) throw new CliError(`${flag} ${col} holds lists of ${width} values; a binary task needs a score or a [p0, p1] row per input`);
   if (task === 'multiclass' && width < 2) throw new CliError(`${flag} ${col} holds one value per row; a multiclass task needs a probability row per input (a list of k >= 2 values)`);
   if (task === 'regression' && f.shape.length > 0) throw new CliError(`${flag} ${col} holds lists; a regression task needs one value per row`);
-  return f.shape.length === 0 ? ['batch'] : ['batch', width];
+  if (task === 'multiclass') return 'f64[batch, ?]';
+  return f.shape.length === 0 ? scalar : `f64[batch, ${width}]`;
 }
 
-const SPAN: PlanSpan = { file: 'm4c compare', line: 1, column: 1, endLine: 1, endColumn: 1 };
-
-function input(name: string, f: SampleField, dtype: DType, dims: Dim[]): { input: PlanInput; node: PlanNode } {
-  const type = { dtype, dims };
-  return {
-    input: { name, type, optional: false, source: { kind: 'field', path: [...f.path] }, span: SPAN },
-    node: { id: name, kind: 'input', input: name, outputs: [{ name: 'out', type }], span: SPAN },
-  };
+/** The task as the language writes it. */
+function taskText(o: CompareOptions): string {
+  if (o.task === 'binary') return `binary(threshold: ${o.threshold ?? 0.5})`;
+  if (o.task === 'multiclass') return `multiclass(top_k: ${o.topK ?? 2})`;
+  return 'regression';
 }
 
-/** A one-comparison plan reading the columns: the same contract `m4c run` executes. */
-export function comparePlan(o: CompareOptions, info: SampleInfo): Plan {
-  const task: PlanTask = o.task === 'binary' ? { kind: 'binary', threshold: o.threshold ?? 0.5 }
-    : o.task === 'multiclass' ? { kind: 'multiclass', top_k: o.topK ?? 2 }
-    : { kind: 'regression' };
-  const fc = findField(info, o.control, '--control', o.data);
-  const ft = findField(info, o.treatment, '--treatment', o.data);
-  const dc = predictionDims(fc, '--control', o.control, task.kind);
-  const dt = predictionDims(ft, '--treatment', o.treatment, task.kind);
-  if (JSON.stringify(dc) !== JSON.stringify(dt)) throw new CliError(`--control ${o.control} and --treatment ${o.treatment} differ in shape ([${dc.slice(1).join(', ')}] vs [${dt.slice(1).join(', ')}])`);
-  const parts = [input('control', fc, 'f64', dc), input('treatment', ft, 'f64', dt)];
+/**
+ * The `.m4` source of the one-comparison graph `m4c compare` runs: each column an input read `from` its
+ * field, with element types from the task (scores f64, labels bool for binary and f64 otherwise, slices
+ * str), and a compare block with the flags' settings. Compiled like any file, so the plan is the
+ * compiler's, with its checks.
+ */
+export function compareSource(o: CompareOptions, info: SampleInfo | null): string {
+  const field = (col: string, flag: string) => (info === null ? null : findField(info, col, flag, o.data));
+  const lines = [
+    `input control: ${predictionType(o.task, field(o.control, '--control'), '--control', o.control)} from ${JSON.stringify(o.control)}`,
+    `input treatment: ${predictionType(o.task, field(o.treatment, '--treatment'), '--treatment', o.treatment)} from ${JSON.stringify(o.treatment)}`,
+  ];
+  const hasLabel = o.label !== undefined;
   if (o.label !== undefined) {
-    const fl = findField(info, o.label, '--label', o.data);
-    if (!isNumericKind(fl) || (fl.shape !== null && fl.shape.length > 0)) throw new CliError(`--label ${o.label} must hold one number (or true/false) per row`);
-    parts.push(input('label', fl, fl.kind === 'bool' ? 'bool' : 'f64', ['batch']));
+    field(o.label, '--label');
+    lines.push(`input label: ${o.task === 'binary' ? 'bool' : 'f64'}[batch] from ${JSON.stringify(o.label)}`);
   }
   if (o.sliceBy !== undefined) {
-    const fs = findField(info, o.sliceBy, '--slice-by', o.data);
-    if (fs.shape !== null && fs.shape.length > 0) throw new CliError(`--slice-by ${o.sliceBy} must hold one value per row, not a list`);
-    parts.push(input('slice', fs, 'str', ['batch']));
+    field(o.sliceBy, '--slice-by');
+    lines.push(`input slice: str[batch] from ${JSON.stringify(o.sliceBy)}`);
   }
-  const hasLabel = o.label !== undefined;
-  let metrics = o.metrics !== undefined ? o.metrics.split(',').map((s) => s.trim()).filter((s) => s !== '') : defaultMetrics(task, hasLabel);
+  const task: PlanTask = o.task === 'binary' ? { kind: 'binary', threshold: o.threshold ?? 0.5 }
+    : o.task === 'multiclass' ? { kind: 'multiclass', top_k: o.topK ?? 2 } : { kind: 'regression' };
+  let metrics = o.metrics !== undefined ? o.metrics.split(',').map((m) => m.trim()).filter((m) => m !== '') : defaultMetrics(task, hasLabel);
   for (const m of metrics) {
     const problem = metricProblem(m, task.kind, hasLabel);
     if (problem !== null) throw new CliError(`--metrics: ${problem}`);
   }
   metrics = [...new Set(metrics)];
-  const gates: PlanGate[] = o.gate.map((text) => {
+  const gates = o.gate.map((text) => {
     const { gate, diagnostics } = checkGateText(text, task, hasLabel, o.bootstrap);
     const d = diagnostics.find((x) => x.severity === 'error');
     if (gate === undefined || d !== undefined) {
@@ -203,75 +215,47 @@ export function comparePlan(o: CompareOptions, info: SampleInfo): Plan {
       throw new CliError(`--gate ${JSON.stringify(text)}: ${msg}`);
     }
     if (!metrics.includes(gate.metric)) metrics.push(gate.metric);
-    const s = gate.span;
-    return { text: gate.text, metric: gate.metric, field: gate.field, op: gate.op, bound: gate.bound, confidence: gate.confidence, span: { file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn } };
+    // checkGateText parsed `text` as exactly one gate line, so it is safe to write back verbatim.
+    return `  gate ${text.replace(/\s+/g, ' ').trim()}`;
   });
-  const ref = (node: string) => ({ node, output: 'out' });
-  const comparison: PlanComparison = {
-    name: o.name,
-    control: ref('control'),
-    treatment: ref('treatment'),
-    label: hasLabel ? ref('label') : null,
-    slice_by: o.sliceBy !== undefined ? ref('slice') : null,
-    task,
-    metrics,
-    gates,
-    sinks: [],
-    options: { bootstrap: o.bootstrap, seed: o.seed, confidence: 0.95, max_slices: o.maxSlices },
-    span: SPAN,
-  };
-  const body = { inputs: parts.map((p) => p.input), models: [], nodes: parts.map((p) => p.node), edges: [], comparisons: [comparison], outputs: [] };
-  return {
-    format_version: PLAN_FORMAT_VERSION,
-    m4_version: M4_VERSION,
-    source: { file: 'm4c compare', sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex') },
-    plan_hash: planHash(body),
-    ...body,
-  };
+  // Quoted: the default name, `compare`, is a keyword.
+  lines.push(`compare \`${o.name}\` {`, '  control: control', '  treatment: treatment');
+  if (hasLabel) lines.push('  label: label');
+  if (o.sliceBy !== undefined) lines.push('  slice_by: slice');
+  lines.push(`  task: ${taskText(o)}`, `  metrics: [${metrics.join(', ')}]`);
+  lines.push(`  bootstrap: ${o.bootstrap}`, `  seed: ${o.seed}`, `  max_slices: ${o.maxSlices}`);
+  lines.push(...gates, '}', '');
+  return lines.join('\n');
 }
 
-async function sample(data: string): Promise<SampleInfo> {
-  const info = await inspectSample(data, SAMPLE_ROWS);
-  if (info.rows === 0) throw new CliError(`${data}: no readable rows in the first ${SAMPLE_ROWS} lines`);
-  return info;
+/** The plan of `m4c compare`: its generated graph, compiled and validated like a file's. */
+export function comparePlan(o: CompareOptions, info: SampleInfo | null): LoadedPlan {
+  const c = compileSource(compareSource(o, info), COMPARE_FILE);
+  const error = c.diagnostics.find((d) => d.severity === 'error');
+  if (c.plan === undefined || error !== undefined) {
+    throw new CliError(`cannot compare these columns: ${error?.message ?? 'the generated graph does not compile'}`);
+  }
+  return loadPlan(c.plan, { label: COMPARE_FILE, verifyModels: false });
 }
 
 async function compareCommand(o: CompareOptions): Promise<number> {
   const format = checkFlags(o);
-  const plan = comparePlan(o, await sample(o.data));
-  const run = createComparisonRun(plan, { shard: o.shard });
-  let sinks: RunSinks | null = null;
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.on('SIGINT', onSigint);
-  const startedAt = new Date();
+  const loaded = comparePlan(o, await columnsOf(o.data));
+  const progress = new Progress(process.stderr.isTTY === true, 'compare');
   try {
-    if (o.db !== undefined) sinks = openRunSinks(run.subject, { db: o.db });
-    const source = openSource(o.data, { inputs: plan.inputs, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, signal: abort.signal });
-    const name = plan.comparisons[0]!.name;
-    try {
-      for await (const b of source) {
-        const t = b.tensors;
-        run.onBatch(name, { control: t.control!, treatment: t.treatment!, label: t.label, slice: t.slice, rowIds: b.rowIds });
-      }
-    } finally {
-      await source.close();
-    }
-    const meta = runMeta(run.subject, {
-      dataPath: o.data, stats: source.stats, startedAt, endedAt: new Date(), shard: o.shard ?? null, interrupted: abort.signal.aborted,
+    const end = await replayComparisons(loaded, {
+      data: o.data, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, statePath: o.state, db: o.db,
+      format, color: format === 'human' && colorFor(process.stdout),
+      say: (line) => process.stderr.write(`m4c compare: ${line}\n`),
+      onStart: (stats) => progress.start(stats),
+      onBatch: (b) => progress.update(b.rows),
+      onRowsDone: (rows) => {
+        progress.stop();
+        process.stderr.write(replaySummary('compare', rows));
+      },
     });
-    if (o.state !== undefined) writeStateFile(o.state, run, meta);
-    if (o.shard !== undefined) {
-      // A shard's gates would be judged on part of the data: only the merge reports and records.
-      // Exit 0 so job runners do not retry a shard whose partial metrics look bad.
-      process.stderr.write(`m4c compare: shard ${o.shard.index + 1}/${o.shard.count}: ${meta.rows_seen} rows read, state written to ${o.state}${meta.interrupted ? ' (INTERRUPTED: merge will refuse it)' : ''}; combine all shards with \`m4c merge\`\n`);
-      return meta.interrupted ? EXIT.interrupted : EXIT.ok;
-    }
-    const outcome = run.finish(meta);
-    await publishOutcome(outcome, { format, color: format === 'human' && colorFor(process.stdout), sinks });
-    return outcome.exitCode;
+    return end.exitCode;
   } finally {
-    process.off('SIGINT', onSigint);
-    sinks?.close();
+    progress.stop();
   }
 }

@@ -5,10 +5,11 @@
  *
  * The record goes to the sinks the plan's comparisons declare (or to `--db PATH`). Exit codes: 0 all
  * gates pass, 1 a gate failed, 2 the files do not form one complete run (different plans or data,
- * a missing or repeated shard, an interrupted shard, not a state file), 3 a sink cannot be written.
+ * a missing or repeated shard, an interrupted shard or one made with --limit, row counts that do not add up
+ * to the data's, not a state file), 3 a sink cannot be written.
  */
 import type { Command } from 'commander';
-import { publishOutcome } from '../../runtime/comparison-publish.ts';
+import { concludeComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS } from '../../runtime/report/render-report.ts';
 import { openRunSinks, type RunSinks } from '../../runtime/sinks/run-sinks.ts';
 import { mergeStateFiles, readStateFile } from '../../runtime/state-file.ts';
@@ -48,9 +49,11 @@ async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   let sinks: RunSinks | null = null;
   try {
     if (o.sinks) sinks = openRunSinks(merged.run.subject, { db: o.db });
-    const outcome = merged.run.finish(merged.meta);
-    await publishOutcome(outcome, { format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks });
-    return outcome.exitCode;
+    const end = await concludeComparisons(merged.run, merged.meta, {
+      format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks,
+      say: (line) => process.stderr.write(`m4c merge: ${line}\n`),
+    });
+    return end.exitCode;
   } finally {
     sinks?.close();
   }

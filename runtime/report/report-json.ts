@@ -6,12 +6,12 @@
  */
 import type { ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult, GateVerdict } from '../../plan/result-types.ts';
+import { REPORT_VERSION } from '../../plan/version.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import type { RunStatus, RunMeta } from '../../plan/record-types.ts';
 import { withoutResamples } from '../run-record.ts';
 
 /** Bumped on any incompatible change of {@link JsonReport}; `report.schema.json` matches it. */
-export const REPORT_VERSION = 1;
 
 /** One comparison of the report: its settings, full result (without the bootstrap resample values) and gate verdicts. */
 /** The `--format json` document. Invariant: `passed` ⇔ status complete and every comparison passed. */

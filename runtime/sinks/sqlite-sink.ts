@@ -131,7 +131,7 @@ function prepareInsert(db: Database.Database): Database.Transaction<(r: RunRecor
       task_json: JSON.stringify(c.task),
       data_source: meta.data_source?.path ?? null,
       data_bytes: meta.data_source?.bytes ?? null,
-      data_head_sha256: meta.data_source?.head_sha256 ?? null,
+      data_head_sha256: meta.data_source?.sha256 ?? null,
       rows_seen: meta.rows_seen,
       rows_counted: result.rows,
       rows_skipped: sum(meta.rows_skipped) + sum(result.skipped),

@@ -16,6 +16,8 @@
  *   g % N === i (whole groups: nothing else is decoded); otherwise rows are interleaved by row id as
  *   in text files. Either way the shards' rows are disjoint and together are every row.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { BadRow, badRow } from './bad-row.ts';
 import { BatchBuilder, allocSlotData } from './batch-builder.ts';
 import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
@@ -64,7 +66,10 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? 5;
-    this.stats = { rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [] };
+    this.stats = {
+      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      read: { bytes: totalBytes, sha256: '', complete: false },
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -90,6 +95,9 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
   }
 
   private async open(): Promise<void> {
+    // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
+    // whichever groups it decodes), hashed in one sequential read.
+    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await sha256Of(this.path), complete: false };
     const f = await this.opener(this.path);
     this.file = f;
     const have = new Set(f.columns);
@@ -187,9 +195,16 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     }
     const batch = this.batch;
     this.batch = null;
+    if (this.next_ >= this.groups.length && (this.cur === null || this.row >= this.file!.groupRows[this.curGroup]!)) this.ended();
     if (batch !== null && batch.rows > 0) return { done: false, value: batch.finish() };
     await this.close();
     return DONE;
+  }
+
+  /** Every row of the file has been examined (by this shard or, for its groups, by the others). */
+  private ended(): void {
+    this.stats.rowsTotal = this.file!.groupRows.reduce((a, b) => a + b, 0);
+    this.stats.read = { ...this.stats.read, complete: true };
   }
 
   /** No row of the file fixes a layout: every row of this shard is bad, for the reason its own check gives. */
@@ -243,6 +258,12 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     if (this.opts.onBadRow === 'fail') throw new SourceError(this.path, line, bad.reason, bad.detail);
     if (stats.examples.length < this.maxExamples) stats.examples.push({ line, reason: bad.reason, detail: bad.detail });
   }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function missingField(path: readonly string[]): BadRow {

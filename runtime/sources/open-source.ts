@@ -23,7 +23,7 @@ import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
 import type { Batch, DataSource, SourceFormat, SourceOptions, SourceStats } from './source-types.ts';
-import { TextBlockReader } from './text-block-reader.ts';
+import { STDIN_PATH, TextBlockReader } from './text-block-reader.ts';
 
 /** Knobs for tests and benchmarks; the defaults are what production uses. */
 export interface SourceTuning {
@@ -45,30 +45,39 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
   const slots = planSlots(opts.inputs);
   if (!Array.isArray(slots)) throw new SourceError(path, null, 'unsupported', slots.problem);
   const { format, gzip } = formatOf(path, opts.format);
-  let totalBytes: number;
+  const columnar = format === 'parquet' || format === 'arrow';
+  if (path === STDIN_PATH) {
+    if (columnar) throw new SourceError('standard input', null, 'unsupported', `${format} is read by position: give a file, not standard input`);
+    return new StreamingSource(path, opts, slots, format, gzip, null, tuning);
+  }
+  let totalBytes: number | null;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new SourceError(path, null, 'unreadable', 'is a directory, not a data file');
-    totalBytes = st.size;
+    // A named pipe or a device has no size: progress is shown in rows only.
+    totalBytes = st.isFile() ? st.size : null;
   } catch (err) {
     if (err instanceof SourceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new SourceError(path, null, 'unreadable', code === 'ENOENT' ? 'no such file' : (err as Error).message);
   }
-  if (format === 'parquet' || format === 'arrow') {
+  if (columnar) {
     if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
+    if (totalBytes === null) throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
     return new ColumnarSource(path, opts, slots, format === 'parquet' ? openParquet : openArrow, totalBytes);
   }
-  return new StreamingSource(path, opts, slots, format, gzip, totalBytes, tuning);
+  return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);
 }
 
 const FORMATS: readonly SourceFormat[] = ['jsonl', 'csv', 'parquet', 'arrow'];
 
 /**
  * The format and compression a path implies: `.jsonl`, `.ndjson`, `.csv` (each optionally `.gz`),
- * `.parquet`, `.arrow` / `.arrows` / `.feather` / `.ipc` (Arrow IPC).
+ * `.parquet`, `.arrow` / `.arrows` / `.feather` / `.ipc` (Arrow IPC); standard input (`-`) is JSONL
+ * unless a format is given.
  */
 export function formatOf(path: string, given?: SourceFormat): { format: SourceFormat; gzip: boolean } {
+  if (path === STDIN_PATH && given === undefined) return { format: 'jsonl', gzip: false };
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   if (given !== undefined) {
@@ -126,20 +135,23 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     slots: InputSlot[],
     formatName: 'jsonl' | 'csv',
     gzip: boolean,
-    totalBytes: number,
+    totalBytes: number | null,
     tuning: SourceTuning,
   ) {
     const strings = new ByteStringCache();
     this.format = formatName === 'csv'
       ? new CsvFormat(path, slots, strings)
       : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
-    this.reader = new TextBlockReader(path, path, { gzip, chunkBytes: tuning.chunkBytes });
+    this.reader = new TextBlockReader(path, path === STDIN_PATH ? 'standard input' : path, { gzip, chunkBytes: tuning.chunkBytes });
     this.batchSize = opts.batchSize;
     this.limit = opts.limit ?? Infinity;
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
-    this.stats = { rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [] };
+    this.stats = {
+      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      read: this.reader.identity(),
+    };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -158,6 +170,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
   }
 
   async close(): Promise<void> {
+    if (!this.finished) this.stats.read = this.reader.identity();
     this.finished = true;
     this.reader.close();
   }
@@ -171,7 +184,8 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     try {
       if (this.layout !== null) this.startBatch();
       while (!this.fill()) {
-        if (this.eof) break;
+        // Aborted mid-batch: deliver the rows already read rather than count rows nobody processes.
+        if (this.eof || this.opts.signal?.aborted) break;
         const block = await this.reader.next();
         this.stats.bytesRead = this.reader.bytesRead;
         if (block === null) {
@@ -231,6 +245,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
           continue;
         }
         const rowId = this.rowOrdinal++;
+        stats.rowsTotal = this.rowOrdinal;
         const mine = shardCount === 1 || rowId % shardCount === shardIndex;
         if (this.layout === null) {
           const found = fmt.discover(s, start, end);

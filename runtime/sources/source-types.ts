@@ -6,6 +6,7 @@
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { PlanInput } from '../../plan/plan-types.ts';
+import type { ReadIdentity } from './text-block-reader.ts';
 
 /** The stable reasons a data row can be rejected. Reports and tests match on these strings. */
 export const BAD_ROW_REASONS = [
@@ -44,7 +45,10 @@ export interface SourceOptions {
   onBadRow: 'skip' | 'fail';
   /** Bad-row examples kept in `stats.examples` (default 5). */
   maxExamples?: number;
-  /** When aborted, the source ends (closes the file) at the start of the next `next()` call. */
+  /**
+   * When aborted, the source ends (closes the file) at the start of the next `next()` call, and a batch
+   * being filled stops at the next block boundary (its rows are delivered: every row read is processed).
+   */
   signal?: AbortSignal;
 }
 
@@ -89,8 +93,15 @@ export interface SourceStats {
   examples: BadRowExample[];
   /** Bytes read from the file so far (compressed bytes for `.gz`), comparable with `totalBytes`. */
   bytesRead: number;
-  /** Size of the file on disk, or null when unknown. */
+  /** Size of the file on disk, or null when unknown (standard input, a pipe). */
   totalBytes: number | null;
+  /** Data rows of the file examined so far, all shards together (blank lines and the CSV header are not rows). */
+  rowsTotal: number;
+  /**
+   * What was read, hashed while reading (never by reopening the file): bytes (decompressed), their sha256
+   * and whether the end of the data was reached. Final once the source has ended or been closed.
+   */
+  read: ReadIdentity;
   /** Optional inputs absent from the first good row, hence absent for the whole source. */
   absentOptional: string[];
 }

@@ -7,6 +7,7 @@
  * own buffers. A block always ends with `\n` except the last one, which holds a final line without
  * newline. `\n` (0x0A) never occurs inside a multi-byte UTF-8 sequence, so cutting there is safe.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -16,6 +17,22 @@ import { SourceError } from './source-error.ts';
 export const CHUNK_BYTES = 1 << 20;
 /** A single line longer than this is not a data row; the file is probably not JSONL/CSV. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** The path that names standard input. */
+export const STDIN_PATH = '-';
+
+/**
+ * What was read, for a record's data identity: computed while reading, so a pipe or standard input is
+ * read once and never reopened.
+ */
+export interface ReadIdentity {
+  /** Bytes read (decompressed for gzip). */
+  bytes: number;
+  /** sha256 of those bytes, hex. */
+  sha256: string;
+  /** True once the end of the data was reached (not stopped early by a limit, an interrupt or an error). */
+  complete: boolean;
+}
 
 /** `gzip`: decompress while reading; `chunkBytes`: read size (tests use tiny ones). */
 export interface TextBlockReaderOptions {
@@ -33,14 +50,19 @@ export class TextBlockReader {
   private pendingBytes = 0;
   private first = true;
   private closed = false;
+  private readonly hash: Hash = createHash('sha256');
+  private contentBytes = 0;
+  private complete = false;
 
   /**
-   * @param path the file to read.
+   * @param path the file to read; `-` reads standard input.
    * @param display the name used in error messages (as the user wrote it).
    */
   constructor(path: string, private readonly display: string, private readonly opts: TextBlockReaderOptions) {
     const chunk = opts.chunkBytes ?? CHUNK_BYTES;
-    this.fileStream = createReadStream(path, { highWaterMark: chunk });
+    this.fileStream = path === STDIN_PATH
+      ? createReadStream('', { fd: 0, highWaterMark: chunk, autoClose: false })
+      : createReadStream(path, { highWaterMark: chunk });
     if (opts.gzip) {
       const gunzip = createGunzip({ chunkSize: chunk });
       // pipeline forwards a read error of the file to the gunzip stream, whose iterator then throws.
@@ -54,6 +76,11 @@ export class TextBlockReader {
   /** Bytes read from disk so far (compressed bytes for gzip). */
   get bytesRead(): number {
     return this.fileStream.bytesRead;
+  }
+
+  /** Bytes read so far, their sha256 and whether the end was reached. */
+  identity(): ReadIdentity {
+    return { bytes: this.contentBytes, sha256: this.hash.copy().digest('hex'), complete: this.complete };
   }
 
   /**
@@ -72,6 +99,7 @@ export class TextBlockReader {
         throw this.readError(err);
       }
       if (r.done) {
+        this.complete = true;
         if (this.pendingBytes === 0) return null;
         const rest = Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];
@@ -79,6 +107,8 @@ export class TextBlockReader {
         return this.first ? this.checkStart(rest) : rest;
       }
       let chunk = r.value;
+      this.hash.update(chunk);
+      this.contentBytes += chunk.length;
       if (this.pendingBytes > 0) {
         const nl = chunk.indexOf(10);
         if (nl < 0) {

@@ -80,7 +80,9 @@ describe('golden metric files as JSONL rows', () => {
       '--metrics', [...new Set(keys)].join(','), '--bootstrap', '0', '--format', 'json'];
     if (g.threshold !== undefined) args.push('--threshold', String(g.threshold));
     const r = await m4c(args);
-    expect(r.stderr).toBe('');
+    // The summary `m4c run` prints: every row read, none skipped.
+    expect(r.stderr).toContain(`m4c compare: rows read: ${g.label.length.toLocaleString('en-US')}, skipped: 0\n`);
+    expect(r.stderr).not.toMatch(/m4c: /);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const result = report.comparisons[0].result;

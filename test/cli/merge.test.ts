@@ -160,6 +160,21 @@ describe('a run stopped mid-way', () => {
   const args = (db: string) => [M4C, 'compare', '--data', big, '--control', 'm.a', '--treatment', 'm.b', '--label', 'y', '--task', 'binary',
     '--metrics', 'accuracy,brier', '--gate', 'accuracy.delta >= -1', '--bootstrap', '1000', '--db', db];
 
+  /** The database exists, is not being written, and has its tables (opening it creates them in one transaction). */
+  function schemaReady(db: string): boolean {
+    if (!existsSync(db) || existsSync(`${db}-journal`)) return false;
+    try {
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return (d.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() as { n: number }).n === 1;
+      } finally {
+        d.close();
+      }
+    } catch {
+      return false; // locked or half-created: not yet
+    }
+  }
+
   /** Start the real binary; resolve once it has opened its database (it does so before reading rows). */
   function startRun(db: string) {
     const child = spawn(process.execPath, args(db), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -169,7 +184,7 @@ describe('a run stopped mid-way', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const opened = new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
-        if (existsSync(db) && !existsSync(`${db}-journal`)) {
+        if (schemaReady(db)) {
           clearInterval(poll);
           resolve();
         }

@@ -2,7 +2,8 @@
  * runtime/comparison-run.ts and state-file.ts: tensors → accumulators, gates and exit codes, absent
  * optional parents, interrupted runs, and shard state files merged back into one run.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -208,12 +209,18 @@ describe('shard state files', () => {
   const dataFile = join(tmp, 'data.jsonl');
   writeFileSync(dataFile, '{"x": 1}\n');
 
+  /** What a source reports having read of `file`, read to its end. */
+  function readOf(file: string): { bytes: number; sha256: string; complete: boolean } {
+    const bytes = readFileSync(file);
+    return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), complete: true };
+  }
+
   function shardStates(count: number, p: Plan = plan, file = dataFile): { path: string; state: StateFile }[] {
     return Array.from({ length: count }, (_, index) => {
       const run = createComparisonRun(p, { shard: { index, count } });
       feed(run, d, { keep: (id) => id % count === index, slices: true, batch: 64 });
       const path = join(tmp, `shard-${p.plan_hash.slice(0, 4)}-${index + 1}-of-${count}.json`);
-      writeStateFile(path, run, meta(run, { shard: { index, count }, dataPath: file, stats: { rowsRead: 300, skipped: { 'invalid-json': index } } }));
+      writeStateFile(path, run, meta(run, { shard: { index, count }, dataPath: file, stats: { rowsRead: 300, rowsTotal: 300 * count, skipped: { 'invalid-json': index }, read: readOf(file) } }));
       return { path, state: readStateFile(path) };
     });
   }
@@ -251,6 +258,18 @@ describe('shard state files', () => {
     expect(() => mergeStateFiles([])).toThrow(StateFileError);
   });
 
+  it('refuses a shard that did not read its data to the end (--limit) and shards whose rows do not add up', () => {
+    const good = shardStates(3);
+    const g1 = good[1]!.state;
+    const limited = { path: 'limited.json', state: { ...g1, data_source: { ...g1.data_source!, complete: false } } };
+    expect(() => mergeStateFiles([good[0]!, limited, good[2]!])).toThrow(/limited.json: shard 2\/3 stopped before the end of its data \(made with --limit\?\)/);
+    const short = { path: 'short.json', state: { ...g1, meta: { ...g1.meta, rows_seen: g1.meta.rows_seen - 1 } } };
+    expect(() => mergeStateFiles([good[0]!, short, good[2]!])).toThrow(/the shards read 899 rows between them but the data has 900/);
+    // Same size and same first bytes, different content further on: the whole-data hash tells them apart.
+    const other = { path: 'other.json', state: { ...g1, data_source: { ...g1.data_source!, sha256: 'f'.repeat(64) } } };
+    expect(() => mergeStateFiles([good[0]!, other, good[2]!])).toThrow(/state files come from different data/);
+  });
+
   it('reads only its own versioned format, with one-line errors', () => {
     const junk = join(tmp, 'junk.json');
     writeFileSync(junk, '{"hello": 1}');
@@ -261,6 +280,6 @@ describe('shard state files', () => {
     const run = createComparisonRun(plan);
     const future = { ...stateFileOf(run, meta(run)), state_file_version: 99 };
     writeFileSync(junk, JSON.stringify(future));
-    expect(() => readStateFile(junk)).toThrow(/has state file version 99; this m4 .* reads version 1/);
+    expect(() => readStateFile(junk)).toThrow(/has state file version 99; this m4 .* reads version 2/);
   });
 });

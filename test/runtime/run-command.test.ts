@@ -116,7 +116,7 @@ describe('m4c run', () => {
     expect(readFileSync(join(dir, 'default.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
     const none = m4c('plan.json');
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('m4c: plan.json declares no `replay "..."`: pass the rows to replay with --data PATH\n');
+    expect(none.stderr).toBe('m4c: plan.json declares no `replay "..."`: pass the rows to replay with --data PATH (or - for standard input)\n');
   });
 
   it('rejects bad flags with a usage error', () => {

@@ -12,7 +12,7 @@ export function recordOf(r: FixtureRun, runKey: string = randomUUID()): RunRecor
   const status = r.interrupted === true ? 'interrupted' : 'complete';
   const spec = r.result;
   return {
-    record_version: 1,
+    record_version: 2,
     status,
     passed: status === 'complete' && r.verdicts.every((v) => v.passed),
     meta: {
@@ -22,7 +22,7 @@ export function recordOf(r: FixtureRun, runKey: string = randomUUID()): RunRecor
       m4_version: '0.1.0',
       plan_m4_version: '0.1.0',
       models: r.models.map((m) => ({ name: m.name, path: m.path, sha256: m.sha256 })),
-      data_source: { path: r.dataSource, bytes: 1000 + spec.rows_seen * 200, head_sha256: 'd'.repeat(64) },
+      data_source: { path: r.dataSource, bytes: 1000 + spec.rows_seen * 200, sha256: 'd'.repeat(64), complete: true, rows_total: spec.rows_seen },
       rows_seen: spec.rows_seen,
       rows_skipped: {},
       started_at: r.startedAt.toISOString(),

@@ -134,6 +134,10 @@ describe('columnar shards', () => {
     expect(parts[0]!.stats.rowsRead + parts[1]!.stats.rowsRead).toBe(40);
     // Every shard uses the file's layout (label present), whatever its first rows.
     expect(parts.every((r) => r.stats.absentOptional.length === 0)).toBe(true);
+    // The data identity a merge checks: the same whole file, read to its end, 40 rows in all.
+    for (const r of parts) expect(r.stats.read).toEqual(whole.stats.read);
+    expect(whole.stats.read.complete).toBe(true);
+    expect(parts.map((r) => r.stats.rowsTotal)).toEqual([40, 40]);
   });
 
   it('interleave rows when the groups are fewer than the shards', async () => {

@@ -1,0 +1,168 @@
+/**
+ * The one replay entry point: recorded rows through a plan, its comparisons judged, their records
+ * written. `m4c run` and `m4c compare` call {@link replayComparisons}; `m4c merge` (no rows, shard states)
+ * and any other producer of a finished {@link ComparisonRun} end through {@link concludeComparisons}, so
+ * interrupt handling, sinks, state files and the shard message live here once.
+ *
+ * The pieces are separate so other drivers reuse them: a server feeding windows of live pairs drives a
+ * `ComparisonRun` itself and ends each window with `concludeComparisons`; a distributed worker runs
+ * `replayComparisons` on its shard with its own abort `signal` and a `statePath`.
+ */
+import type { Batch } from './batch.ts';
+import { createComparisonRun, type ComparisonRun, type RunOutcome } from './comparison-run.ts';
+import { publishOutcome } from './comparison-publish.ts';
+import { createExecutor, type Executor, type RunResult } from './executor.ts';
+import { trapInterrupts } from './interrupt.ts';
+import { OutputsWriter } from './outputs-writer.ts';
+import type { LoadedPlan } from './plan-load.ts';
+import type { ReportFormat } from './report/render-report.ts';
+import { runMeta, shardText } from './run-meta.ts';
+import type { EngineChoice } from './scheduler.ts';
+import { openRunSinks, type RunSinks } from './sinks/run-sinks.ts';
+import { openSource, type DataSource, type SourceFormat, type SourceStats } from './sources/index.ts';
+import { writeStateFile } from './state-file.ts';
+import { EXIT } from '../plan/errors.ts';
+import type { RunMeta } from '../plan/record-types.ts';
+
+/** How the end of a run is reported and recorded. */
+export interface ConcludeOptions {
+  /** Report format and colour (the report goes to `out`, default stdout). */
+  format: ReportFormat;
+  color: boolean;
+  out?: { write(s: string): unknown };
+  /** Sinks opened before the run (null: no record). */
+  sinks: RunSinks | null;
+  /** Write the accumulator states here (for `m4c merge`). */
+  statePath?: string;
+  /** One line for the user (stderr in the CLI), e.g. where a shard's state went. */
+  say(line: string): void;
+}
+
+/** What the end of a run produced: the exit code, and the outcome unless it was a shard. */
+export interface Conclusion {
+  exitCode: number;
+  /** Null for a shard: its gates are judged by the merge. */
+  outcome: RunOutcome | null;
+}
+
+/**
+ * End a run: write its state file when asked; a shard stops there (its gates would be judged on part of
+ * the data, so it exits 0 and job runners do not retry it), else judge the gates, print the report and
+ * write one record per comparison. Throws M4Error subclasses (state file, sinks).
+ */
+export async function concludeComparisons(run: ComparisonRun, meta: RunMeta, o: ConcludeOptions): Promise<Conclusion> {
+  if (o.statePath !== undefined) writeStateFile(o.statePath, run, meta);
+  const shard = meta.shard ?? run.shard;
+  if (shard !== null) {
+    const note = meta.interrupted ? ' (INTERRUPTED: merge will refuse it)' : '';
+    o.say(`shard ${shardText(shard)}: ${meta.rows_seen} rows read, state written to ${o.statePath}${note}; combine all shards with \`m4c merge\``);
+    return { exitCode: meta.interrupted ? EXIT.interrupted : EXIT.ok, outcome: null };
+  }
+  const outcome = run.finish(meta);
+  await publishOutcome(outcome, { format: o.format, color: o.color, out: o.out, sinks: o.sinks });
+  return { exitCode: outcome.exitCode, outcome };
+}
+
+/** Options of {@link replayComparisons}. */
+export interface ReplayOptions extends Omit<ConcludeOptions, 'sinks'> {
+  /** The data file (`.jsonl`, `.ndjson`, `.csv`, optionally `.gz`; a named pipe works), or `-` for standard input. */
+  data: string;
+  dataFormat?: SourceFormat;
+  batchSize: number;
+  /** Stop after this many good rows (the record then says the data was not read to its end). */
+  limit?: number;
+  onBadRow: 'skip' | 'fail';
+  /** Read only this interleaved part of the rows (0-based index); needs `statePath`. */
+  shard?: { index: number; count: number };
+  /** Write every comparison's record to this SQLite database instead of the sinks the plan declares. */
+  db?: string;
+  /** Write the graph's outputs as JSONL here. */
+  outPath?: string;
+  engine?: EngineChoice;
+  intraOpThreads?: number;
+  /**
+   * Stop signal of the caller (a server, a worker). Without one, Ctrl-C is trapped for the process: the
+   * first stops cleanly, the second ends the process at once.
+   */
+  signal?: AbortSignal;
+  /** Called once the models are loaded and the first batch is about to be read (start a progress bar). */
+  onStart?(stats: SourceStats): void;
+  /** Called after each batch. */
+  onBatch?(batch: Batch): void;
+  /** Called when the rows are done, before the report and records (print a summary). */
+  onRowsDone?(end: ReplayRows): void;
+}
+
+/** What a replay did with its rows, for a summary: the executor's counts, the source's statistics, times, engine. */
+export interface ReplayRows {
+  result: RunResult;
+  stats: SourceStats;
+  engine: { name: string; workers: number; reason: string };
+  /** Milliseconds to load models, and to replay the rows. */
+  startupMs: number;
+  runMs: number;
+}
+
+/** A finished replay. */
+export interface ReplayEnd extends ReplayRows, Conclusion {
+  meta: RunMeta | null;
+}
+
+/**
+ * Replay `data` through `loaded`, feeding its comparisons, and conclude them. Sinks are opened before any
+ * row is read (an unwritable database fails now, not after the replay). Throws M4Error subclasses for
+ * everything a user can cause (bad data in `fail` mode, an unreadable file, a sink or state file that
+ * cannot be written, a model that fails).
+ */
+export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): Promise<ReplayEnd> {
+  const { plan } = loaded;
+  if (o.shard !== undefined && o.statePath === undefined) throw new Error('replayComparisons: a shard needs a statePath');
+  const trap = o.signal === undefined ? trapInterrupts() : null;
+  const signal = o.signal ?? trap!.signal;
+  let source: DataSource | undefined;
+  let sinks: RunSinks | null = null;
+  let writer: OutputsWriter | undefined;
+  let executor: Executor | undefined;
+  try {
+    const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard }) : undefined;
+    source = openSource(o.data, {
+      inputs: plan.inputs, batchSize: o.batchSize, format: o.dataFormat, limit: o.limit, onBadRow: o.onBadRow, shard: o.shard, signal,
+    });
+    if (comparisons && o.shard === undefined) sinks = openRunSinks(comparisons.subject, { db: o.db });
+    if (o.outPath !== undefined) writer = OutputsWriter.open(o.outPath, plan.outputs);
+    const t0 = performance.now();
+    const startedAt = new Date();
+    executor = await createExecutor(loaded, {
+      engine: o.engine ?? 'auto', batchSize: Math.min(o.batchSize, o.limit ?? Infinity), intraOpThreads: o.intraOpThreads ?? 1,
+      outputs: writer !== undefined, comparisons: comparisons !== undefined,
+    });
+    const t1 = performance.now();
+    o.onStart?.(source.stats);
+    const w = writer;
+    const result = await executor.run(source, {
+      signal,
+      onOutputs: w ? (b) => w.write(b) : undefined,
+      onBatch: o.onBatch,
+      onComparisonBatch: comparisons ? (name, b) => comparisons.onBatch(name, b) : undefined,
+    });
+    await source.close();
+    await writer?.close();
+    writer = undefined;
+    const t2 = performance.now();
+    const engine = { name: executor.engine, workers: executor.workerCount, reason: executor.engineReason };
+    const base: ReplayRows = { result, stats: source.stats, engine, startupMs: t1 - t0, runMs: t2 - t1 };
+    o.onRowsDone?.(base);
+    if (!comparisons) return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
+    const meta = runMeta(comparisons.subject, {
+      dataPath: o.data, stats: source.stats, startedAt, endedAt: new Date(), shard: o.shard ?? null, interrupted: result.interrupted,
+    });
+    const end = await concludeComparisons(comparisons, meta, { ...o, sinks });
+    return { ...base, meta, ...end };
+  } finally {
+    trap?.release();
+    sinks?.close();
+    await writer?.close().catch(() => {});
+    await executor?.close();
+    await source?.close();
+  }
+}
