@@ -357,7 +357,7 @@ function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): Comparis
   }
   if (acc.kind === 'regression') {
     const s = acc.store;
-    if (s === null) c.reasons.histogram = 'predictions are kept only when a ranking metric (spearman, ks, psi) is requested';
+    if (s === null) c.reasons.histogram = 'predictions are kept only when a ranking metric (spearman, ks, psi) is requested or the bootstrap is on';
     else c.histogram = valueHistogram(s.control, s.treatment, s.n);
   } else c.histogram = charts.histogram();
   if (c.histogram === null) c.reasons.histogram ??= 'no rows';
