@@ -14,8 +14,11 @@ export const PLAN_FORMAT_VERSION = 1;
 /** Version of a comparison result (result-types.ts `ComparisonResult`). */
 export const COMPARISON_RESULT_VERSION = 1;
 
-/** Version of a serialized comparison accumulator (stdlib/metrics `ComparisonState`). */
-export const COMPARISON_STATE_VERSION = 1;
+/**
+ * Version of a serialized comparison accumulator (stdlib/metrics `ComparisonState`). 2: the bank
+ * streams the point estimate only (resamples are built at result time).
+ */
+export const COMPARISON_STATE_VERSION = 2;
 
 /** Version of the `--format json` report (runtime/report/report.schema.json). 2: the data identity of `RUN_RECORD_VERSION` 2. */
 export const REPORT_VERSION = 2;

@@ -2,11 +2,8 @@
  * Main-thread handle of one model worker: starts it, sends run requests, matches replies to
  * requests, and turns a dead worker into failed requests instead of a hang.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { tsWorkerCode } from '../stdlib/ts-worker.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import type { SessionSettings } from './onnx-session.ts';
 import { isWholeBuffer, transferables, type FromWorker, type RunRequest, type WorkerInit } from './worker-protocol.ts';
@@ -28,27 +25,6 @@ export class WorkerRunError extends M4Error {
 
 const WORKER_URL = new URL('./model-worker.ts', import.meta.url);
 
-/**
- * The sources run as TypeScript through tsx, and Node 20 does not pass the main thread's loader
- * hooks to worker threads: a tiny bootstrap registers tsx inside the worker before importing it.
- */
-function bootstrapCode(): string {
-  return `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-}
-
-/**
- * URL of tsx's ESM API, resolved from this file with the `import` condition of tsx's exports map
- * (its CommonJS twin registers hooks from the wrong directory).
- */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, unknown> };
-  const entry = pkg.exports['./esm/api'] as { import: string | { default: string } };
-  const rel = typeof entry.import === 'string' ? entry.import : entry.import.default;
-  return pathToFileURL(join(dirname(pkgPath), rel)).href;
-}
-
 export class ModelHost {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve(r: WorkerRunResult): void; reject(e: Error): void }>();
@@ -60,7 +36,7 @@ export class ModelHost {
 
   private constructor(sessions: { key: number; path: string }[], settings: SessionSettings, readonly index: number) {
     const init: WorkerInit = { sessions, settings };
-    this.worker = new Worker(bootstrapCode(), { eval: true, workerData: init, name: `m4-model-${index}` });
+    this.worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: init, name: `m4-model-${index}` });
   }
 
   /** Start a worker owning `sessions`; resolves once every session is open, rejects with ORT's message. */

@@ -82,7 +82,7 @@ export function register(program: Command): void {
   program
     .command('compare')
     .description('compare two columns of predictions you already have: the metrics, statistics, report, gates and sinks of a compare block, without a graph')
-    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), a named pipe, or - for standard input (JSONL)')
+    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow), a named pipe, or - for standard input (JSONL)')
     .requiredOption('--control <col>', 'the control predictions: a field holding a number or a list (a probability row); dots reach nested fields')
     .requiredOption('--treatment <col>', 'the treatment predictions, shaped like --control')
     .option('--label <col>', 'the true label (binary 0/1, class index, or regression target)')

@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .command('run')
     .description('run a graph over recorded rows (a .m4 file or a compiled plan .json)')
     .argument('<file>', 'the .m4 file or plan .json')
-    .option('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`')
+    .option('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), .parquet, .arrow, a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`')
     .option('--batch-size <n>', `rows per batch (default ${DEFAULT_BATCH_SIZE}, or the fixed row dimension of the graph's inputs, e.g. 1)`, intAtLeast(1))
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
     .option('--limit <n>', 'stop after this many good rows', intAtLeast(0))

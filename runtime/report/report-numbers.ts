@@ -4,8 +4,8 @@
  * passed here: the renderers print `undefined` with a footnote instead.
  */
 
-/** Metrics that count rows: printed as integers. */
-export const COUNT_METRICS: ReadonlySet<string> = new Set(['tp', 'fp', 'tn', 'fn', 'flips', 'flips_to_positive', 'flips_to_negative']);
+/** Metrics that count rows: printed as integers (from the metric catalogue). */
+export { COUNT_METRICS } from '../../stdlib/metrics/catalogue.ts';
 
 /** A metric value: `184` or `69.5` (a count, or an interval end of one), `0.7885`, `1.0000`, `1.234e-5`. */
 export function formatValue(x: number, count = false): string {

@@ -8,6 +8,8 @@ import { BadRow } from './bad-row.ts';
 import { CsvRecordReader } from './csv-record.ts';
 import { JsonSyntaxError, parseJsonLenient, parseJsonRow } from './json-row.ts';
 import { formatOf } from './open-source.ts';
+import { openArrow } from './arrow-file.ts';
+import { openParquet } from './parquet-file.ts';
 import { SourceError } from './source-error.ts';
 import type { SourceFormat } from './source-types.ts';
 import { TextBlockReader } from './text-block-reader.ts';
@@ -57,6 +59,7 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
     if (err instanceof SourceError) throw err;
     throw new SourceError(path, null, 'unreadable', (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
   }
+  if (f.format === 'parquet' || f.format === 'arrow') return inspectColumnar(path, maxRows, f.format);
   const reader = new TextBlockReader(path, path, { gzip: f.gzip });
   const fields = new Map<string, FieldAcc>();
   let rows = 0;
@@ -119,6 +122,48 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
     rows,
     badRows,
     fields: [...fields.values()].map((a) => summarize(a, rows)),
+  };
+}
+
+/**
+ * A Parquet or Arrow file: every leaf column (struct fields as nested paths), its values over the
+ * first `maxRows` rows; a column stored as floats is a float column even when its values are whole.
+ */
+async function inspectColumnar(path: string, maxRows: number, format: 'parquet' | 'arrow'): Promise<SampleInfo> {
+  const file = await (format === 'parquet' ? openParquet(path) : openArrow(path));
+  const fields = new Map<string, FieldAcc>();
+  let rows = 0;
+  try {
+    const leaves = file.columns.filter((c) => !file.columns.some((o) => o.startsWith(`${c}.`)));
+    const paths = leaves.map(splitColumn(file.columns));
+    for (const p of paths) fields.set(p.join('\u0000'), { path: p, kinds: new Set(), shape: undefined, present: 0 });
+    for (let g = 0; g < file.groupRows.length && rows < maxRows; g++) {
+      const chunks = await file.readGroup(g, paths);
+      const n = Math.min(file.groupRows[g]!, maxRows - rows);
+      chunks.forEach((c, k) => {
+        const acc = fields.get(paths[k]!.join('\u0000'))!;
+        const floats = file.floatColumns.has(paths[k]!.join('.'));
+        for (let i = 0; i < n; i++) {
+          const v = c.get(i);
+          if (v !== null) observe(fields, paths[k]!, v);
+        }
+        if (floats && acc.kinds.delete('integer')) acc.kinds.add('float');
+      });
+      rows += n;
+    }
+  } finally {
+    await file.close();
+  }
+  for (const a of fields.values()) if (a.kinds.size === 0) { a.kinds.add('null'); a.shape ??= []; }
+  return { format, rows, badRows: 0, fields: [...fields.values()].map((a) => summarize(a, rows)) };
+}
+
+/** A column key back to its path: a key the file has whole (`a.b` as one name) stays one name. */
+function splitColumn(columns: readonly string[]): (key: string) => string[] {
+  return (key) => {
+    const parts = key.split('.');
+    for (let k = 1; k < parts.length; k++) if (!columns.includes(parts.slice(0, k).join('.'))) return [key];
+    return parts;
   };
 }
 

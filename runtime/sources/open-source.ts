@@ -14,7 +14,10 @@ import { statSync } from 'node:fs';
 import { BadRow } from './bad-row.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { ByteStringCache } from './byte-string-cache.ts';
+import { openArrow } from './arrow-file.ts';
+import { ColumnarSource } from './columnar-source.ts';
 import { CsvFormat } from './csv-format.ts';
+import { openParquet } from './parquet-file.ts';
 import { planSlots, type InputSlot, type SourceLayout } from './input-layout.ts';
 import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
@@ -42,7 +45,11 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
   const slots = planSlots(opts.inputs);
   if (!Array.isArray(slots)) throw new SourceError(path, null, 'unsupported', slots.problem);
   const { format, gzip } = formatOf(path, opts.format);
-  if (path === STDIN_PATH) return new StreamingSource(path, opts, slots, format, gzip, null, tuning);
+  const columnar = format === 'parquet' || format === 'arrow';
+  if (path === STDIN_PATH) {
+    if (columnar) throw new SourceError('standard input', null, 'unsupported', `${format} is read by position: give a file, not standard input`);
+    return new StreamingSource(path, opts, slots, format, gzip, null, tuning);
+  }
   let totalBytes: number | null;
   try {
     const st = statSync(path);
@@ -54,25 +61,35 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
     const code = (err as NodeJS.ErrnoException).code;
     throw new SourceError(path, null, 'unreadable', code === 'ENOENT' ? 'no such file' : (err as Error).message);
   }
-  return new StreamingSource(path, opts, slots, format, gzip, totalBytes, tuning);
+  if (columnar) {
+    if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
+    if (totalBytes === null) throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
+    return new ColumnarSource(path, opts, slots, format === 'parquet' ? openParquet : openArrow, totalBytes);
+  }
+  return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);
 }
 
+const FORMATS: readonly SourceFormat[] = ['jsonl', 'csv', 'parquet', 'arrow'];
+
 /**
- * The format and compression a path implies (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`);
- * standard input (`-`) is JSONL unless a format is given.
+ * The format and compression a path implies: `.jsonl`, `.ndjson`, `.csv` (each optionally `.gz`),
+ * `.parquet`, `.arrow` / `.arrows` / `.feather` / `.ipc` (Arrow IPC); standard input (`-`) is JSONL
+ * unless a format is given.
  */
 export function formatOf(path: string, given?: SourceFormat): { format: SourceFormat; gzip: boolean } {
   if (path === STDIN_PATH && given === undefined) return { format: 'jsonl', gzip: false };
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   if (given !== undefined) {
-    if (given !== 'jsonl' && given !== 'csv') throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected jsonl or csv)`);
+    if (!FORMATS.includes(given)) throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected ${FORMATS.join(', ')})`);
     return { format: given, gzip };
   }
   const base = gzip ? lower.slice(0, -3) : lower;
   if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return { format: 'jsonl', gzip };
   if (base.endsWith('.csv')) return { format: 'csv', gzip };
-  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson or .csv (optionally .gz), or give the format explicitly');
+  if (base.endsWith('.parquet')) return { format: 'parquet', gzip };
+  if (['.arrow', '.arrows', '.feather', '.ipc'].some((e) => base.endsWith(e))) return { format: 'arrow', gzip };
+  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson, .csv (optionally .gz), .parquet or .arrow, or give the format explicitly');
 }
 
 function checkOptions(path: string, opts: SourceOptions): void {
@@ -118,7 +135,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     private readonly path: string,
     private readonly opts: SourceOptions,
     slots: InputSlot[],
-    formatName: SourceFormat,
+    formatName: 'jsonl' | 'csv',
     gzip: boolean,
     totalBytes: number | null,
     tuning: SourceTuning,

@@ -26,8 +26,11 @@ export const BAD_ROW_REASONS = [
 /** One of `BAD_ROW_REASONS`. */
 export type BadRowReason = (typeof BAD_ROW_REASONS)[number];
 
-/** File formats a source reads. The `.gz` suffix (or `gzip: true`) adds decompression to either. */
-export type SourceFormat = 'jsonl' | 'csv';
+/**
+ * File formats a source reads. The `.gz` suffix adds decompression to the text formats (JSONL, CSV);
+ * Parquet and Arrow IPC are columnar and compress inside the file.
+ */
+export type SourceFormat = 'jsonl' | 'csv' | 'parquet' | 'arrow';
 
 /** How `openSource` reads a file. Invariant: `batchSize` >= 1; `0 <= shard.index < shard.count`. */
 export interface SourceOptions {
@@ -35,7 +38,7 @@ export interface SourceOptions {
   inputs: PlanInput[];
   /** Rows per batch (a positive integer). Every batch but the last has exactly this many rows. */
   batchSize: number;
-  /** Default: from the extension (`.jsonl`, `.ndjson`, `.csv`, each optionally followed by `.gz`). */
+  /** Default: from the extension (`.jsonl`, `.ndjson`, `.csv`, each optionally `.gz`; `.parquet`; `.arrow`, `.arrows`, `.feather`, `.ipc`). */
   format?: SourceFormat;
   /** Stop after this many good rows (of this shard). */
   limit?: number;

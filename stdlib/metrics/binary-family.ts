@@ -10,6 +10,7 @@ import { ChannelPlan, FeatureBuffers, type Derived, type Discordant, type Metric
 import type { BankLayout, BatchFeatures, ReplicaView } from './replica-bank.ts';
 import { divide, finite, undef, type Outcome } from './metric-value.ts';
 import { pearsonFromMoments } from './moments.ts';
+import type { MetricName } from './catalogue.ts';
 
 /** Probability clipping of log loss (scikit-learn's eps). */
 export const LOG_LOSS_EPS = 1e-15;
@@ -47,8 +48,9 @@ export function binaryRates(c: BinaryCounts): Record<'accuracy' | 'precision' | 
   return { accuracy: (tp + tn) / n, precision, recall, f1, specificity, balanced_accuracy: balanced, mcc };
 }
 
-const RATE_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'specificity', 'balanced_accuracy', 'mcc'] as const;
-const COUNT_METRICS = ['tp', 'fp', 'tn', 'fn'] as const;
+const RATE_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'specificity', 'balanced_accuracy', 'mcc'] as const satisfies readonly MetricName[];
+/** The confusion counts, each a catalogue metric of its own. */
+const CONFUSION_METRICS = ['tp', 'fp', 'tn', 'fn'] as const satisfies readonly (MetricName & keyof BinaryCounts)[];
 
 export class BinaryFamily implements MetricFamily {
   readonly layout: BankLayout;
@@ -77,6 +79,7 @@ export class BinaryFamily implements MetricFamily {
     this.corrVars = w('pearson') ? 0 : -1;
     this.layout = {
       counts: cells + (probs ? 2 : 0),
+      jointCells: cells,
       slotsPerRow: probs ? 3 : 1,
       sums: sums.size,
       maxes: maxes.size,
@@ -179,7 +182,7 @@ export class BinaryFamily implements MetricFamily {
     const n = v.W;
     if (this.hasLabel) {
       const c = this.counts(v, 'control'), t = this.counts(v, 'treatment');
-      for (const m of COUNT_METRICS) if (w.has(m)) out.set(m, { control: c[m], treatment: t[m] });
+      for (const m of CONFUSION_METRICS) if (w.has(m)) out.set(m, { control: c[m], treatment: t[m] });
       if (RATE_METRICS.some((m) => w.has(m))) {
         const rc = binaryRates(c), rt = binaryRates(t);
         for (const m of RATE_METRICS) if (w.has(m)) out.set(m, { control: rc[m], treatment: rt[m] });
@@ -200,7 +203,10 @@ export class BinaryFamily implements MetricFamily {
     }
     const pairs = this.predPairs(v);
     const noRows = undef('no rows');
-    if (w.has('agreement')) out.set('agreement', n === 0 ? noRows : (pairs[0] + pairs[3]) / n);
+    // Agreement is a ratio of cells: its denominator is the cells' total (in a resample the cells are
+    // drawn per cell, and W is the per-row weights' total).
+    const cellRows = pairs[0] + pairs[1] + pairs[2] + pairs[3];
+    if (w.has('agreement')) out.set('agreement', cellRows === 0 ? noRows : (pairs[0] + pairs[3]) / cellRows);
     if (w.has('flips_to_positive')) out.set('flips_to_positive', pairs[1]);
     if (w.has('flips_to_negative')) out.set('flips_to_negative', pairs[2]);
     if (w.has('flips')) out.set('flips', pairs[1] + pairs[2]);

@@ -28,6 +28,8 @@ export interface MetricInfo {
   value: 'scalar' | 'matrix';
   /** Needs the rows' scores kept in memory (typed arrays, exact): AUROC, AUPRC, Spearman, KS, PSI. */
   ranking: boolean;
+  /** The value counts rows (tp, flips, ...): reports print it as an integer. */
+  counts: boolean;
   /** The paired significance test reported with the metric, if any. */
   test: 'mcnemar' | 'delong' | null;
   /** One line. */
@@ -36,7 +38,7 @@ export interface MetricInfo {
   doc: string;
 }
 
-type Entry = Omit<MetricInfo, 'name' | 'value' | 'ranking' | 'test'> & Partial<Pick<MetricInfo, 'value' | 'ranking' | 'test'>>;
+type Entry = Omit<MetricInfo, 'name' | 'value' | 'ranking' | 'test' | 'counts'> & Partial<Pick<MetricInfo, 'value' | 'ranking' | 'test' | 'counts'>>;
 
 const B: TaskKind[] = ['binary'];
 const M: TaskKind[] = ['multiclass'];
@@ -53,24 +55,24 @@ const AVG = {
   weighted: 'Mean over classes weighted by each class\'s number of true rows (support).',
 };
 
-const entries: Record<string, Entry> = {
+const entries = {
   tp: {
-    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: true,
+    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: true, counts: true,
     summary: 'True positives: positive rows predicted positive.',
     doc: `**tp** — number of rows with label 1 and \`score >= threshold\`.\n\n${POS}`,
   },
   fp: {
-    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: false,
+    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: false, counts: true,
     summary: 'False positives: negative rows predicted positive.',
     doc: `**fp** — number of rows with label 0 and \`score >= threshold\`.\n\n${POS}`,
   },
   tn: {
-    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: true,
+    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: true, counts: true,
     summary: 'True negatives: negative rows predicted negative.',
     doc: `**tn** — number of rows with label 0 and \`score < threshold\`.\n\n${POS}`,
   },
   fn: {
-    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: false,
+    tasks: B, kind: 'model', needsLabel: true, higherIsBetter: false, counts: true,
     summary: 'False negatives: positive rows predicted negative.',
     doc: `**fn** — number of rows with label 1 and \`score < threshold\`.\n\n${POS}`,
   },
@@ -239,19 +241,19 @@ const entries: Record<string, Entry> = {
       + 'same side of the threshold; multiclass: the same argmax). Label-free.',
   },
   flips_to_positive: {
-    tasks: B, kind: 'pair', needsLabel: false, higherIsBetter: false,
+    tasks: B, kind: 'pair', needsLabel: false, higherIsBetter: false, counts: true,
     summary: 'Rows the treatment predicts positive and the control negative.',
     doc: '**flips_to_positive** — number of rows with control `score < threshold` and treatment '
       + '`score >= threshold`. Label-free.',
   },
   flips_to_negative: {
-    tasks: B, kind: 'pair', needsLabel: false, higherIsBetter: false,
+    tasks: B, kind: 'pair', needsLabel: false, higherIsBetter: false, counts: true,
     summary: 'Rows the treatment predicts negative and the control positive.',
     doc: '**flips_to_negative** — number of rows with control `score >= threshold` and treatment '
       + '`score < threshold`. Label-free.',
   },
   flips: {
-    tasks: BM, kind: 'pair', needsLabel: false, higherIsBetter: false,
+    tasks: BM, kind: 'pair', needsLabel: false, higherIsBetter: false, counts: true,
     summary: 'Rows where the two models predict different classes.',
     doc: '**flips** — number of rows where control and treatment predict different classes '
       + '(= rows × (1 − agreement)). Label-free.',
@@ -293,15 +295,28 @@ const entries: Record<string, Entry> = {
     doc: '**ks** — max over x of |F_control(x) − F_treatment(x)|, the empirical CDFs of the two models\' scores. '
       + 'Label-free.',
   },
-};
+} satisfies Record<string, Entry>;
+
+/** The name of a metric of the catalogue: the one list every metric name is typed from. */
+export type MetricName = keyof typeof entries;
+
+/** True when `name` is a metric of the catalogue. */
+export function isMetricName(name: string): name is MetricName {
+  return Object.hasOwn(entries, name);
+}
 
 /** Every metric, by name. */
-export const METRIC_CATALOGUE: Readonly<Record<string, MetricInfo>> = Object.freeze(
+export const METRIC_CATALOGUE: Readonly<Record<string, MetricInfo>> & Readonly<Record<MetricName, MetricInfo>> = Object.freeze(
   Object.fromEntries(
-    Object.entries(entries).map(([name, e]) => [name, Object.freeze({
-      name, value: 'scalar', ranking: false, test: null, ...e,
+    Object.entries(entries as Record<string, Entry>).map(([name, e]) => [name, Object.freeze({
+      name, value: 'scalar', ranking: false, test: null, counts: false, ...e,
     } satisfies MetricInfo)]),
   ),
+) as Readonly<Record<MetricName, MetricInfo>>;
+
+/** The metrics whose values count rows (printed as integers). */
+export const COUNT_METRICS: ReadonlySet<string> = new Set<string>(
+  (Object.keys(entries) as MetricName[]).filter((m) => METRIC_CATALOGUE[m].counts),
 );
 
 /** The metric names valid for a task (and, without labels, only the label-free ones). */
@@ -311,7 +326,7 @@ export function metricsForTask(task: TaskKind, hasLabel: boolean): string[] {
     .map((m) => m.name);
 }
 
-const DEFAULTS: Record<TaskKind, { label: string[]; free: string[] }> = {
+const DEFAULTS: Record<TaskKind, { label: MetricName[]; free: MetricName[] }> = {
   binary: {
     label: ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'brier', 'agreement'],
     free: ['agreement', 'flips_to_positive', 'flips_to_negative', 'mean_abs_diff', 'pearson', 'psi'],

@@ -2,114 +2,29 @@
  * Turning an accumulator into a {@link ComparisonResult}.
  *
  * Every replica (0 = point estimate, 1..B = bootstrap resamples) goes through the same derivation:
- * counting metrics from the replica bank, ranking metrics from the stored rows under the replica's
- * Poisson weights (recomputed from the row ids, so they are the very weights the streamed counts
- * used). Each field's bootstrap distribution is the list of its values over replicas 1..B.
+ * the family's metrics from a replica bank, ranking metrics from the stored rows (resamples: under
+ * the resample's Poisson weights; see resample-engine.ts). Each field's bootstrap distribution is
+ * the list of its values over replicas 1..B.
  */
 import { METRIC_CATALOGUE } from './catalogue.ts';
 import { COMPARISON_RESULT_VERSION } from '../../plan/version.ts';
 import type { BootstrapDistribution, ComparisonCharts, ComparisonResult, DeLongResult, MatrixMetricResult, MetricField, MetricInterval, MetricResult, ModelField, ModelMetricResult, OneVsRestCurves, PairMetricResult, PairedTests, SliceMetric, SliceResult, SlicesResult, WorseSlice } from '../../plan/result-types.ts';
-import type { Comparison } from './comparison.ts';
+import type { ComparisonParts } from './comparison-parts.ts';
 import type { Derived, SideOutcomes } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';
 import { ReplicaBank, ReplicaView } from './replica-bank.ts';
-import { positivesInOrder, rankColumn, type Ranking } from './ranking.ts';
-import { aurocAuprc } from './ranking-metrics.ts';
-import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
+import { rankingContext, rankingMetrics, rankingOutcomes, type RankingContext } from './ranking-context.ts';
+import type { ResampleInput } from './resample-engine.ts';
+import { resampleThreads, runResamples } from './resample-pool.ts';
 import { delongTest, normalInterval } from './delong.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
 import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, rocAndPr, valueHistogram } from './charts.ts';
-import { fillRowKeys, fillWeights, fillWeightsCounting } from './poisson-weights.ts';
+import { aurocAuprc } from './ranking-metrics.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
-
-/** Rankings of one set of stored rows (all rows, or one slice). */
-interface RankingContext {
-  kind: Comparison['kind'];
-  wanted: Set<string>;
-  hasLabel: boolean;
-  labels: ArrayLike<number> | null;
-  /** binary / regression: one ranking per model. */
-  rc: Ranking | null;
-  rt: Ranking | null;
-  /** binary with labels: positive flags in each ranking's order. */
-  posC: Uint8Array | null;
-  posT: Uint8Array | null;
-  /** multiclass AUROC: one ranking per class and model, with the class's flags in its order. */
-  classC: Ranking[];
-  classT: Ranking[];
-  classPosC: Uint8Array[];
-  classPosT: Uint8Array[];
-  scratchC: Float64Array;
-  scratchT: Float64Array;
-}
-
-function rankingContext(acc: Comparison, store: RowStore, rows: Uint32Array | null, n: number, scratch: [Float64Array, Float64Array]): RankingContext {
-  const wanted = new Set(acc.spec.metrics.filter((m) => METRIC_CATALOGUE[m]!.ranking));
-  const ctx: RankingContext = {
-    kind: acc.kind, wanted, hasLabel: acc.spec.hasLabel, labels: store.label,
-    rc: null, rt: null, posC: null, posT: null, classC: [], classT: [], classPosC: [], classPosT: [],
-    scratchC: scratch[0], scratchT: scratch[1],
-  };
-  const c = store.scores('control'), t = store.scores('treatment');
-  if (acc.kind === 'multiclass') {
-    if (wanted.has('auroc')) {
-      const k = store.width;
-      for (let j = 0; j < k; j++) {
-        const rc = rankColumn(c, k, j, rows, n), rt = rankColumn(t, k, j, rows, n);
-        ctx.classC.push(rc);
-        ctx.classT.push(rt);
-        ctx.classPosC.push(positivesInOrder(rc, store.label!, j));
-        ctx.classPosT.push(positivesInOrder(rt, store.label!, j));
-      }
-    }
-  } else if (wanted.size > 0) {
-    ctx.rc = rankColumn(c, 1, 0, rows, n);
-    ctx.rt = rankColumn(t, 1, 0, rows, n);
-    if (acc.kind === 'binary' && store.label !== null) {
-      ctx.posC = positivesInOrder(ctx.rc, store.label, 1);
-      ctx.posT = positivesInOrder(ctx.rt, store.label, 1);
-    }
-  }
-  return ctx;
-}
-
-/**
- * Ranking metrics of one replica (`weights` null: the point estimate). `totals`: the replica's
- * weighted binary positives and rows, when the caller counted them while drawing the weights.
- */
-function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: Derived, totals?: { positives: number; total: number }): void {
-  const w = ctx.wanted;
-  if (ctx.kind === 'multiclass') {
-    if (w.has('auroc') && ctx.labels !== null) {
-      const side = (rs: Ranking[], pos: Uint8Array[]): Outcome => {
-        let sum = 0;
-        for (let j = 0; j < rs.length; j++) {
-          const a = aurocAuprc(rs[j]!, pos[j]!, weights).auroc;
-          if (!isDefined(a)) return undef(`class ${j}: ${a.reason.replace('AUROC', 'one-vs-rest AUROC')}`);
-          sum += a;
-        }
-        return sum / rs.length;
-      };
-      out.set('auroc', { control: side(ctx.classC, ctx.classPosC), treatment: side(ctx.classT, ctx.classPosT) });
-    }
-    return;
-  }
-  if (ctx.rc === null || ctx.rt === null) return;
-  if (ctx.posC !== null && ctx.posT !== null && (w.has('auroc') || w.has('auprc'))) {
-    // Both rankings hold the same rows, so they share the resample's positives and rows, counted
-    // once in row order (see deriveReplicas) where each walk would gather them in its own order.
-    const c = aurocAuprc(ctx.rc, ctx.posC, weights, totals), t = aurocAuprc(ctx.rt, ctx.posT, weights, totals);
-    if (w.has('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
-    if (w.has('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
-  }
-  if (w.has('spearman')) out.set('spearman', spearman(ctx.rc, ctx.rt, weights, ctx.scratchC, ctx.scratchT));
-  if (w.has('ks')) out.set('ks', ksStatistic(ctx.rc, ctx.rt, weights));
-  if (w.has('psi')) out.set('psi', psi(ctx.rc, ctx.rt, weights));
-}
 
 function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField): Outcome {
   if (v === undefined) return undef('not computed');
@@ -133,40 +48,30 @@ function distribution(replicas: Derived[], name: string, field: MetricField): Bo
   return { values: Array.from(Float64Array.from(vals).sort()), undefined: undefinedCount };
 }
 
-/** Derive every replica of the accumulator. */
-function deriveReplicas(acc: Comparison, ctx: RankingContext | null): Derived[] {
-  const bank = acc.bank!, family = acc.family!;
+/**
+ * Derive every replica: the point estimate here, the bootstrap resamples through the resample
+ * engine (on worker threads when the work is large).
+ */
+function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null): Derived[] {
+  const point: Derived = new Map();
+  acc.family!.derive(new ReplicaView(acc.bank!, 0), point);
+  if (ctx !== null) rankingOutcomes(ctx, null, point);
   const B = acc.spec.bootstrap;
-  const out: Derived[] = [];
+  if (B === 0) return [point];
   const store = acc.store;
-  let k0: Uint32Array | null = null, k1: Uint32Array | null = null, wbuf: Uint8Array | null = null;
-  if (B > 0 && ctx !== null && store !== null && store.n > 0) {
-    k0 = new Uint32Array(store.n); k1 = new Uint32Array(store.n); wbuf = new Uint8Array(store.n);
-    fillRowKeys(acc.spec.seed, store.rowIds, store.n, k0, k1);
-  }
-  // Binary AUROC/AUPRC need each resample's weighted positives and rows: counted while the weights
-  // are drawn (binary stores keep labels as a Uint8Array of 0/1, label kind 'binary').
-  const binaryLabels = ctx !== null && ctx.posC !== null && store !== null && store.labelKind === 'binary' ? store.label as Uint8Array : null;
-  const positives = new Float64Array(1);
-  for (let r = 0; r <= B; r++) {
-    const d: Derived = new Map();
-    family.derive(new ReplicaView(bank, r), d);
-    if (ctx !== null) {
-      let w: Uint8Array | null = null;
-      let totals: { positives: number; total: number } | undefined;
-      if (r > 0 && wbuf !== null) {
-        const q = acc.resampleKeys[r - 1]!;
-        if (binaryLabels !== null) {
-          const total = fillWeightsCounting(k0!, k1!, store!.n, q, wbuf, binaryLabels, positives);
-          totals = { positives: positives[0]!, total };
-        } else fillWeights(k0!, k1!, store!.n, q, wbuf);
-        w = wbuf;
-      }
-      if (r === 0 || w !== null) rankingOutcomes(ctx, w, d, totals);
-    }
-    out.push(d);
-  }
-  return out;
+  const L = acc.family!.layout;
+  const input: ResampleInput = {
+    spec: acc.spec,
+    width: acc.width!,
+    cells: L.jointCells > 0 ? acc.bank!.counts.slice(0, L.jointCells) : null,
+    store: store === null ? null : {
+      n: store.n, width: store.width, rowIds: store.rowIds.subarray(0, store.n), label: store.label?.subarray(0, store.n) ?? null,
+      control: store.scores('control'), treatment: store.scores('treatment'),
+    },
+    rc: ctx?.rc ?? null,
+    rt: ctx?.rt ?? null,
+  };
+  return [point, ...runResamples(input, resampleThreads((store?.n ?? 0) * B))];
 }
 
 /**
@@ -174,12 +79,18 @@ function deriveReplicas(acc: Comparison, ctx: RankingContext | null): Derived[] 
  * result is built from them. For inspection and tests (a resample must equal the point estimate of
  * its rows repeated by their weights). Empty before the first row.
  */
-export function replicaValues(acc: Comparison): Derived[] {
+export function replicaValues(acc: ComparisonParts): Derived[] {
   if (acc.family === null) return [];
+  return deriveReplicas(acc, contextOf(acc));
+}
+
+/** The whole store's ranking context, once the store is in canonical order (null without stored rows). */
+function contextOf(acc: ComparisonParts): RankingContext | null {
   const store = acc.store;
-  store?.canonicalize();
-  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
-  return deriveReplicas(acc, store !== null ? rankingContext(acc, store, null, store.n, scratch) : null);
+  if (store === null) return null;
+  store.canonicalize();
+  const scratch: [Float64Array, Float64Array] = [new Float64Array(store.n), new Float64Array(store.n)];
+  return rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, null, store.n, scratch);
 }
 
 function emptyMetric(name: string, reason: string): MetricResult {
@@ -197,7 +108,7 @@ function emptyMetric(name: string, reason: string): MetricResult {
   };
 }
 
-export function buildResult(acc: Comparison): ComparisonResult {
+export function buildResult(acc: ComparisonParts): ComparisonResult {
   const spec = acc.spec;
   const level = spec.confidence;
   const base = {
@@ -218,10 +129,7 @@ export function buildResult(acc: Comparison): ComparisonResult {
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
-  const store = acc.store;
-  store?.canonicalize();
-  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
-  const ctx = store !== null ? rankingContext(acc, store, null, store.n, scratch) : null;
+  const ctx = contextOf(acc);
   const replicas = deriveReplicas(acc, ctx);
   const point = replicas[0]!;
   const tests = pairedTests(acc, ctx, level);
@@ -290,7 +198,7 @@ function delongIntervals(r: ModelMetricResult, d: DeLongResult, level: number): 
   r.intervals.delta = mk(r.delta, d.se);
 }
 
-function pairedTests(acc: Comparison, ctx: RankingContext | null, level: number): PairedTests {
+function pairedTests(acc: ComparisonParts, ctx: RankingContext | null, level: number): PairedTests {
   const spec = acc.spec;
   const tests: PairedTests = { mcnemar: null, delong: null, reasons: {} };
   if (spec.hasLabel && spec.metrics.includes('accuracy')) {
@@ -310,7 +218,7 @@ function pairedTests(acc: Comparison, ctx: RankingContext | null, level: number)
   return tests;
 }
 
-function matrixMetric(acc: Comparison, name: string): MatrixMetricResult {
+function matrixMetric(acc: ComparisonParts, name: string): MatrixMetricResult {
   const m = acc.charts!.multiclassConfusion();
   if (m === null || acc.bank!.W[0] === 0) {
     return { name, kind: 'model', shape: 'matrix', classes: m?.classes ?? [], control: null, treatment: null, reasons: { control: 'no rows', treatment: 'no rows' } };
@@ -319,7 +227,7 @@ function matrixMetric(acc: Comparison, name: string): MatrixMetricResult {
 }
 
 /** The metric that ranks slices: the task's main metric if requested, else the first scalar one of the right kind. */
-export function mainMetric(acc: Comparison): string | null {
+export function mainMetric(acc: ComparisonParts): string | null {
   const spec = acc.spec;
   const preferred = spec.hasLabel
     ? { binary: 'auroc', multiclass: 'accuracy', regression: 'mse' }[acc.kind]
@@ -330,7 +238,7 @@ export function mainMetric(acc: Comparison): string | null {
     ?? spec.metrics.find((m) => METRIC_CATALOGUE[m]!.value === 'scalar') ?? null;
 }
 
-function sliceMetrics(acc: Comparison, d: Derived): SliceMetric[] {
+function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
   const out: SliceMetric[] = [];
   for (const name of acc.spec.metrics) {
     const info = METRIC_CATALOGUE[name]!;
@@ -346,7 +254,7 @@ function sliceMetrics(acc: Comparison, d: Derived): SliceMetric[] {
   return out;
 }
 
-function buildSlices(acc: Comparison, overall: Derived): SlicesResult {
+function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
   const table = acc.slices!;
   const spec = acc.spec;
   const S = table.names.length;
@@ -381,7 +289,7 @@ function buildSlices(acc: Comparison, overall: Derived): SlicesResult {
     acc.family!.derive(new ReplicaView(bank, 0), d);
     if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
-      rankingOutcomes(rankingContext(acc, store, sub, sub.length, scratch), null, d);
+      rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch), null, d);
     }
     return d;
   };
@@ -447,7 +355,7 @@ function oneVsRest(ctx: RankingContext | null): OneVsRestCurves[] | string {
   return out.length === 0 ? 'every class must be present and absent in some rows' : out;
 }
 
-function buildCharts(acc: Comparison, ctx: RankingContext | null): ComparisonCharts {
+function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): ComparisonCharts {
   const c: ComparisonCharts = { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} };
   const spec = acc.spec;
   const charts = acc.charts!;
@@ -474,7 +382,7 @@ function buildCharts(acc: Comparison, ctx: RankingContext | null): ComparisonCha
   }
   if (acc.kind === 'regression') {
     const s = acc.store;
-    if (s === null) c.reasons.histogram = 'predictions are kept only when a ranking metric (spearman, ks, psi) is requested';
+    if (s === null) c.reasons.histogram = 'predictions are kept only when a ranking metric (spearman, ks, psi) is requested or the bootstrap is on';
     else c.histogram = valueHistogram(s.control, s.treatment, s.n);
   } else c.histogram = charts.histogram();
   if (c.histogram === null) c.reasons.histogram ??= 'no rows';

@@ -14,16 +14,14 @@ import type { ComparisonAccumulator, ComparisonBatch, ComparisonSpec, Comparison
 import { COMPARISON_STATE_VERSION } from '../../plan/version.ts';
 import type { ComparisonResult, SkipReason } from '../../plan/result-types.ts';
 import type { MetricFamily, ValidRows } from './metric-family.ts';
-import { BinaryFamily } from './binary-family.ts';
-import { MulticlassFamily } from './multiclass-family.ts';
-import { RegressionFamily } from './regression-family.ts';
-import { ReplicaBank, type WeightKeys } from './replica-bank.ts';
+import { familyFor } from './families.ts';
+import { hasRowChannels, ReplicaBank } from './replica-bank.ts';
 import { RowStore } from './row-store.ts';
 import { ChartAccumulator } from './charts.ts';
 import { SliceTable, sliceStateCap } from './slice-table.ts';
-import { fillRowKeys, resampleKeys } from './poisson-weights.ts';
 import { MetricsStateError } from './state-codec.ts';
 import { buildResult } from './comparison-result.ts';
+import type { ComparisonParts } from './comparison-parts.ts';
 import { EXIT, M4Error } from '../../plan/errors.ts';
 
 /** A batch that does not match the spec (a runtime bug, not a user error). */
@@ -83,7 +81,7 @@ function ensure(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
   return a.length >= n ? (a as Float64Array<ArrayBuffer>) : new Float64Array(Math.max(n, a.length * 2));
 }
 
-export class Comparison implements ComparisonAccumulator {
+export class Comparison implements ComparisonAccumulator, ComparisonParts {
   readonly spec: ComparisonSpec;
   readonly kind: ComparisonSpec['task']['kind'];
   /** Multiclass: classes; else 1. null until known. */
@@ -95,8 +93,8 @@ export class Comparison implements ComparisonAccumulator {
   charts: ChartAccumulator | null = null;
   store: RowStore | null = null;
   slices: SliceTable | null = null;
-  readonly resampleKeys: Uint32Array;
-  readonly needsStore: boolean;
+  /** A ranking metric is requested: the rows are kept whatever the bootstrap. */
+  readonly rankingWanted: boolean;
   // Batch scratch.
   private vc = new Float64Array(0);
   private vt = new Float64Array(0);
@@ -104,15 +102,12 @@ export class Comparison implements ComparisonAccumulator {
   private vid = new Float64Array(0);
   private vslice: string[] = [];
   private sliceIdx = new Uint32Array(0);
-  private k0 = new Uint32Array(0);
-  private k1 = new Uint32Array(0);
 
   constructor(spec: ComparisonSpec) {
     this.spec = spec;
     this.kind = spec.task.kind;
     this.width = this.kind === 'multiclass' ? null : 1;
-    this.resampleKeys = resampleKeys(spec.seed, spec.bootstrap);
-    this.needsStore = spec.metrics.some((m) => METRIC_CATALOGUE[m]!.ranking);
+    this.rankingWanted = spec.metrics.some((m) => METRIC_CATALOGUE[m]!.ranking);
     if (this.width !== null) this.init(this.width);
   }
 
@@ -120,13 +115,13 @@ export class Comparison implements ComparisonAccumulator {
   private init(width: number): void {
     const s = this.spec;
     this.width = width;
-    const t = s.task;
-    this.family = t.kind === 'binary' ? new BinaryFamily(t.threshold, s.hasLabel, s.metrics)
-      : t.kind === 'multiclass' ? new MulticlassFamily(width, t.top_k, s.hasLabel, s.metrics)
-      : new RegressionFamily(s.hasLabel, s.metrics);
-    this.bank = new ReplicaBank(this.family.layout, 1 + s.bootstrap);
+    this.family = familyFor(s, width);
+    // The bank streams the point estimate only: resamples are built at result time.
+    this.bank = new ReplicaBank(this.family.layout, 1);
     this.charts = new ChartAccumulator(this.kind, s.hasLabel, width);
-    if (this.needsStore) {
+    // Rows are kept for ranking metrics, and for the bootstrap of per-row channels (log loss,
+    // Brier, differences, regression errors, multiclass counts): joint cells need no rows.
+    if (this.rankingWanted || (s.bootstrap > 0 && hasRowChannels(this.family.layout))) {
       this.store = new RowStore(width, !s.hasLabel ? 'none' : this.kind === 'regression' ? 'value' : this.kind === 'binary' ? 'binary' : 'class', s.hasSlices);
     }
     if (s.hasSlices) this.slices = new SliceTable(this.family.layout, sliceStateCap(s.maxSlices));
@@ -163,13 +158,7 @@ export class Comparison implements ComparisonAccumulator {
     if (n === 0) return;
     const valid: ValidRows = { n, width: rowWidth, control: this.vc, treatment: this.vt, label: s.hasLabel ? this.vl : null };
     const features = this.family!.features(valid);
-    let keys: WeightKeys | null = null;
-    if (s.bootstrap > 0) {
-      if (this.k0.length < n) { this.k0 = new Uint32Array(Math.max(n, this.k0.length * 2)); this.k1 = new Uint32Array(this.k0.length); }
-      fillRowKeys(s.seed, this.vid, n, this.k0, this.k1);
-      keys = { k0: this.k0, k1: this.k1, q: this.resampleKeys };
-    }
-    this.bank!.add(features, null, n, keys);
+    this.bank!.add(features, null, n);
     this.charts!.add(valid);
     let sliceIdx: Uint32Array | null = null;
     if (this.slices !== null) {
@@ -334,7 +323,7 @@ export class Comparison implements ComparisonAccumulator {
     const layout = this.family!.layout;
     if (st.bank === null || st.charts === null) throw new MetricsStateError('state is missing its accumulators');
     this.bank = ReplicaBank.fromState(layout, st.bank);
-    if (this.bank.replicas !== 1 + this.spec.bootstrap) throw new MetricsStateError('state has a different number of bootstrap replicas');
+    if (this.bank.replicas !== 1) throw new MetricsStateError('state has bootstrap replicas: it was made by an older version');
     this.charts = ChartAccumulator.fromState(this.kind, this.spec.hasLabel, this.width!, st.charts.arrays);
     if (this.store !== null) {
       if (st.store === null) throw new MetricsStateError('state is missing its stored rows');

@@ -125,7 +125,7 @@ export class MulticlassFamily implements MetricFamily {
     this.madSum = sums.take(w('mean_abs_diff'), 1);
     const maxes = new ChannelPlan();
     this.madMax = maxes.take(w('max_abs_diff'), 1);
-    this.layout = { counts: cells.size, slotsPerRow: slots, sums: sums.size, maxes: maxes.size, vars: 0, pairs: [] };
+    this.layout = { counts: cells.size, jointCells: 0, slotsPerRow: slots, sums: sums.size, maxes: maxes.size, vars: 0, pairs: [] };
     this.buf = new FeatureBuffers(this.layout);
   }
 

@@ -12,7 +12,10 @@
  * - row key: `(k0, k1) = (L(lo ^ L(hi ^ s0)), L(hi ^ L(k0 ^ s1)))` — a bijection of the 53-bit row id
  *   into 64 bits, salted by the seed words `(s0, s1)`;
  * - resample key: `q_r = L(L(r ^ s1) + s0)`;
- * - uniform word: `u = L(L(k0 ^ q_r) ^ k1)`, for a fixed row a bijection of `r`;
+ * - uniform word: `u = L(k0 ^ q_r) ^ k1` — one mixing round per (row, resample), the inner loop of
+ *   the bootstrap (a second round cost ~40% more time in a micro-benchmark; with one, the weights
+ *   still pass the moment and correlation tests of poisson-weights.test.ts; `k1` keeps rows whose
+ *   `k0` collide apart);
  * - weight: the Poisson(1) inverse CDF of `u / 2^32`, by comparison against the thresholds below.
  */
 
@@ -84,12 +87,12 @@ export function fillRowKeys(seed: number, rowIds: ArrayLike<number>, n: number, 
 
 /** The uniform word of (row key, resample key). Inlined by hand in hot loops; this is the reference. */
 export function uniformWord(k0: number, k1: number, q: number): number {
-  return lowbias32(lowbias32(k0 ^ q) ^ k1);
+  return (lowbias32(k0 ^ q) ^ k1) >>> 0;
 }
 
 /** Weight of one row in one resample: `poisson1(uniformWord(k0, k1, q))`. */
 export function poissonWeight(k0: number, k1: number, q: number): number {
-  return poisson1(lowbias32(lowbias32(k0 ^ q) ^ k1));
+  return poisson1(uniformWord(k0, k1, q));
 }
 
 /**
@@ -101,37 +104,12 @@ export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: numb
   for (let i = 0; i < n; i++) {
     let x = k0[i]! ^ q;
     x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
-    x ^= k1[i]!;
-    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
-    const u = x >>> 0;
+    const u = (x ^ k1[i]!) >>> 0;
     // Branch-free for weights 0..3 (u is random: a branch per threshold would mispredict); the
     // tail (P = 1.9%) takes the loop.
     const w = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
     out[i] = w;
     total += w;
   }
-  return total;
-}
-
-/**
- * {@link fillWeights} that also counts: returns the total weight and writes to `flagged[0]` the
- * weight of the rows with `flags[i] = 1` (flags are 0/1). Result time needs both for every resample
- * (a binary resample's positives and rows); counting them here saves a pass over the weights.
- * The weights are exactly those of `fillWeights` (same hash, same inverse CDF).
- */
-export function fillWeightsCounting(k0: Uint32Array, k1: Uint32Array, n: number, q: number, out: Uint8Array, flags: Uint8Array, flagged: Float64Array): number {
-  let total = 0, marked = 0;
-  for (let i = 0; i < n; i++) {
-    let x = k0[i]! ^ q;
-    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
-    x ^= k1[i]!;
-    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
-    const u = x >>> 0;
-    const w = u < T3 ? +(u >= T0) + +(u >= T1) + +(u >= T2) : poisson1(u);
-    out[i] = w;
-    total += w;
-    marked += w * flags[i]!;
-  }
-  flagged[0] = marked;
   return total;
 }

@@ -60,6 +60,7 @@ export function argsortColumn(
         hi[j] = (b ^ ((b >> 31) | 0x80000000)) >>> 0;
       }
     }
+    if (n >= MSD_MIN) return msdSort32(hi, order, n);
     const sorted = lsdSort([hi], order, n);
     return { order: sorted.payload, hi: sorted.words[0]!, lo: null };
   }
@@ -86,18 +87,6 @@ export function f32FromKey(k: number): number {
 export function f64FromKey(hi: number, lo: number): number {
   if ((hi & 0x80000000) !== 0) { f64AsI32[1] = (hi ^ 0x80000000) | 0; f64AsI32[0] = lo | 0; } else { f64AsI32[1] = ~hi; f64AsI32[0] = ~lo; }
   return f64[0]!;
-}
-
-/** Order-preserving unsigned 32-bit key of a float32 value (a number is rounded to float32 first). */
-export function float32Key(x: number): number {
-  f32[0] = x;
-  const b = f32AsI32[0]!;
-  return (b ^ ((b >> 31) | 0x80000000)) >>> 0;
-}
-
-/** Sort unsigned 32-bit keys ascending (LSD radix, keys only). Returns the sorted array (input or scratch). */
-export function sortFloat32Keys(keys: Uint32Array): Uint32Array {
-  return lsdSortKeysOnly(keys, keys.length);
 }
 
 const DIGITS: readonly (readonly [number, number])[] = [[0, 11], [11, 11], [22, 10]];
@@ -145,24 +134,55 @@ function lsdSort(words: Uint32Array[], payload: Uint32Array, n: number): { words
   return { words: cur, payload: pay };
 }
 
-function lsdSortKeysOnly(keys: Uint32Array, n: number): Uint32Array {
-  let cur: Uint32Array = keys;
-  let nxt: Uint32Array = new Uint32Array(n);
-  const counts = new Uint32Array(3 * 2048);
-  countDigits(cur, n, counts);
-  for (let d = 0; d < 3; d++) {
-    const [shift, bits] = DIGITS[d]!;
-    const base = d * 2048;
-    const size = 1 << bits;
-    if (!bucketStarts(counts, base, size, n)) continue;
-    const mask = size - 1;
-    for (let i = 0; i < n; i++) {
-      const k = cur[i]!;
-      nxt[counts[base + ((k >>> shift) & mask)]!++] = k;
-    }
-    const t = cur; cur = nxt; nxt = t;
+/** From this many keys, 32-bit keys sort MSD-first (below, the three LSD passes are as fast). */
+const MSD_MIN = 1 << 16;
+
+/**
+ * 32-bit keys with a payload, for large n: one scatter into 2048 buckets by the top 11 bits (the
+ * only pass whose writes roam the whole array), then each bucket — a few thousand keys, cache
+ * resident — sorted by the low 21 bits with two LSD passes (or insertion sort when tiny). Stable,
+ * like the LSD sort: equal keys keep their input order.
+ */
+function msdSort32(key: Uint32Array, payload: Uint32Array, n: number): SortedKeys {
+  const counts = new Uint32Array(2049);
+  for (let i = 0; i < n; i++) counts[(key[i]! >>> 21) + 1]!++;
+  for (let b = 1; b <= 2048; b++) counts[b]! += counts[b - 1]!;
+  const starts = counts.slice(0, 2049);
+  const k2 = new Uint32Array(n), p2 = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = key[i]!;
+    const at = counts[k >>> 21]!++;
+    k2[at] = k;
+    p2[at] = payload[i]!;
   }
-  return cur;
+  // Scratch for the per-bucket passes: the input arrays, no longer needed.
+  const ks = key, ps = payload;
+  const c0 = new Uint32Array(2048), c1 = new Uint32Array(1024);
+  for (let b = 0; b < 2048; b++) {
+    const lo = starts[b]!, hi = starts[b + 1]!, m = hi - lo;
+    if (m < 2) continue;
+    if (m <= 32) { insertionSort(k2, p2, lo, hi); continue; }
+    // Pass 1: bits 0..10 from (k2, p2) into (ks, ps); pass 2: bits 11..20 back into (k2, p2).
+    c0.fill(0); c1.fill(0);
+    for (let i = lo; i < hi; i++) { const k = k2[i]!; c0[k & 2047]!++; c1[(k >>> 11) & 1023]!++; }
+    let sum = lo;
+    for (let d = 0; d < 2048; d++) { const c = c0[d]!; c0[d] = sum; sum += c; }
+    sum = lo;
+    for (let d = 0; d < 1024; d++) { const c = c1[d]!; c1[d] = sum; sum += c; }
+    for (let i = lo; i < hi; i++) { const k = k2[i]!; const at = c0[k & 2047]!++; ks[at] = k; ps[at] = p2[i]!; }
+    for (let i = lo; i < hi; i++) { const k = ks[i]!; const at = c1[(k >>> 11) & 1023]!++; k2[at] = k; p2[at] = ps[i]!; }
+  }
+  return { order: p2, hi: k2, lo: null };
+}
+
+/** Stable insertion sort of keys[lo, hi) carrying the payload. */
+function insertionSort(k: Uint32Array, p: Uint32Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const kv = k[i]!, pv = p[i]!;
+    let j = i - 1;
+    while (j >= lo && k[j]! > kv) { k[j + 1] = k[j]!; p[j + 1] = p[j]!; j--; }
+    k[j + 1] = kv; p[j + 1] = pv;
+  }
 }
 
 /** One pass over the keys: the histograms of all three 11/11/10-bit digits into `counts` (zeroed here). */

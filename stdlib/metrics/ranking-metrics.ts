@@ -22,22 +22,16 @@ export interface AurocAuprc {
 /**
  * One descending walk over the tie groups of `r`. `positive[j]` is 1 when the row at sorted position
  * j is positive (see `positivesInOrder`); `weights[row]` is the row's bootstrap weight, `null`
- * meaning weight 1 for every row. `totals`, when given, must be the weighted number of positive
- * rows and of all rows under `weights` (the caller often knows them already: it saves a pass).
+ * meaning weight 1 for every row.
  */
-export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array | null, totals?: { positives: number; total: number }): AurocAuprc {
+export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array | null): AurocAuprc {
   if (weights === null) return unweighted(r, positive);
   const { order, n } = r;
   let P = 0, total = 0;
-  if (totals !== undefined) {
-    P = totals.positives;
-    total = totals.total;
-  } else {
-    for (let j = 0; j < n; j++) {
-      const w = weights[order[j]!]!;
-      P += w * positive[j]!;
-      total += w;
-    }
+  for (let j = 0; j < n; j++) {
+    const w = weights[order[j]!]!;
+    P += w * positive[j]!;
+    total += w;
   }
   const N = total - P;
   // One flat pass over the rows from the top score down, with no per-group arrays and no inner
@@ -69,7 +63,7 @@ export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array
     tp += c * pos;
     fp += c * neg;
   }
-  return finish(P, N, num, ap);
+  return finishAurocAuprc(P, N, num, ap);
 }
 
 /** The point estimate (every weight 1): group totals first, then the same walk from the top. */
@@ -97,10 +91,14 @@ function unweighted(r: Ranking, positive: Uint8Array): AurocAuprc {
     const seen = tp + fp;
     ap += (pos * tp) / (seen + +(seen === 0));
   }
-  return finish(P, N, num, ap);
+  return finishAurocAuprc(P, N, num, ap);
 }
 
-function finish(P: number, N: number, num: number, ap: number): AurocAuprc {
+/**
+ * AUROC and AUPRC from a walk's totals: weighted positives P and negatives N, the doubled
+ * Mann–Whitney numerator and the average-precision sum (before dividing by P).
+ */
+export function finishAurocAuprc(P: number, N: number, num: number, ap: number): AurocAuprc {
   const auroc: Outcome = P === 0 ? undef('no positive rows: AUROC is undefined')
     : N === 0 ? undef('no negative rows: AUROC is undefined')
     : num / (2 * P * N);

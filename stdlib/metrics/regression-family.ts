@@ -59,7 +59,7 @@ export class RegressionFamily implements MetricFamily {
     this.pCC = pair(this.vC, this.vC);
     this.pTT = pair(this.vT, this.vT);
     this.pCT = this.vC < 0 ? -1 : pair(this.vC, this.vT);
-    this.layout = { counts: 0, slotsPerRow: 0, sums: sums.size, maxes: maxes.size, vars: vars.size, pairs };
+    this.layout = { counts: 0, jointCells: 0, slotsPerRow: 0, sums: sums.size, maxes: maxes.size, vars: vars.size, pairs };
     this.buf = new FeatureBuffers(this.layout);
   }
 

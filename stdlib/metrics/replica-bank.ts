@@ -1,8 +1,9 @@
 /**
- * The streaming accumulator behind every counting metric: one "replica" for the point estimate
- * (every row weight 1) and one per bootstrap resample (Poisson(1) weights from the counter-based
- * generator). Metrics are derived from a replica by the same code whether it is the point estimate or
- * a resample, so a bootstrap interval always describes exactly the statistic that is reported.
+ * The accumulator behind every counting and per-row metric, as "replicas": the comparison streams
+ * the point estimate (replica 0, every row weight 1); at result time the bootstrap builds one
+ * replica per resample (joint cells drawn per cell, per-row channels weighted from the stored rows:
+ * resample-engine.ts). Metrics are derived from a replica by the same code whether it is the point
+ * estimate or a resample, so a bootstrap interval always describes exactly the statistic reported.
  *
  * Per replica it keeps:
  * - `W`: the total weight (row count for the point replica);
@@ -20,17 +21,27 @@
  * Memory is O(replicas × layout), independent of the number of rows: no per-resample copy of data.
  */
 import { encodeArray, decodeF64Length, MetricsStateError, type EncodedArray } from './state-codec.ts';
-import { fillWeights } from './poisson-weights.ts';
 
 /** Which channels a metric family needs. Fixed for the life of an accumulator. */
 export interface BankLayout {
   counts: number;
+  /**
+   * When > 0, slot column 0 puts every row in exactly one of the cells 0..jointCells-1 (a
+   * partition of the rows: binary's (label, control, treatment) table), so a bootstrap resample
+   * draws those cells per cell instead of weighting rows.
+   */
+  jointCells: number;
   slotsPerRow: number;
   sums: number;
   maxes: number;
   vars: number;
   /** Co-moments kept, as variable index pairs; `[i, i]` is the second central moment of i. */
   pairs: readonly (readonly [number, number])[];
+}
+
+/** True when some channel of the layout is per row (anything but the joint cells). */
+export function hasRowChannels(L: BankLayout): boolean {
+  return L.sums > 0 || L.maxes > 0 || L.vars > 0 || L.slotsPerRow > (L.jointCells > 0 ? 1 : 0);
 }
 
 /**
@@ -47,14 +58,6 @@ export interface BatchFeatures {
   maxes: Float64Array;
   /** vars × rows values. */
   vars: Float64Array;
-}
-
-/** Row keys and resample keys that determine each row's weight in each bootstrap replica. */
-export interface WeightKeys {
-  k0: Uint32Array;
-  k1: Uint32Array;
-  /** Resample keys, one per bootstrap replica (replica r ≥ 1 uses `q[r - 1]`). */
-  q: Uint32Array;
 }
 
 export interface BankState {
@@ -99,7 +102,6 @@ export class ReplicaBank {
   private q: Float64Array;
   private bm: Float64Array;
   private delta: Float64Array;
-  private wbuf = new Uint8Array(0);
   /** Slot columns of the current batch that hold at least one cell (see `add`). */
   private liveSlots: number[] = [];
 
@@ -143,30 +145,38 @@ export class ReplicaBank {
   }
 
   /**
-   * Add feature rows 0..n-1. Bootstrap replicas need `keys` (row keys indexed like the features);
-   * `subset` (point replica only, used by slices) restricts the update to the listed rows.
+   * Add feature rows 0..n-1 to the point replica (weight 1). `subset` (used by slices) restricts
+   * the update to the listed rows.
    */
-  add(f: BatchFeatures, subset: Uint32Array | null, n: number, keys: WeightKeys | null): void {
+  add(f: BatchFeatures, subset: Uint32Array | null, n: number): void {
     if (n === 0) return;
-    if (subset !== null && this.replicas > 1) throw new MetricsStateError('row subsets are only supported without bootstrap replicas');
     if (subset === null) this.addDense(0, f, n, null, n);
     else this.addSubset(f, subset, n);
-    if (this.replicas > 1) {
-      if (keys === null) throw new MetricsStateError('bootstrap replicas need row keys');
-      if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, this.wbuf.length * 2));
-      // Slot columns with no cell in this batch (binary's out-of-range flags, almost always) are
-      // found once here rather than scanned again for every resample.
-      const live = this.liveSlots;
-      live.length = 0;
-      for (let t = 0; t < this.layout.slotsPerRow; t++) {
-        const o = t * f.rows;
-        for (let i = 0; i < n; i++) if (f.slots[o + i]! >= 0) { live.push(t); break; }
-      }
-      for (let r = 1; r < this.replicas; r++) {
-        const Wb = fillWeights(keys.k0, keys.k1, n, keys.q[r - 1]!, this.wbuf);
-        this.addDense(r, f, n, this.wbuf, Wb);
-      }
+  }
+
+  /**
+   * Find the slot columns of features `f` (rows 0..n-1) that hold at least one cell, for the
+   * {@link addWeighted} calls that follow on the same features: columns without a cell (binary's
+   * out-of-range flags, almost always) then cost no weighted pass, and the scan is done once for
+   * every resample. The joint cells (slot column 0 when `layout.jointCells > 0`) are left out: a
+   * resample draws them per cell (poisson-cells.ts).
+   */
+  prepareWeighted(f: BatchFeatures, n: number): void {
+    const live = this.liveSlots;
+    live.length = 0;
+    for (let t = this.layout.jointCells > 0 ? 1 : 0; t < this.layout.slotsPerRow; t++) {
+      const o = t * f.rows;
+      for (let i = 0; i < n; i++) if (f.slots[o + i]! >= 0) { live.push(t); break; }
     }
+  }
+
+  /**
+   * Add feature rows 0..n-1 to replica r under integer bootstrap weights `w` (total `Wb`): what a
+   * resample's per-row channels need. Call {@link prepareWeighted} on the same features first.
+   */
+  addWeighted(r: number, f: BatchFeatures, n: number, w: Uint8Array, Wb: number): void {
+    if (n === 0) return;
+    this.addDense(r, f, n, w, Wb);
   }
 
   /** Rows 0..n-1 into replica r with weights `w` (null: all 1) whose total is `Wb`. */
@@ -185,7 +195,7 @@ export class ReplicaBank {
       for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
     }
     const x = f.sums;
-    if (r === 0) {
+    if (w === null) {
       for (let k = 0; k < K; k++) {
         const o = k * rows;
         // Neumaier: carry the low-order bits lost by each addition in `comp`.
@@ -463,7 +473,7 @@ function weightedSums(x: Float64Array, rows: number, k: number, m: number, w: Ui
 }
 
 function sameLayout(a: BankLayout, b: BankLayout): boolean {
-  return a.counts === b.counts && a.slotsPerRow === b.slotsPerRow && a.sums === b.sums && a.maxes === b.maxes
+  return a.counts === b.counts && a.jointCells === b.jointCells && a.slotsPerRow === b.slotsPerRow && a.sums === b.sums && a.maxes === b.maxes
     && a.vars === b.vars && a.pairs.length === b.pairs.length
     && a.pairs.every((p, i) => p[0] === b.pairs[i]![0] && p[1] === b.pairs[i]![1]);
 }

@@ -57,7 +57,7 @@ export class SliceTable {
     }
     for (const [s, rows] of groups) {
       const bank = s === OVERFLOW_SLICE ? (this.overflow ??= new ReplicaBank(this.layout, 1)) : this.banks[s]!;
-      bank.add(f, Uint32Array.from(rows), rows.length, null);
+      bank.add(f, Uint32Array.from(rows), rows.length);
     }
   }
 

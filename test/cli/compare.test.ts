@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import * as compare from '../../cli/commands/compare.ts';
 import { runCli } from '../../cli/program.ts';
@@ -157,6 +159,25 @@ describe('gates and exit codes', () => {
       '--gate', 'auroc.delta >= 0 at 95%', '--gate', 'agreement >= 0.5', '--format', 'json']);
     expect(b.code).toBe(0);
     expect(JSON.parse(b.stdout).comparisons[0].result).toEqual(ja.comparisons[0].result);
+  });
+
+  it('Parquet and Arrow IPC input give the same results as JSON', async () => {
+    const pq = join(tmp, 'preds.parquet'), arrow = join(tmp, 'preds.arrow');
+    writeFileSync(pq, Buffer.from(parquetWriteBuffer({ columnData: [
+      { name: 'label', data: Int32Array.from(rows, (r) => r.y), type: 'INT32', nullable: false },
+      { name: 'v1', data: Float64Array.from(rows, (r) => r.a), type: 'DOUBLE', nullable: false },
+      { name: 'v2', data: Float64Array.from(rows, (r) => r.b), type: 'DOUBLE', nullable: false },
+      { name: 'seg', data: rows.map((r) => r.seg), type: 'STRING', nullable: false },
+    ], rowGroupSize: 500 })));
+    writeFileSync(arrow, tableToIPC(tableFromArrays({
+      label: Int32Array.from(rows, (r) => r.y), v1: Float64Array.from(rows, (r) => r.a), v2: Float64Array.from(rows, (r) => r.b), seg: rows.map((r) => r.seg),
+    }), 'file'));
+    const want = JSON.parse((await m4c([...base, '--format', 'json'])).stdout).comparisons[0].result;
+    for (const data of [pq, arrow]) {
+      const r = await m4c(['--data', data, '--control', 'v1', '--treatment', 'v2', '--label', 'label', '--task', 'binary', '--bootstrap', '200', '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).comparisons[0].result).toEqual(want);
+    }
   });
 
   it('exit 1 when a gate fails, with the verdict and reason in the report', async () => {

@@ -42,7 +42,7 @@ describe('markdown report', () => {
     const gateRows = lines.filter((l) => l.startsWith('| ') && /(✅ pass|❌ fail)/.test(l));
     expect(gateRows.map((l) => cells(l)[1])).toEqual(['❌ fail', '❌ fail', '✅ pass']);
     expect(cells(gateRows[1]!)[0]).toBe('recall.delta &gt;= -0.05 at 95%');
-    expect(cells(gateRows[1]!)[3]).toMatch(/^\\\[-0\.06\d+, 0\.00\d+\\\]$/);
+    expect(cells(gateRows[1]!)[3]).toMatch(/^\\\[-0\.06\d+, -?0\.00\d+\\\]$/);
     expect(renderMarkdownReport(byDay('fraud_ab', 5))).toContain('✅ **All 3 gates passed**');
     expect(renderMarkdownReport(byDay('churn_ab', 5))).toContain('**No gates** (interrupted');
   });

@@ -67,3 +67,14 @@ describe('docs/metrics.md', () => {
     for (const name of Object.keys(METRIC_CATALOGUE)) expect(doc, name).toContain(`\`${name}\``);
   });
 });
+
+describe('count metrics', () => {
+  it('come from the catalogue: the rows-counting metrics, printed as integers by the report', async () => {
+    const { COUNT_METRICS, isMetricName } = await import('../../../stdlib/metrics/catalogue.ts');
+    const { COUNT_METRICS: reported } = await import('../../../runtime/report/report-numbers.ts');
+    expect([...COUNT_METRICS].sort()).toEqual(['flips', 'flips_to_negative', 'flips_to_positive', 'fn', 'fp', 'tn', 'tp']);
+    expect(reported).toBe(COUNT_METRICS);
+    expect(isMetricName('auroc')).toBe(true);
+    expect(isMetricName('toString')).toBe(false);
+  });
+});

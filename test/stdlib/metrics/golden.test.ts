@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import { metricsForTask } from '../../../stdlib/metrics/catalogue.ts';
-import { binaryModelMetrics } from '../../../stdlib/metrics/binary-model-metrics.ts';
 import { mcnemar } from '../../../stdlib/metrics/mcnemar.ts';
 import type { ComparisonResult, MetricResult } from '../../../plan/result-types.ts';
 import { close, GOLDEN_NAME, goldenFiles, loadGolden, taskOf, widthOf, type GoldenCase } from './support/golden.ts';
@@ -141,19 +140,6 @@ describe.each(goldenFiles())('golden %s', (file) => {
       }
     });
 
-    it('the single-model kernel (binaryModelMetrics) agrees', () => {
-      for (const side of ['control', 'treatment'] as const) {
-        for (const Arr of [Float32Array, Float64Array]) {
-          const got = binaryModelMetrics(Arr.from(g[side] as number[]), Uint8Array.from(g.label), g.threshold!);
-          expect(got.rows).toBe(g.label.length);
-          for (const [key, want] of Object.entries(g.expected[side])) {
-            const v = got[key as keyof typeof got];
-            if (COUNTS.has(key)) expect(v, key).toBe(want);
-            else expectValue(typeof v === 'number' ? v : null, typeof v === 'object' ? v.reason : undefined, want as number | null, `${side}.${key}`, REL);
-          }
-        }
-      }
-    });
   }
 
   if (g.task === 'regression') {
@@ -185,21 +171,6 @@ describe.each(goldenFiles())('golden %s', (file) => {
   }
 });
 
-describe('binaryModelMetrics', () => {
-  it('skips and counts rows with a NaN score or a label other than 0/1', () => {
-    const m = binaryModelMetrics(Float64Array.of(0.9, NaN, 0.2, 0.7, 0.4), Float64Array.of(1, 1, 0, 2, 0), 0.5);
-    expect(m.rows).toBe(3);
-    expect(m.skipped).toBe(2);
-    expect([m.tp, m.fp, m.tn, m.fn]).toEqual([1, 0, 2, 0]);
-    expect(m.auroc).toBe(1);
-  });
-
-  it('says why log loss is undefined for scores that are not probabilities', () => {
-    const m = binaryModelMetrics(Float32Array.of(2.5, -1, 0.3), Uint8Array.of(1, 0, 0), 0.5);
-    expect(m.log_loss).toEqual({ reason: '2 score(s) outside [0, 1]: log loss needs probabilities' });
-    expect(m.auroc).toBe(1);
-  });
-});
 
 describe('McNemar edge cases', () => {
   it('gives p = 1 and no statistic without discordant pairs', () => {

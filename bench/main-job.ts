@@ -1,0 +1,180 @@
+/**
+ * The main job as users run it: `m4c run examples/fraud/ab.m4 --data …` as a process, on 1M and 4M
+ * rows of the fraud replay (the example's 5,000 recorded rows repeated, fresh ids), with
+ *   (a) the default comparison (paired bootstrap, 1,000 resamples),
+ *   (b) the same file with `bootstrap: 0`,
+ *   (c) no comparison (the graph alone: the same-run baseline of (a) and (b)),
+ * printing wall time, rows/s and peak RSS of each; then the graph alone on 1M rows from JSONL,
+ * Parquet and Arrow IPC files holding the same rows.
+ *
+ *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--keep]
+ *
+ * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
+ * Data and variant files go to /tmp/m4-bench-main/ (reused across runs; --keep keeps the sink DBs).
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { ParquetWriter } from 'hyparquet-writer';
+import { fileWriter } from 'hyparquet-writer/src/node.js';
+import { Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray, Int64 } from 'apache-arrow';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+const ROWS = arg('rows', '1000000,4000000').split(',').map(Number);
+const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/m4c.js');
+const DIR = '/tmp/m4-bench-main';
+const EXAMPLE = join(ROOT, 'examples/fraud');
+
+interface Rec { tx: number[]; label: number; region: string }
+const recs: Rec[] = readFileSync(join(EXAMPLE, 'data/replay.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+
+/** `rows` rows of the example replay, repeated with ids 0..rows-1, as JSONL. */
+async function jsonlFile(rows: number): Promise<string> {
+  const path = join(DIR, `replay-${rows}.jsonl`);
+  if (existsSync(path)) return path;
+  const lines = recs.map((r) => JSON.stringify({ tx: r.tx, label: r.label, region: r.region }).slice(1));
+  const out = createWriteStream(`${path}.part`);
+  for (let i = 0; i < rows; i += 10000) {
+    let chunk = '';
+    for (let j = i; j < Math.min(rows, i + 10000); j++) chunk += `{"id":${j},${lines[j % recs.length]}\n`;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  spawnSync('mv', [`${path}.part`, path]);
+  return path;
+}
+
+const GROUP = 65536;
+
+/** The same rows as Parquet: tx a LIST of FLOAT, label INT64, region STRING; row groups of 65,536. */
+function parquetFile(rows: number): string {
+  const path = join(DIR, `replay-${rows}.parquet`);
+  if (existsSync(path)) return path;
+  const schema = [
+    { name: 'root', num_children: 4 },
+    { name: 'id', type: 'INT64', repetition_type: 'REQUIRED' },
+    { name: 'tx', repetition_type: 'REQUIRED', num_children: 1, converted_type: 'LIST' },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+    { name: 'label', type: 'INT64', repetition_type: 'REQUIRED' },
+    { name: 'region', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+  ] as never;
+  const w = new ParquetWriter({ writer: fileWriter(`${path}.part`), schema });
+  for (let i = 0; i < rows; i += GROUP) {
+    const n = Math.min(GROUP, rows - i);
+    const at = (j: number): Rec => recs[(i + j) % recs.length]!;
+    w.write({
+      rowGroupSize: GROUP,
+      columnData: [
+        { name: 'id', data: BigInt64Array.from({ length: n }, (_, j) => BigInt(i + j)) },
+        { name: 'tx', data: Array.from({ length: n }, (_, j) => at(j).tx) },
+        { name: 'label', data: BigInt64Array.from({ length: n }, (_, j) => BigInt(at(j).label)) },
+        { name: 'region', data: Array.from({ length: n }, (_, j) => at(j).region) },
+      ],
+    });
+  }
+  w.finish();
+  spawnSync('mv', [`${path}.part`, path]);
+  return path;
+}
+
+/** The same rows as an Arrow IPC file: tx a FixedSizeList<Float32>[30]; record batches of 65,536. */
+function arrowFile(rows: number): string {
+  const path = join(DIR, `replay-${rows}.arrow`);
+  if (existsSync(path)) return path;
+  const txType = new FixedSizeList(30, new Field('item', new Float32(), false));
+  const schema = new Schema([new Field('id', new Int64()), new Field('tx', txType), new Field('label', new Int64()), new Field('region', new Utf8())]);
+  const batches: RecordBatch[] = [];
+  for (let i = 0; i < rows; i += GROUP) {
+    const n = Math.min(GROUP, rows - i);
+    const flat = new Float32Array(n * 30);
+    for (let j = 0; j < n; j++) flat.set(recs[(i + j) % recs.length]!.tx, j * 30);
+    const tx = makeData({ type: txType, length: n, nullCount: 0, child: makeData({ type: new Float32(), length: n * 30, data: flat }) });
+    const cols = [
+      makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(i + j)) }),
+      tx,
+      makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(recs[(i + j) % recs.length]!.label)) }),
+      vectorFromArray(Array.from({ length: n }, (_, j) => recs[(i + j) % recs.length]!.region), new Utf8()).data[0]!,
+    ];
+    batches.push(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: cols })));
+  }
+  writeFileSync(path, tableToIPC(new Table(schema, batches), 'file'));
+  return path;
+}
+
+/** The example with `bootstrap: 0`, and without its compare block, next to symlinks to its models. */
+function variants(): { a: string; b: string; c: string } {
+  const dir = join(DIR, 'fraud');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'models'))) symlinkSync(join(EXAMPLE, 'models'), join(dir, 'models'));
+  if (!existsSync(join(dir, 'data'))) symlinkSync(join(EXAMPLE, 'data'), join(dir, 'data'));
+  const src = readFileSync(join(EXAMPLE, 'ab.m4'), 'utf8');
+  const a = join(dir, 'ab.m4'), b = join(dir, 'ab-bootstrap-0.m4'), c = join(dir, 'graph-only.m4');
+  writeFileSync(a, src);
+  // Without intervals a confidence gate is refused (M6011): the same gate on the point estimate.
+  writeFileSync(b, src.replace('  task:      binary(threshold: 0.5)\n', '  task:      binary(threshold: 0.5)\n  bootstrap: 0\n').replace(/ at 95%/g, ''));
+  // The graph alone: both models still run (their scores become outputs), nothing is compared.
+  writeFileSync(c, src.replace(/\ncompare v2_vs_v1 \{[\s\S]*?\n\}\n/, '\noutput control_score = control\n'));
+  if (readFileSync(b, 'utf8') === src || readFileSync(c, 'utf8') === src) throw new Error('examples/fraud/ab.m4 changed shape: update bench/main-job.ts');
+  return { a, b, c };
+}
+
+const MAXRSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";
+
+/** One `m4c run` as a child process: wall seconds, peak RSS (MB), exit code. */
+function run(file: string, data: string): { seconds: number; rssMb: number; code: number } {
+  const db = join(DIR, 'bench.db');
+  rmSync(db, { force: true });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  if (r.status !== 0 && r.status !== 1) throw new Error(`m4c run ${file} --data ${data} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return { seconds, rssMb: m === null ? NaN : Number(m[1]) / 1024, code: r.status ?? -1 };
+}
+
+mkdirSync(DIR, { recursive: true });
+const files = variants();
+console.log(`# m4 main job — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
+console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',')} --columnar-rows ${COLUMNAR_ROWS}`);
+console.log('# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink)\n');
+const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): void => {
+  const ratio = base === undefined ? '' : `   ${(r.seconds / base.seconds).toFixed(2)}× the graph alone`;
+  console.log(`   ${what.padEnd(42)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(rows / r.seconds).toLocaleString('en').padStart(9)} rows/s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`);
+};
+const peak: Record<string, number[]> = { a: [], b: [], c: [] };
+for (const rows of ROWS) {
+  const data = await jsonlFile(rows);
+  console.log(`${rows.toLocaleString('en')} rows (${data})`);
+  const c = run(files.c, data);
+  const b = run(files.b, data);
+  const a = run(files.a, data);
+  line('(c) no comparison (graph alone)', rows, c);
+  line('(b) comparison, bootstrap: 0', rows, b, c);
+  line('(a) default comparison (1,000 resamples)', rows, a, c);
+  peak.a!.push(a.rssMb); peak.b!.push(b.rssMb); peak.c!.push(c.rssMb);
+}
+if (ROWS.length > 1) {
+  const k = ROWS.length - 1;
+  console.log(`\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`);
+}
+if (COLUMNAR_ROWS > 0) {
+  console.log(`\ngraph alone, ${COLUMNAR_ROWS.toLocaleString('en')} rows, the same rows from three formats:`);
+  const j = run(files.c, await jsonlFile(COLUMNAR_ROWS));
+  const p = run(files.c, parquetFile(COLUMNAR_ROWS));
+  const w = run(files.c, arrowFile(COLUMNAR_ROWS));
+  line('JSONL', COLUMNAR_ROWS, j);
+  line('Parquet', COLUMNAR_ROWS, p);
+  console.log(`      Parquet / JSONL rows/s: ${(j.seconds / p.seconds).toFixed(2)}×   (target ≥ 2×)`);
+  line('Arrow IPC', COLUMNAR_ROWS, w);
+  console.log(`      Arrow / JSONL rows/s: ${(j.seconds / w.seconds).toFixed(2)}×`);
+}
+if (!process.argv.includes('--keep')) rmSync(join(DIR, 'bench.db'), { force: true });

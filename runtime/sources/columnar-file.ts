@@ -1,0 +1,51 @@
+/**
+ * What the columnar source needs from a Parquet or Arrow IPC file: its row groups (Parquet row
+ * groups, Arrow record batches), its column paths, and each group's columns decoded — as typed
+ * arrays where the format stores them so (flat numeric columns, lists of numbers), with a per-row
+ * value accessor for everything else (nested lists, structs, strings, nulls).
+ */
+
+/** Flat numeric storage of one column in one group: no per-row objects. */
+export interface FlatColumn {
+  /** Values; for list columns, the concatenated elements of every row. */
+  values: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array;
+  /** List columns: row i's elements are values[offsets[i] .. offsets[i+1]). Null for scalars and fixed-size lists. */
+  offsets: Int32Array | null;
+  /** Fixed-size lists: elements per row; 1 for scalars; 0 with offsets. */
+  width: number;
+  /** Row validity (null: every row has a value); a row without a value is a missing field. */
+  valid: ((i: number) => boolean) | null;
+  /** Booleans stored as 0/1. */
+  bool: boolean;
+}
+
+/** One column of one group. */
+export interface ColumnChunk {
+  /**
+   * Row i's value as a JSON-like value: number, boolean, string, null (no value), or arrays of
+   * those; int64 values as numbers (exact below 2^53).
+   */
+  get(i: number): unknown;
+  /** Typed storage when the column is numeric (or a list of non-null numbers), else null. */
+  flat: FlatColumn | null;
+}
+
+/** A columnar file, opened. */
+export interface ColumnarFile {
+  /** Rows per group, in file order. */
+  readonly groupRows: readonly number[];
+  /** Bytes of each group in the file (for progress), same order. */
+  readonly groupBytes: readonly number[];
+  /** Every column path the file can serve (top-level names; struct fields as `a.b`). */
+  readonly columns: readonly string[];
+  /** Columns whose values (or list elements) are stored as floating point, whatever their values. */
+  readonly floatColumns: ReadonlySet<string>;
+  /** Decode group g's columns at `paths` (each a path in `columns`). */
+  readGroup(g: number, paths: readonly (readonly string[])[]): Promise<ColumnChunk[]>;
+  close(): Promise<void>;
+}
+
+/** `a.b` for a path, the key both formats index their columns by. */
+export function columnKey(path: readonly string[]): string {
+  return path.join('.');
+}

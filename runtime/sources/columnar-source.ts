@@ -1,0 +1,318 @@
+/**
+ * The source of columnar files (Parquet, Arrow IPC): the same batches, row ids, field mapping,
+ * optional inputs, bad-row reasons, limit and shards as the text sources, read a group (Parquet row
+ * group, Arrow record batch) at a time.
+ *
+ * - A field path names a column (`tx`), a struct field (`payload.score`), or a column literally
+ *   named `payload.score`. Gathered inputs (`from [...]`) read one scalar column per path.
+ * - A null (no value) is a missing field, like an empty CSV cell: it makes an optional input absent
+ *   when it is the first good row's, and is a `missing-field` bad row elsewhere; a null element
+ *   inside a list is `nan`, as in JSON.
+ * - Numeric columns and lists of numbers stored as typed arrays are copied straight into the batch
+ *   (each element checked as the JSON path would: NaN, f32 overflow, integrality); other columns go
+ *   through the JSON value writer, so verdicts and messages are those of JSONL.
+ * - Row ids are row positions in the file; "line" in messages is the 1-based row number.
+ * - Shards: with at least as many groups as shards, shard i reads only groups g with
+ *   g % N === i (whole groups: nothing else is decoded); otherwise rows are interleaved by row id as
+ *   in text files. Either way the shards' rows are disjoint and together are every row.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { BadRow, badRow } from './bad-row.ts';
+import { BatchBuilder, allocSlotData } from './batch-builder.ts';
+import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
+import type { FixedSlot, InputSlot, SourceLayout } from './input-layout.ts';
+import { elementNoun } from './input-layout.ts';
+import { discoverFieldDims, explainProblem, prefixed, Problem, storeJsonScalar, storeNumber, writeFieldValue } from './json-value-writer.ts';
+import { layoutFromObservation, type SlotObservation } from './layout-discovery.ts';
+import { SourceError } from './source-error.ts';
+import type { Batch, DataSource, SourceOptions, SourceStats } from './source-types.ts';
+import type { TensorData } from '../../stdlib/types.ts';
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
+  readonly stats: SourceStats;
+  private file: ColumnarFile | null = null;
+  private layout: SourceLayout | null = null;
+  /** Per slot (layout order), per path: the column's index in `paths`. */
+  private slotCols: number[][] = [];
+  /** Column paths read, in order; null entries are columns the file does not have. */
+  private paths: string[][] = [];
+  private present: boolean[] = [];
+  private groups: number[] = [];
+  private groupStarts: number[] = [];
+  private byGroup = false;
+  private next_ = 0;
+  private cur: ColumnChunk[] | null = null;
+  private curGroup = -1;
+  private row = 0;
+  private batch: BatchBuilder | null = null;
+  private finished = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly limit: number;
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  private readonly maxExamples: number;
+
+  constructor(
+    private readonly path: string,
+    private readonly opts: SourceOptions,
+    private readonly slots: InputSlot[],
+    private readonly opener: (path: string) => Promise<ColumnarFile>,
+    totalBytes: number,
+  ) {
+    this.limit = opts.limit ?? Infinity;
+    this.shardIndex = opts.shard?.index ?? 0;
+    this.shardCount = opts.shard?.count ?? 1;
+    this.maxExamples = opts.maxExamples ?? 5;
+    this.stats = {
+      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      read: { bytes: totalBytes, sha256: '', complete: false },
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Batch>> {
+    const run = this.queue.then(() => this.step());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async return(): Promise<IteratorResult<Batch>> {
+    await this.close();
+    return DONE;
+  }
+
+  async close(): Promise<void> {
+    this.finished = true;
+    const f = this.file;
+    this.file = null;
+    await f?.close();
+  }
+
+  private async open(): Promise<void> {
+    // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
+    // whichever groups it decodes), hashed in one sequential read.
+    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await sha256Of(this.path), complete: false };
+    const f = await this.opener(this.path);
+    this.file = f;
+    const have = new Set(f.columns);
+    for (const slot of this.slots) {
+      const missing = slot.paths.filter((p) => !have.has(columnKey(p)));
+      if (missing.length > 0 && !(slot.optional && missing.length === slot.paths.length)) {
+        const shown = f.columns.slice(0, 20).join(', ') + (f.columns.length > 20 ? ', …' : '');
+        throw new SourceError(this.path, null, 'missing-field', `column "${columnKey(missing[0]!)}" is not in the file (it has: ${shown})`);
+      }
+    }
+    let at = 0;
+    for (const n of f.groupRows) { this.groupStarts.push(at); at += n; }
+    this.byGroup = this.shardCount > 1 && f.groupRows.length >= this.shardCount;
+    this.groups = f.groupRows.map((_, g) => g).filter((g) => !this.byGroup || g % this.shardCount === this.shardIndex);
+    this.layout = await this.discover();
+    if (this.layout !== null) {
+      this.stats.absentOptional = [...this.layout.absentOptional];
+      for (const slot of this.layout.slots) {
+        const cols: number[] = [];
+        for (const p of slot.paths) { cols.push(this.paths.length); this.paths.push(p); }
+        this.slotCols.push(cols);
+      }
+    } else {
+      // No row fixes a layout: read every column there is, so each row gets its own verdict.
+      this.paths = this.slots.flatMap((s) => s.paths).filter((p) => have.has(columnKey(p)));
+    }
+  }
+
+  /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
+  private async discover(): Promise<SourceLayout | null> {
+    const f = this.file!;
+    const all = this.slots.flatMap((s) => s.paths);
+    const have = new Set(f.columns);
+    const readable = all.filter((p) => have.has(columnKey(p)));
+    for (let g = 0; g < f.groupRows.length; g++) {
+      const chunks = await f.readGroup(g, readable);
+      const byKey = new Map(readable.map((p, i) => [columnKey(p), chunks[i]!]));
+      for (let i = 0; i < f.groupRows[g]!; i++) {
+        const found = this.observe(byKey, i);
+        if (!(found instanceof BadRow)) return found;
+      }
+    }
+    return null;
+  }
+
+  /** A layout from row i of a group's columns, or why the row cannot fix one. */
+  private observe(byKey: Map<string, ColumnChunk>, i: number): SourceLayout | BadRow {
+    const seen: SlotObservation[] = [];
+    const values: unknown[][] = [];
+    for (const slot of this.slots) {
+      const vs = slot.paths.map((p) => byKey.get(columnKey(p))?.get(i) ?? null);
+      values.push(vs);
+      const missing = vs.findIndex((v) => v === null);
+      if (missing >= 0) {
+        if (slot.optional && vs.every((v) => v === null)) { seen.push({ present: false }); continue; }
+        return missingField(slot.paths[missing]!);
+      }
+      if (slot.kind === 'columns') { seen.push({ present: true, dims: [slot.paths.length] }); continue; }
+      const dims = discoverFieldDims(slot, vs[0]);
+      if (dims instanceof BadRow) return dims;
+      seen.push({ present: true, dims });
+    }
+    const layout = layoutFromObservation(this.slots, seen);
+    if (layout instanceof BadRow) return layout;
+    const data = allocSlotData(layout, 1);
+    for (let s = 0; s < layout.slots.length; s++) {
+      const slot = layout.slots[s]!;
+      const vs = values[this.slots.findIndex((x) => x.name === slot.name)]!;
+      const bad = slot.kind === 'field' ? writeFieldValue(slot, vs[0], data[s]!, 0) : writeColumns(slot, vs, data[s]!, 0);
+      if (bad !== null) return bad;
+    }
+    return layout;
+  }
+
+  private async step(): Promise<IteratorResult<Batch>> {
+    if (this.finished) return DONE;
+    try {
+      if (this.file === null) await this.open();
+      if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) { await this.close(); return DONE; }
+      if (this.layout !== null) this.batch = new BatchBuilder(this.layout, Math.min(this.opts.batchSize, this.limit - this.stats.rowsGood));
+      for (;;) {
+        if (this.cur === null || this.row >= this.file!.groupRows[this.curGroup]!) {
+          if (this.next_ >= this.groups.length) break;
+          this.curGroup = this.groups[this.next_++]!;
+          this.cur = await this.file!.readGroup(this.curGroup, this.paths);
+          this.row = 0;
+          this.stats.bytesRead += this.file!.groupBytes[this.curGroup]!;
+          if (this.layout === null) { this.countLayoutless(); continue; }
+        }
+        if (this.fill()) break;
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    const batch = this.batch;
+    this.batch = null;
+    if (this.next_ >= this.groups.length && (this.cur === null || this.row >= this.file!.groupRows[this.curGroup]!)) this.ended();
+    if (batch !== null && batch.rows > 0) return { done: false, value: batch.finish() };
+    await this.close();
+    return DONE;
+  }
+
+  /** Every row of the file has been examined (by this shard or, for its groups, by the others). */
+  private ended(): void {
+    this.stats.rowsTotal = this.file!.groupRows.reduce((a, b) => a + b, 0);
+    this.stats.read = { ...this.stats.read, complete: true };
+  }
+
+  /** No row of the file fixes a layout: every row of this shard is bad, for the reason its own check gives. */
+  private countLayoutless(): void {
+    const rows = this.file!.groupRows[this.curGroup]!;
+    const start = this.groupStarts[this.curGroup]!;
+    const byKey = new Map(this.paths.map((p, k) => [columnKey(p), this.cur![k]!]));
+    for (let i = 0; i < rows; i++) {
+      const id = start + i;
+      if (!this.byGroup && id % this.shardCount !== this.shardIndex) continue;
+      this.stats.rowsRead++;
+      const v = this.observe(byKey, i);
+      this.badRow(v instanceof BadRow ? v : badRow('missing-field', 'no value'), id + 1);
+    }
+    this.row = rows;
+  }
+
+  /** Rows of the current group into the batch until it is full (true) or the group ends (false). Synchronous. */
+  private fill(): boolean {
+    const b = this.batch!;
+    const layout = this.layout!;
+    const rows = this.file!.groupRows[this.curGroup]!;
+    const start = this.groupStarts[this.curGroup]!;
+    const stats = this.stats;
+    const interleaved = !this.byGroup && this.shardCount > 1;
+    while (this.row < rows) {
+      if (b.full) return true;
+      const i = this.row++;
+      const id = start + i;
+      if (interleaved && id % this.shardCount !== this.shardIndex) continue;
+      stats.rowsRead++;
+      let bad: BadRow | null = null;
+      for (let s = 0; s < layout.slots.length && bad === null; s++) {
+        const slot = layout.slots[s]!;
+        const cols = this.slotCols[s]!;
+        const off = b.rows * slot.rowSize;
+        bad = slot.kind === 'field'
+          ? writeField(slot, this.cur![cols[0]!]!, i, b.data[s]!, off)
+          : writeColumns(slot, cols.map((c) => this.cur![c]!.get(i)), b.data[s]!, off);
+      }
+      if (bad !== null) { this.badRow(bad, id + 1); continue; }
+      b.commit(id, id + 1);
+      stats.rowsGood++;
+    }
+    return b.full;
+  }
+
+  private badRow(bad: BadRow, line: number): void {
+    const stats = this.stats;
+    stats.skipped[bad.reason] = (stats.skipped[bad.reason] ?? 0) + 1;
+    if (this.opts.onBadRow === 'fail') throw new SourceError(this.path, line, bad.reason, bad.detail);
+    if (stats.examples.length < this.maxExamples) stats.examples.push({ line, reason: bad.reason, detail: bad.detail });
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function missingField(path: readonly string[]): BadRow {
+  return badRow('missing-field', `field "${path.join('.')}" is missing`);
+}
+
+/** Gathered scalar columns into the last axis. */
+function writeColumns(slot: FixedSlot, values: unknown[], data: TensorData, off: number): BadRow | null {
+  for (let j = 0; j < slot.paths.length; j++) {
+    const v = values[j];
+    if (v === null) return missingField(slot.paths[j]!);
+    const p = storeJsonScalar(slot.dtype, v, data, off + j);
+    if (p !== Problem.None) return prefixed(`field "${slot.paths[j]!.join('.')}" `, explainProblem(p, v));
+  }
+  return null;
+}
+
+/**
+ * One field input of row i. Typed columns (scalars, 1-D lists of numbers) are copied element by
+ * element with the JSON path's checks; anything else takes the JSON value writer.
+ */
+function writeField(slot: FixedSlot, c: ColumnChunk, i: number, data: TensorData, off: number): BadRow | null {
+  const f = c.flat;
+  const listy = f !== null && (f.offsets !== null || f.width !== 1);
+  if (f === null || slot.dims.length > 1 || f.bool || listy !== (slot.dims.length === 1)) {
+    const v = c.get(i);
+    if (v === null) return missingField(slot.paths[0]!);
+    return writeFieldValue(slot, v, data, off);
+  }
+  if (f.valid !== null && !f.valid(i)) return missingField(slot.paths[0]!);
+  const vals = f.values;
+  let from = i, len = 1;
+  if (listy) {
+    from = f.offsets !== null ? f.offsets[i]! : i * f.width;
+    len = f.offsets !== null ? f.offsets[i + 1]! - from : f.width;
+    if (len !== slot.rowSize) return badRow('wrong-length', `field "${slot.label}": expected ${slot.rowSize} ${elementNoun(slot.dtype)}, got ${len}`);
+  }
+  const big = vals instanceof BigInt64Array || vals instanceof BigUint64Array;
+  for (let j = 0; j < len; j++) {
+    const raw = vals[from + j]!;
+    let p: Problem;
+    if (big && slot.dtype === 'i64' && raw >= -9223372036854775808n && raw < 9223372036854775808n) {
+      (data as BigInt64Array)[off + j] = raw as bigint;
+      p = Problem.None;
+    } else p = storeNumber(slot.dtype, Number(raw), data, off + j);
+    if (p !== Problem.None) {
+      const where = listy ? `field "${slot.label}": element ${j} ` : `field "${slot.label}" `;
+      return prefixed(where, explainProblem(p, Number(raw)));
+    }
+  }
+  return null;
+}

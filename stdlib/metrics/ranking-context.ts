@@ -1,0 +1,115 @@
+/**
+ * The rankings of a set of stored rows and the ranking metrics computed from them, for the point
+ * estimate (weights null) or one bootstrap resample (integer weights by store row). Shared by the
+ * result builder and the resample engine (which may run in a worker thread): it sees only typed
+ * arrays, never the accumulator.
+ */
+import { METRIC_CATALOGUE, type TaskKind } from './catalogue.ts';
+import type { Derived } from './metric-family.ts';
+import { positivesInOrder, rankColumn, type Ranking } from './ranking.ts';
+import { aurocAuprc } from './ranking-metrics.ts';
+import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
+import { isDefined, undef, type Outcome } from './metric-value.ts';
+
+/** The stored rows a ranking context reads (a RowStore, or its arrays sent to a worker). */
+export interface StoredRows {
+  n: number;
+  width: number;
+  control: Float32Array | Float64Array;
+  treatment: Float32Array | Float64Array;
+  label: Uint8Array | Uint16Array | Uint32Array | Float64Array | null;
+}
+
+/** Rankings of one set of stored rows (all rows, or one slice). */
+export interface RankingContext {
+  kind: TaskKind;
+  wanted: Set<string>;
+  labels: ArrayLike<number> | null;
+  /** binary / regression: one ranking per model. */
+  rc: Ranking | null;
+  rt: Ranking | null;
+  /** binary with labels: positive flags in each ranking's order. */
+  posC: Uint8Array | null;
+  posT: Uint8Array | null;
+  /** multiclass AUROC: one ranking per class and model, with the class's flags in its order. */
+  classC: Ranking[];
+  classT: Ranking[];
+  classPosC: Uint8Array[];
+  classPosT: Uint8Array[];
+  scratchC: Float64Array;
+  scratchT: Float64Array;
+}
+
+/** The ranking metrics among `metrics`. */
+export function rankingMetrics(metrics: readonly string[]): Set<string> {
+  return new Set(metrics.filter((m) => METRIC_CATALOGUE[m]!.ranking));
+}
+
+/**
+ * Rank the stored rows `rows` (null: all n) for the `wanted` ranking metrics. `given` reuses
+ * binary/regression rankings already built (the resample engine receives them from the result).
+ */
+export function rankingContext(
+  kind: TaskKind, wanted: Set<string>, store: StoredRows, rows: Uint32Array | null, n: number,
+  scratch: [Float64Array, Float64Array], given?: { rc: Ranking; rt: Ranking },
+): RankingContext {
+  const ctx: RankingContext = {
+    kind, wanted, labels: store.label,
+    rc: null, rt: null, posC: null, posT: null, classC: [], classT: [], classPosC: [], classPosT: [],
+    scratchC: scratch[0], scratchT: scratch[1],
+  };
+  const c = store.control.subarray(0, store.n * store.width), t = store.treatment.subarray(0, store.n * store.width);
+  if (kind === 'multiclass') {
+    if (wanted.has('auroc') && store.label !== null) {
+      const k = store.width;
+      for (let j = 0; j < k; j++) {
+        const rc = rankColumn(c, k, j, rows, n), rt = rankColumn(t, k, j, rows, n);
+        ctx.classC.push(rc);
+        ctx.classT.push(rt);
+        ctx.classPosC.push(positivesInOrder(rc, store.label, j));
+        ctx.classPosT.push(positivesInOrder(rt, store.label, j));
+      }
+    }
+  } else if (wanted.size > 0) {
+    ctx.rc = given?.rc ?? rankColumn(c, 1, 0, rows, n);
+    ctx.rt = given?.rt ?? rankColumn(t, 1, 0, rows, n);
+    if (kind === 'binary' && store.label !== null) {
+      ctx.posC = positivesInOrder(ctx.rc, store.label, 1);
+      ctx.posT = positivesInOrder(ctx.rt, store.label, 1);
+    }
+  }
+  return ctx;
+}
+
+/**
+ * Ranking metrics of one replica (`weights` null: the point estimate) into `out`. `skip` names
+ * metrics the caller computes itself (the resample engine walks binary AUROC/AUPRC in tiles).
+ */
+export function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null, out: Derived, skip?: Set<string>): void {
+  const w = ctx.wanted;
+  const want = (m: string): boolean => w.has(m) && skip?.has(m) !== true;
+  if (ctx.kind === 'multiclass') {
+    if (want('auroc') && ctx.labels !== null) {
+      const side = (rs: Ranking[], pos: Uint8Array[]): Outcome => {
+        let sum = 0;
+        for (let j = 0; j < rs.length; j++) {
+          const a = aurocAuprc(rs[j]!, pos[j]!, weights).auroc;
+          if (!isDefined(a)) return undef(`class ${j}: ${a.reason.replace('AUROC', 'one-vs-rest AUROC')}`);
+          sum += a;
+        }
+        return sum / rs.length;
+      };
+      out.set('auroc', { control: side(ctx.classC, ctx.classPosC), treatment: side(ctx.classT, ctx.classPosT) });
+    }
+    return;
+  }
+  if (ctx.rc === null || ctx.rt === null) return;
+  if (ctx.posC !== null && ctx.posT !== null && (want('auroc') || want('auprc'))) {
+    const c = aurocAuprc(ctx.rc, ctx.posC, weights), t = aurocAuprc(ctx.rt, ctx.posT, weights);
+    if (want('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
+    if (want('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
+  }
+  if (want('spearman')) out.set('spearman', spearman(ctx.rc, ctx.rt, weights, ctx.scratchC, ctx.scratchT));
+  if (want('ks')) out.set('ks', ksStatistic(ctx.rc, ctx.rt, weights));
+  if (want('psi')) out.set('psi', psi(ctx.rc, ctx.rt, weights));
+}

@@ -1,0 +1,189 @@
+/**
+ * The paired bootstrap's resamples, computed at result time from the point estimate's joint cells
+ * and the stored rows. Nothing here depends on how the rows were batched, sharded or merged, nor on
+ * which thread computes which resamples: a resample's values are a function of (seed, resample
+ * index, the canonical stored rows, the merged cell counts) only.
+ *
+ * Per resample r:
+ * - joint cells (binary: label × control prediction × treatment prediction) are drawn per cell,
+ *   Poisson(count) (poisson-cells.ts): every counting metric in O(cells), not O(rows);
+ * - per-row channels (log loss, Brier, score differences, regression errors, multiclass counts,
+ *   moments) and ranking metrics weight each stored row by its counter-based Poisson(1) weight
+ *   (poisson-weights.ts: a pure function of seed, row id and r).
+ *
+ * The rows are walked in tiles of {@link TILE} sorted positions: a tile's scores, features and row
+ * keys are gathered and computed once and then serve every resample of the range while they sit in
+ * cache, and the binary AUROC/AUPRC walks carry their running totals from tile to tile (one walk
+ * per model, from the top score down, exactly the arithmetic of `aurocAuprc`).
+ */
+import type { ComparisonSpec } from './comparison-types.ts';
+import type { Derived, ValidRows } from './metric-family.ts';
+import { familyFor } from './families.ts';
+import { hasRowChannels, ReplicaBank, ReplicaView } from './replica-bank.ts';
+import { groupOpens, positivesInOrder, type Ranking } from './ranking.ts';
+import { finishAurocAuprc } from './ranking-metrics.ts';
+import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from './ranking-context.ts';
+import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
+import { drawCells } from './poisson-cells.ts';
+
+/** Sorted positions per tile: its keys, weights, flags and features stay in L2 across resamples. */
+export const TILE = 2048;
+
+/** Everything a resample needs; plain data, so it can be sent to a worker thread. */
+export interface ResampleInput {
+  spec: ComparisonSpec;
+  /** Row width (multiclass: classes; else 1). */
+  width: number;
+  /** The point estimate's joint cells (`layout.jointCells` of them), or null when there are none. */
+  cells: Float64Array | null;
+  /** The stored rows in canonical (row-id) order, or null when no metric needs them. */
+  store: (StoredRows & { rowIds: Float64Array }) | null;
+  /** Binary / regression rankings of the whole store (null when no ranking metric is requested). */
+  rc: Ranking | null;
+  rt: Ranking | null;
+}
+
+/** Walk state per resample: cumPos, cumAll, tp, fp, S, ap. */
+const WALK = 6;
+
+/**
+ * Continue the descending AUROC/AUPRC walk of one resample over sorted positions [a, a + len)
+ * (weights `w[i]` for position a + i). As in `aurocAuprc`, except that the Mann–Whitney numerator
+ * is kept as S = Σ pos·(2·fpNext − neg) and finished as 2·N·P − S (both exact integers), so the
+ * negatives' total N need not be known before the walk.
+ */
+function walkTile(st: Float64Array, at: number, w: Uint8Array, pos: Uint8Array, opens: Uint8Array, a: number, len: number): void {
+  let cumPos = st[at]!, cumAll = st[at + 1]!, tp = st[at + 2]!, fp = st[at + 3]!, S = st[at + 4]!, ap = st[at + 5]!;
+  for (let i = len - 1; i >= 0; i--) {
+    const wi = w[i]!;
+    cumPos += wi * pos[a + i]!;
+    cumAll += wi;
+    const c = opens[a + i]!;
+    const fpNext = cumAll - cumPos;
+    const p = cumPos - tp, ng = fpNext - fp;
+    S += c * (p * (2 * fpNext - ng));
+    ap += c * ((p * cumPos) / (cumAll + +(cumAll === 0)));
+    tp += c * p;
+    fp += c * ng;
+  }
+  st[at] = cumPos; st[at + 1] = cumAll; st[at + 2] = tp; st[at + 3] = fp; st[at + 4] = S; st[at + 5] = ap;
+}
+
+/**
+ * Visit the sorted positions of `order` (null: store order) in tiles from the top down, with the
+ * row keys of each tile's rows.
+ */
+function sweep(store: NonNullable<ResampleInput['store']>, seed: number, order: Uint32Array | null,
+  visit: (a: number, len: number, rows: Uint32Array, k0: Uint32Array, k1: Uint32Array) => void): void {
+  const n = store.n;
+  const rows = new Uint32Array(TILE), ids = new Float64Array(TILE), k0 = new Uint32Array(TILE), k1 = new Uint32Array(TILE);
+  for (let end = n; end > 0; end -= TILE) {
+    const a = Math.max(0, end - TILE), len = end - a;
+    for (let i = 0; i < len; i++) {
+      const row = order === null ? a + i : order[a + i]!;
+      rows[i] = row;
+      ids[i] = store.rowIds[row]!;
+    }
+    fillRowKeys(seed, ids, len, k0, k1);
+    visit(a, len, rows, k0, k1);
+  }
+}
+
+/** Resamples r0..r1-1 (1-based resample numbers) of `input`, each as the metric values it derives. */
+export function resampleRange(input: ResampleInput, r0: number, r1: number): Derived[] {
+  const { spec, width, store } = input;
+  const R = r1 - r0;
+  if (R <= 0) return [];
+  const family = familyFor(spec, width);
+  const L = family.layout;
+  const bank = new ReplicaBank(L, R);
+  const q = resampleKeys(spec.seed, r1 - 1);
+  const seed = spec.seed;
+  const n = store?.n ?? 0;
+  const rowWorld = store !== null && n > 0 && hasRowChannels(L);
+  const wanted = rankingMetrics(spec.metrics);
+  const walk = spec.task.kind === 'binary' && store !== null && store.label !== null && n > 0
+    && input.rc !== null && input.rt !== null && (wanted.has('auroc') || wanted.has('auprc'));
+  const wbuf = new Uint8Array(TILE);
+  const stC = new Float64Array(walk ? WALK * R : 0), stT = new Float64Array(walk ? WALK * R : 0);
+
+  if (store !== null && n > 0 && (rowWorld || walk)) {
+    const k = store.width;
+    const valid: ValidRows = {
+      n: 0, width: k, control: new Float64Array(TILE * k), treatment: new Float64Array(TILE * k),
+      label: store.label === null ? null : new Float64Array(TILE),
+    };
+    const rc = walk ? input.rc! : null;
+    const posC = rc !== null ? positivesInOrder(rc, store.label!, 1) : null;
+    const opensC = rc !== null ? groupOpens(rc) : null;
+    sweep(store, seed, rc?.order ?? null, (a, len, rows, k0, k1) => {
+      let f = null;
+      if (rowWorld) {
+        valid.n = len;
+        for (let i = 0; i < len; i++) {
+          const row = rows[i]!;
+          for (let j = 0; j < k; j++) { valid.control[i * k + j] = store.control[row * k + j]!; valid.treatment[i * k + j] = store.treatment[row * k + j]!; }
+          if (valid.label !== null) valid.label[i] = store.label![row]!;
+        }
+        f = family.features(valid);
+        bank.prepareWeighted(f, len);
+      }
+      for (let r = r0; r < r1; r++) {
+        const Wb = fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+        if (f !== null) bank.addWeighted(r - r0, f, len, wbuf, Wb);
+        if (posC !== null) walkTile(stC, (r - r0) * WALK, wbuf, posC, opensC!, a, len);
+      }
+    });
+    if (walk) {
+      const rt = input.rt!;
+      const posT = positivesInOrder(rt, store.label!, 1), opensT = groupOpens(rt);
+      sweep(store, seed, rt.order, (a, len, _rows, k0, k1) => {
+        for (let r = r0; r < r1; r++) {
+          fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+          walkTile(stT, (r - r0) * WALK, wbuf, posT, opensT, a, len);
+        }
+      });
+    }
+  }
+
+  // Ranking metrics other than the tiled walks take a whole weight vector per resample.
+  const others = new Set([...wanted].filter((m) => !(walk && (m === 'auroc' || m === 'auprc'))));
+  let ctx = null, k0All: Uint32Array | null = null, k1All: Uint32Array | null = null, full: Uint8Array | null = null;
+  if (others.size > 0 && store !== null && n > 0) {
+    const given = input.rc !== null && input.rt !== null ? { rc: input.rc, rt: input.rt } : undefined;
+    ctx = rankingContext(spec.task.kind, others, store, null, n, [new Float64Array(n), new Float64Array(n)], given);
+    k0All = new Uint32Array(n); k1All = new Uint32Array(n); full = new Uint8Array(n);
+    fillRowKeys(seed, store.rowIds, n, k0All, k1All);
+  }
+
+  const out: Derived[] = [];
+  for (let r = r0; r < r1; r++) {
+    const i = r - r0;
+    if (L.jointCells > 0 && input.cells !== null) {
+      drawCells(input.cells, L.jointCells, seed, r, bank.counts, i * L.counts);
+      if (!rowWorld) {
+        let total = 0;
+        for (let c = 0; c < L.jointCells; c++) total += bank.counts[i * L.counts + c]!;
+        bank.W[i] = total;
+      }
+    }
+    const d: Derived = new Map();
+    family.derive(new ReplicaView(bank, i), d);
+    if (walk) {
+      const c = WALK * i;
+      const side = (st: Float64Array): ReturnType<typeof finishAurocAuprc> => {
+        const P = st[c]!, N = st[c + 1]! - P;
+        return finishAurocAuprc(P, N, 2 * N * P - st[c + 4]!, st[c + 5]!);
+      };
+      const ac = side(stC), at = side(stT);
+      if (wanted.has('auroc')) d.set('auroc', { control: ac.auroc, treatment: at.auroc });
+      if (wanted.has('auprc')) d.set('auprc', { control: ac.auprc, treatment: at.auprc });
+    }
+    if (ctx !== null) {
+      fillWeights(k0All!, k1All!, n, q[r - 1]!, full!);
+      rankingOutcomes(ctx, full, d);
+    }
+    out.push(d);
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * The counting metrics' bootstrap from the joint cell table (Poisson per cell), against the
+ * per-row Poisson bootstrap it replaces; and the resamples' independence from the thread count.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createComparison, type Comparison } from '../../../stdlib/metrics/comparison.ts';
+import { replicaValues } from '../../../stdlib/metrics/comparison-result.ts';
+import { drawCells, poissonDraw } from '../../../stdlib/metrics/poisson-cells.ts';
+import { fillRowKeys, poissonWeight, resampleKeys } from '../../../stdlib/metrics/poisson-weights.ts';
+import { binaryRates } from '../../../stdlib/metrics/binary-family.ts';
+import type { ModelMetricResult } from '../../../plan/result-types.ts';
+import { batchOf, prng, specFor, synthesize } from './support/synthetic.ts';
+
+const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+describe('poissonDraw', () => {
+  it.each([0.3, 2.5, 9.99, 10, 57.5, 4321, 2.5e6])('has mean and variance λ = %d', (lambda) => {
+    const u = prng(Math.round(lambda * 1000) + 1);
+    const N = 20000;
+    let s = 0, s2 = 0;
+    for (let i = 0; i < N; i++) { const k = poissonDraw(lambda, () => (u() + 0.5 / 4294967296)); s += k; s2 += k * k; }
+    const mean = s / N, v = s2 / N - mean * mean;
+    // Mean within 5 standard errors (√(λ/N)); variance within 5 of its standard errors (≈ λ√(2/N)).
+    expect(Math.abs(mean - lambda)).toBeLessThan(5 * Math.sqrt(lambda / N));
+    expect(Math.abs(v - lambda)).toBeLessThan(5 * lambda * Math.sqrt(2 / N) + 0.02);
+  });
+
+  it('is 0 for an empty cell', () => {
+    expect(poissonDraw(0, () => 0.5)).toBe(0);
+  });
+});
+
+describe('binary counting metrics in a resample', () => {
+  it('are the metrics of the point cells drawn per cell', () => {
+    const d = synthesize('binary', 500, 11);
+    const spec = specFor('binary', { bootstrap: 8, hasSlices: false, metrics: ['tp', 'fn', 'accuracy', 'precision', 'mcc', 'agreement'] });
+    const acc = createComparison(spec) as Comparison;
+    acc.update(batchOf(d, all(d.n), spec));
+    const cells = acc.bank!.counts.slice(0, 8);
+    const reps = replicaValues(acc);
+    for (let r = 1; r <= 8; r++) {
+      const drawn = new Float64Array(8);
+      drawCells(cells, 8, spec.seed, r, drawn);
+      // Cell index: label << 2 | control prediction << 1 | treatment prediction.
+      const c = { tp: drawn[6]! + drawn[7]!, fn: drawn[4]! + drawn[5]!, fp: drawn[2]! + drawn[3]!, tn: drawn[0]! + drawn[1]! };
+      const rates = binaryRates(c);
+      const got = reps[r]!;
+      expect(got.get('tp')).toEqual({ control: c.tp, treatment: drawn[5]! + drawn[7]! });
+      expect(got.get('fn')).toMatchObject({ control: c.fn });
+      expect(got.get('accuracy')).toMatchObject({ control: rates.accuracy });
+      expect(got.get('precision')).toMatchObject({ control: rates.precision });
+      expect(got.get('mcc')).toMatchObject({ control: rates.mcc });
+      const total = drawn.reduce((a, b) => a + b, 0);
+      expect(got.get('agreement')).toBe((drawn[0]! + drawn[3]! + drawn[4]! + drawn[7]!) / total);
+    }
+  });
+});
+
+/**
+ * The previous bootstrap weighted every row by its Poisson(1) weight and summed per cell. A cell of
+ * n_c rows then holds Poisson(n_c) — the distribution the cells are drawn from now — so the two
+ * bootstraps agree in distribution and differ only by Monte Carlo error. Tolerance: with B
+ * resamples, a percentile p's standard error is ≈ sd·√(p(1−p)/B)/φ(z_p) (normal approximation of
+ * the distribution's density); the difference of two independent bootstraps has √2 times that;
+ * endpoints must agree within 4 such errors, the standard deviations within 4·sd·√(1/B) (√2 × the
+ * SE of an SD, sd/√(2B), rounded up). Seeded: the check is deterministic.
+ */
+describe('the cell bootstrap agrees in distribution with the per-row Poisson bootstrap', () => {
+  const B = 2000;
+  const d = synthesize('binary', 3000, 21);
+  const spec = specFor('binary', { bootstrap: B, hasSlices: false, metrics: ['accuracy', 'recall', 'f1', 'agreement'] });
+  const acc = createComparison(spec);
+  acc.update(batchOf(d, all(d.n), spec));
+  const result = acc.result();
+
+  // The old scheme, written out: per-row weights (the same counter-based generator), summed per cell.
+  const k0 = new Uint32Array(d.n), k1 = new Uint32Array(d.n);
+  fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
+  const q = resampleKeys(spec.seed, B);
+  const cellOf = Array.from({ length: d.n }, (_, i) => (d.label[i]! << 2) | (+(d.control[i]! >= 0.5) << 1) | +(d.treatment[i]! >= 0.5));
+  const old: Record<string, number[]> = { 'accuracy.delta': [], 'recall.control': [], 'f1.delta': [], 'agreement.value': [] };
+  for (let r = 0; r < B; r++) {
+    const cells = new Float64Array(8);
+    for (let i = 0; i < d.n; i++) cells[cellOf[i]!]! += poissonWeight(k0[i]!, k1[i]!, q[r]!);
+    const counts = (s: 'c' | 't') => {
+      const o = { tp: 0, fp: 0, tn: 0, fn: 0 };
+      for (let c = 0; c < 8; c++) {
+        const y = c >> 2, p = s === 'c' ? (c >> 1) & 1 : c & 1;
+        if (y === 1) { if (p === 1) o.tp += cells[c]!; else o.fn += cells[c]!; } else if (p === 1) o.fp += cells[c]!; else o.tn += cells[c]!;
+      }
+      return binaryRates(o);
+    };
+    const rc = counts('c'), rt = counts('t');
+    old['accuracy.delta']!.push((rt.accuracy as number) - (rc.accuracy as number));
+    old['recall.control']!.push(rc.recall as number);
+    old['f1.delta']!.push((rt.f1 as number) - (rc.f1 as number));
+    const total = cells.reduce((a, b) => a + b, 0);
+    old['agreement.value']!.push((cells[0]! + cells[3]! + cells[4]! + cells[7]!) / total);
+  }
+
+  const quantile = (xs: number[], p: number): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const h = (s.length - 1) * p, lo = Math.floor(h);
+    return s[lo]! + (h - lo) * ((s[lo + 1] ?? s[lo]!) - s[lo]!);
+  };
+  const sd = (xs: number[]): number => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  };
+
+  it.each(Object.keys(old))('%s', (key) => {
+    const [name, field] = key.split('.') as [string, 'delta' | 'control' | 'value'];
+    const m = result.metrics.find((x) => x.name === name)! as ModelMetricResult;
+    const dist = (m.bootstrap as Record<string, { values: number[]; undefined: number }>)[field]!;
+    expect(dist.undefined).toBe(0);
+    const now = dist.values, before = old[key]!;
+    const s = sd(before);
+    expect(Math.abs(sd(now) - s)).toBeLessThan((4 * s) / Math.sqrt(B));
+    const phi = Math.exp(-(1.96 ** 2) / 2) / Math.sqrt(2 * Math.PI);
+    const tol = 4 * Math.SQRT2 * s * Math.sqrt(0.025 * 0.975 / B) / phi;
+    for (const p of [0.025, 0.5, 0.975]) expect(Math.abs(quantile(now, p) - quantile(before, p))).toBeLessThan(tol);
+  });
+});
+
+describe('resamples do not depend on the thread count', () => {
+  const saved = process.env.M4_BOOTSTRAP_THREADS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.M4_BOOTSTRAP_THREADS; else process.env.M4_BOOTSTRAP_THREADS = saved;
+  });
+
+  it.each(['binary', 'multiclass', 'regression'] as const)('%s: one thread and three give identical results', (task) => {
+    const d = synthesize(task, 400, 5);
+    const spec = specFor(task, { bootstrap: 30 });
+    const run = (threads: string): unknown => {
+      process.env.M4_BOOTSTRAP_THREADS = threads;
+      const acc = createComparison(spec);
+      acc.update(batchOf(d, all(d.n), spec));
+      return acc.result();
+    };
+    expect(run('3')).toEqual(run('1'));
+  }, 60_000);
+});
