@@ -10,6 +10,7 @@
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
 import type { Executor } from '../executor.ts';
+import type { RejectedRow } from '../row-filter.ts';
 import type { Arm } from './arm-plans.ts';
 import { concatRows, type RequestRow } from './request-rows.ts';
 
@@ -27,6 +28,13 @@ export interface RowAnswer {
   arm: Arm;
   values: Record<string, Tensor>;
   index: number;
+}
+
+/** A row an op of the graph refused (a corrupt image, a text too long): its request gets a 400. */
+export class RejectedRowError extends Error {
+  constructor(readonly pending: PendingRow, readonly rejected: RejectedRow) {
+    super(`${rejected.reason}: ${rejected.detail}`);
+  }
 }
 
 /** How a shadow batch ended. `stopped`: the arm was told to take no more traffic. */
@@ -119,9 +127,22 @@ export class ArmRunner {
       const result = await this.executor.runBatch(batch);
       this.opts.onBatch?.('primary', rows.length, (performance.now() - t0) / 1000);
       const values = result.outputs.values;
-      rows.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
+      // Rows an op refused are answered 400 (and counted by the service); the rest keep their order.
+      let kept: PendingRow[] = rows;
+      let keptBatch = batch;
+      if (result.rejected.length > 0) {
+        const refused = new Map(result.rejected.map((r) => [r.rowId, r]));
+        kept = [];
+        for (const p of rows) {
+          const r = refused.get(p.rowId);
+          if (r === undefined) kept.push(p);
+          else p.reject(new RejectedRowError(p, r));
+        }
+        keptBatch = concatRows(kept.map((p) => p.row), Float64Array.from(kept, (p) => p.rowId));
+      }
+      kept.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
       try {
-        this.opts.onPrimary?.(batch, rows, values);
+        if (kept.length > 0) this.opts.onPrimary?.(keptBatch, kept, values);
       } catch (err) {
         this.opts.onError?.('shadow', err);
       }
@@ -168,7 +189,14 @@ export class ArmRunner {
     this.executor.runBatch(job.batch).then(
       (result) => {
         this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
-        settle({ ok: true, values: result.outputs.values });
+        // The other arm accepted these rows and this one refused some (its own preprocessing): the batch's
+        // pairs cannot be aligned row for row, so it is counted as a shadow error rather than paired wrongly.
+        if (result.rejected.length > 0) {
+          const r = result.rejected[0]!;
+          const error = new Error(`node \`${r.node}\` refused ${result.rejected.length} row(s) the answering arm accepted (${r.reason}: ${r.detail})`);
+          this.opts.onError?.('shadow', error);
+          settle({ ok: false, reason: 'error', error });
+        } else settle({ ok: true, values: result.outputs.values });
       },
       (error: unknown) => {
         this.opts.onError?.('shadow', error);

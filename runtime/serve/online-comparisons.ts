@@ -7,7 +7,8 @@
  *   (agreement, flips, score differences, distribution shift) at once;
  * - `labelled`: the pairs that feedback joined to a label — every metric, as labels arrive.
  * A scope's result is the labelled one (once it has rows) with the label-free metrics and the score
- * histogram taken from `pairs`, which covers all traffic. Windows merge into the cumulative state when
+ * histogram taken from `pairs`, which covers all traffic — or the labelled one alone once feedback has
+ * labelled every pair (then it covers all traffic too, and equals `m4c run` on the same rows). Windows merge into the cumulative state when
  * they close, so each pair is accumulated once. Gates are judged on the cumulative state.
  */
 import { createComparison } from '../../stdlib/metrics/comparison.ts';
@@ -126,7 +127,15 @@ function judge(e: Entry, s: Scope): ComparisonOutcome {
   let derived: DerivedSpec;
   let spec: ComparisonSpec;
   const notes: string[] = [];
-  if (s.labelled !== null && labelledRows > 0) {
+  if (s.labelled !== null && labelledRows > 0 && labelledRows === s.pairRows) {
+    // Every pair is labelled: the labelled accumulator holds all traffic, label-free metrics included. Its
+    // intervals are the ones `m4c run` gives on the same rows (the bootstrap draws counting metrics per cell
+    // of the joint table, and a label-free accumulator's cells are coarser: same distribution, other draws).
+    result = s.labelled.result();
+    derived = e.labelledSpec!;
+    spec = s.labelled.spec;
+    notes.push(`every metric on the ${labelledRows} pairs, all labelled by feedback`);
+  } else if (s.labelled !== null && labelledRows > 0) {
     result = combine(s.labelled.result(), pairs);
     derived = e.labelledSpec!;
     spec = s.labelled.spec;

@@ -21,7 +21,7 @@ import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
 import type { RunSinks } from '../sinks/run-sinks.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { armPlan, otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
-import { ArmRunner, type PendingRow, type RowAnswer, type ShadowResult } from './arm-runner.ts';
+import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type ShadowResult } from './arm-runner.ts';
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { OnlineComparisons } from './online-comparisons.ts';
@@ -195,6 +195,16 @@ export class ServeService {
     try {
       results = await Promise.all(answers);
     } catch (err) {
+      if (err instanceof RejectedRowError) {
+        // Every refused row of the request is counted by its reason; the answer names the first.
+        const settled = await Promise.allSettled(answers);
+        for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
+        const bad: BadInput = {
+          error: 'bad-input', reason: err.rejected.reason, row: Math.max(0, ids.indexOf(err.pending.id)), input: null, field: null,
+          expected: null, detail: `node \`${err.rejected.node}\`: ${err.rejected.detail}`,
+        };
+        return { status: 400, body: { ...bad, request_id: requestId } };
+      }
       return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
     }
     let byControl = 0;
@@ -217,6 +227,11 @@ export class ServeService {
     // A refused request counts as one row read and skipped, as a bad replay row does.
     this.windowCounts.rowsRead++;
     this.totalCounts.rowsRead++;
+    this.countSkipped(reason);
+  }
+
+  /** A row already counted as read that an op refused (a corrupt image): skipped by its reason. */
+  private countSkipped(reason: string): void {
     this.windowCounts.skipped[reason] = (this.windowCounts.skipped[reason] ?? 0) + 1;
     this.totalCounts.skipped[reason] = (this.totalCounts.skipped[reason] ?? 0) + 1;
   }
