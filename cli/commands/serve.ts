@@ -128,7 +128,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
   let sinks: RunSinks | null = null;
   let running: RunningServe;
   try {
-    if (loaded.plan.comparisons.length > 0 && o.mode !== 'control') sinks = openRunSinks(subjectOf(loaded.plan), { db: o.db });
+    if (loaded.plan.comparisons.length > 0 && o.mode !== 'control') sinks = await openRunSinks(subjectOf(loaded.plan), { db: o.db });
     running = await startServe(loaded, {
       host: o.host, port: o.port, bodyLimit: o.bodyLimit, mode: o.mode, percent: o.percent ?? 0, stickyBy: o.stickyBy,
       maxBatch: o.maxBatch, maxDelayMs: o.maxDelayMs, shadowQueueRows: o.shadowQueue, shadowTimeoutMs: o.shadowTimeoutMs,

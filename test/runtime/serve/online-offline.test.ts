@@ -66,7 +66,7 @@ describe('online equals offline', () => {
   it('the replay through /v1/predict and /v1/feedback records what m4c run records', async () => {
     const lines = readFileSync(FRAUD_DATA, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
     const db = join(tmp, 'online.db');
-    const sinks = openRunSinks(subjectOf(plan), { db });
+    const sinks = await openRunSinks(subjectOf(plan), { db });
     // Windows of 1,000 pairs: the cumulative state is the merge of five windows.
     const s = await serve(plan, { sinks, window: { rows: 1000 }, maxBatch: 128 });
     servers.push(s);
