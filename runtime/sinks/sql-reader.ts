@@ -27,6 +27,8 @@ export interface SqlFragments {
   contains(hay: string, needle: string): string;
   /** A subquery of the ids in a JSON array parameter: `x IN (${ids('?')})`. */
   ids(param: string): string;
+  /** A subquery of the strings in a JSON array parameter: `x IN (${texts('?')})`. */
+  texts(param: string): string;
   /** The order rows of `metrics` were written in (report order). */
   readonly metricOrder: string;
 }
@@ -34,6 +36,7 @@ export interface SqlFragments {
 const SQLITE_SQL: SqlFragments = {
   contains: (hay, needle) => `instr(${hay}, ${needle}) > 0`,
   ids: (param) => `SELECT value FROM json_each(${param})`,
+  texts: (param) => `SELECT value FROM json_each(${param})`,
   // Runs recorded before metrics.position existed have it NULL; rowid is their write order.
   metricOrder: 'rowid',
 };
@@ -41,6 +44,7 @@ const SQLITE_SQL: SqlFragments = {
 const POSTGRES_SQL: SqlFragments = {
   contains: (hay, needle) => `strpos(${hay}, ${needle}) > 0`,
   ids: (param) => `SELECT (json_array_elements_text(${param}::json))::bigint`,
+  texts: (param) => `SELECT json_array_elements_text(${param}::json)`,
   metricOrder: 'position',
 };
 

@@ -30,7 +30,7 @@ function run(k: number, over: Partial<FixtureRun>): FixtureRun {
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'm4-dash-series-'));
   const path = join(dir, 'results.db');
   const thresholdResult = binaryResult({ seed: 9, rows: 300, lift: 0.3, positives: 0.4, bootstrap: 0, slices: [] });
@@ -44,33 +44,33 @@ beforeAll(() => {
     run(3, { sourceFile: 'ab.m4', graphKey: KEY_B }),
     run(4, { sourceFile: 'ab.m4', graphKey: KEY_B, comparison: 'thresholds', gates: [], verdicts: [], result: thresholdResult, declaredTask: { kind: 'binary', threshold: 0.3 } }),
   ]);
-  db = ResultsDb.open(path);
+  db = await ResultsDb.open(path);
 });
 
-afterAll(() => {
-  db?.close();
+afterAll(async () => {
+  await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function get<T>(path: string): { status: number; body: T } {
-  const r = handleApi(db, 'GET', new URL(path, 'http://localhost'), 'results.db');
+async function get<T>(path: string): Promise<{ status: number; body: T }> {
+  const r = await handleApi(db, 'GET', new URL(path, 'http://localhost'), 'results.db');
   return { status: r.status, body: r.body as T };
 }
 
 describe('series identity', () => {
-  it('makes one series of one file run from two working directories, and two of two projects\' ab.m4', () => {
-    const entries = get<ComparisonEntry[]>('/api/comparisons').body.filter((e) => e.comparison === 'ab');
+  it('makes one series of one file run from two working directories, and two of two projects\' ab.m4', async () => {
+    const entries = (await get<ComparisonEntry[]>('/api/comparisons')).body.filter((e) => e.comparison === 'ab');
     expect(entries.map((e) => [e.graph, e.runs, e.graph_label])).toEqual([[KEY_B, 1, 'ab.m4'], [KEY_A, 3, 'graphs/ab.m4']]);
-    const t = get<Trend>(`/api/trend?graph=${encodeURIComponent(KEY_A)}&comparison=ab&metric=auroc`).body;
+    const t = (await get<Trend>(`/api/trend?graph=${encodeURIComponent(KEY_A)}&comparison=ab&metric=auroc`)).body;
     expect(t.points.map((p) => p.run_id)).toEqual(ids.slice(0, 3));
-    const page = get<RunsPage>(`/api/runs?graph=${encodeURIComponent(KEY_B)}`).body;
+    const page = (await get<RunsPage>(`/api/runs?graph=${encodeURIComponent(KEY_B)}`)).body;
     expect(page.runs.map((r) => [r.graph, r.graph_key])).toEqual([['ab.m4', KEY_B], ['ab.m4', KEY_B]]);
   });
 });
 
 describe('trend gates', () => {
-  it('gives each run its own gates and says when they differ', () => {
-    const t = get<Trend>(`/api/trend?graph=${encodeURIComponent(KEY_A)}&comparison=ab&metric=auroc`).body;
+  it('gives each run its own gates and says when they differ', async () => {
+    const t = (await get<Trend>(`/api/trend?graph=${encodeURIComponent(KEY_A)}&comparison=ab&metric=auroc`)).body;
     expect(t.points.map((p) => p.gates.map((g) => g.bound))).toEqual([[-0.05], [-0.05], [-0.01]]);
     expect(t.gates_differ).toBe(true);
     expect(t.gates.map((g) => g.bound)).toEqual([-0.01]);
@@ -79,30 +79,30 @@ describe('trend gates', () => {
 });
 
 describe('runs list metric columns', () => {
-  it('adds the asked metrics to each run and sorts by a metric\'s delta, runs without it last', () => {
-    const page = get<RunsPage>('/api/runs?metrics=auroc,agreement&sort=metric:auroc&order=desc').body;
+  it('adds the asked metrics to each run and sorts by a metric\'s delta, runs without it last', async () => {
+    const page = (await get<RunsPage>('/api/runs?metrics=auroc,agreement&sort=metric:auroc&order=desc')).body;
     const deltas = page.runs.map((r) => r.columns!.auroc?.delta ?? null);
     const defined = deltas.filter((d): d is number => d !== null);
     expect(defined).toEqual([...defined].sort((a, b) => b - a));
     expect(page.runs[0]!.columns!.auroc).toMatchObject({ control: expect.any(Number), treatment: expect.any(Number), delta_low: expect.any(Number) });
     expect(page.runs[0]!.columns!.agreement!.value).toEqual(expect.any(Number));
-    const asc = get<RunsPage>('/api/runs?metrics=auroc&sort=metric:auroc&order=asc').body.runs.map((r) => r.columns!.auroc?.delta ?? null);
+    const asc = (await get<RunsPage>('/api/runs?metrics=auroc&sort=metric:auroc&order=asc')).body.runs.map((r) => r.columns!.auroc?.delta ?? null);
     expect(asc.filter((d) => d !== null)).toEqual([...defined].reverse());
-    expect(get('/api/runs?metrics=a,b,c,d,e').status).toBe(400);
-    expect(get('/api/runs?sort=metric:').status).toBe(400);
+    expect((await get('/api/runs?metrics=a,b,c,d,e')).status).toBe(400);
+    expect((await get('/api/runs?sort=metric:')).status).toBe(400);
   });
 });
 
 describe('declared task', () => {
-  it('gives the threshold as declared next to the f32 one the scores were compared with', () => {
-    const d = get<RunDetail>(`/api/runs/${ids[4]}`).body;
+  it('gives the threshold as declared next to the f32 one the scores were compared with', async () => {
+    const d = (await get<RunDetail>(`/api/runs/${ids[4]}`)).body;
     expect(d.result.task).toEqual({ kind: 'binary', threshold: Math.fround(0.3) });
     expect(d.declared_task).toEqual({ kind: 'binary', threshold: 0.3 });
   });
 });
 
 describe('a schema-2 database', () => {
-  it('is read with the path as typed as the graph key', () => {
+  it('is read with the path as typed as the graph key', async () => {
     const path = join(dir, 'v2.db');
     const raw = openResultsDatabase(path, { target: 2 });
     const r = recordOf(run(0, { sourceFile: 'old/ab.m4' }));
@@ -111,14 +111,14 @@ describe('a schema-2 database', () => {
       VALUES ('k', 'ab', 'complete', 1, ?, ?, 'h', 'old/ab.m4', '0.1.0', '0.1.0', 'binary', ?, 10, 10, 0, 0, 0, 0.95, ?, '[]')`)
       .run(r.meta.started_at, r.meta.ended_at, JSON.stringify(r.comparison.task), JSON.stringify(r.result));
     raw.close();
-    const old = ResultsDb.open(path);
+    const old = await ResultsDb.open(path);
     try {
       expect(old.schemaVersion).toBe(2);
-      expect(old.listRuns({}).runs[0]).toMatchObject({ graph: 'old/ab.m4', graph_key: 'old/ab.m4' });
-      expect(old.comparisons()[0]).toMatchObject({ graph: 'old/ab.m4', graph_label: 'old/ab.m4' });
-      expect(old.getRun(old.latestRunId()!)!.declared_task).toEqual({ kind: 'binary', threshold: 0.5 });
+      expect((await old.listRuns({})).runs[0]).toMatchObject({ graph: 'old/ab.m4', graph_key: 'old/ab.m4' });
+      expect((await old.comparisons())[0]).toMatchObject({ graph: 'old/ab.m4', graph_label: 'old/ab.m4' });
+      expect((await old.getRun((await old.latestRunId())!))!.declared_task).toEqual({ kind: 'binary', threshold: 0.5 });
     } finally {
-      old.close();
+      await old.close();
     }
   });
 });

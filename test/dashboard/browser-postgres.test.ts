@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunsPage } from '../../dashboard/api-types.ts';
 import { ResultsDb } from '../../dashboard/results-db.ts';
 import { startDashboard, type RunningDashboard } from '../../dashboard/server.ts';
 import type { SqlReader } from '../../runtime/sinks/sql-reader.ts';
@@ -69,6 +70,9 @@ describe.runIf(admin !== null)('dashboard over PostgreSQL', { retry: 1 }, () => 
       '/api/comparisons', '/api/runs/latest', ...ids.map((id) => `/api/runs/${id}`), '/api/runs/9999',
       '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=recall',
       '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=agreement&limit=2',
+      // Metric columns, sorting by a metric (runs without it last both ways), and the graph and comparison filters.
+      '/api/runs?metrics=recall,agreement,auroc', '/api/runs?metrics=auroc&sort=metric:auroc', '/api/runs?metrics=recall&sort=metric:recall&order=asc',
+      '/api/runs?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&verdict=pass',
     ];
     for (const route of routes) {
       const [a, b] = await Promise.all([sqlite, postgres].map(async (s) => {
@@ -78,6 +82,12 @@ describe.runIf(admin !== null)('dashboard over PostgreSQL', { retry: 1 }, () => 
         return { status: res.status, body };
       }));
       expect(b, route).toEqual(a);
+      expect(a.status, route).toBe(route === '/api/runs/9999' ? 404 : 200);
+      if (route.includes('metrics=')) {
+        const page = a.body as RunsPage;
+        expect(page.runs.some((r) => Object.values(r.columns ?? {}).some((c) => c.delta !== null || c.value !== null)), route).toBe(true);
+      }
+      if (route.includes('graph=') && route.startsWith('/api/runs')) expect((a.body as RunsPage).total, route).toBeGreaterThan(0);
     }
     // Without the password, as the header shows it.
     const status = await (await fetch(new URL('/api/status', postgres.url))).json() as { database: string };

@@ -233,11 +233,11 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
       const options = await page.locator('select.trend-comparison option').allTextContents();
       expect(options).toHaveLength(2);
       expect(options.map((o) => o.replace(/^.* — /, '')).sort()).toEqual(['1 runs', '2 runs']);
-      const db = ResultsDb.open(results);
+      const db = await ResultsDb.open(results);
       try {
-        expect(db.comparisons().map((c) => c.graph).sort()).toEqual([`${laptop}//graphs/ab.m4`, `${other}//graphs/ab.m4`].sort());
+        expect((await db.comparisons()).map((c) => c.graph).sort()).toEqual([`${laptop}//graphs/ab.m4`, `${other}//graphs/ab.m4`].sort());
       } finally {
-        db.close();
+        await db.close();
       }
     } finally {
       await local.close();
@@ -262,9 +262,9 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
         expect(w.scrollWidth, name).toBeLessThanOrEqual(w.innerWidth);
         await screenshot(phone, `views-phone-${name}`);
       }
-      const db = ResultsDb.open(dbPath);
-      const html = await buildHtmlReport(db.getRun(ids.slices!)!, dbPath);
-      db.close();
+      const db = await ResultsDb.open(dbPath);
+      const html = await buildHtmlReport((await db.getRun(ids.slices!))!, dbPath);
+      await db.close();
       const file = join(dir, 'report.html');
       writeFileSync(file, html);
       await phone.goto(`file://${file}`);
