@@ -12,8 +12,8 @@
  * compare rows of one run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -80,7 +80,7 @@ async function stop(s: Server): Promise<void> {
 const configs: { name: string; args: string[]; pattern: RegExp }[] = [
   { name: 'hand-written fastify + ORT', args: ['--import', 'tsx', 'bench/serve-baseline.ts', '0'], pattern: /listening (\d+)/ },
   { name: 'm4c serve --mode control', args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'control', '-q'], pattern: /127\.0\.0\.1:(\d+)/ },
-  { name: 'm4c serve --mode shadow', args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'shadow', '--db', '/tmp/m4-bench-serve.db', '-q'], pattern: /127\.0\.0\.1:(\d+)/ },
+  { name: 'm4c serve --mode shadow', args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'shadow', '--db', join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'), '-q'], pattern: /127\.0\.0\.1:(\d+)/ },
 ];
 
 console.log(`bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
