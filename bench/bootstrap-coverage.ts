@@ -23,9 +23,15 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const REPLAYS = arg('replays', 1000), ROWS = arg('rows', 1000), RESAMPLES = arg('resamples', 500), SEED = arg('seed', 1);
+const REPLAYS = arg('replays', 1000),
+  ROWS = arg('rows', 1000),
+  RESAMPLES = arg('resamples', 500),
+  SEED = arg('seed', 1);
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : 'cd5daff';
-const MU_C = 1.0, MU_T = 1.2, RHO = 0.7, LEVEL = 0.95;
+const MU_C = 1.0,
+  MU_T = 1.2,
+  RHO = 0.7,
+  LEVEL = 0.95;
 /** Φ(−0.2533) ≈ 0.4: 40% positives. */
 const PREVALENCE_CUT = -0.2533;
 
@@ -38,12 +44,15 @@ const PREVALENCE = Phi(PREVALENCE_CUT);
  */
 function populationAp(mu: number): number {
   const S = (x: number): number => erfc(x / Math.SQRT2) / 2;
-  const phi = (x: number): number => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+  const phi = (x: number): number => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
   const f = (t: number): number => {
-    const tp = PREVALENCE * S(t - mu / 2), fp = (1 - PREVALENCE) * S(t + mu / 2);
+    const tp = PREVALENCE * S(t - mu / 2),
+      fp = (1 - PREVALENCE) * S(t + mu / 2);
     return tp + fp === 0 ? 1 : (tp / (tp + fp)) * phi(t - mu / 2);
   };
-  const N = 20000, lo = -12, h = 24 / N;
+  const N = 20000,
+    lo = -12,
+    h = 24 / N;
   let sum = f(lo) + f(lo + N * h);
   for (let i = 1; i < N; i++) sum += (i % 2 === 1 ? 4 : 2) * f(lo + i * h);
   return (sum * h) / 3;
@@ -80,26 +89,38 @@ function coverage(version: string, create: Create): void {
   const t0 = performance.now();
   for (let rep = 0; rep < REPLAYS; rep++) {
     const z = normals(SEED * 1_000_003 + rep);
-    const label = new Uint8Array(ROWS), control = new Float64Array(ROWS), treatment = new Float64Array(ROWS);
+    const label = new Uint8Array(ROWS),
+      control = new Float64Array(ROWS),
+      treatment = new Float64Array(ROWS);
     for (let i = 0; i < ROWS; i++) {
       label[i] = z() < PREVALENCE_CUT ? 1 : 0;
       const sign = label[i] === 1 ? 0.5 : -0.5;
-      const shared = z(), own = z();
+      const shared = z(),
+        own = z();
       const noiseC = shared;
       const noiseT = RHO * shared + Math.sqrt(1 - RHO * RHO) * own;
       control[i] = sigmoid(sign * MU_C + noiseC);
       treatment[i] = sigmoid(sign * MU_T + noiseT);
     }
     const acc = create({
-      task: { kind: 'binary', threshold: 0.5 }, metrics: [...MEASURED], hasLabel: true, hasSlices: false,
-      bootstrap: RESAMPLES, seed: SEED * 7919 + rep, confidence: LEVEL, maxSlices: 1,
+      task: { kind: 'binary', threshold: 0.5 },
+      metrics: [...MEASURED],
+      hasLabel: true,
+      hasSlices: false,
+      bootstrap: RESAMPLES,
+      seed: SEED * 7919 + rep,
+      confidence: LEVEL,
+      maxSlices: 1,
     });
     acc.update({ rows: ROWS, width: 1, rowIds: Float64Array.from({ length: ROWS }, (_, i) => i), control, treatment, label });
     const r = acc.result();
     for (const name of MEASURED) {
       const m = r.metrics.find((x) => x.name === name) as ModelMetricResult;
       const iv = m.intervals.delta!;
-      if (iv.low === null || iv.high === null) { undefinedIntervals++; continue; }
+      if (iv.low === null || iv.high === null) {
+        undefinedIntervals++;
+        continue;
+      }
       if (iv.low <= TRUE_DELTA[name]! && TRUE_DELTA[name]! <= iv.high) covered[name]!++;
       width[name]! += iv.high - iv.low;
     }
@@ -111,19 +132,34 @@ function coverage(version: string, create: Create): void {
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(`\n## ${version}: ${seconds.toFixed(1)} s`);
-  const rows: [string, string][] = [['accuracy', 'accuracy.delta (bootstrap)'], ['auroc', 'auroc.delta (bootstrap)'], ['auprc', 'auprc.delta (bootstrap)'], ['auroc_delong', 'auroc.delta (DeLong, cross-check)']];
+  const rows: [string, string][] = [
+    ['accuracy', 'accuracy.delta (bootstrap)'],
+    ['auroc', 'auroc.delta (bootstrap)'],
+    ['auprc', 'auprc.delta (bootstrap)'],
+    ['auroc_delong', 'auroc.delta (DeLong, cross-check)'],
+  ];
   for (const [name, label] of rows) {
     const truth = TRUE_DELTA[name === 'auroc_delong' ? 'auroc' : name]!;
     const pct = (covered[name]! / REPLAYS) * 100;
     const verdict = name === 'auroc_delong' ? '' : pct >= 93 && pct <= 97 ? '  within target 93–97%' : '  OUTSIDE target 93–97%';
-    console.log(`${label.padEnd(36)} true ${truth.toFixed(5)}  covered ${pct.toFixed(1)}%  mean width ${(width[name]! / REPLAYS).toFixed(4)}${verdict}`);
+    console.log(
+      `${label.padEnd(36)} true ${truth.toFixed(5)}  covered ${pct.toFixed(1)}%  mean width ${(width[name]! / REPLAYS).toFixed(4)}${verdict}`,
+    );
   }
   if (undefinedIntervals > 0) console.log(`${undefinedIntervals} interval(s) undefined (counted as not covering)`);
 }
 
 const se = Math.sqrt((LEVEL * (1 - LEVEL)) / REPLAYS) * 100;
 console.log(`# bootstrap coverage — ${REPLAYS} replays × ${ROWS} rows, ${RESAMPLES} resamples, ${LEVEL * 100}% percentile intervals`);
-console.log(`# command: npx tsx bench/bootstrap-coverage.ts --replays ${REPLAYS} --rows ${ROWS} --resamples ${RESAMPLES} --seed ${SEED} --before ${BEFORE}`);
-console.log(`# population: binormal, μ control ${MU_C}, treatment ${MU_T}, noise correlation ${RHO}, prevalence ${PREVALENCE.toFixed(3)}; Monte Carlo SE of a coverage ≈ ${se.toFixed(1)} points`);
+console.log(
+  `# command: npx tsx bench/bootstrap-coverage.ts --replays ${REPLAYS} --rows ${ROWS} --resamples ${RESAMPLES} --seed ${SEED} --before ${BEFORE}`,
+);
+console.log(
+  `# population: binormal, μ control ${MU_C}, treatment ${MU_T}, noise correlation ${RHO}, prevalence ${PREVALENCE.toFixed(3)}; Monte Carlo SE of a coverage ≈ ${se.toFixed(1)} points`,
+);
 coverage('now', createComparison);
-if (BEFORE !== 'none') coverage(`before (${BEFORE}), same replays`, (await importAtRef<{ createComparison: Create }>(BEFORE, 'stdlib/metrics/comparison.ts')).createComparison);
+if (BEFORE !== 'none')
+  coverage(
+    `before (${BEFORE}), same replays`,
+    (await importAtRef<{ createComparison: Create }>(BEFORE, 'stdlib/metrics/comparison.ts')).createComparison,
+  );

@@ -42,7 +42,9 @@ for (let i = 0; i < 5; i++) {
   errors = c.diagnostics.filter((d) => d.severity === 'error').length;
 }
 const ms = median(times);
-console.log(`check of a generated ${N}-node file (${(text.length / 1e6).toFixed(2)} MB): median ${ms.toFixed(0)} ms over 5 runs, ${Math.round(N / (ms / 1000)).toLocaleString('en')} nodes/s, ${errors} errors (target < 1000 ms)`);
+console.log(
+  `check of a generated ${N}-node file (${(text.length / 1e6).toFixed(2)} MB): median ${ms.toFixed(0)} ms over 5 runs, ${Math.round(N / (ms / 1000)).toLocaleString('en')} nodes/s, ${errors} errors (target < 1000 ms)`,
+);
 const t0 = performance.now();
 const withPlan = compileSource(text, 'gen.m4');
 console.log(`  with lowering to a plan: ${(performance.now() - t0).toFixed(0)} ms, ${withPlan.plan?.nodes.length ?? 0} plan nodes`);
@@ -67,10 +69,15 @@ const noBundle = (() => {
   const ts: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    spawnSync(process.execPath, [join(ROOT, 'bin/m4c.js'), 'check', 'examples/fraud/ab.m4'], { cwd: ROOT, env: { ...process.env, M4_NO_BUNDLE: '1' } });
+    spawnSync(process.execPath, [join(ROOT, 'bin/m4c.js'), 'check', 'examples/fraud/ab.m4'], {
+      cwd: ROOT,
+      env: { ...process.env, M4_NO_BUNDLE: '1' },
+    });
     ts.push(performance.now() - t);
   }
   return median(ts);
 })();
-console.log(`  the same through tsx without the npm-ci bundle (M4_NO_BUNDLE=1): ${noBundle.toFixed(0)} ms; check of the 20,000-node file as a process: ${wall([join(ROOT, 'bin/m4c.js'), 'check', join(tmp, 'gen.m4')], 3).toFixed(0)} ms`);
+console.log(
+  `  the same through tsx without the npm-ci bundle (M4_NO_BUNDLE=1): ${noBundle.toFixed(0)} ms; check of the 20,000-node file as a process: ${wall([join(ROOT, 'bin/m4c.js'), 'check', join(tmp, 'gen.m4')], 3).toFixed(0)} ms`,
+);
 void checkSrc;

@@ -56,11 +56,25 @@ function existingRuns(path: string): number {
 
 function build(path: string): { seconds: number } {
   const t0 = performance.now();
-  const pool = Array.from({ length: 12 }, (_, k) => binaryResult({
-    seed: 500 + k, rows: 3000, lift: (k % 6) * 0.1, positives: 0.3, bootstrap: k < 6 ? 200 : 0,
-    slices: ['eu', 'us', 'apac', 'latam', 'mea', 'other'], badSlice: k % 4 === 0 ? 'latam' : undefined,
-  }));
-  const heavy = binaryResult({ seed: 999, rows: 5000, lift: 0.3, positives: 0.3, bootstrap: 1000, slices: ['eu', 'us', 'apac', 'latam', 'mea', 'other'] });
+  const pool = Array.from({ length: 12 }, (_, k) =>
+    binaryResult({
+      seed: 500 + k,
+      rows: 3000,
+      lift: (k % 6) * 0.1,
+      positives: 0.3,
+      bootstrap: k < 6 ? 200 : 0,
+      slices: ['eu', 'us', 'apac', 'latam', 'mea', 'other'],
+      badSlice: k % 4 === 0 ? 'latam' : undefined,
+    }),
+  );
+  const heavy = binaryResult({
+    seed: 999,
+    rows: 5000,
+    lift: 0.3,
+    positives: 0.3,
+    bootstrap: 1000,
+    slices: ['eu', 'us', 'apac', 'latam', 'mea', 'other'],
+  });
   const sink = SqliteSink.open(path);
   const start = Date.parse('2023-01-01T00:00:00Z');
   try {
@@ -68,14 +82,19 @@ function build(path: string): { seconds: number } {
       const result = i === N - 1 ? heavy : pool[i % pool.length]!;
       const g = i % 8;
       const run: FixtureRun = {
-        startedAt: new Date(start + i * 3_600_000), finishedAt: new Date(start + i * 3_600_000 + 60_000),
-        sourceFile: `graphs/model-${g % 4}/ab.m4`, planHash: `${(i % 97).toString(16).padStart(2, '0')}`.repeat(32),
-        comparison: g < 4 ? 'candidate_vs_prod' : `shadow_${g}`, dataSource: `replays/${i}.jsonl`,
+        startedAt: new Date(start + i * 3_600_000),
+        finishedAt: new Date(start + i * 3_600_000 + 60_000),
+        sourceFile: `graphs/model-${g % 4}/ab.m4`,
+        planHash: `${(i % 97).toString(16).padStart(2, '0')}`.repeat(32),
+        comparison: g < 4 ? 'candidate_vs_prod' : `shadow_${g}`,
+        dataSource: `replays/${i}.jsonl`,
         models: [
           { role: 'control', name: `prod-${g}`, path: `/models/prod-${g}.onnx`, sha256: 'a'.repeat(64) },
           { role: 'treatment', name: `cand-${g}-${Math.floor(i / 50)}`, path: `/models/cand-${i}.onnx`, sha256: (i % 16).toString(16).repeat(64) },
         ],
-        gates: GATES, verdicts: evaluateGates(result, GATES), result,
+        gates: GATES,
+        verdicts: evaluateGates(result, GATES),
+        result,
       };
       sink.insertRecord(recordOf(run));
     }
@@ -118,7 +137,8 @@ raw.close();
 const server = await startDashboard({ db: dbPath, port: 0 });
 
 async function measure(path: string): Promise<{ server: number; roundTrip: number; bytes: number }> {
-  const srv: number[] = [], rt: number[] = [];
+  const srv: number[] = [],
+    rt: number[] = [];
   let bytes = 0;
   for (let i = 0; i < REPS + 3; i++) {
     const t0 = performance.now();
@@ -146,11 +166,17 @@ const rows: [string, string, number, number][] = [
   ['trend: newest 500 runs', '/api/trend?graph=graphs%2Fmodel-0%2Fab.m4&comparison=candidate_vs_prod&metric=auroc', 200, baseList],
 ];
 process.stdout.write(`\nnpx tsx bench/dashboard.ts --runs ${N}   (median of ${REPS}, after 3 warm-ups; node ${process.version})\n\n`);
-process.stdout.write(`${'request'.padEnd(32)} ${'server ms'.padStart(10)} ${'round trip'.padStart(11)} ${'target'.padStart(8)} ${'baseline ms'.padStart(12)} ${'× baseline'.padStart(11)} ${'bytes'.padStart(9)}\n`);
+process.stdout.write(
+  `${'request'.padEnd(32)} ${'server ms'.padStart(10)} ${'round trip'.padStart(11)} ${'target'.padStart(8)} ${'baseline ms'.padStart(12)} ${'× baseline'.padStart(11)} ${'bytes'.padStart(9)}\n`,
+);
 for (const [label, path, target, base] of rows) {
   const m = await measure(path);
-  process.stdout.write(`${label.padEnd(32)} ${m.server.toFixed(2).padStart(10)} ${m.roundTrip.toFixed(2).padStart(11)} ${`< ${target}`.padStart(8)} ${base.toFixed(2).padStart(12)} ${(m.server / base).toFixed(1).padStart(11)} ${String(m.bytes).padStart(9)}\n`);
+  process.stdout.write(
+    `${label.padEnd(32)} ${m.server.toFixed(2).padStart(10)} ${m.roundTrip.toFixed(2).padStart(11)} ${`< ${target}`.padStart(8)} ${base.toFixed(2).padStart(12)} ${(m.server / base).toFixed(1).padStart(11)} ${String(m.bytes).padStart(9)}\n`,
+  );
 }
-process.stdout.write(`\nbaselines: runs list / trend = bare \`SELECT id, started_at ... ORDER BY started_at DESC LIMIT 50\`; run page = read + JSON.parse of that run's result_json\n`);
+process.stdout.write(
+  `\nbaselines: runs list / trend = bare \`SELECT id, started_at ... ORDER BY started_at DESC LIMIT 50\`; run page = read + JSON.parse of that run's result_json\n`,
+);
 await server.close();
 if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

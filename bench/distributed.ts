@@ -33,7 +33,10 @@ const data = join(dir, 'replay.jsonl');
 const one = readFileSync(join(root, 'examples/fraud/data/replay.jsonl'), 'utf8');
 writeFileSync(data, one.repeat(COPIES));
 const rows = one.trim().split('\n').length * COPIES;
-const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 console.log(`fraud example, ${rows.toLocaleString('en-US')} rows; load average before: ${load()} (2 cores)`);
 let t0 = performance.now();
@@ -47,16 +50,24 @@ t0 = performance.now();
 const workers = Array.from({ length: W }, () => {
   const p = spawn(process.execPath, [m4c, 'worker', '--queue', REDIS, '--queue-prefix', prefix], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  p.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  p.stderr.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   return { p, log: () => log };
 });
 while (!workers.every((w) => w.log().includes('waiting for jobs'))) await new Promise((r) => setTimeout(r, 50));
 const startup = (performance.now() - t0) / 1000;
 t0 = performance.now();
 const dist = await new Promise<{ code: number | null; err: string }>((resolve) => {
-  const p = spawn(process.execPath, [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(W), '--db', join(dir, 'dist.db')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(
+    process.execPath,
+    [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(W), '--db', join(dir, 'dist.db')],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
-  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  p.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   p.on('exit', (code) => resolve({ code, err }));
 });
 const distS = (performance.now() - t0) / 1000;
@@ -65,7 +76,13 @@ for (const w of workers) w.p.kill('SIGTERM');
 if (dist.code !== 0 && dist.code !== 1) throw new Error(dist.err);
 const shardTimes = workers.flatMap((w) => [...w.log().matchAll(/shard \d+\/\d+: done, \d+ rows in ([\d.]+) s/g)].map((m) => Number(m[1])));
 const sum = shardTimes.reduce((a, b) => a + b, 0);
-console.log(`  ${W} workers, ${W} shards:     ${distS.toFixed(2)} s   = ${(singleS / distS).toFixed(2)}× the one process (workers' start-up, before: ${startup.toFixed(2)} s)`);
-console.log(`  shard times: ${shardTimes.map((t) => t.toFixed(2)).join(', ')} s; per-shard overhead (sum − single) / ${W}: ${((sum - singleS) / W).toFixed(2)} s`);
+console.log(
+  `  ${W} workers, ${W} shards:     ${distS.toFixed(2)} s   = ${(singleS / distS).toFixed(2)}× the one process (workers' start-up, before: ${startup.toFixed(2)} s)`,
+);
+console.log(
+  `  shard times: ${shardTimes.map((t) => t.toFixed(2)).join(', ')} s; per-shard overhead (sum − single) / ${W}: ${((sum - singleS) / W).toFixed(2)} s`,
+);
 const rec = (f: string) => new Database(f, { readonly: true }).prepare('SELECT rows_counted, passed FROM runs').get();
-console.log(`  records equal in rows and verdict: ${JSON.stringify(rec(join(dir, 'single.db'))) === JSON.stringify(rec(join(dir, 'dist.db')))}; load average after: ${load()}`);
+console.log(
+  `  records equal in rows and verdict: ${JSON.stringify(rec(join(dir, 'single.db'))) === JSON.stringify(rec(join(dir, 'dist.db')))}; load average after: ${load()}`,
+);

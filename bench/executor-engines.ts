@@ -33,7 +33,10 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 20; i++) await fn();
   const t0 = performance.now();
   let n = 0;
-  while (performance.now() - t0 < 50) { await fn(); n++; }
+  while (performance.now() - t0 < 50) {
+    await fn();
+    n++;
+  }
   const per = (performance.now() - t0) / n;
   const iters = Math.max(5, Math.round(budgetMs / 5 / per));
   const samples: number[] = [];
@@ -113,14 +116,26 @@ for (const n of sizes.filter((s) => s >= 16)) {
   const best = [0, 0, 0, 0];
   for (let rep = 0; rep < REPEAT; rep++) {
     const rates = [
-      await replayRate(plan, data, 'main', n), await replayRate(plan, data, 'workers', n),
-      await replayRate(single, data, 'main', n), await replayRate(single, data, 'workers', n),
+      await replayRate(plan, data, 'main', n),
+      await replayRate(plan, data, 'workers', n),
+      await replayRate(single, data, 'main', n),
+      await replayRate(single, data, 'workers', n),
     ];
-    rates.forEach((r, i) => { best[i] = Math.max(best[i], r); });
+    rates.forEach((r, i) => {
+      best[i] = Math.max(best[i], r);
+    });
   }
   const [abMain, abWorkers, oneMain, oneWorkers] = best;
   const f = (v: number): string => Math.round(v).toLocaleString('en-US');
-  replayRows.push([String(n), f(abMain), f(abWorkers), (abWorkers / abMain).toFixed(2), f(oneMain), f(oneWorkers), (oneWorkers / oneMain).toFixed(2)]);
+  replayRows.push([
+    String(n),
+    f(abMain),
+    f(abWorkers),
+    (abWorkers / abMain).toFixed(2),
+    f(oneMain),
+    f(oneWorkers),
+    (oneWorkers / oneMain).toFixed(2),
+  ]);
 }
 table(replayRows);
 console.log('(ratios > 1: workers are faster at that batch size)');

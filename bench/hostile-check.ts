@@ -38,7 +38,12 @@ function wall(args: string[], runs = 3): { ms: number; code: number | null; last
   let last = '';
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [M4C, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [M4C, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     ts.push(performance.now() - t);
     code = r.status;
     last = (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 100);

@@ -43,7 +43,13 @@ function generate(lines: number): string {
   ];
   const compares = Math.max(1, Math.floor(lines / 200));
   const body = lines - out.length - compares * 10 - 2;
-  const ops = ['standardize(n{p}, mean: 0.0, std: 1.0)', 'clip(n{p}, min: -5.0, max: 5.0)', 'mul(n{p}, by: 0.5)', 'mean(n{p}, n{q})', 'add(n{p}, tx)'];
+  const ops = [
+    'standardize(n{p}, mean: 0.0, std: 1.0)',
+    'clip(n{p}, min: -5.0, max: 5.0)',
+    'mul(n{p}, by: 0.5)',
+    'mean(n{p}, n{q})',
+    'add(n{p}, tx)',
+  ];
   for (let i = 1; i < body; i++) {
     out.push(`node n${i} = ${ops[i % ops.length]!.replace('{p}', String(i - 1)).replace('{q}', String(Math.max(0, i - 5)))}`);
   }
@@ -167,7 +173,13 @@ const med = quantile(latencies, 0.5);
 const p95 = quantile(latencies, 0.95);
 console.log('npx tsx bench/lsp.ts');
 console.log(`file: ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KB; server: node --expose-gc bin/m4c.js lsp (exit code ${code})`);
-console.log(`didChange → publishDiagnostics over ${EDITS} edits: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (targets: median < 50 ms, p95 < 100 ms)`);
-console.log(`  baseline, compileSource of the same text in this process: median ${quantile(baseline, 0.5).toFixed(1)} ms, p95 ${quantile(baseline, 0.95).toFixed(1)} ms`);
-console.log(`memory, heapUsed after GC${after10.afterGc ? '' : ' (no --expose-gc: not collected)'}: after 10 edits ${mb(after10.heapUsed)}, after ${done} edits ${mb(after1000.heapUsed)}, ratio ${(after1000.heapUsed / after10.heapUsed).toFixed(2)} (target < 1.5)`);
+console.log(
+  `didChange → publishDiagnostics over ${EDITS} edits: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (targets: median < 50 ms, p95 < 100 ms)`,
+);
+console.log(
+  `  baseline, compileSource of the same text in this process: median ${quantile(baseline, 0.5).toFixed(1)} ms, p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
+);
+console.log(
+  `memory, heapUsed after GC${after10.afterGc ? '' : ' (no --expose-gc: not collected)'}: after 10 edits ${mb(after10.heapUsed)}, after ${done} edits ${mb(after1000.heapUsed)}, ratio ${(after1000.heapUsed / after10.heapUsed).toFixed(2)} (target < 1.5)`,
+);
 console.log(`  RSS: after 10 edits ${mb(after10.rss)}, after ${done} edits ${mb(after1000.rss)}, ratio ${(after1000.rss / after10.rss).toFixed(2)}`);

@@ -32,8 +32,15 @@ const BIN = join(ROOT, 'bin/m4c.js');
 const DIR = '/tmp/m4-bench-main';
 const EXAMPLE = join(ROOT, 'examples/fraud');
 
-interface Rec { tx: number[]; label: number; region: string }
-const recs: Rec[] = readFileSync(join(EXAMPLE, 'data/replay.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+interface Rec {
+  tx: number[];
+  label: number;
+  region: string;
+}
+const recs: Rec[] = readFileSync(join(EXAMPLE, 'data/replay.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Rec);
 
 /** `rows` rows of the example replay, repeated with ids 0..rows-1, as JSONL. */
 async function jsonlFile(rows: number): Promise<string> {
@@ -91,7 +98,12 @@ function arrowFile(rows: number): string {
   const path = join(DIR, `replay-${rows}.arrow`);
   if (existsSync(path)) return path;
   const txType = new FixedSizeList(30, new Field('item', new Float32(), false));
-  const schema = new Schema([new Field('id', new Int64()), new Field('tx', txType), new Field('label', new Int64()), new Field('region', new Utf8())]);
+  const schema = new Schema([
+    new Field('id', new Int64()),
+    new Field('tx', txType),
+    new Field('label', new Int64()),
+    new Field('region', new Utf8()),
+  ]);
   const batches: RecordBatch[] = [];
   for (let i = 0; i < rows; i += GROUP) {
     const n = Math.min(GROUP, rows - i);
@@ -102,7 +114,10 @@ function arrowFile(rows: number): string {
       makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(i + j)) }),
       tx,
       makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(recs[(i + j) % recs.length]!.label)) }),
-      vectorFromArray(Array.from({ length: n }, (_, j) => recs[(i + j) % recs.length]!.region), new Utf8()).data[0]!,
+      vectorFromArray(
+        Array.from({ length: n }, (_, j) => recs[(i + j) % recs.length]!.region),
+        new Utf8(),
+      ).data[0]!,
     ];
     batches.push(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: cols })));
   }
@@ -117,13 +132,19 @@ function variants(): { a: string; b: string; c: string } {
   if (!existsSync(join(dir, 'models'))) symlinkSync(join(EXAMPLE, 'models'), join(dir, 'models'));
   if (!existsSync(join(dir, 'data'))) symlinkSync(join(EXAMPLE, 'data'), join(dir, 'data'));
   const src = readFileSync(join(EXAMPLE, 'ab.m4'), 'utf8');
-  const a = join(dir, 'ab.m4'), b = join(dir, 'ab-bootstrap-0.m4'), c = join(dir, 'graph-only.m4');
+  const a = join(dir, 'ab.m4'),
+    b = join(dir, 'ab-bootstrap-0.m4'),
+    c = join(dir, 'graph-only.m4');
   writeFileSync(a, src);
   // Without intervals a confidence gate is refused (M6011): the same gate on the point estimate.
-  writeFileSync(b, src.replace('  task:      binary(threshold: 0.5)\n', '  task:      binary(threshold: 0.5)\n  bootstrap: 0\n').replace(/ at 95%/g, ''));
+  writeFileSync(
+    b,
+    src.replace('  task:      binary(threshold: 0.5)\n', '  task:      binary(threshold: 0.5)\n  bootstrap: 0\n').replace(/ at 95%/g, ''),
+  );
   // The graph alone: both models still run (their scores become outputs), nothing is compared.
   writeFileSync(c, src.replace(/\ncompare v2_vs_v1 \{[\s\S]*?\n\}\n/, '\noutput control_score = control\n'));
-  if (readFileSync(b, 'utf8') === src || readFileSync(c, 'utf8') === src) throw new Error('examples/fraud/ab.m4 changed shape: update bench/main-job.ts');
+  if (readFileSync(b, 'utf8') === src || readFileSync(c, 'utf8') === src)
+    throw new Error('examples/fraud/ab.m4 changed shape: update bench/main-job.ts');
   return { a, b, c };
 }
 
@@ -134,7 +155,10 @@ function run(file: string, data: string): { seconds: number; rssMb: number; code
   const db = join(DIR, 'bench.db');
   rmSync(db, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const m = /MAXRSS (\d+)/.exec(r.stderr);
   if (r.status !== 0 && r.status !== 1) throw new Error(`m4c run ${file} --data ${data} exited ${r.status}: ${r.stderr.slice(-2000)}`);
@@ -143,12 +167,20 @@ function run(file: string, data: string): { seconds: number; rssMb: number; code
 
 mkdirSync(DIR, { recursive: true });
 const files = variants();
-console.log(`# m4 main job — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
+console.log(
+  `# m4 main job — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at start`,
+);
 console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',')} --columnar-rows ${COLUMNAR_ROWS}`);
 console.log('# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink)\n');
 const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): void => {
   const ratio = base === undefined ? '' : `   ${(r.seconds / base.seconds).toFixed(2)}× the graph alone`;
-  console.log(`   ${what.padEnd(42)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(rows / r.seconds).toLocaleString('en').padStart(9)} rows/s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`);
+  console.log(
+    `   ${what.padEnd(42)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(rows / r.seconds)
+      .toLocaleString('en')
+      .padStart(9)} rows/s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`,
+  );
 };
 const peak: Record<string, number[]> = { a: [], b: [], c: [] };
 for (const rows of ROWS) {
@@ -160,11 +192,15 @@ for (const rows of ROWS) {
   line('(c) no comparison (graph alone)', rows, c);
   line('(b) comparison, bootstrap: 0', rows, b, c);
   line('(a) default comparison (1,000 resamples)', rows, a, c);
-  peak.a!.push(a.rssMb); peak.b!.push(b.rssMb); peak.c!.push(c.rssMb);
+  peak.a!.push(a.rssMb);
+  peak.b!.push(b.rssMb);
+  peak.c!.push(c.rssMb);
 }
 if (ROWS.length > 1) {
   const k = ROWS.length - 1;
-  console.log(`\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`);
+  console.log(
+    `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,
+  );
 }
 if (COLUMNAR_ROWS > 0) {
   console.log(`\ngraph alone, ${COLUMNAR_ROWS.toLocaleString('en')} rows, the same rows from three formats:`);

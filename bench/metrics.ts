@@ -35,8 +35,14 @@ type Create = (spec: ComparisonSpec) => ComparisonAccumulator;
 /** Deterministic data: 30% positives, float32 scores in [0, 1] that separate the classes partly. */
 function data(n: number, seed: number): { label: Uint8Array; control: Float32Array; treatment: Float32Array; ids: Float64Array } {
   let s = seed >>> 0;
-  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
-  const label = new Uint8Array(n), control = new Float32Array(n), treatment = new Float32Array(n), ids = new Float64Array(n);
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const label = new Uint8Array(n),
+    control = new Float32Array(n),
+    treatment = new Float32Array(n),
+    ids = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const y = rnd() < 0.3 ? 1 : 0;
     label[i] = y;
@@ -58,22 +64,35 @@ function feed(acc: ComparisonAccumulator, d: ReturnType<typeof data>, n: number)
   for (let a = 0; a < n; a += BS) {
     const b = Math.min(n, a + BS);
     acc.update({
-      rows: b - a, width: 1, rowIds: d.ids.subarray(a, b), control: d.control.subarray(a, b),
-      treatment: d.treatment.subarray(a, b), label: d.label.subarray(a, b),
+      rows: b - a,
+      width: 1,
+      rowIds: d.ids.subarray(a, b),
+      control: d.control.subarray(a, b),
+      treatment: d.treatment.subarray(a, b),
+      label: d.label.subarray(a, b),
     });
   }
 }
 
 const spec = (metrics: string[], bootstrap: number): ComparisonSpec => ({
-  task: { kind: 'binary', threshold: 0.5 }, metrics, hasLabel: true, hasSlices: false,
-  bootstrap, seed: 1, confidence: 0.95, maxSlices: 10,
+  task: { kind: 'binary', threshold: 0.5 },
+  metrics,
+  hasLabel: true,
+  hasSlices: false,
+  bootstrap,
+  seed: 1,
+  confidence: 0.95,
+  maxSlices: 10,
 });
 const COUNTING = ['tp', 'fp', 'tn', 'fn', 'accuracy', 'precision', 'recall', 'f1', 'specificity', 'balanced_accuracy', 'mcc'];
 const fmt = (s: number): string => `${s.toFixed(2)} s`.padStart(8);
 const rate = (n: number, s: number): string => `${(n / s / 1e6).toFixed(1)}M rows/s`;
 
 const before = (await importAtRef<{ createComparison: Create }>(BEFORE, 'stdlib/metrics/comparison.ts')).createComparison;
-const versions: [string, Create][] = [['now', current.createComparison], [`before (${BEFORE})`, before]];
+const versions: [string, Create][] = [
+  ['now', current.createComparison],
+  [`before (${BEFORE})`, before],
+];
 
 console.log(`# m4 metrics benchmark — node ${process.version}, ${availableParallelism()} cores; same-run baseline: the code at ${BEFORE}`);
 console.log(`# command: npx tsx bench/metrics.ts --rows ${ROWS} --boot-rows ${BOOT_ROWS} --resamples ${RESAMPLES} --before ${BEFORE}\n`);
@@ -85,7 +104,9 @@ for (const [name, create] of versions) {
   console.log(`   ${name.padEnd(22)} ${fmt(t)}  ${rate(ROWS, t)}`);
 }
 
-console.log(`\n2. default binary metrics, no bootstrap, ${ROWS.toLocaleString('en')} rows: update / result (2 rankings, AUROC, AUPRC, DeLong, curves) — target result ≤ 1 s`);
+console.log(
+  `\n2. default binary metrics, no bootstrap, ${ROWS.toLocaleString('en')} rows: update / result (2 rankings, AUROC, AUPRC, DeLong, curves) — target result ≤ 1 s`,
+);
 for (const [name, create] of versions) {
   const acc = create(spec(defaultMetrics('binary', true), 0));
   const [tu] = time(() => feed(acc, d, ROWS));
@@ -103,5 +124,7 @@ for (const [name, create] of versions) {
     const x = (r.metrics.find((y) => y.name === m) as ModelMetricResult).intervals.delta!;
     return `${m}.delta [${x.low?.toFixed(5)}, ${x.high?.toFixed(5)}]`;
   };
-  console.log(`   ${name.padEnd(22)} update ${fmt(tu)}  result ${fmt(tr)}  total ${fmt(tu + tr)}   ${iv('accuracy')} ${iv('auroc')} ${iv('log_loss')}`);
+  console.log(
+    `   ${name.padEnd(22)} update ${fmt(tu)}  result ${fmt(tr)}  total ${fmt(tu + tr)}   ${iv('accuracy')} ${iv('auroc')} ${iv('log_loss')}`,
+  );
 }

@@ -33,8 +33,12 @@ function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
-const IMAGES = arg('images', 160), TEXTS = arg('texts', 20000), ROUNDS = arg('rounds', 3), BATCH = 32;
-const MEAN = [0.485, 0.456, 0.406], STD = [0.229, 0.224, 0.225];
+const IMAGES = arg('images', 160),
+  TEXTS = arg('texts', 20000),
+  ROUNDS = arg('rounds', 3),
+  BATCH = 32;
+const MEAN = [0.485, 0.456, 0.406],
+  STD = [0.229, 0.224, 0.225];
 const dir = mkdtempSync(join(tmpdir(), 'm4-bench-mm-'));
 const rnd = new SeededRandom(5);
 
@@ -43,9 +47,15 @@ async function makeJpegs(): Promise<Buffer[]> {
   for (let i = 0; i < IMAGES; i++) {
     const px = Buffer.alloc(640 * 480 * 3);
     for (let p = 0; p < 640 * 480; p++) {
-      px[p * 3] = (p % 640) * 255 / 640; px[p * 3 + 1] = Math.floor(p / 640) * 255 / 480; px[p * 3 + 2] = Math.floor(rnd.next() * 256);
+      px[p * 3] = ((p % 640) * 255) / 640;
+      px[p * 3 + 1] = (Math.floor(p / 640) * 255) / 480;
+      px[p * 3 + 2] = Math.floor(rnd.next() * 256);
     }
-    out.push(await sharp(px, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 85 }).toBuffer());
+    out.push(
+      await sharp(px, { raw: { width: 640, height: 480, channels: 3 } })
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
   }
   return out;
 }
@@ -64,7 +74,11 @@ async function sharpAlone(batch: Buffer[]): Promise<Float32Array> {
 }
 
 async function m4Ops(batch: Buffer[]): Promise<Tensor> {
-  const ctx = { rejectRow: () => { throw new Error('unexpected rejection'); } };
+  const ctx = {
+    rejectRow: () => {
+      throw new Error('unexpected rejection');
+    },
+  };
   const img = decodeImage.kernel([{ dtype: 'bytes', data: batch, dims: [batch.length] }], { channels: 3, max_pixels: 40_000_000 }, ctx);
   const small = resize.kernel([img], { width: 224, height: 224, fit: 'cover' });
   const t = await toTensor.kernelAsync!([small], { layout: 'nchw', dtype: 'f32', scale: true }, ctx);
@@ -78,7 +92,9 @@ async function timeIt(f: () => Promise<unknown> | unknown): Promise<number> {
 }
 
 async function imagesPerSecond(jpegs: Buffer[], f: (b: Buffer[]) => Promise<unknown>): Promise<number> {
-  const s = await timeIt(async () => { for (let i = 0; i < jpegs.length; i += BATCH) await f(jpegs.slice(i, i + BATCH)); });
+  const s = await timeIt(async () => {
+    for (let i = 0; i < jpegs.length; i += BATCH) await f(jpegs.slice(i, i + BATCH));
+  });
   return jpegs.length / s;
 }
 
@@ -89,13 +105,30 @@ function m4cRun(jpegs: Buffer[]): number {
   model.output('mean', 'f32', ['N', 3]);
   model.writeModel(join(dir, 'pool.onnx'));
   writeFileSync(join(dir, 'images.jsonl'), `${jpegs.map((b, i) => JSON.stringify({ id: i, photo: b.toString('base64') })).join('\n')}\n`);
-  writeFileSync(join(dir, 'g.m4'), [
-    'input photo: bytes[batch]',
-    'model pool = onnx("pool.onnx")',
-    `node pixels = standardize(to_tensor(resize(decode_image(photo), width: 224, height: 224)), mean: [${MEAN}], std: [${STD}], axis: 1)`,
-    'output mean = pool(pixels: pixels)',
-  ].join('\n'));
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, '../bin/m4c.js'), 'run', join(dir, 'g.m4'), '--data', join(dir, 'images.jsonl'), '--batch-size', String(BATCH), '--out', join(dir, 'out.jsonl')], { encoding: 'utf8' });
+  writeFileSync(
+    join(dir, 'g.m4'),
+    [
+      'input photo: bytes[batch]',
+      'model pool = onnx("pool.onnx")',
+      `node pixels = standardize(to_tensor(resize(decode_image(photo), width: 224, height: 224)), mean: [${MEAN}], std: [${STD}], axis: 1)`,
+      'output mean = pool(pixels: pixels)',
+    ].join('\n'),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(import.meta.dirname, '../bin/m4c.js'),
+      'run',
+      join(dir, 'g.m4'),
+      '--data',
+      join(dir, 'images.jsonl'),
+      '--batch-size',
+      String(BATCH),
+      '--out',
+      join(dir, 'out.jsonl'),
+    ],
+    { encoding: 'utf8' },
+  );
   const m = /\(([\d,]+) rows\/s\)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`m4c run failed: ${r.stderr}`);
   return Number(m[1].replace(/,/g, ''));
@@ -103,23 +136,47 @@ function m4cRun(jpegs: Buffer[]): number {
 
 function texts(): string[] {
   const words = ['the', 'movie', 'was', 'great', 'boring', 'actors', 'plot', 'and', 'a', 'story', 'ending', 'music'];
-  return Array.from({ length: TEXTS }, () => Array.from({ length: 5 + Math.floor(rnd.next() * 40) }, () => words[Math.floor(rnd.next() * words.length)] + (rnd.next() < 0.1 ? 's' : '')).join(' '));
+  return Array.from({ length: TEXTS }, () =>
+    Array.from({ length: 5 + Math.floor(rnd.next() * 40) }, () => words[Math.floor(rnd.next() * words.length)] + (rnd.next() < 0.1 ? 's' : '')).join(
+      ' ',
+    ),
+  );
 }
 
 async function main(): Promise<void> {
   const jpegs = await makeJpegs();
   const tokPath = join(dir, 'tokenizer.json');
-  writeTokenizerJson(tokPath, wordPieceTokenizerJson(['the', 'movie', 'was', 'great', 'boring', 'actors', 'plot', 'and', 'a', 'story', 'ending', 'music'], ['##s']));
+  writeTokenizerJson(
+    tokPath,
+    wordPieceTokenizerJson(['the', 'movie', 'was', 'great', 'boring', 'actors', 'plot', 'and', 'a', 'story', 'ending', 'music'], ['##s']),
+  );
   const lib = new Tokenizer(JSON.parse(readFileSync(tokPath, 'utf8')), {});
   const corpus = texts();
   const best = { sharp: 0, ops: 0, run: 0, enc: 0, tok: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     best.sharp = Math.max(best.sharp, await imagesPerSecond(jpegs, sharpAlone));
     best.ops = Math.max(best.ops, await imagesPerSecond(jpegs, m4Ops));
-    best.enc = Math.max(best.enc, TEXTS / await timeIt(() => { for (const t of corpus) lib.encode(t); }));
-    best.tok = Math.max(best.tok, TEXTS / await timeIt(() => tokenize.kernel([{ dtype: 'str', data: corpus.slice(), dims: [TEXTS] }], {
-      tokenizer: tokPath, max_length: 64, padding: 'max_length', truncation: true, add_special_tokens: true, result: 'input_ids',
-    })));
+    best.enc = Math.max(
+      best.enc,
+      TEXTS /
+        (await timeIt(() => {
+          for (const t of corpus) lib.encode(t);
+        })),
+    );
+    best.tok = Math.max(
+      best.tok,
+      TEXTS /
+        (await timeIt(() =>
+          tokenize.kernel([{ dtype: 'str', data: corpus.slice(), dims: [TEXTS] }], {
+            tokenizer: tokPath,
+            max_length: 64,
+            padding: 'max_length',
+            truncation: true,
+            add_special_tokens: true,
+            result: 'input_ids',
+          }),
+        )),
+    );
   }
   best.run = m4cRun(jpegs);
   const f = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -130,8 +187,15 @@ async function main(): Promise<void> {
   console.log(`texts: ${f(TEXTS)} reviews of 5–45 words, WordPiece, max_length 64 (best of ${ROUNDS})`);
   console.log(`  @huggingface/tokenizers encode loop        ${f(best.enc).padStart(8)} rows/s`);
   console.log(`  m4 tokenize (input_ids, padded)            ${f(best.tok).padStart(8)} rows/s  (${(best.tok / best.enc).toFixed(2)}× the library)`);
-  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared: figures are indicative)`);
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (shared: figures are indicative)`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -37,24 +37,31 @@ try {
   const pg = await PostgresSink.open(pgdb.url);
   const times = { sqlite: [] as number[], postgres: [] as number[] };
   for (let i = 0; i < N + 3; i++) {
-    const record = fixtureRecord((o) => { o.meta.run_id = `bench-${i}`; });
+    const record = fixtureRecord((o) => {
+      o.meta.run_id = `bench-${i}`;
+    });
     const t0 = performance.now();
     sqlite.write(record);
     const t1 = performance.now();
     await pg.write(record);
     const t2 = performance.now();
-    if (i >= 3) { times.sqlite.push(t1 - t0); times.postgres.push(t2 - t1); }
+    if (i >= 3) {
+      times.sqlite.push(t1 - t0);
+      times.postgres.push(t2 - t1);
+    }
   }
   sqlite.close();
   await pg.close();
   const ratio = quantile(times.postgres, 0.5) / quantile(times.sqlite, 0.5);
-  console.log(`record write, in process, ${N} records after 3 warm-ups (${JSON.stringify(fixtureRecord()).length.toLocaleString('en-US')} bytes of JSON each):`);
+  console.log(
+    `record write, in process, ${N} records after 3 warm-ups (${JSON.stringify(fixtureRecord()).length.toLocaleString('en-US')} bytes of JSON each):`,
+  );
   console.log(`  sqlite    median ${ms(quantile(times.sqlite, 0.5))}  p90 ${ms(quantile(times.sqlite, 0.9))}   (baseline)`);
   console.log(`  postgres  median ${ms(quantile(times.postgres, 0.5))}  p90 ${ms(quantile(times.postgres, 0.9))}   = ${ratio.toFixed(2)}× sqlite`);
 
   // End to end: the real command.
   let s = 3;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const rows: string[] = [];
   for (let i = 0; i < 20_000; i++) {
     const y = rnd() < 0.3 ? 1 : 0;
@@ -65,16 +72,25 @@ try {
   const m4c = join(import.meta.dirname, '../bin/m4c.js');
   const e2e = { sqlite: [] as number[], postgres: [] as number[] };
   for (let i = 0; i < 3; i++) {
-    for (const [kind, db] of [['sqlite', join(dir, 'e2e.db')], ['postgres', pgdb.url]] as const) {
+    for (const [kind, db] of [
+      ['sqlite', join(dir, 'e2e.db')],
+      ['postgres', pgdb.url],
+    ] as const) {
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [m4c, 'compare', '--data', data, '--control', 'a', '--treatment', 'b', '--label', 'y', '--task', 'binary', '--db', db], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [m4c, 'compare', '--data', data, '--control', 'a', '--treatment', 'b', '--label', 'y', '--task', 'binary', '--db', db],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(`m4c compare --db ${kind} failed: ${r.stderr}`);
       e2e[kind].push(performance.now() - t0);
     }
   }
   console.log('m4c compare, 20,000 rows, end to end (3 runs each, alternating):');
   console.log(`  --db FILE.db        median ${(quantile(e2e.sqlite, 0.5) / 1000).toFixed(2)} s   (baseline)`);
-  console.log(`  --db postgres://…   median ${(quantile(e2e.postgres, 0.5) / 1000).toFixed(2)} s   = ${(quantile(e2e.postgres, 0.5) / quantile(e2e.sqlite, 0.5)).toFixed(2)}×`);
+  console.log(
+    `  --db postgres://…   median ${(quantile(e2e.postgres, 0.5) / 1000).toFixed(2)} s   = ${(quantile(e2e.postgres, 0.5) / quantile(e2e.sqlite, 0.5)).toFixed(2)}×`,
+  );
 } finally {
   await pgdb.drop();
 }

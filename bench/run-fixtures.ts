@@ -51,7 +51,9 @@ export function replayFile(rows: number): string {
 
 /** Read a file once so every contender starts with it in the page cache. */
 export async function warm(path: string): Promise<void> {
-  for await (const _ of createReadStream(path, { highWaterMark: 1 << 22 })) { /* read */ }
+  for await (const _ of createReadStream(path, { highWaterMark: 1 << 22 })) {
+    /* read */
+  }
 }
 
 /** The A/B plan cut down to the control model alone (input `x` → `v1` → `p1`). */

@@ -41,14 +41,22 @@ const BIN = resolve(import.meta.dirname, '../bin/m4c.js');
 // ---------------------------------------------------------------------------------------------
 // 1. Throughput.
 
-async function m4Replay(planPath: string, data: string, engine: 'auto' | 'main' = 'auto'): Promise<{ rows: number; seconds: number; engine: string }> {
+async function m4Replay(
+  planPath: string,
+  data: string,
+  engine: 'auto' | 'main' = 'auto',
+): Promise<{ rows: number; seconds: number; engine: string }> {
   const loaded = loadPlan(planPath);
   const ex = await createExecutor(loaded, { batchSize: BATCH, engine });
   try {
     const t0 = performance.now();
     const source = openSource(data, { inputs: loaded.plan.inputs, batchSize: BATCH, onBadRow: 'skip' });
     let checksum = 0;
-    const r = await ex.run(source, { onOutputs: (b) => { checksum += (b.values.p2.data as Float32Array)[1]; } });
+    const r = await ex.run(source, {
+      onOutputs: (b) => {
+        checksum += (b.values.p2.data as Float32Array)[1];
+      },
+    });
     const seconds = (performance.now() - t0) / 1000;
     if (!Number.isFinite(checksum)) throw new Error('bad outputs');
     return { rows: r.rows, seconds, engine: `${ex.engine} (${ex.workerCount} workers)` };
@@ -78,10 +86,16 @@ function baselineWorker(model: string): Promise<Worker> {
 async function handWritten(control: string, treatment: string, data: string): Promise<{ rows: number; seconds: number }> {
   const workers = await Promise.all([baselineWorker(control), baselineWorker(treatment)]);
   const call = (w: Worker, x: Float32Array, n: number, transfer: boolean): Promise<Float32Array> =>
-    new Promise((res) => { w.once('message', res); w.postMessage({ x, n }, transfer ? [x.buffer as ArrayBuffer] : []); });
+    new Promise((res) => {
+      w.once('message', res);
+      w.postMessage({ x, n }, transfer ? [x.buffer as ArrayBuffer] : []);
+    });
   let checksum = 0;
   const dispatch = async (x: Float32Array, n: number): Promise<void> => {
-    const [, p2] = await Promise.all([call(workers[0], x.slice(0, n * FEATURES), n, true), call(workers[1], n === BATCH ? x : x.slice(0, n * FEATURES), n, true)]);
+    const [, p2] = await Promise.all([
+      call(workers[0], x.slice(0, n * FEATURES), n, true),
+      call(workers[1], n === BATCH ? x : x.slice(0, n * FEATURES), n, true),
+    ]);
     checksum += p2[1];
   };
   const t0 = performance.now();
@@ -110,7 +124,10 @@ async function handWritten(control: string, treatment: string, data: string): Pr
     rest = text.slice(start);
   }
   await inflight;
-  if (n > 0) { await dispatch(buf, n); rows += n; }
+  if (n > 0) {
+    await dispatch(buf, n);
+    rows += n;
+  }
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(workers.map((w) => w.terminate()));
   if (!Number.isFinite(checksum)) throw new Error('bad outputs');
@@ -148,7 +165,10 @@ async function readingOnly(plan: Plan, data: string): Promise<{ source: number; 
 async function handWrittenOnSource(plan: Plan, control: string, treatment: string, data: string): Promise<{ rows: number; seconds: number }> {
   const workers = await Promise.all([baselineWorker(control), baselineWorker(treatment)]);
   const call = (w: Worker, x: Float32Array, n: number): Promise<Float32Array> =>
-    new Promise((res) => { w.once('message', res); w.postMessage({ x, n }, [x.buffer as ArrayBuffer]); });
+    new Promise((res) => {
+      w.once('message', res);
+      w.postMessage({ x, n }, [x.buffer as ArrayBuffer]);
+    });
   let checksum = 0;
   const t0 = performance.now();
   let rows = 0;
@@ -156,7 +176,9 @@ async function handWrittenOnSource(plan: Plan, control: string, treatment: strin
   for await (const b of openSource(data, { inputs: plan.inputs, batchSize: BATCH, onBadRow: 'skip' })) {
     const x = b.tensors.x.data as Float32Array;
     await inflight;
-    inflight = Promise.all([call(workers[0], x.slice(), b.rows), call(workers[1], x, b.rows)]).then(([, p2]) => { checksum += p2[1]; });
+    inflight = Promise.all([call(workers[0], x.slice(), b.rows), call(workers[1], x, b.rows)]).then(([, p2]) => {
+      checksum += p2[1];
+    });
     rows += b.rows;
   }
   await inflight;
@@ -181,10 +203,16 @@ async function overheadAtBatch1(plan: Plan, model: string): Promise<{ raw: numbe
     for (let i = 0; i < iters; i++) await fn();
     return ((performance.now() - t) / iters) * 1000;
   };
-  for (let i = 0; i < 3000; i++) { await raw(); await m4(); }
+  for (let i = 0; i < 3000; i++) {
+    await raw();
+    await m4();
+  }
   const rawS: number[] = [];
   const m4S: number[] = [];
-  for (let r = 0; r < 9; r++) { rawS.push(await time(raw, 4000)); m4S.push(await time(m4, 4000)); }
+  for (let r = 0; r < 9; r++) {
+    rawS.push(await time(raw, 4000));
+    m4S.push(await time(m4, 4000));
+  }
   await ex.close();
   await session.release();
   const med = (a: number[]): number => a.sort((p, q) => p - q)[a.length >> 1];
@@ -197,7 +225,9 @@ async function overheadAtBatch1(plan: Plan, model: string): Promise<{ raw: numbe
 function peakRss(planPath: string, data: string): { kb: number; seconds: number } {
   const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--import', report, BIN, 'run', planPath, '--data', data, '--quiet', '--batch-size', String(BATCH)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', report, BIN, 'run', planPath, '--data', data, '--quiet', '--batch-size', String(BATCH)], {
+    encoding: 'utf8',
+  });
   const seconds = (performance.now() - t) / 1000;
   const m = /MAXRSS (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`m4c run failed (${r.status}): ${r.stderr}`);
@@ -228,19 +258,27 @@ const m4Rate = best(m4Runs);
 const handRate = best(handRuns);
 console.log(`\n1. A/B replay of ${fmt(ROWS)} JSONL rows (two MLPs 30→256→256→2), best of ${REPEAT}:`);
 console.log(`   hand-written ORT script : ${fmt(handRate).padStart(9)} rows/s   (runs: ${handRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s)`);
-console.log(`   m4 executor             : ${fmt(m4Rate).padStart(9)} rows/s   (runs: ${m4Runs.map((r) => r.seconds.toFixed(2)).join(', ')} s; engine ${m4Runs[0].engine})`);
+console.log(
+  `   m4 executor             : ${fmt(m4Rate).padStart(9)} rows/s   (runs: ${m4Runs.map((r) => r.seconds.toFixed(2)).join(', ')} s; engine ${m4Runs[0].engine})`,
+);
 console.log(`   ratio m4 / hand-written : ${(m4Rate / handRate).toFixed(2)}   (target >= 0.90)`);
-console.log(`   m4 --engine main        : ${fmt(best(mainRuns)).padStart(9)} rows/s   (runs: ${mainRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s; both models on the main thread, for reference)`);
+console.log(
+  `   m4 --engine main        : ${fmt(best(mainRuns)).padStart(9)} rows/s   (runs: ${mainRuns.map((r) => r.seconds.toFixed(2)).join(', ')} s; both models on the main thread, for reference)`,
+);
 
 const onSource = best(handOnSourceRuns);
-console.log(`   hand-written dispatch over m4's source : ${fmt(onSource)} rows/s; m4 / that = ${(m4Rate / onSource).toFixed(2)} (the executor's own cost)`);
+console.log(
+  `   hand-written dispatch over m4's source : ${fmt(onSource)} rows/s; m4 / that = ${(m4Rate / onSource).toFixed(2)} (the executor's own cost)`,
+);
 const reading = await readingOnly(plan, data);
 console.log(`   reading alone (no models): m4 source ${fmt(reading.source)} rows/s, JSON.parse loop ${fmt(reading.jsonParse)} rows/s`);
 
 const o = await overheadAtBatch1(plan, control);
 console.log('\n2. Batch 1, one MLP node, main thread (median of 9 × 4000 calls):');
 console.log(`   raw session.run   : ${o.raw.toFixed(2)} µs`);
-console.log(`   executor runBatch : ${o.m4.toFixed(2)} µs   (overhead ${(o.m4 - o.raw).toFixed(2)} µs per model node, ${(o.m4 / o.raw).toFixed(2)}×)`);
+console.log(
+  `   executor runBatch : ${o.m4.toFixed(2)} µs   (overhead ${(o.m4 - o.raw).toFixed(2)} µs per model node, ${(o.m4 / o.raw).toFixed(2)}×)`,
+);
 
 if (!process.argv.includes('--no-rss')) {
   console.log(`\n3. Peak RSS of \`m4c run ${planPath} --data … --quiet\` (child processes):`);
@@ -249,7 +287,9 @@ if (!process.argv.includes('--no-rss')) {
     const file = replayFile(rows);
     const r = peakRss(planPath, file);
     rss.push(r.kb);
-    console.log(`   ${fmt(rows).padStart(9)} rows : ${(r.kb / 1024).toFixed(1)} MiB   (${r.seconds.toFixed(1)} s, ${fmt(rows / r.seconds)} rows/s incl. start-up)`);
+    console.log(
+      `   ${fmt(rows).padStart(9)} rows : ${(r.kb / 1024).toFixed(1)} MiB   (${r.seconds.toFixed(1)} s, ${fmt(rows / r.seconds)} rows/s incl. start-up)`,
+    );
   }
   if (rss.length > 1) console.log(`   largest / smallest : ${(Math.max(...rss) / Math.min(...rss)).toFixed(3)}   (target <= 1.10)`);
 }

@@ -13,7 +13,11 @@ const MODEL = join(import.meta.dirname, '../examples/fraud/models/fraud-v1.onnx'
 const MAX_BATCH = 64;
 const session = await ort.InferenceSession.create(MODEL, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
 
-interface Waiting { x: Float32Array; resolve(score: number): void; reject(err: unknown): void }
+interface Waiting {
+  x: Float32Array;
+  resolve(score: number): void;
+  reject(err: unknown): void;
+}
 let queue: Waiting[] = [];
 let running = false;
 let scheduled = false;
@@ -21,7 +25,10 @@ let scheduled = false;
 function schedule(): void {
   if (scheduled || running || queue.length === 0) return;
   scheduled = true;
-  setImmediate(() => { scheduled = false; void flush(); });
+  setImmediate(() => {
+    scheduled = false;
+    void flush();
+  });
 }
 
 async function flush(): Promise<void> {
@@ -51,10 +58,15 @@ app.post('/v1/predict', async (req, reply) => {
   }
   const x = new Float32Array(30);
   for (let i = 0; i < 30; i++) x[i] = Math.min(6, Math.max(-6, tx[i] as number));
-  const score = await new Promise<number>((resolve, reject) => { queue.push({ x, resolve, reject }); schedule(); });
+  const score = await new Promise<number>((resolve, reject) => {
+    queue.push({ x, resolve, reject });
+    schedule();
+  });
   return { outputs: { score } };
 });
 await app.listen({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0) });
 const address = app.server.address();
 process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : ''}\n`);
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

@@ -36,10 +36,16 @@ const arg = (name: string, dflt: number): number => {
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 32);
 
-const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 100);
+const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .slice(0, 100);
 const bodies = rows.map((l) => `{"inputs":${l}}`);
 
-interface Server { child: ChildProcess; port: number }
+interface Server {
+  child: ChildProcess;
+  port: number;
+}
 
 function start(args: string[], pattern: RegExp): Promise<Server> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -79,11 +85,34 @@ async function stop(s: Server): Promise<void> {
 
 const configs: { name: string; args: string[]; pattern: RegExp }[] = [
   { name: 'hand-written fastify + ORT', args: ['--import', 'tsx', 'bench/serve-baseline.ts', '0'], pattern: /listening (\d+)/ },
-  { name: 'm4c serve --mode control', args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'control', '-q'], pattern: /127\.0\.0\.1:(\d+)/ },
-  { name: 'm4c serve --mode shadow', args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'shadow', '--db', join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'), '-q'], pattern: /127\.0\.0\.1:(\d+)/ },
+  {
+    name: 'm4c serve --mode control',
+    args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'control', '-q'],
+    pattern: /127\.0\.0\.1:(\d+)/,
+  },
+  {
+    name: 'm4c serve --mode shadow',
+    args: [
+      'bin/m4c.js',
+      'serve',
+      'examples/fraud/ab.m4',
+      '--port',
+      '0',
+      '--mode',
+      'shadow',
+      '--db',
+      join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'),
+      '-q',
+    ],
+    pattern: /127\.0\.0\.1:(\d+)/,
+  },
 ];
 
-console.log(`bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 const results: string[] = [];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',').map(Number) : null;
 for (const [k, c] of configs.entries()) {
@@ -93,7 +122,9 @@ for (const [k, c] of configs.entries()) {
   const r = await load(s.port, SECONDS);
   const rss = rssMb(s.child.pid!);
   const non2xx = r.non2xx + r.errors + r.timeouts;
-  results.push(`| ${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${rss.toFixed(0)} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`);
+  results.push(
+    `| ${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${rss.toFixed(0)} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
+  );
   await stop(s);
 }
 console.log('| server | req/s | p50 ms | p99 ms | RSS MB | errors | load (1 min) |');

@@ -63,7 +63,10 @@ function generate(path: string, spelling: '6dp' | 'f32-full', csv: boolean): voi
     for (let j = 0; j < 30; j++) tx[j] = num(rand() * 4 - 2);
     const label = rand() < 0.3 ? 1 : 0;
     buf.push(csv ? `${i},${tx.join(',')},${label},eu` : `{"id":${i},"tx":[${tx.join(',')}],"label":${label},"region":"eu"}`);
-    if (buf.length === 10000) { writeSync(fd, buf.join('\n') + '\n'); buf = []; }
+    if (buf.length === 10000) {
+      writeSync(fd, buf.join('\n') + '\n');
+      buf = [];
+    }
   }
   if (buf.length) writeSync(fd, buf.join('\n') + '\n');
   closeSync(fd);
@@ -82,7 +85,13 @@ async function baseline(path: string): Promise<number> {
   let region: string[] = new Array(BATCH);
   let r = 0;
   let checksum = 0;
-  const flush = () => { checksum += tx[0] + region.length + Number(label[0]); tx = new Float32Array(BATCH * 30); label = new BigInt64Array(BATCH); region = new Array(BATCH); r = 0; };
+  const flush = () => {
+    checksum += tx[0] + region.length + Number(label[0]);
+    tx = new Float32Array(BATCH * 30);
+    label = new BigInt64Array(BATCH);
+    region = new Array(BATCH);
+    r = 0;
+  };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const buf: Buffer = tail === null ? (chunk as Buffer) : Buffer.concat([tail, chunk as Buffer]);
     const cut = buf.lastIndexOf(10) + 1;
@@ -119,7 +128,10 @@ async function csvParseBaseline(path: string): Promise<number> {
     header = false;
     for (const rec of records) {
       for (let j = 0; j < 30; j++) tx[r * 30 + j] = Number(rec[j + 1]);
-      if (++r === BATCH) { tx = new Float32Array(BATCH * 30); r = 0; }
+      if (++r === BATCH) {
+        tx = new Float32Array(BATCH * 30);
+        r = 0;
+      }
       rows++;
     }
   }
@@ -157,7 +169,9 @@ async function compare(bytes: number, variants: Variant[]): Promise<void> {
     const ms = medians[i];
     const rps = ROWS / (ms / 1000);
     const ratio = i === 0 ? 'baseline' : `${(medians[0] / ms).toFixed(2)}x baseline`;
-    console.log(`  ${v.name.padEnd(36)} ${(rps / 1e3).toFixed(0).padStart(6)}k rows/s  ${(bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(5)} MB/s  ${ratio}`);
+    console.log(
+      `  ${v.name.padEnd(36)} ${(rps / 1e3).toFixed(0).padStart(6)}k rows/s  ${(bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(5)} MB/s  ${ratio}`,
+    );
   });
 }
 

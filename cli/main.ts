@@ -38,4 +38,3 @@ export async function main(argv: string[]): Promise<number> {
   for (const load of loads) registrars.push(await load());
   return runCli(argv, registrars);
 }
-

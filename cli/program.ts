@@ -17,7 +17,9 @@ export async function runCli(argv: string[], registrars: Registrar[]): Promise<n
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError('(run `m4c --help` for usage)');
   let exitCode: number = EXIT.ok;
-  const setExit = (code: number) => { exitCode = code; };
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
   for (const r of registrars) r.register(program);
   program.hook('postAction', (_this, action) => {
     const code = (action as Command & { exitCodeValue?: number }).exitCodeValue;
@@ -25,7 +27,10 @@ export async function runCli(argv: string[], registrars: Registrar[]): Promise<n
   });
   try {
     await program.parseAsync(argv);
-    if (argv.length <= 2) { program.outputHelp(); return EXIT.usage; }
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -14,7 +14,10 @@ export class Progress {
   private rows = 0;
   private started = performance.now();
 
-  constructor(private readonly enabled: boolean, private readonly command: string) {}
+  constructor(
+    private readonly enabled: boolean,
+    private readonly command: string,
+  ) {}
 
   /** Start once the models are loaded, so rows/s and the ETA reflect the replay itself. */
   start(stats: SourceStats): void {
@@ -22,15 +25,18 @@ export class Progress {
     this.stats = stats;
     this.started = performance.now();
     const sized = stats.totalBytes !== null;
-    this.bar = new cliProgress.SingleBar({
-      format: sized
-        ? `m4c ${this.command} |{bar}| {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}`
-        : `m4c ${this.command} | {rows} rows | {speed} rows/s`,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-    }, cliProgress.Presets.shades_classic);
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: sized
+          ? `m4c ${this.command} |{bar}| {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}`
+          : `m4c ${this.command} | {rows} rows | {speed} rows/s`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     this.bar.start(Math.max(1, stats.totalBytes ?? 1), 0, { rows: 0, speed: 0 });
   }
 
@@ -64,10 +70,14 @@ export function replaySummary(command: string, end: ReplayRows, extra: string[] 
   const seconds = end.runMs / 1000;
   const lines: string[] = [];
   const head = r.interrupted ? 'interrupted (Ctrl-C): ' : '';
-  lines.push(`${head}${plural(r.rows, 'row')} processed in ${plural(r.batches, 'batch')}, ${seconds.toFixed(2)} s (${fmt(Math.round(r.rows / Math.max(seconds, 1e-6)))} rows/s) after ${(end.startupMs / 1000).toFixed(2)} s start-up`);
+  lines.push(
+    `${head}${plural(r.rows, 'row')} processed in ${plural(r.batches, 'batch')}, ${seconds.toFixed(2)} s (${fmt(Math.round(r.rows / Math.max(seconds, 1e-6)))} rows/s) after ${(end.startupMs / 1000).toFixed(2)} s start-up`,
+  );
   const skipped = Object.entries(stats.skipped) as [string, number][];
   const skippedTotal = skipped.reduce((s, [, n]) => s + n, 0);
-  lines.push(`rows read: ${fmt(stats.rowsRead)}, skipped: ${fmt(skippedTotal)}${skippedTotal > 0 ? ` (${skipped.map(([k, n]) => `${k}: ${fmt(n)}`).join(', ')})` : ''}`);
+  lines.push(
+    `rows read: ${fmt(stats.rowsRead)}, skipped: ${fmt(skippedTotal)}${skippedTotal > 0 ? ` (${skipped.map(([k, n]) => `${k}: ${fmt(n)}`).join(', ')})` : ''}`,
+  );
   for (const e of stats.examples) lines.push(`  line ${e.line}: ${e.reason}: ${e.detail}`);
   if (stats.absentOptional.length > 0) lines.push(`optional inputs absent from the data: ${stats.absentOptional.join(', ')}`);
   lines.push(`engine: ${end.engine.name}${end.engine.workers > 0 ? ` (${plural(end.engine.workers, 'worker thread')})` : ''}: ${end.engine.reason}`);

@@ -35,7 +35,18 @@ export interface CompareInfo {
   options: { bootstrap: number; seed: number; confidence: number; max_slices: number };
 }
 
-export const COMPARE_FIELDS = ['control', 'treatment', 'label', 'slice_by', 'task', 'metrics', 'bootstrap', 'seed', 'confidence', 'max_slices'] as const;
+export const COMPARE_FIELDS = [
+  'control',
+  'treatment',
+  'label',
+  'slice_by',
+  'task',
+  'metrics',
+  'bootstrap',
+  'seed',
+  'confidence',
+  'max_slices',
+] as const;
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
 const MODEL_FIELDS = ['control', 'treatment', 'delta', 'ratio'] as const;
 const DEFAULT_OPTIONS = { bootstrap: 1000, seed: 0, confidence: 0.95, max_slices: 50 };
@@ -102,17 +113,27 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
   const label = fieldType('label');
   const slice = fieldType('slice_by');
   const shown = (t: ValueType) => typing.resolved(t);
-  const fmt = (t: ValueType) => { const r = shown(t); return `${r.dtype}[${r.dims.map(formatDim).join(', ')}]`; };
+  const fmt = (t: ValueType) => {
+    const r = shown(t);
+    return `${r.dtype}[${r.dims.map(formatDim).join(', ')}]`;
+  };
 
   if (control && treatment) {
     const rc = shown(control);
     const rt = shown(treatment);
     const same = rc.dtype === rt.dtype && rc.dims.length === rt.dims.length && rc.dims.every((d, i) => dimsCompatible(d, rt.dims[i]!));
     if (!same) {
-      diagnostics.push(diag('M6002', fields.get('treatment')!.value!.span, { control: fmt(control), treatment: fmt(treatment) }, {
-        notes: [NOTE.side('control', fmt(control), control.origin.what), NOTE.side('treatment', fmt(treatment), treatment.origin.what)],
-        related: [control.origin, treatment.origin].filter((o) => o.span).map((o) => ({ span: o.span!, message: o.what })),
-      }));
+      diagnostics.push(
+        diag(
+          'M6002',
+          fields.get('treatment')!.value!.span,
+          { control: fmt(control), treatment: fmt(treatment) },
+          {
+            notes: [NOTE.side('control', fmt(control), control.origin.what), NOTE.side('treatment', fmt(treatment), treatment.origin.what)],
+            related: [control.origin, treatment.origin].filter((o) => o.span).map((o) => ({ span: o.span!, message: o.what })),
+          },
+        ),
+      );
     } else {
       // Both sides are read row by row together: their row dimension is one.
       typing.unifier.unify(control.dims[0] ?? null, treatment.dims[0] ?? null, control.origin, treatment.origin);
@@ -124,12 +145,18 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
     const ok = r.dims.length === 1 || (r.dims.length === 2 && r.dims[1] === 1);
     const dtypeOk = r.dtype !== 'str';
     if (!ok || !dtypeOk) {
-      diagnostics.push(diag('M6012', fields.get('label')!.value!.span, { found: fmt(label), expected: task.kind === 'regression' ? 'one number per row' : 'one class index per row (an integer or bool)' }));
+      diagnostics.push(
+        diag('M6012', fields.get('label')!.value!.span, {
+          found: fmt(label),
+          expected: task.kind === 'regression' ? 'one number per row' : 'one class index per row (an integer or bool)',
+        }),
+      );
     }
   }
   if (slice) {
     const r = shown(slice);
-    if (!(r.dims.length === 1 || (r.dims.length === 2 && r.dims[1] === 1))) diagnostics.push(diag('M6013', fields.get('slice_by')!.value!.span, { found: fmt(slice) }));
+    if (!(r.dims.length === 1 || (r.dims.length === 2 && r.dims[1] === 1)))
+      diagnostics.push(diag('M6013', fields.get('slice_by')!.value!.span, { found: fmt(slice) }));
   }
   for (const key of ['label', 'slice_by'] as const) {
     const v = fields.get(key)?.value;
@@ -156,7 +183,8 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
   const conf = fields.get('confidence');
   if (conf) {
     const v = literalValue(conf.value);
-    if (typeof v !== 'number' || !(v > 0 && v < 1)) diagnostics.push(diag('M6015', conf.value?.span ?? conf.span, { field: 'confidence', reason: 'must be a number between 0 and 1, e.g. 0.95' }));
+    if (typeof v !== 'number' || !(v > 0 && v < 1))
+      diagnostics.push(diag('M6015', conf.value?.span ?? conf.span, { field: 'confidence', reason: 'must be a number between 0 and 1, e.g. 0.95' }));
     else options.confidence = v;
   }
 
@@ -167,7 +195,9 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
   if (metricsField && task) {
     const items = metricsField.value?.kind === 'list' ? metricsField.value.items : metricsField.value ? [metricsField.value] : [];
     if (metricsField.value && metricsField.value.kind !== 'list') {
-      diagnostics.push(diag('M6015', metricsField.value.span, { field: 'metrics', reason: 'must be a list of metric names, e.g. [accuracy, auroc]' }));
+      diagnostics.push(
+        diag('M6015', metricsField.value.span, { field: 'metrics', reason: 'must be a list of metric names, e.g. [accuracy, auroc]' }),
+      );
     }
     for (const it of items) {
       if (it.kind !== 'ref') {
@@ -210,7 +240,12 @@ function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]):
     }
     const path = s.args.length === 1 && !s.args[0]!.name ? literalValue(s.args[0]!.value) : undefined;
     if (typeof path !== 'string' || path.length === 0) {
-      diagnostics.push(diag('M6015', s.span, { field: `sink ${s.kind.text}`, reason: `takes one path string, e.g. ${s.kind.text}("results/ab.${s.kind.text === 'sqlite' ? 'db' : 'jsonl'}")` }));
+      diagnostics.push(
+        diag('M6015', s.span, {
+          field: `sink ${s.kind.text}`,
+          reason: `takes one path string, e.g. ${s.kind.text}("results/ab.${s.kind.text === 'sqlite' ? 'db' : 'jsonl'}")`,
+        }),
+      );
       continue;
     }
     sinks.push({ kind: s.kind.text, path, span: s.span });
@@ -252,7 +287,14 @@ function parseTask(e: Expr | undefined, diagnostics: Diagnostic[]): PlanTask | u
     const key = a.name?.text;
     const v = literalValue(a.value);
     if (!key || !allowed[name.text]!.includes(key)) {
-      diagnostics.push(diag('M6015', a.span, { field: 'task', reason: allowed[name.text]!.length ? `${name.text} takes ${allowed[name.text]!.map((k) => `\`${k}:\``).join(', ')}` : `${name.text} takes no parameters` }));
+      diagnostics.push(
+        diag('M6015', a.span, {
+          field: 'task',
+          reason: allowed[name.text]!.length
+            ? `${name.text} takes ${allowed[name.text]!.map((k) => `\`${k}:\``).join(', ')}`
+            : `${name.text} takes no parameters`,
+        }),
+      );
       continue;
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -280,9 +322,23 @@ function checkSignalFitsTask(task: PlanTask, t: ValueType, span: Span, fmt: (t: 
   if (task.kind === 'binary' || task.kind === 'regression') {
     const ok = rank === 1 || (rank === 2 && (last === 1 || (task.kind === 'binary' && last === 2)));
     if (!ok) {
-      diagnostics.push(diag('M6003', span, { task: task.kind, found: fmt(t), expected: task.kind === 'binary' ? 'one score per row ([rows], [rows, 1]) or two-column probabilities ([rows, 2])' : 'one value per row ([rows] or [rows, 1])' }, {
-        help: task.kind === 'binary' ? HELP.selectPositiveColumn : undefined,
-      }));
+      diagnostics.push(
+        diag(
+          'M6003',
+          span,
+          {
+            task: task.kind,
+            found: fmt(t),
+            expected:
+              task.kind === 'binary'
+                ? 'one score per row ([rows], [rows, 1]) or two-column probabilities ([rows, 2])'
+                : 'one value per row ([rows] or [rows, 1])',
+          },
+          {
+            help: task.kind === 'binary' ? HELP.selectPositiveColumn : undefined,
+          },
+        ),
+      );
     }
   } else if (!(rank === 2 && (last === null || typeof last === 'string' || (typeof last === 'number' && last >= 2)))) {
     diagnostics.push(diag('M6003', span, { task: 'multiclass', found: fmt(t), expected: 'a probability row per input ([rows, classes])' }));
@@ -292,7 +348,10 @@ function checkSignalFitsTask(task: PlanTask, t: ValueType, span: Span, fmt: (t: 
 function checkMetric(m: string, span: Span, task: PlanTask, hasLabel: boolean, diagnostics: Diagnostic[]): boolean {
   const info = METRIC_CATALOGUE[m];
   if (!info) {
-    const guess = didYouMean(m, Object.keys(METRIC_CATALOGUE).filter((k) => METRIC_CATALOGUE[k]!.tasks.includes(task.kind)));
+    const guess = didYouMean(
+      m,
+      Object.keys(METRIC_CATALOGUE).filter((k) => METRIC_CATALOGUE[k]!.tasks.includes(task.kind)),
+    );
     diagnostics.push(diag('M6006', span, { metric: m }, guess ? suggest(guess, span) : { help: HELP.seeMetrics }));
     return false;
   }
@@ -355,7 +414,9 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
   }
   if (info.kind === 'model' && !(MODEL_FIELDS as readonly string[]).includes(field)) {
     const guess = didYouMean(field, MODEL_FIELDS);
-    diagnostics.push(diag('M6007', b!.span, { field, metric, allowed: '`delta`, `ratio`, or `control.`/`treatment.` before the metric' }, suggest(guess, b!.span)));
+    diagnostics.push(
+      diag('M6007', b!.span, { field, metric, allowed: '`delta`, `ratio`, or `control.`/`treatment.` before the metric' }, suggest(guess, b!.span)),
+    );
     return undefined;
   }
   let confidence: number | null = null;
@@ -368,7 +429,14 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
       return undefined;
     }
     if (bootstrap === 0) {
-      diagnostics.push(diag('M6011', g.at.span, { reason: '`at N%` needs a confidence interval, and this comparison sets `bootstrap: 0`' }, { help: HELP.noIntervalWithoutBootstrap }));
+      diagnostics.push(
+        diag(
+          'M6011',
+          g.at.span,
+          { reason: '`at N%` needs a confidence interval, and this comparison sets `bootstrap: 0`' },
+          { help: HELP.noIntervalWithoutBootstrap },
+        ),
+      );
       return undefined;
     }
     confidence = pct / 100;
@@ -384,7 +452,9 @@ function checkGate(g: GateDecl, task: PlanTask | undefined, hasLabel: boolean, b
 export function checkGateText(text: string, task: PlanTask, hasLabel: boolean, bootstrap: number): { gate?: GateInfo; diagnostics: Diagnostic[] } {
   const prefix = 'compare _ { gate ';
   const { program, problems } = parse(`${prefix}${text} }`, '--gate');
-  const diagnostics: Diagnostic[] = problems.map((p) => diag('M6011', p.span, { reason: `cannot parse \`${text}\`: write METRIC.FIELD OP NUMBER [at N%]` }));
+  const diagnostics: Diagnostic[] = problems.map((p) =>
+    diag('M6011', p.span, { reason: `cannot parse \`${text}\`: write METRIC.FIELD OP NUMBER [at N%]` }),
+  );
   const decl = program.decls[0];
   if (diagnostics.length > 0 || decl?.kind !== 'compare' || decl.gates.length !== 1 || decl.fields.length > 0) {
     return { diagnostics: diagnostics.length > 0 ? diagnostics.slice(0, 1) : [diag('M6011', program.span, { reason: `cannot parse \`${text}\`` })] };

@@ -63,7 +63,9 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   const diagnostics: Diagnostic[] = [];
   // Appended one by one: `push(...xs)` passes every element as an argument and overflows the stack on a
   // file with ~125,000 diagnostics.
-  const add = (ds: readonly Diagnostic[]) => { for (const d of ds) diagnostics.push(d); };
+  const add = (ds: readonly Diagnostic[]) => {
+    for (const d of ds) diagnostics.push(d);
+  };
   // Every pass is guarded: a bug in one becomes an internal-error diagnostic and the other passes still run
   // (on an empty result), so an editor never goes blank.
   const run = <R>(pass: string, fallback: () => R, f: () => PassResult<R>): R => {
@@ -78,11 +80,27 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   };
   add(syntax.diagnostics);
   const res = run('resolve', emptyResolution, () => resolve(program));
-  const models = run('models', () => new Map() as ModelTable, () => modelsPass(program, { baseDir }));
+  const models = run(
+    'models',
+    () => new Map() as ModelTable,
+    () => modelsPass(program, { baseDir }),
+  );
   const graph = run('graph', emptyGraph, () => graphPass(res));
-  const typing = run('typecheck', () => typecheck(emptyResolution(), new Map()).result, () => typecheck(res, models, graph.order ?? graph.bestEffortOrder, baseDir));
-  const compares = run('compare', () => [] as CompareInfo[], () => compareCheck(res, typing));
-  const replay = run('replay', () => undefined as string | undefined, () => replayPass(program, baseDir));
+  const typing = run(
+    'typecheck',
+    () => typecheck(emptyResolution(), new Map()).result,
+    () => typecheck(res, models, graph.order ?? graph.bestEffortOrder, baseDir),
+  );
+  const compares = run(
+    'compare',
+    () => [] as CompareInfo[],
+    () => compareCheck(res, typing),
+  );
+  const replay = run(
+    'replay',
+    () => undefined as string | undefined,
+    () => replayPass(program, baseDir),
+  );
 
   let plan: Plan | undefined;
   if (!opts.noPlan && !hasErrors(diagnostics)) {
@@ -93,7 +111,16 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
     }
   }
   return {
-    file, text, program, resolution: res, models, typing, graph, compares, plan, diagnostics: capPerFile(sortDiagnostics(dedupe(diagnostics))),
+    file,
+    text,
+    program,
+    resolution: res,
+    models,
+    typing,
+    graph,
+    compares,
+    plan,
+    diagnostics: capPerFile(sortDiagnostics(dedupe(diagnostics))),
   };
 }
 
@@ -133,7 +160,10 @@ export function capPerFile(ds: Diagnostic[]): Diagnostic[] {
       let worst: Diagnostic['severity'] = 'info';
       for (let k = i + MAX_DIAGNOSTICS_PER_FILE; k < j; k++) {
         const sev = ds[k]!.severity;
-        if (sev === 'error') { worst = 'error'; break; }
+        if (sev === 'error') {
+          worst = 'error';
+          break;
+        }
         if (sev === 'warning') worst = 'warning';
       }
       const first = ds[i + MAX_DIAGNOSTICS_PER_FILE]!;

@@ -49,7 +49,10 @@ export class Candidates {
   private readonly memo = new Map<string, string | undefined>();
   private spent = 0;
 
-  constructor(names: Iterable<string>, private readonly budget = SUGGESTION_BUDGET) {
+  constructor(
+    names: Iterable<string>,
+    private readonly budget = SUGGESTION_BUDGET,
+  ) {
     for (const c of names) {
       if (this.order.has(c)) continue;
       this.order.set(c, this.order.size);

@@ -55,7 +55,7 @@ export class DimUnifier {
     let root = key;
     for (let p = this.parent.get(root)!; p !== root; p = this.parent.get(root)!) root = p;
     // Path compression: point every key on the way straight at the root.
-    for (let k = key; k !== root; ) {
+    for (let k = key; k !== root;) {
       const next = this.parent.get(k)!;
       this.parent.set(k, root);
       k = next;

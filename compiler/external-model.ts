@@ -46,7 +46,10 @@ export function externalModel(decl: ModelDecl, diagnostics: Diagnostic[]): Exter
       bad(o.key.span, `unknown argument \`${key}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}; \`external\` takes backend, inputs and outputs`);
       continue;
     }
-    if (seen.has(key)) { bad(o.key.span, `\`${key}\` is given twice`); continue; }
+    if (seen.has(key)) {
+      bad(o.key.span, `\`${key}\` is given twice`);
+      continue;
+    }
     seen.add(key);
     if (key === 'backend') {
       if (!o.text) bad(o.span, '`backend:` takes a string, e.g. `backend: "python"`');
@@ -57,7 +60,8 @@ export function externalModel(decl: ModelDecl, diagnostics: Diagnostic[]): Exter
       sections[key as 'inputs' | 'outputs'] = o.fields;
     }
   }
-  if (!sections.outputs || sections.outputs.length === 0) bad(decl.loader?.span ?? decl.span, 'it needs `outputs: {NAME: TYPE, ...}` with at least one tensor');
+  if (!sections.outputs || sections.outputs.length === 0)
+    bad(decl.loader?.span ?? decl.span, 'it needs `outputs: {NAME: TYPE, ...}` with at least one tensor');
   const inputs = tensors(sections.inputs ?? [], diagnostics, model);
   const outputs = tensors(sections.outputs ?? [], diagnostics, model);
   if (!ok || !inputs || !outputs) return undefined;
@@ -75,7 +79,10 @@ function tensors(fields: SignatureField[], diagnostics: Diagnostic[], model: str
   const names = new Set<string>();
   let ok = true;
   for (const f of fields) {
-    if (!f.name || !f.type?.dtype) { ok = false; continue; } // a syntax error was reported already
+    if (!f.name || !f.type?.dtype) {
+      ok = false;
+      continue;
+    } // a syntax error was reported already
     if (names.has(f.name.text)) {
       diagnostics.push(diag('M2012', f.name.span, { model, reason: `tensor \`${f.name.text}\` is declared twice` }));
       ok = false;

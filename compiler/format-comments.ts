@@ -28,7 +28,10 @@ export class CommentPool {
   /** Index of the first comment not taken yet: comments are mostly taken in order. */
   private low = 0;
 
-  constructor(comments: readonly Comment[], private readonly text: string) {
+  constructor(
+    comments: readonly Comment[],
+    private readonly text: string,
+  ) {
     this.comments = [...comments]
       .sort((a, b) => a.span.start - b.span.start)
       .map((c) => {

@@ -13,12 +13,28 @@
 
 export type Doc = string | Doc[] | Group | Indent | Line | LineSuffix | BreakParent;
 
-export interface Group { kind: 'group'; contents: Doc; shouldBreak: boolean }
-export interface Indent { kind: 'indent'; contents: Doc }
+export interface Group {
+  kind: 'group';
+  contents: Doc;
+  shouldBreak: boolean;
+}
+export interface Indent {
+  kind: 'indent';
+  contents: Doc;
+}
 /** `soft`: nothing when flat (otherwise a space); `hard`: always a newline. */
-export interface Line { kind: 'line'; soft: boolean; hard: boolean }
-export interface LineSuffix { kind: 'line-suffix'; text: string }
-export interface BreakParent { kind: 'break-parent' }
+export interface Line {
+  kind: 'line';
+  soft: boolean;
+  hard: boolean;
+}
+export interface LineSuffix {
+  kind: 'line-suffix';
+  text: string;
+}
+export interface BreakParent {
+  kind: 'break-parent';
+}
 
 export const line: Line = { kind: 'line', soft: false, hard: false };
 export const softline: Line = { kind: 'line', soft: true, hard: false };

@@ -15,7 +15,10 @@ export interface SeqItem {
 }
 
 export class ExprPrinter {
-  constructor(private readonly text: string, private readonly pool: CommentPool) {}
+  constructor(
+    private readonly text: string,
+    private readonly pool: CommentPool,
+  ) {}
 
   name(n: Name): string {
     return n.quoted ? `\`${n.text}\`` : n.text;
@@ -37,7 +40,13 @@ export class ExprPrinter {
       case 'bool':
         return e.value ? 'true' : 'false';
       case 'list':
-        return this.bracketed('[', ']', e.span.start + 1, e.span.end - 1, e.items.map((it) => ({ span: it.span, print: () => this.expr(it) })));
+        return this.bracketed(
+          '[',
+          ']',
+          e.span.start + 1,
+          e.span.end - 1,
+          e.items.map((it) => ({ span: it.span, print: () => this.expr(it) })),
+        );
       case 'call':
         return [this.name(e.callee), this.argList(e.callee.span.end, e.span.end, e.args)];
       case 'member':
@@ -48,7 +57,13 @@ export class ExprPrinter {
   /** `(a, name: b)`: the parenthesis is the first `(` after `from`; `end` is just after the `)`. */
   argList(from: number, end: number, args: Arg[]): Doc {
     const open = this.indexOfCode('(', from, end);
-    return this.bracketed('(', ')', open + 1, end - 1, args.map((a) => ({ span: a.span, print: () => this.arg(a) })));
+    return this.bracketed(
+      '(',
+      ')',
+      open + 1,
+      end - 1,
+      args.map((a) => ({ span: a.span, print: () => this.arg(a) })),
+    );
   }
 
   arg(a: Arg): Doc {
@@ -92,7 +107,16 @@ export class ExprPrinter {
     if (!f) return '';
     if (f.kind === 'field') return [' from ', this.string(f.path)];
     const open = this.indexOfCode('[', f.span.start, f.span.end);
-    return [' from ', this.bracketed('[', ']', open + 1, f.span.end - 1, f.items.map((s) => ({ span: s.span, print: () => this.string(s) })))];
+    return [
+      ' from ',
+      this.bracketed(
+        '[',
+        ']',
+        open + 1,
+        f.span.end - 1,
+        f.items.map((s) => ({ span: s.span, print: () => this.string(s) })),
+      ),
+    ];
   }
 
   /**
@@ -110,8 +134,12 @@ export class ExprPrinter {
       const next = items[i + 1];
       const nextStart = next?.span.start ?? end;
       // `a, /* x */ b`: an inline comment after the comma belongs to `b`.
-      const trailing = this.pool.takeOnLine(item.span.end, nextStart, item.span.endLine,
-        (c) => !(next && c.block && !c.endsLine && this.text.slice(item.span.end, c.span.start).includes(',')));
+      const trailing = this.pool.takeOnLine(
+        item.span.end,
+        nextStart,
+        item.span.endLine,
+        (c) => !(next && c.block && !c.endsLine && this.text.slice(item.span.end, c.span.start).includes(',')),
+      );
       cursor = Math.max(item.span.end, trailing.length ? trailing[trailing.length - 1]!.span.end : 0);
       const el: Doc[] = [...leading.map(leadingDoc), body];
       const suffixes: Doc[] = [];

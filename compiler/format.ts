@@ -45,7 +45,10 @@ export function formatSource(text: string, file = '<input>'): FormatResult {
   }
   const problem = meaningProblem(program, out, file);
   if (problem) {
-    return { ok: false, diagnostics: [diag('M7001', program.span, { detail: `the formatter would change this file (${problem}); it was left as it is` })] };
+    return {
+      ok: false,
+      diagnostics: [diag('M7001', program.span, { detail: `the formatter would change this file (${problem}); it was left as it is` })],
+    };
   }
   return { ok: true, text: out, changed: out !== text };
 }
@@ -77,7 +80,10 @@ class Layout {
   private readonly pool: CommentPool;
   private readonly ex: ExprPrinter;
 
-  constructor(private readonly text: string, private readonly prog: Program) {
+  constructor(
+    private readonly text: string,
+    private readonly prog: Program,
+  ) {
     this.pool = new CommentPool(prog.comments, text);
     this.ex = new ExprPrinter(text, this.pool);
   }
@@ -162,8 +168,11 @@ class Layout {
     for (let i = 1; i <= items.length; i++) {
       const prev = items[i - 1]!;
       const cur = items[i];
-      const sameRun = cur !== undefined && cur.alignClass !== undefined && cur.alignClass === prev.alignClass
-        && !this.pool.blankBetween(prev.span.end, cur.span.start);
+      const sameRun =
+        cur !== undefined &&
+        cur.alignClass !== undefined &&
+        cur.alignClass === prev.alignClass &&
+        !this.pool.blankBetween(prev.span.end, cur.span.start);
       if (!sameRun) {
         close(i);
         runStart = i;
@@ -198,18 +207,25 @@ class Layout {
     switch (d.kind) {
       case 'input':
         return {
-          span: d.span, alignClass: 'input', keyWidth: nameText.length + 1,
-          render: (w, indent, col) => this.print([`input ${`${nameText}:`.padEnd(w)} `, d.type ? ex.type(d.type) : '', d.optional ? ' optional' : '', ex.from(d)], indent, col),
+          span: d.span,
+          alignClass: 'input',
+          keyWidth: nameText.length + 1,
+          render: (w, indent, col) =>
+            this.print([`input ${`${nameText}:`.padEnd(w)} `, d.type ? ex.type(d.type) : '', d.optional ? ' optional' : '', ex.from(d)], indent, col),
         };
       case 'model':
         return {
-          span: d.span, alignClass: 'model', keyWidth: nameText.length,
+          span: d.span,
+          alignClass: 'model',
+          keyWidth: nameText.length,
           render: (w, indent, col) => this.print([`model ${nameText.padEnd(w)} = `, ex.modelLoader(d)], indent, col),
         };
       case 'node':
       case 'output':
         return {
-          span: d.span, alignClass: d.kind, keyWidth: nameText.length,
+          span: d.span,
+          alignClass: d.kind,
+          keyWidth: nameText.length,
           render: (w, indent, col) => this.print([`${d.kind} ${nameText.padEnd(w)} = `, d.expr ? ex.expr(d.expr) : ''], indent, col),
         };
       case 'replay':
@@ -227,18 +243,24 @@ class Layout {
     for (const f of d.fields) {
       const key = `${f.key.text}:`;
       items.push({
-        span: f.span, alignClass: 'field', keyWidth: key.length,
+        span: f.span,
+        alignClass: 'field',
+        keyWidth: key.length,
         render: (w, ind, col) => this.print([`${key.padEnd(w)} `, f.value ? this.ex.expr(f.value) : ''], ind, col),
       });
     }
     for (const g of d.gates) {
       const at = g.at ? ` at ${g.at.text}%` : '';
-      items.push({ span: g.span, render: (_w, ind, col) => this.print([`gate ${g.path.map((p) => p.text).join('.')} ${g.op ?? ''} ${g.bound?.text ?? ''}${at}`], ind, col) });
+      items.push({
+        span: g.span,
+        render: (_w, ind, col) => this.print([`gate ${g.path.map((p) => p.text).join('.')} ${g.op ?? ''} ${g.bound?.text ?? ''}${at}`], ind, col),
+      });
     }
     for (const s of d.sinks) {
       items.push({
         span: s.span,
-        render: (_w, ind, col) => this.print(['sink ', s.kind ? this.ex.name(s.kind) : '', this.ex.argList(s.kind?.span.end ?? s.span.start, s.span.end, s.args)], ind, col),
+        render: (_w, ind, col) =>
+          this.print(['sink ', s.kind ? this.ex.name(s.kind) : '', this.ex.argList(s.kind?.span.end ?? s.span.start, s.span.end, s.args)], ind, col),
       });
     }
     items.sort((a, b) => a.span.start - b.span.start);

@@ -53,9 +53,16 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       const members = cycle.sort((a, b) => syms[a]!.nameSpan.start - syms[b]!.nameSpan.start);
       const path = cyclePath(adj, members).map((i) => names[i]!);
       const first = syms[members[0]!]!;
-      diagnostics.push(diag('M5001', first.nameSpan, { cycle: showCycle(path) }, {
-        related: members.slice(1, 1 + MAX_RELATED).map((i) => ({ span: syms[i]!.nameSpan, message: `\`${names[i]}\` is on the cycle` })),
-      }));
+      diagnostics.push(
+        diag(
+          'M5001',
+          first.nameSpan,
+          { cycle: showCycle(path) },
+          {
+            related: members.slice(1, 1 + MAX_RELATED).map((i) => ({ span: syms[i]!.nameSpan, message: `\`${names[i]}\` is on the cycle` })),
+          },
+        ),
+      );
     }
   }
 
@@ -88,7 +95,9 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       }
       return graph;
     },
-    order, bestEffortOrder: order ?? topologicalOrder(adj).map((i) => names[i]!), live,
+    order,
+    bestEffortOrder: order ?? topologicalOrder(adj).map((i) => names[i]!),
+    live,
   };
   return { result, diagnostics };
 }

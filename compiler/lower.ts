@@ -43,10 +43,16 @@ export function lower(li: LowerInput): Plan {
   const planType = (t: ValueType): PlanType => typing.resolved(t);
 
   const uniqueId = (base: string): string => {
-    if (!ids.has(base)) { ids.add(base); return base; }
+    if (!ids.has(base)) {
+      ids.add(base);
+      return base;
+    }
     for (let n = 2; ; n++) {
       const id = `${base}#${n}`;
-      if (!ids.has(id)) { ids.add(id); return id; }
+      if (!ids.has(id)) {
+        ids.add(id);
+        return id;
+      }
     }
   };
   const addNode = (n: PlanNode, reads: PlanRef[]) => {
@@ -82,7 +88,18 @@ export function lower(li: LowerInput): Plan {
       const args = info.args.map((a) => lowerExpr(a, owner, undefined));
       const v = typing.values.get(e);
       if (v?.kind !== 'tensor') throw new Error(`op call ${e.callee.text} has no type`);
-      addNode({ id: nodeId, kind: 'op', op: info.op.name, args, params: info.params, outputs: [{ name: 'out', type: planType(v.type) }], span: toPlanSpan(e.span) }, args);
+      addNode(
+        {
+          id: nodeId,
+          kind: 'op',
+          op: info.op.name,
+          args,
+          params: info.params,
+          outputs: [{ name: 'out', type: planType(v.type) }],
+          span: toPlanSpan(e.span),
+        },
+        args,
+      );
       return { node: nodeId, output: 'out' };
     }
     const feeds: Record<string, PlanRef> = {};
@@ -97,7 +114,10 @@ export function lower(li: LowerInput): Plan {
     const outType = v.outputs.get(outName);
     if (!outType) throw new Error(`model ${info.model.name} has no output ${outName}`);
     usedModels.add(info.model.name);
-    addNode({ id: nodeId, kind: 'model', model: info.model.name, feeds, outputs: [{ name: outName, type: planType(outType) }], span: toPlanSpan(e.span) }, Object.values(feeds));
+    addNode(
+      { id: nodeId, kind: 'model', model: info.model.name, feeds, outputs: [{ name: outName, type: planType(outType) }], span: toPlanSpan(e.span) },
+      Object.values(feeds),
+    );
     return { node: nodeId, output: outName };
   };
 
@@ -114,9 +134,11 @@ export function lower(li: LowerInput): Plan {
         name,
         type: planType(t),
         optional: sym.decl.optional,
-        source: !from ? { kind: 'field', path: [name] }
-          : from.kind === 'field' ? { kind: 'field', path: from.path.value.split('.') }
-          : { kind: 'columns', paths: from.items.map((s) => s.value.split('.')) },
+        source: !from
+          ? { kind: 'field', path: [name] }
+          : from.kind === 'field'
+            ? { kind: 'field', path: from.path.value.split('.') }
+            : { kind: 'columns', paths: from.items.map((s) => s.value.split('.')) },
         span: toPlanSpan(sym.decl.span),
       });
       const id = uniqueId(name);
@@ -155,25 +177,39 @@ export function lower(li: LowerInput): Plan {
       slice_by: lowerField(c.sliceBy, 'slice_by'),
       task: c.task,
       metrics: c.metrics,
-      gates: c.gates.map((g) => ({ text: g.text, metric: g.metric, field: g.field, op: g.op, bound: g.bound, confidence: g.confidence, span: toPlanSpan(g.span) })),
-      sinks: c.sinks.map((s) => (s.kind === 'postgres' ? { ...s, span: toPlanSpan(s.span) } : { kind: s.kind, path: isAbsolute(s.path) ? s.path : resolvePath(li.baseDir, s.path), span: toPlanSpan(s.span) })),
+      gates: c.gates.map((g) => ({
+        text: g.text,
+        metric: g.metric,
+        field: g.field,
+        op: g.op,
+        bound: g.bound,
+        confidence: g.confidence,
+        span: toPlanSpan(g.span),
+      })),
+      sinks: c.sinks.map((s) =>
+        s.kind === 'postgres'
+          ? { ...s, span: toPlanSpan(s.span) }
+          : { kind: s.kind, path: isAbsolute(s.path) ? s.path : resolvePath(li.baseDir, s.path), span: toPlanSpan(s.span) },
+      ),
       options: c.options,
       span: toPlanSpan(c.decl.span),
     };
   });
 
-  const models: PlanModel[] = [...li.models.values()].filter((m) => usedModels.has(m.name)).map((m) => ({
-    name: m.name,
-    path: m.absPath,
-    source_path: m.sourcePath,
-    sha256: m.sha256,
-    signature: {
-      inputs: m.signature.inputs.map((i) => ({ name: i.name, type: { dtype: i.type.dtype, dims: [...i.type.dims] } })),
-      outputs: m.signature.outputs.map((o) => ({ name: o.name, type: { dtype: o.type.dtype, dims: [...o.type.dims] } })),
-    },
-    span: toPlanSpan(m.decl.span),
-    ...(m.external ? { external: { backend: m.external.backend } } : {}),
-  }));
+  const models: PlanModel[] = [...li.models.values()]
+    .filter((m) => usedModels.has(m.name))
+    .map((m) => ({
+      name: m.name,
+      path: m.absPath,
+      source_path: m.sourcePath,
+      sha256: m.sha256,
+      signature: {
+        inputs: m.signature.inputs.map((i) => ({ name: i.name, type: { dtype: i.type.dtype, dims: [...i.type.dims] } })),
+        outputs: m.signature.outputs.map((o) => ({ name: o.name, type: { dtype: o.type.dtype, dims: [...o.type.dims] } })),
+      },
+      span: toPlanSpan(m.decl.span),
+      ...(m.external ? { external: { backend: m.external.backend } } : {}),
+    }));
 
   const body = { inputs, models, nodes, edges, comparisons, outputs };
   return {

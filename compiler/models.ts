@@ -39,14 +39,23 @@ export function modelsPass(program: Program, opts: ModelsOptions): PassResult<Mo
       const ext = externalModel(decl, diagnostics);
       if (!ext || table.has(decl.name.text)) continue;
       diagnostics.push(diag('M2013', decl.name.span, { model: decl.name.text, backend: ext.backend ?? 'external' }));
-      table.set(decl.name.text, { name: decl.name.text, decl, sourcePath: '', absPath: '', sha256: ext.sha256, signature: ext.signature, external: { backend: ext.backend } });
+      table.set(decl.name.text, {
+        name: decl.name.text,
+        decl,
+        sourcePath: '',
+        absPath: '',
+        sha256: ext.sha256,
+        signature: ext.signature,
+        external: { backend: ext.backend },
+      });
       continue;
     }
     if (decl.loader && decl.loader.text !== 'onnx') {
       diagnostics.push(diag('M1008', decl.loader.span, { loader: decl.loader.text }));
       continue;
     }
-    for (const o of decl.options) diagnostics.push(diag('M2012', o.span, { model: decl.name.text, reason: '`onnx` takes only the model file\'s path' }));
+    for (const o of decl.options)
+      diagnostics.push(diag('M2012', o.span, { model: decl.name.text, reason: "`onnx` takes only the model file's path" }));
     if (!decl.path) continue; // a syntax error was reported already
     const sourcePath = decl.path.value;
     const absPath = isAbsolute(sourcePath) ? sourcePath : resolvePath(opts.baseDir, sourcePath);

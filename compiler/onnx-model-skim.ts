@@ -19,9 +19,16 @@ export type RawType =
   | { kind: 'other' };
 
 /** A graph input or output: its name and type (null when the file declares none). */
-export interface RawValueInfo { name: string; type: RawType | null }
+export interface RawValueInfo {
+  name: string;
+  type: RawType | null;
+}
 /** The parts of a GraphProto a signature needs, in file order. */
-export interface RawGraph { inputs: RawValueInfo[]; outputs: RawValueInfo[]; initializerNames: string[] }
+export interface RawGraph {
+  inputs: RawValueInfo[];
+  outputs: RawValueInfo[];
+  initializerNames: string[];
+}
 /** The parts of a ModelProto a signature needs; `hasIrVersion` tells a missing field from 0. */
 export interface RawModel {
   hasIrVersion: boolean;
@@ -39,7 +46,11 @@ const I32 = 5;
 
 /** A decoding failure; `truncated` when the bytes ended before a field did. */
 export class WireError extends Error {
-  constructor(message: string, readonly at: number, readonly truncated: boolean) {
+  constructor(
+    message: string,
+    readonly at: number,
+    readonly truncated: boolean,
+  ) {
     super(message);
   }
 }
@@ -48,7 +59,11 @@ const utf8 = new TextDecoder('utf-8');
 
 /** A cursor over `buf[pos, end)`: one protobuf message. */
 class Wire {
-  constructor(private readonly buf: Uint8Array, public pos: number, private readonly end: number) {}
+  constructor(
+    private readonly buf: Uint8Array,
+    public pos: number,
+    private readonly end: number,
+  ) {}
 
   more(): boolean {
     return this.pos < this.end;
@@ -76,8 +91,10 @@ class Wire {
       if (this.pos >= this.end) throw new WireError('varint runs past the end', at, true);
       const b = this.buf[this.pos++];
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) { lo |= (b & 0x0f) << 28; hi |= (b & 0x7f) >> 4; }
-      else hi |= (b & 0x7f) << (7 * i - 32);
+      else if (i === 4) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >> 4;
+      } else hi |= (b & 0x7f) << (7 * i - 32);
       if ((b & 0x80) === 0) return (hi | 0) * 4294967296 + (lo >>> 0);
     }
     throw new WireError('varint longer than 10 bytes', at, false);
@@ -102,10 +119,18 @@ class Wire {
   skip(wire: number): void {
     const at = this.pos;
     switch (wire) {
-      case VARINT: this.varint(); return;
-      case LEN: this.sub(); return;
-      case I64: this.pos += 8; break;
-      case I32: this.pos += 4; break;
+      case VARINT:
+        this.varint();
+        return;
+      case LEN:
+        this.sub();
+        return;
+      case I64:
+        this.pos += 8;
+        break;
+      case I32:
+        this.pos += 4;
+        break;
     }
     if (this.pos > this.end) throw new WireError('fixed-width field runs past the end', at, true);
   }
@@ -123,14 +148,41 @@ export function readModel(buf: Uint8Array): RawModel {
   while (w.more()) {
     const [field, wire] = w.tag();
     switch (field) {
-      case 1: w.expect(field, wire, VARINT, 'ModelProto'); m.irVersion = w.varint(); m.hasIrVersion = true; break;
-      case 2: w.expect(field, wire, LEN, 'ModelProto'); m.producerName = w.string(); break;
-      case 3: w.expect(field, wire, LEN, 'ModelProto'); m.producerVersion = w.string(); break;
-      case 7: w.expect(field, wire, LEN, 'ModelProto'); m.graph = readGraph(w.sub()); break;
-      case 8: w.expect(field, wire, LEN, 'ModelProto'); m.opsets.push(readOpset(w.sub())); break;
-      case 4: case 6: case 14: case 20: case 25: w.expect(field, wire, LEN, 'ModelProto'); w.skip(wire); break;
-      case 5: w.expect(field, wire, VARINT, 'ModelProto'); w.skip(wire); break;
-      default: w.skip(wire);
+      case 1:
+        w.expect(field, wire, VARINT, 'ModelProto');
+        m.irVersion = w.varint();
+        m.hasIrVersion = true;
+        break;
+      case 2:
+        w.expect(field, wire, LEN, 'ModelProto');
+        m.producerName = w.string();
+        break;
+      case 3:
+        w.expect(field, wire, LEN, 'ModelProto');
+        m.producerVersion = w.string();
+        break;
+      case 7:
+        w.expect(field, wire, LEN, 'ModelProto');
+        m.graph = readGraph(w.sub());
+        break;
+      case 8:
+        w.expect(field, wire, LEN, 'ModelProto');
+        m.opsets.push(readOpset(w.sub()));
+        break;
+      case 4:
+      case 6:
+      case 14:
+      case 20:
+      case 25:
+        w.expect(field, wire, LEN, 'ModelProto');
+        w.skip(wire);
+        break;
+      case 5:
+        w.expect(field, wire, VARINT, 'ModelProto');
+        w.skip(wire);
+        break;
+      default:
+        w.skip(wire);
     }
   }
   return m;
@@ -152,12 +204,32 @@ function readGraph(w: Wire): RawGraph {
   while (w.more()) {
     const [field, wire] = w.tag();
     switch (field) {
-      case 5: w.expect(field, wire, LEN, 'GraphProto'); g.initializerNames.push(readTensorName(w.sub())); break;
-      case 15: w.expect(field, wire, LEN, 'GraphProto'); g.initializerNames.push(readSparseTensorName(w.sub())); break;
-      case 11: w.expect(field, wire, LEN, 'GraphProto'); g.inputs.push(readValueInfo(w.sub())); break;
-      case 12: w.expect(field, wire, LEN, 'GraphProto'); g.outputs.push(readValueInfo(w.sub())); break;
-      case 1: case 2: case 10: case 13: case 14: w.expect(field, wire, LEN, 'GraphProto'); w.skip(wire); break;
-      default: w.skip(wire);
+      case 5:
+        w.expect(field, wire, LEN, 'GraphProto');
+        g.initializerNames.push(readTensorName(w.sub()));
+        break;
+      case 15:
+        w.expect(field, wire, LEN, 'GraphProto');
+        g.initializerNames.push(readSparseTensorName(w.sub()));
+        break;
+      case 11:
+        w.expect(field, wire, LEN, 'GraphProto');
+        g.inputs.push(readValueInfo(w.sub()));
+        break;
+      case 12:
+        w.expect(field, wire, LEN, 'GraphProto');
+        g.outputs.push(readValueInfo(w.sub()));
+        break;
+      case 1:
+      case 2:
+      case 10:
+      case 13:
+      case 14:
+        w.expect(field, wire, LEN, 'GraphProto');
+        w.skip(wire);
+        break;
+      default:
+        w.skip(wire);
     }
   }
   return g;
@@ -200,14 +272,28 @@ function readType(w: Wire): RawType {
   let t: RawType = { kind: 'other' };
   while (w.more()) {
     const [field, wire] = w.tag();
-    if (wire !== LEN) { w.skip(wire); continue; }
+    if (wire !== LEN) {
+      w.skip(wire);
+      continue;
+    }
     switch (field) {
-      case 1: t = readTensorType(w.sub()); break;
-      case 4: t = { kind: 'seq', elem: readElemType(w.sub()) }; break;
-      case 5: t = readMapType(w.sub()); break;
-      case 8: t = { kind: 'sparse', elemType: readTensorType(w.sub()).elemType }; break;
-      case 9: t = { kind: 'optional', elem: readElemType(w.sub()) }; break;
-      default: w.skip(wire); // denotation (6), opaque (7), future kinds
+      case 1:
+        t = readTensorType(w.sub());
+        break;
+      case 4:
+        t = { kind: 'seq', elem: readElemType(w.sub()) };
+        break;
+      case 5:
+        t = readMapType(w.sub());
+        break;
+      case 8:
+        t = { kind: 'sparse', elemType: readTensorType(w.sub()).elemType };
+        break;
+      case 9:
+        t = { kind: 'optional', elem: readElemType(w.sub()) };
+        break;
+      default:
+        w.skip(wire); // denotation (6), opaque (7), future kinds
     }
   }
   return t;

@@ -64,25 +64,53 @@ export type SignatureErrorKind = 'missing' | 'unreadable' | 'not-onnx' | 'unsupp
  * caller knows how the user wrote it, and golden files must not depend on where a test ran); it
  * reads after the path: "`models/a.onnx`: the file does not exist".
  */
-export type SignatureResult =
-  | { ok: true; signature: OnnxSignature; sha256: string }
-  | { ok: false; kind: SignatureErrorKind; message: string };
+export type SignatureResult = { ok: true; signature: OnnxSignature; sha256: string } | { ok: false; kind: SignatureErrorKind; message: string };
 
 /** ONNX `TensorProto.DataType` names by number, for messages (covers ONNX 1.17). */
 export const ONNX_ELEM_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
-  0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64',
-  8: 'STRING', 9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64',
-  15: 'COMPLEX128', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2',
-  20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1',
+  0: 'UNDEFINED',
+  1: 'FLOAT',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  8: 'STRING',
+  9: 'BOOL',
+  10: 'FLOAT16',
+  11: 'DOUBLE',
+  12: 'UINT32',
+  13: 'UINT64',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  16: 'BFLOAT16',
+  17: 'FLOAT8E4M3FN',
+  18: 'FLOAT8E4M3FNUZ',
+  19: 'FLOAT8E5M2',
+  20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4',
+  22: 'INT4',
+  23: 'FLOAT4E2M1',
 });
 
 /** The ONNX element type of each m4 dtype that ONNX has (the inverse of the reader's mapping). */
 export const ONNX_ELEM_TYPE: Readonly<Record<OnnxDType, number>> = Object.freeze({
-  f32: 1, f64: 11, i32: 6, i64: 7, bool: 9, str: 8,
+  f32: 1,
+  f64: 11,
+  i32: 6,
+  i64: 7,
+  bool: 9,
+  str: 8,
 });
 
 const DTYPE_OF_ELEM: Readonly<Record<number, DType>> = Object.freeze({
-  1: 'f32', 11: 'f64', 6: 'i32', 7: 'i64', 9: 'bool', 8: 'str',
+  1: 'f32',
+  11: 'f64',
+  6: 'i32',
+  7: 'i64',
+  9: 'bool',
+  8: 'str',
 });
 
 /** The dtypes a tensor of an ONNX model can have (`bytes` and `image` live only between stdlib ops). */
@@ -177,18 +205,23 @@ export function parseSignature(bytes: Uint8Array): SignatureResult {
   } catch (e) {
     if (e instanceof WireError) {
       const looksOnnx = bytes[0] === 0x08; // ModelProto starts with ir_version (field 1, varint)
-      const what = e.truncated && looksOnnx
-        ? 'the file ends in the middle of the model (truncated or partly written?)'
-        : `it is not a protobuf ModelProto (${e.message} at byte ${e.at})`;
+      const what =
+        e.truncated && looksOnnx
+          ? 'the file ends in the middle of the model (truncated or partly written?)'
+          : `it is not a protobuf ModelProto (${e.message} at byte ${e.at})`;
       return fail('not-onnx', `not a valid ONNX model: ${what}`);
     }
     return fail('not-onnx', `not a valid ONNX model: ${String(e)}`);
   }
-  const problem = !model.hasIrVersion ? 'it has no ir_version'
-    : model.graph === null ? 'it has no graph'
-    : model.irVersion >= 3 && model.opsets.length === 0 ? 'it imports no operator set'
-    : model.graph.outputs.length === 0 ? 'its graph declares no outputs'
-    : null;
+  const problem = !model.hasIrVersion
+    ? 'it has no ir_version'
+    : model.graph === null
+      ? 'it has no graph'
+      : model.irVersion >= 3 && model.opsets.length === 0
+        ? 'it imports no operator set'
+        : model.graph.outputs.length === 0
+          ? 'its graph declares no outputs'
+          : null;
   if (problem !== null) return fail('not-onnx', `not a valid ONNX model: ${problem}`);
   return toSignature(model, sha256Hex(bytes));
 }
@@ -256,11 +289,14 @@ function toSignature(model: RawModel, sha256: string): SignatureResult {
     const domain = o.domain === 'ai.onnx' ? '' : o.domain;
     opsets[domain] = Math.max(opsets[domain] ?? 0, o.version);
   }
-  const producer = model.producerName
-    ? (model.producerVersion ? `${model.producerName} ${model.producerVersion}` : model.producerName)
-    : undefined;
+  const producer = model.producerName ? (model.producerVersion ? `${model.producerName} ${model.producerVersion}` : model.producerName) : undefined;
   const signature: OnnxSignature = {
-    inputs, outputs, unsupportedOutputs, opset: opsets[''] ?? 0, opsets, irVersion: model.irVersion,
+    inputs,
+    outputs,
+    unsupportedOutputs,
+    opset: opsets[''] ?? 0,
+    opsets,
+    irVersion: model.irVersion,
   };
   if (producer !== undefined) signature.producer = producer;
   return { ok: true, signature, sha256 };
@@ -284,11 +320,17 @@ function tensorOf(vi: RawValueInfo): OnnxValueInfo | string {
 /** ONNX's own spelling of a type: `tensor(float)`, `seq(map(int64,tensor(float)))`. */
 function describeType(t: RawType): string {
   switch (t.kind) {
-    case 'tensor': return `tensor(${onnxElemTypeName(t.elemType).toLowerCase()})`;
-    case 'sparse': return `sparse_tensor(${onnxElemTypeName(t.elemType).toLowerCase()})`;
-    case 'seq': return `seq(${t.elem ? describeType(t.elem) : '?'})`;
-    case 'optional': return `optional(${t.elem ? describeType(t.elem) : '?'})`;
-    case 'map': return `map(${onnxElemTypeName(t.keyElemType).toLowerCase()},${t.value ? describeType(t.value) : '?'})`;
-    case 'other': return 'an opaque (non-tensor) type';
+    case 'tensor':
+      return `tensor(${onnxElemTypeName(t.elemType).toLowerCase()})`;
+    case 'sparse':
+      return `sparse_tensor(${onnxElemTypeName(t.elemType).toLowerCase()})`;
+    case 'seq':
+      return `seq(${t.elem ? describeType(t.elem) : '?'})`;
+    case 'optional':
+      return `optional(${t.elem ? describeType(t.elem) : '?'})`;
+    case 'map':
+      return `map(${onnxElemTypeName(t.keyElemType).toLowerCase()},${t.value ? describeType(t.value) : '?'})`;
+    case 'other':
+      return 'an opaque (non-tensor) type';
   }
 }

@@ -25,9 +25,12 @@ function validatorFor(op: OpSpec): ValidateFunction {
 export function literalValue(e: Expr | undefined): unknown {
   if (!e) return undefined;
   switch (e.kind) {
-    case 'number': return e.value;
-    case 'string': return e.value;
-    case 'bool': return e.value;
+    case 'number':
+      return e.value;
+    case 'string':
+      return e.value;
+    case 'bool':
+      return e.value;
     case 'list': {
       const out: unknown[] = [];
       for (const it of e.items) {
@@ -37,7 +40,8 @@ export function literalValue(e: Expr | undefined): unknown {
       }
       return out;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -79,13 +83,27 @@ export function checkParams(op: OpSpec, call: CallExpr, named: Arg[]): ParamsChe
       const arg = argOf.get(name);
       const guess = didYouMean(name, Object.keys(op.params.properties));
       const span = arg?.name?.span ?? call.callee.span;
-      diagnostics.push(diag('M4002', span, { op: op.name, param: name }, guess ? suggest(guess, span) : { help: HELP.opParameters(op.name, Object.keys(op.params.properties)) }));
+      diagnostics.push(
+        diag(
+          'M4002',
+          span,
+          { op: op.name, param: name },
+          guess ? suggest(guess, span) : { help: HELP.opParameters(op.name, Object.keys(op.params.properties)) },
+        ),
+      );
       continue;
     }
     if (err.keyword === 'required') {
       const name = String((err.params as { missingProperty: string }).missingProperty);
       const desc = op.params.properties[name]?.description;
-      diagnostics.push(diag('M4003', call.callee.span, { op: op.name, param: name }, desc ? { notes: [NOTE.parameter(name, desc)], help: HELP.addParameter(name) } : {}));
+      diagnostics.push(
+        diag(
+          'M4003',
+          call.callee.span,
+          { op: op.name, param: name },
+          desc ? { notes: [NOTE.parameter(name, desc)], help: HELP.addParameter(name) } : {},
+        ),
+      );
       continue;
     }
     const name = err.instancePath.split('/')[1] ?? '';
@@ -122,22 +140,44 @@ function reasonOf(errs: ErrorObject[], op: OpSpec, name: string): string {
   const item = e.instancePath.split('/').length > 2 ? `item ${e.instancePath.split('/').slice(2).join('.')} ` : '';
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'type': return `${item}must be ${article(String(p.type))}`;
-    case 'enum': return `${item}must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const': return `${item}must be ${JSON.stringify(p.allowedValue)}`;
-    case 'minimum': return `${item}must be at least ${String(p.limit)}`;
-    case 'maximum': return `${item}must be at most ${String(p.limit)}`;
-    case 'exclusiveMinimum': return `${item}must be greater than ${String(p.limit)}`;
-    case 'exclusiveMaximum': return `${item}must be less than ${String(p.limit)}`;
-    case 'minItems': return `must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
-    case 'maxItems': return `must have at most ${String(p.limit)} items`;
-    case 'multipleOf': return `${item}must be a multiple of ${String(p.multipleOf)}`;
-    case 'not': return `${item}has a value that is not allowed`;
-    default: return `${item}${e.message ?? 'is invalid'}`;
+    case 'type':
+      return `${item}must be ${article(String(p.type))}`;
+    case 'enum':
+      return `${item}must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${item}must be ${JSON.stringify(p.allowedValue)}`;
+    case 'minimum':
+      return `${item}must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `${item}must be at most ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `${item}must be greater than ${String(p.limit)}`;
+    case 'exclusiveMaximum':
+      return `${item}must be less than ${String(p.limit)}`;
+    case 'minItems':
+      return `must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `must have at most ${String(p.limit)} items`;
+    case 'multipleOf':
+      return `${item}must be a multiple of ${String(p.multipleOf)}`;
+    case 'not':
+      return `${item}has a value that is not allowed`;
+    default:
+      return `${item}${e.message ?? 'is invalid'}`;
   }
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { number: 'a number', integer: 'an integer', string: 'a string', boolean: 'a boolean', array: 'a list', object: 'an object' };
-  return type.split(',').map((t) => words[t] ?? t).join(' or ');
+  const words: Record<string, string> = {
+    number: 'a number',
+    integer: 'an integer',
+    string: 'a string',
+    boolean: 'a boolean',
+    array: 'a list',
+    object: 'an object',
+  };
+  return type
+    .split(',')
+    .map((t) => words[t] ?? t)
+    .join(' or ');
 }

@@ -48,9 +48,16 @@ export function resolve(program: Program): PassResult<Resolution> {
     r.declSymbols.set(decl, sym);
     const prev = r.symbols.get(sym.name);
     if (prev) {
-      diagnostics.push(diag('M1002', decl.name.span, { name: sym.name, kind: KIND_WORDS[prev.kind] }, {
-        related: [{ span: prev.nameSpan, message: 'first declared here' }],
-      }));
+      diagnostics.push(
+        diag(
+          'M1002',
+          decl.name.span,
+          { name: sym.name, kind: KIND_WORDS[prev.kind] },
+          {
+            related: [{ span: prev.nameSpan, message: 'first declared here' }],
+          },
+        ),
+      );
       continue;
     }
     r.symbols.set(sym.name, sym);
@@ -60,8 +67,12 @@ export function resolve(program: Program): PassResult<Resolution> {
   // Built once per file, on first need: did-you-mean over every unknown name stays bounded (did-you-mean.ts).
   let valueNames: Candidates | undefined;
   let calleeNames: Candidates | undefined;
-  const values = () => (valueNames ??= new Candidates([...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name)));
-  const callees = () => (calleeNames ??= new Candidates([...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)]));
+  const values = () =>
+    (valueNames ??= new Candidates(
+      [...r.symbols.values()].filter((s) => s.kind === 'input' || s.kind === 'node' || s.kind === 'output').map((s) => s.name),
+    ));
+  const callees = () =>
+    (calleeNames ??= new Candidates([...opNames(), ...[...r.symbols.values()].filter((s) => s.kind === 'model').map((s) => s.name)]));
 
   // One `use` and one `visit` for the whole pass (not two closures per declaration); they read the
   // declaration being visited from `owner` and `deps`.
@@ -78,7 +89,9 @@ export function resolve(program: Program): PassResult<Resolution> {
         const sym = r.symbols.get(e.name.text);
         if (!sym) {
           const guess = values().best(e.name.text);
-          diagnostics.push(diag('M1001', e.name.span, { name: e.name.text }, guess ? suggest(guess, e.name.span, writeName(guess)) : { help: HELP.declareValue }));
+          diagnostics.push(
+            diag('M1001', e.name.span, { name: e.name.text }, guess ? suggest(guess, e.name.span, writeName(guess)) : { help: HELP.declareValue }),
+          );
           return;
         }
         if (sym === owner) {
@@ -101,7 +114,14 @@ export function resolve(program: Program): PassResult<Resolution> {
           r.targets.set(e.callee, { kind: 'op', op: e.callee.text });
         } else {
           const guess = callees().best(e.callee.text);
-          diagnostics.push(diag('M1004', e.callee.span, { name: e.callee.text }, guess ? suggest(guess, e.callee.span, writeName(guess)) : { help: HELP.declareCallee }));
+          diagnostics.push(
+            diag(
+              'M1004',
+              e.callee.span,
+              { name: e.callee.text },
+              guess ? suggest(guess, e.callee.span, writeName(guess)) : { help: HELP.declareCallee },
+            ),
+          );
         }
         for (const a of e.args) visit(a.value);
         return;

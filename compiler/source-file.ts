@@ -13,7 +13,10 @@ export type SourceFileProblem = 'ENOENT' | 'EACCES' | 'EISDIR' | 'ENOTREG' | 'EF
 
 /** Why a source file cannot be read, in one line (a usage error: exit code 2). */
 export class SourceFileError extends M4Error {
-  constructor(message: string, readonly code: SourceFileProblem) {
+  constructor(
+    message: string,
+    readonly code: SourceFileProblem,
+  ) {
     super(message, EXIT.usage);
   }
 }

@@ -6,11 +6,26 @@ import { parse, type ParseResult, type SyntaxProblem } from '../grammar/parse.ts
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 
 const RULE_WORDS: Record<string, string> = {
-  inputDecl: 'this input declaration', modelDecl: 'this model declaration', nodeDecl: 'this node declaration',
-  outputDecl: 'this output declaration', replayDecl: 'this replay declaration', compareDecl: 'this compare block', typeExpr: 'this type',
-  fromSpec: 'this `from` clause', gateItem: 'this gate', sinkItem: 'this sink', fieldItem: 'this field',
-  callOrRef: 'this call', arg: 'this argument', list: 'this list', primary: 'this expression', expr: 'this expression',
-  dim: 'this dimension', name: 'this declaration', declaration: 'this declaration', compareItem: 'this compare block',
+  inputDecl: 'this input declaration',
+  modelDecl: 'this model declaration',
+  nodeDecl: 'this node declaration',
+  outputDecl: 'this output declaration',
+  replayDecl: 'this replay declaration',
+  compareDecl: 'this compare block',
+  typeExpr: 'this type',
+  fromSpec: 'this `from` clause',
+  gateItem: 'this gate',
+  sinkItem: 'this sink',
+  fieldItem: 'this field',
+  callOrRef: 'this call',
+  arg: 'this argument',
+  list: 'this list',
+  primary: 'this expression',
+  expr: 'this expression',
+  dim: 'this dimension',
+  name: 'this declaration',
+  declaration: 'this declaration',
+  compareItem: 'this compare block',
 };
 
 export function syntaxPass(text: string, file: string): PassResult<Program> {

@@ -34,8 +34,7 @@ export type ExprValue =
 
 /** What the checker learned about each call, for lowering. */
 export type CallInfo =
-  | { kind: 'op'; op: OpSpec; params: Record<string, unknown>; args: Expr[] }
-  | { kind: 'model'; model: ModelInfo; feeds: Map<string, Expr> };
+  { kind: 'op'; op: OpSpec; params: Record<string, unknown>; args: Expr[] } | { kind: 'model'; model: ModelInfo; feeds: Map<string, Expr> };
 
 export interface Typing {
   unifier: DimUnifier;
@@ -68,10 +67,19 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
 
   const conflictDiag = (c: DimConflict, span: Span, what: string): Diagnostic => {
     if (c.symbol) {
-      return diag('M3007', span, { symbol: c.symbol, first: String(c.first), second: String(c.second) }, {
-        notes: [NOTE.fixedBy(String(c.first), where(c.firstOrigin)), NOTE.fixedBy(String(c.second), where(c.secondOrigin)), NOTE.whileChecking(what)],
-        related: relatedOf([c.firstOrigin, c.secondOrigin]),
-      });
+      return diag(
+        'M3007',
+        span,
+        { symbol: c.symbol, first: String(c.first), second: String(c.second) },
+        {
+          notes: [
+            NOTE.fixedBy(String(c.first), where(c.firstOrigin)),
+            NOTE.fixedBy(String(c.second), where(c.secondOrigin)),
+            NOTE.whileChecking(what),
+          ],
+          related: relatedOf([c.firstOrigin, c.secondOrigin]),
+        },
+      );
     }
     return diag('M3003', span, { what, expected: String(c.first), found: String(c.second) }, { related: relatedOf([c.firstOrigin, c.secondOrigin]) });
   };
@@ -197,9 +205,22 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       if (v.outputs.size === 1) return [...v.outputs.values()][0];
       if (e) {
         const names = [...v.outputs.keys()];
-        diagnostics.push(diag('M2006', e.span, { model: v.model.name, outputs: names.map((n) => `\`${n}\``).join(', ') }, {
-          suggestion: names[0] ? { span: { ...e.span, start: e.span.end, column: e.span.endColumn, line: e.span.endLine }, replacement: `.${writeName(names[0])}`, title: HELP.selectOutput(names[0]) } : undefined,
-        }));
+        diagnostics.push(
+          diag(
+            'M2006',
+            e.span,
+            { model: v.model.name, outputs: names.map((n) => `\`${n}\``).join(', ') },
+            {
+              suggestion: names[0]
+                ? {
+                    span: { ...e.span, start: e.span.end, column: e.span.endColumn, line: e.span.endLine },
+                    replacement: `.${writeName(names[0])}`,
+                    title: HELP.selectOutput(names[0]),
+                  }
+                : undefined,
+            },
+          ),
+        );
       }
     }
     return undefined;
@@ -211,9 +232,16 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const argTypes: (ValueType | undefined)[] = [];
     positional.forEach((a, i) => {
       if (a.value && isLiteral(a.value)) {
-        diagnostics.push(diag('M3009', a.value.span, { what: `argument ${i + 1} of \`${op.name}\`` }, {
-          help: Object.keys(op.params.properties).length > 0 ? HELP.literalsAreParameters(Object.keys(op.params.properties)) : undefined,
-        }));
+        diagnostics.push(
+          diag(
+            'M3009',
+            a.value.span,
+            { what: `argument ${i + 1} of \`${op.name}\`` },
+            {
+              help: Object.keys(op.params.properties).length > 0 ? HELP.literalsAreParameters(Object.keys(op.params.properties)) : undefined,
+            },
+          ),
+        );
         argTypes.push(undefined);
         return;
       }
@@ -254,10 +282,21 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
             const tb = types[argB];
             const symbolic = 'conflict' in r && r.conflict.symbol;
             if (symbolic) diagnostics.push(conflictDiag(r.conflict, call.span, `arguments of \`${op.name}\``));
-            else diagnostics.push(diag('M3003', call.span, { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' }, {
-              notes: [ta ? NOTE.argument(argA + 1, show(ta), where(ta.origin)) : '', tb ? NOTE.argument(argB + 1, show(tb), where(tb.origin)) : ''].filter(Boolean),
-              related: relatedOf([ta?.origin, tb?.origin]),
-            }));
+            else
+              diagnostics.push(
+                diag(
+                  'M3003',
+                  call.span,
+                  { what: `arguments of \`${op.name}\``, expected: ta ? show(ta) : '?', found: tb ? show(tb) : '?' },
+                  {
+                    notes: [
+                      ta ? NOTE.argument(argA + 1, show(ta), where(ta.origin)) : '',
+                      tb ? NOTE.argument(argB + 1, show(tb), where(tb.origin)) : '',
+                    ].filter(Boolean),
+                    related: relatedOf([ta?.origin, tb?.origin]),
+                  },
+                ),
+              );
           }
           return a;
         }
@@ -266,7 +305,11 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     };
     // Type rules see the dims as variables, so a conflict found through them names the symbol and both
     // places that fixed its size.
-    const r = op.infer(types.map((t) => ({ dtype: t.dtype, dims: t.dims })), params, ctx);
+    const r = op.infer(
+      types.map((t) => ({ dtype: t.dtype, dims: t.dims })),
+      params,
+      ctx,
+    );
     if (conflicted) return UNKNOWN;
     if (isInferError(r)) {
       const argSpan = r.arg !== undefined ? positional[r.arg]?.span : undefined;
@@ -290,7 +333,23 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     for (const a of call.args) {
       const v = a.value ? exprValue(a.value, a.name ? `input \`${a.name.text}\` of \`${sym.name}\`` : context) : UNKNOWN;
       if (!a.name) {
-        diagnostics.push(diag('M2007', a.span, { model: sym.name }, model ? { notes: [NOTE.inputsOf(sym.name, model.signature.inputs.map((i) => `\`${i.name}\``))] } : {}));
+        diagnostics.push(
+          diag(
+            'M2007',
+            a.span,
+            { model: sym.name },
+            model
+              ? {
+                  notes: [
+                    NOTE.inputsOf(
+                      sym.name,
+                      model.signature.inputs.map((i) => `\`${i.name}\``),
+                    ),
+                  ],
+                }
+              : {},
+          ),
+        );
         continue;
       }
       if (argValues.has(a.name.text)) {
@@ -304,7 +363,10 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     const sig = model.signature;
     const scope = unifier.callScope(sym.name);
     const local = (d: Dim): Dim => (typeof d === 'string' ? scope(d) : d);
-    const sigOrigin = (what: string): Origin => ({ what: `${what} of model \`${sym.name}\` (its ${model.external ? 'declared' : 'ONNX'} signature)`, span: model.decl.path?.span ?? model.decl.span });
+    const sigOrigin = (what: string): Origin => ({
+      what: `${what} of model \`${sym.name}\` (its ${model.external ? 'declared' : 'ONNX'} signature)`,
+      span: model.decl.path?.span ?? model.decl.span,
+    });
     let ok = true;
     let unknownArgs = 0;
     for (const name of argValues.keys()) if (!sig.inputs.some((i) => i.name === name)) unknownArgs++;
@@ -315,32 +377,67 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
         const guess = didYouMean(name, unbound);
         // One unknown name and one unbound input: that is the rename, however different the names are.
         const only = !guess && unbound.length === 1 && unknownArgs === 1 ? unbound[0] : undefined;
-        diagnostics.push(diag('M2003', arg.nameSpan, { model: sym.name, name }, {
-          notes: [NOTE.inputsOf(sym.name, sig.inputs.map((i) => NOTE.typed(i.name, show(i.type))))],
-          ...suggest(guess ?? only, arg.nameSpan, writeName(guess ?? only ?? '')),
-          ...(only ? { help: HELP.renameArgument(name, only) } : {}),
-        }));
+        diagnostics.push(
+          diag(
+            'M2003',
+            arg.nameSpan,
+            { model: sym.name, name },
+            {
+              notes: [
+                NOTE.inputsOf(
+                  sym.name,
+                  sig.inputs.map((i) => NOTE.typed(i.name, show(i.type))),
+                ),
+              ],
+              ...suggest(guess ?? only, arg.nameSpan, writeName(guess ?? only ?? '')),
+              ...(only ? { help: HELP.renameArgument(name, only) } : {}),
+            },
+          ),
+        );
         ok = false;
         continue;
       }
-      if (!arg.type) { ok = false; continue; }
+      if (!arg.type) {
+        ok = false;
+        continue;
+      }
       const expectedDims = input.type.dims.map(local);
       const what = `input \`${name}\` of \`${sym.name}\``;
       const expectedOrigin = sigOrigin(`input \`${name}\``);
       if (arg.type.dtype !== input.type.dtype) {
-        diagnostics.push(diag('M3002', arg.span, { what, expected: input.type.dtype, found: arg.type.dtype }, {
-          notes: [NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)), NOTE.found(show(arg.type), where(arg.type.origin))],
-          help: HELP.cast(input.type.dtype),
-          related: relatedOf([arg.type.origin]),
-        }));
+        diagnostics.push(
+          diag(
+            'M3002',
+            arg.span,
+            { what, expected: input.type.dtype, found: arg.type.dtype },
+            {
+              notes: [
+                NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)),
+                NOTE.found(show(arg.type), where(arg.type.origin)),
+              ],
+              help: HELP.cast(input.type.dtype),
+              related: relatedOf([arg.type.origin]),
+            },
+          ),
+        );
         ok = false;
         continue;
       }
       if (arg.type.dims.length !== expectedDims.length) {
-        diagnostics.push(diag('M3004', arg.span, { what, expected: expectedDims.length, found: arg.type.dims.length }, {
-          notes: [NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)), NOTE.found(show(arg.type), where(arg.type.origin))],
-          related: relatedOf([arg.type.origin]),
-        }));
+        diagnostics.push(
+          diag(
+            'M3004',
+            arg.span,
+            { what, expected: expectedDims.length, found: arg.type.dims.length },
+            {
+              notes: [
+                NOTE.expected(show({ dtype: input.type.dtype, dims: expectedDims }), where(expectedOrigin)),
+                NOTE.found(show(arg.type), where(arg.type.origin)),
+              ],
+              related: relatedOf([arg.type.origin]),
+            },
+          ),
+        );
         ok = false;
         continue;
       }
@@ -350,12 +447,23 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
         const r = unifier.unify(expectedDims[i]!, arg.type.dims[i]!, expectedOrigin, arg.type.origin);
         if ('conflict' in r) {
           const c = r.conflict;
-          diagnostics.push(c.symbol
-            ? conflictDiag(c, arg.span, what)
-            : diag('M3003', arg.span, { what, expected: expectedShown, found: before }, {
-              notes: [NOTE.expected(expectedShown, where(expectedOrigin)), NOTE.found(before, where(arg.type.origin)), NOTE.dimensionDiffers(i + 1, String(c.first), String(c.second))],
-              related: relatedOf([arg.type.origin]),
-            }));
+          diagnostics.push(
+            c.symbol
+              ? conflictDiag(c, arg.span, what)
+              : diag(
+                  'M3003',
+                  arg.span,
+                  { what, expected: expectedShown, found: before },
+                  {
+                    notes: [
+                      NOTE.expected(expectedShown, where(expectedOrigin)),
+                      NOTE.found(before, where(arg.type.origin)),
+                      NOTE.dimensionDiffers(i + 1, String(c.first), String(c.second)),
+                    ],
+                    related: relatedOf([arg.type.origin]),
+                  },
+                ),
+          );
           ok = false;
           break;
         }
@@ -363,16 +471,27 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     }
     const missing = sig.inputs.filter((i) => !argValues.has(i.name));
     if (missing.length > 0) {
-      diagnostics.push(diag('M2004', call.callee.span, { model: sym.name, names: missing.map((m) => `\`${m.name}\``).join(', ') }, {
-        notes: missing.map((m) => NOTE.typed(m.name, show(m.type))),
-        help: HELP.addArguments(missing.map((m) => writeName(m.name))),
-      }));
+      diagnostics.push(
+        diag(
+          'M2004',
+          call.callee.span,
+          { model: sym.name, names: missing.map((m) => `\`${m.name}\``).join(', ') },
+          {
+            notes: missing.map((m) => NOTE.typed(m.name, show(m.type))),
+            help: HELP.addArguments(missing.map((m) => writeName(m.name))),
+          },
+        ),
+      );
       ok = false;
     }
     if (!ok) return UNKNOWN;
     const outputs = new Map<string, ValueType>();
     for (const o of sig.outputs) {
-      outputs.set(o.name, { dtype: o.type.dtype, dims: o.type.dims.map(local), origin: { what: `output \`${o.name}\` of \`${sym.name}(...)\` in ${context}`, span: call.span } });
+      outputs.set(o.name, {
+        dtype: o.type.dtype,
+        dims: o.type.dims.map(local),
+        origin: { what: `output \`${o.name}\` of \`${sym.name}(...)\` in ${context}`, span: call.span },
+      });
     }
     calls.set(call, { kind: 'model', model, feeds });
     return { kind: 'model-call', call, model, outputs };
@@ -394,10 +513,22 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       }
       const names = [...obj.outputs.keys()];
       const guess = didYouMean(e.member.text, names);
-      diagnostics.push(diag('M2005', e.member.span, { model: obj.model.name, name: e.member.text }, {
-        notes: [NOTE.outputsOf(obj.model.name, names.map((n) => `\`${n}\``))],
-        ...suggest(guess, e.member.span, writeName(guess ?? '')),
-      }));
+      diagnostics.push(
+        diag(
+          'M2005',
+          e.member.span,
+          { model: obj.model.name, name: e.member.text },
+          {
+            notes: [
+              NOTE.outputsOf(
+                obj.model.name,
+                names.map((n) => `\`${n}\``),
+              ),
+            ],
+            ...suggest(guess, e.member.span, writeName(guess ?? '')),
+          },
+        ),
+      );
       return UNKNOWN;
     }
     return { kind: 'tensor', type: out };
@@ -418,7 +549,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
     typeOfSymbol(sym);
   }
   for (const decl of res.declSymbols.keys()) {
-    if (decl.kind === 'compare') for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
+    if (decl.kind === 'compare')
+      for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
   }
 
   return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };
@@ -434,12 +566,15 @@ function relatedOf(origins: (Origin | undefined)[]): { span: Span; message: stri
   return out;
 }
 
-
 function exprText(e: Expr): string {
   switch (e.kind) {
-    case 'ref': return e.name.text;
-    case 'call': return `${e.callee.text}(...)`;
-    case 'member': return `${exprText(e.object)}.${e.member.text}`;
-    default: return 'this value';
+    case 'ref':
+      return e.name.text;
+    case 'call':
+      return `${e.callee.text}(...)`;
+    case 'member':
+      return `${exprText(e.object)}.${e.member.text}`;
+    default:
+      return 'this value';
   }
 }

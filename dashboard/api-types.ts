@@ -80,7 +80,7 @@ export interface MetricColumn {
 
 /** Sort keys of the runs list; besides these, `metric:NAME` sorts by a metric's Δ (or label-free value). */
 export const RUN_SORT_KEYS = ['started_at', 'graph', 'comparison', 'rows', 'verdict'] as const;
-export type RunSortKey = typeof RUN_SORT_KEYS[number] | `metric:${string}`;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number] | `metric:${string}`;
 
 /** At most this many metric columns in one runs query. */
 export const MAX_METRIC_COLUMNS = 4;

@@ -11,7 +11,14 @@
  *   /api/trend?graph&comparison&metric[&limit]                a metric across runs
  */
 import {
-  DASHBOARD_API_VERSION, MAX_METRIC_COLUMNS, RUN_SORT_KEYS, type ApiError, type DashboardStatus, type RunsQuery, type RunSortKey, type Verdict,
+  DASHBOARD_API_VERSION,
+  MAX_METRIC_COLUMNS,
+  RUN_SORT_KEYS,
+  type ApiError,
+  type DashboardStatus,
+  type RunsQuery,
+  type RunSortKey,
+  type Verdict,
 } from './api-types.ts';
 import { DEFAULT_TREND_LIMIT, MAX_RUNS_LIMIT, ResultsDbError, type ResultsDb } from './results-db.ts';
 
@@ -42,7 +49,8 @@ function integer(params: URLSearchParams, name: string, min: number, max: number
   const v = params.get(name);
   if (v === null || v === '') return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) throw new BadRequest(`query parameter \`${name}\` must be an integer in [${min}, ${max}]`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new BadRequest(`query parameter \`${name}\` must be an integer in [${min}, ${max}]`);
   return n;
 }
 
@@ -58,7 +66,8 @@ function sortKey(params: URLSearchParams): RunSortKey | undefined {
   const v = text(params, 'sort');
   if (v === undefined) return undefined;
   if (v.startsWith('metric:') && v.length > 'metric:'.length) return v as RunSortKey;
-  if (!(RUN_SORT_KEYS as readonly string[]).includes(v)) throw new BadRequest(`query parameter \`sort\` must be one of ${RUN_SORT_KEYS.join(', ')} or metric:NAME`);
+  if (!(RUN_SORT_KEYS as readonly string[]).includes(v))
+    throw new BadRequest(`query parameter \`sort\` must be one of ${RUN_SORT_KEYS.join(', ')} or metric:NAME`);
   return v as RunSortKey;
 }
 
@@ -66,7 +75,14 @@ function sortKey(params: URLSearchParams): RunSortKey | undefined {
 function metricList(params: URLSearchParams): string[] | undefined {
   const v = text(params, 'metrics');
   if (v === undefined) return undefined;
-  const names = [...new Set(v.split(',').map((x) => x.trim()).filter((x) => x !== ''))];
+  const names = [
+    ...new Set(
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    ),
+  ];
   if (names.length > MAX_METRIC_COLUMNS) throw new BadRequest(`query parameter \`metrics\` names at most ${MAX_METRIC_COLUMNS} metrics`);
   return names;
 }
@@ -100,7 +116,7 @@ export async function handleApi(db: ResultsDb, method: string, url: URL, databas
   const params = url.searchParams;
   try {
     if (path === '/api/status') {
-      return { status: 200, body: { api_version: DASHBOARD_API_VERSION, database: databaseLabel, ...await db.status() } satisfies DashboardStatus };
+      return { status: 200, body: { api_version: DASHBOARD_API_VERSION, database: databaseLabel, ...(await db.status()) } satisfies DashboardStatus };
     }
     if (path === '/api/runs') return { status: 200, body: await db.listRuns(parseRunsQuery(params)) };
     if (path.startsWith('/api/runs/')) {
@@ -116,8 +132,12 @@ export async function handleApi(db: ResultsDb, method: string, url: URL, databas
     }
     if (path === '/api/comparisons') return { status: 200, body: await db.comparisons() };
     if (path === '/api/trend') {
-      const trend = await db.trend(text(params, 'graph', true), text(params, 'comparison', true), text(params, 'metric', true),
-        integer(params, 'limit', 1, 100_000) ?? DEFAULT_TREND_LIMIT);
+      const trend = await db.trend(
+        text(params, 'graph', true),
+        text(params, 'comparison', true),
+        text(params, 'metric', true),
+        integer(params, 'limit', 1, 100_000) ?? DEFAULT_TREND_LIMIT,
+      );
       return trend === null ? error(404, 'no runs of this comparison have this metric') : { status: 200, body: trend };
     }
     return error(404, `no API route ${path}`);

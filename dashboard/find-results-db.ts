@@ -14,8 +14,12 @@ export function resolveResultsDb(explicit: string | undefined, cwd: string = pro
   if (explicit !== undefined) return explicit;
   let names: string[] = [];
   try {
-    names = readdirSync(join(cwd, DEFAULT_RESULTS_DIR)).filter((n) => n.endsWith('.db')).sort();
-  } catch { /* no results/ folder: reported below */ }
+    names = readdirSync(join(cwd, DEFAULT_RESULTS_DIR))
+      .filter((n) => n.endsWith('.db'))
+      .sort();
+  } catch {
+    /* no results/ folder: reported below */
+  }
   if (names.length === 1) return join(DEFAULT_RESULTS_DIR, names[0]!);
   if (names.length === 0) throw new ResultsDbError(`no results database in ./${DEFAULT_RESULTS_DIR}/: give one with --db PATH`);
   throw new ResultsDbError(`several results databases in ./${DEFAULT_RESULTS_DIR}/ (${names.join(', ')}): choose one with --db PATH`);

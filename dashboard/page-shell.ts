@@ -21,14 +21,18 @@ export function escapeHtml(s: string): string {
  * `\u003c` means the same, so `</script>` and `<!--` can never appear in the output.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The id of the `<script type="application/json">` holding a report's run; the UI reads it. */
 export const REPORT_DATA_ID = 'm4-report-data';
 
 /** Content-Security-Policy of the served dashboard: only its own scripts and API. */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The dashboard's page: an empty shell the UI fills. */
 export function dashboardPage(): string {

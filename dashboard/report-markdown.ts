@@ -39,7 +39,10 @@ export function mdText(raw: string): string {
   if (AUTOLINK.test(s)) return codeSpan(s);
   return s
     .replace(/[\\`*_{}[\]()#!|~]/g, '\\$&')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '&#64;');
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '&#64;');
 }
 
 /** A code span holding `s` literally: a fence longer than any backtick run in it; `|` escaped for tables. */
@@ -69,7 +72,10 @@ export function capBody(lines: string[]): string[] {
   const cut = lines.slice(kept.length);
   const sections = cut.filter((l) => l.startsWith('#### ')).map((l) => l.slice(5));
   const tableRows = cut.filter((l) => l.startsWith('| ') && !/^\| -+/.test(l)).length;
-  kept.push('', `**Cut:** ${cut.length.toLocaleString('en-US')} more lines (${tableRows.toLocaleString('en-US')} table rows${sections.length > 0 ? `; sections ${sections.join(', ')}` : ''}) did not fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit. The HTML report (\`m4c report --html\`) has everything.`);
+  kept.push(
+    '',
+    `**Cut:** ${cut.length.toLocaleString('en-US')} more lines (${tableRows.toLocaleString('en-US')} table rows${sections.length > 0 ? `; sections ${sections.join(', ')}` : ''}) did not fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit. The HTML report (\`m4c report --html\`) has everything.`,
+  );
   return kept;
 }
 
@@ -106,7 +112,8 @@ function value(m: ModelMetricResult | PairMetricResult, field: 'control' | 'trea
 
 /** The Markdown summary of one run. `worstSlices` caps the slices listed. */
 export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number } = {}): string {
-  const r = d.run, res = d.result;
+  const r = d.run,
+    res = d.result;
   const lvl = level(res.bootstrap.level);
   const out: string[] = [];
   // In a code span: a bare `#8` would link to issue 8 of the repository.
@@ -114,19 +121,38 @@ export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number 
   out.push(verdictLine(d), '');
   const models = r.models.map((m) => `${mdText(m.role ?? 'model')} ${mdText(m.name)} (\`${shortHash(m.sha256).replace(/[^0-9a-f]/gi, '')}\`)`);
   const task = res.task;
-  const taskText = task.kind === 'binary'
-    ? `binary, threshold ${mdText(thresholdText(d.declared_task?.kind === 'binary' ? d.declared_task.threshold : undefined, task.threshold))}`
-    : task.kind === 'multiclass' ? `multiclass, ${mdText(String(res.classes ?? '?'))} classes` : 'regression';
+  const taskText =
+    task.kind === 'binary'
+      ? `binary, threshold ${mdText(thresholdText(d.declared_task?.kind === 'binary' ? d.declared_task.threshold : undefined, task.threshold))}`
+      : task.kind === 'multiclass'
+        ? `multiclass, ${mdText(String(res.classes ?? '?'))} classes`
+        : 'regression';
   // Parts joined only when present: a run of `m4c compare` has no models to list.
-  const facts = [`Graph ${mdText(r.graph)}`, mdText(dateTime(r.started_at)), taskText, `${mdText(num(r.rows))} rows counted of ${mdText(num(r.rows_seen))}`, ...models];
+  const facts = [
+    `Graph ${mdText(r.graph)}`,
+    mdText(dateTime(r.started_at)),
+    taskText,
+    `${mdText(num(r.rows))} rows counted of ${mdText(num(r.rows_seen))}`,
+    ...models,
+  ];
   out.push(facts.filter((f) => f.trim() !== '').join(' · '), '');
 
   if (d.gates.length > 0) {
     out.push('#### Gates', '');
-    out.push(...table(['Gate', 'Verdict', 'Value', 'Interval', 'Reason'], d.gates.map((g) => [
-      mdText(g.text), g.passed ? '✅ pass' : '❌ fail', mdText(num(g.value)),
-      g.interval_low === null || g.interval_high === null ? '—' : mdText(`[${num(g.interval_low)}, ${num(g.interval_high)}]`), mdText(g.reason),
-    ]), ['l', 'l', 'r', 'r', 'l']), '');
+    out.push(
+      ...table(
+        ['Gate', 'Verdict', 'Value', 'Interval', 'Reason'],
+        d.gates.map((g) => [
+          mdText(g.text),
+          g.passed ? '✅ pass' : '❌ fail',
+          mdText(num(g.value)),
+          g.interval_low === null || g.interval_high === null ? '—' : mdText(`[${num(g.interval_low)}, ${num(g.interval_high)}]`),
+          mdText(g.reason),
+        ]),
+        ['l', 'l', 'r', 'r', 'l'],
+      ),
+      '',
+    );
   }
 
   const model = res.metrics.filter((m): m is ModelMetricResult => m.kind === 'model' && m.shape === 'scalar');
@@ -134,14 +160,25 @@ export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number 
   if (model.length > 0 || pair.length > 0) {
     out.push('#### Metrics', '');
     const rows = model.map((m) => [
-      mdText(m.name), value(m, 'control'), value(m, 'treatment'), deltaText(m, res.bootstrap.level),
-      m.intervals.delta?.reason ? '—' : mdText(interval(m.intervals.delta)), m.test === null ? '—' : `${mdText(pvalue(m.test.pvalue))} (${m.test.test === 'mcnemar' ? 'McNemar' : 'DeLong'})`,
+      mdText(m.name),
+      value(m, 'control'),
+      value(m, 'treatment'),
+      deltaText(m, res.bootstrap.level),
+      m.intervals.delta?.reason ? '—' : mdText(interval(m.intervals.delta)),
+      m.test === null ? '—' : `${mdText(pvalue(m.test.pvalue))} (${m.test.test === 'mcnemar' ? 'McNemar' : 'DeLong'})`,
     ]);
     for (const m of pair) rows.push([mdText(m.name), '', '', value(m, 'value'), mdText(interval(m.intervals.value, 'value')), '—']);
-    out.push(...table(['Metric', 'Control', 'Treatment', 'Δ (label-free: value)', `${lvl} interval`, 'p-value'], rows, ['l', 'r', 'r', 'r', 'r', 'r']), '');
-    out.push(`Δ = treatment − control. ▲ treatment better, ▼ worse, **bold**: significant at ${lvl}.${res.bootstrap.resamples > 0 ? ` Intervals: paired bootstrap, ${res.bootstrap.resamples} resamples.` : ' Bootstrap off: no intervals.'}`, '');
+    out.push(
+      ...table(['Metric', 'Control', 'Treatment', 'Δ (label-free: value)', `${lvl} interval`, 'p-value'], rows, ['l', 'r', 'r', 'r', 'r', 'r']),
+      '',
+    );
+    out.push(
+      `Δ = treatment − control. ▲ treatment better, ▼ worse, **bold**: significant at ${lvl}.${res.bootstrap.resamples > 0 ? ` Intervals: paired bootstrap, ${res.bootstrap.resamples} resamples.` : ' Bootstrap off: no intervals.'}`,
+      '',
+    );
     const dl = res.tests.delong;
-    if (dl !== null) out.push(`DeLong (AUROC): Δ ${mdText(signed(dl.delta))}, z = Δ / s.e. = ${mdText(signed(delongZ(dl.z)))}, p ${mdText(pvalue(dl.pvalue))}.`, '');
+    if (dl !== null)
+      out.push(`DeLong (AUROC): Δ ${mdText(signed(dl.delta))}, z = Δ / s.e. = ${mdText(signed(delongZ(dl.z)))}, p ${mdText(pvalue(dl.pvalue))}.`, '');
   }
 
   const worse = res.slices?.worse ?? [];
@@ -149,10 +186,23 @@ export function renderMarkdownReport(d: RunDetail, opts: { worstSlices?: number 
     out.push('#### Slices where the treatment is worse', '');
     if (worse.length === 0) out.push(`None of ${res.slices.distinct} slices.`, '');
     else {
-      out.push(...table(['Slice', 'Rows', 'Metric', 'Control', 'Treatment', 'Δ'], worse.slice(0, opts.worstSlices ?? 5).map((w) => [
-        mdText(w.slice), mdText(num(w.rows)), mdText(w.metric), mdText(num(w.control)), mdText(num(w.treatment)),
-        mdText(w.delta === null ? `value ${num(w.value)}` : signed(w.delta)),
-      ]), ['l', 'r', 'l', 'r', 'r', 'r']), '');
+      out.push(
+        ...table(
+          ['Slice', 'Rows', 'Metric', 'Control', 'Treatment', 'Δ'],
+          worse
+            .slice(0, opts.worstSlices ?? 5)
+            .map((w) => [
+              mdText(w.slice),
+              mdText(num(w.rows)),
+              mdText(w.metric),
+              mdText(num(w.control)),
+              mdText(num(w.treatment)),
+              mdText(w.delta === null ? `value ${num(w.value)}` : signed(w.delta)),
+            ]),
+          ['l', 'r', 'l', 'r', 'r', 'r'],
+        ),
+        '',
+      );
       if (worse.length > (opts.worstSlices ?? 5)) out.push(`…and ${worse.length - (opts.worstSlices ?? 5)} more.`, '');
     }
   }

@@ -17,8 +17,20 @@ import { openStoreReadOnly, StoreReadError } from '../runtime/sinks/store-reader
 import type { PlanTask } from '../plan/plan-types.ts';
 import type { ComparisonResult } from '../plan/result-types.ts';
 import type {
-  ComparisonEntry, MetricColumn, RunDetail, RunGate, RunModel, RunsPage, RunsQuery, RunSortKey, RunSummary, Trend, TrendGate, TrendPoint,
-  TrendValue, Verdict,
+  ComparisonEntry,
+  MetricColumn,
+  RunDetail,
+  RunGate,
+  RunModel,
+  RunsPage,
+  RunsQuery,
+  RunSortKey,
+  RunSummary,
+  Trend,
+  TrendGate,
+  TrendPoint,
+  TrendValue,
+  Verdict,
 } from './api-types.ts';
 import { EXIT, M4Error } from '../plan/errors.ts';
 
@@ -38,7 +50,6 @@ export const GRAPH_KEY_SCHEMA_VERSION = 5;
 export const DEFAULT_RUNS_LIMIT = 50;
 export const MAX_RUNS_LIMIT = 500;
 export const DEFAULT_TREND_LIMIT = 500;
-
 
 interface RunRow {
   id: number;
@@ -63,7 +74,13 @@ interface RunRow {
   gates_failed: number;
 }
 
-interface ModelRow { run_id: number; name: string; role: string | null; path: string; sha256: string }
+interface ModelRow {
+  run_id: number;
+  name: string;
+  role: string | null;
+  path: string;
+  sha256: string;
+}
 
 const ROLE_ORDER: Record<string, number> = { control: 0, treatment: 1, both: 2, label: 3, slice: 4 };
 
@@ -122,7 +139,11 @@ export class ResultsDb {
   private readonly runColumns: string;
 
   /** Use {@link ResultsDb.open}: it checks the store first. `path` is the file, or the URL without its password. */
-  constructor(private readonly db: SqlReader, readonly path: string, readonly schemaVersion: number) {
+  constructor(
+    private readonly db: SqlReader,
+    readonly path: string,
+    readonly schemaVersion: number,
+  ) {
     this.graphKey = schemaVersion >= GRAPH_KEY_SCHEMA_VERSION ? 'r.graph_key' : 'r.source_file';
     this.runColumns = runColumns(this.graphKey);
   }
@@ -142,7 +163,9 @@ export class ResultsDb {
     }
     if (store.version < MIN_SCHEMA_VERSION) {
       await store.reader.close();
-      throw new ResultsDbError(`${store.label} has results schema version ${store.version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`);
+      throw new ResultsDbError(
+        `${store.label} has results schema version ${store.version}, without chart data: write a run to it with this m4c (it migrates the file) and reopen`,
+      );
     }
     return new ResultsDb(store.reader, store.label, store.version);
   }
@@ -204,10 +227,18 @@ export class ResultsDb {
   /** Fill `columns` of each run with the named metrics (from the `metrics` table). */
   private async addColumns(runs: RunSummary[], metrics: string[]): Promise<void> {
     if (runs.length === 0) return;
-    const rows = await this.db.all<{ run_id: number; metric: string; field: string; value: number | null; ci_low: number | null; ci_high: number | null }>(
+    const rows = await this.db.all<{
+      run_id: number;
+      metric: string;
+      field: string;
+      value: number | null;
+      ci_low: number | null;
+      ci_high: number | null;
+    }>(
       `SELECT run_id, metric, field, value, ci_low, ci_high FROM metrics
       WHERE run_id IN (${this.db.sql.ids('?')}) AND metric IN (${this.db.sql.texts('?')})`,
-      [JSON.stringify(runs.map((r) => Number(r.id))), JSON.stringify(metrics)]);
+      [JSON.stringify(runs.map((r) => Number(r.id))), JSON.stringify(metrics)],
+    );
     const byRun = new Map(runs.map((r) => [Number(r.id), r]));
     for (const r of runs) r.columns = {};
     for (const m of rows) {
@@ -215,7 +246,12 @@ export class ResultsDb {
       let c: MetricColumn | undefined = cols[m.metric];
       if (c === undefined) {
         cols[m.metric] = c = {
-          control: null, treatment: null, delta: null, delta_low: null, delta_high: null, value: null,
+          control: null,
+          treatment: null,
+          delta: null,
+          delta_low: null,
+          delta_high: null,
+          value: null,
           higher_is_better: await this.directionOf(m.metric, m.run_id),
         };
       }
@@ -230,12 +266,13 @@ export class ResultsDb {
 
   private async withModels(rows: RunRow[]): Promise<RunSummary[]> {
     if (rows.length === 0) return [];
-    const models = await this.db.all<ModelRow>(`SELECT run_id, name, role, path, sha256 FROM run_models WHERE run_id IN (${this.db.sql.ids('?')})`,
-      [JSON.stringify(rows.map((r) => r.id))]);
+    const models = await this.db.all<ModelRow>(`SELECT run_id, name, role, path, sha256 FROM run_models WHERE run_id IN (${this.db.sql.ids('?')})`, [
+      JSON.stringify(rows.map((r) => r.id)),
+    ]);
     const byRun = new Map<number, RunModel[]>();
     for (const m of models) {
       let list = byRun.get(m.run_id);
-      if (list === undefined) byRun.set(m.run_id, list = []);
+      if (list === undefined) byRun.set(m.run_id, (list = []));
       list.push({ role: m.role, name: m.name, path: m.path, sha256: m.sha256 });
     }
     return rows.map((r) => summaryOf(r, byRun.get(r.id) ?? []));
@@ -263,17 +300,26 @@ export class ResultsDb {
     const row = await this.db.get<RunRow>(`SELECT ${this.runColumns} FROM runs r WHERE r.id = ?`, [Number(id)]);
     if (row === undefined) return null;
     const [run] = await this.withModels([row]);
-    const gates = (await this.db.all<Omit<RunGate, 'passed'> & { passed: number }>(`SELECT text, metric, field, op, bound, confidence, passed, value, ci_low AS interval_low, ci_high AS interval_high, reason
-      FROM gates WHERE run_id = ? ORDER BY position`, [row.id]))
-      .map((g) => ({ ...g, passed: g.passed === 1 }));
-    const skipped = await this.db.all<RunDetail['skipped'][number]>('SELECT stage, reason, count FROM skipped_rows WHERE run_id = ? ORDER BY stage DESC, count DESC, reason', [row.id]);
+    const gates = (
+      await this.db.all<Omit<RunGate, 'passed'> & { passed: number }>(
+        `SELECT text, metric, field, op, bound, confidence, passed, value, ci_low AS interval_low, ci_high AS interval_high, reason
+      FROM gates WHERE run_id = ? ORDER BY position`,
+        [row.id],
+      )
+    ).map((g) => ({ ...g, passed: g.passed === 1 }));
+    const skipped = await this.db.all<RunDetail['skipped'][number]>(
+      'SELECT stage, reason, count FROM skipped_rows WHERE run_id = ? ORDER BY stage DESC, count DESC, reason',
+      [row.id],
+    );
     const extra = (await this.db.get<{ result_json: string | null; notes_json: string | null; task_json: string }>(
-      'SELECT result_json, notes_json, task_json FROM runs WHERE id = ?', [row.id]))!;
+      'SELECT result_json, notes_json, task_json FROM runs WHERE id = ?',
+      [row.id],
+    ))!;
     if (extra.result_json === null) throw new ResultsDbError(`run ${id} was recorded without its result`);
     const result = JSON.parse(extra.result_json) as ComparisonResult;
     // The bootstrap resamples are the bulk of a result and no page draws them.
     for (const m of result.metrics) if (m.shape === 'scalar') m.bootstrap = {};
-    const notes = extra.notes_json === null ? [] : JSON.parse(extra.notes_json) as string[];
+    const notes = extra.notes_json === null ? [] : (JSON.parse(extra.notes_json) as string[]);
     return { run: run!, gates, skipped, notes, result, declared_task: JSON.parse(extra.task_json) as PlanTask };
   }
 
@@ -284,10 +330,16 @@ export class ResultsDb {
       MAX(r.started_at) AS latest_started_at FROM runs r GROUP BY ${key}, r.comparison ORDER BY r.comparison, ${key}`);
     const out: ComparisonEntry[] = [];
     for (const c of rows) {
-      const { id, source_file } = (await this.db.get<{ id: number; source_file: string }>(`SELECT r.id, r.source_file FROM runs r
-        WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, [c.graph, c.comparison]))!;
+      const { id, source_file } = (await this.db.get<{ id: number; source_file: string }>(
+        `SELECT r.id, r.source_file FROM runs r
+        WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`,
+        [c.graph, c.comparison],
+      ))!;
       // The sink writes a result's metrics in report order; metricOrder is that order in each store.
-      const metrics = await this.db.all<{ metric: string }>(`SELECT metric FROM metrics WHERE run_id = ? AND field IN ('control', 'value') ORDER BY ${this.db.sql.metricOrder}`, [id]);
+      const metrics = await this.db.all<{ metric: string }>(
+        `SELECT metric FROM metrics WHERE run_id = ? AND field IN ('control', 'value') ORDER BY ${this.db.sql.metricOrder}`,
+        [id],
+      );
       out.push({ ...c, graph_label: source_file, metrics: metrics.map((m) => m.metric) });
     }
     return out;
@@ -299,26 +351,47 @@ export class ResultsDb {
    */
   async trend(graph: string, comparison: string, metric: string, limit = DEFAULT_TREND_LIMIT): Promise<Trend | null> {
     const key = this.graphKey;
-    const runs = await this.db.all<{ id: number; started_at: string; passed: number; has_gates: number }>(`SELECT r.id, r.started_at, r.passed, ${HAS_GATES_BIT} AS has_gates
-      FROM runs r WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`, [graph, comparison, limit + 1]);
+    const runs = await this.db.all<{ id: number; started_at: string; passed: number; has_gates: number }>(
+      `SELECT r.id, r.started_at, r.passed, ${HAS_GATES_BIT} AS has_gates
+      FROM runs r WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+      [graph, comparison, limit + 1],
+    );
     const truncated = runs.length > limit;
     if (truncated) runs.pop();
     runs.reverse();
     if (runs.length === 0) return null;
     const ids = JSON.stringify(runs.map((r) => r.id));
     const values = await this.db.all<{
-        run_id: number; kind: 'model' | 'pair'; field: string; value: number | null; ci_low: number | null; ci_high: number | null; level: number | null;
-      }>(`SELECT run_id, kind, field, value, ci_low, ci_high, level FROM metrics
-      WHERE metric = ? AND run_id IN (${this.db.sql.ids('?')})`, [metric, ids]);
+      run_id: number;
+      kind: 'model' | 'pair';
+      field: string;
+      value: number | null;
+      ci_low: number | null;
+      ci_high: number | null;
+      level: number | null;
+    }>(
+      `SELECT run_id, kind, field, value, ci_low, ci_high, level FROM metrics
+      WHERE metric = ? AND run_id IN (${this.db.sql.ids('?')})`,
+      [metric, ids],
+    );
     if (values.length === 0) return null;
-    const gateRows = await this.db.all<Omit<TrendGate, 'passed'> & { run_id: number; passed: number }>(`SELECT run_id, text, field, op, bound, passed
-      FROM gates WHERE metric = ? AND run_id IN (${this.db.sql.ids('?')}) ORDER BY run_id, position`, [metric, ids]);
+    const gateRows = await this.db.all<Omit<TrendGate, 'passed'> & { run_id: number; passed: number }>(
+      `SELECT run_id, text, field, op, bound, passed
+      FROM gates WHERE metric = ? AND run_id IN (${this.db.sql.ids('?')}) ORDER BY run_id, position`,
+      [metric, ids],
+    );
     const empty = (): TrendValue => ({ value: null, low: null, high: null });
     const points = new Map<number, TrendPoint>();
     for (const r of runs) {
       points.set(r.id, {
-        run_id: String(r.id), started_at: r.started_at, verdict: verdictOf(r.has_gates, r.passed), gates: [],
-        control: empty(), treatment: empty(), delta: empty(), value: empty(),
+        run_id: String(r.id),
+        started_at: r.started_at,
+        verdict: verdictOf(r.has_gates, r.passed),
+        gates: [],
+        control: empty(),
+        treatment: empty(),
+        delta: empty(),
+        value: empty(),
       });
     }
     for (const { run_id, passed, ...gate } of gateRows) points.get(run_id)?.gates.push({ ...gate, passed: passed === 1 });
@@ -335,7 +408,12 @@ export class ResultsDb {
     const gateKey = (p: TrendPoint): string => JSON.stringify(p.gates.map((x) => [x.field, x.op, x.bound]));
     const newestGated = [...list].reverse().find((p) => p.gates.length > 0);
     return {
-      graph, comparison, metric, kind, higher_is_better: await this.directionOf(metric, runs[runs.length - 1]!.id), level,
+      graph,
+      comparison,
+      metric,
+      kind,
+      higher_is_better: await this.directionOf(metric, runs[runs.length - 1]!.id),
+      level,
       points: list,
       gates: newestGated?.gates ?? [],
       gates_differ: new Set(list.map(gateKey)).size > 1,
@@ -347,10 +425,26 @@ export class ResultsDb {
 function summaryOf(r: RunRow, models: RunModel[]): RunSummary {
   models.sort((a, b) => (ROLE_ORDER[a.role ?? ''] ?? 5) - (ROLE_ORDER[b.role ?? ''] ?? 5) || a.name.localeCompare(b.name));
   return {
-    id: String(r.id), run_key: r.run_key, status: r.status, started_at: r.started_at, ended_at: r.ended_at, graph: r.source_file, graph_key: r.graph_key,
-    plan_hash: r.plan_hash, comparison: r.comparison, task: r.task, data_source: r.data_source, shard: r.shard, merged_shards: r.merged_shards,
-    models, rows: r.rows_counted, rows_seen: r.rows_seen, rows_skipped: r.rows_skipped, m4_version: r.m4_version,
-    gates_total: r.gates_total, gates_failed: r.gates_failed, verdict: verdictOf(r.gates_total, r.passed),
+    id: String(r.id),
+    run_key: r.run_key,
+    status: r.status,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+    graph: r.source_file,
+    graph_key: r.graph_key,
+    plan_hash: r.plan_hash,
+    comparison: r.comparison,
+    task: r.task,
+    data_source: r.data_source,
+    shard: r.shard,
+    merged_shards: r.merged_shards,
+    models,
+    rows: r.rows_counted,
+    rows_seen: r.rows_seen,
+    rows_skipped: r.rows_skipped,
+    m4_version: r.m4_version,
+    gates_total: r.gates_total,
+    gates_failed: r.gates_failed,
+    verdict: verdictOf(r.gates_total, r.passed),
   };
 }
-

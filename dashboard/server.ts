@@ -60,7 +60,9 @@ export function dashboardHandler(db: ResultsDb, assets: UiAssets, opts: { databa
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
     if (method !== 'GET' && !head) {
-      send(res, 405, 'application/json; charset=utf-8', JSON.stringify({ error: `method ${method} not allowed: the dashboard is read-only` }), { Allow: 'GET, HEAD' });
+      send(res, 405, 'application/json; charset=utf-8', JSON.stringify({ error: `method ${method} not allowed: the dashboard is read-only` }), {
+        Allow: 'GET, HEAD',
+      });
       return;
     }
     if (opts.checkHost && !LOOPBACK.has(hostName(req.headers.host ?? ''))) {
@@ -119,7 +121,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   try {
     const assets = await uiAssets();
     const handler = dashboardHandler(db, assets, { databaseLabel: db.path, checkHost: LOOPBACK.has(host) });
-    server = createServer((req, res) => { void handler(req, res); });
+    server = createServer((req, res) => {
+      void handler(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, host, () => {
@@ -138,11 +142,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
     host,
     port,
     database: db.path,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => {
-        void db.close().then(resolve);
-      });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          void db.close().then(resolve);
+        });
+      }),
   };
 }

@@ -47,9 +47,7 @@ export interface ReplayDecl {
 }
 
 export type DimExpr =
-  | { kind: 'fixed'; value: number; text: string; span: Span }
-  | { kind: 'symbol'; name: string; span: Span }
-  | { kind: 'unknown'; span: Span };
+  { kind: 'fixed'; value: number; text: string; span: Span } | { kind: 'symbol'; name: string; span: Span } | { kind: 'unknown'; span: Span };
 
 export interface TypeExpr {
   dtype: Name | undefined;
@@ -57,9 +55,7 @@ export interface TypeExpr {
   span: Span;
 }
 
-export type InputSource =
-  | { kind: 'field'; path: StringLit; span: Span }
-  | { kind: 'columns'; items: StringLit[]; span: Span };
+export type InputSource = { kind: 'field'; path: StringLit; span: Span } | { kind: 'columns'; items: StringLit[]; span: Span };
 
 export interface InputDecl {
   kind: 'input';
@@ -149,13 +145,44 @@ export interface CompareDecl {
 
 export type Expr = RefExpr | CallExpr | MemberExpr | NumberLit | StringLit | BoolLit | ListExpr;
 
-export interface RefExpr { kind: 'ref'; name: Name; span: Span }
-export interface CallExpr { kind: 'call'; callee: Name; args: Arg[]; span: Span }
-export interface MemberExpr { kind: 'member'; object: Expr; member: Name; span: Span }
-export interface NumberLit { kind: 'number'; value: number; text: string; span: Span }
-export interface StringLit { kind: 'string'; value: string; span: Span }
-export interface BoolLit { kind: 'bool'; value: boolean; span: Span }
-export interface ListExpr { kind: 'list'; items: Expr[]; span: Span }
+export interface RefExpr {
+  kind: 'ref';
+  name: Name;
+  span: Span;
+}
+export interface CallExpr {
+  kind: 'call';
+  callee: Name;
+  args: Arg[];
+  span: Span;
+}
+export interface MemberExpr {
+  kind: 'member';
+  object: Expr;
+  member: Name;
+  span: Span;
+}
+export interface NumberLit {
+  kind: 'number';
+  value: number;
+  text: string;
+  span: Span;
+}
+export interface StringLit {
+  kind: 'string';
+  value: string;
+  span: Span;
+}
+export interface BoolLit {
+  kind: 'bool';
+  value: boolean;
+  span: Span;
+}
+export interface ListExpr {
+  kind: 'list';
+  items: Expr[];
+  span: Span;
+}
 
 export interface Arg {
   name: Name | undefined;

@@ -26,10 +26,22 @@ export class AstBuilder {
   nodeSpan(node: CstNode, fallback: A.Span): A.Span {
     // The parser tracks every node's location; only nodes touched by recovery need the token walk.
     const loc = node.location;
-    if (loc && !node.recoveredNode && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && loc.startLine !== undefined && loc.endColumn !== undefined) {
+    if (
+      loc &&
+      !node.recoveredNode &&
+      Number.isFinite(loc.startOffset) &&
+      Number.isFinite(loc.endOffset) &&
+      loc.startLine !== undefined &&
+      loc.endColumn !== undefined
+    ) {
       return {
-        file: this.file, start: small(loc.startOffset), end: small(loc.endOffset! + 1),
-        line: small(loc.startLine), column: small(loc.startColumn!), endLine: small(loc.endLine!), endColumn: small(loc.endColumn + 1),
+        file: this.file,
+        start: small(loc.startOffset),
+        end: small(loc.endOffset! + 1),
+        line: small(loc.startLine),
+        column: small(loc.startColumn!),
+        endLine: small(loc.endLine!),
+        endColumn: small(loc.endColumn + 1),
       };
     }
     const first = firstToken(node);
@@ -138,13 +150,18 @@ export class AstBuilder {
       const argSpan = this.nodeSpan(arg, span);
       const fields = tok(ac, 'LBrace')
         ? nodes(ac, 'sigField').map((f) => {
-          const fc = f.children as Children;
-          const t = child(fc, 'typeExpr');
-          const fSpan = this.nodeSpan(f, argSpan);
-          return { name: this.name(child(fc, 'name')), type: t ? this.typeExpr(t, fSpan) : undefined, span: fSpan };
-        })
+            const fc = f.children as Children;
+            const t = child(fc, 'typeExpr');
+            const fSpan = this.nodeSpan(f, argSpan);
+            return { name: this.name(child(fc, 'name')), type: t ? this.typeExpr(t, fSpan) : undefined, span: fSpan };
+          })
         : undefined;
-      options.push({ key: { text: key.image, quoted: false, span: this.tokenSpan(key) }, text: str ? this.stringLit(str) : undefined, fields, span: argSpan });
+      options.push({
+        key: { text: key.image, quoted: false, span: this.tokenSpan(key) },
+        text: str ? this.stringLit(str) : undefined,
+        fields,
+        span: argSpan,
+      });
     }
     return {
       kind: 'model',
@@ -230,7 +247,12 @@ export class AstBuilder {
         const fc = f.children as Children;
         const key = tok(fc, 'Identifier');
         const e = child(fc, 'expr');
-        if (key) decl.fields.push({ key: { text: key.image, quoted: false, span: this.tokenSpan(key) }, value: e ? this.expr(e, itemSpan) : undefined, span: this.nodeSpan(f, itemSpan) });
+        if (key)
+          decl.fields.push({
+            key: { text: key.image, quoted: false, span: this.tokenSpan(key) },
+            value: e ? this.expr(e, itemSpan) : undefined,
+            span: this.nodeSpan(f, itemSpan),
+          });
       } else if (g) {
         decl.gates.push(this.gateItem(g, itemSpan));
       } else if (s) {

@@ -50,7 +50,8 @@ export class IncrementalParser {
       if (DECL_STARTS.has(t.tokenType)) starts.push({ offset: t.startOffset, line: (t.startLine ?? 1) - 1, column: (t.startColumn ?? 1) - 1 });
     }
     const chunks: { place: Place; end: number }[] = [];
-    if (starts.length === 0 || starts[0]!.offset > 0) chunks.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
+    if (starts.length === 0 || starts[0]!.offset > 0)
+      chunks.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
     starts.forEach((p, i) => chunks.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
 
     const relative = new Map<string, ChunkSyntax>();

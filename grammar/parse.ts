@@ -40,10 +40,28 @@ const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace]);
 
 /** Human names of tokens for messages: `'='` rather than `Equals`. */
 const TOKEN_LABELS: Record<string, string> = {
-  Identifier: 'a name', QuotedName: 'a quoted name', StringLiteral: 'a string', NumberLiteral: 'a number',
-  GreaterEq: "'>='", LessEq: "'<='", Greater: "'>'", Less: "'<'", Equals: "'='", Colon: "':'", Comma: "','",
-  Dot: "'.'", LParen: "'('", RParen: "')'", LBracket: "'['", RBracket: "']'", LBrace: "'{'", RBrace: "'}'",
-  Question: "'?'", Percent: "'%'", Semicolon: "';'", EOF: 'the end of the file',
+  Identifier: 'a name',
+  QuotedName: 'a quoted name',
+  StringLiteral: 'a string',
+  NumberLiteral: 'a number',
+  GreaterEq: "'>='",
+  LessEq: "'<='",
+  Greater: "'>'",
+  Less: "'<'",
+  Equals: "'='",
+  Colon: "':'",
+  Comma: "','",
+  Dot: "'.'",
+  LParen: "'('",
+  RParen: "')'",
+  LBracket: "'['",
+  RBracket: "']'",
+  LBrace: "'{'",
+  RBrace: "'}'",
+  Question: "'?'",
+  Percent: "'%'",
+  Semicolon: "';'",
+  EOF: 'the end of the file',
 };
 
 export function parse(text: string, file: string): ParseResult {
@@ -62,7 +80,8 @@ export function parse(text: string, file: string): ParseResult {
   const toks = lexed.tokens;
   // Numbers are f64: a literal beyond its range (`1e400`) would silently become Infinity.
   for (const t of toks) {
-    if (t.tokenType === T.NumberLiteral && !Number.isFinite(Number(t.image))) problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
+    if (t.tokenType === T.NumberLiteral && !Number.isFinite(Number(t.image)))
+      problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
   }
   let i = 0;
   // Leading tokens that start no declaration: one problem for the whole run of them.
@@ -137,7 +156,15 @@ function firstTooDeep(chunk: IToken[]): IToken | undefined {
 
 function lexProblem(text: string, file: string, offset: number, length: number, line: number, column: number): SyntaxProblem {
   const ch = text[offset] ?? '';
-  const span: Span = { file, start: offset, end: offset + Math.max(1, length), line, column, endLine: line, endColumn: column + Math.max(1, Math.min(length, 80)) };
+  const span: Span = {
+    file,
+    start: offset,
+    end: offset + Math.max(1, length),
+    line,
+    column,
+    endLine: line,
+    endColumn: column + Math.max(1, Math.min(length, 80)),
+  };
   if (ch === '"') return { kind: 'unterminated-string', span: { ...span, end: offset + 1, endColumn: column + 1 } };
   if (text.startsWith('/*', offset)) return { kind: 'unterminated-comment', span: { ...span, end: offset + 2, endColumn: column + 2 } };
   const shown = text.slice(offset, offset + Math.min(length, 20));
@@ -151,7 +178,14 @@ function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan
   const atEnd = t.tokenType?.name === 'EOF' || !Number.isFinite(t.startOffset);
   // At the end of a declaration, point just after its last token rather than at the next declaration.
   const span: Span = atEnd
-    ? { ...chunkSpan, start: chunkSpan.end, end: chunkSpan.end + 1, line: chunkSpan.endLine, column: chunkSpan.endColumn, endColumn: chunkSpan.endColumn + 1 }
+    ? {
+        ...chunkSpan,
+        start: chunkSpan.end,
+        end: chunkSpan.end + 1,
+        line: chunkSpan.endLine,
+        column: chunkSpan.endColumn,
+        endColumn: chunkSpan.endColumn + 1,
+      }
     : builder.tokenSpan(t);
   if (atEnd) return { kind: 'missing-token', expected, rule, span };
   return { kind: 'unexpected-token', found: t.image, expected, rule, span };
@@ -159,11 +193,11 @@ function parseProblem(err: IRecognitionException, builder: AstBuilder, chunkSpan
 
 /** The expected tokens, as the parser's error message provider recorded them, in words. */
 function expectedFrom(err: IRecognitionException): string[] {
-  return expectedTokenNames(err.message).map(labelFromName).filter((x, i, a) => a.indexOf(x) === i);
+  return expectedTokenNames(err.message)
+    .map(labelFromName)
+    .filter((x, i, a) => a.indexOf(x) === i);
 }
 
 function labelFromName(n: string): string {
   return TOKEN_LABELS[n] ?? `'${n.toLowerCase()}'`;
 }
-
-

@@ -7,7 +7,14 @@
  * The parser is built once and reused (`parser.input = tokens`).
  */
 import {
-  CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IParserErrorMessageProvider, type IToken, type ManySepMethodOpts, type TokenType,
+  CstParser,
+  type CstNode,
+  type DSLMethodOpts,
+  type IOrAlt,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type ManySepMethodOpts,
+  type TokenType,
 } from 'chevrotain';
 import * as T from './tokens.ts';
 
@@ -69,14 +76,16 @@ export class M4Parser extends CstParser {
   }
 
   declaration = this.RULE('declaration', () => {
-    this.OR((this.declarationAlts ??= [
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.modelDecl) },
-      { ALT: () => this.SUBRULE(this.nodeDecl) },
-      { ALT: () => this.SUBRULE(this.compareDecl) },
-      { ALT: () => this.SUBRULE(this.outputDecl) },
-      { ALT: () => this.SUBRULE(this.replayDecl) },
-    ]));
+    this.OR(
+      (this.declarationAlts ??= [
+        { ALT: () => this.SUBRULE(this.inputDecl) },
+        { ALT: () => this.SUBRULE(this.modelDecl) },
+        { ALT: () => this.SUBRULE(this.nodeDecl) },
+        { ALT: () => this.SUBRULE(this.compareDecl) },
+        { ALT: () => this.SUBRULE(this.outputDecl) },
+        { ALT: () => this.SUBRULE(this.replayDecl) },
+      ]),
+    );
   });
 
   name = this.RULE('name', () => {
@@ -100,25 +109,29 @@ export class M4Parser extends CstParser {
   });
 
   dim = this.RULE('dim', () => {
-    this.OR((this.dimAlts ??= [
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-      { ALT: () => this.CONSUME(T.Question) },
-    ]));
+    this.OR(
+      (this.dimAlts ??= [
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.CONSUME(T.Question) },
+      ]),
+    );
   });
 
   fromSpec = this.RULE('fromSpec', () => {
     this.CONSUME(T.From);
-    this.OR((this.fromSpecAlts ??= [
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket);
-          this.MANY_SEP((this.stringSep ??= { SEP: T.Comma, DEF: () => this.CONSUME2(T.StringLiteral) }));
-          this.CONSUME(T.RBracket);
+    this.OR(
+      (this.fromSpecAlts ??= [
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.MANY_SEP((this.stringSep ??= { SEP: T.Comma, DEF: () => this.CONSUME2(T.StringLiteral) }));
+            this.CONSUME(T.RBracket);
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   /**
@@ -137,27 +150,31 @@ export class M4Parser extends CstParser {
 
   /** A loader argument: the path string, `key: "text"` or `key: {name: TYPE, ...}` (a signature section). */
   modelArg = this.RULE('modelArg', () => {
-    this.OR((this.modelArgAlts ??= [
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      {
-        // Only `name:` starts a keyed argument, so `onnx(models/a.onnx)` still reads "expected a string".
-        GATE: () => this.LA(2).tokenType === T.Colon,
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.CONSUME(T.Colon);
-          this.OR2((this.modelArgValueAlts ??= [
-            { ALT: () => this.CONSUME2(T.StringLiteral) },
-            {
-              ALT: () => {
-                this.CONSUME(T.LBrace);
-                this.MANY_SEP2((this.sigFieldSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.sigField) }));
-                this.CONSUME(T.RBrace);
-              },
-            },
-          ]));
+    this.OR(
+      (this.modelArgAlts ??= [
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        {
+          // Only `name:` starts a keyed argument, so `onnx(models/a.onnx)` still reads "expected a string".
+          GATE: () => this.LA(2).tokenType === T.Colon,
+          ALT: () => {
+            this.CONSUME(T.Identifier);
+            this.CONSUME(T.Colon);
+            this.OR2(
+              (this.modelArgValueAlts ??= [
+                { ALT: () => this.CONSUME2(T.StringLiteral) },
+                {
+                  ALT: () => {
+                    this.CONSUME(T.LBrace);
+                    this.MANY_SEP2((this.sigFieldSep ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.sigField) }));
+                    this.CONSUME(T.RBrace);
+                  },
+                },
+              ]),
+            );
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   /** One tensor of an external model's signature: `ids: i64[batch, 16]`. */
@@ -195,14 +212,16 @@ export class M4Parser extends CstParser {
   });
 
   primary = this.RULE('primary', () => {
-    this.OR((this.primaryAlts ??= [
-      { ALT: () => this.SUBRULE(this.callOrRef) },
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.SUBRULE(this.list) },
-    ]));
+    this.OR(
+      (this.primaryAlts ??= [
+        { ALT: () => this.SUBRULE(this.callOrRef) },
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.True) },
+        { ALT: () => this.CONSUME(T.False) },
+        { ALT: () => this.SUBRULE(this.list) },
+      ]),
+    );
   });
 
   callOrRef = this.RULE('callOrRef', () => {
@@ -216,21 +235,25 @@ export class M4Parser extends CstParser {
 
   /** A parameter name may be a keyword that cannot start a declaration: `threshold(p, at: 0.7)`. */
   paramName = this.RULE('paramName', () => {
-    this.OR((this.paramNameAlts ??= [
-      { ALT: () => this.CONSUME(T.Identifier) },
-      { ALT: () => this.CONSUME(T.QuotedName) },
-      ...T.PARAM_NAME_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })),
-    ]));
+    this.OR(
+      (this.paramNameAlts ??= [
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.CONSUME(T.QuotedName) },
+        ...T.PARAM_NAME_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })),
+      ]),
+    );
   });
 
   arg = this.RULE('arg', () => {
-    this.OPTION((this.namedArgOption ??= {
-      GATE: () => this.LA(2).tokenType === T.Colon,
-      DEF: () => {
-        this.SUBRULE(this.paramName);
-        this.CONSUME(T.Colon);
-      },
-    }));
+    this.OPTION(
+      (this.namedArgOption ??= {
+        GATE: () => this.LA(2).tokenType === T.Colon,
+        DEF: () => {
+          this.SUBRULE(this.paramName);
+          this.CONSUME(T.Colon);
+        },
+      }),
+    );
     this.SUBRULE(this.expr);
   });
 
@@ -252,11 +275,13 @@ export class M4Parser extends CstParser {
   });
 
   compareItem = this.RULE('compareItem', () => {
-    this.OR((this.compareItemAlts ??= [
-      { ALT: () => this.SUBRULE(this.gateItem) },
-      { ALT: () => this.SUBRULE(this.sinkItem) },
-      { ALT: () => this.SUBRULE(this.fieldItem) },
-    ]));
+    this.OR(
+      (this.compareItemAlts ??= [
+        { ALT: () => this.SUBRULE(this.gateItem) },
+        { ALT: () => this.SUBRULE(this.sinkItem) },
+        { ALT: () => this.SUBRULE(this.fieldItem) },
+      ]),
+    );
   });
 
   fieldItem = this.RULE('fieldItem', () => {
@@ -272,12 +297,14 @@ export class M4Parser extends CstParser {
       this.CONSUME(T.Dot);
       this.CONSUME2(T.Identifier);
     });
-    this.OR((this.comparatorAlts ??= [
-      { ALT: () => this.CONSUME(T.GreaterEq) },
-      { ALT: () => this.CONSUME(T.LessEq) },
-      { ALT: () => this.CONSUME(T.Greater) },
-      { ALT: () => this.CONSUME(T.Less) },
-    ]));
+    this.OR(
+      (this.comparatorAlts ??= [
+        { ALT: () => this.CONSUME(T.GreaterEq) },
+        { ALT: () => this.CONSUME(T.LessEq) },
+        { ALT: () => this.CONSUME(T.Greater) },
+        { ALT: () => this.CONSUME(T.Less) },
+      ]),
+    );
     this.CONSUME(T.NumberLiteral);
     this.OPTION(() => {
       this.CONSUME(T.At);

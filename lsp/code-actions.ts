@@ -60,14 +60,19 @@ function addMissingArguments(a: Analysis, d: Diagnostic): CodeAction | undefined
  * fixed dims fit the input, else the input's own name (an unknown name the checker will then point at).
  */
 function bestValueFor(a: Analysis, input: OnnxValueInfo, owner: Decl | undefined): string {
-  const values = [...a.comp.resolution.symbols.values()].filter((s) => (s.kind === 'input' || s.kind === 'node' || s.kind === 'output') && s.decl !== owner);
+  const values = [...a.comp.resolution.symbols.values()].filter(
+    (s) => (s.kind === 'input' || s.kind === 'node' || s.kind === 'output') && s.decl !== owner,
+  );
   const same = values.find((s) => s.name === input.name);
   if (same) return writeName(same.name);
   const fits = values.find((s) => {
     const t = a.comp.typing.declTypes.get(s);
     if (t === undefined || t.dtype !== input.type.dtype || t.dims.length !== input.type.dims.length) return false;
     const dims = a.comp.typing.resolved(t).dims;
-    return dims.every((d, i) => { const want = input.type.dims[i]; return typeof d !== 'number' || typeof want !== 'number' || d === want; });
+    return dims.every((d, i) => {
+      const want = input.type.dims[i];
+      return typeof d !== 'number' || typeof want !== 'number' || d === want;
+    });
   });
   return writeName(fits?.name ?? input.name);
 }

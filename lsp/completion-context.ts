@@ -71,7 +71,10 @@ export function completionContext(text: string, declStart: number, offset: numbe
   toks = toks.slice(startIdx);
   // The word being typed is not context.
   const lastTok = toks[toks.length - 1];
-  const typing = lastTok && (lastTok.endOffset ?? -2) + 1 === offset - declStart && (NAMEISH.has(lastTok.tokenType) || DECL_STARTS.has(lastTok.tokenType) || lastTok.tokenType === T.True || lastTok.tokenType === T.False);
+  const typing =
+    lastTok &&
+    (lastTok.endOffset ?? -2) + 1 === offset - declStart &&
+    (NAMEISH.has(lastTok.tokenType) || DECL_STARTS.has(lastTok.tokenType) || lastTok.tokenType === T.True || lastTok.tokenType === T.False);
   if (typing) toks = toks.slice(0, -1);
   const atLineStart = isLineStart(text, typing ? declStart + lastTok!.startOffset : offset);
 
@@ -128,13 +131,21 @@ export function completionContext(text: string, declStart: number, offset: numbe
   if (key === 'metrics') {
     const top = inner[inner.length - 1];
     if (top?.open === T.LBracket && (last.tokenType === T.LBracket || last.tokenType === T.Comma)) {
-      const given = toks.slice(top.index + 1).filter((t) => t.tokenType === T.Identifier).map((t) => t.image);
+      const given = toks
+        .slice(top.index + 1)
+        .filter((t) => t.tokenType === T.Identifier)
+        .map((t) => t.image);
       return { kind: 'metric', compareStart, given };
     }
     return { kind: 'none' };
   }
   if (key === 'control' || key === 'treatment' || key === 'label' || key === 'slice_by') {
-    return expressionContext(toks.slice(item), inner.map((f) => ({ ...f, index: f.index - item })), undefined, false);
+    return expressionContext(
+      toks.slice(item),
+      inner.map((f) => ({ ...f, index: f.index - item })),
+      undefined,
+      false,
+    );
   }
   return { kind: 'none' };
 }

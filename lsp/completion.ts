@@ -21,7 +21,6 @@ import { completionContext, type CompletionContext } from './completion-context.
 import { describeMetric, describeModel, describeOp, describeParamType, describeSymbol, opSignature, symbolType } from './describe.ts';
 import { COMPARE_FIELD_DOCS, DTYPE_DOCS, GATE_FIELD_DOCS, KEYWORD_DOCS, SINK_DOCS, TASK_DOCS } from './language-docs.ts';
 
-
 /** At most this many items per answer (VS Code itself shows the first few dozen). */
 export const MAX_COMPLETION_ITEMS = 500;
 
@@ -80,7 +79,9 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
     case 'after-type':
       return keywords(ctx.hasOptional ? ['from'] : ['optional', 'from']);
     case 'loader':
-      return [{ label: 'onnx', kind: CompletionItemKind.Function, detail: 'onnx("PATH"): an ONNX model file, relative to this file', insertText: 'onnx' }];
+      return [
+        { label: 'onnx', kind: CompletionItemKind.Function, detail: 'onnx("PATH"): an ONNX model file, relative to this file', insertText: 'onnx' },
+      ];
     case 'value':
       return values(comp, ctx.owner, want);
     case 'argument':
@@ -90,35 +91,53 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
       if (!op) return values(comp, ctx.owner, want);
       const schema = op.params.properties[ctx.param];
       if (!schema) return [];
-      if (Array.isArray(schema.enum)) return schema.enum.map((v) => ({ label: JSON.stringify(v), kind: CompletionItemKind.EnumMember, detail: schema.description }));
+      if (Array.isArray(schema.enum))
+        return schema.enum.map((v) => ({ label: JSON.stringify(v), kind: CompletionItemKind.EnumMember, detail: schema.description }));
       if (schema.type === 'boolean') return keywords(['true', 'false']);
       return [];
     }
     case 'output': {
       const info = comp.resolution.symbols.get(ctx.callee)?.kind === 'model' ? comp.models.get(ctx.callee) : undefined;
       if (!info) return [];
-      return info.signature.outputs.map((o) => ({ label: writeName(o.name), kind: CompletionItemKind.Field, detail: formatType(o.type), documentation: `ONNX output of model \`${info.name}\`` }));
+      return info.signature.outputs.map((o) => ({
+        label: writeName(o.name),
+        kind: CompletionItemKind.Field,
+        detail: formatType(o.type),
+        documentation: `ONNX output of model \`${info.name}\``,
+      }));
     }
     case 'compare-item': {
       const decl = compareAt(comp, ctx.compareStart);
       const given = new Set(decl?.fields.map((f) => f.key.text));
       const fields: CompletionItem[] = COMPARE_FIELDS.filter((f) => !given.has(f)).map((f, i) => ({
-        label: f, kind: CompletionItemKind.Property, insertText: COMPARE_FIELD_DOCS[f].snippet, sortText: `0${i.toString().padStart(2, '0')}`,
+        label: f,
+        kind: CompletionItemKind.Property,
+        insertText: COMPARE_FIELD_DOCS[f].snippet,
+        sortText: `0${i.toString().padStart(2, '0')}`,
         documentation: { kind: MarkupKind.Markdown, value: COMPARE_FIELD_DOCS[f].doc },
       }));
       return [...fields, ...keywords(['gate', 'sink']).map((k) => ({ ...k, insertText: `${k.label} `, sortText: `1${k.label}` }))];
     }
     case 'task':
-      return TASKS.map((t) => ({ label: t, kind: CompletionItemKind.EnumMember, insertText: TASK_DOCS[t].insert, detail: TASK_DOCS[t].insert, documentation: { kind: MarkupKind.Markdown, value: TASK_DOCS[t].doc } }));
+      return TASKS.map((t) => ({
+        label: t,
+        kind: CompletionItemKind.EnumMember,
+        insertText: TASK_DOCS[t].insert,
+        detail: TASK_DOCS[t].insert,
+        documentation: { kind: MarkupKind.Markdown, value: TASK_DOCS[t].doc },
+      }));
     case 'metric': {
       const given = new Set(ctx.given);
-      return metricsFor(comp, ctx.compareStart).filter((m) => !given.has(m.name)).map(metricItem);
+      return metricsFor(comp, ctx.compareStart)
+        .filter((m) => !given.has(m.name))
+        .map(metricItem);
     }
     case 'gate-metric': {
       const metrics = metricsFor(comp, ctx.compareStart).filter((m) => m.value === 'scalar' && (ctx.side === undefined || m.kind === 'model'));
       const items = metrics.map(metricItem);
       if (ctx.side === undefined) {
-        for (const side of ['control', 'treatment']) items.push({ label: side, kind: CompletionItemKind.Keyword, insertText: `${side}.`, detail: GATE_FIELD_DOCS[side], sortText: `~${side}` });
+        for (const side of ['control', 'treatment'])
+          items.push({ label: side, kind: CompletionItemKind.Keyword, insertText: `${side}.`, detail: GATE_FIELD_DOCS[side], sortText: `~${side}` });
       }
       return items;
     }
@@ -128,7 +147,13 @@ function itemsFor(comp: Compilation, ctx: CompletionContext, want: Want): Comple
       return ['delta', 'ratio'].map((f) => ({ label: f, kind: CompletionItemKind.Field, detail: GATE_FIELD_DOCS[f] }));
     }
     case 'sink':
-      return Object.entries(SINK_DOCS).map(([k, v]) => ({ label: k, kind: CompletionItemKind.Function, insertText: v.insert, detail: v.insert, documentation: v.doc }));
+      return Object.entries(SINK_DOCS).map(([k, v]) => ({
+        label: k,
+        kind: CompletionItemKind.Function,
+        insertText: v.insert,
+        detail: v.insert,
+        documentation: v.doc,
+      }));
   }
 }
 
@@ -153,19 +178,28 @@ function values(comp: Compilation, owner: string | undefined, want: Want, room =
     if (sym.name === owner) continue;
     if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') {
       candidates.push({
-        name: sym.name, group: 1, at: sym.nameSpan.start,
+        name: sym.name,
+        group: 1,
+        at: sym.nameSpan.start,
         item: () => ({
-          label: writeName(sym.name), kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value, sortText: `1${sym.name}`,
-          detail: `${sym.kind} ${symbolType(comp, sym) ?? ''}`.trim(), documentation: { kind: MarkupKind.Markdown, value: describeSymbol(comp, sym) },
+          label: writeName(sym.name),
+          kind: sym.kind === 'input' ? CompletionItemKind.Variable : CompletionItemKind.Value,
+          sortText: `1${sym.name}`,
+          detail: `${sym.kind} ${symbolType(comp, sym) ?? ''}`.trim(),
+          documentation: { kind: MarkupKind.Markdown, value: describeSymbol(comp, sym) },
         }),
       });
     } else if (sym.kind === 'model') {
       candidates.push({
-        name: sym.name, group: 3, at: sym.nameSpan.start,
+        name: sym.name,
+        group: 3,
+        at: sym.nameSpan.start,
         item: () => {
           const info = comp.models.get(sym.name);
           return {
-            label: writeName(sym.name), kind: CompletionItemKind.Module, sortText: `3${sym.name}`,
+            label: writeName(sym.name),
+            kind: CompletionItemKind.Module,
+            sortText: `3${sym.name}`,
             detail: info ? `model (${info.signature.inputs.map((i) => `${writeName(i.name)}: ${formatType(i.type)}`).join(', ')})` : 'model',
             ...(info ? { documentation: { kind: MarkupKind.Markdown, value: describeModel(info) } } : {}),
           };
@@ -176,13 +210,23 @@ function values(comp: Compilation, owner: string | undefined, want: Want, room =
   for (const op of OPS.values()) {
     if (comp.resolution.symbols.has(op.name)) continue; // a declaration of that name shadows the op
     candidates.push({
-      name: op.name, group: 2, at: -1,
-      item: () => ({ label: op.name, kind: CompletionItemKind.Function, sortText: `2${op.name}`, detail: opSignature(op), documentation: { kind: MarkupKind.Markdown, value: describeOp(op) } }),
+      name: op.name,
+      group: 2,
+      at: -1,
+      item: () => ({
+        label: op.name,
+        kind: CompletionItemKind.Function,
+        sortText: `2${op.name}`,
+        detail: opSignature(op),
+        documentation: { kind: MarkupKind.Markdown, value: describeOp(op) },
+      }),
     });
   }
   if (candidates.length <= room) return candidates.map((c) => c.item());
   want.cut = true;
-  return rankValues(candidates, want).slice(0, room).map((c, i) => ({ ...c.item(), sortText: `r${String(i).padStart(4, '0')}` }));
+  return rankValues(candidates, want)
+    .slice(0, room)
+    .map((c, i) => ({ ...c.item(), sortText: `r${String(i).padStart(4, '0')}` }));
 }
 
 /**
@@ -212,18 +256,29 @@ function argumentItems(comp: Compilation, callee: string, given: string[], owner
   if (sym?.kind === 'model') {
     const info = comp.models.get(callee);
     if (!info) return [];
-    return info.signature.inputs.filter((i) => !done.has(i.name)).map((i, k) => ({
-      label: writeName(i.name), kind: CompletionItemKind.Field, insertText: `${writeName(i.name)}: `, sortText: `0${k}`,
-      detail: formatType(i.type), documentation: `ONNX input of model \`${info.name}\``,
-    }));
+    return info.signature.inputs
+      .filter((i) => !done.has(i.name))
+      .map((i, k) => ({
+        label: writeName(i.name),
+        kind: CompletionItemKind.Field,
+        insertText: `${writeName(i.name)}: `,
+        sortText: `0${k}`,
+        detail: formatType(i.type),
+        documentation: `ONNX input of model \`${info.name}\``,
+      }));
   }
   const op = sym ? undefined : getOp(callee);
   if (!op) return values(comp, owner, want);
-  const params: CompletionItem[] = Object.entries(op.params.properties).filter(([n]) => !done.has(n)).map(([n, s]) => ({
-    label: n, kind: CompletionItemKind.Property, insertText: `${n}: `, sortText: `0${n}`,
-    detail: `${describeParamType(s)}${op.params.required?.includes(n) ? ' (required)' : s.default !== undefined ? ` = ${JSON.stringify(s.default)}` : ''}`,
-    documentation: s.description,
-  }));
+  const params: CompletionItem[] = Object.entries(op.params.properties)
+    .filter(([n]) => !done.has(n))
+    .map(([n, s]) => ({
+      label: n,
+      kind: CompletionItemKind.Property,
+      insertText: `${n}: `,
+      sortText: `0${n}`,
+      detail: `${describeParamType(s)}${op.params.required?.includes(n) ? ' (required)' : s.default !== undefined ? ` = ${JSON.stringify(s.default)}` : ''}`,
+      documentation: s.description,
+    }));
   return [...params, ...values(comp, owner, want, MAX_COMPLETION_ITEMS - params.length)];
 }
 
@@ -239,9 +294,16 @@ function metricsFor(comp: Compilation, compareStart: number): MetricInfo[] {
   const taskName = taskValue?.kind === 'ref' ? taskValue.name.text : taskValue?.kind === 'call' ? taskValue.callee.text : undefined;
   const task = (TASKS as readonly string[]).includes(taskName ?? '') ? taskName : undefined;
   const hasLabel = decl?.fields.some((f) => f.key.text === 'label') ?? true;
-  return Object.values(METRIC_CATALOGUE).filter((m) => (!task || m.tasks.includes(task as MetricInfo['tasks'][number])) && (hasLabel || !m.needsLabel));
+  return Object.values(METRIC_CATALOGUE).filter(
+    (m) => (!task || m.tasks.includes(task as MetricInfo['tasks'][number])) && (hasLabel || !m.needsLabel),
+  );
 }
 
 function metricItem(m: MetricInfo): CompletionItem {
-  return { label: m.name, kind: CompletionItemKind.EnumMember, detail: m.summary, documentation: { kind: MarkupKind.Markdown, value: describeMetric(m) } };
+  return {
+    label: m.name,
+    kind: CompletionItemKind.EnumMember,
+    detail: m.summary,
+    documentation: { kind: MarkupKind.Markdown, value: describeMetric(m) },
+  };
 }

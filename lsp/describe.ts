@@ -37,14 +37,22 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
       const d = sym.decl.kind === 'input' ? sym.decl : undefined;
       const type = symbolType(comp, sym) ?? 'unknown type';
       const parts = [fence(`input ${writeName(sym.name)}: ${type}${d?.optional ? ' optional' : ''}`)];
-      if (d?.from) parts.push(d.from.kind === 'field' ? `read from field \`${d.from.path.value}\`` : `gathered from ${d.from.items.map((i) => `\`${i.value}\``).join(', ')}`);
+      if (d?.from)
+        parts.push(
+          d.from.kind === 'field'
+            ? `read from field \`${d.from.path.value}\``
+            : `gathered from ${d.from.items.map((i) => `\`${i.value}\``).join(', ')}`,
+        );
       else parts.push(`read from field \`${sym.name}\` of each row`);
       return parts.join('\n\n');
     }
     case 'node':
     case 'output': {
       const type = symbolType(comp, sym);
-      return fence(`${sym.kind} ${writeName(sym.name)}: ${type ?? 'unknown type (see the errors)'}`) + (comp.graph.live.has(sym.name) || sym.kind === 'output' ? '' : '\n\nreaches no output and no comparison: it never runs');
+      return (
+        fence(`${sym.kind} ${writeName(sym.name)}: ${type ?? 'unknown type (see the errors)'}`) +
+        (comp.graph.live.has(sym.name) || sym.kind === 'output' ? '' : '\n\nreaches no output and no comparison: it never runs')
+      );
     }
     case 'model': {
       const info = comp.models.get(sym.name);
@@ -53,7 +61,12 @@ export function describeSymbol(comp: Compilation, sym: M4Symbol): string {
     case 'compare': {
       const info = comp.compares.find((c) => c.decl === sym.decl);
       if (!info) return fence(`compare ${writeName(sym.name)}`);
-      const task = info.task.kind === 'binary' ? `binary(threshold: ${info.task.threshold})` : info.task.kind === 'multiclass' ? `multiclass(top_k: ${info.task.top_k})` : 'regression';
+      const task =
+        info.task.kind === 'binary'
+          ? `binary(threshold: ${info.task.threshold})`
+          : info.task.kind === 'multiclass'
+            ? `multiclass(top_k: ${info.task.top_k})`
+            : 'regression';
       return [
         fence(`compare ${writeName(sym.name)}: ${task}`),
         `metrics: ${info.metrics.map((m) => `\`${m}\``).join(', ') || 'none'}`,
@@ -72,14 +85,12 @@ export function describeModel(m: ModelInfo): string {
     const head = `model ${writeName(m.name)} = external(${m.external.backend !== null ? `backend: ${JSON.stringify(m.external.backend)}` : ''})`;
     return `${fence([head, 'inputs:', io(sig.inputs), 'outputs:', io(sig.outputs)].join('\n'))}\n\nexternal: checked by its declared signature; \`m4c run\` cannot run it`;
   }
-  const lines = [
-    `model ${writeName(m.name)} = onnx(${JSON.stringify(m.sourcePath)})`,
-    'inputs:', io(sig.inputs),
-    'outputs:', io(sig.outputs),
-  ];
+  const lines = [`model ${writeName(m.name)} = onnx(${JSON.stringify(m.sourcePath)})`, 'inputs:', io(sig.inputs), 'outputs:', io(sig.outputs)];
   const facts = [`opset ${sig.opset}`, `IR version ${sig.irVersion}`];
   if (sig.producer) facts.push(`produced by ${sig.producer}`);
-  const extra = sig.unsupportedOutputs.length ? `\n\nunusable outputs: ${sig.unsupportedOutputs.map((u) => `\`${u.name}\` (${u.reason})`).join(', ')}` : '';
+  const extra = sig.unsupportedOutputs.length
+    ? `\n\nunusable outputs: ${sig.unsupportedOutputs.map((u) => `\`${u.name}\` (${u.reason})`).join(', ')}`
+    : '';
   return `${fence(lines.join('\n'))}\n\n${facts.join(' · ')} · \`${m.absPath}\` · sha256 \`${m.sha256.slice(0, 12)}…\`${extra}`;
 }
 
@@ -124,7 +135,9 @@ export function describeOp(op: OpSpec, resultType?: string): string {
     op.doc,
     params.length ? `**Parameters**\n${params.join('\n')}` : '',
     `Example: \`${op.example}\``,
-  ].filter(Boolean).join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 export function describeMetric(m: MetricInfo): string {

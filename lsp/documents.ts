@@ -54,7 +54,17 @@ export class Documents {
     const prev = this.docs.get(uri);
     if (prev?.timer) clearTimeout(prev.timer);
     const { file } = fileOfUri(uri, this.opts.fallbackDir());
-    const state: DocState = { uri, doc: TextDocument.create(uri, 'm4', version, text), parser: new IncrementalParser(file), revision: 0, analysis: undefined, analysisRevision: -1, publishedRevision: undefined, lastEditAt: 0, timer: undefined };
+    const state: DocState = {
+      uri,
+      doc: TextDocument.create(uri, 'm4', version, text),
+      parser: new IncrementalParser(file),
+      revision: 0,
+      analysis: undefined,
+      analysisRevision: -1,
+      publishedRevision: undefined,
+      lastEditAt: 0,
+      timer: undefined,
+    };
     this.docs.set(uri, state);
     this.schedule(state, 0);
   }

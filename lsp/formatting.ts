@@ -24,8 +24,10 @@ export function formatDocument(doc: TextDocument, file: string): TextEdit[] {
   const nl = text.indexOf('\n', endInText);
   const end = nl === -1 ? text.length : nl;
   const cut = text.length - end;
-  return [{
-    range: { start: doc.positionAt(start), end: doc.positionAt(end) },
-    newText: out.slice(start, out.length - cut),
-  }];
+  return [
+    {
+      range: { start: doc.positionAt(start), end: doc.positionAt(end) },
+      newText: out.slice(start, out.length - cut),
+    },
+  ];
 }

@@ -10,10 +10,19 @@ import type { DType } from '../plan/tensor-type.ts';
 export const COMPARE_FIELD_DOCS: Record<(typeof COMPARE_FIELDS)[number], { snippet: string; doc: string }> = {
   control: { snippet: 'control: ', doc: 'Required. The production signal: a node, an input, or an expression (score or probabilities).' },
   treatment: { snippet: 'treatment: ', doc: 'Required. The candidate signal; same dtype and shape as `control`.' },
-  label: { snippet: 'label: ', doc: 'Optional. The true labels, one per row: 0/1 for binary, the class index for multiclass, the value for regression. Metrics such as accuracy or auroc need it.' },
+  label: {
+    snippet: 'label: ',
+    doc: 'Optional. The true labels, one per row: 0/1 for binary, the class index for multiclass, the value for regression. Metrics such as accuracy or auroc need it.',
+  },
   slice_by: { snippet: 'slice_by: ', doc: 'Optional. A per-row category (an input): every metric is also computed per value.' },
-  task: { snippet: 'task: ', doc: 'Required. `binary(threshold: 0.5)`, `multiclass(top_k: 2)` or `regression`: what the signals are and which metrics apply.' },
-  metrics: { snippet: 'metrics: ', doc: 'The metrics to compute, e.g. `[accuracy, auroc, agreement]`. Default: the task\'s main metrics (label-free ones without `label:`).' },
+  task: {
+    snippet: 'task: ',
+    doc: 'Required. `binary(threshold: 0.5)`, `multiclass(top_k: 2)` or `regression`: what the signals are and which metrics apply.',
+  },
+  metrics: {
+    snippet: 'metrics: ',
+    doc: "The metrics to compute, e.g. `[accuracy, auroc, agreement]`. Default: the task's main metrics (label-free ones without `label:`).",
+  },
   bootstrap: { snippet: 'bootstrap: ', doc: 'Paired bootstrap resamples for confidence intervals (default 1000); 0 turns intervals off.' },
   seed: { snippet: 'seed: ', doc: 'The bootstrap seed (default 0): runs are reproducible.' },
   confidence: { snippet: 'confidence: ', doc: 'The level of the intervals shown in the report (default 0.95).' },
@@ -21,8 +30,14 @@ export const COMPARE_FIELD_DOCS: Record<(typeof COMPARE_FIELDS)[number], { snipp
 };
 
 export const TASK_DOCS: Record<(typeof TASKS)[number], { insert: string; doc: string }> = {
-  binary: { insert: 'binary(threshold: 0.5)', doc: 'One score per row (`[rows]`, `[rows, 1]`) or two-column probabilities (`[rows, 2]`); a row is positive when its score is `>= threshold` (default 0.5).' },
-  multiclass: { insert: 'multiclass(top_k: 2)', doc: 'A probability row per input (`[rows, classes]`); the prediction is the argmax. `top_k` is used by `top_k_accuracy` (default 2).' },
+  binary: {
+    insert: 'binary(threshold: 0.5)',
+    doc: 'One score per row (`[rows]`, `[rows, 1]`) or two-column probabilities (`[rows, 2]`); a row is positive when its score is `>= threshold` (default 0.5).',
+  },
+  multiclass: {
+    insert: 'multiclass(top_k: 2)',
+    doc: 'A probability row per input (`[rows, classes]`); the prediction is the argmax. `top_k` is used by `top_k_accuracy` (default 2).',
+  },
   regression: { insert: 'regression', doc: 'One value per row (`[rows]` or `[rows, 1]`).' },
 };
 
@@ -56,12 +71,15 @@ export const KEYWORD_DOCS: Record<string, string> = {
 export const GATE_FIELD_DOCS: Record<string, string> = {
   delta: 'treatment − control (absolute change)',
   ratio: 'treatment / control (relative change)',
-  control: 'the control model\'s value of the metric',
-  treatment: 'the treatment model\'s value of the metric',
+  control: "the control model's value of the metric",
+  treatment: "the treatment model's value of the metric",
 };
 
 export const SINK_DOCS: Record<string, { insert: string; doc: string }> = {
   sqlite: { insert: 'sqlite("results/ab.db")', doc: 'An SQLite database (the embedded default): one record per run, written in one transaction.' },
   jsonl: { insert: 'jsonl("results/ab.jsonl")', doc: 'A JSON Lines file: one JSON record per run.' },
-  postgres: { insert: 'postgres(env: "M4_DATABASE_URL")', doc: 'A shared PostgreSQL results database, its URL (password included) read from the environment variable when the sink opens; or postgres("postgres://USER@HOST/DB"). One transaction per record.' },
+  postgres: {
+    insert: 'postgres(env: "M4_DATABASE_URL")',
+    doc: 'A shared PostgreSQL results database, its URL (password included) read from the environment variable when the sink opens; or postgres("postgres://USER@HOST/DB"). One transaction per record.',
+  },
 };

@@ -2,7 +2,20 @@
  * What the cursor is on: the smallest named thing of the AST at an offset, with enough context for hover,
  * definition, references and rename to answer from the compilation without parsing anything again.
  */
-import type { Arg, CallExpr, CompareDecl, CompareField, Decl, Expr, GateDecl, InputDecl, MemberExpr, ModelDecl, Name, SinkDecl } from '../grammar/ast.ts';
+import type {
+  Arg,
+  CallExpr,
+  CompareDecl,
+  CompareField,
+  Decl,
+  Expr,
+  GateDecl,
+  InputDecl,
+  MemberExpr,
+  ModelDecl,
+  Name,
+  SinkDecl,
+} from '../grammar/ast.ts';
 import type { Compilation } from '../compiler/compile.ts';
 import type { M4Symbol, Target } from '../compiler/resolve.ts';
 import { touches } from './analysis.ts';

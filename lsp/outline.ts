@@ -28,21 +28,50 @@ export function documentSymbols(a: Analysis): DocumentSymbol[] {
     }
     if (!d.name) continue;
     const sym = comp.resolution.declSymbols.get(d);
-    const detail = d.kind === 'model' ? d.path?.value : d.kind === 'compare' ? comp.compares.find((c) => c.decl === d)?.task.kind : sym ? symbolType(comp, sym) : undefined;
-    const item: DocumentSymbol = { name: d.name.text, kind: KINDS[d.kind], range, selectionRange: spanRange(doc, d.name.span), ...(detail ? { detail } : {}) };
+    const detail =
+      d.kind === 'model'
+        ? d.path?.value
+        : d.kind === 'compare'
+          ? comp.compares.find((c) => c.decl === d)?.task.kind
+          : sym
+            ? symbolType(comp, sym)
+            : undefined;
+    const item: DocumentSymbol = {
+      name: d.name.text,
+      kind: KINDS[d.kind],
+      range,
+      selectionRange: spanRange(doc, d.name.span),
+      ...(detail ? { detail } : {}),
+    };
     if (d.kind === 'compare') {
       const children: DocumentSymbol[] = [];
       for (const f of d.fields) {
         const t = valueType(comp, f.value);
-        children.push({ name: f.key.text, kind: SymbolKind.Field, range: spanRange(doc, f.span), selectionRange: spanRange(doc, f.key.span), ...(t ? { detail: t } : {}) });
+        children.push({
+          name: f.key.text,
+          kind: SymbolKind.Field,
+          range: spanRange(doc, f.span),
+          selectionRange: spanRange(doc, f.key.span),
+          ...(t ? { detail: t } : {}),
+        });
       }
       for (const g of d.gates) {
         const first = g.path[0];
-        children.push({ name: `gate ${g.text}`, kind: SymbolKind.Boolean, range: spanRange(doc, g.span), selectionRange: spanRange(doc, first?.span ?? g.span) });
+        children.push({
+          name: `gate ${g.text}`,
+          kind: SymbolKind.Boolean,
+          range: spanRange(doc, g.span),
+          selectionRange: spanRange(doc, first?.span ?? g.span),
+        });
       }
       for (const s of d.sinks) {
         if (!s.kind) continue;
-        children.push({ name: `sink ${s.kind.text}`, kind: SymbolKind.Object, range: spanRange(doc, s.span), selectionRange: spanRange(doc, s.kind.span) });
+        children.push({
+          name: `sink ${s.kind.text}`,
+          kind: SymbolKind.Object,
+          range: spanRange(doc, s.span),
+          selectionRange: spanRange(doc, s.kind.span),
+        });
       }
       children.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character);
       item.children = children;

@@ -29,7 +29,8 @@ export function renameProblem(a: Analysis, oldName: string, newName: string): st
   if (isKeyword(newName)) return `\`${newName}\` is a keyword`;
   if (getOp(newName)) return `\`${newName}\` is a stdlib op: calls of it would no longer reach the op`;
   const existing = a.comp.resolution.symbols.get(newName);
-  if (existing) return `\`${newName}\` is already declared (as ${existing.kind === 'input' ? 'an input' : `a ${existing.kind === 'compare' ? 'comparison' : existing.kind}`}, line ${existing.nameSpan.line})`;
+  if (existing)
+    return `\`${newName}\` is already declared (as ${existing.kind === 'input' ? 'an input' : `a ${existing.kind === 'compare' ? 'comparison' : existing.kind}`}, line ${existing.nameSpan.line})`;
   return undefined;
 }
 

@@ -9,8 +9,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
-  CodeActionKind, DidChangeWatchedFilesNotification, ResponseError, TextDocumentSyncKind,
-  type ClientCapabilities, type Connection, type InitializeResult,
+  CodeActionKind,
+  DidChangeWatchedFilesNotification,
+  ResponseError,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type Connection,
+  type InitializeResult,
 } from 'vscode-languageserver';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { clearSignatureCache } from '../compiler/onnx-signature.ts';
@@ -58,7 +63,9 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     debounceMs: options.debounceMs ?? 150,
     fallbackDir: () => rootDir,
     publish: (state, a) => {
-      void connection.sendDiagnostics({ uri: state.uri, version: a.doc.version, diagnostics: lspDiagnostics(a) }).catch((err: unknown) => log('publishing diagnostics', err));
+      void connection
+        .sendDiagnostics({ uri: state.uri, version: a.doc.version, diagnostics: lspDiagnostics(a) })
+        .catch((err: unknown) => log('publishing diagnostics', err));
     },
     onError: log,
   });
@@ -100,125 +107,164 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
     return typeof uri === 'string' ? documents.analysis(uri) : undefined;
   }
 
-  connection.onInitialize(request('initialize', {} as InitializeResult, (params): InitializeResult => {
-    capabilities = params?.capabilities ?? {};
-    const root = params?.workspaceFolders?.[0]?.uri ?? params?.rootUri;
-    if (typeof root === 'string' && root.startsWith('file:')) {
-      try {
-        rootDir = fileURLToPath(root);
-      } catch {
-        // keep the working directory
+  connection.onInitialize(
+    request('initialize', {} as InitializeResult, (params): InitializeResult => {
+      capabilities = params?.capabilities ?? {};
+      const root = params?.workspaceFolders?.[0]?.uri ?? params?.rootUri;
+      if (typeof root === 'string' && root.startsWith('file:')) {
+        try {
+          rootDir = fileURLToPath(root);
+        } catch {
+          // keep the working directory
+        }
       }
-    }
-    return {
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
-        hoverProvider: true,
-        completionProvider: { triggerCharacters: ['.', '(', ',', ':', '['], resolveProvider: false },
-        definitionProvider: true,
-        referencesProvider: true,
-        documentHighlightProvider: true,
-        renameProvider: { prepareProvider: true },
-        documentSymbolProvider: true,
-        foldingRangeProvider: true,
-        documentFormattingProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      },
-      serverInfo: { name: 'm4', version: M4_VERSION },
-    };
-  }));
+      return {
+        capabilities: {
+          textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
+          hoverProvider: true,
+          completionProvider: { triggerCharacters: ['.', '(', ',', ':', '['], resolveProvider: false },
+          definitionProvider: true,
+          referencesProvider: true,
+          documentHighlightProvider: true,
+          renameProvider: { prepareProvider: true },
+          documentSymbolProvider: true,
+          foldingRangeProvider: true,
+          documentFormattingProvider: true,
+          codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        },
+        serverInfo: { name: 'm4', version: M4_VERSION },
+      };
+    }),
+  );
 
-  connection.onInitialized(notification('initialized', () => {
-    // Model files that change on disk: ask the client to tell us (VS Code's extension also watches them).
-    if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.onnx' }] })
-        .catch((err: unknown) => log('registering file watchers', err));
-    }
-  }));
+  connection.onInitialized(
+    notification('initialized', () => {
+      // Model files that change on disk: ask the client to tell us (VS Code's extension also watches them).
+      if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+        void connection.client
+          .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.onnx' }] })
+          .catch((err: unknown) => log('registering file watchers', err));
+      }
+    }),
+  );
 
-  connection.onDidOpenTextDocument(notification('didOpen', (p) => {
-    const td = p?.textDocument;
-    if (typeof td?.uri !== 'string' || typeof td.text !== 'string') return;
-    if (!Number.isInteger(td.version)) return log('didOpen', `refused ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
-    documents.open(td.uri, td.version, td.text);
-  }));
-  connection.onDidChangeTextDocument(notification('didChange', (p) => {
-    const td = p?.textDocument;
-    if (typeof td?.uri !== 'string' || !Array.isArray(p.contentChanges)) return;
-    const changes = p.contentChanges.filter(isChange);
-    if (changes.length === 0) return;
-    // A change without a usable version cannot be ordered against the others: applying it could make the
-    // server's text differ from the editor's for good.
-    if (!Number.isInteger(td.version)) return log('didChange', `refused an edit of ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
-    documents.change(td.uri, td.version, changes);
-  }));
-  connection.onDidCloseTextDocument(notification('didClose', (p) => {
-    const uri = p?.textDocument?.uri;
-    if (typeof uri === 'string' && documents.close(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] }).catch(() => undefined);
-  }));
-  connection.onDidChangeWatchedFiles(notification('didChangeWatchedFiles', () => {
-    // The signature cache is keyed on mtime and size; clearing it also covers a rewrite within one tick.
-    clearSignatureCache();
-    documents.invalidateAll();
-  }));
+  connection.onDidOpenTextDocument(
+    notification('didOpen', (p) => {
+      const td = p?.textDocument;
+      if (typeof td?.uri !== 'string' || typeof td.text !== 'string') return;
+      if (!Number.isInteger(td.version)) return log('didOpen', `refused ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
+      documents.open(td.uri, td.version, td.text);
+    }),
+  );
+  connection.onDidChangeTextDocument(
+    notification('didChange', (p) => {
+      const td = p?.textDocument;
+      if (typeof td?.uri !== 'string' || !Array.isArray(p.contentChanges)) return;
+      const changes = p.contentChanges.filter(isChange);
+      if (changes.length === 0) return;
+      // A change without a usable version cannot be ordered against the others: applying it could make the
+      // server's text differ from the editor's for good.
+      if (!Number.isInteger(td.version))
+        return log('didChange', `refused an edit of ${td.uri}: version ${JSON.stringify(td.version)} is not an integer`);
+      documents.change(td.uri, td.version, changes);
+    }),
+  );
+  connection.onDidCloseTextDocument(
+    notification('didClose', (p) => {
+      const uri = p?.textDocument?.uri;
+      if (typeof uri === 'string' && documents.close(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] }).catch(() => undefined);
+    }),
+  );
+  connection.onDidChangeWatchedFiles(
+    notification('didChangeWatchedFiles', () => {
+      // The signature cache is keyed on mtime and size; clearing it also covers a rewrite within one tick.
+      clearSignatureCache();
+      documents.invalidateAll();
+    }),
+  );
 
-  connection.onHover(request('hover', null, (p) => {
-    const x = at(p);
-    return x ? hover(x.a, x.offset) : null;
-  }));
-  connection.onCompletion(request('completion', [], (p) => {
-    const x = at(p);
-    if (!x) return [];
-    // A plain array while nothing was cut; a list marked incomplete (asked again as the word grows) when it was.
-    const list = completionList(x.a, x.offset);
-    return list.isIncomplete ? list : list.items;
-  }));
-  connection.onDefinition(request('definition', null, (p) => {
-    const x = at(p);
-    return x ? definition(x.a, x.offset) : null;
-  }));
-  connection.onReferences(request('references', [], (p) => {
-    const x = at(p);
-    return x ? references(x.a, x.offset, p?.context?.includeDeclaration !== false) : [];
-  }));
-  connection.onDocumentHighlight(request('documentHighlight', [], (p) => {
-    const x = at(p);
-    return x ? highlights(x.a, x.offset) : [];
-  }));
-  connection.onPrepareRename(request('prepareRename', null, (p) => {
-    const x = at(p);
-    return x ? prepareRename(x.a, x.offset) : null;
-  }));
-  connection.onRenameRequest(request('rename', null, (p) => {
-    const x = at(p);
-    return x ? rename(x.a, x.offset, p.newName) : null;
-  }));
-  connection.onDocumentSymbol(request('documentSymbol', [], (p) => {
-    const a = analysisOf(p);
-    return a ? documentSymbols(a) : [];
-  }));
-  connection.onFoldingRanges(request('foldingRange', [], (p) => {
-    const a = analysisOf(p);
-    return a ? foldingRanges(a) : [];
-  }));
-  connection.onDocumentFormatting(request('formatting', [], (p) => {
-    const a = analysisOf(p);
-    return a ? formatDocument(a.doc, a.file) : [];
-  }));
-  connection.onCodeAction(request('codeAction', [], (p) => {
-    const a = analysisOf(p);
-    if (!a || !p?.range) return [];
-    const start = offsetOf(a.doc, p.range.start);
-    const end = offsetOf(a.doc, p.range.end);
-    if (start === undefined || end === undefined) return [];
-    return codeActions(a, Math.min(start, end), Math.max(start, end));
-  }));
-  connection.onRequest(MEMORY_USAGE_REQUEST, request('memoryUsage', null, () => {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc) gc();
-    const m = process.memoryUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed, afterGc: gc !== undefined, documents: documents.all().length };
-  }));
+  connection.onHover(
+    request('hover', null, (p) => {
+      const x = at(p);
+      return x ? hover(x.a, x.offset) : null;
+    }),
+  );
+  connection.onCompletion(
+    request('completion', [], (p) => {
+      const x = at(p);
+      if (!x) return [];
+      // A plain array while nothing was cut; a list marked incomplete (asked again as the word grows) when it was.
+      const list = completionList(x.a, x.offset);
+      return list.isIncomplete ? list : list.items;
+    }),
+  );
+  connection.onDefinition(
+    request('definition', null, (p) => {
+      const x = at(p);
+      return x ? definition(x.a, x.offset) : null;
+    }),
+  );
+  connection.onReferences(
+    request('references', [], (p) => {
+      const x = at(p);
+      return x ? references(x.a, x.offset, p?.context?.includeDeclaration !== false) : [];
+    }),
+  );
+  connection.onDocumentHighlight(
+    request('documentHighlight', [], (p) => {
+      const x = at(p);
+      return x ? highlights(x.a, x.offset) : [];
+    }),
+  );
+  connection.onPrepareRename(
+    request('prepareRename', null, (p) => {
+      const x = at(p);
+      return x ? prepareRename(x.a, x.offset) : null;
+    }),
+  );
+  connection.onRenameRequest(
+    request('rename', null, (p) => {
+      const x = at(p);
+      return x ? rename(x.a, x.offset, p.newName) : null;
+    }),
+  );
+  connection.onDocumentSymbol(
+    request('documentSymbol', [], (p) => {
+      const a = analysisOf(p);
+      return a ? documentSymbols(a) : [];
+    }),
+  );
+  connection.onFoldingRanges(
+    request('foldingRange', [], (p) => {
+      const a = analysisOf(p);
+      return a ? foldingRanges(a) : [];
+    }),
+  );
+  connection.onDocumentFormatting(
+    request('formatting', [], (p) => {
+      const a = analysisOf(p);
+      return a ? formatDocument(a.doc, a.file) : [];
+    }),
+  );
+  connection.onCodeAction(
+    request('codeAction', [], (p) => {
+      const a = analysisOf(p);
+      if (!a || !p?.range) return [];
+      const start = offsetOf(a.doc, p.range.start);
+      const end = offsetOf(a.doc, p.range.end);
+      if (start === undefined || end === undefined) return [];
+      return codeActions(a, Math.min(start, end), Math.max(start, end));
+    }),
+  );
+  connection.onRequest(
+    MEMORY_USAGE_REQUEST,
+    request('memoryUsage', null, () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) gc();
+      const m = process.memoryUsage();
+      return { rss: m.rss, heapUsed: m.heapUsed, afterGc: gc !== undefined, documents: documents.all().length };
+    }),
+  );
   let shutdownReceived = false;
   connection.onShutdown(() => {
     shutdownReceived = true;
@@ -226,7 +272,13 @@ export function startLanguageServer(connection: Connection, options: ServerOptio
   });
 
   connection.listen();
-  return { documents, get shutdownReceived() { return shutdownReceived; }, dispose: () => documents.dispose() };
+  return {
+    documents,
+    get shutdownReceived() {
+      return shutdownReceived;
+    },
+    dispose: () => documents.dispose(),
+  };
 }
 
 function isChange(c: unknown): c is TextDocumentContentChangeEvent {

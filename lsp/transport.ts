@@ -16,7 +16,13 @@
  *   `initialize` gets -32600; after `shutdown` every request gets -32600 and only `exit` is honoured.
  */
 import {
-  AbstractMessageReader, ErrorCodes, type DataCallback, type Disposable, type Message, type MessageReader, type MessageWriter,
+  AbstractMessageReader,
+  ErrorCodes,
+  type DataCallback,
+  type Disposable,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
 } from 'vscode-languageserver/node';
 
 /** Larger frames are refused: 256 MiB is far above any document an editor sends. */
@@ -41,7 +47,10 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
   private callback: DataCallback | undefined;
   private contentLength = -1;
 
-  constructor(private readonly readable: NodeJS.ReadableStream, private readonly hooks: FrameReaderHooks) {
+  constructor(
+    private readonly readable: NodeJS.ReadableStream,
+    private readonly hooks: FrameReaderHooks,
+  ) {
     super();
   }
 
@@ -106,7 +115,10 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
   private skip(reason: string): void {
     const next = indexOfIgnoreCase(this.buffer, NEXT_FRAME, 1);
     const shown = this.buffer.subarray(0, Math.min(60, next >= 0 ? next : this.buffer.length));
-    this.hooks.badFrame(reason, shown.toString('latin1').replace(/[^\x20-\x7e]/g, (c) => JSON.stringify(c).slice(1, -1)));
+    this.hooks.badFrame(
+      reason,
+      shown.toString('latin1').replace(/[^\x20-\x7e]/g, (c) => JSON.stringify(c).slice(1, -1)),
+    );
     // Without a next frame keep only a tail that may be the start of one split across chunks.
     this.buffer = next >= 0 ? this.buffer.subarray(next) : this.buffer.subarray(this.buffer.length - frameStartSuffix(this.buffer));
   }
@@ -121,7 +133,11 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
     }
     if (!isMessage(value)) {
       const id = value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
-      this.hooks.badMessage(ErrorCodes.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message', typeof id === 'number' || typeof id === 'string' ? id : null);
+      this.hooks.badMessage(
+        ErrorCodes.InvalidRequest,
+        'Invalid Request: not a JSON-RPC 2.0 message',
+        typeof id === 'number' || typeof id === 'string' ? id : null,
+      );
       return;
     }
     this.callback?.(value);
@@ -146,7 +162,8 @@ function isMessage(v: unknown): v is Message {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
   const m = v as { jsonrpc?: unknown; method?: unknown; id?: unknown; result?: unknown; error?: unknown };
   if (m.jsonrpc !== '2.0') return false;
-  if (m.method !== undefined) return typeof m.method === 'string' && (m.id === undefined || m.id === null || typeof m.id === 'number' || typeof m.id === 'string');
+  if (m.method !== undefined)
+    return typeof m.method === 'string' && (m.id === undefined || m.id === null || typeof m.id === 'number' || typeof m.id === 'string');
   return m.id !== undefined && ('result' in m || 'error' in m);
 }
 
@@ -154,7 +171,13 @@ function isMessage(v: unknown): v is Message {
 function frameStartSuffix(buf: Buffer): number {
   const want = NEXT_FRAME.toString('latin1').toLowerCase();
   for (let n = Math.min(buf.length, want.length - 1); n > 0; n--) {
-    if (buf.subarray(buf.length - n).toString('latin1').toLowerCase() === want.slice(0, n)) return n;
+    if (
+      buf
+        .subarray(buf.length - n)
+        .toString('latin1')
+        .toLowerCase() === want.slice(0, n)
+    )
+      return n;
   }
   return 0;
 }
@@ -181,7 +204,10 @@ type LifecycleState = 'new' | 'initialized' | 'shutdown';
 export class LifecycleGate extends AbstractMessageReader implements MessageReader {
   private state: LifecycleState = 'new';
 
-  constructor(private readonly inner: MessageReader, private readonly writer: MessageWriter) {
+  constructor(
+    private readonly inner: MessageReader,
+    private readonly writer: MessageWriter,
+  ) {
     super();
     inner.onError((e) => this.fireError(e));
     inner.onClose(() => this.fireClose());
@@ -203,8 +229,10 @@ export class LifecycleGate extends AbstractMessageReader implements MessageReade
         }
         return refuse(ErrorCodes.ServerNotInitialized, `the server is not initialized: send \`initialize\` before \`${m.method}\``);
       }
-      if (this.state === 'shutdown') return refuse(ErrorCodes.InvalidRequest, `the server is shut down: only \`exit\` is accepted, not \`${m.method}\``);
-      if (m.method === 'initialize') return refuse(ErrorCodes.InvalidRequest, '`initialize` was already received: the server is initialized once per connection');
+      if (this.state === 'shutdown')
+        return refuse(ErrorCodes.InvalidRequest, `the server is shut down: only \`exit\` is accepted, not \`${m.method}\``);
+      if (m.method === 'initialize')
+        return refuse(ErrorCodes.InvalidRequest, '`initialize` was already received: the server is initialized once per connection');
       if (m.method === 'shutdown' && isRequest) this.state = 'shutdown';
       return callback(message);
     });

@@ -32,7 +32,11 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * internal error.
  */
 export class M4Error extends Error {
-  constructor(message: string, readonly exitCode: ExitCode = EXIT.runtime, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT.runtime,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = new.target.name;
   }

@@ -46,7 +46,13 @@ export function planToMermaid(plan: Plan): string {
   const ids = new Map<string, string>();
   nodes.forEach((n, i) => ids.set(n.id, `n${i}`));
   const text = (s: string) => s.replace(/"/g, '#quot;').replace(/\n/g, '<br/>');
-  const open: Record<Drawable['shape'], [string, string]> = { input: ['([', '])'], op: ['[', ']'], model: ['[[', ']]'], compare: ['{{', '}}'], output: ['((', '))'] };
+  const open: Record<Drawable['shape'], [string, string]> = {
+    input: ['([', '])'],
+    op: ['[', ']'],
+    model: ['[[', ']]'],
+    compare: ['{{', '}}'],
+    output: ['((', '))'],
+  };
   const lines = ['flowchart LR'];
   for (const n of nodes) {
     const [a, b] = open[n.shape];

@@ -40,9 +40,7 @@ export function validatePlan(raw: unknown, label = 'plan'): Plan {
   const version = (raw as { format_version?: unknown }).format_version;
   if (version !== PLAN_FORMAT_VERSION) {
     const found = version === undefined ? 'no format_version' : `format_version ${JSON.stringify(version)}`;
-    throw new PlanError(
-      `${label}: plan has ${found}, this m4 runs format_version ${PLAN_FORMAT_VERSION}; recompile it with \`m4c compile\``,
-    );
+    throw new PlanError(`${label}: plan has ${found}, this m4 runs format_version ${PLAN_FORMAT_VERSION}; recompile it with \`m4c compile\``);
   }
   const validate = planValidator();
   if (!validate(raw)) {
@@ -83,23 +81,31 @@ function readableViolations(errors: ErrorObject[]): string[] {
   for (const e of errors) {
     if (inBranch(e)) continue;
     if (e.keyword === 'oneOf') {
-      const preciseInside = errors.some((o) => o !== e && !inBranch(o) && o.schemaPath.startsWith(`${e.schemaPath}/`)
-        && (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)));
+      const preciseInside = errors.some(
+        (o) =>
+          o !== e &&
+          !inBranch(o) &&
+          o.schemaPath.startsWith(`${e.schemaPath}/`) &&
+          (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)),
+      );
       if (preciseInside) continue;
       // Every branch ruled out by `kind`: the kind itself is what is wrong.
       const w = wrong.get(e.instancePath);
-      lines.push(w
-        ? `${e.instancePath}/kind: must be one of ${w.kinds.map((k) => JSON.stringify(k)).join(', ')}`
-        : `${e.instancePath || '/'}: ${e.message ?? e.keyword}`);
+      lines.push(
+        w
+          ? `${e.instancePath}/kind: must be one of ${w.kinds.map((k) => JSON.stringify(k)).join(', ')}`
+          : `${e.instancePath || '/'}: ${e.message ?? e.keyword}`,
+      );
       continue;
     }
-    const extra = e.keyword === 'additionalProperties'
-      ? ` \`${(e.params as { additionalProperty: string }).additionalProperty}\``
-      : e.keyword === 'enum'
-        ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`
-        : e.keyword === 'const'
-          ? ` ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`
-          : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` \`${(e.params as { additionalProperty: string }).additionalProperty}\``
+        : e.keyword === 'enum'
+          ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`
+          : e.keyword === 'const'
+            ? ` ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`
+            : '';
     lines.push(`${e.instancePath || '/'}: ${e.message ?? e.keyword}${extra}`);
   }
   return [...new Set(lines)];
@@ -107,7 +113,9 @@ function readableViolations(errors: ErrorObject[]): string[] {
 
 /** What the schema cannot say: names resolve, and `nodes` is in topological order. */
 function checkReferences(plan: Plan, label: string): void {
-  const fail = (msg: string): never => { throw new PlanError(`${label}: invalid plan: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new PlanError(`${label}: invalid plan: ${msg}`);
+  };
   const inputs = new Set(plan.inputs.map((i) => i.name));
   const models = new Set(plan.models.map((m) => m.name));
   const outputsOf = new Map<string, Set<string>>();

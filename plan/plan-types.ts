@@ -29,8 +29,8 @@ export interface PlanRef {
 
 /** How a graph input is read from a data row. */
 export type PlanInputSource =
-  | { kind: 'field'; path: string[] }          // `tx` or `payload.tx` (nested), a scalar or a list
-  | { kind: 'columns'; paths: string[][] };    // `from ["a", "b", "c"]`: several fields into the last axis
+  | { kind: 'field'; path: string[] } // `tx` or `payload.tx` (nested), a scalar or a list
+  | { kind: 'columns'; paths: string[][] }; // `from ["a", "b", "c"]`: several fields into the last axis
 
 export interface PlanInput {
   name: string;
@@ -66,7 +66,7 @@ export type PlanNode =
       id: string;
       kind: 'input';
       input: string;
-      outputs: PlanValueInfo[];   // [{ name: 'out', type }]
+      outputs: PlanValueInfo[]; // [{ name: 'out', type }]
       span: PlanSpan;
     }
   | {
@@ -75,7 +75,7 @@ export type PlanNode =
       op: string;
       args: PlanRef[];
       params: Record<string, unknown>;
-      outputs: PlanValueInfo[];   // [{ name: 'out', type }]
+      outputs: PlanValueInfo[]; // [{ name: 'out', type }]
       span: PlanSpan;
     }
   | {
@@ -89,10 +89,7 @@ export type PlanNode =
       span: PlanSpan;
     };
 
-export type PlanTask =
-  | { kind: 'binary'; threshold: number }
-  | { kind: 'multiclass'; top_k: number }
-  | { kind: 'regression' };
+export type PlanTask = { kind: 'binary'; threshold: number } | { kind: 'multiclass'; top_k: number } | { kind: 'regression' };
 
 export type GateComparator = '>=' | '>' | '<=' | '<';
 
@@ -126,9 +123,9 @@ export interface PlanComparison {
   gates: PlanGate[];
   sinks: PlanSink[];
   options: {
-    bootstrap: number;      // resamples; 0 disables the bootstrap
+    bootstrap: number; // resamples; 0 disables the bootstrap
     seed: number;
-    confidence: number;     // default interval level for the report
+    confidence: number; // default interval level for the report
     max_slices: number;
   };
   span: PlanSpan;

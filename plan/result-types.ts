@@ -9,11 +9,11 @@ import type { COMPARISON_RESULT_VERSION } from './version.ts';
 
 /** Why a row was not counted. A row with several problems counts under the first in this order. */
 export type SkipReason =
-  | 'row_id_invalid'          // not an integer in [0, 2^53)
-  | 'control_invalid'         // a NaN score (classification) or a non-finite value (regression)
+  | 'row_id_invalid' // not an integer in [0, 2^53)
+  | 'control_invalid' // a NaN score (classification) or a non-finite value (regression)
   | 'treatment_invalid'
   | 'label_nan'
-  | 'label_invalid';          // binary: not 0/1; multiclass: not a class index in [0, k); regression: infinite
+  | 'label_invalid'; // binary: not 0/1; multiclass: not a class index in [0, k); regression: infinite
 
 export type MetricKind = 'model' | 'pair';
 export type MetricField = 'control' | 'treatment' | 'delta' | 'ratio' | 'value';

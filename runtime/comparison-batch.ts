@@ -26,7 +26,10 @@ export interface ComparisonParents {
  * compiled plan, so this names the comparison and says what arrived, in one line.
  */
 export class ComparisonInputError extends M4Error {
-  constructor(readonly comparison: string, detail: string) {
+  constructor(
+    readonly comparison: string,
+    detail: string,
+  ) {
     super(`comparison \`${comparison}\`: ${detail}`, EXIT.runtime);
   }
 }
@@ -44,10 +47,14 @@ function rowWidth(t: Tensor): number {
 
 function scores(name: string, role: string, t: Tensor): ScoreArray {
   switch (t.dtype) {
-    case 'f32': return t.data as Float32Array;
-    case 'f64': return t.data as Float64Array;
-    case 'i32': return Float64Array.from(t.data as Int32Array);
-    case 'bool': return Float64Array.from(t.data as Uint8Array);
+    case 'f32':
+      return t.data as Float32Array;
+    case 'f64':
+      return t.data as Float64Array;
+    case 'i32':
+      return Float64Array.from(t.data as Int32Array);
+    case 'bool':
+      return Float64Array.from(t.data as Uint8Array);
     case 'i64': {
       const src = t.data as BigInt64Array;
       const out = new Float64Array(src.length);
@@ -83,13 +90,14 @@ function sliceKeys(name: string, t: Tensor, rows: number): string[] {
 
 /** The widths a task accepts for its score rows, as words for an error message. */
 function checkWidth(name: string, task: PlanTask, width: number, t: Tensor): void {
-  const ok = task.kind === 'binary' ? width === 1 || width === 2
-    : task.kind === 'regression' ? width === 1
-    : width >= 2;
+  const ok = task.kind === 'binary' ? width === 1 || width === 2 : task.kind === 'regression' ? width === 1 : width >= 2;
   if (ok) return;
-  const want = task.kind === 'binary' ? 'a score per row ([rows] or [rows, 1]) or a [rows, 2] probability row'
-    : task.kind === 'regression' ? 'one value per row ([rows] or [rows, 1])'
-    : 'a probability row per input ([rows, k], k ≥ 2)';
+  const want =
+    task.kind === 'binary'
+      ? 'a score per row ([rows] or [rows, 1]) or a [rows, 2] probability row'
+      : task.kind === 'regression'
+        ? 'one value per row ([rows] or [rows, 1])'
+        : 'a probability row per input ([rows, k], k ≥ 2)';
   throw new ComparisonInputError(name, `a ${task.kind} comparison needs ${want}, got ${shapeText(t)}`);
 }
 

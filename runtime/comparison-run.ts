@@ -77,7 +77,10 @@ class Run implements ComparisonRun {
   private readonly slots = new Map<string, Slot>();
   private finished = false;
 
-  constructor(readonly subject: RunSubject, readonly shard: { index: number; count: number } | null) {
+  constructor(
+    readonly subject: RunSubject,
+    readonly shard: { index: number; count: number } | null,
+  ) {
     for (const c of subject.comparisons) this.slots.set(c.name, { comparison: c, derived: null, acc: null });
   }
 
@@ -146,9 +149,11 @@ class Run implements ComparisonRun {
       const result = acc.result();
       const notes = [...derived.notes];
       let verdicts = evaluateGates(result, s.comparison.gates);
-      verdicts = verdicts.map((v) => derived.dropped.includes(v.metric)
-        ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and ${derived.notes[0] ?? 'the data has none'}` }
-        : v);
+      verdicts = verdicts.map((v) =>
+        derived.dropped.includes(v.metric)
+          ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and ${derived.notes[0] ?? 'the data has none'}` }
+          : v,
+      );
       // Most rows unreadable or uncountable: whatever the metrics say, they describe a minority of the data.
       if (meta.rows_seen > 0 && result.rows * 2 < meta.rows_seen) {
         const why = `only ${result.rows} of the ${meta.rows_seen} rows read could be counted (see the skipped rows), so no gate is judged`;
@@ -156,7 +161,11 @@ class Run implements ComparisonRun {
         notes.push(why);
       }
       if (meta.interrupted) {
-        verdicts = verdicts.map((v) => ({ ...v, passed: false, reason: `the run was interrupted, so no gate passes (on the rows seen: ${v.reason})` }));
+        verdicts = verdicts.map((v) => ({
+          ...v,
+          passed: false,
+          reason: `the run was interrupted, so no gate passes (on the rows seen: ${v.reason})`,
+        }));
       }
       comparisons.push({
         name,

@@ -118,7 +118,8 @@ async function resolveOps(program: Program, lookup: OpLookup | undefined): Promi
   const find = lookup ?? (await import('../stdlib/ops/index.ts')).getOp;
   for (const s of opSteps) {
     const spec = find(s.op);
-    if (!spec) throw new PlanError(formatRuntimeMessage(s.node.id, s.node.span, null, `unknown op \`${s.op}\` (the plan was written by another m4 version?)`));
+    if (!spec)
+      throw new PlanError(formatRuntimeMessage(s.node.id, s.node.span, null, `unknown op \`${s.op}\` (the plan was written by another m4 version?)`));
     found[s.index] = spec;
   }
   return found;
@@ -191,7 +192,9 @@ export class Executor {
         if (err instanceof InitError) throw this.loadError(modelOf(err.key), sessions[err.key].path, err.message);
         throw new RuntimeError(null, null, null, `cannot start a model worker: ${messageOf(err)}`, { cause: err });
       }
-      placement.forEach((owned, i) => { for (const s of owned) this.hostOfKey.set(s.key, this.hosts[i]); });
+      placement.forEach((owned, i) => {
+        for (const s of owned) this.hostOfKey.set(s.key, this.hosts[i]);
+      });
     }
     this.checkSignatures(sessions);
   }
@@ -207,13 +210,15 @@ export class Executor {
       if (step.kind !== 'model') continue;
       const key = this.keyOfModel.get(step.model)!;
       const names = this.mainSessions.get(key) ?? this.hostOfKey.get(key)!.names.get(key)!;
-      const where = (what: string): PlanError => new PlanError(formatRuntimeMessage(step.node.id, step.node.span, null,
-        `${what} in ${sessions[key].path}; recompile the plan`));
+      const where = (what: string): PlanError =>
+        new PlanError(formatRuntimeMessage(step.node.id, step.node.span, null, `${what} in ${sessions[key].path}; recompile the plan`));
       for (const f of step.feeds) {
-        if (!names.inputNames.includes(f.name)) throw where(`model \`${step.model}\` has no ONNX input \`${f.name}\` (it has ${names.inputNames.map((n) => `\`${n}\``).join(', ')})`);
+        if (!names.inputNames.includes(f.name))
+          throw where(`model \`${step.model}\` has no ONNX input \`${f.name}\` (it has ${names.inputNames.map((n) => `\`${n}\``).join(', ')})`);
       }
       for (const o of step.fetches) {
-        if (!names.outputNames.includes(o)) throw where(`model \`${step.model}\` has no ONNX output \`${o}\` (it has ${names.outputNames.map((n) => `\`${n}\``).join(', ')})`);
+        if (!names.outputNames.includes(o))
+          throw where(`model \`${step.model}\` has no ONNX output \`${o}\` (it has ${names.outputNames.map((n) => `\`${n}\``).join(', ')})`);
       }
     }
   }
@@ -267,7 +272,13 @@ export class Executor {
   }
 
   /** The dataflow over the steps not in `skip` (whose values are already in `values`). */
-  private dispatch(batch: Batch, index: number, values: (Tensor | undefined)[], skip: boolean[] | null, rejected: RejectedRow[]): Promise<BatchResult> {
+  private dispatch(
+    batch: Batch,
+    index: number,
+    values: (Tensor | undefined)[],
+    skip: boolean[] | null,
+    rejected: RejectedRow[],
+  ): Promise<BatchResult> {
     const { steps } = this.program;
     const done = new Array<Promise<void> | undefined>(steps.length);
     const inFlight: Promise<void>[] = [];
@@ -283,9 +294,10 @@ export class Executor {
           else if (Array.isArray(wait)) wait.push(p);
           else wait = [wait, p];
         }
-        const p = wait === undefined
-          ? this.exec(step, values, batch, index)
-          : (Array.isArray(wait) ? Promise.all(wait) : wait).then(() => this.exec(step, values, batch, index));
+        const p =
+          wait === undefined
+            ? this.exec(step, values, batch, index)
+            : (Array.isArray(wait) ? Promise.all(wait) : wait).then(() => this.exec(step, values, batch, index));
         if (p !== undefined) {
           done[i] = p;
           inFlight.push(p);
@@ -301,7 +313,13 @@ export class Executor {
   }
 
   /** Run one step; returns a promise only for asynchronous work (model calls, image decoding). */
-  private exec(step: Step, values: (Tensor | undefined)[], batch: Batch, index: number, ctx: KernelContext = NO_REJECTIONS): Promise<void> | undefined {
+  private exec(
+    step: Step,
+    values: (Tensor | undefined)[],
+    batch: Batch,
+    index: number,
+    ctx: KernelContext = NO_REJECTIONS,
+  ): Promise<void> | undefined {
     switch (step.kind) {
       case 'input': {
         const t = batch.tensors[step.input];
@@ -327,7 +345,9 @@ export class Executor {
           values[step.out] = out;
           if (this.trace) this.trace({ node: step.node.id, batch: index, start, end: performance.now(), thread: 'main' });
         },
-        (err: unknown) => { throw this.error(step, batch, messageOf(err), err); },
+        (err: unknown) => {
+          throw this.error(step, batch, messageOf(err), err);
+        },
       );
     }
     let out: Tensor;
@@ -364,7 +384,9 @@ export class Executor {
           }
           if (this.trace) this.trace({ node: step.node.id, batch: index, start, end: performance.now(), thread: 'main' });
         },
-        (err: unknown) => { throw this.error(step, batch, messageOf(err), err); },
+        (err: unknown) => {
+          throw this.error(step, batch, messageOf(err), err);
+        },
       );
     }
     return host.run(key, feeds, this.ownedFeeds[step.index], step.fetches).then(
@@ -385,9 +407,14 @@ export class Executor {
   /** An ORT output must have the dtype the plan was compiled against. */
   private checkOutput(step: ModelStep, i: number, t: Tensor | { unsupported: string }, batch: Batch): Tensor {
     const declared = step.outTypes[i];
-    if ('unsupported' in t) throw this.error(step, batch, `ONNX output \`${step.fetches[i]}\` has element type ${t.unsupported}, which m4 has no dtype for`);
+    if ('unsupported' in t)
+      throw this.error(step, batch, `ONNX output \`${step.fetches[i]}\` has element type ${t.unsupported}, which m4 has no dtype for`);
     if (t.dtype !== declared.dtype) {
-      throw this.error(step, batch, `ONNX output \`${step.fetches[i]}\` is ${t.dtype}[${t.dims.join(', ')}] but the plan expects ${formatType(declared)}; recompile the plan`);
+      throw this.error(
+        step,
+        batch,
+        `ONNX output \`${step.fetches[i]}\` is ${t.dtype}[${t.dims.join(', ')}] but the plan expects ${formatType(declared)}; recompile the plan`,
+      );
     }
     return t;
   }
@@ -410,7 +437,13 @@ export class Executor {
       const t = values[o.slot];
       if (t === undefined) {
         const decl = this.plan.outputs.find((p) => p.name === o.name)!;
-        throw new RuntimeError(o.name, decl.span, batchLines(batch.lines, batch.rows), 'its value comes from an optional input that is absent from the data', { subject: 'output' });
+        throw new RuntimeError(
+          o.name,
+          decl.span,
+          batchLines(batch.lines, batch.rows),
+          'its value comes from an optional input that is absent from the data',
+          { subject: 'output' },
+        );
       }
       outputs[o.name] = t;
     }
@@ -420,7 +453,13 @@ export class Executor {
       const treatment = values[c.treatment];
       if (control === undefined || treatment === undefined) {
         const decl = this.plan.comparisons.find((p) => p.name === c.name)!;
-        throw new RuntimeError(c.name, decl.span, batchLines(batch.lines, batch.rows), 'control or treatment comes from an optional input that is absent from the data', { subject: 'comparison' });
+        throw new RuntimeError(
+          c.name,
+          decl.span,
+          batchLines(batch.lines, batch.rows),
+          'control or treatment comes from an optional input that is absent from the data',
+          { subject: 'comparison' },
+        );
       }
       const cb: ComparisonBatch = { control, treatment, rowIds: batch.rowIds, lines: batch.lines };
       const label = c.label === null ? undefined : values[c.label];
@@ -447,10 +486,17 @@ export class Executor {
     let next: Promise<IteratorResult<Batch>> | null = aborted() ? null : quiet(it.next());
     try {
       for (;;) {
-        if (next === null) { result.interrupted = true; break; }
+        if (next === null) {
+          result.interrupted = true;
+          break;
+        }
         const r: IteratorResult<Batch> = await next;
         // A source that sees the abort ends early: the run was interrupted, not complete.
-        if (r.done) { exhausted = true; result.interrupted = aborted(); break; }
+        if (r.done) {
+          exhausted = true;
+          result.interrupted = aborted();
+          break;
+        }
         const batch = r.value;
         const index = this.batchCounter++;
         const computing = quiet(this.runBatch(batch, index));

@@ -69,5 +69,8 @@ function originUrl(root: string): string | null {
   const url = section === null ? null : /^\s*url\s*=\s*(.+?)\s*$/m.exec(section[1]!)?.[1];
   if (url === undefined || url === null || url === '') return null;
   // A token in `https://user:token@host/...` must never reach a results database.
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1').replace(/\.git$/, '').replace(/\/+$/, '');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
 }

@@ -18,7 +18,11 @@ export interface WorkerRunResult {
 
 /** A failure reported by the worker: ORT's message and when the call ran. */
 export class WorkerRunError extends M4Error {
-  constructor(message: string, readonly start: number, readonly end: number) {
+  constructor(
+    message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
     super(message, EXIT.runtime);
   }
 }
@@ -34,7 +38,11 @@ export class ModelHost {
   /** ONNX input and output names per session key, as ORT reports them. */
   readonly names = new Map<number, { inputNames: string[]; outputNames: string[] }>();
 
-  private constructor(sessions: { key: number; path: string }[], settings: SessionSettings, readonly index: number) {
+  private constructor(
+    sessions: { key: number; path: string }[],
+    settings: SessionSettings,
+    readonly index: number,
+  ) {
     const init: WorkerInit = { sessions, settings };
     this.worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: init, name: `m4-model-${index}` });
   }
@@ -53,8 +61,14 @@ export class ModelHost {
           reject(new InitError(m.key, m.message));
         }
       };
-      const onError = (err: Error): void => { cleanup(); reject(err); };
-      const onExit = (code: number): void => { cleanup(); reject(new Error(`model worker exited with code ${code} while starting`)); };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(err);
+      };
+      const onExit = (code: number): void => {
+        cleanup();
+        reject(new Error(`model worker exited with code ${code} while starting`));
+      };
       const cleanup = (): void => {
         host.worker.off('message', onMessage);
         host.worker.off('error', onError);
@@ -121,7 +135,9 @@ export class ModelHost {
     this.closing = true;
     if (!this.dead) {
       const closed = new Promise<void>((resolve) => {
-        const onMessage = (m: FromWorker): void => { if (m.type === 'closed') resolve(); };
+        const onMessage = (m: FromWorker): void => {
+          if (m.type === 'closed') resolve();
+        };
         this.worker.on('message', onMessage);
         this.worker.once('exit', () => resolve());
       });
@@ -136,7 +152,10 @@ export class ModelHost {
 
 /** A session that could not be opened inside a worker (bad ONNX file, unsupported operator). */
 export class InitError extends M4Error {
-  constructor(readonly key: number, message: string) {
+  constructor(
+    readonly key: number,
+    message: string,
+  ) {
     super(message, EXIT.runtime);
   }
 }

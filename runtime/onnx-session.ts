@@ -61,11 +61,21 @@ export async function openSession(path: string, settings: SessionSettings): Prom
 
 // `bytes` and `image` never reach a model: no ONNX input has those dtypes, so the compiler refuses them.
 const ORT_TYPE: Partial<Record<DType, OrtTensor.Type>> = {
-  f32: 'float32', f64: 'float64', i32: 'int32', i64: 'int64', bool: 'bool', str: 'string',
+  f32: 'float32',
+  f64: 'float64',
+  i32: 'int32',
+  i64: 'int64',
+  bool: 'bool',
+  str: 'string',
 };
 
 const M4_TYPE: Partial<Record<string, DType>> = {
-  float32: 'f32', float64: 'f64', int32: 'i32', int64: 'i64', bool: 'bool', string: 'str',
+  float32: 'f32',
+  float64: 'f64',
+  int32: 'i32',
+  int64: 'i64',
+  bool: 'bool',
+  string: 'str',
 };
 
 /**

@@ -19,7 +19,11 @@ import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
  * system error code.
  */
 export class OutputsWriteError extends M4Error {
-  constructor(readonly path: string, reason: string, exitCode: ExitCode = EXIT.runtime) {
+  constructor(
+    readonly path: string,
+    reason: string,
+    exitCode: ExitCode = EXIT.runtime,
+  ) {
     super(`cannot write ${path}: ${reason}`, exitCode);
   }
 }
@@ -30,8 +34,14 @@ export const ROW_FIELD = 'row';
 export class OutputsWriter {
   private failure: Error | null = null;
 
-  private constructor(private readonly stream: WriteStream, private readonly keys: { name: string; key: string }[], readonly path: string) {
-    stream.on('error', (err) => { this.failure ??= err; });
+  private constructor(
+    private readonly stream: WriteStream,
+    private readonly keys: { name: string; key: string }[],
+    readonly path: string,
+  ) {
+    stream.on('error', (err) => {
+      this.failure ??= err;
+    });
   }
 
   /**
@@ -40,7 +50,11 @@ export class OutputsWriter {
    */
   static open(path: string, outputs: readonly PlanOutput[]): OutputsWriter {
     const clash = outputs.find((o) => o.name === ROW_FIELD);
-    if (clash) throw new RuntimeError(clash.name, clash.span, null, `--out writes each row's line as \`${ROW_FIELD}\`, so an output cannot have that name`, { subject: 'output', exitCode: EXIT.usage });
+    if (clash)
+      throw new RuntimeError(clash.name, clash.span, null, `--out writes each row's line as \`${ROW_FIELD}\`, so an output cannot have that name`, {
+        subject: 'output',
+        exitCode: EXIT.usage,
+      });
     let fd: number;
     try {
       fd = openSync(path, 'w');
@@ -48,7 +62,11 @@ export class OutputsWriter {
       throw new OutputsWriteError(path, (err as NodeJS.ErrnoException).code ?? String(err), EXIT.usage);
     }
     const stream = createWriteStream(path, { fd, highWaterMark: 1 << 20 });
-    return new OutputsWriter(stream, outputs.map((o) => ({ name: o.name, key: `,${JSON.stringify(o.name)}:` })), path);
+    return new OutputsWriter(
+      stream,
+      outputs.map((o) => ({ name: o.name, key: `,${JSON.stringify(o.name)}:` })),
+      path,
+    );
   }
 
   /** Append one batch; resolves when the stream can take more (backpressure). */
@@ -63,7 +81,11 @@ export class OutputsWriter {
     }
     if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve) => {
-        const done = (): void => { this.stream.off('drain', done); this.stream.off('error', done); resolve(); };
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('error', done);
+          resolve();
+        };
         this.stream.on('drain', done);
         this.stream.on('error', done);
       });

@@ -116,14 +116,36 @@ export function buildProgram(plan: Plan, targets: ProgramTargets = {}): Program 
     stepOfNode.set(node.id, index);
     if (node.kind === 'input') {
       const decl = plan.inputs.find((i) => i.name === node.input)!;
-      steps.push({ kind: 'input', index, node, deps: [], input: node.input, optional: decl.optional, out: alloc(node.id, node.outputs[0].name, index) });
+      steps.push({
+        kind: 'input',
+        index,
+        node,
+        deps: [],
+        input: node.input,
+        optional: decl.optional,
+        out: alloc(node.id, node.outputs[0].name, index),
+      });
     } else if (node.kind === 'op') {
       const args = node.args.map((a) => slotOf.get(refKey(a))!);
-      steps.push({ kind: 'op', index, node, deps: depsOf(node.args), op: node.op, params: node.params, args, out: alloc(node.id, node.outputs[0].name, index) });
+      steps.push({
+        kind: 'op',
+        index,
+        node,
+        deps: depsOf(node.args),
+        op: node.op,
+        params: node.params,
+        args,
+        out: alloc(node.id, node.outputs[0].name, index),
+      });
     } else {
       const feeds = Object.entries(node.feeds).map(([name, ref]) => ({ name, slot: slotOf.get(refKey(ref))! }));
       steps.push({
-        kind: 'model', index, node, deps: depsOf(Object.values(node.feeds)), model: node.model, feeds,
+        kind: 'model',
+        index,
+        node,
+        deps: depsOf(Object.values(node.feeds)),
+        model: node.model,
+        feeds,
         fetches: node.outputs.map((o) => o.name),
         outs: node.outputs.map((o) => alloc(node.id, o.name, index)),
         outTypes: node.outputs.map((o) => o.type),
@@ -133,12 +155,16 @@ export function buildProgram(plan: Plan, targets: ProgramTargets = {}): Program 
 
   const slot = (r: PlanRef): number => slotOf.get(refKey(r))!;
   const outputs = (targets.outputs ?? true) ? plan.outputs.map((o) => ({ name: o.name, slot: slot(o.ref) })) : [];
-  const comparisons = (targets.comparisons ?? true)
-    ? plan.comparisons.map((c) => ({
-        name: c.name, control: slot(c.control), treatment: slot(c.treatment),
-        label: c.label ? slot(c.label) : null, slice: c.slice_by ? slot(c.slice_by) : null,
-      }))
-    : [];
+  const comparisons =
+    (targets.comparisons ?? true)
+      ? plan.comparisons.map((c) => ({
+          name: c.name,
+          control: slot(c.control),
+          treatment: slot(c.treatment),
+          label: c.label ? slot(c.label) : null,
+          slice: c.slice_by ? slot(c.slice_by) : null,
+        }))
+      : [];
 
   const readers = new Int32Array(producers.length);
   for (const s of steps) {

@@ -44,7 +44,7 @@ export function loadPlan(source: string | unknown, opts: LoadPlanOptions = {}): 
       text = readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new PlanError(`${label}: cannot read the plan (${code === 'ENOENT' ? 'no such file' : code ?? String(err)})`);
+      throw new PlanError(`${label}: cannot read the plan (${code === 'ENOENT' ? 'no such file' : (code ?? String(err))})`);
     }
     try {
       raw = JSON.parse(text);
@@ -101,7 +101,9 @@ function locateModels(plan: Plan, label: string, file: string | undefined, verif
 function externalRefusal(plan: Plan, model: PlanModel, label: string): string {
   const node = plan.nodes.find((n) => n.kind === 'model' && n.model === model.name);
   const backend = model.external?.backend ? ` (backend ${model.external.backend})` : '';
-  const where = node ? `node \`${node.id}\` (${node.span.file}:${node.span.line}:${node.span.column}) calls model \`${model.name}\`` : `model \`${model.name}\` (${spanText(model)})`;
+  const where = node
+    ? `node \`${node.id}\` (${node.span.file}:${node.span.line}:${node.span.column}) calls model \`${model.name}\``
+    : `model \`${model.name}\` (${spanText(model)})`;
   return `${label}: ${where}, which is external${backend}: m4 checks it by its declared signature but cannot run it; export it to ONNX and declare it with onnx("path/to/model.onnx"), or replace it with stdlib ops`;
 }
 

@@ -126,15 +126,25 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
   try {
     const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard }) : undefined;
     source = openSource(o.data, {
-      inputs: plan.inputs, batchSize: o.batchSize, format: o.dataFormat, limit: o.limit, onBadRow: o.onBadRow, shard: o.shard, signal,
+      inputs: plan.inputs,
+      batchSize: o.batchSize,
+      format: o.dataFormat,
+      limit: o.limit,
+      onBadRow: o.onBadRow,
+      shard: o.shard,
+      signal,
     });
     if (comparisons && o.shard === undefined) sinks = await openRunSinks(comparisons.subject, { db: o.db });
     if (o.outPath !== undefined) writer = OutputsWriter.open(o.outPath, plan.outputs);
     const t0 = performance.now();
     const startedAt = new Date();
     executor = await createExecutor(loaded, {
-      engine: o.engine ?? 'auto', batchSize: Math.min(o.batchSize, o.limit ?? Infinity), intraOpThreads: o.intraOpThreads ?? 1,
-      outputs: writer !== undefined, comparisons: comparisons !== undefined, onBadRow: o.onBadRow,
+      engine: o.engine ?? 'auto',
+      batchSize: Math.min(o.batchSize, o.limit ?? Infinity),
+      intraOpThreads: o.intraOpThreads ?? 1,
+      outputs: writer !== undefined,
+      comparisons: comparisons !== undefined,
+      onBadRow: o.onBadRow,
     });
     const t1 = performance.now();
     o.onStart?.(source.stats);
@@ -159,7 +169,12 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     o.onRowsDone?.(base);
     if (!comparisons) return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
     const meta = runMeta(comparisons.subject, {
-      dataPath: o.data, stats: source.stats, startedAt, endedAt: new Date(), shard: o.shard ?? null, interrupted: result.interrupted,
+      dataPath: o.data,
+      stats: source.stats,
+      startedAt,
+      endedAt: new Date(),
+      shard: o.shard ?? null,
+      interrupted: result.interrupted,
     });
     const end = await concludeComparisons(comparisons, meta, { ...o, sinks });
     return { ...base, meta, ...end };

@@ -43,7 +43,11 @@ export class RuntimeError extends M4Error {
 
 /** `node \`id\` (file:line:col), rows at lines a–b: detail` with the parts that are known. */
 export function formatRuntimeMessage(
-  node: string | null, span: PlanSpan | null, lines: LineRange | null, detail: string, subject: ErrorSubject = 'node',
+  node: string | null,
+  span: PlanSpan | null,
+  lines: LineRange | null,
+  detail: string,
+  subject: ErrorSubject = 'node',
 ): string {
   let head = node === null ? '' : `${subject} \`${node}\``;
   if (span) head += `${head ? ' ' : ''}(${span.file}:${span.line}:${span.column})`;

@@ -36,7 +36,10 @@ export function chooseEngine(choice: EngineChoice, program: Program, batchSize: 
   if (choice !== 'auto') return { engine: choice, reason: `--engine ${choice}` };
   if (!hasConcurrentModels(program)) return { engine: 'main', reason: 'no two model calls can run concurrently' };
   if (batchSize === undefined || batchSize < AUTO_WORKERS_MIN_BATCH) {
-    return { engine: 'main', reason: `batch size ${batchSize ?? 'unknown'} < ${AUTO_WORKERS_MIN_BATCH}: a worker round trip would cost more than it saves` };
+    return {
+      engine: 'main',
+      reason: `batch size ${batchSize ?? 'unknown'} < ${AUTO_WORKERS_MIN_BATCH}: a worker round trip would cost more than it saves`,
+    };
   }
   return { engine: 'workers', reason: `concurrent model calls at batch size ${batchSize}` };
 }
@@ -50,7 +53,10 @@ export interface SessionSpec {
 }
 
 /** One session per distinct model file among the models the program calls, in order of first call. */
-export function planSessions(program: Program, modelPaths: ReadonlyMap<string, string>): { sessions: SessionSpec[]; keyOfModel: Map<string, number> } {
+export function planSessions(
+  program: Program,
+  modelPaths: ReadonlyMap<string, string>,
+): { sessions: SessionSpec[]; keyOfModel: Map<string, number> } {
   const sessions: SessionSpec[] = [];
   const keyOfPath = new Map<string, number>();
   const keyOfModel = new Map<string, number>();

@@ -85,7 +85,9 @@ export function readStateFile(path: string): StateFile {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new StateFileError(`cannot read state file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
+    throw new StateFileError(
+      `cannot read state file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`,
+    );
   }
   let v: unknown;
   try {
@@ -98,7 +100,9 @@ export function readStateFile(path: string): StateFile {
     throw new StateFileError(`${path} is not an m4 state file (write one with \`m4c run ... --shard I/N --state FILE\`)`);
   }
   if (o.state_file_version !== STATE_FILE_VERSION) {
-    throw new StateFileError(`${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}`);
+    throw new StateFileError(
+      `${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}`,
+    );
   }
   if (typeof o.plan_hash !== 'string' || o.subject === undefined || o.states === undefined || o.meta === undefined) {
     throw new StateFileError(`${path} is an m4 state file with missing parts (plan_hash, subject, states, meta)`);
@@ -114,7 +118,9 @@ function checkShards(files: readonly { path: string; state: StateFile }[]): { pa
   const first = files[0]!;
   for (const f of files) {
     if (f.state.plan_hash !== first.state.plan_hash) {
-      throw new StateFileError(`state files come from different plans: ${first.path} has plan ${short(first.state.plan_hash)}, ${f.path} has ${short(f.state.plan_hash)}`);
+      throw new StateFileError(
+        `state files come from different plans: ${first.path} has plan ${short(first.state.plan_hash)}, ${f.path} has ${short(f.state.plan_hash)}`,
+      );
     }
     const sh = f.state.shard === null ? 'the run' : `shard ${shardText(f.state.shard)}`;
     if (f.state.interrupted) {
@@ -122,7 +128,9 @@ function checkShards(files: readonly { path: string; state: StateFile }[]): { pa
     }
     const d = f.state.data_source;
     if (d !== null && !d.complete) {
-      throw new StateFileError(`${f.path}: ${sh} stopped before the end of its data (made with --limit?): it does not cover its part; run it again without --limit`);
+      throw new StateFileError(
+        `${f.path}: ${sh} stopped before the end of its data (made with --limit?): it does not cover its part; run it again without --limit`,
+      );
     }
     const a = first.state.data_source;
     const same = a === null || d === null ? a === d : a.bytes === d.bytes && a.sha256 === d.sha256 && a.rows_total === d.rows_total;
@@ -146,7 +154,9 @@ function checkShards(files: readonly { path: string; state: StateFile }[]): { pa
   const missing: string[] = [];
   for (let i = 0; i < n; i++) if (!at.has(i)) missing.push(`${i + 1}/${n}`);
   if (missing.length > 0) {
-    throw new StateFileError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: merge needs all ${n} shards of the run (got ${files.map((f) => basename(f.path)).join(', ')})`);
+    throw new StateFileError(
+      `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: merge needs all ${n} shards of the run (got ${files.map((f) => basename(f.path)).join(', ')})`,
+    );
   }
   const total = first.state.data_source?.rows_total;
   const seen = files.reduce((s, f) => s + f.state.meta.rows_seen, 0);
@@ -191,7 +201,10 @@ export function mergeStateFiles(files: readonly { path: string; state: StateFile
   const subject = ordered[0]!.state.subject;
   let run: ComparisonRun;
   try {
-    run = runFromStates(subject, ordered.map((f) => f.state.states));
+    run = runFromStates(
+      subject,
+      ordered.map((f) => f.state.states),
+    );
   } catch (err) {
     throw new StateFileError(`cannot merge the states: ${(err as Error).message}`);
   }

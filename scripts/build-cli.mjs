@@ -25,5 +25,7 @@ const result = await build({
   logLevel: 'warning',
 });
 // Exactly the files the bundle was built from: bin/m4c.js compares their mtimes with the build's.
-const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/')).concat('package.json');
+const inputs = Object.keys(result.metafile.inputs)
+  .filter((p) => !p.includes('node_modules/'))
+  .concat('package.json');
 writeFileSync(join(root, 'dist/stamp.json'), JSON.stringify({ newestSource: newestSourceMtime(root, inputs), inputs }));

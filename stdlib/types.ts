@@ -34,7 +34,6 @@ export function elementsPerRow(t: { dtype: DType; dims: readonly number[] }): nu
   return n;
 }
 
-
 /** The typed array that holds each dtype at run time (what onnxruntime-node expects too). */
 export interface DataOf {
   f32: Float32Array;
@@ -71,14 +70,22 @@ const EMPTY_BYTES = new Uint8Array(0);
 /** Allocate the typed array for `n` elements of `dtype`. */
 export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
   switch (dtype) {
-    case 'f32': return new Float32Array(n) as DataOf[D];
-    case 'f64': return new Float64Array(n) as DataOf[D];
-    case 'i32': return new Int32Array(n) as DataOf[D];
-    case 'i64': return new BigInt64Array(n) as DataOf[D];
-    case 'bool': return new Uint8Array(n) as DataOf[D];
-    case 'str': return new Array<string>(n).fill('') as DataOf[D];
-    case 'bytes': return new Array<Uint8Array>(n).fill(EMPTY_BYTES) as DataOf[D];
-    case 'image': return new Array<ImageValue>(n) as DataOf[D];
+    case 'f32':
+      return new Float32Array(n) as DataOf[D];
+    case 'f64':
+      return new Float64Array(n) as DataOf[D];
+    case 'i32':
+      return new Int32Array(n) as DataOf[D];
+    case 'i64':
+      return new BigInt64Array(n) as DataOf[D];
+    case 'bool':
+      return new Uint8Array(n) as DataOf[D];
+    case 'str':
+      return new Array<string>(n).fill('') as DataOf[D];
+    case 'bytes':
+      return new Array<Uint8Array>(n).fill(EMPTY_BYTES) as DataOf[D];
+    case 'image':
+      return new Array<ImageValue>(n) as DataOf[D];
   }
   throw new Error(`unknown dtype ${String(dtype)}`);
 }

@@ -67,8 +67,13 @@ function violations(): string[] {
   for (const folder of topFolders()) {
     for (const file of sourceFiles(join(ROOT, folder))) {
       for (const spec of specifiersOf(readFileSync(file, 'utf8'))) {
-        const target = relative(ROOT, resolve(dirname(file), spec)).split(sep).join('/');
-        if (target.startsWith('..')) { found.push(`${relative(ROOT, file)} → ${spec} (outside the repository)`); continue; }
+        const target = relative(ROOT, resolve(dirname(file), spec))
+          .split(sep)
+          .join('/');
+        if (target.startsWith('..')) {
+          found.push(`${relative(ROOT, file)} → ${spec} (outside the repository)`);
+          continue;
+        }
         if (!allowed(folder, target)) found.push(`${relative(ROOT, file)} → ${target}`);
       }
     }

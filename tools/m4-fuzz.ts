@@ -61,12 +61,90 @@ export interface FuzzReport {
 
 /** Tokens worth inserting: the language's own, and the values that broke it before (issue 11). */
 const HOSTILE = [
-  'input', 'model', 'node', 'output', 'compare', 'replay', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
-  '=', ':', ',', '.', '(', ')', '[', ']', '{', '}', '?', '%', '>=', '<=', '>', '<', ';', '\n', '\r', '\r\n', ' ', '\t',
-  '//c\n', '/*c*/', '/*', '"', '`', '`q q`', '`input`', '"s"', '@', '$', '\u0000', '\ufeff', 'é',
-  '0', '-1', '1.5', '1e400', '-1e400', '5e-324', '1e-400', '99.99999999999999999', '100', '1e308', '00', '.5', '-0',
-  'f32', 'f64', 'i64', 'bool', 'str', 'batch', '?', 'onnx', 'x', 'y', 'column', 'colum', 'sigmoid', 'concat',
-  'binary', 'multiclass', 'regression', 'auroc', 'agreement', 'delta', 'ratio', 'control', 'treatment',
+  'input',
+  'model',
+  'node',
+  'output',
+  'compare',
+  'replay',
+  'optional',
+  'from',
+  'gate',
+  'at',
+  'sink',
+  'true',
+  'false',
+  '=',
+  ':',
+  ',',
+  '.',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '?',
+  '%',
+  '>=',
+  '<=',
+  '>',
+  '<',
+  ';',
+  '\n',
+  '\r',
+  '\r\n',
+  ' ',
+  '\t',
+  '//c\n',
+  '/*c*/',
+  '/*',
+  '"',
+  '`',
+  '`q q`',
+  '`input`',
+  '"s"',
+  '@',
+  '$',
+  '\u0000',
+  '\ufeff',
+  'é',
+  '0',
+  '-1',
+  '1.5',
+  '1e400',
+  '-1e400',
+  '5e-324',
+  '1e-400',
+  '99.99999999999999999',
+  '100',
+  '1e308',
+  '00',
+  '.5',
+  '-0',
+  'f32',
+  'f64',
+  'i64',
+  'bool',
+  'str',
+  'batch',
+  '?',
+  'onnx',
+  'x',
+  'y',
+  'column',
+  'colum',
+  'sigmoid',
+  'concat',
+  'binary',
+  'multiclass',
+  'regression',
+  'auroc',
+  'agreement',
+  'delta',
+  'ratio',
+  'control',
+  'treatment',
 ];
 
 /** One mutant of `text`: 1–4 token- or character-level edits, sometimes a line spliced in from `donor`. */
@@ -78,53 +156,63 @@ export function mutate(text: string, donor: string, rng: SeededRandom): string {
     const pick = () => toks[rng.int(toks.length)]!;
     const kind = toks.length === 0 ? 5 : rng.int(10);
     switch (kind) {
-      case 0: { // delete a token
+      case 0: {
+        // delete a token
         const t = pick();
         s = s.slice(0, t.startOffset) + s.slice((t.endOffset ?? t.startOffset) + 1);
         break;
       }
-      case 1: { // duplicate a token
+      case 1: {
+        // duplicate a token
         const t = pick();
         s = s.slice(0, t.startOffset) + t.image + ' ' + s.slice(t.startOffset);
         break;
       }
-      case 2: { // replace a token by a hostile one
+      case 2: {
+        // replace a token by a hostile one
         const t = pick();
         s = s.slice(0, t.startOffset) + HOSTILE[rng.int(HOSTILE.length)]! + s.slice((t.endOffset ?? t.startOffset) + 1);
         break;
       }
-      case 3: { // replace a token by another token of the file
+      case 3: {
+        // replace a token by another token of the file
         const t = pick();
         s = s.slice(0, t.startOffset) + pick().image + s.slice((t.endOffset ?? t.startOffset) + 1);
         break;
       }
-      case 4: { // repeat a token many times (nesting, long lists, long names)
+      case 4: {
+        // repeat a token many times (nesting, long lists, long names)
         const t = pick();
         s = s.slice(0, t.startOffset) + t.image.repeat(2 + rng.int(300)) + s.slice(t.startOffset);
         break;
       }
-      case 5: { // insert a hostile token anywhere
+      case 5: {
+        // insert a hostile token anywhere
         const at = rng.int(s.length + 1);
         s = s.slice(0, at) + HOSTILE[rng.int(HOSTILE.length)]! + s.slice(at);
         break;
       }
-      case 6: { // delete a character range
+      case 6: {
+        // delete a character range
         const at = rng.int(s.length + 1);
         s = s.slice(0, at) + s.slice(at + 1 + rng.int(30));
         break;
       }
-      case 7: { // splice a line of another file
+      case 7: {
+        // splice a line of another file
         const lines = donor.split('\n');
         const own = s.split('\n');
         own.splice(rng.int(own.length + 1), 0, lines[rng.int(lines.length)]!);
         s = own.join('\n');
         break;
       }
-      case 8: { // truncate
+      case 8: {
+        // truncate
         s = s.slice(0, rng.int(s.length + 1));
         break;
       }
-      default: { // swap two tokens
+      default: {
+        // swap two tokens
         const a = pick();
         const b = pick();
         if (a.startOffset === b.startOffset) break;
@@ -224,7 +312,8 @@ export function defaultSeeds(root: string, casesBaseDir: string): FuzzSeed[] {
   for (const ex of readdirSync(join(root, 'examples'), { withFileTypes: true })) {
     if (!ex.isDirectory()) continue;
     const dir = join(root, 'examples', ex.name);
-    for (const f of readdirSync(dir)) if (f.endsWith('.m4')) seeds.push({ name: `examples/${ex.name}/${f}`, text: readFileSync(join(dir, f), 'utf8'), baseDir: dir });
+    for (const f of readdirSync(dir))
+      if (f.endsWith('.m4')) seeds.push({ name: `examples/${ex.name}/${f}`, text: readFileSync(join(dir, f), 'utf8'), baseDir: dir });
   }
   const cases = join(root, 'test/compiler/cases');
   for (const f of readdirSync(cases).sort()) {

@@ -58,9 +58,7 @@ export interface ModelOptions {
   docString?: string;
 }
 
-type ValueType =
-  | { kind: 'tensor'; elem: number; dims: Dim[] | null }
-  | { kind: 'seq-map'; key: number; value: number };
+type ValueType = { kind: 'tensor'; elem: number; dims: Dim[] | null } | { kind: 'seq-map'; key: number; value: number };
 
 interface NodeSpec {
   opType: string;
@@ -85,7 +83,8 @@ export class OnnxModelBuilder {
   /** A fresh value name `prefix_k` not used so far. */
   fresh(prefix: string): string {
     let n: string;
-    do n = `${prefix}_${this.counter++}`; while (this.names.has(n));
+    do n = `${prefix}_${this.counter++}`;
+    while (this.names.has(n));
     return n;
   }
 
@@ -141,13 +140,15 @@ export class OnnxModelBuilder {
     attrs: Record<string, AttributeValue> = {},
     opts: { name?: string; domain?: string } = {},
   ): string[] {
-    const outs = typeof outputs === 'number'
-      ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()))
-      : outputs;
+    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
     for (const o of outs) this.define(o);
     this.nodes.push({
-      opType, domain: opts.domain ?? '', name: opts.name ?? this.fresh(`${opType}_node`),
-      inputs: [...inputs], outputs: outs, attrs,
+      opType,
+      domain: opts.domain ?? '',
+      name: opts.name ?? this.fresh(`${opType}_node`),
+      inputs: [...inputs],
+      outputs: outs,
+      attrs,
     });
     return outs;
   }
@@ -163,15 +164,33 @@ export class OnnxModelBuilder {
     if (o.transB) attrs.transB = attr.int(1);
     return this.one('Gemm', c === undefined ? [a, b] : [a, b, c], o.out, attrs);
   }
-  matMul(a: string, b: string, out?: string): string { return this.one('MatMul', [a, b], out); }
-  add(a: string, b: string, out?: string): string { return this.one('Add', [a, b], out); }
-  sub(a: string, b: string, out?: string): string { return this.one('Sub', [a, b], out); }
-  mul(a: string, b: string, out?: string): string { return this.one('Mul', [a, b], out); }
-  div(a: string, b: string, out?: string): string { return this.one('Div', [a, b], out); }
-  relu(x: string, out?: string): string { return this.one('Relu', [x], out); }
-  tanh(x: string, out?: string): string { return this.one('Tanh', [x], out); }
-  sigmoid(x: string, out?: string): string { return this.one('Sigmoid', [x], out); }
-  identity(x: string, out?: string): string { return this.one('Identity', [x], out); }
+  matMul(a: string, b: string, out?: string): string {
+    return this.one('MatMul', [a, b], out);
+  }
+  add(a: string, b: string, out?: string): string {
+    return this.one('Add', [a, b], out);
+  }
+  sub(a: string, b: string, out?: string): string {
+    return this.one('Sub', [a, b], out);
+  }
+  mul(a: string, b: string, out?: string): string {
+    return this.one('Mul', [a, b], out);
+  }
+  div(a: string, b: string, out?: string): string {
+    return this.one('Div', [a, b], out);
+  }
+  relu(x: string, out?: string): string {
+    return this.one('Relu', [x], out);
+  }
+  tanh(x: string, out?: string): string {
+    return this.one('Tanh', [x], out);
+  }
+  sigmoid(x: string, out?: string): string {
+    return this.one('Sigmoid', [x], out);
+  }
+  identity(x: string, out?: string): string {
+    return this.one('Identity', [x], out);
+  }
   /** Softmax along `axis` (default -1, the opset-13+ default). */
   softmax(x: string, axis = -1, out?: string): string {
     return this.one('Softmax', [x], out, { axis: attr.int(axis) });
@@ -237,7 +256,11 @@ export class OnnxModelBuilder {
         output: this.outputs.map((v) => valueInfo(v.name, v.type)),
         initializer: this.initializers.map((i) => tensorProto(i.name, i.data, i.dims)),
         node: this.nodes.map((n) => ({
-          opType: n.opType, domain: n.domain, name: n.name, input: n.inputs, output: n.outputs,
+          opType: n.opType,
+          domain: n.domain,
+          name: n.name,
+          input: n.inputs,
+          output: n.outputs,
           attribute: Object.entries(n.attrs).map(([k, v]) => attributeProto(k, v)),
         })),
       },
@@ -326,11 +349,17 @@ function tensorProto(name: string, data: InitializerData, dims: number[]): onnxP
 function attributeProto(name: string, v: AttributeValue): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   switch (v.kind) {
-    case 'int': return { name, type: T.INT, i: v.value };
-    case 'float': return { name, type: T.FLOAT, f: v.value };
-    case 'ints': return { name, type: T.INTS, ints: [...v.value] };
-    case 'floats': return { name, type: T.FLOATS, floats: [...v.value] };
-    case 'string': return { name, type: T.STRING, s: new TextEncoder().encode(v.value) };
-    case 'strings': return { name, type: T.STRINGS, strings: v.value.map((x) => new TextEncoder().encode(x)) };
+    case 'int':
+      return { name, type: T.INT, i: v.value };
+    case 'float':
+      return { name, type: T.FLOAT, f: v.value };
+    case 'ints':
+      return { name, type: T.INTS, ints: [...v.value] };
+    case 'floats':
+      return { name, type: T.FLOATS, floats: [...v.value] };
+    case 'string':
+      return { name, type: T.STRING, s: new TextEncoder().encode(v.value) };
+    case 'strings':
+      return { name, type: T.STRINGS, strings: v.value.map((x) => new TextEncoder().encode(x)) };
   }
 }

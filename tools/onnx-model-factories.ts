@@ -45,9 +45,7 @@ export function logisticRegressionModel(
  * A multilayer perceptron classifier. Hidden layers use `activation` (default relu). A last layer
  * of width 1 is a binary logit (sigmoid, two probability columns); a wider one goes through softmax.
  */
-export function mlpModel(
-  o: CommonModelOptions & ClassifierOutputNames & { layers: DenseLayer[]; activation?: Activation },
-): OnnxModelBuilder {
+export function mlpModel(o: CommonModelOptions & ClassifierOutputNames & { layers: DenseLayer[]; activation?: Activation }): OnnxModelBuilder {
   return classifierFromLayers(o, o.layers, o.activation ?? 'relu');
 }
 
@@ -87,9 +85,7 @@ export function regressionModel(
  * A feature extractor: every layer followed by `activation`, output f32[N, lastWidth] named
  * `outputName` (default `embedding`). Feeding it into a classifier is a two-model graph.
  */
-export function embeddingModel(
-  o: CommonModelOptions & { layers: DenseLayer[]; activation?: Activation; outputName?: string },
-): OnnxModelBuilder {
+export function embeddingModel(o: CommonModelOptions & { layers: DenseLayer[]; activation?: Activation; outputName?: string }): OnnxModelBuilder {
   checkLayers(o.layers);
   const b = new OnnxModelBuilder({ graphName: 'embedding', ...o });
   const batch = o.batchDim === undefined ? 'N' : o.batchDim;
@@ -102,11 +98,7 @@ export function embeddingModel(
   return b;
 }
 
-function classifierFromLayers(
-  o: CommonModelOptions & ClassifierOutputNames,
-  layers: DenseLayer[],
-  activation: Activation,
-): OnnxModelBuilder {
+function classifierFromLayers(o: CommonModelOptions & ClassifierOutputNames, layers: DenseLayer[], activation: Activation): OnnxModelBuilder {
   checkLayers(layers);
   const b = new OnnxModelBuilder({ graphName: 'classifier', ...o });
   const batch = o.batchDim === undefined ? 'N' : o.batchDim;
@@ -141,9 +133,12 @@ function dense(b: OnnxModelBuilder, x: string, layer: DenseLayer, out?: string):
 
 function activate(b: OnnxModelBuilder, x: string, a: Activation, out?: string): string {
   switch (a) {
-    case 'relu': return b.relu(x, out);
-    case 'tanh': return b.tanh(x, out);
-    case 'sigmoid': return b.sigmoid(x, out);
+    case 'relu':
+      return b.relu(x, out);
+    case 'tanh':
+      return b.tanh(x, out);
+    case 'sigmoid':
+      return b.sigmoid(x, out);
   }
 }
 

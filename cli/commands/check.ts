@@ -17,12 +17,15 @@ export function register(program: Command): void {
     .argument('<files...>', '.m4 files to check')
     .option('--format <format>', 'output format: human or json', 'human')
     .option('--deny-warnings', 'exit 1 when there are warnings too')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c check examples/fraud/ab.m4
   $ m4c check --format json graphs/*.m4 > diagnostics.json
 
-Exit codes: 0 no errors, 1 errors found, 2 usage error.`)
+Exit codes: 0 no errors, 1 errors found, 2 usage error.`,
+    )
     .action((files: string[], opts: { format: string; denyWarnings?: boolean }, cmd: Command) => {
       if (opts.format !== 'human' && opts.format !== 'json') throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use human or json`);
       const all: Diagnostic[] = [];

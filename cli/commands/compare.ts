@@ -71,7 +71,8 @@ function finiteNumber(value: string): number {
 /** `2/3` → index 1 of 3 (shards are numbered from 1 on the command line). */
 export function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value.trim());
-  const i = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
+  const i = m ? Number(m[1]) : NaN,
+    n = m ? Number(m[2]) : NaN;
   if (!m || !(n >= 1) || !(i >= 1 && i <= n)) throw new InvalidArgumentError('expected I/N with 1 <= I <= N, e.g. 2/3');
   return { index: i - 1, count: n };
 }
@@ -81,8 +82,13 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export function register(program: Command): void {
   program
     .command('compare')
-    .description('compare two columns of predictions you already have: the metrics, statistics, report, gates and sinks of a compare block, without a graph')
-    .requiredOption('--data <file>', 'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow), a named pipe, or - for standard input (JSONL)')
+    .description(
+      'compare two columns of predictions you already have: the metrics, statistics, report, gates and sinks of a compare block, without a graph',
+    )
+    .requiredOption(
+      '--data <file>',
+      'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow), a named pipe, or - for standard input (JSONL)',
+    )
     .requiredOption('--control <col>', 'the control predictions: a field holding a number or a list (a probability row); dots reach nested fields')
     .requiredOption('--treatment <col>', 'the treatment predictions, shaped like --control')
     .option('--label <col>', 'the true label (binary 0/1, class index, or regression target)')
@@ -90,19 +96,21 @@ export function register(program: Command): void {
     .option('--threshold <t>', 'binary: predicted positive iff score >= t (default 0.5)', finiteNumber)
     .option('--top-k <k>', 'multiclass: k of top_k_accuracy (default 2)', intAtLeast(1))
     .option('--slice-by <col>', 'a category per row: every metric is also computed per value')
-    .option('--metrics <list>', 'comma-separated metric names (default: the task\'s usual set)')
+    .option('--metrics <list>', "comma-separated metric names (default: the task's usual set)")
     .option('--gate <gate>', 'a release gate, as in a compare block: "auroc.delta >= -0.01 at 95%" (repeatable)', collect, [])
     .option('--bootstrap <n>', 'paired bootstrap resamples for intervals, 0 to disable', intAtLeast(0), 1000)
     .option('--seed <s>', 'bootstrap seed', intAtLeast(0), 0)
     .option('--max-slices <n>', 'slices shown individually; the rest fold into (other)', intAtLeast(1), 50)
-    .option('--name <name>', 'the comparison\'s name in the report and the database', 'compare')
+    .option('--name <name>', "the comparison's name in the report and the database", 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
     .option('--batch-size <n>', 'rows per batch', intAtLeast(1), 4096)
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c compare --data preds.jsonl --control v1.score --treatment v2.score --label y --task binary \\
       --gate "auroc.delta >= -0.01 at 95%" --gate "agreement >= 0.97"
@@ -110,7 +118,8 @@ Examples:
   $ m4c compare --data preds.jsonl --control old_probs --treatment new_probs --label cls --task multiclass --top-k 3
   $ m4c compare --data preds.jsonl ... --shard 2/3 --state shard-2.json     # then: m4c merge shard-*.json
 
-Exit codes: 0 all gates pass, 1 a gate failed, 2 usage error, 3 runtime error, 130 interrupted.`)
+Exit codes: 0 all gates pass, 1 a gate failed, 2 usage error, 3 runtime error, 130 interrupted.`,
+    )
     .action(async (opts: CompareOptions, cmd: Command) => {
       setCommandExit(cmd, await compareCommand(opts));
     });
@@ -121,7 +130,8 @@ function checkFlags(o: CompareOptions): ReportFormat {
   if (o.threshold !== undefined && o.task !== 'binary') throw new CliError('--threshold applies to --task binary only');
   if (o.topK !== undefined && o.task !== 'multiclass') throw new CliError('--top-k applies to --task multiclass only');
   if (o.bootstrap === 1) throw new CliError('--bootstrap needs at least 2 resamples (or 0 to disable it)');
-  if (o.shard !== undefined && o.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
+  if (o.shard !== undefined && o.state === undefined)
+    throw new CliError("--shard needs --state FILE: a shard's results only make sense merged (m4c merge)");
   if (o.shard !== undefined && o.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
   if (!isIdentifier(o.name)) throw new CliError(`--name ${JSON.stringify(o.name)} must be an identifier (letters, digits, _)`);
   return o.format;
@@ -151,7 +161,9 @@ function findField(info: SampleInfo, col: string, flag: string, data: string): S
   const names = info.fields.map((x) => x.path.join('.'));
   const guess = didYouMean(col, names);
   const list = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
-  throw new CliError(`${flag} ${col}: no such field in the first ${info.rows} rows of ${data}${guess ? ` (did you mean ${guess}?)` : ''}; fields: ${list || 'none'}`);
+  throw new CliError(
+    `${flag} ${col}: no such field in the first ${info.rows} rows of ${data}${guess ? ` (did you mean ${guess}?)` : ''}; fields: ${list || 'none'}`,
+  );
 }
 
 /**
@@ -163,11 +175,15 @@ function findField(info: SampleInfo, col: string, flag: string, data: string): S
 function predictionType(task: PlanTask['kind'], f: SampleField | null, flag: string, col: string): string {
   const scalar = 'f64[batch]';
   if (f === null || f.kind === 'mixed' || f.kind === 'null' || f.shape === null) return task === 'multiclass' ? 'f64[batch, ?]' : scalar;
-  if (!(f.kind === 'float' || f.kind === 'integer' || f.kind === 'bool')) throw new CliError(`${flag} ${col} holds ${f.kind} values; predictions must be numbers or lists of numbers`);
-  if (f.shape.length > 1) throw new CliError(`${flag} ${col} holds nested lists (shape [${f.shape.join(', ')}]); give a number or a flat list per row`);
+  if (!(f.kind === 'float' || f.kind === 'integer' || f.kind === 'bool'))
+    throw new CliError(`${flag} ${col} holds ${f.kind} values; predictions must be numbers or lists of numbers`);
+  if (f.shape.length > 1)
+    throw new CliError(`${flag} ${col} holds nested lists (shape [${f.shape.join(', ')}]); give a number or a flat list per row`);
   const width = f.shape.length === 0 ? 1 : f.shape[0]!;
-  if (task === 'binary' && width > 2) throw new CliError(`${flag} ${col} holds lists of ${width} values; a binary task needs a score or a [p0, p1] row per input`);
-  if (task === 'multiclass' && width < 2) throw new CliError(`${flag} ${col} holds one value per row; a multiclass task needs a probability row per input (a list of k >= 2 values)`);
+  if (task === 'binary' && width > 2)
+    throw new CliError(`${flag} ${col} holds lists of ${width} values; a binary task needs a score or a [p0, p1] row per input`);
+  if (task === 'multiclass' && width < 2)
+    throw new CliError(`${flag} ${col} holds one value per row; a multiclass task needs a probability row per input (a list of k >= 2 values)`);
   if (task === 'regression' && f.shape.length > 0) throw new CliError(`${flag} ${col} holds lists; a regression task needs one value per row`);
   if (task === 'multiclass') return 'f64[batch, ?]';
   return f.shape.length === 0 ? scalar : `f64[batch, ${width}]`;
@@ -201,9 +217,19 @@ export function compareSource(o: CompareOptions, info: SampleInfo | null): strin
     field(o.sliceBy, '--slice-by');
     lines.push(`input slice: str[batch] from ${JSON.stringify(o.sliceBy)}`);
   }
-  const task: PlanTask = o.task === 'binary' ? { kind: 'binary', threshold: o.threshold ?? 0.5 }
-    : o.task === 'multiclass' ? { kind: 'multiclass', top_k: o.topK ?? 2 } : { kind: 'regression' };
-  let metrics = o.metrics !== undefined ? o.metrics.split(',').map((m) => m.trim()).filter((m) => m !== '') : defaultMetrics(task, hasLabel);
+  const task: PlanTask =
+    o.task === 'binary'
+      ? { kind: 'binary', threshold: o.threshold ?? 0.5 }
+      : o.task === 'multiclass'
+        ? { kind: 'multiclass', top_k: o.topK ?? 2 }
+        : { kind: 'regression' };
+  let metrics =
+    o.metrics !== undefined
+      ? o.metrics
+          .split(',')
+          .map((m) => m.trim())
+          .filter((m) => m !== '')
+      : defaultMetrics(task, hasLabel);
   for (const m of metrics) {
     const problem = metricProblem(m, task.kind, hasLabel);
     if (problem !== null) throw new CliError(`--metrics: ${problem}`);
@@ -246,8 +272,14 @@ async function compareCommand(o: CompareOptions): Promise<number> {
   const progress = new Progress(process.stderr.isTTY === true, 'compare');
   try {
     const end = await replayComparisons(loaded, {
-      data: o.data, batchSize: o.batchSize, onBadRow: o.onBadRow, shard: o.shard, statePath: o.state, db: o.db,
-      format, color: format === 'human' && colorFor(process.stdout),
+      data: o.data,
+      batchSize: o.batchSize,
+      onBadRow: o.onBadRow,
+      shard: o.shard,
+      statePath: o.state,
+      db: o.db,
+      format,
+      color: format === 'human' && colorFor(process.stdout),
       say: (line) => process.stderr.write(`m4c compare: ${line}\n`),
       onStart: (stats) => progress.start(stats),
       onBatch: (b) => progress.update(b.rows),

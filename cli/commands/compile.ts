@@ -16,12 +16,15 @@ export function register(program: Command): void {
     .description('compile a .m4 file into its JSON execution plan')
     .argument('<file>', 'the .m4 file')
     .option('-o, --output <plan.json>', 'write the plan here instead of standard output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c compile examples/fraud/ab.m4 -o fraud.plan.json
   $ m4c run fraud.plan.json --data replay.jsonl
 
-Exit codes: 0 compiled, 1 the file has errors, 2 usage error.`)
+Exit codes: 0 compiled, 1 the file has errors, 2 usage error.`,
+    )
     .action((file: string, opts: { output?: string }, cmd: Command) => {
       const c = compileForCli(file);
       const sources = new Map([[file, c.text]]);
@@ -32,7 +35,8 @@ Exit codes: 0 compiled, 1 the file has errors, 2 usage error.`)
         return;
       }
       const problems = planSchemaErrors(c.plan);
-      if (problems.length > 0) throw new CliError(`internal error: the plan does not match its schema: ${problems.slice(0, 3).join('; ')}`, EXIT.runtime);
+      if (problems.length > 0)
+        throw new CliError(`internal error: the plan does not match its schema: ${problems.slice(0, 3).join('; ')}`, EXIT.runtime);
       const json = `${JSON.stringify(c.plan, null, 2)}\n`;
       if (opts.output) {
         try {

@@ -28,17 +28,24 @@ export function register(program: Command): void {
   program
     .command('dashboard')
     .description('browse a results database in a local web app: runs, metrics, charts, trends (read-only)')
-    .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)', storeOption)
+    .option(
+      '--db <path|url>',
+      'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL (read in READ ONLY transactions)',
+      storeOption,
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes the results to your network', '127.0.0.1')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c dashboard --db results/ab.db
   $ m4c dashboard --db results/ab.db --port 9000
   $ m4c dashboard --db postgres://m4_reader@db.internal/m4
 
 New runs written to the database appear without a restart.
-Exit codes: 0 stopped (Ctrl-C), 2 missing or foreign database, bad option, or port in use.`)
+Exit codes: 0 stopped (Ctrl-C), 2 missing or foreign database, bad option, or port in use.`,
+    )
     .action(async (opts: DashboardOptions, cmd: Command) => {
       setCommandExit(cmd, await dashboardCommand(opts));
     });

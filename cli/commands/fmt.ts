@@ -27,14 +27,17 @@ export function register(program: Command): void {
     .argument('<files...>', '.m4 files to format; - reads stdin')
     .option('--check', 'change nothing; exit 1 and list the files that are not formatted')
     .option('--write', 'rewrite the files that are not formatted, in place')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c fmt examples/fraud/ab.m4            # print the formatted file
   $ m4c fmt --write graphs/*.m4             # format in place
   $ m4c fmt --check graphs/*.m4             # in CI: fail when a file is not formatted
 
 Exit codes: 0 formatted (or already formatted), 1 --check found files to format, 2 usage error or a file
-with syntax errors (left unchanged).`)
+with syntax errors (left unchanged).`,
+    )
     .action((files: string[], opts: FmtOptions, cmd: Command) => {
       if (opts.check && opts.write) throw new CliError('use either --check or --write, not both');
       if (files.filter((f) => f === '-').length > 1) throw new CliError('stdin (-) can be read once');
@@ -51,7 +54,9 @@ with syntax errors (left unchanged).`)
         const r = formatSource(text, shownName);
         if (!r.ok) {
           printDiagnostics(r.diagnostics, new Map([[shownName, text]]));
-          process.stderr.write(`m4c: ${shownName} was not formatted: ${r.diagnostics.some((d) => d.code.startsWith('M0')) ? 'fix its syntax errors first' : 'internal formatter error'}\n`);
+          process.stderr.write(
+            `m4c: ${shownName} was not formatted: ${r.diagnostics.some((d) => d.code.startsWith('M0')) ? 'fix its syntax errors first' : 'internal formatter error'}\n`,
+          );
           refused = true;
           continue;
         }

@@ -12,17 +12,21 @@ import { setCommandExit } from '../program.ts';
 export function register(program: Command): void {
   program
     .command('graph')
-    .description('draw the compiled graph (exactly the plan\'s edges) as Graphviz dot or Mermaid')
+    .description("draw the compiled graph (exactly the plan's edges) as Graphviz dot or Mermaid")
     .argument('<file>', 'the .m4 file')
     .option('--format <format>', 'dot or mermaid', 'dot')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c graph examples/fraud/ab.m4 | dot -Tsvg > ab.svg
   $ m4c graph examples/fraud/ab.m4 --format mermaid
 
-Exit codes: 0 drawn, 1 the file has errors, 2 usage error.`)
+Exit codes: 0 drawn, 1 the file has errors, 2 usage error.`,
+    )
     .action((file: string, opts: { format: string }, cmd: Command) => {
-      if (opts.format !== 'dot' && opts.format !== 'mermaid') throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use dot or mermaid`);
+      if (opts.format !== 'dot' && opts.format !== 'mermaid')
+        throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use dot or mermaid`);
       const c = compileForCli(file);
       printDiagnostics(c.diagnostics, new Map([[file, c.text]]));
       if (!c.plan) {

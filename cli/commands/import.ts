@@ -36,13 +36,16 @@ export function register(program: Command): void {
     .option('--candidate <path-or-version>', 'a second version (Triton: a version number) or repository of the same graph: adds a comparison')
     .option('-o, --output <file.m4>', 'where to write; - for standard output (default: NAME.m4 here)')
     .option('--force', 'overwrite an existing file')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c import models/ -o ensemble.m4
   $ m4c import models/ --model text_ensemble --candidate 2 -o v2-vs-v1.m4
   $ m4c import pipelines/ --from seldon --model fraud-experiment
 
-Exit codes: 0 written and checks clean, 1 written with TODOs, 2 nothing written.`)
+Exit codes: 0 written and checks clean, 1 written with TODOs, 2 nothing written.`,
+    )
     .action((path: string, flags: ImportFlags, cmd: Command) => {
       setCommandExit(cmd, importCommand(path, flags));
     });
@@ -52,9 +55,22 @@ function importCommand(path: string, flags: ImportFlags): number {
   if (flags.from !== undefined && !(PLATFORMS as readonly string[]).includes(flags.from)) {
     throw new CliError(`--from ${flags.from}: expected one of ${PLATFORMS.join(', ')}`, EXIT.usage);
   }
-  const command = ['m4c import', path, ...(flags.from ? ['--from', flags.from] : []), ...(flags.model ? ['--model', flags.model] : []),
-    ...(flags.candidate ? ['--candidate', flags.candidate] : [])].join(' ');
-  const r = runImport({ path, from: flags.from as Platform | undefined, model: flags.model, candidate: flags.candidate, output: flags.output, cwd: process.cwd(), command });
+  const command = [
+    'm4c import',
+    path,
+    ...(flags.from ? ['--from', flags.from] : []),
+    ...(flags.model ? ['--model', flags.model] : []),
+    ...(flags.candidate ? ['--candidate', flags.candidate] : []),
+  ].join(' ');
+  const r = runImport({
+    path,
+    from: flags.from as Platform | undefined,
+    model: flags.model,
+    candidate: flags.candidate,
+    output: flags.output,
+    cwd: process.cwd(),
+    command,
+  });
   printDiagnostics(r.diagnostics, r.sources);
   if (r.text === null) {
     process.stderr.write('m4c import: nothing written\n');
@@ -81,7 +97,9 @@ function summary(r: ImportOutcome): string {
   const where = (s: { file: string; line: number }) => `${relative(process.cwd(), s.file) || basename(s.file)}:${s.line}`;
   const out: string[] = [];
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  out.push(`wrote ${r.shownName}: ${plural(g.inputs.length, 'input')}, ${plural(g.models.length, 'model')}, ${plural(g.steps.length, 'call')}, ${plural(g.outputs.length, 'output')}${g.comparisons.length ? `, ${plural(g.comparisons.length, 'comparison')}` : ''}`);
+  out.push(
+    `wrote ${r.shownName}: ${plural(g.inputs.length, 'input')}, ${plural(g.models.length, 'model')}, ${plural(g.steps.length, 'call')}, ${plural(g.outputs.length, 'output')}${g.comparisons.length ? `, ${plural(g.comparisons.length, 'comparison')}` : ''}`,
+  );
   if (f.externals.length > 0) {
     out.push(`members m4 cannot run (declared external; \`m4c run\` refuses the graph until they are replaced):`);
     for (const m of f.externals) out.push(`  ${m.name} (${m.backend ?? 'unknown'} backend, ${where(m.origin)}): ${m.advice ?? ''}`);
@@ -92,6 +110,10 @@ function summary(r: ImportOutcome): string {
   }
   if (f.todos > 0) out.push(`${plural(f.todos, 'TODO')} in the file (search for TODO(m4 import))`);
   const shown = r.outFile === null ? 'FILE.m4' : r.shownName;
-  out.push(r.exit === 0 ? `next: m4c check ${shown} && m4c run ${shown} --data ROWS.jsonl` : `next: ${f.todos > 0 ? 'resolve the TODOs' : 'fix the errors above'}, then m4c check ${shown}`);
+  out.push(
+    r.exit === 0
+      ? `next: m4c check ${shown} && m4c run ${shown} --data ROWS.jsonl`
+      : `next: ${f.todos > 0 ? 'resolve the TODOs' : 'fix the errors above'}, then m4c check ${shown}`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -35,13 +35,16 @@ export function register(program: Command): void {
     .option('--label <field>', 'the field holding the true labels (default: label, target, y or class)')
     .option('-o, --output <file.m4>', 'where to write the graph; - for standard output (default: NAME.m4 here)')
     .option('--force', 'overwrite an existing file')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c init models/fraud-v1.onnx --candidate models/fraud-v2.onnx --data data/replay.jsonl -o ab.m4
   $ m4c run ab.m4
   $ m4c init model.onnx -o -
 
-Exit codes: 0 written, 1 written with TODOs (differences init could not bridge), 2 bad input, 3 internal error.`)
+Exit codes: 0 written, 1 written with TODOs (differences init could not bridge), 2 bad input, 3 internal error.`,
+    )
     .action(async (model: string | undefined, flags: InitFlags, cmd: Command) => {
       setCommandExit(cmd, await initCommand(model, flags, cmd));
     });
@@ -77,7 +80,7 @@ async function initCommand(model: string | undefined, flags: InitFlags, cmd: Com
     throw new CliError(r.message, r.exit === 3 ? EXIT.runtime : EXIT.usage);
   }
 
-  const shown = opts.output === '-' ? 'standard output' : opts.output ?? target.shownName;
+  const shown = opts.output === '-' ? 'standard output' : (opts.output ?? target.shownName);
   if (r.outFile === null) {
     process.stdout.write(r.text);
   } else {
@@ -93,7 +96,9 @@ async function initCommand(model: string | undefined, flags: InitFlags, cmd: Com
   for (const w of r.warnings) process.stderr.write(`m4c init: ${w}\n`);
   if (r.todos.length > 0) {
     const n = r.todos.length;
-    process.stderr.write(`wrote ${shown} with ${n} TODO${n === 1 ? '' : 's'}: the models differ in ways no stdlib op bridges, and the file does not compile until ${n === 1 ? 'it is' : 'they are'} fixed:\n`);
+    process.stderr.write(
+      `wrote ${shown} with ${n} TODO${n === 1 ? '' : 's'}: the models differ in ways no stdlib op bridges, and the file does not compile until ${n === 1 ? 'it is' : 'they are'} fixed:\n`,
+    );
     for (const t of r.todos) process.stderr.write(`  line ${t.line}: ${t.diagnostic}\n`);
     return EXIT.failed;
   }

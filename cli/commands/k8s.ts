@@ -42,34 +42,43 @@ function nonNegative(value: string): number {
 
 export function register(program: Command): void {
   const k8s = program.command('k8s').description('Kubernetes manifests for split replays');
-  k8s.command('job')
+  k8s
+    .command('job')
     .description('print an Indexed Job running the shards of a replay as pods, and the merge command for after')
     .argument('<file>', 'the .m4 file (or plan .json) as the pods see it: an absolute path on the shared volume')
     .requiredOption('--data <path>', 'the rows as the pods see them (absolute, on the shared volume)')
-    .requiredOption('--shards <n>', 'number of shards (the Job\'s completions)', count)
+    .requiredOption('--shards <n>', "number of shards (the Job's completions)", count)
     .requiredOption('--parallelism <p>', 'pods at once', count)
     .requiredOption('--image <image>', 'the m4c image (see the Dockerfile), e.g. registry.example.com/m4c:0.1.0')
-    .option('--name <name>', 'Job name (default: m4-replay- and the graph\'s plan hash)')
+    .option('--name <name>', "Job name (default: m4-replay- and the graph's plan hash)")
     .option('--mount <dir>', 'where the shared volume is mounted in the pods', '/shared')
     .option('--claim <pvc>', 'the PersistentVolumeClaim of the shared volume (ReadWriteMany)', 'm4-shared')
     .option('--backoff-limit-per-index <n>', 'retries of one shard before the Job fails', nonNegative, 2)
     .option('--db <path|url>', 'the results store the printed merge command writes to', storeOption)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c k8s job /shared/graphs/ab.m4 --data /shared/replays/day.jsonl --shards 32 --parallelism 8 \\
       --image registry.example.com/m4c:0.1.0 > job.yaml
 
 The manifest goes to stdout, the commands to run after it to stderr. Needs Kubernetes 1.29+
 (backoffLimitPerIndex). See docs/scale.md.
-Exit codes: 0 printed, 2 bad options or a compile error.`)
+Exit codes: 0 printed, 2 bad options or a compile error.`,
+    )
     .action((file: string, opts: K8sOptions, cmd: Command) => {
       setCommandExit(cmd, k8sJob(file, opts));
     });
 }
 
 function k8sJob(file: string, o: K8sOptions): number {
-  for (const [what, p] of [['FILE', file], ['--data', o.data], ['--mount', o.mount]] as const) {
-    if (!isAbsolute(p)) throw new CliError(`${what} ${p} is relative: pods resolve paths in their own filesystem; give the absolute path on the shared volume`);
+  for (const [what, p] of [
+    ['FILE', file],
+    ['--data', o.data],
+    ['--mount', o.mount],
+  ] as const) {
+    if (!isAbsolute(p))
+      throw new CliError(`${what} ${p} is relative: pods resolve paths in their own filesystem; give the absolute path on the shared volume`);
   }
   let name = o.name;
   // Compiled here when this machine sees the file too, so a graph with errors fails now and not in N pods.
@@ -80,8 +89,15 @@ function k8sJob(file: string, o: K8sOptions): number {
     name ??= `m4-replay-${c.plan.plan_hash.slice(0, 10)}`;
   }
   const opts = {
-    name: jobName(name ?? 'm4-replay'), file, data: o.data, shards: o.shards, parallelism: Math.min(o.parallelism, o.shards),
-    image: o.image, mount: o.mount, claim: o.claim, backoffLimitPerIndex: o.backoffLimitPerIndex,
+    name: jobName(name ?? 'm4-replay'),
+    file,
+    data: o.data,
+    shards: o.shards,
+    parallelism: Math.min(o.parallelism, o.shards),
+    image: o.image,
+    mount: o.mount,
+    claim: o.claim,
+    backoffLimitPerIndex: o.backoffLimitPerIndex,
   };
   process.stdout.write(k8sJobManifest(opts));
   process.stderr.write(`# then:\n${mergeInstructions(opts, o.db)}\n`);

@@ -15,8 +15,11 @@ export function register(program: Command): void {
     .option('--stdio', 'communicate over stdin/stdout (the default; accepted for clients that pass it)')
     .option('--debounce <ms>', 'quiet time that ends a burst of edits before diagnostics are recomputed', '150')
     .option('--clientProcessId <pid>', 'exit when this process ends (passed by some clients)')
-    .addHelpText('after', `
-Set-up for VS Code and Neovim: docs/editors.md.`)
+    .addHelpText(
+      'after',
+      `
+Set-up for VS Code and Neovim: docs/editors.md.`,
+    )
     .action(async (opts: { debounce: string }) => {
       const debounceMs = Number(opts.debounce);
       const writer = new StreamMessageWriter(process.stdout);

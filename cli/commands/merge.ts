@@ -31,13 +31,16 @@ export function register(program: Command): void {
     .option('--db <path|url>', 'write the record to this SQLite file or postgres:// database instead of the sinks the plan declares', storeOption)
     .option('--no-sinks', 'print the report only; write no record')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c merge state/shard-*.json
   $ m4c merge s1.json s2.json s3.json --db results/ab.db --format github
 
 Every shard 1/N..N/N must be given exactly once, from the same plan and the same data.
-Exit codes: 0 all gates pass, 1 a gate failed, 2 the files do not form one run, 3 a sink cannot be written.`)
+Exit codes: 0 all gates pass, 1 a gate failed, 2 the files do not form one run, 3 a sink cannot be written.`,
+    )
     .action(async (files: string[], opts: MergeOptions, cmd: Command) => {
       setCommandExit(cmd, await mergeCommand(files, opts));
     });
@@ -51,7 +54,9 @@ async function mergeCommand(files: string[], o: MergeOptions): Promise<number> {
   try {
     if (o.sinks) sinks = await openRunSinks(merged.run.subject, { db: o.db });
     const end = await concludeComparisons(merged.run, merged.meta, {
-      format: o.format, color: o.format === 'human' && colorFor(process.stdout), sinks,
+      format: o.format,
+      color: o.format === 'human' && colorFor(process.stdout),
+      sinks,
       say: (line) => process.stderr.write(`m4c merge: ${line}\n`),
     });
     return end.exitCode;

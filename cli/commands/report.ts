@@ -32,12 +32,15 @@ export function register(program: Command): void {
     .option('--db <path|url>', 'the results database: an SQLite file (default: the one .db file in ./results/) or a postgres:// URL', storeOption)
     .option('--html <file>', 'write the HTML report (charts included, opens without network)')
     .option('--md <file>', 'write a Markdown summary (for a pull-request comment)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c report latest --db results/ab.db --html report.html
   $ m4c report 42 --db results/ab.db --html report.html --md summary.md
 
-Exit codes: 0 written, 2 missing database or unknown run or bad options, 3 a file cannot be written.`)
+Exit codes: 0 written, 2 missing database or unknown run or bad options, 3 a file cannot be written.`,
+    )
     .action(async (run: string, opts: ReportOptions, cmd: Command) => {
       setCommandExit(cmd, await reportCommand(run, opts));
     });
@@ -60,7 +63,8 @@ async function reportCommand(runArg: string, o: ReportOptions): Promise<number> 
     const id = runArg === 'latest' ? await db.latestRunId() : runArg;
     if (id === null) throw new CliError(`${db.path} has no runs yet`);
     const detail = await db.getRun(id);
-    if (detail === null) throw new CliError(`${db.path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
+    if (detail === null)
+      throw new CliError(`${db.path} has no run ${JSON.stringify(runArg)}: run ids are the numbers the dashboard shows, or use \`latest\``);
     if (o.html !== undefined) write(o.html, await buildHtmlReport(detail, db.path));
     if (o.md !== undefined) write(o.md, renderMarkdownReport(detail));
     const written = [o.html, o.md].filter((f) => f !== undefined).join(' and ');

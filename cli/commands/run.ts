@@ -64,23 +64,44 @@ export function register(program: Command): void {
     .command('run')
     .description('run a graph over recorded rows (a .m4 file or a compiled plan .json)')
     .argument('<file>', 'the .m4 file or plan .json')
-    .option('--data <path>', 'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), .parquet, .arrow, a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`')
-    .option('--batch-size <n>', `rows per batch (default ${DEFAULT_BATCH_SIZE}, or the fixed row dimension of the graph's inputs, e.g. 1)`, intAtLeast(1))
+    .option(
+      '--data <path>',
+      'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), .parquet, .arrow, a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`',
+    )
+    .option(
+      '--batch-size <n>',
+      `rows per batch (default ${DEFAULT_BATCH_SIZE}, or the fixed row dimension of the graph's inputs, e.g. 1)`,
+      intAtLeast(1),
+    )
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
     .option('--limit <n>', 'stop after this many good rows', intAtLeast(0))
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
-    .addOption(new Option('--engine <engine>', 'where models run: worker threads, the main thread, or chosen per graph and batch size').choices([...ENGINE_CHOICES]).default('auto'))
+    .addOption(
+      new Option('--engine <engine>', 'where models run: worker threads, the main thread, or chosen per graph and batch size')
+        .choices([...ENGINE_CHOICES])
+        .default('auto'),
+    )
     .option('--intra-op-threads <n>', 'onnxruntime threads per model session', intAtLeast(1), 1)
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no progress bar and no summary')
     .option('--format <format>', `comparison report format: ${REPORT_FORMATS.join(', ')}`, 'human')
-    .option('--db <path|url>', 'write every comparison\'s record to this SQLite file or postgres:// database instead of the sinks the file declares', storeOption)
+    .option(
+      '--db <path|url>',
+      "write every comparison's record to this SQLite file or postgres:// database instead of the sinks the file declares",
+      storeOption,
+    )
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
-    .option('--queue <url>', 'distribute: enqueue --shards N shard jobs on this Redis (redis://HOST:PORT) for `m4c worker`s, merged into one record', checkQueueUrl)
+    .option(
+      '--queue <url>',
+      'distribute: enqueue --shards N shard jobs on this Redis (redis://HOST:PORT) for `m4c worker`s, merged into one record',
+      checkQueueUrl,
+    )
     .option('--shards <n>', 'with --queue: how many shard jobs', intAtLeast(1))
-    .option('--queue-prefix <prefix>', 'with --queue: Redis key prefix (the workers\' --queue-prefix)', DEFAULT_QUEUE_PREFIX)
-    .addHelpText('after', `
+    .option('--queue-prefix <prefix>', "with --queue: Redis key prefix (the workers' --queue-prefix)", DEFAULT_QUEUE_PREFIX)
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c run examples/fraud/ab.m4                       (its replay "data/replay.jsonl")
   $ m4c run examples/fraud/ab.m4 --data replay.jsonl
@@ -89,7 +110,8 @@ Examples:
   $ m4c run examples/fraud/ab.m4 --shard 2/4 --state shard-2.json     (then: m4c merge shard-*.json)
   $ m4c run ab.m4 --data /mnt/replays/day.jsonl --queue redis://queue:6379 --shards 32 --db postgres://m4@db/m4
 
-Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 130 interrupted.`)
+Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 130 interrupted.`,
+    )
     .action(async (file: string, opts: RunOptions, cmd: Command) => {
       setCommandExit(cmd, await runCommand(file, opts));
     });
@@ -97,10 +119,12 @@ Exit codes: 0 ok, 1 a gate failed, 2 usage or compile error, 3 runtime error, 13
 
 function checkFlags(opts: RunOptions): ReportFormat {
   if (!isReportFormat(opts.format)) throw new CliError(`unknown --format ${JSON.stringify(opts.format)}: use ${REPORT_FORMATS.join(', ')}`);
-  if (opts.shard !== undefined && opts.state === undefined) throw new CliError('--shard needs --state FILE: a shard\'s results only make sense merged (m4c merge)');
+  if (opts.shard !== undefined && opts.state === undefined)
+    throw new CliError("--shard needs --state FILE: a shard's results only make sense merged (m4c merge)");
   if (opts.shard !== undefined && opts.db !== undefined) throw new CliError('a shard writes no record: give --db to `m4c merge` instead');
   if (opts.queue !== undefined) checkDistributedFlags(opts);
-  else if (opts.shards !== undefined) throw new CliError('--shards goes with --queue redis://HOST:PORT (for one shard here, use --shard I/N --state FILE)');
+  else if (opts.shards !== undefined)
+    throw new CliError('--shards goes with --queue redis://HOST:PORT (for one shard here, use --shard I/N --state FILE)');
   return opts.format;
 }
 
@@ -109,19 +133,37 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const loaded = loadForRun(file, opts.verifyModels);
   const { plan } = loaded;
   const data = opts.data ?? plan.default_data;
-  if (data === undefined) throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH (or - for standard input)`, EXIT.usage);
+  if (data === undefined)
+    throw new CliError(`${file} declares no \`replay "..."\`: pass the rows to replay with --data PATH (or - for standard input)`, EXIT.usage);
   if (opts.queue !== undefined) {
     return runDistributed(plan, {
-      queue: opts.queue, queuePrefix: opts.queuePrefix, shards: opts.shards!, data, db: opts.db, format, quiet: opts.quiet,
-      batchSize: opts.batchSize ?? defaultBatchSize(plan), onBadRow: opts.onBadRow, engine: opts.engine,
+      queue: opts.queue,
+      queuePrefix: opts.queuePrefix,
+      shards: opts.shards!,
+      data,
+      db: opts.db,
+      format,
+      quiet: opts.quiet,
+      batchSize: opts.batchSize ?? defaultBatchSize(plan),
+      onBadRow: opts.onBadRow,
+      engine: opts.engine,
     });
   }
   const progress = new Progress(!opts.quiet && process.stderr.isTTY === true, 'run');
   try {
     const end = await replayComparisons(loaded, {
-      data, batchSize: opts.batchSize ?? defaultBatchSize(plan), limit: opts.limit, onBadRow: opts.onBadRow, shard: opts.shard,
-      statePath: opts.state, db: opts.db, outPath: opts.out, engine: opts.engine, intraOpThreads: opts.intraOpThreads,
-      format, color: format === 'human' && colorFor(process.stdout),
+      data,
+      batchSize: opts.batchSize ?? defaultBatchSize(plan),
+      limit: opts.limit,
+      onBadRow: opts.onBadRow,
+      shard: opts.shard,
+      statePath: opts.state,
+      db: opts.db,
+      outPath: opts.out,
+      engine: opts.engine,
+      intraOpThreads: opts.intraOpThreads,
+      format,
+      color: format === 'human' && colorFor(process.stdout),
       say: (line) => process.stderr.write(`m4c run: ${line}\n`),
       onStart: (stats) => progress.start(stats),
       onBatch: (b) => progress.update(b.rows),

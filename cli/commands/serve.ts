@@ -86,7 +86,14 @@ export function register(program: Command): void {
     .argument('<file>', 'the .m4 file or plan .json')
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, DEFAULT_SERVE_PORT)
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('--mode <mode>', 'shadow: the control answers, the treatment runs off the response path; canary: --percent of rows answered by the treatment; control: no treatment').choices([...SERVE_MODES]).default('shadow'))
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'shadow: the control answers, the treatment runs off the response path; canary: --percent of rows answered by the treatment; control: no treatment',
+      )
+        .choices([...SERVE_MODES])
+        .default('shadow'),
+    )
     .option('--percent <P>', 'canary: share of rows (0-100) the treatment answers', percent)
     .option('--sticky-by <field>', 'canary: hash this request field (e.g. user_id, payload.user) so a user keeps their arm')
     .option('--max-batch <n>', 'rows per executor batch at most', intAtLeast(1), 64)
@@ -97,13 +104,23 @@ export function register(program: Command): void {
     .option('--label-ttl <duration>', 'how long a prediction waits for its label', parseDuration, 3_600_000)
     .option('--label-capacity <n>', 'predictions awaiting labels at most (the oldest are evicted, counted)', intAtLeast(1), 100_000)
     .option('--stop-shadow-on-fail', 'when a gate fails on the cumulative state, send no more traffic to the treatment')
-    .option('--db <path|url>', 'write every comparison\'s window records to this SQLite file or postgres:// database instead of the sinks the file declares', storeOption)
+    .option(
+      '--db <path|url>',
+      "write every comparison's window records to this SQLite file or postgres:// database instead of the sinks the file declares",
+      storeOption,
+    )
     .option('--body-limit <size>', 'largest request body (413 beyond)', bytes, 1024 * 1024)
-    .addOption(new Option('--engine <engine>', 'where the control\'s models run when it only answers (an arm with shadow work always uses worker threads)').choices([...ENGINE_CHOICES]).default('auto'))
+    .addOption(
+      new Option('--engine <engine>', "where the control's models run when it only answers (an arm with shadow work always uses worker threads)")
+        .choices([...ENGINE_CHOICES])
+        .default('auto'),
+    )
     .option('--intra-op-threads <n>', 'onnxruntime threads per model session', intAtLeast(1), 1)
     .option('--no-verify-models', 'do not check model files against the sha256 recorded in the plan')
     .option('-q, --quiet', 'no log lines on stderr')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c serve examples/fraud/ab.m4                                   (shadow mode on 127.0.0.1:8781)
   $ m4c serve examples/fraud/ab.m4 --mode canary --percent 5 --sticky-by user_id
@@ -111,7 +128,8 @@ Examples:
 
 Endpoints: POST /v1/predict, POST /v1/feedback, GET /metrics, /healthz, /readyz, /v1/graph, /v1/comparisons.
 Exit codes: 0 stopped by SIGTERM/SIGINT after writing the last window, 2 usage or compile error,
-3 a model or the sink failed at start-up, 130 a second signal (nothing more written).`)
+3 a model or the sink failed at start-up, 130 a second signal (nothing more written).`,
+    )
     .action(async (file: string, opts: ServeCliOptions, cmd: Command) => {
       setCommandExit(cmd, await serveCommand(file, opts));
     });
@@ -119,22 +137,39 @@ Exit codes: 0 stopped by SIGTERM/SIGINT after writing the last window, 2 usage o
 
 function checkFlags(o: ServeCliOptions): void {
   if (o.mode === 'canary' && o.percent === undefined) throw new CliError('--mode canary needs --percent P (the share of rows the treatment answers)');
-  if (o.mode !== 'canary' && (o.percent !== undefined || o.stickyBy !== undefined)) throw new CliError('--percent and --sticky-by only apply to --mode canary');
+  if (o.mode !== 'canary' && (o.percent !== undefined || o.stickyBy !== undefined))
+    throw new CliError('--percent and --sticky-by only apply to --mode canary');
 }
 
 async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
   checkFlags(o);
   const loaded = loadForRun(file, o.verifyModels);
-  const log = (line: string): void => { if (!o.quiet) process.stderr.write(`m4c serve: ${line}\n`); };
+  const log = (line: string): void => {
+    if (!o.quiet) process.stderr.write(`m4c serve: ${line}\n`);
+  };
   let sinks: RunSinks | null = null;
   let running: RunningServe;
   try {
     if (loaded.plan.comparisons.length > 0 && o.mode !== 'control') sinks = await openRunSinks(subjectOf(loaded.plan), { db: o.db });
     running = await startServe(loaded, {
-      host: o.host, port: o.port, bodyLimit: o.bodyLimit, mode: o.mode, percent: o.percent ?? 0, stickyBy: o.stickyBy,
-      maxBatch: o.maxBatch, maxDelayMs: o.maxDelayMs, shadowQueueRows: o.shadowQueue, shadowTimeoutMs: o.shadowTimeoutMs,
-      window: o.window, labelTtlMs: o.labelTtl, labelCapacity: o.labelCapacity, stopShadowOnFail: o.stopShadowOnFail === true,
-      engine: o.engine, intraOpThreads: o.intraOpThreads, sinks, log,
+      host: o.host,
+      port: o.port,
+      bodyLimit: o.bodyLimit,
+      mode: o.mode,
+      percent: o.percent ?? 0,
+      stickyBy: o.stickyBy,
+      maxBatch: o.maxBatch,
+      maxDelayMs: o.maxDelayMs,
+      shadowQueueRows: o.shadowQueue,
+      shadowTimeoutMs: o.shadowTimeoutMs,
+      window: o.window,
+      labelTtlMs: o.labelTtl,
+      labelCapacity: o.labelCapacity,
+      stopShadowOnFail: o.stopShadowOnFail === true,
+      engine: o.engine,
+      intraOpThreads: o.intraOpThreads,
+      sinks,
+      log,
     });
   } catch (err) {
     await sinks?.close();

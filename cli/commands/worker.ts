@@ -32,14 +32,17 @@ export function register(program: Command): void {
     .option('--queue-prefix <prefix>', 'Redis key prefix of the queue (the same as the submitting command)', DEFAULT_QUEUE_PREFIX)
     .option('--concurrency <n>', 'jobs at once in this process', (v) => Math.floor(positive(v)), 1)
     .option('--stall-seconds <s>', 'a job whose worker has not renewed its lock for this long is handed to another worker', positive, 30)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ m4c worker --queue redis://queue.internal:6379
   $ m4c worker --queue redis://queue.internal:6379 --concurrency 2
 
 Data, model and SQLite paths in the jobs are absolute and must be readable (the results store writable)
 from this machine: see docs/scale.md.
-Exit codes: 0 stopped (Ctrl-C or SIGTERM), 2 bad options, 3 Redis unreachable at start.`)
+Exit codes: 0 stopped (Ctrl-C or SIGTERM), 2 bad options, 3 Redis unreachable at start.`,
+    )
     .action(async (opts: WorkerOptions, cmd: Command) => {
       setCommandExit(cmd, await workerCommand(opts));
     });
@@ -47,7 +50,9 @@ Exit codes: 0 stopped (Ctrl-C or SIGTERM), 2 bad options, 3 Redis unreachable at
 
 async function workerCommand(o: WorkerOptions): Promise<number> {
   const { startReplayWorker } = await import('../../runtime/distributed/replay-worker.ts');
-  const log = (line: string): void => { process.stderr.write(`m4c worker: ${line}\n`); };
+  const log = (line: string): void => {
+    process.stderr.write(`m4c worker: ${line}\n`);
+  };
   const worker = await startReplayWorker({ url: o.queue, prefix: o.queuePrefix, concurrency: o.concurrency, stallMs: o.stallSeconds * 1000, log });
   log(`waiting for jobs on ${shownQueueUrl(o.queue)} (prefix ${o.queuePrefix}); Ctrl-C to stop`);
   await untilStopped();

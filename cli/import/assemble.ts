@@ -73,7 +73,9 @@ export class Assembler {
     for (const [step, outs] of this.outputsOf) {
       const prefix = `${this.idOf.get(step)!}.`;
       // A model without a known signature produces whatever the graph reads of it (the compiler then asks for its signature).
-      const ports = this.unknown.has(step) ? [...read].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)) : outs.map((o) => o.name);
+      const ports = this.unknown.has(step)
+        ? [...read].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))
+        : outs.map((o) => o.name);
       step.produces = ports.filter((p) => read.has(`${prefix}${p}`)).map((p) => ({ port: p, tensor: `${prefix}${p}`, origin: step.origin }));
     }
     const unread = this.g.steps.filter((s) => s.produces.length === 0);

@@ -95,7 +95,11 @@ export function emitGraph(g: ImportGraph, names: GraphNames, opts: EmitOptions):
     } else {
       const sig = m.signature ?? { inputs: [], outputs: [] };
       const section = (ts: typeof sig.inputs) => `{${ts.map((t) => `${writeName(t.name)}: ${typeText(t.type)}`).join(', ')}}`;
-      decl(n, `model ${n} = external(backend: ${writeString(m.backend ?? 'unknown')}, inputs: ${section(sig.inputs)}, outputs: ${section(sig.outputs)})`, m.origin);
+      decl(
+        n,
+        `model ${n} = external(backend: ${writeString(m.backend ?? 'unknown')}, inputs: ${section(sig.inputs)}, outputs: ${section(sig.outputs)})`,
+        m.origin,
+      );
     }
   }
   out.push('');
@@ -117,7 +121,12 @@ export function emitGraph(g: ImportGraph, names: GraphNames, opts: EmitOptions):
       if (origins.has(n)) continue; // a tensor produced twice was reported by the importer
       const kw = outputByTensor.has(p.tensor) ? 'output' : 'node';
       if (kw === 'output') merged.add(p.tensor);
-      decl(n, `${kw} ${n} = ${call}.${writeName(p.port)}`, p.origin.start === s.origin.start ? s.origin : p.origin, new Map(s.feeds.map((f) => [f.port, f.origin])));
+      decl(
+        n,
+        `${kw} ${n} = ${call}.${writeName(p.port)}`,
+        p.origin.start === s.origin.start ? s.origin : p.origin,
+        new Map(s.feeds.map((f) => [f.port, f.origin])),
+      );
     }
   }
   out.push('');

@@ -44,7 +44,11 @@ export function finishImport(g: ImportGraph, opts: FinishOptions): Finished {
     todos.set(decl, list);
   };
   const externals = g.models.filter((m) => m.kind === 'external');
-  for (const m of externals) addTodo(names.model.get(m.key)!, `${m.backend ?? 'an unknown'} backend: m4 cannot run it. ${m.advice ?? 'Export it to ONNX and declare it with onnx("...")'}`);
+  for (const m of externals)
+    addTodo(
+      names.model.get(m.key)!,
+      `${m.backend ?? 'an unknown'} backend: m4 cannot run it. ${m.advice ?? 'Export it to ONNX and declare it with onnx("...")'}`,
+    );
   const header = [...opts.header];
   for (const n of g.notes) header.push(`TODO(m4 import): ${shortFile(n.span.file)}:${n.span.line}: ${n.construct} is not supported: ${n.instead}`);
 
@@ -82,7 +86,12 @@ export function finishImport(g: ImportGraph, opts: FinishOptions): Finished {
   return { text, diagnostics, todos: todoCount, externals };
 }
 
-function compareText(c: ImportGraph['comparisons'][number], names: GraphNames, comp: Compilation, addTodo: (d: string, t: string) => void): CompareText {
+function compareText(
+  c: ImportGraph['comparisons'][number],
+  names: GraphNames,
+  comp: Compilation,
+  addTodo: (d: string, t: string) => void,
+): CompareText {
   const name = names.comparison.get(c.name)!;
   const control = names.tensor.get(c.control) ?? c.control;
   const treatment = names.tensor.get(c.treatment) ?? c.treatment;
@@ -94,7 +103,14 @@ function compareText(c: ImportGraph['comparisons'][number], names: GraphNames, c
     return { ...base, control, treatment, task: 'regression', gates: defaultGates('regression', false).map((x) => x.text), comment: [c.reason] };
   }
   const resolved = comp.typing.resolved(type);
-  const choice = inferSignal({ inputs: [], outputs: [{ name: c.control, type: resolved, onnxElemType: 0 }], unsupportedOutputs: [], opset: 0, opsets: {}, irVersion: 0 });
+  const choice = inferSignal({
+    inputs: [],
+    outputs: [{ name: c.control, type: resolved, onnxElemType: 0 }],
+    unsupportedOutputs: [],
+    opset: 0,
+    opsets: {},
+    irVersion: 0,
+  });
   if ('problem' in choice) {
     addTodo(name, `${choice.problem}: choose a signal and a task`);
     return { ...base, control, treatment, task: 'regression', gates: defaultGates('regression', false).map((x) => x.text), comment: [c.reason] };
@@ -105,7 +121,11 @@ function compareText(c: ImportGraph['comparisons'][number], names: GraphNames, c
     treatment: applySignalSteps(treatment, choice.steps),
     task: choice.task === 'binary' ? 'binary(threshold: 0.5)' : choice.task,
     gates: defaultGates(choice.task, false).map((x) => x.text),
-    comment: [c.reason, `Task: ${choice.reason}`, 'No labels in a serving graph: the gates are label-free; add `label:` and label gates for a replay with labels.'],
+    comment: [
+      c.reason,
+      `Task: ${choice.reason}`,
+      'No labels in a serving graph: the gates are label-free; add `label:` and label gates for a replay with labels.',
+    ],
   };
 }
 
@@ -137,7 +157,8 @@ function toSource(d: Diagnostic, comp: Compilation, origins: Map<string, DeclOri
   });
   const notes = [...(d.notes ?? []).map(stripGeneratedPositions), `in the imported graph (${basename(d.span.file)}:${d.span.line}): ${line}`];
   const out: Diagnostic = { ...d, span: target, notes };
-  if (related.length > 0) out.related = related; else delete out.related;
+  if (related.length > 0) out.related = related;
+  else delete out.related;
   delete out.suggestion;
   return out;
 }

@@ -23,8 +23,12 @@ export function importKserve(path: string, name: string | undefined): ImportResu
   const services = ours.filter((r) => r.kind === 'InferenceService');
   const target = name !== undefined ? graphs.find((g) => g.name === name) : graphs.length === 1 ? graphs[0] : undefined;
   if (!target) {
-    const reason = name !== undefined ? `no InferenceGraph named \`${name}\` in ${path}`
-      : graphs.length > 1 ? `several InferenceGraphs (${graphs.map((g) => g.name).join(', ')}): choose one with --model NAME` : `no KServe InferenceGraph in ${path}`;
+    const reason =
+      name !== undefined
+        ? `no InferenceGraph named \`${name}\` in ${path}`
+        : graphs.length > 1
+          ? `several InferenceGraphs (${graphs.map((g) => g.name).join(', ')}): choose one with --model NAME`
+          : `no KServe InferenceGraph in ${path}`;
     diagnostics.push(diag('M8010', { file: path, start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, { reason }));
     return result(null);
   }
@@ -39,7 +43,12 @@ class GraphEvaluator {
   private readonly visiting = new Set<string>();
   private readonly nodes: YAMLMap | undefined;
 
-  constructor(private readonly ig: Resource, private readonly services: Resource[], private readonly diagnostics: Diagnostic[], private readonly sources: Map<string, string>) {
+  constructor(
+    private readonly ig: Resource,
+    private readonly services: Resource[],
+    private readonly diagnostics: Diagnostic[],
+    private readonly sources: Map<string, string>,
+  ) {
     this.g = emptyGraph('kserve', `KServe InferenceGraph \`${ig.name}\` (${ig.file})`);
     this.a = new Assembler(this.g);
     this.nodes = mapAt(ig.spec, 'nodes');
@@ -48,12 +57,21 @@ class GraphEvaluator {
   run(): ImportGraph | null {
     const root = mapAt(this.nodes, 'root');
     if (!root) {
-      this.diagnostics.push(diag('M8010', this.ig.span(this.nodes ?? this.ig.spec ?? this.ig.root), { reason: `InferenceGraph \`${this.ig.name}\` has no \`root\` node (the entry point must be named root)` }));
+      this.diagnostics.push(
+        diag('M8010', this.ig.span(this.nodes ?? this.ig.spec ?? this.ig.root), {
+          reason: `InferenceGraph \`${this.ig.name}\` has no \`root\` node (the entry point must be named root)`,
+        }),
+      );
       return null;
     }
     const answer = this.node('root', { kind: 'request' });
     for (const t of answer) this.g.outputs.push({ name: t.name, tensor: t.tensor, origin: this.ig.span(root) });
-    for (const unread of this.a.finalize()) this.g.notes.push({ construct: 'a step whose answer is not returned', span: unread.origin, instead: 'left out: m4 runs only what reaches an output' });
+    for (const unread of this.a.finalize())
+      this.g.notes.push({
+        construct: 'a step whose answer is not returned',
+        span: unread.origin,
+        instead: 'left out: m4 runs only what reaches an output',
+      });
     return this.g;
   }
 
@@ -103,28 +121,53 @@ class GraphEvaluator {
           const [c, t] = [branches[0]!, branches[1]!];
           const label = (s: YAMLMap) => str(s, 'serviceName') ?? str(s, 'nodeName') ?? 'branch';
           for (const ct of responses[0]!) {
-            const tt = responses[1]!.find((x) => x.name === ct.name) ?? (responses[1]!.length === 1 && responses[0]!.length === 1 ? responses[1]![0] : undefined);
+            const tt =
+              responses[1]!.find((x) => x.name === ct.name) ??
+              (responses[1]!.length === 1 && responses[0]!.length === 1 ? responses[1]![0] : undefined);
             if (!tt) continue;
             this.g.comparisons.push({
-              name: `${label(t.s)}_vs_${label(c.s)}`, control: ct.tensor, treatment: tt.tensor, origin: this.span(n),
+              name: `${label(t.s)}_vs_${label(c.s)}`,
+              control: ct.tensor,
+              treatment: tt.tensor,
+              origin: this.span(n),
               reason: `KServe Splitter \`${name}\`: \`${label(t.s)}\` (weight ${t.weight}) against \`${label(c.s)}\` (weight ${c.weight}, the control).`,
             });
           }
-          if (branches.length > 2) this.g.notes.push({ construct: `a Splitter with ${branches.length} branches`, span: this.span(n), instead: 'the two heaviest branches are compared; the others are imported but not compared' });
+          if (branches.length > 2)
+            this.g.notes.push({
+              construct: `a Splitter with ${branches.length} branches`,
+              span: this.span(n),
+              instead: 'the two heaviest branches are compared; the others are imported but not compared',
+            });
         }
         break;
       }
       case 'Switch': {
-        this.g.notes.push({ construct: 'Switch conditions', span: this.span(n), instead: 'conditions are not evaluated: the first branch answers, every other branch is an extra output' });
+        this.g.notes.push({
+          construct: 'Switch conditions',
+          span: this.span(n),
+          instead: 'conditions are not evaluated: the first branch answers, every other branch is an extra output',
+        });
         steps.forEach((s, k) => {
           const resp = this.step(s, request, name);
           if (k === 0) out = resp;
-          else for (const t of resp) this.g.outputs.push({ name: `${str(s, 'serviceName') ?? str(s, 'nodeName') ?? `branch${k}`}_${t.name}`, tensor: t.tensor, origin: this.span(s) });
+          else
+            for (const t of resp)
+              this.g.outputs.push({
+                name: `${str(s, 'serviceName') ?? str(s, 'nodeName') ?? `branch${k}`}_${t.name}`,
+                tensor: t.tensor,
+                origin: this.span(s),
+              });
         });
         break;
       }
       default:
-        this.diagnostics.push(diag('M8003', this.span(nodeAt(n, 'routerType')), { field: 'routerType', reason: `${router} is not one of Sequence, Switch, Ensemble, Splitter` }));
+        this.diagnostics.push(
+          diag('M8003', this.span(nodeAt(n, 'routerType')), {
+            field: 'routerType',
+            reason: `${router} is not one of Sequence, Switch, Ensemble, Splitter`,
+          }),
+        );
     }
     this.visiting.delete(name);
     return out;
@@ -134,7 +177,9 @@ class GraphEvaluator {
     const target = str(s, 'nodeName');
     if (target !== undefined) {
       if (!mapAt(this.nodes, target)) {
-        this.diagnostics.push(diag('M8004', this.span(nodeAt(s, 'nodeName')), { what: 'node', name: target, where: `InferenceGraph \`${this.ig.name}\`` }));
+        this.diagnostics.push(
+          diag('M8004', this.span(nodeAt(s, 'nodeName')), { what: 'node', name: target, where: `InferenceGraph \`${this.ig.name}\`` }),
+        );
         return [];
       }
       return this.node(target, input);
@@ -145,7 +190,18 @@ class GraphEvaluator {
     let served: ServedModel;
     if (service !== undefined) served = this.service(service, nodeAt(s, 'serviceName') ?? nodeAt(s, 'service'));
     else {
-      served = { model: { key: `url:${url ?? stepName}`, name: stepName, kind: 'external', backend: 'http', signature: { inputs: [], outputs: [] }, origin: this.span(s), advice: `A service at ${url ?? '?'}: declare its signature, or export it to ONNX.` }, signature: null };
+      served = {
+        model: {
+          key: `url:${url ?? stepName}`,
+          name: stepName,
+          kind: 'external',
+          backend: 'http',
+          signature: { inputs: [], outputs: [] },
+          origin: this.span(s),
+          advice: `A service at ${url ?? '?'}: declare its signature, or export it to ONNX.`,
+        },
+        signature: null,
+      };
       this.diagnostics.push(diag('M8008', this.span(s), { model: stepName, backend: `HTTP service (${url ?? 'no URL'})` }));
     }
     return this.a.call(`${nodeName}.${stepName}`, served, input, this.span(s), true);
@@ -155,7 +211,15 @@ class GraphEvaluator {
     const cached = this.served.get(name);
     if (cached) return cached;
     const isvc = this.services.find((r) => r.name === name);
-    if (!isvc) this.diagnostics.push(diag('M8004', this.span(at), { what: 'InferenceService', name, where: 'the YAML' }, { help: 'add its InferenceService, or put its ONNX file at models/NAME/model.onnx next to the YAML' }));
+    if (!isvc)
+      this.diagnostics.push(
+        diag(
+          'M8004',
+          this.span(at),
+          { what: 'InferenceService', name, where: 'the YAML' },
+          { help: 'add its InferenceService, or put its ONNX file at models/NAME/model.onnx next to the YAML' },
+        ),
+      );
     const predictor = mapAt(isvc?.spec, 'predictor');
     const model = mapAt(predictor, 'model');
     const formats: string[] = [];
@@ -168,10 +232,18 @@ class GraphEvaluator {
       // The older per-framework form: `predictor: { onnx: { storageUri } }`.
       for (const fw of ['onnx', 'sklearn', 'xgboost', 'lightgbm', 'tensorflow', 'pytorch', 'triton', 'pmml', 'paddle']) {
         const m = mapAt(predictor, fw);
-        if (m) { formats.push(fw); storageUri = str(m, 'storageUri'); break; }
+        if (m) {
+          formats.push(fw);
+          storageUri = str(m, 'storageUri');
+          break;
+        }
       }
     }
-    const served = resolveServedModel({ name, storageUri, formats, yamlFile: isvc?.file ?? this.ig.file, origin: isvc ? isvc.span(isvc.root) : this.span(at) }, this.diagnostics, this.sources);
+    const served = resolveServedModel(
+      { name, storageUri, formats, yamlFile: isvc?.file ?? this.ig.file, origin: isvc ? isvc.span(isvc.root) : this.span(at) },
+      this.diagnostics,
+      this.sources,
+    );
     this.served.set(name, served);
     return served;
   }

@@ -10,8 +10,13 @@ import { topological, type ImportGraph, type ImportModel, type ImportStep } from
 export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: string, reason: string): ImportGraph {
   const g: ImportGraph = {
     ...control,
-    inputs: [...control.inputs], models: [...control.models], steps: [...control.steps], ops: [...control.ops],
-    outputs: [...control.outputs], comparisons: [...control.comparisons], notes: [...control.notes],
+    inputs: [...control.inputs],
+    models: [...control.models],
+    steps: [...control.steps],
+    ops: [...control.ops],
+    outputs: [...control.outputs],
+    comparisons: [...control.comparisons],
+    notes: [...control.notes],
   };
   const tmap = new Map<string, string>();
   for (const i of cand.inputs) {
@@ -24,13 +29,20 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
   const candModelKey = new Map<string, string>();
   for (const m of cand.models) {
     const existing = controlByIdentity.get(identity(m));
-    if (existing !== undefined) { candModelKey.set(m.key, existing); continue; }
+    if (existing !== undefined) {
+      candModelKey.set(m.key, existing);
+      continue;
+    }
     const key = `${m.key}#${suffix}`;
     candModelKey.set(m.key, key);
     g.models.push({ ...m, key, name: control.models.some((c) => c.name === m.name) ? `${m.name}_${suffix}` : m.name });
   }
   // Candidate tensors keep their names unless the control uses the same name.
-  const controlTensors = new Set([...control.inputs.map((i) => i.name), ...control.steps.flatMap((s) => s.produces.map((p) => p.tensor)), ...control.ops.map((o) => o.result)]);
+  const controlTensors = new Set([
+    ...control.inputs.map((i) => i.name),
+    ...control.steps.flatMap((s) => s.produces.map((p) => p.tensor)),
+    ...control.ops.map((o) => o.result),
+  ]);
   const rename = (t: string) => (controlTensors.has(t) ? `${t}_${suffix}` : t);
   const sameFeeds = (a: ImportStep['feeds'], b: ImportStep['feeds']) =>
     a.length === b.length && a.every((f) => b.some((x) => x.port === f.port && x.tensor === f.tensor));
@@ -38,7 +50,10 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
     if (item.kind === 'op') {
       const arg = tmap.get(item.op.arg) ?? item.op.arg;
       const shared = g.ops.find((o) => control.ops.includes(o) && o.op === item.op.op && o.arg === arg);
-      if (shared) { tmap.set(item.op.result, shared.result); continue; }
+      if (shared) {
+        tmap.set(item.op.result, shared.result);
+        continue;
+      }
       const result = rename(item.op.result);
       tmap.set(item.op.result, result);
       g.ops.push({ ...item.op, arg, result });
@@ -47,7 +62,9 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
     const s = item.step;
     const model = candModelKey.get(s.model) ?? s.model;
     const feeds = s.feeds.map((f) => ({ ...f, tensor: tmap.get(f.tensor) ?? f.tensor }));
-    const twin = control.steps.find((c) => c.model === model && sameFeeds(c.feeds, feeds) && s.produces.every((p) => c.produces.some((q) => q.port === p.port)));
+    const twin = control.steps.find(
+      (c) => c.model === model && sameFeeds(c.feeds, feeds) && s.produces.every((p) => c.produces.some((q) => q.port === p.port)),
+    );
     if (twin) {
       for (const p of s.produces) tmap.set(p.tensor, twin.produces.find((q) => q.port === p.port)!.tensor);
       continue;
@@ -64,10 +81,14 @@ export function mergeCandidate(control: ImportGraph, cand: ImportGraph, suffix: 
   for (const { o, t } of pairs) {
     g.comparisons.push({
       name: pairs.length === 1 ? `${suffix}_vs_control` : `${o.name}_${suffix}_vs_control`,
-      control: o.tensor, treatment: t, reason, origin: o.origin,
+      control: o.tensor,
+      treatment: t,
+      reason,
+      origin: o.origin,
     });
   }
-  for (const n of cand.notes) if (!g.notes.some((x) => x.construct === n.construct && x.span.file === n.span.file && x.span.start === n.span.start)) g.notes.push(n);
+  for (const n of cand.notes)
+    if (!g.notes.some((x) => x.construct === n.construct && x.span.file === n.span.file && x.span.start === n.span.start)) g.notes.push(n);
   return g;
 }
 

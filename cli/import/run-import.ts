@@ -67,14 +67,23 @@ export function detectPlatform(path: string): Platform | { problem: string } {
 function yamlPlatform(files: string[]): Platform | undefined {
   for (const f of files) {
     let text: string;
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     if (/apiVersion:\s*["']?mlops\.seldon\.io\//.test(text)) return 'seldon';
     if (/apiVersion:\s*["']?serving\.kserve\.io\//.test(text)) return 'kserve';
   }
   return undefined;
 }
 
-function importOne(platform: Platform, path: string, model: string | undefined, extra: { useVersion?: number; skipVersion?: number } = {}): ImportResult {
+function importOne(
+  platform: Platform,
+  path: string,
+  model: string | undefined,
+  extra: { useVersion?: number; skipVersion?: number } = {},
+): ImportResult {
   if (platform === 'triton') {
     const abs = resolve(path);
     const p = extname(abs) === '.pbtxt' ? dirname(abs) : abs;
@@ -87,35 +96,52 @@ export function runImport(o: ImportOptions): ImportOutcome {
   const absPath = resolve(o.cwd, o.path);
   const detected = o.from ?? detectPlatform(absPath);
   const none = (diagnostics: Diagnostic[], sources = new Map<string, string>()): ImportOutcome => ({
-    exit: 2, text: null, outFile: null, shownName: '', ...relativeTo(o.cwd, diagnostics, sources), finished: null, graph: null,
+    exit: 2,
+    text: null,
+    outFile: null,
+    shownName: '',
+    ...relativeTo(o.cwd, diagnostics, sources),
+    finished: null,
+    graph: null,
   });
   if (typeof detected !== 'string') return none([diag('M8010', pointAt(absPath), { reason: detected.problem })]);
   const platform = detected;
 
   const version = o.candidate !== undefined && /^\d+$/.test(o.candidate) ? Number(o.candidate) : undefined;
   if (version !== undefined && platform !== 'triton') {
-    return none([diag('M8010', pointAt(absPath), { reason: `--candidate ${o.candidate}: a version number applies to a Triton repository; for ${platform}, give the candidate's YAML` })]);
+    return none([
+      diag('M8010', pointAt(absPath), {
+        reason: `--candidate ${o.candidate}: a version number applies to a Triton repository; for ${platform}, give the candidate's YAML`,
+      }),
+    ]);
   }
   const control = importOne(platform, absPath, o.model, version !== undefined ? { skipVersion: version } : {});
   const diagnostics = [...control.diagnostics];
   const sources = new Map(control.sources);
   let graph = control.graph;
   if (graph && o.candidate !== undefined) {
-    const cand = version !== undefined
-      ? importOne(platform, absPath, o.model, { useVersion: version })
-      : importOne(platform, resolve(o.cwd, o.candidate), o.model);
+    const cand =
+      version !== undefined
+        ? importOne(platform, absPath, o.model, { useVersion: version })
+        : importOne(platform, resolve(o.cwd, o.candidate), o.model);
     for (const d of cand.diagnostics) if (!diagnostics.some((x) => sameDiag(x, d))) diagnostics.push(d);
     for (const [k, v] of cand.sources) sources.set(k, v);
     if (!cand.graph) graph = null;
     else {
-      const reason = version !== undefined
-        ? `Version ${version} of the members that have it (the candidate) against the versions served now (the control).`
-        : `The candidate graph (${o.candidate}) against the control (${o.path}), on the same inputs.`;
+      const reason =
+        version !== undefined
+          ? `Version ${version} of the members that have it (the candidate) against the versions served now (the control).`
+          : `The candidate graph (${o.candidate}) against the control (${o.path}), on the same inputs.`;
       const merged = mergeCandidate(graph, cand.graph, 'candidate', reason);
-      if (merged.comparisons.length === (graph.comparisons.length)) {
-        diagnostics.push(diag('M8010', pointAt(resolve(o.cwd, o.candidate)), {
-          reason: version !== undefined ? `no member of the graph has a version ${version} directory that differs from the control` : 'the candidate computes the same outputs as the control: nothing to compare',
-        }));
+      if (merged.comparisons.length === graph.comparisons.length) {
+        diagnostics.push(
+          diag('M8010', pointAt(resolve(o.cwd, o.candidate)), {
+            reason:
+              version !== undefined
+                ? `no member of the graph has a version ${version} directory that differs from the control`
+                : 'the candidate computes the same outputs as the control: nothing to compare',
+          }),
+        );
         graph = null;
       } else graph = merged;
     }
@@ -127,7 +153,13 @@ export function runImport(o: ImportOptions): ImportOutcome {
     ...graph.steps.flatMap((st) => [...st.feeds, ...st.produces].map((b) => ({ name: b.port, span: b.origin }))),
     ...graph.models.flatMap((m) => [...(m.signature?.inputs ?? []), ...(m.signature?.outputs ?? [])].map((t) => ({ name: t.name, span: m.origin }))),
   ].filter((n) => !isWritableName(n.name));
-  for (const n of unwritable) diagnostics.push(diag('M8003', n.span, { field: 'name', reason: `${JSON.stringify(n.name)} cannot be written in .m4 (it holds a backtick or a line break, or is empty): rename the tensor` }));
+  for (const n of unwritable)
+    diagnostics.push(
+      diag('M8003', n.span, {
+        field: 'name',
+        reason: `${JSON.stringify(n.name)} cannot be written in .m4 (it holds a backtick or a line break, or is empty): rename the tensor`,
+      }),
+    );
   if (unwritable.length > 0) return none(diagnostics, sources);
 
   const stem = toIdentifier(o.model ?? graphStem(graph, absPath), 'graph');
@@ -150,16 +182,27 @@ export function runImport(o: ImportOptions): ImportOutcome {
   const problems = finished.todos > 0 || diagnostics.some((d) => d.severity === 'error');
   graph.title = shorten(graph.title, o.cwd);
   return {
-    exit: problems ? 1 : 0, text: finished.text, outFile, shownName: o.output === '-' ? 'standard output' : o.output ?? `${stem}.m4`,
-    ...relativeTo(o.cwd, diagnostics, sources), finished, graph,
+    exit: problems ? 1 : 0,
+    text: finished.text,
+    outFile,
+    shownName: o.output === '-' ? 'standard output' : (o.output ?? `${stem}.m4`),
+    ...relativeTo(o.cwd, diagnostics, sources),
+    finished,
+    graph,
   };
 }
 
 /** Paths under `cwd` as the user would type them: diagnostics and sources keyed by relative path. */
-function relativeTo(cwd: string, diagnostics: Diagnostic[], sources: Map<string, string>): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
+function relativeTo(
+  cwd: string,
+  diagnostics: Diagnostic[],
+  sources: Map<string, string>,
+): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
   const rel = (f: string) => (f.startsWith(`${cwd}/`) ? relative(cwd, f) : f);
   const ds = diagnostics.map((d) => ({
-    ...d, message: shorten(d.message, cwd), span: { ...d.span, file: rel(d.span.file) },
+    ...d,
+    message: shorten(d.message, cwd),
+    span: { ...d.span, file: rel(d.span.file) },
     ...(d.related ? { related: d.related.map((r) => ({ ...r, span: { ...r.span, file: rel(r.span.file) } })) } : {}),
   }));
   return { diagnostics: ds, sources: new Map([...sources].map(([k, v]) => [rel(k), v])) };

@@ -43,9 +43,9 @@ export function resolveServedModel(req: ServedModelRequest, diagnostics: Diagnos
     const read = readOnnxSignature(onnx);
     const sig = read.ok
       ? {
-        inputs: read.signature.inputs.map((i) => ({ name: i.name, type: { dtype: i.type.dtype, dims: [...i.type.dims] } })),
-        outputs: read.signature.outputs.map((o) => ({ name: o.name, type: { dtype: o.type.dtype, dims: [...o.type.dims] } })),
-      }
+          inputs: read.signature.inputs.map((i) => ({ name: i.name, type: { dtype: i.type.dtype, dims: [...i.type.dims] } })),
+          outputs: read.signature.outputs.map((o) => ({ name: o.name, type: { dtype: o.type.dtype, dims: [...o.type.dims] } })),
+        }
       : null;
     return { model: { key: req.name, name: req.name, kind: 'onnx', path: onnx, origin: req.origin }, signature: sig };
   }
@@ -56,21 +56,45 @@ export function resolveServedModel(req: ServedModelRequest, diagnostics: Diagnos
     const repo = new TritonRepository(dirname(c));
     const entry = repo.config(basename(c));
     for (const [k, v] of repo.sources) sources.set(k, v);
-    if (!entry?.config) { diagnostics.push(...(entry?.diagnostics ?? [])); break; }
+    if (!entry?.config) {
+      diagnostics.push(...(entry?.diagnostics ?? []));
+      break;
+    }
     const cfg = entry.config;
     const batched = cfg.maxBatchSize > 0;
-    const sig = (ts: typeof cfg.inputs) => ts.map((t) => ({ name: t.name, type: { dtype: mapDtype(t.dataType).dtype, dims: [...(batched ? ['batch'] : []), ...t.dims.map((d) => (d === -1 ? null : d))] } }));
+    const sig = (ts: typeof cfg.inputs) =>
+      ts.map((t) => ({
+        name: t.name,
+        type: { dtype: mapDtype(t.dataType).dtype, dims: [...(batched ? ['batch'] : []), ...t.dims.map((d) => (d === -1 ? null : d))] },
+      }));
     const be = cfg.backend?.value ?? cfg.platform?.value ?? backend;
     const signature = { inputs: sig(cfg.inputs), outputs: sig(cfg.outputs) };
     diagnostics.push(diag('M8008', req.origin, { model: req.name, backend: be }));
-    return { model: { key: req.name, name: req.name, kind: 'external', backend: be, signature, advice: adviceFor(be), origin: req.origin }, signature };
+    return {
+      model: { key: req.name, name: req.name, kind: 'external', backend: be, signature, advice: adviceFor(be), origin: req.origin },
+      signature,
+    };
   }
-  diagnostics.push(diag('M8008', req.origin, { model: req.name, backend }, {
-    notes: [`no ONNX file found for \`${req.name}\` (storageUri ${uri || 'not set'}; looked in ${candidates.map((c) => c.replace(`${yamlDir}/`, '')).join(', ')})`],
-  }));
+  diagnostics.push(
+    diag(
+      'M8008',
+      req.origin,
+      { model: req.name, backend },
+      {
+        notes: [
+          `no ONNX file found for \`${req.name}\` (storageUri ${uri || 'not set'}; looked in ${candidates.map((c) => c.replace(`${yamlDir}/`, '')).join(', ')})`,
+        ],
+      },
+    ),
+  );
   return {
     model: {
-      key: req.name, name: req.name, kind: 'external', backend, signature: { inputs: [], outputs: [] }, origin: req.origin,
+      key: req.name,
+      name: req.name,
+      kind: 'external',
+      backend,
+      signature: { inputs: [], outputs: [] },
+      origin: req.origin,
       advice: `${adviceFor(backend)} The resource declares no signature: write its inputs and outputs, or put the ONNX file at models/${req.name}/model.onnx next to the YAML and import again.`,
     },
     signature: null,
@@ -83,8 +107,13 @@ function onnxIn(p: string): string | null {
   const st = statSync(p);
   if (st.isFile()) return p.endsWith('.onnx') ? p : null;
   if (existsSync(join(p, 'model.onnx'))) return join(p, 'model.onnx');
-  const versions = readdirSync(p).filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => b - a);
+  const versions = readdirSync(p)
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .sort((a, b) => b - a);
   for (const v of versions) if (existsSync(join(p, String(v), 'model.onnx'))) return join(p, String(v), 'model.onnx');
-  const any = readdirSync(p).filter((e) => e.endsWith('.onnx')).sort();
+  const any = readdirSync(p)
+    .filter((e) => e.endsWith('.onnx'))
+    .sort();
   return any.length === 1 ? join(p, any[0]!) : null;
 }

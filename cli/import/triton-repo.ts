@@ -14,11 +14,22 @@ import { parsePbtxt } from './pbtxt/parse.ts';
 
 /** Triton dtypes m4 has, and the nearest m4 dtype for the others (reported when used). */
 const DTYPE: Record<string, DType> = {
-  TYPE_FP32: 'f32', TYPE_FP64: 'f64', TYPE_INT32: 'i32', TYPE_INT64: 'i64', TYPE_BOOL: 'bool', TYPE_STRING: 'str',
+  TYPE_FP32: 'f32',
+  TYPE_FP64: 'f64',
+  TYPE_INT32: 'i32',
+  TYPE_INT64: 'i64',
+  TYPE_BOOL: 'bool',
+  TYPE_STRING: 'str',
 };
 const NEAREST: Record<string, DType> = {
-  TYPE_FP16: 'f32', TYPE_BF16: 'f32', TYPE_INT8: 'i32', TYPE_INT16: 'i32', TYPE_UINT8: 'i32', TYPE_UINT16: 'i32',
-  TYPE_UINT32: 'i64', TYPE_UINT64: 'i64',
+  TYPE_FP16: 'f32',
+  TYPE_BF16: 'f32',
+  TYPE_INT8: 'i32',
+  TYPE_INT16: 'i32',
+  TYPE_UINT8: 'i32',
+  TYPE_UINT16: 'i32',
+  TYPE_UINT32: 'i64',
+  TYPE_UINT64: 'i64',
 };
 
 /** The m4 dtype of a Triton data type: exact, or the nearest with `exact: false`. */
@@ -38,11 +49,13 @@ export function memberBackend(c: TritonConfig): { onnx: boolean; backend: string
 
 /** What to do about a member m4 cannot run, by backend. */
 export function adviceFor(backend: string): string {
-  if (/python/.test(backend)) return 'A python model: export what it computes to ONNX, or, if it only scales, casts or reshapes tensors, replace its calls with stdlib ops (standardize, cast, expand_dims, ...). It may also call other models (BLS), which m4 cannot see.';
+  if (/python/.test(backend))
+    return 'A python model: export what it computes to ONNX, or, if it only scales, casts or reshapes tensors, replace its calls with stdlib ops (standardize, cast, expand_dims, ...). It may also call other models (BLS), which m4 cannot see.';
   if (/tensorrt/.test(backend)) return 'A TensorRT plan is built from an ONNX file: declare that ONNX file with onnx("...").';
   if (/pytorch|libtorch/.test(backend)) return 'Export it with torch.onnx.export and declare the file with onnx("...").';
   if (/tensorflow/.test(backend)) return 'Convert it with tf2onnx and declare the file with onnx("...").';
-  if (/dali/.test(backend)) return 'DALI pre-processing (image decoding, resizing) has no m4 op: do it when the replay is recorded, or export it to ONNX.';
+  if (/dali/.test(backend))
+    return 'DALI pre-processing (image decoding, resizing) has no m4 op: do it when the replay is recorded, or export it to ONNX.';
   if (/fil/.test(backend)) return 'Convert the tree model to ONNX (onnxmltools, skl2onnx or hummingbird) and declare it with onnx("...").';
   if (/openvino/.test(backend)) return 'Use the ONNX file the OpenVINO IR was converted from.';
   if (backend === 'ensemble') return 'A nested ensemble: import it on its own with `m4c import REPO --model NAME`, or inline its steps.';
@@ -64,7 +77,8 @@ export function transformHint(c: TritonConfig): string | null {
   if (same(i.dims, o.dims) && di === dout && (di === 'f32' || di === 'f64')) {
     return `Its config shows one ${di} tensor in and one of the same shape out: if it scales or normalizes, \`standardize(x, mean: M, std: S)\`, \`mul(x, by: K)\` or \`clip(...)\` can replace it.`;
   }
-  if (same(i.dims, o.dims) && di !== dout && numeric) return `Its config shows a dtype change only (${di} → ${dout}): \`cast(x, to: "${dout}")\` can replace it.`;
+  if (same(i.dims, o.dims) && di !== dout && numeric)
+    return `Its config shows a dtype change only (${di} → ${dout}): \`cast(x, to: "${dout}")\` can replace it.`;
   if (di === dout && same(o.dims, [...i.dims, 1])) return 'Its config shows a size-1 axis added: `expand_dims(x)` can replace it.';
   if (di === dout && same(i.dims, [...o.dims, 1])) return 'Its config shows a size-1 axis dropped: `squeeze(x)` can replace it.';
   return null;
@@ -115,7 +129,9 @@ export class TritonRepository {
     try {
       // Dirents, not statSync: a repository of hundreds of members would pay a stat per entry.
       return readdirSync(join(this.dir, name), { withFileTypes: true })
-        .filter((e) => e.isDirectory() && /^\d+$/.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
+        .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
+        .map((e) => Number(e.name))
+        .sort((a, b) => a - b);
     } catch {
       return [];
     }

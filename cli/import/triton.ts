@@ -50,7 +50,9 @@ export function importTriton(opts: TritonImportOptions, repo?: TritonRepository)
     else if (names.length === 1) target = names[0];
     else {
       for (const b of broken) diagnostics.push(...r.config(b)!.diagnostics);
-      return fail(`the repository holds no ensemble${broken.length ? ' that could be read' : ''} and several models (${names.join(', ')}): choose one with --model NAME`);
+      return fail(
+        `the repository holds no ensemble${broken.length ? ' that could be read' : ''} and several models (${names.join(', ')}): choose one with --model NAME`,
+      );
     }
   }
   if (!r.has(target!)) return fail(`model \`${target}\` is not in the repository ${r.dir} (models: ${names.join(', ')})`);
@@ -65,7 +67,8 @@ export function importTriton(opts: TritonImportOptions, repo?: TritonRepository)
   for (const i of cfg.inputs) {
     g.inputs.push({ name: i.name, type: b.tensorType(i, cfg.maxBatchSize > 0, i.dims, 'symbol'), optional: i.optional, origin: i.span });
   }
-  for (const u of cfg.unsupported) g.notes.push({ construct: u.construct, span: u.span, instead: 'imported as a stateless graph answering each request once' });
+  for (const u of cfg.unsupported)
+    g.notes.push({ construct: u.construct, span: u.span, instead: 'imported as a stateless graph answering each request once' });
   if (isEnsemble) {
     if (!cfg.steps || cfg.steps.length === 0) return fail(`ensemble \`${target}\` has no \`ensemble_scheduling { step [...] }\``);
     for (const s of cfg.steps) b.step(s.modelName.value, s.modelName.span, s.modelVersion, s.inputMap, s.outputMap, s.span);
@@ -81,7 +84,9 @@ export function importTriton(opts: TritonImportOptions, repo?: TritonRepository)
   }
   b.checkReads(cfg.inputs);
   b.checkCycle();
-  const fatal = diagnostics.some((d) => d.severity === 'error' && (d.code === 'M8001' || d.code === 'M8002' || d.code === 'M8003' || d.code === 'M8004'));
+  const fatal = diagnostics.some(
+    (d) => d.severity === 'error' && (d.code === 'M8001' || d.code === 'M8002' || d.code === 'M8003' || d.code === 'M8004'),
+  );
   return { graph: fatal ? null : g, diagnostics, sources: r.sources };
 }
 
@@ -104,7 +109,12 @@ class GraphBuilder {
   /** An m4 type from Triton dims: the batch dim first when batching, `-1` → a symbol or `?`. */
   tensorType(t: TensorConfig, batched: boolean, dims: number[], unknown: 'symbol' | '?'): ImportType {
     const m = mapDtype(t.dataType);
-    if (!m.exact) this.g.notes.push({ construct: `${t.dataType} (\`${t.name}\`)`, span: t.span, instead: `declared as ${m.dtype}; convert the tensor in the model if the values matter` });
+    if (!m.exact)
+      this.g.notes.push({
+        construct: `${t.dataType} (\`${t.name}\`)`,
+        span: t.span,
+        instead: `declared as ${m.dtype}; convert the tensor in the model if the values matter`,
+      });
     const out: Dim[] = batched ? ['batch'] : [];
     dims.forEach((d) => out.push(d === -1 ? (unknown === 'symbol' ? `${t.name}_${out.length}` : null) : d));
     return { dtype: m.dtype, dims: out };
@@ -113,16 +123,26 @@ class GraphBuilder {
   step(member: string, memberSpan: Span, pinned: number, inputMap: MapEntry[], outputMap: MapEntry[], span: Span): void {
     const entry = this.r.config(member);
     // A step that cannot be built still produces its tensors, so readers are not reported a second time.
-    const skip = () => { for (const e of outputMap) this.produced.set(e.value, e.span); };
+    const skip = () => {
+      for (const e of outputMap) this.produced.set(e.value, e.span);
+    };
     if (!entry) {
-      this.diagnostics.push(diag('M8004', memberSpan, { what: 'model', name: member, where: `the repository ${this.r.dir}` }, { help: `add ${member}/config.pbtxt, or correct the name (models: ${this.r.modelNames().join(', ')})` }));
+      this.diagnostics.push(
+        diag(
+          'M8004',
+          memberSpan,
+          { what: 'model', name: member, where: `the repository ${this.r.dir}` },
+          { help: `add ${member}/config.pbtxt, or correct the name (models: ${this.r.modelNames().join(', ')})` },
+        ),
+      );
       return skip();
     }
     this.diagnostics.push(...entry.diagnostics);
     const c = entry.config;
     if (!c) return skip();
     const { onnx, backend } = memberBackend(c);
-    for (const u of c.unsupported) this.g.notes.push({ construct: `${u.construct} in \`${member}\``, span: u.span, instead: 'imported as one response per request' });
+    for (const u of c.unsupported)
+      this.g.notes.push({ construct: `${u.construct} in \`${member}\``, span: u.span, instead: 'imported as one response per request' });
     const key = this.addModel(member, c, onnx, backend, pinned);
     const st: ImportStep = { model: key, feeds: [], produces: [], origin: span };
     for (const e of inputMap) {
@@ -156,7 +176,15 @@ class GraphBuilder {
         this.modelKeys.add(key);
         const batched = c.maxBatchSize > 0;
         const sig = (ts: TensorConfig[]) => ts.map((t) => ({ name: t.name, type: this.tensorType(t, batched, t.dims, '?') }));
-        this.g.models.push({ key, name: member, kind: 'external', backend, signature: { inputs: sig(c.inputs), outputs: sig(c.outputs) }, advice: [adviceFor(backend), transformHint(c)].filter((x) => x !== null).join(' '), origin: c.backend?.span ?? c.platform?.span ?? c.span });
+        this.g.models.push({
+          key,
+          name: member,
+          kind: 'external',
+          backend,
+          signature: { inputs: sig(c.inputs), outputs: sig(c.outputs) },
+          advice: [adviceFor(backend), transformHint(c)].filter((x) => x !== null).join(' '),
+          origin: c.backend?.span ?? c.platform?.span ?? c.span,
+        });
         this.diagnostics.push(diag('M8008', c.backend?.span ?? c.platform?.span ?? c.span, { model: member, backend }));
       }
       return key;
@@ -169,12 +197,19 @@ class GraphBuilder {
     this.modelKeys.add(key);
     let path: string;
     if (version === null) {
-      this.diagnostics.push(diag('M8005', c.span, { model: member, reason: `no version directory (${member}/1/${c.defaultModelFilename ?? 'model.onnx'}) in ${this.r.dir}` }));
+      this.diagnostics.push(
+        diag('M8005', c.span, {
+          model: member,
+          reason: `no version directory (${member}/1/${c.defaultModelFilename ?? 'model.onnx'}) in ${this.r.dir}`,
+        }),
+      );
       path = this.r.modelFile(member, c, 1);
     } else {
       path = this.r.modelFile(member, c, version);
       if (!existsSync(path)) {
-        this.diagnostics.push(diag('M8005', c.span, { model: member, reason: `${member}/${version}/${c.defaultModelFilename ?? 'model.onnx'} does not exist` }));
+        this.diagnostics.push(
+          diag('M8005', c.span, { model: member, reason: `${member}/${version}/${c.defaultModelFilename ?? 'model.onnx'} does not exist` }),
+        );
       }
     }
     this.g.models.push({ key, name: member, kind: 'onnx', path, origin: c.span });
@@ -199,7 +234,11 @@ class GraphBuilder {
     if (from.length === to.length && from.every((x, i) => x === to[i])) return tensor;
     const kind = this.reshapeKind(from, to);
     if (kind === null || (!batched && from.length + to.length <= 1)) {
-      this.g.notes.push({ construct: `reshape [${from.join(', ')}] → [${to.join(', ')}] of \`${t.name}\``, span: t.span, instead: 'the tensor is passed as it is (m4 has no general reshape op); the compiler checks the shapes' });
+      this.g.notes.push({
+        construct: `reshape [${from.join(', ')}] → [${to.join(', ')}] of \`${t.name}\``,
+        span: t.span,
+        instead: 'the tensor is passed as it is (m4 has no general reshape op); the compiler checks the shapes',
+      });
       return tensor;
     }
     const out = result ?? `${tensor}__${t.name}_reshaped`;

@@ -29,7 +29,10 @@ export interface YamlSet {
 /** Read every resource of a file or a directory of YAML files. */
 export function readResources(path: string): YamlSet {
   const files = statSync(path).isDirectory()
-    ? readdirSync(path).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => join(path, f))
+    ? readdirSync(path)
+        .filter((f) => /\.ya?ml$/i.test(f))
+        .sort()
+        .map((f) => join(path, f))
     : [path];
   const set: YamlSet = { resources: [], diagnostics: [], sources: new Map() };
   for (const f of files) if (existsSync(f)) readFile(f, set);
@@ -58,7 +61,7 @@ function readFile(file: string, set: YamlSet): void {
     const kind = str(root, 'kind') ?? '';
     const apiVersion = str(root, 'apiVersion') ?? '';
     const meta = root.get('metadata', true);
-    const name = isMap(meta) ? str(meta, 'name') ?? '' : '';
+    const name = isMap(meta) ? (str(meta, 'name') ?? '') : '';
     const spec = root.get('spec', true);
     const span = (node: Node | null | undefined): Span => {
       const r = node?.range ?? root.range;
@@ -81,7 +84,11 @@ export function str(map: YAMLMap, key: string): string | undefined {
 /** A scalar child as a number. */
 export function num(map: YAMLMap, key: string): number | undefined {
   const v = map.get(key, true);
-  return isScalar(v) && typeof v.value === 'number' ? v.value : isScalar(v) && typeof v.value === 'string' && /^-?\d+(\.\d+)?$/.test(v.value) ? Number(v.value) : undefined;
+  return isScalar(v) && typeof v.value === 'number'
+    ? v.value
+    : isScalar(v) && typeof v.value === 'string' && /^-?\d+(\.\d+)?$/.test(v.value)
+      ? Number(v.value)
+      : undefined;
 }
 
 export function mapAt(map: YAMLMap | undefined, key: string): YAMLMap | undefined {

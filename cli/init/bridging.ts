@@ -108,7 +108,11 @@ export function pairInputs(
   hasOwnField: (name: string, type: TensorType) => boolean = () => false,
 ): InputPairing {
   const inputs: GraphInput[] = control.inputs.map((v) => ({
-    name: v.name, type: graphInputType(v.type), rowDim: rowDimOf(v.type), origin: 'control', onnxName: v.name,
+    name: v.name,
+    type: graphInputType(v.type),
+    rowDim: rowDimOf(v.type),
+    origin: 'control',
+    onnxName: v.name,
   }));
   for (const g of inputs) names.reserve(g.name);
   const controlFeeds: Feeds = inputs.map((g) => [g.onnxName, writeName(g.name)]);
@@ -124,7 +128,9 @@ export function pairInputs(
       pairing.candidateFeeds.push([d.name, writeName(g.name)]);
       return;
     }
-    const suffix = steps.map((s) => (s.op === 'cast' ? s.to : s.op === 'expand_dims' ? 'column' : s.op === 'slice' ? `first${s.end}` : 'values')).join('_');
+    const suffix = steps
+      .map((s) => (s.op === 'cast' ? s.to : s.op === 'expand_dims' ? 'column' : s.op === 'slice' ? `first${s.end}` : 'values'))
+      .join('_');
     const name = names.allocate(`${toIdentifier(g.name, 'input')}_${suffix}`);
     const cut = steps.find((s): s is Extract<InputStep, { op: 'slice' }> => s.op === 'slice');
     pairing.bridges.push({
@@ -177,9 +183,14 @@ export function applySignalSteps(expr: string, steps: readonly SignalStep[]): st
   let e = expr;
   for (const s of steps) {
     switch (s.op) {
-      case 'column': e = `column(${e}, index: ${s.index})`; break;
-      case 'cast': e = `cast(${e}, to: ${writeString(s.to)})`; break;
-      default: e = `${s.op}(${e})`;
+      case 'column':
+        e = `column(${e}, index: ${s.index})`;
+        break;
+      case 'cast':
+        e = `cast(${e}, to: ${writeString(s.to)})`;
+        break;
+      default:
+        e = `${s.op}(${e})`;
     }
   }
   return e;

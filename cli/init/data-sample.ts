@@ -52,9 +52,12 @@ export async function readDataSample(given: string, cwd: string, maxRows = SAMPL
     const info = await inspectSample(path, maxRows);
     if (info.rows === 0) {
       const what = info.format === 'csv' ? 'CSV record' : 'JSON object';
-      const why = info.badRows === 0 ? 'it holds no data rows'
-        : info.badRows === 1 ? `its one row is not a valid ${what}`
-        : `none of the ${info.badRows} rows read is a valid ${what}`;
+      const why =
+        info.badRows === 0
+          ? 'it holds no data rows'
+          : info.badRows === 1
+            ? `its one row is not a valid ${what}`
+            : `none of the ${info.badRows} rows read is a valid ${what}`;
       return { ok: false, message: `${given}: ${why}` };
     }
     const fields: DataField[] = info.fields.map((f) => ({ ...f, name: f.path.join('.'), distinct: null }));
@@ -74,8 +77,11 @@ async function collectDistinct(path: string, fields: DataField[], maxRows: numbe
   const span = { file: '<init>', line: 1, column: 1, endLine: 1, endColumn: 1 };
   // Each field is optional so that one sparse field does not reject the rows the others are read from.
   const inputs: PlanInput[] = wanted.map((f, i) => ({
-    name: `f${i}`, type: { dtype: DISTINCT_DTYPE[f.kind]!, dims: ['batch'] }, optional: true,
-    source: { kind: 'field', path: f.path }, span,
+    name: `f${i}`,
+    type: { dtype: DISTINCT_DTYPE[f.kind]!, dims: ['batch'] },
+    optional: true,
+    source: { kind: 'field', path: f.path },
+    span,
   }));
   const seen = wanted.map(() => new Set<string>());
   const source = openSource(path, { inputs, batchSize: maxRows, limit: maxRows, onBadRow: 'skip' });

@@ -37,10 +37,15 @@ export function defaultGates(task: TaskKind, hasLabel: boolean): DraftGate[] {
   const gates: DraftGate[] = [];
   if (hasLabel) {
     if (task === 'binary') gates.push({ text: 'auroc.delta >= -0.01 at 95%', comment: ni }, { text: 'auprc.delta >= -0.01 at 95%', comment: null });
-    if (task === 'multiclass') gates.push({ text: 'accuracy.delta >= -0.01 at 95%', comment: ni }, { text: 'f1_macro.delta >= -0.01 at 95%', comment: null });
-    if (task === 'regression') gates.push({ text: 'mae.ratio <= 1.05 at 95%', comment: 'non-inferiority: at most 5% worse over the whole 95% interval' }, { text: 'rmse.ratio <= 1.05 at 95%', comment: null });
+    if (task === 'multiclass')
+      gates.push({ text: 'accuracy.delta >= -0.01 at 95%', comment: ni }, { text: 'f1_macro.delta >= -0.01 at 95%', comment: null });
+    if (task === 'regression')
+      gates.push(
+        { text: 'mae.ratio <= 1.05 at 95%', comment: 'non-inferiority: at most 5% worse over the whole 95% interval' },
+        { text: 'rmse.ratio <= 1.05 at 95%', comment: null },
+      );
   }
-  if (task === 'regression') gates.push({ text: 'pearson >= 0.9', comment: 'label-free: the two models\' values move together' });
+  if (task === 'regression') gates.push({ text: 'pearson >= 0.9', comment: "label-free: the two models' values move together" });
   else gates.push({ text: 'agreement >= 0.9', comment: 'label-free: both models predict the same class on 90% of rows' });
   return gates;
 }
@@ -117,7 +122,11 @@ export function buildDraft(req: DraftRequest): DraftResult {
 
   let mapping = new Map<string, InputMapping>();
   if (sample) {
-    const mapped = mapInputs(pairing.inputs.map((g) => ({ name: g.name, type: g.type })), sample, new Set(label ? [label.field.name] : []));
+    const mapped = mapInputs(
+      pairing.inputs.map((g) => ({ name: g.name, type: g.type })),
+      sample,
+      new Set(label ? [label.field.name] : []),
+    );
     if ('problem' in mapped) return { ok: false, message: mapped.problem };
     mapping = mapped;
   }
@@ -137,8 +146,12 @@ export function buildDraft(req: DraftRequest): DraftResult {
   if (modal) {
     for (const r of modal.raws) {
       const f = sample?.fields.find((x) => x.name === r.name);
-      inputsGroup.items.push(item({ kind: 'input', name: r.name, type: `${r.dtype}[batch]`, optional: false, from: null },
-        f ? r.comment : `${r.comment}; TODO(m4 init): the data field that holds it (from "FIELD")`));
+      inputsGroup.items.push(
+        item(
+          { kind: 'input', name: r.name, type: `${r.dtype}[batch]`, optional: false, from: null },
+          f ? r.comment : `${r.comment}; TODO(m4 init): the data field that holds it (from "FIELD")`,
+        ),
+      );
     }
     draft.groups.push({
       leading: ['Preprocessing: the model takes tensors; the data holds text and images.'],
@@ -168,12 +181,18 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const field = label ? label.field.name : req.labelFlag!;
     labelName = names.allocate(isPlainName(field) ? field : 'label');
     const dtype: DType = task === 'regression' || label?.field.kind === 'float' ? 'f32' : label?.field.kind === 'bool' ? 'bool' : 'i64';
-    const why = label?.how === 'name' ? 'labels (found by name)'
-      : label?.how === 'classes' ? `labels (found by their values: ${label.field.distinct?.length ?? 2} classes, as the model has; check it)` : 'labels (--label)';
-    inputsGroup.items.push(item(
-      { kind: 'input', name: writeName(labelName), type: `${dtype}[batch]`, optional: true, from: field === labelName ? null : writeString(field) },
-      `${why}: present in replays, absent when serving`,
-    ));
+    const why =
+      label?.how === 'name'
+        ? 'labels (found by name)'
+        : label?.how === 'classes'
+          ? `labels (found by their values: ${label.field.distinct?.length ?? 2} classes, as the model has; check it)`
+          : 'labels (--label)';
+    inputsGroup.items.push(
+      item(
+        { kind: 'input', name: writeName(labelName), type: `${dtype}[batch]`, optional: true, from: field === labelName ? null : writeString(field) },
+        `${why}: present in replays, absent when serving`,
+      ),
+    );
   }
   let sliceName: string | null = null;
   if (sample) {
@@ -182,10 +201,18 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const slice = findSlice(sample, taken);
     if (slice) {
       sliceName = names.allocate(isPlainName(slice.field.name) ? slice.field.name : 'segment');
-      inputsGroup.items.push(item(
-        { kind: 'input', name: sliceName, type: 'str[batch]', optional: false, from: slice.field.name === sliceName ? null : writeString(slice.field.name) },
-        `${slice.count} values in the sample: every metric is also computed per value`,
-      ));
+      inputsGroup.items.push(
+        item(
+          {
+            kind: 'input',
+            name: sliceName,
+            type: 'str[batch]',
+            optional: false,
+            from: slice.field.name === sliceName ? null : writeString(slice.field.name),
+          },
+          `${slice.count} values in the sample: every metric is also computed per value`,
+        ),
+      );
     }
   }
 
@@ -208,14 +235,23 @@ export function buildDraft(req: DraftRequest): DraftResult {
   const treatmentNode = names.allocate('treatment');
   const inputsUnbridged = pairing.unbridged.length > 0;
   const treatmentItem = item(
-    { kind: 'node', name: treatmentNode, expr: applySignalSteps(modelCall(candName, pairing.candidateFeeds, tc.output.name), signals.candidateSteps) },
-    null, inputsUnbridged,
+    {
+      kind: 'node',
+      name: treatmentNode,
+      expr: applySignalSteps(modelCall(candName, pairing.candidateFeeds, tc.output.name), signals.candidateSteps),
+    },
+    null,
+    inputsUnbridged,
   );
   if (inputsUnbridged) treatmentItem.leading.push(`TODO(m4 init): no stdlib op bridges ${pairing.unbridged.join('; ')}.`);
   draft.groups.push({
     leading: [...taskComment(cc, tc, ctrlName, candName), ...pairing.notes, ...signals.notes],
     items: [
-      item({ kind: 'node', name: controlNode, expr: applySignalSteps(modelCall(ctrlName, pairing.controlFeeds, cc.output.name), signals.controlSteps) }),
+      item({
+        kind: 'node',
+        name: controlNode,
+        expr: applySignalSteps(modelCall(ctrlName, pairing.controlFeeds, cc.output.name), signals.controlSteps),
+      }),
       treatmentItem,
     ],
   });
@@ -224,7 +260,10 @@ export function buildDraft(req: DraftRequest): DraftResult {
   const gates = defaultGates(task, hasLabel);
   const metrics = defaultMetrics(task, hasLabel);
   for (const g of gates) if (!metrics.includes(gateMetric(g.text))) metrics.push(gateMetric(g.text));
-  const fields: [string, string][] = [['control', controlNode], ['treatment', treatmentNode]];
+  const fields: [string, string][] = [
+    ['control', controlNode],
+    ['treatment', treatmentNode],
+  ];
   if (labelName) fields.push(['label', writeName(labelName)]);
   fields.push(['task', taskText(task)], ['metrics', `[${metrics.join(', ')}]`]);
   if (sliceName) fields.push(['slice_by', sliceName]);
@@ -232,21 +271,26 @@ export function buildDraft(req: DraftRequest): DraftResult {
   const compareName = names.allocate(`${candName}_vs_${ctrlName}`);
   const compareItem = item(
     { kind: 'compare', name: compareName, fields, gates, sinks: [`sqlite(${writeString(`results/${outStem || compareName}.db`)})`] },
-    null, inputsUnbridged || signals.unbridged !== null,
+    null,
+    inputsUnbridged || signals.unbridged !== null,
   );
   if (signals.unbridged) compareItem.leading.push(`TODO(m4 init): the two signals cannot be compared as they are: ${signals.unbridged}.`);
   if (!hasLabel) {
     // Never label-free without saying why.
-    compareItem.leading.push(sample
-      ? `No label: no field of ${sample.given} is named like one (label, target, y, ...) or holds exactly the model's class values; the gates are label-free. Name it with --label FIELD.`
-      : 'No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.');
+    compareItem.leading.push(
+      sample
+        ? `No label: no field of ${sample.given} is named like one (label, target, y, ...) or holds exactly the model's class values; the gates are label-free. Name it with --label FIELD.`
+        : 'No label: no data sample was given (--data); the gates are label-free. Give --data, or --label FIELD.',
+    );
   }
   draft.groups.push({ leading: [], items: [compareItem] });
 
   const outName = names.allocate(task === 'binary' ? 'score' : task === 'multiclass' ? 'probabilities' : 'prediction');
   draft.groups.push({
     leading: [],
-    items: [item({ kind: 'output', name: outName, expr: controlNode }, 'served: the control\'s answer (run the candidate in shadow until the gates pass)')],
+    items: [
+      item({ kind: 'output', name: outName, expr: controlNode }, "served: the control's answer (run the candidate in shadow until the gates pass)"),
+    ],
   });
   return { ok: true, draft };
 }
@@ -271,9 +315,11 @@ function inputItem(g: GraphInput, m: InputMapping | undefined, candName: string)
     if (src.kind === 'columns') from = `[${src.fields.map(writeString).join(', ')}]`;
     if (m.how === 'loose-name') notes.push('the same name up to case and punctuation');
     if (m.how === 'length' && src.kind === 'field') notes.push(`matched by length: the sample's list of ${g.type.dims.slice(1).join('×')} values`);
-    if (m.how === 'columns' && src.kind === 'columns') notes.push(src.fields.length === 1 ? 'one number per row, as a column' : `${src.fields.length} numeric fields gathered in order`);
+    if (m.how === 'columns' && src.kind === 'columns')
+      notes.push(src.fields.length === 1 ? 'one number per row, as a column' : `${src.fields.length} numeric fields gathered in order`);
   }
-  if (g.rowDim.kind === 'fixed') notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (m4c run batches by it)`);
+  if (g.rowDim.kind === 'fixed')
+    notes.push(`a fixed batch dim: the model takes exactly ${g.rowDim.size} row${g.rowDim.size === 1 ? '' : 's'} per call (m4c run batches by it)`);
   if (g.origin === 'candidate') notes.push(`only ${candName} reads this input`);
   return item(
     { kind: 'input', name: writeName(g.name), type: formatType(g.type), optional: false, from },
@@ -283,11 +329,24 @@ function inputItem(g: GraphInput, m: InputMapping | undefined, candName: string)
 
 function sampleGroups(req: DraftRequest): DraftGroup[] {
   if (!req.sample) return [];
-  return [{ leading: [], items: [item({ kind: 'replay', path: writeString(relativeTo(req.outFile, req.sample.path)) }, 'the recorded traffic `m4c run` reads by default')] }];
+  return [
+    {
+      leading: [],
+      items: [
+        item({ kind: 'replay', path: writeString(relativeTo(req.outFile, req.sample.path)) }, 'the recorded traffic `m4c run` reads by default'),
+      ],
+    },
+  ];
 }
 
 /** One model: its signal is the graph's output (or, when no output is a signal, its first output as is). */
-function singleOutput(req: DraftRequest, model: string, pairing: InputPairing, choice: SignalChoice | { problem: string }, names: NameAllocator): DraftGroup {
+function singleOutput(
+  req: DraftRequest,
+  model: string,
+  pairing: InputPairing,
+  choice: SignalChoice | { problem: string },
+  names: NameAllocator,
+): DraftGroup {
   if ('problem' in choice) {
     const first = req.control.signature.outputs[0]!;
     const name = names.allocate(toIdentifier(first.name, 'prediction'));

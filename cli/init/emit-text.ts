@@ -30,7 +30,11 @@ function emitGroup(g: DraftGroup, out: string[]): void {
     const h = heads[i]!;
     return h.align ? `${h.head.padEnd(pad)}${h.rest}` : `${h.head}${h.rest}`;
   });
-  const commentAt = trailingColumns(firstLines, g.items.map((it) => (it.decl.kind !== 'compare' ? it.trailing : null)), g.items.map((it) => it.leading.length > 0));
+  const commentAt = trailingColumns(
+    firstLines,
+    g.items.map((it) => (it.decl.kind !== 'compare' ? it.trailing : null)),
+    g.items.map((it) => it.leading.length > 0),
+  );
   g.items.forEach((it, i) => {
     for (const c of it.leading) out.push(...commentLines(c, ''));
     if (it.decl.kind === 'compare') {
@@ -70,11 +74,15 @@ function headOf(d: DraftDecl): { head: string; rest: string; align: boolean } {
       const rest = ` ${d.type}${d.optional ? ' optional' : ''}${d.from !== null ? ` from ${d.from}` : ''}`;
       return { head: `input ${d.name}:`, rest, align: true };
     }
-    case 'replay': return { head: `replay ${d.path}`, rest: '', align: false };
-    case 'model': return { head: `model ${d.name}`, rest: ` = onnx(${d.path})`, align: true };
+    case 'replay':
+      return { head: `replay ${d.path}`, rest: '', align: false };
+    case 'model':
+      return { head: `model ${d.name}`, rest: ` = onnx(${d.path})`, align: true };
     case 'node':
-    case 'output': return { head: `${d.kind} ${d.name}`, rest: ` = ${d.expr}`, align: true };
-    case 'compare': return { head: `compare ${d.name} {`, rest: '', align: false };
+    case 'output':
+      return { head: `${d.kind} ${d.name}`, rest: ` = ${d.expr}`, align: true };
+    case 'compare':
+      return { head: `compare ${d.name} {`, rest: '', align: false };
   }
 }
 
@@ -83,7 +91,11 @@ function compareLines(d: Extract<DraftDecl, { kind: 'compare' }>, trailing: stri
   const keyWidth = Math.max(...d.fields.map(([k]) => k.length + 1));
   for (const [k, v] of d.fields) out.push(`  ${`${k}:`.padEnd(keyWidth)} ${v}`);
   const gates = d.gates.map((g) => `  gate ${g.text}`);
-  const at = trailingColumns(gates, d.gates.map((g) => g.comment), d.gates.map(() => false));
+  const at = trailingColumns(
+    gates,
+    d.gates.map((g) => g.comment),
+    d.gates.map(() => false),
+  );
   d.gates.forEach((g, i) => out.push(g.comment !== null ? `${gates[i]!.padEnd(at[i]!)} // ${oneLine(g.comment)}` : gates[i]!));
   for (const s of d.sinks) out.push(`  sink ${s}`);
   out.push('}');
@@ -96,7 +108,9 @@ export function commentLines(text: string, indent: string): string[] {
   if (text.trim() === '') return [prefix];
   // Text starting with spaces is preformatted (a command example): kept as one line.
   if (/^ {2}/.test(text)) return [`${prefix} ${oneLine(text)}`];
-  const words = oneLine(text).split(' ').filter((w) => w.length > 0);
+  const words = oneLine(text)
+    .split(' ')
+    .filter((w) => w.length > 0);
   const out: string[] = [];
   let line = prefix;
   for (const w of words) {

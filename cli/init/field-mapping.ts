@@ -17,9 +17,7 @@ import { describeField, isCategorical, type DataField, type DataSample } from '.
 import { looseKey } from './m4-names.ts';
 
 /** Where a graph input reads its value in a row. */
-export type FieldSource =
-  | { kind: 'field'; field: string }
-  | { kind: 'columns'; fields: string[] };
+export type FieldSource = { kind: 'field'; field: string } | { kind: 'columns'; fields: string[] };
 
 /** How an input was matched, for the comment next to it. */
 export type MatchKind = 'name' | 'loose-name' | 'length' | 'columns';
@@ -62,11 +60,16 @@ function addressable(f: DataField): boolean {
 /** Can values of this field fill a value of `dtype`? (integers fill float inputs; floats never fill integer ones). */
 function kindFits(f: DataField, dtype: DType): boolean {
   switch (f.kind) {
-    case 'float': return dtype === 'f32' || dtype === 'f64';
-    case 'integer': return dtype !== 'str' && dtype !== 'bool';
-    case 'bool': return dtype === 'bool';
-    case 'string': return dtype === 'str';
-    default: return false;
+    case 'float':
+      return dtype === 'f32' || dtype === 'f64';
+    case 'integer':
+      return dtype !== 'str' && dtype !== 'bool';
+    case 'bool':
+      return dtype === 'bool';
+    case 'string':
+      return dtype === 'str';
+    default:
+      return false;
   }
 }
 
@@ -130,8 +133,10 @@ export function exactNameMatches(needs: readonly InputNeed[], sample: DataSample
 
 /** The field an input would read by name (exactly or loosely), if one fits its type. */
 export function fieldNamed(n: InputNeed, sample: DataSample): DataField | undefined {
-  return exactField(n, sample, new Set())
-    ?? sample.fields.find((x) => fit(x, n.type) !== null && (looseKey(x.name) === looseKey(n.name) || looseKey(lastPart(x)) === looseKey(n.name)));
+  return (
+    exactField(n, sample, new Set()) ??
+    sample.fields.find((x) => fit(x, n.type) !== null && (looseKey(x.name) === looseKey(n.name) || looseKey(lastPart(x)) === looseKey(n.name)))
+  );
 }
 
 function exactField(n: InputNeed, sample: DataSample, taken: ReadonlySet<string>): DataField | undefined {
@@ -143,7 +148,11 @@ function exactField(n: InputNeed, sample: DataSample, taken: ReadonlySet<string>
  * Map every input to a field of the sample. `reserved` fields (the label) are never used as features.
  * Returns the mappings by input name, or a one-line problem naming the first input no field fits.
  */
-export function mapInputs(needs: readonly InputNeed[], sample: DataSample, reserved: ReadonlySet<string>): Map<string, InputMapping> | { problem: string } {
+export function mapInputs(
+  needs: readonly InputNeed[],
+  sample: DataSample,
+  reserved: ReadonlySet<string>,
+): Map<string, InputMapping> | { problem: string } {
   const out = new Map<string, InputMapping>();
   const taken = new Set<string>(reserved);
   const take = (n: InputNeed, source: FieldSource, how: MatchKind) => {
@@ -191,7 +200,9 @@ function widthOf(n: InputNeed): number | null {
 function gather(n: InputNeed, free: DataField[]): string[] | null {
   const k = widthOf(n);
   if (k === null || n.type.dtype === 'str' || n.type.dtype === 'bool') return null;
-  const scalars = free.filter((f) => f.shape !== null && f.shape.length === 0 && kindFits(f, n.type.dtype) && addressable(f) && !ID_LIKE.test(lastPart(f)));
+  const scalars = free.filter(
+    (f) => f.shape !== null && f.shape.length === 0 && kindFits(f, n.type.dtype) && addressable(f) && !ID_LIKE.test(lastPart(f)),
+  );
   if (scalars.length === k) return scalars.map((f) => f.name);
   const families = new Map<string, { index: number; name: string }[]>();
   for (const f of scalars) {

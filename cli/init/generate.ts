@@ -84,7 +84,12 @@ export async function generateInit(o: InitOptions): Promise<InitResult> {
   }
   const target = outputTarget(o);
   const built = buildDraft({
-    control: ctrl.model, candidate, sample, labelFlag: o.label, outFile: target.compileAs, shownName: target.shownName,
+    control: ctrl.model,
+    candidate,
+    sample,
+    labelFlag: o.label,
+    outFile: target.compileAs,
+    shownName: target.shownName,
   });
   if (!built.ok) return { ok: false, exit: 2, message: built.message };
   return checkDraft(built.draft, target.compileAs, target.outFile);

@@ -53,13 +53,29 @@ export function draftModalities(sig: OnnxSignature, inputs: readonly GraphInput[
     const len = fixed(ids.type.dims[1], 128);
     const base = `${text}, tokenizer: ${writeString(TOKENIZER_PLACEHOLDER)}, max_length: ${len}`;
     out.raws.push({ name: text, dtype: 'str', comment: 'the raw text the model was trained on' });
-    const lenNote = typeof ids.type.dims[1] === 'number' ? `max_length ${len} from the model` : 'max_length: the model does not fix it, 128 is a guess';
-    out.nodes.push({ name: ids.name, expr: `tokenize(${base})`, comment: lenNote, todo: 'TODO(m4 init): the path of the model\'s tokenizer.json (relative to this file).', unbridged: true });
+    const lenNote =
+      typeof ids.type.dims[1] === 'number' ? `max_length ${len} from the model` : 'max_length: the model does not fix it, 128 is a guess';
+    out.nodes.push({
+      name: ids.name,
+      expr: `tokenize(${base})`,
+      comment: lenNote,
+      todo: "TODO(m4 init): the path of the model's tokenizer.json (relative to this file).",
+      unbridged: true,
+    });
     out.replaced.add(ids.name);
-    for (const [re, result] of [[MASK, 'attention_mask'], [TYPES, 'token_type_ids']] as const) {
+    for (const [re, result] of [
+      [MASK, 'attention_mask'],
+      [TYPES, 'token_type_ids'],
+    ] as const) {
       const g = mine.find((x) => re.test(x.onnxName) && x.type.dtype === 'i64' && x.type.dims.length === 2);
       if (!g) continue;
-      out.nodes.push({ name: g.name, expr: `tokenize(${base}, result: "${result}")`, comment: `the same encoding's ${result}`, todo: null, unbridged: true });
+      out.nodes.push({
+        name: g.name,
+        expr: `tokenize(${base}, result: "${result}")`,
+        comment: `the same encoding's ${result}`,
+        todo: null,
+        unbridged: true,
+      });
       out.replaced.add(g.name);
     }
   }
@@ -81,7 +97,7 @@ export function draftModalities(sig: OnnxSignature, inputs: readonly GraphInput[
       name: g.name,
       expr: `standardize(${pixels}, mean: ${mean}, std: ${std}, axis: ${nchw ? 1 : -1})`,
       comment: `${c === 3 ? 'RGB' : 'grey'} ${w}×${h} ${nchw ? 'channels first' : 'channels last'}, from the model's signature`,
-      todo: `TODO(m4 init): the mean and std the model was trained with (${c === 3 ? 'ImageNet\'s here' : 'a guess'}), and the resize fit.`,
+      todo: `TODO(m4 init): the mean and std the model was trained with (${c === 3 ? "ImageNet's here" : 'a guess'}), and the resize fit.`,
       unbridged: false,
     });
     out.replaced.add(g.name);

@@ -11,11 +11,7 @@ import { formatType, type Dim, type TensorType } from '../../plan/tensor-type.ts
  * unnamed `?` both become the graph's `batch`; a fixed size is kept (the model takes exactly that many
  * rows per call); a scalar input has no row dimension at all.
  */
-export type RowDim =
-  | { kind: 'symbolic'; symbol: string }
-  | { kind: 'unknown' }
-  | { kind: 'fixed'; size: number }
-  | { kind: 'none' };
+export type RowDim = { kind: 'symbolic'; symbol: string } | { kind: 'unknown' } | { kind: 'fixed'; size: number } | { kind: 'none' };
 
 /** One model, read and ready to be written into a graph. */
 export interface AnalyzedModel {

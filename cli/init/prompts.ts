@@ -32,7 +32,9 @@ export function answersToOptions(a: PromptAnswers, cwd: string): InitOptions {
 export function findCandidates(cwd: string): { models: string[]; samples: string[] } {
   const list = (dir: string) => {
     try {
-      return readdirSync(resolve(cwd, dir)).sort().map((f) => (dir === '.' ? f : join(dir, f)));
+      return readdirSync(resolve(cwd, dir))
+        .sort()
+        .map((f) => (dir === '.' ? f : join(dir, f)));
     } catch {
       return [];
     }
@@ -75,7 +77,11 @@ export async function askInitOptions(cwd: string, io?: PromptIo): Promise<{ opti
   const confirm = (config: Parameters<typeof prompts.confirm>[0]) => prompts.confirm(config, io);
   const found = findCandidates(cwd);
   try {
-    const model = await input({ message: 'ONNX model in production (the control):', default: found.models[0], validate: (p) => checkModel(cwd, p, false) });
+    const model = await input({
+      message: 'ONNX model in production (the control):',
+      default: found.models[0],
+      validate: (p) => checkModel(cwd, p, false),
+    });
     // Optional answers have no default, so that Enter on an empty line means "none"; what was found is a hint.
     const hint = (files: string[]) => (files.length > 0 ? `found: ${files.slice(0, 3).join(', ')}; ` : '');
     const others = found.models.filter((m) => m !== model.trim());

@@ -19,11 +19,7 @@ import { formatType, isFloatDType, type DType } from '../../plan/tensor-type.ts'
 
 /** One stdlib op applied to a model output, in order. */
 export type SignalStep =
-  | { op: 'column'; index: number }
-  | { op: 'squeeze' }
-  | { op: 'softmax' }
-  | { op: 'sigmoid' }
-  | { op: 'cast'; to: 'f32' | 'f64' };
+  { op: 'column'; index: number } | { op: 'squeeze' } | { op: 'softmax' } | { op: 'sigmoid' } | { op: 'cast'; to: 'f32' | 'f64' };
 
 /**
  * The output a comparison reads and how. Invariant: applying `steps` to `output` gives `dtype[rows]`
@@ -71,8 +67,7 @@ function usableFloat(v: OnnxValueInfo): boolean {
 /** An integer or bool output of one value per row: a predicted class. */
 function usableLabel(v: OnnxValueInfo): boolean {
   const d = v.type.dims;
-  return (v.type.dtype === 'i64' || v.type.dtype === 'i32' || v.type.dtype === 'bool')
-    && (d.length === 1 || (d.length === 2 && d[1] === 1));
+  return (v.type.dtype === 'i64' || v.type.dtype === 'i32' || v.type.dtype === 'bool') && (d.length === 1 || (d.length === 2 && d[1] === 1));
 }
 
 const code = (v: OnnxValueInfo) => `\`${v.name}\` ${formatType(v.type)}`;
@@ -87,19 +82,21 @@ export function inferSignal(sig: OnnxSignature, hint?: LabelHint): SignalChoice 
     let best = floats[0]!;
     for (const v of floats) if (preference(v) > preference(best)) best = v;
     const labels = sig.outputs.filter((v) => v !== best && usableLabel(v));
-    const aside = labels.length > 0
-      ? ` (the ${labels.map(code).join(', ')} output${labels.length > 1 ? 's are' : ' is'} a predicted class, not a score)`
-      : '';
+    const aside =
+      labels.length > 0 ? ` (the ${labels.map(code).join(', ')} output${labels.length > 1 ? 's are' : ' is'} a predicted class, not a score)` : '';
     return classifyFloat(best, aside, hint);
   }
   const label = sig.outputs.find(usableLabel);
   if (label) {
-    const unreadable = sig.unsupportedOutputs.length > 0
-      ? ` (${sig.unsupportedOutputs.map((u) => `\`${u.name}\` ${u.reason}`).join('; ')})`
-      : '';
+    const unreadable = sig.unsupportedOutputs.length > 0 ? ` (${sig.unsupportedOutputs.map((u) => `\`${u.name}\` ${u.reason}`).join('; ')})` : '';
     const steps: SignalStep[] = label.type.dims.length === 2 ? [{ op: 'squeeze' }, { op: 'cast', to: 'f32' }] : [{ op: 'cast', to: 'f32' }];
     return {
-      output: label, task: 'binary', steps, dtype: 'f32', classes: null, hardLabels: true,
+      output: label,
+      task: 'binary',
+      steps,
+      dtype: 'f32',
+      classes: null,
+      hardLabels: true,
       reason: `binary, from ${code(label)}, the only output m4 can read${unreadable}: the compared score is the predicted class (0 or 1), so ranking metrics are coarse; re-export the model with a probability tensor (skl2onnx: options={'zipmap': False}) to compare scores.`,
     };
   }
@@ -117,7 +114,13 @@ function classifyFloat(v: OnnxValueInfo, aside: string, hint: LabelHint | undefi
     if (k === 2) {
       const steps: SignalStep[] = logit ? [{ op: 'softmax' }, { op: 'column', index: 1 }] : [{ op: 'column', index: 1 }];
       const what = logit ? 'two-column logits (softmax gives the probabilities)' : 'two-column probabilities';
-      return { ...base, task: 'binary', steps, classes: null, reason: `binary, from ${code(v)}: ${what}; column 1 is the positive class's score${aside}.` };
+      return {
+        ...base,
+        task: 'binary',
+        steps,
+        classes: null,
+        reason: `binary, from ${code(v)}: ${what}; column 1 is the positive class's score${aside}.`,
+      };
     }
     const classes = typeof k === 'number' ? k : null;
     const what = typeof k === 'number' ? `${k} columns` : 'one column per class (the number of classes is not fixed)';
@@ -129,22 +132,58 @@ function classifyFloat(v: OnnxValueInfo, aside: string, hint: LabelHint | undefi
   const steps: SignalStep[] = dims.length === 2 ? [{ op: 'squeeze' }] : [];
   const shape = dims.length === 2 ? 'one score column' : 'one value per row';
   if (logit) {
-    return { ...base, task: 'binary', steps: [...steps, { op: 'sigmoid' }], classes: null, reason: `binary, from ${code(v)}: ${shape} named like a logit (sigmoid gives the probability)${aside}.` };
+    return {
+      ...base,
+      task: 'binary',
+      steps: [...steps, { op: 'sigmoid' }],
+      classes: null,
+      reason: `binary, from ${code(v)}: ${shape} named like a logit (sigmoid gives the probability)${aside}.`,
+    };
   }
   if (PROB.test(v.name) || SCORE.test(v.name)) {
     return { ...base, task: 'binary', steps, classes: null, reason: `binary, from ${code(v)}: ${shape} named like a score in [0, 1]${aside}.` };
   }
   if (REGRESSION.test(v.name)) {
-    return { ...base, task: 'regression', steps, classes: null, reason: `regression, from ${code(v)}: ${shape} named like a regression output${aside}.` };
+    return {
+      ...base,
+      task: 'regression',
+      steps,
+      classes: null,
+      reason: `regression, from ${code(v)}: ${shape} named like a regression output${aside}.`,
+    };
   }
   if (hint?.labels === 'binary') {
-    return { ...base, task: 'binary', steps, classes: null, reason: `binary, from ${code(v)}: ${shape}, and the sample's labels are 0 and 1${aside}.` };
+    return {
+      ...base,
+      task: 'binary',
+      steps,
+      classes: null,
+      reason: `binary, from ${code(v)}: ${shape}, and the sample's labels are 0 and 1${aside}.`,
+    };
   }
   if (hint?.labels === 'values') {
-    return { ...base, task: 'regression', steps, classes: null, reason: `regression, from ${code(v)}: ${shape}, and the sample's labels are numbers other than 0 and 1${aside}.` };
+    return {
+      ...base,
+      task: 'regression',
+      steps,
+      classes: null,
+      reason: `regression, from ${code(v)}: ${shape}, and the sample's labels are numbers other than 0 and 1${aside}.`,
+    };
   }
   if (dims.length === 2) {
-    return { ...base, task: 'binary', steps, classes: null, reason: `binary, from ${code(v)}: ${shape}, read as a score in [0, 1]${aside}; if it is a value, change the task to \`regression\`.` };
+    return {
+      ...base,
+      task: 'binary',
+      steps,
+      classes: null,
+      reason: `binary, from ${code(v)}: ${shape}, read as a score in [0, 1]${aside}; if it is a value, change the task to \`regression\`.`,
+    };
   }
-  return { ...base, task: 'regression', steps, classes: null, reason: `regression, from ${code(v)}: ${shape} with no name hint, read as a value${aside}; if it is a score in [0, 1], change the task to \`binary(threshold: 0.5)\`.` };
+  return {
+    ...base,
+    task: 'regression',
+    steps,
+    classes: null,
+    reason: `regression, from ${code(v)}: ${shape} with no name hint, read as a value${aside}; if it is a score in [0, 1], change the task to \`binary(threshold: 0.5)\`.`,
+  };
 }

@@ -63,7 +63,8 @@ export function hasErrors(ds: readonly Diagnostic[]): boolean {
 /** Stable order for output: by file, position, then code. */
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return ds.sort((a, b) =>
-    a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
 }
 
 /** Every pass returns this. */

@@ -7,8 +7,15 @@ import { join } from 'node:path';
 import { CATALOGUE, type DiagnosticCode } from './catalogue.ts';
 
 const RANGES: [string, string][] = [
-  ['M0', 'Syntax'], ['M1', 'Names'], ['M2', 'Models (ONNX)'], ['M3', 'Types and shapes'],
-  ['M4', 'Op parameters'], ['M5', 'Graph'], ['M6', 'Comparisons'], ['M7', 'Internal'], ['M8', 'Import (`m4c import`)'],
+  ['M0', 'Syntax'],
+  ['M1', 'Names'],
+  ['M2', 'Models (ONNX)'],
+  ['M3', 'Types and shapes'],
+  ['M4', 'Op parameters'],
+  ['M5', 'Graph'],
+  ['M6', 'Comparisons'],
+  ['M7', 'Internal'],
+  ['M8', 'Import (`m4c import`)'],
 ];
 
 export function diagnosticsDoc(): string {

@@ -8,8 +8,18 @@
  * a chart is complete as soon as it is created (screenshots, printing, reports).
  */
 import {
-  BarController, BarElement, CategoryScale, Chart, Filler, LinearScale, LineElement, PointElement, ScatterController, Tooltip,
-  type ChartConfiguration, type ChartDataset,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  LinearScale,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Tooltip,
+  type ChartConfiguration,
+  type ChartDataset,
 } from 'chart.js';
 import { el, type Child } from './dom.ts';
 
@@ -69,9 +79,21 @@ export interface LegendItem {
 
 /** An HTML legend: swatches and text nodes. */
 export function legend(items: LegendItem[]): HTMLElement {
-  return el('ul', { class: 'legend' }, ...items.map((i) => el('li', null,
-    el('span', { class: i.dashed ? 'swatch dashed' : i.dot ? 'swatch dot' : 'swatch', style: { backgroundColor: i.dashed ? 'transparent' : i.color, borderColor: i.color } }),
-    i.label)));
+  return el(
+    'ul',
+    { class: 'legend' },
+    ...items.map((i) =>
+      el(
+        'li',
+        null,
+        el('span', {
+          class: i.dashed ? 'swatch dashed' : i.dot ? 'swatch dot' : 'swatch',
+          style: { backgroundColor: i.dashed ? 'transparent' : i.color, borderColor: i.color },
+        }),
+        i.label,
+      ),
+    ),
+  );
 }
 
 /**
@@ -120,7 +142,10 @@ export const BASE_OPTIONS = {
 /** A [0, 1] axis whose ticks stay on 0, 0.2, … 1 while its range may be a little wider (points at 1.0 are not cut). */
 export function unitAxis(title: string, range: [number, number] = [-0.02, 1.02]): Record<string, unknown> {
   return {
-    type: 'linear', min: range[0], max: range[1], title: { display: true, text: title },
+    type: 'linear',
+    min: range[0],
+    max: range[1],
+    title: { display: true, text: title },
     afterBuildTicks: (axis: { ticks: { value: number }[]; min: number; max: number }) => {
       axis.ticks = niceTicks(axis.min, axis.max).map((value) => ({ value }));
     },
@@ -140,14 +165,31 @@ export function niceTicks(min: number, max: number): number[] {
   return out;
 }
 
-export function line(label: string, color: string, data: { x: number; y: number | null }[], extra: Partial<ChartDataset<'scatter'>> = {}): ChartDataset<'scatter'> {
+export function line(
+  label: string,
+  color: string,
+  data: { x: number; y: number | null }[],
+  extra: Partial<ChartDataset<'scatter'>> = {},
+): ChartDataset<'scatter'> {
   // clip: a few pixels past the plot area, so a point or line on 0 or 1 is drawn whole.
-  return { label, data: data as { x: number; y: number }[], showLine: true, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0, pointHitRadius: 6, clip: 8, ...extra };
+  return {
+    label,
+    data: data as { x: number; y: number }[],
+    showLine: true,
+    borderColor: color,
+    backgroundColor: color,
+    borderWidth: 2,
+    pointRadius: 0,
+    pointHitRadius: 6,
+    clip: 8,
+    ...extra,
+  };
 }
 
 export const reference = (data: { x: number; y: number }[], label: string): ChartDataset<'scatter'> =>
   line(label, COLORS.reference, data, { borderDash: [5, 5], borderWidth: 1, pointHitRadius: 0 });
 
-export const MODEL_LEGEND: LegendItem[] = [{ label: 'control', color: COLORS.control }, { label: 'treatment', color: COLORS.treatment }];
-
-
+export const MODEL_LEGEND: LegendItem[] = [
+  { label: 'control', color: COLORS.control },
+  { label: 'treatment', color: COLORS.treatment },
+];

@@ -109,7 +109,7 @@ export interface DeltaTone {
 export function deltaTone(m: ModelMetricResult, reportLevel: number): DeltaTone {
   const d = m.delta;
   let direction: Direction = 'unknown';
-  if (d !== null && m.higher_is_better !== null) direction = d === 0 ? 'same' : (d > 0) === m.higher_is_better ? 'better' : 'worse';
+  if (d !== null && m.higher_is_better !== null) direction = d === 0 ? 'same' : d > 0 === m.higher_is_better ? 'better' : 'worse';
   const iv = m.intervals.delta;
   let significant = false;
   if (iv !== undefined && iv.low !== null && iv.high !== null) significant = iv.low > 0 || iv.high < 0;

@@ -14,7 +14,8 @@ export function interpolate(points: readonly CurvePoint[], x: number): number {
   let j = -1;
   for (let i = 0; i < points.length && points[i]!.x <= x; i++) j = i;
   if (j < 0) return points[0]!.y;
-  const a = points[j]!, b = points[j + 1];
+  const a = points[j]!,
+    b = points[j + 1];
   if (b === undefined || b.x === a.x) return a.y;
   return a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x);
 }
@@ -29,13 +30,19 @@ function averaged(curves: (readonly CurvePoint[])[]): CurvePoint[] {
 }
 
 /** Macro-averaged ROC and PR curves of both models, with the mean per-class AUROC and AP. */
-export function macroAverage(ovr: readonly OneVsRestCurves[]): { roc: CurvePair; pr: CurvePair; auroc: { control: number | null; treatment: number | null }; auprc: { control: number | null; treatment: number | null } } {
+export function macroAverage(ovr: readonly OneVsRestCurves[]): {
+  roc: CurvePair;
+  pr: CurvePair;
+  auroc: { control: number | null; treatment: number | null };
+  auprc: { control: number | null; treatment: number | null };
+} {
   const pair = (kind: 'roc' | 'pr'): CurvePair => ({
     control: averaged(ovr.map((o) => o[kind].control)),
     treatment: averaged(ovr.map((o) => o[kind].treatment)),
   });
   return {
-    roc: pair('roc'), pr: pair('pr'),
+    roc: pair('roc'),
+    pr: pair('pr'),
     auroc: { control: mean(ovr.map((o) => o.auroc.control)), treatment: mean(ovr.map((o) => o.auroc.treatment)) },
     auprc: { control: mean(ovr.map((o) => o.auprc.control)), treatment: mean(ovr.map((o) => o.auprc.treatment)) },
   };

@@ -25,7 +25,10 @@ const REPORT_DATA_ID = 'm4-report-data';
 function routeOf(hash: string): Page {
   const raw = hash.replace(/^#\/?/, '');
   const q = raw.indexOf('?');
-  const path = (q >= 0 ? raw.slice(0, q) : raw).split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const path = (q >= 0 ? raw.slice(0, q) : raw)
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const params = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
   if (path[0] === 'run' && path[1] !== undefined) return runPage(path[1]);
   if (path[0] === 'compare' && path[1] !== undefined && path[2] !== undefined) return comparePage(path[1], path[2]);
@@ -36,11 +39,14 @@ function routeOf(hash: string): Page {
 function startDashboard(app: HTMLElement): void {
   const status = el('span', { class: 'status', role: 'status' });
   const main = el('main', { id: 'main' });
-  const nav = el('nav', { class: 'top' },
+  const nav = el(
+    'nav',
+    { class: 'top' },
     el('a', { href: '#/runs', class: 'brand' }, 'm4 dashboard'),
     el('a', { href: '#/runs', data: { nav: 'runs' } }, 'Runs'),
     el('a', { href: routeHref('trends'), data: { nav: 'trends' } }, 'Trends'),
-    status);
+    status,
+  );
   replaceChildren(app, nav, main);
 
   let current: Page | undefined;
@@ -72,7 +78,9 @@ function startDashboard(app: HTMLElement): void {
       replaceChildren(main, el('p', { class: 'error', role: 'alert' }, message), el('p', null, el('a', { href: '#/runs' }, 'Back to the runs')));
     }
   };
-  window.addEventListener('hashchange', () => { void render(); });
+  window.addEventListener('hashchange', () => {
+    void render();
+  });
   void render();
 
   let known: DashboardStatus | undefined;
@@ -96,14 +104,22 @@ function startDashboard(app: HTMLElement): void {
     }
   };
   void poll();
-  setInterval(() => { void poll(); }, POLL_MS);
+  setInterval(() => {
+    void poll();
+  }, POLL_MS);
 }
 
 function startReport(app: HTMLElement, data: ReportPayload): void {
-  replaceChildren(app,
-    el('header', { class: 'report-banner' }, 'm4 report', el('span', { class: 'status' },
-      `generated ${dateTime(data.generated_at)} by m4c ${data.m4_version} from `, el('code', null, data.database))),
-    el('main', { id: 'main' }, runView(data.detail, { links: false })));
+  replaceChildren(
+    app,
+    el(
+      'header',
+      { class: 'report-banner' },
+      'm4 report',
+      el('span', { class: 'status' }, `generated ${dateTime(data.generated_at)} by m4c ${data.m4_version} from `, el('code', null, data.database)),
+    ),
+    el('main', { id: 'main' }, runView(data.detail, { links: false })),
+  );
   mountCharts();
   document.getElementById('main')!.dataset.state = 'ready';
 }

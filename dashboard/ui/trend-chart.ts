@@ -24,18 +24,43 @@ export interface GateSteps {
  */
 export function bandFigure(name: string, title: string, series: BandSeries[], gates: GateSteps[], yTitle: string): HTMLElement {
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
-  const xmin = Math.min(...xs), xmax = Math.max(...xs);
+  const xmin = Math.min(...xs),
+    xmax = Math.max(...xs);
   const datasets: ChartDataset<'scatter'>[] = [];
   for (const s of series) {
     const banded = s.points.filter((p) => p.low !== null && p.high !== null);
     if (banded.length > 0) {
       // Two invisible lines; the upper one fills down to the lower one: the interval band.
-      datasets.push(line(`${s.label} low`, s.color, banded.map((p) => ({ x: p.x, y: p.low! })), { borderWidth: 0, pointHitRadius: 0 }));
-      datasets.push(line(`${s.label} high`, s.color, banded.map((p) => ({ x: p.x, y: p.high! })), {
-        borderWidth: 0, pointHitRadius: 0, fill: '-1', backgroundColor: withAlpha(s.color, 0.18),
-      }));
+      datasets.push(
+        line(
+          `${s.label} low`,
+          s.color,
+          banded.map((p) => ({ x: p.x, y: p.low! })),
+          { borderWidth: 0, pointHitRadius: 0 },
+        ),
+      );
+      datasets.push(
+        line(
+          `${s.label} high`,
+          s.color,
+          banded.map((p) => ({ x: p.x, y: p.high! })),
+          {
+            borderWidth: 0,
+            pointHitRadius: 0,
+            fill: '-1',
+            backgroundColor: withAlpha(s.color, 0.18),
+          },
+        ),
+      );
     }
-    datasets.push(line(s.label, s.color, s.points.map((p) => ({ x: p.x, y: p.y })), { pointRadius: 3, spanGaps: false }));
+    datasets.push(
+      line(
+        s.label,
+        s.color,
+        s.points.map((p) => ({ x: p.x, y: p.y })),
+        { pointRadius: 3, spanGaps: false },
+      ),
+    );
   }
   // A little room on both sides so the first and last points are not on the frame.
   const pad = xmax === xmin ? MINUTE : (xmax - xmin) * 0.04;

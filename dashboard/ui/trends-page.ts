@@ -13,7 +13,14 @@ import type { Page } from './page.ts';
 import { verdictBadge } from './run-view.ts';
 
 function series(label: string, color: string, points: TrendPoint[], pick: (p: TrendPoint) => TrendValue): BandSeries {
-  return { label, color, points: points.map((p) => { const v = pick(p); return { x: Date.parse(p.started_at), y: v.value, low: v.low, high: v.high }; }) };
+  return {
+    label,
+    color,
+    points: points.map((p) => {
+      const v = pick(p);
+      return { x: Date.parse(p.started_at), y: v.value, low: v.low, high: v.high };
+    }),
+  };
 }
 
 function cell(v: TrendValue, fmt: (x: number | null) => string = num): HTMLElement {
@@ -29,12 +36,20 @@ export function gateSteps(t: Trend, fields: string[]): GateSteps[] {
   const slots = new Map<string, { field: string; op: string }>();
   for (const p of t.points) for (const g of p.gates) if (fields.includes(g.field)) slots.set(`${g.field} ${g.op}`, { field: g.field, op: g.op });
   return [...slots.values()].map(({ field, op }) => {
-    const points = t.points.map((p) => ({ x: Date.parse(p.started_at), bound: p.gates.find((g) => g.field === field && g.op === op)?.bound ?? null }));
+    const points = t.points.map((p) => ({
+      x: Date.parse(p.started_at),
+      bound: p.gates.find((g) => g.field === field && g.op === op)?.bound ?? null,
+    }));
     const bounds = [...new Set(points.map((p) => p.bound).filter((b): b is number => b !== null))];
-    const newest = [...t.points].reverse().flatMap((p) => p.gates).find((g) => g.field === field && g.op === op)!;
+    const newest = [...t.points]
+      .reverse()
+      .flatMap((p) => p.gates)
+      .find((g) => g.field === field && g.op === op)!;
     const lhs = field === 'value' ? t.metric : `${t.metric}.${field}`;
-    const label = bounds.length === 1 && points.every((p) => p.bound !== null) ? newest.text
-      : `${lhs} ${op} each run's own bound (${bounds.map((b) => num(b)).join(' → ')})`;
+    const label =
+      bounds.length === 1 && points.every((p) => p.bound !== null)
+        ? newest.text
+        : `${lhs} ${op} each run's own bound (${bounds.map((b) => num(b)).join(' → ')})`;
     return { label, points };
   });
 }
@@ -43,32 +58,78 @@ export function gateSteps(t: Trend, fields: string[]): GateSteps[] {
 export function trendView(t: Trend): HTMLElement {
   const drawnFields = t.kind === 'pair' ? ['value'] : ['control', 'treatment', 'delta'];
   const gatesOn = (fields: string[]) => gateSteps(t, fields);
-  const panels = t.kind === 'pair'
-    ? [bandFigure('trend-value', `${t.metric} over time`, [series(t.metric, COLORS.delta, t.points, (p) => p.value)], gatesOn(['value']), t.metric)]
-    : [
-      bandFigure('trend-values', `${t.metric}: control and treatment`, [
-        series('control', COLORS.control, t.points, (p) => p.control),
-        series('treatment', COLORS.treatment, t.points, (p) => p.treatment),
-      ], gatesOn(['control', 'treatment']), t.metric),
-      bandFigure('trend-delta', `${t.metric}: Δ treatment − control`, [series('Δ', COLORS.delta, t.points, (p) => p.delta)], gatesOn(['delta']), `Δ ${t.metric}`),
-    ];
+  const panels =
+    t.kind === 'pair'
+      ? [bandFigure('trend-value', `${t.metric} over time`, [series(t.metric, COLORS.delta, t.points, (p) => p.value)], gatesOn(['value']), t.metric)]
+      : [
+          bandFigure(
+            'trend-values',
+            `${t.metric}: control and treatment`,
+            [series('control', COLORS.control, t.points, (p) => p.control), series('treatment', COLORS.treatment, t.points, (p) => p.treatment)],
+            gatesOn(['control', 'treatment']),
+            t.metric,
+          ),
+          bandFigure(
+            'trend-delta',
+            `${t.metric}: Δ treatment − control`,
+            [series('Δ', COLORS.delta, t.points, (p) => p.delta)],
+            gatesOn(['delta']),
+            `Δ ${t.metric}`,
+          ),
+        ];
   const notDrawn = t.gates.filter((g) => !drawnFields.includes(g.field));
-  const head = t.kind === 'pair' ? ['Run', 'Started', 'Gates', `Gates on ${t.metric}`, t.metric] : ['Run', 'Started', 'Gates', `Gates on ${t.metric}`, 'Control', 'Treatment', 'Δ'];
-  const rows = [...t.points].reverse().map((p) => el('tr', { data: { runId: p.run_id } },
-    el('td', null, el('a', { href: routeHref('run', p.run_id), class: 'run-id-link' }, runLabel(p.run_id))),
-    el('td', { class: 'nowrap' }, dateTime(p.started_at)),
-    el('td', null, verdictBadge(p.verdict)),
-    el('td', { class: 'trend-gates' }, ...(p.gates.length === 0 ? ['—'] : p.gates.map((g) => el('div', { class: g.passed ? 'gate-pass' : 'gate-fail' },
-      g.passed ? '✓ ' : '✗ ', el('code', null, g.text))))),
-    ...(t.kind === 'pair' ? [cell(p.value)] : [cell(p.control), cell(p.treatment), cell(p.delta, signed)])));
-  return el('div', { class: 'trend' },
-    el('p', { class: 'trend-facts' }, `${t.points.length} runs`, t.truncated ? ' (the most recent only)' : '',
+  const head =
+    t.kind === 'pair'
+      ? ['Run', 'Started', 'Gates', `Gates on ${t.metric}`, t.metric]
+      : ['Run', 'Started', 'Gates', `Gates on ${t.metric}`, 'Control', 'Treatment', 'Δ'];
+  const rows = [...t.points]
+    .reverse()
+    .map((p) =>
+      el(
+        'tr',
+        { data: { runId: p.run_id } },
+        el('td', null, el('a', { href: routeHref('run', p.run_id), class: 'run-id-link' }, runLabel(p.run_id))),
+        el('td', { class: 'nowrap' }, dateTime(p.started_at)),
+        el('td', null, verdictBadge(p.verdict)),
+        el(
+          'td',
+          { class: 'trend-gates' },
+          ...(p.gates.length === 0
+            ? ['—']
+            : p.gates.map((g) => el('div', { class: g.passed ? 'gate-pass' : 'gate-fail' }, g.passed ? '✓ ' : '✗ ', el('code', null, g.text)))),
+        ),
+        ...(t.kind === 'pair' ? [cell(p.value)] : [cell(p.control), cell(p.treatment), cell(p.delta, signed)]),
+      ),
+    );
+  return el(
+    'div',
+    { class: 'trend' },
+    el(
+      'p',
+      { class: 'trend-facts' },
+      `${t.points.length} runs`,
+      t.truncated ? ' (the most recent only)' : '',
       t.level === null ? ', no intervals recorded' : `, bands: ${level(t.level)} intervals`,
-      t.higher_is_better === null ? '' : `, ${t.higher_is_better ? 'higher' : 'lower'} is better`, '.',
-      t.gates_differ ? el('span', { class: 'gates-differ' }, ' The runs do not all have the same gates on this metric: each run is drawn against its own bound (step line), and the table lists each run\'s gates.') : null),
+      t.higher_is_better === null ? '' : `, ${t.higher_is_better ? 'higher' : 'lower'} is better`,
+      '.',
+      t.gates_differ
+        ? el(
+            'span',
+            { class: 'gates-differ' },
+            " The runs do not all have the same gates on this metric: each run is drawn against its own bound (step line), and the table lists each run's gates.",
+          )
+        : null,
+    ),
     el('div', { class: 'chart-grid wide' }, ...panels),
-    notDrawn.length === 0 ? null : el('p', { class: 'chart-note' }, 'Gates not drawn (on another field): ', ...notDrawn.map((g) => el('code', null, g.text))),
-    el('div', { class: 'table-scroll' }, el('table', { class: 'trend-table' }, el('thead', null, el('tr', null, ...head.map((h) => el('th', null, h)))), el('tbody', null, ...rows))));
+    notDrawn.length === 0
+      ? null
+      : el('p', { class: 'chart-note' }, 'Gates not drawn (on another field): ', ...notDrawn.map((g) => el('code', null, g.text))),
+    el(
+      'div',
+      { class: 'table-scroll' },
+      el('table', { class: 'trend-table' }, el('thead', null, el('tr', null, ...head.map((h) => el('th', null, h)))), el('tbody', null, ...rows)),
+    ),
+  );
 }
 
 export function trendsPage(params: URLSearchParams): Page {
@@ -82,8 +143,16 @@ export function trendsPage(params: URLSearchParams): Page {
   const entry = (): ComparisonEntry | undefined => entries.find((e) => e.graph === state.graph && e.comparison === state.comparison);
 
   const fillSelects = (): void => {
-    replaceChildren(comparisonSelect, ...entries.map((e, i) => el('option', { value: String(i), selected: e === entry(), title: e.graph },
-      `${e.comparison} — ${e.graph_label === graphKeyLabel(e.graph) ? e.graph_label : `${graphKeyLabel(e.graph)} (${e.graph_label})`} — ${e.runs} runs`)));
+    replaceChildren(
+      comparisonSelect,
+      ...entries.map((e, i) =>
+        el(
+          'option',
+          { value: String(i), selected: e === entry(), title: e.graph },
+          `${e.comparison} — ${e.graph_label === graphKeyLabel(e.graph) ? e.graph_label : `${graphKeyLabel(e.graph)} (${e.graph_label})`} — ${e.runs} runs`,
+        ),
+      ),
+    );
     const metrics = entry()?.metrics ?? [];
     replaceChildren(metricSelect, ...metrics.map((m) => el('option', { value: m, selected: m === state.metric }, m)));
   };
@@ -141,13 +210,23 @@ export function trendsPage(params: URLSearchParams): Page {
     void loadTrend();
   });
 
-  const root = el('section', { class: 'trends-page' }, el('h1', null, 'Trends'),
+  const root = el(
+    'section',
+    { class: 'trends-page' },
+    el('h1', null, 'Trends'),
     el('div', { class: 'filters' }, el('label', null, 'Comparison ', comparisonSelect), el('label', null, 'Metric ', metricSelect)),
-    body);
+    body,
+  );
   return {
     title: 'Trends',
     root,
-    load: async () => { await loadEntries(); await loadTrend(); },
-    onNewRuns: async () => { await loadEntries(); await loadTrend(); },
+    load: async () => {
+      await loadEntries();
+      await loadTrend();
+    },
+    onNewRuns: async () => {
+      await loadEntries();
+      await loadTrend();
+    },
   };
 }

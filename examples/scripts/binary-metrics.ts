@@ -12,7 +12,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let rankSumPos = 0;
   let pos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avgRank = (i + j) / 2 + 1; // 1-based ranks i+1..j+1
@@ -32,6 +32,6 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
 /** Share of rows where (score ≥ threshold) equals the label. */
 export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): number {
   let hit = 0;
-  for (let i = 0; i < scores.length; i++) hit += ((scores[i] >= threshold ? 1 : 0) === labels[i] ? 1 : 0);
+  for (let i = 0; i < scores.length; i++) hit += (scores[i] >= threshold ? 1 : 0) === labels[i] ? 1 : 0;
   return hit / scores.length;
 }

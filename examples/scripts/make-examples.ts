@@ -40,17 +40,31 @@ async function main(): Promise<void> {
     const replay = sliceRows(all, 20_000, 25_000);
     const v1 = trainLogistic(train, { iterations: 400, learningRate: 0.5, l2: 1e-4 });
     const v2 = trainMlp(train, {
-      hidden: [16], activation: 'relu', epochs: 30, batchSize: 64, learningRate: 0.003, weightDecay: 1e-4, seed: 11,
+      hidden: [16],
+      activation: 'relu',
+      epochs: 30,
+      batchSize: 64,
+      learningRate: 0.003,
+      weightDecay: 1e-4,
+      seed: 11,
     });
     const dir = join(root, 'fraud');
     const v1Path = join(dir, 'models', 'fraud-v1.onnx');
     const v2Path = join(dir, 'models', 'fraud-v2.onnx');
     logisticRegressionModel({
-      ...PRODUCER, weights: v1.weights, bias: v1.bias, inputName: 'x', graphName: 'fraud_v1',
+      ...PRODUCER,
+      weights: v1.weights,
+      bias: v1.bias,
+      inputName: 'x',
+      graphName: 'fraud_v1',
       docString: 'fraud-v1: logistic regression, 30 features, trained by examples/scripts/make-examples.ts',
     }).writeModel(v1Path);
     mlpModel({
-      ...PRODUCER, layers: v2.layers, activation: 'relu', inputName: 'x', graphName: 'fraud_v2',
+      ...PRODUCER,
+      layers: v2.layers,
+      activation: 'relu',
+      inputName: 'x',
+      graphName: 'fraud_v2',
       docString: 'fraud-v2: MLP 30-16-1 (relu), trained by examples/scripts/make-examples.ts',
     }).writeModel(v2Path);
     writeJsonl(join(dir, 'data', 'replay.jsonl'), replay, 'tx');
@@ -71,13 +85,31 @@ async function main(): Promise<void> {
     const train = sliceRows(all, 0, 12_000);
     const replay = sliceRows(all, 12_000, 14_000);
     const a = trainMlp(train, {
-      hidden: [16], activation: 'relu', epochs: 30, batchSize: 64, learningRate: 0.003, weightDecay: 1e-4, seed: 41,
+      hidden: [16],
+      activation: 'relu',
+      epochs: 30,
+      batchSize: 64,
+      learningRate: 0.003,
+      weightDecay: 1e-4,
+      seed: 41,
     });
     const b = trainMlp(train, {
-      hidden: [12], activation: 'tanh', epochs: 30, batchSize: 64, learningRate: 0.003, weightDecay: 1e-4, seed: 21,
+      hidden: [12],
+      activation: 'tanh',
+      epochs: 30,
+      batchSize: 64,
+      learningRate: 0.003,
+      weightDecay: 1e-4,
+      seed: 21,
     });
     const e = trainMlp(train, {
-      hidden: [8], activation: 'relu', epochs: 30, batchSize: 64, learningRate: 0.003, weightDecay: 1e-4, seed: 31,
+      hidden: [8],
+      activation: 'relu',
+      epochs: 30,
+      batchSize: 64,
+      learningRate: 0.003,
+      weightDecay: 1e-4,
+      seed: 31,
     });
     const dir = join(root, 'ensemble');
     const paths = {
@@ -87,22 +119,39 @@ async function main(): Promise<void> {
       head: join(dir, 'models', 'head.onnx'),
     };
     mlpModel({
-      ...PRODUCER, layers: a.layers, activation: 'relu', inputName: 'x', graphName: 'member_a',
+      ...PRODUCER,
+      layers: a.layers,
+      activation: 'relu',
+      inputName: 'x',
+      graphName: 'member_a',
       docString: 'member-a: MLP 16-16-1 (relu)',
     }).writeModel(paths.a);
     mlpModel({
-      ...PRODUCER, layers: b.layers, activation: 'tanh', inputName: 'x', graphName: 'member_b',
+      ...PRODUCER,
+      layers: b.layers,
+      activation: 'tanh',
+      inputName: 'x',
+      graphName: 'member_b',
       docString: 'member-b: MLP 16-12-1 (tanh)',
     }).writeModel(paths.b);
     // One trained 16-8-1 network, cut after its hidden layer: the embedding is that layer's output
     // and the head is the last layer, a logistic regression on the embedding.
     const [hidden, last] = e.layers;
     embeddingModel({
-      ...PRODUCER, layers: [hidden], activation: 'relu', inputName: 'x', outputName: 'embedding', graphName: 'embed',
+      ...PRODUCER,
+      layers: [hidden],
+      activation: 'relu',
+      inputName: 'x',
+      outputName: 'embedding',
+      graphName: 'embed',
       docString: 'embed: the relu hidden layer (16 -> 8) of a trained 16-8-1 MLP',
     }).writeModel(paths.embed);
     logisticRegressionModel({
-      ...PRODUCER, weights: last.weights, bias: last.bias[0], inputName: 'embedding', graphName: 'head',
+      ...PRODUCER,
+      weights: last.weights,
+      bias: last.bias[0],
+      inputName: 'embedding',
+      graphName: 'head',
       docString: 'head: the output layer (8 -> 1) of the same MLP, on the embedding',
     }).writeModel(paths.head);
     writeJsonl(join(dir, 'data', 'replay.jsonl'), replay, 'features');
@@ -122,7 +171,7 @@ async function main(): Promise<void> {
   }
 
   // ---- multimodal: text + image models and two fusions (examples/scripts/make-multimodal.ts) -------
-  written.push(...await makeMultimodal(join(root, 'multimodal')));
+  written.push(...(await makeMultimodal(join(root, 'multimodal'))));
 
   console.log('held-out results (models run by onnxruntime-node from the written files):');
   for (const l of report) console.log(`  ${l}`);

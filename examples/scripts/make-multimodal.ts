@@ -17,7 +17,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { convImageClassifier, embeddingBagClassifier, logisticRegressionModel, wordPieceTokenizerJson, writeTokenizerJson } from '../../tools/onnx-build.ts';
+import {
+  convImageClassifier,
+  embeddingBagClassifier,
+  logisticRegressionModel,
+  wordPieceTokenizerJson,
+  writeTokenizerJson,
+} from '../../tools/onnx-build.ts';
 import { SeededRandom } from '../../tools/seeded-random.ts';
 
 const PRODUCER = { producerName: 'm4-examples', producerVersion: '1' };
@@ -31,7 +37,11 @@ export const MAX_LENGTH = 24;
 /** Pixels the vision model takes (the graph's `resize`). */
 export const IMAGE_SIZE = 32;
 
-interface Row { text: string; image: Buffer; label: number }
+interface Row {
+  text: string;
+  image: Buffer;
+  label: number;
+}
 
 function pick<T>(rnd: SeededRandom, xs: readonly T[]): T {
   return xs[Math.floor(rnd.next() * xs.length)];
@@ -63,8 +73,10 @@ async function poster(rnd: SeededRandom, label: number, index: number): Promise<
   const base = [128 + sign * 40 * strength, 115, 128 - sign * 40 * strength];
   const px = Buffer.alloc(w * h * 3);
   // A clutter rectangle of a random colour, so the tint is not the only thing in the picture.
-  const rx = Math.floor(rnd.next() * w / 2), ry = Math.floor(rnd.next() * h / 2);
-  const rw = Math.floor(w / 3), rh = Math.floor(h / 3);
+  const rx = Math.floor((rnd.next() * w) / 2),
+    ry = Math.floor((rnd.next() * h) / 2);
+  const rw = Math.floor(w / 3),
+    rh = Math.floor(h / 3);
   const clutter = [rnd.next() * 255, rnd.next() * 255, rnd.next() * 255];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -102,26 +114,53 @@ export async function makeMultimodal(dir: string): Promise<string[]> {
   }
   const models = join(dir, 'models');
   const paths = {
-    text: join(models, 'text.onnx'), vision: join(models, 'vision.onnx'),
-    v1: join(models, 'fusion-v1.onnx'), v2: join(models, 'fusion-v2.onnx'),
+    text: join(models, 'text.onnx'),
+    vision: join(models, 'vision.onnx'),
+    v1: join(models, 'fusion-v1.onnx'),
+    v2: join(models, 'fusion-v2.onnx'),
   };
   embeddingBagClassifier({
-    ...PRODUCER, graphName: 'text', docString: 'text: embedding bag (dim 3) over WordPiece ids, seeded with word sentiment',
-    vocab: V, dim: D, maxLength: 'L', embeddings: emb,
+    ...PRODUCER,
+    graphName: 'text',
+    docString: 'text: embedding bag (dim 3) over WordPiece ids, seeded with word sentiment',
+    vocab: V,
+    dim: D,
+    maxLength: 'L',
+    embeddings: emb,
     dense: { weights: [-6, 6, 0, 0, 0, 0], bias: [0, 0] }, // logit(positive) − logit(negative) = 12 × mean sentiment
   }).writeModel(paths.text);
   // Filter 0 averages the red channel, filter 1 the blue one; +2 keeps them above ReLU's 0.
   const conv = new Float32Array(2 * 3 * 9);
-  for (let k = 0; k < 9; k++) { conv[0 * 27 + 0 * 9 + k] = 1 / 9; conv[1 * 27 + 2 * 9 + k] = 1 / 9; }
+  for (let k = 0; k < 9; k++) {
+    conv[0 * 27 + 0 * 9 + k] = 1 / 9;
+    conv[1 * 27 + 2 * 9 + k] = 1 / 9;
+  }
   convImageClassifier({
-    ...PRODUCER, graphName: 'vision', docString: 'vision: 3x3 conv (red, blue) + global average pool + dense, seeded',
-    channels: 3, height: IMAGE_SIZE, width: IMAGE_SIZE, filters: 2,
+    ...PRODUCER,
+    graphName: 'vision',
+    docString: 'vision: 3x3 conv (red, blue) + global average pool + dense, seeded',
+    channels: 3,
+    height: IMAGE_SIZE,
+    width: IMAGE_SIZE,
+    filters: 2,
     conv: { weights: conv, bias: [2, 2] },
     dense: { weights: [-2, 2, 2, -2], bias: [0, 0] },
   }).writeModel(paths.vision);
   // Fusions of [p_text(0), p_text(1), p_image(0), p_image(1)].
-  logisticRegressionModel({ ...PRODUCER, graphName: 'fusion_v1', docString: 'fusion-v1: leans on the text', weights: [0, 4, 0, 1.5], bias: -2.75 }).writeModel(paths.v1);
-  logisticRegressionModel({ ...PRODUCER, graphName: 'fusion_v2', docString: 'fusion-v2: text and image weighed equally', weights: [0, 3, 0, 3], bias: -3 }).writeModel(paths.v2);
+  logisticRegressionModel({
+    ...PRODUCER,
+    graphName: 'fusion_v1',
+    docString: 'fusion-v1: leans on the text',
+    weights: [0, 4, 0, 1.5],
+    bias: -2.75,
+  }).writeModel(paths.v1);
+  logisticRegressionModel({
+    ...PRODUCER,
+    graphName: 'fusion_v2',
+    docString: 'fusion-v2: text and image weighed equally',
+    weights: [0, 3, 0, 3],
+    bias: -3,
+  }).writeModel(paths.v2);
   written.push(paths.text, paths.vision, paths.v1, paths.v2);
 
   const rows: Row[] = [];
@@ -133,7 +172,11 @@ export async function makeMultimodal(dir: string): Promise<string[]> {
   // Bad rows a real replay has: counted by reason, never a crash.
   const jpeg = rows[1].image;
   lines.splice(50, 0, JSON.stringify({ id: 'empty-image', review: 'the movie', poster: '', label: 1 }));
-  lines.splice(120, 0, JSON.stringify({ id: 'truncated-jpeg', review: 'a good film', poster: jpeg.subarray(0, jpeg.length >> 1).toString('base64'), label: 1 }));
+  lines.splice(
+    120,
+    0,
+    JSON.stringify({ id: 'truncated-jpeg', review: 'a good film', poster: jpeg.subarray(0, jpeg.length >> 1).toString('base64'), label: 1 }),
+  );
   lines.splice(200, 0, JSON.stringify({ id: 'not-base64', review: 'dull plot', poster: 'see attachment!', label: 0 }));
   const data = join(dir, 'data', 'replay.jsonl');
   mkdirSync(join(dir, 'data'), { recursive: true });

@@ -52,12 +52,17 @@ export function makeFraudData(rows: number, seed: number): Dataset {
   const logit = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const f = x.subarray(r * cols, (r + 1) * cols);
-    logit[r] = 1.0 * f[0] + 0.8 * f[1] - 0.7 * f[2] + 0.5 * f[3]
-      + 0.9 * f[4] * f[5]                    // interaction
-      + 0.5 * (f[6] * f[6] - 1)              // quadratic: both tails are risky
-      + 0.9 * Math.tanh(2 * f[7]) * f[8]     // gated: f8 matters only with f7's sign
-      + 0.8 * Math.max(0, f[10] + f[11] - 1) // a hinge
-      + 0.2 * (f[12] - f[13] + f[14]) + REGION_LOGIT_SHIFT[regionIndex[r]];
+    logit[r] =
+      1.0 * f[0] +
+      0.8 * f[1] -
+      0.7 * f[2] +
+      0.5 * f[3] +
+      0.9 * f[4] * f[5] + // interaction
+      0.5 * (f[6] * f[6] - 1) + // quadratic: both tails are risky
+      0.9 * Math.tanh(2 * f[7]) * f[8] + // gated: f8 matters only with f7's sign
+      0.8 * Math.max(0, f[10] + f[11] - 1) + // a hinge
+      0.2 * (f[12] - f[13] + f[14]) +
+      REGION_LOGIT_SHIFT[regionIndex[r]];
   }
   const y = sampleLabels(rng, logit, 0.3);
   return { rows, cols, x, y, ids: ids(rows), region };
@@ -76,8 +81,16 @@ export function makeEnsembleData(rows: number, seed: number): Dataset {
   const logit = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const f = x.subarray(r * cols, (r + 1) * cols);
-    logit[r] = 0.9 * f[0] - 0.7 * f[1] + 0.5 * f[2] + 0.4 * f[3] - 0.3 * f[4]
-      + 1.5 * Math.sin(1.5 * f[5]) + 1.1 * f[6] * f[7] - 0.6 * Math.abs(f[8]) + 0.5 * Math.max(0, f[9]);
+    logit[r] =
+      0.9 * f[0] -
+      0.7 * f[1] +
+      0.5 * f[2] +
+      0.4 * f[3] -
+      0.3 * f[4] +
+      1.5 * Math.sin(1.5 * f[5]) +
+      1.1 * f[6] * f[7] -
+      0.6 * Math.abs(f[8]) +
+      0.5 * Math.max(0, f[9]);
   }
   const y = sampleLabels(rng, logit, 0.35);
   return { rows, cols, x, y, ids: ids(rows) };

@@ -55,9 +55,16 @@ export function trainMlp(d: Dataset, o: MlpOptions): MlpModel {
     const w = Float64Array.from(rng.normalArray(inF * outF, scale));
     const n = inF * outF;
     params.push({
-      w, b: new Float64Array(outF), inF, outF,
-      gw: new Float64Array(n), gb: new Float64Array(outF),
-      mw: new Float64Array(n), vw: new Float64Array(n), mb: new Float64Array(outF), vb: new Float64Array(outF),
+      w,
+      b: new Float64Array(outF),
+      inF,
+      outF,
+      gw: new Float64Array(n),
+      gb: new Float64Array(outF),
+      mw: new Float64Array(n),
+      vw: new Float64Array(n),
+      mb: new Float64Array(outF),
+      vb: new Float64Array(outF),
     });
   }
   const L = params.length;
@@ -76,7 +83,10 @@ export function trainMlp(d: Dataset, o: MlpOptions): MlpModel {
     loss = 0;
     for (let start = 0; start < d.rows; start += o.batchSize) {
       const end = Math.min(d.rows, start + o.batchSize);
-      for (const p of params) { p.gw.fill(0); p.gb.fill(0); }
+      for (const p of params) {
+        p.gw.fill(0);
+        p.gb.fill(0);
+      }
       for (let k = start; k < end; k++) {
         const r = order[k];
         acts[0].set(d.x.subarray(r * d.cols, (r + 1) * d.cols));
@@ -141,13 +151,20 @@ export function trainMlp(d: Dataset, o: MlpOptions): MlpModel {
 }
 
 function adam(
-  w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
-  n: number, c1: number, c2: number, lr: number, decay: number,
+  w: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  n: number,
+  c1: number,
+  c2: number,
+  lr: number,
+  decay: number,
 ): void {
   for (let i = 0; i < w.length; i++) {
     const gi = g[i] / n;
     m[i] = 0.9 * m[i] + 0.1 * gi;
     v[i] = 0.999 * v[i] + 0.001 * gi * gi;
-    w[i] -= lr * ((m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8) + decay * w[i]);
+    w[i] -= lr * (m[i] / c1 / (Math.sqrt(v[i] / c2) + 1e-8) + decay * w[i]);
   }
 }

@@ -27,7 +27,10 @@ export interface K8sJobOptions {
 
 /** A name Kubernetes accepts for a Job (lower-case DNS-1123 label, room for the pod suffix). */
 export function jobName(base: string): string {
-  const clean = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const clean = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return (clean === '' ? 'm4-replay' : clean).slice(0, 52).replace(/-+$/, '');
 }
 
@@ -42,8 +45,10 @@ export function stateDir(o: Pick<K8sJobOptions, 'mount' | 'name'>): string {
 /** The shell command of one pod; `$JOB_COMPLETION_INDEX` is 0-based, `--shard` 1-based. */
 export function podCommand(o: K8sJobOptions): string {
   const dir = stateDir(o);
-  return `exec m4c run ${sq(o.file)} --data ${sq(o.data)} --quiet --shard "$((JOB_COMPLETION_INDEX + 1))/${o.shards}" `
-    + `--state ${sq(dir)}"/shard-$((JOB_COMPLETION_INDEX + 1)).json"`;
+  return (
+    `exec m4c run ${sq(o.file)} --data ${sq(o.data)} --quiet --shard "$((JOB_COMPLETION_INDEX + 1))/${o.shards}" ` +
+    `--state ${sq(dir)}"/shard-$((JOB_COMPLETION_INDEX + 1)).json"`
+  );
 }
 
 /** The Job manifest as YAML. */
@@ -63,13 +68,15 @@ export function k8sJobManifest(o: K8sJobOptions): string {
         metadata: { labels: { 'app.kubernetes.io/name': 'm4', 'app.kubernetes.io/component': 'replay' } },
         spec: {
           restartPolicy: 'Never',
-          containers: [{
-            name: 'm4c',
-            image: o.image,
-            command: ['sh', '-c'],
-            args: [podCommand(o)],
-            volumeMounts: [{ name: 'shared', mountPath: o.mount }],
-          }],
+          containers: [
+            {
+              name: 'm4c',
+              image: o.image,
+              command: ['sh', '-c'],
+              args: [podCommand(o)],
+              volumeMounts: [{ name: 'shared', mountPath: o.mount }],
+            },
+          ],
           volumes: [{ name: 'shared', persistentVolumeClaim: { claimName: o.claim } }],
         },
       },

@@ -51,7 +51,8 @@ export function checkQueueUrl(url: string): string {
   } catch {
     throw new ReplayError(`--queue ${JSON.stringify(url)} is not a URL: give redis://HOST:PORT`, EXIT.usage);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ReplayError(`--queue must be a redis://HOST:PORT URL, not ${u.protocol}//`, EXIT.usage);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new ReplayError(`--queue must be a redis://HOST:PORT URL, not ${u.protocol}//`, EXIT.usage);
   return url;
 }
 

@@ -43,15 +43,25 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
     connection.disconnect();
     throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
   }
-  const worker = new Worker<ShardJobData | MergeJobData>(REPLAY_QUEUE, async (job) => {
-    if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log);
-    return mergeJob(job as Job<MergeJobData>, log);
-  }, {
-    connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 1,
-    lockDuration: stallMs, stalledInterval: stallMs, maxStalledCount: 2,
-  });
+  const worker = new Worker<ShardJobData | MergeJobData>(
+    REPLAY_QUEUE,
+    async (job) => {
+      if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log);
+      return mergeJob(job as Job<MergeJobData>, log);
+    },
+    {
+      connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency ?? 1,
+      lockDuration: stallMs,
+      stalledInterval: stallMs,
+      maxStalledCount: 2,
+    },
+  );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
-  worker.on('failed', (job, err) => { if (job) log(`${describe(job.data)}: attempt ${job.attemptsMade} failed: ${err.message}`); });
+  worker.on('failed', (job, err) => {
+    if (job) log(`${describe(job.data)}: attempt ${job.attemptsMade} failed: ${err.message}`);
+  });
   await worker.waitUntilReady();
   return {
     async close() {
@@ -85,7 +95,10 @@ async function shardJob(job: Job<ShardJobData>, log: (line: string) => void): Pr
 
 async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Promise<MergeJobResult> {
   const values = await job.getChildrenValues<StateFile>();
-  const files = Object.entries(values).map(([key, state]) => ({ path: `job ${key.slice(key.indexOf(`:${REPLAY_QUEUE}:`) + REPLAY_QUEUE.length + 2)}`, state }));
+  const files = Object.entries(values).map(([key, state]) => ({
+    path: `job ${key.slice(key.indexOf(`:${REPLAY_QUEUE}:`) + REPLAY_QUEUE.length + 2)}`,
+    state,
+  }));
   if (files.length !== job.data.shards) throw new ReplayError(`${describe(job.data)}: ${files.length} of ${job.data.shards} shard states found`);
   // Throws (StateFileError) when the states are not exactly shards 1..N of one plan and one data file.
   const merged = mergeStateFiles(files);
@@ -107,7 +120,9 @@ async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Pr
   } finally {
     await sinks.close();
   }
-  log(`${describe(job.data)}: ${files.length} shards merged, ${alreadyRecorded ? 'record already written by an earlier attempt' : `record written to ${sinks.all.map((s) => s.description).join(', ')}`}`);
+  log(
+    `${describe(job.data)}: ${files.length} shards merged, ${alreadyRecorded ? 'record already written by an earlier attempt' : `record written to ${sinks.all.map((s) => s.description).join(', ')}`}`,
+  );
   // The resamples only served the gates, already judged: the submitter renders the report without them.
   const light = { ...outcome, comparisons: outcome.comparisons.map((c) => ({ ...c, result: withoutResamples(c.result) })) };
   return { outcome: light, sinks: sinks.all.map((s) => s.description), alreadyRecorded };

@@ -44,11 +44,20 @@ export async function runShard(task: ShardTask, opts: { signal?: AbortSignal; on
   let rows = 0;
   try {
     await replayComparisons(loaded, {
-      data: task.data, batchSize: task.batchSize, onBadRow: task.onBadRow, shard: task.shard, statePath, engine: task.engine,
-      format: 'json', color: false, say: () => {},
+      data: task.data,
+      batchSize: task.batchSize,
+      onBadRow: task.onBadRow,
+      shard: task.shard,
+      statePath,
+      engine: task.engine,
+      format: 'json',
+      color: false,
+      say: () => {},
       // A worker has no terminal and is stopped by its own signal, never by the process-wide Ctrl-C trap.
       signal: opts.signal ?? new AbortController().signal,
-      onStart: (s) => { stats = s; },
+      onStart: (s) => {
+        stats = s;
+      },
       onBatch: (b) => {
         rows += b.rows;
         const total = stats?.totalBytes ?? null;

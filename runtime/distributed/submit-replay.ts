@@ -17,7 +17,14 @@ import type { EngineChoice } from '../scheduler.ts';
 import type { ShardProgress } from './run-shard.ts';
 import { redisConnection } from './redis-connection.ts';
 import {
-  mergeJobId, REPLAY_QUEUE, ReplayError, shardJobId, shownQueueUrl, type MergeJobData, type MergeJobResult, type ShardJobData,
+  mergeJobId,
+  REPLAY_QUEUE,
+  ReplayError,
+  shardJobId,
+  shownQueueUrl,
+  type MergeJobData,
+  type MergeJobResult,
+  type ShardJobData,
 } from './replay-queue.ts';
 
 export interface SubmitOptions {
@@ -54,7 +61,12 @@ export interface ReplayProgress {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<typeof TIMEOUT>((resolve) => { timer = setTimeout(() => resolve(TIMEOUT), ms); })]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<typeof TIMEOUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMEOUT), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 const TIMEOUT = Symbol('timeout');
 
@@ -66,16 +78,25 @@ export async function submitReplay(o: SubmitOptions): Promise<MergeJobResult & {
   const flows = new FlowProducer({ connection, prefix: o.prefix });
   const queue = new Queue(REPLAY_QUEUE, { connection, prefix: o.prefix });
   try {
-    if (await withTimeout(connection.ping(), 10_000) === TIMEOUT) throw new ReplayError(`cannot reach Redis at ${shown} (no answer in 10 s)`);
+    if ((await withTimeout(connection.ping(), 10_000)) === TIMEOUT) throw new ReplayError(`cannot reach Redis at ${shown} (no answer in 10 s)`);
     const replay = `r-${randomUUID()}`;
     const retry = { attempts: o.attempts ?? 3, backoff: { type: 'exponential' as const, delay: 1000 } };
     const merge: MergeJobData = { kind: 'merge', replay, shards: o.shards, db: o.db };
     await flows.add({
-      name: 'merge', queueName: REPLAY_QUEUE, data: merge, opts: { jobId: mergeJobId(replay), ...retry },
+      name: 'merge',
+      queueName: REPLAY_QUEUE,
+      data: merge,
+      opts: { jobId: mergeJobId(replay), ...retry },
       children: Array.from({ length: o.shards }, (_, index) => {
         const data: ShardJobData = {
-          kind: 'shard', replay, plan: o.plan, data: o.data, shard: { index, count: o.shards },
-          batchSize: o.batchSize, onBadRow: o.onBadRow, engine: o.engine,
+          kind: 'shard',
+          replay,
+          plan: o.plan,
+          data: o.data,
+          shard: { index, count: o.shards },
+          batchSize: o.batchSize,
+          onBadRow: o.onBadRow,
+          engine: o.engine,
         };
         return { name: 'shard', queueName: REPLAY_QUEUE, data, opts: { jobId: shardJobId(replay, index), failParentOnFailure: true, ...retry } };
       }),
@@ -84,17 +105,22 @@ export async function submitReplay(o: SubmitOptions): Promise<MergeJobResult & {
     const t0 = performance.now();
     let lastOk = Date.now();
     for (;;) {
-      if (o.signal?.aborted) throw new ReplayError(`stopped waiting for replay ${replay}: it goes on on the workers, whose merge writes its record`, EXIT.interrupted);
+      if (o.signal?.aborted)
+        throw new ReplayError(`stopped waiting for replay ${replay}: it goes on on the workers, whose merge writes its record`, EXIT.interrupted);
       const polled = await withTimeout(poll(queue, replay, o.shards), Math.min(lostAfter, 10_000));
       if (polled === TIMEOUT) {
         if (Date.now() - lastOk > lostAfter) {
-          throw new ReplayError(`lost Redis at ${shown} for ${Math.round(lostAfter / 1000)} s while following replay ${replay}: if the workers still reach it, its merge writes the record (look for run key ${replay}); otherwise submit again`);
+          throw new ReplayError(
+            `lost Redis at ${shown} for ${Math.round(lostAfter / 1000)} s while following replay ${replay}: if the workers still reach it, its merge writes the record (look for run key ${replay}); otherwise submit again`,
+          );
         }
         continue;
       }
       lastOk = Date.now();
       if (polled.kind === 'gone') {
-        throw new ReplayError(`the jobs of replay ${replay} are gone from Redis at ${shown} (restarted without persistence, or flushed): nothing was recorded; submit the replay again`);
+        throw new ReplayError(
+          `the jobs of replay ${replay} are gone from Redis at ${shown} (restarted without persistence, or flushed): nothing was recorded; submit the replay again`,
+        );
       }
       if (polled.kind === 'failed') throw new ReplayError(`replay ${replay} failed: ${polled.reason}; nothing was recorded`);
       if (polled.kind === 'completed') {
@@ -104,8 +130,11 @@ export async function submitReplay(o: SubmitOptions): Promise<MergeJobResult & {
       const seconds = (performance.now() - t0) / 1000;
       const fraction = polled.fraction;
       o.onProgress?.({
-        shards: o.shards, shardsDone: polled.done, rows: polled.rows, rowsPerSecond: polled.rows / Math.max(seconds, 1e-3),
-        etaSeconds: fraction > 0 ? seconds * (1 - fraction) / fraction : null,
+        shards: o.shards,
+        shardsDone: polled.done,
+        rows: polled.rows,
+        rowsPerSecond: polled.rows / Math.max(seconds, 1e-3),
+        etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : null,
       });
       await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
     }
@@ -128,7 +157,9 @@ async function poll(queue: Queue, replay: string, shards: number): Promise<Polle
   const state = await parent.getState();
   if (state === 'completed') return { kind: 'completed', result: parent.returnvalue };
   if (state === 'unknown') return { kind: 'gone' };
-  let done = 0, rows = 0, fraction = 0;
+  let done = 0,
+    rows = 0,
+    fraction = 0;
   const failures: string[] = [];
   for (let i = 0; i < shards; i++) {
     const child = await Job.fromId<ShardJobData>(queue, shardJobId(replay, i));
@@ -141,7 +172,8 @@ async function poll(queue: Queue, replay: string, shards: number): Promise<Polle
       fraction += p.fraction ?? 0;
     }
     if (typeof p === 'object' && p !== null) rows += p.rows ?? 0;
-    if (child.failedReason !== undefined && (await child.isFailed())) failures.push(`shard ${i + 1}/${shards} failed after ${child.attemptsMade} attempts: ${child.failedReason}`);
+    if (child.failedReason !== undefined && (await child.isFailed()))
+      failures.push(`shard ${i + 1}/${shards} failed after ${child.attemptsMade} attempts: ${child.failedReason}`);
   }
   if (state === 'failed' || failures.length > 0) return { kind: 'failed', reason: failures[0] ?? parent.failedReason ?? 'the merge failed' };
   return { kind: 'running', done, rows, fraction: fraction / shards };

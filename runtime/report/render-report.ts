@@ -29,8 +29,11 @@ export function colorFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 /** The report of a finished run in one format, as text ending with a newline. */
 export function renderReport(outcome: RunOutcome, format: ReportFormat, opts: { color: boolean }): string {
   switch (format) {
-    case 'human': return renderHuman(outcome, { color: opts.color });
-    case 'json': return renderJson(outcome);
-    case 'github': return renderGithub(outcome);
+    case 'human':
+      return renderHuman(outcome, { color: opts.color });
+    case 'json':
+      return renderJson(outcome);
+    case 'github':
+      return renderGithub(outcome);
   }
 }

@@ -10,7 +10,15 @@
  * direction, yellow when worse but not significant, plain otherwise.
  */
 import pc from 'picocolors';
-import type { ComparisonResult, MatrixMetricResult, MetricInterval, ModelMetricResult, PairMetricResult, SlicesResult, GateVerdict } from '../../plan/result-types.ts';
+import type {
+  ComparisonResult,
+  MatrixMetricResult,
+  MetricInterval,
+  ModelMetricResult,
+  PairMetricResult,
+  SlicesResult,
+  GateVerdict,
+} from '../../plan/result-types.ts';
 import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
 import { shardText } from '../run-meta.ts';
 import type { RunMeta } from '../../plan/record-types.ts';
@@ -51,7 +59,9 @@ function taskText(r: ComparisonResult, declared: ComparisonOutcome['comparison']
 }
 
 function skippedText(skipped: Partial<Record<string, number>>): string {
-  const parts = Object.entries(skipped).filter(([, n]) => (n ?? 0) > 0).map(([k, n]) => `${k} ${formatCount(n!)}`);
+  const parts = Object.entries(skipped)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([k, n]) => `${k} ${formatCount(n!)}`);
   return parts.join(', ');
 }
 
@@ -76,7 +86,7 @@ function isSignificant(m: ModelMetricResult, level: number): boolean | null {
 
 function deltaStyle(c: Colors, m: ModelMetricResult, level: number): ((s: string) => string) | undefined {
   if (m.delta === null || m.delta === 0 || m.higher_is_better === null) return undefined;
-  const better = (m.delta > 0) === m.higher_is_better;
+  const better = m.delta > 0 === m.higher_is_better;
   const sig = isSignificant(m, level);
   if (sig === true) return better ? c.green : c.red;
   return better ? undefined : c.yellow;
@@ -96,10 +106,16 @@ function valueCell(v: number | null, reason: string | undefined, notes: Footnote
 
 function modelTable(r: ComparisonResult, models: ModelMetricResult[], c: Colors, notes: Footnotes): string[] {
   const level = formatLevel(r.bootstrap.level);
-  const rows: (string | Cell)[][] = [[
-    { text: 'metric', style: c.bold }, { text: 'control', style: c.bold }, { text: 'treatment', style: c.bold },
-    { text: 'delta', style: c.bold }, { text: `${level} interval`, style: c.bold }, { text: 'p-value', style: c.bold },
-  ]];
+  const rows: (string | Cell)[][] = [
+    [
+      { text: 'metric', style: c.bold },
+      { text: 'control', style: c.bold },
+      { text: 'treatment', style: c.bold },
+      { text: 'delta', style: c.bold },
+      { text: `${level} interval`, style: c.bold },
+      { text: 'p-value', style: c.bold },
+    ],
+  ];
   for (const m of models) {
     const count = COUNT_METRICS.has(m.name);
     // Cells are built left to right so footnotes are numbered in reading order.
@@ -109,17 +125,21 @@ function modelTable(r: ComparisonResult, models: ModelMetricResult[], c: Colors,
     delta.style = deltaStyle(c, m, r.bootstrap.level);
     const interval = intervalText(m.intervals.delta, true, notes, count);
     let p = '';
-    if (m.test !== null) p = m.test.pvalue === null ? `undefined${notes.mark(m.test.reason)}` : `${formatPValue(m.test.pvalue)} ${TEST_NAMES[m.test.test]}`;
+    if (m.test !== null)
+      p = m.test.pvalue === null ? `undefined${notes.mark(m.test.reason)}` : `${formatPValue(m.test.pvalue)} ${TEST_NAMES[m.test.test]}`;
     rows.push([m.name, control, treatment, delta, interval, p]);
   }
   return renderTable(rows, { indent: '  ' });
 }
 
 function pairTable(r: ComparisonResult, pairs: PairMetricResult[], c: Colors, notes: Footnotes): string[] {
-  const rows: (string | Cell)[][] = [[
-    { text: 'between the models', style: c.bold }, { text: 'value', style: c.bold },
-    { text: `${formatLevel(r.bootstrap.level)} interval`, style: c.bold },
-  ]];
+  const rows: (string | Cell)[][] = [
+    [
+      { text: 'between the models', style: c.bold },
+      { text: 'value', style: c.bold },
+      { text: `${formatLevel(r.bootstrap.level)} interval`, style: c.bold },
+    ],
+  ];
   for (const m of pairs) {
     const count = COUNT_METRICS.has(m.name);
     rows.push([m.name, valueCell(m.value, m.reasons.value, notes, false, count), intervalText(m.intervals.value, false, notes, count)]);
@@ -128,7 +148,8 @@ function pairTable(r: ComparisonResult, pairs: PairMetricResult[], c: Colors, no
 }
 
 function matrixLines(m: MatrixMetricResult, notes: Footnotes): string[] {
-  const show = (x: number[][] | null, reason: string | undefined) => (x === null ? `undefined${notes.mark(reason)}` : JSON.stringify(x).replace(/,/g, ', '));
+  const show = (x: number[][] | null, reason: string | undefined) =>
+    x === null ? `undefined${notes.mark(reason)}` : JSON.stringify(x).replace(/,/g, ', ');
   return [
     `  ${m.name} (rows: true class, columns: predicted class; classes ${m.classes.join(', ')})`,
     `    control:   ${show(m.control, m.reasons.control)}`,
@@ -144,13 +165,16 @@ function gateLines(verdicts: GateVerdict[], c: Colors): string[] {
     const value = v.value === null ? 'undefined' : signed ? formatSigned(v.value, count) : formatValue(v.value, count);
     let interval = '';
     if (v.interval !== null) {
-      interval = v.interval.low === null || v.interval.high === null
-        ? `${formatLevel(v.interval.level)} interval undefined`
-        : `${formatLevel(v.interval.level)} interval [${(signed ? formatSigned : formatValue)(v.interval.low)}, ${(signed ? formatSigned : formatValue)(v.interval.high)}]`;
+      interval =
+        v.interval.low === null || v.interval.high === null
+          ? `${formatLevel(v.interval.level)} interval undefined`
+          : `${formatLevel(v.interval.level)} interval [${(signed ? formatSigned : formatValue)(v.interval.low)}, ${(signed ? formatSigned : formatValue)(v.interval.high)}]`;
     }
     return [
       { text: v.passed ? 'PASS' : 'FAIL', style: v.passed ? (s: string) => c.bold(c.green(s)) : (s: string) => c.bold(c.red(s)) },
-      v.gate, `value ${value}`, interval,
+      v.gate,
+      `value ${value}`,
+      interval,
     ];
   });
   const table = renderTable(rows, { indent: '    ', leftColumns: 4 });
@@ -179,14 +203,25 @@ function sliceLines(s: SlicesResult, c: Colors, notes: Footnotes): string[] {
     return (m?.reasons as Record<string, string> | undefined)?.[field];
   };
   const header: (string | Cell)[] = pair
-    ? [{ text: 'slice', style: c.bold }, { text: 'rows', style: c.bold }, { text: s.main_metric ?? 'value', style: c.bold }]
-    : [{ text: 'slice', style: c.bold }, { text: 'rows', style: c.bold }, { text: 'control', style: c.bold }, { text: 'treatment', style: c.bold }, { text: 'delta', style: c.bold }];
+    ? [
+        { text: 'slice', style: c.bold },
+        { text: 'rows', style: c.bold },
+        { text: s.main_metric ?? 'value', style: c.bold },
+      ]
+    : [
+        { text: 'slice', style: c.bold },
+        { text: 'rows', style: c.bold },
+        { text: 'control', style: c.bold },
+        { text: 'treatment', style: c.bold },
+        { text: 'delta', style: c.bold },
+      ];
   const rows: (string | Cell)[][] = [header];
   for (const w of s.worse) {
     if (pair) rows.push([w.slice, formatCount(w.rows), valueCell(w.value, reasonOf(w.slice, w.metric, 'value'), notes)]);
     else {
       rows.push([
-        w.slice, formatCount(w.rows),
+        w.slice,
+        formatCount(w.rows),
         valueCell(w.control, reasonOf(w.slice, w.metric, 'control'), notes),
         valueCell(w.treatment, reasonOf(w.slice, w.metric, 'treatment'), notes),
         { ...valueCell(w.delta, reasonOf(w.slice, w.metric, 'delta'), notes, true), style: w.delta !== null ? c.red : undefined },
@@ -201,13 +236,18 @@ function comparisonLines(o: ComparisonOutcome, interrupted: boolean, c: Colors):
   const r = o.result;
   const notes = new Footnotes();
   const skipped = Object.values(r.skipped).reduce((s: number, n) => s + (n ?? 0), 0);
-  const rows = r.rows === r.rows_seen
-    ? plural(r.rows, 'row')
-    : `${plural(r.rows, 'row')} counted of ${formatCount(r.rows_seen)} (${formatCount(skipped)} skipped: ${skippedText(r.skipped)})`;
-  const out: string[] = [`${c.bold(`comparison ${o.name}`)} · ${taskText(r, o.comparison.task)} · ${rows}${interrupted ? ' · INTERRUPTED (partial data)' : ''}`];
-  out.push(r.bootstrap.resamples > 0
-    ? `  intervals: paired bootstrap, ${formatCount(r.bootstrap.resamples)} resamples, seed ${r.bootstrap.seed}`
-    : '  intervals: none from the bootstrap (bootstrap: 0)');
+  const rows =
+    r.rows === r.rows_seen
+      ? plural(r.rows, 'row')
+      : `${plural(r.rows, 'row')} counted of ${formatCount(r.rows_seen)} (${formatCount(skipped)} skipped: ${skippedText(r.skipped)})`;
+  const out: string[] = [
+    `${c.bold(`comparison ${o.name}`)} · ${taskText(r, o.comparison.task)} · ${rows}${interrupted ? ' · INTERRUPTED (partial data)' : ''}`,
+  ];
+  out.push(
+    r.bootstrap.resamples > 0
+      ? `  intervals: paired bootstrap, ${formatCount(r.bootstrap.resamples)} resamples, seed ${r.bootstrap.seed}`
+      : '  intervals: none from the bootstrap (bootstrap: 0)',
+  );
   for (const n of o.notes) out.push(`  note: ${n}`);
   const models = r.metrics.filter((m): m is ModelMetricResult => m.kind === 'model' && m.shape === 'scalar');
   const pairs = r.metrics.filter((m): m is PairMetricResult => m.kind === 'pair');
@@ -230,7 +270,10 @@ function verdictLine(outcome: RunOutcome, c: Colors): string {
   }
   if (all.length === 0) return `${c.bold(c.green('PASS'))}: no gates`;
   if (failed === 0) return `${c.bold(c.green('PASS'))}: ${all.length === 1 ? 'the gate passed' : `all ${all.length} gates passed`}`;
-  const where = outcome.comparisons.filter((x) => !x.passed).map((x) => x.name).join(', ');
+  const where = outcome.comparisons
+    .filter((x) => !x.passed)
+    .map((x) => x.name)
+    .join(', ');
   return `${c.bold(c.red('FAIL'))}: ${failed} of ${plural(all.length, 'gate')} failed (${where})`;
 }
 

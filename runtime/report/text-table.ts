@@ -24,7 +24,10 @@ export function renderTable(rows: readonly (readonly CellInput[])[], opts: { ind
   const left = opts.leftColumns ?? 1;
   const cells = rows.map((r) => r.map(cell));
   const widths: number[] = [];
-  for (const r of cells) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, [...c.text].length); });
+  for (const r of cells)
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...c.text].length);
+    });
   return cells.map((r) => {
     const parts = r.map((c, i) => {
       const pad = ' '.repeat(widths[i]! - [...c.text].length);

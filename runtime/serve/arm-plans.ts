@@ -111,7 +111,9 @@ function checkOneArmOutputs(plan: Plan): void {
       const readsControl = refKey(o.ref) === refKey(c.control) || fromControl.has(o.ref.node);
       const readsTreatment = refKey(o.ref) === refKey(c.treatment) || fromTreatment.has(o.ref.node);
       if (readsControl && readsTreatment && refKey(c.control) !== refKey(c.treatment)) {
-        throw new ArmPlanError(`output \`${o.name}\` (${o.span.file}:${o.span.line}) reads both the control and the treatment of \`${c.name}\`: m4c serve answers each request from one arm`);
+        throw new ArmPlanError(
+          `output \`${o.name}\` (${o.span.file}:${o.span.line}) reads both the control and the treatment of \`${c.name}\`: m4c serve answers each request from one arm`,
+        );
       }
     }
   }

@@ -32,13 +32,17 @@ export interface RowAnswer {
 
 /** A row an op of the graph refused (a corrupt image, a text too long): its request gets a 400. */
 export class RejectedRowError extends Error {
-  constructor(readonly pending: PendingRow, readonly rejected: RejectedRow) {
+  constructor(
+    readonly pending: PendingRow,
+    readonly rejected: RejectedRow,
+  ) {
     super(`${rejected.reason}: ${rejected.detail}`);
   }
 }
 
 /** How a shadow batch ended. `stopped`: the arm was told to take no more traffic. */
-export type ShadowResult = { ok: true; values: Record<string, Tensor> } | { ok: false; reason: 'dropped' | 'timeout' | 'error' | 'stopped'; error?: unknown };
+export type ShadowResult =
+  { ok: true; values: Record<string, Tensor> } | { ok: false; reason: 'dropped' | 'timeout' | 'error' | 'stopped'; error?: unknown };
 
 export interface ArmRunnerOptions {
   maxBatch: number;
@@ -76,13 +80,20 @@ export class ArmRunner {
   private halted = false;
   private quietWaiters: (() => void)[] = [];
 
-  constructor(readonly arm: Arm, readonly executor: Executor, private readonly opts: ArmRunnerOptions) {}
+  constructor(
+    readonly arm: Arm,
+    readonly executor: Executor,
+    private readonly opts: ArmRunnerOptions,
+  ) {}
 
   /** Queue rows this arm answers. */
   answer(rows: readonly PendingRow[]): void {
     for (const p of rows) {
       let q = this.queues.get(p.row.key);
-      if (q === undefined) { q = []; this.queues.set(p.row.key, q); }
+      if (q === undefined) {
+        q = [];
+        this.queues.set(p.row.key, q);
+      }
       q.push(p);
       this.waiting++;
     }
@@ -95,20 +106,33 @@ export class ArmRunner {
     const full = [...this.queues.values()].some((q) => q.length >= this.opts.maxBatch);
     if (full || this.inFlight === 0) {
       // Idle arm (or a full batch): go at the next turn, gathering the rows of this turn's requests.
-      this.immediate ??= setImmediate(() => { this.immediate = null; this.flush(); });
+      this.immediate ??= setImmediate(() => {
+        this.immediate = null;
+        this.flush();
+      });
       return;
     }
-    this.timer ??= setTimeout(() => { this.timer = null; this.flush(); }, this.opts.maxDelayMs);
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, this.opts.maxDelayMs);
   }
 
   private flush(): void {
-    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const maxInFlight = this.opts.maxInFlight ?? 2;
     while (!this.halted && this.waiting > 0 && this.inFlight < maxInFlight) {
       // The fullest layout first: most traffic shares one layout.
       let best: PendingRow[] | undefined;
       let key = '';
-      for (const [k, q] of this.queues) if (best === undefined || q.length > best.length) { best = q; key = k; }
+      for (const [k, q] of this.queues)
+        if (best === undefined || q.length > best.length) {
+          best = q;
+          key = k;
+        }
       if (best === undefined || best.length === 0) break;
       const rows = best.splice(0, this.opts.maxBatch);
       if (best.length === 0) this.queues.delete(key);
@@ -121,7 +145,10 @@ export class ArmRunner {
   private async runPrimary(rows: PendingRow[]): Promise<void> {
     this.inFlight++;
     const rowIds = Float64Array.from(rows, (p) => p.rowId);
-    const batch = concatRows(rows.map((p) => p.row), rowIds);
+    const batch = concatRows(
+      rows.map((p) => p.row),
+      rowIds,
+    );
     const t0 = performance.now();
     try {
       const result = await this.executor.runBatch(batch);
@@ -138,7 +165,10 @@ export class ArmRunner {
           if (r === undefined) kept.push(p);
           else p.reject(new RejectedRowError(p, r));
         }
-        keptBatch = concatRows(kept.map((p) => p.row), Float64Array.from(kept, (p) => p.rowId));
+        keptBatch = concatRows(
+          kept.map((p) => p.row),
+          Float64Array.from(kept, (p) => p.rowId),
+        );
       }
       kept.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
       try {
@@ -169,7 +199,10 @@ export class ArmRunner {
   private pumpShadow(): void {
     if (this.shadowRunning) return;
     const job = this.halted ? undefined : this.shadowJobs.shift();
-    if (job === undefined) { this.checkIdle(); return; }
+    if (job === undefined) {
+      this.checkIdle();
+      return;
+    }
     this.shadowRunning = true;
     let settled = false;
     const settle = (r: ShadowResult): void => {
@@ -186,29 +219,34 @@ export class ArmRunner {
     // The timeout answers the job; the batch keeps its place until the executor is done with it, so a stuck
     // arm fills the queue (and later work is dropped) instead of piling up.
     const timer = setTimeout(() => settle({ ok: false, reason: 'timeout' }), this.opts.shadowTimeoutMs);
-    this.executor.runBatch(job.batch).then(
-      (result) => {
-        this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
-        // The other arm accepted these rows and this one refused some (its own preprocessing): the batch's
-        // pairs cannot be aligned row for row, so it is counted as a shadow error rather than paired wrongly.
-        if (result.rejected.length > 0) {
-          const r = result.rejected[0]!;
-          const error = new Error(`node \`${r.node}\` refused ${result.rejected.length} row(s) the answering arm accepted (${r.reason}: ${r.detail})`);
+    this.executor
+      .runBatch(job.batch)
+      .then(
+        (result) => {
+          this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
+          // The other arm accepted these rows and this one refused some (its own preprocessing): the batch's
+          // pairs cannot be aligned row for row, so it is counted as a shadow error rather than paired wrongly.
+          if (result.rejected.length > 0) {
+            const r = result.rejected[0]!;
+            const error = new Error(
+              `node \`${r.node}\` refused ${result.rejected.length} row(s) the answering arm accepted (${r.reason}: ${r.detail})`,
+            );
+            this.opts.onError?.('shadow', error);
+            settle({ ok: false, reason: 'error', error });
+          } else settle({ ok: true, values: result.outputs.values });
+        },
+        (error: unknown) => {
           this.opts.onError?.('shadow', error);
           settle({ ok: false, reason: 'error', error });
-        } else settle({ ok: true, values: result.outputs.values });
-      },
-      (error: unknown) => {
-        this.opts.onError?.('shadow', error);
-        settle({ ok: false, reason: 'error', error });
-      },
-    ).finally(() => {
-      clearTimeout(timer);
-      this.shadowRunning = false;
-      this.shadowRows -= job.batch.rows;
-      this.opts.onShadowQueue?.(this.shadowRows);
-      this.pumpShadow();
-    });
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.shadowRunning = false;
+        this.shadowRows -= job.batch.rows;
+        this.opts.onShadowQueue?.(this.shadowRows);
+        this.pumpShadow();
+      });
   }
 
   /** Refuse further shadow work and drop what waits (each job answered `stopped`). */

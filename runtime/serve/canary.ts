@@ -37,7 +37,11 @@ export function canaryArm(key: string, percent: number): Arm {
 export class ArmChooser {
   private readonly path: string[] | null;
 
-  constructor(readonly mode: ServeMode, readonly percent: number, stickyBy: string | undefined) {
+  constructor(
+    readonly mode: ServeMode,
+    readonly percent: number,
+    stickyBy: string | undefined,
+  ) {
     this.path = stickyBy === undefined ? null : stickyBy.split('.');
   }
 

@@ -79,14 +79,30 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
     });
   }
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+    reply
+      .code(404)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) opts.onError?.(err);
-    const error = status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : err instanceof BodySyntaxError ? 'bad-json' : status >= 500 ? 'internal' : 'bad-request';
-    const detail = status === 413 ? `the body is over the limit of ${opts.bodyLimit} bytes (--body-limit)`
-      : status >= 500 ? 'internal error (logged by the server)' : err.message;
+    const error =
+      status === 413
+        ? 'too-large'
+        : status === 415
+          ? 'unsupported-media-type'
+          : err instanceof BodySyntaxError
+            ? 'bad-json'
+            : status >= 500
+              ? 'internal'
+              : 'bad-request';
+    const detail =
+      status === 413
+        ? `the body is over the limit of ${opts.bodyLimit} bytes (--body-limit)`
+        : status >= 500
+          ? 'internal error (logged by the server)'
+          : err.message;
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
   });
   // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.

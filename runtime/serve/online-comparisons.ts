@@ -45,7 +45,10 @@ export class OnlineComparisons {
   private readonly entries = new Map<string, Entry>();
 
   /** `labelled`: comparisons whose labels feedback can supply (their label is a graph input). */
-  constructor(readonly subject: RunSubject, labelled: ReadonlySet<string>) {
+  constructor(
+    readonly subject: RunSubject,
+    labelled: ReadonlySet<string>,
+  ) {
     for (const c of subject.comparisons) {
       const slices = c.slice_by !== null;
       const pairsSpec = deriveSpec(c, { label: false, slices });
@@ -116,7 +119,12 @@ export class OnlineComparisons {
 }
 
 function freshScope(e: Pick<Entry, 'pairsSpec' | 'labelledSpec'>): Scope {
-  return { pairs: createComparison(e.pairsSpec.spec), labelled: e.labelledSpec && createComparison(e.labelledSpec.spec), pairRows: 0, labelledRows: 0 };
+  return {
+    pairs: createComparison(e.pairsSpec.spec),
+    labelled: e.labelledSpec && createComparison(e.labelledSpec.spec),
+    pairRows: 0,
+    labelledRows: 0,
+  };
 }
 
 /** One comparison's outcome on a scope: the combined result and the gate verdicts. */
@@ -145,15 +153,17 @@ function judge(e: Entry, s: Scope): ComparisonOutcome {
     derived = e.pairsSpec;
     spec = s.pairs.spec;
     if (e.comparison.label !== null) {
-      notes.push(s.labelled === null
-        ? `labels come from \`${e.comparison.label.node}\`, which is not a graph input: feedback cannot label this comparison`
-        : 'no feedback has labelled a pair yet');
+      notes.push(
+        s.labelled === null
+          ? `labels come from \`${e.comparison.label.node}\`, which is not a graph input: feedback cannot label this comparison`
+          : 'no feedback has labelled a pair yet',
+      );
     }
   }
   notes.push(...derived.notes);
-  const verdicts = evaluateGates(result, e.comparison.gates).map((v) => derived.dropped.includes(v.metric)
-    ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and no feedback has labelled a pair yet` }
-    : v);
+  const verdicts = evaluateGates(result, e.comparison.gates).map((v) =>
+    derived.dropped.includes(v.metric) ? { ...v, passed: false, reason: `\`${v.metric}\` needs labels, and no feedback has labelled a pair yet` } : v,
+  );
   return { name: e.comparison.name, comparison: e.comparison, spec, result, verdicts, passed: allGatesPassed(verdicts), notes };
 }
 
@@ -162,7 +172,11 @@ function combine(labelled: ComparisonResult, pairs: ComparisonResult): Compariso
   const pairMetrics = new Map(pairs.metrics.filter((m) => m.kind === 'pair').map((m) => [m.name, m]));
   return {
     ...labelled,
-    metrics: labelled.metrics.map((m) => (m.kind === 'pair' ? pairMetrics.get(m.name) ?? m : m)),
-    charts: { ...labelled.charts, histogram: pairs.charts.histogram, reasons: { ...labelled.charts.reasons, histogram: pairs.charts.reasons.histogram } },
+    metrics: labelled.metrics.map((m) => (m.kind === 'pair' ? (pairMetrics.get(m.name) ?? m) : m)),
+    charts: {
+      ...labelled.charts,
+      histogram: pairs.charts.histogram,
+      reasons: { ...labelled.charts.reasons, histogram: pairs.charts.reasons.histogram },
+    },
   };
 }

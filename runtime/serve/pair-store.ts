@@ -114,7 +114,9 @@ export function stackRows(rows: readonly Tensor[]): Tensor {
   const w = first.data.length;
   const data = allocData(first.dtype, rows.length * w);
   if (Array.isArray(data)) {
-    rows.forEach((t, r) => { for (let k = 0; k < w; k++) data[r * w + k] = (t.data as string[])[k]!; });
+    rows.forEach((t, r) => {
+      for (let k = 0; k < w; k++) data[r * w + k] = (t.data as string[])[k]!;
+    });
   } else {
     rows.forEach((t, r) => (data as Float32Array).set(t.data as Float32Array, r * w));
   }

@@ -54,14 +54,18 @@ export class RequestRowReader {
 
   /** The rows of a parsed `/v1/predict` body, or why it is refused. */
   readBody(body: unknown): RequestRow[] | BadInput {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return bodyError('the body must be a JSON object with `inputs` (one row) or `rows` (a list of rows)');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      return bodyError('the body must be a JSON object with `inputs` (one row) or `rows` (a list of rows)');
     const b = body as Record<string, unknown>;
     if (b.inputs !== undefined && b.rows !== undefined) return bodyError('give either `inputs` (one row) or `rows`, not both');
     if (b.inputs !== undefined) {
       const r = this.readRow(b.inputs, 0);
       return r instanceof RowProblem ? r.input : [r];
     }
-    if (!Array.isArray(b.rows)) return bodyError(b.rows === undefined ? 'the body has neither `inputs` (one row) nor `rows` (a list of rows)' : '`rows` must be a list of row objects');
+    if (!Array.isArray(b.rows))
+      return bodyError(
+        b.rows === undefined ? 'the body has neither `inputs` (one row) nor `rows` (a list of rows)' : '`rows` must be a list of row objects',
+      );
     if (b.rows.length === 0) return bodyError('`rows` is empty');
     const out: RequestRow[] = [];
     for (let i = 0; i < b.rows.length; i++) {
@@ -75,7 +79,15 @@ export class RequestRowReader {
   /** One row object, in the replay row layout. */
   readRow(row: unknown, index: number): RequestRow | RowProblem {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      return new RowProblem({ error: 'bad-input', reason: 'wrong-type', row: index, input: null, field: null, expected: 'a JSON object', detail: 'a row must be a JSON object of fields' });
+      return new RowProblem({
+        error: 'bad-input',
+        reason: 'wrong-type',
+        row: index,
+        input: null,
+        field: null,
+        expected: 'a JSON object',
+        detail: 'a row must be a JSON object of fields',
+      });
     }
     const seen: SlotObservation[] = [];
     for (const slot of this.slots) {
@@ -84,7 +96,8 @@ export class RequestRowReader {
       seen.push(obs);
     }
     const found = this.layoutOf(seen);
-    if (found instanceof BadRow) return new RowProblem({ error: 'bad-input', reason: found.reason, row: index, input: null, field: null, expected: null, detail: found.detail });
+    if (found instanceof BadRow)
+      return new RowProblem({ error: 'bad-input', reason: found.reason, row: index, input: null, field: null, expected: null, detail: found.detail });
     const { layout, key } = found;
     const data = allocSlotData(layout, 1);
     for (let i = 0; i < layout.slots.length; i++) {
@@ -109,7 +122,13 @@ export class RequestRowReader {
 
   private problem(slot: InputSlot, bad: BadRow, row: number): RowProblem {
     return new RowProblem({
-      error: 'bad-input', reason: bad.reason, row, input: slot.name, field: slot.label, expected: this.types.get(slot.name) ?? null, detail: bad.detail,
+      error: 'bad-input',
+      reason: bad.reason,
+      row,
+      input: slot.name,
+      field: slot.label,
+      expected: this.types.get(slot.name) ?? null,
+      detail: bad.detail,
     });
   }
 }

@@ -35,22 +35,94 @@ export class ServeMetrics {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ graph });
     collectDefaultMetrics({ register: this.registry, prefix: 'm4_process_' });
-    this.requests = new Counter({ name: 'm4_requests_total', help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unavailable, error)', labelNames: ['route', 'result'], registers });
-    this.requestSeconds = new Histogram({ name: 'm4_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
+    this.requests = new Counter({
+      name: 'm4_requests_total',
+      help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unavailable, error)',
+      labelNames: ['route', 'result'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'm4_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.rows = new Counter({ name: 'm4_answered_rows_total', help: 'Rows answered, by the arm that answered', labelNames: ['arm'], registers });
-    this.batchRows = new Histogram({ name: 'm4_batch_rows', help: 'Rows per executor batch, by arm and role (primary answers, shadow compares)', labelNames: ['arm', 'role'], buckets: BATCH_BUCKETS, registers });
-    this.armSeconds = new Histogram({ name: 'm4_arm_batch_duration_seconds', help: 'Executor time per batch, by arm and role', labelNames: ['arm', 'role'], buckets: LATENCY_BUCKETS, registers });
-    this.shadow = new Counter({ name: 'm4_shadow_rows_total', help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)', labelNames: ['arm', 'result'], registers });
-    this.shadowQueueRows = new Gauge({ name: 'm4_shadow_queue_rows', help: 'Rows waiting or running in the shadow queue', labelNames: ['arm'], registers });
-    this.nodeErrors = new Counter({ name: 'm4_node_errors_total', help: 'Executor errors by arm and the node that failed', labelNames: ['arm', 'node'], registers });
-    this.feedback = new Counter({ name: 'm4_feedback_labels_total', help: 'Feedback labels by result (joined, unknown, expired, evicted, duplicate, unpaired, invalid)', labelNames: ['result'], registers });
+    this.batchRows = new Histogram({
+      name: 'm4_batch_rows',
+      help: 'Rows per executor batch, by arm and role (primary answers, shadow compares)',
+      labelNames: ['arm', 'role'],
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    this.armSeconds = new Histogram({
+      name: 'm4_arm_batch_duration_seconds',
+      help: 'Executor time per batch, by arm and role',
+      labelNames: ['arm', 'role'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.shadow = new Counter({
+      name: 'm4_shadow_rows_total',
+      help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)',
+      labelNames: ['arm', 'result'],
+      registers,
+    });
+    this.shadowQueueRows = new Gauge({
+      name: 'm4_shadow_queue_rows',
+      help: 'Rows waiting or running in the shadow queue',
+      labelNames: ['arm'],
+      registers,
+    });
+    this.nodeErrors = new Counter({
+      name: 'm4_node_errors_total',
+      help: 'Executor errors by arm and the node that failed',
+      labelNames: ['arm', 'node'],
+      registers,
+    });
+    this.feedback = new Counter({
+      name: 'm4_feedback_labels_total',
+      help: 'Feedback labels by result (joined, unknown, expired, evicted, duplicate, unpaired, invalid)',
+      labelNames: ['result'],
+      registers,
+    });
     this.labelStoreEntries = new Gauge({ name: 'm4_label_store_entries', help: 'Predictions awaiting a label', registers });
-    this.labelStoreEvicted = new Counter({ name: 'm4_label_store_evicted_total', help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted)', labelNames: ['reason'], registers });
-    this.pairs = new Counter({ name: 'm4_comparison_rows_total', help: 'Rows fed to a comparison: kind=paired (both arms answered), kind=labelled (joined to feedback)', labelNames: ['comparison', 'kind'], registers });
-    this.windows = new Counter({ name: 'm4_comparison_windows_total', help: 'Comparison windows closed and written', labelNames: ['comparison'], registers });
-    this.metricValue = new Gauge({ name: 'm4_comparison_metric', help: 'Cumulative comparison metric values (as of the last closed window)', labelNames: ['comparison', 'metric', 'field'], registers });
-    this.gatePassing = new Gauge({ name: 'm4_gate_passing', help: '1 when the gate passes on the cumulative state, else 0', labelNames: ['comparison', 'gate'], registers });
-    this.treatmentStopped = new Gauge({ name: 'm4_treatment_stopped', help: '1 once --stop-shadow-on-fail stopped traffic to the treatment', registers });
+    this.labelStoreEvicted = new Counter({
+      name: 'm4_label_store_evicted_total',
+      help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.pairs = new Counter({
+      name: 'm4_comparison_rows_total',
+      help: 'Rows fed to a comparison: kind=paired (both arms answered), kind=labelled (joined to feedback)',
+      labelNames: ['comparison', 'kind'],
+      registers,
+    });
+    this.windows = new Counter({
+      name: 'm4_comparison_windows_total',
+      help: 'Comparison windows closed and written',
+      labelNames: ['comparison'],
+      registers,
+    });
+    this.metricValue = new Gauge({
+      name: 'm4_comparison_metric',
+      help: 'Cumulative comparison metric values (as of the last closed window)',
+      labelNames: ['comparison', 'metric', 'field'],
+      registers,
+    });
+    this.gatePassing = new Gauge({
+      name: 'm4_gate_passing',
+      help: '1 when the gate passes on the cumulative state, else 0',
+      labelNames: ['comparison', 'gate'],
+      registers,
+    });
+    this.treatmentStopped = new Gauge({
+      name: 'm4_treatment_stopped',
+      help: '1 once --stop-shadow-on-fail stopped traffic to the treatment',
+      registers,
+    });
     this.ready = new Gauge({ name: 'm4_ready', help: '1 once every model session is open', registers });
   }
 }

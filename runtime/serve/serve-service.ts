@@ -89,11 +89,18 @@ export class ServeService {
   private halted = false;
   ready = false;
 
-  constructor(private readonly loaded: LoadedPlan, private readonly opts: ServeOptions, private readonly metrics: ServeMetrics) {
+  constructor(
+    private readonly loaded: LoadedPlan,
+    private readonly opts: ServeOptions,
+    private readonly metrics: ServeMetrics,
+  ) {
     const plan = loaded.plan;
     this.subject = subjectOf(plan);
     for (const c of plan.comparisons) {
-      const input = c.label === null ? undefined : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
+      const input =
+        c.label === null
+          ? undefined
+          : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
       if (input !== undefined) this.labels.push({ comparison: c.name, input });
     }
     this.online = new OnlineComparisons(this.subject, new Set(this.labels.map((l) => l.comparison)));
@@ -123,12 +130,18 @@ export class ServeService {
       // An arm that runs shadow work must keep its models off the main thread, or a slow model would stall
       // every answer; the arm that only answers may use the main thread (no worker round trip).
       const shadowing = arm === 'treatment' || this.opts.mode === 'canary';
-      const executor = await createExecutor({ plan: ap.plan, modelPaths: this.loaded.modelPaths }, {
-        engine: shadowing ? 'workers' : this.opts.engine, batchSize: this.opts.maxBatch, intraOpThreads: this.opts.intraOpThreads,
-        // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
-        workerNiceness: this.opts.mode === 'shadow' && arm === 'treatment' ? 19 : undefined,
-        outputs: true, comparisons: false,
-      });
+      const executor = await createExecutor(
+        { plan: ap.plan, modelPaths: this.loaded.modelPaths },
+        {
+          engine: shadowing ? 'workers' : this.opts.engine,
+          batchSize: this.opts.maxBatch,
+          intraOpThreads: this.opts.intraOpThreads,
+          // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
+          workerNiceness: this.opts.mode === 'shadow' && arm === 'treatment' ? 19 : undefined,
+          outputs: true,
+          comparisons: false,
+        },
+      );
       this.runners.set(arm, this.runner(arm, executor));
     }
     const needed = new Set<string>();
@@ -136,8 +149,15 @@ export class ServeService {
     this.reader = new RequestRowReader(this.plan.inputs.filter((i) => needed.has(i.name)));
     this.windowCounts.startedAt = new Date();
     this.totalCounts.startedAt = this.windowCounts.startedAt;
-    if ('ms' in this.opts.window) this.windowTimer = setInterval(() => this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`)), this.opts.window.ms);
-    this.sweepTimer = setInterval(() => { this.store.sweep(); this.metrics.labelStoreEntries.set(this.store.size); }, 1000);
+    if ('ms' in this.opts.window)
+      this.windowTimer = setInterval(
+        () => this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
+        this.opts.window.ms,
+      );
+    this.sweepTimer = setInterval(() => {
+      this.store.sweep();
+      this.metrics.labelStoreEntries.set(this.store.size);
+    }, 1000);
     this.windowTimer?.unref();
     this.sweepTimer.unref();
     this.ready = true;
@@ -152,7 +172,10 @@ export class ServeService {
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
-      onBatch: (role, n, s) => { m.batchRows.observe({ arm, role }, n); m.armSeconds.observe({ arm, role }, s); },
+      onBatch: (role, n, s) => {
+        m.batchRows.observe({ arm, role }, n);
+        m.armSeconds.observe({ arm, role }, s);
+      },
       onShadowQueue: (n) => m.shadowQueueRows.set({ arm }, n),
       onError: (role, err) => {
         const node = err instanceof RuntimeError && err.node !== null ? err.node : 'none';
@@ -182,11 +205,13 @@ export class ServeService {
       const id = single ? requestId : `${requestId}:${i}`;
       const arm = this.chooser.choose(objects[i]!, id, this.treatmentOff);
       ids.push(id);
-      answers.push(new Promise<RowAnswer>((resolve, reject) => {
-        const list = byArm.get(arm) ?? [];
-        list.push({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject });
-        byArm.set(arm, list);
-      }));
+      answers.push(
+        new Promise<RowAnswer>((resolve, reject) => {
+          const list = byArm.get(arm) ?? [];
+          list.push({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject });
+          byArm.set(arm, list);
+        }),
+      );
     }
     this.windowCounts.rowsRead += rows.length;
     this.totalCounts.rowsRead += rows.length;
@@ -200,8 +225,13 @@ export class ServeService {
         const settled = await Promise.allSettled(answers);
         for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
         const bad: BadInput = {
-          error: 'bad-input', reason: err.rejected.reason, row: Math.max(0, ids.indexOf(err.pending.id)), input: null, field: null,
-          expected: null, detail: `node \`${err.rejected.node}\`: ${err.rejected.detail}`,
+          error: 'bad-input',
+          reason: err.rejected.reason,
+          row: Math.max(0, ids.indexOf(err.pending.id)),
+          input: null,
+          field: null,
+          expected: null,
+          detail: `node \`${err.rejected.node}\`: ${err.rejected.detail}`,
         };
         return { status: 400, body: { ...bad, request_id: requestId } };
       }
@@ -242,7 +272,13 @@ export class ServeService {
     const now = Date.now();
     const mine = this.arms.get(arm)!;
     const stored: StoredPair[] = rows.map((p, r) => ({
-      id: p.id, rowId: p.rowId, at: now, control: null, treatment: null, unpaired: null, label: null,
+      id: p.id,
+      rowId: p.rowId,
+      at: now,
+      control: null,
+      treatment: null,
+      unpaired: null,
+      label: null,
       [arm]: sideRows(mine, values, r),
     }));
     for (const s of stored) this.store.put(s);
@@ -258,7 +294,10 @@ export class ServeService {
     if (!res.ok) {
       for (const s of stored) {
         s.unpaired = res.reason;
-        if (s.label !== null) { this.metrics.feedback.inc({ result: 'unpaired' }); this.store.delete(s.id); }
+        if (s.label !== null) {
+          this.metrics.feedback.inc({ result: 'unpaired' });
+          this.store.delete(s.id);
+        }
       }
       return;
     }
@@ -267,7 +306,12 @@ export class ServeService {
     const treatment = this.arms.get('treatment')!;
     control.comparisons.forEach((c, k) => {
       const slice = c.slice === null ? undefined : values.control[c.slice];
-      this.online.addPairs(c.comparison, { control: values.control[c.side]!, treatment: values.treatment[treatment.comparisons[k]!.side]!, slice, rowIds: batch.rowIds });
+      this.online.addPairs(c.comparison, {
+        control: values.control[c.side]!,
+        treatment: values.treatment[treatment.comparisons[k]!.side]!,
+        slice,
+        rowIds: batch.rowIds,
+      });
       this.metrics.pairs.inc({ comparison: c.comparison, kind: 'paired' }, batch.rows);
     });
     const shadowPlan = this.arms.get(shadowArm)!;
@@ -291,7 +335,10 @@ export class ServeService {
     const items = feedbackItems(body);
     if (!Array.isArray(items)) return { status: 400, body: items };
     if (this.labels.length === 0) {
-      return { status: 409, body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' } };
+      return {
+        status: 409,
+        body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' },
+      };
     }
     const parsed: { id: string; label: Tensor }[] = [];
     for (let i = 0; i < items.length; i++) {
@@ -310,11 +357,15 @@ export class ServeService {
       let result: string;
       if (s === undefined) result = this.store.missReason(id);
       else if (s.label !== null) result = 'duplicate';
-      else if (s.unpaired !== null) { result = 'unpaired'; this.store.delete(id); }
-      else {
+      else if (s.unpaired !== null) {
+        result = 'unpaired';
+        this.store.delete(id);
+      } else {
         s.label = label;
-        if (s.control !== null && s.treatment !== null) { joined.push(s); result = 'joined'; }
-        else result = 'pending';
+        if (s.control !== null && s.treatment !== null) {
+          joined.push(s);
+          result = 'joined';
+        } else result = 'pending';
       }
       results[result] = (results[result] ?? 0) + 1;
       if (result !== 'pending' && result !== 'joined') this.metrics.feedback.inc({ result });
@@ -328,9 +379,16 @@ export class ServeService {
     // Every labelled comparison reads the value as its label input's dtype (usually one input).
     const input = this.labels[0]!.input;
     const slots = planSlots([input]);
-    const bad = (detail: string, reason = 'wrong-type'): RowProblem => new RowProblem({
-      error: 'bad-input', reason, row: index, input: input.name, field: 'label', expected: formatType(input.type), detail,
-    });
+    const bad = (detail: string, reason = 'wrong-type'): RowProblem =>
+      new RowProblem({
+        error: 'bad-input',
+        reason,
+        row: index,
+        input: input.name,
+        field: 'label',
+        expected: formatType(input.type),
+        detail,
+      });
     if (!Array.isArray(slots)) return bad(slots.problem);
     const dims = discoverFieldDims(slots[0]!, v);
     if (dims instanceof BadRow) return bad(dims.detail, dims.reason);
@@ -367,7 +425,10 @@ export class ServeService {
       ...runMeta(this.subject, {
         dataPath: null,
         stats: { rowsRead: counts.rowsRead, rowsTotal: counts.rowsRead, skipped: counts.skipped, read: { bytes: 0, sha256: '', complete: true } },
-        startedAt: counts.startedAt, endedAt, interrupted: false, runId: `${this.runId}/${suffix}`,
+        startedAt: counts.startedAt,
+        endedAt,
+        interrupted: false,
+        runId: `${this.runId}/${suffix}`,
       }),
       serve: { run: this.runId, window },
     };
@@ -403,8 +464,12 @@ export class ServeService {
       for (const v of c.verdicts) if (!isPending(c, v.metric)) this.metrics.gatePassing.set({ comparison: c.name, gate: v.gate }, v.passed ? 1 : 0);
       for (const m of c.result.metrics) {
         if (m.shape === 'matrix') continue;
-        if (m.kind === 'pair') { if (m.value !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: 'value' }, m.value); continue; }
-        for (const f of ['control', 'treatment', 'delta'] as const) if (m[f] !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: f }, m[f]!);
+        if (m.kind === 'pair') {
+          if (m.value !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: 'value' }, m.value);
+          continue;
+        }
+        for (const f of ['control', 'treatment', 'delta'] as const)
+          if (m[f] !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: f }, m[f]!);
       }
       for (const v of c.verdicts) {
         if (isPending(c, v.metric)) continue;
@@ -427,7 +492,9 @@ export class ServeService {
     this.treatmentOff = true;
     this.metrics.treatmentStopped.set(1);
     this.runners.get('treatment')?.stopShadow();
-    const failing = outcome.comparisons.flatMap((c) => c.verdicts.filter((v) => !v.passed && !isPending(c, v.metric)).map((v) => `${c.name}: ${v.gate}`));
+    const failing = outcome.comparisons.flatMap((c) =>
+      c.verdicts.filter((v) => !v.passed && !isPending(c, v.metric)).map((v) => `${c.name}: ${v.gate}`),
+    );
     this.opts.log(`--stop-shadow-on-fail: the treatment gets no more traffic (failing: ${failing.join('; ')})`);
   }
 
@@ -478,8 +545,17 @@ function sideRows(ap: ArmPlan, values: Record<string, Tensor>, r: number): SideR
 
 /** The items of a feedback body, or why it is refused. */
 function feedbackItems(body: unknown): { id: string; label: unknown }[] | BadInput {
-  const bad = (detail: string, row = 0): BadInput => ({ error: 'bad-input', reason: 'bad-body', row, input: null, field: null, expected: null, detail });
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return bad('the body must be a JSON object: {"request_id": ..., "label": ...} or {"labels": [...]}');
+  const bad = (detail: string, row = 0): BadInput => ({
+    error: 'bad-input',
+    reason: 'bad-body',
+    row,
+    input: null,
+    field: null,
+    expected: null,
+    detail,
+  });
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return bad('the body must be a JSON object: {"request_id": ..., "label": ...} or {"labels": [...]}');
   const b = body as Record<string, unknown>;
   const list = b.labels !== undefined ? b.labels : [b];
   if (!Array.isArray(list) || list.length === 0) return bad('`labels` must be a non-empty list of {"request_id": ..., "label": ...}');

@@ -34,13 +34,20 @@ export interface RunningServe {
 function resultWord(status: number): string {
   if (status < 300) return 'ok';
   switch (status) {
-    case 400: return 'bad_input';
-    case 404: return 'not_found';
-    case 409: return 'conflict';
-    case 413: return 'too_large';
-    case 415: return 'unsupported';
-    case 503: return 'unavailable';
-    default: return status >= 500 ? 'error' : 'rejected';
+    case 400:
+      return 'bad_input';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'too_large';
+    case 415:
+      return 'unsupported';
+    case 503:
+      return 'unavailable';
+    default:
+      return status >= 500 ? 'error' : 'rejected';
   }
 }
 
@@ -55,14 +62,24 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     { method: 'POST', path: '/v1/feedback', handler: (req) => service.feedback(req.body) },
     { method: 'GET', path: '/v1/graph', handler: () => ({ status: 200, body: graphSummary(service, opts) }) },
     {
-      method: 'GET', path: '/v1/comparisons',
-      handler: () => (service.comparing
-        ? { status: 200, body: renderJson(service.cumulative()), contentType: 'application/json; charset=utf-8' }
-        : { status: 404, body: { error: 'not-found', detail: 'no treatment runs (no compare block, or --mode control)' } }),
+      method: 'GET',
+      path: '/v1/comparisons',
+      handler: () =>
+        service.comparing
+          ? { status: 200, body: renderJson(service.cumulative()), contentType: 'application/json; charset=utf-8' }
+          : { status: 404, body: { error: 'not-found', detail: 'no treatment runs (no compare block, or --mode control)' } },
     },
-    { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    },
     { method: 'GET', path: '/healthz', handler: () => ({ status: 200, body: { status: 'ok' } }) },
-    { method: 'GET', path: '/readyz', handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }),
+    },
   ];
   // prom-client children per label set, looked up once: the hot path then skips hashing the labels.
   const counted = new Map<string, { inc(): void }>();
@@ -74,10 +91,16 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
       const r = KNOWN_ROUTES.has(route) ? route : 'unknown';
       const key = `${r} ${status}`;
       let c = counted.get(key);
-      if (c === undefined) { c = metrics.requests.labels({ route: r, result: resultWord(status) }); counted.set(key, c); }
+      if (c === undefined) {
+        c = metrics.requests.labels({ route: r, result: resultWord(status) });
+        counted.set(key, c);
+      }
       c.inc();
       let t = timed.get(r);
-      if (t === undefined) { t = metrics.requestSeconds.labels({ route: r }); timed.set(r, t); }
+      if (t === undefined) {
+        t = metrics.requestSeconds.labels({ route: r });
+        timed.set(r, t);
+      }
       t.observe(seconds);
     },
     onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
@@ -117,14 +140,21 @@ function graphSummary(service: ServeService, opts: StartServeOptions): object {
     percent: opts.mode === 'canary' ? opts.percent : null,
     sticky_by: opts.stickyBy ?? null,
     inputs: plan.inputs.map((i) => ({
-      name: i.name, type: formatType(i.type), optional: i.optional,
+      name: i.name,
+      type: formatType(i.type),
+      optional: i.optional,
       fields: i.source.kind === 'field' ? [i.source.path.join('.')] : i.source.paths.map((p) => p.join('.')),
     })),
     outputs: plan.outputs.map((o) => ({ name: o.name, type: formatType(o.type) })),
     models: plan.models.map((m) => ({ name: m.name, path: m.source_path, sha256: m.sha256 })),
     comparisons: plan.comparisons.map((c) => ({
-      name: c.name, control: c.control.node, treatment: c.treatment.node, label: c.label?.node ?? null, task: c.task,
-      metrics: c.metrics, gates: c.gates.map((g) => g.text),
+      name: c.name,
+      control: c.control.node,
+      treatment: c.treatment.node,
+      label: c.label?.node ?? null,
+      task: c.task,
+      metrics: c.metrics,
+      gates: c.gates.map((g) => g.text),
     })),
   };
 }

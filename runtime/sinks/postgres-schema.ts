@@ -58,16 +58,24 @@ export async function connectPostgres(url: string, opts: { readOnly?: boolean; a
  * schema holding tables named like m4's that are not m4's.
  */
 export async function postgresSchemaVersion(client: pg.Client, label: string): Promise<number> {
-  const tables = (await client.query<{ name: string; comment: string | null }>(
-    `SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c
+  const tables = (
+    await client.query<{ name: string; comment: string | null }>(
+      `SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c
      WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relkind IN ('r', 'p', 'v') AND c.relname = ANY($1)`,
-    [[...M4_TABLES, 'schema_version']],
-  )).rows;
+      [[...M4_TABLES, 'schema_version']],
+    )
+  ).rows;
   if (tables.length === 0) return 0;
   const sv = tables.find((t) => t.name === 'schema_version');
   if (sv === undefined || sv.comment !== M4_SCHEMA_COMMENT) {
-    const shown = tables.map((t) => t.name).sort().join(', ');
-    throw new SinkError(label, `its schema holds tables named like m4's (${shown}) that are not an m4 results schema; refusing to modify them (use another database or schema)`);
+    const shown = tables
+      .map((t) => t.name)
+      .sort()
+      .join(', ');
+    throw new SinkError(
+      label,
+      `its schema holds tables named like m4's (${shown}) that are not an m4 results schema; refusing to modify them (use another database or schema)`,
+    );
   }
   const row = (await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version')).rows[0];
   return row?.v ?? 0;
@@ -75,7 +83,10 @@ export async function postgresSchemaVersion(client: pg.Client, label: string): P
 
 /** The refusal of a schema newer than this code. */
 export function newerSchemaError(label: string, version: number): SinkError {
-  return new SinkError(label, `its schema version is ${version}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
+  return new SinkError(
+    label,
+    `its schema version is ${version}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`,
+  );
 }
 
 /**
@@ -92,7 +103,11 @@ export async function migratePostgres(client: pg.Client, label: string, target: 
       if (m.version <= current || m.version > target) continue;
       for (const statement of ddlFor(m, 'postgres')) await client.query(statement);
       if (m.version === 1) await client.query(`COMMENT ON TABLE schema_version IS '${M4_SCHEMA_COMMENT}'`);
-      await client.query('INSERT INTO schema_version (version, applied_at, m4_version) VALUES ($1, $2, $3)', [m.version, new Date().toISOString(), M4_VERSION]);
+      await client.query('INSERT INTO schema_version (version, applied_at, m4_version) VALUES ($1, $2, $3)', [
+        m.version,
+        new Date().toISOString(),
+        M4_VERSION,
+      ]);
     }
     await client.query('COMMIT');
     return Math.max(current, Math.min(target, SCHEMA_VERSION));

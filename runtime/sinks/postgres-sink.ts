@@ -22,7 +22,10 @@ export class PostgresSink implements Sink {
   readonly description: string;
   private closed = false;
 
-  private constructor(readonly path: string, readonly client: pg.Client) {
+  private constructor(
+    readonly path: string,
+    readonly client: pg.Client,
+  ) {
     this.description = `postgres ${path}`;
   }
 
@@ -53,7 +56,12 @@ export class PostgresSink implements Sink {
         cols.map((k) => rows.run[k] ?? null),
       );
       const runId = res.rows[0]!.id;
-      for (const table of CHILD_TABLES) await insertMany(c, table, rows.children[table].map((r) => ({ run_id: runId, ...r })));
+      for (const table of CHILD_TABLES)
+        await insertMany(
+          c,
+          table,
+          rows.children[table].map((r) => ({ run_id: runId, ...r })),
+        );
       await c.query('COMMIT');
       return runId;
     } catch (err) {
@@ -76,10 +84,15 @@ async function insertMany(c: pg.Client, table: (typeof CHILD_TABLES)[number], ro
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
     const params: (string | number | null)[] = [];
-    const tuples = chunk.map((r) => `(${cols.map((k) => {
-      params.push(r[k] ?? null);
-      return `$${params.length}`;
-    }).join(', ')})`);
+    const tuples = chunk.map(
+      (r) =>
+        `(${cols
+          .map((k) => {
+            params.push(r[k] ?? null);
+            return `$${params.length}`;
+          })
+          .join(', ')})`,
+    );
     await c.query(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${tuples.join(', ')}`, params);
   }
 }

@@ -58,10 +58,13 @@ function targetOf(s: PlanSink): SinkTarget {
 export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opts: OpenSinksOptions = {}): Promise<RunSinks> {
   const byKey = new Map<string, Sink>();
   const byComparison = new Map<string, Sink[]>();
-  const override: SinkTarget | undefined = opts.db === undefined ? undefined : (() => {
-    const where = parseStoreLocation(opts.db);
-    return where.kind === 'sqlite' ? { kind: 'sqlite' as const, path: where.path } : where;
-  })();
+  const override: SinkTarget | undefined =
+    opts.db === undefined
+      ? undefined
+      : (() => {
+          const where = parseStoreLocation(opts.db);
+          return where.kind === 'sqlite' ? { kind: 'sqlite' as const, path: where.path } : where;
+        })();
   try {
     for (const c of subject.comparisons) {
       const wanted = override !== undefined ? [override] : c.sinks.map(targetOf);
@@ -97,7 +100,8 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
         }
       }
       if (errors.length === 1) throw errors[0]!;
-      if (errors.length > 1) throw new SinkError(errors[0]!.path, `${errors[0]!.detail} (and ${errors.length - 1} more sink failure${errors.length > 2 ? 's' : ''})`);
+      if (errors.length > 1)
+        throw new SinkError(errors[0]!.path, `${errors[0]!.detail} (and ${errors.length - 1} more sink failure${errors.length > 2 ? 's' : ''})`);
     },
     async close() {
       for (const s of all) await s.close();

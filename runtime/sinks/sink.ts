@@ -19,7 +19,10 @@ export interface Sink {
 
 /** A sink that cannot be opened or written: one line naming the path (the CLI exits 3). */
 export class SinkError extends M4Error {
-  constructor(readonly path: string, readonly detail: string) {
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
     super(`cannot write results to ${path}: ${detail}`, EXIT.runtime);
   }
 }

@@ -53,8 +53,8 @@ const POSTGRES_SQL: SqlFragments = {
  * text; returns the new SQL and the parameter values in order.
  */
 export function toPostgresParams(sql: string, params: SqlParams = []): { text: string; values: unknown[] } {
-  const positional = Array.isArray(params) ? params as readonly unknown[] : null;
-  const named = positional === null ? params as Readonly<Record<string, unknown>> : {};
+  const positional = Array.isArray(params) ? (params as readonly unknown[]) : null;
+  const named = positional === null ? (params as Readonly<Record<string, unknown>>) : {};
   const values: unknown[] = [];
   const index = new Map<string, number>();
   let next = 0;
@@ -77,7 +77,7 @@ export function toPostgresParams(sql: string, params: SqlParams = []): { text: s
       if (k === undefined) {
         if (!(name in named)) throw new Error(`query parameter @${name} not given`);
         values.push(named[name]);
-        index.set(name, k = values.length);
+        index.set(name, (k = values.length));
       }
       out += `$${k}`;
       i += name.length;
@@ -93,16 +93,18 @@ export function sqliteReader(db: Database.Database): SqlReader {
   const statements = new Map<string, Database.Statement>();
   const stmt = (sql: string): Database.Statement => {
     let s = statements.get(sql);
-    if (s === undefined) statements.set(sql, s = db.prepare(sql));
+    if (s === undefined) statements.set(sql, (s = db.prepare(sql)));
     return s;
   };
-  const args = (p: SqlParams): unknown[] => (Array.isArray(p) ? [...p as unknown[]] : [p]);
+  const args = (p: SqlParams): unknown[] => (Array.isArray(p) ? [...(p as unknown[])] : [p]);
   return {
     dialect: 'sqlite',
     sql: SQLITE_SQL,
     all: async <T>(sql: string, params: SqlParams = []) => stmt(sql).all(...args(params)) as T[],
     get: async <T>(sql: string, params: SqlParams = []) => stmt(sql).get(...args(params)) as T | undefined,
-    close: async () => { db.close(); },
+    close: async () => {
+      db.close();
+    },
   };
 }
 
@@ -117,6 +119,8 @@ export function postgresReader(client: pg.Client): SqlReader {
     sql: POSTGRES_SQL,
     all,
     get: async <T>(sql: string, params: SqlParams = []) => (await all<T>(sql, params))[0],
-    close: async () => { await client.end().catch(() => {}); },
+    close: async () => {
+      await client.end().catch(() => {});
+    },
   };
 }

@@ -46,8 +46,9 @@ export function fileHeader(path: string): string | null {
 }
 
 function tableNames(db: Db): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[])
-    .map((r) => r.name);
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]
+  ).map((r) => r.name);
 }
 
 /** The schema version of an open database: 0 for an empty one. Throws SinkError for a database that is not ours. */
@@ -71,10 +72,13 @@ export function migrate(db: Db, path: string, target: number = SCHEMA_VERSION): 
   const run = db.transaction(() => {
     const current = schemaVersionOf(db, path);
     if (current > SCHEMA_VERSION) {
-      throw new SinkError(path, `its schema version is ${current}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`);
+      throw new SinkError(
+        path,
+        `its schema version is ${current}, newer than this m4 (${M4_VERSION}) knows (${SCHEMA_VERSION}); upgrade m4 to write to it`,
+      );
     }
-    const insert = (v: number) => db.prepare('INSERT INTO schema_version (version, applied_at, m4_version) VALUES (?, ?, ?)')
-      .run(v, new Date().toISOString(), M4_VERSION);
+    const insert = (v: number) =>
+      db.prepare('INSERT INTO schema_version (version, applied_at, m4_version) VALUES (?, ?, ?)').run(v, new Date().toISOString(), M4_VERSION);
     for (const m of MIGRATIONS) {
       if (m.version <= current || m.version > target) continue;
       // The application id marks the file as ours from the first migration on.

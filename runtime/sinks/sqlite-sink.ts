@@ -20,7 +20,10 @@ export class SqliteSink implements Sink {
   private closed = false;
   private readonly insert: Database.Transaction<(rows: RecordRows) => number>;
 
-  private constructor(readonly path: string, readonly db: Database.Database) {
+  private constructor(
+    readonly path: string,
+    readonly db: Database.Database,
+  ) {
     this.description = `sqlite ${path}`;
     this.insert = prepareInsert(db);
   }

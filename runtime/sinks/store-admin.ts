@@ -48,12 +48,18 @@ export interface CopyResult {
 /** The ORDER BY of each child table: its primary key (metrics: report order). */
 function orderOf(table: ChildTable, reader: SqlReader): string {
   switch (table) {
-    case 'run_models': return 'name';
-    case 'metrics': return reader.sql.metricOrder;
-    case 'gates': return 'position';
-    case 'skipped_rows': return 'stage, reason';
-    case 'slices': return 'slice, metric';
-    case 'charts': return 'kind';
+    case 'run_models':
+      return 'name';
+    case 'metrics':
+      return reader.sql.metricOrder;
+    case 'gates':
+      return 'position';
+    case 'skipped_rows':
+      return 'stage, reason';
+    case 'slices':
+      return 'slice, metric';
+    case 'charts':
+      return 'kind';
   }
 }
 
@@ -73,7 +79,9 @@ async function readRun(reader: SqlReader, id: number): Promise<RecordRows> {
     children[table] = rows.map((r) => pick(r, TABLE_COLUMNS[table]));
   }
   // Runs recorded before metrics.position kept their report order in SQLite's rowid, read in that order.
-  children.metrics.forEach((m, i) => { m.position ??= i; });
+  children.metrics.forEach((m, i) => {
+    m.position ??= i;
+  });
   return { run, children };
 }
 
@@ -112,7 +120,10 @@ export async function copyStore(from: string, to: string, onRun?: (done: number,
 
 /** The (run key, comparison) pairs a store already holds. */
 class ReadOnlyKeys {
-  private constructor(private readonly keys: Set<string>, private readonly reader: SqlReader) {}
+  private constructor(
+    private readonly keys: Set<string>,
+    private readonly reader: SqlReader,
+  ) {}
 
   static async of(location: string): Promise<ReadOnlyKeys> {
     const store = await openStoreReadOnly(location);

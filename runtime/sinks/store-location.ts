@@ -30,7 +30,10 @@ export function parseStoreLocation(value: string): StoreLocation {
   const scheme = urlScheme(value);
   if (scheme === null) return { kind: 'sqlite', path: value };
   if (POSTGRES_SCHEMES.has(scheme)) return { kind: 'postgres', url: value };
-  throw new SinkError(redactUrl(value), `unknown database URL scheme "${scheme}://": give an SQLite file path or a postgres://USER@HOST:PORT/DATABASE URL`);
+  throw new SinkError(
+    redactUrl(value),
+    `unknown database URL scheme "${scheme}://": give an SQLite file path or a postgres://USER@HOST:PORT/DATABASE URL`,
+  );
 }
 
 /** The URL without its password, for messages and the dashboard's header. */
@@ -52,7 +55,11 @@ export function redactUrl(url: string): string {
  */
 export function urlFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const v = env[name];
-  if (v === undefined || v.trim() === '') throw new SinkError(`postgres(env: "${name}")`, `the environment variable ${name} is not set: set it to a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL`);
+  if (v === undefined || v.trim() === '')
+    throw new SinkError(
+      `postgres(env: "${name}")`,
+      `the environment variable ${name} is not set: set it to a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL`,
+    );
   if (!isPostgresUrl(v)) throw new SinkError(`postgres(env: "${name}")`, `${name} does not hold a postgres:// URL`);
   return v;
 }

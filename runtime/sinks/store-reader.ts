@@ -52,7 +52,9 @@ function openSqlite(path: string): ReadOnlyStore {
   try {
     const st = statSync(path);
     if (st.isFile()) size = st.size;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   if (size < 0) throw new StoreReadError(`no results database at ${path}`);
   if (size === 0 || fileHeader(path) !== SQLITE_MAGIC) throw new StoreReadError(`${path} is not an SQLite database`);
   let db: Database.Database;
@@ -89,7 +91,8 @@ async function openPostgres(url: string): Promise<ReadOnlyStore> {
   }
   try {
     const version = await postgresSchemaVersion(client, label);
-    if (version === 0) throw new StoreReadError(`${label} holds no m4 results: write a run to it first (m4c run ... --db URL, or m4c db migrate --db URL)`);
+    if (version === 0)
+      throw new StoreReadError(`${label} holds no m4 results: write a run to it first (m4c run ... --db URL, or m4c db migrate --db URL)`);
     checkNotNewer(label, version);
     return { reader: postgresReader(client), label, version };
   } catch (err) {

@@ -44,7 +44,7 @@ function chunkOf(vec: Vector): ColumnChunk {
     if (cv !== null) {
       if (DataType.isFixedSizeList(t)) {
         const k = t.listSize;
-        const from = (c.offset + d.offset * k);
+        const from = c.offset + d.offset * k;
         flat = { values: cv.subarray(from, from + d.length * k) as NumArray, offsets: null, width: k, valid, bool: false };
       } else {
         const offs = (d.valueOffsets as Int32Array).subarray(d.offset, d.offset + d.length + 1);
@@ -100,6 +100,8 @@ export async function openArrow(path: string): Promise<ColumnarFile> {
         return v === null ? { flat: null, get: () => null } : chunkOf(v);
       });
     },
-    async close() { batches = []; },
+    async close() {
+      batches = [];
+    },
   };
 }

@@ -28,11 +28,16 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   switch (typeof v) {
-    case 'number': return String(v);
-    case 'boolean': return String(v);
-    case 'string': return `a string (${JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)})`;
-    case 'object': return 'an object';
-    default: return typeof v;
+    case 'number':
+      return String(v);
+    case 'boolean':
+      return String(v);
+    case 'string':
+      return `a string (${JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)})`;
+    case 'object':
+      return 'an object';
+    default:
+      return typeof v;
   }
 }
 
@@ -51,9 +56,7 @@ const MAX_EXAMPLES = 5;
  * they move from `rowsGood` to `skipped[reason]`, and the first few become examples, so
  * `rowsRead === rowsGood + sum(skipped)` still holds and the summary shows them like any bad row.
  */
-export function recordRejectedRows(
-  stats: SourceStats, rows: readonly { line: number; reason: BadRowReason; detail: string; node: string }[],
-): void {
+export function recordRejectedRows(stats: SourceStats, rows: readonly { line: number; reason: BadRowReason; detail: string; node: string }[]): void {
   for (const r of rows) {
     stats.rowsGood--;
     stats.skipped[r.reason] = (stats.skipped[r.reason] ?? 0) + 1;

@@ -21,7 +21,10 @@ export class BatchBuilder {
   readonly lines: Float64Array;
   readonly data: TensorData[];
 
-  constructor(readonly layout: SourceLayout, readonly capacity: number) {
+  constructor(
+    readonly layout: SourceLayout,
+    readonly capacity: number,
+  ) {
     this.rowIds = new Float64Array(capacity);
     this.lines = new Float64Array(capacity);
     this.data = allocSlotData(layout, capacity);

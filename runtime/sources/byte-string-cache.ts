@@ -24,7 +24,10 @@ export class ByteStringCache {
     if (key !== null && key.length === len) {
       let same = true;
       for (let i = 0; i < len; i++) {
-        if (key[i] !== b[start + i]) { same = false; break; }
+        if (key[i] !== b[start + i]) {
+          same = false;
+          break;
+        }
       }
       if (same) return this.values[slot];
     }

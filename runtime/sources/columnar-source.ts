@@ -67,7 +67,14 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? 5;
     this.stats = {
-      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      rowsRead: 0,
+      rowsGood: 0,
+      skipped: {},
+      examples: [],
+      bytesRead: 0,
+      totalBytes,
+      absentOptional: [],
+      rowsTotal: 0,
       read: { bytes: totalBytes, sha256: '', complete: false },
     };
   }
@@ -109,7 +116,10 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
       }
     }
     let at = 0;
-    for (const n of f.groupRows) { this.groupStarts.push(at); at += n; }
+    for (const n of f.groupRows) {
+      this.groupStarts.push(at);
+      at += n;
+    }
     this.byGroup = this.shardCount > 1 && f.groupRows.length >= this.shardCount;
     this.groups = f.groupRows.map((_, g) => g).filter((g) => !this.byGroup || g % this.shardCount === this.shardIndex);
     this.layout = await this.discover();
@@ -117,7 +127,10 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
       this.stats.absentOptional = [...this.layout.absentOptional];
       for (const slot of this.layout.slots) {
         const cols: number[] = [];
-        for (const p of slot.paths) { cols.push(this.paths.length); this.paths.push(p); }
+        for (const p of slot.paths) {
+          cols.push(this.paths.length);
+          this.paths.push(p);
+        }
         this.slotCols.push(cols);
       }
     } else {
@@ -152,10 +165,16 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
       values.push(vs);
       const missing = vs.findIndex((v) => v === null);
       if (missing >= 0) {
-        if (slot.optional && vs.every((v) => v === null)) { seen.push({ present: false }); continue; }
+        if (slot.optional && vs.every((v) => v === null)) {
+          seen.push({ present: false });
+          continue;
+        }
         return missingField(slot.paths[missing]!);
       }
-      if (slot.kind === 'columns') { seen.push({ present: true, dims: [slot.paths.length] }); continue; }
+      if (slot.kind === 'columns') {
+        seen.push({ present: true, dims: [slot.paths.length] });
+        continue;
+      }
       const dims = discoverFieldDims(slot, vs[0]);
       if (dims instanceof BadRow) return dims;
       seen.push({ present: true, dims });
@@ -176,7 +195,10 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     if (this.finished) return DONE;
     try {
       if (this.file === null) await this.open();
-      if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) { await this.close(); return DONE; }
+      if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
+        await this.close();
+        return DONE;
+      }
       if (this.layout !== null) this.batch = new BatchBuilder(this.layout, Math.min(this.opts.batchSize, this.limit - this.stats.rowsGood));
       for (;;) {
         if (this.cur === null || this.row >= this.file!.groupRows[this.curGroup]!) {
@@ -185,7 +207,10 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
           this.cur = await this.file!.readGroup(this.curGroup, this.paths);
           this.row = 0;
           this.stats.bytesRead += this.file!.groupBytes[this.curGroup]!;
-          if (this.layout === null) { this.countLayoutless(); continue; }
+          if (this.layout === null) {
+            this.countLayoutless();
+            continue;
+          }
         }
         if (this.fill()) break;
       }
@@ -241,11 +266,20 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
         const slot = layout.slots[s]!;
         const cols = this.slotCols[s]!;
         const off = b.rows * slot.rowSize;
-        bad = slot.kind === 'field'
-          ? writeField(slot, this.cur![cols[0]!]!, i, b.data[s]!, off)
-          : writeColumns(slot, cols.map((c) => this.cur![c]!.get(i)), b.data[s]!, off);
+        bad =
+          slot.kind === 'field'
+            ? writeField(slot, this.cur![cols[0]!]!, i, b.data[s]!, off)
+            : writeColumns(
+                slot,
+                cols.map((c) => this.cur![c]!.get(i)),
+                b.data[s]!,
+                off,
+              );
       }
-      if (bad !== null) { this.badRow(bad, id + 1); continue; }
+      if (bad !== null) {
+        this.badRow(bad, id + 1);
+        continue;
+      }
       b.commit(id, id + 1);
       stats.rowsGood++;
     }
@@ -295,7 +329,8 @@ function writeField(slot: FixedSlot, c: ColumnChunk, i: number, data: TensorData
   }
   if (f.valid !== null && !f.valid(i)) return missingField(slot.paths[0]!);
   const vals = f.values;
-  let from = i, len = 1;
+  let from = i,
+    len = 1;
   if (listy) {
     from = f.offsets !== null ? f.offsets[i]! : i * f.width;
     len = f.offsets !== null ? f.offsets[i + 1]! - from : f.width;

@@ -87,10 +87,15 @@ export class CsvFormat implements RowFormat {
       let missing = -1;
       let present = 0;
       for (let j = 0; j < cols.length; j++) {
-        if (cols[j] < 0 || this.rec.isBlank(cols[j])) { if (missing < 0) missing = j; } else present++;
+        if (cols[j] < 0 || this.rec.isBlank(cols[j])) {
+          if (missing < 0) missing = j;
+        } else present++;
       }
       if (missing >= 0) {
-        if (slot.optional && present === 0) { seen.push({ present: false }); continue; }
+        if (slot.optional && present === 0) {
+          seen.push({ present: false });
+          continue;
+        }
         return missingCell(slot.paths[missing]);
       }
       if (slot.kind === 'columns' || slot.trailing.length === 0) {
@@ -174,8 +179,14 @@ export class CsvFormat implements RowFormat {
     }
     if (dtype === 'bool') {
       const t = rec.cell(k).trim().toLowerCase();
-      if (t === 'true' || t === '1') { (data as Uint8Array)[at] = 1; return null; }
-      if (t === 'false' || t === '0') { (data as Uint8Array)[at] = 0; return null; }
+      if (t === 'true' || t === '1') {
+        (data as Uint8Array)[at] = 1;
+        return null;
+      }
+      if (t === 'false' || t === '0') {
+        (data as Uint8Array)[at] = 0;
+        return null;
+      }
       return explainCellText(path, rec.cell(k), true);
     }
     const v = rec.kinds[k] === 2 ? NaN : parseDecimalCell(rec.block, rec.starts[k], rec.ends[k], dtype === 'f32');

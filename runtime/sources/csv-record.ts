@@ -74,12 +74,18 @@ export class CsvRecordReader {
         }
         continue;
       }
-      if (c === NEWLINE) { this.innerLines = lines; return i; }
+      if (c === NEWLINE) {
+        this.innerLines = lines;
+        return i;
+      }
       if (c === QUOTE && fieldStart) inQuotes = true;
       fieldStart = c === COMMA;
     }
     if (limit < b.length) return lineEnd; // too long to be a real record
-    if (!inQuotes) { this.innerLines = lines; return eof ? b.length : -1; }
+    if (!inQuotes) {
+      this.innerLines = lines;
+      return eof ? b.length : -1;
+    }
     return eof ? lineEnd : -1;
   }
 
@@ -96,7 +102,11 @@ export class CsvRecordReader {
         for (;;) {
           while (j < end && b[j] !== QUOTE) j++;
           if (j >= end) return splitError('unclosed quote in field', n + 1);
-          if (j + 1 < end && b[j + 1] === QUOTE) { j += 2; kind = 2; continue; }
+          if (j + 1 < end && b[j + 1] === QUOTE) {
+            j += 2;
+            kind = 2;
+            continue;
+          }
           break;
         }
         this.starts[n] = i + 1;
@@ -107,7 +117,10 @@ export class CsvRecordReader {
         if (i === end) break;
         if (b[i] !== COMMA) return splitError('unexpected text after the closing quote of field', n);
         i++;
-        if (i === end) { this.setEmpty(n++, i); break; }
+        if (i === end) {
+          this.setEmpty(n++, i);
+          break;
+        }
         continue;
       }
       let j = i;
@@ -123,7 +136,11 @@ export class CsvRecordReader {
       n++;
       if (j === end) break;
       i = j + 1;
-      if (i === end) { if (n === this.starts.length) this.grow(); this.setEmpty(n++, i); break; }
+      if (i === end) {
+        if (n === this.starts.length) this.grow();
+        this.setEmpty(n++, i);
+        break;
+      }
     }
     this.count = n;
     return null;

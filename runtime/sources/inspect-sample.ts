@@ -88,7 +88,10 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
             header = Array.from({ length: csv.count }, (_, k) => csv.cell(k));
             continue;
           }
-          if (err !== null || csv.count !== header.length) { badRows++; continue; }
+          if (err !== null || csv.count !== header.length) {
+            badRows++;
+            continue;
+          }
           rows++;
           for (let k = 0; k < csv.count; k++) {
             if (csv.isBlank(k)) continue;
@@ -96,7 +99,10 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
           }
         } else {
           const row = parseJsonRow(text.toString('utf8', start, end));
-          if (row instanceof BadRow) { badRows++; continue; }
+          if (row instanceof BadRow) {
+            badRows++;
+            continue;
+          }
           rows++;
           walk(fields, [], row);
         }
@@ -154,7 +160,11 @@ async function inspectColumnar(path: string, maxRows: number, format: 'parquet' 
   } finally {
     await file.close();
   }
-  for (const a of fields.values()) if (a.kinds.size === 0) { a.kinds.add('null'); a.shape ??= []; }
+  for (const a of fields.values())
+    if (a.kinds.size === 0) {
+      a.kinds.add('null');
+      a.shape ??= [];
+    }
   return { format, rows, badRows: 0, fields: [...fields.values()].map((a) => summarize(a, rows)) };
 }
 
@@ -230,10 +240,14 @@ function shapeOf(v: unknown, kinds: Set<SampleKind>): number[] | null {
 function kindOf(v: unknown): SampleKind {
   if (v === null) return 'null';
   switch (typeof v) {
-    case 'number': return Number.isInteger(v) ? 'integer' : 'float';
-    case 'boolean': return 'bool';
-    case 'string': return 'string';
-    default: return 'object';
+    case 'number':
+      return Number.isInteger(v) ? 'integer' : 'float';
+    case 'boolean':
+      return 'bool';
+    case 'string':
+      return 'string';
+    default:
+      return 'object';
   }
 }
 

@@ -84,12 +84,21 @@ export function storeJsonScalar(dtype: DType, v: unknown, data: TensorData, at: 
   if (typeof v === 'number') return storeNumber(dtype, v, data, at);
   if (Array.isArray(v)) return Problem.IsList;
   if (dtype === 'bool') {
-    if (v === true) { (data as Uint8Array)[at] = 1; return Problem.None; }
-    if (v === false) { (data as Uint8Array)[at] = 0; return Problem.None; }
+    if (v === true) {
+      (data as Uint8Array)[at] = 1;
+      return Problem.None;
+    }
+    if (v === false) {
+      (data as Uint8Array)[at] = 0;
+      return Problem.None;
+    }
     return Problem.NotBool;
   }
   if (dtype === 'str') {
-    if (typeof v === 'string') { (data as string[])[at] = v; return Problem.None; }
+    if (typeof v === 'string') {
+      (data as string[])[at] = v;
+      return Problem.None;
+    }
     return Problem.NotString;
   }
   return Problem.NotNumber;
@@ -98,15 +107,24 @@ export function storeJsonScalar(dtype: DType, v: unknown, data: TensorData, at: 
 /** The verdict for a problem with value `v`; the detail starts with "is ..." for the caller to prefix. */
 export function explainProblem(problem: Problem, v: unknown): BadRow {
   switch (problem) {
-    case Problem.NonFinite: return badRow('nan', `is ${String(v)}`);
-    case Problem.F32Overflow: return badRow('nan', `is ${String(v)}, which overflows f32`);
-    case Problem.NotInteger: return badRow('non-integer', `is ${String(v)}, expected an integer`);
-    case Problem.I32Range: return badRow('non-integer', `is ${String(v)}, outside the i32 range`);
-    case Problem.I64Range: return badRow('non-integer', `is ${String(v)}, outside the i64 range`);
-    case Problem.NotBool: return badRow('wrong-type', `is ${describeValue(v)}, expected true/false or 0/1`);
-    case Problem.NotString: return badRow('wrong-type', `is ${describeValue(v)}, expected a string`);
-    case Problem.IsList: return badRow('wrong-type', 'is a list, expected a single value');
-    case Problem.BadBase64: return badRow('bad-base64', `is ${describeValue(v)}, which is not base64`);
+    case Problem.NonFinite:
+      return badRow('nan', `is ${String(v)}`);
+    case Problem.F32Overflow:
+      return badRow('nan', `is ${String(v)}, which overflows f32`);
+    case Problem.NotInteger:
+      return badRow('non-integer', `is ${String(v)}, expected an integer`);
+    case Problem.I32Range:
+      return badRow('non-integer', `is ${String(v)}, outside the i32 range`);
+    case Problem.I64Range:
+      return badRow('non-integer', `is ${String(v)}, outside the i64 range`);
+    case Problem.NotBool:
+      return badRow('wrong-type', `is ${describeValue(v)}, expected true/false or 0/1`);
+    case Problem.NotString:
+      return badRow('wrong-type', `is ${describeValue(v)}, expected a string`);
+    case Problem.IsList:
+      return badRow('wrong-type', 'is a list, expected a single value');
+    case Problem.BadBase64:
+      return badRow('bad-base64', `is ${describeValue(v)}, which is not base64`);
     case Problem.NotNumber:
       if (v === null) return badRow('nan', 'is null');
       if (typeof v === 'string') {
@@ -189,7 +207,10 @@ export function discoverFieldDims(slot: InputSlot, v: unknown): number[] | BadRo
   for (let k = 0; k < slot.trailing.length; k++) {
     const declared = slot.trailing[k];
     if (!Array.isArray(cur)) {
-      if (typeof declared === 'number') { dims.push(declared); continue; }
+      if (typeof declared === 'number') {
+        dims.push(declared);
+        continue;
+      }
       return badRow('wrong-type', `field "${slot.label}": expected a list, got ${describeValue(cur)}`);
     }
     if (typeof declared === 'number') {

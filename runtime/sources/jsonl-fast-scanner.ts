@@ -58,7 +58,12 @@ export class JsonlFastScanner {
   private pos = 0;
   private end = 0;
 
-  private constructor(root: KeyNode[], nodeCount: number, leafCount: number, private readonly strings: ByteStringCache) {
+  private constructor(
+    root: KeyNode[],
+    nodeCount: number,
+    leafCount: number,
+    private readonly strings: ByteStringCache,
+  ) {
     this.root = root;
     this.leafCount = leafCount;
     this.stamps = new Float64Array(nodeCount).fill(-1);
@@ -89,7 +94,14 @@ export class JsonlFastScanner {
           }
           if (isLast) {
             const dims = slot.kind === 'columns' ? [] : slot.dims;
-            node.leaf = { slot: si, column: slot.kind === 'columns' ? col : -1, dtype: slot.dtype, dims, strides: stridesOf(dims), rowSize: slot.rowSize };
+            node.leaf = {
+              slot: si,
+              column: slot.kind === 'columns' ? col : -1,
+              dtype: slot.dtype,
+              dims,
+              strides: stridesOf(dims),
+              rowSize: slot.rowSize,
+            };
             leafCount++;
           }
           level = node.children;
@@ -124,7 +136,10 @@ export class JsonlFastScanner {
     let p = this.pos;
     while (p < end) {
       const c = b[p];
-      if (c === 32 || c === 9 || c === 13 || c === 10) { p++; continue; }
+      if (c === 32 || c === 9 || c === 13 || c === 10) {
+        p++;
+        continue;
+      }
       this.pos = p;
       return c;
     }
@@ -138,7 +153,10 @@ export class JsonlFastScanner {
     const end = this.end;
     this.pos++;
     let c = this.ws();
-    if (c === 125 /* } */) { this.pos++; return true; }
+    if (c === 125 /* } */) {
+      this.pos++;
+      return true;
+    }
     for (;;) {
       if (c !== 34 /* " */) return false;
       // Read the key, hashing it on the way; escapes and control characters send the row to the reference path.
@@ -161,7 +179,10 @@ export class JsonlFastScanner {
       let node: KeyNode | null = null;
       for (let n = 0; n < nodes.length; n++) {
         const cand = nodes[n];
-        if (cand.hash === h && cand.key.length === klen && sameBytes(cand.key, b, ks)) { node = cand; break; }
+        if (cand.hash === h && cand.key.length === klen && sameBytes(cand.key, b, ks)) {
+          node = cand;
+          break;
+        }
       }
       if (node === null) {
         if (!this.skipValue(c, depth + 1)) return false;
@@ -177,8 +198,15 @@ export class JsonlFastScanner {
         }
       }
       c = this.ws();
-      if (c === 44 /* , */) { this.pos++; c = this.ws(); continue; }
-      if (c === 125) { this.pos++; return true; }
+      if (c === 44 /* , */) {
+        this.pos++;
+        c = this.ws();
+        continue;
+      }
+      if (c === 125) {
+        this.pos++;
+        return true;
+      }
       return false;
     }
   }
@@ -197,9 +225,12 @@ export class JsonlFastScanner {
     const n = leaf.dims[level];
     if (level === leaf.dims.length - 1) {
       switch (leaf.dtype) {
-        case 'f32': return this.f32Items(data as Float32Array, off, n);
-        case 'f64': return this.f64Items(data as Float64Array, off, n);
-        default: return this.otherItems(leaf.dtype, data, off, n);
+        case 'f32':
+          return this.f32Items(data as Float32Array, off, n);
+        case 'f64':
+          return this.f64Items(data as Float64Array, off, n);
+        default:
+          return this.otherItems(leaf.dtype, data, off, n);
       }
     }
     const stride = leaf.strides[level];
@@ -229,7 +260,11 @@ export class JsonlFastScanner {
     const last = n - 1;
     for (let i = 0; i < n; i++) {
       let c = b[pos];
-      if (c === 32 || c === 9 || c === 13) { this.pos = pos; this.ws(); pos = this.pos; }
+      if (c === 32 || c === 9 || c === 13) {
+        this.pos = pos;
+        this.ws();
+        pos = this.pos;
+      }
       if (!scanJsonNumber(b, pos, end, true)) return false;
       const f = Math.fround(NUM.value);
       if (f - f !== 0) return false;
@@ -255,7 +290,11 @@ export class JsonlFastScanner {
     const last = n - 1;
     for (let i = 0; i < n; i++) {
       let c = b[pos];
-      if (c === 32 || c === 9 || c === 13) { this.pos = pos; this.ws(); pos = this.pos; }
+      if (c === 32 || c === 9 || c === 13) {
+        this.pos = pos;
+        this.ws();
+        pos = this.pos;
+      }
       if (!scanJsonNumber(b, pos, end, false)) return false;
       const v = NUM.value;
       if (v - v !== 0) return false;
@@ -371,20 +410,31 @@ export class JsonlFastScanner {
     const b = this.b;
     const p = this.pos;
     switch (c) {
-      case 34: return this.skipString();
+      case 34:
+        return this.skipString();
       case 123: {
         if (depth >= MAX_DEPTH) return false;
         this.pos++;
         c = this.ws();
-        if (c === 125) { this.pos++; return true; }
+        if (c === 125) {
+          this.pos++;
+          return true;
+        }
         for (;;) {
           if (c !== 34 || !this.skipString()) return false;
           if (this.ws() !== 58) return false;
           this.pos++;
           if (!this.skipValue(this.ws(), depth + 1)) return false;
           c = this.ws();
-          if (c === 44) { this.pos++; c = this.ws(); continue; }
-          if (c === 125) { this.pos++; return true; }
+          if (c === 44) {
+            this.pos++;
+            c = this.ws();
+            continue;
+          }
+          if (c === 125) {
+            this.pos++;
+            return true;
+          }
           return false;
         }
       }
@@ -392,12 +442,22 @@ export class JsonlFastScanner {
         if (depth >= MAX_DEPTH) return false;
         this.pos++;
         c = this.ws();
-        if (c === 93) { this.pos++; return true; }
+        if (c === 93) {
+          this.pos++;
+          return true;
+        }
         for (;;) {
           if (!this.skipValue(c, depth + 1)) return false;
           c = this.ws();
-          if (c === 44) { this.pos++; c = this.ws(); continue; }
-          if (c === 93) { this.pos++; return true; }
+          if (c === 44) {
+            this.pos++;
+            c = this.ws();
+            continue;
+          }
+          if (c === 93) {
+            this.pos++;
+            return true;
+          }
           return false;
         }
       }
@@ -429,7 +489,10 @@ export class JsonlFastScanner {
     let i = this.pos + 1;
     while (i < end) {
       const c = b[i];
-      if (c === 34) { this.pos = i + 1; return true; }
+      if (c === 34) {
+        this.pos = i + 1;
+        return true;
+      }
       if (c < 32) return false;
       if (c === 92) {
         const e = b[i + 1];
@@ -464,7 +527,10 @@ let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
  * 32-bit halves of the two's complement are written through an Int32Array view of the same buffer.
  */
 function writeI64(arr: BigInt64Array, at: number, v: number): void {
-  if (v > 9007199254740992 || v < -9007199254740992) { arr[at] = BigInt(v); return; }
+  if (v > 9007199254740992 || v < -9007199254740992) {
+    arr[at] = BigInt(v);
+    return;
+  }
   if (wordsOf !== arr) {
     wordsOf = arr;
     words = new Int32Array(arr.buffer, arr.byteOffset, arr.length * 2);

@@ -28,7 +28,11 @@ export class JsonlFormat implements RowFormat {
   private data: TensorData[] = [];
   private readonly useFast: boolean;
 
-  constructor(private readonly slots: readonly InputSlot[], private readonly strings: ByteStringCache, opts: JsonlFormatOptions = {}) {
+  constructor(
+    private readonly slots: readonly InputSlot[],
+    private readonly strings: ByteStringCache,
+    opts: JsonlFormatOptions = {},
+  ) {
     this.useFast = opts.fast ?? true;
   }
 

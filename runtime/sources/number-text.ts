@@ -20,10 +20,7 @@
  */
 
 /** Exact powers of ten representable as doubles. */
-const POW10 = [
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-  1e18, 1e19, 1e20, 1e21, 1e22,
-];
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 const TWO_53 = 9007199254740992;
 const MAX_APPROX_DIGITS = 25;
@@ -130,7 +127,15 @@ export function scanDecimal(b: Uint8Array, pos: number, end: number, f32: boolea
 
 /** The exponent part at `b[i]` (an `e`/`E`), then the value. */
 function scanExponent(
-  b: Uint8Array, pos: number, i: number, end: number, m: number, e10: number, digits: number, neg: boolean, f32: boolean,
+  b: Uint8Array,
+  pos: number,
+  i: number,
+  end: number,
+  m: number,
+  e10: number,
+  digits: number,
+  neg: boolean,
+  f32: boolean,
 ): boolean {
   let c = b[++i];
   let eneg = false;
@@ -216,20 +221,23 @@ export function skipJsonNumber(b: Uint8Array, pos: number, end: number): number 
   if (c === 48) {
     c = b[++i];
   } else if (c >= 49 && c <= 57) {
-    do c = b[++i]; while (c >= 48 && c <= 57);
+    do c = b[++i];
+    while (c >= 48 && c <= 57);
   } else {
     return -1;
   }
   if (c === 46) {
     c = b[++i];
     if (!(c >= 48 && c <= 57)) return -1;
-    do c = b[++i]; while (c >= 48 && c <= 57);
+    do c = b[++i];
+    while (c >= 48 && c <= 57);
   }
   if (c === 101 || c === 69) {
     c = b[++i];
     if (c === 45 || c === 43) c = b[++i];
     if (!(c >= 48 && c <= 57)) return -1;
-    do c = b[++i]; while (c >= 48 && c <= 57);
+    do c = b[++i];
+    while (c >= 48 && c <= 57);
   }
   return i > end ? -1 : i;
 }

@@ -63,7 +63,8 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
   }
   if (columnar) {
     if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
-    if (totalBytes === null) throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
+    if (totalBytes === null)
+      throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
     return new ColumnarSource(path, opts, slots, format === 'parquet' ? openParquet : openArrow, totalBytes);
   }
   return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);
@@ -81,7 +82,8 @@ export function formatOf(path: string, given?: SourceFormat): { format: SourceFo
   const lower = path.toLowerCase();
   const gzip = lower.endsWith('.gz');
   if (given !== undefined) {
-    if (!FORMATS.includes(given)) throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected ${FORMATS.join(', ')})`);
+    if (!FORMATS.includes(given))
+      throw new SourceError(path, null, 'unsupported', `unknown format "${String(given)}" (expected ${FORMATS.join(', ')})`);
     return { format: given, gzip };
   }
   const base = gzip ? lower.slice(0, -3) : lower;
@@ -89,14 +91,21 @@ export function formatOf(path: string, given?: SourceFormat): { format: SourceFo
   if (base.endsWith('.csv')) return { format: 'csv', gzip };
   if (base.endsWith('.parquet')) return { format: 'parquet', gzip };
   if (['.arrow', '.arrows', '.feather', '.ipc'].some((e) => base.endsWith(e))) return { format: 'arrow', gzip };
-  throw new SourceError(path, null, 'unsupported', 'cannot tell the format from the file name: use .jsonl, .ndjson, .csv (optionally .gz), .parquet or .arrow, or give the format explicitly');
+  throw new SourceError(
+    path,
+    null,
+    'unsupported',
+    'cannot tell the format from the file name: use .jsonl, .ndjson, .csv (optionally .gz), .parquet or .arrow, or give the format explicitly',
+  );
 }
 
 function checkOptions(path: string, opts: SourceOptions): void {
   const bad = (detail: string) => new SourceError(path, null, 'unsupported', detail);
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw bad(`batch size must be a positive integer, got ${opts.batchSize}`);
-  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0)) throw bad(`limit must be a non-negative integer, got ${opts.limit}`);
-  if (opts.maxExamples !== undefined && !(Number.isInteger(opts.maxExamples) && opts.maxExamples >= 0)) throw bad(`maxExamples must be a non-negative integer, got ${opts.maxExamples}`);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0))
+    throw bad(`limit must be a non-negative integer, got ${opts.limit}`);
+  if (opts.maxExamples !== undefined && !(Number.isInteger(opts.maxExamples) && opts.maxExamples >= 0))
+    throw bad(`maxExamples must be a non-negative integer, got ${opts.maxExamples}`);
   if (opts.onBadRow !== 'skip' && opts.onBadRow !== 'fail') throw bad(`onBadRow must be "skip" or "fail", got ${String(opts.onBadRow)}`);
   const sh = opts.shard;
   if (sh !== undefined) {
@@ -141,9 +150,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     tuning: SourceTuning,
   ) {
     const strings = new ByteStringCache();
-    this.format = formatName === 'csv'
-      ? new CsvFormat(path, slots, strings)
-      : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
+    this.format = formatName === 'csv' ? new CsvFormat(path, slots, strings) : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
     this.reader = new TextBlockReader(path, path === STDIN_PATH ? 'standard input' : path, { gzip, chunkBytes: tuning.chunkBytes });
     this.batchSize = opts.batchSize;
     this.limit = opts.limit ?? Infinity;
@@ -151,7 +158,14 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
     this.stats = {
-      rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0,
+      rowsRead: 0,
+      rowsGood: 0,
+      skipped: {},
+      examples: [],
+      bytesRead: 0,
+      totalBytes,
+      absentOptional: [],
+      rowsTotal: 0,
       read: this.reader.identity(),
     };
   }
@@ -225,8 +239,14 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
       const onAbort = (): void => resolve(ABORTED);
       signal.addEventListener('abort', onAbort, { once: true });
       read.then(
-        (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-        (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
       );
     });
   }
@@ -273,7 +293,10 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
         if (this.layout === null) {
           const found = fmt.discover(s, start, end);
           if (found instanceof BadRow) {
-            if (mine) { stats.rowsRead++; this.badRow(found, line); }
+            if (mine) {
+              stats.rowsRead++;
+              this.badRow(found, line);
+            }
             continue;
           }
           this.adopt(found);
@@ -282,7 +305,10 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
         stats.rowsRead++;
         const b = this.batch!;
         const bad = fmt.readRow(s, start, end, b.rows);
-        if (bad !== null) { this.badRow(bad, line); continue; }
+        if (bad !== null) {
+          this.badRow(bad, line);
+          continue;
+        }
         b.commit(rowId, line);
         stats.rowsGood++;
       }

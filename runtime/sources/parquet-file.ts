@@ -36,7 +36,8 @@ function schemaColumns(tree: SchemaTree, prefix: string[], out: Map<string, { to
     let leaf = child;
     while (leaf.children.length === 1) leaf = leaf.children[0]!;
     if (leaf.element.type === 'FLOAT' || leaf.element.type === 'DOUBLE') floats.add(columnKey(path));
-    const ct = child.element.converted_type, lt = child.element.logical_type?.type;
+    const ct = child.element.converted_type,
+      lt = child.element.logical_type?.type;
     const isGroup = child.children.length > 0 && ct !== 'LIST' && ct !== 'MAP' && lt !== 'LIST' && lt !== 'MAP';
     if (isGroup && child.element.repetition_type !== 'REPEATED') schemaColumns(child, path, out, floats);
   }
@@ -67,16 +68,28 @@ export async function openParquet(path: string): Promise<ColumnarFile> {
     const groupBytes = metadata.row_groups.map((g) => Number(g.total_compressed_size ?? g.total_byte_size));
     const starts: number[] = [];
     let at = 0;
-    for (const n of groupRows) { starts.push(at); at += n; }
+    for (const n of groupRows) {
+      starts.push(at);
+      at += n;
+    }
     return {
-      groupRows, groupBytes, columns: [...cols.keys()], floatColumns,
+      groupRows,
+      groupBytes,
+      columns: [...cols.keys()],
+      floatColumns,
       async readGroup(g, paths) {
         const tops = [...new Set(paths.map((p) => cols.get(columnKey(p))!.top))];
         const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
         try {
           await parquetRead({
-            file, metadata, columns: tops, rowStart: starts[g]!, rowEnd: starts[g]! + groupRows[g]!,
-            onChunk: (c) => { (parts.get(c.columnName) ?? parts.set(c.columnName, []).get(c.columnName)!).push({ rowStart: c.rowStart, data: c.columnData }); },
+            file,
+            metadata,
+            columns: tops,
+            rowStart: starts[g]!,
+            rowEnd: starts[g]! + groupRows[g]!,
+            onChunk: (c) => {
+              (parts.get(c.columnName) ?? parts.set(c.columnName, []).get(c.columnName)!).push({ rowStart: c.rowStart, data: c.columnData });
+            },
           });
         } catch (err) {
           throw new SourceError(path, null, 'unreadable', `row group ${g}: ${(err as Error).message}`);
@@ -86,7 +99,9 @@ export async function openParquet(path: string): Promise<ColumnarFile> {
           return chunkOf(parts.get(top) ?? [], starts[g]!, groupRows[g]!, rest);
         });
       },
-      async close() { await fh.close(); },
+      async close() {
+        await fh.close();
+      },
     };
   } catch (err) {
     await fh.close();
@@ -100,10 +115,11 @@ function chunkOf(parts: { rowStart: number; data: ArrayLike<unknown> }[], groupS
   if (parts.length === 1 && parts[0]!.rowStart === groupStart && parts[0]!.data.length === rows) data = parts[0]!.data;
   else {
     const all: unknown[] = new Array(rows).fill(null);
-    for (const p of parts) for (let i = 0; i < p.data.length; i++) {
-      const r = p.rowStart - groupStart + i;
-      if (r >= 0 && r < rows) all[r] = p.data[i];
-    }
+    for (const p of parts)
+      for (let i = 0; i < p.data.length; i++) {
+        const r = p.rowStart - groupStart + i;
+        if (r >= 0 && r < rows) all[r] = p.data[i];
+      }
     data = all;
   }
   if (rest.length === 0 && ArrayBuffer.isView(data) && !(data instanceof DataView)) {

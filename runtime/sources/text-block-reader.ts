@@ -58,11 +58,16 @@ export class TextBlockReader {
    * @param path the file to read; `-` reads standard input.
    * @param display the name used in error messages (as the user wrote it).
    */
-  constructor(path: string, private readonly display: string, private readonly opts: TextBlockReaderOptions) {
+  constructor(
+    path: string,
+    private readonly display: string,
+    private readonly opts: TextBlockReaderOptions,
+  ) {
     const chunk = opts.chunkBytes ?? CHUNK_BYTES;
-    this.fileStream = path === STDIN_PATH
-      ? createReadStream('', { fd: 0, highWaterMark: chunk, autoClose: false })
-      : createReadStream(path, { highWaterMark: chunk });
+    this.fileStream =
+      path === STDIN_PATH
+        ? createReadStream('', { fd: 0, highWaterMark: chunk, autoClose: false })
+        : createReadStream(path, { highWaterMark: chunk });
     if (opts.gzip) {
       const gunzip = createGunzip({ chunkSize: chunk });
       // pipeline forwards a read error of the file to the gunzip stream, whose iterator then throws.
@@ -131,7 +136,12 @@ export class TextBlockReader {
     this.pending.push(piece);
     this.pendingBytes += piece.length;
     if (this.pendingBytes > MAX_LINE_BYTES) {
-      throw new SourceError(this.display, null, 'unsupported', `a line is longer than ${MAX_LINE_BYTES >> 20} MiB: is this really a JSONL or CSV file?`);
+      throw new SourceError(
+        this.display,
+        null,
+        'unsupported',
+        `a line is longer than ${MAX_LINE_BYTES >> 20} MiB: is this really a JSONL or CSV file?`,
+      );
     }
   }
 
@@ -152,7 +162,12 @@ export class TextBlockReader {
   private checkStart(chunk: Buffer): Buffer {
     this.first = false;
     if (!this.opts.gzip && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
-      throw new SourceError(this.display, null, 'unsupported', 'the file is gzip-compressed: give it a .gz suffix (e.g. data.jsonl.gz) so it is decompressed');
+      throw new SourceError(
+        this.display,
+        null,
+        'unsupported',
+        'the file is gzip-compressed: give it a .gz suffix (e.g. data.jsonl.gz) so it is decompressed',
+      );
     }
     if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3);
     return chunk;
@@ -170,4 +185,3 @@ export class TextBlockReader {
     return new SourceError(this.display, null, 'unreadable', e.message ?? String(err));
   }
 }
-

@@ -23,7 +23,9 @@ export interface BinaryCounts {
 }
 
 /** The rates scikit-learn derives from a binary confusion matrix; `n = tp + fp + tn + fn`. */
-export function binaryRates(c: BinaryCounts): Record<'accuracy' | 'precision' | 'recall' | 'f1' | 'specificity' | 'balanced_accuracy' | 'mcc', Outcome> {
+export function binaryRates(
+  c: BinaryCounts,
+): Record<'accuracy' | 'precision' | 'recall' | 'f1' | 'specificity' | 'balanced_accuracy' | 'mcc', Outcome> {
   const { tp, fp, tn, fn } = c;
   const n = tp + fp + tn + fn;
   if (n === 0) {
@@ -36,11 +38,17 @@ export function binaryRates(c: BinaryCounts): Record<'accuracy' | 'precision' | 
   // scikit-learn: denominator 0 → 1, so F1 is 0 when precision and recall are both 0.
   const pr = precision + recall;
   const f1 = (2 * precision * recall) / (pr === 0 ? 1 : pr);
-  const balanced: Outcome = tp + fn === 0 ? undef('no positive rows: balanced accuracy is undefined')
-    : tn + fp === 0 ? undef('no negative rows: balanced accuracy is undefined')
-    : (recall + specificity) / 2;
+  const balanced: Outcome =
+    tp + fn === 0
+      ? undef('no positive rows: balanced accuracy is undefined')
+      : tn + fp === 0
+        ? undef('no negative rows: balanced accuracy is undefined')
+        : (recall + specificity) / 2;
   // MCC exactly as scikit-learn's matthews_corrcoef computes it from the confusion matrix.
-  const tSum1 = tp + fn, tSum0 = tn + fp, pSum1 = tp + fp, pSum0 = tn + fn;
+  const tSum1 = tp + fn,
+    tSum0 = tn + fp,
+    pSum1 = tp + fp,
+    pSum0 = tn + fn;
   const covYtYp = (tp + tn) * n - (tSum0 * pSum0 + tSum1 * pSum1);
   const covYpYp = n * n - (pSum0 * pSum0 + pSum1 * pSum1);
   const covYtYt = n * n - (tSum0 * tSum0 + tSum1 * tSum1);
@@ -64,7 +72,11 @@ export class BinaryFamily implements MetricFamily {
   private readonly madMax: number;
   private readonly corrVars: number;
 
-  constructor(private readonly threshold: number, private readonly hasLabel: boolean, metrics: readonly string[]) {
+  constructor(
+    private readonly threshold: number,
+    private readonly hasLabel: boolean,
+    metrics: readonly string[],
+  ) {
     this.wanted = new Set(metrics);
     const w = (m: string): boolean => this.wanted.has(m);
     const probs = hasLabel && (w('log_loss') || w('brier'));
@@ -84,7 +96,14 @@ export class BinaryFamily implements MetricFamily {
       sums: sums.size,
       maxes: maxes.size,
       vars: this.corrVars >= 0 ? 2 : 0,
-      pairs: this.corrVars >= 0 ? [[0, 0], [1, 1], [0, 1]] : [],
+      pairs:
+        this.corrVars >= 0
+          ? [
+              [0, 0],
+              [1, 1],
+              [0, 1],
+            ]
+          : [],
     };
     this.buf = new FeatureBuffers(this.layout);
   }
@@ -93,7 +112,8 @@ export class BinaryFamily implements MetricFamily {
     const { n, control, treatment, label } = rows;
     const f = this.buf.reset(n);
     const thr = this.threshold;
-    const slots = f.slots, sums = f.sums;
+    const slots = f.slots,
+      sums = f.sums;
     // Branch-free: `+(x >= thr)` compiles to a flag, not a jump — a mispredicted branch on
     // unpredictable scores costs 6× the whole loop.
     if (label === null) {
@@ -104,13 +124,15 @@ export class BinaryFamily implements MetricFamily {
     const oor = this.oorCell;
     if (oor >= 0) {
       for (let i = 0; i < n; i++) {
-        const c = control[i]!, t = treatment[i]!;
+        const c = control[i]!,
+          t = treatment[i]!;
         slots[n + i] = c < 0 || c > 1 ? oor : -1;
         slots[2 * n + i] = t < 0 || t > 1 ? oor + 1 : -1;
       }
     }
     if (label !== null && this.llSum >= 0) {
-      const oc = this.llSum * n, ot = oc + n;
+      const oc = this.llSum * n,
+        ot = oc + n;
       const hi = 1 - LOG_LOSS_EPS;
       for (let i = 0; i < n; i++) {
         const y = label[i]!;
@@ -122,9 +144,12 @@ export class BinaryFamily implements MetricFamily {
       }
     }
     if (label !== null && this.brSum >= 0) {
-      const oc = this.brSum * n, ot = oc + n;
+      const oc = this.brSum * n,
+        ot = oc + n;
       for (let i = 0; i < n; i++) {
-        const y = label[i]!, dc = control[i]! - y, dt = treatment[i]! - y;
+        const y = label[i]!,
+          dc = control[i]! - y,
+          dt = treatment[i]! - y;
         sums[oc + i] = dc * dc;
         sums[ot + i] = dt * dt;
       }
@@ -134,7 +159,8 @@ export class BinaryFamily implements MetricFamily {
       for (let i = 0; i < n; i++) sums[o + i] = Math.abs(treatment[i]! - control[i]!);
     }
     if (this.madMax >= 0) {
-      const o = this.madMax * n, mx = f.maxes;
+      const o = this.madMax * n,
+        mx = f.maxes;
       for (let i = 0; i < n; i++) mx[o + i] = Math.abs(treatment[i]! - control[i]!);
     }
     if (this.layout.vars > 0) {
@@ -153,7 +179,11 @@ export class BinaryFamily implements MetricFamily {
       if (k === 0) continue;
       const y = cell >> 2;
       const p = side === 'control' ? (cell >> 1) & 1 : cell & 1;
-      if (y === 1) { if (p === 1) out.tp += k; else out.fn += k; } else if (p === 1) out.fp += k; else out.tn += k;
+      if (y === 1) {
+        if (p === 1) out.tp += k;
+        else out.fn += k;
+      } else if (p === 1) out.fp += k;
+      else out.tn += k;
     }
     return out;
   }
@@ -168,9 +198,12 @@ export class BinaryFamily implements MetricFamily {
 
   discordant(v: ReplicaView): Discordant | null {
     if (!this.hasLabel) return null;
-    let controlOnly = 0, treatmentOnly = 0;
+    let controlOnly = 0,
+      treatmentOnly = 0;
     for (let cell = 0; cell < 8; cell++) {
-      const y = cell >> 2, pc = (cell >> 1) & 1, pt = cell & 1;
+      const y = cell >> 2,
+        pc = (cell >> 1) & 1,
+        pt = cell & 1;
       if (pc === y && pt !== y) controlOnly += v.count(cell);
       if (pt === y && pc !== y) treatmentOnly += v.count(cell);
     }
@@ -181,18 +214,19 @@ export class BinaryFamily implements MetricFamily {
     const w = this.wanted;
     const n = v.W;
     if (this.hasLabel) {
-      const c = this.counts(v, 'control'), t = this.counts(v, 'treatment');
+      const c = this.counts(v, 'control'),
+        t = this.counts(v, 'treatment');
       for (const m of CONFUSION_METRICS) if (w.has(m)) out.set(m, { control: c[m], treatment: t[m] });
       if (RATE_METRICS.some((m) => w.has(m))) {
-        const rc = binaryRates(c), rt = binaryRates(t);
+        const rc = binaryRates(c),
+          rt = binaryRates(t);
         for (const m of RATE_METRICS) if (w.has(m)) out.set(m, { control: rc[m], treatment: rt[m] });
       }
       if (this.llSum >= 0 || this.brSum >= 0) {
-        const oorC = v.count(this.oorCell), oorT = v.count(this.oorCell + 1);
+        const oorC = v.count(this.oorCell),
+          oorT = v.count(this.oorCell + 1);
         const side = (sum: number, oor: number, what: string): Outcome =>
-          n === 0 ? undef('no rows')
-          : oor > 0 ? undef(`${oor} score(s) outside [0, 1]: ${what} needs probabilities`)
-          : finite(sum / n, what);
+          n === 0 ? undef('no rows') : oor > 0 ? undef(`${oor} score(s) outside [0, 1]: ${what} needs probabilities`) : finite(sum / n, what);
         if (this.llSum >= 0) {
           out.set('log_loss', { control: side(v.sum(this.llSum), oorC, 'log loss'), treatment: side(v.sum(this.llSum + 1), oorT, 'log loss') });
         }

@@ -14,7 +14,8 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   const h = (n - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, n - 1);
-  const a = sorted[lo]!, b = sorted[hi]!;
+  const a = sorted[lo]!,
+    b = sorted[hi]!;
   return a + (h - lo) * (b - a);
 }
 
@@ -31,7 +32,9 @@ export function percentileInterval(d: BootstrapDistribution, level: number): Met
   return {
     low: quantileSorted(d.values, (1 - level) / 2),
     high: quantileSorted(d.values, (1 + level) / 2),
-    level, method: 'bootstrap', reason: null,
+    level,
+    method: 'bootstrap',
+    reason: null,
   };
 }
 

@@ -32,7 +32,11 @@ export class ChartAccumulator {
   readonly histByLabel: Float64Array;
   private readonly probabilities: boolean;
 
-  constructor(readonly task: TaskKind, readonly hasLabel: boolean, readonly k: number) {
+  constructor(
+    readonly task: TaskKind,
+    readonly hasLabel: boolean,
+    readonly k: number,
+  ) {
     this.probabilities = task !== 'regression';
     this.hist = new Float64Array(this.probabilities ? 2 * HISTOGRAM_BINS + 2 : 0);
     this.calib = new Float64Array(this.probabilities && hasLabel ? 2 * CALIBRATION_BINS * 3 : 0);
@@ -45,16 +49,28 @@ export class ChartAccumulator {
     if (!this.probabilities) return;
     const { n, width, control, treatment, label } = rows;
     const multi = this.task === 'multiclass';
-    const hist = this.hist, calib = this.calib, conf = this.confusion, byLabel = this.histByLabel;
-    const HB = HISTOGRAM_BINS, CB = CALIBRATION_BINS;
+    const hist = this.hist,
+      calib = this.calib,
+      conf = this.confusion,
+      byLabel = this.histByLabel;
+    const HB = HISTOGRAM_BINS,
+      CB = CALIBRATION_BINS;
     for (let m = 0; m < 2; m++) {
       const s = m === 0 ? control : treatment;
-      const hBase = m * HB, cBase = m * CB;
+      const hBase = m * HB,
+        cBase = m * CB;
       let outside = 0;
       for (let i = 0; i < n; i++) {
-        let p: number, pred = 0;
-        if (multi) { pred = argmaxRow(s, i, width); p = s[i * width + pred]!; } else p = s[i]!;
-        if (!(p >= 0 && p <= 1)) { outside++; continue; }
+        let p: number,
+          pred = 0;
+        if (multi) {
+          pred = argmaxRow(s, i, width);
+          p = s[i * width + pred]!;
+        } else p = s[i]!;
+        if (!(p >= 0 && p <= 1)) {
+          outside++;
+          continue;
+        }
         // p in [0, 1]: the truncation picks the bin; p = 1 belongs to the last one.
         const hb = (p * HB) | 0;
         const bin = hb === HB ? HB - 1 : hb;
@@ -103,7 +119,10 @@ export class ChartAccumulator {
     return {
       quantity: this.task === 'multiclass' ? 'top_class_probability' : 'score',
       bins: Array.from({ length: CALIBRATION_BINS }, (_, b) => ({
-        low: b / CALIBRATION_BINS, high: (b + 1) / CALIBRATION_BINS, control: side(0, b), treatment: side(1, b),
+        low: b / CALIBRATION_BINS,
+        high: (b + 1) / CALIBRATION_BINS,
+        control: side(0, b),
+        treatment: side(1, b),
       })),
     };
   }
@@ -125,7 +144,12 @@ export class ChartAccumulator {
   }
 
   toState(): Record<string, EncodedArray> {
-    return { hist: encodeArray(this.hist), calib: encodeArray(this.calib), confusion: encodeArray(this.confusion), hist_by_label: encodeArray(this.histByLabel) };
+    return {
+      hist: encodeArray(this.hist),
+      calib: encodeArray(this.calib),
+      confusion: encodeArray(this.confusion),
+      hist_by_label: encodeArray(this.histByLabel),
+    };
   }
 
   static fromState(task: TaskKind, hasLabel: boolean, k: number, s: Record<string, EncodedArray>): ChartAccumulator {
@@ -153,7 +177,10 @@ export class CurveSampler {
   private lt: number | null = null;
   private lastKept = false;
 
-  constructor(private readonly totalArc: number, private readonly max = MAX_CURVE_POINTS) {}
+  constructor(
+    private readonly totalArc: number,
+    private readonly max = MAX_CURVE_POINTS,
+  ) {}
 
   push(x: number, y: number, threshold: number | null): void {
     if (this.points.length === 0) {
@@ -161,7 +188,9 @@ export class CurveSampler {
     } else {
       this.arc += Math.abs(x - this.lx) + Math.abs(y - this.ly);
     }
-    this.lx = x; this.ly = y; this.lt = threshold;
+    this.lx = x;
+    this.ly = y;
+    this.lt = threshold;
     this.lastKept = this.points.length === 1 && this.arc === 0;
     const step = this.totalArc / (this.max - 1);
     if (this.next < this.max - 1 && this.arc >= step * this.next) {
@@ -190,25 +219,34 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
   const N = r.n - P;
   if (P === 0 || N === 0) return null;
   // The ROC's L1 length is exactly 2 (monotone from (0,0) to (1,1)); the PR curve's needs a pass.
-  let prArc = 0, tp = 0, fp = 0, lastPrec = 1;
+  let prArc = 0,
+    tp = 0,
+    fp = 0,
+    lastPrec = 1;
   for (let g = r.groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : r.groupEnd[g - 1]!, end = r.groupEnd[g]!;
+    const start = g === 0 ? 0 : r.groupEnd[g - 1]!,
+      end = r.groupEnd[g]!;
     let pos = 0;
     for (let j = start; j < end; j++) pos += positive[j]!;
-    tp += pos; fp += end - start - pos;
+    tp += pos;
+    fp += end - start - pos;
     const prec = tp / (tp + fp);
     prArc += pos / P + Math.abs(prec - lastPrec);
     lastPrec = prec;
   }
-  const roc = new CurveSampler(2, maxPoints), pr = new CurveSampler(prArc, maxPoints);
+  const roc = new CurveSampler(2, maxPoints),
+    pr = new CurveSampler(prArc, maxPoints);
   roc.push(0, 0, null);
   pr.push(0, 1, null);
-  tp = 0; fp = 0;
+  tp = 0;
+  fp = 0;
   for (let g = r.groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : r.groupEnd[g - 1]!, end = r.groupEnd[g]!;
+    const start = g === 0 ? 0 : r.groupEnd[g - 1]!,
+      end = r.groupEnd[g]!;
     let pos = 0;
     for (let j = start; j < end; j++) pos += positive[j]!;
-    tp += pos; fp += end - start - pos;
+    tp += pos;
+    fp += end - start - pos;
     const t = r.groupValue[g]!;
     roc.push(fp / N, tp / P, t);
     pr.push(tp / P, tp / (tp + fp), t);
@@ -219,15 +257,20 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
 /** Histogram of stored values (regression predictions) over the range of both models. */
 export function valueHistogram(control: ArrayLike<number>, treatment: ArrayLike<number>, n: number): Histogram | null {
   if (n === 0) return null;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
-    const a = control[i]!, b = treatment[i]!;
-    if (a < lo) lo = a; if (a > hi) hi = a;
-    if (b < lo) lo = b; if (b > hi) hi = b;
+    const a = control[i]!,
+      b = treatment[i]!;
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
   }
   if (hi === lo) hi = lo + 1;
   const width = (hi - lo) / HISTOGRAM_BINS;
-  const c = new Array<number>(HISTOGRAM_BINS).fill(0), t = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const c = new Array<number>(HISTOGRAM_BINS).fill(0),
+    t = new Array<number>(HISTOGRAM_BINS).fill(0);
   for (let i = 0; i < n; i++) {
     c[Math.min(HISTOGRAM_BINS - 1, Math.floor((control[i]! - lo) / width))]!++;
     t[Math.min(HISTOGRAM_BINS - 1, Math.floor((treatment[i]! - lo) / width))]!++;
@@ -235,6 +278,8 @@ export function valueHistogram(control: ArrayLike<number>, treatment: ArrayLike<
   return {
     quantity: 'prediction',
     edges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? hi : lo + i * width)),
-    control: c, treatment: t, outside: { control: 0, treatment: 0 },
+    control: c,
+    treatment: t,
+    outside: { control: 0, treatment: 0 },
   };
 }

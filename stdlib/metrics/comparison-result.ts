@@ -8,7 +8,25 @@
  */
 import { METRIC_CATALOGUE } from './catalogue.ts';
 import { COMPARISON_RESULT_VERSION } from '../../plan/version.ts';
-import type { BootstrapDistribution, ComparisonCharts, ComparisonResult, DeLongResult, MatrixMetricResult, MetricField, MetricInterval, MetricResult, ModelField, ModelMetricResult, OneVsRestCurves, PairMetricResult, PairedTests, SliceMetric, SliceResult, SlicesResult, WorseSlice } from '../../plan/result-types.ts';
+import type {
+  BootstrapDistribution,
+  ComparisonCharts,
+  ComparisonResult,
+  DeLongResult,
+  MatrixMetricResult,
+  MetricField,
+  MetricInterval,
+  MetricResult,
+  ModelField,
+  ModelMetricResult,
+  OneVsRestCurves,
+  PairMetricResult,
+  PairedTests,
+  SliceMetric,
+  SliceResult,
+  SlicesResult,
+  WorseSlice,
+} from '../../plan/result-types.ts';
 import type { ComparisonParts } from './comparison-parts.ts';
 import type { Derived, SideOutcomes } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';
@@ -30,11 +48,16 @@ function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField)
   if (v === undefined) return undef('not computed');
   if (typeof v === 'number' || !('control' in v)) return field === 'value' ? v : undef('a pair metric has only a value');
   switch (field) {
-    case 'control': return v.control;
-    case 'treatment': return v.treatment;
-    case 'delta': return deltaOf(v.control, v.treatment);
-    case 'ratio': return ratioOf(v.control, v.treatment);
-    default: return undef('a per-model metric has no single value');
+    case 'control':
+      return v.control;
+    case 'treatment':
+      return v.treatment;
+    case 'delta':
+      return deltaOf(v.control, v.treatment);
+    case 'ratio':
+      return ratioOf(v.control, v.treatment);
+    default:
+      return undef('a per-model metric has no single value');
   }
 }
 
@@ -43,7 +66,8 @@ function distribution(replicas: Derived[], name: string, field: MetricField): Bo
   let undefinedCount = 0;
   for (let r = 1; r < replicas.length; r++) {
     const o = fieldOutcome(replicas[r]!.get(name), field);
-    if (isDefined(o)) vals.push(o); else undefinedCount++;
+    if (isDefined(o)) vals.push(o);
+    else undefinedCount++;
   }
   return { values: Array.from(Float64Array.from(vals).sort()), undefined: undefinedCount };
 }
@@ -64,10 +88,17 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null): Deriv
     spec: acc.spec,
     width: acc.width!,
     cells: L.jointCells > 0 ? acc.bank!.counts.slice(0, L.jointCells) : null,
-    store: store === null ? null : {
-      n: store.n, width: store.width, rowIds: store.rowIds.subarray(0, store.n), label: store.label?.subarray(0, store.n) ?? null,
-      control: store.scores('control'), treatment: store.scores('treatment'),
-    },
+    store:
+      store === null
+        ? null
+        : {
+            n: store.n,
+            width: store.width,
+            rowIds: store.rowIds.subarray(0, store.n),
+            label: store.label?.subarray(0, store.n) ?? null,
+            control: store.scores('control'),
+            treatment: store.scores('treatment'),
+          },
     rc: ctx?.rc ?? null,
     rt: ctx?.rt ?? null,
   };
@@ -99,12 +130,31 @@ function emptyMetric(name: string, reason: string): MetricResult {
     return { name, kind: 'model', shape: 'matrix', classes: [], control: null, treatment: null, reasons: { control: reason, treatment: reason } };
   }
   if (info.kind === 'pair') {
-    return { name, kind: 'pair', shape: 'scalar', higher_is_better: info.higherIsBetter, value: null, reasons: { value: reason }, intervals: {}, bootstrap: {}, test: null };
+    return {
+      name,
+      kind: 'pair',
+      shape: 'scalar',
+      higher_is_better: info.higherIsBetter,
+      value: null,
+      reasons: { value: reason },
+      intervals: {},
+      bootstrap: {},
+      test: null,
+    };
   }
   return {
-    name, kind: 'model', shape: 'scalar', higher_is_better: info.higherIsBetter,
-    control: null, treatment: null, delta: null, ratio: null,
-    reasons: { control: reason, treatment: reason, delta: reason, ratio: reason }, intervals: {}, bootstrap: {}, test: null,
+    name,
+    kind: 'model',
+    shape: 'scalar',
+    higher_is_better: info.higherIsBetter,
+    control: null,
+    treatment: null,
+    delta: null,
+    ratio: null,
+    reasons: { control: reason, treatment: reason, delta: reason, ratio: reason },
+    intervals: {},
+    bootstrap: {},
+    test: null,
   };
 }
 
@@ -122,7 +172,8 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
   if (acc.family === null) {
     const reason = 'no rows';
     return {
-      ...base, rows: 0,
+      ...base,
+      rows: 0,
       metrics: spec.metrics.map((m) => emptyMetric(m, reason)),
       tests: { mcnemar: null, delong: null, reasons: {} },
       slices: spec.hasSlices ? { distinct: 0, folded: 0, overflowed: false, main_metric: mainMetric(acc), items: [], worse: [] } : null,
@@ -140,8 +191,15 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
     if (info.kind === 'pair') {
       const v = fieldOutcome(point.get(name), 'value');
       const r: PairMetricResult = {
-        name, kind: 'pair', shape: 'scalar', higher_is_better: info.higherIsBetter,
-        value: isDefined(v) ? v : null, reasons: {}, intervals: {}, bootstrap: {}, test: null,
+        name,
+        kind: 'pair',
+        shape: 'scalar',
+        higher_is_better: info.higherIsBetter,
+        value: isDefined(v) ? v : null,
+        reasons: {},
+        intervals: {},
+        bootstrap: {},
+        test: null,
       };
       if (!isDefined(v)) r.reasons.value = v.reason;
       if (spec.bootstrap > 0) {
@@ -151,12 +209,23 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
       return r;
     }
     const r: ModelMetricResult = {
-      name, kind: 'model', shape: 'scalar', higher_is_better: info.higherIsBetter,
-      control: null, treatment: null, delta: null, ratio: null, reasons: {}, intervals: {}, bootstrap: {}, test: null,
+      name,
+      kind: 'model',
+      shape: 'scalar',
+      higher_is_better: info.higherIsBetter,
+      control: null,
+      treatment: null,
+      delta: null,
+      ratio: null,
+      reasons: {},
+      intervals: {},
+      bootstrap: {},
+      test: null,
     };
     for (const f of MODEL_FIELDS) {
       const v = fieldOutcome(point.get(name), f);
-      if (isDefined(v)) r[f] = v; else r.reasons[f] = v.reason;
+      if (isDefined(v)) r[f] = v;
+      else r.reasons[f] = v.reason;
       if (spec.bootstrap > 0) {
         const d = distribution(replicas, name, f);
         r.bootstrap[f] = d;
@@ -164,13 +233,17 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
       }
     }
     if (name === 'accuracy' && spec.hasLabel) {
-      r.test = tests.mcnemar !== null
-        ? { test: 'mcnemar', pvalue: tests.mcnemar.pvalue, reason: null }
-        : { test: 'mcnemar', pvalue: null, reason: tests.reasons.mcnemar ?? 'not computed' };
+      r.test =
+        tests.mcnemar !== null
+          ? { test: 'mcnemar', pvalue: tests.mcnemar.pvalue, reason: null }
+          : { test: 'mcnemar', pvalue: null, reason: tests.reasons.mcnemar ?? 'not computed' };
     }
     if (name === 'auroc' && acc.kind === 'binary') {
       const d = tests.delong;
-      r.test = d !== null ? { test: 'delong', pvalue: d.pvalue, reason: null } : { test: 'delong', pvalue: null, reason: tests.reasons.delong ?? 'not computed' };
+      r.test =
+        d !== null
+          ? { test: 'delong', pvalue: d.pvalue, reason: null }
+          : { test: 'delong', pvalue: null, reason: tests.reasons.delong ?? 'not computed' };
       if (spec.bootstrap === 0 && d !== null) delongIntervals(r, d, level);
     }
     return r;
@@ -212,7 +285,8 @@ function pairedTests(acc: ComparisonParts, ctx: RankingContext | null, level: nu
       tests.reasons.delong = 'no rows';
     } else {
       const d = delongTest(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store.label!, acc.store.n, level);
-      if ('reason' in d) tests.reasons.delong = d.reason; else tests.delong = d;
+      if ('reason' in d) tests.reasons.delong = d.reason;
+      else tests.delong = d;
     }
   }
   return tests;
@@ -221,7 +295,15 @@ function pairedTests(acc: ComparisonParts, ctx: RankingContext | null, level: nu
 function matrixMetric(acc: ComparisonParts, name: string): MatrixMetricResult {
   const m = acc.charts!.multiclassConfusion();
   if (m === null || acc.bank!.W[0] === 0) {
-    return { name, kind: 'model', shape: 'matrix', classes: m?.classes ?? [], control: null, treatment: null, reasons: { control: 'no rows', treatment: 'no rows' } };
+    return {
+      name,
+      kind: 'model',
+      shape: 'matrix',
+      classes: m?.classes ?? [],
+      control: null,
+      treatment: null,
+      reasons: { control: 'no rows', treatment: 'no rows' },
+    };
   }
   return { name, kind: 'model', shape: 'matrix', classes: m.classes, control: m.control, treatment: m.treatment, reasons: {} };
 }
@@ -234,8 +316,11 @@ export function mainMetric(acc: ComparisonParts): string | null {
     : { binary: 'agreement', multiclass: 'agreement', regression: 'mean_abs_diff' }[acc.kind];
   if (spec.metrics.includes(preferred)) return preferred;
   const want = spec.hasLabel ? 'model' : 'pair';
-  return spec.metrics.find((m) => METRIC_CATALOGUE[m]!.kind === want && METRIC_CATALOGUE[m]!.value === 'scalar')
-    ?? spec.metrics.find((m) => METRIC_CATALOGUE[m]!.value === 'scalar') ?? null;
+  return (
+    spec.metrics.find((m) => METRIC_CATALOGUE[m]!.kind === want && METRIC_CATALOGUE[m]!.value === 'scalar') ??
+    spec.metrics.find((m) => METRIC_CATALOGUE[m]!.value === 'scalar') ??
+    null
+  );
 }
 
 function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
@@ -247,7 +332,8 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
     const fields: MetricField[] = info.kind === 'pair' ? ['value'] : ['control', 'treatment', 'delta'];
     for (const f of fields) {
       const v = fieldOutcome(d.get(name), f);
-      if (isDefined(v)) m[f as 'control'] = v; else m.reasons[f] = v.reason;
+      if (isDefined(v)) m[f as 'control'] = v;
+      else m.reasons[f] = v.reason;
     }
     out.push(m);
   }
@@ -268,11 +354,14 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
   // Group id per slice index: shown slices 0..shown-1, everything else the `(other)` group.
   const OTHER = shown.length;
   const groupOf = new Uint32Array(S).fill(OTHER);
-  shown.forEach((s, g) => { groupOf[s] = g; });
+  shown.forEach((s, g) => {
+    groupOf[s] = g;
+  });
   const groups = shown.length + (hasOther ? 1 : 0);
   // Stored rows per group (CSR), for ranking metrics.
   const store = acc.store;
-  let starts: Uint32Array | null = null, rows: Uint32Array | null = null;
+  let starts: Uint32Array | null = null,
+    rows: Uint32Array | null = null;
   if (store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
     const g = (s: number): number => (s === OVERFLOW_SLICE ? OTHER : groupOf[s]!);
@@ -309,7 +398,14 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
     items.push({ slice: '(other)', rows: other.W[0]!, values: folded.length, metrics: sliceMetrics(acc, d) });
   }
   const main = mainMetric(acc);
-  return { distinct: S, folded: folded.length, overflowed: table.overflowed, main_metric: main, items, worse: worseSlices(main, items, derivedOf, overall) };
+  return {
+    distinct: S,
+    folded: folded.length,
+    overflowed: table.overflowed,
+    main_metric: main,
+    items,
+    worse: worseSlices(main, items, derivedOf, overall),
+  };
 }
 
 function worseSlices(main: string | null, items: SliceResult[], derived: Derived[], overall: Derived): WorseSlice[] {
@@ -323,12 +419,31 @@ function worseSlices(main: string | null, items: SliceResult[], derived: Derived
     if (info.kind === 'model') {
       const delta = fieldOutcome(d, 'delta');
       if (!isDefined(delta) || (up ? delta >= 0 : delta <= 0)) return;
-      const c = fieldOutcome(d, 'control'), t = fieldOutcome(d, 'treatment');
-      out.push({ slice: it.slice, rows: it.rows, metric: main, control: c as number, treatment: t as number, delta, value: null, badness: up ? -delta : delta });
+      const c = fieldOutcome(d, 'control'),
+        t = fieldOutcome(d, 'treatment');
+      out.push({
+        slice: it.slice,
+        rows: it.rows,
+        metric: main,
+        control: c as number,
+        treatment: t as number,
+        delta,
+        value: null,
+        badness: up ? -delta : delta,
+      });
     } else {
       const v = fieldOutcome(d, 'value');
       if (!isDefined(v) || !isDefined(overallValue) || (up ? v >= overallValue : v <= overallValue)) return;
-      out.push({ slice: it.slice, rows: it.rows, metric: main, control: null, treatment: null, delta: null, value: v, badness: up ? overallValue - v : v - overallValue });
+      out.push({
+        slice: it.slice,
+        rows: it.rows,
+        metric: main,
+        control: null,
+        treatment: null,
+        delta: null,
+        value: v,
+        badness: up ? overallValue - v : v - overallValue,
+      });
     }
   });
   out.sort((a, b) => b.badness - a.badness || b.rows - a.rows || (a.slice < b.slice ? -1 : 1));
@@ -341,15 +456,24 @@ function oneVsRest(ctx: RankingContext | null): OneVsRestCurves[] | string {
   const out: OneVsRestCurves[] = [];
   const value = (o: Outcome): number | null => (isDefined(o) ? o : null);
   for (let j = 0; j < Math.min(ctx.classC.length, MAX_OVR_CLASSES); j++) {
-    const rc = ctx.classC[j]!, rt = ctx.classT[j]!, pc = ctx.classPosC[j]!, pt = ctx.classPosT[j]!;
-    const a = rocAndPr(rc, pc, MAX_OVR_CURVE_POINTS), b = rocAndPr(rt, pt, MAX_OVR_CURVE_POINTS);
+    const rc = ctx.classC[j]!,
+      rt = ctx.classT[j]!,
+      pc = ctx.classPosC[j]!,
+      pt = ctx.classPosT[j]!;
+    const a = rocAndPr(rc, pc, MAX_OVR_CURVE_POINTS),
+      b = rocAndPr(rt, pt, MAX_OVR_CURVE_POINTS);
     if (a === null || b === null) continue;
     let positives = 0;
     for (let i = 0; i < rc.n; i++) positives += pc[i]!;
-    const ac = aurocAuprc(rc, pc, null), at = aurocAuprc(rt, pt, null);
+    const ac = aurocAuprc(rc, pc, null),
+      at = aurocAuprc(rt, pt, null);
     out.push({
-      class: j, positives, roc: { control: a.roc, treatment: b.roc }, pr: { control: a.pr, treatment: b.pr },
-      auroc: { control: value(ac.auroc), treatment: value(at.auroc) }, auprc: { control: value(ac.auprc), treatment: value(at.auprc) },
+      class: j,
+      positives,
+      roc: { control: a.roc, treatment: b.roc },
+      pr: { control: a.pr, treatment: b.pr },
+      auroc: { control: value(ac.auroc), treatment: value(at.auroc) },
+      auprc: { control: value(ac.auprc), treatment: value(at.auprc) },
     });
   }
   return out.length === 0 ? 'every class must be present and absent in some rows' : out;
@@ -362,9 +486,11 @@ function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): Comparis
   if (acc.kind === 'binary' && spec.hasLabel) {
     if (ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) {
       const why = 'scores are kept only when a ranking metric (auroc, auprc, spearman, ks, psi) is requested';
-      c.reasons.roc = why; c.reasons.pr = why;
+      c.reasons.roc = why;
+      c.reasons.pr = why;
     } else {
-      const a = rocAndPr(ctx.rc, ctx.posC), b = rocAndPr(ctx.rt, ctx.posT);
+      const a = rocAndPr(ctx.rc, ctx.posC),
+        b = rocAndPr(ctx.rt, ctx.posT);
       if (a === null || b === null) {
         c.reasons.roc = c.reasons.pr = 'both classes must be present';
       } else {
@@ -375,10 +501,12 @@ function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): Comparis
   } else if (acc.kind === 'multiclass' && spec.hasLabel) {
     c.reasons.roc = c.reasons.pr = 'multiclass: see the one-vs-rest curves per class';
     const ovr = oneVsRest(ctx);
-    if (typeof ovr === 'string') c.reasons.ovr = ovr; else c.ovr = ovr;
+    if (typeof ovr === 'string') c.reasons.ovr = ovr;
+    else c.ovr = ovr;
   } else {
     const why = acc.kind === 'binary' ? 'needs labels' : `not drawn for ${acc.kind} tasks`;
-    c.reasons.roc = why; c.reasons.pr = why;
+    c.reasons.roc = why;
+    c.reasons.pr = why;
   }
   if (acc.kind === 'regression') {
     const s = acc.store;
@@ -395,7 +523,10 @@ function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): Comparis
     const v = new ReplicaView(acc.bank!, 0);
     const m = (side: 'control' | 'treatment'): number[][] => {
       const k = fam.counts(v, side);
-      return [[k.tn, k.fp], [k.fn, k.tp]];
+      return [
+        [k.tn, k.fp],
+        [k.fn, k.tp],
+      ];
     };
     c.confusion = { classes: [0, 1], control: m('control'), treatment: m('treatment') };
   } else {

@@ -52,7 +52,8 @@ export function validateComparisonSpec(spec: ComparisonSpec): string[] {
   if (!(spec.confidence > 0 && spec.confidence < 1)) problems.push('confidence must be in (0, 1)');
   if (!Number.isInteger(spec.maxSlices) || spec.maxSlices < 1) problems.push('maxSlices must be a positive integer');
   if (spec.task.kind === 'binary' && !Number.isFinite(spec.task.threshold)) problems.push('binary threshold must be finite');
-  if (spec.task.kind === 'multiclass' && (!Number.isInteger(spec.task.top_k) || spec.task.top_k < 1)) problems.push('top_k must be a positive integer');
+  if (spec.task.kind === 'multiclass' && (!Number.isInteger(spec.task.top_k) || spec.task.top_k < 1))
+    problems.push('top_k must be a positive integer');
   return problems;
 }
 
@@ -122,7 +123,11 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     // Rows are kept for ranking metrics, and for the bootstrap of per-row channels (log loss,
     // Brier, differences, regression errors, multiclass counts): joint cells need no rows.
     if (this.rankingWanted || (s.bootstrap > 0 && hasRowChannels(this.family.layout))) {
-      this.store = new RowStore(width, !s.hasLabel ? 'none' : this.kind === 'regression' ? 'value' : this.kind === 'binary' ? 'binary' : 'class', s.hasSlices);
+      this.store = new RowStore(
+        width,
+        !s.hasLabel ? 'none' : this.kind === 'regression' ? 'value' : this.kind === 'binary' ? 'binary' : 'class',
+        s.hasSlices,
+      );
     }
     if (s.hasSlices) this.slices = new SliceTable(this.family.layout, sliceStateCap(s.maxSlices));
   }
@@ -136,12 +141,14 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     const { rows, width } = batch;
     if (!Number.isInteger(rows) || rows < 0) throw new MetricsInputError(`batch rows must be a non-negative integer, got ${rows}`);
     if (rows === 0) return;
-    let scoreCol = 0, rowWidth = 1;
+    let scoreCol = 0,
+      rowWidth = 1;
     if (this.kind === 'binary') {
       if (width !== 1 && width !== 2) throw new MetricsInputError(`binary comparison: width must be 1 or 2, got ${width}`);
       scoreCol = width === 2 ? 1 : 0;
     } else if (this.kind === 'multiclass') {
-      if (!Number.isInteger(width) || width < 2) throw new MetricsInputError(`multiclass comparison: width must be the number of classes (≥ 2), got ${width}`);
+      if (!Number.isInteger(width) || width < 2)
+        throw new MetricsInputError(`multiclass comparison: width must be the number of classes (≥ 2), got ${width}`);
       if (this.width === null) this.init(width);
       else if (this.width !== width) throw new MetricsInputError(`multiclass comparison: width ${width} after batches of width ${this.width}`);
       rowWidth = width;
@@ -150,8 +157,10 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
       throw new MetricsInputError(`control/treatment must hold rows × width = ${rows * width} values`);
     }
     if (batch.rowIds.length < rows) throw new MetricsInputError('rowIds must hold one id per row');
-    if (s.hasLabel && (batch.label === undefined || batch.label.length < rows)) throw new MetricsInputError('this comparison has labels: every batch must carry one per row');
-    if (s.hasSlices && (batch.slice === undefined || batch.slice.length < rows)) throw new MetricsInputError('this comparison has slices: every batch must carry one per row');
+    if (s.hasLabel && (batch.label === undefined || batch.label.length < rows))
+      throw new MetricsInputError('this comparison has labels: every batch must carry one per row');
+    if (s.hasSlices && (batch.slice === undefined || batch.slice.length < rows))
+      throw new MetricsInputError('this comparison has slices: every batch must carry one per row');
 
     this.rowsSeen += rows;
     const n = this.compact(batch, scoreCol, rowWidth);
@@ -187,8 +196,12 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
       vt.set(batch.treatment.subarray(0, rows * width));
     } else {
       // Binary probability rows: column `scoreCol` is the positive score.
-      const c = batch.control, t = batch.treatment;
-      for (let i = 0; i < rows; i++) { vc[i] = c[i * width + scoreCol]!; vt[i] = t[i * width + scoreCol]!; }
+      const c = batch.control,
+        t = batch.treatment;
+      for (let i = 0; i < rows; i++) {
+        vc[i] = c[i * width + scoreCol]!;
+        vt[i] = t[i * width + scoreCol]!;
+      }
     }
     let vl: Float64Array | null = null;
     if (s.hasLabel) {
@@ -218,28 +231,48 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
   }
 
   /** Validation of one-value rows (binary scores, regression values); see {@link compact}. */
-  private compactScalars(vid: Float64Array, vc: Float64Array, vt: Float64Array, vl: Float64Array | null, slice: string[] | null, rows: number): number {
+  private compactScalars(
+    vid: Float64Array,
+    vc: Float64Array,
+    vt: Float64Array,
+    vl: Float64Array | null,
+    slice: string[] | null,
+    rows: number,
+  ): number {
     // Fast scan: in the common case every row is valid and nothing moves. Checks combine with `&`
     // (no short-circuit jumps: a binary label is 0 or 1 at random, which a branch mispredicts).
     let first = rows;
     if (this.kind === 'regression') {
       for (let i = 0; i < rows; i++) {
-        const id = vid[i]!, y = vl === null ? 0 : vl[i]!;
+        const id = vid[i]!,
+          y = vl === null ? 0 : vl[i]!;
         const ok = +(id >= 0) & +(id < TWO_53) & +(Math.floor(id) === id) & +(vc[i]! - vc[i]! === 0) & +(vt[i]! - vt[i]! === 0) & +(y - y === 0);
-        if (ok === 0) { first = i; break; }
+        if (ok === 0) {
+          first = i;
+          break;
+        }
       }
     } else {
       for (let i = 0; i < rows; i++) {
-        const id = vid[i]!, c = vc[i]!, t = vt[i]!, y = vl === null ? 0 : vl[i]!;
+        const id = vid[i]!,
+          c = vc[i]!,
+          t = vt[i]!,
+          y = vl === null ? 0 : vl[i]!;
         const ok = +(id >= 0) & +(id < TWO_53) & +(Math.floor(id) === id) & +(c === c) & +(t === t) & +(y * (1 - y) === 0);
-        if (ok === 0) { first = i; break; }
+        if (ok === 0) {
+          first = i;
+          break;
+        }
       }
     }
     if (slice !== null) for (let i = 0; i < first; i++) this.vslice.push(slice[i]!);
     let n = first;
     for (let i = first; i < rows; i++) {
       const bad = this.scalarProblem(vid[i]!, vc[i]!, vt[i]!, vl, i);
-      if (bad !== null) { this.skip(bad); continue; }
+      if (bad !== null) {
+        this.skip(bad);
+        continue;
+      }
       vid[n] = vid[i]!;
       vc[n] = vc[i]!;
       vt[n] = vt[i]!;
@@ -248,29 +281,55 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
       n++;
     }
     // -0 becomes +0 (adding +0 does that) so that equal numbers always share a sort key.
-    for (let i = 0; i < n; i++) { vc[i] = vc[i]! + 0; vt[i] = vt[i]! + 0; }
+    for (let i = 0; i < n; i++) {
+      vc[i] = vc[i]! + 0;
+      vt[i] = vt[i]! + 0;
+    }
     return n;
   }
 
   /** Validation of multiclass probability rows; see {@link compact}. */
-  private compactRows(vid: Float64Array, vc: Float64Array, vt: Float64Array, vl: Float64Array | null, slice: string[] | null, rows: number, k: number): number {
+  private compactRows(
+    vid: Float64Array,
+    vc: Float64Array,
+    vt: Float64Array,
+    vl: Float64Array | null,
+    slice: string[] | null,
+    rows: number,
+    k: number,
+  ): number {
     let n = 0;
     for (let i = 0; i < rows; i++) {
       const id = vid[i]!;
       let bad: SkipReason | null = null;
       if (!(id >= 0 && id < TWO_53 && Math.floor(id) === id)) bad = 'row_id_invalid';
       else {
-        for (let j = 0; j < k; j++) if (vc[i * k + j] !== vc[i * k + j]) { bad = 'control_invalid'; break; }
-        if (bad === null) for (let j = 0; j < k; j++) if (vt[i * k + j] !== vt[i * k + j]) { bad = 'treatment_invalid'; break; }
+        for (let j = 0; j < k; j++)
+          if (vc[i * k + j] !== vc[i * k + j]) {
+            bad = 'control_invalid';
+            break;
+          }
+        if (bad === null)
+          for (let j = 0; j < k; j++)
+            if (vt[i * k + j] !== vt[i * k + j]) {
+              bad = 'treatment_invalid';
+              break;
+            }
         if (bad === null && vl !== null) {
           const y = vl[i]!;
           if (y !== y) bad = 'label_nan';
           else if (!(y >= 0 && y < k && Math.floor(y) === y)) bad = 'label_invalid';
         }
       }
-      if (bad !== null) { this.skip(bad); continue; }
+      if (bad !== null) {
+        this.skip(bad);
+        continue;
+      }
       vid[n] = id;
-      for (let j = 0; j < k; j++) { vc[n * k + j] = vc[i * k + j]! + 0; vt[n * k + j] = vt[i * k + j]! + 0; }
+      for (let j = 0; j < k; j++) {
+        vc[n * k + j] = vc[i * k + j]! + 0;
+        vt[n * k + j] = vt[i * k + j]! + 0;
+      }
       if (vl !== null) vl[n] = vl[i]!;
       if (slice !== null) this.vslice.push(slice[i]!);
       n++;

@@ -18,7 +18,9 @@ import type { Undefined } from './metric-value.ts';
 /** Structural components of one model, indexed by row (V10 for positives, V01 for negatives). */
 function components(r: Ranking, positive: Uint8Array, P: number, N: number, out: Float64Array): void {
   const { order, groupEnd, groups } = r;
-  let posBelow = 0, negBelow = 0, start = 0;
+  let posBelow = 0,
+    negBelow = 0,
+    start = 0;
   for (let g = 0; g < groups; g++) {
     const end = groupEnd[g]!;
     let pos = 0;
@@ -40,45 +42,81 @@ function components(r: Ranking, positive: Uint8Array, P: number, N: number, out:
  * reason) when a class has fewer than two rows or the variance is zero while the AUROCs differ.
  */
 export function delongTest(
-  rc: Ranking, posC: Uint8Array, rt: Ranking, posT: Uint8Array, positiveRow: ArrayLike<number>, rowsSpan: number, level: number,
+  rc: Ranking,
+  posC: Uint8Array,
+  rt: Ranking,
+  posT: Uint8Array,
+  positiveRow: ArrayLike<number>,
+  rowsSpan: number,
+  level: number,
 ): DeLongResult | Undefined {
   let P = 0;
   for (let j = 0; j < rc.n; j++) P += posC[j]!;
   const N = rc.n - P;
   if (P < 2) return { reason: `DeLong's test needs at least two positive rows (got ${P})` };
   if (N < 2) return { reason: `DeLong's test needs at least two negative rows (got ${N})` };
-  const vc = new Float64Array(rowsSpan), vt = new Float64Array(rowsSpan);
+  const vc = new Float64Array(rowsSpan),
+    vt = new Float64Array(rowsSpan);
   components(rc, posC, P, N, vc);
   components(rt, posT, P, N, vt);
   // Means per class, then centred cross-products (two passes for accuracy), in row order: the
   // components were scattered by row, so these reads are sequential.
-  let mcP = 0, mtP = 0, mcN = 0, mtN = 0;
-  for (let row = 0; row < rowsSpan; row++) {
-    if (positiveRow[row] === 1) { mcP += vc[row]!; mtP += vt[row]!; } else { mcN += vc[row]!; mtN += vt[row]!; }
-  }
-  mcP /= P; mtP /= P; mcN /= N; mtN /= N;
-  let pcc = 0, ptt = 0, pct = 0, ncc = 0, ntt = 0, nct = 0;
+  let mcP = 0,
+    mtP = 0,
+    mcN = 0,
+    mtN = 0;
   for (let row = 0; row < rowsSpan; row++) {
     if (positiveRow[row] === 1) {
-      const a = vc[row]! - mcP, b = vt[row]! - mtP;
-      pcc += a * a; ptt += b * b; pct += a * b;
+      mcP += vc[row]!;
+      mtP += vt[row]!;
     } else {
-      const a = vc[row]! - mcN, b = vt[row]! - mtN;
-      ncc += a * a; ntt += b * b; nct += a * b;
+      mcN += vc[row]!;
+      mtN += vt[row]!;
     }
   }
-  const s10cc = pcc / (P - 1), s10tt = ptt / (P - 1), s10ct = pct / (P - 1);
-  const s01cc = ncc / (N - 1), s01tt = ntt / (N - 1), s01ct = nct / (N - 1);
+  mcP /= P;
+  mtP /= P;
+  mcN /= N;
+  mtN /= N;
+  let pcc = 0,
+    ptt = 0,
+    pct = 0,
+    ncc = 0,
+    ntt = 0,
+    nct = 0;
+  for (let row = 0; row < rowsSpan; row++) {
+    if (positiveRow[row] === 1) {
+      const a = vc[row]! - mcP,
+        b = vt[row]! - mtP;
+      pcc += a * a;
+      ptt += b * b;
+      pct += a * b;
+    } else {
+      const a = vc[row]! - mcN,
+        b = vt[row]! - mtN;
+      ncc += a * a;
+      ntt += b * b;
+      nct += a * b;
+    }
+  }
+  const s10cc = pcc / (P - 1),
+    s10tt = ptt / (P - 1),
+    s10ct = pct / (P - 1);
+  const s01cc = ncc / (N - 1),
+    s01tt = ntt / (N - 1),
+    s01ct = nct / (N - 1);
   const varC = s10cc / P + s01cc / N;
   const varT = s10tt / P + s01tt / N;
   const varD = Math.max(0, varC + varT - 2 * (s10ct / P + s01ct / N));
-  const aucC = mcP, aucT = mtP;
+  const aucC = mcP,
+    aucT = mtP;
   const diff = aucC - aucT;
   const se = Math.sqrt(varD);
   let z: number, p: number;
   if (se === 0) {
-    if (diff !== 0) return { reason: 'the AUROCs differ but their difference has zero variance: DeLong\'s test is undefined' };
-    z = 0; p = 1;
+    if (diff !== 0) return { reason: "the AUROCs differ but their difference has zero variance: DeLong's test is undefined" };
+    z = 0;
+    p = 1;
   } else {
     z = diff / se;
     p = Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
@@ -86,10 +124,17 @@ export function delongTest(
   const q = normalQuantile((1 + level) / 2, 0, 1);
   const delta = aucT - aucC;
   return {
-    auc_control: aucC, auc_treatment: aucT, delta, se, z, pvalue: p,
+    auc_control: aucC,
+    auc_treatment: aucT,
+    delta,
+    se,
+    z,
+    pvalue: p,
     interval: { low: delta - q * se, high: delta + q * se, level, method: 'delong', reason: null },
-    se_control: Math.sqrt(varC), se_treatment: Math.sqrt(varT),
-    positives: P, negatives: N,
+    se_control: Math.sqrt(varC),
+    se_treatment: Math.sqrt(varT),
+    positives: P,
+    negatives: N,
   };
 }
 

@@ -17,10 +17,14 @@ import { normalInterval } from './delong.ts';
 
 function holds(x: number, op: GateComparator, bound: number): boolean {
   switch (op) {
-    case '>=': return x >= bound;
-    case '>': return x > bound;
-    case '<=': return x <= bound;
-    case '<': return x < bound;
+    case '>=':
+      return x >= bound;
+    case '>':
+      return x > bound;
+    case '<=':
+      return x <= bound;
+    case '<':
+      return x < bound;
   }
 }
 
@@ -53,15 +57,26 @@ function intervalAt(result: ComparisonResult, m: MetricResult, field: MetricFiel
     }
   }
   return {
-    low: null, high: null, level, method: 'bootstrap',
+    low: null,
+    high: null,
+    level,
+    method: 'bootstrap',
     reason: result.bootstrap.resamples === 0 ? 'the bootstrap is disabled (bootstrap: 0), so there is no interval' : 'no interval for this field',
   };
 }
 
 function evaluateGate(result: ComparisonResult, g: PlanGate): GateVerdict {
   const v: GateVerdict = {
-    gate: g.text, metric: g.metric, field: g.field, op: g.op, bound: g.bound, confidence: g.confidence,
-    passed: false, value: null, interval: null, reason: '',
+    gate: g.text,
+    metric: g.metric,
+    field: g.field,
+    op: g.op,
+    bound: g.bound,
+    confidence: g.confidence,
+    passed: false,
+    value: null,
+    interval: null,
+    reason: '',
   };
   const m = result.metrics.find((x) => x.name === g.metric);
   if (m === undefined) {

@@ -18,12 +18,19 @@ import type { McNemarResult } from '../../plan/result-types.ts';
 export const MCNEMAR_EXACT_BELOW = 25;
 
 export function mcnemar(controlOnlyCorrect: number, treatmentOnlyCorrect: number): McNemarResult {
-  const b = controlOnlyCorrect, c = treatmentOnlyCorrect;
+  const b = controlOnlyCorrect,
+    c = treatmentOnlyCorrect;
   const n = b + c;
   if (n === 0) {
     return {
-      control_only_correct: b, treatment_only_correct: c, discordant: 0,
-      pvalue_exact: 1, statistic_chi2_cc: null, pvalue_chi2_cc: 1, pvalue: 1, method: 'exact',
+      control_only_correct: b,
+      treatment_only_correct: c,
+      discordant: 0,
+      pvalue_exact: 1,
+      statistic_chi2_cc: null,
+      pvalue_chi2_cc: 1,
+      pvalue: 1,
+      method: 'exact',
     };
   }
   const pExact = Math.min(1, 2 * binomialCdf(Math.min(b, c), n, 0.5));
@@ -31,8 +38,13 @@ export function mcnemar(controlOnlyCorrect: number, treatmentOnlyCorrect: number
   const pChi = Math.min(1, erfc(Math.sqrt(stat / 2)));
   const exact = n < MCNEMAR_EXACT_BELOW;
   return {
-    control_only_correct: b, treatment_only_correct: c, discordant: n,
-    pvalue_exact: pExact, statistic_chi2_cc: stat, pvalue_chi2_cc: pChi,
-    pvalue: exact ? pExact : pChi, method: exact ? 'exact' : 'chi2_cc',
+    control_only_correct: b,
+    treatment_only_correct: c,
+    discordant: n,
+    pvalue_exact: pExact,
+    statistic_chi2_cc: stat,
+    pvalue_chi2_cc: pChi,
+    pvalue: exact ? pExact : pChi,
+    method: exact ? 'exact' : 'chi2_cc',
   };
 }

@@ -12,7 +12,9 @@ export function pearsonFromMoments(v: ReplicaView, a: number, b: number, aa: num
   if (v.W < 2) return undef('fewer than two rows: correlation is undefined');
   if (v.constant(a)) return undef('control scores are constant: correlation is undefined');
   if (v.constant(b)) return undef('treatment scores are constant: correlation is undefined');
-  const caa = v.comoment(aa), cbb = v.comoment(bb), cab = v.comoment(ab);
+  const caa = v.comoment(aa),
+    cbb = v.comoment(bb),
+    cab = v.comoment(ab);
   if (!(caa > 0) || !(cbb > 0)) return undef('zero variance: correlation is undefined');
   // One square root of the product keeps r = 1 exactly for identical inputs (√(x²) = x in IEEE).
   const r = cab / Math.sqrt(caa * cbb);

@@ -14,10 +14,14 @@ import { LOG_LOSS_EPS } from './binary-family.ts';
 
 /** Index of the largest value of row i (the first on ties), as numpy's argmax. */
 export function argmaxRow(p: Float64Array, i: number, k: number): number {
-  let best = 0, bv = p[i * k]!;
+  let best = 0,
+    bv = p[i * k]!;
   for (let j = 1; j < k; j++) {
     const x = p[i * k + j]!;
-    if (x > bv) { bv = x; best = j; }
+    if (x > bv) {
+      bv = x;
+      best = j;
+    }
   }
   return best;
 }
@@ -50,24 +54,48 @@ interface ClassCounts {
  * scikit-learn's precision_recall_fscore_support averages over the labels present in the true or
  * predicted values; zero_division = 0.
  */
-export function averagedPrf(c: ClassCounts, k: number): Record<`${typeof PRF[number]}_${typeof AVERAGES[number]}`, Outcome> {
-  let nLabels = 0, sumP = 0, sumR = 0, sumF = 0, wP = 0, wR = 0, wF = 0, totalSupport = 0, totalPred = 0, totalTp = 0;
+export function averagedPrf(c: ClassCounts, k: number): Record<`${(typeof PRF)[number]}_${(typeof AVERAGES)[number]}`, Outcome> {
+  let nLabels = 0,
+    sumP = 0,
+    sumR = 0,
+    sumF = 0,
+    wP = 0,
+    wR = 0,
+    wF = 0,
+    totalSupport = 0,
+    totalPred = 0,
+    totalTp = 0;
   for (let i = 0; i < k; i++) {
-    const s = c.support[i]!, pr = c.predicted[i]!, tp = c.tp[i]!;
+    const s = c.support[i]!,
+      pr = c.predicted[i]!,
+      tp = c.tp[i]!;
     if (s === 0 && pr === 0) continue;
     nLabels++;
     const p = pr === 0 ? 0 : tp / pr;
     const r = s === 0 ? 0 : tp / s;
     const f = p + r === 0 ? 0 : (2 * p * r) / (p + r);
-    sumP += p; sumR += r; sumF += f;
-    wP += s * p; wR += s * r; wF += s * f;
-    totalSupport += s; totalPred += pr; totalTp += tp;
+    sumP += p;
+    sumR += r;
+    sumF += f;
+    wP += s * p;
+    wR += s * r;
+    wF += s * f;
+    totalSupport += s;
+    totalPred += pr;
+    totalTp += tp;
   }
   if (nLabels === 0) {
     const none = undef('no rows');
     return {
-      precision_macro: none, recall_macro: none, f1_macro: none, precision_micro: none, recall_micro: none,
-      f1_micro: none, precision_weighted: none, recall_weighted: none, f1_weighted: none,
+      precision_macro: none,
+      recall_macro: none,
+      f1_macro: none,
+      precision_micro: none,
+      recall_micro: none,
+      f1_micro: none,
+      precision_weighted: none,
+      recall_weighted: none,
+      f1_weighted: none,
     };
   }
   const pMicro = totalPred === 0 ? 0 : totalTp / totalPred;
@@ -105,7 +133,12 @@ export class MulticlassFamily implements MetricFamily {
   private readonly madSum: number;
   private readonly madMax: number;
 
-  constructor(k: number, private readonly topK: number, private readonly hasLabel: boolean, metrics: readonly string[]) {
+  constructor(
+    k: number,
+    private readonly topK: number,
+    private readonly hasLabel: boolean,
+    metrics: readonly string[],
+  ) {
     this.k = k;
     this.wanted = new Set(metrics);
     const w = (m: string): boolean => this.wanted.has(m);
@@ -134,13 +167,15 @@ export class MulticlassFamily implements MetricFamily {
     const k = this.k;
     const f = this.buf.reset(n);
     for (let i = 0; i < n; i++) {
-      const pc = argmaxRow(control, i, k), pt = argmaxRow(treatment, i, k);
+      const pc = argmaxRow(control, i, k),
+        pt = argmaxRow(treatment, i, k);
       f.slots[i] = this.predCAt + pc;
       f.slots[n + i] = this.predTAt + pt;
       f.slots[2 * n + i] = pc === pt ? this.agreeAt : -1;
       if (label !== null) {
         const y = label[i]!;
-        const okC = pc === y ? 1 : 0, okT = pt === y ? 1 : 0;
+        const okC = pc === y ? 1 : 0,
+          okT = pt === y ? 1 : 0;
         f.slots[3 * n + i] = this.supportAt + y;
         f.slots[4 * n + i] = okC ? this.tpCAt + y : -1;
         f.slots[5 * n + i] = okT ? this.tpTAt + y : -1;
@@ -148,9 +183,13 @@ export class MulticlassFamily implements MetricFamily {
         f.slots[7 * n + i] = this.topkAt >= 0 && inTopK(control, i, k, y, this.topK) ? this.topkAt : -1;
         f.slots[8 * n + i] = this.topkAt >= 0 && inTopK(treatment, i, k, y, this.topK) ? this.topkAt + 1 : -1;
         if (this.oorAt >= 0) {
-          let oc = false, ot = false, sc = 0, st = 0;
+          let oc = false,
+            ot = false,
+            sc = 0,
+            st = 0;
           for (let j = 0; j < k; j++) {
-            const a = control[i * k + j]!, b = treatment[i * k + j]!;
+            const a = control[i * k + j]!,
+              b = treatment[i * k + j]!;
             if (a < 0 || a > 1) oc = true;
             if (b < 0 || b > 1) ot = true;
             sc += a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
@@ -159,7 +198,8 @@ export class MulticlassFamily implements MetricFamily {
           f.slots[9 * n + i] = oc ? this.oorAt : -1;
           f.slots[10 * n + i] = ot ? this.oorAt + 1 : -1;
           // scikit-learn 1.2 clips, then renormalizes each row to sum 1.
-          const a = control[i * k + y]!, b = treatment[i * k + y]!;
+          const a = control[i * k + y]!,
+            b = treatment[i * k + y]!;
           const ac = a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
           const bc = b < LOG_LOSS_EPS ? LOG_LOSS_EPS : b > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : b;
           f.sums[this.llSum * n + i] = -Math.log(ac / sc);
@@ -167,7 +207,8 @@ export class MulticlassFamily implements MetricFamily {
         }
       }
       if (this.madSum >= 0 || this.madMax >= 0) {
-        let s = 0, mx = 0;
+        let s = 0,
+          mx = 0;
         for (let j = 0; j < k; j++) {
           const d = Math.abs(treatment[i * k + j]! - control[i * k + j]!);
           s += d;
@@ -182,7 +223,9 @@ export class MulticlassFamily implements MetricFamily {
 
   private classCounts(v: ReplicaView, side: 'control' | 'treatment'): ClassCounts {
     const k = this.k;
-    const support = new Float64Array(k), predicted = new Float64Array(k), tp = new Float64Array(k);
+    const support = new Float64Array(k),
+      predicted = new Float64Array(k),
+      tp = new Float64Array(k);
     const predAt = side === 'control' ? this.predCAt : this.predTAt;
     const tpAt = side === 'control' ? this.tpCAt : this.tpTAt;
     for (let i = 0; i < k; i++) {
@@ -203,14 +246,16 @@ export class MulticlassFamily implements MetricFamily {
     const n = v.W;
     const noRows = undef('no rows');
     if (this.hasLabel) {
-      const cc = this.classCounts(v, 'control'), ct = this.classCounts(v, 'treatment');
+      const cc = this.classCounts(v, 'control'),
+        ct = this.classCounts(v, 'treatment');
       if (w.has('accuracy')) {
         const correct = (c: ClassCounts): Outcome => (n === 0 ? noRows : c.tp.reduce((a, b) => a + b, 0) / n);
         out.set('accuracy', { control: correct(cc), treatment: correct(ct) });
       }
       const prf = [...w].filter((m) => /^(precision|recall|f1)_(macro|micro|weighted)$/.test(m));
       if (prf.length > 0) {
-        const ac = averagedPrf(cc, this.k), at = averagedPrf(ct, this.k);
+        const ac = averagedPrf(cc, this.k),
+          at = averagedPrf(ct, this.k);
         for (const m of prf) out.set(m, { control: ac[m as keyof typeof ac], treatment: at[m as keyof typeof at] });
       }
       if (this.topkAt >= 0) {
@@ -221,9 +266,11 @@ export class MulticlassFamily implements MetricFamily {
       }
       if (this.llSum >= 0) {
         const side = (sum: number, oor: number): Outcome =>
-          n === 0 ? noRows
-          : oor > 0 ? undef(`${oor} probability row(s) with values outside [0, 1]: log loss needs probabilities`)
-          : finite(sum / n, 'log loss');
+          n === 0
+            ? noRows
+            : oor > 0
+              ? undef(`${oor} probability row(s) with values outside [0, 1]: log loss needs probabilities`)
+              : finite(sum / n, 'log loss');
         out.set('log_loss', {
           control: side(v.sum(this.llSum), v.count(this.oorAt)),
           treatment: side(v.sum(this.llSum + 1), v.count(this.oorAt + 1)),

@@ -19,7 +19,10 @@ import { lowbias32, seedWords } from './poisson-weights.ts';
 /** Uniform doubles in (0, 1) from the counter (key, cell, i): 53 random bits from two hashed words. */
 class CellStream {
   private i = 0;
-  constructor(private readonly key: number, private readonly cell: number) {}
+  constructor(
+    private readonly key: number,
+    private readonly cell: number,
+  ) {}
   next(): number {
     const c = this.i++;
     const h1 = lowbias32((lowbias32(this.key ^ Math.imul(this.cell + 1, 0x9e3779b9)) + c * 2) >>> 0);
@@ -37,7 +40,8 @@ const LOG_FACT = (() => {
 })();
 function logFactorial(k: number): number {
   if (k < 256) return LOG_FACT[k]!;
-  const r = 1 / k, r2 = r * r;
+  const r = 1 / k,
+    r2 = r * r;
   return k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 / 1680)));
 }
 
@@ -49,16 +53,26 @@ function logFactorial(k: number): number {
 export function poissonDraw(lambda: number, u: () => number): number {
   if (lambda <= 0) return 0;
   if (lambda < 10) {
-    let p = Math.exp(-lambda), s = p, k = 0;
+    let p = Math.exp(-lambda),
+      s = p,
+      k = 0;
     const x = u();
-    while (x > s && k < 1000) { k++; p *= lambda / k; s += p; }
+    while (x > s && k < 1000) {
+      k++;
+      p *= lambda / k;
+      s += p;
+    }
     return k;
   }
-  const slam = Math.sqrt(lambda), loglam = Math.log(lambda);
-  const b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-  const invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+  const slam = Math.sqrt(lambda),
+    loglam = Math.log(lambda);
+  const b = 0.931 + 2.53 * slam,
+    a = -0.059 + 0.02483 * b;
+  const invalpha = 1.1239 + 1.1328 / (b - 3.4),
+    vr = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const U = u() - 0.5, V = u();
+    const U = u() - 0.5,
+      V = u();
     const us = 0.5 - Math.abs(U);
     const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
     if (us >= 0.07 && V <= vr) return k;

@@ -35,11 +35,14 @@ export function lowbias32(x: number): number {
  * The weight is the smallest k with `u < POISSON1_THRESHOLDS[k]`; the last entry is 2^32 (cap 13).
  */
 export const POISSON1_THRESHOLDS: readonly number[] = [
-  1580030168, 3160060337, 3950075421, 4213413783, 4279248373, 4292415291, 4294609777, 4294923276,
-  4294962463, 4294966817, 4294967252, 4294967292, 4294967295, 4294967296,
+  1580030168, 3160060337, 3950075421, 4213413783, 4279248373, 4292415291, 4294609777, 4294923276, 4294962463, 4294966817, 4294967252, 4294967292,
+  4294967295, 4294967296,
 ];
 
-const T0 = 1580030168, T1 = 3160060337, T2 = 3950075421, T3 = 4213413783;
+const T0 = 1580030168,
+  T1 = 3160060337,
+  T2 = 3950075421,
+  T3 = 4213413783;
 
 /** Poisson(1) variate from an unsigned 32-bit uniform word. */
 export function poisson1(u: number): number {
@@ -103,7 +106,11 @@ export function fillWeights(k0: Uint32Array, k1: Uint32Array, n: number, q: numb
   let total = 0;
   for (let i = 0; i < n; i++) {
     let x = k0[i]! ^ q;
-    x ^= x >>> 16; x = Math.imul(x, 0x7feb352d); x ^= x >>> 15; x = Math.imul(x, 0x846ca68b); x ^= x >>> 16;
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d);
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x846ca68b);
+    x ^= x >>> 16;
     const u = (x ^ k1[i]!) >>> 0;
     // Branch-free for weights 0..3 (u is random: a branch per threshold would mispredict); the
     // tail (P = 1.9%) takes the loop.

@@ -34,14 +34,16 @@ export interface SortedKeys {
  * `order` holds row numbers (elements of `rows`), ascending by value. A Float32Array, or a
  * Float64Array whose values are all exactly float32, sorts on 32-bit keys.
  */
-export function argsortColumn(
-  values: Float32Array | Float64Array, stride: number, column: number, rows: Uint32Array | null, n: number,
-): SortedKeys {
+export function argsortColumn(values: Float32Array | Float64Array, stride: number, column: number, rows: Uint32Array | null, n: number): SortedKeys {
   let allF32 = true;
-  if (values instanceof Float64Array) for (let j = 0; j < n; j++) {
-    const v = values[(rows === null ? j : rows[j]!) * stride + column]!;
-    if (Math.fround(v) !== v) { allF32 = false; break; }
-  }
+  if (values instanceof Float64Array)
+    for (let j = 0; j < n; j++) {
+      const v = values[(rows === null ? j : rows[j]!) * stride + column]!;
+      if (Math.fround(v) !== v) {
+        allF32 = false;
+        break;
+      }
+    }
   const order = new Uint32Array(n);
   for (let j = 0; j < n; j++) order[j] = rows === null ? j : rows[j]!;
   if (allF32) {
@@ -68,7 +70,8 @@ export function argsortColumn(
   const lo = new Uint32Array(n);
   for (let j = 0; j < n; j++) {
     f64[0] = values[order[j]! * stride + column]!;
-    const l = f64AsI32[0]!, h = f64AsI32[1]!;
+    const l = f64AsI32[0]!,
+      h = f64AsI32[1]!;
     const flip = h >> 31; // all ones for negatives
     hi[j] = (h ^ (flip | 0x80000000)) >>> 0;
     lo[j] = (l ^ flip) >>> 0;
@@ -85,11 +88,21 @@ export function f32FromKey(k: number): number {
 
 /** The float64 whose order-preserving key words are (`hi`, `lo`). */
 export function f64FromKey(hi: number, lo: number): number {
-  if ((hi & 0x80000000) !== 0) { f64AsI32[1] = (hi ^ 0x80000000) | 0; f64AsI32[0] = lo | 0; } else { f64AsI32[1] = ~hi; f64AsI32[0] = ~lo; }
+  if ((hi & 0x80000000) !== 0) {
+    f64AsI32[1] = (hi ^ 0x80000000) | 0;
+    f64AsI32[0] = lo | 0;
+  } else {
+    f64AsI32[1] = ~hi;
+    f64AsI32[0] = ~lo;
+  }
   return f64[0]!;
 }
 
-const DIGITS: readonly (readonly [number, number])[] = [[0, 11], [11, 11], [22, 10]];
+const DIGITS: readonly (readonly [number, number])[] = [
+  [0, 11],
+  [11, 11],
+  [22, 10],
+];
 
 /**
  * LSD radix sort of multi-word keys (least significant word first) carrying a payload.
@@ -119,7 +132,10 @@ function lsdSort(words: Uint32Array[], payload: Uint32Array, n: number): { words
           payNxt[pos] = pay[i]!;
         }
       } else {
-        const a0 = cur[0]!, a1 = cur[1]!, d0 = nxt[0]!, d1 = nxt[1]!;
+        const a0 = cur[0]!,
+          a1 = cur[1]!,
+          d0 = nxt[0]!,
+          d1 = nxt[1]!;
         for (let i = 0; i < n; i++) {
           const pos = counts[base + ((src[i]! >>> shift) & mask)]!++;
           d0[pos] = a0[i]!;
@@ -127,8 +143,12 @@ function lsdSort(words: Uint32Array[], payload: Uint32Array, n: number): { words
           payNxt[pos] = pay[i]!;
         }
       }
-      const t = cur; cur = nxt; nxt = t;
-      const tp = pay; pay = payNxt; payNxt = tp;
+      const t = cur;
+      cur = nxt;
+      nxt = t;
+      const tp = pay;
+      pay = payNxt;
+      payNxt = tp;
     }
   }
   return { words: cur, payload: pay };
@@ -148,7 +168,8 @@ function msdSort32(key: Uint32Array, payload: Uint32Array, n: number): SortedKey
   for (let i = 0; i < n; i++) counts[(key[i]! >>> 21) + 1]!++;
   for (let b = 1; b <= 2048; b++) counts[b]! += counts[b - 1]!;
   const starts = counts.slice(0, 2049);
-  const k2 = new Uint32Array(n), p2 = new Uint32Array(n);
+  const k2 = new Uint32Array(n),
+    p2 = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const k = key[i]!;
     const at = counts[k >>> 21]!++;
@@ -156,21 +177,51 @@ function msdSort32(key: Uint32Array, payload: Uint32Array, n: number): SortedKey
     p2[at] = payload[i]!;
   }
   // Scratch for the per-bucket passes: the input arrays, no longer needed.
-  const ks = key, ps = payload;
-  const c0 = new Uint32Array(2048), c1 = new Uint32Array(1024);
+  const ks = key,
+    ps = payload;
+  const c0 = new Uint32Array(2048),
+    c1 = new Uint32Array(1024);
   for (let b = 0; b < 2048; b++) {
-    const lo = starts[b]!, hi = starts[b + 1]!, m = hi - lo;
+    const lo = starts[b]!,
+      hi = starts[b + 1]!,
+      m = hi - lo;
     if (m < 2) continue;
-    if (m <= 32) { insertionSort(k2, p2, lo, hi); continue; }
+    if (m <= 32) {
+      insertionSort(k2, p2, lo, hi);
+      continue;
+    }
     // Pass 1: bits 0..10 from (k2, p2) into (ks, ps); pass 2: bits 11..20 back into (k2, p2).
-    c0.fill(0); c1.fill(0);
-    for (let i = lo; i < hi; i++) { const k = k2[i]!; c0[k & 2047]!++; c1[(k >>> 11) & 1023]!++; }
+    c0.fill(0);
+    c1.fill(0);
+    for (let i = lo; i < hi; i++) {
+      const k = k2[i]!;
+      c0[k & 2047]!++;
+      c1[(k >>> 11) & 1023]!++;
+    }
     let sum = lo;
-    for (let d = 0; d < 2048; d++) { const c = c0[d]!; c0[d] = sum; sum += c; }
+    for (let d = 0; d < 2048; d++) {
+      const c = c0[d]!;
+      c0[d] = sum;
+      sum += c;
+    }
     sum = lo;
-    for (let d = 0; d < 1024; d++) { const c = c1[d]!; c1[d] = sum; sum += c; }
-    for (let i = lo; i < hi; i++) { const k = k2[i]!; const at = c0[k & 2047]!++; ks[at] = k; ps[at] = p2[i]!; }
-    for (let i = lo; i < hi; i++) { const k = ks[i]!; const at = c1[(k >>> 11) & 1023]!++; k2[at] = k; p2[at] = ps[i]!; }
+    for (let d = 0; d < 1024; d++) {
+      const c = c1[d]!;
+      c1[d] = sum;
+      sum += c;
+    }
+    for (let i = lo; i < hi; i++) {
+      const k = k2[i]!;
+      const at = c0[k & 2047]!++;
+      ks[at] = k;
+      ps[at] = p2[i]!;
+    }
+    for (let i = lo; i < hi; i++) {
+      const k = ks[i]!;
+      const at = c1[(k >>> 11) & 1023]!++;
+      k2[at] = k;
+      p2[at] = ps[i]!;
+    }
   }
   return { order: p2, hi: k2, lo: null };
 }
@@ -178,10 +229,16 @@ function msdSort32(key: Uint32Array, payload: Uint32Array, n: number): SortedKey
 /** Stable insertion sort of keys[lo, hi) carrying the payload. */
 function insertionSort(k: Uint32Array, p: Uint32Array, lo: number, hi: number): void {
   for (let i = lo + 1; i < hi; i++) {
-    const kv = k[i]!, pv = p[i]!;
+    const kv = k[i]!,
+      pv = p[i]!;
     let j = i - 1;
-    while (j >= lo && k[j]! > kv) { k[j + 1] = k[j]!; p[j + 1] = p[j]!; j--; }
-    k[j + 1] = kv; p[j + 1] = pv;
+    while (j >= lo && k[j]! > kv) {
+      k[j + 1] = k[j]!;
+      p[j + 1] = p[j]!;
+      j--;
+    }
+    k[j + 1] = kv;
+    p[j + 1] = pv;
   }
 }
 

@@ -40,7 +40,9 @@ function groupWeights(r: Ranking, weights: Uint8Array | null): Float64Array {
  * `ranks[row]`. Returns how many tie groups have non-zero weight (1 means constant).
  */
 function averageRanks(r: Ranking, weights: Uint8Array | null, ranks: Float64Array): number {
-  let cum = 0, live = 0, start = 0;
+  let cum = 0,
+    live = 0,
+    start = 0;
   for (let g = 0; g < r.groups; g++) {
     const end = r.groupEnd[g]!;
     let wg = 0;
@@ -67,22 +69,32 @@ export function spearman(rc: Ranking, rt: Ranking, weights: Uint8Array | null, s
   if (liveC === 1) return undef('control scores are constant: correlation is undefined');
   if (liveT === 1) return undef('treatment scores are constant: correlation is undefined');
   // Two passes (means, then centred sums) over the rows with non-zero weight.
-  let W = 0, sc = 0, st = 0;
+  let W = 0,
+    sc = 0,
+    st = 0;
   const order = rc.order;
   for (let j = 0; j < rc.n; j++) {
     const row = order[j]!;
     const w = weightOf(weights, row);
     if (w === 0) continue;
-    W += w; sc += w * scratchC[row]!; st += w * scratchT[row]!;
+    W += w;
+    sc += w * scratchC[row]!;
+    st += w * scratchT[row]!;
   }
-  const mc = sc / W, mt = st / W;
-  let cc = 0, tt = 0, ct = 0;
+  const mc = sc / W,
+    mt = st / W;
+  let cc = 0,
+    tt = 0,
+    ct = 0;
   for (let j = 0; j < rc.n; j++) {
     const row = order[j]!;
     const w = weightOf(weights, row);
     if (w === 0) continue;
-    const a = scratchC[row]! - mc, b = scratchT[row]! - mt;
-    cc += w * a * a; tt += w * b * b; ct += w * a * b;
+    const a = scratchC[row]! - mc,
+      b = scratchT[row]! - mt;
+    cc += w * a * a;
+    tt += w * b * b;
+    ct += w * a * b;
   }
   const rho = ct / Math.sqrt(cc * tt);
   if (!Number.isFinite(rho)) return undef('correlation is not finite');
@@ -91,12 +103,17 @@ export function spearman(rc: Ranking, rt: Ranking, weights: Uint8Array | null, s
 
 /** Two-sample KS statistic: max |F_c(x) − F_t(x)| over the union of score values. */
 export function ksStatistic(rc: Ranking, rt: Ranking, weights: Uint8Array | null): Outcome {
-  const wc = groupWeights(rc, weights), wt = groupWeights(rt, weights);
+  const wc = groupWeights(rc, weights),
+    wt = groupWeights(rt, weights);
   let W = 0;
   for (let g = 0; g < rc.groups; g++) W += wc[g]!;
   if (W === 0) return undef('no rows');
   // Both CDFs share the denominator W (paired rows): compare integer cumulative weights, divide once.
-  let i = 0, j = 0, cc = 0, ct = 0, d = 0;
+  let i = 0,
+    j = 0,
+    cc = 0,
+    ct = 0,
+    d = 0;
   while (i < rc.groups || j < rt.groups) {
     const vc = i < rc.groups ? rc.groupValue[i]! : Infinity;
     const vt = j < rt.groups ? rt.groupValue[j]! : Infinity;
@@ -115,18 +132,21 @@ export function ksStatistic(rc: Ranking, rt: Ranking, weights: Uint8Array | null
  * right-closed; fractions floored at {@link PSI_MIN_FRACTION}).
  */
 export function psi(rc: Ranking, rt: Ranking, weights: Uint8Array | null): Outcome {
-  const wc = groupWeights(rc, weights), wt = groupWeights(rt, weights);
+  const wc = groupWeights(rc, weights),
+    wt = groupWeights(rt, weights);
   let W = 0;
   for (let g = 0; g < rc.groups; g++) W += wc[g]!;
   if (W === 0) return undef('no rows');
   const edges = new Float64Array(PSI_BINS - 1);
-  let e = 0, cum = 0;
+  let e = 0,
+    cum = 0;
   for (let g = 0; g < rc.groups && e < PSI_BINS - 1; g++) {
     cum += wc[g]!;
     // cum / W >= (e + 1) / 10, compared in integers.
     while (e < PSI_BINS - 1 && cum * PSI_BINS >= (e + 1) * W) edges[e++] = rc.groupValue[g]!;
   }
-  const binsC = binCounts(rc, wc, edges), binsT = binCounts(rt, wt, edges);
+  const binsC = binCounts(rc, wc, edges),
+    binsT = binCounts(rt, wt, edges);
   let sum = 0;
   for (let b = 0; b < PSI_BINS; b++) {
     const pc = Math.max(binsC[b]! / W, PSI_MIN_FRACTION);

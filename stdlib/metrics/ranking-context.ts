@@ -50,20 +50,37 @@ export function rankingMetrics(metrics: readonly string[]): Set<string> {
  * binary/regression rankings already built (the resample engine receives them from the result).
  */
 export function rankingContext(
-  kind: TaskKind, wanted: Set<string>, store: StoredRows, rows: Uint32Array | null, n: number,
-  scratch: [Float64Array, Float64Array], given?: { rc: Ranking; rt: Ranking },
+  kind: TaskKind,
+  wanted: Set<string>,
+  store: StoredRows,
+  rows: Uint32Array | null,
+  n: number,
+  scratch: [Float64Array, Float64Array],
+  given?: { rc: Ranking; rt: Ranking },
 ): RankingContext {
   const ctx: RankingContext = {
-    kind, wanted, labels: store.label,
-    rc: null, rt: null, posC: null, posT: null, classC: [], classT: [], classPosC: [], classPosT: [],
-    scratchC: scratch[0], scratchT: scratch[1],
+    kind,
+    wanted,
+    labels: store.label,
+    rc: null,
+    rt: null,
+    posC: null,
+    posT: null,
+    classC: [],
+    classT: [],
+    classPosC: [],
+    classPosT: [],
+    scratchC: scratch[0],
+    scratchT: scratch[1],
   };
-  const c = store.control.subarray(0, store.n * store.width), t = store.treatment.subarray(0, store.n * store.width);
+  const c = store.control.subarray(0, store.n * store.width),
+    t = store.treatment.subarray(0, store.n * store.width);
   if (kind === 'multiclass') {
     if (wanted.has('auroc') && store.label !== null) {
       const k = store.width;
       for (let j = 0; j < k; j++) {
-        const rc = rankColumn(c, k, j, rows, n), rt = rankColumn(t, k, j, rows, n);
+        const rc = rankColumn(c, k, j, rows, n),
+          rt = rankColumn(t, k, j, rows, n);
         ctx.classC.push(rc);
         ctx.classT.push(rt);
         ctx.classPosC.push(positivesInOrder(rc, store.label, j));
@@ -105,7 +122,8 @@ export function rankingOutcomes(ctx: RankingContext, weights: Uint8Array | null,
   }
   if (ctx.rc === null || ctx.rt === null) return;
   if (ctx.posC !== null && ctx.posT !== null && (want('auroc') || want('auprc'))) {
-    const c = aurocAuprc(ctx.rc, ctx.posC, weights), t = aurocAuprc(ctx.rt, ctx.posT, weights);
+    const c = aurocAuprc(ctx.rc, ctx.posC, weights),
+      t = aurocAuprc(ctx.rt, ctx.posT, weights);
     if (want('auroc')) out.set('auroc', { control: c.auroc, treatment: t.auroc });
     if (want('auprc')) out.set('auprc', { control: c.auprc, treatment: t.auprc });
   }

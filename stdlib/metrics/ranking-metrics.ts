@@ -27,7 +27,8 @@ export interface AurocAuprc {
 export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array | null): AurocAuprc {
   if (weights === null) return unweighted(r, positive);
   const { order, n } = r;
-  let P = 0, total = 0;
+  let P = 0,
+    total = 0;
   for (let j = 0; j < n; j++) {
     const w = weights[order[j]!]!;
     P += w * positive[j]!;
@@ -49,14 +50,20 @@ export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array
   // result changes): V8 then types them as float64 from the start instead of as small integers that
   // overflow-check and convert on every row.
   const opens = groupOpens(r);
-  let cumPos = -0, cumAll = -0, tp = -0, fp = -0, num = -0, ap = -0;
+  let cumPos = -0,
+    cumAll = -0,
+    tp = -0,
+    fp = -0,
+    num = -0,
+    ap = -0;
   for (let j = n - 1; j >= 0; j--) {
     const w = weights[order[j]!]!;
     cumPos += w * positive[j]!;
     cumAll += w;
     const c = opens[j]!;
     const fpNext = cumAll - cumPos;
-    const pos = cumPos - tp, neg = fpNext - fp;
+    const pos = cumPos - tp,
+      neg = fpNext - fp;
     // Negatives strictly below this group: N − fpNext; ties count one half → numerator doubled.
     num += c * (pos * (2 * (N - fpNext) + neg));
     ap += c * ((pos * cumPos) / (cumAll + +(cumAll === 0)));
@@ -69,7 +76,8 @@ export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array
 /** The point estimate (every weight 1): group totals first, then the same walk from the top. */
 function unweighted(r: Ranking, positive: Uint8Array): AurocAuprc {
   const { groupEnd, groups, n } = r;
-  const gPos = new Float64Array(groups), gAll = new Float64Array(groups);
+  const gPos = new Float64Array(groups),
+    gAll = new Float64Array(groups);
   let P = 0;
   let start = 0;
   for (let g = 0; g < groups; g++) {
@@ -82,9 +90,13 @@ function unweighted(r: Ranking, positive: Uint8Array): AurocAuprc {
     start = end;
   }
   const N = n - P;
-  let tp = 0, fp = 0, num = 0, ap = 0;
+  let tp = 0,
+    fp = 0,
+    num = 0,
+    ap = 0;
   for (let g = groups - 1; g >= 0; g--) {
-    const pos = gPos[g]!, neg = gAll[g]! - pos;
+    const pos = gPos[g]!,
+      neg = gAll[g]! - pos;
     tp += pos;
     fp += neg;
     num += pos * (2 * (N - fp) + neg);
@@ -99,9 +111,8 @@ function unweighted(r: Ranking, positive: Uint8Array): AurocAuprc {
  * Mann–Whitney numerator and the average-precision sum (before dividing by P).
  */
 export function finishAurocAuprc(P: number, N: number, num: number, ap: number): AurocAuprc {
-  const auroc: Outcome = P === 0 ? undef('no positive rows: AUROC is undefined')
-    : N === 0 ? undef('no negative rows: AUROC is undefined')
-    : num / (2 * P * N);
+  const auroc: Outcome =
+    P === 0 ? undef('no positive rows: AUROC is undefined') : N === 0 ? undef('no negative rows: AUROC is undefined') : num / (2 * P * N);
   const auprc: Outcome = P === 0 ? undef('no positive rows: average precision is undefined') : ap / P;
   return { auroc, auprc, positives: P, negatives: N };
 }

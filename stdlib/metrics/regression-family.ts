@@ -67,17 +67,34 @@ export class RegressionFamily implements MetricFamily {
     const { n, control, treatment, label } = rows;
     const f = this.buf.reset(n);
     for (let i = 0; i < n; i++) {
-      const c = control[i]!, t = treatment[i]!;
+      const c = control[i]!,
+        t = treatment[i]!;
       const y = label === null ? 0 : label[i]!;
-      const ec = c - y, et = t - y;
-      if (this.absSum >= 0) { f.sums[this.absSum * n + i] = Math.abs(ec); f.sums[(this.absSum + 1) * n + i] = Math.abs(et); }
-      if (this.sqSum >= 0) { f.sums[this.sqSum * n + i] = ec * ec; f.sums[(this.sqSum + 1) * n + i] = et * et; }
+      const ec = c - y,
+        et = t - y;
+      if (this.absSum >= 0) {
+        f.sums[this.absSum * n + i] = Math.abs(ec);
+        f.sums[(this.absSum + 1) * n + i] = Math.abs(et);
+      }
+      if (this.sqSum >= 0) {
+        f.sums[this.sqSum * n + i] = ec * ec;
+        f.sums[(this.sqSum + 1) * n + i] = et * et;
+      }
       if (this.madSum >= 0) f.sums[this.madSum * n + i] = Math.abs(t - c);
-      if (this.errMax >= 0) { f.maxes[this.errMax * n + i] = Math.abs(ec); f.maxes[(this.errMax + 1) * n + i] = Math.abs(et); }
+      if (this.errMax >= 0) {
+        f.maxes[this.errMax * n + i] = Math.abs(ec);
+        f.maxes[(this.errMax + 1) * n + i] = Math.abs(et);
+      }
       if (this.madMax >= 0) f.maxes[this.madMax * n + i] = Math.abs(t - c);
       if (this.vY >= 0) f.vars[this.vY * n + i] = y;
-      if (this.vEc >= 0) { f.vars[this.vEc * n + i] = ec; f.vars[this.vEt * n + i] = et; }
-      if (this.vC >= 0) { f.vars[this.vC * n + i] = c; f.vars[this.vT * n + i] = t; }
+      if (this.vEc >= 0) {
+        f.vars[this.vEc * n + i] = ec;
+        f.vars[this.vEt * n + i] = et;
+      }
+      if (this.vC >= 0) {
+        f.vars[this.vC * n + i] = c;
+        f.vars[this.vT * n + i] = t;
+      }
     }
     return f;
   }

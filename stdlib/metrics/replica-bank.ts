@@ -74,7 +74,6 @@ export interface BankState {
   comoments: EncodedArray;
 }
 
-
 export class ReplicaBank {
   readonly layout: BankLayout;
   /** 1 + number of bootstrap resamples. Replica 0 is the point estimate. */
@@ -108,7 +107,9 @@ export class ReplicaBank {
   constructor(layout: BankLayout, replicas: number) {
     this.layout = layout;
     this.replicas = replicas;
-    const R = replicas, V = layout.vars, P = layout.pairs.length;
+    const R = replicas,
+      V = layout.vars,
+      P = layout.pairs.length;
     this.W = new Float64Array(R);
     this.counts = new Float64Array(R * layout.counts);
     this.sums = new Float64Array(R * layout.sums);
@@ -166,7 +167,11 @@ export class ReplicaBank {
     live.length = 0;
     for (let t = this.layout.jointCells > 0 ? 1 : 0; t < this.layout.slotsPerRow; t++) {
       const o = t * f.rows;
-      for (let i = 0; i < n; i++) if (f.slots[o + i]! >= 0) { live.push(t); break; }
+      for (let i = 0; i < n; i++)
+        if (f.slots[o + i]! >= 0) {
+          live.push(t);
+          break;
+        }
     }
   }
 
@@ -181,14 +186,25 @@ export class ReplicaBank {
 
   /** Rows 0..n-1 into replica r with weights `w` (null: all 1) whose total is `Wb`. */
   private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null, Wb: number): void {
-    const L = this.layout, rows = f.rows;
-    const C = L.counts, K = L.sums, M = L.maxes, V = L.vars, pairs = L.pairs, P = pairs.length;
-    const counts = this.counts, cBase = r * C;
+    const L = this.layout,
+      rows = f.rows;
+    const C = L.counts,
+      K = L.sums,
+      M = L.maxes,
+      V = L.vars,
+      pairs = L.pairs,
+      P = pairs.length;
+    const counts = this.counts,
+      cBase = r * C;
     if (Wb === 0) return;
     if (w === null) {
       for (let t = 0; t < L.slotsPerRow; t++) {
-        const sl = f.slots, o = t * rows;
-        for (let i = 0; i < n; i++) { const c = sl[o + i]!; if (c >= 0) counts[cBase + c]!++; }
+        const sl = f.slots,
+          o = t * rows;
+        for (let i = 0; i < n; i++) {
+          const c = sl[o + i]!;
+          if (c >= 0) counts[cBase + c]!++;
+        }
       }
     } else {
       const live = this.liveSlots;
@@ -199,11 +215,12 @@ export class ReplicaBank {
       for (let k = 0; k < K; k++) {
         const o = k * rows;
         // Neumaier: carry the low-order bits lost by each addition in `comp`.
-        let acc = this.sums[k]!, comp = this.sumComp[k]!;
+        let acc = this.sums[k]!,
+          comp = this.sumComp[k]!;
         for (let i = 0; i < n; i++) {
           const v = x[o + i]!;
           const tot = acc + v;
-          comp += Math.abs(acc) >= Math.abs(v) ? (acc - tot) + v : (v - tot) + acc;
+          comp += Math.abs(acc) >= Math.abs(v) ? acc - tot + v : v - tot + acc;
           acc = tot;
         }
         this.sums[k] = acc;
@@ -219,15 +236,29 @@ export class ReplicaBank {
     for (let k = 0; k < M; k++) {
       const o = k * rows;
       let best = this.maxes[r * M + k]!;
-      if (w === null) for (let i = 0; i < n; i++) { const v = mx[o + i]!; if (v > best) best = v; }
-      else for (let i = 0; i < n; i++) { const v = mx[o + i]!; if (v > best && w[i] !== 0) best = v; }
+      if (w === null)
+        for (let i = 0; i < n; i++) {
+          const v = mx[o + i]!;
+          if (v > best) best = v;
+        }
+      else
+        for (let i = 0; i < n; i++) {
+          const v = mx[o + i]!;
+          if (v > best && w[i] !== 0) best = v;
+        }
       this.maxes[r * M + k] = best;
     }
-    if (V === 0) { this.W[r]! += Wb; return; }
+    if (V === 0) {
+      this.W[r]! += Wb;
+      return;
+    }
     // Two passes per batch: centre on this replica's weighted batch mean first. Centring a resample
     // on the unweighted mean instead would cancel catastrophically when the resample's weight sits
     // on a few rows whose values are close together.
-    const fv = f.vars, bm = this.batchMean, s = this.s, q = this.q;
+    const fv = f.vars,
+      bm = this.batchMean,
+      s = this.s,
+      q = this.q;
     for (let v = 0; v < V; v++) {
       const o = v * rows;
       let acc = 0;
@@ -236,8 +267,11 @@ export class ReplicaBank {
       bm[v] = acc / Wb;
     }
     for (let v = 0; v < V; v++) {
-      const o = v * rows, mean = bm[v]!;
-      let lo = this.vmin[r * V + v]!, hi = this.vmax[r * V + v]!, acc = 0;
+      const o = v * rows,
+        mean = bm[v]!;
+      let lo = this.vmin[r * V + v]!,
+        hi = this.vmax[r * V + v]!,
+        acc = 0;
       for (let i = 0; i < n; i++) {
         const wi = w === null ? 1 : w[i]!;
         if (wi === 0) continue;
@@ -251,8 +285,12 @@ export class ReplicaBank {
       s[v] = acc;
     }
     for (let p = 0; p < P; p++) {
-      const a = pairs[p]![0], b = pairs[p]![1];
-      const oa = a * rows, ob = b * rows, ma = bm[a]!, mb = bm[b]!;
+      const a = pairs[p]![0],
+        b = pairs[p]![1];
+      const oa = a * rows,
+        ob = b * rows,
+        ma = bm[a]!,
+        mb = bm[b]!;
       let acc = 0;
       if (w === null) for (let i = 0; i < n; i++) acc += (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
       else for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
@@ -263,19 +301,28 @@ export class ReplicaBank {
 
   /** The listed rows into the point replica (weight 1). */
   private addSubset(f: BatchFeatures, subset: Uint32Array, n: number): void {
-    const L = this.layout, rows = f.rows;
-    const K = L.sums, M = L.maxes, V = L.vars, pairs = L.pairs, P = pairs.length;
+    const L = this.layout,
+      rows = f.rows;
+    const K = L.sums,
+      M = L.maxes,
+      V = L.vars,
+      pairs = L.pairs,
+      P = pairs.length;
     for (let t = 0; t < L.slotsPerRow; t++) {
       const o = t * rows;
-      for (let j = 0; j < n; j++) { const c = f.slots[o + subset[j]!]!; if (c >= 0) this.counts[c]!++; }
+      for (let j = 0; j < n; j++) {
+        const c = f.slots[o + subset[j]!]!;
+        if (c >= 0) this.counts[c]!++;
+      }
     }
     for (let k = 0; k < K; k++) {
       const o = k * rows;
-      let acc = this.sums[k]!, comp = this.sumComp[k]!;
+      let acc = this.sums[k]!,
+        comp = this.sumComp[k]!;
       for (let j = 0; j < n; j++) {
         const v = f.sums[o + subset[j]!]!;
         const tot = acc + v;
-        comp += Math.abs(acc) >= Math.abs(v) ? (acc - tot) + v : (v - tot) + acc;
+        comp += Math.abs(acc) >= Math.abs(v) ? acc - tot + v : v - tot + acc;
         acc = tot;
       }
       this.sums[k] = acc;
@@ -283,9 +330,15 @@ export class ReplicaBank {
     }
     for (let k = 0; k < M; k++) {
       const o = k * rows;
-      for (let j = 0; j < n; j++) { const v = f.maxes[o + subset[j]!]!; if (v > this.maxes[k]!) this.maxes[k] = v; }
+      for (let j = 0; j < n; j++) {
+        const v = f.maxes[o + subset[j]!]!;
+        if (v > this.maxes[k]!) this.maxes[k] = v;
+      }
     }
-    if (V === 0) { this.W[0]! += n; return; }
+    if (V === 0) {
+      this.W[0]! += n;
+      return;
+    }
     const bm = this.batchMean;
     for (let v = 0; v < V; v++) {
       let acc = 0;
@@ -293,7 +346,8 @@ export class ReplicaBank {
       bm[v] = acc / n;
     }
     for (let v = 0; v < V; v++) {
-      const o = v * rows, mean = bm[v]!;
+      const o = v * rows,
+        mean = bm[v]!;
       let acc = 0;
       for (let j = 0; j < n; j++) {
         const val = f.vars[o + subset[j]!]!;
@@ -304,7 +358,8 @@ export class ReplicaBank {
       this.s[v] = acc;
     }
     for (let p = 0; p < P; p++) {
-      const a = pairs[p]![0], b = pairs[p]![1];
+      const a = pairs[p]![0],
+        b = pairs[p]![1];
       let acc = 0;
       for (let j = 0; j < n; j++) {
         const i = subset[j]!;
@@ -320,11 +375,16 @@ export class ReplicaBank {
    * replica r as a shifted mean and co-moments; then count the weight.
    */
   private foldMoments(r: number, Wb: number): void {
-    const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
-    const s = this.s, q = this.q, rel = this.bm;
+    const V = this.layout.vars,
+      pairs = this.layout.pairs,
+      P = pairs.length;
+    const s = this.s,
+      q = this.q,
+      rel = this.bm;
     for (let v = 0; v < V; v++) rel[v] = s[v]! / Wb;
     for (let p = 0; p < P; p++) {
-      const a = pairs[p]![0], b = pairs[p]![1];
+      const a = pairs[p]![0],
+        b = pairs[p]![1];
       q[p] = q[p]! - (s[a]! * s[b]!) / Wb;
     }
     this.mergeMoments(r, this.W[r]!, Wb, this.batchMean, rel, 0, q, 0);
@@ -336,21 +396,39 @@ export class ReplicaBank {
    * holds weight Wa (W is updated by the caller). The mean difference is taken as
    * (shift_b − shift_a) + (mean_b − mean_a), each part exact or small.
    */
-  private mergeMoments(r: number, Wa: number, Wb: number, shiftB: Float64Array, meanB: Float64Array, mbOff: number, comB: Float64Array, cbOff: number): void {
-    const V = this.layout.vars, pairs = this.layout.pairs, P = pairs.length;
-    const shift = this.shift, mean = this.mean, com = this.comoments;
-    const vBase = r * V, pBase = r * P;
+  private mergeMoments(
+    r: number,
+    Wa: number,
+    Wb: number,
+    shiftB: Float64Array,
+    meanB: Float64Array,
+    mbOff: number,
+    comB: Float64Array,
+    cbOff: number,
+  ): void {
+    const V = this.layout.vars,
+      pairs = this.layout.pairs,
+      P = pairs.length;
+    const shift = this.shift,
+      mean = this.mean,
+      com = this.comoments;
+    const vBase = r * V,
+      pBase = r * P;
     if (Wa === 0) {
-      for (let v = 0; v < V; v++) { shift[vBase + v] = shiftB[mbOff + v]!; mean[vBase + v] = meanB[mbOff + v]!; }
+      for (let v = 0; v < V; v++) {
+        shift[vBase + v] = shiftB[mbOff + v]!;
+        mean[vBase + v] = meanB[mbOff + v]!;
+      }
       for (let p = 0; p < P; p++) com[pBase + p] = comB[cbOff + p]!;
       return;
     }
     const Wt = Wa + Wb;
     const f = (Wa * Wb) / Wt;
     const d = this.delta;
-    for (let v = 0; v < V; v++) d[v] = (shiftB[mbOff + v]! - shift[vBase + v]!) + (meanB[mbOff + v]! - mean[vBase + v]!);
+    for (let v = 0; v < V; v++) d[v] = shiftB[mbOff + v]! - shift[vBase + v]! + (meanB[mbOff + v]! - mean[vBase + v]!);
     for (let p = 0; p < P; p++) {
-      const a = pairs[p]![0], b = pairs[p]![1];
+      const a = pairs[p]![0],
+        b = pairs[p]![1];
       com[pBase + p] = com[pBase + p]! + comB[cbOff + p]! + d[a]! * d[b]! * f;
     }
     for (let v = 0; v < V; v++) mean[vBase + v] = mean[vBase + v]! + (d[v]! * Wb) / Wt;
@@ -365,9 +443,10 @@ export class ReplicaBank {
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += o.counts[i]!;
     for (let k = 0; k < L.sums; k++) {
       // Compensated merge of the point replica: add the other's sum, then fold both compensations.
-      const acc = this.sums[k]!, x = o.sums[k]!;
+      const acc = this.sums[k]!,
+        x = o.sums[k]!;
       const tot = acc + x;
-      this.sumComp[k]! += (Math.abs(acc) >= Math.abs(x) ? (acc - tot) + x : (x - tot) + acc) + o.sumComp[k]!;
+      this.sumComp[k]! += (Math.abs(acc) >= Math.abs(x) ? acc - tot + x : x - tot + acc) + o.sumComp[k]!;
       this.sums[k] = tot;
     }
     for (let i = L.sums; i < this.sums.length; i++) this.sums[i]! += o.sums[i]!;
@@ -376,7 +455,8 @@ export class ReplicaBank {
       if (o.vmin[i]! < this.vmin[i]!) this.vmin[i] = o.vmin[i]!;
       if (o.vmax[i]! > this.vmax[i]!) this.vmax[i] = o.vmax[i]!;
     }
-    const V = L.vars, P = L.pairs.length;
+    const V = L.vars,
+      P = L.pairs.length;
     for (let r = 0; r < this.replicas; r++) {
       const Wb = o.W[r]!;
       if (Wb === 0) continue;
@@ -409,7 +489,9 @@ export class ReplicaBank {
       throw new MetricsStateError('bank state: bad replica count');
     }
     const b = new ReplicaBank(layout, s.replicas);
-    const R = s.replicas, V = layout.vars, P = layout.pairs.length;
+    const R = s.replicas,
+      V = layout.vars,
+      P = layout.pairs.length;
     b.W.set(decodeF64Length(s.W, R, 'W'));
     b.counts.set(decodeF64Length(s.counts, R * layout.counts, 'counts'));
     b.sums.set(decodeF64Length(s.sums, R * layout.sums, 'sums'));
@@ -432,19 +514,27 @@ export class ReplicaBank {
  */
 function addWeightedCounts(counts: Float64Array, base: number, C: number, slots: Int32Array, o: number, w: Uint8Array, n: number): void {
   if (countScratch.length < 4 * C) countScratch = new Int32Array(4 * C);
-  const k = countScratch, C2 = 2 * C, C3 = 3 * C;
+  const k = countScratch,
+    C2 = 2 * C,
+    C3 = 3 * C;
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
     k.fill(0, 0, 4 * C);
     let i = from;
     for (; i + 4 <= to; i += 4) {
-      const a = slots[o + i]!, b = slots[o + i + 1]!, c = slots[o + i + 2]!, d = slots[o + i + 3]!;
+      const a = slots[o + i]!,
+        b = slots[o + i + 1]!,
+        c = slots[o + i + 2]!,
+        d = slots[o + i + 3]!;
       if (a >= 0) k[a] = k[a]! + w[i]!;
       if (b >= 0) k[C + b] = k[C + b]! + w[i + 1]!;
       if (c >= 0) k[C2 + c] = k[C2 + c]! + w[i + 2]!;
       if (d >= 0) k[C3 + d] = k[C3 + d]! + w[i + 3]!;
     }
-    for (; i < to; i++) { const a = slots[o + i]!; if (a >= 0) k[a] = k[a]! + w[i]!; }
+    for (; i < to; i++) {
+      const a = slots[o + i]!;
+      if (a >= 0) k[a] = k[a]! + w[i]!;
+    }
     for (let c = 0; c < C; c++) counts[base + c]! += k[c]! + k[C + c]! + k[C2 + c]! + k[C3 + c]!;
   }
 }
@@ -457,8 +547,14 @@ let countScratch = new Int32Array(64);
  */
 function weightedSums(x: Float64Array, rows: number, k: number, m: number, w: Uint8Array, n: number, out: Float64Array, at: number): void {
   // Channels beyond m read channel k again; their sums are discarded.
-  const o0 = k * rows, o1 = (m > 1 ? k + 1 : k) * rows, o2 = (m > 2 ? k + 2 : k) * rows, o3 = (m > 3 ? k + 3 : k) * rows;
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  const o0 = k * rows,
+    o1 = (m > 1 ? k + 1 : k) * rows,
+    o2 = (m > 2 ? k + 2 : k) * rows,
+    o3 = (m > 3 ? k + 3 : k) * rows;
+  let a0 = 0,
+    a1 = 0,
+    a2 = 0,
+    a3 = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[i]!;
     a0 += wi * x[o0 + i]!;
@@ -473,26 +569,52 @@ function weightedSums(x: Float64Array, rows: number, k: number, m: number, w: Ui
 }
 
 function sameLayout(a: BankLayout, b: BankLayout): boolean {
-  return a.counts === b.counts && a.jointCells === b.jointCells && a.slotsPerRow === b.slotsPerRow && a.sums === b.sums && a.maxes === b.maxes
-    && a.vars === b.vars && a.pairs.length === b.pairs.length
-    && a.pairs.every((p, i) => p[0] === b.pairs[i]![0] && p[1] === b.pairs[i]![1]);
+  return (
+    a.counts === b.counts &&
+    a.jointCells === b.jointCells &&
+    a.slotsPerRow === b.slotsPerRow &&
+    a.sums === b.sums &&
+    a.maxes === b.maxes &&
+    a.vars === b.vars &&
+    a.pairs.length === b.pairs.length &&
+    a.pairs.every((p, i) => p[0] === b.pairs[i]![0] && p[1] === b.pairs[i]![1])
+  );
 }
 
 /** Read-only access to one replica, what metric derivations see. */
 export class ReplicaView {
-  constructor(readonly bank: ReplicaBank, readonly r: number) {}
-  get W(): number { return this.bank.W[this.r]!; }
-  count(c: number): number { return this.bank.count(this.r, c); }
-  sum(k: number): number { return this.bank.sum(this.r, k); }
-  max(m: number): number { return this.bank.max(this.r, m); }
+  constructor(
+    readonly bank: ReplicaBank,
+    readonly r: number,
+  ) {}
+  get W(): number {
+    return this.bank.W[this.r]!;
+  }
+  count(c: number): number {
+    return this.bank.count(this.r, c);
+  }
+  sum(k: number): number {
+    return this.bank.sum(this.r, k);
+  }
+  max(m: number): number {
+    return this.bank.max(this.r, m);
+  }
   mean(v: number): number {
     const at = this.r * this.bank.layout.vars + v;
     return this.bank.shift[at]! + this.bank.mean[at]!;
   }
-  min(v: number): number { return this.bank.vmin[this.r * this.bank.layout.vars + v]!; }
-  maxOf(v: number): number { return this.bank.vmax[this.r * this.bank.layout.vars + v]!; }
+  min(v: number): number {
+    return this.bank.vmin[this.r * this.bank.layout.vars + v]!;
+  }
+  maxOf(v: number): number {
+    return this.bank.vmax[this.r * this.bank.layout.vars + v]!;
+  }
   /** Co-moment of pair index p (see the layout's `pairs`). */
-  comoment(p: number): number { return this.bank.comoments[this.r * this.bank.layout.pairs.length + p]!; }
+  comoment(p: number): number {
+    return this.bank.comoments[this.r * this.bank.layout.pairs.length + p]!;
+  }
   /** True when every row (of non-zero weight) had the same value of variable v. */
-  constant(v: number): boolean { return this.min(v) === this.maxOf(v); }
+  constant(v: number): boolean {
+    return this.min(v) === this.maxOf(v);
+  }
 }

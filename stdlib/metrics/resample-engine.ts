@@ -53,32 +53,51 @@ const WALK = 6;
  * negatives' total N need not be known before the walk.
  */
 function walkTile(st: Float64Array, at: number, w: Uint8Array, pos: Uint8Array, opens: Uint8Array, a: number, len: number): void {
-  let cumPos = st[at]!, cumAll = st[at + 1]!, tp = st[at + 2]!, fp = st[at + 3]!, S = st[at + 4]!, ap = st[at + 5]!;
+  let cumPos = st[at]!,
+    cumAll = st[at + 1]!,
+    tp = st[at + 2]!,
+    fp = st[at + 3]!,
+    S = st[at + 4]!,
+    ap = st[at + 5]!;
   for (let i = len - 1; i >= 0; i--) {
     const wi = w[i]!;
     cumPos += wi * pos[a + i]!;
     cumAll += wi;
     const c = opens[a + i]!;
     const fpNext = cumAll - cumPos;
-    const p = cumPos - tp, ng = fpNext - fp;
+    const p = cumPos - tp,
+      ng = fpNext - fp;
     S += c * (p * (2 * fpNext - ng));
     ap += c * ((p * cumPos) / (cumAll + +(cumAll === 0)));
     tp += c * p;
     fp += c * ng;
   }
-  st[at] = cumPos; st[at + 1] = cumAll; st[at + 2] = tp; st[at + 3] = fp; st[at + 4] = S; st[at + 5] = ap;
+  st[at] = cumPos;
+  st[at + 1] = cumAll;
+  st[at + 2] = tp;
+  st[at + 3] = fp;
+  st[at + 4] = S;
+  st[at + 5] = ap;
 }
 
 /**
  * Visit the sorted positions of `order` (null: store order) in tiles from the top down, with the
  * row keys of each tile's rows.
  */
-function sweep(store: NonNullable<ResampleInput['store']>, seed: number, order: Uint32Array | null,
-  visit: (a: number, len: number, rows: Uint32Array, k0: Uint32Array, k1: Uint32Array) => void): void {
+function sweep(
+  store: NonNullable<ResampleInput['store']>,
+  seed: number,
+  order: Uint32Array | null,
+  visit: (a: number, len: number, rows: Uint32Array, k0: Uint32Array, k1: Uint32Array) => void,
+): void {
   const n = store.n;
-  const rows = new Uint32Array(TILE), ids = new Float64Array(TILE), k0 = new Uint32Array(TILE), k1 = new Uint32Array(TILE);
+  const rows = new Uint32Array(TILE),
+    ids = new Float64Array(TILE),
+    k0 = new Uint32Array(TILE),
+    k1 = new Uint32Array(TILE);
   for (let end = n; end > 0; end -= TILE) {
-    const a = Math.max(0, end - TILE), len = end - a;
+    const a = Math.max(0, end - TILE),
+      len = end - a;
     for (let i = 0; i < len; i++) {
       const row = order === null ? a + i : order[a + i]!;
       rows[i] = row;
@@ -102,15 +121,25 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
   const n = store?.n ?? 0;
   const rowWorld = store !== null && n > 0 && hasRowChannels(L);
   const wanted = rankingMetrics(spec.metrics);
-  const walk = spec.task.kind === 'binary' && store !== null && store.label !== null && n > 0
-    && input.rc !== null && input.rt !== null && (wanted.has('auroc') || wanted.has('auprc'));
+  const walk =
+    spec.task.kind === 'binary' &&
+    store !== null &&
+    store.label !== null &&
+    n > 0 &&
+    input.rc !== null &&
+    input.rt !== null &&
+    (wanted.has('auroc') || wanted.has('auprc'));
   const wbuf = new Uint8Array(TILE);
-  const stC = new Float64Array(walk ? WALK * R : 0), stT = new Float64Array(walk ? WALK * R : 0);
+  const stC = new Float64Array(walk ? WALK * R : 0),
+    stT = new Float64Array(walk ? WALK * R : 0);
 
   if (store !== null && n > 0 && (rowWorld || walk)) {
     const k = store.width;
     const valid: ValidRows = {
-      n: 0, width: k, control: new Float64Array(TILE * k), treatment: new Float64Array(TILE * k),
+      n: 0,
+      width: k,
+      control: new Float64Array(TILE * k),
+      treatment: new Float64Array(TILE * k),
       label: store.label === null ? null : new Float64Array(TILE),
     };
     const rc = walk ? input.rc! : null;
@@ -122,7 +151,10 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
         valid.n = len;
         for (let i = 0; i < len; i++) {
           const row = rows[i]!;
-          for (let j = 0; j < k; j++) { valid.control[i * k + j] = store.control[row * k + j]!; valid.treatment[i * k + j] = store.treatment[row * k + j]!; }
+          for (let j = 0; j < k; j++) {
+            valid.control[i * k + j] = store.control[row * k + j]!;
+            valid.treatment[i * k + j] = store.treatment[row * k + j]!;
+          }
           if (valid.label !== null) valid.label[i] = store.label![row]!;
         }
         f = family.features(valid);
@@ -136,7 +168,8 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
     });
     if (walk) {
       const rt = input.rt!;
-      const posT = positivesInOrder(rt, store.label!, 1), opensT = groupOpens(rt);
+      const posT = positivesInOrder(rt, store.label!, 1),
+        opensT = groupOpens(rt);
       sweep(store, seed, rt.order, (a, len, _rows, k0, k1) => {
         for (let r = r0; r < r1; r++) {
           fillWeights(k0, k1, len, q[r - 1]!, wbuf);
@@ -148,11 +181,16 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
 
   // Ranking metrics other than the tiled walks take a whole weight vector per resample.
   const others = new Set([...wanted].filter((m) => !(walk && (m === 'auroc' || m === 'auprc'))));
-  let ctx = null, k0All: Uint32Array | null = null, k1All: Uint32Array | null = null, full: Uint8Array | null = null;
+  let ctx = null,
+    k0All: Uint32Array | null = null,
+    k1All: Uint32Array | null = null,
+    full: Uint8Array | null = null;
   if (others.size > 0 && store !== null && n > 0) {
     const given = input.rc !== null && input.rt !== null ? { rc: input.rc, rt: input.rt } : undefined;
     ctx = rankingContext(spec.task.kind, others, store, null, n, [new Float64Array(n), new Float64Array(n)], given);
-    k0All = new Uint32Array(n); k1All = new Uint32Array(n); full = new Uint8Array(n);
+    k0All = new Uint32Array(n);
+    k1All = new Uint32Array(n);
+    full = new Uint8Array(n);
     fillRowKeys(seed, store.rowIds, n, k0All, k1All);
   }
 
@@ -172,10 +210,12 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
     if (walk) {
       const c = WALK * i;
       const side = (st: Float64Array): ReturnType<typeof finishAurocAuprc> => {
-        const P = st[c]!, N = st[c + 1]! - P;
+        const P = st[c]!,
+          N = st[c + 1]! - P;
         return finishAurocAuprc(P, N, 2 * N * P - st[c + 4]!, st[c + 5]!);
       };
-      const ac = side(stC), at = side(stT);
+      const ac = side(stC),
+        at = side(stT);
       if (wanted.has('auroc')) d.set('auroc', { control: ac.auroc, treatment: at.auroc });
       if (wanted.has('auprc')) d.set('auprc', { control: ac.auprc, treatment: at.auprc });
     }

@@ -60,7 +60,8 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
     const m = receiveMessageOnPort(p.port)?.message as { ok: true; values: Derived[] } | { ok: false; message: string } | undefined;
     p.port.close();
     void p.worker.terminate();
-    if (m === undefined || !m.ok) throw new Error(`bootstrap worker for resamples ${p.r0}..${p.r1 - 1} failed: ${m === undefined ? 'no answer' : m.message}`);
+    if (m === undefined || !m.ok)
+      throw new Error(`bootstrap worker for resamples ${p.r0}..${p.r1 - 1} failed: ${m === undefined ? 'no answer' : m.message}`);
     for (const d of m.values) out.push(d);
   }
   return out;
@@ -71,8 +72,11 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
  * flag so that the main thread never waits for a worker that cannot start.
  */
 function workerCode(): string {
-  return tsWorkerCode(WORKER_URL, `
+  return tsWorkerCode(
+    WORKER_URL,
+    `
     const { workerData } = require('node:worker_threads');
     workerData.port.postMessage({ ok: false, message: String(e && e.stack || e) });
-    const f = new Int32Array(workerData.flag); Atomics.store(f, 0, 1); Atomics.notify(f, 0);`);
+    const f = new Int32Array(workerData.flag); Atomics.store(f, 0, 1); Atomics.notify(f, 0);`,
+  );
 }

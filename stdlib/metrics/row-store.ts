@@ -33,7 +33,12 @@ export class RowStore {
   label: Uint8Array | Uint32Array | Float64Array | null;
   slice: Uint32Array | null;
 
-  constructor(readonly width: number, readonly labelKind: LabelKind, readonly hasSlices: boolean, capacity = 1024) {
+  constructor(
+    readonly width: number,
+    readonly labelKind: LabelKind,
+    readonly hasSlices: boolean,
+    capacity = 1024,
+  ) {
     this.rowIds = new Float64Array(capacity);
     this.control = new Float32Array(capacity * width);
     this.treatment = new Float32Array(capacity * width);
@@ -50,7 +55,9 @@ export class RowStore {
     while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
     const w = this.width;
-    const ids = new Float64Array(cap); ids.set(this.rowIds.subarray(0, this.n)); this.rowIds = ids;
+    const ids = new Float64Array(cap);
+    ids.set(this.rowIds.subarray(0, this.n));
+    this.rowIds = ids;
     const mk = (a: StoredScores): StoredScores => {
       const b = a instanceof Float32Array ? new Float32Array(cap * w) : new Float64Array(cap * w);
       b.set(a.subarray(0, this.n * w));
@@ -64,7 +71,9 @@ export class RowStore {
       this.label = l;
     }
     if (this.slice !== null) {
-      const s = new Uint32Array(cap); s.set(this.slice.subarray(0, this.n)); this.slice = s;
+      const s = new Uint32Array(cap);
+      s.set(this.slice.subarray(0, this.n));
+      this.slice = s;
     }
   }
 
@@ -81,10 +90,11 @@ export class RowStore {
    * Float32Array); otherwise it is checked.
    */
   append(rows: ValidRows, rowIds: Float64Array, slice: Uint32Array | null, allF32: boolean): void {
-    const n = rows.n, w = this.width;
+    const n = rows.n,
+      w = this.width;
     if (n === 0) return;
     if (this.n + n > this.capacity) this.grow(this.n + n);
-    if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.control, n * w) ) this.widen();
+    if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.control, n * w)) this.widen();
     if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.treatment, n * w)) this.widen();
     this.rowIds.set(rowIds.subarray(0, n), this.n);
     this.control.set(rows.control.subarray(0, n * w), this.n * w);
@@ -128,9 +138,14 @@ export class RowStore {
    * merged, so merged results equal one pass bit-for-bit.
    */
   canonicalize(): void {
-    const n = this.n, ids = this.rowIds;
+    const n = this.n,
+      ids = this.rowIds;
     let sorted = true;
-    for (let i = 1; i < n; i++) if (ids[i]! < ids[i - 1]!) { sorted = false; break; }
+    for (let i = 1; i < n; i++)
+      if (ids[i]! < ids[i - 1]!) {
+        sorted = false;
+        break;
+      }
     if (sorted) return;
     const { order } = argsortColumn(ids.subarray(0, n), 1, 0, null, n);
     const w = this.width;
@@ -174,13 +189,18 @@ export class RowStore {
     const check = (len: number, want: number, what: string): void => {
       if (len !== want) throw new MetricsStateError(`store state: ${what} has ${len} values, expected ${want}`);
     };
-    st.rowIds = decodeF64(s.rowIds); check(st.rowIds.length, s.n, 'rowIds');
+    st.rowIds = decodeF64(s.rowIds);
+    check(st.rowIds.length, s.n, 'rowIds');
     if (s.scoreType === 'f64') {
-      st.control = decodeF64(s.control); st.treatment = decodeF64(s.treatment); st.scoreType = 'f64';
+      st.control = decodeF64(s.control);
+      st.treatment = decodeF64(s.treatment);
+      st.scoreType = 'f64';
     } else {
-      st.control = decodeF32(s.control); st.treatment = decodeF32(s.treatment);
+      st.control = decodeF32(s.control);
+      st.treatment = decodeF32(s.treatment);
     }
-    check(st.control.length, s.n * width, 'control'); check(st.treatment.length, s.n * width, 'treatment');
+    check(st.control.length, s.n * width, 'control');
+    check(st.treatment.length, s.n * width, 'treatment');
     if (labelKind !== 'none') {
       if (s.label === null) throw new MetricsStateError('store state: labels missing');
       st.label = labelKind === 'binary' ? decodeU8(s.label) : labelKind === 'class' ? decodeU32(s.label) : decodeF64(s.label);
@@ -188,7 +208,8 @@ export class RowStore {
     }
     if (hasSlices) {
       if (s.slice === null) throw new MetricsStateError('store state: slices missing');
-      st.slice = decodeU32(s.slice); check(st.slice.length, s.n, 'slice');
+      st.slice = decodeU32(s.slice);
+      check(st.slice.length, s.n, 'slice');
     }
     st.n = s.n;
     return st;

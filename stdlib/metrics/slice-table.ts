@@ -24,7 +24,10 @@ export class SliceTable {
   overflow: ReplicaBank | null = null;
   overflowed = false;
 
-  constructor(readonly layout: BankLayout, readonly cap: number) {}
+  constructor(
+    readonly layout: BankLayout,
+    readonly cap: number,
+  ) {}
 
   /** Slice index of each name (new names registered; beyond the cap: {@link OVERFLOW_SLICE}). */
   assign(names: readonly string[], n: number, out: Uint32Array): void {
@@ -52,7 +55,10 @@ export class SliceTable {
     for (let i = 0; i < n; i++) {
       const s = slice[i]!;
       let g = groups.get(s);
-      if (g === undefined) { g = []; groups.set(s, g); }
+      if (g === undefined) {
+        g = [];
+        groups.set(s, g);
+      }
       g.push(i);
     }
     for (const [s, rows] of groups) {

@@ -56,7 +56,10 @@ export const argmax: OpSpec<ArgmaxParams> = {
         let at = 0;
         for (let j = 1; j < k; j++) {
           const v = src[base + j];
-          if (v > best) { best = v; at = j; }
+          if (v > best) {
+            best = v;
+            at = j;
+          }
         }
         out[r] = BigInt(at);
       }
@@ -69,8 +72,13 @@ export const argmax: OpSpec<ArgmaxParams> = {
         if (best === best) {
           for (let j = 1; j < k; j++) {
             const v = src[base + j];
-            if (v > best) { best = v; at = j; }
-            else if (v !== v) { at = j; break; }
+            if (v > best) {
+              best = v;
+              at = j;
+            } else if (v !== v) {
+              at = j;
+              break;
+            }
           }
         }
         out[r] = BigInt(at);

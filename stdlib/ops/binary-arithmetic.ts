@@ -66,8 +66,7 @@ export function binaryArithmeticOp(def: BinaryArithmeticDef): OpSpec<ArithmeticP
           const [lo, hi] = x.dtype === 'i32' ? [I32_LO, I32_HI] : [I64_LO, I64_HI];
           if (!Number.isInteger(params.by) || params.by < lo || params.by >= hi) {
             return {
-              error: `${name} of ${formatType(x)} by ${params.by} needs an ${x.dtype} number; ` +
-                'cast x to a float first: cast(x, to: "f64")',
+              error: `${name} of ${formatType(x)} by ${params.by} needs an ${x.dtype} number; ` + 'cast x to a float first: cast(x, to: "f64")',
               param: 'by',
             };
           }
@@ -126,8 +125,12 @@ function toF64(s: BigInt64Array): Float64Array {
 }
 
 function loopNum(
-  f: (a: number, b: number) => number, a: ArrayLike<number>, b: ArrayLike<number>, out: NumArray,
-  ia: Int32Array | null, ib: Int32Array | null,
+  f: (a: number, b: number) => number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  out: NumArray,
+  ia: Int32Array | null,
+  ib: Int32Array | null,
 ): void {
   const n = out.length;
   if (ia === null && ib === null) for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
@@ -137,8 +140,12 @@ function loopNum(
 }
 
 function loopBig(
-  f: (a: bigint, b: bigint) => bigint, a: BigInt64Array, b: BigInt64Array, out: BigInt64Array,
-  ia: Int32Array | null, ib: Int32Array | null,
+  f: (a: bigint, b: bigint) => bigint,
+  a: BigInt64Array,
+  b: BigInt64Array,
+  out: BigInt64Array,
+  ia: Int32Array | null,
+  ib: Int32Array | null,
 ): void {
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = f(a[ia === null ? i : ia[i]], b[ib === null ? i : ib[i]]);

@@ -19,10 +19,14 @@ export function broadcastShape(op: string, args: readonly Tensor[]): number[] {
     for (let a = 0; a < rank; a++) {
       const d = dims[a];
       if (d === out[a] || d === 1) continue;
-      if (out[a] === 1) { out[a] = d; continue; }
-      throw new KernelError(op,
-        `cannot broadcast [${args[0].dims.join(', ')}] with [${dims.join(', ')}] (argument ${i + 1}): ` +
-        `axis ${a} is ${out[a]} against ${d}`);
+      if (out[a] === 1) {
+        out[a] = d;
+        continue;
+      }
+      throw new KernelError(
+        op,
+        `cannot broadcast [${args[0].dims.join(', ')}] with [${dims.join(', ')}] (argument ${i + 1}): ` + `axis ${a} is ${out[a]} against ${d}`,
+      );
     }
   }
   return out;

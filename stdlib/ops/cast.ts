@@ -41,7 +41,7 @@ export function i64ToF32(v: bigint): number {
   if (a < BigInt(TWO_53)) return Math.fround(Number(v));
   const shift = BigInt(a.toString(2).length - 53);
   let q = a >> shift;
-  if ((q << shift) !== a) q |= 1n; // sticky bit: remember that something nonzero was dropped
+  if (q << shift !== a) q |= 1n; // sticky bit: remember that something nonzero was dropped
   const r = Math.fround(Number(q) * 2 ** Number(shift));
   return v < 0n ? -r : r;
 }
@@ -54,12 +54,30 @@ function convert(src: Tensor, to: CastTarget): Tensor['data'] {
   if (src.dtype === 'i64') {
     const s = src.data as BigInt64Array;
     switch (to) {
-      case 'i64': (out as BigInt64Array).set(s); break;
-      case 'f64': { const o = out as Float64Array; for (let i = 0; i < n; i++) o[i] = Number(s[i]); break; }
-      case 'f32': { const o = out as Float32Array; for (let i = 0; i < n; i++) o[i] = i64ToF32(s[i]); break; }
+      case 'i64':
+        (out as BigInt64Array).set(s);
+        break;
+      case 'f64': {
+        const o = out as Float64Array;
+        for (let i = 0; i < n; i++) o[i] = Number(s[i]);
+        break;
+      }
+      case 'f32': {
+        const o = out as Float32Array;
+        for (let i = 0; i < n; i++) o[i] = i64ToF32(s[i]);
+        break;
+      }
       // Wraps modulo 2^32, as numpy's integer astype.
-      case 'i32': { const o = out as Int32Array; for (let i = 0; i < n; i++) o[i] = Number(BigInt.asIntN(32, s[i])); break; }
-      case 'bool': { const o = out as Uint8Array; for (let i = 0; i < n; i++) o[i] = s[i] !== 0n ? 1 : 0; break; }
+      case 'i32': {
+        const o = out as Int32Array;
+        for (let i = 0; i < n; i++) o[i] = Number(BigInt.asIntN(32, s[i]));
+        break;
+      }
+      case 'bool': {
+        const o = out as Uint8Array;
+        for (let i = 0; i < n; i++) o[i] = s[i] !== 0n ? 1 : 0;
+        break;
+      }
     }
     return out;
   }
@@ -67,7 +85,10 @@ function convert(src: Tensor, to: CastTarget): Tensor['data'] {
   const isFloat = src.dtype === 'f32' || src.dtype === 'f64';
   switch (to) {
     // Typed-array stores already round f64 → f32 to nearest even and widen exactly.
-    case 'f32': case 'f64': (out as Float32Array | Float64Array).set(s); break;
+    case 'f32':
+    case 'f64':
+      (out as Float32Array | Float64Array).set(s);
+      break;
     case 'i32': {
       const o = out as Int32Array;
       if (isFloat) for (let i = 0; i < n; i++) o[i] = floatToI32(s[i]);
@@ -81,7 +102,11 @@ function convert(src: Tensor, to: CastTarget): Tensor['data'] {
       break;
     }
     // NaN !== 0, so NaN is true, as numpy.
-    case 'bool': { const o = out as Uint8Array; for (let i = 0; i < n; i++) o[i] = s[i] !== 0 ? 1 : 0; break; }
+    case 'bool': {
+      const o = out as Uint8Array;
+      for (let i = 0; i < n; i++) o[i] = s[i] !== 0 ? 1 : 0;
+      break;
+    }
   }
   return out;
 }
@@ -91,7 +116,7 @@ export const cast: OpSpec<CastParams> = {
   name: NAME,
   summary: 'Convert a numeric tensor to another dtype (numpy astype semantics).',
   doc: [
-    'Converts every element to the dtype `to`, as numpy\'s `astype`:',
+    "Converts every element to the dtype `to`, as numpy's `astype`:",
     '',
     '- float → integer truncates toward zero (`-2.7` → `-2`);',
     '- integer → narrower integer wraps (i64 `2^40 + 5` → i32 `5`);',

@@ -55,9 +55,10 @@ export const clip: OpSpec<ClipParams> = {
             param: p,
           };
         }
-        const [lo, hi, range] = x.dtype === 'i32'
-          ? [-(2 ** 31), 2 ** 31, '-2147483648 to 2147483647']
-          : [-(2 ** 63), 2 ** 63, '-9223372036854775808 to 9223372036854775807'];
+        const [lo, hi, range] =
+          x.dtype === 'i32'
+            ? [-(2 ** 31), 2 ** 31, '-2147483648 to 2147483647']
+            : [-(2 ** 63), 2 ** 63, '-9223372036854775808 to 9223372036854775807'];
         if (v < lo || v >= hi) {
           return { error: `clip ${p} ${v} is outside the range of ${x.dtype} (${range})`, param: p };
         }

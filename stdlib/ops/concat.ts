@@ -30,7 +30,7 @@ export const concat: OpSpec<ConcatParams> = {
     '**Type rule.** Two or more tensors of one dtype (str and bool included); f32 with f64 gives f64,',
     'any other mix is an error with a cast hint. After the rank-1 rule all arguments have the same',
     'rank (≥ 2) and every dim but the last unifies (`batch` with `batch`, `?` with anything). The',
-    'result\'s last dim is the sum of the arguments\' when all are known, otherwise unknown (`?`).',
+    "result's last dim is the sum of the arguments' when all are known, otherwise unknown (`?`).",
     '',
     '**NaN.** Values are copied unchanged (f32 widened to f64 exactly when mixed).',
   ].join('\n'),
@@ -48,7 +48,8 @@ export const concat: OpSpec<ConcatParams> = {
       }
       if (shapes[i].length !== shapes[0].length) {
         return {
-          error: `concat needs tensors of the same rank, got ${formatType(args[0])} (argument 1) and ` +
+          error:
+            `concat needs tensors of the same rank, got ${formatType(args[0])} (argument 1) and ` +
             `${formatType(args[i])} (argument ${i + 1}); a rank-1 tensor counts as [rows, 1]`,
           arg: i,
         };
@@ -83,8 +84,7 @@ export const concat: OpSpec<ConcatParams> = {
       const s = shapes[i];
       const same = s.length === lead.length + 1 && lead.every((d, a) => d === s[a]);
       if (!same) {
-        throw new KernelError(NAME,
-          `argument ${i + 1} has shape [${args[i].dims.join(', ')}], argument 1 has [${first.dims.join(', ')}]`);
+        throw new KernelError(NAME, `argument ${i + 1} has shape [${args[i].dims.join(', ')}], argument 1 has [${first.dims.join(', ')}]`);
       }
       total += s[s.length - 1];
     }

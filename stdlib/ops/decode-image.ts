@@ -41,7 +41,12 @@ export const decodeImage: OpSpec<DecodeImageParams> = {
     type: 'object',
     properties: {
       channels: { description: 'Channels of the decoded pixels: 1 grey, 3 RGB, 4 RGBA.', enum: [1, 3, 4], default: 3 },
-      max_pixels: { description: 'Refuse images with more pixels (width × height) than this.', type: 'integer', minimum: 1, default: DEFAULT_MAX_PIXELS },
+      max_pixels: {
+        description: 'Refuse images with more pixels (width × height) than this.',
+        type: 'integer',
+        minimum: 1,
+        default: DEFAULT_MAX_PIXELS,
+      },
     },
     additionalProperties: false,
   },

@@ -5,7 +5,7 @@ export const div = binaryArithmeticOp({
   summary: 'Elementwise a / b (true division, with broadcasting), or x / by.',
   doc: [
     '`div(a, b)` divides elementwise; `div(x, by: 100.0)` divides every element by a number.',
-    'This is true division: integer tensors give f64 (as numpy\'s `/`), never a floor.',
+    "This is true division: integer tensors give f64 (as numpy's `/`), never a floor.",
     '',
     '**Type rule.** As `add`: f32, f64, i32 or i64 of one dtype (f32 with f64 gives f64), equal',
     'ranks broadcasting per axis (sizes equal or 1). The result is f64 for i32 and i64 inputs.',

@@ -47,7 +47,10 @@ export const fillNan: OpSpec<FillNanParams> = {
     const n = src.length;
     const out = allocData(x.dtype, n) as Float32Array | Float64Array;
     const value = params.value;
-    for (let i = 0; i < n; i++) { const v = src[i]; out[i] = v !== v ? value : v; }
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      out[i] = v !== v ? value : v;
+    }
     return { dtype: x.dtype, data: out, dims: x.dims.slice() };
   },
 };

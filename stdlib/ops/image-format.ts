@@ -15,9 +15,31 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 /** The format of encoded image bytes from their first bytes, or null when it is none we read. */
 export function sniffImageFormat(b: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
+  if (
+    b.length >= 8 &&
+    b[0] === 0x89 &&
+    b[1] === 0x50 &&
+    b[2] === 0x4e &&
+    b[3] === 0x47 &&
+    b[4] === 0x0d &&
+    b[5] === 0x0a &&
+    b[6] === 0x1a &&
+    b[7] === 0x0a
+  )
+    return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'webp';
+  if (
+    b.length >= 12 &&
+    b[0] === 0x52 &&
+    b[1] === 0x49 &&
+    b[2] === 0x46 &&
+    b[3] === 0x46 &&
+    b[8] === 0x57 &&
+    b[9] === 0x45 &&
+    b[10] === 0x42 &&
+    b[11] === 0x50
+  )
+    return 'webp';
   return null;
 }
 
@@ -70,7 +92,8 @@ export async function decodePixels(v: ImageValue): Promise<Pixels | ImageFailure
 function classify(message: string, v: ImageValue): ImageFailure {
   const m = message.replace(/\s+/g, ' ').trim();
   if (/pixel limit/i.test(m)) return { reason: 'image-too-large', detail: m };
-  if (endsEarly(v.format, v.bytes)) return { reason: 'image-truncated', detail: `the ${v.format.toUpperCase()} data ends early (${v.bytes.length} bytes): ${m}` };
+  if (endsEarly(v.format, v.bytes))
+    return { reason: 'image-truncated', detail: `the ${v.format.toUpperCase()} data ends early (${v.bytes.length} bytes): ${m}` };
   if (/unsupported image format/i.test(m)) return { reason: 'image-format', detail: m };
   return { reason: 'image-corrupt', detail: m };
 }

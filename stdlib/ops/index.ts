@@ -29,8 +29,31 @@ export type { OpSpec } from './op-spec.ts';
 export { KernelError } from './kernel-error.ts';
 
 const ALL: OpSpec[] = [
-  add, argmax, cast, clip, column, concat, decodeImage, div, exp, expandDims, fillNan, log, mean, mul,
-  normalize, resize, sigmoid, slice, softmax, squeeze, standardize, sub, threshold, toTensor, tokenize,
+  add,
+  argmax,
+  cast,
+  clip,
+  column,
+  concat,
+  decodeImage,
+  div,
+  exp,
+  expandDims,
+  fillNan,
+  log,
+  mean,
+  mul,
+  normalize,
+  resize,
+  sigmoid,
+  slice,
+  softmax,
+  squeeze,
+  standardize,
+  sub,
+  threshold,
+  toTensor,
+  tokenize,
 ];
 
 /** Every stdlib op by the name it is called with in `.m4` files. Immutable. */

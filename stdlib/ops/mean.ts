@@ -26,7 +26,7 @@ export const mean: OpSpec<MeanParams> = {
     'gives f32, any f64 gives f64. Equal ranks; per axis sizes are equal or 1, symbolic dims unify.',
     '',
     '**Precision.** The sum is accumulated in f64 and divided once, then rounded to the result width',
-    '(for two f32 arguments this equals numpy\'s f32 `(a + b) / 2` except where that overflows).',
+    "(for two f32 arguments this equals numpy's f32 `(a + b) / 2` except where that overflows).",
     '',
     '**NaN.** NaN in any argument gives NaN at that position (as numpy.mean); inf + -inf is NaN.',
   ].join('\n'),

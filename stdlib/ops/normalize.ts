@@ -19,7 +19,7 @@ export const normalize: OpSpec<NormalizeParams> = {
   summary: 'Scale each row to unit norm (l2, l1 or max) along the last axis.',
   doc: [
     'Divides every row (the last axis) by its norm: `l2` = sqrt(Σ x²), `l1` = Σ |x|,',
-    '`max` = max |x|, as scikit-learn\'s `Normalizer`. A row whose norm is 0 is left as zeros.',
+    "`max` = max |x|, as scikit-learn's `Normalizer`. A row whose norm is 0 is left as zeros.",
     '',
     '**Type rule.** `x` is f32 or f64 with rank 2 or more (rows first); the result has its type.',
     '',
@@ -56,7 +56,10 @@ export const normalize: OpSpec<NormalizeParams> = {
       const base = r * k;
       let norm = 0;
       if (kind === 'l2') {
-        for (let j = 0; j < k; j++) { const v = src[base + j]; norm += v * v; }
+        for (let j = 0; j < k; j++) {
+          const v = src[base + j];
+          norm += v * v;
+        }
         norm = Math.sqrt(norm);
       } else if (kind === 'l1') {
         for (let j = 0; j < k; j++) norm += Math.abs(src[base + j]);
@@ -65,7 +68,10 @@ export const normalize: OpSpec<NormalizeParams> = {
           const a = Math.abs(src[base + j]);
           // `a > norm` is false for NaN; numpy's max propagates NaN, so test it explicitly.
           if (a > norm) norm = a;
-          else if (a !== a) { norm = NaN; break; }
+          else if (a !== a) {
+            norm = NaN;
+            break;
+          }
         }
       }
       if (norm === 0) norm = 1;

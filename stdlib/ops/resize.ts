@@ -13,10 +13,10 @@ export const resize: OpSpec<ResizeParams> = {
   name: NAME,
   summary: 'Resize images to width × height (fill, cover or contain), as sharp does.',
   doc: [
-    'Every image of the batch becomes `width` × `height` pixels, with sharp\'s `resize` and its',
+    "Every image of the batch becomes `width` × `height` pixels, with sharp's `resize` and its",
     'default Lanczos-3 kernel: `fill` stretches to the size, `cover` (default) scales to cover it and',
     'crops the centre, `contain` scales to fit inside it and pads with black. The resize runs in',
-    '`to_tensor`\'s decode pipeline, in sharp\'s thread pool.',
+    "`to_tensor`'s decode pipeline, in sharp's thread pool.",
     '',
     '**Type rule.** `x` is an image from `decode_image` (`image[rows, ?, ?, c]`); the result is',
     '`image[rows, height, width, c]`. An image already resized is an error: two resizes are not one,',
@@ -44,7 +44,10 @@ export const resize: OpSpec<ResizeParams> = {
       return { error: `resize needs images from decode_image, got ${formatType(x)}`, arg: 0 };
     }
     if (x.dims[1] !== null || x.dims[2] !== null) {
-      return { error: `these images are already resized to ${String(x.dims[2])}×${String(x.dims[1])}: resize once, to the size the model takes`, arg: 0 };
+      return {
+        error: `these images are already resized to ${String(x.dims[2])}×${String(x.dims[1])}: resize once, to the size the model takes`,
+        arg: 0,
+      };
     }
     return { dtype: 'image', dims: [x.dims[0], params.height, params.width, x.dims[3]] };
   },

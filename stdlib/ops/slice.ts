@@ -11,7 +11,11 @@ export type SliceParams = { start?: number; end?: number; step: number; axis: nu
 const NAME = 'slice';
 
 /** A resolved Python slice over an axis of length n: positions start, start + step, ... (count of them). */
-export interface SliceRange { start: number; step: number; count: number }
+export interface SliceRange {
+  start: number;
+  step: number;
+  count: number;
+}
 
 /**
  * Python's `slice(start, end, step).indices(n)` followed by `len(range(...))`: out-of-range bounds
@@ -28,9 +32,7 @@ export function resolveSlice(n: number, start: number | undefined, end: number |
   };
   const s = clamp(start, step > 0 ? lower : upper);
   const e = clamp(end, step > 0 ? upper : lower);
-  const count = step > 0
-    ? (s < e ? Math.ceil((e - s) / step) : 0)
-    : (e < s ? Math.ceil((s - e) / -step) : 0);
+  const count = step > 0 ? (s < e ? Math.ceil((e - s) / step) : 0) : e < s ? Math.ceil((s - e) / -step) : 0;
   return { start: s, step, count };
 }
 
@@ -42,7 +44,7 @@ export const slice: OpSpec<SliceParams> = {
   name: NAME,
   summary: 'Python-style slice start:end:step of the last axis, or of any feature axis with axis:.',
   doc: [
-    'Keeps positions `start`, `start + step`, ... before `end` of the last axis, exactly as Python\'s',
+    "Keeps positions `start`, `start + step`, ... before `end` of the last axis, exactly as Python's",
     '`x[..., start:end:step]`: negative bounds count from the end, bounds past the edge clamp, an',
     'omitted bound means the edge in the direction of `step`, and a negative `step` walks backwards',
     '(`slice(x, step: -1)` reverses the features). `axis` picks another axis: `slice(frames, end: 24,',
@@ -50,7 +52,7 @@ export const slice: OpSpec<SliceParams> = {
     'models that take different numbers of frames. Axis 0 is the rows and cannot be sliced.',
     '',
     '**Type rule.** `x` has any dtype (str included) and rank 2 or more; the result keeps the dtype.',
-    'The sliced dim is computed when the input\'s dim is a number; otherwise it is unknown (`?`),',
+    "The sliced dim is computed when the input's dim is a number; otherwise it is unknown (`?`),",
     'except that a slice keeping the whole axis keeps the dim. `step` must not be 0; `axis` counts',
     'from 0 (the rows, refused) or from the end when negative.',
     '',
@@ -76,7 +78,10 @@ export const slice: OpSpec<SliceParams> = {
     const dims = args[0].dims.slice();
     const last = featureAxis(params.axis, dims.length);
     if (last === null) {
-      return { error: `axis ${params.axis} is not a feature axis of ${formatType(args[0])}: use 1..${dims.length - 1} or -1..-${dims.length - 1} (axis 0 is the rows)`, param: 'axis' };
+      return {
+        error: `axis ${params.axis} is not a feature axis of ${formatType(args[0])}: use 1..${dims.length - 1} or -1..-${dims.length - 1} (axis 0 is the rows)`,
+        param: 'axis',
+      };
     }
     const n = dims[last];
     let out: Dim;

@@ -52,10 +52,17 @@ export const softmax: OpSpec<SoftmaxParams> = {
       for (let j = 0; j < k; j++) {
         const v = src[base + j];
         if (v > max) max = v;
-        else if (v !== v) { max = NaN; break; }
+        else if (v !== v) {
+          max = NaN;
+          break;
+        }
       }
       let sum = 0;
-      for (let j = 0; j < k; j++) { const v = Math.exp(src[base + j] - max); e[j] = v; sum += v; }
+      for (let j = 0; j < k; j++) {
+        const v = Math.exp(src[base + j] - max);
+        e[j] = v;
+        sum += v;
+      }
       for (let j = 0; j < k; j++) out[base + j] = e[j] / sum;
     }
     return { dtype: x.dtype, data: out, dims: x.dims.slice() };

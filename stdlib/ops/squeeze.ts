@@ -18,7 +18,7 @@ export const squeeze: OpSpec<SqueezeParams> = {
   summary: 'Drop a last axis of size 1 ([batch, 1] → [batch]).',
   doc: [
     'Removes the last axis, which must have size 1: `f32[batch, 1]` → `f32[batch]` (for instance',
-    'a regression model\'s `[batch, 1]` output, so it can be compared as one value per row).',
+    "a regression model's `[batch, 1]` output, so it can be compared as one value per row).",
     '',
     '**Type rule.** Any dtype, rank 2 or more (rows first); the last dim must be `1`, or unknown',
     '(`?`, then checked when the graph runs). A symbolic or other size is an error: use `column`',

@@ -31,8 +31,8 @@ export const standardize: OpSpec<StandardizeParams> = {
     'element, or a list with one value per feature: its length must equal the dim of `x` at `axis`',
     '(default -1, the last; then `x` needs rank 2 or more, rows first). Paste `StandardScaler.mean_`',
     'and `.scale_` here. With `axis: 1` on `f32[rows, 3, h, w]` pixels from `to_tensor` it is',
-    'torchvision\'s `Normalize(mean, std)`: one mean and std per channel. (That transform is named',
-    '`standardize` here because `normalize` is scikit-learn\'s `Normalizer`, scaling rows to unit norm.)',
+    "torchvision's `Normalize(mean, std)`: one mean and std per channel. (That transform is named",
+    "`standardize` here because `normalize` is scikit-learn's `Normalizer`, scaling rows to unit norm.)",
     '',
     '**Type rule.** `x` is f32 or f64; the result has the type of `x`. A list fixes a symbolic or',
     'unknown dim at `axis` to its length; a list whose length differs from a known dim is an error.',
@@ -48,9 +48,12 @@ export const standardize: OpSpec<StandardizeParams> = {
     type: 'object',
     properties: {
       mean: scalarOrList('Value subtracted: one number, or one per feature (last axis).', { type: 'number' }, 0),
-      std: scalarOrList('Divisor, > 0: one number, or one per feature (last axis).',
-        { type: 'number', exclusiveMinimum: 0 }, 1),
-      axis: { description: 'The feature axis per-feature lists run along: -1 the last, 1 the channels of nchw pixels.', type: 'integer', default: -1 },
+      std: scalarOrList('Divisor, > 0: one number, or one per feature (last axis).', { type: 'number', exclusiveMinimum: 0 }, 1),
+      axis: {
+        description: 'The feature axis per-feature lists run along: -1 the last, 1 the channels of nchw pixels.',
+        type: 'integer',
+        default: -1,
+      },
     },
     additionalProperties: false,
   },
@@ -72,11 +75,15 @@ export const standardize: OpSpec<StandardizeParams> = {
     if (rows) return { error: `${rows.error}; a per-feature ${param} list needs a feature axis`, param };
     const axis = featureAxis(params.axis, dims.length);
     if (axis === null) {
-      return { error: `axis ${params.axis} is not a feature axis of ${formatType(x)}: use 1..${dims.length - 1} or -1..-${dims.length - 1} (axis 0 is the rows)`, param: 'axis' };
+      return {
+        error: `axis ${params.axis} is not a feature axis of ${formatType(x)}: use 1..${dims.length - 1} or -1..-${dims.length - 1} (axis 0 is the rows)`,
+        param: 'axis',
+      };
     }
     if (typeof dims[axis] === 'number' && dims[axis] !== len) {
       return {
-        error: `standardize got ${len} values for ${param} but ${formatType(x)} has ${dims[axis]} features ` +
+        error:
+          `standardize got ${len} values for ${param} but ${formatType(x)} has ${dims[axis]} features ` +
           `at axis ${params.axis}; give one value per feature, or a single number`,
         param,
       };

@@ -21,9 +21,7 @@ const SET_THRESHOLD = 16;
  * Invariant: both ranges are in bounds and `src`/`dst` hold compatible element kinds
  * (bigint with bigint, number with number, string with string).
  */
-export function copyRange(
-  src: TensorData, srcStart: number, dst: TensorData, dstStart: number, len: number,
-): void {
+export function copyRange(src: TensorData, srcStart: number, dst: TensorData, dstStart: number, len: number): void {
   if (len >= SET_THRESHOLD && !Array.isArray(src) && !Array.isArray(dst)) {
     // Typed array to typed array: one native memcpy (or converting copy f32 → f64).
     (dst as Float64Array).set((src as Float64Array).subarray(srcStart, srcStart + len), dstStart);

@@ -17,14 +17,14 @@ export const toTensor: OpSpec<ToTensorParams> = {
   name: NAME,
   summary: 'Decode resized images into f32 pixels [rows, c, h, w] (nchw) or [rows, h, w, c] (nhwc), in [0, 1].',
   doc: [
-    'Decodes each image (with its `resize`) in sharp\'s thread pool and writes its pixels as f32:',
+    "Decodes each image (with its `resize`) in sharp's thread pool and writes its pixels as f32:",
     '`nchw` (channels first, PyTorch) or `nhwc` (channels last, TensorFlow). With `scale: true`',
-    '(default) values are `byte / 255` in [0, 1], as torchvision\'s `ToTensor`; with `false` they stay',
-    '0..255. Channel order is RGB (RGBA with 4 channels). For a per-channel mean and std (torchvision\'s',
+    "(default) values are `byte / 255` in [0, 1], as torchvision's `ToTensor`; with `false` they stay",
+    "0..255. Channel order is RGB (RGBA with 4 channels). For a per-channel mean and std (torchvision's",
     '`Normalize`), follow with `standardize(x, mean: [...], std: [...], axis: 1)` (nchw) or `axis: -1` (nhwc).',
     '',
     '**Bad rows.** Corrupt data (`image-corrupt`), a cut-off file (`image-truncated`) and images over',
-    '`decode_image`\'s `max_pixels` (`image-too-large`) are rejected rows, never a crash.',
+    "`decode_image`'s `max_pixels` (`image-too-large`) are rejected rows, never a crash.",
     '',
     '**Type rule.** `x` is `image[rows, h, w, c]` with a known size (`resize` first); the result is',
     '`f32[rows, c, h, w]` (nchw) or `f32[rows, h, w, c]` (nhwc).',
@@ -73,26 +73,31 @@ export const toTensor: OpSpec<ToTensorParams> = {
     const out = new Float32Array(rows * perRow);
     const div = params.scale ? 255 : 1;
     const nchw = params.layout === 'nchw';
-    await Promise.all(images.map(async (img, r) => {
-      // A row decode_image already rejected has no image worth decoding.
-      if (img.format === 'unknown') return;
-      const px = await decodePixels(img);
-      if ('reason' in px) { ctx.rejectRow(r, px.reason, px.detail); return; }
-      if (px.width !== w || px.height !== h || px.channels !== c) {
-        ctx.rejectRow(r, 'image-corrupt', `decoded to ${px.width}×${px.height}×${px.channels}, expected ${w}×${h}×${c}`);
-        return;
-      }
-      const src = px.data;
-      const base = r * perRow;
-      if (nchw) {
-        for (let ch = 0; ch < c; ch++) {
-          const o = base + ch * plane;
-          for (let p = 0, i = ch; p < plane; p++, i += c) out[o + p] = src[i] / div;
+    await Promise.all(
+      images.map(async (img, r) => {
+        // A row decode_image already rejected has no image worth decoding.
+        if (img.format === 'unknown') return;
+        const px = await decodePixels(img);
+        if ('reason' in px) {
+          ctx.rejectRow(r, px.reason, px.detail);
+          return;
         }
-      } else {
-        for (let i = 0; i < perRow; i++) out[base + i] = src[i] / div;
-      }
-    }));
+        if (px.width !== w || px.height !== h || px.channels !== c) {
+          ctx.rejectRow(r, 'image-corrupt', `decoded to ${px.width}×${px.height}×${px.channels}, expected ${w}×${h}×${c}`);
+          return;
+        }
+        const src = px.data;
+        const base = r * perRow;
+        if (nchw) {
+          for (let ch = 0; ch < c; ch++) {
+            const o = base + ch * plane;
+            for (let p = 0, i = ch; p < plane; p++, i += c) out[o + p] = src[i] / div;
+          }
+        } else {
+          for (let i = 0; i < perRow; i++) out[base + i] = src[i] / div;
+        }
+      }),
+    );
     return { dtype: 'f32', data: out, dims: nchw ? [rows, c, h, w] : [rows, h, w, c] };
   },
 };

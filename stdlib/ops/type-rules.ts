@@ -29,9 +29,7 @@ export function requireFloat(op: string, args: readonly TensorType[], i: number)
   const t = args[i];
   if (isFloatDType(t.dtype)) return null;
   const a = args.length > 1 ? 'float tensors' : 'a float tensor';
-  const fix = t.dtype === 'str'
-    ? 'strings cannot be cast to numbers'
-    : `cast it first: ${castHint('f32')}`;
+  const fix = t.dtype === 'str' ? 'strings cannot be cast to numbers' : `cast it first: ${castHint('f32')}`;
   return { error: `${op} needs ${a}, got ${formatType(t)}${which(args, i)}; ${fix}`, arg: i };
 }
 
@@ -43,9 +41,7 @@ export function requireArithmetic(op: string, args: readonly TensorType[], i: nu
   const t = args[i];
   if (t.dtype !== 'str' && t.dtype !== 'bool') return null;
   const a = args.length > 1 ? 'numeric tensors' : 'a numeric tensor';
-  const fix = t.dtype === 'str'
-    ? 'strings cannot be cast to numbers'
-    : `cast it first: ${castHint('i64')}`;
+  const fix = t.dtype === 'str' ? 'strings cannot be cast to numbers' : `cast it first: ${castHint('i64')}`;
   return { error: `${op} needs ${a}, got ${formatType(t)}${which(args, i)}; ${fix}`, arg: i };
 }
 
@@ -66,12 +62,9 @@ export function requireNumeric(op: string, args: readonly TensorType[], i: numbe
 export function requireRowsAndAxis(op: string, args: readonly TensorType[], i: number): InferError | null {
   const t = args[i];
   if (t.dims.length >= 2) return null;
-  const got = t.dims.length === 0
-    ? `a scalar ${formatType(t)}`
-    : `${formatType(t)}, which holds one value per row`;
+  const got = t.dims.length === 0 ? `a scalar ${formatType(t)}` : `${formatType(t)}, which holds one value per row`;
   return {
-    error: `${op} works along the last axis of a [rows, ...] tensor and needs rank 2 or more; ` +
-      `got ${got}`,
+    error: `${op} works along the last axis of a [rows, ...] tensor and needs rank 2 or more; ` + `got ${got}`,
     arg: i,
   };
 }
@@ -85,11 +78,14 @@ export function unifyDTypes(op: string, args: readonly TensorType[]): DType | In
   for (let i = 1; i < args.length; i++) {
     const d = args[i].dtype;
     if (d === dtype) continue;
-    if (isFloatDType(d) && isFloatDType(dtype)) { dtype = 'f64'; continue; }
-    const fix = dtype === 'str' || d === 'str' ? 'strings cannot be cast to numbers'
-      : `cast one of them first, e.g. ${castHint(dtype)}`;
+    if (isFloatDType(d) && isFloatDType(dtype)) {
+      dtype = 'f64';
+      continue;
+    }
+    const fix = dtype === 'str' || d === 'str' ? 'strings cannot be cast to numbers' : `cast one of them first, e.g. ${castHint(dtype)}`;
     return {
-      error: `${op} cannot mix ${formatType(args[0])} (argument 1) with ${formatType(args[i])} ` +
+      error:
+        `${op} cannot mix ${formatType(args[0])} (argument 1) with ${formatType(args[i])} ` +
         `(argument ${i + 1}): dtypes are not promoted silently (only f32 with f64 gives f64); ${fix}`,
       arg: i,
     };
@@ -110,12 +106,12 @@ export function broadcastDims(op: string, args: readonly TensorType[], ctx: Infe
     const r = args[i].dims.length;
     if (r === rank) continue;
     const [lo, hi] = r < rank ? [args[i], args[0]] : [args[0], args[i]];
-    const hint = hi.dims.length === lo.dims.length + 1
-      ? `; expand_dims(x) turns ${formatType(lo)} into ${formatType({ dtype: lo.dtype, dims: [...lo.dims, 1] })}`
-      : '';
+    const hint =
+      hi.dims.length === lo.dims.length + 1
+        ? `; expand_dims(x) turns ${formatType(lo)} into ${formatType({ dtype: lo.dtype, dims: [...lo.dims, 1] })}`
+        : '';
     return {
-      error: `${op} needs tensors of the same rank (rows first), got ${formatType(args[0])} and ` +
-        `${formatType(args[i])}${hint}`,
+      error: `${op} needs tensors of the same rank (rows first), got ${formatType(args[0])} and ` + `${formatType(args[i])}${hint}`,
       arg: i,
     };
   }
@@ -127,10 +123,15 @@ export function broadcastDims(op: string, args: readonly TensorType[], ctx: Infe
       const acc = dims[a];
       const d = args[i].dims[a];
       if (d === 1) continue;
-      if (acc === 1) { dims[a] = d; from[a] = i; continue; }
+      if (acc === 1) {
+        dims[a] = d;
+        from[a] = i;
+        continue;
+      }
       if (typeof acc === 'number' && typeof d === 'number' && acc !== d) {
         return {
-          error: `${op} cannot broadcast ${formatType(args[from[a]])} with ${formatType(args[i])}: ` +
+          error:
+            `${op} cannot broadcast ${formatType(args[from[a]])} with ${formatType(args[i])}: ` +
             `axis ${a} is ${acc} against ${d}; sizes must be equal or 1`,
           arg: i,
         };

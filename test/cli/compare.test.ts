@@ -22,10 +22,18 @@ const GOLDEN = join(import.meta.dirname, '../fixtures/golden/metrics');
 
 /** Run `m4c compare ...` in this process, capturing what it prints. */
 async function m4c(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const ow = process.stdout.write, ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => { stdout += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { stderr += String(s); return true; }) as typeof process.stderr.write;
+  let stdout = '',
+    stderr = '';
+  const ow = process.stdout.write,
+    ew = process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const code = await runCli(['node', 'm4c', 'compare', ...args], [compare]);
     return { code, stdout, stderr };
@@ -76,8 +84,24 @@ describe('golden metric files as JSONL rows', () => {
     const keys = [...Object.keys(g.expected.control), ...Object.keys(g.expected.paired)]
       .map((k) => NAME[k] ?? k)
       .filter((k) => metricProblem(k, g.task, true) === null);
-    const args = ['--data', data, '--control', 'pred.old', '--treatment', 'pred.new', '--label', 'y', '--task', g.task,
-      '--metrics', [...new Set(keys)].join(','), '--bootstrap', '0', '--format', 'json'];
+    const args = [
+      '--data',
+      data,
+      '--control',
+      'pred.old',
+      '--treatment',
+      'pred.new',
+      '--label',
+      'y',
+      '--task',
+      g.task,
+      '--metrics',
+      [...new Set(keys)].join(','),
+      '--bootstrap',
+      '0',
+      '--format',
+      'json',
+    ];
     if (g.threshold !== undefined) args.push('--threshold', String(g.threshold));
     const r = await m4c(args);
     // The summary `m4c run` prints: every row read, none skipped.
@@ -108,7 +132,8 @@ describe('golden metric files as JSONL rows', () => {
       expectNear(m.value, v, k);
       checked++;
     }
-    const mc = g.expected.paired.mcnemar as { control_only_correct: number; treatment_only_correct: number; pvalue_exact: number; pvalue_chi2_cc: number } | undefined;
+    const mc = g.expected.paired.mcnemar as
+      { control_only_correct: number; treatment_only_correct: number; pvalue_exact: number; pvalue_chi2_cc: number } | undefined;
     if (mc !== undefined) {
       expect(result.tests.mcnemar.control_only_correct).toBe(mc.control_only_correct);
       expect(result.tests.mcnemar.treatment_only_correct).toBe(mc.treatment_only_correct);
@@ -124,8 +149,22 @@ describe('golden metric files as JSONL rows', () => {
     const data = join(tmp, 'binary-one-class-1.jsonl');
     const g = JSON.parse(readFileSync(join(GOLDEN, 'binary-one-class-1.json'), 'utf8')) as Golden;
     writeFileSync(data, g.label.map((y, i) => JSON.stringify({ y, pred: { old: g.control[i], new: g.treatment[i] } })).join('\n') + '\n');
-    const r = await m4c(['--data', data, '--control', 'pred.old', '--treatment', 'pred.new', '--label', 'y', '--task', 'binary',
-      '--metrics', 'accuracy,auroc,brier', '--bootstrap', '0']);
+    const r = await m4c([
+      '--data',
+      data,
+      '--control',
+      'pred.old',
+      '--treatment',
+      'pred.new',
+      '--label',
+      'y',
+      '--task',
+      'binary',
+      '--metrics',
+      'accuracy,auroc,brier',
+      '--bootstrap',
+      '0',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/accuracy +1\.0000 +0\.4600 +-0\.5400 +— +1\.13e-36 McNemar/);
     expect(r.stdout).toMatch(/auroc +undefined\[1\] +undefined\[1\] +undefined\[2\]/);
@@ -140,7 +179,7 @@ describe('gates and exit codes', () => {
   const jsonl = join(tmp, 'preds.jsonl');
   const csv = join(tmp, 'preds.csv');
   let s = 42;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const rows: { y: number; a: number; b: number; seg: string }[] = [];
   for (let i = 0; i < 2000; i++) {
     const y = rnd() < 0.4 ? 1 : 0;
@@ -155,26 +194,77 @@ describe('gates and exit codes', () => {
     expect(a.code).toBe(0);
     const ja = JSON.parse(a.stdout);
     expect(ja.comparisons[0].verdicts.map((v: { passed: boolean }) => v.passed)).toEqual([true, true]);
-    const b = await m4c(['--data', csv, '--control', 'v1', '--treatment', 'v2', '--label', 'label', '--task', 'binary', '--bootstrap', '200',
-      '--gate', 'auroc.delta >= 0 at 95%', '--gate', 'agreement >= 0.5', '--format', 'json']);
+    const b = await m4c([
+      '--data',
+      csv,
+      '--control',
+      'v1',
+      '--treatment',
+      'v2',
+      '--label',
+      'label',
+      '--task',
+      'binary',
+      '--bootstrap',
+      '200',
+      '--gate',
+      'auroc.delta >= 0 at 95%',
+      '--gate',
+      'agreement >= 0.5',
+      '--format',
+      'json',
+    ]);
     expect(b.code).toBe(0);
     expect(JSON.parse(b.stdout).comparisons[0].result).toEqual(ja.comparisons[0].result);
   });
 
   it('Parquet and Arrow IPC input give the same results as JSON', async () => {
-    const pq = join(tmp, 'preds.parquet'), arrow = join(tmp, 'preds.arrow');
-    writeFileSync(pq, Buffer.from(parquetWriteBuffer({ columnData: [
-      { name: 'label', data: Int32Array.from(rows, (r) => r.y), type: 'INT32', nullable: false },
-      { name: 'v1', data: Float64Array.from(rows, (r) => r.a), type: 'DOUBLE', nullable: false },
-      { name: 'v2', data: Float64Array.from(rows, (r) => r.b), type: 'DOUBLE', nullable: false },
-      { name: 'seg', data: rows.map((r) => r.seg), type: 'STRING', nullable: false },
-    ], rowGroupSize: 500 })));
-    writeFileSync(arrow, tableToIPC(tableFromArrays({
-      label: Int32Array.from(rows, (r) => r.y), v1: Float64Array.from(rows, (r) => r.a), v2: Float64Array.from(rows, (r) => r.b), seg: rows.map((r) => r.seg),
-    }), 'file'));
+    const pq = join(tmp, 'preds.parquet'),
+      arrow = join(tmp, 'preds.arrow');
+    writeFileSync(
+      pq,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'label', data: Int32Array.from(rows, (r) => r.y), type: 'INT32', nullable: false },
+            { name: 'v1', data: Float64Array.from(rows, (r) => r.a), type: 'DOUBLE', nullable: false },
+            { name: 'v2', data: Float64Array.from(rows, (r) => r.b), type: 'DOUBLE', nullable: false },
+            { name: 'seg', data: rows.map((r) => r.seg), type: 'STRING', nullable: false },
+          ],
+          rowGroupSize: 500,
+        }),
+      ),
+    );
+    writeFileSync(
+      arrow,
+      tableToIPC(
+        tableFromArrays({
+          label: Int32Array.from(rows, (r) => r.y),
+          v1: Float64Array.from(rows, (r) => r.a),
+          v2: Float64Array.from(rows, (r) => r.b),
+          seg: rows.map((r) => r.seg),
+        }),
+        'file',
+      ),
+    );
     const want = JSON.parse((await m4c([...base, '--format', 'json'])).stdout).comparisons[0].result;
     for (const data of [pq, arrow]) {
-      const r = await m4c(['--data', data, '--control', 'v1', '--treatment', 'v2', '--label', 'label', '--task', 'binary', '--bootstrap', '200', '--format', 'json']);
+      const r = await m4c([
+        '--data',
+        data,
+        '--control',
+        'v1',
+        '--treatment',
+        'v2',
+        '--label',
+        'label',
+        '--task',
+        'binary',
+        '--bootstrap',
+        '200',
+        '--format',
+        'json',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).comparisons[0].result).toEqual(want);
     }
@@ -196,12 +286,17 @@ describe('gates and exit codes', () => {
     expect(d.prepare('SELECT comparison, status, passed, rows_seen, rows_counted, source_file FROM runs').all()).toEqual([
       { comparison: 'v2_vs_v1', status: 'complete', passed: 1, rows_seen: 2000, rows_counted: 2000, source_file: 'm4c compare' },
     ]);
-    expect(JSON.parse((d.prepare('SELECT result_json FROM runs').get() as { result_json: string }).result_json)).toEqual(withoutResamples(JSON.parse(r.stdout).comparisons[0].result));
+    expect(JSON.parse((d.prepare('SELECT result_json FROM runs').get() as { result_json: string }).result_json)).toEqual(
+      withoutResamples(JSON.parse(r.stdout).comparisons[0].result),
+    );
     d.close();
   });
 
   it.each([
-    [['--control', 'scores.v3'], /^m4c: --control scores\.v3: no such field in the first 200 rows of .*preds\.jsonl \(did you mean scores\.v1\?\); fields: label, scores\.v1, scores\.v2, seg\n$/],
+    [
+      ['--control', 'scores.v3'],
+      /^m4c: --control scores\.v3: no such field in the first 200 rows of .*preds\.jsonl \(did you mean scores\.v1\?\); fields: label, scores\.v1, scores\.v2, seg\n$/,
+    ],
     [['--gate', 'auroc.delt >= 0'], /^m4c: --gate "auroc\.delt >= 0": `auroc` has no field `delt`: .* \(did you mean `delta`\?\)\n$/],
     [['--gate', 'mae.delta <= 0'], /^m4c: --gate "mae\.delta <= 0": metric `mae` does not apply to a binary comparison\n$/],
     [['--bootstrap', '0', '--gate', 'auroc.delta >= 0 at 95%'], /^m4c: --gate .*`at N%` needs a confidence interval/],

@@ -19,7 +19,10 @@ describe('m4c check', () => {
 
   it('reports every error with file:line:col, carets and help, exit 1', () => {
     const f = join(tmp, 'bad.m4');
-    writeFileSync(f, 'input tx: f32[batch, 30]\nnode scaled = standardize(tx, mean: 0.0, std: 1.0)\nnode a = sigmoid(sacled)\nnode b = sigmoud(scaled)\noutput o = concat(a, b)\n');
+    writeFileSync(
+      f,
+      'input tx: f32[batch, 30]\nnode scaled = standardize(tx, mean: 0.0, std: 1.0)\nnode a = sigmoid(sacled)\nnode b = sigmoud(scaled)\noutput o = concat(a, b)\n',
+    );
     const r = runM4c(['check', f]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[M1001]: unknown name `sacled`');
@@ -39,7 +42,11 @@ describe('m4c check', () => {
     const j = JSON.parse(r.stdout);
     expect(j.format_version).toBe(1);
     expect(j.files[0]).toMatchObject({ file: f, errors: 1 });
-    expect(j.diagnostics.find((d: { code: string }) => d.code === 'M1001')).toMatchObject({ code: 'M1001', severity: 'error', span: { line: 2, column: 12 } });
+    expect(j.diagnostics.find((d: { code: string }) => d.code === 'M1001')).toMatchObject({
+      code: 'M1001',
+      severity: 'error',
+      span: { line: 2, column: 12 },
+    });
   });
 
   it('never crashes on binary garbage or a directory; usage errors exit 2', () => {

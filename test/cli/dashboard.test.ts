@@ -26,7 +26,9 @@ describe('m4c dashboard', () => {
     const child = spawn(process.execPath, [M4C, 'dashboard', '--db', dbPath, '--port', '0'], { env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => {
@@ -37,7 +39,7 @@ describe('m4c dashboard', () => {
       void exited.then((code) => reject(new Error(`exited ${code} before serving: ${stderr}`)));
     });
     expect(stdout).toContain(`(results: ${dbPath}, read-only; Ctrl-C to stop)`);
-    const status = await (await fetch(`${url}api/status`)).json() as { runs: number };
+    const status = (await (await fetch(`${url}api/status`)).json()) as { runs: number };
     expect(status.runs).toBe(2);
     const post = await fetch(`${url}api/runs`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);

@@ -17,7 +17,9 @@ import { findPostgres, postgresDatabases } from '../support/services.ts';
 const dir = mkdtempSync(join(tmpdir(), 'm4-cli-db-'));
 const admin = await findPostgres();
 const databases = admin === null ? null : postgresDatabases(admin);
-afterAll(async () => { await databases?.dropAll(); });
+afterAll(async () => {
+  await databases?.dropAll();
+});
 const fresh = (tag: string): Promise<string> => databases!.fresh(tag);
 
 it('refuses a --db URL scheme it does not know, in every command, creating nothing', () => {
@@ -31,7 +33,9 @@ it('refuses a --db URL scheme it does not know, in every command, creating nothi
   for (const args of cases) {
     const r = runM4c(args, { cwd: dir });
     expect(r.code, args.join(' ')).toBe(2);
-    expect(r.stderr, args.join(' ')).toMatch(/unknown database URL scheme "mysql:\/\/": give an SQLite file path or a postgres:\/\/USER@HOST:PORT\/DATABASE URL/);
+    expect(r.stderr, args.join(' ')).toMatch(
+      /unknown database URL scheme "mysql:\/\/": give an SQLite file path or a postgres:\/\/USER@HOST:PORT\/DATABASE URL/,
+    );
     expect(hasStackTrace(r.stderr)).toBe(false);
   }
   expect(existsSync(join(dir, 'mysql:'))).toBe(false);
@@ -53,7 +57,10 @@ describe.runIf(admin !== null)('with PostgreSQL', () => {
   it('db migrate creates the schema in an empty database', async () => {
     const url = await fresh('migrate');
     const shown = url.replace(/:m4@/, ':***@');
-    expect(runM4c(['db', 'migrate', '--db', url])).toMatchObject({ code: 0, stderr: `m4c db: ${shown} migrated from schema version 0 to ${SCHEMA_VERSION}\n` });
+    expect(runM4c(['db', 'migrate', '--db', url])).toMatchObject({
+      code: 0,
+      stderr: `m4c db: ${shown} migrated from schema version 0 to ${SCHEMA_VERSION}\n`,
+    });
     expect(runM4c(['db', 'migrate', '--db', url]).stderr).toBe(`m4c db: ${shown} is at schema version ${SCHEMA_VERSION}, nothing to do\n`);
   });
 
@@ -65,7 +72,9 @@ describe.runIf(admin !== null)('with PostgreSQL', () => {
     const shown = url.replace(/:m4@/, ':***@');
     const r = runM4c(['db', 'copy', '--from', path, '--to', url]);
     expect(r).toMatchObject({ code: 0, stderr: `m4c db: copied ${runs.length} runs to ${shown}\n` });
-    expect(runM4c(['db', 'copy', '--from', path, '--to', url]).stderr).toBe(`m4c db: copied 0 runs to ${shown} (${runs.length} already there, skipped)\n`);
+    expect(runM4c(['db', 'copy', '--from', path, '--to', url]).stderr).toBe(
+      `m4c db: copied 0 runs to ${shown} (${runs.length} already there, skipped)\n`,
+    );
 
     // What the dashboard reads from the copy is what it reads from the original.
     const [a, b] = await Promise.all([ResultsDb.open(path), ResultsDb.open(url)]);

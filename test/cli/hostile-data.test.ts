@@ -46,11 +46,18 @@ function rows(n: number, bad: (i: number) => boolean = () => false, offset = 0):
 /** Start the real binary with a writable stdin. */
 function start(args: string[]) {
   const child = spawn(process.execPath, [M4C, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let stdout = '',
+    stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   child.stdin.on('error', () => {}); // the child may exit before reading everything
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, out: () => ({ stdout, stderr }) };
 }
 
@@ -94,7 +101,10 @@ describe('data that can be read only once', () => {
     expect(report.meta.data_source.path).toBe('-');
     expect(report.meta.data_source.sha256).toBe(createHash('sha256').update(text).digest('hex'));
     expect(r.stderr).toContain('m4c run: rows read: 500, skipped: 0');
-    const c = runM4c(['compare', '--data', '-', '--control', 'a', '--treatment', 'b', '--label', 'y', '--task', 'binary', '--bootstrap', '0', '--format', 'json'], { input: text });
+    const c = runM4c(
+      ['compare', '--data', '-', '--control', 'a', '--treatment', 'b', '--label', 'y', '--task', 'binary', '--bootstrap', '0', '--format', 'json'],
+      { input: text },
+    );
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).comparisons[0].result.rows).toBe(500);
   }, 60_000);
@@ -104,7 +114,10 @@ describe('Ctrl-C', () => {
   it('reports exactly the rows it processed: rows read = processed + skipped, even while waiting for data', async () => {
     const run = start(['run', graph, '--data', '-', '--batch-size', '256', '--format', 'json']);
     // ~3 MB: the write completes only once the child has read all but a pipe buffer of it. stdin stays open.
-    await write(run.child.stdin, rows(40_000, (i) => i % 1000 === 1));
+    await write(
+      run.child.stdin,
+      rows(40_000, (i) => i % 1000 === 1),
+    );
     run.child.kill('SIGINT');
     const end = await run.exited;
     const { stdout, stderr } = run.out();
@@ -123,15 +136,37 @@ describe('Ctrl-C', () => {
   it('a second Ctrl-C ends the process at once, even while the clean stop of the first is busy', async () => {
     // Many rows and a big bootstrap: after the first Ctrl-C the run still judges the rows it read, which
     // keeps the main thread busy for a while.
-    const run = start(['compare', '--data', '-', '--control', 'a', '--treatment', 'b', '--label', 'y', '--task', 'binary',
-      '--metrics', 'accuracy,auroc', '--bootstrap', '1000', '--batch-size', '4096']);
+    const run = start([
+      'compare',
+      '--data',
+      '-',
+      '--control',
+      'a',
+      '--treatment',
+      'b',
+      '--label',
+      'y',
+      '--task',
+      'binary',
+      '--metrics',
+      'accuracy,auroc',
+      '--bootstrap',
+      '1000',
+      '--batch-size',
+      '4096',
+    ]);
     // The write completes once the child has read (and so is trapping Ctrl-C) all but a pipe buffer of it.
     await write(run.child.stdin, rows(60_000));
     run.child.kill('SIGINT');
     // The summary of the rows read is printed when the clean stop starts judging them: press again then.
     // (Two presses within one busy batch reach the process as one signal: nothing can tell them apart.)
     await new Promise<void>((resolve) => {
-      const poll = setInterval(() => { if (run.out().stderr.includes('interrupted (Ctrl-C)')) { clearInterval(poll); resolve(); } }, 5);
+      const poll = setInterval(() => {
+        if (run.out().stderr.includes('interrupted (Ctrl-C)')) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
     });
     run.child.kill('SIGINT');
     const end = await run.exited;
@@ -144,7 +179,8 @@ describe('Ctrl-C', () => {
 describe('m4c merge: one complete replay of one file, or nothing', () => {
   const data = join(tmp, 'data.jsonl');
   writeFileSync(data, rows(3000)); // > 64 KiB: the head alone no longer tells files apart
-  const shard = (i: number, extra: string[] = [], file = data) => runM4c(['run', graph, '--data', file, '--shard', `${i}/3`, '--state', join(tmp, `s${i}${extra.join('')}.json`), ...extra]);
+  const shard = (i: number, extra: string[] = [], file = data) =>
+    runM4c(['run', graph, '--data', file, '--shard', `${i}/3`, '--state', join(tmp, `s${i}${extra.join('')}.json`), ...extra]);
 
   it('refuses a shard made with --limit', () => {
     for (const i of [1, 2]) expect(shard(i).code).toBe(0);
@@ -172,12 +208,34 @@ describe('m4c merge: one complete replay of one file, or nothing', () => {
 });
 
 describe('m4c compare types columns from the task, counts bad rows like run', () => {
-  const compare = (file: string, extra: string[] = []) => runM4c(['compare', '--data', file, '--control', 'a', '--treatment', 'b', '--label', 'y',
-    '--task', 'binary', '--bootstrap', '0', '--format', 'json', '--gate', 'agreement >= 0.5', ...extra]);
+  const compare = (file: string, extra: string[] = []) =>
+    runM4c([
+      'compare',
+      '--data',
+      file,
+      '--control',
+      'a',
+      '--treatment',
+      'b',
+      '--label',
+      'y',
+      '--task',
+      'binary',
+      '--bootstrap',
+      '0',
+      '--format',
+      'json',
+      '--gate',
+      'agreement >= 0.5',
+      ...extra,
+    ]);
 
   it('a string score at row 3,000 is one bad row, counted, not a failed command', () => {
     const f = join(tmp, 'late-string.jsonl');
-    writeFileSync(f, rows(3001, (i) => i === 2999));
+    writeFileSync(
+      f,
+      rows(3001, (i) => i === 2999),
+    );
     const r = compare(f);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('m4c compare: rows read: 3,001, skipped: 1 (non-numeric: 1)');
@@ -196,7 +254,10 @@ describe('m4c compare types columns from the task, counts bad rows like run', ()
 
   it('refuses to gate when most rows were bad', () => {
     const f = join(tmp, 'mostly-bad.jsonl');
-    writeFileSync(f, rows(3000, (i) => i % 4 !== 0));
+    writeFileSync(
+      f,
+      rows(3000, (i) => i % 4 !== 0),
+    );
     const r = compare(f);
     expect(r.code).toBe(1);
     const c = JSON.parse(r.stdout).comparisons[0];

@@ -17,8 +17,14 @@ import { M4C, ROOT, hasStackTrace, type CliResult } from '../support/run-cli.ts'
 async function runInit(args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { stderr += String(s); return true; });
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  });
   try {
     const code = await runCli(['node', 'm4c', 'init', ...args], [init]);
     return { code, stdout, stderr };
@@ -33,8 +39,12 @@ function m4c(args: string[], cwd = ROOT): Promise<CliResult> {
     const child = spawn(process.execPath, [M4C, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += String(d); });
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     child.stdin.end();
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
@@ -94,9 +104,15 @@ describe('m4c init (in process)', () => {
     const file = join(out, 'never.m4');
     const cases: [string[], string][] = [
       [[join(ws.dir, 'nope.onnx')], `m4c: ${join(ws.dir, 'nope.onnx')}: the file does not exist\n`],
-      [[ws.model('notOnnx')], `m4c: ${ws.model('notOnnx')}: not a valid ONNX model: it is not a protobuf ModelProto (unsupported wire type 4 at byte 0)\n`],
+      [
+        [ws.model('notOnnx')],
+        `m4c: ${ws.model('notOnnx')}: not a valid ONNX model: it is not a protobuf ModelProto (unsupported wire type 4 at byte 0)\n`,
+      ],
       [[ws.model('binary'), '--candidate', ws.model('empty')], `m4c: ${ws.model('empty')}: the file is empty, not an ONNX model\n`],
-      [[ws.model('binary'), '--data', join(ws.dir, 'data/unrelated.jsonl')], `m4c: ${join(ws.dir, 'data/unrelated.jsonl')}: no field matches model input \`x\` f32[batch, 4] by name, by length or as 4 gathered numeric fields (fields: name (text), tags (2 text values))\n`],
+      [
+        [ws.model('binary'), '--data', join(ws.dir, 'data/unrelated.jsonl')],
+        `m4c: ${join(ws.dir, 'data/unrelated.jsonl')}: no field matches model input \`x\` f32[batch, 4] by name, by length or as 4 gathered numeric fields (fields: name (text), tags (2 text values))\n`,
+      ],
       [[ws.model('binary'), '--data', join(ws.dir, 'data/missing.jsonl')], `m4c: ${join(ws.dir, 'data/missing.jsonl')}: no such file\n`],
       [[ws.model('binary'), '--candidate', ws.model('mlp'), '--data', join(ws.dir, 'data/x4.jsonl'), '--label', 'outcome'], ''],
     ];
@@ -104,7 +120,10 @@ describe('m4c init (in process)', () => {
       const r = await runInit([...args, '-o', file]);
       expect(r.code).toBe(2);
       if (stderr) expect(r.stderr).toBe(stderr);
-      else expect(r.stderr).toMatch(/^m4c: --label outcome: .*x4\.jsonl has no such field \(fields: id \(integer\), x \(4 numbers\), label \(integer\), segment \(text\)\)\n$/);
+      else
+        expect(r.stderr).toMatch(
+          /^m4c: --label outcome: .*x4\.jsonl has no such field \(fields: id \(integer\), x \(4 numbers\), label \(integer\), segment \(text\)\)\n$/,
+        );
       expect(r.stdout).toBe('');
       expect(existsSync(file)).toBe(false);
     }
@@ -137,8 +156,16 @@ describe('m4c init (the real binary)', () => {
   it('init then run on the fraud example: two commands, no flags for the second', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-init-e2e-'));
     const file = join(dir, 'ab.m4');
-    const i = await m4c(['init', 'examples/fraud/models/fraud-v1.onnx', '--candidate', 'examples/fraud/models/fraud-v2.onnx',
-      '--data', 'examples/fraud/data/replay.jsonl', '-o', file]);
+    const i = await m4c([
+      'init',
+      'examples/fraud/models/fraud-v1.onnx',
+      '--candidate',
+      'examples/fraud/models/fraud-v2.onnx',
+      '--data',
+      'examples/fraud/data/replay.jsonl',
+      '-o',
+      file,
+    ]);
     expect(i.stderr).toContain(`wrote ${file}`);
     expect(i.code).toBe(0);
     const text = readFileSync(file, 'utf8');

@@ -20,10 +20,18 @@ const tmp = mkdtempSync(join(tmpdir(), 'm4-merge-'));
 
 /** Run `m4c ...` in this process, capturing what it prints. */
 async function m4c(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const ow = process.stdout.write, ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => { stdout += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { stderr += String(s); return true; }) as typeof process.stderr.write;
+  let stdout = '',
+    stderr = '';
+  const ow = process.stdout.write,
+    ew = process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const code = await runCli(['node', 'm4c', ...args], [compare, merge]);
     return { code, stdout, stderr };
@@ -36,10 +44,13 @@ async function m4c(args: string[]): Promise<{ code: number; stdout: string; stde
 /** Deterministic rows: label, two scores, a region; a few bad lines to exercise skipped counts. */
 function writeData(path: string, n: number, seed: number): void {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (i % 500 === 17) { lines.push('{"broken": '); continue; }
+    if (i % 500 === 17) {
+      lines.push('{"broken": ');
+      continue;
+    }
     const y = rnd() < 0.35 ? 1 : 0;
     const a = +(0.3 + 0.25 * y + 0.5 * (rnd() - 0.5)).toFixed(6);
     const b = +(0.3 + 0.3 * y + 0.45 * (rnd() - 0.5)).toFixed(6);
@@ -50,9 +61,32 @@ function writeData(path: string, n: number, seed: number): void {
 
 const data = join(tmp, 'replay.jsonl');
 writeData(data, 3000, 5);
-const ARGS = ['--data', data, '--control', 'm.a', '--treatment', 'm.b', '--label', 'y', '--task', 'binary', '--slice-by', 'region',
-  '--metrics', 'accuracy,precision,recall,f1,auroc,auprc,log_loss,brier,mcc,agreement,flips_to_positive,pearson,spearman,psi',
-  '--gate', 'auroc.delta >= -0.02 at 95%', '--gate', 'brier.delta <= 0', '--bootstrap', '200', '--seed', '9', '--max-slices', '3'];
+const ARGS = [
+  '--data',
+  data,
+  '--control',
+  'm.a',
+  '--treatment',
+  'm.b',
+  '--label',
+  'y',
+  '--task',
+  'binary',
+  '--slice-by',
+  'region',
+  '--metrics',
+  'accuracy,precision,recall,f1,auroc,auprc,log_loss,brier,mcc,agreement,flips_to_positive,pearson,spearman,psi',
+  '--gate',
+  'auroc.delta >= -0.02 at 95%',
+  '--gate',
+  'brier.delta <= 0',
+  '--bootstrap',
+  '200',
+  '--seed',
+  '9',
+  '--max-slices',
+  '3',
+];
 
 async function shards(dir: string, args = ARGS, count = 3): Promise<string[]> {
   const files: string[] = [];
@@ -90,17 +124,22 @@ describe('merging shards', () => {
     const db = join(dir, 'results.db');
     const merged = await m4c(['merge', ...files, '--format', 'json', '--db', db]);
     expect(merged.code, merged.stderr).toBe(one.code);
-    const a = JSON.parse(merged.stdout), b = JSON.parse(one.stdout);
+    const a = JSON.parse(merged.stdout),
+      b = JSON.parse(one.stdout);
     expectClose(a.comparisons[0].result, b.comparisons[0].result);
     // Counting and ranking metrics, paired tests and verdicts are bit-identical; metrics made
     // of float sums or moments (log_loss, brier, pearson, psi) agree to ~1e-14 (checked above).
     const EXACT = new Set(['accuracy', 'precision', 'recall', 'f1', 'mcc', 'auroc', 'auprc', 'agreement', 'flips_to_positive', 'spearman']);
-    const points = (j: typeof a) => j.comparisons[0].result.metrics.filter((m: { name: string }) => EXACT.has(m.name))
-      .map((m: Record<string, unknown>) => [m.name, m.control, m.treatment, m.delta, m.ratio, m.value, m.test]);
+    const points = (j: typeof a) =>
+      j.comparisons[0].result.metrics
+        .filter((m: { name: string }) => EXACT.has(m.name))
+        .map((m: Record<string, unknown>) => [m.name, m.control, m.treatment, m.delta, m.ratio, m.value, m.test]);
     expect(points(a)).toHaveLength(EXACT.size);
     expect(points(a)).toEqual(points(b));
     expect(a.comparisons[0].result.tests).toEqual(b.comparisons[0].result.tests);
-    expect(a.comparisons[0].result.slices.worse.map((w: { slice: string }) => w.slice)).toEqual(b.comparisons[0].result.slices.worse.map((w: { slice: string }) => w.slice));
+    expect(a.comparisons[0].result.slices.worse.map((w: { slice: string }) => w.slice)).toEqual(
+      b.comparisons[0].result.slices.worse.map((w: { slice: string }) => w.slice),
+    );
     expect(a.comparisons[0].verdicts).toEqual(b.comparisons[0].verdicts);
     expect([a.passed, a.status, a.exit_code]).toEqual([b.passed, b.status, b.exit_code]);
     expect(a.meta.rows_seen).toBe(b.meta.rows_seen);
@@ -110,8 +149,18 @@ describe('merging shards', () => {
     expect(a.meta.merged_shards).toBe(3);
 
     const d = new Database(db, { readonly: true });
-    const run = d.prepare('SELECT status, passed, merged_shards, rows_seen, rows_counted, shard, result_json FROM runs').get() as Record<string, unknown>;
-    expect(run).toMatchObject({ status: 'complete', passed: a.passed ? 1 : 0, merged_shards: 3, rows_seen: 3000, rows_counted: b.comparisons[0].result.rows, shard: null });
+    const run = d.prepare('SELECT status, passed, merged_shards, rows_seen, rows_counted, shard, result_json FROM runs').get() as Record<
+      string,
+      unknown
+    >;
+    expect(run).toMatchObject({
+      status: 'complete',
+      passed: a.passed ? 1 : 0,
+      merged_shards: 3,
+      rows_seen: 3000,
+      rows_counted: b.comparisons[0].result.rows,
+      shard: null,
+    });
     expect(JSON.parse(run.result_json as string)).toEqual(withoutResamples(a.comparisons[0].result));
     d.close();
 
@@ -130,7 +179,9 @@ describe('merging shards', () => {
 
     const mixed = await m4c(['merge', files[0]!, other[1]!, files[2]!]);
     expect(mixed.code).toBe(2);
-    expect(mixed.stderr).toMatch(/^m4c: state files come from different plans: .*shard-1\.json has plan [0-9a-f]{12}, .*shard-2\.json has [0-9a-f]{12}\n$/);
+    expect(mixed.stderr).toMatch(
+      /^m4c: state files come from different plans: .*shard-1\.json has plan [0-9a-f]{12}, .*shard-2\.json has [0-9a-f]{12}\n$/,
+    );
 
     const missing = await m4c(['merge', files[0]!, files[2]!]);
     expect(missing.code).toBe(2);
@@ -157,8 +208,28 @@ describe('a run stopped mid-way', () => {
   // Long enough (a 1,000-resample bootstrap over 150,000 rows) that the signal arrives while rows stream.
   const big = join(tmp, 'big.jsonl');
   writeData(big, 150_000, 3);
-  const args = (db: string) => [M4C, 'compare', '--data', big, '--control', 'm.a', '--treatment', 'm.b', '--label', 'y', '--task', 'binary',
-    '--metrics', 'accuracy,brier', '--gate', 'accuracy.delta >= -1', '--bootstrap', '1000', '--db', db];
+  const args = (db: string) => [
+    M4C,
+    'compare',
+    '--data',
+    big,
+    '--control',
+    'm.a',
+    '--treatment',
+    'm.b',
+    '--label',
+    'y',
+    '--task',
+    'binary',
+    '--metrics',
+    'accuracy,brier',
+    '--gate',
+    'accuracy.delta >= -1',
+    '--bootstrap',
+    '1000',
+    '--db',
+    db,
+  ];
 
   /** The database exists, is not being written, and has its tables (opening it creates them in one transaction). */
   function schemaReady(db: string): boolean {
@@ -178,10 +249,17 @@ describe('a run stopped mid-way', () => {
   /** Start the real binary; resolve once it has opened its database (it does so before reading rows). */
   function startRun(db: string) {
     const child = spawn(process.execPath, args(db), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     const opened = new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
         if (schemaReady(db)) {
@@ -189,7 +267,10 @@ describe('a run stopped mid-way', () => {
           resolve();
         }
       }, 10);
-      void exited.then(() => { clearInterval(poll); reject(new Error(`exited before opening the database: ${stderr}`)); });
+      void exited.then(() => {
+        clearInterval(poll);
+        reject(new Error(`exited before opening the database: ${stderr}`));
+      });
     });
     return { child, opened, exited, output: () => ({ stdout, stderr }) };
   }

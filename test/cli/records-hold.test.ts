@@ -29,7 +29,9 @@ writeFileSync(data, `${Array.from({ length: ROWS }, (_, k) => goodRow(k)).join('
 /** A graph without models writing both sinks, `db` and `jsonl` relative to the file. */
 function graph(dir: string): string {
   const file = join(dir, 'ab.m4');
-  writeFileSync(file, `input a: f64[batch]
+  writeFileSync(
+    file,
+    `input a: f64[batch]
 input b: f64[batch]
 input y: bool[batch]
 input r: str[batch]
@@ -45,11 +47,15 @@ compare ab {
   sink sqlite("results.db")
   sink jsonl("results.jsonl")
 }
-`);
+`,
+  );
   return file;
 }
 
-interface Stored { sqlite: { status: string; rows_seen: number; metrics: number }[]; jsonl: { status: string; meta: { rows_seen: number } }[] }
+interface Stored {
+  sqlite: { status: string; rows_seen: number; metrics: number }[];
+  jsonl: { status: string; meta: { rows_seen: number } }[];
+}
 
 /** Everything the sinks hold after the process is gone; the SQLite check runs after the journal rollback. */
 function stored(dir: string): Stored {
@@ -58,14 +64,19 @@ function stored(dir: string): Stored {
   if (existsSync(db)) {
     const sink = SqliteSink.open(db); // opening rolls back a hot journal, as any next writer would
     expect(sink.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    out.sqlite = sink.db.prepare(`SELECT r.status, r.rows_seen, (SELECT COUNT(*) FROM metrics m WHERE m.run_id = r.id) AS metrics FROM runs r`).all() as Stored['sqlite'];
+    out.sqlite = sink.db
+      .prepare(`SELECT r.status, r.rows_seen, (SELECT COUNT(*) FROM metrics m WHERE m.run_id = r.id) AS metrics FROM runs r`)
+      .all() as Stored['sqlite'];
     sink.close();
   }
   const jsonl = join(dir, 'results.jsonl');
   if (existsSync(jsonl)) {
     const text = readFileSync(jsonl, 'utf8');
     expect(text === '' || text.endsWith('\n'), 'no partial last line').toBe(true);
-    out.jsonl = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Stored['jsonl'][number]);
+    out.jsonl = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Stored['jsonl'][number]);
   }
   return out;
 }
@@ -80,8 +91,12 @@ function expectOnlyWholeRecords(s: Stored): void {
 function startRun(file: string) {
   const child = spawn(process.execPath, [M4C, 'run', file, '--data', data, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -142,15 +157,35 @@ describe('bad rows', () => {
       mixed.splice(1 + Math.floor(next() * (mixed.length - 1)), 0, line);
       expected[reason] = (expected[reason] ?? 0) + 1;
     }
-    const clean = join(tmp, 'clean.jsonl'), dirty = join(tmp, 'dirty.jsonl');
+    const clean = join(tmp, 'clean.jsonl'),
+      dirty = join(tmp, 'dirty.jsonl');
     writeFileSync(clean, `${good.join('\n')}\n`);
     writeFileSync(dirty, `${mixed.join('\n')}\n`);
-    const args = (f: string) => ['compare', '--data', f, '--control', 'a', '--treatment', 'b', '--label', 'y', '--slice-by', 'r',
-      '--task', 'binary', '--bootstrap', '0', '--format', 'json'];
-    const a = runM4c(args(clean)), b = runM4c(args(dirty));
+    const args = (f: string) => [
+      'compare',
+      '--data',
+      f,
+      '--control',
+      'a',
+      '--treatment',
+      'b',
+      '--label',
+      'y',
+      '--slice-by',
+      'r',
+      '--task',
+      'binary',
+      '--bootstrap',
+      '0',
+      '--format',
+      'json',
+    ];
+    const a = runM4c(args(clean)),
+      b = runM4c(args(dirty));
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
-    const ra = JSON.parse(a.stdout), rb = JSON.parse(b.stdout);
+    const ra = JSON.parse(a.stdout),
+      rb = JSON.parse(b.stdout);
     expect(rb.meta.rows_skipped).toEqual(expected);
     expect(rb.meta.rows_seen).toBe(good.length + 250);
     // Without the bootstrap (whose resamples are keyed by row ordinals) every number is the same.

@@ -16,7 +16,12 @@ import { hasStackTrace, ROOT, runM4c } from '../support/run-cli.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'm4-run-mm-'));
 const DIR = join(ROOT, 'examples/multimodal');
 
-interface Row { id: number | string; review: string; poster: string; label: number }
+interface Row {
+  id: number | string;
+  review: string;
+  poster: string;
+  label: number;
+}
 
 async function reference(rows: Row[]): Promise<number[]> {
   const tok = new Tokenizer(JSON.parse(readFileSync(join(DIR, 'tokenizer.json'), 'utf8')), {});
@@ -26,21 +31,32 @@ async function reference(rows: Row[]): Promise<number[]> {
   rows.forEach((r, i) => {
     let e: number[] = tok.encode(r.review).ids;
     if (e.length > L) e = [e[0], ...tok.encode(r.review, { add_special_tokens: false }).ids.slice(0, L - 2), e[e.length - 1]];
-    e.forEach((id: number, j: number) => { ids[i * L + j] = BigInt(id); mask[i * L + j] = 1n; });
+    e.forEach((id: number, j: number) => {
+      ids[i * L + j] = BigInt(id);
+      mask[i * L + j] = 1n;
+    });
   });
   const S = 32;
   const pixels = new Float32Array(rows.length * 3 * S * S);
   for (let i = 0; i < rows.length; i++) {
     const px = await sharp(Buffer.from(rows[i].poster, 'base64')).resize(S, S, { fit: 'fill' }).removeAlpha().raw().toBuffer();
     for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < S * S; p++) pixels[i * 3 * S * S + c * S * S + p] = (Math.fround(px[p * 3 + c] / 255) - Math.fround(0.5)) / Math.fround(0.25);
+      for (let p = 0; p < S * S; p++)
+        pixels[i * 3 * S * S + c * S * S + p] = (Math.fround(px[p * 3 + c] / 255) - Math.fround(0.5)) / Math.fround(0.25);
     }
   }
   const run = async (model: string, feeds: Record<string, ort.Tensor>) => {
     const s = await ort.InferenceSession.create(join(DIR, 'models', model));
-    try { return (await s.run(feeds)).probabilities.data as Float32Array; } finally { await s.release(); }
+    try {
+      return (await s.run(feeds)).probabilities.data as Float32Array;
+    } finally {
+      await s.release();
+    }
   };
-  const tp = await run('text.onnx', { input_ids: new ort.Tensor('int64', ids, [rows.length, L]), attention_mask: new ort.Tensor('int64', mask, [rows.length, L]) });
+  const tp = await run('text.onnx', {
+    input_ids: new ort.Tensor('int64', ids, [rows.length, L]),
+    attention_mask: new ort.Tensor('int64', mask, [rows.length, L]),
+  });
   const ip = await run('vision.onnx', { pixels: new ort.Tensor('float32', pixels, [rows.length, 3, S, S]) });
   const both = new Float32Array(rows.length * 4);
   for (let i = 0; i < rows.length; i++) both.set([tp[2 * i], tp[2 * i + 1], ip[2 * i], ip[2 * i + 1]], 4 * i);
@@ -62,7 +78,10 @@ describe('examples/multimodal', () => {
     expect(auroc.treatment).toBeGreaterThan(auroc.control); // fusion-v2 uses the image too
 
     const lines = readFileSync(join(DIR, 'data/replay.jsonl'), 'utf8').trimEnd().split('\n');
-    const scored = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { row: number; score: number });
+    const scored = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { row: number; score: number });
     expect(scored).toHaveLength(300);
     const sample = scored.filter((_, i) => i % 15 === 0);
     const expected = await reference(sample.map((s) => JSON.parse(lines[s.row - 1]) as Row));

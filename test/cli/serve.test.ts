@@ -13,7 +13,9 @@ import { M4C, ROOT, hasStackTrace, runM4c } from '../support/run-cli.ts';
 import { row, writeServeGraph } from '../runtime/serve/serve-models.ts';
 
 const children: ChildProcess[] = [];
-afterEach(() => { for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 
 interface Started {
   child: ChildProcess;
@@ -28,17 +30,27 @@ async function startServe(args: string[]): Promise<Started> {
   children.push(child);
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
-  child.on('exit', (_code, signal) => { if (signal !== null) err += `\n[killed by ${signal}]`; });
+  child.on('exit', (_code, signal) => {
+    if (signal !== null) err += `\n[killed by ${signal}]`;
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening on" line after 60 s; stderr: ${err}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     });
-    void exit.then((code) => { clearTimeout(timer); reject(new Error(`exited ${code} before listening: ${err}`)); });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code} before listening: ${err}`));
+    });
   });
   return { child, url, stderr: () => err, exit };
 }
@@ -81,7 +93,19 @@ describe('m4c serve lifecycle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli2-'));
     const db = join(dir, 'live.db');
     // A slow treatment, one row per shadow batch and a deep queue: the drain has seconds of shadow work.
-    const s = await startServe([writeServeGraph(dir, { slowHidden: 2048 }), '--db', db, '--window', '1h', '--max-batch', '1', '--shadow-queue', '100000', '--shadow-timeout-ms', '60000']);
+    const s = await startServe([
+      writeServeGraph(dir, { slowHidden: 2048 }),
+      '--db',
+      db,
+      '--window',
+      '1h',
+      '--max-batch',
+      '1',
+      '--shadow-queue',
+      '100000',
+      '--shadow-timeout-ms',
+      '60000',
+    ]);
     const rows = Array.from({ length: 200 }, (_, i) => row(i));
     for (let k = 0; k < 3; k++) expect(await predict(s.url, { rows })).toBe(200);
     s.child.kill('SIGTERM');

@@ -12,7 +12,9 @@ import { fixtureBaseDir, renderForGolden } from '../support/compiler-harness.ts'
 
 const dir = join(import.meta.dirname, 'cases');
 const update = process.env.M4_UPDATE_GOLDEN === '1';
-const cases = readdirSync(dir).filter((f) => f.endsWith('.m4')).sort();
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.m4'))
+  .sort();
 
 describe('golden diagnostics', () => {
   it('has at least 30 distinct error cases', () => {

@@ -60,7 +60,9 @@ describe('external models', () => {
     const changed = compileInline(GRAPH.replace('N: i64[batch]', 'N: i32[batch]'));
     expect(changed.plan!.plan_hash).not.toBe(c.plan!.plan_hash);
     expect(() => loadPlan(c.plan, { label: 'g.m4' })).toThrow(PlanError);
-    expect(() => loadPlan(c.plan, { label: 'g.m4' })).toThrow(/node `p\/pre` \(test\.m4:4:\d+\) calls model `pre`, which is external \(backend python\)/);
+    expect(() => loadPlan(c.plan, { label: 'g.m4' })).toThrow(
+      /node `p\/pre` \(test\.m4:4:\d+\) calls model `pre`, which is external \(backend python\)/,
+    );
   });
 
   it('formats in the canonical layout, breaking a long signature one entry per line', () => {

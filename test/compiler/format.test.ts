@@ -36,36 +36,43 @@ function examples(): string[] {
 
 describe('formatSource: layout', () => {
   it('normalises spacing, one declaration per line, one item per line in compare blocks', () => {
-    const src = 'input x : f32 [ batch,4 ]   optional\nmodel v1=onnx( "models/binary.onnx" )\nnode s=standardize( x ,mean:0.0,std : 1.0 )\n'
-      + 'compare ab { control: s, treatment: s; task: regression gate mae.delta<=0.1 at 95 % sink sqlite( "r.db" ) }\noutput o=s';
-    expect(fmt(src)).toBe([
-      'input x: f32[batch, 4] optional',
-      'model v1 = onnx("models/binary.onnx")',
-      'node s = standardize(x, mean: 0.0, std: 1.0)',
-      'compare ab {',
-      '  control:   s',
-      '  treatment: s',
-      '  task:      regression',
-      '  gate mae.delta <= 0.1 at 95%',
-      '  sink sqlite("r.db")',
-      '}',
-      'output o = s',
-      '',
-    ].join('\n'));
+    const src =
+      'input x : f32 [ batch,4 ]   optional\nmodel v1=onnx( "models/binary.onnx" )\nnode s=standardize( x ,mean:0.0,std : 1.0 )\n' +
+      'compare ab { control: s, treatment: s; task: regression gate mae.delta<=0.1 at 95 % sink sqlite( "r.db" ) }\noutput o=s';
+    expect(fmt(src)).toBe(
+      [
+        'input x: f32[batch, 4] optional',
+        'model v1 = onnx("models/binary.onnx")',
+        'node s = standardize(x, mean: 0.0, std: 1.0)',
+        'compare ab {',
+        '  control:   s',
+        '  treatment: s',
+        '  task:      regression',
+        '  gate mae.delta <= 0.1 at 95%',
+        '  sink sqlite("r.db")',
+        '}',
+        'output o = s',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('aligns = and input types in runs of one kind; a blank line ends a run', () => {
-    const out = fmt('input x: f32[batch, 4]\ninput labels: i64[batch]\nnode a = sigmoid(x)\nnode longer = sigmoid(a)\n\nnode b = sigmoid(a)\noutput o = b\n');
-    expect(out).toBe([
-      'input x:      f32[batch, 4]',
-      'input labels: i64[batch]',
-      'node a      = sigmoid(x)',
-      'node longer = sigmoid(a)',
-      '',
-      'node b = sigmoid(a)',
-      'output o = b',
-      '',
-    ].join('\n'));
+    const out = fmt(
+      'input x: f32[batch, 4]\ninput labels: i64[batch]\nnode a = sigmoid(x)\nnode longer = sigmoid(a)\n\nnode b = sigmoid(a)\noutput o = b\n',
+    );
+    expect(out).toBe(
+      [
+        'input x:      f32[batch, 4]',
+        'input labels: i64[batch]',
+        'node a      = sigmoid(x)',
+        'node longer = sigmoid(a)',
+        '',
+        'node b = sigmoid(a)',
+        'output o = b',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('keeps literals exactly as written (number text, string escapes, quoted names)', () => {
@@ -101,36 +108,42 @@ describe('formatSource: layout', () => {
 
 describe('formatSource: comments stay where they were', () => {
   it('keeps leading, trailing and block comments next to their declarations, aligning trailing ones', () => {
-    const src = '// header\n\n/* block\n   comment */\ninput x: f32[batch, 4] // the features\ninput label: i64[batch] optional   // labels\nnode s = sigmoid(x)\n';
-    expect(fmt(src)).toBe([
-      '// header',
-      '',
-      '/* block',
-      '   comment */',
-      'input x:     f32[batch, 4]       // the features',
-      'input label: i64[batch] optional // labels',
-      'node s = sigmoid(x)',
-      '',
-    ].join('\n'));
+    const src =
+      '// header\n\n/* block\n   comment */\ninput x: f32[batch, 4] // the features\ninput label: i64[batch] optional   // labels\nnode s = sigmoid(x)\n';
+    expect(fmt(src)).toBe(
+      [
+        '// header',
+        '',
+        '/* block',
+        '   comment */',
+        'input x:     f32[batch, 4]       // the features',
+        'input label: i64[batch] optional // labels',
+        'node s = sigmoid(x)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('keeps comments inside lists and calls with their element, breaking the list', () => {
-    const src = 'compare ab {\n  control: a // production\n  metrics: [accuracy, // the main one\n    auroc /* ranking */, recall\n    // more later\n  ]\n  // the gates\n  gate auroc.delta >= 0 // must not drop\n}\n';
+    const src =
+      'compare ab {\n  control: a // production\n  metrics: [accuracy, // the main one\n    auroc /* ranking */, recall\n    // more later\n  ]\n  // the gates\n  gate auroc.delta >= 0 // must not drop\n}\n';
     const out = fmt(src);
-    expect(out).toBe([
-      'compare ab {',
-      '  control: a // production',
-      '  metrics: [',
-      '    accuracy, // the main one',
-      '    auroc /* ranking */,',
-      '    recall',
-      '    // more later',
-      '  ]',
-      '  // the gates',
-      '  gate auroc.delta >= 0 // must not drop',
-      '}',
-      '',
-    ].join('\n'));
+    expect(out).toBe(
+      [
+        'compare ab {',
+        '  control: a // production',
+        '  metrics: [',
+        '    accuracy, // the main one',
+        '    auroc /* ranking */,',
+        '    recall',
+        '    // more later',
+        '  ]',
+        '  // the gates',
+        '  gate auroc.delta >= 0 // must not drop',
+        '}',
+        '',
+      ].join('\n'),
+    );
     expectFixedPoint(out);
   });
 
@@ -156,7 +169,11 @@ describe('formatSource: refusals', () => {
     for (const bad of ['node a = f(', 'input x f32[b]', 'node a = sigmoid(x) }', 'input x: f32[b]\n"unterminated', '/* open comment']) {
       const r: FormatResult = formatSource(bad, 'bad.m4');
       expect(r.ok, bad).toBe(false);
-      if (!r.ok) expect(r.diagnostics.every((d) => d.code.startsWith('M0')), bad).toBe(true);
+      if (!r.ok)
+        expect(
+          r.diagnostics.every((d) => d.code.startsWith('M0')),
+          bad,
+        ).toBe(true);
     }
   });
 
@@ -178,7 +195,10 @@ describe('formatSource over the examples', () => {
       const text = readFileSync(file, 'utf8');
       const out = fmt(text);
       expectFixedPoint(out);
-      const comments = (t: string) => compileInline(t).program.comments.map((c) => c.text.trimEnd()).sort();
+      const comments = (t: string) =>
+        compileInline(t)
+          .program.comments.map((c) => c.text.trimEnd())
+          .sort();
       expect(comments(out)).toEqual(comments(text));
       const before = compileSource(text, file);
       const after = compileSource(out, file);
@@ -188,7 +208,8 @@ describe('formatSource over the examples', () => {
   }
 
   it('keeps the plan_hash of a graph whose expressions break over several lines', () => {
-    const long = 'node all = concat(standardize(x, mean: 0.0, std: 1.0), clip(x, min: -3.0, max: 3.0), sigmoid(x), standardize(x, mean: 1.0, std: 2.0))';
+    const long =
+      'node all = concat(standardize(x, mean: 0.0, std: 1.0), clip(x, min: -3.0, max: 3.0), sigmoid(x), standardize(x, mean: 1.0, std: 2.0))';
     const text = `input x: f32[batch, 4]\n${long}\noutput o = all\n`;
     const out = fmt(text);
     expect(out.split('\n').length).toBeGreaterThan(4);

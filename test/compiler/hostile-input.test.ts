@@ -59,8 +59,14 @@ describe('many diagnostics', () => {
     expect(found).toBeGreaterThan(0);
     expect(index.work).toBeLessThanOrEqual(SUGGESTION_BUDGET + 20 * 20);
     // The same file through the checker: every unknown name is reported, none crashes.
-    const decls = names.slice(0, 2000).map((n) => `input ${n}: f32[batch]`).join('\n');
-    const uses = names.slice(0, 2000).map((n, i) => `output o${i} = ${n.replace('value', 'valeu')}`).join('\n');
+    const decls = names
+      .slice(0, 2000)
+      .map((n) => `input ${n}: f32[batch]`)
+      .join('\n');
+    const uses = names
+      .slice(0, 2000)
+      .map((n, i) => `output o${i} = ${n.replace('value', 'valeu')}`)
+      .join('\n');
     const c = compileInline(`${decls}\n${uses}\n`);
     // 2,000 unused inputs come first and fill the cap; the 2,000 unknown names it hides are errors.
     expect(c.diagnostics.at(-1)).toMatchObject({ code: 'M7002', severity: 'error' });
@@ -103,7 +109,10 @@ describe('numbers', () => {
   it('a confidence that rounds to 0 or 1 is refused, so a clean check always lowers to a valid plan', () => {
     for (const at of ['5e-324', '1e-322', '99.999999999999999999']) {
       const c = compileInline(BASE.replace('gate agreement >= 0.9', `gate agreement >= 0.9 at ${at}%`));
-      expect(c.diagnostics.map((d) => d.code), at).toContain('M6011');
+      expect(
+        c.diagnostics.map((d) => d.code),
+        at,
+      ).toContain('M6011');
     }
     const ok = compileInline(BASE.replace('gate agreement >= 0.9', 'gate agreement >= 0.9 at 1e-300%'));
     expect(ok.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -121,13 +130,16 @@ describe('numbers', () => {
 });
 
 describe('cycles', () => {
-  const cycle = (n: number) => ['input x: f32[batch]', ...Array.from({ length: n }, (_, i) => `node n${i} = add(x, n${(i + 1) % n})`), 'output o = n0', ''].join('\n');
+  const cycle = (n: number) =>
+    ['input x: f32[batch]', ...Array.from({ length: n }, (_, i) => `node n${i} = add(x, n${(i + 1) % n})`), 'output o = n0', ''].join('\n');
 
   it('a 2,200-node cycle is reported with its path, elided in the middle', () => {
     const c = compileInline(cycle(2200));
     expect(c.diagnostics.map((d) => d.code)).not.toContain('M7001');
     const d = c.diagnostics.find((x) => x.code === 'M5001')!;
-    expect(d.message).toBe('these declarations form a cycle: `n0` → `n2199` → `n2198` → `n2197` → `n2196` → `n2195` → … 2189 more … → `n5` → `n4` → `n3` → `n2` → `n1` → `n0`');
+    expect(d.message).toBe(
+      'these declarations form a cycle: `n0` → `n2199` → `n2198` → `n2197` → `n2196` → `n2195` → … 2189 more … → `n5` → `n4` → `n3` → `n2` → `n1` → `n0`',
+    );
     expect(d.related!.length).toBeLessThanOrEqual(20);
   });
 

@@ -52,7 +52,7 @@ describe('lower', () => {
     expect(call!.span).toMatchObject({ file: 'ab.m4', line: 7, column: 23 });
   });
 
-  it('resolves types with the graph\'s symbolic dims', () => {
+  it("resolves types with the graph's symbolic dims", () => {
     const control = plan.nodes.find((n) => n.id === 'control')!;
     expect(control.outputs[0]!.type).toEqual({ dtype: 'f32', dims: ['batch'] });
     expect(plan.inputs.find((i) => i.name === 'region')!.source).toEqual({ kind: 'field', path: ['meta', 'region'] });

@@ -31,10 +31,62 @@ output score = control
 `;
 
 const TOKENS = [
-  'input', 'model', 'node', 'compare', 'output', 'optional', 'from', 'gate', 'at', 'sink', 'true', 'false',
-  'x', 'tx', 'v1', 'scaled', 'f32', 'i64', 'batch', '`onnx::x`', '"s"', '"models/binary.onnx"', '0.5', '-1', '30',
-  '=', ':', ',', '.', '(', ')', '[', ']', '{', '}', '?', '%', '>=', '<', ';', '\n', ' ', '//c\n', '/*c*/', '$', '"',
-  'onnx', 'standardize', 'column', 'concat', 'control', 'treatment', 'label', 'task', 'binary', 'metrics',
+  'input',
+  'model',
+  'node',
+  'compare',
+  'output',
+  'optional',
+  'from',
+  'gate',
+  'at',
+  'sink',
+  'true',
+  'false',
+  'x',
+  'tx',
+  'v1',
+  'scaled',
+  'f32',
+  'i64',
+  'batch',
+  '`onnx::x`',
+  '"s"',
+  '"models/binary.onnx"',
+  '0.5',
+  '-1',
+  '30',
+  '=',
+  ':',
+  ',',
+  '.',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '?',
+  '%',
+  '>=',
+  '<',
+  ';',
+  '\n',
+  ' ',
+  '//c\n',
+  '/*c*/',
+  '$',
+  '"',
+  'onnx',
+  'standardize',
+  'column',
+  'concat',
+  'control',
+  'treatment',
+  'label',
+  'task',
+  'binary',
+  'metrics',
 ];
 
 function compileQuietly(text: string): void {
@@ -54,15 +106,24 @@ describe('the compiler never throws', () => {
   });
 
   it('on arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => compileQuietly(s)), { numRuns: 1500 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => compileQuietly(s)),
+      { numRuns: 1500 },
+    );
   });
 
   it('on arbitrary unicode and binary-looking text', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => compileQuietly(Buffer.from(bytes).toString('latin1'))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => compileQuietly(Buffer.from(bytes).toString('latin1'))),
+      { numRuns: 500 },
+    );
   });
 
   it('on token soup', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }), (toks) => compileQuietly(toks.join(' '))), { numRuns: 1500 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }), (toks) => compileQuietly(toks.join(' '))),
+      { numRuns: 1500 },
+    );
   });
 
   it('on mutations of a valid file (deletions, insertions, truncations)', () => {
@@ -72,14 +133,17 @@ describe('the compiler never throws', () => {
       insert: fc.constantFrom('', ...TOKENS),
       truncate: fc.boolean(),
     });
-    fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {
-      let s = VALID;
-      for (const m of ms) {
-        const at = Math.min(m.at, s.length);
-        s = m.truncate ? s.slice(0, at) : s.slice(0, at) + m.insert + s.slice(at + m.del);
-      }
-      compileQuietly(s);
-    }), { numRuns: 1500 });
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {
+        let s = VALID;
+        for (const m of ms) {
+          const at = Math.min(m.at, s.length);
+          s = m.truncate ? s.slice(0, at) : s.slice(0, at) + m.insert + s.slice(at + m.del);
+        }
+        compileQuietly(s);
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it('on deep nesting and huge inputs', () => {

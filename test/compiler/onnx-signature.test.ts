@@ -88,7 +88,12 @@ describe('readOnnxSignature on every fixture', () => {
   it('maps element types and keeps the ONNX number', () => {
     const s = signatureOf('allTypes');
     expect(s.inputs.map((v) => [v.type.dtype, v.onnxElemType])).toEqual([
-      ['f32', 1], ['f64', 11], ['i32', 6], ['i64', 7], ['bool', 9], ['str', 8],
+      ['f32', 1],
+      ['f64', 11],
+      ['i32', 6],
+      ['i64', 7],
+      ['bool', 9],
+      ['str', 8],
     ]);
     expect(dtypeOfOnnxElemType(10)).toBeUndefined();
   });
@@ -123,13 +128,14 @@ describe('readOnnxSignature on every fixture', () => {
       if (!r.ok) continue;
       const g = onnx.ModelProto.decode(readFileSync(fx[name])).graph!;
       const inits = new Set(g.initializer!.map((t) => t.name));
-      const tensorIo = (vs: onnxProto.onnx.IValueInfoProto[]) => vs
-        .filter((v) => v.type?.tensorType?.shape && dtypeOfOnnxElemType(v.type.tensorType.elemType ?? 0))
-        .map((v) => ({
-          name: v.name,
-          elem: v.type!.tensorType!.elemType,
-          dims: v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : null)),
-        }));
+      const tensorIo = (vs: onnxProto.onnx.IValueInfoProto[]) =>
+        vs
+          .filter((v) => v.type?.tensorType?.shape && dtypeOfOnnxElemType(v.type.tensorType.elemType ?? 0))
+          .map((v) => ({
+            name: v.name,
+            elem: v.type!.tensorType!.elemType,
+            dims: v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? Number(d.dimValue) : null)),
+          }));
       const mine = (vs: readonly OnnxSignature['inputs'][number][]) => vs.map((v) => ({ name: v.name, elem: v.onnxElemType, dims: v.type.dims }));
       expect(mine(r.signature.inputs), name).toEqual(tensorIo(g.input!.filter((v) => !inits.has(v.name!))));
       expect(mine(r.signature.outputs), name).toEqual(tensorIo(g.output!));
@@ -239,7 +245,10 @@ describe('cache', () => {
   it('freezes cached results so no caller can corrupt them for the next', () => {
     const r = readOnnxSignature(fx.binary);
     expect(r.ok).toBe(true);
-    if (r.ok) expect(() => { (r.signature.inputs[0].type.dims as unknown[]).push(1); }).toThrow(TypeError);
+    if (r.ok)
+      expect(() => {
+        (r.signature.inputs[0].type.dims as unknown[]).push(1);
+      }).toThrow(TypeError);
   });
 });
 

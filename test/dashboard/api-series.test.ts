@@ -25,8 +25,14 @@ function run(k: number, over: Partial<FixtureRun>): FixtureRun {
   const result = binaryResult({ seed: 500 + k, rows: 400 + 100 * k, lift: 0.2 * k, positives: 0.3, bootstrap: 20, slices: [] });
   const gates = [gate('auroc', 'delta', '>=', k < 2 ? -0.05 : -0.01)];
   return {
-    ...base, result, gates, verdicts: evaluateGates(result, gates), comparison: 'ab',
-    startedAt: new Date(Date.UTC(2026, 11, 4, 4, 27, 10 * k)), finishedAt: new Date(Date.UTC(2026, 11, 4, 4, 28, 10 * k)), ...over,
+    ...base,
+    result,
+    gates,
+    verdicts: evaluateGates(result, gates),
+    comparison: 'ab',
+    startedAt: new Date(Date.UTC(2026, 11, 4, 4, 27, 10 * k)),
+    finishedAt: new Date(Date.UTC(2026, 11, 4, 4, 28, 10 * k)),
+    ...over,
   };
 }
 
@@ -42,7 +48,15 @@ beforeAll(async () => {
     run(2, { sourceFile: 'graphs/ab.m4', graphKey: KEY_A }),
     // Another project's ab.m4: same path as typed, another series.
     run(3, { sourceFile: 'ab.m4', graphKey: KEY_B }),
-    run(4, { sourceFile: 'ab.m4', graphKey: KEY_B, comparison: 'thresholds', gates: [], verdicts: [], result: thresholdResult, declaredTask: { kind: 'binary', threshold: 0.3 } }),
+    run(4, {
+      sourceFile: 'ab.m4',
+      graphKey: KEY_B,
+      comparison: 'thresholds',
+      gates: [],
+      verdicts: [],
+      result: thresholdResult,
+      declaredTask: { kind: 'binary', threshold: 0.3 },
+    }),
   ]);
   db = await ResultsDb.open(path);
 });
@@ -58,13 +72,19 @@ async function get<T>(path: string): Promise<{ status: number; body: T }> {
 }
 
 describe('series identity', () => {
-  it('makes one series of one file run from two working directories, and two of two projects\' ab.m4', async () => {
+  it("makes one series of one file run from two working directories, and two of two projects' ab.m4", async () => {
     const entries = (await get<ComparisonEntry[]>('/api/comparisons')).body.filter((e) => e.comparison === 'ab');
-    expect(entries.map((e) => [e.graph, e.runs, e.graph_label])).toEqual([[KEY_B, 1, 'ab.m4'], [KEY_A, 3, 'graphs/ab.m4']]);
+    expect(entries.map((e) => [e.graph, e.runs, e.graph_label])).toEqual([
+      [KEY_B, 1, 'ab.m4'],
+      [KEY_A, 3, 'graphs/ab.m4'],
+    ]);
     const t = (await get<Trend>(`/api/trend?graph=${encodeURIComponent(KEY_A)}&comparison=ab&metric=auroc`)).body;
     expect(t.points.map((p) => p.run_id)).toEqual(ids.slice(0, 3));
     const page = (await get<RunsPage>(`/api/runs?graph=${encodeURIComponent(KEY_B)}`)).body;
-    expect(page.runs.map((r) => [r.graph, r.graph_key])).toEqual([['ab.m4', KEY_B], ['ab.m4', KEY_B]]);
+    expect(page.runs.map((r) => [r.graph, r.graph_key])).toEqual([
+      ['ab.m4', KEY_B],
+      ['ab.m4', KEY_B],
+    ]);
   });
 });
 
@@ -79,7 +99,7 @@ describe('trend gates', () => {
 });
 
 describe('runs list metric columns', () => {
-  it('adds the asked metrics to each run and sorts by a metric\'s delta, runs without it last', async () => {
+  it("adds the asked metrics to each run and sorts by a metric's delta, runs without it last", async () => {
     const page = (await get<RunsPage>('/api/runs?metrics=auroc,agreement&sort=metric:auroc&order=desc')).body;
     const deltas = page.runs.map((r) => r.columns!.auroc?.delta ?? null);
     const defined = deltas.filter((d): d is number => d !== null);
@@ -106,9 +126,12 @@ describe('a schema-2 database', () => {
     const path = join(dir, 'v2.db');
     const raw = openResultsDatabase(path, { target: 2 });
     const r = recordOf(run(0, { sourceFile: 'old/ab.m4' }));
-    raw.prepare(`INSERT INTO runs (run_key, comparison, status, passed, started_at, ended_at, plan_hash, source_file, m4_version, plan_m4_version,
+    raw
+      .prepare(
+        `INSERT INTO runs (run_key, comparison, status, passed, started_at, ended_at, plan_hash, source_file, m4_version, plan_m4_version,
       task, task_json, rows_seen, rows_counted, rows_skipped, bootstrap, seed, confidence, result_json, notes_json)
-      VALUES ('k', 'ab', 'complete', 1, ?, ?, 'h', 'old/ab.m4', '0.1.0', '0.1.0', 'binary', ?, 10, 10, 0, 0, 0, 0.95, ?, '[]')`)
+      VALUES ('k', 'ab', 'complete', 1, ?, ?, 'h', 'old/ab.m4', '0.1.0', '0.1.0', 'binary', ?, 10, 10, 0, 0, 0, 0.95, ?, '[]')`,
+      )
       .run(r.meta.started_at, r.meta.ended_at, JSON.stringify(r.comparison.task), JSON.stringify(r.result));
     raw.close();
     const old = await ResultsDb.open(path);

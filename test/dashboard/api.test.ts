@@ -41,7 +41,8 @@ async function get<T>(path: string): Promise<{ status: number; body: T }> {
   return { status: r.status, body: r.body as T };
 }
 
-const idOf = (comparison: string, day: number): string => ids[runs.findIndex((r) => r.comparison === comparison && r.startedAt.getUTCDate() === day)]!;
+const idOf = (comparison: string, day: number): string =>
+  ids[runs.findIndex((r) => r.comparison === comparison && r.startedAt.getUTCDate() === day)]!;
 
 describe('runs list', () => {
   it('pages the runs newest first with models, rows and verdicts', async () => {
@@ -51,16 +52,29 @@ describe('runs list', () => {
     expect(body.runs.map((r) => r.started_at)).toEqual([...runs].reverse().map((r) => r.startedAt.toISOString()));
     const last = body.runs[0]!;
     expect(last).toMatchObject({
-      comparison: 'fraud_ab', graph: 'examples/fraud/ab.m4', rows: 2000, rows_seen: 2000, status: 'complete',
-      gates_total: 3, gates_failed: 2, verdict: 'fail', task: 'binary',
+      comparison: 'fraud_ab',
+      graph: 'examples/fraud/ab.m4',
+      rows: 2000,
+      rows_seen: 2000,
+      status: 'complete',
+      gates_total: 3,
+      gates_failed: 2,
+      verdict: 'fail',
+      task: 'binary',
     });
-    expect(last.models.map((m) => [m.role, m.name])).toEqual([['control', 'fraud-v1'], ['treatment', XSS_MODEL]]);
+    expect(last.models.map((m) => [m.role, m.name])).toEqual([
+      ['control', 'fraud-v1'],
+      ['treatment', XSS_MODEL],
+    ]);
     expect(last.models[0]!.sha256).toBe('a1'.repeat(32));
   });
 
   it('gives runs without gates no verdict, and never a pass to an interrupted run', async () => {
     const churn = (await get<RunsPage>('/api/runs?comparison=churn_ab')).body.runs;
-    expect(churn.map((r) => [r.verdict, r.status])).toEqual([['none', 'interrupted'], ['none', 'complete']]);
+    expect(churn.map((r) => [r.verdict, r.status])).toEqual([
+      ['none', 'interrupted'],
+      ['none', 'complete'],
+    ]);
     const passes = (await get<RunsPage>('/api/runs?verdict=pass&limit=100')).body;
     expect(passes.total).toBe(4);
     expect(passes.runs.every((r) => r.status === 'complete' && r.gates_failed === 0 && r.gates_total > 0)).toBe(true);
@@ -107,7 +121,9 @@ describe('one run', () => {
     expect(status).toBe(200);
     expect(body.run.id).toBe(id);
     expect(body.gates.map((g) => [g.text, g.passed])).toEqual([
-      ['auroc.delta >= -0.01', false], ['recall.delta >= -0.05 at 95%', false], ['agreement >= 0.7', true],
+      ['auroc.delta >= -0.01', false],
+      ['recall.delta >= -0.05 at 95%', false],
+      ['agreement >= 0.7', true],
     ]);
     const recallGate = body.gates[1]!;
     expect(recallGate.interval_low).toBeLessThan(-0.05);
@@ -141,7 +157,10 @@ describe('one run', () => {
 describe('comparisons and trends', () => {
   it('lists each comparison with its runs and the metrics of its latest run, in report order', async () => {
     const { body } = await get<ComparisonEntry[]>('/api/comparisons');
-    expect(body.map((c) => [c.comparison, c.graph, c.runs])).toEqual([['churn_ab', 'examples/churn/ab.m4', 2], ['fraud_ab', 'examples/fraud/ab.m4', 6]]);
+    expect(body.map((c) => [c.comparison, c.graph, c.runs])).toEqual([
+      ['churn_ab', 'examples/churn/ab.m4', 2],
+      ['fraud_ab', 'examples/fraud/ab.m4', 6],
+    ]);
     expect(body[1]!.metrics).toEqual(['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'brier', 'agreement']);
   });
 
@@ -182,7 +201,11 @@ describe('status and methods', () => {
   it('reports the run count and newest run for polling', async () => {
     const { body } = await get<DashboardStatus>('/api/status');
     expect(body).toEqual({
-      api_version: 2, database: 'results.db', runs: runs.length, latest_run_id: idOf('fraud_ab', 6), latest_started_at: '2025-03-06T09:00:00.000Z',
+      api_version: 2,
+      database: 'results.db',
+      runs: runs.length,
+      latest_run_id: idOf('fraud_ab', 6),
+      latest_started_at: '2025-03-06T09:00:00.000Z',
     });
   });
 
@@ -199,7 +222,11 @@ describe('opening a database', () => {
   it('refuses a missing file, a non-SQLite file, a foreign SQLite database and a newer schema, in one line', async () => {
     const expectRefusal = async (path: string, message: RegExp): Promise<void> => {
       let err: unknown;
-      try { await (await ResultsDb.open(path)).close(); } catch (e) { err = e; }
+      try {
+        await (await ResultsDb.open(path)).close();
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(ResultsDbError);
       expect((err as Error).message).toMatch(message);
       expect((err as Error).message).not.toContain('\n');
@@ -224,7 +251,14 @@ describe('opening a database', () => {
   it('never writes to the database: its bytes are unchanged after every route', async () => {
     const hash = () => createHash('sha256').update(readFileSync(dbPath)).digest('hex');
     const before = hash();
-    for (const p of ['/api/status', '/api/runs?sort=verdict', `/api/runs/${ids[0]}`, '/api/comparisons', '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=f1']) await get(p);
+    for (const p of [
+      '/api/status',
+      '/api/runs?sort=verdict',
+      `/api/runs/${ids[0]}`,
+      '/api/comparisons',
+      '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=f1',
+    ])
+      await get(p);
     expect(hash()).toBe(before);
     // The connection itself is read-only.
     await expect((db as unknown as { db: SqlReader }).db.all('DELETE FROM runs RETURNING id')).rejects.toThrow(/readonly/);

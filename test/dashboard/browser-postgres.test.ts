@@ -65,37 +65,62 @@ describe.runIf(admin !== null)('dashboard over PostgreSQL', { retry: 1 }, () => 
 
   it('answers every API route with the same JSON as over SQLite', async () => {
     const routes = [
-      '/api/status', '/api/runs', '/api/runs?sort=verdict', '/api/runs?sort=rows&order=asc', '/api/runs?sort=graph', '/api/runs?sort=comparison',
-      '/api/runs?q=churn', '/api/runs?q=FRAUD-V', '/api/runs?verdict=fail', '/api/runs?verdict=none', '/api/runs?limit=2&offset=1',
-      '/api/comparisons', '/api/runs/latest', ...ids.map((id) => `/api/runs/${id}`), '/api/runs/9999',
+      '/api/status',
+      '/api/runs',
+      '/api/runs?sort=verdict',
+      '/api/runs?sort=rows&order=asc',
+      '/api/runs?sort=graph',
+      '/api/runs?sort=comparison',
+      '/api/runs?q=churn',
+      '/api/runs?q=FRAUD-V',
+      '/api/runs?verdict=fail',
+      '/api/runs?verdict=none',
+      '/api/runs?limit=2&offset=1',
+      '/api/comparisons',
+      '/api/runs/latest',
+      ...ids.map((id) => `/api/runs/${id}`),
+      '/api/runs/9999',
       '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=recall',
       '/api/trend?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=agreement&limit=2',
       // Metric columns, sorting by a metric (runs without it last both ways), and the graph and comparison filters.
-      '/api/runs?metrics=recall,agreement,auroc', '/api/runs?metrics=auroc&sort=metric:auroc', '/api/runs?metrics=recall&sort=metric:recall&order=asc',
+      '/api/runs?metrics=recall,agreement,auroc',
+      '/api/runs?metrics=auroc&sort=metric:auroc',
+      '/api/runs?metrics=recall&sort=metric:recall&order=asc',
       '/api/runs?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&verdict=pass',
     ];
     for (const route of routes) {
-      const [a, b] = await Promise.all([sqlite, postgres].map(async (s) => {
-        const res = await fetch(new URL(route, s.url));
-        // The fixture writer draws a new run key per write; everything else must match.
-        const body = JSON.parse(await res.text(), (k, v: unknown) => (k === 'run_key' || k === 'database' ? undefined : v)) as unknown;
-        return { status: res.status, body };
-      }));
+      const [a, b] = await Promise.all(
+        [sqlite, postgres].map(async (s) => {
+          const res = await fetch(new URL(route, s.url));
+          // The fixture writer draws a new run key per write; everything else must match.
+          const body = JSON.parse(await res.text(), (k, v: unknown) => (k === 'run_key' || k === 'database' ? undefined : v)) as unknown;
+          return { status: res.status, body };
+        }),
+      );
       expect(b, route).toEqual(a);
       expect(a.status, route).toBe(route === '/api/runs/9999' ? 404 : 200);
       if (route.includes('metrics=')) {
         const page = a.body as RunsPage;
-        expect(page.runs.some((r) => Object.values(r.columns ?? {}).some((c) => c.delta !== null || c.value !== null)), route).toBe(true);
+        expect(
+          page.runs.some((r) => Object.values(r.columns ?? {}).some((c) => c.delta !== null || c.value !== null)),
+          route,
+        ).toBe(true);
       }
       if (route.includes('graph=') && route.startsWith('/api/runs')) expect((a.body as RunsPage).total, route).toBeGreaterThan(0);
     }
     // Without the password, as the header shows it.
-    const status = await (await fetch(new URL('/api/status', postgres.url))).json() as { database: string };
+    const status = (await (await fetch(new URL('/api/status', postgres.url))).json()) as { database: string };
     expect(status.database).toBe(pgUrl.replace(/:m4@/, ':***@'));
   });
 
   it('shows every page as it does over SQLite, charts drawn', async () => {
-    const routes = ['', `#/run/${lastFraud()}`, `#/run/${ids[2]}`, '#/trends?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=recall', `#/compare/${ids[1]}/${lastFraud()}`];
+    const routes = [
+      '',
+      `#/run/${lastFraud()}`,
+      `#/run/${ids[2]}`,
+      '#/trends?graph=examples%2Ffraud%2Fab.m4&comparison=fraud_ab&metric=recall',
+      `#/compare/${ids[1]}/${lastFraud()}`,
+    ];
     for (const route of routes) {
       const text: string[] = [];
       for (const s of [sqlite, postgres]) {
@@ -120,10 +145,17 @@ describe.runIf(admin !== null)('dashboard over PostgreSQL', { retry: 1 }, () => 
     await waitReady(page);
     const before = await page.locator('table.runs tbody tr').count();
     const result = binaryResult({ seed: 4242, rows: 600, lift: 0.5, positives: 0.3, bootstrap: 0, slices: [] });
-    const [newId] = await writeFixturePostgres(pgUrl, [{
-      ...runs[0]!, startedAt: new Date('2025-04-01T12:00:00Z'), finishedAt: new Date('2025-04-01T12:01:00Z'),
-      comparison: 'fresh_ab', gates: [], verdicts: [], result,
-    }]);
+    const [newId] = await writeFixturePostgres(pgUrl, [
+      {
+        ...runs[0]!,
+        startedAt: new Date('2025-04-01T12:00:00Z'),
+        finishedAt: new Date('2025-04-01T12:01:00Z'),
+        comparison: 'fresh_ab',
+        gates: [],
+        verdicts: [],
+        result,
+      },
+    ]);
     await page.waitForSelector(`tr[data-run-id="${newId}"]`, { timeout: 10_000 });
     expect(await page.locator('table.runs tbody tr').count()).toBe(before + 1);
   });

@@ -36,8 +36,15 @@ function minuteRuns(): FixtureRun[] {
     const gates = [gate('auroc', 'delta', '>=', k < 3 ? -0.05 : -0.01)];
     const t = Date.UTC(2026, 11, 4, 4, 27, 0) + k * 40_000;
     return {
-      ...base, comparison: 'minutes_ab', sourceFile: k % 2 === 0 ? '/work/fraud/graphs/ab.m4' : 'ab.m4', graphKey: KEY,
-      startedAt: new Date(t), finishedAt: new Date(t + 20_000), result, gates, verdicts: evaluateGates(result, gates),
+      ...base,
+      comparison: 'minutes_ab',
+      sourceFile: k % 2 === 0 ? '/work/fraud/graphs/ab.m4' : 'ab.m4',
+      graphKey: KEY,
+      startedAt: new Date(t),
+      finishedAt: new Date(t + 20_000),
+      result,
+      gates,
+      verdicts: evaluateGates(result, gates),
     };
   });
 }
@@ -53,7 +60,20 @@ beforeAll(async () => {
     { ...base, comparison: 'threshold_ab', gates: [], verdicts: [], result: f32, declaredTask: { kind: 'binary', threshold: 0.3 } },
     { ...base, comparison: 'multi_ab', gates: [], verdicts: [], result: multiclassResult(3) },
     { ...base, comparison: 'reg_ab', gates: [], verdicts: [], result: regressionResult(5) },
-    { ...base, comparison: 'slices_ab', gates: [], verdicts: [], result: binaryResult({ seed: 8, rows: 1100, lift: 0.3, positives: 0.3, bootstrap: 20, slices: ['eu', 'us', 'apac', 'eu', 'us', 'apac', 'eu', 'us', 'apac', 'eu', 'us', 'mars'] }) },
+    {
+      ...base,
+      comparison: 'slices_ab',
+      gates: [],
+      verdicts: [],
+      result: binaryResult({
+        seed: 8,
+        rows: 1100,
+        lift: 0.3,
+        positives: 0.3,
+        bootstrap: 20,
+        slices: ['eu', 'us', 'apac', 'eu', 'us', 'apac', 'eu', 'us', 'apac', 'eu', 'us', 'mars'],
+      }),
+    },
   ]);
   Object.assign(ids, { threshold, multi, reg, slices });
   [server, browser] = await Promise.all([startDashboard({ db: dbPath, port: 0 }), launchChromium()]);
@@ -69,29 +89,43 @@ afterAll(async () => {
 
 /** The x tick labels a trend chart drew (its figure records them). */
 async function xTicks(chart: string): Promise<string[]> {
-  return JSON.parse(await page.locator(`figure[data-chart="${chart}"]`).getAttribute('data-x-ticks') ?? '[]') as string[];
+  return JSON.parse((await page.locator(`figure[data-chart="${chart}"]`).getAttribute('data-x-ticks')) ?? '[]') as string[];
 }
 
 /** Horizontal runs of gate-red pixels on a chart, grouped into bands: one band per distinct bound drawn. */
 async function gateBands(chart: string): Promise<number> {
-  return page.evaluate(({ chart, rgb }) => {
-    const c = (globalThis as unknown as { document: { querySelector(s: string): { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } | null } })
-      .document.querySelector(`figure[data-chart="${chart}"] canvas`);
-    if (c === null) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const rows: number[] = [];
-    for (let y = 0; y < c.height; y++) {
-      let n = 0;
-      for (let x = 0; x < c.width; x++) {
-        const p = (y * c.width + x) * 4;
-        if (d[p + 3]! > 200 && Math.abs(d[p]! - rgb[0]) < 24 && Math.abs(d[p + 1]! - rgb[1]) < 24 && Math.abs(d[p + 2]! - rgb[2]) < 24) n++;
+  return page.evaluate(
+    ({ chart, rgb }) => {
+      const c = (
+        globalThis as unknown as {
+          document: {
+            querySelector(s: string): {
+              width: number;
+              height: number;
+              getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+            } | null;
+          };
+        }
+      ).document.querySelector(`figure[data-chart="${chart}"] canvas`);
+      if (c === null) return 0;
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const rows: number[] = [];
+      for (let y = 0; y < c.height; y++) {
+        let n = 0;
+        for (let x = 0; x < c.width; x++) {
+          const p = (y * c.width + x) * 4;
+          if (d[p + 3]! > 200 && Math.abs(d[p]! - rgb[0]) < 24 && Math.abs(d[p + 1]! - rgb[1]) < 24 && Math.abs(d[p + 2]! - rgb[2]) < 24) n++;
+        }
+        if (n > 30) rows.push(y);
       }
-      if (n > 30) rows.push(y);
-    }
-    let bands = 0;
-    rows.forEach((y, i) => { if (i === 0 || y - rows[i - 1]! > 3) bands++; });
-    return bands;
-  }, { chart, rgb: RGB.gate as unknown as [number, number, number] });
+      let bands = 0;
+      rows.forEach((y, i) => {
+        if (i === 0 || y - rows[i - 1]! > 3) bands++;
+      });
+      return bands;
+    },
+    { chart, rgb: RGB.gate as unknown as [number, number, number] },
+  );
 }
 
 /** `document.documentElement.scrollWidth <= innerWidth`: nothing scrolls the page sideways. */
@@ -126,15 +160,23 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     expect(await page.locator('h1').textContent()).toBe(`Runs #${minuteIds[0]} and #${minuteIds[4]}`);
   });
 
-  it('draws each run\'s own gate bound as a step, and lists each run\'s gates', async () => {
+  it("draws each run's own gate bound as a step, and lists each run's gates", async () => {
     await page.goto(`${server.url}#/trends?graph=${encodeURIComponent(KEY)}&comparison=minutes_ab&metric=auroc`);
     await waitReady(page);
     await page.waitForSelector('figure[data-chart="trend-delta"] canvas');
     expect(await gateBands('trend-delta')).toBe(2);
-    expect(await page.locator('figure[data-chart="trend-delta"] .legend').textContent()).toContain("gate auroc.delta >= each run's own bound (-0.05 → -0.01)");
+    expect(await page.locator('figure[data-chart="trend-delta"] .legend').textContent()).toContain(
+      "gate auroc.delta >= each run's own bound (-0.05 → -0.01)",
+    );
     expect(await page.locator('.gates-differ').count()).toBe(1);
     const gateCells = await page.locator('table.trend-table td.trend-gates').allTextContents();
-    expect(gateCells.map((c) => c.replace(/^[✓✗] /, ''))).toEqual(['auroc.delta >= -0.01', 'auroc.delta >= -0.01', 'auroc.delta >= -0.05', 'auroc.delta >= -0.05', 'auroc.delta >= -0.05']);
+    expect(gateCells.map((c) => c.replace(/^[✓✗] /, ''))).toEqual([
+      'auroc.delta >= -0.01',
+      'auroc.delta >= -0.01',
+      'auroc.delta >= -0.05',
+      'auroc.delta >= -0.05',
+      'auroc.delta >= -0.05',
+    ]);
   });
 
   it('shows metric columns in the runs list, sorted by their delta, and filters by graph', async () => {
@@ -143,11 +185,21 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     expect(await page.locator('table.runs thead th').allTextContents()).toEqual(expect.arrayContaining(['auroc Δ', 'agreement Δ']));
     await page.click('button.sort[data-sort="metric:auroc"]');
     await expect.poll(() => page.url()).toContain('sort=metric%3Aauroc');
-    const deltas = async (): Promise<number[]> => (await page.locator('table.runs tbody td[data-metric="auroc"] .delta').allTextContents())
-      .map((t) => Number(t.replace('Δ ', '')));
-    await expect.poll(async () => { const d = await deltas(); return d.length === 5 && d.every((x, i) => i === 0 || x <= d[i - 1]!); }).toBe(true);
+    const deltas = async (): Promise<number[]> =>
+      (await page.locator('table.runs tbody td[data-metric="auroc"] .delta').allTextContents()).map((t) => Number(t.replace('Δ ', '')));
+    await expect
+      .poll(async () => {
+        const d = await deltas();
+        return d.length === 5 && d.every((x, i) => i === 0 || x <= d[i - 1]!);
+      })
+      .toBe(true);
     await page.click('button.sort[data-sort="metric:auroc"]');
-    await expect.poll(async () => { const d = await deltas(); return d.every((x, i) => i === 0 || x >= d[i - 1]!); }).toBe(true);
+    await expect
+      .poll(async () => {
+        const d = await deltas();
+        return d.every((x, i) => i === 0 || x >= d[i - 1]!);
+      })
+      .toBe(true);
     await page.goto(`${server.url}#/runs?graph=${encodeURIComponent(KEY)}`);
     await waitReady(page);
     expect(await page.locator('table.runs tbody tr').count()).toBe(5);
@@ -210,7 +262,7 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     expect(await page.locator('.slices-facts').textContent()).toContain('approximate');
   });
 
-  it('one graph file run from two working directories is one series; two projects\' ab.m4 are two (real m4c run)', async () => {
+  it("one graph file run from two working directories is one series; two projects' ab.m4 are two (real m4c run)", async () => {
     const results = join(dir, 'series.db');
     const projects = ['laptop', 'other'].map((name) => {
       const root = join(dir, name);
@@ -248,8 +300,12 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     phone.on('pageerror', (e) => pageErrors.push(e.message));
     const routes: [string, string][] = [
-      ['runs', '#/runs'], ['run', `#/run/${minuteIds[4]}`], ['run-multiclass', `#/run/${ids.multi}`], ['run-regression', `#/run/${ids.reg}`],
-      ['run-slices', `#/run/${ids.slices}`], ['trends', `#/trends?graph=${encodeURIComponent(KEY)}&comparison=minutes_ab&metric=auroc`],
+      ['runs', '#/runs'],
+      ['run', `#/run/${minuteIds[4]}`],
+      ['run-multiclass', `#/run/${ids.multi}`],
+      ['run-regression', `#/run/${ids.reg}`],
+      ['run-slices', `#/run/${ids.slices}`],
+      ['trends', `#/trends?graph=${encodeURIComponent(KEY)}&comparison=minutes_ab&metric=auroc`],
       ['compare', `#/compare/${minuteIds[0]}/${ids.threshold}`],
     ];
     const saved = page;

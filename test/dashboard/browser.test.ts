@@ -30,7 +30,10 @@ beforeAll(async () => {
   ids = writeFixtureDb(dbPath, runs);
   [server, browser] = await Promise.all([startDashboard({ db: dbPath, port: 0 }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 
@@ -162,7 +165,9 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     expect(Object.keys(px).filter((k) => k.startsWith('roc'))).toEqual(['roc-overlay']);
     expect(px['roc-overlay']!.control).toBeGreaterThan(80);
     expect(px['roc-overlay']!.treatment).toBeGreaterThan(80);
-    expect(await page.locator('figure[data-chart="roc-overlay"] .legend').textContent()).toMatch(/control A \(AUC 0\.\d+\).*treatment B \(AUC 0\.\d+\)/);
+    expect(await page.locator('figure[data-chart="roc-overlay"] .legend').textContent()).toMatch(
+      /control A \(AUC 0\.\d+\).*treatment B \(AUC 0\.\d+\)/,
+    );
     await screenshot(page, 'dashboard-compare');
   });
 
@@ -172,8 +177,13 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     const before = await page.locator('table.runs tbody tr').count();
     const result = binaryResult({ seed: 4242, rows: 600, lift: 0.5, positives: 0.3, bootstrap: 0, slices: [] });
     const newRun: FixtureRun = {
-      ...runs[0]!, startedAt: new Date('2025-04-01T12:00:00Z'), finishedAt: new Date('2025-04-01T12:01:00Z'),
-      comparison: 'fresh_ab', gates: [], verdicts: [], result,
+      ...runs[0]!,
+      startedAt: new Date('2025-04-01T12:00:00Z'),
+      finishedAt: new Date('2025-04-01T12:01:00Z'),
+      comparison: 'fresh_ab',
+      gates: [],
+      verdicts: [],
+      result,
     };
     const [newId] = writeFixtureDb(dbPath, [newRun]);
     await page.waitForSelector(`tr[data-run-id="${newId}"]`, { timeout: 10_000 });
@@ -181,7 +191,7 @@ describe('dashboard in Chromium', { retry: 1 }, () => {
     expect(await page.locator('.new-runs-notice').textContent()).toBe('1 new run arrived');
   });
 
-  it('shows a multiclass run\'s k×k confusion matrices, and says which charts a regression run has not', async () => {
+  it("shows a multiclass run's k×k confusion matrices, and says which charts a regression run has not", async () => {
     const base = runs[0]!;
     const [multi, reg] = writeFixtureDb(dbPath, [
       { ...base, comparison: 'multi_ab', gates: [], verdicts: [], result: multiclassResult(3) },

@@ -8,13 +8,18 @@ import { multiclassResult } from './support/fixture-runs.ts';
 
 describe('one-vs-rest macro average', () => {
   it('interpolates linearly, taking the top of a vertical run', () => {
-    const pts = [{ x: 0, y: 0, threshold: null }, { x: 0, y: 0.5, threshold: 1 }, { x: 0.5, y: 0.9, threshold: 0.5 }, { x: 1, y: 1, threshold: null }];
+    const pts = [
+      { x: 0, y: 0, threshold: null },
+      { x: 0, y: 0.5, threshold: 1 },
+      { x: 0.5, y: 0.9, threshold: 0.5 },
+      { x: 1, y: 1, threshold: null },
+    ];
     expect(interpolate(pts, 0)).toBe(0.5);
     expect(interpolate(pts, 0.25)).toBeCloseTo(0.7, 12);
     expect(interpolate(pts, 1)).toBe(1);
   });
 
-  it('averages the classes\' curves on a grid, from (0, 0) to (1, 1) for ROC, with the macro AUROC in the legend', () => {
+  it("averages the classes' curves on a grid, from (0, 0) to (1, 1) for ROC, with the macro AUROC in the legend", () => {
     const r = multiclassResult(3);
     const ovr = r.charts.ovr!;
     const m = macroAverage(ovr);

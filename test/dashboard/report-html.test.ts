@@ -53,8 +53,13 @@ describe('HTML report', () => {
     const requests: string[] = [];
     const dialogs: string[] = [];
     const errors: string[] = [];
-    page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.route(/^https?:/, (route) => route.abort());
     await page.goto(pathToFileURL(htmlPath).href);

@@ -26,7 +26,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const byDay = (comparison: string, day: number): RunDetail => details.find((d) => d.run.comparison === comparison && new Date(d.run.started_at).getUTCDate() === day)!;
+const byDay = (comparison: string, day: number): RunDetail =>
+  details.find((d) => d.run.comparison === comparison && new Date(d.run.started_at).getUTCDate() === day)!;
 
 /** The cells of a Markdown table row (split on unescaped pipes). */
 function cells(line: string): string[] {
@@ -96,13 +97,16 @@ describe('markdown report', () => {
     expect(mdText('@team see the docs')).toBe('&#64;team see the docs');
   });
 
-  it('cuts long values and keeps the body under GitHub\'s comment limit, saying what was cut', () => {
+  it("cuts long values and keeps the body under GitHub's comment limit, saying what was cut", () => {
     const long = 'x'.repeat(5000);
     expect(capValue(long)).toBe(`${'x'.repeat(MAX_VALUE_CHARS)}… (4,800 more characters)`);
     const d = structuredClone(byDay('fraud_ab', 6));
     // Thousands of worse slices with long names: far more than one comment holds.
     const w = d.result.slices!.worse[0]!;
-    d.result.slices!.worse = Array.from({ length: 3000 }, (_, i) => ({ ...w, slice: `${String(i).padStart(4, '0')}${'segment-'.repeat(39)}${'s'.repeat(4)}` }));
+    d.result.slices!.worse = Array.from({ length: 3000 }, (_, i) => ({
+      ...w,
+      slice: `${String(i).padStart(4, '0')}${'segment-'.repeat(39)}${'s'.repeat(4)}`,
+    }));
     const md = renderMarkdownReport(d, { worstSlices: 3000 });
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(md).toMatch(/\*\*Cut:\*\* [\d,]+ more lines \([\d,]+ table rows\) did not fit GitHub's 65,536-character comment limit/);
@@ -116,21 +120,27 @@ describe('markdown report', () => {
     const d = structuredClone(byDay('fraud_ab', 6));
     d.result.task = { kind: 'binary', threshold: Math.fround(0.3) };
     d.declared_task = { kind: 'binary', threshold: 0.3 };
-    const facts = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('Graph '))!;
+    const facts = renderMarkdownReport(d)
+      .split('\n')
+      .find((l) => l.startsWith('Graph '))!;
     expect(facts).toContain(' · binary, threshold 0.3 · ');
     expect(facts).not.toContain('0.30000001');
     // A run of `m4c compare` lists no models.
     d.run.models = [];
     d.run.graph = 'm4c compare';
-    const line = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('Graph '))!;
+    const line = renderMarkdownReport(d)
+      .split('\n')
+      .find((l) => l.startsWith('Graph '))!;
     expect(line).toMatch(/rows counted of [\d,]+$/);
     expect(line).not.toMatch(/·\s*$/);
   });
 
-  it('gives DeLong\'s z in the direction of the delta', () => {
+  it("gives DeLong's z in the direction of the delta", () => {
     const d = byDay('fraud_ab', 6);
     const dl = d.result.tests.delong!;
-    const line = renderMarkdownReport(d).split('\n').find((l) => l.startsWith('DeLong'))!;
+    const line = renderMarkdownReport(d)
+      .split('\n')
+      .find((l) => l.startsWith('DeLong'))!;
     expect(Math.sign(dl.delta)).toBe(-Math.sign(dl.z));
     expect(line).toContain(`z = Δ / s.e. = ${dl.delta > 0 ? '+' : '-'}`);
   });

@@ -27,7 +27,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 /** A raw request, so the Host header and the method can be anything. */
 function send(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
@@ -35,7 +39,9 @@ function send(method: string, path: string, headers: Record<string, string> = {}
     const req = request({ host: '127.0.0.1', port: server.port, method, path, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -81,7 +87,13 @@ describe('dashboard server', () => {
   });
 
   it('refuses writes with 405 on every path', async () => {
-    for (const [method, path] of [['POST', '/api/runs'], ['PUT', '/api/runs/1'], ['DELETE', '/api/runs/1'], ['PATCH', '/'], ['POST', '/assets/app.js']] as const) {
+    for (const [method, path] of [
+      ['POST', '/api/runs'],
+      ['PUT', '/api/runs/1'],
+      ['DELETE', '/api/runs/1'],
+      ['PATCH', '/'],
+      ['POST', '/assets/app.js'],
+    ] as const) {
       const r = await send(method, path);
       expect(r.status, `${method} ${path}`).toBe(405);
       expect(r.headers.allow).toBe('GET, HEAD');

@@ -7,8 +7,15 @@ import { timeLabel, timeTicks } from '../../dashboard/ui/time-ticks.ts';
 
 const T0 = Date.UTC(2026, 11, 4, 4, 27, 13);
 const SPANS: [string, number][] = [
-  ['3 seconds', 3_000], ['40 seconds', 40_000], ['3 minutes', 180_000], ['50 minutes', 3_000_000], ['5 hours', 18_000_000],
-  ['3 days', 3 * 86_400_000], ['5 weeks', 35 * 86_400_000], ['8 months', 240 * 86_400_000], ['6 years', 6 * 365 * 86_400_000],
+  ['3 seconds', 3_000],
+  ['40 seconds', 40_000],
+  ['3 minutes', 180_000],
+  ['50 minutes', 3_000_000],
+  ['5 hours', 18_000_000],
+  ['3 days', 3 * 86_400_000],
+  ['5 weeks', 35 * 86_400_000],
+  ['8 months', 240 * 86_400_000],
+  ['6 years', 6 * 365 * 86_400_000],
 ];
 
 describe('timeTicks', () => {

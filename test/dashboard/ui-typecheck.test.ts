@@ -9,7 +9,10 @@ import { expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 
 it('dashboard/ui type-checks in strict mode', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'dashboard/ui'), '--pretty', 'false'], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'dashboard/ui'), '--pretty', 'false'], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);
 });

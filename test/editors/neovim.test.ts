@@ -11,7 +11,7 @@ import { ROOT } from '../support/run-cli.ts';
 
 const nvim = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
 const haveNvim = nvim.status === 0;
-if (!haveNvim) console.warn('test/editors/neovim.test.ts: nvim not found — install Debian\'s `neovim` (.ci/run does)');
+if (!haveNvim) console.warn("test/editors/neovim.test.ts: nvim not found — install Debian's `neovim` (.ci/run does)");
 
 /** The ```lua block that follows the "With Neovim 0.7" paragraph of docs/editors.md. */
 function snippet07(): string {
@@ -31,14 +31,19 @@ describe.skipIf(!haveNvim)('Neovim 0.7 configuration from docs/editors.md', () =
     chmodSync(join(bin, 'm4c'), 0o755);
     writeFileSync(join(dir, 'init.lua'), snippet07());
     writeFileSync(join(dir, 'broken.m4'), 'input x: f32[batch, 3]\nnode y = colum(x, index: 1)\noutput out = y\n');
-    writeFileSync(join(dir, 'probe.lua'), [
-      'local ok = vim.wait(40000, function() return #vim.diagnostic.get(0) > 0 end, 50)',
-      "for _, d in ipairs(vim.diagnostic.get(0)) do io.stdout:write(string.format('%d:%d %s %s\\n', d.lnum + 1, d.col + 1, tostring(d.code), d.message)) end",
-      "if not ok then io.stdout:write('no diagnostics\\n') end",
-      "vim.cmd('qa!')",
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'probe.lua'),
+      [
+        'local ok = vim.wait(40000, function() return #vim.diagnostic.get(0) > 0 end, 50)',
+        "for _, d in ipairs(vim.diagnostic.get(0)) do io.stdout:write(string.format('%d:%d %s %s\\n', d.lnum + 1, d.col + 1, tostring(d.code), d.message)) end",
+        "if not ok then io.stdout:write('no diagnostics\\n') end",
+        "vim.cmd('qa!')",
+      ].join('\n'),
+    );
     const r = spawnSync('nvim', ['--headless', '-u', join(dir, 'init.lua'), join(dir, 'broken.m4'), '-c', `luafile ${join(dir, 'probe.lua')}`], {
-      cwd: dir, encoding: 'utf8', timeout: 90_000,
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 90_000,
       env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` },
     });
     const out = r.stdout + r.stderr;

@@ -63,12 +63,21 @@ describe('extension manifest', () => {
   it('configures comments, brackets and auto-closing pairs', () => {
     const conf = JSON.parse(readFileSync(join(EXT, 'language-configuration.json'), 'utf8'));
     expect(conf.comments).toEqual({ lineComment: '//', blockComment: ['/*', '*/'] });
-    expect(conf.brackets).toEqual([['{', '}'], ['[', ']'], ['(', ')']]);
+    expect(conf.brackets).toEqual([
+      ['{', '}'],
+      ['[', ']'],
+      ['(', ')'],
+    ]);
     expect(conf.autoClosingPairs.map((p: { open: string }) => p.open)).toEqual(expect.arrayContaining(['{', '[', '(', '"', '`']));
   });
 
   it('declares its settings; the client library is bundled, so the extension has no run-time dependencies', () => {
-    expect(Object.keys(manifest.contributes.configuration.properties)).toEqual(['m4.server.path', 'm4.server.args', 'm4.server.debounceMs', 'm4.trace.server']);
+    expect(Object.keys(manifest.contributes.configuration.properties)).toEqual([
+      'm4.server.path',
+      'm4.server.args',
+      'm4.server.debounceMs',
+      'm4.trace.server',
+    ]);
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.devDependencies['vscode-languageclient']).toBeDefined();
     expect(manifest.main).toBe('./dist/extension.js');
@@ -85,13 +94,23 @@ describe('packaging', () => {
   it('`vsce package` builds a .vsix of the bundle, the grammar and the manifest only', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'm4-vsix-')), 'm4.vsix');
     const vsce = join(ROOT, 'node_modules/@vscode/vsce/vsce');
-    const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], { cwd: EXT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], {
+      cwd: EXT,
+      encoding: 'utf8',
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const zip = spawnSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', out], { encoding: 'utf8' });
+    const zip = spawnSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', out], {
+      encoding: 'utf8',
+    });
     const list = zip.stdout.split('\n').filter(Boolean).sort();
     expect(list).toEqual([
-      '[Content_Types].xml', 'extension.vsixmanifest', 'extension/dist/extension.js', 'extension/language-configuration.json',
-      'extension/package.json', 'extension/readme.md', 'extension/syntaxes/m4.tmLanguage.json',
+      '[Content_Types].xml',
+      'extension.vsixmanifest',
+      'extension/dist/extension.js',
+      'extension/language-configuration.json',
+      'extension/package.json',
+      'extension/readme.md',
+      'extension/syntaxes/m4.tmLanguage.json',
     ]);
     // The bundle holds the client: it loads with only `vscode` missing.
     const bundle = readFileSync(join(EXT, 'dist/extension.js'), 'utf8');
@@ -103,7 +122,9 @@ describe('packaging', () => {
 describe('extension client', () => {
   const { serverCommand } = createRequire(import.meta.url)(join(EXT, 'src/extension.js')) as {
     serverCommand: (
-      s: { path?: string; args?: string[]; debounceMs?: number }, dirs: string[], exists?: (p: string) => boolean,
+      s: { path?: string; args?: string[]; debounceMs?: number },
+      dirs: string[],
+      exists?: (p: string) => boolean,
       env?: { platform?: string; home?: string },
     ) => { command: string; args: string[]; shell?: boolean };
   };
@@ -112,30 +133,42 @@ describe('extension client', () => {
     expect(serverCommand({}, [], () => false)).toEqual({ command: 'm4c', args: ['lsp'] });
   });
 
-  it('prefers the workspace\'s node_modules/.bin/m4c', () => {
+  it("prefers the workspace's node_modules/.bin/m4c", () => {
     const bin = join('/ws', 'node_modules', '.bin', 'm4c');
     expect(serverCommand({}, ['/ws'], (p) => p === bin)).toEqual({ command: bin, args: ['lsp'] });
   });
 
   it('runs a configured .js entry point with node, relative paths from the workspace, with the debounce setting', () => {
-    expect(serverCommand({ path: 'bin/m4c.js', debounceMs: 80 }, ['/ws'])).toEqual({ command: 'node', args: ['/ws/bin/m4c.js', 'lsp', '--debounce', '80'] });
+    expect(serverCommand({ path: 'bin/m4c.js', debounceMs: 80 }, ['/ws'])).toEqual({
+      command: 'node',
+      args: ['/ws/bin/m4c.js', 'lsp', '--debounce', '80'],
+    });
     expect(serverCommand({ path: '/opt/m4/m4c', args: ['lsp'] }, [])).toEqual({ command: '/opt/m4/m4c', args: ['lsp'] });
   });
 
   it('expands a leading ~ to the home directory', () => {
-    expect(serverCommand({ path: '~/m4/bin/m4c.js' }, ['/ws'], () => false, { platform: 'linux', home: '/home/ana' }))
-      .toEqual({ command: 'node', args: ['/home/ana/m4/bin/m4c.js', 'lsp'] });
-    expect(serverCommand({ path: '~/bin/m4c' }, [], () => false, { platform: 'linux', home: '/home/ana' }))
-      .toEqual({ command: '/home/ana/bin/m4c', args: ['lsp'] });
+    expect(serverCommand({ path: '~/m4/bin/m4c.js' }, ['/ws'], () => false, { platform: 'linux', home: '/home/ana' })).toEqual({
+      command: 'node',
+      args: ['/home/ana/m4/bin/m4c.js', 'lsp'],
+    });
+    expect(serverCommand({ path: '~/bin/m4c' }, [], () => false, { platform: 'linux', home: '/home/ana' })).toEqual({
+      command: '/home/ana/bin/m4c',
+      args: ['lsp'],
+    });
   });
 
-  it('starts npm\'s .cmd shims through a shell on Windows, quoting paths with spaces', () => {
+  it("starts npm's .cmd shims through a shell on Windows, quoting paths with spaces", () => {
     const bin = 'C:\\Users\\Ana Lu\\ws\\node_modules\\.bin\\m4c.cmd';
-    expect(serverCommand({}, ['C:\\Users\\Ana Lu\\ws'], (p) => p === bin, { platform: 'win32', home: 'C:\\Users\\Ana Lu' }))
-      .toEqual({ command: `"${bin}"`, args: ['lsp'], shell: true });
+    expect(serverCommand({}, ['C:\\Users\\Ana Lu\\ws'], (p) => p === bin, { platform: 'win32', home: 'C:\\Users\\Ana Lu' })).toEqual({
+      command: `"${bin}"`,
+      args: ['lsp'],
+      shell: true,
+    });
     expect(serverCommand({}, [], () => false, { platform: 'win32', home: 'C:\\Users\\ana' })).toEqual({ command: 'm4c', args: ['lsp'], shell: true });
-    expect(serverCommand({ path: '~\\m4\\bin\\m4c.js' }, [], () => false, { platform: 'win32', home: 'C:\\Users\\ana' }))
-      .toEqual({ command: 'node', args: ['C:\\Users\\ana\\m4\\bin\\m4c.js', 'lsp'] });
+    expect(serverCommand({ path: '~\\m4\\bin\\m4c.js' }, [], () => false, { platform: 'win32', home: 'C:\\Users\\ana' })).toEqual({
+      command: 'node',
+      args: ['C:\\Users\\ana\\m4\\bin\\m4c.js', 'lsp'],
+    });
   });
 
   it('loads without VS Code (the editor API is required only on activation)', () => {

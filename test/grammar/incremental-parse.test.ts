@@ -10,24 +10,63 @@ import { parse } from '../../grammar/parse.ts';
 const BASE = 'input x: f32[batch, 4]\nnode c = sigmoid(x)\nnode t = clip(c, min: 0.0, max: 1.0)\noutput o = t\n';
 
 const PIECES = [
-  'input ', 'model ', 'node ', 'output ', 'compare ', 'replay ', 'gate ', 'sink ', 'x', 'abc', ' = ', ': ', 'f32', '[', ']', '(', ')', '{', '}',
-  ', ', '.', '1.5', '-2', '"s"', '"unterminated', '`q n`', '// c\n', '/* b */', '/* open', '\n', '\n\n', '  ', 'sigmoid(x)', '>= 0.1', 'at 95%', '@', '\r\n', 'é',
+  'input ',
+  'model ',
+  'node ',
+  'output ',
+  'compare ',
+  'replay ',
+  'gate ',
+  'sink ',
+  'x',
+  'abc',
+  ' = ',
+  ': ',
+  'f32',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  ', ',
+  '.',
+  '1.5',
+  '-2',
+  '"s"',
+  '"unterminated',
+  '`q n`',
+  '// c\n',
+  '/* b */',
+  '/* open',
+  '\n',
+  '\n\n',
+  '  ',
+  'sigmoid(x)',
+  '>= 0.1',
+  'at 95%',
+  '@',
+  '\r\n',
+  'é',
 ];
 const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => p.join(''));
 const editOp = fc.record({ at: fc.nat(), del: fc.nat({ max: 8 }), insert: fc.constantFrom(...PIECES, '') });
 
 describe('IncrementalParser', () => {
   it('equals parse on the whole text after every edit (property)', () => {
-    fc.assert(fc.property(text, fc.array(editOp, { maxLength: 12 }), (start, edits) => {
-      const parser = new IncrementalParser('gen.m4');
-      let t = start;
-      expect(parser.parse(t)).toEqual(parse(t, 'gen.m4'));
-      for (const e of edits) {
-        const at = t.length === 0 ? 0 : e.at % (t.length + 1);
-        t = t.slice(0, at) + e.insert + t.slice(at + e.del);
+    fc.assert(
+      fc.property(text, fc.array(editOp, { maxLength: 12 }), (start, edits) => {
+        const parser = new IncrementalParser('gen.m4');
+        let t = start;
         expect(parser.parse(t)).toEqual(parse(t, 'gen.m4'));
-      }
-    }), { numRuns: 200 });
+        for (const e of edits) {
+          const at = t.length === 0 ? 0 : e.at % (t.length + 1);
+          t = t.slice(0, at) + e.insert + t.slice(at + e.del);
+          expect(parser.parse(t)).toEqual(parse(t, 'gen.m4'));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('re-parses only the declaration an edit touched, moving the ones after it', () => {

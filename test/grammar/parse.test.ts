@@ -26,14 +26,21 @@ describe('parse', () => {
     const { program, problems } = parse(text, 'q.m4');
     expect(problems).toEqual([]);
     const o = program.decls[0] as NodeDecl;
-    expect(o.expr).toMatchObject({ kind: 'member', member: { text: '39', quoted: true }, object: { args: [{ name: { text: 'onnx::Flatten_0', quoted: true } }] } });
+    expect(o.expr).toMatchObject({
+      kind: 'member',
+      member: { text: '39', quoted: true },
+      object: { args: [{ name: { text: 'onnx::Flatten_0', quoted: true } }] },
+    });
     const gate = (program.decls[1] as CompareDecl).gates[0]!;
     expect(gate).toMatchObject({ op: '>=', bound: { value: -0.01 }, at: { value: 95 }, text: 'recall.delta >= -0.01 at 95%' });
   });
 
   it('keeps comments with their spans', () => {
     const { program } = parse('// one\ninput x: f32[b] /* two */\n', 'c.m4');
-    expect(program.comments.map((c) => [c.text, c.block, c.span.line])).toEqual([['// one', false, 1], ['/* two */', true, 2]]);
+    expect(program.comments.map((c) => [c.text, c.block, c.span.line])).toEqual([
+      ['// one', false, 1],
+      ['/* two */', true, 2],
+    ]);
   });
 
   it('recovers per declaration: the declarations around a broken one still parse', () => {

@@ -60,20 +60,33 @@ describe('pairInputs', () => {
 
   it('a renamed input with a field of its own in the data gets its own graph input', () => {
     const p = pairInputs(sig([['x', 'f32', ['N', 4]]]), sig([['extra', 'f32', ['N', 4]]]), 'v2', new NameAllocator(), (name) => name === 'extra');
-    expect(p.inputs.map((g) => [g.name, g.origin])).toEqual([['x', 'control'], ['extra', 'candidate']]);
+    expect(p.inputs.map((g) => [g.name, g.origin])).toEqual([
+      ['x', 'control'],
+      ['extra', 'candidate'],
+    ]);
   });
 
   it('casts for f64 and reshapes [N, 1] → [N] through bridge nodes', () => {
     const p = pairInputs(
-      sig([['x', 'f32', ['N', 4]], ['amount', 'f32', ['N', 1]]]),
-      sig([['x', 'f64', ['N', 4]], ['amount', 'f32', ['N']]]),
-      'v2', new NameAllocator(),
+      sig([
+        ['x', 'f32', ['N', 4]],
+        ['amount', 'f32', ['N', 1]],
+      ]),
+      sig([
+        ['x', 'f64', ['N', 4]],
+        ['amount', 'f32', ['N']],
+      ]),
+      'v2',
+      new NameAllocator(),
     );
     expect(p.bridges).toEqual([
       { name: 'x_f64', expr: 'cast(x, to: "f64")', comment: 'v2 takes `x` as f64[N, 4]' },
       { name: 'amount_values', expr: 'squeeze(amount)', comment: 'v2 takes `amount` as f32[N]' },
     ]);
-    expect(p.candidateFeeds).toEqual([['x', 'x_f64'], ['amount', 'amount_values']]);
+    expect(p.candidateFeeds).toEqual([
+      ['x', 'x_f64'],
+      ['amount', 'amount_values'],
+    ]);
   });
 
   it('flags a same-named input whose width differs, feeding it as is', () => {
@@ -103,8 +116,12 @@ describe('pairSignals', () => {
   });
 
   it('flags different class counts and a classifier against a regressor', () => {
-    expect(pairSignals(choice(sig([], [['p', 'f32', ['N', 3]]])), choice(sig([], [['p', 'f32', ['N', 4]]])), 'v2').unbridged).toBe('the control has 3 classes, the candidate 4');
-    expect(pairSignals(choice(sig([], [['p', 'f32', ['N', 3]]])), choice(sig([], [['variable', 'f32', ['N']]])), 'v2').unbridged).toBe("the control's signal is multiclass, the candidate's is regression");
+    expect(pairSignals(choice(sig([], [['p', 'f32', ['N', 3]]])), choice(sig([], [['p', 'f32', ['N', 4]]])), 'v2').unbridged).toBe(
+      'the control has 3 classes, the candidate 4',
+    );
+    expect(pairSignals(choice(sig([], [['p', 'f32', ['N', 3]]])), choice(sig([], [['variable', 'f32', ['N']]])), 'v2').unbridged).toBe(
+      "the control's signal is multiclass, the candidate's is regression",
+    );
   });
 
   it('a one-value candidate read as the other one-value task follows the control', () => {

@@ -21,7 +21,9 @@ beforeAll(() => {
   b.sigmoid(b.gemm(x, b.constF32([...onnxFixtureParams.binary.weights, 0.5], [5, 1], 'W'), b.constF32([0], [1], 'B')), 'score');
   b.output('score', 'f32', ['N', 1]);
   b.writeModel(join(ws.dir, 'models/extraInput.onnx'));
-  const rows = Array.from({ length: 20 }, (_, i) => JSON.stringify({ x: [i, 1, 2, 3], bonus: i / 10, label: i % 2, verdict: i % 2 ? 'fraud' : 'ok' }));
+  const rows = Array.from({ length: 20 }, (_, i) =>
+    JSON.stringify({ x: [i, 1, 2, 3], bonus: i / 10, label: i % 2, verdict: i % 2 ? 'fraud' : 'ok' }),
+  );
   writeFileSync(join(ws.dir, 'data/bonus.jsonl'), `${rows.join('\n')}\n`);
 });
 

@@ -20,20 +20,37 @@ const draft: Draft = {
     { leading: [], items: [item({ kind: 'replay', path: '"data/r.jsonl"' })] },
     {
       leading: [],
-      items: [item({ kind: 'model', name: 'v1', path: '"m/v1.onnx"' }, 'control'), item({ kind: 'model', name: 'v2_long', path: '"m/v2.onnx"' }, 'treatment')],
+      items: [
+        item({ kind: 'model', name: 'v1', path: '"m/v1.onnx"' }, 'control'),
+        item({ kind: 'model', name: 'v2_long', path: '"m/v2.onnx"' }, 'treatment'),
+      ],
     },
     {
       leading: ['The signals.'],
-      items: [item({ kind: 'node', name: 'control', expr: 'column(v1(x: tx).probabilities, index: 1)' }), item({ kind: 'node', name: 'treatment', expr: 'column(v2_long(x: tx).probabilities, index: 1)' })],
+      items: [
+        item({ kind: 'node', name: 'control', expr: 'column(v1(x: tx).probabilities, index: 1)' }),
+        item({ kind: 'node', name: 'treatment', expr: 'column(v2_long(x: tx).probabilities, index: 1)' }),
+      ],
     },
     {
       leading: [],
-      items: [item({
-        kind: 'compare', name: 'ab',
-        fields: [['control', 'control'], ['treatment', 'treatment'], ['label', 'label'], ['task', 'binary(threshold: 0.5)']],
-        gates: [{ text: 'auroc.delta >= -0.01 at 95%', comment: 'non-inferiority' }, { text: 'agreement >= 0.9', comment: null }],
-        sinks: ['sqlite("results/ab.db")'],
-      })],
+      items: [
+        item({
+          kind: 'compare',
+          name: 'ab',
+          fields: [
+            ['control', 'control'],
+            ['treatment', 'treatment'],
+            ['label', 'label'],
+            ['task', 'binary(threshold: 0.5)'],
+          ],
+          gates: [
+            { text: 'auroc.delta >= -0.01 at 95%', comment: 'non-inferiority' },
+            { text: 'agreement >= 0.9', comment: null },
+          ],
+          sinks: ['sqlite("results/ab.db")'],
+        }),
+      ],
     },
     { leading: [], items: [item({ kind: 'output', name: 'score', expr: 'control' })] },
   ],

@@ -18,7 +18,10 @@ function sample(...fields: DataField[]): DataSample {
   return { given: 'rows.jsonl', path: '/tmp/rows.jsonl', format: 'jsonl', rows: 100, fields };
 }
 
-const need = (name: string, dtype: InputNeed['type']['dtype'], ...rest: (number | null)[]): InputNeed => ({ name, type: { dtype, dims: ['batch', ...rest] } });
+const need = (name: string, dtype: InputNeed['type']['dtype'], ...rest: (number | null)[]): InputNeed => ({
+  name,
+  type: { dtype, dims: ['batch', ...rest] },
+});
 
 function mapped(needs: InputNeed[], s: DataSample, reserved: string[] = []) {
   const r = mapInputs(needs, s, new Set(reserved));
@@ -28,7 +31,10 @@ function mapped(needs: InputNeed[], s: DataSample, reserved: string[] = []) {
 
 describe('mapInputs', () => {
   it('matches by exact name first, including the last part of a nested path', () => {
-    const m = mapped([need('x', 'f32', 4), need('amount', 'f32')], sample(field('payload.amount', 'float'), field('x', 'float', [4]), field('y', 'float', [4])));
+    const m = mapped(
+      [need('x', 'f32', 4), need('amount', 'f32')],
+      sample(field('payload.amount', 'float'), field('x', 'float', [4]), field('y', 'float', [4])),
+    );
     expect(m.x).toEqual({ source: { kind: 'field', field: 'x' }, how: 'name' });
     expect(m.amount).toEqual({ source: { kind: 'field', field: 'payload.amount' }, how: 'name' });
   });
@@ -49,12 +55,24 @@ describe('mapInputs', () => {
   });
 
   it('gathers N scalar fields: all that are left when exactly N, ignoring ids and the label', () => {
-    const s = sample(field('id', 'integer'), field('a', 'float'), field('b', 'integer'), field('c', 'float'), field('label', 'integer'), field('city', 'string'));
+    const s = sample(
+      field('id', 'integer'),
+      field('a', 'float'),
+      field('b', 'integer'),
+      field('c', 'float'),
+      field('label', 'integer'),
+      field('city', 'string'),
+    );
     expect(mapped([need('x', 'f32', 3)], s, ['label']).x).toEqual({ source: { kind: 'columns', fields: ['a', 'b', 'c'] }, how: 'columns' });
   });
 
   it('gathers a numbered family of N fields, in index order, when other scalars are present', () => {
-    const s = sample(field('f10', 'float'), field('amount', 'float'), ...Array.from({ length: 10 }, (_, i) => field(`f${i}`, 'float')), field('age', 'integer'));
+    const s = sample(
+      field('f10', 'float'),
+      field('amount', 'float'),
+      ...Array.from({ length: 10 }, (_, i) => field(`f${i}`, 'float')),
+      field('age', 'integer'),
+    );
     const m = mapped([need('x', 'f32', 11)], s);
     expect(m.x.source).toEqual({ kind: 'columns', fields: Array.from({ length: 11 }, (_, i) => `f${i}`) });
   });
@@ -66,7 +84,10 @@ describe('mapInputs', () => {
 
   it('a sample matching no input is a one-line problem naming the input and the fields', () => {
     const r = mapInputs([need('x', 'f32', 4)], sample(field('name', 'string'), field('tags', 'string', [2])), new Set());
-    expect(r).toEqual({ problem: 'rows.jsonl: no field matches model input `x` f32[batch, 4] by name, by length or as 4 gathered numeric fields (fields: name (text), tags (2 text values))' });
+    expect(r).toEqual({
+      problem:
+        'rows.jsonl: no field matches model input `x` f32[batch, 4] by name, by length or as 4 gathered numeric fields (fields: name (text), tags (2 text values))',
+    });
   });
 
   it('a strong match is not stolen by a weaker one: each field feeds one input', () => {
@@ -79,7 +100,11 @@ describe('mapInputs', () => {
 
 describe('findLabel', () => {
   it('finds label, target, y or class by name, and classifies the values', () => {
-    expect(findLabel(sample(field('x', 'float', [4]), field('Target', 'integer', [], ['0', '1'])), undefined, new Set())).toMatchObject({ field: { name: 'Target' }, values: 'binary', how: 'name' });
+    expect(findLabel(sample(field('x', 'float', [4]), field('Target', 'integer', [], ['0', '1'])), undefined, new Set())).toMatchObject({
+      field: { name: 'Target' },
+      values: 'binary',
+      how: 'name',
+    });
     expect(findLabel(sample(field('class', 'integer', [], ['0', '1', '2'])), undefined, new Set())).toMatchObject({ values: 'classes' });
     expect(findLabel(sample(field('y', 'float')), undefined, new Set())).toMatchObject({ values: 'values' });
     expect(findLabel(sample(field('label', 'bool')), undefined, new Set())).toMatchObject({ values: 'binary' });
@@ -93,7 +118,9 @@ describe('findLabel', () => {
   it('--label names any field, and must name a scalar one that exists', () => {
     const s = sample(field('is_fraud', 'integer', [], ['0', '1']), field('tags', 'string', [2]));
     expect(findLabel(s, 'is_fraud', new Set())).toMatchObject({ field: { name: 'is_fraud' }, how: 'flag', values: 'binary' });
-    expect(findLabel(s, 'nope', new Set())).toEqual({ problem: expect.stringMatching(/^--label nope: rows.jsonl has no such field \(fields: is_fraud/) });
+    expect(findLabel(s, 'nope', new Set())).toEqual({
+      problem: expect.stringMatching(/^--label nope: rows.jsonl has no such field \(fields: is_fraud/),
+    });
     expect(findLabel(s, 'tags', new Set())).toEqual({ problem: expect.stringContaining('not one number or boolean per row') });
   });
 });
@@ -117,7 +144,9 @@ describe('readDataSample', () => {
   const dir = mkdtempSync(join(tmpdir(), 'm4-init-sample-'));
 
   it('reads JSONL fields with shapes, and the distinct values of scalar categories', async () => {
-    const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `r${i}`, x: [i, 0.5, 1], label: i % 2, region: ['eu', 'us'][i % 2], meta: { src: 'web' } }));
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ id: `r${i}`, x: [i, 0.5, 1], label: i % 2, region: ['eu', 'us'][i % 2], meta: { src: 'web' } }),
+    );
     writeFileSync(join(dir, 's.jsonl'), `${rows.join('\n')}\n`);
     const r = await readDataSample('s.jsonl', dir);
     if (!r.ok) throw new Error(r.message);
@@ -133,14 +162,24 @@ describe('readDataSample', () => {
     writeFileSync(join(dir, 's.csv'), 'f0,f1,label,region\n1.5,2,0,eu\n0.5,3,1,us\n');
     const r = await readDataSample('s.csv', dir);
     if (!r.ok) throw new Error(r.message);
-    expect(r.sample.fields.map((f) => [f.name, f.kind])).toEqual([['f0', 'float'], ['f1', 'integer'], ['label', 'integer'], ['region', 'string']]);
+    expect(r.sample.fields.map((f) => [f.name, f.kind])).toEqual([
+      ['f0', 'float'],
+      ['f1', 'integer'],
+      ['label', 'integer'],
+      ['region', 'string'],
+    ]);
   });
 
   it('a missing file, an unknown format or a file without rows is a one-line message', async () => {
     writeFileSync(join(dir, 'empty.jsonl'), '\n\n');
     writeFileSync(join(dir, 'garbage.jsonl'), 'not json\nstill not\n');
     writeFileSync(join(dir, 'rows.txt'), '{}\n');
-    for (const [f, msg] of [['nope.jsonl', 'no such file'], ['empty.jsonl', 'holds no data rows'], ['garbage.jsonl', 'none of the 2 rows read is a valid JSON object'], ['rows.txt', 'cannot tell the format']] as const) {
+    for (const [f, msg] of [
+      ['nope.jsonl', 'no such file'],
+      ['empty.jsonl', 'holds no data rows'],
+      ['garbage.jsonl', 'none of the 2 rows read is a valid JSON object'],
+      ['rows.txt', 'cannot tell the format'],
+    ] as const) {
       const r = await readDataSample(f, dir);
       expect(r.ok).toBe(false);
       if (!r.ok) {

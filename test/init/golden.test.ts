@@ -103,7 +103,10 @@ describe('m4c init golden texts', () => {
         const above = lines.slice(0, e.span.line).reverse();
         const declStart = above.findIndex((l) => l.startsWith('//') || l === '');
         const rest = above.slice(declStart);
-        const comments = rest.slice(0, rest.findIndex((l) => !l.startsWith('//')));
+        const comments = rest.slice(
+          0,
+          rest.findIndex((l) => !l.startsWith('//')),
+        );
         expect(comments.join(' ')).toContain(`TODO(m4 init)`);
         expect(comments.join(' ')).toContain(`error[${e.code}]`);
       }
@@ -115,7 +118,9 @@ describe('m4c init golden texts', () => {
 
   it('has a golden file for every case and no stale ones', async () => {
     const { readdirSync } = await import('node:fs');
-    const files = readdirSync(GOLDEN).filter((f) => f.endsWith('.m4')).sort();
+    const files = readdirSync(GOLDEN)
+      .filter((f) => f.endsWith('.m4'))
+      .sort();
     expect(files).toEqual(CASES.map((c) => `${c.name}.m4`).sort());
   });
 });

@@ -17,7 +17,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const dense = { weights: [1, -1, 0, 0], bias: [0, 0] };
 embeddingBagClassifier({ vocab: 10, dim: 2, maxLength: 16, embeddings: new Array(20).fill(0.1), dense }).writeModel(join(dir, 'sentiment.onnx'));
-convImageClassifier({ channels: 3, height: 64, width: 48, filters: 2, conv: { weights: new Array(54).fill(0.1), bias: [0, 0] }, dense }).writeModel(join(dir, 'photo.onnx'));
+convImageClassifier({ channels: 3, height: 64, width: 48, filters: 2, conv: { weights: new Array(54).fill(0.1), bias: [0, 0] }, dense }).writeModel(
+  join(dir, 'photo.onnx'),
+);
 
 describe('m4c init on text and image models', () => {
   it('drafts tokenize for input_ids and attention_mask, with max_length from the signature and a TODO for the tokenizer', async () => {
@@ -27,7 +29,7 @@ describe('m4c init on text and image models', () => {
     expect(r.text).toContain('node input_ids');
     expect(r.text).toMatch(/tokenize\(text, tokenizer: "TODO\/tokenizer\.json", max_length: 16\)/);
     expect(r.text).toMatch(/tokenize\(text, tokenizer: "TODO\/tokenizer\.json", max_length: 16, result: "attention_mask"\)/);
-    expect(r.text).toContain('TODO(m4 init): the path of the model\'s tokenizer.json');
+    expect(r.text).toContain("TODO(m4 init): the path of the model's tokenizer.json");
     expect(r.todos.map((t) => t.diagnostic)).toEqual([expect.stringContaining('M4007'), expect.stringContaining('M4007')]);
     // Filling in the tokenizer is all it takes.
     writeTokenizerJson(join(dir, 'tok', 'tokenizer.json'), wordPieceTokenizerJson(['a', 'b']));
@@ -49,7 +51,7 @@ describe('m4c init on text and image models', () => {
 });
 
 describe('m4c init bridges a model that takes fewer frames', () => {
-  it('feeds a 24-frame candidate the first 24 of the control\'s 25 frames with slice(axis: 1), and it compiles', async () => {
+  it("feeds a 24-frame candidate the first 24 of the control's 25 frames with slice(axis: 1), and it compiles", async () => {
     const { OnnxModelBuilder } = await import('../../tools/onnx-build.ts');
     for (const frames of [25, 24]) {
       const b = new OnnxModelBuilder({ graphName: `frames${frames}` });

@@ -14,8 +14,11 @@ describe('docs/onboarding.md', () => {
     const doc = readFileSync(join(ROOT, 'docs/onboarding.md'), 'utf8');
     const shown = /```m4\n([\s\S]*?)```/.exec(doc)![1];
     const r = await generateInit({
-      model: 'examples/fraud/models/fraud-v1.onnx', candidate: 'examples/fraud/models/fraud-v2.onnx',
-      data: 'examples/fraud/data/replay.jsonl', output: 'ab.m4', cwd: ROOT,
+      model: 'examples/fraud/models/fraud-v1.onnx',
+      candidate: 'examples/fraud/models/fraud-v2.onnx',
+      data: 'examples/fraud/data/replay.jsonl',
+      output: 'ab.m4',
+      cwd: ROOT,
     });
     if (!r.ok) throw new Error(r.message);
     expect(shown).toBe(r.text);

@@ -13,10 +13,18 @@ import { makeInitWorkspace } from './support/init-workspace.ts';
 describe('answersToOptions', () => {
   it('maps answers to options: empty optional answers are none, an empty output is the default name', () => {
     expect(answersToOptions({ model: ' models/v1.onnx ', candidate: '', data: '  ', output: '' }, '/w')).toEqual({
-      model: 'models/v1.onnx', candidate: undefined, data: undefined, output: 'v1.m4', cwd: '/w',
+      model: 'models/v1.onnx',
+      candidate: undefined,
+      data: undefined,
+      output: 'v1.m4',
+      cwd: '/w',
     });
     expect(answersToOptions({ model: 'v1.onnx', candidate: 'models/v2.ONNX', data: 'rows.csv', output: 'ab.m4' }, '/w')).toEqual({
-      model: 'v1.onnx', candidate: 'models/v2.ONNX', data: 'rows.csv', output: 'ab.m4', cwd: '/w',
+      model: 'v1.onnx',
+      candidate: 'models/v2.ONNX',
+      data: 'rows.csv',
+      output: 'ab.m4',
+      cwd: '/w',
     });
     expect(answersToOptions({ model: 'a.onnx', candidate: 'b.onnx', data: '', output: '' }, '/w').output).toBe('b-vs-a.m4');
     expect(answersToOptions({ model: 'a.onnx', candidate: '', data: '', output: '-' }, '/w').output).toBe('-');
@@ -94,11 +102,23 @@ describe('askInitOptions', () => {
 
   it('an empty answer to an optional question means none; an existing output needs a yes', async () => {
     writeFileSync(join(dir, 'v1.m4'), 'old\n');
-    const d = drive([[/control\)/, ''], [/Candidate/, ''], [/Recorded rows/, ''], [/Write the graph to/, ''], [/v1\.m4 exists\. Overwrite it\?/, 'y']]);
+    const d = drive([
+      [/control\)/, ''],
+      [/Candidate/, ''],
+      [/Recorded rows/, ''],
+      [/Write the graph to/, ''],
+      [/v1\.m4 exists\. Overwrite it\?/, 'y'],
+    ]);
     const r = await askInitOptions(dir, d.io);
     expect(r).toEqual({ options: { model: 'models/v1.onnx', candidate: undefined, data: undefined, output: 'v1.m4', cwd: dir }, overwrite: true });
 
-    const no = drive([[/control\)/, ''], [/Candidate/, ''], [/Recorded rows/, ''], [/Write the graph to/, ''], [/Overwrite it\?/, 'n']]);
+    const no = drive([
+      [/control\)/, ''],
+      [/Candidate/, ''],
+      [/Recorded rows/, ''],
+      [/Write the graph to/, ''],
+      [/Overwrite it\?/, 'n'],
+    ]);
     await expect(askInitOptions(dir, no.io)).rejects.toThrow('v1.m4 already exists: nothing written');
   });
 });

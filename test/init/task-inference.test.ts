@@ -11,7 +11,9 @@ function sig(outputs: [string, DType, Dim[]][], unsupported: [string, string][] 
     inputs: [{ name: 'x', type: { dtype: 'f32', dims: ['N', 4] }, onnxElemType: 1 }],
     outputs: outputs.map(([name, dtype, dims]) => ({ name, type: { dtype, dims }, onnxElemType: 1 })),
     unsupportedOutputs: unsupported.map(([name, reason]) => ({ name, reason })),
-    opset: 17, opsets: { '': 17 }, irVersion: 8,
+    opset: 17,
+    opsets: { '': 17 },
+    irVersion: 8,
   };
 }
 
@@ -29,7 +31,12 @@ describe('inferSignal', () => {
   });
 
   it('two-column probabilities → binary on column 1; the int64 label next to them is skipped and mentioned', () => {
-    const c = choose(sig([['label', 'i64', ['N']], ['probabilities', 'f32', ['N', 2]]]));
+    const c = choose(
+      sig([
+        ['label', 'i64', ['N']],
+        ['probabilities', 'f32', ['N', 2]],
+      ]),
+    );
     expect(c.output.name).toBe('probabilities');
     expect(c).toMatchObject({ task: 'binary', steps: [{ op: 'column', index: 1 }] });
     expect(c.reason).toContain('column 1 is the positive class');
@@ -61,9 +68,23 @@ describe('inferSignal', () => {
   });
 
   it('prefers probabilities over logits over hidden features', () => {
-    const c = choose(sig([['embedding', 'f32', ['N', 8]], ['logits', 'f32', ['N', 3]], ['probabilities', 'f32', ['N', 3]], ['label', 'i64', ['N']]]));
+    const c = choose(
+      sig([
+        ['embedding', 'f32', ['N', 8]],
+        ['logits', 'f32', ['N', 3]],
+        ['probabilities', 'f32', ['N', 3]],
+        ['label', 'i64', ['N']],
+      ]),
+    );
     expect(c.output.name).toBe('probabilities');
-    expect(choose(sig([['embedding', 'f32', ['N', 8]], ['out', 'f32', ['N', 2]]])).output.name).toBe('out');
+    expect(
+      choose(
+        sig([
+          ['embedding', 'f32', ['N', 8]],
+          ['out', 'f32', ['N', 2]],
+        ]),
+      ).output.name,
+    ).toBe('out');
   });
 
   it('logits go through softmax (k columns) or sigmoid (one)', () => {
@@ -80,7 +101,12 @@ describe('inferSignal', () => {
   });
 
   it('no usable output → a problem listing the outputs', () => {
-    const r = inferSignal(sig([['text', 'str', ['N']], ['cube', 'f32', ['N', 2, 2]]]));
+    const r = inferSignal(
+      sig([
+        ['text', 'str', ['N']],
+        ['cube', 'f32', ['N', 2, 2]],
+      ]),
+    );
     expect(r).toEqual({ problem: expect.stringContaining('`text` str[N]; `cube` f32[N, 2, 2]') });
   });
 });

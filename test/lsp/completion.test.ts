@@ -26,11 +26,13 @@ describe('completion', () => {
     expect(s.detail).toBe('node f32[batch, 4]');
   });
 
-  it('offers an op\'s parameters from its schema inside its call, leaving out those already given', () => {
+  it("offers an op's parameters from its schema inside its call, leaving out those already given", () => {
     const got = labels(edit('output o = t', 'output o = standardize(t, |'));
     expect(got).toEqual(expect.arrayContaining(['mean', 'std', 's']));
     // `mean` is also an op (a value here); as a parameter it is no longer offered.
-    const params = items(edit('output o = t', 'output o = standardize(t, mean: 0.0, |')).filter((i) => i.insertText?.endsWith(': ')).map((i) => i.label);
+    const params = items(edit('output o = t', 'output o = standardize(t, mean: 0.0, |'))
+      .filter((i) => i.insertText?.endsWith(': '))
+      .map((i) => i.label);
     expect(params).toEqual(['std', 'axis']);
     const index = items(edit('output o = t', 'output o = column(t, |')).find((i) => i.label === 'index')!;
     expect(index.insertText).toBe('index: ');
@@ -41,7 +43,7 @@ describe('completion', () => {
     expect(labels(edit('output o = t', 'output o = cast(t, to: |'))).toEqual(['"f32"', '"f64"', '"i32"', '"i64"', '"bool"']);
   });
 
-  it('offers the called model\'s unbound ONNX input names inside the call', () => {
+  it("offers the called model's unbound ONNX input names inside the call", () => {
     expect(labels(edit('output o = t', 'output o = v1(|'))).toEqual(['x']);
     expect(labels(edit('output o = t', 'output o = v1(x: s, |'))).toEqual([]);
     // Inside a model call nested in an op call.
@@ -52,13 +54,13 @@ describe('completion', () => {
     expect(labels(edit('output o = t', 'output o = v1(x: |'))).toEqual(expect.arrayContaining(['s', 'x']));
   });
 
-  it('offers the model\'s output names after `).`, also while the name is being typed', () => {
+  it("offers the model's output names after `).`, also while the name is being typed", () => {
     expect(labels(edit('output o = t', 'output o = v1(x: s).|')).sort()).toEqual(['label', 'probabilities']);
     expect(labels(edit('output o = t', 'output o = v1(x: s).pro|')).sort()).toEqual(['label', 'probabilities']);
     expect(items(edit('output o = t', 'output o = v1(x: s).|')).find((i) => i.label === 'probabilities')!.detail).toBe('f32[N, 2]');
   });
 
-  it('offers the metrics valid for the comparison\'s task inside `metrics: [...]`, without those listed', () => {
+  it("offers the metrics valid for the comparison's task inside `metrics: [...]`, without those listed", () => {
     const got = labels(edit('metrics: [accuracy, auroc]', 'metrics: [accuracy, |'));
     expect(got).toEqual(expect.arrayContaining(['auprc', 'recall', 'f1', 'agreement']));
     expect(got).not.toContain('accuracy');
@@ -129,7 +131,8 @@ describe('completion', () => {
 describe('completion in a very large document', () => {
   // 3,000 nodes: more candidates than one answer holds.
   const decls = ['input x: f32[batch, 4]'];
-  for (let i = 0; i < 3000; i++) decls.push(`node ${i % 2 ? 'alpha' : 'beta'}${i} = sigmoid(${i === 0 ? 'x' : `${(i - 1) % 2 ? 'alpha' : 'beta'}${i - 1}`})`);
+  for (let i = 0; i < 3000; i++)
+    decls.push(`node ${i % 2 ? 'alpha' : 'beta'}${i} = sigmoid(${i === 0 ? 'x' : `${(i - 1) % 2 ? 'alpha' : 'beta'}${i - 1}`})`);
 
   it('answers at most 500 items, marked incomplete, ranked by the typed word and nearness', () => {
     const src = `${decls.slice(0, 1501).join('\n')}\noutput o = alp|\n${decls.slice(1501).join('\n')}\n`;

@@ -19,14 +19,21 @@ describe('diagnostics', () => {
   it('carries the code, the range, the help line and the source', () => {
     const a = analysisOf(edit('v1(x: s)', 'v1(x: ss)'));
     const [d] = lspDiagnostics(a);
-    expect(d).toMatchObject({ code: 'M1001', severity: DiagnosticSeverity.Error, source: 'm4', range: { start: { line: 6, character: 22 }, end: { line: 6, character: 24 } } });
+    expect(d).toMatchObject({
+      code: 'M1001',
+      severity: DiagnosticSeverity.Error,
+      source: 'm4',
+      range: { start: { line: 6, character: 22 }, end: { line: 6, character: 24 } },
+    });
     expect(d!.message).toBe('unknown name `ss`\nhelp: did you mean `s`?');
   });
 
   it('gives related locations (where the other declaration or shape came from)', () => {
     const a = analysisOf(`${BASE}node s = sigmoid(x)\n`);
     const dup = lspDiagnostics(a).find((d) => d.code === 'M1002')!;
-    expect(dup.relatedInformation).toEqual([{ location: { uri: a.uri, range: { start: { line: 5, character: 5 }, end: { line: 5, character: 6 } } }, message: 'first declared here' }]);
+    expect(dup.relatedInformation).toEqual([
+      { location: { uri: a.uri, range: { start: { line: 5, character: 5 }, end: { line: 5, character: 6 } } }, message: 'first declared here' },
+    ]);
     const shapes = analysisOf('input x: f32[batch, 3]\nmodel v1 = onnx("models/binary.onnx")\noutput o = v1(x: x).label\n');
     const mismatch = lspDiagnostics(shapes).find((d) => d.code === 'M3003')!;
     expect(mismatch.relatedInformation?.[0]?.location.range.start.line).toBe(0);
@@ -57,7 +64,8 @@ describe('code actions', () => {
   });
 
   it('adds the missing arguments of a model call, bound to a fitting value', () => {
-    const src = 'input wide: f32[batch, 4]\ninput feats: f32[batch, 3]\nmodel m = onnx("models/multiInput.onnx")\ninput amount: f32[batch, 1]\noutput o = |m()\n';
+    const src =
+      'input wide: f32[batch, 4]\ninput feats: f32[batch, 3]\nmodel m = onnx("models/multiInput.onnx")\ninput amount: f32[batch, 1]\noutput o = |m()\n';
     const { a, offset } = at(src);
     const fixes = codeActions(a, offset, offset);
     const fix = fixes.find((f) => f.title.startsWith('add the missing arguments'))!;
@@ -70,7 +78,8 @@ describe('code actions', () => {
   });
 
   it('appends to arguments already given, quoting ONNX names that are not identifiers', () => {
-    const src = 'input f: f32[batch, 4]\nmodel p = onnx("models/nonIdentifier.onnx")\nmodel m = onnx("models/multiInput.onnx")\ninput amount: f32[batch, 1]\noutput o = |m(amount: amount)\noutput q = p()\n';
+    const src =
+      'input f: f32[batch, 4]\nmodel p = onnx("models/nonIdentifier.onnx")\nmodel m = onnx("models/multiInput.onnx")\ninput amount: f32[batch, 1]\noutput o = |m(amount: amount)\noutput q = p()\n';
     const { a, offset } = at(src);
     const fix = codeActions(a, offset, offset).find((f) => f.title.startsWith('add'))!;
     expect(fix.edit!.changes![a.uri]![0]!.newText).toBe(', features: features');
@@ -81,7 +90,7 @@ describe('code actions', () => {
 });
 
 describe('formatting', () => {
-  it('returns one edit covering the lines that change, with the formatter\'s text', () => {
+  it("returns one edit covering the lines that change, with the formatter's text", () => {
     const tidy = formatSource(BASE, 't.m4');
     if (!tidy.ok) throw new Error('BASE does not format');
     const a = analysisOf(tidy.text.replace('node s = standardize(x, mean: 0.0, std: 1.0)', 'node s=standardize( x,mean:0.0,std:1.0 )'));

@@ -14,19 +14,19 @@ function hoverText(src: string): string | undefined {
 }
 
 describe('hover', () => {
-  it('shows a node\'s dtype and shape on its declaration and on every use', () => {
+  it("shows a node's dtype and shape on its declaration and on every use", () => {
     expect(hoverText(edit('node s =', 'node |s ='))).toContain('node s: f32[batch, 4]');
     expect(hoverText(edit('v1(x: s)', 'v1(x: s|)'))).toContain('node s: f32[batch, 4]');
     expect(hoverText(edit('node c =', 'node c| ='))).toContain('node c: f32[batch]');
   });
 
-  it('shows an input\'s type and where it is read from', () => {
+  it("shows an input's type and where it is read from", () => {
     const text = hoverText(edit('input label:', 'input la|bel:'));
     expect(text).toContain('input label: i64[batch]');
     expect(text).toContain('field `label`');
   });
 
-  it('shows a model\'s ONNX signature on the model, its calls and its path', () => {
+  it("shows a model's ONNX signature on the model, its calls and its path", () => {
     for (const src of [edit('model v1 =', 'model v|1 ='), edit('v1(x: s)', 'v|1(x: s)'), edit('"models/binary.onnx"', '"models/bi|nary.onnx"')]) {
       const text = hoverText(src)!;
       expect(text).toContain('x: f32[N, 4]');
@@ -37,7 +37,7 @@ describe('hover', () => {
     expect(hoverText(edit('v1(x: s)', 'v|1(x: s)'))).toContain('this call: { label: i64[batch], probabilities: f32[batch, 2] }');
   });
 
-  it('shows an op\'s documentation, parameters and the call\'s result type', () => {
+  it("shows an op's documentation, parameters and the call's result type", () => {
     const text = hoverText(edit('column(v1', 'col|umn(v1'))!;
     expect(text).toContain('column(x, index: integer) → f32[batch]');
     expect(text).toContain('Select one position along the last axis');
@@ -45,19 +45,19 @@ describe('hover', () => {
     expect(text).toContain('Example: `node score = column(probabilities, index: 1)`');
   });
 
-  it('shows an op parameter\'s schema and an ONNX input\'s type on argument names', () => {
+  it("shows an op parameter's schema and an ONNX input's type on argument names", () => {
     expect(hoverText(edit('index: 1)\nnode t', 'ind|ex: 1)\nnode t'))).toContain('Position along the last axis');
     expect(hoverText(edit('mean: 0.0', 'me|an: 0.0'))).toMatch(/mean: number/);
     expect(hoverText(edit('v1(x: s)', 'v1(|x: s)'))).toContain('x: f32[N, 4]');
   });
 
-  it('shows a selected output\'s type', () => {
+  it("shows a selected output's type", () => {
     const text = hoverText(edit('v1(x: s).probabilities', 'v1(x: s).proba|bilities'));
     expect(text).toContain('probabilities: f32[batch, 2]');
     expect(text).toContain('ONNX output of model `v1`');
   });
 
-  it('shows a metric\'s definition in metrics lists and gates', () => {
+  it("shows a metric's definition in metrics lists and gates", () => {
     expect(hoverText(edit('[accuracy,', '[accu|racy,'))).toContain('Fraction of rows predicted correctly');
     const gate = hoverText(edit('gate auroc.delta', 'gate aur|oc.delta'))!;
     expect(gate).toContain('metric auroc');

@@ -23,8 +23,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'm4-keyword-names-'));
   mkdirSync(join(dir, 'models'));
   // One input named `input`, outputs `label` and `output` (the probabilities).
-  logisticRegressionModel({ weights: [0.5, -0.25, 0.125, 1], bias: 0.1, inputName: 'input', probabilitiesName: 'output' })
-    .writeModel(join(dir, 'models/torch.onnx'));
+  logisticRegressionModel({ weights: [0.5, -0.25, 0.125, 1], bias: 0.1, inputName: 'input', probabilitiesName: 'output' }).writeModel(
+    join(dir, 'models/torch.onnx'),
+  );
 });
 
 const HEAD = 'input x: f32[batch, 4]\nmodel m = onnx("models/torch.onnx")\n';
@@ -34,7 +35,9 @@ function analysis(text: string): Analysis {
 }
 
 function errorsOf(text: string): string[] {
-  return compileSource(text, join(dir, 'g.m4')).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
+  return compileSource(text, join(dir, 'g.m4'))
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => `${d.code} ${d.message}`);
 }
 
 /** Apply the first quick fix offered at the cursor whose title starts with `title`. */
@@ -91,6 +94,6 @@ describe('names that are keywords', () => {
     expect(fixed).toContain('v1(`input`: x)');
     expect(errorsOf(fixed)).toEqual([]);
     const d = compileSource(cursor(src).text, join(dir, 'g.m4')).diagnostics.find((x) => x.code === 'M2003')!;
-    expect(d.help).toBe('the model\'s input is `input`: rename `features` to `input`');
+    expect(d.help).toBe("the model's input is `input`: rename `features` to `input`");
   });
 });

@@ -50,7 +50,10 @@ export interface InProcess {
   /** Notifications the server sent, by method. */
   received: { method: string; params: unknown }[];
   /** The next `textDocument/publishDiagnostics` for `uri` (optionally of one version). */
-  nextDiagnostics(uri: string, version?: number): Promise<{ uri: string; version?: number; diagnostics: { code?: string | number; message: string }[] }>;
+  nextDiagnostics(
+    uri: string,
+    version?: number,
+  ): Promise<{ uri: string; version?: number; diagnostics: { code?: string | number; message: string }[] }>;
   close(): void;
 }
 

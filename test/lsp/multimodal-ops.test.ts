@@ -27,7 +27,7 @@ function hoverAt(marked: string): string {
 }
 
 describe('lsp on tokenize and the image ops', () => {
-  it('hover shows each op\'s result type and documentation', () => {
+  it("hover shows each op's result type and documentation", () => {
     expect(hoverAt(SRC.replace('= tokenize', '= tok|enize'))).toContain('→ i64[batch, 24]');
     expect(hoverAt(SRC.replace('= tokenize', '= tok|enize'))).toContain('tokenizer.json');
     expect(hoverAt(SRC.replace('to_tensor(', 'to_ten|sor('))).toContain('→ f32[batch, 3, 30, 32]');
@@ -37,7 +37,9 @@ describe('lsp on tokenize and the image ops', () => {
 
   it('completion offers the parameters not yet given', () => {
     const { text, offset } = cursor(SRC.replace('max_length: 24)', 'max_length: 24, |)'));
-    const labels = complete(analyzeText(text, uri), offset).filter((i) => i.insertText?.endsWith(': ')).map((i) => i.label);
+    const labels = complete(analyzeText(text, uri), offset)
+      .filter((i) => i.insertText?.endsWith(': '))
+      .map((i) => i.label);
     expect(labels).toEqual(expect.arrayContaining(['padding', 'truncation', 'result', 'add_special_tokens', 'pad_id']));
     expect(labels).not.toContain('max_length');
   });

@@ -14,7 +14,7 @@ function texts(src: string, ranges: { start: { line: number; character: number }
 }
 
 describe('definition', () => {
-  it('goes from a use to the declaration\'s name', () => {
+  it("goes from a use to the declaration's name", () => {
     const { a, offset } = at(edit('v1(x: s)', 'v1(x: |s)'));
     const def = definition(a, offset)!;
     expect(def.uri).toBe(a.uri);
@@ -50,7 +50,12 @@ describe('references and highlights', () => {
     const { a, offset } = at(src);
     const withDecl = references(a, offset, true);
     expect(withDecl.map((l) => l.range.start.line)).toEqual([5, 6, 7]);
-    expect(texts(src, withDecl.map((l) => l.range))).toEqual(['s', 's', 's']);
+    expect(
+      texts(
+        src,
+        withDecl.map((l) => l.range),
+      ),
+    ).toEqual(['s', 's', 's']);
     expect(references(a, offset, false)).toHaveLength(2);
   });
 
@@ -61,7 +66,10 @@ describe('references and highlights', () => {
 
   it('highlights the declaration as written and uses as read', () => {
     const { a, offset } = at(edit('model v1', 'model |v1'));
-    expect(highlights(a, offset).map((h) => [h.range.start.line, h.kind])).toEqual([[3, 3], [6, 2]]);
+    expect(highlights(a, offset).map((h) => [h.range.start.line, h.kind])).toEqual([
+      [3, 3],
+      [6, 2],
+    ]);
   });
 });
 
@@ -69,7 +77,12 @@ describe('rename', () => {
   it('prepares on a symbol (declaration or use) and refuses elsewhere', () => {
     const { a, offset } = at(edit('v1(x: s)', 'v1(x: s|)'));
     expect(prepareRename(a, offset)).toEqual({ range: { start: { line: 6, character: 22 }, end: { line: 6, character: 23 } }, placeholder: 's' });
-    for (const src of [edit('column(v1', 'col|umn(v1'), edit('[accuracy', '[acc|uracy'), edit('v1(x: s)', 'v1(|x: s)'), edit('  task:', '  ta|sk:')]) {
+    for (const src of [
+      edit('column(v1', 'col|umn(v1'),
+      edit('[accuracy', '[acc|uracy'),
+      edit('v1(x: s)', 'v1(|x: s)'),
+      edit('  task:', '  ta|sk:'),
+    ]) {
       const p = at(src);
       expect(prepareRename(p.a, p.offset), src.slice(p.offset - 10, p.offset + 10)).toBeNull();
     }

@@ -24,7 +24,16 @@ describe('document symbols', () => {
     const ab = syms.find((s) => s.name === 'ab')!;
     expect(ab.range.start.line).toBe(8);
     expect(ab.range.end.line).toBe(17);
-    expect(ab.children!.map((c) => c.name)).toEqual(['control', 'treatment', 'label', 'task', 'metrics', 'slice_by', 'gate auroc.delta >= -0.01', 'sink sqlite']);
+    expect(ab.children!.map((c) => c.name)).toEqual([
+      'control',
+      'treatment',
+      'label',
+      'task',
+      'metrics',
+      'slice_by',
+      'gate auroc.delta >= -0.01',
+      'sink sqlite',
+    ]);
     expect(ab.children![0]!.detail).toBe('f32[batch]');
   });
 

@@ -22,7 +22,9 @@ const open = (uri: string, text: string, version = 1) =>
 const replaceAll = (uri: string, text: string, version: number) =>
   s.client.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
 const hoverAt = (uri: string, src: string) =>
-  s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: positionOf(src).position }) as Promise<{ contents: { value: string } } | null>;
+  s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: positionOf(src).position }) as Promise<{
+    contents: { value: string };
+  } | null>;
 
 describe('document lifecycle', () => {
   it('publishes diagnostics on open and after each change, with the document version', async () => {
@@ -84,20 +86,26 @@ describe('model files changing on disk', () => {
 
     copyFileSync(join(fixtureBaseDir(), 'models/binary.onnx'), join(dir, 'models/m.onnx'));
     const found = s.nextDiagnostics(uri, 1);
-    await s.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 1 }] });
+    await s.client.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 1 }],
+    });
     expect((await found).diagnostics).toEqual([]);
     expect((await hoverAt(uri, src.replace('output o', 'output |o')))!.contents.value).toContain('f32[batch, 2]');
 
     // The file is replaced by a model with three classes: the hover follows.
     copyFileSync(join(fixtureBaseDir(), 'models/multiclass.onnx'), join(dir, 'models/m.onnx'));
     const replaced = s.nextDiagnostics(uri, 1);
-    await s.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 2 }] });
+    await s.client.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 2 }],
+    });
     await replaced;
     expect((await hoverAt(uri, src.replace('output o', 'output |o')))!.contents.value).toContain('f32[batch, 3]');
 
     writeFileSync(join(dir, 'models/m.onnx'), 'not a model');
     const broken = s.nextDiagnostics(uri, 1);
-    await s.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 2 }] });
+    await s.client.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(join(dir, 'models/m.onnx')).href, type: 2 }],
+    });
     expect((await broken).diagnostics.map((d) => d.code)).toContain('M2002');
   });
 });
@@ -109,17 +117,30 @@ describe('bad input, any order', () => {
     expect(await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position })).toBeNull();
     expect(await s.client.sendRequest('textDocument/completion', { textDocument: { uri }, position })).toEqual([]);
     expect(await s.client.sendRequest('textDocument/definition', { textDocument: { uri }, position })).toBeNull();
-    expect(await s.client.sendRequest('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration: true } })).toEqual([]);
+    expect(await s.client.sendRequest('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration: true } })).toEqual(
+      [],
+    );
     expect(await s.client.sendRequest('textDocument/rename', { textDocument: { uri }, position, newName: 'x' })).toBeNull();
     expect(await s.client.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })).toEqual([]);
     expect(await s.client.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })).toEqual([]);
-    expect(await s.client.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: position, end: position }, context: { diagnostics: [] } })).toEqual([]);
+    expect(
+      await s.client.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: position, end: position },
+        context: { diagnostics: [] },
+      }),
+    ).toEqual([]);
   });
 
   it('ignores edits and closes of unknown documents', async () => {
-    await s.client.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///unknown.m4', version: 3 }, contentChanges: [{ text: 'node a = b' }] });
+    await s.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: 'file:///unknown.m4', version: 3 },
+      contentChanges: [{ text: 'node a = b' }],
+    });
     await s.client.sendNotification('textDocument/didClose', { textDocument: { uri: 'file:///unknown.m4' } });
-    expect(await s.client.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///unknown.m4' }, position: { line: 0, character: 5 } })).toBeNull();
+    expect(
+      await s.client.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///unknown.m4' }, position: { line: 0, character: 5 } }),
+    ).toBeNull();
   });
 
   it('answers out-of-range and malformed positions and parameters with empty results', async () => {
@@ -132,9 +153,14 @@ describe('bad input, any order', () => {
     expect(await hover({ textDocument: { uri }, position: { line: 'one', character: null } })).toBeNull();
     expect(await hover({ textDocument: { uri } })).toBeNull();
     expect(await hover({ textDocument: { uri: 42 } })).toBeNull();
-    expect(await s.client.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 5, character: 999 } })).toBeInstanceOf(Array);
+    expect(await s.client.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 5, character: 999 } })).toBeInstanceOf(
+      Array,
+    );
     expect(await s.client.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: null })).toEqual([]);
-    await s.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 900, character: 0 }, end: { line: -4, character: 3 } }, text: '//' }] });
+    await s.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 900, character: 0 }, end: { line: -4, character: 3 } }, text: '//' }],
+    });
     await s.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: 'nonsense' });
     await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: fixtureUri('no-text.m4') } });
     // Still serving, and the document is still usable.
@@ -145,19 +171,33 @@ describe('bad input, any order', () => {
   it('answers a refused rename with an error response carrying the reason', async () => {
     const uri = fixtureUri('refused.m4');
     await open(uri, BASE);
-    const request = s.client.sendRequest('textDocument/rename', { textDocument: { uri }, position: positionOf(edit('node s =', 'node |s =')).position, newName: 'sigmoid' });
+    const request = s.client.sendRequest('textDocument/rename', {
+      textDocument: { uri },
+      position: positionOf(edit('node s =', 'node |s =')).position,
+      newName: 'sigmoid',
+    });
     await expect(request).rejects.toThrow('`sigmoid` is a stdlib op');
   });
 
   it('answers unknown methods with MethodNotFound and keeps serving', async () => {
     await expect(s.client.sendRequest('m4/noSuchThing', {})).rejects.toMatchObject({ code: -32601 });
-    const stats = await s.client.sendRequest('m4/memoryUsage') as { heapUsed: number; rss: number };
+    const stats = (await s.client.sendRequest('m4/memoryUsage')) as { heapUsed: number; rss: number };
     expect(stats.heapUsed).toBeGreaterThan(0);
   });
 
   it('survives any text: every capability on random documents and positions', async () => {
     const uri = fixtureUri('random.m4');
-    const texts = ['', '{{{{', 'node = = =', 'compare c { gate . . >= at % sink (', '`unterminated', '"str', '/*', `${BASE.slice(0, 200)}`, 'input x: f32[\u00e9]\nnode 😀 = x'];
+    const texts = [
+      '',
+      '{{{{',
+      'node = = =',
+      'compare c { gate . . >= at % sink (',
+      '`unterminated',
+      '"str',
+      '/*',
+      `${BASE.slice(0, 200)}`,
+      'input x: f32[\u00e9]\nnode 😀 = x',
+    ];
     await open(uri, texts[0]!);
     let version = 1;
     for (const text of texts) {

@@ -10,7 +10,11 @@ import { fixtureBaseDir } from '../support/compiler-harness.ts';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
-interface Published { uri: string; version?: number; diagnostics: { code?: string; severity?: number; message: string }[] }
+interface Published {
+  uri: string;
+  version?: number;
+  diagnostics: { code?: string; severity?: number; message: string }[];
+}
 
 const SOURCE = `input x: f32[batch, 4]
 input label: i64[batch]
@@ -40,7 +44,9 @@ describe('m4c lsp over stdio', () => {
 
   beforeAll(() => {
     child = spawn(process.execPath, [M4C, 'lsp'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     rpc.onNotification('textDocument/publishDiagnostics', (p: Published) => {
@@ -55,8 +61,17 @@ describe('m4c lsp over stdio', () => {
   });
 
   it('serves a whole session and exits with code 0', async () => {
-    const init = await rpc.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(fixtureBaseDir()).href, capabilities: {} }) as { capabilities: Record<string, unknown> };
-    expect(init.capabilities).toMatchObject({ hoverProvider: true, definitionProvider: true, renameProvider: { prepareProvider: true }, documentFormattingProvider: true });
+    const init = (await rpc.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(fixtureBaseDir()).href,
+      capabilities: {},
+    })) as { capabilities: Record<string, unknown> };
+    expect(init.capabilities).toMatchObject({
+      hoverProvider: true,
+      definitionProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentFormattingProvider: true,
+    });
     await rpc.sendNotification('initialized', {});
 
     await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(), languageId: 'm4', version: 1, text: SOURCE } });
@@ -69,7 +84,9 @@ describe('m4c lsp over stdio', () => {
       contentChanges: [{ range: { start: { line: 4, character: 23 }, end: { line: 4, character: 23 } }, text: 'x' }],
     });
     const broken = await diagnosticsOf(2);
-    expect(broken.diagnostics).toContainEqual(expect.objectContaining({ code: 'M1001', severity: 1, range: { start: { line: 4, character: 22 }, end: { line: 4, character: 24 } } }));
+    expect(broken.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'M1001', severity: 1, range: { start: { line: 4, character: 22 }, end: { line: 4, character: 24 } } }),
+    );
 
     await rpc.sendNotification('textDocument/didChange', {
       textDocument: { uri: uri(), version: 3 },
@@ -78,26 +95,39 @@ describe('m4c lsp over stdio', () => {
     const fixed = await diagnosticsOf(3);
     expect(fixed.diagnostics.filter((d) => d.severity === 1)).toEqual([]);
 
-    const hover = await rpc.sendRequest('textDocument/hover', { textDocument: { uri: uri() }, position: { line: 4, character: 22 } }) as { contents: { value: string } };
+    const hover = (await rpc.sendRequest('textDocument/hover', { textDocument: { uri: uri() }, position: { line: 4, character: 22 } })) as {
+      contents: { value: string };
+    };
     expect(hover.contents.value).toContain('node s: f32[batch, 4]');
 
     const def = await rpc.sendRequest('textDocument/definition', { textDocument: { uri: uri() }, position: { line: 4, character: 22 } });
     expect(def).toEqual({ uri: uri(), range: { start: { line: 3, character: 6 }, end: { line: 3, character: 7 } } });
 
     // Just after `v1(x: s).`: the ONNX outputs of v1.
-    const completion = await rpc.sendRequest('textDocument/completion', { textDocument: { uri: uri() }, position: { line: 4, character: 25 } }) as { label: string }[];
+    const completion = (await rpc.sendRequest('textDocument/completion', { textDocument: { uri: uri() }, position: { line: 4, character: 25 } })) as {
+      label: string;
+    }[];
     expect(completion.map((c) => c.label).sort()).toEqual(['label', 'probabilities']);
 
-    const rename = await rpc.sendRequest('textDocument/rename', { textDocument: { uri: uri() }, position: { line: 3, character: 6 }, newName: 'scaled' }) as { changes: Record<string, { newText: string }[]> };
+    const rename = (await rpc.sendRequest('textDocument/rename', {
+      textDocument: { uri: uri() },
+      position: { line: 3, character: 6 },
+      newName: 'scaled',
+    })) as { changes: Record<string, { newText: string }[]> };
     expect(rename.changes[uri()]).toHaveLength(2);
     expect(rename.changes[uri()]!.every((e) => e.newText === 'scaled')).toBe(true);
 
-    const edits = await rpc.sendRequest('textDocument/formatting', { textDocument: { uri: uri() }, options: { tabSize: 2, insertSpaces: true } }) as { newText: string }[];
+    const edits = (await rpc.sendRequest('textDocument/formatting', {
+      textDocument: { uri: uri() },
+      options: { tabSize: 2, insertSpaces: true },
+    })) as { newText: string }[];
     expect(edits).toHaveLength(1);
     expect(edits[0]!.newText).toContain('node s = standardize(x, mean: 0.0, std: 1.0)');
 
     // Requests about a document that was never opened get empty answers; the server keeps serving.
-    expect(await rpc.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///nowhere.m4' }, position: { line: 0, character: 0 } })).toBeNull();
+    expect(
+      await rpc.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///nowhere.m4' }, position: { line: 0, character: 0 } }),
+    ).toBeNull();
 
     await rpc.sendRequest('shutdown');
     await rpc.sendNotification('exit');

@@ -14,7 +14,13 @@ const frame = (o: unknown) => {
   return Buffer.concat([Buffer.from(`Content-Length: ${b.length}\r\n\r\n`), b]);
 };
 
-interface Reply { id?: unknown; method?: string; params?: { version?: number; diagnostics?: unknown[] }; result?: unknown; error?: { code: number; message: string } }
+interface Reply {
+  id?: unknown;
+  method?: string;
+  params?: { version?: number; diagnostics?: unknown[] };
+  result?: unknown;
+  error?: { code: number; message: string };
+}
 
 function session() {
   const child = spawn(process.execPath, [M4C, 'lsp', '--debounce', '0'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -22,7 +28,9 @@ function session() {
   let stderr = '';
   const replies: Reply[] = [];
   const waiters: { pred: (r: Reply) => boolean; resolve: (r: Reply) => void }[] = [];
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   child.stdout.on('data', (d: Buffer) => {
     out = Buffer.concat([out, d]);
     for (;;) {
@@ -33,7 +41,7 @@ function session() {
       const msg = JSON.parse(out.subarray(end + 4, end + 4 + len).toString()) as Reply;
       out = out.subarray(end + 4 + len);
       replies.push(msg);
-      for (const w of waiters.splice(0)) (w.pred(msg) ? w.resolve(msg) : waiters.push(w));
+      for (const w of waiters.splice(0)) w.pred(msg) ? w.resolve(msg) : waiters.push(w);
     }
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -43,7 +51,10 @@ function session() {
       const seen = replies.find(pred);
       return seen ? Promise.resolve(seen) : new Promise<Reply>((resolve) => waiters.push({ pred, resolve }));
     },
-    replies, exited, stderr: () => stderr, child,
+    replies,
+    exited,
+    stderr: () => stderr,
+    child,
   };
 }
 
@@ -66,12 +77,30 @@ describe('m4c lsp on hostile input', () => {
       s.send(frame({ jsonrpc: '2.0', method: 'initialized', params: {} }));
 
       const uri = pathToFileURL(join(ROOT, 'test/fixtures/hostile.m4')).href;
-      s.send(frame({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'm4', version: 1, text: 'node a = b\n' } } }));
+      s.send(
+        frame({
+          jsonrpc: '2.0',
+          method: 'textDocument/didOpen',
+          params: { textDocument: { uri, languageId: 'm4', version: 1, text: 'node a = b\n' } },
+        }),
+      );
       const first = await s.reply((r) => r.method === 'textDocument/publishDiagnostics' && r.params?.version === 1);
       expect(first.params!.diagnostics!.length).toBeGreaterThan(0);
       // A change with a non-integer version is refused (logged), a later valid one is applied.
-      s.send(frame({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: 1.5 }, contentChanges: [{ text: 'garbage (' }] } }));
-      s.send(frame({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'input x: f32[batch, 2]\noutput y = x\n' }] } }));
+      s.send(
+        frame({
+          jsonrpc: '2.0',
+          method: 'textDocument/didChange',
+          params: { textDocument: { uri, version: 1.5 }, contentChanges: [{ text: 'garbage (' }] },
+        }),
+      );
+      s.send(
+        frame({
+          jsonrpc: '2.0',
+          method: 'textDocument/didChange',
+          params: { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'input x: f32[batch, 2]\noutput y = x\n' }] },
+        }),
+      );
       const second = await s.reply((r) => r.method === 'textDocument/publishDiagnostics' && r.params?.version === 2);
       expect(second.params!.diagnostics).toEqual([]);
       expect(s.replies.some((r) => r.method === 'textDocument/publishDiagnostics' && r.params?.version !== 1 && r.params?.version !== 2)).toBe(false);

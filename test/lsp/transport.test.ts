@@ -63,7 +63,11 @@ describe('FrameReader', () => {
     r.push(frame('[1,2]'));
     r.push(frame({ jsonrpc: '1.0', id: 9, method: 'x' }));
     r.push(frame(req(5, 'ok')));
-    expect(answered).toEqual([{ code: -32700, id: null }, { code: -32600, id: null }, { code: -32600, id: 9 }]);
+    expect(answered).toEqual([
+      { code: -32700, id: null },
+      { code: -32600, id: null },
+      { code: -32600, id: 9 },
+    ]);
     expect(got).toEqual([req(5, 'ok')]);
   });
 
@@ -86,14 +90,19 @@ describe('LifecycleGate', () => {
   function gate() {
     const { r, got } = reader();
     const written: Message[] = [];
-    const writer = { write: (m: Message) => { written.push(m); return Promise.resolve(); } } as unknown as MessageWriter;
+    const writer = {
+      write: (m: Message) => {
+        written.push(m);
+        return Promise.resolve();
+      },
+    } as unknown as MessageWriter;
     const g = new LifecycleGate(r, writer);
     const passed: unknown[] = [];
     g.listen((m) => passed.push(m));
     const send = (m: unknown) => r.push(frame(m));
     return { send, passed, written, got };
   }
-  const errorOf = (m: Message) => (m as unknown as { id: unknown; error: { code: number } });
+  const errorOf = (m: Message) => m as unknown as { id: unknown; error: { code: number } };
 
   it('answers requests before initialize with -32002 and drops notifications, but lets exit through', () => {
     const { send, passed, written } = gate();
@@ -114,6 +123,9 @@ describe('LifecycleGate', () => {
     send({ jsonrpc: '2.0', method: 'textDocument/didChange', params: {} });
     send({ jsonrpc: '2.0', method: 'exit' });
     expect((passed as { method: string }[]).map((m) => m.method)).toEqual(['initialize', 'textDocument/hover', 'shutdown', 'exit']);
-    expect(written.map((m) => [errorOf(m).id, errorOf(m).error.code])).toEqual([[2, -32600], [5, -32600]]);
+    expect(written.map((m) => [errorOf(m).id, errorOf(m).error.code])).toEqual([
+      [2, -32600],
+      [5, -32600],
+    ]);
   });
 });

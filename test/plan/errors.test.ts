@@ -38,10 +38,19 @@ const CASES: [string, M4Error, number][] = [
 
 /** A one-command program whose action throws `err`, and what it printed. */
 async function exitOf(err: unknown): Promise<{ code: number; stderr: string }> {
-  const thrower: Registrar = { register: (p) => { p.command('boom').action(() => { throw err; }); } };
+  const thrower: Registrar = {
+    register: (p) => {
+      p.command('boom').action(() => {
+        throw err;
+      });
+    },
+  };
   let stderr = '';
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    stderr += s;
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { code: await runCli(['node', 'm4c', 'boom'], [thrower]), stderr };
   } finally {

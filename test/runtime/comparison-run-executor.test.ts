@@ -38,7 +38,17 @@ async function replay(plan: Plan, shard?: { index: number; count: number }): Pro
   const startedAt = new Date();
   try {
     const r = await executor.run(source, { onComparisonBatch: (name, b) => run.onBatch(name, b) });
-    return { run, meta: runMeta(run.subject, { dataPath: DATA, stats: source.stats, startedAt, endedAt: new Date(), shard: shard ?? null, interrupted: r.interrupted }) };
+    return {
+      run,
+      meta: runMeta(run.subject, {
+        dataPath: DATA,
+        stats: source.stats,
+        startedAt,
+        endedAt: new Date(),
+        shard: shard ?? null,
+        interrupted: r.interrupted,
+      }),
+    };
   } finally {
     await executor.close();
     await source.close();
@@ -64,12 +74,24 @@ describe('examples/fraud/ab.m4 through the executor', () => {
     const db = join(tmp, 'ab.db');
     const sinks = await openRunSinks(run.subject, { db });
     let text = '';
-    await publishOutcome(outcome, { format: 'human', color: false, sinks, out: { write: (s: string) => { text += s; } } });
+    await publishOutcome(outcome, {
+      format: 'human',
+      color: false,
+      sinks,
+      out: {
+        write: (s: string) => {
+          text += s;
+        },
+      },
+    });
     await sinks.close();
     expect(text).toContain('comparison v2_vs_v1 · binary, threshold 0.5');
     expect(text).toMatch(/auroc +0\.\d{4} +0\.\d{4} +[+-]0\.\d{4} +\[[^\]]+\] +\S+ DeLong/);
     const d = new Database(db, { readonly: true });
-    expect(d.prepare('SELECT name, role FROM run_models ORDER BY name').all()).toEqual([{ name: 'v1', role: 'control' }, { name: 'v2', role: 'treatment' }]);
+    expect(d.prepare('SELECT name, role FROM run_models ORDER BY name').all()).toEqual([
+      { name: 'v1', role: 'control' },
+      { name: 'v2', role: 'treatment' },
+    ]);
     expect((d.prepare('SELECT passed FROM runs').get() as { passed: number }).passed).toBe(outcome.passed ? 1 : 0);
     d.close();
   }, 60_000);
@@ -86,7 +108,8 @@ describe('examples/fraud/ab.m4 through the executor', () => {
     }
     const merged = mergeStateFiles(files);
     const m = merged.run.finish(merged.meta);
-    const points = (o: typeof one) => o.comparisons[0]!.result.metrics.map((x) => (x.shape === 'scalar' && x.kind === 'model' ? [x.name, x.control, x.treatment] : [x.name]));
+    const points = (o: typeof one) =>
+      o.comparisons[0]!.result.metrics.map((x) => (x.shape === 'scalar' && x.kind === 'model' ? [x.name, x.control, x.treatment] : [x.name]));
     expect(points(m)).toEqual(points(one));
     expect(m.comparisons[0]!.verdicts.map((v) => v.passed)).toEqual(one.comparisons[0]!.verdicts.map((v) => v.passed));
     expect(m.meta.rows_seen).toBe(one.meta.rows_seen);

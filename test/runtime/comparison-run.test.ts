@@ -37,8 +37,16 @@ function planOf(c: Partial<PlanComparison> & { task: PlanTask }, hash = 'a'.repe
     ...c,
   };
   return {
-    format_version: 1, m4_version: '0.1.0', source: { file: 't.m4', sha256: 'b'.repeat(64) }, plan_hash: hash,
-    inputs: [], models: [], nodes: [], edges: [], comparisons: [comparison], outputs: [],
+    format_version: 1,
+    m4_version: '0.1.0',
+    source: { file: 't.m4', sha256: 'b'.repeat(64) },
+    plan_hash: hash,
+    inputs: [],
+    models: [],
+    nodes: [],
+    edges: [],
+    comparisons: [comparison],
+    outputs: [],
   };
 }
 
@@ -49,8 +57,10 @@ function meta(run: ComparisonRun, extra: Partial<Parameters<typeof runMeta>[1]> 
 /** Deterministic binary rows: label, control score, treatment score (better), region. */
 function rows(n: number, seed = 1): { y: Int32Array; c: Float32Array; t: Float32Array; region: string[] } {
   let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const y = new Int32Array(n), c = new Float32Array(n), t = new Float32Array(n);
+  const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const y = new Int32Array(n),
+    c = new Float32Array(n),
+    t = new Float32Array(n);
   const region: string[] = [];
   for (let i = 0; i < n; i++) {
     y[i] = r() < 0.4 ? 1 : 0;
@@ -72,8 +82,14 @@ function feed(run: ComparisonRun, d: ReturnType<typeof rows>, opts: { batch?: nu
     const part = ids.slice(s, s + size);
     const n = part.length;
     const b: ComparisonParents = {
-      control: f32(Float32Array.from(part, (i) => d.c[i]!), [n]),
-      treatment: f32(Float32Array.from(part, (i) => d.t[i]!), [n]),
+      control: f32(
+        Float32Array.from(part, (i) => d.c[i]!),
+        [n],
+      ),
+      treatment: f32(
+        Float32Array.from(part, (i) => d.t[i]!),
+        [n],
+      ),
       label: { dtype: 'i32', data: Int32Array.from(part, (i) => d.y[i]!), dims: [n] },
       rowIds: Float64Array.from(part),
     };
@@ -100,7 +116,8 @@ function expectClose(a: unknown, b: unknown, path = ''): void {
 describe('tensors into the accumulator', () => {
   const d = rows(300);
   const base = () => ({ label: { dtype: 'i32' as const, data: d.y, dims: [300] }, rowIds: Float64Array.from({ length: 300 }, (_, i) => i) });
-  const accuracyOf = (run: ComparisonRun) => (run.finish(meta(run)).comparisons[0]!.result.metrics.find((m) => m.name === 'accuracy') as ModelMetricResult);
+  const accuracyOf = (run: ComparisonRun) =>
+    run.finish(meta(run)).comparisons[0]!.result.metrics.find((m) => m.name === 'accuracy') as ModelMetricResult;
 
   it('reads scores as f32[rows], f32[rows, 1], f64 and a [rows, 2] probability row alike', () => {
     const flat = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 } }));
@@ -109,8 +126,14 @@ describe('tensors into the accumulator', () => {
     column.onBatch('ab', { control: f32(d.c, [300, 1]), treatment: f32(d.t, [300, 1]), ...base() });
     const wide = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 } }));
     const pairs = (a: Float32Array) => Float64Array.from({ length: 600 }, (_, k) => (k % 2 === 1 ? a[k >> 1]! : 1 - a[k >> 1]!));
-    wide.onBatch('ab', { control: { dtype: 'f64', data: pairs(d.c), dims: [300, 2] }, treatment: { dtype: 'f64', data: pairs(d.t), dims: [300, 2] }, ...base() });
-    const a = accuracyOf(flat), b = accuracyOf(column), c = accuracyOf(wide);
+    wide.onBatch('ab', {
+      control: { dtype: 'f64', data: pairs(d.c), dims: [300, 2] },
+      treatment: { dtype: 'f64', data: pairs(d.t), dims: [300, 2] },
+      ...base(),
+    });
+    const a = accuracyOf(flat),
+      b = accuracyOf(column),
+      c = accuracyOf(wide);
     expect(a.control).toBeGreaterThan(0.5);
     expect(b.control).toBe(a.control);
     expect(c.control).toBe(a.control);
@@ -135,7 +158,12 @@ describe('tensors into the accumulator', () => {
 
   it('turns numeric slice keys into strings', () => {
     const run = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 }, slice_by: { node: 's', output: 'out' } }));
-    run.onBatch('ab', { control: f32(d.c, [300]), treatment: f32(d.t, [300]), ...base(), slice: { dtype: 'i64', data: BigInt64Array.from({ length: 300 }, (_, i) => BigInt(i % 2)), dims: [300] } });
+    run.onBatch('ab', {
+      control: f32(d.c, [300]),
+      treatment: f32(d.t, [300]),
+      ...base(),
+      slice: { dtype: 'i64', data: BigInt64Array.from({ length: 300 }, (_, i) => BigInt(i % 2)), dims: [300] },
+    });
     const slices = run.finish(meta(run)).comparisons[0]!.result.slices!;
     expect(slices.items.map((s) => s.slice).sort()).toEqual(['0', '1']);
     expect(slices.items.reduce((s, i) => s + i.rows, 0)).toBe(300);
@@ -143,8 +171,9 @@ describe('tensors into the accumulator', () => {
 
   it('refuses shapes that do not fit the task, naming the comparison', () => {
     const run = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 } }));
-    expect(() => run.onBatch('ab', { control: f32(new Float32Array(900), [300, 3]), treatment: f32(new Float32Array(900), [300, 3]), ...base() }))
-      .toThrow(/comparison `ab`: a binary comparison needs .* got f32\[300, 3\]/);
+    expect(() =>
+      run.onBatch('ab', { control: f32(new Float32Array(900), [300, 3]), treatment: f32(new Float32Array(900), [300, 3]), ...base() }),
+    ).toThrow(/comparison `ab`: a binary comparison needs .* got f32\[300, 3\]/);
     expect(() => run.onBatch('ab', { control: f32(d.c, [300]), treatment: f32(d.t, [150, 2]), ...base() })).toThrow(ComparisonInputError);
     expect(() => run.onBatch('nope', { control: f32(d.c, [300]), treatment: f32(d.t, [300]), ...base() })).toThrow(/no such comparison/);
   });
@@ -154,19 +183,25 @@ describe('gates, exit codes and interruption', () => {
   const d = rows(400);
 
   it('passes (exit 0) and fails (exit 1) by the gates', () => {
-    const pass = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }));
+    const pass = createComparisonRun(
+      planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }),
+    );
     feed(pass, d);
     const ok = pass.finish(meta(pass));
     expect(ok.comparisons[0]!.verdicts[0]!.passed).toBe(true);
     expect([ok.status, ok.passed, ok.exitCode]).toEqual(['complete', true, 0]);
-    const fail = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0.5', 'auroc', 'delta', '>=', 0.5)] }));
+    const fail = createComparisonRun(
+      planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0.5', 'auroc', 'delta', '>=', 0.5)] }),
+    );
     feed(fail, d);
     const bad = fail.finish(meta(fail));
     expect([bad.passed, bad.exitCode]).toEqual([false, 1]);
   });
 
   it('an interrupted run never passes: every verdict fails with the reason, exit 130', () => {
-    const run = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }));
+    const run = createComparisonRun(
+      planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }),
+    );
     feed(run, d);
     const o = run.finish(meta(run, { interrupted: true }));
     expect([o.status, o.passed, o.exitCode]).toEqual(['interrupted', false, 130]);
@@ -175,10 +210,12 @@ describe('gates, exit codes and interruption', () => {
   });
 
   it('labels absent from the data drop the label metrics and fail their gates with that reason', () => {
-    const run = createComparisonRun(planOf({
-      task: { kind: 'binary', threshold: 0.5 },
-      gates: [gate('accuracy.delta >= 0', 'accuracy', 'delta', '>=', 0), gate('agreement >= 0.5', 'agreement', 'value', '>=', 0.5)],
-    }));
+    const run = createComparisonRun(
+      planOf({
+        task: { kind: 'binary', threshold: 0.5 },
+        gates: [gate('accuracy.delta >= 0', 'accuracy', 'delta', '>=', 0), gate('agreement >= 0.5', 'agreement', 'value', '>=', 0.5)],
+      }),
+    );
     run.onBatch('ab', { control: f32(d.c, [400]), treatment: f32(d.t, [400]), rowIds: Float64Array.from({ length: 400 }, (_, i) => i) });
     const o = run.finish(meta(run)).comparisons[0]!;
     expect(o.spec.metrics).toEqual(['agreement']);
@@ -189,7 +226,9 @@ describe('gates, exit codes and interruption', () => {
   });
 
   it('a comparison that saw no rows reports undefined values and fails its gates', () => {
-    const run = createComparisonRun(planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }));
+    const run = createComparisonRun(
+      planOf({ task: { kind: 'binary', threshold: 0.5 }, gates: [gate('auroc.delta >= 0', 'auroc', 'delta', '>=', 0)] }),
+    );
     const o = run.finish(meta(run));
     expect(o.comparisons[0]!.result.rows).toBe(0);
     expect(o.exitCode).toBe(1);
@@ -220,7 +259,15 @@ describe('shard state files', () => {
       const run = createComparisonRun(p, { shard: { index, count } });
       feed(run, d, { keep: (id) => id % count === index, slices: true, batch: 64 });
       const path = join(tmp, `shard-${p.plan_hash.slice(0, 4)}-${index + 1}-of-${count}.json`);
-      writeStateFile(path, run, meta(run, { shard: { index, count }, dataPath: file, stats: { rowsRead: 300, rowsTotal: 300 * count, skipped: { 'invalid-json': index }, read: readOf(file) } }));
+      writeStateFile(
+        path,
+        run,
+        meta(run, {
+          shard: { index, count },
+          dataPath: file,
+          stats: { rowsRead: 300, rowsTotal: 300 * count, skipped: { 'invalid-json': index }, read: readOf(file) },
+        }),
+      );
       return { path, state: readStateFile(path) };
     });
   }
@@ -233,7 +280,8 @@ describe('shard state files', () => {
     const m = merged.run.finish(merged.meta);
     expectClose(m.comparisons[0]!.result, one.comparisons[0]!.result);
     // Counting metrics and paired tests are bit-identical; only float sums of resamples may differ in the last bits.
-    const pick = (o: typeof one) => o.comparisons[0]!.result.metrics.map((x) => (x.shape === 'scalar' && x.kind === 'model' ? [x.control, x.treatment, x.delta, x.test] : x));
+    const pick = (o: typeof one) =>
+      o.comparisons[0]!.result.metrics.map((x) => (x.shape === 'scalar' && x.kind === 'model' ? [x.control, x.treatment, x.delta, x.test] : x));
     expect(pick(m)).toEqual(pick(one));
     expect(m.comparisons[0]!.result.tests).toEqual(one.comparisons[0]!.result.tests);
     expect(m.comparisons[0]!.verdicts).toEqual(one.comparisons[0]!.verdicts);
@@ -246,7 +294,9 @@ describe('shard state files', () => {
   it('refuses different plans, different data, missing, repeated and interrupted shards', () => {
     const good = shardStates(3);
     const other = shardStates(3, planOf({ ...plan.comparisons[0]!, task: { kind: 'binary', threshold: 0.5 } }, 'c'.repeat(64)));
-    expect(() => mergeStateFiles([good[0]!, other[1]!, good[2]!])).toThrow(/state files come from different plans: .* has plan aaaaaaaaaaaa, .* has cccccccccccc/);
+    expect(() => mergeStateFiles([good[0]!, other[1]!, good[2]!])).toThrow(
+      /state files come from different plans: .* has plan aaaaaaaaaaaa, .* has cccccccccccc/,
+    );
     expect(() => mergeStateFiles([good[0]!, good[2]!])).toThrow(/^missing shard 2\/3: merge needs all 3 shards/);
     expect(() => mergeStateFiles([good[0]!, good[1]!, good[1]!, good[2]!])).toThrow(/^shard 2\/3 is given twice/);
     const otherFile = join(tmp, 'other.jsonl');
@@ -262,7 +312,9 @@ describe('shard state files', () => {
     const good = shardStates(3);
     const g1 = good[1]!.state;
     const limited = { path: 'limited.json', state: { ...g1, data_source: { ...g1.data_source!, complete: false } } };
-    expect(() => mergeStateFiles([good[0]!, limited, good[2]!])).toThrow(/limited.json: shard 2\/3 stopped before the end of its data \(made with --limit\?\)/);
+    expect(() => mergeStateFiles([good[0]!, limited, good[2]!])).toThrow(
+      /limited.json: shard 2\/3 stopped before the end of its data \(made with --limit\?\)/,
+    );
     const short = { path: 'short.json', state: { ...g1, meta: { ...g1.meta, rows_seen: g1.meta.rows_seen - 1 } } };
     expect(() => mergeStateFiles([good[0]!, short, good[2]!])).toThrow(/the shards read 899 rows between them but the data has 900/);
     // Same size and same first bytes, different content further on: the whole-data hash tells them apart.

@@ -87,7 +87,9 @@ describe.each(['main', 'workers'] as const)('runtime errors, engine %s', (engine
     const ex = await createExecutor(loadPlan(p), { engine });
     try {
       const err = await rejection(ex.runBatch(batchOf(3)));
-      expect(err.message).toBe('node `ctl` (ab.m4:8:3), rows at lines 1–3: ONNX output `probabilities` is f32[3, 2] but the plan expects f64[batch, 2]; recompile the plan');
+      expect(err.message).toBe(
+        'node `ctl` (ab.m4:8:3), rows at lines 1–3: ONNX output `probabilities` is f32[3, 2] but the plan expects f64[batch, 2]; recompile the plan',
+      );
     } finally {
       await ex.close();
     }
@@ -98,7 +100,13 @@ describe.each(['main', 'workers'] as const)('runtime errors, engine %s', (engine
     const lines: number[] = [];
     try {
       const src = batchSource(5, 4, { failAt: 2 });
-      const err = await rejection(ex.run(src, { onOutputs: (b) => { lines.push(b.lines[0]); } }));
+      const err = await rejection(
+        ex.run(src, {
+          onOutputs: (b) => {
+            lines.push(b.lines[0]);
+          },
+        }),
+      );
       expect(err.message).toBe('data.jsonl:9: bad row (non-numeric): field "x"');
       expect(lines).toEqual([1, 5]);
       expect(src.closed).toBe(true);
@@ -112,7 +120,12 @@ describe.each(['main', 'workers'] as const)('runtime errors, engine %s', (engine
     try {
       const ac = new AbortController();
       const src = batchSource(100, 4);
-      const res = await ex.run(src, { signal: ac.signal, onBatch: (_b, i) => { if (i === 2) ac.abort(); } });
+      const res = await ex.run(src, {
+        signal: ac.signal,
+        onBatch: (_b, i) => {
+          if (i === 2) ac.abort();
+        },
+      });
       // Batch 3 was already read ahead when the abort came: it is processed, not dropped, so every row the
       // source counted as read is a row processed. Nothing after it is read.
       expect(res).toEqual({ batches: 4, rows: 16, interrupted: true });
@@ -129,10 +142,16 @@ describe('runtime errors on the main thread', () => {
     const ex = await createExecutor(loadPlan(plan), {
       engine: 'main',
       ops: (name) => ({
-        name, summary: '', doc: '', example: '', arity: { min: 1, max: 1 },
+        name,
+        summary: '',
+        doc: '',
+        example: '',
+        arity: { min: 1, max: 1 },
         params: { type: 'object', properties: {}, additionalProperties: false },
         infer: () => ({ error: 'unused' }),
-        kernel: () => { throw new Error('index 1 is out of range for a last dim of 1'); },
+        kernel: () => {
+          throw new Error('index 1 is out of range for a last dim of 1');
+        },
       }),
     });
     try {
@@ -159,7 +178,9 @@ describe('runtime errors on the main thread', () => {
       const batch = batchOf(2);
       delete batch.tensors.x;
       const err = await rejection(ex.runBatch(batch));
-      expect(err.message).toMatch(/^node `(ctl|treat)` \(ab\.m4:[89]:3\), rows at lines 1–2: optional input `x` is absent from the data, but this node needs it$/);
+      expect(err.message).toMatch(
+        /^node `(ctl|treat)` \(ab\.m4:[89]:3\), rows at lines 1–2: optional input `x` is absent from the data, but this node needs it$/,
+      );
     } finally {
       await ex.close();
     }

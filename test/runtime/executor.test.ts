@@ -65,8 +65,13 @@ describe.each(['main', 'workers'] as const)('executor, engine %s', (engine) => {
     try {
       const src = batchSource(5, 16);
       const res = await ex.run(src, {
-        onOutputs: (b: OutputsBatch) => { seen.push(...b.lines); },
-        onComparisonBatch: (name: string, b: ComparisonBatch) => { expect(name).toBe('v2_vs_v1'); cmpRows.push(...b.rowIds); },
+        onOutputs: (b: OutputsBatch) => {
+          seen.push(...b.lines);
+        },
+        onComparisonBatch: (name: string, b: ComparisonBatch) => {
+          expect(name).toBe('v2_vs_v1');
+          cmpRows.push(...b.rowIds);
+        },
       });
       expect(res).toEqual({ batches: 5, rows: 80, interrupted: false });
       expect(seen).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));

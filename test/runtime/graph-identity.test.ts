@@ -35,7 +35,8 @@ describe('graphIdentity', () => {
   });
 
   it('uses the origin remote without credentials, so two clones of one repository agree', () => {
-    const remote = '[remote "upstream"]\n\turl = git@example.org:x/other.git\n[remote "origin"]\n\turl = https://bob:s3cret@example.org/team/fraud.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
+    const remote =
+      '[remote "upstream"]\n\turl = git@example.org:x/other.git\n[remote "origin"]\n\turl = https://bob:s3cret@example.org/team/fraud.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
     const laptop = project('laptop', remote);
     const ci = project('ci', remote);
     const id = graphIdentity('graphs/ab.m4', laptop);
@@ -44,7 +45,7 @@ describe('graphIdentity', () => {
     expect(id).not.toContain('s3cret');
   });
 
-  it('follows a worktree\'s .git file to the common config', () => {
+  it("follows a worktree's .git file to the common config", () => {
     const main = project('main', '[remote "origin"]\n\turl = git@example.org:team/fraud.git\n');
     const wt = join(tmp, 'wt');
     mkdirSync(join(main, '.git', 'worktrees', 'wt'), { recursive: true });

@@ -8,7 +8,9 @@ import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { span } from './support/plans.ts';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'm4-outputs-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'm4-outputs-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const output = (name: string): PlanOutput => ({ name, ref: { node: name, output: 'out' }, type: { dtype: 'f32', dims: ['batch'] }, span: span(3) });
@@ -43,7 +45,9 @@ describe('OutputsWriter', () => {
     const path = join(dir, 'preds.jsonl');
     const w = OutputsWriter.open(path, [output('score'), output('cls')]);
     await w.write({
-      rows: 2, rowIds: Float64Array.from([0, 1]), lines: Float64Array.from([3, 5]),
+      rows: 2,
+      rowIds: Float64Array.from([0, 1]),
+      lines: Float64Array.from([3, 5]),
       values: {
         score: { dtype: 'f32', data: Float32Array.from([0.5, 0.75]), dims: [2] },
         cls: { dtype: 'i64', data: BigInt64Array.from([0n, 1n]), dims: [2] },
@@ -55,7 +59,9 @@ describe('OutputsWriter', () => {
 
   it('refuses an output named like the row field, and an unwritable path, in one line', () => {
     expect(() => OutputsWriter.open(join(dir, 'x.jsonl'), [output('row')])).toThrow(RuntimeError);
-    expect(() => OutputsWriter.open(join(dir, 'x.jsonl'), [output('row')])).toThrow(/^output `row` \(ab\.m4:3:1\): --out writes each row's line as `row`/);
+    expect(() => OutputsWriter.open(join(dir, 'x.jsonl'), [output('row')])).toThrow(
+      /^output `row` \(ab\.m4:3:1\): --out writes each row's line as `row`/,
+    );
     expect(() => OutputsWriter.open(join(dir, 'no/such/dir.jsonl'), [output('a')])).toThrow(/^cannot write .*dir\.jsonl: ENOENT$/);
   });
 });

@@ -51,7 +51,7 @@ describe('loadPlan', () => {
     const msg = planErrorOf(() => validatePlan(bad, 'p.json'));
     expect(msg).not.toContain('\n');
     expect(msg).toMatch(/^p\.json: invalid plan: /);
-    expect(msg).toContain("/inputs/0: must NOT have additional properties `extra`");
+    expect(msg).toContain('/inputs/0: must NOT have additional properties `extra`');
     expect(msg).toContain('/nodes/2/feeds: must be object');
     expect(msg).toContain("/outputs/0: must have required property 'span'");
     // The branches of the node `oneOf` for other kinds are noise and are not reported.
@@ -67,7 +67,10 @@ describe('loadPlan', () => {
 
   it('counts violations beyond the first three', () => {
     const bad = clone() as unknown as { outputs: Record<string, unknown>[] };
-    for (const o of bad.outputs) { delete o.span; delete o.type; }
+    for (const o of bad.outputs) {
+      delete o.span;
+      delete o.type;
+    }
     const msg = planErrorOf(() => validatePlan(bad));
     expect(msg).toMatch(/\(and 3 more\)$/);
   });
@@ -78,7 +81,7 @@ describe('loadPlan', () => {
     expect(planErrorOf(() => validatePlan(p))).toContain('output `p1` reads `ctl.logits`, but node `ctl` has no output `logits`');
     const q = clone();
     q.nodes.reverse();
-    expect(planErrorOf(() => validatePlan(q))).toContain("reads node `x`, which is not defined before it");
+    expect(planErrorOf(() => validatePlan(q))).toContain('reads node `x`, which is not defined before it');
   });
 
   it('rejects a file that is not JSON, or missing', () => {
@@ -106,7 +109,9 @@ describe('loadPlan', () => {
   it('detects a model changed after compile, unless verification is off', () => {
     const p = clone();
     p.models[0].sha256 = 'b'.repeat(64);
-    expect(planErrorOf(() => loadPlan(p))).toMatch(/model `v1` \(ab\.m4:5:1\): .*v1\.onnx changed since the plan was compiled \(sha256 differs\); recompile with `m4c compile`/);
+    expect(planErrorOf(() => loadPlan(p))).toMatch(
+      /model `v1` \(ab\.m4:5:1\): .*v1\.onnx changed since the plan was compiled \(sha256 differs\); recompile with `m4c compile`/,
+    );
     expect(loadPlan(p, { verifyModels: false }).modelPaths.size).toBe(2);
   });
 });

@@ -32,13 +32,16 @@ beforeAll(() => {
   plan = abPlan(dir, { withOps: true }).plan;
   writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
   x = writeReplay(join(dir, 'data.jsonl'), 300, { 17: '{"x": [1, 2], "label": 0}', 40: '{"x": [1, 2' });
-  writeFileSync(join(dir, 'ab.m4'), [
-    'input x: f32[batch, 30]',
-    'model v1 = onnx("v1.onnx")',
-    'node positive = column(v1(x: x).probabilities, index: 1)',
-    'output score = positive',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'ab.m4'),
+    [
+      'input x: f32[batch, 30]',
+      'model v1 = onnx("v1.onnx")',
+      'node positive = column(v1(x: x).probabilities, index: 1)',
+      'output score = positive',
+      '',
+    ].join('\n'),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,7 +55,10 @@ describe('m4c run', () => {
     expect(r.stderr).toContain('line 19: wrong-length: field "x": expected 30 numbers, got 2');
     expect(r.stderr).toMatch(/line 43: invalid-json: /);
 
-    const preds = readFileSync(join(dir, 'preds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const preds = readFileSync(join(dir, 'preds.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(preds).toHaveLength(300);
     expect(preds[18].row).toBe(20); // the malformed line 19 is skipped, not renumbered
     const s = await ort.InferenceSession.create(join(dir, 'v2.onnx'), { intraOpNumThreads: 1 });
@@ -128,11 +134,20 @@ describe('m4c run', () => {
   it('Ctrl-C stops between batches with a summary and exit 130', async () => {
     writeReplay(join(dir, 'big.jsonl'), 40_000);
     const out = join(dir, 'partial.jsonl');
-    const child = spawn(process.execPath, [BIN, 'run', 'plan.json', '--data', 'big.jsonl', '--batch-size', '1', '--engine', 'main', '--out', out], { cwd: dir });
+    const child = spawn(process.execPath, [BIN, 'run', 'plan.json', '--data', 'big.jsonl', '--batch-size', '1', '--engine', 'main', '--out', out], {
+      cwd: dir,
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     let done = false;
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => { done = true; res(code); }));
+    const exited = new Promise<number | null>((res) =>
+      child.on('exit', (code) => {
+        done = true;
+        res(code);
+      }),
+    );
     // The output file gets rows once the run is under way (the SIGINT handler is in place by then).
     const deadline = Date.now() + 30_000;
     while (!done && !(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

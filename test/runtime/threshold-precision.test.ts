@@ -10,9 +10,17 @@ import { threshold as thresholdOp } from '../../stdlib/ops/threshold.ts';
 
 const span = { file: 't.m4', line: 1, column: 1, endLine: 1, endColumn: 2 };
 const comparison: PlanComparison = {
-  name: 'c', control: { node: 'a', output: 'out' }, treatment: { node: 'b', output: 'out' }, label: { node: 'y', output: 'out' },
-  slice_by: null, task: { kind: 'binary', threshold: 0.7 }, metrics: ['tp', 'fn'], gates: [], sinks: [],
-  options: { bootstrap: 0, seed: 0, confidence: 0.95, max_slices: 10 }, span,
+  name: 'c',
+  control: { node: 'a', output: 'out' },
+  treatment: { node: 'b', output: 'out' },
+  label: { node: 'y', output: 'out' },
+  slice_by: null,
+  task: { kind: 'binary', threshold: 0.7 },
+  metrics: ['tp', 'fn'],
+  gates: [],
+  sinks: [],
+  options: { bootstrap: 0, seed: 0, confidence: 0.95, max_slices: 10 },
+  span,
 };
 
 describe('binary threshold precision', () => {

@@ -7,13 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  OnnxModelBuilder,
-  logisticRegressionModel,
-  mlpModel,
-  multiclassModel,
-  regressionModel,
-} from '../../tools/onnx-build.ts';
+import { OnnxModelBuilder, logisticRegressionModel, mlpModel, multiclassModel, regressionModel } from '../../tools/onnx-build.ts';
 import { SeededRandom } from '../../tools/seeded-random.ts';
 
 /** Weights rounded to 1/64 so that they are exact in f32 and hand computations stay exact-ish. */
@@ -50,16 +44,36 @@ export const onnxFixtureParams = {
   nonIdentifier: { weightsOutIn: weights(rng, 8), bias: weights(rng, 2) },
   /** `multiOutput`: embedding = relu(x·W1 + b1) [N, 8]; logits = embedding·W2 + b2 [N, 3]; softmax; argmax. */
   multiOutput: {
-    w1: weights(rng, 32), b1: weights(rng, 8),
-    w2: weights(rng, 24), b2: weights(rng, 3),
+    w1: weights(rng, 32),
+    b1: weights(rng, 8),
+    w2: weights(rng, 24),
+    b2: weights(rng, 3),
   },
 } as const;
 
 /** The fixture names `makeOnnxFixtures` returns paths for. */
 export const ONNX_FIXTURE_NAMES = [
-  'score', 'binary', 'binary30', 'mlp', 'multiclass', 'regression', 'multiInput', 'int64Input',
-  'nonIdentifier', 'fixedBatch', 'batchSize', 'multiOutput', 'zipmap', 'allTypes', 'unknownDim',
-  'initializerAsInput', 'unsupportedOutputs', 'float16Input', 'notOnnx', 'truncated', 'empty',
+  'score',
+  'binary',
+  'binary30',
+  'mlp',
+  'multiclass',
+  'regression',
+  'multiInput',
+  'int64Input',
+  'nonIdentifier',
+  'fixedBatch',
+  'batchSize',
+  'multiOutput',
+  'zipmap',
+  'allTypes',
+  'unknownDim',
+  'initializerAsInput',
+  'unsupportedOutputs',
+  'float16Input',
+  'notOnnx',
+  'truncated',
+  'empty',
 ] as const;
 
 export type OnnxFixtureName = (typeof ONNX_FIXTURE_NAMES)[number];
@@ -108,10 +122,17 @@ export function makeOnnxFixtures(dir: string): Record<OnnxFixtureName, string> {
   write('int64Input', int64InputModel());
   write('nonIdentifier', nonIdentifierModel());
   write('fixedBatch', scoreModel([1, 4]));
-  write('batchSize', logisticRegressionModel({
-    ...P.binary, inputName: 'float_input', batchDim: 'batch_size', graphName: 'batch_size',
-    producerName: 'skl2onnx', producerVersion: '1.16.0',
-  }));
+  write(
+    'batchSize',
+    logisticRegressionModel({
+      ...P.binary,
+      inputName: 'float_input',
+      batchDim: 'batch_size',
+      graphName: 'batch_size',
+      producerName: 'skl2onnx',
+      producerVersion: '1.16.0',
+    }),
+  );
   write('multiOutput', multiOutputModel());
   write('zipmap', zipmapModel());
   write('allTypes', allTypesModel());
@@ -204,8 +225,12 @@ function zipmapModel(): OnnxModelBuilder {
 function allTypesModel(): OnnxModelBuilder {
   const b = new OnnxModelBuilder({ graphName: 'all_types' });
   const specs = [
-    ['a_f32', 'f32', ['N', 2]], ['b_f64', 'f64', ['N']], ['c_i32', 'i32', ['N']],
-    ['d_i64', 'i64', ['N', 3]], ['e_bool', 'bool', ['N']], ['f_str', 'str', ['N']],
+    ['a_f32', 'f32', ['N', 2]],
+    ['b_f64', 'f64', ['N']],
+    ['c_i32', 'i32', ['N']],
+    ['d_i64', 'i64', ['N', 3]],
+    ['e_bool', 'bool', ['N']],
+    ['f_str', 'str', ['N']],
   ] as const;
   for (const [name, dtype, dims] of specs) {
     b.identity(b.input(name, dtype, [...dims]), `${name}_out`);

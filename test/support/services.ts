@@ -13,7 +13,9 @@ const DEFAULT_POSTGRES = 'postgres://m4:m4@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 
 function loud(what: string, url: string, why: string): void {
-  process.stderr.write(`\n!!! ${what} tests SKIPPED: no server reachable at ${url} (${why}).\n!!! Start one (.ci/run does) or set ${what === 'PostgreSQL' ? 'M4_TEST_POSTGRES_URL' : 'M4_TEST_REDIS_URL'}.\n\n`);
+  process.stderr.write(
+    `\n!!! ${what} tests SKIPPED: no server reachable at ${url} (${why}).\n!!! Start one (.ci/run does) or set ${what === 'PostgreSQL' ? 'M4_TEST_POSTGRES_URL' : 'M4_TEST_REDIS_URL'}.\n\n`,
+  );
 }
 
 /** The admin URL of the test PostgreSQL server, or null (after a loud message) when none answers. */
@@ -49,10 +51,20 @@ export async function findRedis(): Promise<string | null> {
 export function redisPing(host: string, port: number, timeoutMs = 3000): Promise<true | string> {
   return new Promise((resolve) => {
     const s = createConnection({ host, port });
-    const timer = setTimeout(() => { s.destroy(); resolve('timeout'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve('timeout');
+    }, timeoutMs);
     s.on('connect', () => s.write('PING\r\n'));
-    s.on('data', (d) => { clearTimeout(timer); s.destroy(); resolve(d.toString().startsWith('+PONG') ? true : d.toString().trim()); });
-    s.on('error', (e) => { clearTimeout(timer); resolve(e.message); });
+    s.on('data', (d) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(d.toString().startsWith('+PONG') ? true : d.toString().trim());
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(e.message);
+    });
   });
 }
 

@@ -21,7 +21,9 @@ interface Replay {
 }
 
 function readJsonl(rel: string, key: string, width: number): Replay {
-  const lines = readFileSync(path(rel), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(path(rel), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const x = new Float32Array(lines.length * width);
   const labels = new Uint8Array(lines.length);
   const ids: number[] = [];
@@ -157,9 +159,15 @@ describe('examples/ensemble', () => {
 
 it('committed example models and data stay small (< 3 MB in total)', () => {
   const files = [
-    'fraud/models/fraud-v1.onnx', 'fraud/models/fraud-v2.onnx', 'fraud/data/replay.jsonl', 'fraud/data/replay.csv',
-    'ensemble/models/member-a.onnx', 'ensemble/models/member-b.onnx', 'ensemble/models/embed.onnx',
-    'ensemble/models/head.onnx', 'ensemble/data/replay.jsonl',
+    'fraud/models/fraud-v1.onnx',
+    'fraud/models/fraud-v2.onnx',
+    'fraud/data/replay.jsonl',
+    'fraud/data/replay.csv',
+    'ensemble/models/member-a.onnx',
+    'ensemble/models/member-b.onnx',
+    'ensemble/models/embed.onnx',
+    'ensemble/models/head.onnx',
+    'ensemble/data/replay.jsonl',
   ];
   const total = files.reduce((s, f) => s + statSync(path(f)).size, 0);
   expect(total).toBeLessThan(3 * 1024 * 1024);

@@ -38,7 +38,7 @@ function softmaxRows(z: Float64Array, rows: number, k: number): Float64Array {
     let m = -Infinity;
     for (let j = 0; j < k; j++) m = Math.max(m, z[r * k + j]);
     let s = 0;
-    for (let j = 0; j < k; j++) s += (p[r * k + j] = Math.exp(z[r * k + j] - m));
+    for (let j = 0; j < k; j++) s += p[r * k + j] = Math.exp(z[r * k + j] - m);
     for (let j = 0; j < k; j++) p[r * k + j] /= s;
   }
   return p;
@@ -113,7 +113,10 @@ describe('fixture models run in onnxruntime-node and match a hand computation', 
   });
 
   it('binary and binary30: sklearn-style label and probabilities', async () => {
-    for (const [path, p, f] of [[fx.binary, P.binary, 4], [fx.binary30, P.binary30, 30]] as const) {
+    for (const [path, p, f] of [
+      [fx.binary, P.binary, 4],
+      [fx.binary30, P.binary30, 30],
+    ] as const) {
       const x = randomRows(ROWS, f);
       const r = await run(path, { x: f32(x, [ROWS, f]) });
       const probs = binaryProbs(dense(x, ROWS, { inFeatures: f, outFeatures: 1, weights: p.weights, bias: [p.bias] }));
@@ -128,7 +131,15 @@ describe('fixture models run in onnxruntime-node and match a hand computation', 
     const x = randomRows(ROWS, 4);
     const r = await run(fx.mlp, { x: f32(x, [ROWS, 4]) });
     const [l1, l2] = P.mlp.layers;
-    const probs = softmaxRows(dense(dense(x, ROWS, l1).map((v) => Math.max(0, v)), ROWS, l2), ROWS, 2);
+    const probs = softmaxRows(
+      dense(
+        dense(x, ROWS, l1).map((v) => Math.max(0, v)),
+        ROWS,
+        l2,
+      ),
+      ROWS,
+      2,
+    );
     expectClose(r.probabilities.data as Float32Array, probs);
     expect([...(r.label.data as BigInt64Array)]).toEqual(argMaxRows(probs, ROWS, 2));
   });
@@ -146,7 +157,10 @@ describe('fixture models run in onnxruntime-node and match a hand computation', 
     const x = randomRows(ROWS, 4);
     const r = await run(fx.regression, { x: f32(x, [ROWS, 4]) });
     expect(r.variable.dims).toEqual([ROWS]);
-    expectClose(r.variable.data as Float32Array, dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.regression.weights, bias: [P.regression.bias] }));
+    expectClose(
+      r.variable.data as Float32Array,
+      dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.regression.weights, bias: [P.regression.bias] }),
+    );
   });
 
   it('multiInput: two inputs concatenated', async () => {
@@ -158,11 +172,14 @@ describe('fixture models run in onnxruntime-node and match a hand computation', 
       x[i * 4] = amount[i];
       x.set(features.subarray(i * 3, i * 3 + 3), i * 4 + 1);
     }
-    expectClose(r.score.data as Float32Array, dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.multiInput.weights, bias: [P.multiInput.bias] }).map(sigmoid));
+    expectClose(
+      r.score.data as Float32Array,
+      dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.multiInput.weights, bias: [P.multiInput.bias] }).map(sigmoid),
+    );
   });
 
   it('int64Input: counts cast to float', async () => {
-    const counts = BigInt64Array.from({ length: ROWS * 3 }, (_, i) => BigInt((i * 7) % 5 - 2));
+    const counts = BigInt64Array.from({ length: ROWS * 3 }, (_, i) => BigInt(((i * 7) % 5) - 2));
     const r = await run(fx.int64Input, { counts: new ort.Tensor('int64', counts, [ROWS, 3]) });
     const z = dense(Array.from(counts, Number), ROWS, { inFeatures: 3, outFeatures: 1, weights: P.int64Input.weights, bias: [P.int64Input.bias] });
     expectClose(r.score.data as Float32Array, z.map(sigmoid));
@@ -181,13 +198,19 @@ describe('fixture models run in onnxruntime-node and match a hand computation', 
     const x = randomRows(1, 4);
     const r = await run(fx.fixedBatch, { x: f32(x, [1, 4]) });
     expect(r.score.dims).toEqual([1, 1]);
-    expectClose(r.score.data as Float32Array, dense(x, 1, { inFeatures: 4, outFeatures: 1, weights: P.score.weights, bias: [P.score.bias] }).map(sigmoid));
+    expectClose(
+      r.score.data as Float32Array,
+      dense(x, 1, { inFeatures: 4, outFeatures: 1, weights: P.score.weights, bias: [P.score.bias] }).map(sigmoid),
+    );
   });
 
   it('batchSize: sklearn names with a batch_size symbol', async () => {
     const x = randomRows(ROWS, 4);
     const r = await run(fx.batchSize, { float_input: f32(x, [ROWS, 4]) });
-    expectClose(r.probabilities.data as Float32Array, binaryProbs(dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.binary.weights, bias: [P.binary.bias] })));
+    expectClose(
+      r.probabilities.data as Float32Array,
+      binaryProbs(dense(x, ROWS, { inFeatures: 4, outFeatures: 1, weights: P.binary.weights, bias: [P.binary.bias] })),
+    );
   });
 
   it('multiOutput: embedding, logits, probabilities and label agree', async () => {
@@ -272,12 +295,14 @@ describe('factories', () => {
     expect(() => mlpModel({ layers: [] })).toThrow(/at least one layer/);
     expect(() => mlpModel({ layers: [{ inFeatures: 2, outFeatures: 2, weights: [1, 2, 3], bias: [0, 0] }] })).toThrow(/3 weights/);
     expect(() => multiclassModel({ weights: [1, 2, 3, 4, 5], bias: [0, 0], classes: 2 })).toThrow(/do not split/);
-    expect(() => mlpModel({
-      layers: [
-        { inFeatures: 1, outFeatures: 2, weights: [1, 1], bias: [0, 0] },
-        { inFeatures: 3, outFeatures: 1, weights: [1, 1, 1], bias: [0] },
-      ],
-    })).toThrow(/takes 3 features/);
+    expect(() =>
+      mlpModel({
+        layers: [
+          { inFeatures: 1, outFeatures: 2, weights: [1, 1], bias: [0, 0] },
+          { inFeatures: 3, outFeatures: 1, weights: [1, 1, 1], bias: [0] },
+        ],
+      }),
+    ).toThrow(/takes 3 features/);
   });
 });
 
@@ -293,8 +318,16 @@ describe('OnnxModelBuilder', () => {
     b.add(b.matMul(x, b.constF32([1, 1, 1, 1], [4, 1])), b.constF32([0.5], [1]), 'rowsum');
     b.identity(b.cast(b.cast(x, 'i64'), 'f32'), 'truncated');
     b.slice(x, [3], [-5], [1], [-2], 'reversed'); // columns 3, 1
-    for (const [name, dims] of [['mid', ['N', 2]], ['picked', ['N', 2]], ['mean', ['N']], ['flat', [1, null]], ['half', ['N', 4]],
-      ['rowsum', ['N', 1]], ['truncated', ['N', 4]], ['reversed', ['N', 2]]] as const) {
+    for (const [name, dims] of [
+      ['mid', ['N', 2]],
+      ['picked', ['N', 2]],
+      ['mean', ['N']],
+      ['flat', [1, null]],
+      ['half', ['N', 4]],
+      ['rowsum', ['N', 1]],
+      ['truncated', ['N', 4]],
+      ['reversed', ['N', 2]],
+    ] as const) {
       b.output(name, 'f32', [...dims]);
     }
     const x0 = Float32Array.of(1.5, -2.5, 3, 4, 0.25, 5, -6.75, 7);
@@ -303,7 +336,10 @@ describe('OnnxModelBuilder', () => {
     expectClose(r.picked.data as Float32Array, [4, 1.5, 7, 0.25]);
     expectClose(r.mean.data as Float32Array, [(1.5 - 2.5 + 3 + 4) / 4, (0.25 + 5 - 6.75 + 7) / 4]);
     expect(r.flat.dims).toEqual([1, 8]);
-    expectClose(r.half.data as Float32Array, x0.map((v) => v / 2));
+    expectClose(
+      r.half.data as Float32Array,
+      x0.map((v) => v / 2),
+    );
     expectClose(r.rowsum.data as Float32Array, [6.5, 6]);
     expectClose(r.truncated.data as Float32Array, x0.map(Math.trunc));
     expectClose(r.reversed.data as Float32Array, [4, -2.5, 7, 5]);

@@ -17,40 +17,82 @@ interface FieldSpec {
   repeated?: boolean;
 }
 
-const DATA_TYPES = ['TYPE_INVALID', 'TYPE_BOOL', 'TYPE_UINT8', 'TYPE_UINT16', 'TYPE_UINT32', 'TYPE_UINT64', 'TYPE_INT8', 'TYPE_INT16',
-  'TYPE_INT32', 'TYPE_INT64', 'TYPE_FP16', 'TYPE_FP32', 'TYPE_FP64', 'TYPE_STRING', 'TYPE_BF16'] as const;
+const DATA_TYPES = [
+  'TYPE_INVALID',
+  'TYPE_BOOL',
+  'TYPE_UINT8',
+  'TYPE_UINT16',
+  'TYPE_UINT32',
+  'TYPE_UINT64',
+  'TYPE_INT8',
+  'TYPE_INT16',
+  'TYPE_INT32',
+  'TYPE_INT64',
+  'TYPE_FP16',
+  'TYPE_FP32',
+  'TYPE_FP64',
+  'TYPE_STRING',
+  'TYPE_BF16',
+] as const;
 const ANY = { message: '*' } as const;
 
 /** Message name → field name → spec. `*` is a message whose content is not checked. */
 const SCHEMA: Record<string, Record<string, FieldSpec>> = {
   ModelConfig: {
-    name: { type: 'string' }, platform: { type: 'string' }, backend: { type: 'string' }, runtime: { type: 'string' },
-    version_policy: { type: { message: 'ModelVersionPolicy' } }, max_batch_size: { type: 'int' },
-    input: { type: { message: 'ModelInput' }, repeated: true }, output: { type: { message: 'ModelOutput' }, repeated: true },
-    batch_input: { type: ANY, repeated: true }, batch_output: { type: ANY, repeated: true }, optimization: { type: ANY },
-    dynamic_batching: { type: ANY }, sequence_batching: { type: ANY }, ensemble_scheduling: { type: { message: 'ModelEnsembling' } },
-    instance_group: { type: { message: 'ModelInstanceGroup' }, repeated: true }, default_model_filename: { type: 'string' },
-    cc_model_filenames: { type: { map: 'string' } }, metric_tags: { type: { map: 'string' } },
-    parameters: { type: { map: { message: 'ModelParameter' } } }, model_warmup: { type: ANY, repeated: true },
-    model_operations: { type: ANY }, model_transaction_policy: { type: { message: 'ModelTransactionPolicy' } },
-    model_repository_agents: { type: ANY }, response_cache: { type: ANY }, model_metrics: { type: ANY },
+    name: { type: 'string' },
+    platform: { type: 'string' },
+    backend: { type: 'string' },
+    runtime: { type: 'string' },
+    version_policy: { type: { message: 'ModelVersionPolicy' } },
+    max_batch_size: { type: 'int' },
+    input: { type: { message: 'ModelInput' }, repeated: true },
+    output: { type: { message: 'ModelOutput' }, repeated: true },
+    batch_input: { type: ANY, repeated: true },
+    batch_output: { type: ANY, repeated: true },
+    optimization: { type: ANY },
+    dynamic_batching: { type: ANY },
+    sequence_batching: { type: ANY },
+    ensemble_scheduling: { type: { message: 'ModelEnsembling' } },
+    instance_group: { type: { message: 'ModelInstanceGroup' }, repeated: true },
+    default_model_filename: { type: 'string' },
+    cc_model_filenames: { type: { map: 'string' } },
+    metric_tags: { type: { map: 'string' } },
+    parameters: { type: { map: { message: 'ModelParameter' } } },
+    model_warmup: { type: ANY, repeated: true },
+    model_operations: { type: ANY },
+    model_transaction_policy: { type: { message: 'ModelTransactionPolicy' } },
+    model_repository_agents: { type: ANY },
+    response_cache: { type: ANY },
+    model_metrics: { type: ANY },
   },
   ModelInput: {
-    name: { type: 'string' }, data_type: { type: { enum: DATA_TYPES } },
-    format: { type: { enum: ['FORMAT_NONE', 'FORMAT_NHWC', 'FORMAT_NCHW'] } }, dims: { type: 'int', repeated: true },
-    reshape: { type: { message: 'ModelTensorReshape' } }, is_shape_tensor: { type: 'bool' }, allow_ragged_batch: { type: 'bool' },
-    optional: { type: 'bool' }, is_non_linear_format_io: { type: 'bool' },
+    name: { type: 'string' },
+    data_type: { type: { enum: DATA_TYPES } },
+    format: { type: { enum: ['FORMAT_NONE', 'FORMAT_NHWC', 'FORMAT_NCHW'] } },
+    dims: { type: 'int', repeated: true },
+    reshape: { type: { message: 'ModelTensorReshape' } },
+    is_shape_tensor: { type: 'bool' },
+    allow_ragged_batch: { type: 'bool' },
+    optional: { type: 'bool' },
+    is_non_linear_format_io: { type: 'bool' },
   },
   ModelOutput: {
-    name: { type: 'string' }, data_type: { type: { enum: DATA_TYPES } }, dims: { type: 'int', repeated: true },
-    reshape: { type: { message: 'ModelTensorReshape' } }, label_filename: { type: 'string' }, is_shape_tensor: { type: 'bool' },
+    name: { type: 'string' },
+    data_type: { type: { enum: DATA_TYPES } },
+    dims: { type: 'int', repeated: true },
+    reshape: { type: { message: 'ModelTensorReshape' } },
+    label_filename: { type: 'string' },
+    is_shape_tensor: { type: 'bool' },
     is_non_linear_format_io: { type: 'bool' },
   },
   ModelTensorReshape: { shape: { type: 'int', repeated: true } },
   ModelEnsembling: { step: { type: { message: 'Step' }, repeated: true }, max_inflight_responses: { type: 'uint' } },
   Step: {
-    model_name: { type: 'string' }, model_version: { type: 'int' }, input_map: { type: { map: 'string' } },
-    output_map: { type: { map: 'string' } }, model_namespace: { type: 'string' },
+    model_name: { type: 'string' },
+    model_version: { type: 'int' },
+    input_map: { type: { map: 'string' } },
+    output_map: { type: { map: 'string' } },
+    model_namespace: { type: 'string' },
   },
   ModelVersionPolicy: { latest: { type: { message: 'Latest' } }, all: { type: { message: 'All' } }, specific: { type: { message: 'Specific' } } },
   Latest: { num_versions: { type: 'uint' } },
@@ -59,14 +101,23 @@ const SCHEMA: Record<string, Record<string, FieldSpec>> = {
   ModelTransactionPolicy: { decoupled: { type: 'bool' } },
   ModelParameter: { string_value: { type: 'string' } },
   ModelInstanceGroup: {
-    name: { type: 'string' }, kind: { type: { enum: ['KIND_AUTO', 'KIND_GPU', 'KIND_CPU', 'KIND_MODEL'] } }, count: { type: 'int' },
-    rate_limiter: { type: ANY }, gpus: { type: 'int', repeated: true }, secondary_devices: { type: ANY, repeated: true },
-    profile: { type: 'string', repeated: true }, passive: { type: 'bool' }, host_policy: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: { enum: ['KIND_AUTO', 'KIND_GPU', 'KIND_CPU', 'KIND_MODEL'] } },
+    count: { type: 'int' },
+    rate_limiter: { type: ANY },
+    gpus: { type: 'int', repeated: true },
+    secondary_devices: { type: ANY, repeated: true },
+    profile: { type: 'string', repeated: true },
+    passive: { type: 'bool' },
+    host_policy: { type: 'string' },
   },
 };
 
 /** A value with where it was written; `span` is the whole field (`name: value`). */
-export interface At<T> { value: T; span: Span }
+export interface At<T> {
+  value: T;
+  span: Span;
+}
 
 export interface TensorConfig {
   name: string;
@@ -169,12 +220,24 @@ function checkMessage(fields: PbField[], type: string, out: Diagnostic[]): void 
     const spec = schema[f.name];
     if (!spec) {
       const guess = didYouMean(f.name, Object.keys(schema));
-      out.push(diag('M8002', f.nameSpan, { message: `\`${type}\` (model_config.proto)`, field: f.name }, guess ? { help: `did you mean \`${guess}\`?` } : {}));
+      out.push(
+        diag(
+          'M8002',
+          f.nameSpan,
+          { message: `\`${type}\` (model_config.proto)`, field: f.name },
+          guess ? { help: `did you mean \`${guess}\`?` } : {},
+        ),
+      );
       continue;
     }
     const repeated = spec.repeated === true || (typeof spec.type === 'object' && 'map' in spec.type);
     if (!repeated && (seen.has(f.name) || f.list)) {
-      out.push(diag('M8003', f.nameSpan, { field: f.name, reason: f.list ? 'is not a repeated field: give one value, not a list' : 'is given more than once, and it is not a repeated field' }));
+      out.push(
+        diag('M8003', f.nameSpan, {
+          field: f.name,
+          reason: f.list ? 'is not a repeated field: give one value, not a list' : 'is given more than once, and it is not a repeated field',
+        }),
+      );
       continue;
     }
     seen.add(f.name);
@@ -183,11 +246,15 @@ function checkMessage(fields: PbField[], type: string, out: Diagnostic[]): void 
 }
 
 function checkValue(field: string, type: FieldSpec['type'], v: PbValue, out: Diagnostic[]): void {
-  const bad = (reason: string): void => { out.push(diag('M8003', v.span, { field, reason })); };
+  const bad = (reason: string): void => {
+    out.push(diag('M8003', v.span, { field, reason }));
+  };
   if (typeof type === 'object' && 'map' in type) {
     if (v.kind !== 'message') return bad('is a map: write entries as `{ key: "..." value: ... }`');
     const entry = index(v.fields);
-    for (const f of v.fields) if (f.name !== 'key' && f.name !== 'value') out.push(diag('M8002', f.nameSpan, { message: `a \`${field}\` map entry`, field: f.name }, { help: 'map entries have `key` and `value`' }));
+    for (const f of v.fields)
+      if (f.name !== 'key' && f.name !== 'value')
+        out.push(diag('M8002', f.nameSpan, { message: `a \`${field}\` map entry`, field: f.name }, { help: 'map entries have `key` and `value`' }));
     for (const k of entry.get('key') ?? []) for (const kv of k.values) checkValue(`${field}.key`, 'string', kv, out);
     for (const val of entry.get('value') ?? []) for (const vv of val.values) checkValue(`${field}.value`, type.map, vv, out);
     return;
@@ -202,18 +269,37 @@ function checkValue(field: string, type: FieldSpec['type'], v: PbValue, out: Dia
     if (v.kind !== 'ident' || !type.enum.includes(v.value)) {
       const shown = v.kind === 'string' ? JSON.stringify(v.value) : v.kind === 'number' ? v.text : v.value;
       const guess = didYouMean(shown.replace(/"/g, ''), type.enum);
-      out.push(diag('M8003', v.span, { field, reason: `${shown} is not one of ${type.enum.join(', ')}` }, guess ? { help: `did you mean \`${guess}\`?` } : {}));
+      out.push(
+        diag(
+          'M8003',
+          v.span,
+          { field, reason: `${shown} is not one of ${type.enum.join(', ')}` },
+          guess ? { help: `did you mean \`${guess}\`?` } : {},
+        ),
+      );
     }
     return;
   }
   switch (type) {
-    case 'string': if (v.kind !== 'string') bad('takes a string in quotes'); return;
-    case 'bool': if (!(v.kind === 'ident' && ['true', 'false', 'True', 'False', 't', 'f'].includes(v.value)) && !(v.kind === 'number' && (v.value === 0 || v.value === 1))) bad('takes true or false'); return;
-    case 'int': case 'uint':
-      if (v.kind !== 'number' || !Number.isInteger(v.value) || /[.eEfF]/.test(v.text.replace(/^-?0[xX][0-9a-fA-F]+$/, ''))) bad(`takes ${describeType(type)}`);
+    case 'string':
+      if (v.kind !== 'string') bad('takes a string in quotes');
+      return;
+    case 'bool':
+      if (
+        !(v.kind === 'ident' && ['true', 'false', 'True', 'False', 't', 'f'].includes(v.value)) &&
+        !(v.kind === 'number' && (v.value === 0 || v.value === 1))
+      )
+        bad('takes true or false');
+      return;
+    case 'int':
+    case 'uint':
+      if (v.kind !== 'number' || !Number.isInteger(v.value) || /[.eEfF]/.test(v.text.replace(/^-?0[xX][0-9a-fA-F]+$/, '')))
+        bad(`takes ${describeType(type)}`);
       else if (type === 'uint' && v.value < 0) bad('takes a non-negative integer');
       return;
-    case 'float': if (v.kind !== 'number' && !(v.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(v.value))) bad('takes a number'); return;
+    case 'float':
+      if (v.kind !== 'number' && !(v.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(v.value))) bad('takes a number');
+      return;
   }
 }
 
@@ -267,11 +353,13 @@ function messages(ix: Index, name: string): { fields: PbField[]; span: Span }[] 
 }
 
 function mapEntries(fields: PbField[]): { key: string | undefined; value: PbValue | undefined; span: Span }[] {
-  return fields.flatMap((f) => f.values.flatMap((v) => {
-    if (v.kind !== 'message') return [];
-    const e = index(v.fields);
-    return [{ key: str(e, 'key')?.value, value: e.get('value')?.[0]?.values[0], span: v.span }];
-  }));
+  return fields.flatMap((f) =>
+    f.values.flatMap((v) => {
+      if (v.kind !== 'message') return [];
+      const e = index(v.fields);
+      return [{ key: str(e, 'key')?.value, value: e.get('value')?.[0]?.values[0], span: v.span }];
+    }),
+  );
 }
 
 function tensor(fields: PbField[], span: Span): TensorConfig {
@@ -289,8 +377,10 @@ function tensor(fields: PbField[], span: Span): TensorConfig {
 
 function step(fields: PbField[], span: Span): StepConfig {
   const ix = index(fields);
-  const pairs = (name: string) => mapEntries(ix.get(name) ?? []).flatMap((e) =>
-    e.key !== undefined && e.value?.kind === 'string' ? [{ key: e.key, value: e.value.value, span: e.span }] : []);
+  const pairs = (name: string) =>
+    mapEntries(ix.get(name) ?? []).flatMap((e) =>
+      e.key !== undefined && e.value?.kind === 'string' ? [{ key: e.key, value: e.value.value, span: e.span }] : [],
+    );
   return {
     modelName: str(ix, 'model_name') ?? { value: '', span },
     modelVersion: num(ix, 'model_version') ?? -1,

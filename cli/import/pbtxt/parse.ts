@@ -54,10 +54,38 @@ const RBracket = createToken({ name: 'RBracket', pattern: /]/ });
 const Comma = createToken({ name: 'Comma', pattern: /,/ });
 const Semicolon = createToken({ name: 'Semicolon', pattern: /;/ });
 
-const TOKENS: TokenType[] = [WhiteSpace, Comment, Str, Num, Minus, Ident, Colon, LBrace, RBrace, LAngle, RAngle, LBracket, RBracket, Comma, Semicolon];
+const TOKENS: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  Str,
+  Num,
+  Minus,
+  Ident,
+  Colon,
+  LBrace,
+  RBrace,
+  LAngle,
+  RAngle,
+  LBracket,
+  RBracket,
+  Comma,
+  Semicolon,
+];
 const LABELS: Record<string, string> = {
-  Str: 'a string', Num: 'a number', Minus: "'-'", Ident: 'a name', Colon: "':'", LBrace: "'{'", RBrace: "'}'",
-  LAngle: "'<'", RAngle: "'>'", LBracket: "'['", RBracket: "']'", Comma: "','", Semicolon: "';'", EOF: 'the end of the file',
+  Str: 'a string',
+  Num: 'a number',
+  Minus: "'-'",
+  Ident: 'a name',
+  Colon: "':'",
+  LBrace: "'{'",
+  RBrace: "'}'",
+  LAngle: "'<'",
+  RAngle: "'>'",
+  LBracket: "'['",
+  RBracket: "']'",
+  Comma: "','",
+  Semicolon: "';'",
+  EOF: 'the end of the file',
 };
 
 // Built on first use: the CLI bundle loads this module for every command, and building a chevrotain lexer
@@ -77,9 +105,13 @@ class PbParser extends EmbeddedActionsParser {
 
   span(first: IToken, last: IToken): Span {
     return {
-      file: this.file, start: first.startOffset, end: (last.endOffset ?? last.startOffset) + 1,
-      line: first.startLine ?? 1, column: first.startColumn ?? 1,
-      endLine: last.endLine ?? last.startLine ?? 1, endColumn: (last.endColumn ?? last.startColumn ?? 0) + 1,
+      file: this.file,
+      start: first.startOffset,
+      end: (last.endOffset ?? last.startOffset) + 1,
+      line: first.startLine ?? 1,
+      column: first.startColumn ?? 1,
+      endLine: last.endLine ?? last.startLine ?? 1,
+      endColumn: (last.endColumn ?? last.startColumn ?? 0) + 1,
     };
   }
 
@@ -90,7 +122,9 @@ class PbParser extends EmbeddedActionsParser {
 
   fields = this.RULE('fields', (): PbField[] => {
     const out: PbField[] = [];
-    this.MANY(() => { out.push(this.SUBRULE(this.field)); });
+    this.MANY(() => {
+      out.push(this.SUBRULE(this.field));
+    });
     return out;
   });
 
@@ -106,15 +140,24 @@ class PbParser extends EmbeddedActionsParser {
 
   field = this.RULE('field', (): PbField => {
     const name = this.CONSUME(Ident);
-    const v = this.OR((this.fieldAlts ??= [
-      { ALT: () => { this.CONSUME(Colon); return this.OR2((this.colonAlts ??= [
-        { ALT: () => this.SUBRULE(this.listValue) },
-        { ALT: () => this.SUBRULE(this.messageValue) },
-        { ALT: () => this.SUBRULE(this.scalarValue) },
-      ])); } },
-      { ALT: () => this.SUBRULE2(this.messageValue) },
-      { ALT: () => this.SUBRULE2(this.listValue) },
-    ]));
+    const v = this.OR(
+      (this.fieldAlts ??= [
+        {
+          ALT: () => {
+            this.CONSUME(Colon);
+            return this.OR2(
+              (this.colonAlts ??= [
+                { ALT: () => this.SUBRULE(this.listValue) },
+                { ALT: () => this.SUBRULE(this.messageValue) },
+                { ALT: () => this.SUBRULE(this.scalarValue) },
+              ]),
+            );
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.messageValue) },
+        { ALT: () => this.SUBRULE2(this.listValue) },
+      ]),
+    );
     this.OPTION(() => this.OR3((this.separatorAlts ??= [{ ALT: () => this.CONSUME(Comma) }, { ALT: () => this.CONSUME(Semicolon) }])));
     return this.ACTION(() => ({ name: name.image, nameSpan: this.span(name, name), values: v.values, list: v.list, span: this.span(name, v.last) }));
   });
@@ -135,10 +178,9 @@ class PbParser extends EmbeddedActionsParser {
     return { values: [s.value], last: s.last, list: false };
   });
 
-  message = this.RULE('message', (): { value: PbValue; close: IToken } => this.OR((this.messageAlts ??= [
-    { ALT: () => this.SUBRULE(this.braced) },
-    { ALT: () => this.SUBRULE(this.angled) },
-  ])));
+  message = this.RULE('message', (): { value: PbValue; close: IToken } =>
+    this.OR((this.messageAlts ??= [{ ALT: () => this.SUBRULE(this.braced) }, { ALT: () => this.SUBRULE(this.angled) }])),
+  );
 
   braced = this.RULE('braced', (): { value: PbValue; close: IToken } => {
     const open = this.CONSUME(LBrace);
@@ -160,28 +202,31 @@ class PbParser extends EmbeddedActionsParser {
     this.MANY_SEP({
       SEP: Comma,
       DEF: () => {
-        values.push(this.OR((this.listItemAlts ??= [
-          { ALT: () => this.SUBRULE(this.message).value },
-          { ALT: () => this.SUBRULE(this.scalar).value },
-        ])));
+        values.push(
+          this.OR((this.listItemAlts ??= [{ ALT: () => this.SUBRULE(this.message).value }, { ALT: () => this.SUBRULE(this.scalar).value }])),
+        );
       },
     });
     const close = this.CONSUME(RBracket);
     return { values, close };
   });
 
-  scalar = this.RULE('scalar', (): { value: PbValue; last: IToken } => this.OR((this.scalarAlts ??= [
-    { ALT: () => this.SUBRULE(this.strings) },
-    { ALT: () => this.SUBRULE(this.signed) },
-  ])));
+  scalar = this.RULE('scalar', (): { value: PbValue; last: IToken } =>
+    this.OR((this.scalarAlts ??= [{ ALT: () => this.SUBRULE(this.strings) }, { ALT: () => this.SUBRULE(this.signed) }])),
+  );
 
   /** Adjacent strings are one value, as in C. */
   strings = this.RULE('strings', (): { value: PbValue; last: IToken } => {
     const parts: IToken[] = [];
-    this.AT_LEAST_ONE(() => { parts.push(this.CONSUME(Str)); });
+    this.AT_LEAST_ONE(() => {
+      parts.push(this.CONSUME(Str));
+    });
     return this.ACTION(() => {
       const last = parts[parts.length - 1]!;
-      return { value: { kind: 'string' as const, value: parts.map((p) => unescape(p.image.slice(1, -1))).join(''), span: this.span(parts[0]!, last) }, last };
+      return {
+        value: { kind: 'string' as const, value: parts.map((p) => unescape(p.image.slice(1, -1))).join(''), span: this.span(parts[0]!, last) },
+        last,
+      };
     });
   });
 
@@ -276,8 +321,13 @@ function describe(t: IToken): string {
 
 function tokenSpan(t: IToken, file: string): Span {
   return {
-    file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1, line: t.startLine ?? 1, column: t.startColumn ?? 1,
-    endLine: t.endLine ?? t.startLine ?? 1, endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
+    file,
+    start: t.startOffset,
+    end: (t.endOffset ?? t.startOffset) + 1,
+    line: t.startLine ?? 1,
+    column: t.startColumn ?? 1,
+    endLine: t.endLine ?? t.startLine ?? 1,
+    endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
   };
 }
 
@@ -292,7 +342,19 @@ function numberValue(text: string): number {
   return neg ? -v : v;
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /** C-style escapes as protobuf's text format writes them: `\n`, `\"`, `\x41`, `\101`, `\u00e9`. */
 export function unescape(s: string): string {
@@ -300,7 +362,10 @@ export function unescape(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c !== '\\') { out += c; continue; }
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
     const n = s[++i] ?? '';
     if (n in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[n];
     else if (n === 'x' || n === 'X') {
@@ -313,7 +378,10 @@ export function unescape(s: string): string {
       i += oct.length - 1;
     } else if (n === 'u') {
       const hex = /^[0-9a-fA-F]{4}/.exec(s.slice(i + 1))?.[0];
-      if (hex) { out += String.fromCharCode(Number.parseInt(hex, 16)); i += 4; } else out += 'u';
+      if (hex) {
+        out += String.fromCharCode(Number.parseInt(hex, 16));
+        i += 4;
+      } else out += 'u';
     } else out += n;
   }
   return out;

@@ -18,10 +18,14 @@ function printField(f: PbField, indent: string): string {
 
 function printValue(v: PbValue, indent: string): string {
   switch (v.kind) {
-    case 'string': return quote(v.value);
-    case 'number': return v.text;
-    case 'ident': return v.value;
-    case 'message': return v.fields.length === 0 ? '{}' : `{\n${printPbtxt(v.fields, `${indent}  `)}${indent}}`;
+    case 'string':
+      return quote(v.value);
+    case 'number':
+      return v.text;
+    case 'ident':
+      return v.value;
+    case 'message':
+      return v.fields.length === 0 ? '{}' : `{\n${printPbtxt(v.fields, `${indent}  `)}${indent}}`;
   }
 }
 

@@ -56,22 +56,35 @@ async function activate(context) {
   const start = async () => {
     const config = vscode.workspace.getConfiguration('m4');
     const dirs = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const { command, args, shell } = serverCommand({
-      path: config.get('server.path'),
-      args: config.get('server.args'),
-      debounceMs: config.get('server.debounceMs'),
-    }, dirs);
+    const { command, args, shell } = serverCommand(
+      {
+        path: config.get('server.path'),
+        args: config.get('server.args'),
+        debounceMs: config.get('server.debounceMs'),
+      },
+      dirs,
+    );
     const run = { command, args, transport: TransportKind.stdio, options: { cwd: dirs[0], shell } };
-    client = new LanguageClient('m4', 'm4 language server', { run, debug: run }, {
-      documentSelector: [{ scheme: 'file', language: 'm4' }, { scheme: 'untitled', language: 'm4' }],
-      // Model files changed on disk: the server re-reads their signatures.
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
-      outputChannelName: 'm4',
-    });
+    client = new LanguageClient(
+      'm4',
+      'm4 language server',
+      { run, debug: run },
+      {
+        documentSelector: [
+          { scheme: 'file', language: 'm4' },
+          { scheme: 'untitled', language: 'm4' },
+        ],
+        // Model files changed on disk: the server re-reads their signatures.
+        synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
+        outputChannelName: 'm4',
+      },
+    );
     try {
       await client.start();
     } catch (err) {
-      void vscode.window.showErrorMessage(`m4: could not start \`${command} ${args.join(' ')}\` (${err instanceof Error ? err.message : err}). Set "m4.server.path" to your m4c executable.`);
+      void vscode.window.showErrorMessage(
+        `m4: could not start \`${command} ${args.join(' ')}\` (${err instanceof Error ? err.message : err}). Set "m4.server.path" to your m4c executable.`,
+      );
     }
   };
 

@@ -19,8 +19,14 @@ async function m4cImport(args: string[]): Promise<CliResult> {
   let stderr = '';
   const cwd = process.cwd();
   process.chdir(dir);
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { stderr += String(s); return true; });
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  });
   try {
     const code = await runCli(['node', 'm4c', 'import', ...args], [importCmd]);
     return { code, stdout, stderr };
@@ -34,10 +40,30 @@ async function m4cImport(args: string[]): Promise<CliResult> {
 function goodRepo(name: string): string {
   const repo = join(dir, name);
   rmSync(repo, { recursive: true, force: true });
-  writeMember(repo, { name: 'pre', maxBatchSize: 8, inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'FEATS', type: 'TYPE_FP32', dims: [4] }], versions: { 1: affineModel({ input: 'RAW', output: 'FEATS', dims: ['N', 4], factor: 2 }) } });
-  writeMember(repo, { name: 'clf', maxBatchSize: 8, inputs: [{ name: 'x', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'probabilities', type: 'TYPE_FP32', dims: [2] }], versions: { 1: twoColumnModel({ input: 'x', output: 'probabilities', width: 4 }) } });
-  writeEnsemble(repo, { name: 'ens', maxBatchSize: 8, inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'PROB', type: 'TYPE_FP32', dims: [2] }],
-    steps: [{ model: 'pre', inputMap: { RAW: 'RAW' }, outputMap: { FEATS: 'feats' } }, { model: 'clf', inputMap: { x: 'feats' }, outputMap: { probabilities: 'PROB' } }] });
+  writeMember(repo, {
+    name: 'pre',
+    maxBatchSize: 8,
+    inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }],
+    outputs: [{ name: 'FEATS', type: 'TYPE_FP32', dims: [4] }],
+    versions: { 1: affineModel({ input: 'RAW', output: 'FEATS', dims: ['N', 4], factor: 2 }) },
+  });
+  writeMember(repo, {
+    name: 'clf',
+    maxBatchSize: 8,
+    inputs: [{ name: 'x', type: 'TYPE_FP32', dims: [4] }],
+    outputs: [{ name: 'probabilities', type: 'TYPE_FP32', dims: [2] }],
+    versions: { 1: twoColumnModel({ input: 'x', output: 'probabilities', width: 4 }) },
+  });
+  writeEnsemble(repo, {
+    name: 'ens',
+    maxBatchSize: 8,
+    inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }],
+    outputs: [{ name: 'PROB', type: 'TYPE_FP32', dims: [2] }],
+    steps: [
+      { model: 'pre', inputMap: { RAW: 'RAW' }, outputMap: { FEATS: 'feats' } },
+      { model: 'clf', inputMap: { x: 'feats' }, outputMap: { probabilities: 'PROB' } },
+    ],
+  });
   return repo;
 }
 
@@ -73,7 +99,13 @@ describe('m4c import: exit codes and summary', () => {
 
   it('1: a type error in the source graph is written with a TODO and reported at the input_map line', async () => {
     const repo = goodRepo('dtype');
-    writeMember(repo, { name: 'clf', maxBatchSize: 8, inputs: [{ name: 'x', type: 'TYPE_FP32', dims: [3] }], outputs: [{ name: 'probabilities', type: 'TYPE_FP32', dims: [2] }], versions: { 1: twoColumnModel({ input: 'x', output: 'probabilities', width: 3 }) } });
+    writeMember(repo, {
+      name: 'clf',
+      maxBatchSize: 8,
+      inputs: [{ name: 'x', type: 'TYPE_FP32', dims: [3] }],
+      outputs: [{ name: 'probabilities', type: 'TYPE_FP32', dims: [2] }],
+      versions: { 1: twoColumnModel({ input: 'x', output: 'probabilities', width: 3 }) },
+    });
     const r = await m4cImport(['dtype', '-o', 'dtype.m4']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[M3003]: input `x` of `clf`: shapes differ: expected f32[batch, 3], found f32[batch, 4]');
@@ -95,32 +127,61 @@ describe('m4c import: exit codes and summary', () => {
 describe('m4c import: members m4 cannot run', () => {
   it('a python member whose config shows a simple transform is listed with the stdlib op that can replace it', async () => {
     const repo = goodRepo('pyscale');
-    writeMember(repo, { name: 'pre', backend: 'python', maxBatchSize: 8, inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'FEATS', type: 'TYPE_FP32', dims: [4] }] });
+    writeMember(repo, {
+      name: 'pre',
+      backend: 'python',
+      maxBatchSize: 8,
+      inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }],
+      outputs: [{ name: 'FEATS', type: 'TYPE_FP32', dims: [4] }],
+    });
     rmSync(join(repo, 'pre/1/model.onnx'), { force: true });
     const r = await m4cImport(['pyscale', '-o', 'pyscale.m4']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('members m4 cannot run (declared external; `m4c run` refuses the graph until they are replaced):\n  pre (python backend, pyscale/pre/config.pbtxt:3): A python model:');
-    expect(r.stderr).toContain('Its config shows one f32 tensor in and one of the same shape out: if it scales or normalizes, `standardize(x, mean: M, std: S)`');
-    expect(readFileSync(join(dir, 'pyscale.m4'), 'utf8')).toContain('model pre = external(backend: "python", inputs: {RAW: f32[batch, 4]}, outputs: {FEATS: f32[batch, 4]})');
+    expect(r.stderr).toContain(
+      'members m4 cannot run (declared external; `m4c run` refuses the graph until they are replaced):\n  pre (python backend, pyscale/pre/config.pbtxt:3): A python model:',
+    );
+    expect(r.stderr).toContain(
+      'Its config shows one f32 tensor in and one of the same shape out: if it scales or normalizes, `standardize(x, mean: M, std: S)`',
+    );
+    expect(readFileSync(join(dir, 'pyscale.m4'), 'utf8')).toContain(
+      'model pre = external(backend: "python", inputs: {RAW: f32[batch, 4]}, outputs: {FEATS: f32[batch, 4]})',
+    );
   });
 });
 
 describe('m4c import: bad input is a diagnostic, never a stack trace', () => {
   const cases: [string, (repo: string) => void, RegExp][] = [
-    ['truncated pbtxt', (repo) => writeFileSync(join(repo, 'ens/config.pbtxt'), readFileSync(join(repo, 'ens/config.pbtxt'), 'utf8').slice(0, 200)),
-      /error\[M8001\]: config\.pbtxt: the file ends too early: expected .*\n.*--> trunc\/ens\/config\.pbtxt:\d+:\d+/],
-    ['garbled pbtxt', (repo) => edit(join(repo, 'ens/config.pbtxt'), 'max_batch_size: 8', 'max_batch_size = 8'),
-      /error\[M8001\]: config\.pbtxt: unexpected character "="\n\s*--> garbled\/ens\/config\.pbtxt:3:16/],
-    ['a step naming a member absent from the repository', (repo) => edit(join(repo, 'ens/config.pbtxt'), 'model_name: "clf"', 'model_name: "classifier"'),
-      /error\[M8004\]: model `classifier` is not in the repository absent\n\s*--> absent\/ens\/config\.pbtxt:\d+:7[\s\S]*help: add classifier\/config\.pbtxt, or correct the name \(models: clf, ens, pre\)/],
-    ['a missing member config', (repo) => rmSync(join(repo, 'pre/config.pbtxt')),
-      /error\[M8004\]: model `pre` is not in the repository/],
-    ['a cycle between steps', (repo) => edit(join(repo, 'ens/config.pbtxt'), 'input_map { key: "RAW" value: "RAW" }', 'input_map { key: "RAW" value: "PROB" }'),
-      /error\[M8009\]: these steps form a cycle: pre → clf → pre/],
-    ['an unknown field in a member', (repo) => edit(join(repo, 'clf/config.pbtxt'), 'max_batch_size: 8', 'max_batch: 8'),
-      /error\[M8002\]: `ModelConfig` \(model_config\.proto\) has no field `max_batch`\n\s*--> unknown\/clf\/config\.pbtxt:4:1/],
-    ['a tensor name .m4 cannot write', (repo) => edit(join(repo, 'ens/config.pbtxt'), 'output_map { key: "probabilities"', 'output_map { key: "prob`s"'),
-      /error\[M8003\]: `name`: "prob`s" cannot be written in \.m4/],
+    [
+      'truncated pbtxt',
+      (repo) => writeFileSync(join(repo, 'ens/config.pbtxt'), readFileSync(join(repo, 'ens/config.pbtxt'), 'utf8').slice(0, 200)),
+      /error\[M8001\]: config\.pbtxt: the file ends too early: expected .*\n.*--> trunc\/ens\/config\.pbtxt:\d+:\d+/,
+    ],
+    [
+      'garbled pbtxt',
+      (repo) => edit(join(repo, 'ens/config.pbtxt'), 'max_batch_size: 8', 'max_batch_size = 8'),
+      /error\[M8001\]: config\.pbtxt: unexpected character "="\n\s*--> garbled\/ens\/config\.pbtxt:3:16/,
+    ],
+    [
+      'a step naming a member absent from the repository',
+      (repo) => edit(join(repo, 'ens/config.pbtxt'), 'model_name: "clf"', 'model_name: "classifier"'),
+      /error\[M8004\]: model `classifier` is not in the repository absent\n\s*--> absent\/ens\/config\.pbtxt:\d+:7[\s\S]*help: add classifier\/config\.pbtxt, or correct the name \(models: clf, ens, pre\)/,
+    ],
+    ['a missing member config', (repo) => rmSync(join(repo, 'pre/config.pbtxt')), /error\[M8004\]: model `pre` is not in the repository/],
+    [
+      'a cycle between steps',
+      (repo) => edit(join(repo, 'ens/config.pbtxt'), 'input_map { key: "RAW" value: "RAW" }', 'input_map { key: "RAW" value: "PROB" }'),
+      /error\[M8009\]: these steps form a cycle: pre → clf → pre/,
+    ],
+    [
+      'an unknown field in a member',
+      (repo) => edit(join(repo, 'clf/config.pbtxt'), 'max_batch_size: 8', 'max_batch: 8'),
+      /error\[M8002\]: `ModelConfig` \(model_config\.proto\) has no field `max_batch`\n\s*--> unknown\/clf\/config\.pbtxt:4:1/,
+    ],
+    [
+      'a tensor name .m4 cannot write',
+      (repo) => edit(join(repo, 'ens/config.pbtxt'), 'output_map { key: "probabilities"', 'output_map { key: "prob`s"'),
+      /error\[M8003\]: `name`: "prob`s" cannot be written in \.m4/,
+    ],
   ];
   const names = ['trunc', 'garbled', 'absent', 'noconfig', 'cycle', 'unknown', 'backtick'];
   cases.forEach(([what, damage, expected], k) => {
@@ -143,7 +204,13 @@ describe('m4c import: bad input is a diagnostic, never a stack trace', () => {
 
   it('several ensembles without --model, an unknown --model, and a path that is not a repository', async () => {
     const repo = goodRepo('two');
-    writeEnsemble(repo, { name: 'other', maxBatchSize: 8, inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }], outputs: [{ name: 'F', type: 'TYPE_FP32', dims: [4] }], steps: [{ model: 'pre', inputMap: { RAW: 'RAW' }, outputMap: { FEATS: 'F' } }] });
+    writeEnsemble(repo, {
+      name: 'other',
+      maxBatchSize: 8,
+      inputs: [{ name: 'RAW', type: 'TYPE_FP32', dims: [4] }],
+      outputs: [{ name: 'F', type: 'TYPE_FP32', dims: [4] }],
+      steps: [{ model: 'pre', inputMap: { RAW: 'RAW' }, outputMap: { FEATS: 'F' } }],
+    });
     const several = await m4cImport(['two', '-o', '-']);
     expect(several.code).toBe(2);
     expect(several.stderr).toContain('the repository holds several ensembles (ens, other): choose one with --model NAME');
@@ -160,7 +227,10 @@ describe('m4c import: bad input is a diagnostic, never a stack trace', () => {
 
   it('truncated and garbled YAML', async () => {
     mkdirSync(join(dir, 'yaml-bad'), { recursive: true });
-    writeFileSync(join(dir, 'yaml-bad/p.yaml'), 'apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  steps:\n    - name: a\n   - name: b\n');
+    writeFileSync(
+      join(dir, 'yaml-bad/p.yaml'),
+      'apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  steps:\n    - name: a\n   - name: b\n',
+    );
     const r = await m4cImport(['yaml-bad', '-o', '-']);
     expect(r.code).toBe(2);
     expect(hasStackTrace(r.stderr)).toBe(false);

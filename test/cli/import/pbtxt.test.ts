@@ -11,7 +11,8 @@ import { printPbtxt } from '../../../cli/import/pbtxt/print.ts';
 
 /** The tree without positions. */
 function plain(fields: PbField[]): unknown {
-  const value = (v: PbValue): unknown => (v.kind === 'message' ? { message: plain(v.fields) } : v.kind === 'number' ? { number: v.value } : { [v.kind]: v.value });
+  const value = (v: PbValue): unknown =>
+    v.kind === 'message' ? { message: plain(v.fields) } : v.kind === 'number' ? { number: v.value } : { [v.kind]: v.value };
   return fields.map((f) => ({ name: f.name, list: f.list, values: f.values.map(value) }));
 }
 
@@ -47,14 +48,23 @@ describe('protobuf text format: forms', () => {
 
   it('reads messages with or without a colon, in braces or angle brackets, and # comments anywhere', () => {
     const a = ok('input { name: "x" } # trailing\n# own line\ninput: { name: "y" }\ninput < name: "z" >');
-    expect(plain(a)).toEqual(['x', 'y', 'z'].map((n) => ({ name: 'input', list: false, values: [{ message: [{ name: 'name', list: false, values: [{ string: n }] }] }] })));
+    expect(plain(a)).toEqual(
+      ['x', 'y', 'z'].map((n) => ({ name: 'input', list: false, values: [{ message: [{ name: 'name', list: false, values: [{ string: n }] }] }] })),
+    );
   });
 
   it('reads lists of scalars and of messages, and repeated fields written one by one', () => {
     const f = ok('dims: [ -1, 4 ]\ninput [ { name: "a" }, { name: "b" } ]\ndims: 3 dims: 5\nempty: []');
     expect(plain(f)).toEqual([
       { name: 'dims', list: true, values: [{ number: -1 }, { number: 4 }] },
-      { name: 'input', list: true, values: [{ message: [{ name: 'name', list: false, values: [{ string: 'a' }] }] }, { message: [{ name: 'name', list: false, values: [{ string: 'b' }] }] }] },
+      {
+        name: 'input',
+        list: true,
+        values: [
+          { message: [{ name: 'name', list: false, values: [{ string: 'a' }] }] },
+          { message: [{ name: 'name', list: false, values: [{ string: 'b' }] }] },
+        ],
+      },
       { name: 'dims', list: false, values: [{ number: 3 }] },
       { name: 'dims', list: false, values: [{ number: 5 }] },
       { name: 'empty', list: true, values: [] },
@@ -80,9 +90,9 @@ describe('protobuf text format: forms', () => {
 describe('protobuf text format: errors with positions', () => {
   it.each([
     ['name: "x', '1:7 this string is never closed on its line'],
-    ['input { name: "a" ', '1:15 the file ends too early: expected \'}\' (a message or list is not closed)'],
+    ['input { name: "a" ', "1:15 the file ends too early: expected '}' (a message or list is not closed)"],
     ['input [ { name: "a" } ', "1:21 the file ends too early: expected ']' (a message or list is not closed)"],
-    ['name: : "x"', '1:7 unexpected \':\': expected a value'],
+    ['name: : "x"', "1:7 unexpected ':': expected a value"],
     ['dims: [1 2]', "1:10 unexpected `2`: expected ']'"],
     ['a { b: 1 } }', "1:12 unexpected '}': expected a field name"],
     ['name "x"', "1:6 unexpected string \"x\": expected ':', '{', '<' or '['"],
@@ -101,7 +111,11 @@ describe('ModelConfig schema', () => {
   const decode = (text: string) => {
     const r = parsePbtxt(text, 'c.pbtxt');
     if (!r.ok) throw new Error(r.error.message);
-    return decodeModelConfig(r.fields, 'c.pbtxt', r.fields[0]?.span ?? { file: 'c.pbtxt', start: 0, end: 1, line: 1, column: 1, endLine: 1, endColumn: 2 });
+    return decodeModelConfig(
+      r.fields,
+      'c.pbtxt',
+      r.fields[0]?.span ?? { file: 'c.pbtxt', start: 0, end: 1, line: 1, column: 1, endLine: 1, endColumn: 2 },
+    );
   };
 
   it('decodes an ensemble: inputs, outputs, steps with maps, version policy, unsupported constructs', () => {
@@ -115,18 +129,25 @@ describe('ModelConfig schema', () => {
       parameters { key: "k" value { string_value: "v" } }`);
     expect(diagnostics).toEqual([]);
     expect(config).toMatchObject({
-      name: { value: 'e' }, platform: { value: 'ensemble' }, maxBatchSize: 4,
+      name: { value: 'e' },
+      platform: { value: 'ensemble' },
+      maxBatchSize: 4,
       inputs: [{ name: 'I', dataType: 'TYPE_STRING', dims: [-1], optional: true, reshape: null }],
       outputs: [{ name: 'O', dataType: 'TYPE_FP32', dims: [2], reshape: [1, 2] }],
       steps: [{ modelName: { value: 'm' }, modelVersion: 3, inputMap: [{ key: 'a', value: 'I' }], outputMap: [{ key: 'b', value: 'O' }] }],
       versionPolicy: { kind: 'specific', versions: [1, 3] },
     });
-    expect(config!.unsupported.map((u) => u.construct)).toEqual(['sequence batching (`sequence_batching`)', 'a decoupled model (`model_transaction_policy { decoupled: true }`)']);
+    expect(config!.unsupported.map((u) => u.construct)).toEqual([
+      'sequence batching (`sequence_batching`)',
+      'a decoupled model (`model_transaction_policy { decoupled: true }`)',
+    ]);
     expect(config!.parameters.get('k')).toBe('v');
   });
 
   it('reports unknown fields with did-you-mean, wrong kinds, bad enums and repeated singular fields, at their lines', () => {
-    const { config, diagnostics } = decode('name: "m"\nmax_batch_sise: 4\ninput { name: 5 data_type: TYPE_FLOAT32 dims: 1.5 }\nname: "again"\nensemble_scheduling: 3\ninstance_group [ { kind: KIND_GPY } ]');
+    const { config, diagnostics } = decode(
+      'name: "m"\nmax_batch_sise: 4\ninput { name: 5 data_type: TYPE_FLOAT32 dims: 1.5 }\nname: "again"\nensemble_scheduling: 3\ninstance_group [ { kind: KIND_GPY } ]',
+    );
     expect(config).toBeNull();
     expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}${d.help ? ` (${d.help})` : ''}`)).toEqual([
       'M8002 2:1 `ModelConfig` (model_config.proto) has no field `max_batch_sise` (did you mean `max_batch_size`?)',
@@ -146,25 +167,44 @@ const fieldName = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/);
 const scalar: fc.Arbitrary<PbValue> = fc.oneof(
   fc.string({ maxLength: 12 }).map((value): PbValue => ({ kind: 'string', value, span: undefined as never })),
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n): PbValue => ({ kind: 'number', value: n, text: String(n), span: undefined as never })),
-  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map((n): PbValue => ({ kind: 'number', value: n, text: String(n), span: undefined as never })),
-  fc.constantFrom('TYPE_FP32', 'true', 'false', 'KIND_CPU', 'inf', '-inf').map((value): PbValue => ({ kind: 'ident', value, span: undefined as never })),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
+    .map((n): PbValue => ({ kind: 'number', value: n, text: String(n), span: undefined as never })),
+  fc
+    .constantFrom('TYPE_FP32', 'true', 'false', 'KIND_CPU', 'inf', '-inf')
+    .map((value): PbValue => ({ kind: 'ident', value, span: undefined as never })),
 );
 const tree = fc.letrec<{ fields: PbField[]; value: PbValue; field: PbField }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('fields').map((fields): PbValue => ({ kind: 'message', fields: fields as PbField[], span: undefined as never }))),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    tie('fields').map((fields): PbValue => ({ kind: 'message', fields: fields as PbField[], span: undefined as never })),
+  ),
   field: fc.oneof(
-    fc.record({ name: fieldName, value: tie('value') }).map(({ name, value }): PbField => ({ name, nameSpan: undefined as never, values: [value as PbValue], list: false, span: undefined as never })),
-    fc.record({ name: fieldName, values: fc.array(tie('value'), { maxLength: 3 }) }).map(({ name, values }): PbField => ({ name, nameSpan: undefined as never, values: values as PbValue[], list: true, span: undefined as never })),
+    fc
+      .record({ name: fieldName, value: tie('value') })
+      .map(({ name, value }): PbField => ({ name, nameSpan: undefined as never, values: [value as PbValue], list: false, span: undefined as never })),
+    fc.record({ name: fieldName, values: fc.array(tie('value'), { maxLength: 3 }) }).map(({ name, values }): PbField => ({
+      name,
+      nameSpan: undefined as never,
+      values: values as PbValue[],
+      list: true,
+      span: undefined as never,
+    })),
   ),
   fields: fc.array(tie('field'), { maxLength: 4 }),
 }));
 
 describe('protobuf text format: property', () => {
   it('parsing a printed tree gives the same tree', () => {
-    fc.assert(fc.property(tree.fields, (fields) => {
-      const text = printPbtxt(fields as PbField[]);
-      const again = parsePbtxt(text, 'p.pbtxt');
-      expect(again.ok).toBe(true);
-      if (again.ok) expect(plain(again.fields)).toEqual(plain(fields as PbField[]));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(tree.fields, (fields) => {
+        const text = printPbtxt(fields as PbField[]);
+        const again = parsePbtxt(text, 'p.pbtxt');
+        expect(again.ok).toBe(true);
+        if (again.ok) expect(plain(again.fields)).toEqual(plain(fields as PbField[]));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

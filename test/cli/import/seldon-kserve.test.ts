@@ -30,7 +30,9 @@ beforeAll(() => {
   model('seldon/models/pre/model.onnx', affineModel({ input: 'RAW', output: 'FEATS', dims: ['N', 4], factor: 2 }));
   model('seldon/clf-store/1/model.onnx', twoColumnModel({ input: 'x', output: 'probabilities', width: 4 }));
   model('seldon/models/clf2/model.onnx', twoColumnModel({ input: 'x', output: 'probabilities', width: 4, sign: -1 }));
-  writeFileSync(join(dir, 'seldon/models.yaml'), `apiVersion: mlops.seldon.io/v1alpha1
+  writeFileSync(
+    join(dir, 'seldon/models.yaml'),
+    `apiVersion: mlops.seldon.io/v1alpha1
 kind: Model
 metadata:
   name: pre
@@ -62,8 +64,11 @@ metadata:
 spec:
   storageUri: "gs://seldon-models/drift"
   requirements: [alibi-detect]
-`);
-  writeFileSync(join(dir, 'seldon/pipeline.yaml'), `apiVersion: mlops.seldon.io/v1alpha1
+`,
+  );
+  writeFileSync(
+    join(dir, 'seldon/pipeline.yaml'),
+    `apiVersion: mlops.seldon.io/v1alpha1
 kind: Pipeline
 metadata:
   name: scoring
@@ -81,9 +86,14 @@ spec:
   output:
     steps:
     - clf.outputs.probabilities
-`);
+`,
+  );
   mkdirSync(join(dir, 'seldon-exp'), { recursive: true });
-  writeFileSync(join(dir, 'seldon-exp/exp.yaml'), `${readFileSync(join(dir, 'seldon/models.yaml'), 'utf8').replace(/\.\/clf-store/, '../seldon/clf-store').replace(/gs:\/\/seldon-models\/scoring\/(\w+)/g, '../seldon/models/$1')}---
+  writeFileSync(
+    join(dir, 'seldon-exp/exp.yaml'),
+    `${readFileSync(join(dir, 'seldon/models.yaml'), 'utf8')
+      .replace(/\.\/clf-store/, '../seldon/clf-store')
+      .replace(/gs:\/\/seldon-models\/scoring\/(\w+)/g, '../seldon/models/$1')}---
 apiVersion: mlops.seldon.io/v1alpha1
 kind: Experiment
 metadata:
@@ -95,7 +105,8 @@ spec:
     weight: 80
   - name: clf2
     weight: 20
-`);
+`,
+  );
 
   model('kserve/models/pre/model.onnx', affineModel({ input: 'RAW', output: 'x', dims: ['N', 4], factor: 2 }));
   model('kserve/models/clf/model.onnx', twoColumnModel({ input: 'x', output: 'probabilities', width: 4 }));
@@ -112,7 +123,9 @@ spec:
       storageUri: gs://kserve-models/${name}
 `;
   writeFileSync(join(dir, 'kserve/services.yaml'), ['pre', 'clf', 'clf2'].map(isvc).join('---\n'));
-  writeFileSync(join(dir, 'kserve/graph.yaml'), `apiVersion: serving.kserve.io/v1alpha1
+  writeFileSync(
+    join(dir, 'kserve/graph.yaml'),
+    `apiVersion: serving.kserve.io/v1alpha1
 kind: InferenceGraph
 metadata:
   name: scoring
@@ -132,9 +145,15 @@ spec:
         weight: 90
       - serviceName: clf2
         weight: 10
-`);
+`,
+  );
   mkdirSync(join(dir, 'kserve-switch'), { recursive: true });
-  writeFileSync(join(dir, 'kserve-switch/graph.yaml'), `${['pre', 'clf', 'clf2'].map(isvc).join('---\n').replace(/gs:\/\/kserve-models\/(\w+)/g, '../kserve/models/$1')}---
+  writeFileSync(
+    join(dir, 'kserve-switch/graph.yaml'),
+    `${['pre', 'clf', 'clf2']
+      .map(isvc)
+      .join('---\n')
+      .replace(/gs:\/\/kserve-models\/(\w+)/g, '../kserve/models/$1')}---
 apiVersion: serving.kserve.io/v1alpha1
 kind: InferenceGraph
 metadata:
@@ -154,7 +173,8 @@ spec:
         condition: "[@this].#(segment==\\"a\\")"
       - serviceName: clf2
         condition: "[@this].#(segment==\\"b\\")"
-`);
+`,
+  );
 });
 
 describe('m4c import: Seldon Core 2', () => {
@@ -178,8 +198,14 @@ describe('m4c import: Seldon Core 2', () => {
     writeFileSync(join(dir, 'scoring.jsonl'), '{"RAW":[1,2,3,4]}\n{"RAW":[-1,0,1,0]}\n');
     const run = runM4c(['run', 'scoring.m4', '--data', 'scoring.jsonl', '--out', 'scoring.out.jsonl'], { cwd: dir });
     expect(run.code).toBe(0);
-    const got = readFileSync(join(dir, 'scoring.out.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { probabilities: number[] }).probabilities).flat();
-    const pre = await (await ort.InferenceSession.create(join(dir, 'seldon/models/pre/model.onnx'))).run({ RAW: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, -1, 0, 1, 0]), [2, 4]) });
+    const got = readFileSync(join(dir, 'scoring.out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { probabilities: number[] }).probabilities)
+      .flat();
+    const pre = await (
+      await ort.InferenceSession.create(join(dir, 'seldon/models/pre/model.onnx'))
+    ).run({ RAW: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, -1, 0, 1, 0]), [2, 4]) });
     const clf = await (await ort.InferenceSession.create(join(dir, 'seldon/clf-store/1/model.onnx'))).run({ x: pre.FEATS! });
     [...(clf.probabilities!.data as Float32Array)].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
   });
@@ -189,13 +215,17 @@ describe('m4c import: Seldon Core 2', () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.exit).toBe(0);
     expect(r.text).toContain('model clf2 = onnx("seldon/models/clf2/model.onnx")');
-    expect(r.text).toMatch(/compare clf2_vs_control \{\n {2}control: +column\(probabilities, index: 1\)\n {2}treatment: +column\(clf2_probabilities, index: 1\)/);
-    expect(r.text).toContain("Seldon Experiment `clf-ab`: `clf2` (candidate (weight 20)) against `clf` (the default).");
+    expect(r.text).toMatch(
+      /compare clf2_vs_control \{\n {2}control: +column\(probabilities, index: 1\)\n {2}treatment: +column\(clf2_probabilities, index: 1\)/,
+    );
+    expect(r.text).toContain('Seldon Experiment `clf-ab`: `clf2` (candidate (weight 20)) against `clf` (the default).');
     expect(errorsOf(r)).toEqual([]);
   });
 
   it('a model with no ONNX file and no signature is external with a TODO, never dropped', () => {
-    writeFileSync(join(dir, 'seldon/only-drift.yaml'), `apiVersion: mlops.seldon.io/v1alpha1
+    writeFileSync(
+      join(dir, 'seldon/only-drift.yaml'),
+      `apiVersion: mlops.seldon.io/v1alpha1
 kind: Pipeline
 metadata:
   name: watch
@@ -204,7 +234,8 @@ spec:
   - name: drift
   output:
     steps: [drift.outputs.is_drift]
-`);
+`,
+    );
     const r = imp('seldon', { model: 'watch' });
     expect(r.exit).toBe(1);
     expect(r.text).toMatch(/model drift = external\(backend: "alibi-detect", inputs: \{\}, outputs: \{\}\)/);
@@ -216,8 +247,13 @@ spec:
 describe('m4c import: Seldon Core 2 mirror', () => {
   it('an Experiment with one candidate and a mirror compares the mirror with the candidate', () => {
     mkdirSync(join(dir, 'seldon-mirror'), { recursive: true });
-    writeFileSync(join(dir, 'seldon-mirror/exp.yaml'), readFileSync(join(dir, 'seldon-exp/exp.yaml'), 'utf8')
-      .replace(/ {2}candidates:\n {2}- name: clf\n {4}weight: 80\n {2}- name: clf2\n {4}weight: 20\n/, '  candidates:\n  - name: clf\n    weight: 100\n  mirror:\n    name: clf2\n    percent: 25\n'));
+    writeFileSync(
+      join(dir, 'seldon-mirror/exp.yaml'),
+      readFileSync(join(dir, 'seldon-exp/exp.yaml'), 'utf8').replace(
+        / {2}candidates:\n {2}- name: clf\n {4}weight: 80\n {2}- name: clf2\n {4}weight: 20\n/,
+        '  candidates:\n  - name: clf\n    weight: 100\n  mirror:\n    name: clf2\n    percent: 25\n',
+      ),
+    );
     const r = imp('seldon-mirror');
     expect(r.diagnostics).toEqual([]);
     expect(r.text).toContain('// Seldon Experiment `clf-ab`: `clf2` (mirror (25% of traffic)) against `clf` (the default).');
@@ -227,9 +263,11 @@ describe('m4c import: Seldon Core 2 mirror', () => {
 });
 
 describe('m4c import: KServe', () => {
-  it('an Ensemble sends the request to every step and answers with each step\'s outputs', () => {
+  it("an Ensemble sends the request to every step and answers with each step's outputs", () => {
     mkdirSync(join(dir, 'kserve-ens'), { recursive: true });
-    writeFileSync(join(dir, 'kserve-ens/graph.yaml'), `${readFileSync(join(dir, 'kserve-switch/graph.yaml'), 'utf8').split('---\napiVersion: serving.kserve.io/v1alpha1')[0]}---
+    writeFileSync(
+      join(dir, 'kserve-ens/graph.yaml'),
+      `${readFileSync(join(dir, 'kserve-switch/graph.yaml'), 'utf8').split('---\napiVersion: serving.kserve.io/v1alpha1')[0]}---
 apiVersion: serving.kserve.io/v1alpha1
 kind: InferenceGraph
 metadata:
@@ -243,7 +281,8 @@ spec:
         name: a
       - serviceName: clf2
         name: b
-`);
+`,
+    );
     const r = imp('kserve-ens');
     expect(r.diagnostics).toEqual([]);
     expect(r.exit).toBe(0);
@@ -259,7 +298,9 @@ spec:
     expect(r.text).toContain('input RAW: f32[N, 4]');
     expect(r.text).toMatch(/node root_pre_x += pre\(RAW: RAW\)\.x/);
     expect(r.text).toMatch(/output probabilities = clf\(x: root_pre_x\)\.probabilities/);
-    expect(r.text).toMatch(/compare clf2_vs_clf \{\n {2}control: +column\(probabilities, index: 1\)\n {2}treatment: +column\(split_clf2_probabilities, index: 1\)/);
+    expect(r.text).toMatch(
+      /compare clf2_vs_clf \{\n {2}control: +column\(probabilities, index: 1\)\n {2}treatment: +column\(split_clf2_probabilities, index: 1\)/,
+    );
     expect(errorsOf(r)).toEqual([]);
   });
 

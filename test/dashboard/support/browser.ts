@@ -50,7 +50,10 @@ interface PageCanvas {
   closest(selector: string): { dataset: Record<string, string | undefined> } | null;
 }
 interface PageGlobals {
-  document: { querySelectorAll(selector: string): { forEach(f: (node: PageCanvas, i: number) => void): void }; querySelector(selector: string): PageCanvas | null };
+  document: {
+    querySelectorAll(selector: string): { forEach(f: (node: PageCanvas, i: number) => void): void };
+    querySelector(selector: string): PageCanvas | null;
+  };
 }
 
 /**
@@ -59,25 +62,28 @@ interface PageGlobals {
  * data. A second chart of the same name is keyed `NAME#i`.
  */
 export async function chartPixels(page: Page, scope = 'body'): Promise<Record<string, Record<ColourName, number>>> {
-  return page.evaluate(({ scope, rgb }) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const out: Record<string, Record<string, number>> = {};
-    document.querySelectorAll(`${scope} figure[data-chart] canvas`).forEach((canvas, i) => {
-      const name = canvas.closest('figure')!.dataset.chart!;
-      const key = out[name] === undefined ? name : `${name}#${i}`;
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      const counts: Record<string, number> = {};
-      for (const c of Object.keys(rgb)) counts[c] = 0;
-      for (let p = 0; p < data.length; p += 4) {
-        if (data[p + 3]! < 200) continue;
-        for (const [c, [r, g, b]] of Object.entries(rgb)) {
-          if (Math.abs(data[p]! - r) < 24 && Math.abs(data[p + 1]! - g) < 24 && Math.abs(data[p + 2]! - b) < 24) counts[c]!++;
+  return page.evaluate(
+    ({ scope, rgb }) => {
+      const { document } = globalThis as unknown as PageGlobals;
+      const out: Record<string, Record<string, number>> = {};
+      document.querySelectorAll(`${scope} figure[data-chart] canvas`).forEach((canvas, i) => {
+        const name = canvas.closest('figure')!.dataset.chart!;
+        const key = out[name] === undefined ? name : `${name}#${i}`;
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        const counts: Record<string, number> = {};
+        for (const c of Object.keys(rgb)) counts[c] = 0;
+        for (let p = 0; p < data.length; p += 4) {
+          if (data[p + 3]! < 200) continue;
+          for (const [c, [r, g, b]] of Object.entries(rgb)) {
+            if (Math.abs(data[p]! - r) < 24 && Math.abs(data[p + 1]! - g) < 24 && Math.abs(data[p + 2]! - b) < 24) counts[c]!++;
+          }
         }
-      }
-      out[key] = counts;
-    });
-    return out;
-  }, { scope, rgb: RGB as unknown as Record<string, [number, number, number]> }) as Promise<Record<string, Record<ColourName, number>>>;
+        out[key] = counts;
+      });
+      return out;
+    },
+    { scope, rgb: RGB as unknown as Record<string, [number, number, number]> },
+  ) as Promise<Record<string, Record<ColourName, number>>>;
 }
 
 /**

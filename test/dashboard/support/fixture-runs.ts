@@ -79,13 +79,22 @@ export interface BinaryRunOptions {
 export function binaryResult(o: BinaryRunOptions): ComparisonResult {
   const task: PlanTask = { kind: 'binary', threshold: 0.5 };
   const spec: ComparisonSpec = {
-    task, hasLabel: true, hasSlices: o.slices.length > 0, bootstrap: o.bootstrap, seed: 7, confidence: 0.95, maxSlices: 8,
+    task,
+    hasLabel: true,
+    hasSlices: o.slices.length > 0,
+    bootstrap: o.bootstrap,
+    seed: 7,
+    confidence: 0.95,
+    maxSlices: 8,
     metrics: o.metrics ?? ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'brier', 'agreement'],
   };
   const acc = createComparison(spec);
   const rnd = prng(o.seed);
   const n = o.rows;
-  const ids = new Float64Array(n), label = new Float64Array(n), control = new Float64Array(n), treatment = new Float64Array(n);
+  const ids = new Float64Array(n),
+    label = new Float64Array(n),
+    control = new Float64Array(n),
+    treatment = new Float64Array(n);
   const slice: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     ids[i] = i;
@@ -105,17 +114,30 @@ export function binaryResult(o: BinaryRunOptions): ComparisonResult {
 
 /** A 4-class comparison: probability rows whose true class gets a bigger logit in the treatment. */
 export function multiclassResult(seed: number): ComparisonResult {
-  const k = 4, n = 1200;
+  const k = 4,
+    n = 1200;
   const acc = createComparison({
-    task: { kind: 'multiclass', top_k: 2 }, metrics: ['accuracy', 'f1_macro', 'log_loss', 'auroc', 'confusion_matrix', 'agreement'],
-    hasLabel: true, hasSlices: false, bootstrap: 20, seed: 1, confidence: 0.95, maxSlices: 5,
+    task: { kind: 'multiclass', top_k: 2 },
+    metrics: ['accuracy', 'f1_macro', 'log_loss', 'auroc', 'confusion_matrix', 'agreement'],
+    hasLabel: true,
+    hasSlices: false,
+    bootstrap: 20,
+    seed: 1,
+    confidence: 0.95,
+    maxSlices: 5,
   });
   const rnd = prng(seed);
-  const c = new Float64Array(n * k), t = new Float64Array(n * k), y = new Float64Array(n), ids = new Float64Array(n);
+  const c = new Float64Array(n * k),
+    t = new Float64Array(n * k),
+    y = new Float64Array(n),
+    ids = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     ids[i] = i;
     y[i] = Math.floor(rnd() * k);
-    for (const [arr, sharp] of [[c, 0.6], [t, 1.2]] as const) {
+    for (const [arr, sharp] of [
+      [c, 0.6],
+      [t, 1.2],
+    ] as const) {
       let sum = 0;
       for (let j = 0; j < k; j++) sum += arr[i * k + j] = Math.exp((j === y[i] ? sharp : 0) + rnd() * 1.5);
       for (let j = 0; j < k; j++) arr[i * k + j]! /= sum;
@@ -129,11 +151,20 @@ export function multiclassResult(seed: number): ComparisonResult {
 export function regressionResult(seed: number): ComparisonResult {
   const n = 1000;
   const acc = createComparison({
-    task: { kind: 'regression' }, metrics: ['mae', 'rmse', 'r2', 'max_error', 'mean_abs_diff', 'pearson'],
-    hasLabel: true, hasSlices: true, bootstrap: 20, seed: 1, confidence: 0.95, maxSlices: 5,
+    task: { kind: 'regression' },
+    metrics: ['mae', 'rmse', 'r2', 'max_error', 'mean_abs_diff', 'pearson'],
+    hasLabel: true,
+    hasSlices: true,
+    bootstrap: 20,
+    seed: 1,
+    confidence: 0.95,
+    maxSlices: 5,
   });
   const rnd = prng(seed);
-  const c = new Float64Array(n), t = new Float64Array(n), y = new Float64Array(n), ids = new Float64Array(n);
+  const c = new Float64Array(n),
+    t = new Float64Array(n),
+    y = new Float64Array(n),
+    ids = new Float64Array(n);
   const slice: string[] = [];
   for (let i = 0; i < n; i++) {
     ids[i] = i;
@@ -158,40 +189,61 @@ const HOUR = 3_600_000;
 export function standardRuns(): FixtureRun[] {
   const t0 = Date.parse('2025-03-01T09:00:00Z');
   const runs: FixtureRun[] = [];
-  const fraudGates = [
-    gate('auroc', 'delta', '>=', -0.01),
-    gate('recall', 'delta', '>=', -0.05, 0.95),
-    gate('agreement', 'value', '>=', 0.7),
-  ];
+  const fraudGates = [gate('auroc', 'delta', '>=', -0.01), gate('recall', 'delta', '>=', -0.05, 0.95), gate('agreement', 'value', '>=', 0.7)];
   const lifts = [0.0, 0.2, 0.3, 0.45, 0.6, 0.3];
   for (let k = 0; k < lifts.length; k++) {
     const noPositives = k === 2;
     const lastBad = k === lifts.length - 1;
     const result = binaryResult({
-      seed: 100 + k, rows: 1500 + 100 * k, lift: lifts[k]!, positives: noPositives ? 0 : 0.3, bootstrap: 40,
-      slices: ['eu', 'us', 'apac', XSS_SLICE], badSlice: lastBad ? XSS_SLICE : undefined,
+      seed: 100 + k,
+      rows: 1500 + 100 * k,
+      lift: lifts[k]!,
+      positives: noPositives ? 0 : 0.3,
+      bootstrap: 40,
+      slices: ['eu', 'us', 'apac', XSS_SLICE],
+      badSlice: lastBad ? XSS_SLICE : undefined,
     });
     runs.push({
-      startedAt: new Date(t0 + k * 24 * HOUR), finishedAt: new Date(t0 + k * 24 * HOUR + 95_000),
-      sourceFile: 'examples/fraud/ab.m4', planHash: `plan${String(k % 2).repeat(60)}abcd`, comparison: 'fraud_ab',
+      startedAt: new Date(t0 + k * 24 * HOUR),
+      finishedAt: new Date(t0 + k * 24 * HOUR + 95_000),
+      sourceFile: 'examples/fraud/ab.m4',
+      planHash: `plan${String(k % 2).repeat(60)}abcd`,
+      comparison: 'fraud_ab',
       dataSource: `replays/day-${k + 1}.jsonl`,
       models: [
         { role: 'control', name: 'fraud-v1', path: 'models/fraud-v1.onnx', sha256: 'a1'.repeat(32) },
         { role: 'treatment', name: k >= 4 ? XSS_MODEL : 'fraud-v2', path: 'models/fraud-v2.onnx', sha256: `${(k + 10).toString(16)}`.repeat(32) },
       ],
-      gates: fraudGates, verdicts: evaluateGates(result, fraudGates), result,
+      gates: fraudGates,
+      verdicts: evaluateGates(result, fraudGates),
+      result,
     });
   }
   for (let k = 0; k < 2; k++) {
-    const result = binaryResult({ seed: 900 + k, rows: 800, lift: 0.1 * k, positives: 0.2, bootstrap: 0, slices: [], metrics: ['accuracy', 'auroc', 'agreement'] });
+    const result = binaryResult({
+      seed: 900 + k,
+      rows: 800,
+      lift: 0.1 * k,
+      positives: 0.2,
+      bootstrap: 0,
+      slices: [],
+      metrics: ['accuracy', 'auroc', 'agreement'],
+    });
     runs.push({
-      startedAt: new Date(t0 + (k * 3 + 1) * 24 * HOUR + 2 * HOUR), finishedAt: new Date(t0 + (k * 3 + 1) * 24 * HOUR + 2 * HOUR + 30_000),
-      sourceFile: 'examples/churn/ab.m4', planHash: 'c'.repeat(64), comparison: 'churn_ab', dataSource: 'replays/churn.csv', interrupted: k === 1,
+      startedAt: new Date(t0 + (k * 3 + 1) * 24 * HOUR + 2 * HOUR),
+      finishedAt: new Date(t0 + (k * 3 + 1) * 24 * HOUR + 2 * HOUR + 30_000),
+      sourceFile: 'examples/churn/ab.m4',
+      planHash: 'c'.repeat(64),
+      comparison: 'churn_ab',
+      dataSource: 'replays/churn.csv',
+      interrupted: k === 1,
       models: [
         { role: 'control', name: 'churn-a', path: 'models/churn-a.onnx', sha256: 'c0'.repeat(32) },
         { role: 'treatment', name: 'churn-b', path: 'models/churn-b.onnx', sha256: 'c1'.repeat(32) },
       ],
-      gates: [], verdicts: [], result,
+      gates: [],
+      verdicts: [],
+      result,
     });
   }
   return runs.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());

@@ -52,8 +52,9 @@ function writeExtraModels(dir: string): void {
   b.output('probabilities', 'f64', ['N', 2]);
   b.writeModel(join(dir, 'binary64.onnx'));
 
-  logisticRegressionModel({ ...p, graphName: 'renamed', labelName: 'predicted_label', probabilitiesName: 'output_probability' })
-    .writeModel(join(dir, 'renamedOutputs.onnx'));
+  logisticRegressionModel({ ...p, graphName: 'renamed', labelName: 'predicted_label', probabilitiesName: 'output_probability' }).writeModel(
+    join(dir, 'renamedOutputs.onnx'),
+  );
   logisticRegressionModel({ weights: [...p.weights, 0.25], bias: p.bias, graphName: 'wide5' }).writeModel(join(dir, 'wide5.onnx'));
 
   // scalarAmount: like multiInput, but `amount` is one value per row ([N]) instead of a column ([N, 1]).
@@ -74,14 +75,38 @@ function writeData(dir: string): void {
   const jsonl = (name: string, rs: unknown[]) => writeFileSync(join(dir, name), rs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const segments = ['north', 'south', 'west'];
 
-  jsonl('x4.jsonl', rows(60, (i) => ({ id: i + 1, x: rows(4, num), label: rng.int(2), segment: segments[i % 3] })));
-  jsonl('features.jsonl', rows(40, () => ({ features: rows(4, num), target: rng.int(2) })));
+  jsonl(
+    'x4.jsonl',
+    rows(60, (i) => ({ id: i + 1, x: rows(4, num), label: rng.int(2), segment: segments[i % 3] })),
+  );
+  jsonl(
+    'features.jsonl',
+    rows(40, () => ({ features: rows(4, num), target: rng.int(2) })),
+  );
   const csv = ['id,f0,f1,f2,f3,y,region', ...rows(40, (i) => [i + 1, num(), num(), num(), num(), rng.int(2), i % 2 ? 'eu' : 'us'].join(','))];
   writeFileSync(join(dir, 'columns.csv'), `${csv.join('\n')}\n`);
-  jsonl('multi.jsonl', rows(40, () => ({ Amount: Math.round(rng.uniform(1, 500) * 100) / 100, f1: num(), f2: num(), f3: num(), label: rng.int(2) })));
-  jsonl('counts.jsonl', rows(40, () => ({ counts: rows(3, () => rng.int(10)), label: rng.int(2) })));
-  jsonl('regression.jsonl', rows(40, () => ({ x: rows(4, num), y: Math.round(rng.uniform(0, 50) * 1000) / 1000 + 0.5 })));
-  jsonl('multiclass.jsonl', rows(45, (i) => ({ x: rows(4, num), class: i % 3 })));
-  jsonl('custom-label.jsonl', rows(40, () => ({ x: rows(4, num), is_fraud: rng.int(2) })));
-  jsonl('unrelated.jsonl', rows(10, (i) => ({ name: `row ${i}`, tags: ['a', 'b'] })));
+  jsonl(
+    'multi.jsonl',
+    rows(40, () => ({ Amount: Math.round(rng.uniform(1, 500) * 100) / 100, f1: num(), f2: num(), f3: num(), label: rng.int(2) })),
+  );
+  jsonl(
+    'counts.jsonl',
+    rows(40, () => ({ counts: rows(3, () => rng.int(10)), label: rng.int(2) })),
+  );
+  jsonl(
+    'regression.jsonl',
+    rows(40, () => ({ x: rows(4, num), y: Math.round(rng.uniform(0, 50) * 1000) / 1000 + 0.5 })),
+  );
+  jsonl(
+    'multiclass.jsonl',
+    rows(45, (i) => ({ x: rows(4, num), class: i % 3 })),
+  );
+  jsonl(
+    'custom-label.jsonl',
+    rows(40, () => ({ x: rows(4, num), is_fraud: rng.int(2) })),
+  );
+  jsonl(
+    'unrelated.jsonl',
+    rows(10, (i) => ({ name: `row ${i}`, tags: ['a', 'b'] })),
+  );
 }

@@ -18,10 +18,32 @@ const shared = join(dir, 'shared');
 mkdirSync(shared);
 const { graph, data } = writeGraph(shared, 6000);
 
-interface Container { name: string; image: string; command: string[]; args: string[]; volumeMounts: { name: string; mountPath: string }[] }
+interface Container {
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  volumeMounts: { name: string; mountPath: string }[];
+}
 
 it('prints an Indexed Job that Kubernetes accepts, and the merge to run after it', () => {
-  const r = runM4c(['k8s', 'job', graph, '--data', data, '--shards', '12', '--parallelism', '4', '--image', 'registry.example.com/m4c:0.1.0', '--mount', shared, '--db', 'postgres://m4@db/m4']);
+  const r = runM4c([
+    'k8s',
+    'job',
+    graph,
+    '--data',
+    data,
+    '--shards',
+    '12',
+    '--parallelism',
+    '4',
+    '--image',
+    'registry.example.com/m4c:0.1.0',
+    '--mount',
+    shared,
+    '--db',
+    'postgres://m4@db/m4',
+  ]);
   expect(r.code, r.stderr).toBe(0);
   const job = parse(r.stdout) as Record<string, any>;
   expect(job.apiVersion).toBe('batch/v1');
@@ -46,19 +68,20 @@ it('prints an Indexed Job that Kubernetes accepts, and the merge to run after it
   expect(rel.stderr).toMatch(/FILE ab\.m4 is relative/);
 });
 
-it('its pods\' command for every index, then the printed merge, give the unsharded record', () => {
+it("its pods' command for every index, then the printed merge, give the unsharded record", () => {
   const one = runM4c(['run', graph, '--data', data, '--db', join(dir, 'single.db'), '--quiet']);
   expect(one.code, one.stderr).toBe(0);
   const db = join(dir, 'merged.db');
   const r = runM4c(['k8s', 'job', graph, '--data', data, '--shards', '3', '--parallelism', '3', '--image', 'm4c', '--mount', shared, '--db', db]);
-  const pod = ((parse(r.stdout) as Record<string, any>).spec.template.spec.containers[0] as Container);
+  const pod = (parse(r.stdout) as Record<string, any>).spec.template.spec.containers[0] as Container;
   // `m4c` on the PATH, as in the image.
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'm4c'), `#!/bin/sh\nexec "${process.execPath}" "${M4C}" "$@"\n`);
   chmodSync(join(bin, 'm4c'), 0o755);
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' };
-  for (let i = 0; i < 3; i++) execFileSync(pod.command[0]!, [...pod.command.slice(1), pod.args[0]!], { env: { ...env, JOB_COMPLETION_INDEX: String(i) }, stdio: 'pipe' });
+  for (let i = 0; i < 3; i++)
+    execFileSync(pod.command[0]!, [...pod.command.slice(1), pod.args[0]!], { env: { ...env, JOB_COMPLETION_INDEX: String(i) }, stdio: 'pipe' });
   const merge = /^(m4c merge .*?)\s+#/m.exec(r.stderr)![1]!;
   execFileSync('sh', ['-c', merge], { env, stdio: 'pipe' });
   expectSameRecord(storedRecord(db), storedRecord(join(dir, 'single.db')), 3);

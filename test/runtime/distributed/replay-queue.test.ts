@@ -25,7 +25,9 @@ beforeAll(() => {
   single = storedRecord(join(dir, 'single.db'));
 }, 120_000);
 
-afterAll(async () => { await stopAll(running); });
+afterAll(async () => {
+  await stopAll(running);
+});
 
 it.runIf(redis === null)('Redis is reachable (this suite was skipped)', () => {
   expect.fail('no Redis server: set M4_TEST_REDIS_URL or start one (.ci/run)');
@@ -34,7 +36,9 @@ it.runIf(redis === null)('Redis is reachable (this suite was skipped)', () => {
 it('refuses a relative data path, which a remote worker could not read', () => {
   const r = runM4c(['run', graph, '--data', 'replay.jsonl', '--queue', 'redis://127.0.0.1:1', '--shards', '2'], { cwd: dir });
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/^m4c: --data replay\.jsonl is relative: workers on other machines would resolve it against their own directory\. Give an absolute path on storage every worker mounts/m);
+  expect(r.stderr).toMatch(
+    /^m4c: --data replay\.jsonl is relative: workers on other machines would resolve it against their own directory\. Give an absolute path on storage every worker mounts/m,
+  );
   const noShards = runM4c(['run', graph, '--data', data, '--queue', 'redis://127.0.0.1:1']);
   expect(noShards.stderr).toContain('--queue needs --shards N');
   // Nothing listens on port 1: a worker and a submitter say so instead of waiting mutely.
@@ -53,7 +57,9 @@ describe.runIf(redis !== null)('on the shared Redis (own key prefix)', () => {
     running.push(submit);
     expect((await submit.exited).code, submit.stderr()).toBe(0);
     expect(submit.stderr()).toMatch(/m4c run: replay r-[0-9a-f-]+ submitted as 12 shard jobs/);
-    expect(submit.stderr()).toMatch(/m4c run: 12\/12 shards done, 24,000 rows in [\d.]+ s \([\d,]+ rows\/s\); record written to sqlite .*distributed\.db/);
+    expect(submit.stderr()).toMatch(
+      /m4c run: 12\/12 shards done, 24,000 rows in [\d.]+ s \([\d,]+ rows\/s\); record written to sqlite .*distributed\.db/,
+    );
     expect(submit.stdout()).toContain('PASS: the gate passed');
     await Promise.any(workers.map((w) => w.waitFor(/merge: 12 shards merged/, 10_000)));
     expectSameRecord(storedRecord(db), single, 12);
@@ -81,7 +87,10 @@ describe.runIf(redis !== null)('on the shared Redis (own key prefix)', () => {
     expect(victim.stderr()).not.toContain(`shard ${shard}/12: done`);
     const done = await submit.exited;
     expect(done.code, submit.stderr()).toBe(0);
-    const survivors = workers.filter((w) => w !== victim).map((w) => w.stderr()).join('');
+    const survivors = workers
+      .filter((w) => w !== victim)
+      .map((w) => w.stderr())
+      .join('');
     // Another worker ran the killed shard to its end, once.
     expect(survivors.match(new RegExp(`shard ${shard}/12: done`, 'g'))).toHaveLength(1);
     expectSameRecord(storedRecord(db), single, 12);
@@ -103,7 +112,9 @@ describe('on a private Redis that is restarted mid-replay', () => {
       await r.start();
       const exit = await submit.exited;
       expect(exit.code).toBe(3);
-      expect(submit.stderr()).toMatch(/m4c: the jobs of replay r-[0-9a-f-]+ are gone from Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(restarted without persistence, or flushed\): nothing was recorded; submit the replay again\n$/);
+      expect(submit.stderr()).toMatch(
+        /m4c: the jobs of replay r-[0-9a-f-]+ are gone from Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(restarted without persistence, or flushed\): nothing was recorded; submit the replay again\n$/,
+      );
       // The merge never ran: the results file was never even opened.
       expect(existsSync(db)).toBe(false);
       // The workers reconnect and take the next replay.
@@ -137,7 +148,9 @@ describe('on a private Redis that is restarted mid-replay', () => {
         if (existsSync(db)) expectSameRecord(storedRecord(db), single, 24);
       }
       // Which of the two happened, for the report of this run.
-      process.stderr.write(`redis restart with AOF: the replay ${exit.code === 0 ? 'resumed and finished' : `failed clearly: ${submit.stderr().trim().split('\n').pop()}`}\n`);
+      process.stderr.write(
+        `redis restart with AOF: the replay ${exit.code === 0 ? 'resumed and finished' : `failed clearly: ${submit.stderr().trim().split('\n').pop()}`}\n`,
+      );
     } finally {
       await stopAll(workers);
       await r.kill();

@@ -15,7 +15,9 @@ import { redisPing } from '../../support/services.ts';
 /** A graph over recorded scores (no model): what matters here is the split, the queue and the merge. */
 export function writeGraph(dir: string, rows: number): { graph: string; data: string } {
   const graph = join(dir, 'ab.m4');
-  writeFileSync(graph, `input y: i64[batch]
+  writeFileSync(
+    graph,
+    `input y: i64[batch]
 input a: f32[batch]
 input b: f32[batch]
 input region: str[batch]
@@ -29,14 +31,25 @@ compare ab {
   seed: 9
   gate auroc.delta >= -0.02 at 95%
 }
-`);
+`,
+  );
   let s = 5;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines: string[] = [];
   for (let i = 0; i < rows; i++) {
-    if (i % 997 === 13) { lines.push('{"y": 1, "a": '); continue; }
+    if (i % 997 === 13) {
+      lines.push('{"y": 1, "a": ');
+      continue;
+    }
     const y = rnd() < 0.35 ? 1 : 0;
-    lines.push(JSON.stringify({ y, a: +(0.3 + 0.25 * y + 0.5 * (rnd() - 0.5)).toFixed(6), b: +(0.3 + 0.3 * y + 0.45 * (rnd() - 0.5)).toFixed(6), region: ['eu', 'us', 'apac', 'latam'][i % 4] }));
+    lines.push(
+      JSON.stringify({
+        y,
+        a: +(0.3 + 0.25 * y + 0.5 * (rnd() - 0.5)).toFixed(6),
+        b: +(0.3 + 0.3 * y + 0.45 * (rnd() - 0.5)).toFixed(6),
+        region: ['eu', 'us', 'apac', 'latam'][i % 4],
+      }),
+    );
   }
   const data = join(dir, 'replay.jsonl');
   writeFileSync(data, `${lines.join('\n')}\n`);
@@ -58,7 +71,9 @@ export function m4cProcess(args: string[]): M4cProcess {
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
     for (const w of [...waiters]) {
@@ -69,9 +84,12 @@ export function m4cProcess(args: string[]): M4cProcess {
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
-    child, exited,
+    child,
+    exited,
     stderr: () => err,
     stdout: () => out,
     waitFor(re, timeoutMs = 120_000) {
@@ -79,7 +97,13 @@ export function m4cProcess(args: string[]): M4cProcess {
       if (m) return Promise.resolve(m);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${err}`)), timeoutMs);
-        waiters.push({ re, resolve: (mm) => { clearTimeout(timer); resolve(mm); } });
+        waiters.push({
+          re,
+          resolve: (mm) => {
+            clearTimeout(timer);
+            resolve(mm);
+          },
+        });
       });
     },
   };
@@ -87,24 +111,30 @@ export function m4cProcess(args: string[]): M4cProcess {
 
 /** `m4c worker` processes on a queue; resolves once each is waiting for jobs. */
 export async function startWorkers(n: number, queue: string, prefix: string, stallSeconds = 30): Promise<M4cProcess[]> {
-  const workers = Array.from({ length: n }, () => m4cProcess(['worker', '--queue', queue, '--queue-prefix', prefix, '--stall-seconds', String(stallSeconds)]));
+  const workers = Array.from({ length: n }, () =>
+    m4cProcess(['worker', '--queue', queue, '--queue-prefix', prefix, '--stall-seconds', String(stallSeconds)]),
+  );
   await Promise.all(workers.map((w) => w.waitFor(/waiting for jobs/)));
   return workers;
 }
 
 /** Stop workers (SIGTERM, then SIGKILL after a grace period). */
 export async function stopAll(procs: readonly M4cProcess[]): Promise<void> {
-  await Promise.all(procs.map(async (p) => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-    p.child.kill('SIGTERM');
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-    await p.exited;
-    clearTimeout(timer);
-  }));
+  await Promise.all(
+    procs.map(async (p) => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+      p.child.kill('SIGTERM');
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+      await p.exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 /** A private redis-server on a free loopback port; with `persist`, an append-only file fsynced on every write. */
-export async function privateRedis(persist: { dir: string } | null = null): Promise<{ url: string; port: number; start(): Promise<void>; kill(): Promise<void> }> {
+export async function privateRedis(
+  persist: { dir: string } | null = null,
+): Promise<{ url: string; port: number; start(): Promise<void>; kill(): Promise<void> }> {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -115,7 +145,9 @@ export async function privateRedis(persist: { dir: string } | null = null): Prom
   let proc: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     const persistence = persist === null ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', persist.dir];
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], { stdio: 'ignore' });
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
     while ((await redisPing('127.0.0.1', port, 500)) !== true) {
       if (Date.now() > deadline) throw new Error('private redis-server did not start');
@@ -134,7 +166,13 @@ export async function privateRedis(persist: { dir: string } | null = null): Prom
 }
 
 /** The stored record of the one run in a results file: run row, metrics, gates, slices, result JSON. */
-export function storedRecord(path: string): { run: Record<string, unknown>; metrics: Record<string, unknown>[]; gates: Record<string, unknown>[]; slices: Record<string, unknown>[]; skipped: Record<string, unknown>[] } {
+export function storedRecord(path: string): {
+  run: Record<string, unknown>;
+  metrics: Record<string, unknown>[];
+  gates: Record<string, unknown>[];
+  slices: Record<string, unknown>[];
+  skipped: Record<string, unknown>[];
+} {
   const d = new Database(path, { readonly: true });
   try {
     const runs = d.prepare('SELECT * FROM runs').all() as Record<string, unknown>[];
@@ -169,15 +207,29 @@ export function expectSameRecord(merged: ReturnType<typeof storedRecord>, single
       return;
     }
     for (const k of Object.keys(s)) {
-      const a = m[k], b = s[k];
-      if (typeof a === 'number' && typeof b === 'number' && !Number.isInteger(b)) expect(Math.abs(a - b), `${String(m.metric)}.${String(m.field)}.${k}`).toBeLessThanOrEqual(1e-12 * Math.abs(b));
+      const a = m[k],
+        b = s[k];
+      if (typeof a === 'number' && typeof b === 'number' && !Number.isInteger(b))
+        expect(Math.abs(a - b), `${String(m.metric)}.${String(m.field)}.${k}`).toBeLessThanOrEqual(1e-12 * Math.abs(b));
       else expect(a, `${String(m.metric)}.${String(m.field)}.${k}`).toEqual(b);
     }
   });
   expect(merged.gates).toEqual(single.gates);
   expect(merged.slices).toEqual(single.slices);
   expect(merged.skipped).toEqual(single.skipped);
-  for (const k of ['status', 'passed', 'rows_seen', 'rows_counted', 'rows_skipped', 'plan_hash', 'data_bytes', 'data_head_sha256', 'bootstrap', 'seed', 'confidence']) {
+  for (const k of [
+    'status',
+    'passed',
+    'rows_seen',
+    'rows_counted',
+    'rows_skipped',
+    'plan_hash',
+    'data_bytes',
+    'data_head_sha256',
+    'bootstrap',
+    'seed',
+    'confidence',
+  ]) {
     expect(merged.run[k], k).toEqual(single.run[k]);
   }
   expect(merged.run.merged_shards).toBe(shards);

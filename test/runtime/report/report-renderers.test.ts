@@ -27,9 +27,12 @@ function golden(name: string, actual: string): void {
 }
 
 // ajv is CommonJS: under ESM its class is the default export's `default`.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as
-  new (opts: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
-const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(here, '../../../runtime/report/report.schema.json'), 'utf8')));
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (opts: object) => {
+  compile(s: object): ((d: unknown) => boolean) & { errors?: unknown };
+};
+const validate = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(join(here, '../../../runtime/report/report.schema.json'), 'utf8')),
+);
 
 describe('terminal report', () => {
   it('states the binary threshold as declared, not the f32 value the scores were compared with', () => {
@@ -86,7 +89,13 @@ describe('terminal report', () => {
   });
 
   it('formats numbers without NaN and with signs on changes', () => {
-    expect([formatValue(0.78850001), formatValue(184, true), formatValue(1), formatValue(1.5e-7), formatValue(0)]).toEqual(['0.7885', '184', '1.0000', '1.500e-7', '0']);
+    expect([formatValue(0.78850001), formatValue(184, true), formatValue(1), formatValue(1.5e-7), formatValue(0)]).toEqual([
+      '0.7885',
+      '184',
+      '1.0000',
+      '1.500e-7',
+      '0',
+    ]);
     expect([formatSigned(0.059), formatSigned(-0.0012), formatSigned(0), formatSigned(12, true)]).toEqual(['+0.0590', '-0.0012', '0', '+12']);
     expect([formatPValue(1.0497e-24), formatPValue(0.03121), formatPValue(1), formatPValue(0)]).toEqual(['1.05e-24', '0.0312', '1', '< 1e-300']);
   });
@@ -116,7 +125,9 @@ describe('GitHub annotations', () => {
     const lines = githubAnnotations(load());
     golden('outcome-binary.github.txt', `${lines.join('\n')}\n`);
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^::error file=examples\/fraud\/ab\.m4,line=20,col=3,endLine=20,endColumn=30,title=gate failed%3A v2_vs_v1::auroc\.delta >= -0\.01 at 95%25 — /);
+    expect(lines[0]).toMatch(
+      /^::error file=examples\/fraud\/ab\.m4,line=20,col=3,endLine=20,endColumn=30,title=gate failed%3A v2_vs_v1::auroc\.delta >= -0\.01 at 95%25 — /,
+    );
     expect(lines[1]).toMatch(/^::notice file=examples\/fraud\/ab\.m4,line=21,.*::recall\.delta >= 0\.2 — recall\.delta = 0\.201613 >= 0\.2$/);
     const full = renderReport(load(), 'github', { color: false });
     expect(full.startsWith(lines.join('\n'))).toBe(true);

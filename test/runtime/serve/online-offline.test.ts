@@ -21,8 +21,16 @@ const plan = compiled(FRAUD);
 /** `m4c run` on the replay: its own entry point (runtime/replay.ts), recorded in `db`. */
 async function offline(db: string): Promise<void> {
   const end = await replayComparisons(loadPlan(plan, { verifyModels: false }), {
-    data: FRAUD_DATA, batchSize: 1024, onBadRow: 'skip', db, engine: 'main', format: 'json', color: false,
-    out: { write: () => true }, say: () => {}, signal: new AbortController().signal,
+    data: FRAUD_DATA,
+    batchSize: 1024,
+    onBadRow: 'skip',
+    db,
+    engine: 'main',
+    format: 'json',
+    color: false,
+    out: { write: () => true },
+    say: () => {},
+    signal: new AbortController().signal,
   });
   expect(end.outcome?.status).toBe('complete');
 }
@@ -36,7 +44,9 @@ function recordRows(db: string, where: string): { run: Row; metrics: Row[]; gate
     const q = (sql: string) => d.prepare(sql).all(run.id) as Row[];
     return {
       run,
-      metrics: q('SELECT metric, kind, field, value, ci_low, ci_high, level, ci_method, pvalue, test, undefined_reason FROM metrics WHERE run_id = ? ORDER BY metric, field'),
+      metrics: q(
+        'SELECT metric, kind, field, value, ci_low, ci_high, level, ci_method, pvalue, test, undefined_reason FROM metrics WHERE run_id = ? ORDER BY metric, field',
+      ),
       gates: q('SELECT position, text, passed, value, ci_low, ci_high, reason FROM gates WHERE run_id = ? ORDER BY position'),
       slices: q('SELECT slice, rows, metric, control, treatment, delta, value, worse FROM slices WHERE run_id = ? ORDER BY slice, metric'),
     };
@@ -53,7 +63,8 @@ function expectSame(actual: Row[], expected: Row[]): void {
     for (const k of Object.keys(e)) {
       const x = a[k];
       const y = e[k];
-      if (typeof y === 'number' && typeof x === 'number') expect(Math.abs(x - y), `${JSON.stringify(e)} .${k}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y)));
+      if (typeof y === 'number' && typeof x === 'number')
+        expect(Math.abs(x - y), `${JSON.stringify(e)} .${k}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y)));
       else expect(x, `${JSON.stringify(e)} .${k}`).toEqual(y);
     }
   });
@@ -61,10 +72,15 @@ function expectSame(actual: Row[], expected: Row[]): void {
 
 describe('online equals offline', () => {
   const servers: { shutdown(): Promise<void> }[] = [];
-  afterAll(async () => { for (const s of servers) await s.shutdown(); });
+  afterAll(async () => {
+    for (const s of servers) await s.shutdown();
+  });
 
   it('the replay through /v1/predict and /v1/feedback records what m4c run records', async () => {
-    const lines = readFileSync(FRAUD_DATA, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
+    const lines = readFileSync(FRAUD_DATA, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Row);
     const db = join(tmp, 'online.db');
     const sinks = await openRunSinks(subjectOf(plan), { db });
     // Windows of 1,000 pairs: the cumulative state is the merge of five windows.

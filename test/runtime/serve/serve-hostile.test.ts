@@ -13,8 +13,12 @@ import { row, writeServeGraph } from './serve-models.ts';
 
 const plan = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-hostile-'))));
 let s: Awaited<ReturnType<typeof serve>>;
-beforeAll(async () => { s = await serve(plan, { bodyLimit: 64 * 1024 }); });
-afterAll(async () => { await s.shutdown(); });
+beforeAll(async () => {
+  s = await serve(plan, { bodyLimit: 64 * 1024 });
+});
+afterAll(async () => {
+  await s.shutdown();
+});
 
 const predict = (body: unknown) => post(`${s.url}/v1/predict`, body);
 
@@ -70,20 +74,29 @@ describe('hostile requests', () => {
       const req = request(`${s.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
       req.on('error', () => resolve());
       req.write('{"inputs": {"x": [1, 2');
-      setTimeout(() => { req.destroy(); resolve(); }, 50);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
     });
     expect((await get(`${s.url}/healthz`)).status).toBe(200);
   });
 
   it('1,000 concurrent connections are all answered, good and bad mixed', async () => {
     const n = 1000;
-    const results = await Promise.all(Array.from({ length: n }, (_, i) =>
-      fetch(`${s.url}/v1/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', connection: 'close' },
-        body: i % 10 === 0 ? '{"inputs": {"x": [1]}}' : JSON.stringify({ inputs: row(i) }),
-        signal: AbortSignal.timeout(60_000),
-      }).then(async (r) => ({ status: r.status, body: await r.json() as { arm?: string } }), (err: Error) => ({ status: 0, body: { error: String(err.cause ?? err) } }))));
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        fetch(`${s.url}/v1/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: i % 10 === 0 ? '{"inputs": {"x": [1]}}' : JSON.stringify({ inputs: row(i) }),
+          signal: AbortSignal.timeout(60_000),
+        }).then(
+          async (r) => ({ status: r.status, body: (await r.json()) as { arm?: string } }),
+          (err: Error) => ({ status: 0, body: { error: String(err.cause ?? err) } }),
+        ),
+      ),
+    );
     expect(results.filter((r) => r.status === 0).map((r) => r.body)).toEqual([]);
     expect(results.filter((r) => r.status === 200).length).toBe(900);
     expect(results.filter((r) => r.status === 400).length).toBe(100);

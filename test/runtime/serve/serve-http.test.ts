@@ -14,7 +14,9 @@ import { row, writeServeGraph } from './serve-models.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'm4-serve-http-'));
 const plan = compiled(writeServeGraph(tmp));
 const running: { shutdown(): Promise<void> }[] = [];
-afterAll(async () => { for (const s of running) await s.shutdown(); });
+afterAll(async () => {
+  for (const s of running) await s.shutdown();
+});
 
 async function started(opts: Parameters<typeof serve>[1] = {}) {
   const s = await serve(plan, opts);
@@ -78,7 +80,13 @@ describe('feedback', () => {
     expect(r.status).toBe(200);
     // Pairs complete when the shadow arm answers, off the response path.
     await s.service.idle();
-    const fb = await post(`${s.url}/v1/feedback`, { labels: [{ request_id: 'f:0', label: 1 }, { request_id: 'f:1', label: 0 }, { request_id: 'nope', label: 1 }] });
+    const fb = await post(`${s.url}/v1/feedback`, {
+      labels: [
+        { request_id: 'f:0', label: 1 },
+        { request_id: 'f:1', label: 0 },
+        { request_id: 'nope', label: 1 },
+      ],
+    });
     expect(fb.status).toBe(200);
     expect(fb.body.results).toEqual({ joined: 2, unknown: 1 });
     const again = await post(`${s.url}/v1/feedback`, { request_id: 'f:0', label: 1 });

@@ -8,11 +8,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compiled, get, post, ROOT, serve } from './serve-support.ts';
 
 const MM = join(ROOT, 'examples/multimodal/ab.m4');
-const rows = readFileSync(join(ROOT, 'examples/multimodal/data/replay.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+const rows = readFileSync(join(ROOT, 'examples/multimodal/data/replay.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('m4c serve with image inputs', () => {
   const servers: { shutdown(): Promise<void> }[] = [];
-  afterAll(async () => { for (const s of servers) await s.shutdown(); });
+  afterAll(async () => {
+    for (const s of servers) await s.shutdown();
+  });
 
   it('answers good rows and refuses a bad image with a 400 counted by reason', async () => {
     const s = await serve(compiled(MM), { sinks: null, maxBatch: 8 });

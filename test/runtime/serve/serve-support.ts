@@ -20,10 +20,23 @@ export function compiled(file: string): Plan {
 }
 
 export const DEFAULTS: StartServeOptions = {
-  host: '127.0.0.1', port: 0, bodyLimit: 1024 * 1024, mode: 'shadow', percent: 0,
-  maxBatch: 64, maxDelayMs: 2, shadowQueueRows: 100_000, shadowTimeoutMs: 10_000,
-  window: { ms: 3_600_000 }, labelTtlMs: 3_600_000, labelCapacity: 100_000, stopShadowOnFail: false,
-  engine: 'auto', intraOpThreads: 1, sinks: null, log: () => {},
+  host: '127.0.0.1',
+  port: 0,
+  bodyLimit: 1024 * 1024,
+  mode: 'shadow',
+  percent: 0,
+  maxBatch: 64,
+  maxDelayMs: 2,
+  shadowQueueRows: 100_000,
+  shadowTimeoutMs: 10_000,
+  window: { ms: 3_600_000 },
+  labelTtlMs: 3_600_000,
+  labelCapacity: 100_000,
+  stopShadowOnFail: false,
+  engine: 'auto',
+  intraOpThreads: 1,
+  sinks: null,
+  log: () => {},
 };
 
 /** Start a server for `plan` and wait until its models are open. */
@@ -35,7 +48,11 @@ export async function serve(plan: Plan, opts: Partial<StartServeOptions> = {}): 
 
 /** POST JSON; the status and the parsed body. */
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await r.text();
   return { status: r.status, body: text.length > 0 && r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 }
@@ -53,7 +70,10 @@ export function parseMetrics(text: string): { samples: Map<string, number>; type
   const types = new Map<string, string>();
   for (const line of text.split('\n')) {
     const t = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (t) { types.set(t[1]!, t[2]!); continue; }
+    if (t) {
+      types.set(t[1]!, t[2]!);
+      continue;
+    }
     if (line.startsWith('#') || line.trim() === '') continue;
     const m = /^(\S+?)(\{.*\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample: ${line}`);

@@ -48,11 +48,14 @@ describe('a slow treatment in shadow', () => {
     expect(shadow('dropped')).toBeGreaterThan(0);
     expect(shadow('ok') + shadow('dropped') + shadow('timeout') + shadow('error')).toBe(N);
     expect(on.metrics.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBe(shadow('ok'));
-    const armMs = (arm: string, role: string) => 1000 * on.metrics.get(`m4_arm_batch_duration_seconds_sum{arm="${arm}",role="${role}"}`)!
-      / on.metrics.get(`m4_arm_batch_duration_seconds_count{arm="${arm}",role="${role}"}`)!;
+    const armMs = (arm: string, role: string) =>
+      (1000 * on.metrics.get(`m4_arm_batch_duration_seconds_sum{arm="${arm}",role="${role}"}`)!) /
+      on.metrics.get(`m4_arm_batch_duration_seconds_count{arm="${arm}",role="${role}"}`)!;
     const p = (x: { ms: number[] }, q: number) => quantile(x.ms, q).toFixed(2);
     // Measured, not asserted (shared machine): the figures go to docs/serve.md.
-    console.log(`slow shadow: treatment ${armMs('treatment', 'shadow').toFixed(3)} ms/batch vs control ${armMs('control', 'primary').toFixed(3)} ms/batch; `
-      + `request p50/p99 shadow off ${p(off, 0.5)}/${p(off, 0.99)} ms, shadow on ${p(on, 0.5)}/${p(on, 0.99)} ms; dropped ${shadow('dropped')} of ${N} rows`);
+    console.log(
+      `slow shadow: treatment ${armMs('treatment', 'shadow').toFixed(3)} ms/batch vs control ${armMs('control', 'primary').toFixed(3)} ms/batch; ` +
+        `request p50/p99 shadow off ${p(off, 0.5)}/${p(off, 0.99)} ms, shadow on ${p(on, 0.5)}/${p(on, 0.99)} ms; dropped ${shadow('dropped')} of ${N} rows`,
+    );
   }, 120_000);
 });

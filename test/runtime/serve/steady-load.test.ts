@@ -44,7 +44,9 @@ describe('steady load', () => {
       expect(samples.get('m4_label_store_evicted_total{reason="evicted"}') ?? 0).toBeGreaterThan(0);
       expect(samples.get('m4_feedback_labels_total{result="joined"}')).toBeGreaterThan(0);
       expect(samples.get('m4_comparison_windows_total{comparison="b_vs_a"}')).toBeGreaterThanOrEqual(9);
-      console.log(`steady load: heap MB at rounds 10/20/30/40: ${heap.map((h) => h.toFixed(0)).join('/')}; rss MB ${rss.map((h) => h.toFixed(0)).join('/')}`);
+      console.log(
+        `steady load: heap MB at rounds 10/20/30/40: ${heap.map((h) => h.toFixed(0)).join('/')}; rss MB ${rss.map((h) => h.toFixed(0)).join('/')}`,
+      );
       // Flat: 15,000 more rows add no per-row state (a leak of even 1 KB a row would add 15 MB).
       expect(heap[3]! - heap[0]!).toBeLessThan(10);
     } finally {

@@ -21,7 +21,9 @@ describe('JSONL sink', () => {
     const path = join(tmp, 'deep', 'dir', 'runs.jsonl');
     const sink = JsonlSink.open(path);
     const a = fixtureRecord();
-    const b = fixtureRecord((o) => { o.meta.run_id = 'second'; });
+    const b = fixtureRecord((o) => {
+      o.meta.run_id = 'second';
+    });
     sink.write(a);
     sink.write(b);
     sink.close();
@@ -53,28 +55,50 @@ describe('the sinks of a run', () => {
     const jsonl = join(tmp, 'declared', 'runs.jsonl');
     const sinks = await openRunSinks({
       comparisons: [
-        comparison('first', [{ kind: 'sqlite', path: db, span }, { kind: 'jsonl', path: jsonl, span }]),
+        comparison('first', [
+          { kind: 'sqlite', path: db, span },
+          { kind: 'jsonl', path: jsonl, span },
+        ]),
         comparison('second', [{ kind: 'sqlite', path: db, span }]),
       ],
     });
     expect(sinks.all.map((s) => s.description)).toEqual([`sqlite ${db}`, `jsonl ${jsonl}`]);
     expect(sinks.of('second')).toHaveLength(1);
-    const first = fixtureRecord((o) => { o.comparisons[0]!.name = 'first'; });
-    const second = fixtureRecord((o) => { o.comparisons[0]!.name = 'second'; });
+    const first = fixtureRecord((o) => {
+      o.comparisons[0]!.name = 'first';
+    });
+    const second = fixtureRecord((o) => {
+      o.comparisons[0]!.name = 'second';
+    });
     await sinks.write([first, second]);
     await sinks.close();
     const d = new Database(db, { readonly: true });
     expect(d.prepare('SELECT comparison FROM runs ORDER BY id').all()).toEqual([{ comparison: 'first' }, { comparison: 'second' }]);
     d.close();
-    expect(readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l).comparison.name)).toEqual(['first']);
+    expect(
+      readFileSync(jsonl, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).comparison.name),
+    ).toEqual(['first']);
   });
 
   it('--db replaces every declared sink with one SQLite database', async () => {
     const override = join(tmp, 'override', 'all.db');
     const declared = join(tmp, 'override', 'declared.jsonl');
-    const sinks = await openRunSinks({ comparisons: [comparison('first', [{ kind: 'jsonl', path: declared, span }]), comparison('second', [])] }, { db: override });
+    const sinks = await openRunSinks(
+      { comparisons: [comparison('first', [{ kind: 'jsonl', path: declared, span }]), comparison('second', [])] },
+      { db: override },
+    );
     expect(sinks.all.map((s) => s.description)).toEqual([`sqlite ${override}`]);
-    await sinks.write([fixtureRecord((o) => { o.comparisons[0]!.name = 'first'; }), fixtureRecord((o) => { o.comparisons[0]!.name = 'second'; })]);
+    await sinks.write([
+      fixtureRecord((o) => {
+        o.comparisons[0]!.name = 'first';
+      }),
+      fixtureRecord((o) => {
+        o.comparisons[0]!.name = 'second';
+      }),
+    ]);
     await sinks.close();
     const d = new Database(override, { readonly: true });
     expect((d.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n).toBe(2);
@@ -86,8 +110,16 @@ describe('the sinks of a run', () => {
     const text = join(tmp, 'not-a-db.db');
     writeFileSync(text, 'hello');
     const good = join(tmp, 'good.db');
-    await expect(openRunSinks({ comparisons: [comparison('a', [{ kind: 'sqlite', path: good, span }, { kind: 'sqlite', path: text, span }])] }))
-      .rejects.toThrow(/^cannot write results to .*not-a-db\.db: it exists and is not an SQLite database/);
+    await expect(
+      openRunSinks({
+        comparisons: [
+          comparison('a', [
+            { kind: 'sqlite', path: good, span },
+            { kind: 'sqlite', path: text, span },
+          ]),
+        ],
+      }),
+    ).rejects.toThrow(/^cannot write results to .*not-a-db\.db: it exists and is not an SQLite database/);
     // The good database was closed: another connection can take the write lock at once.
     const d = new Database(good);
     d.exec('BEGIN IMMEDIATE; ROLLBACK');
@@ -96,7 +128,9 @@ describe('the sinks of a run', () => {
 
   it('--db with a URL scheme m4 does not know is refused before anything is created', async () => {
     for (const db of ['mysql://u@h/db', 'sqlite://results.db', 'redis://127.0.0.1:6379']) {
-      await expect(openRunSinks({ comparisons: [comparison('a', [])] }, { db })).rejects.toThrow(/unknown database URL scheme "\w+:\/\/": give an SQLite file path or a postgres:\/\//);
+      await expect(openRunSinks({ comparisons: [comparison('a', [])] }, { db })).rejects.toThrow(
+        /unknown database URL scheme "\w+:\/\/": give an SQLite file path or a postgres:\/\//,
+      );
       // Before, `--db mysql://u@h/db` created ./mysql:/u@h/db as an SQLite file.
       expect(existsSync(db.slice(0, db.indexOf(':') + 1))).toBe(false);
     }

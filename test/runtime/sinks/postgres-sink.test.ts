@@ -17,7 +17,9 @@ import { fixtureOutcome, fixtureRecord } from './sink-records.ts';
 
 const admin = await findPostgres();
 const databases = admin === null ? null : postgresDatabases(admin);
-afterAll(async () => { await databases?.dropAll(); });
+afterAll(async () => {
+  await databases?.dropAll();
+});
 const fresh = (tag: string): Promise<string> => databases!.fresh(tag);
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -37,12 +39,20 @@ async function counts(url: string): Promise<Record<string, number>> {
 }
 
 function child(script: string, args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) => p.on('exit', (code, signal) => resolve({ code, signal, out, err })));
+  p.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  p.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) =>
+    p.on('exit', (code, signal) => resolve({ code, signal, out, err })),
+  );
   return { p, exited };
 }
 
@@ -58,9 +68,15 @@ describe.runIf(admin !== null)('PostgreSQL store', () => {
     const results = await Promise.all(writers.map((w) => w.exited));
     for (const r of results) expect(r, r.err).toMatchObject({ code: 0, out: 'done\n' });
     // One schema: the advisory lock let exactly one writer migrate.
-    expect((await query<{ version: number }>(url, 'SELECT version FROM schema_version ORDER BY version')).map((r) => r.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    expect((await query<{ version: number }>(url, 'SELECT version FROM schema_version ORDER BY version')).map((r) => r.version)).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     const runs = await query<{ run_key: string }>(url, 'SELECT run_key FROM runs ORDER BY run_key');
-    expect(runs.map((r) => r.run_key)).toEqual(Array.from({ length: 8 }, (_, w) => Array.from({ length: perWriter }, (_, i) => `w${w}-${i}`)).flat().sort());
+    expect(runs.map((r) => r.run_key)).toEqual(
+      Array.from({ length: 8 }, (_, w) => Array.from({ length: perWriter }, (_, i) => `w${w}-${i}`))
+        .flat()
+        .sort(),
+    );
     // Every record whole: each run has as many child rows as the single record has.
     const one = await fresh('one');
     const sink = await PostgresSink.open(one);
@@ -75,13 +91,16 @@ describe.runIf(admin !== null)('PostgreSQL store', () => {
     const url = await fresh('killed');
     await (await PostgresSink.open(url)).close();
     // Every insert into charts (the last table of a record) waits 3 s: time to kill the writer there.
-    await query(url, "CREATE FUNCTION pause() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$");
+    await query(url, 'CREATE FUNCTION pause() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$');
     await query(url, 'CREATE TRIGGER pause BEFORE INSERT ON charts FOR EACH ROW EXECUTE FUNCTION pause()');
     const w = child('pg-writer.ts', [url, 'killed', '1']);
     const deadline = Date.now() + 30_000;
     let pid: number | undefined;
     while (pid === undefined && Date.now() < deadline) {
-      const rows = await query<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'INSERT INTO charts%'");
+      const rows = await query<{ pid: number }>(
+        url,
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'INSERT INTO charts%'",
+      );
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 50));
     }
@@ -105,7 +124,9 @@ describe.runIf(admin !== null)('PostgreSQL store', () => {
     const url = await fresh('foreign');
     await query(url, 'CREATE TABLE runs (id serial PRIMARY KEY, athlete text)');
     await query(url, 'CREATE TABLE unrelated (x int)');
-    await expect(PostgresSink.open(url)).rejects.toThrow(/its schema holds tables named like m4's \(runs\) that are not an m4 results schema; refusing to modify them/);
+    await expect(PostgresSink.open(url)).rejects.toThrow(
+      /its schema holds tables named like m4's \(runs\) that are not an m4 results schema; refusing to modify them/,
+    );
     const tables = await query<{ t: string }>(url, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
     expect(tables.map((r) => r.t)).toEqual(['runs', 'unrelated']);
   });

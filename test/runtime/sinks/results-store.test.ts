@@ -14,7 +14,9 @@ import { postgresStore, sqliteStore, type StoreUnderTest, type TestConnection } 
 const ALL_TABLES = ['runs', 'run_models', 'metrics', 'gates', 'skipped_rows', 'slices', 'charts'];
 const pgStore = await postgresStore();
 const stores: StoreUnderTest[] = [sqliteStore(), ...(pgStore === null ? [] : [pgStore])];
-afterAll(async () => { for (const s of stores) await s.cleanup(); });
+afterAll(async () => {
+  for (const s of stores) await s.cleanup();
+});
 
 async function counts(c: TestConnection): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -59,7 +61,11 @@ describe.each(stores)('$name store', (store) => {
 
       const sink = await store.open(loc);
       expect(await versions(c)).toEqual(MIGRATIONS.map((m) => m.version));
-      expect(await c.get("SELECT run_key, passed, result_json FROM runs WHERE run_key = 'old-run'")).toEqual({ run_key: 'old-run', passed: 1, result_json: null });
+      expect(await c.get("SELECT run_key, passed, result_json FROM runs WHERE run_key = 'old-run'")).toEqual({
+        run_key: 'old-run',
+        passed: 1,
+        result_json: null,
+      });
       expect(await c.get('SELECT value FROM metrics WHERE run_id = ?', [oldId])).toEqual({ value: 0.9 });
       await sink.write(fixtureRecord());
       await sink.close();
@@ -75,7 +81,9 @@ describe.each(stores)('$name store', (store) => {
       const c = await store.connect(loc);
       await c.exec("INSERT INTO schema_version (version, applied_at, m4_version) VALUES (99, 'later', '9.0.0')");
       const before = await counts(c);
-      await expect(store.open(loc)).rejects.toThrow(new RegExp(`^cannot write results to .*: its schema version is 99, newer than this m4 .* knows \\(${SCHEMA_VERSION}\\); upgrade m4`));
+      await expect(store.open(loc)).rejects.toThrow(
+        new RegExp(`^cannot write results to .*: its schema version is 99, newer than this m4 .* knows \\(${SCHEMA_VERSION}\\); upgrade m4`),
+      );
       expect(await counts(c)).toEqual(before);
       expect(await versions(c)).toEqual([...MIGRATIONS.map((m) => m.version), 99]);
       await c.close();
@@ -92,13 +100,29 @@ describe.each(stores)('$name store', (store) => {
       const db = await store.connect(loc);
       const run = (await db.get<Record<string, unknown>>('SELECT * FROM runs WHERE id = ?', [id]))!;
       expect(run).toMatchObject({
-        run_key: r.meta.run_id, comparison: 'v2_vs_v1', status: 'complete', passed: 0,
-        started_at: '2025-01-02T03:04:05.000Z', ended_at: '2025-01-02T03:04:07.500Z',
-        plan_hash: r.meta.plan_hash, source_file: 'examples/fraud/ab.m4', m4_version: '0.1.0', plan_m4_version: '0.1.0',
-        task: 'binary', task_json: '{"kind":"binary","threshold":0.5}',
-        data_source: '/srv/data/replay.jsonl', data_bytes: 123456, data_head_sha256: 'c'.repeat(64),
-        rows_seen: 603, rows_counted: 600, rows_skipped: 3, shard: null, merged_shards: null,
-        bootstrap: 200, seed: 1, confidence: 0.95,
+        run_key: r.meta.run_id,
+        comparison: 'v2_vs_v1',
+        status: 'complete',
+        passed: 0,
+        started_at: '2025-01-02T03:04:05.000Z',
+        ended_at: '2025-01-02T03:04:07.500Z',
+        plan_hash: r.meta.plan_hash,
+        source_file: 'examples/fraud/ab.m4',
+        m4_version: '0.1.0',
+        plan_m4_version: '0.1.0',
+        task: 'binary',
+        task_json: '{"kind":"binary","threshold":0.5}',
+        data_source: '/srv/data/replay.jsonl',
+        data_bytes: 123456,
+        data_head_sha256: 'c'.repeat(64),
+        rows_seen: 603,
+        rows_counted: 600,
+        rows_skipped: 3,
+        shard: null,
+        merged_shards: null,
+        bootstrap: 200,
+        seed: 1,
+        confidence: 0.95,
       });
       expect(JSON.parse(run.result_json as string)).toEqual(r.result);
       expect(JSON.parse(run.notes_json as string)).toEqual([]);
@@ -108,7 +132,20 @@ describe.each(stores)('$name store', (store) => {
         { name: 'v2', role: 'treatment', path: '/srv/models/fraud-v2.onnx', sha256: 'b'.repeat(64) },
       ]);
 
-      type MetricRow = { metric: string; kind: string; field: string; value: number | null; ci_low: number | null; ci_high: number | null; level: number | null; pvalue: number | null; test: string | null; undefined_reason: string | null; ci_reason: string | null; position: number };
+      type MetricRow = {
+        metric: string;
+        kind: string;
+        field: string;
+        value: number | null;
+        ci_low: number | null;
+        ci_high: number | null;
+        level: number | null;
+        pvalue: number | null;
+        test: string | null;
+        undefined_reason: string | null;
+        ci_reason: string | null;
+        position: number;
+      };
       const rows = await db.all<MetricRow>('SELECT * FROM metrics WHERE run_id = ? ORDER BY position', [id]);
       let expected = 0;
       for (const m of r.result.metrics) {
@@ -117,7 +154,12 @@ describe.each(stores)('$name store', (store) => {
           const p = m as PairMetricResult;
           expected++;
           const row = rows.find((x) => x.metric === m.name && x.field === 'value')!;
-          expect(row, m.name).toMatchObject({ kind: 'pair', value: p.value, ci_low: p.intervals.value?.low ?? null, ci_high: p.intervals.value?.high ?? null });
+          expect(row, m.name).toMatchObject({
+            kind: 'pair',
+            value: p.value,
+            ci_low: p.intervals.value?.low ?? null,
+            ci_high: p.intervals.value?.high ?? null,
+          });
           continue;
         }
         const mm = m as ModelMetricResult;
@@ -127,7 +169,11 @@ describe.each(stores)('$name store', (store) => {
           // Bit for bit: the PostgreSQL columns are doubles, never floats.
           expect(row.value, `${m.name}.${f}`).toBe(mm[f]);
           expect(row.undefined_reason, `${m.name}.${f}`).toBe(mm[f] === null ? mm.reasons[f] : null);
-          expect([row.ci_low, row.ci_high, row.level], `${m.name}.${f}`).toEqual([mm.intervals[f]?.low ?? null, mm.intervals[f]?.high ?? null, mm.intervals[f]?.level ?? null]);
+          expect([row.ci_low, row.ci_high, row.level], `${m.name}.${f}`).toEqual([
+            mm.intervals[f]?.low ?? null,
+            mm.intervals[f]?.high ?? null,
+            mm.intervals[f]?.level ?? null,
+          ]);
           expect([row.pvalue, row.test], `${m.name}.${f}`).toEqual(f === 'delta' && mm.test ? [mm.test.pvalue, mm.test.test] : [null, null]);
         }
       }
@@ -139,10 +185,22 @@ describe.each(stores)('$name store', (store) => {
 
       const gates = await db.all<Record<string, unknown>>('SELECT * FROM gates WHERE run_id = ? ORDER BY position', [id]);
       expect(gates).toHaveLength(r.verdicts.length);
-      r.verdicts.forEach((v, i) => expect(gates[i]).toMatchObject({
-        position: i, text: v.gate, metric: v.metric, field: v.field, op: v.op, bound: v.bound, confidence: v.confidence,
-        passed: v.passed ? 1 : 0, value: v.value, ci_low: v.interval?.low ?? null, ci_high: v.interval?.high ?? null, reason: v.reason,
-      }));
+      r.verdicts.forEach((v, i) =>
+        expect(gates[i]).toMatchObject({
+          position: i,
+          text: v.gate,
+          metric: v.metric,
+          field: v.field,
+          op: v.op,
+          bound: v.bound,
+          confidence: v.confidence,
+          passed: v.passed ? 1 : 0,
+          value: v.value,
+          ci_low: v.interval?.low ?? null,
+          ci_high: v.interval?.high ?? null,
+          reason: v.reason,
+        }),
+      );
 
       expect(await db.all('SELECT stage, reason, count FROM skipped_rows WHERE run_id = ? ORDER BY reason', [id])).toEqual([
         { stage: 'source', reason: 'invalid-json', count: 2 },
@@ -155,7 +213,11 @@ describe.each(stores)('$name store', (store) => {
       const d = items.find((i) => i.slice === 'd')!;
       const dAuroc = d.metrics.find((m) => m.name === 'auroc')!;
       expect(slices.find((s) => s.slice === 'd' && s.metric === 'auroc')).toMatchObject({
-        rows: d.rows, control: dAuroc.control, treatment: dAuroc.treatment, delta: dAuroc.delta, worse: 1,
+        rows: d.rows,
+        control: dAuroc.control,
+        treatment: dAuroc.treatment,
+        delta: dAuroc.delta,
+        worse: 1,
       });
       expect(slices.filter((s) => s.worse === 1)).toHaveLength(r.result.slices!.worse.length);
 
@@ -204,7 +266,10 @@ describe.each(stores)('$name store', (store) => {
       const loc = await store.fresh();
       const a = await store.open(loc);
       const b = await store.open(loc);
-      const run = (id: string) => fixtureRecord((o) => { o.meta.run_id = id; });
+      const run = (id: string) =>
+        fixtureRecord((o) => {
+          o.meta.run_id = id;
+        });
       await a.write(run('first'));
       await b.write(run('second'));
       await a.write(run('third'));

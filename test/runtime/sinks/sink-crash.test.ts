@@ -14,10 +14,14 @@ import { SqliteSink } from '../../../runtime/sinks/sqlite-sink.ts';
 
 it('SIGKILL in the middle of the transaction leaves no row, and the database stays usable', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'm4-sink-crash-')), 'results.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/write-and-hang.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/write-and-hang.ts'), path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

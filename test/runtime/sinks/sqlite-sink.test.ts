@@ -31,9 +31,13 @@ describe('schema', () => {
   it('creates the parent directories and the whole schema, versioned, in a new file', () => {
     const path = fresh();
     const sink = SqliteSink.open(path);
-    const tables = (sink.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const tables = (sink.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
     expect(tables).toEqual([...ALL_TABLES, 'schema_version'].sort());
-    expect((sink.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect((sink.db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version)).toEqual(
+      MIGRATIONS.map((m) => m.version),
+    );
     expect(sink.db.pragma('application_id', { simple: true })).toBe(M4_APPLICATION_ID);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     sink.close();
@@ -56,7 +60,9 @@ describe('schema', () => {
     db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('ada')");
     db.close();
     const before = sha(foreign);
-    expect(() => SqliteSink.open(foreign)).toThrow(/it is an SQLite database but not an m4 results database \(tables: users\); refusing to modify it$/);
+    expect(() => SqliteSink.open(foreign)).toThrow(
+      /it is an SQLite database but not an m4 results database \(tables: users\); refusing to modify it$/,
+    );
     expect(sha(foreign)).toBe(before);
 
     // A `schema_version` table alone does not make a file ours: the application id must match too.
@@ -78,4 +84,3 @@ describe('schema', () => {
     expect(() => SqliteSink.open(join(blocker, 'sub', 'r.db'))).toThrow(/^cannot write results to .*a-file\/sub\/r\.db: cannot create its directory/);
   });
 });
-

@@ -100,13 +100,11 @@ describe('bad rows', () => {
   });
 
   it('reports nested paths and nested list positions', async () => {
-    const p = writeData(dir, 'nested-bad.jsonl', [
-      '{"p":{"m":[[1,2],[3,4]]}}',
-      '{"p":{"m":[[1,2],[3]]}}',
-      '{"p":{"m":[[1,2],[3,"x"]]}}',
-      '{"p":5}',
-      '{"p":{"q":1}}',
-    ].join('\n'));
+    const p = writeData(
+      dir,
+      'nested-bad.jsonl',
+      ['{"p":{"m":[[1,2],[3,4]]}}', '{"p":{"m":[[1,2],[3]]}}', '{"p":{"m":[[1,2],[3,"x"]]}}', '{"p":5}', '{"p":{"q":1}}'].join('\n'),
+    );
     const r = await readAll(p, { inputs: [field('m', 'f64', ['batch', 2, 2], { path: ['p', 'm'] })] });
     expect(r.stats.examples.map((e) => [e.reason, e.detail])).toEqual([
       ['wrong-length', 'field "p.m": expected 2 numbers at [1], got 1'],

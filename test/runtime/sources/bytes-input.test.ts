@@ -14,7 +14,13 @@ const b64 = Buffer.from(BYTES).toString('base64');
 
 describe('base64 text', () => {
   it('decodes the standard and URL-safe alphabets, padded or not, data URLs and MIME lines', () => {
-    for (const text of [b64, b64.replace(/=+$/, ''), Buffer.from(BYTES).toString('base64url'), `data:image/png;base64,${b64}`, `${b64.slice(0, 8)}\r\n${b64.slice(8)}`]) {
+    for (const text of [
+      b64,
+      b64.replace(/=+$/, ''),
+      Buffer.from(BYTES).toString('base64url'),
+      `data:image/png;base64,${b64}`,
+      `${b64.slice(0, 8)}\r\n${b64.slice(8)}`,
+    ]) {
       expect(Array.from(decodeBase64Text(text)!), text).toEqual(Array.from(BYTES));
     }
     expect(Array.from(decodeBase64Text('')!)).toEqual([]);
@@ -26,7 +32,7 @@ describe('base64 text', () => {
     }
   });
 
-  it('takes raw bytes (a serve request\'s body) as they are; other JSON values are not bytes', () => {
+  it("takes raw bytes (a serve request's body) as they are; other JSON values are not bytes", () => {
     expect(bytesOfValue(BYTES)).toBe(BYTES);
     expect(bytesOfValue(3)).toBe('not-text');
     const data: Uint8Array[] = [new Uint8Array(0)];
@@ -41,12 +47,16 @@ describe('bytes inputs in data files', () => {
   const inputs = [field('img', 'bytes', ['batch']), field('label', 'i64', ['batch'])];
 
   it('JSONL: good rows decoded, bad base64 and non-strings counted by reason', async () => {
-    const path = writeData(dir, 'b.jsonl', [
-      `{"img":"${b64}","label":1}`,
-      '{"img":"not base64!","label":0}',
-      '{"img":17,"label":0}',
-      `{"img":"data:image/jpeg;base64,${b64}","label":0}`,
-    ].join('\n'));
+    const path = writeData(
+      dir,
+      'b.jsonl',
+      [
+        `{"img":"${b64}","label":1}`,
+        '{"img":"not base64!","label":0}',
+        '{"img":17,"label":0}',
+        `{"img":"data:image/jpeg;base64,${b64}","label":0}`,
+      ].join('\n'),
+    );
     const r = await readAll(path, { inputs });
     expect(r.stats.rowsGood).toBe(2);
     expect(r.stats.skipped).toEqual({ 'bad-base64': 1, 'wrong-type': 1 });

@@ -13,17 +13,23 @@ import { inspectSample } from '../../../runtime/sources/index.ts';
 const dir = tempDir();
 
 /** A record: x (number), tx (list of 3 numbers), label (optional integer); undefined = absent. */
-interface Rec { x?: number; tx?: (number | null)[]; label?: number; a?: number; b?: number }
+interface Rec {
+  x?: number;
+  tx?: (number | null)[];
+  label?: number;
+  a?: number;
+  b?: number;
+}
 
 function records(n: number): Rec[] {
   const out: Rec[] = [];
   for (let i = 0; i < n; i++) {
     const r: Rec = { x: i / 4, tx: [i, i + 0.5, -i - 1], label: i % 3, a: i, b: 2 * i };
-    if (i % 11 === 4) r.tx = [1, 2];             // wrong-length
-    if (i % 13 === 6) r.tx = [1, null, 3];       // nan (null element)
-    if (i % 17 === 8) delete r.x;                // missing-field
-    if (i % 5 === 2) delete r.label;             // missing optional after it is present
-    if (i % 19 === 9) delete r.b;                // a gathered column missing
+    if (i % 11 === 4) r.tx = [1, 2]; // wrong-length
+    if (i % 13 === 6) r.tx = [1, null, 3]; // nan (null element)
+    if (i % 17 === 8) delete r.x; // missing-field
+    if (i % 5 === 2) delete r.label; // missing optional after it is present
+    if (i % 19 === 9) delete r.b; // a gathered column missing
     out.push(r);
   }
   return out;
@@ -45,16 +51,19 @@ function toParquet(recs: Rec[], rowGroupSize: number): Buffer {
     { name: 'b', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
   ] as never;
   const col = <T>(f: (r: Rec) => T | undefined): (T | null)[] => recs.map((r) => f(r) ?? null);
-  return Buffer.from(parquetWriteBuffer({
-    schema, rowGroupSize,
-    columnData: [
-      { name: 'x', data: col((r) => r.x) },
-      { name: 'tx', data: col((r) => r.tx) },
-      { name: 'label', data: col((r) => (r.label === undefined ? undefined : BigInt(r.label))) },
-      { name: 'a', data: col((r) => r.a) },
-      { name: 'b', data: col((r) => r.b) },
-    ],
-  }));
+  return Buffer.from(
+    parquetWriteBuffer({
+      schema,
+      rowGroupSize,
+      columnData: [
+        { name: 'x', data: col((r) => r.x) },
+        { name: 'tx', data: col((r) => r.tx) },
+        { name: 'label', data: col((r) => (r.label === undefined ? undefined : BigInt(r.label))) },
+        { name: 'a', data: col((r) => r.a) },
+        { name: 'b', data: col((r) => r.b) },
+      ],
+    }),
+  );
 }
 
 function toArrow(recs: Rec[], batchRows: number, fixed: boolean): Buffer {
@@ -62,14 +71,31 @@ function toArrow(recs: Rec[], batchRows: number, fixed: boolean): Buffer {
   for (let s = 0; s < recs.length; s += batchRows) {
     const part = recs.slice(s, s + batchRows);
     const txType = fixed ? new FixedSizeList(3, new Field('item', new Float32(), true)) : new List(new Field('item', new Float32(), true));
-    batches.push(new Table({
-      x: vectorFromArray(part.map((r) => r.x ?? null), new Float32()),
-      // A fixed-size list cannot hold 2 elements: those rows become null there (missing-field).
-      tx: vectorFromArray(part.map((r) => (r.tx === undefined || (fixed && r.tx.length !== 3) ? null : r.tx)), txType),
-      label: vectorFromArray(part.map((r) => (r.label === undefined ? null : BigInt(r.label))), new Int64()),
-      a: vectorFromArray(part.map((r) => r.a ?? null), new Float32()),
-      b: vectorFromArray(part.map((r) => r.b ?? null), new Float32()),
-    }));
+    batches.push(
+      new Table({
+        x: vectorFromArray(
+          part.map((r) => r.x ?? null),
+          new Float32(),
+        ),
+        // A fixed-size list cannot hold 2 elements: those rows become null there (missing-field).
+        tx: vectorFromArray(
+          part.map((r) => (r.tx === undefined || (fixed && r.tx.length !== 3) ? null : r.tx)),
+          txType,
+        ),
+        label: vectorFromArray(
+          part.map((r) => (r.label === undefined ? null : BigInt(r.label))),
+          new Int64(),
+        ),
+        a: vectorFromArray(
+          part.map((r) => r.a ?? null),
+          new Float32(),
+        ),
+        b: vectorFromArray(
+          part.map((r) => r.b ?? null),
+          new Float32(),
+        ),
+      }),
+    );
   }
   const table = batches.slice(1).reduce((t, b) => t.concat(b), batches[0]!);
   return Buffer.from(tableToIPC(table, 'file'));
@@ -116,7 +142,8 @@ describe('Parquet and Arrow sources read what the JSONL source reads', () => {
     const r = await readAll(p, { inputs: [field('x', 'f32', ['batch'])] });
     expect(r.values.x).toEqual([1, 2]);
     expect(r.stats.examples.map((e) => [e.line, e.reason, e.detail])).toEqual([
-      [2, 'nan', 'field "x" is NaN'], [3, 'nan', 'field "x" is 1e+300, which overflows f32'],
+      [2, 'nan', 'field "x" is NaN'],
+      [3, 'nan', 'field "x" is 1e+300, which overflows f32'],
     ]);
   });
 });

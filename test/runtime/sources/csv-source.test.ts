@@ -9,11 +9,7 @@ const dir = tempDir();
 
 describe('CSV source', () => {
   const header = 'id,f0,f1,f2,label,region,flag,vec';
-  const body = [
-    '0,0.5,-1,2e-3,1,eu,true,"[1,2]"',
-    '1,1.5,2,3,0,"us, east",False,"[3,4]"',
-    '2, 2.5 ,+3,.5,1,"say ""hi""",1,"[5,6]"',
-  ];
+  const body = ['0,0.5,-1,2e-3,1,eu,true,"[1,2]"', '1,1.5,2,3,0,"us, east",False,"[3,4]"', '2, 2.5 ,+3,.5,1,"say ""hi""",1,"[5,6]"'];
   const path = writeData(dir, 'rows.csv', `${header}\n${body.join('\n')}\n`);
   const inputs = [
     columns('tx', 'f32', [['f0'], ['f1'], ['f2']]),
@@ -50,18 +46,7 @@ describe('CSV source', () => {
   });
 
   it('counts bad rows with reasons and lines', async () => {
-    const p = writeData(dir, 'bad.csv', [
-      'a,b',
-      '1,2',
-      '1,2,3',
-      '1,x',
-      '1,nan',
-      '1,',
-      '1,ab"c',
-      '1,"q"x',
-      '1.5,2',
-      '3,4',
-    ].join('\n'));
+    const p = writeData(dir, 'bad.csv', ['a,b', '1,2', '1,2,3', '1,x', '1,nan', '1,', '1,ab"c', '1,"q"x', '1.5,2', '3,4'].join('\n'));
     const r = await readAll(p, { inputs: [field('a', 'i32', ['batch']), field('b', 'f32', ['batch'])], maxExamples: 20 });
     expect(r.values.a).toEqual([1, 3]);
     expect(r.stats.examples).toEqual([
@@ -92,7 +77,9 @@ describe('CSV source', () => {
 
   it('treats an optional column missing from the header, or empty in the first good row, as absent', async () => {
     const p = writeData(dir, 'opt.csv', 'a,label\n1,\n2,1\n');
-    const r = await readAll(p, { inputs: [field('a', 'f32', ['batch']), field('label', 'i64', ['batch'], { optional: true }), field('w', 'f32', ['batch'], { optional: true })] });
+    const r = await readAll(p, {
+      inputs: [field('a', 'f32', ['batch']), field('label', 'i64', ['batch'], { optional: true }), field('w', 'f32', ['batch'], { optional: true })],
+    });
     expect(r.stats.absentOptional).toEqual(['label', 'w']);
     expect(r.values.a).toEqual([1, 2]);
   });
@@ -119,8 +106,7 @@ describe('CSV records', () => {
   const record = fc.array(cellText, { minLength: 1, maxLength: 6 });
 
   /** Quote a cell the way CSV writers do (only when needed, or always). */
-  const quote = (cell: string, always: boolean) =>
-    always || /[",\r\n]/.test(cell) || cell === '' ? `"${cell.replaceAll('"', '""')}"` : cell;
+  const quote = (cell: string, always: boolean) => (always || /[",\r\n]/.test(cell) || cell === '' ? `"${cell.replaceAll('"', '""')}"` : cell);
 
   it('split like csv-parse on any well-formed CSV', () => {
     fc.assert(

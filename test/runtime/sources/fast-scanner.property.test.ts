@@ -21,15 +21,28 @@ const num = fc.oneof(
   fc.constantFrom(0, -0, 1e39, -1e39, 2 ** 31, 2 ** 53 + 2, 1e19, 0.5),
 );
 const odd = fc.oneof(fc.string({ maxLength: 4 }), fc.constant(null), fc.boolean(), fc.constantFrom('NaN', 'Infinity', 'x'));
-const sometimes = <T>(usual: fc.Arbitrary<T>, rare: fc.Arbitrary<unknown>) => fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: rare });
+const sometimes = <T>(usual: fc.Arbitrary<T>, rare: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 8, arbitrary: usual }, { weight: 1, arbitrary: rare });
 
 const row = fc.record(
   {
-    tx: sometimes(fc.array(num, { minLength: 3, maxLength: 3 }), fc.oneof(fc.array(fc.oneof(num, odd), { minLength: 2, maxLength: 4 }), fc.jsonValue())),
+    tx: sometimes(
+      fc.array(num, { minLength: 3, maxLength: 3 }),
+      fc.oneof(fc.array(fc.oneof(num, odd), { minLength: 2, maxLength: 4 }), fc.jsonValue()),
+    ),
     label: sometimes(fc.integer({ min: -5, max: 5 }), fc.oneof(num, odd)),
     region: sometimes(fc.string({ maxLength: 6, unit: fc.constantFrom('e', 'u', 'é', '€', '"', '\\', '\n', '\t', 'x') }), fc.oneof(num, odd)),
     meta: sometimes(
-      fc.record({ score: sometimes(num, odd), grid: sometimes(fc.array(fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 2, maxLength: 2 }), { minLength: 2, maxLength: 2 }), fc.jsonValue()) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          score: sometimes(num, odd),
+          grid: sometimes(
+            fc.array(fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 2, maxLength: 2 }), { minLength: 2, maxLength: 2 }),
+            fc.jsonValue(),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
       fc.jsonValue(),
     ),
     flag: sometimes(fc.oneof(fc.boolean(), fc.constantFrom(0, 1)), fc.oneof(num, odd)),
@@ -42,15 +55,24 @@ const row = fc.record(
 const line = fc.tuple(row, fc.integer({ min: 0, max: 10 }), fc.nat()).map(([r, how, k]) => {
   const compact = JSON.stringify(r);
   switch (how) {
-    case 0: return JSON.stringify(r, null, 1).replace(/\n/g, ' '); // spaces everywhere
-    case 1: return compact.slice(0, k % (compact.length + 1)); // truncated
-    case 2: return compact.replace(/(-?\d+\.?\d*(e[+-]?\d+)?)(?=[,\]])/, 'NaN'); // Python's bare NaN
-    case 3: return `{"tx":[1,2,3],${compact.slice(1)}`; // duplicate key
-    case 4: return compact.replace('"tx"', '"t\\u0078"'); // escaped key
-    case 5: return `  ${compact}\t `;
-    case 7: return compact.replace('\\t', '\t'); // a raw tab inside a string: not JSON
-    case 6: return k % 5 === 0 ? '' : compact; // blank line
-    default: return compact;
+    case 0:
+      return JSON.stringify(r, null, 1).replace(/\n/g, ' '); // spaces everywhere
+    case 1:
+      return compact.slice(0, k % (compact.length + 1)); // truncated
+    case 2:
+      return compact.replace(/(-?\d+\.?\d*(e[+-]?\d+)?)(?=[,\]])/, 'NaN'); // Python's bare NaN
+    case 3:
+      return `{"tx":[1,2,3],${compact.slice(1)}`; // duplicate key
+    case 4:
+      return compact.replace('"tx"', '"t\\u0078"'); // escaped key
+    case 5:
+      return `  ${compact}\t `;
+    case 7:
+      return compact.replace('\\t', '\t'); // a raw tab inside a string: not JSON
+    case 6:
+      return k % 5 === 0 ? '' : compact; // blank line
+    default:
+      return compact;
   }
 });
 

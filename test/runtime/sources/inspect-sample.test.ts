@@ -13,7 +13,13 @@ describe('inspectSample', () => {
       label: i % 2,
       region: i % 2 ? 'eu' : 'us',
       ok: i % 3 === 0,
-      payload: { img: [[1, 2], [3, 4]], note: i < 5 ? 'x' : null },
+      payload: {
+        img: [
+          [1, 2],
+          [3, 4],
+        ],
+        note: i < 5 ? 'x' : null,
+      },
       ragged: i % 2 ? [1] : [1, 2],
       ...(i < 7 ? { weight: 1.5 } : {}),
     }));

@@ -51,7 +51,14 @@ describe('JSONL source', () => {
   });
 
   it('gathers scalar fields into the last axis for a columns source', async () => {
-    const p = writeData(dir, 'cols.jsonl', jsonl([{ a: 1, b: 2, c: { d: 3 } }, { a: 4, b: 5, c: { d: 6 } }]));
+    const p = writeData(
+      dir,
+      'cols.jsonl',
+      jsonl([
+        { a: 1, b: 2, c: { d: 3 } },
+        { a: 4, b: 5, c: { d: 6 } },
+      ]),
+    );
     const r = await readAll(p, { inputs: [columns('x', 'f32', [['a'], ['c', 'd'], ['b']])] });
     expect(r.shapes.x).toEqual([3]);
     expect(r.values.x).toEqual([1, 3, 2, 4, 6, 5]);
@@ -112,13 +119,52 @@ describe('JSONL source', () => {
   });
 
   it('fixes ? and symbolic trailing dims from the first good row, and unifies symbols across inputs', async () => {
-    const p = writeData(dir, 'dims.jsonl', jsonl([
-      { a: [1, 2], b: [[1, 2, 3], [4, 5, 6]], c: [1, 1] },
-      { a: [1, 2, 3], b: [[1, 2, 3], [4, 5, 6]], c: [2, 2] },
-      { a: [3, 4], b: [[1, 2], [4, 5]], c: [3, 3] },
-      { a: [5, 6], b: [[1, 2, 3], [4, 5, 6]], c: [4, 4, 4] },
-      { a: [7, 8], b: [[1, 2, 3], [4, 5, 6]], c: [5, 5] },
-    ]));
+    const p = writeData(
+      dir,
+      'dims.jsonl',
+      jsonl([
+        {
+          a: [1, 2],
+          b: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          c: [1, 1],
+        },
+        {
+          a: [1, 2, 3],
+          b: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          c: [2, 2],
+        },
+        {
+          a: [3, 4],
+          b: [
+            [1, 2],
+            [4, 5],
+          ],
+          c: [3, 3],
+        },
+        {
+          a: [5, 6],
+          b: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          c: [4, 4, 4],
+        },
+        {
+          a: [7, 8],
+          b: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          c: [5, 5],
+        },
+      ]),
+    );
     const r = await readAll(p, {
       inputs: [field('a', 'f32', ['batch', null]), field('b', 'f32', ['batch', 'k', 'n']), field('c', 'f32', ['batch', 'k'])],
     });
@@ -133,7 +179,14 @@ describe('JSONL source', () => {
   });
 
   it('rejects a first row whose symbolic dims disagree between inputs', async () => {
-    const p = writeData(dir, 'sym.jsonl', jsonl([{ a: [1, 2], c: [1, 2, 3] }, { a: [1, 2], c: [3, 4] }]));
+    const p = writeData(
+      dir,
+      'sym.jsonl',
+      jsonl([
+        { a: [1, 2], c: [1, 2, 3] },
+        { a: [1, 2], c: [3, 4] },
+      ]),
+    );
     const r = await readAll(p, { inputs: [field('a', 'f32', ['batch', 'n']), field('c', 'f32', ['batch', 'n'])] });
     expect(r.lines).toEqual([2]);
     expect(r.stats.examples[0]).toEqual({ line: 1, reason: 'wrong-length', detail: 'field "c": dim n is 3 here but 2 in field "a"' });
@@ -222,15 +275,50 @@ describe('openSource refuses what it cannot read, with a SourceError', () => {
   const x = [field('x', 'f32', ['batch'])];
 
   it.each([
-    ['a missing file', () => openSource(`${dir}/nope.jsonl`, { inputs: x, batchSize: 1, onBadRow: 'skip' }), 'unreadable', /nope\.jsonl: no such file/],
+    [
+      'a missing file',
+      () => openSource(`${dir}/nope.jsonl`, { inputs: x, batchSize: 1, onBadRow: 'skip' }),
+      'unreadable',
+      /nope\.jsonl: no such file/,
+    ],
     ['a directory', () => openSource(`${dir}/`, { inputs: x, batchSize: 1, onBadRow: 'skip', format: 'jsonl' }), 'unreadable', /is a directory/],
-    ['an unknown extension', () => openSource(`${dir}/data.txt`, { inputs: x, batchSize: 1, onBadRow: 'skip' }), 'unsupported', /cannot tell the format/],
+    [
+      'an unknown extension',
+      () => openSource(`${dir}/data.txt`, { inputs: x, batchSize: 1, onBadRow: 'skip' }),
+      'unsupported',
+      /cannot tell the format/,
+    ],
     ['a zero batch size', () => openSource(path, { inputs: x, batchSize: 0, onBadRow: 'skip' }), 'unsupported', /batch size/],
-    ['a bad shard', () => openSource(path, { inputs: x, batchSize: 1, onBadRow: 'skip', shard: { index: 2, count: 2 } }), 'unsupported', /shard must be i\/N/],
+    [
+      'a bad shard',
+      () => openSource(path, { inputs: x, batchSize: 1, onBadRow: 'skip', shard: { index: 2, count: 2 } }),
+      'unsupported',
+      /shard must be i\/N/,
+    ],
     ['a negative limit', () => openSource(path, { inputs: x, batchSize: 1, onBadRow: 'skip', limit: -1 }), 'unsupported', /limit/],
-    ['an input without row dim', () => openSource(path, { inputs: [field('x', 'f32', [])], batchSize: 1, onBadRow: 'skip' }), 'unsupported', /no row dimension/],
-    ['a columns input of rank 3', () => openSource(path, { inputs: [{ ...columns('x', 'f32', [['a'], ['b']]), type: { dtype: 'f32', dims: ['batch', 2, 1] } }], batchSize: 1, onBadRow: 'skip' }), 'unsupported', /must be \[rows, 2\]/],
-    ['columns into a mismatched dim', () => openSource(path, { inputs: [columns('x', 'f32', [['a'], ['b']], { last: 3 })], batchSize: 1, onBadRow: 'skip' }), 'unsupported', /2 columns into a last dim of 3/],
+    [
+      'an input without row dim',
+      () => openSource(path, { inputs: [field('x', 'f32', [])], batchSize: 1, onBadRow: 'skip' }),
+      'unsupported',
+      /no row dimension/,
+    ],
+    [
+      'a columns input of rank 3',
+      () =>
+        openSource(path, {
+          inputs: [{ ...columns('x', 'f32', [['a'], ['b']]), type: { dtype: 'f32', dims: ['batch', 2, 1] } }],
+          batchSize: 1,
+          onBadRow: 'skip',
+        }),
+      'unsupported',
+      /must be \[rows, 2\]/,
+    ],
+    [
+      'columns into a mismatched dim',
+      () => openSource(path, { inputs: [columns('x', 'f32', [['a'], ['b']], { last: 3 })], batchSize: 1, onBadRow: 'skip' }),
+      'unsupported',
+      /2 columns into a last dim of 3/,
+    ],
   ])('%s', (_what, open, reason, message) => {
     let err: unknown;
     try {

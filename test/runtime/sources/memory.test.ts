@@ -13,7 +13,7 @@ function generate(path: string): { rows: number; bytes: number } {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < MB; i++) {
-    const tx = Array.from({ length: 30 }, (_, j) => ((i * 31 + j * 17) % 2000 / 1000 - 1).toFixed(3));
+    const tx = Array.from({ length: 30 }, (_, j) => (((i * 31 + j * 17) % 2000) / 1000 - 1).toFixed(3));
     const line = `{"id":${i},"tx":[${tx.join(',')}],"label":${i % 2},"region":"${i % 3 ? 'eu' : 'us'}"}\n`;
     lines.push(line);
     size += line.length;

@@ -38,7 +38,10 @@ describe('optional inputs', () => {
     const r = await readAll(p, { inputs: [x, opt] });
     expect(r.stats.absentOptional).toEqual([]);
     expect(r.values.v).toEqual([1, 2]);
-    expect(r.stats.examples.map((e) => [e.line, e.detail])).toEqual([[1, 'field "b" is missing'], [3, 'field "a" is missing']]);
+    expect(r.stats.examples.map((e) => [e.line, e.detail])).toEqual([
+      [1, 'field "b" is missing'],
+      [3, 'field "a" is missing'],
+    ]);
   });
 });
 

@@ -36,7 +36,13 @@ export function field(name: string, dtype: DType, dims: Dim[], opts: { optional?
 
 /** A `columns` input gathering scalar fields into the last axis. */
 export function columns(name: string, dtype: DType, paths: string[][], opts: { optional?: boolean; last?: Dim } = {}): PlanInput {
-  return { name, type: { dtype, dims: ['batch', opts.last ?? paths.length] }, optional: opts.optional ?? false, source: { kind: 'columns', paths }, span: SPAN };
+  return {
+    name,
+    type: { dtype, dims: ['batch', opts.last ?? paths.length] },
+    optional: opts.optional ?? false,
+    source: { kind: 'columns', paths },
+    span: SPAN,
+  };
 }
 
 /** Everything a source produced, flattened across batches. */

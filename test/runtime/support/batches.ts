@@ -14,7 +14,12 @@ export function batchOf(rows: number, opts: { firstLine?: number; firstRow?: num
     rowIds[i] = firstRow + i;
     lines[i] = firstLine + i;
   }
-  const batch: Batch = { rows, rowIds, lines, tensors: { x: { dtype: 'f32', data: features(rows, opts.seed ?? firstRow + 1), dims: [rows, FEATURES] } } };
+  const batch: Batch = {
+    rows,
+    rowIds,
+    lines,
+    tensors: { x: { dtype: 'f32', data: features(rows, opts.seed ?? firstRow + 1), dims: [rows, FEATURES] } },
+  };
   if (opts.label ?? true) {
     const label = new BigInt64Array(rows);
     for (let i = 0; i < rows; i++) label[i] = BigInt((firstRow + i) % 2);
@@ -24,7 +29,11 @@ export function batchOf(rows: number, opts: { firstLine?: number; firstRow?: num
 }
 
 /** `count` consecutive batches of `size` rows, as an async source; records whether it was closed early. */
-export function batchSource(count: number, size: number, opts: { failAt?: number; label?: boolean } = {}): AsyncIterable<Batch> & { closed: boolean; produced: number } {
+export function batchSource(
+  count: number,
+  size: number,
+  opts: { failAt?: number; label?: boolean } = {},
+): AsyncIterable<Batch> & { closed: boolean; produced: number } {
   const src = {
     closed: false,
     produced: 0,

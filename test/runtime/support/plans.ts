@@ -44,8 +44,24 @@ export function abPlan(dir: string, opts: { hidden?: number[]; withOps?: boolean
   const withOps = opts.withOps ?? false;
   if (withOps) {
     nodes.push(
-      { id: 'ctl_score', kind: 'op', op: 'column', args: [{ node: 'ctl', output: 'probabilities' }], params: { index: 1 }, outputs: [{ name: 'out', type: { dtype: 'f32', dims: ['batch'] } }], span: span(10, 3) },
-      { id: 'treat_score', kind: 'op', op: 'column', args: [{ node: 'treat', output: 'probabilities' }], params: { index: 1 }, outputs: [{ name: 'out', type: { dtype: 'f32', dims: ['batch'] } }], span: span(11, 3) },
+      {
+        id: 'ctl_score',
+        kind: 'op',
+        op: 'column',
+        args: [{ node: 'ctl', output: 'probabilities' }],
+        params: { index: 1 },
+        outputs: [{ name: 'out', type: { dtype: 'f32', dims: ['batch'] } }],
+        span: span(10, 3),
+      },
+      {
+        id: 'treat_score',
+        kind: 'op',
+        op: 'column',
+        args: [{ node: 'treat', output: 'probabilities' }],
+        params: { index: 1 },
+        outputs: [{ name: 'out', type: { dtype: 'f32', dims: ['batch'] } }],
+        span: span(11, 3),
+      },
     );
   }
   const plan: Plan = {
@@ -60,19 +76,21 @@ export function abPlan(dir: string, opts: { hidden?: number[]; withOps?: boolean
     models: [m1, m2],
     nodes,
     edges: [],
-    comparisons: [{
-      name: 'v2_vs_v1',
-      control: withOps ? { node: 'ctl_score', output: 'out' } : { node: 'ctl', output: 'probabilities' },
-      treatment: withOps ? { node: 'treat_score', output: 'out' } : { node: 'treat', output: 'probabilities' },
-      label: { node: 'label', output: 'out' },
-      slice_by: null,
-      task: { kind: 'binary', threshold: 0.5 },
-      metrics: ['accuracy', 'agreement'],
-      gates: [],
-      sinks: [],
-      options: { bootstrap: 0, seed: 1, confidence: 0.95, max_slices: 10 },
-      span: span(12),
-    }],
+    comparisons: [
+      {
+        name: 'v2_vs_v1',
+        control: withOps ? { node: 'ctl_score', output: 'out' } : { node: 'ctl', output: 'probabilities' },
+        treatment: withOps ? { node: 'treat_score', output: 'out' } : { node: 'treat', output: 'probabilities' },
+        label: { node: 'label', output: 'out' },
+        slice_by: null,
+        task: { kind: 'binary', threshold: 0.5 },
+        metrics: ['accuracy', 'agreement'],
+        gates: [],
+        sinks: [],
+        options: { bootstrap: 0, seed: 1, confidence: 0.95, max_slices: 10 },
+        span: span(12),
+      },
+    ],
     outputs: [
       { name: 'p1', ref: { node: 'ctl', output: 'probabilities' }, type: probs().type, span: span(20) },
       { name: 'p2', ref: { node: 'treat', output: 'probabilities' }, type: probs().type, span: span(21) },
@@ -88,7 +106,10 @@ export function abPlan(dir: string, opts: { hidden?: number[]; withOps?: boolean
 
 function model(name: string, path: string, sha256: string, line: number): PlanModel {
   return {
-    name, path, source_path: `${name}.onnx`, sha256,
+    name,
+    path,
+    source_path: `${name}.onnx`,
+    sha256,
     signature: {
       inputs: [{ name: 'x', type: { dtype: 'f32', dims: ['N', FEATURES] } }],
       outputs: [
@@ -110,4 +131,3 @@ export function features(rows: number, seed = 7): Float32Array {
   }
   return out;
 }
-

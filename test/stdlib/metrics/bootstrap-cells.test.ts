@@ -17,9 +17,15 @@ describe('poissonDraw', () => {
   it.each([0.3, 2.5, 9.99, 10, 57.5, 4321, 2.5e6])('has mean and variance λ = %d', (lambda) => {
     const u = prng(Math.round(lambda * 1000) + 1);
     const N = 20000;
-    let s = 0, s2 = 0;
-    for (let i = 0; i < N; i++) { const k = poissonDraw(lambda, () => (u() + 0.5 / 4294967296)); s += k; s2 += k * k; }
-    const mean = s / N, v = s2 / N - mean * mean;
+    let s = 0,
+      s2 = 0;
+    for (let i = 0; i < N; i++) {
+      const k = poissonDraw(lambda, () => u() + 0.5 / 4294967296);
+      s += k;
+      s2 += k * k;
+    }
+    const mean = s / N,
+      v = s2 / N - mean * mean;
     // Mean within 5 standard errors (√(λ/N)); variance within 5 of its standard errors (≈ λ√(2/N)).
     expect(Math.abs(mean - lambda)).toBeLessThan(5 * Math.sqrt(lambda / N));
     expect(Math.abs(v - lambda)).toBeLessThan(5 * lambda * Math.sqrt(2 / N) + 0.02);
@@ -74,7 +80,8 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
   const result = acc.result();
 
   // The old scheme, written out: per-row weights (the same counter-based generator), summed per cell.
-  const k0 = new Uint32Array(d.n), k1 = new Uint32Array(d.n);
+  const k0 = new Uint32Array(d.n),
+    k1 = new Uint32Array(d.n);
   fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
   const q = resampleKeys(spec.seed, B);
   const cellOf = Array.from({ length: d.n }, (_, i) => (d.label[i]! << 2) | (+(d.control[i]! >= 0.5) << 1) | +(d.treatment[i]! >= 0.5));
@@ -85,12 +92,18 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
     const counts = (s: 'c' | 't') => {
       const o = { tp: 0, fp: 0, tn: 0, fn: 0 };
       for (let c = 0; c < 8; c++) {
-        const y = c >> 2, p = s === 'c' ? (c >> 1) & 1 : c & 1;
-        if (y === 1) { if (p === 1) o.tp += cells[c]!; else o.fn += cells[c]!; } else if (p === 1) o.fp += cells[c]!; else o.tn += cells[c]!;
+        const y = c >> 2,
+          p = s === 'c' ? (c >> 1) & 1 : c & 1;
+        if (y === 1) {
+          if (p === 1) o.tp += cells[c]!;
+          else o.fn += cells[c]!;
+        } else if (p === 1) o.fp += cells[c]!;
+        else o.tn += cells[c]!;
       }
       return binaryRates(o);
     };
-    const rc = counts('c'), rt = counts('t');
+    const rc = counts('c'),
+      rt = counts('t');
     old['accuracy.delta']!.push((rt.accuracy as number) - (rc.accuracy as number));
     old['recall.control']!.push(rc.recall as number);
     old['f1.delta']!.push((rt.f1 as number) - (rc.f1 as number));
@@ -100,7 +113,8 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
 
   const quantile = (xs: number[], p: number): number => {
     const s = [...xs].sort((a, b) => a - b);
-    const h = (s.length - 1) * p, lo = Math.floor(h);
+    const h = (s.length - 1) * p,
+      lo = Math.floor(h);
     return s[lo]! + (h - lo) * ((s[lo + 1] ?? s[lo]!) - s[lo]!);
   };
   const sd = (xs: number[]): number => {
@@ -113,11 +127,12 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
     const m = result.metrics.find((x) => x.name === name)! as ModelMetricResult;
     const dist = (m.bootstrap as Record<string, { values: number[]; undefined: number }>)[field]!;
     expect(dist.undefined).toBe(0);
-    const now = dist.values, before = old[key]!;
+    const now = dist.values,
+      before = old[key]!;
     const s = sd(before);
     expect(Math.abs(sd(now) - s)).toBeLessThan((4 * s) / Math.sqrt(B));
     const phi = Math.exp(-(1.96 ** 2) / 2) / Math.sqrt(2 * Math.PI);
-    const tol = 4 * Math.SQRT2 * s * Math.sqrt(0.025 * 0.975 / B) / phi;
+    const tol = (4 * Math.SQRT2 * s * Math.sqrt((0.025 * 0.975) / B)) / phi;
     for (const p of [0.025, 0.5, 0.975]) expect(Math.abs(quantile(now, p) - quantile(before, p))).toBeLessThan(tol);
   });
 });
@@ -125,18 +140,23 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
 describe('resamples do not depend on the thread count', () => {
   const saved = process.env.M4_BOOTSTRAP_THREADS;
   afterEach(() => {
-    if (saved === undefined) delete process.env.M4_BOOTSTRAP_THREADS; else process.env.M4_BOOTSTRAP_THREADS = saved;
+    if (saved === undefined) delete process.env.M4_BOOTSTRAP_THREADS;
+    else process.env.M4_BOOTSTRAP_THREADS = saved;
   });
 
-  it.each(['binary', 'multiclass', 'regression'] as const)('%s: one thread and three give identical results', (task) => {
-    const d = synthesize(task, 400, 5);
-    const spec = specFor(task, { bootstrap: 30 });
-    const run = (threads: string): unknown => {
-      process.env.M4_BOOTSTRAP_THREADS = threads;
-      const acc = createComparison(spec);
-      acc.update(batchOf(d, all(d.n), spec));
-      return acc.result();
-    };
-    expect(run('3')).toEqual(run('1'));
-  }, 60_000);
+  it.each(['binary', 'multiclass', 'regression'] as const)(
+    '%s: one thread and three give identical results',
+    (task) => {
+      const d = synthesize(task, 400, 5);
+      const spec = specFor(task, { bootstrap: 30 });
+      const run = (threads: string): unknown => {
+        process.env.M4_BOOTSTRAP_THREADS = threads;
+        const acc = createComparison(spec);
+        acc.update(batchOf(d, all(d.n), spec));
+        return acc.result();
+      };
+      expect(run('3')).toEqual(run('1'));
+    },
+    60_000,
+  );
 });

@@ -12,7 +12,13 @@ describe('percentile intervals', () => {
     const d = distributionOf(Array.from({ length: 101 }, (_, i) => (i === 50 ? null : i)));
     expect(d.undefined).toBe(1);
     const iv = percentileInterval(d, 0.9);
-    expect(iv).toEqual({ low: quantileSorted(d.values, (1 - 0.9) / 2), high: quantileSorted(d.values, (1 + 0.9) / 2), level: 0.9, method: 'bootstrap', reason: null });
+    expect(iv).toEqual({
+      low: quantileSorted(d.values, (1 - 0.9) / 2),
+      high: quantileSorted(d.values, (1 + 0.9) / 2),
+      level: 0.9,
+      method: 'bootstrap',
+      reason: null,
+    });
   });
 
   it('are undefined when more resamples are undefined than one tail holds', () => {

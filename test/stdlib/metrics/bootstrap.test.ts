@@ -24,8 +24,21 @@ function sameOutcome(a: Outcome, b: Outcome, what: string): void {
 
 /** Binary metrics derived from the joint (label, control, treatment) cells, drawn per cell in a resample. */
 const BINARY_CELL_METRICS = new Set([
-  'tp', 'fp', 'tn', 'fn', 'accuracy', 'precision', 'recall', 'f1', 'specificity', 'balanced_accuracy', 'mcc',
-  'agreement', 'flips', 'flips_to_positive', 'flips_to_negative',
+  'tp',
+  'fp',
+  'tn',
+  'fn',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'specificity',
+  'balanced_accuracy',
+  'mcc',
+  'agreement',
+  'flips',
+  'flips_to_positive',
+  'flips_to_negative',
 ]);
 
 function sameDerived(a: Derived, b: Derived, what: string, skip: Set<string> = new Set()): void {
@@ -49,7 +62,12 @@ function expand(d: Dataset, w: Uint8Array): { data: Dataset; rows: number[] } {
 }
 
 describe.each<[TaskKind, boolean]>([
-  ['binary', true], ['binary', false], ['multiclass', true], ['multiclass', false], ['regression', true], ['regression', false],
+  ['binary', true],
+  ['binary', false],
+  ['multiclass', true],
+  ['multiclass', false],
+  ['regression', true],
+  ['regression', false],
 ])('a resample is its rows repeated by weight: %s, labels %s', (task, hasLabel) => {
   it('for every metric and every resample', () => {
     const B = 6;
@@ -61,7 +79,8 @@ describe.each<[TaskKind, boolean]>([
     acc.update(batchOf(d, all.slice(33), spec));
     const reps = replicaValues(acc);
     expect(reps).toHaveLength(B + 1);
-    const k0 = new Uint32Array(d.n), k1 = new Uint32Array(d.n);
+    const k0 = new Uint32Array(d.n),
+      k1 = new Uint32Array(d.n);
     fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
     const q = resampleKeys(spec.seed, B);
     for (let r = 1; r <= B; r++) {
@@ -85,7 +104,13 @@ describe('bootstrap intervals', () => {
     const run = (seed: number): unknown => {
       const spec = specFor('binary', { seed, hasSlices: false, bootstrap: 40 });
       const acc = createComparison(spec);
-      acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+      acc.update(
+        batchOf(
+          d,
+          Array.from({ length: d.n }, (_, i) => i),
+          spec,
+        ),
+      );
       return acc.result().metrics.map((m) => (m.shape === 'scalar' ? m.intervals : null));
     };
     expect(run(1)).toEqual(run(1));
@@ -96,7 +121,13 @@ describe('bootstrap intervals', () => {
     const d = synthesize('binary', 2000, 4);
     const spec = specFor('binary', { bootstrap: 200, hasSlices: false, confidence: 0.9 });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r = acc.result();
     for (const name of ['accuracy', 'auroc', 'log_loss', 'recall']) {
       const m = r.metrics.find((x) => x.name === name)!;
@@ -120,7 +151,13 @@ describe('bootstrap intervals', () => {
     d.label[17] = 1;
     const spec = specFor('binary', { bootstrap: 100, hasSlices: false });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const auroc = acc.result().metrics.find((m) => m.name === 'auroc')!;
     if (auroc.kind !== 'model' || auroc.shape !== 'scalar') throw new Error('auroc');
     expect(auroc.control).not.toBeNull();

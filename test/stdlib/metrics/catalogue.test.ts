@@ -4,7 +4,8 @@ import { defaultMetrics, METRIC_CATALOGUE, metricProblem, metricsForTask } from 
 
 const NAMES = {
   binaryModel: 'tp fp tn fn accuracy precision recall f1 specificity balanced_accuracy mcc auroc auprc log_loss brier',
-  multiclassModel: 'accuracy top_k_accuracy precision_macro recall_macro f1_macro precision_micro recall_micro f1_micro precision_weighted recall_weighted f1_weighted log_loss auroc confusion_matrix',
+  multiclassModel:
+    'accuracy top_k_accuracy precision_macro recall_macro f1_macro precision_micro recall_micro f1_micro precision_weighted recall_weighted f1_weighted log_loss auroc confusion_matrix',
   regressionModel: 'mae mse rmse r2 max_error explained_variance',
   pair: 'agreement flips_to_positive flips_to_negative flips mean_abs_diff max_abs_diff pearson spearman psi ks',
 };
@@ -18,7 +19,9 @@ describe('the metric catalogue', () => {
 
   it('assigns tasks and kinds as specified', () => {
     const model = (task: 'binary' | 'multiclass' | 'regression'): string[] =>
-      metricsForTask(task, true).filter((m) => METRIC_CATALOGUE[m]!.kind === 'model').sort();
+      metricsForTask(task, true)
+        .filter((m) => METRIC_CATALOGUE[m]!.kind === 'model')
+        .sort();
     expect(model('binary')).toEqual(NAMES.binaryModel.split(' ').sort());
     expect(model('multiclass')).toEqual(NAMES.multiclassModel.split(' ').sort());
     expect(model('regression')).toEqual(NAMES.regressionModel.split(' ').sort());

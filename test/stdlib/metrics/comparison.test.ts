@@ -17,7 +17,8 @@ describe('rows that cannot be counted', () => {
     const spec = specFor('binary', { bootstrap: 0, hasSlices: false });
     const acc = createComparison(spec);
     acc.update({
-      rows: 7, width: 1,
+      rows: 7,
+      width: 1,
       rowIds: Float64Array.of(0, 1, 2, 3, 4, 5.5, 6),
       control: Float32Array.of(0.1, NaN, 0.3, 0.4, 0.9, 0.6, NaN),
       treatment: Float32Array.of(0.2, 0.1, NaN, 0.5, 0.8, 0.6, 0.1),
@@ -32,13 +33,23 @@ describe('rows that cannot be counted', () => {
   it('checks multiclass labels against the number of classes, regression values for finiteness', () => {
     const mc = createComparison(specFor('multiclass', { bootstrap: 0, hasSlices: false }));
     mc.update({
-      rows: 3, width: 2, rowIds: Float64Array.of(0, 1, 2),
-      control: Float64Array.of(0.2, 0.8, 0.5, 0.5, 0.1, NaN), treatment: Float64Array.of(0.3, 0.7, 0.6, 0.4, 0.5, 0.5),
+      rows: 3,
+      width: 2,
+      rowIds: Float64Array.of(0, 1, 2),
+      control: Float64Array.of(0.2, 0.8, 0.5, 0.5, 0.1, NaN),
+      treatment: Float64Array.of(0.3, 0.7, 0.6, 0.4, 0.5, 0.5),
       label: BigInt64Array.of(1n, 2n, 0n),
     });
     expect(mc.result().skipped).toEqual({ label_invalid: 1, control_invalid: 1 });
     const rg = createComparison(specFor('regression', { bootstrap: 0, hasSlices: false }));
-    rg.update({ rows: 3, width: 1, rowIds: Float64Array.of(0, 1, 2), control: Float64Array.of(1, Infinity, 2), treatment: Float64Array.of(1, 2, 3), label: Float64Array.of(1, 2, -Infinity) });
+    rg.update({
+      rows: 3,
+      width: 1,
+      rowIds: Float64Array.of(0, 1, 2),
+      control: Float64Array.of(1, Infinity, 2),
+      treatment: Float64Array.of(1, 2, 3),
+      label: Float64Array.of(1, 2, -Infinity),
+    });
     expect(rg.result().skipped).toEqual({ control_invalid: 1, label_invalid: 1 });
   });
 });
@@ -47,14 +58,17 @@ describe('batches', () => {
   it('accept binary probability rows of width 2 (column 1 is the positive score)', () => {
     const d = synthesize('binary', 200, 4);
     const spec = specFor('binary', { bootstrap: 0, hasSlices: false });
-    const a = createComparison(spec), b = createComparison(spec);
+    const a = createComparison(spec),
+      b = createComparison(spec);
     const rows = Array.from({ length: d.n }, (_, i) => i);
     a.update(batchOf(d, rows, spec));
     const one = batchOf(d, rows, spec);
     const two = { ...one, width: 2, control: new Float32Array(d.n * 2), treatment: new Float32Array(d.n * 2) };
     for (let i = 0; i < d.n; i++) {
-      two.control[2 * i] = 1 - one.control[i]!; two.control[2 * i + 1] = one.control[i]!;
-      two.treatment[2 * i] = 1 - one.treatment[i]!; two.treatment[2 * i + 1] = one.treatment[i]!;
+      two.control[2 * i] = 1 - one.control[i]!;
+      two.control[2 * i + 1] = one.control[i]!;
+      two.treatment[2 * i] = 1 - one.treatment[i]!;
+      two.treatment[2 * i + 1] = one.treatment[i]!;
     }
     b.update(two);
     expect(b.result()).toEqual(a.result());
@@ -62,14 +76,23 @@ describe('batches', () => {
 
   it('that do not match the spec are programming errors, thrown as MetricsInputError', () => {
     const acc = createComparison(specFor('binary', { hasSlices: false }));
-    const ok = { rows: 1, width: 1, rowIds: Float64Array.of(0), control: Float32Array.of(0.5), treatment: Float32Array.of(0.5), label: Uint8Array.of(1) };
+    const ok = {
+      rows: 1,
+      width: 1,
+      rowIds: Float64Array.of(0),
+      control: Float32Array.of(0.5),
+      treatment: Float32Array.of(0.5),
+      label: Uint8Array.of(1),
+    };
     expect(() => acc.update({ ...ok, width: 3, control: new Float32Array(3), treatment: new Float32Array(3) })).toThrow(MetricsInputError);
     expect(() => acc.update({ ...ok, control: new Float32Array(2) })).toThrow(/rows × width/);
     const { label: _l, ...noLabel } = ok;
     expect(() => acc.update(noLabel)).toThrow(/labels/);
     const mc = createComparison(specFor('multiclass', { hasSlices: false, hasLabel: false }));
     mc.update({ rows: 1, width: 3, rowIds: Float64Array.of(0), control: new Float32Array(3), treatment: new Float32Array(3) });
-    expect(() => mc.update({ rows: 1, width: 4, rowIds: Float64Array.of(1), control: new Float32Array(4), treatment: new Float32Array(4) })).toThrow(/width 4 after batches of width 3/);
+    expect(() => mc.update({ rows: 1, width: 4, rowIds: Float64Array.of(1), control: new Float32Array(4), treatment: new Float32Array(4) })).toThrow(
+      /width 4 after batches of width 3/,
+    );
   });
 });
 
@@ -95,7 +118,10 @@ describe('results', () => {
     expect(r.rows).toBe(0);
     expect(r.classes).toBeNull();
     for (const m of r.metrics) {
-      if (m.kind === 'pair') { expect(m.value).toBeNull(); expect(m.reasons.value).toBe('no rows'); } else expect(m.reasons.control).toBe('no rows');
+      if (m.kind === 'pair') {
+        expect(m.value).toBeNull();
+        expect(m.reasons.value).toBe('no rows');
+      } else expect(m.reasons.control).toBe('no rows');
     }
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
@@ -106,7 +132,13 @@ describe('results', () => {
         const d = synthesize(task, 300, 8, { invalid: true });
         const spec = specFor(task, { hasLabel, bootstrap: 10 });
         const acc = createComparison(spec);
-        acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+        acc.update(
+          batchOf(
+            d,
+            Array.from({ length: d.n }, (_, i) => i),
+            spec,
+          ),
+        );
         const r = acc.result();
         expect(noNonFinite(r), `${task} ${hasLabel}`).toEqual([]);
         expect(JSON.parse(JSON.stringify(r))).toEqual(r);
@@ -118,9 +150,18 @@ describe('results', () => {
     const d = synthesize('binary', 100, 6);
     d.label.fill(0);
     d.control.fill(0.2);
-    const spec = { ...specFor('binary', { bootstrap: 0, hasSlices: false }), metrics: ['auroc', 'auprc', 'balanced_accuracy', 'precision', 'pearson', 'tp'] };
+    const spec = {
+      ...specFor('binary', { bootstrap: 0, hasSlices: false }),
+      metrics: ['auroc', 'auprc', 'balanced_accuracy', 'precision', 'pearson', 'tp'],
+    };
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r = acc.result();
     const m = (name: string) => r.metrics.find((x) => x.name === name)!;
     expect(m('auroc')).toMatchObject({ control: null, reasons: { control: 'no positive rows: AUROC is undefined' } });
@@ -135,7 +176,13 @@ describe('results', () => {
     const d = synthesize('binary', 3000, 12);
     const spec = specFor('binary', { bootstrap: 0, hasSlices: false });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r: ComparisonResult = acc.result();
     const c = r.charts;
     for (const curve of [c.roc!.control, c.roc!.treatment, c.pr!.control, c.pr!.treatment]) {
@@ -166,7 +213,13 @@ describe('results', () => {
     const d = synthesize('multiclass', 400, 2, { classes: 4 });
     const spec = specFor('multiclass', { bootstrap: 0, hasSlices: false });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r = acc.result();
     const cm = r.metrics.find((m) => m.name === 'confusion_matrix')!;
     expect(cm.shape).toBe('matrix');
@@ -199,14 +252,23 @@ describe('slices', () => {
   for (let i = 0; i < d.n; i++) if (d.slice[i] === 's1') d.treatment[i] = 1 - d.treatment[i]!;
   const spec = specFor('binary', { bootstrap: 0, maxSlices: 3 });
   const acc = createComparison(spec);
-  acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+  acc.update(
+    batchOf(
+      d,
+      Array.from({ length: d.n }, (_, i) => i),
+      spec,
+    ),
+  );
   const r = acc.result();
   const s = r.slices!;
 
   it('show the largest maxSlices slices and fold the rest into (other)', () => {
     const counts = new Map<string, number>();
     for (const v of d.slice) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([k]) => k);
+    const top = [...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 3)
+      .map(([k]) => k);
     expect(s.items.slice(0, 3).map((i) => i.slice)).toEqual(top);
     expect(s.items[3]!.slice).toBe('(other)');
     expect(s.items[3]!.values).toBe(counts.size - 3);

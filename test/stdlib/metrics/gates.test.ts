@@ -17,7 +17,13 @@ function result(bootstrap: number, seed = 3): ComparisonResult {
   const d = synthesize('binary', 1500, seed);
   const spec = specFor('binary', { bootstrap, confidence: 0.95, hasSlices: false });
   const acc = createComparison(spec);
-  acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+  acc.update(
+    batchOf(
+      d,
+      Array.from({ length: d.n }, (_, i) => i),
+      spec,
+    ),
+  );
   return acc.result();
 }
 
@@ -39,7 +45,12 @@ describe('point gates', () => {
   it('pass or fail on the point estimate, for every comparator', () => {
     const v = pair(withBootstrap, 'agreement').value!;
     const cases: [GateComparator, number, boolean][] = [
-      ['>=', v, true], ['>', v, false], ['<=', v, true], ['<', v, false], ['>=', v + 0.01, false], ['<', v + 0.01, true],
+      ['>=', v, true],
+      ['>', v, false],
+      ['<=', v, true],
+      ['<', v, false],
+      ['>=', v + 0.01, false],
+      ['<', v + 0.01, true],
     ];
     for (const [op, bound, passed] of cases) {
       const [verdict] = evaluateGates(withBootstrap, [gate('agreement', 'value', op, bound)]);
@@ -65,7 +76,7 @@ describe('point gates', () => {
 });
 
 describe('confidence gates', () => {
-  it('judge the whole interval at the gate\'s own level, not the report\'s', () => {
+  it("judge the whole interval at the gate's own level, not the report's", () => {
     const auroc = model(withBootstrap, 'auroc');
     const at80 = percentileInterval(auroc.bootstrap.delta!, 0.8);
     const at99 = percentileInterval(auroc.bootstrap.delta!, 0.99);
@@ -83,10 +94,7 @@ describe('confidence gates', () => {
   it('use the upper end for <= and <', () => {
     const ll = model(withBootstrap, 'log_loss');
     const iv = percentileInterval(ll.bootstrap.delta!, 0.95);
-    const [ok, bad] = evaluateGates(withBootstrap, [
-      gate('log_loss', 'delta', '<=', iv.high!, 0.95),
-      gate('log_loss', 'delta', '<', iv.high!, 0.95),
-    ]);
+    const [ok, bad] = evaluateGates(withBootstrap, [gate('log_loss', 'delta', '<=', iv.high!, 0.95), gate('log_loss', 'delta', '<', iv.high!, 0.95)]);
     expect(ok!.passed).toBe(true);
     expect(bad!.passed).toBe(false);
     expect(bad!.reason).toMatch(/upper end/);
@@ -118,7 +126,13 @@ describe('gates that cannot be judged fail', () => {
     d.label.fill(0);
     const spec = specFor('binary', { bootstrap: 20, hasSlices: false });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r = acc.result();
     const [p, c] = evaluateGates(r, [gate('auroc', 'treatment', '>=', 0), gate('auroc', 'delta', '>=', -1, 0.95)]);
     for (const v of [p!, c!]) {
@@ -132,7 +146,13 @@ describe('gates that cannot be judged fail', () => {
     const d = synthesize('multiclass', 100, 2);
     const spec = specFor('multiclass', { bootstrap: 0, hasSlices: false });
     const acc = createComparison(spec);
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     const r = acc.result();
     const verdicts = evaluateGates(r, [
       gate('auprc', 'delta', '>=', 0),

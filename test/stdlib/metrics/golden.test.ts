@@ -15,20 +15,30 @@ const REL = 1e-9;
 
 function run(g: GoldenCase, split: number[], f64: boolean): ComparisonResult {
   const acc = createComparison({
-    task: taskOf(g), metrics: metricsForTask(g.task, true), hasLabel: true, hasSlices: false,
-    bootstrap: 0, seed: 1, confidence: 0.95, maxSlices: 10,
+    task: taskOf(g),
+    metrics: metricsForTask(g.task, true),
+    hasLabel: true,
+    hasSlices: false,
+    bootstrap: 0,
+    seed: 1,
+    confidence: 0.95,
+    maxSlices: 10,
   });
   const w = widthOf(g);
-  const c = (g.control as (number | number[])[]).flat(), t = (g.treatment as (number | number[])[]).flat();
+  const c = (g.control as (number | number[])[]).flat(),
+    t = (g.treatment as (number | number[])[]).flat();
   const n = g.label.length;
   const cuts = [0, ...split.map((x) => Math.floor(x * n)), n];
   for (let s = 0; s + 1 < cuts.length; s++) {
-    const a = cuts[s]!, b = cuts[s + 1]!;
+    const a = cuts[s]!,
+      b = cuts[s + 1]!;
     const Arr = f64 ? Float64Array : Float32Array;
     acc.update({
-      rows: b - a, width: w,
+      rows: b - a,
+      width: w,
       rowIds: Float64Array.from({ length: b - a }, (_, i) => a + i),
-      control: Arr.from(c.slice(a * w, b * w)), treatment: Arr.from(t.slice(a * w, b * w)),
+      control: Arr.from(c.slice(a * w, b * w)),
+      treatment: Arr.from(t.slice(a * w, b * w)),
       label: g.task === 'regression' ? Float64Array.from(g.label.slice(a, b)) : Int32Array.from(g.label.slice(a, b)),
     });
   }
@@ -139,11 +149,10 @@ describe.each(goldenFiles())('golden %s', (file) => {
         expect(auroc.test?.pvalue).toBe(d.pvalue);
       }
     });
-
   }
 
   if (g.task === 'regression') {
-    it('label-dependent metrics agree to 1e-12 with a float64 two-pass reference on the file\'s data', () => {
+    it("label-dependent metrics agree to 1e-12 with a float64 two-pass reference on the file's data", () => {
       const r = results[0]!;
       const y = g.label;
       const n = y.length;
@@ -170,7 +179,6 @@ describe.each(goldenFiles())('golden %s', (file) => {
     });
   }
 });
-
 
 describe('McNemar edge cases', () => {
   it('gives p = 1 and no statistic without discordant pairs', () => {

@@ -8,8 +8,16 @@ import type { TaskKind } from '../../../stdlib/metrics/comparison-types.ts';
 import { batchOf, specFor, synthesize } from './support/synthetic.ts';
 
 const SAME: Record<string, number> = {
-  agreement: 1, flips: 0, flips_to_positive: 0, flips_to_negative: 0, mean_abs_diff: 0, max_abs_diff: 0,
-  pearson: 1, spearman: 1, psi: 0, ks: 0,
+  agreement: 1,
+  flips: 0,
+  flips_to_positive: 0,
+  flips_to_negative: 0,
+  mean_abs_diff: 0,
+  max_abs_diff: 0,
+  pearson: 1,
+  spearman: 1,
+  psi: 0,
+  ks: 0,
 };
 
 describe.each<TaskKind>(['binary', 'multiclass', 'regression'])('identical models: %s', (task) => {
@@ -17,7 +25,13 @@ describe.each<TaskKind>(['binary', 'multiclass', 'regression'])('identical model
   d.treatment.set(d.control);
   const spec = specFor(task, { bootstrap: 30 });
   const acc = createComparison(spec);
-  acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+  acc.update(
+    batchOf(
+      d,
+      Array.from({ length: d.n }, (_, i) => i),
+      spec,
+    ),
+  );
   const r = acc.result();
 
   it('has zero deltas, unit ratios and zero bootstrap deltas', () => {
@@ -26,7 +40,10 @@ describe.each<TaskKind>(['binary', 'multiclass', 'regression'])('identical model
       expect(m.treatment, m.name).toBe(m.control);
       expect(m.delta, m.name).toBe(0);
       if (m.control !== 0) expect(m.ratio, m.name).toBe(1);
-      expect(m.bootstrap.delta!.values.every((v) => v === 0), m.name).toBe(true);
+      expect(
+        m.bootstrap.delta!.values.every((v) => v === 0),
+        m.name,
+      ).toBe(true);
       expect(m.intervals.delta, m.name).toMatchObject({ low: 0, high: 0 });
     }
   });

@@ -26,7 +26,13 @@ function roundTrip(spec: ComparisonSpec, acc: ComparisonAccumulator): Comparison
 
 function onePass(spec: ComparisonSpec, d: Dataset, seed: number): ComparisonAccumulator {
   const acc = createComparison(spec);
-  feed(acc, d, Array.from({ length: d.n }, (_, i) => i), spec, prng(seed));
+  feed(
+    acc,
+    d,
+    Array.from({ length: d.n }, (_, i) => i),
+    spec,
+    prng(seed),
+  );
   return acc;
 }
 
@@ -78,7 +84,9 @@ describe.each(cases)('merge equals one pass: $task, labels $hasLabel', ({ task, 
     expect(JSON.stringify(restored.result())).toBe(JSON.stringify(acc.result()));
     // And keeps accumulating like the original.
     const more = synthesize(task, 40, 8);
-    more.rowIds.forEach((_, i) => { more.rowIds[i] = 1000 + i; });
+    more.rowIds.forEach((_, i) => {
+      more.rowIds[i] = 1000 + i;
+    });
     const rows = Array.from({ length: more.n }, (_, i) => i);
     acc.update(batchOf(more, rows, spec));
     restored.update(batchOf(more, rows, spec));

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  fillRowKeys, fillWeights, lowbias32, poisson1, poissonWeight, POISSON1_THRESHOLDS, resampleKeys, seedWords, uniformWord,
+  fillRowKeys,
+  fillWeights,
+  lowbias32,
+  poisson1,
+  poissonWeight,
+  POISSON1_THRESHOLDS,
+  resampleKeys,
+  seedWords,
+  uniformWord,
 } from '../../../stdlib/metrics/poisson-weights.ts';
 
 /** P(X ≤ k) for X ~ Poisson(1), summed in float64 (accurate to ~1e-16, enough to check the table). */
 function poissonCdf(k: number): number {
-  let term = Math.exp(-1), sum = term;
-  for (let i = 1; i <= k; i++) { term /= i; sum += term; }
+  let term = Math.exp(-1),
+    sum = term;
+  for (let i = 1; i <= k; i++) {
+    term /= i;
+    sum += term;
+  }
   return sum;
 }
 
@@ -29,15 +41,18 @@ describe('Poisson(1) thresholds', () => {
 });
 
 describe('counter-based weights', () => {
-  const n = 20000, B = 50;
+  const n = 20000,
+    B = 50;
   const ids = Float64Array.from({ length: n }, (_, i) => i);
-  const k0 = new Uint32Array(n), k1 = new Uint32Array(n);
+  const k0 = new Uint32Array(n),
+    k1 = new Uint32Array(n);
   fillRowKeys(7, ids, n, k0, k1);
   const q = resampleKeys(7, B);
 
   it('depend only on (seed, row id, resample): any order, any batch', () => {
     const perm = Float64Array.from(ids).reverse();
-    const p0 = new Uint32Array(n), p1 = new Uint32Array(n);
+    const p0 = new Uint32Array(n),
+      p1 = new Uint32Array(n);
     fillRowKeys(7, perm, n, p0, p1);
     for (const i of [0, 1, 17, 9999, n - 1]) {
       const j = n - 1 - i;
@@ -49,12 +64,18 @@ describe('counter-based weights', () => {
   });
 
   it('have the moments of Poisson(1) and are uncorrelated across rows and resamples', () => {
-    let s = 0, s2 = 0, cross = 0, crossRows = 0, zeros = 0;
-    const w = new Uint8Array(n), prev = new Uint8Array(n);
+    let s = 0,
+      s2 = 0,
+      cross = 0,
+      crossRows = 0,
+      zeros = 0;
+    const w = new Uint8Array(n),
+      prev = new Uint8Array(n);
     for (let r = 0; r < B; r++) {
       fillWeights(k0, k1, n, q[r]!, w);
       for (let i = 0; i < n; i++) {
-        s += w[i]!; s2 += w[i]! * w[i]!;
+        s += w[i]!;
+        s2 += w[i]! * w[i]!;
         if (w[i] === 0) zeros++;
         if (r > 0) cross += (w[i]! - 1) * (prev[i]! - 1);
         if (i > 0) crossRows += (w[i]! - 1) * (w[i - 1]! - 1);
@@ -62,7 +83,8 @@ describe('counter-based weights', () => {
       prev.set(w);
     }
     const N = n * B;
-    const mean = s / N, variance = s2 / N - mean * mean;
+    const mean = s / N,
+      variance = s2 / N - mean * mean;
     // Standard errors at N = 1e6 draws: mean 0.001, variance ~0.002, P(0) ~0.0005, correlation 0.001.
     expect(Math.abs(mean - 1)).toBeLessThan(0.005);
     expect(Math.abs(variance - 1)).toBeLessThan(0.01);
@@ -78,7 +100,8 @@ describe('counter-based weights', () => {
     expect(new Set(resampleKeys(7, 5000)).size).toBe(5000);
     // Large ids (above 2^32) and seeds (negative, above 2^32) are keyed by every bit.
     const big = Float64Array.of(2 ** 40 + 5, 2 ** 40 + 5 + 2 ** 32, 2 ** 52 + 1);
-    const b0 = new Uint32Array(3), b1 = new Uint32Array(3);
+    const b0 = new Uint32Array(3),
+      b1 = new Uint32Array(3);
     fillRowKeys(7, big, 3, b0, b1);
     expect(new Set([...b0].map((x, i) => `${x},${b1[i]}`)).size).toBe(3);
     expect(seedWords(-1)).not.toEqual(seedWords(2 ** 32 - 1));

@@ -4,40 +4,49 @@ import { argsortColumn, f32FromKey, f64FromKey } from '../../../stdlib/metrics/r
 import { positivesInOrder, rankColumn } from '../../../stdlib/metrics/ranking.ts';
 import { aurocAuprc } from '../../../stdlib/metrics/ranking-metrics.ts';
 
-const floats = fc.oneof(
-  fc.float({ noNaN: true, noDefaultInfinity: false }),
-  fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, 1e-45, -1e-45),
-);
+const floats = fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: false }), fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, 1e-45, -1e-45));
 const doubles = fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(0, 0.1, 0.2, -0.3, 1e308, -1e-320));
 
 function reference(values: number[]): number[] {
-  return values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+  return values
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, i]) => i);
 }
 
 describe('radix argsort', () => {
   it('sorts float32 columns like a stable comparator sort (fast-check)', () => {
-    fc.assert(fc.property(fc.array(floats, { maxLength: 300 }), (xs) => {
-      const v = Float32Array.from(xs.map((x) => x + 0));
-      const { order } = argsortColumn(v, 1, 0, null, v.length);
-      expect(Array.from(order)).toEqual(reference(Array.from(v)));
-    }));
+    fc.assert(
+      fc.property(fc.array(floats, { maxLength: 300 }), (xs) => {
+        const v = Float32Array.from(xs.map((x) => x + 0));
+        const { order } = argsortColumn(v, 1, 0, null, v.length);
+        expect(Array.from(order)).toEqual(reference(Array.from(v)));
+      }),
+    );
   });
 
   it('sorts float64 columns, strided, over a row subset (fast-check)', () => {
-    fc.assert(fc.property(fc.array(doubles, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 3 }), (xs, stride) => {
-      const v = new Float64Array(xs.length * stride).fill(7);
-      xs.forEach((x, i) => { v[i * stride + stride - 1] = x + 0; });
-      const rows = Uint32Array.from(xs.map((_, i) => i).filter((i) => i % 3 !== 1));
-      const { order } = argsortColumn(v, stride, stride - 1, rows, rows.length);
-      const want = reference(Array.from(rows, (r) => v[r * stride + stride - 1]!)).map((j) => rows[j]!);
-      expect(Array.from(order)).toEqual(want);
-    }));
+    fc.assert(
+      fc.property(fc.array(doubles, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 3 }), (xs, stride) => {
+        const v = new Float64Array(xs.length * stride).fill(7);
+        xs.forEach((x, i) => {
+          v[i * stride + stride - 1] = x + 0;
+        });
+        const rows = Uint32Array.from(xs.map((_, i) => i).filter((i) => i % 3 !== 1));
+        const { order } = argsortColumn(v, stride, stride - 1, rows, rows.length);
+        const want = reference(Array.from(rows, (r) => v[r * stride + stride - 1]!)).map((j) => rows[j]!);
+        expect(Array.from(order)).toEqual(want);
+      }),
+    );
   });
 
   it('sorts large float32 columns (the MSD path) stably, ties in index order', () => {
     const n = 150_000;
     let s = 7;
-    const v = Float32Array.from({ length: n }, () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s < 2 ** 30 ? 0.5 : (s / 2 ** 32) * 2 - 1; });
+    const v = Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s < 2 ** 30 ? 0.5 : (s / 2 ** 32) * 2 - 1;
+    });
     const { order, hi } = argsortColumn(v, 1, 0, null, n);
     const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a]! - v[b]! || a - b);
     expect(Array.from(order)).toEqual(want);

@@ -34,7 +34,8 @@ describe('add/sub/mul/div infer', () => {
   });
   it('refuses dtype mixes with a cast hint, naming the argument', () => {
     expect(inferErr(add, [ty('f32', ['batch']), ty('i64', ['batch'])])).toEqual({
-      error: 'add cannot mix f32[batch] (argument 1) with i64[batch] (argument 2): dtypes are not promoted ' +
+      error:
+        'add cannot mix f32[batch] (argument 1) with i64[batch] (argument 2): dtypes are not promoted ' +
         'silently (only f32 with f64 gives f64); cast one of them first, e.g. cast(x, to: "f32")',
       arg: 1,
     });

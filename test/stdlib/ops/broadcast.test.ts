@@ -10,8 +10,9 @@ describe('broadcastShape', () => {
     expect(broadcastShape('t', [f32([0, 1], []), f32([0, 4], [])])).toEqual([0, 4]);
   });
   it('throws a KernelError naming the op and the shapes', () => {
-    expect(() => broadcastShape('add', [f32([2], [0, 0]), f32([3], [0, 0, 0])]))
-      .toThrow('add: cannot broadcast [2] with [3] (argument 2): axis 0 is 2 against 3');
+    expect(() => broadcastShape('add', [f32([2], [0, 0]), f32([3], [0, 0, 0])])).toThrow(
+      'add: cannot broadcast [2] with [3] (argument 2): axis 0 is 2 against 3',
+    );
     expect(() => broadcastShape('add', [f32([2], [0, 0]), f32([2, 1], [0, 0])])).toThrow(KernelError);
   });
 });
@@ -25,21 +26,27 @@ describe('broadcastIndex', () => {
   });
   it('agrees with coordinates computed one by one, for any broadcastable shape (property)', () => {
     const shape = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 });
-    fc.assert(fc.property(shape, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (out, ones) => {
-      const inDims = out.map((d, a) => (ones[a] ? 1 : d));
-      const index = broadcastIndex(inDims, out);
-      const n = out.reduce((p, d) => p * d, 1);
-      expect(index.length).toBe(n);
-      for (let o = 0; o < n; o++) {
-        // Unravel o into coordinates, clamp broadcast axes to 0, ravel into the input.
-        let rest = o;
-        const coord = new Array<number>(out.length);
-        for (let a = out.length - 1; a >= 0; a--) { coord[a] = rest % out[a]; rest = Math.floor(rest / out[a]); }
-        let flat = 0;
-        for (let a = 0; a < out.length; a++) flat = flat * inDims[a] + (inDims[a] === 1 ? 0 : coord[a]);
-        expect(index[o]).toBe(flat);
-      }
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(shape, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (out, ones) => {
+        const inDims = out.map((d, a) => (ones[a] ? 1 : d));
+        const index = broadcastIndex(inDims, out);
+        const n = out.reduce((p, d) => p * d, 1);
+        expect(index.length).toBe(n);
+        for (let o = 0; o < n; o++) {
+          // Unravel o into coordinates, clamp broadcast axes to 0, ravel into the input.
+          let rest = o;
+          const coord = new Array<number>(out.length);
+          for (let a = out.length - 1; a >= 0; a--) {
+            coord[a] = rest % out[a];
+            rest = Math.floor(rest / out[a]);
+          }
+          let flat = 0;
+          for (let a = 0; a < out.length; a++) flat = flat * inDims[a] + (inDims[a] === 1 ? 0 : coord[a]);
+          expect(index[o]).toBe(flat);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
   it('sameShape compares rank and sizes', () => {
     expect(sameShape([2, 3], [2, 3])).toBe(true);

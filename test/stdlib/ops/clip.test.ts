@@ -20,7 +20,8 @@ describe('clip infer', () => {
   });
   it('rejects min > max, fractional or out-of-range bounds on integers, and bool/str', () => {
     expect(inferErr(clip, [ty('f32', ['batch'])], { min: 3, max: 1 })).toEqual({
-      error: 'clip min (3) is greater than max (1)', param: 'min',
+      error: 'clip min (3) is greater than max (1)',
+      param: 'min',
     });
     const e = inferErr(clip, [ty('i32', ['batch'])], { max: 0.5 });
     expect(e.param).toBe('max');
@@ -34,8 +35,7 @@ describe('clip infer', () => {
 
 describe('clip kernel', () => {
   it('limits floats to [min, max], NaN passes through', () => {
-    expectValues(run(clip, [f64([5], [-3, 0.5, 7, NaN, -Infinity])], { min: 0, max: 1 }).data as Float64Array,
-      [0, 0.5, 1, NaN, 0]);
+    expectValues(run(clip, [f64([5], [-3, 0.5, 7, NaN, -Infinity])], { min: 0, max: 1 }).data as Float64Array, [0, 0.5, 1, NaN, 0]);
   });
   it('leaves an omitted side open', () => {
     expectValues(run(clip, [f64([3], [-3, 5, Infinity])], { min: 0 }).data as Float64Array, [0, 5, Infinity]);
@@ -47,8 +47,7 @@ describe('clip kernel', () => {
   });
   it('clips i32 and i64 exactly, and handles an empty batch', () => {
     expect(Array.from(run(clip, [i32([3], [-9, 3, 9])], { min: -5, max: 5 }).data as Int32Array)).toEqual([-5, 3, 5]);
-    expect(Array.from(run(clip, [i64([3], [-(2n ** 62n), 3, 2n ** 62n])], { min: -5 }).data as BigInt64Array))
-      .toEqual([-5n, 3n, 2n ** 62n]);
+    expect(Array.from(run(clip, [i64([3], [-(2n ** 62n), 3, 2n ** 62n])], { min: -5 }).data as BigInt64Array)).toEqual([-5n, 3n, 2n ** 62n]);
     expect(run(clip, [f32([0, 2], [])], { max: 1 }).dims).toEqual([0, 2]);
   });
 });

@@ -44,8 +44,7 @@ describe('column kernel', () => {
     expectValues(run(column, [x], { index: -2 }).data as Float32Array, [Math.fround(0.1), Math.fround(0.8), 0.5]);
   });
   it('copies i64, bool, str and NaN values unchanged', () => {
-    expect(Array.from(run(column, [i64([2, 2], [1, 2n ** 62n, 3, -4])], { index: 1 }).data as BigInt64Array))
-      .toEqual([2n ** 62n, -4n]);
+    expect(Array.from(run(column, [i64([2, 2], [1, 2n ** 62n, 3, -4])], { index: 1 }).data as BigInt64Array)).toEqual([2n ** 62n, -4n]);
     expect(Array.from(run(column, [bool([2, 2], [0, 1, 1, 0])], { index: 0 }).data as Uint8Array)).toEqual([0, 1]);
     expect(run(column, [str([2, 2], ['a', 'b', 'c', 'd'])], { index: 1 }).data).toEqual(['b', 'd']);
     expectValues(run(column, [f32([1, 2], [NaN, 1])], { index: 0 }).data as Float32Array, [NaN]);

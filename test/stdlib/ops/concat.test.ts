@@ -18,8 +18,7 @@ describe('concat infer', () => {
   });
   it('treats rank-1 tensors as one column each', () => {
     expect(inferOk(concat, [ty('f32', ['batch']), ty('f32', ['batch'])])).toEqual(ty('f32', ['batch', 2]));
-    expect(inferOk(concat, [ty('f32', ['batch', 30]), ty('f32', ['batch']), ty('f32', [null])]))
-      .toEqual(ty('f32', ['batch', 32]));
+    expect(inferOk(concat, [ty('f32', ['batch', 30]), ty('f32', ['batch']), ty('f32', [null])])).toEqual(ty('f32', ['batch', 32]));
   });
   it('resolves unknown leading dims and gives an unknown total for a symbolic last dim', () => {
     expect(inferOk(concat, [ty('i64', [null, 2]), ty('i64', ['batch', 'k'])])).toEqual(ty('i64', ['batch', null]));
@@ -57,8 +56,7 @@ describe('concat kernel', () => {
     const wide = Array.from({ length: 20 }, (_, i) => i);
     const out = run(concat, [f64([2, 20], [...wide, ...wide.map((v) => -v)]), f64([2, 1], [99, -99])]);
     expectValues(out.data as Float64Array, [...wide, 99, ...wide.map((v) => -v), -99]);
-    expect(Array.from(run(concat, [i64([2], [1, 2]), i64([2], [2n ** 62n, -1])]).data as BigInt64Array))
-      .toEqual([1n, 2n ** 62n, 2n, -1n]);
+    expect(Array.from(run(concat, [i64([2], [1, 2]), i64([2], [2n ** 62n, -1])]).data as BigInt64Array)).toEqual([1n, 2n ** 62n, 2n, -1n]);
     expect(Array.from(run(concat, [bool([1, 1], [1]), bool([1, 1], [0])]).data as Uint8Array)).toEqual([1, 0]);
     expect(run(concat, [str([2], ['a', 'b']), str([2, 1], ['c', 'd'])]).data).toEqual(['a', 'c', 'b', 'd']);
   });

@@ -12,8 +12,7 @@ describe('exp', () => {
     expect(inferErr(exp, [ty('i32', ['batch'])]).arg).toBe(0);
   });
   it('computes e^x with NaN and infinities as numpy', () => {
-    expectValues(run(exp, [f64([5], [0, 1, -Infinity, Infinity, NaN])]).data as Float64Array,
-      [1, 2.718281828459045, 0, Infinity, NaN]);
+    expectValues(run(exp, [f64([5], [0, 1, -Infinity, Infinity, NaN])]).data as Float64Array, [1, 2.718281828459045, 0, Infinity, NaN]);
   });
   it('rounds to f32 and overflows to inf past f32 range', () => {
     // e = 2.71828182...: the nearest f32 is 2.7182817459106445 (numpy's f32 exp returns the

@@ -16,8 +16,7 @@ describe('fill_nan', () => {
     expect(inferErr(fillNan, [ty('str', ['batch'])]).arg).toBe(0);
   });
   it('replaces NaN only, leaving infinities', () => {
-    expectValues(run(fillNan, [f64([4], [NaN, 1, Infinity, -Infinity])], { value: -1 }).data as Float64Array,
-      [-1, 1, Infinity, -Infinity]);
+    expectValues(run(fillNan, [f64([4], [NaN, 1, Infinity, -Infinity])], { value: -1 }).data as Float64Array, [-1, 1, Infinity, -Infinity]);
     expectValues(run(fillNan, [f64([2], [NaN, NaN])]).data as Float64Array, [0, 0]);
   });
   it('rounds the value to f32 for f32 tensors, handles an empty batch', () => {

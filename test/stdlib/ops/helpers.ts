@@ -8,7 +8,12 @@ import type { Tensor } from '../../../stdlib/types.ts';
 import type { Dim, DType, TensorType } from '../../../plan/tensor-type.ts';
 import { isInferError, type InferContext, type InferResult, type OpSpec } from '../../../stdlib/ops/op-spec.ts';
 
-export interface Mismatch { a: Dim; b: Dim; argA: number; argB: number }
+export interface Mismatch {
+  a: Dim;
+  b: Dim;
+  argA: number;
+  argB: number;
+}
 
 /**
  * `sameDim` as the real checker resolves dims: a fixed size wins over a symbol, a symbol over
@@ -36,8 +41,10 @@ export function fakeCtx(): InferContext & { mismatches: Mismatch[]; calls: Misma
 const ajv = new Ajv({ useDefaults: true, allErrors: true });
 
 /** Validate params the way the compiler will (ajv, defaults applied); returns the filled params. */
-export function checkParams(op: OpSpec<never> | OpSpec, params: Record<string, unknown>):
-  { ok: boolean; params: Record<string, unknown>; errors: ErrorObject[] } {
+export function checkParams(
+  op: OpSpec<never> | OpSpec,
+  params: Record<string, unknown>,
+): { ok: boolean; params: Record<string, unknown>; errors: ErrorObject[] } {
   const validate = ajv.compile((op as OpSpec).params);
   const copy = structuredClone(params);
   const ok = validate(copy) as boolean;
@@ -50,24 +57,26 @@ export function ty(dtype: DType, dims: Dim[]): TensorType {
 }
 
 /** Run `infer` after applying schema defaults, as the compiler does. */
-export function infer(op: OpSpec<any>, args: TensorType[], params: Record<string, unknown> = {},
-  ctx: InferContext = fakeCtx()): InferResult {
+export function infer(op: OpSpec<any>, args: TensorType[], params: Record<string, unknown> = {}, ctx: InferContext = fakeCtx()): InferResult {
   const checked = checkParams(op as OpSpec, params);
   expect(checked.ok, `params ${JSON.stringify(params)} should be schema-valid: ${JSON.stringify(checked.errors)}`).toBe(true);
   return op.infer(args, checked.params as never, ctx);
 }
 
 /** `infer` that must succeed; returns the type. */
-export function inferOk(op: OpSpec<any>, args: TensorType[], params: Record<string, unknown> = {},
-  ctx: InferContext = fakeCtx()): TensorType {
+export function inferOk(op: OpSpec<any>, args: TensorType[], params: Record<string, unknown> = {}, ctx: InferContext = fakeCtx()): TensorType {
   const r = infer(op, args, params, ctx);
   if (isInferError(r)) throw new Error(`unexpected infer error: ${r.error}`);
   return r;
 }
 
 /** `infer` that must fail; returns the error. */
-export function inferErr(op: OpSpec<any>, args: TensorType[], params: Record<string, unknown> = {},
-  ctx: InferContext = fakeCtx()): { error: string; arg?: number; param?: string } {
+export function inferErr(
+  op: OpSpec<any>,
+  args: TensorType[],
+  params: Record<string, unknown> = {},
+  ctx: InferContext = fakeCtx(),
+): { error: string; arg?: number; param?: string } {
   const r = infer(op, args, params, ctx);
   if (!isInferError(r)) throw new Error(`expected an infer error, got ${JSON.stringify(r)}`);
   return r;

@@ -15,12 +15,18 @@ import { checkParams, fakeCtx } from './helpers.ts';
 
 type Rejection = { row: number; reason: RowFailureReason };
 
-async function pipeline(images: Uint8Array[], o: { width: number; height: number; fit?: string; channels?: number; layout?: string; max_pixels?: number }):
-  Promise<{ out: Tensor; rejected: Rejection[] }> {
+async function pipeline(
+  images: Uint8Array[],
+  o: { width: number; height: number; fit?: string; channels?: number; layout?: string; max_pixels?: number },
+): Promise<{ out: Tensor; rejected: Rejection[] }> {
   const rejected: Rejection[] = [];
   const ctx: KernelContext = { rejectRow: (row, reason) => rejected.push({ row, reason }) };
   const p = (op: Parameters<typeof checkParams>[0], v: Record<string, unknown>) => checkParams(op, v).params as never;
-  const decoded = decodeImage.kernel([{ dtype: 'bytes', data: images, dims: [images.length] }], p(decodeImage, { channels: o.channels ?? 3, ...(o.max_pixels ? { max_pixels: o.max_pixels } : {}) }), ctx);
+  const decoded = decodeImage.kernel(
+    [{ dtype: 'bytes', data: images, dims: [images.length] }],
+    p(decodeImage, { channels: o.channels ?? 3, ...(o.max_pixels ? { max_pixels: o.max_pixels } : {}) }),
+    ctx,
+  );
   const resized = resize.kernel([decoded], p(resize, { width: o.width, height: o.height, fit: o.fit ?? 'cover' }), ctx);
   const out = await toTensor.kernelAsync!([resized], p(toTensor, { layout: o.layout ?? 'nchw' }), ctx);
   return { out, rejected: rejected.sort((a, b) => a.row - b.row) };
@@ -32,15 +38,21 @@ function noiseRgb(w: number, h: number, seed: number): Buffer {
   const b = Buffer.alloc(w * h * 3);
   for (let i = 0; i < w * h; i++) {
     b[i * 3] = Math.floor(rnd.next() * 256);
-    b[i * 3 + 1] = (i % w) * 255 / w;
-    b[i * 3 + 2] = Math.floor(i / w) * 255 / h;
+    b[i * 3 + 1] = ((i % w) * 255) / w;
+    b[i * 3 + 2] = (Math.floor(i / w) * 255) / h;
   }
   return b;
 }
 
 const raw = (w: number, h: number, c: 1 | 3 | 4, seed: number) => ({ raw: { width: w, height: h, channels: c } }) as const;
-const png = (w: number, h: number, seed = 1) => sharp(noiseRgb(w, h, seed), raw(w, h, 3, seed)).png().toBuffer();
-const jpeg = (w: number, h: number, seed = 1) => sharp(noiseRgb(w, h, seed), raw(w, h, 3, seed)).jpeg({ quality: 85 }).toBuffer();
+const png = (w: number, h: number, seed = 1) =>
+  sharp(noiseRgb(w, h, seed), raw(w, h, 3, seed))
+    .png()
+    .toBuffer();
+const jpeg = (w: number, h: number, seed = 1) =>
+  sharp(noiseRgb(w, h, seed), raw(w, h, 3, seed))
+    .jpeg({ quality: 85 })
+    .toBuffer();
 
 /** The same resize in sharp alone: the independent reference. */
 async function reference(b: Buffer, w: number, h: number, fit: 'cover' | 'fill' | 'contain', channels: 1 | 3 = 3): Promise<Buffer> {
@@ -56,16 +68,30 @@ function bombPng(w: number, h: number): Buffer {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     return c >>> 0;
   });
-  const crc = (b: Buffer) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
   const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
     const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
     return Buffer.concat([len, td, c]);
   };
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('decode_image → resize → to_tensor equals sharp on the same bytes', () => {
@@ -84,7 +110,7 @@ describe('decode_image → resize → to_tensor equals sharp on the same bytes',
     }
   });
 
-  it('nhwc keeps sharp\'s interleaved order; fill and contain resize as sharp does', async () => {
+  it("nhwc keeps sharp's interleaved order; fill and contain resize as sharp does", async () => {
     const img = await jpeg(50, 70, 4);
     for (const fit of ['fill', 'contain'] as const) {
       const { out } = await pipeline([img], { width: 20, height: 16, fit, layout: 'nhwc' });
@@ -100,7 +126,9 @@ describe('decode_image → resize → to_tensor equals sharp on the same bytes',
     expect(grey.out.dims).toEqual([1, 1, 10, 10]);
     const ref = await reference(img, 10, 10, 'cover', 1);
     expect(Array.from(grey.out.data as Float32Array)).toEqual(Array.from(ref, (v) => Math.fround(v / 255)));
-    const rgba = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+    const rgba = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const { out } = await pipeline([rgba], { width: 8, height: 8, layout: 'nhwc' });
     expect(Array.from((out.data as Float32Array).subarray(0, 3))).toEqual([1, 0, 0]);
   });
@@ -110,7 +138,9 @@ describe('bad images are rejected rows, never a crash', () => {
   it('zero bytes, other formats, corrupt and truncated data, decompression bombs: each row by reason, good rows decoded', async () => {
     const good = await png(32, 32, 6);
     const goodJpeg = await jpeg(64, 64, 7);
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+      .gif()
+      .toBuffer();
     // Complete files whose data is damaged: the compressed pixels overwritten, the end intact.
     const corrupt = Buffer.from(good);
     corrupt.fill(0x5a, 40, corrupt.length - 12);
@@ -140,7 +170,10 @@ describe('bad images are rejected rows, never a crash', () => {
 describe('image type rules', () => {
   const ctx = fakeCtx();
   it('decode_image: bytes[rows] → image[rows, ?, ?, c]; resize fixes the size; to_tensor lays it out', () => {
-    expect(decodeImage.infer([{ dtype: 'bytes', dims: ['batch'] }], { channels: 3, max_pixels: 1 }, ctx)).toEqual({ dtype: 'image', dims: ['batch', null, null, 3] });
+    expect(decodeImage.infer([{ dtype: 'bytes', dims: ['batch'] }], { channels: 3, max_pixels: 1 }, ctx)).toEqual({
+      dtype: 'image',
+      dims: ['batch', null, null, 3],
+    });
     expect(decodeImage.infer([{ dtype: 'str', dims: ['batch'] }], { channels: 3, max_pixels: 1 }, ctx)).toMatchObject({ arg: 0 });
     const img = { dtype: 'image' as const, dims: ['batch', null, null, 3] };
     expect(resize.infer([img], { width: 224, height: 200, fit: 'cover' }, ctx)).toEqual({ dtype: 'image', dims: ['batch', 200, 224, 3] });

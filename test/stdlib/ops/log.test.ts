@@ -13,8 +13,7 @@ describe('log', () => {
     expect(inferErr(log, [ty('str', ['batch'])]).error).toContain('strings cannot be cast');
   });
   it('follows numpy on 0, negatives, NaN and inf', () => {
-    expectValues(run(log, [f64([6], [1, Math.E, 0, -1, NaN, Infinity])]).data as Float64Array,
-      [0, 1, -Infinity, NaN, NaN, Infinity]);
+    expectValues(run(log, [f64([6], [1, Math.E, 0, -1, NaN, Infinity])]).data as Float64Array, [0, 1, -Infinity, NaN, NaN, Infinity]);
   });
   it('rounds to f32 for f32 and handles an empty batch', () => {
     expectValues(run(log, [f32([1], [2])]).data as Float32Array, [0.6931471824645996]);

@@ -13,8 +13,7 @@ describe('mean params', () => {
 describe('mean infer', () => {
   it('averages same-shaped float tensors, unifying symbolic dims', () => {
     const ctx = fakeCtx();
-    expect(inferOk(mean, [ty('f32', ['batch']), ty('f32', ['batch']), ty('f32', [null])], {}, ctx))
-      .toEqual(ty('f32', ['batch']));
+    expect(inferOk(mean, [ty('f32', ['batch']), ty('f32', ['batch']), ty('f32', [null])], {}, ctx)).toEqual(ty('f32', ['batch']));
     expect(ctx.calls).toEqual([
       { a: 'batch', b: 'batch', argA: 0, argB: 1 },
       { a: 'batch', b: null, argA: 0, argB: 2 },
@@ -27,13 +26,15 @@ describe('mean infer', () => {
   it('refuses integers, different ranks and incompatible fixed sizes', () => {
     const e = inferErr(mean, [ty('f32', ['batch']), ty('i64', ['batch'])]);
     expect(e).toEqual({
-      error: 'mean needs float tensors, got i64[batch] for argument 2; cast it first: cast(x, to: "f32")', arg: 1,
+      error: 'mean needs float tensors, got i64[batch] for argument 2; cast it first: cast(x, to: "f32")',
+      arg: 1,
     });
     const rank = inferErr(mean, [ty('f32', ['batch']), ty('f32', ['batch', 2])]);
     expect(rank.arg).toBe(1);
     expect(rank.error).toContain('expand_dims(x) turns f32[batch] into f32[batch, 1]');
-    expect(inferErr(mean, [ty('f32', ['batch', 2]), ty('f32', ['batch', 3])]).error)
-      .toBe('mean cannot broadcast f32[batch, 2] with f32[batch, 3]: axis 1 is 2 against 3; sizes must be equal or 1');
+    expect(inferErr(mean, [ty('f32', ['batch', 2]), ty('f32', ['batch', 3])]).error).toBe(
+      'mean cannot broadcast f32[batch, 2] with f32[batch, 3]: axis 1 is 2 against 3; sizes must be equal or 1',
+    );
   });
 });
 

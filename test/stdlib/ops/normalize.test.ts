@@ -32,8 +32,7 @@ describe('normalize kernel', () => {
   const x = [3, 4, 0, 0, 1, -2, 2, -8];
   it('l2: rows of unit euclidean length, zero rows stay zero', () => {
     const out = run(normalize, [f64([4, 2], x)]);
-    expectValues(out.data as Float64Array, [0.6, 0.8, 0, 0, 0.4472135954999579, -0.8944271909999159,
-      0.24253562503633297, -0.9701425001453319], 15);
+    expectValues(out.data as Float64Array, [0.6, 0.8, 0, 0, 0.4472135954999579, -0.8944271909999159, 0.24253562503633297, -0.9701425001453319], 15);
   });
   it('l1: rows whose absolute values sum to 1', () => {
     const out = run(normalize, [f64([4, 2], x)], { norm: 'l1' });

@@ -3,8 +3,29 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { getOp, KernelError, OPS, opNames } from '../../../stdlib/ops/index.ts';
 
-const REQUIRED = ['standardize', 'normalize', 'softmax', 'sigmoid', 'argmax', 'column', 'slice', 'concat',
-  'cast', 'clip', 'threshold', 'mean', 'add', 'sub', 'mul', 'div', 'log', 'exp', 'fill_nan', 'expand_dims', 'squeeze'];
+const REQUIRED = [
+  'standardize',
+  'normalize',
+  'softmax',
+  'sigmoid',
+  'argmax',
+  'column',
+  'slice',
+  'concat',
+  'cast',
+  'clip',
+  'threshold',
+  'mean',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'log',
+  'exp',
+  'fill_nan',
+  'expand_dims',
+  'squeeze',
+];
 
 describe('op registry', () => {
   it('holds every op under its own name', () => {

@@ -73,8 +73,7 @@ describe('slice kernel', () => {
     const out = run(slice, [f64([1, 40], long)], { start: 2, end: 38 });
     expectValues(out.data as Float64Array, long.slice(2, 38));
     expect(run(slice, [str([1, 3], ['a', 'b', 'c'])], { step: -1 }).data).toEqual(['c', 'b', 'a']);
-    expect(Array.from(run(slice, [i64([1, 3], [1, 2n ** 63n - 1n, 3])], { start: 1 }).data as BigInt64Array))
-      .toEqual([2n ** 63n - 1n, 3n]);
+    expect(Array.from(run(slice, [i64([1, 3], [1, 2n ** 63n - 1n, 3])], { start: 1 }).data as BigInt64Array)).toEqual([2n ** 63n - 1n, 3n]);
   });
   it('handles an empty batch, an empty axis and NaN', () => {
     expect(run(slice, [f64([0, 6], [])], { start: 1 }).dims).toEqual([0, 5]);

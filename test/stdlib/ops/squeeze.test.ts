@@ -14,7 +14,8 @@ describe('squeeze', () => {
   });
   it('refuses other last dims with a hint, and rank 1', () => {
     expect(inferErr(squeeze, [ty('f32', ['batch', 2])]).error).toBe(
-      'squeeze needs a last dim of 1, got f32[batch, 2]; use column(x, index: 0) to pick one position');
+      'squeeze needs a last dim of 1, got f32[batch, 2]; use column(x, index: 0) to pick one position',
+    );
     expect(inferErr(squeeze, [ty('f32', ['batch', 'k'])]).arg).toBe(0);
     expect(inferErr(squeeze, [ty('f32', ['batch'])]).error).toContain('rank 2 or more');
   });

@@ -23,7 +23,14 @@ const wpPath = join(dir, 'wp', 'tokenizer.json');
 const wpJson = wordPieceTokenizerJson(WORDS, PIECES);
 writeTokenizerJson(wpPath, wpJson);
 const bpePath = join(dir, 'bpe', 'tokenizer.json');
-const bpeJson = byteLevelBpeTokenizerJson([['t', 'h'], ['th', 'e'], ['c', 'a'], ['ca', 't'], ['Ġ', 'c'], ['Ġc', 'at']]);
+const bpeJson = byteLevelBpeTokenizerJson([
+  ['t', 'h'],
+  ['th', 'e'],
+  ['c', 'a'],
+  ['ca', 't'],
+  ['Ġ', 'c'],
+  ['Ġc', 'at'],
+]);
 writeTokenizerJson(bpePath, bpeJson);
 
 const CORPUS = [
@@ -61,7 +68,7 @@ describe('tokenize (WordPiece, BERT template)', () => {
   const lib = new Tokenizer(wpJson as never, {});
   const L = 16;
 
-  it('gives the library\'s ids, mask and type ids, padded to max_length with [PAD]', () => {
+  it("gives the library's ids, mask and type ids, padded to max_length with [PAD]", () => {
     const ids = run(CORPUS, params({ tokenizer: wpPath, max_length: L })).out;
     const mask = run(CORPUS, params({ tokenizer: wpPath, max_length: L, result: 'attention_mask' })).out;
     const types = run(CORPUS, params({ tokenizer: wpPath, max_length: L, result: 'token_type_ids' })).out;
@@ -109,11 +116,19 @@ describe('tokenize (WordPiece, BERT template)', () => {
 
   it('types its result from max_length, reading the file', () => {
     const ctx = fakeCtx();
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, max_length: 64 }), ctx)).toEqual({ dtype: 'i64', dims: ['batch', 64] });
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, padding: 'longest' }), ctx)).toEqual({ dtype: 'i64', dims: ['batch', null] });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, max_length: 64 }), ctx)).toEqual({
+      dtype: 'i64',
+      dims: ['batch', 64],
+    });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, padding: 'longest' }), ctx)).toEqual({
+      dtype: 'i64',
+      dims: ['batch', null],
+    });
     expect(tokenize.infer([{ dtype: 'f32', dims: ['batch'] }], params({ tokenizer: wpPath }), ctx)).toMatchObject({ arg: 0 });
     expect(tokenize.infer([{ dtype: 'str', dims: ['batch', 2] }], params({ tokenizer: wpPath }), ctx)).toMatchObject({ arg: 0 });
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, max_length: 2 }), ctx)).toMatchObject({ param: 'max_length' });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: wpPath, max_length: 2 }), ctx)).toMatchObject({
+      param: 'max_length',
+    });
   });
 });
 
@@ -121,7 +136,7 @@ describe('tokenize (byte-level BPE, no template)', () => {
   const lib = new Tokenizer(bpeJson as never, {});
   const pad = lib.token_to_id('<pad>')!;
 
-  it('gives the library\'s ids, padded with <pad>, truncated to the first max_length tokens', () => {
+  it("gives the library's ids, padded with <pad>, truncated to the first max_length tokens", () => {
     const L = 12;
     const { out } = run(CORPUS, params({ tokenizer: bpePath, max_length: L }));
     CORPUS.forEach((text, r) => {
@@ -131,7 +146,9 @@ describe('tokenize (byte-level BPE, no template)', () => {
   });
 
   it('has no token type ids: asking for them is a type error', () => {
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: bpePath, result: 'token_type_ids' }), fakeCtx())).toMatchObject({ param: 'result' });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: bpePath, result: 'token_type_ids' }), fakeCtx())).toMatchObject({
+      param: 'result',
+    });
   });
 });
 
@@ -158,6 +175,9 @@ describe('tokenizer files that cannot be used', () => {
     j.added_tokens = [];
     writeTokenizerJson(noPad, j);
     expect(infer(noPad)).toMatchObject({ error: expect.stringContaining('pad_id'), param: 'tokenizer' });
-    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: noPad, pad_id: 0 }), fakeCtx())).toEqual({ dtype: 'i64', dims: ['batch', 128] });
+    expect(tokenize.infer([{ dtype: 'str', dims: ['batch'] }], params({ tokenizer: noPad, pad_id: 0 }), fakeCtx())).toEqual({
+      dtype: 'i64',
+      dims: ['batch', 128],
+    });
   });
 });

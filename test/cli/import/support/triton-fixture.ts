@@ -63,8 +63,12 @@ export function writeMember(repo: string, m: MemberSpec): void {
   const dir = join(repo, m.name);
   mkdirSync(dir, { recursive: true });
   const backend = m.backend ?? 'onnxruntime';
-  const head = backend === 'onnxruntime' ? 'platform: "onnxruntime_onnx"' : backend === 'tensorrt' ? 'platform: "tensorrt_plan"' : 'backend: "python"';
-  writeFileSync(join(dir, 'config.pbtxt'), `# member ${m.name}\nname: "${m.name}"\n${head}\nmax_batch_size: ${m.maxBatchSize}\n${tensorsText('input', m.inputs)}${tensorsText('output', m.outputs)}${m.extra ?? ''}`);
+  const head =
+    backend === 'onnxruntime' ? 'platform: "onnxruntime_onnx"' : backend === 'tensorrt' ? 'platform: "tensorrt_plan"' : 'backend: "python"';
+  writeFileSync(
+    join(dir, 'config.pbtxt'),
+    `# member ${m.name}\nname: "${m.name}"\n${head}\nmax_batch_size: ${m.maxBatchSize}\n${tensorsText('input', m.inputs)}${tensorsText('output', m.outputs)}${m.extra ?? ''}`,
+  );
   for (const [v, model] of Object.entries(m.versions ?? {})) {
     mkdirSync(join(dir, v), { recursive: true });
     model.writeModel(join(dir, v, 'model.onnx'));
@@ -78,13 +82,31 @@ export function writeMember(repo: string, m: MemberSpec): void {
 export function writeEnsemble(repo: string, e: EnsembleSpec): void {
   const dir = join(repo, e.name);
   mkdirSync(join(dir, '1'), { recursive: true });
-  const map = (field: string, m: Record<string, string>) => Object.entries(m).map(([k, v]) => `      ${field} { key: "${k}" value: "${v}" }`).join('\n');
-  const steps = e.steps.map((s) => `    {\n      model_name: "${s.model}"\n      model_version: ${s.version ?? -1}\n${map('input_map', s.inputMap)}\n${map('output_map', s.outputMap)}\n    }`).join(',\n');
-  writeFileSync(join(dir, 'config.pbtxt'), `name: "${e.name}"\nplatform: "ensemble"\nmax_batch_size: ${e.maxBatchSize}\n${tensorsText('input', e.inputs)}${tensorsText('output', e.outputs)}ensemble_scheduling {\n  step [\n${steps}\n  ]\n}\n${e.extra ?? ''}`);
+  const map = (field: string, m: Record<string, string>) =>
+    Object.entries(m)
+      .map(([k, v]) => `      ${field} { key: "${k}" value: "${v}" }`)
+      .join('\n');
+  const steps = e.steps
+    .map(
+      (s) =>
+        `    {\n      model_name: "${s.model}"\n      model_version: ${s.version ?? -1}\n${map('input_map', s.inputMap)}\n${map('output_map', s.outputMap)}\n    }`,
+    )
+    .join(',\n');
+  writeFileSync(
+    join(dir, 'config.pbtxt'),
+    `name: "${e.name}"\nplatform: "ensemble"\nmax_batch_size: ${e.maxBatchSize}\n${tensorsText('input', e.inputs)}${tensorsText('output', e.outputs)}ensemble_scheduling {\n  step [\n${steps}\n  ]\n}\n${e.extra ?? ''}`,
+  );
 }
 
 /** `y = x * factor + offset`, elementwise, f32; dims as given (a string is a symbolic dim). */
-export function affineModel(o: { input: string; output: string; dims: (number | string)[]; factor: number; offset?: number; outDims?: (number | string)[] }): OnnxModelBuilder {
+export function affineModel(o: {
+  input: string;
+  output: string;
+  dims: (number | string)[];
+  factor: number;
+  offset?: number;
+  outDims?: (number | string)[];
+}): OnnxModelBuilder {
   const b = new OnnxModelBuilder({ graphName: `affine_${o.output}` });
   const x = b.input(o.input, 'f32', o.dims);
   const f = b.initializer('factor', new Float32Array([o.factor]), []);
@@ -118,9 +140,17 @@ export function twoColumnModel(o: { input: string; output: string; width: number
 export function vocabModel(o: { input: string; output: string; words: string[] }): OnnxModelBuilder {
   const b = new OnnxModelBuilder({ graphName: 'vocab' });
   b.input(o.input, 'str', ['N']);
-  b.node('LabelEncoder', [o.input], [o.output], {
-    keys_strings: attr.strings(o.words), values_int64s: attr.ints(o.words.map((_, i) => i + 1)), default_int64: attr.int(0),
-  }, { domain: 'ai.onnx.ml' });
+  b.node(
+    'LabelEncoder',
+    [o.input],
+    [o.output],
+    {
+      keys_strings: attr.strings(o.words),
+      values_int64s: attr.ints(o.words.map((_, i) => i + 1)),
+      default_int64: attr.int(0),
+    },
+    { domain: 'ai.onnx.ml' },
+  );
   b.output(o.output, 'i64', ['N']);
   return b;
 }

@@ -61,13 +61,20 @@ export function sqliteStore(): StoreUnderTest {
     },
     async connect(path) {
       const db = new Database(path);
-      return { ...sqliteReader(db), exec: async (sql, params = []) => { db.prepare(sql).run(...(Array.isArray(params) ? params : [params])); } };
+      return {
+        ...sqliteReader(db),
+        exec: async (sql, params = []) => {
+          db.prepare(sql).run(...(Array.isArray(params) ? params : [params]));
+        },
+      };
     },
     async tables(c) {
       return (await c.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
     },
     async breakCharts(c, message) {
-      await c.exec(message === null ? 'DROP TRIGGER boom' : `CREATE TRIGGER boom BEFORE INSERT ON charts BEGIN SELECT RAISE(ABORT, '${message}'); END`);
+      await c.exec(
+        message === null ? 'DROP TRIGGER boom' : `CREATE TRIGGER boom BEFORE INSERT ON charts BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      );
     },
     checkError: /CHECK constraint failed/,
     uniqueError: /UNIQUE constraint failed/,
@@ -97,10 +104,19 @@ export async function postgresStore(): Promise<StoreUnderTest | null> {
     async connect(url) {
       const client = await connectPostgres(url);
       const reader = postgresReader(client);
-      return { ...reader, exec: async (sql, params = []) => { await reader.all(sql, params); } };
+      return {
+        ...reader,
+        exec: async (sql, params = []) => {
+          await reader.all(sql, params);
+        },
+      };
     },
     async tables(c) {
-      return (await c.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE \"C\"")).map((r) => r.name);
+      return (
+        await c.all<{ name: string }>(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE "C"',
+        )
+      ).map((r) => r.name);
     },
     async breakCharts(c, message) {
       if (message === null) {

@@ -5,9 +5,7 @@
 export function deepDiff(a: unknown, b: unknown, rel: number, path = '$', out: string[] = [], max = 10): string[] {
   if (out.length >= max) return out;
   if (typeof a === 'number' && typeof b === 'number') {
-    const ok = Number.isInteger(a) && Number.isInteger(b)
-      ? a === b
-      : a === b || Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
+    const ok = Number.isInteger(a) && Number.isInteger(b) ? a === b : a === b || Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
     if (!ok) out.push(`${path}: ${a} vs ${b}`);
     return out;
   }
@@ -17,7 +15,8 @@ export function deepDiff(a: unknown, b: unknown, rel: number, path = '$', out: s
     return out;
   }
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
+    const ka = Object.keys(a).sort(),
+      kb = Object.keys(b).sort();
     if (ka.join() !== kb.join()) {
       out.push(`${path}: keys ${ka.join(',')} vs ${kb.join(',')}`);
       return out;
@@ -52,17 +51,31 @@ export function resultDiff(a: unknown, b: unknown, rel: number): string[] {
       return;
     }
     if (x !== null && y !== null && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x) && !Array.isArray(y)) {
-      const ox = x as Record<string, unknown>, oy = y as Record<string, unknown>;
-      const kx = Object.keys(ox).sort(), ky = Object.keys(oy).sort();
-      if (kx.join() !== ky.join()) { out.push(`${path}: keys ${kx} vs ${ky}`); return; }
+      const ox = x as Record<string, unknown>,
+        oy = y as Record<string, unknown>;
+      const kx = Object.keys(ox).sort(),
+        ky = Object.keys(oy).sort();
+      if (kx.join() !== ky.join()) {
+        out.push(`${path}: keys ${kx} vs ${ky}`);
+        return;
+      }
       // A metric-like object (it has control and treatment): its deltas scale with both sides.
       let scale = deltaScale;
-      if ('control' in ox && 'treatment' in ox) scale = Math.max(maxAbs(ox.control), maxAbs(ox.treatment), maxAbs((ox.bootstrap as Record<string, unknown> | undefined)?.control), maxAbs((ox.bootstrap as Record<string, unknown> | undefined)?.treatment));
+      if ('control' in ox && 'treatment' in ox)
+        scale = Math.max(
+          maxAbs(ox.control),
+          maxAbs(ox.treatment),
+          maxAbs((ox.bootstrap as Record<string, unknown> | undefined)?.control),
+          maxAbs((ox.bootstrap as Record<string, unknown> | undefined)?.treatment),
+        );
       for (const k of kx) walk(ox[k], oy[k], `${path}.${k}`, k === 'delta' ? scale : deltaScale === null ? null : deltaScale);
       return;
     }
     if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length) { out.push(`${path}: length ${x.length} vs ${y.length}`); return; }
+      if (x.length !== y.length) {
+        out.push(`${path}: length ${x.length} vs ${y.length}`);
+        return;
+      }
       x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`, deltaScale));
       return;
     }

@@ -39,7 +39,9 @@ export interface GoldenCase {
 }
 
 export function goldenFiles(): string[] {
-  return readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json')).sort();
+  return readdirSync(GOLDEN_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 export function loadGolden(file: string): GoldenCase {

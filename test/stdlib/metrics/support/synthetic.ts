@@ -36,7 +36,8 @@ export interface SynthOptions {
 export function synthesize(task: TaskKind, n: number, seed: number, opts: SynthOptions = {}): Dataset {
   const rnd = prng(seed);
   const width = task === 'multiclass' ? (opts.classes ?? 3) : 1;
-  const control = new Float32Array(n * width), treatment = new Float32Array(n * width);
+  const control = new Float32Array(n * width),
+    treatment = new Float32Array(n * width);
   const label = new Float64Array(n);
   const slice: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -51,10 +52,17 @@ export function synthesize(task: TaskKind, n: number, seed: number, opts: SynthO
     } else if (task === 'multiclass') {
       const y = Math.floor(rnd() * width);
       label[i] = y;
-      for (const [arr, boost] of [[control, 1.2], [treatment, 1.6]] as const) {
+      for (const [arr, boost] of [
+        [control, 1.2],
+        [treatment, 1.6],
+      ] as const) {
         let sum = 0;
         const row: number[] = [];
-        for (let j = 0; j < width; j++) { const v = rnd() + (j === y ? boost * rnd() : 0); row.push(v); sum += v; }
+        for (let j = 0; j < width; j++) {
+          const v = rnd() + (j === y ? boost * rnd() : 0);
+          row.push(v);
+          sum += v;
+        }
         for (let j = 0; j < width; j++) arr[i * width + j] = row[j]! / sum;
       }
     } else {
@@ -91,15 +99,20 @@ export function specFor(task: TaskKind, opts: Partial<ComparisonSpec> = {}): Com
 /** The batch of rows `rows` (indices into the dataset) in the given order. */
 export function batchOf(d: Dataset, rows: readonly number[], spec: ComparisonSpec): ComparisonBatch {
   const w = d.width;
-  const control = new Float32Array(rows.length * w), treatment = new Float32Array(rows.length * w);
+  const control = new Float32Array(rows.length * w),
+    treatment = new Float32Array(rows.length * w);
   rows.forEach((r, i) => {
-    for (let j = 0; j < w; j++) { control[i * w + j] = d.control[r * w + j]!; treatment[i * w + j] = d.treatment[r * w + j]!; }
+    for (let j = 0; j < w; j++) {
+      control[i * w + j] = d.control[r * w + j]!;
+      treatment[i * w + j] = d.treatment[r * w + j]!;
+    }
   });
   return {
     rows: rows.length,
     width: w,
     rowIds: Float64Array.from(rows, (r) => d.rowIds[r]!),
-    control, treatment,
+    control,
+    treatment,
     ...(spec.hasLabel ? { label: Float64Array.from(rows, (r) => d.label[r]!) } : {}),
     ...(spec.hasSlices ? { slice: rows.map((r) => d.slice[r]!) } : {}),
   };
