@@ -14,6 +14,7 @@ import { log } from './log.ts';
 import { mean } from './mean.ts';
 import { mul } from './mul.ts';
 import { normalize } from './normalize.ts';
+import { readFile } from './read-file.ts';
 import { resize } from './resize.ts';
 import { sigmoid } from './sigmoid.ts';
 import { slice } from './slice.ts';
@@ -30,7 +31,7 @@ export { KernelError } from './kernel-error.ts';
 
 const ALL: OpSpec[] = [
   add, argmax, cast, clip, column, concat, decodeImage, div, exp, expandDims, fillNan, log, mean, mul,
-  normalize, resize, sigmoid, slice, softmax, squeeze, standardize, sub, threshold, toTensor, tokenize,
+  normalize, readFile, resize, sigmoid, slice, softmax, squeeze, standardize, sub, threshold, toTensor, tokenize,
 ];
 
 /** Every stdlib op by the name it is called with in `.m4` files. Immutable. */

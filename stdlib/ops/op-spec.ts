@@ -48,6 +48,7 @@ export function isInferError(r: InferResult): r is InferError {
  */
 export const ROW_FAILURE_REASONS = [
   'image-empty', 'image-format', 'image-corrupt', 'image-truncated', 'image-too-large', 'text-too-long',
+  'path-outside-root', 'file-missing', 'file-not-regular', 'file-unreadable', 'file-too-large',
 ] as const;
 
 export type RowFailureReason = (typeof ROW_FAILURE_REASONS)[number];
