@@ -125,7 +125,7 @@ export const readFile: OpSpec<ReadFileParams> = {
     'before reading) are rejected rows, counted by reason (`m4c run` summary; `--on-bad-row fail`',
     'stops at the first); `m4c serve` answers 400.',
     '',
-    '**Type rule.** `paths` is `str[rows]`; the result is `bytes[rows]`. The compiler checks that `root`',
+    '**Type rule.** `x` is `str[rows]` (one path per row); the result is `bytes[rows]`. The compiler checks that `root`',
     'is a directory.',
     '',
     '**NaN.** Not applicable: paths in, bytes out.',
