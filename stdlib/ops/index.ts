@@ -14,6 +14,7 @@ import { log } from './log.ts';
 import { mean } from './mean.ts';
 import { mul } from './mul.ts';
 import { normalize } from './normalize.ts';
+import { readFile } from './read-file.ts';
 import { resize } from './resize.ts';
 import { sigmoid } from './sigmoid.ts';
 import { slice } from './slice.ts';
@@ -44,6 +45,7 @@ const ALL: OpSpec[] = [
   mean,
   mul,
   normalize,
+  readFile,
   resize,
   sigmoid,
   slice,

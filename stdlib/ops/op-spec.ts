@@ -46,7 +46,19 @@ export function isInferError(r: InferResult): r is InferError {
  * Why an op may reject one row at run time. The row is then a bad row, counted under this reason
  * next to the data sources' reasons (`m4c run` summary, `--on-bad-row`), and never a crash.
  */
-export const ROW_FAILURE_REASONS = ['image-empty', 'image-format', 'image-corrupt', 'image-truncated', 'image-too-large', 'text-too-long'] as const;
+export const ROW_FAILURE_REASONS = [
+  'image-empty',
+  'image-format',
+  'image-corrupt',
+  'image-truncated',
+  'image-too-large',
+  'text-too-long',
+  'path-outside-root',
+  'file-missing',
+  'file-not-regular',
+  'file-unreadable',
+  'file-too-large',
+] as const;
 
 export type RowFailureReason = (typeof ROW_FAILURE_REASONS)[number];
 

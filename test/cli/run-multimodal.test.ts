@@ -3,8 +3,9 @@
  * ONNX models and a fusion A/B. Its scores equal an independent pipeline (the tokenizer library's
  * encode, sharp's own resize, onnxruntime on the same files); the replay's bad rows (an empty image,
  * a truncated JPEG, text that is not base64) are counted by reason; batching does not change results.
+ * Images named by a path column (read_file) give the same pixels as the same images in base64.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -101,5 +102,65 @@ describe('examples/multimodal', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/node `pixels\/decode_image` \(.*ab\.m4:\d+:\d+\), row at line 51: image-empty: the image has 0 bytes/);
     expect(hasStackTrace(r.stderr)).toBe(false);
+  }, 120_000);
+});
+
+describe('read_file: images named by a path column', () => {
+  /** A replay of paths and one of the same images in base64, with graphs that differ only in how they read them. */
+  async function fixture(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'm4-run-paths-'));
+    mkdirSync(join(dir, 'imgs', 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'secret.png'), 'not for serving');
+    symlinkSync(join(dir, 'secret.png'), join(dir, 'imgs', 'leak.png'));
+    const paths: string[] = [];
+    const b64: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const w = 9 + i;
+      const h = 7 + (i % 4);
+      const px = Buffer.alloc(w * h * 3);
+      for (let k = 0; k < px.length; k++) px[k] = (k * 37 + i * 101 + ((k * k) % 13)) % 256;
+      const img = sharp(px, { raw: { width: w, height: h, channels: 3 } });
+      const buf = await (i % 2 === 0 ? img.png() : img.jpeg({ quality: 90 })).toBuffer();
+      const rel = `sub/${i}.${i % 2 === 0 ? 'png' : 'jpg'}`;
+      writeFileSync(join(dir, 'imgs', rel), buf);
+      paths.push(JSON.stringify({ p: rel }));
+      b64.push(JSON.stringify({ img: buf.toString('base64') }));
+    }
+    const bad = ['../secret.png', join(dir, 'secret.png'), 'leak.png', 'sub/nope.png', 'sub'];
+    writeFileSync(join(dir, 'paths.jsonl'), [...paths, ...bad.map((p) => JSON.stringify({ p }))].join('\n') + '\n');
+    writeFileSync(join(dir, 'b64.jsonl'), b64.join('\n') + '\n');
+    const pipeline = (src: string) => `node px = to_tensor(resize(decode_image(${src}), width: 6, height: 5, fit: "fill"))\noutput pixels = px\n`;
+    writeFileSync(join(dir, 'paths.m4'), `input p: str[batch]\nreplay "paths.jsonl"\n${pipeline('read_file(p, root: "imgs")')}`);
+    writeFileSync(join(dir, 'b64.m4'), `input img: bytes[batch]\nreplay "b64.jsonl"\n${pipeline('img')}`);
+    writeFileSync(join(dir, 'wrong-dtype.m4'), `input img: bytes[batch]\nreplay "b64.jsonl"\n${pipeline('read_file(img, root: "imgs")')}`);
+    writeFileSync(join(dir, 'no-root.m4'), `input p: str[batch]\nreplay "paths.jsonl"\n${pipeline('read_file(p, root: "missing")')}`);
+    return dir;
+  }
+
+  it('gives the pixels of the base64 path; paths leaving the root and missing files are counted by reason', async () => {
+    const dir = await fixture();
+    const byPath = runM4c(['run', join(dir, 'paths.m4'), '--out', join(dir, 'p.jsonl'), '--batch-size', '5']);
+    const byB64 = runM4c(['run', join(dir, 'b64.m4'), '--out', join(dir, 'b.jsonl')]);
+    expect(byPath.code).toBe(0);
+    expect(byB64.code).toBe(0);
+    expect(hasStackTrace(byPath.stderr)).toBe(false);
+    expect(byPath.stderr).toContain('rows read: 17, skipped: 5 (path-outside-root: 3, file-missing: 1, file-not-regular: 1)');
+    expect(byPath.stderr).toMatch(/line 13: path-outside-root: node `px\/read_file`: "\.\.\/secret\.png" goes up with \.\./);
+    const p = readFileSync(join(dir, 'p.jsonl'), 'utf8');
+    const b = readFileSync(join(dir, 'b.jsonl'), 'utf8');
+    expect(p.trimEnd().split('\n')).toHaveLength(12);
+    expect(p).toBe(b); // same rows (1..12), same pixels
+    expect(p).not.toContain('not for serving');
+  }, 120_000);
+
+  it('a path column of the wrong dtype and a missing root are diagnostics', async () => {
+    const dir = await fixture();
+    const wrong = runM4c(['check', join(dir, 'wrong-dtype.m4')]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr + wrong.stdout).toMatch(/read_file needs one path per row, str\[rows\], got bytes\[batch\]/);
+    const noRoot = runM4c(['check', join(dir, 'no-root.m4')]);
+    expect(noRoot.code).toBe(1);
+    expect(noRoot.stderr + noRoot.stdout).toMatch(/M4007.*`read_file`.*`root`.*no directory/);
+    expect(hasStackTrace(wrong.stderr + noRoot.stderr)).toBe(false);
   }, 120_000);
 });
