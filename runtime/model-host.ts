@@ -142,7 +142,9 @@ export class ModelHost {
         this.worker.once('exit', () => resolve());
       });
       this.worker.postMessage({ type: 'close' });
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+      // The worker answers once nothing of its runs inside onnxruntime (terminating it mid-call aborts the
+      // process). A model that never returns would hold the close: after a minute it is terminated anyway.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 60_000).unref())]);
     }
     await this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new Error('the executor was closed'));

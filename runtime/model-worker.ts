@@ -50,11 +50,31 @@ async function start(): Promise<void> {
 }
 
 const ort = await loadOrt();
+
+// Work in flight inside onnxruntime (session creation, runs). The thread must never be ended while one is
+// under way: terminating a worker inside an ORT call aborts the whole process (Napi::Error). So `close`
+// waits for them, releases the sessions, and only then says `closed` (the host terminates after that).
+let starting: Promise<void> = Promise.resolve();
+let inFlight = 0;
+let closing = false;
+let whenIdle: (() => void) | null = null;
+
+async function closeWhenIdle(): Promise<void> {
+  closing = true;
+  await starting.catch(() => undefined);
+  while (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
+  await Promise.all([...sessions.values()].map((s) => s.session.release().catch(() => undefined)));
+  send({ type: 'closed' });
+  port!.close();
+}
+
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'close') {
-    for (const s of sessions.values()) void s.session.release();
-    send({ type: 'closed' });
-    port.close();
+    if (!closing) void closeWhenIdle();
+    return;
+  }
+  if (closing) {
+    send({ type: 'failed', id: msg.id, message: 'the executor was closed', start: now(), end: now() });
     return;
   }
   void run(msg.id, msg.key, msg.feeds, msg.fetches);
@@ -62,6 +82,7 @@ port.on('message', (msg: ToWorker) => {
 
 async function run(id: number, key: number, feeds: Record<string, Tensor>, fetches: string[]): Promise<void> {
   const start = now();
+  inFlight++;
   try {
     const result = await sessions.get(key)!.session.run(feedsToOrt(ort, feeds), fetches);
     const end = now();
@@ -79,7 +100,15 @@ async function run(id: number, key: number, feeds: Record<string, Tensor>, fetch
     send({ type: 'done', id, outputs, start, end }, transfer);
   } catch (err) {
     send({ type: 'failed', id, message: messageOf(err), start, end: now() });
+  } finally {
+    inFlight--;
+    if (inFlight === 0 && whenIdle !== null) {
+      const wake = whenIdle;
+      whenIdle = null;
+      wake();
+    }
   }
 }
 
-await start();
+starting = start();
+await starting;
