@@ -28,10 +28,9 @@ import { layoutFromObservation, type SlotObservation } from './layout-discovery.
 import { SourceError } from './source-error.ts';
 import type { Batch, DataSource, SourceOptions, SourceStats } from './source-types.ts';
 import type { TensorData } from '../../stdlib/types.ts';
+import { DONE, SerialBatches } from './serial-batches.ts';
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
+export class ColumnarSource extends SerialBatches implements DataSource {
   readonly stats: SourceStats;
   private file: ColumnarFile | null = null;
   private layout: SourceLayout | null = null;
@@ -49,7 +48,6 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
   private row = 0;
   private batch: BatchBuilder | null = null;
   private finished = false;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly limit: number;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -62,6 +60,7 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     private readonly opener: (path: string) => Promise<ColumnarFile>,
     totalBytes: number,
   ) {
+    super();
     this.limit = opts.limit ?? Infinity;
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
@@ -77,21 +76,6 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
       rowsTotal: 0,
       read: { bytes: totalBytes, sha256: '', complete: false },
     };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Batch> {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<Batch>> {
-    const run = this.queue.then(() => this.step());
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async return(): Promise<IteratorResult<Batch>> {
-    await this.close();
-    return DONE;
   }
 
   async close(): Promise<void> {
@@ -191,7 +175,7 @@ export class ColumnarSource implements DataSource, AsyncIterator<Batch> {
     return layout;
   }
 
-  private async step(): Promise<IteratorResult<Batch>> {
+  protected async step(): Promise<IteratorResult<Batch>> {
     if (this.finished) return DONE;
     try {
       if (this.file === null) await this.open();

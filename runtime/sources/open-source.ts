@@ -24,6 +24,7 @@ import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
 import type { Batch, DataSource, SourceFormat, SourceOptions, SourceStats } from './source-types.ts';
 import { STDIN_PATH, TextBlockReader } from './text-block-reader.ts';
+import { DONE, SerialBatches } from './serial-batches.ts';
 
 /** Knobs for tests and benchmarks; the defaults are what production uses. */
 export interface SourceTuning {
@@ -115,11 +116,10 @@ function checkOptions(path: string, opts: SourceOptions): void {
   }
 }
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /** What a read returns when the source's signal fired while it waited. */
 const ABORTED = Symbol('aborted');
 
-class StreamingSource implements DataSource, AsyncIterator<Batch> {
+class StreamingSource extends SerialBatches implements DataSource {
   readonly stats: SourceStats;
   private readonly reader: TextBlockReader;
   private readonly format: RowFormat;
@@ -138,7 +138,6 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
   private headerDone = false;
   private finished = false;
   /** Serialises `next()` calls, so an impatient caller cannot interleave two parses. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly path: string,
@@ -149,6 +148,7 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     totalBytes: number | null,
     tuning: SourceTuning,
   ) {
+    super();
     const strings = new ByteStringCache();
     this.format = formatName === 'csv' ? new CsvFormat(path, slots, strings) : new JsonlFormat(slots, strings, { fast: tuning.fastJsonl ?? true });
     this.reader = new TextBlockReader(path, path === STDIN_PATH ? 'standard input' : path, { gzip, chunkBytes: tuning.chunkBytes });
@@ -170,28 +170,13 @@ class StreamingSource implements DataSource, AsyncIterator<Batch> {
     };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Batch> {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<Batch>> {
-    const run = this.queue.then(() => this.step());
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async return(): Promise<IteratorResult<Batch>> {
-    await this.close();
-    return DONE;
-  }
-
   async close(): Promise<void> {
     if (!this.finished) this.stats.read = this.reader.identity();
     this.finished = true;
     this.reader.close();
   }
 
-  private async step(): Promise<IteratorResult<Batch>> {
+  protected async step(): Promise<IteratorResult<Batch>> {
     if (this.finished) return DONE;
     if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
       await this.close();
