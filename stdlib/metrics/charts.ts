@@ -1,11 +1,10 @@
 /**
  * What a dashboard draws: score histograms, calibration bins and confusion matrices (streamed, point
- * estimate only), and ROC / PR curves (from the stored rows' rankings), downsampled to at most
- * {@link MAX_CURVE_POINTS} points evenly spaced along the curve.
+ * estimate only), and the sampler that keeps at most {@link MAX_CURVE_POINTS} points of a ROC / PR
+ * curve, evenly spaced along it (the curves themselves: `binary-point.ts`).
  */
 import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from '../../plan/result-types.ts';
 import type { ValidRows } from './metric-family.ts';
-import type { Ranking } from './ranking.ts';
 import type { TaskKind } from './catalogue.ts';
 import { argmaxRow } from './multiclass-family.ts';
 import { decodeF64Length, encodeArray, type EncodedArray } from './state-codec.ts';
@@ -205,53 +204,6 @@ export class CurveSampler {
     if (!this.lastKept && this.points.length > 0) this.points.push({ x: this.lx, y: this.ly, threshold: this.lt });
     return this.points;
   }
-}
-
-/**
- * ROC and PR curves of one model from its ranking, thresholds in decreasing order: ROC from (0, 0)
- * to (1, 1); PR starting at (recall 0, precision 1), scikit-learn's convention. `positive` flags the
- * positive rows in ranking order. At most {@link MAX_CURVE_POINTS} points each. Null when a class is
- * missing.
- */
-export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE_POINTS): { roc: CurvePoint[]; pr: CurvePoint[] } | null {
-  let P = 0;
-  for (let j = 0; j < r.n; j++) P += positive[j]!;
-  const N = r.n - P;
-  if (P === 0 || N === 0) return null;
-  // The ROC's L1 length is exactly 2 (monotone from (0,0) to (1,1)); the PR curve's needs a pass.
-  let prArc = 0,
-    tp = 0,
-    fp = 0,
-    lastPrec = 1;
-  for (let g = r.groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : r.groupEnd[g - 1]!,
-      end = r.groupEnd[g]!;
-    let pos = 0;
-    for (let j = start; j < end; j++) pos += positive[j]!;
-    tp += pos;
-    fp += end - start - pos;
-    const prec = tp / (tp + fp);
-    prArc += pos / P + Math.abs(prec - lastPrec);
-    lastPrec = prec;
-  }
-  const roc = new CurveSampler(2, maxPoints),
-    pr = new CurveSampler(prArc, maxPoints);
-  roc.push(0, 0, null);
-  pr.push(0, 1, null);
-  tp = 0;
-  fp = 0;
-  for (let g = r.groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : r.groupEnd[g - 1]!,
-      end = r.groupEnd[g]!;
-    let pos = 0;
-    for (let j = start; j < end; j++) pos += positive[j]!;
-    tp += pos;
-    fp += end - start - pos;
-    const t = r.groupValue[g]!;
-    roc.push(fp / N, tp / P, t);
-    pr.push(tp / P, tp / (tp + fp), t);
-  }
-  return { roc: roc.finish(), pr: pr.finish() };
 }
 
 /** Histogram of stored values (regression predictions) over the range of both models. */

@@ -34,15 +34,17 @@ import { ReplicaBank, ReplicaView } from './replica-bank.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type RankingContext } from './ranking-context.ts';
 import type { ResampleInput } from './resample-engine.ts';
 import { resampleThreads, runResamples } from './resample-pool.ts';
-import { delongTest, normalInterval } from './delong.ts';
+import { normalInterval } from './delong.ts';
+import { binaryPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
-import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, rocAndPr, valueHistogram } from './charts.ts';
+import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
+const BINARY_POINT_METRICS = new Set(['auroc', 'auprc']);
 
 function fieldOutcome(v: SideOutcomes | Outcome | undefined, field: MetricField): Outcome {
   if (v === undefined) return undef('not computed');
@@ -76,10 +78,18 @@ function distribution(replicas: Derived[], name: string, field: MetricField): Bo
  * Derive every replica: the point estimate here, the bootstrap resamples through the resample
  * engine (on worker threads when the work is large).
  */
-function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null): Derived[] {
+function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null): Derived[] {
   const point: Derived = new Map();
   acc.family!.derive(new ReplicaView(acc.bank!, 0), point);
-  if (ctx !== null) rankingOutcomes(ctx, null, point);
+  if (ctx !== null) {
+    if (bp === null) rankingOutcomes(ctx, null, point);
+    else {
+      // AUROC and AUPRC are the binary point's (the same walk `rankingOutcomes` would repeat).
+      rankingOutcomes(ctx, null, point, BINARY_POINT_METRICS);
+      if (ctx.wanted.has('auroc')) point.set('auroc', { control: bp.control.auroc, treatment: bp.treatment.auroc });
+      if (ctx.wanted.has('auprc')) point.set('auprc', { control: bp.control.auprc, treatment: bp.treatment.auprc });
+    }
+  }
   const B = acc.spec.bootstrap;
   if (B === 0) return [point];
   const store = acc.store;
@@ -112,7 +122,8 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null): Deriv
  */
 export function replicaValues(acc: ComparisonParts): Derived[] {
   if (acc.family === null) return [];
-  return deriveReplicas(acc, contextOf(acc));
+  const ctx = contextOf(acc);
+  return deriveReplicas(acc, ctx, pointOf(acc, ctx));
 }
 
 /** The whole store's ranking context, once the store is in canonical order (null without stored rows). */
@@ -120,8 +131,24 @@ function contextOf(acc: ComparisonParts): RankingContext | null {
   const store = acc.store;
   if (store === null) return null;
   store.canonicalize();
-  const scratch: [Float64Array, Float64Array] = [new Float64Array(store.n), new Float64Array(store.n)];
-  return rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, null, store.n, scratch);
+  const wanted = rankingMetrics(acc.spec.metrics);
+  return rankingContext(acc.kind, wanted, store, null, store.n, spearmanScratch(wanted, store.n));
+}
+
+/** Spearman's per-row rank buffers: n doubles each when it is wanted, else none (16 B per row saved). */
+function spearmanScratch(wanted: Set<string>, n: number): [Float64Array, Float64Array] {
+  const m = wanted.has('spearman') ? n : 0;
+  return [new Float64Array(m), new Float64Array(m)];
+}
+
+/**
+ * The labelled binary point estimate (AUROC, AUPRC, curves, DeLong) from the whole store's rankings;
+ * null for other tasks or without rankings.
+ */
+function pointOf(acc: ComparisonParts, ctx: RankingContext | null): BinaryPoint | null {
+  if (acc.kind !== 'binary' || ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) return null;
+  const delong = acc.spec.hasLabel && acc.spec.metrics.includes('auroc');
+  return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence);
 }
 
 function emptyMetric(name: string, reason: string): MetricResult {
@@ -181,9 +208,11 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
     };
   }
   const ctx = contextOf(acc);
-  const replicas = deriveReplicas(acc, ctx);
+  // Before the bootstrap, so that its per-row buffer is gone when the resamples allocate theirs.
+  const bp = pointOf(acc, ctx);
+  const replicas = deriveReplicas(acc, ctx, bp);
   const point = replicas[0]!;
-  const tests = pairedTests(acc, ctx, level);
+  const tests = pairedTests(acc, bp);
 
   const metrics: MetricResult[] = spec.metrics.map((name) => {
     const info = METRIC_CATALOGUE[name]!;
@@ -255,7 +284,7 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
     metrics,
     tests,
     slices: acc.slices !== null ? buildSlices(acc, point) : null,
-    charts: buildCharts(acc, ctx),
+    charts: buildCharts(acc, ctx, bp),
   };
 }
 
@@ -271,7 +300,7 @@ function delongIntervals(r: ModelMetricResult, d: DeLongResult, level: number): 
   r.intervals.delta = mk(r.delta, d.se);
 }
 
-function pairedTests(acc: ComparisonParts, ctx: RankingContext | null, level: number): PairedTests {
+function pairedTests(acc: ComparisonParts, bp: BinaryPoint | null): PairedTests {
   const spec = acc.spec;
   const tests: PairedTests = { mcnemar: null, delong: null, reasons: {} };
   if (spec.hasLabel && spec.metrics.includes('accuracy')) {
@@ -281,13 +310,10 @@ function pairedTests(acc: ComparisonParts, ctx: RankingContext | null, level: nu
     else if (d !== null) tests.mcnemar = mcnemar(d.controlOnly, d.treatmentOnly);
   }
   if (acc.kind === 'binary' && spec.hasLabel && spec.metrics.includes('auroc')) {
-    if (ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null || acc.store === null) {
-      tests.reasons.delong = 'no rows';
-    } else {
-      const d = delongTest(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store.label!, acc.store.n, level);
-      if ('reason' in d) tests.reasons.delong = d.reason;
-      else tests.delong = d;
-    }
+    const d = bp?.delong ?? null;
+    if (d === null) tests.reasons.delong = 'no rows';
+    else if ('reason' in d) tests.reasons.delong = d.reason;
+    else tests.delong = d;
   }
   return tests;
 }
@@ -372,7 +398,7 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
     const fill = counts.slice();
     for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
   }
-  const scratch: [Float64Array, Float64Array] = [new Float64Array(store?.n ?? 0), new Float64Array(store?.n ?? 0)];
+  const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
   const derive = (bank: ReplicaBank, group: number): Derived => {
     const d: Derived = new Map();
     acc.family!.derive(new ReplicaView(bank, 0), d);
@@ -479,24 +505,20 @@ function oneVsRest(ctx: RankingContext | null): OneVsRestCurves[] | string {
   return out.length === 0 ? 'every class must be present and absent in some rows' : out;
 }
 
-function buildCharts(acc: ComparisonParts, ctx: RankingContext | null): ComparisonCharts {
+function buildCharts(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null): ComparisonCharts {
   const c: ComparisonCharts = { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} };
   const spec = acc.spec;
   const charts = acc.charts!;
   if (acc.kind === 'binary' && spec.hasLabel) {
-    if (ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) {
+    if (bp === null) {
       const why = 'scores are kept only when a ranking metric (auroc, auprc, spearman, ks, psi) is requested';
       c.reasons.roc = why;
       c.reasons.pr = why;
+    } else if (bp.curves === null) {
+      c.reasons.roc = c.reasons.pr = 'both classes must be present';
     } else {
-      const a = rocAndPr(ctx.rc, ctx.posC),
-        b = rocAndPr(ctx.rt, ctx.posT);
-      if (a === null || b === null) {
-        c.reasons.roc = c.reasons.pr = 'both classes must be present';
-      } else {
-        c.roc = { control: a.roc, treatment: b.roc };
-        c.pr = { control: a.pr, treatment: b.pr };
-      }
+      c.roc = { control: bp.curves.control.roc, treatment: bp.curves.treatment.roc };
+      c.pr = { control: bp.curves.control.pr, treatment: bp.curves.treatment.pr };
     }
   } else if (acc.kind === 'multiclass' && spec.hasLabel) {
     c.reasons.roc = c.reasons.pr = 'multiclass: see the one-vs-rest curves per class';

@@ -80,6 +80,86 @@ export function argsortColumn(values: Float32Array | Float64Array, stride: numbe
   return { order: sorted.payload, hi: sorted.words[1]!, lo: sorted.words[0]! };
 }
 
+/** True when every `values[rows[j] * stride + column]` (j < n; `rows` null: rows 0..n-1) is exactly a float32. */
+export function allFloat32(values: Float32Array | Float64Array, stride: number, column: number, rows: Uint32Array | null, n: number): boolean {
+  if (values instanceof Float32Array) return true;
+  for (let j = 0; j < n; j++) {
+    const v = values[(rows === null ? j : rows[j]!) * stride + column]!;
+    if (Math.fround(v) !== v) return false;
+  }
+  return true;
+}
+
+/** Reusable sort buffers (two of 2n words each), kept by a caller that sorts several columns in a row. */
+export interface SortScratch {
+  a: Uint32Array | null;
+  b: Uint32Array | null;
+}
+
+/** Largest row number {@link argsortFlagged32} carries (bit 31 of the payload is the flag). */
+export const MAX_FLAGGED_ROW = 0x7fffffff;
+
+/**
+ * Argsort of keys that are all exactly float32 (see {@link allFloat32}), each row carrying a 1-bit
+ * flag: `labels[row] === positive` (no flags when `labels` is null). Returns the sorted pairs
+ * interleaved, `sorted[2j]` the key and `sorted[2j + 1]` the row | flag << 31 of the j-th smallest
+ * key (stable), and the other buffer, free for the caller until the next sort. Both live in
+ * `scratch`, grown as needed and reused across calls.
+ *
+ * Key and payload travel together in one interleaved array, so every scatter writes one stream per
+ * bucket instead of two; and the flag travels with the row, so a label gather through the sorted
+ * order (a random read per row) is never needed. Rows must be ≤ {@link MAX_FLAGGED_ROW}.
+ */
+export function argsortFlagged32(
+  values: Float32Array | Float64Array,
+  stride: number,
+  column: number,
+  rows: Uint32Array | null,
+  n: number,
+  labels: ArrayLike<number> | null,
+  positive: number,
+  scratch: SortScratch,
+): { sorted: Uint32Array; spare: Uint32Array } {
+  if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
+  if (scratch.b === null || scratch.b.length < 2 * n) scratch.b = new Uint32Array(2 * n);
+  let src = scratch.a,
+    dst = scratch.b;
+  const counts = new Uint32Array(3 * 2048);
+  const direct = values instanceof Float32Array && rows === null && stride === 1 && column === 0;
+  const bits = direct ? new Int32Array(values.buffer, values.byteOffset, n) : null;
+  for (let j = 0; j < n; j++) {
+    const row = rows === null ? j : rows[j]!;
+    let b: number;
+    if (bits !== null) b = bits[j]!;
+    else {
+      f32[0] = values[row * stride + column]!;
+      b = f32AsI32[0]!;
+    }
+    const k = (b ^ ((b >> 31) | 0x80000000)) >>> 0;
+    src[2 * j] = k;
+    src[2 * j + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
+    counts[k & 2047]!++;
+    counts[2048 + ((k >>> 11) & 2047)]!++;
+    counts[4096 + (k >>> 22)]!++;
+  }
+  for (let d = 0; d < 3; d++) {
+    const [shift, bitsOf] = DIGITS[d]!;
+    const base = d * 2048;
+    if (!bucketStarts(counts, base, 1 << bitsOf, n)) continue;
+    const mask = (1 << bitsOf) - 1;
+    for (let i = 0; i < 2 * n; i += 2) {
+      const k = src[i]!;
+      const at = 2 * counts[base + ((k >>> shift) & mask)]!++;
+      dst[at] = k;
+      dst[at + 1] = src[i + 1]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return { sorted: src, spare: dst };
+}
+
 /** The float32 whose order-preserving key is `k` (inverse of the key map). */
 export function f32FromKey(k: number): number {
   f32AsI32[0] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) | 0 : ~k;

@@ -6,7 +6,8 @@
  */
 import { METRIC_CATALOGUE, type TaskKind } from './catalogue.ts';
 import type { Derived } from './metric-family.ts';
-import { positivesInOrder, rankColumn, type Ranking } from './ranking.ts';
+import { positivesInOrder, rankColumn, rankFlagged, type Ranking } from './ranking.ts';
+import { allFloat32, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
 import { isDefined, undef, type Outcome } from './metric-value.ts';
@@ -78,24 +79,62 @@ export function rankingContext(
   if (kind === 'multiclass') {
     if (wanted.has('auroc') && store.label !== null) {
       const k = store.width;
+      const sorts: SortScratch = { a: null, b: null };
       for (let j = 0; j < k; j++) {
-        const rc = rankColumn(c, k, j, rows, n),
-          rt = rankColumn(t, k, j, rows, n);
+        const [rc, pc] = rankWithPositives(c, k, j, rows, n, store.label, j, sorts);
+        const [rt, pt] = rankWithPositives(t, k, j, rows, n, store.label, j, sorts);
         ctx.classC.push(rc);
         ctx.classT.push(rt);
-        ctx.classPosC.push(positivesInOrder(rc, store.label, j));
-        ctx.classPosT.push(positivesInOrder(rt, store.label, j));
+        ctx.classPosC.push(pc!);
+        ctx.classPosT.push(pt!);
       }
     }
   } else if (wanted.size > 0) {
-    ctx.rc = given?.rc ?? rankColumn(c, 1, 0, rows, n);
-    ctx.rt = given?.rt ?? rankColumn(t, 1, 0, rows, n);
-    if (kind === 'binary' && store.label !== null) {
-      ctx.posC = positivesInOrder(ctx.rc, store.label, 1);
-      ctx.posT = positivesInOrder(ctx.rt, store.label, 1);
+    const labels = kind === 'binary' ? store.label : null;
+    if (given !== undefined) {
+      ctx.rc = given.rc;
+      ctx.rt = given.rt;
+      if (labels !== null) {
+        ctx.posC = positivesInOrder(ctx.rc, labels, 1);
+        ctx.posT = positivesInOrder(ctx.rt, labels, 1);
+      }
+    } else {
+      // Both models through the same sort buffers; the labels ride along in the sort.
+      const sorts: SortScratch = { a: null, b: null };
+      const [rc, pc] = rankWithPositives(c, 1, 0, rows, n, labels, 1, sorts);
+      const [rt, pt] = rankWithPositives(t, 1, 0, rows, n, labels, 1, sorts);
+      ctx.rc = rc;
+      ctx.rt = rt;
+      if (labels !== null) {
+        ctx.posC = pc;
+        ctx.posT = pt;
+      }
     }
   }
   return ctx;
+}
+
+/**
+ * One column's ranking and, when `labels` is given, its positive flags in sorted order: carried
+ * through the sort when the scores are float32 (one sort, no gather), else sorted then gathered.
+ */
+function rankWithPositives(
+  values: Float32Array | Float64Array,
+  stride: number,
+  column: number,
+  rows: Uint32Array | null,
+  n: number,
+  labels: ArrayLike<number> | null,
+  positive: number,
+  sorts: SortScratch,
+): [Ranking, Uint8Array | null] {
+  const span = rows === null ? n : values.length / stride;
+  if (span <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
+    const { ranking, positives } = rankFlagged(values, stride, column, rows, n, labels, positive, sorts);
+    return [ranking, labels === null ? null : positives];
+  }
+  const r = rankColumn(values, stride, column, rows, n);
+  return [r, labels === null ? null : positivesInOrder(r, labels, positive)];
 }
 
 /**

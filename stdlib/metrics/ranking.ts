@@ -4,7 +4,7 @@
  * Every ranking metric walks tie groups, never individual positions, so its value does not depend on
  * how ties were ordered — which is why merging shard states reproduces one pass bit-for-bit.
  */
-import { argsortColumn, f32FromKey, f64FromKey } from './radix-sort.ts';
+import { allFloat32, argsortColumn, argsortFlagged32, f64FromKey, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
 
 export interface Ranking {
   /** Number of ranked rows. */
@@ -13,11 +13,16 @@ export interface Ranking {
   order: Uint32Array;
   /** Exclusive end position in `order` of each tie group, groups ascending by score. */
   groupEnd: Uint32Array;
-  /** The score shared by each tie group. */
-  groupValue: Float64Array;
+  /** The score shared by each tie group (float32 when every ranked score is exactly a float32). */
+  groupValue: Float32Array | Float64Array;
   groups: number;
   /** Lazily built by {@link groupOpens}: 1 at the first position of each tie group. */
   opens?: Uint8Array;
+  /**
+   * The flags {@link positivesInOrder} would compute, when the sort carried them (see
+   * {@link rankFlagged}): for the labels in `buffer` at `byteOffset` and class `positive`.
+   */
+  flagged?: { buffer: ArrayBufferLike; byteOffset: number; positive: number; flags: Uint8Array };
 }
 
 /** 1 at the first sorted position of each tie group, else 0 (built once per ranking, then cached on it). */
@@ -35,6 +40,9 @@ export function groupOpens(r: Ranking): Uint8Array {
  * Precondition: no NaN and no -0 among the ranked values.
  */
 export function rankColumn(values: Float32Array | Float64Array, stride: number, column: number, rows: Uint32Array | null, n: number): Ranking {
+  if (n <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
+    return rankFlagged(values, stride, column, rows, n, null, 0, { a: null, b: null }).ranking;
+  }
   const { order, hi, lo } = argsortColumn(values, stride, column, rows, n);
   const ends = new Uint32Array(n);
   let groups = 0;
@@ -49,16 +57,85 @@ export function rankColumn(values: Float32Array | Float64Array, stride: number, 
   const groupValue = new Float64Array(groups);
   for (let g = 0; g < groups; g++) {
     const j = groupEnd[g]! - 1;
-    groupValue[g] = lo === null ? f32FromKey(hi[j]!) : f64FromKey(hi[j]!, lo[j]!);
+    groupValue[g] = lo === null ? keyToF32(hi[j]!) : f64FromKey(hi[j]!, lo[j]!);
   }
   return { n, order, groupEnd, groupValue, groups };
 }
 
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+function keyToF32(k: number): number {
+  f32Bits[0] = (k & 0x80000000) !== 0 ? k ^ 0x80000000 : ~k;
+  return f32[0]!;
+}
+
+/**
+ * Rank like {@link rankColumn} and, in the same sort, flag the positive rows (`labels[row] ===
+ * positive`; no flags when `labels` is null) in sorted order — what {@link positivesInOrder} returns,
+ * without its random read per row. The flags are also kept on the ranking, so a later
+ * `positivesInOrder` for the same labels returns them instead of gathering again. `scratch` holds the
+ * sort buffers, reused when several columns are ranked in a row.
+ *
+ * Preconditions: every ranked value exactly a float32 (`allFloat32`), no NaN, no -0, rows ≤ 2^31 − 1.
+ */
+export function rankFlagged(
+  values: Float32Array | Float64Array,
+  stride: number,
+  column: number,
+  rows: Uint32Array | null,
+  n: number,
+  labels: ArrayLike<number> | null,
+  positive: number,
+  scratch: SortScratch,
+): { ranking: Ranking; positives: Uint8Array } {
+  const { sorted, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch);
+  const order = new Uint32Array(n),
+    flags = new Uint8Array(n);
+  // One sequential pass: rows and flags out of the payloads, group ends (into the spare buffer) where the key changes.
+  const ends = spare;
+  let groups = 0,
+    prev = n > 0 ? sorted[0]! : 0;
+  for (let j = 0; j < n; j++) {
+    const k = sorted[2 * j]!,
+      p = sorted[2 * j + 1]!;
+    order[j] = p & MAX_FLAGGED_ROW;
+    flags[j] = p >>> 31;
+    if (k !== prev) ends[groups++] = j;
+    prev = k;
+  }
+  if (n > 0) ends[groups++] = n;
+  const groupEnd = ends.slice(0, groups);
+  // Group values straight from the key bits (the inverse of the key map), no float conversion.
+  const groupValue = new Float32Array(groups);
+  const gv = new Uint32Array(groupValue.buffer);
+  for (let g = 0; g < groups; g++) {
+    const k = sorted[2 * (groupEnd[g]! - 1)]!;
+    gv[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+  }
+  const ranking: Ranking = { n, order, groupEnd, groupValue, groups };
+  if (labels !== null && ArrayBuffer.isView(labels)) {
+    ranking.flagged = { buffer: labels.buffer, byteOffset: labels.byteOffset, positive, flags };
+  }
+  return { ranking, positives: flags };
+}
+
 /**
  * `out[j] = 1` when the row at sorted position j is positive (`labels[row] === positive`): one
- * gather, after which every walk over the ranking reads labels sequentially.
+ * gather, after which every walk over the ranking reads labels sequentially. A ranking built by
+ * {@link rankFlagged} for the same labels (same buffer and offset) and class returns its flags.
  */
 export function positivesInOrder(r: Ranking, labels: ArrayLike<number>, positive: number): Uint8Array {
+  const f = r.flagged;
+  if (
+    f !== undefined &&
+    f.positive === positive &&
+    f.flags.length === r.n &&
+    ArrayBuffer.isView(labels) &&
+    labels.buffer === f.buffer &&
+    labels.byteOffset === f.byteOffset
+  ) {
+    return f.flags;
+  }
   const out = new Uint8Array(r.n);
   const order = r.order;
   for (let j = 0; j < r.n; j++) out[j] = +(labels[order[j]!] === positive);

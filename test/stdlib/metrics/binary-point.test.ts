@@ -1,0 +1,149 @@
+/**
+ * The labelled binary point estimate from two rankings (binary-point.ts) and the flagged sort that
+ * feeds it: DeLong against its definition (an O(P·N) pair count), identical models, and the flags
+ * carried through the sort against a gather through the order.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { binaryPoint, rocAndPr } from '../../../stdlib/metrics/binary-point.ts';
+import { positivesInOrder, rankColumn, rankFlagged, type Ranking } from '../../../stdlib/metrics/ranking.ts';
+import { aurocAuprc } from '../../../stdlib/metrics/ranking-metrics.ts';
+import type { DeLongResult } from '../../../plan/result-types.ts';
+
+/** Scores with many ties (steps of 1/8) or continuous, labels with the given positive rate. */
+function rows(n: number, seed: number, tied: boolean): { y: Uint8Array; c: Float32Array; t: Float32Array } {
+  let s = seed >>> 0;
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const y = new Uint8Array(n),
+    c = new Float32Array(n),
+    t = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = rnd() < 0.35 ? 1 : 0;
+    const a = 0.3 * y[i]! + 0.7 * rnd(),
+      b = 0.45 * y[i]! + 0.55 * rnd();
+    c[i] = tied ? Math.round(a * 8) / 8 : a;
+    t[i] = tied ? Math.round(b * 8) / 8 : b;
+  }
+  return { y, c, t };
+}
+
+/** DeLong by its definition: structural components from every (positive, negative) pair, two-pass covariances. */
+function naiveDelong(y: Uint8Array, c: Float32Array, t: Float32Array): { aucC: number; aucT: number; se: number; seC: number; seT: number } {
+  const pos: number[] = [],
+    neg: number[] = [];
+  y.forEach((v, i) => (v === 1 ? pos : neg).push(i));
+  const psi = (a: number, b: number): number => (a > b ? 1 : a === b ? 0.5 : 0);
+  const comp = (s: Float32Array): { v10: number[]; v01: number[] } => ({
+    v10: pos.map((i) => neg.reduce((acc, j) => acc + psi(s[i]!, s[j]!), 0) / neg.length),
+    v01: neg.map((j) => pos.reduce((acc, i) => acc + psi(s[i]!, s[j]!), 0) / pos.length),
+  });
+  const C = comp(c),
+    T = comp(t);
+  const mean = (x: number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
+  const cov = (a: number[], b: number[]): number => {
+    const ma = mean(a),
+      mb = mean(b);
+    return a.reduce((acc, v, i) => acc + (v - ma) * (b[i]! - mb), 0) / (a.length - 1);
+  };
+  const P = pos.length,
+    N = neg.length;
+  const varC = cov(C.v10, C.v10) / P + cov(C.v01, C.v01) / N;
+  const varT = cov(T.v10, T.v10) / P + cov(T.v01, T.v01) / N;
+  const varD = varC + varT - 2 * (cov(C.v10, T.v10) / P + cov(C.v01, T.v01) / N);
+  return { aucC: mean(C.v10), aucT: mean(T.v10), se: Math.sqrt(Math.max(0, varD)), seC: Math.sqrt(varC), seT: Math.sqrt(varT) };
+}
+
+function ranked(values: Float32Array, y: Uint8Array): [Ranking, Uint8Array] {
+  const { ranking, positives } = rankFlagged(values, 1, 0, null, values.length, y, 1, { a: null, b: null });
+  return [ranking, positives];
+}
+
+const close = (a: number, b: number, rel: number): boolean => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300);
+
+describe('binary point estimate', () => {
+  for (const tied of [false, true]) {
+    it(`gives DeLong's test of its definition (${tied ? 'tied' : 'continuous'} scores)`, () => {
+      const { y, c, t } = rows(600, tied ? 11 : 12, tied);
+      const [rc, pc] = ranked(c, y),
+        [rt, pt] = ranked(t, y);
+      const bp = binaryPoint(rc, pc, rt, pt, y, y.length, true, 0.95);
+      const d = bp.delong as DeLongResult;
+      const want = naiveDelong(y, c, t);
+      expect(close(d.auc_control, want.aucC, 1e-12)).toBe(true);
+      expect(close(d.auc_treatment, want.aucT, 1e-12)).toBe(true);
+      expect(close(d.se, want.se, 1e-10), `se ${d.se} vs ${want.se}`).toBe(true);
+      expect(close(d.se_control, want.seC, 1e-10)).toBe(true);
+      expect(close(d.se_treatment, want.seT, 1e-10)).toBe(true);
+      // The AUROC and AUPRC are exactly the ranking walk's, the curves exactly rocAndPr's.
+      expect(bp.control).toEqual(aurocAuprc(rc, pc, null));
+      expect(bp.treatment).toEqual(aurocAuprc(rt, pt, null));
+      expect(bp.curves!.control).toEqual(rocAndPr(rc, pc));
+      expect(d.auc_control).toBe(bp.control.auroc);
+    });
+  }
+
+  it('gives two identical models exactly zero variance: z = 0, p = 1', () => {
+    for (const tied of [false, true]) {
+      const { y, c } = rows(2000, 5, tied);
+      const [rc, pc] = ranked(c, y),
+        [rt, pt] = ranked(c.slice(), y);
+      const d = binaryPoint(rc, pc, rt, pt, y, y.length, true, 0.95).delong as DeLongResult;
+      expect(d.se).toBe(0);
+      expect(d.z).toBe(0);
+      expect(d.pvalue).toBe(1);
+    }
+  });
+
+  it('says why when a class is missing or too small', () => {
+    const y = Uint8Array.of(1, 0, 0, 0);
+    const s = Float32Array.of(0.9, 0.1, 0.2, 0.3);
+    const [rc, pc] = ranked(s, y);
+    const bp = binaryPoint(rc, pc, rc, pc, y, 4, true, 0.95);
+    expect(bp.delong).toEqual({ reason: "DeLong's test needs at least two positive rows (got 1)" });
+    expect(bp.curves).not.toBeNull();
+    const none = new Uint8Array(4);
+    const [r0, p0] = ranked(s, none);
+    const b0 = binaryPoint(r0, p0, r0, p0, none, 4, false, 0.95);
+    expect(b0.curves).toBeNull();
+    expect(b0.delong).toBeNull();
+  });
+});
+
+describe('flagged ranking', () => {
+  it('carries the labels through the sort: the ranking of rankColumn, the flags of a gather (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(0, 0.25, 0.5, 1, 0.1, -3), fc.integer({ min: 0, max: 2 })), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 3 }),
+        (xs, stride) => {
+          const v = new Float32Array(xs.length * stride).fill(9);
+          const labels = Uint32Array.from(xs, ([, l]) => l);
+          xs.forEach(([x], i) => {
+            v[i * stride + stride - 1] = x;
+          });
+          const sub = Uint32Array.from(xs.map((_, i) => i).filter((i) => i % 4 !== 2));
+          for (const rows of [null, sub]) {
+            const n = rows === null ? xs.length : rows.length;
+            const { ranking, positives } = rankFlagged(v, stride, stride - 1, rows, n, labels, 2, { a: null, b: null });
+            // Reference: a stable comparator sort of the rows, groups where the value changes.
+            const ids = rows === null ? Array.from({ length: n }, (_, i) => i) : Array.from(rows);
+            const val = (r: number): number => v[r * stride + stride - 1]!;
+            const order = ids.sort((a, b) => val(a) - val(b) || a - b);
+            const ends = order.flatMap((r, j) => (j + 1 === n || val(order[j + 1]!) !== val(r) ? [j + 1] : []));
+            expect(Array.from(ranking.order)).toEqual(order);
+            expect(Array.from(ranking.groupEnd)).toEqual(ends);
+            expect(Array.from(ranking.groupValue)).toEqual(ends.map((e) => val(order[e - 1]!)));
+            expect(Array.from(positives)).toEqual(order.map((r) => +(labels[r] === 2)));
+            // positivesInOrder returns the carried flags for the same labels, and gathers for others.
+            expect(positivesInOrder(ranking, labels.subarray(0), 2)).toBe(positives);
+            expect(Array.from(positivesInOrder(ranking, labels, 1))).toEqual(order.map((r) => +(labels[r] === 1)));
+            expect(rankColumn(v, stride, stride - 1, rows, n).order).toEqual(ranking.order);
+          }
+        },
+      ),
+    );
+  });
+});
