@@ -4,6 +4,7 @@
  * Every ranking metric walks tie groups, never individual positions, so its value does not depend on
  * how ties were ordered — which is why merging shard states reproduces one pass bit-for-bit.
  */
+import { sharedArray } from './row-store.ts';
 import { allFloat32, argsortColumn, argsortFlagged32, f64FromKey, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
 
 export interface Ranking {
@@ -89,8 +90,9 @@ export function rankFlagged(
   scratch: SortScratch,
 ): { ranking: Ranking; positives: Uint8Array } {
   const { sorted, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch);
-  const order = new Uint32Array(n),
-    flags = new Uint8Array(n);
+  // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
+  const order = sharedArray(Uint32Array, n),
+    flags = sharedArray(Uint8Array, n);
   // One sequential pass: rows and flags out of the payloads, group ends (into the spare buffer) where the key changes.
   const ends = spare;
   let groups = 0,
@@ -104,9 +106,10 @@ export function rankFlagged(
     prev = k;
   }
   if (n > 0) ends[groups++] = n;
-  const groupEnd = ends.slice(0, groups);
+  const groupEnd = sharedArray(Uint32Array, groups);
+  groupEnd.set(ends.subarray(0, groups));
   // Group values straight from the key bits (the inverse of the key map), no float conversion.
-  const groupValue = new Float32Array(groups);
+  const groupValue = sharedArray(Float32Array, groups);
   const gv = new Uint32Array(groupValue.buffer);
   for (let g = 0; g < groups; g++) {
     const k = sorted[2 * (groupEnd[g]! - 1)]!;

@@ -19,8 +19,25 @@ export type StoredScores = Float32Array | Float64Array;
 /** How labels are stored: binary 0/1, a class index, a regression target, or no labels. */
 export type LabelKind = 'binary' | 'class' | 'value' | 'none';
 
+type TypedCtor<T> = { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
+
+/**
+ * A zeroed array of `length` elements on a SharedArrayBuffer. The stored rows (and the rankings built
+ * from them) are read by the bootstrap's worker threads: a shared buffer reaches a worker without
+ * being copied, where a plain one would be cloned per worker (17 B per row each, at the peak).
+ */
+export function sharedArray<T>(Ctor: TypedCtor<T>, length: number): T {
+  return new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
+}
+
 function newLabels(kind: LabelKind, n: number): Uint8Array | Uint32Array | Float64Array | null {
-  return kind === 'none' ? null : kind === 'binary' ? new Uint8Array(n) : kind === 'class' ? new Uint32Array(n) : new Float64Array(n);
+  return kind === 'none'
+    ? null
+    : kind === 'binary'
+      ? sharedArray(Uint8Array, n)
+      : kind === 'class'
+        ? sharedArray(Uint32Array, n)
+        : sharedArray(Float64Array, n);
 }
 
 export class RowStore {
@@ -39,11 +56,11 @@ export class RowStore {
     readonly hasSlices: boolean,
     capacity = 1024,
   ) {
-    this.rowIds = new Float64Array(capacity);
-    this.control = new Float32Array(capacity * width);
-    this.treatment = new Float32Array(capacity * width);
+    this.rowIds = sharedArray(Float64Array, capacity);
+    this.control = sharedArray(Float32Array, capacity * width);
+    this.treatment = sharedArray(Float32Array, capacity * width);
     this.label = newLabels(labelKind, capacity);
-    this.slice = hasSlices ? new Uint32Array(capacity) : null;
+    this.slice = hasSlices ? sharedArray(Uint32Array, capacity) : null;
   }
 
   get capacity(): number {
@@ -55,11 +72,11 @@ export class RowStore {
     while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
     const w = this.width;
-    const ids = new Float64Array(cap);
+    const ids = sharedArray(Float64Array, cap);
     ids.set(this.rowIds.subarray(0, this.n));
     this.rowIds = ids;
     const mk = (a: StoredScores): StoredScores => {
-      const b = a instanceof Float32Array ? new Float32Array(cap * w) : new Float64Array(cap * w);
+      const b = a instanceof Float32Array ? sharedArray(Float32Array, cap * w) : sharedArray(Float64Array, cap * w);
       b.set(a.subarray(0, this.n * w));
       return b;
     };
@@ -71,7 +88,7 @@ export class RowStore {
       this.label = l;
     }
     if (this.slice !== null) {
-      const s = new Uint32Array(cap);
+      const s = sharedArray(Uint32Array, cap);
       s.set(this.slice.subarray(0, this.n));
       this.slice = s;
     }
@@ -80,8 +97,13 @@ export class RowStore {
   /** Switch scores to float64 (once, irreversible). */
   private widen(): void {
     if (this.scoreType === 'f64') return;
-    this.control = Float64Array.from(this.control);
-    this.treatment = Float64Array.from(this.treatment);
+    const wide = (a: StoredScores): Float64Array => {
+      const b = sharedArray(Float64Array, a.length);
+      b.set(a);
+      return b;
+    };
+    this.control = wide(this.control);
+    this.treatment = wide(this.treatment);
     this.scoreType = 'f64';
   }
 
@@ -150,7 +172,7 @@ export class RowStore {
     const { order } = argsortColumn(ids.subarray(0, n), 1, 0, null, n);
     const w = this.width;
     const gather = <T extends Float64Array | Float32Array | Uint32Array | Uint8Array>(a: T, width: number): T => {
-      const out = new (a.constructor as new (len: number) => T)(a.length);
+      const out = sharedArray(a.constructor as TypedCtor<T>, a.length);
       for (let j = 0; j < n; j++) {
         const src = order[j]! * width;
         for (let c = 0; c < width; c++) out[j * width + c] = a[src + c]!;
