@@ -7,12 +7,15 @@
  * printing wall time, rows/s and peak RSS of each; then the graph alone on 1M rows from JSONL,
  * Parquet and Arrow IPC files holding the same rows.
  *
- *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--keep]
+ *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--before <git ref>] [--keep]
+ *
+ * `--before REF` also runs (a) with the code at REF (its tree exported into `.bench-ref/`), after
+ * the current code's lines at each row count: the same-run baseline of a change.
  *
  * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
  * Data and variant files go to /tmp/m4-bench-main/ (reused across runs; --keep keeps the sink DBs).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +30,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const ROWS = arg('rows', '1000000,4000000').split(',').map(Number);
 const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const DIR = '/tmp/m4-bench-main';
@@ -150,12 +154,26 @@ function variants(): { a: string; b: string; c: string } {
 
 const MAXRSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";
 
-/** One `m4c run` as a child process: wall seconds, peak RSS (MB), exit code. */
-function run(file: string, data: string): { seconds: number; rssMb: number; code: number } {
+/** `bin/m4c.js` of the tree at `ref`, exported once into `.bench-ref/<sha>-tree/` (its node_modules: ours). */
+function binAt(ref: string): string {
+  const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dir = join(ROOT, '.bench-ref', `${sha}-tree`);
+  if (!existsSync(join(dir, '.done'))) {
+    mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['archive', '--format=tar', sha], { cwd: ROOT, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar, maxBuffer: 1 << 30 });
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, '.done'), sha);
+  }
+  return join(dir, 'bin/m4c.js');
+}
+
+/** One `m4c run` as a child process (`bin`: which CLI): wall seconds, peak RSS (MB), exit code. */
+function run(file: string, data: string, bin = BIN): { seconds: number; rssMb: number; code: number } {
   const db = join(DIR, 'bench.db');
   rmSync(db, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db], {
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, bin, 'run', file, '--data', data, '--quiet', '--db', db], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
@@ -172,7 +190,8 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')} at start`,
 );
-console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',')} --columnar-rows ${COLUMNAR_ROWS}`);
+console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',')} --columnar-rows ${COLUMNAR_ROWS}${BEFORE ? ` --before ${BEFORE}` : ''}`);
+const beforeBin = BEFORE ? binAt(BEFORE) : null;
 console.log('# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink)\n');
 const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): void => {
   const ratio = base === undefined ? '' : `   ${(r.seconds / base.seconds).toFixed(2)}× the graph alone`;
@@ -182,7 +201,7 @@ const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: Retu
       .padStart(9)} rows/s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`,
   );
 };
-const peak: Record<string, number[]> = { a: [], b: [], c: [] };
+const peak: Record<string, number[]> = { a: [], b: [], c: [], before: [] };
 for (const rows of ROWS) {
   const data = await jsonlFile(rows);
   console.log(`${rows.toLocaleString('en')} rows (${data})`);
@@ -195,11 +214,18 @@ for (const rows of ROWS) {
   peak.a!.push(a.rssMb);
   peak.b!.push(b.rssMb);
   peak.c!.push(c.rssMb);
+  if (beforeBin !== null) {
+    const old = run(files.a, data, beforeBin);
+    line(`(a) the code at ${BEFORE}`, rows, old, c);
+    peak.before!.push(old.rssMb);
+  }
 }
 if (ROWS.length > 1) {
   const k = ROWS.length - 1;
   console.log(
-    `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,
+    `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×${
+      beforeBin !== null ? `  (a) the code at ${BEFORE}: ${(peak.before![k]! / peak.before![0]!).toFixed(2)}×` : ''
+    }   (target (a) ≤ 1.2×)`,
   );
 }
 if (COLUMNAR_ROWS > 0) {

@@ -4,7 +4,7 @@
  * `--before` (default: the commit before the bootstrap redesign), measured in the same run — these
  * shared machines drift 1.3–1.5× between runs, so only same-run ratios mean anything.
  *
- *   npx tsx bench/metrics.ts [--rows 10000000] [--boot-rows 1000000] [--resamples 1000] [--before cd5daff]
+ *   npx tsx bench/metrics.ts [--rows 10000000] [--boot-rows 1000000] [--resamples 1000] [--before cd5daff] [--only 1,2,3] [--repeats 3]
  *
  * 1. Update throughput, counting metrics only (two models, 10M rows).
  * 2. Default binary metrics without bootstrap: update, then the result (two rankings, AUROC, AUPRC,
@@ -13,10 +13,10 @@
  *    target ≤ 2 s. The intervals of both versions are printed (they agree in distribution, not bit
  *    for bit: the resampling scheme changed).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { importAtRef } from './support/code-at-ref.ts';
 import type { ComparisonAccumulator, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
-import type { ModelMetricResult } from '../plan/result-types.ts';
+import type { ComparisonResult, ModelMetricResult } from '../plan/result-types.ts';
 import { defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 import * as current from '../stdlib/metrics/comparison.ts';
 
@@ -29,6 +29,8 @@ const ROWS = Number(arg('rows', '10000000'));
 const BOOT_ROWS = Number(arg('boot-rows', '1000000'));
 const RESAMPLES = Number(arg('resamples', '1000'));
 const BEFORE = arg('before', 'cd5daff');
+const REPEATS = Number(arg('repeats', '3'));
+const ONLY = new Set(arg('only', '1,2,3').split(',').map(Number));
 
 type Create = (spec: ComparisonSpec) => ComparisonAccumulator;
 
@@ -95,36 +97,57 @@ const versions: [string, Create][] = [
 ];
 
 console.log(`# m4 metrics benchmark — node ${process.version}, ${availableParallelism()} cores; same-run baseline: the code at ${BEFORE}`);
-console.log(`# command: npx tsx bench/metrics.ts --rows ${ROWS} --boot-rows ${BOOT_ROWS} --resamples ${RESAMPLES} --before ${BEFORE}\n`);
+console.log(
+  `# command: npx tsx bench/metrics.ts --rows ${ROWS} --boot-rows ${BOOT_ROWS} --resamples ${RESAMPLES} --before ${BEFORE} --only ${[...ONLY].join(',')}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`,
+);
 const d = data(ROWS, 12345);
 
-console.log(`1. update, counting metrics only, ${ROWS.toLocaleString('en')} rows, batches of 65,536`);
-for (const [name, create] of versions) {
-  const [t] = time(() => feed(create(spec(COUNTING, 0)), d, ROWS));
-  console.log(`   ${name.padEnd(22)} ${fmt(t)}  ${rate(ROWS, t)}`);
+if (ONLY.has(1)) {
+  console.log(`1. update, counting metrics only, ${ROWS.toLocaleString('en')} rows, batches of 65,536`);
+  for (const [name, create] of versions) {
+    const [t] = time(() => feed(create(spec(COUNTING, 0)), d, ROWS));
+    console.log(`   ${name.padEnd(22)} ${fmt(t)}  ${rate(ROWS, t)}`);
+  }
 }
 
-console.log(
-  `\n2. default binary metrics, no bootstrap, ${ROWS.toLocaleString('en')} rows: update / result (2 rankings, AUROC, AUPRC, DeLong, curves) — target result ≤ 1 s`,
-);
-for (const [name, create] of versions) {
-  const acc = create(spec(defaultMetrics('binary', true), 0));
-  const [tu] = time(() => feed(acc, d, ROWS));
-  const [tr] = time(() => acc.result());
-  console.log(`   ${name.padEnd(22)} update ${fmt(tu)}  result ${fmt(tr)}`);
-}
-
-console.log(`\n3. paired bootstrap, ${RESAMPLES} resamples, ${BOOT_ROWS.toLocaleString('en')} rows, default binary metrics — target ≤ 2 s`);
-const db = data(BOOT_ROWS, 999);
-for (const [name, create] of versions) {
-  const acc = create(spec(defaultMetrics('binary', true), RESAMPLES));
-  const [tu] = time(() => feed(acc, db, BOOT_ROWS));
-  const [tr, r] = time(() => acc.result());
-  const iv = (m: string): string => {
-    const x = (r.metrics.find((y) => y.name === m) as ModelMetricResult).intervals.delta!;
-    return `${m}.delta [${x.low?.toFixed(5)}, ${x.high?.toFixed(5)}]`;
-  };
+if (ONLY.has(2)) {
   console.log(
-    `   ${name.padEnd(22)} update ${fmt(tu)}  result ${fmt(tr)}  total ${fmt(tu + tr)}   ${iv('accuracy')} ${iv('auroc')} ${iv('log_loss')}`,
+    `\n2. default binary metrics, no bootstrap, ${ROWS.toLocaleString('en')} rows: update / result (2 rankings, AUROC, AUPRC, DeLong, curves) — target result ≤ 1 s`,
   );
+  console.log(`   (the results are timed ${REPEATS}× each, the versions alternating, so that both see the same load; min and median)`);
+  const accs = versions.map(([name, create]) => {
+    const acc = create(spec(defaultMetrics('binary', true), 0));
+    const [tu] = time(() => feed(acc, d, ROWS));
+    return { name, acc, tu, tr: [] as number[], r: null as ComparisonResult | null };
+  });
+  for (let k = 0; k < REPEATS; k++)
+    for (const v of accs) {
+      const [tr, r] = time(() => v.acc.result());
+      v.tr.push(tr);
+      v.r = r;
+    }
+  for (const v of accs) {
+    const sorted = [...v.tr].sort((a, b) => a - b);
+    const d = v.r!.tests.delong!;
+    console.log(
+      `   ${v.name.padEnd(22)} update ${fmt(v.tu)}  result min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}  (${v.tr.map((x) => x.toFixed(2)).join(', ')})  DeLong z ${d.z.toFixed(6)} se ${d.se.toExponential(9)}`,
+    );
+  }
+}
+
+if (ONLY.has(3)) {
+  console.log(`\n3. paired bootstrap, ${RESAMPLES} resamples, ${BOOT_ROWS.toLocaleString('en')} rows, default binary metrics — target ≤ 2 s`);
+  const db = data(BOOT_ROWS, 999);
+  for (const [name, create] of versions) {
+    const acc = create(spec(defaultMetrics('binary', true), RESAMPLES));
+    const [tu] = time(() => feed(acc, db, BOOT_ROWS));
+    const [tr, r] = time(() => acc.result());
+    const iv = (m: string): string => {
+      const x = (r.metrics.find((y) => y.name === m) as ModelMetricResult).intervals.delta!;
+      return `${m}.delta [${x.low?.toFixed(5)}, ${x.high?.toFixed(5)}]`;
+    };
+    console.log(
+      `   ${name.padEnd(22)} update ${fmt(tu)}  result ${fmt(tr)}  total ${fmt(tu + tr)}   ${iv('accuracy')} ${iv('auroc')} ${iv('log_loss')}`,
+    );
+  }
 }

@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** Import `modulePath` (relative to the repository root) as it was at `ref`. */
-export async function importAtRef<T>(ref: string, modulePath: string, folders: string[] = ['stdlib', 'plan']): Promise<T> {
+/** Import `modulePath` (relative to the repository root) as it was at `ref` (package.json too: plan/version.ts reads it). */
+export async function importAtRef<T>(ref: string, modulePath: string, folders: string[] = ['stdlib', 'plan', 'package.json']): Promise<T> {
   const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dir = join(ROOT, '.bench-ref', sha);
   if (!existsSync(join(dir, '.done'))) {

@@ -173,7 +173,8 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
  * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
  * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
  * `positiveRow` by row number;
- * `delong` asks for DeLong's test at interval level `level`.
+ * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into `scratch`
+ * when it holds 2 × rowsSpan words (else into a new buffer).
  */
 export function binaryPoint(
   rc: Ranking,
@@ -184,6 +185,7 @@ export function binaryPoint(
   rowsSpan: number,
   delong: boolean,
   level: number,
+  scratch: Uint32Array | null = null,
   maxPoints = MAX_CURVE_POINTS,
 ): BinaryPoint {
   const P = countPositives(posC, rc.n),
@@ -192,8 +194,10 @@ export function binaryPoint(
   if (delong && P < 2) why = `DeLong's test needs at least two positive rows (got ${P})`;
   else if (delong && N < 2) why = `DeLong's test needs at least two negative rows (got ${N})`;
   const on = delong && why === null;
-  const aC = on ? new Uint32Array(rowsSpan) : null,
-    aT = on ? new Uint32Array(rowsSpan) : null;
+  // Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): a scratch buffer needs no clearing.
+  const buf = !on ? null : scratch !== null && scratch.length >= 2 * rowsSpan ? scratch : new Uint32Array(2 * rowsSpan);
+  const aC = buf === null ? null : buf.subarray(0, rowsSpan),
+    aT = buf === null ? null : buf.subarray(rowsSpan, 2 * rowsSpan);
   const c = walkTop(rc, posC, P, N, aC),
     t = walkTop(rt, posT, P, N, aT);
   const control = finishAurocAuprc(P, N, c.num, c.ap),

@@ -36,6 +36,7 @@ import type { ResampleInput } from './resample-engine.ts';
 import { resampleThreads, runResamples } from './resample-pool.ts';
 import { normalInterval } from './delong.ts';
 import { binaryPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
+import type { SortScratch } from './radix-sort.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
 import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
@@ -122,17 +123,21 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: Bi
  */
 export function replicaValues(acc: ComparisonParts): Derived[] {
   if (acc.family === null) return [];
-  const ctx = contextOf(acc);
-  return deriveReplicas(acc, ctx, pointOf(acc, ctx));
+  const sorts: SortScratch = { a: null, b: null };
+  const ctx = contextOf(acc, sorts);
+  return deriveReplicas(acc, ctx, pointOf(acc, ctx, sorts));
 }
 
-/** The whole store's ranking context, once the store is in canonical order (null without stored rows). */
-function contextOf(acc: ComparisonParts): RankingContext | null {
+/**
+ * The whole store's ranking context, once the store is in canonical order (null without stored
+ * rows), sorted in the buffers `sorts` (free again afterwards).
+ */
+function contextOf(acc: ComparisonParts, sorts: SortScratch): RankingContext | null {
   const store = acc.store;
   if (store === null) return null;
   store.canonicalize();
   const wanted = rankingMetrics(acc.spec.metrics);
-  return rankingContext(acc.kind, wanted, store, null, store.n, spearmanScratch(wanted, store.n));
+  return rankingContext(acc.kind, wanted, store, null, store.n, spearmanScratch(wanted, store.n), undefined, sorts);
 }
 
 /** Spearman's per-row rank buffers: n doubles each when it is wanted, else none (16 B per row saved). */
@@ -145,10 +150,11 @@ function spearmanScratch(wanted: Set<string>, n: number): [Float64Array, Float64
  * The labelled binary point estimate (AUROC, AUPRC, curves, DeLong) from the whole store's rankings;
  * null for other tasks or without rankings.
  */
-function pointOf(acc: ComparisonParts, ctx: RankingContext | null): BinaryPoint | null {
+function pointOf(acc: ComparisonParts, ctx: RankingContext | null, sorts: SortScratch): BinaryPoint | null {
   if (acc.kind !== 'binary' || ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) return null;
   const delong = acc.spec.hasLabel && acc.spec.metrics.includes('auroc');
-  return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence);
+  // DeLong's per-row numerators go into a sort buffer, free once the rankings are built.
+  return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence, sorts.a);
 }
 
 function emptyMetric(name: string, reason: string): MetricResult {
@@ -207,9 +213,11 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
-  const ctx = contextOf(acc);
-  // Before the bootstrap, so that its per-row buffer is gone when the resamples allocate theirs.
-  const bp = pointOf(acc, ctx);
+  const sorts: SortScratch = { a: null, b: null };
+  const ctx = contextOf(acc, sorts);
+  // Before the bootstrap, and in the sort buffers, which are then dropped before the resamples allocate theirs.
+  const bp = pointOf(acc, ctx, sorts);
+  sorts.a = sorts.b = null;
   const replicas = deriveReplicas(acc, ctx, bp);
   const point = replicas[0]!;
   const tests = pairedTests(acc, bp);

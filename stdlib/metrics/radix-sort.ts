@@ -101,14 +101,15 @@ export const MAX_FLAGGED_ROW = 0x7fffffff;
 
 /**
  * Argsort of keys that are all exactly float32 (see {@link allFloat32}), each row carrying a 1-bit
- * flag: `labels[row] === positive` (no flags when `labels` is null). Returns the sorted pairs
- * interleaved, `sorted[2j]` the key and `sorted[2j + 1]` the row | flag << 31 of the j-th smallest
- * key (stable), and the other buffer, free for the caller until the next sort. Both live in
+ * flag: `labels[row] === positive` (no flags when `labels` is null). Writes the rows in ascending key
+ * order (stable) into `order` and their flags into `flags`; returns the sorted keys (a view into one
+ * scratch buffer) and the other scratch buffer, free for the caller until the next sort. Both live in
  * `scratch`, grown as needed and reused across calls.
  *
  * Key and payload travel together in one interleaved array, so every scatter writes one stream per
- * bucket instead of two; and the flag travels with the row, so a label gather through the sorted
- * order (a random read per row) is never needed. Rows must be ≤ {@link MAX_FLAGGED_ROW}.
+ * bucket instead of two; the flag travels with the row, so a label gather through the sorted order
+ * (a random read per row) is never needed; and the last pass writes the outputs split, with no
+ * separate pass to unpack them. Rows must be ≤ {@link MAX_FLAGGED_ROW}.
  */
 export function argsortFlagged32(
   values: Float32Array | Float64Array,
@@ -119,7 +120,9 @@ export function argsortFlagged32(
   labels: ArrayLike<number> | null,
   positive: number,
   scratch: SortScratch,
-): { sorted: Uint32Array; spare: Uint32Array } {
+  order: Uint32Array,
+  flags: Uint8Array,
+): { keys: Uint32Array; spare: Uint32Array } {
   if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
   if (scratch.b === null || scratch.b.length < 2 * n) scratch.b = new Uint32Array(2 * n);
   let src = scratch.a,
@@ -142,22 +145,44 @@ export function argsortFlagged32(
     counts[2048 + ((k >>> 11) & 2047)]!++;
     counts[4096 + (k >>> 22)]!++;
   }
-  for (let d = 0; d < 3; d++) {
+  const active: number[] = [];
+  for (let d = 0; d < 3; d++) if (bucketStarts(counts, d * 2048, 1 << DIGITS[d]![1], n)) active.push(d);
+  for (let a = 0; a < active.length; a++) {
+    const d = active[a]!;
     const [shift, bitsOf] = DIGITS[d]!;
-    const base = d * 2048;
-    if (!bucketStarts(counts, base, 1 << bitsOf, n)) continue;
-    const mask = (1 << bitsOf) - 1;
-    for (let i = 0; i < 2 * n; i += 2) {
-      const k = src[i]!;
-      const at = 2 * counts[base + ((k >>> shift) & mask)]!++;
-      dst[at] = k;
-      dst[at + 1] = src[i + 1]!;
+    const base = d * 2048,
+      mask = (1 << bitsOf) - 1;
+    if (a + 1 < active.length) {
+      for (let i = 0; i < 2 * n; i += 2) {
+        const k = src[i]!;
+        const at = 2 * counts[base + ((k >>> shift) & mask)]!++;
+        dst[at] = k;
+        dst[at + 1] = src[i + 1]!;
+      }
+      const t = src;
+      src = dst;
+      dst = t;
+    } else {
+      // The last pass: keys into the first half of the other buffer, rows and flags into the outputs.
+      for (let i = 0; i < 2 * n; i += 2) {
+        const k = src[i]!,
+          p = src[i + 1]!;
+        const at = counts[base + ((k >>> shift) & mask)]!++;
+        dst[at] = k;
+        order[at] = p & MAX_FLAGGED_ROW;
+        flags[at] = p >>> 31;
+      }
+      return { keys: dst.subarray(0, n), spare: src };
     }
-    const t = src;
-    src = dst;
-    dst = t;
   }
-  return { sorted: src, spare: dst };
+  // Nothing to move (fewer than two distinct keys): unpack in place order.
+  for (let j = 0; j < n; j++) {
+    const p = src[2 * j + 1]!;
+    dst[j] = src[2 * j]!;
+    order[j] = p & MAX_FLAGGED_ROW;
+    flags[j] = p >>> 31;
+  }
+  return { keys: dst.subarray(0, n), spare: src };
 }
 
 /** The float32 whose order-preserving key is `k` (inverse of the key map). */

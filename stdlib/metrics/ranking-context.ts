@@ -48,7 +48,8 @@ export function rankingMetrics(metrics: readonly string[]): Set<string> {
 
 /**
  * Rank the stored rows `rows` (null: all n) for the `wanted` ranking metrics. `given` reuses
- * binary/regression rankings already built (the resample engine receives them from the result).
+ * binary/regression rankings already built (the resample engine receives them from the result);
+ * `sorts`, the sort buffers to use (the caller may reuse them afterwards; default: fresh ones).
  */
 export function rankingContext(
   kind: TaskKind,
@@ -58,6 +59,7 @@ export function rankingContext(
   n: number,
   scratch: [Float64Array, Float64Array],
   given?: { rc: Ranking; rt: Ranking },
+  sorts: SortScratch = { a: null, b: null },
 ): RankingContext {
   const ctx: RankingContext = {
     kind,
@@ -79,7 +81,6 @@ export function rankingContext(
   if (kind === 'multiclass') {
     if (wanted.has('auroc') && store.label !== null) {
       const k = store.width;
-      const sorts: SortScratch = { a: null, b: null };
       for (let j = 0; j < k; j++) {
         const [rc, pc] = rankWithPositives(c, k, j, rows, n, store.label, j, sorts);
         const [rt, pt] = rankWithPositives(t, k, j, rows, n, store.label, j, sorts);
@@ -100,7 +101,6 @@ export function rankingContext(
       }
     } else {
       // Both models through the same sort buffers; the labels ride along in the sort.
-      const sorts: SortScratch = { a: null, b: null };
       const [rc, pc] = rankWithPositives(c, 1, 0, rows, n, labels, 1, sorts);
       const [rt, pt] = rankWithPositives(t, 1, 0, rows, n, labels, 1, sorts);
       ctx.rc = rc;

@@ -89,22 +89,14 @@ export function rankFlagged(
   positive: number,
   scratch: SortScratch,
 ): { ranking: Ranking; positives: Uint8Array } {
-  const { sorted, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch);
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
   const order = sharedArray(Uint32Array, n),
     flags = sharedArray(Uint8Array, n);
-  // One sequential pass: rows and flags out of the payloads, group ends (into the spare buffer) where the key changes.
+  const { keys, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch, order, flags);
+  // Group ends (into the spare buffer) where the sorted key changes.
   const ends = spare;
-  let groups = 0,
-    prev = n > 0 ? sorted[0]! : 0;
-  for (let j = 0; j < n; j++) {
-    const k = sorted[2 * j]!,
-      p = sorted[2 * j + 1]!;
-    order[j] = p & MAX_FLAGGED_ROW;
-    flags[j] = p >>> 31;
-    if (k !== prev) ends[groups++] = j;
-    prev = k;
-  }
+  let groups = 0;
+  for (let j = 1; j < n; j++) if (keys[j] !== keys[j - 1]) ends[groups++] = j;
   if (n > 0) ends[groups++] = n;
   const groupEnd = sharedArray(Uint32Array, groups);
   groupEnd.set(ends.subarray(0, groups));
@@ -112,7 +104,7 @@ export function rankFlagged(
   const groupValue = sharedArray(Float32Array, groups);
   const gv = new Uint32Array(groupValue.buffer);
   for (let g = 0; g < groups; g++) {
-    const k = sorted[2 * (groupEnd[g]! - 1)]!;
+    const k = keys[groupEnd[g]! - 1]!;
     gv[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
   }
   const ranking: Ranking = { n, order, groupEnd, groupValue, groups };
