@@ -11,14 +11,15 @@
  * `num` of the AUROC walk, so their means are exact before any variance is summed: num/P and num/N.
  *
  * The passes: per model, walk 1 over the groups (AUROC numerator, average precision, the PR curve's
- * length, and the model's DeLong numerators scattered by row: a Uint32 per row, written, never read
- * at random — random reads of a 40 MB array cost 4× the writes) and walk 2 (the ROC/PR curve
- * sampler); then one sequential pass over the rows for DeLong's centred squares and cross-products
- * (the two-pass centred covariances, with exact means).
+ * length, and the model's DeLong numerators by row, partitioned into row blocks — never a write or
+ * read at random over an n-long array, whose cache misses cost more than everything else here) and
+ * walk 2 (the ROC/PR curve sampler); then one pass over the rows, block by block, for DeLong's
+ * centred squares and cross-products (the two-pass centred covariances, with exact means).
  */
 import type { CurvePoint, DeLongResult } from '../../plan/result-types.ts';
 import { delongFromMoments } from './delong.ts';
 import type { Ranking } from './ranking.ts';
+import type { SortScratch } from './radix-sort.ts';
 import { finishAurocAuprc, type AurocAuprc } from './ranking-metrics.ts';
 import { CurveSampler, MAX_CURVE_POINTS } from './charts.ts';
 import type { Undefined } from './metric-value.ts';
@@ -54,13 +55,39 @@ function groupPositives(pos: Uint8Array, start: number, end: number): number {
   return p;
 }
 
+/** Rows per block of DeLong's row-partitioned numerators (a block's two arrays stay in cache). */
+const BLOCK_BITS = 15;
+const BLOCK = 1 << BLOCK_BITS;
+
+/**
+ * One model's DeLong numerators, partitioned by row block: block b (rows b·BLOCK ..) holds its rows'
+ * numerators in `val` and their offsets in the block in `lo`, at [b·BLOCK, b·BLOCK + rows of b) —
+ * every row is ranked, so each block's place is known before the walk. Writing in sorted order then
+ * appends to one of n/BLOCK sequential streams instead of writing at random into an n-long array
+ * (the cache and TLB misses of that scatter cost more than the rest of the walks together).
+ */
+interface Blocked {
+  val: Uint32Array;
+  lo: Uint16Array;
+}
+
+/** A {@link Blocked} in `buf` (2·rows words, else a new buffer). */
+function blocked(buf: Uint32Array | null, rows: number): Blocked {
+  const b = buf !== null && buf.length >= 2 * rows ? buf : new Uint32Array(2 * rows);
+  return { val: new Uint32Array(b.buffer, b.byteOffset, rows), lo: new Uint16Array(b.buffer, b.byteOffset + 4 * rows, rows) };
+}
+
 /**
  * Walk 1 from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
- * terms, same order), and the PR curve's length, exactly what the sampler measures. With `comp`,
- * each row's DeLong numerator is written into `comp[row]`.
+ * terms, same order), and the PR curve's length, exactly what the sampler measures. With `out`,
+ * each row's DeLong numerator is written there, partitioned by row block.
  */
-function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, comp: Uint32Array | null): { num: number; ap: number; prArc: number } {
+function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked | null): { num: number; ap: number; prArc: number } {
   const { order, groupEnd, groups } = r;
+  const cursor = new Uint32Array(out === null ? 0 : Math.ceil(r.n / BLOCK));
+  for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
+  const val = out?.val ?? null,
+    lo = out?.lo ?? null;
   // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
   // small integers that overflow and deoptimize mid-walk.
   let tp = 0,
@@ -83,10 +110,14 @@ function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, comp: Uint32
     const prec = tp / (tp + fp);
     prArc += p / P + Math.abs(prec - lastPrec);
     lastPrec = prec;
-    if (comp !== null) {
+    if (val !== null && lo !== null) {
       const a01 = 2 * tp - p;
-      if (end - start === 1) comp[order[start]!] = p === 1 ? a10 : a01;
-      else for (let j = start; j < end; j++) comp[order[j]!] = pos[j] === 1 ? a10 : a01;
+      for (let j = start; j < end; j++) {
+        const row = order[j]!;
+        const at = cursor[row >>> BLOCK_BITS]!++;
+        lo[at] = row & (BLOCK - 1);
+        val[at] = pos[j] === 1 ? a10 : a01;
+      }
     }
   }
   return { num, ap, prArc };
@@ -115,15 +146,16 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
 }
 
 /**
- * DeLong's moments in one sequential pass over the rows (`aC`, `aT`: each model's numerators by row;
- * `positiveRow[row]` 1 for a positive): the centred squares and cross-products of each class, with
- * the exact means (m10 over positives, m01 over negatives). Branch-free, every sum per row, so two
- * identical models give bit-identical squares and cross-products (a difference of exactly zero
- * variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
+ * DeLong's moments in one pass over the rows, block by block (each model's numerators of the block
+ * first placed by row in a cache-resident array): the centred squares and cross-products of each
+ * class (`positiveRow[row]` 1 for a positive), with the exact means (m10 over positives, m01 over
+ * negatives). Branch-free, every sum per row in row order, so two identical models give bit-identical
+ * squares and cross-products (a difference of exactly zero variance). Returns [ssC10, ssC01, ssT10,
+ * ssT01, ct10, ct01].
  */
 function moments(
-  aC: Uint32Array,
-  aT: Uint32Array,
+  C: Blocked,
+  T: Blocked,
   positiveRow: ArrayLike<number>,
   rows: number,
   mC10: number,
@@ -131,27 +163,36 @@ function moments(
   mT10: number,
   mT01: number,
 ): number[] {
+  const blockC = new Uint32Array(BLOCK),
+    blockT = new Uint32Array(BLOCK);
   let c10 = -0,
     c01 = -0,
     t10 = -0,
     t01 = -0,
     x10 = -0,
     x01 = -0;
-  for (let row = 0; row < rows; row++) {
-    const y = positiveRow[row] === 1 ? 1 : 0,
-      z = 1 - y;
-    const a = aC[row]!,
-      b = aT[row]!;
-    const a10 = a - mC10,
-      a01 = a - mC01,
-      b10 = b - mT10,
-      b01 = b - mT01;
-    c10 += y * (a10 * a10);
-    c01 += z * (a01 * a01);
-    t10 += y * (b10 * b10);
-    t01 += z * (b01 * b01);
-    x10 += y * (a10 * b10);
-    x01 += z * (a01 * b01);
+  for (let base = 0; base < rows; base += BLOCK) {
+    const m = Math.min(BLOCK, rows - base);
+    for (let i = base; i < base + m; i++) {
+      blockC[C.lo[i]!] = C.val[i]!;
+      blockT[T.lo[i]!] = T.val[i]!;
+    }
+    for (let k = 0; k < m; k++) {
+      const y = positiveRow[base + k] === 1 ? 1 : 0,
+        z = 1 - y;
+      const a = blockC[k]!,
+        b = blockT[k]!;
+      const a10 = a - mC10,
+        a01 = a - mC01,
+        b10 = b - mT10,
+        b01 = b - mT01;
+      c10 += y * (a10 * a10);
+      c01 += z * (a01 * a01);
+      t10 += y * (b10 * b10);
+      t01 += z * (b01 * b01);
+      x10 += y * (a10 * b10);
+      x01 += z * (a01 * b01);
+    }
   }
   return [c10, c01, t10, t01, x10, x01];
 }
@@ -173,8 +214,8 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
  * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
  * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
  * `positiveRow` by row number;
- * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into `scratch`
- * when it holds 2 × rowsSpan words (else into a new buffer).
+ * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into the
+ * buffers of `scratch` when they hold 2 × rowsSpan words each (else into new ones).
  */
 export function binaryPoint(
   rc: Ranking,
@@ -185,7 +226,7 @@ export function binaryPoint(
   rowsSpan: number,
   delong: boolean,
   level: number,
-  scratch: Uint32Array | null = null,
+  scratch: SortScratch | null = null,
   maxPoints = MAX_CURVE_POINTS,
 ): BinaryPoint {
   const P = countPositives(posC, rc.n),
@@ -194,12 +235,11 @@ export function binaryPoint(
   if (delong && P < 2) why = `DeLong's test needs at least two positive rows (got ${P})`;
   else if (delong && N < 2) why = `DeLong's test needs at least two negative rows (got ${N})`;
   const on = delong && why === null;
-  // Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): a scratch buffer needs no clearing.
-  const buf = !on ? null : scratch !== null && scratch.length >= 2 * rowsSpan ? scratch : new Uint32Array(2 * rowsSpan);
-  const aC = buf === null ? null : buf.subarray(0, rowsSpan),
-    aT = buf === null ? null : buf.subarray(rowsSpan, 2 * rowsSpan);
-  const c = walkTop(rc, posC, P, N, aC),
-    t = walkTop(rt, posT, P, N, aT);
+  // Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): scratch needs no clearing.
+  const bC = on ? blocked(scratch?.a ?? null, rowsSpan) : null,
+    bT = on ? blocked(scratch?.b ?? null, rowsSpan) : null;
+  const c = walkTop(rc, posC, P, N, bC),
+    t = walkTop(rt, posT, P, N, bT);
   const control = finishAurocAuprc(P, N, c.num, c.ap),
     treatment = finishAurocAuprc(P, N, t.num, t.ap);
   if (P === 0 || N === 0) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
@@ -207,7 +247,7 @@ export function binaryPoint(
   if (!delong) return { control, treatment, curves, delong: null };
   if (why !== null) return { control, treatment, curves, delong: { reason: why } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(aC!, aT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(bC!, bT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));

@@ -153,8 +153,8 @@ function spearmanScratch(wanted: Set<string>, n: number): [Float64Array, Float64
 function pointOf(acc: ComparisonParts, ctx: RankingContext | null, sorts: SortScratch): BinaryPoint | null {
   if (acc.kind !== 'binary' || ctx === null || ctx.rc === null || ctx.rt === null || ctx.posC === null || ctx.posT === null) return null;
   const delong = acc.spec.hasLabel && acc.spec.metrics.includes('auroc');
-  // DeLong's per-row numerators go into a sort buffer, free once the rankings are built.
-  return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence, sorts.a);
+  // DeLong's per-row numerators go into the sort buffers, free once the rankings are built.
+  return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence, sorts);
 }
 
 function emptyMetric(name: string, reason: string): MetricResult {

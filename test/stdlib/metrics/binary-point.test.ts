@@ -56,6 +56,48 @@ function naiveDelong(y: Uint8Array, c: Float32Array, t: Float32Array): { aucC: n
   return { aucC: mean(C.v10), aucT: mean(T.v10), se: Math.sqrt(Math.max(0, varD)), seC: Math.sqrt(varC), seT: Math.sqrt(varT) };
 }
 
+/** DeLong from per-row components found by a comparator sort (for inputs too large for the pair count). */
+function sortedDelong(y: Uint8Array, c: Float32Array, t: Float32Array): { se: number; seC: number; seT: number } {
+  const n = y.length;
+  let P = 0;
+  for (const v of y) P += v;
+  const N = n - P;
+  const comps = (s: Float32Array): Float64Array => {
+    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => s[a]! - s[b]!);
+    const v = new Float64Array(n);
+    let negBelow = 0,
+      posBelow = 0;
+    for (let i = 0; i < n;) {
+      let j = i,
+        pos = 0;
+      while (j < n && s[idx[j]!] === s[idx[i]!]) pos += y[idx[j++]!]!;
+      const neg = j - i - pos;
+      for (let k = i; k < j; k++) v[idx[k]!] = y[idx[k]!] === 1 ? (negBelow + neg / 2) / N : (P - posBelow - pos / 2) / P;
+      negBelow += neg;
+      posBelow += pos;
+      i = j;
+    }
+    return v;
+  };
+  const vc = comps(c),
+    vt = comps(t);
+  const cov = (cls: number, a: Float64Array, b: Float64Array): number => {
+    let ma = 0,
+      mb = 0,
+      m = 0;
+    for (let i = 0; i < n; i++) if (y[i] === cls) ((ma += a[i]!), (mb += b[i]!), m++);
+    ma /= m;
+    mb /= m;
+    let sum = 0;
+    for (let i = 0; i < n; i++) if (y[i] === cls) sum += (a[i]! - ma) * (b[i]! - mb);
+    return sum / (m - 1);
+  };
+  const varC = cov(1, vc, vc) / P + cov(0, vc, vc) / N,
+    varT = cov(1, vt, vt) / P + cov(0, vt, vt) / N;
+  const varD = varC + varT - 2 * (cov(1, vc, vt) / P + cov(0, vc, vt) / N);
+  return { se: Math.sqrt(varD), seC: Math.sqrt(varC), seT: Math.sqrt(varT) };
+}
+
 function ranked(values: Float32Array, y: Uint8Array): [Ranking, Uint8Array] {
   const { ranking, positives } = rankFlagged(values, 1, 0, null, values.length, y, 1, { a: null, b: null });
   return [ranking, positives];
@@ -84,6 +126,22 @@ describe('binary point estimate', () => {
       expect(d.auc_control).toBe(bp.control.auroc);
     });
   }
+
+  it('partitions the rows into blocks without changing DeLong (rows over several blocks, with and without sort buffers)', () => {
+    for (const tied of [false, true]) {
+      const { y, c, t } = rows(3 * 32768 + 123, tied ? 21 : 22, tied);
+      const [rc, pc] = ranked(c, y),
+        [rt, pt] = ranked(t, y);
+      const want = sortedDelong(y, c, t);
+      const sorts = { a: new Uint32Array(2 * y.length).fill(7), b: new Uint32Array(2 * y.length).fill(9) };
+      for (const scratch of [null, sorts]) {
+        const d = binaryPoint(rc, pc, rt, pt, y, y.length, true, 0.95, scratch).delong as DeLongResult;
+        expect(close(d.se, want.se, 1e-10), `se ${d.se} vs ${want.se}`).toBe(true);
+        expect(close(d.se_control, want.seC, 1e-10)).toBe(true);
+        expect(close(d.se_treatment, want.seT, 1e-10)).toBe(true);
+      }
+    }
+  });
 
   it('gives two identical models exactly zero variance: z = 0, p = 1', () => {
     for (const tied of [false, true]) {
