@@ -169,25 +169,13 @@ export function simdSweeps(
   for (let end = n; end > 0; end -= TILE) {
     const a = Math.max(0, end - TILE),
       len = end - a;
-    for (let i = 0; i < len; i++) {
-      const row = order === null ? a + i : order[a + i]!;
-      rows[i] = row;
-      ids[i] = store.rowIds[row]!;
-    }
+    gatherIds(store.rowIds, order, a, len, rows, ids);
     fillRowKeys(seed, ids, len, k0, k1);
     if (flagsC === null) fl.fill(0, 0, len);
     else fl.set(flagsC.subarray(a, end));
     let liveCounts = false;
     if (family !== null && valid !== null) {
-      valid.n = len;
-      for (let i = 0; i < len; i++) {
-        const row = rows[i]!;
-        for (let j = 0; j < k; j++) {
-          valid.control[i * k + j] = store.control[row * k + j]!;
-          valid.treatment[i * k + j] = store.treatment[row * k + j]!;
-        }
-        if (valid.label !== null) valid.label[i] = store.label![row]!;
-      }
+      gatherRows(store, rows, len, valid);
       const f = family.features(valid);
       for (let c = 0; c < K; c++) xs.set(f.sums.subarray(c * f.rows, c * f.rows + len), c * len);
       liveCounts = out.bank.prepareWeighted(f, len);
@@ -202,15 +190,8 @@ export function simdSweeps(
     kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp);
   }
   const st = new Int32Array(mem, stCp, (STATE / 4) * nb);
-  const sf = new Float64Array(mem, stCp, (STATE / 8) * nb);
-  const acc = new Float64Array(mem, accp, 4 * nb * Math.max(1, K));
-  for (let i = 0; i < R; i++) {
-    const b = i >> 2,
-      lane = i & 3;
-    out.bank.W[i] = st[32 * b + lane]!;
-    for (let c = 0; c < K; c++) out.bank.sums[i * K + c] = acc[(b * K + c) * 4 + lane]!;
-  }
-  if (out.stC !== null) copyWalk(st, sf, R, out.stC);
+  copyTotals(st, new Float64Array(mem, accp, 4 * nb * Math.max(1, K)), R, K, out.bank);
+  if (out.stC !== null) copyWalk(st, new Float64Array(mem, stCp, (STATE / 8) * nb), R, out.stC);
 
   if (rt !== null && out.stT !== null) {
     const flagsT = walkFlags(rt.ranking, rt.pos);
@@ -218,12 +199,62 @@ export function simdSweeps(
     for (let end = n; end > 0; end -= TILE) {
       const a = Math.max(0, end - TILE),
         len = end - a;
-      for (let i = 0; i < len; i++) ids[i] = store.rowIds[orderT[a + i]!]!;
+      gatherIds(store.rowIds, orderT, a, len, rows, ids);
       fillRowKeys(seed, ids, len, k0, k1);
       fl.set(flagsT.subarray(a, end));
       kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp);
     }
     copyWalk(new Int32Array(mem, stTp, (STATE / 4) * nb), new Float64Array(mem, stTp, (STATE / 8) * nb), R, out.stT);
+  }
+}
+
+// The per-tile gathers are functions of their own: called once per tile, they are optimized early
+// and stay optimized, where the same loops inline in the sweep deoptimized it on every new phase.
+
+/** `rows[i]` = the store row at sorted position a + i (store order when `order` is null), `ids[i]` its id. */
+function gatherIds(rowIds: Float64Array, order: Uint32Array | null, a: number, len: number, rows: Uint32Array, ids: Float64Array): void {
+  for (let i = 0; i < len; i++) {
+    const row = order === null ? a + i : order[a + i]!;
+    rows[i] = row;
+    ids[i] = rowIds[row]!;
+  }
+}
+
+/** The stored rows `rows[0..len)` into `valid` (float64, row-major). */
+function gatherRows(store: StoredRows, rows: Uint32Array, len: number, valid: ValidRows): void {
+  const k = store.width,
+    sc = store.control,
+    st = store.treatment,
+    sl = store.label,
+    vc = valid.control,
+    vt = valid.treatment,
+    vl = valid.label;
+  valid.n = len;
+  if (k === 1) {
+    for (let i = 0; i < len; i++) {
+      const row = rows[i]!;
+      vc[i] = sc[row]!;
+      vt[i] = st[row]!;
+    }
+  } else {
+    for (let i = 0; i < len; i++) {
+      const row = rows[i]!;
+      for (let j = 0; j < k; j++) {
+        vc[i * k + j] = sc[row * k + j]!;
+        vt[i * k + j] = st[row * k + j]!;
+      }
+    }
+  }
+  if (vl !== null && sl !== null) for (let i = 0; i < len; i++) vl[i] = sl[rows[i]!]!;
+}
+
+/** Each resample's total weight and channel sums from the kernel's blocks into the bank. */
+function copyTotals(st: Int32Array, acc: Float64Array, R: number, K: number, bank: ReplicaBank): void {
+  for (let i = 0; i < R; i++) {
+    const b = i >> 2,
+      lane = i & 3;
+    bank.W[i] = st[32 * b + lane]!;
+    for (let c = 0; c < K; c++) bank.sums[i * K + c] = acc[(b * K + c) * 4 + lane]!;
   }
 }
 
