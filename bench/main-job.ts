@@ -178,7 +178,8 @@ function binAt(ref: string): string {
 
 /** One `m4c run` as a child process (`bin`: which CLI): wall seconds, peak RSS (MB), exit code. */
 function run(file: string, data: string, extra: string[] = [], bin = BIN): { seconds: number; rssMb: number; code: number } {
-  const db = join(DIR, 'bench.db');
+  // Per process: other people's runs of this bench share DIR.
+  const db = join(DIR, `bench-${process.pid}.db`);
   rmSync(db, { force: true });
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', MAXRSS, bin, 'run', file, '--data', data, '--quiet', '--db', db, ...extra], {
@@ -253,4 +254,4 @@ if (COLUMNAR_ROWS > 0) {
     );
   }
 }
-if (!process.argv.includes('--keep')) rmSync(join(DIR, 'bench.db'), { force: true });
+if (!process.argv.includes('--keep')) rmSync(join(DIR, `bench-${process.pid}.db`), { force: true });
