@@ -5,7 +5,8 @@
  *   per batch; on an idle arm a row leaves at the next turn of the event loop, so it waits for no window;
  * - **shadow** batches (the other arm answered; this one only feeds the comparison) through a bounded
  *   FIFO, one batch at a time, each with its own timeout. A full queue drops the batch (counted); the
- *   primary path never waits for the shadow queue.
+ *   primary path never waits for the shadow queue, and a shadow model call starts at the next turn of the
+ *   event loop (setImmediate), after the answers of the batch that queued it are written.
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
@@ -67,12 +68,15 @@ interface ShadowJob {
 export class ArmRunner {
   private readonly queues = new Map<string, PendingRow[]>();
   private waiting = 0;
+  /** Some layout's queue holds a full batch (kept by enqueue and flush, so schedule need not scan). */
+  private fullQueues = false;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private inFlight = 0;
   private readonly shadowJobs: ShadowJob[] = [];
   private shadowRows = 0;
   private shadowRunning = false;
+  private shadowPumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
   /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
   shadowStopped = false;
@@ -88,23 +92,27 @@ export class ArmRunner {
 
   /** Queue rows this arm answers. */
   answer(rows: readonly PendingRow[]): void {
-    for (const p of rows) {
-      let q = this.queues.get(p.row.key);
-      if (q === undefined) {
-        q = [];
-        this.queues.set(p.row.key, q);
-      }
-      q.push(p);
-      this.waiting++;
-    }
+    for (const p of rows) this.enqueue(p);
     this.schedule();
   }
 
-  private schedule(): void {
+  /** Queue one row without scheduling: call {@link schedule} after the rows of a request are queued. */
+  enqueue(p: PendingRow): void {
+    let q = this.queues.get(p.row.key);
+    if (q === undefined) {
+      q = [];
+      this.queues.set(p.row.key, q);
+    }
+    q.push(p);
+    this.waiting++;
+    if (q.length >= this.opts.maxBatch) this.fullQueues = true;
+  }
+
+  /** Start a batch at the next turn (idle arm, or a full batch waits) or within the batching window. */
+  schedule(): void {
     const maxInFlight = this.opts.maxInFlight ?? 2;
     if (this.waiting === 0 || this.inFlight >= maxInFlight) return;
-    const full = [...this.queues.values()].some((q) => q.length >= this.opts.maxBatch);
-    if (full || this.inFlight === 0) {
+    if (this.fullQueues || this.inFlight === 0) {
       // Idle arm (or a full batch): go at the next turn, gathering the rows of this turn's requests.
       this.immediate ??= setImmediate(() => {
         this.immediate = null;
@@ -134,11 +142,13 @@ export class ArmRunner {
           key = k;
         }
       if (best === undefined || best.length === 0) break;
-      const rows = best.splice(0, this.opts.maxBatch);
-      if (best.length === 0) this.queues.delete(key);
+      const rows = best.length <= this.opts.maxBatch ? best : best.splice(0, this.opts.maxBatch);
+      if (rows === best || best.length === 0) this.queues.delete(key);
       this.waiting -= rows.length;
       void this.runPrimary(rows);
     }
+    this.fullQueues = false;
+    for (const q of this.queues.values()) if (q.length >= this.opts.maxBatch) this.fullQueues = true;
     this.schedule();
   }
 
@@ -193,7 +203,12 @@ export class ArmRunner {
     this.shadowRows += batch.rows;
     this.opts.onShadowQueue?.(this.shadowRows);
     this.shadowJobs.push({ batch, done });
-    this.pumpShadow();
+    if (this.shadowRunning || this.shadowPumpScheduled) return;
+    this.shadowPumpScheduled = true;
+    setImmediate(() => {
+      this.shadowPumpScheduled = false;
+      this.pumpShadow();
+    });
   }
 
   private pumpShadow(): void {
@@ -276,7 +291,8 @@ export class ArmRunner {
     return this.inFlight === 0 && !this.shadowRunning;
   }
 
-  private get idle(): boolean {
+  /** No row waits and no batch (primary or shadow) runs or waits. */
+  get idle(): boolean {
     return this.waiting === 0 && this.inFlight === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
   }
 

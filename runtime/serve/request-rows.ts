@@ -43,6 +43,14 @@ export class RequestRowReader {
   private readonly types = new Map<string, string>();
   /** Layouts seen so far by observation signature: most traffic has one layout, built once. */
   private readonly layouts = new Map<string, { layout: SourceLayout; key: string }>();
+  /**
+   * The layout of the last good row, tried first when no slot is optional: the writer checks every value,
+   * every dim included, so a row it writes whole has exactly that layout (optional inputs could be present
+   * in a row a layout without them still writes, hence the condition). Any failure takes the full path,
+   * which names the problem.
+   */
+  private last: { layout: SourceLayout; key: string } | null = null;
+  private readonly anyOptional: boolean;
 
   /** `inputs`: the graph inputs the arms need (the label inputs, fed by feedback, are left out). */
   constructor(inputs: readonly PlanInput[]) {
@@ -50,6 +58,7 @@ export class RequestRowReader {
     if (!Array.isArray(slots)) throw new Error(slots.problem);
     this.slots = slots;
     for (const i of inputs) this.types.set(i.name, formatType(i.type));
+    this.anyOptional = slots.some((s) => s.optional);
   }
 
   /** The rows of a parsed `/v1/predict` body, or why it is refused. */
@@ -89,6 +98,13 @@ export class RequestRowReader {
         detail: 'a row must be a JSON object of fields',
       });
     }
+    const last = this.last;
+    if (last !== null) {
+      const data = allocSlotData(last.layout, 1);
+      let ok = true;
+      for (let i = 0; i < last.layout.slots.length && ok; i++) ok = writeObjectSlot(row, last.layout.slots[i]!, data[i]!, 0) === null;
+      if (ok) return { layout: last.layout, key: last.key, data };
+    }
     const seen: SlotObservation[] = [];
     for (const slot of this.slots) {
       const obs = observeSlot(slot, row);
@@ -104,6 +120,7 @@ export class RequestRowReader {
       const bad = writeObjectSlot(row, layout.slots[i], data[i], 0);
       if (bad) return this.problem(layout.slots[i], bad, index);
     }
+    if (!this.anyOptional) this.last = found;
     return { layout, key, data };
   }
 

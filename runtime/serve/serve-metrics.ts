@@ -10,6 +10,33 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
 
+/**
+ * Counts kept as plain numbers on the hot path and added to their prom-client counter when it is read (its
+ * `collect` hook, run at every scrape): prom-client validates and hashes the labels of every `inc`, which
+ * per request costs more than the rest of the bookkeeping.
+ */
+class PendingCounts {
+  private readonly entries = new Map<string, { labels: Record<string, string>; n: number }>();
+
+  add(key: string, labels: () => Record<string, string>, n: number): void {
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      e = { labels: labels(), n: 0 };
+      this.entries.set(key, e);
+    }
+    e.n += n;
+  }
+
+  /** Move the pending counts into `counter`. */
+  flushInto(counter: Counter<string>): void {
+    for (const e of this.entries.values()) {
+      if (e.n === 0) continue;
+      counter.inc(e.labels, e.n);
+      e.n = 0;
+    }
+  }
+}
+
 /** Every metric the server exports, on its own registry (several servers can live in one process). */
 export class ServeMetrics {
   readonly registry = new Registry();
@@ -31,8 +58,15 @@ export class ServeMetrics {
   readonly treatmentStopped: Gauge;
   readonly ready: Gauge;
 
+  private readonly pendingRows = new PendingCounts();
+  private readonly pendingShadow = new PendingCounts();
+  private readonly pendingPairs = new PendingCounts();
+
   constructor(graph: string) {
     const registers = [this.registry];
+    const pendingRows = this.pendingRows;
+    const pendingShadow = this.pendingShadow;
+    const pendingPairs = this.pendingPairs;
     this.registry.setDefaultLabels({ graph });
     collectDefaultMetrics({ register: this.registry, prefix: 'm4_process_' });
     this.requests = new Counter({
@@ -48,7 +82,15 @@ export class ServeMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.rows = new Counter({ name: 'm4_answered_rows_total', help: 'Rows answered, by the arm that answered', labelNames: ['arm'], registers });
+    this.rows = new Counter({
+      name: 'm4_answered_rows_total',
+      help: 'Rows answered, by the arm that answered',
+      labelNames: ['arm'],
+      registers,
+      collect() {
+        pendingRows.flushInto(this);
+      },
+    });
     this.batchRows = new Histogram({
       name: 'm4_batch_rows',
       help: 'Rows per executor batch, by arm and role (primary answers, shadow compares)',
@@ -68,6 +110,9 @@ export class ServeMetrics {
       help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)',
       labelNames: ['arm', 'result'],
       registers,
+      collect() {
+        pendingShadow.flushInto(this);
+      },
     });
     this.shadowQueueRows = new Gauge({
       name: 'm4_shadow_queue_rows',
@@ -99,6 +144,9 @@ export class ServeMetrics {
       help: 'Rows fed to a comparison: kind=paired (both arms answered), kind=labelled (joined to feedback)',
       labelNames: ['comparison', 'kind'],
       registers,
+      collect() {
+        pendingPairs.flushInto(this);
+      },
     });
     this.windows = new Counter({
       name: 'm4_comparison_windows_total',
@@ -124,5 +172,20 @@ export class ServeMetrics {
       registers,
     });
     this.ready = new Gauge({ name: 'm4_ready', help: '1 once every model session is open', registers });
+  }
+
+  /** `m4_answered_rows_total{arm}` += n. */
+  answered(arm: string, n: number): void {
+    if (n > 0) this.pendingRows.add(arm, () => ({ arm }), n);
+  }
+
+  /** `m4_shadow_rows_total{arm, result}` += n. */
+  shadowRows(arm: string, result: string, n: number): void {
+    this.pendingShadow.add(`${arm}\u0000${result}`, () => ({ arm, result }), n);
+  }
+
+  /** `m4_comparison_rows_total{comparison, kind}` += n. */
+  comparedRows(comparison: string, kind: 'paired' | 'labelled', n: number): void {
+    this.pendingPairs.add(`${comparison}\u0000${kind}`, () => ({ comparison, kind }), n);
   }
 }
