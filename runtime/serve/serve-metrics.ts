@@ -37,11 +37,76 @@ class PendingCounts {
   }
 }
 
+/** One label set's buckets of a {@link CountingHistogram}. */
+export class HistogramSeries {
+  /** Observations per bucket (not cumulative); the last is +Inf. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(v: number): void {
+    let b = 0;
+    while (b < this.bounds.length && v > this.bounds[b]!) b++;
+    this.counts[b]!++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+/**
+ * A Prometheus histogram whose observations are three additions (prom-client's validate the labels, hash them
+ * and make a closure per observation: a request's share of the server's CPU). It is read through the metric
+ * contract of prom-client's registry (`name`, `help`, `type`, `get()`), so it is exported, default labels
+ * included, like every other metric; the exposition is prom-client's own histogram format.
+ */
+class CountingHistogram<L extends string> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, { labels: Record<L, string>; s: HistogramSeries }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Histogram);
+  }
+
+  /** The series of one label set (look it up once, observe it often). */
+  child(key: string, labels: Record<L, string>): HistogramSeries {
+    let e = this.series.get(key);
+    if (e === undefined) {
+      e = { labels, s: new HistogramSeries(this.bounds) };
+      this.series.set(key, e);
+    }
+    return e.s;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: object; value: number; metricName: string }[] } {
+    const values: { labels: object; value: number; metricName: string }[] = [];
+    for (const { labels, s } of this.series.values()) {
+      let acc = 0;
+      for (let b = 0; b <= this.bounds.length; b++) {
+        acc += s.counts[b]!;
+        values.push({ labels: { ...labels, le: b < this.bounds.length ? this.bounds[b]! : '+Inf' }, value: acc, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
+
 /** Every metric the server exports, on its own registry (several servers can live in one process). */
 export class ServeMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'route' | 'result'>;
-  readonly requestSeconds: Histogram<'route'>;
+  readonly requestSeconds: CountingHistogram<'route'>;
   readonly rows: Counter<'arm'>;
   readonly batchRows: Histogram<'arm' | 'role'>;
   readonly armSeconds: Histogram<'arm' | 'role'>;
@@ -58,12 +123,14 @@ export class ServeMetrics {
   readonly treatmentStopped: Gauge;
   readonly ready: Gauge;
 
+  private readonly pendingRequests = new PendingCounts();
   private readonly pendingRows = new PendingCounts();
   private readonly pendingShadow = new PendingCounts();
   private readonly pendingPairs = new PendingCounts();
 
   constructor(graph: string) {
     const registers = [this.registry];
+    const pendingRequests = this.pendingRequests;
     const pendingRows = this.pendingRows;
     const pendingShadow = this.pendingShadow;
     const pendingPairs = this.pendingPairs;
@@ -74,14 +141,11 @@ export class ServeMetrics {
       help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unavailable, error)',
       labelNames: ['route', 'result'],
       registers,
+      collect() {
+        pendingRequests.flushInto(this);
+      },
     });
-    this.requestSeconds = new Histogram({
-      name: 'm4_request_duration_seconds',
-      help: 'HTTP request latency by route',
-      labelNames: ['route'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.requestSeconds = new CountingHistogram('m4_request_duration_seconds', 'HTTP request latency by route', LATENCY_BUCKETS, this.registry);
     this.rows = new Counter({
       name: 'm4_answered_rows_total',
       help: 'Rows answered, by the arm that answered',
@@ -172,6 +236,11 @@ export class ServeMetrics {
       registers,
     });
     this.ready = new Gauge({ name: 'm4_ready', help: '1 once every model session is open', registers });
+  }
+
+  /** `m4_requests_total{route, result}` += 1; `key` names the pair (`route status`). */
+  request(key: string, route: string, result: () => string): void {
+    this.pendingRequests.add(key, () => ({ route, result: result() }), 1);
   }
 
   /** `m4_answered_rows_total{arm}` += n. */
