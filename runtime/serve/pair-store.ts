@@ -1,9 +1,9 @@
 /**
  * Predictions awaiting their labels: a bounded, insertion-ordered store with a TTL.
  *
- * Each served row leaves one entry (its request id, row ordinal, and per comparison the two sides and
- * the slice value, one row each, as references into the batch's output tensors: nothing is copied per row,
- * and a batch's tensors live as long as one of its rows waits). Feedback joins a label to an entry; the entry then leaves the store.
+ * Each served row leaves one entry (its request id, row ordinal, and per arm the batch's output tensors
+ * and the row's index in them: nothing is copied per row, and a batch's tensors live as long as one of its
+ * rows waits). Feedback joins a label to an entry; the entry then leaves the store.
  * Entries older than the TTL, or beyond the capacity (oldest first), are evicted and counted; their
  * ids stay a while as tombstones so late feedback is told `expired`/`evicted` rather than `unknown`.
  */
@@ -15,10 +15,10 @@ export interface RowRef {
   row: number;
 }
 
-/** One row of each comparison's side, and its slice value, by comparison index. */
-export interface SideRows {
-  sides: RowRef[];
-  slices: (RowRef | null)[];
+/** One arm's outputs for a row: the batch's output tensors (the arm plan's extra outputs included) and the row's index. */
+export interface ArmRow {
+  values: Record<string, Tensor>;
+  row: number;
 }
 
 /** One served row. */
@@ -27,8 +27,8 @@ export interface StoredPair {
   rowId: number;
   /** `Date.now()` when stored. */
   at: number;
-  control: SideRows | null;
-  treatment: SideRows | null;
+  control: ArmRow | null;
+  treatment: ArmRow | null;
   /** Why the pair will never complete (the shadow arm's work was dropped, timed out or failed). */
   unpaired: string | null;
   /** A label given before the pair completed. */
@@ -90,13 +90,13 @@ export class PairStore {
   /** Evict expired entries and those beyond capacity (oldest first). Cheap: stops at the first live entry. */
   sweep(): void {
     const limit = this.now() - this.opts.ttlMs;
-    for (const [id, p] of this.pairs) {
+    for (const p of this.pairs.values()) {
       let reason: 'expired' | 'evicted';
       if (p.at <= limit) reason = 'expired';
       else if (this.pairs.size > this.opts.capacity) reason = 'evicted';
       else break;
-      this.pairs.delete(id);
-      this.tombstone(id, reason);
+      this.pairs.delete(p.id);
+      this.tombstone(p.id, reason);
       this.opts.onEvict?.(reason, p);
     }
   }

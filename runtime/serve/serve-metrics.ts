@@ -63,7 +63,7 @@ export class HistogramSeries {
  * contract of prom-client's registry (`name`, `help`, `type`, `get()`), so it is exported, default labels
  * included, like every other metric; the exposition is prom-client's own histogram format.
  */
-class CountingHistogram<L extends string> {
+export class CountingHistogram<L extends string> {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly series = new Map<string, { labels: Record<L, string>; s: HistogramSeries }>();
@@ -90,6 +90,7 @@ class CountingHistogram<L extends string> {
   get(): { name: string; help: string; type: string; aggregator: string; values: { labels: object; value: number; metricName: string }[] } {
     const values: { labels: object; value: number; metricName: string }[] = [];
     for (const { labels, s } of this.series.values()) {
+      if (s.count === 0) continue; // a series appears once observed, as prom-client's do
       let acc = 0;
       for (let b = 0; b <= this.bounds.length; b++) {
         acc += s.counts[b]!;
@@ -108,8 +109,8 @@ export class ServeMetrics {
   readonly requests: Counter<'route' | 'result'>;
   readonly requestSeconds: CountingHistogram<'route'>;
   readonly rows: Counter<'arm'>;
-  readonly batchRows: Histogram<'arm' | 'role'>;
-  readonly armSeconds: Histogram<'arm' | 'role'>;
+  readonly batchRows: CountingHistogram<'arm' | 'role'>;
+  readonly armSeconds: CountingHistogram<'arm' | 'role'>;
   readonly shadow: Counter<'arm' | 'result'>;
   readonly shadowQueueRows: Gauge<'arm'>;
   readonly nodeErrors: Counter<'arm' | 'node'>;
@@ -127,6 +128,9 @@ export class ServeMetrics {
   private readonly pendingRows = new PendingCounts();
   private readonly pendingShadow = new PendingCounts();
   private readonly pendingPairs = new PendingCounts();
+  private readonly pendingEvicted = new PendingCounts();
+  /** Rows in each arm's shadow queue, set into the gauge at scrape. */
+  private readonly queuedRows = new Map<string, number>();
 
   constructor(graph: string) {
     const registers = [this.registry];
@@ -134,6 +138,7 @@ export class ServeMetrics {
     const pendingRows = this.pendingRows;
     const pendingShadow = this.pendingShadow;
     const pendingPairs = this.pendingPairs;
+    const pendingEvicted = this.pendingEvicted;
     this.registry.setDefaultLabels({ graph });
     collectDefaultMetrics({ register: this.registry, prefix: 'm4_process_' });
     this.requests = new Counter({
@@ -155,20 +160,13 @@ export class ServeMetrics {
         pendingRows.flushInto(this);
       },
     });
-    this.batchRows = new Histogram({
-      name: 'm4_batch_rows',
-      help: 'Rows per executor batch, by arm and role (primary answers, shadow compares)',
-      labelNames: ['arm', 'role'],
-      buckets: BATCH_BUCKETS,
-      registers,
-    });
-    this.armSeconds = new Histogram({
-      name: 'm4_arm_batch_duration_seconds',
-      help: 'Executor time per batch, by arm and role',
-      labelNames: ['arm', 'role'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.batchRows = new CountingHistogram(
+      'm4_batch_rows',
+      'Rows per executor batch, by arm and role (primary answers, shadow compares)',
+      BATCH_BUCKETS,
+      this.registry,
+    );
+    this.armSeconds = new CountingHistogram('m4_arm_batch_duration_seconds', 'Executor time per batch, by arm and role', LATENCY_BUCKETS, this.registry);
     this.shadow = new Counter({
       name: 'm4_shadow_rows_total',
       help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)',
@@ -178,11 +176,15 @@ export class ServeMetrics {
         pendingShadow.flushInto(this);
       },
     });
+    const queued = this.queuedRows;
     this.shadowQueueRows = new Gauge({
       name: 'm4_shadow_queue_rows',
       help: 'Rows waiting or running in the shadow queue',
       labelNames: ['arm'],
       registers,
+      collect() {
+        for (const [arm, n] of queued) this.set({ arm }, n);
+      },
     });
     this.nodeErrors = new Counter({
       name: 'm4_node_errors_total',
@@ -202,6 +204,9 @@ export class ServeMetrics {
       help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted)',
       labelNames: ['reason'],
       registers,
+      collect() {
+        pendingEvicted.flushInto(this);
+      },
     });
     this.pairs = new Counter({
       name: 'm4_comparison_rows_total',
@@ -251,6 +256,16 @@ export class ServeMetrics {
   /** `m4_shadow_rows_total{arm, result}` += n. */
   shadowRows(arm: string, result: string, n: number): void {
     this.pendingShadow.add(`${arm}\u0000${result}`, () => ({ arm, result }), n);
+  }
+
+  /** `m4_label_store_evicted_total{reason}` += 1. */
+  evicted(reason: 'expired' | 'evicted'): void {
+    this.pendingEvicted.add(reason, () => ({ reason }), 1);
+  }
+
+  /** `m4_shadow_queue_rows{arm}` = n. */
+  shadowQueue(arm: string, n: number): void {
+    this.queuedRows.set(arm, n);
   }
 
   /** `m4_comparison_rows_total{comparison, kind}` += n. */

@@ -25,7 +25,7 @@ import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type Shad
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { OnlineComparisons } from './online-comparisons.ts';
-import { PairStore, stackRows, type RowRef, type SideRows, type StoredPair } from './pair-store.ts';
+import { PairStore, stackRows, type RowRef, type StoredPair } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import { rowValue } from '../outputs-writer.ts';
@@ -117,7 +117,7 @@ export class ServeService {
     this.store = new PairStore({
       ttlMs: opts.labelTtlMs,
       capacity: opts.labelCapacity,
-      onEvict: (reason) => this.metrics.labelStoreEvicted.inc({ reason }),
+      onEvict: (reason) => this.metrics.evicted(reason),
     });
   }
 
@@ -171,6 +171,10 @@ export class ServeService {
 
   private runner(arm: Arm, executor: Executor): ArmRunner {
     const m = this.metrics;
+    const primaryRows = m.batchRows.child(`${arm} primary`, { arm, role: 'primary' });
+    const shadowRows = m.batchRows.child(`${arm} shadow`, { arm, role: 'shadow' });
+    const primarySeconds = m.armSeconds.child(`${arm} primary`, { arm, role: 'primary' });
+    const shadowSeconds = m.armSeconds.child(`${arm} shadow`, { arm, role: 'shadow' });
     return new ArmRunner(arm, executor, {
       maxBatch: this.opts.maxBatch,
       maxDelayMs: this.opts.maxDelayMs,
@@ -178,10 +182,10 @@ export class ServeService {
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
       onBatch: (role, n, s) => {
-        m.batchRows.observe({ arm, role }, n);
-        m.armSeconds.observe({ arm, role }, s);
+        (role === 'primary' ? primaryRows : shadowRows).observe(n);
+        (role === 'primary' ? primarySeconds : shadowSeconds).observe(s);
       },
-      onShadowQueue: (n) => m.shadowQueueRows.set({ arm }, n),
+      onShadowQueue: (n) => m.shadowQueue(arm, n),
       onError: (role, err) => {
         const node = err instanceof RuntimeError && err.node !== null ? err.node : 'none';
         m.nodeErrors.inc({ arm, node });
@@ -294,12 +298,11 @@ export class ServeService {
   private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     if (!this.comparing) return;
     const now = Date.now();
-    const mine = this.arms.get(arm)!;
     const stored: StoredPair[] = new Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const p = rows[r]!;
       const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, control: null, treatment: null, unpaired: null, label: null };
-      s[arm] = sideRows(mine, values, r);
+      s[arm] = { values, row: r };
       stored[r] = s;
     }
     this.store.put(stored);
@@ -334,12 +337,12 @@ export class ServeService {
       });
       this.metrics.comparedRows(c.comparison, 'paired', batch.rows);
     });
-    const shadowPlan = this.arms.get(shadowArm)!;
     const labelledNow: StoredPair[] = [];
-    stored.forEach((s, r) => {
-      s[shadowArm] = sideRows(shadowPlan, res.values, r);
+    for (let r = 0; r < stored.length; r++) {
+      const s = stored[r]!;
+      s[shadowArm] = { values: res.values, row: r };
       if (s.label !== null) labelledNow.push(s);
-    });
+    }
     if (labelledNow.length > 0) this.addLabelled(labelledNow);
     this.windowPairs += batch.rows;
     if ('rows' in this.opts.window && this.windowPairs >= this.opts.window.rows) {
@@ -423,12 +426,15 @@ export class ServeService {
   private addLabelled(pairs: StoredPair[]): void {
     const rowIds = Float64Array.from(pairs, (p) => p.rowId);
     const label = stackRows(pairs.map((p) => p.label!));
+    const controlPlan = this.arms.get('control')!;
+    const treatmentPlan = this.arms.get('treatment')!;
     for (const l of this.labels) {
-      const k = this.arms.get('control')!.comparisons.findIndex((c) => c.comparison === l.comparison);
-      const control = stackRows(pairs.map((p) => p.control!.sides[k]!));
-      const treatment = stackRows(pairs.map((p) => p.treatment!.sides[k]!));
-      const s0 = pairs[0]!.control!.slices[k];
-      const slice = s0 === null || s0 === undefined ? undefined : stackRows(pairs.map((p) => p.control!.slices[k]!));
+      const k = controlPlan.comparisons.findIndex((c) => c.comparison === l.comparison);
+      const c = controlPlan.comparisons[k]!;
+      const t = treatmentPlan.comparisons[k]!;
+      const control = stackRows(pairs.map((p) => ({ tensor: p.control!.values[c.side]!, row: p.control!.row })));
+      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment!.values[t.side]!, row: p.treatment!.row })));
+      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control!.values[c.slice!]!, row: p.control!.row })));
       this.online.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
       this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
@@ -555,19 +561,6 @@ export class ServeService {
 /** A gate's metric is in the plan but not computed yet (it needs labels no feedback has given). */
 function isPending(c: ComparisonOutcome, metric: string): boolean {
   return c.comparison.metrics.includes(metric) && !c.spec.metrics.includes(metric);
-}
-
-/** This arm's side and slice of each comparison, for row `r`. */
-function sideRows(ap: ArmPlan, values: Record<string, Tensor>, row: number): SideRows {
-  const n = ap.comparisons.length;
-  const sides: RowRef[] = new Array(n);
-  const slices: (RowRef | null)[] = new Array(n);
-  for (let k = 0; k < n; k++) {
-    const c = ap.comparisons[k]!;
-    sides[k] = { tensor: values[c.side]!, row };
-    slices[k] = c.slice === null ? null : { tensor: values[c.slice]!, row };
-  }
-  return { sides, slices };
 }
 
 /** The items of a feedback body, or why it is refused. */
