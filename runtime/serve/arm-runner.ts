@@ -52,7 +52,11 @@ export interface ArmRunnerOptions {
   maxInFlight?: number;
   shadowQueueRows: number;
   shadowTimeoutMs: number;
-  /** After each primary batch: the batch, its rows and the arm's outputs. */
+  /**
+   * After each primary batch: the batch, its rows and the arm's outputs. Runs once the promise reactions of
+   * the batch's answers have run (process.nextTick), i.e. after their responses are written and before the
+   * event loop reads more requests.
+   */
   onPrimary?(batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void;
   /** Metrics hooks. */
   onBatch?(role: 'primary' | 'shadow', rows: number, seconds: number): void;
@@ -77,6 +81,8 @@ export class ArmRunner {
   private shadowRows = 0;
   private shadowRunning = false;
   private shadowPumpScheduled = false;
+  /** onPrimary calls queued (nextTick) and not run yet: the arm is not idle until they ran. */
+  private hooksPending = 0;
   private idleWaiters: (() => void)[] = [];
   /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
   shadowStopped = false;
@@ -181,10 +187,18 @@ export class ArmRunner {
         );
       }
       kept.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
-      try {
-        if (kept.length > 0) this.opts.onPrimary?.(keptBatch, kept, values);
-      } catch (err) {
-        this.opts.onError?.('shadow', err);
+      const onPrimary = this.opts.onPrimary;
+      if (kept.length > 0 && onPrimary !== undefined) {
+        this.hooksPending++;
+        process.nextTick(() => {
+          this.hooksPending--;
+          try {
+            onPrimary(keptBatch, kept, values);
+          } catch (err) {
+            this.opts.onError?.('shadow', err);
+          }
+          this.checkIdle();
+        });
       }
     } catch (err) {
       this.opts.onError?.('primary', err);
@@ -293,7 +307,7 @@ export class ArmRunner {
 
   /** No row waits and no batch (primary or shadow) runs or waits. */
   get idle(): boolean {
-    return this.waiting === 0 && this.inFlight === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
+    return this.waiting === 0 && this.inFlight === 0 && this.hooksPending === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
   }
 
   private checkIdle(): void {

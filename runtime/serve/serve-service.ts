@@ -292,8 +292,9 @@ export class ServeService {
   }
 
   /**
-   * A primary batch answered (its responses are about to be written): remember its rows for feedback and queue
-   * it for the other arm, whose model call starts after the responses are out (see ArmRunner.shadow).
+   * A primary batch answered, its responses written (ArmRunner's onPrimary runs after them and before more
+   * requests are read, so feedback always finds the rows): remember its rows for feedback and queue the batch
+   * for the other arm, whose model call starts at the next turn of the event loop.
    */
   private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     if (!this.comparing) return;
