@@ -1,9 +1,9 @@
 /**
  * Predictions awaiting their labels: a bounded, insertion-ordered store with a TTL.
  *
- * Each served row leaves one entry (its request id, row ordinal, and per arm the batch's output tensors
- * and the row's index in them: nothing is copied per row, and a batch's tensors live as long as one of its
- * rows waits). Feedback joins a label to an entry; the entry then leaves the store.
+ * Each served row leaves one entry: its request id, row ordinal, index in its batch, and per arm the
+ * batch's output tensors (the shadow arm runs the same batch, so the index is the same in both). Nothing is
+ * copied per row, and a batch's tensors live as long as one of its rows waits. Feedback joins a label to an entry; the entry then leaves the store.
  * Entries older than the TTL, or beyond the capacity (oldest first), are evicted and counted; their
  * ids stay a while as tombstones so late feedback is told `expired`/`evicted` rather than `unknown`.
  */
@@ -15,20 +15,17 @@ export interface RowRef {
   row: number;
 }
 
-/** One arm's outputs for a row: the batch's output tensors (the arm plan's extra outputs included) and the row's index. */
-export interface ArmRow {
-  values: Record<string, Tensor>;
-  row: number;
-}
-
 /** One served row. */
 export interface StoredPair {
   id: string;
   rowId: number;
   /** `Date.now()` when stored. */
   at: number;
-  control: ArmRow | null;
-  treatment: ArmRow | null;
+  /** The row's index in its batch. */
+  row: number;
+  /** Each arm's outputs for the batch (the arm plan's extra outputs included), once that arm ran it. */
+  control: Record<string, Tensor> | null;
+  treatment: Record<string, Tensor> | null;
   /** Why the pair will never complete (the shadow arm's work was dropped, timed out or failed). */
   unpaired: string | null;
   /** A label given before the pair completed. */

@@ -302,8 +302,8 @@ export class ServeService {
     const stored: StoredPair[] = new Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const p = rows[r]!;
-      const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, control: null, treatment: null, unpaired: null, label: null };
-      s[arm] = { values, row: r };
+      const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, row: r, control: null, treatment: null, unpaired: null, label: null };
+      s[arm] = values;
       stored[r] = s;
     }
     this.store.put(stored);
@@ -339,9 +339,8 @@ export class ServeService {
       this.metrics.comparedRows(c.comparison, 'paired', batch.rows);
     });
     const labelledNow: StoredPair[] = [];
-    for (let r = 0; r < stored.length; r++) {
-      const s = stored[r]!;
-      s[shadowArm] = { values: res.values, row: r };
+    for (const s of stored) {
+      s[shadowArm] = res.values;
       if (s.label !== null) labelledNow.push(s);
     }
     if (labelledNow.length > 0) this.addLabelled(labelledNow);
@@ -433,9 +432,9 @@ export class ServeService {
       const k = controlPlan.comparisons.findIndex((c) => c.comparison === l.comparison);
       const c = controlPlan.comparisons[k]!;
       const t = treatmentPlan.comparisons[k]!;
-      const control = stackRows(pairs.map((p) => ({ tensor: p.control!.values[c.side]!, row: p.control!.row })));
-      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment!.values[t.side]!, row: p.treatment!.row })));
-      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control!.values[c.slice!]!, row: p.control!.row })));
+      const control = stackRows(pairs.map((p) => ({ tensor: p.control![c.side]!, row: p.row })));
+      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment![t.side]!, row: p.row })));
+      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control![c.slice!]!, row: p.row })));
       this.online.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
       this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
