@@ -1,7 +1,7 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--only 0,1] [--rounds 1] [--before DIR]
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR]
  *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only)
  *
  * Three servers on loopback, each a process started the way users start it, driven in turn by autocannon with
@@ -10,7 +10,8 @@
  * 2. `m4c serve examples/fraud/ab.m4 --mode control` (shadow off: the control only);
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
  * Prints req/s, p50, p99, the server's CPU time per request (all its threads, from /proc: the figure least
- * sensitive to other load on the machine) and its RSS after the load, with the load average (the machine may be
+ * sensitive to other load on the machine), its RSS after the load and, in shadow mode, the share of rows the
+ * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
  */
@@ -38,6 +39,9 @@ const arg = (name: string, dflt: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 32);
+/** Requests per second offered in all (0: as fast as the server answers). A fixed rate below saturation
+ * compares latencies without the queueing that any extra CPU adds at saturation. */
+const RATE = arg('rate', 0);
 
 const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
   .split('\n')
@@ -82,8 +86,21 @@ async function load(port: number, seconds: number): Promise<LoadResult> {
     headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS,
     duration: seconds,
+    ...(RATE > 0 ? { overallRate: RATE } : {}),
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
+}
+
+/** Of the rows sent to the shadow arm during the run, the share it ran (the rest dropped: queue full, timeouts). */
+async function shadowRan(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let ok = 0;
+  let all = 0;
+  for (const m of text.matchAll(/^m4_shadow_rows_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) {
+    all += Number(m[2]);
+    if (m[1] === 'ok') ok += Number(m[2]);
+  }
+  return all === 0 ? '–' : `${((100 * ok) / all).toFixed(0)}%`;
 }
 
 async function stop(s: Server): Promise<void> {
@@ -123,7 +140,7 @@ for (const [kind, mode] of [
 }
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
@@ -139,12 +156,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.requests.total)) * 1e6;
     const rss = rssMb(s.child.pid!);
     const non2xx = r.non2xx + r.errors + r.timeouts;
+    const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${cpuUs.toFixed(0)} | ${rss.toFixed(0)} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${cpuUs.toFixed(0)} | ${rss.toFixed(0)} | ${shadow} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
-console.log('| server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | errors | load (1 min) |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | shadow ran | errors | load (1 min) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);

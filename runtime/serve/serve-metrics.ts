@@ -166,7 +166,12 @@ export class ServeMetrics {
       BATCH_BUCKETS,
       this.registry,
     );
-    this.armSeconds = new CountingHistogram('m4_arm_batch_duration_seconds', 'Executor time per batch, by arm and role', LATENCY_BUCKETS, this.registry);
+    this.armSeconds = new CountingHistogram(
+      'm4_arm_batch_duration_seconds',
+      'Executor time per batch, by arm and role',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
     this.shadow = new Counter({
       name: 'm4_shadow_rows_total',
       help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)',

@@ -110,7 +110,11 @@ export class ServeService {
     this.online = new OnlineComparisons(this.subject, new Set(this.labels.map((l) => l.comparison)));
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
-    for (const [arm, ap] of this.arms) this.outputKeys.set(arm, ap.answerOutputs.map((name) => ({ name, json: JSON.stringify(name) })));
+    for (const [arm, ap] of this.arms)
+      this.outputKeys.set(
+        arm,
+        ap.answerOutputs.map((name) => ({ name, json: JSON.stringify(name) })),
+      );
     this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
     // Without a compare block there is no treatment: a canary sends everything to the control.
     this.treatmentOff = !this.arms.has('treatment');
@@ -213,7 +217,9 @@ export class ServeService {
       // One row, one promise: the common case on the hot path, without the lists of a batched request.
       const arm = this.chooser.choose(b.inputs!, requestId, this.treatmentOff);
       const runner = this.runners.get(arm)!;
-      const answer = new Promise<RowAnswer>((resolve, reject) => runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, resolve, reject }));
+      const answer = new Promise<RowAnswer>((resolve, reject) =>
+        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, resolve, reject }),
+      );
       runner.schedule();
       let a: RowAnswer;
       try {
