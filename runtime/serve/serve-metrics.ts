@@ -37,6 +37,14 @@ class PendingCounts {
   }
 }
 
+/** One exported sample, in the shape prom-client's registry prints. */
+interface Sample {
+  labels: Record<string, string | number>;
+  sharedLabels: Record<string, string>;
+  value: number;
+  metricName: string;
+}
+
 /** One label set's buckets of a {@link CountingHistogram}. */
 export class HistogramSeries {
   /** Observations per bucket (not cumulative); the last is +Inf. */
@@ -87,17 +95,23 @@ export class CountingHistogram<L extends string> {
     return e.s;
   }
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: object; value: number; metricName: string }[] } {
-    const values: { labels: object; value: number; metricName: string }[] = [];
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
+    // As prom-client's histogram: `le` as the labels, the series' own labels as shared labels (printed last).
+    const values: Sample[] = [];
     for (const { labels, s } of this.series.values()) {
       if (s.count === 0) continue; // a series appears once observed, as prom-client's do
       let acc = 0;
       for (let b = 0; b <= this.bounds.length; b++) {
         acc += s.counts[b]!;
-        values.push({ labels: { ...labels, le: b < this.bounds.length ? this.bounds[b]! : '+Inf' }, value: acc, metricName: `${this.name}_bucket` });
+        values.push({
+          labels: { le: b < this.bounds.length ? this.bounds[b]! : '+Inf' },
+          sharedLabels: labels,
+          value: acc,
+          metricName: `${this.name}_bucket`,
+        });
       }
-      values.push({ labels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels, value: s.count, metricName: `${this.name}_count` });
+      values.push({ labels: {}, sharedLabels: labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels: labels, value: s.count, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
