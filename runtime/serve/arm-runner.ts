@@ -4,9 +4,10 @@
  *   is running, or within `maxDelayMs` of the first waiting row, go out together, up to `maxBatch` rows
  *   per batch; on an idle arm a row leaves at the next turn of the event loop, so it waits for no window;
  * - **shadow** batches (the other arm answered; this one only feeds the comparison) through a bounded
- *   FIFO, one batch at a time, each with its own timeout. A full queue drops the batch (counted); the
- *   primary path never waits for the shadow queue, and a shadow model call starts at the next turn of the
- *   event loop (setImmediate), after the answers of the batch that queued it are written.
+ *   FIFO, one executor batch at a time (the batches that queued meanwhile run together), each with its
+ *   own timeout. A full queue drops the batch (counted); the primary path never waits for the shadow
+ *   queue, and a shadow model call starts at the next turn of the event loop (setImmediate), after the
+ *   answers of the batch that queued it are written.
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
@@ -14,6 +15,7 @@ import type { Executor } from '../executor.ts';
 import type { RejectedRow } from '../row-filter.ts';
 import type { Arm } from './arm-plans.ts';
 import { concatRows, type RequestRow } from './request-rows.ts';
+import { concatBatches, rowRange, sameLayout } from './shadow-batches.ts';
 
 /** A row waiting for its answer. */
 export interface PendingRow {
@@ -227,32 +229,48 @@ export class ArmRunner {
 
   private pumpShadow(): void {
     if (this.shadowRunning) return;
-    const job = this.halted ? undefined : this.shadowJobs.shift();
-    if (job === undefined) {
+    const first = this.halted ? undefined : this.shadowJobs.shift();
+    if (first === undefined) {
       this.checkIdle();
       return;
     }
+    // Jobs that queued while the arm was busy go out together (shadow-batches.ts), up to --max-batch rows: a
+    // shadow batch is never larger than an answering one, so --shadow-timeout-ms means what it meant.
+    const jobs = [first];
+    let rows = first.batch.rows;
+    const cap = Math.max(first.batch.rows, this.opts.maxBatch);
+    for (let next = this.shadowJobs[0]; next !== undefined; next = this.shadowJobs[0]) {
+      if (rows + next.batch.rows > cap || !sameLayout(first.batch, next.batch)) break;
+      jobs.push(this.shadowJobs.shift()!);
+      rows += next.batch.rows;
+    }
+    const batch = jobs.length === 1 ? first.batch : concatBatches(jobs.map((j) => j.batch));
     this.shadowRunning = true;
     let settled = false;
     const settle = (r: ShadowResult): void => {
       if (settled) return;
       settled = true;
-      try {
-        job.done(r);
-      } catch (err) {
-        // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
-        this.opts.onError?.('shadow', err);
+      let start = 0;
+      for (const job of jobs) {
+        const mine: ShadowResult = r.ok && jobs.length > 1 ? { ok: true, values: rowRange(r.values, start, job.batch.rows) } : r;
+        start += job.batch.rows;
+        try {
+          job.done(mine);
+        } catch (err) {
+          // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
+          this.opts.onError?.('shadow', err);
+        }
       }
     };
     const t0 = performance.now();
-    // The timeout answers the job; the batch keeps its place until the executor is done with it, so a stuck
+    // The timeout answers the jobs; the batch keeps its place until the executor is done with it, so a stuck
     // arm fills the queue (and later work is dropped) instead of piling up.
     const timer = setTimeout(() => settle({ ok: false, reason: 'timeout' }), this.opts.shadowTimeoutMs);
     this.executor
-      .runBatch(job.batch)
+      .runBatch(batch)
       .then(
         (result) => {
-          this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
+          this.opts.onBatch?.('shadow', batch.rows, (performance.now() - t0) / 1000);
           // The other arm accepted these rows and this one refused some (its own preprocessing): the batch's
           // pairs cannot be aligned row for row, so it is counted as a shadow error rather than paired wrongly.
           if (result.rejected.length > 0) {
@@ -272,7 +290,7 @@ export class ArmRunner {
       .finally(() => {
         clearTimeout(timer);
         this.shadowRunning = false;
-        this.shadowRows -= job.batch.rows;
+        this.shadowRows -= batch.rows;
         this.opts.onShadowQueue?.(this.shadowRows);
         this.pumpShadow();
       });
