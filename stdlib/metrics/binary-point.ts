@@ -7,8 +7,9 @@
  * positive row, V10 = (negatives below + ½ tied) / N; for a negative, V01 = (positives above + ½
  * tied) / P. Every row of a tie group shares its component, and its doubled numerator — a10 =
  * 2·(negatives below) + tied negatives, a01 = 2·(positives above) + tied positives — is an integer
- * below 2n, kept per row as a Uint32. Both classes' numerators sum to the doubled Mann–Whitney count
- * `num` of the AUROC walk, so their means are exact before any variance is summed: num/P and num/N.
+ * below 2n, kept per row as a Uint32 (with its Uint16 place in its row block). Both classes'
+ * numerators sum to the doubled Mann–Whitney count `num` of the AUROC walk, so their means are exact
+ * before any variance is summed: num/P and num/N.
  *
  * The passes: per model, walk 1 over the groups (AUROC numerator, average precision, the PR curve's
  * length, and the model's DeLong numerators by row, partitioned into row blocks — never a write or
