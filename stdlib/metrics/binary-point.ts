@@ -22,7 +22,7 @@ import { delongFromMoments } from './delong.ts';
 import type { Ranking } from './ranking.ts';
 import type { SortScratch } from './radix-sort.ts';
 import { finishAurocAuprc, type AurocAuprc } from './ranking-metrics.ts';
-import { CurveSampler, MAX_CURVE_POINTS } from './charts.ts';
+import { MAX_CURVE_POINTS } from './charts.ts';
 import type { Undefined } from './metric-value.ts';
 
 /** ROC and PR curves of one model. */
@@ -124,13 +124,33 @@ function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked
   return { num, ap, prArc };
 }
 
-/** Walk 2: the ROC and PR curves, at most `maxPoints` points each (`prArc` from walk 1). */
+/**
+ * Walk 2: the ROC and PR curves, at most `maxPoints` points each (`prArc` from walk 1), each kept
+ * evenly spaced along the curve's L1 length: a point is kept when the length walked so far reaches
+ * the next multiple of length / (maxPoints − 1), and the last point always ends the curve. (The
+ * sampling is written out here rather than called per tie group: a call per group cost 3× the walk.)
+ */
 function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: number, maxPoints: number): RocPr {
   const { groupEnd, groupValue, groups } = r;
-  const roc = new CurveSampler(2, maxPoints),
-    pr = new CurveSampler(prArc, maxPoints);
-  roc.push(0, 0, null);
-  pr.push(0, 1, null);
+  const last = maxPoints - 1;
+  const roc: CurvePoint[] = [{ x: 0, y: 0, threshold: null }],
+    pr: CurvePoint[] = [{ x: 0, y: 1, threshold: null }];
+  // Per curve: length walked, next point to keep (and the length it needs), last point seen, whether it was kept.
+  const stepR = 2 / last,
+    stepP = prArc / last;
+  let arcR = -0,
+    nextR = 1,
+    needR = stepR,
+    lxR = 0,
+    lyR = 0,
+    keptR = true;
+  let arcP = -0,
+    nextP = 1,
+    needP = stepP,
+    lxP = 0,
+    lyP = 1,
+    keptP = true;
+  let lt: number | null = null;
   let tp = 0,
     fp = 0;
   for (let g = groups - 1; g >= 0; g--) {
@@ -140,10 +160,36 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
     tp += p;
     fp += end - start - p;
     const t = groupValue[g]!;
-    roc.push(fp / N, tp / P, t);
-    pr.push(tp / P, tp / (tp + fp), t);
+    lt = t;
+    const xR = fp / N,
+      yR = tp / P,
+      yP = tp / (tp + fp);
+    arcR += Math.abs(xR - lxR) + Math.abs(yR - lyR);
+    lxR = xR;
+    lyR = yR;
+    keptR = roc.length === 1 && arcR === 0;
+    if (nextR < last && arcR >= needR) {
+      roc.push({ x: xR, y: yR, threshold: t });
+      keptR = true;
+      do nextR++;
+      while (nextR < last && arcR >= stepR * nextR);
+      needR = stepR * nextR;
+    }
+    arcP += Math.abs(yR - lxP) + Math.abs(yP - lyP);
+    lxP = yR;
+    lyP = yP;
+    keptP = pr.length === 1 && arcP === 0;
+    if (nextP < last && arcP >= needP) {
+      pr.push({ x: yR, y: yP, threshold: t });
+      keptP = true;
+      do nextP++;
+      while (nextP < last && arcP >= stepP * nextP);
+      needP = stepP * nextP;
+    }
   }
-  return { roc: roc.finish(), pr: pr.finish() };
+  if (!keptR) roc.push({ x: lxR, y: lyR, threshold: lt });
+  if (!keptP) pr.push({ x: lxP, y: lyP, threshold: lt });
+  return { roc, pr };
 }
 
 /**

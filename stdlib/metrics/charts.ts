@@ -1,7 +1,7 @@
 /**
  * What a dashboard draws: score histograms, calibration bins and confusion matrices (streamed, point
- * estimate only), and the sampler that keeps at most {@link MAX_CURVE_POINTS} points of a ROC / PR
- * curve, evenly spaced along it (the curves themselves: `binary-point.ts`).
+ * estimate only); ROC / PR curves keep at most {@link MAX_CURVE_POINTS} points, evenly spaced along
+ * them (drawn in `binary-point.ts`).
  */
 import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from '../../plan/result-types.ts';
 import type { ValidRows } from './metric-family.ts';
@@ -159,50 +159,6 @@ export class ChartAccumulator {
     // States written before the split histograms have none: they stay zero (the chart then shows no split).
     if (s.hist_by_label !== undefined) c.histByLabel.set(decodeF64Length(s.hist_by_label, c.histByLabel.length, 'chart histogram by label'));
     return c;
-  }
-}
-
-/**
- * Picks at most `max` points of a polyline, evenly spaced along its L1 arc length (first and last
- * always kept), as the points stream by — so dense regions (many thresholds close together) do not
- * take the whole budget and no full-resolution curve is ever materialized.
- */
-export class CurveSampler {
-  readonly points: CurvePoint[] = [];
-  private arc = 0;
-  private next = 1;
-  private lx = NaN;
-  private ly = NaN;
-  private lt: number | null = null;
-  private lastKept = false;
-
-  constructor(
-    private readonly totalArc: number,
-    private readonly max = MAX_CURVE_POINTS,
-  ) {}
-
-  push(x: number, y: number, threshold: number | null): void {
-    if (this.points.length === 0) {
-      this.points.push({ x, y, threshold });
-    } else {
-      this.arc += Math.abs(x - this.lx) + Math.abs(y - this.ly);
-    }
-    this.lx = x;
-    this.ly = y;
-    this.lt = threshold;
-    this.lastKept = this.points.length === 1 && this.arc === 0;
-    const step = this.totalArc / (this.max - 1);
-    if (this.next < this.max - 1 && this.arc >= step * this.next) {
-      this.points.push({ x, y, threshold });
-      this.lastKept = true;
-      while (this.next < this.max - 1 && this.arc >= step * this.next) this.next++;
-    }
-  }
-
-  /** The kept points, ending with the last point pushed. */
-  finish(): CurvePoint[] {
-    if (!this.lastKept && this.points.length > 0) this.points.push({ x: this.lx, y: this.ly, threshold: this.lt });
-    return this.points;
   }
 }
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { binaryPoint, rocAndPr } from '../../../stdlib/metrics/binary-point.ts';
 import { positivesInOrder, rankColumn, rankFlagged, type Ranking } from '../../../stdlib/metrics/ranking.ts';
 import { aurocAuprc } from '../../../stdlib/metrics/ranking-metrics.ts';
-import type { DeLongResult } from '../../../plan/result-types.ts';
+import type { CurvePoint, DeLongResult } from '../../../plan/result-types.ts';
 
 /** Scores with many ties (steps of 1/8) or continuous, labels with the given positive rate. */
 function rows(n: number, seed: number, tied: boolean): { y: Uint8Array; c: Float32Array; t: Float32Array } {
@@ -98,6 +98,86 @@ function sortedDelong(y: Uint8Array, c: Float32Array, t: Float32Array): { se: nu
   return { se: Math.sqrt(varD), seC: Math.sqrt(varC), seT: Math.sqrt(varT) };
 }
 
+/**
+ * The curve sampler as it was a class (called per tie group): at most `max` points evenly spaced
+ * along the L1 length — the reference for the sampling written out in the walk.
+ */
+class CurveSampler {
+  readonly points: CurvePoint[] = [];
+  private arc = 0;
+  private next = 1;
+  private lx = NaN;
+  private ly = NaN;
+  private lt: number | null = null;
+  private lastKept = false;
+
+  constructor(
+    private readonly totalArc: number,
+    private readonly max = 200,
+  ) {}
+
+  push(x: number, y: number, threshold: number | null): void {
+    if (this.points.length === 0) {
+      this.points.push({ x, y, threshold });
+    } else {
+      this.arc += Math.abs(x - this.lx) + Math.abs(y - this.ly);
+    }
+    this.lx = x;
+    this.ly = y;
+    this.lt = threshold;
+    this.lastKept = this.points.length === 1 && this.arc === 0;
+    const step = this.totalArc / (this.max - 1);
+    if (this.next < this.max - 1 && this.arc >= step * this.next) {
+      this.points.push({ x, y, threshold });
+      this.lastKept = true;
+      while (this.next < this.max - 1 && this.arc >= step * this.next) this.next++;
+    }
+  }
+
+  /** The kept points, ending with the last point pushed. */
+  finish(): CurvePoint[] {
+    if (!this.lastKept && this.points.length > 0) this.points.push({ x: this.lx, y: this.ly, threshold: this.lt });
+    return this.points;
+  }
+}
+
+/** ROC and PR curves through the reference sampler, from a ranking's groups (the previous code). */
+function referenceCurves(r: Ranking, positive: Uint8Array, maxPoints = 200): { roc: CurvePoint[]; pr: CurvePoint[] } {
+  let P = 0;
+  for (let j = 0; j < r.n; j++) P += positive[j]!;
+  const N = r.n - P;
+  const counts = (g: number): number => {
+    let pos = 0;
+    for (let j = g === 0 ? 0 : r.groupEnd[g - 1]!; j < r.groupEnd[g]!; j++) pos += positive[j]!;
+    return pos;
+  };
+  let prArc = 0,
+    tp = 0,
+    fp = 0,
+    lastPrec = 1;
+  for (let g = r.groups - 1; g >= 0; g--) {
+    const pos = counts(g);
+    tp += pos;
+    fp += r.groupEnd[g]! - (g === 0 ? 0 : r.groupEnd[g - 1]!) - pos;
+    const prec = tp / (tp + fp);
+    prArc += pos / P + Math.abs(prec - lastPrec);
+    lastPrec = prec;
+  }
+  const roc = new CurveSampler(2, maxPoints),
+    pr = new CurveSampler(prArc, maxPoints);
+  roc.push(0, 0, null);
+  pr.push(0, 1, null);
+  tp = fp = 0;
+  for (let g = r.groups - 1; g >= 0; g--) {
+    const pos = counts(g);
+    tp += pos;
+    fp += r.groupEnd[g]! - (g === 0 ? 0 : r.groupEnd[g - 1]!) - pos;
+    roc.push(fp / N, tp / P, r.groupValue[g]!);
+    pr.push(tp / P, tp / (tp + fp), r.groupValue[g]!);
+  }
+  return { roc: roc.finish(), pr: pr.finish() };
+}
+
 function ranked(values: Float32Array, y: Uint8Array): [Ranking, Uint8Array] {
   const { ranking, positives } = rankFlagged(values, 1, 0, null, values.length, y, 1, { a: null, b: null });
   return [ranking, positives];
@@ -123,6 +203,10 @@ describe('binary point estimate', () => {
       expect(bp.control).toEqual(aurocAuprc(rc, pc, null));
       expect(bp.treatment).toEqual(aurocAuprc(rt, pt, null));
       expect(bp.curves!.control).toEqual(rocAndPr(rc, pc));
+      expect(bp.curves!.control).toEqual(referenceCurves(rc, pc));
+      expect(bp.curves!.treatment).toEqual(referenceCurves(rt, pt));
+      expect(rocAndPr(rc, pc, 80)).toEqual(referenceCurves(rc, pc, 80));
+      expect(rocAndPr(rt, pt, 2)).toEqual(referenceCurves(rt, pt, 2));
       expect(d.auc_control).toBe(bp.control.auroc);
     });
   }
