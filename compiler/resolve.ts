@@ -157,7 +157,7 @@ export function resolve(program: Program): PassResult<Resolution> {
       diagnostics.push(diag('M7001', decl.span, { detail: `resolve: ${err instanceof Error ? err.message : String(err)}` }));
     }
     // A copy of exactly its size: an array grown by push keeps room for 17, and the lists live as long as
-    // the compilation (4 MB of a 4 MB file's retained heap).
+    // the compilation (13 MB of a 4 MB file's retained heap).
     if (owner) r.deps.set(owner, deps.slice());
   }
 
