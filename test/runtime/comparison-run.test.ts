@@ -332,6 +332,9 @@ describe('shard state files', () => {
     const run = createComparisonRun(plan);
     const future = { ...stateFileOf(run, meta(run)), state_file_version: 99 };
     writeFileSync(junk, JSON.stringify(future));
-    expect(() => readStateFile(junk)).toThrow(/has state file version 99; this m4 .* reads version 2/);
+    expect(() => readStateFile(junk)).toThrow(/has state file version 99; this m4 .* reads version 3$/);
+    // A shard of the m4 before exact sums: refused, saying what to do.
+    writeFileSync(junk, JSON.stringify({ ...future, state_file_version: 2 }));
+    expect(() => readStateFile(junk)).toThrow(/has state file version 2; this m4 .* reads version 3: re-run its shard with this m4$/);
   });
 });
