@@ -18,7 +18,9 @@
  * represented (|a| beyond ~2^996, or a subnormal product) adds its rounded value only: still a
  * function of the row alone, so still independent of the order.
  *
- * Cost: one two-sum per partial per value; real data keeps 2–4 partials per channel.
+ * Cost: a value is one exponent read and one two-sum into the bin of its exponent (see
+ * {@link ExactSums}); a product adds a two-product. `bench/point-sums.ts` measures it against the
+ * compensated sums it replaced.
  */
 import { decodeF64, decodeU32, encodeArray, MetricsStateError, type EncodedArray } from './state-codec.ts';
 
@@ -36,6 +38,8 @@ export interface ExactSumsState {
 const SPLIT = 134217729;
 const ONE = new Float64Array(1);
 const TWO = new Float64Array(1);
+/** Products and their errors, interleaved (reused). */
+let productScratch = new Float64Array(2 * 8192);
 
 /**
  * Add x exactly to the expansion p[0..m) (non-overlapping, increasing magnitude); returns the new
@@ -79,18 +83,43 @@ function roundExpansion(p: Float64Array, m: number): number {
   return hi;
 }
 
+/** The bits of a float64, to read its exponent (little-endian: the high word is [1]). */
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** Exponents per bin: values of one bin lie in [2^E, 2^(E+16)) (see {@link ExactSums}). */
+const BIN_SHIFT = 4;
+const BINS = 2048 >>> BIN_SHIFT;
+/** Values a channel's bins take between flushes: each bin's error sum stays exact below 2^19 (see the class comment). */
+const FLUSH_EVERY = 1 << 18;
+
+/**
+ * Exact sums of several channels.
+ *
+ * Hot path (Zhu & Hayes' OnlineExactSum, with 16 exponents per bin): a value goes to the bin of its
+ * binary exponent; the bin keeps a running float sum `s` and the exact errors of its additions in `e`
+ * (two-sum). Every value of a bin is a multiple of 2^(E−52), so each error is too, and |error| ≤
+ * ulp(s)/2 ≤ N·2^(E+16)·2^−53 after N additions: the errors' sum stays below 2^(E+1) — exact — while
+ * N² < 2^38. After 2^18 values (and before any read, merge or state) the bins are flushed into the
+ * channel's expansion (Shewchuk partials), which holds the exact sum canonically.
+ */
 export class ExactSums {
   readonly channels: number;
   /** Per channel, its partials (capacity grows; the first `len[c]` are live). */
   private parts: Float64Array[];
   private readonly len: Int32Array;
   private readonly special: Float64Array;
+  /** Per channel, BINS × (running sum, error sum). */
+  private readonly bins: Float64Array;
+  /** Per channel, values added to its bins since the last flush. */
+  private readonly pending: Int32Array;
 
   constructor(channels: number) {
     this.channels = channels;
     this.parts = Array.from({ length: channels }, () => new Float64Array(8));
     this.len = new Int32Array(channels);
     this.special = new Float64Array(channels);
+    this.bins = new Float64Array(channels * 2 * BINS);
+    this.pending = new Int32Array(channels);
   }
 
   /** Room for `extra` more partials in channel c. */
@@ -105,71 +134,105 @@ export class ExactSums {
     return p;
   }
 
+  /** Make room in channel c's bins for `k` more values (flushing them first when they would be full). */
+  private reserve(c: number, k: number): void {
+    if (this.pending[c]! + k > FLUSH_EVERY) this.flush(c);
+    this.pending[c]! += k;
+  }
+
+  /** Move channel c's bins into its expansion, exactly. */
+  private flush(c: number): void {
+    const bins = this.bins,
+      base = c * 2 * BINS;
+    let p = this.room(c, 0),
+      m = this.len[c]!;
+    for (let j = base; j < base + 2 * BINS; j++) {
+      const v = bins[j]!;
+      if (v === 0) continue;
+      bins[j] = 0;
+      if (v - v !== 0) {
+        // A bin's running sum overflowed float64 (its error is then NaN): the channel is not finite.
+        this.special[c]! += v;
+        continue;
+      }
+      if (m + 1 > p.length) {
+        this.len[c] = m;
+        p = this.room(c, 1);
+      }
+      m = insert(p, m, v);
+    }
+    this.len[c] = m;
+    this.pending[c] = 0;
+    this.checkOverflow(c);
+  }
+
   /** Add one value to channel c. */
   add(c: number, x: number): void {
-    if (x - x !== 0) {
+    this.reserve(c, 1);
+    F64[0] = x;
+    const ex = (U32[1]! >>> 20) & 0x7ff;
+    if (ex === 0x7ff) {
       this.special[c]! += x;
       return;
     }
-    this.len[c] = insert(this.room(c, 1), this.len[c]!, x);
-    this.checkOverflow(c);
+    const bins = this.bins,
+      at = c * 2 * BINS + ((ex >>> BIN_SHIFT) << 1);
+    const a = bins[at]!,
+      s = a + x,
+      bv = s - a;
+    bins[at] = s;
+    bins[at + 1]! += a - (s - bv) + (x - bv);
   }
 
   /** Add x[off + i] for i < n to channel c. */
   addColumn(c: number, x: Float64Array, off: number, n: number): void {
-    let m = this.len[c]!;
-    let p = this.room(c, 1);
-    for (let i = 0; i < n; i++) {
-      const v = x[off + i]!;
-      if (v - v !== 0) {
-        this.special[c]! += v;
-        continue;
-      }
-      if (m + 1 > p.length) {
-        this.len[c] = m;
-        p = this.room(c, 1);
-      }
-      m = insert(p, m, v);
-    }
-    this.len[c] = m;
-    this.checkOverflow(c);
+    this.addValues(c, x, off, null, n);
   }
 
   /** Add x[off + rows[j]] for j < n to channel c. */
   addGathered(c: number, x: Float64Array, off: number, rows: Uint32Array, n: number): void {
-    let m = this.len[c]!;
-    let p = this.room(c, 1);
-    for (let j = 0; j < n; j++) {
-      const v = x[off + rows[j]!]!;
-      if (v - v !== 0) {
-        this.special[c]! += v;
-        continue;
+    this.addValues(c, x, off, rows, n);
+  }
+
+  /** Add x[off + r] to channel c over r = j (rows null) or r = rows[j], j < n. */
+  private addValues(c: number, x: Float64Array, off: number, rows: Uint32Array | null, n: number): void {
+    const bins = this.bins,
+      base = c * 2 * BINS;
+    // The high 32-bit word of each value (its sign and exponent), read in place: no store and reload.
+    const hiWords = new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
+    for (let from = 0; from < n; from += FLUSH_EVERY) {
+      const to = Math.min(n, from + FLUSH_EVERY);
+      this.reserve(c, to - from);
+      for (let j = from; j < to; j++) {
+        const r = off + (rows === null ? j : rows[j]!);
+        const ex = (hiWords[2 * r + 1]! >>> 20) & 0x7ff;
+        const v = x[r]!;
+        if (ex === 0x7ff) {
+          this.special[c]! += v;
+          continue;
+        }
+        const at = base + ((ex >>> BIN_SHIFT) << 1);
+        const a = bins[at]!,
+          s = a + v,
+          bv = s - a;
+        bins[at] = s;
+        bins[at + 1]! += a - (s - bv) + (v - bv);
       }
-      if (m + 1 > p.length) {
-        this.len[c] = m;
-        p = this.room(c, 1);
-      }
-      m = insert(p, m, v);
     }
-    this.len[c] = m;
-    this.checkOverflow(c);
   }
 
   /**
-   * Add Σ a[aOff + r]·b[bOff + r] exactly to channel c, over r = i (rows null) or r = rows[i], i < n.
+   * Add Σ a[aOff + r]·b[bOff + r] exactly to channel c, over r = i (rows null) or r = rows[i], i < n:
+   * each product as its rounded value plus its exact rounding error (two-product).
    */
   addProducts(c: number, a: Float64Array, aOff: number, b: Float64Array, bOff: number, rows: Uint32Array | null, n: number): void {
-    let m = this.len[c]!;
-    let p = this.room(c, 2);
+    if (productScratch.length < 2 * n) productScratch = new Float64Array(Math.max(2 * n, 2 * productScratch.length));
+    const out = productScratch;
     for (let i = 0; i < n; i++) {
       const r = rows === null ? i : rows[i]!;
       const x = a[aOff + r]!,
         y = b[bOff + r]!;
       const prod = x * y;
-      if (prod - prod !== 0) {
-        this.special[c]! += prod;
-        continue;
-      }
       let t = SPLIT * x;
       const xh = t - (t - x),
         xl = x - xh;
@@ -177,16 +240,12 @@ export class ExactSums {
       const yh = t - (t - y),
         yl = y - yh;
       const err = xh * yh - prod + xh * yl + xl * yh + xl * yl;
-      if (m + 2 > p.length) {
-        this.len[c] = m;
-        p = this.room(c, 2);
-      }
-      m = insert(p, m, prod);
-      // Not finite: the split overflowed (|x| or |y| beyond ~2^996); the rounded product alone.
-      if (err !== 0 && err - err === 0) m = insert(p, m, err);
+      out[2 * i] = prod;
+      // Not finite while the product is: the split overflowed (|x| or |y| beyond ~2^996); the
+      // rounded product alone. A non-finite product is summed apart, as any non-finite value.
+      out[2 * i + 1] = err - err === 0 ? err : 0;
     }
-    this.len[c] = m;
-    this.checkOverflow(c);
+    this.addValues(c, out, 0, null, 2 * n);
   }
 
   /** Add x·y exactly to channel c. */
@@ -210,6 +269,8 @@ export class ExactSums {
   merge(o: ExactSums): void {
     if (o.channels !== this.channels) throw new MetricsStateError('cannot merge exact sums of different channel counts');
     for (let c = 0; c < this.channels; c++) {
+      this.flush(c);
+      o.flush(c);
       this.special[c]! += o.special[c]!;
       const q = o.parts[c]!;
       const k = o.len[c]!;
@@ -223,6 +284,7 @@ export class ExactSums {
 
   /** The exact sum of channel c, correctly rounded to float64. */
   value(c: number): number {
+    if (this.pending[c] !== 0) this.flush(c);
     if (this.special[c] !== 0) return this.special[c]!;
     return roundExpansion(this.parts[c]!, this.len[c]!);
   }
@@ -234,6 +296,7 @@ export class ExactSums {
    */
   comoment(n: number, ab: number, a: number, b: number): number {
     if (n === 0) return 0;
+    for (const c of [ab, a, b]) if (this.pending[c] !== 0) this.flush(c);
     if (this.special[ab] !== 0 || this.special[a] !== 0 || this.special[b] !== 0) return NaN;
     const t = new ExactSums(1);
     const pab = this.parts[ab]!,
@@ -245,6 +308,7 @@ export class ExactSums {
   }
 
   toState(): ExactSumsState {
+    for (let c = 0; c < this.channels; c++) if (this.pending[c] !== 0) this.flush(c);
     let total = 0;
     for (let c = 0; c < this.channels; c++) total += this.len[c]!;
     const flat = new Float64Array(total);

@@ -103,6 +103,27 @@ describe('ExactSums', () => {
     expect(c.comoment(5, 1, 0, 0)).toBe(0); // constant: exactly zero, never negative
   });
 
+  it('stays exact past many flushes of its exponent bins (600,000 values of one exponent, and products)', () => {
+    const rnd = (() => {
+      let s = 3;
+      return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+    })();
+    // Values in [1, 2) with full 52-bit mantissas, mixed signs: every addition to the bin rounds.
+    const xs = Float64Array.from({ length: 600_000 }, () => (rnd() < 0.5 ? -1 : 1) * (1 + rnd() + rnd() * 2 ** -32));
+    const e = new ExactSums(2);
+    for (let at = 0; at < xs.length; at += 70_000) e.addColumn(0, xs, at, Math.min(70_000, xs.length - at));
+    e.addProducts(1, xs, 0, xs, 0, null, xs.length);
+    let s = 0n,
+      q = 0n;
+    for (const x of xs) {
+      const b = BigInt(x * 2 ** 60);
+      s += b;
+      q += b * b;
+    }
+    expect(e.value(0)).toBe(Number(s) / 2 ** 60);
+    expect(e.value(1)).toBe(Number(q) / 2 ** 120);
+  });
+
   it('refuses a malformed state', () => {
     const e = new ExactSums(2);
     e.add(0, 1.5);
