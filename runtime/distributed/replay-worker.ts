@@ -7,7 +7,8 @@
  *   stalled-job check hands the shard to another worker after `stallMs`.
  * - A merge job reads its children's states — one per shard index, the last successful attempt of each —
  *   merges them exactly and writes the one record. The record's run key is the replay id, so a merge
- *   retried after it had written finds its record (a duplicate key) instead of writing a second one.
+ *   retried after it had written finds its record (a duplicate key in SQL stores; a line with that run
+ *   key in a JSONL file, `JsonlSink.writeOnce`) instead of writing a second one.
  */
 import { Worker, type Job } from 'bullmq';
 import { runRecords, withoutResamples } from '../run-record.ts';
@@ -109,6 +110,10 @@ async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Pr
   try {
     for (const record of runRecords(outcome)) {
       for (const sink of sinks.of(record.comparison.name)) {
+        if (sink.writeOnce !== undefined) {
+          if (!(await sink.writeOnce(record))) alreadyRecorded = true;
+          continue;
+        }
         try {
           await sink.write(record);
         } catch (err) {
