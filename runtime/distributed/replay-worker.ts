@@ -15,7 +15,9 @@ import { runRecords, withoutResamples } from '../run-record.ts';
 import { openRunSinks } from '../sinks/run-sinks.ts';
 import { SinkError } from '../sinks/sink.ts';
 import { mergeStateFiles, type StateFile } from '../state-file.ts';
-import { runShard } from './run-shard.ts';
+import { runShard, type ShardTimings } from './run-shard.ts';
+import { ExecutorPool } from './executor-pool.ts';
+import { planSchemaErrors } from '../../plan/plan-schema.ts';
 import { redisConnection } from './redis-connection.ts';
 import { REPLAY_QUEUE, ReplayError, shownQueueUrl, type MergeJobData, type MergeJobResult, type ShardJobData } from './replay-queue.ts';
 
@@ -29,6 +31,12 @@ export interface ReplayWorkerOptions {
   /** One line per job event. */
   log?: (line: string) => void;
 }
+
+/**
+ * The lock a merge job holds while it computes: a worker killed mid-merge has its merge retried by
+ * another after this long (a merge of a big replay computes for minutes; see docs/scale.md).
+ */
+const MERGE_LOCK_MS = 15 * 60_000;
 
 /** A record the sink already holds: written by an earlier attempt of the same merge. */
 const DUPLICATE = /UNIQUE constraint failed: runs\.run_key|duplicate key value violates unique constraint "runs_run_key/;
@@ -44,10 +52,16 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
     connection.disconnect();
     throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
   }
+  // Compile the plan schema now, not in the first job: a worker's start-up is paid before the replay.
+  planSchemaErrors({});
+  const executors = new ExecutorPool();
   const worker = new Worker<ShardJobData | MergeJobData>(
     REPLAY_QUEUE,
-    async (job) => {
-      if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log);
+    async (job, token) => {
+      if (job.data.kind === 'shard') return shardJob(job as Job<ShardJobData>, log, executors);
+      // The merge computes the results (the bootstrap) synchronously: the worker cannot renew the job's
+      // lock meanwhile, so it takes a long one first, or the merge would count as stalled and be retried.
+      if (token !== undefined) await job.extendLock(token, Math.max(stallMs, MERGE_LOCK_MS));
       return mergeJob(job as Job<MergeJobData>, log);
     },
     {
@@ -67,6 +81,7 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
   return {
     async close() {
       await worker.close();
+      await executors.close();
       connection.disconnect();
     },
   };
@@ -76,11 +91,17 @@ function describe(d: ShardJobData | MergeJobData): string {
   return d.kind === 'shard' ? `replay ${d.replay} shard ${d.shard.index + 1}/${d.shard.count}` : `replay ${d.replay} merge`;
 }
 
-async function shardJob(job: Job<ShardJobData>, log: (line: string) => void): Promise<StateFile> {
+async function shardJob(job: Job<ShardJobData>, log: (line: string) => void, executors: ExecutorPool): Promise<StateFile> {
   const t0 = performance.now();
   log(`${describe(job.data)}: started (attempt ${job.attemptsMade + 1}, pid ${process.pid})`);
   let last = 0;
+  let timings: ShardTimings | undefined;
+  const reusedBefore = executors.reused;
   const state = await runShard(job.data, {
+    executors,
+    onTimings: (t) => {
+      timings = t;
+    },
     onProgress: (p) => {
       const now = performance.now();
       if (now - last < 500) return;
@@ -90,7 +111,9 @@ async function shardJob(job: Job<ShardJobData>, log: (line: string) => void): Pr
   });
   if (state.interrupted) throw new ReplayError(`${describe(job.data)} stopped before the end of its data`);
   await job.updateProgress({ rows: state.meta.rows_seen, fraction: 1 });
-  log(`${describe(job.data)}: done, ${state.meta.rows_seen} rows in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const sec = (ms: number): string => (ms / 1000).toFixed(2);
+  const parts = timings === undefined ? '' : ` (plan ${sec(timings.planMs)} s, models ${sec(timings.modelsMs)} s${executors.reused > reusedBefore ? ' reused' : ''}, rows ${sec(timings.rowsMs)} s, state ${sec(timings.stateMs)} s)`;
+  log(`${describe(job.data)}: done, ${state.meta.rows_seen} rows in ${sec(performance.now() - t0)} s${parts}`);
   return state;
 }
 
