@@ -2,7 +2,7 @@
  * A replay split over local `m4c worker` processes next to the same replay in one process (issue 15).
  *
  *   npx tsx bench/distributed.ts [--copies 8] [--workers 4] [--shards 4] [--redis redis://127.0.0.1:6379]
- *                                [--before DIR]
+ *                                [--before DIR] [--engine auto|main|workers]
  *
  * The fraud example (two ONNX models) over its replay repeated `--copies` times. Measured in the same run,
  * as users run them, as processes:
@@ -32,6 +32,8 @@ const W = Number(arg('--workers') ?? 4);
 const S = Number(arg('--shards') ?? W);
 const REDIS = arg('--redis') ?? process.env.M4_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BEFORE = arg('--before');
+/** `--engine` of both the one process and the split (default: m4's own default, `auto`). */
+const ENGINE = arg('--engine') === undefined ? [] : ['--engine', arg('--engine')!];
 const root = join(import.meta.dirname, '..');
 const graph = join(root, 'examples/fraud/ab.m4');
 const dir = mkdtempSync(join(tmpdir(), 'm4-bench-dist-'));
@@ -45,9 +47,9 @@ const load = (): string =>
     .join(' ');
 const rec = (f: string) => new Database(f, { readonly: true }).prepare('SELECT rows_counted, passed FROM runs').get();
 
-console.log(`fraud example, ${rows.toLocaleString('en-US')} rows, ${W} workers, ${S} shards; load average before: ${load()} (2 cores)`);
+console.log(`fraud example, ${rows.toLocaleString('en-US')} rows, ${W} workers, ${S} shards, engine ${ENGINE[1] ?? 'auto'}; load average before: ${load()} (2 cores)`);
 let t0 = performance.now();
-const single = spawnSync(process.execPath, [join(root, 'bin/m4c.js'), 'run', graph, '--data', data, '--db', join(dir, 'single.db')], {
+const single = spawnSync(process.execPath, [join(root, 'bin/m4c.js'), 'run', graph, '--data', data, '--db', join(dir, 'single.db'), ...ENGINE], {
   encoding: 'utf8',
 });
 const singleS = (performance.now() - t0) / 1000;
@@ -78,7 +80,7 @@ async function split(label: string, codeRoot: string): Promise<void> {
   t = performance.now();
   const db = join(dir, `${label}.db`);
   const dist = await new Promise<{ code: number | null; err: string }>((resolve) => {
-    const p = spawn(process.execPath, [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(S), '--db', db], {
+    const p = spawn(process.execPath, [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(S), '--db', db, ...ENGINE], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -100,6 +102,8 @@ async function split(label: string, codeRoot: string): Promise<void> {
   );
   console.log(`         shards: ${times.map((x) => x.toFixed(2)).join(', ')} s; per-shard overhead (sum − one replay) / ${S}: ${((sum - singleReplay) / S).toFixed(2)} s`);
   for (const m of done) if (m[2]!.trim() !== '') console.log(`           ${m[1]} s${m[2]}`);
+  const merge = workers.map((w) => /merge: \d+ shards merged( in [\d.]+ s)?/.exec(w.log())?.[0]).find((x) => x !== undefined);
+  if (merge !== undefined) console.log(`         ${merge}`);
   console.log(`         record equal in rows and verdict: ${JSON.stringify(rec(join(dir, 'single.db'))) === JSON.stringify(rec(db))}`);
 }
 

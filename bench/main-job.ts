@@ -8,6 +8,10 @@
  * Parquet and Arrow IPC files holding the same rows.
  *
  *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--keep]
+ *                             [--variants a,b,c] [--before DIR]
+ *
+ * `--variants` runs only some of (a), (b), (c); `--before DIR` (a checkout of older code with its
+ * node_modules) also runs each chosen comparison variant with DIR's `bin/m4c.js`, in the same run.
  *
  * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
  * Data and variant files go to /tmp/m4-bench-main/ (reused across runs; --keep keeps the sink DBs).
@@ -27,6 +31,8 @@ const arg = (name: string, dflt: string): string => {
 };
 const ROWS = arg('rows', '1000000,4000000').split(',').map(Number);
 const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const VARIANTS = new Set(arg('variants', 'a,b,c').split(','));
+const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const DIR = '/tmp/m4-bench-main';
@@ -151,11 +157,11 @@ function variants(): { a: string; b: string; c: string } {
 const MAXRSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";
 
 /** One `m4c run` as a child process: wall seconds, peak RSS (MB), exit code. */
-function run(file: string, data: string): { seconds: number; rssMb: number; code: number } {
+function run(file: string, data: string, bin = BIN): { seconds: number; rssMb: number; code: number } {
   const db = join(DIR, 'bench.db');
   rmSync(db, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db], {
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, bin, 'run', file, '--data', data, '--quiet', '--db', db], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
@@ -187,16 +193,21 @@ for (const rows of ROWS) {
   const data = await jsonlFile(rows);
   console.log(`${rows.toLocaleString('en')} rows (${data})`);
   const c = run(files.c, data);
-  const b = run(files.b, data);
-  const a = run(files.a, data);
   line('(c) no comparison (graph alone)', rows, c);
-  line('(b) comparison, bootstrap: 0', rows, b, c);
-  line('(a) default comparison (1,000 resamples)', rows, a, c);
-  peak.a!.push(a.rssMb);
-  peak.b!.push(b.rssMb);
   peak.c!.push(c.rssMb);
+  const beforeBin = join(BEFORE, 'bin/m4c.js');
+  for (const [v, what] of [
+    ['b', '(b) comparison, bootstrap: 0'],
+    ['a', '(a) default comparison (1,000 resamples)'],
+  ] as const) {
+    if (!VARIANTS.has(v)) continue;
+    const r = run(files[v], data);
+    line(what, rows, r, c);
+    peak[v]!.push(r.rssMb);
+    if (BEFORE !== '') line(`${what}, before`, rows, run(files[v], data, beforeBin), c);
+  }
 }
-if (ROWS.length > 1) {
+if (ROWS.length > 1 && VARIANTS.has('a') && VARIANTS.has('b')) {
   const k = ROWS.length - 1;
   console.log(
     `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,

@@ -18,6 +18,7 @@ import { mergeStateFiles, type StateFile } from '../state-file.ts';
 import { runShard, type ShardTimings } from './run-shard.ts';
 import { ExecutorPool } from './executor-pool.ts';
 import { planSchemaErrors } from '../../plan/plan-schema.ts';
+import { loadOrt } from '../onnx-session.ts';
 import { redisConnection } from './redis-connection.ts';
 import { REPLAY_QUEUE, ReplayError, shownQueueUrl, type MergeJobData, type MergeJobResult, type ShardJobData } from './replay-queue.ts';
 
@@ -52,8 +53,10 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
     connection.disconnect();
     throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
   }
-  // Compile the plan schema now, not in the first job: a worker's start-up is paid before the replay.
+  // Compile the plan schema and load onnxruntime's native binding now, not in the first job: a worker's
+  // start-up is paid before the replay (model sessions on the main thread, `--engine main`, then open at once).
   planSchemaErrors({});
+  await loadOrt();
   const executors = new ExecutorPool();
   const worker = new Worker<ShardJobData | MergeJobData>(
     REPLAY_QUEUE,
@@ -118,6 +121,7 @@ async function shardJob(job: Job<ShardJobData>, log: (line: string) => void, exe
 }
 
 async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Promise<MergeJobResult> {
+  const t0 = performance.now();
   const values = await job.getChildrenValues<StateFile>();
   const files = Object.entries(values).map(([key, state]) => ({
     path: `job ${key.slice(key.indexOf(`:${REPLAY_QUEUE}:`) + REPLAY_QUEUE.length + 2)}`,
@@ -149,7 +153,7 @@ async function mergeJob(job: Job<MergeJobData>, log: (line: string) => void): Pr
     await sinks.close();
   }
   log(
-    `${describe(job.data)}: ${files.length} shards merged, ${alreadyRecorded ? 'record already written by an earlier attempt' : `record written to ${sinks.all.map((s) => s.description).join(', ')}`}`,
+    `${describe(job.data)}: ${files.length} shards merged in ${((performance.now() - t0) / 1000).toFixed(2)} s, ${alreadyRecorded ? 'record already written by an earlier attempt' : `record written to ${sinks.all.map((s) => s.description).join(', ')}`}`,
   );
   // The resamples only served the gates, already judged: the submitter renders the report without them.
   const light = { ...outcome, comparisons: outcome.comparisons.map((c) => ({ ...c, result: withoutResamples(c.result) })) };
