@@ -53,10 +53,12 @@ export async function startReplayWorker(opts: ReplayWorkerOptions): Promise<{ cl
     connection.disconnect();
     throw new ReplayError(`cannot reach Redis at ${shownQueueUrl(opts.url)} (no answer in 10 s)`);
   }
-  // Compile the plan schema and load onnxruntime's native binding now, not in the first job: a worker's
-  // start-up is paid before the replay (model sessions on the main thread, `--engine main`, then open at once).
+  // Compile the plan schema, load onnxruntime's native binding and the op registry now, not in the first
+  // job: a worker's start-up is paid before the replay (with `--engine main` a shard's sessions then open
+  // at once; measured in docs/scale.md).
   planSchemaErrors({});
   await loadOrt();
+  await import('../../stdlib/ops/index.ts'); // the op registry an executor resolves a graph's ops in
   const executors = new ExecutorPool();
   const worker = new Worker<ShardJobData | MergeJobData>(
     REPLAY_QUEUE,
