@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Bundles the start-up-sensitive part of m4c (check, compile, graph, fmt, lsp, init) into dist/m4c-fast.mjs
-// with esbuild, so those commands start in ~0.1 s instead of paying for tsx's per-module transform hooks.
+// Bundles m4c with esbuild, so commands start without paying for tsx's per-module transform hooks:
+// - dist/m4c-fast.mjs: the start-up-sensitive commands (check, compile, graph, fmt, lsp, init, import),
+//   dependencies included (~0.1 s to start);
+// - dist/full/: every other command but the dashboard's, and the worker threads' entries (model runs,
+//   bootstrap resamples), our sources only (packages load from node_modules), split into shared chunks;
+//   a worker started from the bundle loads its bundled entry (stdlib/ts-worker.ts).
 // The stamp lists every source file the bundle holds (esbuild's metafile) with the newest mtime among them.
 // Runs on `npm ci` (the `prepare` script). bin/m4c.js uses the bundle only while it is newer than every
 // source file, so editing a source never runs stale code.
 import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newestSourceMtime } from './source-mtime.mjs';
@@ -24,8 +28,26 @@ const result = await build({
   banner: { js: "import { createRequire as __m4cr } from 'node:module'; const require = __m4cr(import.meta.url);" },
   logLevel: 'warning',
 });
-// Exactly the files the bundle was built from: bin/m4c.js compares their mtimes with the build's.
-const inputs = Object.keys(result.metafile.inputs)
+rmSync(join(root, 'dist/full'), { recursive: true, force: true });
+const full = await build({
+  metafile: true,
+  entryPoints: {
+    'm4c-main': join(root, 'cli/main.ts'),
+    'model-worker': join(root, 'runtime/model-worker.ts'),
+    'resample-worker': join(root, 'stdlib/metrics/resample-worker.ts'),
+  },
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: join(root, 'dist/full'),
+  outExtension: { '.js': '.mjs' },
+  packages: 'external',
+  logLevel: 'warning',
+});
+// Exactly the files the bundles were built from: bin/m4c.js compares their mtimes with the build's.
+const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(full.metafile.inputs)])]
   .filter((p) => !p.includes('node_modules/'))
   .concat('package.json');
 writeFileSync(join(root, 'dist/stamp.json'), JSON.stringify({ newestSource: newestSourceMtime(root, inputs), inputs }));
