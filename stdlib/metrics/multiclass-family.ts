@@ -219,8 +219,7 @@ export class MulticlassFamily implements MetricFamily {
         else {
           const y = label[i]!;
           let cell = (y * k + pc) * k + pt;
-          if (this.topkBits > 0)
-            cell = cell * 4 + (inTopK(control, i, k, y, this.topK) ? 2 : 0) + (inTopK(treatment, i, k, y, this.topK) ? 1 : 0);
+          if (this.topkBits > 0) cell = cell * 4 + (inTopK(control, i, k, y, this.topK) ? 2 : 0) + (inTopK(treatment, i, k, y, this.topK) ? 1 : 0);
           f.slots[i] = cell;
         }
       } else {

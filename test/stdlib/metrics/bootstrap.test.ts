@@ -102,7 +102,12 @@ describe.each<[TaskKind, boolean]>([
       if (rows.length > 0) plain.update(batch);
       const expected = replicaValues(plain);
       if (expected.length === 0) continue;
-      sameDerived(reps[r]!, expected[0]!, `resample ${r}`, task === 'binary' ? BINARY_CELL_METRICS : task === 'multiclass' ? MULTICLASS_CELL_METRICS : new Set());
+      sameDerived(
+        reps[r]!,
+        expected[0]!,
+        `resample ${r}`,
+        task === 'binary' ? BINARY_CELL_METRICS : task === 'multiclass' ? MULTICLASS_CELL_METRICS : new Set(),
+      );
     }
   });
 });
@@ -113,7 +118,13 @@ describe('with more classes than the joint table holds', () => {
     const spec = specFor('multiclass', { hasLabel: true, bootstrap: B, hasSlices: false });
     const d = synthesize('multiclass', 90, 7, { classes: 17 }); // 17³ · 4 cells > MAX_JOINT_CELLS
     const acc = createComparison(spec) as Comparison;
-    acc.update(batchOf(d, Array.from({ length: d.n }, (_, i) => i), spec));
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
     expect(acc.bank!.layout.jointCells).toBe(0);
     const reps = replicaValues(acc);
     const k0 = new Uint32Array(d.n),
