@@ -86,8 +86,6 @@ export class ReplicaBank {
   readonly W: Float64Array;
   readonly counts: Float64Array;
   readonly sums: Float64Array;
-  /** Unused: read only by {@link addDense}'s `w === null` branch, which nothing calls any more (point rows go to {@link point}). */
-  readonly sumComp: Float64Array;
   /**
    * Replica 0 as the point estimate, once rows were added by {@link add} (or merged or restored
    * from such a bank): exact sums of the sum channels (0..K-1), of each moment variable (K..K+V-1)
@@ -125,7 +123,6 @@ export class ReplicaBank {
     this.W = new Float64Array(R);
     this.counts = new Float64Array(R * layout.counts);
     this.sums = new Float64Array(R * layout.sums);
-    this.sumComp = new Float64Array(layout.sums);
     this.maxes = new Float64Array(R * layout.maxes).fill(-Infinity);
     this.shift = new Float64Array(R * V);
     this.mean = new Float64Array(R * V);
@@ -227,8 +224,8 @@ export class ReplicaBank {
     this.addDense(r, f, n, w, Wb);
   }
 
-  /** Rows 0..n-1 into replica r with weights `w` (null: all 1) whose total is `Wb`. */
-  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null, Wb: number): void {
+  /** Rows 0..n-1 into replica r (a resample) with weights `w` whose total is `Wb`. */
+  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array, Wb: number): void {
     const L = this.layout,
       rows = f.rows;
     const C = L.counts,
@@ -240,55 +237,20 @@ export class ReplicaBank {
     const counts = this.counts,
       cBase = r * C;
     if (Wb === 0) return;
-    if (w === null) {
-      for (let t = 0; t < L.slotsPerRow; t++) {
-        const sl = f.slots,
-          o = t * rows;
-        for (let i = 0; i < n; i++) {
-          const c = sl[o + i]!;
-          if (c >= 0) counts[cBase + c]!++;
-        }
-      }
-    } else {
-      const live = this.liveSlots;
-      for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
-    }
-    const x = f.sums;
-    if (w === null) {
-      for (let k = 0; k < K; k++) {
-        const o = k * rows;
-        // Neumaier: carry the low-order bits lost by each addition in `comp`.
-        let acc = this.sums[k]!,
-          comp = this.sumComp[k]!;
-        for (let i = 0; i < n; i++) {
-          const v = x[o + i]!;
-          const tot = acc + v;
-          comp += Math.abs(acc) >= Math.abs(v) ? acc - tot + v : v - tot + acc;
-          acc = tot;
-        }
-        this.sums[k] = acc;
-        this.sumComp[k] = comp;
-      }
-    } else {
-      // Resamples: Σ w·x per channel, each channel summed from 0 in row order and then added to the
-      // replica (the order the result depends on). Up to four channels share one pass so their
-      // additions run in parallel instead of one dependent chain per channel.
-      for (let k = 0; k < K; k += 4) weightedSums(x, rows, k, Math.min(4, K - k), w!, n, this.sums, r * K);
-    }
+    const live = this.liveSlots;
+    for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
+    // Σ w·x per channel, each channel summed from 0 in row order and then added to the replica (the
+    // order the result depends on). Up to four channels share one pass so their additions run in
+    // parallel instead of one dependent chain per channel.
+    for (let k = 0; k < K; k += 4) weightedSums(f.sums, rows, k, Math.min(4, K - k), w, n, this.sums, r * K);
     const mx = f.maxes;
     for (let k = 0; k < M; k++) {
       const o = k * rows;
       let best = this.maxes[r * M + k]!;
-      if (w === null)
-        for (let i = 0; i < n; i++) {
-          const v = mx[o + i]!;
-          if (v > best) best = v;
-        }
-      else
-        for (let i = 0; i < n; i++) {
-          const v = mx[o + i]!;
-          if (v > best && w[i] !== 0) best = v;
-        }
+      for (let i = 0; i < n; i++) {
+        const v = mx[o + i]!;
+        if (v > best && w[i] !== 0) best = v;
+      }
       this.maxes[r * M + k] = best;
     }
     if (V === 0) {
@@ -305,8 +267,7 @@ export class ReplicaBank {
     for (let v = 0; v < V; v++) {
       const o = v * rows;
       let acc = 0;
-      if (w === null) for (let i = 0; i < n; i++) acc += fv[o + i]!;
-      else for (let i = 0; i < n; i++) acc += w[i]! * fv[o + i]!;
+      for (let i = 0; i < n; i++) acc += w[i]! * fv[o + i]!;
       bm[v] = acc / Wb;
     }
     for (let v = 0; v < V; v++) {
@@ -316,7 +277,7 @@ export class ReplicaBank {
         hi = this.vmax[r * V + v]!,
         acc = 0;
       for (let i = 0; i < n; i++) {
-        const wi = w === null ? 1 : w[i]!;
+        const wi = w[i]!;
         if (wi === 0) continue;
         const val = fv[o + i]!;
         if (val < lo) lo = val;
@@ -335,8 +296,7 @@ export class ReplicaBank {
         ma = bm[a]!,
         mb = bm[b]!;
       let acc = 0;
-      if (w === null) for (let i = 0; i < n; i++) acc += (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
-      else for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
+      for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
       q[p] = acc;
     }
     this.foldMoments(r, Wb);
