@@ -2,12 +2,17 @@
  * The Parquet page decoder (parquet-pages.ts, parquet-columns.ts) and the column-at-a-time batch fill
  * (columnar-fill.ts): the same rows, values, row ids and bad-row verdicts as the JSONL file holding the
  * same records and as hyparquet's assembling reader, over nulls, wrong list lengths, null list
- * elements, dictionary strings, optional columns, structs, several row groups and shards; and the
- * fallback to hyparquet's reader for a column chunk whose encoding the decoder does not read.
+ * elements, dictionary strings, optional columns, structs, several row groups and shards, and
+ * version-1 pages; and the fallback to hyparquet's reader for a column chunk whose encoding the
+ * decoder does not read.
  */
 import { describe, expect, it } from 'vitest';
 import { parquetMetadata } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { columns, field, jsonl, readAll, tempDir, writeData } from './source-helpers.ts';
 import { openParquet } from '../../../runtime/sources/parquet-file.ts';
 import type { PlanInput } from '../../../plan/plan-types.ts';
@@ -244,5 +249,128 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
       [4, 'nan', 'field "tx": element 0 is 1e+300, which overflows f32'],
       [5, 'nan', 'field "y" is NaN'],
     ]);
+  });
+});
+
+/** A column chunk of version-1 data pages, written by hand (the writer above only writes version 2). */
+interface V1Page {
+  rep: number[];
+  def: number[];
+  values: Float32Array | Float64Array;
+  codec: 'UNCOMPRESSED' | 'SNAPPY';
+}
+
+/** RLE-encoded levels with their 4-byte length, as version-1 pages hold them. */
+function v1Levels(levels: number[], max: number): Uint8Array {
+  if (max === 0) return new Uint8Array(0);
+  const w = new ByteWriter();
+  writeRleBitPackedHybrid(w, levels, 32 - Math.clz32(max));
+  const body = new Uint8Array(w.getBuffer());
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, body.length, true);
+  out.set(body, 4);
+  return out;
+}
+
+function v1File(schema: object[], chunks: { path: string[]; type: string; maxRep: number; maxDef: number; pages: V1Page[] }[], rows: number): Buffer {
+  const w = new ByteWriter();
+  w.appendUint32(0x31524150);
+  const columns = chunks.map((c) => {
+    const start = w.offset;
+    let numValues = 0;
+    for (const p of c.pages) {
+      const raw = new Uint8Array(p.values.buffer, p.values.byteOffset, p.values.byteLength);
+      const levels = [v1Levels(p.rep, c.maxRep), v1Levels(p.def, c.maxDef)];
+      const body = new Uint8Array([...levels[0]!, ...levels[1]!, ...raw]);
+      const packed = p.codec === 'SNAPPY' ? snappyCompress(body) : body;
+      writePageHeader(w, {
+        type: 'DATA_PAGE',
+        uncompressed_page_size: body.length,
+        compressed_page_size: packed.length,
+        data_page_header: { num_values: p.def.length, encoding: 'PLAIN', definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+      } as never);
+      w.appendBytes(packed);
+      numValues += p.def.length;
+    }
+    const meta = {
+      type: c.type,
+      encodings: ['PLAIN', 'RLE'],
+      path_in_schema: c.path,
+      codec: c.pages[0]!.codec,
+      num_values: BigInt(numValues),
+      total_uncompressed_size: BigInt(w.offset - start),
+      total_compressed_size: BigInt(w.offset - start),
+      data_page_offset: BigInt(start),
+    };
+    return { file_offset: BigInt(start), meta_data: meta };
+  });
+  writeMetadata(w, {
+    version: 2,
+    schema,
+    num_rows: BigInt(rows),
+    row_groups: [{ columns, total_byte_size: BigInt(w.offset), num_rows: BigInt(rows) }],
+    created_by: 'm4 test',
+  } as never);
+  w.appendUint32(0x31524150);
+  return Buffer.from(w.getBuffer());
+}
+
+describe('version-1 data pages', () => {
+  it('read levels and values as hyparquet does, across pages and codecs', async () => {
+    const schema = [
+      { name: 'root', num_children: 2 },
+      { name: 'tx', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+      { name: 'x', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+    ];
+    // Rows: [1,2,3], null, [4,null,6], [], [7,8] | [9,10,11]; x: 0.5, null, 1.5, 2.5, 3.5, 4.5.
+    const buf = v1File(
+      schema,
+      [
+        {
+          path: ['tx', 'list', 'element'],
+          type: 'FLOAT',
+          maxRep: 1,
+          maxDef: 3,
+          pages: [
+            {
+              rep: [0, 1, 1, 0, 0, 1, 1, 0, 0, 1],
+              def: [3, 3, 3, 0, 3, 2, 3, 1, 3, 3],
+              values: Float32Array.of(1, 2, 3, 4, 6, 7, 8),
+              codec: 'SNAPPY',
+            },
+            { rep: [0, 1, 1], def: [3, 3, 3], values: Float32Array.of(9, 10, 11), codec: 'SNAPPY' },
+          ],
+        },
+        {
+          path: ['x'],
+          type: 'DOUBLE',
+          maxRep: 0,
+          maxDef: 1,
+          pages: [{ rep: [], def: [1, 0, 1, 1, 1, 1], values: Float64Array.of(0.5, 1.5, 2.5, 3.5, 4.5), codec: 'UNCOMPRESSED' }],
+        },
+      ],
+      6,
+    );
+    const p = writeData(dir, 'v1.parquet', buf);
+    const v1Inputs = [field('tx', 'f32', ['batch', 3]), field('x', 'f64', ['batch'])];
+    const f = await openParquet(p);
+    try {
+      const [tx] = await f.readGroup(0, [['tx']]);
+      expect(tx!.flat!.offsets).toEqual(Int32Array.of(0, 3, 3, 6, 6, 8, 11));
+    } finally {
+      await f.close();
+    }
+    const got = await readAll(p, { inputs: v1Inputs, batchSize: 4 });
+    expect(got.rowIds).toEqual([0, 5]);
+    expect(got.values).toEqual({ tx: [1, 2, 3, 9, 10, 11], x: [0.5, 4.5] });
+    expect(got.stats.examples.map((e) => [e.line, e.reason, e.detail])).toEqual([
+      [2, 'missing-field', 'field "tx" is missing'],
+      [3, 'nan', 'field "tx": element 1 is null'],
+      [4, 'wrong-length', 'field "tx": expected 3 numbers, got 0'],
+      [5, 'wrong-length', 'field "tx": expected 3 numbers, got 2'],
+    ]);
+    expectSameRows(got, await readAll(p, { inputs: v1Inputs, batchSize: 4 }, { parquetPageDecoder: false }));
   });
 });
