@@ -174,13 +174,16 @@ function run(file: string, data: string, extra: string[] = []): { seconds: numbe
 }
 
 mkdirSync(DIR, { recursive: true });
+// What users run after `npm ci` (its prepare script builds the bundles bin/m4c.js starts from).
+const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { encoding: 'utf8' });
+if (built.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${built.stderr}`);
 const files = variants();
 console.log(
   `# m4 main job — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')} at start`,
 );
-console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(",") || 0} --columnar-rows ${COLUMNAR_ROWS} --dir ${DIR}`);
+console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',') || 0} --columnar-rows ${COLUMNAR_ROWS} --dir ${DIR}`);
 console.log(
   '# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink); CPU = user + system seconds of all its threads\n',
 );

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `m4c` entry point. Sources are TypeScript: commands that must start fast (check, compile, graph, fmt,
-// lsp, init, import, --help) run from an esbuild bundle made by `npm ci` (scripts/build-cli.mjs) while it is newer
-// than every source; everything else, and a stale or missing bundle, runs the sources through tsx.
+// The `m4c` entry point. Sources are TypeScript; esbuild bundles made by `npm ci` (scripts/build-cli.mjs) start
+// without tsx's per-module transform hooks: commands that must start fast (check, compile, graph, fmt, lsp, init,
+// import, --help) run from a small bundle with their dependencies, every other command (run, compare, ...) from a
+// bundle of all our sources, each while it is newer than every source it holds; a stale or missing bundle (or
+// M4_NO_BUNDLE set) runs the sources through tsx.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init', 'import']);
 
-async function fastMain() {
-  if (process.env.M4_NO_BUNDLE || !FAST.has(process.argv[2])) return undefined;
-  const bundle = join(root, 'dist/m4c-fast.mjs');
-  const stamp = join(root, 'dist/stamp.json');
+async function bundledMain() {
+  if (process.env.M4_NO_BUNDLE) return undefined;
+  const fast = FAST.has(process.argv[2]);
+  const bundle = join(root, fast ? 'dist/m4c-fast.mjs' : 'dist/m4c-run.mjs');
+  const stamp = join(root, fast ? 'dist/stamp.json' : 'dist/stamp-run.json');
   if (!existsSync(bundle) || !existsSync(stamp)) return undefined;
   const { newestSourceMtime } = await import('../scripts/source-mtime.mjs');
   const { newestSource, inputs } = JSON.parse(readFileSync(stamp, 'utf8'));
@@ -28,7 +31,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let main = await fastMain();
+let main = await bundledMain();
 if (!main) {
   const { register } = await import('tsx/esm/api');
   register();
