@@ -14,7 +14,7 @@ const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init', 'import
 async function bundledMain() {
   if (process.env.M4_NO_BUNDLE) return undefined;
   const fast = FAST.has(process.argv[2]);
-  const bundle = join(root, fast ? 'dist/m4c-fast.mjs' : 'dist/m4c-run.mjs');
+  const bundle = join(root, fast ? 'dist/m4c-fast.mjs' : 'dist/run/m4c-run.mjs');
   const stamp = join(root, fast ? 'dist/stamp.json' : 'dist/stamp-run.json');
   if (!existsSync(bundle) || !existsSync(stamp)) return undefined;
   const { newestSourceMtime } = await import('../scripts/source-mtime.mjs');

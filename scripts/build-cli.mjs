@@ -2,7 +2,7 @@
 // Bundles m4c with esbuild so commands do not pay for tsx's per-module transform hooks at start-up:
 // - dist/m4c-fast.mjs: the start-up-sensitive commands (check, compile, graph, fmt, lsp, init, import), their
 //   dependencies included (~0.1 s to start);
-// - dist/m4c-run.mjs: every command (run, compare, merge, serve, ...), with the pure-JavaScript dependencies;
+// - dist/run/m4c-run.mjs (+ chunks): every command (run, compare, merge, serve, ...), with the pure-JavaScript dependencies;
 //   native modules, packages that read files next to their code (bullmq's Lua scripts, ...) and the servers'
 //   stacks stay in node_modules (RUN_EXTERNAL). Worker threads (model and resample workers)
 //   still load their entry .ts through tsx, by the source file's own URL: in our sources `import.meta.url` and
@@ -11,7 +11,7 @@
 // them. Runs on `npm ci` (the `prepare` script). bin/m4c.js uses a bundle only while it is newer than every
 // source file it holds, so editing a source never runs stale code.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './source-mtime.mjs';
@@ -39,7 +39,7 @@ const sourceMeta = {
   },
 };
 
-async function bundle(entry, outfile, stamp, options) {
+async function bundle(entry, out, stamp, options) {
   const result = await build({
     metafile: true,
     entryPoints: [join(root, entry)],
@@ -47,7 +47,7 @@ async function bundle(entry, outfile, stamp, options) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: join(root, outfile),
+    ...out,
     banner,
     logLevel: 'warning',
     ...options,
@@ -59,7 +59,9 @@ async function bundle(entry, outfile, stamp, options) {
   writeFileSync(join(root, stamp), JSON.stringify({ newestSource: newestSourceMtime(root, inputs), inputs }));
 }
 
-await bundle('cli/fast-main.ts', 'dist/m4c-fast.mjs', 'dist/stamp.json', { external: ['onnxruntime-node', 'better-sqlite3'] });
+await bundle('cli/fast-main.ts', { outfile: join(root, 'dist/m4c-fast.mjs') }, 'dist/stamp.json', {
+  external: ['onnxruntime-node', 'better-sqlite3'],
+});
 const RUN_EXTERNAL = [
   'onnxruntime-node',
   'better-sqlite3',
@@ -76,4 +78,11 @@ const RUN_EXTERNAL = [
   'tsx',
   'esbuild',
 ];
-await bundle('cli/main.ts', 'dist/m4c-run.mjs', 'dist/stamp-run.json', { external: RUN_EXTERNAL, plugins: [sourceMeta] });
+// Split at the commands' dynamic imports (cli/main.ts), so a command loads only its own code and packages.
+rmSync(join(root, 'dist/run'), { recursive: true, force: true });
+await bundle(
+  'cli/main.ts',
+  { outdir: join(root, 'dist/run'), splitting: true, entryNames: 'm4c-run', chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' } },
+  'dist/stamp-run.json',
+  { external: RUN_EXTERNAL, plugins: [sourceMeta] },
+);
