@@ -158,14 +158,14 @@ function spreadValues<T extends NonNullable<LeafData['values']>>(dense: T, valid
  */
 function listColumn(leaf: FastLeaf, d: LeafData, rows: number): ColumnChunk {
   const starts = d.starts!;
-  const def = d.def;
   const n = d.count;
   const listDef = leaf.listDef!;
   const offsets = new Int32Array(rows + 1);
   let valid: Uint8Array | null = null;
   let elemNull: Uint8Array | null = null;
   let values = d.values!;
-  if (def === null) throw new Error(`column ${leaf.leafPath.join('.')}: a list without definition levels`);
+  const def = d.def ?? new Uint8Array(0);
+  if (d.def === null && d.defined !== n) throw new Error(`column ${leaf.leafPath.join('.')}: a list without definition levels`);
   if (starts[0] !== 0) throw new Error(`column ${leaf.leafPath.join('.')}: the first value does not start a row`);
   if (d.defined === n) {
     // Every entry is a present element (no null row, empty list or null element): element k is value k.

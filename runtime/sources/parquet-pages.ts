@@ -22,6 +22,22 @@ import { snappyDecompress } from './snappy.ts';
 /** Our faster Snappy in place of hyparquet's byte-by-byte one. */
 const COMPRESSORS: Compressors = { SNAPPY: snappyDecompress };
 
+/**
+ * Data pages are consumed as soon as they are decompressed (levels decoded, values copied out), so
+ * they share one scratch buffer: fewer large allocations, fewer garbage collections. Dictionary
+ * pages outlive their page and get their own buffer ({@link COMPRESSORS}).
+ */
+let scratch = new Uint8Array(1 << 20);
+const SCRATCH: Compressors = {
+  SNAPPY: (input, size) => {
+    if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+    return snappyDecompress(input, size, scratch.subarray(0, size));
+  },
+};
+
+/** Definition levels of one page, before we know the chunk needs them kept (see decodeLeafChunk). */
+let levelScratch = new Uint8Array(1 << 16);
+
 /** A page or encoding this decoder leaves to hyparquet's assembling reader. */
 export class Unsupported extends Error {}
 
@@ -35,7 +51,10 @@ export type LeafKind = 'f32' | 'f64' | 'i32' | 'i64' | 'bool' | 'str';
 export interface LeafData {
   /** Level entries (the chunk's num_values). */
   count: number;
-  /** Definition level per entry, or null when the column has none (max definition level 0). */
+  /**
+   * Definition level per entry; null when every entry is at the max definition level (`defined ===
+   * count`) or the column has none.
+   */
   def: Uint8Array | null;
   /**
    * Repeated columns (max repetition level 1): the entry index where each row starts (repetition
@@ -69,7 +88,7 @@ export function decodeLeafChunk(bytes: Uint8Array, meta: ColumnMetaData, shape: 
   const count = Number(meta.num_values);
   const out: LeafData = {
     count,
-    def: shape.maxDef > 0 ? new Uint8Array(count) : null,
+    def: null,
     starts: shape.maxRep > 0 ? new Int32Array(rows) : null,
     values: shape.kind === 'str' ? null : allocValues(shape.kind, count),
     index: shape.kind === 'str' ? new Int32Array(count) : null,
@@ -105,7 +124,18 @@ export function decodeLeafChunk(bytes: Uint8Array, meta: ColumnMetaData, shape: 
     const n = page.entries;
     if (at + n > count) throw new Error(`column ${meta.path_in_schema.join('.')}: more values in the pages than in the chunk metadata`);
     let nonNull = n;
-    if (out.def !== null) nonNull = readLevels(page.levels, page.defStart, page.defEnd, shape.maxDef, out.def.subarray(at, at + n));
+    if (shape.maxDef > 0) {
+      // Kept per entry only once a page holds an entry below the max (a null, an empty list);
+      // until then every entry so far is at the max.
+      if (out.def === null && levelScratch.length < n) levelScratch = new Uint8Array(n);
+      const levels = out.def === null ? levelScratch.subarray(0, n) : out.def.subarray(at, at + n);
+      nonNull = readLevels(page.levels, page.defStart, page.defEnd, shape.maxDef, levels);
+      if (nonNull < n && out.def === null) {
+        out.def = new Uint8Array(count);
+        out.def.fill(shape.maxDef, 0, at);
+        out.def.set(levels, at);
+      }
+    }
     out.defined += nonNull;
     if (out.starts !== null) {
       const got = rowStarts(page.levels, page.repStart, page.repEnd, at, n, out.starts, started);
@@ -157,7 +187,7 @@ interface PageBody {
 
 function pageV1(body: Uint8Array, header: PageHeader, meta: ColumnMetaData, shape: LeafShape): PageBody {
   const h = header.data_page_header!;
-  const page = decompressPage(body, header.uncompressed_page_size, meta.codec, COMPRESSORS);
+  const page = decompressPage(body, header.uncompressed_page_size, meta.codec, SCRATCH);
   let pos = 0;
   // v1 levels: a 4-byte little-endian length, then the RLE/bit-packed runs.
   const section = (max: number, encoding: string): [number, number] => {
@@ -179,7 +209,7 @@ function pageV2(body: Uint8Array, header: PageHeader, meta: ColumnMetaData, shap
   const defEnd = repEnd + h.definition_levels_byte_length;
   let values = body.subarray(defEnd);
   const size = header.uncompressed_page_size - defEnd;
-  if (h.is_compressed !== false && size > 0) values = decompressPage(values, size, meta.codec, COMPRESSORS);
+  if (h.is_compressed !== false && size > 0) values = decompressPage(values, size, meta.codec, SCRATCH);
   void shape;
   return { entries: h.num_values, encoding: h.encoding, levels: body, repStart: 0, repEnd, defStart: repEnd, defEnd, values };
 }

@@ -5,9 +5,10 @@
  * Same format, same errors on malformed input; checked against hyparquet's decoder in the tests.
  */
 
-/** Decompress `input` into a new array of exactly `size` bytes. */
-export function snappyDecompress(input: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(size);
+/** Decompress `input` into exactly `size` bytes: into `into` (of that length) when given, else a new array. */
+export function snappyDecompress(input: Uint8Array, size: number, into?: Uint8Array): Uint8Array {
+  const out = into ?? new Uint8Array(size);
+  if (out.length !== size) throw new Error(`snappy: an output of ${out.length} bytes for ${size}`);
   const n = input.length;
   let pos = 0;
   // The preamble: the uncompressed length as a varint.
