@@ -1,22 +1,23 @@
 #!/usr/bin/env node
-// The `m4c` entry point. Sources are TypeScript; esbuild bundles made by `npm ci` (scripts/build-cli.mjs) start
-// without tsx's per-module transform hooks: commands that must start fast (check, compile, graph, fmt, lsp, init,
-// import, --help) run from a small bundle with their dependencies, every other command (run, compare, ...) from a
-// bundle of all our sources, each while it is newer than every source it holds; a stale or missing bundle (or
-// M4_NO_BUNDLE set) runs the sources through tsx.
+// The `m4c` entry point. Sources are TypeScript; `npm ci` bundles them with esbuild (scripts/build-cli.mjs) and
+// the bundles run while they are newer than every source: the editor/CI commands (check, compile, graph, fmt,
+// lsp, init, import) from dist/m4c-fast.mjs, the others from dist/full/ (their worker threads too). The dashboard
+// and report commands (which bundle the browser UI from its sources at run time), `m4c --help`, and any command when
+// the bundles are stale or missing, run the sources through tsx.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FAST = new Set(['check', 'compile', 'graph', 'fmt', 'lsp', 'init', 'import']);
+const FULL = new Set(['run', 'compare', 'merge', 'serve', 'worker', 'db', 'k8s']);
 
-async function bundledMain() {
+async function fastMain() {
+  const command = process.argv[2];
   if (process.env.M4_NO_BUNDLE) return undefined;
-  const fast = FAST.has(process.argv[2]);
-  const bundle = join(root, fast ? 'dist/m4c-fast.mjs' : 'dist/run/m4c-run.mjs');
-  const stamp = join(root, fast ? 'dist/stamp.json' : 'dist/stamp-run.json');
-  if (!existsSync(bundle) || !existsSync(stamp)) return undefined;
+  const bundle = FAST.has(command) ? join(root, 'dist/m4c-fast.mjs') : FULL.has(command) ? join(root, 'dist/full/m4c-main.mjs') : null;
+  const stamp = join(root, 'dist/stamp.json');
+  if (bundle === null || !existsSync(bundle) || !existsSync(stamp)) return undefined;
   const { newestSourceMtime } = await import('../scripts/source-mtime.mjs');
   const { newestSource, inputs } = JSON.parse(readFileSync(stamp, 'utf8'));
   if (!Array.isArray(inputs) || newestSourceMtime(root, inputs) > newestSource) return undefined;
@@ -31,7 +32,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let main = await bundledMain();
+let main = await fastMain();
 if (!main) {
   const { register } = await import('tsx/esm/api');
   register();

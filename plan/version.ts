@@ -16,9 +16,10 @@ export const COMPARISON_RESULT_VERSION = 1;
 
 /**
  * Version of a serialized comparison accumulator (stdlib/metrics `ComparisonState`). 2: the bank
- * streams the point estimate only (resamples are built at result time).
+ * streams the point estimate only (resamples are built at result time). 3: a multiclass bank keeps
+ * the joint (label, predictions, top-k hits) table when it is small.
  */
-export const COMPARISON_STATE_VERSION = 2;
+export const COMPARISON_STATE_VERSION = 3;
 
 /** Version of the `--format json` report (runtime/report/report.schema.json). 2: the data identity of `RUN_RECORD_VERSION` 2. */
 export const REPORT_VERSION = 2;

@@ -10,11 +10,21 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * Source of an `eval: true` worker that loads `entry` (a .ts file URL) through tsx. `onError`, when
- * given, is the body of a handler `(e) => { ... }` run if loading or running the entry throws.
+ * True when this code runs from the CLI's esbuild bundle (scripts/build-cli.mjs writes dist/full/*.mjs):
+ * its worker entries are bundled next to it.
+ */
+const BUNDLED = import.meta.url.endsWith('.mjs');
+
+/**
+ * Source of an `eval: true` worker that loads `entry` (a .ts file URL) through tsx — or, when running
+ * from the bundle, the bundled entry of the same name, without tsx. `onError`, when given, is the body
+ * of a handler `(e) => { ... }` run if loading or running the entry throws.
  */
 export function tsWorkerCode(entry: URL, onError?: string): string {
-  const load = `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  const name = entry.pathname.slice(entry.pathname.lastIndexOf('/') + 1).replace(/\.ts$/, '.mjs');
+  const load = BUNDLED
+    ? `import(${JSON.stringify(new URL(`./${name}`, import.meta.url).href)})`
+    : `import(${JSON.stringify(tsxEsmApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
   return onError === undefined ? load : `${load}.catch((e) => { ${onError} })`;
 }
 

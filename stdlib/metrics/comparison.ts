@@ -17,6 +17,7 @@ import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { familyFor } from './families.ts';
 import { hasRowChannels, ReplicaBank } from './replica-bank.ts';
 import { RowStore } from './row-store.ts';
+import { resampleThreads, warmResampleWorkers } from './resample-pool.ts';
 import { ChartAccumulator } from './charts.ts';
 import { SliceTable, sliceStateCap } from './slice-table.ts';
 import { MetricsStateError } from './state-codec.ts';
@@ -177,7 +178,11 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
       sliceIdx = this.sliceIdx;
     }
     const allF32 = batch.control instanceof Float32Array && batch.treatment instanceof Float32Array;
-    this.store?.append(valid, this.vid, sliceIdx, allF32);
+    if (this.store !== null) {
+      this.store.append(valid, this.vid, sliceIdx, allF32);
+      // Rows enough for more bootstrap threads: start them now, so they are ready at the result.
+      if (s.bootstrap > 0) warmResampleWorkers(resampleThreads(this.store.n * s.bootstrap));
+    }
   }
 
   /**

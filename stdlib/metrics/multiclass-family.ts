@@ -1,11 +1,15 @@
 /**
  * Counting metrics of a multiclass task (k classes, a probability row per model and row).
  *
- * Per replica the bank keeps, for each class i: support (true rows), rows predicted i by each model,
- * and each model's true positives — enough for accuracy and every macro / micro / weighted
- * precision, recall and F1 — plus McNemar's 2×2 correctness cells, top-k hits and agreement. That is
- * 5k + 7 counts per replica, not k² (the full confusion matrices are kept once, for the point
- * estimate, by the charts accumulator).
+ * Every counting metric (accuracy, macro / micro / weighted precision, recall and F1, top-k accuracy,
+ * McNemar's pairs, agreement, flips) is a function of each row's (label, control prediction,
+ * treatment prediction, control top-k hit, treatment top-k hit). With up to MAX_JOINT_CELLS such
+ * cells the bank keeps that joint table per replica, and a bootstrap resample draws it per cell
+ * (Poisson(count), poisson-cells.ts): O(cells) per resample, independent of the rows, exactly like
+ * binary's 8 cells. With more classes each row adds to per-class counts instead — support, each
+ * model's predictions and true positives, McNemar's cells, top-k hits, agreement: 5k + 7 counts —
+ * and a resample weights the stored rows. (The full confusion matrices are kept once, for the point
+ * estimate, by the charts accumulator.)
  */
 import { ChannelPlan, FeatureBuffers, type Derived, type Discordant, type MetricFamily, type ValidRows } from './metric-family.ts';
 import type { BankLayout, BatchFeatures, ReplicaView } from './replica-bank.ts';
@@ -114,12 +118,35 @@ export function averagedPrf(c: ClassCounts, k: number): Record<`${(typeof PRF)[n
   };
 }
 
+/** Largest joint table kept per replica: beyond it (k > 10 with top-k, k > 16 without) rows add to per-class counts. */
+export const MAX_JOINT_CELLS = 4096;
+
+/** The per-class and pair counts every multiclass counting metric reads, however they were kept. */
+interface Tallies {
+  /** Rows counted (the joint table's total, or the replica's weight). */
+  n: number;
+  c: ClassCounts;
+  t: ClassCounts;
+  /** McNemar cells: correct control × 2 + correct treatment. */
+  mcn: Float64Array;
+  topk: Float64Array;
+  agree: number;
+}
+
 export class MulticlassFamily implements MetricFamily {
   readonly layout: BankLayout;
   private readonly buf: FeatureBuffers;
   private readonly wanted: Set<string>;
   private readonly k: number;
-  // Count-cell offsets.
+  /**
+   * Joint mode: each row falls in one cell of (label, control prediction, treatment prediction[,
+   * control in top k, treatment in top k]) — without labels (control, treatment) — and every count
+   * derives from that table, so a bootstrap resample draws the cells (poisson-cells.ts) in O(cells),
+   * as binary's 8 cells. Otherwise (many classes) each row adds to 5k + 7 per-class counts.
+   */
+  private readonly joint: boolean;
+  private readonly topkBits: number;
+  // Count-cell offsets (per-class mode; the joint mode has only the table and the out-of-range pair).
   private readonly supportAt: number;
   private readonly predCAt: number;
   private readonly predTAt: number;
@@ -142,23 +169,39 @@ export class MulticlassFamily implements MetricFamily {
     this.k = k;
     this.wanted = new Set(metrics);
     const w = (m: string): boolean => this.wanted.has(m);
+    const wantTopk = hasLabel && w('top_k_accuracy');
+    this.topkBits = wantTopk ? 2 : 0;
+    const J = hasLabel ? k * k * k * (1 << this.topkBits) : k * k;
+    this.joint = J <= MAX_JOINT_CELLS;
     const cells = new ChannelPlan();
-    this.supportAt = cells.take(hasLabel, k);
-    this.predCAt = cells.take(true, k);
-    this.predTAt = cells.take(true, k);
-    this.tpCAt = cells.take(hasLabel, k);
-    this.tpTAt = cells.take(hasLabel, k);
-    this.mcnAt = cells.take(hasLabel, 4);
-    this.topkAt = cells.take(hasLabel && w('top_k_accuracy'), 2);
-    this.agreeAt = cells.take(true, 1);
+    const per = !this.joint;
+    const jointAt = cells.take(this.joint, J);
+    this.supportAt = cells.take(per && hasLabel, k);
+    this.predCAt = cells.take(per, k);
+    this.predTAt = cells.take(per, k);
+    this.tpCAt = cells.take(per && hasLabel, k);
+    this.tpTAt = cells.take(per && hasLabel, k);
+    this.mcnAt = cells.take(per && hasLabel, 4);
+    this.topkAt = cells.take(per && wantTopk, 2);
+    this.agreeAt = cells.take(per, 1);
     this.oorAt = cells.take(hasLabel && w('log_loss'), 2);
-    const slots = hasLabel ? 9 + (this.oorAt >= 0 ? 2 : 0) : 3;
+    void jointAt; // 0: the joint table comes first (slot column 0), as the bank's jointCells requires
+    const oorSlots = this.oorAt >= 0 ? 2 : 0;
+    const slots = this.joint ? 1 + oorSlots : hasLabel ? 9 + oorSlots : 3;
     const sums = new ChannelPlan();
     this.llSum = sums.take(hasLabel && w('log_loss'), 2);
     this.madSum = sums.take(w('mean_abs_diff'), 1);
     const maxes = new ChannelPlan();
     this.madMax = maxes.take(w('max_abs_diff'), 1);
-    this.layout = { counts: cells.size, jointCells: 0, slotsPerRow: slots, sums: sums.size, maxes: maxes.size, vars: 0, pairs: [] };
+    this.layout = {
+      counts: cells.size,
+      jointCells: this.joint ? J : 0,
+      slotsPerRow: slots,
+      sums: sums.size,
+      maxes: maxes.size,
+      vars: 0,
+      pairs: [],
+    };
     this.buf = new FeatureBuffers(this.layout);
   }
 
@@ -166,45 +209,58 @@ export class MulticlassFamily implements MetricFamily {
     const { n, control, treatment, label } = rows;
     const k = this.k;
     const f = this.buf.reset(n);
+    // Slot column of the out-of-range flags.
+    const oorCol = this.joint ? 1 : 9;
     for (let i = 0; i < n; i++) {
       const pc = argmaxRow(control, i, k),
         pt = argmaxRow(treatment, i, k);
-      f.slots[i] = this.predCAt + pc;
-      f.slots[n + i] = this.predTAt + pt;
-      f.slots[2 * n + i] = pc === pt ? this.agreeAt : -1;
-      if (label !== null) {
-        const y = label[i]!;
-        const okC = pc === y ? 1 : 0,
-          okT = pt === y ? 1 : 0;
-        f.slots[3 * n + i] = this.supportAt + y;
-        f.slots[4 * n + i] = okC ? this.tpCAt + y : -1;
-        f.slots[5 * n + i] = okT ? this.tpTAt + y : -1;
-        f.slots[6 * n + i] = this.mcnAt + okC * 2 + okT;
-        f.slots[7 * n + i] = this.topkAt >= 0 && inTopK(control, i, k, y, this.topK) ? this.topkAt : -1;
-        f.slots[8 * n + i] = this.topkAt >= 0 && inTopK(treatment, i, k, y, this.topK) ? this.topkAt + 1 : -1;
-        if (this.oorAt >= 0) {
-          let oc = false,
-            ot = false,
-            sc = 0,
-            st = 0;
-          for (let j = 0; j < k; j++) {
-            const a = control[i * k + j]!,
-              b = treatment[i * k + j]!;
-            if (a < 0 || a > 1) oc = true;
-            if (b < 0 || b > 1) ot = true;
-            sc += a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
-            st += b < LOG_LOSS_EPS ? LOG_LOSS_EPS : b > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : b;
-          }
-          f.slots[9 * n + i] = oc ? this.oorAt : -1;
-          f.slots[10 * n + i] = ot ? this.oorAt + 1 : -1;
-          // scikit-learn 1.2 clips, then renormalizes each row to sum 1.
-          const a = control[i * k + y]!,
-            b = treatment[i * k + y]!;
-          const ac = a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
-          const bc = b < LOG_LOSS_EPS ? LOG_LOSS_EPS : b > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : b;
-          f.sums[this.llSum * n + i] = -Math.log(ac / sc);
-          f.sums[(this.llSum + 1) * n + i] = -Math.log(bc / st);
+      if (this.joint) {
+        if (label === null) f.slots[i] = pc * k + pt;
+        else {
+          const y = label[i]!;
+          let cell = (y * k + pc) * k + pt;
+          if (this.topkBits > 0) cell = cell * 4 + (inTopK(control, i, k, y, this.topK) ? 2 : 0) + (inTopK(treatment, i, k, y, this.topK) ? 1 : 0);
+          f.slots[i] = cell;
         }
+      } else {
+        f.slots[i] = this.predCAt + pc;
+        f.slots[n + i] = this.predTAt + pt;
+        f.slots[2 * n + i] = pc === pt ? this.agreeAt : -1;
+        if (label !== null) {
+          const y = label[i]!;
+          const okC = pc === y ? 1 : 0,
+            okT = pt === y ? 1 : 0;
+          f.slots[3 * n + i] = this.supportAt + y;
+          f.slots[4 * n + i] = okC ? this.tpCAt + y : -1;
+          f.slots[5 * n + i] = okT ? this.tpTAt + y : -1;
+          f.slots[6 * n + i] = this.mcnAt + okC * 2 + okT;
+          f.slots[7 * n + i] = this.topkAt >= 0 && inTopK(control, i, k, y, this.topK) ? this.topkAt : -1;
+          f.slots[8 * n + i] = this.topkAt >= 0 && inTopK(treatment, i, k, y, this.topK) ? this.topkAt + 1 : -1;
+        }
+      }
+      if (label !== null && this.oorAt >= 0) {
+        const y = label[i]!;
+        let oc = false,
+          ot = false,
+          sc = 0,
+          st = 0;
+        for (let j = 0; j < k; j++) {
+          const a = control[i * k + j]!,
+            b = treatment[i * k + j]!;
+          if (a < 0 || a > 1) oc = true;
+          if (b < 0 || b > 1) ot = true;
+          sc += a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
+          st += b < LOG_LOSS_EPS ? LOG_LOSS_EPS : b > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : b;
+        }
+        f.slots[oorCol * n + i] = oc ? this.oorAt : -1;
+        f.slots[(oorCol + 1) * n + i] = ot ? this.oorAt + 1 : -1;
+        // scikit-learn 1.2 clips, then renormalizes each row to sum 1.
+        const a = control[i * k + y]!,
+          b = treatment[i * k + y]!;
+        const ac = a < LOG_LOSS_EPS ? LOG_LOSS_EPS : a > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : a;
+        const bc = b < LOG_LOSS_EPS ? LOG_LOSS_EPS : b > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : b;
+        f.sums[this.llSum * n + i] = -Math.log(ac / sc);
+        f.sums[(this.llSum + 1) * n + i] = -Math.log(bc / st);
       }
       if (this.madSum >= 0 || this.madMax >= 0) {
         let s = 0,
@@ -221,65 +277,101 @@ export class MulticlassFamily implements MetricFamily {
     return f;
   }
 
-  private classCounts(v: ReplicaView, side: 'control' | 'treatment'): ClassCounts {
+  /** The replica's tallies: folded from the joint table, or read from the per-class counts. */
+  private tallies(v: ReplicaView): Tallies {
     const k = this.k;
-    const support = new Float64Array(k),
-      predicted = new Float64Array(k),
-      tp = new Float64Array(k);
-    const predAt = side === 'control' ? this.predCAt : this.predTAt;
-    const tpAt = side === 'control' ? this.tpCAt : this.tpTAt;
-    for (let i = 0; i < k; i++) {
-      support[i] = v.count(this.supportAt + i);
-      predicted[i] = v.count(predAt + i);
-      tp[i] = v.count(tpAt + i);
+    const side = (): ClassCounts => ({ support: new Float64Array(k), predicted: new Float64Array(k), tp: new Float64Array(k) });
+    const out: Tallies = { n: 0, c: side(), t: side(), mcn: new Float64Array(4), topk: new Float64Array(2), agree: 0 };
+    if (this.joint) {
+      const J = this.layout.jointCells,
+        tb = this.topkBits;
+      for (let cell = 0; cell < J; cell++) {
+        const x = v.count(cell);
+        if (x === 0) continue;
+        out.n += x;
+        const rest = cell >> tb;
+        const pt = rest % k,
+          pc = Math.floor(rest / k) % k;
+        out.c.predicted[pc]! += x;
+        out.t.predicted[pt]! += x;
+        if (pc === pt) out.agree += x;
+        if (!this.hasLabel) continue;
+        const y = Math.floor(rest / (k * k));
+        out.c.support[y]! += x;
+        out.t.support[y]! += x;
+        if (pc === y) out.c.tp[y]! += x;
+        if (pt === y) out.t.tp[y]! += x;
+        out.mcn[(pc === y ? 2 : 0) + (pt === y ? 1 : 0)]! += x;
+        if (tb > 0) {
+          if (cell & 2) out.topk[0]! += x;
+          if (cell & 1) out.topk[1]! += x;
+        }
+      }
+      return out;
     }
-    return { support, predicted, tp };
+    out.n = v.W;
+    for (let i = 0; i < k; i++) {
+      out.c.predicted[i] = v.count(this.predCAt + i);
+      out.t.predicted[i] = v.count(this.predTAt + i);
+      if (this.hasLabel) {
+        out.c.support[i] = out.t.support[i] = v.count(this.supportAt + i);
+        out.c.tp[i] = v.count(this.tpCAt + i);
+        out.t.tp[i] = v.count(this.tpTAt + i);
+      }
+    }
+    if (this.hasLabel) for (let j = 0; j < 4; j++) out.mcn[j] = v.count(this.mcnAt + j);
+    if (this.topkAt >= 0) for (let j = 0; j < 2; j++) out.topk[j] = v.count(this.topkAt + j);
+    out.agree = v.count(this.agreeAt);
+    return out;
   }
 
   discordant(v: ReplicaView): Discordant | null {
     if (!this.hasLabel) return null;
-    return { controlOnly: v.count(this.mcnAt + 2), treatmentOnly: v.count(this.mcnAt + 1) };
+    const t = this.tallies(v);
+    return { controlOnly: t.mcn[2]!, treatmentOnly: t.mcn[1]! };
   }
 
   derive(v: ReplicaView, out: Derived): void {
     const w = this.wanted;
-    const n = v.W;
+    const t = this.tallies(v);
+    // Counting metrics over the counted rows; per-row sums (log loss, differences) over the replica's
+    // weight. In a resample the two differ: the joint cells are drawn per cell, the rows weighted.
+    const n = t.n,
+      W = v.W;
     const noRows = undef('no rows');
     if (this.hasLabel) {
-      const cc = this.classCounts(v, 'control'),
-        ct = this.classCounts(v, 'treatment');
       if (w.has('accuracy')) {
         const correct = (c: ClassCounts): Outcome => (n === 0 ? noRows : c.tp.reduce((a, b) => a + b, 0) / n);
-        out.set('accuracy', { control: correct(cc), treatment: correct(ct) });
+        out.set('accuracy', { control: correct(t.c), treatment: correct(t.t) });
       }
       const prf = [...w].filter((m) => /^(precision|recall|f1)_(macro|micro|weighted)$/.test(m));
       if (prf.length > 0) {
-        const ac = averagedPrf(cc, this.k),
-          at = averagedPrf(ct, this.k);
+        const ac = averagedPrf(t.c, this.k),
+          at = averagedPrf(t.t, this.k);
         for (const m of prf) out.set(m, { control: ac[m as keyof typeof ac], treatment: at[m as keyof typeof at] });
       }
-      if (this.topkAt >= 0) {
+      if (this.topkBits > 0) {
         out.set('top_k_accuracy', {
-          control: n === 0 ? noRows : v.count(this.topkAt) / n,
-          treatment: n === 0 ? noRows : v.count(this.topkAt + 1) / n,
+          control: n === 0 ? noRows : t.topk[0]! / n,
+          treatment: n === 0 ? noRows : t.topk[1]! / n,
         });
       }
       if (this.llSum >= 0) {
         const side = (sum: number, oor: number): Outcome =>
-          n === 0
+          W === 0
             ? noRows
             : oor > 0
               ? undef(`${oor} probability row(s) with values outside [0, 1]: log loss needs probabilities`)
-              : finite(sum / n, 'log loss');
+              : finite(sum / W, 'log loss');
         out.set('log_loss', {
           control: side(v.sum(this.llSum), v.count(this.oorAt)),
           treatment: side(v.sum(this.llSum + 1), v.count(this.oorAt + 1)),
         });
       }
     }
-    if (w.has('agreement')) out.set('agreement', n === 0 ? noRows : v.count(this.agreeAt) / n);
-    if (w.has('flips')) out.set('flips', n - v.count(this.agreeAt));
-    if (this.madSum >= 0) out.set('mean_abs_diff', n === 0 ? noRows : finite(v.sum(this.madSum) / (n * this.k), 'mean_abs_diff'));
-    if (this.madMax >= 0) out.set('max_abs_diff', n === 0 ? noRows : finite(v.max(this.madMax), 'max_abs_diff'));
+    if (w.has('agreement')) out.set('agreement', n === 0 ? noRows : t.agree / n);
+    if (w.has('flips')) out.set('flips', n - t.agree);
+    if (this.madSum >= 0) out.set('mean_abs_diff', W === 0 ? noRows : finite(v.sum(this.madSum) / (W * this.k), 'mean_abs_diff'));
+    if (this.madMax >= 0) out.set('max_abs_diff', W === 0 ? noRows : finite(v.max(this.madMax), 'max_abs_diff'));
   }
 }

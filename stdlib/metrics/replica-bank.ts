@@ -160,9 +160,9 @@ export class ReplicaBank {
    * {@link addWeighted} calls that follow on the same features: columns without a cell (binary's
    * out-of-range flags, almost always) then cost no weighted pass, and the scan is done once for
    * every resample. The joint cells (slot column 0 when `layout.jointCells > 0`) are left out: a
-   * resample draws them per cell (poisson-cells.ts).
+   * resample draws them per cell (poisson-cells.ts). True when some column has a cell.
    */
-  prepareWeighted(f: BatchFeatures, n: number): void {
+  prepareWeighted(f: BatchFeatures, n: number): boolean {
     const live = this.liveSlots;
     live.length = 0;
     for (let t = this.layout.jointCells > 0 ? 1 : 0; t < this.layout.slotsPerRow; t++) {
@@ -173,6 +173,17 @@ export class ReplicaBank {
           break;
         }
     }
+    return live.length > 0;
+  }
+
+  /**
+   * Only the count cells of {@link addWeighted} (the live slot columns found by
+   * {@link prepareWeighted}): for sweeps that add the sums and the total weight themselves.
+   */
+  addWeightedSlots(r: number, f: BatchFeatures, n: number, w: Uint8Array): void {
+    const live = this.liveSlots,
+      C = this.layout.counts;
+    for (let j = 0; j < live.length; j++) addWeightedCounts(this.counts, r * C, C, f.slots, live[j]! * f.rows, w, n);
   }
 
   /**

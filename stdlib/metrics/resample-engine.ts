@@ -25,6 +25,7 @@ import { finishAurocAuprc } from './ranking-metrics.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from './ranking-context.ts';
 import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
+import { simdSweepApplies, simdSweeps, WALK } from './resample-simd.ts';
 
 /** Sorted positions per tile: its keys, weights, flags and features stay in L2 across resamples. */
 export const TILE = 2048;
@@ -42,9 +43,6 @@ export interface ResampleInput {
   rc: Ranking | null;
   rt: Ranking | null;
 }
-
-/** Walk state per resample: cumPos, cumAll, tp, fp, S, ap. */
-const WALK = 6;
 
 /**
  * Continue the descending AUROC/AUPRC walk of one resample over sorted positions [a, a + len)
@@ -108,8 +106,12 @@ function sweep(
   }
 }
 
-/** Resamples r0..r1-1 (1-based resample numbers) of `input`, each as the metric values it derives. */
-export function resampleRange(input: ResampleInput, r0: number, r1: number): Derived[] {
+/**
+ * Resamples r0..r1-1 (1-based resample numbers) of `input`, each as the metric values it derives.
+ * The binary sweeps run on the SIMD kernel where it serves the layout (resample-simd.ts; `simd`
+ * false forces the scalar sweeps, which give the same bits — the tests compare them).
+ */
+export function resampleRange(input: ResampleInput, r0: number, r1: number, simd = true): Derived[] {
   const { spec, width, store } = input;
   const R = r1 - r0;
   if (R <= 0) return [];
@@ -133,7 +135,15 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number): Der
   const stC = new Float64Array(walk ? WALK * R : 0),
     stT = new Float64Array(walk ? WALK * R : 0);
 
-  if (store !== null && n > 0 && (rowWorld || walk)) {
+  if (store !== null && (rowWorld || walk) && simd && simdSweepApplies(L, n)) {
+    const side = (r: Ranking | null): { ranking: Ranking; pos: Uint8Array } | null =>
+      walk && r !== null ? { ranking: r, pos: positivesInOrder(r, store.label!, 1) } : null;
+    simdSweeps(store, seed, rowWorld ? family : null, side(input.rc), side(input.rt), q, r0, r1, {
+      bank,
+      stC: walk ? stC : null,
+      stT: walk ? stT : null,
+    });
+  } else if (store !== null && n > 0 && (rowWorld || walk)) {
     const k = store.width;
     const valid: ValidRows = {
       n: 0,

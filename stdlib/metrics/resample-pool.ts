@@ -6,14 +6,20 @@
  * with `receiveMessageOnPort`. Resamples are split into contiguous ranges; every resample's values
  * are a function of its index alone (resample-engine.ts), so the thread count never changes a
  * result bit.
+ *
+ * Workers cost ~0.3 s to start (they load the TypeScript sources through tsx), so a comparison
+ * {@link warmResampleWorkers warms} them while the replay is still running, as soon as its rows
+ * are worth more threads; at result time they take their job at once. The rows they read are
+ * copied once into shared memory, which every worker reads in place (no copy per worker).
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Derived } from './metric-family.ts';
 import { resampleRange, type ResampleInput } from './resample-engine.ts';
+import type { Ranking } from './ranking.ts';
 import { tsWorkerCode } from '../ts-worker.ts';
 
-/** Below this many row × resample steps a worker's start-up (~0.3 s) costs more than it saves. */
+/** Below this many row × resample steps a thread costs more than it saves. */
 export const MIN_WORK_PER_THREAD = 50_000_000;
 const MAX_THREADS = 8;
 const WORKER_URL = new URL('./resample-worker.ts', import.meta.url);
@@ -28,15 +34,75 @@ export function resampleThreads(work: number): number {
   return Math.max(1, Math.min(availableParallelism(), MAX_THREADS, Math.floor(work / MIN_WORK_PER_THREAD)));
 }
 
-interface Pending {
+type MessagePort = InstanceType<typeof MessageChannel>['port1'];
+
+/** A started worker waiting for its job on `port`. */
+interface Idle {
   worker: Worker;
-  flag: Int32Array;
   port: MessagePort;
+  /** Raised (1) by the worker when its answer is posted, or when it failed to start. */
+  flag: Int32Array;
+}
+
+/** Warm workers not yet given a job (shared by every comparison of the process). */
+const idle: Idle[] = [];
+
+function spawn(): Idle {
+  const flag = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(workerCode(), { eval: true, workerData: { flag, port: port2 }, transferList: [port2], name: 'm4-bootstrap' });
+  // A warm worker never keeps the process alive, and one that is never used is ended at exit.
+  worker.unref();
+  port1.unref();
+  return { worker, port: port1, flag: new Int32Array(flag) };
+}
+
+/**
+ * Start workers ahead of the result, up to `threads − 1` waiting in total (the main thread is the
+ * other one). Cheap to call per batch: it does nothing once enough are waiting.
+ */
+export function warmResampleWorkers(threads: number): void {
+  while (idle.length < Math.min(threads, MAX_THREADS) - 1) idle.push(spawn());
+}
+
+/** A typed array's contents in shared memory (the array itself when it already is). */
+function shared<T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const C = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new C(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+function sharedRanking(r: Ranking | null): Ranking | null {
+  if (r === null) return null;
+  return { n: r.n, order: shared(r.order), groupEnd: shared(r.groupEnd), groupValue: shared(r.groupValue), groups: r.groups };
+}
+
+/** The input with its per-row arrays in shared memory: posted to any number of workers, copied once. */
+function sharedInput(input: ResampleInput): ResampleInput {
+  const s = input.store;
+  return {
+    ...input,
+    store:
+      s === null
+        ? null
+        : {
+            ...s,
+            rowIds: shared(s.rowIds),
+            control: shared(s.control),
+            treatment: shared(s.treatment),
+            label: s.label === null ? null : shared(s.label as Uint8Array),
+          },
+    rc: sharedRanking(input.rc),
+    rt: sharedRanking(input.rt),
+  };
+}
+
+interface Pending extends Idle {
   r0: number;
   r1: number;
 }
-
-type MessagePort = InstanceType<typeof MessageChannel>['port1'];
 
 /** Resamples 1..B of `input` (index r − 1 holds resample r), on up to `threads` threads. */
 export function runResamples(input: ResampleInput, threads: number): Derived[] {
@@ -45,26 +111,29 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
   if (T === 1) return resampleRange(input, 1, B + 1);
   // Contiguous ranges; the main thread takes the first.
   const bounds = Array.from({ length: T + 1 }, (_, t) => 1 + Math.round((t * B) / T));
+  const job = sharedInput(input);
   const pending: Pending[] = [];
   for (let t = 1; t < T; t++) {
-    const flag = new SharedArrayBuffer(4);
-    const { port1, port2 } = new MessageChannel();
-    const job = { input, r0: bounds[t]!, r1: bounds[t + 1]!, flag, port: port2 };
-    const worker = new Worker(workerCode(), { eval: true, workerData: job, transferList: [port2], name: `m4-bootstrap-${t}` });
-    worker.unref();
-    pending.push({ worker, flag: new Int32Array(flag), port: port1, r0: job.r0, r1: job.r1 });
+    const w = idle.pop() ?? spawn();
+    w.port.postMessage({ input: job, r0: bounds[t]!, r1: bounds[t + 1]! });
+    pending.push({ ...w, r0: bounds[t]!, r1: bounds[t + 1]! });
   }
-  const out = resampleRange(input, bounds[0]!, bounds[1]!);
-  for (const p of pending) {
-    while (Atomics.load(p.flag, 0) === 0) Atomics.wait(p.flag, 0, 0, 1000);
-    const m = receiveMessageOnPort(p.port)?.message as { ok: true; values: Derived[] } | { ok: false; message: string } | undefined;
-    p.port.close();
-    void p.worker.terminate();
-    if (m === undefined || !m.ok)
-      throw new Error(`bootstrap worker for resamples ${p.r0}..${p.r1 - 1} failed: ${m === undefined ? 'no answer' : m.message}`);
-    for (const d of m.values) out.push(d);
+  try {
+    const out = resampleRange(job, bounds[0]!, bounds[1]!);
+    for (const p of pending) {
+      while (Atomics.load(p.flag, 0) === 0) Atomics.wait(p.flag, 0, 0, 1000);
+      const m = receiveMessageOnPort(p.port)?.message as { ok: true; values: Derived[] } | { ok: false; message: string } | undefined;
+      if (m === undefined || !m.ok)
+        throw new Error(`bootstrap worker for resamples ${p.r0}..${p.r1 - 1} failed: ${m === undefined ? 'no answer' : m.message}`);
+      for (const d of m.values) out.push(d);
+    }
+    return out;
+  } finally {
+    for (const p of pending) {
+      p.port.close();
+      void p.worker.terminate();
+    }
   }
-  return out;
 }
 
 /**

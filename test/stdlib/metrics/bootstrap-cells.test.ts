@@ -137,6 +137,91 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
   });
 });
 
+describe('multiclass counting metrics in a resample', () => {
+  const k = 3;
+  // Cell index ((label · k + control prediction) · k + treatment prediction) · 4 + top-k hits.
+  const argmax = (p: Float32Array, i: number): number => {
+    let b = 0;
+    for (let j = 1; j < k; j++) if (p[i * k + j]! > p[i * k + b]!) b = j;
+    return b;
+  };
+
+  it('are the metrics of the point cells drawn per cell', () => {
+    const d = synthesize('multiclass', 600, 12, { classes: k });
+    const spec = specFor('multiclass', { bootstrap: 6, hasSlices: false, metrics: ['accuracy', 'f1_macro', 'agreement', 'flips'] });
+    const acc = createComparison(spec) as Comparison;
+    acc.update(batchOf(d, all(d.n), spec));
+    const J = acc.bank!.layout.jointCells;
+    expect(J).toBe(k * k * k);
+    const cells = acc.bank!.counts.slice(0, J);
+    const reps = replicaValues(acc);
+    for (let r = 1; r <= 6; r++) {
+      const drawn = new Float64Array(J);
+      drawCells(cells, J, spec.seed, r, drawn);
+      let n = 0,
+        okC = 0,
+        okT = 0,
+        agree = 0;
+      drawn.forEach((x, cell) => {
+        const pt = cell % k,
+          pc = Math.floor(cell / k) % k,
+          y = Math.floor(cell / (k * k));
+        n += x;
+        if (pc === y) okC += x;
+        if (pt === y) okT += x;
+        if (pc === pt) agree += x;
+      });
+      expect(reps[r]!.get('accuracy')).toEqual({ control: okC / n, treatment: okT / n });
+      expect(reps[r]!.get('agreement')).toBe(agree / n);
+      expect(reps[r]!.get('flips')).toBe(n - agree);
+    }
+  });
+
+  it('agree in distribution with the per-row Poisson bootstrap', () => {
+    const B = 2000;
+    const d = synthesize('multiclass', 2000, 31, { classes: k });
+    const spec = specFor('multiclass', { bootstrap: B, hasSlices: false, metrics: ['accuracy', 'agreement'] });
+    const acc = createComparison(spec);
+    acc.update(batchOf(d, all(d.n), spec));
+    const result = acc.result();
+    const k0 = new Uint32Array(d.n),
+      k1 = new Uint32Array(d.n);
+    fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
+    const q = resampleKeys(spec.seed, B);
+    const pc = Array.from({ length: d.n }, (_, i) => argmax(d.control, i)),
+      pt = Array.from({ length: d.n }, (_, i) => argmax(d.treatment, i));
+    const old: Record<string, number[]> = { 'accuracy.delta': [], 'agreement.value': [] };
+    for (let r = 0; r < B; r++) {
+      let n = 0,
+        okC = 0,
+        okT = 0,
+        agree = 0;
+      for (let i = 0; i < d.n; i++) {
+        const w = poissonWeight(k0[i]!, k1[i]!, q[r]!);
+        n += w;
+        if (pc[i] === d.label[i]) okC += w;
+        if (pt[i] === d.label[i]) okT += w;
+        if (pc[i] === pt[i]) agree += w;
+      }
+      old['accuracy.delta']!.push((okT - okC) / n);
+      old['agreement.value']!.push(agree / n);
+    }
+    for (const key of Object.keys(old)) {
+      const [name, field] = key.split('.') as [string, string];
+      const m = result.metrics.find((x) => x.name === name)! as ModelMetricResult;
+      const now = (m.bootstrap as Record<string, { values: number[] }>)[field]!.values;
+      const before = old[key]!;
+      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = (xs: number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1));
+      // Same sampling distribution: spreads within 4 standard errors of a standard deviation
+      // (≈ sd/√(2B) each), centres within 4 standard errors of a mean (sd/√B each).
+      const s = sd(before);
+      expect(Math.abs(sd(now) - s), key).toBeLessThan((4 * s) / Math.sqrt(B));
+      expect(Math.abs(mean(now) - mean(before)), key).toBeLessThan((4 * Math.SQRT2 * s) / Math.sqrt(B));
+    }
+  });
+});
+
 describe('resamples do not depend on the thread count', () => {
   const saved = process.env.M4_BOOTSTRAP_THREADS;
   afterEach(() => {

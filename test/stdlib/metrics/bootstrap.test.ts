@@ -41,6 +41,15 @@ const BINARY_CELL_METRICS = new Set([
   'flips_to_negative',
 ]);
 
+/** Multiclass metrics derived from the joint (label, predictions, top-k hits) cells while the table is small. */
+const MULTICLASS_CELL_METRICS = new Set([
+  'accuracy',
+  ...['precision', 'recall', 'f1'].flatMap((m) => ['macro', 'micro', 'weighted'].map((a) => `${m}_${a}`)),
+  'top_k_accuracy',
+  'agreement',
+  'flips',
+]);
+
 function sameDerived(a: Derived, b: Derived, what: string, skip: Set<string> = new Set()): void {
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
   for (const [name, v] of a) {
@@ -93,7 +102,43 @@ describe.each<[TaskKind, boolean]>([
       if (rows.length > 0) plain.update(batch);
       const expected = replicaValues(plain);
       if (expected.length === 0) continue;
-      sameDerived(reps[r]!, expected[0]!, `resample ${r}`, task === 'binary' ? BINARY_CELL_METRICS : new Set());
+      sameDerived(
+        reps[r]!,
+        expected[0]!,
+        `resample ${r}`,
+        task === 'binary' ? BINARY_CELL_METRICS : task === 'multiclass' ? MULTICLASS_CELL_METRICS : new Set(),
+      );
+    }
+  });
+});
+
+describe('with more classes than the joint table holds', () => {
+  it('a resample weights the rows for every metric, counting metrics included', () => {
+    const B = 4;
+    const spec = specFor('multiclass', { hasLabel: true, bootstrap: B, hasSlices: false });
+    const d = synthesize('multiclass', 90, 7, { classes: 17 }); // 17³ · 4 cells > MAX_JOINT_CELLS
+    const acc = createComparison(spec) as Comparison;
+    acc.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        spec,
+      ),
+    );
+    expect(acc.bank!.layout.jointCells).toBe(0);
+    const reps = replicaValues(acc);
+    const k0 = new Uint32Array(d.n),
+      k1 = new Uint32Array(d.n);
+    fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
+    const q = resampleKeys(spec.seed, B);
+    for (let r = 1; r <= B; r++) {
+      const w = Uint8Array.from({ length: d.n }, (_, i) => poissonWeight(k0[i]!, k1[i]!, q[r - 1]!));
+      const { data, rows } = expand(d, w);
+      const plain = createComparison({ ...spec, bootstrap: 0 }) as Comparison;
+      const batch = batchOf(data, rows, spec);
+      batch.rowIds = Float64Array.from(rows, (_, j) => j);
+      plain.update(batch);
+      sameDerived(reps[r]!, replicaValues(plain)[0]!, `resample ${r}`);
     }
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * The SIMD sweeps (resample-simd.ts, wasm/bootstrap-walk.wat) against the scalar sweeps of
+ * resample-engine.ts: every resample's every value must be the same bits, whatever the tie groups,
+ * tile boundaries, resample ranges (not multiples of four) and out-of-range probabilities.
+ */
+import { describe, expect, it } from 'vitest';
+import { resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
+import { SIMD_TILE, simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
+import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
+import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
+import { specFor } from './support/synthetic.ts';
+import { BinaryFamily } from '../../../stdlib/metrics/binary-family.ts';
+
+/** A seeded generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function input(n: number, metrics: string[], opts: { ties: number; outOfRange: boolean; seed: number }): ResampleInput {
+  const r = rng(opts.seed);
+  const label = new Uint8Array(n),
+    control = new Float32Array(n),
+    treatment = new Float32Array(n),
+    rowIds = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    label[i] = +(r() < 0.3);
+    const q = (x: number): number => (opts.ties > 0 ? Math.round(x * opts.ties) / opts.ties : x);
+    control[i] = q(Math.min(1, Math.max(0, 0.5 * r() + 0.4 * label[i]!)));
+    treatment[i] = q(Math.min(1, Math.max(0, 0.45 * r() + 0.45 * label[i]!)));
+    rowIds[i] = 3 * i + 7; // canonical order, ids need not be dense
+  }
+  if (opts.outOfRange) {
+    control[5] = 1.25;
+    treatment[n - 3] = -0.5;
+  }
+  const spec = specFor('binary', { metrics, bootstrap: 13, hasSlices: false, seed: 1234 });
+  const family = new BinaryFamily(0.5, true, metrics);
+  const cells = new Float64Array(family.layout.jointCells);
+  for (let i = 0; i < n; i++) cells[(label[i]! << 2) | (+(control[i]! >= 0.5) << 1) | +(treatment[i]! >= 0.5)]!++;
+  return {
+    spec,
+    width: 1,
+    cells,
+    store: { n, width: 1, control, treatment, label, rowIds },
+    rc: rankColumn(control, 1, 0, null, n),
+    rt: rankColumn(treatment, 1, 0, null, n),
+  };
+}
+
+function expectSameBits(a: Derived[], b: Derived[]): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((d, i) => {
+    expect([...d.keys()].sort()).toEqual([...b[i]!.keys()].sort());
+    for (const [name, v] of d) {
+      const w = b[i]!.get(name);
+      // Object.is: the same number bit for bit (NaN and -0 included).
+      if (typeof v === 'number') expect(Object.is(v, w), `resample ${i} ${name}: ${v} vs ${String(w)}`).toBe(true);
+      else expect(w, `resample ${i} ${name}`).toStrictEqual(v);
+    }
+  });
+}
+
+describe('the SIMD bootstrap sweeps', () => {
+  const main = ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'agreement', 'flips_to_positive'];
+  it.each([
+    ['continuous scores, several tiles', 3 * SIMD_TILE + 17, { ties: 0, outOfRange: false, seed: 1 }, main],
+    ['heavy ties across tile boundaries', 2 * SIMD_TILE + 5, { ties: 20, outOfRange: false, seed: 2 }, main],
+    ['out-of-range probabilities (extra count cells)', SIMD_TILE + 9, { ties: 0, outOfRange: true, seed: 3 }, [...main, 'brier']],
+    ['sums without a ranking metric', 999, { ties: 0, outOfRange: false, seed: 4 }, ['log_loss', 'brier', 'mean_abs_diff', 'accuracy']],
+    ['rankings without sums', 777, { ties: 100, outOfRange: false, seed: 5 }, ['auroc', 'auprc']],
+    ['a handful of rows', 6, { ties: 0, outOfRange: false, seed: 6 }, main],
+  ] as const)('give the scalar sweeps bit for bit: %s', (_what, n, opts, metrics) => {
+    const inp = input(n, [...metrics], opts);
+    for (const [r0, r1] of [
+      [1, 14],
+      [3, 8],
+      [13, 14],
+    ] as const)
+      expectSameBits(resampleRange(inp, r0, r1, true), resampleRange(inp, r0, r1, false));
+  });
+
+  it('serve the main layouts and leave moments and maxima to the scalar sweeps', () => {
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['log_loss', 'auroc']).layout, 1000)).toBe(true);
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['pearson']).layout, 1000)).toBe(false);
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['max_abs_diff']).layout, 1000)).toBe(false);
+    // Lane totals are int32: 13 · n, doubled, must fit.
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['auroc']).layout, 90_000_000)).toBe(false);
+  });
+
+  it('flag each tie group holding a positive at its two ends', () => {
+    const r = rankColumn(Float32Array.from([0.1, 0.2, 0.2, 0.2, 0.3, 0.4]), 1, 0, null, 6);
+    const pos = Uint8Array.from([0, 0, 1, 0, 0, 1]); // by sorted position
+    expect([...walkFlags(r, pos)]).toEqual([0, 2, 1, 4, 0, 1 | 2 | 4]);
+  });
+});
