@@ -341,14 +341,8 @@ function allFinite(v: Float32Array | Float64Array): boolean {
 function rowStarts(buf: Uint8Array, pos: number, end: number, at: number, n: number, starts: Int32Array, found: number): number {
   let seen = 0;
   while (seen < n && pos < end) {
-    let header = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = buf[pos++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
+    const header = runHeader(buf, pos);
+    pos = afterHeader;
     if (header % 2 === 1) {
       const count = Math.min(n - seen, Math.floor(header / 2) * 8);
       for (let k = 0; k < count; k += 8) {
@@ -375,6 +369,30 @@ function rowStarts(buf: Uint8Array, pos: number, end: number, at: number, n: num
   }
   if (seen < n) throw new Error(`repetition levels: ${n - seen} missing`);
   return found;
+}
+
+/** Set by {@link runHeader}: where the run's data starts. */
+let afterHeader = 0;
+
+/** The header of an RLE / bit-packed run (a ULEB128 varint) at buf[pos]: count << 1 | (1 if bit-packed). */
+function runHeader(buf: Uint8Array, pos: number): number {
+  let header = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = buf[pos++]!;
+    header += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  afterHeader = pos;
+  return header;
+}
+
+/** An RLE run's value: `bytes` little-endian bytes at buf[pos]. */
+function runValue(buf: Uint8Array, pos: number, bytes: number): number {
+  let v = 0;
+  for (let i = 0; i < bytes; i++) v |= buf[pos + i]! << (8 * i);
+  return v;
 }
 
 /** Bytes at..at+3 as a little-endian 32-bit word (bytes past the end read as 0). */
@@ -408,14 +426,8 @@ function gatherHybrid<T extends Float32Array | Float64Array | Int32Array>(
   const last = at + n;
   let seen = at;
   while (seen < last && pos < end) {
-    let header = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = buf[pos++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
+    const header = runHeader(buf, pos);
+    pos = afterHeader;
     if (header % 2 === 1) {
       const groups = Math.floor(header / 2);
       const next = pos + groups * width;
@@ -431,8 +443,8 @@ function gatherHybrid<T extends Float32Array | Float64Array | Int32Array>(
       pos = next;
     } else {
       const run = Math.floor(header / 2);
-      let j = 0;
-      for (let i = 0; i < bytesPerValue; i++) j |= buf[pos++]! << (8 * i);
+      const j = runValue(buf, pos, bytesPerValue);
+      pos += bytesPerValue;
       if (j >= size) throw new Error(`dictionary index ${j} out of range (dictionary of ${size})`);
       const stop = Math.min(last, seen + run);
       out.fill(dict[j]!, seen, stop);
@@ -453,14 +465,8 @@ export function decodeHybrid(buf: Uint8Array, pos: number, end: number, width: n
   const bytesPerValue = (width + 7) >> 3;
   let seen = 0;
   while (seen < n && pos < end) {
-    let header = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = buf[pos++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
+    const header = runHeader(buf, pos);
+    pos = afterHeader;
     if (header % 2 === 1) {
       const groups = Math.floor(header / 2);
       const next = pos + groups * width;
@@ -475,8 +481,8 @@ export function decodeHybrid(buf: Uint8Array, pos: number, end: number, width: n
       pos = next;
     } else {
       const run = Math.floor(header / 2);
-      let value = 0;
-      for (let i = 0; i < bytesPerValue; i++) value |= buf[pos++]! << (8 * i);
+      const value = runValue(buf, pos, bytesPerValue);
+      pos += bytesPerValue;
       const stop = Math.min(n, seen + run);
       out.fill(value, seen, stop);
       if (value === count) matches += stop - seen;
