@@ -14,6 +14,10 @@
  * then were against reading the data, not against the graph.
  *
  *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--dir DIR] [--keep]
+ *                             [--variants a,b,c] [--before DIR]
+ *
+ * `--variants` runs only some of (a), (b), (c); `--before DIR` (a checkout of older code with its
+ * node_modules) also runs each chosen comparison variant with DIR's `bin/m4c.js`, in the same run.
  *
  * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
  * Each line also gives the process's CPU seconds (all threads): on a shared machine they move less
@@ -39,6 +43,8 @@ const ROWS = arg('rows', '1000000,4000000')
   .map(Number)
   .filter((n) => n > 0);
 const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const VARIANTS = new Set(arg('variants', 'a,b,c').split(','));
+const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const DIR = resolve(arg('dir', '/tmp/m4-bench-main'));
@@ -165,11 +171,11 @@ const MAXRSS =
   "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('MAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
 
 /** One `m4c run` as a child process: wall seconds, CPU seconds, peak RSS (MB), exit code. */
-function run(file: string, data: string, extra: string[] = []): { seconds: number; cpu: number; rssMb: number; code: number } {
+function run(file: string, data: string, extra: string[] = [], bin = BIN): { seconds: number; cpu: number; rssMb: number; code: number } {
   const db = join(DIR, 'bench.db');
   rmSync(db, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', MAXRSS, BIN, 'run', file, '--data', data, '--quiet', '--db', db, ...extra], {
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, bin, 'run', file, '--data', data, '--quiet', '--db', db, ...extra], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
@@ -205,17 +211,22 @@ for (const rows of ROWS) {
   console.log(`${rows.toLocaleString('en')} rows (${data})`);
   const d = run(files.c, data);
   const c = run(files.c, data, GRAPH);
-  const b = run(files.b, data);
-  const a = run(files.a, data);
   line('(d) reading the data alone', rows, d);
   line('(c) no comparison (graph alone, --out)', rows, c);
-  line('(b) comparison, bootstrap: 0', rows, b, c);
-  line('(a) default comparison (1,000 resamples)', rows, a, c);
-  peak.a!.push(a.rssMb);
-  peak.b!.push(b.rssMb);
   peak.c!.push(c.rssMb);
+  const beforeBin = join(BEFORE, 'bin/m4c.js');
+  for (const [v, what] of [
+    ['b', '(b) comparison, bootstrap: 0'],
+    ['a', '(a) default comparison (1,000 resamples)'],
+  ] as const) {
+    if (!VARIANTS.has(v)) continue;
+    const r = run(files[v], data);
+    line(what, rows, r, c);
+    peak[v]!.push(r.rssMb);
+    if (BEFORE !== '') line(`${what}, before`, rows, run(files[v], data, [], beforeBin), c);
+  }
 }
-if (ROWS.length > 1) {
+if (ROWS.length > 1 && VARIANTS.has('a') && VARIANTS.has('b')) {
   const k = ROWS.length - 1;
   console.log(
     `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,
