@@ -1,15 +1,19 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--only 0,1]   (0 baseline, 1 control, 2 shadow)
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR]
+ *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only)
  *
  * Three servers on loopback, each a process started the way users start it, driven in turn by autocannon with
  * single-row `/v1/predict` requests cycling over the fraud replay's first 100 rows:
  * 1. baseline: bench/serve-baseline.ts (fastify + onnxruntime-node, its own micro-batching, the control's work);
  * 2. `m4c serve examples/fraud/ab.m4 --mode control` (shadow off: the control only);
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
- * Prints req/s, p50, p99 and the server's RSS after the load, with the load average (the machine may be shared:
- * compare rows of one run).
+ * Prints req/s, p50, p99, the server's CPU time per request (all its threads, from /proc: the figure least
+ * sensitive to other load on the machine), its RSS after the load and, in shadow mode, the share of rows the
+ * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
+ * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
+ * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -19,7 +23,7 @@ import { createRequire } from 'node:module';
 
 /** The parts of autocannon's API used here (it ships no types). */
 interface LoadResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -35,6 +39,9 @@ const arg = (name: string, dflt: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 32);
+/** Requests per second offered in all (0: as fast as the server answers). A fixed rate below saturation
+ * compares latencies without the queueing that any extra CPU adds at saturation. */
+const RATE = arg('rate', 0);
 
 const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
   .split('\n')
@@ -47,8 +54,8 @@ interface Server {
   port: number;
 }
 
-function start(args: string[], pattern: RegExp): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+function start(args: string[], pattern: RegExp, cwd: string): Promise<Server> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -65,6 +72,12 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system, every thread) the process has used. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
 async function load(port: number, seconds: number): Promise<LoadResult> {
   let i = 0;
   return autocannon({
@@ -73,8 +86,21 @@ async function load(port: number, seconds: number): Promise<LoadResult> {
     headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS,
     duration: seconds,
+    ...(RATE > 0 ? { overallRate: RATE } : {}),
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
+}
+
+/** Of the rows sent to the shadow arm during the run, the share it ran (the rest dropped: queue full, timeouts). */
+async function shadowRan(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let ok = 0;
+  let all = 0;
+  for (const m of text.matchAll(/^m4_shadow_rows_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) {
+    all += Number(m[2]);
+    if (m[1] === 'ok') ok += Number(m[2]);
+  }
+  return all === 0 ? '–' : `${((100 * ok) / all).toFixed(0)}%`;
 }
 
 async function stop(s: Server): Promise<void> {
@@ -83,50 +109,60 @@ async function stop(s: Server): Promise<void> {
   await exited;
 }
 
-const configs: { name: string; args: string[]; pattern: RegExp }[] = [
-  { name: 'hand-written fastify + ORT', args: ['--import', 'tsx', 'bench/serve-baseline.ts', '0'], pattern: /listening (\d+)/ },
-  {
-    name: 'm4c serve --mode control',
-    args: ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', 'control', '-q'],
-    pattern: /127\.0\.0\.1:(\d+)/,
-  },
-  {
-    name: 'm4c serve --mode shadow',
-    args: [
-      'bin/m4c.js',
-      'serve',
-      'examples/fraud/ab.m4',
-      '--port',
-      '0',
-      '--mode',
-      'shadow',
-      '--db',
-      join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'),
-      '-q',
-    ],
-    pattern: /127\.0\.0\.1:(\d+)/,
-  },
+const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
+const ROUNDS = arg('rounds', 1);
+
+/** The arguments of `m4c serve` in `--mode mode`, as users start it (run from our tree or --before's). */
+function serveArgs(mode: 'control' | 'shadow'): string[] {
+  const args = ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', mode, '-q'];
+  if (mode === 'shadow') args.push('--db', join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'));
+  return args;
+}
+
+interface Config {
+  /** Index for --only: 0 baseline, 1 control, 2 shadow. */
+  kind: number;
+  name: string;
+  args: string[];
+  pattern: RegExp;
+  cwd: string;
+}
+const SERVE_READY = /127\.0\.0\.1:(\d+)/;
+const configs: Config[] = [
+  { kind: 0, name: 'hand-written fastify + ORT', args: ['--import', 'tsx', 'bench/serve-baseline.ts', '0'], pattern: /listening (\d+)/, cwd: ROOT },
 ];
+for (const [kind, mode] of [
+  [1, 'control'],
+  [2, 'shadow'],
+] as const) {
+  if (BEFORE !== null) configs.push({ kind, name: `before: m4c serve --mode ${mode}`, args: serveArgs(mode), pattern: SERVE_READY, cwd: BEFORE });
+  configs.push({ kind, name: `m4c serve --mode ${mode}`, args: serveArgs(mode), pattern: SERVE_READY, cwd: ROOT });
+}
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, single-row requests; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
 const results: string[] = [];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',').map(Number) : null;
-for (const [k, c] of configs.entries()) {
-  if (only !== null && !only.includes(k)) continue;
-  const s = await start(c.args, c.pattern);
-  await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
-  const r = await load(s.port, SECONDS);
-  const rss = rssMb(s.child.pid!);
-  const non2xx = r.non2xx + r.errors + r.timeouts;
-  results.push(
-    `| ${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${rss.toFixed(0)} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
-  );
-  await stop(s);
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const c of configs) {
+    if (only !== null && !only.includes(c.kind)) continue;
+    const s = await start(c.args, c.pattern, c.cwd);
+    await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
+    const cpu0 = cpuSeconds(s.child.pid!);
+    const r = await load(s.port, SECONDS);
+    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.requests.total)) * 1e6;
+    const rss = rssMb(s.child.pid!);
+    const non2xx = r.non2xx + r.errors + r.timeouts;
+    const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
+    results.push(
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${cpuUs.toFixed(0)} | ${rss.toFixed(0)} | ${shadow} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
+    );
+    await stop(s);
+  }
 }
-console.log('| server | req/s | p50 ms | p99 ms | RSS MB | errors | load (1 min) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | shadow ran | errors | load (1 min) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);

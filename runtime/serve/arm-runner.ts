@@ -4,8 +4,10 @@
  *   is running, or within `maxDelayMs` of the first waiting row, go out together, up to `maxBatch` rows
  *   per batch; on an idle arm a row leaves at the next turn of the event loop, so it waits for no window;
  * - **shadow** batches (the other arm answered; this one only feeds the comparison) through a bounded
- *   FIFO, one batch at a time, each with its own timeout. A full queue drops the batch (counted); the
- *   primary path never waits for the shadow queue.
+ *   FIFO, one executor batch at a time (the batches that queued meanwhile run together), each with its
+ *   own timeout. A full queue drops the batch (counted); the primary path never waits for the shadow
+ *   queue, and a shadow model call starts at the next turn of the event loop (setImmediate), after the
+ *   answers of the batch that queued it are written.
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
@@ -13,6 +15,7 @@ import type { Executor } from '../executor.ts';
 import type { RejectedRow } from '../row-filter.ts';
 import type { Arm } from './arm-plans.ts';
 import { concatRows, type RequestRow } from './request-rows.ts';
+import { concatBatches, rowRange, sameLayout } from './shadow-batches.ts';
 
 /** A row waiting for its answer. */
 export interface PendingRow {
@@ -51,7 +54,11 @@ export interface ArmRunnerOptions {
   maxInFlight?: number;
   shadowQueueRows: number;
   shadowTimeoutMs: number;
-  /** After each primary batch: the batch, its rows and the arm's outputs. */
+  /**
+   * After each primary batch: the batch, its rows and the arm's outputs. Runs once the promise reactions of
+   * the batch's answers have run (process.nextTick), i.e. after their responses are written and before the
+   * event loop reads more requests.
+   */
   onPrimary?(batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void;
   /** Metrics hooks. */
   onBatch?(role: 'primary' | 'shadow', rows: number, seconds: number): void;
@@ -67,12 +74,17 @@ interface ShadowJob {
 export class ArmRunner {
   private readonly queues = new Map<string, PendingRow[]>();
   private waiting = 0;
+  /** Some layout's queue holds a full batch (kept by enqueue and flush, so schedule need not scan). */
+  private fullQueues = false;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private inFlight = 0;
   private readonly shadowJobs: ShadowJob[] = [];
   private shadowRows = 0;
   private shadowRunning = false;
+  private shadowPumpScheduled = false;
+  /** onPrimary calls queued (nextTick) and not run yet: the arm is not idle until they ran. */
+  private hooksPending = 0;
   private idleWaiters: (() => void)[] = [];
   /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
   shadowStopped = false;
@@ -88,23 +100,27 @@ export class ArmRunner {
 
   /** Queue rows this arm answers. */
   answer(rows: readonly PendingRow[]): void {
-    for (const p of rows) {
-      let q = this.queues.get(p.row.key);
-      if (q === undefined) {
-        q = [];
-        this.queues.set(p.row.key, q);
-      }
-      q.push(p);
-      this.waiting++;
-    }
+    for (const p of rows) this.enqueue(p);
     this.schedule();
   }
 
-  private schedule(): void {
+  /** Queue one row without scheduling: call {@link schedule} after the rows of a request are queued. */
+  enqueue(p: PendingRow): void {
+    let q = this.queues.get(p.row.key);
+    if (q === undefined) {
+      q = [];
+      this.queues.set(p.row.key, q);
+    }
+    q.push(p);
+    this.waiting++;
+    if (q.length >= this.opts.maxBatch) this.fullQueues = true;
+  }
+
+  /** Start a batch at the next turn (idle arm, or a full batch waits) or within the batching window. */
+  schedule(): void {
     const maxInFlight = this.opts.maxInFlight ?? 2;
     if (this.waiting === 0 || this.inFlight >= maxInFlight) return;
-    const full = [...this.queues.values()].some((q) => q.length >= this.opts.maxBatch);
-    if (full || this.inFlight === 0) {
+    if (this.fullQueues || this.inFlight === 0) {
       // Idle arm (or a full batch): go at the next turn, gathering the rows of this turn's requests.
       this.immediate ??= setImmediate(() => {
         this.immediate = null;
@@ -134,11 +150,13 @@ export class ArmRunner {
           key = k;
         }
       if (best === undefined || best.length === 0) break;
-      const rows = best.splice(0, this.opts.maxBatch);
-      if (best.length === 0) this.queues.delete(key);
+      const rows = best.length <= this.opts.maxBatch ? best : best.splice(0, this.opts.maxBatch);
+      if (rows === best || best.length === 0) this.queues.delete(key);
       this.waiting -= rows.length;
       void this.runPrimary(rows);
     }
+    this.fullQueues = false;
+    for (const q of this.queues.values()) if (q.length >= this.opts.maxBatch) this.fullQueues = true;
     this.schedule();
   }
 
@@ -171,10 +189,18 @@ export class ArmRunner {
         );
       }
       kept.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
-      try {
-        if (kept.length > 0) this.opts.onPrimary?.(keptBatch, kept, values);
-      } catch (err) {
-        this.opts.onError?.('shadow', err);
+      const onPrimary = this.opts.onPrimary;
+      if (kept.length > 0 && onPrimary !== undefined) {
+        this.hooksPending++;
+        process.nextTick(() => {
+          this.hooksPending--;
+          try {
+            onPrimary(keptBatch, kept, values);
+          } catch (err) {
+            this.opts.onError?.('shadow', err);
+          }
+          this.checkIdle();
+        });
       }
     } catch (err) {
       this.opts.onError?.('primary', err);
@@ -193,37 +219,58 @@ export class ArmRunner {
     this.shadowRows += batch.rows;
     this.opts.onShadowQueue?.(this.shadowRows);
     this.shadowJobs.push({ batch, done });
-    this.pumpShadow();
+    if (this.shadowRunning || this.shadowPumpScheduled) return;
+    this.shadowPumpScheduled = true;
+    setImmediate(() => {
+      this.shadowPumpScheduled = false;
+      this.pumpShadow();
+    });
   }
 
   private pumpShadow(): void {
     if (this.shadowRunning) return;
-    const job = this.halted ? undefined : this.shadowJobs.shift();
-    if (job === undefined) {
+    const first = this.halted ? undefined : this.shadowJobs.shift();
+    if (first === undefined) {
       this.checkIdle();
       return;
     }
+    // Jobs that queued while the arm was busy go out together (shadow-batches.ts), up to --max-batch rows: a
+    // shadow batch is never larger than an answering one, so --shadow-timeout-ms means what it meant.
+    const jobs = [first];
+    let rows = first.batch.rows;
+    const cap = Math.max(first.batch.rows, this.opts.maxBatch);
+    for (let next = this.shadowJobs[0]; next !== undefined; next = this.shadowJobs[0]) {
+      if (rows + next.batch.rows > cap || !sameLayout(first.batch, next.batch)) break;
+      jobs.push(this.shadowJobs.shift()!);
+      rows += next.batch.rows;
+    }
+    const batch = jobs.length === 1 ? first.batch : concatBatches(jobs.map((j) => j.batch));
     this.shadowRunning = true;
     let settled = false;
     const settle = (r: ShadowResult): void => {
       if (settled) return;
       settled = true;
-      try {
-        job.done(r);
-      } catch (err) {
-        // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
-        this.opts.onError?.('shadow', err);
+      let start = 0;
+      for (const job of jobs) {
+        const mine: ShadowResult = r.ok && jobs.length > 1 ? { ok: true, values: rowRange(r.values, start, job.batch.rows) } : r;
+        start += job.batch.rows;
+        try {
+          job.done(mine);
+        } catch (err) {
+          // Pairing the answer (the comparison's inputs) failed: count it, never let it reach the answer path.
+          this.opts.onError?.('shadow', err);
+        }
       }
     };
     const t0 = performance.now();
-    // The timeout answers the job; the batch keeps its place until the executor is done with it, so a stuck
+    // The timeout answers the jobs; the batch keeps its place until the executor is done with it, so a stuck
     // arm fills the queue (and later work is dropped) instead of piling up.
     const timer = setTimeout(() => settle({ ok: false, reason: 'timeout' }), this.opts.shadowTimeoutMs);
     this.executor
-      .runBatch(job.batch)
+      .runBatch(batch)
       .then(
         (result) => {
-          this.opts.onBatch?.('shadow', job.batch.rows, (performance.now() - t0) / 1000);
+          this.opts.onBatch?.('shadow', batch.rows, (performance.now() - t0) / 1000);
           // The other arm accepted these rows and this one refused some (its own preprocessing): the batch's
           // pairs cannot be aligned row for row, so it is counted as a shadow error rather than paired wrongly.
           if (result.rejected.length > 0) {
@@ -243,7 +290,7 @@ export class ArmRunner {
       .finally(() => {
         clearTimeout(timer);
         this.shadowRunning = false;
-        this.shadowRows -= job.batch.rows;
+        this.shadowRows -= batch.rows;
         this.opts.onShadowQueue?.(this.shadowRows);
         this.pumpShadow();
       });
@@ -276,8 +323,9 @@ export class ArmRunner {
     return this.inFlight === 0 && !this.shadowRunning;
   }
 
-  private get idle(): boolean {
-    return this.waiting === 0 && this.inFlight === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
+  /** No row waits and no batch (primary or shadow) runs or waits. */
+  get idle(): boolean {
+    return this.waiting === 0 && this.inFlight === 0 && this.hooksPending === 0 && !this.shadowRunning && this.shadowJobs.length === 0;
   }
 
   private checkIdle(): void {

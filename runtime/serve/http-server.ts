@@ -46,6 +46,18 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** A request as the routes see it (a class, so no closure is made per request). */
+class RequestView implements HttpRequest {
+  constructor(
+    readonly body: unknown,
+    private readonly headers: Record<string, string | string[] | undefined>,
+  ) {}
+
+  header(name: string): string | undefined {
+    return headerValue(this.headers[name]);
+  }
+}
+
 class BodySyntaxError extends Error {
   readonly statusCode = 400;
 }
@@ -71,7 +83,7 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
       method: r.method,
       url: r.path,
       handler: async (req, reply) => {
-        const out = await r.handler({ body: req.body, header: (name) => headerValue(req.headers[name]) });
+        const out = await r.handler(new RequestView(req.body, req.headers));
         reply.code(out.status);
         if (typeof out.body === 'string') return reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));

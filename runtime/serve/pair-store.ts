@@ -1,17 +1,18 @@
 /**
  * Predictions awaiting their labels: a bounded, insertion-ordered store with a TTL.
  *
- * Each served row leaves one entry (its request id, row ordinal, and per comparison the two sides and
- * the slice value, one row each). Feedback joins a label to an entry; the entry then leaves the store.
+ * Each served row leaves one entry: its request id, row ordinal, index in its batch, and per arm the
+ * batch's output tensors (the shadow arm runs the same batch, so the index is the same in both). Nothing is
+ * copied per row, and a batch's tensors live as long as one of its rows waits. Feedback joins a label to an entry; the entry then leaves the store.
  * Entries older than the TTL, or beyond the capacity (oldest first), are evicted and counted; their
  * ids stay a while as tombstones so late feedback is told `expired`/`evicted` rather than `unknown`.
  */
 import { allocData, type Tensor } from '../../stdlib/types.ts';
 
-/** One row of each comparison's side, and its slice value (a one-row tensor each), by comparison index. */
-export interface SideRows {
-  sides: Tensor[];
-  slices: (Tensor | null)[];
+/** Row `row` of a batch-major tensor (the executor's outputs are never written after a batch returns). */
+export interface RowRef {
+  tensor: Tensor;
+  row: number;
 }
 
 /** One served row. */
@@ -20,12 +21,15 @@ export interface StoredPair {
   rowId: number;
   /** `Date.now()` when stored. */
   at: number;
-  control: SideRows | null;
-  treatment: SideRows | null;
+  /** The row's index in its batch. */
+  row: number;
+  /** Each arm's outputs for the batch (the arm plan's extra outputs included), once that arm ran it. */
+  control: Record<string, Tensor> | null;
+  treatment: Record<string, Tensor> | null;
   /** Why the pair will never complete (the shadow arm's work was dropped, timed out or failed). */
   unpaired: string | null;
-  /** A label given before the pair completed (one-row tensor). */
-  label: Tensor | null;
+  /** A label given before the pair completed. */
+  label: RowRef | null;
 }
 
 /** Why feedback for an id did not join: the `result` label of `m4_feedback_total`. */
@@ -56,11 +60,13 @@ export class PairStore {
     return this.pairs.size;
   }
 
-  /** Store a row (replacing an entry of the same id), evicting what the TTL and capacity require. */
-  put(pair: StoredPair): void {
-    this.pairs.delete(pair.id);
-    this.gone.delete(pair.id);
-    this.pairs.set(pair.id, pair);
+  /** Store rows (each replacing an entry of the same id), then evict what the TTL and capacity require. */
+  put(pairs: readonly StoredPair[]): void {
+    for (const pair of pairs) {
+      if (this.pairs.has(pair.id)) this.pairs.delete(pair.id); // re-inserted last: the store stays in time order
+      if (this.gone.size > 0) this.gone.delete(pair.id);
+      this.pairs.set(pair.id, pair);
+    }
     this.sweep();
   }
 
@@ -81,13 +87,13 @@ export class PairStore {
   /** Evict expired entries and those beyond capacity (oldest first). Cheap: stops at the first live entry. */
   sweep(): void {
     const limit = this.now() - this.opts.ttlMs;
-    for (const [id, p] of this.pairs) {
+    for (const p of this.pairs.values()) {
       let reason: 'expired' | 'evicted';
       if (p.at <= limit) reason = 'expired';
       else if (this.pairs.size > this.opts.capacity) reason = 'evicted';
       else break;
-      this.pairs.delete(id);
-      this.tombstone(id, reason);
+      this.pairs.delete(p.id);
+      this.tombstone(p.id, reason);
       this.opts.onEvict?.(reason, p);
     }
   }
@@ -101,24 +107,25 @@ export class PairStore {
   }
 }
 
-/** Row `r` of a batch-major tensor as a one-row tensor that owns its data. */
-export function rowOf(t: Tensor, r: number): Tensor {
-  const w = t.dims[0] === 0 ? 0 : t.data.length / t.dims[0]!;
-  const data = t.data.slice(r * w, (r + 1) * w);
-  return { dtype: t.dtype, data, dims: [1, ...t.dims.slice(1)] } as Tensor;
-}
-
-/** Stack one-row tensors (same dtype and trailing dims) into one batch-major tensor. */
-export function stackRows(rows: readonly Tensor[]): Tensor {
-  const first = rows[0]!;
-  const w = first.data.length;
+/** Stack rows (same dtype and trailing dims) into one batch-major tensor. */
+export function stackRows(rows: readonly RowRef[]): Tensor {
+  const first = rows[0]!.tensor;
+  const w = rowWidth(first);
   const data = allocData(first.dtype, rows.length * w);
   if (Array.isArray(data)) {
-    rows.forEach((t, r) => {
-      for (let k = 0; k < w; k++) data[r * w + k] = (t.data as string[])[k]!;
-    });
+    for (let r = 0; r < rows.length; r++) {
+      const { tensor, row } = rows[r]!;
+      for (let k = 0; k < w; k++) data[r * w + k] = (tensor.data as string[])[row * w + k]!;
+    }
   } else {
-    rows.forEach((t, r) => (data as Float32Array).set(t.data as Float32Array, r * w));
+    for (let r = 0; r < rows.length; r++) {
+      const { tensor, row } = rows[r]!;
+      (data as Float32Array).set((tensor.data as Float32Array).subarray(row * w, (row + 1) * w), r * w);
+    }
   }
   return { dtype: first.dtype, data, dims: [rows.length, ...first.dims.slice(1)] } as Tensor;
+}
+
+function rowWidth(t: Tensor): number {
+  return t.dims[0] === 0 ? 0 : t.data.length / t.dims[0]!;
 }

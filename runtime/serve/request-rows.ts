@@ -8,8 +8,8 @@
 import type { PlanInput } from '../../plan/plan-types.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 import { allocData, type TensorData } from '../../stdlib/types.ts';
+import type { DType } from '../../plan/tensor-type.ts';
 import { BadRow } from '../sources/bad-row.ts';
-import { allocSlotData } from '../sources/batch-builder.ts';
 import { planSlots, type InputSlot, type SourceLayout } from '../sources/input-layout.ts';
 import { observeSlot, writeObjectSlot } from '../sources/jsonl-format.ts';
 import { layoutFromObservation, type SlotObservation } from '../sources/layout-discovery.ts';
@@ -43,6 +43,15 @@ export class RequestRowReader {
   private readonly types = new Map<string, string>();
   /** Layouts seen so far by observation signature: most traffic has one layout, built once. */
   private readonly layouts = new Map<string, { layout: SourceLayout; key: string }>();
+  /**
+   * The layout of the last good row, tried first when no slot is optional: the writer checks every value,
+   * every dim included, so a row it writes whole has exactly that layout (optional inputs could be present
+   * in a row a layout without them still writes, hence the condition). Any failure takes the full path,
+   * which names the problem.
+   */
+  private last: { layout: SourceLayout; key: string } | null = null;
+  private readonly anyOptional: boolean;
+  private readonly slabs = new RowSlabs();
 
   /** `inputs`: the graph inputs the arms need (the label inputs, fed by feedback, are left out). */
   constructor(inputs: readonly PlanInput[]) {
@@ -50,6 +59,7 @@ export class RequestRowReader {
     if (!Array.isArray(slots)) throw new Error(slots.problem);
     this.slots = slots;
     for (const i of inputs) this.types.set(i.name, formatType(i.type));
+    this.anyOptional = slots.some((s) => s.optional);
   }
 
   /** The rows of a parsed `/v1/predict` body, or why it is refused. */
@@ -89,6 +99,13 @@ export class RequestRowReader {
         detail: 'a row must be a JSON object of fields',
       });
     }
+    const last = this.last;
+    if (last !== null) {
+      const data = this.slabs.rowData(last.layout);
+      let ok = true;
+      for (let i = 0; i < last.layout.slots.length && ok; i++) ok = writeObjectSlot(row, last.layout.slots[i]!, data[i]!, 0) === null;
+      if (ok) return { layout: last.layout, key: last.key, data };
+    }
     const seen: SlotObservation[] = [];
     for (const slot of this.slots) {
       const obs = observeSlot(slot, row);
@@ -99,11 +116,12 @@ export class RequestRowReader {
     if (found instanceof BadRow)
       return new RowProblem({ error: 'bad-input', reason: found.reason, row: index, input: null, field: null, expected: null, detail: found.detail });
     const { layout, key } = found;
-    const data = allocSlotData(layout, 1);
+    const data = this.slabs.rowData(layout);
     for (let i = 0; i < layout.slots.length; i++) {
       const bad = writeObjectSlot(row, layout.slots[i], data[i], 0);
       if (bad) return this.problem(layout.slots[i], bad, index);
     }
+    if (!this.anyOptional) this.last = found;
     return { layout, key, data };
   }
 
@@ -130,6 +148,37 @@ export class RequestRowReader {
       expected: this.types.get(slot.name) ?? null,
       detail: bad.detail,
     });
+  }
+}
+
+/** Elements per slab: 64 KiB of f32, room for ~500 rows of 30 features. */
+const SLAB_ELEMENTS = 16_384;
+
+/**
+ * One-row arrays carved out of shared slabs (`subarray` views): a small typed array of its own costs a
+ * buffer allocation and a finalizer per row. Each region is handed out once and never reused, so a row's
+ * data stays its own; a slab is freed once the views of its rows are gone (they live until their batch is
+ * assembled). Strings, bytes and images keep plain arrays.
+ */
+class RowSlabs {
+  private readonly slabs = new Map<DType, { data: TensorData; used: number }>();
+
+  rowData(layout: SourceLayout): TensorData[] {
+    const out: TensorData[] = new Array(layout.slots.length);
+    for (let i = 0; i < layout.slots.length; i++) out[i] = this.take(layout.slots[i]!.dtype, layout.slots[i]!.rowSize);
+    return out;
+  }
+
+  private take(dtype: DType, n: number): TensorData {
+    if (dtype === 'str' || dtype === 'bytes' || dtype === 'image' || n > SLAB_ELEMENTS / 16) return allocData(dtype, n);
+    let s = this.slabs.get(dtype);
+    if (s === undefined || s.used + n > s.data.length) {
+      s = { data: allocData(dtype, SLAB_ELEMENTS), used: 0 };
+      this.slabs.set(dtype, s);
+    }
+    const view = (s.data as Float32Array).subarray(s.used, s.used + n);
+    s.used += n;
+    return view as TensorData;
   }
 }
 

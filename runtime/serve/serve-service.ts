@@ -25,10 +25,12 @@ import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type Shad
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { OnlineComparisons } from './online-comparisons.ts';
-import { PairStore, rowOf, stackRows, type SideRows, type StoredPair } from './pair-store.ts';
+import { PairStore, stackRows, type RowRef, type StoredPair } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import { rowValue } from '../outputs-writer.ts';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What `m4c serve` was asked for (see docs/serve.md). */
 export interface ServeOptions {
@@ -75,6 +77,8 @@ export class ServeService {
   private readonly chooser: ArmChooser;
   private readonly store: PairStore;
   private readonly labels: LabelReader[] = [];
+  /** Per arm, the answer's output names and their JSON keys, written once. */
+  private readonly outputKeys = new Map<Arm, { name: string; json: string }[]>();
   private nextRowId = 0;
   private windowIndex = 0;
   private windowPairs = 0;
@@ -106,13 +110,18 @@ export class ServeService {
     this.online = new OnlineComparisons(this.subject, new Set(this.labels.map((l) => l.comparison)));
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
+    for (const [arm, ap] of this.arms)
+      this.outputKeys.set(
+        arm,
+        ap.answerOutputs.map((name) => ({ name, json: JSON.stringify(name) })),
+      );
     this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
     // Without a compare block there is no treatment: a canary sends everything to the control.
     this.treatmentOff = !this.arms.has('treatment');
     this.store = new PairStore({
       ttlMs: opts.labelTtlMs,
       capacity: opts.labelCapacity,
-      onEvict: (reason) => this.metrics.labelStoreEvicted.inc({ reason }),
+      onEvict: (reason) => this.metrics.evicted(reason),
     });
   }
 
@@ -166,6 +175,10 @@ export class ServeService {
 
   private runner(arm: Arm, executor: Executor): ArmRunner {
     const m = this.metrics;
+    const primaryRows = m.batchRows.child(`${arm} primary`, { arm, role: 'primary' });
+    const shadowRows = m.batchRows.child(`${arm} shadow`, { arm, role: 'shadow' });
+    const primarySeconds = m.armSeconds.child(`${arm} primary`, { arm, role: 'primary' });
+    const shadowSeconds = m.armSeconds.child(`${arm} shadow`, { arm, role: 'shadow' });
     return new ArmRunner(arm, executor, {
       maxBatch: this.opts.maxBatch,
       maxDelayMs: this.opts.maxDelayMs,
@@ -173,10 +186,10 @@ export class ServeService {
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
       onBatch: (role, n, s) => {
-        m.batchRows.observe({ arm, role }, n);
-        m.armSeconds.observe({ arm, role }, s);
+        (role === 'primary' ? primaryRows : shadowRows).observe(n);
+        (role === 'primary' ? primarySeconds : shadowSeconds).observe(s);
       },
-      onShadowQueue: (n) => m.shadowQueueRows.set({ arm }, n),
+      onShadowQueue: (n) => m.shadowQueue(arm, n),
       onError: (role, err) => {
         const node = err instanceof RuntimeError && err.node !== null ? err.node : 'none';
         m.nodeErrors.inc({ arm, node });
@@ -196,61 +209,79 @@ export class ServeService {
       return { status: 400, body: rows };
     }
     const requestId = headerId !== undefined && headerId.length > 0 && headerId.length <= 200 ? headerId : randomUUID();
-    const objects = (body as { inputs?: object; rows?: object[] }).rows ?? [(body as { inputs: object }).inputs];
-    const single = (body as { rows?: unknown }).rows === undefined;
-    const byArm = new Map<Arm, PendingRow[]>();
-    const answers: Promise<RowAnswer>[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const id = single ? requestId : `${requestId}:${i}`;
-      const arm = this.chooser.choose(objects[i]!, id, this.treatmentOff);
-      ids.push(id);
-      answers.push(
-        new Promise<RowAnswer>((resolve, reject) => {
-          const list = byArm.get(arm) ?? [];
-          list.push({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject });
-          byArm.set(arm, list);
-        }),
-      );
-    }
+    const b = body as { inputs?: object; rows?: object[] };
+    const single = b.rows === undefined;
     this.windowCounts.rowsRead += rows.length;
     this.totalCounts.rowsRead += rows.length;
-    for (const [arm, list] of byArm) this.runners.get(arm)!.answer(list);
+    if (single) {
+      // One row, one promise: the common case on the hot path, without the lists of a batched request.
+      const arm = this.chooser.choose(b.inputs!, requestId, this.treatmentOff);
+      const runner = this.runners.get(arm)!;
+      const answer = new Promise<RowAnswer>((resolve, reject) =>
+        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, resolve, reject }),
+      );
+      runner.schedule();
+      let a: RowAnswer;
+      try {
+        a = await answer;
+      } catch (err) {
+        return this.failed(err, [answer], [requestId], requestId);
+      }
+      this.metrics.answered(a.arm, 1);
+      return { status: 200, body: this.answerJson(requestId, a), contentType: JSON_TYPE };
+    }
+    const objects = b.rows!;
+    const answers: Promise<RowAnswer>[] = [];
+    const ids: string[] = [];
+    const used = new Set<ArmRunner>();
+    for (let i = 0; i < rows.length; i++) {
+      const id = `${requestId}:${i}`;
+      const runner = this.runners.get(this.chooser.choose(objects[i]!, id, this.treatmentOff))!;
+      used.add(runner);
+      ids.push(id);
+      answers.push(new Promise<RowAnswer>((resolve, reject) => runner.enqueue({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject })));
+    }
+    for (const runner of used) runner.schedule();
     let results: RowAnswer[];
     try {
       results = await Promise.all(answers);
     } catch (err) {
-      if (err instanceof RejectedRowError) {
-        // Every refused row of the request is counted by its reason; the answer names the first.
-        const settled = await Promise.allSettled(answers);
-        for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
-        const bad: BadInput = {
-          error: 'bad-input',
-          reason: err.rejected.reason,
-          row: Math.max(0, ids.indexOf(err.pending.id)),
-          input: null,
-          field: null,
-          expected: null,
-          detail: `node \`${err.rejected.node}\`: ${err.rejected.detail}`,
-        };
-        return { status: 400, body: { ...bad, request_id: requestId } };
-      }
-      return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
+      return this.failed(err, answers, ids, requestId);
     }
     let byControl = 0;
     for (const a of results) if (a.arm === 'control') byControl++;
-    if (byControl > 0) this.metrics.rows.inc({ arm: 'control' }, byControl);
-    if (byControl < results.length) this.metrics.rows.inc({ arm: 'treatment' }, results.length - byControl);
-    const answered = results.map((a, i) => {
-      return `{"request_id":${JSON.stringify(ids[i])},"arm":"${a.arm}","outputs":${this.outputsJson(a)}}`;
-    });
-    const text = single ? `${answered[0]!}` : `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`;
-    return { status: 200, body: text, contentType: 'application/json; charset=utf-8' };
+    this.metrics.answered('control', byControl);
+    this.metrics.answered('treatment', results.length - byControl);
+    const answered = results.map((a, i) => this.answerJson(ids[i]!, a));
+    return { status: 200, body: `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`, contentType: JSON_TYPE };
   }
 
-  private outputsJson(a: RowAnswer): string {
-    const names = this.arms.get(a.arm)!.answerOutputs;
-    return `{${names.map((n) => `${JSON.stringify(n)}:${rowValue(a.values[n]!, a.index)}`).join(',')}}`;
+  /** The answer of a request whose rows did not all get one: a refused row (400) or a runtime error (500). */
+  private async failed(err: unknown, answers: Promise<RowAnswer>[], ids: string[], requestId: string): Promise<HttpReply> {
+    if (err instanceof RejectedRowError) {
+      // Every refused row of the request is counted by its reason; the answer names the first.
+      const settled = await Promise.allSettled(answers);
+      for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
+      const bad: BadInput = {
+        error: 'bad-input',
+        reason: err.rejected.reason,
+        row: Math.max(0, ids.indexOf(err.pending.id)),
+        input: null,
+        field: null,
+        expected: null,
+        detail: `node \`${err.rejected.node}\`: ${err.rejected.detail}`,
+      };
+      return { status: 400, body: { ...bad, request_id: requestId } };
+    }
+    return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
+  }
+
+  /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer). */
+  private answerJson(id: string, a: RowAnswer): string {
+    const keys = this.outputKeys.get(a.arm)!;
+    let out = `{"request_id":${JSON.stringify(id)},"arm":"${a.arm}","outputs":{`;
+    for (let k = 0; k < keys.length; k++) out += `${k === 0 ? '' : ','}${keys[k]!.json}:${rowValue(a.values[keys[k]!.name]!, a.index)}`;
+    return `${out}}}`;
   }
 
   private countBad(reason: string): void {
@@ -266,31 +297,30 @@ export class ServeService {
     this.totalCounts.skipped[reason] = (this.totalCounts.skipped[reason] ?? 0) + 1;
   }
 
-  /** A primary batch answered: remember its rows for feedback and send it to the other arm. */
+  /**
+   * A primary batch answered, its responses written (ArmRunner's onPrimary runs after them and before more
+   * requests are read, so feedback always finds the rows): remember its rows for feedback and queue the batch
+   * for the other arm, whose model call starts at the next turn of the event loop.
+   */
   private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     if (!this.comparing) return;
     const now = Date.now();
-    const mine = this.arms.get(arm)!;
-    const stored: StoredPair[] = rows.map((p, r) => ({
-      id: p.id,
-      rowId: p.rowId,
-      at: now,
-      control: null,
-      treatment: null,
-      unpaired: null,
-      label: null,
-      [arm]: sideRows(mine, values, r),
-    }));
-    for (const s of stored) this.store.put(s);
+    const stored: StoredPair[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const p = rows[r]!;
+      const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, row: r, control: null, treatment: null, unpaired: null, label: null };
+      s[arm] = values;
+      stored[r] = s;
+    }
+    this.store.put(stored);
     this.metrics.labelStoreEntries.set(this.store.size);
-    const other = otherArm(arm);
-    const runner = this.runners.get(other)!;
+    const runner = this.runners.get(otherArm(arm))!;
     runner.shadow(batch, (res) => this.afterShadow(arm, batch, values, stored, res));
   }
 
   private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredPair[], res: ShadowResult): void {
     const shadowArm = otherArm(primary);
-    this.metrics.shadow.inc({ arm: shadowArm, result: res.ok ? 'ok' : res.reason }, batch.rows);
+    this.metrics.shadowRows(shadowArm, res.ok ? 'ok' : res.reason, batch.rows);
     if (!res.ok) {
       for (const s of stored) {
         s.unpaired = res.reason;
@@ -312,14 +342,13 @@ export class ServeService {
         slice,
         rowIds: batch.rowIds,
       });
-      this.metrics.pairs.inc({ comparison: c.comparison, kind: 'paired' }, batch.rows);
+      this.metrics.comparedRows(c.comparison, 'paired', batch.rows);
     });
-    const shadowPlan = this.arms.get(shadowArm)!;
     const labelledNow: StoredPair[] = [];
-    stored.forEach((s, r) => {
-      s[shadowArm] = sideRows(shadowPlan, res.values, r);
+    for (const s of stored) {
+      s[shadowArm] = res.values;
       if (s.label !== null) labelledNow.push(s);
-    });
+    }
     if (labelledNow.length > 0) this.addLabelled(labelledNow);
     this.windowPairs += batch.rows;
     if ('rows' in this.opts.window && this.windowPairs >= this.opts.window.rows) {
@@ -340,7 +369,7 @@ export class ServeService {
         body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' },
       };
     }
-    const parsed: { id: string; label: Tensor }[] = [];
+    const parsed: { id: string; label: RowRef }[] = [];
     for (let i = 0; i < items.length; i++) {
       const label = this.readLabel(items[i]!.label, i);
       if (label instanceof RowProblem) {
@@ -375,7 +404,7 @@ export class ServeService {
     return { status: 200, body: { results } };
   }
 
-  private readLabel(v: unknown, index: number): Tensor | RowProblem {
+  private readLabel(v: unknown, index: number): RowRef | RowProblem {
     // Every labelled comparison reads the value as its label input's dtype (usually one input).
     const input = this.labels[0]!.input;
     const slots = planSlots([input]);
@@ -396,21 +425,24 @@ export class ServeService {
     const data = allocData(slot.dtype, slot.rowSize);
     const problem = writeFieldValue(slot, v, data, 0);
     if (problem !== null) return bad(problem.detail.replace(`field "${slot.label}"`, 'label'), problem.reason);
-    return { dtype: slot.dtype, data, dims: [1, ...dims] } as Tensor;
+    return { tensor: { dtype: slot.dtype, data, dims: [1, ...dims] } as Tensor, row: 0 };
   }
 
   /** Complete pairs with labels → the labelled accumulators; their entries leave the store. */
   private addLabelled(pairs: StoredPair[]): void {
     const rowIds = Float64Array.from(pairs, (p) => p.rowId);
     const label = stackRows(pairs.map((p) => p.label!));
+    const controlPlan = this.arms.get('control')!;
+    const treatmentPlan = this.arms.get('treatment')!;
     for (const l of this.labels) {
-      const k = this.arms.get('control')!.comparisons.findIndex((c) => c.comparison === l.comparison);
-      const control = stackRows(pairs.map((p) => p.control!.sides[k]!));
-      const treatment = stackRows(pairs.map((p) => p.treatment!.sides[k]!));
-      const s0 = pairs[0]!.control!.slices[k];
-      const slice = s0 === null || s0 === undefined ? undefined : stackRows(pairs.map((p) => p.control!.slices[k]!));
+      const k = controlPlan.comparisons.findIndex((c) => c.comparison === l.comparison);
+      const c = controlPlan.comparisons[k]!;
+      const t = treatmentPlan.comparisons[k]!;
+      const control = stackRows(pairs.map((p) => ({ tensor: p.control![c.side]!, row: p.row })));
+      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment![t.side]!, row: p.row })));
+      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control![c.slice!]!, row: p.row })));
       this.online.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
-      this.metrics.pairs.inc({ comparison: l.comparison, kind: 'labelled' }, pairs.length);
+      this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
     this.metrics.feedback.inc({ result: 'joined' }, pairs.length);
     for (const p of pairs) this.store.delete(p.id);
@@ -500,7 +532,9 @@ export class ServeService {
 
   /** Resolves when no row waits and no batch runs in either arm (shadow work included). */
   async idle(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((r) => r.whenIdle()));
+    // One arm's batch can queue work on the other after that one was idle: wait until both are idle at once.
+    const runners = [...this.runners.values()];
+    while (!runners.every((r) => r.idle)) await Promise.all(runners.map((r) => r.whenIdle()));
   }
 
   /**
@@ -533,14 +567,6 @@ export class ServeService {
 /** A gate's metric is in the plan but not computed yet (it needs labels no feedback has given). */
 function isPending(c: ComparisonOutcome, metric: string): boolean {
   return c.comparison.metrics.includes(metric) && !c.spec.metrics.includes(metric);
-}
-
-/** This arm's side and slice of each comparison, for row `r`. */
-function sideRows(ap: ArmPlan, values: Record<string, Tensor>, r: number): SideRows {
-  return {
-    sides: ap.comparisons.map((c) => rowOf(values[c.side]!, r)),
-    slices: ap.comparisons.map((c) => (c.slice === null ? null : rowOf(values[c.slice]!, r))),
-  };
 }
 
 /** The items of a feedback body, or why it is refused. */

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { LoadedPlan } from '../plan-load.ts';
 import { renderJson } from '../report/report-json.ts';
 import { startHttpServer, type HttpServer, type Route } from './http-server.ts';
-import { ServeMetrics } from './serve-metrics.ts';
+import { ServeMetrics, type HistogramSeries } from './serve-metrics.ts';
 import { ServeService, type ServeOptions } from './serve-service.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 
@@ -81,24 +81,17 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
       handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }),
     },
   ];
-  // prom-client children per label set, looked up once: the hot path then skips hashing the labels.
-  const counted = new Map<string, { inc(): void }>();
-  const timed = new Map<string, { observe(v: number): void }>();
+  // Histogram series per route, looked up once; counts are plain numbers until scraped (serve-metrics.ts).
+  const timed = new Map<string, HistogramSeries>();
   const http: HttpServer = await startHttpServer(opts.host, opts.port, {
     bodyLimit: opts.bodyLimit,
     routes,
     onResponse: (route, status, seconds) => {
       const r = KNOWN_ROUTES.has(route) ? route : 'unknown';
-      const key = `${r} ${status}`;
-      let c = counted.get(key);
-      if (c === undefined) {
-        c = metrics.requests.labels({ route: r, result: resultWord(status) });
-        counted.set(key, c);
-      }
-      c.inc();
+      metrics.request(`${r} ${status}`, r, () => resultWord(status));
       let t = timed.get(r);
       if (t === undefined) {
-        t = metrics.requestSeconds.labels({ route: r });
+        t = metrics.requestSeconds.child(r, { route: r });
         timed.set(r, t);
       }
       t.observe(seconds);
