@@ -13,15 +13,19 @@
  * Until 2026-12-04 (c) was run without `--out`, i.e. it measured (d): the ratios published before
  * then were against reading the data, not against the graph.
  *
- *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--before <git ref>] [--keep]
+ *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--dir DIR] [--keep]
+ *                             [--variants a,b,c] [--before DIR]
  *
- * `--before REF` also runs (a) with the code at REF (its tree exported into `.bench-ref/`), after
- * the current code's lines at each row count: the same-run baseline of a change.
+ * `--variants` runs only some of (a), (b), (c); `--before DIR` (a checkout of older code with its
+ * node_modules) also runs each chosen comparison variant with DIR's `bin/m4c.js`, in the same run.
  *
  * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
- * Data and variant files go to /tmp/m4-bench-main/ (reused across runs; --keep keeps the sink DBs).
+ * Each line also gives the process's CPU seconds (all threads): on a shared machine they move less
+ * with the load than wall time. The bundles bin/m4c.js starts from are built first (what users run
+ * after `npm ci`). Data and variant files go to --dir (default /tmp/m4-bench-main/; reused across
+ * runs; --keep keeps the sink DBs); `--rows 0` runs the columnar section only.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,12 +38,16 @@ const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
-const ROWS = arg('rows', '1000000,4000000').split(',').map(Number);
+const ROWS = arg('rows', '1000000,4000000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const VARIANTS = new Set(arg('variants', 'a,b,c').split(','));
 const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
-const DIR = '/tmp/m4-bench-main';
+const DIR = resolve(arg('dir', '/tmp/m4-bench-main'));
 const EXAMPLE = join(ROOT, 'examples/fraud');
 
 interface Rec {
@@ -158,28 +166,13 @@ function variants(): { a: string; b: string; c: string } {
   return { a, b, c };
 }
 
-const MAXRSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))";
+// Peak RSS and CPU seconds (user + system, every thread) of the process, printed as it exits.
+const MAXRSS =
+  "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('MAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
 
-/** `bin/m4c.js` of the tree at `ref`, exported once into `.bench-ref/<sha>-tree/` (its node_modules: ours) and bundled. */
-function binAt(ref: string): string {
-  const sha = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const dir = join(ROOT, '.bench-ref', `${sha}-tree`);
-  if (!existsSync(join(dir, '.done'))) {
-    mkdirSync(dir, { recursive: true });
-    const tar = execFileSync('git', ['archive', '--format=tar', sha], { cwd: ROOT, maxBuffer: 1 << 30 });
-    execFileSync('tar', ['-x', '-C', dir], { input: tar, maxBuffer: 1 << 30 });
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    // Its CLI bundles, as `npm ci` makes them (without them bin/m4c.js runs the sources through tsx).
-    if (existsSync(join(dir, 'scripts/build-cli.mjs'))) execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: dir, stdio: 'ignore' });
-    writeFileSync(join(dir, '.done'), sha);
-  }
-  return join(dir, 'bin/m4c.js');
-}
-
-/** One `m4c run` as a child process (`bin`: which CLI): wall seconds, peak RSS (MB), exit code. */
-function run(file: string, data: string, extra: string[] = [], bin = BIN): { seconds: number; rssMb: number; code: number } {
-  // Per process: other people's runs of this bench share DIR.
-  const db = join(DIR, `bench-${process.pid}.db`);
+/** One `m4c run` as a child process: wall seconds, CPU seconds, peak RSS (MB), exit code. */
+function run(file: string, data: string, extra: string[] = [], bin = BIN): { seconds: number; cpu: number; rssMb: number; code: number } {
+  const db = join(DIR, 'bench.db');
   rmSync(db, { force: true });
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', MAXRSS, bin, 'run', file, '--data', data, '--quiet', '--db', db, ...extra], {
@@ -187,57 +180,56 @@ function run(file: string, data: string, extra: string[] = [], bin = BIN): { sec
     maxBuffer: 1 << 26,
   });
   const seconds = (performance.now() - t0) / 1000;
-  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  const m = /MAXRSS (\d+) CPU (\d+)/.exec(r.stderr);
   if (r.status !== 0 && r.status !== 1) throw new Error(`m4c run ${file} --data ${data} exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  return { seconds, rssMb: m === null ? NaN : Number(m[1]) / 1024, code: r.status ?? -1 };
+  return { seconds, cpu: m === null ? NaN : Number(m[2]) / 1e6, rssMb: m === null ? NaN : Number(m[1]) / 1024, code: r.status ?? -1 };
 }
 
 mkdirSync(DIR, { recursive: true });
+const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { encoding: 'utf8' });
+if (built.status !== 0) throw new Error(`scripts/build-cli.mjs failed: ${built.stderr}`);
 const files = variants();
 console.log(
   `# m4 main job — node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')} at start`,
 );
-console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',')} --columnar-rows ${COLUMNAR_ROWS}${BEFORE ? ` --before ${BEFORE}` : ''}`);
-const beforeBin = BEFORE ? binAt(BEFORE) : null;
+console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',') || 0} --columnar-rows ${COLUMNAR_ROWS} --dir ${DIR}`);
 console.log('# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink)\n');
 const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): void => {
   const ratio = base === undefined ? '' : `   ${(r.seconds / base.seconds).toFixed(2)}× the graph alone`;
   console.log(
     `   ${what.padEnd(42)} ${r.seconds.toFixed(1).padStart(7)} s  ${Math.round(rows / r.seconds)
       .toLocaleString('en')
-      .padStart(9)} rows/s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`,
+      .padStart(9)} rows/s  CPU ${r.cpu.toFixed(1).padStart(5)} s  peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB${ratio}`,
   );
 };
 const GRAPH = ['--out', '/dev/null'];
-const peak: Record<string, number[]> = { a: [], b: [], c: [], before: [] };
+const peak: Record<string, number[]> = { a: [], b: [], c: [] };
 for (const rows of ROWS) {
   const data = await jsonlFile(rows);
   console.log(`${rows.toLocaleString('en')} rows (${data})`);
   const d = run(files.c, data);
   const c = run(files.c, data, GRAPH);
-  const b = run(files.b, data);
-  const a = run(files.a, data);
   line('(d) reading the data alone', rows, d);
   line('(c) no comparison (graph alone, --out)', rows, c);
-  line('(b) comparison, bootstrap: 0', rows, b, c);
-  line('(a) default comparison (1,000 resamples)', rows, a, c);
-  peak.a!.push(a.rssMb);
-  peak.b!.push(b.rssMb);
   peak.c!.push(c.rssMb);
-  if (beforeBin !== null) {
-    const old = run(files.a, data, [], beforeBin);
-    line(`(a) the code at ${BEFORE}`, rows, old, c);
-    peak.before!.push(old.rssMb);
+  const beforeBin = join(BEFORE, 'bin/m4c.js');
+  for (const [v, what] of [
+    ['b', '(b) comparison, bootstrap: 0'],
+    ['a', '(a) default comparison (1,000 resamples)'],
+  ] as const) {
+    if (!VARIANTS.has(v)) continue;
+    const r = run(files[v], data);
+    line(what, rows, r, c);
+    peak[v]!.push(r.rssMb);
+    if (BEFORE !== '') line(`${what}, before`, rows, run(files[v], data, [], beforeBin), c);
   }
 }
-if (ROWS.length > 1) {
+if (ROWS.length > 1 && VARIANTS.has('a') && VARIANTS.has('b')) {
   const k = ROWS.length - 1;
   console.log(
-    `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×${
-      beforeBin !== null ? `  (a) the code at ${BEFORE}: ${(peak.before![k]! / peak.before![0]!).toFixed(2)}×` : ''
-    }   (target (a) ≤ 1.2×)`,
+    `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,
   );
 }
 if (COLUMNAR_ROWS > 0) {
@@ -250,8 +242,9 @@ if (COLUMNAR_ROWS > 0) {
     const t = Object.fromEntries(Object.entries(files3).map(([f, path]) => [f, run(files.c, path, [...extra])]));
     for (const [f, r] of Object.entries(t)) line(f, COLUMNAR_ROWS, r);
     console.log(
-      `      rows/s against JSONL: Parquet ${(t.JSONL!.seconds / t.Parquet!.seconds).toFixed(2)}× (target ≥ 2× for the graph alone), Arrow ${(t.JSONL!.seconds / t['Arrow IPC']!.seconds).toFixed(2)}×`,
+      `      rows/s against JSONL: Parquet ${(t.JSONL!.seconds / t.Parquet!.seconds).toFixed(2)}× (target ≥ 2× for the graph alone), Arrow ${(t.JSONL!.seconds / t['Arrow IPC']!.seconds).toFixed(2)}×;` +
+        ` CPU against JSONL: Parquet ${(t.JSONL!.cpu / t.Parquet!.cpu).toFixed(2)}×, Arrow ${(t.JSONL!.cpu / t['Arrow IPC']!.cpu).toFixed(2)}×`,
     );
   }
 }
-if (!process.argv.includes('--keep')) rmSync(join(DIR, `bench-${process.pid}.db`), { force: true });
+if (!process.argv.includes('--keep')) rmSync(join(DIR, 'bench.db'), { force: true });

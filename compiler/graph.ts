@@ -30,19 +30,22 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
   const names = syms.map((s) => s.name);
   const index = new Map<string, number>();
   for (let i = 0; i < names.length; i++) index.set(names[i]!, i);
-  const succ: number[][] = names.map(() => []);
-  const pred: number[][] = names.map(() => []);
+  // Edges u → v (v reads u), then both directions in compressed rows: two typed arrays each instead of two
+  // growable arrays per declaration, which kept ~18 MB of a 4 MB file's heap alive.
+  const from: number[] = [];
+  const to: number[] = [];
   for (const [sym, deps] of res.deps) {
     const v = index.get(sym.name);
     if (v === undefined || syms[v] !== sym) continue; // a duplicate declaration
     for (const d of deps) {
       const u = index.get(d.name);
       if (u === undefined || u === v || syms[u] !== d) continue;
-      succ[u]!.push(v);
-      pred[v]!.push(u);
+      from.push(u);
+      to.push(v);
     }
   }
-  const adj: Adjacency = { size: names.length, succ, pred };
+  const adj: Adjacency = { size: names.length, succ: rows(names.length, from, to), pred: rows(names.length, to, from) };
+  const { pred } = adj;
 
   let order: string[] | undefined;
   const cycles = stronglyConnected(adj);
@@ -74,7 +77,7 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     const n = stack.pop()!;
     if (isLive[n]) continue;
     isLive[n] = 1;
-    for (const p of pred[n]!) stack.push(p);
+    for (let k = pred.start[n]!; k < pred.start[n + 1]!; k++) stack.push(pred.list[k]!);
   }
   const live = new Set<string>();
   for (let i = 0; i < names.length; i++) if (isLive[i]) live.add(names[i]!);
@@ -91,7 +94,8 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       if (!graph) {
         graph = new Graph({ directed: true });
         for (const sym of syms) graph.setNode(sym.name, sym);
-        for (let v = 0; v < succ.length; v++) for (const w of succ[v]!) graph.setEdge(names[v]!, names[w]!);
+        const { succ } = adj;
+        for (let v = 0; v < adj.size; v++) for (let k = succ.start[v]!; k < succ.start[v + 1]!; k++) graph.setEdge(names[v]!, names[succ.list[k]!]!);
       }
       return graph;
     },
@@ -116,11 +120,32 @@ function showCycle(path: string[]): string {
   return [...head, `… ${path.length - MAX_SHOWN} more …`, ...tail].join(' → ');
 }
 
+/** Neighbour lists in compressed rows: the neighbours of `n` are `list[start[n]] .. list[start[n + 1] - 1]`. */
+interface Rows {
+  start: Int32Array;
+  list: Int32Array;
+}
+
 interface Adjacency {
   /** Declarations are 0 .. size-1, in declaration order. */
   size: number;
-  succ: number[][];
-  pred: number[][];
+  succ: Rows;
+  pred: Rows;
+}
+
+/** The rows of edges `a[i]` → `b[i]`, each row in edge order. */
+function rows(size: number, a: number[], b: number[]): Rows {
+  const start = new Int32Array(size + 1);
+  for (const n of a) start[n + 1]!++;
+  for (let n = 0; n < size; n++) start[n + 1]! += start[n]!;
+  const list = new Int32Array(a.length);
+  const fill = start.slice(0, size);
+  for (let i = 0; i < a.length; i++) list[fill[a[i]!]!++] = b[i]!;
+  return { start, list };
+}
+
+function neighbours(r: Rows, n: number): Int32Array {
+  return r.list.subarray(r.start[n]!, r.start[n + 1]!);
 }
 
 /** Walk the cycle from its first member so the message reads in the direction data flows: a → b → a. */
@@ -131,7 +156,7 @@ function cyclePath(g: Adjacency, members: number[]): number[] {
   const seen = new Set([start]);
   let cur = start;
   for (;;) {
-    const next = g.succ[cur]!.find((n) => inCycle.has(n) && (!seen.has(n) || n === start));
+    const next = neighbours(g.succ, cur).find((n) => inCycle.has(n) && (!seen.has(n) || n === start));
     if (next === undefined) break;
     path.push(next);
     if (next === start) break;
@@ -147,11 +172,15 @@ function topologicalOrder(g: Adjacency): number[] {
   const indegree = new Int32Array(g.size);
   const ready: number[] = [];
   for (let n = 0; n < g.size; n++) {
-    indegree[n] = g.pred[n]!.length;
+    indegree[n] = g.pred.start[n + 1]! - g.pred.start[n]!;
     if (indegree[n] === 0) ready.push(n);
   }
   for (let i = 0; i < ready.length; i++) {
-    for (const s of g.succ[ready[i]!]!) if (--indegree[s]! === 0) ready.push(s);
+    const n = ready[i]!;
+    for (let k = g.succ.start[n]!; k < g.succ.start[n + 1]!; k++) {
+      const s = g.succ.list[k]!;
+      if (--indegree[s]! === 0) ready.push(s);
+    }
   }
   return ready;
 }
@@ -182,9 +211,9 @@ function stronglyConnected(g: Adjacency): number[][] {
     while (frames.length > 0) {
       const top = frames.length - 1;
       const v = frames[top]!;
-      const succ = g.succ[v]!;
-      if (nextChild[top]! < succ.length) {
-        const w = succ[nextChild[top]!++]!;
+      const first = g.succ.start[v]!;
+      if (first + nextChild[top]! < g.succ.start[v + 1]!) {
+        const w = g.succ.list[first + nextChild[top]!++]!;
         if (idx[w] === -1) enter(w);
         else if (onStack[w]) low[v] = Math.min(low[v]!, idx[w]!);
         continue;

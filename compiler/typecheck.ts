@@ -61,6 +61,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
   const calls = new Map<CallExpr, CallInfo>();
   const state = new Map<M4Symbol, 'visiting' | 'done'>();
   const deferred = new Set<M4Symbol>();
+  const symbolValues = new Map<M4Symbol, ExprValue>();
   const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
   const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
   const where = (o: Origin) => (o.span ? `${o.what} (${o.span.file}:${o.span.line}:${o.span.column})` : o.what);
@@ -170,7 +171,11 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
         const sym = target.symbol;
         if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') {
           const t = typeOfSymbol(sym);
-          return t ? { kind: 'tensor', type: t } : UNKNOWN;
+          if (!t) return UNKNOWN;
+          // One value per symbol, shared by every reference to it (values are read-only).
+          let v = symbolValues.get(sym);
+          if (!v) symbolValues.set(sym, (v = { kind: 'tensor', type: t }));
+          return v;
         }
         return UNKNOWN;
       }

@@ -12,9 +12,8 @@
 import type { Comment, Decl, Span } from './ast.ts';
 import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
 import { endOf } from './language.ts';
-import * as T from './tokens.ts';
+import { DeclarationStarts, type Place } from './declaration-starts.ts';
 
-const DECL_STARTS = T.DECLARATION_TOKENS;
 /** The lexer's problems: `parse` reports those of the whole text before the parser's. */
 const LEXICAL = new Set<SyntaxProblem['kind']>(['unexpected-character', 'unterminated-string', 'unterminated-comment']);
 
@@ -25,13 +24,6 @@ interface ChunkSyntax {
   problems: SyntaxProblem[];
 }
 
-/** Where a chunk starts in the file: its offset, and the 0-based line and column of its first character. */
-interface Place {
-  offset: number;
-  line: number;
-  column: number;
-}
-
 export class IncrementalParser {
   /** Chunk text → its syntax at offset 0. */
   private relative = new Map<string, ChunkSyntax>();
@@ -39,16 +31,19 @@ export class IncrementalParser {
   private placed = new Map<string, ChunkSyntax>();
   /** Chunks parsed again by the last call (for tests and benchmarks). */
   reparsed = 0;
+  private readonly starts = new DeclarationStarts();
+
+  /** Characters the last call lexed to find the declarations (for tests and benchmarks). */
+  get lexed(): number {
+    return this.starts.lexed;
+  }
 
   constructor(readonly file: string) {}
 
   parse(text: string): ParseResult {
     const file = this.file;
-    const starts: Place[] = [];
-    // Lexing the whole text is cheap next to parsing; it finds where declarations start.
-    for (const t of T.m4Lexer.tokenize(text).tokens) {
-      if (DECL_STARTS.has(t.tokenType)) starts.push({ offset: t.startOffset, line: (t.startLine ?? 1) - 1, column: (t.startColumn ?? 1) - 1 });
-    }
+    // Where declarations start, lexing only around what changed since the last call.
+    const starts = this.starts.find(text);
     const chunks: { place: Place; end: number }[] = [];
     if (starts.length === 0 || starts[0]!.offset > 0)
       chunks.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });

@@ -9,7 +9,7 @@ import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
 import { endOf } from './language.ts';
-import { expectedTokenNames, m4Parser } from './parser.ts';
+import { errorMessagesBuilt, expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
 
 export type SyntaxProblem =
@@ -104,8 +104,9 @@ export function parse(text: string, file: string): ParseResult {
     } else {
       try {
         m4Parser.input = chunk;
+        const built = errorMessagesBuilt();
         const cst = m4Parser.declaration();
-        for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
+        if (errorMessagesBuilt() !== built) for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
         if (cst) {
           const decl = builder.declaration(cst, chunkSpan);
           if (decl) decls.push(decl);

@@ -30,7 +30,19 @@ export const expectedTokensProvider: IParserErrorMessageProvider = {
   buildEarlyExitMessage: ({ expectedIterationPaths }) => expectedMessage(expectedIterationPaths.map((p) => p[0])),
 };
 
+let messagesBuilt = 0;
+
+/**
+ * How many error messages the parser has built so far. Every error it records builds one first, so when
+ * this did not move during a parse there are no errors to read: reading `errors` copies them (a deep clone,
+ * even of none), which was a measurable cost on a file of 180,000 clean declarations.
+ */
+export function errorMessagesBuilt(): number {
+  return messagesBuilt;
+}
+
 function expectedMessage(tokens: (TokenType | undefined)[]): string {
+  messagesBuilt++;
   const names: string[] = [];
   for (const t of tokens) if (t && !names.includes(t.name)) names.push(t.name);
   return JSON.stringify({ expected: names });

@@ -11,7 +11,7 @@
 import type { Batch } from './batch.ts';
 import { createComparisonRun, type ComparisonRun, type RunOutcome } from './comparison-run.ts';
 import { publishOutcome } from './comparison-publish.ts';
-import { createExecutor, type Executor, type RunResult } from './executor.ts';
+import { createExecutor, type Executor, type ExecutorOptions, type RunResult } from './executor.ts';
 import { trapInterrupts } from './interrupt.ts';
 import { OutputsWriter } from './outputs-writer.ts';
 import type { LoadedPlan } from './plan-load.ts';
@@ -63,6 +63,16 @@ export async function concludeComparisons(run: ComparisonRun, meta: RunMeta, o: 
   return { exitCode: outcome.exitCode, outcome };
 }
 
+/**
+ * Lends executors (model sessions) to replays and takes them back: a replay worker keeps them across
+ * shard jobs of the same plan (runtime/distributed/executor-pool.ts).
+ */
+export interface ExecutorLender {
+  borrow(loaded: LoadedPlan, opts: ExecutorOptions): Promise<Executor>;
+  /** `healthy`: the replay ended without an error, so the executor may be lent again. */
+  giveBack(executor: Executor, healthy: boolean): Promise<void>;
+}
+
 /** Options of {@link replayComparisons}. */
 export interface ReplayOptions extends Omit<ConcludeOptions, 'sinks'> {
   /** The data file (`.jsonl`, `.ndjson`, `.csv`, optionally `.gz`; a named pipe works), or `-` for standard input. */
@@ -91,6 +101,8 @@ export interface ReplayOptions extends Omit<ConcludeOptions, 'sinks'> {
   onBatch?(batch: Batch): void;
   /** Called when the rows are done, before the report and records (print a summary). */
   onRowsDone?(end: ReplayRows): void;
+  /** Borrow the executor here instead of creating (and closing) one. */
+  executors?: ExecutorLender;
 }
 
 /** What a replay did with its rows, for a summary: the executor's counts, the source's statistics, times, engine. */
@@ -123,6 +135,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
   let sinks: RunSinks | null = null;
   let writer: OutputsWriter | undefined;
   let executor: Executor | undefined;
+  let healthy = false;
   try {
     const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard }) : undefined;
     source = openSource(o.data, {
@@ -138,14 +151,15 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     if (o.outPath !== undefined) writer = OutputsWriter.open(o.outPath, plan.outputs);
     const t0 = performance.now();
     const startedAt = new Date();
-    executor = await createExecutor(loaded, {
+    const executorOptions: ExecutorOptions = {
       engine: o.engine ?? 'auto',
       batchSize: Math.min(o.batchSize, o.limit ?? Infinity),
       intraOpThreads: o.intraOpThreads ?? 1,
       outputs: writer !== undefined,
       comparisons: comparisons !== undefined,
       onBadRow: o.onBadRow,
-    });
+    };
+    executor = o.executors !== undefined ? await o.executors.borrow(loaded, executorOptions) : await createExecutor(loaded, executorOptions);
     const t1 = performance.now();
     o.onStart?.(source.stats);
     const w = writer;
@@ -167,7 +181,10 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     // so from now on a second Ctrl-C is the operating system's to act on, at once.
     if (result.interrupted) trap?.release();
     o.onRowsDone?.(base);
-    if (!comparisons) return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
+    if (!comparisons) {
+      healthy = !result.interrupted;
+      return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
+    }
     const meta = runMeta(comparisons.subject, {
       dataPath: o.data,
       stats: source.stats,
@@ -177,12 +194,14 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
       interrupted: result.interrupted,
     });
     const end = await concludeComparisons(comparisons, meta, { ...o, sinks });
+    healthy = !result.interrupted;
     return { ...base, meta, ...end };
   } finally {
     trap?.release();
     await sinks?.close();
     await writer?.close().catch(() => {});
-    await executor?.close();
+    if (executor !== undefined && o.executors !== undefined) await o.executors.giveBack(executor, healthy);
+    else await executor?.close();
     await source?.close();
   }
 }

@@ -101,7 +101,8 @@ export function readStateFile(path: string): StateFile {
   }
   if (o.state_file_version !== STATE_FILE_VERSION) {
     throw new StateFileError(
-      `${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}`,
+      `${path} has state file version ${String(o.state_file_version)}; this m4 (${M4_VERSION}) reads version ${STATE_FILE_VERSION}` +
+        (typeof o.state_file_version === 'number' && o.state_file_version < STATE_FILE_VERSION ? ': re-run its shard with this m4' : ''),
     );
   }
   if (typeof o.plan_hash !== 'string' || o.subject === undefined || o.states === undefined || o.meta === undefined) {

@@ -3,7 +3,8 @@
 // - dist/m4c-fast.mjs: the start-up-sensitive commands (check, compile, graph, fmt, lsp, init, import),
 //   dependencies included (~0.1 s to start);
 // - dist/full/: every other command but the dashboard's, and the worker threads' entries (model runs,
-//   bootstrap resamples), our sources only (packages load from node_modules), split into shared chunks;
+//   bootstrap resamples), our sources and pure-JavaScript packages (FULL_EXTERNAL load from node_modules),
+//   split into shared chunks;
 //   a worker started from the bundle loads its bundled entry (stdlib/ts-worker.ts).
 // The stamp lists every source file the bundle holds (esbuild's metafile) with the newest mtime among them.
 // Runs on `npm ci` (the `prepare` script). bin/m4c.js uses the bundle only while it is newer than every
@@ -15,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { newestSourceMtime } from './source-mtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Bundled CommonJS code calls `require` (for Node's built-ins): give each output file one.
+const banner = { js: "import { createRequire as __m4cr } from 'node:module'; const require = __m4cr(import.meta.url);" };
 mkdirSync(join(root, 'dist'), { recursive: true });
 const result = await build({
   metafile: true,
@@ -25,10 +28,26 @@ const result = await build({
   target: 'node20',
   outfile: join(root, 'dist/m4c-fast.mjs'),
   external: ['onnxruntime-node', 'better-sqlite3'],
-  banner: { js: "import { createRequire as __m4cr } from 'node:module'; const require = __m4cr(import.meta.url);" },
+  banner,
   logLevel: 'warning',
 });
 rmSync(join(root, 'dist/full'), { recursive: true, force: true });
+const FULL_EXTERNAL = [
+  'onnxruntime-node',
+  'better-sqlite3',
+  'sharp',
+  'pg',
+  'pg-native',
+  'bullmq',
+  'ioredis',
+  'fastify',
+  '@fastify/*',
+  'playwright-core',
+  '@huggingface/tokenizers',
+  '@inquirer/prompts',
+  'tsx',
+  'esbuild',
+];
 const full = await build({
   metafile: true,
   entryPoints: {
@@ -43,7 +62,11 @@ const full = await build({
   target: 'node20',
   outdir: join(root, 'dist/full'),
   outExtension: { '.js': '.mjs' },
-  packages: 'external',
+  // Pure-JavaScript packages are bundled too (loading them one module at a time from node_modules,
+  // CommonJS ones through Node's export scanner, was about half of `m4c run`'s start-up); native
+  // modules, packages that read files next to their code and the server and queue stacks stay external.
+  external: FULL_EXTERNAL,
+  banner,
   logLevel: 'warning',
 });
 // Exactly the files the bundles were built from: bin/m4c.js compares their mtimes with the build's.

@@ -98,7 +98,9 @@ function applyInputSteps(expr: string, steps: InputStep[], rank: number): string
  * Pair the candidate's inputs with the control's. The graph's inputs are the control's inputs (named as
  * the control names them) plus any candidate input no control input can feed. `hasOwnField(name, type)`
  * says whether the data sample has a field of that name fitting the type (a candidate input with its own
- * field gets its own graph input rather than a guess).
+ * field gets its own graph input rather than a guess). `hasFittingField(type)` says whether the sample has
+ * a field no control input reads that fits the type: a candidate input named like a control input but
+ * shaped differently then gets its own graph input too (the field is found by shape, field-mapping.ts).
  */
 export function pairInputs(
   control: OnnxSignature,
@@ -106,6 +108,7 @@ export function pairInputs(
   candidateModel: string,
   names: NameAllocator,
   hasOwnField: (name: string, type: TensorType) => boolean = () => false,
+  hasFittingField: (type: TensorType) => boolean = () => false,
 ): InputPairing {
   const inputs: GraphInput[] = control.inputs.map((v) => ({
     name: v.name,
@@ -146,6 +149,18 @@ export function pairInputs(
     if (sameNamed.has(d.name)) {
       const g = inputs.find((x) => x.origin === 'control' && x.onnxName === d.name)!;
       const steps = inputSteps(g.type, want);
+      // Named alike, shaped differently (24 vs 25 frames), and the data holds a field of the candidate's
+      // own shape: that field is what it was made for, better than a cut of the control's (or a TODO).
+      if ((steps === null || steps.some((s) => s.op === 'slice')) && hasFittingField(want)) {
+        const name = names.allocate(`${toIdentifier(d.name, 'input')}_${candidateModel}`);
+        inputs.push({ name, type: want, rowDim: rowDimOf(d.type), origin: 'candidate', onnxName: d.name });
+        claimed.add(name);
+        pairing.candidateFeeds.push([d.name, writeName(name)]);
+        pairing.notes.push(
+          `Both models take \`${d.name}\`, as ${formatType(g.type)} and ${formatType(want)}: ${candidateModel} reads its own input \`${name}\`, from a field of that shape.`,
+        );
+        continue;
+      }
       if (steps) feedFrom(d, g, steps);
       else {
         // Same name, incompatible shape: feeding it as is lets the compiler say exactly what differs.

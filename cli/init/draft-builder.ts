@@ -8,7 +8,7 @@ import { defaultMetrics, type TaskKind } from '../../stdlib/metrics/catalogue.ts
 import { formatType, type DType } from '../../plan/tensor-type.ts';
 import { applySignalSteps, modelCall, pairInputs, pairSignals, type GraphInput, type InputPairing } from './bridging.ts';
 import type { DataSample } from './data-sample.ts';
-import { fieldNamed, findLabel, findLabelByClasses, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
+import { fieldFits, fieldNamed, findLabel, findLabelByClasses, findSlice, mapInputs, type InputMapping, type LabelField } from './field-mapping.ts';
 import { item, type Draft, type DraftGate, type DraftGroup, type DraftItem } from './graph-draft.ts';
 import { NameAllocator, isPlainName, toIdentifier, writeName, writeString } from './m4-names.ts';
 import { IDENTIFIER_PATTERN } from '../../grammar/language.ts';
@@ -116,7 +116,9 @@ export function buildDraft(req: DraftRequest): DraftResult {
     const f = sample ? fieldNamed({ name, type }, sample) : undefined;
     return f !== undefined && !controlFields.has(f.name);
   };
-  const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField);
+  const hasFittingField = (type: GraphInput['type']) =>
+    sample !== null && sample.fields.some((f) => !controlFields.has(f.name) && fieldFits(f, type));
+  const pairing = pairInputs(control.signature, candidate?.signature ?? null, candName, names, hasOwnField, hasFittingField);
   const modal = draftModalities(control.signature, pairing.inputs, names);
   if (modal) pairing.inputs = pairing.inputs.filter((g) => !modal.replaced.has(g.name));
 

@@ -86,6 +86,15 @@ function fit(f: DataField, t: TensorType): FieldSource | null {
   return null;
 }
 
+/** Would {@link mapInputs} match list field `f` to an input of graph type `t` by length (round 3)? */
+export function fieldFits(f: DataField, t: TensorType): boolean {
+  return byLength(f, t);
+}
+
+function byLength(f: DataField, t: TensorType): boolean {
+  return t.dims.length >= 2 && f.shape !== null && f.shape.length > 0 && !ID_LIKE.test(lastPart(f)) && fit(f, t)?.kind === 'field';
+}
+
 function lastPart(f: DataField): string {
   return f.path[f.path.length - 1]!;
 }
@@ -171,8 +180,8 @@ export function mapInputs(
     if (f) take(n, fit(f, n.type)!, 'loose-name');
   }
   for (const n of needs) {
-    if (out.has(n.name) || n.type.dims.length < 2) continue;
-    const f = free().find((x) => x.shape !== null && x.shape.length > 0 && !ID_LIKE.test(lastPart(x)) && fit(x, n.type)?.kind === 'field');
+    if (out.has(n.name)) continue;
+    const f = free().find((x) => byLength(x, n.type));
     if (f) take(n, { kind: 'field', field: f.name }, 'length');
   }
   for (const n of needs) {

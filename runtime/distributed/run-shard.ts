@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan } from '../../plan/plan-types.ts';
 import { loadPlan } from '../plan-load.ts';
-import { replayComparisons } from '../replay.ts';
+import { replayComparisons, type ExecutorLender } from '../replay.ts';
 import type { EngineChoice } from '../scheduler.ts';
 import type { SourceStats } from '../sources/index.ts';
 import { readStateFile, type StateFile } from '../state-file.ts';
@@ -25,6 +25,18 @@ export interface ShardTask {
   engine: EngineChoice;
 }
 
+/** Where a shard's time went, in milliseconds: what splitting costs per shard shows here. */
+export interface ShardTimings {
+  /** Reading the plan and checking each model file's sha256. */
+  planMs: number;
+  /** Creating the executor: model sessions (in their worker threads). */
+  modelsMs: number;
+  /** Reading the whole file (every shard scans every row) and running this shard's rows. */
+  rowsMs: number;
+  /** Finishing the comparisons and writing, then reading back, the state. */
+  stateMs: number;
+}
+
 /** Progress of a shard: rows done and the fraction of the file read (every shard reads the whole file). */
 export interface ShardProgress {
   rows: number;
@@ -36,9 +48,23 @@ export interface ShardProgress {
  * with `onBadRow: 'fail'`) for the job to fail and be retried. The state passes through a temporary file,
  * as a shard's state always does, and the file is removed.
  */
-export async function runShard(task: ShardTask, opts: { signal?: AbortSignal; onProgress?: (p: ShardProgress) => void } = {}): Promise<StateFile> {
+export async function runShard(
+  task: ShardTask,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: ShardProgress) => void;
+    onTimings?: (t: ShardTimings) => void;
+    /** Where to borrow the model sessions (a worker's pool, kept across its jobs); default: created and closed here. */
+    executors?: ExecutorLender;
+  } = {},
+): Promise<StateFile> {
+  const t0 = performance.now();
   // Models are checked against the plan's sha256: the worker's mount must hold the very files compiled.
   const loaded = loadPlan(task.plan, { label: task.plan.source.file, verifyModels: true });
+  const planMs = performance.now() - t0;
+  let modelsMs = 0,
+    rowsMs = 0,
+    rowsDone = 0;
   const statePath = join(tmpdir(), `m4-shard-${randomUUID()}.json`);
   let stats: SourceStats | undefined;
   let rows = 0;
@@ -50,6 +76,7 @@ export async function runShard(task: ShardTask, opts: { signal?: AbortSignal; on
       shard: task.shard,
       statePath,
       engine: task.engine,
+      executors: opts.executors,
       format: 'json',
       color: false,
       say: () => {},
@@ -58,13 +85,20 @@ export async function runShard(task: ShardTask, opts: { signal?: AbortSignal; on
       onStart: (s) => {
         stats = s;
       },
+      onRowsDone: (r) => {
+        modelsMs = r.startupMs;
+        rowsMs = r.runMs;
+        rowsDone = performance.now();
+      },
       onBatch: (b) => {
         rows += b.rows;
         const total = stats?.totalBytes ?? null;
         opts.onProgress?.({ rows, fraction: total === null || total === 0 ? 0 : Math.min(1, stats!.bytesRead / total) });
       },
     });
-    return readStateFile(statePath);
+    const state = readStateFile(statePath);
+    opts.onTimings?.({ planMs, modelsMs, rowsMs, stateMs: performance.now() - rowsDone });
+    return state;
   } finally {
     rmSync(statePath, { force: true });
   }

@@ -42,7 +42,7 @@ export interface SubmitOptions {
   attempts?: number;
   /** Give up after Redis has been unreachable this long (default 60 s). */
   lostAfterMs?: number;
-  /** Poll period (default 1 s). */
+  /** Poll period (default 250 ms). */
   pollMs?: number;
   onSubmitted?: (replay: string) => void;
   onProgress?: (p: ReplayProgress) => void;
@@ -104,10 +104,11 @@ export async function submitReplay(o: SubmitOptions): Promise<MergeJobResult & {
     o.onSubmitted?.(replay);
     const t0 = performance.now();
     let lastOk = Date.now();
+    const finished = new Map<number, number>();
     for (;;) {
       if (o.signal?.aborted)
         throw new ReplayError(`stopped waiting for replay ${replay}: it goes on on the workers, whose merge writes its record`, EXIT.interrupted);
-      const polled = await withTimeout(poll(queue, replay, o.shards), Math.min(lostAfter, 10_000));
+      const polled = await withTimeout(poll(queue, replay, o.shards, finished), Math.min(lostAfter, 10_000));
       if (polled === TIMEOUT) {
         if (Date.now() - lastOk > lostAfter) {
           throw new ReplayError(
@@ -136,7 +137,7 @@ export async function submitReplay(o: SubmitOptions): Promise<MergeJobResult & {
         rowsPerSecond: polled.rows / Math.max(seconds, 1e-3),
         etaSeconds: fraction > 0 ? (seconds * (1 - fraction)) / fraction : null,
       });
-      await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
     }
   } finally {
     await flows.close().catch(() => {});
@@ -151,30 +152,49 @@ type Polled =
   | { kind: 'completed'; result: MergeJobResult }
   | { kind: 'running'; done: number; rows: number; fraction: number };
 
-async function poll(queue: Queue, replay: string, shards: number): Promise<Polled> {
-  const parent = await Job.fromId<MergeJobData, MergeJobResult>(queue, mergeJobId(replay));
-  if (parent === undefined) return { kind: 'gone' };
-  const state = await parent.getState();
-  if (state === 'completed') return { kind: 'completed', result: parent.returnvalue };
-  if (state === 'unknown') return { kind: 'gone' };
+/**
+ * Where the replay stands. Reads job states and progress only: a completed shard's job holds its state
+ * (the return value, megabytes for a big shard), so each is read once, when first seen completed, and its
+ * row count kept in `finished` (shard index → rows) for the next polls.
+ */
+async function poll(queue: Queue, replay: string, shards: number, finished: Map<number, number>): Promise<Polled> {
+  const parentState = await queue.getJobState(mergeJobId(replay));
+  if (parentState === 'unknown') return { kind: 'gone' };
+  if (parentState === 'completed' || parentState === 'failed') {
+    const parent = await Job.fromId<MergeJobData, MergeJobResult>(queue, mergeJobId(replay));
+    if (parent === undefined) return { kind: 'gone' };
+    if (parentState === 'completed') return { kind: 'completed', result: parent.returnvalue };
+  }
   let done = 0,
     rows = 0,
     fraction = 0;
   const failures: string[] = [];
   for (let i = 0; i < shards; i++) {
+    const kept = finished.get(i);
+    if (kept !== undefined) {
+      done++;
+      fraction += 1;
+      rows += kept;
+      continue;
+    }
     const child = await Job.fromId<ShardJobData>(queue, shardJobId(replay, i));
     if (child === undefined) return { kind: 'gone' };
     const p = child.progress as Partial<ShardProgress> | number;
+    const childRows = typeof p === 'object' && p !== null ? (p.rows ?? 0) : 0;
+    rows += childRows;
     if (await child.isCompleted()) {
       done++;
       fraction += 1;
+      finished.set(i, childRows);
     } else if (typeof p === 'object' && p !== null) {
       fraction += p.fraction ?? 0;
     }
-    if (typeof p === 'object' && p !== null) rows += p.rows ?? 0;
     if (child.failedReason !== undefined && (await child.isFailed()))
       failures.push(`shard ${i + 1}/${shards} failed after ${child.attemptsMade} attempts: ${child.failedReason}`);
   }
-  if (state === 'failed' || failures.length > 0) return { kind: 'failed', reason: failures[0] ?? parent.failedReason ?? 'the merge failed' };
+  if (parentState === 'failed' || failures.length > 0) {
+    const parent = await Job.fromId<MergeJobData, MergeJobResult>(queue, mergeJobId(replay));
+    return { kind: 'failed', reason: failures[0] ?? parent?.failedReason ?? 'the merge failed' };
+  }
   return { kind: 'running', done, rows, fraction: fraction / shards };
 }

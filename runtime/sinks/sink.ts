@@ -13,6 +13,12 @@ export interface Sink {
   readonly path: string;
   /** Store one record atomically: after a crash, either all of it is there or none. */
   write(record: RunRecord): void | Promise<void>;
+  /**
+   * Store the record unless the sink holds one with the same run key (`meta.run_id`) and comparison
+   * already; true when written. For a retried write (a distributed merge). Sinks without it (SQL
+   * stores) refuse the duplicate in {@link write} instead: their run key is unique.
+   */
+  writeOnce?(record: RunRecord): boolean | Promise<boolean>;
   /** Release the file or connection. Idempotent. */
   close(): void | Promise<void>;
 }

@@ -28,16 +28,27 @@ function numericValues(d: Vector['data'][number]): NumArray | null {
   return d.values as NumArray;
 }
 
+/** Arrow's validity bitmap (LSB first, from bit `offset`) as one byte per row. */
+function validity(bitmap: Uint8Array | null | undefined, offset: number, n: number): Uint8Array | null {
+  if (bitmap === null || bitmap === undefined || bitmap.length === 0) return null;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = offset + i;
+    out[i] = (bitmap[b >> 3]! >> (b & 7)) & 1;
+  }
+  return out;
+}
+
 function chunkOf(vec: Vector): ColumnChunk {
   const get = (i: number): unknown => plain(vec.get(i));
   if (vec.data.length !== 1) return { flat: null, get };
   const d = vec.data[0]!;
   const t = d.type;
-  const valid = d.nullCount > 0 ? (i: number): boolean => vec.isValid(i) : null;
+  const valid = d.nullCount > 0 ? validity(d.nullBitmap, d.offset, d.length) : null;
   let flat: FlatColumn | null = null;
   const direct = numericValues(d);
   if (direct !== null) {
-    flat = { values: direct.subarray(d.offset, d.offset + d.length) as NumArray, offsets: null, width: 1, valid, bool: false };
+    flat = { values: direct.subarray(d.offset, d.offset + d.length) as NumArray, offsets: null, width: 1, valid, elemNull: null, bool: false };
   } else if (DataType.isFixedSizeList(t) || DataType.isList(t)) {
     const c = d.children[0]!;
     const cv = c.nullCount === 0 ? numericValues(c) : null;
@@ -45,10 +56,10 @@ function chunkOf(vec: Vector): ColumnChunk {
       if (DataType.isFixedSizeList(t)) {
         const k = t.listSize;
         const from = c.offset + d.offset * k;
-        flat = { values: cv.subarray(from, from + d.length * k) as NumArray, offsets: null, width: k, valid, bool: false };
+        flat = { values: cv.subarray(from, from + d.length * k) as NumArray, offsets: null, width: k, valid, elemNull: null, bool: false };
       } else {
         const offs = (d.valueOffsets as Int32Array).subarray(d.offset, d.offset + d.length + 1);
-        flat = { values: cv.subarray(c.offset) as NumArray, offsets: offs, width: 0, valid, bool: false };
+        flat = { values: cv.subarray(c.offset) as NumArray, offsets: offs, width: 0, valid, elemNull: null, bool: false };
       }
     }
   }

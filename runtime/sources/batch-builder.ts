@@ -34,6 +34,14 @@ export class BatchBuilder {
     return this.rows >= this.capacity;
   }
 
+  /** Copy row `from`'s values over row `to` (to < from; `to` is not a kept row yet). */
+  moveRow(from: number, to: number): void {
+    this.layout.slots.forEach((slot, s) => {
+      const rs = slot.rowSize;
+      this.data[s]!.copyWithin(to * rs, from * rs, (from + 1) * rs);
+    });
+  }
+
   commit(rowId: number, line: number): void {
     this.rowIds[this.rows] = rowId;
     this.lines[this.rows] = line;

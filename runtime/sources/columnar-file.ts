@@ -13,10 +13,20 @@ export interface FlatColumn {
   offsets: Int32Array | null;
   /** Fixed-size lists: elements per row; 1 for scalars; 0 with offsets. */
   width: number;
-  /** Row validity (null: every row has a value); a row without a value is a missing field. */
-  valid: ((i: number) => boolean) | null;
+  /** Row validity, 1 = the row has a value (null: every row has one); a row without one is a missing field. */
+  valid: Uint8Array | null;
+  /** List columns: 1 for each element of `values` that is null (null: none is), the JSON path's `null` element. */
+  elemNull: Uint8Array | null;
   /** Booleans stored as 0/1. */
   bool: boolean;
+  /** Every value is known to be finite (so no NaN/±Infinity check is needed); absent: unknown. */
+  finite?: boolean;
+}
+
+/** A string column as a dictionary: row i's value is dict[index[i]] (index -1: no value). No per-row strings. */
+export interface StringColumn {
+  dict: readonly string[];
+  index: Int32Array;
 }
 
 /** One column of one group. */
@@ -26,8 +36,10 @@ export interface ColumnChunk {
    * those; int64 values as numbers (exact below 2^53).
    */
   get(i: number): unknown;
-  /** Typed storage when the column is numeric (or a list of non-null numbers), else null. */
+  /** Typed storage when the column is numeric (or a list of numbers), else null. */
   flat: FlatColumn | null;
+  /** Dictionary storage when the column holds strings and the reader kept them so. */
+  strings?: StringColumn | null;
 }
 
 /** A columnar file, opened. */
@@ -42,6 +54,8 @@ export interface ColumnarFile {
   readonly floatColumns: ReadonlySet<string>;
   /** Decode group g's columns at `paths` (each a path in `columns`). */
   readGroup(g: number, paths: readonly (readonly string[])[]): Promise<ColumnChunk[]>;
+  /** A hint: group g's columns at `paths` will be read next (start fetching its bytes). */
+  prefetch?(g: number, paths: readonly (readonly string[])[]): void;
   close(): Promise<void>;
 }
 

@@ -20,14 +20,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { BadRow, badRow } from './bad-row.ts';
 import { BatchBuilder, allocSlotData } from './batch-builder.ts';
+import { fillColumn, missingField, writeColumns, writeField } from './columnar-fill.ts';
 import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
-import type { FixedSlot, InputSlot, SourceLayout } from './input-layout.ts';
-import { elementNoun } from './input-layout.ts';
-import { discoverFieldDims, explainProblem, prefixed, Problem, storeJsonScalar, storeNumber, writeFieldValue } from './json-value-writer.ts';
+import type { InputSlot, SourceLayout } from './input-layout.ts';
+import { discoverFieldDims, writeFieldValue } from './json-value-writer.ts';
 import { layoutFromObservation, type SlotObservation } from './layout-discovery.ts';
 import { SourceError } from './source-error.ts';
 import type { Batch, DataSource, SourceOptions, SourceStats } from './source-types.ts';
-import type { TensorData } from '../../stdlib/types.ts';
 import { DONE, SerialBatches } from './serial-batches.ts';
 
 export class ColumnarSource extends SerialBatches implements DataSource {
@@ -47,6 +46,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   private curGroup = -1;
   private row = 0;
   private batch: BatchBuilder | null = null;
+  /** Column fill: per row of the range, 0 or 1 + the first input that found it bad. */
+  private flags = new Uint8Array(0);
   private finished = false;
   private readonly limit: number;
   private readonly shardIndex: number;
@@ -59,6 +60,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     private readonly slots: InputSlot[],
     private readonly opener: (path: string) => Promise<ColumnarFile>,
     totalBytes: number,
+    private readonly tuning: { columnFill: boolean } = { columnFill: true },
   ) {
     super();
     this.limit = opts.limit ?? Infinity;
@@ -189,6 +191,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
           if (this.next_ >= this.groups.length) break;
           this.curGroup = this.groups[this.next_++]!;
           this.cur = await this.file!.readGroup(this.curGroup, this.paths);
+          if (this.next_ < this.groups.length) this.file!.prefetch?.(this.groups[this.next_]!, this.paths);
           this.row = 0;
           this.stats.bytesRead += this.file!.groupBytes[this.curGroup]!;
           if (this.layout === null) {
@@ -233,6 +236,72 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   /** Rows of the current group into the batch until it is full (true) or the group ends (false). Synchronous. */
   private fill(): boolean {
+    return this.tuning.columnFill && (this.byGroup || this.shardCount === 1) ? this.fillByColumn() : this.fillByRow();
+  }
+
+  /**
+   * Column at a time: the rows that fit the batch, every input written over the whole range
+   * (columnar-fill.ts), then each row in order either kept (moved down over the bad rows before it)
+   * or counted bad with the verdict of the row writer for the first input that marked it.
+   */
+  private fillByColumn(): boolean {
+    const b = this.batch!;
+    const layout = this.layout!;
+    const rows = this.file!.groupRows[this.curGroup]!;
+    const start = this.groupStarts[this.curGroup]!;
+    const stats = this.stats;
+    const slots = layout.slots;
+    while (this.row < rows && !b.full) {
+      const r0 = this.row;
+      const n = Math.min(b.capacity - b.rows, rows - r0);
+      const base = b.rows;
+      if (this.flags.length < n) this.flags = new Uint8Array(b.capacity);
+      const flags = this.flags;
+      flags.fill(0, 0, n);
+      for (let s = 0; s < slots.length; s++) {
+        const slot = slots[s]!;
+        const cols = this.slotCols[s]!;
+        if (slot.kind === 'field') fillColumn(slot, this.cur![cols[0]!]!, r0, n, b.data[s]!, base, flags, s + 1);
+        else
+          for (let k = 0; k < n; k++) {
+            const values = cols.map((c) => this.cur![c]!.get(r0 + k));
+            if (flags[k] === 0 && writeColumns(slot, values, b.data[s]!, (base + k) * slot.rowSize) !== null) flags[k] = s + 1;
+          }
+      }
+      this.row += n;
+      stats.rowsRead += n;
+      for (let k = 0; k < n; k++) {
+        const id = start + r0 + k;
+        const tag = flags[k]!;
+        if (tag === 0) {
+          if (b.rows !== base + k) b.moveRow(base + k, b.rows);
+          b.commit(id, id + 1);
+          stats.rowsGood++;
+          continue;
+        }
+        const s = tag - 1;
+        const slot = slots[s]!;
+        const cols = this.slotCols[s]!;
+        // The verdict, written where the bad row sits (it is dropped; no kept row lives there yet).
+        const off = (base + k) * slot.rowSize;
+        const bad =
+          slot.kind === 'field'
+            ? writeField(slot, this.cur![cols[0]!]!, r0 + k, b.data[s]!, off)
+            : writeColumns(
+                slot,
+                cols.map((c) => this.cur![c]!.get(r0 + k)),
+                b.data[s]!,
+                off,
+              );
+        if (bad === null) throw new Error(`columnar source: row ${id + 1} of input "${slot.name}" was marked bad but its value is good`);
+        this.badRow(bad, id + 1);
+      }
+    }
+    return b.full;
+  }
+
+  /** Row by row (interleaved shards): each row's inputs in order, the first bad one its verdict. */
+  private fillByRow(): boolean {
     const b = this.batch!;
     const layout = this.layout!;
     const rows = this.file!.groupRows[this.curGroup]!;
@@ -282,56 +351,4 @@ async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function missingField(path: readonly string[]): BadRow {
-  return badRow('missing-field', `field "${path.join('.')}" is missing`);
-}
-
-/** Gathered scalar columns into the last axis. */
-function writeColumns(slot: FixedSlot, values: unknown[], data: TensorData, off: number): BadRow | null {
-  for (let j = 0; j < slot.paths.length; j++) {
-    const v = values[j];
-    if (v === null) return missingField(slot.paths[j]!);
-    const p = storeJsonScalar(slot.dtype, v, data, off + j);
-    if (p !== Problem.None) return prefixed(`field "${slot.paths[j]!.join('.')}" `, explainProblem(p, v));
-  }
-  return null;
-}
-
-/**
- * One field input of row i. Typed columns (scalars, 1-D lists of numbers) are copied element by
- * element with the JSON path's checks; anything else takes the JSON value writer.
- */
-function writeField(slot: FixedSlot, c: ColumnChunk, i: number, data: TensorData, off: number): BadRow | null {
-  const f = c.flat;
-  const listy = f !== null && (f.offsets !== null || f.width !== 1);
-  if (f === null || slot.dims.length > 1 || f.bool || listy !== (slot.dims.length === 1)) {
-    const v = c.get(i);
-    if (v === null) return missingField(slot.paths[0]!);
-    return writeFieldValue(slot, v, data, off);
-  }
-  if (f.valid !== null && !f.valid(i)) return missingField(slot.paths[0]!);
-  const vals = f.values;
-  let from = i,
-    len = 1;
-  if (listy) {
-    from = f.offsets !== null ? f.offsets[i]! : i * f.width;
-    len = f.offsets !== null ? f.offsets[i + 1]! - from : f.width;
-    if (len !== slot.rowSize) return badRow('wrong-length', `field "${slot.label}": expected ${slot.rowSize} ${elementNoun(slot.dtype)}, got ${len}`);
-  }
-  const big = vals instanceof BigInt64Array || vals instanceof BigUint64Array;
-  for (let j = 0; j < len; j++) {
-    const raw = vals[from + j]!;
-    let p: Problem;
-    if (big && slot.dtype === 'i64' && raw >= -9223372036854775808n && raw < 9223372036854775808n) {
-      (data as BigInt64Array)[off + j] = raw as bigint;
-      p = Problem.None;
-    } else p = storeNumber(slot.dtype, Number(raw), data, off + j);
-    if (p !== Problem.None) {
-      const where = listy ? `field "${slot.label}": element ${j} ` : `field "${slot.label}" `;
-      return prefixed(where, explainProblem(p, Number(raw)));
-    }
-  }
-  return null;
 }

@@ -32,6 +32,10 @@ export interface SourceTuning {
   fastJsonl?: boolean;
   /** Bytes per disk read (default 1 MiB); tiny values exercise block boundaries in tests. */
   chunkBytes?: number;
+  /** Parquet: decode the columns it can with the page decoder (default true); off, hyparquet assembles every column. */
+  parquetPageDecoder?: boolean;
+  /** Columnar files: fill batches a column at a time (default true); off, row by row as in interleaved shards. */
+  columnFill?: boolean;
 }
 
 const DEFAULT_MAX_EXAMPLES = 5;
@@ -66,7 +70,8 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
     if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
     if (totalBytes === null)
       throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
-    return new ColumnarSource(path, opts, slots, format === 'parquet' ? openParquet : openArrow, totalBytes);
+    const opener = format === 'parquet' ? (p: string) => openParquet(p, { pageDecoder: tuning.parquetPageDecoder }) : openArrow;
+    return new ColumnarSource(path, opts, slots, opener, totalBytes, { columnFill: tuning.columnFill ?? true });
   }
   return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);
 }

@@ -1,13 +1,17 @@
 /**
- * Parquet files through hyparquet: the metadata once (footer), then one row group at a time, only
- * the columns the plan reads. Flat numeric columns arrive as typed arrays (Float32Array for FLOAT,
- * BigInt64Array for INT64, ...) and are used as they are; nullable, list and struct columns arrive
- * as hyparquet's assembled per-row values. Codecs: UNCOMPRESSED and SNAPPY (hyparquet's built-ins).
+ * Parquet files: the metadata once (footer), then one row group at a time, only the columns the plan
+ * reads, each column chunk read with one positioned read and the next group's fetched while this one
+ * is used. Columns the page decoder reads (parquet-columns.ts: numbers, booleans and strings, as
+ * scalars under structs or as lists of numbers) are decoded straight into typed arrays
+ * (parquet-pages.ts); any other column, or a chunk whose encoding the decoder does not know, is read
+ * through hyparquet's assembling reader into per-row values. Codecs: UNCOMPRESSED and SNAPPY.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnMetaData, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
 import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
+import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
+import { decodeLeafChunk, Unsupported } from './parquet-pages.ts';
 import { SourceError } from './source-error.ts';
 
 /** An AsyncBuffer over an open file handle (positioned reads, no streams). */
@@ -50,7 +54,16 @@ function plain(v: unknown): unknown {
   return v === undefined ? null : v;
 }
 
-export async function openParquet(path: string): Promise<ColumnarFile> {
+/** How a Parquet file is read (tests turn the page decoder off to compare with hyparquet's reader). */
+export interface ParquetOptions {
+  /** Decode the columns it can with the page decoder (default true). */
+  pageDecoder?: boolean;
+}
+
+/** A group's column chunk bytes being fetched, per column key. */
+type Fetch = Map<string, Promise<Uint8Array>>;
+
+export async function openParquet(path: string, options: ParquetOptions = {}): Promise<ColumnarFile> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -63,7 +76,8 @@ export async function openParquet(path: string): Promise<ColumnarFile> {
     }
     const cols = new Map<string, { top: string; rest: string[] }>();
     const floatColumns = new Set<string>();
-    schemaColumns(parquetSchema(metadata), [], cols, floatColumns);
+    const schema = parquetSchema(metadata);
+    schemaColumns(schema, [], cols, floatColumns);
     const groupRows = metadata.row_groups.map((g) => Number(g.num_rows));
     const groupBytes = metadata.row_groups.map((g) => Number(g.total_compressed_size ?? g.total_byte_size));
     const starts: number[] = [];
@@ -72,34 +86,90 @@ export async function openParquet(path: string): Promise<ColumnarFile> {
       starts.push(at);
       at += n;
     }
+    // The page decoder's reading of each column (null: hyparquet's reader), and where its chunks are.
+    const fast = new Map<string, FastLeaf | null>();
+    const fastOf = (key: string): FastLeaf | null => {
+      if (!fast.has(key)) {
+        const { top, rest } = cols.get(key)!;
+        fast.set(key, options.pageDecoder === false ? null : fastLeaf(schema, [top, ...rest]));
+      }
+      return fast.get(key)!;
+    };
+    const chunkMeta = (g: number, leaf: FastLeaf): ColumnMetaData | null => {
+      const want = leaf.leafPath.join('\u0000');
+      return metadata.row_groups[g]!.columns.find((c) => c.meta_data?.path_in_schema.join('\u0000') === want)?.meta_data ?? null;
+    };
+    const fetches = new Map<number, Fetch>();
+    const fetch = (g: number, keys: readonly string[]): Fetch => {
+      const have = fetches.get(g) ?? new Map<string, Promise<Uint8Array>>();
+      fetches.set(g, have);
+      for (const key of keys) {
+        const leaf = fastOf(key);
+        const meta = leaf === null ? null : chunkMeta(g, leaf);
+        if (meta === null || have.has(key)) continue;
+        const from = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+        const first = from > 0 && from < Number(meta.data_page_offset) ? from : Number(meta.data_page_offset);
+        const p = readAt(fh, first, Number(meta.total_compressed_size));
+        p.catch(() => {});
+        have.set(key, p);
+      }
+      return have;
+    };
+    // The last group decoded, by column: the source reads the first group to find the layout, then again.
+    let last: { g: number; chunks: Map<string, ColumnChunk> } | null = null;
     return {
       groupRows,
       groupBytes,
       columns: [...cols.keys()],
       floatColumns,
+      prefetch(g, paths) {
+        if (g >= 0 && g < groupRows.length) fetch(g, paths.map(columnKey));
+      },
       async readGroup(g, paths) {
-        const tops = [...new Set(paths.map((p) => cols.get(columnKey(p))!.top))];
-        const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+        const keys = paths.map(columnKey);
+        const done = last !== null && last.g === g ? last.chunks : new Map<string, ColumnChunk>();
+        const bytes = fetch(
+          g,
+          keys.filter((k) => !done.has(k)),
+        );
+        const slow: string[] = [];
         try {
-          await parquetRead({
-            file,
-            metadata,
-            columns: tops,
-            rowStart: starts[g]!,
-            rowEnd: starts[g]! + groupRows[g]!,
-            onChunk: (c) => {
-              (parts.get(c.columnName) ?? parts.set(c.columnName, []).get(c.columnName)!).push({ rowStart: c.rowStart, data: c.columnData });
-            },
-          });
+          for (const key of keys) {
+            if (done.has(key)) continue;
+            const leaf = fastOf(key);
+            const meta = leaf === null ? null : chunkMeta(g, leaf);
+            const pending = bytes.get(key);
+            if (leaf === null || meta === null || pending === undefined) {
+              slow.push(key);
+              continue;
+            }
+            try {
+              done.set(key, leafColumn(leaf, decodeLeafChunk(await pending, meta, leaf, groupRows[g]!), groupRows[g]!));
+            } catch (err) {
+              if (!(err instanceof Unsupported)) throw err;
+              slow.push(key);
+            }
+          }
+          if (slow.length > 0) {
+            const tops = [...new Set(slow.map((k) => cols.get(k)!.top))];
+            const parts = await readAssembled(file, metadata, tops, starts[g]!, groupRows[g]!);
+            for (const key of slow) {
+              const { top, rest } = cols.get(key)!;
+              done.set(key, chunkOf(parts.get(top) ?? [], starts[g]!, groupRows[g]!, rest));
+            }
+          }
         } catch (err) {
+          if (err instanceof SourceError) throw err;
           throw new SourceError(path, null, 'unreadable', `row group ${g}: ${(err as Error).message}`);
+        } finally {
+          fetches.delete(g);
         }
-        return paths.map((p) => {
-          const { top, rest } = cols.get(columnKey(p))!;
-          return chunkOf(parts.get(top) ?? [], starts[g]!, groupRows[g]!, rest);
-        });
+        last = { g, chunks: done };
+        return keys.map((k) => done.get(k)!);
       },
       async close() {
+        fetches.clear();
+        last = null;
         await fh.close();
       },
     };
@@ -107,6 +177,40 @@ export async function openParquet(path: string): Promise<ColumnarFile> {
     await fh.close();
     throw err;
   }
+}
+
+/** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer). */
+async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw new Error(`the file ends inside a column chunk (${len - got} bytes short at byte ${pos + got})`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/** hyparquet's assembled per-row values of the top-level columns `tops` for one group. */
+async function readAssembled(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  tops: string[],
+  rowStart: number,
+  rows: number,
+): Promise<Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>> {
+  const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+  await parquetRead({
+    file,
+    metadata,
+    columns: tops,
+    rowStart,
+    rowEnd: rowStart + rows,
+    onChunk: (c) => {
+      (parts.get(c.columnName) ?? parts.set(c.columnName, []).get(c.columnName)!).push({ rowStart: c.rowStart, data: c.columnData });
+    },
+  });
+  return parts;
 }
 
 /** One column of a group from hyparquet's chunks (usually one; several are stitched by row). */
@@ -124,7 +228,7 @@ function chunkOf(parts: { rowStart: number; data: ArrayLike<unknown> }[], groupS
   }
   if (rest.length === 0 && ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const values = data as NonNullable<ColumnChunk['flat']>['values'];
-    return { flat: { values, offsets: null, width: 1, valid: null, bool: false }, get: (i) => plain(values[i]) };
+    return { flat: { values, offsets: null, width: 1, valid: null, elemNull: null, bool: false }, get: (i) => plain(values[i]) };
   }
   const arr = data;
   if (rest.length === 0) return { flat: null, get: (i) => plain(arr[i]) };

@@ -7,7 +7,8 @@ import type { Calibration, ConfusionMatrices, CurvePoint, Histogram } from '../.
 import type { ValidRows } from './metric-family.ts';
 import type { TaskKind } from './catalogue.ts';
 import { argmaxRow } from './multiclass-family.ts';
-import { decodeF64Length, encodeArray, type EncodedArray } from './state-codec.ts';
+import { decodeF64Length, encodeArray, MetricsStateError, type EncodedArray } from './state-codec.ts';
+import { ExactSums } from './exact-sum.ts';
 
 export const HISTOGRAM_BINS = 20;
 export const CALIBRATION_BINS = 10;
@@ -18,13 +19,16 @@ export const MAX_OVR_CURVE_POINTS = 80;
 
 /**
  * Streaming chart state. Binary and multiclass probabilities use fixed [0, 1] bins, so states of any
- * split of the rows add up exactly (counts) or within rounding (calibration sums).
+ * split of the rows add up exactly: counts are integers, and the calibration bins' Σ predicted are exact sums
+ * (exact-sum.ts), so a merged state draws bit-for-bit the charts of one pass.
  */
 export class ChartAccumulator {
   /** [model][bin] counts, then [model] outside [0, 1]. */
   readonly hist: Float64Array;
-  /** [model][bin][count, Σ predicted, Σ observed]. */
+  /** [model][bin][count, (unused: see calibPredicted), Σ observed]. */
   readonly calib: Float64Array;
+  /** [model][bin] Σ predicted, exact. */
+  private calibPredicted: ExactSums;
   /** Multiclass only: [model][true][pred] counts. */
   readonly confusion: Float64Array;
   /** Binary with labels: [model][label 0/1][bin] counts of the scores in [0, 1]. */
@@ -39,6 +43,7 @@ export class ChartAccumulator {
     this.probabilities = task !== 'regression';
     this.hist = new Float64Array(this.probabilities ? 2 * HISTOGRAM_BINS + 2 : 0);
     this.calib = new Float64Array(this.probabilities && hasLabel ? 2 * CALIBRATION_BINS * 3 : 0);
+    this.calibPredicted = new ExactSums(this.calib.length / 3);
     // Binary confusion matrices come from the comparison's exact threshold counts, not from here.
     this.confusion = new Float64Array(hasLabel && task === 'multiclass' ? 2 * k * k : 0);
     this.histByLabel = new Float64Array(hasLabel && task === 'binary' ? 4 * HISTOGRAM_BINS : 0);
@@ -78,9 +83,10 @@ export class ChartAccumulator {
         const y = label[i]!;
         if (!multi) byLabel[(m * 2 + y) * HB + bin]!++;
         const cb = (p * CB) | 0;
-        const at = (cBase + (cb === CB ? CB - 1 : cb)) * 3;
+        const cbin = cBase + (cb === CB ? CB - 1 : cb),
+          at = cbin * 3;
         calib[at]!++;
-        calib[at + 1]! += p;
+        this.calibPredicted.add(cbin, p);
         calib[at + 2]! += multi ? (pred === y ? 1 : 0) : y;
         if (multi) conf[(m * width + y) * width + pred]!++;
       }
@@ -113,7 +119,11 @@ export class ChartAccumulator {
     const side = (m: number, b: number): { count: number; mean_predicted: number | null; observed: number | null } => {
       const at = (m * CALIBRATION_BINS + b) * 3;
       const c = this.calib[at]!;
-      return { count: c, mean_predicted: c === 0 ? null : this.calib[at + 1]! / c, observed: c === 0 ? null : this.calib[at + 2]! / c };
+      return {
+        count: c,
+        mean_predicted: c === 0 ? null : this.calibPredicted.value(m * CALIBRATION_BINS + b) / c,
+        observed: c === 0 ? null : this.calib[at + 2]! / c,
+      };
     };
     return {
       quantity: this.task === 'multiclass' ? 'top_class_probability' : 'score',
@@ -138,6 +148,7 @@ export class ChartAccumulator {
   merge(o: ChartAccumulator): void {
     for (let i = 0; i < this.hist.length; i++) this.hist[i]! += o.hist[i]!;
     for (let i = 0; i < this.calib.length; i++) this.calib[i]! += o.calib[i]!;
+    this.calibPredicted.merge(o.calibPredicted);
     for (let i = 0; i < this.confusion.length; i++) this.confusion[i]! += o.confusion[i]!;
     for (let i = 0; i < this.histByLabel.length; i++) this.histByLabel[i]! += o.histByLabel[i]!;
   }
@@ -148,6 +159,7 @@ export class ChartAccumulator {
       calib: encodeArray(this.calib),
       confusion: encodeArray(this.confusion),
       hist_by_label: encodeArray(this.histByLabel),
+      ...Object.fromEntries(Object.entries(this.calibPredicted.toState()).map(([k, v]) => [`calib_predicted_${k}`, v])),
     };
   }
 
@@ -158,6 +170,13 @@ export class ChartAccumulator {
     c.confusion.set(decodeF64Length(s.confusion!, c.confusion.length, 'chart confusion'));
     // States written before the split histograms have none: they stay zero (the chart then shows no split).
     if (s.hist_by_label !== undefined) c.histByLabel.set(decodeF64Length(s.hist_by_label, c.histByLabel.length, 'chart histogram by label'));
+    if (s.calib_predicted_lengths === undefined || s.calib_predicted_partials === undefined || s.calib_predicted_special === undefined)
+      throw new MetricsStateError('chart state has no exact calibration sums: it was made by an older m4');
+    c.calibPredicted = ExactSums.fromState(c.calib.length / 3, {
+      lengths: s.calib_predicted_lengths,
+      partials: s.calib_predicted_partials,
+      special: s.calib_predicted_special,
+    });
     return c;
   }
 }

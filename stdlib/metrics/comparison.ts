@@ -376,7 +376,12 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
   /** Load a state into this (empty) accumulator. */
   restore(st: ComparisonState): void {
     if (st === null || typeof st !== 'object' || st.state_version !== COMPARISON_STATE_VERSION) {
-      throw new MetricsStateError(`unsupported comparison state version ${String((st as { state_version?: unknown } | null)?.state_version)}`);
+      const v = (st as { state_version?: unknown } | null)?.state_version;
+      const why =
+        typeof v === 'number' && v < COMPARISON_STATE_VERSION
+          ? ': it was made by an older m4 (its sums are not exact, so it cannot merge bit for bit); re-run the shard with this m4'
+          : '';
+      throw new MetricsStateError(`unsupported comparison state version ${String(v)} (this m4 reads ${COMPARISON_STATE_VERSION})${why}`);
     }
     if (specKey(st.spec) !== specKey(this.spec)) throw new MetricsStateError('the state was made for a different comparison spec');
     this.rowsSeen = st.rows_seen;

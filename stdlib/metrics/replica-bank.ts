@@ -9,18 +9,22 @@
  * - `W`: the total weight (row count for the point replica);
  * - count cells: each row adds its weight to up to `slotsPerRow` cells (a confusion-matrix cell, a
  *   class support, ...). Counts are integers: merging is exact, bit-for-bit;
- * - sum channels: `Σ w·x`. The point replica uses Neumaier compensated summation (error independent
- *   of the number of rows, so any split of the rows agrees to ~1e-16 relative);
+ * - sum channels: `Σ w·x`. The point estimate (rows added by {@link ReplicaBank.add}) sums exactly
+ *   (exact-sum.ts) and rounds once when read, so it is a pure function of the multiset of rows: any
+ *   split of the rows, any batch sizes and any merge order give the same bits;
  * - max channels: the maximum over rows with non-zero weight (exact under merge);
- * - moments: means and co-moments `Σ w (x_i − mean_i)(x_j − mean_j)` of a few variables, updated per
- *   batch (two passes: centred on the replica's weighted batch mean) and merged with Chan et al.'s pairwise formula — stable when
- *   the mean is large against the spread, where raw power sums lose every digit. Minimum and maximum
- *   of each variable are kept exactly, so "all values equal" (zero variance) is detected exactly,
- *   not by a tolerance.
+ * - moments: means and co-moments `Σ w (x_i − mean_i)(x_j − mean_j)` of a few variables. Resamples
+ *   update them per batch (two passes: centred on the replica's weighted batch mean) and merge with
+ *   Chan et al.'s pairwise formula. The point estimate keeps exact Σx and Σx·y (two-products) and
+ *   forms n·Σxy − Σx·Σy exactly before rounding once: no digit is lost when the mean is large
+ *   against the spread (mean 1e6, spread 1), and the result does not depend on the order of the rows.
+ *   Minimum and maximum of each variable are kept exactly, so "all values equal" (zero variance) is
+ *   detected exactly, not by a tolerance.
  *
  * Memory is O(replicas × layout), independent of the number of rows: no per-resample copy of data.
  */
 import { encodeArray, decodeF64Length, MetricsStateError, type EncodedArray } from './state-codec.ts';
+import { ExactSums, type ExactSumsState } from './exact-sum.ts';
 
 /** Which channels a metric family needs. Fixed for the life of an accumulator. */
 export interface BankLayout {
@@ -65,7 +69,8 @@ export interface BankState {
   W: EncodedArray;
   counts: EncodedArray;
   sums: EncodedArray;
-  sumComp: EncodedArray;
+  /** Replica 0's exact sums when it is the point estimate (see {@link ReplicaBank.point}). */
+  point: ExactSumsState | null;
   maxes: EncodedArray;
   shift: EncodedArray;
   mean: EncodedArray;
@@ -81,8 +86,13 @@ export class ReplicaBank {
   readonly W: Float64Array;
   readonly counts: Float64Array;
   readonly sums: Float64Array;
-  /** Neumaier compensation of replica 0's sums. */
-  readonly sumComp: Float64Array;
+  /**
+   * Replica 0 as the point estimate, once rows were added by {@link add} (or merged or restored
+   * from such a bank): exact sums of the sum channels (0..K-1), of each moment variable (K..K+V-1)
+   * and of each pair's products (K+V..). Its `sums`, `shift`, `mean` and `comoments` entries then
+   * stay 0; null while replica 0 is a resample (the resample engine's banks).
+   */
+  point: ExactSums | null = null;
   readonly maxes: Float64Array;
   /**
    * Per replica and variable, a reference value (the first batch's mean) that `mean` is stored
@@ -113,7 +123,6 @@ export class ReplicaBank {
     this.W = new Float64Array(R);
     this.counts = new Float64Array(R * layout.counts);
     this.sums = new Float64Array(R * layout.sums);
-    this.sumComp = new Float64Array(layout.sums);
     this.maxes = new Float64Array(R * layout.maxes).fill(-Infinity);
     this.shift = new Float64Array(R * V);
     this.mean = new Float64Array(R * V);
@@ -127,14 +136,31 @@ export class ReplicaBank {
     this.delta = new Float64Array(V);
   }
 
-  /** Point-replica sum of channel k (compensated). */
-  pointSum(k: number): number {
-    return this.sums[k]! + this.sumComp[k]!;
-  }
-
   /** Sum of channel k in replica r. */
   sum(r: number, k: number): number {
-    return r === 0 ? this.sums[k]! + this.sumComp[k]! : this.sums[r * this.layout.sums + k]!;
+    return r === 0 && this.point !== null ? this.point.value(k) : this.sums[r * this.layout.sums + k]!;
+  }
+
+  /** Mean of variable v in replica r. */
+  meanOf(r: number, v: number): number {
+    if (r === 0 && this.point !== null) return this.W[0] === 0 ? 0 : this.point.value(this.layout.sums + v) / this.W[0]!;
+    const at = r * this.layout.vars + v;
+    return this.shift[at]! + this.mean[at]!;
+  }
+
+  /** Co-moment of pair index p in replica r. */
+  comomentOf(r: number, p: number): number {
+    const L = this.layout;
+    if (r === 0 && this.point !== null) {
+      const [a, b] = L.pairs[p]!;
+      return this.point.comoment(this.W[0]!, L.sums + L.vars + p, L.sums + a, L.sums + b);
+    }
+    return this.comoments[r * L.pairs.length + p]!;
+  }
+
+  /** Exact-sum channels of the point estimate: sums, variables, pairs. */
+  private pointChannels(): number {
+    return this.layout.sums + this.layout.vars + this.layout.pairs.length;
   }
 
   count(r: number, c: number): number {
@@ -150,9 +176,12 @@ export class ReplicaBank {
    * the update to the listed rows.
    */
   add(f: BatchFeatures, subset: Uint32Array | null, n: number): void {
+    if (this.point === null) {
+      if (this.W[0] !== 0) throw new MetricsStateError('point rows added to a bank whose replica 0 is a resample');
+      this.point = new ExactSums(this.pointChannels());
+    }
     if (n === 0) return;
-    if (subset === null) this.addDense(0, f, n, null, n);
-    else this.addSubset(f, subset, n);
+    this.addPoint(f, subset, n);
   }
 
   /**
@@ -195,8 +224,8 @@ export class ReplicaBank {
     this.addDense(r, f, n, w, Wb);
   }
 
-  /** Rows 0..n-1 into replica r with weights `w` (null: all 1) whose total is `Wb`. */
-  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array | null, Wb: number): void {
+  /** Rows 0..n-1 into replica r (a resample) with weights `w` whose total is `Wb`. */
+  private addDense(r: number, f: BatchFeatures, n: number, w: Uint8Array, Wb: number): void {
     const L = this.layout,
       rows = f.rows;
     const C = L.counts,
@@ -208,55 +237,20 @@ export class ReplicaBank {
     const counts = this.counts,
       cBase = r * C;
     if (Wb === 0) return;
-    if (w === null) {
-      for (let t = 0; t < L.slotsPerRow; t++) {
-        const sl = f.slots,
-          o = t * rows;
-        for (let i = 0; i < n; i++) {
-          const c = sl[o + i]!;
-          if (c >= 0) counts[cBase + c]!++;
-        }
-      }
-    } else {
-      const live = this.liveSlots;
-      for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
-    }
-    const x = f.sums;
-    if (w === null) {
-      for (let k = 0; k < K; k++) {
-        const o = k * rows;
-        // Neumaier: carry the low-order bits lost by each addition in `comp`.
-        let acc = this.sums[k]!,
-          comp = this.sumComp[k]!;
-        for (let i = 0; i < n; i++) {
-          const v = x[o + i]!;
-          const tot = acc + v;
-          comp += Math.abs(acc) >= Math.abs(v) ? acc - tot + v : v - tot + acc;
-          acc = tot;
-        }
-        this.sums[k] = acc;
-        this.sumComp[k] = comp;
-      }
-    } else {
-      // Resamples: Σ w·x per channel, each channel summed from 0 in row order and then added to the
-      // replica (the order the result depends on). Up to four channels share one pass so their
-      // additions run in parallel instead of one dependent chain per channel.
-      for (let k = 0; k < K; k += 4) weightedSums(x, rows, k, Math.min(4, K - k), w!, n, this.sums, r * K);
-    }
+    const live = this.liveSlots;
+    for (let j = 0; j < live.length; j++) addWeightedCounts(counts, cBase, C, f.slots, live[j]! * rows, w, n);
+    // Σ w·x per channel, each channel summed from 0 in row order and then added to the replica (the
+    // order the result depends on). Up to four channels share one pass so their additions run in
+    // parallel instead of one dependent chain per channel.
+    for (let k = 0; k < K; k += 4) weightedSums(f.sums, rows, k, Math.min(4, K - k), w, n, this.sums, r * K);
     const mx = f.maxes;
     for (let k = 0; k < M; k++) {
       const o = k * rows;
       let best = this.maxes[r * M + k]!;
-      if (w === null)
-        for (let i = 0; i < n; i++) {
-          const v = mx[o + i]!;
-          if (v > best) best = v;
-        }
-      else
-        for (let i = 0; i < n; i++) {
-          const v = mx[o + i]!;
-          if (v > best && w[i] !== 0) best = v;
-        }
+      for (let i = 0; i < n; i++) {
+        const v = mx[o + i]!;
+        if (v > best && w[i] !== 0) best = v;
+      }
       this.maxes[r * M + k] = best;
     }
     if (V === 0) {
@@ -273,8 +267,7 @@ export class ReplicaBank {
     for (let v = 0; v < V; v++) {
       const o = v * rows;
       let acc = 0;
-      if (w === null) for (let i = 0; i < n; i++) acc += fv[o + i]!;
-      else for (let i = 0; i < n; i++) acc += w[i]! * fv[o + i]!;
+      for (let i = 0; i < n; i++) acc += w[i]! * fv[o + i]!;
       bm[v] = acc / Wb;
     }
     for (let v = 0; v < V; v++) {
@@ -284,7 +277,7 @@ export class ReplicaBank {
         hi = this.vmax[r * V + v]!,
         acc = 0;
       for (let i = 0; i < n; i++) {
-        const wi = w === null ? 1 : w[i]!;
+        const wi = w[i]!;
         if (wi === 0) continue;
         const val = fv[o + i]!;
         if (val < lo) lo = val;
@@ -303,82 +296,70 @@ export class ReplicaBank {
         ma = bm[a]!,
         mb = bm[b]!;
       let acc = 0;
-      if (w === null) for (let i = 0; i < n; i++) acc += (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
-      else for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
+      for (let i = 0; i < n; i++) acc += w[i]! * (fv[oa + i]! - ma) * (fv[ob + i]! - mb);
       q[p] = acc;
     }
     this.foldMoments(r, Wb);
   }
 
-  /** The listed rows into the point replica (weight 1). */
-  private addSubset(f: BatchFeatures, subset: Uint32Array, n: number): void {
+  /** Rows 0..n-1 (`subset` null) or the listed rows into the point estimate (weight 1), exactly. */
+  private addPoint(f: BatchFeatures, subset: Uint32Array | null, n: number): void {
     const L = this.layout,
-      rows = f.rows;
+      rows = f.rows,
+      point = this.point!;
     const K = L.sums,
       M = L.maxes,
       V = L.vars,
       pairs = L.pairs,
       P = pairs.length;
+    const counts = this.counts,
+      sl = f.slots;
     for (let t = 0; t < L.slotsPerRow; t++) {
       const o = t * rows;
-      for (let j = 0; j < n; j++) {
-        const c = f.slots[o + subset[j]!]!;
-        if (c >= 0) this.counts[c]!++;
-      }
+      if (subset === null)
+        for (let i = 0; i < n; i++) {
+          const c = sl[o + i]!;
+          if (c >= 0) counts[c]!++;
+        }
+      else
+        for (let j = 0; j < n; j++) {
+          const c = sl[o + subset[j]!]!;
+          if (c >= 0) counts[c]!++;
+        }
     }
     for (let k = 0; k < K; k++) {
-      const o = k * rows;
-      let acc = this.sums[k]!,
-        comp = this.sumComp[k]!;
-      for (let j = 0; j < n; j++) {
-        const v = f.sums[o + subset[j]!]!;
-        const tot = acc + v;
-        comp += Math.abs(acc) >= Math.abs(v) ? acc - tot + v : v - tot + acc;
-        acc = tot;
-      }
-      this.sums[k] = acc;
-      this.sumComp[k] = comp;
+      if (subset === null) point.addColumn(k, f.sums, k * rows, n);
+      else point.addGathered(k, f.sums, k * rows, subset, n);
     }
+    const mx = f.maxes,
+      maxes = this.maxes;
     for (let k = 0; k < M; k++) {
       const o = k * rows;
+      let best = maxes[k]!;
       for (let j = 0; j < n; j++) {
-        const v = f.maxes[o + subset[j]!]!;
-        if (v > this.maxes[k]!) this.maxes[k] = v;
+        const v = mx[o + (subset === null ? j : subset[j]!)]!;
+        if (v > best) best = v;
       }
+      maxes[k] = best;
     }
-    if (V === 0) {
-      this.W[0]! += n;
-      return;
-    }
-    const bm = this.batchMean;
+    this.W[0]! += n;
+    if (V === 0) return;
+    const fv = f.vars;
     for (let v = 0; v < V; v++) {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += f.vars[v * rows + subset[j]!]!;
-      bm[v] = acc / n;
-    }
-    for (let v = 0; v < V; v++) {
-      const o = v * rows,
-        mean = bm[v]!;
-      let acc = 0;
+      const o = v * rows;
+      let lo = this.vmin[v]!,
+        hi = this.vmax[v]!;
       for (let j = 0; j < n; j++) {
-        const val = f.vars[o + subset[j]!]!;
-        if (val < this.vmin[v]!) this.vmin[v] = val;
-        if (val > this.vmax[v]!) this.vmax[v] = val;
-        acc += val - mean;
+        const val = fv[o + (subset === null ? j : subset[j]!)]!;
+        if (val < lo) lo = val;
+        if (val > hi) hi = val;
       }
-      this.s[v] = acc;
+      this.vmin[v] = lo;
+      this.vmax[v] = hi;
+      if (subset === null) point.addColumn(K + v, fv, o, n);
+      else point.addGathered(K + v, fv, o, subset, n);
     }
-    for (let p = 0; p < P; p++) {
-      const a = pairs[p]![0],
-        b = pairs[p]![1];
-      let acc = 0;
-      for (let j = 0; j < n; j++) {
-        const i = subset[j]!;
-        acc += (f.vars[a * rows + i]! - bm[a]!) * (f.vars[b * rows + i]! - bm[b]!);
-      }
-      this.q[p] = acc;
-    }
-    this.foldMoments(0, n);
+    for (let p = 0; p < P; p++) point.addProducts(K + V + p, fv, pairs[p]![0] * rows, fv, pairs[p]![1] * rows, subset, n);
   }
 
   /**
@@ -451,16 +432,18 @@ export class ReplicaBank {
       throw new MetricsStateError('cannot merge accumulators with different layouts or resample counts');
     }
     const L = this.layout;
-    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += o.counts[i]!;
-    for (let k = 0; k < L.sums; k++) {
-      // Compensated merge of the point replica: add the other's sum, then fold both compensations.
-      const acc = this.sums[k]!,
-        x = o.sums[k]!;
-      const tot = acc + x;
-      this.sumComp[k]! += (Math.abs(acc) >= Math.abs(x) ? acc - tot + x : x - tot + acc) + o.sumComp[k]!;
-      this.sums[k] = tot;
+    // Replica 0 is the point estimate on both sides or on neither (an empty side adopts the other's role).
+    const pointA = this.point !== null || this.W[0] === 0,
+      pointB = o.point !== null || o.W[0] === 0;
+    if ((this.point !== null || o.point !== null) && !(pointA && pointB)) {
+      throw new MetricsStateError('cannot merge a point-estimate bank with a resample bank');
     }
-    for (let i = L.sums; i < this.sums.length; i++) this.sums[i]! += o.sums[i]!;
+    if (o.point !== null) {
+      this.point ??= new ExactSums(this.pointChannels());
+      this.point.merge(o.point);
+    }
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += o.counts[i]!;
+    for (let i = 0; i < this.sums.length; i++) this.sums[i]! += o.sums[i]!;
     for (let i = 0; i < this.maxes.length; i++) if (o.maxes[i]! > this.maxes[i]!) this.maxes[i] = o.maxes[i]!;
     for (let i = 0; i < this.vmin.length; i++) {
       if (o.vmin[i]! < this.vmin[i]!) this.vmin[i] = o.vmin[i]!;
@@ -471,7 +454,7 @@ export class ReplicaBank {
     for (let r = 0; r < this.replicas; r++) {
       const Wb = o.W[r]!;
       if (Wb === 0) continue;
-      if (V > 0) {
+      if (V > 0 && !(r === 0 && this.point !== null)) {
         // The other's shifts/means live at offset r·V; mergeMoments reads both at the same offset.
         this.mergeMoments(r, this.W[r]!, Wb, o.shift.subarray(r * V), o.mean.subarray(r * V), 0, o.comoments, r * P);
       }
@@ -485,7 +468,7 @@ export class ReplicaBank {
       W: encodeArray(this.W),
       counts: encodeArray(this.counts),
       sums: encodeArray(this.sums),
-      sumComp: encodeArray(this.sumComp),
+      point: this.point === null ? null : this.point.toState(),
       maxes: encodeArray(this.maxes),
       shift: encodeArray(this.shift),
       mean: encodeArray(this.mean),
@@ -506,7 +489,8 @@ export class ReplicaBank {
     b.W.set(decodeF64Length(s.W, R, 'W'));
     b.counts.set(decodeF64Length(s.counts, R * layout.counts, 'counts'));
     b.sums.set(decodeF64Length(s.sums, R * layout.sums, 'sums'));
-    b.sumComp.set(decodeF64Length(s.sumComp, layout.sums, 'sumComp'));
+    if (!('point' in s)) throw new MetricsStateError('bank state has no exact sums: it was made by an older m4');
+    b.point = s.point === null ? null : ExactSums.fromState(b.pointChannels(), s.point);
     b.maxes.set(decodeF64Length(s.maxes, R * layout.maxes, 'maxes'));
     b.shift.set(decodeF64Length(s.shift, R * V, 'shift'));
     b.mean.set(decodeF64Length(s.mean, R * V, 'mean'));
@@ -611,8 +595,7 @@ export class ReplicaView {
     return this.bank.max(this.r, m);
   }
   mean(v: number): number {
-    const at = this.r * this.bank.layout.vars + v;
-    return this.bank.shift[at]! + this.bank.mean[at]!;
+    return this.bank.meanOf(this.r, v);
   }
   min(v: number): number {
     return this.bank.vmin[this.r * this.bank.layout.vars + v]!;
@@ -622,7 +605,7 @@ export class ReplicaView {
   }
   /** Co-moment of pair index p (see the layout's `pairs`). */
   comoment(p: number): number {
-    return this.bank.comoments[this.r * this.bank.layout.pairs.length + p]!;
+    return this.bank.comomentOf(this.r, p);
   }
   /** True when every row (of non-zero weight) had the same value of variable v. */
   constant(v: number): boolean {

@@ -3,7 +3,8 @@
  * what was expected from the parser's own knowledge (its error message provider), not from its English.
  */
 import { describe, expect, it } from 'vitest';
-import { DECLARATION_KEYWORDS, KEYWORDS, isIdentifier, isPlainName, writeName } from '../../grammar/language.ts';
+import fc from 'fast-check';
+import { DECLARATION_KEYWORDS, KEYWORDS, endOf, isIdentifier, isPlainName, lineStarts, writeName } from '../../grammar/language.ts';
 import { parse } from '../../grammar/parse.ts';
 import * as T from '../../grammar/tokens.ts';
 
@@ -48,5 +49,19 @@ describe('expected tokens', () => {
     expect((problems[0] as { expected: string[] }).expected).toEqual(['a number', 'a name', "'?'"]);
     const gate = parse('compare c { gate auroc.delta = 1 }\n', 't.m4').problems[0] as { expected: string[] };
     expect(gate.expected).toEqual(expect.arrayContaining(["'>='", "'<='", "'>'", "'<'"]));
+  });
+});
+
+describe('line breaks', () => {
+  it('endOf is the line and column after the last of lineStarts, and where the lexer ends (property)', () => {
+    const text = fc.array(fc.constantFrom('a', 'bc', '\n', '\r', '\r\n', ' '), { maxLength: 30 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        const starts = lineStarts(t);
+        expect(endOf(t)).toEqual({ line: starts.length, column: t.length - starts[starts.length - 1]! + 1 });
+        const end = T.m4Lexer.tokenize(`${t}(`).tokens.at(-1)!;
+        expect(endOf(t)).toEqual({ line: end.startLine, column: end.startColumn });
+      }),
+    );
   });
 });

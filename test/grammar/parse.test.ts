@@ -2,7 +2,8 @@
  * The grammar on its own: spans on every node, quoted names, comments kept, and per-declaration recovery.
  */
 import { describe, expect, it } from 'vitest';
-import { parse } from '../../grammar/parse.ts';
+import { IncrementalParser } from '../../grammar/incremental-parse.ts';
+import { MAX_NESTING, parse } from '../../grammar/parse.ts';
 import type { CompareDecl, NodeDecl } from '../../grammar/ast.ts';
 
 describe('parse', () => {
@@ -48,5 +49,35 @@ describe('parse', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]!.span.line).toBe(2);
     expect(program.decls.map((d) => `${d.kind}:${d.name?.text}`)).toEqual(['input:x', 'node:a', 'node:b', 'output:o']);
+  });
+});
+
+describe('the nesting limit', () => {
+  const compare = (open: string) =>
+    `input s: f32[batch]\ncompare ab {\n  control: s\n  treatment: s\n  task: regression\n  metrics: [${open}\n  gate pearson >= 0.9\n}\nnode after = s\n`;
+
+  it('150 unclosed `[` inside `metrics: [` give one too-deep problem at the first bracket past the limit', () => {
+    const text = compare('['.repeat(150));
+    const { program, problems } = parse(text, 'a.m4');
+    expect(problems.map((p) => p.kind)).toEqual(['too-deep']);
+    const p = problems[0]!;
+    // `compare {` and `metrics: [` open two levels: the limit is passed at the (MAX_NESTING - 1)th `[` after them.
+    expect(text[p.span.start]).toBe('[');
+    expect(p.span.start).toBe(text.indexOf('metrics: [') + 'metrics: '.length + MAX_NESTING - 1);
+    // The declarations around it still parse.
+    expect(program.decls.map((d) => d.kind)).toEqual(['input', 'node']);
+  });
+
+  it('just under the limit, the same unclosed brackets are an incomplete declaration, not a stack overflow', () => {
+    const kinds = parse(compare('['.repeat(MAX_NESTING - 3)), 'a.m4').problems.map((p) => p.kind);
+    expect(kinds).not.toContain('too-deep');
+    expect(kinds.length).toBeGreaterThan(0);
+  });
+
+  it('the incremental parser agrees, and so does a parse started deep in a caller stack', () => {
+    const text = compare('['.repeat(150));
+    expect(new IncrementalParser('a.m4').parse(text)).toEqual(parse(text, 'a.m4'));
+    const deep = (n: number): string[] => (n === 0 ? parse(text, 'a.m4').problems.map((p) => p.kind) : deep(n - 1));
+    expect(deep(3000)).toEqual(['too-deep']);
   });
 });

@@ -2,7 +2,8 @@
  * The JSONL sink, and how a run's sinks are chosen: the plan's declared sinks per comparison, or one
  * SQLite database for all with `--db`.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,6 +34,80 @@ describe('JSONL sink', () => {
     expect(JSON.parse(lines[0]!)).toEqual(a);
     expect(JSON.parse(lines[1]!).meta.run_id).toBe('second');
   });
+
+  it('writeOnce writes a run key and comparison once: a retried merge finds its line instead of adding one', () => {
+    const path = join(tmp, 'once', 'runs.jsonl');
+    const a = fixtureRecord((o) => {
+      o.meta.run_id = 'replay-1';
+    });
+    expect(JsonlSink.open(path).writeOnce(a)).toBe(true);
+    // The retry: another process, another sink on the same file.
+    expect(JsonlSink.open(path).writeOnce(a)).toBe(false);
+    const other = { ...a, comparison: { ...a.comparison, name: 'second_comparison' } };
+    expect(JsonlSink.open(path).writeOnce(other)).toBe(true);
+    const b = fixtureRecord((o) => {
+      o.meta.run_id = 'replay-2';
+    });
+    JsonlSink.open(path).write(b);
+    expect(JsonlSink.open(path).writeOnce(b)).toBe(false);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => [JSON.parse(l).meta.run_id, JSON.parse(l).comparison.name])).toEqual([
+      ['replay-1', a.comparison.name],
+      ['replay-1', 'second_comparison'],
+      ['replay-2', b.comparison.name],
+    ]);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("a crash's truncated last line never swallows the next record, and never counts as the record", () => {
+    const path = join(tmp, 'fragment.jsonl');
+    const a = fixtureRecord((o) => {
+      o.meta.run_id = 'cut';
+    });
+    // What a writer killed inside its write leaves: the start of the same record, no newline.
+    writeFileSync(path, JSON.stringify(a).slice(0, 300));
+    expect(JsonlSink.open(path).writeOnce(a)).toBe(true);
+    JsonlSink.open(path).write(fixtureRecord());
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines).toHaveLength(4);
+    expect(() => JSON.parse(lines[0]!)).toThrow();
+    expect(JSON.parse(lines[1]!)).toEqual(a);
+    expect(JSON.parse(lines[2]!)).toEqual(fixtureRecord());
+  });
+
+  it('a lock left by a killed writer is taken over once stale', () => {
+    const path = join(tmp, 'stale.jsonl');
+    writeFileSync(`${path}.lock`, '12345\n');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(`${path}.lock`, old, old);
+    expect(JsonlSink.open(path).writeOnce(fixtureRecord())).toBe(true);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('eight processes writing the same record at once leave one line', async () => {
+    const path = join(tmp, 'race.jsonl');
+    appendFileSync(path, '');
+    const record = JSON.stringify(fixtureRecord((o) => (o.meta.run_id = 'race')));
+    const code = `import { JsonlSink } from ${JSON.stringify(join(import.meta.dirname, '../../../runtime/sinks/jsonl-sink.ts'))};
+      process.stdout.write(String(JsonlSink.open(${JSON.stringify(path)}).writeOnce(${record})));`;
+    const outs = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '',
+              err = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.on('exit', (c) => (c === 0 ? resolve(out) : reject(new Error(err))));
+          }),
+      ),
+    );
+    expect(outs.filter((o) => o === 'true')).toHaveLength(1);
+    expect(outs.filter((o) => o === 'false')).toHaveLength(7);
+    expect(readFileSync(path, 'utf8').trimEnd().split('\n')).toHaveLength(1);
+  }, 120_000);
 
   it('a path that cannot be written is a one-line SinkError naming it', () => {
     const dir = join(tmp, 'is-a-dir');
