@@ -47,7 +47,9 @@ const load = (): string =>
     .join(' ');
 const rec = (f: string) => new Database(f, { readonly: true }).prepare('SELECT rows_counted, passed FROM runs').get();
 
-console.log(`fraud example, ${rows.toLocaleString('en-US')} rows, ${W} workers, ${S} shards, engine ${ENGINE[1] ?? 'auto'}; load average before: ${load()} (2 cores)`);
+console.log(
+  `fraud example, ${rows.toLocaleString('en-US')} rows, ${W} workers, ${S} shards, engine ${ENGINE[1] ?? 'auto'}; load average before: ${load()} (2 cores)`,
+);
 let t0 = performance.now();
 const single = spawnSync(process.execPath, [join(root, 'bin/m4c.js'), 'run', graph, '--data', data, '--db', join(dir, 'single.db'), ...ENGINE], {
   encoding: 'utf8',
@@ -80,9 +82,13 @@ async function split(label: string, codeRoot: string): Promise<void> {
   t = performance.now();
   const db = join(dir, `${label}.db`);
   const dist = await new Promise<{ code: number | null; err: string }>((resolve) => {
-    const p = spawn(process.execPath, [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(S), '--db', db, ...ENGINE], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [m4c, 'run', graph, '--data', data, '--queue', REDIS, '--queue-prefix', prefix, '--shards', String(S), '--db', db, ...ENGINE],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let err = '';
     p.stderr.on('data', (d: Buffer) => {
       err += d.toString();
@@ -100,7 +106,9 @@ async function split(label: string, codeRoot: string): Promise<void> {
   console.log(
     `  ${label.padEnd(6)} split: ${distS.toFixed(2)} s wall = ${(singleS / distS).toFixed(2)}× the one process; replay window (enqueue → record) ${window.toFixed(2)} s = ${(singleReplay / window).toFixed(2)}× its replay; workers' start-up (before) ${startup.toFixed(2)} s`,
   );
-  console.log(`         shards: ${times.map((x) => x.toFixed(2)).join(', ')} s; per-shard overhead (sum − one replay) / ${S}: ${((sum - singleReplay) / S).toFixed(2)} s`);
+  console.log(
+    `         shards: ${times.map((x) => x.toFixed(2)).join(', ')} s; per-shard overhead (sum − one replay) / ${S}: ${((sum - singleReplay) / S).toFixed(2)} s`,
+  );
   for (const m of done) if (m[2]!.trim() !== '') console.log(`           ${m[1]} s${m[2]}`);
   const merge = workers.map((w) => /merge: \d+ shards merged( in [\d.]+ s)?/.exec(w.log())?.[0]).find((x) => x !== undefined);
   if (merge !== undefined) console.log(`         ${merge}`);

@@ -24,7 +24,10 @@ const REPEAT = Number(arg('repeat', '3'));
 
 type Create = (spec: ComparisonSpec) => ComparisonAccumulator;
 
-function data(n: number, regression: boolean): { label: Float64Array; control: Float64Array; treatment: Float64Array; ids: Float64Array; slice: string[] } {
+function data(
+  n: number,
+  regression: boolean,
+): { label: Float64Array; control: Float64Array; treatment: Float64Array; ids: Float64Array; slice: string[] } {
   let s = 7;
   const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const label = new Float64Array(n),
@@ -73,8 +76,11 @@ function run(create: Create, spec: ComparisonSpec, d: ReturnType<typeof data>): 
   return { seconds: best, values };
 }
 
-const before = (await importAtRef<typeof current>(BEFORE, 'stdlib/metrics/comparison.ts', ['stdlib', 'plan', 'package.json'])).createComparison as Create;
-console.log(`# exact point sums: update of ${ROWS.toLocaleString('en')} rows (batches of 8,192, 4 slices), best of ${REPEAT}, vs ${BEFORE} in the same run`);
+const before = (await importAtRef<typeof current>(BEFORE, 'stdlib/metrics/comparison.ts', ['stdlib', 'plan', 'package.json']))
+  .createComparison as Create;
+console.log(
+  `# exact point sums: update of ${ROWS.toLocaleString('en')} rows (batches of 8,192, 4 slices), best of ${REPEAT}, vs ${BEFORE} in the same run`,
+);
 for (const [task, metrics] of [
   ['binary', ['accuracy', 'log_loss', 'brier', 'mean_abs_diff', 'pearson']],
   ['regression', ['mae', 'mse', 'r2', 'explained_variance', 'mean_abs_diff', 'pearson']],

@@ -117,7 +117,10 @@ async function shardJob(job: Job<ShardJobData>, log: (line: string) => void, exe
   if (state.interrupted) throw new ReplayError(`${describe(job.data)} stopped before the end of its data`);
   await job.updateProgress({ rows: state.meta.rows_seen, fraction: 1 });
   const sec = (ms: number): string => (ms / 1000).toFixed(2);
-  const parts = timings === undefined ? '' : ` (plan ${sec(timings.planMs)} s, models ${sec(timings.modelsMs)} s${executors.reused > reusedBefore ? ' reused' : ''}, rows ${sec(timings.rowsMs)} s, state ${sec(timings.stateMs)} s)`;
+  const parts =
+    timings === undefined
+      ? ''
+      : ` (plan ${sec(timings.planMs)} s, models ${sec(timings.modelsMs)} s${executors.reused > reusedBefore ? ' reused' : ''}, rows ${sec(timings.rowsMs)} s, state ${sec(timings.stateMs)} s)`;
   log(`${describe(job.data)}: done, ${state.meta.rows_seen} rows in ${sec(performance.now() - t0)} s${parts}`);
   return state;
 }

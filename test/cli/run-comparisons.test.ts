@@ -24,7 +24,6 @@ function fraudWithGates(gates: string[]): string {
   return path;
 }
 
-
 describe('m4c run with a compare block', () => {
   it('prints the report, passes the gates (exit 0) and writes one complete record', () => {
     const db = join(tmp, 'ab.db');

@@ -98,7 +98,6 @@ function feed(run: ComparisonRun, d: ReturnType<typeof rows>, opts: { batch?: nu
   }
 }
 
-
 describe('tensors into the accumulator', () => {
   const d = rows(300);
   const base = () => ({ label: { dtype: 'i32' as const, data: d.y, dims: [300] }, rowIds: Float64Array.from({ length: 300 }, (_, i) => i) });

@@ -205,7 +205,10 @@ export function expectSameRecord(merged: ReturnType<typeof storedRecord>, single
     for (const k of Object.keys(s)) expect(m[k], `${String(m.metric)}.${String(m.field)}.${k}`).toBe(s[k]);
   });
   for (const name of ['log_loss', 'brier', 'pearson', 'psi', 'mean_abs_diff'])
-    expect(merged.metrics.some((m) => m.metric === name && typeof m.value === 'number' && typeof m.ci_low === 'number'), name).toBe(true);
+    expect(
+      merged.metrics.some((m) => m.metric === name && typeof m.value === 'number' && typeof m.ci_low === 'number'),
+      name,
+    ).toBe(true);
   // The whole comparison result (charts, tests, distributions) too.
   expect(JSON.parse(merged.run.result_json as string)).toEqual(JSON.parse(single.run.result_json as string));
   expect(merged.gates).toEqual(single.gates);
