@@ -8,23 +8,11 @@ import { resampleRange, type ResampleInput } from '../../../stdlib/metrics/resam
 import { SIMD_TILE, simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
 import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
-import { specFor } from './support/synthetic.ts';
+import { prng, specFor } from './support/synthetic.ts';
 import { BinaryFamily } from '../../../stdlib/metrics/binary-family.ts';
 
-/** A seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function input(n: number, metrics: string[], opts: { ties: number; outOfRange: boolean; seed: number }): ResampleInput {
-  const r = rng(opts.seed);
+  const r = prng(opts.seed);
   const label = new Uint8Array(n),
     control = new Float32Array(n),
     treatment = new Float32Array(n),
