@@ -26,7 +26,7 @@ import type { InputSlot, SourceLayout } from './input-layout.ts';
 import { discoverFieldDims, writeFieldValue } from './json-value-writer.ts';
 import { layoutFromObservation, type SlotObservation } from './layout-discovery.ts';
 import { SourceError } from './source-error.ts';
-import type { Batch, DataSource, SourceOptions, SourceStats } from './source-types.ts';
+import { DEFAULT_MAX_EXAMPLES, freshStats, type Batch, type DataSource, type SourceOptions, type SourceStats } from './source-types.ts';
 import { DONE, SerialBatches } from './serial-batches.ts';
 
 export class ColumnarSource extends SerialBatches implements DataSource {
@@ -66,18 +66,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     this.limit = opts.limit ?? Infinity;
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
-    this.maxExamples = opts.maxExamples ?? 5;
-    this.stats = {
-      rowsRead: 0,
-      rowsGood: 0,
-      skipped: {},
-      examples: [],
-      bytesRead: 0,
-      totalBytes,
-      absentOptional: [],
-      rowsTotal: 0,
-      read: { bytes: totalBytes, sha256: '', complete: false },
-    };
+    this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
+    this.stats = freshStats(totalBytes, { bytes: totalBytes, sha256: '', complete: false });
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,15 @@ import { planSlots, type InputSlot, type SourceLayout } from './input-layout.ts'
 import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
 import { SourceError } from './source-error.ts';
-import type { Batch, DataSource, SourceFormat, SourceOptions, SourceStats } from './source-types.ts';
+import {
+  DEFAULT_MAX_EXAMPLES,
+  freshStats,
+  type Batch,
+  type DataSource,
+  type SourceFormat,
+  type SourceOptions,
+  type SourceStats,
+} from './source-types.ts';
 import { STDIN_PATH, TextBlockReader } from './text-block-reader.ts';
 import { DONE, SerialBatches } from './serial-batches.ts';
 
@@ -37,8 +45,6 @@ export interface SourceTuning {
   /** Columnar files: fill batches a column at a time (default true); off, row by row as in interleaved shards. */
   columnFill?: boolean;
 }
-
-const DEFAULT_MAX_EXAMPLES = 5;
 
 /**
  * Open a data file for streaming. Checks the options, the inputs and that the file exists, and
@@ -162,17 +168,7 @@ class StreamingSource extends SerialBatches implements DataSource {
     this.shardIndex = opts.shard?.index ?? 0;
     this.shardCount = opts.shard?.count ?? 1;
     this.maxExamples = opts.maxExamples ?? DEFAULT_MAX_EXAMPLES;
-    this.stats = {
-      rowsRead: 0,
-      rowsGood: 0,
-      skipped: {},
-      examples: [],
-      bytesRead: 0,
-      totalBytes,
-      absentOptional: [],
-      rowsTotal: 0,
-      read: this.reader.identity(),
-    };
+    this.stats = freshStats(totalBytes, this.reader.identity());
   }
 
   async close(): Promise<void> {

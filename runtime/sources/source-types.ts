@@ -109,6 +109,14 @@ export interface SourceStats {
   absentOptional: string[];
 }
 
+/** Examples of bad rows a source keeps when `maxExamples` is not given. */
+export const DEFAULT_MAX_EXAMPLES = 5;
+
+/** The statistics of a source before its first row: `totalBytes` to read, and what it will have read. */
+export function freshStats(totalBytes: number | null, read: SourceStats['read']): SourceStats {
+  return { rowsRead: 0, rowsGood: 0, skipped: {}, examples: [], bytesRead: 0, totalBytes, absentOptional: [], rowsTotal: 0, read };
+}
+
 /**
  * A single-pass stream of batches. Iterating twice continues the same stream. Breaking out of a
  * `for await` loop closes the file; `close()` is idempotent.

@@ -26,9 +26,7 @@ import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from
 import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
 import { simdSweepApplies, simdSweeps, WALK } from './resample-simd.ts';
-
-/** Sorted positions per tile: its keys, weights, flags and features stay in L2 across resamples. */
-export const TILE = 2048;
+import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 
 /** Everything a resample needs; plain data, so it can be sent to a worker thread. */
 export interface ResampleInput {
@@ -96,11 +94,7 @@ function sweep(
   for (let end = n; end > 0; end -= TILE) {
     const a = Math.max(0, end - TILE),
       len = end - a;
-    for (let i = 0; i < len; i++) {
-      const row = order === null ? a + i : order[a + i]!;
-      rows[i] = row;
-      ids[i] = store.rowIds[row]!;
-    }
+    gatherIds(store.rowIds, order, a, len, rows, ids);
     fillRowKeys(seed, ids, len, k0, k1);
     visit(a, len, rows, k0, k1);
   }
@@ -158,15 +152,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
     sweep(store, seed, rc?.order ?? null, (a, len, rows, k0, k1) => {
       let f = null;
       if (rowWorld) {
-        valid.n = len;
-        for (let i = 0; i < len; i++) {
-          const row = rows[i]!;
-          for (let j = 0; j < k; j++) {
-            valid.control[i * k + j] = store.control[row * k + j]!;
-            valid.treatment[i * k + j] = store.treatment[row * k + j]!;
-          }
-          if (valid.label !== null) valid.label[i] = store.label![row]!;
-        }
+        gatherRows(store, rows, len, valid);
         f = family.features(valid);
         bank.prepareWeighted(f, len);
       }

@@ -17,6 +17,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { Derived } from './metric-family.ts';
 import { resampleRange, type ResampleInput } from './resample-engine.ts';
 import type { Ranking } from './ranking.ts';
+import { sharedArray } from './row-store.ts';
 import { tsWorkerCode } from '../ts-worker.ts';
 
 /** Below this many row × resample steps a thread costs more than it saves. */
@@ -65,11 +66,10 @@ export function warmResampleWorkers(threads: number): void {
   while (idle.length < Math.min(threads, MAX_THREADS) - 1) idle.push(spawn());
 }
 
-/** A typed array's contents in shared memory (the array itself when it already is). */
+/** A typed array's contents in shared memory (the array itself when it already is: the store's and the rankings' are). */
 function shared<T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  const C = a.constructor as new (b: SharedArrayBuffer) => T;
-  const out = new C(new SharedArrayBuffer(a.byteLength));
+  const out = sharedArray(a.constructor as unknown as Parameters<typeof sharedArray<T>>[0], a.length);
   out.set(a as never);
   return out;
 }

@@ -15,10 +15,9 @@ import type { MetricFamily, ValidRows } from './metric-family.ts';
 import type { ReplicaBank } from './replica-bank.ts';
 import { groupOpens, type Ranking } from './ranking.ts';
 import { fillRowKeys, fillWeights } from './poisson-weights.ts';
+import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 import type { StoredRows } from './ranking-context.ts';
 
-/** Rows per tile: a tile's keys, flags, weights and channels stay in L2 across every resample. */
-const TILE = 2048;
 /** Bytes of walk state per block of four resamples (see the .wat). */
 const STATE = 128;
 /** Walk state per resample in the scalar engine's layout: cumPos, cumAll, tp, fp, S, ap. */
@@ -208,46 +207,6 @@ export function simdSweeps(
   }
 }
 
-// The per-tile gathers are functions of their own: called once per tile, they are optimized early
-// and stay optimized, where the same loops inline in the sweep deoptimized it on every new phase.
-
-/** `rows[i]` = the store row at sorted position a + i (store order when `order` is null), `ids[i]` its id. */
-function gatherIds(rowIds: Float64Array, order: Uint32Array | null, a: number, len: number, rows: Uint32Array, ids: Float64Array): void {
-  for (let i = 0; i < len; i++) {
-    const row = order === null ? a + i : order[a + i]!;
-    rows[i] = row;
-    ids[i] = rowIds[row]!;
-  }
-}
-
-/** The stored rows `rows[0..len)` into `valid` (float64, row-major). */
-function gatherRows(store: StoredRows, rows: Uint32Array, len: number, valid: ValidRows): void {
-  const k = store.width,
-    sc = store.control,
-    st = store.treatment,
-    sl = store.label,
-    vc = valid.control,
-    vt = valid.treatment,
-    vl = valid.label;
-  valid.n = len;
-  if (k === 1) {
-    for (let i = 0; i < len; i++) {
-      const row = rows[i]!;
-      vc[i] = sc[row]!;
-      vt[i] = st[row]!;
-    }
-  } else {
-    for (let i = 0; i < len; i++) {
-      const row = rows[i]!;
-      for (let j = 0; j < k; j++) {
-        vc[i * k + j] = sc[row * k + j]!;
-        vt[i * k + j] = st[row * k + j]!;
-      }
-    }
-  }
-  if (vl !== null && sl !== null) for (let i = 0; i < len; i++) vl[i] = sl[rows[i]!]!;
-}
-
 /** Each resample's total weight and channel sums from the kernel's blocks into the bank. */
 function copyTotals(st: Int32Array, acc: Float64Array, R: number, K: number, bank: ReplicaBank): void {
   for (let i = 0; i < R; i++) {
@@ -269,6 +228,3 @@ function copyWalk(st: Int32Array, sf: Float64Array, R: number, dst: Float64Array
     dst[WALK * i + 5] = sf[16 * b + 12 + lane]!; // ap
   }
 }
-
-/** Rows per tile (exported for tests that cross tile boundaries). */
-export const SIMD_TILE = TILE;

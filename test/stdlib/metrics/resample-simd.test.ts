@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
-import { SIMD_TILE, simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
+import { simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
+import { TILE as SIMD_TILE } from '../../../stdlib/metrics/resample-tiles.ts';
 import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
 import { prng, specFor } from './support/synthetic.ts';
