@@ -169,7 +169,8 @@ const scalar: fc.Arbitrary<PbValue> = fc.oneof(
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n): PbValue => ({ kind: 'number', value: n, text: String(n), span: undefined as never })),
   fc
     .double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
-    .map((n): PbValue => ({ kind: 'number', value: n, text: String(n), span: undefined as never })),
+    // String(-0) is "0": the text a user would write for negative zero is "-0".
+    .map((n): PbValue => ({ kind: 'number', value: n, text: Object.is(n, -0) ? '-0' : String(n), span: undefined as never })),
   fc
     .constantFrom('TYPE_FP32', 'true', 'false', 'KIND_CPU', 'inf', '-inf')
     .map((value): PbValue => ({ kind: 'ident', value, span: undefined as never })),
@@ -206,5 +207,20 @@ describe('protobuf text format: property', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('negative zero survives printing (the counterexample CI found, seed -126388571)', () => {
+    const fields: PbField[] = [
+      {
+        name: 'a',
+        nameSpan: undefined as never,
+        values: [{ kind: 'number', value: -0, text: '-0', span: undefined as never }],
+        list: false,
+        span: undefined as never,
+      },
+    ];
+    const again = parsePbtxt(printPbtxt(fields), 'p.pbtxt');
+    expect(again.ok).toBe(true);
+    if (again.ok) expect(Object.is((again.fields[0].values[0] as { value: number }).value, -0)).toBe(true);
   });
 });
