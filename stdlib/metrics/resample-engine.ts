@@ -25,7 +25,7 @@ import { finishAurocAuprc } from './ranking-metrics.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from './ranking-context.ts';
 import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
-import { simdSweepApplies, simdSweeps, WALK } from './resample-simd.ts';
+import { prepareSimdRows, simdSweepApplies, simdSweeps, WALK, type SimdRows } from './resample-simd.ts';
 import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 
 /** Everything a resample needs; plain data, so it can be sent to a worker thread. */
@@ -40,6 +40,50 @@ export interface ResampleInput {
   /** Binary / regression rankings of the whole store (null when no ranking metric is requested). */
   rc: Ranking | null;
   rt: Ranking | null;
+  /**
+   * The SIMD sweeps' rows, gathered once ({@link prepareResamples}) and shared by every range and
+   * thread; absent: gathered by each {@link resampleRange} call that needs them.
+   */
+  simdRows?: SimdRows;
+}
+
+/** Which sweeps a resample of `input` needs. */
+function sweepPlan(input: ResampleInput): { family: ReturnType<typeof familyFor>; rowWorld: boolean; walk: boolean; wanted: Set<string> } {
+  const { spec, width, store } = input;
+  const family = familyFor(spec, width);
+  const n = store?.n ?? 0;
+  const wanted = rankingMetrics(spec.metrics);
+  const walk =
+    spec.task.kind === 'binary' &&
+    store !== null &&
+    store.label !== null &&
+    n > 0 &&
+    input.rc !== null &&
+    input.rt !== null &&
+    (wanted.has('auroc') || wanted.has('auprc'));
+  return { family, rowWorld: store !== null && n > 0 && hasRowChannels(family.layout), walk, wanted };
+}
+
+/** True when the SIMD sweeps serve `input` (and `prepareResamples` gathers their rows). */
+function simdServes(input: ResampleInput, plan: ReturnType<typeof sweepPlan>): boolean {
+  return input.store !== null && (plan.rowWorld || plan.walk) && simdSweepApplies(plan.family.layout, input.store.n);
+}
+
+/** The SIMD sweeps' rows of `input`, gathered. */
+function simdRowsOf(input: ResampleInput, plan: ReturnType<typeof sweepPlan>): SimdRows {
+  const store = input.store!;
+  const side = (r: Ranking | null): { ranking: Ranking; pos: Uint8Array } | null =>
+    plan.walk && r !== null ? { ranking: r, pos: positivesInOrder(r, store.label!, 1) } : null;
+  return prepareSimdRows(store, input.spec.seed, plan.rowWorld ? plan.family : null, side(input.rc), side(input.rt));
+}
+
+/**
+ * `input` with the SIMD sweeps' rows gathered (in shared memory) when they serve it: done once,
+ * before the resamples are spread over threads, so no thread repeats the gathers.
+ */
+export function prepareResamples(input: ResampleInput): ResampleInput {
+  const plan = sweepPlan(input);
+  return simdServes(input, plan) && input.simdRows === undefined ? { ...input, simdRows: simdRowsOf(input, plan) } : input;
 }
 
 /**
@@ -106,33 +150,22 @@ function sweep(
  * false forces the scalar sweeps, which give the same bits — the tests compare them).
  */
 export function resampleRange(input: ResampleInput, r0: number, r1: number, simd = true): Derived[] {
-  const { spec, width, store } = input;
+  const { spec, store } = input;
   const R = r1 - r0;
   if (R <= 0) return [];
-  const family = familyFor(spec, width);
+  const plan = sweepPlan(input);
+  const { family, rowWorld, walk, wanted } = plan;
   const L = family.layout;
   const bank = new ReplicaBank(L, R);
-  const q = resampleKeys(spec.seed, r1 - 1);
-  const seed = spec.seed;
+  const q = resampleKeys(input.spec.seed, r1 - 1);
+  const seed = input.spec.seed;
   const n = store?.n ?? 0;
-  const rowWorld = store !== null && n > 0 && hasRowChannels(L);
-  const wanted = rankingMetrics(spec.metrics);
-  const walk =
-    spec.task.kind === 'binary' &&
-    store !== null &&
-    store.label !== null &&
-    n > 0 &&
-    input.rc !== null &&
-    input.rt !== null &&
-    (wanted.has('auroc') || wanted.has('auprc'));
   const wbuf = new Uint8Array(TILE);
   const stC = new Float64Array(walk ? WALK * R : 0),
     stT = new Float64Array(walk ? WALK * R : 0);
 
-  if (store !== null && (rowWorld || walk) && simd && simdSweepApplies(L, n)) {
-    const side = (r: Ranking | null): { ranking: Ranking; pos: Uint8Array } | null =>
-      walk && r !== null ? { ranking: r, pos: positivesInOrder(r, store.label!, 1) } : null;
-    simdSweeps(store, seed, rowWorld ? family : null, side(input.rc), side(input.rt), q, r0, r1, {
+  if (store !== null && simd && simdServes(input, plan)) {
+    simdSweeps(input.simdRows ?? simdRowsOf(input, plan), store, rowWorld ? family : null, seed, q, r0, r1, {
       bank,
       stC: walk ? stC : null,
       stT: walk ? stT : null,

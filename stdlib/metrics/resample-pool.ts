@@ -1,21 +1,23 @@
 /**
  * Spreading the bootstrap's resamples over worker threads, synchronously.
  *
- * `result()` is synchronous, so the main thread computes its own share of the resamples and then
- * blocks on a shared flag (`Atomics.wait`) until each worker has posted its share, which it reads
- * with `receiveMessageOnPort`. Resamples are split into contiguous ranges; every resample's values
- * are a function of its index alone (resample-engine.ts), so the thread count never changes a
- * result bit.
+ * `result()` is synchronous, so the main thread computes resamples too and then blocks on a shared
+ * flag (`Atomics.wait`) until each worker has posted its share, which it reads with
+ * `receiveMessageOnPort`. The resamples are cut into chunks that every thread takes off one
+ * shared counter until none is left (a worker that loads late or runs slowly takes fewer); every
+ * resample's values are a function of its index alone (resample-engine.ts), so neither the thread
+ * count nor who took which chunk changes a result bit.
  *
  * Workers cost ~0.3 s to start (they load the TypeScript sources through tsx), so a comparison
  * {@link warmResampleWorkers warms} them while the replay is still running, as soon as its rows
  * are worth more threads; at result time they take their job at once. The rows they read are
- * copied once into shared memory, which every worker reads in place (no copy per worker).
+ * copied once into shared memory, and the SIMD sweeps' gathered rows are built once there, before
+ * the threads start: every worker reads them in place (no copy, no gather per worker or chunk).
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Derived } from './metric-family.ts';
-import { resampleRange, type ResampleInput } from './resample-engine.ts';
+import { prepareResamples, resampleRange, type ResampleInput } from './resample-engine.ts';
 import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
 import { tsWorkerCode } from '../ts-worker.ts';
@@ -41,7 +43,10 @@ type MessagePort = InstanceType<typeof MessageChannel>['port1'];
 interface Idle {
   worker: Worker;
   port: MessagePort;
-  /** Raised (1) by the worker when its answer is posted, or when it failed to start. */
+  /**
+   * 0 until the worker takes its job, then 2 while it works; 1 once its answer is posted (or it
+   * failed to start); 3 when the main thread found every chunk taken before the worker started.
+   */
   flag: Int32Array;
 }
 
@@ -99,9 +104,39 @@ function sharedInput(input: ResampleInput): ResampleInput {
   };
 }
 
-interface Pending extends Idle {
-  r0: number;
-  r1: number;
+/** A worker's answer: its chunks of resamples, each from its first resample number r0. */
+export type WorkerAnswer = { ok: true; parts: { r0: number; values: Derived[] }[] } | { ok: false; message: string };
+
+/** A job: take chunks of `chunk` resamples off the shared counter until resample `B` is taken. */
+export interface ResampleJob {
+  input: ResampleInput;
+  /** Int32 at 0: the next chunk's index, shared by every thread of the job. */
+  next: SharedArrayBuffer;
+  chunk: number;
+  B: number;
+}
+
+/**
+ * Compute chunks of resamples until none is left. Threads take chunks off one shared counter, so a
+ * thread that starts late (a worker still loading its code) or runs slowly (a loaded machine)
+ * takes fewer, instead of the others waiting for a fixed share.
+ */
+export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[] {
+  const next = new Int32Array(job.next);
+  const parts: { r0: number; values: Derived[] }[] = [];
+  for (;;) {
+    const r0 = 1 + Atomics.add(next, 0, 1) * job.chunk;
+    if (r0 > job.B) return parts;
+    parts.push({ r0, values: resampleRange(job.input, r0, Math.min(job.B + 1, r0 + job.chunk)) });
+  }
+}
+
+/**
+ * Resamples per chunk: about eight chunks per thread (late or slow threads then cost at most a
+ * chunk's time), a multiple of eight (the SIMD kernel's visit of a row serves eight resamples).
+ */
+export function chunkSize(B: number, threads: number): number {
+  return Math.max(8, 8 * Math.ceil(B / (threads * 8) / 8));
 }
 
 /** Resamples 1..B of `input` (index r − 1 holds resample r), on up to `threads` threads. */
@@ -109,24 +144,27 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
   const B = input.spec.bootstrap;
   const T = Math.max(1, Math.min(threads, B));
   if (T === 1) return resampleRange(input, 1, B + 1);
-  // Contiguous ranges; the main thread takes the first.
-  const bounds = Array.from({ length: T + 1 }, (_, t) => 1 + Math.round((t * B) / T));
-  const job = sharedInput(input);
-  const pending: Pending[] = [];
+  // The rows every chunk reads are gathered once, in shared memory, before any thread starts.
+  const job: ResampleJob = { input: prepareResamples(sharedInput(input)), next: new SharedArrayBuffer(4), chunk: chunkSize(B, T), B };
+  const pending: Idle[] = [];
   for (let t = 1; t < T; t++) {
     const w = idle.pop() ?? spawn();
-    w.port.postMessage({ input: job, r0: bounds[t]!, r1: bounds[t + 1]! });
-    pending.push({ ...w, r0: bounds[t]!, r1: bounds[t + 1]! });
+    w.port.postMessage(job);
+    pending.push(w);
   }
   try {
-    const out = resampleRange(job, bounds[0]!, bounds[1]!);
+    const parts = takeChunks(job);
     for (const p of pending) {
-      while (Atomics.load(p.flag, 0) === 0) Atomics.wait(p.flag, 0, 0, 1000);
-      const m = receiveMessageOnPort(p.port)?.message as { ok: true; values: Derived[] } | { ok: false; message: string } | undefined;
-      if (m === undefined || !m.ok)
-        throw new Error(`bootstrap worker for resamples ${p.r0}..${p.r1 - 1} failed: ${m === undefined ? 'no answer' : m.message}`);
-      for (const d of m.values) out.push(d);
+      // A worker that has not started yet (still loading its code) would find no chunk left: mark it
+      // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1).
+      if (Atomics.compareExchange(p.flag, 0, 0, 3) === 0) continue;
+      while (Atomics.load(p.flag, 0) === 2) Atomics.wait(p.flag, 0, 2, 1000);
+      const m = receiveMessageOnPort(p.port)?.message as WorkerAnswer | undefined;
+      if (m === undefined || !m.ok) throw new Error(`bootstrap worker failed: ${m === undefined ? 'no answer' : m.message}`);
+      parts.push(...m.parts);
     }
+    const out: Derived[] = new Array<Derived>(B);
+    for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
     return out;
   } finally {
     for (const p of pending) {

@@ -12,7 +12,8 @@
  */
 import { WASM_BASE64 } from './wasm/bootstrap-walk.wasm.ts';
 import type { MetricFamily, ValidRows } from './metric-family.ts';
-import type { ReplicaBank } from './replica-bank.ts';
+import { ReplicaBank } from './replica-bank.ts';
+import { sharedArray } from './row-store.ts';
 import { groupOpens, type Ranking } from './ranking.ts';
 import { fillRowKeys, fillWeights } from './poisson-weights.ts';
 import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
@@ -99,16 +100,170 @@ export interface SimdSweepOut {
   stT: Float64Array | null;
 }
 
+/** One sweep's rows by sorted position: the row keys and the walk flags (all 0 without a walk). */
+export interface SweepRows {
+  k0: Uint32Array;
+  k1: Uint32Array;
+  flags: Uint8Array;
+}
+
 /**
- * Sweep resamples r0..r1-1 (keys `q[r - 1]`). The control sweep runs in the control ranking's order
- * (store order when `rc` is null) and carries the per-row channels; the treatment sweep only its walk.
+ * Everything a sweep reads per sorted position, gathered once per result (the gathers in ranking
+ * order are random reads, dearer than the kernel's own work for a handful of resamples) and kept
+ * in shared memory, so that every thread and every range of resamples reads them in place.
  */
-export function simdSweeps(
+export interface SimdRows {
+  n: number;
+  /** Sum channels per row (0: no per-row channel). */
+  K: number;
+  /** The control sweep: control ranking order (store order without a walk). */
+  c: SweepRows;
+  /** Its sum channels, tile by tile from the top, each tile channel-major: tile [a, a + len) at K·a. */
+  xs: Float64Array;
+  /** Tiles (numbered from the top) with count cells beyond the joint table (out-of-range probabilities, rare). */
+  live: Uint8Array;
+  /** The treatment walk's sweep, or null. */
+  t: SweepRows | null;
+  /** The control sweep's order (null: store order), for the rare live tiles' features. */
+  order: Uint32Array | null;
+}
+
+/** The tiles of n sorted positions from the top down: tile `t` is [a, a + len). */
+function forTiles(n: number, visit: (a: number, len: number, t: number) => void): void {
+  for (let end = n, t = 0; end > 0; end -= TILE, t++) {
+    const a = Math.max(0, end - TILE);
+    visit(a, end - a, t);
+  }
+}
+
+/**
+ * Every stored row's keys (poisson-weights.ts fillRowKeys), in store order, each row's two words
+ * side by side: a gather in ranking order then reads one cache line per row, not two.
+ */
+function storeKeys(seed: number, rowIds: Float64Array, n: number): Uint32Array {
+  const kp = new Uint32Array(2 * n);
+  const k0 = new Uint32Array(TILE),
+    k1 = new Uint32Array(TILE);
+  for (let a = 0; a < n; a += TILE) {
+    const len = Math.min(TILE, n - a);
+    fillRowKeys(seed, rowIds.subarray(a, a + len), len, k0, k1);
+    for (let i = 0; i < len; i++) {
+      kp[2 * (a + i)] = k0[i]!;
+      kp[2 * (a + i) + 1] = k1[i]!;
+    }
+  }
+  return kp;
+}
+
+/** Keys (from {@link storeKeys}) and walk flags of the rows in `order` (null: store order). */
+function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags: Uint8Array): SweepRows {
+  const k0 = sharedArray(Uint32Array, n),
+    k1 = sharedArray(Uint32Array, n);
+  for (let j = 0; j < n; j++) {
+    const row = order === null ? j : order[j]!;
+    k0[j] = kp[2 * row]!;
+    k1[j] = kp[2 * row + 1]!;
+  }
+  return { k0, k1, flags };
+}
+
+/**
+ * The rows at sorted positions [a, a + len) of a binary ranking into `valid`: the control score
+ * from its tie group's value (sequential reads), the label from the positive flags, and only the
+ * treatment score gathered through the order.
+ */
+function rankedTile(treatment: Float32Array | Float64Array, r: Ranking, pos: Uint8Array, a: number, len: number, valid: ValidRows): void {
+  const ge = r.groupEnd,
+    gv = r.groupValue,
+    order = r.order,
+    vc = valid.control,
+    vt = valid.treatment,
+    vl = valid.label!;
+  // The first group ending after a (binary search), then forward.
+  let lo = 0,
+    hi = r.groups - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ge[mid]! > a) hi = mid;
+    else lo = mid + 1;
+  }
+  let g = lo;
+  valid.n = len;
+  for (let i = 0; i < len; i++) {
+    const j = a + i;
+    while (ge[g]! <= j) g++;
+    vc[i] = gv[g]!;
+    vt[i] = treatment[order[j]!]!;
+    vl[i] = pos[j]!;
+  }
+}
+
+/**
+ * Gather, once, what the sweeps of any resample range read (see {@link SimdRows}). The control
+ * sweep runs in the control ranking's order (store order when `rc` is null) and carries the
+ * per-row channels; the treatment sweep only its walk. With a walk the task is binary (one score
+ * per row, labels 0/1).
+ */
+export function prepareSimdRows(
   store: StoredRows & { rowIds: Float64Array },
   seed: number,
   family: MetricFamily | null,
   rc: { ranking: Ranking; pos: Uint8Array } | null,
   rt: { ranking: Ranking; pos: Uint8Array } | null,
+): SimdRows {
+  const n = store.n;
+  const K = family === null ? 0 : family.layout.sums;
+  const order = rc?.ranking.order ?? null;
+  const kp = storeKeys(seed, store.rowIds, n);
+  const c = sweepRows(kp, n, order, rc === null ? sharedArray(Uint8Array, n) : toShared(walkFlags(rc.ranking, rc.pos)));
+  const t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, toShared(walkFlags(rt.ranking, rt.pos)));
+  const xs = sharedArray(Float64Array, K * n);
+  const live = sharedArray(Uint8Array, Math.ceil(n / TILE));
+  if (family !== null) {
+    const valid = tileRows(store.width, store.label !== null);
+    const rows = new Uint32Array(TILE),
+      ids = new Float64Array(TILE);
+    // Only for its slot scan (prepareWeighted): which tiles have count cells beyond the joint table.
+    const scan = new ReplicaBank(family.layout, 1);
+    forTiles(n, (a, len, tile) => {
+      if (rc === null) {
+        gatherIds(store.rowIds, null, a, len, rows, ids);
+        gatherRows(store, rows, len, valid);
+      } else rankedTile(store.treatment, rc.ranking, rc.pos, a, len, valid);
+      const f = family.features(valid);
+      for (let ch = 0; ch < K; ch++) xs.set(f.sums.subarray(ch * f.rows, ch * f.rows + len), K * a + ch * len);
+      live[tile] = +scan.prepareWeighted(f, len);
+    });
+  }
+  return { n, K, c, xs, live, t, order };
+}
+
+function toShared(a: Uint8Array): Uint8Array {
+  const out = sharedArray(Uint8Array, a.length);
+  out.set(a);
+  return out;
+}
+
+/** Float64 rows of one tile, as a family's `features` reads them. */
+function tileRows(width: number, labelled: boolean): ValidRows {
+  return {
+    n: 0,
+    width,
+    control: new Float64Array(TILE * width),
+    treatment: new Float64Array(TILE * width),
+    label: labelled ? new Float64Array(TILE) : null,
+  };
+}
+
+/**
+ * Sweep resamples r0..r1-1 (keys `q[r - 1]`) over the prepared rows: the control (or store-order)
+ * sweep with its walk and the per-row channels, then the treatment walk's sweep.
+ */
+export function simdSweeps(
+  p: SimdRows,
+  store: StoredRows & { rowIds: Float64Array },
+  family: MetricFamily | null,
+  seed: number,
   q: Uint32Array,
   r0: number,
   r1: number,
@@ -117,15 +272,15 @@ export function simdSweeps(
   // Blocks of four resamples, in pairs (the kernel visits each row once per eight resamples).
   const R = r1 - r0,
     nb = 2 * Math.ceil(R / 8),
-    n = store.n;
-  const K = family === null ? 0 : family.layout.sums;
+    n = p.n,
+    K = p.K;
   const kern = instantiate();
   // Memory: per-tile arrays, then the per-block areas.
   let at = 0;
   const take = (bytes: number): number => {
-    const p = at;
+    const ptr = at;
     at += Math.ceil(bytes / 16) * 16;
-    return p;
+    return ptr;
   };
   const k0p = take(4 * TILE),
     k1p = take(4 * TILE),
@@ -146,64 +301,63 @@ export function simdSweeps(
     xs = new Float64Array(mem, xp, TILE * Math.max(1, K));
   const qs = new Uint32Array(mem, qp, 4 * nb);
   for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]!;
-
-  const ids = new Float64Array(TILE),
-    rows = new Uint32Array(TILE);
-  const flagsC = rc === null ? null : walkFlags(rc.ranking, rc.pos);
-  const k = store.width;
-  const valid: ValidRows | null =
-    family === null
-      ? null
-      : {
-          n: 0,
-          width: k,
-          control: new Float64Array(TILE * k),
-          treatment: new Float64Array(TILE * k),
-          label: store.label === null ? null : new Float64Array(TILE),
-        };
-  const wbuf = new Uint8Array(TILE);
+  const load = (s: SweepRows, a: number, len: number): void => {
+    k0.set(s.k0.subarray(a, a + len));
+    k1.set(s.k1.subarray(a, a + len));
+    fl.set(s.flags.subarray(a, a + len));
+  };
 
   // Control (or store-order) sweep: weights, the control walk, the per-row channels.
-  const order = rc?.ranking.order ?? null;
-  for (let end = n; end > 0; end -= TILE) {
-    const a = Math.max(0, end - TILE),
-      len = end - a;
-    gatherIds(store.rowIds, order, a, len, rows, ids);
-    fillRowKeys(seed, ids, len, k0, k1);
-    if (flagsC === null) fl.fill(0, 0, len);
-    else fl.set(flagsC.subarray(a, end));
-    let liveCounts = false;
-    if (family !== null && valid !== null) {
-      gatherRows(store, rows, len, valid);
-      const f = family.features(valid);
-      for (let c = 0; c < K; c++) xs.set(f.sums.subarray(c * f.rows, c * f.rows + len), c * len);
-      liveCounts = out.bank.prepareWeighted(f, len);
-      if (liveCounts) {
-        // Rare (an out-of-range probability in the tile): the extra count cells, from the same weights.
-        for (let i = 0; i < R; i++) {
-          fillWeights(k0, k1, len, q[r0 + i - 1]!, wbuf);
-          out.bank.addWeightedSlots(i, f, len, wbuf);
-        }
-      }
-    }
+  forTiles(n, (a, len, tile) => {
+    load(p.c, a, len);
+    if (K > 0) xs.set(p.xs.subarray(K * a, K * (a + len)));
+    if (p.live[tile] !== 0 && family !== null) liveCounts(p, store, family, seed, q, r0, R, a, len, out.bank);
     kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp);
-  }
+  });
   const st = new Int32Array(mem, stCp, (STATE / 4) * nb);
   copyTotals(st, new Float64Array(mem, accp, 4 * nb * Math.max(1, K)), R, K, out.bank);
   if (out.stC !== null) copyWalk(st, new Float64Array(mem, stCp, (STATE / 8) * nb), R, out.stC);
 
-  if (rt !== null && out.stT !== null) {
-    const flagsT = walkFlags(rt.ranking, rt.pos);
-    const orderT = rt.ranking.order;
-    for (let end = n; end > 0; end -= TILE) {
-      const a = Math.max(0, end - TILE),
-        len = end - a;
-      gatherIds(store.rowIds, orderT, a, len, rows, ids);
-      fillRowKeys(seed, ids, len, k0, k1);
-      fl.set(flagsT.subarray(a, end));
+  const t = p.t;
+  if (t !== null && out.stT !== null) {
+    forTiles(n, (a, len) => {
+      load(t, a, len);
       kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp);
-    }
+    });
     copyWalk(new Int32Array(mem, stTp, (STATE / 4) * nb), new Float64Array(mem, stTp, (STATE / 8) * nb), R, out.stT);
+  }
+}
+
+/**
+ * A tile with count cells beyond the joint table (an out-of-range probability: rare): its features
+ * again, and those cells from the same weights the kernel draws.
+ */
+function liveCounts(
+  p: SimdRows,
+  store: StoredRows & { rowIds: Float64Array },
+  family: MetricFamily,
+  seed: number,
+  q: Uint32Array,
+  r0: number,
+  R: number,
+  a: number,
+  len: number,
+  bank: ReplicaBank,
+): void {
+  const rows = new Uint32Array(len),
+    ids = new Float64Array(len),
+    k0 = new Uint32Array(len),
+    k1 = new Uint32Array(len),
+    w = new Uint8Array(len);
+  const valid = tileRows(store.width, store.label !== null);
+  gatherIds(store.rowIds, p.order, a, len, rows, ids);
+  fillRowKeys(seed, ids, len, k0, k1);
+  gatherRows(store, rows, len, valid);
+  const f = family.features(valid);
+  bank.prepareWeighted(f, len);
+  for (let i = 0; i < R; i++) {
+    fillWeights(k0, k1, len, q[r0 + i - 1]!, w);
+    bank.addWeightedSlots(i, f, len, w);
   }
 }
 

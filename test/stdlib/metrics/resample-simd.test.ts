@@ -4,7 +4,7 @@
  * tile boundaries, resample ranges (not multiples of four) and out-of-range probabilities.
  */
 import { describe, expect, it } from 'vitest';
-import { resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
+import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
 import { simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
 import { TILE as SIMD_TILE } from '../../../stdlib/metrics/resample-tiles.ts';
 import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
@@ -73,6 +73,27 @@ describe('the SIMD bootstrap sweeps', () => {
       [13, 14],
     ] as const)
       expectSameBits(resampleRange(inp, r0, r1, true), resampleRange(inp, r0, r1, false));
+  });
+
+  it.each([
+    ['continuous scores, several tiles', 3 * SIMD_TILE + 17, { ties: 0, outOfRange: false, seed: 7 }, main],
+    ['heavy ties across tile boundaries', 2 * SIMD_TILE + 5, { ties: 20, outOfRange: false, seed: 8 }, main],
+    ['out-of-range probabilities in some tiles', 3 * SIMD_TILE + 1, { ties: 0, outOfRange: true, seed: 9 }, [...main, 'brier']],
+    ['sums in store order (no walk)', 2 * SIMD_TILE + 3, { ties: 0, outOfRange: false, seed: 10 }, ['log_loss', 'brier', 'mean_abs_diff']],
+  ] as const)('read rows gathered once (prepareResamples) bit for bit as the scalar sweeps: %s', (_what, n, opts, metrics) => {
+    const inp = input(n, [...metrics], opts);
+    const prepared = prepareResamples(inp);
+    expect(prepared.simdRows).toBeDefined();
+    // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
+    expect(prepared.simdRows!.c.k0.length).toBe(n);
+    // Out-of-range scores sit in some tiles only: those tiles add their extra count cells.
+    if (opts.outOfRange) expect(new Set(prepared.simdRows!.live)).toEqual(new Set([0, 1]));
+    for (const [r0, r1] of [
+      [1, 14],
+      [5, 6],
+      [9, 14],
+    ] as const)
+      expectSameBits(resampleRange(prepared, r0, r1, true), resampleRange(inp, r0, r1, false));
   });
 
   it('serve the main layouts and leave moments and maxima to the scalar sweeps', () => {

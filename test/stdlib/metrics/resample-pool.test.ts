@@ -1,0 +1,81 @@
+/**
+ * The resample pool's chunks: threads take chunks of resamples off one shared counter, so which
+ * thread took which chunk (or how many a late worker took) must never change a resample.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { chunkSize, runResamples, takeChunks, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
+import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
+import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
+import { BinaryFamily } from '../../../stdlib/metrics/binary-family.ts';
+import { prng, specFor } from './support/synthetic.ts';
+
+function input(n: number, B: number): ResampleInput {
+  const r = prng(n + B);
+  const label = new Uint8Array(n),
+    control = new Float32Array(n),
+    treatment = new Float32Array(n),
+    rowIds = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    label[i] = +(r() < 0.3);
+    control[i] = Math.min(1, 0.5 * r() + 0.4 * label[i]!);
+    treatment[i] = Math.min(1, 0.45 * r() + 0.45 * label[i]!);
+    rowIds[i] = 2 * i + 1;
+  }
+  const metrics = ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'];
+  const family = new BinaryFamily(0.5, true, metrics);
+  const cells = new Float64Array(family.layout.jointCells);
+  for (let i = 0; i < n; i++) cells[(label[i]! << 2) | (+(control[i]! >= 0.5) << 1) | +(treatment[i]! >= 0.5)]!++;
+  return {
+    spec: specFor('binary', { metrics, bootstrap: B, hasSlices: false, seed: 77 }),
+    width: 1,
+    cells,
+    store: { n, width: 1, control, treatment, label, rowIds },
+    rc: rankColumn(control, 1, 0, null, n),
+    rt: rankColumn(treatment, 1, 0, null, n),
+  };
+}
+
+describe('the resample pool', () => {
+  it('cuts resamples into chunks of a multiple of eight, about eight per thread', () => {
+    for (const [B, T] of [
+      [1000, 2],
+      [1000, 8],
+      [30, 3],
+      [1, 2],
+      [99_999, 4],
+    ] as const) {
+      const c = chunkSize(B, T);
+      expect(c % 8, `${B} on ${T}`).toBe(0);
+      expect(c).toBeGreaterThanOrEqual(8);
+      expect(Math.ceil(B / c), `${B} on ${T}`).toBeLessThanOrEqual(8 * T);
+    }
+  });
+
+  it('gives every resample once, whichever chunks another thread took first', () => {
+    const inp = prepareResamples(input(700, 45));
+    const whole = resampleRange(inp, 1, 46);
+    const job: ResampleJob = { input: inp, next: new SharedArrayBuffer(4), chunk: 8, B: 45 };
+    // Another thread took chunks 0 and 1 (resamples 1..16): this one takes the rest, in order.
+    new Int32Array(job.next)[0] = 2;
+    const parts = takeChunks(job);
+    expect(parts.map((p) => p.r0)).toEqual([17, 25, 33, 41]);
+    expect(parts.flatMap((p) => p.values)).toEqual(whole.slice(16));
+    // The counter is exhausted: a late thread finds nothing to do.
+    expect(takeChunks(job)).toEqual([]);
+  });
+
+  describe('on worker threads', () => {
+    const saved = process.env.M4_BOOTSTRAP_THREADS;
+    afterEach(() => {
+      if (saved === undefined) delete process.env.M4_BOOTSTRAP_THREADS;
+      else process.env.M4_BOOTSTRAP_THREADS = saved;
+    });
+
+    it('gives the one-thread resamples, in resample order', () => {
+      const inp = input(3000, 70);
+      const one = resampleRange(inp, 1, 71);
+      expect(runResamples(inp, 2)).toEqual(one);
+      expect(runResamples(inp, 3)).toEqual(one);
+    }, 60_000);
+  });
+});
