@@ -20,6 +20,7 @@ import type { Derived } from './metric-family.ts';
 import { prepareResamples, resampleRange, type ResampleInput } from './resample-engine.ts';
 import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
+import { VISIT } from './resample-simd.ts';
 import { tsWorkerCode } from '../ts-worker.ts';
 
 /** Below this many row × resample steps a thread costs more than it saves. */
@@ -133,10 +134,11 @@ export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[
 
 /**
  * Resamples per chunk: about eight chunks per thread (late or slow threads then cost at most a
- * chunk's time), a multiple of eight (the SIMD kernel's visit of a row serves eight resamples).
+ * chunk's time), a multiple of the resamples the SIMD kernel serves per visit of a row.
  */
 export function chunkSize(B: number, threads: number): number {
-  return Math.max(8, 8 * Math.ceil(B / (threads * 8) / 8));
+  const lanes = 4 * VISIT;
+  return lanes * Math.max(1, Math.ceil(B / (threads * 8) / lanes));
 }
 
 /** Resamples 1..B of `input` (index r − 1 holds resample r), on up to `threads` threads. */

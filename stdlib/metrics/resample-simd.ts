@@ -21,6 +21,8 @@ import type { StoredRows } from './ranking-context.ts';
 
 /** Bytes of walk state per block of four resamples (see the .wat). */
 const STATE = 128;
+/** Blocks of four resamples that share each visit of a row: the .wat is generated for it (scripts/gen-bootstrap-walk.mjs BLOCKS). */
+export const VISIT = 8;
 /** Walk state per resample in the scalar engine's layout: cumPos, cumAll, tp, fp, S, ap. */
 export const WALK = 6;
 
@@ -269,9 +271,9 @@ export function simdSweeps(
   r1: number,
   out: SimdSweepOut,
 ): void {
-  // Blocks of four resamples, in pairs (the kernel visits each row once per eight resamples).
+  // Blocks of four resamples, VISIT at a time (the kernel visits each row once per 4 · VISIT resamples).
   const R = r1 - r0,
-    nb = 2 * Math.ceil(R / 8),
+    nb = VISIT * Math.ceil(R / (4 * VISIT)),
     n = p.n,
     K = p.K;
   const kern = instantiate();
@@ -285,7 +287,7 @@ export function simdSweeps(
   const k0p = take(4 * TILE),
     k1p = take(4 * TILE),
     flp = take(TILE),
-    wsp = take(32 * TILE),
+    wsp = take(16 * VISIT * TILE),
     xp = take(8 * TILE * Math.max(1, K)),
     qp = take(16 * nb),
     stCp = take(STATE * nb),
