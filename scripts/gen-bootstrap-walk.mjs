@@ -41,11 +41,11 @@ export function bootstrapWalkWat(G = BLOCKS) {
 ;; engine. The walk's integer totals are int32 lanes: the caller keeps 26 · n below 2^31.
 ;;
 ;; Memory, all offsets in bytes, per-row arrays in ascending sorted position of the tile:
-;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys)
+;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16)
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
-;;   qp        v128[nb] resample keys, four per block
+;;   qp        v128[nb] resample keys q, four per block, as q ^ (q >>> 16)
 ;;   stp       128 B per block: cumAll i32x4, cumPos i32x4, tp0 i32x4, fp0 i32x4,
 ;;                      S f64x2 x2 (lanes 0-1, 2-3), ap f64x2 x2
 ;;   K > 0: the tile's per-row sum channels (f64, channel-major, xp) are weighted and summed per
@@ -93,9 +93,9 @@ export function bootstrapWalkWat(G = BLOCKS) {
             (local.set $k1v (v128.xor (i32x4.splat (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2)))))
               (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))`);
   for (const X of L) {
-    w(`            ;; block ${X}: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+    w(`            ;; block ${X}: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $x${X} (v128.xor (local.get $k0v) (local.get $q${X})))
-            (local.set $x${X} (v128.xor (local.get $x${X}) (i32x4.shr_u (local.get $x${X}) (i32.const 16))))
             (local.set $x${X} (i32x4.mul (local.get $x${X}) ${c4(2146121005)}))
             (local.set $x${X} (v128.xor (local.get $x${X}) (i32x4.shr_u (local.get $x${X}) (i32.const 15))))
             (local.set $x${X} (i32x4.mul (local.get $x${X}) ${c4(-2073254261)}))

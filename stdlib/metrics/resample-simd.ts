@@ -102,7 +102,10 @@ export interface SimdSweepOut {
   stT: Float64Array | null;
 }
 
-/** One sweep's rows by sorted position: the row keys and the walk flags (all 0 without a walk). */
+/**
+ * One sweep's rows by sorted position: the row keys (k0 as k0 ^ (k0 >>> 16), as the kernel takes
+ * it) and the walk flags (all 0 without a walk).
+ */
 export interface SweepRows {
   k0: Uint32Array;
   k1: Uint32Array;
@@ -163,7 +166,9 @@ function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags:
     k1 = sharedArray(Uint32Array, n);
   for (let j = 0; j < n; j++) {
     const row = order === null ? j : order[j]!;
-    k0[j] = kp[2 * row]!;
+    const a = kp[2 * row]!;
+    // lowbias32's first step distributes over k0 ^ q: the kernel takes both halves pre-shifted.
+    k0[j] = a ^ (a >>> 16);
     k1[j] = kp[2 * row + 1]!;
   }
   return { k0, k1, flags };
@@ -302,7 +307,7 @@ export function simdSweeps(
     fl = new Uint8Array(mem, flp, TILE),
     xs = new Float64Array(mem, xp, TILE * Math.max(1, K));
   const qs = new Uint32Array(mem, qp, 4 * nb);
-  for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]!;
+  for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]! ^ (q[r0 + i - 1]! >>> 16);
   const load = (s: SweepRows, a: number, len: number): void => {
     k0.set(s.k0.subarray(a, a + len));
     k1.set(s.k1.subarray(a, a + len));

@@ -12,11 +12,11 @@
 ;; engine. The walk's integer totals are int32 lanes: the caller keeps 26 · n below 2^31.
 ;;
 ;; Memory, all offsets in bytes, per-row arrays in ascending sorted position of the tile:
-;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys)
+;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16)
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
-;;   qp        v128[nb] resample keys, four per block
+;;   qp        v128[nb] resample keys q, four per block, as q ^ (q >>> 16)
 ;;   stp       128 B per block: cumAll i32x4, cumPos i32x4, tp0 i32x4, fp0 i32x4,
 ;;                      S f64x2 x2 (lanes 0-1, 2-3), ap f64x2 x2
 ;;   K > 0: the tile's per-row sum channels (f64, channel-major, xp) are weighted and summed per
@@ -86,9 +86,9 @@
             (local.set $k0v (i32x4.splat (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2))))))
             (local.set $k1v (v128.xor (i32x4.splat (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2)))))
               (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
-            ;; block A: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block A: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xA (v128.xor (local.get $k0v) (local.get $qA)))
-            (local.set $xA (v128.xor (local.get $xA) (i32x4.shr_u (local.get $xA) (i32.const 16))))
             (local.set $xA (i32x4.mul (local.get $xA) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xA (v128.xor (local.get $xA) (i32x4.shr_u (local.get $xA) (i32.const 15))))
             (local.set $xA (i32x4.mul (local.get $xA) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -102,9 +102,9 @@
                 (i32x4.gt_s (local.get $xA) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xA) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mA (i32x4.gt_s (local.get $xA) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block B: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block B: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xB (v128.xor (local.get $k0v) (local.get $qB)))
-            (local.set $xB (v128.xor (local.get $xB) (i32x4.shr_u (local.get $xB) (i32.const 16))))
             (local.set $xB (i32x4.mul (local.get $xB) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xB (v128.xor (local.get $xB) (i32x4.shr_u (local.get $xB) (i32.const 15))))
             (local.set $xB (i32x4.mul (local.get $xB) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -118,9 +118,9 @@
                 (i32x4.gt_s (local.get $xB) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xB) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mB (i32x4.gt_s (local.get $xB) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block C: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block C: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xC (v128.xor (local.get $k0v) (local.get $qC)))
-            (local.set $xC (v128.xor (local.get $xC) (i32x4.shr_u (local.get $xC) (i32.const 16))))
             (local.set $xC (i32x4.mul (local.get $xC) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xC (v128.xor (local.get $xC) (i32x4.shr_u (local.get $xC) (i32.const 15))))
             (local.set $xC (i32x4.mul (local.get $xC) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -134,9 +134,9 @@
                 (i32x4.gt_s (local.get $xC) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xC) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mC (i32x4.gt_s (local.get $xC) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block D: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block D: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xD (v128.xor (local.get $k0v) (local.get $qD)))
-            (local.set $xD (v128.xor (local.get $xD) (i32x4.shr_u (local.get $xD) (i32.const 16))))
             (local.set $xD (i32x4.mul (local.get $xD) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xD (v128.xor (local.get $xD) (i32x4.shr_u (local.get $xD) (i32.const 15))))
             (local.set $xD (i32x4.mul (local.get $xD) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -150,9 +150,9 @@
                 (i32x4.gt_s (local.get $xD) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xD) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mD (i32x4.gt_s (local.get $xD) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block E: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block E: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xE (v128.xor (local.get $k0v) (local.get $qE)))
-            (local.set $xE (v128.xor (local.get $xE) (i32x4.shr_u (local.get $xE) (i32.const 16))))
             (local.set $xE (i32x4.mul (local.get $xE) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xE (v128.xor (local.get $xE) (i32x4.shr_u (local.get $xE) (i32.const 15))))
             (local.set $xE (i32x4.mul (local.get $xE) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -166,9 +166,9 @@
                 (i32x4.gt_s (local.get $xE) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xE) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mE (i32x4.gt_s (local.get $xE) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block F: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block F: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xF (v128.xor (local.get $k0v) (local.get $qF)))
-            (local.set $xF (v128.xor (local.get $xF) (i32x4.shr_u (local.get $xF) (i32.const 16))))
             (local.set $xF (i32x4.mul (local.get $xF) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xF (v128.xor (local.get $xF) (i32x4.shr_u (local.get $xF) (i32.const 15))))
             (local.set $xF (i32x4.mul (local.get $xF) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -182,9 +182,9 @@
                 (i32x4.gt_s (local.get $xF) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xF) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mF (i32x4.gt_s (local.get $xF) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block G: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block G: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xG (v128.xor (local.get $k0v) (local.get $qG)))
-            (local.set $xG (v128.xor (local.get $xG) (i32x4.shr_u (local.get $xG) (i32.const 16))))
             (local.set $xG (i32x4.mul (local.get $xG) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xG (v128.xor (local.get $xG) (i32x4.shr_u (local.get $xG) (i32.const 15))))
             (local.set $xG (i32x4.mul (local.get $xG) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
@@ -198,9 +198,9 @@
                 (i32x4.gt_s (local.get $xG) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xG) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
             (local.set $mG (i32x4.gt_s (local.get $xG) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            ;; block H: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares
+            ;; block H: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
+            ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xH (v128.xor (local.get $k0v) (local.get $qH)))
-            (local.set $xH (v128.xor (local.get $xH) (i32x4.shr_u (local.get $xH) (i32.const 16))))
             (local.set $xH (i32x4.mul (local.get $xH) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
             (local.set $xH (v128.xor (local.get $xH) (i32x4.shr_u (local.get $xH) (i32.const 15))))
             (local.set $xH (i32x4.mul (local.get $xH) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
