@@ -5,36 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunkSize, runResamples, takeChunks, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
 import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
-import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
-import { BinaryFamily } from '../../../stdlib/metrics/binary-family.ts';
 import { VISIT } from '../../../stdlib/metrics/resample-simd.ts';
-import { prng, specFor } from './support/synthetic.ts';
+import { binaryResampleInput } from './support/resample-input.ts';
 
-function input(n: number, B: number): ResampleInput {
-  const r = prng(n + B);
-  const label = new Uint8Array(n),
-    control = new Float32Array(n),
-    treatment = new Float32Array(n),
-    rowIds = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    label[i] = +(r() < 0.3);
-    control[i] = Math.min(1, 0.5 * r() + 0.4 * label[i]!);
-    treatment[i] = Math.min(1, 0.45 * r() + 0.45 * label[i]!);
-    rowIds[i] = 2 * i + 1;
-  }
-  const metrics = ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'];
-  const family = new BinaryFamily(0.5, true, metrics);
-  const cells = new Float64Array(family.layout.jointCells);
-  for (let i = 0; i < n; i++) cells[(label[i]! << 2) | (+(control[i]! >= 0.5) << 1) | +(treatment[i]! >= 0.5)]!++;
-  return {
-    spec: specFor('binary', { metrics, bootstrap: B, hasSlices: false, seed: 77 }),
-    width: 1,
-    cells,
-    store: { n, width: 1, control, treatment, label, rowIds },
-    rc: rankColumn(control, 1, 0, null, n),
-    rt: rankColumn(treatment, 1, 0, null, n),
-  };
-}
+const input = (n: number, B: number): ResampleInput =>
+  binaryResampleInput(n, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], { ties: 0, outOfRange: false, seed: n + B, bootstrap: B });
 
 describe('the resample pool', () => {
   it('cuts resamples into chunks of whole kernel visits, about eight per thread', () => {

@@ -8,40 +8,11 @@ import { prepareResamples, resampleRange, type ResampleInput } from '../../../st
 import { simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
 import { TILE as SIMD_TILE } from '../../../stdlib/metrics/resample-tiles.ts';
 import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
+import { binaryResampleInput, type BinaryInputOptions } from './support/resample-input.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
-import { prng, specFor } from './support/synthetic.ts';
 import { BinaryFamily } from '../../../stdlib/metrics/binary-family.ts';
 
-function input(n: number, metrics: string[], opts: { ties: number; outOfRange: boolean; seed: number }): ResampleInput {
-  const r = prng(opts.seed);
-  const label = new Uint8Array(n),
-    control = new Float32Array(n),
-    treatment = new Float32Array(n),
-    rowIds = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    label[i] = +(r() < 0.3);
-    const q = (x: number): number => (opts.ties > 0 ? Math.round(x * opts.ties) / opts.ties : x);
-    control[i] = q(Math.min(1, Math.max(0, 0.5 * r() + 0.4 * label[i]!)));
-    treatment[i] = q(Math.min(1, Math.max(0, 0.45 * r() + 0.45 * label[i]!)));
-    rowIds[i] = 3 * i + 7; // canonical order, ids need not be dense
-  }
-  if (opts.outOfRange) {
-    control[5] = 1.25;
-    treatment[n - 3] = -0.5;
-  }
-  const spec = specFor('binary', { metrics, bootstrap: 13, hasSlices: false, seed: 1234 });
-  const family = new BinaryFamily(0.5, true, metrics);
-  const cells = new Float64Array(family.layout.jointCells);
-  for (let i = 0; i < n; i++) cells[(label[i]! << 2) | (+(control[i]! >= 0.5) << 1) | +(treatment[i]! >= 0.5)]!++;
-  return {
-    spec,
-    width: 1,
-    cells,
-    store: { n, width: 1, control, treatment, label, rowIds },
-    rc: rankColumn(control, 1, 0, null, n),
-    rt: rankColumn(treatment, 1, 0, null, n),
-  };
-}
+const input = (n: number, metrics: string[], opts: BinaryInputOptions): ResampleInput => binaryResampleInput(n, metrics, opts);
 
 function expectSameBits(a: Derived[], b: Derived[]): void {
   expect(a.length).toBe(b.length);
