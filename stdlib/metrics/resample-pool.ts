@@ -147,7 +147,11 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
   const T = Math.max(1, Math.min(threads, B));
   if (T === 1) return resampleRange(input, 1, B + 1);
   // The rows every chunk reads are gathered once, in shared memory, before any thread starts.
-  const job: ResampleJob = { input: prepareResamples(sharedInput(input)), next: new SharedArrayBuffer(4), chunk: chunkSize(B, T), B };
+  const prepared = prepareResamples(sharedInput(input));
+  // Small chunks only where a range's fixed cost is small: the SIMD sweeps read rows gathered once;
+  // the scalar sweeps gather and derive each tile's rows per range, so they keep one range per thread.
+  const chunk = prepared.simdRows !== undefined ? chunkSize(B, T) : Math.ceil(B / T);
+  const job: ResampleJob = { input: prepared, next: new SharedArrayBuffer(4), chunk, B };
   const pending: Idle[] = [];
   for (let t = 1; t < T; t++) {
     const w = idle.pop() ?? spawn();
