@@ -157,8 +157,8 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
   const { family, rowWorld, walk, wanted } = plan;
   const L = family.layout;
   const bank = new ReplicaBank(L, R);
-  const q = resampleKeys(input.spec.seed, r1 - 1);
-  const seed = input.spec.seed;
+  const q = resampleKeys(spec.seed, r1 - 1);
+  const seed = spec.seed;
   const n = store?.n ?? 0;
   const wbuf = new Uint8Array(TILE);
   const stC = new Float64Array(walk ? WALK * R : 0),
