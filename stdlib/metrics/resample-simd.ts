@@ -15,7 +15,7 @@ import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { ReplicaBank } from './replica-bank.ts';
 import { sharedArray } from './row-store.ts';
 import { groupOpens, type Ranking } from './ranking.ts';
-import { fillRowKeys, fillWeights } from './poisson-weights.ts';
+import { fillRowKeys, fillWeights, seedWords } from './poisson-weights.ts';
 import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 import type { StoredRows } from './ranking-context.ts';
 
@@ -51,6 +51,7 @@ interface Kernel {
     xp: number,
     K: number,
     accp: number,
+    s1: number,
   ) => void;
 }
 
@@ -104,11 +105,12 @@ export interface SimdSweepOut {
 
 /**
  * One sweep's rows by sorted position: the row keys (k0 as k0 ^ (k0 >>> 16), as the kernel takes
- * it) and the walk flags (all 0 without a walk).
+ * it; k1 only when some row id reaches 2^32) and the walk flags (all 0 without a walk).
  */
 export interface SweepRows {
   k0: Uint32Array;
-  k1: Uint32Array;
+  /** Null when every row id is below 2^32: the kernel derives k1 from k0 (4 B per row less). */
+  k1: Uint32Array | null;
   flags: Uint8Array;
 }
 
@@ -131,6 +133,8 @@ export interface SimdRows {
   t: SweepRows | null;
   /** The control sweep's order (null: store order), for the rare live tiles' features. */
   order: Uint32Array | null;
+  /** The seed word the kernel derives k1 with (when the sweeps hold no k1). */
+  s1: number;
 }
 
 /** The tiles of n sorted positions from the top down: tile `t` is [a, a + len). */
@@ -160,16 +164,19 @@ function storeKeys(seed: number, rowIds: Float64Array, n: number): Uint32Array {
   return kp;
 }
 
-/** Keys (from {@link storeKeys}) and walk flags of the rows in `order` (null: store order). */
-function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags: Uint8Array): SweepRows {
+/**
+ * Keys (from {@link storeKeys}) and walk flags of the rows in `order` (null: store order); k1 only
+ * when `withK1`.
+ */
+function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags: Uint8Array, withK1: boolean): SweepRows {
   const k0 = sharedArray(Uint32Array, n),
-    k1 = sharedArray(Uint32Array, n);
+    k1 = withK1 ? sharedArray(Uint32Array, n) : null;
   for (let j = 0; j < n; j++) {
     const row = order === null ? j : order[j]!;
     const a = kp[2 * row]!;
     // lowbias32's first step distributes over k0 ^ q: the kernel takes both halves pre-shifted.
     k0[j] = a ^ (a >>> 16);
-    k1[j] = kp[2 * row + 1]!;
+    if (k1 !== null) k1[j] = kp[2 * row + 1]!;
   }
   return { k0, k1, flags };
 }
@@ -222,8 +229,10 @@ export function prepareSimdRows(
   const K = family === null ? 0 : family.layout.sums;
   const order = rc?.ranking.order ?? null;
   const kp = storeKeys(seed, store.rowIds, n);
-  const c = sweepRows(kp, n, order, rc === null ? sharedArray(Uint8Array, n) : toShared(walkFlags(rc.ranking, rc.pos)));
-  const t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, toShared(walkFlags(rt.ranking, rt.pos)));
+  // Row ids are in ascending (canonical) order: below 2^32 when the last one is.
+  const withK1 = n > 0 && store.rowIds[n - 1]! >= 2 ** 32;
+  const c = sweepRows(kp, n, order, rc === null ? sharedArray(Uint8Array, n) : toShared(walkFlags(rc.ranking, rc.pos)), withK1);
+  const t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, toShared(walkFlags(rt.ranking, rt.pos)), withK1);
   const xs = sharedArray(Float64Array, K * n);
   const live = sharedArray(Uint8Array, Math.ceil(n / TILE));
   if (family !== null) {
@@ -242,7 +251,7 @@ export function prepareSimdRows(
       live[tile] = +scan.prepareWeighted(f, len);
     });
   }
-  return { n, K, c, xs, live, t, order };
+  return { n, K, c, xs, live, t, order, s1: seedWords(seed)[1] };
 }
 
 function toShared(a: Uint8Array): Uint8Array {
@@ -310,7 +319,7 @@ export function simdSweeps(
   for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]! ^ (q[r0 + i - 1]! >>> 16);
   const load = (s: SweepRows, a: number, len: number): void => {
     k0.set(s.k0.subarray(a, a + len));
-    k1.set(s.k1.subarray(a, a + len));
+    if (s.k1 !== null) k1.set(s.k1.subarray(a, a + len));
     fl.set(s.flags.subarray(a, a + len));
   };
 
@@ -319,7 +328,7 @@ export function simdSweeps(
     load(p.c, a, len);
     if (K > 0) xs.set(p.xs.subarray(K * a, K * (a + len)));
     if (p.live[tile] !== 0 && family !== null) liveCounts(p, store, family, seed, q, r0, R, a, len, out.bank);
-    kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp);
+    kern.walk(len, k0p, p.c.k1 === null ? 0 : k1p, flp, qp, nb, stCp, wsp, xp, K, accp, p.s1);
   });
   const st = new Int32Array(mem, stCp, (STATE / 4) * nb);
   copyTotals(st, new Float64Array(mem, accp, 4 * nb * Math.max(1, K)), R, K, out.bank);
@@ -329,7 +338,7 @@ export function simdSweeps(
   if (t !== null && out.stT !== null) {
     forTiles(n, (a, len) => {
       load(t, a, len);
-      kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp);
+      kern.walk(len, k0p, t.k1 === null ? 0 : k1p, flp, qp, nb, stTp, wsp, xp, 0, accp, p.s1);
     });
     copyWalk(new Int32Array(mem, stTp, (STATE / 4) * nb), new Float64Array(mem, stTp, (STATE / 8) * nb), R, out.stT);
   }

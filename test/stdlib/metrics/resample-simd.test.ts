@@ -51,12 +51,16 @@ describe('the SIMD bootstrap sweeps', () => {
     ['heavy ties across tile boundaries', 2 * SIMD_TILE + 5, { ties: 20, outOfRange: false, seed: 8 }, main],
     ['out-of-range probabilities in some tiles', 3 * SIMD_TILE + 1, { ties: 0, outOfRange: true, seed: 9 }, [...main, 'brier']],
     ['sums in store order (no walk)', 2 * SIMD_TILE + 3, { ties: 0, outOfRange: false, seed: 10 }, ['log_loss', 'brier', 'mean_abs_diff']],
-  ] as const)('read rows gathered once (prepareResamples) bit for bit as the scalar sweeps: %s', (_what, n, opts, metrics) => {
+    ['row ids from 2^32 up (keys stored, not derived)', SIMD_TILE + 11, { ties: 0, outOfRange: false, seed: 11, idOffset: 2 ** 32 + 5 }, main],
+  ] as const)('read rows gathered once (prepareResamples) bit for bit as the scalar sweeps: %s', (_what, n, o, metrics) => {
+    const opts: BinaryInputOptions = o;
     const inp = input(n, [...metrics], opts);
     const prepared = prepareResamples(inp);
     expect(prepared.simdRows).toBeDefined();
     // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
     expect(prepared.simdRows!.c.k0.length).toBe(n);
+    // k1 is derived in the kernel while every row id is below 2^32, stored beyond.
+    expect(prepared.simdRows!.c.k1 === null).toBe((opts.idOffset ?? 0) < 2 ** 32);
     // Out-of-range scores sit in some tiles only: those tiles add their extra count cells.
     if (opts.outOfRange) expect(new Set(prepared.simdRows!.live)).toEqual(new Set([0, 1]));
     for (const [r0, r1] of [

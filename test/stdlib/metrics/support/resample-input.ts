@@ -15,6 +15,8 @@ export interface BinaryInputOptions {
   seed: number;
   /** Resamples in the spec. */
   bootstrap?: number;
+  /** Added to every row id (ids from 2^32 up exercise keys with a non-zero high word). */
+  idOffset?: number;
 }
 
 export function binaryResampleInput(n: number, metrics: string[], opts: BinaryInputOptions): ResampleInput {
@@ -28,7 +30,7 @@ export function binaryResampleInput(n: number, metrics: string[], opts: BinaryIn
     const q = (x: number): number => (opts.ties > 0 ? Math.round(x * opts.ties) / opts.ties : x);
     control[i] = q(Math.min(1, Math.max(0, 0.5 * r() + 0.4 * label[i]!)));
     treatment[i] = q(Math.min(1, Math.max(0, 0.45 * r() + 0.45 * label[i]!)));
-    rowIds[i] = 3 * i + 7; // canonical order, ids need not be dense
+    rowIds[i] = (opts.idOffset ?? 0) + 3 * i + 7; // canonical order, ids need not be dense
   }
   if (opts.outOfRange) {
     control[5] = 1.25;
