@@ -42,8 +42,9 @@ export function bootstrapWalkWat(G = BLOCKS) {
 ;;
 ;; Memory, all offsets in bytes, per-row arrays in ascending sorted position of the tile:
 ;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16);
-;;                      k1p = 0: every row id is below 2^32, and k1 is derived from k0 and the seed
-;;                      word s1 (fillRowKeys' second key with a zero high word), not stored
+;;                      derive ≠ 0: every row id is below 2^32 and k1 was not stored: the kernel
+;;                      fills k1p from k0 and the seed word s1 first (fillRowKeys' second key with a
+;;                      zero high word), once per call
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
@@ -65,14 +66,37 @@ export function bootstrapWalkWat(G = BLOCKS) {
 
   (func (export "walk")
     (param $n i32) (param $k0p i32) (param $k1p i32) (param $flp i32) (param $qp i32) (param $nb i32)
-    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32)
+    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32)
     (local $k1 i32) (local $b i32) (local $i i32) (local $f i32) (local $k i32) (local $st i32) (local $o i32) (local $wrow i32) (local $h i32)
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
     (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32)
     (local $a2LoA v128) (local $a2HiA v128) (local $a2LoB v128) (local $a2HiB v128) (local $aLoA v128) (local $aHiA v128) (local $aLoB v128) (local $aHiB v128)`);
   for (const X of L)
     w(`    (local $q${X} v128) (local $x${X} v128) (local $w${X} v128) (local $m${X} v128) (local $ca${X} v128) (local $cp${X} v128)`);
-  w(`    ;; b counts visits (${G} blocks each)
+  w(`;; derive: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
+    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first)
+    (if (local.get $derive)
+      (then
+        (local.set $i (i32.const 0))
+        (block $deriveDone
+          (loop $derive
+            (br_if $deriveDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (i32.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $k1))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $derive)))))
+    ;; b counts visits (${G} blocks each)
     (block $blocksDone
       (loop $blocks
         (br_if $blocksDone (i32.ge_u (i32.mul (local.get $b) (i32.const ${G})) (local.get $nb)))`);
@@ -92,22 +116,7 @@ export function bootstrapWalkWat(G = BLOCKS) {
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))
             (local.set $wrow (i32.sub (local.get $wrow) (i32.const ${16 * G})))
             (local.set $k0v (i32x4.splat (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2))))))
-            (if (local.get $k1p)
-              (then (local.set $k1 (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))))))
-              (else
-                ;; k1 = lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a row id below 2^32), k0 unshifted
-                (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
-                (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))))
+            (local.set $k1 (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2)))))
             (local.set $k1v (v128.xor (i32x4.splat (local.get $k1)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))`);
   for (const X of L) {
     w(`            ;; block ${X}: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;

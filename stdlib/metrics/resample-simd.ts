@@ -52,6 +52,7 @@ interface Kernel {
     K: number,
     accp: number,
     s1: number,
+    derive: number,
   ) => void;
 }
 
@@ -328,7 +329,7 @@ export function simdSweeps(
     load(p.c, a, len);
     if (K > 0) xs.set(p.xs.subarray(K * a, K * (a + len)));
     if (p.live[tile] !== 0 && family !== null) liveCounts(p, store, family, seed, q, r0, R, a, len, out.bank);
-    kern.walk(len, k0p, p.c.k1 === null ? 0 : k1p, flp, qp, nb, stCp, wsp, xp, K, accp, p.s1);
+    kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp, p.s1, +(p.c.k1 === null));
   });
   const st = new Int32Array(mem, stCp, (STATE / 4) * nb);
   copyTotals(st, new Float64Array(mem, accp, 4 * nb * Math.max(1, K)), R, K, out.bank);
@@ -338,7 +339,7 @@ export function simdSweeps(
   if (t !== null && out.stT !== null) {
     forTiles(n, (a, len) => {
       load(t, a, len);
-      kern.walk(len, k0p, t.k1 === null ? 0 : k1p, flp, qp, nb, stTp, wsp, xp, 0, accp, p.s1);
+      kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp, p.s1, +(t.k1 === null));
     });
     copyWalk(new Int32Array(mem, stTp, (STATE / 4) * nb), new Float64Array(mem, stTp, (STATE / 8) * nb), R, out.stT);
   }

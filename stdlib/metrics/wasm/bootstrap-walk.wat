@@ -13,8 +13,9 @@
 ;;
 ;; Memory, all offsets in bytes, per-row arrays in ascending sorted position of the tile:
 ;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16);
-;;                      k1p = 0: every row id is below 2^32, and k1 is derived from k0 and the seed
-;;                      word s1 (fillRowKeys' second key with a zero high word), not stored
+;;                      derive ≠ 0: every row id is below 2^32 and k1 was not stored: the kernel
+;;                      fills k1p from k0 and the seed word s1 first (fillRowKeys' second key with a
+;;                      zero high word), once per call
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
@@ -36,7 +37,7 @@
 
   (func (export "walk")
     (param $n i32) (param $k0p i32) (param $k1p i32) (param $flp i32) (param $qp i32) (param $nb i32)
-    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32)
+    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32)
     (local $k1 i32) (local $b i32) (local $i i32) (local $f i32) (local $k i32) (local $st i32) (local $o i32) (local $wrow i32) (local $h i32)
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
     (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32)
@@ -49,6 +50,29 @@
     (local $qF v128) (local $xF v128) (local $wF v128) (local $mF v128) (local $caF v128) (local $cpF v128)
     (local $qG v128) (local $xG v128) (local $wG v128) (local $mG v128) (local $caG v128) (local $cpG v128)
     (local $qH v128) (local $xH v128) (local $wH v128) (local $mH v128) (local $caH v128) (local $cpH v128)
+;; derive: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
+    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first)
+    (if (local.get $derive)
+      (then
+        (local.set $i (i32.const 0))
+        (block $deriveDone
+          (loop $derive
+            (br_if $deriveDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
+            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
+            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
+            (i32.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $k1))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $derive)))))
     ;; b counts visits (8 blocks each)
     (block $blocksDone
       (loop $blocks
@@ -86,22 +110,7 @@
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))
             (local.set $wrow (i32.sub (local.get $wrow) (i32.const 128)))
             (local.set $k0v (i32x4.splat (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2))))))
-            (if (local.get $k1p)
-              (then (local.set $k1 (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))))))
-              (else
-                ;; k1 = lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a row id below 2^32), k0 unshifted
-                (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
-                (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-                (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-                (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))))
+            (local.set $k1 (i32.load (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2)))))
             (local.set $k1v (v128.xor (i32x4.splat (local.get $k1)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
             ;; block A: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
