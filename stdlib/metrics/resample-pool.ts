@@ -148,9 +148,12 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
   if (T === 1) return resampleRange(input, 1, B + 1);
   // The rows every chunk reads are gathered once, in shared memory, before any thread starts.
   const prepared = prepareResamples(sharedInput(input));
-  // Small chunks only where a range's fixed cost is small: the SIMD sweeps read rows gathered once;
-  // the scalar sweeps gather and derive each tile's rows per range, so they keep one range per thread.
-  const chunk = prepared.simdRows !== undefined ? chunkSize(B, T) : Math.ceil(B / T);
+  // Small chunks only where a range's fixed cost is small: the SIMD sweeps read rows gathered once.
+  // The scalar sweeps gather and derive each tile's rows per range, and so do the SIMD sweeps for
+  // tiles with count cells beyond the joint table (many classes, out-of-range probabilities): those
+  // keep one range per thread.
+  const rows = prepared.simdRows;
+  const chunk = rows !== undefined && !rows.live.includes(1) ? chunkSize(B, T) : Math.ceil(B / T);
   const job: ResampleJob = { input: prepared, next: new SharedArrayBuffer(4), chunk, B };
   const pending: Idle[] = [];
   for (let t = 1; t < T; t++) {
