@@ -147,19 +147,21 @@ function forTiles(n: number, visit: (a: number, len: number, t: number) => void)
 }
 
 /**
- * Every stored row's keys (poisson-weights.ts fillRowKeys), in store order, each row's two words
- * side by side: a gather in ranking order then reads one cache line per row, not two.
+ * Every stored row's keys (poisson-weights.ts fillRowKeys), in store order: with `withK1` each
+ * row's two words side by side (a gather in ranking order then reads one cache line per row, not
+ * two), else the first word only (half the array the gathers read at random).
  */
-function storeKeys(seed: number, rowIds: Float64Array, n: number): Uint32Array {
-  const kp = new Uint32Array(2 * n);
+function storeKeys(seed: number, rowIds: Float64Array, n: number, withK1: boolean): Uint32Array {
+  const stride = withK1 ? 2 : 1;
+  const kp = new Uint32Array(stride * n);
   const k0 = new Uint32Array(TILE),
     k1 = new Uint32Array(TILE);
   for (let a = 0; a < n; a += TILE) {
     const len = Math.min(TILE, n - a);
     fillRowKeys(seed, rowIds.subarray(a, a + len), len, k0, k1);
     for (let i = 0; i < len; i++) {
-      kp[2 * (a + i)] = k0[i]!;
-      kp[2 * (a + i) + 1] = k1[i]!;
+      kp[stride * (a + i)] = k0[i]!;
+      if (withK1) kp[2 * (a + i) + 1] = k1[i]!;
     }
   }
   return kp;
@@ -170,11 +172,12 @@ function storeKeys(seed: number, rowIds: Float64Array, n: number): Uint32Array {
  * when `withK1`.
  */
 function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags: Uint8Array, withK1: boolean): SweepRows {
+  const stride = withK1 ? 2 : 1;
   const k0 = sharedArray(Uint32Array, n),
     k1 = withK1 ? sharedArray(Uint32Array, n) : null;
   for (let j = 0; j < n; j++) {
     const row = order === null ? j : order[j]!;
-    const a = kp[2 * row]!;
+    const a = kp[stride * row]!;
     // lowbias32's first step distributes over k0 ^ q: the kernel takes both halves pre-shifted.
     k0[j] = a ^ (a >>> 16);
     if (k1 !== null) k1[j] = kp[2 * row + 1]!;
@@ -229,9 +232,9 @@ export function prepareSimdRows(
   const n = store.n;
   const K = family === null ? 0 : family.layout.sums;
   const order = rc?.ranking.order ?? null;
-  const kp = storeKeys(seed, store.rowIds, n);
   // Row ids are in ascending (canonical) order: below 2^32 when the last one is.
   const withK1 = n > 0 && store.rowIds[n - 1]! >= 2 ** 32;
+  const kp = storeKeys(seed, store.rowIds, n, withK1);
   const c = sweepRows(kp, n, order, rc === null ? sharedArray(Uint8Array, n) : toShared(walkFlags(rc.ranking, rc.pos)), withK1);
   const t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, toShared(walkFlags(rt.ranking, rt.pos)), withK1);
   const xs = sharedArray(Float64Array, K * n);
