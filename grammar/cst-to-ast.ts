@@ -50,6 +50,19 @@ export class AstBuilder {
     return this.join(this.tokenSpan(first), this.tokenSpan(last));
   }
 
+  /** The span from `first`'s first character to `last`'s last: a node's span in an error-free parse. */
+  between(first: IToken, last: IToken): A.Span {
+    return {
+      file: this.file,
+      start: small(first.startOffset),
+      end: small((last.endOffset ?? last.startOffset) + 1),
+      line: small(first.startLine ?? 1),
+      column: small(first.startColumn ?? 1),
+      endLine: small(last.endLine ?? last.startLine ?? 1),
+      endColumn: small((last.endColumn ?? last.startColumn ?? 0) + 1),
+    };
+  }
+
   join(a: A.Span, b: A.Span): A.Span {
     return { file: this.file, start: a.start, end: b.end, line: a.line, column: a.column, endLine: b.endLine, endColumn: b.endColumn };
   }

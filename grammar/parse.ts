@@ -8,6 +8,7 @@
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
+import { parseDeclarationDirectly } from './direct-parse.ts';
 import { endOf } from './language.ts';
 import { errorMessagesBuilt, expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
@@ -64,7 +65,18 @@ const TOKEN_LABELS: Record<string, string> = {
   EOF: 'the end of the file',
 };
 
-export function parse(text: string, file: string): ParseResult {
+/** How to parse; the default is what every caller wants. */
+export interface ParseOptions {
+  /**
+   * Try the direct parser (direct-parse.ts) first for each declaration, and use chevrotain only for the
+   * ones it gives up on (default: true). `false` parses everything with chevrotain: for tests that check
+   * the two agree.
+   */
+  direct?: boolean;
+}
+
+export function parse(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const direct = options.direct ?? true;
   const builder = new AstBuilder(file);
   const problems: SyntaxProblem[] = [];
   const lexed = T.m4Lexer.tokenize(text);
@@ -96,9 +108,16 @@ export function parse(text: string, file: string): ParseResult {
     }
     j = i + 1;
     while (j < toks.length && !DECL_STARTS.has(toks[j]!.tokenType)) j++;
+    // An error-free declaration (nearly all of them) needs no concrete syntax tree, nor recovery.
+    const deep = firstTooDeep(toks, i, j);
+    const fast = direct && !deep ? parseDeclarationDirectly(toks, i, j, builder) : undefined;
+    if (fast) {
+      decls.push(fast);
+      i = j;
+      continue;
+    }
     const chunk = toks.slice(i, j);
     const chunkSpan = builder.join(builder.tokenSpan(chunk[0]!), builder.tokenSpan(chunk[chunk.length - 1]!));
-    const deep = firstTooDeep(chunk);
     if (deep) {
       problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
     } else {
@@ -135,10 +154,11 @@ export function parse(text: string, file: string): ParseResult {
 }
 
 /** The first token past the nesting limit: brackets, plus `.member` chains (each `.` nests the AST once more). */
-function firstTooDeep(chunk: IToken[]): IToken | undefined {
+function firstTooDeep(toks: readonly IToken[], from: number, to: number): IToken | undefined {
   let depth = 0;
   let chain = 0;
-  for (const t of chunk) {
+  for (let i = from; i < to; i++) {
+    const t = toks[i]!;
     const type = t.tokenType;
     if (OPENERS.has(type)) {
       depth++;
