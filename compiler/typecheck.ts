@@ -87,7 +87,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
 
   // ── declarations ──────────────────────────────────────────────────────────────────────────────
   function typeOfSymbol(sym: M4Symbol): ValueType | undefined {
-    if (deferred.has(sym)) return undefined; // on or after a cycle: typed on its own below, never through a chain
+    // On or after a cycle: typed on its own below, never through a chain (the set is empty until then).
+    if (deferred.size > 0 && deferred.has(sym)) return undefined;
     const st = state.get(sym);
     if (st === 'done') return declTypes.get(sym);
     if (st === 'visiting') return undefined; // a cycle: the graph pass reports it
