@@ -4,6 +4,10 @@
  * The token stream is cut at the declaration keywords (`input`, `model`, `node`, `compare`, `output`),
  * which can appear nowhere else, and each declaration is parsed on its own. So an error in one declaration
  * never hides another, and the checker sees every declaration that parsed.
+ *
+ * Two paths give the same result: the direct lexer and parser (direct-lex.ts, direct-parse.ts) handle text
+ * without errors, which is nearly all text, with no concrete syntax tree and without keeping the file's
+ * tokens; chevrotain's lexer and parser, with their error recovery and messages, handle the rest.
  */
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
