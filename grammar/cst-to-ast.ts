@@ -11,15 +11,7 @@ export class AstBuilder {
   constructor(private readonly file: string) {}
 
   tokenSpan(t: IToken): A.Span {
-    return {
-      file: this.file,
-      start: small(t.startOffset),
-      end: small((t.endOffset ?? t.startOffset) + 1),
-      line: small(t.startLine ?? 1),
-      column: small(t.startColumn ?? 1),
-      endLine: small(t.endLine ?? t.startLine ?? 1),
-      endColumn: small((t.endColumn ?? t.startColumn ?? 0) + 1),
-    };
+    return this.between(t, t);
   }
 
   /** The span from the first to the last real token of a node; `fallback` for an empty recovered node. */
