@@ -10,7 +10,8 @@
  *
  * Invariant (tested on generated declarations and mutations of them, test/grammar/direct-parse.test.ts):
  * when this returns a declaration, chevrotain parses the same tokens without any error, and cst-to-ast.ts
- * builds from its tree a declaration equal to this one, spans and property order included. The choices
+ * builds from its tree a declaration equal to this one, spans and property order included (equal, not the
+ * same objects: a one-token argument shares its value's span here, as a reference shares its name's). The choices
  * below are the grammar's own lookahead (one token, two after a name that may be followed by `:`).
  */
 import type { IToken, TokenType } from 'chevrotain';
