@@ -4,16 +4,14 @@
  * program (spans and property order included) and the problems — on valid declarations, on mutations of
  * them, and on every `.m4` file of the repository.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AstBuilder } from '../../grammar/cst-to-ast.ts';
 import { parseDeclarationDirectly } from '../../grammar/direct-parse.ts';
 import { parse } from '../../grammar/parse.ts';
 import { m4Lexer } from '../../grammar/tokens.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
+import { repositoryM4Files } from '../support/m4-files.ts';
 
 /** The same result both ways, down to property order (JSON) and `undefined`-valued properties. */
 function expectSameBothWays(text: string): void {
@@ -130,15 +128,7 @@ describe('the direct parser', () => {
   });
 
   it('gives what chevrotain gives on every .m4 file of the repository', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        if (e.name === 'node_modules' || e.name.startsWith('.') || e.name === 'dist') continue;
-        if (e.isDirectory()) walk(join(dir, e.name));
-        else if (e.name.endsWith('.m4')) files.push(join(dir, e.name));
-      }
-    };
-    for (const d of ['examples', 'test', 'docs', 'editors']) walk(join(ROOT, d));
+    const files = repositoryM4Files();
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) expectSameBothWays(readFileSync(f, 'utf8'));
   });

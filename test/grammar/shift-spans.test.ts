@@ -3,15 +3,13 @@
  * it finds, property order included, on every `.m4` file of the repository: so no node kind or field of the
  * AST is left behind by the per-kind copy.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../../grammar/ast.ts';
 import type { Place } from '../../grammar/declaration-starts.ts';
 import { parse } from '../../grammar/parse.ts';
 import { shiftDecl, shiftSpan, shiftSpanned } from '../../grammar/shift-spans.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
+import { repositoryM4Files } from '../support/m4-files.ts';
 
 /** Every object with the fields of a span is a span; everything else is copied as it is. */
 function genericShift<V>(v: V, place: Place): V {
@@ -25,19 +23,6 @@ function genericShift<V>(v: V, place: Place): V {
   return out as V;
 }
 
-function m4Files(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith('.m4')) files.push(join(dir, e.name));
-    }
-  };
-  for (const d of ['examples', 'test', 'docs']) walk(join(ROOT, d));
-  return files;
-}
-
 describe('shiftDecl', () => {
   const places: Place[] = [
     { offset: 0, line: 0, column: 0 },
@@ -46,7 +31,7 @@ describe('shiftDecl', () => {
   ];
 
   it('moves every span of every declaration of the repository, as a generic deep copy does', () => {
-    const files = m4Files();
+    const files = repositoryM4Files();
     expect(files.length).toBeGreaterThan(20);
     let decls = 0;
     for (const f of files) {
