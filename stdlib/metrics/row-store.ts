@@ -338,7 +338,8 @@ export class RowStore {
     st.appendIds(ids, s.n);
     if (slices !== null) st.appendSlices(slices, s.n, null);
     st.n = s.n;
-    st.cap = Math.max(1, s.n);
+    // The decoded score arrays hold exactly n rows: the next append grows them.
+    st.cap = s.n;
     return st;
   }
 }

@@ -68,5 +68,14 @@ describe('row store compact forms', () => {
     const empty = RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(new RowStore(1, 'binary', true).toState())));
     expect(empty.n).toBe(0);
     expect(Array.from(empty.rowIds())).toEqual([]);
+    // A restored store takes more rows (its decoded arrays are exactly full).
+    for (const restored of [empty, RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(a.toState())))]) {
+      const before = restored.n;
+      restored.append(...rows([10], [2]), true);
+      restored.append(...rows([11], [3]), true);
+      expect(restored.n).toBe(before + 2);
+      expect(Array.from(restored.rowIds()).slice(-2)).toEqual([10, 11]);
+      expect(slices(restored).slice(-2)).toEqual([2, 3]);
+    }
   });
 });
