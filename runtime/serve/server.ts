@@ -64,9 +64,9 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     {
       method: 'GET',
       path: '/v1/comparisons',
-      handler: () =>
+      handler: async () =>
         service.comparing
-          ? { status: 200, body: renderJson(service.cumulative()), contentType: 'application/json; charset=utf-8' }
+          ? { status: 200, body: renderJson(await service.cumulative()), contentType: 'application/json; charset=utf-8' }
           : { status: 404, body: { error: 'not-found', detail: 'no treatment runs (no compare block, or --mode control)' } },
     },
     {
