@@ -8,7 +8,7 @@
  * over the limit a 413, an unknown route a 404, an unsupported content type a 415 — each a JSON body,
  * never a stack trace.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
 
 export interface HttpRequest {
@@ -33,8 +33,11 @@ export interface Route {
 export interface HttpServerOptions {
   bodyLimit: number;
   routes: Route[];
-  /** Called for each finished request: the route path (or `unknown`), status and seconds. */
-  onResponse?(route: string, status: number, seconds: number): void;
+  /**
+   * Called once per route path (and once with `unknown` for requests no route takes): the function then
+   * called for each finished request of that route, with its status and seconds.
+   */
+  onResponse?(route: string): (status: number, seconds: number) => void;
   /** Called with errors the routes did not handle (500s). */
   onError?(err: unknown): void;
 }
@@ -71,30 +74,48 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
     if (value instanceof JsonSyntaxError) done(new BodySyntaxError(value.message), undefined);
     else done(null, value);
   });
-  if (opts.onResponse !== undefined) {
-    const onResponse = opts.onResponse;
-    app.addHook('onResponse', (req, reply, done) => {
-      onResponse(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
-      done();
-    });
-  }
   for (const r of opts.routes) {
+    // A hook of the route's own, which knows its path: a global hook would read `request.routeOptions`, an
+    // object built on every access.
+    const record = opts.onResponse?.(r.path);
+    const handler = r.handler;
     app.route({
       method: r.method,
       url: r.path,
-      handler: async (req, reply) => {
-        const out = await r.handler(new RequestView(req.body, req.headers));
-        reply.code(out.status);
-        if (typeof out.body === 'string') return reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
-        return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
+      ...(record === undefined
+        ? {}
+        : {
+            onResponse(_req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+              record(reply.statusCode, reply.elapsedTime / 1000);
+              done();
+            },
+          }),
+      // Not an async function: the route's own promise is the only one per request (an errors goes to the
+      // error handler through `reply.send`, as a thrown one would).
+      handler(req, reply): void {
+        let out: HttpReply | Promise<HttpReply>;
+        try {
+          out = handler(new RequestView(req.body, req.headers));
+        } catch (err) {
+          reply.send(err);
+          return;
+        }
+        if (out instanceof Promise)
+          out.then(
+            (o) => send(reply, o),
+            (err: unknown) => reply.send(err),
+          );
+        else send(reply, out);
       },
     });
   }
+  const unknown = opts.onResponse?.('unknown');
   app.setNotFoundHandler((req, reply) => {
     reply
       .code(404)
       .type('application/json; charset=utf-8')
       .send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+    unknown?.(404, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode ?? 500;
@@ -122,6 +143,12 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   return { port: bound, close: () => app.close() };
+}
+
+function send(reply: FastifyReply, out: HttpReply): void {
+  reply.code(out.status);
+  if (typeof out.body === 'string') reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
+  else reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

@@ -90,6 +90,8 @@ export class ServeService {
   private windowTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private treatmentOff = false;
+  /** Window closes not written yet (their judgement runs on the comparisons' thread). */
+  private readonly closing = new Set<Promise<RunOutcome | null>>();
   private readonly gateStates = new Map<string, boolean>();
   /** Set by {@link halt}: nothing more is written. */
   private halted = false;
@@ -190,6 +192,10 @@ export class ServeService {
     return new ArmRunner(arm, executor, {
       maxBatch: this.opts.maxBatch,
       maxDelayMs: this.opts.maxDelayMs,
+      // On the main thread a model call runs synchronously (onnxruntime-node runs it in a setImmediate): a second
+      // batch in flight would not run alongside the first, only split the rows into smaller batches (one more
+      // model call each). With workers, the next batch is assembled while one runs.
+      maxInFlight: executor.engine === 'main' ? 1 : 2,
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
@@ -480,7 +486,18 @@ export class ServeService {
    * the treatment's traffic. The judging runs on the comparisons' thread: requests are answered meanwhile,
    * and their pairs go to the next window.
    */
-  async closeWindow(): Promise<RunOutcome | null> {
+  closeWindow(): Promise<RunOutcome | null> {
+    const closing = this.closeWindowNow();
+    // Tracked until written, so idle() covers it (a window a row count closed is part of the rows' work).
+    this.closing.add(closing);
+    const forget = (): void => {
+      this.closing.delete(closing);
+    };
+    closing.then(forget, forget);
+    return closing;
+  }
+
+  private async closeWindowNow(): Promise<RunOutcome | null> {
     if (this.halted) return null;
     const now = new Date();
     const meta = this.meta(this.windowCounts, this.windowIndex, now);
@@ -543,11 +560,15 @@ export class ServeService {
     this.opts.log(`--stop-shadow-on-fail: the treatment gets no more traffic (failing: ${failing.join('; ')})`);
   }
 
-  /** Resolves when no row waits and no batch runs in either arm (shadow work included). */
+  /** Resolves when no row waits and no batch runs in either arm (shadow work included), and no window close is unwritten. */
   async idle(): Promise<void> {
     // One arm's batch can queue work on the other after that one was idle: wait until both are idle at once.
     const runners = [...this.runners.values()];
-    while (!runners.every((r) => r.idle)) await Promise.all(runners.map((r) => r.whenIdle()));
+    for (;;) {
+      if (!runners.every((r) => r.idle)) await Promise.all(runners.map((r) => r.whenIdle()));
+      else if (this.closing.size > 0) await Promise.allSettled([...this.closing]);
+      else return;
+    }
   }
 
   /**

@@ -126,7 +126,6 @@ describe('online comparisons on their own thread', () => {
     expect(during.body.arm).toBe('control');
     const health = await fetch(`${s.url}/healthz`);
     expect(health.status).toBe(200);
-    await s.service.idle();
     expect(judged).toBe(false);
 
     Atomics.store(gate, 0, 1);
@@ -134,6 +133,8 @@ describe('online comparisons on their own thread', () => {
     const closed = await closing;
     expect(judged).toBe(true);
     expect(closed!.comparisons[0]!.result.rows_seen).toBe(200);
+    // The request answered during the close was paired after the close was posted: it is the next window's.
+    await s.service.idle();
     const next = await s.service.closeWindow();
     expect(next!.comparisons[0]!.result.rows_seen).toBe(1);
     expect(next!.meta.serve).toEqual({ run: s.service.runId, window: 1 });
