@@ -8,7 +8,7 @@
  * over the limit a 413, an unknown route a 404, an unsupported content type a 415 — each a JSON body,
  * never a stack trace.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
 
 export interface HttpRequest {
@@ -35,7 +35,8 @@ export interface HttpServerOptions {
   routes: Route[];
   /**
    * Called once per route path (and once with `unknown` for requests no route takes): the function then
-   * called for each finished request of that route, with its status and seconds.
+   * called for each answered request of that route, with its status and seconds (from the request's arrival
+   * to its answer handed to the socket).
    */
   onResponse?(route: string): (status: number, seconds: number) => void;
   /** Called with errors the routes did not handle (500s). */
@@ -74,23 +75,25 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
     if (value instanceof JsonSyntaxError) done(new BodySyntaxError(value.message), undefined);
     else done(null, value);
   });
+  // Requests are counted as they are answered, by the route's handler (or the error and not-found handlers),
+  // which know their route: an onResponse hook costs a hook run per request and would read
+  // `request.routeOptions`, an object built on every access.
+  const recorders = new Map<string, Recorder>();
+  const recorder = (path: string): Recorder => {
+    let r = recorders.get(path);
+    if (r === undefined) {
+      r = opts.onResponse?.(path) ?? (() => {});
+      recorders.set(path, r);
+    }
+    return r;
+  };
   for (const r of opts.routes) {
-    // A hook of the route's own, which knows its path: a global hook would read `request.routeOptions`, an
-    // object built on every access.
-    const record = opts.onResponse?.(r.path);
+    const record = recorder(r.path);
     const handler = r.handler;
     app.route({
       method: r.method,
       url: r.path,
-      ...(record === undefined
-        ? {}
-        : {
-            onResponse(_req: FastifyRequest, reply: FastifyReply, done: () => void): void {
-              record(reply.statusCode, reply.elapsedTime / 1000);
-              done();
-            },
-          }),
-      // Not an async function: the route's own promise is the only one per request (an errors goes to the
+      // Not an async function: the route's own promise is the only one per request (an error goes to the
       // error handler through `reply.send`, as a thrown one would).
       handler(req, reply): void {
         let out: HttpReply | Promise<HttpReply>;
@@ -102,22 +105,22 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
         }
         if (out instanceof Promise)
           out.then(
-            (o) => send(reply, o),
+            (o) => send(reply, o, record),
             (err: unknown) => reply.send(err),
           );
-        else send(reply, out);
+        else send(reply, out, record);
       },
     });
   }
-  const unknown = opts.onResponse?.('unknown');
+  const unknown = recorder('unknown');
   app.setNotFoundHandler((req, reply) => {
     reply
       .code(404)
       .type('application/json; charset=utf-8')
       .send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
-    unknown?.(404, reply.elapsedTime / 1000);
+    unknown(404, reply.elapsedTime / 1000);
   });
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) opts.onError?.(err);
     const error =
@@ -137,6 +140,7 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
           ? 'internal error (logged by the server)'
           : err.message;
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
+    recorder(req.routeOptions.url ?? 'unknown')(status, reply.elapsedTime / 1000);
   });
   // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
   await app.listen({ host, port, backlog: 4096 });
@@ -145,10 +149,13 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
   return { port: bound, close: () => app.close() };
 }
 
-function send(reply: FastifyReply, out: HttpReply): void {
+type Recorder = (status: number, seconds: number) => void;
+
+function send(reply: FastifyReply, out: HttpReply, record: Recorder): void {
   reply.code(out.status);
   if (typeof out.body === 'string') reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
   else reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
+  record(out.status, reply.elapsedTime / 1000);
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
