@@ -10,11 +10,20 @@ export interface ComparisonsInit {
   labelled: string[];
   /** Tests only: a shared Int32 flag; while it is 0 the worker holds every judgement. */
   hold: SharedArrayBuffer | null;
+  /** The worker thread's nice value (Linux), or null: unchanged. */
+  niceness: number | null;
+}
+
+/** One batch for a comparison's window: pairs, or pairs joined to their labels. */
+export interface FeedItem {
+  name: string;
+  labelled: boolean;
+  batch: ComparisonBatch;
 }
 
 export type ToComparisons =
-  | { kind: 'pairs'; name: string; batch: ComparisonBatch }
-  | { kind: 'labelled'; name: string; batch: ComparisonBatch }
+  /** Batches, in the order they were given (several per message: one wake-up of the worker for many). */
+  | { kind: 'feed'; items: FeedItem[] }
   /** Close the window (judged with meta `window`) into the cumulative state, and judge that (`cumulative`). */
   | { kind: 'close'; id: number; window: RunMeta; cumulative: RunMeta }
   /** Judge the cumulative state. */

@@ -5,9 +5,10 @@
  * event loop need not do either.
  *
  * The main thread only converts each batch's tensors (so a batch that does not fit is refused at once, by
- * the caller, as before), copies the few arrays it needs and posts them; the worker handles messages in
- * order, so a window closes exactly after the pairs posted before it, and every outcome equals the one the
- * same accumulators give on the main thread.
+ * the caller, as before) and copies the few arrays it needs; the copies go out together, every
+ * {@link FLUSH_ROWS} rows or {@link FLUSH_MS} ms (one wake-up of the worker for many batches, not one per
+ * batch). The worker handles messages in order, so a window closes exactly after the pairs given before it,
+ * and every outcome equals the one the same accumulators give on the main thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
@@ -15,10 +16,14 @@ import type { ComparisonBatch } from '../../stdlib/metrics/comparison-types.ts';
 import { tsWorkerCode } from '../../stdlib/ts-worker.ts';
 import type { ComparisonParents } from '../comparison-batch.ts';
 import type { RunOutcome } from '../comparison-run.ts';
-import type { ComparisonsInit, FromComparisons, ToComparisons } from './comparisons-protocol.ts';
+import type { ComparisonsInit, FeedItem, FromComparisons, ToComparisons } from './comparisons-protocol.ts';
 import { OnlineBatches } from './online-comparisons.ts';
 
 const WORKER_URL = new URL('./comparisons-worker.ts', import.meta.url);
+/** Pair rows given before the batches waiting here go to the worker. */
+export const FLUSH_ROWS = 4096;
+/** Longest a batch waits here before it goes to the worker. */
+export const FLUSH_MS = 50;
 
 /** A closed window's outcome (null: it saw no row) and, when it had rows, the cumulative outcome after it. */
 export interface ClosedWindow {
@@ -39,14 +44,25 @@ export class ComparisonsThread {
   /** Rows posted to the current window (pairs and labelled pairs), as the worker will count them. */
   private windowRows = 0;
   private failure: Error | null = null;
+  /** Batches not sent yet, their rows, and their buffers (moved to the worker, not copied again). */
+  private feed: FeedItem[] = [];
+  private feedRows = 0;
+  private transfer: ArrayBuffer[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
 
   /**
    * `labelled`: comparisons feedback can label. `onError`: a batch the worker's accumulator refused.
-   * `hold` (tests only): a shared Int32 flag; while it is 0 the worker holds every judgement.
+   * `niceness`: the worker's nice value (Linux; null: unchanged). `hold` (tests only): a shared Int32 flag; while
+   * it is 0 the worker holds every judgement.
    */
-  constructor(subject: RunSubject, labelled: ReadonlySet<string>, onError: (message: string) => void, hold: SharedArrayBuffer | null = null) {
+  constructor(
+    subject: RunSubject,
+    labelled: ReadonlySet<string>,
+    onError: (message: string) => void,
+    opts: { niceness?: number | null; hold?: SharedArrayBuffer | null } = {},
+  ) {
     this.batches = new OnlineBatches(subject, labelled);
-    const init: ComparisonsInit = { subject, labelled: [...labelled], hold };
+    const init: ComparisonsInit = { subject, labelled: [...labelled], hold: opts.hold ?? null, niceness: opts.niceness ?? null };
     this.worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: init, name: 'm4-comparisons' });
     this.worker.on('message', (m: FromComparisons) => {
       if (m.kind === 'error' && m.id === null) return onError(m.message);
@@ -62,13 +78,13 @@ export class ComparisonsThread {
 
   /** Pairs of one batch (no labels). Throws ComparisonInputError on tensors that do not fit. */
   addPairs(name: string, p: ComparisonParents): void {
-    this.post({ kind: 'pairs', name, batch: this.batches.pairs(name, p) });
+    this.give(name, false, this.batches.pairs(name, p));
   }
 
   /** Pairs joined to their labels by feedback. Ignored for a comparison feedback cannot label. */
   addLabelled(name: string, p: ComparisonParents): void {
     const batch = this.batches.labelled(name, p);
-    if (batch !== null) this.post({ kind: 'labelled', name, batch });
+    if (batch !== null) this.give(name, true, batch);
   }
 
   /**
@@ -92,27 +108,48 @@ export class ComparisonsThread {
   /** Stop the worker; pending judgements are rejected. */
   async close(): Promise<void> {
     this.failure ??= new Error('the online comparisons were closed');
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     await this.worker.terminate();
   }
 
-  private post(m: Extract<ToComparisons, { batch: ComparisonBatch }>): void {
+  private give(name: string, labelled: boolean, b: ComparisonBatch): void {
     if (this.failure !== null) return;
     // Copies of just the batch's rows (the tensors may be views into larger buffers that stay here, held by
     // the label store), whose buffers then move to the worker without a second copy.
-    const b = m.batch;
     const batch: ComparisonBatch = { rows: b.rows, width: b.width, rowIds: b.rowIds.slice(), control: b.control.slice(), treatment: b.treatment.slice() };
-    const transfer: ArrayBuffer[] = [batch.rowIds.buffer as ArrayBuffer, batch.control.buffer as ArrayBuffer, batch.treatment.buffer as ArrayBuffer];
+    this.transfer.push(batch.rowIds.buffer as ArrayBuffer, batch.control.buffer as ArrayBuffer, batch.treatment.buffer as ArrayBuffer);
     if (b.label !== undefined) {
       batch.label = b.label.slice();
-      transfer.push(batch.label.buffer as ArrayBuffer);
+      this.transfer.push(batch.label.buffer as ArrayBuffer);
     }
     if (b.slice !== undefined) batch.slice = b.slice;
-    this.worker.postMessage({ kind: m.kind, name: m.name, batch }, transfer);
+    this.feed.push({ name, labelled, batch });
+    this.feedRows += b.rows;
     this.windowRows += b.rows;
+    if (this.feedRows >= FLUSH_ROWS) this.flush();
+    else if (this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Send the batches given so far. */
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.feed.length === 0) return;
+    this.worker.postMessage({ kind: 'feed', items: this.feed } satisfies ToComparisons, this.transfer);
+    this.feed = [];
+    this.feedRows = 0;
+    this.transfer = [];
   }
 
   private request(make: (id: number) => ToComparisons): Promise<FromComparisons> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    // Everything given before this request is in its scope.
+    this.flush();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -8,6 +8,7 @@
  * the outcomes are the same, bit for bit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerPriority } from '../thread-priority.ts';
 import { OnlineComparisons } from './online-comparisons.ts';
 import type { ComparisonsInit, ToComparisons, FromComparisons } from './comparisons-protocol.ts';
 
@@ -21,14 +22,21 @@ function waitForGate(): void {
   if (hold !== null) while (Atomics.load(hold, 0) === 0) Atomics.wait(hold, 0, 0);
 }
 
+if (init.niceness !== null) lowerPriority(init.niceness);
+
 port.on('message', (m: ToComparisons) => {
   try {
     switch (m.kind) {
-      case 'pairs':
-        online.updatePairs(m.name, m.batch);
-        return;
-      case 'labelled':
-        online.updateLabelled(m.name, m.batch);
+      case 'feed':
+        for (const item of m.items) {
+          try {
+            if (item.labelled) online.updateLabelled(item.name, item.batch);
+            else online.updatePairs(item.name, item.batch);
+          } catch (err) {
+            // A batch the accumulator refuses (e.g. a multiclass width that changed) is reported, never fatal.
+            port.postMessage({ kind: 'error', id: null, message: (err as Error).message } satisfies FromComparisons);
+          }
+        }
         return;
       case 'close': {
         waitForGate();
@@ -44,7 +52,6 @@ port.on('message', (m: ToComparisons) => {
         return;
     }
   } catch (err) {
-    // A batch the accumulator refuses (e.g. a multiclass width that changed) is reported, never fatal.
     port.postMessage({ kind: 'error', id: 'id' in m ? m.id : null, message: (err as Error).message } satisfies FromComparisons);
   }
 });

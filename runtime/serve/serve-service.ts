@@ -143,7 +143,9 @@ export class ServeService {
         this.subject,
         new Set(this.labels.map((l) => l.comparison)),
         (message) => this.opts.log(`comparisons: ${message}`),
-        this.opts.comparisonsHold ?? null,
+        // The comparisons never answer a request: when cores are scarce they yield to the answers (less than the
+        // shadow arm's 19, so the judgements still progress on a busy machine).
+        { niceness: 10, hold: this.opts.comparisonsHold ?? null },
       );
     for (const [arm, ap] of this.arms) {
       // An arm that runs shadow work must keep its models off the main thread, or a slow model would stall
