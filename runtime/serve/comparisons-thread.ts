@@ -116,7 +116,13 @@ export class ComparisonsThread {
     if (this.failure !== null) return;
     // Copies of just the batch's rows (the tensors may be views into larger buffers that stay here, held by
     // the label store), whose buffers then move to the worker without a second copy.
-    const batch: ComparisonBatch = { rows: b.rows, width: b.width, rowIds: b.rowIds.slice(), control: b.control.slice(), treatment: b.treatment.slice() };
+    const batch: ComparisonBatch = {
+      rows: b.rows,
+      width: b.width,
+      rowIds: b.rowIds.slice(),
+      control: b.control.slice(),
+      treatment: b.treatment.slice(),
+    };
     this.transfer.push(batch.rowIds.buffer as ArrayBuffer, batch.control.buffer as ArrayBuffer, batch.treatment.buffer as ArrayBuffer);
     if (b.label !== undefined) {
       batch.label = b.label.slice();
