@@ -105,7 +105,12 @@ describe('online comparisons on their own thread', () => {
     const hold = new SharedArrayBuffer(4);
     const gate = new Int32Array(hold);
     const s = await serve(plan, { comparisonsHold: hold });
-    closers.push({ close: () => s.shutdown() });
+    const open = (): void => {
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+    };
+    // Even if an assertion fails with the gate shut, the shutdown's judgement must be able to run.
+    closers.push({ close: () => (open(), s.shutdown()) });
     const lines = readFileSync(FRAUD_DATA, 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -128,8 +133,7 @@ describe('online comparisons on their own thread', () => {
     expect(health.status).toBe(200);
     expect(judged).toBe(false);
 
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
+    open();
     const closed = await closing;
     expect(judged).toBe(true);
     expect(closed!.comparisons[0]!.result.rows_seen).toBe(200);
