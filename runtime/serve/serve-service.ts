@@ -508,6 +508,8 @@ export class ServeService {
     if (this.online === null) return null;
     const { empty, closed } = this.online.closeWindow(meta, this.meta(this.totalCounts, null, now));
     if (empty) return null;
+    // Numbered now, so a close posted while this one is judged gets the next number. (Should the worker have refused
+    // every batch of the window, it judges nothing and the number is simply not used.)
     this.windowIndex++;
     const { window: outcome, cumulative } = await closed;
     // A second signal while the worker judged: write nothing more.
