@@ -72,7 +72,11 @@ export class ComparisonsThread {
       if (m.kind === 'error') p.reject(new Error(m.message));
       else p.resolve(m);
     });
-    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('error', (err) => {
+      // Said at once: from here on no pair is compared, and every judgement fails with this error.
+      onError(`the comparisons' thread failed: ${err.message}`);
+      this.fail(err);
+    });
     this.worker.on('exit', (code) => this.fail(new Error(`the comparisons' worker exited (code ${code})`)));
   }
 
