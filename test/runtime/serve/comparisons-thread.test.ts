@@ -9,16 +9,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunMeta } from '../../../plan/record-types.ts';
 import { runMeta, subjectOf } from '../../../runtime/run-meta.ts';
-import type { ComparisonParents } from '../../../runtime/comparison-batch.ts';
 import { ComparisonsThread } from '../../../runtime/serve/comparisons-thread.ts';
 import { OnlineComparisons } from '../../../runtime/serve/online-comparisons.ts';
 import { SeededRandom } from '../../../tools/seeded-random.ts';
+import { syntheticPairs } from '../../../tools/synthetic-pairs.ts';
 import { compiled, FRAUD, FRAUD_DATA, post, serve } from './serve-support.ts';
 
 const plan = compiled(FRAUD);
 const subject = subjectOf(plan);
 const NAME = 'v2_vs_v1';
-const REGIONS = ['eu', 'us', 'apac'];
 
 function meta(window: number | null, rows: number): RunMeta {
   const at = new Date(Date.UTC(2026, 11, 4));
@@ -33,28 +32,6 @@ function meta(window: number | null, rows: number): RunMeta {
     }),
     serve: { run: 'test', window },
   };
-}
-
-/** A batch of the fraud comparison's parents: scores, i64 labels, region slices; row ids from `first`. */
-function parents(rng: SeededRandom, first: number, rows: number): ComparisonParents {
-  const control = new Float32Array(rows);
-  const treatment = new Float32Array(rows);
-  const label = new BigInt64Array(rows);
-  const region: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const y = rng.next() < 0.3 ? 1 : 0;
-    label[i] = BigInt(y);
-    control[i] = Math.min(1, Math.max(0, 0.5 * y + 0.5 * rng.next()));
-    treatment[i] = Math.min(1, Math.max(0, 0.55 * y + 0.45 * rng.next()));
-    region.push(REGIONS[rng.int(REGIONS.length)]!);
-  }
-  return {
-    control: { dtype: 'f32', data: control, dims: [rows] },
-    treatment: { dtype: 'f32', data: treatment, dims: [rows] },
-    label: { dtype: 'i64', data: label, dims: [rows] },
-    slice: { dtype: 'str', data: region, dims: [rows] },
-    rowIds: Float64Array.from({ length: rows }, (_, i) => first + i),
-  } as ComparisonParents;
 }
 
 describe('online comparisons on their own thread', () => {
@@ -76,7 +53,7 @@ describe('online comparisons on their own thread', () => {
     for (let w = 0; w < 3; w++) {
       for (let b = 0; b < 6; b++) {
         const rows = 1 + rng.int(80);
-        const p = parents(rng, rowId, rows);
+        const p = syntheticPairs(rng, rowId, rows);
         rowId += rows;
         here.addPairs(NAME, p);
         thread.addPairs(NAME, p);
