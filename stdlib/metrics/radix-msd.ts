@@ -56,7 +56,8 @@ export function msdFlagged32(
   order: Uint32Array,
   flags: Uint8Array,
 ): Uint32Array | null {
-  const bits = values instanceof Float32Array && rows === null && stride === 1 && column === 0 ? new Int32Array(values.buffer, values.byteOffset, n) : null;
+  const bits =
+    values instanceof Float32Array && rows === null && stride === 1 && column === 0 ? new Int32Array(values.buffer, values.byteOffset, n) : null;
   const keyAt = (j: number): number => {
     if (bits !== null) return keyOf(bits[j]!);
     f32[0] = values[(rows === null ? j : rows[j]!) * stride + column]!;

@@ -62,7 +62,6 @@ describe('radix argsort', () => {
 });
 
 describe('rankings', () => {
-
   it('rank large float32 columns with their flags (the MSD path, and the LSD fallback when keys cluster) like a stable sort', () => {
     const n = 100_000;
     let s = 11;
@@ -101,11 +100,23 @@ describe('rankings', () => {
           return -1;
         };
         expect(diff(ranking.order, want), what).toBe(-1);
-        expect(diff(positives, want.map((i) => y[i]!)), what).toBe(-1);
+        expect(
+          diff(
+            positives,
+            want.map((i) => y[i]!),
+          ),
+          what,
+        ).toBe(-1);
         const ends: number[] = [];
         for (let j = 1; j <= m; j++) if (j === m || v[want[j]!] !== v[want[j - 1]!]) ends.push(j);
         expect(diff(ranking.groupEnd, ends), what).toBe(-1);
-        expect(diff(ranking.groupValue, ends.map((e) => v[want[e - 1]!]!)), what).toBe(-1);
+        expect(
+          diff(
+            ranking.groupValue,
+            ends.map((e) => v[want[e - 1]!]!),
+          ),
+          what,
+        ).toBe(-1);
       }
     }
   });
