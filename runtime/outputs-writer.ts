@@ -13,6 +13,7 @@ import type { ImageValue, Tensor } from '../stdlib/types.ts';
 import type { OutputsBatch } from './batch.ts';
 import { RuntimeError } from './runtime-error.ts';
 import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
+import { F32_TEXT_MAX, writeF32 } from './float-text.ts';
 
 /**
  * The outputs file cannot be created (exit 2: nothing has run yet) or written (exit 3); one line: path and
@@ -31,12 +32,16 @@ export class OutputsWriteError extends M4Error {
 /** The name of the line-number field of each record. */
 export const ROW_FIELD = 'row';
 
+const ROW_PREFIX = Buffer.from(`{"${ROW_FIELD}":`);
+
 export class OutputsWriter {
   private failure: Error | null = null;
+  /** Batch buffers the stream has written out, ready for the next batch. */
+  private readonly free: ByteText[] = [];
 
   private constructor(
     private readonly stream: WriteStream,
-    private readonly keys: { name: string; key: string }[],
+    private readonly keys: { name: string; key: Buffer }[],
     readonly path: string,
   ) {
     stream.on('error', (err) => {
@@ -64,7 +69,7 @@ export class OutputsWriter {
     const stream = createWriteStream(path, { fd, highWaterMark: 1 << 20 });
     return new OutputsWriter(
       stream,
-      outputs.map((o) => ({ name: o.name, key: `,${JSON.stringify(o.name)}:` })),
+      outputs.map((o) => ({ name: o.name, key: Buffer.from(`,${JSON.stringify(o.name)}:`) })),
       path,
     );
   }
@@ -73,13 +78,21 @@ export class OutputsWriter {
   async write(batch: OutputsBatch): Promise<void> {
     if (this.failure) throw this.writeError(this.failure);
     const columns = this.keys.map((k) => batch.values[k.name]);
-    let chunk = '';
+    const text = this.free.pop() ?? new ByteText();
+    text.pos = 0;
     for (let r = 0; r < batch.rows; r++) {
-      let line = `{"${ROW_FIELD}":${batch.lines[r]}`;
-      for (let c = 0; c < columns.length; c++) line += this.keys[c].key + rowValue(columns[c], r);
-      chunk += `${line}}\n`;
+      text.raw(ROW_PREFIX);
+      text.integer(batch.lines[r]);
+      for (let c = 0; c < columns.length; c++) {
+        text.raw(this.keys[c].key);
+        writeRowValue(text, columns[c], r);
+      }
+      text.byte(0x7d); // }
+      text.byte(0x0a);
     }
-    if (!this.stream.write(chunk)) {
+    // The stream holds the bytes until they are written; the buffer is reused after that.
+    const ok = this.stream.write(text.bytes(), () => this.free.push(text));
+    if (!ok) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.stream.off('drain', done);
@@ -104,53 +117,137 @@ export class OutputsWriter {
   }
 }
 
+/**
+ * A growing byte buffer that JSON text is written into: numbers as ASCII digits, no intermediate
+ * strings (a million rows' values as strings cost more CPU, with the garbage collector, than the
+ * models that computed them).
+ */
+export class ByteText {
+  buf: Buffer = Buffer.allocUnsafeSlow(1 << 16);
+  pos = 0;
+
+  /** Make room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** One ASCII character, by code. */
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Bytes already encoded. */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    this.reserve(n);
+    // Keys and prefixes are a few bytes: a loop beats set()'s call overhead.
+    if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.pos++] = b[i];
+    else {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+    }
+  }
+
+  /** A string of ASCII characters. */
+  ascii(s: string): void {
+    this.reserve(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  /** Any string, UTF-8 encoded. */
+  utf8(s: string): void {
+    this.reserve(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** A float32 in `--out`'s notation ({@link writeF32}). */
+  f32(v: number): void {
+    if (!Number.isFinite(v)) return this.ascii('null');
+    this.reserve(F32_TEXT_MAX);
+    this.pos = writeF32(this.buf, this.pos, v);
+  }
+
+  /** A non-negative safe integer (a line number). */
+  integer(v: number): void {
+    if (!(v >= 0 && v < 1e15 && Number.isInteger(v))) return this.ascii(String(v));
+    let n = 1;
+    for (let p = 10; p <= v; p *= 10) n++;
+    this.reserve(n);
+    for (let i = this.pos + n - 1; i >= this.pos; i--) {
+      const q = Math.floor(v / 10);
+      this.buf[i] = 0x30 + v - q * 10;
+      v = q;
+    }
+    this.pos += n;
+  }
+}
+
 /** Row `r` of a batch-major tensor as JSON text. */
 export function rowValue(t: Tensor, r: number): string {
+  const text = new ByteText();
+  writeRowValue(text, t, r);
+  return text.bytes().toString('utf8');
+}
+
+/** Row `r` of a batch-major tensor as JSON text, appended to `text`. */
+export function writeRowValue(text: ByteText, t: Tensor, r: number): void {
   // An image tensor holds one value per row whatever its dims (they describe its future pixels).
-  if (t.dims.length <= 1 || t.dtype === 'image') return scalar(t, r);
+  if (t.dims.length <= 1 || t.dtype === 'image') return scalar(text, t, r);
   const inner = t.data.length / t.dims[0];
-  return nested(t, r * inner, 1);
+  nested(text, t, r * inner, 1);
 }
 
 /** The sub-array of `t` at element offset `offset` spanning dims[axis..], as nested JSON arrays. */
-function nested(t: Tensor, offset: number, axis: number): string {
+function nested(text: ByteText, t: Tensor, offset: number, axis: number): void {
   const n = t.dims[axis];
+  text.byte(0x5b); // [
   if (axis === t.dims.length - 1) {
-    let s = '[';
-    for (let i = 0; i < n; i++) s += (i > 0 ? ',' : '') + scalar(t, offset + i);
-    return `${s}]`;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) text.byte(0x2c);
+      scalar(text, t, offset + i);
+    }
+  } else {
+    let stride = 1;
+    for (let a = axis + 1; a < t.dims.length; a++) stride *= t.dims[a];
+    for (let i = 0; i < n; i++) {
+      if (i > 0) text.byte(0x2c);
+      nested(text, t, offset + i * stride, axis + 1);
+    }
   }
-  let stride = 1;
-  for (let a = axis + 1; a < t.dims.length; a++) stride *= t.dims[a];
-  let s = '[';
-  for (let i = 0; i < n; i++) s += (i > 0 ? ',' : '') + nested(t, offset + i * stride, axis + 1);
-  return `${s}]`;
+  text.byte(0x5d); // ]
 }
 
-function scalar(t: Tensor, i: number): string {
+function scalar(text: ByteText, t: Tensor, i: number): void {
   switch (t.dtype) {
-    case 'f32': {
-      const v = (t.data as Float32Array)[i];
-      return Number.isFinite(v) ? String(+v.toPrecision(9)) : 'null';
-    }
+    case 'f32':
+      return text.f32((t.data as Float32Array)[i]);
     case 'f64': {
       const v = (t.data as Float64Array)[i];
-      return Number.isFinite(v) ? String(v) : 'null';
+      return text.ascii(Number.isFinite(v) ? String(v) : 'null');
     }
     case 'i32':
-      return String((t.data as Int32Array)[i]);
+      return text.ascii(String((t.data as Int32Array)[i]));
     case 'i64':
-      return String((t.data as BigInt64Array)[i]);
+      return text.ascii(String((t.data as BigInt64Array)[i]));
     case 'bool':
-      return (t.data as Uint8Array)[i] ? 'true' : 'false';
+      return text.ascii((t.data as Uint8Array)[i] ? 'true' : 'false');
     case 'str':
-      return JSON.stringify((t.data as string[])[i]);
+      return text.utf8(JSON.stringify((t.data as string[])[i]));
     case 'bytes':
-      return JSON.stringify(Buffer.from((t.data as Uint8Array[])[i]).toString('base64'));
+      return text.ascii(JSON.stringify(Buffer.from((t.data as Uint8Array[])[i]).toString('base64')));
     case 'image': {
       // The image itself is not written (to_tensor gives its pixels): what it is, as JSON.
       const v = (t.data as ImageValue[])[i];
-      return JSON.stringify({ format: v.format, channels: v.channels, ...(v.resize ? { width: v.resize.width, height: v.resize.height } : {}) });
+      return text.utf8(JSON.stringify({ format: v.format, channels: v.channels, ...(v.resize ? { width: v.resize.width, height: v.resize.height } : {}) }));
     }
   }
 }
