@@ -12,6 +12,7 @@ import { parquetSchema } from 'hyparquet';
 import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
 import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
 import { decodeLeafChunk, Unsupported } from './parquet-pages.ts';
+import { ArrayPool } from './array-pool.ts';
 import { SourceError } from './source-error.ts';
 
 /** An AsyncBuffer over an open file handle (positioned reads, no streams). */
@@ -99,6 +100,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       const want = leaf.leafPath.join('\u0000');
       return metadata.row_groups[g]!.columns.find((c) => c.meta_data?.path_in_schema.join('\u0000') === want)?.meta_data ?? null;
     };
+    // Column chunk bytes are free once decoded; decoded arrays once the next group is (see array-pool.ts).
+    const bytesPool = new ArrayPool();
+    const decodedPool = new ArrayPool();
     const fetches = new Map<number, Fetch>();
     const fetch = (g: number, keys: readonly string[]): Fetch => {
       const have = fetches.get(g) ?? new Map<string, Promise<Uint8Array>>();
@@ -109,7 +113,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
         if (meta === null || have.has(key)) continue;
         const from = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
         const first = from > 0 && from < Number(meta.data_page_offset) ? from : Number(meta.data_page_offset);
-        const p = readAt(fh, first, Number(meta.total_compressed_size));
+        const p = readAt(fh, first, Number(meta.total_compressed_size), bytesPool);
         p.catch(() => {});
         have.set(key, p);
       }
@@ -128,6 +132,11 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       async readGroup(g, paths) {
         const keys = paths.map(columnKey);
         const done = last !== null && last.g === g ? last.chunks : new Map<string, ColumnChunk>();
+        // Another group: the previous one's chunks are no longer read (ColumnarFile.readGroup), their arrays are free.
+        if (last !== null && last.g !== g) {
+          last = null;
+          decodedPool.reclaim();
+        }
         const bytes = fetch(
           g,
           keys.filter((k) => !done.has(k)),
@@ -143,11 +152,15 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
               slow.push(key);
               continue;
             }
+            const chunkBytes = await pending;
             try {
-              done.set(key, leafColumn(leaf, decodeLeafChunk(await pending, meta, leaf, groupRows[g]!), groupRows[g]!));
+              done.set(key, leafColumn(leaf, decodeLeafChunk(chunkBytes, meta, leaf, groupRows[g]!, decodedPool), groupRows[g]!, decodedPool));
             } catch (err) {
               if (!(err instanceof Unsupported)) throw err;
               slow.push(key);
+            } finally {
+              // Decoded values are copies: nothing points into the chunk's bytes any more.
+              bytesPool.give(chunkBytes);
             }
           }
           if (slow.length > 0) {
@@ -179,9 +192,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
   }
 }
 
-/** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer). */
-async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(len);
+/** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer), into a buffer from `pool`. */
+async function readAt(fh: FileHandle, pos: number, len: number, pool: ArrayPool): Promise<Uint8Array> {
+  const buf = pool.take(Uint8Array, len);
   let got = 0;
   while (got < len) {
     const { bytesRead } = await fh.read(buf, got, len - got, pos + got);

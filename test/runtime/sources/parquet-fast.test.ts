@@ -137,6 +137,25 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
     }
   });
 
+  it('with arrays reused from group to group, every group reads what hyparquet reads, in any order', async () => {
+    // Groups of 16 rows and a last one of 10: pooled arrays are views of larger ones there.
+    const p = writeData(dir, 'reuse.parquet', toParquet(recs, 16));
+    const paths = [['id'], ['x'], ['tx'], ['label'], ['region'], ['ok'], ['payload', 'score']];
+    const fast = await openParquet(p);
+    const slow = await openParquet(p, { pageDecoder: false });
+    try {
+      const rowsOf = (g: number, chunks: { get(i: number): unknown }[]): unknown[][] =>
+        Array.from({ length: fast.groupRows[g]! }, (_, i) => chunks.map((c) => c.get(i)));
+      for (const g of [0, 5, 1, 1, 4, 0, 2, 3, 5]) {
+        const chunks = await fast.readGroup(g, paths);
+        expect(rowsOf(g, chunks), `group ${g}`).toEqual(rowsOf(g, await slow.readGroup(g, paths)));
+      }
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+
   it('decodes every column into typed arrays or a string dictionary, not per-row values', async () => {
     const p = writeData(dir, 'kinds.parquet', toParquet(recs, 32));
     const f = await openParquet(p);
