@@ -80,16 +80,18 @@ export class OutputsWriter {
     const columns = this.keys.map((k) => batch.values[k.name]);
     const text = this.free.pop() ?? new ByteText();
     text.pos = 0;
-    for (let r = 0; r < batch.rows; r++) {
-      text.raw(ROW_PREFIX);
-      text.integer(batch.lines[r]);
-      for (let c = 0; c < columns.length; c++) {
-        text.raw(this.keys[c].key);
-        writeRowValue(text, columns[c], r);
+    if (columns.every((t) => t.dtype === 'f32' && t.dims.length <= 1)) this.scoreRows(text, batch, columns);
+    else
+      for (let r = 0; r < batch.rows; r++) {
+        text.raw(ROW_PREFIX);
+        text.integer(batch.lines[r]);
+        for (let c = 0; c < columns.length; c++) {
+          text.raw(this.keys[c].key);
+          writeRowValue(text, columns[c], r);
+        }
+        text.byte(0x7d); // }
+        text.byte(0x0a);
       }
-      text.byte(0x7d); // }
-      text.byte(0x0a);
-    }
     // The stream holds the bytes until they are written; the buffer is reused after that.
     const ok = this.stream.write(text.bytes(), () => this.free.push(text));
     if (!ok) {
@@ -104,6 +106,40 @@ export class OutputsWriter {
       });
     }
     if (this.failure) throw this.writeError(this.failure);
+  }
+
+  /**
+   * Every output a float32 per row (scores: the common case): each row's bytes have a known bound,
+   * so the buffer is checked once per row and the row written with local indices.
+   */
+  private scoreRows(text: ByteText, batch: OutputsBatch, columns: Tensor[]): void {
+    const data = columns.map((t) => t.data as Float32Array);
+    const keys = this.keys.map((k) => k.key);
+    const bound = ROW_PREFIX.length + 16 + keys.reduce((n, k) => n + k.length + F32_TEXT_MAX, 0) + 2;
+    const lines = batch.lines;
+    for (let r = 0; r < batch.rows; r++) {
+      text.reserve(bound);
+      const buf = text.buf;
+      let pos = text.pos;
+      for (let i = 0; i < ROW_PREFIX.length; i++) buf[pos++] = ROW_PREFIX[i];
+      pos = writeLine(buf, pos, lines[r]);
+      for (let c = 0; c < data.length; c++) {
+        const key = keys[c];
+        for (let i = 0; i < key.length; i++) buf[pos++] = key[i];
+        const v = data[c][r];
+        if (Number.isFinite(v)) pos = writeF32(buf, pos, v);
+        else {
+          // null
+          buf[pos++] = 0x6e;
+          buf[pos++] = 0x75;
+          buf[pos++] = 0x6c;
+          buf[pos++] = 0x6c;
+        }
+      }
+      buf[pos++] = 0x7d; // }
+      buf[pos++] = 0x0a;
+      text.pos = pos;
+    }
   }
 
   /** Flush and close the file. */
@@ -176,19 +212,27 @@ export class ByteText {
     this.pos = writeF32(this.buf, this.pos, v);
   }
 
-  /** A non-negative safe integer (a line number). */
+  /** A line number. */
   integer(v: number): void {
-    if (!(v >= 0 && v < 1e15 && Number.isInteger(v))) return this.ascii(String(v));
-    let n = 1;
-    for (let p = 10; p <= v; p *= 10) n++;
-    this.reserve(n);
-    for (let i = this.pos + n - 1; i >= this.pos; i--) {
-      const q = Math.floor(v / 10);
-      this.buf[i] = 0x30 + v - q * 10;
-      v = q;
-    }
-    this.pos += n;
+    this.reserve(LINE_TEXT_MAX);
+    this.pos = writeLine(this.buf, this.pos, v);
   }
+}
+
+/** The longest text {@link writeLine} writes: a safe integer's digits and sign (rarer values are shorter). */
+const LINE_TEXT_MAX = 24;
+
+/** A line number (a non-negative integer; anything else as JavaScript prints it) at `pos`; returns the end. */
+function writeLine(buf: Buffer, pos: number, v: number): number {
+  if (!(v >= 0 && v < 2 ** 31 && Number.isInteger(v))) return pos + buf.write(String(v), pos, 'latin1');
+  let n = 1;
+  for (let p = 10; p <= v; p *= 10) n++;
+  for (let i = pos + n - 1; i >= pos; i--) {
+    const q = (v / 10) | 0;
+    buf[i] = 0x30 + v - q * 10;
+    v = q;
+  }
+  return pos + n;
 }
 
 /** Row `r` of a batch-major tensor as JSON text. */
