@@ -8,10 +8,12 @@ FROM node:20-bookworm-slim
 
 WORKDIR /opt/m4
 # Dependencies first, so a source change does not reinstall them. onnxruntime-node's CPU runtime comes
-# with the package; .npmrc skips its CUDA download. The prepare script builds the fast CLI bundle.
+# with the package; .npmrc skips its CUDA download. `--ignore-scripts` because the prepare script (the CLI
+# bundle) needs the sources, copied below; but better-sqlite3's native binding is built by its install
+# script, so it is rebuilt by name (without it every SQLite sink fails: test/cli/dockerfile.test.ts).
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
-RUN npm ci --ignore-scripts && npm cache clean --force
+RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 && npm cache clean --force
 COPY . .
 RUN node scripts/build-cli.mjs \
  && ln -s /opt/m4/bin/m4c.js /usr/local/bin/m4c \
