@@ -18,7 +18,7 @@ export class ArrayPool {
    * An array of exactly `n` elements of `ctor` (a view of a pooled one when one is large enough);
    * its contents are arbitrary: the caller writes every element it exposes.
    */
-  take<T extends Typed>(ctor: Ctor<T>, n: number): T {
+  take<T extends Typed>(ctor: Ctor<T>, n: number, track = true): T {
     const list = this.free.get((ctor as unknown as { name: string }).name);
     let base: T | undefined;
     if (list !== undefined) {
@@ -28,7 +28,8 @@ export class ArrayPool {
       if (best >= 0) base = list.splice(best, 1)[0] as T;
     }
     base ??= new ctor(n);
-    this.lent.push(base);
+    // Untracked: it leaves for another thread and comes back through keep().
+    if (track) this.lent.push(base);
     return (base.length === n ? base : base.subarray(0, n)) as T;
   }
 
@@ -46,11 +47,24 @@ export class ArrayPool {
     this.lent.splice(i, 1);
   }
 
-  private keep(a: Typed): void {
+  /** Arrays taken so far leave the pool for good (handed to another thread). */
+  forget(): void {
+    this.lent = [];
+  }
+
+  /** Add a whole array to the free ones (an array this pool handed out elsewhere, returned). */
+  keep(a: Typed): void {
+    if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) a = wholeArray(a);
     const name = a.constructor.name;
     const list = this.free.get(name) ?? this.free.set(name, []).get(name)!;
     list.push(a);
     // A file with groups of many sizes keeps only a few arrays per type.
     if (list.length > 8) list.shift();
   }
+}
+
+/** The whole array a view was cut from. */
+export function wholeArray<T extends Typed>(a: T): T {
+  const Ctor = a.constructor as new (b: ArrayBufferLike, offset: number, length: number) => T;
+  return new Ctor(a.buffer, 0, a.buffer.byteLength / a.BYTES_PER_ELEMENT);
 }
