@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,18 @@ describe('OutputsWriter bytes', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a full disk is reported by the write or the close that meets it, as one line', async () => {
+    const rows = 20000;
+    const score = { dtype: 'f32' as const, data: new Float32Array(rows).fill(0.5), dims: [rows] };
+    const lines = Float64Array.from({ length: rows }, (_, r) => r + 1);
+    const w = OutputsWriter.open('/dev/full', [output('score')]);
+    const run = async (): Promise<void> => {
+      for (let k = 0; k < 3; k++) await w.write({ rows, rowIds: lines, lines, values: { score } });
+      await w.close();
+    };
+    await expect(run()).rejects.toThrow(/^cannot write \/dev\/full: ENOSPC$/);
   });
 
   it('a batch larger than the first buffer grows it', async () => {
