@@ -179,8 +179,12 @@ export class OutputsWriter {
  * models that computed them).
  */
 export class ByteText {
-  buf: Buffer = Buffer.allocUnsafeSlow(1 << 16);
+  buf: Buffer;
   pos = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafeSlow(capacity);
+  }
 
   /** Make room for `n` more bytes. */
   reserve(n: number): void {
@@ -255,11 +259,14 @@ function writeLine(buf: Buffer, pos: number, v: number): number {
   return pos + n;
 }
 
-/** Row `r` of a batch-major tensor as JSON text. */
+/** Reused by {@link rowValue} (synchronous: no two calls overlap). */
+const valueText = new ByteText(256);
+
+/** Row `r` of a batch-major tensor as JSON text (the serve API's values: the same text as `--out`). */
 export function rowValue(t: Tensor, r: number): string {
-  const text = new ByteText();
-  writeRowValue(text, t, r);
-  return text.bytes().toString('utf8');
+  valueText.pos = 0;
+  writeRowValue(valueText, t, r);
+  return valueText.buf.toString('utf8', 0, valueText.pos);
 }
 
 /** Row `r` of a batch-major tensor as JSON text, appended to `text`. */
