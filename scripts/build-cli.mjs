@@ -55,6 +55,7 @@ const full = await build({
     'model-worker': join(root, 'runtime/model-worker.ts'),
     'resample-worker': join(root, 'stdlib/metrics/resample-worker.ts'),
     'parquet-decode-worker': join(root, 'runtime/sources/parquet-decode-worker.ts'),
+    'comparisons-worker': join(root, 'runtime/serve/comparisons-worker.ts'),
   },
   bundle: true,
   splitting: true,
