@@ -248,9 +248,7 @@ if (COLUMNAR_ROWS > 0) {
     );
     if (BEFORE !== '' && extra.length > 0) {
       // The same (c) lines with the older code, in the same run: what the outputs writer and the source cost before.
-      const b = Object.fromEntries(
-        (['JSONL', 'Parquet'] as const).map((f) => [f, run(files.c, files3[f], [...extra], join(BEFORE, 'bin/m4c.js'))]),
-      );
+      const b = Object.fromEntries((['JSONL', 'Parquet'] as const).map((f) => [f, run(files.c, files3[f], [...extra], join(BEFORE, 'bin/m4c.js'))]));
       for (const [f, r] of Object.entries(b)) line(`${f}, before`, COLUMNAR_ROWS, r);
       console.log(
         `      before: Parquet ${(b.JSONL!.seconds / b.Parquet!.seconds).toFixed(2)}× JSONL (CPU ${(b.JSONL!.cpu / b.Parquet!.cpu).toFixed(2)}×);` +

@@ -318,7 +318,9 @@ function scalar(text: ByteText, t: Tensor, i: number): void {
     case 'image': {
       // The image itself is not written (to_tensor gives its pixels): what it is, as JSON.
       const v = (t.data as ImageValue[])[i];
-      return text.utf8(JSON.stringify({ format: v.format, channels: v.channels, ...(v.resize ? { width: v.resize.width, height: v.resize.height } : {}) }));
+      return text.utf8(
+        JSON.stringify({ format: v.format, channels: v.channels, ...(v.resize ? { width: v.resize.width, height: v.resize.height } : {}) }),
+      );
     }
   }
 }

@@ -24,9 +24,7 @@ export interface DecodeRequest {
   recycle: Typed[];
 }
 
-export type DecodeReply =
-  | { id: number; bytes: Uint8Array; leaf: LeafData }
-  | { id: number; bytes: Uint8Array; error: string; unsupported: boolean };
+export type DecodeReply = { id: number; bytes: Uint8Array; leaf: LeafData } | { id: number; bytes: Uint8Array; error: string; unsupported: boolean };
 
 const WORKER_URL = new URL('./parquet-decode-worker.ts', import.meta.url);
 

@@ -18,7 +18,9 @@ const bitsOf = (v: number): number => {
 };
 
 /** Every finite float32, by bit pattern (exponent 255 is NaN/infinity: mapped to 254). */
-const finiteF32 = fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((b) => ((b >>> 23) & 0xff) === 0xff ? fromBits((b & ~(1 << 23)) >>> 0) : fromBits(b));
+const finiteF32 = fc
+  .integer({ min: 0, max: 2 ** 32 - 1 })
+  .map((b) => (((b >>> 23) & 0xff) === 0xff ? fromBits((b & ~(1 << 23)) >>> 0) : fromBits(b)));
 
 describe('f32Text', () => {
   it('is the old `String(+v.toPrecision(9))`, byte for byte, and reads back as the same float32', () => {
@@ -47,8 +49,8 @@ describe('f32Text', () => {
       // Exactly …5 at the tenth significant digit: decided by toPrecision's exact arithmetic (half up).
       1048576.125, -1048576.125, 1048576.375, 2097152.25, 0.5, 0.25, 1, -1,
       // The largest, the smallest normal, the smallest subnormal.
-      3.4028234663852886e38, 1.1754943508222875e-38, 1.401298464324817e-45, -3.4028234663852886e38,
-      0, -0, 1e21, 1e-7, 123456789, 1234567890, 0.000001, 0.0000001,
+      3.4028234663852886e38, 1.1754943508222875e-38, 1.401298464324817e-45, -3.4028234663852886e38, 0, -0, 1e21, 1e-7, 123456789, 1234567890,
+      0.000001, 0.0000001,
     ];
     for (let k = -45; k <= 38; k++) {
       const p = Math.fround(10 ** k);

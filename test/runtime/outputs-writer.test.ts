@@ -113,35 +113,45 @@ describe('OutputsWriter bytes', () => {
   it('are the old per-value text for every dtype and shape, over batches that outgrow the buffer', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(batch, fc.array(f32, { minLength: 64, maxLength: 64 }), fc.array(fc.string({ unit: 'grapheme' }), { minLength: 8, maxLength: 8 }), async (b, floats, strs) => {
-        const per = b.inner.reduce((x, y) => x * y, 1);
-        const len = b.rows * per;
-        const values: Record<string, Tensor> = {};
-        const names = b.dtypes.map((_, i) => `o${i}é`);
-        b.dtypes.forEach((dtype, c) => {
-          const at = (i: number): number => floats[(i * 7 + c + b.seed) & 63];
-          const data =
-            dtype === 'f32' ? Float32Array.from({ length: len }, (_, i) => at(i))
-            : dtype === 'f64' ? Float64Array.from({ length: len }, (_, i) => at(i) / 3)
-            : dtype === 'i32' ? Int32Array.from({ length: len }, (_, i) => (b.seed * (i + 1)) | 0)
-            : dtype === 'i64' ? BigInt64Array.from({ length: len }, (_, i) => BigInt(b.seed) * BigInt(i + 1) * 4294967297n)
-            : dtype === 'bool' ? Uint8Array.from({ length: len }, (_, i) => (b.seed >> i) & 1)
-            : Array.from({ length: len }, (_, i) => strs[i & 7]);
-          values[names[c]] = { dtype, data, dims: [b.rows, ...b.inner] } as Tensor;
-        });
-        const lines = Float64Array.from({ length: b.rows }, (_, r) => r * 1000003 + 1);
-        const path = join(dir, `p${n++}.jsonl`);
-        const w = OutputsWriter.open(path, names.map(output));
-        // Several batches through one writer: buffers are reused once written.
-        for (let k = 0; k < 3; k++) await w.write({ rows: b.rows, rowIds: lines, lines, values });
-        await w.close();
-        let expected = '';
-        for (let k = 0; k < 3; k++)
-          for (let r = 0; r < b.rows; r++)
-            expected += `{"row":${lines[r]}${names.map((nm) => `,${JSON.stringify(nm)}:${oldText(values[nm], r)}`).join('')}}\n`;
-        expect(readFileSync(path, 'utf8')).toBe(expected);
-        rmSync(path);
-      }),
+      fc.asyncProperty(
+        batch,
+        fc.array(f32, { minLength: 64, maxLength: 64 }),
+        fc.array(fc.string({ unit: 'grapheme' }), { minLength: 8, maxLength: 8 }),
+        async (b, floats, strs) => {
+          const per = b.inner.reduce((x, y) => x * y, 1);
+          const len = b.rows * per;
+          const values: Record<string, Tensor> = {};
+          const names = b.dtypes.map((_, i) => `o${i}é`);
+          b.dtypes.forEach((dtype, c) => {
+            const at = (i: number): number => floats[(i * 7 + c + b.seed) & 63];
+            const data =
+              dtype === 'f32'
+                ? Float32Array.from({ length: len }, (_, i) => at(i))
+                : dtype === 'f64'
+                  ? Float64Array.from({ length: len }, (_, i) => at(i) / 3)
+                  : dtype === 'i32'
+                    ? Int32Array.from({ length: len }, (_, i) => (b.seed * (i + 1)) | 0)
+                    : dtype === 'i64'
+                      ? BigInt64Array.from({ length: len }, (_, i) => BigInt(b.seed) * BigInt(i + 1) * 4294967297n)
+                      : dtype === 'bool'
+                        ? Uint8Array.from({ length: len }, (_, i) => (b.seed >> i) & 1)
+                        : Array.from({ length: len }, (_, i) => strs[i & 7]);
+            values[names[c]] = { dtype, data, dims: [b.rows, ...b.inner] } as Tensor;
+          });
+          const lines = Float64Array.from({ length: b.rows }, (_, r) => r * 1000003 + 1);
+          const path = join(dir, `p${n++}.jsonl`);
+          const w = OutputsWriter.open(path, names.map(output));
+          // Several batches through one writer: buffers are reused once written.
+          for (let k = 0; k < 3; k++) await w.write({ rows: b.rows, rowIds: lines, lines, values });
+          await w.close();
+          let expected = '';
+          for (let k = 0; k < 3; k++)
+            for (let r = 0; r < b.rows; r++)
+              expected += `{"row":${lines[r]}${names.map((nm) => `,${JSON.stringify(nm)}:${oldText(values[nm], r)}`).join('')}}\n`;
+          expect(readFileSync(path, 'utf8')).toBe(expected);
+          rmSync(path);
+        },
+      ),
       { numRuns: 150 },
     );
   });
