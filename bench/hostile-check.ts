@@ -8,18 +8,28 @@
  * - cycles of 2,200 and 150,000 nodes;
  * - `m4c fmt` of 200 KB and 400 KB files of long identifiers (must scale linearly).
  *
- *   npx tsx bench/hostile-check.ts
+ *   npx tsx bench/hostile-check.ts [--only TEXT] [--other PATH/TO/bin/m4c.js]
  *
- * Prints wall times (median of 3) and exit codes; asserts nothing about time.
+ * Prints wall time and CPU time (user + system, all threads: what a loaded machine changes least) as
+ * medians of 3, peak RSS and exit codes; asserts nothing about time. `--only` runs the cases whose label
+ * contains TEXT (and the baseline); `--other` runs each case also with another checkout's `m4c`, right
+ * after this one's (e.g. main's, for a before/after in the same run).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../tools/seeded-random.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const M4C = join(ROOT, 'bin/m4c.js');
+const argv = process.argv.slice(2);
+const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const ONLY = option('--only');
+const OTHER = option('--other');
+// Peak RSS and CPU time of the child, printed as it exits.
+const USAGE =
+  "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('MAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
 const tmp = mkdtempSync(join(tmpdir(), 'm4-bench-hostile-'));
 
 function file(name: string, text: string): string {
@@ -32,23 +42,34 @@ function median(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
-function wall(args: string[], runs = 3): { ms: number; code: number | null; last: string } {
+function wall(m4c: string, args: string[], runs = 3): { ms: number; cpuMs: number; rssMb: number; code: number | null; last: string } {
   const ts: number[] = [];
+  const cpu: number[] = [];
+  let rssMb = 0;
   let code: number | null = null;
   let last = '';
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [M4C, ...args], {
+    const r = spawnSync(process.execPath, ['--import', USAGE, m4c, ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 1 << 30,
       env: { ...process.env, NO_COLOR: '1' },
     });
     ts.push(performance.now() - t);
+    const usage = /MAXRSS (\d+) CPU (\d+)/.exec(r.stderr);
+    cpu.push(usage ? Number(usage[2]) / 1000 : NaN);
+    rssMb = Math.max(rssMb, usage ? Number(usage[1]) / 1024 : NaN);
     code = r.status;
-    last = (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 100);
+    last = (
+      r.stderr
+        .replace(/MAXRSS.*\n?$/, '')
+        .trim()
+        .split('\n')
+        .at(-1) ?? ''
+    ).slice(0, 100);
   }
-  return { ms: median(ts), code, last };
+  return { ms: median(ts), cpuMs: median(cpu), rssMb, code, last };
 }
 
 const rng = new SeededRandom(11);
@@ -99,8 +120,23 @@ const cases: [string, string[]][] = [
   ['fmt 400 KB of long identifiers', ['fmt', file('long400k.m4', longNames(400_000))]],
 ];
 
-console.log('wall time of the m4c process, median of 3 (the machine may be loaded: compare with the baseline line)');
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at start`,
+);
+console.log('wall and CPU time of the m4c process, medians of 3 (the machine may be loaded: compare with the baseline line)');
+const show = (what: string, r: ReturnType<typeof wall>) =>
+  console.log(
+    `${what.padEnd(44)} ${r.ms.toFixed(0).padStart(7)} ms wall ${r.cpuMs.toFixed(0).padStart(7)} ms CPU ${r.rssMb.toFixed(0).padStart(5)} MB  exit ${r.code}  ${r.last}`,
+  );
 for (const [what, args] of cases) {
-  const r = wall(args);
-  console.log(`${what.padEnd(40)} ${r.ms.toFixed(0).padStart(7)} ms  exit ${r.code}  ${r.last}`);
+  if (ONLY !== undefined && !what.includes(ONLY) && !what.startsWith('baseline')) continue;
+  show(what, wall(M4C, args));
+  if (OTHER !== undefined) show(`  the same, ${OTHER}`, wall(OTHER, args));
 }
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at the end`,
+);

@@ -17,7 +17,8 @@
  *                             [--variants a,b,c] [--before DIR]
  *
  * `--variants` runs only some of (a), (b), (c); `--before DIR` (a checkout of older code with its
- * node_modules) also runs each chosen comparison variant with DIR's `bin/m4c.js`, in the same run.
+ * node_modules) also runs each chosen comparison variant, and the columnar section's (c) from JSONL
+ * and Parquet, with DIR's `bin/m4c.js`, in the same run.
  *
  * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
  * Each line also gives the process's CPU seconds (all threads): on a shared machine they move less
@@ -245,6 +246,15 @@ if (COLUMNAR_ROWS > 0) {
       `      rows/s against JSONL: Parquet ${(t.JSONL!.seconds / t.Parquet!.seconds).toFixed(2)}× (target ≥ 2× for the graph alone), Arrow ${(t.JSONL!.seconds / t['Arrow IPC']!.seconds).toFixed(2)}×;` +
         ` CPU against JSONL: Parquet ${(t.JSONL!.cpu / t.Parquet!.cpu).toFixed(2)}×, Arrow ${(t.JSONL!.cpu / t['Arrow IPC']!.cpu).toFixed(2)}×`,
     );
+    if (BEFORE !== '' && extra.length > 0) {
+      // The same (c) lines with the older code, in the same run: what the outputs writer and the source cost before.
+      const b = Object.fromEntries((['JSONL', 'Parquet'] as const).map((f) => [f, run(files.c, files3[f], [...extra], join(BEFORE, 'bin/m4c.js'))]));
+      for (const [f, r] of Object.entries(b)) line(`${f}, before`, COLUMNAR_ROWS, r);
+      console.log(
+        `      before: Parquet ${(b.JSONL!.seconds / b.Parquet!.seconds).toFixed(2)}× JSONL (CPU ${(b.JSONL!.cpu / b.Parquet!.cpu).toFixed(2)}×);` +
+          ` now against before: JSONL ${(b.JSONL!.seconds / t.JSONL!.seconds).toFixed(2)}×, Parquet ${(b.Parquet!.seconds / t.Parquet!.seconds).toFixed(2)}× the rows/s`,
+      );
+    }
   }
 }
 if (!process.argv.includes('--keep')) rmSync(join(DIR, 'bench.db'), { force: true });

@@ -1,8 +1,10 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR]
- *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only)
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR] [--window W]
+ *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only;
+ *   --window W: the shadow servers' `--window` (default 60s: no window closes during a run), e.g. 1s to measure
+ *   the answers while windows close and the growing cumulative state is judged)
  *
  * Three servers on loopback, each a process started the way users start it, driven in turn by autocannon with
  * single-row `/v1/predict` requests cycling over the fraud replay's first 100 rows:
@@ -110,12 +112,14 @@ async function stop(s: Server): Promise<void> {
 }
 
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
+const WINDOW = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1]! : null;
 const ROUNDS = arg('rounds', 1);
 
 /** The arguments of `m4c serve` in `--mode mode`, as users start it (run from our tree or --before's). */
 function serveArgs(mode: 'control' | 'shadow'): string[] {
   const args = ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', mode, '-q'];
   if (mode === 'shadow') args.push('--db', join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'));
+  if (mode === 'shadow' && WINDOW !== null) args.push('--window', WINDOW);
   return args;
 }
 
@@ -140,7 +144,7 @@ for (const [kind, mode] of [
 }
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );

@@ -89,7 +89,7 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   const typing = run(
     'typecheck',
     () => typecheck(emptyResolution(), new Map()).result,
-    () => typecheck(res, models, graph.order ?? graph.bestEffortOrder, baseDir),
+    () => typecheck(res, models, graph.bestEffortSymbols, baseDir),
   );
   const compares = run(
     'compare',
@@ -136,7 +136,7 @@ function emptyResolution(): Resolution {
 }
 
 function emptyGraph(): DeclGraph {
-  return { graph: new Graph({ directed: true }), order: undefined, bestEffortOrder: [], live: new Set() };
+  return { graph: new Graph({ directed: true }), order: undefined, bestEffortSymbols: [], live: new Set() };
 }
 
 /** At most this many diagnostics per file are reported (as tsc and rustc do); one more says how many were left out. */

@@ -11,28 +11,44 @@ import type { Span } from '../grammar/ast.ts';
 import { HELP } from './diagnostics/catalogue.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 
+/** Three rows of the distance table, reused by every call (grown when a longer name comes): no allocation per pair. */
+let rows = new Int32Array(3 * 64);
+
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions), early exit past `max`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
+  const w = n + 1;
+  if (rows.length < 3 * w) rows = new Int32Array(6 * w);
+  const t = rows;
+  // The rows two back, one back and current, at these offsets of `t` (rotated per row).
+  let prev2 = 0;
+  let prev = w;
+  let cur = 2 * w;
+  for (let j = 0; j <= n; j++) {
+    t[prev2 + j] = 0;
+    t[prev + j] = j;
+    t[cur + j] = 0;
+  }
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = cur[0];
+    t[cur] = i;
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
+      const cost = ai === b.charCodeAt(j - 1) ? 0 : 1;
+      let v = Math.min(t[prev + j]! + 1, t[cur + j - 1]! + 1, t[prev + j - 1]! + cost);
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) v = Math.min(v, t[prev2 + j - 2]! + 1);
+      t[cur + j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const oldest = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = oldest;
   }
-  return prev[n]!;
+  return t[prev + n]!;
 }
 
 /** The most edit-distance cells one index computes (≈0.1 s of work); past it, no more suggestions. */

@@ -38,30 +38,46 @@ export interface Resolution {
 
 const KIND_WORDS: Record<SymbolKind, string> = { input: 'an input', model: 'a model', node: 'a node', output: 'an output', compare: 'a comparison' };
 
+/** What resolve keeps per declared name while it runs: one lookup per name in an expression finds all of it. */
+interface Entry {
+  symbol: M4Symbol;
+  /** The one target object of every name bound to this symbol (targets are read-only). */
+  target: Target;
+  refs: Span[];
+}
+
 export function resolve(program: Program): PassResult<Resolution> {
   const diagnostics: Diagnostic[] = [];
   const r: Resolution = { symbols: new Map(), declSymbols: new Map(), targets: new Map(), references: new Map(), deps: new Map() };
+  // Name → entry, and the declarations' symbols in file order (a duplicate's too): on a 4 MB file every
+  // Map operation per name counted, so each name is looked up once and the result maps are filled once.
+  const entries = new Map<string, Entry>();
+  const declared: (M4Symbol | undefined)[] = [];
 
   for (const decl of program.decls) {
-    if (!decl.name) continue;
+    if (!decl.name) {
+      declared.push(undefined);
+      continue;
+    }
     const sym: M4Symbol = { name: decl.name.text, kind: decl.kind, decl, nameSpan: decl.name.span };
     r.declSymbols.set(decl, sym);
-    const prev = r.symbols.get(sym.name);
+    declared.push(sym);
+    const prev = entries.get(sym.name);
     if (prev) {
       diagnostics.push(
         diag(
           'M1002',
           decl.name.span,
-          { name: sym.name, kind: KIND_WORDS[prev.kind] },
+          { name: sym.name, kind: KIND_WORDS[prev.symbol.kind] },
           {
-            related: [{ span: prev.nameSpan, message: 'first declared here' }],
+            related: [{ span: prev.symbol.nameSpan, message: 'first declared here' }],
           },
         ),
       );
       continue;
     }
     r.symbols.set(sym.name, sym);
-    r.references.set(sym, []);
+    entries.set(sym.name, { symbol: sym, target: { kind: 'symbol', symbol: sym }, refs: [] });
   }
 
   // Built once per file, on first need: did-you-mean over every unknown name stays bounded (did-you-mean.ts).
@@ -78,45 +94,40 @@ export function resolve(program: Program): PassResult<Resolution> {
   // declaration being visited from `owner` and `deps`.
   let owner: M4Symbol | undefined;
   const deps: M4Symbol[] = [];
-  // One target object per symbol and per op, shared by all the names bound to it (they are read-only).
-  const symbolTargets = new Map<M4Symbol, Target>();
+  // One target object per op, shared by all the names bound to it (they are read-only).
   const opTargets = new Map<string, Target>();
-  function symbolTarget(symbol: M4Symbol): Target {
-    let t = symbolTargets.get(symbol);
-    if (!t) symbolTargets.set(symbol, (t = { kind: 'symbol', symbol }));
-    return t;
-  }
-  function use(sym: M4Symbol, span: Span): void {
-    r.references.get(sym)?.push(span);
-    if (!deps.includes(sym)) deps.push(sym);
+  function use(entry: Entry, name: Name): void {
+    r.targets.set(name, entry.target);
+    entry.refs.push(name.span);
+    if (!deps.includes(entry.symbol)) deps.push(entry.symbol);
   }
   function visit(e: Expr | undefined): void {
     if (!e) return;
     switch (e.kind) {
       case 'ref': {
-        const sym = r.symbols.get(e.name.text);
-        if (!sym) {
+        const entry = entries.get(e.name.text);
+        if (!entry) {
           const guess = values().best(e.name.text);
           diagnostics.push(
             diag('M1001', e.name.span, { name: e.name.text }, guess ? suggest(guess, e.name.span, writeName(guess)) : { help: HELP.declareValue }),
           );
           return;
         }
+        const sym = entry.symbol;
         if (sym === owner) {
           diagnostics.push(diag('M1010', e.name.span, { name: sym.name }));
           return;
         }
-        r.targets.set(e.name, symbolTarget(sym));
-        use(sym, e.name.span);
+        use(entry, e.name);
         if (sym.kind === 'model') diagnostics.push(diag('M1006', e.name.span, { name: sym.name }));
         else if (sym.kind === 'compare') diagnostics.push(diag('M1007', e.name.span, { name: sym.name }));
         return;
       }
       case 'call': {
-        const sym = r.symbols.get(e.callee.text);
-        if (sym) {
-          r.targets.set(e.callee, symbolTarget(sym));
-          use(sym, e.callee.span);
+        const entry = entries.get(e.callee.text);
+        if (entry) {
+          const sym = entry.symbol;
+          use(entry, e.callee);
           if (sym.kind !== 'model') diagnostics.push(diag('M1005', e.callee.span, { name: sym.name, kind: KIND_WORDS[sym.kind] }));
         } else if (getOp(e.callee.text)) {
           let t = opTargets.get(e.callee.text);
@@ -146,8 +157,10 @@ export function resolve(program: Program): PassResult<Resolution> {
         return;
     }
   }
-  for (const decl of program.decls) {
-    owner = r.declSymbols.get(decl);
+  const decls = program.decls;
+  for (let i = 0; i < decls.length; i++) {
+    const decl = decls[i]!;
+    owner = declared[i];
     deps.length = 0;
     try {
       if (decl.kind === 'node' || decl.kind === 'output') visit(decl.expr);
@@ -162,9 +175,9 @@ export function resolve(program: Program): PassResult<Resolution> {
   }
 
   // Exact-size copies, as for `deps`: most symbols are read once, and their lists live with the compilation.
-  for (const [sym, refs] of r.references) r.references.set(sym, refs.slice());
-  for (const sym of r.symbols.values()) {
-    if ((sym.kind === 'input' || sym.kind === 'model') && (r.references.get(sym)?.length ?? 0) === 0) {
+  for (const { symbol: sym, refs } of entries.values()) {
+    r.references.set(sym, refs.slice());
+    if ((sym.kind === 'input' || sym.kind === 'model') && refs.length === 0) {
       diagnostics.push(diag('M1003', sym.nameSpan, { name: sym.name, kind: sym.kind }, { unnecessary: true }));
     }
   }

@@ -48,18 +48,23 @@ export interface Typing {
 }
 
 const UNKNOWN: ExprValue = { kind: 'unknown' };
+/** The state of a declaration whose type is being computed (a reference back to it is a cycle). */
+const VISITING = Symbol('visiting');
 
 /**
- * `order`: declaration names with each after what it reads (the graph pass's order, or a best effort when
- * there is a cycle). Checking in that order keeps recursion as deep as one expression, not one chain.
+ * `order`: the declarations' symbols with each after what it reads (the graph pass's order, or a best effort
+ * when there is a cycle). Checking in that order keeps recursion as deep as one expression, not one chain.
  */
-export function typecheck(res: Resolution, models: ModelTable, order: readonly string[] = [], baseDir?: string): PassResult<Typing> {
+export function typecheck(res: Resolution, models: ModelTable, order: readonly M4Symbol[] = [], baseDir?: string): PassResult<Typing> {
   const diagnostics: Diagnostic[] = [];
   const unifier = new DimUnifier();
   const values = new Map<Expr, ExprValue>();
   const declTypes = new Map<M4Symbol, ValueType>();
   const calls = new Map<CallExpr, CallInfo>();
-  const state = new Map<M4Symbol, 'visiting' | 'done'>();
+  // A symbol being typed, or typed: its type (`null`: none). One map read per reference, not two.
+  const state = new Map<M4Symbol, typeof VISITING | ValueType | null>();
+  /** How many symbols `state` holds: when it holds every typed declaration, none was left out by the order. */
+  let entered = 0;
   const deferred = new Set<M4Symbol>();
   const symbolValues = new Map<M4Symbol, ExprValue>();
   const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
@@ -87,11 +92,13 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
 
   // ── declarations ──────────────────────────────────────────────────────────────────────────────
   function typeOfSymbol(sym: M4Symbol): ValueType | undefined {
-    if (deferred.has(sym)) return undefined; // on or after a cycle: typed on its own below, never through a chain
+    // On or after a cycle: typed on its own below, never through a chain (the set is empty until then).
+    if (deferred.size > 0 && deferred.has(sym)) return undefined;
     const st = state.get(sym);
-    if (st === 'done') return declTypes.get(sym);
-    if (st === 'visiting') return undefined; // a cycle: the graph pass reports it
-    state.set(sym, 'visiting');
+    if (st === VISITING) return undefined; // a cycle: the graph pass reports it
+    if (st !== undefined) return st ?? undefined;
+    state.set(sym, VISITING);
+    entered++;
     let t: ValueType | undefined;
     const decl = sym.decl;
     if (decl.kind === 'input') t = inputType(decl, sym);
@@ -101,7 +108,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
       if (tv) t = { ...tv, origin: { what: `${decl.kind} \`${sym.name}\``, span: sym.nameSpan } };
     }
     if (t) declTypes.set(sym, t);
-    state.set(sym, 'done');
+    state.set(sym, t ?? null);
     return t;
   }
 
@@ -540,14 +547,18 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly s
   }
 
   // ── drive ─────────────────────────────────────────────────────────────────────────────────────
-  for (const name of order) {
-    const sym = res.symbols.get(name);
-    if (sym && (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output')) typeOfSymbol(sym);
+  for (const sym of order) {
+    if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
   }
-  // What the order left out (cycle members and what they feed) is checked one declaration at a time, its
-  // references to the others unknown: following them would recurse once per link of a 100,000-node cycle.
-  for (const sym of res.declSymbols.values()) {
-    if ((sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') && !state.has(sym)) deferred.add(sym);
+  // What the order left out (cycle members and what they feed, a duplicate declaration) is checked one
+  // declaration at a time, its references to the others unknown: following them would recurse once per link
+  // of a 100,000-node cycle. Nothing was left out when every typed declaration was entered.
+  let typed = 0;
+  for (const sym of res.declSymbols.values()) if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typed++;
+  if (typed !== entered) {
+    for (const sym of res.declSymbols.values()) {
+      if ((sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') && !state.has(sym)) deferred.add(sym);
+    }
   }
   for (const sym of [...deferred]) {
     deferred.delete(sym);

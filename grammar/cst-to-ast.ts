@@ -11,15 +11,7 @@ export class AstBuilder {
   constructor(private readonly file: string) {}
 
   tokenSpan(t: IToken): A.Span {
-    return {
-      file: this.file,
-      start: small(t.startOffset),
-      end: small((t.endOffset ?? t.startOffset) + 1),
-      line: small(t.startLine ?? 1),
-      column: small(t.startColumn ?? 1),
-      endLine: small(t.endLine ?? t.startLine ?? 1),
-      endColumn: small((t.endColumn ?? t.startColumn ?? 0) + 1),
-    };
+    return this.between(t, t);
   }
 
   /** The span from the first to the last real token of a node; `fallback` for an empty recovered node. */
@@ -48,6 +40,19 @@ export class AstBuilder {
     const last = lastToken(node);
     if (!first || !last) return fallback;
     return this.join(this.tokenSpan(first), this.tokenSpan(last));
+  }
+
+  /** The span from `first`'s first character to `last`'s last: a node's span in an error-free parse. */
+  between(first: IToken, last: IToken): A.Span {
+    return {
+      file: this.file,
+      start: small(first.startOffset),
+      end: small((last.endOffset ?? last.startOffset) + 1),
+      line: small(first.startLine ?? 1),
+      column: small(first.startColumn ?? 1),
+      endLine: small(last.endLine ?? last.startLine ?? 1),
+      endColumn: small((last.endColumn ?? last.startColumn ?? 0) + 1),
+    };
   }
 
   join(a: A.Span, b: A.Span): A.Span {

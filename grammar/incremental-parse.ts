@@ -13,6 +13,7 @@ import type { Comment, Decl, Span } from './ast.ts';
 import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
 import { endOf } from './language.ts';
 import { DeclarationStarts, type Place } from './declaration-starts.ts';
+import { shiftDecl, shiftSpanned } from './shift-spans.ts';
 
 /** The lexer's problems: `parse` reports those of the whole text before the parser's. */
 const LEXICAL = new Set<SyntaxProblem['kind']>(['unexpected-character', 'unterminated-string', 'unterminated-comment']);
@@ -24,11 +25,18 @@ interface ChunkSyntax {
   problems: SyntaxProblem[];
 }
 
+interface PlacedChunk {
+  text: string;
+  line: number;
+  column: number;
+  syntax: ChunkSyntax;
+}
+
 export class IncrementalParser {
   /** Chunk text → its syntax at offset 0. */
   private relative = new Map<string, ChunkSyntax>();
-  /** `offset:line:column:text` → its syntax placed there, reused while the chunk does not move. */
-  private placed = new Map<string, ChunkSyntax>();
+  /** Chunk offset → the chunk there (its text and place) and its syntax placed there, reused while it does not move. */
+  private placed = new Map<number, PlacedChunk>();
   /** Chunks parsed again by the last call (for tests and benchmarks). */
   reparsed = 0;
   private readonly starts = new DeclarationStarts();
@@ -50,7 +58,7 @@ export class IncrementalParser {
     starts.forEach((p, i) => chunks.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
 
     const relative = new Map<string, ChunkSyntax>();
-    const placed = new Map<string, ChunkSyntax>();
+    const placed = new Map<number, PlacedChunk>();
     const decls: Decl[] = [];
     const comments: Comment[] = [];
     // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
@@ -59,7 +67,6 @@ export class IncrementalParser {
     this.reparsed = 0;
     for (const { place, end } of chunks) {
       const chunkText = text.slice(place.offset, end);
-      const key = `${place.offset}:${place.line}:${place.column}:${chunkText}`;
       let rel = this.relative.get(chunkText) ?? relative.get(chunkText);
       if (!rel) {
         const r = parse(chunkText, file);
@@ -67,9 +74,14 @@ export class IncrementalParser {
         this.reparsed++;
       }
       relative.set(chunkText, rel);
-      let syntax = this.placed.get(key) ?? placed.get(key);
-      if (!syntax) syntax = place.offset === 0 ? rel : shiftClone(rel, place);
-      placed.set(key, syntax);
+      const before = this.placed.get(place.offset);
+      const syntax =
+        before && before.text === chunkText && before.line === place.line && before.column === place.column
+          ? before.syntax
+          : place.offset === 0
+            ? rel
+            : placeAt(rel, place);
+      placed.set(place.offset, { text: chunkText, line: place.line, column: place.column, syntax });
       decls.push(...syntax.decls);
       comments.push(...syntax.comments);
       for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
@@ -81,35 +93,13 @@ export class IncrementalParser {
   }
 }
 
-/**
- * A deep copy with every span moved to `place`. Syntax trees are plain objects and arrays of strings,
- * numbers and booleans; a span is recognised by its fields. Spans the parser shared between two nodes
- * (a reference and its name) become equal copies: no pass compares spans by identity.
- */
-function shiftClone<V>(v: V, place: Place): V {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = shiftClone(v[i], place);
-    return out as V;
-  }
-  const o = v as Record<string, unknown>;
-  if (typeof o.endColumn === 'number' && typeof o.start === 'number' && typeof o.file === 'string') {
-    const s = o as unknown as Span;
-    const moved: Span = {
-      file: s.file,
-      start: s.start + place.offset,
-      end: s.end + place.offset,
-      line: s.line + place.line,
-      column: s.line === 1 ? s.column + place.column : s.column,
-      endLine: s.endLine + place.line,
-      endColumn: s.endLine === 1 ? s.endColumn + place.column : s.endColumn,
-    };
-    return moved as V;
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in o) out[k] = shiftClone(o[k], place);
-  return out as V;
+/** A chunk's syntax moved to `place` (every span; trees are copied, never changed). */
+function placeAt(rel: ChunkSyntax, place: Place): ChunkSyntax {
+  return {
+    decls: rel.decls.map((d) => shiftDecl(d, place)),
+    comments: rel.comments.map((c) => shiftSpanned(c, place)),
+    problems: rel.problems.map((p) => shiftSpanned(p, place)),
+  };
 }
 
 /** The span of a whole text, as grammar/parse.ts computes it. */

@@ -4,10 +4,16 @@
  * The token stream is cut at the declaration keywords (`input`, `model`, `node`, `compare`, `output`),
  * which can appear nowhere else, and each declaration is parsed on its own. So an error in one declaration
  * never hides another, and the checker sees every declaration that parsed.
+ *
+ * Two paths give the same result: the direct lexer and parser (direct-lex.ts, direct-parse.ts) handle text
+ * without errors, which is nearly all text, with no concrete syntax tree and without keeping the file's
+ * tokens; chevrotain's lexer and parser, with their error recovery and messages, handle the rest.
  */
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { Comment, Decl, Program, Span } from './ast.ts';
 import { AstBuilder } from './cst-to-ast.ts';
+import { lexDirectly } from './direct-lex.ts';
+import { parseDeclarationDirectly } from './direct-parse.ts';
 import { endOf } from './language.ts';
 import { errorMessagesBuilt, expectedTokenNames, m4Parser } from './parser.ts';
 import * as T from './tokens.ts';
@@ -64,81 +70,142 @@ const TOKEN_LABELS: Record<string, string> = {
   EOF: 'the end of the file',
 };
 
-export function parse(text: string, file: string): ParseResult {
+/** How to parse; the default is what every caller wants. */
+export interface ParseOptions {
+  /**
+   * Try the direct lexer (direct-lex.ts) and parser (direct-parse.ts) first, and use chevrotain's only for
+   * a text with a lexing error and for the declarations the direct parser gives up on (default: true).
+   * `false` lexes and parses everything with chevrotain: for tests that check the two agree.
+   */
+  direct?: boolean;
+}
+
+export function parse(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const direct = options.direct ?? true;
   const builder = new AstBuilder(file);
+  return (direct && parseStreaming(text, file, builder)) || parseTokens(text, file, builder, direct);
+}
+
+/**
+ * The direct lexer's tokens, each declaration parsed as soon as its tokens are in; `undefined` when the
+ * text has a lexing error (then {@link parseTokens} does it all again, with chevrotain's lexer).
+ */
+function parseStreaming(text: string, file: string, builder: AstBuilder): ParseResult | undefined {
+  const comments: Comment[] = [];
+  const numbers: SyntaxProblem[] = [];
+  const problems: SyntaxProblem[] = [];
+  const decls: Decl[] = [];
+  // The tokens since the last declaration start (or of the text's start): reused, parsing copies what it keeps.
+  const run: IToken[] = [];
+  const flush = () => {
+    if (run.length > 0) parseRun(run, 0, run.length, builder, true, decls, problems);
+    run.length = 0;
+  };
+  const lexedCleanly = lexDirectly(text, {
+    token(t) {
+      if (t.tokenType === T.NumberLiteral) checkNumber(t, builder, numbers);
+      if (DECL_STARTS.has(t.tokenType)) flush();
+      run.push(t);
+    },
+    comment(t) {
+      comments.push(commentOf(t, builder));
+    },
+  });
+  if (!lexedCleanly) return undefined;
+  flush();
+  // As parseTokens orders them: numbers out of range (in text order) before the parser's problems.
+  for (const p of problems) numbers.push(p);
+  return result(text, file, decls, comments, numbers);
+}
+
+/** Lex the whole text with chevrotain's lexer (which recovers from bad characters), then parse it. */
+function parseTokens(text: string, file: string, builder: AstBuilder, direct: boolean): ParseResult {
   const problems: SyntaxProblem[] = [];
   const lexed = T.m4Lexer.tokenize(text);
   for (const e of lexed.errors) problems.push(lexProblem(text, file, e.offset, e.length, e.line ?? 1, e.column ?? 1));
-
-  const comments: Comment[] = (lexed.groups.comments ?? []).map((t: IToken) => ({
-    text: t.image,
-    block: t.tokenType === T.BlockComment,
-    span: builder.tokenSpan(t),
-  }));
-
+  const comments: Comment[] = (lexed.groups.comments ?? []).map((t: IToken) => commentOf(t, builder));
   const decls: Decl[] = [];
   const toks = lexed.tokens;
-  // Numbers are f64: a literal beyond its range (`1e400`) would silently become Infinity.
-  for (const t of toks) {
-    if (t.tokenType === T.NumberLiteral && !Number.isFinite(Number(t.image)))
-      problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
-  }
+  for (const t of toks) if (t.tokenType === T.NumberLiteral) checkNumber(t, builder, problems);
   let i = 0;
-  // Leading tokens that start no declaration: one problem for the whole run of them.
   while (i < toks.length) {
-    let j = i;
-    if (!DECL_STARTS.has(toks[i]!.tokenType)) {
-      while (j < toks.length && !DECL_STARTS.has(toks[j]!.tokenType)) j++;
-      const first = builder.tokenSpan(toks[i]!);
-      problems.push({ kind: 'stray-tokens', found: toks[i]!.image, span: builder.join(first, builder.tokenSpan(toks[j - 1]!)) });
-      i = j;
-      continue;
-    }
-    j = i + 1;
+    // A declaration runs to the next declaration start; tokens before the first one are a run of their own.
+    let j = i + 1;
     while (j < toks.length && !DECL_STARTS.has(toks[j]!.tokenType)) j++;
-    const chunk = toks.slice(i, j);
-    const chunkSpan = builder.join(builder.tokenSpan(chunk[0]!), builder.tokenSpan(chunk[chunk.length - 1]!));
-    const deep = firstTooDeep(chunk);
-    if (deep) {
-      problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
-    } else {
-      try {
-        m4Parser.input = chunk;
-        const built = errorMessagesBuilt();
-        const cst = m4Parser.declaration();
-        if (errorMessagesBuilt() !== built) for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
-        if (cst) {
-          const decl = builder.declaration(cst, chunkSpan);
-          if (decl) decls.push(decl);
-        }
-      } catch (err) {
-        // The limit above keeps recursion shallow; a caller already deep in its own stack can still run
-        // out. That is this declaration's nesting, not a bug: say so and go on with the next one.
-        if (!(err instanceof RangeError)) throw err;
-        problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: chunkSpan });
-      }
-    }
+    parseRun(toks, i, j, builder, direct, decls, problems);
     i = j;
   }
+  return result(text, file, decls, comments, problems);
+}
 
-  const end = text.length;
+function commentOf(t: IToken, builder: AstBuilder): Comment {
+  return { text: t.image, block: t.tokenType === T.BlockComment, span: builder.tokenSpan(t) };
+}
+
+/** Numbers are f64: a literal beyond its range (`1e400`) would silently become Infinity. */
+function checkNumber(t: IToken, builder: AstBuilder, problems: SyntaxProblem[]): void {
+  if (!Number.isFinite(Number(t.image))) problems.push({ kind: 'number-out-of-range', text: t.image, span: builder.tokenSpan(t) });
+}
+
+/**
+ * Parse `toks[i]` .. `toks[j - 1]`: one declaration (its keyword and the tokens up to the next one), or a
+ * run of tokens that start no declaration (one problem for the whole run).
+ */
+function parseRun(toks: IToken[], i: number, j: number, builder: AstBuilder, direct: boolean, decls: Decl[], problems: SyntaxProblem[]): void {
+  if (!DECL_STARTS.has(toks[i]!.tokenType)) {
+    const first = builder.tokenSpan(toks[i]!);
+    problems.push({ kind: 'stray-tokens', found: toks[i]!.image, span: builder.join(first, builder.tokenSpan(toks[j - 1]!)) });
+    return;
+  }
+  const deep = firstTooDeep(toks, i, j);
+  // An error-free declaration (nearly all of them) needs no concrete syntax tree, nor recovery.
+  const fast = direct && !deep ? parseDeclarationDirectly(toks, i, j, builder) : undefined;
+  if (fast) {
+    decls.push(fast);
+    return;
+  }
+  const chunk = toks.slice(i, j);
+  const chunkSpan = builder.join(builder.tokenSpan(chunk[0]!), builder.tokenSpan(chunk[chunk.length - 1]!));
+  if (deep) {
+    problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: builder.tokenSpan(deep) });
+    return;
+  }
+  try {
+    m4Parser.input = chunk;
+    const built = errorMessagesBuilt();
+    const cst = m4Parser.declaration();
+    if (errorMessagesBuilt() !== built) for (const err of m4Parser.errors) problems.push(parseProblem(err, builder, chunkSpan));
+    if (cst) {
+      const decl = builder.declaration(cst, chunkSpan);
+      if (decl) decls.push(decl);
+    }
+  } catch (err) {
+    // The limit above keeps recursion shallow; a caller already deep in its own stack can still run
+    // out. That is this declaration's nesting, not a bug: say so and go on with the next one.
+    if (!(err instanceof RangeError)) throw err;
+    problems.push({ kind: 'too-deep', limit: MAX_NESTING, span: chunkSpan });
+  }
+}
+
+function result(text: string, file: string, decls: Decl[], comments: Comment[], problems: SyntaxProblem[]): ParseResult {
   const lines = endOf(text);
   return {
     program: {
       file,
       decls,
       comments,
-      span: { file, start: 0, end, line: 1, column: 1, endLine: lines.line, endColumn: lines.column },
+      span: { file, start: 0, end: text.length, line: 1, column: 1, endLine: lines.line, endColumn: lines.column },
     },
     problems,
   };
 }
 
 /** The first token past the nesting limit: brackets, plus `.member` chains (each `.` nests the AST once more). */
-function firstTooDeep(chunk: IToken[]): IToken | undefined {
+function firstTooDeep(toks: readonly IToken[], from: number, to: number): IToken | undefined {
   let depth = 0;
   let chain = 0;
-  for (const t of chunk) {
+  for (let i = from; i < to; i++) {
+    const t = toks[i]!;
     const type = t.tokenType;
     if (OPENERS.has(type)) {
       depth++;

@@ -4,13 +4,12 @@
  * intra-op thread), which is how control and treatment run truly in parallel: the ORT call is
  * synchronous native code, so two sessions on one thread never overlap (PERFORMANCE.md fact 1).
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tensor } from '../stdlib/types.ts';
 import { feedsToOrt, fromOrt, loadOrt, openSession, type OpenSession } from './onnx-session.ts';
 import { transferables, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.ts';
 import { messageOf } from './runtime-error.ts';
+import { lowerPriority } from './thread-priority.ts';
 
 const port = parentPort;
 if (!port) throw new Error('model-worker.ts must run in a worker thread');
@@ -19,19 +18,6 @@ const init = workerData as WorkerInit;
 const sessions = new Map<number, OpenSession>();
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 const now = (): number => performance.timeOrigin + performance.now();
-
-/**
- * Lower this thread's priority: on Linux, setpriority() on a thread id affects that thread only, and
- * /proc/thread-self names it. Elsewhere (or without /proc) nothing changes: the priority is an optimisation.
- */
-function lowerPriority(niceness: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, niceness);
-  } catch {
-    // not Linux, or not permitted: run at normal priority
-  }
-}
 
 async function start(): Promise<void> {
   if (init.settings.niceness !== undefined) lowerPriority(init.settings.niceness);

@@ -8,7 +8,7 @@
  * over the limit a 413, an unknown route a 404, an unsupported content type a 415 — each a JSON body,
  * never a stack trace.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
 
 export interface HttpRequest {
@@ -33,8 +33,12 @@ export interface Route {
 export interface HttpServerOptions {
   bodyLimit: number;
   routes: Route[];
-  /** Called for each finished request: the route path (or `unknown`), status and seconds. */
-  onResponse?(route: string, status: number, seconds: number): void;
+  /**
+   * Called once per route path (and once with `unknown` for requests no route takes): the function then
+   * called for each answered request of that route, with its status and seconds (from the request's arrival
+   * to its answer handed to the socket).
+   */
+  onResponse?(route: string): (status: number, seconds: number) => void;
   /** Called with errors the routes did not handle (500s). */
   onError?(err: unknown): void;
 }
@@ -71,32 +75,52 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
     if (value instanceof JsonSyntaxError) done(new BodySyntaxError(value.message), undefined);
     else done(null, value);
   });
-  if (opts.onResponse !== undefined) {
-    const onResponse = opts.onResponse;
-    app.addHook('onResponse', (req, reply, done) => {
-      onResponse(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
-      done();
-    });
-  }
+  // Requests are counted as they are answered, by the route's handler (or the error and not-found handlers),
+  // which know their route: an onResponse hook costs a hook run per request and would read
+  // `request.routeOptions`, an object built on every access.
+  const recorders = new Map<string, Recorder>();
+  const recorder = (path: string): Recorder => {
+    let r = recorders.get(path);
+    if (r === undefined) {
+      r = opts.onResponse?.(path) ?? (() => {});
+      recorders.set(path, r);
+    }
+    return r;
+  };
   for (const r of opts.routes) {
+    const record = recorder(r.path);
+    const handler = r.handler;
     app.route({
       method: r.method,
       url: r.path,
-      handler: async (req, reply) => {
-        const out = await r.handler(new RequestView(req.body, req.headers));
-        reply.code(out.status);
-        if (typeof out.body === 'string') return reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
-        return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
+      // Not an async function: the route's own promise is the only one per request (an error goes to the
+      // error handler through `reply.send`, as a thrown one would).
+      handler(req, reply): void {
+        let out: HttpReply | Promise<HttpReply>;
+        try {
+          out = handler(new RequestView(req.body, req.headers));
+        } catch (err) {
+          reply.send(err);
+          return;
+        }
+        if (out instanceof Promise)
+          out.then(
+            (o) => send(reply, o, record),
+            (err: unknown) => reply.send(err),
+          );
+        else send(reply, out, record);
       },
     });
   }
+  const unknown = recorder('unknown');
   app.setNotFoundHandler((req, reply) => {
     reply
       .code(404)
       .type('application/json; charset=utf-8')
       .send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+    unknown(404, reply.elapsedTime / 1000);
   });
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) opts.onError?.(err);
     const error =
@@ -116,12 +140,22 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
           ? 'internal error (logged by the server)'
           : err.message;
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
+    recorder(req.routeOptions.url ?? 'unknown')(status, reply.elapsedTime / 1000);
   });
   // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
   await app.listen({ host, port, backlog: 4096 });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   return { port: bound, close: () => app.close() };
+}
+
+type Recorder = (status: number, seconds: number) => void;
+
+function send(reply: FastifyReply, out: HttpReply, record: Recorder): void {
+  reply.code(out.status);
+  if (typeof out.body === 'string') reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
+  else reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
+  record(out.status, reply.elapsedTime / 1000);
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

@@ -12,7 +12,7 @@
  * they close, so each pair is accumulated once. Gates are judged on the cumulative state.
  */
 import { createComparison } from '../../stdlib/metrics/comparison.ts';
-import type { ComparisonAccumulator, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
+import type { ComparisonAccumulator, ComparisonBatch, ComparisonSpec } from '../../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult } from '../../plan/result-types.ts';
 import type { RunMeta, RunSubject, SubjectComparison } from '../../plan/record-types.ts';
 import { allGatesPassed, evaluateGates } from '../../stdlib/metrics/gates.ts';
@@ -29,10 +29,7 @@ interface Scope {
   labelledRows: number;
 }
 
-interface Entry {
-  comparison: SubjectComparison;
-  pairsSpec: DerivedSpec;
-  labelledSpec: DerivedSpec | null;
+interface Entry extends Specs {
   window: Scope;
   cumulative: Scope;
 }
@@ -40,23 +37,66 @@ interface Entry {
 /** Which scope an outcome covers. */
 export type ScopeName = 'window' | 'cumulative';
 
+/** A comparison's specs: what its label-free and its labelled accumulators compute. */
+interface Specs {
+  comparison: SubjectComparison;
+  pairsSpec: DerivedSpec;
+  labelledSpec: DerivedSpec | null;
+}
+
+/**
+ * The executor's tensors as the accumulators' batches: the cheap part of feeding a comparison, done on the
+ * thread that has the tensors (the accumulators may live on another, comparisons-thread.ts).
+ */
+export class OnlineBatches {
+  readonly specs = new Map<string, Specs>();
+
+  /** `labelled`: comparisons whose labels feedback can supply (their label is a graph input). */
+  constructor(subject: RunSubject, labelled: ReadonlySet<string>) {
+    for (const c of subject.comparisons) {
+      const slices = c.slice_by !== null;
+      const pairsSpec = deriveSpec(c, { label: false, slices });
+      const labelledSpec = c.label !== null && labelled.has(c.name) ? deriveSpec(c, { label: true, slices }) : null;
+      this.specs.set(c.name, { comparison: c, pairsSpec, labelledSpec });
+    }
+  }
+
+  /** A batch of pairs (no labels). Throws ComparisonInputError on tensors that do not fit. */
+  pairs(name: string, p: ComparisonParents): ComparisonBatch {
+    const e = this.spec(name);
+    return toComparisonBatch(e.comparison, p, { label: false, slices: e.pairsSpec.spec.hasSlices });
+  }
+
+  /** A batch of labelled pairs; null for a comparison feedback cannot label. */
+  labelled(name: string, p: ComparisonParents): ComparisonBatch | null {
+    const e = this.spec(name);
+    if (e.labelledSpec === null) return null;
+    return toComparisonBatch(e.comparison, p, { label: true, slices: e.labelledSpec.spec.hasSlices });
+  }
+
+  spec(name: string): Specs {
+    const e = this.specs.get(name);
+    if (e === undefined) throw new Error(`no comparison \`${name}\``);
+    return e;
+  }
+}
+
 /** The online comparisons of one serving run. */
 export class OnlineComparisons {
   private readonly entries = new Map<string, Entry>();
+  private readonly batches: OnlineBatches;
 
   /** `labelled`: comparisons whose labels feedback can supply (their label is a graph input). */
   constructor(
     readonly subject: RunSubject,
     labelled: ReadonlySet<string>,
   ) {
-    for (const c of subject.comparisons) {
-      const slices = c.slice_by !== null;
-      const pairsSpec = deriveSpec(c, { label: false, slices });
-      const labelledSpec = c.label !== null && labelled.has(c.name) ? deriveSpec(c, { label: true, slices }) : null;
-      const e: Entry = { comparison: c, pairsSpec, labelledSpec, window: null!, cumulative: null! };
+    this.batches = new OnlineBatches(subject, labelled);
+    for (const specs of this.batches.specs.values()) {
+      const e: Entry = { ...specs, window: null!, cumulative: null! };
       e.window = freshScope(e);
       e.cumulative = freshScope(e);
-      this.entries.set(c.name, e);
+      this.entries.set(specs.comparison.name, e);
     }
   }
 
@@ -66,17 +106,28 @@ export class OnlineComparisons {
 
   /** Pairs of one batch (no labels). Throws ComparisonInputError on tensors that do not fit. */
   addPairs(name: string, p: ComparisonParents): void {
-    const e = this.entry(name);
-    e.window.pairs.update(toComparisonBatch(e.comparison, p, { label: false, slices: e.pairsSpec.spec.hasSlices }));
-    e.window.pairRows += p.rowIds.length;
+    this.updatePairs(name, this.batches.pairs(name, p));
   }
 
   /** Pairs joined to their labels by feedback. Ignored for a comparison feedback cannot label. */
   addLabelled(name: string, p: ComparisonParents): void {
+    const batch = this.batches.labelled(name, p);
+    if (batch !== null) this.updateLabelled(name, batch);
+  }
+
+  /** Feed a converted batch of pairs ({@link OnlineBatches.pairs}) to the window. */
+  updatePairs(name: string, batch: ComparisonBatch): void {
     const e = this.entry(name);
-    if (e.window.labelled === null || e.labelledSpec === null) return;
-    e.window.labelled.update(toComparisonBatch(e.comparison, p, { label: true, slices: e.labelledSpec.spec.hasSlices }));
-    e.window.labelledRows += p.rowIds.length;
+    e.window.pairs.update(batch);
+    e.window.pairRows += batch.rows;
+  }
+
+  /** Feed a converted batch of labelled pairs ({@link OnlineBatches.labelled}) to the window. */
+  updateLabelled(name: string, batch: ComparisonBatch): void {
+    const e = this.entry(name);
+    if (e.window.labelled === null) return;
+    e.window.labelled.update(batch);
+    e.window.labelledRows += batch.rows;
   }
 
   /** Rows in the current window (pairs and labelled pairs) of any comparison. */

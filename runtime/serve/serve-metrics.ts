@@ -19,12 +19,17 @@ class PendingCounts {
   private readonly entries = new Map<string, { labels: Record<string, string>; n: number }>();
 
   add(key: string, labels: () => Record<string, string>, n: number): void {
+    this.slot(key, labels).n += n;
+  }
+
+  /** The pending count of one label set, to add to directly (look it up once, count often). */
+  slot(key: string, labels: () => Record<string, string>): { n: number } {
     let e = this.entries.get(key);
     if (e === undefined) {
       e = { labels: labels(), n: 0 };
       this.entries.set(key, e);
     }
-    e.n += n;
+    return e;
   }
 
   /** Move the pending counts into `counter`. */
@@ -262,9 +267,9 @@ export class ServeMetrics {
     this.ready = new Gauge({ name: 'm4_ready', help: '1 once every model session is open', registers });
   }
 
-  /** `m4_requests_total{route, result}` += 1; `key` names the pair (`route status`). */
-  request(key: string, route: string, result: () => string): void {
-    this.pendingRequests.add(key, () => ({ route, result: result() }), 1);
+  /** The pending count of `m4_requests_total{route, result}`: add to its `n` (look it up once per pair). */
+  requestCount(route: string, result: string): { n: number } {
+    return this.pendingRequests.slot(`${route} ${result}`, () => ({ route, result }));
   }
 
   /** `m4_answered_rows_total{arm}` += n. */

@@ -24,7 +24,7 @@ import { armPlan, otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type ShadowResult } from './arm-runner.ts';
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
-import { OnlineComparisons } from './online-comparisons.ts';
+import { ComparisonsThread } from './comparisons-thread.ts';
 import { PairStore, stackRows, type RowRef, type StoredPair } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
@@ -51,6 +51,8 @@ export interface ServeOptions {
   intraOpThreads: number;
   /** Where window records go; null: nowhere. */
   sinks: RunSinks | null;
+  /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */
+  comparisonsHold?: SharedArrayBuffer;
   log(line: string): void;
 }
 
@@ -70,7 +72,8 @@ interface LabelReader {
 export class ServeService {
   readonly runId = randomUUID();
   readonly subject: RunSubject;
-  readonly online: OnlineComparisons;
+  /** The online comparisons, on their own thread; created by {@link start} when a treatment runs. */
+  private online: ComparisonsThread | null = null;
   private readonly arms = new Map<Arm, ArmPlan>();
   private readonly runners = new Map<Arm, ArmRunner>();
   private reader: RequestRowReader | null = null;
@@ -87,7 +90,8 @@ export class ServeService {
   private windowTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private treatmentOff = false;
-  private lastCumulative: RunOutcome | null = null;
+  /** Window closes not written yet (their judgement runs on the comparisons' thread). */
+  private readonly closing = new Set<Promise<RunOutcome | null>>();
   private readonly gateStates = new Map<string, boolean>();
   /** Set by {@link halt}: nothing more is written. */
   private halted = false;
@@ -107,7 +111,6 @@ export class ServeService {
           : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
       if (input !== undefined) this.labels.push({ comparison: c.name, input });
     }
-    this.online = new OnlineComparisons(this.subject, new Set(this.labels.map((l) => l.comparison)));
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
     for (const [arm, ap] of this.arms)
@@ -135,6 +138,15 @@ export class ServeService {
 
   /** Open every model session (both arms); the server is ready after this. */
   async start(): Promise<void> {
+    if (this.comparing)
+      this.online = new ComparisonsThread(
+        this.subject,
+        new Set(this.labels.map((l) => l.comparison)),
+        (message) => this.opts.log(`comparisons: ${message}`),
+        // The comparisons never answer a request: when cores are scarce they yield to the answers (less than the
+        // shadow arm's 19, so the judgements still progress on a busy machine).
+        { niceness: 10, hold: this.opts.comparisonsHold ?? null },
+      );
     for (const [arm, ap] of this.arms) {
       // An arm that runs shadow work must keep its models off the main thread, or a slow model would stall
       // every answer; the arm that only answers may use the main thread (no worker round trip).
@@ -182,6 +194,10 @@ export class ServeService {
     return new ArmRunner(arm, executor, {
       maxBatch: this.opts.maxBatch,
       maxDelayMs: this.opts.maxDelayMs,
+      // On the main thread a model call runs synchronously (onnxruntime-node runs it in a setImmediate): a second
+      // batch in flight would not run alongside the first, only split the rows into smaller batches (one more
+      // model call each). With workers, the next batch is assembled while one runs.
+      maxInFlight: executor.engine === 'main' ? 1 : 2,
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
@@ -336,7 +352,7 @@ export class ServeService {
     const treatment = this.arms.get('treatment')!;
     control.comparisons.forEach((c, k) => {
       const slice = c.slice === null ? undefined : values.control[c.slice];
-      this.online.addPairs(c.comparison, {
+      this.online!.addPairs(c.comparison, {
         control: values.control[c.side]!,
         treatment: values.treatment[treatment.comparisons[k]!.side]!,
         slice,
@@ -441,7 +457,7 @@ export class ServeService {
       const control = stackRows(pairs.map((p) => ({ tensor: p.control![c.side]!, row: p.row })));
       const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment![t.side]!, row: p.row })));
       const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control![c.slice!]!, row: p.row })));
-      this.online.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
+      this.online!.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
       this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
     this.metrics.feedback.inc({ result: 'joined' }, pairs.length);
@@ -469,28 +485,53 @@ export class ServeService {
   /**
    * Close the current window: write its record (when it saw rows), fold it into the cumulative state,
    * judge the gates there and update the gate metrics; with --stop-shadow-on-fail, a failing gate stops
-   * the treatment's traffic.
+   * the treatment's traffic. The judging runs on the comparisons' thread: requests are answered meanwhile,
+   * and their pairs go to the next window.
    */
-  async closeWindow(): Promise<RunOutcome | null> {
+  closeWindow(): Promise<RunOutcome | null> {
+    const closing = this.closeWindowNow();
+    // Tracked until written, so idle() covers it (a window a row count closed is part of the rows' work).
+    this.closing.add(closing);
+    const forget = (): void => {
+      this.closing.delete(closing);
+    };
+    closing.then(forget, forget);
+    return closing;
+  }
+
+  private async closeWindowNow(): Promise<RunOutcome | null> {
     if (this.halted) return null;
     const now = new Date();
     const meta = this.meta(this.windowCounts, this.windowIndex, now);
-    const outcome = this.online.closeWindow(meta);
     this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
     this.windowPairs = 0;
-    if (outcome === null) return null;
+    if (this.online === null) return null;
+    const { empty, closed } = this.online.closeWindow(meta, this.meta(this.totalCounts, null, now));
+    if (empty) return null;
+    // Numbered now, so a close posted while this one is judged gets the next number. (Should the worker have refused
+    // every batch of the window, it judges nothing and the number is simply not used.)
     this.windowIndex++;
+    const { window: outcome, cumulative } = await closed;
+    // A second signal while the worker judged: write nothing more.
+    if (outcome === null || cumulative === null || this.halted) return null;
     for (const c of outcome.comparisons) this.metrics.windows.inc({ comparison: c.name });
-    const cumulative = this.cumulative(now);
+    this.judged(cumulative);
     if (this.opts.sinks !== null) await this.opts.sinks.write(runRecords(outcome));
     const failing = cumulative.comparisons.some((c) => c.verdicts.some((v) => !v.passed && !isPending(c, v.metric)));
     if (failing && this.opts.stopShadowOnFail && !this.treatmentOff) this.stopTreatment(cumulative);
     return outcome;
   }
 
-  /** The cumulative outcome (closed windows), with its gauges updated. */
-  cumulative(now = new Date()): RunOutcome {
-    const outcome = this.online.outcome('cumulative', this.meta(this.totalCounts, null, now));
+  /** The cumulative outcome (closed windows), with its gauges updated. Only when a treatment runs. */
+  async cumulative(now = new Date()): Promise<RunOutcome> {
+    if (this.online === null) throw new Error('no treatment runs: nothing is compared');
+    const outcome = await this.online.outcome(this.meta(this.totalCounts, null, now));
+    this.judged(outcome);
+    return outcome;
+  }
+
+  /** A cumulative outcome's gauges and gate log lines. */
+  private judged(outcome: RunOutcome): void {
     for (const c of outcome.comparisons) {
       // A gate on a metric no label has fed yet is undecided, not failing: no sample until it can be judged.
       for (const v of c.verdicts) if (!isPending(c, v.metric)) this.metrics.gatePassing.set({ comparison: c.name, gate: v.gate }, v.passed ? 1 : 0);
@@ -511,13 +552,6 @@ export class ServeService {
         this.gateStates.set(key, v.passed);
       }
     }
-    this.lastCumulative = outcome;
-    return outcome;
-  }
-
-  /** The last cumulative outcome judged (at a window close), or a fresh one. */
-  latest(): RunOutcome {
-    return this.lastCumulative ?? this.cumulative();
   }
 
   private stopTreatment(outcome: RunOutcome): void {
@@ -530,11 +564,15 @@ export class ServeService {
     this.opts.log(`--stop-shadow-on-fail: the treatment gets no more traffic (failing: ${failing.join('; ')})`);
   }
 
-  /** Resolves when no row waits and no batch runs in either arm (shadow work included). */
+  /** Resolves when no row waits and no batch runs in either arm (shadow work included), and no window close is unwritten. */
   async idle(): Promise<void> {
     // One arm's batch can queue work on the other after that one was idle: wait until both are idle at once.
     const runners = [...this.runners.values()];
-    while (!runners.every((r) => r.idle)) await Promise.all(runners.map((r) => r.whenIdle()));
+    for (;;) {
+      if (!runners.every((r) => r.idle)) await Promise.all(runners.map((r) => r.whenIdle()));
+      else if (this.closing.size > 0) await Promise.allSettled([...this.closing]);
+      else return;
+    }
   }
 
   /**
@@ -546,7 +584,10 @@ export class ServeService {
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.idle();
     await this.closeWindow();
-    if (this.opts.sinks !== null && this.comparing && !this.halted) await this.opts.sinks.write(runRecords(this.cumulative()));
+    if (this.opts.sinks !== null && this.comparing && !this.halted) {
+      const cumulative = await this.cumulative();
+      if (!this.halted) await this.opts.sinks.write(runRecords(cumulative));
+    }
   }
 
   /** Start no more model calls and drop queued work; resolves when none runs (a second signal: exit now). */
@@ -561,6 +602,7 @@ export class ServeService {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await Promise.all([...this.runners.values()].map((r) => r.executor.close()));
+    await this.online?.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { LoadedPlan } from '../plan-load.ts';
 import { renderJson } from '../report/report-json.ts';
 import { startHttpServer, type HttpServer, type Route } from './http-server.ts';
-import { ServeMetrics, type HistogramSeries } from './serve-metrics.ts';
+import { ServeMetrics } from './serve-metrics.ts';
 import { ServeService, type ServeOptions } from './serve-service.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 
@@ -64,9 +64,9 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     {
       method: 'GET',
       path: '/v1/comparisons',
-      handler: () =>
+      handler: async () =>
         service.comparing
-          ? { status: 200, body: renderJson(service.cumulative()), contentType: 'application/json; charset=utf-8' }
+          ? { status: 200, body: renderJson(await service.cumulative()), contentType: 'application/json; charset=utf-8' }
           : { status: 404, body: { error: 'not-found', detail: 'no treatment runs (no compare block, or --mode control)' } },
     },
     {
@@ -81,20 +81,24 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
       handler: () => (service.ready ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'loading' } }),
     },
   ];
-  // Histogram series per route, looked up once; counts are plain numbers until scraped (serve-metrics.ts).
-  const timed = new Map<string, HistogramSeries>();
   const http: HttpServer = await startHttpServer(opts.host, opts.port, {
     bodyLimit: opts.bodyLimit,
     routes,
-    onResponse: (route, status, seconds) => {
-      const r = KNOWN_ROUTES.has(route) ? route : 'unknown';
-      metrics.request(`${r} ${status}`, r, () => resultWord(status));
-      let t = timed.get(r);
-      if (t === undefined) {
-        t = metrics.requestSeconds.child(r, { route: r });
-        timed.set(r, t);
-      }
-      t.observe(seconds);
+    // Per route, its latency series and its counter per status, looked up once: counts are plain numbers until
+    // scraped (serve-metrics.ts).
+    onResponse: (path) => {
+      const route = KNOWN_ROUTES.has(path) ? path : 'unknown';
+      const seconds = metrics.requestSeconds.child(route, { route });
+      const byStatus = new Map<number, { n: number }>();
+      return (status, s) => {
+        let count = byStatus.get(status);
+        if (count === undefined) {
+          count = metrics.requestCount(route, resultWord(status));
+          byStatus.set(status, count);
+        }
+        count.n++;
+        seconds.observe(s);
+      };
     },
     onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
   });

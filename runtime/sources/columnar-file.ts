@@ -52,7 +52,10 @@ export interface ColumnarFile {
   readonly columns: readonly string[];
   /** Columns whose values (or list elements) are stored as floating point, whatever their values. */
   readonly floatColumns: ReadonlySet<string>;
-  /** Decode group g's columns at `paths` (each a path in `columns`). */
+  /**
+   * Decode group g's columns at `paths` (each a path in `columns`). The chunks stay valid until
+   * another group is read: the file may then reuse their typed arrays (copy what must outlive that).
+   */
   readGroup(g: number, paths: readonly (readonly string[])[]): Promise<ColumnChunk[]>;
   /** A hint: group g's columns at `paths` will be read next (start fetching its bytes). */
   prefetch?(g: number, paths: readonly (readonly string[])[]): void;

@@ -42,6 +42,8 @@ export interface SourceTuning {
   chunkBytes?: number;
   /** Parquet: decode the columns it can with the page decoder (default true); off, hyparquet assembles every column. */
   parquetPageDecoder?: boolean;
+  /** Parquet: decode on a thread of its own (default: for files of several groups and ≥ 200,000 rows). */
+  parquetDecodeThread?: boolean;
   /** Columnar files: fill batches a column at a time (default true); off, row by row as in interleaved shards. */
   columnFill?: boolean;
 }
@@ -76,7 +78,10 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
     if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
     if (totalBytes === null)
       throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
-    const opener = format === 'parquet' ? (p: string) => openParquet(p, { pageDecoder: tuning.parquetPageDecoder }) : openArrow;
+    const opener =
+      format === 'parquet'
+        ? (p: string) => openParquet(p, { pageDecoder: tuning.parquetPageDecoder, decodeThread: tuning.parquetDecodeThread })
+        : openArrow;
     return new ColumnarSource(path, opts, slots, opener, totalBytes, { columnFill: tuning.columnFill ?? true });
   }
   return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);

@@ -10,6 +10,7 @@
 import type { SchemaTree } from 'hyparquet';
 import type { ColumnChunk, FlatColumn } from './columnar-file.ts';
 import type { LeafData, LeafKind, LeafShape } from './parquet-pages.ts';
+import type { ArrayPool } from './array-pool.ts';
 
 /** A column the page decoder can read: its leaf's path in the file and how rows sit in its levels. */
 export interface FastLeaf extends LeafShape {
@@ -84,9 +85,9 @@ function leafKind(node: SchemaTree): LeafKind | null {
   }
 }
 
-/** A decoded leaf as the source's column of `rows` rows. */
-export function leafColumn(leaf: FastLeaf, d: LeafData, rows: number): ColumnChunk {
-  return leaf.listDef === null ? scalarColumn(leaf, d, rows) : listColumn(leaf, d, rows);
+/** A decoded leaf as the source's column of `rows` rows (a list's row offsets from `pool` when given). */
+export function leafColumn(leaf: FastLeaf, d: LeafData, rows: number, pool?: ArrayPool): ColumnChunk {
+  return leaf.listDef === null ? scalarColumn(leaf, d, rows) : listColumn(leaf, d, rows, pool);
 }
 
 function scalarColumn(leaf: FastLeaf, d: LeafData, rows: number): ColumnChunk {
@@ -156,11 +157,12 @@ function spreadValues<T extends NonNullable<LeafData['values']>>(dense: T, valid
  * A list column from its levels: a row starts at repetition level 0; definition below `listDef` is a
  * null row, `listDef` an empty list, at least `listDef + 1` an element (null below `maxDef`).
  */
-function listColumn(leaf: FastLeaf, d: LeafData, rows: number): ColumnChunk {
+function listColumn(leaf: FastLeaf, d: LeafData, rows: number, pool?: ArrayPool): ColumnChunk {
   const starts = d.starts!;
   const n = d.count;
   const listDef = leaf.listDef!;
-  const offsets = new Int32Array(rows + 1);
+  // Every entry is written below (rows + 1 offsets).
+  const offsets = pool?.take(Int32Array, rows + 1) ?? new Int32Array(rows + 1);
   let valid: Uint8Array | null = null;
   let elemNull: Uint8Array | null = null;
   let values = d.values!;

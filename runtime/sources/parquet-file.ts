@@ -11,7 +11,9 @@ import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnMetaDat
 import { parquetSchema } from 'hyparquet';
 import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
 import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
-import { decodeLeafChunk, Unsupported } from './parquet-pages.ts';
+import { decodeLeafChunk, Unsupported, type LeafData } from './parquet-pages.ts';
+import { ParquetDecoder } from './parquet-decoder.ts';
+import { ArrayPool } from './array-pool.ts';
 import { SourceError } from './source-error.ts';
 
 /** An AsyncBuffer over an open file handle (positioned reads, no streams). */
@@ -58,10 +60,18 @@ function plain(v: unknown): unknown {
 export interface ParquetOptions {
   /** Decode the columns it can with the page decoder (default true). */
   pageDecoder?: boolean;
+  /**
+   * Decode on a thread of its own (parquet-decoder.ts), each group as soon as its bytes are read:
+   * default for files of several row groups and at least {@link DECODE_THREAD_MIN_ROWS} rows.
+   */
+  decodeThread?: boolean;
 }
 
-/** A group's column chunk bytes being fetched, per column key. */
-type Fetch = Map<string, Promise<Uint8Array>>;
+/** Below this many rows a decode thread costs more to start than it saves. */
+export const DECODE_THREAD_MIN_ROWS = 200_000;
+
+/** A group's column chunks being fetched (and, with a decode thread, decoded), per column key: call the result for the chunk. */
+type Fetch = Map<string, Promise<() => LeafData>>;
 
 export async function openParquet(path: string, options: ParquetOptions = {}): Promise<ColumnarFile> {
   const fh = await open(path, 'r');
@@ -99,9 +109,36 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       const want = leaf.leafPath.join('\u0000');
       return metadata.row_groups[g]!.columns.find((c) => c.meta_data?.path_in_schema.join('\u0000') === want)?.meta_data ?? null;
     };
+    // Column chunk bytes are free once decoded; decoded arrays once the next group is (see array-pool.ts).
+    const bytesPool = new ArrayPool();
+    const decodedPool = new ArrayPool();
+    const threaded = options.decodeThread ?? (groupRows.length > 1 && at >= DECODE_THREAD_MIN_ROWS);
+    // Started with the first chunk to decode.
+    let decoder: ParquetDecoder | null = null;
+    /** With the decode thread: what was decoded for the group in `last`, to send back once another is read. */
+    let lastLeaves: LeafData[] = [];
+    const start = (g: number, leaf: FastLeaf, meta: ColumnMetaData, from: number): Promise<() => LeafData> => {
+      const rows = groupRows[g]!;
+      const len = Number(meta.total_compressed_size);
+      if (!threaded) {
+        return readAt(fh, from, len, bytesPool).then((bytes) => () => {
+          try {
+            return decodeLeafChunk(bytes, meta, leaf, rows, decodedPool);
+          } finally {
+            // Decoded values are copies: nothing points into the chunk's bytes any more.
+            bytesPool.give(bytes);
+          }
+        });
+      }
+      // The bytes go to the thread and come back as another buffer object: lent untracked, kept on return.
+      const thread = (decoder ??= new ParquetDecoder());
+      return readAt(fh, from, len, bytesPool, false)
+        .then((bytes) => thread.decode(bytes, meta, leaf, rows, (back) => bytesPool.keep(back)))
+        .then((d) => () => d);
+    };
     const fetches = new Map<number, Fetch>();
     const fetch = (g: number, keys: readonly string[]): Fetch => {
-      const have = fetches.get(g) ?? new Map<string, Promise<Uint8Array>>();
+      const have = fetches.get(g) ?? new Map<string, Promise<() => LeafData>>();
       fetches.set(g, have);
       for (const key of keys) {
         const leaf = fastOf(key);
@@ -109,7 +146,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
         if (meta === null || have.has(key)) continue;
         const from = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
         const first = from > 0 && from < Number(meta.data_page_offset) ? from : Number(meta.data_page_offset);
-        const p = readAt(fh, first, Number(meta.total_compressed_size));
+        const p = start(g, leaf!, meta, first);
         p.catch(() => {});
         have.set(key, p);
       }
@@ -128,6 +165,13 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       async readGroup(g, paths) {
         const keys = paths.map(columnKey);
         const done = last !== null && last.g === g ? last.chunks : new Map<string, ColumnChunk>();
+        // Another group: the previous one's chunks are no longer read (ColumnarFile.readGroup), their arrays are free.
+        if (last !== null && last.g !== g) {
+          last = null;
+          decodedPool.reclaim();
+          for (const d of lastLeaves) decoder?.giveBack(d);
+          lastLeaves = [];
+        }
         const bytes = fetch(
           g,
           keys.filter((k) => !done.has(k)),
@@ -144,7 +188,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
               continue;
             }
             try {
-              done.set(key, leafColumn(leaf, decodeLeafChunk(await pending, meta, leaf, groupRows[g]!), groupRows[g]!));
+              const decoded = (await pending)();
+              if (threaded) lastLeaves.push(decoded);
+              done.set(key, leafColumn(leaf, decoded, groupRows[g]!, decodedPool));
             } catch (err) {
               if (!(err instanceof Unsupported)) throw err;
               slow.push(key);
@@ -170,6 +216,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       async close() {
         fetches.clear();
         last = null;
+        await decoder?.close();
         await fh.close();
       },
     };
@@ -179,9 +226,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
   }
 }
 
-/** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer). */
-async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(len);
+/** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer), into a buffer from `pool`. */
+async function readAt(fh: FileHandle, pos: number, len: number, pool: ArrayPool, track = true): Promise<Uint8Array> {
+  const buf = pool.take(Uint8Array, len, track);
   let got = 0;
   while (got < len) {
     const { bytesRead } = await fh.read(buf, got, len - got, pos + got);

@@ -18,6 +18,7 @@ import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparquet';
 import { snappyDecompress } from './snappy.ts';
+import type { ArrayPool } from './array-pool.ts';
 
 /** Our faster Snappy in place of hyparquet's byte-by-byte one. */
 const COMPRESSORS: Compressors = { SNAPPY: snappyDecompress };
@@ -81,17 +82,20 @@ export interface LeafShape {
 
 const utf8 = new TextDecoder();
 
-/** Decode one column chunk, given the bytes from its first page to its end. */
-export function decodeLeafChunk(bytes: Uint8Array, meta: ColumnMetaData, shape: LeafShape, rows: number): LeafData {
+/**
+ * Decode one column chunk, given the bytes from its first page to its end. Its values, row starts
+ * and string indices come from `pool` when one is given (their holder gives them back once done).
+ */
+export function decodeLeafChunk(bytes: Uint8Array, meta: ColumnMetaData, shape: LeafShape, rows: number, pool?: ArrayPool): LeafData {
   if (shape.maxRep > 1) throw new Unsupported('nested lists');
   if (meta.codec !== 'UNCOMPRESSED' && meta.codec !== 'SNAPPY') throw new Unsupported(`codec ${meta.codec}`);
   const count = Number(meta.num_values);
   const out: LeafData = {
     count,
     def: null,
-    starts: shape.maxRep > 0 ? new Int32Array(rows) : null,
-    values: shape.kind === 'str' ? null : allocValues(shape.kind, count),
-    index: shape.kind === 'str' ? new Int32Array(count) : null,
+    starts: shape.maxRep > 0 ? (pool?.take(Int32Array, rows) ?? new Int32Array(rows)) : null,
+    values: shape.kind === 'str' ? null : allocValues(shape.kind, count, pool),
+    index: shape.kind === 'str' ? (pool?.take(Int32Array, count) ?? new Int32Array(count)) : null,
     dict: shape.kind === 'str' ? [] : null,
     defined: 0,
     finite: shape.kind === 'f32' || shape.kind === 'f64',
@@ -156,7 +160,8 @@ function isDictionary(encoding: string): boolean {
   return encoding === 'PLAIN_DICTIONARY' || encoding === 'RLE_DICTIONARY';
 }
 
-function allocValues(kind: Exclude<LeafKind, 'str'>, n: number): LeafValues {
+function allocValues(kind: Exclude<LeafKind, 'str'>, n: number, pool?: ArrayPool): LeafValues {
+  if (pool !== undefined) return pool.take(VALUE_ARRAY[kind] as new (n: number) => LeafValues, n);
   switch (kind) {
     case 'f32':
       return new Float32Array(n);
@@ -170,6 +175,8 @@ function allocValues(kind: Exclude<LeafKind, 'str'>, n: number): LeafValues {
       return new Uint8Array(n);
   }
 }
+
+const VALUE_ARRAY = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, bool: Uint8Array } as const;
 
 /** A data page with its levels located and its values decompressed. */
 interface PageBody {

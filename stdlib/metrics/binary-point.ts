@@ -72,10 +72,17 @@ interface Blocked {
   lo: Uint16Array;
 }
 
-/** A {@link Blocked} in `buf` (2·rows words, else a new buffer). */
-function blocked(buf: Uint32Array | null, rows: number): Blocked {
-  const b = buf !== null && buf.length >= 2 * rows ? buf : new Uint32Array(2 * rows);
-  return { val: new Uint32Array(b.buffer, b.byteOffset, rows), lo: new Uint16Array(b.buffer, b.byteOffset + 4 * rows, rows) };
+/**
+ * Put each block's numerators in row order, in place (`val[row]` is then the row's numerator, and
+ * `lo` is free), through one cache-resident block buffer.
+ */
+function toRowOrder(b: Blocked, rows: number): void {
+  const tmp = new Uint32Array(BLOCK);
+  for (let base = 0; base < rows; base += BLOCK) {
+    const m = Math.min(BLOCK, rows - base);
+    for (let i = base; i < base + m; i++) tmp[b.lo[i]!] = b.val[i]!;
+    b.val.set(tmp.subarray(0, m), base);
+  }
 }
 
 /**
@@ -193,15 +200,15 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
 }
 
 /**
- * DeLong's moments in one pass over the rows, block by block (each model's numerators of the block
- * first placed by row in a cache-resident array): the centred squares and cross-products of each
- * class (`positiveRow[row]` 1 for a positive), with the exact means (m10 over positives, m01 over
- * negatives). Branch-free, every sum per row in row order, so two identical models give bit-identical
- * squares and cross-products (a difference of exactly zero variance). Returns [ssC10, ssC01, ssT10,
- * ssT01, ct10, ct01].
+ * DeLong's moments in one pass over the rows, block by block: the control's numerators by row
+ * (`C`, see {@link toRowOrder}), the treatment's of the block first placed by row in a cache-resident
+ * array; the centred squares and cross-products of each class (`positiveRow[row]` 1 for a positive),
+ * with the exact means (m10 over positives, m01 over negatives). Branch-free, every sum per row in row
+ * order, so two identical models give bit-identical squares and cross-products (a difference of
+ * exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
  */
 function moments(
-  C: Blocked,
+  C: Uint32Array,
   T: Blocked,
   positiveRow: ArrayLike<number>,
   rows: number,
@@ -210,8 +217,7 @@ function moments(
   mT10: number,
   mT01: number,
 ): number[] {
-  const blockC = new Uint32Array(BLOCK),
-    blockT = new Uint32Array(BLOCK);
+  const blockT = new Uint32Array(BLOCK);
   let c10 = -0,
     c01 = -0,
     t10 = -0,
@@ -220,14 +226,11 @@ function moments(
     x01 = -0;
   for (let base = 0; base < rows; base += BLOCK) {
     const m = Math.min(BLOCK, rows - base);
-    for (let i = base; i < base + m; i++) {
-      blockC[C.lo[i]!] = C.val[i]!;
-      blockT[T.lo[i]!] = T.val[i]!;
-    }
+    for (let i = base; i < base + m; i++) blockT[T.lo[i]!] = T.val[i]!;
     for (let k = 0; k < m; k++) {
       const y = positiveRow[base + k] === 1 ? 1 : 0,
         z = 1 - y;
-      const a = blockC[k]!,
+      const a = C[base + k]!,
         b = blockT[k]!;
       const a10 = a - mC10,
         a01 = a - mC01,
@@ -261,8 +264,8 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
  * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
  * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
  * `positiveRow` by row number;
- * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into the
- * buffers of `scratch` when they hold 2 × rowsSpan words each (else into new ones).
+ * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into
+ * `scratch.a` when it holds 2 × rowsSpan words (else into a new buffer; `scratch.b` is not used).
  */
 export function binaryPoint(
   rc: Ranking,
@@ -282,11 +285,18 @@ export function binaryPoint(
   if (delong && P < 2) why = `DeLong's test needs at least two positive rows (got ${P})`;
   else if (delong && N < 2) why = `DeLong's test needs at least two negative rows (got ${N})`;
   const on = delong && why === null;
-  // Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): scratch needs no clearing.
-  const bC = on ? blocked(scratch?.a ?? null, rowsSpan) : null,
-    bT = on ? blocked(scratch?.b ?? null, rowsSpan) : null;
-  const c = walkTop(rc, posC, P, N, bC),
-    t = walkTop(rt, posT, P, N, bT);
+  // DeLong's numerators: the control's (blocked, then by row) and the treatment's (blocked), one
+  // Uint32 per row each, in `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free
+  // once the rankings are built), plus one Uint16 block offset per row shared by both in turn: 10 B
+  // per row. Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): no clearing.
+  const given = scratch?.a ?? null;
+  const words = !on ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
+  const offsets = on ? new Uint16Array(rowsSpan) : null;
+  const bC: Blocked | null = on ? { val: words!.subarray(0, rowsSpan), lo: offsets! } : null,
+    bT: Blocked | null = on ? { val: words!.subarray(rowsSpan, 2 * rowsSpan), lo: offsets! } : null;
+  const c = walkTop(rc, posC, P, N, bC);
+  if (bC !== null) toRowOrder(bC, rowsSpan);
+  const t = walkTop(rt, posT, P, N, bT);
   const control = finishAurocAuprc(P, N, c.num, c.ap),
     treatment = finishAurocAuprc(P, N, t.num, t.ap);
   if (P === 0 || N === 0) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
@@ -294,7 +304,7 @@ export function binaryPoint(
   if (!delong) return { control, treatment, curves, delong: null };
   if (why !== null) return { control, treatment, curves, delong: { reason: why } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(bC!, bT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(bC!.val, bT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));

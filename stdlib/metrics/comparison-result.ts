@@ -42,7 +42,7 @@ import { percentileInterval } from './bootstrap-interval.ts';
 import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
-import { OVERFLOW_SLICE, type RowStore } from './row-store.ts';
+import { overflowIn, sharedArray } from './row-store.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
 const BINARY_POINT_METRICS = new Set(['auroc', 'auprc']);
@@ -77,9 +77,10 @@ function distribution(replicas: Derived[], name: string, field: MetricField): Bo
 
 /**
  * Derive every replica: the point estimate here, the bootstrap resamples through the resample
- * engine (on worker threads when the work is large).
+ * engine (on worker threads when the work is large). `free`: a shared buffer no longer in use, where
+ * the resamples' row ids may go.
  */
-function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null): Derived[] {
+function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null, free: Uint32Array | null = null): Derived[] {
   const point: Derived = new Map();
   acc.family!.derive(new ReplicaView(acc.bank!, 0), point);
   if (ctx !== null) {
@@ -105,7 +106,8 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: Bi
         : {
             n: store.n,
             width: store.width,
-            rowIds: store.rowIds.subarray(0, store.n),
+            // Consecutive ids are kept as one number: written out for the resamples, into `free` when given.
+            rowIds: store.rowIds(free),
             label: store.label?.subarray(0, store.n) ?? null,
             control: store.scores('control'),
             treatment: store.scores('treatment'),
@@ -213,12 +215,20 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
-  const sorts: SortScratch = { a: null, b: null };
-  const ctx = contextOf(acc, sorts);
+  // With resamples to run, the sort buffer is shared memory from the start: after the rankings and
+  // DeLong it holds the row ids the resamples read (8 B per row, exactly its size), which the store
+  // keeps as one number while they are consecutive — no new 8 B per row at the bootstrap.
+  const st = acc.store;
+  const reuse = st !== null && st.n > 0 && spec.bootstrap > 0 && (st.consecutiveIds || rankingMetrics(spec.metrics).size > 0);
+  const sorts: SortScratch = { a: reuse ? sharedArray(Uint32Array, 2 * st.n) : null, b: null };
+  let ctx = contextOf(acc, sorts);
   // Before the bootstrap, and in the sort buffers, which are then dropped before the resamples allocate theirs.
   const bp = pointOf(acc, ctx, sorts);
+  const free = sorts.a;
   sorts.a = sorts.b = null;
-  const replicas = deriveReplicas(acc, ctx, bp);
+  const replicas = deriveReplicas(acc, ctx, bp, free);
+  // Only multiclass charts read the rankings again: the others' are let go before the slices rank theirs.
+  if (acc.kind !== 'multiclass') ctx = null;
   const point = replicas[0]!;
   const tests = pairedTests(acc, bp);
 
@@ -398,7 +408,8 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
     rows: Uint32Array | null = null;
   if (store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
-    const g = (s: number): number => (s === OVERFLOW_SLICE ? OTHER : groupOf[s]!);
+    const over = overflowIn(store.slice);
+    const g = (s: number): number => (s === over ? OTHER : groupOf[s]!);
     for (let i = 0; i < store.n; i++) counts[g(store.slice[i]!) + 1]!++;
     for (let i = 1; i <= groups; i++) counts[i]! += counts[i - 1]!;
     starts = counts.slice();
@@ -407,12 +418,14 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
     for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
   }
   const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
+  // One set of sort buffers for every slice (sized by the largest), not one per slice.
+  const sorts: SortScratch = { a: null, b: null };
   const derive = (bank: ReplicaBank, group: number): Derived => {
     const d: Derived = new Map();
     acc.family!.derive(new ReplicaView(bank, 0), d);
     if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
-      rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch), null, d);
+      rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts), null, d);
     }
     return d;
   };

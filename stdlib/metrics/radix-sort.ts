@@ -15,6 +15,8 @@
  * (stores normalize -0 to +0, so equal numbers always have equal keys).
  */
 
+import { MSD_FLAGGED_MIN, msdFlagged32 } from './radix-msd.ts';
+
 const f32 = new Float32Array(1);
 const f32AsI32 = new Int32Array(f32.buffer);
 const f64 = new Float64Array(1);
@@ -90,7 +92,10 @@ export function allFloat32(values: Float32Array | Float64Array, stride: number, 
   return true;
 }
 
-/** Reusable sort buffers (two of 2n words each), kept by a caller that sorts several columns in a row. */
+/**
+ * Reusable sort buffers of 2n words each, kept by a caller that sorts several columns in a row:
+ * {@link argsortFlagged32} uses `a` alone on large columns (its MSD path), both otherwise.
+ */
 export interface SortScratch {
   a: Uint32Array | null;
   b: Uint32Array | null;
@@ -102,9 +107,10 @@ export const MAX_FLAGGED_ROW = 0x7fffffff;
 /**
  * Argsort of keys that are all exactly float32 (see {@link allFloat32}), each row carrying a 1-bit
  * flag: `labels[row] === positive` (no flags when `labels` is null). Writes the rows in ascending key
- * order (stable) into `order` and their flags into `flags`; returns the sorted keys (a view into one
- * scratch buffer) and the other scratch buffer, free for the caller until the next sort. Both live in
- * `scratch`, grown as needed and reused across calls.
+ * order (stable) into `order` and their flags into `flags`; returns the sorted keys and a spare
+ * buffer of at least n words, free for the caller until the next sort — both views into `scratch`,
+ * grown as needed and reused across calls. From {@link MSD_FLAGGED_MIN} keys the sort is MSD-first
+ * in `scratch.a` alone (radix-msd.ts), falling back to the LSD passes below when the keys cluster.
  *
  * Key and payload travel together in one interleaved array, so every scatter writes one stream per
  * bucket instead of two; the flag travels with the row, so a label gather through the sorted order
@@ -124,6 +130,11 @@ export function argsortFlagged32(
   flags: Uint8Array,
 ): { keys: Uint32Array; spare: Uint32Array } {
   if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
+  if (n >= MSD_FLAGGED_MIN) {
+    // Large columns: one pass through main memory and one buffer (radix-msd.ts), unless the keys cluster.
+    const keys = msdFlagged32(values, stride, column, rows, n, labels, positive, scratch.a, order, flags);
+    if (keys !== null) return { keys, spare: scratch.a.subarray(n, 2 * n) };
+  }
   if (scratch.b === null || scratch.b.length < 2 * n) scratch.b = new Uint32Array(2 * n);
   let src = scratch.a,
     dst = scratch.b;

@@ -40,15 +40,38 @@ function newLabels(kind: LabelKind, n: number): Uint8Array | Uint32Array | Float
         : sharedArray(Float64Array, n);
 }
 
+/** Slice indices in the narrowest type that holds them; the type's largest value stands for {@link OVERFLOW_SLICE}. */
+export type StoredSlices = Uint8Array | Uint16Array | Uint32Array;
+
+/** The stand-in for {@link OVERFLOW_SLICE} in `a` (its type's largest value). */
+export function overflowIn(a: StoredSlices): number {
+  return a instanceof Uint8Array ? 0xff : a instanceof Uint16Array ? 0xffff : OVERFLOW_SLICE;
+}
+
+function sliceArray(maxIndex: number, n: number): StoredSlices {
+  return maxIndex < 0xff ? sharedArray(Uint8Array, n) : maxIndex < 0xffff ? sharedArray(Uint16Array, n) : sharedArray(Uint32Array, n);
+}
+
+/**
+ * The stored rows. Per row: both scores (float32 while they are exact, else float64), the label in
+ * the narrowest type of its kind, the slice index in the narrowest type that holds every index seen
+ * (1 B below 255 slices) and the row id — kept as one number while the ids are consecutive (a whole
+ * replay in order: ids first, first + 1, …), so they take no memory per row until a gap or an
+ * out-of-order id arrives (a skipped row, a shard's interleaved rows, a merge).
+ */
 export class RowStore {
   n = 0;
   scoreType: 'f32' | 'f64' = 'f32';
-  rowIds: Float64Array;
   control: StoredScores;
   treatment: StoredScores;
   /** Binary: 0/1 (one byte each); multiclass: class index; regression: the target. */
   label: Uint8Array | Uint32Array | Float64Array | null;
-  slice: Uint32Array | null;
+  /** Slice index per row (see {@link StoredSlices}); null without slices. */
+  slice: StoredSlices | null;
+  /** Row ids, or null while row i's id is `idBase + i`. */
+  private ids: Float64Array | null = null;
+  private idBase = 0;
+  private cap: number;
 
   constructor(
     readonly width: number,
@@ -56,15 +79,57 @@ export class RowStore {
     readonly hasSlices: boolean,
     capacity = 1024,
   ) {
-    this.rowIds = sharedArray(Float64Array, capacity);
+    this.cap = capacity;
     this.control = sharedArray(Float32Array, capacity * width);
     this.treatment = sharedArray(Float32Array, capacity * width);
     this.label = newLabels(labelKind, capacity);
-    this.slice = hasSlices ? sharedArray(Uint32Array, capacity) : null;
+    this.slice = hasSlices ? sharedArray(Uint8Array, capacity) : null;
   }
 
   get capacity(): number {
-    return this.rowIds.length;
+    return this.cap;
+  }
+
+  /** True while the ids are consecutive and kept as one number (none stored per row). */
+  get consecutiveIds(): boolean {
+    return this.ids === null;
+  }
+
+  /**
+   * The row ids of rows 0..n-1: a view of the stored ids, or (consecutive ids) an array of them —
+   * written into `into` (a free buffer on shared memory of at least 8n bytes) when given, else new.
+   */
+  rowIds(into: Uint32Array | null = null): Float64Array {
+    if (this.ids !== null) return this.ids.subarray(0, this.n);
+    const out =
+      into !== null && into.buffer instanceof SharedArrayBuffer && into.byteLength >= 8 * this.n && into.byteOffset % 8 === 0
+        ? new Float64Array(into.buffer, into.byteOffset, this.n)
+        : sharedArray(Float64Array, this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.idBase + i;
+    return out;
+  }
+
+  /** Store the ids explicitly from now on (capacity `cap`). */
+  private materializeIds(cap: number): Float64Array {
+    if (this.ids === null) {
+      const ids = sharedArray(Float64Array, cap);
+      for (let i = 0; i < this.n; i++) ids[i] = this.idBase + i;
+      this.ids = ids;
+    }
+    return this.ids;
+  }
+
+  /** Append `ids[0..m)` as rows n..n+m-1 (room already made). */
+  private appendIds(ids: Float64Array, m: number): void {
+    if (m === 0) return;
+    if (this.ids === null) {
+      if (this.n === 0) this.idBase = ids[0]!;
+      let run = true;
+      for (let i = 0; i < m && run; i++) run = ids[i] === this.idBase + this.n + i;
+      if (run) return;
+      this.materializeIds(this.cap);
+    }
+    this.ids!.set(ids.subarray(0, m), this.n);
   }
 
   private grow(min: number): void {
@@ -72,9 +137,11 @@ export class RowStore {
     while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
     const w = this.width;
-    const ids = sharedArray(Float64Array, cap);
-    ids.set(this.rowIds.subarray(0, this.n));
-    this.rowIds = ids;
+    if (this.ids !== null) {
+      const ids = sharedArray(Float64Array, cap);
+      ids.set(this.ids.subarray(0, this.n));
+      this.ids = ids;
+    }
     const mk = (a: StoredScores): StoredScores => {
       const b = a instanceof Float32Array ? sharedArray(Float32Array, cap * w) : sharedArray(Float64Array, cap * w);
       b.set(a.subarray(0, this.n * w));
@@ -87,10 +154,33 @@ export class RowStore {
       l.set(this.label.subarray(0, this.n) as never);
       this.label = l;
     }
-    if (this.slice !== null) {
-      const s = sharedArray(Uint32Array, cap);
-      s.set(this.slice.subarray(0, this.n));
-      this.slice = s;
+    if (this.slice !== null) this.slice = this.resliced(this.slice, cap);
+    this.cap = cap;
+  }
+
+  /** `a`'s first n slice indices in an array of `cap` of the type holding indices up to `maxIndex`. */
+  private resliced(a: StoredSlices, cap: number, maxIndex = 0): StoredSlices {
+    const from = overflowIn(a);
+    const out = sliceArray(Math.max(maxIndex, from - 1), cap);
+    const to = overflowIn(out);
+    if (to === from) out.set(a.subarray(0, this.n));
+    else for (let i = 0; i < this.n; i++) out[i] = a[i] === from ? to : a[i]!;
+    return out;
+  }
+
+  /** Append slice indices (`OVERFLOW_SLICE` for the overflow) as rows n..n+m-1, widening the type when an index needs it. */
+  private appendSlices(src: ArrayLike<number>, m: number, map: Uint32Array | null): void {
+    let top = -1;
+    for (let i = 0; i < m; i++) {
+      const s = src[i]!;
+      if (s !== OVERFLOW_SLICE) top = Math.max(top, map === null ? s : map[s]!);
+    }
+    if (top >= overflowIn(this.slice!)) this.slice = this.resliced(this.slice!, this.cap, top);
+    const dst = this.slice!,
+      over = overflowIn(dst);
+    for (let i = 0; i < m; i++) {
+      const s = src[i]!;
+      dst[this.n + i] = s === OVERFLOW_SLICE ? over : map === null ? s : map[s]!;
     }
   }
 
@@ -118,7 +208,7 @@ export class RowStore {
     if (this.n + n > this.capacity) this.grow(this.n + n);
     if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.control, n * w)) this.widen();
     if (this.scoreType === 'f32' && !allF32 && !fitsF32(rows.treatment, n * w)) this.widen();
-    this.rowIds.set(rowIds.subarray(0, n), this.n);
+    this.appendIds(rowIds, n);
     this.control.set(rows.control.subarray(0, n * w), this.n * w);
     this.treatment.set(rows.treatment.subarray(0, n * w), this.n * w);
     if (this.label !== null) {
@@ -127,7 +217,7 @@ export class RowStore {
     }
     if (this.slice !== null) {
       if (slice === null) throw new MetricsStateError('row store expects slice indices');
-      this.slice.set(slice.subarray(0, n), this.n);
+      this.appendSlices(slice, n, null);
     }
     this.n += n;
   }
@@ -141,15 +231,16 @@ export class RowStore {
     if (o.scoreType === 'f64') this.widen();
     if (this.n + o.n > this.capacity) this.grow(this.n + o.n);
     const w = this.width;
-    this.rowIds.set(o.rowIds.subarray(0, o.n), this.n);
+    this.appendIds(o.rowIds(), o.n);
     this.control.set(o.control.subarray(0, o.n * w), this.n * w);
     this.treatment.set(o.treatment.subarray(0, o.n * w), this.n * w);
     if (this.label !== null) this.label.set(o.label!.subarray(0, o.n) as never, this.n);
     if (this.slice !== null) {
-      for (let i = 0; i < o.n; i++) {
-        const s = o.slice![i]!;
-        this.slice[this.n + i] = s === OVERFLOW_SLICE || sliceMap === null ? s : sliceMap[s]!;
-      }
+      const from = o.slice!,
+        over = overflowIn(from);
+      const logical = new Uint32Array(o.n);
+      for (let i = 0; i < o.n; i++) logical[i] = from[i] === over ? OVERFLOW_SLICE : from[i]!;
+      this.appendSlices(logical, o.n, sliceMap);
     }
     this.n += o.n;
   }
@@ -161,7 +252,8 @@ export class RowStore {
    */
   canonicalize(): void {
     const n = this.n,
-      ids = this.rowIds;
+      ids = this.ids;
+    if (ids === null) return;
     let sorted = true;
     for (let i = 1; i < n; i++)
       if (ids[i]! < ids[i - 1]!) {
@@ -171,7 +263,7 @@ export class RowStore {
     if (sorted) return;
     const { order } = argsortColumn(ids.subarray(0, n), 1, 0, null, n);
     const w = this.width;
-    const gather = <T extends Float64Array | Float32Array | Uint32Array | Uint8Array>(a: T, width: number): T => {
+    const gather = <T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, width: number): T => {
       const out = sharedArray(a.constructor as TypedCtor<T>, a.length);
       for (let j = 0; j < n; j++) {
         const src = order[j]! * width;
@@ -179,7 +271,7 @@ export class RowStore {
       }
       return out;
     };
-    this.rowIds = gather(this.rowIds, 1);
+    this.ids = gather(ids, 1);
     this.control = gather(this.control, w);
     this.treatment = gather(this.treatment, w);
     if (this.label !== null) this.label = gather(this.label, 1);
@@ -194,14 +286,22 @@ export class RowStore {
 
   toState(): StoreState {
     const w = this.width;
+    let slice: StoreState['slice'] = null;
+    if (this.slice !== null) {
+      // The state keeps 32-bit indices (OVERFLOW_SLICE as itself), whatever the type in memory.
+      const over = overflowIn(this.slice);
+      const wide = new Uint32Array(this.n);
+      for (let i = 0; i < this.n; i++) wide[i] = this.slice[i] === over ? OVERFLOW_SLICE : this.slice[i]!;
+      slice = encodeArray(wide);
+    }
     return {
       n: this.n,
       scoreType: this.scoreType,
-      rowIds: encodeArray(this.rowIds.subarray(0, this.n)),
+      rowIds: encodeArray(this.rowIds()),
       control: encodeArray(this.control.subarray(0, this.n * w)),
       treatment: encodeArray(this.treatment.subarray(0, this.n * w)),
       label: this.label === null ? null : encodeArray(this.label.subarray(0, this.n)),
-      slice: this.slice === null ? null : encodeArray(this.slice.subarray(0, this.n)),
+      slice,
     };
   }
 
@@ -211,8 +311,8 @@ export class RowStore {
     const check = (len: number, want: number, what: string): void => {
       if (len !== want) throw new MetricsStateError(`store state: ${what} has ${len} values, expected ${want}`);
     };
-    st.rowIds = decodeF64(s.rowIds);
-    check(st.rowIds.length, s.n, 'rowIds');
+    const ids = decodeF64(s.rowIds);
+    check(ids.length, s.n, 'rowIds');
     if (s.scoreType === 'f64') {
       st.control = decodeF64(s.control);
       st.treatment = decodeF64(s.treatment);
@@ -228,12 +328,18 @@ export class RowStore {
       st.label = labelKind === 'binary' ? decodeU8(s.label) : labelKind === 'class' ? decodeU32(s.label) : decodeF64(s.label);
       check(st.label.length, s.n, 'label');
     }
+    let slices: Uint32Array | null = null;
     if (hasSlices) {
       if (s.slice === null) throw new MetricsStateError('store state: slices missing');
-      st.slice = decodeU32(s.slice);
-      check(st.slice.length, s.n, 'slice');
+      slices = decodeU32(s.slice);
+      check(slices.length, s.n, 'slice');
     }
+    // Ids and slices through the appends, which pick their compact forms.
+    st.appendIds(ids, s.n);
+    if (slices !== null) st.appendSlices(slices, s.n, null);
     st.n = s.n;
+    // The decoded score arrays hold exactly n rows: the next append grows them.
+    st.cap = s.n;
     return st;
   }
 }

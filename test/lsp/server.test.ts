@@ -185,6 +185,15 @@ describe('bad input, any order', () => {
     expect(stats.heapUsed).toBeGreaterThan(0);
   });
 
+  it('reports its CPU time in m4/memoryUsage, and collects nothing when asked not to', async () => {
+    type Usage = { heapUsed: number; afterGc: boolean; cpuMicros: number };
+    const first = (await s.client.sendRequest('m4/memoryUsage', { collect: false })) as Usage;
+    const second = (await s.client.sendRequest('m4/memoryUsage', { collect: false })) as Usage;
+    expect(first.afterGc).toBe(false);
+    expect(first.cpuMicros).toBeGreaterThan(0);
+    expect(second.cpuMicros).toBeGreaterThanOrEqual(first.cpuMicros);
+  });
+
   it('survives any text: every capability on random documents and positions', async () => {
     const uri = fixtureUri('random.m4');
     const texts = [

@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fc from 'fast-check';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanOutput } from '../../plan/plan-types.ts';
+import type { Tensor } from '../../stdlib/types.ts';
 import { OutputsWriter, rowValue } from '../../runtime/outputs-writer.ts';
 import { RuntimeError } from '../../runtime/runtime-error.ts';
 import { span } from './support/plans.ts';
@@ -63,5 +65,119 @@ describe('OutputsWriter', () => {
       /^output `row` \(ab\.m4:3:1\): --out writes each row's line as `row`/,
     );
     expect(() => OutputsWriter.open(join(dir, 'no/such/dir.jsonl'), [output('a')])).toThrow(/^cannot write .*dir\.jsonl: ENOENT$/);
+  });
+});
+
+/** Each value as the writer wrote it before it wrote bytes (strings per value): files must not change. */
+function oldText(t: Tensor, r: number): string {
+  const one = (i: number): string => {
+    const v = (t.data as ArrayLike<unknown>)[i];
+    switch (t.dtype) {
+      case 'f32':
+      case 'f64':
+        return Number.isFinite(v) ? String(t.dtype === 'f32' ? +(v as number).toPrecision(9) : v) : 'null';
+      case 'bool':
+        return v ? 'true' : 'false';
+      case 'str':
+        return JSON.stringify(v);
+      default:
+        return String(v);
+    }
+  };
+  const inner = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  const nest = (offset: number, axis: number): string => {
+    if (axis === t.dims.length) return one(offset);
+    const stride = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return `[${Array.from({ length: t.dims[axis] }, (_, i) => nest(offset + i * stride, axis + 1)).join(',')}]`;
+  };
+  return t.dims.length <= 1 ? one(r) : nest(r * inner, 1);
+}
+
+describe('OutputsWriter bytes', () => {
+  const f32 = fc.float({ noDefaultInfinity: false }).map(Math.fround);
+  const column = fc.oneof(
+    fc.constant<Tensor['dtype']>('f32'),
+    fc.constant<Tensor['dtype']>('f64'),
+    fc.constant<Tensor['dtype']>('i32'),
+    fc.constant<Tensor['dtype']>('i64'),
+    fc.constant<Tensor['dtype']>('bool'),
+    fc.constant<Tensor['dtype']>('str'),
+  );
+  const batch = fc.record({
+    rows: fc.integer({ min: 0, max: 6 }),
+    inner: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+    dtypes: fc.array(column, { minLength: 1, maxLength: 3 }),
+    seed: fc.integer(),
+  });
+
+  it('are the old per-value text for every dtype and shape, over batches that outgrow the buffer', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        batch,
+        fc.array(f32, { minLength: 64, maxLength: 64 }),
+        fc.array(fc.string({ unit: 'grapheme' }), { minLength: 8, maxLength: 8 }),
+        async (b, floats, strs) => {
+          const per = b.inner.reduce((x, y) => x * y, 1);
+          const len = b.rows * per;
+          const values: Record<string, Tensor> = {};
+          const names = b.dtypes.map((_, i) => `o${i}é`);
+          b.dtypes.forEach((dtype, c) => {
+            const at = (i: number): number => floats[(i * 7 + c + b.seed) & 63];
+            const data =
+              dtype === 'f32'
+                ? Float32Array.from({ length: len }, (_, i) => at(i))
+                : dtype === 'f64'
+                  ? Float64Array.from({ length: len }, (_, i) => at(i) / 3)
+                  : dtype === 'i32'
+                    ? Int32Array.from({ length: len }, (_, i) => (b.seed * (i + 1)) | 0)
+                    : dtype === 'i64'
+                      ? BigInt64Array.from({ length: len }, (_, i) => BigInt(b.seed) * BigInt(i + 1) * 4294967297n)
+                      : dtype === 'bool'
+                        ? Uint8Array.from({ length: len }, (_, i) => (b.seed >> i) & 1)
+                        : Array.from({ length: len }, (_, i) => strs[i & 7]);
+            values[names[c]] = { dtype, data, dims: [b.rows, ...b.inner] } as Tensor;
+          });
+          const lines = Float64Array.from({ length: b.rows }, (_, r) => r * 1000003 + 1);
+          const path = join(dir, `p${n++}.jsonl`);
+          const w = OutputsWriter.open(path, names.map(output));
+          // Several batches through one writer: buffers are reused once written.
+          for (let k = 0; k < 3; k++) await w.write({ rows: b.rows, rowIds: lines, lines, values });
+          await w.close();
+          let expected = '';
+          for (let k = 0; k < 3; k++)
+            for (let r = 0; r < b.rows; r++)
+              expected += `{"row":${lines[r]}${names.map((nm) => `,${JSON.stringify(nm)}:${oldText(values[nm], r)}`).join('')}}\n`;
+          expect(readFileSync(path, 'utf8')).toBe(expected);
+          rmSync(path);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a full disk is reported by the write or the close that meets it, as one line', async () => {
+    const rows = 20000;
+    const score = { dtype: 'f32' as const, data: new Float32Array(rows).fill(0.5), dims: [rows] };
+    const lines = Float64Array.from({ length: rows }, (_, r) => r + 1);
+    const w = OutputsWriter.open('/dev/full', [output('score')]);
+    const run = async (): Promise<void> => {
+      for (let k = 0; k < 3; k++) await w.write({ rows, rowIds: lines, lines, values: { score } });
+      await w.close();
+    };
+    await expect(run()).rejects.toThrow(/^cannot write \/dev\/full: ENOSPC$/);
+  });
+
+  it('a batch larger than the first buffer grows it', async () => {
+    const rows = 5000;
+    const score = { dtype: 'f32' as const, data: Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i) / 7), dims: [rows, 4] };
+    const lines = Float64Array.from({ length: rows }, (_, r) => r + 1);
+    const path = join(dir, 'big.jsonl');
+    const w = OutputsWriter.open(path, [output('score')]);
+    await w.write({ rows, rowIds: lines, lines, values: { score } });
+    await w.close();
+    const text = readFileSync(path, 'utf8').split('\n');
+    expect(text.length).toBe(rows + 1);
+    expect(text[rows - 1]).toBe(`{"row":${rows},"score":${oldText(score, rows - 1)}}`);
   });
 });

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compiled, get, post, serve } from './serve-support.ts';
+import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
 import { row, writeServeGraph } from './serve-models.ts';
 
 const plan = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-hostile-'))));
@@ -67,6 +67,27 @@ describe('hostile requests', () => {
     expect((await get(`${s.url}/v1/predict`)).status).toBe(404);
     const text = await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expect(text.status).toBe(415);
+  });
+
+  it('every refused request is counted by route and result in /metrics', async () => {
+    const count = async (): Promise<Map<string, number>> => parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    const key = (route: string, result: string): string => `m4_requests_total{route="${route}",result="${result}"}`;
+    const before = await count();
+    const at = (m: Map<string, number>, route: string, result: string): number => m.get(key(route, result)) ?? 0;
+    expect((await predict('{')).status).toBe(400);
+    expect((await predict({ inputs: { x: 'abc' } })).status).toBe(400);
+    expect((await predict({ rows: Array.from({ length: 2000 }, (_, i) => row(i)) })).status).toBe(413);
+    expect((await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
+    expect((await get(`${s.url}/v2/nothing`)).status).toBe(404);
+    expect((await predict({ inputs: row(1) })).status).toBe(200);
+    const after = await count();
+    // The first scrape is itself a request of /metrics, answered before the second scrape was read.
+    expect(at(after, '/v1/predict', 'bad_input') - at(before, '/v1/predict', 'bad_input')).toBe(2);
+    expect(at(after, '/v1/predict', 'too_large') - at(before, '/v1/predict', 'too_large')).toBe(1);
+    expect(at(after, '/v1/predict', 'unsupported') - at(before, '/v1/predict', 'unsupported')).toBe(1);
+    expect(at(after, 'unknown', 'not_found') - at(before, 'unknown', 'not_found')).toBe(1);
+    expect(at(after, '/v1/predict', 'ok') - at(before, '/v1/predict', 'ok')).toBe(1);
+    expect(at(after, '/metrics', 'ok') - at(before, '/metrics', 'ok')).toBe(1);
   });
 
   it('a body cut off mid-stream does not hurt the server', async () => {

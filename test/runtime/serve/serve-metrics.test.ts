@@ -31,11 +31,11 @@ describe('serve metrics', () => {
     const m = new ServeMetrics('g.m4');
     const value = async (line: RegExp): Promise<number> => Number(line.exec(await m.registry.metrics())?.[1]);
     m.answered('control', 3);
-    m.request('/v1/predict 200', '/v1/predict', () => 'ok');
+    m.requestCount('/v1/predict', 'ok').n++;
     expect(await value(/^m4_answered_rows_total\{arm="control",graph="g.m4"\} (\d+)$/m)).toBe(3);
     m.answered('control', 2);
     m.answered('treatment', 1);
-    m.request('/v1/predict 200', '/v1/predict', () => 'ok');
+    m.requestCount('/v1/predict', 'ok').n++;
     m.shadowRows('treatment', 'dropped', 4);
     m.evicted('expired');
     m.shadowQueue('treatment', 12);

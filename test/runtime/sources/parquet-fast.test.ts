@@ -130,11 +130,36 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
     expect(encodings('region')).toContain(enc.region ?? 'RLE_DICTIONARY');
     const want = await fromJsonl;
     expect(want.stats.skipped).toMatchObject({ 'missing-field': expect.any(Number), 'wrong-length': expect.any(Number), nan: expect.any(Number) });
-    for (const tuning of [{}, { columnFill: false }, { parquetPageDecoder: false }]) {
+    for (const tuning of [{}, { columnFill: false }, { parquetPageDecoder: false }, { parquetDecodeThread: true }]) {
       const got = await readAll(p, { inputs, batchSize: 7, maxExamples: 100 }, tuning);
       expectSameRows(got, want);
       expect(got.batches.slice(0, -1).every((b) => b.rows === 7)).toBe(true);
     }
+  });
+
+  it('with arrays reused from group to group, every group reads what hyparquet reads, in any order', async () => {
+    // Groups of 16 rows and a last one of 10: pooled arrays are views of larger ones there.
+    const p = writeData(dir, 'reuse.parquet', toParquet(recs, 16));
+    const paths = [['id'], ['x'], ['tx'], ['label'], ['region'], ['ok'], ['payload', 'score']];
+    // In this thread, and on the decode thread (arrays going there and back), each group prefetched as the source does.
+    const slow = await openParquet(p, { pageDecoder: false });
+    for (const decodeThread of [false, true]) {
+      const fast = await openParquet(p, { decodeThread });
+      try {
+        const rowsOf = (g: number, chunks: { get(i: number): unknown }[]): unknown[][] =>
+          Array.from({ length: fast.groupRows[g]! }, (_, i) => chunks.map((c) => c.get(i)));
+        const order = [0, 5, 1, 1, 4, 0, 2, 3, 5];
+        for (let k = 0; k < order.length; k++) {
+          const g = order[k]!;
+          const chunks = await fast.readGroup(g, paths);
+          if (k + 1 < order.length) fast.prefetch?.(order[k + 1]!, paths);
+          expect(rowsOf(g, chunks), `group ${g}`).toEqual(rowsOf(g, await slow.readGroup(g, paths)));
+        }
+      } finally {
+        await fast.close();
+      }
+    }
+    await slow.close();
   });
 
   it('decodes every column into typed arrays or a string dictionary, not per-row values', async () => {
@@ -177,6 +202,7 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
       const fast = await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 });
       const slow = await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 }, { parquetPageDecoder: false });
       expectSameRows(fast, slow);
+      expectSameRows(await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 }, { parquetDecodeThread: true }), slow);
       expect(fast.rowIds.every((id) => Math.floor(id / 10) % 3 === index)).toBe(true);
       parts.push(fast);
     }
@@ -205,16 +231,20 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
 
   it('falls back to hyparquet for a column chunk whose encoding the decoder does not read (DELTA_BYTE_ARRAY strings)', async () => {
     const p = writeData(dir, 'delta.parquet', toParquet(recs, 16, { region: 'DELTA_BYTE_ARRAY' }));
-    const f = await openParquet(p);
-    try {
-      const [region, tx] = await f.readGroup(0, [['region'], ['tx']]);
-      expect(region!.strings ?? null).toBeNull();
-      expect(tx!.flat!.offsets).toBeInstanceOf(Int32Array);
-      expect(region!.get(0)).toBe('eu');
-    } finally {
-      await f.close();
+    // The decode thread says so the same way (its Unsupported comes back as one).
+    for (const decodeThread of [false, true]) {
+      const f = await openParquet(p, { decodeThread });
+      try {
+        const [region, tx] = await f.readGroup(0, [['region'], ['tx']]);
+        expect(region!.strings ?? null).toBeNull();
+        expect(tx!.flat!.offsets).toBeInstanceOf(Int32Array);
+        expect(region!.get(0)).toBe('eu');
+      } finally {
+        await f.close();
+      }
     }
     expectSameRows(await readAll(p, { inputs, batchSize: 7, maxExamples: 100 }), await fromJsonl);
+    expectSameRows(await readAll(p, { inputs, batchSize: 7, maxExamples: 100 }, { parquetDecodeThread: true }), await fromJsonl);
   });
 
   it('counts NaN and infinite list elements and f32 overflow like the text sources', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { argsortColumn, f32FromKey, f64FromKey } from '../../../stdlib/metrics/radix-sort.ts';
-import { positivesInOrder, rankColumn } from '../../../stdlib/metrics/ranking.ts';
+import { positivesInOrder, rankColumn, rankFlagged } from '../../../stdlib/metrics/ranking.ts';
 import { aurocAuprc } from '../../../stdlib/metrics/ranking-metrics.ts';
 
 const floats = fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: false }), fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, 1e-45, -1e-45));
@@ -62,6 +62,64 @@ describe('radix argsort', () => {
 });
 
 describe('rankings', () => {
+  it('rank large float32 columns with their flags (the MSD path, and the LSD fallback when keys cluster) like a stable sort', () => {
+    const n = 100_000;
+    let s = 11;
+    const rnd = (): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const y = Uint8Array.from({ length: n }, () => +(rnd() < 0.3));
+    const cases: [string, () => number][] = [
+      ['uniform', () => rnd()],
+      ['skewed towards 0', () => rnd() ** 8 * 1e-3],
+      ['5,000 tied values', () => Math.floor(rnd() * 5000) / 5000],
+      ['70% one value (a bucket over 2^16 keys: the LSD fallback)', () => (rnd() < 0.7 ? 0.25 : rnd())],
+      ['both signs, zeros, infinities', () => (rnd() < 0.01 ? Infinity : rnd() < 0.1 ? 0 : (rnd() - 0.5) * 1e6)],
+    ];
+    for (const [what, draw] of cases) {
+      const v = Float32Array.from({ length: n }, draw);
+      // Also as float64 values at a stride, over a subset of the rows: the path that converts each key.
+      const wide = new Float64Array(2 * n);
+      v.forEach((x, i) => {
+        wide[2 * i + 1] = x;
+      });
+      const rows = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => i % 7 !== 3);
+      for (const [values, stride, column, subset] of [
+        [v, 1, 0, null],
+        [wide, 2, 1, rows],
+      ] as const) {
+        const m = subset === null ? n : subset.length;
+        const ids = subset === null ? Array.from({ length: n }, (_, i) => i) : Array.from(subset);
+        const want = ids.sort((a, b) => v[a]! - v[b]! || a - b);
+        const { ranking, positives } = rankFlagged(values, stride, column, subset, m, y, 1, { a: null, b: null });
+        // First differing position (-1: none); toEqual over 150,000 elements takes seconds.
+        const diff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+          if (a.length !== b.length) return Math.min(a.length, b.length);
+          for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j])) return j;
+          return -1;
+        };
+        expect(diff(ranking.order, want), what).toBe(-1);
+        expect(
+          diff(
+            positives,
+            want.map((i) => y[i]!),
+          ),
+          what,
+        ).toBe(-1);
+        const ends: number[] = [];
+        for (let j = 1; j <= m; j++) if (j === m || v[want[j]!] !== v[want[j - 1]!]) ends.push(j);
+        expect(diff(ranking.groupEnd, ends), what).toBe(-1);
+        expect(
+          diff(
+            ranking.groupValue,
+            ends.map((e) => v[want[e - 1]!]!),
+          ),
+          what,
+        ).toBe(-1);
+      }
+    }
+  });
   it('group ties and expose their values', () => {
     const r = rankColumn(Float64Array.of(0.5, 0.1, 0.5, 0.9, 0.1, 0.5), 1, 0, null, 6);
     expect(r.groups).toBe(3);

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { OVERFLOW_SLICE, overflowIn, RowStore } from '../../../stdlib/metrics/row-store.ts';
+
+/** `n` binary rows with ids `ids`, slice indices `slice` (null: none). */
+function rows(ids: number[], slice: number[] | null): [Parameters<RowStore['append']>[0], Float64Array, Uint32Array | null] {
+  const n = ids.length;
+  const valid = {
+    n,
+    width: 1,
+    control: Float64Array.from(ids, (i) => (i % 10) / 10),
+    treatment: Float64Array.from(ids, (i) => (i % 7) / 8),
+    label: Float64Array.from(ids, (i) => i % 2),
+  };
+  return [valid, Float64Array.from(ids), slice === null ? null : Uint32Array.from(slice)];
+}
+
+/** The logical slice index of each stored row (OVERFLOW_SLICE for the overflow). */
+function slices(st: RowStore): number[] {
+  const a = st.slice!,
+    over = overflowIn(a);
+  return Array.from(a.subarray(0, st.n), (s) => (s === over ? OVERFLOW_SLICE : s));
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe('row store compact forms', () => {
+  it('keeps consecutive ids as one number, and stores them once a gap arrives', () => {
+    const st = new RowStore(1, 'binary', false, 4);
+    st.append(...rows(range(5, 12), null), true);
+    st.append(...rows(range(12, 3000), null), true);
+    expect(Array.from(st.rowIds())).toEqual(range(5, 3000));
+    st.append(...rows([3001, 3000, 4000], null), true);
+    const want = [...range(5, 3000), 3001, 3000, 4000];
+    expect(Array.from(st.rowIds())).toEqual(want);
+    // Canonical order sorts by id; the scores follow their rows.
+    st.canonicalize();
+    expect(Array.from(st.rowIds())).toEqual([...want].sort((a, b) => a - b));
+    expect(st.scores('control')[st.n - 3]).toBe(Math.fround(0));
+    expect(st.scores('control')[st.n - 2]).toBe(Math.fround(0.1));
+    const back = RowStore.fromState(1, 'binary', false, JSON.parse(JSON.stringify(st.toState())));
+    expect(back.toState()).toEqual(st.toState());
+  });
+
+  it('stores slice indices in the narrowest type, widening when an index needs it, the overflow kept apart', () => {
+    const st = new RowStore(1, 'binary', true, 8);
+    const first = [0, 3, OVERFLOW_SLICE, 254, 1];
+    st.append(...rows(range(0, 5), first), true);
+    expect(st.slice).toBeInstanceOf(Uint8Array);
+    const second = [255, OVERFLOW_SLICE, 70000, 2];
+    st.append(...rows(range(5, 7), second.slice(0, 2)), true);
+    expect(st.slice).toBeInstanceOf(Uint16Array);
+    st.append(...rows(range(7, 9), second.slice(2)), true);
+    expect(st.slice).toBeInstanceOf(Uint32Array);
+    expect(slices(st)).toEqual([...first, ...second]);
+    const back = RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(st.toState())));
+    expect(slices(back)).toEqual([...first, ...second]);
+    expect(back.toState()).toEqual(st.toState());
+  });
+
+  it('merges ids and slices through the other store’s map', () => {
+    const a = new RowStore(1, 'binary', true);
+    a.append(...rows([0, 2, 4], [0, 1, OVERFLOW_SLICE]), true);
+    const b = new RowStore(1, 'binary', true);
+    b.append(...rows([1, 3], [0, 1]), true);
+    a.merge(b, Uint32Array.of(1, 300));
+    expect(Array.from(a.rowIds())).toEqual([0, 2, 4, 1, 3]);
+    expect(slices(a)).toEqual([0, 1, OVERFLOW_SLICE, 1, 300]);
+    const empty = RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(new RowStore(1, 'binary', true).toState())));
+    expect(empty.n).toBe(0);
+    expect(Array.from(empty.rowIds())).toEqual([]);
+    // A restored store takes more rows (its decoded arrays are exactly full).
+    for (const restored of [empty, RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(a.toState())))]) {
+      const before = restored.n;
+      restored.append(...rows([10], [2]), true);
+      restored.append(...rows([11], [3]), true);
+      expect(restored.n).toBe(before + 2);
+      expect(Array.from(restored.rowIds()).slice(-2)).toEqual([10, 11]);
+      expect(slices(restored).slice(-2)).toEqual([2, 3]);
+    }
+  });
+});
