@@ -13,6 +13,20 @@ import { batchOf, prng, specFor, synthesize } from './support/synthetic.ts';
 
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/** The per-row Poisson bootstrap's weights (the same counter-based generator): `w(i, r)` is row i's weight in resample r. */
+function rowWeights(seed: number, rowIds: ArrayLike<number>, n: number, B: number): (i: number, r: number) => number {
+  const k0 = new Uint32Array(n),
+    k1 = new Uint32Array(n);
+  fillRowKeys(seed, rowIds, n, k0, k1);
+  const q = resampleKeys(seed, B);
+  return (i, r) => poissonWeight(k0[i]!, k1[i]!, q[r]!);
+}
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]): number => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+};
+
 describe('poissonDraw', () => {
   it.each([0.3, 2.5, 9.99, 10, 57.5, 4321, 2.5e6])('has mean and variance λ = %d', (lambda) => {
     const u = prng(Math.round(lambda * 1000) + 1);
@@ -80,15 +94,12 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
   const result = acc.result();
 
   // The old scheme, written out: per-row weights (the same counter-based generator), summed per cell.
-  const k0 = new Uint32Array(d.n),
-    k1 = new Uint32Array(d.n);
-  fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
-  const q = resampleKeys(spec.seed, B);
+  const weight = rowWeights(spec.seed, d.rowIds, d.n, B);
   const cellOf = Array.from({ length: d.n }, (_, i) => (d.label[i]! << 2) | (+(d.control[i]! >= 0.5) << 1) | +(d.treatment[i]! >= 0.5));
   const old: Record<string, number[]> = { 'accuracy.delta': [], 'recall.control': [], 'f1.delta': [], 'agreement.value': [] };
   for (let r = 0; r < B; r++) {
     const cells = new Float64Array(8);
-    for (let i = 0; i < d.n; i++) cells[cellOf[i]!]! += poissonWeight(k0[i]!, k1[i]!, q[r]!);
+    for (let i = 0; i < d.n; i++) cells[cellOf[i]!]! += weight(i, r);
     const counts = (s: 'c' | 't') => {
       const o = { tp: 0, fp: 0, tn: 0, fn: 0 };
       for (let c = 0; c < 8; c++) {
@@ -116,10 +127,6 @@ describe('the cell bootstrap agrees in distribution with the per-row Poisson boo
     const h = (s.length - 1) * p,
       lo = Math.floor(h);
     return s[lo]! + (h - lo) * ((s[lo + 1] ?? s[lo]!) - s[lo]!);
-  };
-  const sd = (xs: number[]): number => {
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
   };
 
   it.each(Object.keys(old))('%s', (key) => {
@@ -184,10 +191,7 @@ describe('multiclass counting metrics in a resample', () => {
     const acc = createComparison(spec);
     acc.update(batchOf(d, all(d.n), spec));
     const result = acc.result();
-    const k0 = new Uint32Array(d.n),
-      k1 = new Uint32Array(d.n);
-    fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
-    const q = resampleKeys(spec.seed, B);
+    const weight = rowWeights(spec.seed, d.rowIds, d.n, B);
     const pc = Array.from({ length: d.n }, (_, i) => argmax(d.control, i)),
       pt = Array.from({ length: d.n }, (_, i) => argmax(d.treatment, i));
     const old: Record<string, number[]> = { 'accuracy.delta': [], 'agreement.value': [] };
@@ -197,7 +201,7 @@ describe('multiclass counting metrics in a resample', () => {
         okT = 0,
         agree = 0;
       for (let i = 0; i < d.n; i++) {
-        const w = poissonWeight(k0[i]!, k1[i]!, q[r]!);
+        const w = weight(i, r);
         n += w;
         if (pc[i] === d.label[i]) okC += w;
         if (pt[i] === d.label[i]) okT += w;
@@ -211,8 +215,6 @@ describe('multiclass counting metrics in a resample', () => {
       const m = result.metrics.find((x) => x.name === name)! as ModelMetricResult;
       const now = (m.bootstrap as Record<string, { values: number[] }>)[field]!.values;
       const before = old[key]!;
-      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sd = (xs: number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1));
       // Same sampling distribution: spreads within 4 standard errors of a standard deviation
       // (≈ sd/√(2B) each), centres within 4 standard errors of a mean (sd/√B each).
       const s = sd(before);
