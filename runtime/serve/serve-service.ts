@@ -3,7 +3,7 @@
  * values into the online comparisons, join feedback labels, close windows into the sinks, and drain.
  * Knows the plan and the runtime only; the HTTP layer is http-server.ts, the wiring server.ts.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Plan, PlanInput } from '../../plan/plan-types.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
@@ -80,9 +80,19 @@ export class ServeService {
   private readonly chooser: ArmChooser;
   private readonly store: PairStore;
   private readonly labels: LabelReader[] = [];
-  /** Per arm, the answer's output names and their JSON keys, written once. */
-  private readonly outputKeys = new Map<Arm, { name: string; json: string }[]>();
+  /**
+   * Per arm, the answer's output names and the text before each value, written once: `,"arm":"control",
+   * "outputs":{"score":` before the first, `,"other":` before the next ones.
+   */
+  private readonly outputKeys = new Map<Arm, { name: string; before: string }[]>();
   private nextRowId = 0;
+  /**
+   * Generated request ids: this process's 48 random bits, then a counter (`5f0c2a9e41b7-1k3`). Unique within the
+   * serving run (all the label store needs) and, by the random part, across runs; shorter to send and cheaper to
+   * make than a UUID per request. Hex digits and a dash only, so the answer quotes it without escaping.
+   */
+  private readonly idPrefix = `${randomBytes(6).toString('hex')}-`;
+  private nextRequestId = 0;
   private windowIndex = 0;
   private windowPairs = 0;
   private windowCounts: Counts = { rowsRead: 0, skipped: {}, startedAt: new Date() };
@@ -116,7 +126,7 @@ export class ServeService {
     for (const [arm, ap] of this.arms)
       this.outputKeys.set(
         arm,
-        ap.answerOutputs.map((name) => ({ name, json: JSON.stringify(name) })),
+        ap.answerOutputs.map((name, k) => ({ name, before: `${k === 0 ? `,"arm":"${arm}","outputs":{` : ','}${JSON.stringify(name)}:` })),
       );
     this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
     // Without a compare block there is no treatment: a canary sends everything to the control.
@@ -198,6 +208,8 @@ export class ServeService {
       // batch in flight would not run alongside the first, only split the rows into smaller batches (one more
       // model call each). With workers, the next batch is assembled while one runs.
       maxInFlight: executor.engine === 'main' ? 1 : 2,
+      // Only one arm (`--mode control`, or no comparison): nothing shadows it (see the option).
+      nextTurnAfterBatch: this.arms.size === 1,
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
@@ -224,7 +236,8 @@ export class ServeService {
       this.countBad(rows.reason);
       return { status: 400, body: rows };
     }
-    const requestId = headerId !== undefined && headerId.length > 0 && headerId.length <= 200 ? headerId : randomUUID();
+    const fromHeader = headerId !== undefined && headerId.length > 0 && headerId.length <= 200;
+    const requestId = fromHeader ? headerId : this.idPrefix + (this.nextRequestId++).toString(36);
     const b = body as { inputs?: object; rows?: object[] };
     const single = b.rows === undefined;
     this.windowCounts.rowsRead += rows.length;
@@ -244,7 +257,8 @@ export class ServeService {
         return this.failed(err, [answer], [requestId], requestId);
       }
       this.metrics.answered(a.arm, 1);
-      return { status: 200, body: this.answerJson(requestId, a), contentType: JSON_TYPE };
+      // A UUID (hex digits and dashes) needs no escaping: only a client's id goes through JSON.stringify.
+      return { status: 200, body: this.answerJson(fromHeader ? JSON.stringify(requestId) : `"${requestId}"`, a), contentType: JSON_TYPE };
     }
     const objects = b.rows!;
     const answers: Promise<RowAnswer>[] = [];
@@ -268,7 +282,7 @@ export class ServeService {
     for (const a of results) if (a.arm === 'control') byControl++;
     this.metrics.answered('control', byControl);
     this.metrics.answered('treatment', results.length - byControl);
-    const answered = results.map((a, i) => this.answerJson(ids[i]!, a));
+    const answered = results.map((a, i) => this.answerJson(JSON.stringify(ids[i]!), a));
     return { status: 200, body: `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`, contentType: JSON_TYPE };
   }
 
@@ -292,11 +306,12 @@ export class ServeService {
     return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
   }
 
-  /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer). */
-  private answerJson(id: string, a: RowAnswer): string {
+  /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer); `idJson` is the id as a JSON string. */
+  private answerJson(idJson: string, a: RowAnswer): string {
     const keys = this.outputKeys.get(a.arm)!;
-    let out = `{"request_id":${JSON.stringify(id)},"arm":"${a.arm}","outputs":{`;
-    for (let k = 0; k < keys.length; k++) out += `${k === 0 ? '' : ','}${keys[k]!.json}:${rowValue(a.values[keys[k]!.name]!, a.index)}`;
+    if (keys.length === 0) return `{"request_id":${idJson},"arm":"${a.arm}","outputs":{}}`;
+    let out = `{"request_id":${idJson}`;
+    for (let k = 0; k < keys.length; k++) out += keys[k]!.before + rowValue(a.values[keys[k]!.name]!, a.index);
     return `${out}}}`;
   }
 
@@ -507,7 +522,12 @@ export class ServeService {
     this.windowPairs = 0;
     if (this.online === null) return null;
     const { empty, closed } = this.online.closeWindow(meta, this.meta(this.totalCounts, null, now));
-    if (empty) return null;
+    if (empty) {
+      // Nothing waits for an empty window's judgement: should the thread be closed before it answers (a shutdown
+      // without sinks closes it right after the last window), its rejection is expected, not unhandled.
+      closed.catch(() => {});
+      return null;
+    }
     // Numbered now, so a close posted while this one is judged gets the next number. (Should the worker have refused
     // every batch of the window, it judges nothing and the number is simply not used.)
     this.windowIndex++;
