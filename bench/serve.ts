@@ -23,6 +23,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pacedLoad } from './support/paced-load.ts';
 
 /** The parts of autocannon's API used here (it ships no types). */
 interface LoadResult {
@@ -45,8 +46,9 @@ const arg = (name: string, dflt: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 32);
-/** Requests per second offered in all (0: as fast as the server answers). A fixed rate below saturation
- * compares latencies without the queueing that any extra CPU adds at saturation. */
+/** Requests per second offered, paced (bench/support/paced-load.ts; 0: autocannon's closed loop, as fast as the
+ * server answers). A fixed rate below saturation compares latencies without the queueing that any extra CPU adds
+ * at saturation. (Not autocannon's `overallRate`: that sends each second's quota in a burst at the second's start.) */
 const RATE = arg('rate', 0);
 
 const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
@@ -84,21 +86,38 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
-/** A load's result with its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
-interface Load extends LoadResult {
+/** A load's outcome, its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
+interface Load {
+  reqPerSec: number;
+  total: number;
+  /** Non-2xx answers, errors, timeouts. */
+  errors: number;
+  /** Paced loads only: requests that waited for a free connection (see bench/support/paced-load.ts). */
+  late: number;
   p50: number;
   p99: number;
   p999: number;
 }
 
-/** The most latencies kept (a run at 50,000 req/s for 60 s); beyond, the rest are not recorded (said in the output). */
+/** The most latencies kept (a run at 50,000 req/s for 60 s); beyond, the rest are not recorded. */
 const MAX_SAMPLES = 3_000_000;
 
+function percentiles(samples: Float64Array): Pick<Load, 'p50' | 'p99' | 'p999'> {
+  const sorted = samples.sort();
+  const n = sorted.length;
+  const at = (q: number): number => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!);
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999) };
+}
+
+/** Closed loop (autocannon, CONNECTIONS connections) or, with --rate, a paced open loop at RATE req/s. */
 async function load(port: number, seconds: number): Promise<Load> {
+  if (RATE > 0) {
+    const r = await pacedLoad(port, '/v1/predict', bodies, RATE, seconds);
+    return { reqPerSec: r.answered / r.seconds, total: r.answered, errors: r.errors, late: r.late, ...percentiles(r.latencies) };
+  }
   let i = 0;
   // Every 2xx answer's latency as autocannon measured it (request written → response parsed, float ms): the
-  // exact percentiles of a sorted array. (At a fixed --rate autocannon's own histogram also corrects for
-  // coordinated omission; below saturation that correction is nil, at saturation use the closed loop.)
+  // exact percentiles of a sorted array.
   let samples = new Float64Array(1 << 16);
   let n = 0;
   const tracker = autocannon({
@@ -107,7 +126,6 @@ async function load(port: number, seconds: number): Promise<Load> {
     headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS,
     duration: seconds,
-    ...(RATE > 0 ? { overallRate: RATE } : {}),
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
   tracker.on('response', (_client, status, _bytes, ms) => {
@@ -120,9 +138,13 @@ async function load(port: number, seconds: number): Promise<Load> {
     samples[n++] = ms;
   });
   const r = await tracker;
-  const sorted = samples.subarray(0, n).sort();
-  const at = (q: number): number => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!);
-  return { ...r, p50: at(0.5), p99: at(0.99), p999: at(0.999) };
+  return {
+    reqPerSec: r.requests.average,
+    total: r.requests.total,
+    errors: r.non2xx + r.errors + r.timeouts,
+    late: 0,
+    ...percentiles(samples.subarray(0, n)),
+  };
 }
 
 /** Of the rows sent to the shadow arm during the run, the share it ran (the rest dropped: queue full, timeouts). */
@@ -176,7 +198,7 @@ for (const [kind, mode] of [
 }
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server, ${RATE > 0 ? `open loop: ${RATE} req/s offered, paced over up to 64 connections` : `closed loop (autocannon, ${CONNECTIONS} connections)`}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
@@ -189,16 +211,17 @@ for (let round = 1; round <= ROUNDS; round++) {
     await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
     const cpu0 = cpuSeconds(s.child.pid!);
     const r = await load(s.port, SECONDS);
-    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.requests.total)) * 1e6;
+    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
     const rss = rssMb(s.child.pid!);
-    const non2xx = r.non2xx + r.errors + r.timeouts;
     const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
-console.log('| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | RSS MB | shadow ran | errors | load (1 min) |');
+console.log(
+  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);
