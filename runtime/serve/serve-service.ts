@@ -25,7 +25,7 @@ import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type Shad
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { ComparisonsThread } from './comparisons-thread.ts';
-import { PairStore, stackRows, type RowRef, type StoredPair } from './pair-store.ts';
+import { PairStore, stackRows, type LabelledRow, type RowRef, type StoredBatch } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import { rowValue } from '../outputs-writer.ts';
@@ -335,31 +335,28 @@ export class ServeService {
    */
   private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     if (!this.comparing) return;
-    const now = Date.now();
-    const stored: StoredPair[] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const p = rows[r]!;
-      const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, row: r, control: null, treatment: null, unpaired: null, label: null };
-      s[arm] = values;
-      stored[r] = s;
-    }
-    this.store.put(stored);
+    // One entry for the batch, shared by its rows (the store keeps no object per row).
+    const stored: StoredBatch = { control: null, treatment: null, unpaired: null, early: null };
+    stored[arm] = values;
+    this.store.put(stored, rows);
     this.metrics.labelStoreEntries.set(this.store.size);
     const runner = this.runners.get(otherArm(arm))!;
     runner.shadow(batch, (res) => this.afterShadow(arm, batch, values, stored, res));
   }
 
-  private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredPair[], res: ShadowResult): void {
+  private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredBatch, res: ShadowResult): void {
     const shadowArm = otherArm(primary);
     this.metrics.shadowRows(shadowArm, res.ok ? 'ok' : res.reason, batch.rows);
+    const early = stored.early;
+    stored.early = null;
     if (!res.ok) {
-      for (const s of stored) {
-        s.unpaired = res.reason;
-        if (s.label !== null) {
+      stored.unpaired = res.reason;
+      // Rows labelled while they waited for the pair: their labels can join nothing now.
+      if (early !== null)
+        for (const l of early) {
           this.metrics.feedback.inc({ result: 'unpaired' });
-          this.store.delete(s.id);
+          this.store.delete(l.id);
         }
-      }
       return;
     }
     const values = { [primary]: primaryValues, [shadowArm]: res.values } as Record<Arm, Record<string, Tensor>>;
@@ -375,12 +372,8 @@ export class ServeService {
       });
       this.metrics.comparedRows(c.comparison, 'paired', batch.rows);
     });
-    const labelledNow: StoredPair[] = [];
-    for (const s of stored) {
-      s[shadowArm] = res.values;
-      if (s.label !== null) labelledNow.push(s);
-    }
-    if (labelledNow.length > 0) this.addLabelled(labelledNow);
+    stored[shadowArm] = res.values;
+    if (early !== null) this.addLabelled(early);
     this.windowPairs += batch.rows;
     if ('rows' in this.opts.window && this.windowPairs >= this.opts.window.rows) {
       this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`));
@@ -411,21 +404,26 @@ export class ServeService {
     }
     this.store.sweep();
     const results: Record<string, number> = {};
-    const joined: StoredPair[] = [];
+    const joined: LabelledRow[] = [];
     for (const { id, label } of parsed) {
       const s = this.store.get(id);
       let result: string;
       if (s === undefined) result = this.store.missReason(id);
-      else if (s.label !== null) result = 'duplicate';
-      else if (s.unpaired !== null) {
+      else if (s.labelled) result = 'duplicate';
+      else if (s.batch.unpaired !== null) {
         result = 'unpaired';
         this.store.delete(id);
       } else {
-        s.label = label;
-        if (s.control !== null && s.treatment !== null) {
-          joined.push(s);
+        const l: LabelledRow = { id, rowId: s.rowId, row: s.row, batch: s.batch, label };
+        if (s.batch.control !== null && s.batch.treatment !== null) {
+          joined.push(l);
           result = 'joined';
-        } else result = 'pending';
+        } else {
+          // The other arm has not answered yet: joined when it does (afterShadow).
+          this.store.markLabelled(id);
+          (s.batch.early ??= []).push(l);
+          result = 'pending';
+        }
       }
       results[result] = (results[result] ?? 0) + 1;
       if (result !== 'pending' && result !== 'joined') this.metrics.feedback.inc({ result });
@@ -460,18 +458,18 @@ export class ServeService {
   }
 
   /** Complete pairs with labels → the labelled accumulators; their entries leave the store. */
-  private addLabelled(pairs: StoredPair[]): void {
+  private addLabelled(pairs: LabelledRow[]): void {
     const rowIds = Float64Array.from(pairs, (p) => p.rowId);
-    const label = stackRows(pairs.map((p) => p.label!));
+    const label = stackRows(pairs.map((p) => p.label));
     const controlPlan = this.arms.get('control')!;
     const treatmentPlan = this.arms.get('treatment')!;
     for (const l of this.labels) {
       const k = controlPlan.comparisons.findIndex((c) => c.comparison === l.comparison);
       const c = controlPlan.comparisons[k]!;
       const t = treatmentPlan.comparisons[k]!;
-      const control = stackRows(pairs.map((p) => ({ tensor: p.control![c.side]!, row: p.row })));
-      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment![t.side]!, row: p.row })));
-      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control![c.slice!]!, row: p.row })));
+      const control = stackRows(pairs.map((p) => ({ tensor: p.batch.control![c.side]!, row: p.row })));
+      const treatment = stackRows(pairs.map((p) => ({ tensor: p.batch.treatment![t.side]!, row: p.row })));
+      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.batch.control![c.slice!]!, row: p.row })));
       this.online!.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
       this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
