@@ -70,8 +70,7 @@ const FIRST_SLOTS = 1024;
 export class PairStore {
   /** id → slot of the ring. */
   private readonly index = new Map<string, number>();
-  private readonly gone = new Map<string, 'expired' | 'evicted'>();
-  private readonly maxTombstones: number;
+  private readonly gone: Tombstones;
   private readonly now: () => number;
   /**
    * The ring: `used` slots from `head` in insertion (time) order, live entries and holes (entries feedback
@@ -91,7 +90,7 @@ export class PairStore {
   private readonly maxSlots: number;
 
   constructor(private readonly opts: PairStoreOptions) {
-    this.maxTombstones = opts.tombstones ?? Math.min(opts.capacity, 100_000);
+    this.gone = new Tombstones(opts.tombstones ?? Math.min(opts.capacity, 100_000));
     this.now = opts.now ?? Date.now;
     this.maxSlots = Math.max(1, opts.capacity * 2);
   }
@@ -109,7 +108,7 @@ export class PairStore {
     for (let r = 0; r < rows.length; r++) {
       const { id, rowId } = rows[r]!;
       if (this.index.has(id)) this.delete(id); // re-inserted last: the store stays in time order
-      if (this.gone.size > 0) this.gone.delete(id);
+      this.gone.delete(id);
       if (this.used === this.slots) {
         if (this.slots < this.maxSlots) this.grow();
         else this.evictHead('evicted');
@@ -223,11 +222,46 @@ export class PairStore {
   }
 
   private tombstone(id: string, reason: 'expired' | 'evicted'): void {
-    this.gone.set(id, reason);
-    if (this.gone.size > this.maxTombstones) {
-      const oldest = this.gone.keys().next().value;
-      if (oldest !== undefined) this.gone.delete(oldest);
-    }
+    this.gone.add(id, reason);
+  }
+}
+
+/**
+ * The ids of the last evicted entries and why, oldest forgotten first: a ring of ids with a map for lookups.
+ * (Not a Map used as a queue: deleting its oldest key through `keys().next()` walks every deleted entry still
+ * in the table's front, ~80 µs per eviction once 100,000 tombstones churn.)
+ */
+class Tombstones {
+  private readonly index = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  private readonly reasons: ('expired' | 'evicted')[] = [];
+  private next = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(id: string, reason: 'expired' | 'evicted'): void {
+    if (this.max <= 0) return;
+    this.delete(id);
+    const slot = this.next;
+    const old = this.ids[slot];
+    if (old !== undefined) this.index.delete(old);
+    this.ids[slot] = id;
+    this.reasons[slot] = reason;
+    this.index.set(id, slot);
+    this.next = slot + 1 === this.max ? 0 : slot + 1;
+  }
+
+  get(id: string): 'expired' | 'evicted' | undefined {
+    const slot = this.index.get(id);
+    return slot === undefined ? undefined : this.reasons[slot];
+  }
+
+  delete(id: string): void {
+    if (this.index.size === 0) return;
+    const slot = this.index.get(id);
+    if (slot === undefined) return;
+    this.index.delete(id);
+    this.ids[slot] = undefined;
   }
 }
 
