@@ -1,7 +1,7 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR] [--window W]
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--warmup 2] [--before DIR] [--window W]
  *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only;
  *   --window W: the shadow servers' `--window` (default 60s: no window closes during a run), e.g. 1s to measure
  *   the answers while windows close and the growing cumulative state is judged)
@@ -110,8 +110,8 @@ function percentiles(samples: Float64Array): Pick<Load, 'p50' | 'p99' | 'p999'> 
 }
 
 /** Closed loop (autocannon, CONNECTIONS connections) or, with --rate, a paced open loop at RATE req/s. */
-async function load(port: number, seconds: number): Promise<Load> {
-  if (RATE > 0) {
+async function load(port: number, seconds: number, paced = RATE > 0): Promise<Load> {
+  if (paced) {
     const r = await pacedLoad(port, '/v1/predict', bodies, RATE, seconds);
     return { reqPerSec: r.answered / r.seconds, total: r.answered, errors: r.errors, late: r.late, ...percentiles(r.latencies) };
   }
@@ -168,6 +168,12 @@ async function stop(s: Server): Promise<void> {
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
 const WINDOW = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1]! : null;
 const ROUNDS = arg('rounds', 1);
+/**
+ * Seconds of load before the measured run (default 2). A shadow server reaches its steady state only once its label
+ * store is full (--label-capacity, 100,000 rows) and evicting, with its tombstones (as many again): ~10 s at 20,000
+ * req/s. Before that, every row is stored and none evicted.
+ */
+const WARMUP = arg('warmup', 2);
 
 /** The arguments of `m4c serve` in `--mode mode`, as users start it (run from our tree or --before's). */
 function serveArgs(mode: 'control' | 'shadow'): string[] {
@@ -198,7 +204,7 @@ for (const [kind, mode] of [
 }
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${RATE > 0 ? `open loop: ${RATE} req/s offered, paced over up to 64 connections` : `closed loop (autocannon, ${CONNECTIONS} connections)`}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server after ${WARMUP} s of warm-up, ${RATE > 0 ? `open loop: ${RATE} req/s offered, paced over up to 64 connections` : `closed loop (autocannon, ${CONNECTIONS} connections)`}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
@@ -208,7 +214,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const c of configs) {
     if (only !== null && !only.includes(c.kind)) continue;
     const s = await start(c.args, c.pattern, c.cwd);
-    await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
+    // Warm-up, closed loop whatever --rate says (it fills the label store soonest): JIT, ORT's first runs, the
+    // batcher's steady state (and with --warmup, the label store's).
+    await load(s.port, WARMUP, false);
     const cpu0 = cpuSeconds(s.child.pid!);
     const r = await load(s.port, SECONDS);
     const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
