@@ -7,7 +7,8 @@
  *   FIFO, one executor batch at a time (the batches that queued meanwhile run together), each with its
  *   own timeout. A full queue drops the batch (counted); the primary path never waits for the shadow
  *   queue, and a shadow model call starts at the next turn of the event loop (setImmediate), after the
- *   answers of the batch that queued it are written.
+ *   answers of the batch that queued it are written — or, with `shadowGatherMs`, once that long has passed or
+ *   `maxBatch` rows wait, whichever comes first.
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
@@ -61,6 +62,13 @@ export interface ArmRunnerOptions {
   shadowQueueRows: number;
   shadowTimeoutMs: number;
   /**
+   * How long shadow work waits for more to join it while fewer than `maxBatch` rows wait (default 0: the next
+   * turn). Nothing waits for the shadow's answers, and each shadow batch costs a message to its worker and back
+   * and a pairing on the main thread, whatever its size: gathered, there are fewer of them to compete with the
+   * answers for the cores.
+   */
+  shadowGatherMs?: number;
+  /**
    * After each primary batch: the batch, its rows and the arm's outputs. Runs once the promise reactions of
    * the batch's answers have run (process.nextTick), i.e. after their responses are written and before the
    * event loop reads more requests.
@@ -89,6 +97,8 @@ export class ArmRunner {
   private shadowRows = 0;
   private shadowRunning = false;
   private shadowPumpScheduled = false;
+  /** Shadow work waiting for more to join it (shadowGatherMs). */
+  private shadowTimer: NodeJS.Timeout | null = null;
   /** onPrimary calls queued (nextTick) and not run yet: the arm is not idle until they ran. */
   private hooksPending = 0;
   private idleWaiters: (() => void)[] = [];
@@ -235,7 +245,20 @@ export class ArmRunner {
     this.shadowRows += batch.rows;
     this.opts.onShadowQueue?.(this.shadowRows);
     this.shadowJobs.push({ batch, done });
-    if (this.shadowRunning || this.shadowPumpScheduled) return;
+    if (this.shadowRunning) return;
+    const gather = this.opts.shadowGatherMs ?? 0;
+    if (gather > 0 && this.shadowRows < this.opts.maxBatch) {
+      this.shadowTimer ??= setTimeout(() => {
+        this.shadowTimer = null;
+        this.pumpShadow();
+      }, gather);
+      return;
+    }
+    if (this.shadowTimer !== null) {
+      clearTimeout(this.shadowTimer);
+      this.shadowTimer = null;
+    }
+    if (this.shadowPumpScheduled) return;
     this.shadowPumpScheduled = true;
     setImmediate(() => {
       this.shadowPumpScheduled = false;

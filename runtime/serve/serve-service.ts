@@ -32,6 +32,13 @@ import { rowValue } from '../outputs-writer.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * Shadow work waits up to this long for more to join it (fewer, fuller shadow batches: fewer worker round trips
+ * and pairings competing with the answers; see ArmRunnerOptions.shadowGatherMs). Pairs reach the comparisons
+ * that much later, which nothing waits for.
+ */
+const SHADOW_GATHER_MS = 5;
+
 /** What `m4c serve` was asked for (see docs/serve.md). */
 export interface ServeOptions {
   mode: ServeMode;
@@ -212,6 +219,7 @@ export class ServeService {
       nextTurnAfterBatch: this.arms.size === 1,
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
+      shadowGatherMs: SHADOW_GATHER_MS,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
       onBatch: (role, n, s) => {
         (role === 'primary' ? primaryRows : shadowRows).observe(n);

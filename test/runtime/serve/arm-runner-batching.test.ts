@@ -1,6 +1,7 @@
 /**
  * When an answering batch ends, the rows that waited leave at once, or (`nextTurnAfterBatch`, a lone arm) at the
- * next turn together with the requests read in between.
+ * next turn together with the requests read in between. Shadow work, with `shadowGatherMs`, waits for more until
+ * that long has passed or `maxBatch` rows wait.
  */
 import { describe, expect, it } from 'vitest';
 import type { Batch, BatchResult } from '../../../runtime/batch.ts';
@@ -71,5 +72,43 @@ describe('ArmRunner batching after a batch', () => {
     const { calls, answers } = await run(true);
     expect(calls).toEqual([2, 2]);
     expect(answers).toEqual([10, 20, 30, 40]);
+  });
+});
+
+describe('ArmRunner shadow gathering', () => {
+  const batch = (values: number[]): Batch => ({
+    rows: values.length,
+    rowIds: Float64Array.from(values),
+    lines: Float64Array.from(values, (v) => v + 1),
+    tensors: { x: { dtype: 'f32', data: Float32Array.from(values), dims: [values.length] } },
+  });
+  const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  it('with shadowGatherMs, shadow work waits for more until --max-batch rows wait, then runs as one batch, each job answered with its rows', async () => {
+    const calls: number[] = [];
+    // A gathering window no test run outlasts: only the row count can start the batch here.
+    const runner = new ArmRunner('treatment', executor(calls, Promise.resolve()), {
+      maxBatch: 5,
+      maxDelayMs: 2,
+      shadowQueueRows: 100,
+      shadowTimeoutMs: 60_000,
+      shadowGatherMs: 60_000,
+    });
+    const got: number[][] = [];
+    const done = (r: Parameters<Parameters<ArmRunner['shadow']>[1]>[0]): void => {
+      if (!r.ok) throw new Error(r.reason);
+      got.push(Array.from(r.values.y!.data as Float32Array));
+    };
+    runner.shadow(batch([1, 2]), done);
+    await turn();
+    runner.shadow(batch([3]), done);
+    for (let i = 0; i < 5; i++) await turn();
+    expect(calls).toEqual([]);
+    expect(runner.idle).toBe(false); // waiting work keeps the arm busy (drain waits for it)
+    runner.shadow(batch([4, 5]), done); // 5 rows wait: they go at the next turn
+    for (let i = 0; i < 100 && got.length < 3; i++) await turn();
+    expect(calls).toEqual([5]);
+    expect(got).toEqual([[10, 20], [30], [40, 50]]);
+    await runner.whenIdle();
   });
 });
