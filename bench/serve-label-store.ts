@@ -28,7 +28,7 @@ interface OldStore {
   delete(id: string): void;
 }
 interface NewStore {
-  put(batch: object, rows: { id: string; rowId: number }[]): void;
+  put(batch: object, rows: { id: string; rowId: number; fresh?: boolean }[]): void;
   get(id: string): object | undefined;
   delete(id: string): void;
 }
@@ -66,7 +66,7 @@ async function child(which: 'this' | 'before', ref: string): Promise<void> {
       score: { dtype: 'f32', data: new Float32Array(BATCH), dims: [BATCH] },
       probabilities: { dtype: 'f32', data: new Float32Array(BATCH * 2), dims: [BATCH, 2] },
     };
-    const rows = Array.from({ length: BATCH }, (_, r) => ({ id: prefix + (first + r).toString(36), rowId: first + r }));
+    const rows = Array.from({ length: BATCH }, (_, r) => ({ id: prefix + (first + r).toString(36), rowId: first + r, fresh: true })); // generated ids, as the server says
     if (objectPerRow)
       store.put(
         rows.map((p, r) => ({ id: p.id, rowId: p.rowId, at: Date.now(), row: r, control: values, treatment: null, unpaired: null, label: null })),

@@ -23,6 +23,8 @@ export interface PendingRow {
   row: RequestRow;
   rowId: number;
   id: string;
+  /** The server generated `id`: no earlier row had it (the label store need not look for one). */
+  fresh?: boolean;
   resolve(answer: RowAnswer): void;
   reject(err: unknown): void;
 }

@@ -255,7 +255,7 @@ export class ServeService {
       const arm = this.chooser.choose(b.inputs!, requestId, this.treatmentOff);
       const runner = this.runners.get(arm)!;
       const answer = new Promise<RowAnswer>((resolve, reject) =>
-        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, resolve, reject }),
+        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, fresh: !fromHeader, resolve, reject }),
       );
       runner.schedule();
       let a: RowAnswer;
@@ -277,7 +277,11 @@ export class ServeService {
       const runner = this.runners.get(this.chooser.choose(objects[i]!, id, this.treatmentOff))!;
       used.add(runner);
       ids.push(id);
-      answers.push(new Promise<RowAnswer>((resolve, reject) => runner.enqueue({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject })));
+      answers.push(
+        new Promise<RowAnswer>((resolve, reject) =>
+          runner.enqueue({ row: rows[i]!, rowId: this.nextRowId++, id, fresh: !fromHeader, resolve, reject }),
+        ),
+      );
     }
     for (const runner of used) runner.schedule();
     let results: RowAnswer[];

@@ -90,10 +90,13 @@ describe('PairStore', () => {
         const store = new PairStore({ ttlMs: ttl, capacity, tombstones: 50, now, onEvict: (r) => counts[r]++ });
         const ref = new Reference(ttl, capacity, 50, now);
         let rowId = 0;
+        const used = new Set<number>();
         for (const o of ops) {
           if (o.kind === 'put') {
             const batch: StoredBatch = { control: {}, treatment: null, unpaired: null, early: null };
-            const rows = o.ids.map((i) => ({ id: `id${i}`, rowId: rowId++ }));
+            // An id never put before may say so (`fresh`, as the server's generated ids do): nothing changes.
+            const rows = o.ids.map((i) => ({ id: `id${i}`, rowId: rowId++, fresh: !used.has(i) && o.ids.indexOf(i) === o.ids.lastIndexOf(i) }));
+            for (const i of o.ids) used.add(i);
             store.put(batch, rows);
             ref.put(batch, rows);
           } else if (o.kind === 'delete') {
