@@ -82,7 +82,10 @@ function shared<T extends Float64Array | Float32Array | Uint32Array | Uint16Arra
 
 function sharedRanking(r: Ranking | null): Ranking | null {
   if (r === null) return null;
-  return { n: r.n, order: shared(r.order), groupEnd: shared(r.groupEnd), groupValue: shared(r.groupValue), groups: r.groups };
+  const out: Ranking = { n: r.n, order: shared(r.order), groupEnd: shared(r.groupEnd), groupValue: shared(r.groupValue), groups: r.groups };
+  // The positive flags the sort carried: the SIMD rows' gather reads them instead of gathering the labels again.
+  if (r.flagged !== undefined) out.flagged = { ...r.flagged, flags: shared(r.flagged.flags) };
+  return out;
 }
 
 /** The input with its per-row arrays in shared memory: posted to any number of workers, copied once. */

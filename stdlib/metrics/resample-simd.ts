@@ -15,7 +15,7 @@ import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { ReplicaBank } from './replica-bank.ts';
 import { sharedArray } from './row-store.ts';
 import { groupOpens, type Ranking } from './ranking.ts';
-import { fillRowKeys, fillWeights, seedWords } from './poisson-weights.ts';
+import { fillRowKeys, fillWeights, lowbias32, seedWords } from './poisson-weights.ts';
 import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 import type { StoredRows } from './ranking-context.ts';
 
@@ -53,6 +53,8 @@ interface Kernel {
     accp: number,
     s1: number,
     derive: number,
+    base: number,
+    c0: number,
   ) => void;
 }
 
@@ -78,7 +80,8 @@ export function simdSweepApplies(layout: { maxes: number; vars: number }, n: num
  * tie group holding a positive; bit 2 its highest position (the descending walk's first row).
  */
 export function walkFlags(r: Ranking, pos: Uint8Array): Uint8Array {
-  const out = new Uint8Array(r.n);
+  // In shared memory: every thread's sweeps read them in place.
+  const out = sharedArray(Uint8Array, r.n);
   let start = 0;
   for (let g = 0; g < r.groups; g++) {
     const end = r.groupEnd[g]!;
@@ -106,10 +109,12 @@ export interface SimdSweepOut {
 
 /**
  * One sweep's rows by sorted position: the row keys (k0 as k0 ^ (k0 >>> 16), as the kernel takes
- * it; k1 only when some row id reaches 2^32) and the walk flags (all 0 without a walk).
+ * it; k1 only when some row id reaches 2^32) and the walk flags (all 0 without a walk). With
+ * consecutive row ids ({@link SimdRows.index}) no key is stored: `k0` is the sweep's order itself
+ * (the store row at each sorted position; null: store order) and the kernel derives both keys.
  */
 export interface SweepRows {
-  k0: Uint32Array;
+  k0: Uint32Array | null;
   /** Null when every row id is below 2^32: the kernel derives k1 from k0 (4 B per row less). */
   k1: Uint32Array | null;
   flags: Uint8Array;
@@ -136,6 +141,13 @@ export interface SimdRows {
   order: Uint32Array | null;
   /** The seed word the kernel derives k1 with (when the sweeps hold no k1). */
   s1: number;
+  /**
+   * Non-null when the row ids are consecutive, `base` + store row, all below 2^32 (a replay in
+   * order): the sweeps then hold store rows instead of keys, and the kernel derives the keys, with
+   * `c0` (the first key's salt for a zero high word). 8 B per row less than two key arrays, and no
+   * gather of keys in ranking order.
+   */
+  index: { base: number; c0: number } | null;
 }
 
 /** The tiles of n sorted positions from the top down: tile `t` is [a, a + len). */
@@ -165,6 +177,18 @@ function storeKeys(seed: number, rowIds: Float64Array, n: number, withK1: boolea
     }
   }
   return kp;
+}
+
+/**
+ * The first row id when the ids are the consecutive integers base, base + 1, … and all below 2^32
+ * (the kernel can then derive every key from a store row); else null.
+ */
+function consecutiveBase(rowIds: Float64Array, n: number): number | null {
+  if (n === 0) return null;
+  const base = rowIds[0]!;
+  if (!Number.isInteger(base) || base < 0 || base + n - 1 >= 2 ** 32) return null;
+  for (let i = 1; i < n; i++) if (rowIds[i] !== base + i) return null;
+  return base;
 }
 
 /**
@@ -232,11 +256,22 @@ export function prepareSimdRows(
   const n = store.n;
   const K = family === null ? 0 : family.layout.sums;
   const order = rc?.ranking.order ?? null;
-  // Row ids are in ascending (canonical) order: below 2^32 when the last one is.
-  const withK1 = n > 0 && store.rowIds[n - 1]! >= 2 ** 32;
-  const kp = storeKeys(seed, store.rowIds, n, withK1);
-  const c = sweepRows(kp, n, order, rc === null ? sharedArray(Uint8Array, n) : toShared(walkFlags(rc.ranking, rc.pos)), withK1);
-  const t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, toShared(walkFlags(rt.ranking, rt.pos)), withK1);
+  const [s0, s1] = seedWords(seed);
+  const base = consecutiveBase(store.rowIds, n);
+  const cFlags = rc === null ? sharedArray(Uint8Array, n) : walkFlags(rc.ranking, rc.pos);
+  const tFlags = rt === null ? null : walkFlags(rt.ranking, rt.pos);
+  let c: SweepRows, t: SweepRows | null;
+  if (base !== null) {
+    // The rankings' orders (shared) are the sweeps' rows as they stand.
+    c = { k0: order, k1: null, flags: cFlags };
+    t = rt === null ? null : { k0: rt.ranking.order, k1: null, flags: tFlags! };
+  } else {
+    // Row ids are in ascending (canonical) order: below 2^32 when the last one is.
+    const withK1 = n > 0 && store.rowIds[n - 1]! >= 2 ** 32;
+    const kp = storeKeys(seed, store.rowIds, n, withK1);
+    c = sweepRows(kp, n, order, cFlags, withK1);
+    t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, tFlags!, withK1);
+  }
   const xs = sharedArray(Float64Array, K * n);
   const live = sharedArray(Uint8Array, Math.ceil(n / TILE));
   if (family !== null) {
@@ -255,13 +290,7 @@ export function prepareSimdRows(
       live[tile] = +scan.prepareWeighted(f, len);
     });
   }
-  return { n, K, c, xs, live, t, order, s1: seedWords(seed)[1] };
-}
-
-function toShared(a: Uint8Array): Uint8Array {
-  const out = sharedArray(Uint8Array, a.length);
-  out.set(a);
-  return out;
+  return { n, K, c, xs, live, t, order, s1, index: base === null ? null : { base, c0: lowbias32(s0) } };
 }
 
 /** Float64 rows of one tile, as a family's `features` reads them. */
@@ -321,8 +350,13 @@ export function simdSweeps(
     xs = new Float64Array(mem, xp, TILE * Math.max(1, K));
   const qs = new Uint32Array(mem, qp, 4 * nb);
   for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]! ^ (q[r0 + i - 1]! >>> 16);
+  // The kernel's key mode: 2, both keys from store rows; 1, k1 from k0; 0, both stored.
+  const derive = (s: SweepRows): number => (p.index !== null ? 2 : +(s.k1 === null));
+  const base = p.index?.base ?? 0,
+    c0 = p.index?.c0 ?? 0;
   const load = (s: SweepRows, a: number, len: number): void => {
-    k0.set(s.k0.subarray(a, a + len));
+    if (s.k0 !== null) k0.set(s.k0.subarray(a, a + len));
+    else for (let i = 0; i < len; i++) k0[i] = a + i;
     if (s.k1 !== null) k1.set(s.k1.subarray(a, a + len));
     fl.set(s.flags.subarray(a, a + len));
   };
@@ -332,7 +366,7 @@ export function simdSweeps(
     load(p.c, a, len);
     if (K > 0) xs.set(p.xs.subarray(K * a, K * (a + len)));
     if (p.live[tile] !== 0 && family !== null) liveCounts(p, store, family, seed, q, r0, R, a, len, out.bank);
-    kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp, p.s1, +(p.c.k1 === null));
+    kern.walk(len, k0p, k1p, flp, qp, nb, stCp, wsp, xp, K, accp, p.s1, derive(p.c), base, c0);
   });
   const st = new Int32Array(mem, stCp, (STATE / 4) * nb);
   copyTotals(st, new Float64Array(mem, accp, 4 * nb * Math.max(1, K)), R, K, out.bank);
@@ -342,7 +376,7 @@ export function simdSweeps(
   if (t !== null && out.stT !== null) {
     forTiles(n, (a, len) => {
       load(t, a, len);
-      kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp, p.s1, +(t.k1 === null));
+      kern.walk(len, k0p, k1p, flp, qp, nb, stTp, wsp, xp, 0, accp, p.s1, derive(t), base, c0);
     });
     copyWalk(new Int32Array(mem, stTp, (STATE / 4) * nb), new Float64Array(mem, stTp, (STATE / 8) * nb), R, out.stT);
   }

@@ -7,6 +7,8 @@ import { chunkSize, runResamples, takeChunks, type ResampleJob } from '../../../
 import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
 import { VISIT } from '../../../stdlib/metrics/resample-simd.ts';
 import { binaryResampleInput } from './support/resample-input.ts';
+import { rankFlagged } from '../../../stdlib/metrics/ranking.ts';
+import { sharedArray } from '../../../stdlib/metrics/row-store.ts';
 
 const input = (n: number, B: number): ResampleInput =>
   binaryResampleInput(n, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], { ties: 0, outOfRange: false, seed: n + B, bootstrap: B });
@@ -52,6 +54,19 @@ describe('the resample pool', () => {
       const one = resampleRange(inp, 1, 71);
       expect(runResamples(inp, 2)).toEqual(one);
       expect(runResamples(inp, 3)).toEqual(one);
+    }, 60_000);
+
+    it('gives them too for a replay in order: consecutive ids, rankings carrying their positive flags', () => {
+      const metrics = ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'];
+      const plain = binaryResampleInput(5000, metrics, { ties: 50, outOfRange: false, seed: 3, bootstrap: 70, consecutive: true, idOffset: 1000 });
+      const s = plain.store!;
+      // As the result builds them: labels in shared memory, the rankings' flags from the sort.
+      const label = sharedArray(Uint8Array, s.n);
+      label.set(s.label as Uint8Array);
+      const rank = (x: Float32Array | Float64Array) => rankFlagged(x, 1, 0, null, s.n, label, 1, { a: null, b: null }).ranking;
+      const flagged: ResampleInput = { ...plain, store: { ...s, label }, rc: rank(s.control), rt: rank(s.treatment) };
+      expect(flagged.rc!.flagged).toBeDefined();
+      expect(runResamples(flagged, 2)).toEqual(resampleRange(plain, 1, 71, false));
     }, 60_000);
   });
 });

@@ -52,15 +52,51 @@ describe('the SIMD bootstrap sweeps', () => {
     ['out-of-range probabilities in some tiles', 3 * SIMD_TILE + 1, { ties: 0, outOfRange: true, seed: 9 }, [...main, 'brier']],
     ['sums in store order (no walk)', 2 * SIMD_TILE + 3, { ties: 0, outOfRange: false, seed: 10 }, ['log_loss', 'brier', 'mean_abs_diff']],
     ['row ids from 2^32 up (keys stored, not derived)', SIMD_TILE + 11, { ties: 0, outOfRange: false, seed: 11, idOffset: 2 ** 32 + 5 }, main],
+    ['consecutive row ids (keys derived from store rows)', 3 * SIMD_TILE + 17, { ties: 0, outOfRange: false, seed: 12, consecutive: true }, main],
+    [
+      'consecutive ids, heavy ties, out-of-range tiles',
+      2 * SIMD_TILE + 5,
+      { ties: 20, outOfRange: true, seed: 13, consecutive: true, idOffset: 123_456 },
+      [...main, 'brier'],
+    ],
+    [
+      'consecutive ids in store order (no walk)',
+      2 * SIMD_TILE + 3,
+      { ties: 0, outOfRange: false, seed: 14, consecutive: true, idOffset: 9 },
+      ['log_loss', 'brier', 'mean_abs_diff'],
+    ],
+    [
+      'consecutive ids ending at 2^32 − 1',
+      SIMD_TILE + 1,
+      { ties: 0, outOfRange: false, seed: 15, consecutive: true, idOffset: 2 ** 32 - SIMD_TILE - 1 },
+      main,
+    ],
+    [
+      'consecutive ids crossing 2^32 (keys stored)',
+      SIMD_TILE + 1,
+      { ties: 0, outOfRange: false, seed: 16, consecutive: true, idOffset: 2 ** 32 - 7 },
+      main,
+    ],
   ] as const)('read rows gathered once (prepareResamples) bit for bit as the scalar sweeps: %s', (_what, n, o, metrics) => {
     const opts: BinaryInputOptions = o;
     const inp = input(n, [...metrics], opts);
     const prepared = prepareResamples(inp);
     expect(prepared.simdRows).toBeDefined();
-    // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
-    expect(prepared.simdRows!.c.k0.length).toBe(n);
-    // k1 is derived in the kernel while every row id is below 2^32, stored beyond.
-    expect(prepared.simdRows!.c.k1 === null).toBe((opts.idOffset ?? 0) < 2 ** 32);
+    const rows = prepared.simdRows!;
+    const last = inp.store!.rowIds[n - 1]!;
+    // Consecutive ids below 2^32: no key is stored, the kernel derives both from the store rows (the
+    // rankings' orders, shared as they are).
+    expect(rows.index !== null).toBe(opts.consecutive === true && last < 2 ** 32);
+    const walks = (metrics as readonly string[]).includes('auroc');
+    if (rows.index !== null) {
+      expect(rows.c.k0).toBe(walks ? inp.rc!.order : null);
+      expect(rows.t?.k0).toBe(walks ? inp.rt!.order : undefined);
+    } else {
+      // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
+      expect(rows.c.k0!.length).toBe(n);
+      // k1 is derived in the kernel while every row id is below 2^32, stored beyond.
+      expect(rows.c.k1 === null).toBe(last < 2 ** 32);
+    }
     // Out-of-range scores sit in some tiles only: those tiles add their extra count cells.
     if (opts.outOfRange) expect(new Set(prepared.simdRows!.live)).toEqual(new Set([0, 1]));
     for (const [r0, r1] of [
