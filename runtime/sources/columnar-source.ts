@@ -49,6 +49,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   /** Column fill: per row of the range, 0 or 1 + the first input that found it bad. */
   private flags = new Uint8Array(0);
   private finished = false;
+  /** The file's opening (hash, footer, layout), started by prepare() or the first step. */
+  private opening: Promise<void> | null = null;
+  /** The group whose first good row fixed the layout (already decoded), or -1. */
+  private discovered = -1;
   private readonly limit: number;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -72,9 +76,20 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   async close(): Promise<void> {
     this.finished = true;
+    // An opening under way (prepare) would set the file after this: let it finish, then close that file.
+    await this.opening?.catch(() => undefined);
     const f = this.file;
     this.file = null;
     await f?.close();
+  }
+
+  /**
+   * Open the file now: hash, footer, layout (decoding the group of the first good row), and the first
+   * group this source reads fetched ahead — no row counted, so the caller may do it while the models load.
+   */
+  prepare(): Promise<void> {
+    this.opening ??= this.open();
+    return this.opening;
   }
 
   private async open(): Promise<void> {
@@ -113,6 +128,9 @@ export class ColumnarSource extends SerialBatches implements DataSource {
       // No row fixes a layout: read every column there is, so each row gets its own verdict.
       this.paths = this.slots.flatMap((s) => s.paths).filter((p) => have.has(columnKey(p)));
     }
+    // The first group to read is decoded already when it fixed the layout: fetch the one after it.
+    const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
+    if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
   }
 
   /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
@@ -126,7 +144,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
       const byKey = new Map(readable.map((p, i) => [columnKey(p), chunks[i]!]));
       for (let i = 0; i < f.groupRows[g]!; i++) {
         const found = this.observe(byKey, i);
-        if (!(found instanceof BadRow)) return found;
+        if (!(found instanceof BadRow)) {
+          this.discovered = g;
+          return found;
+        }
       }
     }
     return null;
@@ -170,7 +191,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   protected async step(): Promise<IteratorResult<Batch>> {
     if (this.finished) return DONE;
     try {
-      if (this.file === null) await this.open();
+      await this.prepare();
       if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
         await this.close();
         return DONE;
