@@ -190,7 +190,7 @@ describe('prepare(): the file opened before the first batch (while the models lo
     const values: unknown[] = [];
     for await (const b of src) {
       for (let i = 0; i < b.rows; i++) rows.push(b.rowIds[i]!);
-      for (const t of Object.values(b.tensors)) values.push(...(t.data as ArrayLike<unknown>));
+      for (const t of Object.values(b.tensors)) values.push(...Array.from(t.data as ArrayLike<unknown>));
     }
     return { rows, values, skipped: src.stats.skipped, examples: src.stats.examples, read: src.stats.rowsRead };
   };
