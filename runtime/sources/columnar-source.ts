@@ -94,8 +94,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   private async open(): Promise<void> {
     // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
-    // whichever groups it decodes), hashed in one sequential read.
-    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await sha256Of(this.path), complete: false };
+    // whichever groups it decodes), hashed in one sequential read — meanwhile the footer is read, the
+    // layout found and the first groups fetched (the decode thread starts sooner).
+    const hashing = sha256Of(this.path);
+    hashing.catch(() => undefined);
     const f = await this.opener(this.path);
     this.file = f;
     const have = new Set(f.columns);
@@ -131,6 +133,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     // The first group to read is decoded already when it fixed the layout: fetch the one after it.
     const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
     if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
+    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await hashing, complete: false };
   }
 
   /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
