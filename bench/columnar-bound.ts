@@ -7,7 +7,8 @@
  *     bound = JSONL (c) / (start-up + the graph over rows already in memory)
  *
  * is the most any columnar reader could reach on this machine. Measured here, in one run, R interleaved rounds of:
- *   - (c) from JSONL, Parquet and Arrow IPC: `m4c run graph-only.m4 --data F --out /dev/null` as a process;
+ *   - (c) from JSONL, Parquet and Arrow IPC: `m4c run graph-only.m4 --data F --out /dev/null` as a process
+ *     (and JSONL at the columnar files' batch size, for what the batch size alone does);
  *   - start-up: the same command on the first 1,000 rows (a process);
  *   - the graph over rows in memory: in a child process (this script, so the hot code is as cold as in
  *     `m4c run`), the plan compiled as `m4c run` compiles it, the rows of the Parquet file read into batches
@@ -59,11 +60,11 @@ interface Timing {
 }
 
 /** `m4c run graph-only.m4 --data data --out /dev/null` as a process: wall and CPU seconds. */
-function cli(data: string): Timing {
+function cli(data: string, extra: string[] = []): Timing {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ['--import', MAXRSS, BIN, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null'],
+    ['--import', MAXRSS, BIN, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
     {
       encoding: 'utf8',
     },
@@ -137,6 +138,7 @@ const loads: string[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   loads.push(load());
   for (const [k, f] of Object.entries(files)) add(k, cli(f));
+  add(`JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
   add('start-up (1,000 rows)', cli(tiny));
   add(`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(COLUMNAR_BATCH_SIZE));
   add('graph in memory, batch 1024', graphChild(1024));
