@@ -51,6 +51,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   private finished = false;
   /** The file's opening (hash, footer, layout), started by prepare() or the first step. */
   private opening: Promise<void> | null = null;
+  /** Stops the sha256 pass when the source is closed before it is done. */
+  private readonly hashAbort = new AbortController();
   /** The group whose first good row fixed the layout (already decoded), or -1. */
   private discovered = -1;
   private readonly limit: number;
@@ -76,6 +78,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   async close(): Promise<void> {
     this.finished = true;
+    this.hashAbort.abort();
     // An opening under way (prepare) would set the file after this: let it finish, then close that file.
     await this.opening?.catch(() => undefined);
     const f = this.file;
@@ -96,7 +99,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
     // whichever groups it decodes), hashed in one sequential read — meanwhile the footer is read, the
     // layout found and the first groups fetched (the decode thread starts sooner).
-    const hashing = sha256Of(this.path);
+    const hashing = sha256Of(this.path, this.hashAbort.signal);
     hashing.catch(() => undefined);
     const f = await this.opener(this.path);
     this.file = f;
@@ -133,7 +136,15 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     // The first group to read is decoded already when it fixed the layout: fetch the one after it.
     const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
     if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
-    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await hashing, complete: false };
+    let sha256: string;
+    try {
+      sha256 = await hashing;
+    } catch (err) {
+      // Closed before the hash was done (an interrupt during start-up): nothing is read any more.
+      if (this.finished) return;
+      throw err;
+    }
+    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256, complete: false };
   }
 
   /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
@@ -361,8 +372,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   }
 }
 
-async function sha256Of(path: string): Promise<string> {
+async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

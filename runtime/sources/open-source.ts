@@ -93,8 +93,8 @@ const FORMATS: readonly SourceFormat[] = ['jsonl', 'csv', 'parquet', 'arrow'];
  * Rows per batch for a columnar file when the user gives none (text files: 1,024). A columnar file is
  * decoded a group (65,536 rows by default in writers) at a time anyway, so a batch costs the source
  * nothing more; what a batch does cost is fixed work per batch in the executor (a hand-off to each model
- * worker and back, the wake-ups, a model call), which at 1,024 rows was a third of the CPU of a Parquet
- * replay. 16,384 divides the usual group sizes (no batch straddles two groups) and keeps a batch's
+ * worker and back, the wake-ups, a model call), which at 1,024 rows was ~0.3–0.7 s of CPU per 1M rows
+ * of the fraud replay. 16,384 divides the usual group sizes (no batch straddles two groups) and keeps a batch's
  * tensors at a few MB; larger batches were no cheaper and leave the models idle longer while the first
  * batch is read (docs/metrics.md, "Columnar replay").
  */
