@@ -200,16 +200,15 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
 }
 
 /**
- * DeLong's moments in one pass over the rows, block by block: the control's numerators by row
- * (`C`, see {@link toRowOrder}), the treatment's of the block first placed by row in a cache-resident
- * array; the centred squares and cross-products of each class (`positiveRow[row]` 1 for a positive),
- * with the exact means (m10 over positives, m01 over negatives). Branch-free, every sum per row in row
- * order, so two identical models give bit-identical squares and cross-products (a difference of
- * exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
+ * DeLong's moments in one pass over the rows: both models' numerators by row (see
+ * {@link toRowOrder}); the centred squares and cross-products of each class (`positiveRow[row]` 1
+ * for a positive), with the exact means (m10 over positives, m01 over negatives). Branch-free, every
+ * sum per row in row order, so two identical models give bit-identical squares and cross-products
+ * (a difference of exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
  */
 function moments(
   C: Uint32Array,
-  T: Blocked,
+  T: Uint32Array,
   positiveRow: ArrayLike<number>,
   rows: number,
   mC10: number,
@@ -217,32 +216,27 @@ function moments(
   mT10: number,
   mT01: number,
 ): number[] {
-  const blockT = new Uint32Array(BLOCK);
   let c10 = -0,
     c01 = -0,
     t10 = -0,
     t01 = -0,
     x10 = -0,
     x01 = -0;
-  for (let base = 0; base < rows; base += BLOCK) {
-    const m = Math.min(BLOCK, rows - base);
-    for (let i = base; i < base + m; i++) blockT[T.lo[i]!] = T.val[i]!;
-    for (let k = 0; k < m; k++) {
-      const y = positiveRow[base + k] === 1 ? 1 : 0,
-        z = 1 - y;
-      const a = C[base + k]!,
-        b = blockT[k]!;
-      const a10 = a - mC10,
-        a01 = a - mC01,
-        b10 = b - mT10,
-        b01 = b - mT01;
-      c10 += y * (a10 * a10);
-      c01 += z * (a01 * a01);
-      t10 += y * (b10 * b10);
-      t01 += z * (b01 * b01);
-      x10 += y * (a10 * b10);
-      x01 += z * (a01 * b01);
-    }
+  for (let i = 0; i < rows; i++) {
+    const y = positiveRow[i] === 1 ? 1 : 0,
+      z = 1 - y;
+    const a = C[i]!,
+      b = T[i]!;
+    const a10 = a - mC10,
+      a01 = a - mC01,
+      b10 = b - mT10,
+      b01 = b - mT01;
+    c10 += y * (a10 * a10);
+    c01 += z * (a01 * a01);
+    t10 += y * (b10 * b10);
+    t01 += z * (b01 * b01);
+    x10 += y * (a10 * b10);
+    x01 += z * (a01 * b01);
   }
   return [c10, c01, t10, t01, x10, x01];
 }
@@ -260,51 +254,76 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
   return walkCurves(r, positive, P, N, top.prArc, maxPoints);
 }
 
+/** Why DeLong's test cannot be computed with P positives and N negatives (null: it can). */
+function delongWhy(P: number, N: number): string | null {
+  if (P < 2) return `DeLong's test needs at least two positive rows (got ${P})`;
+  if (N < 2) return `DeLong's test needs at least two negative rows (got ${N})`;
+  return null;
+}
+
+/** One model's share of the point estimate ({@link modelPoint}). */
+export interface ModelPoint {
+  /** Positive and negative rows. */
+  P: number;
+  N: number;
+  /** The doubled Mann–Whitney count and the average-precision sum of walk 1. */
+  num: number;
+  ap: number;
+  /** Null when a class is missing. */
+  curves: RocPr | null;
+  /** DeLong's numerators by row (rows 0..n-1), when asked for and defined; else null. */
+  byRow: Uint32Array | null;
+}
+
 /**
- * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
- * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
- * `positiveRow` by row number;
- * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into
- * `scratch.a` when it holds 2 × rowsSpan words (else into a new buffer; `scratch.b` is not used).
+ * One model's walks over its ranking `r` of rows 0..r.n-1 (`pos`: the positives in its order): the
+ * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators,
+ * put in row order in `val` (n words) through the block offsets `lo` (n entries; free afterwards),
+ * both new when null. A function of the ranking alone: the two models' shares may be computed on
+ * two threads (rank-thread.ts).
  */
-export function binaryPoint(
-  rc: Ranking,
-  posC: Uint8Array,
-  rt: Ranking,
-  posT: Uint8Array,
+export function modelPoint(
+  r: Ranking,
+  pos: Uint8Array,
+  delong: boolean,
+  val: Uint32Array | null,
+  lo: Uint16Array | null,
+  maxPoints = MAX_CURVE_POINTS,
+): ModelPoint {
+  const n = r.n;
+  const P = countPositives(pos, n),
+    N = n - P;
+  const out: Blocked | null =
+    delong && delongWhy(P, N) === null ? { val: val?.subarray(0, n) ?? new Uint32Array(n), lo: lo?.subarray(0, n) ?? new Uint16Array(n) } : null;
+  const w = walkTop(r, pos, P, N, out);
+  if (out !== null) toRowOrder(out, n);
+  const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, maxPoints);
+  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null };
+}
+
+/**
+ * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
+ * 0..rowsSpan-1, `positiveRow` flagging the positives by row number); `delong` asks for DeLong's
+ * test at interval level `level`.
+ */
+export function finishPoint(
+  c: ModelPoint,
+  t: ModelPoint,
   positiveRow: ArrayLike<number>,
   rowsSpan: number,
   delong: boolean,
   level: number,
-  scratch: SortScratch | null = null,
-  maxPoints = MAX_CURVE_POINTS,
 ): BinaryPoint {
-  const P = countPositives(posC, rc.n),
-    N = rc.n - P;
-  let why: string | null = null;
-  if (delong && P < 2) why = `DeLong's test needs at least two positive rows (got ${P})`;
-  else if (delong && N < 2) why = `DeLong's test needs at least two negative rows (got ${N})`;
-  const on = delong && why === null;
-  // DeLong's numerators: the control's (blocked, then by row) and the treatment's (blocked), one
-  // Uint32 per row each, in `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free
-  // once the rankings are built), plus one Uint16 block offset per row shared by both in turn: 10 B
-  // per row. Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): no clearing.
-  const given = scratch?.a ?? null;
-  const words = !on ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
-  const offsets = on ? new Uint16Array(rowsSpan) : null;
-  const bC: Blocked | null = on ? { val: words!.subarray(0, rowsSpan), lo: offsets! } : null,
-    bT: Blocked | null = on ? { val: words!.subarray(rowsSpan, 2 * rowsSpan), lo: offsets! } : null;
-  const c = walkTop(rc, posC, P, N, bC);
-  if (bC !== null) toRowOrder(bC, rowsSpan);
-  const t = walkTop(rt, posT, P, N, bT);
+  const { P, N } = c;
   const control = finishAurocAuprc(P, N, c.num, c.ap),
     treatment = finishAurocAuprc(P, N, t.num, t.ap);
-  if (P === 0 || N === 0) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
-  const curves = { control: walkCurves(rc, posC, P, N, c.prArc, maxPoints), treatment: walkCurves(rt, posT, P, N, t.prArc, maxPoints) };
+  const why = delong ? delongWhy(P, N) : null;
+  if (c.curves === null || t.curves === null) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
+  const curves = { control: c.curves, treatment: t.curves };
   if (!delong) return { control, treatment, curves, delong: null };
-  if (why !== null) return { control, treatment, curves, delong: { reason: why } };
+  if (why !== null || c.byRow === null || t.byRow === null) return { control, treatment, curves, delong: { reason: why! } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(bC!.val, bT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(c.byRow, t.byRow, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));
@@ -326,4 +345,33 @@ export function binaryPoint(
       level,
     ),
   };
+}
+
+/**
+ * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
+ * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
+ * `positiveRow` by row number; `delong` asks for DeLong's test at interval level `level`. Its per-row
+ * numerators go into `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free once the
+ * rankings are built; `scratch.b` is not used).
+ */
+export function binaryPoint(
+  rc: Ranking,
+  posC: Uint8Array,
+  rt: Ranking,
+  posT: Uint8Array,
+  positiveRow: ArrayLike<number>,
+  rowsSpan: number,
+  delong: boolean,
+  level: number,
+  scratch: SortScratch | null = null,
+  maxPoints = MAX_CURVE_POINTS,
+): BinaryPoint {
+  // DeLong's numerators, one Uint32 per row and model, in `scratch.a` when it holds 2 × rowsSpan
+  // words, plus one Uint16 block offset per row shared by both in turn: 10 B per row.
+  const given = scratch?.a ?? null;
+  const words = !delong ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
+  const offsets = delong ? new Uint16Array(rowsSpan) : null;
+  const c = modelPoint(rc, posC, delong, words?.subarray(0, rowsSpan) ?? null, offsets, maxPoints);
+  const t = modelPoint(rt, posT, delong, words?.subarray(rowsSpan, 2 * rowsSpan) ?? null, offsets, maxPoints);
+  return finishPoint(c, t, positiveRow, rowsSpan, delong, level);
 }
