@@ -1,6 +1,6 @@
 /**
  * The point estimate of a labelled binary comparison from its two rankings: both models' AUROC and
- * AUPRC, their ROC and PR curves and DeLong's paired test, in two walks over each ranking's tie
+ * AUPRC, their ROC and PR curves and DeLong's paired test, in one walk over each ranking's tie
  * groups from the top score down and one pass over the rows, with no per-row float arrays.
  *
  * DeLong (Sun & Xu 2014: the structural components from one sort per model, O(n log n)): for a
@@ -11,11 +11,13 @@
  * numerators sum to the doubled Mann–Whitney count `num` of the AUROC walk, so their means are exact
  * before any variance is summed: num/P and num/N.
  *
- * The passes: per model, walk 1 over the groups (AUROC numerator, average precision, the PR curve's
- * length, and the model's DeLong numerators by row, partitioned into row blocks — never a write or
- * read at random over an n-long array, whose cache misses cost more than everything else here) and
- * walk 2 (the ROC/PR curve sampler); then one pass over the rows, block by block, for DeLong's
- * centred squares and cross-products (the two-pass centred covariances, with exact means).
+ * The passes: per model (on two threads for many rows, rank-thread.ts), one walk over the groups
+ * (AUROC numerator, average precision, both curves' lengths with the sampler's state every few
+ * hundred groups, and the model's DeLong numerators by row, partitioned into row blocks — never a
+ * write or read at random over an n-long array, whose cache misses cost more than everything else
+ * here — then put in row order block by block); the curve sampler, which walks again only the
+ * segments of groups where it keeps a point; then one pass over the rows for DeLong's centred
+ * squares and cross-products (the two-pass centred covariances, with exact means).
  */
 import type { CurvePoint, DeLongResult } from '../../plan/result-types.ts';
 import { delongFromMoments } from './delong.ts';
@@ -85,17 +87,33 @@ function toRowOrder(b: Blocked, rows: number): void {
   }
 }
 
+/** Tie groups per segment of the curves' checkpoints (see {@link walkTop}). */
+const SEGMENT = 256;
+/** Numbers per checkpoint: tp, fp, the ROC and PR lengths walked, the last ROC point (x, y) and precision. */
+const MARK = 7;
+
 /**
- * Walk 1 from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
- * terms, same order), and the PR curve's length, exactly what the sampler measures. With `out`,
- * each row's DeLong numerator is written there, partitioned by row block.
+ * The walk from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
+ * terms, same order), and the PR curve's length `prArc`. With `out`, each row's DeLong numerator is
+ * written there, partitioned by row block. The curves' points (where each curve's length walked
+ * reaches the next multiple of its step) need the PR curve's whole length first, so this walk also
+ * measures both curves' lengths exactly as the sampler does and keeps the sampler's state every
+ * {@link SEGMENT} groups (`marks`): the sampler ({@link walkCurves}) then re-walks only the
+ * segments in which it keeps a point — a few hundred — not every group a second time.
  */
-function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked | null): { num: number; ap: number; prArc: number } {
+function walkTop(
+  r: Ranking,
+  pos: Uint8Array,
+  P: number,
+  N: number,
+  out: Blocked | null,
+): { num: number; ap: number; prArc: number; marks: Float64Array } {
   const { order, groupEnd, groups } = r;
   const cursor = new Uint32Array(out === null ? 0 : Math.ceil(r.n / BLOCK));
   for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
   const val = out?.val ?? null,
     lo = out?.lo ?? null;
+  const marks = new Float64Array(MARK * (Math.ceil(groups / SEGMENT) + 1));
   // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
   // small integers that overflow and deoptimize mid-walk.
   let tp = 0,
@@ -104,40 +122,77 @@ function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked
     ap = -0,
     prArc = -0,
     lastPrec = 1;
-  for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!,
-      end = groupEnd[g]!;
-    const p = groupPositives(pos, start, end);
-    const neg = end - start - p;
-    tp += p;
-    fp += neg;
-    const a10 = 2 * (N - fp) + neg;
-    num += p * a10;
-    const seen = tp + fp;
-    ap += (p * tp) / (seen + +(seen === 0));
-    const prec = tp / (tp + fp);
-    prArc += p / P + Math.abs(prec - lastPrec);
-    lastPrec = prec;
-    if (val !== null && lo !== null) {
-      const a01 = 2 * tp - p;
-      for (let j = start; j < end; j++) {
-        const row = order[j]!;
-        const at = cursor[row >>> BLOCK_BITS]!++;
-        lo[at] = row & (BLOCK - 1);
-        val[at] = pos[j] === 1 ? a10 : a01;
+  // The sampler's lengths and last ROC point (its PR point is (lyR, lastPrec)).
+  let arcR = -0,
+    arcP = -0,
+    lxR = 0,
+    lyR = 0;
+  let m = 0;
+  for (let hi = groups; hi > 0; hi -= SEGMENT) {
+    marks[m] = tp;
+    marks[m + 1] = fp;
+    marks[m + 2] = arcR;
+    marks[m + 3] = arcP;
+    marks[m + 4] = lxR;
+    marks[m + 5] = lyR;
+    marks[m + 6] = lastPrec;
+    m += MARK;
+    const stop = Math.max(0, hi - SEGMENT);
+    for (let g = hi - 1; g >= stop; g--) {
+      const start = g === 0 ? 0 : groupEnd[g - 1]!,
+        end = groupEnd[g]!;
+      const p = groupPositives(pos, start, end);
+      const neg = end - start - p;
+      tp += p;
+      fp += neg;
+      const a10 = 2 * (N - fp) + neg;
+      num += p * a10;
+      const seen = tp + fp;
+      ap += (p * tp) / (seen + +(seen === 0));
+      const prec = tp / (tp + fp);
+      const dPrec = Math.abs(prec - lastPrec);
+      prArc += p / P + dPrec;
+      lastPrec = prec;
+      // The sampler's steps: ROC (fp/N, tp/P), PR (tp/P, precision).
+      const xR = fp / N,
+        yR = tp / P;
+      const dy = Math.abs(yR - lyR);
+      arcR += Math.abs(xR - lxR) + dy;
+      arcP += dy + dPrec;
+      lxR = xR;
+      lyR = yR;
+      if (val !== null && lo !== null) {
+        const a01 = 2 * tp - p;
+        for (let j = start; j < end; j++) {
+          const row = order[j]!;
+          const at = cursor[row >>> BLOCK_BITS]!++;
+          lo[at] = row & (BLOCK - 1);
+          val[at] = pos[j] === 1 ? a10 : a01;
+        }
       }
     }
   }
-  return { num, ap, prArc };
+  marks[m] = tp;
+  marks[m + 1] = fp;
+  marks[m + 2] = arcR;
+  marks[m + 3] = arcP;
+  marks[m + 4] = lxR;
+  marks[m + 5] = lyR;
+  marks[m + 6] = lastPrec;
+  return { num, ap, prArc, marks };
 }
 
 /**
- * Walk 2: the ROC and PR curves, at most `maxPoints` points each (`prArc` from walk 1), each kept
- * evenly spaced along the curve's L1 length: a point is kept when the length walked so far reaches
- * the next multiple of length / (maxPoints − 1), and the last point always ends the curve. (The
- * sampling is written out here rather than called per tie group: a call per group cost 3× the walk.)
+ * The ROC and PR curves, at most `maxPoints` points each (`prArc` and `marks` from
+ * {@link walkTop}), each kept evenly spaced along the curve's L1 length: a point is kept when the
+ * length walked so far reaches the next multiple of length / (maxPoints − 1), and the last point
+ * always ends the curve. A segment of groups in which neither curve reaches its next point is
+ * skipped (the lengths only grow, so its end's lengths tell); the others are walked again from
+ * their checkpoint, with the very sums walk 1 made, so every point is the one a walk over every
+ * group would keep. (The sampling is written out here rather than called per tie group: a call per
+ * group cost 3× the walk.)
  */
-function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: number, maxPoints: number): RocPr {
+function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: number, marks: Float64Array, maxPoints: number): RocPr {
   const { groupEnd, groupValue, groups } = r;
   const last = maxPoints - 1;
   const roc: CurvePoint[] = [{ x: 0, y: 0, threshold: null }],
@@ -145,57 +200,68 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
   // Per curve: length walked, next point to keep (and the length it needs), last point seen, whether it was kept.
   const stepR = 2 / last,
     stepP = prArc / last;
-  let arcR = -0,
-    nextR = 1,
+  let nextR = 1,
     needR = stepR,
-    lxR = 0,
-    lyR = 0,
     keptR = true;
-  let arcP = -0,
-    nextP = 1,
+  let nextP = 1,
     needP = stepP,
-    lxP = 0,
-    lyP = 1,
     keptP = true;
-  let lt: number | null = null;
-  let tp = 0,
-    fp = 0;
-  for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!,
-      end = groupEnd[g]!;
-    const p = groupPositives(pos, start, end);
-    tp += p;
-    fp += end - start - p;
-    const t = groupValue[g]!;
-    lt = t;
-    const xR = fp / N,
-      yR = tp / P,
-      yP = tp / (tp + fp);
-    arcR += Math.abs(xR - lxR) + Math.abs(yR - lyR);
-    lxR = xR;
-    lyR = yR;
-    keptR = roc.length === 1 && arcR === 0;
-    if (nextR < last && arcR >= needR) {
-      roc.push({ x: xR, y: yR, threshold: t });
-      keptR = true;
-      do nextR++;
-      while (nextR < last && arcR >= stepR * nextR);
-      needR = stepR * nextR;
+  let m = 0;
+  for (let hi = groups; hi > 0; hi -= SEGMENT, m += MARK) {
+    const endR = marks[m + MARK + 2]!,
+      endP = marks[m + MARK + 3]!;
+    if (!((nextR < last && endR >= needR) || (nextP < last && endP >= needP))) {
+      // No point kept in this segment: its last group only decides whether the last point was kept.
+      keptR = roc.length === 1 && endR === 0;
+      keptP = pr.length === 1 && endP === 0;
+      continue;
     }
-    arcP += Math.abs(yR - lxP) + Math.abs(yP - lyP);
-    lxP = yR;
-    lyP = yP;
-    keptP = pr.length === 1 && arcP === 0;
-    if (nextP < last && arcP >= needP) {
-      pr.push({ x: yR, y: yP, threshold: t });
-      keptP = true;
-      do nextP++;
-      while (nextP < last && arcP >= stepP * nextP);
-      needP = stepP * nextP;
+    let tp = marks[m]!,
+      fp = marks[m + 1]!,
+      arcR = marks[m + 2]!,
+      arcP = marks[m + 3]!,
+      lxR = marks[m + 4]!,
+      lyR = marks[m + 5]!,
+      lyP = marks[m + 6]!;
+    const stop = Math.max(0, hi - SEGMENT);
+    for (let g = hi - 1; g >= stop; g--) {
+      const start = g === 0 ? 0 : groupEnd[g - 1]!,
+        end = groupEnd[g]!;
+      const p = groupPositives(pos, start, end);
+      tp += p;
+      fp += end - start - p;
+      const t = groupValue[g]!;
+      const xR = fp / N,
+        yR = tp / P,
+        yP = tp / (tp + fp);
+      const dy = Math.abs(yR - lyR);
+      arcR += Math.abs(xR - lxR) + dy;
+      arcP += dy + Math.abs(yP - lyP);
+      lxR = xR;
+      lyR = yR;
+      lyP = yP;
+      keptR = roc.length === 1 && arcR === 0;
+      if (nextR < last && arcR >= needR) {
+        roc.push({ x: xR, y: yR, threshold: t });
+        keptR = true;
+        do nextR++;
+        while (nextR < last && arcR >= stepR * nextR);
+        needR = stepR * nextR;
+      }
+      keptP = pr.length === 1 && arcP === 0;
+      if (nextP < last && arcP >= needP) {
+        pr.push({ x: yR, y: yP, threshold: t });
+        keptP = true;
+        do nextP++;
+        while (nextP < last && arcP >= stepP * nextP);
+        needP = stepP * nextP;
+      }
     }
   }
-  if (!keptR) roc.push({ x: lxR, y: lyR, threshold: lt });
-  if (!keptP) pr.push({ x: lxP, y: lyP, threshold: lt });
+  // The last point seen: the walk's end state.
+  const lt = groups > 0 ? groupValue[0]! : null;
+  if (!keptR) roc.push({ x: marks[m + 4]!, y: marks[m + 5]!, threshold: lt });
+  if (!keptP) pr.push({ x: marks[m + 5]!, y: marks[m + 6]!, threshold: lt });
   return { roc, pr };
 }
 
@@ -251,7 +317,7 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
     N = r.n - P;
   if (P === 0 || N === 0) return null;
   const top = walkTop(r, positive, P, N, null);
-  return walkCurves(r, positive, P, N, top.prArc, maxPoints);
+  return walkCurves(r, positive, P, N, top.prArc, top.marks, maxPoints);
 }
 
 /** Why DeLong's test cannot be computed with P positives and N negatives (null: it can). */
@@ -297,7 +363,7 @@ export function modelPoint(
     delong && delongWhy(P, N) === null ? { val: val?.subarray(0, n) ?? new Uint32Array(n), lo: lo?.subarray(0, n) ?? new Uint16Array(n) } : null;
   const w = walkTop(r, pos, P, N, out);
   if (out !== null) toRowOrder(out, n);
-  const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, maxPoints);
+  const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, w.marks, maxPoints);
   return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null };
 }
 
