@@ -163,12 +163,19 @@ function walkTop(
       lyR = yR;
       if (val !== null && lo !== null) {
         const a01 = 2 * tp - p;
-        for (let j = start; j < end; j++) {
-          const row = order[j]!;
+        if (end - start === 1) {
+          // Most groups of continuous scores are one row.
+          const row = order[start]!;
           const at = cursor[row >>> BLOCK_BITS]!++;
           lo[at] = row & (BLOCK - 1);
-          val[at] = pos[j] === 1 ? a10 : a01;
-        }
+          val[at] = p === 1 ? a10 : a01;
+        } else
+          for (let j = start; j < end; j++) {
+            const row = order[j]!;
+            const at = cursor[row >>> BLOCK_BITS]!++;
+            lo[at] = row & (BLOCK - 1);
+            val[at] = pos[j] === 1 ? a10 : a01;
+          }
       }
     }
   }

@@ -171,13 +171,22 @@ function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
   const digit = Math.ceil(width / passes);
   const mask = (1 << digit) - 1,
     size = 1 << digit;
-  digits.fill(0, 0, 3 * 2048);
-  for (let i = 2 * lo; i < 2 * hi; i += 2) {
-    const k = rec[i]!;
-    digits[k & mask]!++;
-    digits[2048 + ((k >>> digit) & mask)]!++;
-    digits[4096 + ((k >>> (2 * digit)) & mask)]!++;
-  }
+  // Only the digits of the passes to make (most buckets need two, not three).
+  digits.fill(0, 0, passes * 2048);
+  if (passes === 1) for (let i = 2 * lo; i < 2 * hi; i += 2) digits[rec[i]! & mask]!++;
+  else if (passes === 2)
+    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+      const k = rec[i]!;
+      digits[k & mask]!++;
+      digits[2048 + ((k >>> digit) & mask)]!++;
+    }
+  else
+    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+      const k = rec[i]!;
+      digits[k & mask]!++;
+      digits[2048 + ((k >>> digit) & mask)]!++;
+      digits[4096 + ((k >>> (2 * digit)) & mask)]!++;
+    }
   const active: number[] = [];
   const k0 = rec[2 * lo]!;
   for (let p = 0; p < passes; p++) {
