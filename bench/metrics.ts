@@ -8,7 +8,8 @@
  *
  * 1. Update throughput, counting metrics only (two models, 10M rows).
  * 2. Default binary metrics without bootstrap: update, then the result (two rankings, AUROC, AUPRC,
- *    DeLong, ROC/PR curves) — target ≤ 1 s at 10M rows.
+ *    DeLong, ROC/PR curves) — target ≤ 1 s at 10M rows. The current code twice: as `m4c run` runs it
+ *    (from 8M rows the two models' rankings and walks on two threads, rank-thread.ts) and on one thread.
  * 3. The paired bootstrap, default binary metrics, 1,000 resamples of 1M rows: update + result —
  *    target ≤ 2 s; the result's CPU seconds (all threads) too. The intervals of both versions are printed (they agree in distribution, not bit
  *    for bit: the resampling scheme changed).
@@ -115,14 +116,20 @@ if (ONLY.has(2)) {
     `\n2. default binary metrics, no bootstrap, ${ROWS.toLocaleString('en')} rows: update / result (2 rankings, AUROC, AUPRC, DeLong, curves) — target result ≤ 1 s`,
   );
   console.log(`   (the results are timed ${REPEATS}× each, the versions alternating, so that both see the same load; wall min and median, CPU min)`);
-  const accs = versions.map(([name, create]) => {
+  // The current code also on one thread (its rankings' worker thread off: M4_RANK_THREAD_ROWS out of reach).
+  const oneThread = 'now, one thread';
+  const accs = [versions[0]!, [oneThread, current.createComparison] as [string, Create], ...versions.slice(1)].map(([name, create]) => {
     const acc = create(spec(defaultMetrics('binary', true), 0));
     const [tu] = time(() => feed(acc, d, ROWS));
     return { name, acc, tu, tr: [] as number[], cpu: [] as number[], r: null as ComparisonResult | null };
   });
+  const saved = process.env.M4_RANK_THREAD_ROWS;
   for (let k = 0; k < REPEATS; k++)
     for (const v of accs) {
-      // CPU time too: on a loaded machine (load average ≫ cores) it moves far less than wall time.
+      if (v.name === oneThread) process.env.M4_RANK_THREAD_ROWS = String(2 ** 52);
+      else if (saved === undefined) delete process.env.M4_RANK_THREAD_ROWS;
+      else process.env.M4_RANK_THREAD_ROWS = saved;
+      // CPU time too (every thread of the process): on a loaded machine (load average ≫ cores) it moves far less than wall time.
       const c0 = process.cpuUsage();
       const [tr, r] = time(() => v.acc.result());
       const c = process.cpuUsage(c0);
