@@ -83,10 +83,12 @@ interface RankWorker {
 }
 
 let warm: RankWorker | null = null;
+/** Set when the worker failed: it is not started again (the result then ranks on one thread). */
+let failed = false;
 
 /** Start the worker ahead of the result (cheap to call per batch: once started, it does nothing). */
 export function warmRankThread(): void {
-  if (warm !== null) return;
+  if (warm !== null || failed) return;
   const ready = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(tsWorkerCode(new URL('./rank-worker.ts', import.meta.url)), {
@@ -99,6 +101,7 @@ export function warmRankThread(): void {
   worker.unref();
   port1.unref();
   worker.on('error', () => {
+    failed = true;
     if (warm?.worker === worker) warm = null;
   });
   warm = { worker, port: port1, ready: new Int32Array(ready) };
