@@ -127,8 +127,8 @@ function walkTop(
     arcP = -0,
     lxR = 0,
     lyR = 0;
-  let m = 0;
-  for (let hi = groups; hi > 0; hi -= SEGMENT) {
+  // The state at the start of each segment, and at the end (the last mark).
+  for (let hi = groups, m = 0; ; hi -= SEGMENT, m += MARK) {
     marks[m] = tp;
     marks[m + 1] = fp;
     marks[m + 2] = arcR;
@@ -136,7 +136,7 @@ function walkTop(
     marks[m + 4] = lxR;
     marks[m + 5] = lyR;
     marks[m + 6] = lastPrec;
-    m += MARK;
+    if (hi <= 0) break;
     const stop = Math.max(0, hi - SEGMENT);
     for (let g = hi - 1; g >= stop; g--) {
       const start = g === 0 ? 0 : groupEnd[g - 1]!,
@@ -179,13 +179,6 @@ function walkTop(
       }
     }
   }
-  marks[m] = tp;
-  marks[m + 1] = fp;
-  marks[m + 2] = arcR;
-  marks[m + 3] = arcP;
-  marks[m + 4] = lxR;
-  marks[m + 5] = lyR;
-  marks[m + 6] = lastPrec;
   return { num, ap, prArc, marks };
 }
 
