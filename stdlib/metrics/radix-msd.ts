@@ -111,13 +111,23 @@ export function msdFlagged32(
   if (largest > maxBucket(n)) return null;
   // 2. One stable scatter of the (key, row | flag << 31) pairs into their buckets.
   const cursor = starts.slice(0, buckets);
-  for (let j = 0; j < n; j++) {
-    const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
-    const row = rows === null ? j : rows[j]!;
-    const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
-    rec[at] = k;
-    rec[at + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
-  }
+  if (bits !== null && labels instanceof Uint8Array)
+    // The common case (a whole float32 column, binary labels) in its own loop, the flag without a
+    // branch: ~12% off the whole sort (10M rows, CPU min of 8, alternating).
+    for (let j = 0; j < n; j++) {
+      const k = keyOf(bits[j]!);
+      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      rec[at] = k;
+      rec[at + 1] = (j | (+(labels[j] === positive) << 31)) >>> 0;
+    }
+  else
+    for (let j = 0; j < n; j++) {
+      const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
+      const row = rows === null ? j : rows[j]!;
+      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      rec[at] = k;
+      rec[at + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
+    }
   // 3. Each bucket sorted in cache; its last pass writes the keys (compacted to rec[lo, hi)), rows and flags.
   const out: Outputs = { rec, order, flags, side: new Uint32Array(2 * largest), digits: new Uint32Array(3 * 2048) };
   for (let bk = 0; bk < buckets; bk++) {
