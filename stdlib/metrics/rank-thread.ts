@@ -47,14 +47,18 @@ export interface ModelJob {
   rec: Uint32Array;
   /** Int32 at 0: 0 not started, 1 the worker runs it, 2 the main thread took it back, 3 answered. */
   state: Int32Array;
+  /** Numbers the job: its answer carries it (an answer left over from an abandoned job is skipped). */
+  id: number;
 }
 
 /** A worker's answer to a {@link ModelJob}. */
-export type ModelAnswer = { ok: true; ranking: Ranking; positives: Uint8Array; point: ModelPoint } | { ok: false; message: string };
+export type ModelAnswer = { id: number } & (
+  { ok: true; ranking: Ranking; positives: Uint8Array; point: ModelPoint } | { ok: false; message: string }
+);
 
 /** One model's ranking and walks (on either thread): the sort in `scratch`, whose `a` then holds DeLong's numerators. */
 export function runModelJob(
-  job: Omit<ModelJob, 'rec' | 'state'>,
+  job: Omit<ModelJob, 'rec' | 'state' | 'id'>,
   scratch: SortScratch,
 ): { ranking: Ranking; positives: Uint8Array; point: ModelPoint } {
   const n = job.n;
@@ -83,6 +87,7 @@ interface RankWorker {
 }
 
 let warm: RankWorker | null = null;
+let jobs = 0;
 /** Set when the worker failed: it is not started again (the result then ranks on one thread). */
 let failed = false;
 
@@ -150,13 +155,17 @@ export function modelsOnTwoThreads(
   const state = new Int32Array(new SharedArrayBuffer(4));
   const rec = sharedArray(Uint32Array, 2 * n);
   const tJob = { values: treatment.subarray(0, n), labels, n, delong, maxPoints };
-  w.port.postMessage({ ...tJob, rec, state } satisfies ModelJob);
+  const id = ++jobs;
+  w.port.postMessage({ ...tJob, rec, state, id } satisfies ModelJob);
   const c = runModelJob({ values: control.subarray(0, n), labels, n, delong, maxPoints }, sorts);
   let t: { ranking: Ranking; positives: Uint8Array; point: ModelPoint } | null = null;
   if (rankThreadOptions.takeBack && Atomics.compareExchange(state, 0, 0, 2) === 0) rankThreadStats.takenBack++;
   else {
     for (let s = Atomics.load(state, 0); s !== 3; s = Atomics.load(state, 0)) Atomics.wait(state, 0, s, 1000);
-    const m = receiveMessageOnPort(w.port)?.message as ModelAnswer | undefined;
+    // This job's answer (one of an earlier job the main thread gave up on, by throwing, is skipped).
+    let m: ModelAnswer | undefined;
+    do m = receiveMessageOnPort(w.port)?.message as ModelAnswer | undefined;
+    while (m !== undefined && m.id !== id);
     if (m?.ok === true) {
       rankThreadStats.worker++;
       t = m;

@@ -15,9 +15,9 @@ port.on('message', (job: ModelJob) => {
     const { ranking, positives, point } = runModelJob(job, { a: job.rec, b: null });
     // The flags' labels are identified by the main thread's buffer object: it sets them again.
     delete ranking.flagged;
-    answer = { ok: true, ranking, positives, point };
+    answer = { id: job.id, ok: true, ranking, positives, point };
   } catch (err) {
-    answer = { ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    answer = { id: job.id, ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
   port.postMessage(answer);
   Atomics.store(job.state, 0, 3);
