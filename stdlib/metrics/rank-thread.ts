@@ -112,6 +112,11 @@ export function warmRankThread(): void {
   warm = { worker, port: port1, ready: new Int32Array(ready) };
 }
 
+/** Stop the warm worker without telling this module (tests: a worker that died while the main thread relied on it). */
+export function stopRankThreadForTests(): Promise<number> {
+  return warm === null ? Promise.resolve(0) : warm.worker.terminate();
+}
+
 /** True once the warm worker listens (tests wait for it). */
 export function rankThreadReady(): boolean {
   return warm !== null && Atomics.load(warm.ready, 0) === 1;
@@ -161,7 +166,16 @@ export function modelsOnTwoThreads(
   let t: { ranking: Ranking; positives: Uint8Array; point: ModelPoint } | null = null;
   if (rankThreadOptions.takeBack && Atomics.compareExchange(state, 0, 0, 2) === 0) rankThreadStats.takenBack++;
   else {
-    for (let s = Atomics.load(state, 0); s !== 3; s = Atomics.load(state, 0)) Atomics.wait(state, 0, s, 1000);
+    // A worker that stopped (its threadId is -1 as soon as it no longer runs, before its 'exit' event,
+    // which this blocked thread could not see) never answers: the share is done here instead.
+    for (let s = Atomics.load(state, 0); s !== 3; s = Atomics.load(state, 0)) {
+      if (w.worker.threadId === -1) {
+        failed = true;
+        if (warm === w) warm = null;
+        break;
+      }
+      Atomics.wait(state, 0, s, 1000);
+    }
     // This job's answer (one of an earlier job the main thread gave up on, by throwing, is skipped).
     let m: ModelAnswer | undefined;
     do m = receiveMessageOnPort(w.port)?.message as ModelAnswer | undefined;

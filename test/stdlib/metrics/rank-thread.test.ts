@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import type { ComparisonSpec } from '../../../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult } from '../../../plan/result-types.ts';
-import { rankThreadOptions, rankThreadReady, rankThreadStats, warmRankThread } from '../../../stdlib/metrics/rank-thread.ts';
+import { rankThreadOptions, rankThreadReady, rankThreadStats, stopRankThreadForTests, warmRankThread } from '../../../stdlib/metrics/rank-thread.ts';
 import { batchOf, specFor, synthesize, type Dataset } from './support/synthetic.ts';
 
 const saved = process.env.M4_RANK_THREAD_ROWS;
@@ -70,5 +70,22 @@ describe('rankings on two threads', () => {
     d.label[5] = 1;
     const one = bothWays(d, specFor('binary', { bootstrap: 0 }));
     expect(one.tests.reasons.delong).toMatch(/got 1/);
+  }, 60_000);
+
+  // Last: it stops the worker. A worker that is gone while the main thread waits for it (here: told to
+  // wait rather than take the job back) must not hold the result forever; the share is done on the main thread.
+  it('gives the one-thread result when the worker stopped under it', async () => {
+    await stopRankThreadForTests();
+    const d = synthesize('binary', 3000, 7, {});
+    const spec = specFor('binary', { bootstrap: 0 });
+    const order = [...Array(d.n).keys()];
+    const one = result(d, spec, order, String(2 ** 40));
+    const before = rankThreadStats.worker;
+    rankThreadOptions.takeBack = false;
+    const two = result(d, spec, order, '1');
+    rankThreadOptions.takeBack = true;
+    expect(rankThreadStats.worker).toBe(before);
+    expect(two).toEqual(one);
+    expect(rankThreadReady()).toBe(false);
   }, 60_000);
 });
