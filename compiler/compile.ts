@@ -15,7 +15,7 @@ import { replayPass } from './replay.ts';
 import { readSourceFile } from './source-file.ts';
 import { resolve, type Resolution } from './resolve.ts';
 import { syntaxPass } from './syntax.ts';
-import { typecheck, type Typing } from './typecheck.ts';
+import { typecheck, type TypecheckHooks, type Typing } from './typecheck.ts';
 
 export interface Compilation {
   file: string;
@@ -56,8 +56,15 @@ function guardedSyntax(text: string, file: string): PassResult<Program> {
 /**
  * The passes after parsing, for a caller that parsed `text` itself: the language server re-parses only the
  * declarations an edit touched. `syntax` must be what `syntaxPass(text, file)` returns for the same text.
+ * `hooks` let an incremental session (incremental.ts) supply declarations' type checks from its cache.
  */
-export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}): Compilation {
+export function compileParsed(
+  text: string,
+  file: string,
+  syntax: PassResult<Program>,
+  opts: CompileOptions = {},
+  hooks?: TypecheckHooks,
+): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
   const program = syntax.result;
   const diagnostics: Diagnostic[] = [];
@@ -89,7 +96,7 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
   const typing = run(
     'typecheck',
     () => typecheck(emptyResolution(), new Map()).result,
-    () => typecheck(res, models, graph.bestEffortSymbols, baseDir),
+    () => typecheck(res, models, graph.bestEffortSymbols, baseDir, hooks),
   );
   const compares = run(
     'compare',
