@@ -102,6 +102,7 @@ export class CheckSession {
     if (!reason) {
       const pass = new Pass(prev!, this.records, syntax.result.decls);
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
+      pass.done();
       reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
       if (!reason) {
         this.records = pass.records;
@@ -111,6 +112,7 @@ export class CheckSession {
     if (reason) {
       const pass = new Pass(undefined, new Map(), syntax.result.decls);
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
+      pass.done();
       this.records = pass.records;
       this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0 };
       // Records of a check with a conflict or an internal error are not trusted by the next one.
@@ -154,8 +156,8 @@ class Pass {
 
   constructor(
     /** The last check; `undefined`: check everything (and record it). */
-    private readonly prev: Compilation | undefined,
-    private readonly before: Map<string, DeclRecord>,
+    private prev: Compilation | undefined,
+    private before: Map<string, DeclRecord>,
     /** The declarations of the text being checked. */
     private readonly decls: readonly Decl[],
   ) {}
@@ -175,18 +177,28 @@ class Pass {
       ...maps,
       begin: (res, order, models) => this.begin(res, order, models),
       before: (decl, sym, supply) => {
-        if (prev && !this.unsure && this.reuse(decl, sym, supply)) {
+        if (this.prev && !this.unsure && this.reuse(decl, sym, supply)) {
           this.reused++;
           return true;
         }
         // Checked again (maybe in the same tree): what the last check put in the maps for it goes first,
         // or the checker would take its cached values.
-        if (prev) forget(decl, prev.typing);
+        if (this.prev) forget(decl, this.prev.typing);
         this.unifier.log = [];
         return false;
       },
       after: (decl, sym, checked, supply) => this.after(decl, sym, checked, supply),
     };
+  }
+
+  /**
+   * Let go of the last check. The new one keeps its hooks alive (the checker's closures share one scope), so
+   * a pass that held on to the last check would keep every earlier check alive through it.
+   */
+  done(): void {
+    this.prev = undefined;
+    this.before = new Map();
+    this.res = undefined;
   }
 
   private begin(res: Resolution, order: readonly M4Symbol[], models: ModelTable): void {

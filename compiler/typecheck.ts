@@ -122,7 +122,7 @@ export function typecheck(
   let entered = 0;
   const deferred = new Set<M4Symbol>();
   const symbolValues = new Map<M4Symbol, ExprValue>();
-  const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
+  const resolved = resolvedBy(unifier);
   const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
   // The declaration being checked for the hooks (a stack: a cycle checks one inside another).
   const checking: CheckedDecl[] = [];
@@ -668,6 +668,14 @@ export function typecheck(
   }
 
   return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };
+}
+
+/**
+ * `Typing.resolved`, made outside `typecheck`: a closure made inside would keep the checker's whole scope
+ * alive as long as the typing (an incremental session's hooks and, through them, the check before).
+ */
+function resolvedBy(unifier: DimUnifier): Typing['resolved'] {
+  return (t) => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
 }
 
 function isLiteral(e: Expr): boolean {
