@@ -1,7 +1,9 @@
 /**
  * The language server checks a document incrementally (grammar/incremental-parse.ts: declaration starts
- * found by lexing around the edit, unchanged declarations reused, moved ones shifted). After any sequence
- * of edits its diagnostics and program are exactly those of a full `compileSource` of the same text.
+ * found by lexing around the edit, unchanged declarations reused, moved ones moved in place;
+ * compiler/incremental.ts: only the declarations that changed, and those whose inputs' types changed, are
+ * type-checked again). After any sequence of edits its diagnostics and program are exactly those of a full
+ * `compileSource` of the same text.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
