@@ -31,6 +31,13 @@ export interface Compilation {
   diagnostics: Diagnostic[];
 }
 
+/** How an incremental session (incremental.ts) takes part in a compilation. */
+export interface CompileHooks {
+  /** The graph pass's result without running it (`undefined`: run it). */
+  graph?(res: Resolution): PassResult<DeclGraph> | undefined;
+  check?: TypecheckHooks;
+}
+
 export interface CompileOptions {
   /** Directory model paths are relative to; default: the file's directory. */
   baseDir?: string;
@@ -56,15 +63,9 @@ function guardedSyntax(text: string, file: string): PassResult<Program> {
 /**
  * The passes after parsing, for a caller that parsed `text` itself: the language server re-parses only the
  * declarations an edit touched. `syntax` must be what `syntaxPass(text, file)` returns for the same text.
- * `hooks` let an incremental session (incremental.ts) supply declarations' type checks from its cache.
+ * `hooks` let an incremental session (incremental.ts) supply the graph and declarations' type checks.
  */
-export function compileParsed(
-  text: string,
-  file: string,
-  syntax: PassResult<Program>,
-  opts: CompileOptions = {},
-  hooks?: TypecheckHooks,
-): Compilation {
+export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}, hooks?: CompileHooks): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
   const program = syntax.result;
   const diagnostics: Diagnostic[] = [];
@@ -92,11 +93,11 @@ export function compileParsed(
     () => new Map() as ModelTable,
     () => modelsPass(program, { baseDir }),
   );
-  const graph = run('graph', emptyGraph, () => graphPass(res));
+  const graph = run('graph', emptyGraph, () => hooks?.graph?.(res) ?? graphPass(res));
   const typing = run(
     'typecheck',
     () => typecheck(emptyResolution(), new Map()).result,
-    () => typecheck(res, models, graph.bestEffortSymbols, baseDir, hooks),
+    () => typecheck(res, models, graph.bestEffortSymbols, baseDir, hooks?.check),
   );
   const compares = run(
     'compare',

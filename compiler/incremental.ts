@@ -32,7 +32,9 @@
  */
 import type { CallExpr, Decl, Expr } from '../grammar/ast.ts';
 import { IncrementalParser } from '../grammar/incremental-parse.ts';
-import { compileParsed, type Compilation, type CompileOptions } from './compile.ts';
+import { compileParsed, type Compilation, type CompileHooks, type CompileOptions } from './compile.ts';
+import type { PassResult } from './diagnostics/diagnostic.ts';
+import { graphAgain, type DeclGraph } from './graph.ts';
 import type { ModelTable } from './models.ts';
 import { RecordingUnifier, type UnifierQuestion } from './recording-unifier.ts';
 import { forget, repoint } from './reuse-typing.ts';
@@ -60,6 +62,8 @@ export interface UpdateStats {
   checked: number;
   /** Declarations whose results were reused. */
   reused: number;
+  /** Whether the graph pass's result was the last check's (no declaration's reads changed). */
+  graphReused: boolean;
 }
 
 /**
@@ -79,7 +83,7 @@ export class CheckSession {
   /** Records by declared name, of the last check. */
   private records = new Map<string, DeclRecord>();
   /** What the last `update` did. */
-  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0 };
+  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0, graphReused: false };
 
   /** The options of the last check (another `baseDir` is another check). */
   private optsKey = '';
@@ -106,7 +110,7 @@ export class CheckSession {
       reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
       if (!reason) {
         this.records = pass.records;
-        this.stats = { mode: 'incremental', checked: pass.checked, reused: pass.reused };
+        this.stats = { mode: 'incremental', checked: pass.checked, reused: pass.reused, graphReused: pass.graphReused };
       }
     }
     if (reason) {
@@ -114,7 +118,7 @@ export class CheckSession {
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
       pass.done();
       this.records = pass.records;
-      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0 };
+      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0, graphReused: false };
       // Records of a check with a conflict or an internal error are not trusted by the next one.
       if (pass.unifier.conflicts > 0 || internalError(comp)) this.records = new Map();
     }
@@ -152,6 +156,8 @@ class Pass {
   unsure: string | undefined;
   checked = 0;
   reused = 0;
+  /** Whether the graph was the last check's. */
+  graphReused = false;
   private res: Resolution | undefined;
 
   constructor(
@@ -162,7 +168,30 @@ class Pass {
     private readonly decls: readonly Decl[],
   ) {}
 
-  hooks(): TypecheckHooks {
+  hooks(): CompileHooks {
+    return { graph: (res) => this.graph(res), check: this.checkHooks() };
+  }
+
+  /**
+   * The last check's graph, when no declaration's reads changed (names and kinds are the same, checked
+   * before): only the declarations whose tree is new can read something else.
+   */
+  private graph(res: Resolution): PassResult<DeclGraph> | undefined {
+    const prev = this.prev;
+    if (!prev || prev.graph.order === undefined) return undefined;
+    if (res.symbols.size !== res.declSymbols.size || prev.resolution.symbols.size !== prev.resolution.declSymbols.size) return undefined;
+    const before = prev.program.decls;
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] === this.decls[i]) continue;
+      const a = prev.resolution.deps.get(prev.resolution.declSymbols.get(before[i]!)!) ?? [];
+      const b = res.deps.get(res.declSymbols.get(this.decls[i]!)!) ?? [];
+      if (a.length !== b.length || a.some((s, k) => s.name !== b[k]!.name)) return undefined;
+    }
+    this.graphReused = true;
+    return graphAgain(prev.graph, res);
+  }
+
+  private checkHooks(): TypecheckHooks {
     const prev = this.prev;
     let maps: { values?: Map<Expr, ExprValue>; calls?: Map<CallExpr, CallInfo> } = {};
     if (prev) {

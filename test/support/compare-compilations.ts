@@ -66,6 +66,8 @@ export function expectSameCompilation(a: Compilation, b: Compilation): void {
     expect(a.resolution.deps.get(sa)?.map((s) => s.name)).toEqual(b.resolution.deps.get(sb)?.map((s) => s.name));
   }
   expect(a.graph.order).toEqual(b.graph.order);
+  expect(a.graph.graph.nodes()).toEqual(b.graph.graph.nodes());
+  expect(a.graph.graph.edges()).toEqual(b.graph.graph.edges());
   expect([...a.graph.live]).toEqual([...b.graph.live]);
   expect(a.graph.bestEffortSymbols.map((s) => s.name)).toEqual(b.graph.bestEffortSymbols.map((s) => s.name));
   expect(a.compares).toEqual(b.compares);
