@@ -33,6 +33,8 @@ export interface Compilation {
 
 /** How an incremental session (incremental.ts) takes part in a compilation. */
 export interface CompileHooks {
+  /** The resolve pass's result without running it (`undefined`: run it). */
+  resolve?(program: Program): PassResult<Resolution> | undefined;
   /** The graph pass's result without running it (`undefined`: run it). */
   graph?(res: Resolution): PassResult<DeclGraph> | undefined;
   check?: TypecheckHooks;
@@ -63,7 +65,8 @@ function guardedSyntax(text: string, file: string): PassResult<Program> {
 /**
  * The passes after parsing, for a caller that parsed `text` itself: the language server re-parses only the
  * declarations an edit touched. `syntax` must be what `syntaxPass(text, file)` returns for the same text.
- * `hooks` let an incremental session (incremental.ts) supply the graph and declarations' type checks.
+ * `hooks` let an incremental session (incremental.ts) supply the resolution, the graph and declarations'
+ * type checks.
  */
 export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}, hooks?: CompileHooks): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
@@ -87,7 +90,7 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
     }
   };
   add(syntax.diagnostics);
-  const res = run('resolve', emptyResolution, () => resolve(program));
+  const res = run('resolve', emptyResolution, () => hooks?.resolve?.(program) ?? resolve(program));
   const models = run(
     'models',
     () => new Map() as ModelTable,

@@ -35,6 +35,7 @@ import { IncrementalParser } from '../grammar/incremental-parse.ts';
 import { compileParsed, type Compilation, type CompileHooks, type CompileOptions } from './compile.ts';
 import type { PassResult } from './diagnostics/diagnostic.ts';
 import { graphAgain, type DeclGraph } from './graph.ts';
+import { resolveAgain } from './resolve-again.ts';
 import type { ModelTable } from './models.ts';
 import { RecordingUnifier, type UnifierQuestion } from './recording-unifier.ts';
 import { forget, repoint } from './reuse-typing.ts';
@@ -64,6 +65,8 @@ export interface UpdateStats {
   reused: number;
   /** Whether the graph pass's result was the last check's (no declaration's reads changed). */
   graphReused: boolean;
+  /** Whether only the declarations with a new tree were resolved (resolve-again.ts). */
+  resolvedAgain: boolean;
 }
 
 /**
@@ -83,7 +86,7 @@ export class CheckSession {
   /** Records by declared name, of the last check. */
   private records = new Map<string, DeclRecord>();
   /** What the last `update` did. */
-  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0, graphReused: false };
+  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0, graphReused: false, resolvedAgain: false };
 
   /** The options of the last check (another `baseDir` is another check). */
   private optsKey = '';
@@ -110,7 +113,13 @@ export class CheckSession {
       reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
       if (!reason) {
         this.records = pass.records;
-        this.stats = { mode: 'incremental', checked: pass.checked, reused: pass.reused, graphReused: pass.graphReused };
+        this.stats = {
+          mode: 'incremental',
+          checked: pass.checked,
+          reused: pass.reused,
+          graphReused: pass.graphReused,
+          resolvedAgain: pass.resolvedAgain !== undefined,
+        };
       }
     }
     if (reason) {
@@ -118,7 +127,7 @@ export class CheckSession {
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
       pass.done();
       this.records = pass.records;
-      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0, graphReused: false };
+      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0, graphReused: false, resolvedAgain: false };
       // Records of a check with a conflict or an internal error are not trusted by the next one.
       if (pass.unifier.conflicts > 0 || internalError(comp)) this.records = new Map();
     }
@@ -158,6 +167,8 @@ class Pass {
   reused = 0;
   /** Whether the graph was the last check's. */
   graphReused = false;
+  /** Set when the resolution was the last one updated (resolve-again.ts). */
+  resolvedAgain: { depsChanged: boolean } | undefined;
   private res: Resolution | undefined;
 
   constructor(
@@ -169,7 +180,19 @@ class Pass {
   ) {}
 
   hooks(): CompileHooks {
-    return { graph: (res) => this.graph(res), check: this.checkHooks() };
+    return { resolve: () => this.resolve(), graph: (res) => this.graph(res), check: this.checkHooks() };
+  }
+
+  /** The last resolution, updated for the declarations whose tree is new (resolve-again.ts). */
+  private resolve(): PassResult<Resolution> | undefined {
+    const prev = this.prev;
+    if (!prev) return undefined;
+    // What the last resolve reported (its codes are M10xx; an internal error anywhere: start afresh).
+    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001');
+    const r = resolveAgain(prev.resolution, last, prev.program.decls, this.decls);
+    if (!r) return undefined;
+    this.resolvedAgain = { depsChanged: r.depsChanged };
+    return r;
   }
 
   /**
@@ -179,6 +202,12 @@ class Pass {
   private graph(res: Resolution): PassResult<DeclGraph> | undefined {
     const prev = this.prev;
     if (!prev || prev.graph.order === undefined) return undefined;
+    // Resolved again: the last resolution's maps are the new ones, so the reads are compared there.
+    if (this.resolvedAgain) {
+      if (this.resolvedAgain.depsChanged) return undefined;
+      this.graphReused = true;
+      return graphAgain(prev.graph, res);
+    }
     if (res.symbols.size !== res.declSymbols.size || prev.resolution.symbols.size !== prev.resolution.declSymbols.size) return undefined;
     const before = prev.program.decls;
     for (let i = 0; i < before.length; i++) {

@@ -101,7 +101,7 @@ const EDITS: Record<string, Edit> = {
 const edit = fc.record({ kind: fc.constantFrom(...Object.keys(EDITS)), at: fc.nat(), k: fc.nat({ max: 1000 }) });
 
 describe('incremental checking', () => {
-  const seen = { incremental: 0, full: 0, reused: 0, graphReused: 0 };
+  const seen = { incremental: 0, full: 0, reused: 0, graphReused: 0, resolvedAgain: 0 };
   it('equals a full check after every edit of a random sequence (property)', () => {
     fc.assert(
       fc.property(program, fc.array(edit, { minLength: 1, maxLength: 12 }), (start, edits) => {
@@ -117,14 +117,16 @@ describe('incremental checking', () => {
           seen[session.stats.mode]++;
           seen.reused += session.stats.reused;
           if (session.stats.graphReused) seen.graphReused++;
+          if (session.stats.resolvedAgain) seen.resolvedAgain++;
         }
       }),
       { numRuns: Number(process.env.M4_PROPERTY_RUNS ?? 40) },
     );
     if (process.env.M4_PROPERTY_STATS) console.log(seen);
-    // Not vacuous: many edits took the incremental path, reusing declarations and the graph.
+    // Not vacuous: many edits took the incremental path, reusing declarations, the resolution and the graph.
     expect(seen.incremental).toBeGreaterThan(seen.full / 4);
     expect(seen.reused).toBeGreaterThan(0);
     expect(seen.graphReused).toBeGreaterThan(0);
+    expect(seen.resolvedAgain).toBeGreaterThan(0);
   });
 });

@@ -51,13 +51,13 @@ describe('CheckSession', () => {
   it('an edit of a body only re-checks that declaration, not those reading it', () => {
     const s = session();
     edit(s, CHAIN.replace('node n11 = clip(n10, min: -5.0, max: 5.0)', 'node n11 = clip(n10, min: -4.0, max: 4.0)'));
-    expect(s.stats).toEqual({ mode: 'incremental', checked: 1, reused: CHECKED - 1, graphReused: true });
+    expect(s.stats).toEqual({ mode: 'incremental', checked: 1, reused: CHECKED - 1, graphReused: true, resolvedAgain: true });
   });
 
   it('text added before the declarations moves them without re-checking any', () => {
     const s = session();
     const c = edit(s, `// a comment\n\n${CHAIN}`);
-    expect(s.stats).toEqual({ mode: 'incremental', checked: 0, reused: CHECKED, graphReused: true });
+    expect(s.stats).toEqual({ mode: 'incremental', checked: 0, reused: CHECKED, graphReused: true, resolvedAgain: true });
     expect(c.program.decls[4]!.span.line).toBe(7);
   });
 
@@ -65,7 +65,7 @@ describe('CheckSession', () => {
     const s = session();
     // n41 becomes one column (f32[batch] instead of f32[batch, 30]): n42..n49, the comparison and the output read it.
     const c = edit(s, CHAIN.replace('node n41 = clip(n40, min: -5.0, max: 5.0)', 'node n41 = column(n40, index: 1)'));
-    expect(s.stats).toEqual({ mode: 'incremental', checked: 1 + 8 + 1 + 1, reused: CHECKED - 11, graphReused: true });
+    expect(s.stats).toEqual({ mode: 'incremental', checked: 1 + 8 + 1 + 1, reused: CHECKED - 11, graphReused: true, resolvedAgain: true });
     expect(c.diagnostics.map((d) => d.code)).toContain('M3004'); // the models now get the wrong rank
   });
 
@@ -76,9 +76,10 @@ describe('CheckSession', () => {
     expect(c.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['M1001']);
     // n45 and what reads it (n46..n49, the comparison, the output) lose their type.
     // Its reads changed (`n44x` is no declaration): the graph is built again.
-    expect(s.stats).toEqual({ mode: 'incremental', checked: 1 + 4 + 1 + 1, reused: CHECKED - 7, graphReused: false });
+    expect(s.stats).toEqual({ mode: 'incremental', checked: 1 + 4 + 1 + 1, reused: CHECKED - 7, graphReused: false, resolvedAgain: false });
     edit(s, CHAIN);
-    expect(s.stats).toEqual({ mode: 'incremental', checked: 7, reused: CHECKED - 7, graphReused: false });
+    // The last resolve reported the unknown name: this one is a whole resolve.
+    expect(s.stats).toEqual({ mode: 'incremental', checked: 7, reused: CHECKED - 7, graphReused: false, resolvedAgain: false });
     expect(s.update(CHAIN, OPTS).diagnostics).toEqual([]);
   });
 
