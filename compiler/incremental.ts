@@ -18,9 +18,11 @@
  * conflict (whose message would name where a replayed fact came from, which replay does not keep), means
  * the session is not sure and checks the whole file at once (records made anew).
  *
- * Resolve, the models table, the graph and the comparison checks still run on the whole program (they
- * are cheaper than the type check and their results are keyed by the new tree); parsing is incremental
- * (grammar/incremental-parse.ts).
+ * Before the type check: parsing is incremental (grammar/incremental-parse.ts, which keeps unchanged
+ * declarations' trees); resolve visits only the declarations with a new tree when the last resolve
+ * reported nothing but unused inputs or models (resolve-again.ts); the graph is the last one when no
+ * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) and the
+ * comparison checks run on the whole program.
  *
  * The whole file is checked (records made anew) when the session cannot be sure: the first check, a
  * syntax error before or after the edit, a declaration added, removed, renamed or of another kind, a model
@@ -187,8 +189,9 @@ class Pass {
   private resolve(): PassResult<Resolution> | undefined {
     const prev = this.prev;
     if (!prev) return undefined;
-    // What the last resolve reported (its codes are M10xx; an internal error anywhere: start afresh).
-    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001');
+    // What the last resolve reported (its codes are M10xx; an internal error anywhere, or diagnostics left
+    // out by the cap per file, M7002, which could hide some: start afresh).
+    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002');
     const r = resolveAgain(prev.resolution, last, prev.program.decls, this.decls);
     if (!r) return undefined;
     this.resolvedAgain = { depsChanged: r.depsChanged };

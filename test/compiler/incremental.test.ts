@@ -90,6 +90,20 @@ describe('CheckSession', () => {
     expect(s.stats.checked).toBe(CHECKED - 2); // all but label and region
   });
 
+  it('resolves the whole file when the cap per file may hide what the last resolve reported', () => {
+    // 1,100 unused nodes (a warning each) before an unknown name: the error is past the first 1,000 shown.
+    const many = [
+      'input tx: f32[batch, 30]',
+      ...Array.from({ length: 1100 }, (_, i) => `node u${i} = sigmoid(tx)`),
+      'node bad = sigmoid(nope)',
+      'output o = tx',
+    ].join('\n');
+    const s = new CheckSession(FILE);
+    edit(s, many);
+    edit(s, many.replace('node u5 = sigmoid(tx)', 'node u5 = exp(tx)'));
+    expect(s.stats).toMatchObject({ mode: 'incremental', resolvedAgain: false });
+  });
+
   it('checks the whole file when it cannot be sure', () => {
     const cases: [string, string][] = [
       [CHAIN.replace('node n3 ', 'node m3 '), 'a declaration renamed or of another kind'],
