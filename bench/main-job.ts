@@ -20,7 +20,9 @@
  * node_modules) also runs each chosen comparison variant, and the columnar section's (c) from JSONL
  * and Parquet, with DIR's `bin/m4c.js`, in the same run.
  *
- * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s.
+ * Targets (docs/metrics.md): (a) ≤ 1.5× (c); peak RSS at 4M ≤ 1.2× at 1M; Parquet ≥ 2× JSONL rows/s (the most
+ * any reader could give here: bench/columnar-bound.ts). Parquet and Arrow files are read in batches of 16,384 rows
+ * (`m4c run`'s default for columnar files), JSONL in batches of 1,024.
  * Each line also gives the process's CPU seconds (all threads): on a shared machine they move less
  * with the load than wall time. The bundles bin/m4c.js starts from are built first (what users run
  * after `npm ci`). Data and variant files go to --dir (default /tmp/m4-bench-main/; reused across

@@ -1,7 +1,7 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--before DIR] [--window W]
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--warmup 2] [--before DIR] [--window W]
  *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only;
  *   --window W: the shadow servers' `--window` (default 60s: no window closes during a run), e.g. 1s to measure
  *   the answers while windows close and the growing cumulative state is judged)
@@ -11,7 +11,8 @@
  * 1. baseline: bench/serve-baseline.ts (fastify + onnxruntime-node, its own micro-batching, the control's work);
  * 2. `m4c serve examples/fraud/ab.m4 --mode control` (shadow off: the control only);
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
- * Prints req/s, p50, p99, the server's CPU time per request (all its threads, from /proc: the figure least
+ * Prints req/s, p50, p99 and p99.9 (to 0.01 ms: every answer's latency from autocannon's `response` event, sorted —
+ * autocannon's own histogram keeps whole milliseconds), the server's CPU time per request (all its threads, from /proc: the figure least
  * sensitive to other load on the machine), its RSS after the load and, in shadow mode, the share of rows the
  * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
@@ -22,16 +23,20 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pacedLoad } from './support/paced-load.ts';
 
 /** The parts of autocannon's API used here (it ships no types). */
 interface LoadResult {
   requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
   timeouts: number;
 }
-type Autocannon = (opts: Record<string, unknown>) => Promise<LoadResult>;
+/** autocannon's run: a promise of the result that also emits `response` (client, status, bytes, ms as a float). */
+type Tracker = Promise<LoadResult> & {
+  on(event: 'response', f: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+};
+type Autocannon = (opts: Record<string, unknown>) => Tracker;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROOT = join(import.meta.dirname, '..');
@@ -41,8 +46,9 @@ const arg = (name: string, dflt: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 32);
-/** Requests per second offered in all (0: as fast as the server answers). A fixed rate below saturation
- * compares latencies without the queueing that any extra CPU adds at saturation. */
+/** Requests per second offered, paced (bench/support/paced-load.ts; 0: autocannon's closed loop, as fast as the
+ * server answers). A fixed rate below saturation compares latencies without the queueing that any extra CPU adds
+ * at saturation. (Not autocannon's `overallRate`: that sends each second's quota in a burst at the second's start.) */
 const RATE = arg('rate', 0);
 
 const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
@@ -80,17 +86,65 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
-async function load(port: number, seconds: number): Promise<LoadResult> {
+/** A load's outcome, its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
+interface Load {
+  reqPerSec: number;
+  total: number;
+  /** Non-2xx answers, errors, timeouts. */
+  errors: number;
+  /** Paced loads only: requests that waited for a free connection (see bench/support/paced-load.ts). */
+  late: number;
+  p50: number;
+  p99: number;
+  p999: number;
+}
+
+/** The most latencies kept (a run at 50,000 req/s for 60 s); beyond, the rest are not recorded. */
+const MAX_SAMPLES = 3_000_000;
+
+function percentiles(samples: Float64Array): Pick<Load, 'p50' | 'p99' | 'p999'> {
+  const sorted = samples.sort();
+  const n = sorted.length;
+  const at = (q: number): number => (n === 0 ? NaN : sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!);
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999) };
+}
+
+/** Closed loop (autocannon, CONNECTIONS connections) or, with --rate, a paced open loop at RATE req/s. */
+async function load(port: number, seconds: number, paced = RATE > 0): Promise<Load> {
+  if (paced) {
+    const r = await pacedLoad(port, '/v1/predict', bodies, RATE, seconds);
+    return { reqPerSec: r.answered / r.seconds, total: r.answered, errors: r.errors, late: r.late, ...percentiles(r.latencies) };
+  }
   let i = 0;
-  return autocannon({
+  // Every 2xx answer's latency as autocannon measured it (request written → response parsed, float ms): the
+  // exact percentiles of a sorted array.
+  let samples = new Float64Array(1 << 16);
+  let n = 0;
+  const tracker = autocannon({
     url: `http://127.0.0.1:${port}/v1/predict`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS,
     duration: seconds,
-    ...(RATE > 0 ? { overallRate: RATE } : {}),
     requests: [{ setupRequest: (req: object) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
+  tracker.on('response', (_client, status, _bytes, ms) => {
+    if (status < 200 || status >= 300 || n >= MAX_SAMPLES) return;
+    if (n === samples.length) {
+      const grown = new Float64Array(samples.length * 2);
+      grown.set(samples);
+      samples = grown;
+    }
+    samples[n++] = ms;
+  });
+  const r = await tracker;
+  return {
+    reqPerSec: r.requests.average,
+    total: r.requests.total,
+    errors: r.non2xx + r.errors + r.timeouts,
+    late: 0,
+    ...percentiles(samples.subarray(0, n)),
+  };
 }
 
 /** Of the rows sent to the shadow arm during the run, the share it ran (the rest dropped: queue full, timeouts). */
@@ -114,6 +168,12 @@ async function stop(s: Server): Promise<void> {
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
 const WINDOW = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1]! : null;
 const ROUNDS = arg('rounds', 1);
+/**
+ * Seconds of load before the measured run (default 2). A shadow server reaches its steady state only once its label
+ * store is full (--label-capacity, 100,000 rows) and evicting, with its tombstones (as many again): ~10 s at 20,000
+ * req/s. Before that, every row is stored and none evicted.
+ */
+const WARMUP = arg('warmup', 2);
 
 /** The arguments of `m4c serve` in `--mode mode`, as users start it (run from our tree or --before's). */
 function serveArgs(mode: 'control' | 'shadow'): string[] {
@@ -144,7 +204,7 @@ for (const [kind, mode] of [
 }
 
 console.log(
-  `bench/serve.ts: ${SECONDS} s per server, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s offered` : 'closed loop'}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
+  `bench/serve.ts: ${SECONDS} s per server after ${WARMUP} s of warm-up, ${RATE > 0 ? `open loop: ${RATE} req/s offered, paced over up to 64 connections` : `closed loop (autocannon, ${CONNECTIONS} connections)`}, single-row requests${WINDOW === null ? '' : `, shadow --window ${WINDOW}`}; load average before: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
@@ -154,19 +214,22 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const c of configs) {
     if (only !== null && !only.includes(c.kind)) continue;
     const s = await start(c.args, c.pattern, c.cwd);
-    await load(s.port, 2); // warm-up: JIT, ORT's first runs, the batcher's steady state
+    // Warm-up, closed loop whatever --rate says (it fills the label store soonest): JIT, ORT's first runs, the
+    // batcher's steady state (and with --warmup, the label store's).
+    await load(s.port, WARMUP, false);
     const cpu0 = cpuSeconds(s.child.pid!);
     const r = await load(s.port, SECONDS);
-    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.requests.total)) * 1e6;
+    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
     const rss = rssMb(s.child.pid!);
-    const non2xx = r.non2xx + r.errors + r.timeouts;
     const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${cpuUs.toFixed(0)} | ${rss.toFixed(0)} | ${shadow} | ${non2xx} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
-console.log('| server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | shadow ran | errors | load (1 min) |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(
+  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);

@@ -15,6 +15,15 @@ const POW10: Float64Array = Float64Array.from({ length: 121 }, (_, i) => Number(
 /** Digits of the current value, most significant first (reused: formatting is single-threaded and synchronous). */
 const digits = new Uint8Array(9);
 
+/** The digits of 0..99 in pairs: PAIRS[2i], PAIRS[2i + 1]. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, k) => (k % 2 === 0 ? Math.floor(k / 20) : (k >> 1) % 10));
+
+/** A double's bits: its binary exponent is a shift and a mask away (cheaper than Math.log10 per value). */
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+/** Index of the word holding the sign and exponent (the high word: 1 on little-endian machines). */
+const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
 const ZERO = 0x30;
 const DOT = 0x2e;
 const MINUS = 0x2d;
@@ -27,8 +36,10 @@ const E = 0x65;
  * decide the rounding (the caller then asks `toPrecision`).
  */
 function nineDigits(a: number): number {
-  let e = Math.floor(Math.log10(a));
-  // log10 may be off by one next to a power of ten: the loop settles e so that x is in [1e8, 1e9).
+  // a is in [2^b, 2^(b+1)), so floor(log10 a) is floor(b·log10 2) or one more: the loop settles e so that x is
+  // in [1e8, 1e9). (a is a float32 value: a normal double, whose exponent field is b + 1023.)
+  bits[0] = a;
+  let e = Math.floor((((words[HIGH]! >>> 20) & 0x7ff) - 1023) * 0.30102999566398114);
   let x = 0;
   for (let tries = 0; tries < 3; tries++) {
     const p = 8 - e;
@@ -50,11 +61,16 @@ function nineDigits(a: number): number {
     d = 1e8;
     e++;
   }
-  // d < 2^31: integer division in int32.
+  // d < 2^31: integer division in int32; the last digit, then four pairs.
   d |= 0;
-  for (let i = 8; i >= 0; i--) {
-    const q = (d / 10) | 0;
-    digits[i] = d - q * 10;
+  let q = (d / 10) | 0;
+  digits[8] = d - q * 10;
+  d = q;
+  for (let i = 7; i > 0; i -= 2) {
+    q = (d / 100) | 0;
+    const r = (d - q * 100) << 1;
+    digits[i] = PAIRS[r + 1]!;
+    digits[i - 1] = PAIRS[r]!;
     d = q;
   }
   return e;

@@ -147,6 +147,9 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
       shard: o.shard,
       signal,
     });
+    // A columnar file opens (hash, footer, layout, first groups decoded) while the models load below;
+    // a failure there is the first next()'s to report.
+    source.prepare?.().catch(() => undefined);
     if (comparisons && o.shard === undefined) sinks = await openRunSinks(comparisons.subject, { db: o.db });
     if (o.outPath !== undefined) writer = OutputsWriter.open(o.outPath, plan.outputs);
     const t0 = performance.now();

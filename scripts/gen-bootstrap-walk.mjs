@@ -22,6 +22,14 @@ const TAIL = [2147126128, 2147439627, 2147478814, 2147483168, 2147483603, 214748
 const SH = 'i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7';
 const c4 = (v) => `(v128.const i32x4 ${v} ${v} ${v} ${v})`;
 
+/** lowbias32 (poisson-weights.ts) on the four lanes of local `v`, as wat lines indented by `pad`. */
+function lowbias(v, pad) {
+  const sp = ' '.repeat(pad);
+  const xs = (k) => `${sp}(local.set ${v} (v128.xor (local.get ${v}) (i32x4.shr_u (local.get ${v}) (i32.const ${k}))))`;
+  const mul = (c) => `${sp}(local.set ${v} (i32x4.mul (local.get ${v}) ${c4(c)}))`;
+  return [xs(16), mul(2146121005), xs(15), mul(-2073254261), xs(16)].join('\n');
+}
+
 /** The kernel's text for `G` blocks per visit. */
 export function bootstrapWalkWat(G = BLOCKS) {
   const L = [...'ABCDEFGHIJKLMNOP'].slice(0, G);
@@ -44,7 +52,9 @@ export function bootstrapWalkWat(G = BLOCKS) {
 ;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16);
 ;;                      derive ≠ 0: every row id is below 2^32 and k1 was not stored: the kernel
 ;;                      fills k1p from k0 and the seed word s1 first (fillRowKeys' second key with a
-;;                      zero high word), once per call
+;;                      zero high word), once per call; derive = 2: k0p holds the rows' store
+;;                      indices, each row's id is base + index, and k0 is derived from it first
+;;                      (c0: lowbias32 of the seed word s0); both buffers hold n rounded up to 4
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
@@ -66,37 +76,45 @@ export function bootstrapWalkWat(G = BLOCKS) {
 
   (func (export "walk")
     (param $n i32) (param $k0p i32) (param $k1p i32) (param $flp i32) (param $qp i32) (param $nb i32)
-    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32)
+    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32) (param $base i32) (param $c0 i32)
     (local $k1 i32) (local $b i32) (local $i i32) (local $f i32) (local $k i32) (local $st i32) (local $o i32) (local $wrow i32) (local $h i32)
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
-    (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32)
+    (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32) (local $kv v128)
     (local $a2LoA v128) (local $a2HiA v128) (local $a2LoB v128) (local $a2HiB v128) (local $aLoA v128) (local $aHiA v128) (local $aLoB v128) (local $aHiB v128)`);
   for (const X of L)
     w(`    (local $q${X} v128) (local $x${X} v128) (local $w${X} v128) (local $m${X} v128) (local $ca${X} v128) (local $cp${X} v128)`);
-  w(`;; derive: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
-    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first)
+  w(`;; derive = 2: k0p holds each row's store index and every row id is base + index, below 2^32:
+    ;; k0 = lowbias32(id ^ c0), c0 = lowbias32(s0) (fillRowKeys with a zero high word), stored in place
+    ;; pre-shifted; four rows at a time (the tile buffers hold whole groups of four)
+    (if (i32.eq (local.get $derive) (i32.const 2))
+      (then
+        (local.set $i (i32.const 0))
+        (block $indexDone
+          (loop $index
+            (br_if $indexDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $o (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $kv (v128.xor (i32x4.add (v128.load (local.get $o)) (i32x4.splat (local.get $base))) (i32x4.splat (local.get $c0))))
+${lowbias('$kv', 14)}
+            (v128.store (local.get $o) (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $index)))))
+    ;; derive ≠ 0: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
+    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first), four
+    ;; rows at a time
     (if (local.get $derive)
       (then
         (local.set $i (i32.const 0))
         (block $deriveDone
           (loop $derive
             (br_if $deriveDone (i32.ge_u (local.get $i) (local.get $n)))
-            (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
-            (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (i32.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $k1))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $derive)))))
-    ;; b counts visits (${G} blocks each)
+            (local.set $kv (v128.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $kv (v128.xor (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))) (i32x4.splat (local.get $s1))))
+${lowbias('$kv', 14)}
+${lowbias('$kv', 14)}
+            (v128.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $kv))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $derive)))))`);
+  w(`    ;; b counts visits (${G} blocks each)
     (block $blocksDone
       (loop $blocks
         (br_if $blocksDone (i32.ge_u (i32.mul (local.get $b) (i32.const ${G})) (local.get $nb)))`);

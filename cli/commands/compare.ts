@@ -18,7 +18,7 @@ import type { PlanTask } from '../../plan/plan-types.ts';
 import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
 import { replayComparisons } from '../../runtime/replay.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
-import { inspectSample, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
+import { COLUMNAR_BATCH_SIZE, inspectSample, isColumnarData, type SampleField, type SampleInfo } from '../../runtime/sources/index.ts';
 import { defaultMetrics, metricProblem } from '../../stdlib/metrics/catalogue.ts';
 import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
@@ -44,7 +44,7 @@ interface CompareOptions {
   db?: string;
   shard?: { index: number; count: number };
   state?: string;
-  batchSize: number;
+  batchSize?: number;
   onBadRow: 'skip' | 'fail';
 }
 
@@ -106,7 +106,7 @@ export function register(program: Command): void {
     .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
     .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
-    .option('--batch-size <n>', 'rows per batch', intAtLeast(1), 4096)
+    .option('--batch-size <n>', `rows per batch (default 4096; ${COLUMNAR_BATCH_SIZE} from .parquet and .arrow files)`, intAtLeast(1))
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
     .addHelpText(
       'after',
@@ -273,7 +273,7 @@ async function compareCommand(o: CompareOptions): Promise<number> {
   try {
     const end = await replayComparisons(loaded, {
       data: o.data,
-      batchSize: o.batchSize,
+      batchSize: o.batchSize ?? (isColumnarData(o.data) ? COLUMNAR_BATCH_SIZE : 4096),
       onBadRow: o.onBadRow,
       shard: o.shard,
       statePath: o.state,

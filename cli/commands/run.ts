@@ -18,6 +18,7 @@ import { EXIT } from '../../plan/errors.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
 import { replayComparisons } from '../../runtime/replay.ts';
+import { COLUMNAR_BATCH_SIZE, isColumnarData } from '../../runtime/sources/index.ts';
 import { colorFor, isReportFormat, REPORT_FORMATS, type ReportFormat } from '../../runtime/report/render-report.ts';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
 import { printDiagnostics, summaryLine } from '../diagnostics-output.ts';
@@ -70,7 +71,7 @@ export function register(program: Command): void {
     )
     .option(
       '--batch-size <n>',
-      `rows per batch (default ${DEFAULT_BATCH_SIZE}, or the fixed row dimension of the graph's inputs, e.g. 1)`,
+      `rows per batch (default ${DEFAULT_BATCH_SIZE}; ${COLUMNAR_BATCH_SIZE} from .parquet and .arrow files; or the fixed row dimension of the graph's inputs, e.g. 1)`,
       intAtLeast(1),
     )
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
@@ -144,7 +145,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
       db: opts.db,
       format,
       quiet: opts.quiet,
-      batchSize: opts.batchSize ?? defaultBatchSize(plan),
+      batchSize: opts.batchSize ?? defaultBatchSize(plan, data),
       onBadRow: opts.onBadRow,
       engine: opts.engine,
     });
@@ -153,7 +154,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   try {
     const end = await replayComparisons(loaded, {
       data,
-      batchSize: opts.batchSize ?? defaultBatchSize(plan),
+      batchSize: opts.batchSize ?? defaultBatchSize(plan, data),
       limit: opts.limit,
       onBadRow: opts.onBadRow,
       shard: opts.shard,
@@ -180,11 +181,12 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
 
 /**
  * A graph whose inputs have a fixed row dimension (a model exported with batch 1 makes `batch` = 1) can only
- * take batches of that size; otherwise the default.
+ * take batches of that size; otherwise the default, larger for columnar files (runtime/sources/open-source.ts).
  */
-function defaultBatchSize(plan: Plan): number {
+function defaultBatchSize(plan: Plan, data: string): number {
   const fixed = plan.inputs.map((i) => i.type.dims[0]).filter((d): d is number => typeof d === 'number');
-  return fixed.length > 0 ? Math.min(...fixed) : DEFAULT_BATCH_SIZE;
+  if (fixed.length > 0) return Math.min(...fixed);
+  return isColumnarData(data) ? COLUMNAR_BATCH_SIZE : DEFAULT_BATCH_SIZE;
 }
 
 /** A plan from a `.m4` (compiled now, diagnostics shown) or a plan `.json`; every failure is exit 2. */

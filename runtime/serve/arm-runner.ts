@@ -7,7 +7,8 @@
  *   FIFO, one executor batch at a time (the batches that queued meanwhile run together), each with its
  *   own timeout. A full queue drops the batch (counted); the primary path never waits for the shadow
  *   queue, and a shadow model call starts at the next turn of the event loop (setImmediate), after the
- *   answers of the batch that queued it are written.
+ *   answers of the batch that queued it are written — or, with `shadowGatherMs`, once that long has passed or
+ *   `maxBatch` rows wait, whichever comes first.
  */
 import type { Tensor } from '../../stdlib/types.ts';
 import type { Batch } from '../batch.ts';
@@ -22,6 +23,8 @@ export interface PendingRow {
   row: RequestRow;
   rowId: number;
   id: string;
+  /** The server generated `id`: no earlier row had it (the label store need not look for one). */
+  fresh?: boolean;
   resolve(answer: RowAnswer): void;
   reject(err: unknown): void;
 }
@@ -52,8 +55,21 @@ export interface ArmRunnerOptions {
   maxDelayMs: number;
   /** Primary batches running at once (2: the next batch is assembled while one runs). */
   maxInFlight?: number;
+  /**
+   * After a batch, the rows that waited leave at the next turn, joined by the requests read in between (fuller
+   * batches, less work per row), instead of at once. Measured to help an arm no other arm shadows (`--mode control`);
+   * with a shadow arm competing for the core the loaded runs could not tell a gain from noise, so it is off there.
+   */
+  nextTurnAfterBatch?: boolean;
   shadowQueueRows: number;
   shadowTimeoutMs: number;
+  /**
+   * How long shadow work waits for more to join it while fewer than `maxBatch` rows wait (default 0: the next
+   * turn). Nothing waits for the shadow's answers, and each shadow batch costs a message to its worker and back
+   * and a pairing on the main thread, whatever its size: gathered, there are fewer of them to compete with the
+   * answers for the cores.
+   */
+  shadowGatherMs?: number;
   /**
    * After each primary batch: the batch, its rows and the arm's outputs. Runs once the promise reactions of
    * the batch's answers have run (process.nextTick), i.e. after their responses are written and before the
@@ -83,6 +99,8 @@ export class ArmRunner {
   private shadowRows = 0;
   private shadowRunning = false;
   private shadowPumpScheduled = false;
+  /** Shadow work waiting for more to join it (shadowGatherMs). */
+  private shadowTimer: NodeJS.Timeout | null = null;
   /** onPrimary calls queued (nextTick) and not run yet: the arm is not idle until they ran. */
   private hooksPending = 0;
   private idleWaiters: (() => void)[] = [];
@@ -122,16 +140,20 @@ export class ArmRunner {
     if (this.waiting === 0 || this.inFlight >= maxInFlight) return;
     if (this.fullQueues || this.inFlight === 0) {
       // Idle arm (or a full batch): go at the next turn, gathering the rows of this turn's requests.
-      this.immediate ??= setImmediate(() => {
-        this.immediate = null;
-        this.flush();
-      });
+      this.flushNextTurn();
       return;
     }
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.flush();
     }, this.opts.maxDelayMs);
+  }
+
+  private flushNextTurn(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = null;
+      this.flush();
+    });
   }
 
   private flush(): void {
@@ -162,11 +184,15 @@ export class ArmRunner {
 
   private async runPrimary(rows: PendingRow[]): Promise<void> {
     this.inFlight++;
-    const rowIds = Float64Array.from(rows, (p) => p.rowId);
-    const batch = concatRows(
-      rows.map((p) => p.row),
-      rowIds,
-    );
+    // Plain loops: `Float64Array.from` with a map function and `Array.map` cost a call per row.
+    const n = rows.length;
+    const rowIds = new Float64Array(n);
+    const requestRows: RequestRow[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      rowIds[i] = rows[i]!.rowId;
+      requestRows[i] = rows[i]!.row;
+    }
+    const batch = concatRows(requestRows, rowIds);
     const t0 = performance.now();
     try {
       const result = await this.executor.runBatch(batch);
@@ -188,7 +214,8 @@ export class ArmRunner {
           Float64Array.from(kept, (p) => p.rowId),
         );
       }
-      kept.forEach((p, index) => p.resolve({ arm: this.arm, values, index }));
+      const arm = this.arm;
+      for (let index = 0; index < kept.length; index++) kept[index]!.resolve({ arm, values, index });
       const onPrimary = this.opts.onPrimary;
       if (kept.length > 0 && onPrimary !== undefined) {
         this.hooksPending++;
@@ -207,7 +234,8 @@ export class ArmRunner {
       for (const p of rows) p.reject(err);
     } finally {
       this.inFlight--;
-      this.flush();
+      if (this.opts.nextTurnAfterBatch !== true) this.flush();
+      else if (this.waiting > 0) this.flushNextTurn();
       this.checkIdle();
     }
   }
@@ -219,7 +247,20 @@ export class ArmRunner {
     this.shadowRows += batch.rows;
     this.opts.onShadowQueue?.(this.shadowRows);
     this.shadowJobs.push({ batch, done });
-    if (this.shadowRunning || this.shadowPumpScheduled) return;
+    if (this.shadowRunning) return;
+    const gather = this.opts.shadowGatherMs ?? 0;
+    if (gather > 0 && this.shadowRows < this.opts.maxBatch) {
+      this.shadowTimer ??= setTimeout(() => {
+        this.shadowTimer = null;
+        this.pumpShadow();
+      }, gather);
+      return;
+    }
+    if (this.shadowTimer !== null) {
+      clearTimeout(this.shadowTimer);
+      this.shadowTimer = null;
+    }
+    if (this.shadowPumpScheduled) return;
     this.shadowPumpScheduled = true;
     setImmediate(() => {
       this.shadowPumpScheduled = false;

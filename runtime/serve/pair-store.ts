@@ -1,11 +1,17 @@
 /**
  * Predictions awaiting their labels: a bounded, insertion-ordered store with a TTL.
  *
- * Each served row leaves one entry: its request id, row ordinal, index in its batch, and per arm the
- * batch's output tensors (the shadow arm runs the same batch, so the index is the same in both). Nothing is
- * copied per row, and a batch's tensors live as long as one of its rows waits. Feedback joins a label to an entry; the entry then leaves the store.
+ * Each served row leaves one entry: its request id, row ordinal, index in its batch, and its batch's entry
+ * (shared by the batch's rows), which holds per arm the batch's output tensors (the shadow arm runs the same
+ * batch, so the index is the same in both). Nothing is copied per row, and a batch's tensors live as long as
+ * one of its rows waits. Feedback joins a label to an entry; the entry then leaves the store.
  * Entries older than the TTL, or beyond the capacity (oldest first), are evicted and counted; their
  * ids stay a while as tombstones so late feedback is told `expired`/`evicted` rather than `unknown`.
+ *
+ * The entries are columns of a ring (typed arrays, and one array each of ids and batch entries), not an
+ * object per row: a full store holds ~100,000 rows that each live long enough to reach the old generation,
+ * and the collector's work (scavenges copying survivors, full collections marking them) grows with the
+ * number of objects it must trace — those pauses are what a request waits for in the store's place.
  */
 import { allocData, type Tensor } from '../../stdlib/types.ts';
 
@@ -15,21 +21,34 @@ export interface RowRef {
   row: number;
 }
 
-/** One served row. */
-export interface StoredPair {
-  id: string;
-  rowId: number;
-  /** `Date.now()` when stored. */
-  at: number;
-  /** The row's index in its batch. */
-  row: number;
+/** One served batch, shared by its rows' entries. */
+export interface StoredBatch {
   /** Each arm's outputs for the batch (the arm plan's extra outputs included), once that arm ran it. */
   control: Record<string, Tensor> | null;
   treatment: Record<string, Tensor> | null;
-  /** Why the pair will never complete (the shadow arm's work was dropped, timed out or failed). */
+  /** Why the batch's pairs will never complete (the shadow arm's work was dropped, timed out or failed). */
   unpaired: string | null;
-  /** A label given before the pair completed. */
-  label: RowRef | null;
+  /** Rows labelled before the pair completed: joined when the other arm's values arrive. */
+  early: LabelledRow[] | null;
+}
+
+/** A row given its label, for the labelled accumulators once both arms' values are in. */
+export interface LabelledRow {
+  id: string;
+  rowId: number;
+  /** The row's index in its batch. */
+  row: number;
+  batch: StoredBatch;
+  label: RowRef;
+}
+
+/** A stored row, as {@link PairStore.get} describes it. */
+export interface StoredRow {
+  rowId: number;
+  row: number;
+  batch: StoredBatch;
+  /** Feedback already gave this row a label (it waits for its pair). */
+  labelled: boolean;
 }
 
 /** Why feedback for an id did not join: the `result` label of `m4_feedback_total`. */
@@ -42,41 +61,95 @@ export interface PairStoreOptions {
   tombstones?: number;
   now?: () => number;
   /** Called for each entry evicted (TTL or capacity). */
-  onEvict?: (reason: 'expired' | 'evicted', pair: StoredPair) => void;
+  onEvict?: (reason: 'expired' | 'evicted') => void;
 }
 
+/** Slots the ring starts with; it doubles as needed up to twice the capacity. */
+const FIRST_SLOTS = 1024;
+
 export class PairStore {
-  private readonly pairs = new Map<string, StoredPair>();
-  private readonly gone = new Map<string, 'expired' | 'evicted'>();
-  private readonly maxTombstones: number;
+  /** id → slot of the ring. */
+  private readonly index = new Map<string, number>();
+  private readonly gone: Tombstones;
   private readonly now: () => number;
+  /**
+   * The ring: `used` slots from `head` in insertion (time) order, live entries and holes (entries feedback
+   * consumed or a new entry of the same id replaced). At most twice the capacity: when the ring is full of
+   * holes and live entries, the oldest live entry is evicted even below the capacity.
+   */
+  private slots = 0;
+  private head = 0;
+  private used = 0;
+  private live = 0;
+  private ids: (string | undefined)[] = [];
+  private batches: (StoredBatch | undefined)[] = [];
+  private at = new Float64Array(0);
+  private rowIds = new Float64Array(0);
+  private rows = new Int32Array(0);
+  private labelled = new Uint8Array(0);
+  private readonly maxSlots: number;
 
   constructor(private readonly opts: PairStoreOptions) {
-    this.maxTombstones = opts.tombstones ?? Math.min(opts.capacity, 100_000);
+    this.gone = new Tombstones(opts.tombstones ?? Math.min(opts.capacity, 100_000));
     this.now = opts.now ?? Date.now;
+    this.maxSlots = Math.max(1, opts.capacity * 2);
   }
 
   get size(): number {
-    return this.pairs.size;
+    return this.live;
   }
 
-  /** Store rows (each replacing an entry of the same id), then evict what the TTL and capacity require. */
-  put(pairs: readonly StoredPair[]): void {
-    for (const pair of pairs) {
-      if (this.pairs.has(pair.id)) this.pairs.delete(pair.id); // re-inserted last: the store stays in time order
-      if (this.gone.size > 0) this.gone.delete(pair.id);
-      this.pairs.set(pair.id, pair);
+  /**
+   * Store a batch's rows (row `r` of the batch is `rows[r]`; each replaces an entry of the same id), then evict
+   * what the TTL and capacity require. `fresh`: the id is new to this store (generated by the server).
+   */
+  put(batch: StoredBatch, rows: readonly { id: string; rowId: number; fresh?: boolean }[]): void {
+    const now = this.now();
+    for (let r = 0; r < rows.length; r++) {
+      const { id, rowId, fresh } = rows[r]!;
+      // An id the server generated was never stored: no older entry or tombstone to look for (two lookups in maps
+      // of ~100,000 entries each, per row).
+      if (fresh !== true) {
+        if (this.index.has(id)) this.delete(id); // re-inserted last: the store stays in time order
+        this.gone.delete(id);
+      }
+      if (this.used === this.slots) {
+        if (this.slots < this.maxSlots) this.grow();
+        else this.evictHead('evicted');
+      }
+      const slot = (this.head + this.used) % this.slots;
+      this.used++;
+      this.live++;
+      this.ids[slot] = id;
+      this.batches[slot] = batch;
+      this.at[slot] = now;
+      this.rowIds[slot] = rowId;
+      this.rows[slot] = r;
+      this.labelled[slot] = 0;
+      this.index.set(id, slot);
     }
     this.sweep();
   }
 
-  get(id: string): StoredPair | undefined {
-    return this.pairs.get(id);
+  get(id: string): StoredRow | undefined {
+    const slot = this.index.get(id);
+    if (slot === undefined) return undefined;
+    return { rowId: this.rowIds[slot]!, row: this.rows[slot]!, batch: this.batches[slot]!, labelled: this.labelled[slot] === 1 };
+  }
+
+  /** Feedback gave the row of `id` its label; it stays until its pair completes (a second label is a duplicate). */
+  markLabelled(id: string): void {
+    const slot = this.index.get(id);
+    if (slot !== undefined) this.labelled[slot] = 1;
   }
 
   /** Remove an entry that feedback consumed. */
   delete(id: string): void {
-    this.pairs.delete(id);
+    const slot = this.index.get(id);
+    if (slot === undefined) return;
+    this.index.delete(id);
+    this.clear(slot);
+    this.trimHoles();
   }
 
   /** The reason an id is not in the store. */
@@ -87,23 +160,113 @@ export class PairStore {
   /** Evict expired entries and those beyond capacity (oldest first). Cheap: stops at the first live entry. */
   sweep(): void {
     const limit = this.now() - this.opts.ttlMs;
-    for (const p of this.pairs.values()) {
-      let reason: 'expired' | 'evicted';
-      if (p.at <= limit) reason = 'expired';
-      else if (this.pairs.size > this.opts.capacity) reason = 'evicted';
+    this.trimHoles();
+    while (this.used > 0) {
+      if (this.at[this.head]! <= limit) this.evictHead('expired');
+      else if (this.live > this.opts.capacity) this.evictHead('evicted');
       else break;
-      this.pairs.delete(p.id);
-      this.tombstone(p.id, reason);
-      this.opts.onEvict?.(reason, p);
     }
   }
 
-  private tombstone(id: string, reason: 'expired' | 'evicted'): void {
-    this.gone.set(id, reason);
-    if (this.gone.size > this.maxTombstones) {
-      const oldest = this.gone.keys().next().value;
-      if (oldest !== undefined) this.gone.delete(oldest);
+  /** Evict the oldest live entry (holes before it are dropped). */
+  private evictHead(reason: 'expired' | 'evicted'): void {
+    this.trimHoles();
+    if (this.used === 0) return;
+    const slot = this.head;
+    const id = this.ids[slot]!;
+    // (Should a client have sent, as its own id, one the server generated later, the newer entry keeps the id.)
+    if (this.index.get(id) === slot) this.index.delete(id);
+    this.clear(slot);
+    this.trimHoles();
+    this.tombstone(id, reason);
+    this.opts.onEvict?.(reason);
+  }
+
+  private clear(slot: number): void {
+    this.ids[slot] = undefined;
+    this.batches[slot] = undefined; // the batch's tensors may go once no row of it waits
+    this.live--;
+  }
+
+  /** Drop the holes at the head of the ring. */
+  private trimHoles(): void {
+    while (this.used > 0 && this.ids[this.head] === undefined) {
+      this.head = this.head + 1 === this.slots ? 0 : this.head + 1;
+      this.used--;
     }
+  }
+
+  /** Double the ring (up to twice the capacity), its entries moved to the front in order. */
+  private grow(): void {
+    const slots = Math.min(this.maxSlots, Math.max(FIRST_SLOTS, this.slots * 2));
+    const ids: (string | undefined)[] = new Array(slots);
+    const batches: (StoredBatch | undefined)[] = new Array(slots);
+    const at = new Float64Array(slots);
+    const rowIds = new Float64Array(slots);
+    const rows = new Int32Array(slots);
+    const labelled = new Uint8Array(slots);
+    for (let k = 0; k < this.used; k++) {
+      const from = (this.head + k) % this.slots;
+      const id = this.ids[from];
+      ids[k] = id;
+      batches[k] = this.batches[from];
+      at[k] = this.at[from]!;
+      rowIds[k] = this.rowIds[from]!;
+      rows[k] = this.rows[from]!;
+      labelled[k] = this.labelled[from]!;
+      if (id !== undefined) this.index.set(id, k);
+    }
+    this.ids = ids;
+    this.batches = batches;
+    this.at = at;
+    this.rowIds = rowIds;
+    this.rows = rows;
+    this.labelled = labelled;
+    this.slots = slots;
+    this.head = 0;
+  }
+
+  private tombstone(id: string, reason: 'expired' | 'evicted'): void {
+    this.gone.add(id, reason);
+  }
+}
+
+/**
+ * The ids of the last evicted entries and why, oldest forgotten first: a ring of ids with a map for lookups.
+ * (Not a Map used as a queue: deleting its oldest key through `keys().next()` walks every deleted entry still
+ * in the table's front, ~80 µs per eviction once 100,000 tombstones churn.)
+ */
+class Tombstones {
+  private readonly index = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  private readonly reasons: ('expired' | 'evicted')[] = [];
+  private next = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(id: string, reason: 'expired' | 'evicted'): void {
+    if (this.max <= 0) return;
+    this.delete(id);
+    const slot = this.next;
+    const old = this.ids[slot];
+    if (old !== undefined) this.index.delete(old);
+    this.ids[slot] = id;
+    this.reasons[slot] = reason;
+    this.index.set(id, slot);
+    this.next = slot + 1 === this.max ? 0 : slot + 1;
+  }
+
+  get(id: string): 'expired' | 'evicted' | undefined {
+    const slot = this.index.get(id);
+    return slot === undefined ? undefined : this.reasons[slot];
+  }
+
+  delete(id: string): void {
+    if (this.index.size === 0) return;
+    const slot = this.index.get(id);
+    if (slot === undefined) return;
+    this.index.delete(id);
+    this.ids[slot] = undefined;
   }
 }
 

@@ -199,24 +199,49 @@ export function layoutKey(layout: SourceLayout): string {
 /**
  * Concatenate rows of one layout into a batch. `rowIds` are the rows' ordinals in the serving run (they
  * key the bootstrap, as file row ordinals do in a replay); `lines` repeat them 1-based for error messages.
+ * Rows read one after another sit side by side in their slab (RowSlabs hands out regions in order): a slot
+ * whose rows are all adjacent becomes one view over them, without a copy or a new buffer (an allocation per
+ * batch that also drives the collector); otherwise the rows are copied into a new array.
  */
 export function concatRows(rows: readonly RequestRow[], rowIds: Float64Array): Batch {
   const n = rows.length;
   const layout = rows[0]!.layout;
   const tensors: Batch['tensors'] = {};
-  layout.slots.forEach((slot, i) => {
-    const data = allocData(slot.dtype, n * slot.rowSize);
-    if (Array.isArray(data)) {
-      for (let r = 0; r < n; r++) {
-        const src = rows[r]!.data[i] as string[];
-        for (let k = 0; k < slot.rowSize; k++) data[r * slot.rowSize + k] = src[k]!;
-      }
-    } else {
-      for (let r = 0; r < n; r++) (data as Float32Array).set(rows[r]!.data[i] as Float32Array, r * slot.rowSize);
-    }
+  for (let i = 0; i < layout.slots.length; i++) {
+    const slot = layout.slots[i]!;
+    const data = adjacentRows(rows, i, slot.rowSize) ?? copyRows(rows, i, slot.dtype, slot.rowSize);
     tensors[slot.name] = { dtype: slot.dtype, data, dims: [n, ...slot.dims] } as Batch['tensors'][string];
-  });
+  }
   const lines = new Float64Array(n);
   for (let r = 0; r < n; r++) lines[r] = rowIds[r]! + 1;
   return { rows: n, rowIds, lines, tensors };
+}
+
+/** Slot `i` of the rows as one view, when each row's array directly follows the previous one's in one buffer. */
+function adjacentRows(rows: readonly RequestRow[], i: number, rowSize: number): TensorData | null {
+  const first = rows[0]!.data[i]!;
+  if (Array.isArray(first)) return null;
+  let end = first.byteOffset + first.byteLength;
+  for (let r = 1; r < rows.length; r++) {
+    const d = rows[r]!.data[i] as typeof first;
+    if (d.buffer !== first.buffer || d.byteOffset !== end) return null;
+    end += d.byteLength;
+  }
+  if (rows.length === 1) return first;
+  const View = first.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => typeof first;
+  return new View(first.buffer, first.byteOffset, rows.length * rowSize) as TensorData;
+}
+
+function copyRows(rows: readonly RequestRow[], i: number, dtype: DType, rowSize: number): TensorData {
+  const n = rows.length;
+  const data = allocData(dtype, n * rowSize);
+  if (Array.isArray(data)) {
+    for (let r = 0; r < n; r++) {
+      const src = rows[r]!.data[i] as unknown[];
+      for (let k = 0; k < rowSize; k++) (data as unknown[])[r * rowSize + k] = src[k]!;
+    }
+  } else {
+    for (let r = 0; r < n; r++) (data as Float32Array).set(rows[r]!.data[i] as Float32Array, r * rowSize);
+  }
+  return data;
 }

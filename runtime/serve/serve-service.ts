@@ -3,7 +3,7 @@
  * values into the online comparisons, join feedback labels, close windows into the sinks, and drain.
  * Knows the plan and the runtime only; the HTTP layer is http-server.ts, the wiring server.ts.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Plan, PlanInput } from '../../plan/plan-types.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
@@ -25,12 +25,19 @@ import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type Shad
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { ComparisonsThread } from './comparisons-thread.ts';
-import { PairStore, stackRows, type RowRef, type StoredPair } from './pair-store.ts';
+import { PairStore, stackRows, type LabelledRow, type RowRef, type StoredBatch } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import { rowValue } from '../outputs-writer.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Shadow work waits up to this long for more to join it (fewer, fuller shadow batches: fewer worker round trips
+ * and pairings competing with the answers; see ArmRunnerOptions.shadowGatherMs). Pairs reach the comparisons
+ * that much later, which nothing waits for.
+ */
+const SHADOW_GATHER_MS = 5;
 
 /** What `m4c serve` was asked for (see docs/serve.md). */
 export interface ServeOptions {
@@ -80,9 +87,19 @@ export class ServeService {
   private readonly chooser: ArmChooser;
   private readonly store: PairStore;
   private readonly labels: LabelReader[] = [];
-  /** Per arm, the answer's output names and their JSON keys, written once. */
-  private readonly outputKeys = new Map<Arm, { name: string; json: string }[]>();
+  /**
+   * Per arm, the answer's output names and the text before each value, written once: `,"arm":"control",
+   * "outputs":{"score":` before the first, `,"other":` before the next ones.
+   */
+  private readonly outputKeys = new Map<Arm, { name: string; before: string }[]>();
   private nextRowId = 0;
+  /**
+   * Generated request ids: this process's 48 random bits, then a counter (`5f0c2a9e41b7-1k3`). Unique within the
+   * serving run (all the label store needs) and, by the random part, across runs; shorter to send and cheaper to
+   * make than a UUID per request. Hex digits and a dash only, so the answer quotes it without escaping.
+   */
+  private readonly idPrefix = `${randomBytes(6).toString('hex')}-`;
+  private nextRequestId = 0;
   private windowIndex = 0;
   private windowPairs = 0;
   private windowCounts: Counts = { rowsRead: 0, skipped: {}, startedAt: new Date() };
@@ -116,7 +133,7 @@ export class ServeService {
     for (const [arm, ap] of this.arms)
       this.outputKeys.set(
         arm,
-        ap.answerOutputs.map((name) => ({ name, json: JSON.stringify(name) })),
+        ap.answerOutputs.map((name, k) => ({ name, before: `${k === 0 ? `,"arm":"${arm}","outputs":{` : ','}${JSON.stringify(name)}:` })),
       );
     this.chooser = new ArmChooser(opts.mode, opts.percent, opts.stickyBy);
     // Without a compare block there is no treatment: a canary sends everything to the control.
@@ -198,8 +215,11 @@ export class ServeService {
       // batch in flight would not run alongside the first, only split the rows into smaller batches (one more
       // model call each). With workers, the next batch is assembled while one runs.
       maxInFlight: executor.engine === 'main' ? 1 : 2,
+      // Only one arm (`--mode control`, or no comparison): nothing shadows it (see the option).
+      nextTurnAfterBatch: this.arms.size === 1,
       shadowQueueRows: this.opts.shadowQueueRows,
       shadowTimeoutMs: this.opts.shadowTimeoutMs,
+      shadowGatherMs: SHADOW_GATHER_MS,
       onPrimary: (batch, rows, values) => this.afterPrimary(arm, batch, rows, values),
       onBatch: (role, n, s) => {
         (role === 'primary' ? primaryRows : shadowRows).observe(n);
@@ -224,7 +244,8 @@ export class ServeService {
       this.countBad(rows.reason);
       return { status: 400, body: rows };
     }
-    const requestId = headerId !== undefined && headerId.length > 0 && headerId.length <= 200 ? headerId : randomUUID();
+    const fromHeader = headerId !== undefined && headerId.length > 0 && headerId.length <= 200;
+    const requestId = fromHeader ? headerId : this.idPrefix + (this.nextRequestId++).toString(36);
     const b = body as { inputs?: object; rows?: object[] };
     const single = b.rows === undefined;
     this.windowCounts.rowsRead += rows.length;
@@ -234,7 +255,7 @@ export class ServeService {
       const arm = this.chooser.choose(b.inputs!, requestId, this.treatmentOff);
       const runner = this.runners.get(arm)!;
       const answer = new Promise<RowAnswer>((resolve, reject) =>
-        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, resolve, reject }),
+        runner.enqueue({ row: rows[0]!, rowId: this.nextRowId++, id: requestId, fresh: !fromHeader, resolve, reject }),
       );
       runner.schedule();
       let a: RowAnswer;
@@ -244,7 +265,8 @@ export class ServeService {
         return this.failed(err, [answer], [requestId], requestId);
       }
       this.metrics.answered(a.arm, 1);
-      return { status: 200, body: this.answerJson(requestId, a), contentType: JSON_TYPE };
+      // A UUID (hex digits and dashes) needs no escaping: only a client's id goes through JSON.stringify.
+      return { status: 200, body: this.answerJson(fromHeader ? JSON.stringify(requestId) : `"${requestId}"`, a), contentType: JSON_TYPE };
     }
     const objects = b.rows!;
     const answers: Promise<RowAnswer>[] = [];
@@ -255,7 +277,11 @@ export class ServeService {
       const runner = this.runners.get(this.chooser.choose(objects[i]!, id, this.treatmentOff))!;
       used.add(runner);
       ids.push(id);
-      answers.push(new Promise<RowAnswer>((resolve, reject) => runner.enqueue({ row: rows[i]!, rowId: this.nextRowId++, id, resolve, reject })));
+      answers.push(
+        new Promise<RowAnswer>((resolve, reject) =>
+          runner.enqueue({ row: rows[i]!, rowId: this.nextRowId++, id, fresh: !fromHeader, resolve, reject }),
+        ),
+      );
     }
     for (const runner of used) runner.schedule();
     let results: RowAnswer[];
@@ -268,7 +294,7 @@ export class ServeService {
     for (const a of results) if (a.arm === 'control') byControl++;
     this.metrics.answered('control', byControl);
     this.metrics.answered('treatment', results.length - byControl);
-    const answered = results.map((a, i) => this.answerJson(ids[i]!, a));
+    const answered = results.map((a, i) => this.answerJson(JSON.stringify(ids[i]!), a));
     return { status: 200, body: `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`, contentType: JSON_TYPE };
   }
 
@@ -292,11 +318,12 @@ export class ServeService {
     return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
   }
 
-  /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer). */
-  private answerJson(id: string, a: RowAnswer): string {
+  /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer); `idJson` is the id as a JSON string. */
+  private answerJson(idJson: string, a: RowAnswer): string {
     const keys = this.outputKeys.get(a.arm)!;
-    let out = `{"request_id":${JSON.stringify(id)},"arm":"${a.arm}","outputs":{`;
-    for (let k = 0; k < keys.length; k++) out += `${k === 0 ? '' : ','}${keys[k]!.json}:${rowValue(a.values[keys[k]!.name]!, a.index)}`;
+    if (keys.length === 0) return `{"request_id":${idJson},"arm":"${a.arm}","outputs":{}}`;
+    let out = `{"request_id":${idJson}`;
+    for (let k = 0; k < keys.length; k++) out += keys[k]!.before + rowValue(a.values[keys[k]!.name]!, a.index);
     return `${out}}}`;
   }
 
@@ -320,31 +347,28 @@ export class ServeService {
    */
   private afterPrimary(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     if (!this.comparing) return;
-    const now = Date.now();
-    const stored: StoredPair[] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const p = rows[r]!;
-      const s: StoredPair = { id: p.id, rowId: p.rowId, at: now, row: r, control: null, treatment: null, unpaired: null, label: null };
-      s[arm] = values;
-      stored[r] = s;
-    }
-    this.store.put(stored);
+    // One entry for the batch, shared by its rows (the store keeps no object per row).
+    const stored: StoredBatch = { control: null, treatment: null, unpaired: null, early: null };
+    stored[arm] = values;
+    this.store.put(stored, rows);
     this.metrics.labelStoreEntries.set(this.store.size);
     const runner = this.runners.get(otherArm(arm))!;
     runner.shadow(batch, (res) => this.afterShadow(arm, batch, values, stored, res));
   }
 
-  private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredPair[], res: ShadowResult): void {
+  private afterShadow(primary: Arm, batch: Batch, primaryValues: Record<string, Tensor>, stored: StoredBatch, res: ShadowResult): void {
     const shadowArm = otherArm(primary);
     this.metrics.shadowRows(shadowArm, res.ok ? 'ok' : res.reason, batch.rows);
+    const early = stored.early;
+    stored.early = null;
     if (!res.ok) {
-      for (const s of stored) {
-        s.unpaired = res.reason;
-        if (s.label !== null) {
+      stored.unpaired = res.reason;
+      // Rows labelled while they waited for the pair: their labels can join nothing now.
+      if (early !== null)
+        for (const l of early) {
           this.metrics.feedback.inc({ result: 'unpaired' });
-          this.store.delete(s.id);
+          this.store.delete(l.id);
         }
-      }
       return;
     }
     const values = { [primary]: primaryValues, [shadowArm]: res.values } as Record<Arm, Record<string, Tensor>>;
@@ -360,12 +384,8 @@ export class ServeService {
       });
       this.metrics.comparedRows(c.comparison, 'paired', batch.rows);
     });
-    const labelledNow: StoredPair[] = [];
-    for (const s of stored) {
-      s[shadowArm] = res.values;
-      if (s.label !== null) labelledNow.push(s);
-    }
-    if (labelledNow.length > 0) this.addLabelled(labelledNow);
+    stored[shadowArm] = res.values;
+    if (early !== null) this.addLabelled(early);
     this.windowPairs += batch.rows;
     if ('rows' in this.opts.window && this.windowPairs >= this.opts.window.rows) {
       this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`));
@@ -396,21 +416,26 @@ export class ServeService {
     }
     this.store.sweep();
     const results: Record<string, number> = {};
-    const joined: StoredPair[] = [];
+    const joined: LabelledRow[] = [];
     for (const { id, label } of parsed) {
       const s = this.store.get(id);
       let result: string;
       if (s === undefined) result = this.store.missReason(id);
-      else if (s.label !== null) result = 'duplicate';
-      else if (s.unpaired !== null) {
+      else if (s.labelled) result = 'duplicate';
+      else if (s.batch.unpaired !== null) {
         result = 'unpaired';
         this.store.delete(id);
       } else {
-        s.label = label;
-        if (s.control !== null && s.treatment !== null) {
-          joined.push(s);
+        const l: LabelledRow = { id, rowId: s.rowId, row: s.row, batch: s.batch, label };
+        if (s.batch.control !== null && s.batch.treatment !== null) {
+          joined.push(l);
           result = 'joined';
-        } else result = 'pending';
+        } else {
+          // The other arm has not answered yet: joined when it does (afterShadow).
+          this.store.markLabelled(id);
+          (s.batch.early ??= []).push(l);
+          result = 'pending';
+        }
       }
       results[result] = (results[result] ?? 0) + 1;
       if (result !== 'pending' && result !== 'joined') this.metrics.feedback.inc({ result });
@@ -445,18 +470,18 @@ export class ServeService {
   }
 
   /** Complete pairs with labels → the labelled accumulators; their entries leave the store. */
-  private addLabelled(pairs: StoredPair[]): void {
+  private addLabelled(pairs: LabelledRow[]): void {
     const rowIds = Float64Array.from(pairs, (p) => p.rowId);
-    const label = stackRows(pairs.map((p) => p.label!));
+    const label = stackRows(pairs.map((p) => p.label));
     const controlPlan = this.arms.get('control')!;
     const treatmentPlan = this.arms.get('treatment')!;
     for (const l of this.labels) {
       const k = controlPlan.comparisons.findIndex((c) => c.comparison === l.comparison);
       const c = controlPlan.comparisons[k]!;
       const t = treatmentPlan.comparisons[k]!;
-      const control = stackRows(pairs.map((p) => ({ tensor: p.control![c.side]!, row: p.row })));
-      const treatment = stackRows(pairs.map((p) => ({ tensor: p.treatment![t.side]!, row: p.row })));
-      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.control![c.slice!]!, row: p.row })));
+      const control = stackRows(pairs.map((p) => ({ tensor: p.batch.control![c.side]!, row: p.row })));
+      const treatment = stackRows(pairs.map((p) => ({ tensor: p.batch.treatment![t.side]!, row: p.row })));
+      const slice = c.slice === null ? undefined : stackRows(pairs.map((p) => ({ tensor: p.batch.control![c.slice!]!, row: p.row })));
       this.online!.addLabelled(l.comparison, { control, treatment, label, slice, rowIds });
       this.metrics.comparedRows(l.comparison, 'labelled', pairs.length);
     }
@@ -507,7 +532,12 @@ export class ServeService {
     this.windowPairs = 0;
     if (this.online === null) return null;
     const { empty, closed } = this.online.closeWindow(meta, this.meta(this.totalCounts, null, now));
-    if (empty) return null;
+    if (empty) {
+      // Nothing waits for an empty window's judgement: should the thread be closed before it answers (a shutdown
+      // without sinks closes it right after the last window), its rejection is expected, not unhandled.
+      closed.catch(() => {});
+      return null;
+    }
     // Numbered now, so a close posted while this one is judged gets the next number. (Should the worker have refused
     // every batch of the window, it judges nothing and the number is simply not used.)
     this.windowIndex++;

@@ -49,6 +49,12 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   /** Column fill: per row of the range, 0 or 1 + the first input that found it bad. */
   private flags = new Uint8Array(0);
   private finished = false;
+  /** The file's opening (hash, footer, layout), started by prepare() or the first step. */
+  private opening: Promise<void> | null = null;
+  /** Stops the sha256 pass when the source is closed before it is done. */
+  private readonly hashAbort = new AbortController();
+  /** The group whose first good row fixed the layout (already decoded), or -1. */
+  private discovered = -1;
   private readonly limit: number;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -72,15 +78,29 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   async close(): Promise<void> {
     this.finished = true;
+    this.hashAbort.abort();
+    // An opening under way (prepare) would set the file after this: let it finish, then close that file.
+    await this.opening?.catch(() => undefined);
     const f = this.file;
     this.file = null;
     await f?.close();
   }
 
+  /**
+   * Open the file now: hash, footer, layout (decoding the group of the first good row), and the first
+   * group this source reads fetched ahead — no row counted, so the caller may do it while the models load.
+   */
+  prepare(): Promise<void> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
   private async open(): Promise<void> {
     // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
-    // whichever groups it decodes), hashed in one sequential read.
-    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256: await sha256Of(this.path), complete: false };
+    // whichever groups it decodes), hashed in one sequential read — meanwhile the footer is read, the
+    // layout found and the first groups fetched (the decode thread starts sooner).
+    const hashing = sha256Of(this.path, this.hashAbort.signal);
+    hashing.catch(() => undefined);
     const f = await this.opener(this.path);
     this.file = f;
     const have = new Set(f.columns);
@@ -113,6 +133,18 @@ export class ColumnarSource extends SerialBatches implements DataSource {
       // No row fixes a layout: read every column there is, so each row gets its own verdict.
       this.paths = this.slots.flatMap((s) => s.paths).filter((p) => have.has(columnKey(p)));
     }
+    // The first group to read is decoded already when it fixed the layout: fetch the one after it.
+    const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
+    if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
+    let sha256: string;
+    try {
+      sha256 = await hashing;
+    } catch (err) {
+      // Closed before the hash was done (an interrupt during start-up): nothing is read any more.
+      if (this.finished) return;
+      throw err;
+    }
+    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256, complete: false };
   }
 
   /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
@@ -126,7 +158,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
       const byKey = new Map(readable.map((p, i) => [columnKey(p), chunks[i]!]));
       for (let i = 0; i < f.groupRows[g]!; i++) {
         const found = this.observe(byKey, i);
-        if (!(found instanceof BadRow)) return found;
+        if (!(found instanceof BadRow)) {
+          this.discovered = g;
+          return found;
+        }
       }
     }
     return null;
@@ -170,7 +205,7 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   protected async step(): Promise<IteratorResult<Batch>> {
     if (this.finished) return DONE;
     try {
-      if (this.file === null) await this.open();
+      await this.prepare();
       if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
         await this.close();
         return DONE;
@@ -337,8 +372,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   }
 }
 
-async function sha256Of(path: string): Promise<string> {
+async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

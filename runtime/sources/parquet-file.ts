@@ -113,8 +113,8 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
     const bytesPool = new ArrayPool();
     const decodedPool = new ArrayPool();
     const threaded = options.decodeThread ?? (groupRows.length > 1 && at >= DECODE_THREAD_MIN_ROWS);
-    // Started with the first chunk to decode.
-    let decoder: ParquetDecoder | null = null;
+    // Started now (its start-up overlaps the footer's and the models' work), unless no column can use it.
+    let decoder: ParquetDecoder | null = threaded && options.pageDecoder !== false ? new ParquetDecoder() : null;
     /** With the decode thread: what was decoded for the group in `last`, to send back once another is read. */
     let lastLeaves: LeafData[] = [];
     const start = (g: number, leaf: FastLeaf, meta: ColumnMetaData, from: number): Promise<() => LeafData> => {

@@ -124,4 +124,11 @@ export function freshStats(totalBytes: number | null, read: SourceStats['read'])
 export interface DataSource extends AsyncIterable<Batch> {
   readonly stats: SourceStats;
   close(): Promise<void>;
+  /**
+   * Start the work that comes before the first batch (a columnar file: its hash, footer, layout and first
+   * groups) without counting any row, so it overlaps whatever the caller does meanwhile (loading the
+   * models). Optional; a source that has none opens on the first `next()`. Its failure is reported by
+   * `next()` (the returned promise may be ignored).
+   */
+  prepare?(): Promise<void>;
 }

@@ -25,7 +25,8 @@ import { finishAurocAuprc } from './ranking-metrics.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from './ranking-context.ts';
 import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
-import { prepareSimdRows, simdSweepApplies, simdSweeps, WALK, type SimdRows } from './resample-simd.ts';
+import { prepareSimdRows, SimdRange, simdSweepApplies, WALK, type SimdRows } from './resample-simd.ts';
+import { segmentCount, segmentRows, type SegmentSource } from './resample-segments.ts';
 import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
 
 /** Everything a resample needs; plain data, so it can be sent to a worker thread. */
@@ -144,6 +145,78 @@ function sweep(
   }
 }
 
+/** One range's working state: its sweeps' outputs, filled by the sweeps and read by {@link deriveRange}. */
+interface RangeState {
+  plan: ReturnType<typeof sweepPlan>;
+  r0: number;
+  r1: number;
+  bank: ReplicaBank;
+  q: Uint32Array;
+  stC: Float64Array;
+  stT: Float64Array;
+}
+
+function rangeState(input: ResampleInput, r0: number, r1: number): RangeState {
+  const plan = sweepPlan(input);
+  const R = r1 - r0;
+  return {
+    plan,
+    r0,
+    r1,
+    bank: new ReplicaBank(plan.family.layout, R),
+    q: resampleKeys(input.spec.seed, r1 - 1),
+    stC: new Float64Array(plan.walk ? WALK * R : 0),
+    stT: new Float64Array(plan.walk ? WALK * R : 0),
+  };
+}
+
+/** The SIMD sweeps of `st`'s range over `p`, their sums into its bank. */
+function simdRange(input: ResampleInput, st: RangeState, p: SimdRows): SimdRange {
+  const { family, rowWorld } = st.plan;
+  return new SimdRange(p, input.store!, rowWorld ? family : null, input.spec.seed, st.q, st.r0, st.r1, st.bank);
+}
+
+/** What a segment's gather reads (resample-segments.ts). */
+function segmentSource(input: ResampleInput, plan: RangeState['plan'], p: SimdRows): SegmentSource {
+  const store = input.store!;
+  return { store, family: plan.rowWorld ? plan.family : null, rc: p.order !== null ? input.rc : null, flags: p.c.flags, rowIds: store.rowIds };
+}
+
+function finishSimd(range: SimdRange, st: RangeState): void {
+  range.finish({ bank: st.bank, stC: st.plan.walk ? st.stC : null, stT: st.plan.walk ? st.stT : null });
+}
+
+/** Segments the SIMD sweeps of `input` take (0: `input` has no gathered SIMD rows). */
+export function simdSegments(input: ResampleInput): number {
+  return input.simdRows === undefined ? 0 : segmentCount(input.simdRows.n);
+}
+
+/**
+ * Segment `seg` of the SIMD sweeps of resamples r0..r1-1 of a {@link prepareResamples prepared}
+ * `input`, continuing from the range's `state` (the previous segment's, saved by any thread; zeros
+ * at segment 0) and saving it back; after the last segment, the resamples' values (else null).
+ * Sweeping every segment in order gives {@link resampleRange}'s values bit for bit.
+ */
+export function resampleSegment(input: ResampleInput, r0: number, r1: number, seg: number, state: Uint8Array): Derived[] | null {
+  const st = rangeState(input, r0, r1);
+  const p = input.simdRows!;
+  const range = simdRange(input, st, p);
+  if (seg > 0) range.load(state);
+  range.run(seg, segmentRows(p, segmentSource(input, st.plan, p), seg));
+  if (seg + 1 < segmentCount(p.n)) {
+    range.save(state);
+    return null;
+  }
+  finishSimd(range, st);
+  return deriveRange(input, st);
+}
+
+/** Bytes of a {@link resampleSegment} range's state for R resamples of `input`. */
+export function segmentStateBytes(input: ResampleInput, R: number): number {
+  const L = sweepPlan(input).family.layout;
+  return SimdRange.stateBytes(R, input.simdRows!.K, L.counts);
+}
+
 /**
  * Resamples r0..r1-1 (1-based resample numbers) of `input`, each as the metric values it derives.
  * The binary sweeps run on the SIMD kernel where it serves the layout (resample-simd.ts; `simd`
@@ -151,25 +224,20 @@ function sweep(
  */
 export function resampleRange(input: ResampleInput, r0: number, r1: number, simd = true): Derived[] {
   const { spec, store } = input;
-  const R = r1 - r0;
-  if (R <= 0) return [];
-  const plan = sweepPlan(input);
-  const { family, rowWorld, walk, wanted } = plan;
-  const L = family.layout;
-  const bank = new ReplicaBank(L, R);
-  const q = resampleKeys(spec.seed, r1 - 1);
+  if (r1 - r0 <= 0) return [];
+  const st = rangeState(input, r0, r1);
+  const { family, rowWorld, walk } = st.plan;
+  const { bank, q, stC, stT } = st;
   const seed = spec.seed;
   const n = store?.n ?? 0;
   const wbuf = new Uint8Array(TILE);
-  const stC = new Float64Array(walk ? WALK * R : 0),
-    stT = new Float64Array(walk ? WALK * R : 0);
 
-  if (store !== null && simd && simdServes(input, plan)) {
-    simdSweeps(input.simdRows ?? simdRowsOf(input, plan), store, rowWorld ? family : null, seed, q, r0, r1, {
-      bank,
-      stC: walk ? stC : null,
-      stT: walk ? stT : null,
-    });
+  if (store !== null && simd && simdServes(input, st.plan)) {
+    const p = input.simdRows ?? simdRowsOf(input, st.plan);
+    const range = simdRange(input, st, p);
+    const src = segmentSource(input, st.plan, p);
+    for (let s = 0; s < segmentCount(n); s++) range.run(s, segmentRows(p, src, s));
+    finishSimd(range, st);
   } else if (store !== null && n > 0 && (rowWorld || walk)) {
     const k = store.width;
     const valid: ValidRows = {
@@ -207,7 +275,17 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
       });
     }
   }
+  return deriveRange(input, st);
+}
 
+/** The metric values of each resample of `st`'s range, its sweeps done. */
+function deriveRange(input: ResampleInput, st: RangeState): Derived[] {
+  const { spec, store } = input;
+  const { r0, r1, bank, q, stC, stT } = st;
+  const { family, rowWorld, walk, wanted } = st.plan;
+  const L = family.layout;
+  const seed = spec.seed;
+  const n = store?.n ?? 0;
   // Ranking metrics other than the tiled walks take a whole weight vector per resample.
   const others = new Set([...wanted].filter((m) => !(walk && (m === 'auroc' || m === 'auprc'))));
   let ctx = null,

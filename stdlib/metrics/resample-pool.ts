@@ -11,13 +11,18 @@
  * Workers cost ~0.3 s to start (they load the TypeScript sources through tsx), so a comparison
  * {@link warmResampleWorkers warms} them while the replay is still running, as soon as its rows
  * are worth more threads; at result time they take their job at once. The rows they read are
- * copied once into shared memory, and the SIMD sweeps' gathered rows are built once there, before
- * the threads start: every worker reads them in place (no copy, no gather per worker or chunk).
+ * copied once into shared memory (the store's and the rankings' already are), and the SIMD sweeps'
+ * keys and walk flags are prepared once there, before the threads start. The SIMD sweeps go a
+ * segment of rows at a time (resample-segments.ts): all threads take the chunks of one segment,
+ * each gathering that segment's per-row channels once for itself, then those of the next, a chunk
+ * continuing from the state its previous segment saved — so the bootstrap's memory does not grow
+ * with the rows, and each thread's gathers run beside the others' sweeps.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Derived } from './metric-family.ts';
-import { prepareResamples, resampleRange, type ResampleInput } from './resample-engine.ts';
+import { prepareResamples, resampleRange, resampleSegment, segmentStateBytes, simdSegments, type ResampleInput } from './resample-engine.ts';
+import { releaseSegments } from './resample-segments.ts';
 import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
 import { VISIT } from './resample-simd.ts';
@@ -82,7 +87,10 @@ function shared<T extends Float64Array | Float32Array | Uint32Array | Uint16Arra
 
 function sharedRanking(r: Ranking | null): Ranking | null {
   if (r === null) return null;
-  return { n: r.n, order: shared(r.order), groupEnd: shared(r.groupEnd), groupValue: shared(r.groupValue), groups: r.groups };
+  const out: Ranking = { n: r.n, order: shared(r.order), groupEnd: shared(r.groupEnd), groupValue: shared(r.groupValue), groups: r.groups };
+  // The positive flags the sort carried: the SIMD rows' gather reads them instead of gathering the labels again.
+  if (r.flagged !== undefined) out.flagged = { ...r.flagged, flags: shared(r.flagged.flags) };
+  return out;
 }
 
 /** The input with its per-row arrays in shared memory: posted to any number of workers, copied once. */
@@ -108,13 +116,27 @@ function sharedInput(input: ResampleInput): ResampleInput {
 /** A worker's answer: its chunks of resamples, each from its first resample number r0. */
 export type WorkerAnswer = { ok: true; parts: { r0: number; values: Derived[] }[] } | { ok: false; message: string };
 
-/** A job: take chunks of `chunk` resamples off the shared counter until resample `B` is taken. */
+/**
+ * A job: take chunks of `chunk` resamples off the shared counter until resample `B` is taken. With
+ * `segments` > 0 (the SIMD sweeps) a chunk is swept a segment of rows at a time: the threads take
+ * the chunks of segment 0, then those of segment 1, …, each chunk continuing from the state the
+ * previous segment's sweep saved in `state` (whichever thread that was).
+ */
 export interface ResampleJob {
   input: ResampleInput;
-  /** Int32 at 0: the next chunk's index, shared by every thread of the job. */
+  /** Int32 per segment (one without segments): the next chunk's index, shared by every thread of the job. */
   next: SharedArrayBuffer;
   chunk: number;
   B: number;
+  /** Segments of the SIMD sweeps (0: whole ranges, no segments). */
+  segments: number;
+  /** Int32 per chunk: its segments done. */
+  progress: SharedArrayBuffer | null;
+  /** Each chunk's saved state, `stateBytes` each. */
+  state: SharedArrayBuffer | null;
+  stateBytes: number;
+  /** Int32 at 0: 1 once a thread failed, so that none waits for a chunk that will not come. */
+  abort: SharedArrayBuffer;
 }
 
 /**
@@ -125,10 +147,38 @@ export interface ResampleJob {
 export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[] {
   const next = new Int32Array(job.next);
   const parts: { r0: number; values: Derived[] }[] = [];
-  for (;;) {
-    const r0 = 1 + Atomics.add(next, 0, 1) * job.chunk;
-    if (r0 > job.B) return parts;
-    parts.push({ r0, values: resampleRange(job.input, r0, Math.min(job.B + 1, r0 + job.chunk)) });
+  if (job.segments === 0)
+    for (;;) {
+      const r0 = 1 + Atomics.add(next, 0, 1) * job.chunk;
+      if (r0 > job.B) return parts;
+      parts.push({ r0, values: resampleRange(job.input, r0, Math.min(job.B + 1, r0 + job.chunk)) });
+    }
+  const chunks = Math.ceil(job.B / job.chunk),
+    progress = new Int32Array(job.progress!),
+    abort = new Int32Array(job.abort);
+  try {
+    // A thread moves to segment s + 1 once every chunk of segment s is taken; a chunk's previous
+    // segment may still be running on another thread, so it waits for it (briefly: chunks are taken
+    // in the same order in every segment).
+    for (let s = 0; s < job.segments; s++)
+      for (;;) {
+        const c = Atomics.add(next, s, 1);
+        if (c >= chunks) break;
+        for (let done = Atomics.load(progress, c); done < s; done = Atomics.load(progress, c)) {
+          if (Atomics.load(abort, 0) !== 0) throw new Error('another bootstrap thread failed');
+          Atomics.wait(progress, c, done, 100);
+        }
+        const r0 = 1 + c * job.chunk;
+        const state = new Uint8Array(job.state!, c * job.stateBytes, job.stateBytes);
+        const values = resampleSegment(job.input, r0, Math.min(job.B + 1, r0 + job.chunk), s, state);
+        if (values !== null) parts.push({ r0, values });
+        Atomics.store(progress, c, s + 1);
+        Atomics.notify(progress, c);
+      }
+    return parts;
+  } catch (err) {
+    Atomics.store(abort, 0, 1);
+    throw err;
   }
 }
 
@@ -145,16 +195,32 @@ export function chunkSize(B: number, threads: number): number {
 export function runResamples(input: ResampleInput, threads: number): Derived[] {
   const B = input.spec.bootstrap;
   const T = Math.max(1, Math.min(threads, B));
-  if (T === 1) return resampleRange(input, 1, B + 1);
-  // The rows every chunk reads are gathered once, in shared memory, before any thread starts.
+  if (T === 1)
+    try {
+      return resampleRange(input, 1, B + 1);
+    } finally {
+      releaseSegments();
+    }
+  // The keys and walk flags every chunk reads are prepared once, in shared memory, before any
+  // thread starts; each thread gathers the per-row channels of the segments it sweeps.
   const prepared = prepareResamples(sharedInput(input));
-  // Small chunks only where a range's fixed cost is small: the SIMD sweeps read rows gathered once.
-  // The scalar sweeps gather and derive each tile's rows per range, and so do the SIMD sweeps for
-  // tiles with count cells beyond the joint table (many classes, out-of-range probabilities): those
-  // keep one range per thread.
-  const rows = prepared.simdRows;
-  const chunk = rows !== undefined && !rows.live.includes(1) ? chunkSize(B, T) : Math.ceil(B / T);
-  const job: ResampleJob = { input: prepared, next: new SharedArrayBuffer(4), chunk, B };
+  // Small chunks where a range's fixed cost is small: the SIMD sweeps, segment by segment. The scalar
+  // sweeps gather and derive each tile's rows per range: one range per thread.
+  const segments = simdSegments(prepared);
+  const chunk = segments > 0 ? chunkSize(B, T) : Math.ceil(B / T);
+  const chunks = Math.ceil(B / chunk);
+  const stateBytes = segments > 0 ? 8 * Math.ceil(segmentStateBytes(prepared, chunk) / 8) : 0;
+  const job: ResampleJob = {
+    input: prepared,
+    next: new SharedArrayBuffer(4 * Math.max(1, segments)),
+    chunk,
+    B,
+    segments,
+    progress: segments > 0 ? new SharedArrayBuffer(4 * chunks) : null,
+    state: segments > 0 ? new SharedArrayBuffer(stateBytes * chunks) : null,
+    stateBytes,
+    abort: new SharedArrayBuffer(4),
+  };
   const pending: Idle[] = [];
   for (let t = 1; t < T; t++) {
     const w = idle.pop() ?? spawn();
@@ -176,6 +242,7 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
     for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
     return out;
   } finally {
+    releaseSegments();
     for (const p of pending) {
       p.port.close();
       void p.worker.terminate();

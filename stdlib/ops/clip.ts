@@ -89,10 +89,16 @@ export const clip: OpSpec<ClipParams> = {
     const round = x.dtype === 'f32' ? Math.fround : (v: number) => v;
     const lo = params.min === undefined ? -Infinity : round(params.min);
     const hi = params.max === undefined ? Infinity : round(params.max);
-    // Comparisons with NaN are false, so NaN passes through unchanged.
-    for (let i = 0; i < n; i++) {
-      const v = src[i];
-      out[i] = v < lo ? lo : v > hi ? hi : v;
+    if (lo !== 0 && hi !== 0) {
+      // Branch-free (about twice as fast on scaled features): Math.max/min keep NaN, and give the same value
+      // as the comparisons below whenever no bound is a zero (with a zero bound they would turn -0 into 0).
+      for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(src[i], lo), hi);
+    } else {
+      // Comparisons with NaN are false, so NaN passes through unchanged.
+      for (let i = 0; i < n; i++) {
+        const v = src[i];
+        out[i] = v < lo ? lo : v > hi ? hi : v;
+      }
     }
     return { dtype: x.dtype, data: out, dims: x.dims.slice() };
   },

@@ -15,7 +15,9 @@
 ;;   k0p, k1p  u32[n]   the rows' keys (poisson-weights.ts fillRowKeys), k0 as k0 ^ (k0 >>> 16);
 ;;                      derive ≠ 0: every row id is below 2^32 and k1 was not stored: the kernel
 ;;                      fills k1p from k0 and the seed word s1 first (fillRowKeys' second key with a
-;;                      zero high word), once per call
+;;                      zero high word), once per call; derive = 2: k0p holds the rows' store
+;;                      indices, each row's id is base + index, and k0 is derived from it first
+;;                      (c0: lowbias32 of the seed word s0); both buffers hold n rounded up to 4
 ;;   flp       u8[n]    bit 0: positive row; bit 1: lowest position of a tie group holding a
 ;;                      positive (the walk closes the group there); bit 2: highest position of such
 ;;                      a group (the walk opens it there). Groups without a positive need no update.
@@ -37,10 +39,10 @@
 
   (func (export "walk")
     (param $n i32) (param $k0p i32) (param $k1p i32) (param $flp i32) (param $qp i32) (param $nb i32)
-    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32)
+    (param $stp i32) (param $wsp i32) (param $xp i32) (param $K i32) (param $accp i32) (param $s1 i32) (param $derive i32) (param $base i32) (param $c0 i32)
     (local $k1 i32) (local $b i32) (local $i i32) (local $f i32) (local $k i32) (local $st i32) (local $o i32) (local $wrow i32) (local $h i32)
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
-    (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32)
+    (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32) (local $kv v128)
     (local $a2LoA v128) (local $a2HiA v128) (local $a2LoB v128) (local $a2HiB v128) (local $aLoA v128) (local $aHiA v128) (local $aLoB v128) (local $aHiB v128)
     (local $qA v128) (local $xA v128) (local $wA v128) (local $mA v128) (local $caA v128) (local $cpA v128)
     (local $qB v128) (local $xB v128) (local $wB v128) (local $mB v128) (local $caB v128) (local $cpB v128)
@@ -50,28 +52,48 @@
     (local $qF v128) (local $xF v128) (local $wF v128) (local $mF v128) (local $caF v128) (local $cpF v128)
     (local $qG v128) (local $xG v128) (local $wG v128) (local $mG v128) (local $caG v128) (local $cpG v128)
     (local $qH v128) (local $xH v128) (local $wH v128) (local $mH v128) (local $caH v128) (local $cpH v128)
-;; derive: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
-    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first)
+;; derive = 2: k0p holds each row's store index and every row id is base + index, below 2^32:
+    ;; k0 = lowbias32(id ^ c0), c0 = lowbias32(s0) (fillRowKeys with a zero high word), stored in place
+    ;; pre-shifted; four rows at a time (the tile buffers hold whole groups of four)
+    (if (i32.eq (local.get $derive) (i32.const 2))
+      (then
+        (local.set $i (i32.const 0))
+        (block $indexDone
+          (loop $index
+            (br_if $indexDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $o (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $kv (v128.xor (i32x4.add (v128.load (local.get $o)) (i32x4.splat (local.get $base))) (i32x4.splat (local.get $c0))))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 15))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+            (v128.store (local.get $o) (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $index)))))
+    ;; derive ≠ 0: every row id is below 2^32, and k1 is not stored: fill it in, once per tile, as
+    ;; lowbias32(lowbias32(k0 ^ s1)) (fillRowKeys with a zero high word; k0 unshifted first), four
+    ;; rows at a time
     (if (local.get $derive)
       (then
         (local.set $i (i32.const 0))
         (block $deriveDone
           (loop $derive
             (br_if $deriveDone (i32.ge_u (local.get $i) (local.get $n)))
-            (local.set $k1 (i32.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
-            (local.set $k1 (i32.xor (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))) (local.get $s1)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const 2146121005)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 15))))
-            (local.set $k1 (i32.mul (local.get $k1) (i32.const -2073254261)))
-            (local.set $k1 (i32.xor (local.get $k1) (i32.shr_u (local.get $k1) (i32.const 16))))
-            (i32.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $k1))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $kv (v128.load (i32.add (local.get $k0p) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $kv (v128.xor (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))) (i32x4.splat (local.get $s1))))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 15))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 2146121005 2146121005 2146121005 2146121005)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 15))))
+              (local.set $kv (i32x4.mul (local.get $kv) (v128.const i32x4 -2073254261 -2073254261 -2073254261 -2073254261)))
+              (local.set $kv (v128.xor (local.get $kv) (i32x4.shr_u (local.get $kv) (i32.const 16))))
+            (v128.store (i32.add (local.get $k1p) (i32.shl (local.get $i) (i32.const 2))) (local.get $kv))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $derive)))))
     ;; b counts visits (8 blocks each)
     (block $blocksDone

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../../../compiler/compile.ts';
 import type { Plan } from '../../../plan/plan-types.ts';
-import { RequestRowReader, RowProblem, type RequestRow } from '../../../runtime/serve/request-rows.ts';
+import { concatRows, RequestRowReader, RowProblem, type RequestRow } from '../../../runtime/serve/request-rows.ts';
 
 function plan(source: string): Plan {
   const c = compileSource(source, 'rows.m4');
@@ -92,5 +92,38 @@ describe('RequestRowReader', () => {
     expect(z!.key).toBe(x!.key);
     expect(y!.layout.slots[0]!.dims).toEqual([3]);
     expect(Array.from(z!.data[0] as Float32Array)).toEqual([7, 8]);
+  });
+
+  it('a batch of rows read one after another is a view over them; any other batch is a copy; the values are the same', () => {
+    const reader = new RequestRowReader(FIXED.inputs);
+    // A refused row in between takes a region it never fills: rows on either side of it are not adjacent.
+    const read = Array.from({ length: 40 }, (_, i) =>
+      i === 20 ? reader.readRow({ tx: [1, 2], region: 'x', n: 1 }, i) : reader.readRow({ tx: [i, -i, i / 4], region: `r${i}`, n: i }, i),
+    );
+    const rows = read.filter((r): r is RequestRow => !(r instanceof RowProblem));
+    const expectBatch = (batch: RequestRow[], ids: number[]): ReturnType<typeof concatRows> => {
+      const b = concatRows(batch, Float64Array.from(ids));
+      expect(b.rows).toBe(batch.length);
+      expect(Array.from(b.lines)).toEqual(ids.map((i) => i + 1));
+      expect(Array.from(b.tensors.tx!.data as Float32Array)).toEqual(batch.flatMap((r) => Array.from(r.data[0] as Float32Array)));
+      expect(b.tensors.tx!.dims).toEqual([batch.length, 3]);
+      expect(b.tensors.region!.data).toEqual(batch.map((r) => (r.data[1] as string[])[0]));
+      expect(Array.from(b.tensors.n!.data as BigInt64Array)).toEqual(batch.map((r) => (r.data[2] as BigInt64Array)[0]));
+      return b;
+    };
+    const first = rows.slice(0, 20);
+    const adjacent = expectBatch(
+      first,
+      first.map((_, i) => i),
+    );
+    expect((adjacent.tensors.tx!.data as Float32Array).buffer).toBe((first[0]!.data[0] as Float32Array).buffer);
+    const across = rows.slice(15, 25); // the refused row's region lies between rows 19 and 20 of `rows`
+    const copied = expectBatch(
+      across,
+      across.map((_, i) => i),
+    );
+    expect((copied.tensors.tx!.data as Float32Array).buffer).not.toBe((across[0]!.data[0] as Float32Array).buffer);
+    const shuffled = [rows[3]!, rows[1]!, rows[2]!];
+    expectBatch(shuffled, [3, 1, 2]);
   });
 });

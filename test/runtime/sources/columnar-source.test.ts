@@ -175,6 +175,61 @@ describe('columnar shards', () => {
   });
 });
 
+describe('prepare(): the file opened before the first batch (while the models load)', () => {
+  const recs = records(60);
+  /** Every batch of a source, flattened as readAll does, after prepare() when asked. */
+  const read = async (path: string, prepare: boolean, extra: { shard?: { index: number; count: number } } = {}) => {
+    const src = openSource(path, { inputs, batchSize: 7, onBadRow: 'skip', ...extra }, { parquetDecodeThread: true });
+    if (prepare) {
+      await src.prepare!();
+      // Nothing is counted before the first batch is asked for.
+      expect(src.stats.rowsRead).toBe(0);
+      expect(src.stats.rowsGood).toBe(0);
+    }
+    const rows: number[] = [];
+    const values: unknown[] = [];
+    for await (const b of src) {
+      for (let i = 0; i < b.rows; i++) rows.push(b.rowIds[i]!);
+      for (const t of Object.values(b.tensors)) values.push(...Array.from(t.data as ArrayLike<unknown>));
+    }
+    return { rows, values, skipped: src.stats.skipped, examples: src.stats.examples, read: src.stats.rowsRead };
+  };
+
+  it.each([
+    ['parquet, 4 row groups, decode thread', () => writeData(dir, 'prep.parquet', toParquet(recs, 16))],
+    ['parquet, 1 row group', () => writeData(dir, 'prep-one.parquet', toParquet(recs, 1000))],
+    ['arrow, 3 record batches', () => writeData(dir, 'prep.arrow', toArrow(recs, 25, false))],
+  ])('%s: the same rows, values and bad rows as without it', async (_what, make) => {
+    const p = make();
+    expect(await read(p, true)).toEqual(await read(p, false));
+  });
+
+  it('shards by row group: the same rows (the first group read is not always the one that fixed the layout)', async () => {
+    const p = writeData(dir, 'prep-shards.parquet', toParquet(recs, 10));
+    for (const index of [0, 1, 2]) {
+      const shard = { index, count: 3 };
+      expect(await read(p, true, { shard })).toEqual(await read(p, false, { shard }));
+    }
+  });
+
+  it('close() while preparing ends the source (no batch, no open file left behind)', async () => {
+    const p = writeData(dir, 'prep-close.parquet', toParquet(recs, 16));
+    const src = openSource(p, { inputs, batchSize: 7, onBadRow: 'skip' }, { parquetDecodeThread: true });
+    const preparing = src.prepare!();
+    await src.close();
+    await preparing;
+    expect(await src[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
+    expect(src.stats.rowsRead).toBe(0);
+  });
+
+  it('a file that cannot be opened: prepare() rejects, and next() reports the same error', async () => {
+    const p = writeData(dir, 'prep-fake.parquet', 'not parquet at all\n');
+    const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
+    await expect(src.prepare!()).rejects.toThrow(/not a readable Parquet file/);
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Parquet file/);
+  });
+});
+
 describe('columnar files: errors and inspection', () => {
   it('refuse a required column the file does not have, naming the columns it has', async () => {
     const p = writeData(dir, 'cols.parquet', toParquet(records(5), 10));

@@ -3,10 +3,12 @@
  * thread took which chunk (or how many a late worker took) must never change a resample.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkSize, runResamples, takeChunks, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
+import { chunkSize, runResamples, takeChunks, warmResampleWorkers, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
 import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
 import { VISIT } from '../../../stdlib/metrics/resample-simd.ts';
 import { binaryResampleInput } from './support/resample-input.ts';
+import { rankFlagged } from '../../../stdlib/metrics/ranking.ts';
+import { sharedArray } from '../../../stdlib/metrics/row-store.ts';
 
 const input = (n: number, B: number): ResampleInput =>
   binaryResampleInput(n, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], { ties: 0, outOfRange: false, seed: n + B, bootstrap: B });
@@ -30,7 +32,17 @@ describe('the resample pool', () => {
   it('gives every resample once, whichever chunks another thread took first', () => {
     const inp = prepareResamples(input(700, 45));
     const whole = resampleRange(inp, 1, 46);
-    const job: ResampleJob = { input: inp, next: new SharedArrayBuffer(4), chunk: 8, B: 45 };
+    const job: ResampleJob = {
+      input: inp,
+      next: new SharedArrayBuffer(4),
+      chunk: 8,
+      B: 45,
+      segments: 0,
+      progress: null,
+      state: null,
+      stateBytes: 0,
+      abort: new SharedArrayBuffer(4),
+    };
     // Another thread took chunks 0 and 1 (resamples 1..16): this one takes the rest, in order.
     new Int32Array(job.next)[0] = 2;
     const parts = takeChunks(job);
@@ -52,6 +64,34 @@ describe('the resample pool', () => {
       const one = resampleRange(inp, 1, 71);
       expect(runResamples(inp, 2)).toEqual(one);
       expect(runResamples(inp, 3)).toEqual(one);
+    }, 60_000);
+
+    it('gives them too when a range is swept segment by segment on several threads', async () => {
+      const inp = binaryResampleInput(140_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
+        ties: 0,
+        outOfRange: true,
+        seed: 9,
+        bootstrap: 70,
+        consecutive: true,
+      });
+      // A warm worker (loading its code takes a while), so that it likely takes some of the chunks:
+      // whoever takes them, the resamples are the same.
+      warmResampleWorkers(2);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(runResamples(inp, 2)).toEqual(resampleRange(inp, 1, 71));
+    }, 60_000);
+
+    it('gives them too for a replay in order: consecutive ids, rankings carrying their positive flags', () => {
+      const metrics = ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'];
+      const plain = binaryResampleInput(5000, metrics, { ties: 50, outOfRange: false, seed: 3, bootstrap: 70, consecutive: true, idOffset: 1000 });
+      const s = plain.store!;
+      // As the result builds them: labels in shared memory, the rankings' flags from the sort.
+      const label = sharedArray(Uint8Array, s.n);
+      label.set(s.label as Uint8Array);
+      const rank = (x: Float32Array | Float64Array) => rankFlagged(x, 1, 0, null, s.n, label, 1, { a: null, b: null }).ranking;
+      const flagged: ResampleInput = { ...plain, store: { ...s, label }, rc: rank(s.control), rt: rank(s.treatment) };
+      expect(flagged.rc!.flagged).toBeDefined();
+      expect(runResamples(flagged, 2)).toEqual(resampleRange(plain, 1, 71, false));
     }, 60_000);
   });
 });

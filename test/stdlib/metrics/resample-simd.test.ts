@@ -4,9 +4,17 @@
  * tile boundaries, resample ranges (not multiples of four) and out-of-range probabilities.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
+import {
+  prepareResamples,
+  resampleRange,
+  resampleSegment,
+  segmentStateBytes,
+  simdSegments,
+  type ResampleInput,
+} from '../../../stdlib/metrics/resample-engine.ts';
 import { simdSweepApplies, walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
 import { TILE as SIMD_TILE } from '../../../stdlib/metrics/resample-tiles.ts';
+import { releaseSegments, SEGMENT_TILES, segmentRows } from '../../../stdlib/metrics/resample-segments.ts';
 import { rankColumn } from '../../../stdlib/metrics/ranking.ts';
 import { binaryResampleInput, type BinaryInputOptions } from './support/resample-input.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
@@ -52,23 +60,93 @@ describe('the SIMD bootstrap sweeps', () => {
     ['out-of-range probabilities in some tiles', 3 * SIMD_TILE + 1, { ties: 0, outOfRange: true, seed: 9 }, [...main, 'brier']],
     ['sums in store order (no walk)', 2 * SIMD_TILE + 3, { ties: 0, outOfRange: false, seed: 10 }, ['log_loss', 'brier', 'mean_abs_diff']],
     ['row ids from 2^32 up (keys stored, not derived)', SIMD_TILE + 11, { ties: 0, outOfRange: false, seed: 11, idOffset: 2 ** 32 + 5 }, main],
+    ['consecutive row ids (keys derived from store rows)', 3 * SIMD_TILE + 17, { ties: 0, outOfRange: false, seed: 12, consecutive: true }, main],
+    [
+      'consecutive ids, heavy ties, out-of-range tiles',
+      2 * SIMD_TILE + 5,
+      { ties: 20, outOfRange: true, seed: 13, consecutive: true, idOffset: 123_456 },
+      [...main, 'brier'],
+    ],
+    [
+      'consecutive ids in store order (no walk)',
+      2 * SIMD_TILE + 3,
+      { ties: 0, outOfRange: false, seed: 14, consecutive: true, idOffset: 9 },
+      ['log_loss', 'brier', 'mean_abs_diff'],
+    ],
+    [
+      'consecutive ids ending at 2^32 − 1',
+      SIMD_TILE + 1,
+      { ties: 0, outOfRange: false, seed: 15, consecutive: true, idOffset: 2 ** 32 - SIMD_TILE - 1 },
+      main,
+    ],
+    [
+      'consecutive ids crossing 2^32 (keys stored)',
+      SIMD_TILE + 1,
+      { ties: 0, outOfRange: false, seed: 16, consecutive: true, idOffset: 2 ** 32 - 7 },
+      main,
+    ],
   ] as const)('read rows gathered once (prepareResamples) bit for bit as the scalar sweeps: %s', (_what, n, o, metrics) => {
     const opts: BinaryInputOptions = o;
     const inp = input(n, [...metrics], opts);
     const prepared = prepareResamples(inp);
     expect(prepared.simdRows).toBeDefined();
-    // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
-    expect(prepared.simdRows!.c.k0.length).toBe(n);
-    // k1 is derived in the kernel while every row id is below 2^32, stored beyond.
-    expect(prepared.simdRows!.c.k1 === null).toBe((opts.idOffset ?? 0) < 2 ** 32);
+    const rows = prepared.simdRows!;
+    const last = inp.store!.rowIds[n - 1]!;
+    // Consecutive ids below 2^32: no key is stored, the kernel derives both from the store rows (the
+    // rankings' orders, shared as they are).
+    expect(rows.index !== null).toBe(opts.consecutive === true && last < 2 ** 32);
+    const walks = (metrics as readonly string[]).includes('auroc');
+    if (rows.index !== null) {
+      expect(rows.c.k0).toBe(walks ? inp.rc!.order : null);
+      expect(rows.t?.k0).toBe(walks ? inp.rt!.order : undefined);
+    } else {
+      // Every row's keys were gathered: the last tile from the top starts at sorted position 0.
+      expect(rows.c.k0!.length).toBe(n);
+      // k1 is derived in the kernel while every row id is below 2^32, stored beyond.
+      expect(rows.c.k1 === null).toBe(last < 2 ** 32);
+    }
     // Out-of-range scores sit in some tiles only: those tiles add their extra count cells.
-    if (opts.outOfRange) expect(new Set(prepared.simdRows!.live)).toEqual(new Set([0, 1]));
+    if (opts.outOfRange) {
+      const family = new BinaryFamily(0.5, true, [...metrics]);
+      const src = { store: inp.store!, family, rc: rows.order !== null ? inp.rc : null, flags: rows.c.flags, rowIds: inp.store!.rowIds };
+      const live = segmentRows({}, src, 0).live.subarray(0, Math.ceil(n / SIMD_TILE));
+      expect(new Set(live)).toEqual(new Set([0, 1]));
+    }
     for (const [r0, r1] of [
       [1, 14],
       [5, 6],
       [9, 14],
     ] as const)
       expectSameBits(resampleRange(prepared, r0, r1, true), resampleRange(inp, r0, r1, false));
+  });
+
+  it.each([
+    ['consecutive ids, walks and sums', { ties: 0, outOfRange: false, seed: 21, consecutive: true }, main],
+    ['sparse ids, ties, out-of-range tiles', { ties: 300, outOfRange: true, seed: 22 }, [...main, 'brier']],
+    ['store order (no walk)', { ties: 0, outOfRange: false, seed: 23, consecutive: true }, ['log_loss', 'brier', 'accuracy']],
+  ] as const)('sweep a range segment by segment, from state saved on any thread, bit for bit: %s', (_what, o, metrics) => {
+    const opts: BinaryInputOptions = o;
+    const seg = SEGMENT_TILES * SIMD_TILE;
+    const n = 2 * seg + 3 * SIMD_TILE + 7;
+    const inp = prepareResamples(input(n, [...metrics], opts));
+    const S = simdSegments(inp);
+    expect(S).toBe(3);
+    const ranges = [
+      [1, 6],
+      [6, 14],
+    ] as const;
+    const states = ranges.map(([r0, r1]) => new Uint8Array(segmentStateBytes(inp, r1 - r0)));
+    const got: (Derived[] | null)[] = [null, null];
+    // Interleaved as two threads would take them; each call as if on a fresh thread (no segment kept).
+    for (let s = 0; s < S; s++)
+      for (const k of [1, 0]) {
+        releaseSegments();
+        const v = resampleSegment(inp, ranges[k]![0], ranges[k]![1], s, states[k]!);
+        expect(v === null).toBe(s < S - 1);
+        got[k] = v;
+      }
+    ranges.forEach(([r0, r1], k) => expectSameBits(got[k]!, resampleRange(inp, r0, r1, true)));
+    expectSameBits(got[0]!, resampleRange(input(n, [...metrics], opts), 1, 6, false));
   });
 
   it('serve the main layouts and leave moments and maxima to the scalar sweeps', () => {

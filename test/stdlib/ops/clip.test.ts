@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { clip } from '../../../stdlib/ops/clip.ts';
 import { checkParams, expectValues, f32, f64, i32, i64, inferErr, inferOk, run, ty } from './helpers.ts';
 
@@ -49,5 +50,33 @@ describe('clip kernel', () => {
     expect(Array.from(run(clip, [i32([3], [-9, 3, 9])], { min: -5, max: 5 }).data as Int32Array)).toEqual([-5, 3, 5]);
     expect(Array.from(run(clip, [i64([3], [-(2n ** 62n), 3, 2n ** 62n])], { min: -5 }).data as BigInt64Array)).toEqual([-5n, 3n, 2n ** 62n]);
     expect(run(clip, [f32([0, 2], [])], { max: 1 }).dims).toEqual([0, 2]);
+  });
+});
+
+describe('clip kernel: the branch-free loop', () => {
+  /** The comparison-based definition, element by element. */
+  const reference = (xs: number[], lo: number, hi: number): number[] => xs.map((v) => (v < lo ? lo : v > hi ? hi : v));
+  const value = fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1, -1));
+  const bound = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, undefined, 1, -1));
+
+  it('gives what the comparisons give, bit for bit (-0, NaN, infinities, zero and open bounds), for f64 and f32', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 40 }), bound, bound, fc.boolean(), (xs, a, b, single) => {
+        // A valid clip: min <= max (the checker refuses the rest); an undefined bound is open.
+        let [min, max] = [a, b];
+        if (min !== undefined && max !== undefined && min > max) [min, max] = [max, min];
+        const params = { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+        if (min === undefined && max === undefined) return;
+        const data = single ? Float32Array.from(xs) : Float64Array.from(xs);
+        const round = single ? Math.fround : (v: number) => v;
+        const got = Array.from(
+          run(clip, [single ? f32([xs.length], Array.from(data)) : f64([xs.length], Array.from(data))], params).data as Float64Array,
+        );
+        const want = reference(Array.from(data), min === undefined ? -Infinity : round(min), max === undefined ? Infinity : round(max));
+        expect(got.length).toBe(want.length);
+        for (let i = 0; i < got.length; i++) expect(Object.is(got[i], single ? Math.fround(want[i]!) : want[i])).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

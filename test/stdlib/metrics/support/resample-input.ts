@@ -17,6 +17,8 @@ export interface BinaryInputOptions {
   bootstrap?: number;
   /** Added to every row id (ids from 2^32 up exercise keys with a non-zero high word). */
   idOffset?: number;
+  /** Row ids idOffset + i (a replay in order) instead of idOffset + 3i + 7. */
+  consecutive?: boolean;
 }
 
 export function binaryResampleInput(n: number, metrics: string[], opts: BinaryInputOptions): ResampleInput {
@@ -30,7 +32,8 @@ export function binaryResampleInput(n: number, metrics: string[], opts: BinaryIn
     const q = (x: number): number => (opts.ties > 0 ? Math.round(x * opts.ties) / opts.ties : x);
     control[i] = q(Math.min(1, Math.max(0, 0.5 * r() + 0.4 * label[i]!)));
     treatment[i] = q(Math.min(1, Math.max(0, 0.45 * r() + 0.45 * label[i]!)));
-    rowIds[i] = (opts.idOffset ?? 0) + 3 * i + 7; // canonical order, ids need not be dense
+    // Canonical order; ids need not be dense.
+    rowIds[i] = (opts.idOffset ?? 0) + (opts.consecutive === true ? i : 3 * i + 7);
   }
   if (opts.outOfRange) {
     control[5] = 1.25;

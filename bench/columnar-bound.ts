@@ -1,0 +1,160 @@
+/**
+ * How fast can the graph-only replay from a columnar file be at best? The target "Parquet ≥ 2× the rows/s of
+ * JSONL" (issue 12) compares two `m4c run` processes that share everything but the source: start-up (compile,
+ * plan check, two onnxruntime inits in the model threads, exit) and the graph itself (clip, the two model calls,
+ * the hand-offs, `--out`). A source that cost nothing would leave exactly those, so
+ *
+ *     bound = JSONL (c) / (start-up + the graph over rows already in memory)
+ *
+ * is the most any columnar reader could reach on this machine. Measured here, in one run, R interleaved rounds of:
+ *   - (c) from JSONL, Parquet and Arrow IPC: `m4c run graph-only.m4 --data F --out /dev/null` as a process
+ *     (and JSONL at the columnar files' batch size, for what the batch size alone does);
+ *   - start-up: the same command on the first 1,000 rows (a process);
+ *   - the graph over rows in memory: in a child process (this script, so the hot code is as cold as in
+ *     `m4c run`), the plan compiled as `m4c run` compiles it, the rows of the Parquet file read into batches
+ *     and the models opened beforehand (not timed: start-up is the line above), then `Executor.run` over them with the outputs written to /dev/null by the same writer — wall
+ *     time and CPU (all threads), at the batch size `m4c run` uses for the file (16,384) and at the text
+ *     files' 1,024.
+ * Medians are printed (the machine is shared: single runs say little).
+ *
+ *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000] [--rounds 3]
+ *
+ * The data files and graph-only.m4 are the ones `npx tsx bench/main-job.ts --rows 0 --columnar-rows N` writes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadForRun } from '../cli/commands/run.ts';
+import { createExecutor } from '../runtime/executor.ts';
+import { OutputsWriter } from '../runtime/outputs-writer.ts';
+import { COLUMNAR_BATCH_SIZE, openSource } from '../runtime/sources/index.ts';
+import type { Batch } from '../runtime/batch.ts';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+const DIR = resolve(arg('dir', '/tmp/m4-bench-main'));
+const ROWS = Number(arg('rows', '1000000'));
+const ROUNDS = Number(arg('rounds', '3'));
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/m4c.js');
+const GRAPH = join(DIR, 'fraud/graph-only.m4');
+const files = {
+  JSONL: join(DIR, `replay-${ROWS}.jsonl`),
+  Parquet: join(DIR, `replay-${ROWS}.parquet`),
+  'Arrow IPC': join(DIR, `replay-${ROWS}.arrow`),
+};
+for (const f of [GRAPH, ...Object.values(files)])
+  if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx bench/main-job.ts --rows 0 --columnar-rows ${ROWS} --dir ${DIR}\` first`);
+const tiny = join(DIR, 'replay-1000.jsonl');
+if (!existsSync(tiny)) writeFileSync(tiny, readFileSync(files.JSONL, 'utf8').split('\n', 1000).join('\n') + '\n');
+
+const MAXRSS =
+  "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
+
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** `m4c run graph-only.m4 --data data --out /dev/null` as a process: wall and CPU seconds. */
+function cli(data: string, extra: string[] = []): Timing {
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    ['--import', MAXRSS, BIN, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`m4c run --data ${data} exited ${r.status}: ${r.stderr.slice(-1000)}`);
+  return { wall, cpu: Number(/CPU (\d+)/.exec(r.stderr)![1]) / 1e6 };
+}
+
+const loaded = loadForRun(GRAPH, false);
+const plan = loaded.plan;
+
+/** Every batch of the Parquet file at `batchSize` rows, in memory (read before any timing). */
+async function batchesOf(batchSize: number): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of openSource(files.Parquet, { inputs: plan.inputs, batchSize, onBadRow: 'skip' })) out.push(b);
+  return out;
+}
+
+/** The graph over batches already in memory, outputs to /dev/null, as `m4c run` drives it: wall and CPU (all threads). */
+async function graph(batches: Batch[], batchSize: number): Promise<Timing> {
+  // Opening the models is start-up, measured with the process above: the clock starts after it.
+  const writer = OutputsWriter.open('/dev/null', plan.outputs);
+  const ex = await createExecutor(loaded, { engine: 'auto', batchSize, outputs: true, comparisons: false, onBadRow: 'skip' });
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  async function* rows(): AsyncGenerator<Batch> {
+    yield* batches;
+  }
+  const r = await ex.run(rows(), { onOutputs: (b) => writer.write(b) });
+  await writer.close();
+  const c = process.cpuUsage(c0);
+  const wall = (performance.now() - t0) / 1000;
+  await ex.close();
+  if (r.rows !== ROWS) throw new Error(`the graph ran ${r.rows} rows, not ${ROWS}`);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+// A child process measures the graph over rows in memory once, on cold code as in `m4c run` (a loop in one
+// process would measure JIT-warmed code): `--child BATCH` prints its timing as JSON.
+const CHILD = process.argv.indexOf('--child');
+if (CHILD >= 0) {
+  const size = Number(process.argv[CHILD + 1]);
+  process.stdout.write(JSON.stringify(await graph(await batchesOf(size), size)) + '\n');
+  process.exit(0);
+}
+
+/** The graph over rows in memory in a child process (this script under tsx, `--child size`). */
+function graphChild(size: number): Timing {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--dir', DIR, '--rows', String(ROWS), '--child', String(size)], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`the in-memory child exited ${r.status}: ${r.stderr.slice(-1000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Timing;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = (): string => loadavg()[0]!.toFixed(1);
+
+console.log(
+  `# columnar bound — node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} at start`,
+);
+console.log(`# npx tsx bench/columnar-bound.ts --dir ${DIR} --rows ${ROWS} --rounds ${ROUNDS}\n`);
+const t: Record<string, Timing[]> = {};
+const add = (k: string, v: Timing): void => void (t[k] ??= []).push(v);
+const loads: string[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  loads.push(load());
+  for (const [k, f] of Object.entries(files)) add(k, cli(f));
+  add(`JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
+  add('start-up (1,000 rows)', cli(tiny));
+  add(`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(COLUMNAR_BATCH_SIZE));
+  add('graph in memory, batch 1024', graphChild(1024));
+}
+loads.push(load());
+const med = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) }]));
+console.log(`medians of ${ROUNDS} rounds (load average at each round's start: ${loads.join(', ')}):`);
+for (const [k, v] of Object.entries(med))
+  console.log(`   ${k.padEnd(32)} wall ${v.wall.toFixed(2).padStart(6)} s   CPU ${v.cpu.toFixed(2).padStart(6)} s`);
+const j = med.JSONL!,
+  p = med.Parquet!,
+  s = med['start-up (1,000 rows)']!,
+  g = med[`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`]!;
+const free = { wall: s.wall + g.wall, cpu: s.cpu + g.cpu };
+console.log(
+  `\n   a source that costs nothing: start-up + graph in memory = wall ${free.wall.toFixed(2)} s, CPU ${free.cpu.toFixed(2)} s` +
+    `\n   bound on (c) rows/s against JSONL: wall ${(j.wall / free.wall).toFixed(2)}×, CPU ${(j.cpu / free.cpu).toFixed(2)}×` +
+    `\n   Parquet now: wall ${(j.wall / p.wall).toFixed(2)}×, CPU ${(j.cpu / p.cpu).toFixed(2)}× (target ≥ 2×); Arrow IPC: wall ${(j.wall / med['Arrow IPC']!.wall).toFixed(2)}×, CPU ${(j.cpu / med['Arrow IPC']!.cpu).toFixed(2)}×`,
+);

@@ -1,0 +1,131 @@
+/**
+ * An open-loop load at a fixed offered rate, for latencies below saturation. autocannon's `overallRate` is not
+ * one: each connection sends its per-second quota as fast as the server answers at the start of every second,
+ * then waits (lib/httpClient.js, `reqsMadeThisSecond`), so its "4,000 req/s" is a saturating burst of ~0.2 s
+ * each second, whose latencies are the closed loop's. Here request k is due at k / rate seconds and is written
+ * then (the timer wakes every millisecond and sends what is due: micro-bursts of rate/1000) on a free keep-alive
+ * connection, whatever the answers before it; its latency runs from its write to its whole response. A request that finds every
+ * connection busy waits in the generator, counted in `late` and timed from when it was due (no coordinated
+ * omission).
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface PacedResult {
+  sent: number;
+  answered: number;
+  /** Answers whose status was not 2xx, and connection errors. */
+  errors: number;
+  /** Requests that waited for a free connection (their latency includes that wait). */
+  late: number;
+  /** Every 2xx answer's latency in ms, unsorted. */
+  latencies: Float64Array;
+  seconds: number;
+}
+
+interface Conn {
+  socket: Socket;
+  busy: boolean;
+  /** When the request in flight was written, or due if it had to wait for a connection (performance.now()). */
+  due: number;
+  buf: string;
+}
+
+/**
+ * POST `bodies` (cycled) to `http://127.0.0.1:port{path}` at `rate` requests per second for `seconds`, over
+ * up to `connections` keep-alive connections; resolves once every request sent was answered.
+ */
+export async function pacedLoad(
+  port: number,
+  path: string,
+  bodies: readonly string[],
+  rate: number,
+  seconds: number,
+  connections = 64,
+): Promise<PacedResult> {
+  const requests = bodies.map(
+    (b) =>
+      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
+  );
+  const latencies = new Float64Array(Math.ceil(rate * seconds) + 16);
+  let answered = 0;
+  let ok = 0;
+  let errors = 0;
+  let late = 0;
+  let sent = 0;
+  const free: Conn[] = [];
+  const waiting: number[] = []; // due times of requests no connection could take yet
+  let onDrained: (() => void) | null = null;
+
+  const write = (c: Conn, due: number): void => {
+    c.busy = true;
+    c.due = due;
+    c.socket.write(requests[sent % requests.length]!);
+    sent++;
+  };
+  const answer = (c: Conn, status: number): void => {
+    const ms = performance.now() - c.due;
+    answered++;
+    if (status >= 200 && status < 300) latencies[ok++] = ms;
+    else errors++;
+    c.busy = false;
+    const next = waiting.shift();
+    if (next !== undefined) write(c, next);
+    else free.push(c);
+    if (onDrained !== null && answered === sent && waiting.length === 0) onDrained();
+  };
+  const open = (): Promise<Conn> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.setNoDelay(true);
+      socket.setEncoding('latin1');
+      const c: Conn = { socket, busy: false, due: 0, buf: '' };
+      socket.on('data', (chunk: string) => {
+        c.buf += chunk;
+        // Whole responses only: headers, then content-length bytes (the server always sends one).
+        for (;;) {
+          const end = c.buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const len = /content-length: (\d+)/i.exec(c.buf.slice(0, end));
+          const total = end + 4 + (len ? Number(len[1]) : 0);
+          if (c.buf.length < total) return;
+          const status = Number(c.buf.slice(9, 12));
+          c.buf = c.buf.slice(total);
+          answer(c, status);
+        }
+      });
+      socket.on('error', (err) => {
+        errors++;
+        reject(err);
+      });
+      socket.on('connect', () => resolve(c));
+    });
+  for (const c of await Promise.all(Array.from({ length: connections }, open))) free.push(c);
+
+  const t0 = performance.now();
+  const total = Math.floor(rate * seconds);
+  let due = 0; // requests made due so far
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      const target = Math.min(total, Math.floor(((now - t0) / 1000) * rate));
+      for (; due < target; due++) {
+        const c = free.pop();
+        // Timed from the write (the timer's own lateness, up to a millisecond, is the generator's, not the
+        // server's); one that waits for a connection, from when it was due.
+        if (c !== undefined) write(c, now);
+        else {
+          const at = t0 + (due * 1000) / rate;
+          late++;
+          waiting.push(at);
+        }
+      }
+      if (due < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  if (answered < sent || waiting.length > 0) await new Promise<void>((resolve) => (onDrained = resolve));
+  const seconds_ = (performance.now() - t0) / 1000;
+  for (const c of [...free]) c.socket.destroy();
+  return { sent, answered, errors, late, latencies: latencies.subarray(0, ok), seconds: seconds_ };
+}
