@@ -109,6 +109,7 @@ export class CheckSession {
     this.syntaxErrors = syntax.diagnostics.length;
     let comp: Compilation | undefined;
     if (!reason) {
+      // The records are updated in place (one map kept across checks, not one entry copied per declaration).
       const pass = new Pass(prev!, this.records, syntax.result.decls);
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
       pass.done();
@@ -162,7 +163,6 @@ function internalError(comp: Compilation): string | undefined {
 /** One check: its hooks decide, declaration by declaration, whether the last check's results serve. */
 class Pass {
   readonly unifier = new RecordingUnifier();
-  readonly records = new Map<string, DeclRecord>();
   /** Why the incremental check is not sure of its result (it is then redone in full). */
   unsure: string | undefined;
   checked = 0;
@@ -176,7 +176,11 @@ class Pass {
   constructor(
     /** The last check; `undefined`: check everything (and record it). */
     private prev: Compilation | undefined,
-    private before: Map<string, DeclRecord>,
+    /**
+     * The last check's records, updated in place into this check's: a reused declaration keeps its record,
+     * a checked one gets a new one or none.
+     */
+    readonly records: Map<string, DeclRecord>,
     /** The declarations of the text being checked. */
     private readonly decls: readonly Decl[],
   ) {}
@@ -258,7 +262,6 @@ class Pass {
    */
   done(): void {
     this.prev = undefined;
-    this.before = new Map();
     this.res = undefined;
   }
 
@@ -271,7 +274,7 @@ class Pass {
   }
 
   private reuse(decl: Decl, sym: M4Symbol, supply: Supply): boolean {
-    const rec = this.before.get(sym.name);
+    const rec = this.records.get(sym.name);
     const prev = this.prev!;
     // The parser keeps an unchanged declaration's tree (moved in place): a new tree is a new text.
     if (!rec || rec.decl !== decl) return false;
@@ -300,7 +303,6 @@ class Pass {
     }
     if (decl.kind === 'input' || decl.kind === 'node' || decl.kind === 'output')
       supply.setType(sym, prev.typing.declTypes.get(prev.resolution.declSymbols.get(decl)!));
-    this.records.set(sym.name, rec);
     return true;
   }
 
@@ -308,7 +310,10 @@ class Pass {
     this.checked++;
     const questions = this.unifier.log ?? [];
     this.unifier.log = undefined;
-    if (checked.diagnostics > 0 || !checked.cacheable || !checked.alone) return;
+    if (checked.diagnostics > 0 || !checked.cacheable || !checked.alone) {
+      this.records.delete(sym.name);
+      return;
+    }
     const reads: string[] = [];
     const readTypes: (ValueType | undefined)[] = [];
     for (const dep of checked.reads) {

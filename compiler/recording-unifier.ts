@@ -56,12 +56,13 @@ export class RecordingUnifier extends DimUnifier {
    * of them: the caller must not go on as if the declaration had been checked).
    */
   replay(log: readonly UnifierQuestion[]): boolean {
-    const scopes = new Map<number, (name: string) => string>();
+    // Made only for a declaration that called a model (most ask nothing, or only unify).
+    let scopes: Map<number, (name: string) => string> | undefined;
     for (let i = 0; i < log.length; i++) {
       const q = log[i]!;
-      if (q.op === 'scope') scopes.set(i, super.callScope(q.model));
+      if (q.op === 'scope') (scopes ??= new Map()).set(i, super.callScope(q.model));
       else if (q.op === 'key') {
-        if (scopes.get(q.scope)?.(q.name) !== q.key) return false;
+        if (scopes?.get(q.scope)?.(q.name) !== q.key) return false;
       } else {
         const r = super.unify(q.a, q.b, REPLAYED, REPLAYED);
         if ('conflict' in r) {

@@ -29,16 +29,25 @@ interface ChunkSyntax {
 
 interface PlacedChunk {
   place: Place;
+  /** Where the chunk ends in the text it was last placed in. */
+  end: number;
+  /** The call that found it by position (see `IncrementalParser.generation`). */
+  taken?: number;
   syntax: ChunkSyntax;
 }
 
 export class IncrementalParser {
-  /** Chunk text → the chunks of the last text with that text (their syntax placed where they were). */
-  private chunks = new Map<string, PlacedChunk[]>();
+  /** The last text and its chunks, in order (their syntax placed where they were). */
+  private text: string | undefined;
+  private placed: PlacedChunk[] = [];
+  /** Counts calls: a chunk found by position is marked with the call's number (no set of them to build). */
+  private generation = 0;
   /** Chunks parsed again by the last call (for tests and benchmarks). */
   reparsed = 0;
   /** Chunks the last call moved in place (for tests and benchmarks). */
   moved = 0;
+  /** Chunks the last call looked up by their text, not found by position (for tests and benchmarks). */
+  lookedUp = 0;
   private readonly starts = new DeclarationStarts();
 
   /** Characters the last call lexed to find the declarations (for tests and benchmarks). */
@@ -50,53 +59,106 @@ export class IncrementalParser {
 
   parse(text: string): ParseResult {
     const file = this.file;
-    // Where declarations start, lexing only around what changed since the last call.
     const starts = this.starts.find(text);
     const places: { place: Place; end: number }[] = [];
     if (starts.length === 0 || starts[0]!.offset > 0)
       places.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
     starts.forEach((p, i) => places.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
 
-    const chunks = new Map<string, PlacedChunk[]>();
+    // A chunk wholly in the text before the edit, or wholly in the text after it, is the last text's chunk
+    // at the same place (or shifted by the edit's length): found by position, in one walk of both lists,
+    // without slicing or hashing its text. Only the chunks around the edit are looked up by their text
+    // (among the last text's chunks not found by position: a declaration cut and pasted keeps its tree).
+    const old = this.placed;
+    const found = new Array<PlacedChunk | undefined>(places.length);
+    const taken = ++this.generation;
+    const prev = this.text;
+    if (prev !== undefined) {
+      const { prefix, suffix } = commonEnds(prev, text);
+      const delta = text.length - prev.length;
+      let k = 0;
+      for (let i = 0; i < places.length; i++) {
+        const { place, end } = places[i]!;
+        const shift = end <= prefix ? 0 : place.offset >= text.length - suffix ? delta : undefined;
+        if (shift === undefined) continue;
+        const at = place.offset - shift;
+        while (k < old.length && old[k]!.place.offset < at) k++;
+        const o = old[k];
+        if (o && o.place.offset === at && o.end === end - shift) {
+          found[i] = o;
+          o.taken = taken;
+        }
+      }
+    }
+    let byText: Map<string, PlacedChunk[]> | undefined;
+
+    const placed: PlacedChunk[] = [];
     const decls: Decl[] = [];
     const comments: Comment[] = [];
-    // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
     const lexical: SyntaxProblem[] = [];
     const grammatical: SyntaxProblem[] = [];
     this.reparsed = 0;
     this.moved = 0;
-    for (const { place, end } of places) {
-      const chunkText = text.slice(place.offset, end);
-      // An old chunk of the same text (each is used once: a text may occur twice), preferably the one here.
-      const old = this.chunks.get(chunkText);
-      let chunk: PlacedChunk | undefined;
-      if (old && old.length > 0) {
-        const here = old.findIndex((c) => c.place.offset === place.offset);
-        chunk = old.splice(here >= 0 ? here : 0, 1)[0]!;
-        const p = chunk.place;
-        if (p.offset !== place.offset || p.line !== place.line || p.column !== place.column) {
-          moveInPlace(chunk.syntax, p, place);
-          chunk.place = place;
-          this.moved++;
+    this.lookedUp = 0;
+    for (let i = 0; i < places.length; i++) {
+      const { place, end } = places[i]!;
+      let chunk = found[i];
+      if (!chunk) {
+        this.lookedUp++;
+        byText ??= textIndex(prev, old, taken);
+        const chunkText = text.slice(place.offset, end);
+        const same = byText.get(chunkText);
+        if (same && same.length > 0) {
+          const here = same.findIndex((c) => c.place.offset === place.offset);
+          chunk = same.splice(here >= 0 ? here : 0, 1)[0]!;
+        } else {
+          const r = parse(chunkText, file);
+          const rel = { decls: r.program.decls, comments: r.program.comments, problems: r.problems };
+          chunk = { place, end, syntax: place.offset === 0 ? rel : placeAt(rel, place) };
+          this.reparsed++;
         }
-      } else {
-        const r = parse(chunkText, file);
-        const rel = { decls: r.program.decls, comments: r.program.comments, problems: r.problems };
-        chunk = { place, syntax: place.offset === 0 ? rel : placeAt(rel, place) };
-        this.reparsed++;
       }
-      let list = chunks.get(chunkText);
-      if (!list) chunks.set(chunkText, (list = []));
-      list.push(chunk);
+      const p = chunk.place;
+      if (p.offset !== place.offset || p.line !== place.line || p.column !== place.column) {
+        moveInPlace(chunk.syntax, p, place);
+        chunk.place = place;
+        this.moved++;
+      }
+      chunk.end = end;
+      placed.push(chunk);
       const { syntax } = chunk;
       for (const d of syntax.decls) decls.push(d);
       for (const c of syntax.comments) comments.push(c);
       for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
     }
-    // Only the chunks of this text are kept: memory follows the document, not its history.
-    this.chunks = chunks;
+    this.text = text;
+    this.placed = placed;
     return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
   }
+}
+
+/** The lengths of the longest common prefix and suffix of two texts (not overlapping in the shorter). */
+function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  return { prefix, suffix };
+}
+
+/** The last text's chunks not found by position, by their text. */
+function textIndex(prev: string | undefined, old: readonly PlacedChunk[], taken: number): Map<string, PlacedChunk[]> {
+  const byText = new Map<string, PlacedChunk[]>();
+  if (prev === undefined) return byText;
+  for (const c of old) {
+    if (c.taken === taken) continue;
+    const key = prev.slice(c.place.offset, c.end);
+    let list = byText.get(key);
+    if (!list) byText.set(key, (list = []));
+    list.push(c);
+  }
+  return byText;
 }
 
 /** A placed chunk's syntax moved to `to`, in place. */

@@ -83,9 +83,24 @@ describe('IncrementalParser', () => {
     const edited = big.replace('node n10 = sigmoid(n9)', 'node n10 = sigmoid(n9x)');
     const r = parser.parse(edited);
     expect(parser.reparsed).toBe(1);
+    // The other 299 are found by position: only the edited chunk is looked up by its text.
+    expect(parser.lookedUp).toBe(1);
     expect(r).toEqual(parse(edited, 'big.m4'));
     parser.parse(edited);
     expect(parser.reparsed).toBe(0);
+    expect(parser.lookedUp).toBe(0);
+  });
+
+  it('keeps the tree of a declaration cut and pasted elsewhere (found by its text)', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `node n${i + 1} = sigmoid(n${i})`);
+    const parser = new IncrementalParser('m.m4');
+    const a = parser.parse(lines.join('\n'));
+    const moved = a.program.decls[9]!;
+    const pasted = [...lines.slice(0, 9), ...lines.slice(10, 40), lines[9]!, ...lines.slice(40)].join('\n');
+    const b = parser.parse(pasted);
+    expect(b.program.decls[39]).toBe(moved);
+    expect(parser.reparsed).toBe(0);
+    expectSame(b, parse(pasted, 'm.m4'));
   });
 
   it('keeps unchanged declarations after an edit as the same objects, their spans moved in place', () => {
