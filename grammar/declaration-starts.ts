@@ -33,20 +33,20 @@ export class DeclarationStarts {
   private clean = false;
   /** Characters the last call lexed (for tests and benchmarks). */
   lexed = 0;
+  /** What the last call's text has in common with the text before it (`undefined`: the first call). */
+  ends: { prefix: number; suffix: number } | undefined;
 
   find(text: string): Place[] {
     const prev = this.text;
     if (prev === text) {
       this.lexed = 0;
+      this.ends = { prefix: text.length, suffix: 0 };
       return this.starts;
     }
+    this.ends = prev === undefined ? undefined : commonEnds(prev, text);
     if (prev === undefined || !this.clean) return this.remember(text, [], ORIGIN, text.length);
     const old = this.starts;
-    const max = Math.min(prev.length, text.length);
-    let p = 0;
-    while (p < max && prev.charCodeAt(p) === text.charCodeAt(p)) p++;
-    let s = 0;
-    while (s < max - p && prev.charCodeAt(prev.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+    const { prefix: p, suffix: s } = this.ends!;
     const oldEditEnd = prev.length - s;
     const delta = text.length - prev.length;
 
@@ -97,6 +97,16 @@ export class DeclarationStarts {
     this.clean = lexed.errors.length === 0;
     return starts;
   }
+}
+
+/** The lengths of the longest common prefix and suffix of two texts (not overlapping in the shorter). */
+function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  return { prefix, suffix };
 }
 
 const ORIGIN: Place = { offset: 0, line: 0, column: 0 };

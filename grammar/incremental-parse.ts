@@ -73,8 +73,10 @@ export class IncrementalParser {
     const found = new Array<PlacedChunk | undefined>(places.length);
     const taken = ++this.generation;
     const prev = this.text;
-    if (prev !== undefined) {
-      const { prefix, suffix } = commonEnds(prev, text);
+    const ends = this.starts.ends;
+    if (prev !== undefined && ends) {
+      // What DeclarationStarts found the edit to be (the same two texts: both see every call).
+      const { prefix, suffix } = ends;
       const delta = text.length - prev.length;
       let k = 0;
       for (let i = 0; i < places.length; i++) {
@@ -135,16 +137,6 @@ export class IncrementalParser {
     this.placed = placed;
     return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
   }
-}
-
-/** The lengths of the longest common prefix and suffix of two texts (not overlapping in the shorter). */
-function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
-  const max = Math.min(a.length, b.length);
-  let prefix = 0;
-  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
-  return { prefix, suffix };
 }
 
 /** The last text's chunks not found by position, by their text. */

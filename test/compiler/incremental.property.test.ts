@@ -2,7 +2,8 @@
  * An incremental check (compiler/incremental.ts) equals a full check of the same text after every edit of
  * a random sequence, on generated programs — valid and broken: body-only edits, references renamed and
  * mistyped, declarations deleted and added, inputs' dtypes and dims changed, operations swapped (a type
- * change), dims conflicts, syntax errors, lines moved sideways and down.
+ * change), dims conflicts, syntax errors, lines moved sideways and down; compare blocks' metrics, fields,
+ * gates and sides edited.
  */
 import fc from 'fast-check';
 import { join } from 'node:path';
@@ -58,6 +59,12 @@ const program = fc
       '  metrics:   [accuracy, auroc]',
       '  slice_by:  region',
       '}',
+      'compare cd {',
+      `  control:   n${last}`,
+      `  treatment: n${Math.floor(last / 3)}`,
+      '  task:      regression',
+      '  metrics:   [mae]',
+      '}',
       `output score = n${last}`,
     );
     return lines;
@@ -95,6 +102,20 @@ const EDITS: Record<string, Edit> = {
     if (j === 0 || !ls[j]!.startsWith('node') || !ls[j - 1]!.startsWith('node')) return ls;
     return [...ls.slice(0, j - 1), `${ls[j - 1]} ${ls[j]}`, ...ls.slice(j + 1)];
   },
+  // Compare blocks: metrics (some unknown or not for the task), a field's name, a gate added, a side moved.
+  metrics: (ls, i, k) =>
+    replaceLine(ls, i, (l) =>
+      l.replace(/metrics: +\[.*\]/, `metrics:   ${['[accuracy, auroc]', '[accuracy]', '[aurocx]', '[mae, agreement]', '[]'][k % 5]}`),
+    ),
+  compareField: (ls, i, k) =>
+    replaceLine(ls, i, (l) => l.replace(/^ {2}(slice_by|label|task|slice_byx|labl):/, `  ${['slice_by', 'label', 'slice_byx', 'labl'][k % 4]}:`)),
+  gate: (ls, i, k) => {
+    const j = at(ls, i);
+    if (!ls[j]!.startsWith('  metrics:')) return ls;
+    return [...ls.slice(0, j + 1), `  gate ${['auroc', 'accuracy', 'mae'][k % 3]}.delta >= -0.0${k % 10}`, ...ls.slice(j + 1)];
+  },
+  compareSide: (ls, i, k) =>
+    replaceLine(ls, i, (l) => l.replace(/^ {2}(control|treatment): +(.*)n\d+/, (_, side, pre) => `  ${side}: ${pre}n${k % 20}`)),
   undo: (ls) => ls,
 };
 
