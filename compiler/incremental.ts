@@ -52,6 +52,12 @@ interface DeclRecord {
   /** The declarations it read (by name: names are unique while records live) and the types they had. */
   reads: string[];
   readTypes: (ValueType | undefined)[];
+  /**
+   * The symbols of `reads` in the resolution's symbol map `symbolsOf`: while resolve only updates that map
+   * (resolve-again.ts), they are used as they are, without a lookup by name per read.
+   */
+  readSyms: M4Symbol[];
+  symbolsOf: Map<string, M4Symbol>;
   questions: UnifierQuestion[];
 }
 
@@ -282,9 +288,11 @@ class Pass {
     // What it reads has the types it had; when one is a new object (its declaration checked again), the
     // references to it are pointed at the new one.
     let renewed = false;
+    const known = rec.symbolsOf === res.symbols;
     for (let i = 0; i < rec.reads.length; i++) {
-      const dep = res.symbols.get(rec.reads[i]!);
+      const dep = known ? rec.readSyms[i] : res.symbols.get(rec.reads[i]!);
       if (!dep) return false;
+      if (!known) rec.readSyms[i] = dep;
       const t = supply.typeOf(dep);
       if (t !== rec.readTypes[i]) {
         if (!sameType(t, rec.readTypes[i])) return false;
@@ -299,10 +307,12 @@ class Pass {
     }
     if (renewed) {
       repoint(decl, prev.typing, res, supply);
-      for (let i = 0; i < rec.reads.length; i++) rec.readTypes[i] = supply.typeOf(res.symbols.get(rec.reads[i]!)!);
+      for (let i = 0; i < rec.reads.length; i++) rec.readTypes[i] = supply.typeOf(rec.readSyms[i]!);
     }
+    rec.symbolsOf = res.symbols;
     if (decl.kind === 'input' || decl.kind === 'node' || decl.kind === 'output')
-      supply.setType(sym, prev.typing.declTypes.get(prev.resolution.declSymbols.get(decl)!));
+      // Resolved again, the symbol is the last check's (no lookup of it by its declaration).
+      supply.setType(sym, prev.typing.declTypes.get(this.resolvedAgain ? sym : prev.resolution.declSymbols.get(decl)!));
     return true;
   }
 
@@ -320,7 +330,7 @@ class Pass {
       reads.push(dep.name);
       readTypes.push(supply.typeOf(dep));
     }
-    this.records.set(sym.name, { decl, reads, readTypes, questions });
+    this.records.set(sym.name, { decl, reads, readTypes, readSyms: checked.reads.slice(), symbolsOf: this.res!.symbols, questions });
   }
 }
 
