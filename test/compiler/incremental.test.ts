@@ -54,6 +54,18 @@ describe('CheckSession', () => {
     expect(s.stats).toEqual({ mode: 'incremental', checked: 1, reused: CHECKED - 1, graphReused: true, resolvedAgain: true });
   });
 
+  it('an edit of a body looks up only the edited chunk by its text (the others are found by position)', () => {
+    const s = session();
+    edit(s, CHAIN.replace('node n11 = clip(n10, min: -5.0, max: 5.0)', 'node n11 = clip(n10, min: -4.0, max: 4.0)'));
+    expect(s.parser.lookedUp).toBe(1);
+    expect(s.parser.reparsed).toBe(1);
+    // Longer text: the chunks after the edit are found at their shifted places and moved.
+    edit(s, CHAIN.replace('node n11 = clip(n10, min: -5.0, max: 5.0)', 'node n11 = clip(n10, min: -4.25, max: 4.0)'));
+    expect(s.parser.lookedUp).toBe(1);
+    expect(s.parser.moved).toBe(38 + 2); // n12 .. n49, the comparison and the output
+    expect(s.stats).toMatchObject({ mode: 'incremental', checked: 1 });
+  });
+
   it('text added before the declarations moves them without re-checking any', () => {
     const s = session();
     const c = edit(s, `// a comment\n\n${CHAIN}`);
