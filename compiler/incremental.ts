@@ -4,8 +4,8 @@
  * what they read changed (early cutoff: a new body with the same type and dims re-checks nothing else).
  * `m4c check` keeps the plain full path (compile.ts).
  *
- * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers, for each
- * declaration the checker checked, a record: the declaration, whether its check can be reused (it reported
+ * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
+ * map, updated in place by each check), for each declaration the checker checked, a record: the declaration, whether its check can be reused (it reported
  * nothing, read no file, was not checked inside another's check), the declarations it read with the types
  * they had (dtype and dims), and the questions it asked the dims unifier with their answers
  * (recording-unifier.ts). On the next check, a declaration is reused — its results moved to the new tree
