@@ -5,13 +5,14 @@
  * `m4c check` keeps the plain full path (compile.ts).
  *
  * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
- * map, updated in place by each check), for each declaration the checker checked, a record: the declaration, whether its check can be reused (it reported
- * nothing, read no file, was not checked inside another's check), the declarations it read with the types
- * they had (dtype and dims), and the questions it asked the dims unifier with their answers
- * (recording-unifier.ts). On the next check, a declaration is reused — its results moved to the new tree
- * (relocate-typing.ts) and its unifier questions replayed — when its text is the same, its first column
- * is the same, what it reads has the types it had, and every replayed answer is the one recorded. Otherwise
- * it is checked, and its new type decides whether the declarations reading it can be reused in turn.
+ * map, updated in place by each check), for each declaration the checker checked, a record: the
+ * declaration, whether its check can be reused (it reported nothing, read no file, was not checked inside
+ * another's check), the declarations it read with the types they had (dtype and dims), and the questions it
+ * asked the dims unifier with their answers (recording-unifier.ts). On the next check, a declaration is
+ * reused — its results moved to the new tree (relocate-typing.ts) and its unifier questions replayed — when
+ * its text is the same, its first column is the same, what it reads has the types it had, and every
+ * replayed answer is the one recorded. Otherwise it is checked, and its new type decides whether the
+ * declarations reading it can be reused in turn.
  *
  * The unifier: rebuilt from empty on every check by asking, in the checking order, each declaration's
  * questions (replayed or real), so it ends as a full check leaves it; a replayed answer that differs, or any

@@ -59,6 +59,7 @@ export class IncrementalParser {
 
   parse(text: string): ParseResult {
     const file = this.file;
+    // Where declarations start, lexing only around what changed since the last call.
     const starts = this.starts.find(text);
     const places: { place: Place; end: number }[] = [];
     if (starts.length === 0 || starts[0]!.offset > 0)
@@ -97,6 +98,7 @@ export class IncrementalParser {
     const placed: PlacedChunk[] = [];
     const decls: Decl[] = [];
     const comments: Comment[] = [];
+    // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
     const lexical: SyntaxProblem[] = [];
     const grammatical: SyntaxProblem[] = [];
     this.reparsed = 0;
@@ -109,6 +111,7 @@ export class IncrementalParser {
         this.lookedUp++;
         byText ??= textIndex(prev, old, taken);
         const chunkText = text.slice(place.offset, end);
+        // An old chunk of the same text (each is used once: a text may occur twice), preferably the one here.
         const same = byText.get(chunkText);
         if (same && same.length > 0) {
           const here = same.findIndex((c) => c.place.offset === place.offset);
@@ -133,6 +136,7 @@ export class IncrementalParser {
       for (const c of syntax.comments) comments.push(c);
       for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
     }
+    // Only the chunks of this text are kept: memory follows the document, not its history.
     this.text = text;
     this.placed = placed;
     return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
