@@ -2,19 +2,22 @@
  * The language server under edits (issue 5), as editors run it: `node --expose-gc bin/m4c.js lsp` in its own
  * process, JSON-RPC over stdio.
  *
- *     npx tsx bench/lsp.ts [--edits 50] [--memory-edits 1000] [--lines 2000]
+ *     npx tsx bench/lsp.ts [--edits 50] [--memory-edits 1000] [--lines 2000] [--edit typo,body] [--other DIR]
  *
  * 1. Latency: on a generated 2,000-line file (inputs, two ONNX models, a chain of ops, compare blocks),
  *    one didChange at a time after a quiet spell (what a user's single edit is), timed from sending the
  *    change to receiving its publishDiagnostics: median and p95 over 50 edits (targets: median < 50 ms, p95 < 100 ms), and the
  *    server's own CPU time per edit (from `m4/memoryUsage`; on a loaded machine the latency mostly measures waiting for a
- *    core). Baseline in the same run: compiling the same text in this process (the part no server can skip).
+ *    core). Two kinds of edit (`--edit`): `typo` (a reference mistyped and fixed: the types downstream change)
+ *    and `body` (a parameter's value: no type changes). `--other DIR` measures DIR's server (another checkout,
+ *    e.g. main's, used read-only) in the same run, after this tree's, on the same file and edits. Baseline in the same run:
+ *    compiling the same text in this process (the part no server can skip).
  * 2. Memory: the server's heapUsed after a full GC (`m4/memoryUsage` with --expose-gc), and its RSS, after
  *    10 edits and after 1,000 (in bursts of 10, as typing sends them); target: ratio < 1.5.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
@@ -29,6 +32,14 @@ const arg = (name: string, dflt: number) => {
 const EDITS = arg('--edits', 50);
 const MEMORY_EDITS = arg('--memory-edits', 1000);
 const LINES = arg('--lines', 2000);
+const strArg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+/** Another tree (e.g. main's) whose server is measured in the same run, on the same file and edits. */
+const OTHER = strArg('--other');
+const KINDS = (strArg('--edit') ?? 'typo,body').split(',') as ('typo' | 'body')[];
+if (KINDS.some((k) => k !== 'typo' && k !== 'body')) throw new Error('--edit takes typo, body or typo,body');
 const DEBOUNCE_MS = 150;
 
 /** A graph of about `lines` lines that compiles without errors. */
@@ -98,95 +109,140 @@ for (let i = 0; i < 15; i++) {
   if (i === 0 && c.diagnostics.some((d) => d.severity === 'error')) throw new Error(`the generated file has errors: ${c.diagnostics[0]!.message}`);
 }
 
-const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bin/m4c.js'), 'lsp'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-const waiting = new Map<number, (errors: number) => void>();
-rpc.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: { severity?: number }[] }) => {
-  if (p.uri !== uri || p.version === undefined) return;
-  waiting.get(p.version)?.(p.diagnostics.filter((d) => d.severity === 1).length);
-  waiting.delete(p.version);
-});
-rpc.listen();
-const diagnosticsOf = (version: number) => new Promise<number>((resolve) => waiting.set(version, resolve));
-
-await rpc.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
-await rpc.sendNotification('initialized', {});
-let version = 1;
-const opened = diagnosticsOf(version);
-await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'm4', version, text } });
-await opened;
-
-// An edit on line 500: alternately a typo (an unknown name) and its fix.
-const target = 500;
-const lineText = text.split('\n')[target]!;
-const nameAt = lineText.indexOf('(') + 1;
-function change(broken: boolean) {
-  const start = { line: target, character: nameAt };
-  return { range: { start, end: { line: target, character: nameAt + (broken ? 1 : 2) } }, text: broken ? 'nx' : 'n' };
-}
-let broken = false;
-const send = (v: number) => {
-  broken = !broken;
-  return rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [change(broken)] });
-};
-
 type Memory = { heapUsed: number; rss: number; afterGc: boolean; cpuMicros?: number };
-const memory = (collect = true) => rpc.sendRequest('m4/memoryUsage', { collect }) as Promise<Memory>;
-// The server's own CPU time over the edits (what the machine's load changes least), read without collecting.
-const cpuBefore = (await memory(false)).cpuMicros;
-const latencies: number[] = [];
-let errorsSeen = 0;
-for (let i = 0; i < EDITS; i++) {
-  await sleep(DEBOUNCE_MS + 30); // a quiet spell: the edit is checked at once
-  const v = ++version;
-  const published = diagnosticsOf(v);
-  const t0 = performance.now();
-  await send(v);
-  const errors = await published;
-  latencies.push(performance.now() - t0);
-  if (errors > 0) errorsSeen++;
+
+/** A language server in its own process: `node --expose-gc ROOT/bin/m4c.js lsp`, with the bench's document open. */
+async function startServer(root: string) {
+  const child = spawn(process.execPath, ['--expose-gc', join(root, 'bin/m4c.js'), 'lsp'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const waiting = new Map<number, (errors: number) => void>();
+  rpc.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: { severity?: number }[] }) => {
+    if (p.uri !== uri || p.version === undefined) return;
+    waiting.get(p.version)?.(p.diagnostics.filter((d) => d.severity === 1).length);
+    waiting.delete(p.version);
+  });
+  rpc.listen();
+  const diagnosticsOf = (version: number) => new Promise<number>((resolve) => waiting.set(version, resolve));
+  await rpc.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
+  await rpc.sendNotification('initialized', {});
+  let version = 1;
+  const opened = diagnosticsOf(version);
+  await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'm4', version, text } });
+  await opened;
+  const memory = (collect = true) => rpc.sendRequest('m4/memoryUsage', { collect }) as Promise<Memory>;
+  return {
+    diagnosticsOf,
+    memory,
+    nextVersion: () => ++version,
+    change: (v: number, c: unknown) => rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [c] }),
+    async stop(): Promise<number | null> {
+      await rpc.sendRequest('shutdown');
+      await rpc.sendNotification('exit');
+      return new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    },
+  };
 }
-if (errorsSeen !== Math.ceil(EDITS / 2)) throw new Error(`expected every other edit to have an error, got ${errorsSeen} of ${EDITS}`);
-const cpuAfter = (await memory(false)).cpuMicros;
-async function burst(n: number): Promise<void> {
-  let last = 0;
-  for (let i = 0; i < n; i++) {
-    last = ++version;
-    void send(last);
+
+/**
+ * The edits, each sent alternately broken/changed and back:
+ * - `typo`: on line 500, a reference mistyped (an unknown name) and fixed — a type change: everything
+ *   downstream of the node loses its type, then gets it back;
+ * - `body`: on the first `clip` line from line 500, a parameter's value changed and back — the node's type
+ *   stays, so nothing reading it changes.
+ */
+const lines = text.split('\n');
+const typoLine = 500 < lines.length - 1 ? 500 : Math.floor(lines.length / 2);
+const nameAt = lines[typoLine]!.indexOf('(') + 1;
+const bodyLine = lines.findIndex((l, i) => i >= typoLine && l.includes('clip(') && l.includes('-5.0'));
+const bodyAt = lines[bodyLine]!.indexOf('-5.0');
+function change(kind: 'typo' | 'body', changed: boolean) {
+  if (kind === 'typo') {
+    const start = { line: typoLine, character: nameAt };
+    return { range: { start, end: { line: typoLine, character: nameAt + (changed ? 1 : 2) } }, text: changed ? 'nx' : 'n' };
   }
-  // An even number of edits leaves the text as it was; wait until the last version is published.
-  await diagnosticsOf(last);
+  const start = { line: bodyLine, character: bodyAt };
+  return { range: { start, end: { line: bodyLine, character: bodyAt + 4 } }, text: changed ? '-4.0' : '-5.0' };
 }
-// 10 edits (the 50 above were the warm-up), then 990 more in bursts of 10.
-await burst(10);
-const after10 = await memory();
-let done = 10;
-while (done < MEMORY_EDITS) {
-  await burst(10);
-  done += 10;
+
+/** One didChange at a time after a quiet spell: latency to its diagnostics, and the server's CPU per edit. */
+async function latency(root: string, kind: 'typo' | 'body') {
+  const server = await startServer(root);
+  const cpuBefore = (await server.memory(false)).cpuMicros;
+  const latencies: number[] = [];
+  let errorsSeen = 0;
+  for (let i = 0; i < EDITS; i++) {
+    await sleep(DEBOUNCE_MS + 30); // a quiet spell: the edit is checked at once
+    const v = server.nextVersion();
+    const published = server.diagnosticsOf(v);
+    const t0 = performance.now();
+    await server.change(v, change(kind, i % 2 === 0));
+    const errors = await published;
+    latencies.push(performance.now() - t0);
+    if (errors > 0) errorsSeen++;
+  }
+  const expected = kind === 'typo' ? Math.ceil(EDITS / 2) : 0;
+  if (errorsSeen !== expected) throw new Error(`${kind} edits on ${root}: expected ${expected} edits with errors, got ${errorsSeen} of ${EDITS}`);
+  const cpuAfter = (await server.memory(false)).cpuMicros;
+  const code = await server.stop();
+  return {
+    med: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    cpu: cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / 1000 / EDITS : undefined,
+    code,
+  };
 }
-const after1000 = await memory();
 
-await rpc.sendRequest('shutdown');
-await rpc.sendNotification('exit');
-const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-
-const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-const med = quantile(latencies, 0.5);
-const p95 = quantile(latencies, 0.95);
-console.log('npx tsx bench/lsp.ts');
-console.log(`file: ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KB; server: node --expose-gc bin/m4c.js lsp (exit code ${code})`);
+const roots: [string, string][] = [['this tree', ROOT]];
+if (OTHER) roots.push([`--other ${OTHER}`, OTHER]);
+console.log(`npx tsx bench/lsp.ts ${args.join(' ')}`);
 console.log(
-  `didChange → publishDiagnostics over ${EDITS} edits: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (targets: median < 50 ms, p95 < 100 ms)`,
+  `file: ${lineCount} lines, ${(text.length / 1024).toFixed(0)} KB; server: node --expose-gc ROOT/bin/m4c.js lsp; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
-if (cpuBefore !== undefined && cpuAfter !== undefined)
-  console.log(
-    `  the server's CPU time (user + system) per edit: ${((cpuAfter - cpuBefore) / 1000 / EDITS).toFixed(1)} ms, mean over the ${EDITS} edits`,
-  );
+for (const kind of KINDS) {
+  for (const [label, root] of roots) {
+    const r = await latency(root, kind);
+    console.log(
+      `${kind} edits (${kind === 'typo' ? 'a type change downstream' : 'a body only'}), ${label}: didChange → publishDiagnostics over ${EDITS} edits: median ${r.med.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${
+        r.cpu === undefined ? '' : `; server CPU ${r.cpu.toFixed(1)} ms per edit`
+      } (exit code ${r.code})`,
+    );
+  }
+}
+console.log(`  targets on the default 2,000-line file: median < 50 ms, p95 < 100 ms`);
 console.log(
   `  baseline, compileSource of the same text in this process: median ${quantile(baseline, 0.5).toFixed(1)} ms, p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
 );
-console.log(
-  `memory, heapUsed after GC${after10.afterGc ? '' : ' (no --expose-gc: not collected)'}: after 10 edits ${mb(after10.heapUsed)}, after ${done} edits ${mb(after1000.heapUsed)}, ratio ${(after1000.heapUsed / after10.heapUsed).toFixed(2)} (target < 1.5)`,
-);
-console.log(`  RSS: after 10 edits ${mb(after10.rss)}, after ${done} edits ${mb(after1000.rss)}, ratio ${(after1000.rss / after10.rss).toFixed(2)}`);
+
+// Memory: 10 edits (typo and fix), then the rest in bursts of 10, as typing sends them.
+if (MEMORY_EDITS > 0) {
+  const server = await startServer(ROOT);
+  let changed = false;
+  async function burst(n: number): Promise<void> {
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      last = server.nextVersion();
+      changed = !changed;
+      void server.change(last, change('typo', changed));
+    }
+    // An even number of edits leaves the text as it was; wait until the last version is published.
+    await server.diagnosticsOf(last);
+  }
+  await burst(10);
+  const after10 = await server.memory();
+  let done = 10;
+  while (done < MEMORY_EDITS) {
+    await burst(10);
+    done += 10;
+  }
+  const after1000 = await server.memory();
+  await server.stop();
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  console.log(
+    `memory (this tree), heapUsed after GC${after10.afterGc ? '' : ' (no --expose-gc: not collected)'}: after 10 edits ${mb(after10.heapUsed)}, after ${done} edits ${mb(after1000.heapUsed)}, ratio ${(after1000.heapUsed / after10.heapUsed).toFixed(2)} (target < 1.5)`,
+  );
+  console.log(
+    `  RSS: after 10 edits ${mb(after10.rss)}, after ${done} edits ${mb(after1000.rss)}, ratio ${(after1000.rss / after10.rss).toFixed(2)}`,
+  );
+}

@@ -15,7 +15,7 @@ import { replayPass } from './replay.ts';
 import { readSourceFile } from './source-file.ts';
 import { resolve, type Resolution } from './resolve.ts';
 import { syntaxPass } from './syntax.ts';
-import { typecheck, type Typing } from './typecheck.ts';
+import { typecheck, type TypecheckHooks, type Typing } from './typecheck.ts';
 
 export interface Compilation {
   file: string;
@@ -29,6 +29,15 @@ export interface Compilation {
   /** Present when there are no errors. */
   plan: Plan | undefined;
   diagnostics: Diagnostic[];
+}
+
+/** How an incremental session (incremental.ts) takes part in a compilation. */
+export interface CompileHooks {
+  /** The resolve pass's result without running it (`undefined`: run it). */
+  resolve?(program: Program): PassResult<Resolution> | undefined;
+  /** The graph pass's result without running it (`undefined`: run it). */
+  graph?(res: Resolution): PassResult<DeclGraph> | undefined;
+  check?: TypecheckHooks;
 }
 
 export interface CompileOptions {
@@ -56,8 +65,10 @@ function guardedSyntax(text: string, file: string): PassResult<Program> {
 /**
  * The passes after parsing, for a caller that parsed `text` itself: the language server re-parses only the
  * declarations an edit touched. `syntax` must be what `syntaxPass(text, file)` returns for the same text.
+ * `hooks` let an incremental session (incremental.ts) supply the resolution, the graph and declarations'
+ * type checks.
  */
-export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}): Compilation {
+export function compileParsed(text: string, file: string, syntax: PassResult<Program>, opts: CompileOptions = {}, hooks?: CompileHooks): Compilation {
   const baseDir = opts.baseDir ?? baseDirOf(file);
   const program = syntax.result;
   const diagnostics: Diagnostic[] = [];
@@ -79,17 +90,17 @@ export function compileParsed(text: string, file: string, syntax: PassResult<Pro
     }
   };
   add(syntax.diagnostics);
-  const res = run('resolve', emptyResolution, () => resolve(program));
+  const res = run('resolve', emptyResolution, () => hooks?.resolve?.(program) ?? resolve(program));
   const models = run(
     'models',
     () => new Map() as ModelTable,
     () => modelsPass(program, { baseDir }),
   );
-  const graph = run('graph', emptyGraph, () => graphPass(res));
+  const graph = run('graph', emptyGraph, () => hooks?.graph?.(res) ?? graphPass(res));
   const typing = run(
     'typecheck',
     () => typecheck(emptyResolution(), new Map()).result,
-    () => typecheck(res, models, graph.bestEffortSymbols, baseDir),
+    () => typecheck(res, models, graph.bestEffortSymbols, baseDir, hooks?.check),
   );
   const compares = run(
     'compare',

@@ -85,13 +85,7 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
   }
   const live = new Set<string>();
   for (let i = 0; i < names.length; i++) if (isLive[i]) live.add(names[i]!);
-  if (!hasSinks) {
-    if (syms.length > 0) diagnostics.push(diag('M5003', syms[0]!.nameSpan, {}, { help: HELP.addSink }));
-  } else {
-    for (let i = 0; i < syms.length; i++) {
-      if (syms[i]!.kind === 'node' && !isLive[i]) diagnostics.push(diag('M5002', syms[i]!.nameSpan, { name: names[i]! }, { unnecessary: true }));
-    }
-  }
+  deadEnds(syms, live, hasSinks, diagnostics);
   let graph: Graph | undefined;
   const result: DeclGraph = {
     get graph() {
@@ -106,6 +100,41 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     order,
     bestEffortSymbols: bestEffort.map((i) => syms[i]!),
     live,
+  };
+  return { result, diagnostics };
+}
+
+/** Warnings for what never runs: no output or comparison at all, or a node that feeds neither. */
+function deadEnds(syms: M4Symbol[], live: Set<string>, hasSinks: boolean, diagnostics: Diagnostic[]): void {
+  if (!hasSinks) {
+    if (syms.length > 0) diagnostics.push(diag('M5003', syms[0]!.nameSpan, {}, { help: HELP.addSink }));
+    return;
+  }
+  for (const sym of syms) {
+    if (sym.kind === 'node' && !live.has(sym.name)) diagnostics.push(diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
+  }
+}
+
+/**
+ * The graph of a resolution with the same declarations (names and kinds, in order) and the same edges (what
+ * each reads, by name) as the one `prev` was made from, `prev` having no cycle: the order and what is live
+ * are `prev`'s, the symbols and warnings the new ones (an incremental session, incremental.ts, after an edit
+ * that changed no declaration's reads). The graphlib graph is built again on first read.
+ */
+export function graphAgain(prev: DeclGraph, res: Resolution): PassResult<DeclGraph> {
+  const diagnostics: Diagnostic[] = [];
+  const syms = [...res.symbols.values()];
+  let hasSinks = false;
+  for (const sym of syms) if (sym.kind === 'output' || sym.kind === 'compare') hasSinks = true;
+  deadEnds(syms, prev.live, hasSinks, diagnostics);
+  let graph: Graph | undefined;
+  const result: DeclGraph = {
+    get graph() {
+      return (graph ??= graphPass(res).result.graph);
+    },
+    order: prev.order,
+    bestEffortSymbols: prev.bestEffortSymbols.map((s) => res.symbols.get(s.name)!),
+    live: prev.live,
   };
   return { result, diagnostics };
 }

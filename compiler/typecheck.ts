@@ -6,7 +6,7 @@
  * and never produces a second, cascading error.
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import type { CallExpr, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
+import type { CallExpr, Decl, Expr, InputDecl, MemberExpr, Span } from '../grammar/ast.ts';
 import { writeName } from '../grammar/language.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { isInferError } from '../stdlib/ops/op-spec.ts';
@@ -47,6 +47,55 @@ export interface Typing {
   resolved(t: { dtype: DType; dims: Dim[] }): TensorType;
 }
 
+/**
+ * How an incremental session (incremental.ts) takes part in a check: it may supply a declaration's results
+ * instead of checking it, and is told what each declaration it did not supply produced. Without hooks,
+ * `typecheck` checks everything (the `m4c check` path).
+ */
+export interface TypecheckHooks {
+  /** The unifier to use (a session's recording one). */
+  unifier?: DimUnifier;
+  /**
+   * The maps of values and call facts to fill, holding already what the hook will supply for reused
+   * declarations (an incremental session passes the last check's, with what no longer holds removed).
+   */
+  values?: Map<Expr, ExprValue>;
+  calls?: Map<CallExpr, CallInfo>;
+  /** Called once, before any declaration is checked. */
+  begin?(res: Resolution, order: readonly M4Symbol[], models: ModelTable): void;
+  /**
+   * Called before a declaration (typed ones in the checking order, then comparisons) is checked: `true` when
+   * the hook supplied its results through `supply` instead.
+   */
+  before?(decl: Decl, sym: M4Symbol, supply: Supply): boolean;
+  /** Called after a declaration the hook did not supply was checked. */
+  after?(decl: Decl, sym: M4Symbol, checked: CheckedDecl, supply: Supply): void;
+}
+
+/** What a hook may put into the check in place of checking a declaration. */
+export interface Supply {
+  /** The declared type of an input, node or output (`undefined`: none). */
+  setType(sym: M4Symbol, t: ValueType | undefined): void;
+  /** The type a symbol has so far in this check (`undefined` when it has none or was not reached). */
+  typeOf(sym: M4Symbol): ValueType | undefined;
+  setValue(e: Expr, v: ExprValue): void;
+  /** The one value every reference to `sym` shares. */
+  symbolValue(sym: M4Symbol): ExprValue;
+  setCall(c: CallExpr, info: CallInfo): void;
+}
+
+/** What checking one declaration did. */
+export interface CheckedDecl {
+  /** Diagnostics it reported. */
+  diagnostics: number;
+  /** The declarations it read the types of, in reading order (repeats possible). */
+  reads: M4Symbol[];
+  /** False when its result depends on more than its text, what it reads and the dims (a file-reading op). */
+  cacheable: boolean;
+  /** False when it was checked inside another declaration's check (a cycle): not attributable. */
+  alone: boolean;
+}
+
 const UNKNOWN: ExprValue = { kind: 'unknown' };
 /** The state of a declaration whose type is being computed (a reference back to it is a cycle). */
 const VISITING = Symbol('visiting');
@@ -55,20 +104,60 @@ const VISITING = Symbol('visiting');
  * `order`: the declarations' symbols with each after what it reads (the graph pass's order, or a best effort
  * when there is a cycle). Checking in that order keeps recursion as deep as one expression, not one chain.
  */
-export function typecheck(res: Resolution, models: ModelTable, order: readonly M4Symbol[] = [], baseDir?: string): PassResult<Typing> {
+export function typecheck(
+  res: Resolution,
+  models: ModelTable,
+  order: readonly M4Symbol[] = [],
+  baseDir?: string,
+  hooks?: TypecheckHooks,
+): PassResult<Typing> {
   const diagnostics: Diagnostic[] = [];
-  const unifier = new DimUnifier();
-  const values = new Map<Expr, ExprValue>();
+  const unifier = hooks?.unifier ?? new DimUnifier();
+  const values = hooks?.values ?? new Map<Expr, ExprValue>();
   const declTypes = new Map<M4Symbol, ValueType>();
-  const calls = new Map<CallExpr, CallInfo>();
+  const calls = hooks?.calls ?? new Map<CallExpr, CallInfo>();
   // A symbol being typed, or typed: its type (`null`: none). One map read per reference, not two.
   const state = new Map<M4Symbol, typeof VISITING | ValueType | null>();
   /** How many symbols `state` holds: when it holds every typed declaration, none was left out by the order. */
   let entered = 0;
   const deferred = new Set<M4Symbol>();
   const symbolValues = new Map<M4Symbol, ExprValue>();
-  const resolved = (t: { dtype: DType; dims: Dim[] }): TensorType => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
+  const resolved = resolvedBy(unifier);
   const show = (t: { dtype: DType; dims: Dim[] }) => `${t.dtype}[${t.dims.map((d) => formatDim(unifier.resolve(d))).join(', ')}]`;
+  // The declaration being checked for the hooks (a stack: a cycle checks one inside another).
+  const checking: CheckedDecl[] = [];
+  const supply: Supply = {
+    setType(sym, t) {
+      if (t) declTypes.set(sym, t);
+      if (!state.has(sym)) entered++;
+      state.set(sym, t ?? null);
+    },
+    typeOf: (sym) => declTypes.get(sym),
+    setValue: (e, v) => values.set(e, v),
+    symbolValue(sym) {
+      let v = symbolValues.get(sym);
+      if (!v) symbolValues.set(sym, (v = { kind: 'tensor', type: declTypes.get(sym)! }));
+      return v;
+    },
+    setCall: (c, info) => calls.set(c, info),
+  };
+  // A declaration is checked through the hooks as: `supplied` (true: the hook gave its results), else
+  // `startCheck`, the check, `endCheck`. (Not one function taking the check as a closure: under tsx, esbuild's
+  // keepNames gives every closure made a `name`, which cost a 4 MB file's check measurably.)
+  const supplied = (decl: Decl, sym: M4Symbol): boolean => !!hooks?.before?.(decl, sym, supply);
+  function startCheck(): CheckedDecl | undefined {
+    if (!hooks) return undefined;
+    const rec: CheckedDecl = { diagnostics: diagnostics.length, reads: [], cacheable: true, alone: checking.length === 0 };
+    for (const outer of checking) outer.alone = false;
+    checking.push(rec);
+    return rec;
+  }
+  function endCheck(rec: CheckedDecl | undefined, decl: Decl, sym: M4Symbol): void {
+    if (!rec) return;
+    checking.pop();
+    rec.diagnostics = diagnostics.length - rec.diagnostics;
+    hooks!.after?.(decl, sym, rec, supply);
+  }
   const where = (o: Origin) => (o.span ? `${o.what} (${o.span.file}:${o.span.line}:${o.span.column})` : o.what);
 
   const conflictDiag = (c: DimConflict, span: Span, what: string): Diagnostic => {
@@ -97,10 +186,12 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
     const st = state.get(sym);
     if (st === VISITING) return undefined; // a cycle: the graph pass reports it
     if (st !== undefined) return st ?? undefined;
+    const decl = sym.decl;
+    if (hooks && supplied(decl, sym)) return declTypes.get(sym);
+    const rec = startCheck();
     state.set(sym, VISITING);
     entered++;
     let t: ValueType | undefined;
-    const decl = sym.decl;
     if (decl.kind === 'input') t = inputType(decl, sym);
     else if (decl.kind === 'node' || decl.kind === 'output') {
       const v = exprValue(decl.expr, `${decl.kind} \`${sym.name}\``);
@@ -109,6 +200,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
     }
     if (t) declTypes.set(sym, t);
     state.set(sym, t ?? null);
+    endCheck(rec, decl, sym);
     return t;
   }
 
@@ -178,6 +270,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
         const sym = target.symbol;
         if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') {
           const t = typeOfSymbol(sym);
+          if (checking.length > 0) checking[checking.length - 1]!.reads.push(sym);
           if (!t) return UNKNOWN;
           // One value per symbol, shared by every reference to it (values are read-only).
           let v = symbolValues.get(sym);
@@ -277,6 +370,8 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
       }
     }
     // File paths are relative to the .m4 file; the type rule reads the file, the plan keeps the absolute path.
+    // The file may change while the text does not: such a check is never reused.
+    if (op.fileParams && checking.length > 0) checking[checking.length - 1]!.cacheable = false;
     for (const p of op.fileParams ?? []) {
       const v = params[p];
       if (typeof v === 'string' && baseDir !== undefined && !isAbsolute(v)) params[p] = resolvePath(baseDir, v);
@@ -547,6 +642,7 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
   }
 
   // ── drive ─────────────────────────────────────────────────────────────────────────────────────
+  hooks?.begin?.(res, order, models);
   for (const sym of order) {
     if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
   }
@@ -564,12 +660,22 @@ export function typecheck(res: Resolution, models: ModelTable, order: readonly M
     deferred.delete(sym);
     typeOfSymbol(sym);
   }
-  for (const decl of res.declSymbols.keys()) {
-    if (decl.kind === 'compare')
-      for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
+  for (const [decl, sym] of res.declSymbols) {
+    if (decl.kind !== 'compare' || (hooks && supplied(decl, sym))) continue;
+    const rec = startCheck();
+    for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
+    endCheck(rec, decl, sym);
   }
 
   return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };
+}
+
+/**
+ * `Typing.resolved`, made outside `typecheck`: a closure made inside would keep the checker's whole scope
+ * alive as long as the typing (an incremental session's hooks and, through them, the check before).
+ */
+function resolvedBy(unifier: DimUnifier): Typing['resolved'] {
+  return (t) => ({ dtype: t.dtype, dims: t.dims.map((d) => unifier.resolve(d)) });
 }
 
 function isLiteral(e: Expr): boolean {

@@ -2,17 +2,19 @@
  * Re-parse only what an edit touched (the language server parses every open document this way). The grammar already parses a file one declaration at a time (the
  * token stream is cut at declaration keywords, grammar/parse.ts), so a declaration's syntax tree and syntax
  * diagnostics depend only on its own text. This keeps them per chunk of text: after an edit, the chunks
- * whose text is unchanged are reused (moved to their new offsets and lines when text before them grew or
- * shrank) and only the changed ones go through the lexer and parser again.
+ * whose text is unchanged are reused — the same objects, their spans moved in place (move-in-place.ts) when
+ * text before them grew or shrank — and only the changed ones go through the lexer and parser again.
  *
  * Invariant (tested against `parse` on random texts and edits): `IncrementalParser.parse(text)` returns the
- * same program and problems, spans included, as `parse(text, file)`. Trees are never mutated after they are
- * made, so one compilation may share unchanged declarations with the previous one.
+ * same program and problems, spans included, as `parse(text, file)`. An unchanged declaration keeps its
+ * objects across calls, so what a check keyed by them stays valid (compiler/incremental.ts); the price is
+ * that the previous call's result moves too: only the last result describes its text.
  */
 import type { Comment, Decl, Span } from './ast.ts';
 import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
 import { endOf } from './language.ts';
 import { DeclarationStarts, type Place } from './declaration-starts.ts';
+import { InPlaceMover } from './move-in-place.ts';
 import { shiftDecl, shiftSpanned } from './shift-spans.ts';
 
 /** The lexer's problems: `parse` reports those of the whole text before the parser's. */
@@ -26,19 +28,17 @@ interface ChunkSyntax {
 }
 
 interface PlacedChunk {
-  text: string;
-  line: number;
-  column: number;
+  place: Place;
   syntax: ChunkSyntax;
 }
 
 export class IncrementalParser {
-  /** Chunk text → its syntax at offset 0. */
-  private relative = new Map<string, ChunkSyntax>();
-  /** Chunk offset → the chunk there (its text and place) and its syntax placed there, reused while it does not move. */
-  private placed = new Map<number, PlacedChunk>();
+  /** Chunk text → the chunks of the last text with that text (their syntax placed where they were). */
+  private chunks = new Map<string, PlacedChunk[]>();
   /** Chunks parsed again by the last call (for tests and benchmarks). */
   reparsed = 0;
+  /** Chunks the last call moved in place (for tests and benchmarks). */
+  moved = 0;
   private readonly starts = new DeclarationStarts();
 
   /** Characters the last call lexed to find the declarations (for tests and benchmarks). */
@@ -52,45 +52,59 @@ export class IncrementalParser {
     const file = this.file;
     // Where declarations start, lexing only around what changed since the last call.
     const starts = this.starts.find(text);
-    const chunks: { place: Place; end: number }[] = [];
+    const places: { place: Place; end: number }[] = [];
     if (starts.length === 0 || starts[0]!.offset > 0)
-      chunks.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
-    starts.forEach((p, i) => chunks.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
+      places.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
+    starts.forEach((p, i) => places.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
 
-    const relative = new Map<string, ChunkSyntax>();
-    const placed = new Map<number, PlacedChunk>();
+    const chunks = new Map<string, PlacedChunk[]>();
     const decls: Decl[] = [];
     const comments: Comment[] = [];
     // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
     const lexical: SyntaxProblem[] = [];
     const grammatical: SyntaxProblem[] = [];
     this.reparsed = 0;
-    for (const { place, end } of chunks) {
+    this.moved = 0;
+    for (const { place, end } of places) {
       const chunkText = text.slice(place.offset, end);
-      let rel = this.relative.get(chunkText) ?? relative.get(chunkText);
-      if (!rel) {
+      // An old chunk of the same text (each is used once: a text may occur twice), preferably the one here.
+      const old = this.chunks.get(chunkText);
+      let chunk: PlacedChunk | undefined;
+      if (old && old.length > 0) {
+        const here = old.findIndex((c) => c.place.offset === place.offset);
+        chunk = old.splice(here >= 0 ? here : 0, 1)[0]!;
+        const p = chunk.place;
+        if (p.offset !== place.offset || p.line !== place.line || p.column !== place.column) {
+          moveInPlace(chunk.syntax, p, place);
+          chunk.place = place;
+          this.moved++;
+        }
+      } else {
         const r = parse(chunkText, file);
-        rel = { decls: r.program.decls, comments: r.program.comments, problems: r.problems };
+        const rel = { decls: r.program.decls, comments: r.program.comments, problems: r.problems };
+        chunk = { place, syntax: place.offset === 0 ? rel : placeAt(rel, place) };
         this.reparsed++;
       }
-      relative.set(chunkText, rel);
-      const before = this.placed.get(place.offset);
-      const syntax =
-        before && before.text === chunkText && before.line === place.line && before.column === place.column
-          ? before.syntax
-          : place.offset === 0
-            ? rel
-            : placeAt(rel, place);
-      placed.set(place.offset, { text: chunkText, line: place.line, column: place.column, syntax });
-      decls.push(...syntax.decls);
-      comments.push(...syntax.comments);
+      let list = chunks.get(chunkText);
+      if (!list) chunks.set(chunkText, (list = []));
+      list.push(chunk);
+      const { syntax } = chunk;
+      for (const d of syntax.decls) decls.push(d);
+      for (const c of syntax.comments) comments.push(c);
       for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
     }
     // Only the chunks of this text are kept: memory follows the document, not its history.
-    this.relative = relative;
-    this.placed = placed;
+    this.chunks = chunks;
     return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
   }
+}
+
+/** A placed chunk's syntax moved to `to`, in place. */
+function moveInPlace(syntax: ChunkSyntax, from: Place, to: Place): void {
+  const m = new InPlaceMover(from, to);
+  for (const d of syntax.decls) m.decl(d);
+  for (const c of syntax.comments) m.span(c.span);
+  for (const p of syntax.problems) m.span(p.span);
 }
 
 /** A chunk's syntax moved to `place` (every span; trees are copied, never changed). */

@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Position, Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Span } from '../grammar/ast.ts';
-import { compileParsed, compileSource, type Compilation } from '../compiler/compile.ts';
-import type { IncrementalParser } from '../grammar/incremental-parse.ts';
-import { syntaxOf } from '../compiler/syntax.ts';
+import { compileSource, type Compilation } from '../compiler/compile.ts';
+import type { CheckSession } from '../compiler/incremental.ts';
 
 export interface Analysis {
   uri: string;
@@ -34,13 +33,14 @@ export function fileOfUri(uri: string, fallbackDir: string): { file: string; bas
 
 /**
  * Compile a document. The compiler reports user errors as diagnostics and never throws on them. With a
- * `parser` (one per open document), only the declarations that changed since its last call are parsed.
+ * `session` (one per open document), only the declarations that changed since its last call are parsed and
+ * type-checked again (compiler/incremental.ts).
  */
-export function analyze(uri: string, doc: TextDocument, fallbackDir: string, parser?: IncrementalParser): Analysis {
+export function analyze(uri: string, doc: TextDocument, fallbackDir: string, session?: CheckSession): Analysis {
   const { file, baseDir } = fileOfUri(uri, fallbackDir);
   const opts = { noPlan: true, ...(baseDir ? { baseDir } : {}) };
   const text = doc.getText();
-  const comp = parser && parser.file === file ? compileParsed(text, file, syntaxOf(parser.parse(text)), opts) : compileSource(text, file, opts);
+  const comp = session && session.file === file ? session.update(text, opts) : compileSource(text, file, opts);
   return { uri, doc, file, comp };
 }
 

@@ -10,13 +10,13 @@
  */
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { analyze, fileOfUri, type Analysis } from './analysis.ts';
-import { IncrementalParser } from '../grammar/incremental-parse.ts';
+import { CheckSession } from '../compiler/incremental.ts';
 
 export interface DocState {
   uri: string;
   doc: TextDocument;
-  /** Keeps the syntax of unchanged declarations between compilations. */
-  parser: IncrementalParser;
+  /** Keeps the syntax and type checks of unchanged declarations between compilations. */
+  session: CheckSession;
   /** Bumped on every change: the analysis is current when it was made from this revision. */
   revision: number;
   analysis: Analysis | undefined;
@@ -57,7 +57,7 @@ export class Documents {
     const state: DocState = {
       uri,
       doc: TextDocument.create(uri, 'm4', version, text),
-      parser: new IncrementalParser(file),
+      session: new CheckSession(file),
       revision: 0,
       analysis: undefined,
       analysisRevision: -1,
@@ -116,7 +116,7 @@ export class Documents {
     if (a && state.analysisRevision === state.revision) return a;
     // The analysis keeps its own copy of the text: the live document is updated in place by later edits.
     const snapshot = TextDocument.create(state.uri, 'm4', state.doc.version, state.doc.getText());
-    state.analysis = analyze(state.uri, snapshot, this.opts.fallbackDir(), state.parser);
+    state.analysis = analyze(state.uri, snapshot, this.opts.fallbackDir(), state.session);
     state.analysisRevision = state.revision;
     return state.analysis;
   }

@@ -54,6 +54,7 @@ const full = await build({
     'm4c-main': join(root, 'cli/main.ts'),
     'model-worker': join(root, 'runtime/model-worker.ts'),
     'resample-worker': join(root, 'stdlib/metrics/resample-worker.ts'),
+    'rank-worker': join(root, 'stdlib/metrics/rank-worker.ts'),
     'parquet-decode-worker': join(root, 'runtime/sources/parquet-decode-worker.ts'),
     'comparisons-worker': join(root, 'runtime/serve/comparisons-worker.ts'),
   },

@@ -1,6 +1,6 @@
 /**
  * The point estimate of a labelled binary comparison from its two rankings: both models' AUROC and
- * AUPRC, their ROC and PR curves and DeLong's paired test, in two walks over each ranking's tie
+ * AUPRC, their ROC and PR curves and DeLong's paired test, in one walk over each ranking's tie
  * groups from the top score down and one pass over the rows, with no per-row float arrays.
  *
  * DeLong (Sun & Xu 2014: the structural components from one sort per model, O(n log n)): for a
@@ -11,11 +11,13 @@
  * numerators sum to the doubled Mann–Whitney count `num` of the AUROC walk, so their means are exact
  * before any variance is summed: num/P and num/N.
  *
- * The passes: per model, walk 1 over the groups (AUROC numerator, average precision, the PR curve's
- * length, and the model's DeLong numerators by row, partitioned into row blocks — never a write or
- * read at random over an n-long array, whose cache misses cost more than everything else here) and
- * walk 2 (the ROC/PR curve sampler); then one pass over the rows, block by block, for DeLong's
- * centred squares and cross-products (the two-pass centred covariances, with exact means).
+ * The passes: per model (on two threads for many rows, rank-thread.ts), one walk over the groups
+ * (AUROC numerator, average precision, both curves' lengths with the sampler's state every few
+ * hundred groups, and the model's DeLong numerators by row, partitioned into row blocks — never a
+ * write or read at random over an n-long array, whose cache misses cost more than everything else
+ * here — then put in row order block by block); the curve sampler, which walks again only the
+ * segments of groups where it keeps a point; then one pass over the rows for DeLong's centred
+ * squares and cross-products (the two-pass centred covariances, with exact means).
  */
 import type { CurvePoint, DeLongResult } from '../../plan/result-types.ts';
 import { delongFromMoments } from './delong.ts';
@@ -85,17 +87,33 @@ function toRowOrder(b: Blocked, rows: number): void {
   }
 }
 
+/** Tie groups per segment of the curves' checkpoints (see {@link walkTop}). */
+const SEGMENT = 256;
+/** Numbers per checkpoint: tp, fp, the ROC and PR lengths walked, the last ROC point (x, y) and precision. */
+const MARK = 7;
+
 /**
- * Walk 1 from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
- * terms, same order), and the PR curve's length, exactly what the sampler measures. With `out`,
- * each row's DeLong numerator is written there, partitioned by row block.
+ * The walk from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
+ * terms, same order), and the PR curve's length `prArc`. With `out`, each row's DeLong numerator is
+ * written there, partitioned by row block. The curves' points (where each curve's length walked
+ * reaches the next multiple of its step) need the PR curve's whole length first, so this walk also
+ * measures both curves' lengths exactly as the sampler does and keeps the sampler's state every
+ * {@link SEGMENT} groups (`marks`): the sampler ({@link walkCurves}) then re-walks only the
+ * segments in which it keeps a point — a few hundred — not every group a second time.
  */
-function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked | null): { num: number; ap: number; prArc: number } {
+function walkTop(
+  r: Ranking,
+  pos: Uint8Array,
+  P: number,
+  N: number,
+  out: Blocked | null,
+): { num: number; ap: number; prArc: number; marks: Float64Array } {
   const { order, groupEnd, groups } = r;
   const cursor = new Uint32Array(out === null ? 0 : Math.ceil(r.n / BLOCK));
   for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
   const val = out?.val ?? null,
     lo = out?.lo ?? null;
+  const marks = new Float64Array(MARK * (Math.ceil(groups / SEGMENT) + 1));
   // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
   // small integers that overflow and deoptimize mid-walk.
   let tp = 0,
@@ -104,40 +122,77 @@ function walkTop(r: Ranking, pos: Uint8Array, P: number, N: number, out: Blocked
     ap = -0,
     prArc = -0,
     lastPrec = 1;
-  for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!,
-      end = groupEnd[g]!;
-    const p = groupPositives(pos, start, end);
-    const neg = end - start - p;
-    tp += p;
-    fp += neg;
-    const a10 = 2 * (N - fp) + neg;
-    num += p * a10;
-    const seen = tp + fp;
-    ap += (p * tp) / (seen + +(seen === 0));
-    const prec = tp / (tp + fp);
-    prArc += p / P + Math.abs(prec - lastPrec);
-    lastPrec = prec;
-    if (val !== null && lo !== null) {
-      const a01 = 2 * tp - p;
-      for (let j = start; j < end; j++) {
-        const row = order[j]!;
-        const at = cursor[row >>> BLOCK_BITS]!++;
-        lo[at] = row & (BLOCK - 1);
-        val[at] = pos[j] === 1 ? a10 : a01;
+  // The sampler's lengths and last ROC point (its PR point is (lyR, lastPrec)).
+  let arcR = -0,
+    arcP = -0,
+    lxR = 0,
+    lyR = 0;
+  // The state at the start of each segment, and at the end (the last mark).
+  for (let hi = groups, m = 0; ; hi -= SEGMENT, m += MARK) {
+    marks[m] = tp;
+    marks[m + 1] = fp;
+    marks[m + 2] = arcR;
+    marks[m + 3] = arcP;
+    marks[m + 4] = lxR;
+    marks[m + 5] = lyR;
+    marks[m + 6] = lastPrec;
+    if (hi <= 0) break;
+    const stop = Math.max(0, hi - SEGMENT);
+    for (let g = hi - 1; g >= stop; g--) {
+      const start = g === 0 ? 0 : groupEnd[g - 1]!,
+        end = groupEnd[g]!;
+      const p = groupPositives(pos, start, end);
+      const neg = end - start - p;
+      tp += p;
+      fp += neg;
+      const a10 = 2 * (N - fp) + neg;
+      num += p * a10;
+      const seen = tp + fp;
+      ap += (p * tp) / (seen + +(seen === 0));
+      const prec = tp / (tp + fp);
+      const dPrec = Math.abs(prec - lastPrec);
+      prArc += p / P + dPrec;
+      lastPrec = prec;
+      // The sampler's steps: ROC (fp/N, tp/P), PR (tp/P, precision).
+      const xR = fp / N,
+        yR = tp / P;
+      const dy = Math.abs(yR - lyR);
+      arcR += Math.abs(xR - lxR) + dy;
+      arcP += dy + dPrec;
+      lxR = xR;
+      lyR = yR;
+      if (val !== null && lo !== null) {
+        const a01 = 2 * tp - p;
+        if (end - start === 1) {
+          // Most groups of continuous scores are one row.
+          const row = order[start]!;
+          const at = cursor[row >>> BLOCK_BITS]!++;
+          lo[at] = row & (BLOCK - 1);
+          val[at] = p === 1 ? a10 : a01;
+        } else
+          for (let j = start; j < end; j++) {
+            const row = order[j]!;
+            const at = cursor[row >>> BLOCK_BITS]!++;
+            lo[at] = row & (BLOCK - 1);
+            val[at] = pos[j] === 1 ? a10 : a01;
+          }
       }
     }
   }
-  return { num, ap, prArc };
+  return { num, ap, prArc, marks };
 }
 
 /**
- * Walk 2: the ROC and PR curves, at most `maxPoints` points each (`prArc` from walk 1), each kept
- * evenly spaced along the curve's L1 length: a point is kept when the length walked so far reaches
- * the next multiple of length / (maxPoints − 1), and the last point always ends the curve. (The
- * sampling is written out here rather than called per tie group: a call per group cost 3× the walk.)
+ * The ROC and PR curves, at most `maxPoints` points each (`prArc` and `marks` from
+ * {@link walkTop}), each kept evenly spaced along the curve's L1 length: a point is kept when the
+ * length walked so far reaches the next multiple of length / (maxPoints − 1), and the last point
+ * always ends the curve. A segment of groups in which neither curve reaches its next point is
+ * skipped (the lengths only grow, so its end's lengths tell); the others are walked again from
+ * their checkpoint, with the very sums walk 1 made, so every point is the one a walk over every
+ * group would keep. (The sampling is written out here rather than called per tie group: a call per
+ * group cost 3× the walk.)
  */
-function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: number, maxPoints: number): RocPr {
+function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: number, marks: Float64Array, maxPoints: number): RocPr {
   const { groupEnd, groupValue, groups } = r;
   const last = maxPoints - 1;
   const roc: CurvePoint[] = [{ x: 0, y: 0, threshold: null }],
@@ -145,71 +200,81 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
   // Per curve: length walked, next point to keep (and the length it needs), last point seen, whether it was kept.
   const stepR = 2 / last,
     stepP = prArc / last;
-  let arcR = -0,
-    nextR = 1,
+  let nextR = 1,
     needR = stepR,
-    lxR = 0,
-    lyR = 0,
     keptR = true;
-  let arcP = -0,
-    nextP = 1,
+  let nextP = 1,
     needP = stepP,
-    lxP = 0,
-    lyP = 1,
     keptP = true;
-  let lt: number | null = null;
-  let tp = 0,
-    fp = 0;
-  for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!,
-      end = groupEnd[g]!;
-    const p = groupPositives(pos, start, end);
-    tp += p;
-    fp += end - start - p;
-    const t = groupValue[g]!;
-    lt = t;
-    const xR = fp / N,
-      yR = tp / P,
-      yP = tp / (tp + fp);
-    arcR += Math.abs(xR - lxR) + Math.abs(yR - lyR);
-    lxR = xR;
-    lyR = yR;
-    keptR = roc.length === 1 && arcR === 0;
-    if (nextR < last && arcR >= needR) {
-      roc.push({ x: xR, y: yR, threshold: t });
-      keptR = true;
-      do nextR++;
-      while (nextR < last && arcR >= stepR * nextR);
-      needR = stepR * nextR;
+  let m = 0;
+  for (let hi = groups; hi > 0; hi -= SEGMENT, m += MARK) {
+    const endR = marks[m + MARK + 2]!,
+      endP = marks[m + MARK + 3]!;
+    if (!((nextR < last && endR >= needR) || (nextP < last && endP >= needP))) {
+      // No point kept in this segment: its last group only decides whether the last point was kept.
+      keptR = roc.length === 1 && endR === 0;
+      keptP = pr.length === 1 && endP === 0;
+      continue;
     }
-    arcP += Math.abs(yR - lxP) + Math.abs(yP - lyP);
-    lxP = yR;
-    lyP = yP;
-    keptP = pr.length === 1 && arcP === 0;
-    if (nextP < last && arcP >= needP) {
-      pr.push({ x: yR, y: yP, threshold: t });
-      keptP = true;
-      do nextP++;
-      while (nextP < last && arcP >= stepP * nextP);
-      needP = stepP * nextP;
+    let tp = marks[m]!,
+      fp = marks[m + 1]!,
+      arcR = marks[m + 2]!,
+      arcP = marks[m + 3]!,
+      lxR = marks[m + 4]!,
+      lyR = marks[m + 5]!,
+      lyP = marks[m + 6]!;
+    const stop = Math.max(0, hi - SEGMENT);
+    for (let g = hi - 1; g >= stop; g--) {
+      const start = g === 0 ? 0 : groupEnd[g - 1]!,
+        end = groupEnd[g]!;
+      const p = groupPositives(pos, start, end);
+      tp += p;
+      fp += end - start - p;
+      const t = groupValue[g]!;
+      const xR = fp / N,
+        yR = tp / P,
+        yP = tp / (tp + fp);
+      const dy = Math.abs(yR - lyR);
+      arcR += Math.abs(xR - lxR) + dy;
+      arcP += dy + Math.abs(yP - lyP);
+      lxR = xR;
+      lyR = yR;
+      lyP = yP;
+      keptR = roc.length === 1 && arcR === 0;
+      if (nextR < last && arcR >= needR) {
+        roc.push({ x: xR, y: yR, threshold: t });
+        keptR = true;
+        do nextR++;
+        while (nextR < last && arcR >= stepR * nextR);
+        needR = stepR * nextR;
+      }
+      keptP = pr.length === 1 && arcP === 0;
+      if (nextP < last && arcP >= needP) {
+        pr.push({ x: yR, y: yP, threshold: t });
+        keptP = true;
+        do nextP++;
+        while (nextP < last && arcP >= stepP * nextP);
+        needP = stepP * nextP;
+      }
     }
   }
-  if (!keptR) roc.push({ x: lxR, y: lyR, threshold: lt });
-  if (!keptP) pr.push({ x: lxP, y: lyP, threshold: lt });
+  // The last point seen: the walk's end state.
+  const lt = groups > 0 ? groupValue[0]! : null;
+  if (!keptR) roc.push({ x: marks[m + 4]!, y: marks[m + 5]!, threshold: lt });
+  if (!keptP) pr.push({ x: marks[m + 5]!, y: marks[m + 6]!, threshold: lt });
   return { roc, pr };
 }
 
 /**
- * DeLong's moments in one pass over the rows, block by block: the control's numerators by row
- * (`C`, see {@link toRowOrder}), the treatment's of the block first placed by row in a cache-resident
- * array; the centred squares and cross-products of each class (`positiveRow[row]` 1 for a positive),
- * with the exact means (m10 over positives, m01 over negatives). Branch-free, every sum per row in row
- * order, so two identical models give bit-identical squares and cross-products (a difference of
- * exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
+ * DeLong's moments in one pass over the rows: both models' numerators by row (see
+ * {@link toRowOrder}); the centred squares and cross-products of each class (`positiveRow[row]` 1
+ * for a positive), with the exact means (m10 over positives, m01 over negatives). Branch-free, every
+ * sum per row in row order, so two identical models give bit-identical squares and cross-products
+ * (a difference of exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
  */
 function moments(
   C: Uint32Array,
-  T: Blocked,
+  T: Uint32Array,
   positiveRow: ArrayLike<number>,
   rows: number,
   mC10: number,
@@ -217,32 +282,27 @@ function moments(
   mT10: number,
   mT01: number,
 ): number[] {
-  const blockT = new Uint32Array(BLOCK);
   let c10 = -0,
     c01 = -0,
     t10 = -0,
     t01 = -0,
     x10 = -0,
     x01 = -0;
-  for (let base = 0; base < rows; base += BLOCK) {
-    const m = Math.min(BLOCK, rows - base);
-    for (let i = base; i < base + m; i++) blockT[T.lo[i]!] = T.val[i]!;
-    for (let k = 0; k < m; k++) {
-      const y = positiveRow[base + k] === 1 ? 1 : 0,
-        z = 1 - y;
-      const a = C[base + k]!,
-        b = blockT[k]!;
-      const a10 = a - mC10,
-        a01 = a - mC01,
-        b10 = b - mT10,
-        b01 = b - mT01;
-      c10 += y * (a10 * a10);
-      c01 += z * (a01 * a01);
-      t10 += y * (b10 * b10);
-      t01 += z * (b01 * b01);
-      x10 += y * (a10 * b10);
-      x01 += z * (a01 * b01);
-    }
+  for (let i = 0; i < rows; i++) {
+    const y = positiveRow[i] === 1 ? 1 : 0,
+      z = 1 - y;
+    const a = C[i]!,
+      b = T[i]!;
+    const a10 = a - mC10,
+      a01 = a - mC01,
+      b10 = b - mT10,
+      b01 = b - mT01;
+    c10 += y * (a10 * a10);
+    c01 += z * (a01 * a01);
+    t10 += y * (b10 * b10);
+    t01 += z * (b01 * b01);
+    x10 += y * (a10 * b10);
+    x01 += z * (a01 * b01);
   }
   return [c10, c01, t10, t01, x10, x01];
 }
@@ -257,54 +317,79 @@ export function rocAndPr(r: Ranking, positive: Uint8Array, maxPoints = MAX_CURVE
     N = r.n - P;
   if (P === 0 || N === 0) return null;
   const top = walkTop(r, positive, P, N, null);
-  return walkCurves(r, positive, P, N, top.prArc, maxPoints);
+  return walkCurves(r, positive, P, N, top.prArc, top.marks, maxPoints);
+}
+
+/** Why DeLong's test cannot be computed with P positives and N negatives (null: it can). */
+function delongWhy(P: number, N: number): string | null {
+  if (P < 2) return `DeLong's test needs at least two positive rows (got ${P})`;
+  if (N < 2) return `DeLong's test needs at least two negative rows (got ${N})`;
+  return null;
+}
+
+/** One model's share of the point estimate ({@link modelPoint}). */
+export interface ModelPoint {
+  /** Positive and negative rows. */
+  P: number;
+  N: number;
+  /** The doubled Mann–Whitney count and the average-precision sum of walk 1. */
+  num: number;
+  ap: number;
+  /** Null when a class is missing. */
+  curves: RocPr | null;
+  /** DeLong's numerators by row (rows 0..n-1), when asked for and defined; else null. */
+  byRow: Uint32Array | null;
 }
 
 /**
- * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
- * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
- * `positiveRow` by row number;
- * `delong` asks for DeLong's test at interval level `level`; its per-row numerators go into
- * `scratch.a` when it holds 2 × rowsSpan words (else into a new buffer; `scratch.b` is not used).
+ * One model's walks over its ranking `r` of rows 0..r.n-1 (`pos`: the positives in its order): the
+ * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators,
+ * put in row order in `val` (n words) through the block offsets `lo` (n entries; free afterwards),
+ * both new when null. A function of the ranking alone: the two models' shares may be computed on
+ * two threads (rank-thread.ts).
  */
-export function binaryPoint(
-  rc: Ranking,
-  posC: Uint8Array,
-  rt: Ranking,
-  posT: Uint8Array,
+export function modelPoint(
+  r: Ranking,
+  pos: Uint8Array,
+  delong: boolean,
+  val: Uint32Array | null,
+  lo: Uint16Array | null,
+  maxPoints = MAX_CURVE_POINTS,
+): ModelPoint {
+  const n = r.n;
+  const P = countPositives(pos, n),
+    N = n - P;
+  const out: Blocked | null =
+    delong && delongWhy(P, N) === null ? { val: val?.subarray(0, n) ?? new Uint32Array(n), lo: lo?.subarray(0, n) ?? new Uint16Array(n) } : null;
+  const w = walkTop(r, pos, P, N, out);
+  if (out !== null) toRowOrder(out, n);
+  const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, w.marks, maxPoints);
+  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null };
+}
+
+/**
+ * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
+ * 0..rowsSpan-1, `positiveRow` flagging the positives by row number); `delong` asks for DeLong's
+ * test at interval level `level`.
+ */
+export function finishPoint(
+  c: ModelPoint,
+  t: ModelPoint,
   positiveRow: ArrayLike<number>,
   rowsSpan: number,
   delong: boolean,
   level: number,
-  scratch: SortScratch | null = null,
-  maxPoints = MAX_CURVE_POINTS,
 ): BinaryPoint {
-  const P = countPositives(posC, rc.n),
-    N = rc.n - P;
-  let why: string | null = null;
-  if (delong && P < 2) why = `DeLong's test needs at least two positive rows (got ${P})`;
-  else if (delong && N < 2) why = `DeLong's test needs at least two negative rows (got ${N})`;
-  const on = delong && why === null;
-  // DeLong's numerators: the control's (blocked, then by row) and the treatment's (blocked), one
-  // Uint32 per row each, in `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free
-  // once the rankings are built), plus one Uint16 block offset per row shared by both in turn: 10 B
-  // per row. Every row's numerator is written (both rankings cover rows 0..rowsSpan-1): no clearing.
-  const given = scratch?.a ?? null;
-  const words = !on ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
-  const offsets = on ? new Uint16Array(rowsSpan) : null;
-  const bC: Blocked | null = on ? { val: words!.subarray(0, rowsSpan), lo: offsets! } : null,
-    bT: Blocked | null = on ? { val: words!.subarray(rowsSpan, 2 * rowsSpan), lo: offsets! } : null;
-  const c = walkTop(rc, posC, P, N, bC);
-  if (bC !== null) toRowOrder(bC, rowsSpan);
-  const t = walkTop(rt, posT, P, N, bT);
+  const { P, N } = c;
   const control = finishAurocAuprc(P, N, c.num, c.ap),
     treatment = finishAurocAuprc(P, N, t.num, t.ap);
-  if (P === 0 || N === 0) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
-  const curves = { control: walkCurves(rc, posC, P, N, c.prArc, maxPoints), treatment: walkCurves(rt, posT, P, N, t.prArc, maxPoints) };
+  const why = delong ? delongWhy(P, N) : null;
+  if (c.curves === null || t.curves === null) return { control, treatment, curves: null, delong: delong ? { reason: why! } : null };
+  const curves = { control: c.curves, treatment: t.curves };
   if (!delong) return { control, treatment, curves, delong: null };
-  if (why !== null) return { control, treatment, curves, delong: { reason: why } };
+  if (why !== null || c.byRow === null || t.byRow === null) return { control, treatment, curves, delong: { reason: why! } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(bC!.val, bT!, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(c.byRow, t.byRow, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));
@@ -326,4 +411,33 @@ export function binaryPoint(
       level,
     ),
   };
+}
+
+/**
+ * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
+ * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
+ * `positiveRow` by row number; `delong` asks for DeLong's test at interval level `level`. Its per-row
+ * numerators go into `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free once the
+ * rankings are built; `scratch.b` is not used).
+ */
+export function binaryPoint(
+  rc: Ranking,
+  posC: Uint8Array,
+  rt: Ranking,
+  posT: Uint8Array,
+  positiveRow: ArrayLike<number>,
+  rowsSpan: number,
+  delong: boolean,
+  level: number,
+  scratch: SortScratch | null = null,
+  maxPoints = MAX_CURVE_POINTS,
+): BinaryPoint {
+  // DeLong's numerators, one Uint32 per row and model, in `scratch.a` when it holds 2 × rowsSpan
+  // words, plus one Uint16 block offset per row shared by both in turn: 10 B per row.
+  const given = scratch?.a ?? null;
+  const words = !delong ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
+  const offsets = delong ? new Uint16Array(rowsSpan) : null;
+  const c = modelPoint(rc, posC, delong, words?.subarray(0, rowsSpan) ?? null, offsets, maxPoints);
+  const t = modelPoint(rt, posT, delong, words?.subarray(rowsSpan, 2 * rowsSpan) ?? null, offsets, maxPoints);
+  return finishPoint(c, t, positiveRow, rowsSpan, delong, level);
 }

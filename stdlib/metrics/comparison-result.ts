@@ -35,11 +35,12 @@ import { rankingContext, rankingMetrics, rankingOutcomes, type RankingContext } 
 import type { ResampleInput } from './resample-engine.ts';
 import { resampleThreads, runResamples } from './resample-pool.ts';
 import { normalInterval } from './delong.ts';
-import { binaryPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
+import { binaryPoint, finishPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
+import { modelsOnTwoThreads } from './rank-thread.ts';
 import type { SortScratch } from './radix-sort.ts';
 import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
-import { MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
+import { MAX_CURVE_POINTS, MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { overflowIn, sharedArray } from './row-store.ts';
@@ -159,6 +160,25 @@ function pointOf(acc: ComparisonParts, ctx: RankingContext | null, sorts: SortSc
   return binaryPoint(ctx.rc, ctx.posC, ctx.rt, ctx.posT, acc.store!.label!, acc.store!.n, delong, acc.spec.confidence, sorts);
 }
 
+/**
+ * The rankings and the labelled binary point estimate with the two models' shares on two threads
+ * (rank-thread.ts: many rows, a warm worker); null when that does not apply (the caller then uses
+ * {@link contextOf} and {@link pointOf}, which give the same values on one thread).
+ */
+function pointOnTwoThreads(acc: ComparisonParts, sorts: SortScratch): { ctx: RankingContext; bp: BinaryPoint } | null {
+  const store = acc.store;
+  if (acc.kind !== 'binary' || store === null || !(store.label instanceof Uint8Array)) return null;
+  const wanted = rankingMetrics(acc.spec.metrics);
+  if (wanted.size === 0) return null;
+  store.canonicalize();
+  const n = store.n;
+  const delong = acc.spec.hasLabel && acc.spec.metrics.includes('auroc');
+  const two = modelsOnTwoThreads(store.scores('control'), store.scores('treatment'), store.label, n, delong, MAX_CURVE_POINTS, sorts);
+  if (two === null) return null;
+  const ctx = rankingContext(acc.kind, wanted, store, null, n, spearmanScratch(wanted, n), { rc: two.rc, rt: two.rt }, sorts);
+  return { ctx, bp: finishPoint(two.c, two.t, store.label, n, delong, acc.spec.confidence) };
+}
+
 function emptyMetric(name: string, reason: string): MetricResult {
   const info = METRIC_CATALOGUE[name]!;
   if (info.value === 'matrix') {
@@ -221,9 +241,10 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
   const st = acc.store;
   const reuse = st !== null && st.n > 0 && spec.bootstrap > 0 && (st.consecutiveIds || rankingMetrics(spec.metrics).size > 0);
   const sorts: SortScratch = { a: reuse ? sharedArray(Uint32Array, 2 * st.n) : null, b: null };
-  let ctx = contextOf(acc, sorts);
   // Before the bootstrap, and in the sort buffers, which are then dropped before the resamples allocate theirs.
-  const bp = pointOf(acc, ctx, sorts);
+  const two = pointOnTwoThreads(acc, sorts);
+  let ctx = two?.ctx ?? contextOf(acc, sorts);
+  const bp = two?.bp ?? pointOf(acc, ctx, sorts);
   const free = sorts.a;
   sorts.a = sorts.b = null;
   const replicas = deriveReplicas(acc, ctx, bp, free);

@@ -18,6 +18,8 @@ import { familyFor } from './families.ts';
 import { hasRowChannels, ReplicaBank } from './replica-bank.ts';
 import { RowStore } from './row-store.ts';
 import { resampleThreads, warmResampleWorkers } from './resample-pool.ts';
+import { rankThreadRows, warmRankThread } from './rank-thread.ts';
+import { rankingMetrics } from './ranking-context.ts';
 import { ChartAccumulator } from './charts.ts';
 import { SliceTable, sliceStateCap } from './slice-table.ts';
 import { MetricsStateError } from './state-codec.ts';
@@ -182,6 +184,9 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
       this.store.append(valid, this.vid, sliceIdx, allF32);
       // Rows enough for more bootstrap threads: start them now, so they are ready at the result.
       if (s.bootstrap > 0) warmResampleWorkers(resampleThreads(this.store.n * s.bootstrap));
+      // Rows enough to rank the two models on two threads at the result (rank-thread.ts): start its worker now.
+      if (this.kind === 'binary' && this.store.label !== null && this.store.n >= rankThreadRows() && rankingMetrics(s.metrics).size > 0)
+        warmRankThread();
     }
   }
 

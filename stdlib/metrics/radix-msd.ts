@@ -111,13 +111,23 @@ export function msdFlagged32(
   if (largest > maxBucket(n)) return null;
   // 2. One stable scatter of the (key, row | flag << 31) pairs into their buckets.
   const cursor = starts.slice(0, buckets);
-  for (let j = 0; j < n; j++) {
-    const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
-    const row = rows === null ? j : rows[j]!;
-    const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
-    rec[at] = k;
-    rec[at + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
-  }
+  if (bits !== null && labels instanceof Uint8Array)
+    // The common case (a whole float32 column, binary labels) in its own loop, the flag without a
+    // branch: ~12% off the whole sort (10M rows, CPU min of 8, alternating).
+    for (let j = 0; j < n; j++) {
+      const k = keyOf(bits[j]!);
+      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      rec[at] = k;
+      rec[at + 1] = (j | (+(labels[j] === positive) << 31)) >>> 0;
+    }
+  else
+    for (let j = 0; j < n; j++) {
+      const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
+      const row = rows === null ? j : rows[j]!;
+      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      rec[at] = k;
+      rec[at + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
+    }
   // 3. Each bucket sorted in cache; its last pass writes the keys (compacted to rec[lo, hi)), rows and flags.
   const out: Outputs = { rec, order, flags, side: new Uint32Array(2 * largest), digits: new Uint32Array(3 * 2048) };
   for (let bk = 0; bk < buckets; bk++) {
@@ -171,13 +181,22 @@ function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
   const digit = Math.ceil(width / passes);
   const mask = (1 << digit) - 1,
     size = 1 << digit;
-  digits.fill(0, 0, 3 * 2048);
-  for (let i = 2 * lo; i < 2 * hi; i += 2) {
-    const k = rec[i]!;
-    digits[k & mask]!++;
-    digits[2048 + ((k >>> digit) & mask)]!++;
-    digits[4096 + ((k >>> (2 * digit)) & mask)]!++;
-  }
+  // Only the digits of the passes to make (most buckets need two, not three).
+  digits.fill(0, 0, passes * 2048);
+  if (passes === 1) for (let i = 2 * lo; i < 2 * hi; i += 2) digits[rec[i]! & mask]!++;
+  else if (passes === 2)
+    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+      const k = rec[i]!;
+      digits[k & mask]!++;
+      digits[2048 + ((k >>> digit) & mask)]!++;
+    }
+  else
+    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+      const k = rec[i]!;
+      digits[k & mask]!++;
+      digits[2048 + ((k >>> digit) & mask)]!++;
+      digits[4096 + ((k >>> (2 * digit)) & mask)]!++;
+    }
   const active: number[] = [];
   const k0 = rec[2 * lo]!;
   for (let p = 0; p < passes; p++) {

@@ -93,20 +93,27 @@ export function rankFlagged(
   const order = sharedArray(Uint32Array, n),
     flags = sharedArray(Uint8Array, n);
   const { keys, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch, order, flags);
-  // Group ends (into the spare buffer) where the sorted key changes.
+  // One pass: group ends (into the spare buffer) where the sorted key changes, and each group's
+  // value — its float32 bits straight from the key (the inverse of the key map) — over the keys
+  // already read (group g's value goes to keys[g], g < j); then both copied out, exactly sized.
   const ends = spare;
   let groups = 0;
-  for (let j = 1; j < n; j++) if (keys[j] !== keys[j - 1]) ends[groups++] = j;
-  if (n > 0) ends[groups++] = n;
+  for (let j = 1; j < n; j++) {
+    const k = keys[j - 1]!;
+    if (keys[j] !== k) {
+      keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+      ends[groups++] = j;
+    }
+  }
+  if (n > 0) {
+    const k = keys[n - 1]!;
+    keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+    ends[groups++] = n;
+  }
   const groupEnd = sharedArray(Uint32Array, groups);
   groupEnd.set(ends.subarray(0, groups));
-  // Group values straight from the key bits (the inverse of the key map), no float conversion.
   const groupValue = sharedArray(Float32Array, groups);
-  const gv = new Uint32Array(groupValue.buffer);
-  for (let g = 0; g < groups; g++) {
-    const k = keys[groupEnd[g]! - 1]!;
-    gv[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
-  }
+  new Uint32Array(groupValue.buffer).set(keys.subarray(0, groups));
   const ranking: Ranking = { n, order, groupEnd, groupValue, groups };
   if (labels !== null && ArrayBuffer.isView(labels)) {
     ranking.flagged = { buffer: labels.buffer, byteOffset: labels.byteOffset, positive, flags };

@@ -88,6 +88,19 @@ describe('IncrementalParser', () => {
     expect(parser.reparsed).toBe(0);
   });
 
+  it('keeps unchanged declarations after an edit as the same objects, their spans moved in place', () => {
+    const parser = new IncrementalParser('t.m4');
+    const a = parser.parse(BASE);
+    const last = a.program.decls.at(-1)!;
+    const line = last.span.line;
+    const edited = `// a new first line\n${BASE}`;
+    const b = parser.parse(edited);
+    expect(b.program.decls.at(-1)).toBe(last);
+    expect(last.span.line).toBe(line + 1);
+    expect(parser.moved).toBeGreaterThan(0);
+    expectSame(b, parse(edited, 't.m4'));
+  });
+
   it('keeps unchanged declarations that did not move as the same objects', () => {
     const parser = new IncrementalParser('t.m4');
     const a = parser.parse(BASE);

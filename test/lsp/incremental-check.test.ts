@@ -1,7 +1,9 @@
 /**
  * The language server checks a document incrementally (grammar/incremental-parse.ts: declaration starts
- * found by lexing around the edit, unchanged declarations reused, moved ones shifted). After any sequence
- * of edits its diagnostics and program are exactly those of a full `compileSource` of the same text.
+ * found by lexing around the edit, unchanged declarations reused, moved ones moved in place;
+ * compiler/incremental.ts: only the declarations that changed, and those whose inputs' types changed, are
+ * type-checked again). After any sequence of edits its diagnostics and program are exactly those of a full
+ * `compileSource` of the same text.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../../compiler/compile.ts';
-import { IncrementalParser } from '../../grammar/incremental-parse.ts';
+import { CheckSession } from '../../compiler/incremental.ts';
 import { analyze } from '../../lsp/analysis.ts';
 import { ROOT } from '../support/run-cli.ts';
 
@@ -51,13 +53,13 @@ describe('incremental checking equals a full check', () => {
   it('diagnostics and program after every edit of a sequence (property)', () => {
     fc.assert(
       fc.property(fc.array(editOp, { minLength: 1, maxLength: 10 }), (edits) => {
-        const parser = new IncrementalParser(FILE);
+        const session = new CheckSession(FILE);
         let text = EXAMPLE;
         let version = 1;
         for (const e of [{ at: 0, del: 0, insert: '' }, ...edits]) {
           const at = e.at % (text.length + 1);
           text = text.slice(0, at) + e.insert + text.slice(at + e.del);
-          const incremental = analyze(URI, TextDocument.create(URI, 'm4', version++, text), ROOT, parser).comp;
+          const incremental = analyze(URI, TextDocument.create(URI, 'm4', version++, text), ROOT, session).comp;
           const full = compileSource(text, FILE, { noPlan: true });
           expect(incremental.diagnostics).toEqual(full.diagnostics);
           expect(incremental.program).toEqual(full.program);
@@ -75,13 +77,13 @@ describe('incremental checking equals a full check', () => {
       ...Array.from({ length: 300 }, (_, i) => `node s${i} = clip(scaled, min: -1.0, max: 1.0)`),
       ...lines.slice(at),
     ].join('\n');
-    const parser = new IncrementalParser(FILE);
+    const session = new CheckSession(FILE);
     let text = long;
     for (let i = 0; i < 6; i++) {
       text = i % 2 === 0 ? text.replace('node s150 = clip(scaled,', 'node s150 = clip(scaledx,') : long;
-      const incremental = analyze(URI, TextDocument.create(URI, 'm4', i + 1, text), ROOT, parser).comp;
+      const incremental = analyze(URI, TextDocument.create(URI, 'm4', i + 1, text), ROOT, session).comp;
       expect(incremental.diagnostics).toEqual(compileSource(text, FILE, { noPlan: true }).diagnostics);
-      if (i > 0) expect(parser.lexed).toBeLessThan(500);
+      if (i > 0) expect(session.parser.lexed).toBeLessThan(500);
     }
   });
 });

@@ -211,6 +211,23 @@ describe('binary point estimate', () => {
     });
   }
 
+  it('keeps the curve points of a walk over every group when it re-walks only the segments holding one', () => {
+    // Many segments of 256 groups, most skipped; few points (each in its own segment) and many
+    // (several per segment); a curve whose groups are one row each and one of few large groups.
+    for (const [n, tied, seed] of [
+      [40_000, false, 31],
+      [40_000, true, 32],
+      [257, false, 33],
+      [5000, false, 34],
+    ] as const) {
+      const { y, c, t } = rows(n, seed, tied);
+      for (const s of [c, t]) {
+        const [r, p] = ranked(s, y);
+        for (const max of [2, 3, 17, 80, 200, 1000]) expect(rocAndPr(r, p, max), `${n} ${tied} ${max}`).toEqual(referenceCurves(r, p, max));
+      }
+    }
+  });
+
   it('partitions the rows into blocks without changing DeLong (rows over several blocks, with and without sort buffers)', () => {
     for (const tied of [false, true]) {
       const { y, c, t } = rows(3 * 32768 + 123, tied ? 21 : 22, tied);

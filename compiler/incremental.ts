@@ -1,0 +1,330 @@
+/**
+ * An incremental check of one document (the language server keeps one per open file): after an edit, only
+ * the declarations whose text changed are type-checked again, and the declarations that read them only when
+ * what they read changed (early cutoff: a new body with the same type and dims re-checks nothing else).
+ * `m4c check` keeps the plain full path (compile.ts).
+ *
+ * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers, for each
+ * declaration the checker checked, a record: the declaration, whether its check can be reused (it reported
+ * nothing, read no file, was not checked inside another's check), the declarations it read with the types
+ * they had (dtype and dims), and the questions it asked the dims unifier with their answers
+ * (recording-unifier.ts). On the next check, a declaration is reused — its results moved to the new tree
+ * (relocate-typing.ts) and its unifier questions replayed — when its text is the same, its first column
+ * is the same, what it reads has the types it had, and every replayed answer is the one recorded. Otherwise
+ * it is checked, and its new type decides whether the declarations reading it can be reused in turn.
+ *
+ * The unifier: rebuilt from empty on every check by asking, in the checking order, each declaration's
+ * questions (replayed or real), so it ends as a full check leaves it; a replayed answer that differs, or any
+ * conflict (whose message would name where a replayed fact came from, which replay does not keep), means
+ * the session is not sure and checks the whole file at once (records made anew).
+ *
+ * Before the type check: parsing is incremental (grammar/incremental-parse.ts, which keeps unchanged
+ * declarations' trees); resolve visits only the declarations with a new tree when the last resolve
+ * reported nothing but unused inputs or models (resolve-again.ts); the graph is the last one when no
+ * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) and the
+ * comparison checks run on the whole program.
+ *
+ * The whole file is checked (records made anew) when the session cannot be sure: the first check, a
+ * syntax error before or after the edit, a declaration added, removed, renamed or of another kind, a model
+ * declaration or model file changed, a duplicate name, a cycle, a dims conflict, an internal error.
+ *
+ * Invariant (test/compiler/incremental.property.test.ts, random edits of generated programs): every
+ * `update` returns what `compileSource` returns for the same text — diagnostics, and the resolution,
+ * types, values and call facts the editor features read.
+ */
+import type { CallExpr, Decl, Expr } from '../grammar/ast.ts';
+import { IncrementalParser } from '../grammar/incremental-parse.ts';
+import { compileParsed, type Compilation, type CompileHooks, type CompileOptions } from './compile.ts';
+import type { PassResult } from './diagnostics/diagnostic.ts';
+import { graphAgain, type DeclGraph } from './graph.ts';
+import { resolveAgain } from './resolve-again.ts';
+import type { ModelTable } from './models.ts';
+import { RecordingUnifier, type UnifierQuestion } from './recording-unifier.ts';
+import { forget, repoint } from './reuse-typing.ts';
+import type { M4Symbol, Resolution } from './resolve.ts';
+import { syntaxOf } from './syntax.ts';
+import type { CallInfo, CheckedDecl, ExprValue, Supply, TypecheckHooks, ValueType } from './typecheck.ts';
+
+/** What a declaration's last check was, to decide whether the next may reuse it. */
+interface DeclRecord {
+  /** The tree it was made for (moved along while reused). */
+  decl: Decl;
+  /** The declarations it read (by name: names are unique while records live) and the types they had. */
+  reads: string[];
+  readTypes: (ValueType | undefined)[];
+  questions: UnifierQuestion[];
+}
+
+/** What the last `update` did (for tests and benchmarks). */
+export interface UpdateStats {
+  /** `full`: the whole file was checked; `incremental`: declarations were reused where possible. */
+  mode: 'full' | 'incremental';
+  /** Why the whole file was checked. */
+  reason?: string;
+  /** Declarations (inputs, nodes, outputs, comparisons) type-checked. */
+  checked: number;
+  /** Declarations whose results were reused. */
+  reused: number;
+  /** Whether the graph pass's result was the last check's (no declaration's reads changed). */
+  graphReused: boolean;
+  /** Whether only the declarations with a new tree were resolved (resolve-again.ts). */
+  resolvedAgain: boolean;
+}
+
+/**
+ * The same type as far as a reader depends on it: dtype and dims (its origin is only read by messages, and
+ * a reader that reported anything is checked again).
+ */
+function sameType(a: ValueType | undefined, b: ValueType | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.dtype !== b.dtype || a.dims.length !== b.dims.length) return false;
+  for (let i = 0; i < a.dims.length; i++) if (a.dims[i] !== b.dims[i]) return false;
+  return true;
+}
+
+export class CheckSession {
+  readonly parser: IncrementalParser;
+  private prev: Compilation | undefined;
+  /** Records by declared name, of the last check. */
+  private records = new Map<string, DeclRecord>();
+  /** What the last `update` did. */
+  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0, graphReused: false, resolvedAgain: false };
+
+  /** The options of the last check (another `baseDir` is another check). */
+  private optsKey = '';
+  /** Whether the last check's text had syntax errors. */
+  private syntaxErrors = 0;
+
+  constructor(readonly file: string) {
+    this.parser = new IncrementalParser(file);
+  }
+
+  /** Check `text` (the document's whole new text): equal to `compileSource(text, file, opts)`. */
+  update(text: string, opts: CompileOptions = {}): Compilation {
+    const syntax = syntaxOf(this.parser.parse(text));
+    const prev = this.prev;
+    const optsKey = JSON.stringify([opts.baseDir, opts.noPlan]);
+    let reason = optsKey !== this.optsKey && prev ? 'other options' : this.cannotReuse(prev, syntax.result.decls, syntax.diagnostics.length);
+    this.optsKey = optsKey;
+    this.syntaxErrors = syntax.diagnostics.length;
+    let comp: Compilation | undefined;
+    if (!reason) {
+      const pass = new Pass(prev!, this.records, syntax.result.decls);
+      comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
+      pass.done();
+      reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
+      if (!reason) {
+        this.records = pass.records;
+        this.stats = {
+          mode: 'incremental',
+          checked: pass.checked,
+          reused: pass.reused,
+          graphReused: pass.graphReused,
+          resolvedAgain: pass.resolvedAgain !== undefined,
+        };
+      }
+    }
+    if (reason) {
+      const pass = new Pass(undefined, new Map(), syntax.result.decls);
+      comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
+      pass.done();
+      this.records = pass.records;
+      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0, graphReused: false, resolvedAgain: false };
+      // Records of a check with a conflict or an internal error are not trusted by the next one.
+      if (pass.unifier.conflicts > 0 || internalError(comp)) this.records = new Map();
+    }
+    this.prev = comp!;
+    return comp!;
+  }
+
+  /** Why the last check's records cannot serve `text` (undefined: they may, declaration by declaration). */
+  private cannotReuse(prev: Compilation | undefined, decls: Decl[], syntaxErrors: number): string | undefined {
+    if (!prev) return 'first check';
+    if (this.records.size === 0) return 'no records (the last check had a conflict or an internal error)';
+    if (syntaxErrors > 0 || this.syntaxErrors > 0) return 'a syntax error';
+    const before = prev.program.decls;
+    if (before.length !== decls.length) return 'a declaration added or removed';
+    for (let i = 0; i < decls.length; i++) {
+      const a = before[i]!;
+      const b = decls[i]!;
+      if (a.kind !== b.kind || a.name?.text !== b.name?.text) return 'a declaration renamed or of another kind';
+      // The parser keeps an unchanged declaration's tree: another tree is another text.
+      if (a.kind === 'model' && a !== b) return 'a model declaration changed';
+    }
+    return undefined;
+  }
+}
+
+function internalError(comp: Compilation): string | undefined {
+  return comp.diagnostics.some((d) => d.code === 'M7001') ? 'an internal error' : undefined;
+}
+
+/** One check: its hooks decide, declaration by declaration, whether the last check's results serve. */
+class Pass {
+  readonly unifier = new RecordingUnifier();
+  readonly records = new Map<string, DeclRecord>();
+  /** Why the incremental check is not sure of its result (it is then redone in full). */
+  unsure: string | undefined;
+  checked = 0;
+  reused = 0;
+  /** Whether the graph was the last check's. */
+  graphReused = false;
+  /** Set when the resolution was the last one updated (resolve-again.ts). */
+  resolvedAgain: { depsChanged: boolean } | undefined;
+  private res: Resolution | undefined;
+
+  constructor(
+    /** The last check; `undefined`: check everything (and record it). */
+    private prev: Compilation | undefined,
+    private before: Map<string, DeclRecord>,
+    /** The declarations of the text being checked. */
+    private readonly decls: readonly Decl[],
+  ) {}
+
+  hooks(): CompileHooks {
+    return { resolve: () => this.resolve(), graph: (res) => this.graph(res), check: this.checkHooks() };
+  }
+
+  /** The last resolution, updated for the declarations whose tree is new (resolve-again.ts). */
+  private resolve(): PassResult<Resolution> | undefined {
+    const prev = this.prev;
+    if (!prev) return undefined;
+    // What the last resolve reported (its codes are M10xx; an internal error anywhere, or diagnostics left
+    // out by the cap per file, M7002, which could hide some: start afresh).
+    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002');
+    const r = resolveAgain(prev.resolution, last, prev.program.decls, this.decls);
+    if (!r) return undefined;
+    this.resolvedAgain = { depsChanged: r.depsChanged };
+    return r;
+  }
+
+  /**
+   * The last check's graph, when no declaration's reads changed (names and kinds are the same, checked
+   * before): only the declarations whose tree is new can read something else.
+   */
+  private graph(res: Resolution): PassResult<DeclGraph> | undefined {
+    const prev = this.prev;
+    if (!prev || prev.graph.order === undefined) return undefined;
+    // Resolved again: the last resolution's maps are the new ones, so the reads are compared there.
+    if (this.resolvedAgain) {
+      if (this.resolvedAgain.depsChanged) return undefined;
+      this.graphReused = true;
+      return graphAgain(prev.graph, res);
+    }
+    if (res.symbols.size !== res.declSymbols.size || prev.resolution.symbols.size !== prev.resolution.declSymbols.size) return undefined;
+    const before = prev.program.decls;
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] === this.decls[i]) continue;
+      const a = prev.resolution.deps.get(prev.resolution.declSymbols.get(before[i]!)!) ?? [];
+      const b = res.deps.get(res.declSymbols.get(this.decls[i]!)!) ?? [];
+      if (a.length !== b.length || a.some((s, k) => s.name !== b[k]!.name)) return undefined;
+    }
+    this.graphReused = true;
+    return graphAgain(prev.graph, res);
+  }
+
+  private checkHooks(): TypecheckHooks {
+    const prev = this.prev;
+    let maps: { values?: Map<Expr, ExprValue>; calls?: Map<CallExpr, CallInfo> } = {};
+    if (prev) {
+      // The last check's maps (reuse-typing.ts), without the declarations that are gone (another tree:
+      // another text). They become this check's: the last compilation is not valid after an update anyway.
+      maps = { values: prev.typing.values, calls: prev.typing.calls };
+      const before = prev.program.decls;
+      for (let i = 0; i < before.length; i++) if (before[i] !== this.decls[i]) forget(before[i]!, prev.typing);
+    }
+    return {
+      unifier: this.unifier,
+      ...maps,
+      begin: (res, order, models) => this.begin(res, order, models),
+      before: (decl, sym, supply) => {
+        if (this.prev && !this.unsure && this.reuse(decl, sym, supply)) {
+          this.reused++;
+          return true;
+        }
+        // Checked again (maybe in the same tree): what the last check put in the maps for it goes first,
+        // or the checker would take its cached values.
+        if (this.prev) forget(decl, this.prev.typing);
+        this.unifier.log = [];
+        return false;
+      },
+      after: (decl, sym, checked, supply) => this.after(decl, sym, checked, supply),
+    };
+  }
+
+  /**
+   * Let go of the last check. The new one keeps its hooks alive (the checker's closures share one scope), so
+   * a pass that held on to the last check would keep every earlier check alive through it.
+   */
+  done(): void {
+    this.prev = undefined;
+    this.before = new Map();
+    this.res = undefined;
+  }
+
+  private begin(res: Resolution, order: readonly M4Symbol[], models: ModelTable): void {
+    this.res = res;
+    if (!this.prev) return;
+    if (res.symbols.size !== res.declSymbols.size) this.unsure = 'a duplicate name';
+    else if (order.length !== res.symbols.size) this.unsure = 'a cycle';
+    else if (!sameModels(this.prev.models, models)) this.unsure = 'a model changed';
+  }
+
+  private reuse(decl: Decl, sym: M4Symbol, supply: Supply): boolean {
+    const rec = this.before.get(sym.name);
+    const prev = this.prev!;
+    // The parser keeps an unchanged declaration's tree (moved in place): a new tree is a new text.
+    if (!rec || rec.decl !== decl) return false;
+    const res = this.res!;
+    // What it reads has the types it had; when one is a new object (its declaration checked again), the
+    // references to it are pointed at the new one.
+    let renewed = false;
+    for (let i = 0; i < rec.reads.length; i++) {
+      const dep = res.symbols.get(rec.reads[i]!);
+      if (!dep) return false;
+      const t = supply.typeOf(dep);
+      if (t !== rec.readTypes[i]) {
+        if (!sameType(t, rec.readTypes[i])) return false;
+        renewed = true;
+      }
+    }
+    // From here on the unifier has (part of) the declaration's questions: a failure is no longer a
+    // "check it instead" but "not sure".
+    if (!this.unifier.replay(rec.questions)) {
+      this.unsure = 'a dims answer changed';
+      return false;
+    }
+    if (renewed) {
+      repoint(decl, prev.typing, res, supply);
+      for (let i = 0; i < rec.reads.length; i++) rec.readTypes[i] = supply.typeOf(res.symbols.get(rec.reads[i]!)!);
+    }
+    if (decl.kind === 'input' || decl.kind === 'node' || decl.kind === 'output')
+      supply.setType(sym, prev.typing.declTypes.get(prev.resolution.declSymbols.get(decl)!));
+    this.records.set(sym.name, rec);
+    return true;
+  }
+
+  private after(decl: Decl, sym: M4Symbol, checked: CheckedDecl, supply: Supply): void {
+    this.checked++;
+    const questions = this.unifier.log ?? [];
+    this.unifier.log = undefined;
+    if (checked.diagnostics > 0 || !checked.cacheable || !checked.alone) return;
+    const reads: string[] = [];
+    const readTypes: (ValueType | undefined)[] = [];
+    for (const dep of checked.reads) {
+      reads.push(dep.name);
+      readTypes.push(supply.typeOf(dep));
+    }
+    this.records.set(sym.name, { decl, reads, readTypes, questions });
+  }
+}
+
+/** The same models (by name, file and content) in both tables. */
+function sameModels(a: ModelTable, b: ModelTable): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, m] of a) {
+    const n = b.get(name);
+    if (!n || n.absPath !== m.absPath || n.sha256 !== m.sha256 || JSON.stringify(n.signature) !== JSON.stringify(m.signature)) return false;
+  }
+  return true;
+}
