@@ -25,7 +25,7 @@ import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer, type Shad
 import { ArmChooser, type ServeMode } from './canary.ts';
 import type { HttpReply } from './http-server.ts';
 import { ComparisonsThread } from './comparisons-thread.ts';
-import { PairStore, stackRows, type LabelledRow, type RowRef, type StoredBatch } from './pair-store.ts';
+import { PairStore, stackRows, type LabelledRow, type PairKey, type RowRef, type StoredBatch } from './pair-store.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import { rowValue } from '../outputs-writer.ts';
@@ -94,12 +94,14 @@ export class ServeService {
   private readonly outputKeys = new Map<Arm, { name: string; before: string }[]>();
   private nextRowId = 0;
   /**
-   * Generated request ids: this process's 48 random bits, then a counter (`5f0c2a9e41b7-1k3`). Unique within the
-   * serving run (all the label store needs) and, by the random part, across runs; shorter to send and cheaper to
-   * make than a UUID per request. Hex digits and a dash only, so the answer quotes it without escaping.
+   * Generated request ids: this process's 48 random bits, then the row's ordinal in base 36 (`5f0c2a9e41b7-1k3`);
+   * a batched request's id is its first row's ordinal and its row count (`5f0c2a9e41b7-1k3+4`), its rows
+   * `ID:i`. Unique within the serving run and, by the random part, across runs; shorter to send and cheaper to
+   * make than a UUID per request. Hex and base-36 digits, `-`, `+` and `:` only, so the answer quotes it without
+   * escaping. Feedback reads the ordinal back ({@link keyOf}): the label store keys these rows by number and keeps
+   * no string per row alive (see PairKey).
    */
   private readonly idPrefix = `${randomBytes(6).toString('hex')}-`;
-  private nextRequestId = 0;
   private windowIndex = 0;
   private windowPairs = 0;
   private windowCounts: Counts = { rowsRead: 0, skipped: {}, startedAt: new Date() };
@@ -245,9 +247,14 @@ export class ServeService {
       return { status: 400, body: rows };
     }
     const fromHeader = headerId !== undefined && headerId.length > 0 && headerId.length <= 200;
-    const requestId = fromHeader ? headerId : this.idPrefix + (this.nextRequestId++).toString(36);
     const b = body as { inputs?: object; rows?: object[] };
     const single = b.rows === undefined;
+    const firstRowId = this.nextRowId;
+    const requestId = fromHeader
+      ? headerId
+      : single
+        ? this.idPrefix + firstRowId.toString(36)
+        : `${this.idPrefix}${firstRowId.toString(36)}+${rows.length}`;
     this.windowCounts.rowsRead += rows.length;
     this.totalCounts.rowsRead += rows.length;
     if (single) {
@@ -417,10 +424,15 @@ export class ServeService {
     this.store.sweep();
     const results: Record<string, number> = {};
     const joined: LabelledRow[] = [];
-    for (const { id, label } of parsed) {
-      const s = this.store.get(id);
+    for (const item of parsed) {
+      const { label } = item;
+      let id: PairKey = this.keyOf(item.id);
+      let s = this.store.get(id);
+      // A client may have sent, as its own x-request-id, an id shaped like a generated one: its row is keyed by the string.
+      if (s === undefined && id !== item.id && (s = this.store.get(item.id)) !== undefined) id = item.id;
       let result: string;
-      if (s === undefined) result = this.store.missReason(id);
+      if (s === undefined)
+        result = id !== item.id && this.store.missReason(id) === 'unknown' ? this.store.missReason(item.id) : this.store.missReason(id);
       else if (s.labelled) result = 'duplicate';
       else if (s.batch.unpaired !== null) {
         result = 'unpaired';
@@ -443,6 +455,25 @@ export class ServeService {
     if (joined.length > 0) this.addLabelled(joined);
     this.metrics.labelStoreEntries.set(this.store.size);
     return { status: 200, body: { results } };
+  }
+
+  /** The label store's key of a feedback id: the row ordinal of an id this server generated, else the id itself. */
+  private keyOf(id: string): PairKey {
+    if (!id.startsWith(this.idPrefix)) return id;
+    const m = GENERATED_ID.exec(id.slice(this.idPrefix.length));
+    if (m === null) return id;
+    const first = parseInt(m[1]!, 36);
+    let rowId = first;
+    if (m[2] !== undefined) {
+      const n = Number(m[2]);
+      const i = Number(m[3]);
+      if (i >= n) return id;
+      rowId = first + i;
+    }
+    // Only the exact text the server wrote (no leading zeros, an ordinal it gave) names that row.
+    const canonical = m[2] === undefined ? first.toString(36) : `${first.toString(36)}+${Number(m[2])}:${Number(m[3])}`;
+    if (canonical !== id.slice(this.idPrefix.length) || rowId >= this.nextRowId) return id;
+    return rowId;
   }
 
   private readLabel(v: unknown, index: number): RowRef | RowProblem {
@@ -635,6 +666,9 @@ export class ServeService {
     await this.online?.close();
   }
 }
+
+/** The part of a generated id after the process's prefix: `ordinal` or `first+rows:i` (see ServeService.idPrefix). */
+const GENERATED_ID = /^([0-9a-z]{1,10})(?:\+([0-9]{1,9}):([0-9]{1,9}))?$/;
 
 /** A gate's metric is in the plan but not computed yet (it needs labels no feedback has given). */
 function isPending(c: ComparisonOutcome, metric: string): boolean {

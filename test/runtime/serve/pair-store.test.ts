@@ -6,15 +6,19 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PairStore, type StoredBatch } from '../../../runtime/serve/pair-store.ts';
+import { PairStore, type PairKey, type StoredBatch } from '../../../runtime/serve/pair-store.ts';
 
 type Op =
-  { kind: 'put'; ids: number[] } | { kind: 'delete'; id: number } | { kind: 'label'; id: number } | { kind: 'tick'; ms: number } | { kind: 'sweep' };
+  | { kind: 'put'; ids: number[] }
+  | { kind: 'delete'; id: number; num: boolean }
+  | { kind: 'label'; id: number; num: boolean }
+  | { kind: 'tick'; ms: number }
+  | { kind: 'sweep' };
 
 /** The reference: entries in insertion order, holes where one left, the same TTL / capacity / 2× capacity rules. */
 class Reference {
-  entries: ({ id: string; at: number; rowId: number; row: number; batch: StoredBatch; labelled: boolean } | null)[] = [];
-  gone = new Map<string, string>();
+  entries: ({ id: PairKey; at: number; rowId: number; row: number; batch: StoredBatch; labelled: boolean } | null)[] = [];
+  gone = new Map<PairKey, string>();
   evicted = 0;
   expired = 0;
   constructor(
@@ -42,12 +46,14 @@ class Reference {
     else this.evicted++;
   }
 
-  find(id: string): number {
+  find(id: PairKey): number {
     return this.entries.findIndex((e) => e !== null && e.id === id);
   }
 
-  put(batch: StoredBatch, rows: { id: string; rowId: number }[]): void {
-    rows.forEach(({ id, rowId }, r) => {
+  put(batch: StoredBatch, rows: { id: string; rowId: number; fresh: boolean }[]): void {
+    rows.forEach(({ id: text, rowId, fresh }, r) => {
+      // A fresh row (a generated id) is keyed by its ordinal.
+      const id = fresh ? rowId : text;
       this.delete(id);
       this.gone.delete(id);
       if (this.entries.length === this.capacity * 2) this.evictHead('evicted');
@@ -56,7 +62,7 @@ class Reference {
     this.sweep();
   }
 
-  delete(id: string): void {
+  delete(id: PairKey): void {
     const k = this.find(id);
     if (k >= 0) this.entries[k] = null;
     this.trim();
@@ -74,8 +80,8 @@ class Reference {
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), ids: fc.array(fc.nat(60), { minLength: 1, maxLength: 6 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.nat(60) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('label' as const), id: fc.nat(60) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.nat(60), num: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('label' as const), id: fc.nat(60), num: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const) }) },
 );
@@ -91,20 +97,24 @@ describe('PairStore', () => {
         const ref = new Reference(ttl, capacity, 50, now);
         let rowId = 0;
         const used = new Set<number>();
+        // id i → the ordinal its fresh row was keyed by (its later puts are keyed by the text, as a client's id is).
+        const ordinal = new Map<number, number>();
+        const key = (i: number, num: boolean): PairKey => (num && ordinal.has(i) ? ordinal.get(i)! : `id${i}`);
         for (const o of ops) {
           if (o.kind === 'put') {
             const batch: StoredBatch = { control: {}, treatment: null, unpaired: null, early: null };
             // An id never put before may say so (`fresh`, as the server's generated ids do): nothing changes.
             const rows = o.ids.map((i) => ({ id: `id${i}`, rowId: rowId++, fresh: !used.has(i) && o.ids.indexOf(i) === o.ids.lastIndexOf(i) }));
+            for (const r of rows) if (r.fresh) ordinal.set(Number(r.id.slice(2)), r.rowId);
             for (const i of o.ids) used.add(i);
             store.put(batch, rows);
             ref.put(batch, rows);
           } else if (o.kind === 'delete') {
-            store.delete(`id${o.id}`);
-            ref.delete(`id${o.id}`);
+            store.delete(key(o.id, o.num));
+            ref.delete(key(o.id, o.num));
           } else if (o.kind === 'label') {
-            store.markLabelled(`id${o.id}`);
-            const k = ref.find(`id${o.id}`);
+            store.markLabelled(key(o.id, o.num));
+            const k = ref.find(key(o.id, o.num));
             if (k >= 0) ref.entries[k]!.labelled = true;
           } else if (o.kind === 'tick') clock += o.ms;
           else {
@@ -114,8 +124,7 @@ describe('PairStore', () => {
           expect(store.size).toBe(ref.live);
         }
         expect(counts).toEqual({ expired: ref.expired, evicted: ref.evicted });
-        for (let i = 0; i <= 60; i++) {
-          const id = `id${i}`;
+        for (const id of [...Array.from({ length: 61 }, (_, i) => `id${i}`), ...ordinal.values()]) {
           const k = ref.find(id);
           const got = store.get(id);
           if (k < 0) {

@@ -104,6 +104,40 @@ describe('feedback', () => {
     expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="labelled"}')).toBe(2);
   });
 
+  it('joins labels by generated ids (rows keyed by ordinal); the batch id, altered ids and a client id of that shape stay apart', async () => {
+    const s = await started();
+    const one = await post(`${s.url}/v1/predict`, { inputs: row(1) });
+    const many = await post(`${s.url}/v1/predict`, { rows: [row(2), row(3)] });
+    // A client's own id shaped like a generated one: its row is keyed by the string, and feedback still finds it.
+    const prefix = (one.body.request_id as string).slice(0, 13);
+    const mimic = `${prefix}zzz`;
+    await post(`${s.url}/v1/predict`, { inputs: row(4) }, { 'x-request-id': mimic });
+    await s.service.idle();
+    const oneId = one.body.request_id as string;
+    const rowIds = many.body.rows.map((r: { request_id: string }) => r.request_id) as string[];
+    expect(rowIds).toEqual([`${many.body.request_id}:0`, `${many.body.request_id}:1`]);
+    expect(oneId).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    const altered = `${prefix}0${oneId.slice(13)}`;
+    const fb = await post(`${s.url}/v1/feedback`, {
+      labels: [
+        { request_id: oneId, label: 1 },
+        { request_id: rowIds[1], label: 0 },
+        { request_id: many.body.request_id, label: 1 },
+        { request_id: altered, label: 1 },
+        { request_id: `${many.body.request_id}:2`, label: 1 },
+        { request_id: mimic, label: 1 },
+      ],
+    });
+    expect(fb.body.results).toEqual({ joined: 3, unknown: 3 });
+    const again = await post(`${s.url}/v1/feedback`, {
+      labels: [
+        { request_id: rowIds[0], label: 1 },
+        { request_id: oneId, label: 1 },
+      ],
+    });
+    expect(again.body.results).toEqual({ joined: 1, unknown: 1 });
+  });
+
   it('the label store is bounded: expired (TTL) and evicted (capacity) ids are told apart from unknown ones', async () => {
     const ttl = await started({ labelTtlMs: 30 });
     await post(`${ttl.url}/v1/predict`, { inputs: row(1) }, { 'x-request-id': 'old' });
