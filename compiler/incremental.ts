@@ -9,7 +9,7 @@
  * declaration, whether its check can be reused (it reported nothing, read no file, was not checked inside
  * another's check), the declarations it read with the types they had (dtype and dims), and the questions it
  * asked the dims unifier with their answers (recording-unifier.ts). On the next check, a declaration is
- * reused — its results moved to the new tree (relocate-typing.ts) and its unifier questions replayed — when
+ * reused — its results kept in place on the same, moved tree (reuse-typing.ts) and its unifier questions replayed — when
  * its text is the same, its first column is the same, what it reads has the types it had, and every
  * replayed answer is the one recorded. Otherwise it is checked, and its new type decides whether the
  * declarations reading it can be reused in turn.
