@@ -38,24 +38,30 @@ function keyOf(b: number): number {
 }
 
 /**
+ * The rows a flagged sort reads: the float32 key `values[row * stride + column]` of rows `rows[j]` (or j
+ * when `rows` is null), j < n, each carrying the flag `labels[row] === positive` (no flags when `labels`
+ * is null). One object through the layers that sort (radix-msd.ts, radix-sort.ts, ranking.ts,
+ * ranking-context.ts) instead of the same seven arguments at each.
+ */
+export interface FlaggedColumn {
+  values: Float32Array | Float64Array;
+  stride: number;
+  column: number;
+  rows: Uint32Array | null;
+  n: number;
+  labels: ArrayLike<number> | null;
+  positive: number;
+}
+
+/**
  * Sort rows ascending by the float32 key of `values[row * stride + column]` (rows `rows[j]`, or j
  * when `rows` is null, j < n), each carrying the flag `labels[row] === positive` (no flags when
  * `labels` is null; rows ≤ 2^31 − 1). `rec` holds at least 2n words. Writes `order` and `flags` in
  * sorted order and returns the sorted keys, `rec[0, n)` (`rec[n, 2n)` is then free); or returns
  * null, having written nothing to `order` and `flags`, when a bucket is too large (see the file comment).
  */
-export function msdFlagged32(
-  values: Float32Array | Float64Array,
-  stride: number,
-  column: number,
-  rows: Uint32Array | null,
-  n: number,
-  labels: ArrayLike<number> | null,
-  positive: number,
-  rec: Uint32Array,
-  order: Uint32Array,
-  flags: Uint8Array,
-): Uint32Array | null {
+export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32Array, flags: Uint8Array): Uint32Array | null {
+  const { values, stride, column, rows, n, labels, positive } = col;
   const bits =
     values instanceof Float32Array && rows === null && stride === 1 && column === 0 ? new Int32Array(values.buffer, values.byteOffset, n) : null;
   const keyAt = (j: number): number => {

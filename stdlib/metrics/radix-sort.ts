@@ -15,7 +15,7 @@
  * (stores normalize -0 to +0, so equal numbers always have equal keys).
  */
 
-import { MSD_FLAGGED_MIN, msdFlagged32 } from './radix-msd.ts';
+import { MSD_FLAGGED_MIN, msdFlagged32, type FlaggedColumn } from './radix-msd.ts';
 
 const f32 = new Float32Array(1);
 const f32AsI32 = new Int32Array(f32.buffer);
@@ -118,21 +118,16 @@ export const MAX_FLAGGED_ROW = 0x7fffffff;
  * separate pass to unpack them. Rows must be ≤ {@link MAX_FLAGGED_ROW}.
  */
 export function argsortFlagged32(
-  values: Float32Array | Float64Array,
-  stride: number,
-  column: number,
-  rows: Uint32Array | null,
-  n: number,
-  labels: ArrayLike<number> | null,
-  positive: number,
+  col: FlaggedColumn,
   scratch: SortScratch,
   order: Uint32Array,
   flags: Uint8Array,
 ): { keys: Uint32Array; spare: Uint32Array } {
+  const { values, stride, column, rows, n, labels, positive } = col;
   if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
   if (n >= MSD_FLAGGED_MIN) {
     // Large columns: one pass through main memory and one buffer (radix-msd.ts), unless the keys cluster.
-    const keys = msdFlagged32(values, stride, column, rows, n, labels, positive, scratch.a, order, flags);
+    const keys = msdFlagged32(col, scratch.a, order, flags);
     if (keys !== null) return { keys, spare: scratch.a.subarray(n, 2 * n) };
   }
   if (scratch.b === null || scratch.b.length < 2 * n) scratch.b = new Uint32Array(2 * n);

@@ -62,7 +62,7 @@ export function runModelJob(
   scratch: SortScratch,
 ): { ranking: Ranking; positives: Uint8Array; point: ModelPoint } {
   const n = job.n;
-  const { ranking, positives } = rankFlagged(job.values, 1, 0, null, n, job.labels, 1, scratch);
+  const { ranking, positives } = rankFlagged({ values: job.values, stride: 1, column: 0, rows: null, n, labels: job.labels, positive: 1 }, scratch);
   // The sort buffer is free once the ranking is built: the numerators in its first n words, the
   // block offsets (2 B per row) after them.
   const a = scratch.a!;

@@ -8,6 +8,7 @@ import { METRIC_CATALOGUE, type TaskKind } from './catalogue.ts';
 import type { Derived } from './metric-family.ts';
 import { positivesInOrder, rankColumn, rankFlagged, type Ranking } from './ranking.ts';
 import { allFloat32, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
+import type { FlaggedColumn } from './radix-msd.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
 import { isDefined, undef, type Outcome } from './metric-value.ts';
@@ -82,8 +83,8 @@ export function rankingContext(
     if (wanted.has('auroc') && store.label !== null) {
       const k = store.width;
       for (let j = 0; j < k; j++) {
-        const [rc, pc] = rankWithPositives(c, k, j, rows, n, store.label, j, sorts);
-        const [rt, pt] = rankWithPositives(t, k, j, rows, n, store.label, j, sorts);
+        const [rc, pc] = rankWithPositives({ values: c, stride: k, column: j, rows, n, labels: store.label, positive: j }, sorts);
+        const [rt, pt] = rankWithPositives({ values: t, stride: k, column: j, rows, n, labels: store.label, positive: j }, sorts);
         ctx.classC.push(rc);
         ctx.classT.push(rt);
         ctx.classPosC.push(pc!);
@@ -101,8 +102,8 @@ export function rankingContext(
       }
     } else {
       // Both models through the same sort buffers; the labels ride along in the sort.
-      const [rc, pc] = rankWithPositives(c, 1, 0, rows, n, labels, 1, sorts);
-      const [rt, pt] = rankWithPositives(t, 1, 0, rows, n, labels, 1, sorts);
+      const [rc, pc] = rankWithPositives({ values: c, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
+      const [rt, pt] = rankWithPositives({ values: t, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
       ctx.rc = rc;
       ctx.rt = rt;
       if (labels !== null) {
@@ -118,19 +119,11 @@ export function rankingContext(
  * One column's ranking and, when `labels` is given, its positive flags in sorted order: carried
  * through the sort when the scores are float32 (one sort, no gather), else sorted then gathered.
  */
-function rankWithPositives(
-  values: Float32Array | Float64Array,
-  stride: number,
-  column: number,
-  rows: Uint32Array | null,
-  n: number,
-  labels: ArrayLike<number> | null,
-  positive: number,
-  sorts: SortScratch,
-): [Ranking, Uint8Array | null] {
+function rankWithPositives(col: FlaggedColumn, sorts: SortScratch): [Ranking, Uint8Array | null] {
+  const { values, stride, column, rows, n, labels, positive } = col;
   const span = rows === null ? n : values.length / stride;
   if (span <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
-    const { ranking, positives } = rankFlagged(values, stride, column, rows, n, labels, positive, sorts);
+    const { ranking, positives } = rankFlagged(col, sorts);
     return [ranking, labels === null ? null : positives];
   }
   const r = rankColumn(values, stride, column, rows, n);

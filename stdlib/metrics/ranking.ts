@@ -6,6 +6,7 @@
  */
 import { sharedArray } from './row-store.ts';
 import { allFloat32, argsortColumn, argsortFlagged32, f64FromKey, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
+import type { FlaggedColumn } from './radix-msd.ts';
 
 export interface Ranking {
   /** Number of ranked rows. */
@@ -42,7 +43,7 @@ export function groupOpens(r: Ranking): Uint8Array {
  */
 export function rankColumn(values: Float32Array | Float64Array, stride: number, column: number, rows: Uint32Array | null, n: number): Ranking {
   if (n <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
-    return rankFlagged(values, stride, column, rows, n, null, 0, { a: null, b: null }).ranking;
+    return rankFlagged({ values, stride, column, rows, n, labels: null, positive: 0 }, { a: null, b: null }).ranking;
   }
   const { order, hi, lo } = argsortColumn(values, stride, column, rows, n);
   const ends = new Uint32Array(n);
@@ -79,20 +80,12 @@ function keyToF32(k: number): number {
  *
  * Preconditions: every ranked value exactly a float32 (`allFloat32`), no NaN, no -0, rows ≤ 2^31 − 1.
  */
-export function rankFlagged(
-  values: Float32Array | Float64Array,
-  stride: number,
-  column: number,
-  rows: Uint32Array | null,
-  n: number,
-  labels: ArrayLike<number> | null,
-  positive: number,
-  scratch: SortScratch,
-): { ranking: Ranking; positives: Uint8Array } {
+export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking: Ranking; positives: Uint8Array } {
+  const { n, labels, positive } = col;
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
   const order = sharedArray(Uint32Array, n),
     flags = sharedArray(Uint8Array, n);
-  const { keys, spare } = argsortFlagged32(values, stride, column, rows, n, labels, positive, scratch, order, flags);
+  const { keys, spare } = argsortFlagged32(col, scratch, order, flags);
   // One pass: group ends (into the spare buffer) where the sorted key changes, and each group's
   // value — its float32 bits straight from the key (the inverse of the key map) — over the keys
   // already read (group g's value goes to keys[g], g < j); then both copied out, exactly sized.

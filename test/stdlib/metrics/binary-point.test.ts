@@ -179,7 +179,10 @@ function referenceCurves(r: Ranking, positive: Uint8Array, maxPoints = 200): { r
 }
 
 function ranked(values: Float32Array, y: Uint8Array): [Ranking, Uint8Array] {
-  const { ranking, positives } = rankFlagged(values, 1, 0, null, values.length, y, 1, { a: null, b: null });
+  const { ranking, positives } = rankFlagged(
+    { values, stride: 1, column: 0, rows: null, n: values.length, labels: y, positive: 1 },
+    { a: null, b: null },
+  );
   return [ranking, positives];
 }
 
@@ -286,7 +289,7 @@ describe('flagged ranking', () => {
           const sub = Uint32Array.from(xs.map((_, i) => i).filter((i) => i % 4 !== 2));
           for (const rows of [null, sub]) {
             const n = rows === null ? xs.length : rows.length;
-            const { ranking, positives } = rankFlagged(v, stride, stride - 1, rows, n, labels, 2, { a: null, b: null });
+            const { ranking, positives } = rankFlagged({ values: v, stride, column: stride - 1, rows, n, labels, positive: 2 }, { a: null, b: null });
             // Reference: a stable comparator sort of the rows, groups where the value changes.
             const ids = rows === null ? Array.from({ length: n }, (_, i) => i) : Array.from(rows);
             const val = (r: number): number => v[r * stride + stride - 1]!;

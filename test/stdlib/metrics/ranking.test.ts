@@ -92,7 +92,7 @@ describe('rankings', () => {
         const m = subset === null ? n : subset.length;
         const ids = subset === null ? Array.from({ length: n }, (_, i) => i) : Array.from(subset);
         const want = ids.sort((a, b) => v[a]! - v[b]! || a - b);
-        const { ranking, positives } = rankFlagged(values, stride, column, subset, m, y, 1, { a: null, b: null });
+        const { ranking, positives } = rankFlagged({ values, stride, column, rows: subset, n: m, labels: y, positive: 1 }, { a: null, b: null });
         // First differing position (-1: none); toEqual over 150,000 elements takes seconds.
         const diff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
           if (a.length !== b.length) return Math.min(a.length, b.length);

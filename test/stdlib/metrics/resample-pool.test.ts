@@ -88,7 +88,8 @@ describe('the resample pool', () => {
       // As the result builds them: labels in shared memory, the rankings' flags from the sort.
       const label = sharedArray(Uint8Array, s.n);
       label.set(s.label as Uint8Array);
-      const rank = (x: Float32Array | Float64Array) => rankFlagged(x, 1, 0, null, s.n, label, 1, { a: null, b: null }).ranking;
+      const rank = (x: Float32Array | Float64Array) =>
+        rankFlagged({ values: x, stride: 1, column: 0, rows: null, n: s.n, labels: label, positive: 1 }, { a: null, b: null }).ranking;
       const flagged: ResampleInput = { ...plain, store: { ...s, label }, rc: rank(s.control), rt: rank(s.treatment) };
       expect(flagged.rc!.flagged).toBeDefined();
       expect(runResamples(flagged, 2)).toEqual(resampleRange(plain, 1, 71, false));
