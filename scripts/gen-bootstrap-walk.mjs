@@ -81,8 +81,7 @@ export function bootstrapWalkWat(G = BLOCKS) {
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
     (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32) (local $kv v128)
     (local $a2LoA v128) (local $a2HiA v128) (local $a2LoB v128) (local $a2HiB v128) (local $aLoA v128) (local $aHiA v128) (local $aLoB v128) (local $aHiB v128)`);
-  for (const X of L)
-    w(`    (local $q${X} v128) (local $x${X} v128) (local $w${X} v128) (local $m${X} v128) (local $ca${X} v128) (local $cp${X} v128)`);
+  for (const X of L) w(`    (local $q${X} v128) (local $x${X} v128) (local $w${X} v128) (local $ca${X} v128) (local $cp${X} v128)`);
   w(`;; derive = 2: k0p holds each row's store index and every row id is base + index, below 2^32:
     ;; k0 = lowbias32(id ^ c0), c0 = lowbias32(s0) (fillRowKeys with a zero high word), stored in place
     ;; pre-shifted; four rows at a time (the tile buffers hold whole groups of four)
@@ -148,16 +147,16 @@ ${lowbias('$kv', 14)}
     let expr = '(v128.const i32x4 0 0 0 0)';
     for (const t of ALWAYS) expr = `(i32x4.sub ${expr}\n                (i32x4.gt_s (local.get $x${X}) ${c4(t)}))`;
     w(`            (local.set $w${X}
-              ${expr})
-            (local.set $m${X} (i32x4.gt_s (local.get $x${X}) ${c4(MASK)}))`);
+              ${expr})`);
   }
-  let any = `(local.get $m${L[0]})`;
-  for (const X of L.slice(1)) any = `(v128.or ${any} (local.get $m${X}))`;
-  w(`            (if (v128.any_true ${any})
+  // Some lane at w ≥ 6 exactly when the blocks' largest word is: one compare per row, not per block.
+  let top = L.map((X) => `(local.get $x${X})`);
+  while (top.length > 1) top = top.flatMap((e, i) => (i % 2 === 0 ? [i + 1 < top.length ? `(i32x4.max_s ${e} ${top[i + 1]})` : e] : []));
+  w(`            (if (v128.any_true (i32x4.gt_s ${top[0]} ${c4(MASK)}))
               (then
                 ;; the tail: P(w >= 6) = 0.06% per lane`);
   for (const X of L) {
-    w(`                (local.set $w${X} (i32x4.sub (local.get $w${X}) (local.get $m${X})))`);
+    w(`                (local.set $w${X} (i32x4.sub (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(MASK)})))`);
     for (const t of TAIL) w(`                (local.set $w${X} (i32x4.sub (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(t)})))`);
   }
   w(`))

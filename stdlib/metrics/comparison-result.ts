@@ -33,7 +33,7 @@ import { BinaryFamily } from './binary-family.ts';
 import { ReplicaBank, ReplicaView } from './replica-bank.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type RankingContext } from './ranking-context.ts';
 import type { ResampleInput } from './resample-engine.ts';
-import { resampleThreads, runResamples } from './resample-pool.ts';
+import { resampleThreads, startResamples, type StartedResamples } from './resample-pool.ts';
 import { normalInterval } from './delong.ts';
 import { binaryPoint, finishPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
 import { modelsOnTwoThreads } from './rank-thread.ts';
@@ -78,10 +78,15 @@ function distribution(replicas: Derived[], name: string, field: MetricField): Bo
 
 /**
  * Derive every replica: the point estimate here, the bootstrap resamples through the resample
- * engine (on worker threads when the work is large). `free`: a shared buffer no longer in use, where
- * the resamples' row ids may go.
+ * engine (on worker threads when the work is large). `resamples`: the resamples, already started
+ * ({@link startBootstrap}) or started here.
  */
-function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null, free: Uint32Array | null = null): Derived[] {
+function deriveReplicas(
+  acc: ComparisonParts,
+  ctx: RankingContext | null,
+  bp: BinaryPoint | null,
+  resamples: StartedResamples = startBootstrap(acc, ctx),
+): Derived[] {
   const point: Derived = new Map();
   acc.family!.derive(new ReplicaView(acc.bank!, 0), point);
   if (ctx !== null) {
@@ -93,8 +98,22 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: Bi
       if (ctx.wanted.has('auprc')) point.set('auprc', { control: bp.control.auprc, treatment: bp.treatment.auprc });
     }
   }
+  return [point, ...resamples.finish()];
+}
+
+/** Threads for the bootstrap of `acc`'s stored rows. */
+function bootstrapThreads(acc: ComparisonParts): number {
+  return resampleThreads((acc.store?.n ?? 0) * acc.spec.bootstrap);
+}
+
+/**
+ * Start the bootstrap resamples of `acc` (on worker threads when the work is large: resample-pool.ts
+ * `startResamples`), to be finished or cancelled. They read the rankings of `ctx`,
+ * the store and its cells — never the point estimate, nor the sort buffers: those can be used in between.
+ */
+function startBootstrap(acc: ComparisonParts, ctx: RankingContext | null): StartedResamples {
   const B = acc.spec.bootstrap;
-  if (B === 0) return [point];
+  if (B === 0) return { finish: () => [], cancel: () => {} };
   const store = acc.store;
   const L = acc.family!.layout;
   const input: ResampleInput = {
@@ -107,8 +126,8 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: Bi
         : {
             n: store.n,
             width: store.width,
-            // Consecutive ids are kept as one number: written out for the resamples, into `free` when given.
-            rowIds: store.rowIds(free),
+            // Consecutive ids are kept as one number, and the resamples take them so.
+            rowIds: store.resampleIds(),
             label: store.label?.subarray(0, store.n) ?? null,
             control: store.scores('control'),
             treatment: store.scores('treatment'),
@@ -116,7 +135,7 @@ function deriveReplicas(acc: ComparisonParts, ctx: RankingContext | null, bp: Bi
     rc: ctx?.rc ?? null,
     rt: ctx?.rt ?? null,
   };
-  return [point, ...runResamples(input, resampleThreads((store?.n ?? 0) * B))];
+  return startResamples(input, bootstrapThreads(acc));
 }
 
 /**
@@ -213,7 +232,11 @@ function emptyMetric(name: string, reason: string): MetricResult {
   };
 }
 
-export function buildResult(acc: ComparisonParts): ComparisonResult {
+/**
+ * The comparison's result. `overlap` false starts the resamples after the point estimate, as on one
+ * thread (the tests compare the two orders, which give the same bits).
+ */
+export function buildResult(acc: ComparisonParts, overlap = true): ComparisonResult {
   const spec = acc.spec;
   const level = spec.confidence;
   const base = {
@@ -235,19 +258,24 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
-  // With resamples to run, the sort buffer is shared memory from the start: after the rankings and
-  // DeLong it holds the row ids the resamples read (8 B per row, exactly its size), which the store
-  // keeps as one number while they are consecutive — no new 8 B per row at the bootstrap.
-  const st = acc.store;
-  const reuse = st !== null && st.n > 0 && spec.bootstrap > 0 && (st.consecutiveIds || rankingMetrics(spec.metrics).size > 0);
-  const sorts: SortScratch = { a: reuse ? sharedArray(Uint32Array, 2 * st.n) : null, b: null };
-  // Before the bootstrap, and in the sort buffers, which are then dropped before the resamples allocate theirs.
+  const sorts: SortScratch = { a: null, b: null };
   const two = pointOnTwoThreads(acc, sorts);
   let ctx = two?.ctx ?? contextOf(acc, sorts);
-  const bp = two?.bp ?? pointOf(acc, ctx, sorts);
-  const free = sorts.a;
+  // With worker threads (and the point on this one), the workers start taking resamples right after
+  // the rankings, under the point estimate (DeLong, curves: one thread); this thread joins them
+  // after. The resamples read the rankings and the store, never the point nor the sort buffers
+  // (consecutive row ids go as their first one), so the bits are those of the sequential order.
+  const early = overlap && two === null && bootstrapThreads(acc) > 1 ? startBootstrap(acc, ctx) : undefined;
+  // DeLong's numerators in the sort buffers, which are then dropped.
+  let bp: BinaryPoint | null;
+  try {
+    bp = two?.bp ?? pointOf(acc, ctx, sorts);
+  } catch (err) {
+    early?.cancel();
+    throw err;
+  }
   sorts.a = sorts.b = null;
-  const replicas = deriveReplicas(acc, ctx, bp, free);
+  const replicas = deriveReplicas(acc, ctx, bp, early);
   // Only multiclass charts read the rankings again: the others' are let go before the slices rank theirs.
   if (acc.kind !== 'multiclass') ctx = null;
   const point = replicas[0]!;

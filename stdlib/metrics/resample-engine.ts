@@ -27,7 +27,10 @@ import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
 import { prepareSimdRows, SimdRange, simdSweepApplies, WALK, type SimdRows } from './resample-simd.ts';
 import { segmentCount, segmentRows, type SegmentSource } from './resample-segments.ts';
-import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
+import { fillAllRowKeys, gatherIds, gatherRows, TILE, type RowIds } from './resample-tiles.ts';
+
+/** The stored rows a resample reads, with their ids (an array, or the first of consecutive ids). */
+export type ResampleStore = StoredRows & { rowIds: RowIds };
 
 /** Everything a resample needs; plain data, so it can be sent to a worker thread. */
 export interface ResampleInput {
@@ -37,7 +40,7 @@ export interface ResampleInput {
   /** The point estimate's joint cells (`layout.jointCells` of them), or null when there are none. */
   cells: Float64Array | null;
   /** The stored rows in canonical (row-id) order, or null when no metric needs them. */
-  store: (StoredRows & { rowIds: Float64Array }) | null;
+  store: ResampleStore | null;
   /** Binary / regression rankings of the whole store (null when no ranking metric is requested). */
   rc: Ranking | null;
   rt: Ranking | null;
@@ -298,7 +301,7 @@ function deriveRange(input: ResampleInput, st: RangeState): Derived[] {
     k0All = new Uint32Array(n);
     k1All = new Uint32Array(n);
     full = new Uint8Array(n);
-    fillRowKeys(seed, store.rowIds, n, k0All, k1All);
+    fillAllRowKeys(seed, store.rowIds, n, k0All, k1All);
   }
 
   const out: Derived[] = [];

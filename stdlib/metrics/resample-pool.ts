@@ -103,7 +103,7 @@ function sharedInput(input: ResampleInput): ResampleInput {
         ? null
         : {
             ...s,
-            rowIds: shared(s.rowIds),
+            rowIds: s.rowIds instanceof Float64Array ? shared(s.rowIds) : s.rowIds,
             control: shared(s.control),
             treatment: shared(s.treatment),
             label: s.label === null ? null : shared(s.label as Uint8Array),
@@ -162,10 +162,11 @@ export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[
     // in the same order in every segment).
     for (let s = 0; s < job.segments; s++)
       for (;;) {
+        if (Atomics.load(abort, 0) !== 0) throw new Error('the bootstrap was cancelled or another thread failed');
         const c = Atomics.add(next, s, 1);
         if (c >= chunks) break;
         for (let done = Atomics.load(progress, c); done < s; done = Atomics.load(progress, c)) {
-          if (Atomics.load(abort, 0) !== 0) throw new Error('another bootstrap thread failed');
+          if (Atomics.load(abort, 0) !== 0) throw new Error('the bootstrap was cancelled or another thread failed');
           Atomics.wait(progress, c, done, 100);
         }
         const r0 = 1 + c * job.chunk;
@@ -193,14 +194,37 @@ export function chunkSize(B: number, threads: number): number {
 
 /** Resamples 1..B of `input` (index r − 1 holds resample r), on up to `threads` threads. */
 export function runResamples(input: ResampleInput, threads: number): Derived[] {
+  return startResamples(input, threads).finish();
+}
+
+/** Resamples started on worker threads ({@link startResamples}). */
+export interface StartedResamples {
+  /** This thread takes chunks too, then waits for the workers: the resamples, as {@link runResamples} gives them. */
+  finish(): Derived[];
+  /** Give up (the caller failed in between): no chunk is taken any more, and the workers are ended. */
+  cancel(): void;
+}
+
+/**
+ * Start resamples 1..B of `input` on up to `threads` threads. Until {@link StartedResamples.finish}
+ * this thread is free for work the resamples do not read (the result's point estimate) while the
+ * workers already take chunks; on one thread nothing starts before the finish. Either the finish
+ * or the cancel must be called (they end the workers); `input`'s arrays must not change until then.
+ */
+export function startResamples(input: ResampleInput, threads: number): StartedResamples {
   const B = input.spec.bootstrap;
   const T = Math.max(1, Math.min(threads, B));
   if (T === 1)
-    try {
-      return resampleRange(input, 1, B + 1);
-    } finally {
-      releaseSegments();
-    }
+    return {
+      finish: () => {
+        try {
+          return resampleRange(input, 1, B + 1);
+        } finally {
+          releaseSegments();
+        }
+      },
+      cancel: () => {},
+    };
   // The keys and walk flags every chunk reads are prepared once, in shared memory, before any
   // thread starts; each thread gathers the per-row channels of the segments it sweeps.
   const prepared = prepareResamples(sharedInput(input));
@@ -227,27 +251,38 @@ export function runResamples(input: ResampleInput, threads: number): Derived[] {
     w.port.postMessage(job);
     pending.push(w);
   }
-  try {
-    const parts = takeChunks(job);
-    for (const p of pending) {
-      // A worker that has not started yet (still loading its code) would find no chunk left: mark it
-      // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1).
-      if (Atomics.compareExchange(p.flag, 0, 0, 3) === 0) continue;
-      while (Atomics.load(p.flag, 0) === 2) Atomics.wait(p.flag, 0, 2, 1000);
-      const m = receiveMessageOnPort(p.port)?.message as WorkerAnswer | undefined;
-      if (m === undefined || !m.ok) throw new Error(`bootstrap worker failed: ${m === undefined ? 'no answer' : m.message}`);
-      parts.push(...m.parts);
-    }
-    const out: Derived[] = new Array<Derived>(B);
-    for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
-    return out;
-  } finally {
+  const end = (): void => {
     releaseSegments();
     for (const p of pending) {
       p.port.close();
       void p.worker.terminate();
     }
-  }
+  };
+  const finish = (): Derived[] => {
+    try {
+      const parts = takeChunks(job);
+      for (const p of pending) {
+        // A worker that has not started yet (still loading its code) would find no chunk left: mark it
+        // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1).
+        if (Atomics.compareExchange(p.flag, 0, 0, 3) === 0) continue;
+        while (Atomics.load(p.flag, 0) === 2) Atomics.wait(p.flag, 0, 2, 1000);
+        const m = receiveMessageOnPort(p.port)?.message as WorkerAnswer | undefined;
+        if (m === undefined || !m.ok) throw new Error(`bootstrap worker failed: ${m === undefined ? 'no answer' : m.message}`);
+        parts.push(...m.parts);
+      }
+      const out: Derived[] = new Array<Derived>(B);
+      for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
+      return out;
+    } finally {
+      end();
+    }
+  };
+  const cancel = (): void => {
+    // The workers stop at their next chunk (or wait), then are ended.
+    Atomics.store(new Int32Array(job.abort), 0, 1);
+    end();
+  };
+  return { finish, cancel };
 }
 
 /**

@@ -14,7 +14,7 @@ import type { MetricFamily, ValidRows } from './metric-family.ts';
 import type { Ranking } from './ranking.ts';
 import type { StoredRows } from './ranking-context.ts';
 import { ReplicaBank } from './replica-bank.ts';
-import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
+import { gatherIds, gatherRows, TILE, type RowIds } from './resample-tiles.ts';
 
 /**
  * Tiles per segment: 64K rows, 2 MB of channels with log loss and Brier — small next to the rows,
@@ -64,7 +64,7 @@ export interface SegmentSource {
   rc: Ranking | null;
   flags: Uint8Array;
   /** The row ids, for store-order tiles. */
-  rowIds: Float64Array;
+  rowIds: RowIds;
 }
 
 /** The segment this thread gathered last, for the sweeps of `key` (kept for the next range that sweeps it). */

@@ -16,9 +16,9 @@ import { ReplicaBank } from './replica-bank.ts';
 import { sharedArray } from './row-store.ts';
 import { groupOpens, type Ranking } from './ranking.ts';
 import { fillRowKeys, fillWeights, lowbias32, seedWords } from './poisson-weights.ts';
-import { gatherIds, gatherRows, TILE } from './resample-tiles.ts';
+import { gatherIds, gatherRows, rowIdAt, TILE, type RowIds } from './resample-tiles.ts';
 import { forSegmentTiles, SEGMENT_TILES, tileRows, type SegmentRows } from './resample-segments.ts';
-import type { StoredRows } from './ranking-context.ts';
+import type { ResampleStore } from './resample-engine.ts';
 
 /** Bytes of walk state per block of four resamples (see the .wat). */
 const STATE = 128;
@@ -161,14 +161,17 @@ export interface SimdRows {
  * row's two words side by side (a gather in ranking order then reads one cache line per row, not
  * two), else the first word only (half the array the gathers read at random).
  */
-function storeKeys(seed: number, rowIds: Float64Array, n: number, withK1: boolean): Uint32Array {
+function storeKeys(seed: number, rowIds: RowIds, n: number, withK1: boolean): Uint32Array {
   const stride = withK1 ? 2 : 1;
   const kp = new Uint32Array(stride * n);
   const k0 = new Uint32Array(TILE),
-    k1 = new Uint32Array(TILE);
+    k1 = new Uint32Array(TILE),
+    rows = new Uint32Array(TILE),
+    ids = new Float64Array(TILE);
   for (let a = 0; a < n; a += TILE) {
     const len = Math.min(TILE, n - a);
-    fillRowKeys(seed, rowIds.subarray(a, a + len), len, k0, k1);
+    gatherIds(rowIds, null, a, len, rows, ids);
+    fillRowKeys(seed, ids, len, k0, k1);
     for (let i = 0; i < len; i++) {
       kp[stride * (a + i)] = k0[i]!;
       if (withK1) kp[2 * (a + i) + 1] = k1[i]!;
@@ -181,11 +184,11 @@ function storeKeys(seed: number, rowIds: Float64Array, n: number, withK1: boolea
  * The first row id when the ids are the consecutive integers base, base + 1, … and all below 2^32
  * (the kernel can then derive every key from a store row); else null.
  */
-function consecutiveBase(rowIds: Float64Array, n: number): number | null {
+function consecutiveBase(rowIds: RowIds, n: number): number | null {
   if (n === 0) return null;
-  const base = rowIds[0]!;
+  const base = rowIdAt(rowIds, 0);
   if (!Number.isInteger(base) || base < 0 || base + n - 1 >= 2 ** 32) return null;
-  for (let i = 1; i < n; i++) if (rowIds[i] !== base + i) return null;
+  if (rowIds instanceof Float64Array) for (let i = 1; i < n; i++) if (rowIds[i] !== base + i) return null;
   return base;
 }
 
@@ -214,7 +217,7 @@ function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags:
  * only its walk. With a walk the task is binary (one score per row, labels 0/1).
  */
 export function prepareSimdRows(
-  store: StoredRows & { rowIds: Float64Array },
+  store: ResampleStore,
   seed: number,
   family: MetricFamily | null,
   rc: { ranking: Ranking; pos: Uint8Array } | null,
@@ -234,7 +237,7 @@ export function prepareSimdRows(
     t = rt === null ? null : { k0: rt.ranking.order, k1: null, flags: tFlags! };
   } else {
     // Row ids are in ascending (canonical) order: below 2^32 when the last one is.
-    const withK1 = n > 0 && store.rowIds[n - 1]! >= 2 ** 32;
+    const withK1 = n > 0 && rowIdAt(store.rowIds, n - 1) >= 2 ** 32;
     const kp = storeKeys(seed, store.rowIds, n, withK1);
     c = sweepRows(kp, n, order, cFlags, withK1);
     t = rt === null ? null : sweepRows(kp, n, rt.ranking.order, tFlags!, withK1);
@@ -257,7 +260,7 @@ export class SimdRange {
 
   constructor(
     private readonly p: SimdRows,
-    private readonly store: StoredRows & { rowIds: Float64Array },
+    private readonly store: ResampleStore,
     private readonly family: MetricFamily | null,
     private readonly seed: number,
     private readonly q: Uint32Array,

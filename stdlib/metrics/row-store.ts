@@ -96,6 +96,14 @@ export class RowStore {
   }
 
   /**
+   * The row ids as the bootstrap reads them (resample-tiles.ts `RowIds`): a view of the stored ids,
+   * or, while they are consecutive, the first one alone (nothing written out per row).
+   */
+  resampleIds(): Float64Array | { base: number } {
+    return this.ids === null ? { base: this.idBase } : this.ids.subarray(0, this.n);
+  }
+
+  /**
    * The row ids of rows 0..n-1: a view of the stored ids, or (consecutive ids) an array of them —
    * written into `into` (a free buffer on shared memory of at least 8n bytes) when given, else new.
    */

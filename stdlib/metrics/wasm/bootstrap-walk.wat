@@ -44,14 +44,14 @@
     (local $k0v v128) (local $k1v v128) (local $pm v128) (local $p v128) (local $t v128) (local $c v128)
     (local $pLo v128) (local $pHi v128) (local $xv v128) (local $x2v v128) (local $o2 i32) (local $kv v128)
     (local $a2LoA v128) (local $a2HiA v128) (local $a2LoB v128) (local $a2HiB v128) (local $aLoA v128) (local $aHiA v128) (local $aLoB v128) (local $aHiB v128)
-    (local $qA v128) (local $xA v128) (local $wA v128) (local $mA v128) (local $caA v128) (local $cpA v128)
-    (local $qB v128) (local $xB v128) (local $wB v128) (local $mB v128) (local $caB v128) (local $cpB v128)
-    (local $qC v128) (local $xC v128) (local $wC v128) (local $mC v128) (local $caC v128) (local $cpC v128)
-    (local $qD v128) (local $xD v128) (local $wD v128) (local $mD v128) (local $caD v128) (local $cpD v128)
-    (local $qE v128) (local $xE v128) (local $wE v128) (local $mE v128) (local $caE v128) (local $cpE v128)
-    (local $qF v128) (local $xF v128) (local $wF v128) (local $mF v128) (local $caF v128) (local $cpF v128)
-    (local $qG v128) (local $xG v128) (local $wG v128) (local $mG v128) (local $caG v128) (local $cpG v128)
-    (local $qH v128) (local $xH v128) (local $wH v128) (local $mH v128) (local $caH v128) (local $cpH v128)
+    (local $qA v128) (local $xA v128) (local $wA v128) (local $caA v128) (local $cpA v128)
+    (local $qB v128) (local $xB v128) (local $wB v128) (local $caB v128) (local $cpB v128)
+    (local $qC v128) (local $xC v128) (local $wC v128) (local $caC v128) (local $cpC v128)
+    (local $qD v128) (local $xD v128) (local $wD v128) (local $caD v128) (local $cpD v128)
+    (local $qE v128) (local $xE v128) (local $wE v128) (local $caE v128) (local $cpE v128)
+    (local $qF v128) (local $xF v128) (local $wF v128) (local $caF v128) (local $cpF v128)
+    (local $qG v128) (local $xG v128) (local $wG v128) (local $caG v128) (local $cpG v128)
+    (local $qH v128) (local $xH v128) (local $wH v128) (local $caH v128) (local $cpH v128)
 ;; derive = 2: k0p holds each row's store index and every row id is base + index, below 2^32:
     ;; k0 = lowbias32(id ^ c0), c0 = lowbias32(s0) (fillRowKeys with a zero high word), stored in place
     ;; pre-shifted; four rows at a time (the tile buffers hold whole groups of four)
@@ -149,7 +149,6 @@
                 (i32x4.gt_s (local.get $xA) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xA) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xA) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mA (i32x4.gt_s (local.get $xA) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block B: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xB (v128.xor (local.get $k0v) (local.get $qB)))
@@ -165,7 +164,6 @@
                 (i32x4.gt_s (local.get $xB) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xB) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xB) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mB (i32x4.gt_s (local.get $xB) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block C: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xC (v128.xor (local.get $k0v) (local.get $qC)))
@@ -181,7 +179,6 @@
                 (i32x4.gt_s (local.get $xC) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xC) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xC) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mC (i32x4.gt_s (local.get $xC) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block D: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xD (v128.xor (local.get $k0v) (local.get $qD)))
@@ -197,7 +194,6 @@
                 (i32x4.gt_s (local.get $xD) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xD) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xD) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mD (i32x4.gt_s (local.get $xD) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block E: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xE (v128.xor (local.get $k0v) (local.get $qE)))
@@ -213,7 +209,6 @@
                 (i32x4.gt_s (local.get $xE) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xE) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xE) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mE (i32x4.gt_s (local.get $xE) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block F: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xF (v128.xor (local.get $k0v) (local.get $qF)))
@@ -229,7 +224,6 @@
                 (i32x4.gt_s (local.get $xF) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xF) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xF) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mF (i32x4.gt_s (local.get $xF) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block G: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xG (v128.xor (local.get $k0v) (local.get $qG)))
@@ -245,7 +239,6 @@
                 (i32x4.gt_s (local.get $xG) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xG) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xG) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mG (i32x4.gt_s (local.get $xG) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
             ;; block H: lowbias32(k0 ^ q) ^ k1, flipped to signed order for the threshold compares;
             ;; lowbias32's first step, x ^ (x >>> 16), distributes over k0 ^ q: done once per row and key
             (local.set $xH (v128.xor (local.get $k0v) (local.get $qH)))
@@ -261,11 +254,10 @@
                 (i32x4.gt_s (local.get $xH) (v128.const i32x4 1802591772 1802591772 1802591772 1802591772)))
                 (i32x4.gt_s (local.get $xH) (v128.const i32x4 2065930134 2065930134 2065930134 2065930134)))
                 (i32x4.gt_s (local.get $xH) (v128.const i32x4 2131764724 2131764724 2131764724 2131764724))))
-            (local.set $mH (i32x4.gt_s (local.get $xH) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
-            (if (v128.any_true (v128.or (v128.or (v128.or (v128.or (v128.or (v128.or (v128.or (local.get $mA) (local.get $mB)) (local.get $mC)) (local.get $mD)) (local.get $mE)) (local.get $mF)) (local.get $mG)) (local.get $mH)))
+            (if (v128.any_true (i32x4.gt_s (i32x4.max_s (i32x4.max_s (i32x4.max_s (local.get $xA) (local.get $xB)) (i32x4.max_s (local.get $xC) (local.get $xD))) (i32x4.max_s (i32x4.max_s (local.get $xE) (local.get $xF)) (i32x4.max_s (local.get $xG) (local.get $xH)))) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642)))
               (then
                 ;; the tail: P(w >= 6) = 0.06% per lane
-                (local.set $wA (i32x4.sub (local.get $wA) (local.get $mA)))
+                (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -273,7 +265,7 @@
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wA (i32x4.sub (local.get $wA) (i32x4.gt_s (local.get $xA) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wB (i32x4.sub (local.get $wB) (local.get $mB)))
+                (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -281,7 +273,7 @@
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wB (i32x4.sub (local.get $wB) (i32x4.gt_s (local.get $xB) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wC (i32x4.sub (local.get $wC) (local.get $mC)))
+                (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -289,7 +281,7 @@
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wC (i32x4.sub (local.get $wC) (i32x4.gt_s (local.get $xC) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wD (i32x4.sub (local.get $wD) (local.get $mD)))
+                (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -297,7 +289,7 @@
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wD (i32x4.sub (local.get $wD) (i32x4.gt_s (local.get $xD) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wE (i32x4.sub (local.get $wE) (local.get $mE)))
+                (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -305,7 +297,7 @@
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wE (i32x4.sub (local.get $wE) (i32x4.gt_s (local.get $xE) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wF (i32x4.sub (local.get $wF) (local.get $mF)))
+                (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -313,7 +305,7 @@
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wF (i32x4.sub (local.get $wF) (i32x4.gt_s (local.get $xF) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wG (i32x4.sub (local.get $wG) (local.get $mG)))
+                (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))
@@ -321,7 +313,7 @@
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147483603 2147483603 2147483603 2147483603))))
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147483643 2147483643 2147483643 2147483643))))
                 (local.set $wG (i32x4.sub (local.get $wG) (i32x4.gt_s (local.get $xG) (v128.const i32x4 2147483646 2147483646 2147483646 2147483646))))
-                (local.set $wH (i32x4.sub (local.get $wH) (local.get $mH)))
+                (local.set $wH (i32x4.sub (local.get $wH) (i32x4.gt_s (local.get $xH) (v128.const i32x4 2144931642 2144931642 2144931642 2144931642))))
                 (local.set $wH (i32x4.sub (local.get $wH) (i32x4.gt_s (local.get $xH) (v128.const i32x4 2147126128 2147126128 2147126128 2147126128))))
                 (local.set $wH (i32x4.sub (local.get $wH) (i32x4.gt_s (local.get $xH) (v128.const i32x4 2147439627 2147439627 2147439627 2147439627))))
                 (local.set $wH (i32x4.sub (local.get $wH) (i32x4.gt_s (local.get $xH) (v128.const i32x4 2147478814 2147478814 2147478814 2147478814))))

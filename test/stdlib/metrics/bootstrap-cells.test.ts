@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createComparison, type Comparison } from '../../../stdlib/metrics/comparison.ts';
-import { replicaValues } from '../../../stdlib/metrics/comparison-result.ts';
+import { buildResult, replicaValues } from '../../../stdlib/metrics/comparison-result.ts';
 import { drawCells, poissonDraw } from '../../../stdlib/metrics/poisson-cells.ts';
 import { fillRowKeys, poissonWeight, resampleKeys } from '../../../stdlib/metrics/poisson-weights.ts';
 import { binaryRates } from '../../../stdlib/metrics/binary-family.ts';
@@ -243,6 +243,34 @@ describe('resamples do not depend on the thread count', () => {
         return acc.result();
       };
       expect(run('3')).toEqual(run('1'));
+    },
+    60_000,
+  );
+
+  it.each([
+    ['consecutive', (i: number): number => i],
+    ['consecutive from 2^32 − 100', (i: number): number => 2 ** 32 - 100 + i],
+    ['sparse', (i: number): number => 7 + 3 * i],
+  ] as const)(
+    'binary, %s row ids: resamples started under the point estimate give the sequential result',
+    (_, id) => {
+      const d = synthesize('binary', 1500, 11);
+      d.rowIds = Float64Array.from({ length: d.n }, (_, i) => id(i));
+      const spec = specFor('binary', { bootstrap: 70 });
+      expect(spec.metrics).toContain('auroc');
+      const run = (threads: string, overlap: boolean): ReturnType<typeof buildResult> => {
+        process.env.M4_BOOTSTRAP_THREADS = threads;
+        const acc = createComparison(spec) as Comparison;
+        acc.update(batchOf(d, all(d.n), spec));
+        return buildResult(acc, overlap);
+      };
+      const sequential = run('1', false);
+      // DeLong ran (its numerators in the sort buffer while the workers sweep), and the resamples.
+      expect(sequential.tests.delong).not.toBeNull();
+      expect((sequential.metrics.find((m) => m.name === 'auroc') as ModelMetricResult).bootstrap.control?.values).toHaveLength(70);
+      expect(run('2', false)).toEqual(sequential);
+      expect(run('2', true)).toEqual(sequential);
+      expect(run('3', true)).toEqual(sequential);
     },
     60_000,
   );

@@ -3,7 +3,7 @@
  * thread took which chunk (or how many a late worker took) must never change a resample.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkSize, runResamples, takeChunks, warmResampleWorkers, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
+import { chunkSize, runResamples, startResamples, takeChunks, warmResampleWorkers, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
 import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
 import { VISIT } from '../../../stdlib/metrics/resample-simd.ts';
 import { binaryResampleInput } from './support/resample-input.ts';
@@ -64,6 +64,27 @@ describe('the resample pool', () => {
       const one = resampleRange(inp, 1, 71);
       expect(runResamples(inp, 2)).toEqual(one);
       expect(runResamples(inp, 3)).toEqual(one);
+    }, 60_000);
+
+    it('gives them too when the workers start before this thread joins in', () => {
+      const inp = binaryResampleInput(70_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
+        ties: 0,
+        outOfRange: false,
+        seed: 4,
+        bootstrap: 70,
+        consecutive: true,
+      });
+      const one = resampleRange(inp, 1, 71);
+      const started = startResamples(inp, 2);
+      // This thread busy elsewhere (the point estimate): the worker may take every chunk meanwhile.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      expect(started.finish()).toEqual(one);
+    }, 60_000);
+
+    it('can be cancelled after the start, and runs again afterwards', () => {
+      const inp = input(3000, 70);
+      startResamples(inp, 2).cancel();
+      expect(runResamples(inp, 2)).toEqual(resampleRange(inp, 1, 71));
     }, 60_000);
 
     it('gives them too when a range is swept segment by segment on several threads', async () => {

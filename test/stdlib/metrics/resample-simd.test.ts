@@ -91,7 +91,7 @@ describe('the SIMD bootstrap sweeps', () => {
     const prepared = prepareResamples(inp);
     expect(prepared.simdRows).toBeDefined();
     const rows = prepared.simdRows!;
-    const last = inp.store!.rowIds[n - 1]!;
+    const last = (inp.store!.rowIds as Float64Array)[n - 1]!;
     // Consecutive ids below 2^32: no key is stored, the kernel derives both from the store rows (the
     // rankings' orders, shared as they are).
     expect(rows.index !== null).toBe(opts.consecutive === true && last < 2 ** 32);
@@ -147,6 +147,31 @@ describe('the SIMD bootstrap sweeps', () => {
       }
     ranges.forEach(([r0, r1], k) => expectSameBits(got[k]!, resampleRange(inp, r0, r1, true)));
     expectSameBits(got[0]!, resampleRange(input(n, [...metrics], opts), 1, 6, false));
+  });
+
+  it.each([
+    ['walks, sums and a whole-vector metric (ks)', 3 * SIMD_TILE + 17, { ties: 0, outOfRange: false, seed: 21, idOffset: 77 }, [...main, 'ks']],
+    ['heavy ties, out-of-range tiles', 2 * SIMD_TILE + 5, { ties: 20, outOfRange: true, seed: 22, idOffset: 0 }, [...main, 'brier']],
+    [
+      'sums in store order (no walk)',
+      2 * SIMD_TILE + 3,
+      { ties: 0, outOfRange: true, seed: 23, idOffset: 5 },
+      ['log_loss', 'brier', 'mean_abs_diff'],
+    ],
+    ['ids reaching 2^32 (keys stored)', SIMD_TILE + 11, { ties: 0, outOfRange: false, seed: 24, idOffset: 2 ** 32 - 100 }, main],
+    [
+      'moments and maxima (scalar sweeps)',
+      999,
+      { ties: 0, outOfRange: false, seed: 25, idOffset: 3 },
+      ['log_loss', 'pearson', 'max_abs_diff', 'auroc'],
+    ],
+  ] as const)('take consecutive ids as their first one ({ base }) with the bits of the id array: %s', (_what, n, o, metrics) => {
+    const arr = input(n, [...metrics], { ...o, consecutive: true });
+    const base: ResampleInput = { ...arr, store: { ...arr.store!, rowIds: { base: o.idOffset } } };
+    for (const simd of [true, false]) expectSameBits(resampleRange(base, 1, 14, simd), resampleRange(arr, 1, 14, simd));
+    // Prepared once (as the pool does), segment by segment.
+    expectSameBits(resampleRange(prepareResamples(base), 3, 9), resampleRange(arr, 3, 9));
+    releaseSegments();
   });
 
   it('serve the main layouts and leave moments and maxima to the scalar sweeps', () => {
