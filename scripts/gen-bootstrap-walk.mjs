@@ -63,12 +63,17 @@ export function bootstrapWalkWat(G = BLOCKS) {
 ;;                      S f64x2 x2 (lanes 0-1, 2-3), ap f64x2 x2
 ;;   K > 0: the tile's per-row sum channels (f64, channel-major, xp) are weighted and summed per
 ;;   resample in ascending position order from 0 (as replica-bank.ts's weightedSums), and each
-;;   channel's tile sum is added to the block's accumulators at accp + 32 · (b · K + k) (f64x2 x2).
+;;   channel's tile sum is added to the block's accumulators at accp + 32 · (b · K + k) (f64x2 x2)
+;;   — NEGATED: the kernel's weights are −w (below), so it sums −(w · x) in that order, and the
+;;   caller takes 0 − the accumulator: the same bits (rounding to nearest is symmetric; a zero
+;;   total comes out +0 either way).
 ;;   wsp: scratch, ${16 * G} · n bytes (the visit's blocks' weights, reused by the sums).
 ;; A weight is the number of Poisson(1) thresholds its uniform word u is at or above; the compares
-;; are signed ((u ^ 2^31) > (T ^ 2^31) − 1), one instruction each where unsigned ones take two.
-;; Weights 0..5 take no branch; one branch per row, taken when some lane reaches 6 (P = 0.06% per
-;; lane), adds the tail's thresholds to every block.
+;; are signed ((u ^ 2^31) > (T ^ 2^31) − 1), one instruction each where unsigned ones take two, and
+;; give −1 per threshold reached: their sum is −w (four additions, no subtraction from zero), and
+;; the totals subtract it. Weights 0..5 take no branch; one branch per row, taken when some lane
+;; reaches 6 (P = 0.06% per lane: the blocks' largest word against that threshold, one compare per
+;; row), adds the tail's thresholds to every block.
 ;; Only the running totals (cumAll, cumPos) live in locals; the rest of a block's state stays in
 ;; memory and is touched at the rows that open or close a tie group holding a positive.
 (module
@@ -144,8 +149,8 @@ ${lowbias('$kv', 14)}
             (local.set $x${X} (i32x4.mul (local.get $x${X}) ${c4(-2073254261)}))
             (local.set $x${X} (v128.xor (local.get $x${X}) (i32x4.shr_u (local.get $x${X}) (i32.const 16))))
             (local.set $x${X} (v128.xor (local.get $x${X}) (local.get $k1v)))`);
-    let expr = '(v128.const i32x4 0 0 0 0)';
-    for (const t of ALWAYS) expr = `(i32x4.sub ${expr}\n                (i32x4.gt_s (local.get $x${X}) ${c4(t)}))`;
+    let expr = `(i32x4.gt_s (local.get $x${X}) ${c4(ALWAYS[0])})`;
+    for (const t of ALWAYS.slice(1)) expr = `(i32x4.add ${expr}\n                (i32x4.gt_s (local.get $x${X}) ${c4(t)}))`;
     w(`            (local.set $w${X}
               ${expr})`);
   }
@@ -156,8 +161,8 @@ ${lowbias('$kv', 14)}
               (then
                 ;; the tail: P(w >= 6) = 0.06% per lane`);
   for (const X of L) {
-    w(`                (local.set $w${X} (i32x4.sub (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(MASK)})))`);
-    for (const t of TAIL) w(`                (local.set $w${X} (i32x4.sub (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(t)})))`);
+    w(`                (local.set $w${X} (i32x4.add (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(MASK)})))`);
+    for (const t of TAIL) w(`                (local.set $w${X} (i32x4.add (local.get $w${X}) (i32x4.gt_s (local.get $x${X}) ${c4(t)})))`);
   }
   w(`))
             (if (local.get $K)
@@ -175,8 +180,8 @@ ${lowbias('$kv', 14)}
   w(`))
             (local.set $pm (i32x4.splat (i32.sub (i32.const 0) (i32.and (local.get $f) (i32.const 1)))))`);
   for (const X of L)
-    w(`            (local.set $ca${X} (i32x4.add (local.get $ca${X}) (local.get $w${X})))
-            (local.set $cp${X} (i32x4.add (local.get $cp${X}) (v128.and (local.get $w${X}) (local.get $pm))))`);
+    w(`            (local.set $ca${X} (i32x4.sub (local.get $ca${X}) (local.get $w${X})))
+            (local.set $cp${X} (i32x4.sub (local.get $cp${X}) (v128.and (local.get $w${X}) (local.get $pm))))`);
   w(`            (if (i32.and (local.get $f) (i32.const 2))
               (then
                 ;; closing it: p positives, negatives above it (fp0) and through it (cumAll − cumPos);

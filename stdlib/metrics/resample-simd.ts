@@ -393,13 +393,18 @@ export class SimdRange {
   }
 }
 
-/** Each resample's total weight and channel sums from the kernel's blocks into the bank. */
+/**
+ * Each resample's total weight and channel sums from the kernel's blocks into the bank. The kernel
+ * sums the negated terms (its weights are negative: see the .wat), so each sum is 0 − its total:
+ * the same bits as the sum of the terms (rounding to nearest is symmetric, and a zero total comes
+ * out +0, as the sum of the terms from +0 does).
+ */
 function copyTotals(st: Int32Array, acc: Float64Array, R: number, K: number, bank: ReplicaBank): void {
   for (let i = 0; i < R; i++) {
     const b = i >> 2,
       lane = i & 3;
     bank.W[i] = st[32 * b + lane]!;
-    for (let c = 0; c < K; c++) bank.sums[i * K + c] = acc[(b * K + c) * 4 + lane]!;
+    for (let c = 0; c < K; c++) bank.sums[i * K + c] = 0 - acc[(b * K + c) * 4 + lane]!;
   }
 }
 

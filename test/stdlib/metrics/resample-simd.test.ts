@@ -174,6 +174,15 @@ describe('the SIMD bootstrap sweeps', () => {
     releaseSegments();
   });
 
+  it('give the scalar sweeps bit for bit when a channel sums to zero (identical models: +0, never −0)', () => {
+    const inp = input(SIMD_TILE + 7, ['mean_abs_diff', 'log_loss', 'brier', 'auroc'], { ties: 0, outOfRange: false, seed: 31 });
+    const s = inp.store!;
+    const same: ResampleInput = { ...inp, store: { ...s, treatment: Float32Array.from(s.control) }, rt: inp.rc };
+    const simd = resampleRange(same, 1, 14, true);
+    expectSameBits(simd, resampleRange(same, 1, 14, false));
+    expect(simd.every((d) => Object.is(d.get('mean_abs_diff'), 0))).toBe(true);
+  });
+
   it('serve the main layouts and leave moments and maxima to the scalar sweeps', () => {
     expect(simdSweepApplies(new BinaryFamily(0.5, true, ['log_loss', 'auroc']).layout, 1000)).toBe(true);
     expect(simdSweepApplies(new BinaryFamily(0.5, true, ['pearson']).layout, 1000)).toBe(false);
