@@ -205,7 +205,7 @@ export function resampleSegment(input: ResampleInput, r0: number, r1: number, se
   const p = input.simdRows!;
   const range = simdRange(input, st, p);
   if (seg > 0) range.load(state);
-  range.run(seg, segmentRows(p, segmentSource(input, st.plan, p), seg));
+  range.run(seg, segmentRows(p, segmentSource(input, st.plan, p), seg, range.channelArea));
   if (seg + 1 < segmentCount(p.n)) {
     range.save(state);
     return null;
@@ -239,7 +239,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
     const p = input.simdRows ?? simdRowsOf(input, st.plan);
     const range = simdRange(input, st, p);
     const src = segmentSource(input, st.plan, p);
-    for (let s = 0; s < segmentCount(n); s++) range.run(s, segmentRows(p, src, s));
+    for (let s = 0; s < segmentCount(n); s++) range.run(s, segmentRows(p, src, s, range.channelArea));
     finishSimd(range, st);
   } else if (store !== null && n > 0 && (rowWorld || walk)) {
     const k = store.width;

@@ -48,8 +48,14 @@ function segmentLow(n: number, s: number): number {
 /** One segment's gathered channels. */
 export interface SegmentRows {
   s: number;
-  /** Sum channels, tile by tile, each tile channel-major: tile [a, a + len) at K · (a − low). */
+  /**
+   * Sum channels, tile by tile, each tile channel-major: tile [a, a + len) at K · (a − low). In the
+   * caller's area when it gave one ({@link segmentRows}; `inArea`): a view made at the gather, which
+   * the area's owner may have detached since (a WebAssembly memory grown) — it reads the area itself.
+   */
   xs: Float64Array;
+  /** True when `xs` was gathered into the caller's area. */
+  inArea: boolean;
   /** Per tile of the segment: count cells beyond the joint table (out-of-range probabilities, rare). */
   live: Uint8Array;
   /** The segment's lowest sorted position. */
@@ -72,11 +78,14 @@ let cached: { key: object; rows: SegmentRows } | null = null;
 
 /**
  * Segment `s`'s channels for the sweeps `key` (their prepared rows): gathered now, or the ones this
- * thread gathered last when they are those.
+ * thread gathered last when they are those. `area(length)`: where to gather them (the SIMD kernel's
+ * own memory, which it then reads in place: no copy per tile and range); the caller keeps that area
+ * for this cache alone — every sweep asks for its segments here, so a gather by other sweeps (which
+ * overwrites the area) always replaces the cached segment first.
  */
-export function segmentRows(key: object, src: SegmentSource, s: number): SegmentRows {
-  if (cached !== null && cached.key === key && cached.rows.s === s) return cached.rows;
-  const rows = gatherSegment(src, s, cached?.rows ?? null);
+export function segmentRows(key: object, src: SegmentSource, s: number, area?: (length: number) => Float64Array): SegmentRows {
+  if (cached !== null && cached.key === key && cached.rows.s === s && cached.rows.inArea === (area !== undefined)) return cached.rows;
+  const rows = gatherSegment(src, s, cached?.rows ?? null, area);
   cached = { key, rows };
   return rows;
 }
@@ -86,12 +95,13 @@ export function releaseSegments(): void {
   cached = null;
 }
 
-function gatherSegment(src: SegmentSource, s: number, reuse: SegmentRows | null): SegmentRows {
+function gatherSegment(src: SegmentSource, s: number, reuse: SegmentRows | null, area?: (length: number) => Float64Array): SegmentRows {
   const { store, family, rc } = src;
   const n = store.n,
     K = family === null ? 0 : family.layout.sums;
   const size = SEGMENT_TILES * TILE;
-  const xs = reuse !== null && reuse.xs.length === K * size ? reuse.xs : new Float64Array(K * size);
+  const xs =
+    area !== undefined ? area(K * size) : reuse !== null && !reuse.inArea && reuse.xs.length === K * size ? reuse.xs : new Float64Array(K * size);
   const live = reuse !== null ? reuse.live : new Uint8Array(SEGMENT_TILES);
   live.fill(0);
   const low = segmentLow(n, s);
@@ -111,7 +121,7 @@ function gatherSegment(src: SegmentSource, s: number, reuse: SegmentRows | null)
       live[t - s * SEGMENT_TILES] = +scan.prepareWeighted(f, len);
     });
   }
-  return { s, xs, live, low };
+  return { s, xs, live, low, inArea: area !== undefined };
 }
 
 /**

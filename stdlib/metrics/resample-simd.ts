@@ -257,6 +257,8 @@ export class SimdRange {
   private readonly R: number;
   private readonly nb: number;
   private readonly at: Record<'k0' | 'k1' | 'fl' | 'ws' | 'x' | 'q' | 'stC' | 'stT' | 'acc' | 'end', number>;
+  /** Bytes at the start of the kernel's memory that hold a segment's channels. */
+  private readonly area: number;
 
   constructor(
     private readonly p: SimdRows,
@@ -273,8 +275,9 @@ export class SimdRange {
       nb = (this.nb = VISIT * Math.ceil(R / (4 * VISIT))),
       K = p.K;
     this.kern = kernel();
-    // Memory: per-tile arrays, then the per-block areas (the state: stC to the end, contiguous).
-    let at = 0;
+    // Memory: the segment's channels (gathered there: the kernel reads them in place), per-tile
+    // arrays, then the per-block areas (the state: stC to the end, contiguous).
+    let at = (this.area = 8 * K * SEGMENT_TILES * TILE);
     const take = (bytes: number): number => {
       const ptr = at;
       at += Math.ceil(bytes / 16) * 16;
@@ -323,7 +326,13 @@ export class SimdRange {
     );
   }
 
-  /** Sweep segment `seg` (its channels gathered: `rows`) for every resample of the range. */
+  /**
+   * Where segments are gathered for this range (resample-segments.ts `segmentRows`): the start of
+   * the kernel's memory, a fresh view each time (a grown memory detaches the old ones).
+   */
+  readonly channelArea = (length: number): Float64Array => new Float64Array(this.kern.memory.buffer, 0, Math.min(length, this.area / 8));
+
+  /** Sweep segment `seg` (its channels gathered: `rows`, into {@link channelArea} or elsewhere) for every resample of the range. */
   run(seg: number, rows: SegmentRows): void {
     const { p, kern, at } = this;
     const K = p.K,
@@ -345,9 +354,12 @@ export class SimdRange {
     };
     forSegmentTiles(n, seg, (a, len, tile) => {
       load(p.c, a, len);
-      if (K > 0) xs.set(rows.xs.subarray(K * (a - rows.low), K * (a - rows.low + len)));
+      // The tile's channels where the gather put them, or copied in.
+      let xp = at.x;
+      if (K > 0 && rows.inArea) xp = 8 * K * (a - rows.low);
+      else if (K > 0) xs.set(rows.xs.subarray(K * (a - rows.low), K * (a - rows.low + len)));
       if (rows.live[tile - seg * SEGMENT_TILES] !== 0 && this.family !== null) this.liveCounts(a, len);
-      kern.walk(len, at.k0, at.k1, at.fl, at.q, this.nb, at.stC, at.ws, at.x, K, at.acc, p.s1, derive(p.c), base, c0);
+      kern.walk(len, at.k0, at.k1, at.fl, at.q, this.nb, at.stC, at.ws, xp, K, at.acc, p.s1, derive(p.c), base, c0);
     });
     const t = p.t;
     if (t !== null)
