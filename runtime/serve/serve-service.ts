@@ -6,21 +6,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Plan, PlanInput } from '../../plan/plan-types.ts';
 import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
-import type { Tensor } from '../../stdlib/types.ts';
-import type { Batch } from '../batch.ts';
 import { createExecutor, type Executor } from '../executor.ts';
 import { buildProgram } from '../plan-graph.ts';
 import type { LoadedPlan } from '../plan-load.ts';
 import type { EngineChoice } from '../scheduler.ts';
 import { runRecords } from '../run-record.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
-import type { ComparisonOutcome, RunOutcome } from '../comparison-run.ts';
+import type { RunOutcome } from '../comparison-run.ts';
 import type { RunSinks } from '../sinks/run-sinks.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { armPlan, type Arm, type ArmPlan } from './arm-plans.ts';
-import { ArmRunner, RejectedRowError, type PendingRow, type RowAnswer } from './arm-runner.ts';
+import { ArmRunner, RejectedRowError, type RowAnswer } from './arm-runner.ts';
 import { ArmChooser, type ServeMode } from './canary.ts';
 import { feedbackItems, feedbackKey, readLabel } from './feedback-input.ts';
+import { exportJudgement, isPending } from './gate-report.ts';
 import type { HttpReply } from './http-server.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
@@ -166,7 +165,7 @@ export class ServeService {
         metrics: this.metrics,
         shadowQueueRows: this.opts.shadowQueueRows,
         log: this.opts.log,
-        onClosed: (m) => this.track(this.windowClosed(m)),
+        onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
       });
     }
     const opened = answering.map(async (arm) => {
@@ -213,7 +212,7 @@ export class ServeService {
       // A batch answered, its responses written (onPrimary runs after them and before more requests are read):
       // what the shadow needs goes to its thread, which stores the rows for feedback before it reads any later
       // feedback (messages arrive in order).
-      onPrimary: shadow === null ? undefined : (batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>) => shadow.give(arm, batch, rows, values),
+      onPrimary: shadow === null ? undefined : (batch, rows, values) => shadow.give(arm, batch, rows, values),
       onBatch: (_role, n, s) => {
         primaryRows.observe(n);
         primarySeconds.observe(s);
@@ -410,10 +409,7 @@ export class ServeService {
     const forget = (): void => {
       this.closing.delete(closing);
     };
-    closing.then(forget, (err: unknown) => {
-      forget();
-      this.opts.log(`window: ${(err as Error).message}`);
-    });
+    closing.then(forget, forget);
     return closing;
   }
 
@@ -445,26 +441,7 @@ export class ServeService {
 
   /** A cumulative outcome's gauges and gate log lines. */
   private judged(outcome: RunOutcome): void {
-    for (const c of outcome.comparisons) {
-      // A gate on a metric no label has fed yet is undecided, not failing: no sample until it can be judged.
-      for (const v of c.verdicts) if (!isPending(c, v.metric)) this.metrics.gatePassing.set({ comparison: c.name, gate: v.gate }, v.passed ? 1 : 0);
-      for (const m of c.result.metrics) {
-        if (m.shape === 'matrix') continue;
-        if (m.kind === 'pair') {
-          if (m.value !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: 'value' }, m.value);
-          continue;
-        }
-        for (const f of ['control', 'treatment', 'delta'] as const)
-          if (m[f] !== null) this.metrics.metricValue.set({ comparison: c.name, metric: m.name, field: f }, m[f]!);
-      }
-      for (const v of c.verdicts) {
-        if (isPending(c, v.metric)) continue;
-        const key = `${c.name}\u0000${v.gate}`;
-        // Logged when a gate changes state, not at every window.
-        if (this.gateStates.get(key) !== v.passed) this.opts.log(`gate ${v.passed ? 'passing' : 'FAILING'}: ${c.name}: ${v.gate}: ${v.reason}`);
-        this.gateStates.set(key, v.passed);
-      }
-    }
+    exportJudgement(outcome, this.metrics, this.gateStates, this.opts.log);
   }
 
   private stopTreatment(outcome: RunOutcome): void {
@@ -519,9 +496,4 @@ export class ServeService {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
     await Promise.all([...[...this.runners.values()].map((r) => r.executor.close()), this.shadow?.close()]);
   }
-}
-
-/** A gate's metric is in the plan but not computed yet (it needs labels no feedback has given). */
-function isPending(c: ComparisonOutcome, metric: string): boolean {
-  return c.comparison.metrics.includes(metric) && !c.spec.metrics.includes(metric);
 }
