@@ -23,7 +23,7 @@ const port = parentPort!;
 const send = (m: FromShadow): void => port.postMessage(m);
 
 /** Stats are sent at most this often (and before every reply), so the main thread's metrics lag by no more. */
-const STATS_MS = 10;
+const STATS_MS = 50;
 
 function freshStats(): ShadowStats {
   return { received: {}, queued: {}, shadowRows: {}, batches: [], nodeErrors: {}, feedback: {}, compared: {}, evicted: { expired: 0, evicted: 0 }, storeSize: 0, logs: [] };
