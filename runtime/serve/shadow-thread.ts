@@ -247,8 +247,7 @@ export class ShadowThread {
     for (const arm of ['control', 'treatment'] as const) {
       if (s.received[arm] !== undefined) this.received[arm] = s.received[arm]!;
       if (s.queued[arm] !== undefined) this.queued[arm] = s.queued[arm]!;
-      if (s.received[arm] !== undefined || s.queued[arm] !== undefined)
-        m.shadowQueue(arm, this.posted[arm] - this.received[arm] + this.queued[arm]);
+      if (s.received[arm] !== undefined || s.queued[arm] !== undefined) m.shadowQueue(arm, this.posted[arm] - this.received[arm] + this.queued[arm]);
     }
     for (const key in s.shadowRows) {
       const [arm, result] = key.split('\u0000') as [string, string];

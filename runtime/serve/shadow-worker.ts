@@ -26,7 +26,18 @@ const send = (m: FromShadow): void => port.postMessage(m);
 const STATS_MS = 50;
 
 function freshStats(): ShadowStats {
-  return { received: {}, queued: {}, shadowRows: {}, batches: [], nodeErrors: {}, feedback: {}, compared: {}, evicted: { expired: 0, evicted: 0 }, storeSize: 0, logs: [] };
+  return {
+    received: {},
+    queued: {},
+    shadowRows: {},
+    batches: [],
+    nodeErrors: {},
+    feedback: {},
+    compared: {},
+    evicted: { expired: 0, evicted: 0 },
+    storeSize: 0,
+    logs: [],
+  };
 }
 let stats = freshStats();
 /** Per shadow arm: rows received with their tensors (since the start), and rows queued or running now. */
