@@ -82,7 +82,6 @@ let pairing: ShadowPairing | null = null;
 let online: ComparisonsThread | null = null;
 let windowIndex = 0;
 let windowPairs = 0;
-let cutPending = false;
 /** Window closes being judged. */
 const closing = new Set<Promise<void>>();
 
@@ -105,12 +104,12 @@ function placeholder(window: number | null): RunMeta {
 /** Cut the window here (pairs given after this go to the next one) and send its judgement. */
 function cut(id: number | null): void {
   windowPairs = 0;
-  cutPending = false;
   const at = Date.now();
   const { empty, closed } = online!.closeWindow(placeholder(windowIndex), placeholder(null));
   if (empty) {
     closed.catch(() => {});
-    if (id !== null) send({ kind: 'closed', id, index: null, at, window: null, cumulative: null });
+    // Told after the closes before it, so the main thread sees every window in the order it was cut.
+    if (id !== null) void Promise.allSettled([...closing]).then(() => send({ kind: 'closed', id, index: null, at, window: null, cumulative: null }));
     return;
   }
   const index = windowIndex++;
@@ -194,11 +193,8 @@ async function start(): Promise<void> {
       labelled: new Set(init.labelled),
       onPairs: (rows) => {
         windowPairs += rows;
-        if (init.windowRows !== null && windowPairs >= init.windowRows && !cutPending) {
-          // Cut at once, as the pairs that filled it arrive: the window holds exactly the pairs before this point.
-          cutPending = true;
-          cut(null);
-        }
+        // Cut at once, as the pairs that filled it arrive: the window holds exactly the pairs before this point.
+        if (init.windowRows !== null && windowPairs >= init.windowRows) cut(null);
       },
     },
   );
