@@ -9,49 +9,26 @@ import type { RunMeta, RunSubject } from '../../plan/record-types.ts';
 import { createExecutor, type Executor } from '../executor.ts';
 import { buildProgram } from '../plan-graph.ts';
 import type { LoadedPlan } from '../plan-load.ts';
-import type { EngineChoice } from '../scheduler.ts';
 import { runRecords } from '../run-record.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
 import type { RunOutcome } from '../comparison-run.ts';
-import type { RunSinks } from '../sinks/run-sinks.ts';
 import { RuntimeError } from '../runtime-error.ts';
 import { armPlan, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner, RejectedRowError, type RowAnswer } from './arm-runner.ts';
-import { ArmChooser, type ServeMode } from './canary.ts';
+import { ArmChooser } from './canary.ts';
 import { feedbackItems, feedbackKey, readLabel } from './feedback-input.ts';
 import { exportJudgement, isPending } from './gate-report.ts';
 import type { HttpReply } from './http-server.ts';
+import type { ServeOptions } from './serve-options.ts';
 import { RequestRowReader, RowProblem, type BadInput } from './request-rows.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import type { FeedbackItem } from './shadow-protocol.ts';
 import { ShadowThread, type ClosedMessage } from './shadow-thread.ts';
 import { rowValue } from '../outputs-writer.ts';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export type { ServeOptions } from './serve-options.ts';
 
-/** What `m4c serve` was asked for (see docs/serve.md). */
-export interface ServeOptions {
-  mode: ServeMode;
-  /** Canary: percent of rows the treatment answers. */
-  percent: number;
-  stickyBy?: string;
-  maxBatch: number;
-  maxDelayMs: number;
-  shadowQueueRows: number;
-  shadowTimeoutMs: number;
-  /** A window closes after this many ms, or after this many paired rows. */
-  window: { ms: number } | { rows: number };
-  labelTtlMs: number;
-  labelCapacity: number;
-  stopShadowOnFail: boolean;
-  engine: EngineChoice;
-  intraOpThreads: number;
-  /** Where window records go; null: nowhere. */
-  sinks: RunSinks | null;
-  /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */
-  comparisonsHold?: SharedArrayBuffer;
-  log(line: string): void;
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Rows and bad rows seen in a scope, for a record's meta. */
 interface Counts {
@@ -469,6 +446,11 @@ export class ServeService {
         if (runners.every((r) => r.idle) && this.closing.size === 0) return;
       }
     }
+  }
+
+  /** The shadow arm's thread's heap in use (bytes), where the label store lives; null without a treatment. */
+  async shadowHeapUsed(): Promise<number | null> {
+    return this.shadow === null ? null : this.shadow.heapUsed();
   }
 
   /**

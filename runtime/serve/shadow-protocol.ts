@@ -61,6 +61,8 @@ export type ToShadow =
   | { kind: 'idle'; id: number }
   /** Start no more model calls; answer once none runs. */
   | { kind: 'halt'; id: number }
+  /** The thread's heap in use, in bytes (after a full collection when the process exposes `gc`: tests). */
+  | { kind: 'heap'; id: number }
   /** Release the sessions and the comparisons' thread; answer, then the thread can be terminated. */
   | { kind: 'shutdown'; id: number };
 

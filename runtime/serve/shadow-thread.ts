@@ -200,6 +200,11 @@ export class ShadowThread {
     await this.request((id) => ({ kind: 'idle', id }));
   }
 
+  /** The shadow thread's heap in use, in bytes (after a full collection when `gc` is exposed, as in tests). */
+  async heapUsed(): Promise<number> {
+    return (await this.request((id) => ({ kind: 'heap', id }))) as number;
+  }
+
   /** Start no more model calls; resolves when none runs. */
   async halt(): Promise<void> {
     this.flush();

@@ -5,6 +5,7 @@
  * pairs and window closes reach it in the order they happen here). The main thread only posts what each answered
  * batch gives the shadow, and forwards feedback and window closes; it gets back counts for its metrics.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf, RuntimeError } from '../runtime-error.ts';
 import { M4Error, EXIT } from '../../plan/errors.ts';
@@ -245,6 +246,10 @@ port.on('message', (m: ToShadow) => {
       case 'idle':
         if (isIdle()) reply(m.id);
         else void whenIdle(m.id);
+        return;
+      case 'heap':
+        (globalThis as { gc?: () => void }).gc?.();
+        reply(m.id, getHeapStatistics().used_heap_size);
         return;
       case 'halt':
         void Promise.all([...runners.values()].map((r) => r.halt())).then(() => reply(m.id));
