@@ -3,8 +3,8 @@
  * process's memory and the next phase is about to allocate as much again (the end of a replay, before
  * the comparisons' result phase).
  *
- * Why it is needed: the large buffers (the row store's earlier generations, batches, the model
- * outputs) live outside the JavaScript heap, and V8 collects them only when the heap itself or the
+ * Why it is needed: the large buffers (the batches' tensors, the model outputs, the released
+ * sessions' buffers) live outside the JavaScript heap, and V8 collects them only when the heap itself or the
  * external memory has grown enough since the last collection — so tens of MB of them can still be
  * resident when the next phase starts, and they add to its peak (docs/metrics.md, "Memory of the main
  * job"). Two collections: the first finds the dead buffers, their backing stores are released by the

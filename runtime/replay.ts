@@ -201,8 +201,8 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     if (!comparisons) {
       return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
     }
-    // What the replay left behind (the store's earlier generations, the last batches, the sessions' buffers)
-    // is garbage now: collected before the result phase allocates its rankings, not under them.
+    // What the replay left behind (the last batches' tensors, the released sessions' buffers) is garbage
+    // now: collected before the result phase allocates its rankings, not under them.
     collectGarbage();
     const meta = runMeta(comparisons.subject, {
       dataPath: o.data,

@@ -68,7 +68,7 @@ function storeArray<T extends Growing>(Ctor: TypedCtor<T> & (new (b: SharedArray
  * `a` (of which the first `used` elements matter) with room for `cap` elements: the same memory grown
  * in place when its buffer allows, else a copy — into a growable buffer once the store is large.
  */
-export function withRoom<T extends Growing>(a: T, used: number, cap: number): T {
+function withRoom<T extends Growing>(a: T, used: number, cap: number): T {
   const Ctor = a.constructor as TypedCtor<T> & (new (b: SharedArrayBuffer, at: number, n: number) => T);
   const bytes = cap * Ctor.BYTES_PER_ELEMENT;
   const buf = a.buffer as GrowableBuffer;
