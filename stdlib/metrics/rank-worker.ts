@@ -1,11 +1,11 @@
 /**
- * Entry point of the ranking worker thread (rank-thread.ts): announces that it has loaded, then
- * runs each model job it is given — unless the main thread has taken the job back first — posting
- * its answer and raising the job's state word (3) the blocked main thread waits on; then its half of
- * DeLong's row pass (rank-thread.ts, negativesShare).
+ * Entry point of the ranking worker thread (rank-thread.ts): warms its kernels and announces that
+ * it is ready, then runs each model job it is given — unless the main thread has taken the job back
+ * first — posting its answer and raising the job's state word (3) the blocked main thread waits on;
+ * then its half of DeLong's row pass (rank-thread.ts, negativesShare).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { negativesShare, runModelJob, STATE, type ModelAnswer, type ModelJob } from './rank-thread.ts';
+import { negativesShare, runModelJob, STATE, warmKernels, type ModelAnswer, type ModelJob } from './rank-thread.ts';
 
 const { port, ready } = workerData as { port: MessagePort; ready: SharedArrayBuffer };
 port.on('message', (job: ModelJob) => {
@@ -26,4 +26,6 @@ port.on('message', (job: ModelJob) => {
   // Then the negatives' half of DeLong's row pass, beside the main thread's half.
   if (answer.ok) negativesShare(job, answer.point);
 });
+// Its kernels compiled from a small made-up column before the first real job (rank-thread.ts).
+warmKernels();
 Atomics.store(new Int32Array(ready), 0, 1);
