@@ -91,15 +91,12 @@ export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking
   // already read (group g's value goes to keys[g], g < j); then both copied out, exactly sized.
   const ends = spare;
   let groups = 0;
-  // Branch-free: every position writes its group's slot, which only the last of the group keeps
-  // (a group's end is unpredictable for continuous scores; a mispredicted branch per row cost more).
-  // Slots are below j, so no key is overwritten before it is read.
-  for (let j = 1, k = n > 0 ? keys[0]! : 0; j < n; j++) {
-    const next = keys[j]!;
-    keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
-    ends[groups] = j;
-    groups += +(next !== k);
-    k = next;
+  for (let j = 1; j < n; j++) {
+    const k = keys[j - 1]!;
+    if (keys[j] !== k) {
+      keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+      ends[groups++] = j;
+    }
   }
   if (n > 0) {
     const k = keys[n - 1]!;
