@@ -349,36 +349,6 @@ function moments(
 }
 
 /**
- * One class's three sums of {@link moments} — class 1: [ssC10, ssT10, ct10] about the positives'
- * means (mC, mT) = (mC10, mT10); class 0: [ssC01, ssT01, ct01] about (mC01, mT01) — with the very
- * operations `moments` does for them, so two threads, one per class, give its bits
- * (rank-thread.ts): each sum is still one pass over the rows in row order.
- */
-export function classMoments(
-  C: Uint32Array,
-  T: Uint32Array,
-  positiveRow: ArrayLike<number>,
-  rows: number,
-  mC: number,
-  mT: number,
-  cls: 0 | 1,
-): [number, number, number] {
-  let cc = -0,
-    tt = -0,
-    ct = -0;
-  for (let i = 0; i < rows; i++) {
-    const y = positiveRow[i] === 1 ? 1 : 0,
-      w = cls === 1 ? y : 1 - y;
-    const a = C[i]! - mC,
-      b = T[i]! - mT;
-    cc += w * (a * a);
-    tt += w * (b * b);
-    ct += w * (a * b);
-  }
-  return [cc, tt, ct];
-}
-
-/**
  * ROC and PR curves of one model from its ranking, thresholds in decreasing order: ROC from (0, 0)
  * to (1, 1); PR starting at (recall 0, precision 1), scikit-learn's convention. `positive` flags the
  * positive rows in ranking order. At most `maxPoints` points each. Null when a class is missing.
@@ -441,8 +411,7 @@ export function modelPoint(
 /**
  * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
  * 0..rowsSpan-1, `positiveRow` flagging the positives by row number); `delong` asks for DeLong's
- * test at interval level `level`. `sums`: DeLong's six sums of {@link moments}, when already
- * computed (by class on two threads, rank-thread.ts).
+ * test at interval level `level`.
  */
 export function finishPoint(
   c: ModelPoint,
@@ -451,7 +420,6 @@ export function finishPoint(
   rowsSpan: number,
   delong: boolean,
   level: number,
-  sums: number[] | null = null,
 ): BinaryPoint {
   const { P, N } = c;
   const control = finishAurocAuprc(P, N, c.num, c.ap),
@@ -462,8 +430,7 @@ export function finishPoint(
   if (!delong) return { control, treatment, curves, delong: null };
   if (why !== null || c.byRow === null || t.byRow === null) return { control, treatment, curves, delong: { reason: why! } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] =
-    sums ?? moments(c.byRow, t.byRow, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(c.byRow, t.byRow, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));

@@ -176,7 +176,7 @@ function pointOnTwoThreads(acc: ComparisonParts, sorts: SortScratch): { ctx: Ran
   const two = modelsOnTwoThreads(store.scores('control'), store.scores('treatment'), store.label, n, delong, MAX_CURVE_POINTS, sorts);
   if (two === null) return null;
   const ctx = rankingContext(acc.kind, wanted, store, null, n, spearmanScratch(wanted, n), { rc: two.rc, rt: two.rt }, sorts);
-  return { ctx, bp: finishPoint(two.c, two.t, store.label, n, delong, acc.spec.confidence, two.sums) };
+  return { ctx, bp: finishPoint(two.c, two.t, store.label, n, delong, acc.spec.confidence) };
 }
 
 function emptyMetric(name: string, reason: string): MetricResult {
