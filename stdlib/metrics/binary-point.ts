@@ -143,29 +143,38 @@ function walkTop(
       const start = g === 0 ? 0 : groupEnd[g - 1]!,
         end = groupEnd[g]!;
       if (end - start === 1) {
-        // Most groups of continuous scores are one row: the general step below for p = y ∈ {0, 1},
-        // without a branch on the label (a positive or a negative is unpredictable, and each
-        // mispredicted branch cost more than the arithmetic: 185 → 75 ms at 10M rows). Every term is
-        // the very number the general step computes — (1·tp)/seen is prec, 1/P is invP, a term
-        // times 0 is the +0 it adds there (prec and invP are finite once P > 0; with P = 0 or N = 0
-        // only num and ap are used) — in three divisions instead of five.
-        const y = pos[start]!;
-        tp += y;
-        fp += 1 - y;
-        const v = y * (2 * (N - fp)) + (1 - y) * (2 * tp);
-        num += y * v;
-        const prec = tp / (tp + fp);
-        ap += y * prec;
-        const dPrec = Math.abs(prec - lastPrec);
-        prArc += y * invP + dPrec;
-        lastPrec = prec;
-        const xR = fp / N,
-          yR = tp / P;
-        const dy = Math.abs(yR - lyR);
-        arcR += Math.abs(xR - lxR) + dy;
-        arcP += dy + dPrec;
-        lxR = xR;
-        lyR = yR;
+        // Most groups of continuous scores are one row: the general step below with p ∈ {0, 1}
+        // written out, each term the very number it computes there — for a positive, fp/N is the
+        // previous xR (so its step is 0 and arcR += dy), (1·tp)/seen is prec and 1/P is invP; for a
+        // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
+        // sums start at is settled after the walk) — in two divisions instead of five.
+        let v: number;
+        if (pos[start] === 1) {
+          tp++;
+          v = 2 * (N - fp);
+          num += v;
+          const prec = tp / (tp + fp);
+          ap += prec;
+          const dPrec = Math.abs(prec - lastPrec);
+          prArc += invP + dPrec;
+          lastPrec = prec;
+          const yR = tp / P;
+          const dy = Math.abs(yR - lyR);
+          arcR += dy;
+          arcP += dy + dPrec;
+          lyR = yR;
+        } else {
+          fp++;
+          v = 2 * tp;
+          const prec = tp / (tp + fp);
+          const dPrec = Math.abs(prec - lastPrec);
+          prArc += dPrec;
+          lastPrec = prec;
+          const xR = fp / N;
+          arcR += Math.abs(xR - lxR);
+          arcP += dPrec;
+          lxR = xR;
+        }
         if (val !== null && lo !== null) {
           const row = order[start]!;
           const at = cursor[row >>> BLOCK_BITS]!++;
@@ -204,6 +213,12 @@ function walkTop(
         }
       }
     }
+  }
+  // For a group without positives the general step adds +0 to num (0·a10) and to ap ((0·tp)/seen),
+  // which turns their starting −0 into +0 and changes nothing else; the fast path skips it.
+  if (groups > 0) {
+    num += 0;
+    ap += 0;
   }
   return { num, ap, prArc, marks };
 }
