@@ -85,7 +85,9 @@ function rssMb(pid: number): number {
  * answers' event loop: what the shadow's work on it takes from the answers; not V8's helper threads or workers).
  */
 function cpuSeconds(pid: number, mainOnly = false): number {
-  const fields = readFileSync(mainOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(mainOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
