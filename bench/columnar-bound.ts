@@ -19,7 +19,10 @@
  * each round runs every size in turn, so the sizes' medians come from the same rounds: start-up is paid once per
  * process whatever the rows, so the ratio at 1M rows weighs it four times more than at 4M.
  *
- *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000[,4000000]] [--rounds 3]
+ *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000[,4000000]] [--rounds 3] [--before DIR]
+ *
+ * `--before DIR` (a checkout of older code, its bundles built) also runs (c) from JSONL and Parquet and the
+ * start-up line with DIR's `bin/m4c.js` in every round.
  *
  * The data files (the same rows in the three formats) are made by bench/replay-files.ts when missing;
  * graph-only.m4 is the one `npx tsx bench/main-job.ts --rows 0 --columnar-rows 0` writes.
@@ -45,6 +48,7 @@ const SIZES = arg('rows', '1000000')
   .map(Number)
   .filter((n) => n > 0);
 const ROUNDS = Number(arg('rounds', '3'));
+const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const GRAPH = join(DIR, 'fraud/graph-only.m4');
@@ -66,11 +70,11 @@ interface Timing {
 }
 
 /** `m4c run graph-only.m4 --data data --out /dev/null` as a process: wall and CPU seconds. */
-function cli(data: string, extra: string[] = []): Timing {
+function cli(data: string, extra: string[] = [], bin = BIN): Timing {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ['--import', MAXRSS, BIN, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
+    ['--import', MAXRSS, bin, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
     {
       encoding: 'utf8',
     },
@@ -149,12 +153,17 @@ const loads: string[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   loads.push(load());
   const startup = cli(tiny);
+  const startupBefore = BEFORE === '' ? null : cli(tiny, [], join(BEFORE, 'bin/m4c.js'));
   for (const rows of SIZES) {
     for (const [k, f] of Object.entries(files[rows]!)) add(rows, k, cli(f));
     add(rows, `JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files[rows]!.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
     add(rows, STARTUP, startup);
     add(rows, `graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(rows, COLUMNAR_BATCH_SIZE));
     add(rows, 'graph in memory, batch 1024', graphChild(rows, 1024));
+    if (startupBefore !== null) {
+      add(rows, `${STARTUP}, before`, startupBefore);
+      for (const k of ['JSONL', 'Parquet'] as const) add(rows, `${k}, before`, cli(files[rows]![k], [], join(BEFORE, 'bin/m4c.js')));
+    }
   }
 }
 loads.push(load());
@@ -177,4 +186,8 @@ for (const rows of SIZES) {
       `\n   Parquet now: wall ${(j.wall / p.wall).toFixed(2)}×, CPU ${(j.cpu / p.cpu).toFixed(2)}× (target ≥ 2×); Arrow IPC: wall ${(j.wall / med['Arrow IPC']!.wall).toFixed(2)}×, CPU ${(j.cpu / med['Arrow IPC']!.cpu).toFixed(2)}×` +
       `\n   per round (wall): Parquet × JSONL ${t[rows]!.JSONL!.map((x, i) => (x.wall / t[rows]!.Parquet![i]!.wall).toFixed(2) + '×').join(', ')}`,
   );
+  const jb = med['JSONL, before'],
+    pb = med['Parquet, before'];
+  if (jb !== undefined && pb !== undefined)
+    console.log(`   before (${BEFORE}): Parquet wall ${(jb.wall / pb.wall).toFixed(2)}×, CPU ${(jb.cpu / pb.cpu).toFixed(2)}× JSONL`);
 }
