@@ -8,14 +8,16 @@ import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { HELP, NOTE } from './diagnostics/catalogue.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic } from './diagnostics/diagnostic.ts';
+import { PARAMS_AJV_OPTIONS, PRECOMPILED_PARAMS } from './params-validators.ts';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(op: OpSpec): ValidateFunction {
   let v = validators.get(op.name);
   if (!v) {
-    v = ajv.compile(op.params);
+    // The CLI's bundle has every op's validator compiled ahead of time (params-validators.ts).
+    v = PRECOMPILED_PARAMS[op.name] ?? (ajv ??= new Ajv(PARAMS_AJV_OPTIONS)).compile(op.params);
     validators.set(op.name, v);
   }
   return v;
