@@ -19,7 +19,7 @@
  * each round runs every size in turn, so the sizes' medians come from the same rounds: start-up is paid once per
  * process whatever the rows, so the ratio at 1M rows weighs it four times more than at 4M.
  *
- *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000[,4000000]] [--rounds 3] [--before DIR]
+ *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000[,4000000]] [--rounds 3] [--before DIR] [--no-extra]
  *
  * `--before DIR` (a checkout of older code, its bundles built) also runs (c) from JSONL and Parquet and the
  * start-up line with DIR's `bin/m4c.js` in every round.
@@ -49,6 +49,8 @@ const SIZES = arg('rows', '1000000')
   .filter((n) => n > 0);
 const ROUNDS = Number(arg('rounds', '3'));
 const BEFORE = arg('before', '');
+/** `--no-extra`: without the lines that only explain (JSONL at batch 16,384, the graph in memory at batch 1,024). */
+const EXTRA = !process.argv.includes('--no-extra');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const GRAPH = join(DIR, 'fraud/graph-only.m4');
@@ -156,10 +158,10 @@ for (let r = 0; r < ROUNDS; r++) {
   const startupBefore = BEFORE === '' ? null : cli(tiny, [], join(BEFORE, 'bin/m4c.js'));
   for (const rows of SIZES) {
     for (const [k, f] of Object.entries(files[rows]!)) add(rows, k, cli(f));
-    add(rows, `JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files[rows]!.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
+    if (EXTRA) add(rows, `JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files[rows]!.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
     add(rows, STARTUP, startup);
     add(rows, `graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(rows, COLUMNAR_BATCH_SIZE));
-    add(rows, 'graph in memory, batch 1024', graphChild(rows, 1024));
+    if (EXTRA) add(rows, 'graph in memory, batch 1024', graphChild(rows, 1024));
     if (startupBefore !== null) {
       add(rows, `${STARTUP}, before`, startupBefore);
       for (const k of ['JSONL', 'Parquet'] as const) add(rows, `${k}, before`, cli(files[rows]![k], [], join(BEFORE, 'bin/m4c.js')));
