@@ -176,7 +176,11 @@ for (const rows of SIZES) {
   );
   console.log(`\n${rows.toLocaleString('en')} rows:`);
   for (const [k, v] of Object.entries(med))
-    console.log(`   ${k.padEnd(32)} wall ${v.wall.toFixed(2).padStart(6)} s   CPU ${v.cpu.toFixed(2).padStart(6)} s   ${Math.round(rows / v.wall).toLocaleString('en').padStart(10)} rows/s`);
+    console.log(
+      `   ${k.padEnd(32)} wall ${v.wall.toFixed(2).padStart(6)} s   CPU ${v.cpu.toFixed(2).padStart(6)} s   ${Math.round(rows / v.wall)
+        .toLocaleString('en')
+        .padStart(10)} rows/s`,
+    );
   const j = med.JSONL!,
     p = med.Parquet!,
     s = med[STARTUP]!,

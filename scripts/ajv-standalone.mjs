@@ -27,7 +27,10 @@ export function esmStandalone(root, ajv, refs) {
     return inlined.get(file).name;
   });
   const head = [...inlined.values()]
-    .map(({ name, source }) => `const ${name} = (() => {\nconst module = { exports: {} };\nconst exports = module.exports;\n${source}\nreturn module.exports;\n})();`)
+    .map(
+      ({ name, source }) =>
+        `const ${name} = (() => {\nconst module = { exports: {} };\nconst exports = module.exports;\n${source}\nreturn module.exports;\n})();`,
+    )
     .join('\n');
   return head === '' ? code : `${head}\n${code}`;
 }

@@ -135,7 +135,9 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
  */
 async function inspectColumnar(path: string, maxRows: number, format: 'parquet' | 'arrow'): Promise<SampleInfo> {
   // Loaded only for a columnar file (see open-source.ts).
-  const file = await (format === 'parquet' ? (await import('./parquet-file.ts')).openParquet(path) : (await import('./arrow-file.ts')).openArrow(path));
+  const file = await (format === 'parquet'
+    ? (await import('./parquet-file.ts')).openParquet(path)
+    : (await import('./arrow-file.ts')).openArrow(path));
   const fields = new Map<string, FieldAcc>();
   let rows = 0;
   try {
