@@ -47,6 +47,7 @@ const PIECES = [
   'at 95%',
   '@',
   '\r\n',
+  '\r',
   'é',
 ];
 const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => p.join(''));
@@ -72,6 +73,24 @@ describe('IncrementalParser', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('equals parse after edits of a long text (its ends compared block by block; its lines counted again only around the edit)', () => {
+    // ~8 KB: longer than the blocks (4 KB) DeclarationStarts compares the old and new text by.
+    const long = BASE.repeat(80);
+    fc.assert(
+      fc.property(fc.array(editOp, { minLength: 1, maxLength: 6 }), (edits) => {
+        const parser = new IncrementalParser('long.m4');
+        let t = long;
+        parser.parse(t);
+        for (const e of edits) {
+          const at = e.at % (t.length + 1);
+          t = t.slice(0, at) + e.insert + t.slice(at + e.del);
+          expectSame(parser.parse(t), parse(t, 'long.m4'));
+        }
+      }),
+      { numRuns: 30 },
     );
   });
 
