@@ -191,7 +191,6 @@ export function graphAgain(prev: DeclGraph, res: Resolution, changed?: readonly 
   return { result, diagnostics, visited };
 }
 
-
 /** A cycle's members shown as related locations, at most (the message names more). */
 const MAX_RELATED = 20;
 /** A cycle longer than this is shown with its middle elided. */

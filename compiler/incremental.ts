@@ -163,7 +163,7 @@ export class CheckSession {
     opts: CompileOptions,
   ): { comp: Compilation } | { why: string; memo: Memo } {
     if (prev.graph.order === undefined) return { why: 'a cycle', memo: {} };
-    if (!FastCheck.possible(prev.typing)) return { why: 'the last check was not made by the fast path\'s rules', memo: {} };
+    if (!FastCheck.possible(prev.typing)) return { why: "the last check was not made by the fast path's rules", memo: {} };
     const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002');
     const resolved = resolveAgain(prev.resolution, last, prev.program.decls, decls);
     if (!resolved) return { why: 'resolve reported more than unused inputs', memo: {} };

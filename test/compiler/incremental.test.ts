@@ -84,7 +84,7 @@ describe('CheckSession', () => {
     expect(c.text.slice(warning.span.start, warning.span.end)).toBe('u3');
   });
 
-  it("a declaration checked again on the final unifier gives up where a full check shows dims as they were at its place", () => {
+  it('a declaration checked again on the final unifier gives up where a full check shows dims as they were at its place', () => {
     // `bad` reports y's type, i64[b, 30]; `j`, checked after it, makes `b` one with `a`: shown on the final
     // unifier it would read i64[a, 30].
     const text = [
