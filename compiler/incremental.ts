@@ -4,7 +4,11 @@
  * what they read changed (early cutoff: a new body with the same type and dims re-checks nothing else).
  * `m4c check` keeps the plain full path (compile.ts).
  *
- * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
+ * Two paths. The fast path (recheck.ts) visits only the changed declarations and what reads them, on the
+ * last check's maps and dims unifier kept in place; when it cannot be sure it undoes its changes and the
+ * slower path below runs, which visits every declaration (in proportion to the file, with small constants).
+ *
+ * The slower path: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
  * map, updated in place by each check), for each declaration the checker checked, a record: the
  * declaration, whether its check can be reused (it reported nothing, read no file, was not checked inside
  * another's check), the declarations it read with the types they had (dtype and dims), and the questions it
@@ -14,7 +18,7 @@
  * replayed answer is the one recorded. Otherwise it is checked, and its new type decides whether the
  * declarations reading it can be reused in turn.
  *
- * The unifier: rebuilt from empty on every check by asking, in the checking order, each declaration's
+ * The unifier, on that path: rebuilt from empty on every check by asking, in the checking order, each declaration's
  * questions (replayed or real), so it ends as a full check leaves it; a replayed answer that differs, or any
  * conflict (whose message would name where a replayed fact came from, which replay does not keep), means
  * the session is not sure and checks the whole file at once (records made anew).
@@ -22,8 +26,8 @@
  * Before the type check: parsing is incremental (grammar/incremental-parse.ts, which keeps unchanged
  * declarations' trees); resolve visits only the declarations with a new tree when the last resolve
  * reported nothing but unused inputs or models (resolve-again.ts); the graph is the last one when no
- * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) and the
- * comparison checks run on the whole program.
+ * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) runs on
+ * the whole program; the compare pass records each block's result for the fast path.
  *
  * The whole file is checked (records made anew) when the session cannot be sure: the first check, a
  * syntax error before or after the edit, a declaration added, removed, renamed or of another kind, a model
