@@ -562,10 +562,12 @@ export function typecheck(
         continue;
       }
       for (let i = 0; i < expectedDims.length; i++) {
-        const before = show({ dtype: arg.type.dtype, dims: arg.type.dims });
-        const expectedShown = show({ dtype: input.type.dtype, dims: expectedDims });
         const r = unifier.unify(expectedDims[i]!, arg.type.dims[i]!, expectedOrigin, arg.type.origin);
         if ('conflict' in r) {
+          // Shown only for a message (an incremental check asks the unifier for what it shows: recheck.ts). A
+          // conflicting unification changes nothing, so these read what they would have read before it.
+          const before = show({ dtype: arg.type.dtype, dims: arg.type.dims });
+          const expectedShown = show({ dtype: input.type.dtype, dims: expectedDims });
           const c = r.conflict;
           diagnostics.push(
             c.symbol

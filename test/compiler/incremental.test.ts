@@ -71,6 +71,10 @@ describe('CheckSession', () => {
     // n48 is read by the comparison (treatment) and by n49.
     edit(s, CHAIN.replace('node n48 = mul(n47, by: 0.5)', 'node n48 = mul(n47, by: 0.25)'));
     expect(s.stats).toMatchObject({ mode: 'incremental', fast: true, checked: 1, repointed: 2, compareChecks: 1, deadEndsVisited: 1 });
+    // A compare block's own body (its task's threshold): its model calls ask the unifier what they asked last
+    // time, answered as then; it is the one compare block checked again (n48 back as it was: checked too).
+    edit(s, CHAIN.replace('binary(threshold: 0.5)', 'binary(threshold: 0.7)'));
+    expect(s.stats).toMatchObject({ mode: 'incremental', fast: true, checked: 2, compareChecks: 1, deadEndsVisited: 2 });
   });
 
   it('dead-end warnings: only the changed declarations are looked at, and their warnings follow their new text', () => {
