@@ -35,9 +35,17 @@ export class DeclarationStarts {
   lexed = 0;
   /** What the last call's text has in common with the text before it (`undefined`: the first call). */
   ends: { prefix: number; suffix: number } | undefined;
+  /**
+   * How many of the last call's first and last starts are the call before's objects, unchanged (the
+   * incremental parser keeps the chunks between them as they are, without visiting them).
+   */
+  sameHead = 0;
+  sameTail = 0;
 
   find(text: string): Place[] {
     const prev = this.text;
+    this.sameHead = 0;
+    this.sameTail = 0;
     if (prev === text) {
       this.lexed = 0;
       this.ends = { prefix: text.length, suffix: 0 };
@@ -68,14 +76,18 @@ export class DeclarationStarts {
     const inStep = lexed.errors.length === 0 ? lexed.tokens.find((t) => t.startOffset >= at) : undefined;
     if (!inStep || inStep.startOffset !== at) return this.remember(text, kept, from, text.length);
 
+    const keptCount = kept.length;
     const starts = kept;
     for (const t of lexed.tokens) if (t.startOffset < at && T.DECLARATION_TOKENS.has(t.tokenType)) starts.push(placeOf(t, from));
     const now = placeOf(inStep, from);
     const then = old[sync]!;
     // Nothing after the edit moved (an edit that kept the length and the lines): the old places serve as
     // they are (a 4 MB file has 100,000 of them after an edit near its top).
-    if (delta === 0 && now.line === then.line && now.column === then.column) for (let i = sync; i < old.length; i++) starts.push(old[i]!);
-    else
+    this.sameHead = keptCount;
+    if (delta === 0 && now.line === then.line && now.column === then.column) {
+      for (let i = sync; i < old.length; i++) starts.push(old[i]!);
+      this.sameTail = old.length - sync;
+    } else
       for (let i = sync; i < old.length; i++) {
         const o = old[i]!;
         starts.push({

@@ -110,6 +110,21 @@ describe('IncrementalParser', () => {
     expect(parser.lookedUp).toBe(0);
   });
 
+  it('walks only the chunks around an edit that moves nothing after it (the others are spliced in)', () => {
+    const big = Array.from({ length: 300 }, (_, i) => `node n${i + 1} = clip(n${i}, min: -5.0, max: 5.0) // c${i}`).join('\n');
+    const parser = new IncrementalParser('big.m4');
+    parser.parse(big);
+    const edited = big.replace('node n150 = clip(n149, min: -5.0,', 'node n150 = clip(n149, min: -4.0,');
+    const r = parser.parse(edited);
+    expect(parser.reparsed).toBe(1);
+    expect(parser.visited).toBeLessThanOrEqual(3);
+    expectSame(r, parse(edited, 'big.m4'));
+    // An edit that changes the length moves what follows: those chunks are walked.
+    const longer = edited.replace('node n10 = clip(n9, min: -5.0,', 'node n10 = clip(n9, min: -5.25,');
+    expectSame(parser.parse(longer), parse(longer, 'big.m4'));
+    expect(parser.visited).toBeGreaterThan(280);
+  });
+
   it('keeps the tree of a declaration cut and pasted elsewhere (found by its text)', () => {
     const lines = Array.from({ length: 50 }, (_, i) => `node n${i + 1} = sigmoid(n${i})`);
     const parser = new IncrementalParser('m.m4');
