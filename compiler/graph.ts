@@ -25,6 +25,8 @@ export interface DeclGraph {
   live: Set<string>;
   /** The declarations that read `sym` directly (an incremental check follows a type change to them). */
   readersOf(sym: M4Symbol): M4Symbol[];
+  /** The same by name, on the graph `graphAgain` keeps (one function, however many edits keep the graph). */
+  readerNames(name: string): string[];
 }
 
 export function graphPass(res: Resolution): PassResult<DeclGraph> {
@@ -108,6 +110,7 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
       const i = index.get(sym.name);
       return i === undefined ? [] : Array.from(neighbours(adj.succ, i), (j) => syms[j]!);
     },
+    readerNames: namesReader(names, index, adj.succ),
   };
   return { result, diagnostics };
 }
@@ -177,7 +180,8 @@ export function graphAgain(prev: DeclGraph, res: Resolution, changed?: readonly 
     deadEnds(syms, prev.live, hasSinks, dead, diagnostics);
     deadEndsOf.set(prev.live, { hasSinks, dead });
     bestEffortSymbols = prev.bestEffortSymbols.map((s) => res.symbols.get(s.name)!);
-    readersOf = (sym) => prev.readersOf(sym).map((s) => res.symbols.get(s.name)!);
+    const { readerNames } = prev;
+    readersOf = (sym) => readerNames(sym.name).map((n) => res.symbols.get(n)!);
   }
   const result: DeclGraph = {
     get graph() {
@@ -187,8 +191,17 @@ export function graphAgain(prev: DeclGraph, res: Resolution, changed?: readonly 
     bestEffortSymbols,
     live: prev.live,
     readersOf,
+    readerNames: prev.readerNames,
   };
   return { result, diagnostics, visited };
+}
+
+/** Readers by name, made outside `graphPass` so that keeping it keeps only these arrays (not the symbols). */
+function namesReader(names: string[], index: Map<string, number>, succ: Rows): (name: string) => string[] {
+  return (name) => {
+    const i = index.get(name);
+    return i === undefined ? [] : Array.from(neighbours(succ, i), (j) => names[j]!);
+  };
 }
 
 /** A cycle's members shown as related locations, at most (the message names more). */
