@@ -9,6 +9,7 @@
  * `replayComparisons` on its shard with its own abort `signal` and a `statePath`.
  */
 import type { Batch } from './batch.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { createComparisonRun, type ComparisonRun, type RunOutcome } from './comparison-run.ts';
 import { publishOutcome } from './comparison-publish.ts';
 import { createExecutor, type Executor, type ExecutorOptions, type RunResult } from './executor.ts';
@@ -135,7 +136,15 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
   let sinks: RunSinks | null = null;
   let writer: OutputsWriter | undefined;
   let executor: Executor | undefined;
-  let healthy = false;
+  // Hand the executor (model sessions, their worker threads and buffers) back, once: `healthy` lets a
+  // lender keep it for another replay.
+  const release = async (healthy: boolean): Promise<void> => {
+    const ex = executor;
+    executor = undefined;
+    if (ex === undefined) return;
+    if (o.executors !== undefined) await o.executors.giveBack(ex, healthy);
+    else await ex.close();
+  };
   try {
     const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard }) : undefined;
     source = openSource(o.data, {
@@ -180,14 +189,21 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     const t2 = performance.now();
     const engine = { name: executor.engine, workers: executor.workerCount, reason: executor.engineReason };
     const base: ReplayRows = { result, stats: source.stats, engine, startupMs: t1 - t0, runMs: t2 - t1 };
+    // The models are done: release them before the comparisons' result phase, whose rankings and
+    // resamples would otherwise sit on top of the sessions (a real model's weights and arenas can be
+    // hundreds of MB) and the worker threads' heaps — the main job's peak memory (docs/metrics.md,
+    // "Memory of the main job").
+    await release(!result.interrupted);
     // Interrupted: what is left (judging the rows read, writing the record) may keep the main thread busy,
     // so from now on a second Ctrl-C is the operating system's to act on, at once.
     if (result.interrupted) trap?.release();
     o.onRowsDone?.(base);
     if (!comparisons) {
-      healthy = !result.interrupted;
       return { ...base, meta: null, outcome: null, exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok };
     }
+    // What the replay left behind (the last batches' tensors, the released sessions' buffers) is garbage
+    // now: collected before the result phase allocates its rankings, not under them.
+    collectGarbage();
     const meta = runMeta(comparisons.subject, {
       dataPath: o.data,
       stats: source.stats,
@@ -197,14 +213,13 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
       interrupted: result.interrupted,
     });
     const end = await concludeComparisons(comparisons, meta, { ...o, sinks });
-    healthy = !result.interrupted;
     return { ...base, meta, ...end };
   } finally {
     trap?.release();
     await sinks?.close();
     await writer?.close().catch(() => {});
-    if (executor !== undefined && o.executors !== undefined) await o.executors.giveBack(executor, healthy);
-    else await executor?.close();
+    // Still held only when the replay failed: a lender must not reuse it.
+    await release(false);
     await source?.close();
   }
 }

@@ -322,7 +322,7 @@ export function buildResult(acc: ComparisonParts): ComparisonResult {
     rows: acc.bank!.W[0]!,
     metrics,
     tests,
-    slices: acc.slices !== null ? buildSlices(acc, point) : null,
+    slices: acc.slices !== null ? buildSlices(acc, point, free) : null,
     charts: buildCharts(acc, ctx, bp),
   };
 }
@@ -405,7 +405,11 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
   return out;
 }
 
-function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
+/**
+ * `free`: the main rankings' sort buffer (2 words per row), unused since the bootstrap: the slices'
+ * row lists and sorts go into it instead of 4 B per row and 8 B per row of the largest slice.
+ */
+function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null): SlicesResult {
   const table = acc.slices!;
   const spec = acc.spec;
   const S = table.names.length;
@@ -427,6 +431,8 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
   const store = acc.store;
   let starts: Uint32Array | null = null,
     rows: Uint32Array | null = null;
+  // One set of sort buffers for every slice (sized by the largest), not one per slice.
+  const sorts: SortScratch = { a: free, b: null };
   if (store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
     const over = overflowIn(store.slice);
@@ -434,13 +440,17 @@ function buildSlices(acc: ComparisonParts, overall: Derived): SlicesResult {
     for (let i = 0; i < store.n; i++) counts[g(store.slice[i]!) + 1]!++;
     for (let i = 1; i <= groups; i++) counts[i]! += counts[i - 1]!;
     starts = counts.slice();
-    rows = new Uint32Array(store.n);
+    let largest = 0;
+    for (let i = 0; i < groups; i++) largest = Math.max(largest, counts[i + 1]! - counts[i]!);
+    // The row lists and the largest slice's sort both fit in the free buffer when no slice has more than half the rows.
+    if (free !== null && free.length >= store.n + 2 * largest) {
+      rows = free.subarray(0, store.n);
+      sorts.a = free.subarray(store.n);
+    } else rows = new Uint32Array(store.n);
     const fill = counts.slice();
     for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
   }
   const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
-  // One set of sort buffers for every slice (sized by the largest), not one per slice.
-  const sorts: SortScratch = { a: null, b: null };
   const derive = (bank: ReplicaBank, group: number): Derived => {
     const d: Derived = new Map();
     acc.family!.derive(new ReplicaView(bank, 0), d);

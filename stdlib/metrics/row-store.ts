@@ -30,6 +30,57 @@ export function sharedArray<T>(Ctor: TypedCtor<T>, length: number): T {
   return new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
 }
 
+/**
+ * Rows from which the store's arrays grow in place. Below, plain shared arrays, doubled by copying;
+ * from here on, shared buffers that reserve address space up to {@link MAX_BYTES} and grow inside it
+ * (pages are committed as rows are written): a copying growth would leave the previous generation —
+ * half the store — as garbage that V8 collects late, on top of the replay's peak.
+ */
+const IN_PLACE_FROM = 1 << 16;
+/** The largest buffer Node makes (`buffer.constants.MAX_LENGTH` on 64-bit Node 20): a reservation, not memory. */
+const MAX_BYTES = 2 ** 32;
+
+/** An ES2024 growable SharedArrayBuffer (Node 20 has them; the project's TypeScript lib is ES2023). */
+interface GrowableBuffer extends SharedArrayBuffer {
+  readonly growable: boolean;
+  readonly maxByteLength: number;
+  grow(byteLength: number): void;
+}
+const GrowableBuffer = SharedArrayBuffer as unknown as new (byteLength: number, opts: { maxByteLength: number }) => GrowableBuffer;
+
+type Growing = Float32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array;
+
+/** A zeroed shared array of `length` elements on a buffer that can grow in place; null when the address space cannot be reserved. */
+function growableArray<T extends Growing>(Ctor: TypedCtor<T> & (new (b: SharedArrayBuffer, at: number, n: number) => T), length: number): T | null {
+  try {
+    return new Ctor(new GrowableBuffer(length * Ctor.BYTES_PER_ELEMENT, { maxByteLength: MAX_BYTES }), 0, length);
+  } catch {
+    return null;
+  }
+}
+
+/** A zeroed shared array of `length` elements, growable in place when the store is large. */
+function storeArray<T extends Growing>(Ctor: TypedCtor<T> & (new (b: SharedArrayBuffer, at: number, n: number) => T), length: number): T {
+  return (length >= IN_PLACE_FROM ? growableArray(Ctor, length) : null) ?? sharedArray(Ctor, length);
+}
+
+/**
+ * `a` (of which the first `used` elements matter) with room for `cap` elements: the same memory grown
+ * in place when its buffer allows, else a copy — into a growable buffer once the store is large.
+ */
+function withRoom<T extends Growing>(a: T, used: number, cap: number): T {
+  const Ctor = a.constructor as TypedCtor<T> & (new (b: SharedArrayBuffer, at: number, n: number) => T);
+  const bytes = cap * Ctor.BYTES_PER_ELEMENT;
+  const buf = a.buffer as GrowableBuffer;
+  if (buf instanceof SharedArrayBuffer && buf.growable === true && a.byteOffset === 0 && bytes <= buf.maxByteLength) {
+    if (bytes > buf.byteLength) buf.grow(bytes);
+    return new Ctor(buf, 0, cap);
+  }
+  const out = storeArray(Ctor, cap);
+  out.set(a.subarray(0, used) as never);
+  return out;
+}
+
 function newLabels(kind: LabelKind, n: number): Uint8Array | Uint32Array | Float64Array | null {
   return kind === 'none'
     ? null
@@ -112,7 +163,7 @@ export class RowStore {
   /** Store the ids explicitly from now on (capacity `cap`). */
   private materializeIds(cap: number): Float64Array {
     if (this.ids === null) {
-      const ids = sharedArray(Float64Array, cap);
+      const ids = storeArray(Float64Array, cap);
       for (let i = 0; i < this.n; i++) ids[i] = this.idBase + i;
       this.ids = ids;
     }
@@ -136,25 +187,13 @@ export class RowStore {
     let cap = Math.max(1024, this.capacity);
     while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
-    const w = this.width;
-    if (this.ids !== null) {
-      const ids = sharedArray(Float64Array, cap);
-      ids.set(this.ids.subarray(0, this.n));
-      this.ids = ids;
-    }
-    const mk = (a: StoredScores): StoredScores => {
-      const b = a instanceof Float32Array ? sharedArray(Float32Array, cap * w) : sharedArray(Float64Array, cap * w);
-      b.set(a.subarray(0, this.n * w));
-      return b;
-    };
-    this.control = mk(this.control);
-    this.treatment = mk(this.treatment);
-    if (this.label !== null) {
-      const l = newLabels(this.labelKind, cap)!;
-      l.set(this.label.subarray(0, this.n) as never);
-      this.label = l;
-    }
-    if (this.slice !== null) this.slice = this.resliced(this.slice, cap);
+    const w = this.width,
+      n = this.n;
+    if (this.ids !== null) this.ids = withRoom(this.ids, n, cap);
+    this.control = withRoom(this.control, n * w, cap * w);
+    this.treatment = withRoom(this.treatment, n * w, cap * w);
+    if (this.label !== null) this.label = withRoom(this.label, n, cap);
+    if (this.slice !== null) this.slice = withRoom(this.slice, n, cap);
     this.cap = cap;
   }
 
@@ -188,7 +227,7 @@ export class RowStore {
   private widen(): void {
     if (this.scoreType === 'f64') return;
     const wide = (a: StoredScores): Float64Array => {
-      const b = sharedArray(Float64Array, a.length);
+      const b = storeArray(Float64Array, a.length);
       b.set(a);
       return b;
     };

@@ -279,19 +279,33 @@ describe('slices', () => {
   });
 
   it('per-slice values equal a comparison restricted to the slice', () => {
-    const name = s.items[0]!.slice;
-    const rows = Array.from({ length: d.n }, (_, i) => i).filter((i) => d.slice[i] === name);
-    const only = createComparison({ ...spec, hasSlices: false });
-    only.update(batchOf(d, rows, { ...spec, hasSlices: false }));
-    const ref = only.result();
-    for (const m of s.items[0]!.metrics) {
-      const full = ref.metrics.find((x) => x.name === m.name)!;
-      if (full.kind === 'pair') expect(m.value, m.name).toBe(full.value);
-      else if (full.shape === 'scalar') {
-        expect(m.control, m.name).toBe(full.control);
-        expect(m.delta, m.name).toBe(full.delta);
+    for (const item of s.items.slice(0, 3)) {
+      const rows = Array.from({ length: d.n }, (_, i) => i).filter((i) => d.slice[i] === item.slice);
+      const only = createComparison({ ...spec, hasSlices: false });
+      only.update(batchOf(d, rows, { ...spec, hasSlices: false }));
+      const ref = only.result();
+      for (const m of item.metrics) {
+        const full = ref.metrics.find((x) => x.name === m.name)!;
+        if (full.kind === 'pair') expect(m.value, m.name).toBe(full.value);
+        else if (full.shape === 'scalar') {
+          expect(m.control, m.name).toBe(full.control);
+          expect(m.delta, m.name).toBe(full.delta);
+        }
       }
     }
+  });
+
+  it('are the same with the bootstrap on (the slices then sort in the buffer that held the resamples\' row ids)', () => {
+    const boot = { ...spec, bootstrap: 20 };
+    const b = createComparison(boot);
+    b.update(
+      batchOf(
+        d,
+        Array.from({ length: d.n }, (_, i) => i),
+        boot,
+      ),
+    );
+    expect(b.result().slices).toEqual(s);
   });
 
   it('rank the slices where the treatment is worse by the main metric', () => {

@@ -78,4 +78,53 @@ describe('row store compact forms', () => {
       expect(slices(restored).slice(-2)).toEqual([2, 3]);
     }
   });
+
+  it('grows in place once large: the same buffers, every row kept, through widening slices and a gap in the ids', () => {
+    const st = new RowStore(1, 'binary', true);
+    const big = 1 << 17,
+      step = 5000;
+    let at = 0;
+    const buffers = (): ArrayBufferLike[] => [st.control.buffer, st.treatment.buffer, st.label!.buffer];
+    let seen: ArrayBufferLike[] | null = null,
+      cap = 0,
+      inPlace = 0;
+    while (at < 3 * big) {
+      const ids = range(at, at + step);
+      // Slice indices above 255 from the middle on (the slice array widens to 16 bits, by copying).
+      st.append(...rows(ids, ids.map((i) => (i < big ? i % 7 : 300 + (i % 3)))), true);
+      at += step;
+      // Each growth past the first large capacity keeps the buffers (their byteLength grows).
+      if (st.capacity > cap && cap > 1 << 16) {
+        const now = buffers();
+        if (now.every((b, i) => b === seen![i])) inPlace++;
+      }
+      if (st.capacity > cap) [cap, seen] = [st.capacity, buffers()];
+    }
+    // A gap: the ids are stored from now on, in a growable array too.
+    st.append(...rows([at + 10, at + 11], [1, 2]), true);
+    for (let i = 0; i < 4; i++) st.append(...rows(range(at + 20 + i * step, at + 20 + (i + 1) * step), range(0, step).map(() => 1)), true);
+    // 65,536 → 131,072 → 262,144 → 524,288 rows: the last two in place.
+    expect(inPlace).toBe(2);
+    expect(st.control.buffer.byteLength).toBe(4 * st.capacity);
+    expect(st.control.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(st.n).toBe(at + 2 + 4 * step);
+    const ids = st.rowIds();
+    expect(ids[0]).toBe(0);
+    expect(ids[at - 1]).toBe(at - 1);
+    expect(ids[at]).toBe(at + 10);
+    expect(ids[st.n - 1]).toBe(at + 20 + 4 * step - 1);
+    const c = st.scores('control'),
+      t = st.scores('treatment');
+    for (const i of [0, 1, big - 1, big, 2 * big + 3, at - 1]) {
+      expect(c[i]).toBe(Math.fround((i % 10) / 10));
+      expect(t[i]).toBe(Math.fround((i % 7) / 8));
+      expect(st.label![i]).toBe(i % 2);
+    }
+    const s = slices(st);
+    expect(s[big - 1]).toBe((big - 1) % 7);
+    expect(s[big]).toBe(300 + (big % 3));
+    expect(s[st.n - 1]).toBe(1);
+    const back = RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(st.toState())));
+    expect(back.toState()).toEqual(st.toState());
+  });
 });
