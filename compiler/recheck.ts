@@ -235,9 +235,11 @@ export class FastCheck {
     repoint(reader.decl, this.last, this.res, supply);
     this.counts.repointed++;
     this.touched.add(reader);
-    const readTypes = rec.readTypes.slice();
-    for (let i = 0; i < rec.reads.length; i++) if (rec.reads[i] === dep.name) readTypes[i] = type;
-    this.pending.set(reader.name, { ...(this.pending.get(reader.name) ?? rec), readTypes });
+    // Pointed at more than one declaration checked again: each updates the record pending.
+    const base = this.pending.get(reader.name) ?? rec;
+    const readTypes = base.readTypes.slice();
+    for (let i = 0; i < base.reads.length; i++) if (base.reads[i] === dep.name) readTypes[i] = type;
+    this.pending.set(reader.name, { ...base, readTypes });
   }
 
   private after(decl: Decl, sym: M4Symbol, checked: CheckedDecl): void {
