@@ -149,7 +149,14 @@ function emptyResolution(): Resolution {
 }
 
 function emptyGraph(): DeclGraph {
-  return { graph: new Graph({ directed: true }), order: undefined, bestEffortSymbols: [], live: new Set(), readersOf: () => [], readerNames: () => [] };
+  return {
+    graph: new Graph({ directed: true }),
+    order: undefined,
+    bestEffortSymbols: [],
+    live: new Set(),
+    readersOf: () => [],
+    readerNames: () => [],
+  };
 }
 
 /** At most this many diagnostics per file are reported (as tsc and rustc do); one more says how many were left out. */
