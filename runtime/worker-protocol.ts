@@ -29,10 +29,10 @@ export type ToWorker = RunRequest | CloseRequest;
 export type FromWorker =
   | { type: 'ready'; sessions: { key: number; inputNames: string[]; outputNames: string[] }[] }
   | { type: 'init-failed'; key: number; message: string }
-  /** `start`/`end`: epoch milliseconds (timeOrigin + now), comparable across threads. */
   /**
-   * `feeds`: the request's feed arrays, handed back (transferred) once ORT is done with them, so the
-   * host can copy the next batch into them (runtime/feed-pool.ts); never one an output shares a buffer with.
+   * `start`/`end`: epoch milliseconds (timeOrigin + now), comparable across threads. `feeds`: the request's
+   * feed arrays, handed back (transferred) once ORT is done with them, so the host can copy the next batch
+   * into them (runtime/feed-pool.ts); never one an output shares a buffer with.
    */
   | { type: 'done'; id: number; outputs: Record<string, Tensor>; start: number; end: number; feeds: ArrayBufferView[] }
   | { type: 'failed'; id: number; message: string; start: number; end: number; feeds: ArrayBufferView[] }

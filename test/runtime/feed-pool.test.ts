@@ -63,7 +63,7 @@ describe('ModelHost feeds', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reuses the buffers its worker hands back, with the same outputs as the main thread and the caller\'s feeds intact', async () => {
+  it("reuses the buffers its worker hands back, with the same outputs as the main thread and the caller's feeds intact", async () => {
     const ort = await loadOrt();
     const local = await openSession(path, { intraOpThreads: 1, allowSpinning: false });
     const host = await ModelHost.start([{ key: 0, path }], { intraOpThreads: 1, allowSpinning: false }, 0);
