@@ -6,6 +6,7 @@ import { FeedPool } from '../../runtime/feed-pool.ts';
 import { ModelHost } from '../../runtime/model-host.ts';
 import { openSession, feedsToOrt, fromOrt, loadOrt } from '../../runtime/onnx-session.ts';
 import type { Tensor } from '../../stdlib/types.ts';
+import { returnedFeeds } from '../../runtime/worker-protocol.ts';
 import { writeMlp } from './support/onnx-models.ts';
 import { features, FEATURES } from './support/plans.ts';
 
@@ -50,6 +51,27 @@ describe('FeedPool', () => {
     pool.give(new Int32Array(8));
     pool.give(new Uint8Array(8)); // a third (type, length): the oldest one's arrays go
     expect(pool.held).toBe(2);
+  });
+});
+
+describe('returnedFeeds', () => {
+  it('hands back whole plain buffers only, never one already transferred with an output', () => {
+    const whole = new Float32Array(4);
+    const sharedWithOutput = new Float32Array(4);
+    const transfer: ArrayBuffer[] = [sharedWithOutput.buffer];
+    const back = returnedFeeds(
+      {
+        a: { dtype: 'f32', data: whole, dims: [4] },
+        b: { dtype: 'f32', data: sharedWithOutput, dims: [4] },
+        c: { dtype: 'f32', data: new Float32Array(8).subarray(2, 6), dims: [4] },
+        d: { dtype: 'f32', data: new Float32Array(new SharedArrayBuffer(16)), dims: [4] },
+        e: { dtype: 'str', data: ['x'], dims: [1] },
+      },
+      transfer,
+    );
+    expect(back).toEqual([whole]);
+    expect(back[0]).toBe(whole);
+    expect(transfer).toEqual([sharedWithOutput.buffer, whole.buffer]);
   });
 });
 
