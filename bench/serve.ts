@@ -13,7 +13,7 @@
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
  * Prints req/s, p50, p99 and p99.9 (to 0.01 ms: every answer's latency from autocannon's `response` event, sorted —
  * autocannon's own histogram keeps whole milliseconds), the server's CPU time per request (all its threads, from /proc: the figure least
- * sensitive to other load on the machine), its RSS after the load and, in shadow mode, the share of rows the
+ * sensitive to other load on the machine) and its main thread's alone (the answers' event loop), its RSS after the load and, in shadow mode, the share of rows the
  * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
@@ -80,9 +80,14 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** CPU seconds (user + system, every thread) the process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * CPU seconds (user + system) the process has used: every thread, or with `mainOnly` its main thread's alone (the
+ * answers' event loop: what the shadow's work on it takes from the answers; not V8's helper threads or workers).
+ */
+function cpuSeconds(pid: number, mainOnly = false): number {
+  const fields = readFileSync(mainOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
@@ -218,18 +223,20 @@ for (let round = 1; round <= ROUNDS; round++) {
     // batcher's steady state (and with --warmup, the label store's).
     await load(s.port, WARMUP, false);
     const cpu0 = cpuSeconds(s.child.pid!);
+    const main0 = cpuSeconds(s.child.pid!, true);
     const r = await load(s.port, SECONDS);
     const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
+    const mainUs = ((cpuSeconds(s.child.pid!, true) - main0) / Math.max(1, r.total)) * 1e6;
     const rss = rssMb(s.child.pid!);
     const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${mainUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
 console.log(
-  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
+  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);

@@ -111,7 +111,7 @@ export function register(program: Command): void {
     )
     .option('--body-limit <size>', 'largest request body (413 beyond)', bytes, 1024 * 1024)
     .addOption(
-      new Option('--engine <engine>', "where the control's models run when it only answers (an arm with shadow work always uses worker threads)")
+      new Option('--engine <engine>', "where the answering arms' models run (the shadow arm's run on its own thread)")
         .choices([...ENGINE_CHOICES])
         .default('auto'),
     )

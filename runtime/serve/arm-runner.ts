@@ -321,6 +321,10 @@ export class ArmRunner {
             );
             this.opts.onError?.('shadow', error);
             settle({ ok: false, reason: 'error', error });
+          } else if (performance.now() - t0 > this.opts.shadowTimeoutMs) {
+            // Done, but late: a model call that runs on this thread (the shadow arm's worker) holds the timer back
+            // until it returns, so the timeout is judged here too.
+            settle({ ok: false, reason: 'timeout' });
           } else settle({ ok: true, values: result.outputs.values });
         },
         (error: unknown) => {

@@ -282,9 +282,9 @@ export class ServeMetrics {
     this.pendingShadow.add(`${arm}\u0000${result}`, () => ({ arm, result }), n);
   }
 
-  /** `m4_label_store_evicted_total{reason}` += 1. */
-  evicted(reason: 'expired' | 'evicted'): void {
-    this.pendingEvicted.add(reason, () => ({ reason }), 1);
+  /** `m4_label_store_evicted_total{reason}` += n. */
+  evicted(reason: 'expired' | 'evicted', n = 1): void {
+    if (n > 0) this.pendingEvicted.add(reason, () => ({ reason }), n);
   }
 
   /** `m4_shadow_queue_rows{arm}` = n. */

@@ -116,6 +116,7 @@ function walkTop(
   const marks = new Float64Array(MARK * (Math.ceil(groups / SEGMENT) + 1));
   // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
   // small integers that overflow and deoptimize mid-walk.
+  const invP = 1 / P;
   let tp = 0,
     fp = 0,
     num = -0,
@@ -141,6 +142,47 @@ function walkTop(
     for (let g = hi - 1; g >= stop; g--) {
       const start = g === 0 ? 0 : groupEnd[g - 1]!,
         end = groupEnd[g]!;
+      if (end - start === 1) {
+        // Most groups of continuous scores are one row: the general step below with p ∈ {0, 1}
+        // written out, each term the very number it computes there — for a positive, fp/N is the
+        // previous xR (so its step is 0 and arcR += dy), (1·tp)/seen is prec and 1/P is invP; for a
+        // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
+        // sums start at is settled after the walk) — in two divisions instead of five.
+        let v: number;
+        if (pos[start] === 1) {
+          tp++;
+          v = 2 * (N - fp);
+          num += v;
+          const prec = tp / (tp + fp);
+          ap += prec;
+          const dPrec = Math.abs(prec - lastPrec);
+          prArc += invP + dPrec;
+          lastPrec = prec;
+          const yR = tp / P;
+          const dy = Math.abs(yR - lyR);
+          arcR += dy;
+          arcP += dy + dPrec;
+          lyR = yR;
+        } else {
+          fp++;
+          v = 2 * tp;
+          const prec = tp / (tp + fp);
+          const dPrec = Math.abs(prec - lastPrec);
+          prArc += dPrec;
+          lastPrec = prec;
+          const xR = fp / N;
+          arcR += Math.abs(xR - lxR);
+          arcP += dPrec;
+          lxR = xR;
+        }
+        if (val !== null && lo !== null) {
+          const row = order[start]!;
+          const at = cursor[row >>> BLOCK_BITS]!++;
+          lo[at] = row & (BLOCK - 1);
+          val[at] = v;
+        }
+        continue;
+      }
       const p = groupPositives(pos, start, end);
       const neg = end - start - p;
       tp += p;
@@ -163,21 +205,20 @@ function walkTop(
       lyR = yR;
       if (val !== null && lo !== null) {
         const a01 = 2 * tp - p;
-        if (end - start === 1) {
-          // Most groups of continuous scores are one row.
-          const row = order[start]!;
+        for (let j = start; j < end; j++) {
+          const row = order[j]!;
           const at = cursor[row >>> BLOCK_BITS]!++;
           lo[at] = row & (BLOCK - 1);
-          val[at] = p === 1 ? a10 : a01;
-        } else
-          for (let j = start; j < end; j++) {
-            const row = order[j]!;
-            const at = cursor[row >>> BLOCK_BITS]!++;
-            lo[at] = row & (BLOCK - 1);
-            val[at] = pos[j] === 1 ? a10 : a01;
-          }
+          val[at] = pos[j] === 1 ? a10 : a01;
+        }
       }
     }
+  }
+  // For a group without positives the general step adds +0 to num (0·a10) and to ap ((0·tp)/seen),
+  // which turns their starting −0 into +0 and changes nothing else; the fast path skips it.
+  if (groups > 0) {
+    num += 0;
+    ap += 0;
   }
   return { num, ap, prArc, marks };
 }

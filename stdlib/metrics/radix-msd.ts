@@ -24,6 +24,11 @@ const f32AsI32 = new Int32Array(f32.buffer);
 /** From this many keys {@link msdFlagged32} is worth its histogram (below, the LSD passes stay in cache). */
 export const MSD_FLAGGED_MIN = 1 << 16;
 
+/** Keys read to guess the keys' range (see {@link msdFlagged32}). */
+const SAMPLE = 4096;
+/** Bits by which the guessed histogram may be coarser than the keys' range allows and still be used. */
+const COARSER = 2;
+
 /** Buckets the 16-bit histogram is cut into (each then sorted in cache). */
 const TARGET_BUCKETS = 1024;
 
@@ -69,52 +74,54 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
     f32[0] = values[(rows === null ? j : rows[j]!) * stride + column]!;
     return keyOf(f32AsI32[0]!);
   };
-  // 1. The 16 key bits below the prefix every key shares (one pass for the range), then their histogram.
+  // 1. The histogram of 16 key bits: those below the prefix every key shares, whose length needs
+  // the keys' range. A sample's range guesses it, widened down to +0's key when the sampled scores
+  // are all non-negative (probabilities reach down to tiny values that a sample misses), and one
+  // pass makes the histogram at the guess while it measures the range. The guess is kept when it
+  // is at most COARSER bits coarser than the range allows (any cut that follows the key order
+  // gives the same stable sort: only the buckets' sizes change); otherwise, or when it leaves a
+  // bucket too large for the side buffer, the exact histogram takes a second pass.
+  let smin = 0xffffffff,
+    smax = 0;
+  for (let j = 0, step = Math.max(1, Math.floor(n / SAMPLE)); j < n; j += step) {
+    const k = keyAt(j);
+    if (k < smin) smin = k;
+    if (k > smax) smax = k;
+  }
+  if (smin >= 0x80000000) smin = 0x80000000;
+  const guess = Math.max(0, 16 - Math.clz32(smin ^ smax));
+  const hist = new Uint32Array(1 << 16);
   let kmin = 0xffffffff,
     kmax = 0;
-  for (let j = 0; j < n; j++) {
-    const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
-    if (k < kmin) kmin = k;
-    if (k > kmax) kmax = k;
-  }
-  const shift = Math.max(0, 16 - Math.clz32(kmin ^ kmax));
-  const hist = new Uint32Array(1 << 16);
-  if (bits !== null) for (let j = 0; j < n; j++) hist[(keyOf(bits[j]!) >>> shift) & 0xffff]!++;
-  else for (let j = 0; j < n; j++) hist[(keyAt(j) >>> shift) & 0xffff]!++;
-  const target = Math.max(64, Math.ceil(n / TARGET_BUCKETS));
-  const bucketOf = new Uint16Array(1 << 16);
-  const starts = new Uint32Array((1 << 16) + 1);
-  // Per bucket, the key bits that may vary inside it: those below `shift`, and the bits in which its
-  // first and last non-empty 16-bit prefixes differ.
-  const width = new Uint8Array(1 << 16);
-  let b = 0,
-    size = 0,
-    largest = 0,
-    first = -1,
-    last = -1;
-  const close = (): void => {
-    starts[b + 1] = starts[b]! + size;
-    largest = Math.max(largest, size);
-    width[b] = first < 0 ? 0 : shift + (first === last ? 0 : 32 - Math.clz32(first ^ last));
+  if (bits !== null)
+    for (let j = 0; j < n; j++) {
+      const k = keyOf(bits[j]!);
+      hist[(k >>> guess) & 0xffff]!++;
+      if (k < kmin) kmin = k;
+      if (k > kmax) kmax = k;
+    }
+  else
+    for (let j = 0; j < n; j++) {
+      const k = keyAt(j);
+      hist[(k >>> guess) & 0xffff]!++;
+      if (k < kmin) kmin = k;
+      if (k > kmax) kmax = k;
+    }
+  const exact = Math.max(0, 16 - Math.clz32(kmin ^ kmax));
+  const histAt = (shift: number): void => {
+    hist.fill(0);
+    if (bits !== null) for (let j = 0; j < n; j++) hist[(keyOf(bits[j]!) >>> shift) & 0xffff]!++;
+    else for (let j = 0; j < n; j++) hist[(keyAt(j) >>> shift) & 0xffff]!++;
   };
-  for (let t = 0; t < 1 << 16; t++) {
-    const c = hist[t]!;
-    if (c !== 0 && size > 0 && size + c > target) {
-      close();
-      b++;
-      size = 0;
-      first = -1;
-    }
-    bucketOf[t] = b;
-    if (c !== 0) {
-      if (first < 0) first = t;
-      last = t;
-    }
-    size += c;
+  let shift = guess;
+  if (guess < exact || guess - exact > COARSER) histAt((shift = exact));
+  let cut = cutHistogram(hist, shift, Math.max(64, Math.ceil(n / TARGET_BUCKETS)));
+  if (cut.largest > maxBucket(n) && shift !== exact) {
+    histAt((shift = exact));
+    cut = cutHistogram(hist, shift, Math.max(64, Math.ceil(n / TARGET_BUCKETS)));
   }
-  close();
-  const buckets = b + 1;
-  if (largest > maxBucket(n)) return null;
+  if (cut.largest > maxBucket(n)) return null;
+  const { buckets, bucketOf, starts, width, largest } = cut;
   // 2. One stable scatter of the (key, row | flag << 31) pairs into their buckets.
   const cursor = starts.slice(0, buckets);
   if (bits !== null && labels instanceof Uint8Array)
@@ -146,6 +153,57 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
     }
   }
   return rec.subarray(0, n);
+}
+
+/** Buckets cut from a 16-bit histogram (see {@link cutHistogram}). */
+interface Cut {
+  buckets: number;
+  /** Bucket of each 16-bit value. */
+  bucketOf: Uint16Array;
+  /** First position of each bucket (and the end of the last). */
+  starts: Uint32Array;
+  /** Per bucket, the key bits that may vary inside it. */
+  width: Uint8Array;
+  /** Rows in the largest bucket. */
+  largest: number;
+}
+
+/**
+ * Cut the histogram of the key bits [shift, shift + 16) greedily into buckets of about `target`
+ * rows (adjacent values merged). A bucket's keys may vary in the bits below `shift` and in those in
+ * which its first and last non-empty values differ.
+ */
+function cutHistogram(hist: Uint32Array, shift: number, target: number): Cut {
+  const bucketOf = new Uint16Array(1 << 16);
+  const starts = new Uint32Array((1 << 16) + 1);
+  const width = new Uint8Array(1 << 16);
+  let b = 0,
+    size = 0,
+    largest = 0,
+    first = -1,
+    last = -1;
+  const close = (): void => {
+    starts[b + 1] = starts[b]! + size;
+    largest = Math.max(largest, size);
+    width[b] = first < 0 ? 0 : shift + (first === last ? 0 : 32 - Math.clz32(first ^ last));
+  };
+  for (let t = 0; t < 1 << 16; t++) {
+    const c = hist[t]!;
+    if (c !== 0 && size > 0 && size + c > target) {
+      close();
+      b++;
+      size = 0;
+      first = -1;
+    }
+    bucketOf[t] = b;
+    if (c !== 0) {
+      if (first < 0) first = t;
+      last = t;
+    }
+    size += c;
+  }
+  close();
+  return { buckets: b + 1, bucketOf, starts, width, largest };
 }
 
 /** Where the sorted buckets go, and the buckets' scratch: `side` (2 × the largest bucket words), `digits` (3 × 2048). */

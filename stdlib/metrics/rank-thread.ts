@@ -17,7 +17,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { tsWorkerCode } from '../ts-worker.ts';
-import { modelPoint, type ModelPoint } from './binary-point.ts';
+import { finishPoint, modelPoint, type ModelPoint } from './binary-point.ts';
 import { rankFlagged, type Ranking } from './ranking.ts';
 import { MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
 import { sharedArray } from './row-store.ts';
@@ -70,6 +70,33 @@ export function runModelJob(
   return { ranking, positives, point };
 }
 
+/** Rows of the made-up column {@link warmKernels} ranks: enough for the MSD sort (2^16) and ties. */
+const WARM_ROWS = 1 << 17;
+
+/**
+ * Run one model's share and DeLong's row pass once on a small made-up column (ties and one-row
+ * groups, both classes) before the thread's first real job. V8 compiles a long loop while it runs
+ * (on-stack replacement) from the types it has seen so far, and a path first taken later — the
+ * first negative below a run of positives at the top scores, the first tie — throws the compiled
+ * loop away mid-column and runs slowly until it is compiled again (≈ 0.1 s CPU a thread at 10M
+ * rows; more on a loaded machine, whose compiler threads wait for a core). Nothing is kept: the
+ * real jobs' results do not depend on it.
+ */
+export function warmKernels(): void {
+  const n = WARM_ROWS;
+  const values = sharedArray(Float32Array, n),
+    labels = sharedArray(Uint8Array, n);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32;
+    labels[i] = +(u < 0.3);
+    values[i] = i % 2 === 0 ? Math.floor(u * 1000) / 1000 : Math.fround(0.3 * labels[i]! + 0.7 * ((s >>> 7) / 2 ** 25));
+  }
+  const p = runModelJob({ values, labels, n, delong: true, maxPoints: 200 }, { a: sharedArray(Uint32Array, 2 * n), b: null }).point;
+  finishPoint(p, p, labels, n, true, 0.95);
+}
+
 /** How often each path ran (tests check that the worker path was taken). */
 export const rankThreadStats = { worker: 0, takenBack: 0 };
 
@@ -110,6 +137,9 @@ export function warmRankThread(): void {
     if (warm?.worker === worker) warm = null;
   });
   warm = { worker, port: port1, ready: new Int32Array(ready) };
+  // This thread's kernels too (≈ 50 ms CPU once, during the replay; the worker warms its own before
+  // it says it is ready).
+  warmKernels();
 }
 
 /** Stop the warm worker without telling this module (tests: a worker that died while the main thread relied on it). */

@@ -1,10 +1,10 @@
 /**
- * Entry point of the ranking worker thread (rank-thread.ts): announces that it has loaded, then
- * runs each model job it is given — unless the main thread has taken the job back first — posting
- * its answer and raising the job's state word (3) the blocked main thread waits on.
+ * Entry point of the ranking worker thread (rank-thread.ts): warms its kernels and announces that
+ * it is ready, then runs each model job it is given — unless the main thread has taken the job back
+ * first — posting its answer and raising the job's state word (3) the blocked main thread waits on.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { runModelJob, type ModelAnswer, type ModelJob } from './rank-thread.ts';
+import { runModelJob, warmKernels, type ModelAnswer, type ModelJob } from './rank-thread.ts';
 
 const { port, ready } = workerData as { port: MessagePort; ready: SharedArrayBuffer };
 port.on('message', (job: ModelJob) => {
@@ -23,4 +23,6 @@ port.on('message', (job: ModelJob) => {
   Atomics.store(job.state, 0, 3);
   Atomics.notify(job.state, 0);
 });
+// Its kernels compiled from a small made-up column before the first real job (rank-thread.ts).
+warmKernels();
 Atomics.store(new Int32Array(ready), 0, 1);

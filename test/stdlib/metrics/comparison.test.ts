@@ -295,7 +295,7 @@ describe('slices', () => {
     }
   });
 
-  it('are the same with the bootstrap on (the slices then sort in the buffer that held the resamples\' row ids)', () => {
+  it("are the same with the bootstrap on (the slices then sort in the buffer that held the resamples' row ids)", () => {
     const boot = { ...spec, bootstrap: 20 };
     const b = createComparison(boot);
     b.update(

@@ -76,6 +76,14 @@ describe('rankings', () => {
       ['5,000 tied values', () => Math.floor(rnd() * 5000) / 5000],
       ['70% one value (a bucket over 2^16 keys: the LSD fallback)', () => (rnd() < 0.7 ? 0.25 : rnd())],
       ['both signs, zeros, infinities', () => (rnd() < 0.01 ? Infinity : rnd() < 0.1 ? 0 : (rnd() - 0.5) * 1e6)],
+      // The histogram's guessed range (radix-msd.ts): a sample widened down to +0.
+      ['a narrow band (the guess far too coarse: the exact histogram)', () => 0.5 + rnd() * 1e-4],
+      ['probabilities, a few tiny (the guess 2 bits coarser, kept)', () => (rnd() < 0.001 ? 1e-7 : rnd())],
+      ['a tiny negative the sample misses (the guess too fine: the exact histogram)', () => (rnd() < 0.00002 ? -1e-30 : rnd())],
+      [
+        '70% in one guessed bucket over 2^16 keys that the exact histogram splits',
+        () => (rnd() < 0.7 ? 0.75 + rnd() * 2 ** -10 : rnd() < 0.01 ? 1e-7 : rnd()),
+      ],
     ];
     for (const [what, draw] of cases) {
       const v = Float32Array.from({ length: n }, draw);

@@ -91,7 +91,13 @@ describe('row store compact forms', () => {
     while (at < 3 * big) {
       const ids = range(at, at + step);
       // Slice indices above 255 from the middle on (the slice array widens to 16 bits, by copying).
-      st.append(...rows(ids, ids.map((i) => (i < big ? i % 7 : 300 + (i % 3)))), true);
+      st.append(
+        ...rows(
+          ids,
+          ids.map((i) => (i < big ? i % 7 : 300 + (i % 3))),
+        ),
+        true,
+      );
       at += step;
       // Each growth past the first large capacity keeps the buffers (their byteLength grows).
       if (st.capacity > cap && cap > 1 << 16) {
@@ -102,7 +108,14 @@ describe('row store compact forms', () => {
     }
     // A gap: the ids are stored from now on, in a growable array too.
     st.append(...rows([at + 10, at + 11], [1, 2]), true);
-    for (let i = 0; i < 4; i++) st.append(...rows(range(at + 20 + i * step, at + 20 + (i + 1) * step), range(0, step).map(() => 1)), true);
+    for (let i = 0; i < 4; i++)
+      st.append(
+        ...rows(
+          range(at + 20 + i * step, at + 20 + (i + 1) * step),
+          range(0, step).map(() => 1),
+        ),
+        true,
+      );
     // 65,536 → 131,072 → 262,144 → 524,288 rows: the last two in place.
     expect(inPlace).toBe(2);
     expect(st.control.buffer.byteLength).toBe(4 * st.capacity);

@@ -1,0 +1,28 @@
+/** The options of a serving run, as `m4c serve`'s flags give them (cli/commands/serve.ts). */
+import type { EngineChoice } from '../scheduler.ts';
+import type { RunSinks } from '../sinks/run-sinks.ts';
+import type { ServeMode } from './canary.ts';
+
+/** What `m4c serve` was asked for (see docs/serve.md). */
+export interface ServeOptions {
+  mode: ServeMode;
+  /** Canary: percent of rows the treatment answers. */
+  percent: number;
+  stickyBy?: string;
+  maxBatch: number;
+  maxDelayMs: number;
+  shadowQueueRows: number;
+  shadowTimeoutMs: number;
+  /** A window closes after this many ms, or after this many paired rows. */
+  window: { ms: number } | { rows: number };
+  labelTtlMs: number;
+  labelCapacity: number;
+  stopShadowOnFail: boolean;
+  engine: EngineChoice;
+  intraOpThreads: number;
+  /** Where window records go; null: nowhere. */
+  sinks: RunSinks | null;
+  /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */
+  comparisonsHold?: SharedArrayBuffer;
+  log(line: string): void;
+}

@@ -1,0 +1,279 @@
+/**
+ * The main thread's handle of the shadow arm's worker (shadow-worker.ts). Per answered batch the main thread
+ * only copies what the shadow needs — the batch's input tensors, the answering arm's compared outputs, the rows'
+ * ordinals and client ids — and gathers it; the gathered batches leave in one message every {@link GATHER_MS} ms
+ * (or once `maxBatch` rows wait). Everything else — the shadow arm's models, its batching and timeouts, the label
+ * store, the pairing, the feedback join, the online comparisons — runs on that worker, and the main thread
+ * hears back only counts for its metrics, feedback results and window outcomes.
+ *
+ * The shadow queue's bound (`--shadow-queue`) is kept here, where the work is posted: rows posted and not done
+ * (in a message not read yet, queued or running in the worker's arm) are counted, and a batch that would pass
+ * the bound is dropped at once — only its rows' ids are posted, so feedback for them says `unpaired`.
+ */
+import { Worker } from 'node:worker_threads';
+import { tsWorkerCode } from '../../stdlib/ts-worker.ts';
+import type { Tensor } from '../../stdlib/types.ts';
+import { M4Error, type ExitCode } from '../../plan/errors.ts';
+import type { Batch } from '../batch.ts';
+import { isWholeBuffer } from '../worker-protocol.ts';
+import type { RunOutcome } from '../comparison-run.ts';
+import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
+import type { PendingRow } from './arm-runner.ts';
+import type { ServeMetrics } from './serve-metrics.ts';
+import type { FeedbackItem, FromShadow, ShadowInit, ShadowItem, ShadowStats, ToShadow } from './shadow-protocol.ts';
+
+const WORKER_URL = new URL('./shadow-worker.ts', import.meta.url);
+
+/**
+ * Answered batches wait here up to this long for more to join them (one message to the worker for many
+ * batches: fewer wake-ups, and fewer, fuller shadow batches). Pairs reach the comparisons that much later,
+ * which nothing waits for.
+ */
+export const GATHER_MS = 5;
+
+/** A window the worker closed: its number (null: no row, nothing judged), when it was cut, its outcomes. */
+export type ClosedMessage = Extract<FromShadow, { kind: 'closed' }>;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+export interface ShadowThreadOptions {
+  init: ShadowInit;
+  /** Arm plans of both arms (which outputs each compares). */
+  arms: ReadonlyMap<Arm, ArmPlan>;
+  metrics: ServeMetrics;
+  /** `--shadow-queue`: rows posted and not done, per shadow arm. */
+  shadowQueueRows: number;
+  log(line: string): void;
+  /** A window the worker closed on its own (`--window N` pairs). */
+  onClosed(m: ClosedMessage): void;
+}
+
+export class ShadowThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | null = null;
+  private readonly started: Promise<void>;
+  /** Per answering arm, the outputs the comparisons read (its sides and slices). */
+  private readonly compared = new Map<Arm, string[]>();
+  private gathered: ShadowItem[] = [];
+  private gatheredRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Per shadow arm: rows posted with their tensors; rows the worker said it received; rows queued there now. */
+  private readonly posted: Record<Arm, number> = { control: 0, treatment: 0 };
+  private readonly received: Record<Arm, number> = { control: 0, treatment: 0 };
+  private readonly queued: Record<Arm, number> = { control: 0, treatment: 0 };
+  /** --stop-shadow-on-fail: no more shadow work. */
+  private stopped = false;
+
+  constructor(private readonly opts: ShadowThreadOptions) {
+    for (const [arm, ap] of opts.arms) {
+      const names = new Set<string>();
+      for (const c of ap.comparisons) {
+        names.add(c.side);
+        if (c.slice !== null) names.add(c.slice);
+      }
+      this.compared.set(arm, [...names]);
+    }
+    this.worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: opts.init, name: 'm4-shadow' });
+    this.started = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (m: FromShadow) => {
+        switch (m.kind) {
+          case 'ready':
+            return resolve();
+          case 'failed':
+            return reject(new M4Error(m.message, m.exitCode as ExitCode));
+          case 'stats':
+            return this.apply(m.stats);
+          case 'closed':
+            if (m.id === null) return opts.onClosed(m);
+            return this.settle(m.id, m);
+          case 'reply':
+            return m.error === undefined ? this.settle(m.id, m.value) : this.settle(m.id, undefined, new Error(m.error));
+        }
+      });
+      this.worker.on('error', (err) => {
+        opts.log(`the shadow arm's thread failed: ${err.message}`);
+        this.fail(err);
+        reject(err);
+      });
+      this.worker.on('exit', (code) => {
+        const err = new Error(`the shadow arm's thread exited (code ${code})`);
+        this.fail(err);
+        reject(err);
+      });
+    });
+  }
+
+  /** Resolves once every model session of the shadow arms is open. */
+  start(): Promise<void> {
+    return this.started;
+  }
+
+  /**
+   * A batch `arm` answered (its responses written): copy what the shadow needs and gather it, or count it
+   * dropped (the bound) or stopped (--stop-shadow-on-fail), in which case only its ids go.
+   */
+  give(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
+    const shadowArm = otherArm(arm);
+    const n = batch.rows;
+    let ids: (string | null)[] | null = null;
+    for (let r = 0; r < n; r++)
+      if (rows[r]!.fresh !== true) {
+        ids ??= new Array<string | null>(n).fill(null);
+        ids[r] = rows[r]!.id;
+      }
+    let unpaired: ShadowItem['unpaired'] = null;
+    if (this.stopped || this.failure !== null) unpaired = 'stopped';
+    else if (this.posted[shadowArm] - this.received[shadowArm] + this.queued[shadowArm] + n > this.opts.shadowQueueRows) unpaired = 'dropped';
+    const rowIds = batch.rowIds;
+    if (unpaired !== null) {
+      this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
+      this.add({ arm, rowIds, ids, inputs: null, values: null, unpaired }, 0);
+      return;
+    }
+    const inputs: Record<string, Tensor | undefined> = {};
+    for (const name in batch.tensors) inputs[name] = this.copy(batch.tensors[name]);
+    const out: Record<string, Tensor> = {};
+    for (const name of this.compared.get(arm)!) out[name] = this.copy(values[name])!;
+    this.posted[shadowArm] += n;
+    this.add({ arm, rowIds, ids, inputs, values: out, unpaired: null }, n);
+  }
+
+  /**
+   * The tensor as it can be posted: a view into a larger buffer (request rows are carved from shared slabs) is
+   * copied, since posting a view copies its whole buffer; a whole buffer is posted as it is (copied by the post;
+   * not moved, as a batched request's answer may still read it). Small copies: moving a buffer costs more.
+   */
+  private copy(t: Tensor | undefined): Tensor | undefined {
+    if (t === undefined || Array.isArray(t.data) || isWholeBuffer(t.data)) return t;
+    return { dtype: t.dtype, data: t.data.slice(), dims: t.dims } as Tensor;
+  }
+
+  private add(item: ShadowItem, rows: number): void {
+    this.gathered.push(item);
+    this.gatheredRows += rows;
+    if (this.gatheredRows >= this.opts.init.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
+  }
+
+  /** Post the gathered batches. */
+  private flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.gathered.length === 0) return;
+    if (this.failure === null) this.worker.postMessage({ kind: 'batches', items: this.gathered } satisfies ToShadow);
+    this.gathered = [];
+    this.gatheredRows = 0;
+  }
+
+  /** Join feedback labels (after every batch answered so far is stored there). */
+  feedback(items: FeedbackItem[]): Promise<Record<string, number>> {
+    return this.request((id) => ({ kind: 'feedback', id, items })) as Promise<Record<string, number>>;
+  }
+
+  /** Close the current window: the pairs of the batches answered before this call are in it, or in later ones. */
+  closeWindow(): Promise<ClosedMessage> {
+    return this.request((id) => ({ kind: 'close', id })) as Promise<ClosedMessage>;
+  }
+
+  /** The cumulative outcome (closed windows), with a placeholder meta. */
+  outcome(): Promise<RunOutcome> {
+    return this.request((id) => ({ kind: 'outcome', id })) as Promise<RunOutcome>;
+  }
+
+  /** Take no more shadow work; what waits in the worker is dropped (counted `stopped`). */
+  stop(): void {
+    this.stopped = true;
+    this.flush();
+    if (this.failure === null) this.worker.postMessage({ kind: 'stop' } satisfies ToShadow);
+  }
+
+  /** Resolves once no shadow work waits or runs and no window close is being judged (the metrics then up to date). */
+  async idle(): Promise<void> {
+    if (this.failure !== null) return;
+    await this.request((id) => ({ kind: 'idle', id }));
+  }
+
+  /** The shadow thread's heap in use, in bytes (after a full collection when `gc` is exposed, as in tests). */
+  async heapUsed(): Promise<number> {
+    return (await this.request((id) => ({ kind: 'heap', id }))) as number;
+  }
+
+  /** Start no more model calls; resolves when none runs. */
+  async halt(): Promise<void> {
+    this.flush();
+    if (this.failure !== null) return;
+    await this.request((id) => ({ kind: 'halt', id })).catch(() => {});
+  }
+
+  /** Release the worker's sessions and end it. */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.failure === null)
+      // The worker answers once nothing of its runs inside onnxruntime (ending it mid-call aborts the process).
+      await Promise.race([this.request((id) => ({ kind: 'shutdown', id })).catch(() => {}), new Promise((r) => setTimeout(r, 60_000).unref())]);
+    this.failure ??= new Error('the shadow arm was closed');
+    await this.worker.terminate();
+  }
+
+  private request(make: (id: number) => ToShadow): Promise<unknown> {
+    this.flush();
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(make(id));
+    });
+  }
+
+  private settle(id: number, value: unknown, err?: Error): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    if (err !== undefined) p.reject(err);
+    else p.resolve(value);
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  /** The worker's counts → the metrics. */
+  private apply(s: ShadowStats): void {
+    const m = this.opts.metrics;
+    for (const arm of ['control', 'treatment'] as const) {
+      if (s.received[arm] !== undefined) this.received[arm] = s.received[arm]!;
+      if (s.queued[arm] !== undefined) this.queued[arm] = s.queued[arm]!;
+      if (s.received[arm] !== undefined || s.queued[arm] !== undefined) m.shadowQueue(arm, this.posted[arm] - this.received[arm] + this.queued[arm]);
+    }
+    for (const key in s.shadowRows) {
+      const [arm, result] = key.split('\u0000') as [string, string];
+      m.shadowRows(arm, result, s.shadowRows[key]!);
+    }
+    for (const [arm, rows, seconds] of s.batches) {
+      m.batchRows.child(`${arm} shadow`, { arm, role: 'shadow' }).observe(rows);
+      m.armSeconds.child(`${arm} shadow`, { arm, role: 'shadow' }).observe(seconds);
+    }
+    for (const key in s.nodeErrors) {
+      const [arm, node] = key.split('\u0000') as [string, string];
+      m.nodeErrors.inc({ arm, node }, s.nodeErrors[key]!);
+    }
+    for (const result in s.feedback) m.feedback.inc({ result }, s.feedback[result]!);
+    for (const key in s.compared) {
+      const [comparison, kind] = key.split('\u0000') as [string, 'paired' | 'labelled'];
+      m.comparedRows(comparison, kind, s.compared[key]!);
+    }
+    m.evicted('expired', s.evicted.expired);
+    m.evicted('evicted', s.evicted.evicted);
+    m.labelStoreEntries.set(s.storeSize);
+    for (const line of s.logs) this.opts.log(line);
+  }
+}
