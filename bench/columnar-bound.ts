@@ -15,11 +15,17 @@
  *     and the models opened beforehand (not timed: start-up is the line above), then `Executor.run` over them with the outputs written to /dev/null by the same writer — wall
  *     time and CPU (all threads), at the batch size `m4c run` uses for the file (16,384) and at the text
  *     files' 1,024.
- * Medians are printed (the machine is shared: single runs say little).
+ * Medians are printed (the machine is shared: single runs say little). With several sizes (`--rows 1000000,4000000`)
+ * each round runs every size in turn, so the sizes' medians come from the same rounds: start-up is paid once per
+ * process whatever the rows, so the ratio at 1M rows weighs it four times more than at 4M.
  *
- *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000] [--rounds 3]
+ *   npx tsx bench/columnar-bound.ts [--dir /tmp/m4-bench-main] [--rows 1000000[,4000000]] [--rounds 3] [--before DIR] [--no-extra]
  *
- * The data files and graph-only.m4 are the ones `npx tsx bench/main-job.ts --rows 0 --columnar-rows N` writes.
+ * `--before DIR` (a checkout of older code, its bundles built) also runs (c) from JSONL and Parquet and the
+ * start-up line with DIR's `bin/m4c.js` in every round.
+ *
+ * The data files (the same rows in the three formats) are made by bench/replay-files.ts when missing;
+ * graph-only.m4 is the one `npx tsx bench/main-job.ts --rows 0 --columnar-rows 0` writes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,26 +36,32 @@ import { createExecutor } from '../runtime/executor.ts';
 import { OutputsWriter } from '../runtime/outputs-writer.ts';
 import { COLUMNAR_BATCH_SIZE, openSource } from '../runtime/sources/index.ts';
 import type { Batch } from '../runtime/batch.ts';
+import { arrowFile, jsonlFile, parquetFile } from './replay-files.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 const DIR = resolve(arg('dir', '/tmp/m4-bench-main'));
-const ROWS = Number(arg('rows', '1000000'));
+const SIZES = arg('rows', '1000000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const ROUNDS = Number(arg('rounds', '3'));
+const BEFORE = arg('before', '');
+/** `--no-extra`: without the lines that only explain (JSONL at batch 16,384, the graph in memory at batch 1,024). */
+const EXTRA = !process.argv.includes('--no-extra');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const GRAPH = join(DIR, 'fraud/graph-only.m4');
-const files = {
-  JSONL: join(DIR, `replay-${ROWS}.jsonl`),
-  Parquet: join(DIR, `replay-${ROWS}.parquet`),
-  'Arrow IPC': join(DIR, `replay-${ROWS}.arrow`),
-};
-for (const f of [GRAPH, ...Object.values(files)])
-  if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx bench/main-job.ts --rows 0 --columnar-rows ${ROWS} --dir ${DIR}\` first`);
+if (!existsSync(GRAPH)) throw new Error(`${GRAPH} is missing: run \`npx tsx bench/main-job.ts --rows 0 --columnar-rows 0 --dir ${DIR}\` first`);
+/** The same rows in the three formats (made when missing). */
+const filesOf = async (rows: number): Promise<Record<'JSONL' | 'Parquet' | 'Arrow IPC', string>> => ({
+  JSONL: await jsonlFile(DIR, rows),
+  Parquet: parquetFile(DIR, rows),
+  'Arrow IPC': arrowFile(DIR, rows),
+});
 const tiny = join(DIR, 'replay-1000.jsonl');
-if (!existsSync(tiny)) writeFileSync(tiny, readFileSync(files.JSONL, 'utf8').split('\n', 1000).join('\n') + '\n');
 
 const MAXRSS =
   "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
@@ -60,11 +72,11 @@ interface Timing {
 }
 
 /** `m4c run graph-only.m4 --data data --out /dev/null` as a process: wall and CPU seconds. */
-function cli(data: string, extra: string[] = []): Timing {
+function cli(data: string, extra: string[] = [], bin = BIN): Timing {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ['--import', MAXRSS, BIN, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
+    ['--import', MAXRSS, bin, 'run', GRAPH, '--data', data, '--quiet', '--db', join(DIR, 'bound.db'), '--out', '/dev/null', ...extra],
     {
       encoding: 'utf8',
     },
@@ -78,28 +90,28 @@ const loaded = loadForRun(GRAPH, false);
 const plan = loaded.plan;
 
 /** Every batch of the Parquet file at `batchSize` rows, in memory (read before any timing). */
-async function batchesOf(batchSize: number): Promise<Batch[]> {
+async function batchesOf(rows: number, batchSize: number): Promise<Batch[]> {
   const out: Batch[] = [];
-  for await (const b of openSource(files.Parquet, { inputs: plan.inputs, batchSize, onBadRow: 'skip' })) out.push(b);
+  for await (const b of openSource(parquetFile(DIR, rows), { inputs: plan.inputs, batchSize, onBadRow: 'skip' })) out.push(b);
   return out;
 }
 
 /** The graph over batches already in memory, outputs to /dev/null, as `m4c run` drives it: wall and CPU (all threads). */
-async function graph(batches: Batch[], batchSize: number): Promise<Timing> {
+async function graph(rows: number, batches: Batch[], batchSize: number): Promise<Timing> {
   // Opening the models is start-up, measured with the process above: the clock starts after it.
   const writer = OutputsWriter.open('/dev/null', plan.outputs);
   const ex = await createExecutor(loaded, { engine: 'auto', batchSize, outputs: true, comparisons: false, onBadRow: 'skip' });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  async function* rows(): AsyncGenerator<Batch> {
+  async function* inMemory(): AsyncGenerator<Batch> {
     yield* batches;
   }
-  const r = await ex.run(rows(), { onOutputs: (b) => writer.write(b) });
+  const r = await ex.run(inMemory(), { onOutputs: (b) => writer.write(b) });
   await writer.close();
   const c = process.cpuUsage(c0);
   const wall = (performance.now() - t0) / 1000;
   await ex.close();
-  if (r.rows !== ROWS) throw new Error(`the graph ran ${r.rows} rows, not ${ROWS}`);
+  if (r.rows !== rows) throw new Error(`the graph ran ${r.rows} rows, not ${rows}`);
   return { wall, cpu: (c.user + c.system) / 1e6 };
 }
 
@@ -108,13 +120,14 @@ async function graph(batches: Batch[], batchSize: number): Promise<Timing> {
 const CHILD = process.argv.indexOf('--child');
 if (CHILD >= 0) {
   const size = Number(process.argv[CHILD + 1]);
-  process.stdout.write(JSON.stringify(await graph(await batchesOf(size), size)) + '\n');
+  const rows = SIZES[0]!;
+  process.stdout.write(JSON.stringify(await graph(rows, await batchesOf(rows, size), size)) + '\n');
   process.exit(0);
 }
 
-/** The graph over rows in memory in a child process (this script under tsx, `--child size`). */
-function graphChild(size: number): Timing {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--dir', DIR, '--rows', String(ROWS), '--child', String(size)], {
+/** The graph over `rows` rows in memory in a child process (this script under tsx, `--child size`). */
+function graphChild(rows: number, size: number): Timing {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--dir', DIR, '--rows', String(rows), '--child', String(size)], {
     encoding: 'utf8',
     cwd: ROOT,
     maxBuffer: 1 << 24,
@@ -126,35 +139,61 @@ function graphChild(size: number): Timing {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = (): string => loadavg()[0]!.toFixed(1);
 
+const files = Object.fromEntries(await Promise.all(SIZES.map(async (n) => [n, await filesOf(n)] as const)));
+if (!existsSync(tiny)) writeFileSync(tiny, readFileSync(files[SIZES[0]!]!.JSONL, 'utf8').split('\n', 1000).join('\n') + '\n');
 console.log(
   `# columnar bound — node ${process.version}, load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')} at start`,
 );
-console.log(`# npx tsx bench/columnar-bound.ts --dir ${DIR} --rows ${ROWS} --rounds ${ROUNDS}\n`);
-const t: Record<string, Timing[]> = {};
-const add = (k: string, v: Timing): void => void (t[k] ??= []).push(v);
+console.log(`# npx tsx bench/columnar-bound.ts --dir ${DIR} --rows ${SIZES.join(',')} --rounds ${ROUNDS}\n`);
+// t[rows][line]: the timings of each round; start-up (1,000 rows) is measured once per round and shared by the sizes.
+const t: Record<number, Record<string, Timing[]>> = {};
+const STARTUP = 'start-up (1,000 rows)';
+const add = (rows: number, k: string, v: Timing): void => void ((t[rows] ??= {})[k] ??= []).push(v);
 const loads: string[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   loads.push(load());
-  for (const [k, f] of Object.entries(files)) add(k, cli(f));
-  add(`JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
-  add('start-up (1,000 rows)', cli(tiny));
-  add(`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(COLUMNAR_BATCH_SIZE));
-  add('graph in memory, batch 1024', graphChild(1024));
+  const startup = cli(tiny);
+  const startupBefore = BEFORE === '' ? null : cli(tiny, [], join(BEFORE, 'bin/m4c.js'));
+  for (const rows of SIZES) {
+    for (const [k, f] of Object.entries(files[rows]!)) add(rows, k, cli(f));
+    if (EXTRA) add(rows, `JSONL, --batch-size ${COLUMNAR_BATCH_SIZE}`, cli(files[rows]!.JSONL, ['--batch-size', String(COLUMNAR_BATCH_SIZE)]));
+    add(rows, STARTUP, startup);
+    add(rows, `graph in memory, batch ${COLUMNAR_BATCH_SIZE}`, graphChild(rows, COLUMNAR_BATCH_SIZE));
+    if (EXTRA) add(rows, 'graph in memory, batch 1024', graphChild(rows, 1024));
+    if (startupBefore !== null) {
+      add(rows, `${STARTUP}, before`, startupBefore);
+      for (const k of ['JSONL', 'Parquet'] as const) add(rows, `${k}, before`, cli(files[rows]![k], [], join(BEFORE, 'bin/m4c.js')));
+    }
+  }
 }
 loads.push(load());
-const med = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) }]));
-console.log(`medians of ${ROUNDS} rounds (load average at each round's start: ${loads.join(', ')}):`);
-for (const [k, v] of Object.entries(med))
-  console.log(`   ${k.padEnd(32)} wall ${v.wall.toFixed(2).padStart(6)} s   CPU ${v.cpu.toFixed(2).padStart(6)} s`);
-const j = med.JSONL!,
-  p = med.Parquet!,
-  s = med['start-up (1,000 rows)']!,
-  g = med[`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`]!;
-const free = { wall: s.wall + g.wall, cpu: s.cpu + g.cpu };
-console.log(
-  `\n   a source that costs nothing: start-up + graph in memory = wall ${free.wall.toFixed(2)} s, CPU ${free.cpu.toFixed(2)} s` +
-    `\n   bound on (c) rows/s against JSONL: wall ${(j.wall / free.wall).toFixed(2)}×, CPU ${(j.cpu / free.cpu).toFixed(2)}×` +
-    `\n   Parquet now: wall ${(j.wall / p.wall).toFixed(2)}×, CPU ${(j.cpu / p.cpu).toFixed(2)}× (target ≥ 2×); Arrow IPC: wall ${(j.wall / med['Arrow IPC']!.wall).toFixed(2)}×, CPU ${(j.cpu / med['Arrow IPC']!.cpu).toFixed(2)}×`,
-);
+console.log(`medians of ${ROUNDS} interleaved rounds (load average at each round's start: ${loads.join(', ')}):`);
+for (const rows of SIZES) {
+  const med = Object.fromEntries(
+    Object.entries(t[rows]!).map(([k, v]) => [k, { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) }]),
+  );
+  console.log(`\n${rows.toLocaleString('en')} rows:`);
+  for (const [k, v] of Object.entries(med))
+    console.log(
+      `   ${k.padEnd(32)} wall ${v.wall.toFixed(2).padStart(6)} s   CPU ${v.cpu.toFixed(2).padStart(6)} s   ${Math.round(rows / v.wall)
+        .toLocaleString('en')
+        .padStart(10)} rows/s`,
+    );
+  const j = med.JSONL!,
+    p = med.Parquet!,
+    s = med[STARTUP]!,
+    g = med[`graph in memory, batch ${COLUMNAR_BATCH_SIZE}`]!;
+  const free = { wall: s.wall + g.wall, cpu: s.cpu + g.cpu };
+  console.log(
+    `   a source that costs nothing: start-up + graph in memory = wall ${free.wall.toFixed(2)} s, CPU ${free.cpu.toFixed(2)} s` +
+      `\n   bound on (c) rows/s against JSONL: wall ${(j.wall / free.wall).toFixed(2)}×, CPU ${(j.cpu / free.cpu).toFixed(2)}×` +
+      `\n   Parquet now: wall ${(j.wall / p.wall).toFixed(2)}×, CPU ${(j.cpu / p.cpu).toFixed(2)}× (target ≥ 2×); Arrow IPC: wall ${(j.wall / med['Arrow IPC']!.wall).toFixed(2)}×, CPU ${(j.cpu / med['Arrow IPC']!.cpu).toFixed(2)}×` +
+      `\n   per round (wall): Parquet × JSONL ${t[rows]!.JSONL!.map((x, i) => (x.wall / t[rows]!.Parquet![i]!.wall).toFixed(2) + '×').join(', ')}`,
+  );
+  const jb = med['JSONL, before'],
+    pb = med['Parquet, before'];
+  if (jb !== undefined && pb !== undefined)
+    console.log(`   before (${BEFORE}): Parquet wall ${(jb.wall / pb.wall).toFixed(2)}×, CPU ${(jb.cpu / pb.cpu).toFixed(2)}× JSONL`);
+}

@@ -12,6 +12,9 @@
  *    and `body` (a parameter's value: no type changes). `--other DIR` measures DIR's server (another checkout,
  *    e.g. main's, used read-only) in the same run, after this tree's, on the same file and edits. Baseline in the same run:
  *    compiling the same text in this process (the part no server can skip).
+ *    Where an edit's time goes (this tree, in this process, CPU time): the same edits applied to a TextDocument,
+ *    the incremental parse alone, the whole incremental check (`CheckSession.update`, parse included) and the
+ *    diagnostics' conversion to LSP and JSON; with what the check visited (compiler/incremental.ts UpdateStats).
  * 2. Memory: the server's heapUsed after a full GC (`m4/memoryUsage` with --expose-gc), and its RSS, after
  *    10 edits and after 1,000 (in bursts of 10, as typing sends them); target: ratio < 1.5.
  */
@@ -21,7 +24,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { compileSource } from '../compiler/compile.ts';
+import { CheckSession } from '../compiler/incremental.ts';
+import { IncrementalParser } from '../grammar/incremental-parse.ts';
+import { lspDiagnostics } from '../lsp/diagnostics.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -211,6 +218,41 @@ for (const kind of KINDS) {
   }
 }
 console.log(`  targets on the default 2,000-line file: median < 50 ms, p95 < 100 ms`);
+
+/** CPU milliseconds of `f` in this process (waiting for a core on a loaded machine is not counted). */
+function cpu<T>(f: () => T): [T, number] {
+  const c0 = process.cpuUsage();
+  const r = f();
+  const c = process.cpuUsage(c0);
+  return [r, (c.user + c.system) / 1000];
+}
+for (const kind of KINDS) {
+  const session = new CheckSession(file);
+  const parser = new IncrementalParser(file);
+  let doc = TextDocument.create(uri, 'm4', 1, text);
+  session.update(text, { noPlan: true });
+  parser.parse(text);
+  const parts = { document: [] as number[], parse: [] as number[], check: [] as number[], diagnostics: [] as number[] };
+  for (let i = 0; i < EDITS; i++) {
+    const [t, d] = cpu(() => {
+      doc = TextDocument.update(doc, [change(kind, i % 2 === 0)], i + 2);
+      return doc.getText();
+    });
+    parts.document.push(d);
+    parts.parse.push(cpu(() => parser.parse(t))[1]);
+    const [comp, c] = cpu(() => session.update(t, { noPlan: true }));
+    parts.check.push(c);
+    const [, j] = cpu(() => JSON.stringify(lspDiagnostics({ uri, doc, file, comp })));
+    parts.diagnostics.push(j);
+  }
+  const { mode, fast, checked, reused, compareChecks, deadEndsVisited, repointed, slowReason } = session.stats;
+  const med = (xs: number[]) => quantile(xs, 0.5).toFixed(1);
+  console.log(
+    `  where a ${kind} edit goes (this tree, in process, CPU ms, median of ${EDITS}): document ${med(parts.document)}, parse alone ${med(parts.parse)}, ` +
+      `check with its parse ${med(parts.check)}, diagnostics to LSP JSON ${med(parts.diagnostics)}; last edit: ${mode}${fast ? ' (fast path)' : slowReason ? ` (${slowReason})` : ''}, ` +
+      `${checked} checked, ${reused} reused, ${repointed} pointed again, ${compareChecks} compare blocks checked, ${deadEndsVisited} dead-end checks`,
+  );
+}
 console.log(
   `  baseline, compileSource of the same text in this process: median ${quantile(baseline, 0.5).toFixed(1)} ms, p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
 );

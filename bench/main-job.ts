@@ -7,13 +7,13 @@
  *       (`--out /dev/null`) — the same-run baseline of (a) and (b),
  *   (d) reading the data alone: the file without its comparison and without `--out`, so the executor
  *       has nothing to compute (it runs only what a comparison or an output needs),
- * printing wall time, rows/s and peak RSS of each; then (c) and (d) on 1M rows from JSONL, Parquet
- * and Arrow IPC files holding the same rows.
+ * printing wall time, rows/s and peak RSS of each; then (c) and (d) on each size of --columnar-rows from
+ * JSONL, Parquet and Arrow IPC files holding the same rows (bench/replay-files.ts).
  *
  * Until 2026-12-04 (c) was run without `--out`, i.e. it measured (d): the ratios published before
  * then were against reading the data, not against the graph.
  *
- *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000] [--dir DIR] [--keep]
+ *   npx tsx bench/main-job.ts [--rows 1000000,4000000] [--columnar-rows 1000000[,4000000]] [--dir DIR] [--keep]
  *                             [--variants a,b,c] [--before DIR]
  *
  * `--variants` runs only some of (a), (b), (c); `--before DIR` (a checkout of older code with its
@@ -29,13 +29,10 @@
  * runs; --keep keeps the sink DBs); `--rows 0` runs the columnar section only.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { once } from 'node:events';
-import { ParquetWriter } from 'hyparquet-writer';
-import { fileWriter } from 'hyparquet-writer/src/node.js';
-import { Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray, Int64 } from 'apache-arrow';
+import { arrowFile, jsonlFile, parquetFile } from './replay-files.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,106 +42,16 @@ const ROWS = arg('rows', '1000000,4000000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const COLUMNAR_ROWS = Number(arg('columnar-rows', '1000000'));
+const COLUMNAR_ROWS = arg('columnar-rows', '1000000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const VARIANTS = new Set(arg('variants', 'a,b,c').split(','));
 const BEFORE = arg('before', '');
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/m4c.js');
 const DIR = resolve(arg('dir', '/tmp/m4-bench-main'));
 const EXAMPLE = join(ROOT, 'examples/fraud');
-
-interface Rec {
-  tx: number[];
-  label: number;
-  region: string;
-}
-const recs: Rec[] = readFileSync(join(EXAMPLE, 'data/replay.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Rec);
-
-/** `rows` rows of the example replay, repeated with ids 0..rows-1, as JSONL. */
-async function jsonlFile(rows: number): Promise<string> {
-  const path = join(DIR, `replay-${rows}.jsonl`);
-  if (existsSync(path)) return path;
-  const lines = recs.map((r) => JSON.stringify({ tx: r.tx, label: r.label, region: r.region }).slice(1));
-  const out = createWriteStream(`${path}.part`);
-  for (let i = 0; i < rows; i += 10000) {
-    let chunk = '';
-    for (let j = i; j < Math.min(rows, i + 10000); j++) chunk += `{"id":${j},${lines[j % recs.length]}\n`;
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  spawnSync('mv', [`${path}.part`, path]);
-  return path;
-}
-
-const GROUP = 65536;
-
-/** The same rows as Parquet: tx a LIST of FLOAT, label INT64, region STRING; row groups of 65,536. */
-function parquetFile(rows: number): string {
-  const path = join(DIR, `replay-${rows}.parquet`);
-  if (existsSync(path)) return path;
-  const schema = [
-    { name: 'root', num_children: 4 },
-    { name: 'id', type: 'INT64', repetition_type: 'REQUIRED' },
-    { name: 'tx', repetition_type: 'REQUIRED', num_children: 1, converted_type: 'LIST' },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-    { name: 'label', type: 'INT64', repetition_type: 'REQUIRED' },
-    { name: 'region', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  ] as never;
-  const w = new ParquetWriter({ writer: fileWriter(`${path}.part`), schema });
-  for (let i = 0; i < rows; i += GROUP) {
-    const n = Math.min(GROUP, rows - i);
-    const at = (j: number): Rec => recs[(i + j) % recs.length]!;
-    w.write({
-      rowGroupSize: GROUP,
-      columnData: [
-        { name: 'id', data: BigInt64Array.from({ length: n }, (_, j) => BigInt(i + j)) },
-        { name: 'tx', data: Array.from({ length: n }, (_, j) => at(j).tx) },
-        { name: 'label', data: BigInt64Array.from({ length: n }, (_, j) => BigInt(at(j).label)) },
-        { name: 'region', data: Array.from({ length: n }, (_, j) => at(j).region) },
-      ],
-    });
-  }
-  w.finish();
-  spawnSync('mv', [`${path}.part`, path]);
-  return path;
-}
-
-/** The same rows as an Arrow IPC file: tx a FixedSizeList<Float32>[30]; record batches of 65,536. */
-function arrowFile(rows: number): string {
-  const path = join(DIR, `replay-${rows}.arrow`);
-  if (existsSync(path)) return path;
-  const txType = new FixedSizeList(30, new Field('item', new Float32(), false));
-  const schema = new Schema([
-    new Field('id', new Int64()),
-    new Field('tx', txType),
-    new Field('label', new Int64()),
-    new Field('region', new Utf8()),
-  ]);
-  const batches: RecordBatch[] = [];
-  for (let i = 0; i < rows; i += GROUP) {
-    const n = Math.min(GROUP, rows - i);
-    const flat = new Float32Array(n * 30);
-    for (let j = 0; j < n; j++) flat.set(recs[(i + j) % recs.length]!.tx, j * 30);
-    const tx = makeData({ type: txType, length: n, nullCount: 0, child: makeData({ type: new Float32(), length: n * 30, data: flat }) });
-    const cols = [
-      makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(i + j)) }),
-      tx,
-      makeData({ type: new Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, j) => BigInt(recs[(i + j) % recs.length]!.label)) }),
-      vectorFromArray(
-        Array.from({ length: n }, (_, j) => recs[(i + j) % recs.length]!.region),
-        new Utf8(),
-      ).data[0]!,
-    ];
-    batches.push(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: cols })));
-  }
-  writeFileSync(path, tableToIPC(new Table(schema, batches), 'file'));
-  return path;
-}
 
 /** The example with `bootstrap: 0`, and without its compare block, next to symlinks to its models. */
 function variants(): { a: string; b: string; c: string } {
@@ -197,7 +104,7 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')} at start`,
 );
-console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',') || 0} --columnar-rows ${COLUMNAR_ROWS} --dir ${DIR}`);
+console.log(`# command: npx tsx bench/main-job.ts --rows ${ROWS.join(',') || 0} --columnar-rows ${COLUMNAR_ROWS.join(',') || 0} --dir ${DIR}`);
 console.log('# each line: one `m4c run <file> --data <rows> --quiet` child process, end to end (start-up, compile, replay, report, sink)\n');
 const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: ReturnType<typeof run>): void => {
   const ratio = base === undefined ? '' : `   ${(r.seconds / base.seconds).toFixed(2)}× the graph alone`;
@@ -210,7 +117,7 @@ const line = (what: string, rows: number, r: ReturnType<typeof run>, base?: Retu
 const GRAPH = ['--out', '/dev/null'];
 const peak: Record<string, number[]> = { a: [], b: [], c: [] };
 for (const rows of ROWS) {
-  const data = await jsonlFile(rows);
+  const data = await jsonlFile(DIR, rows);
   console.log(`${rows.toLocaleString('en')} rows (${data})`);
   const d = run(files.c, data);
   const c = run(files.c, data, GRAPH);
@@ -235,15 +142,15 @@ if (ROWS.length > 1 && VARIANTS.has('a') && VARIANTS.has('b')) {
     `\npeak RSS at ${ROWS[k]!.toLocaleString('en')} / at ${ROWS[0]!.toLocaleString('en')} rows: (a) ${(peak.a![k]! / peak.a![0]!).toFixed(2)}×  (b) ${(peak.b![k]! / peak.b![0]!).toFixed(2)}×  (c) ${(peak.c![k]! / peak.c![0]!).toFixed(2)}×   (target (a) ≤ 1.2×)`,
   );
 }
-if (COLUMNAR_ROWS > 0) {
-  const files3 = { JSONL: await jsonlFile(COLUMNAR_ROWS), Parquet: parquetFile(COLUMNAR_ROWS), 'Arrow IPC': arrowFile(COLUMNAR_ROWS) };
+for (const COLUMNAR of COLUMNAR_ROWS) {
+  const files3 = { JSONL: await jsonlFile(DIR, COLUMNAR), Parquet: parquetFile(DIR, COLUMNAR), 'Arrow IPC': arrowFile(DIR, COLUMNAR) };
   for (const [what, extra] of [
     ['(c) graph alone (--out)', GRAPH],
     ['(d) reading the data alone', []],
   ] as const) {
-    console.log(`\n${what}, ${COLUMNAR_ROWS.toLocaleString('en')} rows, the same rows from three formats:`);
+    console.log(`\n${what}, ${COLUMNAR.toLocaleString('en')} rows, the same rows from three formats:`);
     const t = Object.fromEntries(Object.entries(files3).map(([f, path]) => [f, run(files.c, path, [...extra])]));
-    for (const [f, r] of Object.entries(t)) line(f, COLUMNAR_ROWS, r);
+    for (const [f, r] of Object.entries(t)) line(f, COLUMNAR, r);
     console.log(
       `      rows/s against JSONL: Parquet ${(t.JSONL!.seconds / t.Parquet!.seconds).toFixed(2)}× (target ≥ 2× for the graph alone), Arrow ${(t.JSONL!.seconds / t['Arrow IPC']!.seconds).toFixed(2)}×;` +
         ` CPU against JSONL: Parquet ${(t.JSONL!.cpu / t.Parquet!.cpu).toFixed(2)}×, Arrow ${(t.JSONL!.cpu / t['Arrow IPC']!.cpu).toFixed(2)}×`,
@@ -251,7 +158,7 @@ if (COLUMNAR_ROWS > 0) {
     if (BEFORE !== '' && extra.length > 0) {
       // The same (c) lines with the older code, in the same run: what the outputs writer and the source cost before.
       const b = Object.fromEntries((['JSONL', 'Parquet'] as const).map((f) => [f, run(files.c, files3[f], [...extra], join(BEFORE, 'bin/m4c.js'))]));
-      for (const [f, r] of Object.entries(b)) line(`${f}, before`, COLUMNAR_ROWS, r);
+      for (const [f, r] of Object.entries(b)) line(`${f}, before`, COLUMNAR, r);
       console.log(
         `      before: Parquet ${(b.JSONL!.seconds / b.Parquet!.seconds).toFixed(2)}× JSONL (CPU ${(b.JSONL!.cpu / b.Parquet!.cpu).toFixed(2)}×);` +
           ` now against before: JSONL ${(b.JSONL!.seconds / t.JSONL!.seconds).toFixed(2)}×, Parquet ${(b.Parquet!.seconds / t.Parquet!.seconds).toFixed(2)}× the rows/s`,

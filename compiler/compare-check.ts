@@ -12,7 +12,7 @@ import { HELP, NOTE } from './diagnostics/catalogue.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import { literalValue } from './params.ts';
-import type { Resolution } from './resolve.ts';
+import { declaredSymbols, type Resolution } from './resolve.ts';
 import type { Typing, ValueType } from './typecheck.ts';
 
 export type TaskKind = PlanTask['kind'];
@@ -54,16 +54,30 @@ const DEFAULT_OPTIONS = { bootstrap: 1000, seed: 0, confidence: 0.95, max_slices
 export function compareCheck(res: Resolution, typing: Typing): PassResult<CompareInfo[]> {
   const diagnostics: Diagnostic[] = [];
   const infos: CompareInfo[] = [];
-  for (const decl of res.declSymbols.keys()) {
-    if (decl.kind !== 'compare' || !decl.name) continue;
-    try {
-      const info = checkOne(decl, typing, diagnostics);
-      if (info) infos.push(info);
-    } catch (err) {
-      diagnostics.push(diag('M7001', decl.span, { detail: err instanceof Error ? err.message : String(err) }));
-    }
+  for (const sym of declaredSymbols(res)) {
+    if (sym.decl.kind !== 'compare') continue;
+    const one = compareOne(sym.decl, typing);
+    if (!one) continue;
+    if (one.result) infos.push(one.result);
+    for (const d of one.diagnostics) diagnostics.push(d);
   }
   return { result: infos, diagnostics };
+}
+
+/**
+ * Check one compare block (`undefined`: it has no name, and is not checked). Its result depends only on its
+ * tree, the values of its fields' expressions and the dims unifier (which it adds one fact to): an
+ * incremental session (recheck.ts) keeps it while those are the same.
+ */
+export function compareOne(decl: CompareDecl, typing: Typing): PassResult<CompareInfo | undefined> | undefined {
+  if (!decl.name) return undefined;
+  const diagnostics: Diagnostic[] = [];
+  try {
+    return { result: checkOne(decl, typing, diagnostics), diagnostics };
+  } catch (err) {
+    diagnostics.push(diag('M7001', decl.span, { detail: err instanceof Error ? err.message : String(err) }));
+    return { result: undefined, diagnostics };
+  }
 }
 
 function checkOne(decl: CompareDecl, typing: Typing, diagnostics: Diagnostic[]): CompareInfo | undefined {

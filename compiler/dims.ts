@@ -25,7 +25,7 @@ export interface DimConflict {
 
 export class DimUnifier {
   private parent = new Map<string, string>();
-  private bound = new Map<string, { value: number; origin: Origin }>();
+  protected bound = new Map<string, { value: number; origin: Origin }>();
   private display = new Map<string, string>();
   private counters = new Map<string, number>();
 
@@ -47,7 +47,7 @@ export class DimUnifier {
     };
   }
 
-  private find(key: string): string {
+  protected find(key: string): string {
     if (!this.parent.has(key)) {
       this.parent.set(key, key);
       return key;

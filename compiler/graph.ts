@@ -23,6 +23,10 @@ export interface DeclGraph {
   bestEffortSymbols: M4Symbol[];
   /** Nodes that feed an output or a comparison. */
   live: Set<string>;
+  /** The declarations that read `sym` directly (an incremental check follows a type change to them). */
+  readersOf(sym: M4Symbol): M4Symbol[];
+  /** The same by name, on the graph `graphAgain` keeps (one function, however many edits keep the graph). */
+  readerNames(name: string): string[];
 }
 
 export function graphPass(res: Resolution): PassResult<DeclGraph> {
@@ -85,7 +89,9 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
   }
   const live = new Set<string>();
   for (let i = 0; i < names.length; i++) if (isLive[i]) live.add(names[i]!);
-  deadEnds(syms, live, hasSinks, diagnostics);
+  const dead = new Map<M4Symbol, Diagnostic>();
+  deadEnds(syms, live, hasSinks, dead, diagnostics);
+  deadEndsOf.set(live, { hasSinks, dead });
   let graph: Graph | undefined;
   const result: DeclGraph = {
     get graph() {
@@ -100,18 +106,39 @@ export function graphPass(res: Resolution): PassResult<DeclGraph> {
     order,
     bestEffortSymbols: bestEffort.map((i) => syms[i]!),
     live,
+    readersOf(sym) {
+      const i = index.get(sym.name);
+      return i === undefined ? [] : Array.from(neighbours(adj.succ, i), (j) => syms[j]!);
+    },
+    readerNames: namesReader(names, index, adj.succ),
   };
   return { result, diagnostics };
 }
 
-/** Warnings for what never runs: no output or comparison at all, or a node that feeds neither. */
-function deadEnds(syms: M4Symbol[], live: Set<string>, hasSinks: boolean, diagnostics: Diagnostic[]): void {
+/**
+ * The unused-node warnings of a graph, by node (kept by its `live` set, which `graphAgain` keeps): a warning's
+ * span is its symbol's name span, which moves in place with the text.
+ */
+const deadEndsOf = new WeakMap<Set<string>, { hasSinks: boolean; dead: Map<M4Symbol, Diagnostic> }>();
+
+/**
+ * Warnings for what never runs: no output or comparison at all, or a node that feeds neither (also kept in
+ * `dead`, by node).
+ */
+function deadEnds(syms: Iterable<M4Symbol>, live: Set<string>, hasSinks: boolean, dead: Map<M4Symbol, Diagnostic>, diagnostics: Diagnostic[]): void {
   if (!hasSinks) {
-    if (syms.length > 0) diagnostics.push(diag('M5003', syms[0]!.nameSpan, {}, { help: HELP.addSink }));
+    for (const first of syms) {
+      diagnostics.push(diag('M5003', first.nameSpan, {}, { help: HELP.addSink }));
+      break;
+    }
     return;
   }
   for (const sym of syms) {
-    if (sym.kind === 'node' && !live.has(sym.name)) diagnostics.push(diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
+    if (sym.kind === 'node' && !live.has(sym.name)) {
+      const d = diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true });
+      dead.set(sym, d);
+      diagnostics.push(d);
+    }
   }
 }
 
@@ -121,22 +148,60 @@ function deadEnds(syms: M4Symbol[], live: Set<string>, hasSinks: boolean, diagno
  * are `prev`'s, the symbols and warnings the new ones (an incremental session, incremental.ts, after an edit
  * that changed no declaration's reads). The graphlib graph is built again on first read.
  */
-export function graphAgain(prev: DeclGraph, res: Resolution): PassResult<DeclGraph> {
-  const diagnostics: Diagnostic[] = [];
-  const syms = [...res.symbols.values()];
-  let hasSinks = false;
-  for (const sym of syms) if (sym.kind === 'output' || sym.kind === 'compare') hasSinks = true;
-  deadEnds(syms, prev.live, hasSinks, diagnostics);
+export function graphAgain(prev: DeclGraph, res: Resolution, changed?: readonly M4Symbol[]): PassResult<DeclGraph> & { visited: number } {
+  let diagnostics: Diagnostic[] = [];
+  let visited = 0;
   let graph: Graph | undefined;
+  const kept = deadEndsOf.get(prev.live);
+  let bestEffortSymbols: M4Symbol[];
+  let readersOf: DeclGraph['readersOf'];
+  if (changed && kept) {
+    // The same symbols (resolved again), the same edges and kinds: only the changed declarations' warnings
+    // can change (their name spans are new). No sinks: one warning, on the first declaration.
+    const { hasSinks, dead } = kept;
+    if (!hasSinks) {
+      visited = 1;
+      deadEnds([res.symbols.values().next().value!], prev.live, false, dead, diagnostics);
+    } else {
+      for (const sym of changed) {
+        visited++;
+        if (dead.has(sym)) dead.set(sym, diag('M5002', sym.nameSpan, { name: sym.name }, { unnecessary: true }));
+      }
+      diagnostics = [...dead.values()];
+    }
+    bestEffortSymbols = prev.bestEffortSymbols;
+    readersOf = prev.readersOf;
+  } else {
+    const syms = [...res.symbols.values()];
+    visited = syms.length;
+    const dead = new Map<M4Symbol, Diagnostic>();
+    let hasSinks = false;
+    for (const sym of syms) if (sym.kind === 'output' || sym.kind === 'compare') hasSinks = true;
+    deadEnds(syms, prev.live, hasSinks, dead, diagnostics);
+    deadEndsOf.set(prev.live, { hasSinks, dead });
+    bestEffortSymbols = prev.bestEffortSymbols.map((s) => res.symbols.get(s.name)!);
+    const { readerNames } = prev;
+    readersOf = (sym) => readerNames(sym.name).map((n) => res.symbols.get(n)!);
+  }
   const result: DeclGraph = {
     get graph() {
       return (graph ??= graphPass(res).result.graph);
     },
     order: prev.order,
-    bestEffortSymbols: prev.bestEffortSymbols.map((s) => res.symbols.get(s.name)!),
+    bestEffortSymbols,
     live: prev.live,
+    readersOf,
+    readerNames: prev.readerNames,
   };
-  return { result, diagnostics };
+  return { result, diagnostics, visited };
+}
+
+/** Readers by name, made outside `graphPass` so that keeping it keeps only these arrays (not the symbols). */
+function namesReader(names: string[], index: Map<string, number>, succ: Rows): (name: string) => string[] {
+  return (name) => {
+    const i = index.get(name);
+    return i === undefined ? [] : Array.from(neighbours(succ, i), (j) => names[j]!);
+  };
 }
 
 /** A cycle's members shown as related locations, at most (the message names more). */

@@ -4,7 +4,11 @@
  * what they read changed (early cutoff: a new body with the same type and dims re-checks nothing else).
  * `m4c check` keeps the plain full path (compile.ts).
  *
- * How: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
+ * Two paths. The fast path (recheck.ts) visits only the changed declarations and what reads them, on the
+ * last check's maps and dims unifier kept in place; when it cannot be sure it undoes its changes and the
+ * slower path below runs, which visits every declaration (in proportion to the file, with small constants).
+ *
+ * The slower path: every check goes through `compileParsed` with {@link TypecheckHooks}. A session remembers (in one
  * map, updated in place by each check), for each declaration the checker checked, a record: the
  * declaration, whether its check can be reused (it reported nothing, read no file, was not checked inside
  * another's check), the declarations it read with the types they had (dtype and dims), and the questions it
@@ -14,7 +18,7 @@
  * replayed answer is the one recorded. Otherwise it is checked, and its new type decides whether the
  * declarations reading it can be reused in turn.
  *
- * The unifier: rebuilt from empty on every check by asking, in the checking order, each declaration's
+ * The unifier, on that path: rebuilt from empty on every check by asking, in the checking order, each declaration's
  * questions (replayed or real), so it ends as a full check leaves it; a replayed answer that differs, or any
  * conflict (whose message would name where a replayed fact came from, which replay does not keep), means
  * the session is not sure and checks the whole file at once (records made anew).
@@ -22,8 +26,8 @@
  * Before the type check: parsing is incremental (grammar/incremental-parse.ts, which keeps unchanged
  * declarations' trees); resolve visits only the declarations with a new tree when the last resolve
  * reported nothing but unused inputs or models (resolve-again.ts); the graph is the last one when no
- * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) and the
- * comparison checks run on the whole program.
+ * declaration's reads changed (graph.ts `graphAgain`). The models table (signatures cached by file) runs on
+ * the whole program; the compare pass records each block's result for the fast path.
  *
  * The whole file is checked (records made anew) when the session cannot be sure: the first check, a
  * syntax error before or after the edit, a declaration added, removed, renamed or of another kind, a model
@@ -33,34 +37,21 @@
  * `update` returns what `compileSource` returns for the same text — diagnostics, and the resolution,
  * types, values and call facts the editor features read.
  */
-import type { CallExpr, Decl, Expr } from '../grammar/ast.ts';
+import type { CallExpr, Decl, Expr, Program } from '../grammar/ast.ts';
 import { IncrementalParser } from '../grammar/incremental-parse.ts';
+import { compareOne, type CompareInfo } from './compare-check.ts';
 import { compileParsed, type Compilation, type CompileHooks, type CompileOptions } from './compile.ts';
-import type { PassResult } from './diagnostics/diagnostic.ts';
+import type { Diagnostic, PassResult } from './diagnostics/diagnostic.ts';
 import { graphAgain, type DeclGraph } from './graph.ts';
-import { resolveAgain } from './resolve-again.ts';
+import { FastCheck, sameType, type DeclRecord, type SessionState } from './recheck.ts';
+import { resolveAgain, type ResolvedAgain } from './resolve-again.ts';
 import type { ModelTable } from './models.ts';
-import { RecordingUnifier, type UnifierQuestion } from './recording-unifier.ts';
+import { RecordingUnifier } from './recording-unifier.ts';
 import { forget, repoint } from './reuse-typing.ts';
-import type { M4Symbol, Resolution } from './resolve.ts';
+import { declaredSymbols, type M4Symbol, type Resolution } from './resolve.ts';
 import { syntaxOf } from './syntax.ts';
-import type { CallInfo, CheckedDecl, ExprValue, Supply, TypecheckHooks, ValueType } from './typecheck.ts';
-
-/** What a declaration's last check was, to decide whether the next may reuse it. */
-interface DeclRecord {
-  /** The tree it was made for (moved along while reused). */
-  decl: Decl;
-  /** The declarations it read (by name: names are unique while records live) and the types they had. */
-  reads: string[];
-  readTypes: (ValueType | undefined)[];
-  /**
-   * The symbols of `reads` in the resolution's symbol map `symbolsOf`: while resolve only updates that map
-   * (resolve-again.ts), they are used as they are, without a lookup by name per read.
-   */
-  readSyms: M4Symbol[];
-  symbolsOf: Map<string, M4Symbol>;
-  questions: UnifierQuestion[];
-}
+import type { CallInfo, CheckedDecl, ExprValue, Supply, TypecheckHooks, Typing, ValueType } from './typecheck.ts';
+import { UndoMap } from './undo-map.ts';
 
 /** What the last `update` did (for tests and benchmarks). */
 export interface UpdateStats {
@@ -76,26 +67,30 @@ export interface UpdateStats {
   graphReused: boolean;
   /** Whether only the declarations with a new tree were resolved (resolve-again.ts). */
   resolvedAgain: boolean;
+  /**
+   * Whether the fast path (recheck.ts) did the check: only the changed declarations and what reads them
+   * were visited. `false` with mode `incremental`: every declaration was visited to be reused.
+   */
+  fast: boolean;
+  /** Why the fast path was not taken (or gave up). */
+  slowReason?: string;
+  /** Compare blocks the compare pass checked (compare-check.ts). */
+  compareChecks: number;
+  /** Declarations whose dead-end (unused node) warning the graph pass looked at. */
+  deadEndsVisited: number;
+  /** Readers kept with their references pointed at a declaration checked again (recheck.ts). */
+  repointed: number;
 }
 
-/**
- * The same type as far as a reader depends on it: dtype and dims (its origin is only read by messages, and
- * a reader that reported anything is checked again).
- */
-function sameType(a: ValueType | undefined, b: ValueType | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.dtype !== b.dtype || a.dims.length !== b.dims.length) return false;
-  for (let i = 0; i < a.dims.length; i++) if (a.dims[i] !== b.dims[i]) return false;
-  return true;
-}
+const NO_STATS = { reused: 0, graphReused: false, resolvedAgain: false, fast: false, compareChecks: 0, deadEndsVisited: 0, repointed: 0 };
 
 export class CheckSession {
   readonly parser: IncrementalParser;
   private prev: Compilation | undefined;
-  /** Records by declared name, of the last check. */
-  private records = new Map<string, DeclRecord>();
+  /** Records by declared name, and the compare pass's, of the last check. */
+  private state: SessionState = freshState();
   /** What the last `update` did. */
-  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, reused: 0, graphReused: false, resolvedAgain: false };
+  stats: UpdateStats = { mode: 'full', reason: 'first check', checked: 0, ...NO_STATS };
 
   /** The options of the last check (another `baseDir` is another check). */
   private optsKey = '';
@@ -116,45 +111,118 @@ export class CheckSession {
     this.syntaxErrors = syntax.diagnostics.length;
     let comp: Compilation | undefined;
     if (!reason) {
-      // The records are updated in place (one map kept across checks, not one entry copied per declaration).
-      const pass = new Pass(prev!, this.records, syntax.result.decls);
-      comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
-      pass.done();
-      reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
-      if (!reason) {
-        this.records = pass.records;
-        this.stats = {
-          mode: 'incremental',
-          checked: pass.checked,
-          reused: pass.reused,
-          graphReused: pass.graphReused,
-          resolvedAgain: pass.resolvedAgain !== undefined,
-        };
+      const decls = syntax.result.decls;
+      const before = prev!.program.decls;
+      const changed: number[] = [];
+      for (let i = 0; i < decls.length; i++) if (before[i] !== decls[i]) changed.push(i);
+      const fast = this.fast(prev!, changed, decls, text, syntax, opts);
+      let slowReason: string | undefined;
+      if ('comp' in fast) comp = fast.comp;
+      else {
+        slowReason = fast.why;
+        // The records are updated in place (one map kept across checks, not one entry copied per declaration).
+        const pass = new Pass(prev!, this.state, decls, changed, fast.memo);
+        comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
+        pass.done();
+        reason = pass.unsure ?? (pass.unifier.conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
+        if (!reason) {
+          this.stats = {
+            mode: 'incremental',
+            checked: pass.checked,
+            reused: pass.reused,
+            graphReused: pass.graphReused,
+            resolvedAgain: pass.resolvedAgain !== undefined,
+            fast: false,
+            slowReason,
+            compareChecks: pass.compareChecks,
+            deadEndsVisited: pass.deadEndsVisited,
+            repointed: 0,
+          };
+        }
       }
     }
     if (reason) {
-      const pass = new Pass(undefined, new Map(), syntax.result.decls);
+      this.state = freshState();
+      const pass = new Pass(undefined, this.state, syntax.result.decls, [], {});
       comp = compileParsed(text, this.file, syntax, opts, pass.hooks());
       pass.done();
-      this.records = pass.records;
-      this.stats = { mode: 'full', reason, checked: pass.checked, reused: 0, graphReused: false, resolvedAgain: false };
+      this.stats = { mode: 'full', reason, checked: pass.checked, ...NO_STATS, compareChecks: pass.compareChecks };
       // Records of a check with a conflict or an internal error are not trusted by the next one.
-      if (pass.unifier.conflicts > 0 || internalError(comp)) this.records = new Map();
+      if (pass.unifier.conflicts > 0 || internalError(comp)) this.state = freshState();
     }
     this.prev = comp!;
     return comp!;
   }
 
+  /**
+   * The fast path (recheck.ts): the compilation, or why not and what it already computed (the last
+   * resolution is updated in place: the slower path must take it as it is).
+   */
+  private fast(
+    prev: Compilation,
+    changed: readonly number[],
+    decls: readonly Decl[],
+    text: string,
+    syntax: PassResult<Program>,
+    opts: CompileOptions,
+  ): { comp: Compilation } | { why: string; memo: Memo } {
+    if (prev.graph.order === undefined) return { why: 'a cycle', memo: {} };
+    if (!FastCheck.possible(prev.typing)) return { why: "the last check was not made by the fast path's rules", memo: {} };
+    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002');
+    const resolved = resolveAgain(prev.resolution, last, prev.program.decls, decls);
+    if (!resolved) return { why: 'resolve reported more than unused inputs', memo: {} };
+    if (resolved.depsChanged) return { why: 'what a declaration reads changed', memo: { resolved } };
+    const res = resolved.result;
+    const syms: M4Symbol[] = [];
+    for (const i of changed) {
+      const s = res.declSymbols.get(decls[i]!);
+      if (s) syms.push(s);
+    }
+    const graph = graphAgain(prev.graph, res, syms);
+    const memo: Memo = { resolved, graph };
+    const check = new FastCheck(this.state, prev.typing, res, graph.result, syms, (models) => sameModels(prev.models, models));
+    const comp = compileParsed(text, this.file, syntax, opts, {
+      resolve: () => resolved,
+      graph: () => graph,
+      check: check.checkHooks(),
+      compare: (_res, typing) => check.compare(typing),
+    });
+    const why = check.gaveUp ?? (this.unifierOf(prev).conflicts > 0 ? 'a dims conflict' : undefined) ?? internalError(comp);
+    if (why) {
+      check.undo();
+      return { why, memo };
+    }
+    check.finish();
+    const { checked, repointed, compareChecks } = check.counts;
+    this.stats = {
+      mode: 'incremental',
+      checked,
+      reused: 0,
+      graphReused: true,
+      resolvedAgain: true,
+      fast: true,
+      compareChecks,
+      deadEndsVisited: graph.visited,
+      repointed,
+    };
+    return { comp };
+  }
+
+  private unifierOf(c: Compilation): RecordingUnifier {
+    return c.typing.unifier as RecordingUnifier;
+  }
+
   /** Why the last check's records cannot serve `text` (undefined: they may, declaration by declaration). */
   private cannotReuse(prev: Compilation | undefined, decls: Decl[], syntaxErrors: number): string | undefined {
     if (!prev) return 'first check';
-    if (this.records.size === 0) return 'no records (the last check had a conflict or an internal error)';
+    if (this.state.records.size === 0) return 'no records (the last check had a conflict or an internal error)';
     if (syntaxErrors > 0 || this.syntaxErrors > 0) return 'a syntax error';
     const before = prev.program.decls;
     if (before.length !== decls.length) return 'a declaration added or removed';
     for (let i = 0; i < decls.length; i++) {
       const a = before[i]!;
       const b = decls[i]!;
+      if (a === b) continue;
       if (a.kind !== b.kind || a.name?.text !== b.name?.text) return 'a declaration renamed or of another kind';
       // The parser keeps an unchanged declaration's tree: another tree is another text.
       if (a.kind === 'model' && a !== b) return 'a model declaration changed';
@@ -167,33 +235,61 @@ function internalError(comp: Compilation): string | undefined {
   return comp.diagnostics.some((d) => d.code === 'M7001') ? 'an internal error' : undefined;
 }
 
-/** One check: its hooks decide, declaration by declaration, whether the last check's results serve. */
+/** What the fast path computed before giving up (the last resolution is already updated in place). */
+interface Memo {
+  resolved?: ResolvedAgain;
+  graph?: PassResult<DeclGraph> & { visited: number };
+}
+
+function freshState(): SessionState {
+  return { records: new Map(), unreusable: new Set(), compares: new Map(), compareOrder: [], positions: undefined, positionsFor: undefined };
+}
+
+/**
+ * One check visiting every declaration: its hooks decide, declaration by declaration, whether the last
+ * check's results serve.
+ */
 class Pass {
   readonly unifier = new RecordingUnifier();
   /** Why the incremental check is not sure of its result (it is then redone in full). */
   unsure: string | undefined;
   checked = 0;
   reused = 0;
+  compareChecks = 0;
+  deadEndsVisited = 0;
   /** Whether the graph was the last check's. */
   graphReused = false;
   /** Set when the resolution was the last one updated (resolve-again.ts). */
   resolvedAgain: { depsChanged: boolean } | undefined;
   private res: Resolution | undefined;
+  private readonly records: Map<string, DeclRecord>;
+  /** The unifier's place when each declaration checked began its check. */
+  private readonly seqAt = new Map<M4Symbol, number>();
 
   constructor(
     /** The last check; `undefined`: check everything (and record it). */
     private prev: Compilation | undefined,
     /**
      * The last check's records, updated in place into this check's: a reused declaration keeps its record,
-     * a checked one gets a new one or none.
+     * a checked one gets a new one.
      */
-    readonly records: Map<string, DeclRecord>,
+    private readonly state: SessionState,
     /** The declarations of the text being checked. */
     private readonly decls: readonly Decl[],
-  ) {}
+    /** The indices of the declarations whose tree is new. */
+    private readonly changed: readonly number[],
+    private readonly memo: Memo,
+  ) {
+    this.records = state.records;
+  }
 
   hooks(): CompileHooks {
-    return { resolve: () => this.resolve(), graph: (res) => this.graph(res), check: this.checkHooks() };
+    return {
+      resolve: () => this.resolve(),
+      graph: (res) => this.graph(res),
+      check: this.checkHooks(),
+      compare: (res, typing) => this.compare(res, typing),
+    };
   }
 
   /** The last resolution, updated for the declarations whose tree is new (resolve-again.ts). */
@@ -202,8 +298,14 @@ class Pass {
     if (!prev) return undefined;
     // What the last resolve reported (its codes are M10xx; an internal error anywhere, or diagnostics left
     // out by the cap per file, M7002, which could hide some: start afresh).
-    const last = prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002');
-    const r = resolveAgain(prev.resolution, last, prev.program.decls, this.decls);
+    const r =
+      this.memo.resolved ??
+      resolveAgain(
+        prev.resolution,
+        prev.diagnostics.filter((d) => d.code.startsWith('M10') || d.code === 'M7001' || d.code === 'M7002'),
+        prev.program.decls,
+        this.decls,
+      );
     if (!r) return undefined;
     this.resolvedAgain = { depsChanged: r.depsChanged };
     return r;
@@ -216,37 +318,75 @@ class Pass {
   private graph(res: Resolution): PassResult<DeclGraph> | undefined {
     const prev = this.prev;
     if (!prev || prev.graph.order === undefined) return undefined;
+    if (this.memo.graph) {
+      this.graphReused = true;
+      this.deadEndsVisited = this.memo.graph.visited;
+      return this.memo.graph;
+    }
+    let again: ReturnType<typeof graphAgain>;
     // Resolved again: the last resolution's maps are the new ones, so the reads are compared there.
     if (this.resolvedAgain) {
       if (this.resolvedAgain.depsChanged) return undefined;
-      this.graphReused = true;
-      return graphAgain(prev.graph, res);
-    }
-    if (res.symbols.size !== res.declSymbols.size || prev.resolution.symbols.size !== prev.resolution.declSymbols.size) return undefined;
-    const before = prev.program.decls;
-    for (let i = 0; i < before.length; i++) {
-      if (before[i] === this.decls[i]) continue;
-      const a = prev.resolution.deps.get(prev.resolution.declSymbols.get(before[i]!)!) ?? [];
-      const b = res.deps.get(res.declSymbols.get(this.decls[i]!)!) ?? [];
-      if (a.length !== b.length || a.some((s, k) => s.name !== b[k]!.name)) return undefined;
+      const syms: M4Symbol[] = [];
+      for (const i of this.changed) {
+        const sym = res.declSymbols.get(this.decls[i]!);
+        if (sym) syms.push(sym);
+      }
+      again = graphAgain(prev.graph, res, syms);
+    } else {
+      if (res.symbols.size !== res.declSymbols.size || prev.resolution.symbols.size !== prev.resolution.declSymbols.size) return undefined;
+      const before = prev.program.decls;
+      for (const i of this.changed) {
+        const a = prev.resolution.deps.get(prev.resolution.declSymbols.get(before[i]!)!) ?? [];
+        const b = res.deps.get(res.declSymbols.get(this.decls[i]!)!) ?? [];
+        if (a.length !== b.length || a.some((s, k) => s.name !== b[k]!.name)) return undefined;
+      }
+      again = graphAgain(prev.graph, res);
     }
     this.graphReused = true;
-    return graphAgain(prev.graph, res);
+    this.deadEndsVisited = again.visited;
+    return again;
+  }
+
+  /** Every compare block, each with the unifier questions it asks (the fast path compares them next time). */
+  private compare(res: Resolution, typing: Typing): PassResult<CompareInfo[]> {
+    const infos: CompareInfo[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const st = this.state;
+    st.compares.clear();
+    st.compareOrder = [];
+    st.positions = undefined;
+    for (const sym of declaredSymbols(res)) {
+      if (sym.decl.kind !== 'compare') continue;
+      this.unifier.log = [];
+      const seqAt = this.unifier.seq;
+      const one = compareOne(sym.decl, typing);
+      const questions = this.unifier.log;
+      this.unifier.log = undefined;
+      if (!one) continue;
+      this.compareChecks++;
+      st.compareOrder.push(sym.name);
+      st.compares.set(sym.name, { decl: sym.decl, result: one.result, diagnostics: one.diagnostics, questions, seqAt });
+      if (one.result) infos.push(one.result);
+      for (const d of one.diagnostics) diagnostics.push(d);
+    }
+    return { result: infos, diagnostics };
   }
 
   private checkHooks(): TypecheckHooks {
     const prev = this.prev;
-    let maps: { values?: Map<Expr, ExprValue>; calls?: Map<CallExpr, CallInfo> } = {};
+    let maps: { values: Map<Expr, ExprValue>; calls: Map<CallExpr, CallInfo> } = { values: new UndoMap(), calls: new UndoMap() };
     if (prev) {
       // The last check's maps (reuse-typing.ts), without the declarations that are gone (another tree:
       // another text). They become this check's: the last compilation is not valid after an update anyway.
       maps = { values: prev.typing.values, calls: prev.typing.calls };
       const before = prev.program.decls;
-      for (let i = 0; i < before.length; i++) if (before[i] !== this.decls[i]) forget(before[i]!, prev.typing);
+      for (const i of this.changed) forget(before[i]!, prev.typing);
     }
     return {
       unifier: this.unifier,
       ...maps,
+      declTypes: new UndoMap(),
       begin: (res, order, models) => this.begin(res, order, models),
       before: (decl, sym, supply) => {
         if (this.prev && !this.unsure && this.reuse(decl, sym, supply)) {
@@ -257,6 +397,7 @@ class Pass {
         // or the checker would take its cached values.
         if (this.prev) forget(decl, this.prev.typing);
         this.unifier.log = [];
+        this.seqAt.set(sym, this.unifier.seq);
         return false;
       },
       after: (decl, sym, checked, supply) => this.after(decl, sym, checked, supply),
@@ -284,7 +425,7 @@ class Pass {
     const rec = this.records.get(sym.name);
     const prev = this.prev!;
     // The parser keeps an unchanged declaration's tree (moved in place): a new tree is a new text.
-    if (!rec || rec.decl !== decl) return false;
+    if (!rec || !rec.reusable || rec.decl !== decl) return false;
     const res = this.res!;
     // What it reads has the types it had; when one is a new object (its declaration checked again), the
     // references to it are pointed at the new one.
@@ -302,6 +443,7 @@ class Pass {
     }
     // From here on the unifier has (part of) the declaration's questions: a failure is no longer a
     // "check it instead" but "not sure".
+    rec.seqAt = this.unifier.seq;
     if (!this.unifier.replay(rec.questions)) {
       this.unsure = 'a dims answer changed';
       return false;
@@ -321,17 +463,17 @@ class Pass {
     this.checked++;
     const questions = this.unifier.log ?? [];
     this.unifier.log = undefined;
-    if (checked.diagnostics > 0 || !checked.cacheable || !checked.alone) {
-      this.records.delete(sym.name);
-      return;
-    }
+    const reusable = checked.diagnostics === 0 && checked.cacheable && checked.alone;
+    if (reusable) this.state.unreusable.delete(sym.name);
+    else this.state.unreusable.add(sym.name);
     const reads: string[] = [];
     const readTypes: (ValueType | undefined)[] = [];
     for (const dep of checked.reads) {
       reads.push(dep.name);
       readTypes.push(supply.typeOf(dep));
     }
-    this.records.set(sym.name, { decl, reads, readTypes, readSyms: checked.reads.slice(), symbolsOf: this.res!.symbols, questions });
+    const seqAt = this.seqAt.get(sym) ?? this.unifier.seq;
+    this.records.set(sym.name, { decl, reusable, reads, readTypes, readSyms: checked.reads.slice(), symbolsOf: this.res!.symbols, questions, seqAt });
   }
 }
 

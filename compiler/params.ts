@@ -2,20 +2,25 @@
  * The params pass: an op call's named arguments are validated against the op's JSON Schema with ajv,
  * and every ajv error is mapped back to the span of the argument it concerns, in words.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Arg, CallExpr, Expr, Span } from '../grammar/ast.ts';
 import type { OpSpec } from '../stdlib/ops/op-spec.ts';
 import { HELP, NOTE } from './diagnostics/catalogue.ts';
 import { didYouMean, suggest } from './did-you-mean.ts';
 import { diag, type Diagnostic } from './diagnostics/diagnostic.ts';
+import { PARAMS_AJV_OPTIONS, PRECOMPILED_PARAMS } from './params-validators.ts';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+let ajv: Ajv | undefined;
+const newAjv = (): Ajv => new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv(PARAMS_AJV_OPTIONS);
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(op: OpSpec): ValidateFunction {
   let v = validators.get(op.name);
   if (!v) {
-    v = ajv.compile(op.params);
+    // The CLI's bundle has every op's validator compiled ahead of time (params-validators.ts); ajv itself
+    // loads only for an op without one (never in the bundle).
+    v = PRECOMPILED_PARAMS[op.name] ?? (ajv ??= newAjv()).compile(op.params);
     validators.set(op.name, v);
   }
   return v;

@@ -30,8 +30,39 @@ export class RecordingUnifier extends DimUnifier {
   log: UnifierQuestion[] | undefined;
   /** Conflicts found so far (recorded or not). */
   conflicts = 0;
+  /** Questions asked so far (model scopes and unifications, recorded, replayed or not): a place in the order. */
+  seq = 0;
+  /** For each class (by its root), the place of the last question that changed it (joined it, or bound it). */
+  private readonly lastChange = new Map<string, number>();
+  /**
+   * The fast path (recheck.ts) checks a declaration again on the final unifier instead of the one a full
+   * check would have at that declaration's place `at`: a dim it shows is `stale` when its class changed
+   * at or after `at` (a full check would show it as it was then).
+   */
+  at: number | undefined;
+  stale = false;
+  /**
+   * The fast path's other mode: a declaration asks again what it asked last time, and is answered from
+   * `expect.log` without changing anything; `deviated` when it asks anything else.
+   */
+  expect: { log: readonly UnifierQuestion[]; next: number } | undefined;
+  deviated = false;
 
   override callScope(model: string): (name: string) => string {
+    const ex = this.expect;
+    if (ex) {
+      const q = ex.log[ex.next];
+      if (q?.op !== 'scope' || q.model !== model) return this.deviate(() => (name: string) => `${model}.${name}`);
+      const id = ex.next++;
+      this.at!++;
+      return (name: string) => {
+        const k = ex.log[ex.next];
+        if (k?.op !== 'key' || k.scope !== id || k.name !== name) return this.deviate(() => `${model}.${name}`);
+        ex.next++;
+        return k.key;
+      };
+    }
+    this.seq++;
     const scope = super.callScope(model);
     const log = this.log;
     if (!log) return scope;
@@ -45,10 +76,45 @@ export class RecordingUnifier extends DimUnifier {
   }
 
   override unify(a: Dim, b: Dim, originA: Origin, originB: Origin): { dim: Dim } | { conflict: DimConflict } {
-    const r = super.unify(a, b, originA, originB);
+    const ex = this.expect;
+    if (ex) {
+      const q = ex.log[ex.next];
+      if (q?.op !== 'unify' || q.a !== a || q.b !== b) return this.deviate(() => ({ dim: a }));
+      ex.next++;
+      this.at!++;
+      return { dim: q.dim };
+    }
+    const r = this.ask(a, b, originA, originB);
     if ('conflict' in r) this.conflicts++;
     else this.log?.push({ op: 'unify', a, b, dim: r.dim });
     return r;
+  }
+
+  override resolve(d: Dim): Dim {
+    if (this.at !== undefined && typeof d === 'string' && (this.lastChange.get(this.find(d)) ?? -1) >= this.at) this.stale = true;
+    return super.resolve(d);
+  }
+
+  /** Unify, noting the place of a question that changed a class. */
+  private ask(a: Dim, b: Dim, originA: Origin, originB: Origin): { dim: Dim } | { conflict: DimConflict } {
+    const at = this.seq++;
+    const ra = typeof a === 'string' ? this.find(a) : undefined;
+    const rb = typeof b === 'string' ? this.find(b) : undefined;
+    const boundBefore = (ra !== undefined && this.bound.has(ra)) || (rb !== undefined && this.bound.has(rb));
+    const r = super.unify(a, b, originA, originB);
+    if ('conflict' in r || (ra === undefined && rb === undefined)) return r;
+    const joined = ra !== undefined && rb !== undefined && ra !== rb;
+    const root = this.find((ra ?? rb)!);
+    if (joined || (!boundBefore && this.bound.has(root))) {
+      const last = Math.max(this.lastChange.get(ra!) ?? -1, this.lastChange.get(rb!) ?? -1);
+      this.lastChange.set(root, Math.max(last, at));
+    }
+    return r;
+  }
+
+  private deviate<T>(answer: () => T): T {
+    this.deviated = true;
+    return answer();
   }
 
   /**
@@ -60,11 +126,13 @@ export class RecordingUnifier extends DimUnifier {
     let scopes: Map<number, (name: string) => string> | undefined;
     for (let i = 0; i < log.length; i++) {
       const q = log[i]!;
-      if (q.op === 'scope') (scopes ??= new Map()).set(i, super.callScope(q.model));
-      else if (q.op === 'key') {
+      if (q.op === 'scope') {
+        this.seq++;
+        (scopes ??= new Map()).set(i, super.callScope(q.model));
+      } else if (q.op === 'key') {
         if (scopes?.get(q.scope)?.(q.name) !== q.key) return false;
       } else {
-        const r = super.unify(q.a, q.b, REPLAYED, REPLAYED);
+        const r = this.ask(q.a, q.b, REPLAYED, REPLAYED);
         if ('conflict' in r) {
           this.conflicts++;
           return false;

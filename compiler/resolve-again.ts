@@ -73,15 +73,36 @@ export function resolveAgain(
     refs.sort((a, b) => a.start - b.start);
     prev.references.set(s, refs);
   }
-  const declSymbols = new Map<Decl, M4Symbol>();
-  for (let i = 0; i < decls.length; i++) declSymbols.set(decls[i]!, prev.declSymbols.get(before[i]!)!);
-  const diagnostics: Diagnostic[] = [];
-  for (const sym of prev.symbols.values()) {
-    if ((sym.kind === 'input' || sym.kind === 'model') && (prev.references.get(sym)?.length ?? 0) === 0)
-      diagnostics.push(diag('M1003', sym.nameSpan, { name: sym.name, kind: sym.kind }, { unnecessary: true }));
+  // The declarations' map, in place: a changed declaration's entry is keyed by its new tree (which moves it
+  // to the end of the map's order: readers in file order go by `declaredSymbols`, resolve.ts).
+  for (const p of plans) {
+    prev.declSymbols.delete(p.old);
+    prev.declSymbols.set(p.decl, p.sym);
   }
-  const result: Resolution = { symbols: prev.symbols, declSymbols, targets: prev.targets, references: prev.references, deps: prev.deps };
-  return { result, diagnostics, depsChanged };
+  // Unused inputs and models: only the symbols whose references or declaration changed can change.
+  let unused = unusedOf.get(prev.symbols);
+  if (!unused) {
+    unusedOf.set(prev.symbols, (unused = new Map()));
+    for (const sym of prev.symbols.values()) unusedAgain(prev, sym, unused);
+  } else {
+    for (const s of affected) unusedAgain(prev, s, unused);
+    for (const p of plans) unusedAgain(prev, p.sym, unused);
+  }
+  const diagnostics = [...unused.values()];
+  return { result: prev, diagnostics, depsChanged };
+}
+
+/**
+ * The unused-input and -model warnings of a resolution's symbols (kept by its `symbols` map, which an
+ * incremental resolve keeps): a warning's span is its symbol's name span, which moves in place with the text.
+ */
+const unusedOf = new WeakMap<Map<string, M4Symbol>, Map<M4Symbol, Diagnostic>>();
+
+function unusedAgain(res: Resolution, sym: M4Symbol, unused: Map<M4Symbol, Diagnostic>): void {
+  if ((sym.kind === 'input' || sym.kind === 'model') && (res.references.get(sym)?.length ?? 0) === 0) {
+    const d = unused.get(sym);
+    if (!d || d.span !== sym.nameSpan) unused.set(sym, diag('M1003', sym.nameSpan, { name: sym.name, kind: sym.kind }, { unnecessary: true }));
+  } else unused.delete(sym);
 }
 
 /** Every name `resolve` binds in a declaration (references and callees). */

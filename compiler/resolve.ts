@@ -36,6 +36,15 @@ export interface Resolution {
   deps: Map<M4Symbol, M4Symbol[]>;
 }
 
+/**
+ * The declarations' symbols in file order. `declSymbols` is in file order after `resolve`; an incremental
+ * resolve (resolve-again.ts) updates it in place, which moves a changed declaration's entry to the end, and
+ * only runs when every name is declared once — when `symbols` (never reordered) holds them all in order.
+ */
+export function declaredSymbols(res: Resolution): Iterable<M4Symbol> {
+  return res.symbols.size === res.declSymbols.size ? res.symbols.values() : res.declSymbols.values();
+}
+
 const KIND_WORDS: Record<SymbolKind, string> = { input: 'an input', model: 'a model', node: 'a node', output: 'an output', compare: 'a comparison' };
 
 /** What resolve keeps per declared name while it runs: one lookup per name in an expression finds all of it. */

@@ -18,7 +18,7 @@ import { DimUnifier, type DimConflict, type Origin } from './dims.ts';
 import { diag, type Diagnostic, type PassResult } from './diagnostics/diagnostic.ts';
 import type { ModelInfo, ModelTable } from './models.ts';
 import { checkParams } from './params.ts';
-import { compareValueFields, type M4Symbol, type Resolution } from './resolve.ts';
+import { compareValueFields, declaredSymbols, type M4Symbol, type Resolution } from './resolve.ts';
 
 /** A tensor's static type plus where it came from, for messages. */
 export interface ValueType {
@@ -70,6 +70,14 @@ export interface TypecheckHooks {
   before?(decl: Decl, sym: M4Symbol, supply: Supply): boolean;
   /** Called after a declaration the hook did not supply was checked. */
   after?(decl: Decl, sym: M4Symbol, checked: CheckedDecl, supply: Supply): void;
+  /** The map of declared types to fill (default: a new one). */
+  declTypes?: Map<M4Symbol, ValueType>;
+  /**
+   * Check only the declarations `drive` asks for (an incremental session's fast path, recheck.ts), in the
+   * order it asks (each after what it reads). Every other declaration keeps the type `declTypes` holds
+   * (the last check's map, updated in place) and its values and call facts in `values` and `calls`.
+   */
+  partial?: { drive(check: (sym: M4Symbol) => void, supply: Supply): void };
 }
 
 /** What a hook may put into the check in place of checking a declaration. */
@@ -114,7 +122,10 @@ export function typecheck(
   const diagnostics: Diagnostic[] = [];
   const unifier = hooks?.unifier ?? new DimUnifier();
   const values = hooks?.values ?? new Map<Expr, ExprValue>();
-  const declTypes = new Map<M4Symbol, ValueType>();
+  const declTypes = hooks?.declTypes ?? new Map<M4Symbol, ValueType>();
+  const partial = hooks?.partial;
+  /** In a partial check, the declaration `drive` asked for (any other one not checked yet keeps its type). */
+  let forced: M4Symbol | undefined;
   const calls = hooks?.calls ?? new Map<CallExpr, CallInfo>();
   // A symbol being typed, or typed: its type (`null`: none). One map read per reference, not two.
   const state = new Map<M4Symbol, typeof VISITING | ValueType | null>();
@@ -186,6 +197,7 @@ export function typecheck(
     const st = state.get(sym);
     if (st === VISITING) return undefined; // a cycle: the graph pass reports it
     if (st !== undefined) return st ?? undefined;
+    if (partial && sym !== forced) return declTypes.get(sym);
     const decl = sym.decl;
     if (hooks && supplied(decl, sym)) return declTypes.get(sym);
     const rec = startCheck();
@@ -199,6 +211,7 @@ export function typecheck(
       if (tv) t = { ...tv, origin: { what: `${decl.kind} \`${sym.name}\``, span: sym.nameSpan } };
     }
     if (t) declTypes.set(sym, t);
+    else if (partial) declTypes.delete(sym);
     state.set(sym, t ?? null);
     endCheck(rec, decl, sym);
     return t;
@@ -549,10 +562,12 @@ export function typecheck(
         continue;
       }
       for (let i = 0; i < expectedDims.length; i++) {
-        const before = show({ dtype: arg.type.dtype, dims: arg.type.dims });
-        const expectedShown = show({ dtype: input.type.dtype, dims: expectedDims });
         const r = unifier.unify(expectedDims[i]!, arg.type.dims[i]!, expectedOrigin, arg.type.origin);
         if ('conflict' in r) {
+          // Shown only for a message (an incremental check asks the unifier for what it shows: recheck.ts). A
+          // conflicting unification changes nothing, so these read what they would have read before it.
+          const before = show({ dtype: arg.type.dtype, dims: arg.type.dims });
+          const expectedShown = show({ dtype: input.type.dtype, dims: expectedDims });
           const c = r.conflict;
           diagnostics.push(
             c.symbol
@@ -641,8 +656,27 @@ export function typecheck(
     return { kind: 'tensor', type: out };
   }
 
+  function checkCompare(decl: Decl, sym: M4Symbol): void {
+    if (decl.kind !== 'compare') return;
+    const rec = startCheck();
+    for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
+    endCheck(rec, decl, sym);
+  }
+
   // ── drive ─────────────────────────────────────────────────────────────────────────────────────
   hooks?.begin?.(res, order, models);
+  if (partial) {
+    partial.drive((sym) => {
+      if (sym.kind === 'compare') return checkCompare(sym.decl, sym);
+      forced = sym;
+      try {
+        typeOfSymbol(sym);
+      } finally {
+        forced = undefined;
+      }
+    }, supply);
+    return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };
+  }
   for (const sym of order) {
     if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typeOfSymbol(sym);
   }
@@ -652,7 +686,7 @@ export function typecheck(
   let typed = 0;
   for (const sym of res.declSymbols.values()) if (sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') typed++;
   if (typed !== entered) {
-    for (const sym of res.declSymbols.values()) {
+    for (const sym of declaredSymbols(res)) {
       if ((sym.kind === 'input' || sym.kind === 'node' || sym.kind === 'output') && !state.has(sym)) deferred.add(sym);
     }
   }
@@ -660,11 +694,10 @@ export function typecheck(
     deferred.delete(sym);
     typeOfSymbol(sym);
   }
-  for (const [decl, sym] of res.declSymbols) {
+  for (const sym of declaredSymbols(res)) {
+    const decl = sym.decl;
     if (decl.kind !== 'compare' || (hooks && supplied(decl, sym))) continue;
-    const rec = startCheck();
-    for (const f of compareValueFields(decl)) exprValue(f.value, `\`${f.key.text}\` of comparison \`${decl.name?.text ?? ''}\``);
-    endCheck(rec, decl, sym);
+    checkCompare(decl, sym);
   }
 
   return { result: { unifier, values, declTypes, calls, resolved }, diagnostics };

@@ -35,9 +35,17 @@ export class DeclarationStarts {
   lexed = 0;
   /** What the last call's text has in common with the text before it (`undefined`: the first call). */
   ends: { prefix: number; suffix: number } | undefined;
+  /**
+   * How many of the last call's first and last starts are the call before's objects, unchanged (the
+   * incremental parser keeps the chunks between them as they are, without visiting them).
+   */
+  sameHead = 0;
+  sameTail = 0;
 
   find(text: string): Place[] {
     const prev = this.text;
+    this.sameHead = 0;
+    this.sameTail = 0;
     if (prev === text) {
       this.lexed = 0;
       this.ends = { prefix: text.length, suffix: 0 };
@@ -68,18 +76,26 @@ export class DeclarationStarts {
     const inStep = lexed.errors.length === 0 ? lexed.tokens.find((t) => t.startOffset >= at) : undefined;
     if (!inStep || inStep.startOffset !== at) return this.remember(text, kept, from, text.length);
 
+    const keptCount = kept.length;
     const starts = kept;
     for (const t of lexed.tokens) if (t.startOffset < at && T.DECLARATION_TOKENS.has(t.tokenType)) starts.push(placeOf(t, from));
     const now = placeOf(inStep, from);
     const then = old[sync]!;
-    for (let i = sync; i < old.length; i++) {
-      const o = old[i]!;
-      starts.push({
-        offset: o.offset + delta,
-        line: o.line + now.line - then.line,
-        column: o.line === then.line ? o.column + now.column - then.column : o.column,
-      });
-    }
+    // Nothing after the edit moved (an edit that kept the length and the lines): the old places serve as
+    // they are (a 4 MB file has 100,000 of them after an edit near its top).
+    this.sameHead = keptCount;
+    if (delta === 0 && now.line === then.line && now.column === then.column) {
+      for (let i = sync; i < old.length; i++) starts.push(old[i]!);
+      this.sameTail = old.length - sync;
+    } else
+      for (let i = sync; i < old.length; i++) {
+        const o = old[i]!;
+        starts.push({
+          offset: o.offset + delta,
+          line: o.line + now.line - then.line,
+          column: o.line === then.line ? o.column + now.column - then.column : o.column,
+        });
+      }
     this.text = text;
     this.starts = starts;
     return starts;
@@ -102,12 +118,20 @@ export class DeclarationStarts {
 /** The lengths of the longest common prefix and suffix of two texts (not overlapping in the shorter). */
 function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
   const max = Math.min(a.length, b.length);
+  // Block by block first: comparing two slices is a memory comparison, many times faster than a loop over
+  // a 4 MB text's characters.
   let prefix = 0;
+  while (prefix + BLOCK <= max && a.slice(prefix, prefix + BLOCK) === b.slice(prefix, prefix + BLOCK)) prefix += BLOCK;
   while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  const room = max - prefix;
+  while (suffix + BLOCK <= room && a.slice(a.length - suffix - BLOCK, a.length - suffix) === b.slice(b.length - suffix - BLOCK, b.length - suffix))
+    suffix += BLOCK;
+  while (suffix < room && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
   return { prefix, suffix };
 }
+
+const BLOCK = 4096;
 
 const ORIGIN: Place = { offset: 0, line: 0, column: 0 };
 

@@ -12,7 +12,6 @@
  */
 import type { Comment, Decl, Span } from './ast.ts';
 import { parse, type ParseResult, type SyntaxProblem } from './parse.ts';
-import { endOf } from './language.ts';
 import { DeclarationStarts, type Place } from './declaration-starts.ts';
 import { InPlaceMover } from './move-in-place.ts';
 import { shiftDecl, shiftSpanned } from './shift-spans.ts';
@@ -42,8 +41,17 @@ export class IncrementalParser {
   private placed: PlacedChunk[] = [];
   /** Counts calls: a chunk found by position is marked with the call's number (no set of them to build). */
   private generation = 0;
+  /** The last text's line breaks. */
+  private breaks: number | undefined;
+  /**
+   * The last result's declarations and comments, where each chunk's begin in them (chunk `i`'s are
+   * `declAt[i]` .. `declAt[i + 1]`), and how many problems it had.
+   */
+  private last: { decls: Decl[]; comments: Comment[]; declAt: Int32Array; commentAt: Int32Array; problems: number } | undefined;
   /** Chunks parsed again by the last call (for tests and benchmarks). */
   reparsed = 0;
+  /** Chunks the last call walked (the others were kept by splicing; for tests and benchmarks). */
+  visited = 0;
   /** Chunks the last call moved in place (for tests and benchmarks). */
   moved = 0;
   /** Chunks the last call looked up by their text, not found by position (for tests and benchmarks). */
@@ -61,55 +69,82 @@ export class IncrementalParser {
     const file = this.file;
     // Where declarations start, lexing only around what changed since the last call.
     const starts = this.starts.find(text);
-    const places: { place: Place; end: number }[] = [];
-    if (starts.length === 0 || starts[0]!.offset > 0)
-      places.push({ place: { offset: 0, line: 0, column: 0 }, end: starts[0]?.offset ?? text.length });
-    starts.forEach((p, i) => places.push({ place: p, end: starts[i + 1]?.offset ?? text.length }));
+    // The chunks: one from each start to the next (and one from 0 when the text does not begin with a
+    // start), read by index rather than made into a list of objects (a 4 MB file has 100,000).
+    const head = starts.length === 0 || starts[0]!.offset > 0 ? 1 : 0;
+    const count = starts.length + head;
+    const placeOfChunk = (i: number): Place => (i < head ? ORIGIN : starts[i - head]!);
+    const endAt = (i: number): number => (i - head + 1 < starts.length ? starts[i - head + 1]!.offset : text.length);
 
     // A chunk wholly in the text before the edit, or wholly in the text after it, is the last text's chunk
     // at the same place (or shifted by the edit's length): found by position, in one walk of both lists,
     // without slicing or hashing its text. Only the chunks around the edit are looked up by their text
     // (among the last text's chunks not found by position: a declaration cut and pasted keeps its tree).
     const old = this.placed;
-    const found = new Array<PlacedChunk | undefined>(places.length);
     const taken = ++this.generation;
     const prev = this.text;
     const ends = this.starts.ends;
+    // Splicing: the chunks between starts that are the last call's objects (before the edit, and after it
+    // when nothing there moved) are the last call's chunks, kept without visiting them — a 4 MB file has
+    // 100,000 — and so are their declarations and comments, copied by the slice (the last call's problems
+    // must be none: they are ordered lexical first, not by chunk).
+    let lo = 0;
+    let tail = 0;
+    const last = this.last;
+    if (prev !== undefined && last && last.problems === 0) {
+      const { sameHead, sameTail } = this.starts;
+      // A chunk is kept when its start and the next are both kept (the first chunk's start is 0 when `head`).
+      lo = sameHead > 0 ? head + sameHead - 1 : 0;
+      tail = sameTail;
+      if (lo + tail > Math.min(count, old.length)) lo = tail = 0;
+    }
+    const hi = count - tail;
+    const oldHi = old.length - tail;
+    const found = new Array<PlacedChunk | undefined>(hi - lo);
     if (prev !== undefined && ends) {
       // What DeclarationStarts found the edit to be (the same two texts: both see every call).
       const { prefix, suffix } = ends;
       const delta = text.length - prev.length;
-      let k = 0;
-      for (let i = 0; i < places.length; i++) {
-        const { place, end } = places[i]!;
+      let k = lo;
+      for (let i = lo; i < hi; i++) {
+        const place = placeOfChunk(i);
+        const end = endAt(i);
         const shift = end <= prefix ? 0 : place.offset >= text.length - suffix ? delta : undefined;
         if (shift === undefined) continue;
         const at = place.offset - shift;
-        while (k < old.length && old[k]!.place.offset < at) k++;
-        const o = old[k];
+        while (k < oldHi && old[k]!.place.offset < at) k++;
+        const o = k < oldHi ? old[k] : undefined;
         if (o && o.place.offset === at && o.end === end - shift) {
-          found[i] = o;
+          found[i - lo] = o;
           o.taken = taken;
         }
       }
     }
     let byText: Map<string, PlacedChunk[]> | undefined;
 
-    const placed: PlacedChunk[] = [];
-    const decls: Decl[] = [];
-    const comments: Comment[] = [];
+    const placed: PlacedChunk[] = lo > 0 ? old.slice(0, lo) : [];
+    const decls: Decl[] = lo > 0 ? last!.decls.slice(0, last!.declAt[lo]) : [];
+    const comments: Comment[] = lo > 0 ? last!.comments.slice(0, last!.commentAt[lo]) : [];
+    const declAt = new Int32Array(count + 1);
+    const commentAt = new Int32Array(count + 1);
+    if (lo > 0) {
+      declAt.set(last!.declAt.subarray(0, lo + 1));
+      commentAt.set(last!.commentAt.subarray(0, lo + 1));
+    }
     // As in grammar/parse.ts: the lexer's problems of the whole text first, then the parser's.
     const lexical: SyntaxProblem[] = [];
     const grammatical: SyntaxProblem[] = [];
     this.reparsed = 0;
     this.moved = 0;
     this.lookedUp = 0;
-    for (let i = 0; i < places.length; i++) {
-      const { place, end } = places[i]!;
-      let chunk = found[i];
+    this.visited = hi - lo;
+    for (let i = lo; i < hi; i++) {
+      const place = placeOfChunk(i);
+      const end = endAt(i);
+      let chunk = found[i - lo];
       if (!chunk) {
         this.lookedUp++;
-        byText ??= textIndex(prev, old, taken);
+        byText ??= textIndex(prev, old, lo, oldHi, taken);
         const chunkText = text.slice(place.offset, end);
         // An old chunk of the same text (each is used once: a text may occur twice), preferably the one here.
         const same = byText.get(chunkText);
@@ -135,19 +170,52 @@ export class IncrementalParser {
       for (const d of syntax.decls) decls.push(d);
       for (const c of syntax.comments) comments.push(c);
       for (const p of syntax.problems) (LEXICAL.has(p.kind) ? lexical : grammatical).push(p);
+      declAt[i + 1] = decls.length;
+      commentAt[i + 1] = comments.length;
+    }
+    if (tail > 0) {
+      // The kept chunks after the edit (nothing there moved: `sameTail` is counted only then).
+      const l = last!;
+      const dShift = decls.length - l.declAt[oldHi]!;
+      const cShift = comments.length - l.commentAt[oldHi]!;
+      for (let j = 0; j < tail; j++) placed.push(old[oldHi + j]!);
+      for (let k = l.declAt[oldHi]!; k < l.decls.length; k++) decls.push(l.decls[k]!);
+      for (let k = l.commentAt[oldHi]!; k < l.comments.length; k++) comments.push(l.comments[k]!);
+      for (let j = 1; j <= tail; j++) {
+        declAt[hi + j] = l.declAt[oldHi + j]! + dShift;
+        commentAt[hi + j] = l.commentAt[oldHi + j]! + cShift;
+      }
     }
     // Only the chunks of this text are kept: memory follows the document, not its history.
+    const span = this.fileSpan(text, prev, ends);
+    const problems = [...lexical, ...grammatical];
     this.text = text;
     this.placed = placed;
-    return { program: { file, decls, comments, span: fileSpan(file, text) }, problems: [...lexical, ...grammatical] };
+    this.last = { decls, comments, declAt, commentAt, problems: problems.length };
+    return { program: { file, decls, comments, span }, problems };
+  }
+
+  /** The span of the whole text, as grammar/parse.ts computes it: its line count kept across edits. */
+  private fileSpan(text: string, prev: string | undefined, ends: { prefix: number; suffix: number } | undefined): Span {
+    if (prev === undefined || !ends || this.breaks === undefined) this.breaks = lineBreaks(text, 0, text.length);
+    else {
+      // Whether a character ends a line depends on it and the next one: the edit's characters and the one
+      // before them are counted again.
+      const from = Math.max(0, ends.prefix - 1);
+      this.breaks += lineBreaks(text, from, text.length - ends.suffix) - lineBreaks(prev, from, prev.length - ends.suffix);
+    }
+    let lastStart = text.length;
+    while (lastStart > 0 && text.charCodeAt(lastStart - 1) !== 10 && text.charCodeAt(lastStart - 1) !== 13) lastStart--;
+    return { file: this.file, start: 0, end: text.length, line: 1, column: 1, endLine: this.breaks + 1, endColumn: text.length - lastStart + 1 };
   }
 }
 
-/** The last text's chunks not found by position, by their text. */
-function textIndex(prev: string | undefined, old: readonly PlacedChunk[], taken: number): Map<string, PlacedChunk[]> {
+/** The last text's chunks `from` .. `to` not found by position, by their text. */
+function textIndex(prev: string | undefined, old: readonly PlacedChunk[], from: number, to: number, taken: number): Map<string, PlacedChunk[]> {
   const byText = new Map<string, PlacedChunk[]>();
   if (prev === undefined) return byText;
-  for (const c of old) {
+  for (let i = from; i < to; i++) {
+    const c = old[i]!;
     if (c.taken === taken) continue;
     const key = prev.slice(c.place.offset, c.end);
     let list = byText.get(key);
@@ -174,8 +242,14 @@ function placeAt(rel: ChunkSyntax, place: Place): ChunkSyntax {
   };
 }
 
-/** The span of a whole text, as grammar/parse.ts computes it. */
-function fileSpan(file: string, text: string): Span {
-  const end = endOf(text);
-  return { file, start: 0, end: text.length, line: 1, column: 1, endLine: end.line, endColumn: end.column };
+const ORIGIN: Place = { offset: 0, line: 0, column: 0 };
+
+/** Line breaks (LF, CR LF, lone CR) ending at a character in `from` .. `to` (a CR LF counts at its LF). */
+function lineBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
 }

@@ -83,7 +83,13 @@ export class M4Parser extends CstParser {
   private modelArgValueAlts?: IOrAlt<unknown>[];
 
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: expectedTokensProvider });
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      nodeLocationTracking: 'full',
+      maxLookahead: 3,
+      errorMessageProvider: expectedTokensProvider,
+      skipValidations: T.SKIP_GRAMMAR_VALIDATIONS,
+    });
     this.performSelfAnalysis();
   }
 

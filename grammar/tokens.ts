@@ -100,8 +100,15 @@ export const ALL_TOKENS: TokenType[] = [
 
 export { KEYWORDS };
 
+/**
+ * True when this code runs from the CLI's esbuild bundle (scripts/build-cli.mjs writes .mjs files). Chevrotain's
+ * validations of the token set and the grammar (~50 ms at every start of the CLI) depend only on this folder's
+ * code: the sources (tests, tsx) run them, the bundle built from the same sources skips them.
+ */
+export const SKIP_GRAMMAR_VALIDATIONS = import.meta.url.endsWith('.mjs');
+
 /** Built once per process and reused: building a lexer validates every pattern, which is not free. */
-export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false, skipValidations: SKIP_GRAMMAR_VALIDATIONS });
 
 // Memory, not behaviour: chevrotain makes its end-of-file token with NaN positions, which leads V8 to keep the
 // position fields of every token (all tokens share one object shape) as boxed doubles: six extra heap objects

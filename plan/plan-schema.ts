@@ -3,8 +3,8 @@
  * reads: supported `format_version` → JSON Schema (ajv, `plan.schema.json`) → references inside the plan
  * (nodes, models, inputs, topological order). Each failure is a one-line {@link PlanError}.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import schema from './plan.schema.json' with { type: 'json' };
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compilePlanValidator } from './plan-validator.ts';
 import type { Plan, PlanRef } from './plan-types.ts';
 import { PLAN_FORMAT_VERSION } from './version.ts';
 import { EXIT, M4Error } from './errors.ts';
@@ -22,7 +22,7 @@ const MAX_SHOWN_VIOLATIONS = 3;
 let validator: ValidateFunction | undefined;
 
 function planValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  validator ??= compilePlanValidator();
   return validator;
 }
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { tsWorkerCode } from '../stdlib/ts-worker.ts';
 import type { Tensor } from '../stdlib/types.ts';
 import type { SessionSettings } from './onnx-session.ts';
+import { FeedPool, type FeedArray } from './feed-pool.ts';
 import { isWholeBuffer, transferables, type FromWorker, type RunRequest, type WorkerInit } from './worker-protocol.ts';
 import { EXIT, M4Error } from '../plan/errors.ts';
 
@@ -35,6 +36,8 @@ export class ModelHost {
   private nextId = 0;
   private dead: Error | null = null;
   private closing = false;
+  /** Buffers the feeds are copied into, back from the worker after each run. */
+  private readonly feedPool = new FeedPool();
   /** ONNX input and output names per session key, as ORT reports them. */
   readonly names = new Map<number, { inputNames: string[]; outputNames: string[] }>();
 
@@ -91,6 +94,7 @@ export class ModelHost {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      for (const f of m.feeds) this.feedPool.give(f as FeedArray);
       if (m.type === 'done') p.resolve({ outputs: m.outputs, start: m.start, end: m.end });
       else p.reject(new WorkerRunError(m.message, m.start, m.end));
     });
@@ -117,8 +121,8 @@ export class ModelHost {
     for (const name in feeds) {
       const t = feeds[name];
       const d = t.data;
-      // Transfer owned whole buffers; copy anything else (a copy of a view is a whole buffer).
-      const data = Array.isArray(d) || (owned.has(name) && isWholeBuffer(d)) ? d : d.slice();
+      // Transfer owned whole buffers; copy anything else, into a buffer an earlier run handed back if there is one.
+      const data = Array.isArray(d) || (owned.has(name) && isWholeBuffer(d)) ? d : this.feedPool.copyOf(d as FeedArray);
       sent[name] = { dtype: t.dtype, data, dims: t.dims };
       transferables(sent[name], transfer);
     }
@@ -127,6 +131,11 @@ export class ModelHost {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(msg, transfer);
     });
+  }
+
+  /** Feed buffers held for reuse (for tests: each returns after its run). */
+  get pooledFeeds(): number {
+    return this.feedPool.held;
   }
 
   /** Release the sessions and end the thread; pending requests fail. */

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tensor } from '../stdlib/types.ts';
 import { feedsToOrt, fromOrt, loadOrt, openSession, type OpenSession } from './onnx-session.ts';
-import { transferables, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.ts';
+import { returnedFeeds, transferables, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.ts';
 import { messageOf } from './runtime-error.ts';
 import { lowerPriority } from './thread-priority.ts';
 
@@ -60,7 +60,9 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   if (closing) {
-    send({ type: 'failed', id: msg.id, message: 'the executor was closed', start: now(), end: now() });
+    const transfer: ArrayBuffer[] = [];
+    const feeds = returnedFeeds(msg.feeds, transfer);
+    send({ type: 'failed', id: msg.id, message: 'the executor was closed', start: now(), end: now(), feeds }, transfer);
     return;
   }
   void run(msg.id, msg.key, msg.feeds, msg.fetches);
@@ -77,15 +79,21 @@ async function run(id: number, key: number, feeds: Record<string, Tensor>, fetch
     for (const name of fetches) {
       const t = fromOrt(result[name]);
       if ('unsupported' in t) {
-        send({ type: 'failed', id, message: `ONNX output \`${name}\` has element type ${t.unsupported}, which m4 has no dtype for`, start, end });
+        const back: ArrayBuffer[] = [];
+        const message = `ONNX output \`${name}\` has element type ${t.unsupported}, which m4 has no dtype for`;
+        send({ type: 'failed', id, message, start, end, feeds: returnedFeeds(feeds, back) }, back);
         return;
       }
       outputs[name] = t;
       transferables(t, transfer);
     }
-    send({ type: 'done', id, outputs, start, end }, transfer);
+    // ORT is done with the feeds (it holds them only during run()): back to the host's pool with the outputs.
+    // After the outputs' buffers are in `transfer`, so a feed an output shares its buffer with stays here.
+    const back = returnedFeeds(feeds, transfer);
+    send({ type: 'done', id, outputs, start, end, feeds: back }, transfer);
   } catch (err) {
-    send({ type: 'failed', id, message: messageOf(err), start, end: now() });
+    const back: ArrayBuffer[] = [];
+    send({ type: 'failed', id, message: messageOf(err), start, end: now(), feeds: returnedFeeds(feeds, back) }, back);
   } finally {
     inFlight--;
     if (inFlight === 0 && whenIdle !== null) {

@@ -29,9 +29,13 @@ export type ToWorker = RunRequest | CloseRequest;
 export type FromWorker =
   | { type: 'ready'; sessions: { key: number; inputNames: string[]; outputNames: string[] }[] }
   | { type: 'init-failed'; key: number; message: string }
-  /** `start`/`end`: epoch milliseconds (timeOrigin + now), comparable across threads. */
-  | { type: 'done'; id: number; outputs: Record<string, Tensor>; start: number; end: number }
-  | { type: 'failed'; id: number; message: string; start: number; end: number }
+  /**
+   * `start`/`end`: epoch milliseconds (timeOrigin + now), comparable across threads. `feeds`: the request's
+   * feed arrays, handed back (transferred) once ORT is done with them, so the host can copy the next batch
+   * into them (runtime/feed-pool.ts); never one an output shares a buffer with.
+   */
+  | { type: 'done'; id: number; outputs: Record<string, Tensor>; start: number; end: number; feeds: ArrayBufferView[] }
+  | { type: 'failed'; id: number; message: string; start: number; end: number; feeds: ArrayBufferView[] }
   | { type: 'closed' };
 
 /**
@@ -47,4 +51,19 @@ export function transferables(t: Tensor, out: ArrayBuffer[]): void {
 /** A view covering all of a plain (not shared) ArrayBuffer: safe and cheap to transfer. */
 export function isWholeBuffer(d: ArrayBufferView): boolean {
   return d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
+}
+
+/**
+ * The feeds' typed arrays that can go back to the host once a run is over, their buffers added to
+ * `transfer`: whole plain buffers not already in `transfer` (so none an output shares).
+ */
+export function returnedFeeds(feeds: Record<string, Tensor>, transfer: ArrayBuffer[]): ArrayBufferView[] {
+  const back: ArrayBufferView[] = [];
+  for (const name in feeds) {
+    const d = feeds[name]!.data;
+    if (Array.isArray(d) || !isWholeBuffer(d) || d.byteLength === 0 || transfer.includes(d.buffer as ArrayBuffer)) continue;
+    transfer.push(d.buffer as ArrayBuffer);
+    back.push(d);
+  }
+  return back;
 }

@@ -11,14 +11,12 @@ import { resolve } from 'node:path';
 import type { PlanSink } from '../../plan/plan-types.ts';
 import type { RunRecord, RunSubject } from '../../plan/record-types.ts';
 import { JsonlSink } from './jsonl-sink.ts';
-import { PostgresSink } from './postgres-sink.ts';
 import { SqliteSink } from './sqlite-sink.ts';
 import { SinkError, type Sink } from './sink.ts';
 import { parseStoreLocation, urlFromEnv, type StoreLocation } from './store-location.ts';
 
 export { SinkError, type Sink } from './sink.ts';
 export { SqliteSink } from './sqlite-sink.ts';
-export { PostgresSink } from './postgres-sink.ts';
 export { JsonlSink } from './jsonl-sink.ts';
 
 /** The opened sinks of a run, by comparison. */
@@ -41,12 +39,17 @@ export interface OpenSinksOptions {
   db?: string;
 }
 
+/** A PostgreSQL sink; `pg` (~50 ms of start-up) loads only when a run writes to one. */
+async function openPostgres(url: string): Promise<Sink> {
+  return (await import('./postgres-sink.ts')).PostgresSink.open(url);
+}
+
 /** What to open: a file sink by path, or a PostgreSQL database by URL. */
 type SinkTarget = { kind: 'sqlite' | 'jsonl'; path: string } | { kind: 'postgres'; url: string };
 
 /** Open one results store (a `--db` value already parsed). Throws SinkError. */
 export async function openStore(where: StoreLocation): Promise<Sink> {
-  return where.kind === 'sqlite' ? SqliteSink.open(where.path) : PostgresSink.open(where.url);
+  return where.kind === 'sqlite' ? SqliteSink.open(where.path) : openPostgres(where.url);
 }
 
 function targetOf(s: PlanSink): SinkTarget {
@@ -73,7 +76,7 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
         const key = w.kind === 'postgres' ? `postgres:${w.url}` : `${w.kind}:${resolve(w.path)}`;
         let sink = byKey.get(key);
         if (sink === undefined) {
-          sink = w.kind === 'postgres' ? await PostgresSink.open(w.url) : w.kind === 'sqlite' ? SqliteSink.open(w.path) : JsonlSink.open(w.path);
+          sink = w.kind === 'postgres' ? await openPostgres(w.url) : w.kind === 'sqlite' ? SqliteSink.open(w.path) : JsonlSink.open(w.path);
           byKey.set(key, sink);
         }
         if (!list.includes(sink)) list.push(sink);

@@ -16,8 +16,6 @@
  *   g % N === i (whole groups: nothing else is decoded); otherwise rows are interleaved by row id as
  *   in text files. Either way the shards' rows are disjoint and together are every row.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { BadRow, badRow } from './bad-row.ts';
 import { BatchBuilder, allocSlotData } from './batch-builder.ts';
 import { fillColumn, missingField, writeColumns, writeField } from './columnar-fill.ts';
@@ -28,6 +26,7 @@ import { layoutFromObservation, type SlotObservation } from './layout-discovery.
 import { SourceError } from './source-error.ts';
 import { DEFAULT_MAX_EXAMPLES, freshStats, type Batch, type DataSource, type SourceOptions, type SourceStats } from './source-types.ts';
 import { DONE, SerialBatches } from './serial-batches.ts';
+import { sha256Of } from './file-hash.ts';
 
 export class ColumnarSource extends SerialBatches implements DataSource {
   readonly stats: SourceStats;
@@ -53,6 +52,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   private opening: Promise<void> | null = null;
   /** Stops the sha256 pass when the source is closed before it is done. */
   private readonly hashAbort = new AbortController();
+  /** The sha256 pass (started with the opening, awaited at the end, never before the first batch). */
+  private hashing: Promise<void> | null = null;
+  /** The opening finished: rows may have been read, so the record must name the file (see close()). */
+  private opened = false;
   /** The group whose first good row fixed the layout (already decoded), or -1. */
   private discovered = -1;
   private readonly limit: number;
@@ -78,7 +81,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   async close(): Promise<void> {
     this.finished = true;
-    this.hashAbort.abort();
+    // Stopped during start-up: nothing was read, the hash is not needed. Stopped later (an interrupt
+    // between batches): the rows read so far were this file's, and the record says which file.
+    if (!this.opened) this.hashAbort.abort();
+    else await this.hashing?.catch(() => undefined);
     // An opening under way (prepare) would set the file after this: let it finish, then close that file.
     await this.opening?.catch(() => undefined);
     const f = this.file;
@@ -97,10 +103,13 @@ export class ColumnarSource extends SerialBatches implements DataSource {
 
   private async open(): Promise<void> {
     // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
-    // whichever groups it decodes), hashed in one sequential read — meanwhile the footer is read, the
-    // layout found and the first groups fetched (the decode thread starts sooner).
-    const hashing = sha256Of(this.path, this.hashAbort.signal);
-    hashing.catch(() => undefined);
+    // whichever groups it decodes), hashed in one sequential read (on a thread of its own for a large
+    // file) while the footer is read, the layout found, the first groups fetched and the rows flow: the
+    // first batch does not wait for it, the end does (hashed()).
+    this.hashing = sha256Of(this.path, this.stats.totalBytes ?? 0, this.hashAbort.signal).then((sha256) => {
+      this.stats.read = { ...this.stats.read, sha256 };
+    });
+    this.hashing.catch(() => undefined);
     const f = await this.opener(this.path);
     this.file = f;
     const have = new Set(f.columns);
@@ -136,15 +145,12 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     // The first group to read is decoded already when it fixed the layout: fetch the one after it.
     const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
     if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
-    let sha256: string;
-    try {
-      sha256 = await hashing;
-    } catch (err) {
-      // Closed before the hash was done (an interrupt during start-up): nothing is read any more.
-      if (this.finished) return;
-      throw err;
-    }
-    this.stats.read = { bytes: this.stats.totalBytes ?? 0, sha256, complete: false };
+    this.opened = !this.finished;
+  }
+
+  /** The file's sha256 in the stats: the end of the source waits for its pass (an unreadable file fails the run). */
+  private async hashed(): Promise<void> {
+    await this.hashing;
   }
 
   /** The layout from the file's first good row (whatever the shard), or null when no row is good. */
@@ -234,7 +240,11 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     this.batch = null;
     if (this.next_ >= this.groups.length && (this.cur === null || this.row >= this.file!.groupRows[this.curGroup]!)) this.ended();
     if (batch !== null && batch.rows > 0) return { done: false, value: batch.finish() };
-    await this.close();
+    try {
+      await this.hashed();
+    } finally {
+      await this.close();
+    }
     return DONE;
   }
 
@@ -370,10 +380,4 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     if (this.opts.onBadRow === 'fail') throw new SourceError(this.path, line, bad.reason, bad.detail);
     if (stats.examples.length < this.maxExamples) stats.examples.push({ line, reason: bad.reason, detail: bad.detail });
   }
-}
-
-async function sha256Of(path: string, signal: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -8,8 +8,6 @@ import { BadRow } from './bad-row.ts';
 import { CsvRecordReader } from './csv-record.ts';
 import { JsonSyntaxError, parseJsonLenient, parseJsonRow } from './json-row.ts';
 import { formatOf } from './open-source.ts';
-import { openArrow } from './arrow-file.ts';
-import { openParquet } from './parquet-file.ts';
 import { SourceError } from './source-error.ts';
 import type { SourceFormat } from './source-types.ts';
 import { TextBlockReader } from './text-block-reader.ts';
@@ -136,7 +134,10 @@ export async function inspectSample(path: string, maxRows: number, format?: Sour
  * first `maxRows` rows; a column stored as floats is a float column even when its values are whole.
  */
 async function inspectColumnar(path: string, maxRows: number, format: 'parquet' | 'arrow'): Promise<SampleInfo> {
-  const file = await (format === 'parquet' ? openParquet(path) : openArrow(path));
+  // Loaded only for a columnar file (see open-source.ts).
+  const file = await (format === 'parquet'
+    ? (await import('./parquet-file.ts')).openParquet(path)
+    : (await import('./arrow-file.ts')).openArrow(path));
   const fields = new Map<string, FieldAcc>();
   let rows = 0;
   try {

@@ -14,10 +14,8 @@ import { statSync } from 'node:fs';
 import { BadRow } from './bad-row.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { ByteStringCache } from './byte-string-cache.ts';
-import { openArrow } from './arrow-file.ts';
 import { ColumnarSource } from './columnar-source.ts';
 import { CsvFormat } from './csv-format.ts';
-import { openParquet } from './parquet-file.ts';
 import { planSlots, type InputSlot, type SourceLayout } from './input-layout.ts';
 import { JsonlFormat } from './jsonl-format.ts';
 import type { RowFormat } from './row-format.ts';
@@ -78,10 +76,12 @@ export function openSource(path: string, opts: SourceOptions, tuning: SourceTuni
     if (gzip) throw new SourceError(path, null, 'unsupported', `a ${format} file compresses inside itself: give it without .gz`);
     if (totalBytes === null)
       throw new SourceError(path, null, 'unsupported', `${format} is read by position: give a regular file, not a pipe or device`);
+    // The readers (hyparquet, apache-arrow: ~0.7 MB of code) load only when a columnar file is read.
     const opener =
       format === 'parquet'
-        ? (p: string) => openParquet(p, { pageDecoder: tuning.parquetPageDecoder, decodeThread: tuning.parquetDecodeThread })
-        : openArrow;
+        ? async (p: string) =>
+            (await import('./parquet-file.ts')).openParquet(p, { pageDecoder: tuning.parquetPageDecoder, decodeThread: tuning.parquetDecodeThread })
+        : async (p: string) => (await import('./arrow-file.ts')).openArrow(p);
     return new ColumnarSource(path, opts, slots, opener, totalBytes, { columnFill: tuning.columnFill ?? true });
   }
   return new StreamingSource(path, opts, slots, format as 'jsonl' | 'csv', gzip, totalBytes, tuning);

@@ -416,8 +416,9 @@ let hybridMatches = 0;
 /**
  * {@link decodeHybrid} of dictionary indices straight into out[at .. at + n) through `dict` (same
  * array type); an index outside the dictionary is an error. Returns the values written.
+ * @internal exported for the tests
  */
-function gatherHybrid<T extends Float32Array | Float64Array | Int32Array>(
+export function gatherHybrid<T extends Float32Array | Float64Array | Int32Array>(
   buf: Uint8Array,
   pos: number,
   end: number,
@@ -439,8 +440,17 @@ function gatherHybrid<T extends Float32Array | Float64Array | Int32Array>(
       const groups = Math.floor(header / 2);
       const next = pos + groups * width;
       const stop = Math.min(last, seen + groups * 8);
-      // Value k of the run is `width` bits at bit k * width: one 32-bit little-endian window per value.
+      // Value k of the run is `width` bits at bit k * width: one 32-bit little-endian window per value,
+      // read without a bounds check while the window lies inside the page (all but its last few values).
       let bit = pos * 8;
+      const safe = Math.min(stop, seen + Math.max(0, Math.floor(((buf.length - 4) * 8 - bit) / width) + 1));
+      while (seen < safe) {
+        const at = bit >> 3;
+        const j = ((buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> (bit & 7)) & mask;
+        if (j >= size) throw new Error(`dictionary index ${j} out of range (dictionary of ${size})`);
+        out[seen++] = dict[j]!;
+        bit += width;
+      }
       while (seen < stop) {
         const j = (window32(buf, bit >> 3) >>> (bit & 7)) & mask;
         if (j >= size) throw new Error(`dictionary index ${j} out of range (dictionary of ${size})`);

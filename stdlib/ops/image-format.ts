@@ -2,7 +2,7 @@
  * What image ops share: the formats `decode_image` accepts (recognised by their magic bytes), the
  * pixel limit that refuses decompression bombs, and the sharp pipeline `to_tensor` runs per image.
  */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import type { ImageValue } from '../types.ts';
 import type { RowFailureReason } from './op-spec.ts';
 
@@ -66,11 +66,16 @@ export interface ImageFailure {
   detail: string;
 }
 
+let sharpModule: Promise<typeof SharpModule> | undefined;
+/** sharp (libvips, ~25 ms to load) is loaded by the first image decoded, not at every start of the CLI. */
+const loadSharp = (): Promise<typeof SharpModule> => (sharpModule ??= import('sharp').then((m) => m.default));
+
 /**
  * Decode (and resize) one image in sharp's thread pool. `failOn: 'warning'` makes a truncated JPEG or
  * PNG an error instead of grey pixels; `limitInputPixels` refuses bombs from the header alone.
  */
 export async function decodePixels(v: ImageValue): Promise<Pixels | ImageFailure> {
+  const sharp = await loadSharp();
   try {
     let p = sharp(v.bytes, { failOn: 'warning', limitInputPixels: v.maxPixels, sequentialRead: true });
     if (v.resize) p = p.resize(v.resize.width, v.resize.height, { fit: v.resize.fit as 'cover' | 'contain' | 'fill' });

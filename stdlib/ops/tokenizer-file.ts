@@ -5,8 +5,16 @@
  * applies around it (the JS library has neither).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
+
+let tokenizerClass: typeof Tokenizer | undefined;
+/** The library (~20 ms to load) is loaded by the first tokenizer file read, not at every start of the CLI. */
+function TokenizerClass(): typeof Tokenizer {
+  tokenizerClass ??= (createRequire(import.meta.url)('@huggingface/tokenizers') as typeof import('@huggingface/tokenizers')).Tokenizer;
+  return tokenizerClass;
+}
 
 /** A tokenizer file, ready to encode, with the facts the type rule needs. */
 export interface TokenizerFile {
@@ -67,6 +75,7 @@ function readTokenizer(path: string): TokenizerFile | { error: string } {
   }
   let tokenizer: Tokenizer;
   try {
+    const Tokenizer = TokenizerClass();
     tokenizer = new Tokenizer({ added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...json }, config);
     tokenizer.encode('a');
   } catch (err) {

@@ -74,7 +74,9 @@ describe('m4c serve lifecycle', () => {
   it('SIGTERM drains, writes a complete last window and the cumulative record, exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli-'));
     const db = join(dir, 'live.db');
-    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h']);
+    // A generous shadow timeout: the shadow thread runs at nice 19, and on a loaded machine a batch can wait
+    // longer than the default second for a core — a timed-out batch would be counted, not paired.
+    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--shadow-timeout-ms', '60000']);
     for (let i = 0; i < 20; i++) expect(await predict(s.url, { inputs: row(i) })).toBe(200);
     expect(await predict(s.url, { inputs: { x: [1] } })).toBe(400);
     s.child.kill('SIGTERM');

@@ -65,6 +65,13 @@ const program = fc
       '  task:      regression',
       '  metrics:   [mae]',
       '}',
+      'compare ef {',
+      `  control:   column(n${Math.floor(last / 2)}, index: 1)`,
+      `  treatment: column(n${last}, index: 2)`,
+      '  task:      binary(threshold: 0.5)',
+      '  metrics:   [agreement]',
+      '  gate agreement >= 0.9',
+      '}',
       `output score = n${last}`,
     );
     return lines;
@@ -116,13 +123,24 @@ const EDITS: Record<string, Edit> = {
   },
   compareSide: (ls, i, k) =>
     replaceLine(ls, i, (l) => l.replace(/^ {2}(control|treatment): +(.*)n\d+/, (_, side, pre) => `  ${side}: ${pre}n${k % 20}`)),
+  // A compare block's body only: its task's threshold, an option, a gate's bound (the fast path's cases).
+  threshold: (ls, i, k) => replaceLine(ls, i, (l) => l.replace(/threshold: [\d.]+/, `threshold: 0.${(k % 9) + 1}`)),
+  option: (ls, i, k) => {
+    const j = at(ls, i);
+    if (!ls[j]!.startsWith('  task:')) return ls;
+    return [...ls.slice(0, j + 1), `  ${['bootstrap: 200', 'seed: 7', 'confidence: 0.9', 'bootstrap: -1'][k % 4]}`, ...ls.slice(j + 1)];
+  },
+  bound: (ls, i, k) => replaceLine(ls, i, (l) => l.replace(/(gate \S+ >= )[-\d.]+/, `$1-0.0${k % 10}`)),
+  // A node that no output or comparison reads any more, or again (its dead-end warning comes and goes).
+  unread: (ls, _i, k) => ls.map((l) => (l.startsWith('output score') ? `output score = n${k % 6}` : l)),
   undo: (ls) => ls,
 };
 
 const edit = fc.record({ kind: fc.constantFrom(...Object.keys(EDITS)), at: fc.nat(), k: fc.nat({ max: 1000 }) });
 
 describe('incremental checking', () => {
-  const seen = { incremental: 0, full: 0, reused: 0, graphReused: 0, resolvedAgain: 0 };
+  const seen = { incremental: 0, full: 0, reused: 0, graphReused: 0, resolvedAgain: 0, fast: 0, compareChecksSkipped: 0 };
+  const slow: Record<string, number> = {};
   it('equals a full check after every edit of a random sequence (property)', () => {
     fc.assert(
       fc.property(program, fc.array(edit, { minLength: 1, maxLength: 12 }), (start, edits) => {
@@ -139,15 +157,24 @@ describe('incremental checking', () => {
           seen.reused += session.stats.reused;
           if (session.stats.graphReused) seen.graphReused++;
           if (session.stats.resolvedAgain) seen.resolvedAgain++;
+          if (session.stats.fast) {
+            seen.fast++;
+            if (session.stats.compareChecks < 3) seen.compareChecksSkipped++;
+          }
+          const why = session.stats.reason ?? session.stats.slowReason;
+          if (why) slow[why] = (slow[why] ?? 0) + 1;
         }
       }),
       { numRuns: Number(process.env.M4_PROPERTY_RUNS ?? 40) },
     );
-    if (process.env.M4_PROPERTY_STATS) console.log(seen);
+    if (process.env.M4_PROPERTY_STATS) console.log(seen, slow);
     // Not vacuous: many edits took the incremental path, reusing declarations, the resolution and the graph.
     expect(seen.incremental).toBeGreaterThan(seen.full / 4);
     expect(seen.reused).toBeGreaterThan(0);
     expect(seen.graphReused).toBeGreaterThan(0);
     expect(seen.resolvedAgain).toBeGreaterThan(0);
+    // ...and many took the fast path (recheck.ts), keeping some compare blocks' results.
+    expect(seen.fast).toBeGreaterThan(0);
+    expect(seen.compareChecksSkipped).toBeGreaterThan(0);
   });
 });

@@ -47,6 +47,7 @@ const PIECES = [
   'at 95%',
   '@',
   '\r\n',
+  '\r',
   'é',
 ];
 const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => p.join(''));
@@ -75,6 +76,24 @@ describe('IncrementalParser', () => {
     );
   });
 
+  it('equals parse after edits of a long text (its ends compared block by block; its lines counted again only around the edit)', () => {
+    // ~8 KB: longer than the blocks (4 KB) DeclarationStarts compares the old and new text by.
+    const long = BASE.repeat(80);
+    fc.assert(
+      fc.property(fc.array(editOp, { minLength: 1, maxLength: 6 }), (edits) => {
+        const parser = new IncrementalParser('long.m4');
+        let t = long;
+        parser.parse(t);
+        for (const e of edits) {
+          const at = e.at % (t.length + 1);
+          t = t.slice(0, at) + e.insert + t.slice(at + e.del);
+          expectSame(parser.parse(t), parse(t, 'long.m4'));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('re-parses only the declaration an edit touched, moving the ones after it', () => {
     const big = Array.from({ length: 300 }, (_, i) => `node n${i + 1} = sigmoid(n${i})`).join('\n');
     const parser = new IncrementalParser('big.m4');
@@ -89,6 +108,21 @@ describe('IncrementalParser', () => {
     parser.parse(edited);
     expect(parser.reparsed).toBe(0);
     expect(parser.lookedUp).toBe(0);
+  });
+
+  it('walks only the chunks around an edit that moves nothing after it (the others are spliced in)', () => {
+    const big = Array.from({ length: 300 }, (_, i) => `node n${i + 1} = clip(n${i}, min: -5.0, max: 5.0) // c${i}`).join('\n');
+    const parser = new IncrementalParser('big.m4');
+    parser.parse(big);
+    const edited = big.replace('node n150 = clip(n149, min: -5.0,', 'node n150 = clip(n149, min: -4.0,');
+    const r = parser.parse(edited);
+    expect(parser.reparsed).toBe(1);
+    expect(parser.visited).toBeLessThanOrEqual(3);
+    expectSame(r, parse(edited, 'big.m4'));
+    // An edit that changes the length moves what follows: those chunks are walked.
+    const longer = edited.replace('node n10 = clip(n9, min: -5.0,', 'node n10 = clip(n9, min: -5.25,');
+    expectSame(parser.parse(longer), parse(longer, 'big.m4'));
+    expect(parser.visited).toBeGreaterThan(280);
   });
 
   it('keeps the tree of a declaration cut and pasted elsewhere (found by its text)', () => {

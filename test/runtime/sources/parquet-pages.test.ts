@@ -8,7 +8,7 @@ import { snappyUncompress } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
-import { decodeHybrid } from '../../../runtime/sources/parquet-pages.ts';
+import { decodeHybrid, gatherHybrid } from '../../../runtime/sources/parquet-pages.ts';
 import { snappyDecompress } from '../../../runtime/sources/snappy.ts';
 
 /** Values of `width` bits, with runs (RLE) and noise (bit-packed groups). */
@@ -23,6 +23,10 @@ const hybridCase = fc.integer({ min: 1, max: 24 }).chain((width) =>
   }),
 );
 
+let big: Int32Array | undefined;
+/** A dictionary for every index up to 24 bits (j → 7j − 3), made once: a case takes a view of its first entries. */
+const dictionary = (): Int32Array => (big ??= Int32Array.from({ length: 1 << 24 }, (_, j) => j * 7 - 3));
+
 describe('decodeHybrid', () => {
   it('decodes what hyparquet-writer encodes, at every width up to 24 bits, and counts a value', () => {
     fc.assert(
@@ -35,6 +39,29 @@ describe('decodeHybrid', () => {
         const got = decodeHybrid(bytes, 0, bytes.length, width, out, all[0] ?? -1);
         expect(got).toBe(all.length);
         expect(Array.from(out)).toEqual(all);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gathers through a dictionary what it decodes, at every width, to the last byte of the page', () => {
+    fc.assert(
+      fc.property(hybridCase, fc.integer({ min: 0, max: 5 }), ({ width, values, noise }, at) => {
+        const all = [...values.flat(), ...noise, ...values.slice(0, 3).flat()];
+        const w = new ByteWriter();
+        writeRleBitPackedHybrid(w, all, width);
+        // The page ends where the encoding does: the last values' 32-bit windows reach past its end.
+        const bytes = new Uint8Array(w.getBuffer());
+        const size = Math.max(1, ...all.map((v) => v + 1));
+        const dict = dictionary().subarray(0, size);
+        const out = new Int32Array(at + all.length);
+        expect(gatherHybrid(bytes, 0, bytes.length, width, dict, out, at, all.length)).toBe(all.length);
+        expect(Array.from(out.subarray(at))).toEqual(all.map((j) => j * 7 - 3));
+        if (all.length > 0 && size > 1) {
+          // An index past the dictionary's end is an error, wherever it is.
+          const small = dict.subarray(0, size - 1);
+          expect(() => gatherHybrid(bytes, 0, bytes.length, width, small, out, at, all.length)).toThrow(/out of range/);
+        }
       }),
       { numRuns: 300 },
     );
