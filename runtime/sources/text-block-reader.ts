@@ -8,7 +8,7 @@
  * newline. `\n` (0x0A) never occurs inside a multi-byte UTF-8 sequence, so cutting there is safe.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from './source-error.ts';
@@ -42,7 +42,8 @@ export interface TextBlockReaderOptions {
 
 /** One per source; `next()` is awaited only when the parser has used up the previous block. */
 export class TextBlockReader {
-  private readonly fileStream: ReadStream;
+  /** The raw bytes (a file, or standard input); `bytesRead` counts what came in, compressed or not. */
+  private readonly fileStream: Readable & { readonly bytesRead: number };
   private readonly stream: Readable;
   private readonly it: AsyncIterator<Buffer>;
   private pending: Buffer[] = [];
@@ -64,10 +65,11 @@ export class TextBlockReader {
     private readonly opts: TextBlockReaderOptions,
   ) {
     const chunk = opts.chunkBytes ?? CHUNK_BYTES;
-    this.fileStream =
-      path === STDIN_PATH
-        ? createReadStream('', { fd: 0, highWaterMark: chunk, autoClose: false })
-        : createReadStream(path, { highWaterMark: chunk });
+    // Standard input through `process.stdin`, not a file stream on fd 0: on a pipe, a file stream's read-ahead
+    // blocks a thread-pool thread in read() once the writer pauses, which nothing can cancel — a run stopped
+    // early (Ctrl-C, --limit) with stdin still open could then never exit. `process.stdin` reads a pipe through
+    // the event loop, and destroying it lets the process end.
+    this.fileStream = path === STDIN_PATH ? process.stdin : createReadStream(path, { highWaterMark: chunk });
     if (opts.gzip) {
       const gunzip = createGunzip({ chunkSize: chunk });
       // pipeline forwards a read error of the file to the gunzip stream, whose iterator then throws.

@@ -108,6 +108,16 @@ describe('data that can be read only once', () => {
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).comparisons[0].result.rows).toBe(500);
   }, 60_000);
+  it('--data - with --limit exits once the limit is read, though the writer keeps standard input open', async () => {
+    const run = start(['run', graph, '--data', '-', '--limit', '100', '--format', 'json']);
+    // 500 rows, then nothing more and no end: the run must not wait for data it will not read.
+    await write(run.child.stdin, rows(500));
+    const end = await run.exited;
+    const { stdout, stderr } = run.out();
+    run.child.stdin.destroy();
+    expect(end.code, stderr).toBe(0);
+    expect(JSON.parse(stdout).comparisons[0].result.rows).toBe(100);
+  }, 60_000);
 });
 
 describe('Ctrl-C', () => {
