@@ -100,12 +100,15 @@ export const ALL_TOKENS: TokenType[] = [
 
 export { KEYWORDS };
 
+/** Defined as `true` by the CLI's esbuild bundle only (scripts/build-cli.mjs, `define`); undeclared elsewhere. */
+declare const __M4_BUNDLED__: boolean | undefined;
+
 /**
- * True when this code runs from the CLI's esbuild bundle (scripts/build-cli.mjs writes .mjs files). Chevrotain's
- * validations of the token set and the grammar (~50 ms at every start of the CLI) depend only on this folder's
- * code: the sources (tests, tsx) run them, the bundle built from the same sources skips them.
+ * True when this code runs from the CLI's esbuild bundle. Chevrotain's validations of the token set and the
+ * grammar (~50 ms at every start of the CLI) depend only on this folder's code: the sources (tests, tsx) run
+ * them, the bundle built from the same sources skips them.
  */
-export const SKIP_GRAMMAR_VALIDATIONS = import.meta.url.endsWith('.mjs');
+export const SKIP_GRAMMAR_VALIDATIONS = typeof __M4_BUNDLED__ !== 'undefined' && __M4_BUNDLED__ === true;
 
 /** Built once per process and reused: building a lexer validates every pattern, which is not free. */
 export const m4Lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false, skipValidations: SKIP_GRAMMAR_VALIDATIONS });
