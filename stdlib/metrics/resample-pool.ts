@@ -139,12 +139,23 @@ export interface ResampleJob {
   abort: SharedArrayBuffer;
 }
 
+/** A worker thread stopped (ended from outside, out of memory) before its share was done. */
+class WorkerStopped extends Error {
+  constructor() {
+    super('a bootstrap worker thread stopped before it answered');
+  }
+}
+
+/** For tests: the worker threads the last start gave a job to (a test ends one, as if it had died under it). */
+export const resamplePoolTesting: { lastWorkers: Worker[] } = { lastWorkers: [] };
+
 /**
- * Compute chunks of resamples until none is left. Threads take chunks off one shared counter, so a
+ * Compute chunks of resamples until none is left (`workersAlive`: false once a worker thread is gone,
+ * so that no thread waits for a chunk it held). Threads take chunks off one shared counter, so a
  * thread that starts late (a worker still loading its code) or runs slowly (a loaded machine)
  * takes fewer, instead of the others waiting for a fixed share.
  */
-export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[] {
+export function takeChunks(job: ResampleJob, workersAlive: () => boolean = () => true): { r0: number; values: Derived[] }[] {
   const next = new Int32Array(job.next);
   const parts: { r0: number; values: Derived[] }[] = [];
   if (job.segments === 0)
@@ -167,6 +178,8 @@ export function takeChunks(job: ResampleJob): { r0: number; values: Derived[] }[
         if (c >= chunks) break;
         for (let done = Atomics.load(progress, c); done < s; done = Atomics.load(progress, c)) {
           if (Atomics.load(abort, 0) !== 0) throw new Error('the bootstrap was cancelled or another thread failed');
+          // The chunk's previous segment is a worker's: one that stopped will never finish it.
+          if (!workersAlive()) throw new WorkerStopped();
           Atomics.wait(progress, c, done, 100);
         }
         const r0 = 1 + c * job.chunk;
@@ -251,6 +264,10 @@ export function startResamples(input: ResampleInput, threads: number): StartedRe
     w.port.postMessage(job);
     pending.push(w);
   }
+  resamplePoolTesting.lastWorkers = pending.map((p) => p.worker);
+  // A worker's threadId is -1 as soon as it no longer runs (before its 'exit' event, which this thread,
+  // blocked in Atomics.wait, would not see).
+  const alive = (): boolean => pending.every((p) => p.worker.threadId !== -1 || Atomics.load(p.flag, 0) === 1);
   const end = (): void => {
     releaseSegments();
     for (const p of pending) {
@@ -260,22 +277,35 @@ export function startResamples(input: ResampleInput, threads: number): StartedRe
   };
   const finish = (): Derived[] => {
     try {
-      const parts = takeChunks(job);
-      for (const p of pending) {
-        // A worker that has not started yet (still loading its code) would find no chunk left: mark it
-        // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1).
-        if (Atomics.compareExchange(p.flag, 0, 0, 3) === 0) continue;
-        while (Atomics.load(p.flag, 0) === 2) Atomics.wait(p.flag, 0, 2, 1000);
-        const m = receiveMessageOnPort(p.port)?.message as WorkerAnswer | undefined;
-        if (m === undefined || !m.ok) throw new Error(`bootstrap worker failed: ${m === undefined ? 'no answer' : m.message}`);
-        parts.push(...m.parts);
-      }
-      const out: Derived[] = new Array<Derived>(B);
-      for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
-      return out;
+      return gather();
+    } catch (err) {
+      if (!(err instanceof WorkerStopped)) throw err;
+      // A worker died under its share: the others are told to stop, and this thread computes every
+      // resample itself — the same bits (the resamples do not depend on the threads that computed them).
+      Atomics.store(new Int32Array(job.abort), 0, 1);
+      return resampleRange(input, 1, B + 1);
     } finally {
       end();
     }
+  };
+  const gather = (): Derived[] => {
+    const parts = takeChunks(job, alive);
+    for (const p of pending) {
+      // A worker that has not started yet (still loading its code) would find no chunk left: mark it
+      // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1), or
+      // until it is found stopped.
+      if (Atomics.compareExchange(p.flag, 0, 0, 3) === 0) continue;
+      while (Atomics.load(p.flag, 0) === 2) {
+        if (p.worker.threadId === -1) throw new WorkerStopped();
+        Atomics.wait(p.flag, 0, 2, 1000);
+      }
+      const m = receiveMessageOnPort(p.port)?.message as WorkerAnswer | undefined;
+      if (m === undefined || !m.ok) throw new Error(`bootstrap worker failed: ${m === undefined ? 'no answer' : m.message}`);
+      parts.push(...m.parts);
+    }
+    const out: Derived[] = new Array<Derived>(B);
+    for (const part of parts) part.values.forEach((d, i) => (out[part.r0 - 1 + i] = d));
+    return out;
   };
   const cancel = (): void => {
     // The workers stop at their next chunk (or wait), then are ended.

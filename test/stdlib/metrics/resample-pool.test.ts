@@ -3,7 +3,15 @@
  * thread took which chunk (or how many a late worker took) must never change a resample.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkSize, runResamples, startResamples, takeChunks, warmResampleWorkers, type ResampleJob } from '../../../stdlib/metrics/resample-pool.ts';
+import {
+  chunkSize,
+  resamplePoolTesting,
+  runResamples,
+  startResamples,
+  takeChunks,
+  warmResampleWorkers,
+  type ResampleJob,
+} from '../../../stdlib/metrics/resample-pool.ts';
 import { prepareResamples, resampleRange, type ResampleInput } from '../../../stdlib/metrics/resample-engine.ts';
 import { VISIT } from '../../../stdlib/metrics/resample-simd.ts';
 import { binaryResampleInput } from './support/resample-input.ts';
@@ -80,6 +88,25 @@ describe('the resample pool', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
       expect(started.finish()).toEqual(one);
     }, 60_000);
+
+    it('gives them too when a worker stops under its share (this thread does them all, not waits forever)', async () => {
+      const inp = binaryResampleInput(1_000_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
+        ties: 0,
+        outOfRange: false,
+        seed: 5,
+        bootstrap: 280,
+        consecutive: true,
+      });
+      warmResampleWorkers(2);
+      await new Promise((r) => setTimeout(r, 1500));
+      const started = startResamples(inp, 2);
+      const [worker] = resamplePoolTesting.lastWorkers;
+      expect(worker).toBeDefined();
+      // Let the worker take its job and start sweeping, then end it (as an out-of-memory kill would).
+      await new Promise((r) => setTimeout(r, 100));
+      await worker!.terminate();
+      expect(started.finish()).toEqual(resampleRange(inp, 1, 281));
+    }, 120_000);
 
     it('can be cancelled after the start, and runs again afterwards', () => {
       const inp = input(3000, 70);
