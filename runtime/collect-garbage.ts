@@ -11,7 +11,7 @@
  * sweep that the second one completes.
  *
  * `gc` is not exposed to programs by default: the flag is set at run time and the function taken from
- * a new context, which is the only place it appears (the same as test/runtime/serve/steady-load.test.ts).
+ * a new context, which is the only place it appears (the serve tests and the shadow thread's heap query use it too).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

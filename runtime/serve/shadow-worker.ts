@@ -5,6 +5,7 @@
  * pairs and window closes reach it in the order they happen here). The main thread only posts what each answered
  * batch gives the shadow, and forwards feedback and window closes; it gets back counts for its metrics.
  */
+import { collectGarbage } from '../collect-garbage.ts';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf, RuntimeError } from '../runtime-error.ts';
@@ -248,7 +249,7 @@ port.on('message', (m: ToShadow) => {
         else void whenIdle(m.id);
         return;
       case 'heap':
-        (globalThis as { gc?: () => void }).gc?.();
+        collectGarbage();
         reply(m.id, getHeapStatistics().used_heap_size);
         return;
       case 'halt':

@@ -7,16 +7,11 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { collectGarbage } from '../../../runtime/collect-garbage.ts';
 import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
 import { row, writeServeGraph } from './serve-models.ts';
-
-// A full collection before each measurement, so the heap holds live objects only.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const plan = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-steady-'))));
 
@@ -35,7 +30,8 @@ describe('steady load', () => {
         const labels = Array.from({ length: 250 }, (_, i) => ({ request_id: `r${round}:${i * 2}`, label: i % 2 }));
         expect((await post(`${s.url}/v1/feedback`, { labels })).status).toBe(200);
         if (round % 10 === 9) {
-          gc();
+          // A full collection before each measurement, so the heap holds live objects only.
+          collectGarbage();
           const m = process.memoryUsage();
           heap.push(m.heapUsed / 2 ** 20);
           shadowHeap.push((await s.service.shadowHeapUsed())! / 2 ** 20);

@@ -18,8 +18,13 @@ import { binaryResampleInput } from './support/resample-input.ts';
 import { rankFlagged } from '../../../stdlib/metrics/ranking.ts';
 import { sharedArray } from '../../../stdlib/metrics/row-store.ts';
 
-const input = (n: number, B: number): ResampleInput =>
-  binaryResampleInput(n, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], { ties: 0, outOfRange: false, seed: n + B, bootstrap: B });
+const METRICS = ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'];
+
+const input = (n: number, B: number): ResampleInput => binaryResampleInput(n, METRICS, { ties: 0, outOfRange: false, seed: n + B, bootstrap: B });
+
+/** A replay in order (consecutive ids, no ties): the SIMD sweeps' input. */
+const replayInput = (n: number, seed: number, B: number, outOfRange = false): ResampleInput =>
+  binaryResampleInput(n, METRICS, { ties: 0, outOfRange, seed, bootstrap: B, consecutive: true });
 
 describe('the resample pool', () => {
   it('cuts resamples into chunks of whole kernel visits, about eight per thread', () => {
@@ -75,13 +80,7 @@ describe('the resample pool', () => {
     }, 60_000);
 
     it('gives them too when the workers start before this thread joins in', () => {
-      const inp = binaryResampleInput(70_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
-        ties: 0,
-        outOfRange: false,
-        seed: 4,
-        bootstrap: 70,
-        consecutive: true,
-      });
+      const inp = replayInput(70_000, 4, 70);
       const one = resampleRange(inp, 1, 71);
       const started = startResamples(inp, 2);
       // This thread busy elsewhere (the point estimate): the worker may take every chunk meanwhile.
@@ -90,13 +89,7 @@ describe('the resample pool', () => {
     }, 60_000);
 
     it('gives them too when a worker stops under its share (this thread does them all, not waits forever)', async () => {
-      const inp = binaryResampleInput(1_000_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
-        ties: 0,
-        outOfRange: false,
-        seed: 5,
-        bootstrap: 280,
-        consecutive: true,
-      });
+      const inp = replayInput(1_000_000, 5, 280);
       warmResampleWorkers(2);
       await new Promise((r) => setTimeout(r, 1500));
       const started = startResamples(inp, 2);
@@ -115,13 +108,7 @@ describe('the resample pool', () => {
     }, 60_000);
 
     it('gives them too when a range is swept segment by segment on several threads', async () => {
-      const inp = binaryResampleInput(140_000, ['accuracy', 'auroc', 'auprc', 'log_loss', 'brier'], {
-        ties: 0,
-        outOfRange: true,
-        seed: 9,
-        bootstrap: 70,
-        consecutive: true,
-      });
+      const inp = replayInput(140_000, 9, 70, true);
       // A warm worker (loading its code takes a while), so that it likely takes some of the chunks:
       // whoever takes them, the resamples are the same.
       warmResampleWorkers(2);
