@@ -42,8 +42,10 @@ import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
 import { MAX_CURVE_POINTS, MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
+import type { Ranking } from './ranking.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { overflowIn, sharedArray } from './row-store.ts';
+import { memoryMark } from './memory-log.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
 const BINARY_POINT_METRICS = new Set(['auroc', 'auprc']);
@@ -258,9 +260,11 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
+  memoryMark('result: start (peak: the replay)');
   const sorts: SortScratch = { a: null, b: null };
   const two = pointOnTwoThreads(acc, sorts);
   let ctx = two?.ctx ?? contextOf(acc, sorts);
+  memoryMark('result: rankings');
   // With worker threads (and the point on this one), the workers start taking resamples right after
   // the rankings, under the point estimate (DeLong, curves: one thread); this thread joins them
   // after. The resamples read the rankings and the store, never the point nor the sort buffers
@@ -276,10 +280,14 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
   }
   // The sort buffer (2 words per row) is free once DeLong is done: the slices' row lists and sorts
   // take it after the bootstrap (kept only when there are slices).
+  memoryMark('result: point (DeLong, curves)');
   const free = acc.slices !== null ? sorts.a : null;
   sorts.a = sorts.b = null;
   const replicas = deriveReplicas(acc, ctx, bp, early);
-  // Only multiclass charts read the rankings again: the others' are let go before the slices rank theirs.
+  memoryMark('result: bootstrap');
+  // Only multiclass charts read the rankings again: the others' arrays take the slices' rankings
+  // (their own would sit on top of them, uncollected: +26 MB at 4M rows), and are then let go.
+  const spent = acc.kind !== 'multiclass' && ctx !== null && ctx.rc !== null && ctx.rt !== null ? { rc: ctx.rc, rt: ctx.rt } : undefined;
   if (acc.kind !== 'multiclass') ctx = null;
   const point = replicas[0]!;
   const tests = pairedTests(acc, bp);
@@ -348,14 +356,9 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     return r;
   });
 
-  return {
-    ...base,
-    rows: acc.bank!.W[0]!,
-    metrics,
-    tests,
-    slices: acc.slices !== null ? buildSlices(acc, point, free) : null,
-    charts: buildCharts(acc, ctx, bp),
-  };
+  const slices = acc.slices !== null ? buildSlices(acc, point, free, spent) : null;
+  memoryMark('result: slices');
+  return { ...base, rows: acc.bank!.W[0]!, metrics, tests, slices, charts: buildCharts(acc, ctx, bp) };
 }
 
 /** Without a bootstrap, binary AUROC still gets normal-theory DeLong intervals. */
@@ -439,8 +442,10 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
 /**
  * `free`: the main rankings' sort buffer (2 words per row), unused since the bootstrap: the slices'
  * row lists and sorts go into it instead of 4 B per row and 8 B per row of the largest slice.
+ * `spent`: the main rankings, unused since the bootstrap: each slice's rankings go into their arrays
+ * (a slice has at most as many rows and tie groups) instead of 10 B per row over all slices.
  */
-function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null): SlicesResult {
+function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null, spent?: { rc: Ranking; rt: Ranking }): SlicesResult {
   const table = acc.slices!;
   const spec = acc.spec;
   const S = table.names.length;
@@ -487,7 +492,8 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     acc.family!.derive(new ReplicaView(bank, 0), d);
     if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
-      rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts), null, d);
+      const ctx = rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts, spent);
+      rankingOutcomes(ctx, null, d);
     }
     return d;
   };

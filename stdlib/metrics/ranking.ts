@@ -76,15 +76,18 @@ function keyToF32(k: number): number {
  * positive`; no flags when `labels` is null) in sorted order — what {@link positivesInOrder} returns,
  * without its random read per row. The flags are also kept on the ranking, so a later
  * `positivesInOrder` for the same labels returns them instead of gathering again. `scratch` holds the
- * sort buffers, reused when several columns are ranked in a row.
+ * sort buffers, reused when several columns are ranked in a row. `into`, a ranking no longer needed:
+ * its arrays (order, carried flags, tie groups) take this one's where they are long enough — it must
+ * not be read afterwards (the slices rank in the main rankings' arrays, comparison-result.ts).
  *
  * Preconditions: every ranked value exactly a float32 (`allFloat32`), no NaN, no -0, rows ≤ 2^31 − 1.
  */
-export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking: Ranking; positives: Uint8Array } {
+export function rankFlagged(col: FlaggedColumn, scratch: SortScratch, into?: Ranking): { ranking: Ranking; positives: Uint8Array } {
   const { n, labels, positive } = col;
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
-  const order = sharedArray(Uint32Array, n),
-    flags = sharedArray(Uint8Array, n);
+  const order = into !== undefined && into.order.length >= n ? into.order.subarray(0, n) : sharedArray(Uint32Array, n);
+  const intoFlags = into?.flagged?.flags;
+  const flags = intoFlags !== undefined && intoFlags.length >= n ? intoFlags.subarray(0, n) : sharedArray(Uint8Array, n);
   const { keys, spare } = argsortFlagged32(col, scratch, order, flags);
   // One pass: group ends (into the spare buffer) where the sorted key changes, and each group's
   // value — its float32 bits straight from the key (the inverse of the key map) — over the keys
@@ -103,9 +106,12 @@ export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking
     keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
     ends[groups++] = n;
   }
-  const groupEnd = sharedArray(Uint32Array, groups);
+  const groupEnd = into !== undefined && into.groupEnd.length >= groups ? into.groupEnd.subarray(0, groups) : sharedArray(Uint32Array, groups);
   groupEnd.set(ends.subarray(0, groups));
-  const groupValue = sharedArray(Float32Array, groups);
+  const groupValue =
+    into?.groupValue instanceof Float32Array && into.groupValue.length >= groups
+      ? into.groupValue.subarray(0, groups)
+      : sharedArray(Float32Array, groups);
   new Uint32Array(groupValue.buffer).set(keys.subarray(0, groups));
   const ranking: Ranking = { n, order, groupEnd, groupValue, groups };
   if (labels !== null && ArrayBuffer.isView(labels)) {
