@@ -440,10 +440,11 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
 }
 
 /**
- * `free`: the main rankings' sort buffer (2 words per row), unused since the bootstrap: the slices'
- * row lists and sorts go into it instead of 4 B per row and 8 B per row of the largest slice.
- * `spent`: the main rankings, unused since the bootstrap: each slice's rankings go into their arrays
- * (a slice has at most as many rows and tie groups) instead of 10 B per row over all slices.
+ * `free`: the main rankings' sort buffer (1–2 words per row), unused since the bootstrap, and
+ * `spent`: the main rankings, unused since then too. The slices' row lists, sorts and rankings go into
+ * them (a slice has at most as many rows and tie groups) instead of new arrays: 4 B per row for the
+ * lists, the largest slice's sort, and 10 B per row over all slices for their rankings, which would
+ * otherwise sit on top of the main ones, uncollected.
  */
 function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null, spent?: { rc: Ranking; rt: Ranking }): SlicesResult {
   const table = acc.slices!;
@@ -469,6 +470,7 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     rows: Uint32Array | null = null;
   // One set of sort buffers for every slice (sized by the largest), not one per slice.
   const sorts: SortScratch = { a: free, b: null };
+  let into: { rc: Ranking; rt: Ranking } | undefined;
   if (store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
     const over = overflowIn(store.slice);
@@ -478,8 +480,25 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     starts = counts.slice();
     let largest = 0;
     for (let i = 0; i < groups; i++) largest = Math.max(largest, counts[i + 1]! - counts[i]!);
-    // The row lists and the largest slice's sort both fit in the free buffer when no slice has more than half the rows.
-    if (free !== null && free.length >= store.n + 2 * largest) {
+    if (spent !== undefined && spent.rt.order.length >= store.n && free !== null && free.length >= 2 * largest) {
+      // The row lists in the treatment's spent order; each slice's treatment order and its sort (one
+      // word per row with the MSD sort) in the free buffer, its control ranking in the control's
+      // spent arrays, its treatment's flags and tie groups in the treatment's.
+      rows = spent.rt.order.subarray(0, store.n);
+      into = {
+        rc: spent.rc,
+        rt: {
+          n: 0,
+          order: free.subarray(0, largest),
+          groupEnd: spent.rt.groupEnd,
+          groupValue: spent.rt.groupValue,
+          groups: 0,
+          flagged: spent.rt.flagged,
+        },
+      };
+      sorts.a = free.subarray(largest);
+    } else if (free !== null && free.length >= store.n + 2 * largest) {
+      // The row lists and the largest slice's sort both fit in the free buffer when no slice has more than half the rows.
       rows = free.subarray(0, store.n);
       sorts.a = free.subarray(store.n);
     } else rows = new Uint32Array(store.n);
@@ -492,7 +511,7 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     acc.family!.derive(new ReplicaView(bank, 0), d);
     if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
-      const ctx = rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts, spent);
+      const ctx = rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts, into);
       rankingOutcomes(ctx, null, d);
     }
     return d;
