@@ -33,7 +33,7 @@ export function memoryMark(label: string): void {
   const m = process.memoryUsage();
   const mb = (x: number): string => (x / 2 ** 20).toFixed(0).padStart(5);
   process.stderr.write(
-    `m4 memory: ${label.padEnd(36)} rss ${mb(rss * 2 ** 20)} MB   peak since last mark ${mb(peak * 2 ** 20)} MB   V8 heap ${mb(m.heapTotal)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`,
+    `m4 memory: ${label.padEnd(36)} rss ${mb(rss * 2 ** 20)} MB   peak since last mark ${mb(peak * 2 ** 20)} MB   V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`,
   );
   try {
     // 5: reset the peak resident set size (VmHWM) to the current one.
