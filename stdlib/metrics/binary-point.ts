@@ -43,18 +43,21 @@ export interface BinaryPoint {
   delong: DeLongResult | Undefined | null;
 }
 
-/** Number of flagged positions. */
+/**
+ * Number of flagged positions. Every reader of the positive flags here takes bit 0 alone: the
+ * bootstrap's walk marks may be in the others (resample-simd.ts `walkFlags`, in place).
+ */
 function countPositives(pos: Uint8Array, n: number): number {
   let P = 0;
-  for (let j = 0; j < n; j++) P += pos[j]!;
+  for (let j = 0; j < n; j++) P += pos[j]! & 1;
   return P;
 }
 
 /** Positives among positions [start, end) (most groups of continuous scores are one row). */
 function groupPositives(pos: Uint8Array, start: number, end: number): number {
-  if (end - start === 1) return pos[start]!;
+  if (end - start === 1) return pos[start]! & 1;
   let p = 0;
-  for (let j = start; j < end; j++) p += pos[j]!;
+  for (let j = start; j < end; j++) p += pos[j]! & 1;
   return p;
 }
 
@@ -150,7 +153,7 @@ function walkTop(
         // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
         // sums start at is settled after the walk) — in two divisions instead of five.
         let v: number;
-        if (pos[start] === 1) {
+        if ((pos[start]! & 1) === 1) {
           tp++;
           v = 2 * (N - fp);
           num += v;
@@ -213,7 +216,7 @@ function walkTop(
           if (row >= rows) continue;
           const at = cursor[row >>> BLOCK_BITS]!++;
           lo[at] = row & (BLOCK - 1);
-          val[at] = pos[j] === 1 ? a10 : a01;
+          val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
         }
       }
     }
@@ -255,7 +258,7 @@ function walkNumerators(r: Ranking, pos: Uint8Array, N: number, out: Blocked, r0
       if (i < 0 || i >= m) continue;
       const at = cursor[i >>> BLOCK_BITS]!++;
       lo[at] = i & (BLOCK - 1);
-      val[at] = pos[j] === 1 ? a10 : a01;
+      val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
     }
   }
 }

@@ -22,7 +22,9 @@ export interface Ranking {
   opens?: Uint8Array;
   /**
    * The flags {@link positivesInOrder} would compute, when the sort carried them (see
-   * {@link rankFlagged}): for the labels in `buffer` at `byteOffset` and class `positive`.
+   * {@link rankFlagged}): for the labels in `buffer` at `byteOffset` and class `positive`. Once a
+   * binary bootstrap is prepared, bits 1–2 hold its walk marks (resample-simd.ts `walkFlags`, in
+   * place): readers take bit 0.
    */
   flagged?: { buffer: ArrayBufferLike; byteOffset: number; positive: number; flags: Uint8Array };
 }
