@@ -1,8 +1,9 @@
 /**
  * What one run of the typecheck pass shares between its files — typecheck.ts (declarations, the order, the
  * incremental hooks), typecheck-expr.ts (expressions), typecheck-op-call.ts and typecheck-model-call.ts (the
- * call rules) — and the message helpers they all use. One object per run, made by `typecheck`, passed to
- * module functions: its fields are what were the checker's closure variables.
+ * call rules) — and the message helpers they all use. One object per run, made by `typecheck` and passed to
+ * module-level functions, so that the rules can live in files of their own and no function is made per run
+ * but the few that need the run's private state.
  */
 import type { CallExpr, Expr, Span } from '../grammar/ast.ts';
 import { writeName } from '../grammar/language.ts';

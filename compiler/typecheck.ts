@@ -20,7 +20,7 @@ import { asTensor, type Checker } from './typecheck-context.ts';
 import { exprValue } from './typecheck-expr.ts';
 import type { CallInfo, CheckedDecl, ExprValue, Supply, TypecheckHooks, Typing, ValueType } from './typing.ts';
 
-// The result's types live in typing.ts; importers of this pass take them from here as before.
+// The result's types live in typing.ts; re-exported so that an importer of the pass needs this one module.
 export type { CallInfo, CheckedDecl, ExprValue, Supply, TypecheckHooks, Typing, ValueType } from './typing.ts';
 
 /** The state of a declaration whose type is being computed (a reference back to it is a cycle). */
