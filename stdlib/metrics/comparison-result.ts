@@ -42,10 +42,10 @@ import { mcnemar } from './mcnemar.ts';
 import { percentileInterval } from './bootstrap-interval.ts';
 import { MAX_CURVE_POINTS, MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram } from './charts.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
-import type { Ranking } from './ranking.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { overflowIn, sharedArray } from './row-store.ts';
-import { memoryMark } from './memory-log.ts';
+import { phaseMark } from '../phase-log.ts';
+import { sliceCutter } from './slice-rankings.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
 const BINARY_POINT_METRICS = new Set(['auroc', 'auprc']);
@@ -260,11 +260,11 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
       charts: { roc: null, pr: null, histogram: null, calibration: null, confusion: null, reasons: {} },
     };
   }
-  memoryMark('result: start (peak: the replay)');
   const sorts: SortScratch = { a: null, b: null };
+  phaseMark('result: start');
   const two = pointOnTwoThreads(acc, sorts);
   let ctx = two?.ctx ?? contextOf(acc, sorts);
-  memoryMark('result: rankings');
+  phaseMark('result: rankings');
   // With worker threads (and the point on this one), the workers start taking resamples right after
   // the rankings, under the point estimate (DeLong, curves: one thread); this thread joins them
   // after. The resamples read the rankings and the store, never the point nor the sort buffers
@@ -278,16 +278,16 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     early?.cancel();
     throw err;
   }
-  // The sort buffer (2 words per row) is free once DeLong is done: the slices' row lists and sorts
-  // take it after the bootstrap (kept only when there are slices).
-  memoryMark('result: point (DeLong, curves)');
-  const free = acc.slices !== null ? sorts.a : null;
+  // The slices' rankings are cut from the whole store's (slice-rankings.ts) when it has one per model;
+  // else (multiclass) the sort buffer (2 words per row), free once DeLong is done, takes the slices'
+  // row lists and sorts after the bootstrap (kept only then).
+  let whole = acc.slices !== null && acc.kind !== 'multiclass' && ctx?.rc != null && ctx.rt !== null ? ctx : null;
+  const free = acc.slices !== null && whole === null ? sorts.a : null;
   sorts.a = sorts.b = null;
+  phaseMark('result: point, DeLong, curves');
   const replicas = deriveReplicas(acc, ctx, bp, early);
-  memoryMark('result: bootstrap');
-  // Only multiclass charts read the rankings again: the others' arrays take the slices' rankings
-  // (their own would sit on top of them, uncollected: +26 MB at 4M rows), and are then let go.
-  const spent = acc.kind !== 'multiclass' && ctx !== null && ctx.rc !== null && ctx.rt !== null ? { rc: ctx.rc, rt: ctx.rt } : undefined;
+  phaseMark('result: bootstrap');
+  // Only multiclass charts read the rankings again: the others' are let go after the slices cut theirs.
   if (acc.kind !== 'multiclass') ctx = null;
   const point = replicas[0]!;
   const tests = pairedTests(acc, bp);
@@ -356,9 +356,13 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     return r;
   });
 
-  const slices = acc.slices !== null ? buildSlices(acc, point, free, spent) : null;
-  memoryMark('result: slices');
-  return { ...base, rows: acc.bank!.W[0]!, metrics, tests, slices, charts: buildCharts(acc, ctx, bp) };
+  phaseMark('result: intervals');
+  const slices = acc.slices !== null ? buildSlices(acc, point, free, whole) : null;
+  whole = null;
+  phaseMark('result: slices');
+  const charts = buildCharts(acc, ctx, bp);
+  phaseMark('result: charts');
+  return { ...base, rows: acc.bank!.W[0]!, metrics, tests, slices, charts };
 }
 
 /** Without a bootstrap, binary AUROC still gets normal-theory DeLong intervals. */
@@ -440,13 +444,10 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
 }
 
 /**
- * `free`: the main rankings' sort buffer (1–2 words per row), unused since the bootstrap, and
- * `spent`: the main rankings, unused since then too. The slices' row lists, sorts and rankings go into
- * them (a slice has at most as many rows and tie groups) instead of new arrays: 4 B per row for the
- * lists, the largest slice's sort, and 10 B per row over all slices for their rankings, which would
- * otherwise sit on top of the main ones, uncollected.
+ * `free`: the main rankings' sort buffer (2 words per row), unused since the bootstrap: the slices'
+ * row lists and sorts go into it instead of 4 B per row and 8 B per row of the largest slice.
  */
-function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null, spent?: { rc: Ranking; rt: Ranking }): SlicesResult {
+function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null, whole: RankingContext | null): SlicesResult {
   const table = acc.slices!;
   const spec = acc.spec;
   const S = table.names.length;
@@ -470,49 +471,35 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     rows: Uint32Array | null = null;
   // One set of sort buffers for every slice (sized by the largest), not one per slice.
   const sorts: SortScratch = { a: free, b: null };
-  let into: { rc: Ranking; rt: Ranking } | undefined;
-  if (store !== null && store.slice !== null) {
+  const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
+  const over = store?.slice != null ? overflowIn(store.slice) : -1;
+  const cutter =
+    whole !== null && store !== null && store.slice !== null
+      ? sliceCutter(whole, store, store.slice, (s) => (s === over ? OTHER : (groupOf[s] ?? OTHER)), groups, scratch)
+      : null;
+  if (cutter === null && store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
-    const over = overflowIn(store.slice);
     const g = (s: number): number => (s === over ? OTHER : groupOf[s]!);
     for (let i = 0; i < store.n; i++) counts[g(store.slice[i]!) + 1]!++;
     for (let i = 1; i <= groups; i++) counts[i]! += counts[i - 1]!;
     starts = counts.slice();
     let largest = 0;
     for (let i = 0; i < groups; i++) largest = Math.max(largest, counts[i + 1]! - counts[i]!);
-    if (spent !== undefined && spent.rt.order.length >= store.n && free !== null && free.length >= 2 * largest) {
-      // The row lists in the treatment's spent order; each slice's treatment order and its sort (one
-      // word per row with the MSD sort) in the free buffer, its control ranking in the control's
-      // spent arrays, its treatment's flags and tie groups in the treatment's.
-      rows = spent.rt.order.subarray(0, store.n);
-      into = {
-        rc: spent.rc,
-        rt: {
-          n: 0,
-          order: free.subarray(0, largest),
-          groupEnd: spent.rt.groupEnd,
-          groupValue: spent.rt.groupValue,
-          groups: 0,
-          flagged: spent.rt.flagged,
-        },
-      };
-      sorts.a = free.subarray(largest);
-    } else if (free !== null && free.length >= store.n + 2 * largest) {
-      // The row lists and the largest slice's sort both fit in the free buffer when no slice has more than half the rows.
+    // The row lists and the largest slice's sort both fit in the free buffer when no slice has more than half the rows.
+    if (free !== null && free.length >= store.n + 2 * largest) {
       rows = free.subarray(0, store.n);
       sorts.a = free.subarray(store.n);
     } else rows = new Uint32Array(store.n);
     const fill = counts.slice();
     for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
   }
-  const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
   const derive = (bank: ReplicaBank, group: number): Derived => {
     const d: Derived = new Map();
     acc.family!.derive(new ReplicaView(bank, 0), d);
-    if (store !== null && starts !== null && rows !== null) {
+    if (cutter !== null) rankingOutcomes(cutter.context(group), null, d);
+    else if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
-      const ctx = rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts, into);
-      rankingOutcomes(ctx, null, d);
+      rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts), null, d);
     }
     return d;
   };

@@ -12,7 +12,6 @@ import type { FlaggedColumn } from './radix-msd.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
 import { isDefined, undef, type Outcome } from './metric-value.ts';
-import { memoryMark } from './memory-log.ts';
 
 /** The stored rows a ranking context reads (a RowStore, or its arrays sent to a worker). */
 export interface StoredRows {
@@ -51,9 +50,7 @@ export function rankingMetrics(metrics: readonly string[]): Set<string> {
 /**
  * Rank the stored rows `rows` (null: all n) for the `wanted` ranking metrics. `given` reuses
  * binary/regression rankings already built (the resample engine receives them from the result);
- * `sorts`, the sort buffers to use (the caller may reuse them afterwards; default: fresh ones);
- * `into`, binary/regression rankings no longer needed whose arrays the new ones take where they are
- * long enough (see `rankFlagged`): they must not be read afterwards.
+ * `sorts`, the sort buffers to use (the caller may reuse them afterwards; default: fresh ones).
  */
 export function rankingContext(
   kind: TaskKind,
@@ -64,7 +61,6 @@ export function rankingContext(
   scratch: [Float64Array, Float64Array],
   given?: { rc: Ranking; rt: Ranking },
   sorts: SortScratch = { a: null, b: null },
-  into?: { rc: Ranking; rt: Ranking },
 ): RankingContext {
   const ctx: RankingContext = {
     kind,
@@ -106,9 +102,8 @@ export function rankingContext(
       }
     } else {
       // Both models through the same sort buffers; the labels ride along in the sort.
-      const [rc, pc] = rankWithPositives({ values: c, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts, into?.rc);
-      if (rows === null) memoryMark('result: control ranked');
-      const [rt, pt] = rankWithPositives({ values: t, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts, into?.rt);
+      const [rc, pc] = rankWithPositives({ values: c, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
+      const [rt, pt] = rankWithPositives({ values: t, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
       ctx.rc = rc;
       ctx.rt = rt;
       if (labels !== null) {
@@ -124,11 +119,11 @@ export function rankingContext(
  * One column's ranking and, when `labels` is given, its positive flags in sorted order: carried
  * through the sort when the scores are float32 (one sort, no gather), else sorted then gathered.
  */
-function rankWithPositives(col: FlaggedColumn, sorts: SortScratch, into?: Ranking): [Ranking, Uint8Array | null] {
+function rankWithPositives(col: FlaggedColumn, sorts: SortScratch): [Ranking, Uint8Array | null] {
   const { values, stride, column, rows, n, labels, positive } = col;
   const span = rows === null ? n : values.length / stride;
   if (span <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
-    const { ranking, positives } = rankFlagged(col, sorts, into);
+    const { ranking, positives } = rankFlagged(col, sorts);
     return [ranking, labels === null ? null : positives];
   }
   const r = rankColumn(values, stride, column, rows, n);

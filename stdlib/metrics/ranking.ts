@@ -78,29 +78,23 @@ function keyToF32(k: number): number {
  * positive`; no flags when `labels` is null) in sorted order — what {@link positivesInOrder} returns,
  * without its random read per row. The flags are also kept on the ranking, so a later
  * `positivesInOrder` for the same labels returns them instead of gathering again. `scratch` holds the
- * sort buffers, reused when several columns are ranked in a row. `into`, a ranking no longer needed:
- * its arrays (order, carried flags, tie groups) take this one's where they are long enough — it must
- * not be read afterwards (the slices rank in the main rankings' arrays, comparison-result.ts).
+ * sort buffers, reused when several columns are ranked in a row.
  *
  * Preconditions: every ranked value exactly a float32 (`allFloat32`), no NaN, no -0, rows ≤ 2^31 − 1.
  */
-export function rankFlagged(col: FlaggedColumn, scratch: SortScratch, into?: Ranking): { ranking: Ranking; positives: Uint8Array } {
+export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking: Ranking; positives: Uint8Array } {
   const { n, labels, positive } = col;
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
-  const order = into !== undefined && into.order.length >= n ? into.order.subarray(0, n) : sharedArray(Uint32Array, n);
-  const intoFlags = into?.flagged?.flags;
-  const flags = intoFlags !== undefined && intoFlags.length >= n ? intoFlags.subarray(0, n) : sharedArray(Uint8Array, n);
+  const order = sharedArray(Uint32Array, n),
+    flags = sharedArray(Uint8Array, n);
   const keys = argsortFlagged32(col, scratch, order, flags);
   // Two passes over the sorted keys: count the tie groups, then each group's end and value — its
   // float32 bits straight from the key (the inverse of the key map) — into arrays of exactly that
   // size (no n-word buffer for the ends: the sort's scratch is all the keys).
   let groups = n > 0 ? 1 : 0;
   for (let j = 1; j < n; j++) if (keys[j] !== keys[j - 1]) groups++;
-  const groupEnd = into !== undefined && into.groupEnd.length >= groups ? into.groupEnd.subarray(0, groups) : sharedArray(Uint32Array, groups);
-  const groupValue =
-    into?.groupValue instanceof Float32Array && into.groupValue.length >= groups
-      ? into.groupValue.subarray(0, groups)
-      : sharedArray(Float32Array, groups);
+  const groupEnd = sharedArray(Uint32Array, groups),
+    groupValue = sharedArray(Float32Array, groups);
   const valueBits = new Uint32Array(groupValue.buffer, groupValue.byteOffset, groups);
   let g = 0;
   for (let j = 1; j < n; j++) {

@@ -155,39 +155,3 @@ describe('rankings', () => {
     expect(aw.negatives).toBe(3);
   });
 });
-
-describe('rankFlagged into a spent ranking', () => {
-  it('gives the fresh ranking, in the spent ranking’s arrays (fast-check)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(0.1, 0.25, 0.5, 0.75, 0.9, 1e-7), { minLength: 1, maxLength: 400 }),
-        fc.array(fc.float({ noNaN: true, min: 0, max: 1 }), { minLength: 400, maxLength: 400 }),
-        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-        (tied, spread, seed) => {
-          // The spent ranking: every row of a larger column, many distinct values (so at least as many groups).
-          const big = Float32Array.from(spread, (x) => x + 0);
-          const labels = Uint8Array.from(spread, (_, i) => (Math.imul(i + 1, seed | 1) >>> 7) & 1);
-          const spent = rankFlagged(
-            { values: big, stride: 1, column: 0, rows: null, n: big.length, labels, positive: 1 },
-            { a: null, b: null },
-          ).ranking;
-          // A subset of rows whose scores tie a lot (a slice), ranked fresh and into the spent arrays.
-          const v = new Float32Array(big.length);
-          tied.forEach((x, i) => (v[i] = x));
-          const rows = Uint32Array.from({ length: tied.length }, (_, i) => i).filter((i) => (i + seed) % 3 !== 0);
-          const col = { values: v, stride: 1, column: 0, rows, n: rows.length, labels, positive: 1 };
-          const fresh = rankFlagged(col, { a: null, b: null });
-          const into = rankFlagged(col, { a: null, b: null }, spent);
-          expect(Array.from(into.ranking.order)).toEqual(Array.from(fresh.ranking.order));
-          expect(Array.from(into.positives)).toEqual(Array.from(fresh.positives));
-          expect(Array.from(into.ranking.groupEnd)).toEqual(Array.from(fresh.ranking.groupEnd));
-          expect(Array.from(into.ranking.groupValue)).toEqual(Array.from(fresh.ranking.groupValue));
-          // Nothing new: views of the spent ranking's buffers.
-          expect(into.ranking.order.buffer).toBe(spent.order.buffer);
-          expect(into.positives.buffer).toBe(spent.flagged!.flags.buffer);
-          if (spent.groups >= into.ranking.groups) expect(into.ranking.groupEnd.buffer).toBe(spent.groupEnd.buffer);
-        },
-      ),
-    );
-  });
-});
