@@ -232,7 +232,7 @@ export function prepareSimdRows(
   const base = consecutiveBase(store.rowIds, n);
   // In the rankings' positive flags, in place when they are shared (they are the sort's), so that the
   // bootstrap adds no byte per row and ranking: their readers (DeLong and the curves, under way on the
-  // main thread when the resamples start early; the slices, which overwrite them) read bit 0.
+  // main thread when the resamples start early; the slices' cut) read bit 0.
   const marks = (s: { ranking: Ranking; pos: Uint8Array }): Uint8Array =>
     walkFlags(s.ranking, s.pos, s.pos.buffer instanceof SharedArrayBuffer ? s.pos : sharedArray(Uint8Array, n));
   const cFlags = rc === null ? sharedArray(Uint8Array, n) : marks(rc);
