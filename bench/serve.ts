@@ -14,13 +14,13 @@
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
  * Prints req/s, p50, p99 and p99.9 (to 0.01 ms: every answer's latency from autocannon's `response` event, sorted —
  * autocannon's own histogram keeps whole milliseconds), the server's CPU time per request (all its threads, from /proc: the figure least
- * sensitive to other load on the machine) and its main thread's alone (the answers' event loop), its RSS after the load and, in shadow mode, the share of rows the
+ * sensitive to other load on the machine), its main thread's alone (the answers' event loop) and, in shadow mode, the shadow arm's thread's, its RSS after the load and, in shadow mode, the share of rows the
  * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -90,6 +90,24 @@ function cpuSeconds(pid: number, mainOnly = false): number {
     .split(') ')[1]!
     .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
+/**
+ * CPU seconds of the shadow arm's thread: the process's threads at nice 19 or in SCHED_IDLE (older code: nice 19;
+ * now SCHED_IDLE, whose nice value reads 19 too) — 0 without one.
+ */
+function shadowThreadSeconds(pid: number): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // Fields from the state (3rd): utime 14th, stime 15th, nice 19th, policy 41st.
+      if (Number(f[16]) === 19 || Number(f[38]) === 5) sum += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the thread ended
+    }
+  }
+  return sum;
 }
 
 /** A load's outcome, its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
@@ -251,19 +269,21 @@ for (let round = 1; round <= ROUNDS; round++) {
     const shadow0 = c.kind === 2 ? await shadowCounts(s.port) : new Map<string, number>();
     const cpu0 = cpuSeconds(s.child.pid!);
     const main0 = cpuSeconds(s.child.pid!, true);
+    const shadowThread0 = shadowThreadSeconds(s.child.pid!);
     const r = await load(s.port, SECONDS);
     const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
     const mainUs = ((cpuSeconds(s.child.pid!, true) - main0) / Math.max(1, r.total)) * 1e6;
+    const shadowThreadUs = c.kind === 2 ? (((shadowThreadSeconds(s.child.pid!) - shadowThread0) / Math.max(1, r.total)) * 1e6).toFixed(1) : '–';
     const rss = rssMb(s.child.pid!);
     const shadow = c.kind === 2 ? await shadowRan(s.port, shadow0) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${mainUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${mainUs.toFixed(1)} | ${shadowThreadUs} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
 console.log(
-  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
+  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | shadow thread µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);
