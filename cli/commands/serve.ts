@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .option('--shadow-queue <rows>', 'rows waiting for the shadow arm at most; beyond, shadow work is dropped (counted)', intAtLeast(1), 4096)
     .option(
       '--shadow-shed-load <U>',
-      "shed shadow work (counted) while the answers' event loop is busy at least this share (0-1] of the time; 1: never",
+      "shed shadow work (counted) while the answers' thread runs or waits for a CPU at least this share (0-1] of the time; 1: never",
       share,
       SHED_LOAD,
     )

@@ -7,7 +7,7 @@
  * hears back only counts for its metrics, feedback results and window outcomes.
  *
  * Whether a batch goes at all is decided here, where the work is posted (shadow-admission.ts): it is refused at
- * once — `shed` while the answers' event loop is busy, `starved` or `dropped` when the shadow queue
+ * once — `shed` while the answers' thread is busy, `starved` or `dropped` when the shadow queue
  * (`--shadow-queue`) is full — and only its rows' ids are posted, so feedback for them says `unpaired`.
  */
 import { Worker } from 'node:worker_threads';
@@ -16,7 +16,7 @@ import type { Tensor } from '../../stdlib/types.ts';
 import { M4Error, type ExitCode } from '../../plan/errors.ts';
 import type { Batch } from '../batch.ts';
 import { isWholeBuffer } from '../worker-protocol.ts';
-import { threadId, threadTimes, type IdleClass } from '../thread-priority.ts';
+import { threadId, threadTimes } from '../thread-priority.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import type { PendingRow } from './arm-runner.ts';
@@ -48,7 +48,7 @@ export interface ShadowThreadOptions {
   metrics: ServeMetrics;
   /** `--shadow-queue`: rows posted and not done, per shadow arm. */
   shadowQueueRows: number;
-  /** `--shadow-shed-load`: the answers' event-loop utilisation at which shadow work is shed (1: never). */
+  /** `--shadow-shed-load`: the answers' thread's load at which shadow work is shed (1: never). */
   shedLoad: number;
   log(line: string): void;
   /** A window the worker closed on its own (`--window N` pairs). */
@@ -70,8 +70,6 @@ export class ShadowThread {
   private readonly admission: ShadowAdmission;
   /** The worker's kernel thread id (Linux), once it is ready. */
   private tid: number | null = null;
-  /** The worker's scheduling class, once it is ready. */
-  priority: IdleClass = 'normal';
   /** --stop-shadow-on-fail: no more shadow work. */
   private stopped = false;
 
@@ -97,7 +95,6 @@ export class ShadowThread {
         switch (m.kind) {
           case 'ready':
             this.tid = m.tid;
-            this.priority = m.priority;
             opts.metrics.shadowSchedIdle.set(m.priority === 'idle' ? 1 : 0);
             return resolve();
           case 'failed':

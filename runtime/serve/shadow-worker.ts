@@ -140,8 +140,8 @@ async function start(): Promise<void> {
       stats.logs.push(`comparisons: ${message}`);
       dirty();
     },
-    // The comparisons never answer a request: when cores are scarce they yield to the answers (less than the
-    // shadow arm's 19, so the judgements still progress on a busy machine).
+    // The comparisons never answer a request: when cores are scarce they yield to the answers (nice 10, not the
+    // shadow arm's SCHED_IDLE, so the judgements still progress on a busy machine — their queue has no bound).
     { niceness: 10, hold: init.hold },
   );
   // In shadow mode the treatment only feeds the comparison: it runs on a CPU nothing else wants (SCHED_IDLE). Set
