@@ -134,13 +134,15 @@ export class ServeService {
           labelCapacity: this.opts.labelCapacity,
           windowRows: 'rows' in this.opts.window ? this.opts.window.rows : null,
           intraOpThreads: this.opts.intraOpThreads,
-          // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
-          niceness: this.opts.mode === 'shadow' ? 19 : null,
+          // In shadow mode the treatment only feeds the comparison: it runs only on a CPU the answers do not want
+          // (SCHED_IDLE). In a canary both arms answer, so their thread keeps its priority.
+          idle: this.opts.mode === 'shadow',
           hold: this.opts.comparisonsHold ?? null,
         },
         arms: this.arms,
         metrics: this.metrics,
         shadowQueueRows: this.opts.shadowQueueRows,
+        shedLoad: this.opts.shadowShedLoad,
         log: this.opts.log,
         onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
       });

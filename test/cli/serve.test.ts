@@ -74,9 +74,10 @@ describe('m4c serve lifecycle', () => {
   it('SIGTERM drains, writes a complete last window and the cumulative record, exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli-'));
     const db = join(dir, 'live.db');
-    // A generous shadow timeout: the shadow thread runs at nice 19, and on a loaded machine a batch can wait
-    // longer than the default second for a core — a timed-out batch would be counted, not paired.
-    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--shadow-timeout-ms', '60000']);
+    // A generous shadow timeout: the shadow thread runs in SCHED_IDLE, and on a loaded machine a batch can wait
+    // longer than the default second for a core — a timed-out batch would be counted, not paired. Never shed: a
+    // loaded machine keeps the answers' thread waiting for a CPU, which counts as its load.
+    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--shadow-timeout-ms', '60000', '--shadow-shed-load', '1']);
     for (let i = 0; i < 20; i++) expect(await predict(s.url, { inputs: row(i) })).toBe(200);
     expect(await predict(s.url, { inputs: { x: [1] } })).toBe(400);
     s.child.kill('SIGTERM');
@@ -124,6 +125,8 @@ describe('m4c serve lifecycle', () => {
       [['--mode', 'canary'], /--mode canary needs --percent/],
       [['--percent', '5'], /only apply to --mode canary/],
       [['--window', 'soon'], /expected a duration/],
+      [['--shadow-shed-load', '0'], /expected a number in \(0, 1\]/],
+      [['--shadow-shed-load', '1.5'], /expected a number in \(0, 1\]/],
     ] as const) {
       const r = runM4c(['serve', file, ...args]);
       expect(r.code).toBe(2);
