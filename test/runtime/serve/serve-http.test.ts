@@ -180,6 +180,32 @@ describe('metrics and gates', () => {
     expect(after).toBe(before + 1);
   });
 
+  it('m4_request_duration_seconds times each request: more than 0, no more than the client waited', async () => {
+    const s = await started();
+    let clientSeconds = 0;
+    const n = 10;
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      // Batches of 50 rows: each answer takes measurable time on the server.
+      expect((await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 50 }, (_, k) => row(i * 50 + k)) })).status).toBe(200);
+      clientSeconds += (performance.now() - t0) / 1000;
+    }
+    const t0 = performance.now();
+    expect((await get(`${s.url}/nowhere`)).status).toBe(404);
+    const notFoundSeconds = (performance.now() - t0) / 1000;
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    const route = '/v1/predict';
+    expect(samples.get(`m4_request_duration_seconds_count{route="${route}"}`)).toBe(n);
+    expect(samples.get(`m4_request_duration_seconds_bucket{le="+Inf",route="${route}"}`)).toBe(n);
+    const sum = samples.get(`m4_request_duration_seconds_sum{route="${route}"}`)!;
+    // Server and client share one clock (the server runs in this process): the server's time is within the client's.
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThanOrEqual(clientSeconds);
+    const notFound = samples.get('m4_request_duration_seconds_sum{route="unknown"}')!;
+    expect(notFound).toBeGreaterThan(0);
+    expect(notFound).toBeLessThanOrEqual(notFoundSeconds);
+  });
+
   it('/healthz, /readyz and /v1/graph', async () => {
     const s = await started();
     expect(await get(`${s.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
