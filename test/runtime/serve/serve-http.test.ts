@@ -71,6 +71,31 @@ describe('predict', () => {
     }
     expect(new Set(arms.values()).size).toBe(2);
   });
+
+  it('canary split over HTTP: 10,000 users by a nested --sticky-by field, within ±2 points of P, every row paired', async () => {
+    const users = 10_000;
+    for (const p of [5, 50]) {
+      const s = await started({ mode: 'canary', percent: p, stickyBy: 'meta.user' });
+      let treated = 0;
+      for (let i = 0; i < users; i += 500) {
+        const rows = Array.from({ length: 500 }, (_, k) => ({ ...row(i + k), meta: { user: `user-${i + k}` } }));
+        const r = await post(`${s.url}/v1/predict`, { rows });
+        expect(r.status).toBe(200);
+        r.body.rows.forEach((x: { arm: string }, k: number) => {
+          // The arm is the hash's, so the same user gets it on any request and any server.
+          expect(x.arm).toBe(canaryArm(`user-${i + k}`, p));
+          if (x.arm === 'treatment') treated++;
+        });
+      }
+      expect(Math.abs((100 * treated) / users - p), `P=${p}: ${treated} of ${users}`).toBeLessThanOrEqual(2);
+      await s.service.idle();
+      const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+      expect(samples.get('m4_answered_rows_total{arm="treatment"}')).toBe(treated);
+      expect(samples.get('m4_answered_rows_total{arm="control"}')).toBe(users - treated);
+      // The arm that did not answer ran in shadow: every row is a pair.
+      expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBe(users);
+    }
+  }, 120_000);
 });
 
 describe('feedback', () => {
