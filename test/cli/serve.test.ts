@@ -135,5 +135,20 @@ describe('m4c serve lifecycle', () => {
       expect(r.stderr).toMatch(msg);
       expect(hasStackTrace(r.stderr)).toBe(false);
     }
+    // An output that reads both sides of a comparison cannot be answered by one arm: refused, naming it.
+    const both = writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-cli4-')), { extra: 'output diff = sub(treat, control)' });
+    const r = runM4c(['serve', both, '--port', '0']);
+    expect(r.code).toBe(2);
+    // (The test graph's compile warnings come first.)
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('m4c:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^m4c: output `diff` \(.*ab\.m4:\d+\) reads both the control and the treatment of `b_vs_a`/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    // --help shows the defaults as they are written on the command line.
+    const help = runM4c(['serve', '--help']).stdout;
+    expect(help).toMatch(/\(default:\s+60s\)/);
+    expect(help).toMatch(/\(default:\s+1h\)/);
+    expect(help).toMatch(/\(default:\s+1mb\)/);
+    expect(help).not.toMatch(/"ms"|3600000|1048576\)/);
   }, 60_000);
 });
