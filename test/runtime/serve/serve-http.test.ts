@@ -3,7 +3,7 @@
  * sticky canary split, feedback joins and misses by reason, /metrics parsed, gates and
  * --stop-shadow-on-fail, the label store's TTL and capacity, and the bad-input answers.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,32 @@ describe('predict', () => {
     expect(many.body.rows.map((r: { request_id: string }) => r.request_id)).toEqual(['b:0', 'b:1', 'b:2']);
     expect(many.body.rows[0].outputs).toEqual(one.body.outputs);
     expect(new Set(many.body.rows.map((r: { outputs: { score: number } }) => r.outputs.score)).size).toBe(3);
+  });
+
+  it("reads rows through the replay's data-source mapping: `from` paths, gathered and nested fields", async () => {
+    const file = join(tmp, 'from.m4');
+    writeFileSync(
+      file,
+      'input feats: f32[batch, 3] from ["f0", "f1", "f2"]\ninput score: f64[batch] from "payload.score"\n' +
+        'node c = clip(feats, min: -1.0, max: 1.0)\noutput clipped = c\noutput s = score\n',
+    );
+    const s = await serve(compiled(file));
+    running.push(s);
+    const ok = await post(`${s.url}/v1/predict`, { inputs: { f0: 0.5, f1: 3, f2: -7, payload: { score: 0.25 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.outputs).toEqual({ clipped: [0.5, 1, -1], s: 0.25 });
+    const missing = await post(`${s.url}/v1/predict`, { inputs: { f0: 0.5, f1: 3, payload: { score: 0.25 } } });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ reason: 'missing-field', input: 'feats', expected: 'f32[batch, 3]' });
+    expect(missing.body.detail).toContain('f2');
+    const nested = await post(`${s.url}/v1/predict`, { inputs: { f0: 0.5, f1: 3, f2: 1, payload: { score: 'x' } } });
+    expect(nested.status).toBe(400);
+    expect(nested.body).toMatchObject({ input: 'score', field: 'payload.score', expected: 'f64[batch]' });
+    const g = (await get(`${s.url}/v1/graph`)).body;
+    expect(g.inputs).toEqual([
+      { name: 'feats', type: 'f32[batch, 3]', optional: false, fields: ['f0', 'f1', 'f2'] },
+      { name: 'score', type: 'f64[batch]', optional: false, fields: ['payload.score'] },
+    ]);
   });
 
   it('canary: --percent 100 answers from the treatment, whose score differs', async () => {
