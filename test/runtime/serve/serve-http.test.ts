@@ -69,6 +69,28 @@ describe('predict', () => {
     ]);
   });
 
+  it('batches concurrent requests through the executor, never more than --max-batch rows, each answered its own row', async () => {
+    const maxBatch = 8;
+    const n = 200;
+    const s = await started({ maxBatch });
+    const ref = await started({ mode: 'control', maxBatch: 1 });
+    const answers = await Promise.all(Array.from({ length: n }, (_, i) => post(`${s.url}/v1/predict`, { inputs: row(i) })));
+    await s.service.idle();
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    for (const [arm, role] of [
+      ['control', 'primary'],
+      ['treatment', 'shadow'],
+    ]) {
+      const at = (k: string): number => samples.get(`m4_batch_rows_${k}arm="${arm}",role="${role}"}`)!;
+      expect(at('sum{')).toBe(n);
+      expect(at(`bucket{le="${maxBatch}",`)).toBe(at('count{'));
+      // 200 requests at once: rows that arrive while the arm is busy share its next batch.
+      expect(at('count{')).toBeLessThan(n);
+    }
+    // Batched or not, every request gets its own row's answer (a server that batches nothing says the same).
+    for (const i of [0, 57, 199]) expect(answers[i]!.body.outputs).toEqual((await post(`${ref.url}/v1/predict`, { inputs: row(i) })).body.outputs);
+  });
+
   it('canary: --percent 100 answers from the treatment, whose score differs', async () => {
     const canary = await started({ mode: 'canary', percent: 100 });
     const shadow = await started();
