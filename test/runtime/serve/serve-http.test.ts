@@ -147,7 +147,7 @@ describe('predict', () => {
 });
 
 describe('feedback', () => {
-  it('joins labels to stored pairs; unknown, duplicate and invalid labels are counted by reason', async () => {
+  it('joins labels to stored pairs; unknown and invalid labels are counted by reason', async () => {
     const s = await started();
     const r = await post(`${s.url}/v1/predict`, { rows: [row(1), row(2), row(3)] }, { 'x-request-id': 'f' });
     expect(r.status).toBe(200);
@@ -210,6 +210,31 @@ describe('feedback', () => {
     });
     expect(again.body.results).toEqual({ joined: 1, unknown: 1 });
   });
+
+  it('a label sent right after the answer, before the shadow arm is done: pending, then joined; a second one is a duplicate', async () => {
+    const slow = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-pending-')), { slowHidden: 2048 }));
+    const s = await serve(slow, { maxBatch: 64 });
+    running.push(s);
+    const r = await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 64 }, (_, i) => row(i)) }, { 'x-request-id': 'p' });
+    expect(r.status).toBe(200);
+    // At once: the treatment's 64 rows through two 2048-wide layers are still running (else: joined, and the second unknown).
+    const fb = await post(`${s.url}/v1/feedback`, {
+      labels: [
+        { request_id: 'p:0', label: 1 },
+        { request_id: 'p:0', label: 0 },
+      ],
+    });
+    expect(fb.status).toBe(200);
+    const waited = fb.body.results.pending === 1;
+    expect(fb.body.results).toEqual(waited ? { pending: 1, duplicate: 1 } : { joined: 1, unknown: 1 });
+    await s.service.idle();
+    expect((await post(`${s.url}/v1/feedback`, { request_id: 'p:1', label: 0 })).body.results).toEqual({ joined: 1 });
+    await s.service.idle();
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    // The pending label joined its pair when the pair completed: two labelled pairs, p:0 with its first label.
+    expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="labelled"}')).toBe(2);
+    if (waited) expect(samples.get('m4_feedback_labels_total{result="duplicate"}')).toBe(1);
+  }, 60_000);
 
   it('the label store is bounded: expired (TTL) and evicted (capacity) ids are told apart from unknown ones', async () => {
     const ttl = await started({ labelTtlMs: 30 });
