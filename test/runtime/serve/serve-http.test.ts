@@ -278,6 +278,38 @@ describe('metrics and gates', () => {
     expect(after).toBe(before + 1);
   });
 
+  it('a gate on a labelled metric is undecided until feedback: no m4_gate_passing sample, no stop; then judged, logged and acted on', async () => {
+    const g = compiled(
+      writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-undecided-')), { gates: ['gate recall.delta >= 1.5', 'gate agreement >= 0'] }),
+    );
+    const logs: string[] = [];
+    const s = await serve(g, { window: { rows: 10 }, stopShadowOnFail: true, log: (l) => logs.push(l) });
+    running.push(s);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await post(`${s.url}/v1/predict`, { inputs: row(i) }, { 'x-request-id': `u${i}` })).body.request_id);
+    await s.service.idle();
+    let m = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    expect(m.get('m4_comparison_windows_total{comparison="b_vs_a"}')).toBe(2);
+    expect(m.has('m4_gate_passing{comparison="b_vs_a",gate="recall.delta >= 1.5"}')).toBe(false);
+    expect(m.get('m4_gate_passing{comparison="b_vs_a",gate="agreement >= 0"}')).toBe(1);
+    expect(m.get('m4_treatment_stopped')).toBe(0);
+    const agreement = m.get('m4_comparison_metric{comparison="b_vs_a",metric="agreement",field="value"}')!;
+    expect(agreement).toBeGreaterThanOrEqual(0);
+    expect(agreement).toBeLessThanOrEqual(1);
+    expect([...m.keys()].some((k) => k.includes('metric="recall"'))).toBe(false);
+    expect(logs.some((l) => /gate FAILING/.test(l))).toBe(false);
+    // Labels arrive: the next judgement decides the labelled gate (no recall delta reaches 1.5) and stops the treatment.
+    const fb = await post(`${s.url}/v1/feedback`, { labels: ids.map((id, i) => ({ request_id: id, label: i % 2 })) });
+    expect(fb.body.results).toEqual({ joined: 20 });
+    await s.service.closeWindow();
+    await s.service.idle();
+    m = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    expect(m.get('m4_gate_passing{comparison="b_vs_a",gate="recall.delta >= 1.5"}')).toBe(0);
+    expect(m.has('m4_comparison_metric{comparison="b_vs_a",metric="recall",field="delta"}')).toBe(true);
+    expect(m.get('m4_treatment_stopped')).toBe(1);
+    expect(logs.some((l) => /gate FAILING: b_vs_a: recall\.delta >= 1\.5/.test(l))).toBe(true);
+  });
+
   it('m4_request_duration_seconds times each request: more than 0, no more than the client waited', async () => {
     const s = await started();
     let clientSeconds = 0;
