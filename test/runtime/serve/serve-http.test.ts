@@ -236,6 +236,36 @@ describe('feedback', () => {
     if (waited) expect(samples.get('m4_feedback_labels_total{result="duplicate"}')).toBe(1);
   }, 60_000);
 
+  it('a comparison labelled by another input than the first is not fed the feedback label: said at start, its labelled metrics undecided', async () => {
+    const extra = `input amount: f64[batch] optional
+compare reg {
+  control: control
+  treatment: treat
+  label: amount
+  task: regression
+  metrics: [mae, pearson]
+}`;
+    const g = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-two-labels-')), { extra }));
+    const logs: string[] = [];
+    const s = await serve(g, { log: (l) => logs.push(l) });
+    running.push(s);
+    expect(logs.filter((l) => l.includes('/v1/feedback carries one label'))).toEqual([
+      "comparison `reg` takes its label from input `amount`, but /v1/feedback carries one label, read as `label`: `reg`'s labelled metrics stay undecided (its label-free metrics are computed)",
+    ]);
+    await post(`${s.url}/v1/predict`, { rows: [row(1), row(2)] }, { 'x-request-id': 't' });
+    await s.service.idle();
+    const fb = await post(`${s.url}/v1/feedback`, { labels: [0, 1].map((i) => ({ request_id: `t:${i}`, label: 1 })) });
+    expect(fb.body.results).toEqual({ joined: 2 });
+    await s.service.closeWindow();
+    await s.service.idle();
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="labelled"}')).toBe(2);
+    expect(samples.get('m4_comparison_rows_total{comparison="reg",kind="paired"}')).toBe(2);
+    expect(samples.has('m4_comparison_rows_total{comparison="reg",kind="labelled"}')).toBe(false);
+    expect([...samples.keys()].filter((k) => k.includes('comparison="reg",metric="mae"'))).toEqual([]);
+    expect(samples.has('m4_comparison_metric{comparison="reg",metric="pearson",field="value"}')).toBe(true);
+  });
+
   it('the label store is bounded: expired (TTL) and evicted (capacity) ids are told apart from unknown ones', async () => {
     const ttl = await started({ labelTtlMs: 30 });
     await post(`${ttl.url}/v1/predict`, { inputs: row(1) }, { 'x-request-id': 'old' });
