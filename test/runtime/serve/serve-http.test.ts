@@ -308,6 +308,21 @@ describe('metrics and gates', () => {
     expect(after).toBe(before + 1);
   });
 
+  it('canary with --stop-shadow-on-fail: once a gate fails, the treatment answers no more rows (they go back to the control)', async () => {
+    const strict = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-canary-stop-')), { gates: ['gate agreement >= 0.9999'] }));
+    const s = await serve(strict, { mode: 'canary', percent: 100, window: { rows: 10 }, stopShadowOnFail: true });
+    running.push(s);
+    const first = await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 10 }, (_, i) => row(i)) });
+    expect(first.body.rows.every((r: { arm: string }) => r.arm === 'treatment')).toBe(true);
+    await s.service.idle();
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    expect(samples.get('m4_gate_passing{comparison="b_vs_a",gate="agreement >= 0.9999"}')).toBe(0);
+    expect(samples.get('m4_treatment_stopped')).toBe(1);
+    const after = await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 10 }, (_, i) => row(100 + i)) });
+    expect(after.status).toBe(200);
+    expect(after.body.rows.map((r: { arm: string }) => r.arm)).toEqual(Array(10).fill('control'));
+  });
+
   it('a gate on a labelled metric is undecided until feedback: no m4_gate_passing sample, no stop; then judged, logged and acted on', async () => {
     const g = compiled(
       writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-undecided-')), { gates: ['gate recall.delta >= 1.5', 'gate agreement >= 0'] }),
