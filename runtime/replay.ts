@@ -23,6 +23,7 @@ import { openRunSinks, type RunSinks } from './sinks/run-sinks.ts';
 import { openSource, recordRejectedRows, type DataSource, type SourceFormat, type SourceStats } from './sources/index.ts';
 import { writeStateFile } from './state-file.ts';
 import { EXIT } from '../plan/errors.ts';
+import { phaseMark, phasesOn, phaseThreads } from '../stdlib/phase-log.ts';
 import type { RunMeta } from '../plan/record-types.ts';
 
 /** How the end of a run is reported and recorded. */
@@ -60,7 +61,9 @@ export async function concludeComparisons(run: ComparisonRun, meta: RunMeta, o: 
     return { exitCode: meta.interrupted ? EXIT.interrupted : EXIT.ok, outcome: null };
   }
   const outcome = run.finish(meta);
+  phaseMark('results');
   await publishOutcome(outcome, { format: o.format, color: o.color, out: o.out, sinks: o.sinks });
+  phaseMark('report and records');
   return { exitCode: outcome.exitCode, outcome };
 }
 
@@ -173,16 +176,31 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     };
     executor = o.executors !== undefined ? await o.executors.borrow(loaded, executorOptions) : await createExecutor(loaded, executorOptions);
     const t1 = performance.now();
+    phaseMark('models loaded');
     o.onStart?.(source.stats);
     const w = writer;
+    // M4_PHASES: the main thread's time in the comparisons' and the outputs' callbacks during the replay.
+    const spent = { comparisons: 0, outputs: 0 };
+    const timed = phasesOn();
     const result = await executor.run(source, {
       signal,
-      onOutputs: w ? (b) => w.write(b) : undefined,
+      onOutputs: w ? (timed ? (b) => timeIn(spent, 'outputs', () => w.write(b)) : (b) => w.write(b)) : undefined,
       onBatch: o.onBatch,
       // Rows an op rejected (an image that does not decode) count as bad rows, like the source's own.
       onRejectedRows: (rows) => recordRejectedRows(source!.stats, rows),
-      onComparisonBatch: comparisons ? (name, b) => comparisons.onBatch(name, b) : undefined,
+      onComparisonBatch: comparisons
+        ? timed
+          ? (name, b) => timeIn(spent, 'comparisons', () => comparisons.onBatch(name, b))
+          : (name, b) => comparisons.onBatch(name, b)
+        : undefined,
     });
+    if (timed) {
+      phaseMark('replay');
+      process.stderr.write(
+        `m4 phase   in the replay: comparisons ${(spent.comparisons / 1000).toFixed(3)} s, outputs ${(spent.outputs / 1000).toFixed(3)} s (main thread, wall)\n`,
+      );
+      phaseThreads('after the replay');
+    }
     await source.close();
     await writer?.close();
     writer = undefined;
@@ -194,6 +212,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     // hundreds of MB) and the worker threads' heaps — the main job's peak memory (docs/metrics.md,
     // "Memory of the main job").
     await release(!result.interrupted);
+    phaseMark('models released');
     // Interrupted: what is left (judging the rows read, writing the record) may keep the main thread busy,
     // so from now on a second Ctrl-C is the operating system's to act on, at once.
     if (result.interrupted) trap?.release();
@@ -204,6 +223,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     // What the replay left behind (the last batches' tensors, the released sessions' buffers) is garbage
     // now: collected before the result phase allocates its rankings, not under them.
     collectGarbage();
+    phaseMark('garbage collected');
     const meta = runMeta(comparisons.subject, {
       dataPath: o.data,
       stats: source.stats,
@@ -213,6 +233,8 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
       interrupted: result.interrupted,
     });
     const end = await concludeComparisons(comparisons, meta, { ...o, sinks });
+    phaseMark('concluded');
+    phaseThreads('at the end');
     return { ...base, meta, ...end };
   } finally {
     trap?.release();
@@ -222,4 +244,12 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     await release(false);
     await source?.close();
   }
+}
+
+/** Run `f`, adding its wall milliseconds to `spent[key]` (the M4_PHASES log). */
+function timeIn<K extends string, T>(spent: Record<K, number>, key: K, f: () => T): T {
+  const t = performance.now();
+  const r = f();
+  spent[key] += performance.now() - t;
+  return r;
 }

@@ -44,6 +44,8 @@ import { MAX_CURVE_POINTS, MAX_OVR_CLASSES, MAX_OVR_CURVE_POINTS, valueHistogram
 import { aurocAuprc } from './ranking-metrics.ts';
 import { deltaOf, isDefined, ratioOf, undef, type Outcome } from './metric-value.ts';
 import { overflowIn, sharedArray } from './row-store.ts';
+import { phaseMark } from '../phase-log.ts';
+import { sliceCutter } from './slice-rankings.ts';
 
 const MODEL_FIELDS: readonly ModelField[] = ['control', 'treatment', 'delta', 'ratio'];
 const BINARY_POINT_METRICS = new Set(['auroc', 'auprc']);
@@ -259,8 +261,10 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     };
   }
   const sorts: SortScratch = { a: null, b: null };
+  phaseMark('result: start');
   const two = pointOnTwoThreads(acc, sorts);
   let ctx = two?.ctx ?? contextOf(acc, sorts);
+  phaseMark('result: rankings');
   // With worker threads (and the point on this one), the workers start taking resamples right after
   // the rankings, under the point estimate (DeLong, curves: one thread); this thread joins them
   // after. The resamples read the rankings and the store, never the point nor the sort buffers
@@ -274,12 +278,16 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     early?.cancel();
     throw err;
   }
-  // The sort buffer (2 words per row) is free once DeLong is done: the slices' row lists and sorts
-  // take it after the bootstrap (kept only when there are slices).
-  const free = acc.slices !== null ? sorts.a : null;
+  // The slices' rankings are cut from the whole store's (slice-rankings.ts) when it has one per model;
+  // else (multiclass) the sort buffer (2 words per row), free once DeLong is done, takes the slices'
+  // row lists and sorts after the bootstrap (kept only then).
+  let whole = acc.slices !== null && acc.kind !== 'multiclass' && ctx?.rc != null && ctx.rt !== null ? ctx : null;
+  const free = acc.slices !== null && whole === null ? sorts.a : null;
   sorts.a = sorts.b = null;
+  phaseMark('result: point, DeLong, curves');
   const replicas = deriveReplicas(acc, ctx, bp, early);
-  // Only multiclass charts read the rankings again: the others' are let go before the slices rank theirs.
+  phaseMark('result: bootstrap');
+  // Only multiclass charts read the rankings again: the others' are let go after the slices cut theirs.
   if (acc.kind !== 'multiclass') ctx = null;
   const point = replicas[0]!;
   const tests = pairedTests(acc, bp);
@@ -348,14 +356,13 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     return r;
   });
 
-  return {
-    ...base,
-    rows: acc.bank!.W[0]!,
-    metrics,
-    tests,
-    slices: acc.slices !== null ? buildSlices(acc, point, free) : null,
-    charts: buildCharts(acc, ctx, bp),
-  };
+  phaseMark('result: intervals');
+  const slices = acc.slices !== null ? buildSlices(acc, point, free, whole) : null;
+  whole = null;
+  phaseMark('result: slices');
+  const charts = buildCharts(acc, ctx, bp);
+  phaseMark('result: charts');
+  return { ...base, rows: acc.bank!.W[0]!, metrics, tests, slices, charts };
 }
 
 /** Without a bootstrap, binary AUROC still gets normal-theory DeLong intervals. */
@@ -440,7 +447,7 @@ function sliceMetrics(acc: ComparisonParts, d: Derived): SliceMetric[] {
  * `free`: the main rankings' sort buffer (2 words per row), unused since the bootstrap: the slices'
  * row lists and sorts go into it instead of 4 B per row and 8 B per row of the largest slice.
  */
-function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null): SlicesResult {
+function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array | null, whole: RankingContext | null): SlicesResult {
   const table = acc.slices!;
   const spec = acc.spec;
   const S = table.names.length;
@@ -464,9 +471,14 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     rows: Uint32Array | null = null;
   // One set of sort buffers for every slice (sized by the largest), not one per slice.
   const sorts: SortScratch = { a: free, b: null };
-  if (store !== null && store.slice !== null) {
+  const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
+  const over = store?.slice != null ? overflowIn(store.slice) : -1;
+  const cutter =
+    whole !== null && store !== null && store.slice !== null
+      ? sliceCutter(whole, store, store.slice, (s) => (s === over ? OTHER : (groupOf[s] ?? OTHER)), groups, scratch)
+      : null;
+  if (cutter === null && store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);
-    const over = overflowIn(store.slice);
     const g = (s: number): number => (s === over ? OTHER : groupOf[s]!);
     for (let i = 0; i < store.n; i++) counts[g(store.slice[i]!) + 1]!++;
     for (let i = 1; i <= groups; i++) counts[i]! += counts[i - 1]!;
@@ -481,11 +493,11 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
     const fill = counts.slice();
     for (let i = 0; i < store.n; i++) rows[fill[g(store.slice[i]!)]!++] = i;
   }
-  const scratch = spearmanScratch(rankingMetrics(acc.spec.metrics), store?.n ?? 0);
   const derive = (bank: ReplicaBank, group: number): Derived => {
     const d: Derived = new Map();
     acc.family!.derive(new ReplicaView(bank, 0), d);
-    if (store !== null && starts !== null && rows !== null) {
+    if (cutter !== null) rankingOutcomes(cutter.context(group), null, d);
+    else if (store !== null && starts !== null && rows !== null) {
       const sub = rows.subarray(starts[group]!, starts[group + 1]!);
       rankingOutcomes(rankingContext(acc.kind, rankingMetrics(acc.spec.metrics), store, sub, sub.length, scratch, undefined, sorts), null, d);
     }

@@ -1,0 +1,159 @@
+/**
+ * The rankings of the result's slices, cut from the whole store's rankings instead of sorted again.
+ *
+ * A slice's rows in ascending score order are the whole ranking's rows of that slice, in the whole
+ * ranking's order; its tie groups are the whole ranking's tie groups restricted to the slice (the
+ * non-empty ones), with the same values. Every ranking metric walks tie groups, never positions
+ * (ranking.ts), so a slice's metrics from a cut ranking are those of the slice sorted on its own, bit
+ * for bit — and the cut is a sequential pass per slice where the sort was two radix passes over
+ * scattered keys (the slices were ~10% of the main job's wall time at 4M rows: docs/metrics.md,
+ * "Performance").
+ *
+ * Binary and regression rankings only (one per model); multiclass slices still sort their per-class rankings.
+ */
+import type { RankingContext, StoredRows } from './ranking-context.ts';
+import type { Ranking } from './ranking.ts';
+
+type Groups = Uint8Array | Uint16Array | Uint32Array;
+
+/** One model's ranking with, at each sorted position, the slice group of its row. */
+interface Whole {
+  r: Ranking;
+  positives: Uint8Array | null;
+  groupAt: Groups;
+}
+
+/** Reused output buffers of one model's cut, sized for the largest group (+1: the writes are branch-free). */
+interface CutBuffers {
+  order: Uint32Array;
+  positives: Uint8Array;
+  groupEnd: Uint32Array;
+  groupValue: Float32Array | Float64Array;
+}
+
+/** Cuts a whole-store ranking context into one context per slice group ({@link sliceCutter}). */
+export interface SliceCutter {
+  /**
+   * The ranking context of group `g`'s rows. Its arrays are reused by the next call: compute its
+   * metrics before asking for another group.
+   */
+  context(g: number): RankingContext;
+}
+
+/**
+ * A cutter of `whole` (binary or regression, both models ranked over every stored row) into the
+ * groups `groupOfSlice[store.slice[row]]` (`groups` of them), or null when `whole` has no per-model
+ * rankings to cut (multiclass, no ranking metric). `scratch`: Spearman's per-row buffers for the
+ * slices' contexts (n each when Spearman is wanted, as for the whole store).
+ */
+export function sliceCutter(
+  whole: RankingContext,
+  store: StoredRows,
+  slice: Groups,
+  groupOfSlice: (s: number) => number,
+  groups: number,
+  scratch: [Float64Array, Float64Array],
+): SliceCutter | null {
+  if (whole.kind === 'multiclass' || whole.rc === null || whole.rt === null) return null;
+  const n = store.n;
+  // The group of every stored row, once (a lookup per slice index, not per row).
+  const Ctor = groups <= 0x100 ? Uint8Array : groups <= 0x10000 ? Uint16Array : Uint32Array;
+  let top = 0;
+  for (let i = 0; i < n; i++) if (slice[i]! > top) top = slice[i]!;
+  const map = new Ctor(top + 1);
+  for (let s = 0; s <= top; s++) map[s] = groupOfSlice(s);
+  const counts = new Float64Array(groups);
+  const rowGroup = new Ctor(n);
+  for (let i = 0; i < n; i++) {
+    const g = map[slice[i]!]!;
+    rowGroup[i] = g;
+    counts[g]!++;
+  }
+  let largest = 0;
+  for (let g = 0; g < groups; g++) largest = Math.max(largest, counts[g]!);
+  const side = (r: Ranking, positives: Uint8Array | null): [Whole, CutBuffers] => {
+    // The group at each sorted position: one gather here, then every group's cut reads it in order.
+    const groupAt = new Ctor(n);
+    const order = r.order;
+    for (let j = 0; j < n; j++) groupAt[j] = rowGroup[order[j]!]!;
+    const m = largest + 1;
+    const Value = r.groupValue instanceof Float32Array ? Float32Array : Float64Array;
+    return [
+      { r, positives, groupAt },
+      { order: new Uint32Array(m), positives: new Uint8Array(positives === null ? 0 : m), groupEnd: new Uint32Array(m), groupValue: new Value(m) },
+    ];
+  };
+  const [c, cBuf] = side(whole.rc, whole.posC);
+  const [t, tBuf] = side(whole.rt, whole.posT);
+  return {
+    context(g: number): RankingContext {
+      const rc = cut(c, g, cBuf),
+        rt = cut(t, g, tBuf);
+      return {
+        kind: whole.kind,
+        wanted: whole.wanted,
+        labels: whole.labels,
+        rc: rc.r,
+        rt: rt.r,
+        posC: whole.posC === null ? null : rc.positives,
+        posT: whole.posT === null ? null : rt.positives,
+        classC: [],
+        classT: [],
+        classPosC: [],
+        classPosT: [],
+        scratchC: scratch[0],
+        scratchT: scratch[1],
+      };
+    },
+  };
+}
+
+/**
+ * Group `g`'s ranking cut from `w`, in `out`'s buffers. Branch-free per position: every row is
+ * written at the cut's next slot, which advances only for the group's rows (the rows of a slice
+ * alternate unpredictably with the others'); likewise every tie group's end and value, kept only
+ * when the group holds some of the slice's rows.
+ */
+function cut(w: Whole, g: number, out: CutBuffers): { r: Ranking; positives: Uint8Array } {
+  const { r, positives, groupAt } = w;
+  const { order, groupEnd, groupValue } = out;
+  const srcOrder = r.order,
+    srcEnd = r.groupEnd,
+    srcValue = r.groupValue;
+  let m = 0,
+    groups = 0,
+    start = 0;
+  if (positives !== null) {
+    const pos = out.positives;
+    for (let k = 0; k < r.groups; k++) {
+      const end = srcEnd[k]!;
+      const before = m;
+      for (let j = start; j < end; j++) {
+        order[m] = srcOrder[j]!;
+        pos[m] = positives[j]!;
+        m += +(groupAt[j] === g);
+      }
+      groupEnd[groups] = m;
+      groupValue[groups] = srcValue[k]!;
+      groups += +(m > before);
+      start = end;
+    }
+  } else {
+    for (let k = 0; k < r.groups; k++) {
+      const end = srcEnd[k]!;
+      const before = m;
+      for (let j = start; j < end; j++) {
+        order[m] = srcOrder[j]!;
+        m += +(groupAt[j] === g);
+      }
+      groupEnd[groups] = m;
+      groupValue[groups] = srcValue[k]!;
+      groups += +(m > before);
+      start = end;
+    }
+  }
+  return {
+    r: { n: m, order: order.subarray(0, m), groupEnd: groupEnd.subarray(0, groups), groupValue: groupValue.subarray(0, groups), groups },
+    positives: out.positives.subarray(0, m),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * An opt-in log of where a run's time goes, phase by phase: with `M4_PHASES=1` in the environment,
+ * each {@link phaseMark} writes one line to stderr — the wall time since the process started, the
+ * process's CPU (every thread), this thread's CPU and the resident memory — and {@link phaseThreads}
+ * lists the CPU of each of the process's threads. Without the variable every call is one property read.
+ *
+ * For measuring the main job (docs/metrics.md, "Performance"): `M4_PHASES=1 m4c run examples/fraud/ab.m4`.
+ * Linux only for the per-thread figures (`/proc`); elsewhere they print as `-`.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+const ON = process.env.M4_PHASES !== undefined && process.env.M4_PHASES !== '' && process.env.M4_PHASES !== '0';
+
+/** Is the phase log on? (Lets a caller skip the work of measuring a sub-phase.) */
+export function phasesOn(): boolean {
+  return ON;
+}
+
+/** This thread's CPU seconds (Linux: `/proc/thread-self/schedstat`, nanoseconds), or NaN. */
+function threadCpu(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+
+/** Write one phase line (`what` ends the phase it names) when `M4_PHASES` is set. */
+export function phaseMark(what: string): void {
+  if (!ON) return;
+  const u = process.cpuUsage();
+  const wall = performance.now() / 1000;
+  const rss = process.memoryUsage.rss() / 1048576;
+  process.stderr.write(
+    `m4 phase ${what.padEnd(28)} wall ${fmt(wall)} s  cpu ${fmt((u.user + u.system) / 1e6)} s  thread ${fmt(threadCpu())} s  rss ${rss.toFixed(0)} MB\n`,
+  );
+}
+
+/** Write the CPU seconds of every thread of the process (name and id) when `M4_PHASES` is set. */
+export function phaseThreads(what: string): void {
+  if (!ON) return;
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return;
+  }
+  const rows: string[] = [];
+  for (const t of tasks) {
+    try {
+      const name = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
+      const ns = Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      if (ns >= 5e6) rows.push(`${name}/${t} ${(ns / 1e9).toFixed(3)}`);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  process.stderr.write(`m4 threads ${what}: ${rows.join(', ')}\n`);
+}
