@@ -1,13 +1,17 @@
 /**
  * Time windows (`--window 300ms`): a window closes by itself, writes one record per comparison in the sinks
  * (the serving run's id, the window's number) with the rows of that window only; a window with no rows writes
- * nothing; at shutdown the cumulative record (`serve_window` NULL) holds every row.
+ * nothing; at shutdown the cumulative record (`serve_window` NULL) holds every row. `m4c dashboard`'s API shows
+ * the windows as runs of the comparison, each a point of its trend.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { ComparisonEntry, Trend } from '../../../dashboard/api-types.ts';
+import { handleApi } from '../../../dashboard/api.ts';
+import { ResultsDb } from '../../../dashboard/results-db.ts';
 import { subjectOf } from '../../../runtime/run-meta.ts';
 import { openRunSinks } from '../../../runtime/sinks/run-sinks.ts';
 import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
@@ -44,7 +48,8 @@ describe('time windows', () => {
       await sinks.close();
     }
     const d = new Database(db, { readonly: true });
-    const runs = d.prepare('SELECT run_key, serve_run, serve_window, status, rows_counted FROM runs ORDER BY id').all() as {
+    const runs = d.prepare('SELECT id, run_key, serve_run, serve_window, status, rows_counted FROM runs ORDER BY id').all() as {
+      id: number;
       run_key: string;
       serve_run: string;
       serve_window: number | null;
@@ -60,5 +65,24 @@ describe('time windows', () => {
     expect(new Set(runs.map((r) => r.serve_run))).toEqual(new Set([s.service.runId]));
     expect(runs.every((r) => r.status === 'complete')).toBe(true);
     expect(runs.map((r) => r.run_key)).toEqual([...windows.map((w) => `${s.service.runId}/w${w.serve_window}`), `${s.service.runId}/all`]);
+
+    // The dashboard reads them with its own code: each window is a point of the comparison's trend.
+    const results = await ResultsDb.open(db);
+    try {
+      const api = async <T>(path: string): Promise<T> => {
+        const r = await handleApi(results, 'GET', new URL(path, 'http://localhost'), 'windows.db');
+        expect(r.status, path).toBe(200);
+        return r.body as T;
+      };
+      const [entry] = await api<ComparisonEntry[]>('/api/comparisons');
+      expect(entry).toMatchObject({ comparison: 'b_vs_a' });
+      const q = new URLSearchParams({ graph: entry!.graph, comparison: 'b_vs_a', metric: 'agreement' });
+      const trend = await api<Trend>(`/api/trend?${q}`);
+      const ids = new Set(trend.points.map((p) => p.run_id));
+      for (const w of windows) expect(ids.has(String(w.id))).toBe(true);
+      for (const p of trend.points) expect(p.value.value).toBeGreaterThanOrEqual(0);
+    } finally {
+      await results.close();
+    }
   }, 120_000);
 });
