@@ -83,6 +83,23 @@ describe('run-time errors', () => {
     }
   });
 
+  it("canary: the control failing in shadow behind the treatment's answers is counted, never returned", async () => {
+    const logs: string[] = [];
+    const s = await serve(failing(0), { mode: 'canary', percent: 100, log: (l) => logs.push(l) });
+    try {
+      const r = await post(`${s.url}/v1/predict`, { rows: [row(1), row(2)] });
+      expect(r.status).toBe(200);
+      expect(r.body.rows.map((x: { arm: string }) => x.arm)).toEqual(['treatment', 'treatment']);
+      await s.service.idle();
+      const m = await metricsOf(s.url);
+      expect(m.get('m4_shadow_rows_total{arm="control",result="error"}')).toBe(2);
+      expect(m.get('m4_node_errors_total{arm="control",node="control/a"}')).toBeGreaterThanOrEqual(1);
+      expect(logs.some((l) => /^control arm \(shadow\): node `control\/a`/.test(l))).toBe(true);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
   it('a shadow batch over --shadow-timeout-ms is given up and counted; the answers are unaffected', async () => {
     const slow = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-timeout-')), { slowHidden: 2048 }));
     const s = await serve(slow, { shadowTimeoutMs: 1, maxBatch: 64 });
