@@ -17,7 +17,7 @@ export interface PairingCounts {
   shadowRows(arm: Arm, result: string, n: number): void;
   feedback(result: string, n: number): void;
   compared(comparison: string, kind: 'paired' | 'labelled', n: number): void;
-  evicted(reason: 'expired' | 'evicted'): void;
+  evicted(reason: 'expired' | 'evicted' | 'replaced'): void;
 }
 
 export interface ShadowPairingOptions {

@@ -266,6 +266,17 @@ compare reg {
     expect(samples.has('m4_comparison_metric{comparison="reg",metric="pearson",field="value"}')).toBe(true);
   });
 
+  it('a client id used again replaces the stored prediction, counted (reason replaced); a label joins the newer one', async () => {
+    const s = await started();
+    for (const i of [1, 2]) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) }, { 'x-request-id': 'again' })).status).toBe(200);
+    await s.service.idle();
+    expect((await post(`${s.url}/v1/feedback`, { request_id: 'again', label: 1 })).body.results).toEqual({ joined: 1 });
+    const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
+    expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBe(2);
+    expect(samples.get('m4_label_store_evicted_total{reason="replaced"}')).toBe(1);
+    expect(samples.get('m4_label_store_entries')).toBe(0);
+  });
+
   it('the label store is bounded: expired (TTL) and evicted (capacity) ids are told apart from unknown ones', async () => {
     const ttl = await started({ labelTtlMs: 30 });
     await post(`${ttl.url}/v1/predict`, { inputs: row(1) }, { 'x-request-id': 'old' });
