@@ -115,8 +115,13 @@ export function register(program: Command): void {
       SHED_LOAD,
     )
     .option('--shadow-timeout-ms <ms>', 'a shadow batch not done by then is given up (counted)', intAtLeast(1), 1000)
-    .option('--window <60s|N>', 'comparison window: a duration (500ms, 60s, 5m, 1h) or a number of paired rows', parseWindow, { ms: 60_000 })
-    .option('--label-ttl <duration>', 'how long a prediction waits for its label', parseDuration, 3_600_000)
+    // The defaults are shown as they are written on the command line, not as the parsed values.
+    .addOption(
+      new Option('--window <60s|N>', 'comparison window: a duration (500ms, 60s, 5m, 1h) or a number of paired rows')
+        .argParser(parseWindow)
+        .default({ ms: 60_000 }, '60s'),
+    )
+    .addOption(new Option('--label-ttl <duration>', 'how long a prediction waits for its label').argParser(parseDuration).default(3_600_000, '1h'))
     .option('--label-capacity <n>', 'predictions awaiting labels at most (the oldest are evicted, counted)', intAtLeast(1), 100_000)
     .option('--stop-shadow-on-fail', 'when a gate fails on the cumulative state, send no more traffic to the treatment')
     .option(
@@ -124,7 +129,7 @@ export function register(program: Command): void {
       "write every comparison's window records to this SQLite file or postgres:// database instead of the sinks the file declares",
       storeOption,
     )
-    .option('--body-limit <size>', 'largest request body (413 beyond)', bytes, 1024 * 1024)
+    .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond)').argParser(bytes).default(1024 * 1024, '1mb'))
     .addOption(
       new Option('--engine <engine>', "where the answering arms' models run (the shadow arm's run on its own thread)")
         .choices([...ENGINE_CHOICES])

@@ -251,7 +251,7 @@ export class ServeMetrics {
     this.labelStoreEntries = new Gauge({ name: 'm4_label_store_entries', help: 'Predictions awaiting a label', registers });
     this.labelStoreEvicted = new Counter({
       name: 'm4_label_store_evicted_total',
-      help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted)',
+      help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted, replaced)',
       labelNames: ['reason'],
       registers,
       collect() {
@@ -309,7 +309,7 @@ export class ServeMetrics {
   }
 
   /** `m4_label_store_evicted_total{reason}` += n. */
-  evicted(reason: 'expired' | 'evicted', n = 1): void {
+  evicted(reason: 'expired' | 'evicted' | 'replaced', n = 1): void {
     if (n > 0) this.pendingEvicted.add(reason, () => ({ reason }), n);
   }
 

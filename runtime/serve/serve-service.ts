@@ -92,7 +92,18 @@ export class ServeService {
         c.label === null
           ? undefined
           : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
-      if (input !== undefined) this.labels.push({ comparison: c.name, input });
+      if (input === undefined) continue;
+      // A feedback item carries one label, read as the first labelled comparison's label input: a comparison
+      // labelled by another input cannot take it (it would be labelled with another quantity). Said at start.
+      const first = this.labels[0]?.input;
+      if (first !== undefined && first.name !== input.name) {
+        opts.log(
+          `comparison \`${c.name}\` takes its label from input \`${input.name}\`, but /v1/feedback carries one label, read as \`${first.name}\`: ` +
+            `\`${c.name}\`'s labelled metrics stay undecided (its label-free metrics are computed)`,
+        );
+        continue;
+      }
+      this.labels.push({ comparison: c.name, input });
     }
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));

@@ -86,7 +86,7 @@ export interface ShadowStats {
   feedback: Record<string, number>;
   /** `comparison kind` → rows (m4_comparison_rows_total). */
   compared: Record<string, number>;
-  evicted: { expired: number; evicted: number };
+  evicted: { expired: number; evicted: number; replaced: number };
   storeSize: number;
   logs: string[];
 }

@@ -283,6 +283,7 @@ export class ShadowThread {
     }
     m.evicted('expired', s.evicted.expired);
     m.evicted('evicted', s.evicted.evicted);
+    m.evicted('replaced', s.evicted.replaced);
     m.labelStoreEntries.set(s.storeSize);
     for (const line of s.logs) this.opts.log(line);
   }

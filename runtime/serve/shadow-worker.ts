@@ -36,7 +36,7 @@ function freshStats(): ShadowStats {
     nodeErrors: {},
     feedback: {},
     compared: {},
-    evicted: { expired: 0, evicted: 0 },
+    evicted: { expired: 0, evicted: 0, replaced: 0 },
     storeSize: 0,
     logs: [],
   };
