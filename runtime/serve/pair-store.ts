@@ -4,7 +4,7 @@
  * Each served row leaves one entry: its request id, row ordinal, index in its batch, and its batch's entry
  * (shared by the batch's rows), which holds per arm the batch's output tensors (the shadow arm runs the same
  * batch, so the index is the same in both). Nothing is copied per row, and a batch's tensors live as long as
- * one of its rows waits. Feedback joins a label to an entry; the entry then leaves the store.
+ * one of its rows waits. Feedback joins labels to an entry; the entry leaves the store once every label input is labelled.
  * Entries older than the TTL, or beyond the capacity (oldest first), are evicted and counted; their
  * ids stay a while as tombstones so late feedback is told `expired`/`evicted` rather than `unknown`.
  *
@@ -47,7 +47,8 @@ export interface LabelledRow {
   /** The row's index in its batch. */
   row: number;
   batch: StoredBatch;
-  label: RowRef;
+  /** The item's labels, by label input. */
+  labels: Readonly<Record<string, RowRef>>;
 }
 
 /** A stored row, as {@link PairStore.get} describes it. */
@@ -55,8 +56,8 @@ export interface StoredRow {
   rowId: number;
   row: number;
   batch: StoredBatch;
-  /** Feedback already gave this row a label (it waits for its pair). */
-  labelled: boolean;
+  /** The label inputs feedback already labelled this row for, as bits (see ShadowPairing): a second label for one is a duplicate. */
+  labelled: number;
 }
 
 /** Why feedback for an id did not join: the `result` label of `m4_feedback_total`. */
@@ -94,7 +95,7 @@ export class PairStore {
   private at = new Float64Array(0);
   private rowIds = new Float64Array(0);
   private rows = new Int32Array(0);
-  private labelled = new Uint8Array(0);
+  private labelled = new Uint32Array(0);
   private readonly maxSlots: number;
 
   constructor(private readonly opts: PairStoreOptions) {
@@ -151,13 +152,17 @@ export class PairStore {
   get(id: PairKey): StoredRow | undefined {
     const slot = this.index.get(id);
     if (slot === undefined) return undefined;
-    return { rowId: this.rowIds[slot]!, row: this.rows[slot]!, batch: this.batches[slot]!, labelled: this.labelled[slot] === 1 };
+    return { rowId: this.rowIds[slot]!, row: this.rows[slot]!, batch: this.batches[slot]!, labelled: this.labelled[slot]! };
   }
 
-  /** Feedback gave the row of `id` its label; it stays until its pair completes (a second label is a duplicate). */
-  markLabelled(id: PairKey): void {
+  /**
+   * Feedback gave the row of `id` the labels of `bits` (label inputs, see ShadowPairing); it stays until its pair
+   * completes and every label input is labelled (a second label for an input is a duplicate). The row's bits now.
+   */
+  markLabelled(id: PairKey, bits: number): number {
     const slot = this.index.get(id);
-    if (slot !== undefined) this.labelled[slot] = 1;
+    if (slot === undefined) return 0;
+    return (this.labelled[slot] = this.labelled[slot]! | bits);
   }
 
   /** Remove an entry that feedback consumed. */
@@ -221,7 +226,7 @@ export class PairStore {
     const at = new Float64Array(slots);
     const rowIds = new Float64Array(slots);
     const rows = new Int32Array(slots);
-    const labelled = new Uint8Array(slots);
+    const labelled = new Uint32Array(slots);
     for (let k = 0; k < this.used; k++) {
       const from = (this.head + k) % this.slots;
       const id = this.ids[from];

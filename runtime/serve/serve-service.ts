@@ -16,7 +16,7 @@ import { RuntimeError } from '../runtime-error.ts';
 import { armPlan, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner, RejectedRowError, type RowAnswer } from './arm-runner.ts';
 import { ArmChooser } from './canary.ts';
-import { feedbackItems, feedbackKey, readLabel } from './feedback-input.ts';
+import { feedbackItems, feedbackKey, readLabels } from './feedback-input.ts';
 import { exportJudgement, isPending } from './gate-report.ts';
 import type { HttpReply } from './http-server.ts';
 import type { ServeOptions } from './serve-options.ts';
@@ -54,6 +54,8 @@ export class ServeService {
   private reader: RequestRowReader | null = null;
   private readonly chooser: ArmChooser;
   private readonly labels: LabelReader[] = [];
+  /** The label inputs, by name (each read by at least one comparison). */
+  private readonly labelInputs = new Map<string, PlanInput>();
   /**
    * Per arm, the answer's output names and the text before each value, written once: `,"arm":"control",
    * "outputs":{"score":` before the first, `,"other":` before the next ones.
@@ -93,17 +95,8 @@ export class ServeService {
           ? undefined
           : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
       if (input === undefined) continue;
-      // A feedback item carries one label, read as the first labelled comparison's label input: a comparison
-      // labelled by another input cannot take it (it would be labelled with another quantity). Said at start.
-      const first = this.labels[0]?.input;
-      if (first !== undefined && first.name !== input.name) {
-        opts.log(
-          `comparison \`${c.name}\` takes its label from input \`${input.name}\`, but /v1/feedback carries one label, read as \`${first.name}\`: ` +
-            `\`${c.name}\`'s labelled metrics stay undecided (its label-free metrics are computed)`,
-        );
-        continue;
-      }
       this.labels.push({ comparison: c.name, input });
+      this.labelInputs.set(input.name, input);
     }
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
@@ -139,6 +132,7 @@ export class ServeService {
           // The arm that did not answer a row runs it in shadow: in a canary, either.
           shadowArms: canary ? ['control', 'treatment'] : ['treatment'],
           labelled: this.labels.map((l) => l.comparison),
+          labelOf: Object.fromEntries(this.labels.map((l) => [l.comparison, l.input.name])),
           maxBatch: this.opts.maxBatch,
           shadowTimeoutMs: this.opts.shadowTimeoutMs,
           labelTtlMs: this.opts.labelTtlMs,
@@ -329,7 +323,8 @@ export class ServeService {
   // ---------------------------------------------------------------- feedback
 
   /**
-   * `POST /v1/feedback`: `{request_id, label}` or `{labels: [{request_id, label}, ...]}`. Read and checked here,
+   * `POST /v1/feedback`: `{request_id, label}`, `{request_id, labels: {input: value, ...}}`, or a list of them as
+   * `{labels: [...]}`. Read and checked here,
    * joined on the shadow arm's thread (after every batch answered before it is stored there).
    */
   async feedback(body: unknown): Promise<HttpReply> {
@@ -344,14 +339,13 @@ export class ServeService {
     }
     const parsed: FeedbackItem[] = [];
     for (let i = 0; i < items.length; i++) {
-      // Every labelled comparison reads the value as its label input's dtype (usually one input).
-      const label = readLabel(this.labels[0]!.input, items[i]!.label, i);
-      if (label instanceof RowProblem) {
+      const labels = readLabels(this.labelInputs, items[i]!, i);
+      if (labels instanceof RowProblem) {
         this.metrics.feedback.inc({ result: 'invalid' });
-        return { status: 400, body: label.input };
+        return { status: 400, body: labels.input };
       }
       const id = items[i]!.id;
-      parsed.push({ id, key: feedbackKey(id, this.idPrefix, this.nextRowId), label });
+      parsed.push({ id, key: feedbackKey(id, this.idPrefix, this.nextRowId), labels });
     }
     try {
       return { status: 200, body: { results: await this.shadow.feedback(parsed) } };

@@ -9,7 +9,7 @@ import type { Batch } from '../batch.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import type { ArmRunner, ShadowResult } from './arm-runner.ts';
 import type { ComparisonsThread } from './comparisons-thread.ts';
-import { PairStore, stackRows, type LabelledRow, type PairKey, type StoredBatch } from './pair-store.ts';
+import { PairStore, stackRows, type LabelledRow, type PairKey, type RowRef, type StoredBatch } from './pair-store.ts';
 import type { FeedbackItem, ShadowItem } from './shadow-protocol.ts';
 
 /** What the pairing counts (the main thread's metrics, through the stats messages). */
@@ -25,12 +25,20 @@ export interface ShadowPairingOptions {
   labelCapacity: number;
   /** The comparisons feedback can label. */
   labelled: ReadonlySet<string>;
+  /** Each labelled comparison's label input (comparison → input name). */
+  labelOf: ReadonlyMap<string, string>;
   /** Pairs given to the comparisons (for `--window N`). */
   onPairs(rows: number): void;
 }
 
 export class ShadowPairing {
   readonly store: PairStore;
+  /**
+   * The label inputs, each a bit of a stored row's `labelled` (which inputs feedback labelled it for): the row
+   * leaves the store once every one is labelled, and a second label for one is a duplicate.
+   */
+  private readonly labelBits = new Map<string, number>();
+  private readonly allLabels: number;
 
   constructor(
     private readonly arms: ReadonlyMap<Arm, ArmPlan>,
@@ -40,6 +48,16 @@ export class ShadowPairing {
     private readonly opts: ShadowPairingOptions,
   ) {
     this.store = new PairStore({ ttlMs: opts.labelTtlMs, capacity: opts.labelCapacity, onEvict: (reason) => counts.evicted(reason) });
+    for (const input of opts.labelOf.values()) if (!this.labelBits.has(input)) this.labelBits.set(input, 2 ** this.labelBits.size);
+    if (this.labelBits.size > 31) throw new Error(`${this.labelBits.size} label inputs: at most 31 can be labelled by feedback`);
+    this.allLabels = 2 ** this.labelBits.size - 1;
+  }
+
+  /** The bits of an item's label inputs (inputs no comparison reads were refused on the main thread). */
+  private bitsOf(labels: Readonly<Record<string, RowRef>>): number {
+    let bits = 0;
+    for (const name of Object.keys(labels)) bits |= this.labelBits.get(name) ?? 0;
+    return bits;
   }
 
   /** An answered batch: store its rows for feedback and queue it for the other arm (unless already given up). */
@@ -108,7 +126,8 @@ export class ShadowPairing {
     const results: Record<string, number> = {};
     const joined: LabelledRow[] = [];
     for (const item of items) {
-      const { label } = item;
+      const { labels } = item;
+      const bits = this.bitsOf(labels);
       let id: PairKey = item.key;
       let s = this.store.get(id);
       // A client may have sent, as its own x-request-id, an id shaped like a generated one: its row is keyed by the string.
@@ -116,20 +135,21 @@ export class ShadowPairing {
       let result: string;
       if (s === undefined)
         result = id !== item.id && this.store.missReason(id) === 'unknown' ? this.store.missReason(item.id) : this.store.missReason(id);
-      else if (s.labelled) result = 'duplicate';
+      // Any of the item's inputs already labelled (by an earlier request, or an earlier item of this one).
+      else if ((s.labelled & bits) !== 0) result = 'duplicate';
       else if (s.batch.unpaired !== null) {
         result = 'unpaired';
         this.store.delete(id);
       } else {
-        const l: LabelledRow = { id, rowId: s.rowId, row: s.row, batch: s.batch, label };
+        const l: LabelledRow = { id, rowId: s.rowId, row: s.row, batch: s.batch, labels };
+        // Marked until it leaves the store (once every label input is labelled): another label for one of these
+        // inputs is a duplicate.
+        this.store.markLabelled(id, bits);
         if (s.batch.control !== null && s.batch.treatment !== null) {
-          // Marked until it leaves the store below: another label for it in this request is a duplicate.
-          this.store.markLabelled(id);
           joined.push(l);
           result = 'joined';
         } else {
           // The other arm has not answered yet: joined when it does (afterShadow).
-          this.store.markLabelled(id);
           (s.batch.early ??= []).push(l);
           result = 'pending';
         }
@@ -141,13 +161,19 @@ export class ShadowPairing {
     return results;
   }
 
-  /** Complete pairs with labels → the labelled accumulators; their entries leave the store. */
-  private addLabelled(pairs: LabelledRow[]): void {
-    const rowIds = Float64Array.from(pairs, (p) => p.rowId);
-    const label = stackRows(pairs.map((p) => p.label));
+  /**
+   * Complete pairs with labels → the labelled accumulators of the comparisons whose label input each carries; the
+   * entries labelled for every label input leave the store.
+   */
+  private addLabelled(all: LabelledRow[]): void {
     const controlPlan = this.arms.get('control')!;
     const treatmentPlan = this.arms.get('treatment')!;
     for (const name of this.opts.labelled) {
+      const input = this.opts.labelOf.get(name)!;
+      const pairs = all.filter((p) => p.labels[input] !== undefined);
+      if (pairs.length === 0) continue;
+      const rowIds = Float64Array.from(pairs, (p) => p.rowId);
+      const label = stackRows(pairs.map((p) => p.labels[input]!));
       const k = controlPlan.comparisons.findIndex((c) => c.comparison === name);
       const c = controlPlan.comparisons[k]!;
       const t = treatmentPlan.comparisons[k]!;
@@ -157,7 +183,11 @@ export class ShadowPairing {
       this.online.addLabelled(name, { control, treatment, label, slice, rowIds });
       this.counts.compared(name, 'labelled', pairs.length);
     }
-    this.counts.feedback('joined', pairs.length);
-    for (const p of pairs) this.store.delete(p.id);
+    this.counts.feedback('joined', all.length);
+    for (const p of all) {
+      const s = this.store.get(p.id);
+      // (A client's id used again since names a newer row, with its own labels to wait for.)
+      if (s !== undefined && s.batch === p.batch && s.row === p.row && s.labelled === this.allLabels) this.store.delete(p.id);
+    }
   }
 }

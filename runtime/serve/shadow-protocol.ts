@@ -14,6 +14,8 @@ export interface ShadowInit {
   shadowArms: Arm[];
   /** The comparisons feedback can label. */
   labelled: string[];
+  /** Each labelled comparison's label input (comparison → input name). */
+  labelOf: Record<string, string>;
   maxBatch: number;
   shadowTimeoutMs: number;
   labelTtlMs: number;
@@ -43,11 +45,14 @@ export interface ShadowItem {
   unpaired: 'shed' | 'starved' | 'dropped' | 'stopped' | null;
 }
 
-/** A validated feedback label: the id as sent, the label store's key for it, and the value as the label input's tensor. */
+/**
+ * A validated feedback item: the id as sent, the label store's key for it, and its labels (at least one), each the
+ * value as its label input's tensor, by input name.
+ */
 export interface FeedbackItem {
   id: string;
   key: PairKey;
-  label: RowRef;
+  labels: Record<string, RowRef>;
 }
 
 export type ToShadow =

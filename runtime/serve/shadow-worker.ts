@@ -197,6 +197,7 @@ async function start(): Promise<void> {
       labelTtlMs: init.labelTtlMs,
       labelCapacity: init.labelCapacity,
       labelled: new Set(init.labelled),
+      labelOf: new Map(Object.entries(init.labelOf)),
       onPairs: (rows) => {
         windowPairs += rows;
         // Cut at once, as the pairs that filled it arrive: the window holds exactly the pairs before this point.

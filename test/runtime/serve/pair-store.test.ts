@@ -17,7 +17,7 @@ type Op =
 
 /** The reference: entries in insertion order, holes where one left, the same TTL / capacity / 2× capacity rules. */
 class Reference {
-  entries: ({ id: PairKey; at: number; rowId: number; row: number; batch: StoredBatch; labelled: boolean } | null)[] = [];
+  entries: ({ id: PairKey; at: number; rowId: number; row: number; batch: StoredBatch; labelled: number } | null)[] = [];
   gone = new Map<PairKey, string>();
   evicted = 0;
   expired = 0;
@@ -60,7 +60,7 @@ class Reference {
       this.delete(id);
       this.gone.delete(id);
       if (this.entries.length === this.capacity * 2) this.evictHead('evicted');
-      this.entries.push({ id, at: this.now(), rowId, row: r, batch, labelled: false });
+      this.entries.push({ id, at: this.now(), rowId, row: r, batch, labelled: 0 });
     });
     this.sweep();
   }
@@ -116,9 +116,9 @@ describe('PairStore', () => {
             store.delete(key(o.id, o.num));
             ref.delete(key(o.id, o.num));
           } else if (o.kind === 'label') {
-            store.markLabelled(key(o.id, o.num));
+            store.markLabelled(key(o.id, o.num), 1);
             const k = ref.find(key(o.id, o.num));
-            if (k >= 0) ref.entries[k]!.labelled = true;
+            if (k >= 0) ref.entries[k]!.labelled = 1;
           } else if (o.kind === 'tick') clock += o.ms;
           else {
             store.sweep();

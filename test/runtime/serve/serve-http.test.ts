@@ -245,7 +245,7 @@ describe('feedback', () => {
     expect(samples.get('m4_feedback_labels_total{result="duplicate"}')).toBe(1);
   }, 60_000);
 
-  it('a comparison labelled by another input than the first is not fed the feedback label: said at start, its labelled metrics undecided', async () => {
+  it("comparisons on two label inputs: feedback names each input's label, each comparison is fed its own", async () => {
     const extra = `input amount: f64[batch] optional
 compare reg {
   control: control
@@ -255,24 +255,42 @@ compare reg {
   metrics: [mae, pearson]
 }`;
     const g = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-two-labels-')), { extra }));
-    const logs: string[] = [];
-    const s = await serve(g, { log: (l) => logs.push(l) });
+    const s = await serve(g);
     running.push(s);
-    expect(logs.filter((l) => l.includes('/v1/feedback carries one label'))).toEqual([
-      "comparison `reg` takes its label from input `amount`, but /v1/feedback carries one label, read as `label`: `reg`'s labelled metrics stay undecided (its label-free metrics are computed)",
-    ]);
-    await post(`${s.url}/v1/predict`, { rows: [row(1), row(2)] }, { 'x-request-id': 't' });
+    await post(`${s.url}/v1/predict`, { rows: [row(1), row(2), row(3)] }, { 'x-request-id': 't' });
     await s.service.idle();
-    const fb = await post(`${s.url}/v1/feedback`, { labels: [0, 1].map((i) => ({ request_id: `t:${i}`, label: 1 })) });
-    expect(fb.body.results).toEqual({ joined: 2 });
+    // One `label` is ambiguous with two label inputs: a 400 naming them.
+    const one = await post(`${s.url}/v1/feedback`, { request_id: 't:0', label: 1 });
+    expect(one.status).toBe(400);
+    expect(one.body).toMatchObject({ error: 'bad-input', field: 'label' });
+    expect(one.body.detail).toContain('`label`, `amount`');
+    // Each value is checked as its input's dtype; an input no comparison reads is refused.
+    const wrong = await post(`${s.url}/v1/feedback`, { request_id: 't:0', labels: { label: 1, amount: 'much' } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ error: 'bad-input', input: 'amount', field: 'labels.amount', expected: 'f64[batch]' });
+    const stray = await post(`${s.url}/v1/feedback`, { labels: [{ request_id: 't:0', labels: { label: 1, region: 'eu' } }] });
+    expect(stray.status).toBe(400);
+    expect(stray.body).toMatchObject({ error: 'bad-input', reason: 'not-a-label', input: 'region', field: 'labels.region' });
+    // Both labels at once; one, then the other (the row waits for its second label); one twice (a duplicate).
+    expect((await post(`${s.url}/v1/feedback`, { request_id: 't:0', labels: { label: 1, amount: 2.5 } })).body.results).toEqual({ joined: 1 });
+    const batched = await post(`${s.url}/v1/feedback`, {
+      labels: [
+        { request_id: 't:1', labels: { label: 0 } },
+        { request_id: 't:2', labels: { amount: 7 } },
+        { request_id: 't:2', labels: { amount: 8 } },
+      ],
+    });
+    expect(batched.body.results).toEqual({ joined: 2, duplicate: 1 });
+    expect((await post(`${s.url}/v1/feedback`, { request_id: 't:1', labels: { amount: 1.5 } })).body.results).toEqual({ joined: 1 });
+    // Labelled for every input, a row leaves the store: t:0 and t:1 are gone, t:2 still waits for its `label`.
+    expect((await post(`${s.url}/v1/feedback`, { request_id: 't:1', labels: { label: 1 } })).body.results).toEqual({ unknown: 1 });
     await s.service.closeWindow();
     await s.service.idle();
     const { samples } = parseMetrics((await get(`${s.url}/metrics`)).body);
     expect(samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="labelled"}')).toBe(2);
-    expect(samples.get('m4_comparison_rows_total{comparison="reg",kind="paired"}')).toBe(2);
-    expect(samples.has('m4_comparison_rows_total{comparison="reg",kind="labelled"}')).toBe(false);
-    expect([...samples.keys()].filter((k) => k.includes('comparison="reg",metric="mae"'))).toEqual([]);
-    expect(samples.has('m4_comparison_metric{comparison="reg",metric="pearson",field="value"}')).toBe(true);
+    expect(samples.get('m4_comparison_rows_total{comparison="reg",kind="labelled"}')).toBe(3);
+    expect(samples.get('m4_label_store_entries')).toBe(1);
+    expect(samples.has('m4_comparison_metric{comparison="reg",metric="mae",field="delta"}')).toBe(true);
   });
 
   it('a client id used again replaces the stored prediction, counted (reason replaced); a label joins the newer one', async () => {
