@@ -41,17 +41,20 @@ export class RuntimeError extends M4Error {
   }
 }
 
-/** `node \`id\` (file:line:col), rows at lines a–b: detail` with the parts that are known. */
+/**
+ * `node \`id\` (file:line:col), rows at lines a–b: detail` with the parts that are known. `lines` may instead be the
+ * rows' own wording (a served request's: `request \`r1\`, row 3`), where a line of a file means nothing.
+ */
 export function formatRuntimeMessage(
   node: string | null,
   span: PlanSpan | null,
-  lines: LineRange | null,
+  lines: LineRange | string | null,
   detail: string,
   subject: ErrorSubject = 'node',
 ): string {
   let head = node === null ? '' : `${subject} \`${node}\``;
   if (span) head += `${head ? ' ' : ''}(${span.file}:${span.line}:${span.column})`;
-  if (lines) head += `${head ? ', ' : ''}${formatLines(lines)}`;
+  if (lines) head += `${head ? ', ' : ''}${typeof lines === 'string' ? lines : formatLines(lines)}`;
   return head ? `${head}: ${oneLine(detail)}` : oneLine(detail);
 }
 

@@ -12,7 +12,7 @@ import type { LoadedPlan } from '../plan-load.ts';
 import { runRecords } from '../run-record.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
 import type { RunOutcome } from '../comparison-run.ts';
-import { RuntimeError } from '../runtime-error.ts';
+import { formatRuntimeMessage, RuntimeError } from '../runtime-error.ts';
 import { armPlan, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner, RejectedRowError, type RowAnswer } from './arm-runner.ts';
 import { ArmChooser } from './canary.ts';
@@ -29,6 +29,23 @@ import { rowValue } from '../outputs-writer.ts';
 export type { ServeOptions } from './serve-options.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A runtime error's message for the request it failed: the failing batch's rows named as the request and its rows'
+ * indices (`request \`r1\`, rows 0–3`), not as lines of a file (a batch's "lines" are its ordinals + 1, and may
+ * span other requests batched with this one).
+ */
+function servedMessage(err: unknown, requestId: string, first: number, rows: number, single: boolean): string {
+  if (!(err instanceof RuntimeError) || err.lines === null) return (err as Error).message;
+  let where = `request ${JSON.stringify(requestId)}`;
+  if (!single) {
+    // The batch's ordinals are lines - 1; the request's rows among them, as indices within the request.
+    const lo = Math.max(0, err.lines.first - 1 - first);
+    const hi = Math.min(rows - 1, err.lines.last - 1 - first);
+    if (lo <= hi) where += lo === hi ? `, row ${lo}` : `, rows ${lo}–${hi}`;
+  }
+  return formatRuntimeMessage(err.node, err.span, where, err.detail, err.subject);
+}
 
 /** Rows and bad rows seen in a scope, for a record's meta. */
 interface Counts {
@@ -242,7 +259,7 @@ export class ServeService {
       try {
         a = await answer;
       } catch (err) {
-        return this.failed(err, [answer], [requestId], requestId);
+        return this.failed(err, [answer], [requestId], requestId, firstRowId, true);
       }
       this.metrics.answered(a.arm, 1);
       // A UUID (hex digits and dashes) needs no escaping: only a client's id goes through JSON.stringify.
@@ -268,7 +285,7 @@ export class ServeService {
     try {
       results = await Promise.all(answers);
     } catch (err) {
-      return this.failed(err, answers, ids, requestId);
+      return this.failed(err, answers, ids, requestId, firstRowId, false);
     }
     let byControl = 0;
     for (const a of results) if (a.arm === 'control') byControl++;
@@ -278,8 +295,18 @@ export class ServeService {
     return { status: 200, body: `{"request_id":${JSON.stringify(requestId)},"rows":[${answered.join(',')}]}`, contentType: JSON_TYPE };
   }
 
-  /** The answer of a request whose rows did not all get one: a refused row (400) or a runtime error (500). */
-  private async failed(err: unknown, answers: Promise<RowAnswer>[], ids: string[], requestId: string): Promise<HttpReply> {
+  /**
+   * The answer of a request whose rows did not all get one: a refused row (400) or a runtime error (500). `first`:
+   * the ordinal of the request's first row; `single`: an `inputs` request (one row, no index).
+   */
+  private async failed(
+    err: unknown,
+    answers: Promise<RowAnswer>[],
+    ids: string[],
+    requestId: string,
+    first: number,
+    single: boolean,
+  ): Promise<HttpReply> {
     if (err instanceof RejectedRowError) {
       // Every refused row of the request is counted by its reason; the answer names the first.
       const settled = await Promise.allSettled(answers);
@@ -295,7 +322,7 @@ export class ServeService {
       };
       return { status: 400, body: { ...bad, request_id: requestId } };
     }
-    return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: (err as Error).message } };
+    return { status: 500, body: { error: 'runtime-error', request_id: requestId, detail: servedMessage(err, requestId, first, ids.length, single) } };
   }
 
   /** One row's answer: `{"request_id":...,"arm":...,"outputs":{...}}`, written by hand (no object per answer); `idJson` is the id as a JSON string. */
