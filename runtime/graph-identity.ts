@@ -5,10 +5,10 @@
  * The path as typed is not stable: `m4c run /abs/ab.m4` and `cd /abs; m4c run ab.m4` name one file
  * twice, and two projects' `ab.m4` are different graphs with one name. So:
  *
- * - inside a Git work tree: the path relative to its root (`/` separators), prefixed by the
- *   repository's `origin` remote when it has one (credentials stripped) — so clones of one repository
- *   (a laptop and CI) share a series — or else by the work tree's absolute root;
- * - outside any Git work tree: the file's absolute real path;
+ * - inside a Git work tree whose repository has an `origin` remote: the remote's URL (credentials stripped),
+ *   `//`, and the path relative to the work tree's root (`/` separators) — so clones of one repository (a
+ *   laptop and CI) share a series;
+ * - otherwise (outside Git, or a repository without `origin`): the file's absolute real path, normalized;
  * - a source that is not a file on disk (`m4c compare`, a plan read back from elsewhere): the text as given.
  *
  * Symbolic links are resolved first, so two links to one file are one graph.
@@ -27,9 +27,12 @@ export function graphIdentity(file: string, cwd: string = process.cwd()): string
   }
   const root = gitRoot(dirname(real));
   if (root === null) return real;
-  const rel = relative(root, real).split(sep).join('/');
   const origin = originUrl(root);
-  return `${origin ?? root}//${rel}`;
+  // Without a remote the key is the file's real path, one slash between directories (as outside Git). After a
+  // remote's URL, `//` marks where the repository ends and the path in it begins (`https://host/team/repo//a/b.m4`).
+  if (origin === null) return real;
+  const rel = relative(root, real).split(sep).join('/');
+  return `${origin}//${rel}`;
 }
 
 /** The nearest ancestor directory (inclusive) holding `.git` (a directory, or a file for worktrees and submodules). */

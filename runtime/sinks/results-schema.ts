@@ -162,6 +162,12 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE runs SET graph_key = source_file;
       CREATE INDEX runs_by_series ON runs (graph_key, comparison, started_at)`,
   },
+  {
+    version: 6,
+    description: 'graph_key: a file in a Git work tree without a remote is keyed by its real path (no `//` after the root)',
+    // Keys of that kind were `/root//rel` (absolute, so they start with `/`); remote-URL keys keep their `//`.
+    ddl: `UPDATE runs SET graph_key = replace(graph_key, '//', '/') WHERE graph_key LIKE '/%'`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -75,6 +75,25 @@ describe.each(stores)('$name store', (store) => {
       await c.close();
     });
 
+    it('migrates a version-5 store: a Git root without a remote loses its `//`, a remote URL keeps it', async () => {
+      const loc = await store.fresh();
+      await store.openAt(loc, 5);
+      const c = await store.connect(loc);
+      const keys = ['/work/proj//graphs/ab.m4', 'https://example.org/team/fraud//graphs/ab.m4', 'git@example.org:team/fraud//ab.m4', 'm4c compare'];
+      for (const [i, key] of keys.entries())
+        await c.exec(
+          `INSERT INTO runs (run_key, comparison, status, passed, started_at, ended_at, plan_hash, source_file, m4_version,
+          plan_m4_version, task, task_json, rows_seen, rows_counted, rows_skipped, bootstrap, seed, confidence, graph_key)
+          VALUES (?, 'ab', 'complete', 1, '2024-01-01T00:00:00Z', '2024-01-01T00:01:00Z', 'h', 'ab.m4', '0.0.9', '0.0.9',
+          'binary', '{"kind":"binary","threshold":0.5}', 10, 10, 0, 0, 0, 0.95, ?)`,
+          [`run-${i}`, key],
+        );
+      await (await store.open(loc)).close();
+      const got = await c.all<{ graph_key: string }>('SELECT graph_key FROM runs ORDER BY run_key');
+      expect(got.map((r) => r.graph_key)).toEqual(['/work/proj/graphs/ab.m4', ...keys.slice(1)]);
+      await c.close();
+    });
+
     it('refuses a store with a newer schema, leaving it unchanged', async () => {
       const loc = await store.fresh();
       await (await store.open(loc)).close();
