@@ -46,6 +46,8 @@ export const MIN_SCHEMA_VERSION = 2;
 
 /** The schema that added `runs.graph_key`; before it, the path as typed (`source_file`) is a series' key. */
 export const GRAPH_KEY_SCHEMA_VERSION = 5;
+/** The schema from which runs carry `serve_run` / `serve_window` (m4c serve's windows and cumulative record). */
+export const SERVE_SCHEMA_VERSION = 4;
 
 export const DEFAULT_RUNS_LIMIT = 50;
 export const MAX_RUNS_LIMIT = 500;
@@ -347,13 +349,18 @@ export class ResultsDb {
 
   /**
    * A metric across the runs of one series (graph key and comparison name), oldest first: the newest
-   * `limit` runs, each with its own gates on that metric. Null when no run of the series recorded it.
+   * `limit` runs, each with its own gates on that metric. Null when no run of the series recorded it. A serving
+   * run contributes its windows, not its cumulative record.
    */
   async trend(graph: string, comparison: string, metric: string, limit = DEFAULT_TREND_LIMIT): Promise<Trend | null> {
     const key = this.graphKey;
+    // A serving run's cumulative record (serve_window NULL) is the merge of its windows, dated at the server's
+    // start: as a point it would repeat the windows' rows and sit before them in time. The trend shows the
+    // windows; the cumulative record is in the runs list.
+    const notCumulative = this.schemaVersion >= SERVE_SCHEMA_VERSION ? ' AND NOT (r.serve_run IS NOT NULL AND r.serve_window IS NULL)' : '';
     const runs = await this.db.all<{ id: number; started_at: string; passed: number; has_gates: number }>(
       `SELECT r.id, r.started_at, r.passed, ${HAS_GATES_BIT} AS has_gates
-      FROM runs r WHERE ${key} = ? AND r.comparison = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+      FROM runs r WHERE ${key} = ? AND r.comparison = ?${notCumulative} ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
       [graph, comparison, limit + 1],
     );
     const truncated = runs.length > limit;

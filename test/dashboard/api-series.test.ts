@@ -145,3 +145,32 @@ describe('a schema-2 database', () => {
     }
   });
 });
+
+describe('a serving run in a trend', () => {
+  it('plots its windows, not its cumulative record (dated at the server start), which stays in the runs list', async () => {
+    const path = join(dir, 'serve.db');
+    const key = '/srv/fraud/ab.m4';
+    const serve = (k: number, window: number | null, over: Partial<FixtureRun> = {}): FixtureRun =>
+      run(k, { sourceFile: 'ab.m4', graphKey: key, serve: { run: 'serving-1', window }, ...over });
+    const start = new Date(Date.UTC(2026, 11, 4, 4, 0, 0));
+    const serveIds = writeFixtureDb(path, [
+      run(0, { sourceFile: 'ab.m4', graphKey: key, startedAt: new Date(Date.UTC(2026, 11, 4, 3, 0, 0)) }),
+      serve(1, 0),
+      serve(2, 1),
+      // The cumulative record: the merge of the windows, started when the server did (before the windows).
+      serve(3, null, { startedAt: start }),
+    ]);
+    const sdb = await ResultsDb.open(path);
+    try {
+      const t = (
+        await handleApi(sdb, 'GET', new URL(`/api/trend?graph=${encodeURIComponent(key)}&comparison=ab&metric=auroc`, 'http://localhost'), 'serve.db')
+      ).body as Trend;
+      expect(t.points.map((p) => p.run_id)).toEqual(serveIds.slice(0, 3));
+      const page = (await handleApi(sdb, 'GET', new URL(`/api/runs?graph=${encodeURIComponent(key)}`, 'http://localhost'), 'serve.db'))
+        .body as RunsPage;
+      expect(page.runs.map((r) => r.id).sort()).toEqual([...serveIds].sort());
+    } finally {
+      await sdb.close();
+    }
+  });
+});

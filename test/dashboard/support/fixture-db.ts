@@ -32,6 +32,7 @@ export function recordOf(r: FixtureRun, runKey: string = randomUUID()): RunRecor
       shard: null,
       merged_shards: null,
       interrupted: status === 'interrupted',
+      ...(r.serve === undefined ? {} : { serve: r.serve }),
     },
     comparison: {
       name: r.comparison,

@@ -28,6 +28,8 @@ export interface FixtureRun {
   sourceFile: string;
   /** The graph's stable identity (`meta.graph_key`); defaults to `sourceFile`. */
   graphKey?: string;
+  /** A serving run's record: its run and window (null: the cumulative record). */
+  serve?: { run: string; window: number | null };
   planHash: string;
   comparison: string;
   dataSource: string;
