@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DataType, tableFromIPC, type RecordBatch, type Vector } from 'apache-arrow';
-import { columnKey, type ColumnChunk, type ColumnarFile, type FlatColumn } from './columnar-file.ts';
+import { arrowFailure, columnKey, type ColumnChunk, type ColumnarFile, type FlatColumn } from './columnar-file.ts';
 import { SourceError } from './source-error.ts';
 
 /** JSON-like value of an Arrow value: int64 as number, lists as arrays, null for no value. */
@@ -90,13 +90,18 @@ export async function openArrow(path: string): Promise<ColumnarFile> {
   let batches: RecordBatch[];
   let columns: string[] = [];
   const floatColumns = new Set<string>();
+  let bytes: Uint8Array = new Uint8Array(0);
   try {
-    const table = tableFromIPC(await readFile(path));
+    bytes = await readFile(path);
+    // Refused before apache-arrow sees it: it reads no bytes as a table without columns.
+    const why = arrowFailure(bytes, null);
+    if (why !== null) throw new SourceError(path, null, 'unreadable', why);
+    const table = tableFromIPC(bytes);
     batches = table.batches;
     fieldPaths(table.schema.fields, [], columns, floatColumns);
   } catch (err) {
     if (err instanceof SourceError) throw err;
-    throw new SourceError(path, null, 'unreadable', `not a readable Arrow IPC file (${(err as Error).message})`);
+    throw new SourceError(path, null, 'unreadable', arrowFailure(bytes, (err as Error).message) ?? (err as Error).message);
   }
   columns = [...new Set(columns)];
   return {

@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnMetaData, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
-import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
+import { columnKey, parquetFailure, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
 import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
 import { decodeLeafChunk, Unsupported, type LeafData } from './parquet-pages.ts';
 import { ParquetDecoder } from './parquet-decoder.ts';
@@ -82,7 +82,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
     try {
       metadata = await parquetMetadataAsync(file);
     } catch (err) {
-      throw new SourceError(path, null, 'unreadable', `not a readable Parquet file (${(err as Error).message})`);
+      const head = new Uint8Array(await file.slice(0, Math.min(4, size))),
+        tail = new Uint8Array(await file.slice(Math.max(0, size - 4), size));
+      throw new SourceError(path, null, 'unreadable', parquetFailure(size, head, tail, (err as Error).message));
     }
     const cols = new Map<string, { top: string; rest: string[] }>();
     const floatColumns = new Set<string>();

@@ -225,8 +225,8 @@ describe('prepare(): the file opened before the first batch (while the models lo
   it('a file that cannot be opened: prepare() rejects, and next() reports the same error', async () => {
     const p = writeData(dir, 'prep-fake.parquet', 'not parquet at all\n');
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
-    await expect(src.prepare!()).rejects.toThrow(/not a readable Parquet file/);
-    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Parquet file/);
+    await expect(src.prepare!()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
   });
 });
 
@@ -249,7 +249,15 @@ describe('columnar files: errors and inspection', () => {
   it('refuse a file that is not Parquet', async () => {
     const p = writeData(dir, 'fake.parquet', 'not parquet at all\n');
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
-    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Parquet file/);
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
+  });
+
+  it('refuse an Arrow IPC stream cut short, and inspect nothing of it', async () => {
+    const whole = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2, 3], new Float32()) }), 'stream'));
+    const p = writeData(dir, 'cut.arrows', whole.subarray(0, whole.length - 20));
+    const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Arrow IPC stream: cut short or damaged/);
+    await expect(inspectSample(p, 10)).rejects.toThrow(/not a readable Arrow IPC stream/);
   });
 
   it('inspect the schema and first rows for init and compare', async () => {
