@@ -5,14 +5,15 @@
  * scalars under structs or as lists of numbers) are decoded straight into typed arrays
  * (parquet-pages.ts); any other column, or a chunk whose encoding the decoder does not know, is read
  * through hyparquet's assembling reader into per-row values. Codecs: UNCOMPRESSED, SNAPPY, GZIP and
- * BROTLI (parquet-pages.ts `READ_CODECS`); a chunk compressed otherwise is refused by name.
+ * BROTLI (parquet-codecs.ts); a chunk compressed otherwise is refused by name.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnMetaData, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
 import { columnKey, parquetFailure, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
 import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
-import { COMPRESSORS, decodeLeafChunk, READ_CODECS, Unsupported, type LeafData } from './parquet-pages.ts';
+import { decodeLeafChunk, Unsupported, type LeafData } from './parquet-pages.ts';
+import { COMPRESSORS, READ_CODECS } from './parquet-codecs.ts';
 import { ParquetDecoder } from './parquet-decoder.ts';
 import { ArrayPool } from './array-pool.ts';
 import { SourceError } from './source-error.ts';

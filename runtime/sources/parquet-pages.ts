@@ -9,7 +9,7 @@
  * {@link Unsupported}, and the caller reads that column chunk through hyparquet's assembling reader.
  *   pages: DICTIONARY_PAGE, DATA_PAGE (v1, RLE levels), DATA_PAGE_V2
  *   values: PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans), BYTE_STREAM_SPLIT, DELTA_BINARY_PACKED
- *   codecs: UNCOMPRESSED, SNAPPY (ours), GZIP and BROTLI (node:zlib)
+ *   codecs: those of parquet-codecs.ts (UNCOMPRESSED, SNAPPY, GZIP, BROTLI)
  */
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -17,24 +17,9 @@ import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparquet';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { snappyDecompress } from './snappy.ts';
+import { COMPRESSORS, READ_CODECS, ZLIB } from './parquet-codecs.ts';
 import type { ArrayPool } from './array-pool.ts';
-
-/**
- * GZIP and BROTLI pages through Node's zlib (hyparquet reads neither without a plug-in). A page that
- * decompresses to another length than its header says is refused by `decompressPage`.
- */
-const ZLIB: Compressors = {
-  GZIP: (input) => gunzipSync(input),
-  BROTLI: (input) => brotliDecompressSync(input),
-};
-
-/** The Parquet codecs m4 reads: every other one is refused, naming these (parquet-file.ts). */
-export const READ_CODECS: readonly string[] = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI'];
-
-/** Our faster Snappy in place of hyparquet's byte-by-byte one; zlib's codecs. Also given to hyparquet's reader. */
-export const COMPRESSORS: Compressors = { SNAPPY: snappyDecompress, ...ZLIB };
 
 /**
  * Data pages are consumed as soon as they are decompressed (levels decoded, values copied out), so
