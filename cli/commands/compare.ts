@@ -104,7 +104,11 @@ export function register(program: Command): void {
     .option('--name <name>', "the comparison's name in the report and the database", 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
-    .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
+    .option(
+      '--shard <I/N>',
+      'read only the I-th of N parts of the rows: interleaved rows, or whole row groups of a Parquet or Arrow IPC file that has at least N (with --state; combine with m4c merge)',
+      parseShard,
+    )
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
     .option('--batch-size <n>', `rows per batch (default 4096; ${COLUMNAR_BATCH_SIZE} from Parquet and Arrow IPC files)`, intAtLeast(1))
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))

@@ -91,7 +91,11 @@ export function register(program: Command): void {
       "write every comparison's record to this SQLite file or postgres:// database instead of the sinks the file declares",
       storeOption,
     )
-    .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
+    .option(
+      '--shard <I/N>',
+      'read only the I-th of N parts of the rows: interleaved rows, or whole row groups of a Parquet or Arrow IPC file that has at least N (with --state; combine with m4c merge)',
+      parseShard,
+    )
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
     .option(
       '--queue <url>',

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { Field, FixedSizeList, Float32, Int64, List, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Field, FixedSizeList, Float32, Int32, Int64, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { openArrow } from '../../../runtime/sources/arrow-file.ts';
 import { field, columns, jsonl, readAll, tempDir, writeData } from './source-helpers.ts';
 import { openSource } from '../../../runtime/sources/index.ts';
 import { inspectSample } from '../../../runtime/sources/index.ts';
@@ -258,6 +259,37 @@ describe('columnar files: errors and inspection', () => {
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
     await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Arrow IPC stream: cut short or damaged/);
     await expect(inspectSample(p, 10)).rejects.toThrow(/not a readable Arrow IPC stream/);
+  });
+
+  it('read dictionary-encoded Arrow strings as the dictionary and an index per row, nulls as missing fields', async () => {
+    const regions = Array.from({ length: 90 }, (_, i) => (i % 7 === 3 ? null : ['eu', 'us', 'apac'][i % 3]!));
+    const whole = vectorFromArray(regions, new Dictionary(new Utf8(), new Int32()));
+    const x = vectorFromArray(
+      regions.map((_, i) => i),
+      new Float32(),
+    );
+    // Three record batches sharing the dictionary (the file format allows no replacement).
+    const parts = [0, 30, 60].map((at) => new Table({ x: x.slice(at, at + 30), region: whole.slice(at, at + 30) }));
+    const table = parts.slice(1).reduce((t, b) => t.concat(b), parts[0]!);
+    const p = writeData(dir, 'dict.arrow', Buffer.from(tableToIPC(table, 'file')));
+    const file = await openArrow(p);
+    expect(file.groupRows).toEqual([30, 30, 30]);
+    const [chunk] = await file.readGroup(1, [['region']]);
+    expect(chunk!.strings!.dict).toEqual(['eu', 'us', 'apac']);
+    // Rows 30..35 of the file: eu, null (31 % 7 === 3), apac, eu, us, apac.
+    expect(Array.from(chunk!.strings!.index.subarray(0, 6))).toEqual([0, -1, 2, 0, 1, 2]);
+    expect([chunk!.get(1), chunk!.get(4)]).toEqual([null, 'us']);
+    await file.close();
+    const want = await readAll(writeData(dir, 'dict.jsonl', jsonl(regions.map((r, i) => (r === null ? { x: i } : { x: i, region: r })))), {
+      inputs: [field('x', 'f32', ['batch']), field('region', 'str', ['batch'])],
+      batchSize: 16,
+      maxExamples: 100,
+    });
+    const got = await readAll(p, { inputs: [field('x', 'f32', ['batch']), field('region', 'str', ['batch'])], batchSize: 16, maxExamples: 100 });
+    expect(want.stats.skipped).toEqual({ 'missing-field': 13 });
+    expect(got.values).toEqual(want.values);
+    expect(got.rowIds).toEqual(want.rowIds);
+    expect(got.stats.examples.map((e) => [e.line, e.reason, e.detail])).toEqual(want.stats.examples.map((e) => [e.line, e.reason, e.detail]));
   });
 
   it('inspect the schema and first rows for init and compare', async () => {
