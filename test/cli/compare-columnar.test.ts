@@ -15,33 +15,13 @@ import { describe, expect, it } from 'vitest';
 import * as compare from '../../cli/commands/compare.ts';
 import * as merge from '../../cli/commands/merge.ts';
 import * as run from '../../cli/commands/run.ts';
-import { runCli } from '../../cli/program.ts';
+import { runCliCaptured } from '../support/run-cli-in-process.ts';
 import { hasStackTrace, runM4c } from '../support/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-compare-columnar-'));
 
 /** Run `m4c ...` in this process, capturing what it prints. */
-async function m4c(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '',
-    stderr = '';
-  const ow = process.stdout.write,
-    ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(['node', 'm4c', ...args], [compare, merge, run]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+const m4c = (args: string[]) => runCliCaptured(args, [compare, merge, run]);
 
 interface Rec {
   y: number | null;
