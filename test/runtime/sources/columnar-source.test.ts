@@ -292,6 +292,23 @@ describe('columnar files: errors and inspection', () => {
     expect(got.stats.examples.map((e) => [e.line, e.reason, e.detail])).toEqual(want.stats.examples.map((e) => [e.line, e.reason, e.detail]));
   });
 
+  it('refuse a Parquet or Arrow IPC file read as text (misnamed, or on standard input), not count its bytes as bad rows', async () => {
+    const x = [field('x', 'f32', ['batch'])];
+    const arrow = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2], new Float32()) }), 'file'));
+    const stream = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2], new Float32()) }), 'stream'));
+    for (const [name, bytes, kind] of [
+      ['pq.jsonl', toParquet(records(5), 10), /this is Parquet, not JSONL or CSV text: Parquet is read by position, from a file named \*\.parquet/],
+      ['ar.csv', arrow, /this is Arrow IPC, not JSONL or CSV text/],
+      ['st.jsonl', stream, /this is Arrow IPC, not JSONL or CSV text/],
+    ] as const) {
+      const src = openSource(writeData(dir, name, bytes), { inputs: x, batchSize: 4, onBadRow: 'skip' });
+      await expect(src[Symbol.asyncIterator]().next(), name).rejects.toThrow(kind);
+    }
+    // Text that merely starts with the letters is text.
+    const csv = await readAll(writeData(dir, 'par1.csv', 'PAR1,x\n1,2\n'), { inputs: x });
+    expect(csv.values.x).toEqual([2]);
+  });
+
   it('inspect the schema and first rows for init and compare', async () => {
     const p = writeData(dir, 'inspect.parquet', toParquet(records(30), 10));
     const info = await inspectSample(p, 20);
