@@ -18,7 +18,7 @@ import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparquet';
 import { snappyDecompress } from './snappy.ts';
-import { COMPRESSORS, READ_CODECS, ZLIB } from './parquet-codecs.ts';
+import { COMPRESSORS, OTHER_CODECS, READ_CODECS } from './parquet-codecs.ts';
 import type { ArrayPool } from './array-pool.ts';
 
 /**
@@ -28,7 +28,7 @@ import type { ArrayPool } from './array-pool.ts';
  */
 let scratch = new Uint8Array(1 << 20);
 const SCRATCH: Compressors = {
-  ...ZLIB,
+  ...OTHER_CODECS,
   SNAPPY: (input, size) => {
     if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
     return snappyDecompress(input, size, scratch.subarray(0, size));
