@@ -1,10 +1,11 @@
 /**
  * `m4c serve` throughput and latency, against a hand-written baseline, in one run:
  *
- *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--warmup 2] [--before DIR] [--window W]
+ *   npx tsx bench/serve.ts [--seconds 10] [--connections 32] [--rate 0] [--only 0,1] [--rounds 1] [--warmup 2] [--before DIR] [--window W] [--shed-load U]
  *   (--only: 0 baseline, 1 control, 2 shadow; --before DIR: also DIR's `m4c serve`, e.g. a checkout of main, read only;
  *   --window W: the shadow servers' `--window` (default 60s: no window closes during a run), e.g. 1s to measure
- *   the answers while windows close and the growing cumulative state is judged)
+ *   the answers while windows close and the growing cumulative state is judged; --shed-load U: our shadow server's
+ *   `--shadow-shed-load U`, e.g. 1 to never shed)
  *
  * Three servers on loopback, each a process started the way users start it, driven in turn by autocannon with
  * single-row `/v1/predict` requests cycling over the fraud replay's first 100 rows:
@@ -13,13 +14,13 @@
  * 3. `m4c serve examples/fraud/ab.m4 --mode shadow` (the treatment in shadow, comparisons on every pair).
  * Prints req/s, p50, p99 and p99.9 (to 0.01 ms: every answer's latency from autocannon's `response` event, sorted —
  * autocannon's own histogram keeps whole milliseconds), the server's CPU time per request (all its threads, from /proc: the figure least
- * sensitive to other load on the machine) and its main thread's alone (the answers' event loop), its RSS after the load and, in shadow mode, the share of rows the
+ * sensitive to other load on the machine), its main thread's alone (the answers' event loop) and, in shadow mode, the shadow arm's thread's, its RSS after the load and, in shadow mode, the share of rows the
  * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -91,6 +92,24 @@ function cpuSeconds(pid: number, mainOnly = false): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
+/**
+ * CPU seconds of the shadow arm's thread: the process's threads at nice 19 or in SCHED_IDLE (older code: nice 19;
+ * now SCHED_IDLE, whose nice value reads 19 too) — 0 without one.
+ */
+function shadowThreadSeconds(pid: number): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // Fields from the state (3rd): utime 14th, stime 15th, nice 19th, policy 41st.
+      if (Number(f[16]) === 19 || Number(f[38]) === 5) sum += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the thread ended
+    }
+  }
+  return sum;
+}
+
 /** A load's outcome, its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
 interface Load {
   reqPerSec: number;
@@ -152,16 +171,30 @@ async function load(port: number, seconds: number, paced = RATE > 0): Promise<Lo
   };
 }
 
-/** Of the rows sent to the shadow arm during the run, the share it ran (the rest dropped: queue full, timeouts). */
-async function shadowRan(port: number): Promise<string> {
+/** The server's `m4_shadow_rows_total` by result. */
+async function shadowCounts(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let ok = 0;
+  const by = new Map<string, number>();
+  for (const m of text.matchAll(/^m4_shadow_rows_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) by.set(m[1]!, (by.get(m[1]!) ?? 0) + Number(m[2]));
+  return by;
+}
+
+/**
+ * Of the rows sent to the shadow arm during the measured load (`before`: the counts at its start), the share it ran,
+ * then the shares it did not run by reason (shed: the answers' thread was busy; starved: no CPU for the shadow's
+ * thread; dropped: its queue full anyway; timeout, error), e.g. `81% (shed 12, starved 7)`.
+ */
+async function shadowRan(port: number, before: Map<string, number>): Promise<string> {
+  const by = await shadowCounts(port);
   let all = 0;
-  for (const m of text.matchAll(/^m4_shadow_rows_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) {
-    all += Number(m[2]);
-    if (m[1] === 'ok') ok += Number(m[2]);
+  for (const [k, n] of by) {
+    by.set(k, n - (before.get(k) ?? 0));
+    all += n - (before.get(k) ?? 0);
   }
-  return all === 0 ? '–' : `${((100 * ok) / all).toFixed(0)}%`;
+  if (all === 0) return '–';
+  const pct = (n: number): string => ((100 * n) / all).toFixed(0);
+  const rest = [...by].filter(([k, n]) => k !== 'ok' && pct(n) !== '0').map(([k, n]) => `${k} ${pct(n)}`);
+  return `${pct(by.get('ok') ?? 0)}%${rest.length > 0 ? ` (${rest.join(', ')})` : ''}`;
 }
 
 async function stop(s: Server): Promise<void> {
@@ -172,6 +205,8 @@ async function stop(s: Server): Promise<void> {
 
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
 const WINDOW = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1]! : null;
+/** `--shed-load U`: our shadow server's `--shadow-shed-load` (DIR's gets none: older code has no such flag). */
+const SHED_LOAD = process.argv.includes('--shed-load') ? process.argv[process.argv.indexOf('--shed-load') + 1]! : null;
 const ROUNDS = arg('rounds', 1);
 /**
  * Seconds of load before the measured run (default 2). A shadow server reaches its steady state only once its label
@@ -205,7 +240,15 @@ for (const [kind, mode] of [
   [2, 'shadow'],
 ] as const) {
   if (BEFORE !== null) configs.push({ kind, name: `before: m4c serve --mode ${mode}`, args: serveArgs(mode), pattern: SERVE_READY, cwd: BEFORE });
-  configs.push({ kind, name: `m4c serve --mode ${mode}`, args: serveArgs(mode), pattern: SERVE_READY, cwd: ROOT });
+  const ours = serveArgs(mode);
+  if (mode === 'shadow' && SHED_LOAD !== null) ours.push('--shadow-shed-load', SHED_LOAD);
+  configs.push({
+    kind,
+    name: `m4c serve --mode ${mode}${mode === 'shadow' && SHED_LOAD !== null ? ` --shadow-shed-load ${SHED_LOAD}` : ''}`,
+    args: ours,
+    pattern: SERVE_READY,
+    cwd: ROOT,
+  });
 }
 
 console.log(
@@ -222,21 +265,25 @@ for (let round = 1; round <= ROUNDS; round++) {
     // Warm-up, closed loop whatever --rate says (it fills the label store soonest): JIT, ORT's first runs, the
     // batcher's steady state (and with --warmup, the label store's).
     await load(s.port, WARMUP, false);
+    // The counts so far (those of warm-up rows still queued in the shadow arm are counted with the run).
+    const shadow0 = c.kind === 2 ? await shadowCounts(s.port) : new Map<string, number>();
     const cpu0 = cpuSeconds(s.child.pid!);
     const main0 = cpuSeconds(s.child.pid!, true);
+    const shadowThread0 = shadowThreadSeconds(s.child.pid!);
     const r = await load(s.port, SECONDS);
     const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
     const mainUs = ((cpuSeconds(s.child.pid!, true) - main0) / Math.max(1, r.total)) * 1e6;
+    const shadowThreadUs = c.kind === 2 ? (((shadowThreadSeconds(s.child.pid!) - shadowThread0) / Math.max(1, r.total)) * 1e6).toFixed(1) : '–';
     const rss = rssMb(s.child.pid!);
-    const shadow = c.kind === 2 ? await shadowRan(s.port) : '–';
+    const shadow = c.kind === 2 ? await shadowRan(s.port, shadow0) : '–';
     results.push(
-      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${mainUs.toFixed(1)} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
+      `| ${ROUNDS > 1 ? `${round}: ` : ''}${c.name} | ${Math.round(r.reqPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${cpuUs.toFixed(1)} | ${mainUs.toFixed(1)} | ${shadowThreadUs} | ${rss.toFixed(0)} | ${shadow} | ${r.errors}${RATE > 0 ? ` / ${r.late}` : ''} | ${loadavg()[0]!.toFixed(1)} |`,
     );
     await stop(s);
   }
 }
 console.log(
-  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
+  `| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | shadow thread µs/req | RSS MB | shadow ran | ${RATE > 0 ? 'errors / waited for a connection' : 'errors'} | load (1 min) |`,
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of results) console.log(line);

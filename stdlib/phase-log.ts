@@ -1,7 +1,7 @@
 /**
  * An opt-in log of where a run's time goes, phase by phase: with `M4_PHASES=1` in the environment,
  * each {@link phaseMark} writes one line to stderr — the wall time since the process started, the
- * process's CPU (every thread), this thread's CPU and the resident memory — and {@link phaseThreads}
+ * process's CPU (every thread), this thread's CPU, the resident memory and its peak so far — and {@link phaseThreads}
  * lists the CPU of each of the process's threads. Without the variable every call is one property read.
  *
  * For measuring the main job (docs/metrics.md, "Performance"): `M4_PHASES=1 m4c run examples/fraud/ab.m4`.
@@ -27,6 +27,20 @@ function threadCpu(): number {
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
 
+/**
+ * The process's peak resident memory so far, MB (Linux: VmHWM of `/proc/self/status`), or `-`. Never
+ * reset, so the mark after which it rises ends the phase that made the new peak — even one between
+ * two marks, which the current `rss` misses (e.g. the result phase's rankings and DeLong at once).
+ */
+function peakMb(): string {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m === null ? '-' : (Number(m[1]) / 1024).toFixed(0);
+  } catch {
+    return '-';
+  }
+}
+
 /** Write one phase line (`what` ends the phase it names) when `M4_PHASES` is set. */
 export function phaseMark(what: string): void {
   if (!ON) return;
@@ -35,7 +49,7 @@ export function phaseMark(what: string): void {
   const wall = process.uptime();
   const rss = process.memoryUsage.rss() / 1048576;
   process.stderr.write(
-    `m4 phase ${what.padEnd(28)} wall ${fmt(wall)} s  cpu ${fmt((u.user + u.system) / 1e6)} s  thread ${fmt(threadCpu())} s  rss ${rss.toFixed(0)} MB\n`,
+    `m4 phase ${what.padEnd(28)} wall ${fmt(wall)} s  cpu ${fmt((u.user + u.system) / 1e6)} s  thread ${fmt(threadCpu())} s  rss ${rss.toFixed(0)} MB  peak ${peakMb()} MB\n`,
   );
 }
 

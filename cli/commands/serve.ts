@@ -19,6 +19,7 @@ import { CliError } from '../exit-codes.ts';
 import { intAtLeast, portNumber } from '../option-parsers.ts';
 import { setCommandExit } from '../program.ts';
 import { loadForRun } from './run.ts';
+import { SHED_LOAD } from '../../runtime/serve/shadow-admission.ts';
 
 /** The port when `--port` is not given. */
 export const DEFAULT_SERVE_PORT = 8781;
@@ -33,6 +34,7 @@ interface ServeCliOptions {
   maxDelayMs: number;
   shadowQueue: number;
   shadowTimeoutMs: number;
+  shadowShedLoad: number;
   window: { ms: number } | { rows: number };
   labelTtl: number;
   labelCapacity: number;
@@ -70,6 +72,13 @@ function percent(value: string): number {
   return n;
 }
 
+/** A share in (0, 1]. */
+function share(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number in (0, 1]');
+  return n;
+}
+
 /** `1048576`, `512kb`, `1mb` → bytes. */
 function bytes(value: string): number {
   const m = /^(\d+)(b|kb|mb)?$/i.exec(value.trim());
@@ -99,9 +108,20 @@ export function register(program: Command): void {
     .option('--max-batch <n>', 'rows per executor batch at most', intAtLeast(1), 64)
     .option('--max-delay-ms <ms>', 'longest a row waits for others to share its batch while the arm is busy', intAtLeast(0), 2)
     .option('--shadow-queue <rows>', 'rows waiting for the shadow arm at most; beyond, shadow work is dropped (counted)', intAtLeast(1), 4096)
+    .option(
+      '--shadow-shed-load <U>',
+      "shed shadow work (counted) while the answers' thread runs or waits for a CPU at least this share (0-1] of the time; 1: never",
+      share,
+      SHED_LOAD,
+    )
     .option('--shadow-timeout-ms <ms>', 'a shadow batch not done by then is given up (counted)', intAtLeast(1), 1000)
-    .option('--window <60s|N>', 'comparison window: a duration (500ms, 60s, 5m, 1h) or a number of paired rows', parseWindow, { ms: 60_000 })
-    .option('--label-ttl <duration>', 'how long a prediction waits for its label', parseDuration, 3_600_000)
+    // The defaults are shown as they are written on the command line, not as the parsed values.
+    .addOption(
+      new Option('--window <60s|N>', 'comparison window: a duration (500ms, 60s, 5m, 1h) or a number of paired rows')
+        .argParser(parseWindow)
+        .default({ ms: 60_000 }, '60s'),
+    )
+    .addOption(new Option('--label-ttl <duration>', 'how long a prediction waits for its label').argParser(parseDuration).default(3_600_000, '1h'))
     .option('--label-capacity <n>', 'predictions awaiting labels at most (the oldest are evicted, counted)', intAtLeast(1), 100_000)
     .option('--stop-shadow-on-fail', 'when a gate fails on the cumulative state, send no more traffic to the treatment')
     .option(
@@ -109,7 +129,7 @@ export function register(program: Command): void {
       "write every comparison's window records to this SQLite file or postgres:// database instead of the sinks the file declares",
       storeOption,
     )
-    .option('--body-limit <size>', 'largest request body (413 beyond)', bytes, 1024 * 1024)
+    .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond)').argParser(bytes).default(1024 * 1024, '1mb'))
     .addOption(
       new Option('--engine <engine>', "where the answering arms' models run (the shadow arm's run on its own thread)")
         .choices([...ENGINE_CHOICES])
@@ -162,6 +182,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
       maxDelayMs: o.maxDelayMs,
       shadowQueueRows: o.shadowQueue,
       shadowTimeoutMs: o.shadowTimeoutMs,
+      shadowShedLoad: o.shadowShedLoad,
       window: o.window,
       labelTtlMs: o.labelTtl,
       labelCapacity: o.labelCapacity,

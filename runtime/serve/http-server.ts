@@ -8,6 +8,7 @@
  * over the limit a 413, an unknown route a 404, an unsupported content type a 415 — each a JSON body,
  * never a stack trace.
  */
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
 
@@ -60,6 +61,20 @@ class RequestView implements HttpRequest {
   header(name: string): string | undefined {
     return headerValue(this.headers[name]);
   }
+}
+
+/**
+ * When a request arrived (its headers read), stamped on the raw request by the server's first `request`
+ * listener. Not fastify's `reply.elapsedTime`: fastify starts that clock only when a logger or an `onResponse`
+ * hook is set, and this server has neither (a hook costs a run per request), so it always read 0.
+ */
+const ARRIVED = Symbol('m4.arrived');
+type Stamped = IncomingMessage & { [ARRIVED]?: number };
+
+/** Seconds from the request's arrival to now. */
+function secondsSince(req: IncomingMessage): number {
+  const t0 = (req as Stamped)[ARRIVED];
+  return t0 === undefined ? 0 : (performance.now() - t0) / 1000;
 }
 
 class BodySyntaxError extends Error {
@@ -118,7 +133,7 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
       .code(404)
       .type('application/json; charset=utf-8')
       .send(JSON.stringify({ error: 'not-found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
-    unknown(404, reply.elapsedTime / 1000);
+    unknown(404, secondsSince(req.raw));
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode ?? 500;
@@ -140,7 +155,11 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
           ? 'internal error (logged by the server)'
           : err.message;
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
-    recorder(req.routeOptions.url ?? 'unknown')(status, reply.elapsedTime / 1000);
+    recorder(req.routeOptions.url ?? 'unknown')(status, secondsSince(req.raw));
+  });
+  // First of the server's `request` listeners (fastify's own is already there): the arrival of each request.
+  app.server.prependListener('request', (req: Stamped) => {
+    req[ARRIVED] = performance.now();
   });
   // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
   await app.listen({ host, port, backlog: 4096 });
@@ -155,7 +174,7 @@ function send(reply: FastifyReply, out: HttpReply, record: Recorder): void {
   reply.code(out.status);
   if (typeof out.body === 'string') reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
   else reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
-  record(out.status, reply.elapsedTime / 1000);
+  record(out.status, secondsSince(reply.request.raw));
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

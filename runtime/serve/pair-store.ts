@@ -69,7 +69,7 @@ export interface PairStoreOptions {
   tombstones?: number;
   now?: () => number;
   /** Called for each entry evicted (TTL or capacity). */
-  onEvict?: (reason: 'expired' | 'evicted') => void;
+  onEvict?: (reason: 'expired' | 'evicted' | 'replaced') => void;
 }
 
 /** Slots the ring starts with; it doubles as needed up to twice the capacity. */
@@ -122,7 +122,12 @@ export class PairStore {
       // An id the server generated was never stored: no older entry or tombstone to look for (two lookups in maps
       // of ~100,000 entries each, per row).
       if (!fresh) {
-        if (this.index.has(id)) this.delete(id); // re-inserted last: the store stays in time order
+        // A client's id used again: the newer row replaces the older (counted), re-inserted last so the store stays
+        // in time order.
+        if (this.index.has(id)) {
+          this.delete(id);
+          this.opts.onEvict?.('replaced');
+        }
         this.gone.delete(id);
       }
       if (this.used === this.slots) {

@@ -5,6 +5,7 @@
  * a field value or an error message.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ThreadTimes } from '../thread-priority.ts';
 
 /** Latency buckets (seconds): 0.5 ms to 5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
@@ -132,6 +133,10 @@ export class ServeMetrics {
   readonly armSeconds: CountingHistogram<'arm' | 'role'>;
   readonly shadow: Counter<'arm' | 'result'>;
   readonly shadowQueueRows: Gauge<'arm'>;
+  readonly shadowThreadSeconds: Counter<'state'>;
+  readonly shadowSchedIdle: Gauge;
+  /** The shadow arm's thread's run and wait times so far (set once it runs; null: unknown), read at scrape. */
+  shadowThreadTimes: () => ThreadTimes | null = () => null;
   readonly nodeErrors: Counter<'arm' | 'node'>;
   readonly feedback: Counter<'result'>;
   readonly labelStoreEntries: Gauge;
@@ -193,7 +198,7 @@ export class ServeMetrics {
     );
     this.shadow = new Counter({
       name: 'm4_shadow_rows_total',
-      help: 'Rows sent to the shadow arm, by result (ok, dropped, timeout, error, stopped)',
+      help: 'Rows sent to the shadow arm, by result (ok, shed, starved, dropped, timeout, error, stopped)',
       labelNames: ['arm', 'result'],
       registers,
       collect() {
@@ -210,6 +215,27 @@ export class ServeMetrics {
         for (const [arm, n] of queued) this.set({ arm }, n);
       },
     });
+    const times = (): ThreadTimes | null => this.shadowThreadTimes();
+    let counted: ThreadTimes = { running: 0, waiting: 0 };
+    this.shadowThreadSeconds = new Counter({
+      name: 'm4_shadow_thread_seconds_total',
+      help: "The shadow arm's thread's time on a CPU (state=running) and runnable but waiting for one (state=waiting)",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const t = times();
+        if (t === null) return;
+        // Kernel totals: add what they grew since the last scrape (never negative).
+        this.inc({ state: 'running' }, Math.max(0, t.running - counted.running));
+        this.inc({ state: 'waiting' }, Math.max(0, t.waiting - counted.waiting));
+        counted = { running: Math.max(t.running, counted.running), waiting: Math.max(t.waiting, counted.waiting) };
+      },
+    });
+    this.shadowSchedIdle = new Gauge({
+      name: 'm4_shadow_thread_sched_idle',
+      help: "1 when the shadow arm's thread runs in SCHED_IDLE (only on a CPU nothing else wants), 0 otherwise",
+      registers,
+    });
     this.nodeErrors = new Counter({
       name: 'm4_node_errors_total',
       help: 'Executor errors by arm and the node that failed',
@@ -225,7 +251,7 @@ export class ServeMetrics {
     this.labelStoreEntries = new Gauge({ name: 'm4_label_store_entries', help: 'Predictions awaiting a label', registers });
     this.labelStoreEvicted = new Counter({
       name: 'm4_label_store_evicted_total',
-      help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted)',
+      help: 'Predictions dropped from the label store unlabelled, by reason (expired, evicted, replaced)',
       labelNames: ['reason'],
       registers,
       collect() {
@@ -283,7 +309,7 @@ export class ServeMetrics {
   }
 
   /** `m4_label_store_evicted_total{reason}` += n. */
-  evicted(reason: 'expired' | 'evicted', n = 1): void {
+  evicted(reason: 'expired' | 'evicted' | 'replaced', n = 1): void {
     if (n > 0) this.pendingEvicted.add(reason, () => ({ reason }), n);
   }
 

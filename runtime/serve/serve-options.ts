@@ -13,6 +13,8 @@ export interface ServeOptions {
   maxDelayMs: number;
   shadowQueueRows: number;
   shadowTimeoutMs: number;
+  /** `--shadow-shed-load`: the answers' thread's load (0–1: running or waiting for a CPU) at which shadow work is shed; 1 never. */
+  shadowShedLoad: number;
   /** A window closes after this many ms, or after this many paired rows. */
   window: { ms: number } | { rows: number };
   labelTtlMs: number;

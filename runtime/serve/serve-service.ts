@@ -92,7 +92,18 @@ export class ServeService {
         c.label === null
           ? undefined
           : plan.inputs.find((i) => i.name === c.label!.node && plan.nodes.some((n) => n.id === c.label!.node && n.kind === 'input'));
-      if (input !== undefined) this.labels.push({ comparison: c.name, input });
+      if (input === undefined) continue;
+      // A feedback item carries one label, read as the first labelled comparison's label input: a comparison
+      // labelled by another input cannot take it (it would be labelled with another quantity). Said at start.
+      const first = this.labels[0]?.input;
+      if (first !== undefined && first.name !== input.name) {
+        opts.log(
+          `comparison \`${c.name}\` takes its label from input \`${input.name}\`, but /v1/feedback carries one label, read as \`${first.name}\`: ` +
+            `\`${c.name}\`'s labelled metrics stay undecided (its label-free metrics are computed)`,
+        );
+        continue;
+      }
+      this.labels.push({ comparison: c.name, input });
     }
     this.arms.set('control', armPlan(plan, 'control'));
     if (opts.mode !== 'control' && plan.comparisons.length > 0) this.arms.set('treatment', armPlan(plan, 'treatment'));
@@ -134,13 +145,15 @@ export class ServeService {
           labelCapacity: this.opts.labelCapacity,
           windowRows: 'rows' in this.opts.window ? this.opts.window.rows : null,
           intraOpThreads: this.opts.intraOpThreads,
-          // In shadow mode the treatment only feeds the comparison: when cores are scarce it yields to the answer.
-          niceness: this.opts.mode === 'shadow' ? 19 : null,
+          // In shadow mode the treatment only feeds the comparison: it runs only on a CPU the answers do not want
+          // (SCHED_IDLE). In a canary both arms answer, so their thread keeps its priority.
+          idle: this.opts.mode === 'shadow',
           hold: this.opts.comparisonsHold ?? null,
         },
         arms: this.arms,
         metrics: this.metrics,
         shadowQueueRows: this.opts.shadowQueueRows,
+        shedLoad: this.opts.shadowShedLoad,
         log: this.opts.log,
         onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
       });

@@ -17,7 +17,7 @@ export interface PairingCounts {
   shadowRows(arm: Arm, result: string, n: number): void;
   feedback(result: string, n: number): void;
   compared(comparison: string, kind: 'paired' | 'labelled', n: number): void;
-  evicted(reason: 'expired' | 'evicted'): void;
+  evicted(reason: 'expired' | 'evicted' | 'replaced'): void;
 }
 
 export interface ShadowPairingOptions {
@@ -123,6 +123,8 @@ export class ShadowPairing {
       } else {
         const l: LabelledRow = { id, rowId: s.rowId, row: s.row, batch: s.batch, label };
         if (s.batch.control !== null && s.batch.treatment !== null) {
+          // Marked until it leaves the store below: another label for it in this request is a duplicate.
+          this.store.markLabelled(id);
           joined.push(l);
           result = 'joined';
         } else {

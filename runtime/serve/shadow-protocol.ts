@@ -2,6 +2,7 @@
 import type { Plan } from '../../plan/plan-types.ts';
 import type { Tensor } from '../../stdlib/types.ts';
 import type { RunOutcome } from '../comparison-run.ts';
+import type { IdleClass } from '../thread-priority.ts';
 import type { Arm } from './arm-plans.ts';
 import type { PairKey, RowRef } from './pair-store.ts';
 
@@ -20,8 +21,8 @@ export interface ShadowInit {
   /** Close a window after this many pairs (`--window N`), or null. */
   windowRows: number | null;
   intraOpThreads: number;
-  /** The thread's nice value (Linux), or null. */
-  niceness: number | null;
+  /** Run the thread in SCHED_IDLE (Linux; nice 19 without `chrt`), else at normal priority. */
+  idle: boolean;
   /** Tests only: the comparisons' judgement hold (see ServeOptions.comparisonsHold). */
   hold: SharedArrayBuffer | null;
 }
@@ -30,7 +31,8 @@ export interface ShadowInit {
  * One answered batch, as the shadow needs it: the answering arm, the rows' ordinals, their client ids (null for a
  * row whose id the server generated: keyed by its ordinal), the batch's input tensors and the answering arm's
  * compared outputs (copies: whole buffers, moved to the worker). `unpaired`: the main thread already gave up the
- * shadow work (its queue was full, or the treatment is stopped): the rows are only stored, for feedback to say so.
+ * shadow work (the answers were busy, or its queue was full: see shadow-admission.ts; or the treatment is stopped): the
+ * rows are only stored, for feedback to say so.
  */
 export interface ShadowItem {
   arm: Arm;
@@ -38,7 +40,7 @@ export interface ShadowItem {
   ids: (string | null)[] | null;
   inputs: Record<string, Tensor | undefined> | null;
   values: Record<string, Tensor> | null;
-  unpaired: 'dropped' | 'stopped' | null;
+  unpaired: 'shed' | 'starved' | 'dropped' | 'stopped' | null;
 }
 
 /** A validated feedback label: the id as sent, the label store's key for it, and the value as the label input's tensor. */
@@ -84,13 +86,14 @@ export interface ShadowStats {
   feedback: Record<string, number>;
   /** `comparison kind` → rows (m4_comparison_rows_total). */
   compared: Record<string, number>;
-  evicted: { expired: number; evicted: number };
+  evicted: { expired: number; evicted: number; replaced: number };
   storeSize: number;
   logs: string[];
 }
 
 export type FromShadow =
-  | { kind: 'ready' }
+  /** Every session is open: the thread's kernel id (null off Linux) and the scheduling class it got. */
+  | { kind: 'ready'; tid: number | null; priority: IdleClass }
   | { kind: 'failed'; message: string; exitCode: number }
   | { kind: 'stats'; stats: ShadowStats }
   /**

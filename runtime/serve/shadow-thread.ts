@@ -6,9 +6,9 @@
  * store, the pairing, the feedback join, the online comparisons — runs on that worker, and the main thread
  * hears back only counts for its metrics, feedback results and window outcomes.
  *
- * The shadow queue's bound (`--shadow-queue`) is kept here, where the work is posted: rows posted and not done
- * (in a message not read yet, queued or running in the worker's arm) are counted, and a batch that would pass
- * the bound is dropped at once — only its rows' ids are posted, so feedback for them says `unpaired`.
+ * Whether a batch goes at all is decided here, where the work is posted (shadow-admission.ts): it is refused at
+ * once — `shed` while the answers' thread is busy, `starved` or `dropped` when the shadow queue
+ * (`--shadow-queue`) is full — and only its rows' ids are posted, so feedback for them says `unpaired`.
  */
 import { Worker } from 'node:worker_threads';
 import { tsWorkerCode } from '../../stdlib/ts-worker.ts';
@@ -16,9 +16,11 @@ import type { Tensor } from '../../stdlib/types.ts';
 import { M4Error, type ExitCode } from '../../plan/errors.ts';
 import type { Batch } from '../batch.ts';
 import { isWholeBuffer } from '../worker-protocol.ts';
+import { threadId, threadTimes } from '../thread-priority.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import type { PendingRow } from './arm-runner.ts';
+import { ShadowAdmission, threadLoad } from './shadow-admission.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import type { FeedbackItem, FromShadow, ShadowInit, ShadowItem, ShadowStats, ToShadow } from './shadow-protocol.ts';
 
@@ -46,6 +48,8 @@ export interface ShadowThreadOptions {
   metrics: ServeMetrics;
   /** `--shadow-queue`: rows posted and not done, per shadow arm. */
   shadowQueueRows: number;
+  /** `--shadow-shed-load`: the answers' thread's load at which shadow work is shed (1: never). */
+  shedLoad: number;
   log(line: string): void;
   /** A window the worker closed on its own (`--window N` pairs). */
   onClosed(m: ClosedMessage): void;
@@ -62,10 +66,10 @@ export class ShadowThread {
   private gathered: ShadowItem[] = [];
   private gatheredRows = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Per shadow arm: rows posted with their tensors; rows the worker said it received; rows queued there now. */
-  private readonly posted: Record<Arm, number> = { control: 0, treatment: 0 };
-  private readonly received: Record<Arm, number> = { control: 0, treatment: 0 };
-  private readonly queued: Record<Arm, number> = { control: 0, treatment: 0 };
+  /** The bound of the shadow queue and the reason a batch is refused. */
+  private readonly admission: ShadowAdmission;
+  /** The worker's kernel thread id (Linux), once it is ready. */
+  private tid: number | null = null;
   /** --stop-shadow-on-fail: no more shadow work. */
   private stopped = false;
 
@@ -78,11 +82,20 @@ export class ShadowThread {
       }
       this.compared.set(arm, [...names]);
     }
+    this.admission = new ShadowAdmission({
+      bound: opts.shadowQueueRows,
+      shedLoad: opts.shedLoad,
+      times: () => (this.tid === null ? null : threadTimes(this.tid)),
+      load: threadLoad(threadId()),
+    });
+    opts.metrics.shadowThreadTimes = () => (this.tid === null || this.failure !== null ? null : threadTimes(this.tid));
     this.worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: opts.init, name: 'm4-shadow' });
     this.started = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: FromShadow) => {
         switch (m.kind) {
           case 'ready':
+            this.tid = m.tid;
+            opts.metrics.shadowSchedIdle.set(m.priority === 'idle' ? 1 : 0);
             return resolve();
           case 'failed':
             return reject(new M4Error(m.message, m.exitCode as ExitCode));
@@ -126,9 +139,7 @@ export class ShadowThread {
         ids ??= new Array<string | null>(n).fill(null);
         ids[r] = rows[r]!.id;
       }
-    let unpaired: ShadowItem['unpaired'] = null;
-    if (this.stopped || this.failure !== null) unpaired = 'stopped';
-    else if (this.posted[shadowArm] - this.received[shadowArm] + this.queued[shadowArm] + n > this.opts.shadowQueueRows) unpaired = 'dropped';
+    const unpaired: ShadowItem['unpaired'] = this.stopped || this.failure !== null ? 'stopped' : this.admission.admit(shadowArm, n);
     const rowIds = batch.rowIds;
     if (unpaired !== null) {
       this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
@@ -139,7 +150,6 @@ export class ShadowThread {
     for (const name in batch.tensors) inputs[name] = this.copy(batch.tensors[name]);
     const out: Record<string, Tensor> = {};
     for (const name of this.compared.get(arm)!) out[name] = this.copy(values[name])!;
-    this.posted[shadowArm] += n;
     this.add({ arm, rowIds, ids, inputs, values: out, unpaired: null }, n);
   }
 
@@ -250,9 +260,9 @@ export class ShadowThread {
   private apply(s: ShadowStats): void {
     const m = this.opts.metrics;
     for (const arm of ['control', 'treatment'] as const) {
-      if (s.received[arm] !== undefined) this.received[arm] = s.received[arm]!;
-      if (s.queued[arm] !== undefined) this.queued[arm] = s.queued[arm]!;
-      if (s.received[arm] !== undefined || s.queued[arm] !== undefined) m.shadowQueue(arm, this.posted[arm] - this.received[arm] + this.queued[arm]);
+      if (s.received[arm] === undefined && s.queued[arm] === undefined) continue;
+      this.admission.update(arm, s.received[arm], s.queued[arm]);
+      m.shadowQueue(arm, this.admission.pending(arm));
     }
     for (const key in s.shadowRows) {
       const [arm, result] = key.split('\u0000') as [string, string];
@@ -273,6 +283,7 @@ export class ShadowThread {
     }
     m.evicted('expired', s.evicted.expired);
     m.evicted('evicted', s.evicted.evicted);
+    m.evicted('replaced', s.evicted.replaced);
     m.labelStoreEntries.set(s.storeSize);
     for (const line of s.logs) this.opts.log(line);
   }

@@ -13,7 +13,7 @@ import { M4Error, EXIT } from '../../plan/errors.ts';
 import { createExecutor } from '../executor.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
 import type { RunMeta } from '../../plan/record-types.ts';
-import { lowerPriority } from '../thread-priority.ts';
+import { idlePriority, threadId, type IdleClass } from '../thread-priority.ts';
 import { armPlan, otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner } from './arm-runner.ts';
 import { ComparisonsThread } from './comparisons-thread.ts';
@@ -36,7 +36,7 @@ function freshStats(): ShadowStats {
     nodeErrors: {},
     feedback: {},
     compared: {},
-    evicted: { expired: 0, evicted: 0 },
+    evicted: { expired: 0, evicted: 0, replaced: 0 },
     storeSize: 0,
     logs: [],
   };
@@ -71,7 +71,7 @@ const reply = (id: number, value?: unknown, error?: string): void => {
   send({ kind: 'reply', id, value, error });
 };
 
-if (init.niceness !== null) lowerPriority(init.niceness);
+let priority: IdleClass = 'normal';
 
 const plan = init.plan;
 const subject = subjectOf(plan);
@@ -140,10 +140,14 @@ async function start(): Promise<void> {
       stats.logs.push(`comparisons: ${message}`);
       dirty();
     },
-    // The comparisons never answer a request: when cores are scarce they yield to the answers (less than the
-    // shadow arm's 19, so the judgements still progress on a busy machine).
+    // The comparisons never answer a request: when cores are scarce they yield to the answers (nice 10, not the
+    // shadow arm's SCHED_IDLE, so the judgements still progress on a busy machine — their queue has no bound).
     { niceness: 10, hold: init.hold },
   );
+  // In shadow mode the treatment only feeds the comparison: it runs on a CPU nothing else wants (SCHED_IDLE). Set
+  // after the comparisons' thread started, which would inherit the class (and could not raise its nice value
+  // back without privileges).
+  if (init.idle) priority = idlePriority();
   const modelPaths = new Map(init.modelPaths);
   for (const arm of init.shadowArms) {
     const ap = arms.get(arm)!;
@@ -272,6 +276,6 @@ port.on('message', (m: ToShadow) => {
 });
 
 start().then(
-  () => send({ kind: 'ready' }),
+  () => send({ kind: 'ready', tid: threadId(), priority }),
   (err: unknown) => send({ kind: 'failed', message: messageOf(err), exitCode: err instanceof M4Error ? err.exitCode : EXIT.runtime }),
 );

@@ -43,18 +43,21 @@ export interface BinaryPoint {
   delong: DeLongResult | Undefined | null;
 }
 
-/** Number of flagged positions. */
+/**
+ * Number of flagged positions. Every reader of the positive flags here takes bit 0 alone: the
+ * bootstrap's walk marks may be in the others (resample-simd.ts `walkFlags`, in place).
+ */
 function countPositives(pos: Uint8Array, n: number): number {
   let P = 0;
-  for (let j = 0; j < n; j++) P += pos[j]!;
+  for (let j = 0; j < n; j++) P += pos[j]! & 1;
   return P;
 }
 
 /** Positives among positions [start, end) (most groups of continuous scores are one row). */
 function groupPositives(pos: Uint8Array, start: number, end: number): number {
-  if (end - start === 1) return pos[start]!;
+  if (end - start === 1) return pos[start]! & 1;
   let p = 0;
-  for (let j = start; j < end; j++) p += pos[j]!;
+  for (let j = start; j < end; j++) p += pos[j]! & 1;
   return p;
 }
 
@@ -94,8 +97,8 @@ const MARK = 7;
 
 /**
  * The walk from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
- * terms, same order), and the PR curve's length `prArc`. With `out`, each row's DeLong numerator is
- * written there, partitioned by row block. The curves' points (where each curve's length walked
+ * terms, same order), and the PR curve's length `prArc`. With `out`, the DeLong numerator of each
+ * row below `rows` is written there, partitioned by row block. The curves' points (where each curve's length walked
  * reaches the next multiple of its step) need the PR curve's whole length first, so this walk also
  * measures both curves' lengths exactly as the sampler does and keeps the sampler's state every
  * {@link SEGMENT} groups (`marks`): the sampler ({@link walkCurves}) then re-walks only the
@@ -107,9 +110,10 @@ function walkTop(
   P: number,
   N: number,
   out: Blocked | null,
+  rows = r.n,
 ): { num: number; ap: number; prArc: number; marks: Float64Array } {
   const { order, groupEnd, groups } = r;
-  const cursor = new Uint32Array(out === null ? 0 : Math.ceil(r.n / BLOCK));
+  const cursor = new Uint32Array(out === null ? 0 : Math.ceil(rows / BLOCK));
   for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
   const val = out?.val ?? null,
     lo = out?.lo ?? null;
@@ -149,7 +153,7 @@ function walkTop(
         // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
         // sums start at is settled after the walk) — in two divisions instead of five.
         let v: number;
-        if (pos[start] === 1) {
+        if ((pos[start]! & 1) === 1) {
           tp++;
           v = 2 * (N - fp);
           num += v;
@@ -177,9 +181,11 @@ function walkTop(
         }
         if (val !== null && lo !== null) {
           const row = order[start]!;
-          const at = cursor[row >>> BLOCK_BITS]!++;
-          lo[at] = row & (BLOCK - 1);
-          val[at] = v;
+          if (row < rows) {
+            const at = cursor[row >>> BLOCK_BITS]!++;
+            lo[at] = row & (BLOCK - 1);
+            val[at] = v;
+          }
         }
         continue;
       }
@@ -207,9 +213,10 @@ function walkTop(
         const a01 = 2 * tp - p;
         for (let j = start; j < end; j++) {
           const row = order[j]!;
+          if (row >= rows) continue;
           const at = cursor[row >>> BLOCK_BITS]!++;
           lo[at] = row & (BLOCK - 1);
-          val[at] = pos[j] === 1 ? a10 : a01;
+          val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
         }
       }
     }
@@ -221,6 +228,39 @@ function walkTop(
     ap += 0;
   }
   return { num, ap, prArc, marks };
+}
+
+/**
+ * DeLong's numerators of rows [r0, r1) alone, partitioned by row block from r0 (`out` holds r1 − r0
+ * entries): the numbers {@link walkTop} writes for those rows (each group's integer a10 for its
+ * positives, a01 for its negatives), for the chunks after the first when the numerators are made a
+ * part of the rows at a time ({@link binaryPoint}).
+ */
+function walkNumerators(r: Ranking, pos: Uint8Array, N: number, out: Blocked, r0: number, r1: number): void {
+  const { order, groupEnd, groups } = r;
+  const m = r1 - r0;
+  const cursor = new Uint32Array(Math.ceil(m / BLOCK));
+  for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
+  const { val, lo } = out;
+  let tp = 0,
+    fp = 0;
+  for (let g = groups - 1; g >= 0; g--) {
+    const start = g === 0 ? 0 : groupEnd[g - 1]!,
+      end = groupEnd[g]!;
+    const p = groupPositives(pos, start, end);
+    const neg = end - start - p;
+    tp += p;
+    fp += neg;
+    const a10 = 2 * (N - fp) + neg,
+      a01 = 2 * tp - p;
+    for (let j = start; j < end; j++) {
+      const i = order[j]! - r0;
+      if (i < 0 || i >= m) continue;
+      const at = cursor[i >>> BLOCK_BITS]!++;
+      lo[at] = i & (BLOCK - 1);
+      val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
+    }
+  }
 }
 
 /**
@@ -311,29 +351,33 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
  * {@link toRowOrder}); the centred squares and cross-products of each class (`positiveRow[row]` 1
  * for a positive), with the exact means (m10 over positives, m01 over negatives). Branch-free, every
  * sum per row in row order, so two identical models give bit-identical squares and cross-products
- * (a difference of exactly zero variance). Returns [ssC10, ssC01, ssT10, ssT01, ct10, ct01].
+ * (a difference of exactly zero variance). Over rows [r0, r1) (`C[i − r0]`, `T[i − r0]`), the sums
+ * continued from `sums` and left there — chunks of rows in order give the one pass's bits:
+ * [ssC10, ssC01, ssT10, ssT01, ct10, ct01], starting at −0.
  */
 function moments(
   C: Uint32Array,
   T: Uint32Array,
   positiveRow: ArrayLike<number>,
-  rows: number,
+  r0: number,
+  r1: number,
   mC10: number,
   mC01: number,
   mT10: number,
   mT01: number,
-): number[] {
-  let c10 = -0,
-    c01 = -0,
-    t10 = -0,
-    t01 = -0,
-    x10 = -0,
-    x01 = -0;
-  for (let i = 0; i < rows; i++) {
+  sums: Float64Array,
+): void {
+  let c10 = sums[0]!,
+    c01 = sums[1]!,
+    t10 = sums[2]!,
+    t01 = sums[3]!,
+    x10 = sums[4]!,
+    x01 = sums[5]!;
+  for (let i = r0; i < r1; i++) {
     const y = positiveRow[i] === 1 ? 1 : 0,
       z = 1 - y;
-    const a = C[i]!,
-      b = T[i]!;
+    const a = C[i - r0]!,
+      b = T[i - r0]!;
     const a10 = a - mC10,
       a01 = a - mC01,
       b10 = b - mT10,
@@ -345,7 +389,12 @@ function moments(
     x10 += y * (a10 * b10);
     x01 += z * (a01 * b01);
   }
-  return [c10, c01, t10, t01, x10, x01];
+  sums[0] = c10;
+  sums[1] = c01;
+  sums[2] = t10;
+  sums[3] = t01;
+  sums[4] = x10;
+  sums[5] = x01;
 }
 
 /**
@@ -378,16 +427,18 @@ export interface ModelPoint {
   ap: number;
   /** Null when a class is missing. */
   curves: RocPr | null;
-  /** DeLong's numerators by row (rows 0..n-1), when asked for and defined; else null. */
+  /** DeLong's numerators by row (rows 0..rows-1), when asked for and defined; else null. */
   byRow: Uint32Array | null;
+  /** The rows `byRow` holds (all n, or the first chunk: see {@link binaryPoint}). */
+  rows: number;
 }
 
 /**
  * One model's walks over its ranking `r` of rows 0..r.n-1 (`pos`: the positives in its order): the
- * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators,
- * put in row order in `val` (n words) through the block offsets `lo` (n entries; free afterwards),
- * both new when null. A function of the ranking alone: the two models' shares may be computed on
- * two threads (rank-thread.ts).
+ * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators
+ * of rows 0..rows-1 (default: all), put in row order in `val` (`rows` words) through the block
+ * offsets `lo` (`rows` entries; free afterwards), both new when null. A function of the ranking
+ * alone: the two models' shares may be computed on two threads (rank-thread.ts).
  */
 export function modelPoint(
   r: Ranking,
@@ -396,22 +447,29 @@ export function modelPoint(
   val: Uint32Array | null,
   lo: Uint16Array | null,
   maxPoints = MAX_CURVE_POINTS,
+  rows = r.n,
 ): ModelPoint {
   const n = r.n;
   const P = countPositives(pos, n),
     N = n - P;
   const out: Blocked | null =
-    delong && delongWhy(P, N) === null ? { val: val?.subarray(0, n) ?? new Uint32Array(n), lo: lo?.subarray(0, n) ?? new Uint16Array(n) } : null;
-  const w = walkTop(r, pos, P, N, out);
-  if (out !== null) toRowOrder(out, n);
+    delong && delongWhy(P, N) === null
+      ? { val: val?.subarray(0, rows) ?? new Uint32Array(rows), lo: lo?.subarray(0, rows) ?? new Uint16Array(rows) }
+      : null;
+  const w = walkTop(r, pos, P, N, out, rows);
+  if (out !== null) toRowOrder(out, rows);
   const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, w.marks, maxPoints);
-  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null };
+  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null, rows };
 }
+
+/** The numerators of both models for rows [r0, r1) (r1 returned), by row from r0: a chunk after the first. */
+type NextChunk = (r0: number) => { C: Uint32Array; T: Uint32Array; r1: number };
 
 /**
  * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
  * 0..rowsSpan-1, `positiveRow` flagging the positives by row number); `delong` asks for DeLong's
- * test at interval level `level`.
+ * test at interval level `level`. When the shares hold the numerators of the first rows only,
+ * `next` makes those of the following chunks, in row order.
  */
 export function finishPoint(
   c: ModelPoint,
@@ -420,6 +478,7 @@ export function finishPoint(
   rowsSpan: number,
   delong: boolean,
   level: number,
+  next?: NextChunk,
 ): BinaryPoint {
   const { P, N } = c;
   const control = finishAurocAuprc(P, N, c.num, c.ap),
@@ -430,7 +489,16 @@ export function finishPoint(
   if (!delong) return { control, treatment, curves, delong: null };
   if (why !== null || c.byRow === null || t.byRow === null) return { control, treatment, curves, delong: { reason: why! } };
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
-  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = moments(c.byRow, t.byRow, positiveRow, rowsSpan, c.num / P, c.num / N, t.num / P, t.num / N);
+  const sums = Float64Array.of(-0, -0, -0, -0, -0, -0);
+  const means = [c.num / P, c.num / N, t.num / P, t.num / N] as const;
+  moments(c.byRow, t.byRow, positiveRow, 0, c.rows, ...means, sums);
+  for (let r0 = c.rows; r0 < rowsSpan;) {
+    if (next === undefined) throw new Error("DeLong's numerators of the rows after the first chunk were not given");
+    const k = next(r0);
+    moments(k.C, k.T, positiveRow, r0, k.r1, ...means, sums);
+    r0 = k.r1;
+  }
+  const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = sums as unknown as [number, number, number, number, number, number];
   // Numerators are in units of 1/(2N) (V10) and 1/(2P) (V01); sample covariances divide by P − 1 and N − 1.
   const u10 = 1 / (4 * N * N * (P - 1)),
     u01 = 1 / (4 * P * P * (N - 1));
@@ -458,8 +526,11 @@ export function finishPoint(
  * The point estimate of a labelled binary comparison (see the file comment). `rc` and `rt` rank the
  * same rows, exactly rows 0..rowsSpan-1; `posC`/`posT` flag the positives in each ranking's order and
  * `positiveRow` by row number; `delong` asks for DeLong's test at interval level `level`. Its per-row
- * numerators go into `scratch.a` when it holds 2 × rowsSpan words (the sort's buffer, free once the
- * rankings are built; `scratch.b` is not used).
+ * numerators go into `scratch.a`, the sort's buffer (free once the rankings are built; `scratch.b`
+ * is not used): all rows' when it holds 2 × rowsSpan words; when it holds one word per row (the MSD
+ * sort's), half the rows' at a time — the first half's from the walks that make the AUROC and the
+ * curves, the second's from a walk that makes only the numerators (the moments' sums run on in row
+ * order, so the bits are the same); else all rows' in a new buffer.
  */
 export function binaryPoint(
   rc: Ranking,
@@ -473,12 +544,31 @@ export function binaryPoint(
   scratch: SortScratch | null = null,
   maxPoints = MAX_CURVE_POINTS,
 ): BinaryPoint {
-  // DeLong's numerators, one Uint32 per row and model, in `scratch.a` when it holds 2 × rowsSpan
-  // words, plus one Uint16 block offset per row shared by both in turn: 10 B per row.
+  const n = rowsSpan;
+  if (!delong) {
+    const c = modelPoint(rc, posC, false, null, null, maxPoints),
+      t = modelPoint(rt, posT, false, null, null, maxPoints);
+    return finishPoint(c, t, positiveRow, n, false, level);
+  }
+  // DeLong's numerators, one Uint32 per row and model, plus one Uint16 block offset per row shared
+  // by both in turn: 10 B per row at once, or 5 B per row in two halves in the sort's buffer.
   const given = scratch?.a ?? null;
-  const words = !delong ? null : given !== null && given.length >= 2 * rowsSpan ? given : new Uint32Array(2 * rowsSpan);
-  const offsets = delong ? new Uint16Array(rowsSpan) : null;
-  const c = modelPoint(rc, posC, delong, words?.subarray(0, rowsSpan) ?? null, offsets, maxPoints);
-  const t = modelPoint(rt, posT, delong, words?.subarray(rowsSpan, 2 * rowsSpan) ?? null, offsets, maxPoints);
-  return finishPoint(c, t, positiveRow, rowsSpan, delong, level);
+  const half = Math.ceil(n / 2);
+  const h = given !== null && given.length < 2 * n && given.length >= 2 * half ? half : n;
+  const words = given !== null && given.length >= 2 * h ? given : new Uint32Array(2 * n);
+  const offsets = new Uint16Array(h);
+  const c = modelPoint(rc, posC, true, words.subarray(0, h), offsets, maxPoints, h);
+  const t = modelPoint(rt, posT, true, words.subarray(h, 2 * h), offsets, maxPoints, h);
+  const next: NextChunk = (r0) => {
+    const r1 = Math.min(n, r0 + h),
+      m = r1 - r0;
+    const C: Blocked = { val: words.subarray(0, m), lo: offsets.subarray(0, m) },
+      T: Blocked = { val: words.subarray(h, h + m), lo: offsets.subarray(0, m) };
+    walkNumerators(rc, posC, c.N, C, r0, r1);
+    toRowOrder(C, m);
+    walkNumerators(rt, posT, t.N, T, r0, r1);
+    toRowOrder(T, m);
+    return { C: C.val, T: T.val, r1 };
+  };
+  return finishPoint(c, t, positiveRow, n, true, level, next);
 }

@@ -7,11 +7,13 @@
  * main memory once: the 16 key bits below the prefix every key shares are counted, their histogram
  * is cut into about {@link TARGET_BUCKETS} buckets of similar size (adjacent 16-bit values merged
  * greedily, so the cut follows the data wherever the scores crowd — probabilities near 0, a narrow
- * band, …), one stable scatter puts every pair in its bucket, and each bucket — a few thousand
+ * band, …), one stable scatter puts every key in its bucket's place in an n-word buffer and every
+ * payload (row and flag) at the same place in the output order, and each bucket — a few thousand
  * pairs, cache resident — is sorted by the bits that vary inside it in LSD passes through a small
- * side buffer (insertion sort when tiny), its last pass writing the outputs. One 2n-word buffer
- * instead of two: 8 bytes per row less while ranking. (In CPU time it measured even with the LSD
- * sort: what JavaScript spends per row per pass, not memory traffic, dominates both.)
+ * side buffer (insertion sort when tiny), its last pass writing the outputs. One n-word buffer
+ * besides the outputs, where the LSD sort needs two of 2n: 12 bytes per row less while ranking (the
+ * main job's peak memory, docs/metrics.md). (In CPU time it measured even with the LSD sort: what
+ * JavaScript spends per row per pass, not memory traffic, dominates both.)
  *
  * A bucket larger than {@link maxBucket} rows (heavily tied or clustered scores: one 16-bit value
  * holding a large share of the rows) would need a large side buffer: the sort then declines and the
@@ -61,8 +63,8 @@ export interface FlaggedColumn {
 /**
  * Sort rows ascending by the float32 key of `values[row * stride + column]` (rows `rows[j]`, or j
  * when `rows` is null, j < n), each carrying the flag `labels[row] === positive` (no flags when
- * `labels` is null; rows ≤ 2^31 − 1). `rec` holds at least 2n words. Writes `order` and `flags` in
- * sorted order and returns the sorted keys, `rec[0, n)` (`rec[n, 2n)` is then free); or returns
+ * `labels` is null; rows ≤ 2^31 − 1). `rec` holds at least n words. Writes `order` and `flags` in
+ * sorted order and returns the sorted keys, `rec[0, n)`; or returns
  * null, having written nothing to `order` and `flags`, when a bucket is too large (see the file comment).
  */
 export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32Array, flags: Uint8Array): Uint32Array | null {
@@ -122,34 +124,35 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
   }
   if (cut.largest > maxBucket(n)) return null;
   const { buckets, bucketOf, starts, width, largest } = cut;
-  // 2. One stable scatter of the (key, row | flag << 31) pairs into their buckets.
+  // 2. One stable scatter of the keys into rec and the payloads (row | flag << 31) into `order`,
+  // both at their bucket's positions.
   const cursor = starts.slice(0, buckets);
   if (bits !== null && labels instanceof Uint8Array)
     // The common case (a whole float32 column, binary labels) in its own loop, the flag without a
     // branch: ~12% off the whole sort (10M rows, CPU min of 8, alternating).
     for (let j = 0; j < n; j++) {
       const k = keyOf(bits[j]!);
-      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      const at = cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
       rec[at] = k;
-      rec[at + 1] = (j | (+(labels[j] === positive) << 31)) >>> 0;
+      order[at] = (j | (+(labels[j] === positive) << 31)) >>> 0;
     }
   else
     for (let j = 0; j < n; j++) {
       const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
       const row = rows === null ? j : rows[j]!;
-      const at = 2 * cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+      const at = cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
       rec[at] = k;
-      rec[at + 1] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
+      order[at] = labels !== null && labels[row] === positive ? (row | 0x80000000) >>> 0 : row;
     }
-  // 3. Each bucket sorted in cache; its last pass writes the keys (compacted to rec[lo, hi)), rows and flags.
+  // 3. Each bucket sorted in cache, in place; its last pass writes the keys, rows and flags.
   const out: Outputs = { rec, order, flags, side: new Uint32Array(2 * largest), digits: new Uint32Array(3 * 2048) };
   for (let bk = 0; bk < buckets; bk++) {
     const lo = starts[bk]!,
       hi = starts[bk + 1]!;
     if (hi - lo > 32) sortBucket(out, lo, hi, width[bk]!);
     else {
-      if (hi - lo > 1) insertionPairs(rec, lo, hi);
-      unpack(out, rec, 2 * lo, lo, hi - lo);
+      if (hi - lo > 1) insertionPairs(rec, order, lo, hi);
+      unpack(out, lo, hi);
     }
   }
   return rec.subarray(0, n);
@@ -206,7 +209,11 @@ function cutHistogram(hist: Uint32Array, shift: number, target: number): Cut {
   return { buckets: b + 1, bucketOf, starts, width, largest };
 }
 
-/** Where the sorted buckets go, and the buckets' scratch: `side` (2 × the largest bucket words), `digits` (3 × 2048). */
+/**
+ * Where the sorted buckets go, and the buckets' scratch: `side` (2 × the largest bucket words, the
+ * pairs interleaved), `digits` (3 × 2048). Between the scatter and its bucket's sort, `rec` holds the
+ * keys and `order` the payloads (row | flag << 31) at the same positions.
+ */
 interface Outputs {
   rec: Uint32Array;
   order: Uint32Array;
@@ -215,28 +222,22 @@ interface Outputs {
   digits: Uint32Array;
 }
 
-/**
- * The m sorted pairs of `src` from word `at` into the outputs at positions lo..lo+m-1 (keys into
- * rec[lo, lo + m)). When `src` is rec itself and at = 2·lo, reading pair i before writing key i at
- * lo + i ≤ 2·lo + 2i never overwrites a pair not yet read.
- */
-function unpack(o: Outputs, src: Uint32Array, at: number, lo: number, m: number): void {
-  const { rec, order, flags } = o;
-  for (let i = 0; i < m; i++) {
-    const k = src[at + 2 * i]!,
-      p = src[at + 2 * i + 1]!;
-    rec[lo + i] = k;
-    order[lo + i] = p & 0x7fffffff;
-    flags[lo + i] = p >>> 31;
+/** Positions lo..hi-1, already in order, unpacked in place: the flag out of each payload. */
+function unpack(o: Outputs, lo: number, hi: number): void {
+  const { order, flags } = o;
+  for (let i = lo; i < hi; i++) {
+    const p = order[i]!;
+    order[i] = p & 0x7fffffff;
+    flags[i] = p >>> 31;
   }
 }
 
 /**
- * Stable LSD sort of the pairs rec[2·lo, 2·hi), whose keys vary only in their low `width` bits, in
- * passes of ≤ 11 bits (one histogram read for all of them; passes whose digit every key shares are
- * skipped). The passes alternate between rec and `side` so that the last one reads `side` and
- * scatters straight into the outputs (rec's pairs of this bucket are dead by then, and its keys land
- * at lo..hi-1 < 2·hi, before any later bucket).
+ * Stable LSD sort of the bucket at positions [lo, hi) (keys in rec, payloads in order), whose keys
+ * vary only in their low `width` bits, in passes of ≤ 11 bits (one histogram read for all of them;
+ * passes whose digit every key shares are skipped). The passes alternate between the bucket's place
+ * and `side` so that the last one reads `side` and scatters straight into the outputs (the bucket's
+ * place is dead by then).
  */
 function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
   const { rec, side, digits, order, flags } = o;
@@ -247,22 +248,22 @@ function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
     size = 1 << digit;
   // Only the digits of the passes to make (most buckets need two, not three).
   digits.fill(0, 0, passes * 2048);
-  if (passes === 1) for (let i = 2 * lo; i < 2 * hi; i += 2) digits[rec[i]! & mask]!++;
+  if (passes === 1) for (let i = lo; i < hi; i++) digits[rec[i]! & mask]!++;
   else if (passes === 2)
-    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+    for (let i = lo; i < hi; i++) {
       const k = rec[i]!;
       digits[k & mask]!++;
       digits[2048 + ((k >>> digit) & mask)]!++;
     }
   else
-    for (let i = 2 * lo; i < 2 * hi; i += 2) {
+    for (let i = lo; i < hi; i++) {
       const k = rec[i]!;
       digits[k & mask]!++;
       digits[2048 + ((k >>> digit) & mask)]!++;
       digits[4096 + ((k >>> (2 * digit)) & mask)]!++;
     }
   const active: number[] = [];
-  const k0 = rec[2 * lo]!;
+  const k0 = rec[lo]!;
   for (let p = 0; p < passes; p++) {
     const base = p * 2048;
     if (width === 0 || digits[base + ((k0 >>> (p * digit)) & mask)] === m) continue;
@@ -275,36 +276,42 @@ function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
     active.push(p);
   }
   if (active.length === 0) {
-    unpack(o, rec, 2 * lo, lo, m);
+    unpack(o, lo, hi);
     return;
   }
   // Start in `side` when the number of passes is odd, so that the last pass reads `side`.
-  let src = rec,
-    at = 2 * lo;
+  let inSide = false;
   if (active.length % 2 === 1) {
-    side.set(rec.subarray(2 * lo, 2 * hi));
-    src = side;
-    at = 0;
+    for (let i = 0; i < m; i++) {
+      side[2 * i] = rec[lo + i]!;
+      side[2 * i + 1] = order[lo + i]!;
+    }
+    inSide = true;
   }
   for (let a = 0; a < active.length; a++) {
     const p = active[a]!,
       base = p * 2048,
       shift = p * digit;
     if (a + 1 < active.length) {
-      const dst = src === rec ? side : rec,
-        dAt = src === rec ? 0 : 2 * lo;
-      for (let i = 0; i < m; i++) {
-        const k = src[at + 2 * i]!;
-        const to = dAt + 2 * digits[base + ((k >>> shift) & mask)]!++;
-        dst[to] = k;
-        dst[to + 1] = src[at + 2 * i + 1]!;
-      }
-      src = dst;
-      at = dAt;
+      if (inSide)
+        for (let i = 0; i < m; i++) {
+          const k = side[2 * i]!;
+          const to = lo + digits[base + ((k >>> shift) & mask)]!++;
+          rec[to] = k;
+          order[to] = side[2 * i + 1]!;
+        }
+      else
+        for (let i = lo; i < hi; i++) {
+          const k = rec[i]!;
+          const to = 2 * digits[base + ((k >>> shift) & mask)]!++;
+          side[to] = k;
+          side[to + 1] = order[i]!;
+        }
+      inSide = !inSide;
     } else {
       for (let i = 0; i < m; i++) {
-        const k = src[at + 2 * i]!,
-          q = src[at + 2 * i + 1]!;
+        const k = side[2 * i]!,
+          q = side[2 * i + 1]!;
         const to = lo + digits[base + ((k >>> shift) & mask)]!++;
         rec[to] = k;
         order[to] = q & 0x7fffffff;
@@ -314,18 +321,18 @@ function sortBucket(o: Outputs, lo: number, hi: number, width: number): void {
   }
 }
 
-/** Stable insertion sort of the pairs rec[2·lo, 2·hi) by key, in place. */
-function insertionPairs(rec: Uint32Array, lo: number, hi: number): void {
+/** Stable insertion sort of positions [lo, hi) by key (keys in `key`, payloads in `pay`), in place. */
+function insertionPairs(key: Uint32Array, pay: Uint32Array, lo: number, hi: number): void {
   for (let i = lo + 1; i < hi; i++) {
-    const k = rec[2 * i]!,
-      p = rec[2 * i + 1]!;
+    const k = key[i]!,
+      p = pay[i]!;
     let j = i - 1;
-    while (j >= lo && rec[2 * j]! > k) {
-      rec[2 * j + 2] = rec[2 * j]!;
-      rec[2 * j + 3] = rec[2 * j + 1]!;
+    while (j >= lo && key[j]! > k) {
+      key[j + 1] = key[j]!;
+      pay[j + 1] = pay[j]!;
       j--;
     }
-    rec[2 * j + 2] = k;
-    rec[2 * j + 3] = p;
+    key[j + 1] = k;
+    pay[j + 1] = p;
   }
 }

@@ -93,8 +93,9 @@ export function allFloat32(values: Float32Array | Float64Array, stride: number, 
 }
 
 /**
- * Reusable sort buffers of 2n words each, kept by a caller that sorts several columns in a row:
- * {@link argsortFlagged32} uses `a` alone on large columns (its MSD path), both otherwise.
+ * Reusable sort buffers, kept by a caller that sorts several columns in a row: {@link argsortFlagged32}
+ * uses `a` alone on large columns (its MSD path: n words, rounded up to even), `a` and `b` (2n words
+ * each) otherwise.
  */
 export interface SortScratch {
   a: Uint32Array | null;
@@ -107,29 +108,26 @@ export const MAX_FLAGGED_ROW = 0x7fffffff;
 /**
  * Argsort of keys that are all exactly float32 (see {@link allFloat32}), each row carrying a 1-bit
  * flag: `labels[row] === positive` (no flags when `labels` is null). Writes the rows in ascending key
- * order (stable) into `order` and their flags into `flags`; returns the sorted keys and a spare
- * buffer of at least n words, free for the caller until the next sort — both views into `scratch`,
- * grown as needed and reused across calls. From {@link MSD_FLAGGED_MIN} keys the sort is MSD-first
- * in `scratch.a` alone (radix-msd.ts), falling back to the LSD passes below when the keys cluster.
+ * order (stable) into `order` and their flags into `flags`; returns the sorted keys, a view into
+ * `scratch` (free for the caller until the next sort), whose buffers are grown as needed and reused
+ * across calls. From {@link MSD_FLAGGED_MIN} keys the sort is MSD-first in `scratch.a` alone
+ * (radix-msd.ts: n words), falling back to the LSD passes below when the keys cluster.
  *
- * Key and payload travel together in one interleaved array, so every scatter writes one stream per
- * bucket instead of two; the flag travels with the row, so a label gather through the sorted order
+ * In the LSD passes key and payload travel together in one interleaved array, so every scatter writes
+ * one stream per bucket instead of two; the flag travels with the row, so a label gather through the sorted order
  * (a random read per row) is never needed; and the last pass writes the outputs split, with no
  * separate pass to unpack them. Rows must be ≤ {@link MAX_FLAGGED_ROW}.
  */
-export function argsortFlagged32(
-  col: FlaggedColumn,
-  scratch: SortScratch,
-  order: Uint32Array,
-  flags: Uint8Array,
-): { keys: Uint32Array; spare: Uint32Array } {
+export function argsortFlagged32(col: FlaggedColumn, scratch: SortScratch, order: Uint32Array, flags: Uint8Array): Uint32Array {
   const { values, stride, column, rows, n, labels, positive } = col;
-  if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
   if (n >= MSD_FLAGGED_MIN) {
-    // Large columns: one pass through main memory and one buffer (radix-msd.ts), unless the keys cluster.
+    // Large columns: one pass through main memory and one n-word buffer (radix-msd.ts), unless the
+    // keys cluster. Even-sized: the result phase keeps DeLong's numerators of half the rows per model in it.
+    if (scratch.a === null || scratch.a.length < n) scratch.a = new Uint32Array(n + (n & 1));
     const keys = msdFlagged32(col, scratch.a, order, flags);
-    if (keys !== null) return { keys, spare: scratch.a.subarray(n, 2 * n) };
+    if (keys !== null) return keys;
   }
+  if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
   if (scratch.b === null || scratch.b.length < 2 * n) scratch.b = new Uint32Array(2 * n);
   let src = scratch.a,
     dst = scratch.b;
@@ -178,7 +176,7 @@ export function argsortFlagged32(
         order[at] = p & MAX_FLAGGED_ROW;
         flags[at] = p >>> 31;
       }
-      return { keys: dst.subarray(0, n), spare: src };
+      return dst.subarray(0, n);
     }
   }
   // Nothing to move (fewer than two distinct keys): unpack in place order.
@@ -188,7 +186,7 @@ export function argsortFlagged32(
     order[j] = p & MAX_FLAGGED_ROW;
     flags[j] = p >>> 31;
   }
-  return { keys: dst.subarray(0, n), spare: src };
+  return dst.subarray(0, n);
 }
 
 /** The float32 whose order-preserving key is `k` (inverse of the key map). */

@@ -62,6 +62,8 @@ export function runModelJob(
   scratch: SortScratch,
 ): { ranking: Ranking; positives: Uint8Array; point: ModelPoint } {
   const n = job.n;
+  // 2n words, as the numerators and block offsets below need (the MSD sort itself takes n).
+  if (scratch.a === null || scratch.a.length < 2 * n) scratch.a = new Uint32Array(2 * n);
   const { ranking, positives } = rankFlagged({ values: job.values, stride: 1, column: 0, rows: null, n, labels: job.labels, positive: 1 }, scratch);
   // The sort buffer is free once the ranking is built: the numerators in its first n words, the
   // block offsets (2 B per row) after them.

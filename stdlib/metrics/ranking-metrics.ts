@@ -20,8 +20,8 @@ export interface AurocAuprc {
 }
 
 /**
- * One descending walk over the tie groups of `r`. `positive[j]` is 1 when the row at sorted position
- * j is positive (see `positivesInOrder`); `weights[row]` is the row's bootstrap weight, `null`
+ * One descending walk over the tie groups of `r`. Bit 0 of `positive[j]` is 1 when the row at sorted
+ * position j is positive (see `positivesInOrder`; the others may hold the bootstrap's walk marks); `weights[row]` is the row's bootstrap weight, `null`
  * meaning weight 1 for every row.
  */
 export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array | null): AurocAuprc {
@@ -31,7 +31,7 @@ export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array
     total = 0;
   for (let j = 0; j < n; j++) {
     const w = weights[order[j]!]!;
-    P += w * positive[j]!;
+    P += w * (positive[j]! & 1);
     total += w;
   }
   const N = total - P;
@@ -58,7 +58,7 @@ export function aurocAuprc(r: Ranking, positive: Uint8Array, weights: Uint8Array
     ap = -0;
   for (let j = n - 1; j >= 0; j--) {
     const w = weights[order[j]!]!;
-    cumPos += w * positive[j]!;
+    cumPos += w * (positive[j]! & 1);
     cumAll += w;
     const c = opens[j]!;
     const fpNext = cumAll - cumPos;
@@ -83,7 +83,7 @@ function unweighted(r: Ranking, positive: Uint8Array): AurocAuprc {
   for (let g = 0; g < groups; g++) {
     const end = groupEnd[g]!;
     let pos = 0;
-    for (let j = start; j < end; j++) pos += positive[j]!;
+    for (let j = start; j < end; j++) pos += positive[j]! & 1;
     gPos[g] = pos;
     gAll[g] = end - start;
     P += pos;

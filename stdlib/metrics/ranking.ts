@@ -22,7 +22,9 @@ export interface Ranking {
   opens?: Uint8Array;
   /**
    * The flags {@link positivesInOrder} would compute, when the sort carried them (see
-   * {@link rankFlagged}): for the labels in `buffer` at `byteOffset` and class `positive`.
+   * {@link rankFlagged}): for the labels in `buffer` at `byteOffset` and class `positive`. Once a
+   * binary bootstrap is prepared, bits 1–2 hold its walk marks (resample-simd.ts `walkFlags`, in
+   * place): readers take bit 0.
    */
   flagged?: { buffer: ArrayBufferLike; byteOffset: number; positive: number; flags: Uint8Array };
 }
@@ -85,28 +87,28 @@ export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
   const order = sharedArray(Uint32Array, n),
     flags = sharedArray(Uint8Array, n);
-  const { keys, spare } = argsortFlagged32(col, scratch, order, flags);
-  // One pass: group ends (into the spare buffer) where the sorted key changes, and each group's
-  // value — its float32 bits straight from the key (the inverse of the key map) — over the keys
-  // already read (group g's value goes to keys[g], g < j); then both copied out, exactly sized.
-  const ends = spare;
-  let groups = 0;
+  const keys = argsortFlagged32(col, scratch, order, flags);
+  // Two passes over the sorted keys: count the tie groups, then each group's end and value — its
+  // float32 bits straight from the key (the inverse of the key map) — into arrays of exactly that
+  // size (no n-word buffer for the ends: the sort's scratch is all the keys).
+  let groups = n > 0 ? 1 : 0;
+  for (let j = 1; j < n; j++) if (keys[j] !== keys[j - 1]) groups++;
+  const groupEnd = sharedArray(Uint32Array, groups),
+    groupValue = sharedArray(Float32Array, groups);
+  const valueBits = new Uint32Array(groupValue.buffer, groupValue.byteOffset, groups);
+  let g = 0;
   for (let j = 1; j < n; j++) {
     const k = keys[j - 1]!;
     if (keys[j] !== k) {
-      keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
-      ends[groups++] = j;
+      valueBits[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+      groupEnd[g++] = j;
     }
   }
   if (n > 0) {
     const k = keys[n - 1]!;
-    keys[groups] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
-    ends[groups++] = n;
+    valueBits[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+    groupEnd[g] = n;
   }
-  const groupEnd = sharedArray(Uint32Array, groups);
-  groupEnd.set(ends.subarray(0, groups));
-  const groupValue = sharedArray(Float32Array, groups);
-  new Uint32Array(groupValue.buffer).set(keys.subarray(0, groups));
   const ranking: Ranking = { n, order, groupEnd, groupValue, groups };
   if (labels !== null && ArrayBuffer.isView(labels)) {
     ranking.flagged = { buffer: labels.buffer, byteOffset: labels.byteOffset, positive, flags };

@@ -105,7 +105,7 @@ function walkTile(st: Float64Array, at: number, w: Uint8Array, pos: Uint8Array, 
     ap = st[at + 5]!;
   for (let i = len - 1; i >= 0; i--) {
     const wi = w[i]!;
-    cumPos += wi * pos[a + i]!;
+    cumPos += wi * (pos[a + i]! & 1);
     cumAll += wi;
     const c = opens[a + i]!;
     const fpNext = cumAll - cumPos;

@@ -86,18 +86,20 @@ export function simdSweepApplies(layout: { maxes: number; vars: number }, n: num
 
 /**
  * The walk flags of a ranking, by sorted position: bit 0 positive; bit 1 the lowest position of a
- * tie group holding a positive; bit 2 its highest position (the descending walk's first row).
+ * tie group holding a positive; bit 2 its highest position (the descending walk's first row). Into
+ * `out`, which may be `pos` itself: {@link prepareSimdRows} marks the ranking's positive flags in
+ * place (1 B per row and ranking less — the main job's peak memory), so their readers take bit 0.
  */
-export function walkFlags(r: Ranking, pos: Uint8Array): Uint8Array {
-  // In shared memory: every thread's sweeps read them in place.
-  const out = sharedArray(Uint8Array, r.n);
+export function walkFlags(r: Ranking, pos: Uint8Array, out: Uint8Array = sharedArray(Uint8Array, r.n)): Uint8Array {
+  // (In shared memory: every thread's sweeps read them in place.)
   let start = 0;
   for (let g = 0; g < r.groups; g++) {
     const end = r.groupEnd[g]!;
     let any = 0;
     for (let j = start; j < end; j++) {
-      out[j] = pos[j]!;
-      any |= pos[j]!;
+      const p = pos[j]! & 1;
+      out[j] = p;
+      any |= p;
     }
     if (any !== 0) {
       out[start]! |= 2;
@@ -228,8 +230,13 @@ export function prepareSimdRows(
   const order = rc?.ranking.order ?? null;
   const [s0, s1] = seedWords(seed);
   const base = consecutiveBase(store.rowIds, n);
-  const cFlags = rc === null ? sharedArray(Uint8Array, n) : walkFlags(rc.ranking, rc.pos);
-  const tFlags = rt === null ? null : walkFlags(rt.ranking, rt.pos);
+  // In the rankings' positive flags, in place when they are shared (they are the sort's), so that the
+  // bootstrap adds no byte per row and ranking: their readers (DeLong and the curves, under way on the
+  // main thread when the resamples start early; the slices' cut) read bit 0.
+  const marks = (s: { ranking: Ranking; pos: Uint8Array }): Uint8Array =>
+    walkFlags(s.ranking, s.pos, s.pos.buffer instanceof SharedArrayBuffer ? s.pos : sharedArray(Uint8Array, n));
+  const cFlags = rc === null ? sharedArray(Uint8Array, n) : marks(rc);
+  const tFlags = rt === null ? null : marks(rt);
   let c: SweepRows, t: SweepRows | null;
   if (base !== null) {
     // The rankings' orders (shared) are the sweeps' rows as they stand.

@@ -134,7 +134,8 @@ function cut(w: Whole, g: number, out: CutBuffers): { r: Ranking; positives: Uin
       const before = m;
       for (let j = start; j < end; j++) {
         order[m] = srcOrder[j]!;
-        pos[m] = positives[j]!;
+        // Bit 0: the whole ranking's flags may hold the bootstrap's walk marks (resample-simd.ts `walkFlags`).
+        pos[m] = positives[j]! & 1;
         m += +(groupAt[j] === g);
       }
       groupEnd[groups] = m;

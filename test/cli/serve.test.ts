@@ -71,25 +71,30 @@ function records(db: string): { serve_window: number | null; status: string; row
 }
 
 describe('m4c serve lifecycle', () => {
-  it('SIGTERM drains, writes a complete last window and the cumulative record, exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli-'));
-    const db = join(dir, 'live.db');
-    // A generous shadow timeout: the shadow thread runs at nice 19, and on a loaded machine a batch can wait
-    // longer than the default second for a core — a timed-out batch would be counted, not paired.
-    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--shadow-timeout-ms', '60000']);
-    for (let i = 0; i < 20; i++) expect(await predict(s.url, { inputs: row(i) })).toBe(200);
-    expect(await predict(s.url, { inputs: { x: [1] } })).toBe(400);
-    s.child.kill('SIGTERM');
-    expect(await s.exit).toBe(0);
-    expect(s.stderr()).toContain('SIGTERM: draining');
-    expect(hasStackTrace(s.stderr())).toBe(false);
-    // Window 0 (the last, closed by the drain) and the cumulative record (serve_window NULL): 20 pairs each,
-    // 21 rows seen (the refused request counts as a skipped row).
-    expect(records(db)).toEqual([
-      { serve_window: 0, status: 'complete', rows_seen: 21, rows_counted: 20 },
-      { serve_window: null, status: 'complete', rows_seen: 21, rows_counted: 20 },
-    ]);
-  }, 120_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s drains, writes a complete last window and the cumulative record, exits 0',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli-'));
+      const db = join(dir, 'live.db');
+      // A generous shadow timeout: the shadow thread runs in SCHED_IDLE, and on a loaded machine a batch can wait
+      // longer than the default second for a core — a timed-out batch would be counted, not paired. Never shed: a
+      // loaded machine keeps the answers' thread waiting for a CPU, which counts as its load.
+      const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--shadow-timeout-ms', '60000', '--shadow-shed-load', '1']);
+      for (let i = 0; i < 20; i++) expect(await predict(s.url, { inputs: row(i) })).toBe(200);
+      expect(await predict(s.url, { inputs: { x: [1] } })).toBe(400);
+      s.child.kill(signal);
+      expect(await s.exit).toBe(0);
+      expect(s.stderr()).toContain(`${signal}: draining`);
+      expect(hasStackTrace(s.stderr())).toBe(false);
+      // Window 0 (the last, closed by the drain) and the cumulative record (serve_window NULL): 20 pairs each,
+      // 21 rows seen (the refused request counts as a skipped row).
+      expect(records(db)).toEqual([
+        { serve_window: 0, status: 'complete', rows_seen: 21, rows_counted: 20 },
+        { serve_window: null, status: 'complete', rows_seen: 21, rows_counted: 20 },
+      ]);
+    },
+    120_000,
+  );
 
   it('a second signal during the drain exits 130 at once and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-serve-cli2-'));
@@ -112,7 +117,8 @@ describe('m4c serve lifecycle', () => {
     for (let k = 0; k < 3; k++) expect(await predict(s.url, { rows })).toBe(200);
     s.child.kill('SIGTERM');
     await new Promise((res) => setTimeout(res, 100));
-    s.child.kill('SIGTERM');
+    // Ctrl-C after a kill: either signal is the second.
+    s.child.kill('SIGINT');
     expect(await s.exit, s.stderr()).toBe(130);
     expect(records(db)).toEqual([]);
   }, 120_000);
@@ -124,11 +130,28 @@ describe('m4c serve lifecycle', () => {
       [['--mode', 'canary'], /--mode canary needs --percent/],
       [['--percent', '5'], /only apply to --mode canary/],
       [['--window', 'soon'], /expected a duration/],
+      [['--shadow-shed-load', '0'], /expected a number in \(0, 1\]/],
+      [['--shadow-shed-load', '1.5'], /expected a number in \(0, 1\]/],
     ] as const) {
       const r = runM4c(['serve', file, ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
       expect(hasStackTrace(r.stderr)).toBe(false);
     }
+    // An output that reads both sides of a comparison cannot be answered by one arm: refused, naming it.
+    const both = writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-cli4-')), { extra: 'output diff = sub(treat, control)' });
+    const r = runM4c(['serve', both, '--port', '0']);
+    expect(r.code).toBe(2);
+    // (The test graph's compile warnings come first.)
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('m4c:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^m4c: output `diff` \(.*ab\.m4:\d+\) reads both the control and the treatment of `b_vs_a`/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    // --help shows the defaults as they are written on the command line.
+    const help = runM4c(['serve', '--help']).stdout;
+    expect(help).toMatch(/\(default:\s+60s\)/);
+    expect(help).toMatch(/\(default:\s+1h\)/);
+    expect(help).toMatch(/\(default:\s+1mb\)/);
+    expect(help).not.toMatch(/"ms"|3600000|1048576\)/);
   }, 60_000);
 });

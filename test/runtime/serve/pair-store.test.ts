@@ -21,6 +21,7 @@ class Reference {
   gone = new Map<PairKey, string>();
   evicted = 0;
   expired = 0;
+  replaced = 0;
   constructor(
     readonly ttl: number,
     readonly capacity: number,
@@ -54,6 +55,8 @@ class Reference {
     rows.forEach(({ id: text, rowId, fresh }, r) => {
       // A fresh row (a generated id) is keyed by its ordinal.
       const id = fresh ? rowId : text;
+      // An id put again replaces its entry, counted.
+      if (this.find(id) >= 0) this.replaced++;
       this.delete(id);
       this.gone.delete(id);
       if (this.entries.length === this.capacity * 2) this.evictHead('evicted');
@@ -87,12 +90,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('PairStore', () => {
-  it('agrees with the plain list of entries on every lookup, miss reason, size and eviction', () => {
+  it('agrees with the plain list of entries on every lookup, miss reason, size, eviction and replacement', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 5, max: 200 }), fc.array(op, { maxLength: 400 }), (capacity, ttl, ops) => {
         let clock = 0;
         const now = (): number => clock;
-        const counts = { expired: 0, evicted: 0 };
+        const counts = { expired: 0, evicted: 0, replaced: 0 };
         const store = new PairStore({ ttlMs: ttl, capacity, tombstones: 50, now, onEvict: (r) => counts[r]++ });
         const ref = new Reference(ttl, capacity, 50, now);
         let rowId = 0;
@@ -123,7 +126,7 @@ describe('PairStore', () => {
           }
           expect(store.size).toBe(ref.live);
         }
-        expect(counts).toEqual({ expired: ref.expired, evicted: ref.evicted });
+        expect(counts).toEqual({ expired: ref.expired, evicted: ref.evicted, replaced: ref.replaced });
         for (const id of [...Array.from({ length: 61 }, (_, i) => `id${i}`), ...ordinal.values()]) {
           const k = ref.find(id);
           const got = store.get(id);

@@ -29,6 +29,8 @@ export const DEFAULTS: StartServeOptions = {
   maxDelayMs: 2,
   shadowQueueRows: 100_000,
   shadowTimeoutMs: 10_000,
+  // Never shed: the test process's own requests keep its event loop busy, and most tests count every pair.
+  shadowShedLoad: 1,
   window: { ms: 3_600_000 },
   labelTtlMs: 3_600_000,
   labelCapacity: 100_000,

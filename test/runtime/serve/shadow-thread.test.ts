@@ -3,9 +3,16 @@
  * - a canary pairs every row whichever arm answered it: the other arm runs it in shadow on that thread, and
  *   feedback joins labels to the rows of both kinds;
  * - the shadow queue's bound is kept on the main thread: a batch over it is dropped at once and counted, and its
- *   rows are still stored, so feedback for them says `unpaired` rather than `unknown`.
+ *   rows are still stored, so feedback for them says `unpaired` rather than `unknown`;
+ * - shadow work shed because the answers' thread is busy (--shadow-shed-load) is counted `shed` in /metrics, and
+ *   its rows are unpaired too;
+ * - in shadow mode the thread runs in SCHED_IDLE where `chrt` can set it (Linux), and /metrics says which, with
+ *   the thread's time running and waiting for a CPU.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
+import { schedulingPolicy } from '../../../runtime/thread-priority.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,5 +70,45 @@ describe('the shadow arm on its own thread', () => {
       ],
     });
     expect(fb.body.results).toEqual({ unpaired: 1, joined: 1, unknown: 1 });
+  });
+
+  it('shadow work shed while the answers thread is busy is counted by that reason; feedback says unpaired', async () => {
+    // A load threshold no running thread stays under: every batch is shed (the main thread has run since it started).
+    const s = await serve(plan, { shadowShedLoad: 1e-9 });
+    running.push(s);
+    const N = 5;
+    for (let i = 0; i < N; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) }, { 'x-request-id': `s${i}` })).status).toBe(200);
+    await s.service.idle();
+    const m = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    expect(m.get('m4_shadow_rows_total{arm="treatment",result="shed"}')).toBe(N);
+    expect(m.get('m4_shadow_rows_total{arm="treatment",result="ok"}')).toBeUndefined();
+    expect(m.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBeUndefined();
+    const fb = await post(`${s.url}/v1/feedback`, { request_id: 's0', label: 1 });
+    expect(fb.body.results).toEqual({ unpaired: 1 });
+  });
+
+  it('shadow mode: the thread is in SCHED_IDLE where chrt can set it, and /metrics says so with its CPU times', async () => {
+    // SCHED_IDLE is policy 5 (this file's earlier servers have their own shadow threads: count the new ones).
+    const idleThreads = (): number =>
+      process.platform === 'linux' ? readdirSync('/proc/self/task').filter((t) => schedulingPolicy('self', Number(t)) === 5).length : 0;
+    const before = idleThreads();
+    const s = await serve(plan);
+    running.push(s);
+    expect((await post(`${s.url}/v1/predict`, { inputs: row(0) })).status).toBe(200);
+    await s.service.idle();
+    const m = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    let chrt = process.platform === 'linux';
+    try {
+      execFileSync('chrt', ['--help'], { stdio: 'ignore' });
+    } catch {
+      chrt = false;
+    }
+    expect(m.get('m4_shadow_thread_sched_idle')).toBe(chrt ? 1 : 0);
+    // One new thread in SCHED_IDLE: the shadow arm's (not the comparisons' thread it started).
+    expect(idleThreads() - before).toBe(chrt ? 1 : 0);
+    if (process.platform === 'linux' && readdirSync('/proc/self/task').some((t) => readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8') !== '')) {
+      expect(m.get('m4_shadow_thread_seconds_total{state="running"}')).toBeGreaterThan(0);
+      expect(m.get('m4_shadow_thread_seconds_total{state="waiting"}')).toBeGreaterThanOrEqual(0);
+    }
   });
 });

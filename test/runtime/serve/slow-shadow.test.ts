@@ -45,8 +45,10 @@ describe('a slow treatment in shadow', () => {
     const on = await session('shadow');
     expect(on.scores).toEqual(off.scores);
     const shadow = (result: string) => on.metrics.get(`m4_shadow_rows_total{arm="treatment",result="${result}"}`) ?? 0;
-    expect(shadow('dropped')).toBeGreaterThan(0);
-    expect(shadow('ok') + shadow('dropped') + shadow('timeout') + shadow('error')).toBe(N);
+    // The queue is full: `dropped` while the shadow's thread has a CPU, `starved` while it waits for one (a busy
+    // machine). This test never sheds (serve-support's --shadow-shed-load 1).
+    expect(shadow('dropped') + shadow('starved')).toBeGreaterThan(0);
+    expect(shadow('ok') + shadow('dropped') + shadow('starved') + shadow('timeout') + shadow('error')).toBe(N);
     expect(on.metrics.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBe(shadow('ok'));
     const armMs = (arm: string, role: string) =>
       (1000 * on.metrics.get(`m4_arm_batch_duration_seconds_sum{arm="${arm}",role="${role}"}`)!) /
@@ -55,7 +57,7 @@ describe('a slow treatment in shadow', () => {
     // Measured, not asserted (shared machine): the figures go to docs/serve.md.
     console.log(
       `slow shadow: treatment ${armMs('treatment', 'shadow').toFixed(3)} ms/batch vs control ${armMs('control', 'primary').toFixed(3)} ms/batch; ` +
-        `request p50/p99 shadow off ${p(off, 0.5)}/${p(off, 0.99)} ms, shadow on ${p(on, 0.5)}/${p(on, 0.99)} ms; dropped ${shadow('dropped')} of ${N} rows`,
+        `request p50/p99 shadow off ${p(off, 0.5)}/${p(off, 0.99)} ms, shadow on ${p(on, 0.5)}/${p(on, 0.99)} ms; dropped ${shadow('dropped')}, starved ${shadow('starved')} of ${N} rows`,
     );
   }, 120_000);
 });

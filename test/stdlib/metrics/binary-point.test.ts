@@ -247,6 +247,36 @@ describe('binary point estimate', () => {
     }
   });
 
+  it("gives the same bits with DeLong's numerators in two halves of the rows (the MSD sort's one-word-per-row buffer)", () => {
+    // Odd and even row counts, over several blocks, continuous and tied scores.
+    for (const [n, tied, seed] of [
+      [3 * 32768 + 123, false, 41],
+      [3 * 32768 + 124, true, 42],
+      [70_001, false, 43],
+      [5, true, 44],
+    ] as const) {
+      const { y, c, t } = rows(n, seed, tied);
+      const [rc, pc] = ranked(c, y),
+        [rt, pt] = ranked(t, y);
+      const whole = binaryPoint(rc, pc, rt, pt, y, n, true, 0.95);
+      // The buffer the MSD sort leaves (n words, even), filled with noise.
+      const half = { a: new Uint32Array(n + (n & 1)).fill(0xdeadbeef), b: null };
+      const halves = binaryPoint(rc, pc, rt, pt, y, n, true, 0.95, half);
+      expect(halves, `${n} ${tied}`).toEqual(whole);
+      expect(Object.is((halves.delong as DeLongResult).z, (whole.delong as DeLongResult).z)).toBe(true);
+      // A buffer of both models' numerators for every row: one chunk, the same bits again.
+      expect(binaryPoint(rc, pc, rt, pt, y, n, true, 0.95, { a: new Uint32Array(2 * n).fill(3), b: null })).toEqual(whole);
+    }
+  });
+
+  it('ranks large columns in one word per row of scratch (the MSD sort), two (2n each) when it falls back', () => {
+    const { y, c } = rows(100_000, 45, false);
+    const scratch: { a: Uint32Array | null; b: Uint32Array | null } = { a: null, b: null };
+    rankFlagged({ values: c, stride: 1, column: 0, rows: null, n: c.length, labels: y, positive: 1 }, scratch);
+    expect(scratch.a!.length).toBe(100_000);
+    expect(scratch.b).toBeNull();
+  });
+
   it('gives two identical models exactly zero variance: z = 0, p = 1', () => {
     for (const tied of [false, true]) {
       const { y, c } = rows(2000, 5, tied);

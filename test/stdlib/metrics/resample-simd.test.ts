@@ -196,4 +196,12 @@ describe('the SIMD bootstrap sweeps', () => {
     const pos = Uint8Array.from([0, 0, 1, 0, 0, 1]); // by sorted position
     expect([...walkFlags(r, pos)]).toEqual([0, 2, 1, 4, 0, 1 | 2 | 4]);
   });
+
+  it('mark the positive flags in place, the same marks, bit 0 still the flag (and again: marks already there are read as bit 0)', () => {
+    const r = rankColumn(Float32Array.from([0.1, 0.2, 0.2, 0.2, 0.3, 0.4]), 1, 0, null, 6);
+    const pos = Uint8Array.from([0, 0, 1, 0, 0, 1]);
+    expect(walkFlags(r, pos, pos)).toBe(pos);
+    expect([...pos]).toEqual([0, 2, 1, 4, 0, 1 | 2 | 4]);
+    expect([...walkFlags(r, pos)]).toEqual([0, 2, 1, 4, 0, 1 | 2 | 4]);
+  });
 });
