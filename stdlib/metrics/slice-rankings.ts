@@ -180,7 +180,7 @@ function cutLean(w: Whole, g: number, out: CutBuffers): { r: Ranking; positives:
     const end = srcEnd[k]!;
     const before = m;
     for (let j = start; j < end; j++) {
-      pos[m] = positives[j]!;
+      pos[m] = positives[j]! & 1;
       m += +(groupAt[j] === g);
     }
     groupEnd[groups] = m;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { rankingContext, rankingOutcomes, type StoredRows } from '../../../stdlib/metrics/ranking-context.ts';
 import { sliceCutter } from '../../../stdlib/metrics/slice-rankings.ts';
+import { walkFlags } from '../../../stdlib/metrics/resample-simd.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
 
 const WANTED = new Set(['auroc', 'auprc', 'spearman', 'ks', 'psi']);
@@ -44,6 +45,9 @@ describe('slice rankings cut from the whole store', () => {
           const groupOf = (s: number): number => (s === 0xff ? groups - 1 : s % groups);
           const scratch: [Float64Array, Float64Array] = [new Float64Array(st.n), new Float64Array(st.n)];
           const whole = rankingContext(kind, wanted, st, null, st.n, scratch);
+          // The bootstrap marks its walks in the whole rankings' flags, in place, before the slices are cut.
+          if (whole.posC !== null) walkFlags(whole.rc!, whole.posC, whole.posC);
+          if (whole.posT !== null) walkFlags(whole.rt!, whole.posT, whole.posT);
           const cutter = sliceCutter(whole, st, slice, groupOf, groups, scratch)!;
           expect(cutter).not.toBeNull();
           for (let g = 0; g < groups; g++) {
