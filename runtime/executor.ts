@@ -64,7 +64,11 @@ export interface ExecutorOptions {
 export interface RunHandlers {
   /** The values of `plan.outputs`, once per batch, in batch order. Awaited (backpressure). */
   onOutputs?: (batch: OutputsBatch) => void | Promise<void>;
-  /** One comparison's parents for one batch, in batch order. Awaited. */
+  /**
+   * One comparison's parents for one batch, in batch order. Awaited. A batch's comparisons are fed
+   * while the models compute the next batch (or when the rows are done), not before the next
+   * batch is dispatched: see {@link Executor.run}.
+   */
   onComparisonBatch?: (name: string, batch: ComparisonBatch) => void | Promise<void>;
   /** After each batch is fully handled. */
   onBatch?: (batch: Batch, index: number) => void;
@@ -477,6 +481,12 @@ export class Executor {
    * see batches in order. Stops cleanly between batches when `signal` aborts: a batch already read
    * (the read-ahead) is still processed, so every row the source counted was processed. The source's
    * iterator is closed (`return()`) whenever the run ends early.
+   *
+   * A batch's comparisons are fed (`onComparisonBatch`) one step late: after the next batch has gone
+   * to the models, while they compute it — time this thread otherwise spends waiting for them —
+   * and the last batch's when the rows are done (not when the run fails). The order is the batches'.
+   * Every array of a batch is its own (sources and ops allocate them per batch), so holding one
+   * batch longer is safe.
    */
   async run(source: AsyncIterable<Batch>, handlers: RunHandlers = {}): Promise<RunResult> {
     const it = source[Symbol.asyncIterator]();
@@ -484,6 +494,13 @@ export class Executor {
     const aborted = (): boolean => handlers.signal?.aborted === true;
     let exhausted = false;
     let next: Promise<IteratorResult<Batch>> | null = aborted() ? null : quiet(it.next());
+    // The previous batch's comparisons, not fed yet.
+    let pending: Map<string, ComparisonBatch> | null = null;
+    const feed = async (): Promise<void> => {
+      const p = pending;
+      pending = null;
+      if (p !== null && handlers.onComparisonBatch) for (const [name, cb] of p) await handlers.onComparisonBatch(name, cb);
+    };
     try {
       for (;;) {
         if (next === null) {
@@ -502,16 +519,18 @@ export class Executor {
         const computing = quiet(this.runBatch(batch, index));
         // Read ahead only if the caller has not asked to stop.
         next = aborted() ? null : quiet(it.next());
+        await feed();
         const out = await computing;
         if (out.rejected.length > 0) handlers.onRejectedRows?.(out.rejected);
         if (out.outputs.rows > 0) {
           if (handlers.onOutputs && this.program.outputs.length > 0) await handlers.onOutputs(out.outputs);
-          if (handlers.onComparisonBatch) for (const [name, cb] of out.comparisons) await handlers.onComparisonBatch(name, cb);
+          if (handlers.onComparisonBatch && out.comparisons.size > 0) pending = out.comparisons;
         }
         result.batches++;
         result.rows += out.outputs.rows;
         handlers.onBatch?.(batch, index);
       }
+      await feed();
     } finally {
       if (!exhausted) await it.return?.().catch(() => {});
     }

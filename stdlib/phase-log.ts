@@ -45,7 +45,8 @@ function peakMb(): string {
 export function phaseMark(what: string): void {
   if (!ON) return;
   const u = process.cpuUsage();
-  const wall = performance.now() / 1000;
+  // The process's uptime, not performance.now(): a worker thread's clock starts with the worker.
+  const wall = process.uptime();
   const rss = process.memoryUsage.rss() / 1048576;
   process.stderr.write(
     `m4 phase ${what.padEnd(28)} wall ${fmt(wall)} s  cpu ${fmt((u.user + u.system) / 1e6)} s  thread ${fmt(threadCpu())} s  rss ${rss.toFixed(0)} MB  peak ${peakMb()} MB\n`,

@@ -87,7 +87,7 @@ export function register(program: Command): void {
     )
     .requiredOption(
       '--data <file>',
-      'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow), a named pipe, or - for standard input (JSONL)',
+      'rows: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow, .arrows, .feather, .ipc), a named pipe, or - for standard input (JSONL)',
     )
     .requiredOption('--control <col>', 'the control predictions: a field holding a number or a list (a probability row); dots reach nested fields')
     .requiredOption('--treatment <col>', 'the treatment predictions, shaped like --control')
@@ -104,9 +104,13 @@ export function register(program: Command): void {
     .option('--name <name>', "the comparison's name in the report and the database", 'compare')
     .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'human')
     .option('--db <path|url>', 'also write the run to this SQLite file (created if missing) or postgres:// database', storeOption)
-    .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
+    .option(
+      '--shard <I/N>',
+      'read only the I-th of N parts of the rows: interleaved rows, or whole row groups of a Parquet or Arrow IPC file that has at least N (with --state; combine with m4c merge)',
+      parseShard,
+    )
     .option('--state <file>', 'write the accumulator state here, for m4c merge')
-    .option('--batch-size <n>', `rows per batch (default 4096; ${COLUMNAR_BATCH_SIZE} from .parquet and .arrow files)`, intAtLeast(1))
+    .option('--batch-size <n>', `rows per batch (default 4096; ${COLUMNAR_BATCH_SIZE} from Parquet and Arrow IPC files)`, intAtLeast(1))
     .addOption(new Option('--on-bad-row <mode>', 'skip malformed rows (counted) or stop at the first').choices(['skip', 'fail']).default('skip'))
     .addHelpText(
       'after',

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .description('write a working .m4 graph for an ONNX model, or an A/B comparison of two, from their signatures')
     .argument('[model]', 'the ONNX model in production (the control); omitted on a terminal: asked interactively')
     .option('--candidate <new.onnx>', 'the candidate model: adds a comparison block with metrics and gates')
-    .option('--data <sample>', 'recorded rows (.jsonl or .csv): maps fields to inputs, finds labels, becomes the replay')
+    .option('--data <sample>', 'recorded rows (.jsonl, .csv, .parquet or Arrow IPC): maps fields to inputs, finds labels, becomes the replay')
     .option('--label <field>', 'the field holding the true labels (default: label, target, y or class)')
     .option('-o, --output <file.m4>', 'where to write the graph; - for standard output (default: NAME.m4 here)')
     .option('--force', 'overwrite an existing file')

@@ -67,11 +67,11 @@ export function register(program: Command): void {
     .argument('<file>', 'the .m4 file or plan .json')
     .option(
       '--data <path>',
-      'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), .parquet, .arrow, a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`',
+      'rows to replay: .jsonl, .ndjson or .csv (optionally .gz), .parquet, Arrow IPC (.arrow, .arrows, .feather, .ipc), a named pipe, or - for standard input (JSONL); default: the file\'s `replay "..."`',
     )
     .option(
       '--batch-size <n>',
-      `rows per batch (default ${DEFAULT_BATCH_SIZE}; ${COLUMNAR_BATCH_SIZE} from .parquet and .arrow files; or the fixed row dimension of the graph's inputs, e.g. 1)`,
+      `rows per batch (default ${DEFAULT_BATCH_SIZE}; ${COLUMNAR_BATCH_SIZE} from Parquet and Arrow IPC files; or the fixed row dimension of the graph's inputs, e.g. 1)`,
       intAtLeast(1),
     )
     .option('--out <preds.jsonl>', 'write the outputs, one JSON object per row')
@@ -91,7 +91,11 @@ export function register(program: Command): void {
       "write every comparison's record to this SQLite file or postgres:// database instead of the sinks the file declares",
       storeOption,
     )
-    .option('--shard <I/N>', 'read only the I-th of N interleaved parts of the rows (with --state; combine with m4c merge)', parseShard)
+    .option(
+      '--shard <I/N>',
+      'read only the I-th of N parts of the rows: interleaved rows, or whole row groups of a Parquet or Arrow IPC file that has at least N (with --state; combine with m4c merge)',
+      parseShard,
+    )
     .option('--state <file>', 'write the comparison accumulator states to FILE (for m4c merge)')
     .option(
       '--queue <url>',

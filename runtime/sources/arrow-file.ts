@@ -2,11 +2,12 @@
  * Arrow IPC files (file or stream format; `.arrow`, `.arrows`, `.feather` v2) through apache-arrow.
  * The file is read into memory once and its record batches are the groups; columns are zero-copy
  * views: numeric columns and (fixed-size) lists of non-null numbers hand their value buffers to the
- * source as typed arrays, with list offsets; anything else goes through per-row values.
+ * source as typed arrays, with list offsets; dictionary-encoded strings their dictionary and indices;
+ * anything else goes through per-row values.
  */
 import { readFile } from 'node:fs/promises';
 import { DataType, tableFromIPC, type RecordBatch, type Vector } from 'apache-arrow';
-import { columnKey, type ColumnChunk, type ColumnarFile, type FlatColumn } from './columnar-file.ts';
+import { arrowFailure, columnKey, type ColumnChunk, type ColumnarFile, type FlatColumn, type StringColumn } from './columnar-file.ts';
 import { SourceError } from './source-error.ts';
 
 /** JSON-like value of an Arrow value: int64 as number, lists as arrays, null for no value. */
@@ -39,12 +40,31 @@ function validity(bitmap: Uint8Array | null | undefined, offset: number, n: numb
   return out;
 }
 
+/**
+ * A dictionary-encoded string column as the dictionary's strings (decoded once per record batch) and
+ * one index per row (-1: null), as Parquet's dictionary strings are kept (parquet-columns.ts): no
+ * string is decoded per row. Null when the column is not dictionary-encoded strings.
+ */
+function dictionaryStrings(d: Vector['data'][number], valid: Uint8Array | null): StringColumn | null {
+  const t = d.type;
+  // Batches read from IPC are never slices (offset 0): a slice's index buffer is cut but its bitmap is not.
+  if (!DataType.isDictionary(t) || !DataType.isUtf8(t.dictionary) || d.dictionary === undefined || d.offset !== 0) return null;
+  const dict = Array.from(d.dictionary as Vector, (v) => (v === null ? null : String(v)));
+  if (dict.some((v) => v === null)) return null; // a null among the dictionary's values: read per row
+  const keys = (d.values as ArrayLike<number>) ?? [];
+  const index = new Int32Array(d.length);
+  for (let i = 0; i < d.length; i++) index[i] = valid !== null && valid[i] === 0 ? -1 : Number(keys[i]);
+  return { dict: dict as string[], index };
+}
+
 function chunkOf(vec: Vector): ColumnChunk {
   const get = (i: number): unknown => plain(vec.get(i));
   if (vec.data.length !== 1) return { flat: null, get };
   const d = vec.data[0]!;
   const t = d.type;
   const valid = d.nullCount > 0 ? validity(d.nullBitmap, d.offset, d.length) : null;
+  const strings = dictionaryStrings(d, valid);
+  if (strings !== null) return { flat: null, strings, get: (i) => (strings.index[i]! < 0 ? null : strings.dict[strings.index[i]!]!) };
   let flat: FlatColumn | null = null;
   const direct = numericValues(d);
   if (direct !== null) {
@@ -90,13 +110,18 @@ export async function openArrow(path: string): Promise<ColumnarFile> {
   let batches: RecordBatch[];
   let columns: string[] = [];
   const floatColumns = new Set<string>();
+  let bytes: Uint8Array = new Uint8Array(0);
   try {
-    const table = tableFromIPC(await readFile(path));
+    bytes = await readFile(path);
+    // Refused before apache-arrow sees it: it reads no bytes as a table without columns.
+    const why = arrowFailure(bytes, null);
+    if (why !== null) throw new SourceError(path, null, 'unreadable', why);
+    const table = tableFromIPC(bytes);
     batches = table.batches;
     fieldPaths(table.schema.fields, [], columns, floatColumns);
   } catch (err) {
     if (err instanceof SourceError) throw err;
-    throw new SourceError(path, null, 'unreadable', `not a readable Arrow IPC file (${(err as Error).message})`);
+    throw new SourceError(path, null, 'unreadable', arrowFailure(bytes, (err as Error).message) ?? (err as Error).message);
   }
   columns = [...new Set(columns)];
   return {

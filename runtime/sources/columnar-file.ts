@@ -66,3 +66,39 @@ export interface ColumnarFile {
 export function columnKey(path: readonly string[]): string {
   return path.join('.');
 }
+
+const PAR1 = 'PAR1';
+const ARROW1 = 'ARROW1';
+const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+
+/**
+ * Why a file whose footer hyparquet could not read is not Parquet, from its first and last 4 bytes
+ * (`size` in all): the reader's own message ("footer != PAR1", "Offset is outside the bounds of the
+ * DataView") says nothing about an empty file, or one that was cut short while being copied.
+ */
+export function parquetFailure(size: number, head: Uint8Array, tail: Uint8Array, message: string): string {
+  if (size === 0) return 'the file is empty, not Parquet';
+  if (latin1(head.subarray(0, 4)) !== PAR1) return 'not a Parquet file (it does not start with PAR1)';
+  if (size < 12 || latin1(tail.subarray(-4)) !== PAR1)
+    return 'not a whole Parquet file: it starts as one but ends without the PAR1 footer (cut short?)';
+  return `not a readable Parquet file (${message})`;
+}
+
+/**
+ * Whether the bytes of an Arrow IPC file are usable, and if not why: empty, a file-format file cut
+ * short (it starts with the ARROW1 magic but does not end with it), or a stream that apache-arrow
+ * could not read (`message`: null when it read it). apache-arrow reads an empty buffer as a table
+ * without columns, and a cut file fails with a TypeError about its footer.
+ */
+export function arrowFailure(bytes: Uint8Array, message: string | null): string | null {
+  if (bytes.length === 0) return 'the file is empty, not Arrow IPC';
+  const file = latin1(bytes.subarray(0, 6)) === ARROW1;
+  if (file && (bytes.length < 12 || latin1(bytes.subarray(-6)) !== ARROW1))
+    return 'not a whole Arrow IPC file: it starts as one but ends without the ARROW1 footer (cut short?)';
+  if (message === null) return null;
+  if (file) return `not a readable Arrow IPC file (${message})`;
+  const stream = bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
+  return stream
+    ? `not a readable Arrow IPC stream: cut short or damaged (${message})`
+    : `not an Arrow IPC file or stream (it starts with neither ARROW1 nor a stream message: ${message})`;
+}

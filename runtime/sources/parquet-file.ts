@@ -4,14 +4,16 @@
  * is used. Columns the page decoder reads (parquet-columns.ts: numbers, booleans and strings, as
  * scalars under structs or as lists of numbers) are decoded straight into typed arrays
  * (parquet-pages.ts); any other column, or a chunk whose encoding the decoder does not know, is read
- * through hyparquet's assembling reader into per-row values. Codecs: UNCOMPRESSED and SNAPPY.
+ * through hyparquet's assembling reader into per-row values. Codecs: UNCOMPRESSED, SNAPPY, GZIP and
+ * BROTLI (parquet-codecs.ts); a chunk compressed otherwise is refused by name.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnMetaData, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
-import { columnKey, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
+import { columnKey, parquetFailure, type ColumnChunk, type ColumnarFile } from './columnar-file.ts';
 import { fastLeaf, leafColumn, type FastLeaf } from './parquet-columns.ts';
 import { decodeLeafChunk, Unsupported, type LeafData } from './parquet-pages.ts';
+import { COMPRESSORS, READ_CODECS } from './parquet-codecs.ts';
 import { ParquetDecoder } from './parquet-decoder.ts';
 import { ArrayPool } from './array-pool.ts';
 import { SourceError } from './source-error.ts';
@@ -82,7 +84,9 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
     try {
       metadata = await parquetMetadataAsync(file);
     } catch (err) {
-      throw new SourceError(path, null, 'unreadable', `not a readable Parquet file (${(err as Error).message})`);
+      const head = new Uint8Array(await file.slice(0, Math.min(4, size))),
+        tail = new Uint8Array(await file.slice(Math.max(0, size - 4), size));
+      throw new SourceError(path, null, 'unreadable', parquetFailure(size, head, tail, (err as Error).message));
     }
     const cols = new Map<string, { top: string; rest: string[] }>();
     const floatColumns = new Set<string>();
@@ -164,6 +168,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       },
       async readGroup(g, paths) {
         const keys = paths.map(columnKey);
+        refuseCodecs(path, metadata, g, new Map(keys.map((k) => [cols.get(k)?.top, k])));
         const done = last !== null && last.g === g ? last.chunks : new Map<string, ColumnChunk>();
         // Another group: the previous one's chunks are no longer read (ColumnarFile.readGroup), their arrays are free.
         if (last !== null && last.g !== g) {
@@ -226,6 +231,24 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
   }
 }
 
+/**
+ * Refuse group g when a column chunk under one of the top-level columns read (`tops`: top-level
+ * name → the column key the plan reads under it) uses a codec m4 does not read (ZSTD, LZ4, …),
+ * naming the column, the codec and the codecs it reads, before any of the group is decoded.
+ */
+function refuseCodecs(path: string, metadata: FileMetaData, g: number, tops: Map<string | undefined, string>): void {
+  for (const c of metadata.row_groups[g]?.columns ?? []) {
+    const m = c.meta_data;
+    if (m === undefined || !tops.has(m.path_in_schema[0]) || READ_CODECS.includes(m.codec)) continue;
+    throw new SourceError(
+      path,
+      null,
+      'unsupported',
+      `column "${tops.get(m.path_in_schema[0])}" is compressed with ${m.codec}, which m4 does not read (it reads ${READ_CODECS.join(', ')} Parquet): write the file with one of those (e.g. compression="snappy")`,
+    );
+  }
+}
+
 /** `len` bytes at `pos` (one positioned read, repeated only if the system returns fewer), into a buffer from `pool`. */
 async function readAt(fh: FileHandle, pos: number, len: number, pool: ArrayPool, track = true): Promise<Uint8Array> {
   const buf = pool.take(Uint8Array, len, track);
@@ -253,6 +276,7 @@ async function readAssembled(
     columns: tops,
     rowStart,
     rowEnd: rowStart + rows,
+    compressors: COMPRESSORS,
     onChunk: (c) => {
       (parts.get(c.columnName) ?? parts.set(c.columnName, []).get(c.columnName)!).push({ rowStart: c.rowStart, data: c.columnData });
     },

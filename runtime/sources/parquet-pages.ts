@@ -9,7 +9,7 @@
  * {@link Unsupported}, and the caller reads that column chunk through hyparquet's assembling reader.
  *   pages: DICTIONARY_PAGE, DATA_PAGE (v1, RLE levels), DATA_PAGE_V2
  *   values: PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans), BYTE_STREAM_SPLIT, DELTA_BINARY_PACKED
- *   codecs: UNCOMPRESSED, SNAPPY (the codecs hyparquet reads without plug-ins)
+ *   codecs: those of parquet-codecs.ts (UNCOMPRESSED, SNAPPY, GZIP, BROTLI)
  */
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -18,10 +18,8 @@ import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.
 import { readPlain } from 'hyparquet/src/plain.js';
 import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparquet';
 import { snappyDecompress } from './snappy.ts';
+import { COMPRESSORS, OTHER_CODECS, READ_CODECS } from './parquet-codecs.ts';
 import type { ArrayPool } from './array-pool.ts';
-
-/** Our faster Snappy in place of hyparquet's byte-by-byte one. */
-const COMPRESSORS: Compressors = { SNAPPY: snappyDecompress };
 
 /**
  * Data pages are consumed as soon as they are decompressed (levels decoded, values copied out), so
@@ -30,6 +28,7 @@ const COMPRESSORS: Compressors = { SNAPPY: snappyDecompress };
  */
 let scratch = new Uint8Array(1 << 20);
 const SCRATCH: Compressors = {
+  ...OTHER_CODECS,
   SNAPPY: (input, size) => {
     if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
     return snappyDecompress(input, size, scratch.subarray(0, size));
@@ -88,7 +87,7 @@ const utf8 = new TextDecoder();
  */
 export function decodeLeafChunk(bytes: Uint8Array, meta: ColumnMetaData, shape: LeafShape, rows: number, pool?: ArrayPool): LeafData {
   if (shape.maxRep > 1) throw new Unsupported('nested lists');
-  if (meta.codec !== 'UNCOMPRESSED' && meta.codec !== 'SNAPPY') throw new Unsupported(`codec ${meta.codec}`);
+  if (!READ_CODECS.includes(meta.codec)) throw new Unsupported(`codec ${meta.codec}`);
   const count = Number(meta.num_values);
   const out: LeafData = {
     count,

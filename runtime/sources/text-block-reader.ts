@@ -159,10 +159,26 @@ export class TextBlockReader {
 
   /**
    * On the first block (a whole line, so its first bytes are the file's): drop a UTF-8 byte order
-   * mark; refuse a gzip file that is not named as one.
+   * mark; refuse a gzip file that is not named as one, and a Parquet or Arrow IPC file read as text
+   * (misnamed, or piped to standard input), which would otherwise be counted as thousands of bad rows.
    */
   private checkStart(chunk: Buffer): Buffer {
     this.first = false;
+    // The magic followed by binary (a page header; ARROW1's two zero bytes), so a CSV whose first column is named PAR1 is text.
+    const columnar =
+      chunk.length >= 5 && chunk.toString('latin1', 0, 4) === 'PAR1' && !/[\t\n\r\x20-\x7e]/.test(String.fromCharCode(chunk[4]!))
+        ? ['Parquet', '.parquet']
+        : (chunk.length >= 8 && chunk.toString('latin1', 0, 8) === 'ARROW1\0\0') || (chunk.length >= 8 && chunk.readUInt32LE(0) === 0xffffffff)
+          ? ['Arrow IPC', '.arrow']
+          : null;
+    if (columnar !== null) {
+      throw new SourceError(
+        this.display,
+        null,
+        'unsupported',
+        `this is ${columnar[0]}, not JSONL or CSV text: ${columnar[0]} is read by position, from a file named *${columnar[1]}`,
+      );
+    }
     if (!this.opts.gzip && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
       throw new SourceError(
         this.display,

@@ -89,6 +89,11 @@ function deriveReplicas(
   bp: BinaryPoint | null,
   resamples: StartedResamples = startBootstrap(acc, ctx),
 ): Derived[] {
+  return [pointDerived(acc, ctx, bp), ...resamples.finish()];
+}
+
+/** The point estimate's metric values (replica 0): the family's, and the ranking metrics' from `ctx`. */
+function pointDerived(acc: ComparisonParts, ctx: RankingContext | null, bp: BinaryPoint | null): Derived {
   const point: Derived = new Map();
   acc.family!.derive(new ReplicaView(acc.bank!, 0), point);
   if (ctx !== null) {
@@ -100,7 +105,7 @@ function deriveReplicas(
       if (ctx.wanted.has('auprc')) point.set('auprc', { control: bp.control.auprc, treatment: bp.treatment.auprc });
     }
   }
-  return [point, ...resamples.finish()];
+  return point;
 }
 
 /** Threads for the bootstrap of `acc`'s stored rows. */
@@ -285,11 +290,22 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
   const free = acc.slices !== null && whole === null ? sorts.a : null;
   sorts.a = sorts.b = null;
   phaseMark('result: point, DeLong, curves');
-  const replicas = deriveReplicas(acc, ctx, bp, early);
+  const point = pointDerived(acc, ctx, bp);
+  // Started now (if not already): with worker threads, the slices are built while they take resamples.
+  const resamples = early ?? startBootstrap(acc, ctx);
+  let slices: SlicesResult | null;
+  try {
+    slices = acc.slices !== null ? buildSlices(acc, point, free, whole) : null;
+  } catch (err) {
+    resamples.cancel();
+    throw err;
+  }
+  whole = null;
+  phaseMark('result: slices');
+  const replicas = [point, ...resamples.finish()];
   phaseMark('result: bootstrap');
   // Only multiclass charts read the rankings again: the others' are let go after the slices cut theirs.
   if (acc.kind !== 'multiclass') ctx = null;
-  const point = replicas[0]!;
   const tests = pairedTests(acc, bp);
 
   const metrics: MetricResult[] = spec.metrics.map((name) => {
@@ -357,9 +373,6 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
   });
 
   phaseMark('result: intervals');
-  const slices = acc.slices !== null ? buildSlices(acc, point, free, whole) : null;
-  whole = null;
-  phaseMark('result: slices');
   const charts = buildCharts(acc, ctx, bp);
   phaseMark('result: charts');
   return { ...base, rows: acc.bank!.W[0]!, metrics, tests, slices, charts };

@@ -80,6 +80,29 @@ function specKey(s: ComparisonSpec): string {
 
 const TWO_53 = 9007199254740992;
 
+/** Typed arrays store their elements in the platform's byte order; the fast path below reads little-endian words. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `out[i] = Number(src[i])` for i < n. Reading a BigInt64Array element makes a BigInt (a heap
+ * object per row: i64 labels cost the replay's main thread and its garbage collector more than the
+ * rest of a row's comparison work), so a value whose high word is its low word's sign extension —
+ * every int32, i.e. every label — is taken from the two 32-bit words instead; the others go through
+ * `Number`, which gives the same value.
+ */
+function bigIntsToNumbers(src: BigInt64Array, n: number, out: Float64Array): void {
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < n; i++) out[i] = Number(src[i]!);
+    return;
+  }
+  const w = new Int32Array(src.buffer, src.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const lo = w[2 * i]!,
+      hi = w[2 * i + 1]!;
+    out[i] = hi === lo >> 31 ? lo : Number(src[i]!);
+  }
+}
+
 /** Grow-only float64 scratch. */
 function ensure(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
   return a.length >= n ? (a as Float64Array<ArrayBuffer>) : new Float64Array(Math.max(n, a.length * 2));
@@ -217,7 +240,7 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     if (s.hasLabel) {
       vl = this.vl = ensure(this.vl, rows);
       const l = batch.label!;
-      if (l instanceof BigInt64Array) for (let i = 0; i < rows; i++) vl[i] = Number(l[i]!);
+      if (l instanceof BigInt64Array) bigIntsToNumbers(l, rows, vl);
       else vl.set(l.subarray(0, rows));
     }
     if (s.hasSlices) this.vslice.length = 0;

@@ -27,6 +27,7 @@ import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
 import { VISIT } from './resample-simd.ts';
 import { tsWorkerCode } from '../ts-worker.ts';
+import { phaseMark } from '../phase-log.ts';
 
 /** Below this many row × resample steps a thread costs more than it saves. */
 export const MIN_WORK_PER_THREAD = 50_000_000;
@@ -289,7 +290,9 @@ export function startResamples(input: ResampleInput, threads: number): StartedRe
     }
   };
   const gather = (): Derived[] => {
+    phaseMark('bootstrap main: chunks start');
     const parts = takeChunks(job, alive);
+    phaseMark(`bootstrap main: ${parts.length} chunks`);
     for (const p of pending) {
       // A worker that has not started yet (still loading its code) would find no chunk left: mark it
       // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1), or

@@ -5,6 +5,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { takeChunks, type ResampleJob, type WorkerAnswer } from './resample-pool.ts';
+import { phaseMark } from '../phase-log.ts';
 
 const { port, flag: flagBuffer } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
 const flag = new Int32Array(flagBuffer);
@@ -16,8 +17,10 @@ port.once('message', (job: ResampleJob) => {
     return;
   }
   let answer: WorkerAnswer;
+  phaseMark('bootstrap worker: job taken');
   try {
     answer = { ok: true, parts: takeChunks(job) };
+    phaseMark(`bootstrap worker: ${answer.parts.length} chunks`);
   } catch (err) {
     answer = { ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

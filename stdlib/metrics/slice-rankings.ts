@@ -56,39 +56,43 @@ export function sliceCutter(
 ): SliceCutter | null {
   if (whole.kind === 'multiclass' || whole.rc === null || whole.rt === null) return null;
   const n = store.n;
-  // The group of every stored row, once (a lookup per slice index, not per row).
+  // The group of each slice index (the overflow's included).
   const Ctor = groups <= 0x100 ? Uint8Array : groups <= 0x10000 ? Uint16Array : Uint32Array;
   let top = 0;
   for (let i = 0; i < n; i++) if (slice[i]! > top) top = slice[i]!;
   const map = new Ctor(top + 1);
   for (let s = 0; s <= top; s++) map[s] = groupOfSlice(s);
   const counts = new Float64Array(groups);
-  const rowGroup = new Ctor(n);
-  for (let i = 0; i < n; i++) {
-    const g = map[slice[i]!]!;
-    rowGroup[i] = g;
-    counts[g]!++;
-  }
+  for (let i = 0; i < n; i++) counts[map[slice[i]!]!]!++;
   let largest = 0;
   for (let g = 0; g < groups; g++) largest = Math.max(largest, counts[g]!);
+  // AUROC and AUPRC read only the tie groups' ends and the positive flags; Spearman reads the rows'
+  // order, KS and PSI the groups' values: the cuts skip what no wanted metric reads (their memory
+  // is 13 B per row of the largest group per model with everything, 5 B with the flags and ends).
+  const lean = !whole.wanted.has('spearman') && !whole.wanted.has('ks') && !whole.wanted.has('psi') && whole.posC !== null && whole.posT !== null;
   const side = (r: Ranking, positives: Uint8Array | null): [Whole, CutBuffers] => {
     // The group at each sorted position: one gather here, then every group's cut reads it in order.
     const groupAt = new Ctor(n);
     const order = r.order;
-    for (let j = 0; j < n; j++) groupAt[j] = rowGroup[order[j]!]!;
+    for (let j = 0; j < n; j++) groupAt[j] = map[slice[order[j]!]!]!;
     const m = largest + 1;
     const Value = r.groupValue instanceof Float32Array ? Float32Array : Float64Array;
     return [
       { r, positives, groupAt },
-      { order: new Uint32Array(m), positives: new Uint8Array(positives === null ? 0 : m), groupEnd: new Uint32Array(m), groupValue: new Value(m) },
+      {
+        order: new Uint32Array(lean ? 0 : m),
+        positives: new Uint8Array(positives === null ? 0 : m),
+        groupEnd: new Uint32Array(m),
+        groupValue: new Value(lean ? 0 : m),
+      },
     ];
   };
   const [c, cBuf] = side(whole.rc, whole.posC);
   const [t, tBuf] = side(whole.rt, whole.posT);
   return {
     context(g: number): RankingContext {
-      const rc = cut(c, g, cBuf),
-        rt = cut(t, g, tBuf);
+      const rc = lean ? cutLean(c, g, cBuf) : cut(c, g, cBuf),
+        rt = lean ? cutLean(t, g, tBuf) : cut(t, g, tBuf);
       return {
         kind: whole.kind,
         wanted: whole.wanted,
@@ -156,5 +160,35 @@ function cut(w: Whole, g: number, out: CutBuffers): { r: Ranking; positives: Uin
   return {
     r: { n: m, order: order.subarray(0, m), groupEnd: groupEnd.subarray(0, groups), groupValue: groupValue.subarray(0, groups), groups },
     positives: out.positives.subarray(0, m),
+  };
+}
+
+/**
+ * {@link cut} of the positive flags and tie groups' ends only (AUROC and AUPRC read nothing else):
+ * the ranking's `order` and `groupValue` are empty — no other metric reads this ranking.
+ */
+function cutLean(w: Whole, g: number, out: CutBuffers): { r: Ranking; positives: Uint8Array } {
+  const { r, groupAt } = w;
+  const positives = w.positives!;
+  const { groupEnd } = out;
+  const pos = out.positives;
+  const srcEnd = r.groupEnd;
+  let m = 0,
+    groups = 0,
+    start = 0;
+  for (let k = 0; k < r.groups; k++) {
+    const end = srcEnd[k]!;
+    const before = m;
+    for (let j = start; j < end; j++) {
+      pos[m] = positives[j]! & 1;
+      m += +(groupAt[j] === g);
+    }
+    groupEnd[groups] = m;
+    groups += +(m > before);
+    start = end;
+  }
+  return {
+    r: { n: m, order: out.order, groupEnd: groupEnd.subarray(0, groups), groupValue: out.groupValue, groups },
+    positives: pos.subarray(0, m),
   };
 }

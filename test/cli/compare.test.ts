@@ -11,7 +11,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import * as compare from '../../cli/commands/compare.ts';
-import { runCli } from '../../cli/program.ts';
+import { runCliCaptured } from '../support/run-cli-in-process.ts';
 import { metricProblem } from '../../stdlib/metrics/catalogue.ts';
 import type { MatrixMetricResult, MetricResult, ModelMetricResult, PairMetricResult } from '../../plan/result-types.ts';
 import { hasStackTrace, runM4c } from '../support/run-cli.ts';
@@ -21,27 +21,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'm4-compare-'));
 const GOLDEN = join(import.meta.dirname, '../fixtures/golden/metrics');
 
 /** Run `m4c compare ...` in this process, capturing what it prints. */
-async function m4c(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '',
-    stderr = '';
-  const ow = process.stdout.write,
-    ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(['node', 'm4c', 'compare', ...args], [compare]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+const m4c = (args: string[]) => runCliCaptured(['compare', ...args], [compare]);
 
 interface Golden {
   task: 'binary' | 'multiclass' | 'regression';

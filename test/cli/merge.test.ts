@@ -12,34 +12,14 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import * as compare from '../../cli/commands/compare.ts';
 import * as merge from '../../cli/commands/merge.ts';
-import { runCli } from '../../cli/program.ts';
+import { runCliCaptured } from '../support/run-cli-in-process.ts';
 import { M4C } from '../support/run-cli.ts';
 import { withoutResamples } from '../../runtime/run-record.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-merge-'));
 
 /** Run `m4c ...` in this process, capturing what it prints. */
-async function m4c(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '',
-    stderr = '';
-  const ow = process.stdout.write,
-    ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(['node', 'm4c', ...args], [compare, merge]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+const m4c = (args: string[]) => runCliCaptured(args, [compare, merge]);
 
 /** Deterministic rows: label, two scores, a region; a few bad lines to exercise skipped counts. */
 function writeData(path: string, n: number, seed: number): void {

@@ -82,6 +82,28 @@ describe.each(['main', 'workers'] as const)('executor, engine %s', (engine) => {
     }
   });
 
+  it('feeds the comparisons of every batch it processed, the last ones included, when stopped early', async () => {
+    const ex = await createExecutor(loadPlan(plan), { engine });
+    const stop = new AbortController();
+    const cmpRows: number[] = [];
+    try {
+      const res = await ex.run(batchSource(6, 16), {
+        signal: stop.signal,
+        // Fed one batch late (while the models compute the next): stop once the second batch is done.
+        onBatch: (_b, index) => {
+          if (index === 1) stop.abort();
+        },
+        onComparisonBatch: (_name: string, b: ComparisonBatch) => {
+          cmpRows.push(...b.rowIds);
+        },
+      });
+      expect(res.interrupted).toBe(true);
+      expect(cmpRows).toEqual(Array.from({ length: res.rows }, (_, i) => i));
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('passes comparisons without a label when the optional label input is absent', async () => {
     const ex = await createExecutor(loadPlan(plan), { engine });
     try {

@@ -78,4 +78,26 @@ describe('replayComparisons releases the models before the result phase', () => 
     ).rejects.toThrow();
     expect(events).toEqual(['borrow', 'give back (healthy: false)']);
   });
+
+  it('fails on a sink it cannot open before any row, and lets go of the models that loaded meanwhile', async () => {
+    const events: string[] = [];
+    const notDb = join(tmp, 'notes.db');
+    writeFileSync(notDb, 'not an SQLite database\n');
+    await expect(
+      replayComparisons(loaded(), {
+        data: DATA,
+        batchSize: 512,
+        onBadRow: 'skip',
+        engine: 'main',
+        db: notDb,
+        format: 'json',
+        color: false,
+        out: { write: () => events.push('report') },
+        say: () => {},
+        onStart: () => events.push('rows start'),
+        executors: lender(events),
+      }),
+    ).rejects.toThrow(/not an SQLite database/);
+    expect(events).toEqual(['borrow', 'give back (healthy: false)']);
+  });
 });

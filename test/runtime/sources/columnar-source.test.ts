@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { Field, FixedSizeList, Float32, Int64, List, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Field, FixedSizeList, Float32, Int32, Int64, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { openArrow } from '../../../runtime/sources/arrow-file.ts';
 import { field, columns, jsonl, readAll, tempDir, writeData } from './source-helpers.ts';
 import { openSource } from '../../../runtime/sources/index.ts';
 import { inspectSample } from '../../../runtime/sources/index.ts';
@@ -225,8 +226,8 @@ describe('prepare(): the file opened before the first batch (while the models lo
   it('a file that cannot be opened: prepare() rejects, and next() reports the same error', async () => {
     const p = writeData(dir, 'prep-fake.parquet', 'not parquet at all\n');
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
-    await expect(src.prepare!()).rejects.toThrow(/not a readable Parquet file/);
-    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Parquet file/);
+    await expect(src.prepare!()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
   });
 });
 
@@ -249,7 +250,63 @@ describe('columnar files: errors and inspection', () => {
   it('refuse a file that is not Parquet', async () => {
     const p = writeData(dir, 'fake.parquet', 'not parquet at all\n');
     const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
-    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Parquet file/);
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a Parquet file \(it does not start with PAR1\)/);
+  });
+
+  it('refuse an Arrow IPC stream cut short, and inspect nothing of it', async () => {
+    const whole = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2, 3], new Float32()) }), 'stream'));
+    const p = writeData(dir, 'cut.arrows', whole.subarray(0, whole.length - 20));
+    const src = openSource(p, { inputs: [field('x', 'f32', ['batch'])], batchSize: 4, onBadRow: 'skip' });
+    await expect(src[Symbol.asyncIterator]().next()).rejects.toThrow(/not a readable Arrow IPC stream: cut short or damaged/);
+    await expect(inspectSample(p, 10)).rejects.toThrow(/not a readable Arrow IPC stream/);
+  });
+
+  it('read dictionary-encoded Arrow strings as the dictionary and an index per row, nulls as missing fields', async () => {
+    const regions = Array.from({ length: 90 }, (_, i) => (i % 7 === 3 ? null : ['eu', 'us', 'apac'][i % 3]!));
+    const whole = vectorFromArray(regions, new Dictionary(new Utf8(), new Int32()));
+    const x = vectorFromArray(
+      regions.map((_, i) => i),
+      new Float32(),
+    );
+    // Three record batches sharing the dictionary (the file format allows no replacement).
+    const parts = [0, 30, 60].map((at) => new Table({ x: x.slice(at, at + 30), region: whole.slice(at, at + 30) }));
+    const table = parts.slice(1).reduce((t, b) => t.concat(b), parts[0]!);
+    const p = writeData(dir, 'dict.arrow', Buffer.from(tableToIPC(table, 'file')));
+    const file = await openArrow(p);
+    expect(file.groupRows).toEqual([30, 30, 30]);
+    const [chunk] = await file.readGroup(1, [['region']]);
+    expect(chunk!.strings!.dict).toEqual(['eu', 'us', 'apac']);
+    // Rows 30..35 of the file: eu, null (31 % 7 === 3), apac, eu, us, apac.
+    expect(Array.from(chunk!.strings!.index.subarray(0, 6))).toEqual([0, -1, 2, 0, 1, 2]);
+    expect([chunk!.get(1), chunk!.get(4)]).toEqual([null, 'us']);
+    await file.close();
+    const want = await readAll(writeData(dir, 'dict.jsonl', jsonl(regions.map((r, i) => (r === null ? { x: i } : { x: i, region: r })))), {
+      inputs: [field('x', 'f32', ['batch']), field('region', 'str', ['batch'])],
+      batchSize: 16,
+      maxExamples: 100,
+    });
+    const got = await readAll(p, { inputs: [field('x', 'f32', ['batch']), field('region', 'str', ['batch'])], batchSize: 16, maxExamples: 100 });
+    expect(want.stats.skipped).toEqual({ 'missing-field': 13 });
+    expect(got.values).toEqual(want.values);
+    expect(got.rowIds).toEqual(want.rowIds);
+    expect(got.stats.examples.map((e) => [e.line, e.reason, e.detail])).toEqual(want.stats.examples.map((e) => [e.line, e.reason, e.detail]));
+  });
+
+  it('refuse a Parquet or Arrow IPC file read as text (misnamed, or on standard input), not count its bytes as bad rows', async () => {
+    const x = [field('x', 'f32', ['batch'])];
+    const arrow = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2], new Float32()) }), 'file'));
+    const stream = Buffer.from(tableToIPC(new Table({ x: vectorFromArray([1, 2], new Float32()) }), 'stream'));
+    for (const [name, bytes, kind] of [
+      ['pq.jsonl', toParquet(records(5), 10), /this is Parquet, not JSONL or CSV text: Parquet is read by position, from a file named \*\.parquet/],
+      ['ar.csv', arrow, /this is Arrow IPC, not JSONL or CSV text/],
+      ['st.jsonl', stream, /this is Arrow IPC, not JSONL or CSV text/],
+    ] as const) {
+      const src = openSource(writeData(dir, name, bytes), { inputs: x, batchSize: 4, onBadRow: 'skip' });
+      await expect(src[Symbol.asyncIterator]().next(), name).rejects.toThrow(kind);
+    }
+    // Text that merely starts with the letters is text.
+    const csv = await readAll(writeData(dir, 'par1.csv', 'PAR1,x\n1,2\n'), { inputs: x });
+    expect(csv.values.x).toEqual([2]);
   });
 
   it('inspect the schema and first rows for init and compare', async () => {

@@ -52,6 +52,28 @@ describe('rows that cannot be counted', () => {
     });
     expect(rg.result().skipped).toEqual({ control_invalid: 1, label_invalid: 1 });
   });
+
+  it('reads i64 labels as their numbers, beyond 32 bits and negative ones too (the same result as float64 labels)', () => {
+    const big = [0n, 1n, -1n, 2n ** 32n, 2n ** 32n + 1n, -(2n ** 31n), 2n ** 31n - 1n, 2n ** 53n + 1n, 1n, 0n, -(2n ** 63n)];
+    const n = big.length;
+    const batch = {
+      rows: n,
+      width: 1,
+      rowIds: Float64Array.from({ length: n }, (_, i) => i),
+      control: Float32Array.from({ length: n }, (_, i) => (i % 4) / 4),
+      treatment: Float32Array.from({ length: n }, (_, i) => ((i + 1) % 4) / 4),
+    };
+    // A view that does not start at its buffer's first byte, as a batch's label column may be.
+    const labels = new BigInt64Array(n + 1).subarray(1);
+    labels.set(big);
+    const spec = specFor('binary', { bootstrap: 0, hasSlices: false });
+    const a = createComparison(spec),
+      b = createComparison(spec);
+    a.update({ ...batch, label: labels });
+    b.update({ ...batch, label: Float64Array.from(big, Number) });
+    expect(a.result()).toEqual(b.result());
+    expect(a.result().rows).toBe(4);
+  });
 });
 
 describe('batches', () => {

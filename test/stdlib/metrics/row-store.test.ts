@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OVERFLOW_SLICE, overflowIn, RowStore } from '../../../stdlib/metrics/row-store.ts';
+import { createComparison, type Comparison } from '../../../stdlib/metrics/comparison.ts';
+import type { ComparisonSpec } from '../../../stdlib/metrics/comparison-types.ts';
+import { batchOf, specFor, synthesize } from './support/synthetic.ts';
 
 /** `n` binary rows with ids `ids`, slice indices `slice` (null: none). */
 function rows(ids: number[], slice: number[] | null): [Parameters<RowStore['append']>[0], Float64Array, Uint32Array | null] {
@@ -139,5 +142,71 @@ describe('row store compact forms', () => {
     expect(s[st.n - 1]).toBe(1);
     const back = RowStore.fromState(1, 'binary', true, JSON.parse(JSON.stringify(st.toState())));
     expect(back.toState()).toEqual(st.toState());
+  });
+});
+
+/**
+ * docs/metrics.md ("Accumulators and exact merging") states the row store's bytes per row: both scores
+ * as float32 while they are exactly float32 (ONNX models' outputs), the label in the narrowest type of
+ * its kind, the slice index in 1 B below 255 slices, and no row id while the ids are consecutive (a
+ * replay read in order). Measured here on the store a comparison keeps, fed as `m4c run` feeds it.
+ */
+describe('memory per row of the store a comparison keeps', () => {
+  const perRow = (st: RowStore): number =>
+    st.control.BYTES_PER_ELEMENT +
+    st.treatment.BYTES_PER_ELEMENT +
+    (st.label?.BYTES_PER_ELEMENT ?? 0) +
+    (st.slice?.BYTES_PER_ELEMENT ?? 0) +
+    (st.consecutiveIds ? 0 : st.rowIds().BYTES_PER_ELEMENT);
+  /** Feed `d`'s rows `ids` (indices) in batches of 700, as the executor hands them over. */
+  const store = (task: 'binary' | 'multiclass' | 'regression', ids: number[], opts: Partial<ComparisonSpec> = {}, f64 = false): RowStore => {
+    const d = synthesize(task, 3000, 5, { classes: 4 });
+    const spec = specFor(task, { bootstrap: 10, ...opts });
+    const acc = createComparison(spec) as Comparison;
+    for (let at = 0; at < ids.length; at += 700) {
+      const b = batchOf(d, ids.slice(at, at + 700), spec);
+      // Scores computed in float64 (not exactly float32): the store must widen to keep them.
+      if (f64) acc.update({ ...b, control: Float64Array.from(b.control, (x) => x + 1e-9), treatment: Float64Array.from(b.treatment) });
+      else acc.update(b);
+    }
+    expect(acc.store!.n).toBe(ids.length);
+    return acc.store!;
+  };
+  const all = range(0, 3000);
+
+  it('a labelled binary replay in order: 9 B per row, 10 B with slices', () => {
+    const plain = store('binary', all, { hasSlices: false });
+    expect([plain.scoreType, plain.control, plain.label, plain.slice, plain.consecutiveIds]).toEqual([
+      'f32',
+      expect.any(Float32Array),
+      expect.any(Uint8Array),
+      null,
+      true,
+    ]);
+    expect(perRow(plain)).toBe(9);
+    expect(perRow(store('binary', all, { hasSlices: true }))).toBe(10);
+  });
+
+  it('17 B once the ids are stored (a shard’s interleaved rows), 17 B with float64 scores', () => {
+    const shard = store(
+      'binary',
+      all.filter((i) => i % 3 === 1),
+      { hasSlices: false },
+    );
+    expect(shard.consecutiveIds).toBe(false);
+    expect(perRow(shard)).toBe(17);
+    const wide = store('binary', all, { hasSlices: false }, true);
+    expect([wide.scoreType, perRow(wide)]).toEqual(['f64', 17]);
+  });
+
+  it('a class index in 4 B, a regression target in 8 B', () => {
+    const mc = store('multiclass', all, { hasSlices: false });
+    expect(mc.label).toBeInstanceOf(Uint32Array);
+    // Scores: 4 B per element, `width` (the class count) elements per row and model; the label 4 B.
+    expect(mc.width).toBe(4);
+    expect(perRow(mc)).toBe(2 * 4 + 4);
+    const reg = store('regression', all, { hasSlices: false });
+    expect(reg.label).toBeInstanceOf(Float64Array);
+    expect(perRow(reg)).toBe(2 * 4 + 8);
   });
 });
