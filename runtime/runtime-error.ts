@@ -43,7 +43,7 @@ export class RuntimeError extends M4Error {
 
 /**
  * `node \`id\` (file:line:col), rows at lines a–b: detail` with the parts that are known. `lines` may instead be the
- * rows' own wording (a served request's: `request \`r1\`, row 3`), where a line of a file means nothing.
+ * rows' own wording (a served request's: `request "r1", row 3`), where a line of a file means nothing.
  */
 export function formatRuntimeMessage(
   node: string | null,

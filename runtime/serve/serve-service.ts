@@ -32,7 +32,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * A runtime error's message for the request it failed: the failing batch's rows named as the request and its rows'
- * indices (`request \`r1\`, rows 0–3`), not as lines of a file (a batch's "lines" are its ordinals + 1, and may
+ * indices (`request "r1", rows 0–3`), not as lines of a file (a batch's "lines" are its ordinals + 1, and may
  * span other requests batched with this one).
  */
 function servedMessage(err: unknown, requestId: string, first: number, rows: number, single: boolean): string {
