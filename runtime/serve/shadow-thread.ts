@@ -33,6 +33,9 @@ const WORKER_URL = new URL('./shadow-worker.ts', import.meta.url);
  */
 export const GATHER_MS = 5;
 
+/** Why a batch's shadow work was given up on the main thread. */
+type Unpaired = NonNullable<ShadowItem['unpaired']>;
+
 /** A window the worker closed: its number (null: no row, nothing judged), when it was cut, its outcomes. */
 export type ClosedMessage = Extract<FromShadow, { kind: 'closed' }>;
 
@@ -65,6 +68,8 @@ export class ShadowThread {
   private readonly compared = new Map<Arm, string[]>();
   private gathered: ShadowItem[] = [];
   private gatheredRows = 0;
+  /** Consecutive refused batches of one arm and reason, not yet among the gathered items (see refuse()). */
+  private refused: { arm: Arm; reason: Unpaired; rowIds: Float64Array; ids: (string | null)[] | null; rows: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** The bound of the shadow queue and the reason a batch is refused. */
   private readonly admission: ShadowAdmission;
@@ -133,24 +138,65 @@ export class ShadowThread {
   give(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     const shadowArm = otherArm(arm);
     const n = batch.rows;
-    let ids: (string | null)[] | null = null;
-    for (let r = 0; r < n; r++)
-      if (rows[r]!.fresh !== true) {
-        ids ??= new Array<string | null>(n).fill(null);
-        ids[r] = rows[r]!.id;
-      }
     const unpaired: ShadowItem['unpaired'] = this.stopped || this.failure !== null ? 'stopped' : this.admission.admit(shadowArm, n);
-    const rowIds = batch.rowIds;
     if (unpaired !== null) {
       this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
-      this.add({ arm, rowIds, ids, inputs: null, values: null, unpaired }, 0);
+      this.refuse(arm, unpaired, batch.rowIds, rows);
       return;
     }
     const inputs: Record<string, Tensor | undefined> = {};
     for (const name in batch.tensors) inputs[name] = this.copy(batch.tensors[name]);
     const out: Record<string, Tensor> = {};
     for (const name of this.compared.get(arm)!) out[name] = this.copy(values[name])!;
-    this.add({ arm, rowIds, ids, inputs, values: out, unpaired: null }, n);
+    this.endRefused();
+    this.add({ arm, rowIds: batch.rowIds, ids: this.clientIds(rows, n), inputs, values: out, unpaired: null }, n);
+  }
+
+  /** The rows' client ids (null for an id the server generated), or null when every id was generated. */
+  private clientIds(rows: readonly PendingRow[], n: number): (string | null)[] | null {
+    let ids: (string | null)[] | null = null;
+    for (let r = 0; r < n; r++)
+      if (rows[r]!.fresh !== true) {
+        ids ??= new Array<string | null>(n).fill(null);
+        ids[r] = rows[r]!.id;
+      }
+    return ids;
+  }
+
+  /**
+   * A refused batch's rows join the refused run that waits, when it is of the same arm and reason (else they
+   * start one): the worker stores a run as one batch (it holds no outputs, so nothing tells its batches apart),
+   * and one item per run instead of one per batch keeps the post and the store's work per row small while the
+   * answers are busy — most batches are refused then.
+   */
+  private refuse(arm: Arm, reason: Unpaired, rowIds: Float64Array, rows: readonly PendingRow[]): void {
+    let run = this.refused;
+    if (run !== null && (run.arm !== arm || run.reason !== reason)) {
+      this.endRefused();
+      run = null;
+    }
+    if (run === null) {
+      run = this.refused = { arm, reason, rowIds: new Float64Array(Math.max(64, rowIds.length)), ids: null, rows: 0 };
+      this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
+    }
+    const n = rowIds.length;
+    if (run.rows + n > run.rowIds.length) {
+      const grown = new Float64Array(Math.max(2 * run.rowIds.length, run.rows + n));
+      grown.set(run.rowIds.subarray(0, run.rows));
+      run.rowIds = grown;
+    }
+    run.rowIds.set(rowIds, run.rows);
+    if (run.ids === null && rows.some((row, r) => r < n && row.fresh !== true)) run.ids = new Array<string | null>(run.rows).fill(null);
+    if (run.ids !== null) for (let r = 0; r < n; r++) run.ids.push(rows[r]!.fresh === true ? null : rows[r]!.id);
+    run.rows += n;
+  }
+
+  /** The refused run that waits, as an item among the gathered ones (in its place: the worker stores in order). */
+  private endRefused(): void {
+    const run = this.refused;
+    if (run === null) return;
+    this.refused = null;
+    this.gathered.push({ arm: run.arm, rowIds: run.rowIds.slice(0, run.rows), ids: run.ids, inputs: null, values: null, unpaired: run.reason });
   }
 
   /**
@@ -176,6 +222,7 @@ export class ShadowThread {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    this.endRefused();
     if (this.gathered.length === 0) return;
     if (this.failure === null) this.worker.postMessage({ kind: 'batches', items: this.gathered } satisfies ToShadow);
     this.gathered = [];
