@@ -267,7 +267,8 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
     const projects = ['laptop', 'other'].map((name) => {
       const root = join(dir, name);
       cpSync(join(ROOT, 'examples/fraud'), join(root, 'graphs'), { recursive: true });
-      mkdirSync(join(root, '.git'));
+      // A work tree without a remote: each file is keyed by its real path (runtime/graph-identity.ts).
+      mkdirSync(join(root, '.git'), { recursive: true });
       writeFileSync(join(root, '.git', 'config'), '[core]\n\tbare = false\n');
       return root;
     });
@@ -287,7 +288,7 @@ describe('dashboard views in Chromium', { retry: 1 }, () => {
       expect(options.map((o) => o.replace(/^.* — /, '')).sort()).toEqual(['1 runs', '2 runs']);
       const db = await ResultsDb.open(results);
       try {
-        expect((await db.comparisons()).map((c) => c.graph).sort()).toEqual([`${laptop}//graphs/ab.m4`, `${other}//graphs/ab.m4`].sort());
+        expect((await db.comparisons()).map((c) => c.graph).sort()).toEqual([`${laptop}/graphs/ab.m4`, `${other}/graphs/ab.m4`].sort());
       } finally {
         await db.close();
       }
