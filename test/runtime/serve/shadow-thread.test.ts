@@ -85,6 +85,24 @@ describe('the shadow arm on its own thread', () => {
     expect(m.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}')).toBeUndefined();
     const fb = await post(`${s.url}/v1/feedback`, { request_id: 's0', label: 1 });
     expect(fb.body.results).toEqual({ unpaired: 1 });
+    // Refused batches close together leave as one run (shadow-thread.ts): client ids and generated ones, mixed in
+    // it, each still find their row (whether the batches joined one run or not, every row answers `unpaired`).
+    const M = 12;
+    const answers = await Promise.all(
+      Array.from({ length: M }, (_, i) => post(`${s.url}/v1/predict`, { inputs: row(i) }, i % 3 === 0 ? {} : { 'x-request-id': `m${i}` })),
+    );
+    await s.service.idle();
+    const ids = answers.map((a) => {
+      expect(a.status).toBe(200);
+      return a.body.request_id as string;
+    });
+    expect(new Set(ids).size).toBe(M);
+    const after = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
+    expect(after.get('m4_shadow_rows_total{arm="treatment",result="shed"}')).toBe(N + M);
+    const all = await post(`${s.url}/v1/feedback`, {
+      labels: [...ids.map((id) => ({ request_id: id, label: 0 })), { request_id: 'never', label: 0 }],
+    });
+    expect(all.body.results).toEqual({ unpaired: M, unknown: 1 });
   });
 
   it('shadow mode: the thread is in SCHED_IDLE where chrt can set it, and /metrics says so with its CPU times', async () => {
