@@ -47,6 +47,30 @@ export function rankingMetrics(metrics: readonly string[]): Set<string> {
   return new Set(metrics.filter((m) => METRIC_CATALOGUE[m]!.ranking));
 }
 
+/** A context with no ranking yet: what {@link rankingContext} fills, and a slice's cut (slice-rankings.ts) too. */
+export function emptyRankingContext(
+  kind: TaskKind,
+  wanted: Set<string>,
+  labels: ArrayLike<number> | null,
+  scratch: [Float64Array, Float64Array],
+): RankingContext {
+  return {
+    kind,
+    wanted,
+    labels,
+    rc: null,
+    rt: null,
+    posC: null,
+    posT: null,
+    classC: [],
+    classT: [],
+    classPosC: [],
+    classPosT: [],
+    scratchC: scratch[0],
+    scratchT: scratch[1],
+  };
+}
+
 /**
  * Rank the stored rows `rows` (null: all n) for the `wanted` ranking metrics. `given` reuses
  * binary/regression rankings already built (the resample engine receives them from the result);
@@ -62,21 +86,7 @@ export function rankingContext(
   given?: { rc: Ranking; rt: Ranking },
   sorts: SortScratch = { a: null, b: null },
 ): RankingContext {
-  const ctx: RankingContext = {
-    kind,
-    wanted,
-    labels: store.label,
-    rc: null,
-    rt: null,
-    posC: null,
-    posT: null,
-    classC: [],
-    classT: [],
-    classPosC: [],
-    classPosT: [],
-    scratchC: scratch[0],
-    scratchT: scratch[1],
-  };
+  const ctx = emptyRankingContext(kind, wanted, store.label, scratch);
   const c = store.control.subarray(0, store.n * store.width),
     t = store.treatment.subarray(0, store.n * store.width);
   if (kind === 'multiclass') {

@@ -11,7 +11,7 @@
  *
  * Binary and regression rankings only (one per model); multiclass slices still sort their per-class rankings.
  */
-import type { RankingContext, StoredRows } from './ranking-context.ts';
+import { emptyRankingContext, type RankingContext, type StoredRows } from './ranking-context.ts';
 import type { Ranking } from './ranking.ts';
 
 type Groups = Uint8Array | Uint16Array | Uint32Array;
@@ -94,19 +94,11 @@ export function sliceCutter(
       const rc = lean ? cutLean(c, g, cBuf) : cut(c, g, cBuf),
         rt = lean ? cutLean(t, g, tBuf) : cut(t, g, tBuf);
       return {
-        kind: whole.kind,
-        wanted: whole.wanted,
-        labels: whole.labels,
+        ...emptyRankingContext(whole.kind, whole.wanted, whole.labels, scratch),
         rc: rc.r,
         rt: rt.r,
         posC: whole.posC === null ? null : rc.positives,
         posT: whole.posT === null ? null : rt.positives,
-        classC: [],
-        classT: [],
-        classPosC: [],
-        classPosT: [],
-        scratchC: scratch[0],
-        scratchT: scratch[1],
       };
     },
   };

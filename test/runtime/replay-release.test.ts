@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFile } from '../../compiler/compile.ts';
 import { createExecutor, type Executor, type ExecutorOptions } from '../../runtime/executor.ts';
 import { loadPlan, type LoadedPlan } from '../../runtime/plan-load.ts';
-import { replayComparisons, type ExecutorLender } from '../../runtime/replay.ts';
+import { replayComparisons, type ExecutorLender, type ReplayOptions } from '../../runtime/replay.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DATA = join(ROOT, 'examples/fraud/data/replay.jsonl');
@@ -37,22 +37,33 @@ function lender(events: string[]): ExecutorLender {
   };
 }
 
+/** A replay of `data` into `db` on the main thread, its executor from {@link lender}, its report logged in `events`. */
+function options(events: string[], data: string, db: string, more: Partial<ReplayOptions> = {}): ReplayOptions {
+  return {
+    data,
+    batchSize: 512,
+    onBadRow: 'skip',
+    engine: 'main',
+    db,
+    format: 'json',
+    color: false,
+    out: { write: () => events.push('report') },
+    say: () => {},
+    executors: lender(events),
+    ...more,
+  };
+}
+
 describe('replayComparisons releases the models before the result phase', () => {
   it('gives the executor back before the report, once', async () => {
     const events: string[] = [];
-    const end = await replayComparisons(loaded(), {
-      data: DATA,
-      batchSize: 512,
-      onBadRow: 'skip',
-      engine: 'main',
-      db: join(tmp, 'a.db'),
-      format: 'json',
-      color: false,
-      out: { write: (s: string) => events.push(s.trimStart().startsWith('{') ? 'report' : 'other output') },
-      say: () => {},
-      onRowsDone: () => events.push('rows done'),
-      executors: lender(events),
-    });
+    const end = await replayComparisons(
+      loaded(),
+      options(events, DATA, join(tmp, 'a.db'), {
+        out: { write: (s: string) => events.push(s.trimStart().startsWith('{') ? 'report' : 'other output') },
+        onRowsDone: () => events.push('rows done'),
+      }),
+    );
     expect(end.outcome?.status).toBe('complete');
     expect(end.meta?.rows_seen).toBe(5000);
     expect(events).toEqual(['borrow', 'give back (healthy: true)', 'rows done', 'report']);
@@ -62,20 +73,7 @@ describe('replayComparisons releases the models before the result phase', () => 
     const events: string[] = [];
     const bad = join(tmp, 'bad.jsonl');
     writeFileSync(bad, '{"id": 0, "tx": [1, 2], "label": 1, "region": "eu"}\n');
-    await expect(
-      replayComparisons(loaded(), {
-        data: bad,
-        batchSize: 512,
-        onBadRow: 'fail',
-        engine: 'main',
-        db: join(tmp, 'b.db'),
-        format: 'json',
-        color: false,
-        out: { write: () => events.push('report') },
-        say: () => {},
-        executors: lender(events),
-      }),
-    ).rejects.toThrow();
+    await expect(replayComparisons(loaded(), options(events, bad, join(tmp, 'b.db'), { onBadRow: 'fail' }))).rejects.toThrow();
     expect(events).toEqual(['borrow', 'give back (healthy: false)']);
   });
 
@@ -83,21 +81,9 @@ describe('replayComparisons releases the models before the result phase', () => 
     const events: string[] = [];
     const notDb = join(tmp, 'notes.db');
     writeFileSync(notDb, 'not an SQLite database\n');
-    await expect(
-      replayComparisons(loaded(), {
-        data: DATA,
-        batchSize: 512,
-        onBadRow: 'skip',
-        engine: 'main',
-        db: notDb,
-        format: 'json',
-        color: false,
-        out: { write: () => events.push('report') },
-        say: () => {},
-        onStart: () => events.push('rows start'),
-        executors: lender(events),
-      }),
-    ).rejects.toThrow(/not an SQLite database/);
+    await expect(replayComparisons(loaded(), options(events, DATA, notDb, { onStart: () => events.push('rows start') }))).rejects.toThrow(
+      /not an SQLite database/,
+    );
     expect(events).toEqual(['borrow', 'give back (healthy: false)']);
   });
 });
