@@ -11,6 +11,7 @@ import type { ArmRunner, ShadowResult } from './arm-runner.ts';
 import type { ComparisonsThread } from './comparisons-thread.ts';
 import { PairStore, stackRows, type LabelledRow, type PairKey, type RowRef, type StoredBatch } from './pair-store.ts';
 import type { FeedbackItem, ShadowItem } from './shadow-protocol.ts';
+import { own } from './shadow-pack.ts';
 
 /** What the pairing counts (the main thread's metrics, through the stats messages). */
 export interface PairingCounts {
@@ -65,7 +66,13 @@ export class ShadowPairing {
     const n = item.rowIds.length;
     // One entry for the batch, shared by its rows (the store keeps no object per row).
     const stored: StoredBatch = { control: null, treatment: null, unpaired: item.unpaired, early: null };
-    stored[item.arm] = item.values;
+    // The outputs outlive the shadow run (in the store, for feedback): copied out of the message's one buffer.
+    let values: Record<string, Tensor> | null = null;
+    if (item.values !== null) {
+      values = {};
+      for (const name in item.values) values[name] = own(item.values[name]!);
+    }
+    stored[item.arm] = values;
     const ids = item.ids;
     const rows: { id: string; rowId: number; fresh: boolean }[] = new Array(n);
     for (let r = 0; r < n; r++) {
@@ -73,11 +80,10 @@ export class ShadowPairing {
       rows[r] = { id: id ?? '', rowId: item.rowIds[r]!, fresh: id === null };
     }
     this.store.put(stored, rows);
-    if (item.unpaired !== null || item.inputs === null || item.values === null) return;
+    if (item.unpaired !== null || item.inputs === null || values === null) return;
     const lines = new Float64Array(n);
     for (let r = 0; r < n; r++) lines[r] = item.rowIds[r]! + 1;
     const batch: Batch = { rows: n, rowIds: item.rowIds, lines, tensors: item.inputs };
-    const values = item.values;
     const shadowArm = otherArm(item.arm);
     const runner = this.runners.get(shadowArm);
     if (runner === undefined) {

@@ -1,8 +1,8 @@
 /**
  * The main thread's handle of the shadow arm's worker (shadow-worker.ts). Per answered batch the main thread
  * only copies what the shadow needs — the batch's input tensors, the answering arm's compared outputs, the rows'
- * ordinals and client ids — and gathers it; the gathered batches leave in one message every {@link GATHER_MS} ms
- * (or once `maxBatch` rows wait). Everything else — the shadow arm's models, its batching and timeouts, the label
+ * ordinals and client ids — into a pack (shadow-pack.ts); the gathered batches leave in one message every
+ * {@link GATHER_MS} ms (or once `maxBatch` rows wait), their numeric data in one buffer moved to the worker. Everything else — the shadow arm's models, its batching and timeouts, the label
  * store, the pairing, the feedback join, the online comparisons — runs on that worker, and the main thread
  * hears back only counts for its metrics, feedback results and window outcomes.
  *
@@ -15,12 +15,12 @@ import { tsWorkerCode } from '../../stdlib/ts-worker.ts';
 import type { Tensor } from '../../stdlib/types.ts';
 import { M4Error, type ExitCode } from '../../plan/errors.ts';
 import type { Batch } from '../batch.ts';
-import { isWholeBuffer } from '../worker-protocol.ts';
 import { threadId, threadTimes } from '../thread-priority.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import type { PendingRow } from './arm-runner.ts';
 import { ShadowAdmission, threadLoad } from './shadow-admission.ts';
+import { ShadowPack } from './shadow-pack.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import type { FeedbackItem, FromShadow, ShadowInit, ShadowItem, ShadowStats, ToShadow } from './shadow-protocol.ts';
 
@@ -32,9 +32,6 @@ const WORKER_URL = new URL('./shadow-worker.ts', import.meta.url);
  * which nothing waits for.
  */
 export const GATHER_MS = 5;
-
-/** Why a batch's shadow work was given up on the main thread. */
-type Unpaired = NonNullable<ShadowItem['unpaired']>;
 
 /** A window the worker closed: its number (null: no row, nothing judged), when it was cut, its outcomes. */
 export type ClosedMessage = Extract<FromShadow, { kind: 'closed' }>;
@@ -66,10 +63,8 @@ export class ShadowThread {
   private readonly started: Promise<void>;
   /** Per answering arm, the outputs the comparisons read (its sides and slices). */
   private readonly compared = new Map<Arm, string[]>();
-  private gathered: ShadowItem[] = [];
-  private gatheredRows = 0;
-  /** Consecutive refused batches of one arm and reason, not yet among the gathered items (see refuse()). */
-  private refused: { arm: Arm; reason: Unpaired; rowIds: Float64Array; ids: (string | null)[] | null; rows: number } | null = null;
+  /** The answered batches gathered for the next message. */
+  private readonly pack: ShadowPack;
   private timer: NodeJS.Timeout | null = null;
   /** The bound of the shadow queue and the reason a batch is refused. */
   private readonly admission: ShadowAdmission;
@@ -87,6 +82,7 @@ export class ShadowThread {
       }
       this.compared.set(arm, [...names]);
     }
+    this.pack = new ShadowPack(opts.init.maxBatch);
     this.admission = new ShadowAdmission({
       bound: opts.shadowQueueRows,
       shedLoad: opts.shedLoad,
@@ -132,8 +128,8 @@ export class ShadowThread {
   }
 
   /**
-   * A batch `arm` answered (its responses written): copy what the shadow needs and gather it, or count it
-   * dropped (the bound) or stopped (--stop-shadow-on-fail), in which case only its ids go.
+   * A batch `arm` answered (its responses written): copy what the shadow needs into the pack (shadow-pack.ts), or,
+   * when the shadow work is refused (the admission, or --stop-shadow-on-fail), only the rows' ids, counted by reason.
    */
   give(arm: Arm, batch: Batch, rows: readonly PendingRow[], values: Record<string, Tensor>): void {
     const shadowArm = otherArm(arm);
@@ -141,15 +137,17 @@ export class ShadowThread {
     const unpaired: ShadowItem['unpaired'] = this.stopped || this.failure !== null ? 'stopped' : this.admission.admit(shadowArm, n);
     if (unpaired !== null) {
       this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
-      this.refuse(arm, unpaired, batch.rowIds, rows);
+      // Consecutive refused batches of one arm and reason leave as one item (one label-store batch in the worker):
+      // most batches are refused while the answers are busy.
+      this.pack.refuse(arm, unpaired, batch.rowIds, this.clientIds(rows, n));
+      this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
       return;
     }
-    const inputs: Record<string, Tensor | undefined> = {};
-    for (const name in batch.tensors) inputs[name] = this.copy(batch.tensors[name]);
     const out: Record<string, Tensor> = {};
-    for (const name of this.compared.get(arm)!) out[name] = this.copy(values[name])!;
-    this.endRefused();
-    this.add({ arm, rowIds: batch.rowIds, ids: this.clientIds(rows, n), inputs, values: out, unpaired: null }, n);
+    for (const name of this.compared.get(arm)!) out[name] = values[name]!;
+    this.pack.add(arm, n, batch.rowIds, this.clientIds(rows, n), batch.tensors, out);
+    if (this.pack.rows >= this.opts.init.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
   }
 
   /** The rows' client ids (null for an id the server generated), or null when every id was generated. */
@@ -163,70 +161,15 @@ export class ShadowThread {
     return ids;
   }
 
-  /**
-   * A refused batch's rows join the refused run that waits, when it is of the same arm and reason (else they
-   * start one): the worker stores a run as one batch (it holds no outputs, so nothing tells its batches apart),
-   * and one item per run instead of one per batch keeps the post and the store's work per row small while the
-   * answers are busy — most batches are refused then.
-   */
-  private refuse(arm: Arm, reason: Unpaired, rowIds: Float64Array, rows: readonly PendingRow[]): void {
-    let run = this.refused;
-    if (run !== null && (run.arm !== arm || run.reason !== reason)) {
-      this.endRefused();
-      run = null;
-    }
-    if (run === null) {
-      run = this.refused = { arm, reason, rowIds: new Float64Array(Math.max(64, rowIds.length)), ids: null, rows: 0 };
-      this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
-    }
-    const n = rowIds.length;
-    if (run.rows + n > run.rowIds.length) {
-      const grown = new Float64Array(Math.max(2 * run.rowIds.length, run.rows + n));
-      grown.set(run.rowIds.subarray(0, run.rows));
-      run.rowIds = grown;
-    }
-    run.rowIds.set(rowIds, run.rows);
-    if (run.ids === null && rows.some((row, r) => r < n && row.fresh !== true)) run.ids = new Array<string | null>(run.rows).fill(null);
-    if (run.ids !== null) for (let r = 0; r < n; r++) run.ids.push(rows[r]!.fresh === true ? null : rows[r]!.id);
-    run.rows += n;
-  }
-
-  /** The refused run that waits, as an item among the gathered ones (in its place: the worker stores in order). */
-  private endRefused(): void {
-    const run = this.refused;
-    if (run === null) return;
-    this.refused = null;
-    this.gathered.push({ arm: run.arm, rowIds: run.rowIds.slice(0, run.rows), ids: run.ids, inputs: null, values: null, unpaired: run.reason });
-  }
-
-  /**
-   * The tensor as it can be posted: a view into a larger buffer (request rows are carved from shared slabs) is
-   * copied, since posting a view copies its whole buffer; a whole buffer is posted as it is (copied by the post;
-   * not moved, as a batched request's answer may still read it). Small copies: moving a buffer costs more.
-   */
-  private copy(t: Tensor | undefined): Tensor | undefined {
-    if (t === undefined || Array.isArray(t.data) || isWholeBuffer(t.data)) return t;
-    return { dtype: t.dtype, data: t.data.slice(), dims: t.dims } as Tensor;
-  }
-
-  private add(item: ShadowItem, rows: number): void {
-    this.gathered.push(item);
-    this.gatheredRows += rows;
-    if (this.gatheredRows >= this.opts.init.maxBatch) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
-  }
-
-  /** Post the gathered batches. */
+  /** Post the gathered batches (their numeric data in one buffer, moved to the worker). */
   private flush(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.endRefused();
-    if (this.gathered.length === 0) return;
-    if (this.failure === null) this.worker.postMessage({ kind: 'batches', items: this.gathered } satisfies ToShadow);
-    this.gathered = [];
-    this.gatheredRows = 0;
+    if (this.pack.empty) return;
+    const { items, transfer } = this.pack.take();
+    if (this.failure === null) this.worker.postMessage({ kind: 'batches', items } satisfies ToShadow, transfer);
   }
 
   /** Join feedback labels (after every batch answered so far is stored there). */
