@@ -117,36 +117,50 @@ export class PairStore {
     const now = this.now();
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      const fresh = row.fresh === true;
-      const rowId = row.rowId;
-      const id: PairKey = fresh ? rowId : row.id;
-      // An id the server generated was never stored: no older entry or tombstone to look for (two lookups in maps
-      // of ~100,000 entries each, per row).
-      if (!fresh) {
-        // A client's id used again: the newer row replaces the older (counted), re-inserted last so the store stays
-        // in time order.
-        if (this.index.has(id)) {
-          this.delete(id);
-          this.opts.onEvict?.('replaced');
-        }
-        this.gone.delete(id);
-      }
-      if (this.used === this.slots) {
-        if (this.slots < this.maxSlots) this.grow();
-        else this.evictHead('evicted');
-      }
-      const slot = (this.head + this.used) % this.slots;
-      this.used++;
-      this.live++;
-      this.ids[slot] = id;
-      this.batches[slot] = batch;
-      this.at[slot] = now;
-      this.rowIds[slot] = rowId;
-      this.rows[slot] = r;
-      this.labelled[slot] = 0;
-      this.index.set(id, slot);
+      this.putRow(batch, r, row.rowId, row.fresh === true ? null : row.id, now);
     }
     this.sweep();
+  }
+
+  /**
+   * {@link put} from columns, with no object per row (the shadow's thread stores every answered row, and most of
+   * them while the answers are busy): row `r` has ordinal `rowIds[r]` and client id `ids[r]` (null, or `ids` null:
+   * the server generated it).
+   */
+  putColumns(batch: StoredBatch, rowIds: Float64Array, ids: readonly (string | null)[] | null): void {
+    const now = this.now();
+    for (let r = 0; r < rowIds.length; r++) this.putRow(batch, r, rowIds[r]!, ids === null ? null : ids[r]!, now);
+    this.sweep();
+  }
+
+  /** Store row `r` of `batch`; `client`: the client's id, or null when the server generated it (keyed by `rowId`). */
+  private putRow(batch: StoredBatch, r: number, rowId: number, client: string | null, now: number): void {
+    const id: PairKey = client ?? rowId;
+    // An id the server generated was never stored: no older entry or tombstone to look for (two lookups in maps
+    // of ~100,000 entries each, per row).
+    if (client !== null) {
+      // A client's id used again: the newer row replaces the older (counted), re-inserted last so the store stays
+      // in time order.
+      if (this.index.has(id)) {
+        this.delete(id);
+        this.opts.onEvict?.('replaced');
+      }
+      this.gone.delete(id);
+    }
+    if (this.used === this.slots) {
+      if (this.slots < this.maxSlots) this.grow();
+      else this.evictHead('evicted');
+    }
+    const slot = (this.head + this.used) % this.slots;
+    this.used++;
+    this.live++;
+    this.ids[slot] = id;
+    this.batches[slot] = batch;
+    this.at[slot] = now;
+    this.rowIds[slot] = rowId;
+    this.rows[slot] = r;
+    this.labelled[slot] = 0;
+    this.index.set(id, slot);
   }
 
   get(id: PairKey): StoredRow | undefined {

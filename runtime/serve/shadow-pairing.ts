@@ -73,13 +73,7 @@ export class ShadowPairing {
       for (const name in item.values) values[name] = own(item.values[name]!);
     }
     stored[item.arm] = values;
-    const ids = item.ids;
-    const rows: { id: string; rowId: number; fresh: boolean }[] = new Array(n);
-    for (let r = 0; r < n; r++) {
-      const id = ids === null ? null : ids[r]!;
-      rows[r] = { id: id ?? '', rowId: item.rowIds[r]!, fresh: id === null };
-    }
-    this.store.put(stored, rows);
+    this.store.putColumns(stored, item.rowIds, item.ids);
     if (item.unpaired !== null || item.inputs === null || values === null) return;
     const lines = new Float64Array(n);
     for (let r = 0; r < n; r++) lines[r] = item.rowIds[r]! + 1;

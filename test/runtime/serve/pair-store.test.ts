@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PairStore, type PairKey, type StoredBatch } from '../../../runtime/serve/pair-store.ts';
 
 type Op =
-  | { kind: 'put'; ids: number[] }
+  | { kind: 'put'; ids: number[]; columns: boolean }
   | { kind: 'delete'; id: number; num: boolean }
   | { kind: 'label'; id: number; num: boolean }
   | { kind: 'tick'; ms: number }
@@ -82,7 +82,10 @@ class Reference {
 }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), ids: fc.array(fc.nat(60), { minLength: 1, maxLength: 6 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('put' as const), ids: fc.array(fc.nat(60), { minLength: 1, maxLength: 6 }), columns: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.nat(60), num: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('label' as const), id: fc.nat(60), num: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40 }) }) },
@@ -110,7 +113,14 @@ describe('PairStore', () => {
             const rows = o.ids.map((i) => ({ id: `id${i}`, rowId: rowId++, fresh: !used.has(i) && o.ids.indexOf(i) === o.ids.lastIndexOf(i) }));
             for (const r of rows) if (r.fresh) ordinal.set(Number(r.id.slice(2)), r.rowId);
             for (const i of o.ids) used.add(i);
-            store.put(batch, rows);
+            // The same rows as columns (the shadow's thread stores them so: no object per row).
+            if (o.columns)
+              store.putColumns(
+                batch,
+                Float64Array.from(rows, (r) => r.rowId),
+                rows.some((r) => !r.fresh) ? rows.map((r) => (r.fresh ? null : r.id)) : null,
+              );
+            else store.put(batch, rows);
             ref.put(batch, rows);
           } else if (o.kind === 'delete') {
             store.delete(key(o.id, o.num));
