@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Test processes that open onnxruntime sessions keep its telemetry off, as `m4c` does (docs/cli.md).
+    env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });
