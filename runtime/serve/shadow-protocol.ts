@@ -32,7 +32,8 @@ export interface ShadowInit {
 /**
  * One answered batch, as the shadow needs it: the answering arm, the rows' ordinals, their client ids (null for a
  * row whose id the server generated: keyed by its ordinal), the batch's input tensors and the answering arm's
- * compared outputs (copies: whole buffers, moved to the worker). `unpaired`: the main thread already gave up the
+ * compared outputs (copies: consecutive batches of one arm and layout as one item, every numeric array of a
+ * message a view into one buffer moved to the worker; see shadow-pack.ts). `unpaired`: the main thread already gave up the
  * shadow work (the answers were busy, or its queue was full: see shadow-admission.ts; or the treatment is stopped): the
  * rows are only stored, for feedback to say so.
  */

@@ -2,9 +2,10 @@
  * The main thread's handle of the shadow arm's worker (shadow-worker.ts). Per answered batch the main thread
  * only copies what the shadow needs — the batch's input tensors, the answering arm's compared outputs, the rows'
  * ordinals and client ids — into a pack (shadow-pack.ts); the gathered batches leave in one message every
- * {@link GATHER_MS} ms (or once `maxBatch` rows wait), their numeric data in one buffer moved to the worker. Everything else — the shadow arm's models, its batching and timeouts, the label
- * store, the pairing, the feedback join, the online comparisons — runs on that worker, and the main thread
- * hears back only counts for its metrics, feedback results and window outcomes.
+ * {@link GATHER_MS} ms (or once `maxBatch` rows wait), their numeric data in one buffer moved to the worker.
+ * Everything else — the shadow arm's models, its batching and timeouts, the label store, the pairing, the feedback
+ * join, the online comparisons — runs on that worker, and the main thread hears back only counts for its metrics,
+ * feedback results and window outcomes.
  *
  * Whether a batch goes at all is decided here, where the work is posted (shadow-admission.ts): it is refused at
  * once — `shed` while the answers' thread is busy, `starved` or `dropped` when the shadow queue
@@ -146,7 +147,7 @@ export class ShadowThread {
       return;
     }
     const out: Record<string, Tensor> = {};
-    for (const name of this.compared.get(arm)!) out[name] = values[name]!;
+    for (const name of this.compared.get(arm)!) if (values[name] !== undefined) out[name] = values[name];
     this.pack.add(arm, n, batch.rowIds, this.clientIds(rows, n), batch.tensors, out);
     if (this.pack.rows >= this.opts.init.maxBatch) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
