@@ -313,10 +313,13 @@ export class ServeService {
     first: number,
     single: boolean,
   ): Promise<HttpReply> {
+    // Every row of the request without an answer is counted: refused by an op, by its reason; failed, as
+    // `runtime-error` (its batch gave no outputs, so nothing pairs it). The other rows were answered, and paired.
+    const settled = await Promise.allSettled(answers);
+    for (const s of settled)
+      if (s.status === 'rejected') this.countSkipped(s.reason instanceof RejectedRowError ? s.reason.rejected.reason : 'runtime-error');
     if (err instanceof RejectedRowError) {
-      // Every refused row of the request is counted by its reason; the answer names the first.
-      const settled = await Promise.allSettled(answers);
-      for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
+      // The answer names the first refused row.
       const bad: BadInput = {
         error: 'bad-input',
         reason: err.rejected.reason,
