@@ -33,8 +33,11 @@ interface LoadShape {
 
 /** Single and batched requests, and feedback. */
 const MIXED: LoadShape = { predictClients: 24, feedbackClients: 6, signalAfter: 150, size: (n, k) => (k % 3 === 2 ? 2 + (n % 4) : 1) };
-/** Batches of 100 rows: thousands of rows of shadow work queue up behind a slow treatment. */
-const BIG_BATCHES: LoadShape = { predictClients: 8, feedbackClients: 0, signalAfter: 40, size: () => 100 };
+/**
+ * Batches of 100 rows: thousands of rows of shadow work queue up behind a slow treatment (6,000 rows of ~2 ms each
+ * at least, one row per call: seconds more than the control needs to answer them).
+ */
+const BIG_BATCHES: LoadShape = { predictClients: 8, feedbackClients: 0, signalAfter: 60, size: () => 100 };
 /** How a request ended when it was not answered 200. */
 const REFUSALS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const FEEDBACK_RESULTS = new Set(['joined', 'pending', 'unknown', 'expired', 'evicted', 'duplicate', 'unpaired']);
@@ -150,11 +153,9 @@ async function loadAcrossSignal(s: Started, signal: NodeJS.Signals, arms: string
   };
 
   const feedbackClient = async (c: number): Promise<void> => {
+    // Some answers to label first (bounded: the signal comes after many more).
+    for (let wait = 0; wait < 12_000 && t.ids.length < 8 && predicting > 0; wait++) await sleep(5);
     for (let k = 0; k < PER_CLIENT && predicting > 0; k++) {
-      if (t.ids.length < 8) {
-        await sleep(5);
-        continue;
-      }
       const pick = (i: number): string => t.ids[(c * 7919 + k * 104729 + i * 31) % t.ids.length]!;
       const items =
         k % 2 === 0 ? [{ request_id: pick(0), label: k % 2 }] : Array.from({ length: 4 }, (_, i) => ({ request_id: pick(i), label: (k + i) % 2 }));
@@ -326,12 +327,14 @@ describe('m4c serve: the drain is bounded', () => {
     const db = join(dir, 'live.db');
     const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1h', '--drain-timeout', '1s']);
     const held = await heldPredict(s.port, { inputs: row(1) });
-    const t = await loadAcrossSignal(s, 'SIGTERM', ['control'], MIXED);
-    expectTurnedAway(t, MIXED);
+    // No feedback: a feedback request the deadline cut could have been joined unseen by its client.
+    const shape = { ...MIXED, feedbackClients: 0 };
+    const t = await loadAcrossSignal(s, 'SIGTERM', ['control'], shape);
+    expectTurnedAway(t, shape);
     // The server closes the held connection without an answer (the request was never read to its end: not counted).
     await held.conn.closed;
     expect(await s.exit, s.stderr()).toBe(0);
-    expect(s.stderr()).toMatch(/drain: 1 connection\(s\) still open after --drain-timeout: closed/);
+    expect(s.stderr()).toMatch(/drain: \d+ connection\(s\) still open after --drain-timeout: closed/);
     expectAccounted(db, s, t.answeredRows, BAD_REQUESTS, t);
   }, 180_000);
 });
