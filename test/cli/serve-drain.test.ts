@@ -55,8 +55,6 @@ interface Tally {
   answeredRows: number;
   answeredRequests: number;
   ids: string[];
-  /** Answers that arrived after the signal was sent. */
-  answeredAfterSignal: number;
   /** After the signal: statuses other than 200, and connection errors, by code. */
   after: Record<string, number>;
   /** Anything wrong: a non-200 before the signal, an answer without its outputs, an unknown error. */
@@ -76,7 +74,6 @@ async function loadAcrossSignal(s: Started, signal: NodeJS.Signals, arms: string
     answeredRows: 0,
     answeredRequests: 0,
     ids: [],
-    answeredAfterSignal: 0,
     after: {},
     problems: [],
     turnedAwayClients: 0,
@@ -142,7 +139,6 @@ async function loadAcrossSignal(s: Started, signal: NodeJS.Signals, arms: string
       if (answers.length !== size || !answers.every(outputsOk)) t.problems.push(`predict answered without its outputs: ${JSON.stringify(r.body)}`);
       t.answeredRows += size;
       t.answeredRequests++;
-      if (signalled) t.answeredAfterSignal++;
       for (const a of answers) t.ids.push(a.request_id);
       if (!signalled && t.answeredRequests >= shape.signalAfter) {
         signalled = true;
