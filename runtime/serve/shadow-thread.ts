@@ -19,7 +19,7 @@ import type { Batch } from '../batch.ts';
 import { threadId, threadTimes } from '../thread-priority.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
-import type { PendingRow } from './arm-runner.ts';
+import type { PendingRow, ShadowStop } from './arm-runner.ts';
 import { ShadowAdmission, threadLoad } from './shadow-admission.ts';
 import { ShadowPack } from './shadow-pack.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
@@ -56,6 +56,8 @@ export interface ShadowThreadOptions {
   log(line: string): void;
   /** A window the worker closed on its own (`--window N` pairs). */
   onClosed(m: ClosedMessage): void;
+  /** Shadow rows by result (as `m4_shadow_rows_total` counts them): the worker's before the window it cut next. */
+  onShadowRows?(result: string, n: number): void;
 }
 
 export class ShadowThread {
@@ -139,7 +141,7 @@ export class ShadowThread {
     const n = batch.rows;
     const unpaired: ShadowItem['unpaired'] = this.stopped || this.failure !== null ? 'stopped' : this.admission.admit(shadowArm, n);
     if (unpaired !== null) {
-      this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
+      this.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
       // Consecutive refused batches of one arm and reason leave as one item (one label-store batch in the worker):
       // most batches are refused while the answers are busy.
       this.pack.refuse(arm, unpaired, batch.rowIds, this.clientIds(rows, n));
@@ -190,11 +192,14 @@ export class ShadowThread {
     return this.request((id) => ({ kind: 'outcome', id })) as Promise<RunOutcome>;
   }
 
-  /** Take no more shadow work; what waits in the worker is dropped (counted `stopped`). */
-  stop(): void {
+  /**
+   * Take no more shadow work; what waits in the worker is dropped, counted as `reason` (`stopped`:
+   * --stop-shadow-on-fail; `shutdown`: the drain's time ran out). A batch running there goes on.
+   */
+  stop(reason: ShadowStop = 'stopped'): void {
     this.stopped = true;
     this.flush();
-    if (this.failure === null) this.worker.postMessage({ kind: 'stop' } satisfies ToShadow);
+    if (this.failure === null) this.worker.postMessage({ kind: 'stop', reason } satisfies ToShadow);
   }
 
   /** Resolves once no shadow work waits or runs and no window close is being judged (the metrics then up to date). */
@@ -249,6 +254,11 @@ export class ShadowThread {
     this.pending.clear();
   }
 
+  private shadowRows(arm: string, result: string, n: number): void {
+    this.opts.metrics.shadowRows(arm, result, n);
+    this.opts.onShadowRows?.(result, n);
+  }
+
   /** The worker's counts → the metrics. */
   private apply(s: ShadowStats): void {
     const m = this.opts.metrics;
@@ -259,7 +269,7 @@ export class ShadowThread {
     }
     for (const key in s.shadowRows) {
       const [arm, result] = key.split('\u0000') as [string, string];
-      m.shadowRows(arm, result, s.shadowRows[key]!);
+      this.shadowRows(arm, result, s.shadowRows[key]!);
     }
     for (const [arm, rows, seconds] of s.batches) {
       m.batchRows.child(`${arm} shadow`, { arm, role: 'shadow' }).observe(rows);
