@@ -12,6 +12,7 @@ import type { ComparisonsThread } from './comparisons-thread.ts';
 import { PairStore, stackRows, type LabelledRow, type PairKey, type RowRef, type StoredBatch } from './pair-store.ts';
 import type { FeedbackItem, ShadowItem } from './shadow-protocol.ts';
 import { own } from './shadow-pack.ts';
+import { rowRange } from './shadow-batches.ts';
 
 /** What the pairing counts (the main thread's metrics, through the stats messages). */
 export interface PairingCounts {
@@ -30,6 +31,12 @@ export interface ShadowPairingOptions {
   labelOf: ReadonlyMap<string, string>;
   /** Pairs given to the comparisons (for `--window N`). */
   onPairs(rows: number): void;
+  /**
+   * Pairs the current window still takes (`--window N`: N less those given since it was cut; else Infinity): a
+   * batch's pairs are given in parts that fill the window exactly, so a window of N pairs holds N, whatever the
+   * shadow's batch sizes.
+   */
+  windowRoom?(): number;
 }
 
 export class ShadowPairing {
@@ -105,19 +112,28 @@ export class ShadowPairing {
     const values = { [primary]: primaryValues, [shadowArm]: res.values } as Record<Arm, Record<string, Tensor>>;
     const control = this.arms.get('control')!;
     const treatment = this.arms.get('treatment')!;
-    control.comparisons.forEach((c, k) => {
-      const slice = c.slice === null ? undefined : values.control[c.slice];
-      this.online.addPairs(c.comparison, {
-        control: values.control[c.side]!,
-        treatment: values.treatment[treatment.comparisons[k]!.side]!,
-        slice,
-        rowIds: batch.rowIds,
+    const n = batch.rows;
+    for (let start = 0; start < n;) {
+      const take = Math.min(n - start, Math.max(1, this.opts.windowRoom?.() ?? Number.POSITIVE_INFINITY));
+      const part = (t: Tensor): Tensor => (take === n ? t : rowRange({ t }, start, take).t!);
+      control.comparisons.forEach((c, k) => {
+        const slice = c.slice === null || values.control[c.slice] === undefined ? undefined : part(values.control[c.slice]!);
+        this.online.addPairs(c.comparison, {
+          control: part(values.control[c.side]!),
+          treatment: part(values.treatment[treatment.comparisons[k]!.side]!),
+          slice,
+          rowIds: take === n ? batch.rowIds : batch.rowIds.subarray(start, start + take),
+        });
+        this.counts.compared(c.comparison, 'paired', take);
       });
-      this.counts.compared(c.comparison, 'paired', batch.rows);
-    });
-    stored[shadowArm] = res.values;
-    if (early !== null) this.addLabelled(early);
-    this.opts.onPairs(batch.rows);
+      start += take;
+      if (start === n) {
+        // Labels that came before the pair count in the window its last pairs went to.
+        stored[shadowArm] = res.values;
+        if (early !== null) this.addLabelled(early);
+      }
+      this.opts.onPairs(take);
+    }
   }
 
   /** Join feedback labels to the stored rows: the results by reason (`joined`, `pending`, `unknown`, ...). */

@@ -198,6 +198,7 @@ async function start(): Promise<void> {
       labelCapacity: init.labelCapacity,
       labelled: new Set(init.labelled),
       labelOf: new Map(Object.entries(init.labelOf)),
+      windowRoom: () => (init.windowRows === null ? Number.POSITIVE_INFINITY : init.windowRows - windowPairs),
       onPairs: (rows) => {
         windowPairs += rows;
         // Cut at once, as the pairs that filled it arrive: the window holds exactly the pairs before this point.

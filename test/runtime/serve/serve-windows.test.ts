@@ -85,4 +85,28 @@ describe('time windows', () => {
       await results.close();
     }
   }, 120_000);
+  it('of N pairs hold N each, whatever the shadow batches: a batch that fills one is cut where it fills it', async () => {
+    const db = join(dir, 'rows.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    const s = await serve(plan, { sinks, window: { rows: 7 } });
+    try {
+      // 30 rows answered as one batch and gathered into one shadow batch, then 4 more: 34 pairs.
+      expect((await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 30 }, (_, i) => row(i)) })).status).toBe(200);
+      expect((await post(`${s.url}/v1/predict`, { rows: Array.from({ length: 4 }, (_, i) => row(30 + i)) })).status).toBe(200);
+      await s.service.idle();
+      await windowsReach(s.url, 4);
+    } finally {
+      await s.shutdown();
+      await sinks.close();
+    }
+    const d = new Database(db, { readonly: true });
+    const runs = d.prepare('SELECT serve_window, rows_counted FROM runs ORDER BY id').all() as {
+      serve_window: number | null;
+      rows_counted: number;
+    }[];
+    d.close();
+    // Four full windows, and the last one (6 pairs) closed at shutdown; the cumulative record holds all 34.
+    expect(runs.filter((r) => r.serve_window !== null).map((r) => r.rows_counted)).toEqual([7, 7, 7, 7, 6]);
+    expect(runs.filter((r) => r.serve_window === null).map((r) => r.rows_counted)).toEqual([34]);
+  });
 });
