@@ -113,6 +113,10 @@ export class ShadowPairing {
     const control = this.arms.get('control')!;
     const treatment = this.arms.get('treatment')!;
     const n = batch.rows;
+    if (n === 0) {
+      stored[shadowArm] = res.values;
+      if (early !== null) this.addLabelled(early);
+    }
     for (let start = 0; start < n;) {
       const take = Math.min(n - start, Math.max(1, this.opts.windowRoom?.() ?? Number.POSITIVE_INFINITY));
       const part = (t: Tensor): Tensor => (take === n ? t : rowRange({ t }, start, take).t!);
