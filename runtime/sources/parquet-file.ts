@@ -63,8 +63,10 @@ export interface ParquetOptions {
   /** Decode the columns it can with the page decoder (default true). */
   pageDecoder?: boolean;
   /**
-   * Decode on a thread of its own (parquet-decoder.ts), each group as soon as its bytes are read:
-   * default for files of several row groups and at least {@link DECODE_THREAD_MIN_ROWS} rows.
+   * Decode on a thread of its own (parquet-decoder.ts), each group as soon as its bytes are read — but
+   * the first group read, decoded on the calling thread while the thread starts — and hash the file there
+   * ({@link ColumnarFile.sha256}): default for files of several row groups and at least
+   * {@link DECODE_THREAD_MIN_ROWS} rows.
    */
   decodeThread?: boolean;
 }
