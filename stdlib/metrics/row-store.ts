@@ -103,6 +103,22 @@ function sliceArray(maxIndex: number, n: number): StoredSlices {
   return maxIndex < 0xff ? sharedArray(Uint8Array, n) : maxIndex < 0xffff ? sharedArray(Uint16Array, n) : sharedArray(Uint32Array, n);
 }
 
+/** A {@link RowStore}'s fields, as {@link RowStore.toShared} hands them to another thread. */
+export interface SharedRows {
+  n: number;
+  cap: number;
+  width: number;
+  labelKind: LabelKind;
+  hasSlices: boolean;
+  scoreType: 'f32' | 'f64';
+  control: StoredScores;
+  treatment: StoredScores;
+  label: Uint8Array | Uint32Array | Float64Array | null;
+  slice: StoredSlices | null;
+  ids: Float64Array | null;
+  idBase: number;
+}
+
 /**
  * The stored rows. Per row: both scores (float32 while they are exact, else float64), the label in
  * the narrowest type of its kind, the slice index in the narrowest type that holds every index seen
@@ -329,6 +345,42 @@ export class RowStore {
   scores(side: 'control' | 'treatment'): StoredScores {
     const a = side === 'control' ? this.control : this.treatment;
     return a.subarray(0, this.n * this.width);
+  }
+
+  /**
+   * The store as its arrays (shared memory: sent to another thread, they are not copied), for
+   * {@link RowStore.fromShared} there. The store must not be used here afterwards.
+   */
+  toShared(): SharedRows {
+    return {
+      n: this.n,
+      cap: this.cap,
+      width: this.width,
+      labelKind: this.labelKind,
+      hasSlices: this.hasSlices,
+      scoreType: this.scoreType,
+      control: this.control,
+      treatment: this.treatment,
+      label: this.label,
+      slice: this.slice,
+      ids: this.ids,
+      idBase: this.idBase,
+    };
+  }
+
+  /** The store {@link RowStore.toShared} gave (on another thread): the same arrays, not copies. */
+  static fromShared(s: SharedRows): RowStore {
+    const st = new RowStore(s.width, s.labelKind, s.hasSlices, 0);
+    st.n = s.n;
+    st.cap = s.cap;
+    st.scoreType = s.scoreType;
+    st.control = s.control;
+    st.treatment = s.treatment;
+    st.label = s.label;
+    st.slice = s.slice;
+    st.ids = s.ids;
+    st.idBase = s.idBase;
+    return st;
   }
 
   toState(): StoreState {

@@ -210,3 +210,28 @@ describe('memory per row of the store a comparison keeps', () => {
     expect(perRow(reg)).toBe(2 * 4 + 8);
   });
 });
+
+describe('RowStore.toShared / fromShared', () => {
+  it('hands the same arrays over (no copy): rows, ids with gaps, slices, f64 scores', () => {
+    const st = new RowStore(1, 'binary', true, 4);
+    const rows = (c: number[], t: number[], y: number[]) => ({
+      n: c.length,
+      width: 1,
+      control: Float64Array.from(c),
+      treatment: Float64Array.from(t),
+      label: Float64Array.from(y),
+    });
+    st.append(rows([0.5, 0.25], [0.75, 1], [1, 0]), new Float64Array([10, 11]), new Uint32Array([0, 1]), false);
+    st.append(rows([0.1, 0.3], [0.2, 0.4], [0, 1]), new Float64Array([40, 12]), new Uint32Array([2, 0]), false);
+    const back = RowStore.fromShared(st.toShared());
+    expect(back.n).toBe(4);
+    expect(back.control).toBe(st.control);
+    expect(back.slice).toBe(st.slice);
+    expect(Array.from(back.rowIds())).toEqual([10, 11, 40, 12]);
+    expect(back.toState()).toEqual(st.toState());
+    // It grows like the original.
+    back.append(rows([1e-9 + 0.5], [0.5], [1]), new Float64Array([13]), new Uint32Array([1]), false);
+    expect(back.scoreType).toBe('f64');
+    expect(Array.from(back.scores('control'))).toEqual([0.5, 0.25, 0.1, 0.3, 1e-9 + 0.5]);
+  });
+});
