@@ -1,12 +1,16 @@
 /** Messages between the main thread and a replay's comparison feed thread (comparison-feed.ts). */
 import type { ComparisonTransfer } from '../stdlib/metrics/comparison.ts';
 import type { ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { PackedBatch } from './comparison-packing.ts';
 
 /** The worker's `workerData`. */
 export interface FeedInit {
   /** Int32 0: rows fed so far (mod 2^32, notified); Float64 1 + i: rows in comparison i's store. */
   progress: SharedArrayBuffer;
+  /** With a bootstrap to come: the resample worker's flag and port (resample-pool.ts `resampleWorkerWiring`). */
+  flag?: SharedArrayBuffer;
+  port?: MessagePort;
 }
 
 /** One batch of one comparison. */

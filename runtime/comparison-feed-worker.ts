@@ -1,7 +1,8 @@
 /**
  * Entry point of a replay's comparison feed thread (comparison-feed.ts): it holds the comparisons'
  * accumulators while the main thread reads the data, feeds them every batch in the order posted, and
- * hands them back when told the rows are done.
+ * hands them back when told the rows are done. With a bootstrap to come, it then takes resamples as a
+ * warm resample worker (its workerData carries that worker's flag and port).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createComparison, type Comparison } from '../stdlib/metrics/comparison.ts';
@@ -15,6 +16,9 @@ const storeRows = new Float64Array(init.progress, 8);
 const port = parentPort!;
 const accs = new Map<string, { acc: Comparison; index: number }>();
 let failed = false;
+
+// With a bootstrap to come, this thread is also one of its warm resample workers (resample-pool.ts).
+if (init.port !== undefined) await import('../stdlib/metrics/resample-worker.ts');
 
 port.on('message', (m: ToFeed) => {
   if (failed) return;

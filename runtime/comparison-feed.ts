@@ -23,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { comparisonFromTransfer, warmResultThreads, type Comparison } from '../stdlib/metrics/comparison.ts';
 import type { ComparisonBatch, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
 import { tsWorkerCode } from '../stdlib/ts-worker.ts';
+import { releaseResampleWorker, resampleWorkerWiring } from '../stdlib/metrics/resample-pool.ts';
 import { M4Error, type ExitCode } from '../plan/errors.ts';
 import { packBatch, unpackBatch } from './comparison-packing.ts';
 import type { FeedInit, FeedItem, FromFeed, ToFeed } from './comparison-feed-protocol.ts';
@@ -37,6 +38,13 @@ const MIN_ROWS = 1 << 17;
  * per batch cost the main thread ~0.13 s per 1M rows in `postMessage` on a loaded machine.
  */
 const POST_ROWS = 1 << 14;
+
+/**
+ * The worker's young generation, MB: its garbage is per batch (views, slice strings), and V8's default
+ * lets an isolate's young generation grow to 16 MB a semi-space — resident memory the replay's peak
+ * would carry twice (the main thread's and this one's).
+ */
+const YOUNG_MB = 4;
 
 /** Rows the main thread may be ahead of the worker (~25 B each in flight, packed). */
 export const MAX_IN_FLIGHT_ROWS = 1 << 17;
@@ -69,6 +77,9 @@ export class ComparisonFeed {
   private waitingRows = 0;
   private worker: Worker | null = null;
   private failure: Error | null = null;
+  /** The thread is also a warm resample worker: it stays when the feed is settled. */
+  private resampler = false;
+  private stopped = false;
   private settled = false;
   /** Rows posted, modulo 2^32 (as the worker's count of rows done, progress[0]). */
   private posted = 0;
@@ -102,6 +113,8 @@ export class ComparisonFeed {
       this.open.set(name, o);
       if (this.worker !== null) this.post({ kind: 'open', name, spec: acc.spec, index: o.index });
     }
+    // No thread, ever (one core, or turned off): fed now, as without a feed.
+    if (this.threshold === Infinity) return acc.update(batch);
     this.waiting.push({ name, batch: packBatch(batch) });
     this.waitingRows += batch.rows;
     if (this.worker === null) {
@@ -134,6 +147,7 @@ export class ComparisonFeed {
     }
     const worker = this.worker;
     worker.ref();
+    let handedBack = false;
     try {
       this.flush();
       const done = await new Promise<FromFeed & { kind: 'done' }>((resolve, reject) => {
@@ -142,25 +156,38 @@ export class ComparisonFeed {
         this.post({ kind: 'finish' });
       });
       for (const { name, transfer } of done.items) out.set(name, comparisonFromTransfer(this.open.get(name)!.acc.spec, transfer));
+      handedBack = true;
       return out;
     } finally {
-      this.dispose();
+      // A warm resample worker from now on (unreferenced again, as those are), or done.
+      if (handedBack && this.resampler) worker.unref();
+      else this.dispose();
     }
   }
 
-  /** Stop the thread (when the replay failed, or once settled). */
+  /** Stop the thread (when the replay failed, or once settled when no bootstrap takes it over). */
   dispose(): void {
     const w = this.worker;
-    if (w === null) return;
+    if (w === null || this.stopped) return;
+    this.stopped = true;
     this.failure ??= new Error('the comparisons were let go');
+    releaseResampleWorker(w);
     void w.terminate();
   }
 
   private start(): void {
     feedStats.threads++;
     const names = [...this.open.keys()];
-    const init: FeedInit = { progress: this.progressBuffer };
-    const worker = new Worker(tsWorkerCode(WORKER_URL), { eval: true, workerData: init, name: 'm4-comparison-feed' });
+    // With a bootstrap to come, the thread then serves as one of its warm workers (resample-pool.ts).
+    const resample = [...this.open.values()].some((o) => o.acc.spec.bootstrap > 0) ? resampleWorkerWiring() : null;
+    const init: FeedInit = { progress: this.progressBuffer, ...resample?.data };
+    const worker = new Worker(tsWorkerCode(WORKER_URL), {
+      eval: true,
+      workerData: init,
+      transferList: resample === null ? [] : [resample.data.port],
+      name: 'm4-comparison-feed',
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+    });
     // Never keeps the process alive by itself (settle and catch-up waits hold it while they wait).
     worker.unref();
     worker.on('message', (m: FromFeed) => {
@@ -170,6 +197,8 @@ export class ComparisonFeed {
     worker.on('error', (err) => this.fail(new Error(`the comparisons' feed thread failed: ${err.message}`)));
     worker.on('exit', (code) => this.fail(new Error(`the comparisons' feed thread stopped (code ${code})`)));
     this.worker = worker;
+    this.resampler = resample !== null;
+    resample?.adopt(worker);
     for (const name of names) {
       const o = this.open.get(name)!;
       this.post({ kind: 'open', name, spec: o.acc.spec, index: o.index });

@@ -129,6 +129,17 @@ describe('comparisons fed on a thread', () => {
     }, 60_000);
   }
 
+  it('with the bootstrap on two threads (the feed thread then takes resamples): the same result', async () => {
+    process.env.M4_BOOTSTRAP_THREADS = '2';
+    try {
+      const bs = batches(BINARY, 3000, 211);
+      const main = await runWith(BINARY, bs, null);
+      for (let i = 0; i < 2; i++) expect((await runWith(BINARY, bs, '1')).result).toEqual(main.result);
+    } finally {
+      delete process.env.M4_BOOTSTRAP_THREADS;
+    }
+  }, 60_000);
+
   it('a batch the worker refuses fails the run (a multiclass width that changes)', async () => {
     process.env.M4_COMPARISON_THREAD_ROWS = '1';
     const run = createComparisonRun(MULTICLASS, { thread: true });
