@@ -121,10 +121,13 @@ export class ComparisonFeed {
       if (this.waitingRows >= this.threshold) this.start();
       return;
     }
-    if (this.waitingRows >= POST_ROWS) this.flush();
-    // The result's threads, warmed from the rows the worker has stored so far (as update() would).
-    const stored = this.storeRows[o.index]!;
-    if (stored > 0) warmResultThreads(acc.spec, stored, acc.spec.hasLabel);
+    if (this.waitingRows < POST_ROWS) return;
+    this.flush();
+    // The result's threads, warmed from the rows the worker has stored so far (as update() would per batch).
+    for (const w of this.open.values()) {
+      const stored = this.storeRows[w.index]!;
+      if (stored > 0) warmResultThreads(w.acc.spec, stored, w.acc.spec.hasLabel);
+    }
     if (((this.posted - Atomics.load(this.done, 0)) | 0) > MAX_IN_FLIGHT_ROWS) return this.catchUp();
   }
 
