@@ -1,7 +1,7 @@
 /**
  * A replay's comparisons fed on a worker thread (comparison-feed-worker.ts) while the main thread
  * reads the data: the core the replay leaves idle does the accumulators' per-row work (validation,
- * cells, exact sums, charts, slices, the row store), ~0.3 s of the main thread per 1M rows of the
+ * cells, exact sums, charts, slices, the row store), ~0.2–0.3 s of the main thread per 1M rows of the
  * fraud example before (docs/metrics.md, "Where the main job's time goes").
  *
  * The main thread converts and checks each batch as before (a batch that does not fit is refused at
@@ -21,7 +21,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { comparisonFromTransfer, warmResultThreads, type Comparison } from '../stdlib/metrics/comparison.ts';
-import type { ComparisonBatch, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
+import type { ComparisonBatch } from '../stdlib/metrics/comparison-types.ts';
 import { tsWorkerCode } from '../stdlib/ts-worker.ts';
 import { releaseResampleWorker, resampleWorkerWiring } from '../stdlib/metrics/resample-pool.ts';
 import { M4Error, type ExitCode } from '../plan/errors.ts';
@@ -92,11 +92,6 @@ export class ComparisonFeed {
   private failed: ((err: Error) => void) | null = null;
 
   constructor(private readonly threshold = feedThreadRows()) {}
-
-  /** True once the thread holds the accumulators. */
-  get threaded(): boolean {
-    return this.worker !== null;
-  }
 
   /**
    * Feed one batch to `acc` (the comparison `name`'s accumulator, empty and fed nowhere else). The
@@ -200,8 +195,7 @@ export class ComparisonFeed {
     worker.on('error', (err) => this.fail(new Error(`the comparisons' feed thread failed: ${err.message}`)));
     worker.on('exit', (code) => this.fail(new Error(`the comparisons' feed thread stopped (code ${code})`)));
     this.worker = worker;
-    this.resampler = resample !== null;
-    resample?.adopt(worker);
+    this.resampler = resample?.adopt(worker) ?? false;
     for (const name of names) {
       const o = this.open.get(name)!;
       this.post({ kind: 'open', name, spec: o.acc.spec, index: o.index });
