@@ -432,7 +432,7 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     }
   }
 
-  result(): ComparisonResult {
-    return buildResult(this);
+  result(last = false): ComparisonResult {
+    return buildResult(this, true, last);
   }
 }

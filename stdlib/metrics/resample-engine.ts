@@ -68,6 +68,22 @@ function sweepPlan(input: ResampleInput): { family: ReturnType<typeof familyFor>
   return { family, rowWorld: store !== null && n > 0 && hasRowChannels(family.layout), walk, wanted };
 }
 
+/**
+ * Whether the resamples of a comparison read the stored control scores by row, given both models'
+ * rankings of its n stored rows (`labelled`: the store has labels). They do not when no sweep has
+ * per-row channels, or when the SIMD sweeps walk the control ranking: they take each row's control
+ * score from its tie group (resample-segments.ts `rankedTile`). The final result then spends those
+ * scores' memory once they are ranked (row-store.ts `spendControl`).
+ */
+export function resamplesReadControl(spec: ComparisonSpec, width: number, n: number, labelled: boolean): boolean {
+  if (spec.bootstrap === 0 || n === 0) return false;
+  const layout = familyFor(spec, width).layout;
+  if (!hasRowChannels(layout)) return false;
+  const wanted = rankingMetrics(spec.metrics);
+  const walk = spec.task.kind === 'binary' && labelled && (wanted.has('auroc') || wanted.has('auprc'));
+  return !(walk && simdSweepApplies(layout, n));
+}
+
 /** True when the SIMD sweeps serve `input` (and `prepareResamples` gathers their rows). */
 function simdServes(input: ResampleInput, plan: ReturnType<typeof sweepPlan>): boolean {
   return input.store !== null && (plan.rowWorld || plan.walk) && simdSweepApplies(plan.family.layout, input.store.n);
