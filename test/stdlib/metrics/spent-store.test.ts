@@ -26,12 +26,13 @@ function fed(spec: ComparisonSpec, d: Dataset = DATA): Comparison {
 const FRAUD = ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'agreement', 'flips_to_positive', 'flips_to_negative'];
 
 describe('the last result spends the stored control scores', () => {
-  for (const [what, opts] of [
+  const cases: [string, Partial<ComparisonSpec>][] = [
     ['the fraud example’s metrics, slices', { metrics: FRAUD, hasSlices: true }],
     ['the fraud example’s metrics, no slices, no bootstrap', { metrics: FRAUD, hasSlices: false, bootstrap: 0 }],
     ['AUROC alone, slices', { metrics: ['auroc'], hasSlices: true }],
     ['every binary metric (Spearman, KS, PSI: more rankings readers)', {}],
-  ] as const) {
+  ];
+  for (const [what, opts] of cases) {
     it(`gives the same result bit for bit: ${what}`, () => {
       const spec = specFor('binary', { bootstrap: 24, ...opts });
       const want = fed(spec).result();
