@@ -298,7 +298,7 @@ export function buildResult(acc: ComparisonParts, overlap = true, last = false):
   // row lists and sorts after the bootstrap (kept only then).
   let whole = acc.slices !== null && acc.kind !== 'multiclass' && ctx?.rc != null && ctx.rt !== null ? ctx : null;
   // The cut takes its per-position slice groups from it when it holds the spent control scores.
-  const free = acc.slices !== null && (whole === null || acc.store?.spent === true) ? sorts.a : null;
+  let free = acc.slices !== null && (whole === null || acc.store?.spent === true) ? sorts.a : null;
   sorts.a = sorts.b = null;
   phaseMark('result: point, DeLong, curves');
   const point = pointDerived(acc, ctx, bp);
@@ -311,7 +311,9 @@ export function buildResult(acc: ComparisonParts, overlap = true, last = false):
     resamples.cancel();
     throw err;
   }
+  // Let go of what only the slices read (the spent control scores' buffer among them) before the bootstrap is joined.
   whole = null;
+  free = null;
   phaseMark('result: slices');
   const replicas = [point, ...resamples.finish()];
   phaseMark('result: bootstrap');
