@@ -1,7 +1,7 @@
 /**
  * The binary bootstrap's row sweeps on the WebAssembly SIMD kernel (wasm/bootstrap-walk.wat): eight
- * resamples per lane group (one 32-bit word per pair of resamples, its halves compared as i16x8), the weights drawn and the AUROC/AUPRC walks and per-row sums computed
- * with exactly the operations, in exactly the order, of resample-engine.ts's scalar sweeps — so the
+ * resamples per lane group (one 32-bit word per pair of resamples, its halves compared as i16x8),
+ * the weights drawn and the AUROC/AUPRC walks and per-row sums computed with exactly the operations, in exactly the order, of resample-engine.ts's scalar sweeps — so the
  * two give bit-identical resamples (test/stdlib/metrics/resample-simd.test.ts), and which one ran
  * never changes a result.
  *
@@ -26,6 +26,8 @@ const STATE = 128;
 export const VISIT = 8;
 /** Walk state per resample in the scalar engine's layout: cumPos, cumAll, tp, fp, S, ap. */
 export const WALK = 6;
+// The kernel keeps cumAll's growth over a tile in int16 lanes: a tile's weights (≤ 8 per row) must fit.
+if (TILE * 8 >= 2 ** 15) throw new Error("resample-simd: a tile of TILE rows overflows the kernel's int16 totals");
 
 /** The slice of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
@@ -254,8 +256,8 @@ export function prepareSimdRows(
 }
 
 /**
- * A range of resamples r0..r1-1 (1-based; pair keys `q`, poisson-weights.ts resampleKeys) swept over the prepared rows, a segment at a time
- * ({@link run}): the control (or store-order) sweep with its walk and the per-row channels, then
+ * A range of resamples r0..r1-1 (1-based; pair keys `q`, poisson-weights.ts resampleKeys) swept
+ * over the prepared rows, a segment at a time ({@link run}): the control (or store-order) sweep with its walk and the per-row channels, then
  * the treatment walk's sweep. Its state between segments — the kernel's walk states and channel
  * accumulators, and the bank's count cells beyond the joint table — can be {@link save saved} and
  * {@link load loaded} on another thread: a range continued anywhere gives the same bits.
@@ -301,7 +303,8 @@ export class SimdRange {
       k0: take(4 * TILE),
       k1: take(4 * TILE),
       fl: take(TILE),
-      ws: take(16 * VISIT * TILE),
+      // The visit's weights, 2 B per resample and row (i16x8 per word).
+      ws: take(8 * VISIT * TILE),
       x: take(8 * TILE * Math.max(1, K)),
       q: take(16 * nb),
       stC: take(STATE * nb),
