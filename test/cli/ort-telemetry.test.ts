@@ -1,0 +1,47 @@
+/**
+ * onnxruntime-node 1.30 starts Microsoft's 1DS telemetry in every process that opens a session, and its first
+ * trace is a `/tmp/mat-debug-PID.log` file. `m4c` turns it off unless the user chose otherwise
+ * (bin/m4c.js, docs/cli.md "onnxruntime's telemetry").
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeOnnxFixtures } from '../support/onnx-fixtures.ts';
+import { M4C } from '../support/run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'm4-telemetry-'));
+makeOnnxFixtures(join(dir, 'models'));
+writeFileSync(join(dir, 'g.m4'), 'input x: f32[batch, 4]\nmodel one = onnx("models/fixedBatch.onnx")\noutput s = one(x: x)\n');
+writeFileSync(join(dir, 'd.jsonl'), JSON.stringify({ x: [1, 2, 3, 4] }) + '\n');
+
+/** Runs the graph as a process with `telemetry` as ORT_DISABLE_TELEMETRY (unset when undefined); its trace file. */
+function run(telemetry: string | undefined): { code: number | null; trace: string } {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.ORT_DISABLE_TELEMETRY;
+  if (telemetry !== undefined) env.ORT_DISABLE_TELEMETRY = telemetry;
+  const r = spawnSync(process.execPath, [M4C, 'run', join(dir, 'g.m4'), '--data', join(dir, 'd.jsonl'), '--out', join(dir, 'o.jsonl')], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const trace = `/tmp/mat-debug-${r.pid}.log`;
+  return { code: r.status, trace };
+}
+
+describe("onnxruntime's telemetry", () => {
+  it('is off by default: the run leaves no telemetry trace', () => {
+    const r = run(undefined);
+    expect(r.code).toBe(0);
+    expect(existsSync(r.trace)).toBe(false);
+  });
+
+  it("stays the user's choice: ORT_DISABLE_TELEMETRY=0 keeps onnxruntime's own behaviour (its trace file appears)", () => {
+    const r = run('0');
+    expect(r.code).toBe(0);
+    // The check above means something only if this build of onnxruntime does write the trace when enabled.
+    expect(existsSync(r.trace)).toBe(true);
+    rmSync(r.trace, { force: true });
+  });
+});
