@@ -19,7 +19,7 @@
  *   `k0` collide apart);
  * - uniform: `u = x & 0xffff` for the even resample of the pair, `x >>> 16` for the odd one — one
  *   word serves two resamples, and the SIMD kernel compares eight 16-bit lanes at once
- *   (wasm/bootstrap-walk.wat), the bootstrap's largest cost halved;
+ *   (wasm/bootstrap-walk.wat): half the draws, and half the compares, of one word per resample;
  * - weight: the number of {@link POISSON1_THRESHOLDS16} that `u` is at or above.
  *
  * The 16-bit thresholds make the weights' distribution Poisson(1) quantized to 2^-16: its mean and
