@@ -170,6 +170,7 @@ interface RangeState {
   r0: number;
   r1: number;
   bank: ReplicaBank;
+  /** Pair keys of resamples 1..r1-1 (poisson-weights.ts resampleKeys). */
   q: Uint32Array;
   stC: Float64Array;
   stT: Float64Array;
@@ -277,7 +278,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
         bank.prepareWeighted(f, len);
       }
       for (let r = r0; r < r1; r++) {
-        const Wb = fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+        const Wb = fillWeights(k0, k1, len, q, r - 1, wbuf);
         if (f !== null) bank.addWeighted(r - r0, f, len, wbuf, Wb);
         if (posC !== null) walkTile(stC, (r - r0) * WALK, wbuf, posC, opensC!, a, len);
       }
@@ -288,7 +289,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
         opensT = groupOpens(rt);
       sweep(store, seed, rt.order, (a, len, _rows, k0, k1) => {
         for (let r = r0; r < r1; r++) {
-          fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+          fillWeights(k0, k1, len, q, r - 1, wbuf);
           walkTile(stT, (r - r0) * WALK, wbuf, posT, opensT, a, len);
         }
       });
@@ -346,7 +347,7 @@ function deriveRange(input: ResampleInput, st: RangeState): Derived[] {
       if (wanted.has('auprc')) d.set('auprc', { control: ac.auprc, treatment: at.auprc });
     }
     if (ctx !== null) {
-      fillWeights(k0All!, k1All!, n, q[r - 1]!, full!);
+      fillWeights(k0All!, k1All!, n, q, r - 1, full!);
       rankingOutcomes(ctx, full, d);
     }
     out.push(d);
