@@ -184,7 +184,8 @@ class Run implements ComparisonRun {
     for (const [name, s] of this.slots) {
       const acc = s.acc ?? this.open(s, declaredPresence(s.comparison));
       const derived = s.derived!;
-      const result = acc.result();
+      // The run's last use of the accumulator: its result may spend the stored rows (peak memory).
+      const result = acc.result(true);
       const notes = [...derived.notes];
       let verdicts = evaluateGates(result, s.comparison.gates);
       verdicts = verdicts.map((v) =>

@@ -480,7 +480,7 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     }
   }
 
-  result(): ComparisonResult {
-    return buildResult(this);
+  result(last = false): ComparisonResult {
+    return buildResult(this, true, last);
   }
 }

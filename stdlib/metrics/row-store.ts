@@ -137,6 +137,8 @@ export class RowStore {
   slice: StoredSlices | null;
   /** Row ids, or null while row i's id is `idBase + i`. */
   private ids: Float64Array | null = null;
+  /** True once {@link spendControl} gave the control scores' memory away. */
+  private controlSpent = false;
   private idBase = 0;
   private cap: number;
 
@@ -207,6 +209,33 @@ export class RowStore {
     this.ids!.set(ids.subarray(0, m), this.n);
   }
 
+  /** Throw when the control scores were spent: the store serves nothing but the final result's resamples. */
+  private usable(): void {
+    if (this.controlSpent) throw new MetricsStateError('the stored rows were spent by the final result');
+  }
+
+  /** True once the final result spent the control scores ({@link spendControl}). */
+  get spent(): boolean {
+    return this.controlSpent;
+  }
+
+  /**
+   * Give the control scores' memory to the final result (comparison-result.ts): once the control
+   * column is ranked its values are the ranking's tie groups, and nothing else that result reads
+   * needs them by row (it checks the resamples do not: resample-engine.ts `resamplesReadControl`).
+   * Returns their buffer as `words` 32-bit words for the caller to overwrite (the treatment's sort,
+   * DeLong's numerators: 4 B per row less at the result phase's peak), or null when the scores are not
+   * one float32 column or the buffer has no room for `words`. The store is spent from then on: the
+   * control scores read as empty, and adding rows, merging, reordering and saving the state throw.
+   */
+  spendControl(words: number): Uint32Array | null {
+    const c = this.control;
+    if (this.controlSpent || this.width !== 1 || !(c instanceof Float32Array) || c.byteOffset !== 0 || c.buffer.byteLength < 4 * words) return null;
+    this.control = new Float32Array(0);
+    this.controlSpent = true;
+    return new Uint32Array(c.buffer, 0, words);
+  }
+
   private grow(min: number): void {
     let cap = Math.max(1024, this.capacity);
     while (cap < min) cap *= 2;
@@ -265,6 +294,7 @@ export class RowStore {
    * Float32Array); otherwise it is checked.
    */
   append(rows: ValidRows, rowIds: Float64Array, slice: Uint32Array | null, allF32: boolean): void {
+    this.usable();
     const n = rows.n,
       w = this.width;
     if (n === 0) return;
@@ -287,6 +317,8 @@ export class RowStore {
 
   /** Append another store's rows; `sliceMap[i]` is this store's index of the other's slice i. */
   merge(o: RowStore, sliceMap: Uint32Array | null): void {
+    this.usable();
+    o.usable();
     if (o.width !== this.width || o.labelKind !== this.labelKind || o.hasSlices !== this.hasSlices) {
       throw new MetricsStateError('cannot merge row stores of different shapes');
     }
@@ -314,6 +346,7 @@ export class RowStore {
    * merged, so merged results equal one pass bit-for-bit.
    */
   canonicalize(): void {
+    this.usable();
     const n = this.n,
       ids = this.ids;
     if (ids === null) return;
@@ -343,6 +376,7 @@ export class RowStore {
 
   /** Scores of one model, n × width row-major (a view, not a copy). */
   scores(side: 'control' | 'treatment'): StoredScores {
+    if (side === 'control') this.usable();
     const a = side === 'control' ? this.control : this.treatment;
     return a.subarray(0, this.n * this.width);
   }
@@ -384,6 +418,7 @@ export class RowStore {
   }
 
   toState(): StoreState {
+    this.usable();
     const w = this.width;
     let slice: StoreState['slice'] = null;
     if (this.slice !== null) {

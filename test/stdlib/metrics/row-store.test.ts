@@ -153,7 +153,7 @@ describe('row store compact forms', () => {
  */
 describe('memory per row of the store a comparison keeps', () => {
   const perRow = (st: RowStore): number =>
-    st.control.BYTES_PER_ELEMENT +
+    (st.spent ? 0 : st.control.BYTES_PER_ELEMENT) +
     st.treatment.BYTES_PER_ELEMENT +
     (st.label?.BYTES_PER_ELEMENT ?? 0) +
     (st.slice?.BYTES_PER_ELEMENT ?? 0) +
@@ -185,6 +185,19 @@ describe('memory per row of the store a comparison keeps', () => {
     ]);
     expect(perRow(plain)).toBe(9);
     expect(perRow(store('binary', all, { hasSlices: true }))).toBe(10);
+  });
+
+  it('6 B with slices once the run’s last result has ranked the rows: the control scores are spent on its sorts', () => {
+    // The fraud example's metrics: the resamples read the control scores from their ranking's tie groups.
+    const metrics = ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'agreement', 'flips_to_positive', 'flips_to_negative'];
+    const d = synthesize('binary', 70000, 5);
+    const spec = specFor('binary', { bootstrap: 4, metrics, hasSlices: true });
+    const acc = createComparison(spec) as Comparison;
+    const ids = range(0, d.n);
+    for (let at = 0; at < d.n; at += 8192) acc.update(batchOf(d, ids.slice(at, at + 8192), spec));
+    expect(perRow(acc.store!)).toBe(10);
+    acc.result(true);
+    expect([acc.store!.spent, acc.store!.control.length, perRow(acc.store!)]).toEqual([true, 0, 6]);
   });
 
   it('17 B once the ids are stored (a shard’s interleaved rows), 17 B with float64 scores', () => {
