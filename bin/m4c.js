@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // onnxruntime-node 1.30's Linux/macOS build starts Microsoft's 1DS telemetry in every process that opens a session
-// (a `/tmp/mat-debug-PID.log` per process, a device id, uploads): m4 runs over a team's recorded and live traffic, so
+// (a `mat-debug-PID.log` per process in $TMPDIR or /tmp, a device id, uploads): m4 runs over a team's recorded and live traffic, so
 // it is off unless the user set ORT_DISABLE_TELEMETRY themselves (docs/cli.md, "onnxruntime's telemetry"). It must be
 // set before the native module loads; worker threads and child processes share or inherit it.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';

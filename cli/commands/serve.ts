@@ -4,8 +4,9 @@
  * block is evaluated on the live pairs in windows and cumulatively, each closed window a record in the
  * block's sinks; late labels arrive through `/v1/feedback`. See docs/serve.md.
  *
- * Lifecycle: SIGTERM/SIGINT stop accepting, answer what is in flight, finish shadow work, write the last
- * window and the cumulative record, exit 0. A second signal exits at once (130) and writes nothing more.
+ * Lifecycle: SIGTERM/SIGINT stop accepting, answer what is in flight, finish shadow work (both within
+ * --drain-timeout), write the last window and the cumulative record, exit 0. A second signal exits at once (130)
+ * and writes nothing more.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
@@ -39,6 +40,7 @@ interface ServeCliOptions {
   labelTtl: number;
   labelCapacity: number;
   stopShadowOnFail?: boolean;
+  drainTimeout: number;
   db?: string;
   bodyLimit: number;
   engine: EngineChoice;
@@ -124,6 +126,14 @@ export function register(program: Command): void {
     .addOption(new Option('--label-ttl <duration>', 'how long a prediction waits for its label').argParser(parseDuration).default(3_600_000, '1h'))
     .option('--label-capacity <n>', 'predictions awaiting labels at most (the oldest are evicted, counted)', intAtLeast(1), 100_000)
     .option('--stop-shadow-on-fail', 'when a gate fails on the cumulative state, send no more traffic to the treatment')
+    .addOption(
+      new Option(
+        '--drain-timeout <duration>',
+        'after SIGTERM/SIGINT, how long to wait for requests in flight and queued shadow work before closing connections and giving the shadow work up (counted)',
+      )
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
+    )
     .option(
       '--db <path|url>',
       "write every comparison's window records to this SQLite file or postgres:// database instead of the sinks the file declares",
@@ -187,6 +197,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
       labelTtlMs: o.labelTtl,
       labelCapacity: o.labelCapacity,
       stopShadowOnFail: o.stopShadowOnFail === true,
+      drainTimeoutMs: o.drainTimeout,
       engine: o.engine,
       intraOpThreads: o.intraOpThreads,
       sinks,

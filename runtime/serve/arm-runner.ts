@@ -46,9 +46,15 @@ export class RejectedRowError extends Error {
   }
 }
 
-/** How a shadow batch ended. `stopped`: the arm was told to take no more traffic. */
+/**
+ * Why shadow work was given up when the arm was told to take no more: `stopped` (--stop-shadow-on-fail, a halt),
+ * `shutdown` (the drain's time, --drain-timeout, ran out).
+ */
+export type ShadowStop = 'stopped' | 'shutdown';
+
+/** How a shadow batch ended. */
 export type ShadowResult =
-  { ok: true; values: Record<string, Tensor> } | { ok: false; reason: 'dropped' | 'timeout' | 'error' | 'stopped'; error?: unknown };
+  { ok: true; values: Record<string, Tensor> } | { ok: false; reason: 'dropped' | 'timeout' | 'error' | ShadowStop; error?: unknown };
 
 export interface ArmRunnerOptions {
   maxBatch: number;
@@ -104,8 +110,9 @@ export class ArmRunner {
   /** onPrimary calls queued (nextTick) and not run yet: the arm is not idle until they ran. */
   private hooksPending = 0;
   private idleWaiters: (() => void)[] = [];
-  /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown). */
+  /** No more shadow work is accepted (--stop-shadow-on-fail, shutdown), for this reason. */
   shadowStopped = false;
+  private stopReason: ShadowStop = 'stopped';
   /** No more batches start (exit at once). */
   private halted = false;
   private quietWaiters: (() => void)[] = [];
@@ -242,7 +249,7 @@ export class ArmRunner {
 
   /** Run a batch another arm answered, for the comparison only. Never throws; `done` is called once. */
   shadow(batch: Batch, done: (r: ShadowResult) => void): void {
-    if (this.shadowStopped) return done({ ok: false, reason: 'stopped' });
+    if (this.shadowStopped) return done({ ok: false, reason: this.stopReason });
     if (this.shadowRows + batch.rows > this.opts.shadowQueueRows) return done({ ok: false, reason: 'dropped' });
     this.shadowRows += batch.rows;
     this.opts.onShadowQueue?.(this.shadowRows);
@@ -341,12 +348,13 @@ export class ArmRunner {
       });
   }
 
-  /** Refuse further shadow work and drop what waits (each job answered `stopped`). */
-  stopShadow(): void {
+  /** Refuse further shadow work and drop what waits (each job answered `reason`). A batch running goes on. */
+  stopShadow(reason: ShadowStop = 'stopped'): void {
+    if (!this.shadowStopped) this.stopReason = reason;
     this.shadowStopped = true;
     for (const job of this.shadowJobs.splice(0)) {
       this.shadowRows -= job.batch.rows;
-      job.done({ ok: false, reason: 'stopped' });
+      job.done({ ok: false, reason: this.stopReason });
     }
     this.opts.onShadowQueue?.(this.shadowRows);
     this.checkIdle();

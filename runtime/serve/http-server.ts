@@ -9,6 +9,7 @@
  * never a stack trace.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { JsonSyntaxError, parseJsonLenient } from '../sources/json-row.ts';
 
@@ -47,8 +48,16 @@ export interface HttpServerOptions {
 /** A listening server. */
 export interface HttpServer {
   readonly port: number;
-  /** Stop accepting; resolves once in-flight requests are answered (idle keep-alive sockets are closed). */
+  /**
+   * Stop accepting (the listener closes: new connections are refused); resolves once the requests taken are
+   * answered. Idle kept-alive connections are closed at once, the others after their answer; a request read
+   * meanwhile on one of them is answered 503 (fastify's `return503OnClosing`).
+   */
   close(): Promise<void>;
+  /** Close every connection now, requests in flight included (their answers, if any, are lost). */
+  closeConnections(): void;
+  /** Connections open now. */
+  connections(): number;
 }
 
 /** A request as the routes see it (a class, so no closure is made per request). */
@@ -83,6 +92,8 @@ class BodySyntaxError extends Error {
 
 /** Start listening on host:port (0: an ephemeral port). */
 export async function startHttpServer(host: string, port: number, opts: HttpServerOptions): Promise<HttpServer> {
+  /** Set by close(): every answer then says `connection: close`. */
+  const closing = { value: false };
   const app: FastifyInstance = Fastify({ bodyLimit: opts.bodyLimit, logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, text, done) => {
@@ -120,15 +131,16 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
         }
         if (out instanceof Promise)
           out.then(
-            (o) => send(reply, o, record),
+            (o) => send(reply, o, record, closing.value),
             (err: unknown) => reply.send(err),
           );
-        else send(reply, out, record);
+        else send(reply, out, record, closing.value);
       },
     });
   }
   const unknown = recorder('unknown');
   app.setNotFoundHandler((req, reply) => {
+    if (closing.value) reply.header('connection', 'close');
     reply
       .code(404)
       .type('application/json; charset=utf-8')
@@ -154,6 +166,7 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
         : status >= 500
           ? 'internal error (logged by the server)'
           : err.message;
+    if (closing.value) reply.header('connection', 'close');
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
     recorder(req.routeOptions.url ?? 'unknown')(status, secondsSince(req.raw));
   });
@@ -161,17 +174,35 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
   app.server.prependListener('request', (req: Stamped) => {
     req[ARRIVED] = performance.now();
   });
+  // The connections open, to say how many a drain cut.
+  const open = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   // A deeper accept queue than Node's 511: bursts of new connections wait instead of being refused.
   await app.listen({ host, port, backlog: 4096 });
   const address = app.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  return { port: bound, close: () => app.close() };
+  return {
+    port: bound,
+    close: () => {
+      // Answers written from now on close their connection: a kept-alive connection whose request was in flight
+      // would otherwise stay open, idle, for fastify's keep-alive timeout (72 s) after its answer, and hold the
+      // close (and the drain behind it) that long. Connections idle now are closed by fastify ('idle').
+      closing.value = true;
+      return app.close();
+    },
+    closeConnections: () => app.server.closeAllConnections(),
+    connections: () => open.size,
+  };
 }
 
 type Recorder = (status: number, seconds: number) => void;
 
-function send(reply: FastifyReply, out: HttpReply, record: Recorder): void {
+function send(reply: FastifyReply, out: HttpReply, record: Recorder, closing: boolean): void {
   reply.code(out.status);
+  if (closing) reply.header('connection', 'close');
   if (typeof out.body === 'string') reply.type(out.contentType ?? 'text/plain; charset=utf-8').send(out.body);
   else reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
   record(out.status, secondsSince(reply.request.raw));

@@ -22,6 +22,11 @@ export interface ServeOptions {
   stopShadowOnFail: boolean;
   engine: EngineChoice;
   intraOpThreads: number;
+  /**
+   * `--drain-timeout`: after the stop signal, how long the drain waits for the requests taken and the shadow's
+   * queue; then the connections still open are closed and the shadow work left is given up (`shutdown`).
+   */
+  drainTimeoutMs: number;
   /** Where window records go; null: nowhere. */
   sinks: RunSinks | null;
   /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */

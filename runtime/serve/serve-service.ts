@@ -25,6 +25,7 @@ import type { ServeMetrics } from './serve-metrics.ts';
 import type { FeedbackItem } from './shadow-protocol.ts';
 import { ShadowThread, type ClosedMessage } from './shadow-thread.ts';
 import { rowValue } from '../outputs-writer.ts';
+import { beforeDeadline } from './deadline.ts';
 
 export type { ServeOptions } from './serve-options.ts';
 
@@ -167,6 +168,11 @@ export class ServeService {
         shedLoad: this.opts.shadowShedLoad,
         log: this.opts.log,
         onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
+        // An answered row the shadow did not run (shed, dropped, timed out, ...) is in no pair: the records count it
+        // as skipped by that reason, so every row a record saw is counted or skipped.
+        onShadowRows: (result, n) => {
+          if (result !== 'ok') this.countSkipped(`shadow-${result}`, n);
+        },
       });
     }
     const opened = answering.map(async (arm) => {
@@ -307,10 +313,13 @@ export class ServeService {
     first: number,
     single: boolean,
   ): Promise<HttpReply> {
+    // Every row of the request without an answer is counted: refused by an op, by its reason; failed, as
+    // `runtime-error` (its batch gave no outputs, so nothing pairs it). The other rows were answered, and paired.
+    const settled = await Promise.allSettled(answers);
+    for (const s of settled)
+      if (s.status === 'rejected') this.countSkipped(s.reason instanceof RejectedRowError ? s.reason.rejected.reason : 'runtime-error');
     if (err instanceof RejectedRowError) {
-      // Every refused row of the request is counted by its reason; the answer names the first.
-      const settled = await Promise.allSettled(answers);
-      for (const s of settled) if (s.status === 'rejected' && s.reason instanceof RejectedRowError) this.countSkipped(s.reason.rejected.reason);
+      // The answer names the first refused row.
       const bad: BadInput = {
         error: 'bad-input',
         reason: err.rejected.reason,
@@ -341,10 +350,10 @@ export class ServeService {
     this.countSkipped(reason);
   }
 
-  /** A row already counted as read that an op refused (a corrupt image): skipped by its reason. */
-  private countSkipped(reason: string): void {
-    this.windowCounts.skipped[reason] = (this.windowCounts.skipped[reason] ?? 0) + 1;
-    this.totalCounts.skipped[reason] = (this.totalCounts.skipped[reason] ?? 0) + 1;
+  /** `n` rows already counted as read that an op refused (a corrupt image), or the shadow did not run: skipped by the reason. */
+  private countSkipped(reason: string, n = 1): void {
+    this.windowCounts.skipped[reason] = (this.windowCounts.skipped[reason] ?? 0) + n;
+    this.totalCounts.skipped[reason] = (this.totalCounts.skipped[reason] ?? 0) + n;
   }
 
   // ---------------------------------------------------------------- feedback
@@ -488,12 +497,16 @@ export class ServeService {
   }
 
   /**
-   * After the HTTP server stopped taking requests: let both arms finish (shadow work included), close the
-   * last window and write it, then write the cumulative record of the serving run.
+   * After the HTTP server stopped taking requests: let both arms finish (shadow work included, until `deadline`,
+   * a performance.now() time: what is still queued then is given up, counted `shutdown`, and the batch running
+   * finishes), close the last window and write it, then write the cumulative record of the serving run.
    */
-  async drain(): Promise<void> {
+  async drain(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    await this.idle();
+    await beforeDeadline(this.idle(), deadline, () => {
+      this.opts.log('drain: --drain-timeout reached: the shadow work still queued is given up (counted as `shutdown`)');
+      this.shadow?.stop('shutdown');
+    });
     await this.closeWindow();
     if (this.opts.sinks !== null && this.comparing && !this.halted) {
       const cumulative = await this.cumulative();

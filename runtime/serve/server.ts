@@ -9,6 +9,7 @@ import { renderJson } from '../report/report-json.ts';
 import { startHttpServer, type HttpServer, type Route } from './http-server.ts';
 import { ServeMetrics } from './serve-metrics.ts';
 import { ServeService, type ServeOptions } from './serve-service.ts';
+import { beforeDeadline } from './deadline.ts';
 import { formatType } from '../../plan/tensor-type.ts';
 
 export interface StartServeOptions extends ServeOptions {
@@ -25,7 +26,11 @@ export interface RunningServe {
   readonly metrics: ServeMetrics;
   /** Resolves once every model session is open (the server listens before). Rejects if one cannot open. */
   readonly ready: Promise<void>;
-  /** Stop accepting, drain, write the last window and the cumulative record, release the models. Idempotent. */
+  /**
+   * Stop accepting, drain (within `drainTimeoutMs` from this call: then the connections still open are closed and
+   * the shadow work left is given up, counted), write the last window and the cumulative record, release the
+   * models. Idempotent.
+   */
   shutdown(): Promise<void>;
   /** Start no more model calls, write nothing more; resolves when no call runs (then exit the process). */
   halt(): Promise<void>;
@@ -113,10 +118,14 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     halt: () => service.halt(),
     shutdown() {
       closing ??= (async () => {
+        const deadline = performance.now() + opts.drainTimeoutMs;
         try {
-          await http.close();
+          await beforeDeadline(http.close(), deadline, () => {
+            opts.log(`drain: ${http.connections()} connection(s) still open after --drain-timeout: closed, their requests unanswered`);
+            http.closeConnections();
+          });
           await ready.catch(() => {});
-          if (service.ready) await service.drain();
+          if (service.ready) await service.drain(deadline);
         } finally {
           await service.close();
         }

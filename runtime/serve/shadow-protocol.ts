@@ -4,6 +4,7 @@ import type { Tensor } from '../../stdlib/types.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import type { IdleClass } from '../thread-priority.ts';
 import type { Arm } from './arm-plans.ts';
+import type { ShadowStop } from './arm-runner.ts';
 import type { PairKey, RowRef } from './pair-store.ts';
 
 /** The worker's `workerData`. */
@@ -62,8 +63,8 @@ export type ToShadow =
   | { kind: 'close'; id: number }
   /** Judge the cumulative state (closed windows). */
   | { kind: 'outcome'; id: number }
-  /** --stop-shadow-on-fail: take no more shadow work, drop what waits. */
-  | { kind: 'stop' }
+  /** --stop-shadow-on-fail (`stopped`) or the drain's time ran out (`shutdown`): take no more shadow work, drop what waits. */
+  | { kind: 'stop'; reason: ShadowStop }
   /** Answer once no shadow work waits or runs and no window close is being judged. */
   | { kind: 'idle'; id: number }
   /** Start no more model calls; answer once none runs. */

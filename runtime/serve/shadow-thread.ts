@@ -19,7 +19,7 @@ import { isWholeBuffer } from '../worker-protocol.ts';
 import { threadId, threadTimes } from '../thread-priority.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
-import type { PendingRow } from './arm-runner.ts';
+import type { PendingRow, ShadowStop } from './arm-runner.ts';
 import { ShadowAdmission, threadLoad } from './shadow-admission.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 import type { FeedbackItem, FromShadow, ShadowInit, ShadowItem, ShadowStats, ToShadow } from './shadow-protocol.ts';
@@ -56,6 +56,8 @@ export interface ShadowThreadOptions {
   log(line: string): void;
   /** A window the worker closed on its own (`--window N` pairs). */
   onClosed(m: ClosedMessage): void;
+  /** Shadow rows by result (as `m4_shadow_rows_total` counts them): the worker's before the window it cut next. */
+  onShadowRows?(result: string, n: number): void;
 }
 
 export class ShadowThread {
@@ -140,7 +142,7 @@ export class ShadowThread {
     const n = batch.rows;
     const unpaired: ShadowItem['unpaired'] = this.stopped || this.failure !== null ? 'stopped' : this.admission.admit(shadowArm, n);
     if (unpaired !== null) {
-      this.opts.metrics.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
+      this.shadowRows(shadowArm, this.failure !== null ? 'error' : unpaired, n);
       this.refuse(arm, unpaired, batch.rowIds, rows);
       return;
     }
@@ -244,11 +246,14 @@ export class ShadowThread {
     return this.request((id) => ({ kind: 'outcome', id })) as Promise<RunOutcome>;
   }
 
-  /** Take no more shadow work; what waits in the worker is dropped (counted `stopped`). */
-  stop(): void {
+  /**
+   * Take no more shadow work; what waits in the worker is dropped, counted as `reason` (`stopped`:
+   * --stop-shadow-on-fail; `shutdown`: the drain's time ran out). A batch running there goes on.
+   */
+  stop(reason: ShadowStop = 'stopped'): void {
     this.stopped = true;
     this.flush();
-    if (this.failure === null) this.worker.postMessage({ kind: 'stop' } satisfies ToShadow);
+    if (this.failure === null) this.worker.postMessage({ kind: 'stop', reason } satisfies ToShadow);
   }
 
   /** Resolves once no shadow work waits or runs and no window close is being judged (the metrics then up to date). */
@@ -303,6 +308,11 @@ export class ShadowThread {
     this.pending.clear();
   }
 
+  private shadowRows(arm: string, result: string, n: number): void {
+    this.opts.metrics.shadowRows(arm, result, n);
+    this.opts.onShadowRows?.(result, n);
+  }
+
   /** The worker's counts → the metrics. */
   private apply(s: ShadowStats): void {
     const m = this.opts.metrics;
@@ -313,7 +323,7 @@ export class ShadowThread {
     }
     for (const key in s.shadowRows) {
       const [arm, result] = key.split('\u0000') as [string, string];
-      m.shadowRows(arm, result, s.shadowRows[key]!);
+      this.shadowRows(arm, result, s.shadowRows[key]!);
     }
     for (const [arm, rows, seconds] of s.batches) {
       m.batchRows.child(`${arm} shadow`, { arm, role: 'shadow' }).observe(rows);

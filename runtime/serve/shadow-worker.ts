@@ -247,7 +247,7 @@ port.on('message', (m: ToShadow) => {
         );
         return;
       case 'stop':
-        for (const r of runners.values()) r.stopShadow();
+        for (const r of runners.values()) r.stopShadow(m.reason);
         return;
       case 'idle':
         if (isIdle()) reply(m.id);

@@ -55,6 +55,9 @@ describe('run-time errors', () => {
       const m = await metricsOf(s.url);
       expect(m.get('m4_requests_total{route="/v1/predict",result="error"}')).toBe(2);
       expect(m.get('m4_node_errors_total{arm="control",node="control/a"}')).toBe(2);
+      // The three rows read are in the record, skipped: their batches gave no outputs to pair.
+      const meta = (await get(`${s.url}/v1/comparisons`)).body.meta;
+      expect([meta.rows_seen, meta.rows_skipped]).toEqual([3, { 'runtime-error': 3 }]);
       expect(logs.some((l) => /node `control\/a` \(.*ab\.m4:6:\d+\)/.test(l))).toBe(true);
     } finally {
       await s.shutdown();

@@ -35,6 +35,7 @@ export const DEFAULTS: StartServeOptions = {
   labelTtlMs: 3_600_000,
   labelCapacity: 100_000,
   stopShadowOnFail: false,
+  drainTimeoutMs: 60_000,
   engine: 'auto',
   intraOpThreads: 1,
   sinks: null,
