@@ -2,8 +2,9 @@
  * The comparisons of one run: what `m4c run` (and `m4c compare`, `m4c merge`) drive.
  *
  * Usage by a command:
- *   const run = createComparisonRun(plan, { shard });
+ *   const run = createComparisonRun(plan, { shard, thread: true });
  *   executor.run(source, { onComparisonBatch: (name, b) => run.onBatch(name, b) });
+ *   await run.settle();
  *   const outcome = run.finish(runMeta(run.subject, { dataPath, stats, startedAt, endedAt, interrupted }));
  *   // then: render the report, write the sinks (comparison-publish.ts), or writeStateFile for a shard.
  *
@@ -12,11 +13,12 @@
  * comparison that saw no batch gets an empty accumulator with the plan's declared parents.
  */
 import type { Plan } from '../plan/plan-types.ts';
-import { comparisonFromState, createComparison } from '../stdlib/metrics/comparison.ts';
-import type { ComparisonAccumulator, ComparisonSpec, ComparisonState } from '../stdlib/metrics/comparison-types.ts';
+import { comparisonFromState, createComparison, type Comparison } from '../stdlib/metrics/comparison.ts';
+import type { ComparisonSpec, ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult, GateVerdict } from '../plan/result-types.ts';
 import { allGatesPassed, evaluateGates } from '../stdlib/metrics/gates.ts';
 import { ComparisonInputError, toComparisonBatch, type ComparisonParents } from './comparison-batch.ts';
+import { ComparisonFeed } from './comparison-feed.ts';
 import { declaredPresence, deriveSpec, type DerivedSpec, type ParentPresence } from './comparison-spec.ts';
 import { subjectOf } from './run-meta.ts';
 import type { RunMeta, RunStatus, RunSubject, SubjectComparison } from '../plan/record-types.ts';
@@ -53,14 +55,26 @@ export interface RunOutcome {
 export interface ComparisonRunOptions {
   /** 0-based index and count of this run's shard, when the data is split. */
   shard?: { index: number; count: number };
+  /**
+   * Feed the accumulators on a worker thread once the rows are many (comparison-feed.ts): `onBatch`
+   * then only checks and copies each batch, and `settle` must be awaited before `finish` or `states`.
+   */
+  thread?: boolean;
 }
 
 /** The comparisons of one run. Not reusable: `finish` ends it. */
 export interface ComparisonRun {
   readonly subject: RunSubject;
   readonly shard: { index: number; count: number } | null;
-  /** Feed one batch of one comparison's parents, in batch order. Throws ComparisonInputError on a shape that does not fit. */
-  onBatch(name: string, b: ComparisonParents): void;
+  /**
+   * Feed one batch of one comparison's parents, in batch order. Throws ComparisonInputError on a shape
+   * that does not fit. With a feed thread, a promise when the thread is far behind: await it before the next batch.
+   */
+  onBatch(name: string, b: ComparisonParents): void | Promise<void>;
+  /** Every batch given, fed (a no-op without a feed thread). Before `finish` and `states`. */
+  settle(): Promise<void>;
+  /** Stop the feed thread, if any (a failed replay). */
+  dispose(): void;
   /** Each comparison's accumulator state, for a shard state file. */
   states(): Record<string, ComparisonState>;
   /** Results, gate verdicts and exit code. */
@@ -70,17 +84,21 @@ export interface ComparisonRun {
 interface Slot {
   comparison: SubjectComparison;
   derived: DerivedSpec | null;
-  acc: ComparisonAccumulator | null;
+  acc: Comparison | null;
 }
 
 class Run implements ComparisonRun {
   private readonly slots = new Map<string, Slot>();
   private finished = false;
+  /** The feed thread's state: null without one (every batch fed at once, here). */
+  private feed: ComparisonFeed | null;
 
   constructor(
     readonly subject: RunSubject,
     readonly shard: { index: number; count: number } | null,
+    thread = false,
   ) {
+    this.feed = thread ? new ComparisonFeed() : null;
     for (const c of subject.comparisons) this.slots.set(c.name, { comparison: c, derived: null, acc: null });
   }
 
@@ -90,17 +108,35 @@ class Run implements ComparisonRun {
     return s;
   }
 
-  private open(s: Slot, presence: ParentPresence): ComparisonAccumulator {
+  private open(s: Slot, presence: ParentPresence): Comparison {
     s.derived = deriveSpec(s.comparison, presence);
-    s.acc = createComparison(s.derived.spec);
+    s.acc = createComparison(s.derived.spec) as Comparison;
     return s.acc;
   }
 
-  onBatch(name: string, b: ComparisonParents): void {
+  onBatch(name: string, b: ComparisonParents): void | Promise<void> {
     if (this.finished) throw new Error('comparison run already finished');
     const s = this.slot(name);
     const acc = s.acc ?? this.open(s, { label: b.label !== undefined, slices: b.slice !== undefined });
-    acc.update(toComparisonBatch(s.comparison, b, { label: acc.spec.hasLabel, slices: acc.spec.hasSlices }));
+    const batch = toComparisonBatch(s.comparison, b, { label: acc.spec.hasLabel, slices: acc.spec.hasSlices });
+    if (this.feed !== null) return this.feed.give(name, acc, batch);
+    acc.update(batch);
+  }
+
+  async settle(): Promise<void> {
+    const feed = this.feed;
+    if (feed === null) return;
+    const accs = await feed.settle();
+    this.feed = null;
+    for (const [name, acc] of accs) this.slot(name).acc = acc;
+  }
+
+  dispose(): void {
+    this.feed?.dispose();
+  }
+
+  private unsettled(): void {
+    if (this.feed !== null) throw new Error('comparison run: settle() before reading the accumulators');
   }
 
   /**
@@ -114,7 +150,7 @@ class Run implements ComparisonRun {
     if (JSON.stringify(derived.spec) !== JSON.stringify(state.spec)) {
       throw new ComparisonInputError(name, 'the state was made for different comparison settings than the plan it names');
     }
-    const incoming = comparisonFromState(derived.spec, state);
+    const incoming = comparisonFromState(derived.spec, state) as Comparison;
     if (s.acc === null) {
       s.derived = derived;
       s.acc = incoming;
@@ -135,18 +171,21 @@ class Run implements ComparisonRun {
   }
 
   states(): Record<string, ComparisonState> {
+    this.unsettled();
     const out: Record<string, ComparisonState> = {};
     for (const [name, s] of this.slots) out[name] = (s.acc ?? this.open(s, declaredPresence(s.comparison))).toState();
     return out;
   }
 
   finish(meta: RunMeta): RunOutcome {
+    this.unsettled();
     this.finished = true;
     const comparisons: ComparisonOutcome[] = [];
     for (const [name, s] of this.slots) {
       const acc = s.acc ?? this.open(s, declaredPresence(s.comparison));
       const derived = s.derived!;
-      const result = acc.result();
+      // The run's last use of the accumulator: its result may spend the stored rows (peak memory).
+      const result = acc.result(true);
       const notes = [...derived.notes];
       let verdicts = evaluateGates(result, s.comparison.gates);
       verdicts = verdicts.map((v) =>
@@ -186,7 +225,7 @@ class Run implements ComparisonRun {
 
 /** One accumulator per comparison of `plan`. */
 export function createComparisonRun(plan: Plan, opts: ComparisonRunOptions = {}): ComparisonRun {
-  return new Run(subjectOf(plan), opts.shard ?? null);
+  return new Run(subjectOf(plan), opts.shard ?? null, opts.thread === true);
 }
 
 /** A run over an already-derived subject (a state file's, for `m4c merge`). */

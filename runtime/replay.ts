@@ -139,6 +139,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
   let sinks: RunSinks | null = null;
   let writer: OutputsWriter | undefined;
   let executor: Executor | undefined;
+  let comparisons: ComparisonRun | undefined;
   // Hand the executor (model sessions, their worker threads and buffers) back, once: `healthy` lets a
   // lender keep it for another replay.
   const release = async (healthy: boolean): Promise<void> => {
@@ -149,7 +150,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     else await ex.close();
   };
   try {
-    const comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard }) : undefined;
+    comparisons = plan.comparisons.length > 0 ? createComparisonRun(plan, { shard: o.shard, thread: true }) : undefined;
     source = openSource(o.data, {
       inputs: plan.inputs,
       batchSize: o.batchSize,
@@ -195,16 +196,17 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     // M4_PHASES: the main thread's time in the comparisons' and the outputs' callbacks during the replay.
     const spent = { comparisons: 0, outputs: 0 };
     const timed = phasesOn();
+    const run = comparisons;
     const result = await executor.run(source, {
       signal,
       onOutputs: w ? (timed ? (b) => timeIn(spent, 'outputs', () => w.write(b)) : (b) => w.write(b)) : undefined,
       onBatch: o.onBatch,
       // Rows an op rejected (an image that does not decode) count as bad rows, like the source's own.
       onRejectedRows: (rows) => recordRejectedRows(source!.stats, rows),
-      onComparisonBatch: comparisons
+      onComparisonBatch: run
         ? timed
-          ? (name, b) => timeIn(spent, 'comparisons', () => comparisons.onBatch(name, b))
-          : (name, b) => comparisons.onBatch(name, b)
+          ? (name, b) => timeIn(spent, 'comparisons', () => run.onBatch(name, b))
+          : (name, b) => run.onBatch(name, b)
         : undefined,
     });
     if (timed) {
@@ -213,6 +215,11 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
         `m4 phase   in the replay: comparisons ${(spent.comparisons / 1000).toFixed(3)} s, outputs ${(spent.outputs / 1000).toFixed(3)} s (main thread, wall)\n`,
       );
       phaseThreads('after the replay');
+    }
+    // The batches the comparisons' feed thread has not fed yet, then the accumulators back on this thread.
+    if (run !== undefined) {
+      await run.settle();
+      phaseMark('comparisons settled');
     }
     await source.close();
     await writer?.close();
@@ -250,6 +257,7 @@ export async function replayComparisons(loaded: LoadedPlan, o: ReplayOptions): P
     phaseThreads('at the end');
     return { ...base, meta, ...end };
   } finally {
+    comparisons?.dispose();
     trap?.release();
     await sinks?.close();
     await writer?.close().catch(() => {});

@@ -77,6 +77,7 @@ const full = await build({
     'rank-worker': join(root, 'stdlib/metrics/rank-worker.ts'),
     'parquet-decode-worker': join(root, 'runtime/sources/parquet-decode-worker.ts'),
     'comparisons-worker': join(root, 'runtime/serve/comparisons-worker.ts'),
+    'comparison-feed-worker': join(root, 'runtime/comparison-feed-worker.ts'),
     'shadow-worker': join(root, 'runtime/serve/shadow-worker.ts'),
   },
   bundle: true,

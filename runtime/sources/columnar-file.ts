@@ -57,6 +57,11 @@ export interface ColumnarFile {
    * another group is read: the file may then reuse their typed arrays (copy what must outlive that).
    */
   readGroup(g: number, paths: readonly (readonly string[])[]): Promise<ColumnChunk[]>;
+  /**
+   * The whole file's sha256 (hex), computed off the main thread (rejects when `signal` aborts); absent: the
+   * source hashes the file itself.
+   */
+  sha256?: (signal: AbortSignal) => Promise<string>;
   /** A hint: group g's columns at `paths` will be read next (start fetching its bytes). */
   prefetch?(g: number, paths: readonly (readonly string[])[]): void;
   close(): Promise<void>;

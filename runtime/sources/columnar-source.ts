@@ -52,7 +52,11 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   private opening: Promise<void> | null = null;
   /** Stops the sha256 pass when the source is closed before it is done. */
   private readonly hashAbort = new AbortController();
-  /** The sha256 pass (started with the opening, awaited at the end, never before the first batch). */
+  /**
+   * The sha256 pass, awaited at the end, never before the first batch: started with the opening, or — when
+   * the file hashes itself off this thread — with the first batch, so that it does not compete with the
+   * models' loading for the cores.
+   */
   private hashing: Promise<void> | null = null;
   /** The opening finished: rows may have been read, so the record must name the file (see close()). */
   private opened = false;
@@ -84,7 +88,10 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     // Stopped during start-up: nothing was read, the hash is not needed. Stopped later (an interrupt
     // between batches): the rows read so far were this file's, and the record says which file.
     if (!this.opened) this.hashAbort.abort();
-    else await this.hashing?.catch(() => undefined);
+    else {
+      this.startHash();
+      await this.hashing?.catch(() => undefined);
+    }
     // An opening under way (prepare) would set the file after this: let it finish, then close that file.
     await this.opening?.catch(() => undefined);
     const f = this.file;
@@ -102,16 +109,9 @@ export class ColumnarSource extends SerialBatches implements DataSource {
   }
 
   private async open(): Promise<void> {
-    // The data identity a merge checks: the whole file's sha256 (every shard reads the same file,
-    // whichever groups it decodes), hashed in one sequential read (on a thread of its own for a large
-    // file) while the footer is read, the layout found, the first groups fetched and the rows flow: the
-    // first batch does not wait for it, the end does (hashed()).
-    this.hashing = sha256Of(this.path, this.stats.totalBytes ?? 0, this.hashAbort.signal).then((sha256) => {
-      this.stats.read = { ...this.stats.read, sha256 };
-    });
-    this.hashing.catch(() => undefined);
     const f = await this.opener(this.path);
     this.file = f;
+    if (f.sha256 === undefined) this.startHash();
     const have = new Set(f.columns);
     for (const slot of this.slots) {
       const missing = slot.paths.filter((p) => !have.has(columnKey(p)));
@@ -146,6 +146,23 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     const ahead = this.groups[0] === this.discovered ? this.groups[1] : this.groups[0];
     if (ahead !== undefined && !this.finished) f.prefetch?.(ahead, this.paths);
     this.opened = !this.finished;
+  }
+
+  /**
+   * The data identity a merge checks: the whole file's sha256 (every shard reads the same file, whichever
+   * groups it decodes), hashed in one sequential read — by the file itself off this thread when it can (a
+   * Parquet file's decode thread), else on a thread of its own for a large file, else here — while the rows
+   * flow: the first batch does not wait for it, the end does (hashed()). Started once.
+   */
+  private startHash(): void {
+    if (this.hashing !== null) return;
+    const f = this.file;
+    const signal = this.hashAbort.signal;
+    const pass = f?.sha256 !== undefined ? f.sha256(signal) : sha256Of(this.path, this.stats.totalBytes ?? 0, signal);
+    this.hashing = pass.then((sha256) => {
+      this.stats.read = { ...this.stats.read, sha256 };
+    });
+    this.hashing.catch(() => undefined);
   }
 
   /** The file's sha256 in the stats: the end of the source waits for its pass (an unreadable file fails the run). */
@@ -212,6 +229,8 @@ export class ColumnarSource extends SerialBatches implements DataSource {
     if (this.finished) return DONE;
     try {
       await this.prepare();
+      // The rows start: the file's hash may start now if it waited for them (idempotent).
+      this.startHash();
       if (this.opts.signal?.aborted || this.stats.rowsGood >= this.limit) {
         await this.close();
         return DONE;

@@ -1,8 +1,10 @@
 /**
  * The sha256 of a whole data file (the identity a run record and a merge check), for the columnar
- * sources, which decode only the columns they need and so hash the file in a pass of its own. A large
- * file is hashed on a thread of its own: 228 MB (4M fraud rows as Parquet) is ~0.15 s of hashing that
- * would otherwise run on the main thread, between the batches the graph is waiting for.
+ * sources, which decode only the columns they need and so hash the file in a pass of its own — when the
+ * file cannot hash itself off the main thread (a Parquet file with a decode thread hashes there: see
+ * parquet-decode-worker.ts). A large file is hashed on a thread of its own: 228 MB (4M fraud rows) is
+ * ~0.15 s of hashing that would otherwise run on the main thread, between the batches the graph is
+ * waiting for.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

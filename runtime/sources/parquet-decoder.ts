@@ -24,7 +24,17 @@ export interface DecodeRequest {
   recycle: Typed[];
 }
 
-export type DecodeReply = { id: number; bytes: Uint8Array; leaf: LeafData } | { id: number; bytes: Uint8Array; error: string; unsupported: boolean };
+/** Hash the whole file at `path` (sha256), between decodes: a decode request is answered before the next chunk. */
+export interface HashRequest {
+  id: number;
+  hash: string;
+}
+
+export type DecodeReply =
+  | { id: number; bytes: Uint8Array; leaf: LeafData }
+  | { id: number; bytes: Uint8Array; error: string; unsupported: boolean }
+  | { id: number; sha256: string }
+  | { id: number; hashError: string };
 
 const WORKER_URL = new URL('./parquet-decode-worker.ts', import.meta.url);
 
@@ -72,10 +82,40 @@ export class ParquetDecoder {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(msg, transfer);
     }).then((r) => {
+      if (!('bytes' in r)) throw new Error('the Parquet decode thread answered a decode with a hash');
       done(r.bytes);
       if ('leaf' in r) return r.leaf;
       throw r.unsupported ? new Unsupported(r.error) : new Error(r.error);
     });
+  }
+
+  /**
+   * The sha256 (hex) of the file at `path`, read and hashed on the thread in 1 MB steps, each after the
+   * decodes already asked for: the thread is idle most of a replay. Rejects when `signal` aborts (the
+   * thread is ended: nothing else is wanted of it then) or the file cannot be read.
+   */
+  hash(path: string, signal: AbortSignal): Promise<string> {
+    if (this.dead !== null) return Promise.reject(this.dead);
+    if (signal.aborted) return Promise.reject(new Error('the hash was stopped'));
+    const id = this.nextId++;
+    const stop = (): void => void this.close();
+    signal.addEventListener('abort', stop, { once: true });
+    return new Promise<DecodeReply>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      const msg: HashRequest = { id, hash: path };
+      this.worker.postMessage(msg);
+    }).then(
+      (r) => {
+        signal.removeEventListener('abort', stop);
+        if ('sha256' in r) return r.sha256;
+        throw new Error('hashError' in r ? r.hashError : 'the hash failed');
+      },
+      (err: Error) => {
+        signal.removeEventListener('abort', stop);
+        throw signal.aborted ? new Error('the hash was stopped') : err;
+      },
+    );
   }
 
   /** Arrays of a decoded chunk the source no longer reads: sent back with the next request. */

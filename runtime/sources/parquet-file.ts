@@ -63,8 +63,10 @@ export interface ParquetOptions {
   /** Decode the columns it can with the page decoder (default true). */
   pageDecoder?: boolean;
   /**
-   * Decode on a thread of its own (parquet-decoder.ts), each group as soon as its bytes are read:
-   * default for files of several row groups and at least {@link DECODE_THREAD_MIN_ROWS} rows.
+   * Decode on a thread of its own (parquet-decoder.ts), each group as soon as its bytes are read — but
+   * the first group read, decoded on the calling thread while the thread starts — and hash the file there
+   * ({@link ColumnarFile.sha256}): default for files of several row groups and at least
+   * {@link DECODE_THREAD_MIN_ROWS} rows.
    */
   decodeThread?: boolean;
 }
@@ -118,16 +120,20 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
     const decodedPool = new ArrayPool();
     const threaded = options.decodeThread ?? (groupRows.length > 1 && at >= DECODE_THREAD_MIN_ROWS);
     // Started now (its start-up overlaps the footer's and the models' work), unless no column can use it.
-    let decoder: ParquetDecoder | null = threaded && options.pageDecoder !== false ? new ParquetDecoder() : null;
+    const decoder: ParquetDecoder | null = threaded && options.pageDecoder !== false ? new ParquetDecoder() : null;
+    // The first group read (the one that fixes the layout) is decoded here, while this thread waits for the
+    // models to load: the decode thread is still starting then, and the first batch waited for it.
+    let onThread = false;
     /** With the decode thread: what was decoded for the group in `last`, to send back once another is read. */
     let lastLeaves: LeafData[] = [];
     const start = (g: number, leaf: FastLeaf, meta: ColumnMetaData, from: number): Promise<() => LeafData> => {
       const rows = groupRows[g]!;
       const len = Number(meta.total_compressed_size);
-      if (!threaded) {
+      if (decoder === null || !onThread) {
         return readAt(fh, from, len, bytesPool).then((bytes) => () => {
           try {
-            return decodeLeafChunk(bytes, meta, leaf, rows, decodedPool);
+            // Decoded here ahead of a decode thread: fresh arrays, handed to the thread for its pool once read.
+            return decodeLeafChunk(bytes, meta, leaf, rows, decoder === null ? decodedPool : undefined);
           } finally {
             // Decoded values are copies: nothing points into the chunk's bytes any more.
             bytesPool.give(bytes);
@@ -135,9 +141,8 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
         });
       }
       // The bytes go to the thread and come back as another buffer object: lent untracked, kept on return.
-      const thread = (decoder ??= new ParquetDecoder());
       return readAt(fh, from, len, bytesPool, false)
-        .then((bytes) => thread.decode(bytes, meta, leaf, rows, (back) => bytesPool.keep(back)))
+        .then((bytes) => decoder.decode(bytes, meta, leaf, rows, (back) => bytesPool.keep(back)))
         .then((d) => () => d);
     };
     const fetches = new Map<number, Fetch>();
@@ -163,6 +168,8 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
       groupBytes,
       columns: [...cols.keys()],
       floatColumns,
+      // With a decode thread, the file is hashed there, between decodes (the thread is idle most of a replay).
+      sha256: decoder === null ? undefined : (signal) => decoder.hash(path, signal),
       prefetch(g, paths) {
         if (g >= 0 && g < groupRows.length) fetch(g, paths.map(columnKey));
       },
@@ -194,7 +201,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
             }
             try {
               const decoded = (await pending)();
-              if (threaded) lastLeaves.push(decoded);
+              if (decoder !== null) lastLeaves.push(decoded);
               done.set(key, leafColumn(leaf, decoded, groupRows[g]!, decodedPool));
             } catch (err) {
               if (!(err instanceof Unsupported)) throw err;
@@ -216,6 +223,7 @@ export async function openParquet(path: string, options: ParquetOptions = {}): P
           fetches.delete(g);
         }
         last = { g, chunks: done };
+        onThread = true;
         return keys.map((k) => done.get(k)!);
       },
       async close() {

@@ -32,7 +32,7 @@ import type { Derived, SideOutcomes } from './metric-family.ts';
 import { BinaryFamily } from './binary-family.ts';
 import { ReplicaBank, ReplicaView } from './replica-bank.ts';
 import { rankingContext, rankingMetrics, rankingOutcomes, type RankingContext } from './ranking-context.ts';
-import type { ResampleInput } from './resample-engine.ts';
+import { resamplesReadControl, type ResampleInput } from './resample-engine.ts';
 import { resampleThreads, startResamples, type StartedResamples } from './resample-pool.ts';
 import { normalInterval } from './delong.ts';
 import { binaryPoint, finishPoint, rocAndPr, type BinaryPoint } from './binary-point.ts';
@@ -136,7 +136,8 @@ function startBootstrap(acc: ComparisonParts, ctx: RankingContext | null): Start
             // Consecutive ids are kept as one number, and the resamples take them so.
             rowIds: store.resampleIds(),
             label: store.label?.subarray(0, store.n) ?? null,
-            control: store.scores('control'),
+            // Spent by the final result's rankings only when the resamples do not read it (contextOf).
+            control: store.spent ? new Float32Array(0) : store.scores('control'),
             treatment: store.scores('treatment'),
           },
     rc: ctx?.rc ?? null,
@@ -153,20 +154,27 @@ function startBootstrap(acc: ComparisonParts, ctx: RankingContext | null): Start
 export function replicaValues(acc: ComparisonParts): Derived[] {
   if (acc.family === null) return [];
   const sorts: SortScratch = { a: null, b: null };
-  const ctx = contextOf(acc, sorts);
+  const ctx = contextOf(acc, sorts, false);
   return deriveReplicas(acc, ctx, pointOf(acc, ctx, sorts));
 }
 
 /**
  * The whole store's ranking context, once the store is in canonical order (null without stored
- * rows), sorted in the buffers `sorts` (free again afterwards).
+ * rows), sorted in the buffers `sorts` (free again afterwards). `last`: the accumulator's last
+ * result — a binary store's control scores, once ranked, are spent as the sort buffer when nothing
+ * after reads them by row (ranking-context.ts `rankBinary`; the multiclass slices rank the store again).
  */
-function contextOf(acc: ComparisonParts, sorts: SortScratch): RankingContext | null {
+function contextOf(acc: ComparisonParts, sorts: SortScratch, last: boolean): RankingContext | null {
   const store = acc.store;
   if (store === null) return null;
   store.canonicalize();
+  const n = store.n;
   const wanted = rankingMetrics(acc.spec.metrics);
-  return rankingContext(acc.kind, wanted, store, null, store.n, spearmanScratch(wanted, store.n), undefined, sorts);
+  const spend =
+    last && acc.kind === 'binary' && !resamplesReadControl(acc.spec, acc.width!, n, store.label !== null)
+      ? () => store.spendControl(n + (n & 1))
+      : undefined;
+  return rankingContext(acc.kind, wanted, store, null, n, spearmanScratch(wanted, n), undefined, sorts, spend);
 }
 
 /** Spearman's per-row rank buffers: n doubles each when it is wanted, else none (16 B per row saved). */
@@ -241,9 +249,11 @@ function emptyMetric(name: string, reason: string): MetricResult {
 
 /**
  * The comparison's result. `overlap` false starts the resamples after the point estimate, as on one
- * thread (the tests compare the two orders, which give the same bits).
+ * thread (the tests compare the two orders, which give the same bits). `last`: the accumulator is
+ * not used after this result (the end of a run): its stored rows may be spent to lower the result
+ * phase's peak memory (see {@link contextOf}); it then takes no more rows and has no state.
  */
-export function buildResult(acc: ComparisonParts, overlap = true): ComparisonResult {
+export function buildResult(acc: ComparisonParts, overlap = true, last = false): ComparisonResult {
   const spec = acc.spec;
   const level = spec.confidence;
   const base = {
@@ -268,7 +278,7 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
   const sorts: SortScratch = { a: null, b: null };
   phaseMark('result: start');
   const two = pointOnTwoThreads(acc, sorts);
-  let ctx = two?.ctx ?? contextOf(acc, sorts);
+  let ctx = two?.ctx ?? contextOf(acc, sorts, last);
   phaseMark('result: rankings');
   // With worker threads (and the point on this one), the workers start taking resamples right after
   // the rankings, under the point estimate (DeLong, curves: one thread); this thread joins them
@@ -287,7 +297,8 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
   // else (multiclass) the sort buffer (2 words per row), free once DeLong is done, takes the slices'
   // row lists and sorts after the bootstrap (kept only then).
   let whole = acc.slices !== null && acc.kind !== 'multiclass' && ctx?.rc != null && ctx.rt !== null ? ctx : null;
-  const free = acc.slices !== null && whole === null ? sorts.a : null;
+  // The cut takes its per-position slice groups from it when it holds the spent control scores.
+  let free = acc.slices !== null && (whole === null || acc.store?.spent === true) ? sorts.a : null;
   sorts.a = sorts.b = null;
   phaseMark('result: point, DeLong, curves');
   const point = pointDerived(acc, ctx, bp);
@@ -300,7 +311,9 @@ export function buildResult(acc: ComparisonParts, overlap = true): ComparisonRes
     resamples.cancel();
     throw err;
   }
+  // Let go of what only the slices read (the spent control scores' buffer among them) before the bootstrap is joined.
   whole = null;
+  free = null;
   phaseMark('result: slices');
   const replicas = [point, ...resamples.finish()];
   phaseMark('result: bootstrap');
@@ -488,7 +501,7 @@ function buildSlices(acc: ComparisonParts, overall: Derived, free: Uint32Array |
   const over = store?.slice != null ? overflowIn(store.slice) : -1;
   const cutter =
     whole !== null && store !== null && store.slice !== null
-      ? sliceCutter(whole, store, store.slice, (s) => (s === over ? OTHER : (groupOf[s] ?? OTHER)), groups, scratch)
+      ? sliceCutter(whole, store, store.slice, (s) => (s === over ? OTHER : (groupOf[s] ?? OTHER)), groups, scratch, free)
       : null;
   if (cutter === null && store !== null && store.slice !== null) {
     const counts = new Uint32Array(groups + 1);

@@ -60,7 +60,12 @@ export interface ComparisonAccumulator {
   /** Add another accumulator's rows (same spec). Equivalent to having seen its rows here. */
   merge(other: ComparisonAccumulator): void;
   toState(): ComparisonState;
-  result(): ComparisonResult;
+  /**
+   * The result of the rows so far. `last`: the accumulator is not used afterwards (the end of a run),
+   * so the result may spend its stored rows' memory (comparison-result.ts `buildResult`); it then
+   * takes no more rows and has no state.
+   */
+  result(last?: boolean): ComparisonResult;
 }
 
 /** Serialized accumulator: plain JSON, typed arrays as base64. */

@@ -16,13 +16,14 @@ import type { ComparisonResult, SkipReason } from '../../plan/result-types.ts';
 import type { MetricFamily, ValidRows } from './metric-family.ts';
 import { familyFor } from './families.ts';
 import { hasRowChannels, ReplicaBank } from './replica-bank.ts';
-import { RowStore } from './row-store.ts';
+import { RowStore, type SharedRows } from './row-store.ts';
 import { resampleThreads, warmResampleWorkers } from './resample-pool.ts';
 import { rankThreadRows, warmRankThread } from './rank-thread.ts';
 import { rankingMetrics } from './ranking-context.ts';
 import { ChartAccumulator } from './charts.ts';
 import { SliceTable, sliceStateCap } from './slice-table.ts';
 import { MetricsStateError } from './state-codec.ts';
+import { verbatimStates } from './exact-sum.ts';
 import { buildResult } from './comparison-result.ts';
 import type { ComparisonParts } from './comparison-parts.ts';
 import { EXIT, M4Error } from '../../plan/errors.ts';
@@ -65,6 +66,34 @@ export function createComparison(spec: ComparisonSpec): ComparisonAccumulator {
   const problems = validateComparisonSpec(spec);
   if (problems.length > 0) throw new MetricsSpecError(`invalid comparison spec: ${problems.join('; ')}`);
   return new Comparison(structuredClone(spec));
+}
+
+/**
+ * Start, ahead of the result, the worker threads its bootstrap and rankings will use for a store of
+ * `storeRows` rows (`labelled`: the store keeps labels). Cheap per batch: once started, it does nothing.
+ */
+export function warmResultThreads(spec: ComparisonSpec, storeRows: number, labelled: boolean): void {
+  // Rows enough for more bootstrap threads: start them now, so they are ready at the result.
+  if (spec.bootstrap > 0) warmResampleWorkers(resampleThreads(storeRows * spec.bootstrap));
+  // Rows enough to rank the two models on two threads at the result (rank-thread.ts): start its worker now.
+  if (spec.task.kind === 'binary' && labelled && storeRows >= rankThreadRows() && rankingMetrics(spec.metrics).size > 0) warmRankThread();
+}
+
+/**
+ * An accumulator on its way to another thread: its state but the stored rows, which travel as their
+ * shared arrays (not copied, not encoded).
+ */
+export interface ComparisonTransfer {
+  state: ComparisonState;
+  store: SharedRows | null;
+}
+
+/** The accumulator {@link Comparison.toTransfer} gave (on another thread), for the same spec. */
+export function comparisonFromTransfer(spec: ComparisonSpec, t: ComparisonTransfer): Comparison {
+  const acc = createComparison(spec) as Comparison;
+  // The exact sums partial for partial as they were on the other thread (a state written from here is the same bytes).
+  verbatimStates(() => acc.restore(t.state, t.store === null ? undefined : RowStore.fromShared(t.store)));
+  return acc;
 }
 
 /** Restore an accumulator from {@link ComparisonAccumulator.toState} output (for the same spec). */
@@ -122,6 +151,12 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
   slices: SliceTable | null = null;
   /** A ranking metric is requested: the rows are kept whatever the bootstrap. */
   readonly rankingWanted: boolean;
+  /**
+   * Start the result's worker threads as the stored rows grow ({@link warmResultThreads}). Off where
+   * the accumulator is fed on a thread other than the one that will compute its result
+   * (runtime/comparison-feed.ts): that thread warms them from the rows it is told about.
+   */
+  warmThreads = true;
   // Batch scratch.
   private vc = new Float64Array(0);
   private vt = new Float64Array(0);
@@ -205,11 +240,7 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     const allF32 = batch.control instanceof Float32Array && batch.treatment instanceof Float32Array;
     if (this.store !== null) {
       this.store.append(valid, this.vid, sliceIdx, allF32);
-      // Rows enough for more bootstrap threads: start them now, so they are ready at the result.
-      if (s.bootstrap > 0) warmResampleWorkers(resampleThreads(this.store.n * s.bootstrap));
-      // Rows enough to rank the two models on two threads at the result (rank-thread.ts): start its worker now.
-      if (this.kind === 'binary' && this.store.label !== null && this.store.n >= rankThreadRows() && rankingMetrics(s.metrics).size > 0)
-        warmRankThread();
+      if (this.warmThreads) warmResultThreads(s, this.store.n, this.store.label !== null);
     }
   }
 
@@ -387,6 +418,17 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     if (this.store !== null) this.store.merge(other.store!, map);
   }
 
+  /** This accumulator for another thread ({@link comparisonFromTransfer}); it must not be used here afterwards. */
+  toTransfer(): ComparisonTransfer {
+    const store = this.store;
+    this.store = null;
+    try {
+      return { state: this.toState(), store: store?.toShared() ?? null };
+    } finally {
+      this.store = store;
+    }
+  }
+
   toState(): ComparisonState {
     return {
       state_version: COMPARISON_STATE_VERSION,
@@ -401,8 +443,8 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     };
   }
 
-  /** Load a state into this (empty) accumulator. */
-  restore(st: ComparisonState): void {
+  /** Load a state into this (empty) accumulator; `store`, the stored rows when the state goes without them ({@link toTransfer}). */
+  restore(st: ComparisonState, store?: RowStore): void {
     if (st === null || typeof st !== 'object' || st.state_version !== COMPARISON_STATE_VERSION) {
       const v = (st as { state_version?: unknown } | null)?.state_version;
       const why =
@@ -423,8 +465,14 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     if (this.bank.replicas !== 1) throw new MetricsStateError('state has bootstrap replicas: it was made by an older version');
     this.charts = ChartAccumulator.fromState(this.kind, this.spec.hasLabel, this.width!, st.charts.arrays);
     if (this.store !== null) {
-      if (st.store === null) throw new MetricsStateError('state is missing its stored rows');
-      this.store = RowStore.fromState(this.width!, this.store.labelKind, this.spec.hasSlices, st.store);
+      if (store !== undefined) {
+        if (store.width !== this.width || store.labelKind !== this.store.labelKind || store.hasSlices !== this.spec.hasSlices)
+          throw new MetricsStateError('the stored rows do not fit the comparison');
+        this.store = store;
+      } else {
+        if (st.store === null) throw new MetricsStateError('state is missing its stored rows');
+        this.store = RowStore.fromState(this.width!, this.store.labelKind, this.spec.hasSlices, st.store);
+      }
     }
     if (this.slices !== null) {
       if (st.slices === null) throw new MetricsStateError('state is missing its slices');
@@ -432,7 +480,7 @@ export class Comparison implements ComparisonAccumulator, ComparisonParts {
     }
   }
 
-  result(): ComparisonResult {
-    return buildResult(this);
+  result(last = false): ComparisonResult {
+    return buildResult(this, true, last);
   }
 }

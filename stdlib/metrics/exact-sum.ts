@@ -92,6 +92,26 @@ const BINS = 2048 >>> BIN_SHIFT;
 /** Values a channel's bins take between flushes: each bin's error sum stays exact below 2^19 (see the class comment). */
 const FLUSH_EVERY = 1 << 18;
 
+/** Set while {@link verbatimStates} runs: states are taken as they are, not re-inserted. */
+let verbatim = false;
+
+/**
+ * Run `f`, in which {@link ExactSums.fromState} keeps each state's partials as they are instead of
+ * re-inserting them — for states this process's own `toState` just made (an accumulator handed from one
+ * thread to another, runtime/comparison-feed.ts). Re-inserting keeps the exact sum but may change the
+ * partials that represent it (three partials can become two), and with them the bytes of a state written
+ * later; taken as they are, the restored sums are the original's, partial for partial.
+ */
+export function verbatimStates<T>(f: () => T): T {
+  const was = verbatim;
+  verbatim = true;
+  try {
+    return f();
+  } finally {
+    verbatim = was;
+  }
+}
+
 /**
  * Exact sums of several channels.
  *
@@ -340,7 +360,8 @@ export class ExactSums {
       for (let j = 0; j < k; j++) {
         const v = flat[at + j]!;
         if (v - v !== 0) throw new MetricsStateError('exact sums state: a partial is not finite');
-        m = insert(p, m, v);
+        if (verbatim) p[m++] = v;
+        else m = insert(p, m, v);
       }
       out.len[c] = m;
       at += k;

@@ -8,7 +8,8 @@ import { METRIC_CATALOGUE, type TaskKind } from './catalogue.ts';
 import type { Derived } from './metric-family.ts';
 import { positivesInOrder, rankColumn, rankFlagged, type Ranking } from './ranking.ts';
 import { allFloat32, MAX_FLAGGED_ROW, type SortScratch } from './radix-sort.ts';
-import type { FlaggedColumn } from './radix-msd.ts';
+import { MSD_FLAGGED_MIN, type FlaggedColumn } from './radix-msd.ts';
+import { sharedArray } from './row-store.ts';
 import { aurocAuprc } from './ranking-metrics.ts';
 import { ksStatistic, psi, spearman } from './rank-pair-metrics.ts';
 import { isDefined, undef, type Outcome } from './metric-value.ts';
@@ -75,6 +76,8 @@ export function emptyRankingContext(
  * Rank the stored rows `rows` (null: all n) for the `wanted` ranking metrics. `given` reuses
  * binary/regression rankings already built (the resample engine receives them from the result);
  * `sorts`, the sort buffers to use (the caller may reuse them afterwards; default: fresh ones).
+ * `spendControl`, when given, may be called once the control column is ranked: it returns the control
+ * scores' memory as at least n words (or null), which then becomes the sort buffer (see {@link rankBinary}).
  */
 export function rankingContext(
   kind: TaskKind,
@@ -85,6 +88,7 @@ export function rankingContext(
   scratch: [Float64Array, Float64Array],
   given?: { rc: Ranking; rt: Ranking },
   sorts: SortScratch = { a: null, b: null },
+  spendControl?: () => Uint32Array | null,
 ): RankingContext {
   const ctx = emptyRankingContext(kind, wanted, store.label, scratch);
   const c = store.control.subarray(0, store.n * store.width),
@@ -111,9 +115,7 @@ export function rankingContext(
         ctx.posT = positivesInOrder(ctx.rt, labels, 1);
       }
     } else {
-      // Both models through the same sort buffers; the labels ride along in the sort.
-      const [rc, pc] = rankWithPositives({ values: c, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
-      const [rt, pt] = rankWithPositives({ values: t, stride: 1, column: 0, rows, n, labels, positive: 1 }, sorts);
+      const [rc, pc, rt, pt] = rankBinary(c, t, rows, n, labels, sorts, spendControl);
       ctx.rc = rc;
       ctx.rt = rt;
       if (labels !== null) {
@@ -126,14 +128,59 @@ export function rankingContext(
 }
 
 /**
+ * Both models' rankings of one score column each (and their positive flags when `labels` is given),
+ * through the same sort buffers; the labels ride along in the sort.
+ *
+ * With `spendControl` (the final result of a large float32 store), no n-word sort buffer is allocated
+ * beside the rows: the control sort works in the buffer that then becomes the treatment ranking's
+ * order, and once the control scores are ranked (their values are the control ranking's tie groups)
+ * their memory is spent — the treatment's sort and then DeLong's numerators work in it (`sorts.a`).
+ * The rankings are the same bits either way: the sorts are the same, only their buffers differ.
+ */
+function rankBinary(
+  c: Float32Array | Float64Array,
+  t: Float32Array | Float64Array,
+  rows: Uint32Array | null,
+  n: number,
+  labels: StoredRows['label'],
+  sorts: SortScratch,
+  spendControl?: () => Uint32Array | null,
+): [Ranking, Uint8Array | null, Ranking, Uint8Array | null] {
+  const col = (values: Float32Array | Float64Array): FlaggedColumn => ({ values, stride: 1, column: 0, rows, n, labels, positive: 1 });
+  const spend =
+    spendControl !== undefined &&
+    rows === null &&
+    n >= MSD_FLAGGED_MIN &&
+    n <= MAX_FLAGGED_ROW &&
+    c instanceof Float32Array &&
+    t instanceof Float32Array;
+  if (!spend) {
+    const [rc, pc] = rankWithPositives(col(c), sorts);
+    const [rt, pt] = rankWithPositives(col(t), sorts);
+    return [rc, pc, rt, pt];
+  }
+  // Even-sized, like the sort's own buffers (DeLong's halves).
+  const rtOrder = sharedArray(Uint32Array, n + (n & 1));
+  const [rc, pc] = rankWithPositives(col(c), { a: rtOrder, b: null });
+  const spent = spendControl();
+  if (spent !== null) {
+    sorts.a = spent;
+    sorts.b = null;
+  }
+  const [rt, pt] = rankWithPositives(col(t), sorts, rtOrder.subarray(0, n));
+  return [rc, pc, rt, pt];
+}
+
+/**
  * One column's ranking and, when `labels` is given, its positive flags in sorted order: carried
  * through the sort when the scores are float32 (one sort, no gather), else sorted then gathered.
+ * `order`: n words that become the ranking's order (rankFlagged's `into`).
  */
-function rankWithPositives(col: FlaggedColumn, sorts: SortScratch): [Ranking, Uint8Array | null] {
+function rankWithPositives(col: FlaggedColumn, sorts: SortScratch, order?: Uint32Array): [Ranking, Uint8Array | null] {
   const { values, stride, column, rows, n, labels, positive } = col;
   const span = rows === null ? n : values.length / stride;
   if (span <= MAX_FLAGGED_ROW + 1 && allFloat32(values, stride, column, rows, n)) {
-    const { ranking, positives } = rankFlagged(col, sorts);
+    const { ranking, positives } = rankFlagged(col, sorts, order);
     return [ranking, labels === null ? null : positives];
   }
   const r = rankColumn(values, stride, column, rows, n);

@@ -78,14 +78,15 @@ function keyToF32(k: number): number {
  * positive`; no flags when `labels` is null) in sorted order — what {@link positivesInOrder} returns,
  * without its random read per row. The flags are also kept on the ranking, so a later
  * `positivesInOrder` for the same labels returns them instead of gathering again. `scratch` holds the
- * sort buffers, reused when several columns are ranked in a row.
+ * sort buffers, reused when several columns are ranked in a row; `into`, when given (n words on
+ * shared memory), becomes the ranking's order instead of a new array.
  *
  * Preconditions: every ranked value exactly a float32 (`allFloat32`), no NaN, no -0, rows ≤ 2^31 − 1.
  */
-export function rankFlagged(col: FlaggedColumn, scratch: SortScratch): { ranking: Ranking; positives: Uint8Array } {
+export function rankFlagged(col: FlaggedColumn, scratch: SortScratch, into?: Uint32Array): { ranking: Ranking; positives: Uint8Array } {
   const { n, labels, positive } = col;
   // On shared buffers, like the store's rows: the bootstrap's workers read them without a copy.
-  const order = sharedArray(Uint32Array, n),
+  const order = into !== undefined && into.length === n ? into : sharedArray(Uint32Array, n),
     flags = sharedArray(Uint8Array, n);
   const keys = argsortFlagged32(col, scratch, order, flags);
   // Two passes over the sorted keys: count the tie groups, then each group's end and value — its

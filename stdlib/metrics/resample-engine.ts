@@ -68,6 +68,22 @@ function sweepPlan(input: ResampleInput): { family: ReturnType<typeof familyFor>
   return { family, rowWorld: store !== null && n > 0 && hasRowChannels(family.layout), walk, wanted };
 }
 
+/**
+ * Whether the resamples of a comparison read the stored control scores by row, given both models'
+ * rankings of its n stored rows (`labelled`: the store has labels). They do not when no sweep has
+ * per-row channels, or when the SIMD sweeps walk the control ranking: they take each row's control
+ * score from its tie group (resample-segments.ts `rankedTile`). The final result then spends those
+ * scores' memory once they are ranked (row-store.ts `spendControl`).
+ */
+export function resamplesReadControl(spec: ComparisonSpec, width: number, n: number, labelled: boolean): boolean {
+  if (spec.bootstrap === 0 || n === 0) return false;
+  const layout = familyFor(spec, width).layout;
+  if (!hasRowChannels(layout)) return false;
+  const wanted = rankingMetrics(spec.metrics);
+  const walk = spec.task.kind === 'binary' && labelled && (wanted.has('auroc') || wanted.has('auprc'));
+  return !(walk && simdSweepApplies(layout, n));
+}
+
 /** True when the SIMD sweeps serve `input` (and `prepareResamples` gathers their rows). */
 function simdServes(input: ResampleInput, plan: ReturnType<typeof sweepPlan>): boolean {
   return input.store !== null && (plan.rowWorld || plan.walk) && simdSweepApplies(plan.family.layout, input.store.n);
@@ -154,6 +170,7 @@ interface RangeState {
   r0: number;
   r1: number;
   bank: ReplicaBank;
+  /** Pair keys of resamples 1..r1-1 (poisson-weights.ts resampleKeys). */
   q: Uint32Array;
   stC: Float64Array;
   stT: Float64Array;
@@ -261,7 +278,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
         bank.prepareWeighted(f, len);
       }
       for (let r = r0; r < r1; r++) {
-        const Wb = fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+        const Wb = fillWeights(k0, k1, len, q, r - 1, wbuf);
         if (f !== null) bank.addWeighted(r - r0, f, len, wbuf, Wb);
         if (posC !== null) walkTile(stC, (r - r0) * WALK, wbuf, posC, opensC!, a, len);
       }
@@ -272,7 +289,7 @@ export function resampleRange(input: ResampleInput, r0: number, r1: number, simd
         opensT = groupOpens(rt);
       sweep(store, seed, rt.order, (a, len, _rows, k0, k1) => {
         for (let r = r0; r < r1; r++) {
-          fillWeights(k0, k1, len, q[r - 1]!, wbuf);
+          fillWeights(k0, k1, len, q, r - 1, wbuf);
           walkTile(stT, (r - r0) * WALK, wbuf, posT, opensT, a, len);
         }
       });
@@ -330,7 +347,7 @@ function deriveRange(input: ResampleInput, st: RangeState): Derived[] {
       if (wanted.has('auprc')) d.set('auprc', { control: ac.auprc, treatment: at.auprc });
     }
     if (ctx !== null) {
-      fillWeights(k0All!, k1All!, n, q[r - 1]!, full!);
+      fillWeights(k0All!, k1All!, n, q, r - 1, full!);
       rankingOutcomes(ctx, full, d);
     }
     out.push(d);

@@ -71,6 +71,30 @@ function spawn(): Idle {
 }
 
 /**
+ * What a thread started elsewhere needs to also serve as a resample worker: its `workerData` gets
+ * `flag` and `port` (resample-worker.ts reads them), with `port` in its transfer list; once started,
+ * {@link adoptResampleWorker} puts it among the warm workers. (A replay's comparison feed thread is idle
+ * when the bootstrap starts: it takes resamples instead of a new worker's ~13 MB isolate.)
+ */
+export function resampleWorkerWiring(): { data: { flag: SharedArrayBuffer; port: MessagePort }; adopt(worker: Worker): boolean } {
+  const flag = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  port1.unref();
+  return {
+    data: { flag, port: port2 },
+    // Not beyond the workers a bootstrap could use (a process running replay after replay would pile them up).
+    adopt: (worker) =>
+      idle.length < Math.min(availableParallelism(), MAX_THREADS) - 1 && idle.push({ worker, port: port1, flag: new Int32Array(flag) }) > 0,
+  };
+}
+
+/** Take a worker {@link resampleWorkerWiring} adopted out of the warm ones, if it is there (it is being stopped). */
+export function releaseResampleWorker(worker: Worker): void {
+  const at = idle.findIndex((w) => w.worker === worker);
+  if (at >= 0) idle.splice(at, 1);
+}
+
+/**
  * Start workers ahead of the result, up to `threads − 1` waiting in total (the main thread is the
  * other one). Cheap to call per batch: it does nothing once enough are waiting.
  */

@@ -1,7 +1,7 @@
 /**
- * The binary bootstrap's row sweeps on the WebAssembly SIMD kernel (wasm/bootstrap-walk.wat): four
- * resamples per lane group, the weights drawn and the AUROC/AUPRC walks and per-row sums computed
- * with exactly the operations, in exactly the order, of resample-engine.ts's scalar sweeps — so the
+ * The binary bootstrap's row sweeps on the WebAssembly SIMD kernel (wasm/bootstrap-walk.wat): eight
+ * resamples per lane group (one 32-bit word per pair of resamples, its halves compared as i16x8),
+ * the weights drawn and the AUROC/AUPRC walks and per-row sums computed with exactly the operations, in exactly the order, of resample-engine.ts's scalar sweeps — so the
  * two give bit-identical resamples (test/stdlib/metrics/resample-simd.test.ts), and which one ran
  * never changes a result.
  *
@@ -26,6 +26,8 @@ const STATE = 128;
 export const VISIT = 8;
 /** Walk state per resample in the scalar engine's layout: cumPos, cumAll, tp, fp, S, ap. */
 export const WALK = 6;
+// The kernel keeps cumAll's growth over a tile in int16 lanes: a tile's weights (≤ 8 per row) must fit.
+if (TILE * 8 >= 2 ** 15) throw new Error("resample-simd: a tile of TILE rows overflows the kernel's int16 totals");
 
 /** The slice of the WebAssembly API used here (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
@@ -78,10 +80,10 @@ function kernel(): Kernel {
 
 /**
  * True when the SIMD sweep serves this layout and store: per-row channels are sums and count cells
- * only, and every walk total (≤ 13 · n per lane, doubled) fits an int32 lane.
+ * only, and every walk total (≤ 8 · n per lane, doubled) fits an int32 lane.
  */
 export function simdSweepApplies(layout: { maxes: number; vars: number }, n: number): boolean {
-  return layout.maxes === 0 && layout.vars === 0 && n > 0 && n * 26 < 2 ** 31;
+  return layout.maxes === 0 && layout.vars === 0 && n > 0 && n * 16 < 2 ** 31;
 }
 
 /**
@@ -207,7 +209,8 @@ function sweepRows(kp: Uint32Array, n: number, order: Uint32Array | null, flags:
     const a = kp[stride * row]!;
     // lowbias32's first step distributes over k0 ^ q: the kernel takes both halves pre-shifted.
     k0[j] = a ^ (a >>> 16);
-    if (k1 !== null) k1[j] = kp[2 * row + 1]!;
+    // k1 with each half's top bit flipped: the kernel compares the halves as signed numbers.
+    if (k1 !== null) k1[j] = (kp[2 * row + 1]! ^ 0x80008000) >>> 0;
   }
   return { k0, k1, flags };
 }
@@ -253,8 +256,8 @@ export function prepareSimdRows(
 }
 
 /**
- * A range of resamples r0..r1-1 (keys `q[r - 1]`) swept over the prepared rows, a segment at a time
- * ({@link run}): the control (or store-order) sweep with its walk and the per-row channels, then
+ * A range of resamples r0..r1-1 (1-based; pair keys `q`, poisson-weights.ts resampleKeys) swept
+ * over the prepared rows, a segment at a time ({@link run}): the control (or store-order) sweep with its walk and the per-row channels, then
  * the treatment walk's sweep. Its state between segments — the kernel's walk states and channel
  * accumulators, and the bank's count cells beyond the joint table — can be {@link save saved} and
  * {@link load loaded} on another thread: a range continued anywhere gives the same bits.
@@ -262,6 +265,11 @@ export function prepareSimdRows(
 export class SimdRange {
   private readonly kern: Kernel;
   private readonly R: number;
+  /**
+   * The kernel's lane of the range's first resample: 1 when it is the odd half of its pair (the
+   * kernel starts at the pair, and the even resample's lane is left unread).
+   */
+  private readonly lane0: number;
   private readonly nb: number;
   private readonly at: Record<'k0' | 'k1' | 'fl' | 'ws' | 'x' | 'q' | 'stC' | 'stT' | 'acc' | 'end', number>;
   /** Bytes at the start of the kernel's memory that hold a segment's channels. */
@@ -279,7 +287,8 @@ export class SimdRange {
   ) {
     // Blocks of four resamples, VISIT at a time (the kernel visits each row once per 4 · VISIT resamples).
     const R = (this.R = r1 - r0),
-      nb = (this.nb = VISIT * Math.ceil(R / (4 * VISIT))),
+      lane0 = (this.lane0 = (r0 - 1) & 1),
+      nb = (this.nb = VISIT * Math.ceil((R + lane0) / (4 * VISIT))),
       K = p.K;
     this.kern = kernel();
     // Memory: the segment's channels (gathered there: the kernel reads them in place), per-tile
@@ -294,7 +303,8 @@ export class SimdRange {
       k0: take(4 * TILE),
       k1: take(4 * TILE),
       fl: take(TILE),
-      ws: take(16 * VISIT * TILE),
+      // The visit's weights, 2 B per resample and row (i16x8 per word).
+      ws: take(8 * VISIT * TILE),
       x: take(8 * TILE * Math.max(1, K)),
       q: take(16 * nb),
       stC: take(STATE * nb),
@@ -307,13 +317,18 @@ export class SimdRange {
     if (need > 0) this.kern.memory.grow(need);
     const mem = this.kern.memory.buffer;
     new Uint8Array(mem, this.at.q, at - this.at.q).fill(0);
-    const qs = new Uint32Array(mem, this.at.q, 4 * nb);
-    for (let i = 0; i < R; i++) qs[i] = q[r0 + i - 1]! ^ (q[r0 + i - 1]! >>> 16);
+    // The pair keys from the first resample's pair on, pre-shifted (lowbias32's first step).
+    const qs = new Uint32Array(mem, this.at.q, 2 * nb),
+      j0 = (r0 - 1) >> 1;
+    for (let j = 0; j < Math.ceil((R + lane0) / 2); j++) qs[j] = q[j0 + j]! ^ (q[j0 + j]! >>> 16);
   }
 
-  /** Bytes of {@link save}'d state of `R` resamples with K channels and C count cells per resample. */
+  /**
+   * Bytes of {@link save}'d state of `R` resamples with K channels and C count cells per resample
+   * (enough whichever half of its pair the first resample is).
+   */
   static stateBytes(R: number, K: number, C: number): number {
-    const nb = VISIT * Math.ceil(R / (4 * VISIT));
+    const nb = VISIT * Math.ceil((R + 1) / (4 * VISIT));
     return 2 * STATE * nb + 32 * nb * Math.max(1, K) + 8 * R * C;
   }
 
@@ -378,14 +393,14 @@ export class SimdRange {
 
   /** After the last segment: each resample's total weight and sums into the bank, the walks' states into `out`. */
   finish(out: SimdSweepOut): void {
-    const { R, nb, at } = this,
+    const { R, nb, at, lane0 } = this,
       K = this.p.K,
       mem = this.kern.memory.buffer;
     const st = new Int32Array(mem, at.stC, (STATE / 4) * nb);
-    copyTotals(st, new Float64Array(mem, at.acc, 4 * nb * Math.max(1, K)), R, K, out.bank);
-    if (out.stC !== null) copyWalk(st, new Float64Array(mem, at.stC, (STATE / 8) * nb), R, out.stC);
+    copyTotals(st, new Float64Array(mem, at.acc, 4 * nb * Math.max(1, K)), R, lane0, K, out.bank);
+    if (out.stC !== null) copyWalk(st, new Float64Array(mem, at.stC, (STATE / 8) * nb), R, lane0, out.stC);
     if (out.stT !== null && this.p.t !== null)
-      copyWalk(new Int32Array(mem, at.stT, (STATE / 4) * nb), new Float64Array(mem, at.stT, (STATE / 8) * nb), R, out.stT);
+      copyWalk(new Int32Array(mem, at.stT, (STATE / 4) * nb), new Float64Array(mem, at.stT, (STATE / 8) * nb), R, lane0, out.stT);
   }
 
   /**
@@ -406,32 +421,33 @@ export class SimdRange {
     const f = family!.features(valid);
     bank.prepareWeighted(f, len);
     for (let i = 0; i < R; i++) {
-      fillWeights(k0, k1, len, q[r0 + i - 1]!, w);
+      fillWeights(k0, k1, len, q, r0 + i - 1, w);
       bank.addWeightedSlots(i, f, len, w);
     }
   }
 }
 
 /**
- * Each resample's total weight and channel sums from the kernel's blocks into the bank. The kernel
+ * Each resample's total weight and channel sums from the kernel's blocks (resample i at the
+ * kernel's lane i + lane0) into the bank. The kernel
  * sums the negated terms (its weights are negative: see the .wat), so each sum is 0 − its total:
  * the same bits as the sum of the terms (rounding to nearest is symmetric, and a zero total comes
  * out +0, as the sum of the terms from +0 does).
  */
-function copyTotals(st: Int32Array, acc: Float64Array, R: number, K: number, bank: ReplicaBank): void {
+function copyTotals(st: Int32Array, acc: Float64Array, R: number, lane0: number, K: number, bank: ReplicaBank): void {
   for (let i = 0; i < R; i++) {
-    const b = i >> 2,
-      lane = i & 3;
+    const b = (i + lane0) >> 2,
+      lane = (i + lane0) & 3;
     bank.W[i] = st[32 * b + lane]!;
     for (let c = 0; c < K; c++) bank.sums[i * K + c] = 0 - acc[(b * K + c) * 4 + lane]!;
   }
 }
 
-/** Kernel state (int32 / f64 views of the same blocks) → the scalar engine's WALK layout. */
-function copyWalk(st: Int32Array, sf: Float64Array, R: number, dst: Float64Array): void {
+/** Kernel state (int32 / f64 views of the same blocks; resample i at lane i + lane0) → the scalar engine's WALK layout. */
+function copyWalk(st: Int32Array, sf: Float64Array, R: number, lane0: number, dst: Float64Array): void {
   for (let i = 0; i < R; i++) {
-    const b = i >> 2,
-      lane = i & 3;
+    const b = (i + lane0) >> 2,
+      lane = (i + lane0) & 3;
     dst[WALK * i] = st[32 * b + 4 + lane]!; // cumPos
     dst[WALK * i + 1] = st[32 * b + lane]!; // cumAll
     dst[WALK * i + 4] = sf[16 * b + 8 + lane]!; // S

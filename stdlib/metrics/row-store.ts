@@ -103,6 +103,22 @@ function sliceArray(maxIndex: number, n: number): StoredSlices {
   return maxIndex < 0xff ? sharedArray(Uint8Array, n) : maxIndex < 0xffff ? sharedArray(Uint16Array, n) : sharedArray(Uint32Array, n);
 }
 
+/** A {@link RowStore}'s fields, as {@link RowStore.toShared} hands them to another thread. */
+export interface SharedRows {
+  n: number;
+  cap: number;
+  width: number;
+  labelKind: LabelKind;
+  hasSlices: boolean;
+  scoreType: 'f32' | 'f64';
+  control: StoredScores;
+  treatment: StoredScores;
+  label: Uint8Array | Uint32Array | Float64Array | null;
+  slice: StoredSlices | null;
+  ids: Float64Array | null;
+  idBase: number;
+}
+
 /**
  * The stored rows. Per row: both scores (float32 while they are exact, else float64), the label in
  * the narrowest type of its kind, the slice index in the narrowest type that holds every index seen
@@ -121,6 +137,8 @@ export class RowStore {
   slice: StoredSlices | null;
   /** Row ids, or null while row i's id is `idBase + i`. */
   private ids: Float64Array | null = null;
+  /** True once {@link spendControl} gave the control scores' memory away. */
+  private controlSpent = false;
   private idBase = 0;
   private cap: number;
 
@@ -191,6 +209,33 @@ export class RowStore {
     this.ids!.set(ids.subarray(0, m), this.n);
   }
 
+  /** Throw when the control scores were spent: the store serves nothing but the final result's resamples. */
+  private usable(): void {
+    if (this.controlSpent) throw new MetricsStateError('the stored rows were spent by the final result');
+  }
+
+  /** True once the final result spent the control scores ({@link spendControl}). */
+  get spent(): boolean {
+    return this.controlSpent;
+  }
+
+  /**
+   * Give the control scores' memory to the final result (comparison-result.ts): once the control
+   * column is ranked its values are the ranking's tie groups, and nothing else that result reads
+   * needs them by row (it checks the resamples do not: resample-engine.ts `resamplesReadControl`).
+   * Returns their buffer as `words` 32-bit words for the caller to overwrite (the treatment's sort,
+   * DeLong's numerators: 4 B per row less at the result phase's peak), or null when the scores are not
+   * one float32 column or the buffer has no room for `words`. The store is spent from then on: the
+   * control scores read as empty, and adding rows, merging, reordering and saving the state throw.
+   */
+  spendControl(words: number): Uint32Array | null {
+    const c = this.control;
+    if (this.controlSpent || this.width !== 1 || !(c instanceof Float32Array) || c.byteOffset !== 0 || c.buffer.byteLength < 4 * words) return null;
+    this.control = new Float32Array(0);
+    this.controlSpent = true;
+    return new Uint32Array(c.buffer, 0, words);
+  }
+
   private grow(min: number): void {
     let cap = Math.max(1024, this.capacity);
     while (cap < min) cap *= 2;
@@ -249,6 +294,7 @@ export class RowStore {
    * Float32Array); otherwise it is checked.
    */
   append(rows: ValidRows, rowIds: Float64Array, slice: Uint32Array | null, allF32: boolean): void {
+    this.usable();
     const n = rows.n,
       w = this.width;
     if (n === 0) return;
@@ -271,6 +317,8 @@ export class RowStore {
 
   /** Append another store's rows; `sliceMap[i]` is this store's index of the other's slice i. */
   merge(o: RowStore, sliceMap: Uint32Array | null): void {
+    this.usable();
+    o.usable();
     if (o.width !== this.width || o.labelKind !== this.labelKind || o.hasSlices !== this.hasSlices) {
       throw new MetricsStateError('cannot merge row stores of different shapes');
     }
@@ -298,6 +346,7 @@ export class RowStore {
    * merged, so merged results equal one pass bit-for-bit.
    */
   canonicalize(): void {
+    this.usable();
     const n = this.n,
       ids = this.ids;
     if (ids === null) return;
@@ -327,11 +376,49 @@ export class RowStore {
 
   /** Scores of one model, n × width row-major (a view, not a copy). */
   scores(side: 'control' | 'treatment'): StoredScores {
+    if (side === 'control') this.usable();
     const a = side === 'control' ? this.control : this.treatment;
     return a.subarray(0, this.n * this.width);
   }
 
+  /**
+   * The store as its arrays (shared memory: sent to another thread, they are not copied), for
+   * {@link RowStore.fromShared} there. The store must not be used here afterwards.
+   */
+  toShared(): SharedRows {
+    return {
+      n: this.n,
+      cap: this.cap,
+      width: this.width,
+      labelKind: this.labelKind,
+      hasSlices: this.hasSlices,
+      scoreType: this.scoreType,
+      control: this.control,
+      treatment: this.treatment,
+      label: this.label,
+      slice: this.slice,
+      ids: this.ids,
+      idBase: this.idBase,
+    };
+  }
+
+  /** The store {@link RowStore.toShared} gave (on another thread): the same arrays, not copies. */
+  static fromShared(s: SharedRows): RowStore {
+    const st = new RowStore(s.width, s.labelKind, s.hasSlices, 0);
+    st.n = s.n;
+    st.cap = s.cap;
+    st.scoreType = s.scoreType;
+    st.control = s.control;
+    st.treatment = s.treatment;
+    st.label = s.label;
+    st.slice = s.slice;
+    st.ids = s.ids;
+    st.idBase = s.idBase;
+    return st;
+  }
+
   toState(): StoreState {
+    this.usable();
     const w = this.width;
     let slice: StoreState['slice'] = null;
     if (this.slice !== null) {

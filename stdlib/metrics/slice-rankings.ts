@@ -44,7 +44,9 @@ export interface SliceCutter {
  * A cutter of `whole` (binary or regression, both models ranked over every stored row) into the
  * groups `groupOfSlice[store.slice[row]]` (`groups` of them), or null when `whole` has no per-model
  * rankings to cut (multiclass, no ranking metric). `scratch`: Spearman's per-row buffers for the
- * slices' contexts (n each when Spearman is wanted, as for the whole store).
+ * slices' contexts (n each when Spearman is wanted, as for the whole store). `area`: a free buffer
+ * (the spent control scores, comparison-result.ts) that holds both models' per-position groups when
+ * they are bytes and it has 2n of them, instead of two new n-byte arrays.
  */
 export function sliceCutter(
   whole: RankingContext,
@@ -53,6 +55,7 @@ export function sliceCutter(
   groupOfSlice: (s: number) => number,
   groups: number,
   scratch: [Float64Array, Float64Array],
+  area: Uint32Array | null = null,
 ): SliceCutter | null {
   if (whole.kind === 'multiclass' || whole.rc === null || whole.rt === null) return null;
   const n = store.n;
@@ -70,25 +73,28 @@ export function sliceCutter(
   // order, KS and PSI the groups' values: the cuts skip what no wanted metric reads (their memory
   // is 13 B per row of the largest group per model with everything, 5 B with the flags and ends).
   const lean = !whole.wanted.has('spearman') && !whole.wanted.has('ks') && !whole.wanted.has('psi') && whole.posC !== null && whole.posT !== null;
-  const side = (r: Ranking, positives: Uint8Array | null): [Whole, CutBuffers] => {
+  const inArea = area !== null && Ctor === Uint8Array && area.byteLength >= 2 * n;
+  const side = (r: Ranking, positives: Uint8Array | null, at: number): [Whole, CutBuffers] => {
     // The group at each sorted position: one gather here, then every group's cut reads it in order.
-    const groupAt = new Ctor(n);
+    const groupAt = inArea ? new Uint8Array(area.buffer, area.byteOffset + at * n, n) : new Ctor(n);
     const order = r.order;
     for (let j = 0; j < n; j++) groupAt[j] = map[slice[order[j]!]!]!;
-    const m = largest + 1;
+    // A group's rows and (+1: the branch-free writes) its tie groups, which are at most the whole ranking's.
+    const m = largest + 1,
+      mg = Math.min(largest, r.groups) + 1;
     const Value = r.groupValue instanceof Float32Array ? Float32Array : Float64Array;
     return [
       { r, positives, groupAt },
       {
         order: new Uint32Array(lean ? 0 : m),
         positives: new Uint8Array(positives === null ? 0 : m),
-        groupEnd: new Uint32Array(m),
-        groupValue: new Value(lean ? 0 : m),
+        groupEnd: new Uint32Array(mg),
+        groupValue: new Value(lean ? 0 : mg),
       },
     ];
   };
-  const [c, cBuf] = side(whole.rc, whole.posC);
-  const [t, tBuf] = side(whole.rt, whole.posT);
+  const [c, cBuf] = side(whole.rc, whole.posC, 0);
+  const [t, tBuf] = side(whole.rt, whole.posT, 1);
   return {
     context(g: number): RankingContext {
       const rc = lean ? cutLean(c, g, cBuf) : cut(c, g, cBuf),

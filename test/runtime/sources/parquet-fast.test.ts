@@ -6,6 +6,8 @@
  * version-1 pages; and the fallback to hyparquet's reader for a column chunk whose encoding the
  * decoder does not read.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parquetMetadata } from 'hyparquet';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
@@ -202,7 +204,11 @@ describe('the Parquet page decoder reads what the JSONL source and hyparquet rea
       const fast = await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 });
       const slow = await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 }, { parquetPageDecoder: false });
       expectSameRows(fast, slow);
-      expectSameRows(await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 }, { parquetDecodeThread: true }), slow);
+      const threaded = await readAll(p, { inputs, batchSize: 8, shard: { index, count: 3 }, maxExamples: 100 }, { parquetDecodeThread: true });
+      expectSameRows(threaded, slow);
+      // Every shard names the whole file, whichever thread hashed it and whichever groups it decoded.
+      expect(threaded.stats.read.sha256).toBe(createHash('sha256').update(readFileSync(p)).digest('hex'));
+      expect(fast.stats.read.sha256).toBe(threaded.stats.read.sha256);
       expect(fast.rowIds.every((id) => Math.floor(id / 10) % 3 === index)).toBe(true);
       parts.push(fast);
     }

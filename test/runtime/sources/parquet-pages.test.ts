@@ -46,12 +46,16 @@ describe('decodeHybrid', () => {
 
   it('gathers through a dictionary what it decodes, at every width, to the last byte of the page', () => {
     fc.assert(
-      fc.property(hybridCase, fc.integer({ min: 0, max: 5 }), ({ width, values, noise }, at) => {
+      fc.property(hybridCase, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 7 }), ({ width, values, noise }, at, lead) => {
         const all = [...values.flat(), ...noise, ...values.slice(0, 3).flat()];
         const w = new ByteWriter();
         writeRleBitPackedHybrid(w, all, width);
-        // The page ends where the encoding does: the last values' 32-bit windows reach past its end.
-        const bytes = new Uint8Array(w.getBuffer());
+        // The page ends where the encoding does: the last values' 32-bit windows reach past its end. It is a
+        // view into a larger buffer (as a page inside a column chunk is), with other bytes (0xff) before and after.
+        const encoded = new Uint8Array(w.getBuffer());
+        const whole = new Uint8Array(lead + encoded.length + 4).fill(0xff);
+        whole.set(encoded, lead);
+        const bytes = whole.subarray(lead, lead + encoded.length);
         const size = Math.max(1, ...all.map((v) => v + 1));
         const dict = dictionary().subarray(0, size);
         const out = new Int32Array(at + all.length);

@@ -19,7 +19,7 @@ function rowWeights(seed: number, rowIds: ArrayLike<number>, n: number, B: numbe
     k1 = new Uint32Array(n);
   fillRowKeys(seed, rowIds, n, k0, k1);
   const q = resampleKeys(seed, B);
-  return (i, r) => poissonWeight(k0[i]!, k1[i]!, q[r]!);
+  return (i, r) => poissonWeight(k0[i]!, k1[i]!, q, r);
 }
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Percentile p of xs, interpolated as numpy's default (type 7), as the intervals are. */

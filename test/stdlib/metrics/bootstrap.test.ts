@@ -81,7 +81,7 @@ function expectRowsRepeated(acc: Comparison, d: Dataset, spec: ComparisonSpec, s
   fillRowKeys(spec.seed, d.rowIds, d.n, k0, k1);
   const q = resampleKeys(spec.seed, spec.bootstrap);
   for (let r = 1; r <= spec.bootstrap; r++) {
-    const w = Uint8Array.from({ length: d.n }, (_, i) => poissonWeight(k0[i]!, k1[i]!, q[r - 1]!));
+    const w = Uint8Array.from({ length: d.n }, (_, i) => poissonWeight(k0[i]!, k1[i]!, q, r - 1));
     const { data, rows } = expand(d, w);
     const plain = createComparison({ ...spec, bootstrap: 0 }) as Comparison;
     // Repeated rows need distinct ids only for the bootstrap, which is off here.

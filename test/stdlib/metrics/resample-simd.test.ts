@@ -46,10 +46,14 @@ describe('the SIMD bootstrap sweeps', () => {
     ['a handful of rows', 6, { ties: 0, outOfRange: false, seed: 6 }, main],
   ] as const)('give the scalar sweeps bit for bit: %s', (_what, n, opts, metrics) => {
     const inp = input(n, [...metrics], opts);
+    // Ranges from either half of a pair of resamples (they share a word: r0 even starts at its odd half).
     for (const [r0, r1] of [
       [1, 14],
       [3, 8],
       [13, 14],
+      [2, 9],
+      [4, 40],
+      [14, 15],
     ] as const)
       expectSameBits(resampleRange(inp, r0, r1, true), resampleRange(inp, r0, r1, false));
   });
@@ -187,8 +191,9 @@ describe('the SIMD bootstrap sweeps', () => {
     expect(simdSweepApplies(new BinaryFamily(0.5, true, ['log_loss', 'auroc']).layout, 1000)).toBe(true);
     expect(simdSweepApplies(new BinaryFamily(0.5, true, ['pearson']).layout, 1000)).toBe(false);
     expect(simdSweepApplies(new BinaryFamily(0.5, true, ['max_abs_diff']).layout, 1000)).toBe(false);
-    // Lane totals are int32: 13 · n, doubled, must fit.
-    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['auroc']).layout, 90_000_000)).toBe(false);
+    // Lane totals are int32: 8 · n, doubled, must fit.
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['auroc']).layout, 134_000_000)).toBe(true);
+    expect(simdSweepApplies(new BinaryFamily(0.5, true, ['auroc']).layout, 134_300_000)).toBe(false);
   });
 
   it('flag each tie group holding a positive at its two ends', () => {

@@ -153,7 +153,7 @@ describe('row store compact forms', () => {
  */
 describe('memory per row of the store a comparison keeps', () => {
   const perRow = (st: RowStore): number =>
-    st.control.BYTES_PER_ELEMENT +
+    (st.spent ? 0 : st.control.BYTES_PER_ELEMENT) +
     st.treatment.BYTES_PER_ELEMENT +
     (st.label?.BYTES_PER_ELEMENT ?? 0) +
     (st.slice?.BYTES_PER_ELEMENT ?? 0) +
@@ -187,6 +187,19 @@ describe('memory per row of the store a comparison keeps', () => {
     expect(perRow(store('binary', all, { hasSlices: true }))).toBe(10);
   });
 
+  it('6 B with slices once the run’s last result has ranked the rows: the control scores are spent on its sorts', () => {
+    // The fraud example's metrics: the resamples read the control scores from their ranking's tie groups.
+    const metrics = ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'auprc', 'log_loss', 'agreement', 'flips_to_positive', 'flips_to_negative'];
+    const d = synthesize('binary', 70000, 5);
+    const spec = specFor('binary', { bootstrap: 4, metrics, hasSlices: true });
+    const acc = createComparison(spec) as Comparison;
+    const ids = range(0, d.n);
+    for (let at = 0; at < d.n; at += 8192) acc.update(batchOf(d, ids.slice(at, at + 8192), spec));
+    expect(perRow(acc.store!)).toBe(10);
+    acc.result(true);
+    expect([acc.store!.spent, acc.store!.control.length, perRow(acc.store!)]).toEqual([true, 0, 6]);
+  });
+
   it('17 B once the ids are stored (a shard’s interleaved rows), 17 B with float64 scores', () => {
     const shard = store(
       'binary',
@@ -208,5 +221,30 @@ describe('memory per row of the store a comparison keeps', () => {
     const reg = store('regression', all, { hasSlices: false });
     expect(reg.label).toBeInstanceOf(Float64Array);
     expect(perRow(reg)).toBe(2 * 4 + 8);
+  });
+});
+
+describe('RowStore.toShared / fromShared', () => {
+  it('hands the same arrays over (no copy): rows, ids with gaps, slices, f64 scores', () => {
+    const st = new RowStore(1, 'binary', true, 4);
+    const rows = (c: number[], t: number[], y: number[]) => ({
+      n: c.length,
+      width: 1,
+      control: Float64Array.from(c),
+      treatment: Float64Array.from(t),
+      label: Float64Array.from(y),
+    });
+    st.append(rows([0.5, 0.25], [0.75, 1], [1, 0]), new Float64Array([10, 11]), new Uint32Array([0, 1]), false);
+    st.append(rows([0.1, 0.3], [0.2, 0.4], [0, 1]), new Float64Array([40, 12]), new Uint32Array([2, 0]), false);
+    const back = RowStore.fromShared(st.toShared());
+    expect(back.n).toBe(4);
+    expect(back.control).toBe(st.control);
+    expect(back.slice).toBe(st.slice);
+    expect(Array.from(back.rowIds())).toEqual([10, 11, 40, 12]);
+    expect(back.toState()).toEqual(st.toState());
+    // It grows like the original.
+    back.append(rows([1e-9 + 0.5], [0.5], [1]), new Float64Array([13]), new Uint32Array([1]), false);
+    expect(back.scoreType).toBe('f64');
+    expect(Array.from(back.scores('control'))).toEqual([0.5, 0.25, 0.1, 0.3, 1e-9 + 0.5]);
   });
 });

@@ -50,6 +50,8 @@ describe('slice rankings cut from the whole store', () => {
           if (whole.posT !== null) walkFlags(whole.rt!, whole.posT, whole.posT);
           const cutter = sliceCutter(whole, st, slice, groupOf, groups, scratch)!;
           expect(cutter).not.toBeNull();
+          // The same cut with the per-position groups in a free area holding garbage (the spent control scores).
+          const inArea = sliceCutter(whole, st, slice, groupOf, groups, scratch, new Uint32Array(Math.ceil(st.n / 2) + 1).fill(0xdeadbeef))!;
           for (let g = 0; g < groups; g++) {
             const sub = Uint32Array.from(xs.map((_, i) => i).filter((i) => groupOf(slice[i]!) === g));
             const want = rankingContext(kind, wanted, st, sub, sub.length, [new Float64Array(st.n), new Float64Array(st.n)]);
@@ -74,6 +76,9 @@ describe('slice rankings cut from the whole store', () => {
             const gotOut: Derived = new Map();
             rankingOutcomes(got, null, gotOut);
             expect(gotOut).toEqual(wantOut);
+            const areaOut: Derived = new Map();
+            rankingOutcomes(inArea.context(g), null, areaOut);
+            expect(areaOut).toEqual(wantOut);
           }
         }),
         { numRuns: 200 },
