@@ -38,6 +38,10 @@ import { COLUMNAR_BATCH_SIZE, openSource } from '../runtime/sources/index.ts';
 import type { Batch } from '../runtime/batch.ts';
 import { arrowFile, jsonlFile, parquetFile } from './replay-files.ts';
 
+// Every process this bench starts — `m4c` old and new, the hand-written baseline — runs with onnxruntime's telemetry
+// off, as `m4c` runs by default (docs/cli.md): the comparison is code against code.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : dflt;

@@ -17,6 +17,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pacedLoad } from './support/paced-load.ts';
 
+// Every process this bench starts — `m4c` old and new, the hand-written baseline — runs with onnxruntime's telemetry
+// off, as `m4c` runs by default (docs/cli.md): the comparison is code against code.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const ROOT = join(import.meta.dirname, '..');
 const opt = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);

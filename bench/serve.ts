@@ -26,6 +26,10 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pacedLoad } from './support/paced-load.ts';
 
+// Every process this bench starts — `m4c` old and new, the hand-written baseline — runs with onnxruntime's telemetry
+// off, as `m4c` runs by default (docs/cli.md): the comparison is code against code.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 /** The parts of autocannon's API used here (it ships no types). */
 interface LoadResult {
   requests: { average: number; total: number };
