@@ -233,8 +233,10 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
     throw cliErrorOf(err, o);
   }
   const where = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${running.port}`;
-  // One line on stdout, so scripts (and tests) can read the port when --port 0.
-  process.stdout.write(`m4c serve: listening on ${where} (mode ${o.mode}, serve run ${running.service.runId})\n`);
+  // One line on stdout, so scripts (and tests) can read the port when --port 0 — unless a signal came while the
+  // models were loading (a model call cannot be cut short, so the drain waited for them): nothing was served then.
+  if (signals > 0) log('stopped while the models were loading: no request was answered');
+  else process.stdout.write(`m4c serve: listening on ${where} (mode ${o.mode}, serve run ${running.service.runId})\n`);
   await stopped;
   try {
     await running.shutdown();
