@@ -5,39 +5,19 @@
  * refuses fails the run.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Plan, PlanComparison, PlanTask } from '../../plan/plan-types.ts';
+import type { Plan, PlanTask } from '../../plan/plan-types.ts';
 import { createComparisonRun, type ComparisonParents, type ComparisonRun } from '../../runtime/comparison-run.ts';
 import { feedStats } from '../../runtime/comparison-feed.ts';
 import { runMeta } from '../../runtime/run-meta.ts';
-
-const span = { file: 't.m4', line: 1, column: 1, endLine: 1, endColumn: 2 };
+import { comparisonPlan } from '../support/comparison-plan.ts';
 
 function planOf(task: PlanTask, metrics: string[], slices: boolean): Plan {
-  const comparison: PlanComparison = {
-    name: 'ab',
-    control: { node: 'c', output: 'out' },
-    treatment: { node: 't', output: 'out' },
-    label: { node: 'y', output: 'out' },
-    slice_by: slices ? { node: 'r', output: 'out' } : null,
+  return comparisonPlan({
     task,
     metrics,
-    gates: [],
-    sinks: [],
+    slice_by: slices ? { node: 'r', output: 'out' } : null,
     options: { bootstrap: 40, seed: 7, confidence: 0.9, max_slices: 3 },
-    span,
-  };
-  return {
-    format_version: 1,
-    m4_version: '0.1.0',
-    source: { file: 't.m4', sha256: 'b'.repeat(64) },
-    plan_hash: 'a'.repeat(64),
-    inputs: [],
-    models: [],
-    nodes: [],
-    edges: [],
-    comparisons: [comparison],
-    outputs: [],
-  };
+  });
 }
 
 const BINARY = planOf({ kind: 'binary', threshold: 0.5 }, ['accuracy', 'f1', 'auroc', 'auprc', 'log_loss', 'agreement'], true);

@@ -7,48 +7,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Plan, PlanComparison, PlanGate, PlanTask } from '../../plan/plan-types.ts';
+import type { Plan, PlanGate } from '../../plan/plan-types.ts';
 import { ComparisonInputError, createComparisonRun, type ComparisonParents, type ComparisonRun } from '../../runtime/comparison-run.ts';
 import { runMeta } from '../../runtime/run-meta.ts';
 import type { RunMeta } from '../../plan/record-types.ts';
 import { mergeStateFiles, readStateFile, stateFileOf, StateFileError, writeStateFile, type StateFile } from '../../runtime/state-file.ts';
 import type { ModelMetricResult } from '../../plan/result-types.ts';
 import type { Tensor } from '../../stdlib/types.ts';
+import { comparisonPlan, SPAN } from '../support/comparison-plan.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'm4-comparison-run-'));
-const span = { file: 't.m4', line: 1, column: 1, endLine: 1, endColumn: 2 };
+const span = SPAN;
 
 function gate(text: string, metric: string, field: PlanGate['field'], op: PlanGate['op'], bound: number, confidence: number | null = null): PlanGate {
   return { text, metric, field, op, bound, confidence, span };
 }
 
-function planOf(c: Partial<PlanComparison> & { task: PlanTask }, hash = 'a'.repeat(64)): Plan {
-  const comparison: PlanComparison = {
-    name: 'ab',
-    control: { node: 'c', output: 'out' },
-    treatment: { node: 't', output: 'out' },
-    label: { node: 'y', output: 'out' },
-    slice_by: null,
-    metrics: ['accuracy', 'auroc', 'agreement'],
-    gates: [],
-    sinks: [],
-    options: { bootstrap: 50, seed: 3, confidence: 0.95, max_slices: 10 },
-    span,
-    ...c,
-  };
-  return {
-    format_version: 1,
-    m4_version: '0.1.0',
-    source: { file: 't.m4', sha256: 'b'.repeat(64) },
-    plan_hash: hash,
-    inputs: [],
-    models: [],
-    nodes: [],
-    edges: [],
-    comparisons: [comparison],
-    outputs: [],
-  };
-}
+const planOf = comparisonPlan;
 
 function meta(run: ComparisonRun, extra: Partial<Parameters<typeof runMeta>[1]> = {}): RunMeta {
   return runMeta(run.subject, { dataPath: null, stats: null, startedAt: new Date(0), endedAt: new Date(1000), interrupted: false, ...extra });
