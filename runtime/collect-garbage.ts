@@ -6,7 +6,7 @@
  * Why it is needed: the large buffers (the batches' tensors, the model outputs, the released
  * sessions' buffers) live outside the JavaScript heap, and V8 collects them only when the heap itself or the
  * external memory has grown enough since the last collection — so tens of MB of them can still be
- * resident when the next phase starts, and they add to its peak (docs/metrics.md, "Memory of the main
+ * resident when the next phase starts, and they add to its peak (docs/performance.md, "Memory of the main
  * job"). Two collections: the first finds the dead buffers, their backing stores are released by the
  * sweep that the second one completes.
  *

@@ -2,7 +2,7 @@
  * A replay's comparisons fed on a worker thread (comparison-feed-worker.ts) while the main thread
  * reads the data: the core the replay leaves idle does the accumulators' per-row work (validation,
  * cells, exact sums, charts, slices, the row store), ~0.2–0.3 s of the main thread per 1M rows of the
- * fraud example before (docs/metrics.md, "Where the main job's time goes").
+ * fraud example before (docs/performance.md, "Where the main job's time goes").
  *
  * The main thread converts and checks each batch as before (a batch that does not fit is refused at
  * once), copies it into one buffer (comparison-packing.ts) and posts it; the worker feeds the same

@@ -4,7 +4,7 @@
  * under glibc malloc's 128 KB mmap threshold, so every copy came from the main malloc heap; the worker
  * freed it only at its own garbage collections (rare: its JavaScript heap hardly grows), by which time tens
  * of MB of them were interleaved with live memory, and glibc keeps a freed middle of its heap for good
- * (docs/metrics.md, "Memory of the main job"). With the copies recycled, a replay allocates a few of them
+ * (docs/performance.md, "Memory of the main job"). With the copies recycled, a replay allocates a few of them
  * in all instead of one per model call.
  *
  * Bounded: a few arrays per (type, length) and a few lengths, so a replay whose batch sizes vary keeps

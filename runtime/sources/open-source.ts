@@ -96,7 +96,7 @@ const FORMATS: readonly SourceFormat[] = ['jsonl', 'csv', 'parquet', 'arrow'];
  * worker and back, the wake-ups, a model call), which at 1,024 rows was ~0.3–0.7 s of CPU per 1M rows
  * of the fraud replay. 16,384 divides the usual group sizes (no batch straddles two groups) and keeps a batch's
  * tensors at a few MB; larger batches were no cheaper and leave the models idle longer while the first
- * batch is read (docs/metrics.md, "Columnar replay").
+ * batch is read (docs/performance.md, "Columnar replay").
  */
 export const COLUMNAR_BATCH_SIZE = 16384;
 

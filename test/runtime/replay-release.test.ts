@@ -1,7 +1,7 @@
 /**
  * `replayComparisons` lets go of the models before the comparisons' result phase: the executor is
  * given back (closed, when not lent) once the rows are done, before the report is rendered — so the
- * result's rankings and resamples do not sit on top of the model sessions (docs/metrics.md, "Memory
+ * result's rankings and resamples do not sit on top of the model sessions (docs/performance.md, "Memory
  * of the main job"). A replay that fails gives its executor back as unhealthy, never to be lent again.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -9,7 +9,7 @@ import { batchOf, specFor, synthesize, type Dataset } from './support/synthetic.
 /**
  * The last result of a run (`result(true)`, comparison-run.ts `finish`) spends the store's control
  * scores once they are ranked: their buffer becomes the treatment's sort buffer and DeLong's, then
- * the slices' per-position groups (docs/metrics.md, "Memory of the main job"). The result must be
+ * the slices' per-position groups (docs/performance.md, "Memory of the main job"). The result must be
  * the same bits as a result that spends nothing.
  */
 const N = MSD_FLAGGED_MIN + 3001; // the MSD sort's path (where the spending applies), an odd count
