@@ -19,12 +19,22 @@
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pacedLoad } from './support/paced-load.ts';
+import {
+  predictBodies,
+  processCpu,
+  rssMb,
+  serveArgs as fraudServeArgs,
+  SERVE_READY,
+  shadowCounts,
+  shadowRan,
+  start,
+  stop,
+  threadCpu,
+} from './support/serve-process.ts';
 
 // Every process this bench starts — `m4c` old and new, the hand-written baseline — runs with onnxruntime's telemetry
 // off, as `m4c` runs by default (docs/cli.md): the comparison is code against code.
@@ -56,63 +66,7 @@ const CONNECTIONS = arg('connections', 32);
  * at saturation. (Not autocannon's `overallRate`: that sends each second's quota in a burst at the second's start.) */
 const RATE = arg('rate', 0);
 
-const rows = readFileSync(join(ROOT, 'examples/fraud/data/replay.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .slice(0, 100);
-const bodies = rows.map((l) => `{"inputs":${l}}`);
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-}
-
-function start(args: string[], pattern: RegExp, cwd: string): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/**
- * CPU seconds (user + system) the process has used: every thread, or with `mainOnly` its main thread's alone (the
- * answers' event loop: what the shadow's work on it takes from the answers; not V8's helper threads or workers).
- */
-function cpuSeconds(pid: number, mainOnly = false): number {
-  const fields = readFileSync(mainOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
-    .split(') ')[1]!
-    .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-}
-
-/**
- * CPU seconds of the shadow arm's thread: the process's threads at nice 19 or in SCHED_IDLE (older code: nice 19;
- * now SCHED_IDLE, whose nice value reads 19 too) — 0 without one.
- */
-function shadowThreadSeconds(pid: number): number {
-  let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // Fields from the state (3rd): utime 14th, stime 15th, nice 19th, policy 41st.
-      if (Number(f[16]) === 19 || Number(f[38]) === 5) sum += (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      // the thread ended
-    }
-  }
-  return sum;
-}
+const bodies = predictBodies(ROOT);
 
 /** A load's outcome, its latencies to 0.01 ms (autocannon's own histogram keeps whole milliseconds). */
 interface Load {
@@ -175,38 +129,6 @@ async function load(port: number, seconds: number, paced = RATE > 0): Promise<Lo
   };
 }
 
-/** The server's `m4_shadow_rows_total` by result. */
-async function shadowCounts(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const by = new Map<string, number>();
-  for (const m of text.matchAll(/^m4_shadow_rows_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) by.set(m[1]!, (by.get(m[1]!) ?? 0) + Number(m[2]));
-  return by;
-}
-
-/**
- * Of the rows sent to the shadow arm during the measured load (`before`: the counts at its start), the share it ran,
- * then the shares it did not run by reason (shed: the answers' thread was busy; starved: no CPU for the shadow's
- * thread; dropped: its queue full anyway; timeout, error), e.g. `81% (shed 12, starved 7)`.
- */
-async function shadowRan(port: number, before: Map<string, number>): Promise<string> {
-  const by = await shadowCounts(port);
-  let all = 0;
-  for (const [k, n] of by) {
-    by.set(k, n - (before.get(k) ?? 0));
-    all += n - (before.get(k) ?? 0);
-  }
-  if (all === 0) return '–';
-  const pct = (n: number): string => ((100 * n) / all).toFixed(0);
-  const rest = [...by].filter(([k, n]) => k !== 'ok' && pct(n) !== '0').map(([k, n]) => `${k} ${pct(n)}`);
-  return `${pct(by.get('ok') ?? 0)}%${rest.length > 0 ? ` (${rest.join(', ')})` : ''}`;
-}
-
-async function stop(s: Server): Promise<void> {
-  const exited = new Promise((resolve) => s.child.on('exit', resolve));
-  s.child.kill('SIGTERM');
-  await exited;
-}
-
 const BEFORE = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1]! : null;
 const WINDOW = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1]! : null;
 /** `--shed-load U`: our shadow server's `--shadow-shed-load` (DIR's gets none: older code has no such flag). */
@@ -221,10 +143,7 @@ const WARMUP = arg('warmup', 2);
 
 /** The arguments of `m4c serve` in `--mode mode`, as users start it (run from our tree or --before's). */
 function serveArgs(mode: 'control' | 'shadow'): string[] {
-  const args = ['bin/m4c.js', 'serve', 'examples/fraud/ab.m4', '--port', '0', '--mode', mode, '-q'];
-  if (mode === 'shadow') args.push('--db', join(mkdtempSync(join(tmpdir(), 'm4-bench-serve-')), 'live.db'));
-  if (mode === 'shadow' && WINDOW !== null) args.push('--window', WINDOW);
-  return args;
+  return fraudServeArgs(mode, mode === 'shadow' && WINDOW !== null ? ['--window', WINDOW] : []);
 }
 
 interface Config {
@@ -235,7 +154,6 @@ interface Config {
   pattern: RegExp;
   cwd: string;
 }
-const SERVE_READY = /127\.0\.0\.1:(\d+)/;
 const configs: Config[] = [
   { kind: 0, name: 'hand-written fastify + ORT', args: ['--import', 'tsx', 'bench/serve-baseline.ts', '0'], pattern: /listening (\d+)/, cwd: ROOT },
 ];
@@ -271,13 +189,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     await load(s.port, WARMUP, false);
     // The counts so far (those of warm-up rows still queued in the shadow arm are counted with the run).
     const shadow0 = c.kind === 2 ? await shadowCounts(s.port) : new Map<string, number>();
-    const cpu0 = cpuSeconds(s.child.pid!);
-    const main0 = cpuSeconds(s.child.pid!, true);
-    const shadowThread0 = shadowThreadSeconds(s.child.pid!);
+    const cpu0 = processCpu(s.child.pid!);
+    const threads0 = threadCpu(s.child.pid!);
     const r = await load(s.port, SECONDS);
-    const cpuUs = ((cpuSeconds(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
-    const mainUs = ((cpuSeconds(s.child.pid!, true) - main0) / Math.max(1, r.total)) * 1e6;
-    const shadowThreadUs = c.kind === 2 ? (((shadowThreadSeconds(s.child.pid!) - shadowThread0) / Math.max(1, r.total)) * 1e6).toFixed(1) : '–';
+    const threads = threadCpu(s.child.pid!);
+    const cpuUs = ((processCpu(s.child.pid!) - cpu0) / Math.max(1, r.total)) * 1e6;
+    const mainUs = ((threads.main - threads0.main) / Math.max(1, r.total)) * 1e6;
+    const shadowThreadUs = c.kind === 2 ? (((threads.shadow - threads0.shadow) / Math.max(1, r.total)) * 1e6).toFixed(1) : '–';
     const rss = rssMb(s.child.pid!);
     const shadow = c.kind === 2 ? await shadowRan(s.port, shadow0) : '–';
     results.push(

@@ -42,34 +42,53 @@ export async function pacedLoad(
   seconds: number,
   connections = 64,
 ): Promise<PacedResult> {
+  const client = await pacedClient(port, path, bodies, connections);
+  try {
+    return await client.run(rate, seconds);
+  } finally {
+    client.close();
+  }
+}
+
+/** Keep-alive connections to one server that offer paced loads one after another (bench/serve-paired.ts's slices). */
+export interface PacedClient {
+  /** One paced load: `rate` req/s for `seconds`; resolves once every request sent was answered. */
+  run(rate: number, seconds: number): Promise<PacedResult>;
+  close(): void;
+}
+
+/** Opens `connections` keep-alive connections to `http://127.0.0.1:port`; `run` paces loads over them (see the file's header). */
+export async function pacedClient(port: number, path: string, bodies: readonly string[], connections = 64): Promise<PacedClient> {
   const requests = bodies.map(
     (b) =>
       `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
   );
-  const latencies = new Float64Array(Math.ceil(rate * seconds) + 16);
+  let latencies = new Float64Array(0);
   let answered = 0;
   let ok = 0;
   let errors = 0;
   let late = 0;
   let sent = 0;
+  let next = 0; // the body of the next request, cycling across runs
   const free: Conn[] = [];
+  const all: Conn[] = [];
   const waiting: number[] = []; // due times of requests no connection could take yet
   let onDrained: (() => void) | null = null;
 
   const write = (c: Conn, due: number): void => {
     c.busy = true;
     c.due = due;
-    c.socket.write(requests[sent % requests.length]!);
+    c.socket.write(requests[next++ % requests.length]!);
     sent++;
   };
   const answer = (c: Conn, status: number): void => {
     const ms = performance.now() - c.due;
     answered++;
-    if (status >= 200 && status < 300) latencies[ok++] = ms;
-    else errors++;
+    if (status >= 200 && status < 300 && ok < latencies.length) latencies[ok++] = ms;
+    else if (status < 200 || status >= 300) errors++;
     c.busy = false;
-    const next = waiting.shift();
-    if (next !== undefined) write(c, next);
+    const due = waiting.shift();
+    if (due !== undefined) write(c, due);
     else free.push(c);
     if (onDrained !== null && answered === sent && waiting.length === 0) onDrained();
   };
@@ -99,33 +118,41 @@ export async function pacedLoad(
       });
       socket.on('connect', () => resolve(c));
     });
-  for (const c of await Promise.all(Array.from({ length: connections }, open))) free.push(c);
+  for (const c of await Promise.all(Array.from({ length: connections }, open))) {
+    free.push(c);
+    all.push(c);
+  }
 
-  const t0 = performance.now();
-  const total = Math.floor(rate * seconds);
-  let due = 0; // requests made due so far
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const now = performance.now();
-      const target = Math.min(total, Math.floor(((now - t0) / 1000) * rate));
-      for (; due < target; due++) {
-        const c = free.pop();
-        // Timed from the write (the timer's own lateness, up to a millisecond, is the generator's, not the
-        // server's); one that waits for a connection, from when it was due.
-        if (c !== undefined) write(c, now);
-        else {
-          const at = t0 + (due * 1000) / rate;
-          late++;
-          waiting.push(at);
+  const run = async (rate: number, seconds: number): Promise<PacedResult> => {
+    latencies = new Float64Array(Math.ceil(rate * seconds) + 16);
+    answered = ok = errors = late = sent = 0;
+    const t0 = performance.now();
+    const total = Math.floor(rate * seconds);
+    let due = 0; // requests made due so far
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const now = performance.now();
+        const target = Math.min(total, Math.floor(((now - t0) / 1000) * rate));
+        for (; due < target; due++) {
+          const c = free.pop();
+          // Timed from the write (the timer's own lateness, up to a millisecond, is the generator's, not the
+          // server's); one that waits for a connection, from when it was due.
+          if (c !== undefined) write(c, now);
+          else {
+            const at = t0 + (due * 1000) / rate;
+            late++;
+            waiting.push(at);
+          }
         }
-      }
-      if (due < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
-  });
-  if (answered < sent || waiting.length > 0) await new Promise<void>((resolve) => (onDrained = resolve));
-  const seconds_ = (performance.now() - t0) / 1000;
-  for (const c of [...free]) c.socket.destroy();
-  return { sent, answered, errors, late, latencies: latencies.subarray(0, ok), seconds: seconds_ };
+        if (due < total) setTimeout(tick, 1);
+        else resolve();
+      };
+      tick();
+    });
+    if (answered < sent || waiting.length > 0) await new Promise<void>((resolve) => (onDrained = resolve));
+    onDrained = null;
+    const seconds_ = (performance.now() - t0) / 1000;
+    return { sent, answered, errors, late, latencies: latencies.subarray(0, ok), seconds: seconds_ };
+  };
+  return { run, close: () => all.forEach((c) => c.socket.destroy()) };
 }
