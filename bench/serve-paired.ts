@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/serve-paired.ts [--a control] [--b shadow] [--rate 2000] [--slice 1] [--pairs 60] [--gap 0.2]
  *     [--warmup 20] [--resamples 2000] [--seed 1] [--dir-a DIR] [--dir-b DIR] [--b-args "--shadow-shed-load 1"]
+ *     [--node-a "FLAGS"] [--node-b "FLAGS"]
  *
  * Starts two `m4c serve examples/fraud/ab.m4` processes — A in `--mode A` (default control) and B in `--mode B`
  * (default shadow; `--a control --b control` is the A/A check of the method itself) — warms each in turn
@@ -28,6 +29,7 @@ import { pairedQuantiles, type Estimate, type SlicePair } from './support/paired
 import {
   predictBodies,
   rssMb,
+  schedStat,
   serveArgs,
   SERVE_READY,
   shadowCounts,
@@ -52,9 +54,14 @@ const MODE_A = opt('a', 'control') as 'control' | 'shadow';
 const MODE_B = opt('b', 'shadow') as 'control' | 'shadow';
 const DIR_A = opt('dir-a', ROOT);
 const DIR_B = opt('dir-b', ROOT);
-const ARGS_B = opt('b-args', '')
-  .split(' ')
-  .filter((a) => a !== '');
+const words = (name: string): string[] =>
+  opt(name, '')
+    .split(' ')
+    .filter((a) => a !== '');
+const ARGS_B = words('b-args');
+/** Node's own flags for A's or B's process (e.g. `--node-b "--single-threaded-gc"`), before bin/m4c.js. */
+const NODE_A = words('node-a');
+const NODE_B = words('node-b');
 const RATE = num('rate', 2000);
 const SLICE = num('slice', 1);
 const PAIRS = num('pairs', 60);
@@ -91,24 +98,42 @@ interface Arm {
   late: number;
   cpu0: ThreadCpu;
   shadow0: Map<string, number>;
+  /** Over this server's slices: its main thread's and the load generator's (this process's) time waiting for a CPU, and their runs. */
+  wait: { server: number; serverRuns: number; generator: number; generatorRuns: number };
 }
 
 const load0 = loadavg()[0]!;
 console.log(
-  `bench/serve-paired.ts: A = m4c serve --mode ${MODE_A}${DIR_A === ROOT ? '' : ` (${DIR_A})`}, B = --mode ${MODE_B}${ARGS_B.length > 0 ? ` ${ARGS_B.join(' ')}` : ''}${DIR_B === ROOT ? '' : ` (${DIR_B})`}; ` +
+  `bench/serve-paired.ts: A = ${NODE_A.length > 0 ? `node ${NODE_A.join(' ')} ` : ''}m4c serve --mode ${MODE_A}${DIR_A === ROOT ? '' : ` (${DIR_A})`}, B = ${NODE_B.length > 0 ? `node ${NODE_B.join(' ')} ` : ''}--mode ${MODE_B}${ARGS_B.length > 0 ? ` ${ARGS_B.join(' ')}` : ''}${DIR_B === ROOT ? '' : ` (${DIR_B})`}; ` +
     `${WARMUP} s warm-up each, then ${PAIRS} pairs of ${SLICE} s slices at ${RATE} req/s (A B B A …, ${GAP} s apart); load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
 );
 
-async function arm(name: string, mode: 'control' | 'shadow', dir: string, extra: string[]): Promise<Arm> {
-  const server = await start(serveArgs(mode, extra), SERVE_READY, dir);
+async function arm(name: string, mode: 'control' | 'shadow', dir: string, extra: string[], node: string[]): Promise<Arm> {
+  const server = await start([...node, ...serveArgs(mode, extra)], SERVE_READY, dir);
+  started.push(server);
   await warm(server.port);
   const client = await pacedClient(server.port, '/v1/predict', bodies);
-  return { name, mode, server, client, slices: [], answered: 0, errors: 0, late: 0, cpu0: threadCpu(server.child.pid!), shadow0: new Map() };
+  return {
+    name,
+    mode,
+    server,
+    client,
+    slices: [],
+    answered: 0,
+    errors: 0,
+    late: 0,
+    cpu0: threadCpu(server.child.pid!),
+    shadow0: new Map(),
+    wait: { server: 0, serverRuns: 0, generator: 0, generatorRuns: 0 },
+  };
 }
-const A = await arm('A', MODE_A, DIR_A, []);
-const B = await arm('B', MODE_B, DIR_B, ARGS_B);
+// A failure leaves no server behind (they hold this process's stderr).
+const started: Server[] = [];
+process.on('exit', () => started.forEach((s) => s.child.kill('SIGKILL')));
+const A = await arm('A', MODE_A, DIR_A, [], NODE_A);
+const B = await arm('B', MODE_B, DIR_B, ARGS_B, NODE_B);
 // Both warm; the CPU and shadow counts from here on are the slices' (A's warm-up ended before B's: re-read A's).
 for (const x of [A, B]) {
   x.cpu0 = threadCpu(x.server.child.pid!);
@@ -117,7 +142,15 @@ for (const x of [A, B]) {
 
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
 async function slice(x: Arm): Promise<void> {
+  const s0 = schedStat(x.server.child.pid!);
+  const g0 = schedStat(process.pid);
   const r = await x.client.run(RATE, SLICE);
+  const s1 = schedStat(x.server.child.pid!);
+  const g1 = schedStat(process.pid);
+  x.wait.server += s1.waiting - s0.waiting;
+  x.wait.serverRuns += s1.runs - s0.runs;
+  x.wait.generator += g1.waiting - g0.waiting;
+  x.wait.generatorRuns += g1.runs - g0.runs;
   x.slices.push(r.latencies.slice().sort());
   x.answered += r.answered;
   x.errors += r.errors;
@@ -140,7 +173,9 @@ const report = async (x: Arm): Promise<string> => {
     ((c.main + c.shadow + c.comparisons + c.other - (x.cpu0.main + x.cpu0.shadow + x.cpu0.comparisons + x.cpu0.other)) / Math.max(1, x.answered)) *
     1e6;
   const ran = x.mode === 'shadow' ? await shadowRan(x.server.port, x.shadow0) : '–';
-  return `| ${x.name}: --mode ${x.mode} | ${x.answered} | ${x.errors} / ${x.late} | ${all.toFixed(1)} | ${us('main')} | ${us('shadow')} | ${us('comparisons')} | ${us('other')} | ${rssMb(x.server.child.pid!).toFixed(0)} | ${ran} |`;
+  const w = x.wait;
+  const waits = `${((w.server / Math.max(1, x.answered)) * 1e6).toFixed(1)} (${((w.server / Math.max(1, w.serverRuns)) * 1e6).toFixed(1)}) | ${((w.generator / Math.max(1, x.answered)) * 1e6).toFixed(1)} (${((w.generator / Math.max(1, w.generatorRuns)) * 1e6).toFixed(1)})`;
+  return `| ${x.name}: --mode ${x.mode} | ${x.answered} | ${x.errors} / ${x.late} | ${all.toFixed(1)} | ${us('main')} | ${us('shadow')} | ${us('comparisons')} | ${us('other')} | ${waits} | ${rssMb(x.server.child.pid!).toFixed(0)} | ${ran} |`;
 };
 const rows = [await report(A), await report(B)];
 A.client.close();
@@ -157,9 +192,9 @@ console.log(`| quantile | A ms [95%] | B ms [95%] | B / A [95%] | resamples with
 console.log('|---|---|---|---|---|');
 for (const e of est) console.log(`| p${(e.q * 100).toString()} | ${ms(e.a)} | ${ms(e.b)} | ${ratio(e.ratio)} | ${(100 * e.shareOver).toFixed(1)}% |`);
 console.log(
-  `\n| server | answered | errors / waited for a connection | CPU µs/req | main | shadow's thread | comparisons' | other threads | RSS MB | shadow ran |`,
+  `\n| server | answered | errors / waited for a connection | CPU µs/req | main | shadow's thread | comparisons' | other threads | main thread waited for a CPU, µs/req (per run) | the generator waited, µs/req (per run) | RSS MB | shadow ran |`,
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 const p99 = est[1]!.ratio;
 console.log(

@@ -18,6 +18,8 @@
  * treatment ran (the rest was dropped, counted, when its queue was full: less shadow work is cheaper), with the load average (the machine may be
  * shared: compare rows of one run). With `--before DIR`, DIR's control and shadow servers run right before ours,
  * so old and new code are measured in the same conditions; `--rounds N` repeats the whole sequence N times.
+ * Servers measured one after the other cannot show a 10% difference of p99 on a shared machine: the shadow's cost
+ * to the control's p99 (Target 2) is decided by bench/serve-paired.ts (alternating slices, paired bootstrap).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';

@@ -124,3 +124,20 @@ export function processCpu(pid: number): number {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 }
+
+/** A thread's time on a CPU and runnable but waiting for one, in seconds, and its number of runs (Linux schedstat). */
+export interface SchedStat {
+  running: number;
+  waiting: number;
+  runs: number;
+}
+
+/** `/proc/PID/task/TID/schedstat` (TID defaults to the main thread); zeros when the kernel keeps none. */
+export function schedStat(pid: number, tid = pid): SchedStat {
+  try {
+    const [run, wait, n] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ');
+    return { running: Number(run) / 1e9, waiting: Number(wait) / 1e9, runs: Number(n) };
+  } catch {
+    return { running: 0, waiting: 0, runs: 0 };
+  }
+}
