@@ -6,16 +6,17 @@
  * Starts `m4c serve examples/fraud/ab.m4 --mode MODE` from DIR (default this tree; e.g. a built checkout of an older
  * commit, read only) with `--trace-gc`, offers RATE single-row requests per second (bench/support/paced-load.ts)
  * for WARMUP seconds, then measures SECONDS more: CPU µs per request of the main thread (the answers), the shadow
- * arm's thread (the one in SCHED_IDLE), the comparisons' thread (nice 10) and every other thread together (V8's
- * helpers, which collect every isolate's garbage, libuv's), from /proc/PID/task/*\/stat; the scavenges and full
+ * arm's thread (`m4-shadow`, SCHED_IDLE), the comparisons' thread (`m4-comparisons`) and every other thread together (V8's
+ * helpers, which collect every isolate's garbage, libuv's), from /proc/PID/task/*\/stat (bench/support/serve-process.ts); the scavenges and full
  * collections of the main isolate and of the workers'; p50 and p99. One line per run: compare lines of one run of
  * the machine (bench/serve.ts's columns CPU, main and shadow thread are the same figures).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pacedLoad } from './support/paced-load.ts';
+import { threadCpu } from './support/serve-process.ts';
 
 // Every process this bench starts — `m4c` old and new, the hand-written baseline — runs with onnxruntime's telemetry
 // off, as `m4c` runs by default (docs/cli.md): the comparison is code against code.
@@ -55,38 +56,20 @@ const port = await new Promise<number>((resolve, reject) => {
   }, 50);
 });
 
-interface Task {
-  ticks: number;
-  policy: number;
-  nice: number;
-}
-function tasks(): Map<number, Task> {
-  const m = new Map<number, Task>();
-  for (const t of readdirSync(`/proc/${child.pid}/task`)) {
-    const s = readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    m.set(Number(t), { ticks: Number(f[11]) + Number(f[12]), policy: Number(f[38]), nice: Number(f[16]) });
-  }
-  return m;
-}
-
 await pacedLoad(port, '/v1/predict', bodies, RATE, WARMUP);
 const mark = out.length;
-const before = tasks();
+const before = threadCpu(child.pid!);
 const r = await pacedLoad(port, '/v1/predict', bodies, RATE, SECONDS);
-const after = tasks();
+const after = threadCpu(child.pid!);
 child.kill('SIGKILL');
 
-// ticks are 10 ms (USER_HZ 100)
-const perReq = (ticks: number): number => (ticks * 10_000) / r.answered;
-const cpu = { main: 0, shadow: 0, comparisons: 0, other: 0 };
-for (const [tid, t] of after) {
-  const d = perReq(t.ticks - (before.get(tid)?.ticks ?? 0));
-  if (tid === child.pid) cpu.main += d;
-  else if (t.policy === 5 || t.nice === 19) cpu.shadow += d;
-  else if (t.nice === 10) cpu.comparisons += d;
-  else cpu.other += d;
-}
+const perReq = (sec: number): number => (sec * 1e6) / r.answered;
+const cpu = {
+  main: perReq(after.main - before.main),
+  shadow: perReq(after.shadow - before.shadow),
+  comparisons: perReq(after.comparisons - before.comparisons),
+  other: perReq(after.other - before.other),
+};
 // `[pid:0xISOLATE] ... Scavenge|Mark-Compact ...`: the main isolate is the one allocated first (not in a thread's arena).
 const gc = { main: { scavenge: 0, full: 0 }, workers: { scavenge: 0, full: 0 } };
 for (const line of out.slice(mark).split('\n')) {

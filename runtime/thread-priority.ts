@@ -1,6 +1,6 @@
 /** Lowering a worker thread's CPU priority, for work that must yield to the answer path when cores are scarce. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /** This thread's kernel thread id (Linux: /proc/thread-self names it), or null elsewhere. */
@@ -10,6 +10,18 @@ export function threadId(): number | null {
     return Number.isInteger(tid) && tid > 0 ? tid : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Name this thread for the kernel (`/proc/PID/task/TID/comm`, what `top -H` and `ps -L` show; 15 bytes at most):
+ * Node names no worker thread, so the shadow's and the comparisons' threads would all read `node`. Best effort.
+ */
+export function nameThread(name: string): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
+  } catch {
+    // not Linux, or refused: the name is only for diagnostics
   }
 }
 

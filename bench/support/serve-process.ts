@@ -54,9 +54,9 @@ export function rssMb(pid: number): number {
 export interface ThreadCpu {
   /** The main thread (the answers' event loop). */
   main: number;
-  /** Threads at nice 19 or in SCHED_IDLE: the shadow arm's (older code: nice 19; now SCHED_IDLE, whose nice reads 19). */
+  /** The shadow arm's thread (`m4-shadow`; older code: the thread at nice 19 or in SCHED_IDLE). */
   shadow: number;
-  /** Threads at nice 10: the comparisons' thread. */
+  /** The comparisons' thread (`m4-comparisons`; older code: the thread at nice 10). */
   comparisons: number;
   /** Every other thread: V8's helpers (which collect every isolate's garbage), libuv's, onnxruntime's. */
   other: number;
@@ -75,7 +75,12 @@ export function threadCpu(pid: number): ThreadCpu {
     // Fields from the state (3rd): utime 14th, stime 15th, nice 19th, policy 41st; ticks of 10 ms (USER_HZ 100).
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     const sec = (Number(f[11]) + Number(f[12])) / 100;
+    // By the name the thread gave itself (runtime/thread-priority.ts's nameThread), else (older code) by its class.
+    const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
     if (Number(tid) === pid) t.main += sec;
+    else if (name === 'm4-shadow') t.shadow += sec;
+    else if (name === 'm4-comparisons') t.comparisons += sec;
+    else if (name.startsWith('m4-')) t.other += sec;
     else if (Number(f[16]) === 19 || Number(f[38]) === 5) t.shadow += sec;
     else if (Number(f[16]) === 10) t.comparisons += sec;
     else t.other += sec;

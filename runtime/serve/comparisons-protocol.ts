@@ -10,8 +10,8 @@ export interface ComparisonsInit {
   labelled: string[];
   /** Tests only: a shared Int32 flag; while it is 0 the worker holds every judgement. */
   hold: SharedArrayBuffer | null;
-  /** The worker thread's nice value (Linux), or null: unchanged. */
-  niceness: number | null;
+  /** The worker thread's nice value (Linux), `'idle'`: SCHED_IDLE (thread-priority.ts), or null: unchanged. */
+  niceness: number | 'idle' | null;
 }
 
 /** One batch for a comparison's window: pairs, or pairs joined to their labels. */

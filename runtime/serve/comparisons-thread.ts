@@ -52,14 +52,14 @@ export class ComparisonsThread {
 
   /**
    * `labelled`: comparisons feedback can label. `onError`: a batch the worker's accumulator refused.
-   * `niceness`: the worker's nice value (Linux; null: unchanged). `hold` (tests only): a shared Int32 flag; while
+   * `niceness`: the worker's nice value (Linux; `'idle'`: SCHED_IDLE; null: unchanged). `hold` (tests only): a shared Int32 flag; while
    * it is 0 the worker holds every judgement.
    */
   constructor(
     subject: RunSubject,
     labelled: ReadonlySet<string>,
     onError: (message: string) => void,
-    opts: { niceness?: number | null; hold?: SharedArrayBuffer | null } = {},
+    opts: { niceness?: number | 'idle' | null; hold?: SharedArrayBuffer | null } = {},
   ) {
     this.batches = new OnlineBatches(subject, labelled);
     const init: ComparisonsInit = { subject, labelled: [...labelled], hold: opts.hold ?? null, niceness: opts.niceness ?? null };

@@ -8,7 +8,7 @@
  * the outcomes are the same, bit for bit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerPriority } from '../thread-priority.ts';
+import { idlePriority, lowerPriority, nameThread } from '../thread-priority.ts';
 import { OnlineComparisons } from './online-comparisons.ts';
 import type { ComparisonsInit, ToComparisons, FromComparisons } from './comparisons-protocol.ts';
 
@@ -22,7 +22,9 @@ function waitForGate(): void {
   if (hold !== null) while (Atomics.load(hold, 0) === 0) Atomics.wait(hold, 0, 0);
 }
 
-if (init.niceness !== null) lowerPriority(init.niceness);
+nameThread('m4-comparisons');
+if (init.niceness === 'idle') idlePriority();
+else if (init.niceness !== null) lowerPriority(init.niceness);
 
 port.on('message', (m: ToComparisons) => {
   try {

@@ -13,7 +13,7 @@ import { M4Error, EXIT } from '../../plan/errors.ts';
 import { createExecutor } from '../executor.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
 import type { RunMeta } from '../../plan/record-types.ts';
-import { idlePriority, threadId, type IdleClass } from '../thread-priority.ts';
+import { idlePriority, nameThread, threadId, type IdleClass } from '../thread-priority.ts';
 import { armPlan, otherArm, type Arm, type ArmPlan } from './arm-plans.ts';
 import { ArmRunner } from './arm-runner.ts';
 import { ComparisonsThread } from './comparisons-thread.ts';
@@ -21,6 +21,7 @@ import type { FromShadow, ShadowInit, ShadowStats, ToShadow } from './shadow-pro
 import { ShadowPairing } from './shadow-pairing.ts';
 
 const init = workerData as ShadowInit;
+nameThread('m4-shadow');
 const port = parentPort!;
 const send = (m: FromShadow): void => port.postMessage(m);
 
@@ -140,9 +141,13 @@ async function start(): Promise<void> {
       stats.logs.push(`comparisons: ${message}`);
       dirty();
     },
-    // The comparisons never answer a request: when cores are scarce they yield to the answers (nice 10, not the
-    // shadow arm's SCHED_IDLE, so the judgements still progress on a busy machine — their queue has no bound).
-    { niceness: 10, hold: init.hold },
+    // The comparisons never answer a request: when cores are scarce they yield to the answers. In shadow mode
+    // SCHED_IDLE, as this thread: everything they get comes from this thread (pairs, window closes), so at nice 10
+    // they made nothing progress that this thread's class does not already hold back, and a thread at nice 10 that
+    // holds a CPU when an answer's thread wakes there may keep it for the rest of its slice (EEVDF protects the running
+    // task's slice), where one in SCHED_IDLE yields at once. In a canary this thread runs at normal priority, and the
+    // comparisons at nice 10: their queue has no bound, and the judgements must progress on a busy machine.
+    { niceness: init.idle ? 'idle' : 10, hold: init.hold },
   );
   // In shadow mode the treatment only feeds the comparison: it runs on a CPU nothing else wants (SCHED_IDLE). Set
   // after the comparisons' thread started, which would inherit the class (and could not raise its nice value
