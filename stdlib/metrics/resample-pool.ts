@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Derived } from './metric-family.ts';
 import { prepareResamples, resampleRange, resampleSegment, segmentStateBytes, simdSegments, type ResampleInput } from './resample-engine.ts';
-import { gatherStats, releaseSegments, segmentRing, type SegmentRing } from './resample-segments.ts';
+import { gatherStats, releaseSegments, segmentRing, type RingWait, type SegmentRing } from './resample-segments.ts';
 import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
 import { VISIT } from './resample-simd.ts';
@@ -194,6 +194,10 @@ export function takeChunks(job: ResampleJob, workersAlive: () => boolean = () =>
   const chunks = Math.ceil(job.B / job.chunk),
     progress = new Int32Array(job.progress!),
     abort = new Int32Array(job.abort);
+  const stopped = (): void => {
+    if (Atomics.load(abort, 0) !== 0) throw new Error('the bootstrap was cancelled or another thread failed');
+  };
+  const wait: RingWait = { check: stopped, alive: workersAlive };
   try {
     // A thread moves to segment s + 1 once every chunk of segment s is taken; a chunk's previous
     // segment may still be running on another thread, so it waits for it (briefly: chunks are taken
@@ -211,7 +215,7 @@ export function takeChunks(job: ResampleJob, workersAlive: () => boolean = () =>
         }
         const r0 = 1 + c * job.chunk;
         const state = new Uint8Array(job.state!, c * job.stateBytes, job.stateBytes);
-        const values = resampleSegment(job.input, r0, Math.min(job.B + 1, r0 + job.chunk), s, state, job.ring ?? undefined);
+        const values = resampleSegment(job.input, r0, Math.min(job.B + 1, r0 + job.chunk), s, state, job.ring ?? undefined, wait);
         if (values !== null) parts.push({ r0, values });
         Atomics.store(progress, c, s + 1);
         Atomics.notify(progress, c);

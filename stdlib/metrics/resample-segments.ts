@@ -92,27 +92,31 @@ let cached: { key: object; rows: SegmentRows } | null = null;
  * for this cache alone — every sweep asks for its segments here, so a gather by other sweeps (which
  * overwrites the area) always replaces the cached segment first.
  */
-export function segmentRows(key: object, src: SegmentSource, s: number, area?: (length: number) => Float64Array, ring?: SegmentRing): SegmentRows {
+export function segmentRows(
+  key: object,
+  src: SegmentSource,
+  s: number,
+  area?: (length: number) => Float64Array,
+  ring?: SegmentRing,
+  wait?: RingWait,
+): SegmentRows {
   if (cached !== null && cached.key === key && cached.rows.s === s && cached.rows.inArea === (area !== undefined)) return cached.rows;
   const t0 = TIMED ? performance.now() : 0;
-  const rows = ring !== undefined && area !== undefined ? fromRing(ring, src, s, area) : ownGather(src, s, area);
+  const rows = ring !== undefined && area !== undefined ? fromRing(ring, wait, src, s, area) : ownGather(src, s, area);
   if (TIMED) gatherStats.ms += performance.now() - t0;
   cached = { key, rows };
   return rows;
 }
 
 /**
- * The segments' channels shared by the threads of one bootstrap job (resample-pool.ts): a segment is
- * gathered once, into this ring, and every thread that sweeps it copies it into its own area (~2 MB,
- * well under a millisecond), instead of each thread gathering every segment (a random read of the
- * treatment scores and, with log loss, two logarithms per row: ~0.1 s of CPU per 1M rows and thread).
- * The values are the same bits whoever gathered them. Two slots, segment s in slot s mod 2: the first
- * thread to take segment s also gathers s + 1 into the other slot while the threads run their chunks
- * of s, so the next segment is ready when they get to it.
- *
- * No thread ever waits for another here: one that finds its segment being gathered, or its slot
- * holding a later segment (it fell behind) or in use, gathers for itself, as without a ring — so a
- * thread descheduled on a loaded machine, or ended, never holds the others up.
+ * The segments' channels shared by the threads of one bootstrap job (resample-pool.ts): each segment is
+ * gathered once, into this ring, and every thread that sweeps it copies it into its own area, instead
+ * of each thread gathering every segment (a random read of the treatment scores and, with log loss, two
+ * logarithms per row: ~0.1 s of CPU per 1M rows and thread). The values are the same bits whoever
+ * gathered them. Two slots, segment s in slot s mod 2: the first thread to take segment s also gathers
+ * s + 1 into the other slot, while the threads run their chunks of s — so the next segment is usually
+ * ready when they get to it. A thread that finds its segment's slot already holding a later segment (it
+ * fell behind), or the thread gathering it gone, gathers for itself.
  */
 export interface SegmentRing {
   /** Int32 per slot: the tag (−1 empty, 2s gathering segment s, 2s + 1 segment s ready), then the threads copying it now. */
@@ -122,6 +126,17 @@ export interface SegmentRing {
   /** Doubles of channels per slot (K sum channels × a segment's positions). */
   slotDoubles: number;
 }
+
+/** What a thread checks while it waits for another's gather. */
+export interface RingWait {
+  /** Throws when the job is over (cancelled, a thread failed). */
+  check(): void;
+  /** False once a thread that may be gathering is gone: the waiting thread then gathers for itself. */
+  alive(): boolean;
+}
+
+/** A slot's tag once a thread was ended while copying from it: above every segment's, so nobody takes it again. */
+const CLOSED = 0x7fffffff;
 
 /** A ring for the segments of sweeps with `K` ≥ 1 sum channels. */
 export function segmentRing(K: number): SegmentRing {
@@ -133,26 +148,14 @@ export function segmentRing(K: number): SegmentRing {
 }
 
 /** Segment `s` of the sweeps through `ring` into this thread's `area`, then the next one gathered ahead (see {@link SegmentRing}). */
-function fromRing(ring: SegmentRing, src: SegmentSource, s: number, area: (length: number) => Float64Array): SegmentRows {
-  const w = new Int32Array(ring.words);
-  const i = 2 * (s & 1);
-  let rows = copyFromRing(ring, src, s, area);
-  if (rows === null) {
-    const tag = Atomics.load(w, i);
-    // Published now, then copied like the other threads' (unless the slot was taken meanwhile).
-    if (takeable(tag, s) && publish(ring, src, s, tag)) rows = copyFromRing(ring, src, s, area);
-    rows ??= ownGather(src, s, area);
-  }
+function fromRing(ring: SegmentRing, wait: RingWait | undefined, src: SegmentSource, s: number, area: (length: number) => Float64Array): SegmentRows {
+  const rows = takeFromRing(ring, wait, src, s, area);
   if (s + 1 < segmentCount(src.store.n)) {
-    const next = Atomics.load(w, 2 * ((s + 1) & 1));
-    if (takeable(next, s + 1)) publish(ring, src, s + 1, next);
+    const w = new Int32Array(ring.words);
+    const tag = Atomics.load(w, 2 * ((s + 1) & 1));
+    if (tag < 2 * (s + 1) && (tag & 1) !== 0) publish(ring, wait, src, s + 1, tag);
   }
   return rows;
-}
-
-/** A slot with tag `tag` may be taken for segment s: it is empty or holds an earlier segment, ready (never one being written). */
-function takeable(tag: number, s: number): boolean {
-  return tag < 2 * s && (tag & 1) !== 0;
 }
 
 /** The slot of segment `s`: its channels' doubles and its live flags. */
@@ -162,51 +165,76 @@ function slotOf(ring: SegmentRing, s: number): { xs: Float64Array; live: Uint8Ar
   return { xs: new Float64Array(ring.data, at, ring.slotDoubles), live: new Uint8Array(ring.data, at + 8 * ring.slotDoubles, SEGMENT_TILES) };
 }
 
-/** Segment `s` copied from its slot into `area` when the slot holds it, ready; else null. */
-function copyFromRing(ring: SegmentRing, src: SegmentSource, s: number, area: (length: number) => Float64Array): SegmentRows | null {
+function takeFromRing(
+  ring: SegmentRing,
+  wait: RingWait | undefined,
+  src: SegmentSource,
+  s: number,
+  area: (length: number) => Float64Array,
+): SegmentRows {
   const w = new Int32Array(ring.words);
   const i = 2 * (s & 1);
-  if (Atomics.load(w, i) !== 2 * s + 1) return null;
-  // Counted as copying before the tag is read again: a thread that takes the slot over for a later
-  // segment finds the count and gives the slot back instead of writing into it.
-  Atomics.add(w, i + 1, 1);
-  try {
-    if (Atomics.load(w, i) !== 2 * s + 1) return null;
-    const slot = slotOf(ring, s);
-    const xs = area(ring.slotDoubles);
-    xs.set(slot.xs.subarray(0, xs.length));
-    return { s, xs, live: slot.live.slice(), low: segmentLow(src.store.n, s), inArea: true };
-  } finally {
-    Atomics.sub(w, i + 1, 1);
+  for (;;) {
+    const tag = Atomics.load(w, i);
+    if (tag === 2 * s + 1) {
+      // Counted as copying before the tag is read again: a thread that takes the slot over for a later
+      // segment waits for the count to fall to 0 before it writes.
+      Atomics.add(w, i + 1, 1);
+      try {
+        if (Atomics.load(w, i) === tag) {
+          const slot = slotOf(ring, s);
+          const xs = area(ring.slotDoubles);
+          xs.set(slot.xs.subarray(0, xs.length));
+          return { s, xs, live: slot.live.slice(), low: segmentLow(src.store.n, s), inArea: true };
+        }
+      } finally {
+        Atomics.sub(w, i + 1, 1);
+        Atomics.notify(w, i + 1);
+      }
+      continue;
+    }
+    if (tag === 2 * s) {
+      wait?.check();
+      if (Atomics.wait(w, i, tag, 100) === 'timed-out' && wait?.alive() === false) return ownGather(src, s, area);
+      continue;
+    }
+    // The slot holds a later segment (this thread fell behind), or another thread is still writing an
+    // earlier one into it: rare; this thread gathers for itself.
+    if (tag > 2 * s + 1 || (tag & 1) === 0) return ownGather(src, s, area);
+    publish(ring, wait, src, s, tag);
   }
 }
 
 /**
- * Gather segment `s` into its slot if the slot still has tag `tag` when this thread takes it and no
- * thread is copying the segment it held; false (nothing written) otherwise.
+ * Gather segment `s` into its slot, if the slot still has tag `tag` (an older segment ready, or −1:
+ * never a slot another thread is writing) when this thread takes it; else nothing (another thread took it).
  */
-function publish(ring: SegmentRing, src: SegmentSource, s: number, tag: number): boolean {
+function publish(ring: SegmentRing, wait: RingWait | undefined, src: SegmentSource, s: number, tag: number): void {
   const w = new Int32Array(ring.words);
   const i = 2 * (s & 1);
-  if (Atomics.compareExchange(w, i, tag, 2 * s) !== tag) return false;
-  // A thread still copying the segment the slot held (it counted itself before this thread took the
-  // slot): the slot goes back as it was. Only the taker writes a slot marked as being gathered.
-  if (Atomics.load(w, i + 1) !== 0) {
-    Atomics.store(w, i, tag);
-    return false;
-  }
+  if (Atomics.compareExchange(w, i, tag, 2 * s) !== tag) return;
+  // The threads still copying the segment this slot held finish first (a copy takes well under a
+  // millisecond). One that never does was ended under its copy: the slot is then closed for good (every
+  // thread gathers the segments it maps for itself), for a live copier must never see it overwritten.
+  for (let r = Atomics.load(w, i + 1); r !== 0; r = Atomics.load(w, i + 1))
+    if (Atomics.wait(w, i + 1, r, 10) === 'timed-out' && wait?.alive() === false) {
+      Atomics.store(w, i, CLOSED);
+      Atomics.notify(w, i);
+      return;
+    }
   try {
     const slot = slotOf(ring, s);
     gatherStats.gathered++;
     const rows = gatherSegment(src, s, null, (length) => slot.xs.subarray(0, length));
     slot.live.set(rows.live);
   } catch (err) {
-    // Empty again: the other threads gather for themselves.
+    // Nobody waits for a gather that will not come: the slot is empty again.
     Atomics.store(w, i, -1);
+    Atomics.notify(w, i);
     throw err;
   }
   Atomics.store(w, i, 2 * s + 1);
-  return true;
+  Atomics.notify(w, i);
 }
 
 /** Forget the cached segment (at the end of a result: its buffers and what it keeps alive are let go). */

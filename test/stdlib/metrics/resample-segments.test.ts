@@ -13,7 +13,14 @@ import {
   simdSegments,
   type ResampleInput,
 } from '../../../stdlib/metrics/resample-engine.ts';
-import { gatherStats, releaseSegments, SEGMENT_TILES, segmentRing, type SegmentRing } from '../../../stdlib/metrics/resample-segments.ts';
+import {
+  gatherStats,
+  releaseSegments,
+  SEGMENT_TILES,
+  segmentRing,
+  type RingWait,
+  type SegmentRing,
+} from '../../../stdlib/metrics/resample-segments.ts';
 import { TILE } from '../../../stdlib/metrics/resample-tiles.ts';
 import { runResamples, warmResampleWorkers } from '../../../stdlib/metrics/resample-pool.ts';
 import type { Derived } from '../../../stdlib/metrics/metric-family.ts';
@@ -42,7 +49,7 @@ const prepared = (n: number, opts: BinaryInputOptions, B = 14): ResampleInput =>
  * Ranges [1, 6) and [6, 14) swept segment by segment through `ring`, interleaved as two threads take
  * them; `before(s)` runs before each segment (a test moves the ring's slots there).
  */
-function sweepThrough(inp: ResampleInput, ring: SegmentRing, before?: (s: number) => void): Derived[][] {
+function sweepThrough(inp: ResampleInput, ring: SegmentRing, wait?: RingWait, before?: (s: number) => void): Derived[][] {
   const ranges = [
     [1, 6],
     [6, 14],
@@ -55,7 +62,7 @@ function sweepThrough(inp: ResampleInput, ring: SegmentRing, before?: (s: number
     for (const k of [1, 0]) {
       // Each call as if on a thread that has no segment of its own yet.
       releaseSegments();
-      const v = resampleSegment(inp, ranges[k]![0], ranges[k]![1], s, states[k]!, ring);
+      const v = resampleSegment(inp, ranges[k]![0], ranges[k]![1], s, states[k]!, ring, wait);
       expect(v === null).toBe(s < S - 1);
       if (v !== null) got[k] = v;
     }
@@ -92,7 +99,7 @@ describe('the segments shared through a ring', () => {
     const w = new Int32Array(ring.words);
     // Segment s's slot (s mod 2) as if this thread fell behind: it holds segment s + 2; then, in the
     // other slot, an earlier segment still being written (its even tag) — s + 1 is never gathered ahead.
-    const [a, b] = sweepThrough(inp, ring, (s) => {
+    const [a, b] = sweepThrough(inp, ring, undefined, (s) => {
       w[2 * (s & 1)] = 2 * (s + 2) + 1;
       w[2 * ((s + 1) & 1)] = 0;
     });
@@ -100,33 +107,38 @@ describe('the segments shared through a ring', () => {
     expectSameBits(b!, resampleRange(inp, 6, 14));
   });
 
-  it('never wait for another thread: a segment being gathered, or a slot in use, is gathered for itself', () => {
+  it('gather for themselves when the thread gathering their segment is gone, and stop when the job is over', () => {
     const inp = prepared(SEG + TILE + 1, { ties: 0, outOfRange: false, seed: 44, consecutive: true });
-    const state = () => new Uint8Array(segmentStateBytes(inp, 5));
-    // Segment 0 "being gathered" by a thread that may never finish it (descheduled, or ended).
     const ring = segmentRing(K(inp));
     const w = new Int32Array(ring.words);
+    // Segment 0 "being gathered" by a thread that will never finish it.
     w[0] = 0;
-    let st = state();
-    expect(resampleSegment(inp, 1, 6, 0, st, ring)).toBeNull();
-    expect(w[0]).toBe(0);
+    const gone: RingWait = { check: () => {}, alive: () => false };
+    const state = new Uint8Array(segmentStateBytes(inp, 5));
+    expect(resampleSegment(inp, 1, 6, 0, state, ring, gone)).toBeNull();
     releaseSegments();
-    expectSameBits(resampleSegment(inp, 1, 6, 1, st, ring)!, resampleRange(inp, 1, 6));
-    // A thread counted as copying from both slots (ended under its copy: the count never falls): the
-    // slots are given back untouched, never overwritten, and every segment gathered for itself.
+    expectSameBits(resampleSegment(inp, 1, 6, 1, state, ring, gone)!, resampleRange(inp, 1, 6));
+    // A thread ended while copying from a slot (its count never falls): the slot is closed, not overwritten.
     const stuck = segmentRing(K(inp));
     const ws = new Int32Array(stuck.words);
-    ws[1] = ws[3] = 1;
-    st = state();
-    const before = gatherStats.gathered;
-    let got: Derived[] | null = null;
+    ws[1] = 1;
+    const fresh = new Uint8Array(state.length);
     for (const s of [0, 1]) {
       releaseSegments();
-      got = resampleSegment(inp, 1, 6, s, st, stuck);
+      const v = resampleSegment(inp, 1, 6, s, fresh, stuck, gone);
+      if (s === 1) expectSameBits(v!, resampleRange(inp, 1, 6));
     }
-    expect(gatherStats.gathered - before).toBe(2);
-    expect([ws[0], ws[2]]).toEqual([-1, -1]);
-    expectSameBits(got!, resampleRange(inp, 1, 6));
+    expect(ws[0]).toBe(0x7fffffff);
+    // A job cancelled meanwhile: the waiting thread stops instead of waiting on.
+    releaseSegments();
+    w[0] = 0;
+    const cancelled: RingWait = {
+      check: () => {
+        throw new Error('cancelled');
+      },
+      alive: () => true,
+    };
+    expect(() => resampleSegment(inp, 1, 6, 0, new Uint8Array(state.length), ring, cancelled)).toThrow('cancelled');
   });
 
   describe('on worker threads', () => {
