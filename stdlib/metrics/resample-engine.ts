@@ -26,7 +26,7 @@ import { rankingContext, rankingMetrics, rankingOutcomes, type StoredRows } from
 import { fillRowKeys, fillWeights, resampleKeys } from './poisson-weights.ts';
 import { drawCells } from './poisson-cells.ts';
 import { prepareSimdRows, SimdRange, simdSweepApplies, WALK, type SimdRows } from './resample-simd.ts';
-import { segmentCount, segmentRows, type RingWait, type SegmentRing, type SegmentSource } from './resample-segments.ts';
+import { segmentCount, segmentRows, type SegmentSource } from './resample-segments.ts';
 import { fillAllRowKeys, gatherIds, gatherRows, TILE, type RowIds } from './resample-tiles.ts';
 
 /** The stored rows a resample reads, with their ids (an array, or the first of consecutive ids). */
@@ -215,24 +215,14 @@ export function simdSegments(input: ResampleInput): number {
  * Segment `seg` of the SIMD sweeps of resamples r0..r1-1 of a {@link prepareResamples prepared}
  * `input`, continuing from the range's `state` (the previous segment's, saved by any thread; zeros
  * at segment 0) and saving it back; after the last segment, the resamples' values (else null).
- * Sweeping every segment in order gives {@link resampleRange}'s values bit for bit. `ring`: the
- * segments' channels shared by the job's threads (resample-segments.ts `SegmentRing`), `wait` what a
- * thread waiting there checks.
+ * Sweeping every segment in order gives {@link resampleRange}'s values bit for bit.
  */
-export function resampleSegment(
-  input: ResampleInput,
-  r0: number,
-  r1: number,
-  seg: number,
-  state: Uint8Array,
-  ring?: SegmentRing,
-  wait?: RingWait,
-): Derived[] | null {
+export function resampleSegment(input: ResampleInput, r0: number, r1: number, seg: number, state: Uint8Array): Derived[] | null {
   const st = rangeState(input, r0, r1);
   const p = input.simdRows!;
   const range = simdRange(input, st, p);
   if (seg > 0) range.load(state);
-  range.run(seg, segmentRows(p, segmentSource(input, st.plan, p), seg, range.channelArea, ring, wait));
+  range.run(seg, segmentRows(p, segmentSource(input, st.plan, p), seg, range.channelArea));
   if (seg + 1 < segmentCount(p.n)) {
     range.save(state);
     return null;

@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Derived } from './metric-family.ts';
 import { prepareResamples, resampleRange, resampleSegment, segmentStateBytes, simdSegments, type ResampleInput } from './resample-engine.ts';
-import { gatherStats, releaseSegments, segmentRing, type RingWait, type SegmentRing } from './resample-segments.ts';
+import { releaseSegments } from './resample-segments.ts';
 import type { Ranking } from './ranking.ts';
 import { sharedArray } from './row-store.ts';
 import { VISIT } from './resample-simd.ts';
@@ -162,8 +162,6 @@ export interface ResampleJob {
   stateBytes: number;
   /** Int32 at 0: 1 once a thread failed, so that none waits for a chunk that will not come. */
   abort: SharedArrayBuffer;
-  /** The segments' channels, gathered once for every thread (null: each thread gathers its own, or nothing to gather). */
-  ring: SegmentRing | null;
 }
 
 /** A worker thread stopped (ended from outside, out of memory) before its share was done. */
@@ -194,10 +192,6 @@ export function takeChunks(job: ResampleJob, workersAlive: () => boolean = () =>
   const chunks = Math.ceil(job.B / job.chunk),
     progress = new Int32Array(job.progress!),
     abort = new Int32Array(job.abort);
-  const stopped = (): void => {
-    if (Atomics.load(abort, 0) !== 0) throw new Error('the bootstrap was cancelled or another thread failed');
-  };
-  const wait: RingWait = { check: stopped, alive: workersAlive };
   try {
     // A thread moves to segment s + 1 once every chunk of segment s is taken; a chunk's previous
     // segment may still be running on another thread, so it waits for it (briefly: chunks are taken
@@ -215,7 +209,7 @@ export function takeChunks(job: ResampleJob, workersAlive: () => boolean = () =>
         }
         const r0 = 1 + c * job.chunk;
         const state = new Uint8Array(job.state!, c * job.stateBytes, job.stateBytes);
-        const values = resampleSegment(job.input, r0, Math.min(job.B + 1, r0 + job.chunk), s, state, job.ring ?? undefined, wait);
+        const values = resampleSegment(job.input, r0, Math.min(job.B + 1, r0 + job.chunk), s, state);
         if (values !== null) parts.push({ r0, values });
         Atomics.store(progress, c, s + 1);
         Atomics.notify(progress, c);
@@ -288,7 +282,6 @@ export function startResamples(input: ResampleInput, threads: number): StartedRe
     state: segments > 0 ? new SharedArrayBuffer(stateBytes * chunks) : null,
     stateBytes,
     abort: new SharedArrayBuffer(4),
-    ring: segments > 0 && prepared.simdRows!.K > 0 ? segmentRing(prepared.simdRows!.K) : null,
   };
   const pending: Idle[] = [];
   for (let t = 1; t < T; t++) {
@@ -323,7 +316,7 @@ export function startResamples(input: ResampleInput, threads: number): StartedRe
   const gather = (): Derived[] => {
     phaseMark('bootstrap main: chunks start');
     const parts = takeChunks(job, alive);
-    phaseMark(`bootstrap main: ${parts.length} chunks, ${gatherStats.gathered} gathers ${(gatherStats.ms / 1000).toFixed(3)} s`);
+    phaseMark(`bootstrap main: ${parts.length} chunks`);
     for (const p of pending) {
       // A worker that has not started yet (still loading its code) would find no chunk left: mark it
       // (0 → 3) and do not wait for it. One that started (2) is waited for until it answers (1), or

@@ -6,7 +6,6 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { takeChunks, type ResampleJob, type WorkerAnswer } from './resample-pool.ts';
 import { phaseMark } from '../phase-log.ts';
-import { gatherStats } from './resample-segments.ts';
 
 const { port, flag: flagBuffer } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
 const flag = new Int32Array(flagBuffer);
@@ -21,7 +20,7 @@ port.once('message', (job: ResampleJob) => {
   phaseMark('bootstrap worker: job taken');
   try {
     answer = { ok: true, parts: takeChunks(job) };
-    phaseMark(`bootstrap worker: ${answer.parts.length} chunks, ${gatherStats.gathered} gathers ${(gatherStats.ms / 1000).toFixed(3)} s`);
+    phaseMark(`bootstrap worker: ${answer.parts.length} chunks`);
   } catch (err) {
     answer = { ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

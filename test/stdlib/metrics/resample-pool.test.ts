@@ -55,7 +55,6 @@ describe('the resample pool', () => {
       state: null,
       stateBytes: 0,
       abort: new SharedArrayBuffer(4),
-      ring: null,
     };
     // Another thread took chunks 0 and 1 (resamples 1..16): this one takes the rest, in order.
     new Int32Array(job.next)[0] = 2;
