@@ -133,15 +133,18 @@ describe('m4c serve: a sink that does not answer at the end of the drain', () =>
 
 describe.runIf(admin !== null)('m4c serve: the drain with the PostgreSQL sink', () => {
   it.each([
-    ['shadow', 'SIGTERM'],
-    ['canary', 'SIGINT'],
+    ['shadow', 'SIGTERM', '50'],
+    ['canary', 'SIGINT', '1h'],
   ] as const)(
-    '%s, %s with requests in flight: the last window and the cumulative record complete in PostgreSQL, every row accounted for, exit 0',
-    async (mode, signal) => {
+    '%s, %s with requests in flight, --window %s: every window record and the cumulative record complete in PostgreSQL, every row accounted for, exit 0',
+    async (mode, signal, window) => {
       const url = await databases!.fresh('serve_drain');
       const dir = mkdtempSync(join(tmpdir(), 'm4-serve-pg-drain-'));
       const modeArgs = mode === 'canary' ? ['--mode', 'canary', '--percent', '30', '--sticky-by', 'user'] : [];
-      const s = await startServe([writeServeGraph(dir), '--db', url, '--window', '1h', '--drain-timeout', '10m', ...modeArgs]);
+      // Windows of 50 pairs: some are written while serving, the last one by the drain (never shed: pairs enough to
+      // fill several whatever the machine's load).
+      const windowArgs = window === '1h' ? [] : ['--shadow-shed-load', '1'];
+      const s = await startServe([writeServeGraph(dir), '--db', url, '--window', window, '--drain-timeout', '10m', ...modeArgs, ...windowArgs]);
       const arms = mode === 'canary' ? ['control', 'treatment'] : ['control'];
       const t = await loadAcrossSignal(s, signal, arms, MIXED);
       expectTurnedAway(t, MIXED);
@@ -149,7 +152,7 @@ describe.runIf(admin !== null)('m4c serve: the drain with the PostgreSQL sink', 
       expect(await s.exit, s.stderr()).toBe(0);
       expect(s.stderr()).toContain('stopped: last window written');
       expect(hasStackTrace(s.stderr())).toBe(false);
-      expectAccounted(await postgresRecords(url), s, t.answeredRows, BAD_REQUESTS, t);
+      expectAccounted(await postgresRecords(url), s, t.answeredRows, BAD_REQUESTS, t, window === '1h' ? 'one' : 'several');
     },
     180_000,
   );

@@ -189,18 +189,38 @@ export async function untilRefused(port: number): Promise<void> {
 }
 
 /**
- * The serving run's records: the last window (0: --window 1h) and the cumulative one, both complete. Every row read
- * is in them: `answered` rows and `bad` refused ones; each answered row is paired or skipped by the shadow's reason
- * (`shadow-shed`, ...): nothing unaccounted. Returns the shadow's skipped rows by reason.
+ * The serving run's records: its windows and the cumulative one, all complete. With `several` windows (`--window N`
+ * pairs, some closed while serving), they are numbered 0, 1, ... and hold every pair and label of the cumulative record
+ * between them; otherwise there is one (`--window 1h`), and it is checked as the cumulative record is. Every row read
+ * is in the cumulative record: `answered` rows and `bad` refused ones; each answered row is paired or skipped by the
+ * shadow's reason (`shadow-shed`, ...): nothing unaccounted. Returns the shadow's skipped rows by reason.
  */
-export function expectAccounted(all: RunRow[], s: Started, answered: number, bad: number, t: Tally): Record<string, number> {
+export function expectAccounted(
+  all: RunRow[],
+  s: Started,
+  answered: number,
+  bad: number,
+  t: Tally,
+  windows: 'one' | 'several' = 'one',
+): Record<string, number> {
   const rs = all.filter((r) => r.serve_run === s.serveRun);
-  expect(rs.map((r) => [r.serve_window, r.status])).toEqual([
-    [0, 'complete'],
-    [null, 'complete'],
-  ]);
-  const shadow = Object.fromEntries(Object.entries(rs[0]!.skipped).filter(([reason]) => reason.startsWith('shadow-')));
-  for (const r of rs) {
+  const ws = rs.filter((r) => r.serve_window !== null);
+  const cumulative = rs.filter((r) => r.serve_window === null);
+  expect(cumulative.map((r) => r.status)).toEqual(['complete']);
+  // The cumulative record is the last written.
+  expect(rs.at(-1)).toBe(cumulative[0]);
+  if (windows === 'one') expect(ws.map((r) => [r.serve_window, r.status])).toEqual([[0, 'complete']]);
+  else {
+    expect(ws.length).toBeGreaterThan(1);
+    expect(ws.map((r) => [r.serve_window, r.status])).toEqual(ws.map((_, i) => [i, 'complete']));
+    const sum = (f: (r: RunRow) => number): number => ws.reduce((a, r) => a + f(r), 0);
+    expect(sum((r) => r.pairs)).toBe(cumulative[0]!.pairs);
+    expect(sum((r) => r.labelled)).toBe(cumulative[0]!.labelled);
+    // A last window with no pair or label writes nothing: the rows it read are only in the cumulative record.
+    expect(sum((r) => r.rows_seen)).toBeLessThanOrEqual(cumulative[0]!.rows_seen);
+  }
+  const shadow = Object.fromEntries(Object.entries(cumulative[0]!.skipped).filter(([reason]) => reason.startsWith('shadow-')));
+  for (const r of windows === 'one' ? rs : cumulative) {
     expect(r.rows_seen).toBe(answered + bad);
     expect(r.skipped['wrong-length'] ?? 0).toBe(bad);
     const shadowSkipped = Object.entries(r.skipped)
