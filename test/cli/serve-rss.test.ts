@@ -2,9 +2,11 @@
  * The server's RSS stays flat under a steady load, compressed in time: the built `m4c serve` as a process, 600,000
  * rows in 300 requests of 2,000 with labels for half of them, a 1 s label TTL and a 600-row label store (every
  * unlabelled prediction is evicted), windows of 20,000 pairs written to SQLite. Its own RSS, read from its
- * `/metrics` (`m4_process_resident_memory_bytes`), grows no more over the second half of the load than over the
- * first: a leak of 160 bytes a row would add 48 MB there. (The heaps, collected, are checked in-process with a
- * finer bound: test/runtime/serve/steady-load.test.ts.)
+ * `/metrics` (`m4_process_resident_memory_bytes`), stays over the second half of the load within 48 MB of its highest
+ * over the first — the first half holds the warm-up (V8's heap limits, the allocator's arenas), a leak grows with the
+ * rows: one of 160 bytes a row would add 48 MB over the second half's 300,000 rows (measured: 11–22 MB without one,
+ * 198 MB with a 20-number Float64Array a row). (The heaps, collected, are checked in-process with a finer bound:
+ * test/runtime/serve/steady-load.test.ts.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ async function metrics(s: Started): Promise<Map<string, number>> {
 }
 
 describe('m4c serve under a steady load', () => {
-  it('keeps its RSS flat: no more growth over the second half of the load than over the first', async () => {
+  it('keeps its RSS flat: over the second half of the load within 48 MB of its highest over the first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'm4-serve-rss-'));
     const s = await startServe([
       writeServeGraph(dir),
