@@ -80,8 +80,6 @@ export function phaseThreads(what: string): void {
       // The thread ended between the listing and the read.
     }
   }
-  process.stderr.write(`m4 threads ${what}: ${cpu.join(', ')}
-`);
-  process.stderr.write(`m4 threads ${what}, waiting for a core: ${waited.join(', ')}
-`);
+  process.stderr.write(`m4 threads ${what}: ${cpu.join(', ')}\n`);
+  process.stderr.write(`m4 threads ${what}, waiting for a core: ${waited.join(', ')}\n`);
 }
