@@ -370,7 +370,13 @@ export class ServeService {
     if (this.labels.length === 0 || this.shadow === null) {
       return {
         status: 409,
-        body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' },
+        body: {
+          error: 'no-labels',
+          detail:
+            this.labels.length === 0
+              ? 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label'
+              : '--mode control runs no treatment: there is no pair for feedback to label',
+        },
       };
     }
     const parsed: FeedbackItem[] = [];
@@ -451,12 +457,14 @@ export class ServeService {
     return outcome;
   }
 
-  /** The cumulative outcome (closed windows), with its gauges updated. Only when a treatment runs. */
+  /**
+   * The cumulative outcome (closed windows). Only when a treatment runs. Its gauges and gate log lines were set when
+   * the last window closed (the state changes only then); judged again here, a state no window has fed yet would
+   * export its gates as failing ("no rows") to a rollout controller, on a mere GET /v1/comparisons.
+   */
   async cumulative(now = new Date()): Promise<RunOutcome> {
     if (this.shadow === null) throw new Error('no treatment runs: nothing is compared');
-    const outcome: RunOutcome = { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
-    this.judged(outcome);
-    return outcome;
+    return { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
   }
 
   /** A cumulative outcome's gauges and gate log lines. */
