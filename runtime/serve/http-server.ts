@@ -43,6 +43,8 @@ export interface HttpServerOptions {
   onResponse?(route: string): (status: number, seconds: number) => void;
   /** Called with errors the routes did not handle (500s). */
   onError?(err: unknown): void;
+  /** Called when a route's body is not JSON (answered 400 `bad-json` here, before the route runs). */
+  onBadJson?(route: string): void;
 }
 
 /** A listening server. */
@@ -170,6 +172,7 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
           : status >= 500
             ? 'internal error (logged by the server)'
             : err.message;
+    if (err instanceof BodySyntaxError && req.routeOptions.url !== undefined) opts.onBadJson?.(req.routeOptions.url);
     if (closing.value) reply.header('connection', 'close');
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
     recorder(req.routeOptions.url ?? 'unknown')(status, secondsSince(req.raw));

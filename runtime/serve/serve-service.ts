@@ -343,6 +343,14 @@ export class ServeService {
     return `${out}}}`;
   }
 
+  /**
+   * A `/v1/predict` body that is not JSON (the HTTP layer refused it before the route ran): one row read and skipped,
+   * `invalid-json`, as a replay line that is not JSON — the records account for every request refused with a 400.
+   */
+  badJson(): void {
+    if (this.ready) this.countBad('invalid-json');
+  }
+
   private countBad(reason: string): void {
     // A refused request counts as one row read and skipped, as a bad replay row does.
     this.windowCounts.rowsRead++;

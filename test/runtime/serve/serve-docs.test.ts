@@ -1,7 +1,8 @@
 /**
  * What docs/serve.md tells a first-time user, checked over real HTTP on 127.0.0.1 (port 0): prom-client's process
  * metrics under `m4_process_*` / `m4_nodejs_*` (one prefix, not two); a GET /v1/comparisons before any window closed
- * exports no gate (undecided, not failing: a rollout controller reading `m4_gate_passing` would abort); a 409 that
+ * exports no gate (undecided, not failing: a rollout controller reading `m4_gate_passing` would abort); a predict body
+ * that is not JSON counted in the records as a bad replay line is (`invalid-json`); a 409 that
  * says why feedback has nothing to label; a 415 that names the content type sent and the one read.
  */
 import { mkdtempSync } from 'node:fs';
@@ -49,6 +50,19 @@ describe('docs/serve.md, as written', () => {
     await s.service.idle();
     const after = parseMetrics((await get(`${s.url}/metrics`)).body).samples;
     expect(after.has('m4_gate_passing{comparison="b_vs_a",gate="agreement >= 0.5"}')).toBe(true);
+  });
+
+  it('every request /v1/predict refuses with a 400 is a row of the records, a body that is not JSON included (invalid-json)', async () => {
+    const s = await started();
+    expect((await post(`${s.url}/v1/predict`, { inputs: row(1) })).status).toBe(200);
+    const notJson = await post(`${s.url}/v1/predict`, '{"inputs": ');
+    expect(notJson).toEqual({ status: 400, body: { error: 'bad-json', detail: expect.any(String) } });
+    expect((await post(`${s.url}/v1/predict`, { inputs: { x: [1] } })).status).toBe(400);
+    // Feedback that is not JSON labels nothing and reads no row.
+    expect((await post(`${s.url}/v1/feedback`, '{"request_id')).status).toBe(400);
+    await s.service.idle();
+    const meta = (await get(`${s.url}/v1/comparisons`)).body.meta;
+    expect([meta.rows_seen, meta.rows_skipped]).toEqual([3, { 'invalid-json': 1, 'wrong-length': 1 }]);
   });
 
   it('409 in --mode control says the mode is why feedback has nothing to label', async () => {
