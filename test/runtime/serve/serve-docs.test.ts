@@ -65,6 +65,18 @@ describe('docs/serve.md, as written', () => {
     expect([meta.rows_seen, meta.rows_skipped]).toEqual([3, { 'invalid-json': 1, 'wrong-length': 1 }]);
   });
 
+  it('rows read in a window that paired none (and so wrote no record) are in the next window record', async () => {
+    const s = await started();
+    expect((await post(`${s.url}/v1/predict`, { inputs: { x: [1] } })).status).toBe(400);
+    expect(await s.service.closeWindow()).toBeNull(); // no pair: no record
+    expect((await post(`${s.url}/v1/predict`, { inputs: row(1) })).status).toBe(200);
+    await s.service.idle();
+    const next = await s.service.closeWindow();
+    expect(next).not.toBeNull();
+    const meta = next!.meta;
+    expect([meta.rows_seen, meta.rows_skipped]).toEqual([2, { 'wrong-length': 1 }]);
+  });
+
   it('409 in --mode control says the mode is why feedback has nothing to label', async () => {
     const s = await started({ mode: 'control' });
     const r = await post(`${s.url}/v1/feedback`, { request_id: 'r1', label: 1 });
