@@ -456,7 +456,7 @@ export class ServeService {
     // window) join the next window's record, which then starts where they were read — every row read is in a window.
     if (!empty || counts.rowsRead === 0) this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
     // A second signal while the worker judged: write nothing more.
-    if (empty || this.halted) return null;
+    if (m.index === null || m.window === null || m.cumulative === null || this.halted) return null;
     // The worker judged with a placeholder meta: the record's is this thread's (its counts of rows read).
     const outcome: RunOutcome = { ...m.window, meta: this.meta(counts, m.index, now) };
     const cumulative: RunOutcome = { ...m.cumulative, meta: this.meta(this.totalCounts, null, now) };
