@@ -2,27 +2,18 @@
  * What docs/serve.md tells a first-time user, checked over real HTTP on 127.0.0.1 (port 0): prom-client's process
  * metrics under `m4_process_*` / `m4_nodejs_*` (one prefix, not two); a GET /v1/comparisons before any window closed
  * exports no gate (undecided, not failing: a rollout controller reading `m4_gate_passing` would abort); a predict body
- * that is not JSON counted in the records as a bad replay line is (`invalid-json`); a 409 that
- * says why feedback has nothing to label; a 415 that names the content type sent and the one read.
+ * that is not JSON counted in the records as a bad replay line is (`invalid-json`); rows read in a window that paired
+ * none counted in the next window's record; a 409 that says why feedback has nothing to label; a 415 that names the
+ * content type sent and the one read.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
+import { describe, expect, it } from 'vitest';
+import { compiled, get, parseMetrics, post, serversOf } from './serve-support.ts';
 import { row, writeServeGraph } from './serve-models.ts';
 
-const plan = compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-docs-'))));
-const running: { shutdown(): Promise<void> }[] = [];
-afterAll(async () => {
-  for (const s of running) await s.shutdown();
-});
-
-async function started(opts: Parameters<typeof serve>[1] = {}) {
-  const s = await serve(plan, opts);
-  running.push(s);
-  return s;
-}
+const started = serversOf(compiled(writeServeGraph(mkdtempSync(join(tmpdir(), 'm4-serve-docs-')))));
 
 describe('docs/serve.md, as written', () => {
   it("prom-client's process metrics are m4_process_* and m4_nodejs_*, never m4_process_process_*", async () => {
