@@ -451,12 +451,15 @@ export class ServeService {
   private async windowClosed(m: ClosedMessage): Promise<RunOutcome | null> {
     const now = new Date(m.at);
     const counts = this.windowCounts;
-    const empty = m.index === null || m.window === null || m.cumulative === null;
-    // A cut with no pair writes no record: the rows it read (refused ones, or rows whose pairs were cut into the next
-    // window) join the next window's record, which then starts where they were read — every row read is in a window.
-    if (!empty || counts.rowsRead === 0) this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
+    if (m.index === null || m.window === null || m.cumulative === null) {
+      // A cut with no pair writes no record: the rows it read (refused ones, or rows whose pairs were cut into the next
+      // window) join the next window's record, which then starts where they were read — every row read is in a window.
+      if (counts.rowsRead === 0) this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
+      return null;
+    }
+    this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
     // A second signal while the worker judged: write nothing more.
-    if (m.index === null || m.window === null || m.cumulative === null || this.halted) return null;
+    if (this.halted) return null;
     // The worker judged with a placeholder meta: the record's is this thread's (its counts of rows read).
     const outcome: RunOutcome = { ...m.window, meta: this.meta(counts, m.index, now) };
     const cumulative: RunOutcome = { ...m.cumulative, meta: this.meta(this.totalCounts, null, now) };
