@@ -164,7 +164,7 @@ export class ServeMetrics {
     const pendingPairs = this.pendingPairs;
     const pendingEvicted = this.pendingEvicted;
     this.registry.setDefaultLabels({ graph });
-    // prom-client's names already start with `process_` or `nodejs_`: `m4_process_cpu_seconds_total`, `m4_nodejs_…`.
+    // prom-client's names start with `process_` and `nodejs_`: `m4_process_resident_memory_bytes`, `m4_nodejs_eventloop_lag_seconds`.
     collectDefaultMetrics({ register: this.registry, prefix: 'm4_' });
     this.requests = new Counter({
       name: 'm4_requests_total',

@@ -53,6 +53,7 @@ describe('m4c serve lifecycle', () => {
       [['--percent', '5'], /only apply to --mode canary/],
       [['--window', 'soon'], /expected a duration/],
       [['--drain-timeout', 'never'], /expected a duration/],
+      [['--write-timeout', '0s'], /expected a duration/],
       [['--shadow-shed-load', '0'], /expected a number in \(0, 1\]/],
       [['--shadow-shed-load', '1.5'], /expected a number in \(0, 1\]/],
       [['--mode', 'bogus'], /argument 'bogus' is invalid\. Allowed choices are shadow, canary, control/],
@@ -80,6 +81,7 @@ describe('m4c serve lifecycle', () => {
     expect(help).toMatch(/\(default:\s+1h\)/);
     expect(help).toMatch(/\(default:\s+1mb\)/);
     expect(help).toMatch(/--drain-timeout <duration>[^]*\(default:\s+10s\)/);
+    expect(help).toMatch(/--write-timeout <duration>[^]*\(default:\s+10s\)/);
     expect(help).not.toMatch(/"ms"|3600000|1048576\)/);
   }, 60_000);
 });

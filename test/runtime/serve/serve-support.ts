@@ -37,6 +37,7 @@ export const DEFAULTS: StartServeOptions = {
   labelCapacity: 100_000,
   stopShadowOnFail: false,
   drainTimeoutMs: 60_000,
+  writeTimeoutMs: 60_000,
   engine: 'auto',
   intraOpThreads: 1,
   sinks: null,
