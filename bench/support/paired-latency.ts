@@ -105,7 +105,7 @@ export interface PairedQuantile {
 }
 
 /** mulberry32: a small seeded generator, so an interval can be reproduced from the same latencies. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

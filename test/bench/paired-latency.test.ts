@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { pairedQuantiles, pooledQuantile } from '../../bench/support/paired-latency.ts';
+import { mulberry32, pairedQuantiles, pooledQuantile } from '../../bench/support/paired-latency.ts';
 
 /** bench/serve.ts's definition on the pooled, sorted values (weights repeat a slice). */
 function naive(slices: Float64Array[], q: number, weights?: number[]): number {
@@ -48,13 +48,7 @@ describe('pooledQuantile', () => {
 describe('pairedQuantiles', () => {
   // Latencies from a seeded generator: log-normal-ish values, a stall every so often that hits a run of requests.
   function slices(seed: number, n: number, scale: number): Float64Array[] {
-    let a = seed >>> 0;
-    const rand = (): number => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = mulberry32(seed);
     return Array.from({ length: n }, () => {
       const xs: number[] = [];
       let stall = 0;
