@@ -52,8 +52,8 @@ export class ComparisonsThread {
 
   /**
    * `labelled`: comparisons feedback can label. `onError`: a batch the worker's accumulator refused.
-   * `niceness`: the worker's nice value (Linux; `'idle'`: SCHED_IDLE; null: unchanged). `hold` (tests only): a shared Int32 flag; while
-   * it is 0 the worker holds every judgement.
+   * `niceness`: the worker's nice value (Linux; `'idle'`: SCHED_IDLE; null: unchanged). `hold` (tests only): a
+   * shared Int32 flag; while it is 0 the worker holds every judgement.
    */
   constructor(
     subject: RunSubject,
