@@ -198,7 +198,7 @@ console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 const p99 = est[1]!.ratio;
 console.log(
-  `\nTarget 2 (B's p99 ≤ 1.10 × A's): ${p99.high <= 1.1 ? 'met (the interval is below 1.10)' : p99.low > 1.1 ? 'NOT met (the interval is above 1.10)' : 'not decided at this load (the interval straddles 1.10)'}` +
+  `\n${MODE_A === 'control' && MODE_B === 'shadow' ? 'Target 2' : 'B against A'} (B's p99 ≤ 1.10 × A's): ${p99.high <= 1.1 ? 'met (the interval is below 1.10)' : p99.low > 1.1 ? 'NOT met (the interval is above 1.10)' : 'not decided at this load (the interval straddles 1.10)'}` +
     (MODE_A === MODE_B && DIR_A === DIR_B && ARGS_B.length === 0 && NODE_A.join(' ') === NODE_B.join(' ')
       ? `; A/A check: the interval ${p99.low <= 1 && p99.high >= 1 ? 'covers' : 'does NOT cover'} 1`
       : ''),
