@@ -28,6 +28,8 @@ interface Conn {
   /** When the request in flight was written, or due if it had to wait for a connection (performance.now()). */
   due: number;
   buf: string;
+  /** Connected, and not closed since. */
+  connected: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function pacedClient(port: number, path: string, bodies: readonly s
   let next = 0; // the body of the next request, cycling across runs
   const free: Conn[] = [];
   const all: Conn[] = [];
+  let closing = false;
   const waiting: number[] = []; // due times of requests no connection could take yet
   let onDrained: (() => void) | null = null;
 
@@ -97,7 +100,7 @@ export async function pacedClient(port: number, path: string, bodies: readonly s
       const socket = connect(port, '127.0.0.1');
       socket.setNoDelay(true);
       socket.setEncoding('latin1');
-      const c: Conn = { socket, busy: false, due: 0, buf: '' };
+      const c: Conn = { socket, busy: false, due: 0, buf: '', connected: false };
       socket.on('data', (chunk: string) => {
         c.buf += chunk;
         // Whole responses only: headers, then content-length bytes (the server always sends one).
@@ -113,10 +116,37 @@ export async function pacedClient(port: number, path: string, bodies: readonly s
         }
       });
       socket.on('error', (err) => {
-        errors++;
-        reject(err);
+        if (!c.connected) reject(err);
       });
-      socket.on('connect', () => resolve(c));
+      socket.on('connect', () => {
+        c.connected = true;
+        resolve(c);
+      });
+      // The server may close a connection (its keep-alive timeout: between a client's runs, or while the connections
+      // at the bottom of the free stack idle): one in flight is answered as an error, and a fresh connection takes
+      // its place, so no run waits forever for an answer that cannot come.
+      socket.on('close', () => {
+        if (!c.connected || closing) return;
+        c.connected = false;
+        const k = free.indexOf(c);
+        if (k >= 0) free.splice(k, 1);
+        all.splice(all.indexOf(c), 1);
+        if (c.busy) {
+          c.busy = false;
+          answered++;
+          errors++;
+          if (onDrained !== null && answered === sent && waiting.length === 0) onDrained();
+        }
+        open().then(
+          (fresh) => {
+            all.push(fresh);
+            const due = waiting.shift();
+            if (due !== undefined) write(fresh, due);
+            else free.push(fresh);
+          },
+          () => {}, // the server is gone: the run's requests still waiting are never sent (counted as sent - answered)
+        );
+      });
     });
   for (const c of await Promise.all(Array.from({ length: connections }, open))) {
     free.push(c);
@@ -154,5 +184,11 @@ export async function pacedClient(port: number, path: string, bodies: readonly s
     const seconds_ = (performance.now() - t0) / 1000;
     return { sent, answered, errors, late, latencies: latencies.subarray(0, ok), seconds: seconds_ };
   };
-  return { run, close: () => all.forEach((c) => c.socket.destroy()) };
+  return {
+    run,
+    close: () => {
+      closing = true;
+      all.forEach((c) => c.socket.destroy());
+    },
+  };
 }
