@@ -143,9 +143,8 @@ async function start(): Promise<void> {
     },
     // The comparisons never answer a request: when cores are scarce they yield to the answers. In shadow mode
     // SCHED_IDLE, as this thread: everything they get comes from this thread (pairs, window closes), so at nice 10
-    // they made nothing progress that this thread's class does not already hold back, and a thread at nice 10 that
-    // holds a CPU when an answer's thread wakes there may keep it for the rest of its slice (EEVDF protects the running
-    // task's slice), where one in SCHED_IDLE yields at once. In a canary this thread runs at normal priority, and the
+    // they made nothing progress that this thread's class does not already hold back, while still taking ~10% of a
+    // CPU the answers' thread wants (SCHED_IDLE: ~0.3%). In a canary this thread runs at normal priority, and the
     // comparisons at nice 10: their queue has no bound, and the judgements must progress on a busy machine.
     { niceness: init.idle ? 'idle' : 10, hold: init.hold },
   );
