@@ -22,6 +22,9 @@ export interface PacedResult {
   seconds: number;
 }
 
+/** How long a run waits for its last answers after its last request was due. */
+const DRAIN_MS = 10_000;
+
 interface Conn {
   socket: Socket;
   busy: boolean;
@@ -179,7 +182,30 @@ export async function pacedClient(port: number, path: string, bodies: readonly s
       };
       tick();
     });
-    if (answered < sent || waiting.length > 0) await new Promise<void>((resolve) => (onDrained = resolve));
+    // Bounded: answers not in DRAIN_MS after the last request was due are given up — their connections closed (each
+    // counted as an error and replaced, above), requests still waiting for one counted as errors — so a lost answer
+    // cannot hold a run (or a bench) forever.
+    if (answered < sent || waiting.length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          onDrained = null;
+          errors += waiting.length;
+          waiting.length = 0;
+          for (const c of [...all])
+            if (c.busy) {
+              c.busy = false;
+              answered++;
+              errors++;
+              c.socket.destroy(); // its 'close' replaces it
+            }
+          resolve();
+        }, DRAIN_MS);
+        onDrained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     onDrained = null;
     const seconds_ = (performance.now() - t0) / 1000;
     return { sent, answered, errors, late, latencies: latencies.subarray(0, ok), seconds: seconds_ };
