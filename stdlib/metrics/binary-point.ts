@@ -49,9 +49,12 @@ export interface BinaryPoint {
  */
 function countPositives(pos: Uint8Array, n: number): number {
   let P = 0;
-  for (let j = 0; j < n; j++) P += pos[j]! & 1;
+  for (let j = 0; j < n; j += ROW_CHUNK) P += groupPositives(pos, j, Math.min(n, j + ROW_CHUNK));
   return P;
 }
+
+/** Rows per call of the passes over all rows (a function per chunk: V8 compiles it whole, see {@link walkSegment}). */
+const ROW_CHUNK = 1 << 16;
 
 /** Positives among positions [start, end) (most groups of continuous scores are one row). */
 function groupPositives(pos: Uint8Array, start: number, end: number): number {
@@ -83,11 +86,13 @@ interface Blocked {
  */
 function toRowOrder(b: Blocked, rows: number): void {
   const tmp = new Uint32Array(BLOCK);
-  for (let base = 0; base < rows; base += BLOCK) {
-    const m = Math.min(BLOCK, rows - base);
-    for (let i = base; i < base + m; i++) tmp[b.lo[i]!] = b.val[i]!;
-    b.val.set(tmp.subarray(0, m), base);
-  }
+  for (let base = 0; base < rows; base += BLOCK) blockToRowOrder(b.val, b.lo, base, Math.min(BLOCK, rows - base), tmp);
+}
+
+/** One block of {@link toRowOrder} (a call per block: V8 compiles it whole, see {@link walkSegment}). */
+function blockToRowOrder(val: Uint32Array, lo: Uint16Array, base: number, m: number, tmp: Uint32Array): void {
+  for (let i = base; i < base + m; i++) tmp[lo[i]!] = val[i]!;
+  val.set(tmp.subarray(0, m), base);
 }
 
 /** Tie groups per segment of the curves' checkpoints (see {@link walkTop}). */
@@ -115,119 +120,166 @@ function walkTop(
   const { order, groupEnd, groups } = r;
   const cursor = new Uint32Array(out === null ? 0 : Math.ceil(rows / BLOCK));
   for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
-  const val = out?.val ?? null,
-    lo = out?.lo ?? null;
   const marks = new Float64Array(MARK * (Math.ceil(groups / SEGMENT) + 1));
-  // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
-  // small integers that overflow and deoptimize mid-walk.
-  const invP = 1 / P;
-  let tp = 0,
-    fp = 0,
-    num = -0,
-    ap = -0,
-    prArc = -0,
-    lastPrec = 1;
-  // The sampler's lengths and last ROC point (its PR point is (lyR, lastPrec)).
-  let arcR = -0,
-    arcP = -0,
-    lxR = 0,
-    lyR = 0;
+  // The walk's state between segments (see WalkState). Float sums start at −0 (−0 + x = x).
+  const st = Float64Array.of(0, 0, -0, -0, -0, 1, -0, -0, 0, 0);
+  const val = out?.val ?? NO_VAL,
+    lo = out?.lo ?? NO_LO;
   // The state at the start of each segment, and at the end (the last mark).
   for (let hi = groups, m = 0; ; hi -= SEGMENT, m += MARK) {
-    marks[m] = tp;
-    marks[m + 1] = fp;
-    marks[m + 2] = arcR;
-    marks[m + 3] = arcP;
-    marks[m + 4] = lxR;
-    marks[m + 5] = lyR;
-    marks[m + 6] = lastPrec;
+    marks[m] = st[TP]!;
+    marks[m + 1] = st[FP]!;
+    marks[m + 2] = st[ARC_R]!;
+    marks[m + 3] = st[ARC_P]!;
+    marks[m + 4] = st[LX_R]!;
+    marks[m + 5] = st[LY_R]!;
+    marks[m + 6] = st[LAST_PREC]!;
     if (hi <= 0) break;
-    const stop = Math.max(0, hi - SEGMENT);
-    for (let g = hi - 1; g >= stop; g--) {
-      const start = g === 0 ? 0 : groupEnd[g - 1]!,
-        end = groupEnd[g]!;
-      if (end - start === 1) {
-        // Most groups of continuous scores are one row: the general step below with p ∈ {0, 1}
-        // written out, each term the very number it computes there — for a positive, fp/N is the
-        // previous xR (so its step is 0 and arcR += dy), (1·tp)/seen is prec and 1/P is invP; for a
-        // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
-        // sums start at is settled after the walk) — in two divisions instead of five.
-        let v: number;
-        if ((pos[start]! & 1) === 1) {
-          tp++;
-          v = 2 * (N - fp);
-          num += v;
-          const prec = tp / (tp + fp);
-          ap += prec;
-          const dPrec = Math.abs(prec - lastPrec);
-          prArc += invP + dPrec;
-          lastPrec = prec;
-          const yR = tp / P;
-          const dy = Math.abs(yR - lyR);
-          arcR += dy;
-          arcP += dy + dPrec;
-          lyR = yR;
-        } else {
-          fp++;
-          v = 2 * tp;
-          const prec = tp / (tp + fp);
-          const dPrec = Math.abs(prec - lastPrec);
-          prArc += dPrec;
-          lastPrec = prec;
-          const xR = fp / N;
-          arcR += Math.abs(xR - lxR);
-          arcP += dPrec;
-          lxR = xR;
-        }
-        if (val !== null && lo !== null) {
-          const row = order[start]!;
-          if (row < rows) {
-            const at = cursor[row >>> BLOCK_BITS]!++;
-            lo[at] = row & (BLOCK - 1);
-            val[at] = v;
-          }
-        }
-        continue;
-      }
-      const p = groupPositives(pos, start, end);
-      const neg = end - start - p;
-      tp += p;
-      fp += neg;
-      const a10 = 2 * (N - fp) + neg;
-      num += p * a10;
-      const seen = tp + fp;
-      ap += (p * tp) / (seen + +(seen === 0));
-      const prec = tp / (tp + fp);
-      const dPrec = Math.abs(prec - lastPrec);
-      prArc += p / P + dPrec;
-      lastPrec = prec;
-      // The sampler's steps: ROC (fp/N, tp/P), PR (tp/P, precision).
-      const xR = fp / N,
-        yR = tp / P;
-      const dy = Math.abs(yR - lyR);
-      arcR += Math.abs(xR - lxR) + dy;
-      arcP += dy + dPrec;
-      lxR = xR;
-      lyR = yR;
-      if (val !== null && lo !== null) {
-        const a01 = 2 * tp - p;
-        for (let j = start; j < end; j++) {
-          const row = order[j]!;
-          if (row >= rows) continue;
-          const at = cursor[row >>> BLOCK_BITS]!++;
-          lo[at] = row & (BLOCK - 1);
-          val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
-        }
-      }
-    }
+    walkSegment(order, groupEnd, pos, hi, Math.max(0, hi - SEGMENT), P, N, st, cursor, val, lo, out === null ? 0 : rows);
   }
+  let num = st[NUM]!,
+    ap = st[AP]!;
   // For a group without positives the general step adds +0 to num (0·a10) and to ap ((0·tp)/seen),
   // which turns their starting −0 into +0 and changes nothing else; the fast path skips it.
   if (groups > 0) {
     num += 0;
     ap += 0;
   }
-  return { num, ap, prArc, marks };
+  return { num, ap, prArc: st[PR_ARC]!, marks };
+}
+
+/** Indices of {@link walkSegment}'s state: counts, sums, the sampler's lengths and last points. */
+const TP = 0,
+  FP = 1,
+  NUM = 2,
+  AP = 3,
+  PR_ARC = 4,
+  LAST_PREC = 5,
+  ARC_R = 6,
+  ARC_P = 7,
+  LX_R = 8,
+  LY_R = 9;
+const NO_VAL = new Uint32Array(0),
+  NO_LO = new Uint16Array(0);
+
+/**
+ * Groups hi−1 down to `stop` of {@link walkTop}, from and back into the state `st`; DeLong's
+ * numerators of rows below `rows` (0: none) appended to their row blocks' streams. A function per
+ * segment of groups, not one loop over all of them: V8 then compiles it as a whole function from
+ * complete type feedback after a few segments, where one long loop was compiled on the fly
+ * (on-stack replacement) and ran 1.5–2× slower, by how much varying from run to run.
+ */
+function walkSegment(
+  order: Uint32Array,
+  groupEnd: Uint32Array,
+  pos: Uint8Array,
+  hi: number,
+  stop: number,
+  P: number,
+  N: number,
+  st: Float64Array,
+  cursor: Uint32Array,
+  val: Uint32Array,
+  lo: Uint16Array,
+  rows: number,
+): void {
+  const invP = 1 / P;
+  let tp = st[TP]!,
+    fp = st[FP]!,
+    num = st[NUM]!,
+    ap = st[AP]!,
+    prArc = st[PR_ARC]!,
+    lastPrec = st[LAST_PREC]!;
+  // The sampler's lengths and last ROC point (its PR point is (lyR, lastPrec)).
+  let arcR = st[ARC_R]!,
+    arcP = st[ARC_P]!,
+    lxR = st[LX_R]!,
+    lyR = st[LY_R]!;
+  for (let g = hi - 1; g >= stop; g--) {
+    const start = g === 0 ? 0 : groupEnd[g - 1]!,
+      end = groupEnd[g]!;
+    if (end - start === 1) {
+      // Most groups of continuous scores are one row: the general step below with p ∈ {0, 1}
+      // written out, each term the very number it computes there — for a positive, fp/N is the
+      // previous xR (so its step is 0 and arcR += dy), (1·tp)/seen is prec and 1/P is invP; for a
+      // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
+      // sums start at is settled after the walk) — in two divisions instead of five.
+      let v: number;
+      if ((pos[start]! & 1) === 1) {
+        tp++;
+        v = 2 * (N - fp);
+        num += v;
+        const prec = tp / (tp + fp);
+        ap += prec;
+        const dPrec = Math.abs(prec - lastPrec);
+        prArc += invP + dPrec;
+        lastPrec = prec;
+        const yR = tp / P;
+        const dy = Math.abs(yR - lyR);
+        arcR += dy;
+        arcP += dy + dPrec;
+        lyR = yR;
+      } else {
+        fp++;
+        v = 2 * tp;
+        const prec = tp / (tp + fp);
+        const dPrec = Math.abs(prec - lastPrec);
+        prArc += dPrec;
+        lastPrec = prec;
+        const xR = fp / N;
+        arcR += Math.abs(xR - lxR);
+        arcP += dPrec;
+        lxR = xR;
+      }
+      const row = order[start]!;
+      if (row < rows) {
+        const at = cursor[row >>> BLOCK_BITS]!++;
+        lo[at] = row & (BLOCK - 1);
+        val[at] = v;
+      }
+      continue;
+    }
+    const p = groupPositives(pos, start, end);
+    const neg = end - start - p;
+    tp += p;
+    fp += neg;
+    const a10 = 2 * (N - fp) + neg;
+    num += p * a10;
+    const seen = tp + fp;
+    ap += (p * tp) / (seen + +(seen === 0));
+    const prec = tp / (tp + fp);
+    const dPrec = Math.abs(prec - lastPrec);
+    prArc += p / P + dPrec;
+    lastPrec = prec;
+    // The sampler's steps: ROC (fp/N, tp/P), PR (tp/P, precision).
+    const xR = fp / N,
+      yR = tp / P;
+    const dy = Math.abs(yR - lyR);
+    arcR += Math.abs(xR - lxR) + dy;
+    arcP += dy + dPrec;
+    lxR = xR;
+    lyR = yR;
+    if (rows > 0) {
+      const a01 = 2 * tp - p;
+      for (let j = start; j < end; j++) {
+        const row = order[j]!;
+        if (row >= rows) continue;
+        const at = cursor[row >>> BLOCK_BITS]!++;
+        lo[at] = row & (BLOCK - 1);
+        val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
+      }
+    }
+  }
+  st[TP] = tp;
+  st[FP] = fp;
+  st[NUM] = num;
+  st[AP] = ap;
+  st[PR_ARC] = prArc;
+  st[LAST_PREC] = lastPrec;
+  st[ARC_R] = arcR;
+  st[ARC_P] = arcP;
+  st[LX_R] = lxR;
+  st[LY_R] = lyR;
 }
 
 /**
@@ -356,6 +408,25 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
  * [ssC10, ssC01, ssT10, ssT01, ct10, ct01], starting at −0.
  */
 function moments(
+  C: Uint32Array,
+  T: Uint32Array,
+  positiveRow: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  mC10: number,
+  mC01: number,
+  mT10: number,
+  mT01: number,
+  sums: Float64Array,
+): void {
+  for (let i = r0; i < r1; i += ROW_CHUNK) {
+    const e = Math.min(r1, i + ROW_CHUNK);
+    momentsChunk(C.subarray(i - r0, e - r0), T.subarray(i - r0, e - r0), positiveRow, i, e, mC10, mC01, mT10, mT01, sums);
+  }
+}
+
+/** {@link moments} of rows [r0, r1), `C` and `T` from r0: a call per chunk of rows. */
+function momentsChunk(
   C: Uint32Array,
   T: Uint32Array,
   positiveRow: ArrayLike<number>,
