@@ -293,10 +293,29 @@ function walkNumerators(r: Ranking, pos: Uint8Array, N: number, out: Blocked, r0
   const m = r1 - r0;
   const cursor = new Uint32Array(Math.ceil(m / BLOCK));
   for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
+  // tp and fp after the groups walked so far; a call per segment of groups (see walkSegment).
+  const counts = Float64Array.of(0, 0);
+  for (let hi = groups; hi > 0; hi -= SEGMENT) numeratorSegment(order, groupEnd, pos, hi, Math.max(0, hi - SEGMENT), N, counts, cursor, out, r0, m);
+}
+
+/** Groups hi−1 down to `stop` of {@link walkNumerators}, from and back into `counts` (tp, fp). */
+function numeratorSegment(
+  order: Uint32Array,
+  groupEnd: Uint32Array,
+  pos: Uint8Array,
+  hi: number,
+  stop: number,
+  N: number,
+  counts: Float64Array,
+  cursor: Uint32Array,
+  out: Blocked,
+  r0: number,
+  m: number,
+): void {
   const { val, lo } = out;
-  let tp = 0,
-    fp = 0;
-  for (let g = groups - 1; g >= 0; g--) {
+  let tp = counts[0]!,
+    fp = counts[1]!;
+  for (let g = hi - 1; g >= stop; g--) {
     const start = g === 0 ? 0 : groupEnd[g - 1]!,
       end = groupEnd[g]!;
     const p = groupPositives(pos, start, end);
@@ -313,6 +332,8 @@ function walkNumerators(r: Ranking, pos: Uint8Array, N: number, out: Blocked, r0
       val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
     }
   }
+  counts[0] = tp;
+  counts[1] = fp;
 }
 
 /**
