@@ -91,8 +91,13 @@ function toRowOrder(b: Blocked, rows: number): void {
 
 /** One block of {@link toRowOrder} (a call per block: V8 compiles it whole, see {@link walkSegment}). */
 function blockToRowOrder(val: Uint32Array, lo: Uint16Array, base: number, m: number, tmp: Uint32Array): void {
+  val.set(gatherBlock(val, lo, base, m, tmp), base);
+}
+
+/** The block of `m` numerators at `base` in row order, in `tmp` (returned: its first m words). */
+function gatherBlock(val: Uint32Array, lo: Uint16Array, base: number, m: number, tmp: Uint32Array): Uint32Array {
   for (let i = base; i < base + m; i++) tmp[lo[i]!] = val[i]!;
-  val.set(tmp.subarray(0, m), base);
+  return tmp.subarray(0, m);
 }
 
 /** Tie groups per segment of the curves' checkpoints (see {@link walkTop}). */
@@ -421,7 +426,8 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
 
 /**
  * DeLong's moments in one pass over the rows: both models' numerators by row (see
- * {@link toRowOrder}); the centred squares and cross-products of each class (`positiveRow[row]` 1
+ * {@link toRowOrder}; a model's still partitioned by row block when its block offsets `Clo` / `Tlo`
+ * are given, put in row order a block at a time here, in cache, instead of in place before); the centred squares and cross-products of each class (`positiveRow[row]` 1
  * for a positive), with the exact means (m10 over positives, m01 over negatives). Branch-free, every
  * sum per row in row order, so two identical models give bit-identical squares and cross-products
  * (a difference of exactly zero variance). Over rows [r0, r1) (`C[i − r0]`, `T[i − r0]`), the sums
@@ -430,7 +436,9 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
  */
 function moments(
   C: Uint32Array,
+  Clo: Uint16Array | null,
   T: Uint32Array,
+  Tlo: Uint16Array | null,
   positiveRow: ArrayLike<number>,
   r0: number,
   r1: number,
@@ -440,9 +448,16 @@ function moments(
   mT01: number,
   sums: Float64Array,
 ): void {
-  for (let i = r0; i < r1; i += ROW_CHUNK) {
-    const e = Math.min(r1, i + ROW_CHUNK);
-    momentsChunk(C.subarray(i - r0, e - r0), T.subarray(i - r0, e - r0), positiveRow, i, e, mC10, mC01, mT10, mT01, sums);
+  const tmpC = Clo === null ? null : new Uint32Array(BLOCK),
+    tmpT = Tlo === null ? null : new Uint32Array(BLOCK);
+  // A block of rows per call (the blocks of the partitioned numerators, which start at r0).
+  for (let i = r0; i < r1; i += BLOCK) {
+    const e = Math.min(r1, i + BLOCK),
+      a = i - r0,
+      m = e - i;
+    const c = Clo === null ? C.subarray(a, a + m) : gatherBlock(C, Clo, a, m, tmpC!),
+      t = Tlo === null ? T.subarray(a, a + m) : gatherBlock(T, Tlo, a, m, tmpT!);
+    momentsChunk(c, t, positiveRow, i, e, mC10, mC01, mT10, mT01, sums);
   }
 }
 
@@ -521,6 +536,11 @@ export interface ModelPoint {
   curves: RocPr | null;
   /** DeLong's numerators by row (rows 0..rows-1), when asked for and defined; else null. */
   byRow: Uint32Array | null;
+  /**
+   * When not null, `byRow` is still partitioned by row block (as the walk wrote it) with these
+   * offsets, and DeLong's row pass puts it in row order a block at a time ({@link modelPoint}'s `rowOrder`).
+   */
+  byRowLo: Uint16Array | null;
   /** The rows `byRow` holds (all n, or the first chunk: see {@link binaryPoint}). */
   rows: number;
 }
@@ -529,7 +549,9 @@ export interface ModelPoint {
  * One model's walks over its ranking `r` of rows 0..r.n-1 (`pos`: the positives in its order): the
  * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators
  * of rows 0..rows-1 (default: all), put in row order in `val` (`rows` words) through the block
- * offsets `lo` (`rows` entries; free afterwards), both new when null. A function of the ranking
+ * offsets `lo` (`rows` entries; free afterwards), both new when null — or, with `rowOrder` false,
+ * left partitioned by row block for DeLong's row pass to put in row order as it reads them (one
+ * pass less over the numerators; `lo` is then held until that pass). A function of the ranking
  * alone: the two models' shares may be computed on two threads (rank-thread.ts).
  */
 export function modelPoint(
@@ -540,6 +562,7 @@ export function modelPoint(
   lo: Uint16Array | null,
   maxPoints = MAX_CURVE_POINTS,
   rows = r.n,
+  rowOrder = true,
 ): ModelPoint {
   const n = r.n;
   const P = countPositives(pos, n),
@@ -549,13 +572,16 @@ export function modelPoint(
       ? { val: val?.subarray(0, rows) ?? new Uint32Array(rows), lo: lo?.subarray(0, rows) ?? new Uint16Array(rows) }
       : null;
   const w = walkTop(r, pos, P, N, out, rows);
-  if (out !== null) toRowOrder(out, rows);
+  if (out !== null && rowOrder) toRowOrder(out, rows);
   const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, w.marks, maxPoints);
-  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null, rows };
+  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null, byRowLo: out !== null && !rowOrder ? out.lo : null, rows };
 }
 
-/** The numerators of both models for rows [r0, r1) (r1 returned), by row from r0: a chunk after the first. */
-type NextChunk = (r0: number) => { C: Uint32Array; T: Uint32Array; r1: number };
+/**
+ * The numerators of both models for rows [r0, r1) (r1 returned), by row from r0 — or partitioned by
+ * row block from r0 with their offsets `Clo` / `Tlo` (see {@link ModelPoint}'s `byRowLo`): a chunk after the first.
+ */
+type NextChunk = (r0: number) => { C: Uint32Array; Clo: Uint16Array | null; T: Uint32Array; Tlo: Uint16Array | null; r1: number };
 
 /**
  * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
@@ -583,11 +609,11 @@ export function finishPoint(
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
   const sums = Float64Array.of(-0, -0, -0, -0, -0, -0);
   const means = [c.num / P, c.num / N, t.num / P, t.num / N] as const;
-  moments(c.byRow, t.byRow, positiveRow, 0, c.rows, ...means, sums);
+  moments(c.byRow, c.byRowLo, t.byRow, t.byRowLo, positiveRow, 0, c.rows, ...means, sums);
   for (let r0 = c.rows; r0 < rowsSpan;) {
     if (next === undefined) throw new Error("DeLong's numerators of the rows after the first chunk were not given");
     const k = next(r0);
-    moments(k.C, k.T, positiveRow, r0, k.r1, ...means, sums);
+    moments(k.C, k.Clo, k.T, k.Tlo, positiveRow, r0, k.r1, ...means, sums);
     r0 = k.r1;
   }
   const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = sums as unknown as [number, number, number, number, number, number];
@@ -643,14 +669,15 @@ export function binaryPoint(
     return finishPoint(c, t, positiveRow, n, false, level);
   }
   // DeLong's numerators, one Uint32 per row and model, plus one Uint16 block offset per row shared
-  // by both in turn: 10 B per row at once, or 5 B per row in two halves in the sort's buffer.
+  // by both in turn: 10 B per row at once, or 5 B per row in two halves in the sort's buffer. The
+  // treatment's, the second, stay partitioned by row block until the row pass reads them.
   const given = scratch?.a ?? null;
   const half = Math.ceil(n / 2);
   const h = given !== null && given.length < 2 * n && given.length >= 2 * half ? half : n;
   const words = given !== null && given.length >= 2 * h ? given : new Uint32Array(2 * n);
   const offsets = new Uint16Array(h);
   const c = modelPoint(rc, posC, true, words.subarray(0, h), offsets, maxPoints, h);
-  const t = modelPoint(rt, posT, true, words.subarray(h, 2 * h), offsets, maxPoints, h);
+  const t = modelPoint(rt, posT, true, words.subarray(h, 2 * h), offsets, maxPoints, h, false);
   const next: NextChunk = (r0) => {
     const r1 = Math.min(n, r0 + h),
       m = r1 - r0;
@@ -659,8 +686,7 @@ export function binaryPoint(
     walkNumerators(rc, posC, c.N, C, r0, r1);
     toRowOrder(C, m);
     walkNumerators(rt, posT, t.N, T, r0, r1);
-    toRowOrder(T, m);
-    return { C: C.val, T: T.val, r1 };
+    return { C: C.val, Clo: null, T: T.val, Tlo: T.lo, r1 };
   };
   return finishPoint(c, t, positiveRow, n, true, level, next);
 }

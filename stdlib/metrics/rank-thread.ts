@@ -56,10 +56,16 @@ export type ModelAnswer = { id: number } & (
   { ok: true; ranking: Ranking; positives: Uint8Array; point: ModelPoint } | { ok: false; message: string }
 );
 
-/** One model's ranking and walks (on either thread): the sort in `scratch`, whose `a` then holds DeLong's numerators. */
+/**
+ * One model's ranking and walks (on either thread): the sort in `scratch`, whose `a` then holds
+ * DeLong's numerators — in row order, or with `rowOrder` false still partitioned by row block for
+ * DeLong's row pass to order as it reads them (the main thread's control: one pass less on the path
+ * the result waits for; the worker, which finishes first, orders the treatment's itself).
+ */
 export function runModelJob(
   job: Omit<ModelJob, 'rec' | 'state' | 'id'>,
   scratch: SortScratch,
+  rowOrder = true,
 ): { ranking: Ranking; positives: Uint8Array; point: ModelPoint } {
   const n = job.n;
   // 2n words, as the numerators and block offsets below need (the MSD sort itself takes n).
@@ -68,7 +74,16 @@ export function runModelJob(
   // The sort buffer is free once the ranking is built: the numerators in its first n words, the
   // block offsets (2 B per row) after them.
   const a = scratch.a!;
-  const point = modelPoint(ranking, positives, job.delong, a.subarray(0, n), new Uint16Array(a.buffer, a.byteOffset + 4 * n, n), job.maxPoints);
+  const point = modelPoint(
+    ranking,
+    positives,
+    job.delong,
+    a.subarray(0, n),
+    new Uint16Array(a.buffer, a.byteOffset + 4 * n, n),
+    job.maxPoints,
+    n,
+    rowOrder,
+  );
   return { ranking, positives, point };
 }
 
@@ -95,8 +110,11 @@ export function warmKernels(): void {
     labels[i] = +(u < 0.3);
     values[i] = i % 2 === 0 ? Math.floor(u * 1000) / 1000 : Math.fround(0.3 * labels[i]! + 0.7 * ((s >>> 7) / 2 ** 25));
   }
-  const p = runModelJob({ values, labels, n, delong: true, maxPoints: 200 }, { a: sharedArray(Uint32Array, 2 * n), b: null }).point;
-  finishPoint(p, p, labels, n, true, 0.95);
+  // Both forms of DeLong's numerators: in row order (the worker's) and by row block (the main thread's).
+  const job = { values, labels, n, delong: true, maxPoints: 200 };
+  const p = runModelJob(job, { a: sharedArray(Uint32Array, 2 * n), b: null }).point;
+  const q = runModelJob(job, { a: sharedArray(Uint32Array, 2 * n), b: null }, false).point;
+  finishPoint(q, p, labels, n, true, 0.95);
 }
 
 /** How often each path ran (tests check that the worker path was taken). */
@@ -194,7 +212,7 @@ export function modelsOnTwoThreads(
   const tJob = { values: treatment.subarray(0, n), labels, n, delong, maxPoints };
   const id = ++jobs;
   w.port.postMessage({ ...tJob, rec, state, id } satisfies ModelJob);
-  const c = runModelJob({ values: control.subarray(0, n), labels, n, delong, maxPoints }, sorts);
+  const c = runModelJob({ values: control.subarray(0, n), labels, n, delong, maxPoints }, sorts, false);
   let t: { ranking: Ranking; positives: Uint8Array; point: ModelPoint } | null = null;
   if (rankThreadOptions.takeBack && Atomics.compareExchange(state, 0, 0, 2) === 0) rankThreadStats.takenBack++;
   else {
