@@ -96,10 +96,14 @@ const WARM_ROWS = 1 << 17;
  * (on-stack replacement) from the types it has seen so far, and a path first taken later — the
  * first negative below a run of positives at the top scores, the first tie — throws the compiled
  * loop away mid-column and runs slowly until it is compiled again (≈ 0.1 s CPU a thread at 10M
- * rows; more on a loaded machine, whose compiler threads wait for a core). Nothing is kept: the
- * real jobs' results do not depend on it.
+ * rows; more on a loaded machine, whose compiler threads wait for a core). The long passes are
+ * now a function call per chunk of rows or segment of groups (radix-msd.ts, binary-walk.ts), which
+ * V8 compiles whole after a few calls whatever it saw before; this still spares the first real job
+ * those first slow calls. `rowOrder`: the form of DeLong's numerators this thread makes (the
+ * worker's in row order, the main thread's by row block: see {@link runModelJob}). Nothing is
+ * kept: the real jobs' results do not depend on it.
  */
-export function warmKernels(): void {
+export function warmKernels(rowOrder = true): void {
   const n = WARM_ROWS;
   const values = sharedArray(Float32Array, n),
     labels = sharedArray(Uint8Array, n);
@@ -110,11 +114,8 @@ export function warmKernels(): void {
     labels[i] = +(u < 0.3);
     values[i] = i % 2 === 0 ? Math.floor(u * 1000) / 1000 : Math.fround(0.3 * labels[i]! + 0.7 * ((s >>> 7) / 2 ** 25));
   }
-  // Both forms of DeLong's numerators: in row order (the worker's) and by row block (the main thread's).
-  const job = { values, labels, n, delong: true, maxPoints: 200 };
-  const p = runModelJob(job, { a: sharedArray(Uint32Array, 2 * n), b: null }).point;
-  const q = runModelJob(job, { a: sharedArray(Uint32Array, 2 * n), b: null }, false).point;
-  finishPoint(q, p, labels, n, true, 0.95);
+  const p = runModelJob({ values, labels, n, delong: true, maxPoints: 200 }, { a: sharedArray(Uint32Array, 2 * n), b: null }, rowOrder).point;
+  finishPoint(p, p, labels, n, true, 0.95);
 }
 
 /** How often each path ran (tests check that the worker path was taken). */
@@ -159,7 +160,7 @@ export function warmRankThread(): void {
   warm = { worker, port: port1, ready: new Int32Array(ready) };
   // This thread's kernels too (≈ 50 ms CPU once, during the replay; the worker warms its own before
   // it says it is ready).
-  warmKernels();
+  warmKernels(false);
 }
 
 /** Stop the warm worker without telling this module (tests: a worker that died while the main thread relied on it). */
