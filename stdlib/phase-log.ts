@@ -53,7 +53,11 @@ export function phaseMark(what: string): void {
   );
 }
 
-/** Write the CPU seconds of every thread of the process (name and id) when `M4_PHASES` is set. */
+/**
+ * Write the CPU seconds of every thread of the process (name and id) when `M4_PHASES` is set, then, on a
+ * second line, the seconds each of them has waited for a core (runnable, not running: Linux's run-queue
+ * delay) — where two busy threads share a core, or another process holds it.
+ */
 export function phaseThreads(what: string): void {
   if (!ON) return;
   let tasks: string[];
@@ -62,15 +66,20 @@ export function phaseThreads(what: string): void {
   } catch {
     return;
   }
-  const rows: string[] = [];
+  const cpu: string[] = [],
+    waited: string[] = [];
   for (const t of tasks) {
     try {
       const name = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
-      const ns = Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-      if (ns >= 5e6) rows.push(`${name}/${t} ${(ns / 1e9).toFixed(3)}`);
+      // schedstat: nanoseconds on a core, nanoseconds runnable waiting for one, time slices.
+      const [run, wait] = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ').map(Number);
+      if (run! < 5e6) continue;
+      cpu.push(`${name}/${t} ${(run! / 1e9).toFixed(3)}`);
+      waited.push(`${name}/${t} ${fmt(wait! / 1e9)}`);
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  process.stderr.write(`m4 threads ${what}: ${rows.join(', ')}\n`);
+  process.stderr.write(`m4 threads ${what}: ${cpu.join(', ')}\n`);
+  process.stderr.write(`m4 threads ${what}, waiting for a core: ${waited.join(', ')}\n`);
 }

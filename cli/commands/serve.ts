@@ -5,8 +5,8 @@
  * block's sinks; late labels arrive through `/v1/feedback`. See docs/serve.md.
  *
  * Lifecycle: SIGTERM/SIGINT stop accepting, answer what is in flight, finish shadow work (both within
- * --drain-timeout), write the last window and the cumulative record, exit 0. A second signal exits at once (130)
- * and writes nothing more.
+ * --drain-timeout), write the last window and the cumulative record (by --write-timeout after that, or exit 3 naming
+ * the sink and what was not written), exit 0. A second signal exits at once (130) and writes nothing more.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENGINE_CHOICES, type EngineChoice } from '../../runtime/scheduler.ts';
@@ -41,6 +41,7 @@ interface ServeCliOptions {
   labelCapacity: number;
   stopShadowOnFail?: boolean;
   drainTimeout: number;
+  writeTimeout: number;
   db?: string;
   bodyLimit: number;
   engine: EngineChoice;
@@ -134,6 +135,14 @@ export function register(program: Command): void {
         .argParser(parseDuration)
         .default(10_000, '10s'),
     )
+    .addOption(
+      new Option(
+        '--write-timeout <duration>',
+        'after --drain-timeout, how long closing the last window and writing it and the cumulative record may take; then exit 3 naming the sink and what was not written',
+      )
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
+    )
     .option(
       '--db <path|url>',
       "write every comparison's window records to this SQLite file or postgres:// database instead of the sinks the file declares",
@@ -158,7 +167,8 @@ Examples:
 
 Endpoints: POST /v1/predict, POST /v1/feedback, GET /metrics, /healthz, /readyz, /v1/graph, /v1/comparisons.
 Exit codes: 0 stopped by SIGTERM/SIGINT after writing the last window, 2 usage or compile error,
-3 a model or the sink failed at start-up, 130 a second signal (nothing more written).`,
+3 a model or the sink failed at start-up, or the last records were not written (a sink failed, or did not
+answer by --drain-timeout + --write-timeout after the signal), 130 a second signal (nothing more written).`,
     )
     .action(async (file: string, opts: ServeCliOptions, cmd: Command) => {
       setCommandExit(cmd, await serveCommand(file, opts));
@@ -198,6 +208,7 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
       labelCapacity: o.labelCapacity,
       stopShadowOnFail: o.stopShadowOnFail === true,
       drainTimeoutMs: o.drainTimeout,
+      writeTimeoutMs: o.writeTimeout,
       engine: o.engine,
       intraOpThreads: o.intraOpThreads,
       sinks,
@@ -241,10 +252,16 @@ async function serveCommand(file: string, o: ServeCliOptions): Promise<number> {
   try {
     await running.shutdown();
   } catch (err) {
+    // The last records were not all written (a sink failed, or did not answer in time): exit 3, the message naming the
+    // sink and what is missing. Nothing more is written; what may still hold the process (a connection to a server
+    // that does not answer, a thread) must not, once no model call runs (exiting inside onnxruntime aborts; 5 s at most).
+    void Promise.race([running.halt(), new Promise((r) => setTimeout(r, 5000).unref())]).then(() =>
+      setTimeout(() => process.exit(EXIT.runtime), 100).unref(),
+    );
+    void Promise.resolve(sinks?.close()).catch(() => {});
     throw cliErrorOf(err, o);
-  } finally {
-    await sinks?.close();
   }
+  await sinks?.close();
   log('stopped: last window written');
   return EXIT.ok;
 }

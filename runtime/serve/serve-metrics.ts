@@ -164,10 +164,11 @@ export class ServeMetrics {
     const pendingPairs = this.pendingPairs;
     const pendingEvicted = this.pendingEvicted;
     this.registry.setDefaultLabels({ graph });
-    collectDefaultMetrics({ register: this.registry, prefix: 'm4_process_' });
+    // prom-client's names start with `process_` and `nodejs_`: `m4_process_resident_memory_bytes`, `m4_nodejs_eventloop_lag_seconds`.
+    collectDefaultMetrics({ register: this.registry, prefix: 'm4_' });
     this.requests = new Counter({
       name: 'm4_requests_total',
-      help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unavailable, error)',
+      help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unsupported, unavailable, error, ...)',
       labelNames: ['route', 'result'],
       registers,
       collect() {

@@ -27,6 +27,11 @@ export interface ServeOptions {
    * queue; then the connections still open are closed and the shadow work left is given up (`shutdown`).
    */
   drainTimeoutMs: number;
+  /**
+   * `--write-timeout`: after the drain's bound, how long closing the last window and writing the records may take;
+   * then the stop fails naming the sink and what was not written. Infinity: unbounded.
+   */
+  writeTimeoutMs: number;
   /** Where window records go; null: nowhere. */
   sinks: RunSinks | null;
   /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */

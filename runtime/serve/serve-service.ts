@@ -26,6 +26,7 @@ import type { FeedbackItem } from './shadow-protocol.ts';
 import { ShadowThread, type ClosedMessage } from './shadow-thread.ts';
 import { rowValue } from '../outputs-writer.ts';
 import { beforeDeadline } from './deadline.ts';
+import { SinkError } from '../sinks/sink.ts';
 
 export type { ServeOptions } from './serve-options.ts';
 
@@ -98,6 +99,13 @@ export class ServeService {
   private readonly gateStates = new Map<string, boolean>();
   /** Set by {@link halt}: nothing more is written. */
   private halted = false;
+  /**
+   * The records this serving run owes its sinks and has not written (a window whose write failed or is in
+   * progress; from the drain on, the last window and the cumulative record): named when a sink fails or hangs.
+   */
+  private readonly owed = new Map<object, string>();
+  /** From the drain on (a performance.now() time): a sink write blocking the thread waits for a lock until then at most. */
+  private writeDeadline = Number.POSITIVE_INFINITY;
   ready = false;
 
   constructor(
@@ -343,6 +351,14 @@ export class ServeService {
     return `${out}}}`;
   }
 
+  /**
+   * A `/v1/predict` body that is not JSON (the HTTP layer refused it before the route ran): one row read and skipped,
+   * `invalid-json`, as a replay line that is not JSON — the records account for every request refused with a 400.
+   */
+  badJson(): void {
+    if (this.ready) this.countBad('invalid-json');
+  }
+
   private countBad(reason: string): void {
     // A refused request counts as one row read and skipped, as a bad replay row does.
     this.windowCounts.rowsRead++;
@@ -370,7 +386,13 @@ export class ServeService {
     if (this.labels.length === 0 || this.shadow === null) {
       return {
         status: 409,
-        body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' },
+        body: {
+          error: 'no-labels',
+          detail:
+            this.labels.length === 0
+              ? 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label'
+              : '--mode control runs no treatment: there is no pair for feedback to label',
+        },
       };
     }
     const parsed: FeedbackItem[] = [];
@@ -423,6 +445,38 @@ export class ServeService {
     return this.track(this.shadow.closeWindow().then((m) => this.windowClosed(m)));
   }
 
+  /** Mark a record as owed until {@link paid}; returns its token. */
+  private owe(label: string): object {
+    const token = {};
+    this.owed.set(token, label);
+    return token;
+  }
+
+  private paid(token: object): void {
+    this.owed.delete(token);
+  }
+
+  /**
+   * What this serving run has not written to its sinks, for an error message: `window 3 and the cumulative record of
+   * serve run <uuid>`; null when nothing is owed.
+   */
+  unwritten(): string | null {
+    // In the order they were due: the windows by number, then the last window (not cut yet), then the cumulative record.
+    const rank = (l: string): number => (l.startsWith('window ') ? Number(l.slice(7)) : l === 'the last window' ? 1e15 : 2e15);
+    const labels = [...new Set(this.owed.values())].sort((a, b) => rank(a) - rank(b));
+    if (labels.length === 0) return null;
+    const list = labels.length === 1 ? labels[0]! : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)!}`;
+    return `${list} of serve run ${this.runId}`;
+  }
+
+  /** Write one outcome's records (one per comparison) to their sinks; owed until written. Throws SinkError. */
+  private async write(outcome: RunOutcome, label: string): Promise<void> {
+    if (this.opts.sinks === null) return;
+    const token = this.owe(label);
+    await this.opts.sinks.write(runRecords(outcome), { lockWaitUntil: this.writeDeadline });
+    this.paid(token);
+  }
+
   /** Tracked until written, so idle() covers it (a window a row count closed is part of the rows' work). */
   private track(closing: Promise<RunOutcome | null>): Promise<RunOutcome | null> {
     this.closing.add(closing);
@@ -437,26 +491,34 @@ export class ServeService {
   private async windowClosed(m: ClosedMessage): Promise<RunOutcome | null> {
     const now = new Date(m.at);
     const counts = this.windowCounts;
+    if (m.index === null || m.window === null || m.cumulative === null) {
+      // A cut with no pair writes no record: the rows it read (refused ones, or rows whose pairs were cut into the next
+      // window) join the next window's record, which then starts where they were read — every row read is in a window.
+      if (counts.rowsRead === 0) this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
+      return null;
+    }
     this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
     // A second signal while the worker judged: write nothing more.
-    if (m.index === null || m.window === null || m.cumulative === null || this.halted) return null;
+    if (this.halted) return null;
     // The worker judged with a placeholder meta: the record's is this thread's (its counts of rows read).
     const outcome: RunOutcome = { ...m.window, meta: this.meta(counts, m.index, now) };
     const cumulative: RunOutcome = { ...m.cumulative, meta: this.meta(this.totalCounts, null, now) };
     for (const c of outcome.comparisons) this.metrics.windows.inc({ comparison: c.name });
     this.judged(cumulative);
-    if (this.opts.sinks !== null) await this.opts.sinks.write(runRecords(outcome));
+    await this.write(outcome, `window ${m.index}`);
     const failing = cumulative.comparisons.some((c) => c.verdicts.some((v) => !v.passed && !isPending(c, v.metric)));
     if (failing && this.opts.stopShadowOnFail && !this.treatmentOff) this.stopTreatment(cumulative);
     return outcome;
   }
 
-  /** The cumulative outcome (closed windows), with its gauges updated. Only when a treatment runs. */
+  /**
+   * The cumulative outcome (closed windows). Only when a treatment runs. Its gauges and gate log lines were set when
+   * the last window closed (the state changes only then); judged again here, a state no window has fed yet would
+   * export its gates as failing ("no rows") to a rollout controller, on a mere GET /v1/comparisons.
+   */
   async cumulative(now = new Date()): Promise<RunOutcome> {
     if (this.shadow === null) throw new Error('no treatment runs: nothing is compared');
-    const outcome: RunOutcome = { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
-    this.judged(outcome);
-    return outcome;
+    return { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
   }
 
   /** A cumulative outcome's gauges and gate log lines. */
@@ -500,17 +562,37 @@ export class ServeService {
    * After the HTTP server stopped taking requests: let both arms finish (shadow work included, until `deadline`,
    * a performance.now() time: what is still queued then is given up, counted `shutdown`, and the batch running
    * finishes), close the last window and write it, then write the cumulative record of the serving run.
+   * `writeDeadline`: a sink write that blocks the thread (SQLite) waits for a lock until then at most; the caller
+   * bounds the rest (server.ts). Throws SinkError naming what was not written.
    */
-  async drain(deadline = Number.POSITIVE_INFINITY): Promise<void> {
+  async drain(deadline = Number.POSITIVE_INFINITY, writeDeadline = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    await beforeDeadline(this.idle(), deadline, () => {
-      this.opts.log('drain: --drain-timeout reached: the shadow work still queued is given up (counted as `shutdown`)');
-      this.shadow?.stop('shutdown');
-    });
-    await this.closeWindow();
-    if (this.opts.sinks !== null && this.comparing && !this.halted) {
-      const cumulative = await this.cumulative();
-      if (!this.halted) await this.opts.sinks.write(runRecords(cumulative));
+    this.writeDeadline = writeDeadline;
+    const writes = this.opts.sinks !== null && this.comparing;
+    const last = writes ? this.owe('the last window') : null;
+    const all = writes ? this.owe('the cumulative record') : null;
+    try {
+      await beforeDeadline(this.idle(), deadline, () => {
+        this.opts.log('drain: --drain-timeout reached: the shadow work still queued is given up (counted as `shutdown`)');
+        this.shadow?.stop('shutdown');
+      });
+      if (this.shadow === null) await this.closeWindow();
+      else
+        await this.track(
+          this.shadow.closeWindow().then((m) => {
+            // Cut: from here on the window is owed by its number (a window with no row writes nothing).
+            if (last !== null) this.paid(last);
+            return this.windowClosed(m);
+          }),
+        );
+      if (writes && !this.halted) {
+        const cumulative = await this.cumulative();
+        if (!this.halted) await this.write(cumulative, 'the cumulative record');
+        this.paid(all!);
+      }
+    } catch (err) {
+      if (!(err instanceof SinkError)) throw err;
+      throw new SinkError(err.path, `${err.detail}; not written: ${this.unwritten() ?? 'nothing'}`);
     }
   }
 

@@ -11,6 +11,8 @@ import { ServeMetrics } from './serve-metrics.ts';
 import { ServeService, type ServeOptions } from './serve-service.ts';
 import { beforeDeadline } from './deadline.ts';
 import { formatType } from '../../plan/tensor-type.ts';
+import { EXIT, M4Error } from '../../plan/errors.ts';
+import { SinkError } from '../sinks/sink.ts';
 
 export interface StartServeOptions extends ServeOptions {
   host: string;
@@ -29,7 +31,9 @@ export interface RunningServe {
   /**
    * Stop accepting, drain (within `drainTimeoutMs` from this call: then the connections still open are closed and
    * the shadow work left is given up, counted), write the last window and the cumulative record, release the
-   * models. Idempotent.
+   * models. Idempotent. Rejects with an M4Error naming the sink and what was not written when a sink fails, or when
+   * the records are not written `writeTimeoutMs` after the drain's bound: then nothing more is written, and the
+   * threads and sinks are left for the process's exit to end (a call to a server that does not answer never returns).
    */
   shutdown(): Promise<void>;
   /** Start no more model calls, write nothing more; resolves when no call runs (then exit the process). */
@@ -106,6 +110,9 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
       };
     },
     onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+    onBadJson: (route) => {
+      if (route === '/v1/predict') service.badJson();
+    },
   });
   const ready = service.start();
   ready.catch(() => {});
@@ -119,20 +126,56 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
     shutdown() {
       closing ??= (async () => {
         const deadline = performance.now() + opts.drainTimeoutMs;
-        try {
+        const writeDeadline = deadline + opts.writeTimeoutMs;
+        const drained = (async () => {
           await beforeDeadline(http.close(), deadline, () => {
             opts.log(`drain: ${http.connections()} connection(s) still open after --drain-timeout: closed, their requests unanswered`);
             http.closeConnections();
           });
           await ready.catch(() => {});
-          if (service.ready) await service.drain(deadline);
-        } finally {
+          if (service.ready) await service.drain(deadline, writeDeadline);
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          if (Number.isFinite(writeDeadline)) timer = setTimeout(() => resolve('late'), Math.max(0, writeDeadline - performance.now()));
+        });
+        let outcome: void | 'late';
+        try {
+          outcome = await Promise.race([drained, late]);
+        } catch (err) {
           await service.close();
+          throw err;
+        } finally {
+          clearTimeout(timer);
         }
+        if (outcome === 'late') {
+          drained.catch(() => {});
+          throw lateError(service, opts);
+        }
+        await service.close();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * The error of a stop whose last records were not written by `--drain-timeout` + `--write-timeout`: a sink that does
+ * not answer (a server that stopped answering, a lock another connection holds), or judging that did not end. The
+ * service writes nothing more (a write in progress is in a transaction its process's exit rolls back); its threads
+ * and sinks are left as they are (a call to a hung server would not return): the caller exits the process.
+ */
+function lateError(service: ServeService, opts: StartServeOptions): M4Error {
+  void service.halt().catch(() => {});
+  const within = `within --drain-timeout + --write-timeout (${seconds(opts.drainTimeoutMs)} + ${seconds(opts.writeTimeoutMs)})`;
+  const what = `not written: ${service.unwritten() ?? 'nothing'}`;
+  const sink = opts.sinks?.writing ?? null;
+  if (sink !== null) return new SinkError(sink.path, `no answer ${within}; ${what}`);
+  return new M4Error(`the last records were not ready ${within} (the comparisons were still being judged); ${what}`, EXIT.runtime);
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
 /** `GET /v1/graph`: what the server runs. */

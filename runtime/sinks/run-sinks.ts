@@ -27,9 +27,12 @@ export interface RunSinks {
   of(comparison: string): readonly Sink[];
   /**
    * Write each record to its comparison's sinks. Every sink is attempted; the first failure is then
-   * thrown as a SinkError (the others are mentioned in its message).
+   * thrown as a SinkError (the others are mentioned in its message). `lockWaitUntil` (a performance.now() time):
+   * a sink whose writes block the thread waits for another connection's lock until then at most.
    */
-  write(records: readonly RunRecord[]): Promise<void>;
+  write(records: readonly RunRecord[], opts?: { lockWaitUntil?: number }): Promise<void>;
+  /** The sink a write is in progress on (to name it when it does not answer), or null. */
+  readonly writing: Sink | null;
   close(): Promise<void>;
 }
 
@@ -88,17 +91,25 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
     throw err;
   }
   const all = [...byKey.values()];
+  let writing: Sink | null = null;
   return {
     all,
     of: (name) => byComparison.get(name) ?? [],
-    async write(records) {
+    get writing() {
+      return writing;
+    },
+    async write(records, opts = {}) {
       const errors: SinkError[] = [];
       for (const r of records) {
         for (const sink of byComparison.get(r.comparison.name) ?? []) {
+          if (opts.lockWaitUntil !== undefined && Number.isFinite(opts.lockWaitUntil)) sink.setLockWait?.(opts.lockWaitUntil - performance.now());
+          writing = sink;
           try {
             await sink.write(r);
           } catch (err) {
             errors.push(err instanceof SinkError ? err : new SinkError(sink.path, (err as Error).message));
+          } finally {
+            writing = null;
           }
         }
       }

@@ -19,6 +19,11 @@ export interface Sink {
    * stores) refuse the duplicate in {@link write} instead: their run key is unique.
    */
   writeOnce?(record: RunRecord): boolean | Promise<boolean>;
+  /**
+   * From now on, let a write wait at most `ms` for another connection's lock (SQLite's busy timeout). For a sink
+   * whose writes block the thread, so that a deadline set on them can be met: a timer cannot fire meanwhile.
+   */
+  setLockWait?(ms: number): void;
   /** Release the file or connection. Idempotent. */
   close(): void | Promise<void>;
 }

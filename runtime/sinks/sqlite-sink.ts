@@ -59,6 +59,11 @@ export class SqliteSink implements Sink {
     }
   }
 
+  /** SQLite's busy timeout (10 s when opened): a locked file makes a write wait this long, the thread blocked, then fail. */
+  setLockWait(ms: number): void {
+    if (!this.closed) this.db.pragma(`busy_timeout = ${Math.max(0, Math.ceil(ms))}`);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

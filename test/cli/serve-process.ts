@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { M4C, ROOT } from '../support/run-cli.ts';
 
 /** A started `m4c serve`. */
@@ -93,29 +94,64 @@ export interface RunRow {
   labelled: number;
 }
 
+/** A `runs` row as read, before its skipped rows and notes are decoded. */
+type RunsRow = Omit<RunRow, 'skipped' | 'notes' | 'pairs' | 'labelled'> & { id: number; notes_json: string };
+
+const RUNS_QUERY = 'SELECT id, serve_run, serve_window, status, rows_seen, rows_counted, rows_skipped, notes_json FROM runs ORDER BY id';
+
+/** A record from its `runs` row and its `skipped_rows`. */
+function runRow({ id: _id, notes_json, ...r }: RunsRow, skipped: { reason: string; count: number }[]): RunRow {
+  const notes = JSON.parse(notes_json) as string[];
+  const note = (re: RegExp): RegExpExecArray | undefined => notes.map((n) => re.exec(n)).find((x) => x !== null);
+  const m = note(/label-free metrics on all (\d+) pairs|every metric on the (\d+) pairs/);
+  const l = note(/labelled metrics on the (\d+) pairs|every metric on the (\d+) pairs/);
+  return {
+    ...r,
+    skipped: Object.fromEntries(skipped.map((s) => [s.reason, s.count])),
+    notes,
+    pairs: m ? Number(m[1] ?? m[2]) : r.rows_counted,
+    labelled: l ? Number(l[1] ?? l[2]) : 0,
+  };
+}
+
 /** The records in a SQLite results database, in the order they were written. */
 export function records(db: string): RunRow[] {
   const d = new Database(db, { readonly: true });
   try {
-    const runs = d
-      .prepare('SELECT id, serve_run, serve_window, status, rows_seen, rows_counted, rows_skipped, notes_json FROM runs ORDER BY id')
-      .all() as (Omit<RunRow, 'skipped' | 'notes' | 'pairs' | 'labelled'> & { id: number; notes_json: string })[];
     const skipped = d.prepare('SELECT reason, count FROM skipped_rows WHERE run_id = ?');
-    return runs.map(({ id, notes_json, ...r }) => {
-      const notes = JSON.parse(notes_json) as string[];
-      const note = (re: RegExp): RegExpExecArray | undefined => notes.map((n) => re.exec(n)).find((x) => x !== null);
-      const m = note(/label-free metrics on all (\d+) pairs|every metric on the (\d+) pairs/);
-      const l = note(/labelled metrics on the (\d+) pairs|every metric on the (\d+) pairs/);
-      return {
-        ...r,
-        skipped: Object.fromEntries((skipped.all(id) as { reason: string; count: number }[]).map((s) => [s.reason, s.count])),
-        notes,
-        pairs: m ? Number(m[1] ?? m[2]) : r.rows_counted,
-        labelled: l ? Number(l[1] ?? l[2]) : 0,
-      };
-    });
+    return (d.prepare(RUNS_QUERY).all() as RunsRow[]).map((r) => runRow(r, skipped.all(r.id) as { reason: string; count: number }[]));
   } finally {
     d.close();
+  }
+}
+
+/** The records in a PostgreSQL results database (m4's schema there: none yet when the server never wrote), in order. */
+export async function postgresRecords(url: string): Promise<RunRow[]> {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {});
+  await c.connect();
+  try {
+    if ((await c.query("SELECT to_regclass('runs') AS t")).rows[0].t === null) return [];
+    const out: RunRow[] = [];
+    for (const r of (await c.query(RUNS_QUERY)).rows as RunsRow[]) {
+      const skipped = (await c.query('SELECT reason, count FROM skipped_rows WHERE run_id = $1', [r.id])).rows;
+      // BIGINT columns come as text.
+      const numbers = {
+        serve_window: r.serve_window === null ? null : Number(r.serve_window),
+        rows_seen: Number(r.rows_seen),
+        rows_counted: Number(r.rows_counted),
+        rows_skipped: Number(r.rows_skipped),
+      };
+      out.push(
+        runRow(
+          { ...r, ...numbers },
+          skipped.map((x: { reason: string; count: unknown }) => ({ reason: x.reason, count: Number(x.count) })),
+        ),
+      );
+    }
+    return out;
+  } finally {
+    await c.end();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * `m4c serve` as a process: it prints where it listens (port 0 → a free port), SIGTERM or SIGINT writes a complete
  * last window plus the cumulative record, exit 0 (with requests in flight, a slow shadow, a second signal:
- * serve-drain.test.ts). Also the one-line usage errors.
+ * serve-drain.test.ts). Also the one-line usage errors (commander's own included).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,12 +53,17 @@ describe('m4c serve lifecycle', () => {
       [['--percent', '5'], /only apply to --mode canary/],
       [['--window', 'soon'], /expected a duration/],
       [['--drain-timeout', 'never'], /expected a duration/],
+      [['--write-timeout', '0s'], /expected a duration/],
       [['--shadow-shed-load', '0'], /expected a number in \(0, 1\]/],
       [['--shadow-shed-load', '1.5'], /expected a number in \(0, 1\]/],
+      [['--mode', 'bogus'], /argument 'bogus' is invalid\. Allowed choices are shadow, canary, control/],
+      [['--bogus'], /unknown option '--bogus'/],
     ] as const) {
       const r = runM4c(['serve', file, ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
+      // One line, as every m4c error (docs/cli.md), commander's own included.
+      expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^m4c: /)]);
       expect(hasStackTrace(r.stderr)).toBe(false);
     }
     // An output that reads both sides of a comparison cannot be answered by one arm: refused, naming it.
@@ -76,6 +81,7 @@ describe('m4c serve lifecycle', () => {
     expect(help).toMatch(/\(default:\s+1h\)/);
     expect(help).toMatch(/\(default:\s+1mb\)/);
     expect(help).toMatch(/--drain-timeout <duration>[^]*\(default:\s+10s\)/);
+    expect(help).toMatch(/--write-timeout <duration>[^]*\(default:\s+10s\)/);
     expect(help).not.toMatch(/"ms"|3600000|1048576\)/);
   }, 60_000);
 });

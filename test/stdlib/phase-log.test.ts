@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 afterEach(() => {
@@ -6,11 +7,11 @@ afterEach(() => {
   vi.resetModules();
 });
 
-/** The lines `phaseMark` writes to standard error while `f` runs, with M4_PHASES set to `env`. */
-async function lines(env: string, f: (mark: (what: string) => void) => void): Promise<string[]> {
+/** The lines `phaseMark` (or `phaseThreads`) writes to standard error while `f` runs, with M4_PHASES set to `env`. */
+async function lines(env: string, f: (mark: (what: string) => void) => void, which: 'phaseMark' | 'phaseThreads' = 'phaseMark'): Promise<string[]> {
   vi.resetModules();
   vi.stubEnv('M4_PHASES', env);
-  const { phaseMark } = await import('../../stdlib/phase-log.ts');
+  const { [which]: phaseMark } = await import('../../stdlib/phase-log.ts');
   const out: string[] = [];
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out.push(String(chunk));
@@ -40,5 +41,22 @@ describe('phaseMark (M4_PHASES)', () => {
       expect(Number(a![4])).toBeGreaterThanOrEqual(Number(a![3]) - 1);
       expect(Number(b![4])).toBeGreaterThanOrEqual(Number(a![4]));
     }
+  });
+
+  it('lists the threads: their CPU seconds, then the seconds each waited for a core, in the same order', async () => {
+    // Some CPU on this thread first: the list leaves out threads under 5 ms.
+    const until = performance.now() + 20;
+    while (performance.now() < until);
+    const out = await lines('1', (m) => m('at the end'), 'phaseThreads');
+    expect(await lines('', (m) => m('at the end'), 'phaseThreads')).toEqual([]);
+    // Per-thread figures need Linux's scheduler statistics (/proc/<pid>/task/<tid>/schedstat).
+    if (!existsSync('/proc/thread-self/schedstat')) return;
+    expect(out).toHaveLength(2);
+    const [cpu, waited] = out.map((l) => /^m4 threads at the end(, waiting for a core)?: (.*)\n$/.exec(l));
+    expect(cpu?.[1]).toBeUndefined();
+    expect(waited?.[1]).toBe(', waiting for a core');
+    const ids = (l: string) => l.split(', ').map((e) => /^\S+\/(\d+) [\d.]+$/.exec(e)?.[1]);
+    expect(ids(cpu![2]!)).toContain(String(process.pid));
+    expect(ids(waited![2]!)).toEqual(ids(cpu![2]!));
   });
 });
