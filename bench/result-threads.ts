@@ -9,6 +9,9 @@
  *
  *   npx tsx bench/result-threads.ts [--rows 10000000] [--before 3c80392] [--runs 3] [--results 2]
  *
+ * With `M4_RANK_THREAD_ROWS=4503599627370496` (out of reach) both models' shares run on the main thread, as below 8M
+ * rows (the main job's result phase at 1M and 4M rows); the "rank worker" column then shows the busiest other thread.
+ *
  * Linux only (/proc).
  */
 import { execFileSync } from 'node:child_process';
