@@ -19,6 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { importAtRef } from './support/code-at-ref.ts';
+import { binaryScores } from './support/binary-scores.ts';
 import type { ComparisonAccumulator, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
 import { defaultMetrics } from '../stdlib/metrics/catalogue.ts';
 
@@ -51,24 +52,9 @@ async function child(ref: string): Promise<void> {
     ref === 'now'
       ? (await import('../stdlib/metrics/comparison.ts')).createComparison
       : (await importAtRef<{ createComparison: Create }>(ref, 'stdlib/metrics/comparison.ts')).createComparison;
-  // bench/metrics.ts's data: 30% positives, float32 scores in [0, 1] that separate the classes partly.
+  // bench/metrics.ts's data.
   const n = ROWS;
-  let s = 12345 >>> 0;
-  const rnd = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-  const label = new Uint8Array(n),
-    control = new Float32Array(n),
-    treatment = new Float32Array(n),
-    ids = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = rnd() < 0.3 ? 1 : 0;
-    label[i] = y;
-    control[i] = Math.min(1, Math.max(0, 0.35 * y + 0.65 * rnd()));
-    treatment[i] = Math.min(1, Math.max(0, 0.4 * y + 0.6 * rnd()));
-    ids[i] = i;
-  }
+  const { label, control, treatment, ids } = binaryScores(n, 12345);
   const acc = create({
     task: { kind: 'binary', threshold: 0.5 },
     metrics: defaultMetrics('binary', true),
