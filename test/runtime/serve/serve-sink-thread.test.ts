@@ -2,7 +2,8 @@
  * The serving run's records are written on a thread of their own (runtime/serve/sink-thread.ts): a window write
  * waiting on an SQLite file another connection holds under `BEGIN EXCLUSIVE` (a backup, another writer) holds no
  * answer. Requests sent while it waits are answered before the lock is released; once it is released the record is
- * written whole, and the records land in the order the windows were cut.
+ * written whole, and the records land in the order the windows were cut. A halt (the second signal) meanwhile lets
+ * the write in progress end whole and drops those queued behind it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,20 @@ import { row, writeServeGraph } from './serve-models.ts';
 const dir = mkdtempSync(join(tmpdir(), 'm4-serve-sink-thread-'));
 const plan = compiled(writeServeGraph(dir));
 
+/** Wait (polling, at most 60 s) until `done`. */
+async function poll(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 6000; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what}: not within 60 s`);
+}
+
+/** The pairs fed to the comparison so far, from `/metrics`. */
+async function pairs(url: string): Promise<number> {
+  return parseMetrics((await get(`${url}/metrics`)).body).samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}') ?? 0;
+}
+
 describe('the records are written off the answers’ thread', () => {
   it('a window write waiting on a locked SQLite file: requests sent meanwhile are answered before the lock is released; then the record is written complete', async () => {
     const db = join(dir, 'locked.db');
@@ -25,15 +40,7 @@ describe('the records are written off the answers’ thread', () => {
     const s = await serve(plan, { sinks, sinkLockWaitMs: 600_000 });
     const holder = new Database(db);
     let locked = false;
-    const poll = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
-      for (let i = 0; i < 6000; i++) {
-        if (await done()) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`${what}: not within 60 s`);
-    };
-    const paired = async (): Promise<number> =>
-      parseMetrics((await get(`${s.url}/metrics`)).body).samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}') ?? 0;
+    const paired = (): Promise<number> => pairs(s.url);
     try {
       for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
       await s.service.idle();
@@ -89,5 +96,40 @@ describe('the records are written off the answers’ thread', () => {
     expect(runs.every((r) => r.serve_run === s.service.runId && r.status === 'complete')).toBe(true);
     const byRun = new Map(metrics.map((m) => [m.run_id, m.n]));
     for (const r of runs) expect(byRun.get(r.id) ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a second signal (halt) while a window write waits on the lock: that write ends whole, the window queued behind it is not written, nor anything after', async () => {
+    const db = join(dir, 'halted.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    const s = await serve(plan, { sinks, sinkLockWaitMs: 600_000 });
+    const holder = new Database(db);
+    let locked = false;
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await s.service.idle();
+      holder.exec('BEGIN EXCLUSIVE');
+      locked = true;
+      const first = s.service.closeWindow();
+      await poll('the write of window 0 started', () => s.service.writing !== null);
+      for (let i = 10; i < 20; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await poll('20 pairs', async () => (await pairs(s.url)) >= 20);
+      const second = s.service.closeWindow();
+      await poll('window 1 cut', () => s.service.unwritten() === `window 0 and window 1 of serve run ${s.service.runId}`);
+      await s.service.halt();
+      holder.exec('ROLLBACK');
+      locked = false;
+      await Promise.all([first, second]);
+      // Window 0's write had started: it ends whole. Window 1's had not: it is dropped, and still owed.
+      expect(s.service.unwritten()).toBe(`window 1 of serve run ${s.service.runId}`);
+    } finally {
+      if (locked) holder.exec('ROLLBACK');
+      holder.close();
+      await s.shutdown();
+      await sinks.close();
+    }
+    const d = new Database(db, { readonly: true });
+    const runs = d.prepare('SELECT serve_window, status, rows_counted FROM runs WHERE serve_run = ?').all(s.service.runId);
+    d.close();
+    expect(runs).toEqual([{ serve_window: 0, status: 'complete', rows_counted: 10 }]);
   }, 120_000);
 });
