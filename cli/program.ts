@@ -14,8 +14,11 @@ export async function runCli(argv: string[], registrars: Registrar[]): Promise<n
     .description('m4: compile, check and run ML inference graphs with built-in A/B comparisons')
     .version(M4_VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showHelpAfterError('(run `m4c --help` for usage)');
+    // Commander's own errors (bad flags, a missing argument) as every other error: one line, `m4c: ...`.
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`m4c: ${s.replace(/^error: /, '').trimEnd()} (see \`m4c --help\`)\n`),
+    });
   let exitCode: number = EXIT.ok;
   const setExit = (code: number) => {
     exitCode = code;

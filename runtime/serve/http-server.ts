@@ -43,6 +43,8 @@ export interface HttpServerOptions {
   onResponse?(route: string): (status: number, seconds: number) => void;
   /** Called with errors the routes did not handle (500s). */
   onError?(err: unknown): void;
+  /** Called when a route's body is not JSON (answered 400 `bad-json` here, before the route runs). */
+  onBadJson?(route: string): void;
 }
 
 /** A listening server. */
@@ -160,12 +162,17 @@ export async function startHttpServer(host: string, port: number, opts: HttpServ
             : status >= 500
               ? 'internal'
               : 'bad-request';
+    const type = headerValue(req.headers['content-type']);
     const detail =
       status === 413
         ? `the body is over the limit of ${opts.bodyLimit} bytes (--body-limit)`
-        : status >= 500
-          ? 'internal error (logged by the server)'
-          : err.message;
+        : status === 415
+          ? // curl's `-d` without `-H 'content-type: application/json'` sends a form: say what was sent and what is read.
+            `${type === undefined ? 'a body without a content-type' : `content-type ${JSON.stringify(type.slice(0, 100))}`} is not read: send JSON with \`content-type: application/json\``
+          : status >= 500
+            ? 'internal error (logged by the server)'
+            : err.message;
+    if (err instanceof BodySyntaxError && req.routeOptions.url !== undefined) opts.onBadJson?.(req.routeOptions.url);
     if (closing.value) reply.header('connection', 'close');
     reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error, detail }));
     recorder(req.routeOptions.url ?? 'unknown')(status, secondsSince(req.raw));

@@ -168,7 +168,7 @@ export class ServeMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'm4_' });
     this.requests = new Counter({
       name: 'm4_requests_total',
-      help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unavailable, error)',
+      help: 'HTTP requests by route and result (ok, bad_input, too_large, not_found, unsupported, unavailable, error, ...)',
       labelNames: ['route', 'result'],
       registers,
       collect() {

@@ -357,6 +357,14 @@ export class ServeService {
     return `${out}}}`;
   }
 
+  /**
+   * A `/v1/predict` body that is not JSON (the HTTP layer refused it before the route ran): one row read and skipped,
+   * `invalid-json`, as a replay line that is not JSON — the records account for every request refused with a 400.
+   */
+  badJson(): void {
+    if (this.ready) this.countBad('invalid-json');
+  }
+
   private countBad(reason: string): void {
     // A refused request counts as one row read and skipped, as a bad replay row does.
     this.windowCounts.rowsRead++;
@@ -384,7 +392,13 @@ export class ServeService {
     if (this.labels.length === 0 || this.shadow === null) {
       return {
         status: 409,
-        body: { error: 'no-labels', detail: 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label' },
+        body: {
+          error: 'no-labels',
+          detail:
+            this.labels.length === 0
+              ? 'no comparison of this graph takes its label from a graph input, so feedback has nothing to label'
+              : '--mode control runs no treatment: there is no pair for feedback to label',
+        },
       };
     }
     const parsed: FeedbackItem[] = [];
@@ -491,9 +505,15 @@ export class ServeService {
   private async windowClosed(m: ClosedMessage): Promise<RunOutcome | null> {
     const now = new Date(m.at);
     const counts = this.windowCounts;
+    if (m.index === null || m.window === null || m.cumulative === null) {
+      // A cut with no pair writes no record: the rows it read (refused ones, or rows whose pairs were cut into the next
+      // window) join the next window's record, which then starts where they were read — every row read is in a window.
+      if (counts.rowsRead === 0) this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
+      return null;
+    }
     this.windowCounts = { rowsRead: 0, skipped: {}, startedAt: now };
     // A second signal while the worker judged: write nothing more.
-    if (m.index === null || m.window === null || m.cumulative === null || this.halted) return null;
+    if (this.halted) return null;
     // The worker judged with a placeholder meta: the record's is this thread's (its counts of rows read).
     const outcome: RunOutcome = { ...m.window, meta: this.meta(counts, m.index, now) };
     const cumulative: RunOutcome = { ...m.cumulative, meta: this.meta(this.totalCounts, null, now) };
@@ -506,12 +526,14 @@ export class ServeService {
     return outcome;
   }
 
-  /** The cumulative outcome (closed windows), with its gauges updated. Only when a treatment runs. */
+  /**
+   * The cumulative outcome (closed windows). Only when a treatment runs. Its gauges and gate log lines were set when
+   * the last window closed (the state changes only then); judged again here, a state no window has fed yet would
+   * export its gates as failing ("no rows") to a rollout controller, on a mere GET /v1/comparisons.
+   */
   async cumulative(now = new Date()): Promise<RunOutcome> {
     if (this.shadow === null) throw new Error('no treatment runs: nothing is compared');
-    const outcome: RunOutcome = { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
-    this.judged(outcome);
-    return outcome;
+    return { ...(await this.shadow.outcome()), meta: this.meta(this.totalCounts, null, now) };
   }
 
   /** A cumulative outcome's gauges and gate log lines. */

@@ -110,6 +110,9 @@ export async function startServe(loaded: LoadedPlan, opts: StartServeOptions): P
       };
     },
     onError: (err) => opts.log(`internal error: ${(err as Error).stack ?? String(err)}`),
+    onBadJson: (route) => {
+      if (route === '/v1/predict') service.badJson();
+    },
   });
   const ready = service.start();
   ready.catch(() => {});

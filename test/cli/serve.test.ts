@@ -1,7 +1,7 @@
 /**
  * `m4c serve` as a process: it prints where it listens (port 0 → a free port), SIGTERM or SIGINT writes a complete
  * last window plus the cumulative record, exit 0 (with requests in flight, a slow shadow, a second signal:
- * serve-drain.test.ts). Also the one-line usage errors.
+ * serve-drain.test.ts). Also the one-line usage errors (commander's own included).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,10 +56,14 @@ describe('m4c serve lifecycle', () => {
       [['--write-timeout', '0s'], /expected a duration/],
       [['--shadow-shed-load', '0'], /expected a number in \(0, 1\]/],
       [['--shadow-shed-load', '1.5'], /expected a number in \(0, 1\]/],
+      [['--mode', 'bogus'], /argument 'bogus' is invalid\. Allowed choices are shadow, canary, control/],
+      [['--bogus'], /unknown option '--bogus'/],
     ] as const) {
       const r = runM4c(['serve', file, ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
+      // One line, as every m4c error (docs/cli.md), commander's own included.
+      expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^m4c: /)]);
       expect(hasStackTrace(r.stderr)).toBe(false);
     }
     // An output that reads both sides of a comparison cannot be answered by one arm: refused, naming it.

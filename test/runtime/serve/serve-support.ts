@@ -3,6 +3,7 @@
  * against it with fetch (real HTTP over loopback).
  */
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { compileFile } from '../../../compiler/compile.ts';
 import type { Plan } from '../../../plan/plan-types.ts';
 import { loadPlan } from '../../../runtime/plan-load.ts';
@@ -48,6 +49,19 @@ export async function serve(plan: Plan, opts: Partial<StartServeOptions> = {}): 
   const running = await startServe(loadPlan(plan, { verifyModels: false }), { ...DEFAULTS, ...opts });
   await running.ready;
   return Object.assign(running, { url: `http://127.0.0.1:${running.port}` });
+}
+
+/** A starter of servers for `plan` (each as {@link serve}), every one shut down after the calling file's tests. */
+export function serversOf(plan: Plan): (opts?: Partial<StartServeOptions>) => Promise<RunningServe & { url: string }> {
+  const running: RunningServe[] = [];
+  afterAll(async () => {
+    for (const s of running) await s.shutdown();
+  });
+  return async (opts = {}) => {
+    const s = await serve(plan, opts);
+    running.push(s);
+    return s;
+  };
 }
 
 /** POST JSON; the status and the parsed body. */
