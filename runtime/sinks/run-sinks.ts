@@ -28,11 +28,14 @@ export interface RunSinks {
   /**
    * Write each record to its comparison's sinks. Every sink is attempted; the first failure is then
    * thrown as a SinkError (the others are mentioned in its message). `lockWaitUntil` (a performance.now() time):
-   * a sink whose writes block the thread waits for another connection's lock until then at most.
+   * a sink whose writes block the thread waits for another connection's lock until then at most. `onWriting`: told
+   * each sink as its write starts, and null after the last.
    */
-  write(records: readonly RunRecord[], opts?: { lockWaitUntil?: number }): Promise<void>;
+  write(records: readonly RunRecord[], opts?: { lockWaitUntil?: number; onWriting?: (sink: Sink | null) => void }): Promise<void>;
   /** The sink a write is in progress on (to name it when it does not answer), or null. */
   readonly writing: Sink | null;
+  /** What these sinks were opened from: another thread opens the same sinks with it (`m4c serve`'s sink writer). */
+  readonly source: { subject: Pick<RunSubject, 'comparisons'>; opts: OpenSinksOptions };
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
   let writing: Sink | null = null;
   return {
     all,
+    source: { subject: { comparisons: subject.comparisons }, opts: { ...opts } },
     of: (name) => byComparison.get(name) ?? [],
     get writing() {
       return writing;
@@ -104,6 +108,7 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
         for (const sink of byComparison.get(r.comparison.name) ?? []) {
           if (opts.lockWaitUntil !== undefined && Number.isFinite(opts.lockWaitUntil)) sink.setLockWait?.(opts.lockWaitUntil - performance.now());
           writing = sink;
+          opts.onWriting?.(sink);
           try {
             await sink.write(r);
           } catch (err) {
@@ -113,6 +118,7 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
           }
         }
       }
+      opts.onWriting?.(null);
       if (errors.length === 1) throw errors[0]!;
       if (errors.length > 1)
         throw new SinkError(errors[0]!.path, `${errors[0]!.detail} (and ${errors.length - 1} more sink failure${errors.length > 2 ? 's' : ''})`);
