@@ -177,7 +177,7 @@ export class ServeService {
         shadowQueueRows: this.opts.shadowQueueRows,
         shedLoad: this.opts.shadowShedLoad,
         log: this.opts.log,
-        onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
+        onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.windowFailed(err)),
         // An answered row the shadow did not run (shed, dropped, timed out, ...) is in no pair: the records count it
         // as skipped by that reason, so every row a record saw is counted or skipped.
         onShadowRows: (result, n) => {
@@ -205,10 +205,7 @@ export class ServeService {
     this.windowCounts.startedAt = new Date();
     this.totalCounts.startedAt = this.windowCounts.startedAt;
     if ('ms' in this.opts.window)
-      this.windowTimer = setInterval(
-        () => this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
-        this.opts.window.ms,
-      );
+      this.windowTimer = setInterval(() => this.closeWindow().catch((err) => this.windowFailed(err)), this.opts.window.ms);
     this.windowTimer?.unref();
     this.ready = true;
     this.metrics.ready.set(1);
@@ -501,6 +498,11 @@ export class ServeService {
     return closing;
   }
 
+  /** A window's record not written while serving: logged (it stays owed); once halted, the stop's own message names it. */
+  private windowFailed(err: unknown): void {
+    if (!this.halted) this.opts.log(`window: ${(err as Error).message}`);
+  }
+
   /** A window the shadow's thread cut (asked for, or at `--window N` pairs): its record, in the order they were cut. */
   private async windowClosed(m: ClosedMessage): Promise<RunOutcome | null> {
     const now = new Date(m.at);
@@ -614,9 +616,8 @@ export class ServeService {
   /** Start no more model calls and drop queued work; resolves when none runs (a second signal: exit now). */
   async halt(): Promise<void> {
     this.halted = true;
-    this.sinks?.halt();
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    await Promise.all([...[...this.runners.values()].map((r) => r.halt()), this.shadow?.halt()]);
+    await Promise.all([...[...this.runners.values()].map((r) => r.halt()), this.shadow?.halt(), this.sinks?.halt()]);
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,8 @@ export class SinkThread {
   private readonly lockWaitUntil: Float64Array;
   private readonly halted: Int32Array;
   private closedWorker: Promise<void> | null = null;
+  /** Told once no write is pending any more (halt's waiters). */
+  private whenIdle: (() => void)[] = [];
   /** Resolves once the worker opened its sinks; rejects with a SinkError if one cannot be opened. */
   readonly opened: Promise<void>;
   /** The path or URL of the sink a write is in progress on, as the worker last said; null when none is. */
@@ -64,6 +66,7 @@ export class SinkThread {
           this.pending.delete(m.id);
           if (m.error === null) p?.resolve(!m.halted);
           else p?.reject(new SinkError(m.error.path, m.error.detail));
+          if (this.pending.size === 0) this.idle();
           return;
         }
         case 'closed':
@@ -100,9 +103,24 @@ export class SinkThread {
     this.lockWaitUntil[0] = performance.timeOrigin + until;
   }
 
-  /** Write nothing more: a write not started yet is dropped (one in progress ends, whole or not at all). */
-  halt(): void {
+  /**
+   * Write nothing more: a write not started yet is dropped, one in progress ends (whole, or not at all when it waits
+   * for a lock: the worker gives up at its next slice). Resolves once no write is in progress on the worker — for
+   * SQLite within one lock-wait slice — or after `capMs` (a PostgreSQL server that does not answer: the worker then
+   * waits in JavaScript, and ending it is safe). The process must not end the worker while it is inside SQLite: a
+   * thread ended there aborts the process when SQLite's call fails.
+   */
+  halt(capMs = 1000): Promise<void> {
     Atomics.store(this.halted, 0, 1);
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, capMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.whenIdle.push(done);
+    });
   }
 
   /**
@@ -113,6 +131,7 @@ export class SinkThread {
   close(): Promise<void> {
     this.closedWorker ??= (async () => {
       if (this.pending.size > 0 || this.failure !== null) {
+        await this.halt();
         await this.worker.terminate();
         return;
       }
@@ -127,5 +146,12 @@ export class SinkThread {
     this.failure ??= err;
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
+    this.idle();
+  }
+
+  private idle(): void {
+    const waiting = this.whenIdle;
+    this.whenIdle = [];
+    for (const w of waiting) w();
   }
 }

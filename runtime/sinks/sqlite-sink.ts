@@ -55,7 +55,7 @@ export class SqliteSink implements Sink {
       return this.insert.immediate(rows);
     } catch (err) {
       if (err instanceof SinkError) throw err;
-      throw new SinkError(this.path, (err as Error).message);
+      throw new SinkError(this.path, (err as Error).message, (err as { code?: unknown }).code === 'SQLITE_BUSY');
     }
   }
 
