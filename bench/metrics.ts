@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { importAtRef } from './support/code-at-ref.ts';
+import { binaryScores } from './support/binary-scores.ts';
 import type { ComparisonAccumulator, ComparisonSpec } from '../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult, ModelMetricResult } from '../plan/result-types.ts';
 import { defaultMetrics } from '../stdlib/metrics/catalogue.ts';
@@ -37,25 +38,7 @@ const ONLY = new Set(arg('only', '1,2,3').split(',').map(Number));
 type Create = (spec: ComparisonSpec) => ComparisonAccumulator;
 
 /** Deterministic data: 30% positives, float32 scores in [0, 1] that separate the classes partly. */
-function data(n: number, seed: number): { label: Uint8Array; control: Float32Array; treatment: Float32Array; ids: Float64Array } {
-  let s = seed >>> 0;
-  const rnd = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-  const label = new Uint8Array(n),
-    control = new Float32Array(n),
-    treatment = new Float32Array(n),
-    ids = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = rnd() < 0.3 ? 1 : 0;
-    label[i] = y;
-    control[i] = Math.min(1, Math.max(0, 0.35 * y + 0.65 * rnd()));
-    treatment[i] = Math.min(1, Math.max(0, 0.4 * y + 0.6 * rnd()));
-    ids[i] = i;
-  }
-  return { label, control, treatment, ids };
-}
+const data = binaryScores;
 
 function time<T>(f: () => T): [number, T] {
   const t0 = performance.now();

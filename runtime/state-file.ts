@@ -12,7 +12,7 @@
  * are not exactly 1/N..N/N once each, and shards whose row counts do not add up to the file's.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ComparisonState } from '../stdlib/metrics/comparison-types.ts';
 import { runFromStates, type ComparisonRun } from './comparison-run.ts';
@@ -21,6 +21,7 @@ import { shardText } from './run-meta.ts';
 import { M4_VERSION, STATE_FILE_FORMAT, STATE_FILE_VERSION } from '../plan/version.ts';
 import type { DataSourceInfo, RunMeta, RunSubject } from '../plan/record-types.ts';
 import { EXIT, M4Error, type ExitCode } from '../plan/errors.ts';
+import { makeDirs } from './make-dirs.js';
 
 /** The content of a state file. Plain JSON; accumulator arrays are base64. */
 export interface StateFile {
@@ -69,7 +70,7 @@ export function stateFileOf(run: ComparisonRun, meta: RunMeta): StateFile {
 export function writeStateFile(path: string, run: ComparisonRun, meta: RunMeta): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     writeFileSync(tmp, JSON.stringify(stateFileOf(run, meta)));
     renameSync(tmp, path);
   } catch (err) {

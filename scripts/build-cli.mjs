@@ -79,6 +79,7 @@ const full = await build({
     'comparisons-worker': join(root, 'runtime/serve/comparisons-worker.ts'),
     'comparison-feed-worker': join(root, 'runtime/comparison-feed-worker.ts'),
     'shadow-worker': join(root, 'runtime/serve/shadow-worker.ts'),
+    'sink-worker': join(root, 'runtime/serve/sink-worker.ts'),
   },
   bundle: true,
   splitting: true,

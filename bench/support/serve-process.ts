@@ -58,7 +58,7 @@ export interface ThreadCpu {
   shadow: number;
   /** The comparisons' thread (`m4-comparisons`; older code: the thread at nice 10). */
   comparisons: number;
-  /** Every other thread: V8's helpers (which collect every isolate's garbage), libuv's, onnxruntime's. */
+  /** Every other thread: V8's helpers (which collect every isolate's garbage), libuv's, onnxruntime's, the sinks' (`m4-sinks`). */
   other: number;
 }
 

@@ -6,7 +6,7 @@
  * constructs, errors in the source graph — each reported at the source file's line); 2 nothing written.
  * See docs/import.md.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import type { Command } from 'commander';
 import { printDiagnostics } from '../diagnostics-output.ts';
@@ -15,6 +15,7 @@ import { CliError } from '../exit-codes.ts';
 import type { Platform } from '../import/graph-ir.ts';
 import { runImport, type ImportOutcome } from '../import/run-import.ts';
 import { setCommandExit } from '../program.ts';
+import { makeDirs } from '../../runtime/make-dirs.js';
 
 interface ImportFlags {
   from?: string;
@@ -80,7 +81,7 @@ function importCommand(path: string, flags: ImportFlags): number {
   else {
     if (existsSync(r.outFile) && flags.force !== true) throw new CliError(`${r.shownName} already exists: pass --force to overwrite it`, EXIT.usage);
     try {
-      mkdirSync(dirname(r.outFile), { recursive: true });
+      makeDirs(dirname(r.outFile));
       writeFileSync(r.outFile, r.text);
     } catch (err) {
       throw new CliError(`cannot write ${r.shownName}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);

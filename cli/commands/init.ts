@@ -8,13 +8,14 @@
  * terminal to ask on); 3 a bug (the generated file does not compile: nothing is written).
  * See docs/onboarding.md.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
 import { generateInit, outputTarget, type InitOptions } from '../init/generate.ts';
 import { setCommandExit } from '../program.ts';
+import { makeDirs } from '../../runtime/make-dirs.js';
 
 interface InitFlags {
   candidate?: string;
@@ -85,7 +86,7 @@ async function initCommand(model: string | undefined, flags: InitFlags, cmd: Com
     process.stdout.write(r.text);
   } else {
     try {
-      mkdirSync(dirname(r.outFile), { recursive: true });
+      makeDirs(dirname(r.outFile));
       writeFileSync(r.outFile, r.text, { flag: force ? 'w' : 'wx' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -6,7 +6,7 @@
  * Exit codes: 0 written, 2 missing or foreign database, unknown run, bad options, 3 a file cannot
  * be written. The run's gate verdict does not change the exit code: `m4c run` already reported it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { resolveResultsDb } from '../../dashboard/find-results-db.ts';
@@ -17,6 +17,7 @@ import { storeOption } from '../db-option.ts';
 import { CliError } from '../exit-codes.ts';
 import { EXIT } from '../../plan/errors.ts';
 import { setCommandExit } from '../program.ts';
+import { makeDirs } from '../../runtime/make-dirs.js';
 
 interface ReportOptions {
   db?: string;
@@ -48,7 +49,7 @@ Exit codes: 0 written, 2 missing database or unknown run or bad options, 3 a fil
 
 function write(path: string, text: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     writeFileSync(path, text);
   } catch (err) {
     throw new CliError(`cannot write ${path}: ${(err as Error).message}`, EXIT.runtime);

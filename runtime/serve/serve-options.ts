@@ -36,5 +36,10 @@ export interface ServeOptions {
   sinks: RunSinks | null;
   /** Tests only: a shared Int32 flag; while it is 0 the comparisons' worker holds every judgement. */
   comparisonsHold?: SharedArrayBuffer;
+  /**
+   * Tests only: how long a record written while serving (before the drain) may wait for another connection's lock;
+   * unset: the sink's own lock wait (SQLite: 10 s).
+   */
+  sinkLockWaitMs?: number;
   log(line: string): void;
 }

@@ -1,6 +1,7 @@
 /**
  * The serving logic behind the routes: predict (answer from one arm; the other arm's shadow work goes to its own
- * thread, shadow-thread.ts), feedback (read here, joined there), windows (cut there, written here) and drain.
+ * thread, shadow-thread.ts), feedback (read here, joined there), windows (cut and judged there, their records built
+ * here and written on the sink writer's thread, sink-thread.ts) and drain.
  * Knows the plan and the runtime only; the HTTP layer is http-server.ts, the wiring server.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,6 +28,7 @@ import { ShadowThread, type ClosedMessage } from './shadow-thread.ts';
 import { rowValue } from '../outputs-writer.ts';
 import { beforeDeadline } from './deadline.ts';
 import { SinkError } from '../sinks/sink.ts';
+import { SinkThread } from './sink-thread.ts';
 
 export type { ServeOptions } from './serve-options.ts';
 
@@ -104,8 +106,8 @@ export class ServeService {
    * progress; from the drain on, the last window and the cumulative record): named when a sink fails or hangs.
    */
   private readonly owed = new Map<object, string>();
-  /** From the drain on (a performance.now() time): a sink write blocking the thread waits for a lock until then at most. */
-  private writeDeadline = Number.POSITIVE_INFINITY;
+  /** The records' writer, on its own thread (when a treatment runs and there are sinks). */
+  private sinks: SinkThread | null = null;
   ready = false;
 
   constructor(
@@ -175,7 +177,7 @@ export class ServeService {
         shadowQueueRows: this.opts.shadowQueueRows,
         shedLoad: this.opts.shadowShedLoad,
         log: this.opts.log,
-        onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
+        onClosed: (m) => this.track(this.windowClosed(m)).catch((err) => this.windowFailed(err)),
         // An answered row the shadow did not run (shed, dropped, timed out, ...) is in no pair: the records count it
         // as skipped by that reason, so every row a record saw is counted or skipped.
         onShadowRows: (result, n) => {
@@ -190,7 +192,11 @@ export class ServeService {
       );
       this.runners.set(arm, this.runner(arm, executor));
     });
-    await Promise.all([...opened, this.shadow?.start()]);
+    if (this.comparing && this.opts.sinks !== null) {
+      // Nice 10, as the comparisons' thread: writing a record is work no answer waits for.
+      this.sinks = new SinkThread(this.opts.sinks, { niceness: 10, lockWaitMs: this.opts.sinkLockWaitMs ?? null });
+    }
+    await Promise.all([...opened, this.shadow?.start(), this.sinks?.opened]);
     // Every input an arm reads is read (and checked) from a request, the shadow arm's too.
     const needed = new Set<string>();
     for (const ap of this.arms.values())
@@ -199,10 +205,7 @@ export class ServeService {
     this.windowCounts.startedAt = new Date();
     this.totalCounts.startedAt = this.windowCounts.startedAt;
     if ('ms' in this.opts.window)
-      this.windowTimer = setInterval(
-        () => this.closeWindow().catch((err) => this.opts.log(`window: ${(err as Error).message}`)),
-        this.opts.window.ms,
-      );
+      this.windowTimer = setInterval(() => this.closeWindow().catch((err) => this.windowFailed(err)), this.opts.window.ms);
     this.windowTimer?.unref();
     this.ready = true;
     this.metrics.ready.set(1);
@@ -469,12 +472,20 @@ export class ServeService {
     return `${list} of serve run ${this.runId}`;
   }
 
-  /** Write one outcome's records (one per comparison) to their sinks; owed until written. Throws SinkError. */
+  /**
+   * Write one outcome's records (one per comparison) to their sinks, on the sink writer's thread after every write
+   * asked for before (in the order the windows were cut); owed until written. Throws SinkError.
+   */
   private async write(outcome: RunOutcome, label: string): Promise<void> {
-    if (this.opts.sinks === null) return;
+    if (this.sinks === null) return;
     const token = this.owe(label);
-    await this.opts.sinks.write(runRecords(outcome), { lockWaitUntil: this.writeDeadline });
-    this.paid(token);
+    // Halted before the write started: the writer dropped it, and it stays owed.
+    if (await this.sinks.write(runRecords(outcome))) this.paid(token);
+  }
+
+  /** The path or URL of the sink a record is being written to, or null (to name a sink that does not answer). */
+  get writing(): string | null {
+    return this.sinks?.writing ?? null;
   }
 
   /** Tracked until written, so idle() covers it (a window a row count closed is part of the rows' work). */
@@ -485,6 +496,11 @@ export class ServeService {
     };
     closing.then(forget, forget);
     return closing;
+  }
+
+  /** A window's record not written while serving: logged (it stays owed); once halted, the stop's own message names it. */
+  private windowFailed(err: unknown): void {
+    if (!this.halted) this.opts.log(`window: ${(err as Error).message}`);
   }
 
   /** A window the shadow's thread cut (asked for, or at `--window N` pairs): its record, in the order they were cut. */
@@ -505,9 +521,10 @@ export class ServeService {
     const cumulative: RunOutcome = { ...m.cumulative, meta: this.meta(this.totalCounts, null, now) };
     for (const c of outcome.comparisons) this.metrics.windows.inc({ comparison: c.name });
     this.judged(cumulative);
-    await this.write(outcome, `window ${m.index}`);
+    // A failing gate stops the treatment at once, whether or not (or however late) its window's record is written.
     const failing = cumulative.comparisons.some((c) => c.verdicts.some((v) => !v.passed && !isPending(c, v.metric)));
     if (failing && this.opts.stopShadowOnFail && !this.treatmentOff) this.stopTreatment(cumulative);
+    await this.write(outcome, `window ${m.index}`);
     return outcome;
   }
 
@@ -562,12 +579,12 @@ export class ServeService {
    * After the HTTP server stopped taking requests: let both arms finish (shadow work included, until `deadline`,
    * a performance.now() time: what is still queued then is given up, counted `shutdown`, and the batch running
    * finishes), close the last window and write it, then write the cumulative record of the serving run.
-   * `writeDeadline`: a sink write that blocks the thread (SQLite) waits for a lock until then at most; the caller
-   * bounds the rest (server.ts). Throws SinkError naming what was not written.
+   * `writeDeadline`: a sink write that blocks the sink writer's thread (SQLite) waits for a lock until then at most;
+   * the caller bounds the rest (server.ts). Throws SinkError naming what was not written.
    */
   async drain(deadline = Number.POSITIVE_INFINITY, writeDeadline = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    this.writeDeadline = writeDeadline;
+    this.sinks?.lockWaitUntilTime(writeDeadline);
     const writes = this.opts.sinks !== null && this.comparing;
     const last = writes ? this.owe('the last window') : null;
     const all = writes ? this.owe('the cumulative record') : null;
@@ -600,11 +617,11 @@ export class ServeService {
   async halt(): Promise<void> {
     this.halted = true;
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    await Promise.all([...[...this.runners.values()].map((r) => r.halt()), this.shadow?.halt()]);
+    await Promise.all([...[...this.runners.values()].map((r) => r.halt()), this.shadow?.halt(), this.sinks?.halt()]);
   }
 
   async close(): Promise<void> {
     if (this.windowTimer !== null) clearInterval(this.windowTimer);
-    await Promise.all([...[...this.runners.values()].map((r) => r.executor.close()), this.shadow?.close()]);
+    await Promise.all([...[...this.runners.values()].map((r) => r.executor.close()), this.shadow?.close(), this.sinks?.close()]);
   }
 }

@@ -169,8 +169,9 @@ function lateError(service: ServeService, opts: StartServeOptions): M4Error {
   void service.halt().catch(() => {});
   const within = `within --drain-timeout + --write-timeout (${seconds(opts.drainTimeoutMs)} + ${seconds(opts.writeTimeoutMs)})`;
   const what = `not written: ${service.unwritten() ?? 'nothing'}`;
-  const sink = opts.sinks?.writing ?? null;
-  if (sink !== null) return new SinkError(sink.path, `no answer ${within}; ${what}`);
+  // The sink the writer's thread was writing to when the time ran out.
+  const sink = service.writing;
+  if (sink !== null) return new SinkError(sink, `no answer ${within}; ${what}`);
   return new M4Error(`the last records were not ready ${within} (the comparisons were still being judged); ${what}`, EXIT.runtime);
 }
 

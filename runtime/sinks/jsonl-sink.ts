@@ -12,10 +12,11 @@
  * check and the append happen under a lock file (`FILE.lock`, created exclusively), so two attempts at
  * once still write one line.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunRecord } from '../../plan/record-types.ts';
 import { SinkError, type Sink } from './sink.ts';
+import { makeDirs } from '../make-dirs.js';
 
 /** A lock older than this was left by a killed process: taken over. */
 const STALE_LOCK_MS = 60_000;
@@ -33,7 +34,7 @@ export class JsonlSink implements Sink {
   /** Create the parent directories and check that the file can be appended to. Throws SinkError. */
   static open(path: string): JsonlSink {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
       closeSync(openSync(path, 'a'));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

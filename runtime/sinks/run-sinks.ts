@@ -27,13 +27,33 @@ export interface RunSinks {
   of(comparison: string): readonly Sink[];
   /**
    * Write each record to its comparison's sinks. Every sink is attempted; the first failure is then
-   * thrown as a SinkError (the others are mentioned in its message). `lockWaitUntil` (a performance.now() time):
-   * a sink whose writes block the thread waits for another connection's lock until then at most.
+   * thrown as a SinkError (the others are mentioned in its message). See {@link SinkWriteOptions}.
    */
-  write(records: readonly RunRecord[], opts?: { lockWaitUntil?: number }): Promise<void>;
+  write(records: readonly RunRecord[], opts?: SinkWriteOptions): Promise<void>;
   /** The sink a write is in progress on (to name it when it does not answer), or null. */
   readonly writing: Sink | null;
+  /** What these sinks were opened from: another thread opens the same sinks with it (`m4c serve`'s sink writer). */
+  readonly source: { subject: Pick<RunSubject, 'comparisons'>; opts: OpenSinksOptions };
   close(): Promise<void>;
+}
+
+/** How {@link RunSinks.write} waits for a store another connection holds locked. */
+export interface SinkWriteOptions {
+  /**
+   * A sink whose writes block the thread (SQLite) waits for another connection's lock until then at most (a
+   * performance.now() time; a function is asked again at every slice, so a deadline set meanwhile applies at once).
+   */
+  lockWaitUntil?: number | (() => number);
+  /**
+   * Wait for the lock in slices of this many ms, trying the write again after each, instead of one wait as long as
+   * the whole lock wait: the thread is then never inside SQLite for longer than a slice — a worker thread must not
+   * be, when the process may end it (a thread ended while SQLite waits aborts the process when the wait fails).
+   */
+  lockSliceMs?: number;
+  /** Asked between slices: true gives up the wait (the write fails, busy, nothing written). */
+  stop?: () => boolean;
+  /** Told each sink as its write starts, and null after the last. */
+  onWriting?: (sink: Sink | null) => void;
 }
 
 /** How to choose the sinks. */
@@ -94,18 +114,21 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
   let writing: Sink | null = null;
   return {
     all,
+    source: { subject: { comparisons: subject.comparisons }, opts: { ...opts } },
     of: (name) => byComparison.get(name) ?? [],
     get writing() {
       return writing;
     },
     async write(records, opts = {}) {
       const errors: SinkError[] = [];
+      const until = (): number =>
+        typeof opts.lockWaitUntil === 'function' ? opts.lockWaitUntil() : (opts.lockWaitUntil ?? Number.POSITIVE_INFINITY);
       for (const r of records) {
         for (const sink of byComparison.get(r.comparison.name) ?? []) {
-          if (opts.lockWaitUntil !== undefined && Number.isFinite(opts.lockWaitUntil)) sink.setLockWait?.(opts.lockWaitUntil - performance.now());
           writing = sink;
+          opts.onWriting?.(sink);
           try {
-            await sink.write(r);
+            await writeWaiting(sink, r, until, opts);
           } catch (err) {
             errors.push(err instanceof SinkError ? err : new SinkError(sink.path, (err as Error).message));
           } finally {
@@ -113,6 +136,7 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
           }
         }
       }
+      opts.onWriting?.(null);
       if (errors.length === 1) throw errors[0]!;
       if (errors.length > 1)
         throw new SinkError(errors[0]!.path, `${errors[0]!.detail} (and ${errors.length - 1} more sink failure${errors.length > 2 ? 's' : ''})`);
@@ -121,4 +145,25 @@ export async function openRunSinks(subject: Pick<RunSubject, 'comparisons'>, opt
       for (const s of all) await s.close();
     },
   };
+}
+
+/**
+ * One record to one sink, its lock wait bounded by `until()`: in one wait, or (`lockSliceMs`) in slices, the write
+ * tried again after each while the store stays locked, time is left and `stop` says go on. A busy write writes nothing
+ * (one transaction), so trying it again writes the record once.
+ */
+async function writeWaiting(sink: Sink, record: RunRecord, until: () => number, opts: SinkWriteOptions): Promise<void> {
+  const slice = sink.setLockWait === undefined ? undefined : opts.lockSliceMs;
+  for (;;) {
+    const left = until() - performance.now();
+    if (slice !== undefined) sink.setLockWait!(Math.max(0, Math.min(slice, left)));
+    else if (Number.isFinite(left)) sink.setLockWait?.(left);
+    try {
+      await sink.write(record);
+      return;
+    } catch (err) {
+      const again = slice !== undefined && err instanceof SinkError && err.busy && until() - performance.now() > 0 && opts.stop?.() !== true;
+      if (!again) throw err;
+    }
+  }
 }

@@ -33,6 +33,8 @@ export class SinkError extends M4Error {
   constructor(
     readonly path: string,
     readonly detail: string,
+    /** The write failed only because another connection held the store locked past the lock wait: nothing was written, it may be tried again. */
+    readonly busy = false,
   ) {
     super(`cannot write results to ${path}: ${detail}`, EXIT.runtime);
   }

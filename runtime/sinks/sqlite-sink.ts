@@ -6,13 +6,13 @@
  * or kill during the write leaves the database as it was before (SQLite's journal rolls the partial
  * transaction back on the next open). The schema and the opening rules are in sqlite-schema.ts.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { RunRecord } from '../../plan/record-types.ts';
 import { CHILD_TABLES, recordRows, TABLE_COLUMNS, type RecordRows } from './record-rows.ts';
 import { openResultsDatabase } from './sqlite-schema.ts';
 import { SinkError, type Sink } from './sink.ts';
+import { makeDirs } from '../make-dirs.js';
 
 /** A sink writing to one SQLite file. Open it before the run starts, so a bad path fails early. */
 export class SqliteSink implements Sink {
@@ -31,7 +31,7 @@ export class SqliteSink implements Sink {
   /** Create the parent directories and the database (or migrate it). Throws SinkError. */
   static open(path: string): SqliteSink {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
     } catch (err) {
       throw new SinkError(path, `cannot create its directory: ${(err as Error).message}`);
     }
@@ -55,7 +55,7 @@ export class SqliteSink implements Sink {
       return this.insert.immediate(rows);
     } catch (err) {
       if (err instanceof SinkError) throw err;
-      throw new SinkError(this.path, (err as Error).message);
+      throw new SinkError(this.path, (err as Error).message, (err as { code?: unknown }).code === 'SQLITE_BUSY');
     }
   }
 

@@ -12,16 +12,30 @@
  * before any variance is summed: num/P and num/N.
  *
  * The passes: per model (on two threads for many rows, rank-thread.ts), one walk over the groups
- * (AUROC numerator, average precision, both curves' lengths with the sampler's state every few
- * hundred groups, and the model's DeLong numerators by row, partitioned into row blocks — never a
- * write or read at random over an n-long array, whose cache misses cost more than everything else
- * here — then put in row order block by block); the curve sampler, which walks again only the
- * segments of groups where it keeps a point; then one pass over the rows for DeLong's centred
- * squares and cross-products (the two-pass centred covariances, with exact means).
+ * (binary-walk.ts: AUROC numerator, average precision, both curves' lengths with the sampler's
+ * state every few hundred groups, and the model's DeLong numerators by row, partitioned into row
+ * blocks — never a write or read at random over an n-long array, whose cache misses cost more than
+ * everything else here — then put in row order block by block, the last-walked model's by the row
+ * pass itself); the curve sampler, which walks again only the segments of groups where it keeps a
+ * point; then one pass over the rows for DeLong's centred squares and cross-products (the two-pass
+ * centred covariances, with exact means). Every long pass is a function call per block of rows or
+ * segment of groups, which V8 compiles whole (binary-walk.ts `walkSegment`).
  */
 import type { CurvePoint, DeLongResult } from '../../plan/result-types.ts';
 import { delongFromMoments } from './delong.ts';
 import type { Ranking } from './ranking.ts';
+import {
+  BLOCK,
+  countPositives,
+  gatherBlock,
+  groupPositives,
+  MARK,
+  SEGMENT,
+  toRowOrder,
+  walkNumerators,
+  walkTop,
+  type Blocked,
+} from './binary-walk.ts';
 import type { SortScratch } from './radix-sort.ts';
 import { finishAurocAuprc, type AurocAuprc } from './ranking-metrics.ts';
 import { MAX_CURVE_POINTS } from './charts.ts';
@@ -41,226 +55,6 @@ export interface BinaryPoint {
   curves: { control: RocPr; treatment: RocPr } | null;
   /** Null when not asked for. */
   delong: DeLongResult | Undefined | null;
-}
-
-/**
- * Number of flagged positions. Every reader of the positive flags here takes bit 0 alone: the
- * bootstrap's walk marks may be in the others (resample-simd.ts `walkFlags`, in place).
- */
-function countPositives(pos: Uint8Array, n: number): number {
-  let P = 0;
-  for (let j = 0; j < n; j++) P += pos[j]! & 1;
-  return P;
-}
-
-/** Positives among positions [start, end) (most groups of continuous scores are one row). */
-function groupPositives(pos: Uint8Array, start: number, end: number): number {
-  if (end - start === 1) return pos[start]! & 1;
-  let p = 0;
-  for (let j = start; j < end; j++) p += pos[j]! & 1;
-  return p;
-}
-
-/** Rows per block of DeLong's row-partitioned numerators (a block's two arrays stay in cache). */
-const BLOCK_BITS = 15;
-const BLOCK = 1 << BLOCK_BITS;
-
-/**
- * One model's DeLong numerators, partitioned by row block: block b (rows b·BLOCK ..) holds its rows'
- * numerators in `val` and their offsets in the block in `lo`, at [b·BLOCK, b·BLOCK + rows of b) —
- * every row is ranked, so each block's place is known before the walk. Writing in sorted order then
- * appends to one of n/BLOCK sequential streams instead of writing at random into an n-long array
- * (the cache and TLB misses of that scatter cost more than the rest of the walks together).
- */
-interface Blocked {
-  val: Uint32Array;
-  lo: Uint16Array;
-}
-
-/**
- * Put each block's numerators in row order, in place (`val[row]` is then the row's numerator, and
- * `lo` is free), through one cache-resident block buffer.
- */
-function toRowOrder(b: Blocked, rows: number): void {
-  const tmp = new Uint32Array(BLOCK);
-  for (let base = 0; base < rows; base += BLOCK) {
-    const m = Math.min(BLOCK, rows - base);
-    for (let i = base; i < base + m; i++) tmp[b.lo[i]!] = b.val[i]!;
-    b.val.set(tmp.subarray(0, m), base);
-  }
-}
-
-/** Tie groups per segment of the curves' checkpoints (see {@link walkTop}). */
-const SEGMENT = 256;
-/** Numbers per checkpoint: tp, fp, the ROC and PR lengths walked, the last ROC point (x, y) and precision. */
-const MARK = 7;
-
-/**
- * The walk from the top group down: the AUROC numerator and AP sum, exactly `aurocAuprc`'s (same
- * terms, same order), and the PR curve's length `prArc`. With `out`, the DeLong numerator of each
- * row below `rows` is written there, partitioned by row block. The curves' points (where each curve's length walked
- * reaches the next multiple of its step) need the PR curve's whole length first, so this walk also
- * measures both curves' lengths exactly as the sampler does and keeps the sampler's state every
- * {@link SEGMENT} groups (`marks`): the sampler ({@link walkCurves}) then re-walks only the
- * segments in which it keeps a point — a few hundred — not every group a second time.
- */
-function walkTop(
-  r: Ranking,
-  pos: Uint8Array,
-  P: number,
-  N: number,
-  out: Blocked | null,
-  rows = r.n,
-): { num: number; ap: number; prArc: number; marks: Float64Array } {
-  const { order, groupEnd, groups } = r;
-  const cursor = new Uint32Array(out === null ? 0 : Math.ceil(rows / BLOCK));
-  for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
-  const val = out?.val ?? null,
-    lo = out?.lo ?? null;
-  const marks = new Float64Array(MARK * (Math.ceil(groups / SEGMENT) + 1));
-  // Float sums start at −0 (−0 + x = x): V8 then keeps them float64 from the start instead of
-  // small integers that overflow and deoptimize mid-walk.
-  const invP = 1 / P;
-  let tp = 0,
-    fp = 0,
-    num = -0,
-    ap = -0,
-    prArc = -0,
-    lastPrec = 1;
-  // The sampler's lengths and last ROC point (its PR point is (lyR, lastPrec)).
-  let arcR = -0,
-    arcP = -0,
-    lxR = 0,
-    lyR = 0;
-  // The state at the start of each segment, and at the end (the last mark).
-  for (let hi = groups, m = 0; ; hi -= SEGMENT, m += MARK) {
-    marks[m] = tp;
-    marks[m + 1] = fp;
-    marks[m + 2] = arcR;
-    marks[m + 3] = arcP;
-    marks[m + 4] = lxR;
-    marks[m + 5] = lyR;
-    marks[m + 6] = lastPrec;
-    if (hi <= 0) break;
-    const stop = Math.max(0, hi - SEGMENT);
-    for (let g = hi - 1; g >= stop; g--) {
-      const start = g === 0 ? 0 : groupEnd[g - 1]!,
-        end = groupEnd[g]!;
-      if (end - start === 1) {
-        // Most groups of continuous scores are one row: the general step below with p ∈ {0, 1}
-        // written out, each term the very number it computes there — for a positive, fp/N is the
-        // previous xR (so its step is 0 and arcR += dy), (1·tp)/seen is prec and 1/P is invP; for a
-        // negative, tp/P is the previous yR (dy = 0) and the num, AP and 0/P terms add zero (the −0
-        // sums start at is settled after the walk) — in two divisions instead of five.
-        let v: number;
-        if ((pos[start]! & 1) === 1) {
-          tp++;
-          v = 2 * (N - fp);
-          num += v;
-          const prec = tp / (tp + fp);
-          ap += prec;
-          const dPrec = Math.abs(prec - lastPrec);
-          prArc += invP + dPrec;
-          lastPrec = prec;
-          const yR = tp / P;
-          const dy = Math.abs(yR - lyR);
-          arcR += dy;
-          arcP += dy + dPrec;
-          lyR = yR;
-        } else {
-          fp++;
-          v = 2 * tp;
-          const prec = tp / (tp + fp);
-          const dPrec = Math.abs(prec - lastPrec);
-          prArc += dPrec;
-          lastPrec = prec;
-          const xR = fp / N;
-          arcR += Math.abs(xR - lxR);
-          arcP += dPrec;
-          lxR = xR;
-        }
-        if (val !== null && lo !== null) {
-          const row = order[start]!;
-          if (row < rows) {
-            const at = cursor[row >>> BLOCK_BITS]!++;
-            lo[at] = row & (BLOCK - 1);
-            val[at] = v;
-          }
-        }
-        continue;
-      }
-      const p = groupPositives(pos, start, end);
-      const neg = end - start - p;
-      tp += p;
-      fp += neg;
-      const a10 = 2 * (N - fp) + neg;
-      num += p * a10;
-      const seen = tp + fp;
-      ap += (p * tp) / (seen + +(seen === 0));
-      const prec = tp / (tp + fp);
-      const dPrec = Math.abs(prec - lastPrec);
-      prArc += p / P + dPrec;
-      lastPrec = prec;
-      // The sampler's steps: ROC (fp/N, tp/P), PR (tp/P, precision).
-      const xR = fp / N,
-        yR = tp / P;
-      const dy = Math.abs(yR - lyR);
-      arcR += Math.abs(xR - lxR) + dy;
-      arcP += dy + dPrec;
-      lxR = xR;
-      lyR = yR;
-      if (val !== null && lo !== null) {
-        const a01 = 2 * tp - p;
-        for (let j = start; j < end; j++) {
-          const row = order[j]!;
-          if (row >= rows) continue;
-          const at = cursor[row >>> BLOCK_BITS]!++;
-          lo[at] = row & (BLOCK - 1);
-          val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
-        }
-      }
-    }
-  }
-  // For a group without positives the general step adds +0 to num (0·a10) and to ap ((0·tp)/seen),
-  // which turns their starting −0 into +0 and changes nothing else; the fast path skips it.
-  if (groups > 0) {
-    num += 0;
-    ap += 0;
-  }
-  return { num, ap, prArc, marks };
-}
-
-/**
- * DeLong's numerators of rows [r0, r1) alone, partitioned by row block from r0 (`out` holds r1 − r0
- * entries): the numbers {@link walkTop} writes for those rows (each group's integer a10 for its
- * positives, a01 for its negatives), for the chunks after the first when the numerators are made a
- * part of the rows at a time ({@link binaryPoint}).
- */
-function walkNumerators(r: Ranking, pos: Uint8Array, N: number, out: Blocked, r0: number, r1: number): void {
-  const { order, groupEnd, groups } = r;
-  const m = r1 - r0;
-  const cursor = new Uint32Array(Math.ceil(m / BLOCK));
-  for (let b = 0; b < cursor.length; b++) cursor[b] = b * BLOCK;
-  const { val, lo } = out;
-  let tp = 0,
-    fp = 0;
-  for (let g = groups - 1; g >= 0; g--) {
-    const start = g === 0 ? 0 : groupEnd[g - 1]!,
-      end = groupEnd[g]!;
-    const p = groupPositives(pos, start, end);
-    const neg = end - start - p;
-    tp += p;
-    fp += neg;
-    const a10 = 2 * (N - fp) + neg,
-      a01 = 2 * tp - p;
-    for (let j = start; j < end; j++) {
-      const i = order[j]! - r0;
-      if (i < 0 || i >= m) continue;
-      const at = cursor[i >>> BLOCK_BITS]!++;
-      lo[at] = i & (BLOCK - 1);
-      val[at] = (pos[j]! & 1) === 1 ? a10 : a01;
-    }
-  }
 }
 
 /**
@@ -348,7 +142,8 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
 
 /**
  * DeLong's moments in one pass over the rows: both models' numerators by row (see
- * {@link toRowOrder}); the centred squares and cross-products of each class (`positiveRow[row]` 1
+ * {@link toRowOrder}; a model's still partitioned by row block when its block offsets `Clo` / `Tlo`
+ * are given, put in row order a block at a time here, in cache, instead of in place before); the centred squares and cross-products of each class (`positiveRow[row]` 1
  * for a positive), with the exact means (m10 over positives, m01 over negatives). Branch-free, every
  * sum per row in row order, so two identical models give bit-identical squares and cross-products
  * (a difference of exactly zero variance). Over rows [r0, r1) (`C[i − r0]`, `T[i − r0]`), the sums
@@ -356,6 +151,34 @@ function walkCurves(r: Ranking, pos: Uint8Array, P: number, N: number, prArc: nu
  * [ssC10, ssC01, ssT10, ssT01, ct10, ct01], starting at −0.
  */
 function moments(
+  C: Uint32Array,
+  Clo: Uint16Array | null,
+  T: Uint32Array,
+  Tlo: Uint16Array | null,
+  positiveRow: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  mC10: number,
+  mC01: number,
+  mT10: number,
+  mT01: number,
+  sums: Float64Array,
+): void {
+  const tmpC = Clo === null ? null : new Uint32Array(BLOCK),
+    tmpT = Tlo === null ? null : new Uint32Array(BLOCK);
+  // A block of rows per call (the blocks of the partitioned numerators, which start at r0).
+  for (let i = r0; i < r1; i += BLOCK) {
+    const e = Math.min(r1, i + BLOCK),
+      a = i - r0,
+      m = e - i;
+    const c = Clo === null ? C.subarray(a, a + m) : gatherBlock(C, Clo, a, m, tmpC!),
+      t = Tlo === null ? T.subarray(a, a + m) : gatherBlock(T, Tlo, a, m, tmpT!);
+    momentsChunk(c, t, positiveRow, i, e, mC10, mC01, mT10, mT01, sums);
+  }
+}
+
+/** {@link moments} of rows [r0, r1), `C` and `T` from r0: a call per chunk of rows. */
+function momentsChunk(
   C: Uint32Array,
   T: Uint32Array,
   positiveRow: ArrayLike<number>,
@@ -429,6 +252,11 @@ export interface ModelPoint {
   curves: RocPr | null;
   /** DeLong's numerators by row (rows 0..rows-1), when asked for and defined; else null. */
   byRow: Uint32Array | null;
+  /**
+   * When not null, `byRow` is still partitioned by row block (as the walk wrote it) with these
+   * offsets, and DeLong's row pass puts it in row order a block at a time ({@link modelPoint}'s `rowOrder`).
+   */
+  byRowLo: Uint16Array | null;
   /** The rows `byRow` holds (all n, or the first chunk: see {@link binaryPoint}). */
   rows: number;
 }
@@ -437,7 +265,9 @@ export interface ModelPoint {
  * One model's walks over its ranking `r` of rows 0..r.n-1 (`pos`: the positives in its order): the
  * AUROC numerator and AP sum, the curves, and — with `delong` and P, N ≥ 2 — DeLong's numerators
  * of rows 0..rows-1 (default: all), put in row order in `val` (`rows` words) through the block
- * offsets `lo` (`rows` entries; free afterwards), both new when null. A function of the ranking
+ * offsets `lo` (`rows` entries; free afterwards), both new when null — or, with `rowOrder` false,
+ * left partitioned by row block for DeLong's row pass to put in row order as it reads them (one
+ * pass less over the numerators; `lo` is then held until that pass). A function of the ranking
  * alone: the two models' shares may be computed on two threads (rank-thread.ts).
  */
 export function modelPoint(
@@ -448,6 +278,7 @@ export function modelPoint(
   lo: Uint16Array | null,
   maxPoints = MAX_CURVE_POINTS,
   rows = r.n,
+  rowOrder = true,
 ): ModelPoint {
   const n = r.n;
   const P = countPositives(pos, n),
@@ -457,13 +288,16 @@ export function modelPoint(
       ? { val: val?.subarray(0, rows) ?? new Uint32Array(rows), lo: lo?.subarray(0, rows) ?? new Uint16Array(rows) }
       : null;
   const w = walkTop(r, pos, P, N, out, rows);
-  if (out !== null) toRowOrder(out, rows);
+  if (out !== null && rowOrder) toRowOrder(out, rows);
   const curves = P === 0 || N === 0 ? null : walkCurves(r, pos, P, N, w.prArc, w.marks, maxPoints);
-  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null, rows };
+  return { P, N, num: w.num, ap: w.ap, curves, byRow: out?.val ?? null, byRowLo: out !== null && !rowOrder ? out.lo : null, rows };
 }
 
-/** The numerators of both models for rows [r0, r1) (r1 returned), by row from r0: a chunk after the first. */
-type NextChunk = (r0: number) => { C: Uint32Array; T: Uint32Array; r1: number };
+/**
+ * The numerators of both models for rows [r0, r1) (r1 returned), by row from r0 — or partitioned by
+ * row block from r0 with their offsets `Clo` / `Tlo` (see {@link ModelPoint}'s `byRowLo`): a chunk after the first.
+ */
+type NextChunk = (r0: number) => { C: Uint32Array; Clo: Uint16Array | null; T: Uint32Array; Tlo: Uint16Array | null; r1: number };
 
 /**
  * The point estimate from both models' shares (each from {@link modelPoint} over the same rows
@@ -491,11 +325,11 @@ export function finishPoint(
   // Exact means of the numerators: each class's sums to the doubled Mann–Whitney count.
   const sums = Float64Array.of(-0, -0, -0, -0, -0, -0);
   const means = [c.num / P, c.num / N, t.num / P, t.num / N] as const;
-  moments(c.byRow, t.byRow, positiveRow, 0, c.rows, ...means, sums);
+  moments(c.byRow, c.byRowLo, t.byRow, t.byRowLo, positiveRow, 0, c.rows, ...means, sums);
   for (let r0 = c.rows; r0 < rowsSpan;) {
     if (next === undefined) throw new Error("DeLong's numerators of the rows after the first chunk were not given");
     const k = next(r0);
-    moments(k.C, k.T, positiveRow, r0, k.r1, ...means, sums);
+    moments(k.C, k.Clo, k.T, k.Tlo, positiveRow, r0, k.r1, ...means, sums);
     r0 = k.r1;
   }
   const [ssC10, ssC01, ssT10, ssT01, ct10, ct01] = sums as unknown as [number, number, number, number, number, number];
@@ -551,14 +385,15 @@ export function binaryPoint(
     return finishPoint(c, t, positiveRow, n, false, level);
   }
   // DeLong's numerators, one Uint32 per row and model, plus one Uint16 block offset per row shared
-  // by both in turn: 10 B per row at once, or 5 B per row in two halves in the sort's buffer.
+  // by both in turn: 10 B per row at once, or 5 B per row in two halves in the sort's buffer. The
+  // treatment's, the second, stay partitioned by row block until the row pass reads them.
   const given = scratch?.a ?? null;
   const half = Math.ceil(n / 2);
   const h = given !== null && given.length < 2 * n && given.length >= 2 * half ? half : n;
   const words = given !== null && given.length >= 2 * h ? given : new Uint32Array(2 * n);
   const offsets = new Uint16Array(h);
   const c = modelPoint(rc, posC, true, words.subarray(0, h), offsets, maxPoints, h);
-  const t = modelPoint(rt, posT, true, words.subarray(h, 2 * h), offsets, maxPoints, h);
+  const t = modelPoint(rt, posT, true, words.subarray(h, 2 * h), offsets, maxPoints, h, false);
   const next: NextChunk = (r0) => {
     const r1 = Math.min(n, r0 + h),
       m = r1 - r0;
@@ -567,8 +402,7 @@ export function binaryPoint(
     walkNumerators(rc, posC, c.N, C, r0, r1);
     toRowOrder(C, m);
     walkNumerators(rt, posT, t.N, T, r0, r1);
-    toRowOrder(T, m);
-    return { C: C.val, T: T.val, r1 };
+    return { C: C.val, Clo: null, T: T.val, Tlo: T.lo, r1 };
   };
   return finishPoint(c, t, positiveRow, n, true, level, next);
 }

@@ -95,14 +95,12 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
   const hist = new Uint32Array(1 << 16);
   let kmin = 0xffffffff,
     kmax = 0;
-  if (bits !== null)
-    for (let j = 0; j < n; j++) {
-      const k = keyOf(bits[j]!);
-      hist[(k >>> guess) & 0xffff]!++;
-      if (k < kmin) kmin = k;
-      if (k > kmax) kmax = k;
-    }
-  else
+  if (bits !== null) {
+    const range = Uint32Array.of(kmin, kmax);
+    for (let j = 0; j < n; j += CHUNK) histRange(bits, j, Math.min(n, j + CHUNK), guess, hist, range);
+    kmin = range[0]!;
+    kmax = range[1]!;
+  } else
     for (let j = 0; j < n; j++) {
       const k = keyAt(j);
       hist[(k >>> guess) & 0xffff]!++;
@@ -112,7 +110,7 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
   const exact = Math.max(0, 16 - Math.clz32(kmin ^ kmax));
   const histAt = (shift: number): void => {
     hist.fill(0);
-    if (bits !== null) for (let j = 0; j < n; j++) hist[(keyOf(bits[j]!) >>> shift) & 0xffff]!++;
+    if (bits !== null) for (let j = 0; j < n; j += CHUNK) histOnly(bits, j, Math.min(n, j + CHUNK), shift, hist);
     else for (let j = 0; j < n; j++) hist[(keyAt(j) >>> shift) & 0xffff]!++;
   };
   let shift = guess;
@@ -130,12 +128,7 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
   if (bits !== null && labels instanceof Uint8Array)
     // The common case (a whole float32 column, binary labels) in its own loop, the flag without a
     // branch: ~12% off the whole sort (10M rows, CPU min of 8, alternating).
-    for (let j = 0; j < n; j++) {
-      const k = keyOf(bits[j]!);
-      const at = cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
-      rec[at] = k;
-      order[at] = (j | (+(labels[j] === positive) << 31)) >>> 0;
-    }
+    for (let j = 0; j < n; j += CHUNK) scatterFlagged(bits, labels, positive, j, Math.min(n, j + CHUNK), shift, bucketOf, cursor, rec, order);
   else
     for (let j = 0; j < n; j++) {
       const k = bits !== null ? keyOf(bits[j]!) : keyAt(j);
@@ -156,6 +149,58 @@ export function msdFlagged32(col: FlaggedColumn, rec: Uint32Array, order: Uint32
     }
   }
   return rec.subarray(0, n);
+}
+
+/**
+ * Rows per call of the passes over the whole column ({@link histRange}, {@link histOnly},
+ * {@link scatterFlagged}): a function per chunk, not one loop over all n rows, so that V8 compiles
+ * each pass as a whole function from complete type feedback after a few chunks. One long loop is
+ * compiled on the fly (on-stack replacement) from what it has seen so far, and that code ran up to
+ * twice as slowly, by how much varying from run to run.
+ */
+const CHUNK = 1 << 16;
+
+/** The histogram of the key bits [shift, shift + 16) of keys j0..j1−1 and their range ([min, max] in `range`, widened). */
+function histRange(bits: Int32Array, j0: number, j1: number, shift: number, hist: Uint32Array, range: Uint32Array): void {
+  let kmin = range[0]!,
+    kmax = range[1]!;
+  for (let j = j0; j < j1; j++) {
+    const k = keyOf(bits[j]!);
+    hist[(k >>> shift) & 0xffff]!++;
+    if (k < kmin) kmin = k;
+    if (k > kmax) kmax = k;
+  }
+  range[0] = kmin;
+  range[1] = kmax;
+}
+
+/** The histogram of the key bits [shift, shift + 16) of keys j0..j1−1. */
+function histOnly(bits: Int32Array, j0: number, j1: number, shift: number, hist: Uint32Array): void {
+  for (let j = j0; j < j1; j++) hist[(keyOf(bits[j]!) >>> shift) & 0xffff]!++;
+}
+
+/**
+ * The stable scatter of keys j0..j1−1 (a whole float32 column, binary labels): each key into `rec`
+ * and its payload (row | flag << 31, the flag without a branch) into `order`, at its bucket's cursor.
+ */
+function scatterFlagged(
+  bits: Int32Array,
+  labels: Uint8Array,
+  positive: number,
+  j0: number,
+  j1: number,
+  shift: number,
+  bucketOf: Uint16Array,
+  cursor: Uint32Array,
+  rec: Uint32Array,
+  order: Uint32Array,
+): void {
+  for (let j = j0; j < j1; j++) {
+    const k = keyOf(bits[j]!);
+    const at = cursor[bucketOf[(k >>> shift) & 0xffff]!]!++;
+    rec[at] = k;
+    order[at] = (j | (+(labels[j] === positive) << 31)) >>> 0;
+  }
 }
 
 /** Buckets cut from a 16-bit histogram (see {@link cutHistogram}). */

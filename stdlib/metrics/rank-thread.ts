@@ -56,10 +56,16 @@ export type ModelAnswer = { id: number } & (
   { ok: true; ranking: Ranking; positives: Uint8Array; point: ModelPoint } | { ok: false; message: string }
 );
 
-/** One model's ranking and walks (on either thread): the sort in `scratch`, whose `a` then holds DeLong's numerators. */
+/**
+ * One model's ranking and walks (on either thread): the sort in `scratch`, whose `a` then holds
+ * DeLong's numerators — in row order, or with `rowOrder` false still partitioned by row block for
+ * DeLong's row pass to order as it reads them (the main thread's control: one pass less on the path
+ * the result waits for; the worker, which finishes first, orders the treatment's itself).
+ */
 export function runModelJob(
   job: Omit<ModelJob, 'rec' | 'state' | 'id'>,
   scratch: SortScratch,
+  rowOrder = true,
 ): { ranking: Ranking; positives: Uint8Array; point: ModelPoint } {
   const n = job.n;
   // 2n words, as the numerators and block offsets below need (the MSD sort itself takes n).
@@ -68,7 +74,16 @@ export function runModelJob(
   // The sort buffer is free once the ranking is built: the numerators in its first n words, the
   // block offsets (2 B per row) after them.
   const a = scratch.a!;
-  const point = modelPoint(ranking, positives, job.delong, a.subarray(0, n), new Uint16Array(a.buffer, a.byteOffset + 4 * n, n), job.maxPoints);
+  const point = modelPoint(
+    ranking,
+    positives,
+    job.delong,
+    a.subarray(0, n),
+    new Uint16Array(a.buffer, a.byteOffset + 4 * n, n),
+    job.maxPoints,
+    n,
+    rowOrder,
+  );
   return { ranking, positives, point };
 }
 
@@ -81,10 +96,14 @@ const WARM_ROWS = 1 << 17;
  * (on-stack replacement) from the types it has seen so far, and a path first taken later — the
  * first negative below a run of positives at the top scores, the first tie — throws the compiled
  * loop away mid-column and runs slowly until it is compiled again (≈ 0.1 s CPU a thread at 10M
- * rows; more on a loaded machine, whose compiler threads wait for a core). Nothing is kept: the
- * real jobs' results do not depend on it.
+ * rows; more on a loaded machine, whose compiler threads wait for a core). The long passes are
+ * now a function call per chunk of rows or segment of groups (radix-msd.ts, binary-walk.ts), which
+ * V8 compiles whole after a few calls whatever it saw before; this still spares the first real job
+ * those first slow calls. `rowOrder`: the form of DeLong's numerators this thread makes (the
+ * worker's in row order, the main thread's by row block: see {@link runModelJob}). Nothing is
+ * kept: the real jobs' results do not depend on it.
  */
-export function warmKernels(): void {
+export function warmKernels(rowOrder = true): void {
   const n = WARM_ROWS;
   const values = sharedArray(Float32Array, n),
     labels = sharedArray(Uint8Array, n);
@@ -95,7 +114,7 @@ export function warmKernels(): void {
     labels[i] = +(u < 0.3);
     values[i] = i % 2 === 0 ? Math.floor(u * 1000) / 1000 : Math.fround(0.3 * labels[i]! + 0.7 * ((s >>> 7) / 2 ** 25));
   }
-  const p = runModelJob({ values, labels, n, delong: true, maxPoints: 200 }, { a: sharedArray(Uint32Array, 2 * n), b: null }).point;
+  const p = runModelJob({ values, labels, n, delong: true, maxPoints: 200 }, { a: sharedArray(Uint32Array, 2 * n), b: null }, rowOrder).point;
   finishPoint(p, p, labels, n, true, 0.95);
 }
 
@@ -141,7 +160,7 @@ export function warmRankThread(): void {
   warm = { worker, port: port1, ready: new Int32Array(ready) };
   // This thread's kernels too (≈ 50 ms CPU once, during the replay; the worker warms its own before
   // it says it is ready).
-  warmKernels();
+  warmKernels(false);
 }
 
 /** Stop the warm worker without telling this module (tests: a worker that died while the main thread relied on it). */
@@ -194,7 +213,7 @@ export function modelsOnTwoThreads(
   const tJob = { values: treatment.subarray(0, n), labels, n, delong, maxPoints };
   const id = ++jobs;
   w.port.postMessage({ ...tJob, rec, state, id } satisfies ModelJob);
-  const c = runModelJob({ values: control.subarray(0, n), labels, n, delong, maxPoints }, sorts);
+  const c = runModelJob({ values: control.subarray(0, n), labels, n, delong, maxPoints }, sorts, false);
   let t: { ranking: Ranking; positives: Uint8Array; point: ModelPoint } | null = null;
   if (rankThreadOptions.takeBack && Atomics.compareExchange(state, 0, 0, 2) === 0) rankThreadStats.takenBack++;
   else {

@@ -92,19 +92,14 @@ export function rankFlagged(col: FlaggedColumn, scratch: SortScratch, into?: Uin
   // Two passes over the sorted keys: count the tie groups, then each group's end and value — its
   // float32 bits straight from the key (the inverse of the key map) — into arrays of exactly that
   // size (no n-word buffer for the ends: the sort's scratch is all the keys).
+  // Both passes a function call per chunk of rows (as the sort's passes, radix-msd.ts CHUNK).
   let groups = n > 0 ? 1 : 0;
-  for (let j = 1; j < n; j++) if (keys[j] !== keys[j - 1]) groups++;
+  for (let j = 1; j < n; j += GROUP_CHUNK) groups += countBreaks(keys, j, Math.min(n, j + GROUP_CHUNK));
   const groupEnd = sharedArray(Uint32Array, groups),
     groupValue = sharedArray(Float32Array, groups);
   const valueBits = new Uint32Array(groupValue.buffer, groupValue.byteOffset, groups);
   let g = 0;
-  for (let j = 1; j < n; j++) {
-    const k = keys[j - 1]!;
-    if (keys[j] !== k) {
-      valueBits[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
-      groupEnd[g++] = j;
-    }
-  }
+  for (let j = 1; j < n; j += GROUP_CHUNK) g = writeBreaks(keys, j, Math.min(n, j + GROUP_CHUNK), groupEnd, valueBits, g);
   if (n > 0) {
     const k = keys[n - 1]!;
     valueBits[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
@@ -115,6 +110,31 @@ export function rankFlagged(col: FlaggedColumn, scratch: SortScratch, into?: Uin
     ranking.flagged = { buffer: labels.buffer, byteOffset: labels.byteOffset, positive, flags };
   }
   return { ranking, positives: flags };
+}
+
+/** Sorted positions per call of {@link countBreaks} and {@link writeBreaks}. */
+const GROUP_CHUNK = 1 << 16;
+
+/** Positions j in [j0, j1) (j0 ≥ 1) whose sorted key differs from the one before: the tie groups that end there. */
+function countBreaks(keys: Uint32Array, j0: number, j1: number): number {
+  let c = 0;
+  for (let j = j0; j < j1; j++) if (keys[j] !== keys[j - 1]) c++;
+  return c;
+}
+
+/**
+ * For each break j in [j0, j1) (see {@link countBreaks}), the group ending there: its end j and its
+ * float32 bits, from the key (the inverse of the key map), at index g on; returns the next g.
+ */
+function writeBreaks(keys: Uint32Array, j0: number, j1: number, groupEnd: Uint32Array, valueBits: Uint32Array, g: number): number {
+  for (let j = j0; j < j1; j++) {
+    const k = keys[j - 1]!;
+    if (keys[j] !== k) {
+      valueBits[g] = (k & 0x80000000) !== 0 ? (k ^ 0x80000000) >>> 0 : ~k >>> 0;
+      groupEnd[g++] = j;
+    }
+  }
+  return g;
 }
 
 /**

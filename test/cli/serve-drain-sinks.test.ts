@@ -85,6 +85,32 @@ describe('m4c serve: a sink that does not answer at the end of the drain', () =>
     check.close();
   }, 120_000);
 
+  it('a window write already waiting on the lock when the signal comes (SQLite’s own 10 s wait): exit 3 by the bound, not an abort', async () => {
+    // The sink writer's thread is inside SQLite while it waits: ended there, the process would abort (SIGABRT and
+    // a native stack trace, ~10 s late). It waits in short slices instead, and gives up at the halt.
+    const dir = mkdtempSync(join(tmpdir(), 'm4-serve-locked-window-'));
+    const db = join(dir, 'live.db');
+    const s = await startServe([writeServeGraph(dir), '--db', db, '--window', '1s', ...BOUNDS]);
+    const holder = new Database(db);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      await predictSome(s, 20);
+      // A window closes within a second of its pairs: its write then waits on the lock, from before the signal.
+      await sleep(2500);
+      s.child.kill('SIGTERM');
+      expect(await s.exit, s.stderr()).toBe(3);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(hasStackTrace(s.stderr())).toBe(false);
+    expect(s.stderr()).not.toContain('FATAL');
+    const errors = errorLines(s.stderr());
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^m4c: cannot write results to ${escape(db)}: .+; not written: window 0.* of serve run ${s.serveRun}$`));
+    expect(records(db).filter((r) => r.serve_run === s.serveRun)).toEqual([]);
+  }, 120_000);
+
   it.runIf(admin === null)('PostgreSQL is reachable (the PostgreSQL drain tests were skipped)', () => {
     expect.fail('no PostgreSQL server: set M4_TEST_POSTGRES_URL or start one (.ci/run)');
   });

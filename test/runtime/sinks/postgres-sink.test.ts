@@ -22,6 +22,12 @@ afterAll(async () => {
 });
 const fresh = (tag: string): Promise<string> => databases!.fresh(tag);
 
+/** The fixture record under its own run id (one record per run id and comparison). */
+const record = (id: string) =>
+  fixtureRecord((o) => {
+    o.meta.run_id = id;
+  });
+
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const r = postgresReader(await connectPostgres(url));
   try {
@@ -156,6 +162,50 @@ describe.runIf(admin !== null)('PostgreSQL store', () => {
       await opened.close();
     } finally {
       delete process.env.M4_TEST_SINK_URL;
+    }
+    expect((await counts(url)).runs).toBe(1);
+  });
+
+  it('a connection the server ended (a restart, a failover, an idle session killed) is made again: the next writes land, none twice', async () => {
+    const url = await fresh('reconnect');
+    const sink = await PostgresSink.open(url);
+    try {
+      await sink.write(record('r1'));
+      const kill = async (): Promise<number> =>
+        (
+          await query<{ n: number }>(
+            url,
+            `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          )
+        )[0]!.n;
+      // Ended while idle: the client hears of it, the next write connects again.
+      expect(await kill()).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      await sink.write(record('r2'));
+      expect(sink.reconnects).toBe(1);
+      // Ended just now (no wait): either the client heard of it, or the write fails on the dead connection before its
+      // COMMIT and is tried once more on a new one — both land the record once.
+      expect(await kill()).toBe(1);
+      await sink.write(record('r3'));
+      expect(sink.reconnects).toBe(2);
+    } finally {
+      await sink.close();
+    }
+    expect((await counts(url)).runs).toBe(3);
+  });
+
+  it('a server that does not come back: the write fails naming the database; the next one tries again', async () => {
+    const url = await fresh('gone');
+    const sink = await PostgresSink.open(url);
+    try {
+      await query(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      // The database refuses new connections (as a server that is down would), then takes them again.
+      await query(admin!, `ALTER DATABASE "${new URL(url).pathname.slice(1)}" ALLOW_CONNECTIONS false`);
+      await expect(sink.write(record('r4'))).rejects.toThrow(/cannot write results to postgres:.*cannot connect/);
+      await query(admin!, `ALTER DATABASE "${new URL(url).pathname.slice(1)}" ALLOW_CONNECTIONS true`);
+      await sink.write(record('r5'));
+    } finally {
+      await sink.close();
     }
     expect((await counts(url)).runs).toBe(1);
   });

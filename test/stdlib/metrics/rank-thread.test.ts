@@ -57,6 +57,14 @@ describe('rankings on two threads', () => {
     }
   }, 60_000);
 
+  it('gives the one-thread result on many rows: the MSD sort, DeLong numerators over several row blocks, the control’s ordered by the row pass', () => {
+    // 100,000 rows: over the MSD sort's 2^16 and three of DeLong's 2^15-row blocks, so the main thread's
+    // numerators, left partitioned by row block, are gathered block by block in the row pass.
+    const d = synthesize('binary', 100_000, 7);
+    const r = bothWays(d, specFor('binary', { bootstrap: 0 }));
+    expect(r.tests.delong).not.toBeNull();
+  }, 60_000);
+
   it('gives the one-thread bootstrap (the resamples read the worker-built ranking)', () => {
     bothWays(synthesize('binary', 3000, 7), specFor('binary', { bootstrap: 30 }));
   }, 60_000);

@@ -1,0 +1,137 @@
+/**
+ * The serving run's records are written on a thread of their own (runtime/serve/sink-thread.ts): a window write
+ * waiting on an SQLite file another connection holds under `BEGIN EXCLUSIVE` (a backup, another writer) holds no
+ * answer. Requests sent while it waits are answered before the lock is released; once it is released the record is
+ * written whole, and the records land in the order the windows were cut. A halt (the second signal) meanwhile makes
+ * the write waiting on the lock give up at its next 50 ms slice (nothing of it written) and drops those queued behind it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { subjectOf } from '../../../runtime/run-meta.ts';
+import { openRunSinks } from '../../../runtime/sinks/run-sinks.ts';
+import { compiled, get, parseMetrics, post, serve } from './serve-support.ts';
+import { row, writeServeGraph } from './serve-models.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'm4-serve-sink-thread-'));
+const plan = compiled(writeServeGraph(dir));
+
+/** Wait (polling, at most 60 s) until `done`. */
+async function poll(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 6000; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${what}: not within 60 s`);
+}
+
+/** The pairs fed to the comparison so far, from `/metrics`. */
+async function pairs(url: string): Promise<number> {
+  return parseMetrics((await get(`${url}/metrics`)).body).samples.get('m4_comparison_rows_total{comparison="b_vs_a",kind="paired"}') ?? 0;
+}
+
+describe('the records are written off the answers’ thread', () => {
+  it('a window write waiting on a locked SQLite file: requests sent meanwhile are answered before the lock is released; then the record is written complete', async () => {
+    const db = join(dir, 'locked.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    // The write waits for the lock as long as the test holds it (not SQLite's 10 s): no step below is timed.
+    const s = await serve(plan, { sinks, sinkLockWaitMs: 600_000 });
+    const holder = new Database(db);
+    let locked = false;
+    const paired = (): Promise<number> => pairs(s.url);
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await s.service.idle();
+      holder.exec('BEGIN EXCLUSIVE');
+      locked = true;
+      let settled = false;
+      const first = s.service.closeWindow();
+      first.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      // The writer's thread says when its write starts: from then it waits on the lock.
+      await poll('the write of window 0 started', () => s.service.writing !== null || settled);
+      expect(s.service.writing).toBe(db);
+      // Answers while the write waits; their pairs are cut into a second window, written after the first (in order).
+      for (let i = 10; i < 30; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await poll('30 pairs', async () => (await paired()) >= 30);
+      const second = s.service.closeWindow();
+      await poll('window 1 cut', () => s.service.unwritten() === `window 0 and window 1 of serve run ${s.service.runId}`);
+      for (let i = 30; i < 35; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      // Every request was answered, and the first window's write still waits for the lock.
+      expect(settled).toBe(false);
+      expect(s.service.writing).toBe(db);
+      holder.exec('ROLLBACK');
+      locked = false;
+      expect((await first)?.meta.serve?.window).toBe(0);
+      expect((await second)?.meta.serve?.window).toBe(1);
+      expect(s.service.unwritten()).toBeNull();
+    } finally {
+      if (locked) holder.exec('ROLLBACK');
+      holder.close();
+      await s.shutdown();
+      await sinks.close();
+    }
+    const d = new Database(db, { readonly: true });
+    const runs = d.prepare('SELECT id, serve_run, serve_window, status, rows_counted FROM runs ORDER BY id').all() as {
+      id: number;
+      serve_run: string;
+      serve_window: number | null;
+      status: string;
+      rows_counted: number;
+    }[];
+    const metrics = d.prepare('SELECT run_id, count(*) AS n FROM metrics GROUP BY run_id').all() as { run_id: number; n: number }[];
+    d.close();
+    // In the order cut: window 0 (the 10 rows before the lock), window 1 (the 20 answered while it waited), then at
+    // shutdown the last window (the 5 after) and the cumulative record (all 35). Each whole: complete, with its metrics.
+    expect(runs.map((r) => [r.serve_window, r.rows_counted])).toEqual([
+      [0, 10],
+      [1, 20],
+      [2, 5],
+      [null, 35],
+    ]);
+    expect(runs.every((r) => r.serve_run === s.service.runId && r.status === 'complete')).toBe(true);
+    const byRun = new Map(metrics.map((m) => [m.run_id, m.n]));
+    for (const r of runs) expect(byRun.get(r.id) ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a second signal (halt) while a window write waits on the lock: that write gives up at its next slice (nothing of it written), the window queued behind it is not written, nor anything after', async () => {
+    const db = join(dir, 'halted.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    const s = await serve(plan, { sinks, sinkLockWaitMs: 600_000 });
+    const holder = new Database(db);
+    let locked = false;
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await s.service.idle();
+      holder.exec('BEGIN EXCLUSIVE');
+      locked = true;
+      const first = s.service.closeWindow();
+      await poll('the write of window 0 started', () => s.service.writing !== null);
+      for (let i = 10; i < 20; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await poll('20 pairs', async () => (await pairs(s.url)) >= 20);
+      const second = s.service.closeWindow();
+      await poll('window 1 cut', () => s.service.unwritten() === `window 0 and window 1 of serve run ${s.service.runId}`);
+      // The halt returns once the sinks' thread is out of SQLite: window 0's write, waiting on the lock, gave up at
+      // its next slice (ending the thread inside SQLite's wait would abort the process); window 1's never started.
+      await s.service.halt();
+      expect(s.service.writing).toBeNull();
+      holder.exec('ROLLBACK');
+      locked = false;
+      await Promise.allSettled([first, second]);
+      expect(s.service.unwritten()).toBe(`window 0 and window 1 of serve run ${s.service.runId}`);
+    } finally {
+      if (locked) holder.exec('ROLLBACK');
+      holder.close();
+      await s.shutdown();
+      await sinks.close();
+    }
+    const d = new Database(db, { readonly: true });
+    const runs = d.prepare('SELECT serve_window, status, rows_counted FROM runs WHERE serve_run = ?').all(s.service.runId);
+    d.close();
+    expect(runs).toEqual([]);
+  }, 120_000);
+});
