@@ -178,9 +178,6 @@ const report = async (x: Arm): Promise<string> => {
   return `| ${x.name}: --mode ${x.mode} | ${x.answered} | ${x.errors} / ${x.late} | ${all.toFixed(1)} | ${us('main')} | ${us('shadow')} | ${us('comparisons')} | ${us('other')} | ${waits} | ${rssMb(x.server.child.pid!).toFixed(0)} | ${ran} |`;
 };
 const rows = [await report(A), await report(B)];
-A.client.close();
-B.client.close();
-await Promise.all([stop(A.server), stop(B.server)]);
 
 const pairs: SlicePair[] = A.slices.map((a, i) => ({ a, b: B.slices[i]! }));
 const est = pairedQuantiles(pairs, [0.5, 0.99, 0.999], { resamples: RESAMPLES, seed: SEED, over: 1.1 });
@@ -203,4 +200,8 @@ console.log(
       ? `; A/A check: the interval ${p99.low <= 1 && p99.high >= 1 ? 'covers' : 'does NOT cover'} 1`
       : ''),
 );
+// The figures are out: now the servers (bounded: see stop()).
+A.client.close();
+B.client.close();
+await Promise.all([stop(A.server), stop(B.server)]);
 process.exit(0);

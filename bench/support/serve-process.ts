@@ -27,11 +27,20 @@ export function start(args: string[], pattern: RegExp, cwd: string): Promise<Ser
   });
 }
 
-/** SIGTERM, and resolves once the process exited. */
-export async function stop(s: Server): Promise<void> {
+/**
+ * SIGTERM, and resolves once the process exited — SIGKILL after `graceMs` (a server whose drain does not end must not
+ * hold a bench forever; the bench reads nothing from it after this).
+ */
+export async function stop(s: Server, graceMs = 30_000): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
   const exited = new Promise((resolve) => s.child.on('exit', resolve));
   s.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    console.error(`bench: pid ${s.child.pid} still running ${graceMs / 1000} s after SIGTERM: SIGKILL`);
+    s.child.kill('SIGKILL');
+  }, graceMs);
   await exited;
+  clearTimeout(timer);
 }
 
 /** `m4c serve`'s "listening on" line (its port). */
