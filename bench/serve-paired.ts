@@ -132,6 +132,7 @@ async function arm(name: string, mode: 'control' | 'shadow', dir: string, extra:
 // A failure leaves no server behind (they hold this process's stderr).
 const started: Server[] = [];
 process.on('exit', () => started.forEach((s) => s.child.kill('SIGKILL')));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(1));
 const A = await arm('A', MODE_A, DIR_A, [], NODE_A);
 const B = await arm('B', MODE_B, DIR_B, ARGS_B, NODE_B);
 // Both warm; the CPU and shadow counts from here on are the slices' (A's warm-up ended before B's: re-read A's).
