@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { PlanInput } from '../plan/plan-types.ts';
 import { openSource, type SourceTuning } from '../runtime/sources/index.ts';
+import { mulberry32 } from './support/random.ts';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, dflt: number) => {
@@ -40,20 +41,8 @@ const csvInputs: PlanInput[] = [
   jsonInputs[2],
 ];
 
-/** Deterministic pseudo-random floats (mulberry32), so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generate(path: string, spelling: '6dp' | 'f32-full', csv: boolean): void {
-  const rand = rng(42);
+  const rand = mulberry32(42);
   const fd = openSync(path, 'w');
   let buf: string[] = [];
   if (csv) buf.push(`id,${Array.from({ length: 30 }, (_, j) => `f${j}`).join(',')},label,region`);

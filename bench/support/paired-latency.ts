@@ -18,6 +18,7 @@
  * must cover 1.
  */
 import { quantileSorted } from '../../stdlib/metrics/bootstrap-interval.ts';
+import { mulberry32 } from './random.ts';
 
 /** One slice's latencies in ms, sorted ascending. */
 export type Slice = Float64Array;
@@ -104,17 +105,8 @@ export interface PairedQuantile {
   shareOver: number;
 }
 
-/** mulberry32: a small seeded generator, so an interval can be reproduced from the same latencies. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The interval's resamples come from mulberry32, so an interval can be reproduced from the same latencies. */
+export { mulberry32 };
 
 /**
  * Pooled quantiles of A and B over `pairs`, their ratio B/A, and percentile intervals at `level` from `resamples`
