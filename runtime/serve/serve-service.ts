@@ -11,6 +11,7 @@ import { createExecutor, type Executor } from '../executor.ts';
 import { buildProgram } from '../plan-graph.ts';
 import type { LoadedPlan } from '../plan-load.ts';
 import { runRecords } from '../run-record.ts';
+import type { RunRecord } from '../../plan/record-types.ts';
 import { runMeta, subjectOf } from '../run-meta.ts';
 import type { RunOutcome } from '../comparison-run.ts';
 import { formatRuntimeMessage, RuntimeError } from '../runtime-error.ts';
@@ -108,6 +109,10 @@ export class ServeService {
   private readonly owed = new Map<object, string>();
   /** The records' writer, on its own thread (when a treatment runs and there are sinks). */
   private sinks: SinkThread | null = null;
+  /** Window records a sink refused while serving, in the order they were due: sent again before the next write. */
+  private readonly refused: { records: RunRecord[]; token: object; label: string }[] = [];
+  /** The retries of {@link refused}, one after the other. */
+  private retrying: Promise<SinkError | null> = Promise.resolve(null);
   ready = false;
 
   constructor(
@@ -479,8 +484,39 @@ export class ServeService {
   private async write(outcome: RunOutcome, label: string): Promise<void> {
     if (this.sinks === null) return;
     const token = this.owe(label);
-    // Halted before the write started: the writer dropped it, and it stays owed.
-    if (await this.sinks.write(runRecords(outcome))) this.paid(token);
+    const records = runRecords(outcome);
+    // Records a sink refused before (a database restarting, a file locked past the lock wait) go first, in order.
+    await this.retryRefused();
+    try {
+      // Halted before the write started: the writer dropped it, and it stays owed.
+      if (await this.sinks.write(records)) this.paid(token);
+    } catch (err) {
+      if (err instanceof SinkError && !this.halted) this.refused.push({ records, token, label });
+      throw err;
+    }
+  }
+
+  /**
+   * Send again, in the order they were due, the records a sink refused: each is one transaction per sink, so a refused
+   * one left nothing there. Stops at the first refused again (the sink is still away) and returns its error; null when
+   * every one is written now.
+   */
+  private retryRefused(): Promise<SinkError | null> {
+    this.retrying = this.retrying.then(async () => {
+      while (this.refused.length > 0 && this.sinks !== null && !this.halted) {
+        const r = this.refused[0]!;
+        try {
+          if (!(await this.sinks.write(r.records))) return null;
+        } catch (err) {
+          return err instanceof SinkError ? err : new SinkError('the sinks', (err as Error).message);
+        }
+        this.refused.shift();
+        this.paid(r.token);
+        this.opts.log(`${r.label}: written (refused before)`);
+      }
+      return null;
+    });
+    return this.retrying;
   }
 
   /** The path or URL of the sink a record is being written to, or null (to name a sink that does not answer). */
@@ -606,6 +642,9 @@ export class ServeService {
         const cumulative = await this.cumulative();
         if (!this.halted) await this.write(cumulative, 'the cumulative record');
         this.paid(all!);
+        // A window a sink refused while serving, and refused again now: the stop says so (exit 3, named).
+        const again = await this.retryRefused();
+        if (again !== null) throw again;
       }
     } catch (err) {
       if (!(err instanceof SinkError)) throw err;

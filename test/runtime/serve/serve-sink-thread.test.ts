@@ -134,4 +134,64 @@ describe('the records are written off the answers’ thread', () => {
     d.close();
     expect(runs).toEqual([]);
   }, 120_000);
+
+  it('a window record the sink refused (its file locked past the lock wait) is written before the next one, once the sink takes writes again', async () => {
+    const db = join(dir, 'refused.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    const logged: string[] = [];
+    // A short lock wait: window 0's write gives up while the lock is held (refused), and is owed.
+    const s = await serve(plan, { sinks, sinkLockWaitMs: 100, log: (line) => logged.push(line) });
+    const holder = new Database(db);
+    let locked = false;
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await s.service.idle();
+      holder.exec('BEGIN EXCLUSIVE');
+      locked = true;
+      await expect(s.service.closeWindow()).rejects.toThrow(/cannot write results to .*refused\.db: database is locked/);
+      expect(s.service.unwritten()).toBe(`window 0 of serve run ${s.service.runId}`);
+      holder.exec('ROLLBACK');
+      locked = false;
+      // The next window's write sends window 0 first.
+      for (let i = 10; i < 15; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await poll('15 pairs', async () => (await pairs(s.url)) >= 15);
+      expect((await s.service.closeWindow())?.meta.serve?.window).toBe(1);
+      expect(s.service.unwritten()).toBeNull();
+      expect(logged).toContain('window 0: written (refused before)');
+    } finally {
+      if (locked) holder.exec('ROLLBACK');
+      holder.close();
+      await s.shutdown();
+      await sinks.close();
+    }
+    const d = new Database(db, { readonly: true });
+    const runs = d.prepare('SELECT serve_window, status, rows_counted FROM runs WHERE serve_run = ? ORDER BY id').all(s.service.runId);
+    d.close();
+    expect(runs).toEqual([
+      { serve_window: 0, status: 'complete', rows_counted: 10 },
+      { serve_window: 1, status: 'complete', rows_counted: 5 },
+      { serve_window: null, status: 'complete', rows_counted: 15 },
+    ]);
+  }, 120_000);
+
+  it('still refused at the stop: the stop fails, naming window 0 among what was not written (never exit 0 with a window missing)', async () => {
+    const db = join(dir, 'refused-stop.db');
+    const sinks = await openRunSinks(subjectOf(plan), { db });
+    const s = await serve(plan, { sinks, sinkLockWaitMs: 100, drainTimeoutMs: 500, writeTimeoutMs: 500 });
+    const holder = new Database(db);
+    let locked = false;
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(`${s.url}/v1/predict`, { inputs: row(i) })).status).toBe(200);
+      await s.service.idle();
+      holder.exec('BEGIN EXCLUSIVE');
+      locked = true;
+      await expect(s.service.closeWindow()).rejects.toThrow(/database is locked/);
+      // Still locked at the stop: the last records cannot be written either; the error names window 0 too.
+      await expect(s.shutdown()).rejects.toThrow(new RegExp(`not written: window 0.* of serve run ${s.service.runId}`));
+    } finally {
+      if (locked) holder.exec('ROLLBACK');
+      holder.close();
+      await sinks.close();
+    }
+  }, 120_000);
 });
