@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { expectSame, recordRows, type Row } from './record-compare.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../runtime/plan-load.ts';
 import { replayComparisons } from '../../../runtime/replay.ts';
@@ -92,42 +93,6 @@ async function offline(plan: Plan, db: string, data = FRAUD_DATA): Promise<void>
     signal: new AbortController().signal,
   });
   expect(end.outcome?.status).toBe('complete');
-}
-
-type Row = Record<string, unknown>;
-
-function recordRows(db: string, where: string): { run: Row; metrics: Row[]; gates: Row[]; slices: Row[] } {
-  const d = new Database(db, { readonly: true });
-  try {
-    const run = d.prepare(`SELECT id, rows_counted, passed, status FROM runs WHERE ${where}`).get() as Row;
-    if (run === undefined) throw new Error(`no record where ${where}`);
-    const q = (sql: string) => d.prepare(sql).all(run.id) as Row[];
-    return {
-      run,
-      metrics: q(
-        'SELECT metric, kind, field, value, ci_low, ci_high, level, ci_method, pvalue, test, undefined_reason FROM metrics WHERE run_id = ? ORDER BY metric, field',
-      ),
-      gates: q('SELECT position, text, passed, value, ci_low, ci_high, reason FROM gates WHERE run_id = ? ORDER BY position'),
-      slices: q('SELECT slice, rows, metric, control, treatment, delta, value, worse FROM slices WHERE run_id = ? ORDER BY slice, metric'),
-    };
-  } finally {
-    d.close();
-  }
-}
-
-/** Equal, numbers to 1e-12 relative (accumulation order differs: windows merge, labels arrive later). */
-function expectSame(actual: Row[], expected: Row[]): void {
-  expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => {
-    const a = actual[i]!;
-    for (const k of Object.keys(e)) {
-      const x = a[k];
-      const y = e[k];
-      if (typeof y === 'number' && typeof x === 'number')
-        expect(Math.abs(x - y), `${JSON.stringify(e)} .${k}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y)));
-      else expect(x, `${JSON.stringify(e)} .${k}`).toEqual(y);
-    }
-  });
 }
 
 describe('online equals offline', () => {
