@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { PlanInput } from '../plan/plan-types.ts';
 import { openSource, type SourceTuning } from '../runtime/sources/index.ts';
-import { mulberry32 } from './support/random.ts';
+import { SeededRandom } from '../tools/seeded-random.ts';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, dflt: number) => {
@@ -42,7 +42,8 @@ const csvInputs: PlanInput[] = [
 ];
 
 function generate(path: string, spelling: '6dp' | 'f32-full', csv: boolean): void {
-  const rand = mulberry32(42);
+  const random = new SeededRandom(42);
+  const rand = (): number => random.next();
   const fd = openSync(path, 'w');
   let buf: string[] = [];
   if (csv) buf.push(`id,${Array.from({ length: 30 }, (_, j) => `f${j}`).join(',')},label,region`);

@@ -18,7 +18,7 @@
  * must cover 1.
  */
 import { quantileSorted } from '../../stdlib/metrics/bootstrap-interval.ts';
-import { mulberry32 } from './random.ts';
+import { SeededRandom } from '../../tools/seeded-random.ts';
 
 /** One slice's latencies in ms, sorted ascending. */
 export type Slice = Float64Array;
@@ -105,9 +105,6 @@ export interface PairedQuantile {
   shareOver: number;
 }
 
-/** The interval's resamples come from mulberry32, so an interval can be reproduced from the same latencies. */
-export { mulberry32 };
-
 /**
  * Pooled quantiles of A and B over `pairs`, their ratio B/A, and percentile intervals at `level` from `resamples`
  * paired block-bootstrap resamples (see the file's header); `over`: the ratio whose exceedance share is reported.
@@ -120,7 +117,9 @@ export function pairedQuantiles(
   const resamples = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
   const over = opts.over ?? 1.1;
-  const rand = mulberry32(opts.seed ?? 1);
+  // Seeded (tools/seeded-random.ts), so an interval can be reproduced from the same latencies.
+  const random = new SeededRandom(opts.seed ?? 1);
+  const rand = (): number => random.next();
   const as = pairs.map((p) => p.a);
   const bs = pairs.map((p) => p.b);
   const P = pairs.length;

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerPriority, nameThread } from '../thread-priority.ts';
 import { openRunSinks, SinkError, type RunSinks } from '../sinks/run-sinks.ts';
+import { SQLITE_LOCK_WAIT_MS } from '../sinks/sqlite-schema.ts';
 import type { FromSink, SinkInit, ToSink } from './sink-protocol.ts';
 
 const init = workerData as SinkInit;
@@ -19,8 +20,6 @@ const halted = new Int32Array(init.shared, 8, 1);
 nameThread('m4-sinks');
 if (init.niceness !== null) lowerPriority(init.niceness);
 
-/** SQLite's lock wait as the sinks open it (sqlite-schema.ts). */
-const SQLITE_LOCK_WAIT_MS = 10_000;
 /** The longest this thread stays inside one SQLite call waiting for a lock. */
 const LOCK_SLICE_MS = 50;
 

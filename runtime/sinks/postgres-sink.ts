@@ -28,6 +28,8 @@ export class PostgresSink implements Sink {
   private closed = false;
   /** The connection was lost (an error or its end): the next write makes a new one. */
   private lost = false;
+  /** How many connections were made again after one was lost (for tests and logs). */
+  reconnects = 0;
 
   private constructor(
     readonly path: string,
@@ -42,9 +44,6 @@ export class PostgresSink implements Sink {
   static async open(url: string): Promise<PostgresSink> {
     return new PostgresSink(redactUrl(url), await openPostgresResults(url), url);
   }
-
-  /** How many connections were made again after one was lost (for tests and logs). */
-  reconnects = 0;
 
   private watch(client: pg.Client): void {
     const lost = (): void => {

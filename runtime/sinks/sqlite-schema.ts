@@ -26,6 +26,9 @@ export const M4_APPLICATION_ID = 0x6d345231;
 export { MIGRATIONS, SCHEMA_VERSION } from './results-schema.ts';
 
 /** The first 16 bytes of every SQLite 3 database file. */
+/** How long a write waits for another connection's lock on the file (SQLite's busy timeout), then fails. */
+export const SQLITE_LOCK_WAIT_MS = 10_000;
+
 export const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** The first 16 bytes of a file as latin1 text, or null when it cannot be read. */
@@ -113,7 +116,7 @@ export function openResultsDatabase(path: string, opts: { target?: number } = {}
     throw new SinkError(path, (err as Error).message);
   }
   try {
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${SQLITE_LOCK_WAIT_MS}`);
     db.pragma('foreign_keys = ON');
     migrate(db, path, opts.target);
     return db;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mulberry32, pairedQuantiles, pooledQuantile } from '../../bench/support/paired-latency.ts';
+import { pairedQuantiles, pooledQuantile } from '../../bench/support/paired-latency.ts';
+import { SeededRandom } from '../../tools/seeded-random.ts';
 
 /** bench/serve.ts's definition on the pooled, sorted values (weights repeat a slice). */
 function naive(slices: Float64Array[], q: number, weights?: number[]): number {
@@ -48,7 +49,8 @@ describe('pooledQuantile', () => {
 describe('pairedQuantiles', () => {
   // Latencies from a seeded generator: log-normal-ish values, a stall every so often that hits a run of requests.
   function slices(seed: number, n: number, scale: number): Float64Array[] {
-    const rand = mulberry32(seed);
+    const random = new SeededRandom(seed);
+    const rand = (): number => random.next();
     return Array.from({ length: n }, () => {
       const xs: number[] = [];
       let stall = 0;

@@ -8,6 +8,7 @@ import { createComparison } from '../../../stdlib/metrics/comparison.ts';
 import type { ComparisonSpec } from '../../../stdlib/metrics/comparison-types.ts';
 import type { ComparisonResult, GateVerdict } from '../../../plan/result-types.ts';
 import { evaluateGates } from '../../../stdlib/metrics/gates.ts';
+import { SeededRandom } from '../../../tools/seeded-random.ts';
 
 /** The slice value that must show as text and run nothing. */
 export const XSS_SLICE = '<img src=x onerror=alert(1)>';
@@ -42,16 +43,10 @@ export interface FixtureRun {
   result: ComparisonResult;
 }
 
-/** mulberry32: a tiny seeded PRNG so fixtures are identical on every machine. */
+/** mulberry32: a tiny seeded PRNG so fixtures are identical on every machine. (tools/seeded-random.ts) */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 const SPAN: PlanGate['span'] = { file: 'ab.m4', line: 1, column: 1, endLine: 1, endColumn: 2 };

@@ -4,17 +4,12 @@
  */
 import type { ComparisonBatch, ComparisonSpec, TaskKind } from '../../../../stdlib/metrics/comparison-types.ts';
 import { metricsForTask } from '../../../../stdlib/metrics/catalogue.ts';
+import { SeededRandom } from '../../../../tools/seeded-random.ts';
 
-/** A small PRNG (mulberry32) so every case is reproducible from its seed. */
+/** A small PRNG (mulberry32) so every case is reproducible from its seed. (tools/seeded-random.ts) */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 export interface Dataset {
